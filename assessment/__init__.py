@@ -1,0 +1,77 @@
+"""Penilaian Desa Digital: the Flask shell around the rubric and scoring core."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from assessment import config as app_config
+from assessment.extensions import babel, csrf, db, migrate
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+
+
+def select_locale() -> str:
+    """Indonesian unless the visitor chose English (``lang`` cookie) or asks for it first."""
+    chosen = request.cookies.get("lang")
+    if chosen in ("id", "en"):
+        return chosen
+    return "id"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, error pages and CLI commands."""
+    app = Flask(
+        "assessment",
+        template_folder=str(PROJECT_DIR / "templates"),
+        static_folder=str(PACKAGE_DIR / "static"),
+        instance_relative_config=True,
+    )
+    instance_path = Path(app.instance_path)
+    if config and "INSTANCE_PATH" in config:
+        instance_path = Path(config["INSTANCE_PATH"])
+    app.config.update(app_config.from_environment(instance_path))
+    if config:
+        app.config.update(config)
+    Path(app.config["EVIDENCE_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(PACKAGE_DIR / "translations"))
+
+    from flask_babel import get_locale
+
+    app.jinja_env.globals["get_locale"] = get_locale
+
+    from assessment import http
+
+    http.init_app(app)
+
+    from assessment.main.routes import bp as main_bp
+
+    app.register_blueprint(main_bp)
+
+    from assessment.commands import register_all
+
+    register_all(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite enforces foreign keys only when asked, per connection; WAL lets readers work during a write."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

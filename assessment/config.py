@@ -1,0 +1,56 @@
+"""Configuration from the environment, with an embedded default (SQLite and local files in the instance folder)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """Read the secret key kept in the instance folder, creating it once on first run.
+
+    The file is created with O_EXCL so that several gunicorn workers starting together agree on one key.
+    """
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_hex(32))
+    return key_file.read_text(encoding="ascii").strip()
+
+
+def from_environment(instance_path: Path) -> dict[str, Any]:
+    """Build the configuration mapping from environment variables.
+
+    - ``DATABASE_URL``: SQLAlchemy URL; default ``sqlite:///<instance>/desa-digital.sqlite3``.
+    - ``SECRET_KEY``: session signing key; default a random key kept in ``<instance>/secret_key``.
+    - ``EVIDENCE_DIR``: where evidence files are stored; default ``<instance>/evidence``.
+    - ``MAX_UPLOAD_MB``: the largest accepted upload (default 25 MB).
+    """
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'desa-digital.sqlite3'}"
+    if database_url.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; plain postgresql:// would ask SQLAlchemy for psycopg2.
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    max_upload_mb = int(os.environ.get("MAX_UPLOAD_MB", "25"))
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR") or str(instance_path / "evidence"),
+        "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Makassar",
+        "LANGUAGES": ("id", "en"),
+        # A village operator on a slow link can spend hours on one form: keep the token valid for a working day.
+        "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+    }

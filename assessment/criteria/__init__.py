@@ -1,0 +1,1 @@
+"""The rubric as data: a pure, typed core (model, parsing, fingerprint) and thin file loaders."""
