@@ -19,7 +19,7 @@ $(VENV)/.dev: $(VENV)/.base
 	touch $@
 
 translations: $(VENV)/.base
-	$(BIN)/pybabel compile -q -d assessment/translations
+	$(BIN)/pybabel compile --statistics -d assessment/translations
 
 # axe-core is fetched from npm at set-up (test-only, MPL-2.0) rather than committed.
 $(AXE_JS):
