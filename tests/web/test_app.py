@@ -78,3 +78,14 @@ def test_unexpected_error_shows_no_traceback(app: Flask) -> None:
     assert "secret internals" not in html
     assert "Traceback" not in html
     assert "Terjadi kesalahan pada server" in html
+
+
+def test_database_backend_matches_environment(app: Flask) -> None:
+    """CI runs the suite twice; this proves the second run really talks to PostgreSQL."""
+    import os
+
+    from assessment.extensions import db
+
+    expected = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgresql") else "sqlite"
+    assert db.engine.dialect.name == expected
+    assert db.session.execute(db.text("SELECT 1")).scalar() == 1
