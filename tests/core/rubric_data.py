@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import copy
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 from hypothesis import strategies as st
+
+SHIPPED = Path(__file__).resolve().parents[2] / "data" / "rubrics" / "desa-digital-kaltim-2026.yaml"
+
+# The first bytes of a real 1x1 PNG: what an image renamed .yaml or .xlsx starts with.
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 
 
 def valid_document() -> dict[str, Any]:
@@ -107,3 +114,33 @@ def rubric_documents(draw: st.DrawFn) -> dict[str, Any]:
         "eligible": draw(st.lists(st.sampled_from(["desa", "desa_adat", "kelurahan"]), min_size=1, unique=True)),
         "aspects": aspects,
     }
+
+
+def fill_template(path: Path) -> None:
+    """Fill the template the way a committee member would: settings, bands, aspects and indicators."""
+    workbook = openpyxl.load_workbook(path)
+    settings_sheet = workbook["Rubrik"]
+    labels = {settings_sheet.cell(row, 1).value: row for row in range(2, settings_sheet.max_row + 1)}
+    settings_sheet.cell(labels["ID rubrik"], 2).value = "uji-excel"
+    settings_sheet.cell(labels["Judul"], 2).value = "Rubrik dari Excel"
+    settings_sheet.cell(labels["Versi"], 2).value = 1
+    settings_sheet.cell(labels["Agregasi"], 2).value = "median"
+    bands = workbook["Predikat"]
+    for row, (low, label) in enumerate([(0, "Kurang"), (50, "Baik"), (82.5, "Memuaskan")], start=2):
+        bands.cell(row, 1).value = low
+        bands.cell(row, 2).value = label
+    aspects = workbook["Aspek"]
+    for row, (code, name) in enumerate([("A", "Layanan"), ("B", "Ekonomi")], start=2):
+        aspects.cell(row, 1).value = code
+        aspects.cell(row, 2).value = name
+    indicators = workbook["Indikator"]
+    headers = [cell.value for cell in indicators[1]]
+    rows = [("A", "A1", "Surat daring", 62.25, "ya"), ("A", "A2", "TTE", 12.75, "tidak"),
+            ("B", "B1", "Katalog", 25, None)]
+    for row, (aspect, code, name, weight, allow_na) in enumerate(rows, start=2):
+        values = {"Kode aspek": aspect, "Kode": code, "Nama": name, "Bobot": weight, "Boleh N/A": allow_na,
+                  "Bukti": "URL\nTangkapan layar", "Verifikasi": "Uji akses"}
+        values.update({f"Level {level}": f"{code} pada level {level}" for level in range(5)})
+        for column, header in enumerate(headers, start=1):
+            indicators.cell(row, column).value = values.get(header)
+    workbook.save(path)
