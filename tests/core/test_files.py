@@ -217,3 +217,18 @@ def test_excel_missing_sheet_is_named(tmp_path: Path) -> None:
         load_rubric(target)
     assert any("Lembar 'Indikator' tidak ada" in problem.message and "Indikatur" in problem.message
                for problem in caught.value.problems)
+
+
+def test_yaml_alias_bomb_is_refused_quickly() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]" for n in range(1, 9)]
+    found = problems("\n".join(lines).encode())
+    assert len(found) == 1
+    assert "terlalu besar" in found[0][1]
+
+
+def test_yaml_version_written_as_number_or_date_stays_as_written() -> None:
+    text = SHIPPED.read_text(encoding="utf-8").replace('version: "2026.1"', "version: 2026.10")
+    assert load_rubric_bytes(text.encode(), "r.yaml").version == "2026.10"
+    text = SHIPPED.read_text(encoding="utf-8").replace('version: "2026.1"', "version: 2026-01-15")
+    assert load_rubric_bytes(text.encode(), "r.yaml").version == "2026-01-15"
