@@ -232,3 +232,11 @@ def test_yaml_version_written_as_number_or_date_stays_as_written() -> None:
     assert load_rubric_bytes(text.encode(), "r.yaml").version == "2026.10"
     text = SHIPPED.read_text(encoding="utf-8").replace('version: "2026.1"', "version: 2026-01-15")
     assert load_rubric_bytes(text.encode(), "r.yaml").version == "2026-01-15"
+
+
+def test_the_example_in_the_format_readme_is_a_valid_rubric() -> None:
+    readme = (SHIPPED.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    rubric = load_rubric_bytes(example.encode(), "contoh.yaml")
+    assert rubric.indicator("A1").weight == Decimal("32.5")
+    assert sum(indicator.weight for indicator in rubric.indicators) == 100
