@@ -74,6 +74,9 @@ DELETE = object()
 _TEXT = st.text(alphabet=st.characters(codec="utf-8", categories=["L", "N", "Zs", "P"]), min_size=1, max_size=20
                 ).map(str.strip).filter(bool)
 
+# Level texts may span lines (an Excel cell holds them with Alt+Enter).
+_LONG_TEXT = st.lists(_TEXT, min_size=1, max_size=3).map("\n".join)
+
 
 @st.composite
 def rubric_documents(draw: st.DrawFn) -> dict[str, Any]:
@@ -95,7 +98,7 @@ def rubric_documents(draw: st.DrawFn) -> dict[str, Any]:
                 "code": f"K{aspect_number}-{indicator_number}",
                 "name": draw(_TEXT),
                 "weight": Decimal(hundredths[position]) / 100,
-                "levels": {level: draw(_TEXT) for level in range(low, high + 1)},
+                "levels": {level: draw(_LONG_TEXT) for level in range(low, high + 1)},
                 "evidence": draw(st.lists(_TEXT, max_size=3)),
                 "verification": draw(_TEXT),
                 "allow_na": draw(st.booleans()),
