@@ -124,7 +124,10 @@ def _scalar(node: yaml.ScalarNode) -> object:
         return number if number is not None else node.value
     # The constructor's scalar methods keep no state (construct_object would cache every node in a global).
     if tag == "tag:yaml.org,2002:int":
-        return _CONSTRUCTOR.construct_yaml_int(node)
+        try:
+            return _CONSTRUCTOR.construct_yaml_int(node)
+        except ValueError:  # more digits than Python converts; the parser reports the text as no number
+            return node.value
     if tag == "tag:yaml.org,2002:bool":
         return _CONSTRUCTOR.construct_yaml_bool(node)
     if tag == "tag:yaml.org,2002:null":
@@ -672,7 +675,10 @@ def _workbook(rubric: Rubric | None) -> Workbook:
         }
     for row, (label, path, note) in enumerate(RUBRIC_ROWS, start=2):
         _put(settings, row, 1, label).font = Font(bold=True)
-        _put(settings, row, 2, setting_values.get(path))
+        value_cell = _put(settings, row, 2, setting_values.get(path))
+        if path in (("id",), ("title",), ("version",)):
+            # Text format, so that a version typed as 2026.10 is not turned into the number 2026.1 by Excel.
+            value_cell.number_format = "@"
         _put(settings, row, 3, note)
         if path == ("aggregation",):
             _list_validation(settings, "=Agregasi", f"B{row}", "mean = rata-rata, median = nilai tengah")

@@ -9,8 +9,8 @@ must satisfy (stated once, here, and each tested by name in ``tests/core/test_pa
   (Indonesian words such as ``bobot`` are mapped to their English key).
 - ``missing_key``: ``id``, ``title``, ``version``, ``scale``, ``bands`` and ``aspects`` are required; so are an
   aspect's ``code``, ``name``, ``indicators`` and an indicator's ``code``, ``name``, ``weight``, ``levels``.
-- ``wrong_type``: numbers are numbers (a weight written in words is a problem), texts are texts, lists are lists;
-  ``allow_na`` is true/false (``ya``/``tidak`` accepted).
+- ``wrong_type``: numbers are numbers of at most 20 significant digits (a weight written in words is a problem),
+  texts are texts, lists are lists; ``allow_na`` is true/false (``ya``/``tidak`` accepted).
 - ``control_character``: texts hold no control characters other than tab and line breaks (Excel cannot store
   them); an evidence item is one line (in Excel each line of the cell is one item).
 - ``bad_code``: ``id`` and codes are letters, digits, ``.``, ``_`` or ``-`` without spaces.
@@ -72,6 +72,7 @@ AGGREGATIONS: tuple[str, ...] = ("mean", "median")
 TIE_BREAK_RULES: tuple[str, ...] = ("aspects_by_weight", "top_levels", "zero_levels")
 ASPECT_TIE_BREAK_PREFIX = "aspect:"
 MAX_SCALE_STEPS = 20
+MAX_DIGITS = 20
 TOTAL_WEIGHT = Decimal(100)
 
 # A committee that read the Indonesian draft writes Indonesian keys and values; point them at the schema's word.
@@ -137,7 +138,10 @@ def plain(number: Decimal) -> str:
 
 
 def to_decimal(value: object) -> Decimal | None:
-    """A finite Decimal from an int, Decimal, float (through its shortest text) or numeric text; else None."""
+    """A Decimal from an int, Decimal, float (through its shortest text) or numeric text; else None.
+
+    Only finite numbers of at most ``MAX_DIGITS`` significant digits and magnitude below 10^``MAX_DIGITS`` count.
+    """
     if isinstance(value, bool):
         return None
     number: Decimal
@@ -155,7 +159,10 @@ def to_decimal(value: object) -> Decimal | None:
             return None
     else:
         return None
-    return number if number.is_finite() else None
+    if not number.is_finite() or len(number.as_tuple().digits) > MAX_DIGITS or abs(number.adjusted()) > MAX_DIGITS:
+        # Beyond this a number is no weight or level, and exact sums (28-digit context) would start rounding.
+        return None
+    return number
 
 
 def _ranges(numbers: Sequence[int]) -> str:

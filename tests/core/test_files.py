@@ -240,3 +240,12 @@ def test_the_example_in_the_format_readme_is_a_valid_rubric() -> None:
     rubric = load_rubric_bytes(example.encode(), "contoh.yaml")
     assert rubric.indicator("A1").weight == Decimal("32.5")
     assert sum(indicator.weight for indicator in rubric.indicators) == 100
+
+
+def test_huge_yaml_numbers_are_problems_not_crashes() -> None:
+    huge = "9" * 5000
+    text = SHIPPED.read_text(encoding="utf-8").replace("scale: {min: 0, max: 4}", f"scale: {{min: 0, max: {huge}}}")
+    text = text.replace("weight: 7\n", "weight: 7.0e+999999999\n", 1)
+    found = problems(text.encode())
+    assert any(location.endswith(":scale.max") for location, _ in found)
+    assert any(location.endswith(":aspects[0].indicators[0].weight") for location, _ in found)
