@@ -135,7 +135,8 @@ def test_yaml_excel_yaml_keeps_the_fingerprint_of_the_shipped_rubric(tmp_path: P
     assert back == original
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(document=rubric_documents())
 def test_generated_rubrics_survive_yaml_and_excel_round_trips(document: dict[str, Any], tmp_path: Path) -> None:
     rubric = parse_rubric(document)
