@@ -452,14 +452,14 @@ def _workbook(rubric: Rubric | None) -> Workbook:
             value_cell.number_format = "@"
         _put(settings, row, 3, note)
         if path == ("aggregation",):
-            _list_validation(settings, "=Agregasi", f"B{row}", "mean = rata-rata, median = nilai tengah")
+            _list_validation(settings, "Agregasi", f"B{row}", "mean = rata-rata, median = nilai tengah")
 
     level_names = workbook.create_sheet(SHEET_LEVEL_NAMES)
     _header(level_names, LEVEL_NAME_HEADERS, (10, 40))
     for row, (value, name) in enumerate(rubric.level_names if rubric else (), start=2):
         _put(level_names, row, 1, value)
         _put(level_names, row, 2, name)
-    _list_validation(level_names, "=Level", "A2:A50", "Level pada skala rubrik")
+    _list_validation(level_names, "Level", "A2:A50", "Level pada skala rubrik")
 
     bands = workbook.create_sheet(SHEET_BANDS)
     _header(bands, BAND_HEADERS, (14, 30))
@@ -487,8 +487,8 @@ def _workbook(rubric: Rubric | None) -> Workbook:
                                  showErrorMessage=True, error="Bobot harus angka lebih dari 0.")
     indicators.add_data_validation(weight_rule)
     weight_rule.add("D2:D500")
-    _list_validation(indicators, f"='{SHEET_ASPECTS}'!$A$2:$A$100", "A2:A500", "Kode aspek dari lembar Aspek")
-    _list_validation(indicators, "=YaTidak", f"{allow_na_column}2:{allow_na_column}500", "ya atau tidak")
+    _list_validation(indicators, f"'{SHEET_ASPECTS}'!$A$2:$A$100", "A2:A500", "Kode aspek dari lembar Aspek")
+    _list_validation(indicators, "YaTidak", f"{allow_na_column}2:{allow_na_column}500", "ya atau tidak")
     next_row = 2
     for aspect in rubric.aspects if rubric else ():
         for indicator in aspect.indicators:

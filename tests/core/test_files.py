@@ -183,7 +183,9 @@ def test_template_has_guide_headers_and_dropdowns(tmp_path: Path) -> None:
     assert headers == ["Kode aspek", "Kode", "Nama", "Bobot", "Level 0", "Level 1", "Level 2", "Level 3", "Level 4",
                        "Bukti", "Verifikasi", "Boleh N/A"]
     formulas = {validation.formula1 for sheet in workbook for validation in sheet.data_validations.dataValidation}
-    assert {"Agregasi", "YaTidak", "Level"} <= {formula.lstrip("=") for formula in formulas if formula}
+    # OOXML stores list sources without a leading '=' (Excel offers to repair a file that has one).
+    assert {"Agregasi", "YaTidak", "Level", "'Aspek'!$A$2:$A$100"} <= formulas
+    assert set(workbook.defined_names) >= {"Agregasi", "YaTidak", "Level", "JenisWilayah", "PenentuSeri"}
 
 
 def test_excel_problems_are_located_by_sheet_and_cell(tmp_path: Path) -> None:
