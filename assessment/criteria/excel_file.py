@@ -231,33 +231,26 @@ class _ExcelReader:
         if names:
             document["level_names"] = names
 
+    def read_list(self, sheet: Worksheet, key: str, headers: tuple[str, ...], required: tuple[str, ...]
+                  ) -> list[dict[str, Any]]:
+        """One mapping per non-empty row (bands, aspects), each cell remembered under its key path."""
+        items: list[dict[str, Any]] = []
+        self.cells[(key,)] = f"{sheet.title}!A2"
+        for row, values in self.table(sheet, headers, required):
+            index = len(items)
+            self.cells[(key, index)] = f"{sheet.title}!A{row}"
+            for field, (_, cell) in values.items():
+                self.cells[(key, index, field)] = cell
+            items.append({str(field): value for field, (value, _) in values.items()})
+        return items
+
     def read_bands(self, sheet: Worksheet, document: dict[str, Any]) -> None:
-        bands: list[dict[str, object]] = []
-        self.cells[("bands",)] = f"{sheet.title}!A2"
-        for row, values in self.table(sheet, BAND_HEADERS, BAND_HEADERS):
-            index = len(bands)
-            self.cells[("bands", index)] = f"{sheet.title}!A{row}"
-            band: dict[str, object] = {}
-            for field in ("min", "label"):
-                if field in values:
-                    band[field] = values[field][0]
-                    self.cells[("bands", index, field)] = values[field][1]
-            bands.append(band)
-        document["bands"] = bands
+        document["bands"] = self.read_list(sheet, "bands", BAND_HEADERS, BAND_HEADERS)
 
     def read_aspects(self, sheet: Worksheet, document: dict[str, Any]) -> None:
-        aspects: list[dict[str, Any]] = []
-        self.cells[("aspects",)] = f"{sheet.title}!A2"
-        for row, values in self.table(sheet, ASPECT_HEADERS, ASPECT_HEADERS[:2]):
-            index = len(aspects)
-            self.cells[("aspects", index)] = f"{sheet.title}!A{row}"
-            aspect: dict[str, Any] = {"indicators": []}
-            for field in ("code", "name", "weight"):
-                if field in values:
-                    aspect[field] = values[field][0]
-                    self.cells[("aspects", index, field)] = values[field][1]
-            aspects.append(aspect)
-        document["aspects"] = aspects
+        # Every aspect gets its list, so an aspect without indicator rows is reported as empty, not as malformed.
+        document["aspects"] = [{**aspect, "indicators": []}
+                               for aspect in self.read_list(sheet, "aspects", ASPECT_HEADERS, ASPECT_HEADERS[:2])]
 
     def read_indicators(self, sheet: Worksheet, document: dict[str, Any]) -> None:
         aspects: list[dict[str, Any]] = document["aspects"]

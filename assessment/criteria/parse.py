@@ -38,7 +38,7 @@ import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from assessment.criteria.errors import Problem, RubricError
 from assessment.criteria.model import (
@@ -55,6 +55,7 @@ from assessment.criteria.model import (
 )
 
 KeyPath = tuple[str | int, ...]
+_T = TypeVar("_T")
 Locate = Callable[[KeyPath], str]
 
 TOP_KEYS: tuple[str, ...] = (
@@ -515,23 +516,23 @@ class _Parser:
         self.codes[code] = path
         return True
 
-    def aspects(self, value: object, scale: Scale | None) -> tuple[Aspect, ...] | None:
-        path: KeyPath = ("aspects",)
-        items = self.sequence(value, path, "Aspek (aspects)")
+    def each(self, value: object, path: KeyPath, what: str, empty: str,
+             parse_one: Callable[[object, KeyPath], _T | None]) -> tuple[_T, ...] | None:
+        """A non-empty list parsed item by item; every item is parsed (and its problems reported) before failing."""
+        items = self.sequence(value, path, what)
         if items is None:
             return None
         if not items:
-            self.problem(path, "Rubrik belum punya aspek: tambahkan minimal satu aspek beserta indikatornya.")
+            self.problem(path, empty)
             return None
-        aspects: list[Aspect] = []
-        complete = True
-        for index, item in enumerate(items):
-            aspect = self.aspect(item, (*path, index), scale)
-            if aspect is None:
-                complete = False
-            else:
-                aspects.append(aspect)
-        return tuple(aspects) if complete else None
+        parsed = [parse_one(item, (*path, index)) for index, item in enumerate(items)]
+        found = [item for item in parsed if item is not None]
+        return tuple(found) if len(found) == len(parsed) else None
+
+    def aspects(self, value: object, scale: Scale | None) -> tuple[Aspect, ...] | None:
+        return self.each(value, ("aspects",), "Aspek (aspects)",
+                         "Rubrik belum punya aspek: tambahkan minimal satu aspek beserta indikatornya.",
+                         lambda item, path: self.aspect(item, path, scale))
 
     def aspect(self, value: object, path: KeyPath, scale: Scale | None) -> Aspect | None:
         mapping = self.mapping(value, path, "Aspek")
@@ -554,8 +555,8 @@ class _Parser:
         if declared is not None and weights and all(weight is not None for weight in weights):
             total = sum((weight for weight in weights if weight is not None), Decimal(0))
             if total != declared:
-                self.problem((*path, "weight"), f"Bobot aspek {code or ''} tertulis {plain(declared)}, tetapi "
-                                                f"jumlah bobot indikatornya {plain(total)}.".replace("  ", " "))
+                self.problem((*path, "weight"), f"Bobot aspek {self.current_aspect} tertulis {plain(declared)}, "
+                                                f"tetapi jumlah bobot indikatornya {plain(total)}.")
                 return None
         if code is None or name is None or indicators is None or ("weight" in mapping and declared is None):
             return None
@@ -570,21 +571,9 @@ class _Parser:
 
     def indicators(self, value: object, path: KeyPath, scale: Scale | None,
                    aspect_code: str) -> tuple[Indicator, ...] | None:
-        items = self.sequence(value, path, "Indikator (indicators)")
-        if items is None:
-            return None
-        if not items:
-            self.problem(path, f"Aspek {aspect_code} tidak punya indikator: setiap aspek perlu minimal satu indikator.")
-            return None
-        indicators: list[Indicator] = []
-        complete = True
-        for index, item in enumerate(items):
-            indicator = self.indicator(item, (*path, index), scale)
-            if indicator is None:
-                complete = False
-            else:
-                indicators.append(indicator)
-        return tuple(indicators) if complete else None
+        return self.each(value, path, "Indikator (indicators)",
+                         f"Aspek {aspect_code} tidak punya indikator: setiap aspek perlu minimal satu indikator.",
+                         lambda item, here: self.indicator(item, here, scale))
 
     def indicator(self, value: object, path: KeyPath, scale: Scale | None) -> Indicator | None:
         mapping = self.mapping(value, path, "Indikator")
