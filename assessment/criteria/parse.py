@@ -550,7 +550,7 @@ class _Parser:
         indicators: tuple[Indicator, ...] | None = None
         first = len(self.weights)
         if "indicators" in mapping:
-            indicators = self.indicators(mapping["indicators"], (*path, "indicators"), scale, code or "?")
+            indicators = self.indicators(mapping["indicators"], (*path, "indicators"), scale, self.current_aspect)
         weights = [weight for _, weight in self.weights[first:]]
         if declared is not None and weights and all(weight is not None for weight in weights):
             total = sum((weight for weight in weights if weight is not None), Decimal(0))
