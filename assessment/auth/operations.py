@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from assessment.extensions import db
-from assessment.models import Role, RoleGrant, User, normalise_email, utcnow
+from assessment.models import ROLE_SCOPE_KIND, Region, RegionKind, Role, RoleGrant, User, normalise_email, utcnow
 from assessment.security import hash_password, password_needs_rehash, spend_password_time, verify_password
 
 
@@ -19,6 +19,43 @@ class GrantSpec:
     role: Role
     region_code: str
     home_region_code: str | None = None
+
+
+# The region kinds a grant of each role may name (a kota stands where a kabupaten does, a desa adat where a desa).
+GRANT_REGION_KINDS: dict[str, tuple[RegionKind, ...]] = {
+    "provinsi": (RegionKind.provinsi,),
+    "kabupaten": (RegionKind.kabupaten, RegionKind.kota),
+    "kecamatan": (RegionKind.kecamatan,),
+    "desa": (RegionKind.desa, RegionKind.desa_adat),
+}
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """An account that cannot be created as asked; ``problems`` lists every reason, in Indonesian."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def grant_problems(spec: GrantSpec) -> list[str]:
+    """Why a grant is not allowed: the region must exist and be of the kind the role is scoped to."""
+    problems: list[str] = []
+    wanted = GRANT_REGION_KINDS[ROLE_SCOPE_KIND[spec.role]]
+    region = db.session.scalar(select(Region).where(Region.code == spec.region_code))
+    if region is None:
+        problems.append(f"Wilayah {spec.region_code} tidak dikenal.")
+    elif region.kind not in wanted:
+        names = "/".join(kind.value for kind in wanted)
+        problems.append(f"Peran {spec.role.value} berlaku untuk wilayah {names}, bukan {region.kind.value} "
+                        f"({spec.region_code}).")
+    if spec.home_region_code is not None:
+        if spec.role is not Role.asesor:
+            problems.append("Wilayah asal hanya untuk peran asesor.")
+        elif db.session.scalar(select(Region.id).where(Region.code == spec.home_region_code)) is None:
+            problems.append(f"Wilayah asal {spec.home_region_code} tidak dikenal.")
+    return problems
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -40,8 +77,31 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def create_user(name: str, email: str, password: str, grants: Iterable[GrantSpec] = ()) -> User:
-    """Create an active account with its role grants."""
+def create_user(name: str, email: str, password: str, grants: Iterable[GrantSpec] = (), *,
+                check: bool = False) -> User:
+    """Create an active account with its role grants.
+
+    With ``check``, every rule is verified first and all broken ones are raised together as
+    :class:`AccountError`: a name, a unique e-mail that looks like one, a password of at least
+    :data:`MIN_PASSWORD_LENGTH` characters, and grants on regions of the right kind.
+    """
+    grants = list(grants)
+    if check:
+        problems: list[str] = []
+        if not name.strip():
+            problems.append("Nama wajib diisi.")
+        address = normalise_email(email)
+        local, _, domain = address.partition("@")
+        if not local or "." not in domain or " " in address:
+            problems.append(f"Email {email!r} tidak sah.")
+        elif db.session.scalar(select(User.id).where(User.email == address)) is not None:
+            problems.append(f"Email {address} sudah dipakai akun lain.")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            problems.append(f"Kata sandi paling sedikit {MIN_PASSWORD_LENGTH} karakter.")
+        for spec in grants:
+            problems.extend(grant_problems(spec))
+        if problems:
+            raise AccountError(problems)
     user = User(name=name.strip(), email=email, password_hash=hash_password(password))
     user.grants = [
         RoleGrant(role=spec.role, region_code=spec.region_code, home_region_code=spec.home_region_code)

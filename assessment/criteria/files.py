@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from openpyxl import Workbook, load_workbook
@@ -186,21 +186,15 @@ def _load_yaml(text: str) -> Rubric:
         loader.dispose()
     problems = list(reader.problems)
     try:
-        rubric = parse_rubric(document if isinstance(document, Mapping) else _NotAMapping(document),
-                              reader.locate)
+        # parse_rubric reports a document that is not a mapping (a bare list or text) as not being a rubric.
+        rubric = parse_rubric(cast("Mapping[str, Any]", document), reader.locate)
     except RubricError as error:
-        raise RubricError([*problems, *error.problems]) from None
+        # Reported in file order, so a committee can work through them top to bottom.
+        found = sorted([*problems, *error.problems], key=lambda problem: int(problem.location.split(":")[0]))
+        raise RubricError(found) from None
     if problems:
         raise RubricError(problems)
     return rubric
-
-
-class _NotAMapping(dict[str, Any]):
-    """Carries a non-mapping document to the parser, which reports it as ``not_a_mapping``."""
-
-    def __init__(self, value: object) -> None:
-        super().__init__()
-        self.value = value
 
 
 def rubric_to_yaml(rubric: Rubric) -> str:

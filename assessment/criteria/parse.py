@@ -211,7 +211,7 @@ class _Parser:
             self.problem((*path, key_part), f"Kunci '{key}' tidak dikenal pada {what}.{hint}")
         for key in required:
             if key not in mapping:
-                self.problem((*path, key), f"Kunci wajib '{key}' pada {what} belum ada.")
+                self.problem((*path, key), f"Kunci wajib '{key}' pada {what} belum diisi.")
 
     def text(self, value: object, path: KeyPath, what: str) -> str | None:
         if isinstance(value, bool) or not isinstance(value, str | int | Decimal):

@@ -58,7 +58,7 @@ def _participant_in_scope(participant_id: int) -> Participant:
 @roles_required(*REVIEWERS)
 def detail(participant_id: int, return_form: ReturnForm | None = None) -> str:
     participant = _participant_in_scope(participant_id)
-    rubric = rubric_of(participant.competition)
+    rubric = rubric_of(participant.competition.rubric)
     rows = {row.indicator_code: row for row in participant.self_assessments}
     evidence: dict[str, list[object]] = {}
     for item in participant.evidence:

@@ -120,7 +120,7 @@ def index() -> str:
 @roles_required(Role.operator_desa)
 def overview(participant_id: int) -> str:
     participant = _participant_for_operator(participant_id)
-    rubric = rubric_of(participant.competition)
+    rubric = rubric_of(participant.competition.rubric)
     window = self_assessment_window(participant.competition, participant, now_utc())
     evidence = _active_evidence(participant)
     counts: dict[str, int] = {}
@@ -166,7 +166,7 @@ def _indicator_page(participant: Participant, rubric: Rubric, indicator: Indicat
 @roles_required(Role.operator_desa)
 def indicator(participant_id: int, code: str) -> tuple[str, int] | Response:
     participant = _participant_for_operator(participant_id)
-    rubric = rubric_of(participant.competition)
+    rubric = rubric_of(participant.competition.rubric)
     item = _indicator(rubric, code)
     now = now_utc()
     window = self_assessment_window(participant.competition, participant, now)
@@ -202,7 +202,7 @@ def _upload_refused(participant: Participant, rubric: Rubric, item: Indicator, w
 @roles_required(Role.operator_desa)
 def upload(participant_id: int, code: str) -> tuple[str, int] | Response:
     participant = _participant_for_operator(participant_id)
-    rubric = rubric_of(participant.competition)
+    rubric = rubric_of(participant.competition.rubric)
     item = _indicator(rubric, code)
     now = now_utc()
     window = self_assessment_window(participant.competition, participant, now)
@@ -249,7 +249,7 @@ def upload_too_large(_error: RequestEntityTooLarge) -> tuple[str, int] | Respons
 @roles_required(Role.operator_desa)
 def add_link(participant_id: int, code: str) -> tuple[str, int] | Response:
     participant = _participant_for_operator(participant_id)
-    rubric = rubric_of(participant.competition)
+    rubric = rubric_of(participant.competition.rubric)
     item = _indicator(rubric, code)
     now = now_utc()
     window = self_assessment_window(participant.competition, participant, now)
@@ -286,7 +286,7 @@ def remove(participant_id: int, evidence_id: int) -> Response:
 @roles_required(Role.operator_desa)
 def submit(participant_id: int) -> Response | tuple[str, int]:
     participant = _participant_for_operator(participant_id)
-    rubric = rubric_of(participant.competition)
+    rubric = rubric_of(participant.competition.rubric)
     form = ConfirmForm()
     target = redirect(url_for("villages.overview", participant_id=participant.id))
     if not form.validate_on_submit():
