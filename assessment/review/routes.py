@@ -16,11 +16,15 @@ from assessment.models import Competition, EvidenceStatus, Participant, Role, Su
 from assessment.repo import rubric_of
 from assessment.review import operations
 from assessment.review.forms import CompleteForm, ReturnForm
-from assessment.security import require_region_access, roles_required, scope_filter
+from assessment.security import require_region_access, roles_required, scope_filter, user_can_access_region
 
 bp = Blueprint("review", __name__, url_prefix="/verifikasi")
 
 REVIEWERS = (Role.verifikator_kecamatan, Role.dpmd)
+# The provincial committee and assessors may read a submission (with the photos' GPS and capture time) but the
+# completeness decision belongs to the kecamatan and the DPMD.
+READERS = (*REVIEWERS, Role.panitia, Role.asesor, Role.ketua_tim)
+ASSESSORS = (Role.panitia, Role.asesor, Role.ketua_tim)
 STATUS_FILTERS = tuple(status.value for status in SubmissionStatus)
 
 
@@ -35,11 +39,11 @@ def wita(moment: datetime | None) -> str:
 
 
 @bp.get("/")
-@roles_required(*REVIEWERS)
+@roles_required(*READERS)
 def index() -> str:
     status = request.args.get("status", "")
     query = (select(Participant).join(Competition, Participant.competition_id == Competition.id)
-             .where(scope_filter(Participant.desa_code, current_user, REVIEWERS))
+             .where(scope_filter(Participant.desa_code, current_user, READERS))
              .order_by(Competition.year.desc(), Competition.id, Participant.desa_code))
     if status in STATUS_FILTERS:
         query = query.where(Participant.status == status)
@@ -48,16 +52,16 @@ def index() -> str:
                            statuses=STATUS_FILTERS, wita=wita)
 
 
-def _participant_in_scope(participant_id: int) -> Participant:
+def _participant_in_scope(participant_id: int, roles: tuple[Role, ...] = REVIEWERS) -> Participant:
     participant = db.get_or_404(Participant, participant_id)
-    require_region_access(participant.desa_code, REVIEWERS)
+    require_region_access(participant.desa_code, roles)
     return participant
 
 
 @bp.get("/peserta/<int:participant_id>")
-@roles_required(*REVIEWERS)
+@roles_required(*READERS)
 def detail(participant_id: int, return_form: ReturnForm | None = None) -> str:
-    participant = _participant_in_scope(participant_id)
+    participant = _participant_in_scope(participant_id, READERS)
     rubric = rubric_of(participant.competition.rubric)
     rows = {row.indicator_code: row for row in participant.self_assessments}
     evidence: dict[str, list[object]] = {}
@@ -68,6 +72,8 @@ def detail(participant_id: int, return_form: ReturnForm | None = None) -> str:
         "review/detail.html", participant=participant, rubric=rubric, rows=rows, evidence=evidence,
         complete_form=CompleteForm(), return_form=return_form or ReturnForm(), wita=wita,
         level_names=dict(rubric.level_names),
+        can_decide=user_can_access_region(current_user, participant.desa_code, REVIEWERS),
+        can_see_metadata=user_can_access_region(current_user, participant.desa_code, ASSESSORS),
     )
 
 

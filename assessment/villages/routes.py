@@ -33,7 +33,7 @@ from assessment.evidence import ACCEPT_ATTRIBUTE, MEDIA_TYPES, UploadRejected, d
 from assessment.extensions import db
 from assessment.models import Evidence, EvidenceKind, EvidenceStatus, Participant, Role, SubmissionStatus
 from assessment.repo import rubric_of
-from assessment.security import require_region_access, roles_required, scope_filter, user_can_access_region
+from assessment.security import require_region_access, roles_required, scope_filter
 from assessment.storage import StorageError, get_store
 from assessment.villages import operations
 from assessment.villages.forms import ConfirmForm, EvidenceLinkForm, EvidenceUploadForm, SelfAssessmentForm
@@ -58,6 +58,11 @@ def wita(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return str(format_datetime(moment, "EEEE, d MMMM y HH.mm")) + " WITA"
+
+
+def _max_upload_bytes() -> int:
+    """The largest evidence file: ``EVIDENCE_MAX_BYTES`` if set, else the request limit ``MAX_CONTENT_LENGTH``."""
+    return int(current_app.config.get("EVIDENCE_MAX_BYTES") or current_app.config["MAX_CONTENT_LENGTH"])
 
 
 def _wants_json() -> bool:
@@ -149,15 +154,13 @@ def _indicator_page(participant: Participant, rubric: Rubric, indicator: Indicat
         form = SelfAssessmentForm(level=row.level if row else None, explanation=row.explanation if row else "")
     level_names = dict(rubric.level_names)
     form.set_scale([(value, f"{value} — {level_names.get(value, '')}".rstrip(" —")) for value in rubric.scale.levels])
-    can_see_metadata = any(user_can_access_region(current_user, participant.desa_code, (role,))
-                           for role in (Role.panitia, Role.asesor, Role.ketua_tim))
     html = render_template(
         "villages/indicator.html", participant=participant, rubric=rubric, indicator=indicator, window=window,
         row=row, form=form, upload_form=upload_form or EvidenceUploadForm(),
         link_form=link_form or EvidenceLinkForm(), evidence=_active_evidence(participant, indicator.code),
         delete_form=ConfirmForm(), accept=ACCEPT_ATTRIBUTE, upload_error=upload_error,
         window_message=_window_message(window), wita=wita, level_names=level_names,
-        max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024), can_see_metadata=can_see_metadata,
+        max_mb=_max_upload_bytes() // (1024 * 1024), max_bytes=_max_upload_bytes(),
     )
     return html, status
 
@@ -211,7 +214,7 @@ def upload(participant_id: int, code: str) -> tuple[str, int] | Response:
         message = " ".join(str(error) for error in form.file.errors) or _("Unggahan tidak valid. Coba lagi.")
         return _upload_refused(participant, rubric, item, window, message, 400)
     upload_file = form.file.data
-    max_bytes = current_app.config.get("EVIDENCE_MAX_BYTES") or current_app.config["MAX_CONTENT_LENGTH"]
+    max_bytes = _max_upload_bytes()
     try:
         result = operations.add_evidence_file(participant, rubric, item.code, upload_file.read(),
                                               upload_file.filename, current_user, now, get_store(), max_bytes)

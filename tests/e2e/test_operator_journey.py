@@ -215,3 +215,19 @@ def test_axe_check_can_fail(open_session: OpenSession, world: World, axe_js: Pat
     page.evaluate("() => { const img = document.createElement('img'); img.src = 'data:,'; "
                   "document.querySelector('main').append(img); }")
     assert "image-alt" in {violation["id"] for violation in axe_violations(page, axe_js)}
+
+
+def test_too_large_file_is_refused_before_upload_with_a_friendly_message(open_session: OpenSession, world: World,
+                                                                         live_app: Flask, tmp_path: Path) -> None:
+    live_app.config["EVIDENCE_MAX_BYTES"] = 2 * 1024 * 1024
+    session = open_session(World.operator, TEST_PASSWORD)
+    page = session.page
+    page.goto(f"/desa/peserta/{world.mine}/indikator/A1")
+    page.get_by_label("Berkas bukti").set_input_files(_write(tmp_path, "video.mp4", bytes(3 * 1024 * 1024)))
+    posted: list[str] = []
+    page.on("request", lambda request: posted.append(request.url) if request.method == "POST" else None)
+    page.get_by_role("button", name="Unggah berkas").click()
+    expect(page.get_by_role("status").filter(has_text="Berkas terlalu besar")).to_be_visible()
+    assert posted == []
+    with live_app.app_context():
+        assert db.session.scalars(db.select(Evidence)).all() == []

@@ -382,8 +382,17 @@ def test_gps_metadata_is_shown_to_assessors_only(app: Flask, client: FlaskClient
     mine, _ = setup
     upload(client, mine, files.jpeg(), "foto.jpg")
     assert "GPS" not in client.get(page(mine, "/indikator/A1")).get_data(as_text=True)
-    both = login(app.test_client(), make_user(grants=[(Role.operator_desa, DESA), (Role.asesor, "64")]))
-    assert "GPS -1.258333" in both.get(page(mine, "/indikator/A1")).get_data(as_text=True)
+    mine.status = SubmissionStatus.diajukan
+    db.session.commit()
+    dpmd = login(app.test_client(), make_user(Role.dpmd, "64.09"))
+    dpmd_html = dpmd.get(f"/verifikasi/peserta/{mine.id}").get_data(as_text=True)
+    assert "GPS" not in dpmd_html
+    assert "Tandai lengkap" in dpmd_html
+    asesor = login(app.test_client(), make_user(Role.asesor, "64"))
+    html = asesor.get(f"/verifikasi/peserta/{mine.id}").get_data(as_text=True)
+    assert "GPS -1.258333, 116.833333" in html
+    assert "diambil 2026-08-17T10:00:00" in html
+    assert "Tandai lengkap" not in html
 
 
 def test_returned_submission_shows_the_reason_and_can_be_resubmitted(app: Flask, client: FlaskClient, setup,
@@ -402,3 +411,16 @@ def test_returned_submission_shows_the_reason_and_can_be_resubmitted(app: Flask,
     client.post(page(mine, "/ajukan"))
     db.session.refresh(mine)
     assert mine.status == SubmissionStatus.diajukan
+
+
+def test_operator_pages_render_the_default_rubric(app: Flask, client: FlaskClient, make_user: MakeUser,
+                                                  login: Login) -> None:
+    forget_user_between_requests(app)
+    source = (Path(__file__).resolve().parents[2] / "data" / "rubrics" / "desa-digital-kaltim-2026.yaml").read_text()
+    _, [participant] = create_competition(source=source)
+    login(client, make_user(Role.operator_desa, DESA))
+    overview = client.get(page(participant))
+    assert overview.status_code == 200
+    assert "0 dari 20 indikator sudah diberi level." in overview.get_data(as_text=True)
+    indicator = client.get(page(participant, "/indikator/A2")).get_data(as_text=True)
+    assert "Tanda tangan elektronik (TTE) tersertifikasi" in indicator
