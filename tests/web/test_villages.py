@@ -424,3 +424,51 @@ def test_operator_pages_render_the_default_rubric(app: Flask, client: FlaskClien
     assert "0 dari 20 indikator sudah diberi level." in overview.get_data(as_text=True)
     indicator = client.get(page(participant, "/indikator/A2")).get_data(as_text=True)
     assert "Tanda tangan elektronik (TTE) tersertifikasi" in indicator
+
+
+def test_upload_that_fails_while_saving_leaves_no_file_and_no_row(app: Flask, setup, make_user: MakeUser,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from assessment.repo import rubric_of
+    from assessment.storage import get_store
+    from assessment.villages import operations
+    from assessment.villages.routes import now_utc
+
+    mine, _ = setup
+    user = make_user(Role.operator_desa, DESA)
+    rubric = rubric_of(mine.competition.rubric)
+
+    def database_gone() -> None:
+        raise RuntimeError("database connection lost")
+
+    monkeypatch.setattr(db.session, "commit", database_gone)
+    with pytest.raises(RuntimeError):
+        operations.add_evidence_file(mine, rubric, "A1", files.jpeg(), "foto.jpg", user, now_utc(), get_store(),
+                                     10 * 1024 * 1024)
+    monkeypatch.undo()
+    assert evidence_rows() == []
+    assert stored_files(app) == []
+
+
+def test_double_submit_race_gives_one_result(app: Flask, client: FlaskClient, setup) -> None:
+    from sqlalchemy import update
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from assessment.repo import rubric_of
+    from assessment.villages import operations
+    from assessment.villages.routes import now_utc
+
+    mine, _ = setup
+    _fill_all(client, mine)
+    db.session.commit()
+    # Another request submits first, in its own transaction...
+    with db.engine.begin() as connection:
+        connection.execute(update(Participant.__table__).where(Participant.__table__.c.id == mine.id)
+                           .values(status="diajukan", version=2))
+    # ...after this request had loaded the row as a draft at version 1.
+    db.session.refresh(mine)
+    set_committed_value(mine, "status", SubmissionStatus.draf)
+    set_committed_value(mine, "version", 1)
+    assert operations.submit_self_assessment(mine, rubric_of(mine.competition.rubric), now_utc()) is False
+    db.session.expire_all()
+    fresh = db.session.get(Participant, mine.id)
+    assert (fresh.version, fresh.submitted_at) == (2, None)
