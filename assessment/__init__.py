@@ -63,6 +63,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(competitions_bp)
 
+    from assessment import compression, storage
+    from assessment.review.routes import bp as review_bp
+    from assessment.villages.routes import bp as villages_bp
+
+    storage.init_app(app)
+    compression.init_app(app)
+    app.register_blueprint(villages_bp)
+    app.register_blueprint(review_bp)
+
     from assessment.commands import register_all
 
     register_all(app)

@@ -1,0 +1,99 @@
+"""The completeness check: the desa in the reviewer's scope with their status; mark complete or return."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from assessment.extensions import db
+from assessment.models import Competition, EvidenceStatus, Participant, Role, SubmissionStatus
+from assessment.repo import rubric_of
+from assessment.review import operations
+from assessment.review.forms import CompleteForm, ReturnForm
+from assessment.security import require_region_access, roles_required, scope_filter
+
+bp = Blueprint("review", __name__, url_prefix="/verifikasi")
+
+REVIEWERS = (Role.verifikator_kecamatan, Role.dpmd)
+STATUS_FILTERS = tuple(status.value for status in SubmissionStatus)
+
+
+def now_utc() -> datetime:
+    """The current time (one place, so tests can move the clock)."""
+    return datetime.now(UTC)
+
+
+def wita(moment: datetime | None) -> str:
+    """A moment in WITA (Asia/Makassar), as people in Kalimantan Timur read it."""
+    return "" if moment is None else str(format_datetime(moment, "EEEE, d MMMM y HH.mm")) + " WITA"
+
+
+@bp.get("/")
+@roles_required(*REVIEWERS)
+def index() -> str:
+    status = request.args.get("status", "")
+    query = (select(Participant).join(Competition, Participant.competition_id == Competition.id)
+             .where(scope_filter(Participant.desa_code, current_user, REVIEWERS))
+             .order_by(Competition.year.desc(), Competition.id, Participant.desa_code))
+    if status in STATUS_FILTERS:
+        query = query.where(Participant.status == status)
+    participants = db.session.scalars(query).all()
+    return render_template("review/index.html", participants=participants, status=status,
+                           statuses=STATUS_FILTERS, wita=wita)
+
+
+def _participant_in_scope(participant_id: int) -> Participant:
+    participant = db.get_or_404(Participant, participant_id)
+    require_region_access(participant.desa_code, REVIEWERS)
+    return participant
+
+
+@bp.get("/peserta/<int:participant_id>")
+@roles_required(*REVIEWERS)
+def detail(participant_id: int, return_form: ReturnForm | None = None) -> str:
+    participant = _participant_in_scope(participant_id)
+    rubric = rubric_of(participant.competition.rubric)
+    rows = {row.indicator_code: row for row in participant.self_assessments}
+    evidence: dict[str, list[object]] = {}
+    for item in participant.evidence:
+        if item.status == EvidenceStatus.aktif:
+            evidence.setdefault(item.indicator_code, []).append(item)
+    return render_template(
+        "review/detail.html", participant=participant, rubric=rubric, rows=rows, evidence=evidence,
+        complete_form=CompleteForm(), return_form=return_form or ReturnForm(), wita=wita,
+        level_names=dict(rubric.level_names),
+    )
+
+
+@bp.post("/peserta/<int:participant_id>/lengkap")
+@roles_required(*REVIEWERS)
+def complete(participant_id: int) -> Response:
+    participant = _participant_in_scope(participant_id)
+    if CompleteForm().validate_on_submit():
+        try:
+            operations.mark_complete(participant, current_user, now_utc())
+            flash(_("%(desa)s ditandai lengkap.", desa=participant.region.name), "success")
+        except operations.NotReviewable:
+            flash(_("Pengajuan ini tidak sedang menunggu verifikasi; tidak ada yang diubah."), "info")
+    return redirect(url_for("review.detail", participant_id=participant.id))
+
+
+@bp.post("/peserta/<int:participant_id>/kembalikan")
+@roles_required(*REVIEWERS)
+def send_back(participant_id: int) -> Response | tuple[str, int]:
+    participant = _participant_in_scope(participant_id)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        return detail(participant_id, return_form=form), 400
+    try:
+        operations.return_for_revision(participant, current_user, form.reason.data or "", now_utc())
+        flash(_("Pengajuan %(desa)s dikembalikan untuk perbaikan.", desa=participant.region.name), "success")
+    except operations.NotReviewable:
+        flash(_("Pengajuan ini tidak sedang menunggu verifikasi; tidak ada yang diubah."), "info")
+    return redirect(url_for("review.detail", participant_id=participant.id))
