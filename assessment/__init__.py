@@ -56,10 +56,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     http.init_app(app)
 
     from assessment.auth.routes import bp as auth_bp
+    from assessment.competitions.routes import bp as competitions_bp
     from assessment.main.routes import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(competitions_bp)
 
     from assessment import compression, storage
     from assessment.review.routes import bp as review_bp

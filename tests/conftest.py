@@ -55,9 +55,36 @@ def config_for_tests(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
     return config
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The ``app`` fixture keeps an app context pushed for the test body; without this, requests would reuse it and
+    share its ``g`` (where Flask-Login caches the signed-in user) and its database session, so one client's user
+    could leak into another client's request. After each request the test body's session is expired, so objects
+    it holds are reloaded from the database on next use.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+class ExpiringCliRunner(FlaskCliRunner):
+    """A CLI runner (each command runs in its own app context) that expires the test body's session afterwards."""
+
+    def invoke(self, *args: Any, **kwargs: Any) -> Any:
+        result = super().invoke(*args, **kwargs)
+        db.session.expire_all()
+        return result
+
+
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
     app = create_app(config_for_tests(tmp_path))
+    app.test_client_class = IsolatedClient
+    app.test_cli_runner_class = ExpiringCliRunner
     with app.app_context():
         reset_database()
         db.create_all()

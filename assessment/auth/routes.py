@@ -23,7 +23,7 @@ def safe_next(target: str | None) -> str | None:
 @bp.route("/masuk", methods=["GET", "POST"])
 def login() -> str | Response:
     if current_user.is_authenticated:
-        return redirect(url_for("main.index"))
+        return redirect(url_for("main.home"))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -32,7 +32,7 @@ def login() -> str | Response:
         if user is not None:
             login_user(user)
             flash(_("Selamat datang, %(name)s.", name=user.name), "success")
-            return redirect(safe_next(form.next.data) or url_for("main.index"))
+            return redirect(safe_next(form.next.data) or url_for("main.home"))
         flash(_("Email atau kata sandi salah."), "error")
     return render_template("auth/login.html", form=form)
 

@@ -13,6 +13,7 @@ from sqlalchemy import inspect
 from assessment.competitions.schedule import WITA
 from assessment.demo.seed import DEMO_EMAIL_DOMAIN, DemoAccount, database_has_data, seed_demo
 from assessment.extensions import db
+from assessment.storage import get_store
 
 DEFAULT_RUBRIC = Path(__file__).resolve().parents[2] / "data" / "rubrics" / "desa-digital-kaltim-2026.yaml"
 ACCOUNTS_FILE = "demo-akun.txt"
@@ -40,13 +41,15 @@ def demo_command(if_empty: bool) -> None:
             click.echo("Basis data sudah berisi data; demo tidak dijalankan.")
             return
         raise click.ClickException("Basis data sudah berisi akun atau lomba; demo hanya untuk basis data kosong.")
-    result = seed_demo(DEFAULT_RUBRIC.read_bytes(), DEFAULT_RUBRIC.name, datetime.now(WITA).date())
+    result = seed_demo(DEFAULT_RUBRIC.read_bytes(), DEFAULT_RUBRIC.name, datetime.now(WITA).date(), get_store(),
+                       current_app.config["MAX_CONTENT_LENGTH"])
     accounts_file = Path(current_app.instance_path) / ACCOUNTS_FILE
     if "INSTANCE_PATH" in current_app.config:
         accounts_file = Path(current_app.config["INSTANCE_PATH"]) / ACCOUNTS_FILE
     write_accounts_file(accounts_file, result.accounts)
     click.echo(f"DEMO siap: {result.competition.name} (id {result.competition.id}), "
-               f"{result.participants} desa peserta, {result.regions_added} wilayah PPU ditambahkan.")
+               f"{result.participants} desa peserta, {result.regions_added} wilayah PPU ditambahkan, "
+               f"{result.evidence_files} berkas dan {result.evidence_links} tautan bukti contoh.")
     click.echo(f"Akun DEMO (email @{DEMO_EMAIL_DOMAIN}, kata sandi acak; juga di {accounts_file}):")
     for account in result.accounts:
         click.echo(f"  {account.role:<22} {account.region:<14} {account.email:<34} {account.password}")

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from assessment.auth.operations import GrantSpec, create_user
 from assessment.competitions.operations import create_competition, read_rubric_upload
 from assessment.competitions.schedule import default_schedule
+from assessment.demo.evidence import demo_pdf, demo_png
 from assessment.demo.regions_ppu import DECREE, PPU_REGIONS
 from assessment.extensions import db
 from assessment.models import (
@@ -30,10 +31,13 @@ from assessment.models import (
 from assessment.regions.importing import RegionRow, parent_of
 from assessment.regions.operations import import_regions
 from assessment.repo import rubric_of
+from assessment.storage import EvidenceStore
+from assessment.villages.operations import add_evidence_file, add_evidence_link
 
 DEMO_EMAIL_DOMAIN = "demo.example"
 DEMO_LABEL = "[DEMO]"
 PARTICIPANT_COUNT = 20
+FILES_PER_DESA = 3
 # The self-assessment stage opened this many days ago (and stays open for the rest of its 21 days).
 SELF_ASSESSMENT_OPENED_DAYS_AGO = 7
 
@@ -56,6 +60,8 @@ class DemoResult:
     accounts: list[DemoAccount] = field(default_factory=list)
     participants: int = 0
     regions_added: int = 0
+    evidence_files: int = 0
+    evidence_links: int = 0
 
 
 def database_has_data() -> bool:
@@ -97,11 +103,14 @@ def _spread(desa: list[tuple[str, str]], count: int) -> list[tuple[str, str]]:
     return sorted(chosen)
 
 
-def seed_demo(rubric_source: bytes, rubric_filename: str, today: date) -> DemoResult:
+def seed_demo(rubric_source: bytes, rubric_filename: str, today: date, store: EvidenceStore,
+              max_upload_bytes: int) -> DemoResult:
     """Seed the demo; the caller checks first that the database holds no accounts or competitions.
 
     ``today`` is the calendar day in WITA: the self-assessment stage opened a week before it, so it is open now.
-    Levels and texts come from a random generator seeded by the desa code, so two demos look alike.
+    Levels and texts come from a random generator seeded by the desa code, so two demos look alike. Evidence goes
+    through the operators' own operations (and so through the evidence store and its upload checks): a few
+    generated PNG/PDF files per desa, and a demo link for every other indicator above the lowest level.
     """
     rows = [
         RegionRow(line=number, code=code, name=name, kind=RegionKind(kind), parent_code=parent_of(code))
@@ -130,12 +139,10 @@ def seed_demo(rubric_source: bytes, rubric_filename: str, today: date) -> DemoRe
         _account(result, f"Verifikator Kecamatan {name}", f"verifikator-{name.lower()}",
                  Role.verifikator_kecamatan, code)
 
-    chosen = _spread(desa, PARTICIPANT_COUNT)
     rubric = rubric_of(competition.rubric)
     indicators = rubric.indicators
-    levels = rubric.scale.levels
     now = utcnow()
-    for number, (code, name) in enumerate(chosen):
+    for number, (code, name) in enumerate(_spread(desa, PARTICIPANT_COUNT)):
         slug = code.replace(".", "")
         operator = _account(result, f"Operator Desa {name}", f"operator-{slug}", Role.operator_desa, code)
         rng = random.Random(code)  # noqa: S311 (demo texts, not security)
@@ -143,14 +150,36 @@ def seed_demo(rubric_source: bytes, rubric_filename: str, today: date) -> DemoRe
         status = (SubmissionStatus.draf if number < 12 else SubmissionStatus.diajukan if number < 17
                   else SubmissionStatus.lengkap if number < 19 else SubmissionStatus.dikembalikan)
         filled = len(indicators) if status is not SubmissionStatus.draf else rng.randint(3, len(indicators) - 2)
-        participant = Participant(competition=competition, desa_code=code, status=status, is_demo=True,
-                                  submitted_at=None if status is SubmissionStatus.draf else now)
+        participant = Participant(competition=competition, desa_code=code, is_demo=True)
         for indicator in indicators[:filled]:
-            level = rng.choice(levels)
+            level = rng.choice(rubric.scale.levels)
             participant.self_assessments.append(SelfAssessment(
                 indicator_code=indicator.code, level=level, explanation=_explanation(rng, name, level),
                 updated_by_id=operator.id,
             ))
+        db.session.add(participant)
+        db.session.commit()
+        result.participants += 1
+
+        # Evidence while the self-assessment is still a draft (the operations refuse a locked one).
+        with_level = [a for a in participant.self_assessments if a.level is not None and a.level > rubric.scale.min]
+        for index, assessment in enumerate(with_level):
+            indicator = rubric.indicator(assessment.indicator_code)
+            if index < FILES_PER_DESA:
+                make = demo_pdf if index % 2 else demo_png
+                extension = "pdf" if index % 2 else "png"
+                add_evidence_file(participant, rubric, indicator.code, make(name, indicator.code, indicator.name),
+                                  f"contoh-demo-{indicator.code}.{extension}", operator, now, store,
+                                  max_upload_bytes)
+                result.evidence_files += 1
+            else:
+                add_evidence_link(participant, rubric, indicator.code,
+                                  f"https://{slug}.desa.example/demo/{indicator.code.lower()}", operator, now)
+                result.evidence_links += 1
+
+        if status is not SubmissionStatus.draf:
+            participant.status = status
+            participant.submitted_at = now
         if status is SubmissionStatus.lengkap:
             participant.reviews.append(SubmissionReview(decision=ReviewDecision.lengkap, reason="",
                                                         reviewer_id=dpmd.id))
@@ -160,7 +189,5 @@ def seed_demo(rubric_source: bytes, rubric_filename: str, today: date) -> DemoRe
                 reason=f"{DEMO_LABEL} Bukti indikator {indicators[0].code} belum menunjukkan nomor registrasi surat.",
                 reviewer_id=dpmd.id,
             ))
-        db.session.add(participant)
-        result.participants += 1
-    db.session.commit()
+        db.session.commit()
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import stat
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from assessment.demo.regions_ppu import PPU_REGIONS
 from assessment.extensions import db
 from assessment.models import (
     Competition,
+    Evidence,
+    EvidenceKind,
     Participant,
     Region,
     RegionKind,
@@ -24,6 +27,7 @@ from assessment.models import (
     utcnow,
 )
 from assessment.repo import rubric_of
+from assessment.storage import get_store
 
 
 def _count(kind: RegionKind) -> int:
@@ -69,6 +73,26 @@ def test_demo_seeds_ppu_competition_accounts_and_self_assessments(app: Flask, ru
     assert submitted and all(len(p.self_assessments) == indicator_count for p in submitted)
     returned = [p for p in participants if p.status is SubmissionStatus.dikembalikan]
     assert returned and returned[0].reviews[-1].reason
+
+
+def test_demo_evidence_is_stored_and_covers_every_level_above_the_lowest(app: Flask, runner: FlaskCliRunner) -> None:
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    store = get_store()
+    files = db.session.scalars(db.select(Evidence).where(Evidence.kind == EvidenceKind.file)).all()
+    assert {evidence.media_type for evidence in files} == {"image/png", "application/pdf"}
+    for evidence in files:
+        assert evidence.sha256 and store.exists(evidence.sha256)
+        with store.open(evidence.sha256) as handle:
+            assert hashlib.sha256(handle.read()).hexdigest() == evidence.sha256
+        assert not evidence.duplicate_of_other_desa
+    links = db.session.scalars(db.select(Evidence).where(Evidence.kind == EvidenceKind.url)).all()
+    assert links and all(".desa.example/demo/" in (evidence.url or "") for evidence in links)
+    competition = db.session.scalars(db.select(Competition)).one()
+    lowest = rubric_of(competition.rubric).scale.min
+    for participant in db.session.scalars(db.select(Participant)).all():
+        with_evidence = {evidence.indicator_code for evidence in participant.evidence}
+        needing = {a.indicator_code for a in participant.self_assessments if a.level is not None and a.level > lowest}
+        assert needing <= with_evidence, participant.desa_code
 
 
 def test_demo_if_empty_skips_a_database_with_data(app: Flask, runner: FlaskCliRunner) -> None:

@@ -88,7 +88,7 @@ def test_session_of_deactivated_user_stops_working(client: FlaskClient, make_use
 def test_login_follows_only_local_next(client: FlaskClient, make_user: MakeUser) -> None:
     user = make_user(Role.dpmd, "64.09")
     response = _sign_in(client, user.email, TEST_PASSWORD, next="https://jahat.example/x")
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/beranda"
     client.post("/keluar")
     response = _sign_in(client, user.email, TEST_PASSWORD, next="/masuk?x=1")
     assert response.headers["Location"] == "/masuk?x=1"
