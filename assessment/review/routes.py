@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from assessment import navigation
 from assessment.extensions import db
 from assessment.models import Competition, EvidenceStatus, Participant, Role, SubmissionStatus
 from assessment.repo import rubric_of
@@ -26,6 +30,18 @@ REVIEWERS = (Role.verifikator_kecamatan, Role.dpmd)
 READERS = (*REVIEWERS, Role.panitia, Role.asesor, Role.ketua_tim)
 ASSESSORS = (Role.panitia, Role.asesor, Role.ketua_tim)
 STATUS_FILTERS = tuple(status.value for status in SubmissionStatus)
+
+
+@bp.record_once
+def _links(state: BlueprintSetupState) -> None:
+    for role in REVIEWERS:
+        navigation.add_link(cast(Flask, state.app), navigation.NavLink(
+            role, "review.index", _l("Verifikasi kelengkapan"),
+            _l("Desa di wilayah Anda dan status pengajuannya: tandai lengkap atau kembalikan dengan alasan.")))
+    for role in ASSESSORS:
+        navigation.add_link(cast(Flask, state.app), navigation.NavLink(
+            role, "review.index", _l("Pengajuan penilaian mandiri"),
+            _l("Baca isian dan bukti dukung desa, termasuk lokasi dan waktu pengambilan foto.")))
 
 
 def now_utc() -> datetime:

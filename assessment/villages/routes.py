@@ -7,10 +7,11 @@ flow works without JavaScript; ``static/js/upload.js`` only adds upload progress
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import (
     Blueprint,
+    Flask,
     abort,
     current_app,
     flash,
@@ -21,13 +22,16 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from assessment import navigation
 from assessment.criteria.model import Indicator, Rubric
 from assessment.evidence import ACCEPT_ATTRIBUTE, MEDIA_TYPES, UploadRejected, download_name
 from assessment.extensions import db
@@ -40,6 +44,13 @@ from assessment.villages.forms import ConfirmForm, EvidenceLinkForm, EvidenceUpl
 from assessment.villages.rules import Window, indicator_progress, self_assessment_window
 
 bp = Blueprint("villages", __name__, url_prefix="/desa")
+
+
+@bp.record_once
+def _links(state: BlueprintSetupState) -> None:
+    navigation.add_link(cast(Flask, state.app), navigation.NavLink(
+        Role.operator_desa, "villages.index", _l("Penilaian mandiri desa"),
+        _l("Pilih level tiap indikator, tulis penjelasan, unggah bukti, lalu ajukan sebelum batas waktu.")))
 
 OPERATOR = (Role.operator_desa,)
 # Who may open a desa's evidence: its operator, its verifikator kecamatan, the DPMD of its kabupaten, and the

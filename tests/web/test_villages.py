@@ -16,7 +16,7 @@ from assessment.extensions import db
 from assessment.models import Evidence, Participant, Role, SelfAssessment, SubmissionStatus
 from tests.conftest import Login, MakeUser
 from tests.support import files
-from tests.support.competition import create_competition, forget_user_between_requests
+from tests.support.competition import create_competition
 
 DESA = "64.09.04.2002"
 OTHER_DESA = "64.09.04.2003"
@@ -24,7 +24,6 @@ OTHER_DESA = "64.09.04.2003"
 
 @pytest.fixture
 def setup(app: Flask, make_user: MakeUser, login: Login, client: FlaskClient):
-    forget_user_between_requests(app)
     _competition, participants = create_competition(desa={DESA: "Bukit Raya", OTHER_DESA: "Semoi Dua"})
     operator = make_user(Role.operator_desa, DESA, name="Operator Bukit Raya")
     login(client, operator)
@@ -295,7 +294,6 @@ def test_submission_without_every_level_is_refused(client: FlaskClient, setup) -
 
 def test_submission_after_the_deadline_is_refused_showing_the_deadline_in_wita(
         app: Flask, client: FlaskClient, make_user: MakeUser, login: Login) -> None:
-    forget_user_between_requests(app)
     competition, [late] = create_competition(closes=timedelta(minutes=1))
     stage = competition.stages[0]
     login(client, make_user(Role.operator_desa, DESA))
@@ -415,7 +413,6 @@ def test_returned_submission_shows_the_reason_and_can_be_resubmitted(app: Flask,
 
 def test_operator_pages_render_the_default_rubric(app: Flask, client: FlaskClient, make_user: MakeUser,
                                                   login: Login) -> None:
-    forget_user_between_requests(app)
     source = (Path(__file__).resolve().parents[2] / "data" / "rubrics" / "desa-digital-kaltim-2026.yaml").read_text()
     _, [participant] = create_competition(source=source)
     login(client, make_user(Role.operator_desa, DESA))
