@@ -237,12 +237,13 @@ def upload(participant_id: int, code: str) -> tuple[str, int] | Response:
     message = (_("Berkas %(name)s tersimpan.", name=evidence.original_name) if result.created
                else _("Berkas %(name)s sudah ada; tidak disimpan dua kali.", name=evidence.original_name))
     target = url_for("villages.indicator", participant_id=participant.id, code=item.code)
+    # Flashed for both paths: after an XHR upload the script loads ``target``, which shows the message.
+    flash(message, "success")
     if _wants_json():
         response = jsonify(ok=True, created=result.created, message=message, evidence_id=evidence.id,
                            redirect=target)
         response.status_code = 201 if result.created else 200
         return response
-    flash(message, "success")
     return redirect(target)
 
 

@@ -70,6 +70,7 @@ def test_operator_uploads_evidence_and_submits(open_session: OpenSession, world:
     page.get_by_label("Berkas bukti").set_input_files(_write(tmp_path, "foto layanan.jpg", files.jpeg()))
     page.get_by_role("button", name="Unggah berkas").click()
     expect(page.get_by_role("link", name="foto layanan.jpg")).to_be_visible()
+    expect(page.get_by_text("Berkas foto layanan.jpg tersimpan.")).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("foto layanan.jpg"))).to_be_visible()
 
     page.goto(f"/desa/peserta/{world.mine}/indikator/A2")

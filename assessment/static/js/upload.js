@@ -19,10 +19,13 @@
       try { body = JSON.parse(xhr.responseText); } catch (ignored) { body = null; }
       if (xhr.status >= 200 && xhr.status < 300 && body && body.ok) {
         window.location.assign(body.redirect);
-      } else if (xhr.status >= 500 || !body) {
+      } else if (xhr.status >= 500) {
         retry(form, data, bar, status, attempt);
-      } else {
+      } else if (body && body.message) {
         finish(form, status, body.message);
+      } else {
+        // A refusal without a message (an expired form, a signed-out session): retrying would not help.
+        finish(form, status, form.getAttribute("data-failed"));
       }
     });
     xhr.addEventListener("error", function () { retry(form, data, bar, status, attempt); });
