@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from assessment.auth.operations import GrantSpec, create_user
 from assessment.extensions import db
@@ -232,3 +232,30 @@ def test_too_large_file_is_refused_before_upload_with_a_friendly_message(open_se
     assert posted == []
     with live_app.app_context():
         assert db.session.scalars(db.select(Evidence)).all() == []
+
+
+def test_upload_whose_answer_is_lost_is_retried_without_duplicating_the_file(
+        open_session: OpenSession, world: World, live_app: Flask, tmp_path: Path) -> None:
+    session = open_session(World.operator, TEST_PASSWORD)
+    page = session.page
+    attempts: list[int] = []
+
+    def lose_first_answer(route: Route) -> None:
+        attempts.append(1)
+        if len(attempts) == 1:
+            route.fetch()  # the server receives and stores the file...
+            route.abort("connectionreset")  # ...but the phone never hears back
+        else:
+            route.continue_()
+
+    page.route("**/indikator/A1/bukti", lose_first_answer)
+    page.goto(f"/desa/peserta/{world.mine}/indikator/A1")
+    page.get_by_label("Berkas bukti").set_input_files(_write(tmp_path, "surat.pdf", files.pdf()))
+    page.get_by_role("button", name="Unggah berkas").click()
+    # Which flash message shows depends on which answer's session cookie won; the listing and the store do not.
+    expect(page.get_by_role("link", name="surat.pdf")).to_have_count(1, timeout=15000)
+    assert len(attempts) == 2
+    with live_app.app_context():
+        assert len(db.session.scalars(db.select(Evidence)).all()) == 1
+    evidence_dir = Path(live_app.config["EVIDENCE_DIR"])
+    assert len([path for path in evidence_dir.rglob("*") if path.is_file()]) == 1
