@@ -182,6 +182,10 @@ def test_hostile_names_never_reach_a_path(app: Flask, client: FlaskClient, setup
     assert len(evidence.original_name) <= 100
     if shown:
         assert evidence.original_name == shown
+    with client.get(f"/desa/bukti/{evidence.id}/unduh") as response:
+        disposition = response.headers["Content-Disposition"]
+        assert disposition.startswith("attachment")
+        assert "/" not in disposition and "\\" not in disposition
     root = Path(app.config["EVIDENCE_DIR"])
     for path in stored_files(app):
         relative = path.relative_to(root).parts
