@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from assessment.competitions.schedule import STAGE_NAMES
@@ -28,6 +28,8 @@ class CompetitionForm(FlaskForm):
     year = IntegerField(_l("Tahun"), validators=[InputRequired(_l("Isi tahun.")),
                                                  NumberRange(2000, 2100, _l("Tahun antara 2000 dan 2100."))])
     scope = SelectField(_l("Cakupan wilayah"), validators=[DataRequired(_l("Pilih cakupan."))])
+    quotas = TextAreaField(_l("Kuota desa per kabupaten (opsional; satu per baris, mis. 64.09=10)"),
+                           validators=[Optional(), Length(max=2000, message=_l("Paling panjang 2.000 karakter."))])
 
     def stage_fields(self) -> list[tuple[StageCode, str, DateField, DateField]]:
         """Each stage with its label and its first- and last-day fields, in order."""

@@ -126,11 +126,20 @@ def create() -> Response | tuple[str, int]:
         elif first or last:
             problems.append(_("Tahap %(stage)s: isi tanggal mulai dan selesai, atau kosongkan keduanya.",
                               stage=STAGE_NAMES[code]))
+    quotas: dict[str, int] = {}
+    for number, line in enumerate((form.quotas.data or "").splitlines(), start=1):
+        code, separator, count = line.strip().partition("=")
+        if not line.strip():
+            continue
+        if not separator or not count.strip().isdigit():
+            problems.append(_("Kuota baris %(line)d: tulis KODE_KABUPATEN=JUMLAH, mis. 64.09=10.", line=number))
+        else:
+            quotas[code.strip()] = int(count)
     if problems:
         return _render_rubric(stored, form, problems, status=422)
     try:
         competition = create_competition(name=form.name.data or "", year=form.year.data or 0,
-                                         scope_code=form.scope.data, rubric=stored, stages=stages,
+                                         scope_code=form.scope.data, rubric=stored, stages=stages, quotas=quotas,
                                          created_by=current_user._get_current_object())
     except CompetitionError as error:
         return _render_rubric(stored, form, error.problems, status=422)

@@ -76,3 +76,13 @@ def test_users_create_needs_a_region_for_each_role(app: Flask, runner: FlaskCliR
     result = _create(runner, "--role", "dpmd")
     assert result.exit_code != 0
     assert "Setiap --role perlu satu --region" in result.output
+
+
+def test_users_create_asks_for_the_password_twice(app: Flask, runner: FlaskCliRunner, make_region: MakeRegion) -> None:
+    make_region("64.09")
+    args = ["users", "create", "--name", "DPMD", "--email", "dpmd@contoh.id", "--role", "dpmd", "--region", "64.09"]
+    result = runner.invoke(args=args, input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert "Ulangi kata sandi" in result.output
+    assert PASSWORD not in result.output
+    assert authenticate("dpmd@contoh.id", PASSWORD) is not None

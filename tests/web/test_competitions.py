@@ -101,13 +101,14 @@ def test_upload_without_a_file_asks_for_one(client: FlaskClient, panitia: User) 
 
 def test_committee_creates_a_competition_from_the_preview(client: FlaskClient, panitia: User) -> None:
     rubric_id = _stored_rubric_id(client)
-    form = {"rubric_id": str(rubric_id), "name": "Lomba Desa Digital Kaltim 2027", "year": "2027", "scope": "64.09",
-            **_stage_form(date(2027, 1, 4))}
+    form = {"rubric_id": str(rubric_id), "name": "Lomba Desa Digital Kaltim 2027", "year": "2027", "scope": "64",
+            "quotas": "64.09=12\n", **_stage_form(date(2027, 1, 4))}
     response = client.post("/panitia/lomba/baru", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)
     competition = db.session.scalars(db.select(Competition)).one()
     assert (competition.name, competition.year, competition.scope_region_code) == (
-        "Lomba Desa Digital Kaltim 2027", 2027, "64.09")
+        "Lomba Desa Digital Kaltim 2027", 2027, "64")
+    assert [(quota.kabupaten_code, quota.quota) for quota in competition.quotas] == [("64.09", 12)]
     assert competition.created_by_id == panitia.id
     assert len(competition.stages) == len(StageCode)
     html = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -127,6 +128,15 @@ def test_competition_form_reports_half_filled_stage_and_bad_year(client: FlaskCl
     assert response.status_code == 422
     assert "Tahap Pleno: isi tanggal mulai dan selesai" in response.get_data(as_text=True)
     form["pleno_end"] = form["pleno_start"]
+    form["quotas"] = "64.09 sepuluh"
+    response = client.post("/panitia/lomba/baru", data=form)
+    assert response.status_code == 422
+    assert "Kuota baris 1: tulis KODE_KABUPATEN=JUMLAH" in response.get_data(as_text=True)
+    form["quotas"] = "63.01=5"
+    response = client.post("/panitia/lomba/baru", data=form)
+    assert response.status_code == 422
+    assert "Kuota: 63.01 bukan kabupaten/kota yang dikenal." in response.get_data(as_text=True)
+    form["quotas"] = ""
     form["year"] = "1999"
     response = client.post("/panitia/lomba/baru", data=form)
     assert response.status_code == 422
