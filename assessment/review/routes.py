@@ -7,7 +7,7 @@ from typing import cast
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
-from flask_babel import format_datetime
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,11 +16,12 @@ from werkzeug.wrappers import Response
 
 from assessment import navigation
 from assessment.extensions import db
-from assessment.models import Competition, EvidenceStatus, Participant, Role, SubmissionStatus
+from assessment.models import Competition, Evidence, EvidenceStatus, Participant, Role, SubmissionStatus
 from assessment.repo import rubric_of
 from assessment.review import operations
 from assessment.review.forms import CompleteForm, ReturnForm
 from assessment.security import require_region_access, roles_required, scope_filter, user_can_access_region
+from assessment.wita import format_wita
 
 bp = Blueprint("review", __name__, url_prefix="/verifikasi")
 
@@ -45,13 +46,13 @@ def _links(state: BlueprintSetupState) -> None:
 
 
 def now_utc() -> datetime:
-    """The current time (one place, so tests can move the clock)."""
+    """The current time, aware, in UTC."""
     return datetime.now(UTC)
 
 
 def wita(moment: datetime | None) -> str:
-    """A moment in WITA (Asia/Makassar), as people in Kalimantan Timur read it."""
-    return "" if moment is None else str(format_datetime(moment, "EEEE, d MMMM y HH.mm")) + " WITA"
+    """A moment in WITA in the visitor's language (see :func:`assessment.wita.format_wita`)."""
+    return format_wita(moment, str(get_locale() or "id"))
 
 
 @bp.get("/")
@@ -80,7 +81,7 @@ def detail(participant_id: int, return_form: ReturnForm | None = None) -> str:
     participant = _participant_in_scope(participant_id, READERS)
     rubric = rubric_of(participant.competition.rubric)
     rows = {row.indicator_code: row for row in participant.self_assessments}
-    evidence: dict[str, list[object]] = {}
+    evidence: dict[str, list[Evidence]] = {}
     for item in participant.evidence:
         if item.status == EvidenceStatus.aktif:
             evidence.setdefault(item.indicator_code, []).append(item)

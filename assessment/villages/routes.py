@@ -7,7 +7,7 @@ flow works without JavaScript; ``static/js/upload.js`` only adds upload progress
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import cast
 
 from flask import (
     Blueprint,
@@ -23,7 +23,7 @@ from flask import (
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
-from flask_babel import format_datetime
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -35,13 +35,23 @@ from assessment import navigation
 from assessment.criteria.model import Indicator, Rubric
 from assessment.evidence import ACCEPT_ATTRIBUTE, MEDIA_TYPES, UploadRejected, download_name
 from assessment.extensions import db
-from assessment.models import Evidence, EvidenceKind, EvidenceStatus, Participant, Role, SubmissionStatus
+from assessment.models import (
+    Evidence,
+    EvidenceKind,
+    EvidenceStatus,
+    Participant,
+    ReviewDecision,
+    Role,
+    SubmissionReview,
+    SubmissionStatus,
+)
 from assessment.repo import rubric_of
 from assessment.security import require_region_access, roles_required, scope_filter
 from assessment.storage import StorageError, get_store
 from assessment.villages import operations
 from assessment.villages.forms import ConfirmForm, EvidenceLinkForm, EvidenceUploadForm, SelfAssessmentForm
 from assessment.villages.rules import Window, indicator_progress, self_assessment_window
+from assessment.wita import format_wita
 
 bp = Blueprint("villages", __name__, url_prefix="/desa")
 
@@ -60,15 +70,13 @@ EVIDENCE_VIEWERS = (Role.operator_desa, Role.verifikator_kecamatan, Role.dpmd, R
 
 
 def now_utc() -> datetime:
-    """The current time (one place, so tests can move the clock)."""
+    """The current time, aware, in UTC."""
     return datetime.now(UTC)
 
 
 def wita(moment: datetime | None) -> str:
-    """A moment as Indonesians in Kalimantan Timur read it: ``Senin, 31 Agustus 2026 23.59 WITA``."""
-    if moment is None:
-        return ""
-    return str(format_datetime(moment, "EEEE, d MMMM y HH.mm")) + " WITA"
+    """A moment in WITA in the visitor's language (see :func:`assessment.wita.format_wita`)."""
+    return format_wita(moment, str(get_locale() or "id"))
 
 
 def _max_upload_bytes() -> int:
@@ -114,8 +122,8 @@ def _window_text(window: Window) -> object:
     return _("Penilaian mandiri sudah diajukan dan terkunci.")
 
 
-def _latest_return(participant: Participant) -> Any:
-    returns = [review for review in participant.reviews if review.decision == "dikembalikan"]
+def _latest_return(participant: Participant) -> SubmissionReview | None:
+    returns = [review for review in participant.reviews if review.decision == ReviewDecision.dikembalikan]
     return returns[-1] if returns else None
 
 

@@ -310,7 +310,7 @@ def test_submission_after_the_deadline_is_refused_showing_the_deadline_in_wita(
     html = response.get_data(as_text=True)
     assert "Batas waktu penilaian mandiri sudah lewat" in html
     # 15:59 UTC is 23:59 in Kalimantan Timur (UTC+8).
-    assert "31 Agustus 2026 23.59 WITA" in html
+    assert "Senin, 31 Agustus 2026 pukul 23.59 WITA" in html
     db.session.refresh(late)
     assert late.status == SubmissionStatus.draf
 
