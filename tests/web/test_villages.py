@@ -473,3 +473,26 @@ def test_double_submit_race_gives_one_result(app: Flask, client: FlaskClient, se
     db.session.expire_all()
     fresh = db.session.get(Participant, mine.id)
     assert (fresh.version, fresh.submitted_at) == (2, None)
+
+
+def test_change_racing_a_submission_is_refused(app: Flask, client: FlaskClient, setup, make_user: MakeUser) -> None:
+    from sqlalchemy import update
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from assessment.repo import rubric_of
+    from assessment.villages import operations
+    from assessment.villages.routes import now_utc
+
+    mine, _ = setup
+    user = make_user(Role.operator_desa, DESA)
+    db.session.commit()
+    with db.engine.begin() as connection:
+        connection.execute(update(Participant.__table__).where(Participant.__table__.c.id == mine.id)
+                           .values(status="diajukan", version=2))
+    # This request loaded the desa as a draft just before the other tab submitted it.
+    db.session.refresh(mine)
+    set_committed_value(mine, "status", SubmissionStatus.draf)
+    with pytest.raises(operations.SelfAssessmentClosed):
+        operations.save_self_assessment(mine, rubric_of(mine.competition.rubric), "A1", 4, "terlambat", user,
+                                        now_utc())
+    assert db.session.scalar(db.select(SelfAssessment)) is None
