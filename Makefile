@@ -29,6 +29,7 @@ $(AXE_JS):
 
 run: $(VENV)/.base translations
 	$(BIN)/desa-digital db upgrade
+	$(BIN)/desa-digital demo --if-empty
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'assessment:create_app()'
 
 lint: $(VENV)/.dev

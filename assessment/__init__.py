@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from assessment import config as app_config
-from assessment.extensions import babel, csrf, db, migrate
+from assessment.extensions import babel, csrf, db, login_manager, migrate
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
     csrf.init_app(app)
+    _init_login(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(PACKAGE_DIR / "translations"))
 
@@ -54,14 +55,43 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     http.init_app(app)
 
+    from assessment.auth.routes import bp as auth_bp
+    from assessment.competitions.routes import bp as competitions_bp
     from assessment.main.routes import bp as main_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(competitions_bp)
+
+    from assessment import compression, storage
+    from assessment.review.routes import bp as review_bp
+    from assessment.villages.routes import bp as villages_bp
+
+    storage.init_app(app)
+    compression.init_app(app)
+    app.register_blueprint(villages_bp)
+    app.register_blueprint(review_bp)
 
     from assessment.commands import register_all
 
     register_all(app)
     return app
+
+
+def _init_login(app: Flask) -> None:
+    """Flask-Login: sessions name ``"<user id>:<session version>"``, checked on every request."""
+    from flask_babel import gettext
+
+    from assessment import models  # noqa: F401  (every model is mapped before the first query)
+    from assessment.auth.operations import load_user_from_session
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Silakan masuk untuk membuka halaman ini."
+    login_manager.login_message_category = "info"
+    login_manager.localize_callback = gettext
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user_from_session)
 
 
 @event.listens_for(Engine, "connect")

@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask_babel import format_date, format_decimal
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from assessment.navigation import ROLE_LABELS, links_for
+from assessment.security import signed_in
+
 bp = Blueprint("main", __name__)
+
+
+@bp.app_template_filter("angka")
+def number_filter(value: Decimal | float | int) -> str:
+    """A number in the visitor's locale (Indonesian: ``2,75``; ``1.234``)."""
+    return str(format_decimal(value))
+
+
+@bp.app_template_filter("tanggal")
+def date_filter(value: date) -> str:
+    """A calendar day in the visitor's locale, e.g. ``1 Desember 2026``."""
+    return str(format_date(value, "long"))
 
 
 @bp.get("/")
 def index() -> str:
     return render_template("main/index.html")
+
+
+@bp.get("/beranda")
+@signed_in
+def home() -> str:
+    """The signed-in home: the links of every role the user holds, and the regions of those roles."""
+    return render_template("main/home.html", links=links_for(current_user), grants=current_user.grants,
+                           role_labels=ROLE_LABELS)
 
 
 @bp.get("/bahasa/<code>")

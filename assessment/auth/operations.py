@@ -1,0 +1,129 @@
+"""Account operations: the verbs that change users and own the commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from assessment.extensions import db
+from assessment.models import ROLE_SCOPE_KIND, Region, RegionKind, Role, RoleGrant, User, normalise_email, utcnow
+from assessment.security import hash_password, password_needs_rehash, spend_password_time, verify_password
+
+
+@dataclass(frozen=True)
+class GrantSpec:
+    """A role to grant in a region (and, for an asesor, a home region)."""
+
+    role: Role
+    region_code: str
+    home_region_code: str | None = None
+
+
+# The region kinds a grant of each role may name (a kota stands where a kabupaten does, a desa adat where a desa).
+GRANT_REGION_KINDS: dict[str, tuple[RegionKind, ...]] = {
+    "provinsi": (RegionKind.provinsi,),
+    "kabupaten": (RegionKind.kabupaten, RegionKind.kota),
+    "kecamatan": (RegionKind.kecamatan,),
+    "desa": (RegionKind.desa, RegionKind.desa_adat),
+}
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """An account that cannot be created as asked; ``problems`` lists every reason, in Indonesian."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def grant_problems(spec: GrantSpec) -> list[str]:
+    """Why a grant is not allowed: the region must exist and be of the kind the role is scoped to."""
+    problems: list[str] = []
+    wanted = GRANT_REGION_KINDS[ROLE_SCOPE_KIND[spec.role]]
+    region = db.session.scalar(select(Region).where(Region.code == spec.region_code))
+    if region is None:
+        problems.append(f"Wilayah {spec.region_code} tidak dikenal.")
+    elif region.kind not in wanted:
+        names = "/".join(kind.value for kind in wanted)
+        problems.append(f"Peran {spec.role.value} berlaku untuk wilayah {names}, bukan {region.kind.value} "
+                        f"({spec.region_code}).")
+    if spec.home_region_code is not None:
+        if spec.role is not Role.asesor:
+            problems.append("Wilayah asal hanya untuk peran asesor.")
+        elif db.session.scalar(select(Region.id).where(Region.code == spec.home_region_code)) is None:
+            problems.append(f"Wilayah asal {spec.home_region_code} tidak dikenal.")
+    return problems
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None; a successful sign-in is recorded.
+
+    Unknown e-mail, wrong password and inactive account all give None after the same amount of work, so the
+    answer does not tell whether an account exists.
+    """
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        spend_password_time(password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.active:
+        return None
+    if password_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def create_user(name: str, email: str, password: str, grants: Iterable[GrantSpec] = (), *,
+                check: bool = False) -> User:
+    """Create an active account with its role grants.
+
+    With ``check``, every rule is verified first and all broken ones are raised together as
+    :class:`AccountError`: a name, a unique e-mail that looks like one, a password of at least
+    :data:`MIN_PASSWORD_LENGTH` characters, and grants on regions of the right kind.
+    """
+    grants = list(grants)
+    if check:
+        problems: list[str] = []
+        if not name.strip():
+            problems.append("Nama wajib diisi.")
+        address = normalise_email(email)
+        local, _, domain = address.partition("@")
+        if not local or "." not in domain or " " in address:
+            problems.append(f"Email {email!r} tidak sah.")
+        elif db.session.scalar(select(User.id).where(User.email == address)) is not None:
+            problems.append(f"Email {address} sudah dipakai akun lain.")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            problems.append(f"Kata sandi paling sedikit {MIN_PASSWORD_LENGTH} karakter.")
+        for spec in grants:
+            problems.extend(grant_problems(spec))
+        if problems:
+            raise AccountError(problems)
+    user = User(name=name.strip(), email=email, password_hash=hash_password(password))
+    user.grants = [
+        RoleGrant(role=spec.role, region_code=spec.region_code, home_region_code=spec.home_region_code)
+        for spec in grants
+    ]
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session cookie carries the old session version and stops working."""
+    user.session_version += 1
+    db.session.commit()
+
+
+def load_user_from_session(user_id: str) -> User | None:
+    """The user a session id ``"<id>:<session_version>"`` names, if the account is active and the version current."""
+    raw_id, _, raw_version = user_id.partition(":")
+    if not raw_id.isdigit() or not raw_version.isdigit():
+        return None
+    user: User | None = db.session.get(User, int(raw_id))
+    if user is None or not user.active or user.session_version != int(raw_version):
+        return None
+    return user

@@ -1,0 +1,86 @@
+"""``desa-digital competition ...``: create a competition from a rubric file."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from assessment.competitions.operations import CompetitionError, create_competition, read_rubric_upload
+from assessment.competitions.schedule import WITA, schedule_with
+from assessment.criteria.errors import RubricError
+from assessment.models import StageCode
+
+competition_cli = AppGroup("competition", help="Lomba: membuat lomba dari berkas rubrik.")
+
+
+def parse_stage(text: str) -> tuple[StageCode, tuple[date, date]]:
+    """``penilaian_mandiri=2026-12-01..2026-12-21`` -> the stage and its first and last day (both included)."""
+    code_text, _, dates = text.partition("=")
+    first_text, _, last_text = dates.partition("..")
+    try:
+        code = StageCode(code_text.strip())
+    except ValueError:
+        known = ", ".join(code.value for code in StageCode)
+        raise click.BadParameter(f"tahap {code_text!r} tidak dikenal (pilihan: {known})") from None
+    try:
+        first = date.fromisoformat(first_text.strip())
+        last = date.fromisoformat(last_text.strip())
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: tulis TAHAP=YYYY-MM-DD..YYYY-MM-DD") from None
+    return code, (first, last)
+
+
+def parse_quota(text: str) -> tuple[str, int]:
+    """``64.09=10`` -> kabupaten code and quota."""
+    code, _, number = text.partition("=")
+    if not number.strip().isdigit():
+        raise click.BadParameter(f"{text!r}: tulis KODE_KABUPATEN=JUMLAH")
+    return code.strip(), int(number)
+
+
+@competition_cli.command("create")
+@click.option("--rubric", "rubric_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Berkas rubrik (YAML atau Excel).")
+@click.option("--name", required=True, help="Nama lomba.")
+@click.option("--year", required=True, type=int, help="Tahun lomba.")
+@click.option("--scope", required=True, help="Kode wilayah cakupan: provinsi (64) atau kabupaten (64.09).")
+@click.option("--start", "start_text", help="Jadwal bawaan mulai tanggal ini (YYYY-MM-DD; bawaan: hari ini WITA).")
+@click.option("--stage", "stage_texts", multiple=True,
+              help="Tanggal tahap, mis. penilaian_mandiri=2026-12-01..2026-12-21; tahap berikutnya digeser bila perlu.")
+@click.option("--quota", "quota_texts", multiple=True, help="Kuota desa per kabupaten, mis. 64.09=10.")
+def create_command(rubric_path: Path, name: str, year: int, scope: str, start_text: str | None,
+                   stage_texts: tuple[str, ...], quota_texts: tuple[str, ...]) -> None:
+    """Buat lomba dari berkas rubrik; tahap tanpa --stage mengikuti jadwal bawaan."""
+    try:
+        first_day = date.fromisoformat(start_text) if start_text else datetime.now(WITA).date()
+    except ValueError:
+        raise click.BadParameter("tulis YYYY-MM-DD", param_hint="--start") from None
+    schedule = schedule_with(first_day, dict(parse_stage(text) for text in stage_texts))
+    quotas = dict(parse_quota(text) for text in quota_texts)
+    try:
+        upload = read_rubric_upload(rubric_path.read_bytes(), rubric_path.name)
+    except RubricError as error:
+        for problem in error.problems:
+            click.echo(f"{rubric_path}:{problem}", err=True)
+        raise click.ClickException("Rubrik tidak sah; lomba tidak dibuat.") from None
+    try:
+        competition = create_competition(name=name, year=year, scope_code=scope, rubric=upload, stages=schedule,
+                                         quotas=quotas)
+    except CompetitionError as error:
+        for message in error.problems:
+            click.echo(message, err=True)
+        raise click.ClickException("Lomba tidak dibuat.") from None
+    click.echo(f"Lomba dibuat: {competition.name} {competition.year} (id {competition.id}), cakupan {scope}, "
+               f"rubrik {upload.rubric.id} sidik jari {upload.fingerprint[:12]}.")
+    for stage in competition.stages:
+        first = stage.starts_at.astimezone(WITA).date()
+        last = (stage.ends_at.astimezone(WITA) - timedelta(seconds=1)).date()
+        click.echo(f"  {stage.code.value}: {first.isoformat()} s.d. {last.isoformat()} (WITA)")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(competition_cli)

@@ -1,0 +1,59 @@
+"""``desa-digital demo``: seed a demo ready to explore (PPU regions, a competition, accounts, self-assessments)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import inspect
+
+from assessment.competitions.schedule import WITA
+from assessment.demo.seed import DEMO_EMAIL_DOMAIN, DemoAccount, database_has_data, seed_demo
+from assessment.extensions import db
+from assessment.storage import get_store
+
+DEFAULT_RUBRIC = Path(__file__).resolve().parents[2] / "data" / "rubrics" / "desa-digital-kaltim-2026.yaml"
+ACCOUNTS_FILE = "demo-akun.txt"
+
+
+def write_accounts_file(path: Path, accounts: list[DemoAccount]) -> None:
+    """Write the demo accounts and passwords to ``path``, readable by its owner only (mode 600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("# Akun DEMO Penilaian Desa Digital (bukan akun nyata). Kata sandi dibuat acak.\n")
+        for account in accounts:
+            handle.write(f"{account.role}\t{account.region}\t{account.email}\t{account.password}\n")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Lewati tanpa galat bila basis data sudah berisi akun atau lomba.")
+def demo_command(if_empty: bool) -> None:
+    """Isi basis data kosong dengan data DEMO: wilayah PPU, satu lomba, akun tiap peran, penilaian mandiri contoh."""
+    if not inspect(db.engine).has_table("user_account"):
+        raise click.ClickException("Basis data belum disiapkan: jalankan dulu `desa-digital db upgrade`.")
+    if database_has_data():
+        if if_empty:
+            click.echo("Basis data sudah berisi data; demo tidak dijalankan.")
+            return
+        raise click.ClickException("Basis data sudah berisi akun atau lomba; demo hanya untuk basis data kosong.")
+    result = seed_demo(DEFAULT_RUBRIC.read_bytes(), DEFAULT_RUBRIC.name, datetime.now(WITA).date(), get_store(),
+                       current_app.config["MAX_CONTENT_LENGTH"])
+    accounts_file = Path(current_app.instance_path) / ACCOUNTS_FILE
+    if "INSTANCE_PATH" in current_app.config:
+        accounts_file = Path(current_app.config["INSTANCE_PATH"]) / ACCOUNTS_FILE
+    write_accounts_file(accounts_file, result.accounts)
+    click.echo(f"DEMO siap: {result.competition.name} (id {result.competition.id}), "
+               f"{result.participants} desa peserta, {result.regions_added} wilayah PPU ditambahkan, "
+               f"{result.evidence_files} berkas dan {result.evidence_links} tautan bukti contoh.")
+    click.echo(f"Akun DEMO (email @{DEMO_EMAIL_DOMAIN}, kata sandi acak; juga di {accounts_file}):")
+    for account in result.accounts:
+        click.echo(f"  {account.role:<22} {account.region:<14} {account.email:<34} {account.password}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(demo_command)

@@ -1,0 +1,74 @@
+"""``desa-digital regions ...``: import the Kemendagri region list and region boundaries."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from assessment.regions.importing import Problem, parse_region_csv
+from assessment.regions.operations import import_boundaries, import_regions, known_region_codes, parse_boundaries
+
+MAX_PROBLEMS_SHOWN = 50
+
+regions_cli = AppGroup("regions", help="Wilayah administrasi (kode Kemendagri).")
+
+
+def report_problems(problems: list[Problem], source: str) -> None:
+    """Print the problems (the first ``MAX_PROBLEMS_SHOWN``) to stderr and exit 1."""
+    for problem in problems[:MAX_PROBLEMS_SHOWN]:
+        click.echo(f"{source}: {problem}", err=True)
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        click.echo(f"... dan {len(problems) - MAX_PROBLEMS_SHOWN} masalah lain.", err=True)
+    raise click.ClickException(f"{len(problems)} masalah ditemukan; tidak ada perubahan yang disimpan.")
+
+
+@regions_cli.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--decree", help="Keputusan Mendagri sumber daftar ini, mis. 'Kepmendagri 300.2.2-2138/2025'.")
+@click.option("--valid-from", type=click.DateTime(formats=["%Y-%m-%d"]), help="Berlaku sejak (YYYY-MM-DD).")
+@click.option("--dry-run", is_flag=True, help="Periksa dan hitung saja, tanpa menyimpan.")
+def import_command(csv_file: Path, decree: str | None, valid_from: datetime | None, dry_run: bool) -> None:
+    """Impor daftar wilayah Kemendagri (CSV: kode,nama,tingkat,kode_induk); aman diulang."""
+    start_date: date | None = valid_from.date() if valid_from else None
+    with csv_file.open(encoding="utf-8-sig", newline="") as stream:
+        parsed = parse_region_csv(stream, known_region_codes())
+    if parsed.problems:
+        report_problems(parsed.problems, csv_file.name)
+    if not parsed.rows:
+        raise click.ClickException(f"{csv_file.name}: tidak ada baris data.")
+    # The bar goes to stderr so that stdout carries only the counts (scripts can read them).
+    with click.progressbar(length=len(parsed.rows), label="Menyimpan wilayah", show_pos=True, file=sys.stderr) as bar:
+        counts = import_regions(parsed.rows, decree=decree, valid_from=start_date, dry_run=dry_run,
+                                progress=bar.update)
+    prefix = "Uji coba (tidak disimpan): " if dry_run else ""
+    click.echo(f"{prefix}{counts.added} ditambah, {counts.changed} diubah, {counts.unchanged} tetap.")
+    if counts.not_in_file:
+        click.echo(f"{counts.not_in_file} wilayah di basis data tidak ada di berkas ini (dibiarkan).")
+
+
+@regions_cli.command("import-boundaries")
+@click.argument("geojson_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_boundaries_command(geojson_file: Path) -> None:
+    """Impor batas wilayah (GeoJSON, properti 'kode' per fitur); kode tanpa wilayah dilaporkan."""
+    try:
+        text = geojson_file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{geojson_file.name}: berkas bukan teks UTF-8.") from None
+    pairs, problems = parse_boundaries(text)
+    if problems:
+        report_problems(problems, geojson_file.name)
+    result = import_boundaries(pairs)
+    click.echo(f"{result.added} batas ditambah, {result.updated} diperbarui.")
+    if result.unmatched:
+        click.echo(f"{len(result.unmatched)} kode tidak cocok dengan wilayah mana pun (tidak disimpan):")
+        for code in result.unmatched:
+            click.echo(f"  {code}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(regions_cli)

@@ -1,0 +1,1 @@
+"""Competitions: the committee uploads a rubric and creates a competition with its stages."""

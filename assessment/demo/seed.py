@@ -1,0 +1,193 @@
+"""Seed a demo ready to explore. Everything it writes is marked as demo data (``[DEMO]`` texts, ``is_demo`` rows,
+``@demo.example`` accounts) so that it is never mistaken for a real village's submission."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from assessment.auth.operations import GrantSpec, create_user
+from assessment.competitions.operations import create_competition, read_rubric_upload
+from assessment.competitions.schedule import default_schedule
+from assessment.demo.evidence import demo_pdf, demo_png
+from assessment.demo.regions_ppu import DECREE, PPU_REGIONS
+from assessment.extensions import db
+from assessment.models import (
+    Competition,
+    Participant,
+    RegionKind,
+    ReviewDecision,
+    Role,
+    SelfAssessment,
+    SubmissionReview,
+    SubmissionStatus,
+    User,
+    utcnow,
+)
+from assessment.regions.importing import RegionRow, parent_of
+from assessment.regions.operations import import_regions
+from assessment.repo import rubric_of
+from assessment.storage import EvidenceStore
+from assessment.villages.operations import add_evidence_file, add_evidence_link
+
+DEMO_EMAIL_DOMAIN = "demo.example"
+DEMO_LABEL = "[DEMO]"
+PARTICIPANT_COUNT = 20
+FILES_PER_DESA = 3
+# The self-assessment stage opened this many days ago (and stays open for the rest of its 21 days).
+SELF_ASSESSMENT_OPENED_DAYS_AGO = 7
+
+
+@dataclass
+class DemoAccount:
+    """An account the demo created, with its password in clear (shown once, written to the accounts file)."""
+
+    role: str
+    region: str
+    email: str
+    password: str
+
+
+@dataclass
+class DemoResult:
+    """What the demo seeded."""
+
+    competition: Competition
+    accounts: list[DemoAccount] = field(default_factory=list)
+    participants: int = 0
+    regions_added: int = 0
+    evidence_files: int = 0
+    evidence_links: int = 0
+
+
+def database_has_data() -> bool:
+    """Whether any account or competition exists (the demo then stays away)."""
+    users = db.session.scalar(select(func.count()).select_from(User)) or 0
+    competitions = db.session.scalar(select(func.count()).select_from(Competition)) or 0
+    return bool(users or competitions)
+
+
+def _password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _account(result: DemoResult, name: str, local_part: str, role: Role, region: str,
+             home: str | None = None) -> User:
+    password = _password()
+    email = f"{local_part}@{DEMO_EMAIL_DOMAIN}"
+    user = create_user(f"{name} {DEMO_LABEL}", email, password, [GrantSpec(role, region, home)])
+    result.accounts.append(DemoAccount(role.value, region, email, password))
+    return user
+
+
+def _explanation(rng: random.Random, desa_name: str, level: int) -> str:
+    openings = ("Sudah berjalan sejak tahun lalu", "Dikelola oleh operator desa", "Didukung anggaran dana desa",
+                "Dikerjakan bersama karang taruna", "Masih dalam tahap uji coba")
+    return f"{DEMO_LABEL} Data contoh, bukan data nyata Desa {desa_name}. {rng.choice(openings)}; level {level}."
+
+
+def _spread(desa: list[tuple[str, str]], count: int) -> list[tuple[str, str]]:
+    """``count`` desa taken in turn from each kecamatan, so every kecamatan has participants."""
+    by_kecamatan: dict[str, list[tuple[str, str]]] = {}
+    for code, name in desa:
+        by_kecamatan.setdefault(code.rsplit(".", 1)[0], []).append((code, name))
+    chosen: list[tuple[str, str]] = []
+    while len(chosen) < min(count, len(desa)):
+        for members in by_kecamatan.values():
+            if members and len(chosen) < count:
+                chosen.append(members.pop(0))
+    return sorted(chosen)
+
+
+def seed_demo(rubric_source: bytes, rubric_filename: str, today: date, store: EvidenceStore,
+              max_upload_bytes: int) -> DemoResult:
+    """Seed the demo; the caller checks first that the database holds no accounts or competitions.
+
+    ``today`` is the calendar day in WITA: the self-assessment stage opened a week before it, so it is open now.
+    Levels and texts come from a random generator seeded by the desa code, so two demos look alike. Evidence goes
+    through the operators' own operations (and so through the evidence store and its upload checks): a few
+    generated PNG/PDF files per desa, and a demo link for every other indicator above the lowest level.
+    """
+    rows = [
+        RegionRow(line=number, code=code, name=name, kind=RegionKind(kind), parent_code=parent_of(code))
+        for number, (code, name, kind) in enumerate(PPU_REGIONS, start=1)
+    ]
+    counts = import_regions(rows, decree=DECREE)
+    first_day = today - timedelta(days=SELF_ASSESSMENT_OPENED_DAYS_AGO + 14)
+    competition = create_competition(
+        name=f"Lomba Desa Digital Kalimantan Timur {today.year} {DEMO_LABEL}",
+        year=today.year,
+        scope_code="64",
+        rubric=read_rubric_upload(rubric_source, rubric_filename),
+        stages=default_schedule(first_day),
+        quotas={"64.09": 25},
+    )
+    result = DemoResult(competition=competition, regions_added=counts.added)
+
+    kecamatan = [(code, name) for code, name, kind in PPU_REGIONS if kind == "kecamatan"]
+    desa = [(code, name) for code, name, kind in PPU_REGIONS if kind == "desa"]
+    _account(result, "Panitia Provinsi", "panitia", Role.panitia, "64")
+    _account(result, "Ketua Tim Asesor", "ketua-tim", Role.ketua_tim, "64")
+    _account(result, "Asesor Satu", "asesor1", Role.asesor, "64", home="64.09.04")
+    _account(result, "Asesor Dua", "asesor2", Role.asesor, "64", home="64.09.01")
+    dpmd = _account(result, "DPMD Penajam Paser Utara", "dpmd-ppu", Role.dpmd, "64.09")
+    for code, name in kecamatan:
+        _account(result, f"Verifikator Kecamatan {name}", f"verifikator-{name.lower()}",
+                 Role.verifikator_kecamatan, code)
+
+    rubric = rubric_of(competition.rubric)
+    indicators = rubric.indicators
+    now = utcnow()
+    for number, (code, name) in enumerate(_spread(desa, PARTICIPANT_COUNT)):
+        slug = code.replace(".", "")
+        operator = _account(result, f"Operator Desa {name}", f"operator-{slug}", Role.operator_desa, code)
+        rng = random.Random(code)  # noqa: S311 (demo texts, not security)
+        # A spread of states: most still drafting, some submitted, two complete, one returned for revision.
+        status = (SubmissionStatus.draf if number < 12 else SubmissionStatus.diajukan if number < 17
+                  else SubmissionStatus.lengkap if number < 19 else SubmissionStatus.dikembalikan)
+        filled = len(indicators) if status is not SubmissionStatus.draf else rng.randint(3, len(indicators) - 2)
+        participant = Participant(competition=competition, desa_code=code, is_demo=True)
+        for indicator in indicators[:filled]:
+            level = rng.choice(rubric.scale.levels)
+            participant.self_assessments.append(SelfAssessment(
+                indicator_code=indicator.code, level=level, explanation=_explanation(rng, name, level),
+                updated_by_id=operator.id,
+            ))
+        db.session.add(participant)
+        db.session.commit()
+        result.participants += 1
+
+        # Evidence while the self-assessment is still a draft (the operations refuse a locked one).
+        with_level = [a for a in participant.self_assessments if a.level is not None and a.level > rubric.scale.min]
+        for index, assessment in enumerate(with_level):
+            indicator = rubric.indicator(assessment.indicator_code)
+            if index < FILES_PER_DESA:
+                make = demo_pdf if index % 2 else demo_png
+                extension = "pdf" if index % 2 else "png"
+                add_evidence_file(participant, rubric, indicator.code, make(name, indicator.code, indicator.name),
+                                  f"contoh-demo-{indicator.code}.{extension}", operator, now, store,
+                                  max_upload_bytes)
+                result.evidence_files += 1
+            else:
+                add_evidence_link(participant, rubric, indicator.code,
+                                  f"https://{slug}.desa.example/demo/{indicator.code.lower()}", operator, now)
+                result.evidence_links += 1
+
+        if status is not SubmissionStatus.draf:
+            participant.status = status
+            participant.submitted_at = now
+        if status is SubmissionStatus.lengkap:
+            participant.reviews.append(SubmissionReview(decision=ReviewDecision.lengkap, reason="",
+                                                        reviewer_id=dpmd.id))
+        if status is SubmissionStatus.dikembalikan:
+            participant.reviews.append(SubmissionReview(
+                decision=ReviewDecision.dikembalikan,
+                reason=f"{DEMO_LABEL} Bukti indikator {indicators[0].code} belum menunjukkan nomor registrasi surat.",
+                reviewer_id=dpmd.id,
+            ))
+        db.session.commit()
+    return result

@@ -1,0 +1,55 @@
+"""The database models, one module per aggregate; import them from here."""
+
+from assessment.models.competition import (
+    STAGE_ORDER,
+    Competition,
+    ImmutableRowError,
+    KabupatenQuota,
+    RubricFormat,
+    Stage,
+    StageCode,
+    StoredRubric,
+)
+from assessment.models.participant import (
+    Evidence,
+    EvidenceKind,
+    EvidenceStatus,
+    Participant,
+    ReviewDecision,
+    SelfAssessment,
+    SubmissionReview,
+    SubmissionStatus,
+)
+from assessment.models.region import CODE_DEPTH, Region, RegionBoundary, RegionKind
+from assessment.models.types import UTCDateTime, utcnow
+from assessment.models.user import ROLE_SCOPE_KIND, Role, RoleGrant, User, normalise_email
+
+__all__ = [
+    "CODE_DEPTH",
+    "ROLE_SCOPE_KIND",
+    "STAGE_ORDER",
+    "Competition",
+    "Evidence",
+    "EvidenceKind",
+    "EvidenceStatus",
+    "ImmutableRowError",
+    "KabupatenQuota",
+    "Participant",
+    "Region",
+    "RegionBoundary",
+    "RegionKind",
+    "ReviewDecision",
+    "Role",
+    "RoleGrant",
+    "RubricFormat",
+    "SelfAssessment",
+    "Stage",
+    "StageCode",
+    "StoredRubric",
+    "SubmissionReview",
+    "SubmissionStatus",
+    "UTCDateTime",
+    "User",
+    "normalise_email",
+    "utcnow",
+]

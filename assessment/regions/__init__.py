@@ -1,0 +1,1 @@
+"""The region tree: importing the Kemendagri list and region boundaries."""

@@ -1,0 +1,1 @@
+"""The completeness check (verifikasi kelengkapan) by the verifikator kecamatan or the DPMD."""

@@ -1,0 +1,53 @@
+"""Verbs of the completeness check; each owns its commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from assessment.extensions import db
+from assessment.models import Participant, ReviewDecision, SubmissionReview, SubmissionStatus, User
+
+REASON_MAX = 2000
+
+
+class NotReviewable(Exception):
+    """The submission is not waiting for a completeness check (not submitted, or already decided)."""
+
+
+def _decide(participant: Participant, reviewer: User, decision: ReviewDecision, reason: str,
+            now: datetime) -> SubmissionReview:
+    """Record a completeness decision on a submitted self-assessment.
+
+    - Only a submission that is ``diajukan`` can be decided; a decision on one already decided (a second tap, a
+      colleague faster) raises :class:`NotReviewable` and changes nothing.
+    - ``lengkap`` keeps the self-assessment locked; ``dikembalikan`` unlocks it for the operator, who sees the
+      reason and may fix and resubmit.
+    """
+    if participant.status != SubmissionStatus.diajukan:
+        raise NotReviewable
+    review = SubmissionReview(participant_id=participant.id, decision=decision, reason=reason,
+                              reviewer_id=reviewer.id, created_at=now)
+    db.session.add(review)
+    participant.status = (SubmissionStatus.lengkap if decision == ReviewDecision.lengkap
+                          else SubmissionStatus.dikembalikan)
+    try:
+        db.session.commit()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise NotReviewable from error
+    return review
+
+
+def mark_complete(participant: Participant, reviewer: User, now: datetime) -> SubmissionReview:
+    """Mark a submission complete (``lengkap``)."""
+    return _decide(participant, reviewer, ReviewDecision.lengkap, "", now)
+
+
+def return_for_revision(participant: Participant, reviewer: User, reason: str, now: datetime) -> SubmissionReview:
+    """Return a submission to the desa for revision; the reason (required, at most 2,000 characters) is shown to it."""
+    reason = reason.strip()
+    if not reason or len(reason) > REASON_MAX:
+        raise ValueError("alasan wajib diisi, paling panjang 2000 karakter")
+    return _decide(participant, reviewer, ReviewDecision.dikembalikan, reason, now)

@@ -1,0 +1,134 @@
+"""Passwords (argon2id) and access rules: every view checks a role AND the region scope of that role, on the server.
+
+Region scope is hierarchical by Kemendagri code: a grant on ``64.09`` (a kabupaten) covers ``64.09`` itself and
+every code that starts with ``64.09.`` (its kecamatan, desa and kelurahan), and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import abort, current_app
+from flask_login import current_user, login_required
+from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from assessment.models import Role, RoleGrant, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# A hash of a random password, verified against when the e-mail is unknown so that both answers take as long.
+_DUMMY_PASSWORD = "tidak-ada-akun-dengan-email-ini"  # noqa: S105
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id with the library's defaults (RFC 9106 low-memory profile); tests may lower the cost in config."""
+    params = current_app.config.get("ARGON2_PARAMS") or {}
+    return PasswordHasher(**params)
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of ``password``."""
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash``; a malformed hash never matches."""
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_needs_rehash(password_hash: str) -> bool:
+    """Whether the hash was made with weaker parameters than the current ones."""
+    try:
+        return _hasher().check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
+def spend_password_time(password: str) -> None:
+    """Verify against a throw-away hash, so a login for an unknown e-mail costs as much as a wrong password."""
+    verify_password(hash_password(_DUMMY_PASSWORD), password)
+
+
+def region_within(region_code: str, scope_code: str) -> bool:
+    """Whether ``region_code`` is ``scope_code`` itself or lies below it in the Kemendagri tree.
+
+    ``64.09`` covers ``64.09`` and ``64.09.04.2002`` but not ``64.091`` or ``64.1``: the match is on whole
+    dot-separated parts, never on a bare string prefix.
+    """
+    return region_code == scope_code or region_code.startswith(scope_code + ".")
+
+
+def grants_for(user: Any, roles: Iterable[Role] | None = None) -> list[RoleGrant]:
+    """The user's grants of any of ``roles`` (all grants when ``roles`` is None); none for anonymous visitors."""
+    if not getattr(user, "is_authenticated", False) or not isinstance(user, User):
+        return []
+    wanted = None if roles is None else set(roles)
+    return [grant for grant in user.grants if wanted is None or grant.role in wanted]
+
+
+def has_role(user: Any, roles: Iterable[Role]) -> bool:
+    """Whether the user holds any of ``roles`` in any region."""
+    return bool(grants_for(user, roles))
+
+
+def user_can_access_region(user: Any, region_code: str, roles: Iterable[Role]) -> bool:
+    """Whether the user holds one of ``roles`` with a scope that covers ``region_code``.
+
+    An operator desa reaches only their desa, a verifikator kecamatan only their kecamatan and what lies in it,
+    DPMD only their kabupaten, panitia/asesor/ketua tim their provinsi. An inactive account reaches nothing.
+    """
+    if not getattr(user, "is_active", False):
+        return False
+    return any(region_within(region_code, grant.region_code) for grant in grants_for(user, roles))
+
+
+def require_region_access(region_code: str, roles: Iterable[Role]) -> None:
+    """Stop the request with the 403 page unless the signed-in user may act on ``region_code`` in one of ``roles``."""
+    if not user_can_access_region(current_user, region_code, roles):
+        abort(403)
+
+
+def scope_filter(column: InstrumentedAttribute[str], user: Any, roles: Iterable[Role]) -> ColumnElement[bool]:
+    """A SQL condition keeping only rows whose region ``column`` lies within the user's scope for ``roles``.
+
+    Lists use this so that a page never loads rows the user may not see (the same rule as
+    :func:`region_within`, expressed in SQL).
+    """
+    conditions: list[ColumnElement[bool]] = []
+    for grant in grants_for(user, roles):
+        conditions.append(column == grant.region_code)
+        conditions.append(column.startswith(grant.region_code + ".", autoescape=True))
+    if not conditions or not getattr(user, "is_active", False):
+        return false()
+    return or_(*conditions)
+
+
+def signed_in(view: F) -> F:
+    """Decorate a view that any signed-in user may open (Flask-Login's ``login_required``, typed)."""
+    return cast(F, login_required(view))
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Decorate a view: sign-in required (else the login page), then one of ``roles`` in some region (else 403).
+
+    The region scope of the object the view loads is checked inside the view with :func:`require_region_access`.
+    """
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not has_role(current_user, roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return signed_in(cast(F, wrapped))
+
+    return decorator

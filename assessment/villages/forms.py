@@ -1,0 +1,69 @@
+"""Forms of the operator's pages; every message is Indonesian (WTForms ships none)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField, StringField, TextAreaField, ValidationError
+from wtforms.validators import DataRequired, Length
+
+from assessment.villages.operations import EXPLANATION_MAX, URL_MAX
+
+
+def _level_or_none(value: Any) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        # Kept as an impossible level so the validator below refuses it with a message.
+        return -(10**9)
+
+
+class SelfAssessmentForm(FlaskForm):
+    """The level a desa gives itself on one indicator, with its explanation."""
+
+    level = SelectField(_l("Level penilaian mandiri"), coerce=_level_or_none, validate_choice=False)
+    explanation = TextAreaField(
+        _l("Penjelasan"),
+        validators=[Length(max=EXPLANATION_MAX,
+                           message=_l("Penjelasan paling panjang %(max)d karakter.", max=EXPLANATION_MAX))],
+    )
+
+    def set_scale(self, levels: list[tuple[int, str]]) -> None:
+        self.level.choices = [("", _l("— belum dipilih —")), *[(str(value), label) for value, label in levels]]
+        self._allowed = {value for value, _ in levels}
+
+    def validate_level(self, field: SelectField) -> None:
+        if field.data is not None and field.data not in getattr(self, "_allowed", set()):
+            raise ValidationError(_l("Level harus salah satu level pada skala rubrik."))
+
+
+class EvidenceUploadForm(FlaskForm):
+    """One evidence file."""
+
+    file = FileField(_l("Berkas bukti"), validators=[FileRequired(_l("Pilih berkas yang akan diunggah."))])
+
+
+def _http_url(_form: FlaskForm, field: StringField) -> None:
+    value = (field.data or "").strip()
+    if not value.lower().startswith(("http://", "https://")) or " " in value or len(value) < 11:
+        raise ValidationError(_l("Tautan harus alamat web lengkap yang diawali http:// atau https://."))
+
+
+class EvidenceLinkForm(FlaskForm):
+    """A link as evidence (a website, a social-media page, a shared folder)."""
+
+    url = StringField(
+        _l("Tautan bukti"),
+        validators=[DataRequired(_l("Isi tautan.")),
+                    Length(max=URL_MAX, message=_l("Tautan paling panjang %(max)d karakter.", max=URL_MAX)),
+                    _http_url],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: submitting the self-assessment, removing evidence."""

@@ -1,0 +1,375 @@
+"""The operator desa's pages: criteria, self-assessment per indicator, evidence, checklist and submission.
+
+Each view loads, authorizes (role AND region scope, on the server), calls one operation and renders. The core
+flow works without JavaScript; ``static/js/upload.js`` only adds upload progress and retries.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import cast
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask.blueprints import BlueprintSetupState
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from assessment import navigation
+from assessment.criteria.model import Indicator, Rubric
+from assessment.evidence import ACCEPT_ATTRIBUTE, MEDIA_TYPES, UploadRejected, download_name
+from assessment.extensions import db
+from assessment.models import (
+    Evidence,
+    EvidenceKind,
+    EvidenceStatus,
+    Participant,
+    ReviewDecision,
+    Role,
+    SubmissionReview,
+    SubmissionStatus,
+)
+from assessment.repo import rubric_of
+from assessment.security import require_region_access, roles_required, scope_filter
+from assessment.storage import StorageError, get_store
+from assessment.villages import operations
+from assessment.villages.forms import ConfirmForm, EvidenceLinkForm, EvidenceUploadForm, SelfAssessmentForm
+from assessment.villages.rules import Window, indicator_progress, self_assessment_window
+from assessment.wita import format_wita
+
+bp = Blueprint("villages", __name__, url_prefix="/desa")
+
+
+@bp.record_once
+def _links(state: BlueprintSetupState) -> None:
+    navigation.add_link(cast(Flask, state.app), navigation.NavLink(
+        Role.operator_desa, "villages.index", _l("Penilaian mandiri desa"),
+        _l("Pilih level tiap indikator, tulis penjelasan, unggah bukti, lalu ajukan sebelum batas waktu.")))
+
+OPERATOR = (Role.operator_desa,)
+# Who may open a desa's evidence: its operator, its verifikator kecamatan, the DPMD of its kabupaten, and the
+# provincial committee and assessors (their scopes are checked against the desa's code).
+EVIDENCE_VIEWERS = (Role.operator_desa, Role.verifikator_kecamatan, Role.dpmd, Role.panitia, Role.asesor,
+                    Role.ketua_tim)
+
+
+def now_utc() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def wita(moment: datetime | None) -> str:
+    """A moment in WITA in the visitor's language (see :func:`assessment.wita.format_wita`)."""
+    return format_wita(moment, str(get_locale() or "id"))
+
+
+def _max_upload_bytes() -> int:
+    """The largest evidence file: ``EVIDENCE_MAX_BYTES`` if set, else the request limit ``MAX_CONTENT_LENGTH``."""
+    return int(current_app.config.get("EVIDENCE_MAX_BYTES") or current_app.config["MAX_CONTENT_LENGTH"])
+
+
+def _wants_json() -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def _participant_for_operator(participant_id: int) -> Participant:
+    participant = db.get_or_404(Participant, participant_id)
+    require_region_access(participant.desa_code, OPERATOR)
+    return participant
+
+
+def _indicator(rubric: Rubric, code: str) -> Indicator:
+    try:
+        return rubric.indicator(code)
+    except KeyError:
+        abort(404)
+
+
+def _active_evidence(participant: Participant, indicator_code: str | None = None) -> list[Evidence]:
+    return [item for item in participant.evidence
+            if item.status == EvidenceStatus.aktif
+            and (indicator_code is None or item.indicator_code == indicator_code)]
+
+
+def _window_message(window: Window) -> str:
+    return str(_window_text(window))
+
+
+def _window_text(window: Window) -> object:
+    if window.reason == "closed":
+        return _("Batas waktu penilaian mandiri sudah lewat (%(deadline)s). Perubahan tidak dapat disimpan.",
+                 deadline=wita(window.deadline))
+    if window.reason == "not_started":
+        return _("Penilaian mandiri belum dibuka.")
+    if window.reason == "no_schedule":
+        return _("Jadwal penilaian mandiri belum ditetapkan panitia.")
+    return _("Penilaian mandiri sudah diajukan dan terkunci.")
+
+
+def _latest_return(participant: Participant) -> SubmissionReview | None:
+    returns = [review for review in participant.reviews if review.decision == ReviewDecision.dikembalikan]
+    return returns[-1] if returns else None
+
+
+@bp.get("/")
+@roles_required(Role.operator_desa)
+def index() -> str:
+    participants = db.session.scalars(
+        select(Participant).where(scope_filter(Participant.desa_code, current_user, OPERATOR))
+        .order_by(Participant.competition_id.desc(), Participant.desa_code)
+    ).all()
+    now = now_utc()
+    rows = [(participant, self_assessment_window(participant.competition, participant, now))
+            for participant in participants]
+    return render_template("villages/index.html", rows=rows, wita=wita)
+
+
+@bp.get("/peserta/<int:participant_id>")
+@roles_required(Role.operator_desa)
+def overview(participant_id: int) -> str:
+    participant = _participant_for_operator(participant_id)
+    rubric = rubric_of(participant.competition.rubric)
+    window = self_assessment_window(participant.competition, participant, now_utc())
+    evidence = _active_evidence(participant)
+    counts: dict[str, int] = {}
+    for item in evidence:
+        counts[item.indicator_code] = counts.get(item.indicator_code, 0) + 1
+    progress = indicator_progress(
+        rubric,
+        {row.indicator_code: row.level for row in participant.self_assessments},
+        {row.indicator_code: row.explanation for row in participant.self_assessments},
+        counts,
+    )
+    by_code = {item.indicator.code: item for item in progress}
+    return render_template(
+        "villages/participant.html", participant=participant, rubric=rubric, window=window, progress=progress,
+        by_code=by_code, returned=_latest_return(participant), submit_form=ConfirmForm(), wita=wita,
+        window_message=_window_message(window), level_names=dict(rubric.level_names),
+    )
+
+
+def _indicator_page(participant: Participant, rubric: Rubric, indicator: Indicator, window: Window,
+                    form: SelfAssessmentForm | None = None, upload_form: EvidenceUploadForm | None = None,
+                    link_form: EvidenceLinkForm | None = None, upload_error: str | None = None,
+                    status: int = 200) -> tuple[str, int]:
+    row = next((r for r in participant.self_assessments if r.indicator_code == indicator.code), None)
+    if form is None:
+        form = SelfAssessmentForm(level=row.level if row else None, explanation=row.explanation if row else "")
+    level_names = dict(rubric.level_names)
+    form.set_scale([(value, f"{value} — {level_names.get(value, '')}".rstrip(" —")) for value in rubric.scale.levels])
+    html = render_template(
+        "villages/indicator.html", participant=participant, rubric=rubric, indicator=indicator, window=window,
+        row=row, form=form, upload_form=upload_form or EvidenceUploadForm(),
+        link_form=link_form or EvidenceLinkForm(), evidence=_active_evidence(participant, indicator.code),
+        delete_form=ConfirmForm(), accept=ACCEPT_ATTRIBUTE, upload_error=upload_error,
+        window_message=_window_message(window), wita=wita, level_names=level_names,
+        max_mb=_max_upload_bytes() // (1024 * 1024), max_bytes=_max_upload_bytes(),
+    )
+    return html, status
+
+
+@bp.route("/peserta/<int:participant_id>/indikator/<code>", methods=["GET", "POST"])
+@roles_required(Role.operator_desa)
+def indicator(participant_id: int, code: str) -> tuple[str, int] | Response:
+    participant = _participant_for_operator(participant_id)
+    rubric = rubric_of(participant.competition.rubric)
+    item = _indicator(rubric, code)
+    now = now_utc()
+    window = self_assessment_window(participant.competition, participant, now)
+    if request.method == "GET":
+        return _indicator_page(participant, rubric, item, window)
+    form = SelfAssessmentForm()
+    form.set_scale([(value, str(value)) for value in rubric.scale.levels])
+    if not form.validate_on_submit():
+        return _indicator_page(participant, rubric, item, window, form=form, status=400)
+    try:
+        operations.save_self_assessment(participant, rubric, item.code, form.level.data, form.explanation.data or "",
+                                        current_user, now)
+    except operations.SelfAssessmentClosed as closed:
+        flash(_window_message(closed.window), "error")
+        return _indicator_page(participant, rubric, item, window, form=form, status=409)
+    except operations.SaveConflict:
+        flash(_("Data indikator ini baru saja diubah di tempat lain. Periksa isinya lalu simpan lagi."), "error")
+        return redirect(url_for("villages.indicator", participant_id=participant.id, code=item.code))
+    flash(_("Penilaian indikator %(code)s tersimpan.", code=item.code), "success")
+    return redirect(url_for("villages.indicator", participant_id=participant.id, code=item.code))
+
+
+def _upload_refused(participant: Participant, rubric: Rubric, item: Indicator, window: Window, message: str,
+                    status: int) -> tuple[str, int] | Response:
+    if _wants_json():
+        response = jsonify(ok=False, message=message)
+        response.status_code = status
+        return response
+    return _indicator_page(participant, rubric, item, window, upload_error=message, status=status)
+
+
+@bp.post("/peserta/<int:participant_id>/indikator/<code>/bukti")
+@roles_required(Role.operator_desa)
+def upload(participant_id: int, code: str) -> tuple[str, int] | Response:
+    participant = _participant_for_operator(participant_id)
+    rubric = rubric_of(participant.competition.rubric)
+    item = _indicator(rubric, code)
+    now = now_utc()
+    window = self_assessment_window(participant.competition, participant, now)
+    form = EvidenceUploadForm()
+    if not form.validate_on_submit():
+        message = " ".join(str(error) for error in form.file.errors) or _("Unggahan tidak valid. Coba lagi.")
+        return _upload_refused(participant, rubric, item, window, message, 400)
+    upload_file = form.file.data
+    max_bytes = _max_upload_bytes()
+    try:
+        result = operations.add_evidence_file(participant, rubric, item.code, upload_file.read(),
+                                              upload_file.filename, current_user, now, get_store(), max_bytes)
+    except UploadRejected as rejected:
+        return _upload_refused(participant, rubric, item, window, str(rejected.message), 400)
+    except operations.SelfAssessmentClosed as closed:
+        return _upload_refused(participant, rubric, item, window, _window_message(closed.window), 409)
+    evidence = result.evidence
+    message = (_("Berkas %(name)s tersimpan.", name=evidence.original_name) if result.created
+               else _("Berkas %(name)s sudah ada; tidak disimpan dua kali.", name=evidence.original_name))
+    target = url_for("villages.indicator", participant_id=participant.id, code=item.code)
+    # Flashed for both paths: after an XHR upload the script loads ``target``, which shows the message.
+    flash(message, "success")
+    if _wants_json():
+        response = jsonify(ok=True, created=result.created, message=message, evidence_id=evidence.id,
+                           redirect=target)
+        response.status_code = 201 if result.created else 200
+        return response
+    return redirect(target)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(_error: RequestEntityTooLarge) -> tuple[str, int] | Response:
+    """A body over ``MAX_CONTENT_LENGTH`` is refused before it is read: nothing is stored."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    message = _("Berkas terlalu besar: paling besar %(mb)s MB. Kecilkan atau pecah berkasnya, lalu unggah lagi.",
+                mb=limit)
+    if _wants_json():
+        response = jsonify(ok=False, message=message)
+        response.status_code = 413
+        return response
+    return render_template("errors/error.html", code=413, title="Berkas terlalu besar", detail=message), 413
+
+
+@bp.post("/peserta/<int:participant_id>/indikator/<code>/tautan")
+@roles_required(Role.operator_desa)
+def add_link(participant_id: int, code: str) -> tuple[str, int] | Response:
+    participant = _participant_for_operator(participant_id)
+    rubric = rubric_of(participant.competition.rubric)
+    item = _indicator(rubric, code)
+    now = now_utc()
+    window = self_assessment_window(participant.competition, participant, now)
+    form = EvidenceLinkForm()
+    if not form.validate_on_submit():
+        return _indicator_page(participant, rubric, item, window, link_form=form, status=400)
+    try:
+        operations.add_evidence_link(participant, rubric, item.code, form.url.data or "", current_user, now)
+    except operations.SelfAssessmentClosed as closed:
+        flash(_window_message(closed.window), "error")
+        return _indicator_page(participant, rubric, item, window, link_form=form, status=409)
+    flash(_("Tautan tersimpan."), "success")
+    return redirect(url_for("villages.indicator", participant_id=participant.id, code=item.code))
+
+
+@bp.post("/peserta/<int:participant_id>/bukti/<int:evidence_id>/hapus")
+@roles_required(Role.operator_desa)
+def remove(participant_id: int, evidence_id: int) -> Response:
+    participant = _participant_for_operator(participant_id)
+    evidence = db.get_or_404(Evidence, evidence_id)
+    if evidence.participant_id != participant.id or evidence.status != EvidenceStatus.aktif:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            operations.remove_evidence(evidence, now_utc())
+            flash(_("Bukti dihapus dari penilaian mandiri."), "success")
+        except operations.SelfAssessmentClosed as closed:
+            flash(_window_message(closed.window), "error")
+    return redirect(url_for("villages.indicator", participant_id=participant.id, code=evidence.indicator_code))
+
+
+@bp.post("/peserta/<int:participant_id>/ajukan")
+@roles_required(Role.operator_desa)
+def submit(participant_id: int) -> Response | tuple[str, int]:
+    participant = _participant_for_operator(participant_id)
+    rubric = rubric_of(participant.competition.rubric)
+    form = ConfirmForm()
+    target = redirect(url_for("villages.overview", participant_id=participant.id))
+    if not form.validate_on_submit():
+        return target
+    if participant.status in (SubmissionStatus.diajukan, SubmissionStatus.lengkap):
+        flash(_("Penilaian mandiri ini sudah diajukan sebelumnya."), "info")
+        return target
+    try:
+        submitted = operations.submit_self_assessment(participant, rubric, now_utc())
+    except operations.SelfAssessmentClosed as closed:
+        flash(_window_message(closed.window), "error")
+        return target
+    except operations.SubmissionIncomplete as incomplete:
+        flash(_("Belum bisa diajukan: indikator %(codes)s belum diberi level.", codes=", ".join(incomplete.codes)),
+              "error")
+        return target
+    if submitted:
+        flash(_("Penilaian mandiri sudah diajukan. Terima kasih; data kini terkunci untuk verifikasi."), "success")
+    else:
+        flash(_("Penilaian mandiri ini sudah diajukan sebelumnya."), "info")
+    return target
+
+
+def _evidence_for_viewer(evidence_id: int) -> Evidence:
+    evidence = db.get_or_404(Evidence, evidence_id)
+    require_region_access(evidence.participant.desa_code, EVIDENCE_VIEWERS)
+    if evidence.status != EvidenceStatus.aktif or evidence.kind != EvidenceKind.file or not evidence.sha256:
+        abort(404)
+    return evidence
+
+
+def _send_blob(key: str, media_type: str, *, attachment_name: str | None) -> Response:
+    try:
+        handle = get_store().open(key)
+    except StorageError:
+        abort(404)
+    response = send_file(handle, mimetype=media_type, as_attachment=attachment_name is not None,
+                         download_name=attachment_name, max_age=0, conditional=False)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Evidence can show residents: never kept by a shared cache; a file opened directly runs nothing.
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.get("/bukti/<int:evidence_id>/unduh")
+@roles_required(*EVIDENCE_VIEWERS)
+def download(evidence_id: int) -> Response:
+    """The original file, always as an attachment (an HTML look-alike can never render in the app's origin)."""
+    evidence = _evidence_for_viewer(evidence_id)
+    media_type = evidence.media_type or "application/octet-stream"
+    name = download_name(evidence.original_name or "berkas", media_type) if media_type in MEDIA_TYPES else "berkas"
+    return _send_blob(evidence.sha256 or "", media_type, attachment_name=name)
+
+
+@bp.get("/bukti/<int:evidence_id>/gambar")
+@roles_required(*EVIDENCE_VIEWERS)
+def display_copy(evidence_id: int) -> Response:
+    """The re-encoded display copy of an image (no EXIF, so no GPS), shown inline."""
+    evidence = _evidence_for_viewer(evidence_id)
+    if not evidence.display_sha256:
+        abort(404)
+    return _send_blob(evidence.display_sha256, "image/jpeg", attachment_name=None)

@@ -1,0 +1,101 @@
+"""The rules of the self-assessment a desa could contest: when it is open, what is still missing, when it locks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from assessment.criteria.model import Indicator, Rubric
+from assessment.models import Competition, Participant, StageCode, SubmissionStatus
+
+EDITABLE_STATUSES = frozenset({SubmissionStatus.draf, SubmissionStatus.dikembalikan})
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Whether the operator may change and submit the self-assessment now, and until when."""
+
+    is_open: bool
+    deadline: datetime | None
+    reason: str
+    """``open``, ``not_started``, ``closed``, ``no_schedule`` or ``locked``."""
+
+
+def self_assessment_window(competition: Competition, participant: Participant, now: datetime) -> Window:
+    """When a desa may change and submit its self-assessment.
+
+    - The self-assessment is open during the competition's ``penilaian_mandiri`` stage: from its ``starts_at``
+      (included) until its ``ends_at`` (excluded). At the deadline itself it is closed. Times are compared in UTC;
+      pages show them in WITA (Asia/Makassar).
+    - A submission returned for revision (``dikembalikan``) may be fixed and resubmitted until the end of the
+      ``verifikasi_kelengkapan`` stage when the competition has one (the return usually comes after the
+      self-assessment deadline); otherwise until the ``penilaian_mandiri`` deadline.
+    - A competition without a ``penilaian_mandiri`` stage has no open self-assessment.
+    - Once submitted (``diajukan``) or found complete (``lengkap``) the self-assessment is locked, whatever the date.
+    """
+    stage = competition.stage(StageCode.penilaian_mandiri)
+    if stage is None:
+        return Window(False, None, "no_schedule")
+    deadline = stage.ends_at
+    if participant.status == SubmissionStatus.dikembalikan:
+        check = competition.stage(StageCode.verifikasi_kelengkapan)
+        if check is not None and check.ends_at > deadline:
+            deadline = check.ends_at
+    if participant.status not in EDITABLE_STATUSES:
+        return Window(False, deadline, "locked")
+    if now < stage.starts_at:
+        return Window(False, deadline, "not_started")
+    if now >= deadline:
+        return Window(False, deadline, "closed")
+    return Window(True, deadline, "open")
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorProgress:
+    """What the operator has filled in for one indicator and what is still missing."""
+
+    indicator: Indicator
+    level: int | None
+    explanation: str
+    evidence_count: int
+    missing: tuple[str, ...]
+
+    @property
+    def blocks_submission(self) -> bool:
+        return self.level is None
+
+
+MISSING_LEVEL = "level"
+MISSING_EXPLANATION = "penjelasan"
+MISSING_EVIDENCE = "bukti"
+
+
+def indicator_progress(
+    rubric: Rubric,
+    levels: Mapping[str, int | None],
+    explanations: Mapping[str, str],
+    evidence_counts: Mapping[str, int],
+) -> list[IndicatorProgress]:
+    """The checklist of what is still missing, indicator by indicator, in rubric order.
+
+    - Every indicator needs a level (any level of the scale, the lowest included): without one the
+      self-assessment cannot be submitted.
+    - A level above the lowest needs an explanation and at least one piece of evidence (a file or a link); these
+      are listed as missing but do not block submission (the completeness check decides).
+    """
+    progress = []
+    for indicator in rubric.indicators:
+        level = levels.get(indicator.code)
+        explanation = (explanations.get(indicator.code) or "").strip()
+        count = evidence_counts.get(indicator.code, 0)
+        missing: list[str] = []
+        if level is None:
+            missing.append(MISSING_LEVEL)
+        if level is not None and level > rubric.scale.min:
+            if not explanation:
+                missing.append(MISSING_EXPLANATION)
+            if count == 0:
+                missing.append(MISSING_EVIDENCE)
+        progress.append(IndicatorProgress(indicator, level, explanation, count, tuple(missing)))
+    return progress

@@ -1,0 +1,110 @@
+"""``desa-digital demo`` seeds what it says, once."""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskCliRunner
+
+from assessment.auth.operations import authenticate
+from assessment.demo.regions_ppu import PPU_REGIONS
+from assessment.extensions import db
+from assessment.models import (
+    Competition,
+    Evidence,
+    EvidenceKind,
+    Participant,
+    Region,
+    RegionKind,
+    Role,
+    SelfAssessment,
+    StageCode,
+    SubmissionStatus,
+    User,
+    utcnow,
+)
+from assessment.repo import rubric_of
+from assessment.storage import get_store
+
+
+def _count(kind: RegionKind) -> int:
+    return len(db.session.scalars(db.select(Region).where(Region.kind == kind, Region.code.startswith("64.09"))).all())
+
+
+def test_demo_seeds_ppu_competition_accounts_and_self_assessments(app: Flask, runner: FlaskCliRunner,
+                                                                  tmp_path: Path) -> None:
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+
+    assert (_count(RegionKind.kecamatan), _count(RegionKind.desa), _count(RegionKind.kelurahan)) == (4, 30, 24)
+    bukit_raya = db.session.scalars(db.select(Region).where(Region.code == "64.09.04.2002")).one()
+    assert (bukit_raya.name, bukit_raya.parent_code) == ("Bukit Raya", "64.09.04")
+
+    competition = db.session.scalars(db.select(Competition)).one()
+    assert "[DEMO]" in competition.name
+    assert rubric_of(competition.rubric).id == "desa-digital-kaltim-2026"
+    stage = competition.stage(StageCode.penilaian_mandiri)
+    assert stage is not None and stage.is_open(utcnow())
+
+    users = db.session.scalars(db.select(User)).all()
+    assert {grant.role for user in users for grant in user.grants} == set(Role)
+    accounts_file = tmp_path / "demo-akun.txt"
+    assert stat.S_IMODE(accounts_file.stat().st_mode) == 0o600
+    lines = [line.split("\t") for line in accounts_file.read_text().splitlines() if not line.startswith("#")]
+    assert len(lines) == len(users)
+    for role, _region, email, password in lines:
+        assert f"{email}" in result.output and password in result.output
+        assert authenticate(email, password) is not None, role
+
+    participants = db.session.scalars(db.select(Participant)).all()
+    assert 18 <= len(participants) <= 22
+    assert all(p.is_demo for p in participants)
+    assert {p.desa_code.rsplit(".", 1)[0] for p in participants} == {"64.09.01", "64.09.02", "64.09.03", "64.09.04"}
+    assert all(db.session.get(Region, p.region.id).kind is RegionKind.desa for p in participants)
+    operators = {g.region_code for u in users for g in u.grants if g.role is Role.operator_desa}
+    assert operators == {p.desa_code for p in participants}
+    assessments = db.session.scalars(db.select(SelfAssessment)).all()
+    assert assessments and all(a.explanation.startswith("[DEMO]") for a in assessments)
+    submitted = [p for p in participants if p.status is not SubmissionStatus.draf]
+    indicator_count = len(rubric_of(competition.rubric).indicators)
+    assert submitted and all(len(p.self_assessments) == indicator_count for p in submitted)
+    returned = [p for p in participants if p.status is SubmissionStatus.dikembalikan]
+    assert returned and returned[0].reviews[-1].reason
+
+
+def test_demo_evidence_is_stored_and_covers_every_level_above_the_lowest(app: Flask, runner: FlaskCliRunner) -> None:
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    store = get_store()
+    files = db.session.scalars(db.select(Evidence).where(Evidence.kind == EvidenceKind.file)).all()
+    assert {evidence.media_type for evidence in files} == {"image/png", "application/pdf"}
+    for evidence in files:
+        assert evidence.sha256 and store.exists(evidence.sha256)
+        with store.open(evidence.sha256) as handle:
+            assert hashlib.sha256(handle.read()).hexdigest() == evidence.sha256
+        assert not evidence.duplicate_of_other_desa
+    links = db.session.scalars(db.select(Evidence).where(Evidence.kind == EvidenceKind.url)).all()
+    assert links and all(".desa.example/demo/" in (evidence.url or "") for evidence in links)
+    competition = db.session.scalars(db.select(Competition)).one()
+    lowest = rubric_of(competition.rubric).scale.min
+    for participant in db.session.scalars(db.select(Participant)).all():
+        with_evidence = {evidence.indicator_code for evidence in participant.evidence}
+        needing = {a.indicator_code for a in participant.self_assessments if a.level is not None and a.level > lowest}
+        assert needing <= with_evidence, participant.desa_code
+
+
+def test_demo_if_empty_skips_a_database_with_data(app: Flask, runner: FlaskCliRunner) -> None:
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    skipped = runner.invoke(args=["demo", "--if-empty"])
+    assert skipped.exit_code == 0
+    assert "demo tidak dijalankan" in skipped.output
+    refused = runner.invoke(args=["demo"])
+    assert refused.exit_code != 0
+    assert len(db.session.scalars(db.select(Competition)).all()) == 1
+
+
+def test_demo_region_data_matches_the_documented_counts() -> None:
+    kinds = [kind for _, _, kind in PPU_REGIONS]
+    assert (kinds.count("kecamatan"), kinds.count("desa"), kinds.count("kelurahan")) == (4, 30, 24)

@@ -1,0 +1,88 @@
+"""``desa-digital users create``."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskCliRunner
+
+from assessment.auth.operations import authenticate
+from assessment.extensions import db
+from assessment.models import Role, User
+from tests.conftest import MakeRegion
+
+PASSWORD = "kata-sandi-panjang-1"
+
+
+def _create(runner: FlaskCliRunner, *args: str, password: str = PASSWORD):
+    return runner.invoke(args=["users", "create", "--name", "Siti Operator", "--email", "Siti@Contoh.id",
+                               "--password-stdin", *args], input=password + "\n")
+
+
+def test_users_create_with_password_from_stdin(app: Flask, runner: FlaskCliRunner, make_region: MakeRegion) -> None:
+    make_region("64.09.04.2002")
+    result = _create(runner, "--role", "operator_desa", "--region", "64.09.04.2002")
+    assert result.exit_code == 0, result.output
+    assert "Akun dibuat: siti@contoh.id" in result.output
+    assert PASSWORD not in result.output
+    user = authenticate("siti@contoh.id", PASSWORD)
+    assert user is not None
+    assert [(g.role, g.region_code) for g in user.grants] == [(Role.operator_desa, "64.09.04.2002")]
+
+
+def test_users_create_several_grants_and_asesor_home(app: Flask, runner: FlaskCliRunner,
+                                                     make_region: MakeRegion) -> None:
+    make_region("64.09.04")
+    result = _create(runner, "--role", "asesor", "--region", "64", "--role", "ketua_tim", "--region", "64",
+                     "--home-region", "64.09.04")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalars(db.select(User)).one()
+    grants = {(g.role, g.region_code, g.home_region_code) for g in user.grants}
+    assert grants == {(Role.asesor, "64", "64.09.04"), (Role.ketua_tim, "64", None)}
+
+
+def test_users_create_generated_password_is_shown_once(app: Flask, runner: FlaskCliRunner,
+                                                       make_region: MakeRegion) -> None:
+    make_region("64.09")
+    result = runner.invoke(args=["users", "create", "--name", "DPMD", "--email", "dpmd@contoh.id",
+                                 "--generate-password", "--role", "dpmd", "--region", "64.09"])
+    assert result.exit_code == 0, result.output
+    password = result.output.split("Kata sandi: ")[1].strip()
+    assert len(password) >= 16
+    assert authenticate("dpmd@contoh.id", password) is not None
+
+
+def test_users_create_refuses_a_grant_on_the_wrong_kind_of_region(app: Flask, runner: FlaskCliRunner,
+                                                                  make_region: MakeRegion) -> None:
+    make_region("64.09.04.2002")
+    result = _create(runner, "--role", "operator_desa", "--region", "64.09.04", password="pendek")
+    assert result.exit_code != 0
+    assert "Peran operator_desa berlaku untuk wilayah desa/desa_adat, bukan kecamatan (64.09.04)." in result.output
+    assert "Kata sandi paling sedikit 10 karakter." in result.output
+    assert "Akun tidak dibuat." in result.output
+    assert db.session.scalars(db.select(User)).all() == []
+
+
+def test_users_create_refuses_unknown_region_and_duplicate_email(app: Flask, runner: FlaskCliRunner,
+                                                                 make_region: MakeRegion) -> None:
+    make_region("64.09")
+    assert _create(runner, "--role", "dpmd", "--region", "64.09").exit_code == 0
+    again = _create(runner, "--role", "dpmd", "--region", "64.99")
+    assert again.exit_code != 0
+    assert "Email siti@contoh.id sudah dipakai akun lain." in again.output
+    assert "Wilayah 64.99 tidak dikenal." in again.output
+
+
+def test_users_create_needs_a_region_for_each_role(app: Flask, runner: FlaskCliRunner) -> None:
+    result = _create(runner, "--role", "dpmd")
+    assert result.exit_code != 0
+    assert "Setiap --role perlu satu --region" in result.output
+
+
+def test_users_create_asks_for_the_password_twice(app: Flask, runner: FlaskCliRunner, make_region: MakeRegion) -> None:
+    make_region("64.09")
+    args = ["users", "create", "--name", "DPMD", "--email", "dpmd@contoh.id", "--role", "dpmd", "--region", "64.09"]
+    result = runner.invoke(args=args, input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert "Ulangi kata sandi" in result.output
+    assert PASSWORD not in result.output
+    assert authenticate("dpmd@contoh.id", PASSWORD) is not None

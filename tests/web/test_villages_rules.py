@@ -1,0 +1,86 @@
+"""The contestable rules of the self-assessment, one test per rule (see assessment/villages/rules.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from assessment.criteria.files import load_rubric_bytes
+from assessment.models import Competition, Participant, Stage, StageCode, SubmissionStatus
+from assessment.villages.rules import MISSING_EVIDENCE, MISSING_EXPLANATION, MISSING_LEVEL, indicator_progress
+from assessment.villages.rules import self_assessment_window as window
+from tests.support.competition import SMALL_RUBRIC
+
+START = datetime(2026, 8, 1, tzinfo=UTC)
+END = datetime(2026, 8, 31, 16, 0, tzinfo=UTC)
+REVIEW_END = datetime(2026, 9, 15, 16, 0, tzinfo=UTC)
+
+
+def competition(with_review: bool = False, with_stage: bool = True) -> Competition:
+    stages = [Stage(code=StageCode.penilaian_mandiri, starts_at=START, ends_at=END)] if with_stage else []
+    if with_review:
+        stages.append(Stage(code=StageCode.verifikasi_kelengkapan, starts_at=END, ends_at=REVIEW_END))
+    return Competition(name="x", year=2026, stages=stages)
+
+
+def participant(status: SubmissionStatus = SubmissionStatus.draf) -> Participant:
+    return Participant(status=status)
+
+
+def test_window_is_open_from_start_until_before_the_deadline() -> None:
+    assert window(competition(), participant(), START).is_open
+    assert window(competition(), participant(), END - timedelta(seconds=1)).is_open
+
+
+def test_window_is_closed_at_the_deadline_itself() -> None:
+    result = window(competition(), participant(), END)
+    assert not result.is_open
+    assert (result.reason, result.deadline) == ("closed", END)
+
+
+def test_window_is_closed_before_the_start() -> None:
+    assert window(competition(), participant(), START - timedelta(seconds=1)).reason == "not_started"
+
+
+def test_window_without_a_self_assessment_stage_is_closed() -> None:
+    assert window(competition(with_stage=False), participant(), START).reason == "no_schedule"
+
+
+def test_submitted_or_complete_self_assessment_is_locked() -> None:
+    for status in (SubmissionStatus.diajukan, SubmissionStatus.lengkap):
+        assert window(competition(), participant(status), START + timedelta(days=1)).reason == "locked"
+
+
+def test_returned_submission_may_be_fixed_until_the_end_of_the_completeness_check() -> None:
+    returned = participant(SubmissionStatus.dikembalikan)
+    result = window(competition(with_review=True), returned, END + timedelta(days=1))
+    assert result.is_open and result.deadline == REVIEW_END
+    assert not window(competition(with_review=True), returned, REVIEW_END).is_open
+
+
+def test_returned_submission_without_a_check_stage_keeps_the_self_assessment_deadline() -> None:
+    assert not window(competition(), participant(SubmissionStatus.dikembalikan), END).is_open
+
+
+def test_a_draft_does_not_get_the_completeness_check_extension() -> None:
+    assert not window(competition(with_review=True), participant(), END + timedelta(days=1)).is_open
+
+
+RUBRIC = load_rubric_bytes(SMALL_RUBRIC.encode(), "r.yaml")
+
+
+def test_every_indicator_needs_a_level() -> None:
+    progress = indicator_progress(RUBRIC, {"A1": 0}, {}, {})
+    assert [item.missing for item in progress] == [(), (MISSING_LEVEL,)]
+    assert [item.blocks_submission for item in progress] == [False, True]
+
+
+def test_level_above_lowest_needs_explanation_and_evidence_but_does_not_block() -> None:
+    progress = indicator_progress(RUBRIC, {"A1": 3, "A2": 2}, {"A2": "SK ada"}, {"A2": 1})
+    assert progress[0].missing == (MISSING_EXPLANATION, MISSING_EVIDENCE)
+    assert progress[1].missing == ()
+    assert not any(item.blocks_submission for item in progress)
+
+
+def test_lowest_level_needs_no_evidence() -> None:
+    progress = indicator_progress(RUBRIC, {"A1": 0, "A2": 0}, {}, {})
+    assert all(item.missing == () for item in progress)
