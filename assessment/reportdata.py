@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -110,3 +111,31 @@ def mean_or_none(values: Sequence[float]) -> float | None:
 def median_or_none(values: Sequence[float]) -> float | None:
     """The median, or None for no values."""
     return statistics.median(values) if values else None
+
+
+@dataclass(frozen=True, slots=True)
+class KecamatanSummary:
+    """Averages of the desa of one kecamatan: index and each aspect (None when the kecamatan has no desa)."""
+
+    kode: str
+    nama: str
+    jumlah_desa: int
+    rata_indeks: float | None
+    rata_aspek: tuple[float | None, ...]
+
+
+def summarise_by_kecamatan(desa: Sequence[DesaResult], aspect_count: int) -> list[KecamatanSummary]:
+    """Mean index and mean aspect scores per kecamatan, in kecamatan code order (plain means of the desa)."""
+    groups: dict[tuple[str, str], list[DesaResult]] = defaultdict(list)
+    for result in desa:
+        groups[(result.kecamatan_kode, result.kecamatan)].append(result)
+    return [
+        KecamatanSummary(
+            kode,
+            nama,
+            len(members),
+            mean_or_none([m.indeks for m in members]),
+            tuple(mean_or_none([m.aspek[i] for m in members]) for i in range(aspect_count)),
+        )
+        for (kode, nama), members in sorted(groups.items())
+    ]

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from assessment.exports.spreadsheet import Column, ColumnKind, Sheet, write_workbook
-from assessment.reportdata import DesaResult, ResultsReport, mean_or_none, median_or_none
+from assessment.reportdata import DesaResult, ResultsReport, mean_or_none, median_or_none, summarise_by_kecamatan
 
 NOT_APPLICABLE = "TB"  # tidak berlaku, as written in every sheet
 
@@ -83,15 +83,12 @@ def ranking_sheet(report: ResultsReport) -> Sheet:
 
 def aspect_by_kecamatan_rows(report: ResultsReport) -> tuple[list[str], list[list[Any]]]:
     """Aspect averages per kecamatan (headers, rows): kecamatan, number of desa, mean index, one column an aspect."""
-    groups: dict[tuple[str, str], list[DesaResult]] = defaultdict(list)
-    for desa in report.desa:
-        groups[(desa.kecamatan_kode, desa.kecamatan)].append(desa)
     headers = ["Kode kecamatan", "Kecamatan", "Jumlah desa", "Rata-rata indeks"]
     headers += [f"Aspek {aspect.nama}" for aspect in report.aspects]
-    rows: list[list[Any]] = []
-    for (kode, nama), members in sorted(groups.items()):
-        averages = [mean_or_none([m.aspek[i] for m in members]) for i in range(len(report.aspects))]
-        rows.append([kode, nama, len(members), mean_or_none([m.indeks for m in members]), *averages])
+    rows = [
+        [s.kode, s.nama, s.jumlah_desa, s.rata_indeks, *s.rata_aspek]
+        for s in summarise_by_kecamatan(report.desa, len(report.aspects))
+    ]
     return headers, rows
 
 
