@@ -1,0 +1,40 @@
+"""The example chart page draws its charts in a real browser, offline, under the page's Content-Security-Policy."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+
+def test_example_charts_render_with_no_console_error_and_no_outside_request(page: Page, live_server: str) -> None:
+    problems: list[str] = []
+    requested: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("request", lambda request: requested.append(request.url))
+
+    page.goto(f"{live_server}/grafik/contoh")
+    page.wait_for_selector("[data-figure][data-drawn='true'] svg.main-svg", timeout=30_000)
+    plots = page.locator("[data-figure]")
+    assert plots.count() == 2
+    # Both charts drawn (charts.js marks each when plotly's promise resolves).
+    expect(page.locator("[data-figure][data-drawn='true']")).to_have_count(2, timeout=30_000)
+    # The bar chart: five bars in an svg inside the plot's div.
+    bar_plot = plots.nth(0)
+    assert bar_plot.locator("svg.main-svg g.point").count() == 5
+    # The map: drawn by MapLibre on a canvas, with no tile server.
+    map_plot = plots.nth(1)
+    assert map_plot.locator("canvas").count() >= 1
+    # Each chart's table sits beside it, with Indonesian numbers.
+    assert page.locator("figure.chart table").count() == 2
+    assert "," in page.locator("figure.chart table td.num").nth(1).inner_text()
+
+    assert problems == []
+    outside = [url for url in requested if urlparse(url).scheme in ("http", "https", "ws", "wss")
+               and urlparse(url).hostname != "127.0.0.1"]
+    assert outside == []
+    assert any("/grafik/plotly-" in url for url in requested)
