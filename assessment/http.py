@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -37,12 +37,16 @@ CHART_CONTENT_SECURITY_POLICY = _policy_text(
 )
 
 
+_CHARTS_MARK = "assessment.csp_allow_charts"
+
+
 def allow_chart_styles() -> None:
     """Relax the Content-Security-Policy of the current response for plotly charts (styles and map worker).
 
-    Call it from the view of a page that draws charts; every other page keeps the strict policy.
+    Call it from the view of a page that draws charts; every other page keeps the strict policy. The mark is
+    kept in the request's WSGI environ, not in ``g``, which can outlive a request (tests, CLI).
     """
-    g.csp_allow_charts = True
+    request.environ[_CHARTS_MARK] = True
 
 # Messages the visitor reads; the status code alone says nothing to an operator in a desa.
 ERROR_TITLES = {
@@ -58,7 +62,7 @@ ERROR_TITLES = {
 
 
 def _set_security_headers(response: Response) -> Response:
-    policy = CHART_CONTENT_SECURITY_POLICY if g.get("csp_allow_charts") else CONTENT_SECURITY_POLICY
+    policy = CHART_CONTENT_SECURITY_POLICY if request.environ.get(_CHARTS_MARK) else CONTENT_SECURITY_POLICY
     response.headers.setdefault("Content-Security-Policy", policy)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
