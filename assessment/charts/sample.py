@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from dataclasses import replace
 from typing import Any
 
-from assessment.reportdata import Aspect, DesaResult
+from assessment.reportdata import (
+    Aspect,
+    AssessorLevel,
+    DesaResult,
+    EvidenceItem,
+    FinalLevel,
+    Indicator,
+    ResultsReport,
+)
 
 SAMPLE_ASPECTS = (
     Aspect("A", "Layanan publik", 0.3),
@@ -84,4 +93,57 @@ def sample_geojson() -> tuple[dict[str, Any], dict[str, Any]]:
     return (
         {"type": "FeatureCollection", "features": desa_features},
         {"type": "FeatureCollection", "features": kecamatan_features},
+    )
+
+
+def synthetic_report(
+    desa_codes: list[tuple[str, str, str, str]] | None = None,
+    desa_count: int = 841,
+    indicator_count: int = 20,
+    assessor_count: int = 3,
+    seed: int = 6,
+) -> ResultsReport:
+    """A made-up results report of the size of a province (for benchmarks and load tests, never for display).
+
+    ``desa_codes`` are (kode, nama, kecamatan_kode, kecamatan) of real regions when given (so the map matches);
+    otherwise codes under 99 are invented. Levels, indices and ranks are random; nothing is computed the way
+    the scoring engine does.
+    """
+    generator = random.Random(seed)  # noqa: S311 -- made-up numbers, not security
+    if desa_codes is None:
+        desa_codes = [
+            (f"99.01.{1 + i // 20:02d}.{2001 + i % 20}", f"Desa Sintetis {i + 1}", f"99.01.{1 + i // 20:02d}",
+             f"Kecamatan Sintetis {1 + i // 20}")
+            for i in range(desa_count)
+        ]
+    aspects = tuple(Aspect(chr(ord("A") + i), name, 0.2) for i, name in enumerate(a.nama for a in SAMPLE_ASPECTS))
+    indicators = tuple(
+        Indicator(f"{aspects[i % len(aspects)].kode}{1 + i // len(aspects)}", f"Indikator {i + 1}",
+                  aspects[i % len(aspects)].kode)
+        for i in range(indicator_count)
+    )
+    assessors = [f"Asesor {i + 1}" for i in range(assessor_count)]
+    desa: list[DesaResult] = []
+    finals: list[FinalLevel] = []
+    levels: list[AssessorLevel] = []
+    evidence: list[EvidenceItem] = []
+    uploaded = dt.datetime(2026, 8, 1, 9, 0)
+    for kode, nama, kecamatan_kode, kecamatan in desa_codes:
+        for indicator in indicators:
+            given = [generator.randint(0, 4) for _ in assessors]
+            levels.extend(AssessorLevel(kode, indicator.kode, a, g) for a, g in zip(assessors, given, strict=True))
+            spread = max(given) - min(given)
+            finals.append(FinalLevel(kode, indicator.kode, sum(given) / len(given), selisih_besar=spread >= 2))
+            evidence.append(EvidenceItem(kode, indicator.kode, "berkas", f"bukti-{indicator.kode}.pdf", uploaded,
+                                         f"{generator.getrandbits(256):064x}"))
+        aspek = tuple(round(generator.uniform(20, 98), 4) for _ in aspects)
+        indeks = sum(aspek) / len(aspek)
+        desa.append(DesaResult(kode, nama, kecamatan_kode, kecamatan, indeks, _predikat(indeks), 0, aspek,
+                               peluang_tiga_besar=generator.random()))
+    ordered = sorted(desa, key=lambda r: (-r.indeks, r.kode))
+    ranked = tuple(replace(result, peringkat=position) for position, result in enumerate(ordered, start=1))
+    return ResultsReport(
+        judul="Data sintetis untuk uji kecepatan", wilayah_kode="64", wilayah="Kalimantan Timur",
+        aspects=aspects, indicators=indicators, desa=ranked, final_levels=tuple(finals),
+        assessor_levels=tuple(levels), evidence=tuple(evidence), predikat_order=SAMPLE_PREDIKAT,
     )
