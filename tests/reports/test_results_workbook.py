@@ -92,3 +92,22 @@ def test_summary_counts(workbook: openpyxl.Workbook) -> None:
     assert values["Median indeks"] == pytest.approx(60.5)
     assert values["Predikat Baik"] == 2
     assert values["Predikat Kurang"] == 0
+
+
+@pytest.mark.slow
+def test_the_province_workbook_builds_in_under_five_seconds() -> None:
+    import time
+
+    from assessment.charts.sample import synthetic_report
+
+    report = synthetic_report()
+    assert len(report.assessor_levels) == 841 * 20 * 3
+    started = time.perf_counter()
+    data = write_results_workbook(report)
+    elapsed = time.perf_counter() - started
+    assert data is not None
+    assert elapsed < 5.0, f"{elapsed:.2f} s"
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    assert workbook["Asesor"].max_row == 1 + 841 * 20 * 3
+    assert workbook["Peringkat"].max_row == 1 + 841
+    workbook.close()

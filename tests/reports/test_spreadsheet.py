@@ -159,3 +159,12 @@ def test_any_text_reads_back_unchanged_and_as_a_string(texts: list[str]) -> None
         assert cell.value == text
         assert cell.data_type == "s"
         assert cell.quotePrefix is is_formula_like(text)
+
+
+def test_the_sheet_dimension_covers_every_row() -> None:
+    # Readers in read-only mode (and Excel's used range) trust the <dimension> element.
+    data = write_workbook([Sheet("Dimensi", COLUMNS[:2], [(str(i), "x") for i in range(10)], note="Catatan")])
+    assert data is not None
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    assert workbook["Dimensi"].calculate_dimension() == "A1:B12"
+    workbook.close()
