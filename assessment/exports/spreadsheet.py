@@ -204,6 +204,7 @@ class _Layout:
     header_row: int
 
 
+_DIMENSION = re.compile(r'<dimension ref="[^"]*"\s*/>')
 _CELL_STYLE = re.compile(r'<c r="[A-Z]+\d+"( s="\d+")?')
 
 
@@ -250,7 +251,8 @@ def _fill_rows(xml: str, layout: _Layout) -> Iterable[str]:
     writer = _RowWriter(layout.sheet, normal, guarded)
     last_column = get_column_letter(max(len(layout.sheet.columns), 1))
     last_row = max(layout.header_row + len(layout.rows), layout.header_row)
-    head = re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="A1:{last_column}{last_row}"/>', xml[:start], count=1)
+    dimension = f'<dimension ref="A1:{last_column}{last_row}"/>'
+    head = _DIMENSION.sub(dimension, xml[:start], count=1)
     yield head
     yield from writer.rows(layout.rows, first)
     yield xml[end:]
