@@ -118,8 +118,8 @@ def main() -> None:
         "",
         f"`bench/bench_reports.py` on {platform.node() or 'this machine'} ({os.cpu_count()} cores, Python "
         f"{platform.python_version()}), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Synthetic results for "
-        "the real 841 desa of Kalimantan Timur; real boundaries from ../shared/data. The machine was shared with "
-        "other work while measuring, so times are upper bounds.",
+        "the real 841 desa of Kalimantan Timur; real boundaries from ../shared/data. Load average at the end: "
+        f"{os.getloadavg()[0]:.1f} (other work shared the machine, so times are upper bounds).",
         "",
         "| what | time | size | target |",
         "|---|---|---|---|",
