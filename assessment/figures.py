@@ -15,10 +15,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 from flask_babel import gettext as _
 
 from assessment.exports.spreadsheet import Column, ColumnKind, Sheet
+from assessment.geo import DEFAULT_VIEW, MapView, map_view
 from assessment.reportdata import (
     Aspect,
     DesaResult,
@@ -172,15 +174,15 @@ def indicator_heatmap(
     """
     by_key: dict[tuple[str, str], FinalLevel] = {(f.desa_kode, f.indikator_kode): f for f in final_levels}
     ordered = sorted(desa, key=lambda result: (result.peringkat, result.kode))
-    matrix: list[list[float | None]] = []
+    matrix: list[list[float]] = []
     rows: list[tuple[Any, ...]] = []
     for result in ordered:
-        levels: list[float | None] = []
+        levels: list[float] = []
         shown: list[Any] = []
         for indicator in indicators:
             final = by_key.get((result.kode, indicator.kode))
             level = None if final is None or final.tidak_berlaku else final.level
-            levels.append(level)
+            levels.append(math.nan if level is None else level)
             shown.append("TB" if final is not None and final.tidak_berlaku else level)
         matrix.append(levels)
         rows.append((result.nama, result.kecamatan, *shown))
@@ -188,16 +190,16 @@ def indicator_heatmap(
     labels = [f"{result.nama} ({result.kecamatan})" for result in ordered]
     figure = go.Figure(
         go.Heatmap(
-            z=matrix,
+            # A float array (NaN for gaps) travels as base64 in the figure JSON: 841 x 20 levels stay small.
+            z=np.array(matrix, dtype=np.float64).reshape(len(ordered), len(indicators)),
             x=[indicator.kode for indicator in indicators],
             y=labels,
-            customdata=[[indicator.nama for indicator in indicators] for _row in ordered],
             zmin=0,
             zmax=max_level,
             colorscale=SEQUENTIAL_SCALE,
             colorbar={"title": {"text": _("Level")}, "dtick": 1},
             hoverongaps=False,
-            hovertemplate="%{y}<br>%{x} %{customdata}<br>" + _("Level") + ": %{z:.1f}<extra></extra>",
+            hovertemplate="%{y}<br>%{x}<br>" + _("Level") + ": %{z:.1f}<extra></extra>",
             xgap=1,
             ygap=1,
         )
@@ -240,62 +242,66 @@ def participation_funnel(stages: Sequence[FunnelStage]) -> Chart:
     return Chart(title, description, _layout(figure, title), table)
 
 
-def _map_view(geojson: Mapping[str, Any]) -> tuple[dict[str, float], float]:
-    """Centre and zoom that fit every feature of ``geojson`` in a map about 600 pixels wide."""
-    xs: list[float] = []
-    ys: list[float] = []
-    for feature in geojson.get("features", []):
-        geometry = feature["geometry"]
-        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
-        for polygon in polygons:
-            for x, y, *_rest in polygon[0]:
-                xs.append(x)
-                ys.append(y)
-    if not xs:
-        return {"lon": 116.5, "lat": -0.5}, 5.0
-    extent = max(max(xs) - min(xs), max(ys) - min(ys), 0.01)
-    # Web-mercator zoom z shows 360 / 2**z degrees across 256 pixels.
-    zoom = math.log2(360 * 600 / 256 / extent)
-    return {"lon": (min(xs) + max(xs)) / 2, "lat": (min(ys) + max(ys)) / 2}, round(min(max(zoom, 3.0), 14.0), 2)
+def _subset(geojson: Mapping[str, Any], codes: set[str]) -> dict[str, Any]:
+    features = [f for f in geojson.get("features", []) if f["properties"]["kode"] in codes]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def choropleth_map(
-    desa_geojson: Mapping[str, Any],
     desa: Sequence[DesaResult],
-    outlines: Mapping[str, Any] | None = None,
+    desa_geojson: Mapping[str, Any] | str,
+    outlines: Mapping[str, Any] | str | None = None,
+    *,
+    other_regions: Sequence[tuple[str, str]] | None = None,
+    view: MapView | None = None,
 ) -> Chart:
     """Desa coloured by index (0–100) on a blank background with kecamatan outlines; no tile server.
 
-    Desa and kelurahan on the map without a result are drawn grey. Each desa's code is in ``customdata`` so
-    a click can open its page (charts.js reads ``data-click-url``).
+    ``desa_geojson`` and ``outlines`` are FeatureCollections (embedded in the figure) or same-site URLs of
+    them (fetched once by the browser and cached, which keeps a province dashboard's HTML small). Regions on
+    the map without a result (kelurahan, desa not taking part) are drawn grey: taken from an embedded
+    collection, or given as ``other_regions`` (code, name) with a URL. Each desa's code is the first
+    ``customdata`` item, so a click can open its page (charts.js reads ``data-click-url``).
     """
     with_result = {result.kode for result in desa}
-    features = desa_geojson.get("features", [])
-    others = [f["properties"]["kode"] for f in features if f["properties"]["kode"] not in with_result]
-    names = {f["properties"]["kode"]: f["properties"].get("nama", "") for f in features}
+    if isinstance(desa_geojson, str):
+        others = list(other_regions or ())
+        coloured_source: Mapping[str, Any] | str = desa_geojson
+        grey_source: Mapping[str, Any] | str = desa_geojson
+    else:
+        others = [
+            (f["properties"]["kode"], f["properties"].get("nama", ""))
+            for f in desa_geojson.get("features", [])
+            if f["properties"]["kode"] not in with_result
+        ]
+        # Each trace carries only its own features: the GeoJSON is not sent twice.
+        coloured_source = _subset(desa_geojson, with_result)
+        grey_source = _subset(desa_geojson, {kode for kode, _nama in others})
+    if view is None:
+        view = map_view(desa_geojson) if not isinstance(desa_geojson, str) else DEFAULT_VIEW
     title = _("Peta indeks desa")
     figure = go.Figure()
     if others:
         figure.add_trace(
             go.Choroplethmap(
-                geojson=desa_geojson,
+                geojson=grey_source,
                 featureidkey="properties.kode",
-                locations=others,
-                z=[0] * len(others),
+                locations=[kode for kode, _nama in others],
+                z=np.zeros(len(others)),
                 colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
                 showscale=False,
                 marker={"line": {"width": 0.3, "color": "#FFFFFF"}},
-                text=[names.get(kode, kode) for kode in others],
+                text=[nama for _kode, nama in others],
                 hovertemplate="%{text}<br>" + _("tidak ikut atau belum ada hasil") + "<extra></extra>",
                 name=_("Tanpa hasil"),
             )
         )
     figure.add_trace(
         go.Choroplethmap(
-            geojson=desa_geojson,
+            geojson=coloured_source,
             featureidkey="properties.kode",
             locations=[result.kode for result in desa],
-            z=[result.indeks for result in desa],
+            z=np.array([result.indeks for result in desa], dtype=np.float64),
             zmin=0,
             zmax=100,
             colorscale=SEQUENTIAL_SCALE,
@@ -311,11 +317,13 @@ def choropleth_map(
             name=_("Indeks"),
         )
     )
-    centre, zoom = _map_view(desa_geojson)
     layers = []
     if outlines is not None:
-        layers.append({"source": outlines, "type": "line", "color": "#1a1a1a", "line": {"width": 1}})
-    figure.update_layout(map={"style": "white-bg", "center": centre, "zoom": zoom, "layers": layers})
+        layers.append({"sourcetype": "geojson", "source": outlines, "type": "line", "color": "#1a1a1a",
+                       "line": {"width": 1}})
+    figure.update_layout(
+        map={"style": "white-bg", "center": {"lon": view.lon, "lat": view.lat}, "zoom": view.zoom, "layers": layers}
+    )
     columns = (
         Column(_("Kode desa"), ColumnKind.CODE),
         Column(_("Desa")),

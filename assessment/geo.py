@@ -11,6 +11,7 @@ street level neighbouring polygons may show slivers of a few metres: fine for a 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -308,3 +309,36 @@ def feature_collection(
 def dumps_compact(document: Mapping[str, Any]) -> str:
     """JSON without spaces: the shape sent to browsers (and measured against the 1 MB budget)."""
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class MapView:
+    """Where a map opens: its centre and web-mercator zoom level."""
+
+    lon: float
+    lat: float
+    zoom: float
+
+
+# Kalimantan Timur as a whole, for a map whose features are not at hand (GeoJSON given by URL).
+DEFAULT_VIEW = MapView(lon=116.4, lat=0.5, zoom=5.2)
+
+
+def map_view(collection: Mapping[str, Any], width_pixels: int = 600) -> MapView:
+    """The centre and zoom that fit every feature of ``collection`` into a map ``width_pixels`` wide."""
+    lows: list[NDArray[np.float64]] = []
+    highs: list[NDArray[np.float64]] = []
+    for feature in collection.get("features", []):
+        for polygon in _polygons(feature["geometry"]):
+            outer = np.asarray(polygon[0], dtype=np.float64)[:, :2]
+            lows.append(outer.min(axis=0))
+            highs.append(outer.max(axis=0))
+    if not lows:
+        return DEFAULT_VIEW
+    low = np.min(lows, axis=0)
+    high = np.max(highs, axis=0)
+    extent = max(float(np.max(high - low)), 0.01)
+    # Web-mercator zoom z shows 360 / 2**z degrees of longitude across 256 pixels.
+    zoom = math.log2(360 * width_pixels / 256 / extent)
+    centre = (low + high) / 2
+    return MapView(lon=float(centre[0]), lat=float(centre[1]), zoom=round(min(max(zoom, 3.0), 14.0), 2))

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from assessment.exports.spreadsheet import ColumnKind
 from assessment.figures import choropleth_map, figure_json, predikat_distribution
+from assessment.geo import dumps_compact, map_view
 from assessment.http import allow_chart_styles
 from assessment.numbers import MISSING, format_fraction_as_percent, format_number
 
@@ -87,14 +88,40 @@ def figure_json_filter(figure: Any) -> str:
     return figure_json(figure)
 
 
+def geojson_response(document: Any) -> BaseResponse:
+    """A GeoJSON document with an ETag and an hour of browser cache (the map fetches it by URL)."""
+    response = Response(dumps_compact(document), mimetype="application/geo+json")
+    response.add_etag()
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response.make_conditional(request)
+
+
+@bp.get("/grafik/contoh/<layer>.geojson")
+def example_geojson(layer: str) -> BaseResponse:
+    """The made-up regions of the example map: ``desa`` or ``kecamatan``."""
+    desa_geojson, outlines = sample_geojson()
+    documents = {"desa": desa_geojson, "kecamatan": outlines}
+    if layer not in documents:
+        abort(404)
+    return geojson_response(documents[layer])
+
+
 @bp.get("/grafik/contoh")
 def example() -> str:
     """A public page with example charts and their tables, from made-up numbers (it proves charts render)."""
     results = sample_results()
-    desa_geojson, outlines = sample_geojson()
+    desa_geojson, _outlines = sample_geojson()
     charts = [
         predikat_distribution(results, SAMPLE_PREDIKAT),
-        choropleth_map(desa_geojson, results, outlines),
+        # The map's regions come by URL, as a dashboard's will: the page stays small and the browser caches them.
+        choropleth_map(
+            results,
+            url_for("charts.example_geojson", layer="desa"),
+            url_for("charts.example_geojson", layer="kecamatan"),
+            other_regions=(),
+            view=map_view(desa_geojson),
+        ),
     ]
     allow_chart_styles()
     return render_template("charts/contoh.html", charts=charts, title=_("Contoh grafik"))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from urllib.parse import urlparse
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
@@ -29,6 +31,10 @@ def test_example_charts_render_with_no_console_error_and_no_outside_request(page
     # The map: drawn by MapLibre on a canvas, with no tile server.
     map_plot = plots.nth(1)
     assert map_plot.locator("canvas").count() >= 1
+    # The regions were fetched by URL and painted: the map's pixels hold many colours, not a blank canvas.
+    page.wait_for_timeout(1000)
+    image = Image.open(io.BytesIO(map_plot.locator("canvas").first.screenshot())).convert("RGB")
+    assert len(image.getcolors(maxcolors=1_000_000) or []) > 20
     # Each chart's table sits beside it, with Indonesian numbers.
     assert page.locator("figure.chart table").count() == 2
     assert "," in page.locator("figure.chart table td.num").nth(1).inner_text()
@@ -38,3 +44,5 @@ def test_example_charts_render_with_no_console_error_and_no_outside_request(page
                and urlparse(url).hostname != "127.0.0.1"]
     assert outside == []
     assert any("/grafik/plotly-" in url for url in requested)
+    assert any(url.endswith("/grafik/contoh/desa.geojson") for url in requested)
+    assert any(url.endswith("/grafik/contoh/kecamatan.geojson") for url in requested)

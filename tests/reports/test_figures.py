@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from assessment.figures import (
     participation_funnel,
     predikat_distribution,
 )
+from assessment.geo import MapView
 from assessment.reportdata import ResultsReport
 
 PREDIKAT = ("Kurang", "Cukup", "Baik", "Sangat Baik", "Memuaskan")
@@ -45,7 +47,7 @@ def test_every_figure_uses_indonesian_separators(small_report: ResultsReport) ->
         aspect_averages_by_kecamatan(small_report.desa, small_report.aspects),
         indicator_heatmap(small_report.desa, small_report.indicators, small_report.final_levels),
         participation_funnel([FunnelStage("Berhak", 10), FunnelStage("Terdaftar", 4)]),
-        choropleth_map(_geojson([d.kode for d in small_report.desa]), small_report.desa),
+        choropleth_map(small_report.desa, _geojson([d.kode for d in small_report.desa])),
         aspect_trend([TrendPoint(2025, "Layanan", 40.0)]),
     ]
     for chart in charts:
@@ -88,9 +90,11 @@ def test_heatmap_leaves_unscored_and_not_applicable_cells_empty(small_report: Re
     assert list(heatmap.x) == ["A1", "A2", "B1"]
     # Rows follow the rank: Bukit Raya first.
     assert heatmap.y[0] == "Bukit Raya (Sepaku)"
-    assert list(heatmap.z[0]) == [3.5, None, None]
+    assert heatmap.z[0][0] == 3.5
+    assert math.isnan(heatmap.z[0][1]) and math.isnan(heatmap.z[0][2])  # gaps, not level 0
     assert chart.table.rows[0] == ("Bukit Raya", "Sepaku", 3.5, "TB", None)
     assert (heatmap.zmin, heatmap.zmax) == (0, 4)
+    assert "bdata" in figure_json(chart.figure)  # levels travel as a compact typed array
 
 
 def test_funnel_shares_are_of_the_eligible_desa() -> None:
@@ -103,13 +107,16 @@ def test_funnel_shares_are_of_the_eligible_desa() -> None:
 def test_the_map_needs_no_tile_server_and_greys_desa_without_result(small_report: ResultsReport) -> None:
     codes = [d.kode for d in small_report.desa] + ["64.09.01.1001"]
     outlines = _geojson(["64.09.04"])
-    chart = choropleth_map(_geojson(codes), small_report.desa, outlines)
+    chart = choropleth_map(small_report.desa, _geojson(codes), outlines)
     layout = chart.figure.layout
     assert layout.map.style == "white-bg"
     assert layout.map.layers[0].source == outlines  # an inline GeoJSON, not a URL
     grey, coloured = chart.figure.data
     assert grey.type == coloured.type == "choroplethmap"
     assert list(grey.locations) == ["64.09.01.1001"]
+    # Each trace embeds only its own regions.
+    assert [f["properties"]["kode"] for f in grey.geojson["features"]] == ["64.09.01.1001"]
+    assert len(coloured.geojson["features"]) == len(small_report.desa)
     assert coloured.featureidkey == "properties.kode"
     assert list(coloured.z) == [d.indeks for d in small_report.desa]
     assert [c[0] for c in coloured.customdata] == [d.kode for d in small_report.desa]
@@ -133,3 +140,19 @@ def test_table_becomes_a_sheet(small_report: ResultsReport) -> None:
     sheet = chart.table.as_sheet("Predikat")
     assert sheet.headers == chart.table.headers
     assert list(sheet.rows) == list(chart.table.rows)
+
+
+def test_the_map_can_take_its_regions_by_url(small_report: ResultsReport) -> None:
+    chart = choropleth_map(
+        small_report.desa,
+        "/peta/64.09/desa.geojson",
+        "/peta/64.09/kecamatan.geojson",
+        other_regions=[("64.09.01.1001", "Nipah-Nipah")],
+        view=MapView(116.6, -1.2, 8.0),
+    )
+    grey, coloured = chart.figure.data
+    assert grey.geojson == coloured.geojson == "/peta/64.09/desa.geojson"
+    assert list(grey.text) == ["Nipah-Nipah"]
+    assert chart.figure.layout.map.layers[0].source == "/peta/64.09/kecamatan.geojson"
+    assert (chart.figure.layout.map.center.lon, chart.figure.layout.map.zoom) == (116.6, 8.0)
+    assert len(figure_json(chart.figure)) < 20_000

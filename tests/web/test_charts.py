@@ -79,3 +79,17 @@ def test_the_map_on_the_example_page_uses_no_tile_server(client: FlaskClient) ->
     figure = json.loads(html.unescape(re.findall(r'data-figure="([^"]*)"', page)[1]))
     assert figure["layout"]["map"]["style"] == "white-bg"
     assert {trace["type"] for trace in figure["data"]} == {"choroplethmap"}
+    assert figure["data"][0]["geojson"] == "/grafik/contoh/desa.geojson"
+
+
+def test_the_example_regions_are_served_as_cacheable_geojson(client: FlaskClient) -> None:
+    response = client.get("/grafik/contoh/desa.geojson")
+    assert response.status_code == 200
+    assert response.mimetype == "application/geo+json"
+    document = response.get_json(force=True)
+    assert len(document["features"]) == 18
+    assert all(f["properties"]["kode"].startswith("99.") for f in document["features"])
+    again = client.get("/grafik/contoh/desa.geojson", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    assert "max-age=3600" in response.headers["Cache-Control"]
+    assert client.get("/grafik/contoh/lain.geojson").status_code == 404
