@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -46,3 +48,24 @@ def test_example_charts_render_with_no_console_error_and_no_outside_request(page
     assert any("/grafik/plotly-" in url for url in requested)
     assert any(url.endswith("/grafik/contoh/desa.geojson") for url in requested)
     assert any(url.endswith("/grafik/contoh/kecamatan.geojson") for url in requested)
+
+
+def test_example_page_passes_axe_wcag_a_and_aa(browser: Browser, live_server: str) -> None:
+    axe_js = os.environ.get("AXE_JS")
+    if not axe_js or not Path(axe_js).is_file():
+        pytest.skip("AXE_JS tidak diset (make pytest mengunduh axe-core)")
+    # axe is injected as a script: only this test's context bypasses the page's CSP to allow it.
+    context = browser.new_context(bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/grafik/contoh")
+        expect(page.locator("[data-figure][data-drawn='true']")).to_have_count(2, timeout=30_000)
+        page.add_script_tag(path=axe_js)
+        result = page.evaluate(
+            "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
+        )
+    finally:
+        context.close()
+    assert len(result["passes"]) > 10  # axe did run its rules
+    violations = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+    assert violations == []
