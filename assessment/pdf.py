@@ -17,10 +17,12 @@ from urllib.parse import unquote, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
 import segno
+from flask import current_app, has_request_context, render_template
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from assessment.numbers import format_number
+from assessment.reportdata import DesaResult
 
 # Pages are laid out as if served from this origin; ".invalid" can never resolve (RFC 2606), and the fetcher
 # maps its /static/ paths onto the package's static folder.
@@ -58,6 +60,34 @@ def render_pdf(html: str, static_dir: Path = DEFAULT_STATIC_DIR) -> bytes:
     document = HTML(string=html, base_url=REPORT_ORIGIN, url_fetcher=StaticOnlyFetcher(static_dir))
     pdf: bytes = document.write_pdf()
     return pdf
+
+
+def render_template_pdf(template: str, **context: Any) -> bytes:
+    """Render a Jinja template (``templates/reports/...``) to PDF; needs an app context (a request is optional).
+
+    Templates link their stylesheet as ``/static/css/laporan.css`` (a plain path, so no request is needed to
+    build URLs); the fetcher reads it from the app's static folder.
+    """
+    if has_request_context():
+        html = render_template(template, **context)
+    else:
+        # The CLI builds reports outside any request; the locale selector reads the request, so give it an
+        # empty one (no cookie: Indonesian).
+        with current_app.test_request_context():
+            html = render_template(template, **context)
+    static_folder = current_app.static_folder
+    return render_pdf(html, Path(static_folder) if static_folder else DEFAULT_STATIC_DIR)
+
+
+def certificate_pdf(desa: DesaResult, competition_name: str, verify_url: str) -> bytes:
+    """A one-page landscape certificate for ``desa`` with a QR code leading to ``verify_url``."""
+    return render_template_pdf(
+        "reports/sertifikat.html",
+        desa=desa,
+        competition_name=competition_name,
+        verify_url=verify_url,
+        qr_data_uri=qr_svg_data_uri(verify_url),
+    )
 
 
 def qr_svg_data_uri(text: str, scale: int = 4) -> str:
