@@ -235,12 +235,19 @@ def _check_rows(
     if SHEET not in wb.sheetnames:
         return ScoringImport(errors=(RowError(SHEET, 0, "", "lembar tidak ditemukan"),))
     ws = wb[SHEET]
-    if (ws.max_row or 0) > len(tasks) + 1 + EXTRA_ROWS_ALLOWED:
+    row_limit = len(tasks) + 1 + EXTRA_ROWS_ALLOWED
+    if (ws.max_row or 0) > row_limit:
         return ScoringImport(errors=(RowError(SHEET, 0, "", f"terlalu banyak baris ({ws.max_row})"),))
+    # Read every row there is, not only those the file's <dimension> declares (it can be wrong or forged).
+    ws.reset_dimensions()
     allowed = {str(level): level for level in levels}
     entries: list[ScoredEntry] = []
     seen: dict[tuple[str, str], int] = {}
     for row_number, cells in enumerate(ws.iter_rows(max_col=len(HEADERS)), start=1):
+        if row_number > row_limit:
+            # The declared size can lie; stop reading rather than walk a crafted sheet of a million rows.
+            errors.append(RowError(SHEET, row_number, "", f"terlalu banyak baris (lebih dari {row_limit})"))
+            break
         values = [getattr(cell, "value", None) for cell in cells]
         values += [None] * (len(HEADERS) - len(values))
         if row_number == 1:

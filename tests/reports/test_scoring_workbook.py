@@ -138,3 +138,22 @@ def test_a_sheet_far_longer_than_the_assignment_is_refused() -> None:
     wb["Penilaian"].cell(row=1000, column=1, value="64")
     result = read_scoring_workbook(_bytes(wb), INFO, TASKS, LEVELS)
     assert "terlalu banyak baris" in str(result.errors[0])
+
+
+def test_a_sheet_whose_declared_size_lies_is_still_cut_off() -> None:
+    import re
+    import zipfile
+
+    wb = _workbook()
+    wb["Penilaian"].cell(row=1000, column=1, value="64")
+    source = zipfile.ZipFile(io.BytesIO(_bytes(wb)))
+    target = io.BytesIO()
+    with zipfile.ZipFile(target, "w") as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:F4"/>', data)
+            out.writestr(item.filename, data)
+    result = read_scoring_workbook(target.getvalue(), INFO, TASKS, LEVELS)
+    assert not result.ok
+    assert result.errors[-1].message.startswith("terlalu banyak baris (lebih dari")
