@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 
 from assessment.exports.spreadsheet import Column, ColumnKind, Sheet
 from assessment.geo import DEFAULT_VIEW, MapView, map_view
+from assessment.numbers import format_number
 from assessment.reportdata import (
     Aspect,
     DesaResult,
@@ -228,6 +229,66 @@ def indicator_heatmap(
     return Chart(title, description, _layout(figure, title, height), Table(columns, tuple(rows)))
 
 
+def indicator_coverage(
+    desa: Sequence[DesaResult],
+    indicators: Sequence[Indicator],
+    final_levels: Sequence[FinalLevel],
+    threshold: float = 2,
+) -> Chart:
+    """Rollout per indicator: the share of desa at level ``threshold`` or above, weakest indicator first.
+
+    Rule (coverage): the share counts the desa of ``desa`` for which the indicator applies (not "tidak
+    berlaku"); an unscored indicator counts as below the threshold, as a missing score counts as the lowest
+    level. The mean level is shown beside it (unscored as 0, not-applicable left out), so the weakest indicators,
+    where help is needed first, are at the top.
+    """
+    codes = {result.kode for result in desa}
+    by_key = {(f.desa_kode, f.indikator_kode): f for f in final_levels if f.desa_kode in codes}
+    rows: list[tuple[Any, ...]] = []
+    for indicator in indicators:
+        applicable = 0
+        reached = 0
+        total = 0.0
+        for kode in codes:
+            final = by_key.get((kode, indicator.kode))
+            if final is not None and final.tidak_berlaku:
+                continue
+            applicable += 1
+            level = final.level if final is not None and final.level is not None else 0.0
+            total += level
+            reached += level >= threshold
+        share = reached / applicable if applicable else None
+        mean = total / applicable if applicable else None
+        rows.append((indicator.kode, indicator.nama, applicable, reached, share, mean))
+    rows.sort(key=lambda row: (math.inf if row[4] is None else row[4], row[0]))
+    title = _("Cakupan per indikator (level %(t)s ke atas)", t=format_number(threshold, 0))
+    figure = _figure(
+        go.Bar(
+            x=np.array([math.nan if row[4] is None else row[4] for row in rows], dtype=np.float64),
+            y=[f"{row[0]} {row[1]}" for row in rows],
+            orientation="h",
+            marker={"color": CATEGORY_COLOURS[0]},
+            texttemplate="%{x:.0%}",
+            textposition="outside",
+            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title_text=_("Bagian desa"), tickformat=".0%", range=[0, 1.1])
+    figure.update_yaxes(autorange="reversed", title_text=None)
+    columns = (
+        Column(_("Kode"), ColumnKind.CODE),
+        Column(_("Indikator")),
+        Column(_("Desa (berlaku)"), ColumnKind.INTEGER),
+        Column(_("Desa mencapai"), ColumnKind.INTEGER),
+        Column(_("Cakupan"), ColumnKind.PERCENT),
+        Column(_("Rata-rata level"), ColumnKind.DECIMAL),
+    )
+    description = _("Bagian desa yang mencapai level %(t)s per indikator, dari yang terlemah.",
+                    t=format_number(threshold, 0))
+    height = max(320, 28 * len(rows) + 140)
+    return Chart(title, description, _layout(figure, title, height), Table(columns, tuple(rows)))
+
+
 def participation_funnel(stages: Sequence[FunnelStage]) -> Chart:
     """Participation as a funnel: each stage's count and its share of the first stage (the eligible desa)."""
     first = stages[0].jumlah if stages else 0
@@ -266,8 +327,10 @@ def choropleth_map(
     *,
     other_regions: Sequence[tuple[str, str]] | None = None,
     view: MapView | None = None,
+    predikat_order: Sequence[str] = (),
 ) -> Chart:
-    """Desa coloured by index (0–100) on a blank background with kecamatan outlines; no tile server.
+    """Desa coloured by index (0–100), or by predikat when ``predikat_order`` is given, with kecamatan outlines
+    on a blank background; no tile server.
 
     ``desa_geojson`` and ``outlines`` are FeatureCollections (embedded in the figure) or same-site URLs of
     them (fetched once by the browser and cached, which keeps a province dashboard's HTML small). Regions on
@@ -291,7 +354,7 @@ def choropleth_map(
         grey_source = _subset(desa_geojson, {kode for kode, _nama in others})
     if view is None:
         view = map_view(desa_geojson) if not isinstance(desa_geojson, str) else DEFAULT_VIEW
-    title = _("Peta indeks desa")
+    title = _("Peta predikat desa") if predikat_order else _("Peta indeks desa")
     figure = _figure()
     if others:
         figure.add_trace(
@@ -308,27 +371,51 @@ def choropleth_map(
                 name=_("Tanpa hasil"),
             )
         )
-    figure.add_trace(
-        go.Choroplethmap(
-            geojson=coloured_source,
-            featureidkey="properties.kode",
-            locations=[result.kode for result in desa],
-            z=np.array([result.indeks for result in desa], dtype=np.float64),
-            zmin=0,
-            zmax=100,
-            colorscale=SEQUENTIAL_SCALE,
-            reversescale=True,
-            marker={"line": {"width": 0.3, "color": "#FFFFFF"}},
-            customdata=[[r.kode, r.nama, r.kecamatan, r.predikat] for r in desa],
-            colorbar={"title": {"text": _("Indeks")}},
-            hovertemplate=(
-                "%{customdata[1]} (%{customdata[2]})<br>"
-                + _("Indeks")
-                + ": %{z:.2f}<br>%{customdata[3]}<extra></extra>"
-            ),
-            name=_("Indeks"),
+    hover = "%{customdata[1]} (%{customdata[2]})<br>" + _("Indeks") + ": %{customdata[4]:.2f}<br>%{customdata[3]}"
+    if predikat_order:
+        # One trace (and one legend entry) per predikat, in the predikat's order, with the ordered colours.
+        names = list(predikat_order) + sorted({r.predikat for r in desa} - set(predikat_order))
+        for index, predikat in enumerate(names):
+            members = [r for r in desa if r.predikat == predikat]
+            if not members:
+                continue
+            colour = ORDERED_COLOURS[min(index, len(ORDERED_COLOURS) - 1)]
+            source = coloured_source if isinstance(coloured_source, str) else _subset(
+                coloured_source, {r.kode for r in members}
+            )
+            figure.add_trace(
+                go.Choroplethmap(
+                    geojson=source,
+                    featureidkey="properties.kode",
+                    locations=[r.kode for r in members],
+                    z=np.zeros(len(members)),
+                    colorscale=[[0, colour], [1, colour]],
+                    showscale=False,
+                    showlegend=True,
+                    marker={"line": {"width": 0.3, "color": "#FFFFFF"}},
+                    customdata=[[r.kode, r.nama, r.kecamatan, r.predikat, r.indeks] for r in members],
+                    hovertemplate=hover + "<extra></extra>",
+                    name=predikat,
+                )
+            )
+    else:
+        figure.add_trace(
+            go.Choroplethmap(
+                geojson=coloured_source,
+                featureidkey="properties.kode",
+                locations=[result.kode for result in desa],
+                z=np.array([result.indeks for result in desa], dtype=np.float64),
+                zmin=0,
+                zmax=100,
+                colorscale=SEQUENTIAL_SCALE,
+                reversescale=True,
+                marker={"line": {"width": 0.3, "color": "#FFFFFF"}},
+                customdata=[[r.kode, r.nama, r.kecamatan, r.predikat, r.indeks] for r in desa],
+                colorbar={"title": {"text": _("Indeks")}},
+                hovertemplate=hover + "<extra></extra>",
+                name=_("Indeks"),
+            )
         )
-    )
     layers = []
     if outlines is not None:
         layers.append({"sourcetype": "geojson", "source": outlines, "type": "line", "color": "#1a1a1a",
@@ -346,7 +433,10 @@ def choropleth_map(
     rows = tuple(
         (r.kode, r.nama, r.kecamatan, r.indeks, r.predikat) for r in sorted(desa, key=lambda r: (r.peringkat, r.kode))
     )
-    description = _("Peta %(n)s desa berwarna menurut indeks; abu-abu: tanpa hasil.", n=len(desa))
+    if predikat_order:
+        description = _("Peta %(n)s desa berwarna menurut predikat; abu-abu: tanpa hasil.", n=len(desa))
+    else:
+        description = _("Peta %(n)s desa berwarna menurut indeks; abu-abu: tanpa hasil.", n=len(desa))
     chart = _layout(figure, title, height=560)
     chart.update_layout(margin={"l": 0, "r": 0, "t": 50, "b": 0})
     return Chart(title, description, chart, Table(columns, rows))

@@ -16,6 +16,7 @@ from assessment.figures import (
     aspect_trend,
     choropleth_map,
     figure_json,
+    indicator_coverage,
     indicator_heatmap,
     participation_funnel,
     predikat_distribution,
@@ -156,3 +157,36 @@ def test_the_map_can_take_its_regions_by_url(small_report: ResultsReport) -> Non
     assert chart.figure.layout.map.layers[0].source == "/peta/64.09/kecamatan.geojson"
     assert (chart.figure.layout.map.center.lon, chart.figure.layout.map.zoom) == (116.6, 8.0)
     assert len(figure_json(chart.figure)) < 20_000
+
+
+def test_coverage_counts_unscored_as_below_and_leaves_not_applicable_out(small_report: ResultsReport) -> None:
+    # A1: Bukit Raya 3.5 (reached), the two others unscored (below). A2: Bukit Raya TB (left out), two unscored.
+    # B1: Desa "=HYPERLINK" 2.0 (reached at threshold 2), two unscored.
+    chart = indicator_coverage(small_report.desa, small_report.indicators, small_report.final_levels, threshold=2)
+    rows = {row[0]: row for row in chart.table.rows}
+    assert rows["A1"][2:5] == (3, 1, pytest.approx(1 / 3))
+    assert rows["A1"][5] == pytest.approx(3.5 / 3)
+    assert rows["A2"][2:5] == (2, 0, 0.0)
+    assert rows["B1"][2:5] == (3, 1, pytest.approx(1 / 3))
+    # Weakest first, then by code.
+    assert [row[0] for row in chart.table.rows] == ["A2", "A1", "B1"]
+    bar = chart.figure.data[0]
+    assert list(bar.x) == pytest.approx([0.0, 1 / 3, 1 / 3])
+    assert bar.y[0].startswith("A2 ")
+
+
+def test_coverage_with_a_higher_threshold(small_report: ResultsReport) -> None:
+    chart = indicator_coverage(small_report.desa, small_report.indicators, small_report.final_levels, threshold=4)
+    assert all(row[3] == 0 for row in chart.table.rows)
+    assert chart.title == "Cakupan per indikator (level 4 ke atas)"
+
+
+def test_the_map_can_colour_by_predikat(small_report: ResultsReport) -> None:
+    chart = choropleth_map(small_report.desa, _geojson([d.kode for d in small_report.desa]), predikat_order=PREDIKAT)
+    names = [trace.name for trace in chart.figure.data]
+    assert names == ["Baik", "Sangat Baik"]  # predikat with no desa get no trace
+    baik = chart.figure.data[0]
+    assert sorted(baik.locations) == ["64.09.01.2005", "64.09.04.2001"]
+    assert [f["properties"]["kode"] for f in baik.geojson["features"]] == ["64.09.04.2001", "64.09.01.2005"]
+    assert baik.colorscale[0][1] != chart.figure.data[1].colorscale[0][1]
+    assert chart.title == "Peta predikat desa"
