@@ -72,6 +72,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(villages_bp)
     app.register_blueprint(review_bp)
 
+    from assessment.charts.routes import bp as charts_bp
+
+    app.register_blueprint(charts_bp)
+
     from assessment.commands import register_all
 
     register_all(app)

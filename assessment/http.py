@@ -10,20 +10,43 @@ from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-        "form-action 'self'",
-    ]
+_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data: blob:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+
+
+def _policy_text(policy: dict[str, str]) -> str:
+    return "; ".join(f"{directive} {sources}" for directive, sources in policy.items())
+
+
+CONTENT_SECURITY_POLICY = _policy_text(_POLICY)
+
+# Pages that draw plotly charts: plotly.js sets inline styles and injects a <style> element (so 'unsafe-inline'
+# styles), and its map (MapLibre) runs a web worker from a blob: URL. Scripts stay 'self' only.
+CHART_CONTENT_SECURITY_POLICY = _policy_text(
+    _POLICY | {"style-src": "'self' 'unsafe-inline'", "worker-src": "'self' blob:", "child-src": "'self' blob:"}
 )
+
+
+_CHARTS_MARK = "assessment.csp_allow_charts"
+
+
+def allow_chart_styles() -> None:
+    """Relax the Content-Security-Policy of the current response for plotly charts (styles and map worker).
+
+    Call it from the view of a page that draws charts; every other page keeps the strict policy. The mark is
+    kept in the request's WSGI environ, not in ``g``, which can outlive a request (tests, CLI).
+    """
+    request.environ[_CHARTS_MARK] = True
 
 # Messages the visitor reads; the status code alone says nothing to an operator in a desa.
 ERROR_TITLES = {
@@ -39,7 +62,8 @@ ERROR_TITLES = {
 
 
 def _set_security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    policy = CHART_CONTENT_SECURITY_POLICY if request.environ.get(_CHARTS_MARK) else CONTENT_SECURITY_POLICY
+    response.headers.setdefault("Content-Security-Policy", policy)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")

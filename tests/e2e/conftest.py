@@ -30,6 +30,15 @@ PHONE = {"width": 412, "height": 800}
 
 
 @pytest.fixture(scope="session")
+def base_url() -> str | None:
+    """Replaces pytest-base-url's fixture, whose definition pytest 9 warns about (warnings are errors here).
+
+    Tests take their URL from ``live_server`` instead.
+    """
+    return None
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     if not CHROMIUM.is_file():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: apt-get install -y chromium (see RECIPES.md)")

@@ -1,0 +1,169 @@
+"""The results workbook: a :class:`~assessment.reportdata.ResultsReport` turned into sheets of (headers, rows).
+
+Sheets: Ringkasan (summary), Peringkat (ranking with aspect scores), Aspek per Kecamatan, Indikator (the final
+level of every indicator per desa), Asesor (every level each assessor gave) and Bukti (the evidence list).
+Each ``*_sheet`` function is pure: it only arranges values, so a test can compare the workbook cell by cell
+with the report it came from.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import IO, Any
+
+from assessment.exports.spreadsheet import Column, ColumnKind, Sheet, write_workbook
+from assessment.reportdata import DesaResult, ResultsReport, mean_or_none, median_or_none, summarise_by_kecamatan
+
+NOT_APPLICABLE = "TB"  # tidak berlaku, as written in every sheet
+
+
+def summary_sheet(report: ResultsReport) -> Sheet:
+    """Counts and averages of the whole report, one measure a row."""
+    indices = [desa.indeks for desa in report.desa]
+    predikat_counts = Counter(desa.predikat for desa in report.desa)
+    order = report.predikat_order or tuple(sorted(predikat_counts))
+    rows: list[Sequence[Any]] = [
+        ("Wilayah", f"{report.wilayah} ({report.wilayah_kode})"),
+        ("Jumlah desa dinilai", len(report.desa)),
+        ("Jumlah desa lengkap", sum(1 for desa in report.desa if desa.lengkap)),
+        ("Rata-rata indeks", mean_or_none(indices)),
+        ("Median indeks", median_or_none(indices)),
+    ]
+    rows.extend((f"Predikat {predikat}", predikat_counts.get(predikat, 0)) for predikat in order)
+    return Sheet(
+        title="Ringkasan",
+        columns=(Column("Ukuran", width=28), Column("Nilai", ColumnKind.DECIMAL, width=24)),
+        rows=rows,
+        note=report.judul,
+    )
+
+
+def ranking_sheet(report: ResultsReport) -> Sheet:
+    """One row per desa in rank order: index, predikat, tie mark, aspect scores, rank interval and P(top 3)."""
+    columns = [
+        Column("Peringkat", ColumnKind.INTEGER, 10),
+        Column("Seri", width=6),
+        Column("Kode desa", ColumnKind.CODE, 15),
+        Column("Nama desa"),
+        Column("Kecamatan"),
+        Column("Indeks", ColumnKind.DECIMAL, 10),
+        Column("Predikat"),
+        *(Column(f"Aspek {aspect.nama}", ColumnKind.DECIMAL, 14) for aspect in report.aspects),
+        Column("Lengkap", width=9),
+        Column("Peringkat terbaik", ColumnKind.INTEGER, 10),
+        Column("Peringkat terburuk", ColumnKind.INTEGER, 10),
+        Column("Peluang 3 besar", ColumnKind.PERCENT, 10),
+        Column("Indeks penilaian mandiri", ColumnKind.DECIMAL, 12),
+        Column("Selisih mandiri - verifikasi", ColumnKind.DECIMAL, 12),
+    ]
+
+    def row(desa: DesaResult) -> Sequence[Any]:
+        gap = None if desa.indeks_mandiri is None else desa.indeks_mandiri - desa.indeks
+        return (
+            desa.peringkat,
+            "seri" if desa.seri else "",
+            desa.kode,
+            desa.nama,
+            desa.kecamatan,
+            desa.indeks,
+            desa.predikat,
+            *desa.aspek,
+            "ya" if desa.lengkap else "tidak",
+            desa.peringkat_terbaik,
+            desa.peringkat_terburuk,
+            desa.peluang_tiga_besar,
+            desa.indeks_mandiri,
+            gap,
+        )
+
+    ordered = sorted(report.desa, key=lambda desa: (desa.peringkat, desa.kode))
+    return Sheet(title="Peringkat", columns=columns, rows=[row(desa) for desa in ordered])
+
+
+def aspect_by_kecamatan_rows(report: ResultsReport) -> tuple[list[str], list[list[Any]]]:
+    """Aspect averages per kecamatan (headers, rows): kecamatan, number of desa, mean index, one column an aspect."""
+    headers = ["Kode kecamatan", "Kecamatan", "Jumlah desa", "Rata-rata indeks"]
+    headers += [f"Aspek {aspect.nama}" for aspect in report.aspects]
+    rows = [
+        [s.kode, s.nama, s.jumlah_desa, s.rata_indeks, *s.rata_aspek]
+        for s in summarise_by_kecamatan(report.desa, len(report.aspects))
+    ]
+    return headers, rows
+
+
+def aspect_sheet(report: ResultsReport) -> Sheet:
+    """The aspect averages per kecamatan as a sheet."""
+    headers, rows = aspect_by_kecamatan_rows(report)
+    kinds = [ColumnKind.CODE, ColumnKind.TEXT, ColumnKind.INTEGER] + [ColumnKind.DECIMAL] * (len(headers) - 3)
+    return Sheet("Aspek per Kecamatan", [Column(h, k) for h, k in zip(headers, kinds, strict=True)], rows)
+
+
+def indicator_sheet(report: ResultsReport) -> Sheet:
+    """The final level of every indicator, one row per desa and one column per indicator (TB: not applicable)."""
+    by_desa: dict[str, dict[str, Any]] = defaultdict(dict)
+    for final in report.final_levels:
+        by_desa[final.desa_kode][final.indikator_kode] = NOT_APPLICABLE if final.tidak_berlaku else final.level
+    columns = [Column("Kode desa", ColumnKind.CODE, 15), Column("Nama desa"), Column("Kecamatan")]
+    columns += [Column(indicator.kode, ColumnKind.DECIMAL, 8) for indicator in report.indicators]
+    rows = [
+        (desa.kode, desa.nama, desa.kecamatan, *(by_desa[desa.kode].get(i.kode) for i in report.indicators))
+        for desa in sorted(report.desa, key=lambda desa: desa.kode)
+    ]
+    note = "Level akhir per indikator; TB = tidak berlaku, kosong = belum dinilai"
+    return Sheet("Indikator", columns, rows, note=note)
+
+
+def assessor_sheet(report: ResultsReport) -> Sheet:
+    """Every level each assessor gave: one row per desa, indicator and assessor."""
+    names = {desa.kode: desa.nama for desa in report.desa}
+    columns = (
+        Column("Kode desa", ColumnKind.CODE, 15),
+        Column("Nama desa"),
+        Column("Indikator", ColumnKind.CODE, 10),
+        Column("Asesor"),
+        Column("Level", ColumnKind.INTEGER, 8),
+        Column("Catatan", width=40),
+    )
+
+    def rows() -> Iterable[Sequence[Any]]:
+        for level in sorted(report.assessor_levels, key=lambda a: (a.desa_kode, a.indikator_kode, a.asesor)):
+            shown: Any = NOT_APPLICABLE if level.tidak_berlaku else level.level
+            yield (level.desa_kode, names.get(level.desa_kode, ""), level.indikator_kode, level.asesor, shown,
+                   level.catatan)
+
+    return Sheet("Asesor", columns, rows())
+
+
+def evidence_sheet(report: ResultsReport) -> Sheet:
+    """The evidence list: one row per file or link."""
+    columns = (
+        Column("Kode desa", ColumnKind.CODE, 15),
+        Column("Indikator", ColumnKind.CODE, 10),
+        Column("Jenis", width=8),
+        Column("Berkas / tautan", width=50),
+        Column("Diunggah", ColumnKind.DATETIME, 17),
+        Column("SHA-256", ColumnKind.CODE, 20),
+    )
+    rows = [
+        (item.desa_kode, item.indikator_kode, item.jenis, item.nama, item.diunggah, item.sha256)
+        for item in sorted(report.evidence, key=lambda e: (e.desa_kode, e.indikator_kode, e.nama))
+    ]
+    return Sheet("Bukti", columns, rows)
+
+
+def results_sheets(report: ResultsReport) -> list[Sheet]:
+    """Every sheet of the results workbook, in reading order."""
+    return [
+        summary_sheet(report),
+        ranking_sheet(report),
+        aspect_sheet(report),
+        indicator_sheet(report),
+        assessor_sheet(report),
+        evidence_sheet(report),
+    ]
+
+
+def write_results_workbook(report: ResultsReport, target: str | IO[bytes] | None = None) -> bytes | None:
+    """Write the results workbook of ``report`` (see :func:`results_sheets`)."""
+    return write_workbook(results_sheets(report), target)

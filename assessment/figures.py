@@ -1,0 +1,470 @@
+"""Plotly figures for the results pages, each with the table of the same numbers.
+
+Every builder takes plain values (:mod:`assessment.reportdata`), never database rows, and returns a
+:class:`Chart`: the figure, a :class:`Table` holding exactly the numbers drawn (shown beside the chart for
+people who prefer to read, and for screen readers) and a one-sentence description. Figures use Indonesian
+separators (``separators=",."``: 1.234,5), Indonesian labels and colour-blind-safe palettes (Okabe-Ito for
+categories, cividis for ordered values); templates only embed ``figure_json(chart.figure)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from flask_babel import gettext as _
+
+from assessment.exports.spreadsheet import Column, ColumnKind, Sheet
+from assessment.geo import DEFAULT_VIEW, MapView, map_view
+from assessment.numbers import format_number
+from assessment.reportdata import (
+    Aspect,
+    DesaResult,
+    FinalLevel,
+    Indicator,
+    summarise_by_kecamatan,
+)
+
+# Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
+CATEGORY_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+# Ordered classes (predikat, low to high), sampled from cividis: light-to-dark and colour-blind safe.
+ORDERED_COLOURS = ("#FDE737", "#BCAF6F", "#7C7B78", "#414D6B", "#00204D")
+SEQUENTIAL_SCALE = "Cividis"
+NO_DATA_COLOUR = "#D9D9D9"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif"
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """The numbers of a chart as (columns, rows); ``columns`` carry the kind used to format each cell."""
+
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    @property
+    def headers(self) -> list[str]:
+        return [column.header for column in self.columns]
+
+    def as_sheet(self, title: str) -> Sheet:
+        """The same table as a spreadsheet sheet (for the workbook export)."""
+        return Sheet(title, self.columns, self.rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A figure with its title, a one-sentence description and the table of its numbers."""
+
+    title: str
+    description: str
+    figure: go.Figure
+    table: Table
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """An aspect's average in one edition (year) of the competition."""
+
+    tahun: int
+    aspek: str
+    nilai: float
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelStage:
+    """One stage of participation (eligible, registered, submitted, complete, scored, verified) and its count."""
+
+    tahap: str
+    jumlah: int
+
+
+# A small template of our own: plotly's named templates are deep-copied into every figure (about 70 % of the time
+# to build one) and add about 7 kB of JSON each.
+_AXIS = {"gridcolor": "#E5E5E5", "linecolor": "#8A94A1", "zeroline": False, "automargin": True}
+_TEMPLATE = go.layout.Template(
+    layout={"paper_bgcolor": "#FFFFFF", "plot_bgcolor": "#FFFFFF", "xaxis": _AXIS, "yaxis": _AXIS}
+)
+
+
+def _figure(*traces: Any) -> go.Figure:
+    """A new figure on our template (never plotly's default, which would be copied in)."""
+    return go.Figure(data=list(traces), layout={"template": _TEMPLATE})
+
+
+def _layout(figure: go.Figure, title: str, height: int = 420) -> go.Figure:
+    figure.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"},
+        separators=",.",
+        font={"family": FONT, "size": 14, "color": "#1a1a1a"},
+        height=height,
+        margin={"l": 60, "r": 20, "t": 60, "b": 60},
+        legend={"orientation": "h", "y": -0.2},
+        hoverlabel={"font": {"family": FONT}},
+    )
+    return figure
+
+
+def figure_json(figure: go.Figure) -> str:
+    """The figure as JSON for a ``data-figure`` attribute (Jinja escapes it; charts.js draws it)."""
+    return str(figure.to_json(validate=False))
+
+
+def predikat_distribution(desa: Sequence[DesaResult], predikat_order: Sequence[str]) -> Chart:
+    """How many desa got each predikat, in the predikat's order (low to high), with the share of all desa."""
+    counts = Counter(result.predikat for result in desa)
+    order = list(predikat_order) + sorted(set(counts) - set(predikat_order))
+    total = len(desa)
+    values = [counts.get(predikat, 0) for predikat in order]
+    colours = [ORDERED_COLOURS[min(i, len(ORDERED_COLOURS) - 1)] for i in range(len(order))]
+    title = _("Sebaran predikat")
+    figure = _figure(
+        go.Bar(
+            x=order,
+            y=values,
+            marker={"color": colours, "line": {"color": "#1a1a1a", "width": 1}},
+            text=values,
+            textposition="outside",
+            hovertemplate="%{x}: %{y} " + _("desa") + "<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title_text=_("Predikat"))
+    figure.update_yaxes(title_text=_("Jumlah desa"), rangemode="tozero")
+    table = Table(
+        (
+            Column(_("Predikat")),
+            Column(_("Jumlah desa"), ColumnKind.INTEGER),
+            Column(_("Persentase"), ColumnKind.PERCENT),
+        ),
+        tuple((p, n, (n / total) if total else None) for p, n in zip(order, values, strict=True)),
+    )
+    description = _("Jumlah desa per predikat dari %(total)s desa.", total=total)
+    return Chart(title, description, _layout(figure, title), table)
+
+
+def aspect_averages_by_kecamatan(desa: Sequence[DesaResult], aspects: Sequence[Aspect]) -> Chart:
+    """The mean score of each aspect per kecamatan, as grouped bars (one colour an aspect)."""
+    summaries = summarise_by_kecamatan(desa, len(aspects))
+    title = _("Rata-rata skor aspek per kecamatan")
+    figure = _figure()
+    for index, aspect in enumerate(aspects):
+        figure.add_trace(
+            go.Bar(
+                name=aspect.nama,
+                x=[s.nama for s in summaries],
+                y=[s.rata_aspek[index] for s in summaries],
+                marker={"color": CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)]},
+                hovertemplate="%{x}<br>" + aspect.nama + ": %{y:.2f}<extra></extra>",
+            )
+        )
+    figure.update_layout(barmode="group")
+    figure.update_xaxes(title_text=_("Kecamatan"))
+    figure.update_yaxes(title_text=_("Skor (0–100)"), range=[0, 100])
+    columns = (
+        Column(_("Kecamatan")),
+        Column(_("Jumlah desa"), ColumnKind.INTEGER),
+        Column(_("Rata-rata indeks"), ColumnKind.DECIMAL),
+        *(Column(aspect.nama, ColumnKind.DECIMAL) for aspect in aspects),
+    )
+    rows = tuple((s.nama, s.jumlah_desa, s.rata_indeks, *s.rata_aspek) for s in summaries)
+    description = _("Rata-rata %(n)s aspek di %(k)s kecamatan.", n=len(aspects), k=len(summaries))
+    return Chart(title, description, _layout(figure, title), Table(columns, rows))
+
+
+def indicator_heatmap(
+    desa: Sequence[DesaResult],
+    indicators: Sequence[Indicator],
+    final_levels: Sequence[FinalLevel],
+    max_level: int = 4,
+) -> Chart:
+    """The final level of every indicator for every desa (rows: desa by rank; columns: indicators).
+
+    Unscored cells are left empty (a gap), not drawn as level 0; "tidak berlaku" is empty too and marked TB in
+    the table.
+    """
+    by_key: dict[tuple[str, str], FinalLevel] = {(f.desa_kode, f.indikator_kode): f for f in final_levels}
+    ordered = sorted(desa, key=lambda result: (result.peringkat, result.kode))
+    matrix: list[list[float]] = []
+    rows: list[tuple[Any, ...]] = []
+    for result in ordered:
+        levels: list[float] = []
+        shown: list[Any] = []
+        for indicator in indicators:
+            final = by_key.get((result.kode, indicator.kode))
+            level = None if final is None or final.tidak_berlaku else final.level
+            levels.append(math.nan if level is None else level)
+            shown.append("TB" if final is not None and final.tidak_berlaku else level)
+        matrix.append(levels)
+        rows.append((result.nama, result.kecamatan, *shown))
+    title = _("Level indikator per desa")
+    labels = [f"{result.nama} ({result.kecamatan})" for result in ordered]
+    figure = _figure(
+        go.Heatmap(
+            # A float array (NaN for gaps) travels as base64 in the figure JSON: 841 x 20 levels stay small.
+            z=np.array(matrix, dtype=np.float64).reshape(len(ordered), len(indicators)),
+            x=[indicator.kode for indicator in indicators],
+            y=labels,
+            zmin=0,
+            zmax=max_level,
+            colorscale=SEQUENTIAL_SCALE,
+            colorbar={"title": {"text": _("Level")}, "dtick": 1},
+            hoverongaps=False,
+            hovertemplate="%{y}<br>%{x}<br>" + _("Level") + ": %{z:.1f}<extra></extra>",
+            xgap=1,
+            ygap=1,
+        )
+    )
+    figure.update_yaxes(autorange="reversed", title_text=_("Desa (urut peringkat)"))
+    figure.update_xaxes(title_text=_("Indikator"), side="top")
+    columns = (
+        Column(_("Desa")),
+        Column(_("Kecamatan")),
+        *(Column(indicator.kode, ColumnKind.DECIMAL) for indicator in indicators),
+    )
+    description = _("Level akhir %(n)s indikator untuk %(d)s desa.", n=len(indicators), d=len(ordered))
+    height = min(max(300, 22 * len(ordered) + 120), 20000)
+    return Chart(title, description, _layout(figure, title, height), Table(columns, tuple(rows)))
+
+
+def indicator_coverage(
+    desa: Sequence[DesaResult],
+    indicators: Sequence[Indicator],
+    final_levels: Sequence[FinalLevel],
+    threshold: float = 2,
+) -> Chart:
+    """Rollout per indicator: the share of desa at level ``threshold`` or above, weakest indicator first.
+
+    Rule (coverage): the share counts the desa of ``desa`` for which the indicator applies (not "tidak
+    berlaku"); an unscored indicator counts as below the threshold, as a missing score counts as the lowest
+    level. The mean level is shown beside it (unscored as 0, not-applicable left out), so the weakest indicators,
+    where help is needed first, are at the top.
+    """
+    codes = {result.kode for result in desa}
+    by_key = {(f.desa_kode, f.indikator_kode): f for f in final_levels if f.desa_kode in codes}
+    rows: list[tuple[Any, ...]] = []
+    for indicator in indicators:
+        applicable = 0
+        reached = 0
+        total = 0.0
+        for kode in codes:
+            final = by_key.get((kode, indicator.kode))
+            if final is not None and final.tidak_berlaku:
+                continue
+            applicable += 1
+            level = final.level if final is not None and final.level is not None else 0.0
+            total += level
+            reached += level >= threshold
+        share = reached / applicable if applicable else None
+        mean = total / applicable if applicable else None
+        rows.append((indicator.kode, indicator.nama, applicable, reached, share, mean))
+    rows.sort(key=lambda row: (math.inf if row[4] is None else row[4], row[0]))
+    title = _("Cakupan per indikator (level %(t)s ke atas)", t=format_number(threshold, 0))
+    figure = _figure(
+        go.Bar(
+            x=np.array([math.nan if row[4] is None else row[4] for row in rows], dtype=np.float64),
+            y=[f"{row[0]} {row[1]}" for row in rows],
+            orientation="h",
+            marker={"color": CATEGORY_COLOURS[0]},
+            texttemplate="%{x:.0%}",
+            textposition="outside",
+            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title_text=_("Bagian desa"), tickformat=".0%", range=[0, 1.1])
+    figure.update_yaxes(autorange="reversed", title_text=None)
+    columns = (
+        Column(_("Kode"), ColumnKind.CODE),
+        Column(_("Indikator")),
+        Column(_("Desa (berlaku)"), ColumnKind.INTEGER),
+        Column(_("Desa mencapai"), ColumnKind.INTEGER),
+        Column(_("Cakupan"), ColumnKind.PERCENT),
+        Column(_("Rata-rata level"), ColumnKind.DECIMAL),
+    )
+    description = _("Bagian desa yang mencapai level %(t)s per indikator, dari yang terlemah.",
+                    t=format_number(threshold, 0))
+    height = max(320, 28 * len(rows) + 140)
+    return Chart(title, description, _layout(figure, title, height), Table(columns, tuple(rows)))
+
+
+def participation_funnel(stages: Sequence[FunnelStage]) -> Chart:
+    """Participation as a funnel: each stage's count and its share of the first stage (the eligible desa)."""
+    first = stages[0].jumlah if stages else 0
+    title = _("Partisipasi desa")
+    figure = _figure(
+        go.Funnel(
+            y=[stage.tahap for stage in stages],
+            x=[stage.jumlah for stage in stages],
+            textinfo="value+percent initial",
+            marker={"color": [CATEGORY_COLOURS[0]] * len(stages)},
+            connector={"line": {"color": "#7C7B78"}},
+            hovertemplate="%{y}: %{x} " + _("desa") + "<extra></extra>",
+        )
+    )
+    table = Table(
+        (
+            Column(_("Tahap")),
+            Column(_("Jumlah desa"), ColumnKind.INTEGER),
+            Column(_("Dari yang berhak"), ColumnKind.PERCENT),
+        ),
+        tuple((stage.tahap, stage.jumlah, (stage.jumlah / first) if first else None) for stage in stages),
+    )
+    description = _("Jumlah desa di setiap tahap, dari %(n)s desa yang berhak.", n=first)
+    return Chart(title, description, _layout(figure, title), table)
+
+
+def _subset(geojson: Mapping[str, Any], codes: set[str]) -> dict[str, Any]:
+    features = [f for f in geojson.get("features", []) if f["properties"]["kode"] in codes]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def choropleth_map(
+    desa: Sequence[DesaResult],
+    desa_geojson: Mapping[str, Any] | str,
+    outlines: Mapping[str, Any] | str | None = None,
+    *,
+    other_regions: Sequence[tuple[str, str]] | None = None,
+    view: MapView | None = None,
+    predikat_order: Sequence[str] = (),
+) -> Chart:
+    """Desa coloured by index (0–100), or by predikat when ``predikat_order`` is given, with kecamatan outlines
+    on a blank background; no tile server.
+
+    ``desa_geojson`` and ``outlines`` are FeatureCollections (embedded in the figure) or same-site URLs of
+    them (fetched once by the browser and cached, which keeps a province dashboard's HTML small). Regions on
+    the map without a result (kelurahan, desa not taking part) are drawn grey: taken from an embedded
+    collection, or given as ``other_regions`` (code, name) with a URL. Each desa's code is the first
+    ``customdata`` item, so a click can open its page (charts.js reads ``data-click-url``).
+    """
+    with_result = {result.kode for result in desa}
+    if isinstance(desa_geojson, str):
+        others = list(other_regions or ())
+        coloured_source: Mapping[str, Any] | str = desa_geojson
+        grey_source: Mapping[str, Any] | str = desa_geojson
+    else:
+        others = [
+            (f["properties"]["kode"], f["properties"].get("nama", ""))
+            for f in desa_geojson.get("features", [])
+            if f["properties"]["kode"] not in with_result
+        ]
+        # Each trace carries only its own features: the GeoJSON is not sent twice.
+        coloured_source = _subset(desa_geojson, with_result)
+        grey_source = _subset(desa_geojson, {kode for kode, _nama in others})
+    if view is None:
+        view = map_view(desa_geojson) if not isinstance(desa_geojson, str) else DEFAULT_VIEW
+    title = _("Peta predikat desa") if predikat_order else _("Peta indeks desa")
+    figure = _figure()
+    if others:
+        figure.add_trace(
+            go.Choroplethmap(
+                geojson=grey_source,
+                featureidkey="properties.kode",
+                locations=[kode for kode, _nama in others],
+                z=np.zeros(len(others)),
+                colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
+                showscale=False,
+                marker={"line": {"width": 0.3, "color": "#FFFFFF"}},
+                text=[nama for _kode, nama in others],
+                hovertemplate="%{text}<br>" + _("tidak ikut atau belum ada hasil") + "<extra></extra>",
+                name=_("Tanpa hasil"),
+            )
+        )
+    hover = "%{customdata[1]} (%{customdata[2]})<br>" + _("Indeks") + ": %{customdata[4]:.2f}<br>%{customdata[3]}"
+    if predikat_order:
+        # One trace (and one legend entry) per predikat, in the predikat's order, with the ordered colours.
+        names = list(predikat_order) + sorted({r.predikat for r in desa} - set(predikat_order))
+        for index, predikat in enumerate(names):
+            members = [r for r in desa if r.predikat == predikat]
+            if not members:
+                continue
+            colour = ORDERED_COLOURS[min(index, len(ORDERED_COLOURS) - 1)]
+            source = coloured_source if isinstance(coloured_source, str) else _subset(
+                coloured_source, {r.kode for r in members}
+            )
+            figure.add_trace(
+                go.Choroplethmap(
+                    geojson=source,
+                    featureidkey="properties.kode",
+                    locations=[r.kode for r in members],
+                    z=np.zeros(len(members)),
+                    colorscale=[[0, colour], [1, colour]],
+                    showscale=False,
+                    showlegend=True,
+                    marker={"line": {"width": 0.3, "color": "#FFFFFF"}},
+                    customdata=[[r.kode, r.nama, r.kecamatan, r.predikat, r.indeks] for r in members],
+                    hovertemplate=hover + "<extra></extra>",
+                    name=predikat,
+                )
+            )
+    else:
+        figure.add_trace(
+            go.Choroplethmap(
+                geojson=coloured_source,
+                featureidkey="properties.kode",
+                locations=[result.kode for result in desa],
+                z=np.array([result.indeks for result in desa], dtype=np.float64),
+                zmin=0,
+                zmax=100,
+                colorscale=SEQUENTIAL_SCALE,
+                reversescale=True,
+                marker={"line": {"width": 0.3, "color": "#FFFFFF"}},
+                customdata=[[r.kode, r.nama, r.kecamatan, r.predikat, r.indeks] for r in desa],
+                colorbar={"title": {"text": _("Indeks")}},
+                hovertemplate=hover + "<extra></extra>",
+                name=_("Indeks"),
+            )
+        )
+    layers = []
+    if outlines is not None:
+        layers.append({"sourcetype": "geojson", "source": outlines, "type": "line", "color": "#1a1a1a",
+                       "line": {"width": 1}})
+    figure.update_layout(
+        map={"style": "white-bg", "center": {"lon": view.lon, "lat": view.lat}, "zoom": view.zoom, "layers": layers}
+    )
+    columns = (
+        Column(_("Kode desa"), ColumnKind.CODE),
+        Column(_("Desa")),
+        Column(_("Kecamatan")),
+        Column(_("Indeks"), ColumnKind.DECIMAL),
+        Column(_("Predikat")),
+    )
+    rows = tuple(
+        (r.kode, r.nama, r.kecamatan, r.indeks, r.predikat) for r in sorted(desa, key=lambda r: (r.peringkat, r.kode))
+    )
+    if predikat_order:
+        description = _("Peta %(n)s desa berwarna menurut predikat; abu-abu: tanpa hasil.", n=len(desa))
+    else:
+        description = _("Peta %(n)s desa berwarna menurut indeks; abu-abu: tanpa hasil.", n=len(desa))
+    chart = _layout(figure, title, height=560)
+    chart.update_layout(margin={"l": 0, "r": 0, "t": 50, "b": 0})
+    return Chart(title, description, chart, Table(columns, rows))
+
+
+def aspect_trend(points: Sequence[TrendPoint], aspect_order: Sequence[str] = ()) -> Chart:
+    """Each aspect's average across editions (years), one line an aspect; years without data are gaps."""
+    years = sorted({point.tahun for point in points})
+    names = list(aspect_order) + sorted({p.aspek for p in points} - set(aspect_order))
+    values = {(p.aspek, p.tahun): p.nilai for p in points}
+    title = _("Perkembangan skor aspek per tahun")
+    figure = _figure()
+    for index, name in enumerate(names):
+        figure.add_trace(
+            go.Scatter(
+                x=years,
+                y=[values.get((name, year)) for year in years],
+                mode="lines+markers",
+                name=name,
+                line={"color": CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)], "width": 2},
+                marker={"symbol": ["circle", "square", "diamond", "triangle-up", "x"][index % 5], "size": 9},
+                hovertemplate=name + " %{x}: %{y:.2f}<extra></extra>",
+            )
+        )
+    figure.update_xaxes(title_text=_("Tahun"), tickmode="array", tickvals=years, tickformat="d", hoverformat="d")
+    figure.update_yaxes(title_text=_("Skor (0–100)"), range=[0, 100])
+    columns = (Column(_("Tahun"), ColumnKind.INTEGER), *(Column(name, ColumnKind.DECIMAL) for name in names))
+    rows = tuple((year, *(values.get((name, year)) for name in names)) for year in years)
+    description = _("Skor %(n)s aspek dari tahun %(first)s sampai %(last)s.", n=len(names),
+                    first=years[0] if years else "–", last=years[-1] if years else "–")
+    return Chart(title, description, _layout(figure, title), Table(columns, rows))

@@ -1,0 +1,56 @@
+"""Made-up results (never the code's own output) for the export, figure and PDF tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assessment.reportdata import (
+    Aspect,
+    AssessorLevel,
+    DesaResult,
+    EvidenceItem,
+    FinalLevel,
+    Indicator,
+    ResultsReport,
+)
+
+
+@pytest.fixture
+def small_report() -> ResultsReport:
+    aspects = (Aspect("A", "Layanan", 0.6), Aspect("B", "Ekonomi", 0.4))
+    indicators = (Indicator("A1", "Surat elektronik", "A"), Indicator("A2", "TTE", "A"), Indicator("B1", "Produk", "B"))
+    desa = (
+        DesaResult("64.09.04.2002", "Bukit Raya", "64.09.04", "Sepaku", 81.25, "Sangat Baik", 1, (87.5, 72.0),
+                   peringkat_terbaik=1, peringkat_terburuk=2, peluang_tiga_besar=0.93, indeks_mandiri=90.0),
+        DesaResult("64.09.04.2001", "=HYPERLINK(\"http://x\")", "64.09.04", "Sepaku", 60.5, "Baik", 2, (50.0, 76.25),
+                   seri=True),
+        DesaResult("64.09.01.2005", "+Tengin Baru", "64.09.01", "Penajam", 60.5, "Baik", 2, (62.5, 57.5),
+                   seri=True, lengkap=False),
+    )
+    finals = (
+        FinalLevel("64.09.04.2002", "A1", 3.5),
+        FinalLevel("64.09.04.2002", "A2", None, tidak_berlaku=True),
+        FinalLevel("64.09.04.2001", "B1", 2.0, selisih_besar=True),
+    )
+    assessors = (
+        AssessorLevel("64.09.04.2002", "A1", "Asesor Satu", 3),
+        AssessorLevel("64.09.04.2002", "A1", "Asesor Dua", 4, catatan="-ada podcast"),
+        AssessorLevel("64.09.04.2002", "A2", "Asesor Satu", None, tidak_berlaku=True),
+    )
+    evidence = (
+        EvidenceItem("64.09.04.2002", "A1", "tautan", "@https://desa.example/", dt.datetime(2026, 8, 17, 9, 0)),
+    )
+    return ResultsReport(
+        judul="Hasil Lomba Desa Digital 2026 (contoh uji)",
+        wilayah_kode="64.09",
+        wilayah="Penajam Paser Utara",
+        aspects=aspects,
+        indicators=indicators,
+        desa=desa,
+        final_levels=finals,
+        assessor_levels=assessors,
+        evidence=evidence,
+        predikat_order=("Kurang", "Cukup", "Baik", "Sangat Baik", "Memuaskan"),
+    )

@@ -1,0 +1,40 @@
+"""Numbers shown the Indonesian way."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from assessment.numbers import MISSING, format_fraction_as_percent, format_number
+
+
+def test_thousands_with_dots_and_decimals_with_a_comma() -> None:
+    assert format_number(1234.5) == "1.234,50"
+    assert format_number(1234567.891, 1) == "1.234.567,9"
+    assert format_number(-0.25) == "-0,25"
+    assert format_number(Decimal("81.255")) == "81,26"
+
+
+def test_integers_have_no_decimals() -> None:
+    assert format_number(841) == "841"
+    assert format_number(1038) == "1.038"
+
+
+def test_display_rounds_half_up_not_to_even() -> None:
+    assert format_number(80.125) == "80,13"
+    assert format_number(0.005) == "0,01"
+    assert format_number(2.5, 0) == "3"
+
+
+def test_missing_values_show_a_dash() -> None:
+    assert format_number(None) == MISSING
+    assert format_number(float("nan")) == MISSING
+    assert format_fraction_as_percent(None) == MISSING
+
+
+def test_percentages() -> None:
+    assert format_fraction_as_percent(0.125) == "12,5%"
+    assert format_fraction_as_percent(1) == "100,0%"
+
+
+def test_english_when_asked() -> None:
+    assert format_number(1234.5, locale="en") == "1,234.50"
