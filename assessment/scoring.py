@@ -407,19 +407,14 @@ def _is_village_code(code: str) -> bool:
 def _parse_codes(codes: Sequence[str]) -> tuple[IntArray, IntArray, list[int]]:
     """Kecamatan number (pp kk cc) and kind digit of each code, vectorised; the indices of malformed codes."""
     n = len(codes)
-    try:
-        raw = np.array(codes, dtype="S13") if n else np.zeros(0, dtype="S13")
-        lengths_ok = all(len(c) == 13 for c in codes)
-    except UnicodeEncodeError:
-        lengths_ok = False
-        raw = np.zeros(n, dtype="S13")
+    # Anything that is not 13 ASCII characters is malformed; "x" is not a digit, so it fails the checks below.
+    cleaned = [c if len(c) == 13 and c.isascii() else "x" * 13 for c in codes]
+    raw = np.array(cleaned, dtype="S13") if n else np.zeros(0, dtype="S13")
     digits = raw.view(np.uint8).reshape(n, 13).astype(np.int64) - 48
     pos = [0, 1, 3, 4, 6, 7, 9, 10, 11, 12]
     good = np.all((digits[:, pos] >= 0) & (digits[:, pos] <= 9), axis=1)
     good &= np.all(digits[:, [2, 5, 8]] == ord(".") - 48, axis=1)
     good &= (digits[:, 9] >= 1) & (digits[:, 9] <= 3)
-    if not lengths_ok:
-        good &= np.array([len(c) == 13 and c.isascii() for c in codes], dtype=bool)
     kecamatan = ((digits[:, 0] * 10 + digits[:, 1]) * 100 + digits[:, 3] * 10 + digits[:, 4]) * 100 \
         + digits[:, 6] * 10 + digits[:, 7]
     bad = [int(i) for i in np.flatnonzero(~good)]
