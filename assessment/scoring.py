@@ -404,21 +404,36 @@ def _is_village_code(code: str) -> bool:
             and code[9] in KIND_BY_DIGIT)
 
 
-def _parse_codes(codes: Sequence[str]) -> tuple[IntArray, IntArray, list[int]]:
-    """Kecamatan number (pp kk cc) and kind digit of each code, vectorised; the indices of malformed codes."""
+@dataclass(frozen=True, slots=True, eq=False)
+class _Codes:
+    """Kemendagri codes parsed once, vectorised: kecamatan number (ppkkcc), code number, kind digit, malformed."""
+
+    kecamatan: IntArray
+    number: IntArray
+    kind_digit: IntArray
+    bad: list[int]
+
+
+def _parse_codes(codes: Sequence[str]) -> _Codes:
     n = len(codes)
-    # Anything that is not 13 ASCII characters is malformed; "x" is not a digit, so it fails the checks below.
-    cleaned = [c if len(c) == 13 and c.isascii() else "x" * 13 for c in codes]
-    raw = np.array(cleaned, dtype="S13") if n else np.zeros(0, dtype="S13")
-    digits = raw.view(np.uint8).reshape(n, 13).astype(np.int64) - 48
+    text = np.array(codes, dtype=str) if n else np.zeros(0, dtype="U13")
+    width = max(text.dtype.itemsize // 4, 13)
+    # Code points, zero-padded: a short code has zeros where digits should be, so it fails the checks below.
+    points = np.zeros((n, width), dtype=np.int64)
+    if n and text.dtype.itemsize:
+        points[:, : text.dtype.itemsize // 4] = text.view(np.uint32).reshape(n, -1)
+    digits = points[:, :13] - 48
     pos = [0, 1, 3, 4, 6, 7, 9, 10, 11, 12]
     good = np.all((digits[:, pos] >= 0) & (digits[:, pos] <= 9), axis=1)
     good &= np.all(digits[:, [2, 5, 8]] == ord(".") - 48, axis=1)
     good &= (digits[:, 9] >= 1) & (digits[:, 9] <= 3)
+    if width > 13:
+        good &= np.all(points[:, 13:] == 0, axis=1)
     kecamatan = ((digits[:, 0] * 10 + digits[:, 1]) * 100 + digits[:, 3] * 10 + digits[:, 4]) * 100 \
         + digits[:, 6] * 10 + digits[:, 7]
+    number = kecamatan * 10_000 + ((digits[:, 9] * 10 + digits[:, 10]) * 10 + digits[:, 11]) * 10 + digits[:, 12]
     bad = [int(i) for i in np.flatnonzero(~good)]
-    return kecamatan, digits[:, 9], bad
+    return _Codes(kecamatan, number, digits[:, 9], bad)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -434,14 +449,16 @@ def validate_rows(rubric: Rubric, rows: AssessmentRows) -> tuple[RowProblem, ...
     - one row at most per (village, indicator, assessor);
     - every village code is a Kemendagri village code ``pp.kk.cc.dddd`` whose village part starts with 1, 2 or 3.
     """
-    return _problems(rubric, rows, _cell_index(rubric, rows))
+    return _validate(rubric, rows, _cell_index(rubric, rows), _parse_codes(rows.villages))[0]
 
 
 def _cell_index(rubric: Rubric, rows: AssessmentRows) -> IntArray:
-    return rows.village.astype(np.int64) * len(rubric.indicators) + rows.indicator
+    return rows.village.astype(np.int64, copy=False) * len(rubric.indicators) + rows.indicator
 
 
-def _problems(rubric: Rubric, rows: AssessmentRows, cell: IntArray) -> tuple[RowProblem, ...]:
+def _validate(rubric: Rubric, rows: AssessmentRows, cell: IntArray,
+              codes: _Codes) -> tuple[tuple[RowProblem, ...], int]:
+    """The problems (see :func:`validate_rows`) and, when there are none, the most rows any cell has."""
     problems: list[RowProblem] = []
     indicators = rubric.indicators
     scale = rubric.scale
@@ -453,7 +470,9 @@ def _problems(rubric: Rubric, rows: AssessmentRows, cell: IntArray) -> tuple[Row
             problems.append(RowProblem(int(row), message(int(row))))
 
     def outside(values: IntArray, size: int) -> bool:
-        return len(values) > 0 and (int(values.min()) < 0 or int(values.max()) >= size)
+        # Seen as unsigned, a negative index is huge: one reduction checks both ends.
+        unsigned = values.view(np.dtype(f"u{values.dtype.itemsize}"))
+        return len(values) > 0 and int(unsigned.max()) >= size
 
     # Cheap reductions first; the row-by-row masks are built only when something is wrong.
     if outside(village, n_v):
@@ -463,7 +482,7 @@ def _problems(rubric: Rubric, rows: AssessmentRows, cell: IntArray) -> tuple[Row
     if outside(assessor, n_a):
         add((assessor < 0) | (assessor >= n_a), lambda r: f"indeks asesor di luar jangkauan: {assessor[r]}")
     if problems:
-        return tuple(problems)
+        return tuple(problems), 0
     if len(level) and (int(level.min()) < scale.min or int(level.max()) > scale.max):
         is_na = level == NA_LEVEL
         add(~is_na & ((level < scale.min) | (level > scale.max)),
@@ -472,86 +491,108 @@ def _problems(rubric: Rubric, rows: AssessmentRows, cell: IntArray) -> tuple[Row
         if not allow_na.all():
             add(is_na & ~allow_na[indicator],
                 lambda r: f"NA tidak diizinkan untuk indikator {indicators[indicator[r]].code}")
-    for row, first in _duplicates(cell, assessor, n_a):
-        if len(problems) >= MAX_PROBLEMS:
-            break
+    duplicates, most = _duplicates(cell, assessor, n_a)
+    for row, first in duplicates[: max(0, MAX_PROBLEMS - len(problems))]:
         problems.append(RowProblem(row, (
             f"baris ganda: desa {rows.villages[village[row]]}, indikator {indicators[indicator[row]].code}, "
             f"asesor {rows.assessors[assessor[row]]} (sama dengan baris data ke-{first + 1})")))
-    _, _, bad_codes = _parse_codes(rows.villages)
-    for v in bad_codes[: max(0, MAX_PROBLEMS - len(problems))]:
+    for v in codes.bad[: max(0, MAX_PROBLEMS - len(problems))]:
         hits = np.flatnonzero(village == v)
         problems.append(RowProblem(int(hits[0]) if len(hits) else None,
                                    f"kode wilayah tidak sah: {rows.villages[v]!r} (bentuk pp.kk.cc.dddd, "
                                    "bagian desa diawali 1, 2 atau 3)"))
     problems.sort(key=lambda p: (p.row is None, p.row or 0))
-    return tuple(problems)
+    return tuple(problems), most
 
 
-def _duplicates(cell: IntArray, assessor: IntArray, n_assessors: int) -> list[tuple[int, int]]:
-    """Rows repeating an earlier (cell, assessor) pair, each with the earlier row; cheap when there are none."""
+def _duplicates(cell: IntArray, assessor: IntArray, n_assessors: int) -> tuple[list[tuple[int, int]], int]:
+    """Rows repeating an earlier (cell, assessor) pair (with that earlier row), and the most rows in one cell.
+
+    Rows grouped by cell (the usual export order) are checked run by run: a duplicate sits at most ``run - 1``
+    rows from its twin, so comparing each row with the 1st, 2nd, ... previous row of the same cell finds them all
+    in a few linear passes. Other orders cost a sort.
+    """
     if len(cell) < 2:
-        return []
+        return [], len(cell)
+    found: list[tuple[int, int]] = []
+    if bool(np.all(cell[1:] >= cell[:-1])):
+        distance = 1
+        same_cell = cell[1:] == cell[:-1]
+        while same_cell.any():
+            hit = same_cell & (assessor[distance:] == assessor[:-distance])
+            found.extend((int(k) + distance, int(k)) for k in np.flatnonzero(hit)[:MAX_PROBLEMS])
+            distance += 1
+            same_cell = cell[distance:] == cell[:-distance] if distance < len(cell) else np.zeros(0, dtype=bool)
+        return sorted(found)[:MAX_PROBLEMS], distance
     key = cell * max(n_assessors, 1) + assessor
-    if bool(np.all(key[1:] > key[:-1])):
-        return []
-    bins = (int(cell.max()) + 1) * max(n_assessors, 1)
-    if bins <= 2**23:
-        if int(np.bincount(key, minlength=bins).max()) <= 1:
-            return []
-    else:
-        ordered = np.sort(key)
-        if not bool(np.any(ordered[1:] == ordered[:-1])):
-            return []
-    order = np.argsort(key, kind="stable")
-    same = key[order[1:]] == key[order[:-1]]
-    return [(int(later), int(earlier)) for later, earlier in zip(order[1:][same], order[:-1][same], strict=True)]
+    ordered = np.sort(key)
+    if bool(np.any(ordered[1:] == ordered[:-1])):
+        order = np.argsort(key, kind="stable")
+        same = key[order[1:]] == key[order[:-1]]
+        found = sorted((int(b), int(a)) for b, a in zip(order[1:][same], order[:-1][same], strict=True))
+    return found[:MAX_PROBLEMS], int(np.bincount(cell).max())
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class _Cells:
-    """Per village x indicator (row-major, V x I): how many rows carry each level, and how many are NA."""
+    """Per village x indicator (row-major, V x I): which count pattern it has.
 
-    counts: NDArray[np.int32]  # C x (K + 1): columns 0..K-1 count level min+k, column K counts NA rows
+    ``patterns[p]`` counts, for pattern p, the rows at each level (columns 0..K-1 for level min+k) and the NA rows
+    (column K); ``code[cell]`` is the cell's pattern. Few distinct patterns occur (with 3 assessors and 5 levels
+    at most a few dozen), so every per-cell rule is computed once per pattern and gathered.
+    """
+
+    patterns: NDArray[np.int32]
+    code: IntArray
 
 
-def _checked_counts(rubric: Rubric, rows: AssessmentRows) -> _Cells:
+def _checked_cells(rubric: Rubric, rows: AssessmentRows, codes: _Codes | None = None) -> _Cells:
     """Validate (raising :class:`ScoringInputError`) and count, sharing the cell index."""
     cell = _cell_index(rubric, rows)
-    problems = _problems(rubric, rows, cell)
+    problems, most = _validate(rubric, rows, cell, codes or _parse_codes(rows.villages))
     if problems:
         raise ScoringInputError(problems)
-    return _cell_counts(rubric, rows, cell)
+    return _cell_counts(rubric, rows, cell, most)
 
 
-def _cell_counts(rubric: Rubric, rows: AssessmentRows, cell: IntArray) -> _Cells:
-    """Count the levels of every village x indicator in one pass (a base-B positional code per cell).
+def _cell_counts(rubric: Rubric, rows: AssessmentRows, cell: IntArray, most: int) -> _Cells:
+    """Count the levels of every village x indicator in one pass (a base-2**b positional code per cell).
 
-    Each row adds ``B**digit`` to its cell (digit = level - min, or K for NA), with B above the largest possible
-    count per cell, so the cell's sum spells its counts in base B. This is exact while ``B**(K+1) < 2**53`` (a
-    float sum of integers below 2**53); otherwise the counts are made one level at a time.
+    Each row adds ``2**(b * digit)`` to its cell (digit = level - min, or K for NA), with 2**b above ``most``, the
+    largest count in any cell, so the cell's sum spells its counts in base 2**b. The sums are exact (integers far
+    below 2**53) whenever the code fits the table (b (K + 1) <= 22 bits); otherwise every cell's counts are made
+    one level at a time.
     """
     scale = rubric.scale
     k_levels = scale.max - scale.min + 1
-    n_i = len(rubric.indicators)
-    n_cells = len(rows.villages) * n_i
-    level = rows.level
-    digit = np.where(level == NA_LEVEL, k_levels, level - scale.min).astype(np.int64)
+    n_cells = len(rows.villages) * len(rubric.indicators)
+    bits = max(int(most).bit_length(), 1)
+    if bits * (k_levels + 1) <= 22:
+        # Seen as unsigned, NA (far below the scale) is huge, so the minimum maps it to digit K.
+        shifted = rows.level.astype(np.int64) - scale.min
+        digit = np.minimum(shifted.view(np.uint64), np.uint64(k_levels)).view(np.int64)
+        powers = np.ldexp(1.0, bits * np.arange(k_levels + 1))
+        return _decode(np.bincount(cell, weights=powers[digit], minlength=n_cells).astype(np.int64), bits, k_levels)
+    digit = np.where(rows.level == NA_LEVEL, k_levels, rows.level - scale.min)
     counts = np.zeros((n_cells, k_levels + 1), dtype=np.int32)
-    if len(cell) == 0:
-        return _Cells(counts)
-    base = len(rows.assessors) + 1
-    if base ** (k_levels + 1) >= _EXACT_FLOAT:
-        base = int(np.bincount(cell, minlength=n_cells).max()) + 1
-    if base ** (k_levels + 1) < _EXACT_FLOAT:
-        powers = np.array([float(base**k) for k in range(k_levels + 1)])
-        code = np.bincount(cell, weights=powers[digit], minlength=n_cells).astype(np.int64)
-        for k in range(k_levels + 1):
-            code, counts[:, k] = np.divmod(code, base)
-    else:
-        for k in range(k_levels + 1):
-            counts[:, k] = np.bincount(cell[digit == k], minlength=n_cells)
-    return _Cells(counts)
+    for k in range(k_levels + 1):
+        counts[:, k] = np.bincount(cell[digit == k], minlength=n_cells)
+    unique, inverse = np.unique(counts, axis=0, return_inverse=True)
+    return _Cells(unique.astype(np.int32), inverse.reshape(-1).astype(np.int64))
+
+
+def _decode(code: IntArray, bits: int, k_levels: int) -> _Cells:
+    """The distinct positional codes present, spelled out as count patterns, and each cell's pattern."""
+    shifts = bits * np.arange(k_levels + 1, dtype=np.int64)
+    if len(code) == 0 or int(code.max()) >= 2**22:
+        present, inverse = np.unique(code, return_inverse=True)
+        patterns = ((present[:, None] >> shifts) & ((1 << bits) - 1)).astype(np.int32)
+        return _Cells(patterns, inverse.reshape(-1).astype(np.int64))
+    present = np.flatnonzero(np.bincount(code))
+    remap = np.zeros(int(present[-1]) + 1, dtype=np.int64)
+    remap[present] = np.arange(len(present))
+    patterns = ((present[:, None] >> shifts) & ((1 << bits) - 1)).astype(np.int32)
+    return _Cells(patterns, remap[code])
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -565,13 +606,11 @@ class _Levels:
 
 
 def _mean_denominator(valid_counts: IntArray) -> int:
-    present = np.flatnonzero(np.bincount(valid_counts.ravel()))
-    return math.lcm(*(int(n) for n in present if n > 0)) if np.any(present > 0) else 1
+    return math.lcm(*(int(n) for n in np.unique(valid_counts) if n > 0))
 
 
-def _aggregate(counts: NDArray[np.int32], aggregation: str, shape: tuple[int, int],
-               denominator: int | None = None) -> _Levels:
-    """Rule 2: combine each cell's levels (counts per level) by ``mean`` or ``median``, exactly.
+def _aggregate(counts: NDArray[np.int32], aggregation: str, denominator: int | None = None) -> _Levels:
+    """Rule 2: combine each cell's levels (given as counts per level, then NA) by ``mean`` or ``median``, exactly.
 
     ``mean``: numerator = sum of levels x (D / n), D the lcm of every count n present (or the given one).
     ``median``: D = 2; numerator = the lower middle + the upper middle value (equal for an odd count), so an even
@@ -587,7 +626,7 @@ def _aggregate(counts: NDArray[np.int32], aggregation: str, shape: tuple[int, in
     assessed = n > 0
     if aggregation == "mean":
         d = denominator if denominator is not None else _mean_denominator(n)
-        total = valid @ np.arange(k_levels, dtype=np.int64)
+        total = valid.astype(np.int64) @ np.arange(k_levels, dtype=np.int64)
         numerator = np.where(assessed, total * (d // np.maximum(n, 1)), 0)
     elif aggregation == "median":
         d = 2
@@ -597,7 +636,17 @@ def _aggregate(counts: NDArray[np.int32], aggregation: str, shape: tuple[int, in
         numerator = np.where(assessed, lower + upper, 0)
     else:
         raise ValueError(f"unknown aggregation {aggregation!r}")
-    return _Levels(numerator.astype(np.int64).reshape(shape), d, applicable.reshape(shape), missing.reshape(shape))
+    return _Levels(numerator.astype(np.int64), d, np.asarray(applicable, dtype=bool), np.asarray(missing, dtype=bool))
+
+
+def _levels(cells: _Cells, aggregation: str, shape: tuple[int, int], rows_kept: IntArray | None = None) -> _Levels:
+    """Rule 2 per cell: aggregate each pattern once, then give every cell its pattern's values (V x I)."""
+    per_pattern = _aggregate(cells.patterns, aggregation)
+    code = cells.code.reshape(shape)
+    if rows_kept is not None:
+        code = code[rows_kept]
+    return _Levels(per_pattern.numerator[code], per_pattern.denominator, per_pattern.applicable[code],
+                   per_pattern.missing[code])
 
 
 def _spread(counts: NDArray[np.int32]) -> IntArray:
@@ -614,14 +663,14 @@ def _spread(counts: NDArray[np.int32]) -> IntArray:
 
 def reconciliation_flags(rubric: Rubric, rows: AssessmentRows) -> ReconciliationFlags:
     """Rule 7: cells whose assessors' levels differ by at least ``rubric.disagreement_threshold``."""
-    return _flags(rubric, _checked_counts(rubric, rows))
+    return _flags(rubric, _checked_cells(rubric, rows))
 
 
 def _flags(rubric: Rubric, cells: _Cells) -> ReconciliationFlags:
-    spread = _spread(cells.counts)
-    hit = np.flatnonzero(spread >= rubric.disagreement_threshold)
+    spread = _spread(cells.patterns)
+    hit = np.flatnonzero((spread >= rubric.disagreement_threshold)[cells.code])
     n_i = len(rubric.indicators)
-    return ReconciliationFlags(hit // n_i, hit % n_i, spread[hit])
+    return ReconciliationFlags(hit // n_i, hit % n_i, spread[cells.code[hit]])
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -651,19 +700,25 @@ def _scores(rubric: Rubric, levels: _Levels, weights: Sequence[int]) -> _Scores:
     full = levels.denominator * (scale.max - scale.min)
     bound = sum(weights) * full
     exact_dtype: Any = np.int64 if bound * 40_000 + full * sum(weights) < _SAFE_INT64 else object
-    w = np.array(weights, dtype=exact_dtype)
     applicable = levels.applicable
-    contribution = np.where(applicable, levels.numerator, 0).astype(exact_dtype) * w
-    weight = applicable.astype(exact_dtype) * w
-    aspect_numerator = np.empty((len(applicable), len(rubric.aspects)), dtype=exact_dtype)
-    aspect_weight = np.empty_like(aspect_numerator)
+    # numerator is 0 wherever the indicator is not applicable, so it needs no mask.
+    membership = np.zeros((len(weights), len(rubric.aspects)), dtype=np.int64)
     start = 0
     for a, aspect in enumerate(rubric.aspects):
-        stop = start + len(aspect.indicators)
-        aspect_numerator[:, a] = contribution[:, start:stop].sum(axis=1)
-        aspect_weight[:, a] = weight[:, start:stop].sum(axis=1)
-        start = stop
-    top = (applicable & ~levels.missing & (levels.numerator == full)).sum(axis=1)
+        membership[start:start + len(aspect.indicators), a] = weights[start:start + len(aspect.indicators)]
+        start += len(aspect.indicators)
+    if bound < _EXACT_FLOAT:
+        # Every partial sum is an integer below 2**53, so float64 (BLAS) products are exact.
+        as_float = membership.astype(np.float64)
+        aspect_numerator = (levels.numerator.astype(np.float64) @ as_float).astype(np.int64)
+        aspect_weight = (applicable.astype(np.float64) @ as_float).astype(np.int64)
+    else:
+        big = membership.astype(object)
+        aspect_numerator = levels.numerator.astype(object) @ big
+        aspect_weight = applicable.astype(object) @ big
+    aspect_numerator = aspect_numerator.astype(exact_dtype)
+    aspect_weight = aspect_weight.astype(exact_dtype)
+    top = (levels.numerator == full).sum(axis=1)
     zero = (applicable & (levels.numerator == 0)).sum(axis=1)
     return _Scores(aspect_numerator.sum(axis=1), aspect_weight.sum(axis=1), aspect_numerator, aspect_weight,
                    top.astype(np.int64), zero.astype(np.int64))
@@ -779,10 +834,13 @@ def eligible_villages(rubric: Rubric, villages: Sequence[str], kinds: Mapping[st
     The kind is ``kinds[code]`` when the region table has the code; otherwise it comes from the code's village
     part: 1 = kelurahan, 2 = desa, 3 = desa adat.
     """
-    _, digit, _ = _parse_codes(villages)
+    return _eligible(rubric, villages, _parse_codes(villages), kinds)
+
+
+def _eligible(rubric: Rubric, villages: Sequence[str], codes: _Codes, kinds: Mapping[str, str] | None) -> IntArray:
     by_digit = {int(d): kind for d, kind in KIND_BY_DIGIT.items()}
     allowed = np.array([by_digit.get(d, "") in rubric.eligible for d in range(10)], dtype=bool)
-    keep = allowed[np.clip(digit, 0, 9)]
+    keep = allowed[np.clip(codes.kind_digit, 0, 9)]
     if kinds:
         for i, code in enumerate(villages):
             kind = kinds.get(code)
@@ -799,22 +857,20 @@ def score(rubric: Rubric, rows: AssessmentRows, kinds: Mapping[str, str] | None 
     (ordering by exact index then the tie_break cascade; competition ranking; kabupaten and kecamatan ranks from
     the code), rule 7 (reconciliation flags). Raises :class:`ScoringInputError` on bad input.
     """
-    cells = _checked_counts(rubric, rows)
+    codes = _parse_codes(rows.villages)
+    cells = _checked_cells(rubric, rows, codes)
     n_v, n_i = len(rows.villages), len(rubric.indicators)
-    levels = _aggregate(cells.counts, rubric.aggregation, (n_v, n_i))
-    chosen = eligible_villages(rubric, rows.villages, kinds)
-    levels = _Levels(levels.numerator[chosen], levels.denominator, levels.applicable[chosen], levels.missing[chosen])
+    chosen = _eligible(rubric, rows.villages, codes, kinds)
+    levels = _levels(cells, rubric.aggregation, (n_v, n_i), chosen)
     weights = integer_weights(rubric)
     scores = _scores(rubric, levels, weights)
-    codes = _order_codes(_sort_keys(rubric, scores))
-    villages = tuple(rows.villages[int(v)] for v in chosen)
-    kecamatan, _, _ = _parse_codes(villages)
-    rank = competition_ranks(codes)
+    order_codes = _order_codes(_sort_keys(rubric, scores))
+    villages = tuple(rows.villages) if len(chosen) == n_v else tuple(
+        np.array(rows.villages, dtype=object)[chosen].tolist())
+    kecamatan = codes.kecamatan[chosen]
+    rank = competition_ranks(order_codes)
     full = levels.denominator * (rubric.scale.max - rubric.scale.min)
     shown = _shown(scores.numerator, scores.weight, full)
-    code_order = np.argsort(np.array(villages), kind="stable") if villages else np.zeros(0, np.int64)
-    code_rank = np.empty(len(villages), dtype=np.int64)
-    code_rank[code_order] = np.arange(len(villages))
     return Ranking(
         rubric=rubric,
         villages=villages,
@@ -831,10 +887,11 @@ def score(rubric: Rubric, rows: AssessmentRows, kinds: Mapping[str, str] | None 
         zero_levels=scores.zero_levels,
         complete=np.asarray(~levels.missing.any(axis=1), dtype=bool),
         rank=rank,
-        rank_kabupaten=competition_ranks(codes, kecamatan // 100),
-        rank_kecamatan=competition_ranks(codes, kecamatan),
-        tied=np.bincount(codes)[codes] > 1,
-        order=np.lexsort((code_rank, rank)).astype(np.int64),
+        rank_kabupaten=competition_ranks(order_codes, kecamatan // 100),
+        rank_kecamatan=competition_ranks(order_codes, kecamatan),
+        tied=np.bincount(order_codes)[order_codes] > 1 if len(order_codes) else np.zeros(0, dtype=bool),
+        # Well-formed codes have one shape, so their digits as a number sort like the codes themselves.
+        order=np.lexsort((codes.number[chosen], rank)).astype(np.int64),
         flags=_flags(rubric, cells),
     )
 
@@ -851,7 +908,7 @@ def compare_self(rubric: Rubric, rows: AssessmentRows, self_levels: SelfAssessme
     missing, not all NA). The flag is raised when ``|self - verified| >= 2`` on at least 20% of them.
     """
     n_v, n_i = len(rows.villages), len(rubric.indicators)
-    levels = _aggregate(_checked_counts(rubric, rows).counts, rubric.aggregation, (n_v, n_i))
+    levels = _levels(_checked_cells(rubric, rows), rubric.aggregation, (n_v, n_i))
     d = levels.denominator
     on_scale = (self_levels.level == NA_LEVEL) | (
         (self_levels.level >= rubric.scale.min) & (self_levels.level <= rubric.scale.max))
@@ -912,38 +969,34 @@ def alpha_from_coincidences(coincidences: Sequence[Sequence[Fraction]],
     return 1 - (n - 1) * observed / expected
 
 
-def _coincidences_by_indicator(counts: NDArray[np.int32], n_i: int) -> tuple[list[list[list[Fraction]]], IntArray]:
-    """Per indicator, the coincidence matrix o_ck = sum over units of (n_uc n_uk - [c = k] n_uc) / (m_u - 1)."""
-    k_levels = counts.shape[1] - 1
-    valid = counts[:, :k_levels]
-    m = valid.sum(axis=1, dtype=np.int64)
-    pairable = np.flatnonzero(m >= 2)
-    indicator = pairable % n_i
-    units = np.bincount(indicator, minlength=n_i).astype(np.int64)
-    patterns = valid[pairable]
-    # The same count pattern recurs across thousands of units: group identical (indicator, pattern) pairs.
-    base = int(m.max(initial=0)) + 1
-    if base**k_levels * n_i < 2**62:
-        code = patterns.astype(np.int64) @ (base ** np.arange(k_levels, dtype=np.int64)) * n_i + indicator
-        unique, multiplicity = np.unique(code, return_counts=True)
-        ind_u = unique % n_i
-        rest = unique // n_i
-        pat_u = np.empty((len(unique), k_levels), dtype=np.int64)
-        for k in range(k_levels):
-            rest, pat_u[:, k] = np.divmod(rest, base)
-    else:
-        stacked = np.column_stack([indicator, patterns]).astype(np.int64)
-        rows_u, multiplicity = np.unique(stacked, axis=0, return_counts=True)
-        ind_u, pat_u = rows_u[:, 0], rows_u[:, 1:]
-    m_u = pat_u.sum(axis=1)
-    pair_counts = pat_u[:, :, None] * pat_u[:, None, :] - pat_u[:, :, None] * np.eye(k_levels, dtype=np.int64)
+def _coincidences_by_indicator(cells: _Cells, n_i: int) -> tuple[list[list[list[Fraction]]], IntArray]:
+    """Per indicator, the coincidence matrix o_ck = sum over units of (n_uc n_uk - [c = k] n_uc) / (m_u - 1).
+
+    Units with the same count pattern contribute the same matrix, so units are counted per (indicator, pattern)
+    and each pattern's matrix is added that many times.
+    """
+    k_levels = cells.patterns.shape[1] - 1
+    valid = cells.patterns[:, :k_levels].astype(np.int64)
+    m = valid.sum(axis=1)
+    n_patterns = len(valid)
+    pairable_pattern = m >= 2
+    cell_pattern = cells.code
+    indicator_of_cell = np.arange(len(cell_pattern), dtype=np.int64) % n_i if n_i else cell_pattern
+    pairable = pairable_pattern[cell_pattern]
+    tally = np.bincount(indicator_of_cell[pairable] * n_patterns + cell_pattern[pairable],
+                        minlength=n_i * n_patterns).reshape(n_i, n_patterns)
+    units = tally.sum(axis=1).astype(np.int64)
     result: list[list[list[Fraction]]] = []
+    eye = np.eye(k_levels, dtype=np.int64)
     for i in range(n_i):
         o = [[Fraction(0)] * k_levels for _ in range(k_levels)]
-        mine = np.flatnonzero(ind_u == i)
-        for size in np.unique(m_u[mine]):
-            chosen = mine[m_u[mine] == size]
-            summed = (pair_counts[chosen] * multiplicity[chosen, None, None]).sum(axis=0)
+        for size in np.unique(m[pairable_pattern]):
+            chosen = np.flatnonzero((m == size) & (tally[i] > 0))
+            if not len(chosen):
+                continue
+            pat = valid[chosen]
+            pairs = pat[:, :, None] * pat[:, None, :] - pat[:, :, None] * eye
+            summed = (pairs * tally[i, chosen, None, None]).sum(axis=0)
             for c in range(k_levels):
                 for e in range(k_levels):
                     if summed[c, e]:
@@ -959,7 +1012,7 @@ def krippendorff_alpha(rubric: Rubric, rows: AssessmentRows) -> tuple[Fraction |
     missing values). Only units with at least two levels are pairable. Overall alpha pools every unit.
     """
     n_i = len(rubric.indicators)
-    per_indicator, units = _coincidences_by_indicator(_checked_counts(rubric, rows).counts, n_i)
+    per_indicator, units = _coincidences_by_indicator(_checked_cells(rubric, rows), n_i)
     k_levels = rubric.scale.max - rubric.scale.min + 1
     total = [[sum((o[c][e] for o in per_indicator), Fraction(0)) for e in range(k_levels)] for c in range(k_levels)]
     indicators = tuple(IndicatorAlpha(ind.code, alpha_from_coincidences(o), int(units[i]))
@@ -974,7 +1027,7 @@ def assessor_severity(rubric: Rubric, rows: AssessmentRows) -> tuple[AssessorSev
     do not count). Negative = stricter than the peers. Exact: each difference is scaled by the lcm L of the
     (m - 1) present, so sums are integers.
     """
-    _checked_counts(rubric, rows)
+    _checked_cells(rubric, rows)
     n_i = len(rubric.indicators)
     valid = rows.level != NA_LEVEL
     cell = rows.village[valid].astype(np.int64) * n_i + rows.indicator[valid]
@@ -1036,7 +1089,7 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
     all of them are ordered together by rule 6 (a code per candidate), and a resample only picks codes.
     Deterministic for a given seed (numpy's PCG64 stream).
     """
-    _checked_counts(rubric, rows)
+    _checked_cells(rubric, rows)
     n_i = len(rubric.indicators)
     chosen = ranking.row_village
     n_v = len(chosen)
@@ -1064,6 +1117,9 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
     if total_candidates > _MAX_BOOTSTRAP_CANDIDATES:
         raise ValueError("terlalu banyak asesor per desa untuk bootstrap yang eksak")
     denominator = math.lcm(*range(1, width + 1)) if rubric.aggregation == "mean" and width else 2
+    bits = max(width.bit_length(), 1)
+    if bits * (k_levels + 1) > 62:
+        raise ValueError("terlalu banyak asesor per desa untuk bootstrap yang eksak")
     weights = integer_weights(rubric)
     all_scores: list[_Scores] = []
     choices: dict[int, tuple[IntArray, FloatArray]] = {}
@@ -1071,15 +1127,19 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
         members = np.flatnonzero(sizes == m)
         sets, probability = group_sets.get(m, (np.zeros((1, 0), dtype=np.int64), np.ones(1)))
         choices[m] = (members, probability)
-        sub = tensor[members, :m, :]
+        # Each slot's row as a positional code (see _cell_counts); a draw's cell code is the weighted sum.
+        slot_codes = [np.where(tensor[members, j, :] >= 0, 1 << (bits * np.maximum(tensor[members, j, :], 0)), 0)
+                      for j in range(m)]
         for draw in sets:
-            counts = np.zeros((len(members) * n_i, k_levels + 1), dtype=np.int32)
+            code = np.zeros((len(members), n_i), dtype=np.int64)
             for j, times in enumerate(draw):
                 if times:
-                    digit = sub[:, j, :].ravel()
-                    hit = digit >= 0
-                    counts[np.flatnonzero(hit), digit[hit]] += int(times)
-            levels = _aggregate(counts, rubric.aggregation, (len(members), n_i), denominator)
+                    code += int(times) * slot_codes[j]
+            cells = _decode(code.ravel(), bits, k_levels)
+            per_pattern = _aggregate(cells.patterns, rubric.aggregation, denominator)
+            pattern = cells.code.reshape(len(members), n_i)
+            levels = _Levels(per_pattern.numerator[pattern], denominator, per_pattern.applicable[pattern],
+                             per_pattern.missing[pattern])
             all_scores.append(_scores(rubric, levels, weights))
     layout = _candidate_layout(choices, n_v)
     codes = _order_codes(_sort_keys(rubric, _concat_scores(all_scores)))[layout]
@@ -1143,9 +1203,8 @@ def weight_sensitivity(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, r
     cascade keeps its published aspect order. Deterministic for a given seed.
     """
     n_v, n_i = len(rows.villages), len(rubric.indicators)
-    levels = _aggregate(_checked_counts(rubric, rows).counts, rubric.aggregation, (n_v, n_i))
+    levels = _levels(_checked_cells(rubric, rows), rubric.aggregation, (n_v, n_i), ranking.row_village)
     chosen = ranking.row_village
-    levels = _Levels(levels.numerator[chosen], levels.denominator, levels.applicable[chosen], levels.missing[chosen])
     base = integer_weights(rubric)
     rng = np.random.default_rng(seed)
     held = np.zeros(len(chosen), dtype=np.int64)

@@ -430,10 +430,10 @@ def test_rule_krippendorff_alpha_reproduces_krippendorff_2011() -> None:
 
 
 def test_rule_alpha_nominal_metric_reproduces_krippendorff_2011() -> None:
-    from assessment.scoring import _checked_counts, _coincidences_by_indicator
+    from assessment.scoring import _checked_cells, _coincidences_by_indicator
 
     rubric, rows = krippendorff_rows()
-    coincidences, _ = _coincidences_by_indicator(_checked_counts(rubric, rows).counts, 1)  # type: ignore[arg-type]
+    coincidences, _ = _coincidences_by_indicator(_checked_cells(rubric, rows), 1)  # type: ignore[arg-type]
     nominal = alpha_from_coincidences(coincidences[0], "nominal")
     assert nominal is not None
     assert round_half_up(nominal, 3) == Decimal("0.743")
