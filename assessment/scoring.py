@@ -546,6 +546,12 @@ class _Cells:
     code: IntArray
 
 
+def _check_only(rubric: Rubric, rows: AssessmentRows) -> None:
+    problems, _ = _validate(rubric, rows, _cell_index(rubric, rows), _parse_codes(rows.villages))
+    if problems:
+        raise ScoringInputError(problems)
+
+
 def _checked_cells(rubric: Rubric, rows: AssessmentRows, codes: _Codes | None = None) -> _Cells:
     """Validate (raising :class:`ScoringInputError`) and count, sharing the cell index."""
     cell = _cell_index(rubric, rows)
@@ -776,17 +782,29 @@ def _sort_keys(rubric: Rubric, scores: _Scores) -> list[FloatArray]:
 
 
 def _order_codes(keys: Sequence[FloatArray]) -> IntArray:
-    """Rule 6: a dense code per entity, 0 for the best; equal on every key <=> equal code."""
+    """Rule 6: a dense code per entity, 0 for the best; equal on every key <=> equal code.
+
+    Sorts by the first key, then refines only the groups still tied by the next key, and so on: later keys touch
+    ever fewer entities, which is much cheaper than a full lexicographic sort over every key.
+    """
     n = len(keys[0])
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.lexsort([-k for k in reversed(keys)])
-    change = np.zeros(n, dtype=bool)
-    for k in keys:
-        sorted_key = k[order]
-        change[1:] |= sorted_key[1:] != sorted_key[:-1]
+    order = np.argsort(-keys[0], kind="stable")
+    first = keys[0][order]
+    group = np.concatenate(([0], np.cumsum(first[1:] != first[:-1]))).astype(np.int64)
+    for key in keys[1:]:
+        tied = np.flatnonzero(np.bincount(group)[group] > 1)
+        if len(tied) == 0:
+            break
+        members = order[tied]
+        # Sorting the tied positions by (group, -key) keeps each group in its place and orders inside it.
+        order[tied] = members[np.lexsort((-key[members], group[tied]))]
+        ordered_key = key[order]
+        change = (group[1:] != group[:-1]) | (ordered_key[1:] != ordered_key[:-1])
+        group = np.concatenate(([0], np.cumsum(change))).astype(np.int64)
     codes = np.empty(n, dtype=np.int64)
-    codes[order] = np.cumsum(change)
+    codes[order] = group
     return codes
 
 
@@ -1027,7 +1045,7 @@ def assessor_severity(rubric: Rubric, rows: AssessmentRows) -> tuple[AssessorSev
     do not count). Negative = stricter than the peers. Exact: each difference is scaled by the lcm L of the
     (m - 1) present, so sums are integers.
     """
-    _checked_cells(rubric, rows)
+    _check_only(rubric, rows)
     n_i = len(rubric.indicators)
     valid = rows.level != NA_LEVEL
     cell = rows.village[valid].astype(np.int64) * n_i + rows.indicator[valid]
@@ -1089,7 +1107,7 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
     all of them are ordered together by rule 6 (a code per candidate), and a resample only picks codes.
     Deterministic for a given seed (numpy's PCG64 stream).
     """
-    _checked_cells(rubric, rows)
+    _check_only(rubric, rows)
     n_i = len(rubric.indicators)
     chosen = ranking.row_village
     n_v = len(chosen)
@@ -1100,12 +1118,7 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
     assessor = rows.assessor[keep].astype(np.int64)
     indicator = rows.indicator[keep].astype(np.int64)
     level = rows.level[keep].astype(np.int64)
-    # Slot of each (village, assessor): assessors numbered 0..m-1 within their village.
-    pair, slot_of_row = np.unique(village * max(len(rows.assessors), 1) + assessor, return_inverse=True)
-    pair_village = pair // max(len(rows.assessors), 1)
-    first_pair = np.searchsorted(pair_village, np.arange(n_v), side="left")
-    sizes = np.bincount(pair_village, minlength=n_v).astype(np.int64)
-    slot = slot_of_row - first_pair[village]
+    slot, sizes = _assessor_slots(village, assessor, n_v, len(rows.assessors))
     width = int(sizes.max(initial=0))
     k_levels = rubric.scale.max - rubric.scale.min + 1
     absent = -1
@@ -1123,10 +1136,12 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
     weights = integer_weights(rubric)
     all_scores: list[_Scores] = []
     choices: dict[int, tuple[IntArray, FloatArray]] = {}
+    draws: dict[int, IntArray] = {}
     for m in sorted(set(group_sets) | ({0} if (sizes == 0).any() else set())):
         members = np.flatnonzero(sizes == m)
         sets, probability = group_sets.get(m, (np.zeros((1, 0), dtype=np.int64), np.ones(1)))
         choices[m] = (members, probability)
+        draws[m] = _draw_table(m, sets)
         # Each slot's row as a positional code (see _cell_counts); a draw's cell code is the weighted sum.
         slot_codes = [np.where(tensor[members, j, :] >= 0, 1 << (bits * np.maximum(tensor[members, j, :], 0)), 0)
                       for j in range(m)]
@@ -1142,17 +1157,27 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
                              per_pattern.missing[pattern])
             all_scores.append(_scores(rubric, levels, weights))
     layout = _candidate_layout(choices, n_v)
-    codes = _order_codes(_sort_keys(rubric, _concat_scores(all_scores)))[layout]
+    codes = _order_codes(_sort_keys(rubric, _concat_scores(all_scores)))[layout].astype(np.int32)
     rng = np.random.default_rng(seed)
     ranks = np.empty((resamples, n_v), dtype=np.int32)
-    picked = np.empty(n_v, dtype=np.int64)
+    picked = np.zeros(n_v, dtype=np.int64)
+    flat = np.arange(n_v) * codes.shape[1]
+    codes_flat = codes.ravel()
     for r in range(resamples):
-        for members, probability in choices.values():
-            picked[members] = rng.choice(len(probability), size=len(members), p=probability) \
-                if len(probability) > 1 else 0
-        chosen_codes = codes[np.arange(n_v), picked]
-        ordered = np.sort(chosen_codes)
-        ranks[r] = np.searchsorted(ordered, chosen_codes, side="left") + 1
+        for m, (members, probability) in choices.items():
+            if len(probability) > 1:
+                if len(draws[m]):
+                    # An ordered draw of m assessors, uniform over m**m, mapped to its multiset.
+                    picked[members] = draws[m][rng.integers(0, m**m, size=len(members))]
+                else:
+                    picked[members] = rng.choice(len(probability), size=len(members), p=probability)
+        chosen_codes = codes_flat[flat + picked]
+        # Competition rank = 1 + the position where the village's code first appears in sorted order.
+        order = np.argsort(chosen_codes, kind="stable")
+        ordered = chosen_codes[order]
+        starts = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+        first = np.flatnonzero(starts)
+        ranks[r, order] = first[np.cumsum(starts) - 1] + 1
     low_share = (1 - confidence) / 2
     high_share = (1 + confidence) / 2
     low_k = max(math.ceil(low_share * resamples), 1) - 1
@@ -1164,6 +1189,39 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
         rank_min = rank_max = ranking.rank.copy()
     top3 = (ranks <= 3).sum(axis=0).astype(np.int64)
     return RankConfidence(resamples, seed, rank_min, rank_max, top3)
+
+
+def _assessor_slots(village: IntArray, assessor: IntArray, n_v: int, n_a: int) -> tuple[IntArray, IntArray]:
+    """Each row's assessor numbered 0..m-1 within its village (in assessor order), and each village's m."""
+    n_a = max(n_a, 1)
+    pair = village * n_a + assessor
+    if n_v * n_a <= 2**25:
+        # A presence table over (village, assessor) gives the sorted distinct pairs without sorting the rows.
+        present = np.zeros(n_v * n_a, dtype=bool)
+        present[pair] = True
+        unique = np.flatnonzero(present)
+        del present
+        table = np.empty(n_v * n_a, dtype=np.int32)
+        table[unique] = np.arange(len(unique), dtype=np.int32)
+        inverse = table[pair].astype(np.int64)
+    else:
+        unique, inverse = np.unique(pair, return_inverse=True)
+    pair_village = unique // n_a
+    first = np.searchsorted(pair_village, np.arange(n_v), side="left")
+    return inverse.reshape(-1) - first[village], np.bincount(pair_village, minlength=n_v).astype(np.int64)
+
+
+def _draw_table(m: int, sets: IntArray) -> IntArray:
+    """For m <= 6: multiset index of each ordered draw 0..m**m - 1 (digits base m); empty for larger m."""
+    if m > 6 or m == 0:
+        return np.zeros(0, dtype=np.int64)
+    index = {tuple(int(c) for c in row): k for k, row in enumerate(sets)}
+    ordered = np.arange(m**m)
+    counts = np.zeros((m**m, m), dtype=np.int64)
+    for _ in range(m):
+        ordered, digit = np.divmod(ordered, m)
+        counts[np.arange(m**m), digit] += 1
+    return np.array([index[tuple(int(c) for c in row)] for row in counts], dtype=np.int64)
 
 
 def _candidate_layout(choices: Mapping[int, tuple[IntArray, FloatArray]], n_v: int) -> IntArray:
