@@ -542,3 +542,27 @@ def test_rule_weight_sensitivity_share_of_runs_rank_holds() -> None:
 
 def test_na_sentinel_is_outside_any_reasonable_scale() -> None:
     assert NA_LEVEL < -(2**30)
+
+
+def test_scoring_core_imports_only_stdlib_numpy_and_core() -> None:
+    from tests.core.test_core_imports import PACKAGE, imported_modules, is_allowed
+
+    modules = imported_modules((PACKAGE / "scoring.py").read_text(encoding="utf-8"))
+    assert "numpy" in modules
+    assert sorted(module for module in modules if not is_allowed(module)) == []
+
+
+def test_rule_exact_with_many_decimal_weights_beyond_int64() -> None:
+    # Weights with 13 decimals scale to integers near 10**12, so the engine switches to Python integers.
+    # I1: (1 + 2 + 4) / 3 = 7/3, I2: 3, I3: NA. index = 100 * (w1 * 7/3 / 4 + w2 * 3/4) / (w1 + w2)
+    w1, w2 = Fraction("0.1234567890123"), Fraction("0.9876543210987")
+    records = [(desa(1), "I1", x, level) for x, level in zip("abc", (1, 2, 4), strict=True)]
+    records += [(desa(1), "I2", "a", 3), (desa(1), "I3", "a", None), (desa(2), "I1", "a", 4), (desa(2), "I2", "a", 2),
+                (desa(2), "I3", "a", 1)]
+    rubric = make_rubric([["0.1234567890123", "0.9876543210987", "0.5"]], allow_na=["I3"])
+    ranking = score(rubric, AssessmentRows.from_records(rubric, records))
+    assert ranking.index_numerator.dtype == object
+    expected = 100 * (w1 * Fraction(7, 3) / 4 + w2 * Fraction(3, 4)) / (w1 + w2)
+    result = by_code(ranking)[desa(1)]
+    assert result.index == expected
+    assert result.shown_index == round_half_up(expected)
