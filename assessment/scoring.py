@@ -453,7 +453,9 @@ def validate_rows(rubric: Rubric, rows: AssessmentRows) -> tuple[RowProblem, ...
 
 
 def _cell_index(rubric: Rubric, rows: AssessmentRows) -> IntArray:
-    return rows.village.astype(np.int64, copy=False) * len(rubric.indicators) + rows.indicator
+    cell = np.multiply(rows.village, len(rubric.indicators), dtype=np.int64)
+    cell += rows.indicator
+    return cell
 
 
 def _validate(rubric: Rubric, rows: AssessmentRows, cell: IntArray,
@@ -516,8 +518,12 @@ def _duplicates(cell: IntArray, assessor: IntArray, n_assessors: int) -> tuple[l
         return [], len(cell)
     found: list[tuple[int, int]] = []
     if bool(np.all(cell[1:] >= cell[:-1])):
-        distance = 1
         same_cell = cell[1:] == cell[:-1]
+        if not np.any(same_cell & (assessor[1:] <= assessor[:-1])):
+            # Assessors strictly increase inside every cell (the usual sorted export): no duplicate possible.
+            starts = np.flatnonzero(np.concatenate(([True], ~same_cell, [True])))
+            return [], int(np.diff(starts).max())
+        distance = 1
         while same_cell.any():
             hit = same_cell & (assessor[distance:] == assessor[:-distance])
             found.extend((int(k) + distance, int(k)) for k in np.flatnonzero(hit)[:MAX_PROBLEMS])
@@ -575,8 +581,8 @@ def _cell_counts(rubric: Rubric, rows: AssessmentRows, cell: IntArray, most: int
     bits = max(int(most).bit_length(), 1)
     if bits * (k_levels + 1) <= 22:
         # Seen as unsigned, NA (far below the scale) is huge, so the minimum maps it to digit K.
-        shifted = rows.level.astype(np.int64) - scale.min
-        digit = np.minimum(shifted.view(np.uint64), np.uint64(k_levels)).view(np.int64)
+        digit = np.subtract(rows.level, scale.min, dtype=np.int64).view(np.uint64)
+        np.minimum(digit, np.uint64(k_levels), out=digit)
         powers = np.ldexp(1.0, bits * np.arange(k_levels + 1))
         return _decode(np.bincount(cell, weights=powers[digit], minlength=n_cells).astype(np.int64), bits, k_levels)
     digit = np.where(rows.level == NA_LEVEL, k_levels, rows.level - scale.min)
@@ -817,8 +823,9 @@ def competition_ranks(codes: IntArray, groups: IntArray | None = None) -> IntArr
     if len(codes) == 0:
         return np.zeros(0, dtype=np.int64)
     if groups is None:
-        ordered = np.sort(codes)
-        return np.searchsorted(ordered, codes, side="left").astype(np.int64) + 1
+        # Codes are dense (0..G-1): the number strictly ahead is a running count, no sort needed.
+        counts = np.bincount(codes)
+        return (np.cumsum(counts) - counts)[codes].astype(np.int64) + 1
     span = int(codes.max()) + 1
     combined = groups.astype(np.int64) * span + codes
     ordered = np.sort(combined)
