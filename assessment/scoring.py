@@ -1120,11 +1120,17 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
     n_v = len(chosen)
     position = np.full(len(rows.villages), -1, dtype=np.int64)
     position[chosen] = np.arange(n_v)
-    keep = position[rows.village] >= 0
-    village = position[rows.village[keep]]
-    assessor = rows.assessor[keep].astype(np.int64)
-    indicator = rows.indicator[keep].astype(np.int64)
-    level = rows.level[keep].astype(np.int64)
+    if n_v == len(rows.villages):
+        village = position[rows.village]
+        assessor = rows.assessor.astype(np.int64, copy=False)
+        indicator = rows.indicator.astype(np.int64, copy=False)
+        level = rows.level.astype(np.int64, copy=False)
+    else:
+        keep = position[rows.village] >= 0
+        village = position[rows.village[keep]]
+        assessor = rows.assessor[keep].astype(np.int64)
+        indicator = rows.indicator[keep].astype(np.int64)
+        level = rows.level[keep].astype(np.int64)
     slot, sizes = _assessor_slots(village, assessor, n_v, len(rows.assessors))
     width = int(sizes.max(initial=0))
     k_levels = rubric.scale.max - rubric.scale.min + 1
@@ -1164,27 +1170,36 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
                              per_pattern.missing[pattern])
             all_scores.append(_scores(rubric, levels, weights))
     layout = _candidate_layout(choices, n_v)
-    codes = _order_codes(_sort_keys(rubric, _concat_scores(all_scores)))[layout].astype(np.int32)
+    codes = _order_codes(_sort_keys(rubric, _concat_scores(all_scores)))[layout]
     rng = np.random.default_rng(seed)
     ranks = np.empty((resamples, n_v), dtype=np.int32)
     picked = np.zeros(n_v, dtype=np.int64)
     flat = np.arange(n_v) * codes.shape[1]
     codes_flat = codes.ravel()
+    shift = max(n_v.bit_length(), 1)
+    mask = (1 << shift) - 1
+    villages_index = np.arange(n_v, dtype=np.int64)
+    positions = np.arange(n_v, dtype=np.int64)
     for r in range(resamples):
         for m, (members, probability) in choices.items():
             if len(probability) > 1:
-                if len(draws[m]):
+                if len(members) == n_v and len(draws[m]):
+                    picked = draws[m][rng.integers(0, m**m, size=n_v)]
+                elif len(draws[m]):
                     # An ordered draw of m assessors, uniform over m**m, mapped to its multiset.
                     picked[members] = draws[m][rng.integers(0, m**m, size=len(members))]
                 else:
                     picked[members] = rng.choice(len(probability), size=len(members), p=probability)
-        chosen_codes = codes_flat[flat + picked]
-        # Competition rank = 1 + the position where the village's code first appears in sorted order.
-        order = np.argsort(chosen_codes, kind="stable")
-        ordered = chosen_codes[order]
-        starts = np.concatenate(([True], ordered[1:] != ordered[:-1]))
-        first = np.flatnonzero(starts)
-        ranks[r, order] = first[np.cumsum(starts) - 1] + 1
+        # Competition rank = 1 + the sorted position where the village's code first appears. Sorting
+        # (code, village) packed in one integer is several times faster than an argsort of the codes.
+        packed = np.sort((codes_flat[flat + picked] << shift) | villages_index)
+        ordered_codes = packed >> shift
+        starts = np.empty(n_v, dtype=bool)
+        starts[:1] = True
+        np.not_equal(ordered_codes[1:], ordered_codes[:-1], out=starts[1:])
+        first = np.where(starts, positions, 0)
+        np.maximum.accumulate(first, out=first)
+        ranks[r, packed & mask] = first + 1
     low_share = (1 - confidence) / 2
     high_share = (1 + confidence) / 2
     low_k = max(math.ceil(low_share * resamples), 1) - 1
