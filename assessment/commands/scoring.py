@@ -103,7 +103,7 @@ def read_table(path: Path, columns: Sequence[str]) -> Table:
         raise InputError([f"{path}: berkas kosong"])
     header = text.splitlines()[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
-    names = [name.strip().lower() for name in header.split(delimiter)]
+    names = [name.strip().strip('"').strip().lower() for name in header.split(delimiter)]
     missing = [column for column in columns if column not in names]
     if missing:
         raise InputError([f"{path}: baris 1: kolom hilang: {', '.join(missing)} (tajuk harus memuat "

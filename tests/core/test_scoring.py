@@ -143,6 +143,11 @@ def test_rule_duplicate_rows_are_input_error() -> None:
     assert "baris ganda" in problems[0].message
     # the same assessor on another indicator, or another assessor, is not a duplicate
     assert validate_rows(rubric, AssessmentRows.from_records(rubric, records[:3])) == ()
+    # rows grouped by village and indicator (the usual export), the twin two rows back
+    grouped: list[Record] = [(desa(1), "I1", "b", 1), (desa(1), "I1", "a", 2), (desa(1), "I1", "b", 3),
+                             (desa(1), "I2", "a", 1), (desa(1), "I2", "b", 1)]
+    assert [p.row for p in validate_rows(rubric, AssessmentRows.from_records(rubric, grouped))] == [2]
+    assert validate_rows(rubric, AssessmentRows.from_records(rubric, grouped[1:])) == ()
 
 
 def test_rule_malformed_region_code_is_input_error() -> None:
