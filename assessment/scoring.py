@@ -419,9 +419,12 @@ def _parse_codes(codes: Sequence[str]) -> _Codes:
     text = np.array(codes, dtype=str) if n else np.zeros(0, dtype="U13")
     width = max(text.dtype.itemsize // 4, 13)
     # Code points, zero-padded: a short code has zeros where digits should be, so it fails the checks below.
-    points = np.zeros((n, width), dtype=np.int64)
-    if n and text.dtype.itemsize:
-        points[:, : text.dtype.itemsize // 4] = text.view(np.uint32).reshape(n, -1)
+    if n and text.dtype.itemsize // 4 == 13:
+        points = text.view(np.uint32).reshape(n, 13).astype(np.int64)
+    else:
+        points = np.zeros((n, width), dtype=np.int64)
+        if n and text.dtype.itemsize:
+            points[:, : text.dtype.itemsize // 4] = text.view(np.uint32).reshape(n, -1)
     digits = points[:, :13] - 48
     pos = [0, 1, 3, 4, 6, 7, 9, 10, 11, 12]
     good = np.all((digits[:, pos] >= 0) & (digits[:, pos] <= 9), axis=1)
