@@ -1113,7 +1113,8 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
     the ``(1 - confidence) / 2`` to the ``(1 + confidence) / 2`` quantile of its ranks (inverted-CDF: the smallest
     rank reached in at least that share of resamples); P(top 3) is the share of resamples with rank <= 3.
 
-    Exact and fast: a village with m assessors has only C(2m - 1, m) distinct resamples, so each is scored once,
+    ``ranking`` must be :func:`score` of the same rubric and rows. Exact and fast: a village with m assessors has
+    only C(2m - 1, m) distinct resamples, so each is scored once,
     all of them are ordered together by rule 6 (a code per candidate), and a resample only picks codes.
     Deterministic for a given seed (numpy's PCG64 stream).
     """
@@ -1121,6 +1122,9 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
     n_i = len(rubric.indicators)
     chosen = ranking.row_village
     n_v = len(chosen)
+    if n_v == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return RankConfidence(resamples, seed, empty, empty.copy(), empty.copy())
     position = np.full(len(rows.villages), -1, dtype=np.int64)
     position[chosen] = np.arange(n_v)
     if n_v == len(rows.villages):

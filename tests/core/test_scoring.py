@@ -571,3 +571,12 @@ def test_rule_exact_with_many_decimal_weights_beyond_int64() -> None:
     result = by_code(ranking)[desa(1)]
     assert result.index == expected
     assert result.shown_index == round_half_up(expected)
+
+
+def test_rule_bootstrap_without_eligible_villages_is_empty() -> None:
+    rubric = make_rubric([["1"]])
+    rows = AssessmentRows.from_records(rubric, [("64.09.04.1001", "I1", "a", 2)])
+    ranking = score(rubric, rows)
+    assert len(ranking) == 0
+    confidence = rank_confidence(rubric, rows, ranking, resamples=10, seed=1)
+    assert len(confidence.rank_min) == 0
