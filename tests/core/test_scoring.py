@@ -580,3 +580,27 @@ def test_rule_bootstrap_without_eligible_villages_is_empty() -> None:
     assert len(ranking) == 0
     confidence = rank_confidence(rubric, rows, ranking, resamples=10, seed=1)
     assert len(confidence.rank_min) == 0
+
+
+def test_rule_bootstrap_linear_shortcut_gives_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    import assessment.scoring as scoring_module
+
+    rubric = make_rubric([["2.5", "1"], ["1.5"]], allow_na=["I3"])
+    rng = np.random.default_rng(3)
+    records: list[Record] = []
+    for v in range(40):
+        for indicator in ("I1", "I2", "I3"):
+            for assessor in "abc"[: 1 + v % 3]:
+                if v % 7 == 0 and indicator == "I2" and assessor == "a":
+                    continue  # an assessor without a row: this village takes the general path
+                level = None if (indicator == "I3" and v % 5 == 0) else int(rng.integers(0, 5))
+                records.append((desa(v), indicator, assessor, level))
+    rows = AssessmentRows.from_records(rubric, records)
+    ranking = score(rubric, rows)
+    fast = rank_confidence(rubric, rows, ranking, resamples=100, seed=9)
+    monkeypatch.setattr(scoring_module, "_LINEAR_BOOTSTRAP", False)
+    general = rank_confidence(rubric, rows, ranking, resamples=100, seed=9)
+    assert np.array_equal(fast.rank_min, general.rank_min)
+    assert np.array_equal(fast.rank_max, general.rank_max)
+    assert np.array_equal(fast.top3, general.top3)
+    assert len(set(fast.rank_max.tolist())) > 3  # the resamples really move villages
