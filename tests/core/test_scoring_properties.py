@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assessment.scoring import AssessmentRows, Ranking, score
 from tests.core.rubric_factory import desa, make_rubric
 
+# The CI machine is shared: generation time says nothing about the engine, so the too-slow check is off.
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RUBRIC = make_rubric([["2", "1.5"], ["1", "0.5"]], allow_na=["I4"])
 MEDIAN_RUBRIC = make_rubric([["2", "1.5"], ["1", "0.5"]], allow_na=["I4"], aggregation="median")
 Record = tuple[str, str, str, int | None]
@@ -44,7 +46,7 @@ def scored(records: list[Record], median: bool = False) -> Ranking:
     return score(rubric, AssessmentRows.from_records(rubric, records))
 
 
-@settings(max_examples=60, deadline=None)
+@SETTINGS
 @given(assessments(), st.randoms(use_true_random=False), st.booleans())
 def test_property_permuting_rows_never_changes_output(records: list[Record], rnd: object, median: bool) -> None:
     shuffled = list(records)
@@ -52,7 +54,7 @@ def test_property_permuting_rows_never_changes_output(records: list[Record], rnd
     assert published(scored(records, median)) == published(scored(shuffled, median))
 
 
-@settings(max_examples=60, deadline=None)
+@SETTINGS
 @given(assessments(), st.data(), st.booleans())
 def test_property_raising_one_level_never_lowers_that_villages_index(records: list[Record], data: st.DataObject,
                                                                     median: bool) -> None:
@@ -69,7 +71,7 @@ def test_property_raising_one_level_never_lowers_that_villages_index(records: li
     assert Fraction(after[code]) >= Fraction(before[code])
 
 
-@settings(max_examples=60, deadline=None)
+@SETTINGS
 @given(assessments(), st.data())
 def test_property_adding_or_removing_a_village_never_swaps_two_others(records: list[Record],
                                                                       data: st.DataObject) -> None:
