@@ -148,6 +148,9 @@ def test_rule_duplicate_rows_are_input_error() -> None:
                              (desa(1), "I2", "a", 1), (desa(1), "I2", "b", 1)]
     assert [p.row for p in validate_rows(rubric, AssessmentRows.from_records(rubric, grouped))] == [2]
     assert validate_rows(rubric, AssessmentRows.from_records(rubric, grouped[1:])) == ()
+    # assessors out of order inside a cell, without a twin, is fine
+    unordered: list[Record] = [(desa(1), "I1", "b", 1), (desa(1), "I1", "a", 2), (desa(1), "I2", "a", 1)]
+    assert validate_rows(rubric, AssessmentRows.from_records(rubric, unordered)) == ()
 
 
 def test_rule_malformed_region_code_is_input_error() -> None:
