@@ -100,10 +100,10 @@ _MAX_BOOTSTRAP_CANDIDATES: Final[int] = 20_000_000
 
 @dataclass(frozen=True, slots=True, eq=False)
 class AssessmentRows:
-    """Long assessment rows, integer-coded: row k says ``assessors[assessor[k]]`` gave ``level[k]`` to indicator
-    ``rubric.indicators[indicator[k]]`` of village ``villages[village[k]]`` (a Kemendagri code); NA is
-    :data:`NA_LEVEL`."""
+    """Long assessment rows as integer codes (rule 1): village, indicator, assessor and level (or NA) per row."""
 
+    # Row k: assessors[assessor[k]] gave level[k] (NA_LEVEL for NA) to rubric.indicators[indicator[k]] of the
+    # village with Kemendagri code villages[village[k]].
     villages: tuple[str, ...]
     assessors: tuple[str, ...]
     village: IntArray
@@ -217,13 +217,11 @@ class ReconciliationFlags:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Ranking:
-    """Every eligible village's exact index, shown values, predikat and ranks; arrays are aligned on ``villages``.
+    """Every eligible village's exact index, shown values, predikat and ranks, as arrays aligned on ``villages``."""
 
-    The exact index of village j is ``100 * index_numerator[j] / (scale * index_weight[j])`` (empty when
-    ``index_weight[j] == 0``); aspect scores likewise with ``aspect_numerator`` and ``aspect_weight``. Shown values
-    are integers in hundredths (-1 for empty). ``order`` is the published order: rank, then code.
-    """
-
+    # The exact index of village j is 100 * index_numerator[j] / (scale * index_weight[j]), empty when the weight
+    # is 0; aspect scores likewise. Shown values are integers in hundredths (-1 for empty); band indexes
+    # rubric.bands (-1 for none). ``order`` is the published order: rank, then code.
     rubric: Rubric
     villages: tuple[str, ...]
     row_village: IntArray
@@ -544,13 +542,11 @@ def _duplicates(cell: IntArray, assessor: IntArray, n_assessors: int) -> tuple[l
 
 @dataclass(frozen=True, slots=True, eq=False)
 class _Cells:
-    """Per village x indicator (row-major, V x I): which count pattern it has.
+    """The count pattern of every village x indicator cell (row-major, V x I) and the distinct patterns."""
 
-    ``patterns[p]`` counts, for pattern p, the rows at each level (columns 0..K-1 for level min+k) and the NA rows
-    (column K); ``code[cell]`` is the cell's pattern. Few distinct patterns occur (with 3 assessors and 5 levels
-    at most a few dozen), so every per-cell rule is computed once per pattern and gathered.
-    """
-
+    # patterns[p] counts the rows of pattern p at each level (column k for level min + k) and its NA rows (last
+    # column); code[cell] is the cell's pattern. Few distinct patterns occur (with 3 assessors and 5 levels at
+    # most a few dozen), so every per-cell rule is computed once per pattern and gathered.
     patterns: NDArray[np.int32]
     code: IntArray
 
@@ -1242,15 +1238,16 @@ _LINEAR_BOOTSTRAP = True
 
 
 class _LinearCandidates:
-    """Bootstrap candidates of villages whose m assessors all gave a level on every indicator (mean aggregation).
-
-    Then every drawn multiset c has n = m levels per cell, the cell numerator is (D / m) sum_j c_j L_j, and the
-    weighted sums are linear in c: N = (D / m) sum_j c_j N_j with N_j each assessor's own weighted sum. Top (and
-    zero) levels need every drawn assessor at the maximum (minimum), which depends only on which assessors are
-    drawn. The numbers are identical to the general path's; only cheaper.
-    """
+    """Bootstrap candidates of villages whose m assessors all gave a level on every indicator (mean aggregation)."""
 
     def __init__(self, rubric: Rubric, sub: IntArray, weights: Sequence[int], denominator: int) -> None:
+        """Precompute each assessor's own weighted sums.
+
+        Every drawn multiset c then has n = m levels per cell, the cell numerator is (D / m) sum_j c_j L_j, and the
+        weighted sums are linear in c: N = (D / m) sum_j c_j N_j with N_j each assessor's own weighted sum. Top (and
+        zero) levels need every drawn assessor at the maximum (minimum), which depends only on which assessors are
+        drawn. The numbers are identical to the general path's, only cheaper.
+        """
         self.m = sub.shape[1]
         self.factor = denominator // max(self.m, 1)
         top_level = rubric.scale.max - rubric.scale.min
