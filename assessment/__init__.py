@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -18,6 +18,8 @@ PROJECT_DIR = PACKAGE_DIR.parent
 
 def select_locale() -> str:
     """Indonesian unless the visitor chose English (``lang`` cookie) or asks for it first."""
+    if not has_request_context():
+        return "id"  # CLI commands and PDF rendering outside a request speak Indonesian
     chosen = request.cookies.get("lang")
     if chosen in ("id", "en"):
         return chosen

@@ -21,7 +21,7 @@ from typing import Any
 
 import pillow_heif
 from flask_babel import lazy_gettext as _l
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import PyPdfError
 
@@ -214,6 +214,9 @@ def _inspect_image(data: bytes, media_type: str) -> tuple[bytes, dict[str, Any]]
         "bad_image", _l("Gambar rusak atau tidak lengkap sehingga tidak bisa dibuka. Ambil ulang fotonya.")
     )
     pillow_format = PILLOW_FORMATS[media_type]
+    # WeasyPrint sets this process-wide flag to True when it is imported (PDF reports); a truncated upload must
+    # still be refused, so the inspector re-asserts it before every decode.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             # A decompression bomb (a small file that decodes to gigabytes) must be refused, not just logged.

@@ -60,12 +60,6 @@ def _chart_helpers() -> dict[str, Any]:
     return {"plotly_js_url": lambda: url_for("charts.plotly_js", version=PLOTLY_VERSION)}
 
 
-@bp.app_template_filter("angka")
-def angka(value: Any, decimals: int = 2) -> str:
-    """Jinja filter: a number in Indonesian format (1.234,50)."""
-    return format_number(value, decimals)
-
-
 @bp.app_template_filter("sel")
 def sel(value: Any, kind: str) -> str:
     """Jinja filter: a table cell formatted by its column kind (see ColumnKind)."""

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date, format_decimal, get_locale
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -14,14 +14,23 @@ from werkzeug.wrappers import Response
 from assessment.extensions import db
 from assessment.models import Region
 from assessment.navigation import ROLE_LABELS, links_for
+from assessment.numbers import format_number
 from assessment.security import signed_in
 
 bp = Blueprint("main", __name__)
 
 
 @bp.app_template_filter("angka")
-def number_filter(value: Decimal | float | int) -> str:
-    """A number in the visitor's locale (Indonesian: ``2,75``; ``1.234``)."""
+def number_filter(value: Decimal | float | int | None, decimals: int | None = None) -> str:
+    """A number in the visitor's locale (Indonesian: ``2,75``; ``1.234``).
+
+    With ``decimals`` the number is shown with exactly that many decimals, rounded half up for display only
+    (see :func:`assessment.numbers.format_number`): ``1234.5|angka(2)`` -> ``1.234,50``.
+    """
+    if decimals is not None:
+        return format_number(value, decimals, locale=str(get_locale()))
+    if value is None:
+        return format_number(None)
     return str(format_decimal(value))
 
 

@@ -97,7 +97,7 @@ def test_the_example_regions_are_served_as_cacheable_geojson(client: FlaskClient
 
 def test_template_filters_format_numbers_the_indonesian_way(app) -> None:
     render = app.jinja_env.from_string(
-        "{{ 1234.5 | angka }}|{{ 841 | sel('integer') }}|{{ 81.255 | sel('decimal') }}|{{ 0.125 | sel('percent') }}"
+        "{{ 1234.5 | angka(2) }}|{{ 841 | sel('integer') }}|{{ 81.255 | sel('decimal') }}|{{ 0.125 | sel('percent') }}"
         "|{{ none | sel('decimal') }}|{{ 'TB' | sel('decimal') }}|{{ '64.09' | sel('code') }}"
     ).render
     assert render() == "1.234,50|841|81,26|12,5%|–|TB|64.09"

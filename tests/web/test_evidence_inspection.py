@@ -92,6 +92,14 @@ def test_truncated_jpeg_is_refused() -> None:
     assert rejected(files.truncated_jpeg()).reason == "bad_image"
 
 
+def test_truncated_jpeg_is_refused_even_after_weasyprint_relaxed_pillow(monkeypatch) -> None:
+    """WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES process-wide when imported; uploads must not inherit it."""
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    assert rejected(files.truncated_jpeg()).reason == "bad_image"
+
+
 def test_png_signature_with_garbage_is_refused() -> None:
     assert rejected(b"\x89PNG\r\n\x1a\n" + b"not really a png" * 10, "x.png").reason == "bad_image"
 
