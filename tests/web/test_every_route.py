@@ -7,7 +7,11 @@ from flask.testing import FlaskClient
 from werkzeug.routing import IntegerConverter, Rule
 
 # Pages anyone may open without signing in.
-PUBLIC_ENDPOINTS = {"static", "main.index", "main.set_language", "auth.login", "auth.logout"}
+PUBLIC_ENDPOINTS = {
+    "static", "main.index", "main.set_language", "auth.login", "auth.logout",
+    # The chart library and the labelled example page with made-up regions carry no competition data.
+    "charts.plotly_js", "charts.example", "charts.example_geojson",
+}
 
 
 def _sample_url(app: Flask, rule: Rule) -> str:
