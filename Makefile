@@ -7,7 +7,7 @@ PORT   ?= 8000
 AXE_VERSION := 4.14.1
 AXE_JS := .cache/axe-core/axe.min.js
 
-.PHONY: run test lint typecheck pytest translations serve clean bench
+.PHONY: run test lint typecheck pytest translations messages serve clean bench
 
 $(VENV)/.base: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,16 @@ $(VENV)/.dev: $(VENV)/.base
 
 translations: $(VENV)/.base
 	$(BIN)/pybabel compile --statistics -d assessment/translations
+
+# After adding or changing a user-facing string: `make messages`, translate the new entries in the .po (none may
+# stay empty or fuzzy: tests/web/test_i18n.py checks), then `make translations`. pybabel's default keywords already
+# cover _, gettext and ngettext (with its plural); passing a bare `-k ngettext` would drop the plural form.
+I18N_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+messages: $(VENV)/.base
+	$(BIN)/pybabel extract -F babel.cfg $(I18N_KEYWORDS) --no-wrap --sort-by-file --project='Penilaian Desa Digital' \
+	  -o assessment/translations/messages.pot --ignore-dirs='.venv .cache .git node_modules' .
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete --no-fuzzy-matching -i assessment/translations/messages.pot \
+	  -d assessment/translations -l en
 
 # axe-core is fetched from npm at set-up (test-only, MPL-2.0) rather than committed.
 $(AXE_JS):

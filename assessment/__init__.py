@@ -90,10 +90,11 @@ def _init_login(app: Flask) -> None:
 
     from assessment import models  # noqa: F401  (every model is mapped before the first query)
     from assessment.auth.operations import load_user_from_session
+    from assessment.i18n import N_
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Silakan masuk untuk membuka halaman ini."
+    login_manager.login_message = N_("Silakan masuk untuk membuka halaman ini.")  # translated when flashed
     login_manager.login_message_category = "info"
     login_manager.localize_callback = gettext
     login_manager.session_protection = "basic"

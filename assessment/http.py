@@ -8,6 +8,8 @@ from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from assessment.i18n import N_
+
 log = logging.getLogger(__name__)
 
 _POLICY = {
@@ -48,16 +50,17 @@ def allow_chart_styles() -> None:
     """
     request.environ[_CHARTS_MARK] = True
 
-# Messages the visitor reads; the status code alone says nothing to an operator in a desa.
+# Messages the visitor reads; the status code alone says nothing to an operator in a desa. The error page
+# translates them (``_(title)``).
 ERROR_TITLES = {
-    400: "Permintaan tidak valid",
-    403: "Akses ditolak",
-    404: "Halaman tidak ditemukan",
-    405: "Metode tidak diizinkan",
-    413: "Berkas terlalu besar",
-    429: "Terlalu banyak percobaan",
-    500: "Terjadi kesalahan pada server",
-    503: "Layanan sementara tidak tersedia",
+    400: N_("Permintaan tidak valid"),
+    403: N_("Akses ditolak"),
+    404: N_("Halaman tidak ditemukan"),
+    405: N_("Metode tidak diizinkan"),
+    413: N_("Berkas terlalu besar"),
+    429: N_("Terlalu banyak percobaan"),
+    500: N_("Terjadi kesalahan pada server"),
+    503: N_("Layanan sementara tidak tersedia"),
 }
 
 
@@ -73,7 +76,7 @@ def _set_security_headers(response: Response) -> Response:
 
 
 def _render_error(code: int, detail: str | None = None) -> tuple[str, int]:
-    title = ERROR_TITLES.get(code, "Terjadi kesalahan")
+    title = ERROR_TITLES.get(code, N_("Terjadi kesalahan"))
     return render_template("errors/error.html", code=code, title=title, detail=detail), code
 
 
@@ -85,7 +88,7 @@ def init_app(app: Flask) -> None:
     def csrf_error(error: CSRFError) -> tuple[str, int]:
         return _render_error(
             400,
-            "Formulir ini sudah kedaluwarsa atau tidak lengkap. Muat ulang halaman lalu kirim kembali.",
+            N_("Formulir ini sudah kedaluwarsa atau tidak lengkap. Muat ulang halaman lalu kirim kembali."),
         )
 
     @app.errorhandler(HTTPException)

@@ -125,7 +125,7 @@ def create() -> Response | tuple[str, int]:
             stages[code] = (first, last)
         elif first or last:
             problems.append(_("Tahap %(stage)s: isi tanggal mulai dan selesai, atau kosongkan keduanya.",
-                              stage=STAGE_NAMES[code]))
+                              stage=_(STAGE_NAMES[code])))
     quotas: dict[str, int] = {}
     for number, line in enumerate((form.quotas.data or "").splitlines(), start=1):
         code, separator, count = line.strip().partition("=")

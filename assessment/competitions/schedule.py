@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from assessment.i18n import N_
 from assessment.models import STAGE_ORDER, StageCode
 from assessment.wita import WITA
 
@@ -24,17 +25,18 @@ DEFAULT_STAGE_DAYS: dict[StageCode, int] = {
     StageCode.penetapan: 2,
 }
 
+# Indonesian names, marked for the catalogue: pages translate them where they show them (``_(name)``).
 STAGE_NAMES: dict[StageCode, str] = {
-    StageCode.pendaftaran: "Pendaftaran",
-    StageCode.penilaian_mandiri: "Penilaian mandiri",
-    StageCode.verifikasi_kelengkapan: "Verifikasi kelengkapan",
-    StageCode.penilaian_dokumen: "Penilaian dokumen",
-    StageCode.rekonsiliasi: "Rekonsiliasi",
-    StageCode.klarifikasi_lapangan: "Klarifikasi lapangan",
-    StageCode.pleno: "Pleno",
-    StageCode.pengumuman_sementara: "Pengumuman sementara",
-    StageCode.masa_sanggah: "Masa sanggah",
-    StageCode.penetapan: "Penetapan",
+    StageCode.pendaftaran: N_("Pendaftaran"),
+    StageCode.penilaian_mandiri: N_("Penilaian mandiri"),
+    StageCode.verifikasi_kelengkapan: N_("Verifikasi kelengkapan"),
+    StageCode.penilaian_dokumen: N_("Penilaian dokumen"),
+    StageCode.rekonsiliasi: N_("Rekonsiliasi"),
+    StageCode.klarifikasi_lapangan: N_("Klarifikasi lapangan"),
+    StageCode.pleno: N_("Pleno"),
+    StageCode.pengumuman_sementara: N_("Pengumuman sementara"),
+    StageCode.masa_sanggah: N_("Masa sanggah"),
+    StageCode.penetapan: N_("Penetapan"),
 }
 
 
