@@ -1,5 +1,6 @@
 """The database models, one module per aggregate; import them from here."""
 
+from assessment.models.audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from assessment.models.competition import (
     STAGE_ORDER,
     Competition,
@@ -26,8 +27,11 @@ from assessment.models.user import ROLE_SCOPE_KIND, Role, RoleGrant, User, norma
 
 __all__ = [
     "CODE_DEPTH",
+    "GENESIS_HASH",
     "ROLE_SCOPE_KIND",
     "STAGE_ORDER",
+    "AuditChainHead",
+    "AuditEvent",
     "Competition",
     "Evidence",
     "EvidenceKind",
