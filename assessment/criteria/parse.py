@@ -9,8 +9,10 @@ must satisfy (stated once, here, and each tested by name in ``tests/core/test_pa
   (Indonesian words such as ``bobot`` are mapped to their English key).
 - ``missing_key``: ``id``, ``title``, ``version``, ``scale``, ``bands`` and ``aspects`` are required; so are an
   aspect's ``code``, ``name``, ``indicators`` and an indicator's ``code``, ``name``, ``weight``, ``levels``.
-- ``wrong_type``: numbers are numbers (a weight written in words is a problem), texts are texts, lists are lists;
-  ``allow_na`` is true/false (``ya``/``tidak`` accepted).
+- ``wrong_type``: numbers are numbers of at most 20 significant digits (a weight written in words is a problem),
+  texts are texts, lists are lists; ``allow_na`` is true/false (``ya``/``tidak`` accepted).
+- ``control_character``: texts hold no control characters other than tab and line breaks (Excel cannot store
+  them); an evidence item is one line (in Excel each line of the cell is one item).
 - ``bad_code``: ``id`` and codes are letters, digits, ``.``, ``_`` or ``-`` without spaces.
 - ``reversed_scale``: ``scale.min`` and ``scale.max`` are integers with ``min < max`` (at most 20 steps apart).
 - ``level_off_scale`` / ``level_gap``: every indicator describes every level of the scale, and no other level;
@@ -36,7 +38,7 @@ import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from assessment.criteria.errors import Problem, RubricError
 from assessment.criteria.model import (
@@ -53,6 +55,7 @@ from assessment.criteria.model import (
 )
 
 KeyPath = tuple[str | int, ...]
+_T = TypeVar("_T")
 Locate = Callable[[KeyPath], str]
 
 TOP_KEYS: tuple[str, ...] = (
@@ -70,6 +73,7 @@ AGGREGATIONS: tuple[str, ...] = ("mean", "median")
 TIE_BREAK_RULES: tuple[str, ...] = ("aspects_by_weight", "top_levels", "zero_levels")
 ASPECT_TIE_BREAK_PREFIX = "aspect:"
 MAX_SCALE_STEPS = 20
+MAX_DIGITS = 20
 TOTAL_WEIGHT = Decimal(100)
 
 # A committee that read the Indonesian draft writes Indonesian keys and values; point them at the schema's word.
@@ -86,6 +90,7 @@ SYNONYMS: dict[str, str] = {
 
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRUE = ("ya", "y", "true", "benar")
 _FALSE = ("tidak", "t", "false", "salah")
 
@@ -134,7 +139,10 @@ def plain(number: Decimal) -> str:
 
 
 def to_decimal(value: object) -> Decimal | None:
-    """A finite Decimal from an int, Decimal, float (through its shortest text) or numeric text; else None."""
+    """A Decimal from an int, Decimal, float (through its shortest text) or numeric text; else None.
+
+    Only finite numbers of at most ``MAX_DIGITS`` significant digits and magnitude below 10^``MAX_DIGITS`` count.
+    """
     if isinstance(value, bool):
         return None
     number: Decimal
@@ -152,7 +160,10 @@ def to_decimal(value: object) -> Decimal | None:
             return None
     else:
         return None
-    return number if number.is_finite() else None
+    if not number.is_finite() or len(number.as_tuple().digits) > MAX_DIGITS or abs(number.adjusted()) > MAX_DIGITS:
+        # Beyond this a number is no weight or level, and exact sums (28-digit context) would start rounding.
+        return None
+    return number
 
 
 def _ranges(numbers: Sequence[int]) -> str:
@@ -220,6 +231,9 @@ class _Parser:
         text = str(value).strip()
         if not text:
             self.problem(path, f"{what} tidak boleh kosong.")
+            return None
+        if _CONTROL.search(text):
+            self.problem(path, f"{what} berisi karakter kontrol yang tidak terlihat; hapus karakter itu.")
             return None
         return text
 
@@ -502,23 +516,23 @@ class _Parser:
         self.codes[code] = path
         return True
 
-    def aspects(self, value: object, scale: Scale | None) -> tuple[Aspect, ...] | None:
-        path: KeyPath = ("aspects",)
-        items = self.sequence(value, path, "Aspek (aspects)")
+    def each(self, value: object, path: KeyPath, what: str, empty: str,
+             parse_one: Callable[[object, KeyPath], _T | None]) -> tuple[_T, ...] | None:
+        """A non-empty list parsed item by item; every item is parsed (and its problems reported) before failing."""
+        items = self.sequence(value, path, what)
         if items is None:
             return None
         if not items:
-            self.problem(path, "Rubrik belum punya aspek: tambahkan minimal satu aspek beserta indikatornya.")
+            self.problem(path, empty)
             return None
-        aspects: list[Aspect] = []
-        complete = True
-        for index, item in enumerate(items):
-            aspect = self.aspect(item, (*path, index), scale)
-            if aspect is None:
-                complete = False
-            else:
-                aspects.append(aspect)
-        return tuple(aspects) if complete else None
+        parsed = [parse_one(item, (*path, index)) for index, item in enumerate(items)]
+        found = [item for item in parsed if item is not None]
+        return tuple(found) if len(found) == len(parsed) else None
+
+    def aspects(self, value: object, scale: Scale | None) -> tuple[Aspect, ...] | None:
+        return self.each(value, ("aspects",), "Aspek (aspects)",
+                         "Rubrik belum punya aspek: tambahkan minimal satu aspek beserta indikatornya.",
+                         lambda item, path: self.aspect(item, path, scale))
 
     def aspect(self, value: object, path: KeyPath, scale: Scale | None) -> Aspect | None:
         mapping = self.mapping(value, path, "Aspek")
@@ -536,13 +550,13 @@ class _Parser:
         indicators: tuple[Indicator, ...] | None = None
         first = len(self.weights)
         if "indicators" in mapping:
-            indicators = self.indicators(mapping["indicators"], (*path, "indicators"), scale, code or "?")
+            indicators = self.indicators(mapping["indicators"], (*path, "indicators"), scale, self.current_aspect)
         weights = [weight for _, weight in self.weights[first:]]
         if declared is not None and weights and all(weight is not None for weight in weights):
             total = sum((weight for weight in weights if weight is not None), Decimal(0))
             if total != declared:
-                self.problem((*path, "weight"), f"Bobot aspek {code or ''} tertulis {plain(declared)}, tetapi "
-                                                f"jumlah bobot indikatornya {plain(total)}.".replace("  ", " "))
+                self.problem((*path, "weight"), f"Bobot aspek {self.current_aspect} tertulis {plain(declared)}, "
+                                                f"tetapi jumlah bobot indikatornya {plain(total)}.")
                 return None
         if code is None or name is None or indicators is None or ("weight" in mapping and declared is None):
             return None
@@ -557,21 +571,9 @@ class _Parser:
 
     def indicators(self, value: object, path: KeyPath, scale: Scale | None,
                    aspect_code: str) -> tuple[Indicator, ...] | None:
-        items = self.sequence(value, path, "Indikator (indicators)")
-        if items is None:
-            return None
-        if not items:
-            self.problem(path, f"Aspek {aspect_code} tidak punya indikator: setiap aspek perlu minimal satu indikator.")
-            return None
-        indicators: list[Indicator] = []
-        complete = True
-        for index, item in enumerate(items):
-            indicator = self.indicator(item, (*path, index), scale)
-            if indicator is None:
-                complete = False
-            else:
-                indicators.append(indicator)
-        return tuple(indicators) if complete else None
+        return self.each(value, path, "Indikator (indicators)",
+                         f"Aspek {aspect_code} tidak punya indikator: setiap aspek perlu minimal satu indikator.",
+                         lambda item, here: self.indicator(item, here, scale))
 
     def indicator(self, value: object, path: KeyPath, scale: Scale | None) -> Indicator | None:
         mapping = self.mapping(value, path, "Indikator")
@@ -609,12 +611,15 @@ class _Parser:
     def words_list(self, value: object, path: KeyPath, what: str) -> list[str] | None:
         """Evidence: a list of texts (a single text is one item; commas inside it are kept)."""
         if isinstance(value, str):
-            text = self.text(value, path, f"Isi {what}")
-            return None if text is None else [text]
+            value = [value]
         items = self.sequence(value, path, what[0].upper() + what[1:])
         if items is None:
             return None
         texts = [self.text(item, (*path, index), f"Isi {what}") for index, item in enumerate(items)]
+        for index, text in enumerate(texts):
+            if text is not None and "\n" in text:
+                self.problem((*path, index), f"Isi {what} harus satu baris; pecah menjadi beberapa bukti.")
+                texts[index] = None
         return None if any(text is None for text in texts) else [text for text in texts if text is not None]
 
     def total_weight(self) -> None:
