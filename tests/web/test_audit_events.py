@@ -19,7 +19,7 @@ from assessment.models import AuditEvent, Participant, Role, StageCode, Submissi
 from assessment.trail.export import spreadsheet_safe
 from tests.conftest import TEST_PASSWORD, Login, MakeRegion, MakeUser
 from tests.support import files
-from tests.support.competition import SMALL_RUBRIC, create_competition, forget_user_between_requests
+from tests.support.competition import SMALL_RUBRIC, create_competition
 
 DESA = "64.09.04.2002"
 
@@ -89,7 +89,6 @@ def test_rubric_and_competition_creation_are_recorded(app: Flask, make_region: M
 @pytest.fixture
 def operator_client(app: Flask, client: FlaskClient, make_user: MakeUser, login: Login) -> tuple[FlaskClient,
                                                                                                Participant]:
-    forget_user_between_requests(app)
     _, [participant] = create_competition(desa={DESA: "Bukit Raya"})
     login(client, make_user(Role.operator_desa, DESA))
     return client, participant
@@ -140,7 +139,6 @@ def test_uploads_links_removals_and_submission_are_recorded(
 
 def test_completeness_decisions_are_recorded(app: Flask, client: FlaskClient, make_user: MakeUser,
                                              login: Login) -> None:
-    forget_user_between_requests(app)
     _, [participant] = create_competition(desa={DESA: "Bukit Raya"})
     participant.status = SubmissionStatus.diajukan
     db.session.commit()
