@@ -9,8 +9,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from assessment.auth.operations import AccountError, GrantSpec, create_user
-from assessment.models import Role
+from assessment.auth.operations import AccountError, GrantSpec, create_user, set_active
+from assessment.extensions import db
+from assessment.models import Role, User, normalise_email
 
 users_cli = AppGroup("users", help="Akun pengguna dan perannya.")
 
@@ -62,6 +63,31 @@ def create_command(name: str, email: str, roles: tuple[str, ...], regions: tuple
         click.echo(f"  {grant.role.value} @ {grant.region_code}")
     if generate_password:
         click.echo(f"Kata sandi: {password}")
+
+
+def _user_by_email(email: str) -> User:
+    user: User | None = db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"Tidak ada akun dengan email {normalise_email(email)}.")
+    return user
+
+
+@users_cli.command("disable")
+@click.argument("email")
+def disable_command(email: str) -> None:
+    """Nonaktifkan akun: tidak bisa masuk lagi dan setiap sesinya langsung berakhir."""
+    user = _user_by_email(email)
+    set_active(user, False)
+    click.echo(f"Akun {user.email} dinonaktifkan; semua sesinya berakhir.")
+
+
+@users_cli.command("enable")
+@click.argument("email")
+def enable_command(email: str) -> None:
+    """Aktifkan kembali akun yang dinonaktifkan."""
+    user = _user_by_email(email)
+    set_active(user, True)
+    click.echo(f"Akun {user.email} aktif kembali.")
 
 
 def register(app: Flask) -> None:

@@ -22,6 +22,7 @@ from assessment.models.participant import (
     SubmissionStatus,
 )
 from assessment.models.region import CODE_DEPTH, Region, RegionBoundary, RegionKind
+from assessment.models.throttle import LoginFailure
 from assessment.models.types import UTCDateTime, utcnow
 from assessment.models.user import ROLE_SCOPE_KIND, Role, RoleGrant, User, normalise_email
 
@@ -38,6 +39,7 @@ __all__ = [
     "EvidenceStatus",
     "ImmutableRowError",
     "KabupatenQuota",
+    "LoginFailure",
     "Participant",
     "Region",
     "RegionBoundary",
