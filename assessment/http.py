@@ -7,6 +7,7 @@ import re
 import uuid
 
 from flask import Flask, Response, g, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -59,7 +60,27 @@ def _set_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # A signed-in page can show personal data: no browser or proxy cache keeps it (the back button after
+    # signing out on a shared village computer shows nothing).
+    if getattr(current_user, "is_authenticated", False) and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# Fields never written back into a page: passwords and one-time codes are typed again.
+SECRET_FIELDS = frozenset({"csrf_token", "password", "current", "new", "repeat", "code"})
+
+
+def _resubmit_page() -> tuple[str, int]:
+    """A form posted with an expired or missing CSRF token: show what was typed, with a fresh token, to send again.
+
+    Every field is kept (passwords and codes excepted) as an editable field of the same name, posted to the same
+    address; chosen files cannot be kept by a browser and must be chosen again.
+    """
+    fields = [(name, value) for name, value in request.form.items(multi=True) if name not in SECRET_FIELDS]
+    return render_template("errors/resubmit.html", fields=fields, action=request.full_path.rstrip("?"),
+                           had_files=bool(request.files), had_secrets=any(
+                               name in SECRET_FIELDS - {"csrf_token"} for name in request.form)), 400
 
 
 def _render_error(code: int, detail: str | None = None) -> tuple[str, int]:
@@ -74,6 +95,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
+        if request.method == "POST" and (request.form or request.files):
+            return _resubmit_page()
         return _render_error(
             400,
             "Formulir ini sudah kedaluwarsa atau tidak lengkap. Muat ulang halaman lalu kirim kembali.",
