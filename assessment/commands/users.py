@@ -1,4 +1,4 @@
-"""``desa-digital users ...``: create accounts with region-scoped roles."""
+"""``desa-digital users ...``: create accounts with region-scoped roles, end their sessions, deactivate them."""
 
 from __future__ import annotations
 
@@ -9,9 +9,16 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from assessment.auth.operations import AccountError, GrantSpec, create_user, set_active
-from assessment.extensions import db
-from assessment.models import Role, User, normalise_email
+from assessment.auth.operations import (
+    AccountError,
+    GrantSpec,
+    create_user,
+    deactivate_user,
+    end_all_sessions,
+    find_user,
+    set_active,
+)
+from assessment.models import Role, User
 
 users_cli = AppGroup("users", help="Akun pengguna dan perannya.")
 
@@ -65,27 +72,36 @@ def create_command(name: str, email: str, roles: tuple[str, ...], regions: tuple
         click.echo(f"Kata sandi: {password}")
 
 
-def _user_by_email(email: str) -> User:
-    user: User | None = db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
+def _existing(email: str) -> User:
+    user = find_user(email)
     if user is None:
-        raise click.ClickException(f"Tidak ada akun dengan email {normalise_email(email)}.")
+        raise click.ClickException(f"Tidak ada akun dengan email {email}.")
     return user
 
 
-@users_cli.command("disable")
+@users_cli.command("end-sessions")
 @click.argument("email")
-def disable_command(email: str) -> None:
-    """Nonaktifkan akun: tidak bisa masuk lagi dan setiap sesinya langsung berakhir."""
-    user = _user_by_email(email)
-    set_active(user, False)
-    click.echo(f"Akun {user.email} dinonaktifkan; semua sesinya berakhir.")
+def end_sessions_command(email: str) -> None:
+    """Akhiri semua sesi akun ini (mis. bila perangkatnya hilang); akun tetap aktif."""
+    user = _existing(email)
+    end_all_sessions(user)
+    click.echo(f"Semua sesi {user.email} diakhiri.")
 
 
-@users_cli.command("enable")
+@users_cli.command("deactivate")
 @click.argument("email")
-def enable_command(email: str) -> None:
+def deactivate_command(email: str) -> None:
+    """Nonaktifkan akun: tidak dapat masuk lagi dan semua sesinya berakhir."""
+    user = _existing(email)
+    deactivate_user(user)
+    click.echo(f"Akun {user.email} dinonaktifkan.")
+
+
+@users_cli.command("activate")
+@click.argument("email")
+def activate_command(email: str) -> None:
     """Aktifkan kembali akun yang dinonaktifkan."""
-    user = _user_by_email(email)
+    user = _existing(email)
     set_active(user, True)
     click.echo(f"Akun {user.email} aktif kembali.")
 

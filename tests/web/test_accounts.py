@@ -190,13 +190,13 @@ def test_disabling_an_account_ends_its_sessions_at_once(app: Flask, client: Flas
                                                         make_user: MakeUser) -> None:
     user = make_user(Role.operator_desa, "64.09.04.2002")
     sign_in(client, user.email)
-    result = runner.invoke(args=["users", "disable", user.email])
+    result = runner.invoke(args=["users", "deactivate", user.email])
     assert result.exit_code == 0, result.output
     assert not is_signed_in(client)
     assert sign_in(client, user.email).status_code == 200
-    assert runner.invoke(args=["users", "enable", user.email]).exit_code == 0
+    assert runner.invoke(args=["users", "activate", user.email]).exit_code == 0
     assert sign_in(client, user.email).status_code == 302
-    assert runner.invoke(args=["users", "disable", "tidak.ada@contoh.id"]).exit_code == 1
+    assert runner.invoke(args=["users", "activate", "tidak.ada@contoh.id"]).exit_code == 1
 
 
 # --- timeouts and cookies --------------------------------------------------------------------------------------
