@@ -31,6 +31,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     - ``SECRET_KEY``: session signing key; default a random key kept in ``<instance>/secret_key``.
     - ``EVIDENCE_DIR``: where evidence files are stored; default ``<instance>/evidence``.
     - ``MAX_UPLOAD_MB``: the largest accepted upload (default 25 MB).
+    - ``EVIDENCE_RETENTION_DAYS``: how long evidence files are kept (``desa-digital evidence purge``); unset: kept.
     """
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'desa-digital.sqlite3'}"
     if database_url.startswith("postgresql://"):
@@ -43,6 +44,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR") or str(instance_path / "evidence"),
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
+        "EVIDENCE_RETENTION_DAYS": int(os.environ["EVIDENCE_RETENTION_DAYS"])
+        if os.environ.get("EVIDENCE_RETENTION_DAYS", "").isdigit() else None,
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Makassar",
         "LANGUAGES": ("id", "en"),

@@ -22,6 +22,7 @@ from assessment.models.participant import (
     SubmissionStatus,
 )
 from assessment.models.region import CODE_DEPTH, Region, RegionBoundary, RegionKind
+from assessment.models.retention import EvidencePurge
 from assessment.models.throttle import LoginFailure
 from assessment.models.types import UTCDateTime, utcnow
 from assessment.models.user import ROLE_SCOPE_KIND, Role, RoleGrant, User, normalise_email
@@ -36,6 +37,7 @@ __all__ = [
     "Competition",
     "Evidence",
     "EvidenceKind",
+    "EvidencePurge",
     "EvidenceStatus",
     "ImmutableRowError",
     "KabupatenQuota",
