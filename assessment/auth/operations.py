@@ -118,6 +118,8 @@ def check_login_throttle(account: str, client_address: str, now: datetime) -> No
 
 
 def _count_failure(account: str, client_address: str, now: datetime) -> None:
+    """Count a failed sign-in; failures older than a day are deleted on the way (they no longer count)."""
+    db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
     db.session.add(LoginFailure(account=account[:320], address=client_address[:64], at=now))
 
 

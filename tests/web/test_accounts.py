@@ -131,6 +131,14 @@ def test_failures_expire_after_the_window_and_success_clears_them(app: Flask, ma
                              .where(LoginFailure.account == user.email)) == 0
 
 
+def test_failures_older_than_a_day_are_deleted(app: Flask, make_user: MakeUser) -> None:
+    start = utcnow()
+    authenticate("siapa@contoh.id", "salah-salah-salah", "10.0.0.1", now=start - timedelta(days=2))
+    authenticate("lain@contoh.id", "salah-salah-salah", "10.0.0.2", now=start)
+    accounts = db.session.scalars(db.select(LoginFailure.account)).all()
+    assert accounts == ["lain@contoh.id"]
+
+
 def test_login_limits_are_shared_by_every_app_server(app: Flask, another_app, make_user: MakeUser) -> None:
     user = make_user(Role.operator_desa, "64.09.04.2002")
     for _ in range(5):
