@@ -86,6 +86,8 @@ def is_common_password(password: str) -> bool:
              lowered.strip(_EDGES).translate(_LOOKALIKES)}
     compact = re.sub(r"[\s\W_]+", "", lowered)
     cores |= {compact, compact.strip(string.digits), compact.translate(_LOOKALIKES).strip(string.digits)}
+    # A word that itself ends in digits ("trustno1") followed by more digits: try every digit-only tail.
+    cores |= {compact[:cut] for cut in range(1, len(compact)) if compact[cut:].isdigit()}
     if any(_two_words(core) for core in cores):
         return True
     for core in cores:
