@@ -303,3 +303,13 @@ def test_wrong_codes_count_towards_the_account_limit(client: FlaskClient, make_u
 def test_create_user_uses_the_password_rules(app: Flask, make_region: MakeRegion) -> None:
     with pytest.raises(AccountError, match="terlalu umum"):
         create_user("Siti", "siti@contoh.id", "sepakbola2026", check=True)
+
+
+def test_session_and_sign_in_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch,
+                                                              tmp_path: Path) -> None:
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "5")
+    monkeypatch.setenv("LOGIN_ACCOUNT_LIMIT", "nol")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SESSION_IDLE_MINUTES"] == 5
+    assert app.config["LOGIN_ACCOUNT_LIMIT"] == 5
+    assert app.config["SESSION_MAX_HOURS"] == 12
