@@ -211,6 +211,18 @@ def confirm_totp_enrolment(user: User, secret: str, code: str, now: datetime | N
     return True
 
 
+def reset_second_factor(user: User) -> None:
+    """Forget the account's TOTP secret (a lost phone): every session ends and the next sign-in enrols again."""
+    before = has_second_factor(user)
+    user.totp_secret = None
+    user.totp_confirmed_at = None
+    user.totp_last_step = None
+    user.session_version += 1
+    record_event("auth.totp_reset", target=f"user:{user.id}", before={"enrolled": before},
+                 after={"enrolled": False})
+    db.session.commit()
+
+
 def sign_out(user: User) -> None:
     """Sign the user out of every session (the session version moves on) and note it in the audit trail."""
     user.session_version += 1

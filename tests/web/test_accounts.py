@@ -313,3 +313,15 @@ def test_session_and_sign_in_limits_come_from_the_environment(monkeypatch: pytes
     assert app.config["SESSION_IDLE_MINUTES"] == 5
     assert app.config["LOGIN_ACCOUNT_LIMIT"] == 5
     assert app.config["SESSION_MAX_HOURS"] == 12
+
+
+def test_reset_2fa_ends_sessions_and_asks_to_enrol_again(client: FlaskClient, runner: FlaskCliRunner,
+                                                         make_user: MakeUser, login: Login) -> None:
+    user = make_user(Role.ketua_tim, "64")
+    login(client, user)
+    assert client.get("/beranda").status_code == 200
+    result = runner.invoke(args=["users", "reset-2fa", user.email])
+    assert result.exit_code == 0, result.output
+    assert not is_signed_in(client)
+    assert sign_in(client, user.email).headers["Location"] != "/masuk/kode"
+    assert client.get("/beranda").headers["Location"] == "/akun/dua-langkah"
