@@ -16,6 +16,8 @@ from assessment.auth.operations import (
     deactivate_user,
     end_all_sessions,
     find_user,
+    reset_second_factor,
+    set_active,
 )
 from assessment.models import Role, User
 
@@ -94,6 +96,24 @@ def deactivate_command(email: str) -> None:
     user = _existing(email)
     deactivate_user(user)
     click.echo(f"Akun {user.email} dinonaktifkan.")
+
+
+@users_cli.command("activate")
+@click.argument("email")
+def activate_command(email: str) -> None:
+    """Aktifkan kembali akun yang dinonaktifkan."""
+    user = _existing(email)
+    set_active(user, True)
+    click.echo(f"Akun {user.email} aktif kembali.")
+
+
+@users_cli.command("reset-2fa")
+@click.argument("email")
+def reset_two_factor_command(email: str) -> None:
+    """Hapus verifikasi dua langkah akun ini (mis. ponsel hilang); saat masuk berikutnya ia mendaftar ulang."""
+    user = _existing(email)
+    reset_second_factor(user)
+    click.echo(f"Verifikasi dua langkah {user.email} dihapus; semua sesinya berakhir.")
 
 
 def register(app: Flask) -> None:
