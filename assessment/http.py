@@ -11,8 +11,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from assessment.i18n import N_
 from assessment.extensions import db
+from assessment.i18n import N_
 
 log = logging.getLogger(__name__)
 
