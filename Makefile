@@ -7,7 +7,7 @@ PORT   ?= 8000
 AXE_VERSION := 4.14.1
 AXE_JS := .cache/axe-core/axe.min.js
 
-.PHONY: run test lint typecheck pytest translations serve clean
+.PHONY: run test lint typecheck pytest translations serve clean bench
 
 $(VENV)/.base: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,16 @@ pytest: $(VENV)/.dev translations $(AXE_JS)
 	AXE_JS=$(abspath $(AXE_JS)) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# Benchmarks (not tests): scoring core vs numpy/pandas/scikit-criteria/pymcdm/krippendorff, then the 4.5M-row CLI run.
+# Results go into docs/performance.md by hand; BENCH_ARGS="--cpu" measures CPU time on a shared machine.
+$(VENV)/.bench: $(VENV)/.base
+	$(BIN)/pip install -q -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.bench
+	$(BIN)/python -m bench.bench_scoring $(BENCH_ARGS)
+	$(BIN)/python -m bench.bench_cli
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -43,6 +43,8 @@ FILE_LOCATION = "(berkas)"
 MAX_RUBRIC_BYTES = 5 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
 MAX_SHEET_ROWS = 5000
+# Aliases let a few hundred bytes of YAML name billions of nodes ("billion laughs"); a rubric has a few thousand.
+MAX_YAML_NODES = 100_000
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "gambar PNG"),
@@ -120,9 +122,13 @@ def _scalar(node: yaml.ScalarNode) -> object:
         text = node.value.replace("_", "")
         number = Decimal(text) if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", text) else None
         return number if number is not None else node.value
-    if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"):
-        constructed: object = _CONSTRUCTOR.construct_object(node)
-        return constructed
+    # The constructor's scalar methods keep no state (construct_object would cache every node in a global).
+    if tag == "tag:yaml.org,2002:int":
+        return _CONSTRUCTOR.construct_yaml_int(node)
+    if tag == "tag:yaml.org,2002:bool":
+        return _CONSTRUCTOR.construct_yaml_bool(node)
+    if tag == "tag:yaml.org,2002:null":
+        return None
     # Strings, timestamps (a version such as 2026-01-15 stays text) and unknown tags: the text as written.
     return node.value
 
@@ -133,6 +139,7 @@ class _YamlReader:
     def __init__(self) -> None:
         self.lines: dict[KeyPath, int] = {}
         self.problems: list[Problem] = []
+        self.nodes = 0
 
     def locate(self, path: KeyPath) -> str:
         for length in range(len(path), -1, -1):
@@ -142,6 +149,10 @@ class _YamlReader:
         return f"1:{format_key_path(path)}"
 
     def build(self, node: yaml.Node, path: KeyPath) -> object:
+        self.nodes += 1
+        if self.nodes > MAX_YAML_NODES:
+            raise _file_problem(f"YAML terlalu besar: lebih dari {MAX_YAML_NODES} nilai (mungkin alias yang "
+                                "berlipat ganda); sebuah rubrik tidak sebesar ini.")
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             result: dict[object, object] = {}

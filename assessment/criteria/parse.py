@@ -11,6 +11,8 @@ must satisfy (stated once, here, and each tested by name in ``tests/core/test_pa
   aspect's ``code``, ``name``, ``indicators`` and an indicator's ``code``, ``name``, ``weight``, ``levels``.
 - ``wrong_type``: numbers are numbers (a weight written in words is a problem), texts are texts, lists are lists;
   ``allow_na`` is true/false (``ya``/``tidak`` accepted).
+- ``control_character``: texts hold no control characters other than tab and line breaks (Excel cannot store
+  them); an evidence item is one line (in Excel each line of the cell is one item).
 - ``bad_code``: ``id`` and codes are letters, digits, ``.``, ``_`` or ``-`` without spaces.
 - ``reversed_scale``: ``scale.min`` and ``scale.max`` are integers with ``min < max`` (at most 20 steps apart).
 - ``level_off_scale`` / ``level_gap``: every indicator describes every level of the scale, and no other level;
@@ -86,6 +88,7 @@ SYNONYMS: dict[str, str] = {
 
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRUE = ("ya", "y", "true", "benar")
 _FALSE = ("tidak", "t", "false", "salah")
 
@@ -220,6 +223,9 @@ class _Parser:
         text = str(value).strip()
         if not text:
             self.problem(path, f"{what} tidak boleh kosong.")
+            return None
+        if _CONTROL.search(text):
+            self.problem(path, f"{what} berisi karakter kontrol yang tidak terlihat; hapus karakter itu.")
             return None
         return text
 
@@ -609,12 +615,15 @@ class _Parser:
     def words_list(self, value: object, path: KeyPath, what: str) -> list[str] | None:
         """Evidence: a list of texts (a single text is one item; commas inside it are kept)."""
         if isinstance(value, str):
-            text = self.text(value, path, f"Isi {what}")
-            return None if text is None else [text]
+            value = [value]
         items = self.sequence(value, path, what[0].upper() + what[1:])
         if items is None:
             return None
         texts = [self.text(item, (*path, index), f"Isi {what}") for index, item in enumerate(items)]
+        for index, text in enumerate(texts):
+            if text is not None and "\n" in text:
+                self.problem((*path, index), f"Isi {what} harus satu baris; pecah menjadi beberapa bukti.")
+                texts[index] = None
         return None if any(text is None for text in texts) else [text for text in texts if text is not None]
 
     def total_weight(self) -> None:

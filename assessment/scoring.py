@@ -1,0 +1,1274 @@
+"""The scoring engine: from assessors' levels to an exact index, a predikat and the rankings.
+
+This module is the functional core of the competition's results. It is pure (standard library and numpy only: no
+files, clock, configuration, database or web), so anyone can recompute a published ranking from the published
+rows. Every rule a village could contest is written here and, again, in the docstring of the function that applies
+it; each has a test named after it in ``tests/core/test_scoring.py``.
+
+Rules
+=====
+
+1. **Input.** A rubric and assessment rows (village, indicator, assessor, level or NA), integer-coded in
+   :class:`AssessmentRows`; optionally the village's self-assessed levels (:class:`SelfAssessment`).
+2. **Per village x indicator** the assessors' levels are combined with the rubric's ``aggregation``: ``mean``, or
+   ``median`` (for an even count, the mean of the two middle values). NA rows are ignored; when every row of a
+   village x indicator is NA the indicator is *not applicable* for that village and its weight leaves the
+   denominator. NA on an indicator whose ``allow_na`` is false is an input error. A village with *no row* for an
+   indicator scores it at the scale minimum and is *incomplete* (``lengkap = tidak``). Other input errors: a level
+   off the scale, two rows for the same (village, indicator, assessor), a malformed region code.
+3. **Index** (0-100) = 100 x sum(w_i (L_i - min) / (max - min)) / sum(w_i) over the applicable indicators. An
+   **aspect score** is the same over that aspect's applicable indicators; it is empty when none are. A village
+   with no applicable indicator at all has an empty index (and no predikat); it ranks below every number.
+4. **Exactness.** Values are compared exactly (integers over a common denominator), never as noisy floats: two
+   villages whose exact indices are equal are equal, whatever the order of the input rows. Shown values are rounded
+   half-up to 2 decimals from the exact value. The **predikat** is the band whose ``min`` is the highest not above
+   the shown (rounded) index.
+5. **Eligibility.** Only region kinds in the rubric's ``eligible`` take part. A village's kind comes from the region
+   table when one is given, otherwise from its Kemendagri code: the village part starting with 1 is a kelurahan,
+   2 a desa, 3 a desa adat.
+6. **Ranking.** Order by exact index (higher first), then by the rubric's ``tie_break`` keys in order:
+   ``aspects_by_weight`` (each aspect's exact score, heaviest aspect first, equal weights in rubric order),
+   ``aspect:<code>`` (that aspect's exact score), ``top_levels`` (more indicators whose aggregated level equals the
+   scale maximum), ``zero_levels`` (fewer whose aggregated level equals the scale minimum, missing ones included).
+   An empty score sorts below any number. Standard competition ranking (1, 2, 2, 4): villages equal on every key
+   share the rank and are marked ``seri`` for the plenary to decide. Never by code, input order or chance. The
+   same ordering restricted to a kabupaten (64.09.04.2002 -> 64.09) or a kecamatan (-> 64.09.04) gives the
+   kabupaten and kecamatan ranks.
+7. **Reconciliation.** A village x indicator whose assessors' levels differ by at least the rubric's
+   ``disagreement_threshold`` is flagged for reconciliation.
+8. **Self vs verified.** Per village, the mean absolute difference between the self-assessed and the verified
+   (aggregated) level over the indicators that have both; flagged when the difference is at least 2 levels on at
+   least 20% of those indicators.
+9. **Reliability.** Krippendorff's alpha, ordinal metric, the rubric's scale as value domain, units = village x
+   indicator, coders = assessors; overall and per indicator. Per-assessor severity: the mean, over the items the
+   assessor shares with at least one other assessor, of (own level - mean of the others' levels); negative means
+   stricter than the peers.
+10. **Rank confidence.** A seeded bootstrap over each village's assessors (draw as many assessors as it has, with
+    replacement; their rows are re-aggregated by rules 2-3 and ranked by rule 6) gives a 90% rank interval and
+    the probability of a top-3 place. A weight-sensitivity run multiplies each weight by a factor drawn from
+    80/100 ... 120/100 (renormalised) and gives the share of runs in which a village's rank holds. Same seed, same
+    output.
+
+How exactness is kept fast
+==========================
+
+Weights are scaled to integers W_i (a common power of ten, divided by their gcd). An aggregated level is an integer
+numerator over one denominator D shared by every cell (mean: D = lcm of the assessor counts present; median:
+D = 2). A village's index is then ``100 N / (D (max - min) S)`` with the integers ``N = sum W_i (Lnum_i - min D)``
+and ``S = sum W_i`` over its applicable indicators, and since ``100 / (D (max - min))`` is common to every village
+the order is the order of the rationals ``N / S``; see :func:`_order_key` for why a float key is order-exact here
+and when the engine falls back to :class:`fractions.Fraction`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from itertools import combinations_with_replacement
+from typing import Any, Final, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from assessment.criteria.model import Rubric
+
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+FloatArray = NDArray[np.float64]
+# Integer arrays whose dtype is int64 on the fast path and object (Python ints) when values could overflow.
+ExactArray = NDArray[Any]
+
+NA_LEVEL: Final[int] = -(2**31)
+"""The level that stands for NA ("not applicable") in :attr:`AssessmentRows.level`."""
+
+KIND_BY_DIGIT: Final[Mapping[str, str]] = {"1": "kelurahan", "2": "desa", "3": "desa_adat"}
+"""Rule 5: the region kind from the first digit of the village part of a Kemendagri code."""
+
+MAX_PROBLEMS: Final[int] = 50
+_EXACT_FLOAT: Final[int] = 2**53
+_SAFE_INT64: Final[int] = 2**62
+_MAX_BOOTSTRAP_CANDIDATES: Final[int] = 20_000_000
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Values crossing the boundary
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AssessmentRows:
+    """Long assessment rows, integer-coded: row k says ``assessors[assessor[k]]`` gave ``level[k]`` to indicator
+    ``rubric.indicators[indicator[k]]`` of village ``villages[village[k]]`` (a Kemendagri code); NA is
+    :data:`NA_LEVEL`."""
+
+    villages: tuple[str, ...]
+    assessors: tuple[str, ...]
+    village: IntArray
+    indicator: IntArray
+    assessor: IntArray
+    level: IntArray
+
+    def __post_init__(self) -> None:
+        arrays = (self.village, self.indicator, self.assessor, self.level)
+        if any(not isinstance(a, np.ndarray) or a.ndim != 1 or a.dtype.kind not in "iu" for a in arrays):
+            raise TypeError("AssessmentRows needs 1-D integer numpy arrays")
+        if len({len(a) for a in arrays}) != 1:
+            raise TypeError("AssessmentRows arrays must have the same length")
+
+    def __len__(self) -> int:
+        return len(self.level)
+
+    @classmethod
+    def from_records(cls, rubric: Rubric, records: Iterable[tuple[str, str, str, int | None]],
+                     villages: Sequence[str] = ()) -> AssessmentRows:
+        """Build rows from ``(village code, indicator code, assessor, level or None for NA)`` tuples.
+
+        ``villages`` may list villages that have no row at all (they are scored as incomplete, rule 2).
+        Unknown indicator codes raise :class:`ScoringInputError` naming the row.
+        """
+        village_ids: dict[str, int] = {code: i for i, code in enumerate(dict.fromkeys(villages))}
+        assessor_ids: dict[str, int] = {}
+        indicator_ids = {ind.code: i for i, ind in enumerate(rubric.indicators)}
+        v: list[int] = []
+        ind: list[int] = []
+        a: list[int] = []
+        lv: list[int] = []
+        problems: list[RowProblem] = []
+        for row, (village, indicator, assessor, level) in enumerate(records):
+            if indicator not in indicator_ids:
+                problems.append(RowProblem(row, f"indikator tidak dikenal: {indicator!r}"))
+                continue
+            v.append(village_ids.setdefault(village, len(village_ids)))
+            ind.append(indicator_ids[indicator])
+            a.append(assessor_ids.setdefault(assessor, len(assessor_ids)))
+            lv.append(NA_LEVEL if level is None else level)
+        if problems:
+            raise ScoringInputError(problems)
+        return cls(tuple(village_ids), tuple(assessor_ids), np.array(v, dtype=np.int64),
+                   np.array(ind, dtype=np.int64), np.array(a, dtype=np.int64), np.array(lv, dtype=np.int64))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SelfAssessment:
+    """A village's own levels (penilaian mandiri): ``village`` indexes :attr:`AssessmentRows.villages`."""
+
+    village: IntArray
+    indicator: IntArray
+    level: IntArray
+
+    @classmethod
+    def from_records(cls, rubric: Rubric, rows: AssessmentRows,
+                     records: Iterable[tuple[str, str, int | None]]) -> SelfAssessment:
+        """Build from ``(village code, indicator code, level or None)``; villages unknown to ``rows`` are skipped."""
+        village_ids = {code: i for i, code in enumerate(rows.villages)}
+        indicator_ids = {ind.code: i for i, ind in enumerate(rubric.indicators)}
+        kept = [(village_ids[v], indicator_ids[i], NA_LEVEL if lv is None else lv)
+                for v, i, lv in records if v in village_ids and i in indicator_ids]
+        arr = np.array(kept, dtype=np.int64).reshape(-1, 3)
+        return cls(arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy())
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """Why the rows cannot be scored; ``row`` is the 0-based row index, or None when no single row is at fault."""
+
+    row: int | None
+    message: str
+
+
+class ScoringInputError(ValueError):
+    """The input breaks rule 1, 2 or 5; :attr:`problems` says where."""
+
+    def __init__(self, problems: Sequence[RowProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(p.message for p in self.problems[:5]))
+
+
+@dataclass(frozen=True, slots=True)
+class VillageResult:
+    """One eligible village's published line: exact and shown index, predikat, ranks and aspect scores."""
+
+    code: str
+    index: Fraction | None
+    shown_index: Decimal | None
+    predikat: str | None
+    rank: int
+    rank_kabupaten: int
+    rank_kecamatan: int
+    complete: bool
+    tied: bool
+    aspects: tuple[Decimal | None, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ReconciliationFlags:
+    """Rule 7: the village x indicator cells whose assessors disagree by at least the threshold."""
+
+    village: IntArray
+    indicator: IntArray
+    spread: IntArray
+
+    def __len__(self) -> int:
+        return len(self.village)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Ranking:
+    """Every eligible village's exact index, shown values, predikat and ranks; arrays are aligned on ``villages``.
+
+    The exact index of village j is ``100 * index_numerator[j] / (scale * index_weight[j])`` (empty when
+    ``index_weight[j] == 0``); aspect scores likewise with ``aspect_numerator`` and ``aspect_weight``. Shown values
+    are integers in hundredths (-1 for empty). ``order`` is the published order: rank, then code.
+    """
+
+    rubric: Rubric
+    villages: tuple[str, ...]
+    row_village: IntArray
+    scale: int
+    index_numerator: ExactArray
+    index_weight: ExactArray
+    shown_index: IntArray
+    band: IntArray
+    aspect_numerator: ExactArray
+    aspect_weight: ExactArray
+    aspect_shown: IntArray
+    top_levels: IntArray
+    zero_levels: IntArray
+    complete: BoolArray
+    rank: IntArray
+    rank_kabupaten: IntArray
+    rank_kecamatan: IntArray
+    tied: BoolArray
+    order: IntArray
+    flags: ReconciliationFlags
+
+    def __len__(self) -> int:
+        return len(self.villages)
+
+    def position(self, code: str) -> int:
+        return self.villages.index(code)
+
+    def exact_index(self, j: int) -> Fraction | None:
+        weight = int(self.index_weight[j])
+        if weight == 0:
+            return None
+        return Fraction(100 * int(self.index_numerator[j]), self.scale * weight)
+
+    def exact_aspect(self, j: int, a: int) -> Fraction | None:
+        weight = int(self.aspect_weight[j, a])
+        if weight == 0:
+            return None
+        return Fraction(100 * int(self.aspect_numerator[j, a]), self.scale * weight)
+
+    def result(self, j: int) -> VillageResult:
+        band = int(self.band[j])
+        return VillageResult(
+            code=self.villages[j],
+            index=self.exact_index(j),
+            shown_index=_hundredths(int(self.shown_index[j])),
+            predikat=None if band < 0 else self.rubric.bands[band].label,
+            rank=int(self.rank[j]),
+            rank_kabupaten=int(self.rank_kabupaten[j]),
+            rank_kecamatan=int(self.rank_kecamatan[j]),
+            complete=bool(self.complete[j]),
+            tied=bool(self.tied[j]),
+            aspects=tuple(_hundredths(int(h)) for h in self.aspect_shown[j]),
+        )
+
+    def results(self) -> Iterator[VillageResult]:
+        """Every village in the published order."""
+        for j in self.order:
+            yield self.result(int(j))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SelfComparison:
+    """Rule 8 per village of :attr:`AssessmentRows.villages`: compared indicators, exact mean gap, flag."""
+
+    compared: IntArray
+    gap_numerator: IntArray
+    denominator: int
+    large_gaps: IntArray
+    flagged: BoolArray
+
+    def mean_gap(self, v: int) -> Fraction | None:
+        count = int(self.compared[v])
+        if count == 0:
+            return None
+        return Fraction(int(self.gap_numerator[v]), self.denominator * count)
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorAlpha:
+    """Krippendorff's alpha for one indicator (None when undefined: no pairable values or no variation)."""
+
+    code: str
+    alpha: Fraction | None
+    units: int
+
+
+@dataclass(frozen=True, slots=True)
+class AssessorSeverity:
+    """Rule 9: an assessor's mean signed difference from the others on the items they share."""
+
+    assessor: str
+    mean_difference: Fraction | None
+    items: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReliabilityReport:
+    """Rule 9: alpha overall and per indicator, the number of pairable units, and the assessors' severity."""
+
+    alpha: Fraction | None
+    units: int
+    indicators: tuple[IndicatorAlpha, ...]
+    severity: tuple[AssessorSeverity, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RankConfidence:
+    """Rule 10 (bootstrap), aligned on :attr:`Ranking.villages`: 90% rank interval and top-3 count."""
+
+    resamples: int
+    seed: int
+    rank_min: IntArray
+    rank_max: IntArray
+    top3: IntArray
+
+    def p_top3(self, j: int) -> Fraction:
+        return Fraction(int(self.top3[j]), self.resamples)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class WeightSensitivity:
+    """Rule 10 (weights), aligned on :attr:`Ranking.villages`: runs in which the official rank holds."""
+
+    runs: int
+    seed: int
+    held: IntArray
+
+    def share(self, j: int) -> Fraction:
+        return Fraction(int(self.held[j]), self.runs)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _hundredths(h: int) -> Decimal | None:
+    return None if h < 0 else Decimal(h).scaleb(-2)
+
+
+def round_half_up(value: Fraction, places: int = 2) -> Decimal:
+    """Rule 4: ``value`` rounded half-up (away from zero for a tie) to ``places`` decimals, computed exactly."""
+    scale = 10**places
+    scaled = abs(value) * scale
+    units = math.floor(scaled + Fraction(1, 2))
+    return Decimal(units if value >= 0 else -units).scaleb(-places)
+
+
+def integer_weights(rubric: Rubric) -> list[int]:
+    """Rule 4: the weights as integers with the same ratios (a common power of ten, then divided by their gcd)."""
+    weights = [ind.weight for ind in rubric.indicators]
+    places = max((-int(w.as_tuple().exponent) for w in weights if int(w.as_tuple().exponent) < 0), default=0)
+    scaled = [int(w.scaleb(places)) for w in weights]
+    divisor = math.gcd(*scaled) or 1
+    return [w // divisor for w in scaled]
+
+
+def region_kind(code: str) -> str | None:
+    """Rule 5: the kind of a village from its Kemendagri code (None when the code is not a village code)."""
+    if not _is_village_code(code):
+        return None
+    return KIND_BY_DIGIT[code[9]]
+
+
+def kabupaten_of(code: str) -> str:
+    """Rule 6: the kabupaten group of a village code (64.09.04.2002 -> 64.09)."""
+    return code[:5]
+
+
+def kecamatan_of(code: str) -> str:
+    """Rule 6: the kecamatan group of a village code (64.09.04.2002 -> 64.09.04)."""
+    return code[:8]
+
+
+def _is_village_code(code: str) -> bool:
+    return (len(code) == 13 and code[2] == code[5] == code[8] == "."
+            and all(code[k].isascii() and code[k].isdigit() for k in (0, 1, 3, 4, 6, 7, 9, 10, 11, 12))
+            and code[9] in KIND_BY_DIGIT)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Codes:
+    """Kemendagri codes parsed once, vectorised: kecamatan number (ppkkcc), code number, kind digit, malformed."""
+
+    kecamatan: IntArray
+    number: IntArray
+    kind_digit: IntArray
+    bad: list[int]
+
+
+def _parse_codes(codes: Sequence[str]) -> _Codes:
+    n = len(codes)
+    text = np.array(codes, dtype=str) if n else np.zeros(0, dtype="U13")
+    width = max(text.dtype.itemsize // 4, 13)
+    # Code points, zero-padded: a short code has zeros where digits should be, so it fails the checks below.
+    points = np.zeros((n, width), dtype=np.int64)
+    if n and text.dtype.itemsize:
+        points[:, : text.dtype.itemsize // 4] = text.view(np.uint32).reshape(n, -1)
+    digits = points[:, :13] - 48
+    pos = [0, 1, 3, 4, 6, 7, 9, 10, 11, 12]
+    good = np.all((digits[:, pos] >= 0) & (digits[:, pos] <= 9), axis=1)
+    good &= np.all(digits[:, [2, 5, 8]] == ord(".") - 48, axis=1)
+    good &= (digits[:, 9] >= 1) & (digits[:, 9] <= 3)
+    if width > 13:
+        good &= np.all(points[:, 13:] == 0, axis=1)
+    kecamatan = ((digits[:, 0] * 10 + digits[:, 1]) * 100 + digits[:, 3] * 10 + digits[:, 4]) * 100 \
+        + digits[:, 6] * 10 + digits[:, 7]
+    number = kecamatan * 10_000 + ((digits[:, 9] * 10 + digits[:, 10]) * 10 + digits[:, 11]) * 10 + digits[:, 12]
+    bad = [int(i) for i in np.flatnonzero(~good)]
+    return _Codes(kecamatan, number, digits[:, 9], bad)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Rules 1-2: validation and aggregation
+# --------------------------------------------------------------------------------------------------------------
+
+
+def validate_rows(rubric: Rubric, rows: AssessmentRows) -> tuple[RowProblem, ...]:
+    """Rules 1, 2 and 5: every reason ``rows`` cannot be scored (at most :data:`MAX_PROBLEMS`), by row.
+
+    - a level must be an integer on the rubric's scale, or NA;
+    - NA is allowed only on an indicator whose ``allow_na`` is true;
+    - one row at most per (village, indicator, assessor);
+    - every village code is a Kemendagri village code ``pp.kk.cc.dddd`` whose village part starts with 1, 2 or 3.
+    """
+    return _validate(rubric, rows, _cell_index(rubric, rows), _parse_codes(rows.villages))[0]
+
+
+def _cell_index(rubric: Rubric, rows: AssessmentRows) -> IntArray:
+    return rows.village.astype(np.int64, copy=False) * len(rubric.indicators) + rows.indicator
+
+
+def _validate(rubric: Rubric, rows: AssessmentRows, cell: IntArray,
+              codes: _Codes) -> tuple[tuple[RowProblem, ...], int]:
+    """The problems (see :func:`validate_rows`) and, when there are none, the most rows any cell has."""
+    problems: list[RowProblem] = []
+    indicators = rubric.indicators
+    scale = rubric.scale
+    n_v, n_i, n_a = len(rows.villages), len(indicators), len(rows.assessors)
+    village, indicator, assessor, level = rows.village, rows.indicator, rows.assessor, rows.level
+
+    def add(mask: BoolArray, message: Callable[[int], str]) -> None:
+        for row in np.flatnonzero(mask)[: max(0, MAX_PROBLEMS - len(problems))]:
+            problems.append(RowProblem(int(row), message(int(row))))
+
+    def outside(values: IntArray, size: int) -> bool:
+        # Seen as unsigned, a negative index is huge: one reduction checks both ends.
+        unsigned = values.view(np.dtype(f"u{values.dtype.itemsize}"))
+        return len(values) > 0 and int(unsigned.max()) >= size
+
+    # Cheap reductions first; the row-by-row masks are built only when something is wrong.
+    if outside(village, n_v):
+        add((village < 0) | (village >= n_v), lambda r: f"indeks desa di luar jangkauan: {village[r]}")
+    if outside(indicator, n_i):
+        add((indicator < 0) | (indicator >= n_i), lambda r: f"indeks indikator di luar jangkauan: {indicator[r]}")
+    if outside(assessor, n_a):
+        add((assessor < 0) | (assessor >= n_a), lambda r: f"indeks asesor di luar jangkauan: {assessor[r]}")
+    if problems:
+        return tuple(problems), 0
+    if len(level) and (int(level.min()) < scale.min or int(level.max()) > scale.max):
+        is_na = level == NA_LEVEL
+        add(~is_na & ((level < scale.min) | (level > scale.max)),
+            lambda r: f"level {level[r]} di luar skala {scale.min}–{scale.max}")
+        allow_na = np.array([ind.allow_na for ind in indicators], dtype=bool)
+        if not allow_na.all():
+            add(is_na & ~allow_na[indicator],
+                lambda r: f"NA tidak diizinkan untuk indikator {indicators[indicator[r]].code}")
+    duplicates, most = _duplicates(cell, assessor, n_a)
+    for row, first in duplicates[: max(0, MAX_PROBLEMS - len(problems))]:
+        problems.append(RowProblem(row, (
+            f"baris ganda: desa {rows.villages[village[row]]}, indikator {indicators[indicator[row]].code}, "
+            f"asesor {rows.assessors[assessor[row]]} (sama dengan baris data ke-{first + 1})")))
+    for v in codes.bad[: max(0, MAX_PROBLEMS - len(problems))]:
+        hits = np.flatnonzero(village == v)
+        problems.append(RowProblem(int(hits[0]) if len(hits) else None,
+                                   f"kode wilayah tidak sah: {rows.villages[v]!r} (bentuk pp.kk.cc.dddd, "
+                                   "bagian desa diawali 1, 2 atau 3)"))
+    problems.sort(key=lambda p: (p.row is None, p.row or 0))
+    return tuple(problems), most
+
+
+def _duplicates(cell: IntArray, assessor: IntArray, n_assessors: int) -> tuple[list[tuple[int, int]], int]:
+    """Rows repeating an earlier (cell, assessor) pair (with that earlier row), and the most rows in one cell.
+
+    Rows grouped by cell (the usual export order) are checked run by run: a duplicate sits at most ``run - 1``
+    rows from its twin, so comparing each row with the 1st, 2nd, ... previous row of the same cell finds them all
+    in a few linear passes. Other orders cost a sort.
+    """
+    if len(cell) < 2:
+        return [], len(cell)
+    found: list[tuple[int, int]] = []
+    if bool(np.all(cell[1:] >= cell[:-1])):
+        distance = 1
+        same_cell = cell[1:] == cell[:-1]
+        while same_cell.any():
+            hit = same_cell & (assessor[distance:] == assessor[:-distance])
+            found.extend((int(k) + distance, int(k)) for k in np.flatnonzero(hit)[:MAX_PROBLEMS])
+            distance += 1
+            same_cell = cell[distance:] == cell[:-distance] if distance < len(cell) else np.zeros(0, dtype=bool)
+        return sorted(found)[:MAX_PROBLEMS], distance
+    key = cell * max(n_assessors, 1) + assessor
+    ordered = np.sort(key)
+    if bool(np.any(ordered[1:] == ordered[:-1])):
+        order = np.argsort(key, kind="stable")
+        same = key[order[1:]] == key[order[:-1]]
+        found = sorted((int(b), int(a)) for b, a in zip(order[1:][same], order[:-1][same], strict=True))
+    return found[:MAX_PROBLEMS], int(np.bincount(cell).max())
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Cells:
+    """Per village x indicator (row-major, V x I): which count pattern it has.
+
+    ``patterns[p]`` counts, for pattern p, the rows at each level (columns 0..K-1 for level min+k) and the NA rows
+    (column K); ``code[cell]`` is the cell's pattern. Few distinct patterns occur (with 3 assessors and 5 levels
+    at most a few dozen), so every per-cell rule is computed once per pattern and gathered.
+    """
+
+    patterns: NDArray[np.int32]
+    code: IntArray
+
+
+def _check_only(rubric: Rubric, rows: AssessmentRows) -> None:
+    problems, _ = _validate(rubric, rows, _cell_index(rubric, rows), _parse_codes(rows.villages))
+    if problems:
+        raise ScoringInputError(problems)
+
+
+def _checked_cells(rubric: Rubric, rows: AssessmentRows, codes: _Codes | None = None) -> _Cells:
+    """Validate (raising :class:`ScoringInputError`) and count, sharing the cell index."""
+    cell = _cell_index(rubric, rows)
+    problems, most = _validate(rubric, rows, cell, codes or _parse_codes(rows.villages))
+    if problems:
+        raise ScoringInputError(problems)
+    return _cell_counts(rubric, rows, cell, most)
+
+
+def _cell_counts(rubric: Rubric, rows: AssessmentRows, cell: IntArray, most: int) -> _Cells:
+    """Count the levels of every village x indicator in one pass (a base-2**b positional code per cell).
+
+    Each row adds ``2**(b * digit)`` to its cell (digit = level - min, or K for NA), with 2**b above ``most``, the
+    largest count in any cell, so the cell's sum spells its counts in base 2**b. The sums are exact (integers far
+    below 2**53) whenever the code fits the table (b (K + 1) <= 22 bits); otherwise every cell's counts are made
+    one level at a time.
+    """
+    scale = rubric.scale
+    k_levels = scale.max - scale.min + 1
+    n_cells = len(rows.villages) * len(rubric.indicators)
+    bits = max(int(most).bit_length(), 1)
+    if bits * (k_levels + 1) <= 22:
+        # Seen as unsigned, NA (far below the scale) is huge, so the minimum maps it to digit K.
+        shifted = rows.level.astype(np.int64) - scale.min
+        digit = np.minimum(shifted.view(np.uint64), np.uint64(k_levels)).view(np.int64)
+        powers = np.ldexp(1.0, bits * np.arange(k_levels + 1))
+        return _decode(np.bincount(cell, weights=powers[digit], minlength=n_cells).astype(np.int64), bits, k_levels)
+    digit = np.where(rows.level == NA_LEVEL, k_levels, rows.level - scale.min)
+    counts = np.zeros((n_cells, k_levels + 1), dtype=np.int32)
+    for k in range(k_levels + 1):
+        counts[:, k] = np.bincount(cell[digit == k], minlength=n_cells)
+    unique, inverse = np.unique(counts, axis=0, return_inverse=True)
+    return _Cells(unique.astype(np.int32), inverse.reshape(-1).astype(np.int64))
+
+
+def _decode(code: IntArray, bits: int, k_levels: int) -> _Cells:
+    """The distinct positional codes present, spelled out as count patterns, and each cell's pattern."""
+    shifts = bits * np.arange(k_levels + 1, dtype=np.int64)
+    if len(code) == 0 or int(code.max()) >= 2**22:
+        present, inverse = np.unique(code, return_inverse=True)
+        patterns = ((present[:, None] >> shifts) & ((1 << bits) - 1)).astype(np.int32)
+        return _Cells(patterns, inverse.reshape(-1).astype(np.int64))
+    present = np.flatnonzero(np.bincount(code))
+    remap = np.zeros(int(present[-1]) + 1, dtype=np.int64)
+    remap[present] = np.arange(len(present))
+    patterns = ((present[:, None] >> shifts) & ((1 << bits) - 1)).astype(np.int32)
+    return _Cells(patterns, remap[code])
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Levels:
+    """Aggregated levels (rule 2) of V x I cells: numerator over ``denominator`` of (level - min)."""
+
+    numerator: IntArray  # V x I; 0 for missing and not-applicable cells
+    denominator: int
+    applicable: BoolArray  # V x I: False where every row is NA
+    missing: BoolArray  # V x I: no row at all
+
+
+def _mean_denominator(valid_counts: IntArray) -> int:
+    return math.lcm(*(int(n) for n in np.unique(valid_counts) if n > 0))
+
+
+def _aggregate(counts: NDArray[np.int32], aggregation: str, denominator: int | None = None) -> _Levels:
+    """Rule 2: combine each cell's levels (given as counts per level, then NA) by ``mean`` or ``median``, exactly.
+
+    ``mean``: numerator = sum of levels x (D / n), D the lcm of every count n present (or the given one).
+    ``median``: D = 2; numerator = the lower middle + the upper middle value (equal for an odd count), so an even
+    count gives the mean of the two middle values. NA rows are ignored; a cell whose rows are all NA is not
+    applicable; a cell with no row is missing and counts at the scale minimum (numerator 0).
+    """
+    k_levels = counts.shape[1] - 1
+    valid = counts[:, :k_levels]
+    n = valid.sum(axis=1, dtype=np.int64)
+    na = counts[:, k_levels].astype(np.int64)
+    missing = (n + na) == 0
+    applicable = ~((n == 0) & (na > 0))
+    assessed = n > 0
+    if aggregation == "mean":
+        d = denominator if denominator is not None else _mean_denominator(n)
+        total = valid.astype(np.int64) @ np.arange(k_levels, dtype=np.int64)
+        numerator = np.where(assessed, total * (d // np.maximum(n, 1)), 0)
+    elif aggregation == "median":
+        d = 2
+        cumulative = np.cumsum(valid, axis=1, dtype=np.int64)
+        lower = (cumulative < ((n + 1) // 2)[:, None]).sum(axis=1)
+        upper = (cumulative < (n // 2 + 1)[:, None]).sum(axis=1)
+        numerator = np.where(assessed, lower + upper, 0)
+    else:
+        raise ValueError(f"unknown aggregation {aggregation!r}")
+    return _Levels(numerator.astype(np.int64), d, np.asarray(applicable, dtype=bool), np.asarray(missing, dtype=bool))
+
+
+def _levels(cells: _Cells, aggregation: str, shape: tuple[int, int], rows_kept: IntArray | None = None) -> _Levels:
+    """Rule 2 per cell: aggregate each pattern once, then give every cell its pattern's values (V x I)."""
+    per_pattern = _aggregate(cells.patterns, aggregation)
+    code = cells.code.reshape(shape)
+    if rows_kept is not None:
+        code = code[rows_kept]
+    return _Levels(per_pattern.numerator[code], per_pattern.denominator, per_pattern.applicable[code],
+                   per_pattern.missing[code])
+
+
+def _spread(counts: NDArray[np.int32]) -> IntArray:
+    """Rule 7: highest minus lowest level given in each cell (0 where fewer than one level is given)."""
+    k_levels = counts.shape[1] - 1
+    lowest = np.full(len(counts), -1, dtype=np.int64)
+    highest = np.full(len(counts), -1, dtype=np.int64)
+    for k in range(k_levels):
+        present = counts[:, k] > 0
+        highest[present] = k
+        lowest[present & (lowest < 0)] = k
+    return np.where(highest >= 0, highest - lowest, 0)
+
+
+def reconciliation_flags(rubric: Rubric, rows: AssessmentRows) -> ReconciliationFlags:
+    """Rule 7: cells whose assessors' levels differ by at least ``rubric.disagreement_threshold``."""
+    return _flags(rubric, _checked_cells(rubric, rows))
+
+
+def _flags(rubric: Rubric, cells: _Cells) -> ReconciliationFlags:
+    spread = _spread(cells.patterns)
+    hit = np.flatnonzero((spread >= rubric.disagreement_threshold)[cells.code])
+    n_i = len(rubric.indicators)
+    return ReconciliationFlags(hit // n_i, hit % n_i, spread[cells.code[hit]])
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Rules 3, 4, 6: exact scores, ordering and ranks
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Scores:
+    """Exact index and aspect scores of a set of villages (or bootstrap candidates), with tie-break counts."""
+
+    numerator: ExactArray
+    weight: ExactArray
+    aspect_numerator: ExactArray
+    aspect_weight: ExactArray
+    top_levels: IntArray
+    zero_levels: IntArray
+
+
+def _scores(rubric: Rubric, levels: _Levels, weights: Sequence[int]) -> _Scores:
+    """Rule 3: N = sum W_i x numerator_i and S = sum W_i over applicable indicators, per village and per aspect.
+
+    int64 when the largest possible N fits comfortably; Python integers (object arrays) otherwise, so no value
+    ever overflows.
+    """
+    scale = rubric.scale
+    full = levels.denominator * (scale.max - scale.min)
+    bound = sum(weights) * full
+    exact_dtype: Any = np.int64 if bound * 40_000 + full * sum(weights) < _SAFE_INT64 else object
+    applicable = levels.applicable
+    # numerator is 0 wherever the indicator is not applicable, so it needs no mask.
+    membership = np.zeros((len(weights), len(rubric.aspects)), dtype=np.int64)
+    start = 0
+    for a, aspect in enumerate(rubric.aspects):
+        membership[start:start + len(aspect.indicators), a] = weights[start:start + len(aspect.indicators)]
+        start += len(aspect.indicators)
+    if bound < _EXACT_FLOAT:
+        # Every partial sum is an integer below 2**53, so float64 (BLAS) products are exact.
+        as_float = membership.astype(np.float64)
+        aspect_numerator = (levels.numerator.astype(np.float64) @ as_float).astype(np.int64)
+        aspect_weight = (applicable.astype(np.float64) @ as_float).astype(np.int64)
+    else:
+        big = membership.astype(object)
+        aspect_numerator = levels.numerator.astype(object) @ big
+        aspect_weight = applicable.astype(object) @ big
+    aspect_numerator = aspect_numerator.astype(exact_dtype)
+    aspect_weight = aspect_weight.astype(exact_dtype)
+    top = (levels.numerator == full).sum(axis=1)
+    zero = (applicable & (levels.numerator == 0)).sum(axis=1)
+    return _Scores(aspect_numerator.sum(axis=1), aspect_weight.sum(axis=1), aspect_numerator, aspect_weight,
+                   top.astype(np.int64), zero.astype(np.int64))
+
+
+def _order_key(numerator: ExactArray, weight: ExactArray) -> FloatArray:
+    """Rule 4: a float key whose order and equalities are exactly those of the rationals N/S (-inf when S = 0).
+
+    Proof. Let x = a/b and y = c/d with integers 0 <= a, c and 1 <= b, d <= M, all below 2**53 so that they are
+    floats exactly, and let X be an integer above every x. IEEE division is correctly rounded (and so is Python's
+    int / int), so fl(x) is the float nearest x: |fl(x) - x| <= 2**-53 x < 2**-53 X. Rounding is monotone, so
+    x < y gives fl(x) <= fl(y), and x = y gives fl(x) = fl(y). If x != y then |x - y| = |ad - bc| / (bd) >= 1/M**2,
+    while fl(x) = fl(y) would need |x - y| <= |x - fl(x)| + |fl(y) - y| < 2**-52 X. So whenever X M**2 <= 2**52
+    distinct rationals get distinct floats in the same order, and the float key is order-exact. The bound is checked
+    at run time; when it could fail the key is the position of N/S among the sorted distinct
+    :class:`~fractions.Fraction` values instead (slow, exact).
+    """
+    key = np.full(len(numerator), -np.inf)
+    defined = np.asarray(weight != 0, dtype=bool)
+    if not defined.any():
+        return key
+    num, den = numerator[defined], weight[defined]
+    largest_den = int(den.max())
+    largest_num = int(num.max())
+    if largest_num < _EXACT_FLOAT and largest_den < _EXACT_FLOAT:
+        values = num.astype(np.float64) / den.astype(np.float64)
+        bound = int(values.max()) + 1
+        if bound * largest_den * largest_den <= 2**52:
+            key[defined] = values
+            return key
+    fractions = [Fraction(int(a), int(b)) for a, b in zip(num, den, strict=True)]
+    position = {value: float(i) for i, value in enumerate(sorted(set(fractions)))}
+    key[defined] = np.array([position[f] for f in fractions])
+    return key
+
+
+def _sort_keys(rubric: Rubric, scores: _Scores) -> list[FloatArray]:
+    """Rule 6: the ordering keys, most significant first, each "higher is better"."""
+    keys = [_order_key(scores.numerator, scores.weight)]
+    aspect_codes = [aspect.code for aspect in rubric.aspects]
+    for item in rubric.tie_break:
+        if item == "aspects_by_weight":
+            by_weight = sorted(range(len(rubric.aspects)), key=lambda a: -rubric.aspects[a].weight)
+            keys.extend(_order_key(scores.aspect_numerator[:, a], scores.aspect_weight[:, a]) for a in by_weight)
+        elif item.startswith("aspect:") and item[7:] in aspect_codes:
+            a = aspect_codes.index(item[7:])
+            keys.append(_order_key(scores.aspect_numerator[:, a], scores.aspect_weight[:, a]))
+        elif item == "top_levels":
+            keys.append(scores.top_levels.astype(np.float64))
+        elif item == "zero_levels":
+            keys.append(-scores.zero_levels.astype(np.float64))
+        else:
+            raise ValueError(f"unknown tie_break key {item!r}")
+    return keys
+
+
+def _order_codes(keys: Sequence[FloatArray]) -> IntArray:
+    """Rule 6: a dense code per entity, 0 for the best; equal on every key <=> equal code.
+
+    Sorts by the first key, then refines only the groups still tied by the next key, and so on: later keys touch
+    ever fewer entities, which is much cheaper than a full lexicographic sort over every key.
+    """
+    n = len(keys[0])
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(-keys[0], kind="stable")
+    first = keys[0][order]
+    group = np.concatenate(([0], np.cumsum(first[1:] != first[:-1]))).astype(np.int64)
+    for key in keys[1:]:
+        tied = np.flatnonzero(np.bincount(group)[group] > 1)
+        if len(tied) == 0:
+            break
+        members = order[tied]
+        # Sorting the tied positions by (group, -key) keeps each group in its place and orders inside it.
+        order[tied] = members[np.lexsort((-key[members], group[tied]))]
+        ordered_key = key[order]
+        change = (group[1:] != group[:-1]) | (ordered_key[1:] != ordered_key[:-1])
+        group = np.concatenate(([0], np.cumsum(change))).astype(np.int64)
+    codes = np.empty(n, dtype=np.int64)
+    codes[order] = group
+    return codes
+
+
+def competition_ranks(codes: IntArray, groups: IntArray | None = None) -> IntArray:
+    """Rule 6: standard competition ranking (1, 2, 2, 4) of order codes (lower is better), within ``groups``.
+
+    A village's rank is 1 + the number of villages of its group strictly ahead of it, so villages equal on every
+    key share a rank and the next rank skips as many places as were shared.
+    """
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if groups is None:
+        ordered = np.sort(codes)
+        return np.searchsorted(ordered, codes, side="left").astype(np.int64) + 1
+    span = int(codes.max()) + 1
+    combined = groups.astype(np.int64) * span + codes
+    ordered = np.sort(combined)
+    ahead = np.searchsorted(ordered, combined, side="left") - np.searchsorted(ordered, groups * span, side="left")
+    return ahead.astype(np.int64) + 1
+
+
+def _shown(numerator: ExactArray, weight: ExactArray, full: int) -> IntArray:
+    """Rule 4: exact value 100 N / (full S) in hundredths, rounded half-up: floor((20000 N + full S) / (2 full S))."""
+    defined = np.asarray(weight != 0, dtype=bool)
+    out = np.full(numerator.shape, -1, dtype=np.int64)
+    if defined.any():
+        q = full * weight[defined]
+        out[defined] = ((20_000 * numerator[defined] + q) // (2 * q)).astype(np.int64)
+    return out
+
+
+def _bands(rubric: Rubric, shown: IntArray) -> IntArray:
+    """Rule 4: the band whose ``min`` is the highest not above the shown index (as :meth:`Rubric.band_for`)."""
+    ordered = sorted(range(len(rubric.bands)), key=lambda b: rubric.bands[b].min)
+    # shown/100 >= min  <=>  shown >= ceil(100 min), shown being an integer number of hundredths.
+    thresholds = np.array([math.ceil(rubric.bands[b].min * 100) for b in ordered], dtype=np.int64)
+    position = np.searchsorted(thresholds, shown, side="right") - 1
+    band = np.where(position >= 0, np.array(ordered, dtype=np.int64)[np.maximum(position, 0)], 0)
+    return np.where(shown >= 0, band, -1)
+
+
+def eligible_villages(rubric: Rubric, villages: Sequence[str], kinds: Mapping[str, str] | None = None) -> IntArray:
+    """Rule 5: indices of the villages whose kind is in ``rubric.eligible``.
+
+    The kind is ``kinds[code]`` when the region table has the code; otherwise it comes from the code's village
+    part: 1 = kelurahan, 2 = desa, 3 = desa adat.
+    """
+    return _eligible(rubric, villages, _parse_codes(villages), kinds)
+
+
+def _eligible(rubric: Rubric, villages: Sequence[str], codes: _Codes, kinds: Mapping[str, str] | None) -> IntArray:
+    by_digit = {int(d): kind for d, kind in KIND_BY_DIGIT.items()}
+    allowed = np.array([by_digit.get(d, "") in rubric.eligible for d in range(10)], dtype=bool)
+    keep = allowed[np.clip(codes.kind_digit, 0, 9)]
+    if kinds:
+        for i, code in enumerate(villages):
+            kind = kinds.get(code)
+            if kind is not None:
+                keep[i] = kind in rubric.eligible
+    return np.flatnonzero(keep).astype(np.int64)
+
+
+def score(rubric: Rubric, rows: AssessmentRows, kinds: Mapping[str, str] | None = None) -> Ranking:
+    """Rules 2-7: validate, aggregate, score, rank and flag every eligible village.
+
+    Rule 2 (aggregation, NA, missing), rule 3 (index and aspect scores over applicable indicators), rule 4 (exact
+    comparison, half-up rounding to 2 decimals, predikat from the rounded index), rule 5 (eligibility), rule 6
+    (ordering by exact index then the tie_break cascade; competition ranking; kabupaten and kecamatan ranks from
+    the code), rule 7 (reconciliation flags). Raises :class:`ScoringInputError` on bad input.
+    """
+    codes = _parse_codes(rows.villages)
+    cells = _checked_cells(rubric, rows, codes)
+    n_v, n_i = len(rows.villages), len(rubric.indicators)
+    chosen = _eligible(rubric, rows.villages, codes, kinds)
+    levels = _levels(cells, rubric.aggregation, (n_v, n_i), chosen)
+    weights = integer_weights(rubric)
+    scores = _scores(rubric, levels, weights)
+    order_codes = _order_codes(_sort_keys(rubric, scores))
+    villages = tuple(rows.villages) if len(chosen) == n_v else tuple(
+        np.array(rows.villages, dtype=object)[chosen].tolist())
+    kecamatan = codes.kecamatan[chosen]
+    rank = competition_ranks(order_codes)
+    full = levels.denominator * (rubric.scale.max - rubric.scale.min)
+    shown = _shown(scores.numerator, scores.weight, full)
+    return Ranking(
+        rubric=rubric,
+        villages=villages,
+        row_village=chosen,
+        scale=full,
+        index_numerator=scores.numerator,
+        index_weight=scores.weight,
+        shown_index=shown,
+        band=_bands(rubric, shown),
+        aspect_numerator=scores.aspect_numerator,
+        aspect_weight=scores.aspect_weight,
+        aspect_shown=_shown(scores.aspect_numerator, scores.aspect_weight, full),
+        top_levels=scores.top_levels,
+        zero_levels=scores.zero_levels,
+        complete=np.asarray(~levels.missing.any(axis=1), dtype=bool),
+        rank=rank,
+        rank_kabupaten=competition_ranks(order_codes, kecamatan // 100),
+        rank_kecamatan=competition_ranks(order_codes, kecamatan),
+        tied=np.bincount(order_codes)[order_codes] > 1 if len(order_codes) else np.zeros(0, dtype=bool),
+        # Well-formed codes have one shape, so their digits as a number sort like the codes themselves.
+        order=np.lexsort((codes.number[chosen], rank)).astype(np.int64),
+        flags=_flags(rubric, cells),
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Rule 8: self vs verified
+# --------------------------------------------------------------------------------------------------------------
+
+
+def compare_self(rubric: Rubric, rows: AssessmentRows, self_levels: SelfAssessment) -> SelfComparison:
+    """Rule 8: per village, the mean absolute difference between self-assessed and verified levels, and a flag.
+
+    Compared indicators: those with a self level (not NA) and a verified level from at least one assessor (not
+    missing, not all NA). The flag is raised when ``|self - verified| >= 2`` on at least 20% of them.
+    """
+    n_v, n_i = len(rows.villages), len(rubric.indicators)
+    levels = _levels(_checked_cells(rubric, rows), rubric.aggregation, (n_v, n_i))
+    d = levels.denominator
+    on_scale = (self_levels.level == NA_LEVEL) | (
+        (self_levels.level >= rubric.scale.min) & (self_levels.level <= rubric.scale.max))
+    if not on_scale.all():
+        raise ScoringInputError([RowProblem(int(r), f"level mandiri {self_levels.level[r]} di luar skala")
+                                 for r in np.flatnonzero(~on_scale)[:MAX_PROBLEMS]])
+    # A verified level exists where the indicator is applicable and at least one assessor gave a level.
+    assessed = levels.applicable & ~levels.missing
+    mine = np.full((n_v, n_i), NA_LEVEL, dtype=np.int64)
+    mine[self_levels.village, self_levels.indicator] = self_levels.level
+    both = assessed & (mine != NA_LEVEL)
+    gap = np.abs((mine - rubric.scale.min) * d - levels.numerator)
+    gap = np.where(both, gap, 0)
+    compared = both.sum(axis=1).astype(np.int64)
+    large = (both & (gap >= 2 * d)).sum(axis=1).astype(np.int64)
+    flagged = np.asarray((compared > 0) & (5 * large >= compared), dtype=bool)
+    return SelfComparison(compared, gap.sum(axis=1).astype(np.int64), d, large, flagged)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Rule 9: reliability
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _delta_squared(marginals: list[int], metric: Literal["ordinal", "nominal"]) -> list[list[Fraction]]:
+    k = len(marginals)
+    if metric == "nominal":
+        return [[Fraction(int(c != e)) for e in range(k)] for c in range(k)]
+    table = [[Fraction(0)] * k for _ in range(k)]
+    for c in range(k):
+        for e in range(k):
+            low, high = min(c, e), max(c, e)
+            between = sum(marginals[low:high + 1]) - Fraction(marginals[c] + marginals[e], 2)
+            table[c][e] = between * between
+    return table
+
+
+def alpha_from_coincidences(coincidences: Sequence[Sequence[Fraction]],
+                            metric: Literal["ordinal", "nominal"] = "ordinal") -> Fraction | None:
+    """Rule 9: Krippendorff's alpha = 1 - (n - 1) sum o_ck d_ck / sum n_c n_k d_ck, exactly.
+
+    ``coincidences`` is the value x value coincidence matrix o over the scale (every value of the domain, observed
+    or not). Ordinal metric: d_ck = (sum of n_g for g from c to k - (n_c + n_k) / 2)^2. None when there is nothing
+    to compare (n < 2) or no variation (expected disagreement 0).
+    """
+    k = len(coincidences)
+    marginal_fractions = [sum(coincidences[c], Fraction(0)) for c in range(k)]
+    n = sum(marginal_fractions, Fraction(0))
+    if n < 2:
+        return None
+    # Marginals are whole numbers: each pairable value contributes exactly 1 to its row.
+    marginals = [int(m) for m in marginal_fractions]
+    delta = _delta_squared(marginals, metric)
+    observed = sum((coincidences[c][e] * delta[c][e] for c in range(k) for e in range(k)), Fraction(0))
+    expected = sum((marginals[c] * marginals[e] * delta[c][e] for c in range(k) for e in range(k)), Fraction(0))
+    if expected == 0:
+        return None
+    return 1 - (n - 1) * observed / expected
+
+
+def _coincidences_by_indicator(cells: _Cells, n_i: int) -> tuple[list[list[list[Fraction]]], IntArray]:
+    """Per indicator, the coincidence matrix o_ck = sum over units of (n_uc n_uk - [c = k] n_uc) / (m_u - 1).
+
+    Units with the same count pattern contribute the same matrix, so units are counted per (indicator, pattern)
+    and each pattern's matrix is added that many times.
+    """
+    k_levels = cells.patterns.shape[1] - 1
+    valid = cells.patterns[:, :k_levels].astype(np.int64)
+    m = valid.sum(axis=1)
+    n_patterns = len(valid)
+    pairable_pattern = m >= 2
+    cell_pattern = cells.code
+    indicator_of_cell = np.arange(len(cell_pattern), dtype=np.int64) % n_i if n_i else cell_pattern
+    pairable = pairable_pattern[cell_pattern]
+    tally = np.bincount(indicator_of_cell[pairable] * n_patterns + cell_pattern[pairable],
+                        minlength=n_i * n_patterns).reshape(n_i, n_patterns)
+    units = tally.sum(axis=1).astype(np.int64)
+    result: list[list[list[Fraction]]] = []
+    eye = np.eye(k_levels, dtype=np.int64)
+    for i in range(n_i):
+        o = [[Fraction(0)] * k_levels for _ in range(k_levels)]
+        for size in np.unique(m[pairable_pattern]):
+            chosen = np.flatnonzero((m == size) & (tally[i] > 0))
+            if not len(chosen):
+                continue
+            pat = valid[chosen]
+            pairs = pat[:, :, None] * pat[:, None, :] - pat[:, :, None] * eye
+            summed = (pairs * tally[i, chosen, None, None]).sum(axis=0)
+            for c in range(k_levels):
+                for e in range(k_levels):
+                    if summed[c, e]:
+                        o[c][e] += Fraction(int(summed[c, e]), int(size) - 1)
+        result.append(o)
+    return result, units
+
+
+def krippendorff_alpha(rubric: Rubric, rows: AssessmentRows) -> tuple[Fraction | None, int, tuple[IndicatorAlpha, ...]]:
+    """Rule 9: ordinal Krippendorff's alpha overall and per indicator, with the number of pairable units.
+
+    Units are village x indicator cells, coders the assessors, values the levels on the rubric's scale (NA rows are
+    missing values). Only units with at least two levels are pairable. Overall alpha pools every unit.
+    """
+    n_i = len(rubric.indicators)
+    per_indicator, units = _coincidences_by_indicator(_checked_cells(rubric, rows), n_i)
+    k_levels = rubric.scale.max - rubric.scale.min + 1
+    total = [[sum((o[c][e] for o in per_indicator), Fraction(0)) for e in range(k_levels)] for c in range(k_levels)]
+    indicators = tuple(IndicatorAlpha(ind.code, alpha_from_coincidences(o), int(units[i]))
+                       for i, (ind, o) in enumerate(zip(rubric.indicators, per_indicator, strict=True)))
+    return alpha_from_coincidences(total), int(units.sum()), indicators
+
+
+def assessor_severity(rubric: Rubric, rows: AssessmentRows) -> tuple[AssessorSeverity, ...]:
+    """Rule 9: per assessor, the mean over shared items of (own level - mean of the other assessors' levels).
+
+    An item is a village x indicator on which the assessor and at least one other assessor gave a level (NA rows
+    do not count). Negative = stricter than the peers. Exact: each difference is scaled by the lcm L of the
+    (m - 1) present, so sums are integers.
+    """
+    _check_only(rubric, rows)
+    n_i = len(rubric.indicators)
+    valid = rows.level != NA_LEVEL
+    cell = rows.village[valid].astype(np.int64) * n_i + rows.indicator[valid]
+    level = rows.level[valid].astype(np.int64) - rubric.scale.min
+    assessor = rows.assessor[valid]
+    n_cells = len(rows.villages) * n_i
+    m = np.bincount(cell, minlength=n_cells)
+    total = np.bincount(cell, weights=level, minlength=n_cells).astype(np.int64)
+    m_row = m[cell]
+    shared = m_row >= 2
+    sizes = np.flatnonzero(np.bincount(m_row[shared])) if shared.any() else np.zeros(0, np.int64)
+    lcm = math.lcm(*(int(s) - 1 for s in sizes)) if len(sizes) else 1
+    scaled = (m_row[shared] * level[shared] - total[cell[shared]]) * (lcm // (m_row[shared] - 1))
+    n_a = len(rows.assessors)
+    items = np.bincount(assessor[shared], minlength=n_a)
+    if len(scaled) and int(np.abs(scaled).max()) * len(scaled) < _EXACT_FLOAT:
+        sums = np.bincount(assessor[shared], weights=scaled, minlength=n_a).astype(np.int64)
+    else:
+        sums = np.zeros(n_a, dtype=object)
+        np.add.at(sums, assessor[shared], scaled.astype(object))
+    return tuple(AssessorSeverity(name, Fraction(int(sums[a]), lcm * int(items[a])) if items[a] else None,
+                                  int(items[a])) for a, name in enumerate(rows.assessors))
+
+
+def reliability(rubric: Rubric, rows: AssessmentRows) -> ReliabilityReport:
+    """Rule 9: alpha (ordinal) overall and per indicator, units, and every assessor's severity."""
+    alpha, units, indicators = krippendorff_alpha(rubric, rows)
+    return ReliabilityReport(alpha, units, indicators, assessor_severity(rubric, rows))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Rule 10: rank confidence
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _multisets(m: int) -> tuple[IntArray, FloatArray]:
+    """Every multiset of m draws from m assessors (as counts per assessor) and its probability m!/prod(c!)/m**m."""
+    sets = list(combinations_with_replacement(range(m), m))
+    counts = np.zeros((len(sets), m), dtype=np.int64)
+    for s, draw in enumerate(sets):
+        for j in draw:
+            counts[s, j] += 1
+    probability = np.array([math.factorial(m) / math.prod(math.factorial(int(c)) for c in row) / m**m
+                            for row in counts])
+    return counts, probability / probability.sum()
+
+
+def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resamples: int, seed: int,
+                    confidence: Fraction = Fraction(9, 10)) -> RankConfidence:
+    """Rule 10: a seeded bootstrap over each village's assessors; a rank interval and P(top 3) per village.
+
+    In each resample every eligible village draws as many assessors as it has, uniformly with replacement, and is
+    re-scored from the drawn assessors' rows (an assessor drawn twice counts twice; rules 2-3, so an indicator no
+    drawn assessor scored counts at the minimum), then ranked by rule 6 among all villages. The interval runs from
+    the ``(1 - confidence) / 2`` to the ``(1 + confidence) / 2`` quantile of its ranks (inverted-CDF: the smallest
+    rank reached in at least that share of resamples); P(top 3) is the share of resamples with rank <= 3.
+
+    Exact and fast: a village with m assessors has only C(2m - 1, m) distinct resamples, so each is scored once,
+    all of them are ordered together by rule 6 (a code per candidate), and a resample only picks codes.
+    Deterministic for a given seed (numpy's PCG64 stream).
+    """
+    _check_only(rubric, rows)
+    n_i = len(rubric.indicators)
+    chosen = ranking.row_village
+    n_v = len(chosen)
+    position = np.full(len(rows.villages), -1, dtype=np.int64)
+    position[chosen] = np.arange(n_v)
+    keep = position[rows.village] >= 0
+    village = position[rows.village[keep]]
+    assessor = rows.assessor[keep].astype(np.int64)
+    indicator = rows.indicator[keep].astype(np.int64)
+    level = rows.level[keep].astype(np.int64)
+    slot, sizes = _assessor_slots(village, assessor, n_v, len(rows.assessors))
+    width = int(sizes.max(initial=0))
+    k_levels = rubric.scale.max - rubric.scale.min + 1
+    absent = -1
+    tensor = np.full((n_v, max(width, 1), n_i), absent, dtype=np.int64)
+    tensor[village, slot, indicator] = np.where(level == NA_LEVEL, k_levels, level - rubric.scale.min)
+    group_sets = {int(m): _multisets(int(m)) for m in np.unique(sizes) if m > 0}
+    total_candidates = sum(len(group_sets[int(m)][0]) * int((sizes == m).sum()) for m in group_sets) + int(
+        (sizes == 0).sum())
+    if total_candidates > _MAX_BOOTSTRAP_CANDIDATES:
+        raise ValueError("terlalu banyak asesor per desa untuk bootstrap yang eksak")
+    denominator = math.lcm(*range(1, width + 1)) if rubric.aggregation == "mean" and width else 2
+    bits = max(width.bit_length(), 1)
+    if bits * (k_levels + 1) > 62:
+        raise ValueError("terlalu banyak asesor per desa untuk bootstrap yang eksak")
+    weights = integer_weights(rubric)
+    all_scores: list[_Scores] = []
+    choices: dict[int, tuple[IntArray, FloatArray]] = {}
+    draws: dict[int, IntArray] = {}
+    for m in sorted(set(group_sets) | ({0} if (sizes == 0).any() else set())):
+        members = np.flatnonzero(sizes == m)
+        sets, probability = group_sets.get(m, (np.zeros((1, 0), dtype=np.int64), np.ones(1)))
+        choices[m] = (members, probability)
+        draws[m] = _draw_table(m, sets)
+        # Each slot's row as a positional code (see _cell_counts); a draw's cell code is the weighted sum.
+        slot_codes = [np.where(tensor[members, j, :] >= 0, 1 << (bits * np.maximum(tensor[members, j, :], 0)), 0)
+                      for j in range(m)]
+        for draw in sets:
+            code = np.zeros((len(members), n_i), dtype=np.int64)
+            for j, times in enumerate(draw):
+                if times:
+                    code += int(times) * slot_codes[j]
+            cells = _decode(code.ravel(), bits, k_levels)
+            per_pattern = _aggregate(cells.patterns, rubric.aggregation, denominator)
+            pattern = cells.code.reshape(len(members), n_i)
+            levels = _Levels(per_pattern.numerator[pattern], denominator, per_pattern.applicable[pattern],
+                             per_pattern.missing[pattern])
+            all_scores.append(_scores(rubric, levels, weights))
+    layout = _candidate_layout(choices, n_v)
+    codes = _order_codes(_sort_keys(rubric, _concat_scores(all_scores)))[layout].astype(np.int32)
+    rng = np.random.default_rng(seed)
+    ranks = np.empty((resamples, n_v), dtype=np.int32)
+    picked = np.zeros(n_v, dtype=np.int64)
+    flat = np.arange(n_v) * codes.shape[1]
+    codes_flat = codes.ravel()
+    for r in range(resamples):
+        for m, (members, probability) in choices.items():
+            if len(probability) > 1:
+                if len(draws[m]):
+                    # An ordered draw of m assessors, uniform over m**m, mapped to its multiset.
+                    picked[members] = draws[m][rng.integers(0, m**m, size=len(members))]
+                else:
+                    picked[members] = rng.choice(len(probability), size=len(members), p=probability)
+        chosen_codes = codes_flat[flat + picked]
+        # Competition rank = 1 + the position where the village's code first appears in sorted order.
+        order = np.argsort(chosen_codes, kind="stable")
+        ordered = chosen_codes[order]
+        starts = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+        first = np.flatnonzero(starts)
+        ranks[r, order] = first[np.cumsum(starts) - 1] + 1
+    low_share = (1 - confidence) / 2
+    high_share = (1 + confidence) / 2
+    low_k = max(math.ceil(low_share * resamples), 1) - 1
+    high_k = max(math.ceil(high_share * resamples), 1) - 1
+    if resamples:
+        part = np.partition(ranks, sorted({low_k, high_k}), axis=0)
+        rank_min, rank_max = part[low_k].astype(np.int64), part[high_k].astype(np.int64)
+    else:
+        rank_min = rank_max = ranking.rank.copy()
+    top3 = (ranks <= 3).sum(axis=0).astype(np.int64)
+    return RankConfidence(resamples, seed, rank_min, rank_max, top3)
+
+
+def _assessor_slots(village: IntArray, assessor: IntArray, n_v: int, n_a: int) -> tuple[IntArray, IntArray]:
+    """Each row's assessor numbered 0..m-1 within its village (in assessor order), and each village's m."""
+    n_a = max(n_a, 1)
+    pair = village * n_a + assessor
+    if n_v * n_a <= 2**25:
+        # A presence table over (village, assessor) gives the sorted distinct pairs without sorting the rows.
+        present = np.zeros(n_v * n_a, dtype=bool)
+        present[pair] = True
+        unique = np.flatnonzero(present)
+        del present
+        table = np.empty(n_v * n_a, dtype=np.int32)
+        table[unique] = np.arange(len(unique), dtype=np.int32)
+        inverse = table[pair].astype(np.int64)
+    else:
+        unique, inverse = np.unique(pair, return_inverse=True)
+    pair_village = unique // n_a
+    first = np.searchsorted(pair_village, np.arange(n_v), side="left")
+    return inverse.reshape(-1) - first[village], np.bincount(pair_village, minlength=n_v).astype(np.int64)
+
+
+def _draw_table(m: int, sets: IntArray) -> IntArray:
+    """For m <= 6: multiset index of each ordered draw 0..m**m - 1 (digits base m); empty for larger m."""
+    if m > 6 or m == 0:
+        return np.zeros(0, dtype=np.int64)
+    index = {tuple(int(c) for c in row): k for k, row in enumerate(sets)}
+    ordered = np.arange(m**m)
+    counts = np.zeros((m**m, m), dtype=np.int64)
+    for _ in range(m):
+        ordered, digit = np.divmod(ordered, m)
+        counts[np.arange(m**m), digit] += 1
+    return np.array([index[tuple(int(c) for c in row)] for row in counts], dtype=np.int64)
+
+
+def _candidate_layout(choices: Mapping[int, tuple[IntArray, FloatArray]], n_v: int) -> IntArray:
+    """Candidate index of (village, draw) as a V x max_draws table, following the scoring loop's layout."""
+    width = max((len(p) for _, p in choices.values()), default=1)
+    table = np.zeros((n_v, width), dtype=np.int64)
+    start = 0
+    for m in sorted(choices):
+        members, probability = choices[m]
+        n_sets = len(probability)
+        # Candidates were appended draw-major: draw s of member t is at start + s * len(members) + t.
+        for s in range(n_sets):
+            table[members, s] = start + s * len(members) + np.arange(len(members))
+        start += n_sets * len(members)
+    return table
+
+
+def _concat_scores(parts: Sequence[_Scores]) -> _Scores:
+    exact_object = any(p.numerator.dtype == object for p in parts)
+
+    def cat(arrays: list[ExactArray]) -> ExactArray:
+        joined = np.concatenate(arrays)
+        return joined.astype(object) if exact_object else joined
+
+    return _Scores(cat([p.numerator for p in parts]), cat([p.weight for p in parts]),
+                   cat([p.aspect_numerator for p in parts]), cat([p.aspect_weight for p in parts]),
+                   np.concatenate([p.top_levels for p in parts]), np.concatenate([p.zero_levels for p in parts]))
+
+
+def weight_sensitivity(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, runs: int, seed: int,
+                       spread_percent: int = 20) -> WeightSensitivity:
+    """Rule 10: the share of weight-perturbed runs in which each village keeps its official rank.
+
+    In each run every indicator weight is multiplied by (100 + k) / 100, k a whole number drawn uniformly from
+    -20..20 (so weights stay exact), then renormalised to the original total; renormalising leaves every index
+    unchanged (the index is a weighted mean), so runs are ranked on the unnormalised integers. The tie-break
+    cascade keeps its published aspect order. Deterministic for a given seed.
+    """
+    n_v, n_i = len(rows.villages), len(rubric.indicators)
+    levels = _levels(_checked_cells(rubric, rows), rubric.aggregation, (n_v, n_i), ranking.row_village)
+    chosen = ranking.row_village
+    base = integer_weights(rubric)
+    rng = np.random.default_rng(seed)
+    held = np.zeros(len(chosen), dtype=np.int64)
+    for _ in range(runs):
+        factors = rng.integers(100 - spread_percent, 100 + spread_percent + 1, size=n_i)
+        weights = [w * int(f) for w, f in zip(base, factors, strict=True)]
+        ranks = competition_ranks(_order_codes(_sort_keys(rubric, _scores(rubric, levels, weights))))
+        held += ranks == ranking.rank
+    return WeightSensitivity(runs, seed, held)
