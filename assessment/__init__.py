@@ -72,6 +72,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(villages_bp)
     app.register_blueprint(review_bp)
 
+    from assessment.assignments.routes import bp as assignments_bp
+
+    app.register_blueprint(assignments_bp)
+
     from assessment.commands import register_all
 
     register_all(app)

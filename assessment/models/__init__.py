@@ -1,5 +1,12 @@
 """The database models, one module per aggregate; import them from here."""
 
+from assessment.models.assignment import (
+    DEFAULT_ASSESSORS_PER_DESA,
+    Assignment,
+    AssignmentMethod,
+    ConflictDeclaration,
+    VerificationSettings,
+)
 from assessment.models.competition import (
     STAGE_ORDER,
     Competition,
@@ -10,6 +17,7 @@ from assessment.models.competition import (
     StageCode,
     StoredRubric,
 )
+from assessment.models.exception import StageException
 from assessment.models.participant import (
     Evidence,
     EvidenceKind,
@@ -26,9 +34,13 @@ from assessment.models.user import ROLE_SCOPE_KIND, Role, RoleGrant, User, norma
 
 __all__ = [
     "CODE_DEPTH",
+    "DEFAULT_ASSESSORS_PER_DESA",
     "ROLE_SCOPE_KIND",
     "STAGE_ORDER",
+    "Assignment",
+    "AssignmentMethod",
     "Competition",
+    "ConflictDeclaration",
     "Evidence",
     "EvidenceKind",
     "EvidenceStatus",
@@ -45,11 +57,13 @@ __all__ = [
     "SelfAssessment",
     "Stage",
     "StageCode",
+    "StageException",
     "StoredRubric",
     "SubmissionReview",
     "SubmissionStatus",
     "UTCDateTime",
     "User",
+    "VerificationSettings",
     "normalise_email",
     "utcnow",
 ]
