@@ -76,6 +76,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(assignments_bp)
 
+    from assessment.assessors.routes import bp as assessors_bp
+
+    app.register_blueprint(assessors_bp)
+
     from assessment.commands import register_all
 
     register_all(app)

@@ -29,6 +29,7 @@ from assessment.models.participant import (
     SubmissionStatus,
 )
 from assessment.models.region import CODE_DEPTH, Region, RegionBoundary, RegionKind
+from assessment.models.score import AccessTest, DeskScore, EvidenceJudgement, EvidenceVerdict
 from assessment.models.types import UTCDateTime, utcnow
 from assessment.models.user import ROLE_SCOPE_KIND, Role, RoleGrant, User, normalise_email
 
@@ -37,13 +38,17 @@ __all__ = [
     "DEFAULT_ASSESSORS_PER_DESA",
     "ROLE_SCOPE_KIND",
     "STAGE_ORDER",
+    "AccessTest",
     "Assignment",
     "AssignmentMethod",
     "Competition",
     "ConflictDeclaration",
+    "DeskScore",
     "Evidence",
+    "EvidenceJudgement",
     "EvidenceKind",
     "EvidenceStatus",
+    "EvidenceVerdict",
     "ImmutableRowError",
     "KabupatenQuota",
     "Participant",

@@ -14,6 +14,7 @@ from assessment.models.types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from assessment.models.participant import Participant
+    from assessment.models.score import AccessTest, DeskScore, EvidenceJudgement
     from assessment.models.user import User
 
 
@@ -48,6 +49,15 @@ class Assignment(Model):
 
     participant: Mapped[Participant] = relationship(lazy="joined")
     assessor: Mapped[User] = relationship(foreign_keys=[assessor_id], lazy="joined")
+    scores: Mapped[list[DeskScore]] = relationship(
+        back_populates="assignment", cascade="all, delete-orphan", order_by="DeskScore.indicator_code",
+    )
+    judgements: Mapped[list[EvidenceJudgement]] = relationship(
+        back_populates="assignment", cascade="all, delete-orphan",
+    )
+    access_tests: Mapped[list[AccessTest]] = relationship(
+        back_populates="assignment", cascade="all, delete-orphan", order_by="AccessTest.indicator_code",
+    )
 
     @property
     def active(self) -> bool:
