@@ -80,6 +80,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(assessors_bp)
 
+    from assessment.reconciliation.routes import bp as reconciliation_bp
+
+    app.register_blueprint(reconciliation_bp)
+
     from assessment.commands import register_all
 
     register_all(app)

@@ -29,7 +29,7 @@ from assessment.models.participant import (
     SubmissionStatus,
 )
 from assessment.models.region import CODE_DEPTH, Region, RegionBoundary, RegionKind
-from assessment.models.score import AccessTest, DeskScore, EvidenceJudgement, EvidenceVerdict
+from assessment.models.score import AccessTest, DeskScore, EvidenceJudgement, EvidenceVerdict, Reconciliation
 from assessment.models.types import UTCDateTime, utcnow
 from assessment.models.user import ROLE_SCOPE_KIND, Role, RoleGrant, User, normalise_email
 
@@ -52,6 +52,7 @@ __all__ = [
     "ImmutableRowError",
     "KabupatenQuota",
     "Participant",
+    "Reconciliation",
     "Region",
     "RegionBoundary",
     "RegionKind",

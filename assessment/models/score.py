@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assessment.extensions import Model
@@ -14,6 +14,7 @@ from assessment.models.types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from assessment.models.assignment import Assignment
+    from assessment.models.user import User
 
 
 class EvidenceVerdict(StrEnum):
@@ -79,3 +80,24 @@ class AccessTest(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     assignment: Mapped[Assignment] = relationship(back_populates="access_tests")
+
+
+class Reconciliation(Model):
+    """The ketua tim's agreed level for one flagged indicator of one desa, with the reason; it replaces the
+    assessors' levels for that item in the score (their own rows stay as they were and are shown beside it)."""
+
+    __tablename__ = "reconciliation"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "indicator_code", name="uq_reconciliation_participant_indicator"),
+        CheckConstraint("length(reason) > 0", name="reason_given"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    indicator_code: Mapped[str] = mapped_column(String(50))
+    level: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    decided_by: Mapped[User | None] = relationship()
