@@ -118,6 +118,19 @@ def end_all_sessions(user: User) -> None:
     db.session.commit()
 
 
+def deactivate_user(user: User) -> None:
+    """Close the account: it can no longer sign in, and every open session of it ends now."""
+    user.active = False
+    user.session_version += 1
+    db.session.commit()
+
+
+def find_user(email: str) -> User | None:
+    """The account with this e-mail (compared lower-cased), if any."""
+    found: User | None = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    return found
+
+
 def load_user_from_session(user_id: str) -> User | None:
     """The user a session id ``"<id>:<session_version>"`` names, if the account is active and the version current."""
     raw_id, _, raw_version = user_id.partition(":")

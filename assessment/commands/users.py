@@ -1,4 +1,4 @@
-"""``desa-digital users ...``: create accounts with region-scoped roles."""
+"""``desa-digital users ...``: create accounts with region-scoped roles, end their sessions, deactivate them."""
 
 from __future__ import annotations
 
@@ -9,8 +9,15 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from assessment.auth.operations import AccountError, GrantSpec, create_user
-from assessment.models import Role
+from assessment.auth.operations import (
+    AccountError,
+    GrantSpec,
+    create_user,
+    deactivate_user,
+    end_all_sessions,
+    find_user,
+)
+from assessment.models import Role, User
 
 users_cli = AppGroup("users", help="Akun pengguna dan perannya.")
 
@@ -62,6 +69,31 @@ def create_command(name: str, email: str, roles: tuple[str, ...], regions: tuple
         click.echo(f"  {grant.role.value} @ {grant.region_code}")
     if generate_password:
         click.echo(f"Kata sandi: {password}")
+
+
+def _existing(email: str) -> User:
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"Tidak ada akun dengan email {email}.")
+    return user
+
+
+@users_cli.command("end-sessions")
+@click.argument("email")
+def end_sessions_command(email: str) -> None:
+    """Akhiri semua sesi akun ini (mis. bila perangkatnya hilang); akun tetap aktif."""
+    user = _existing(email)
+    end_all_sessions(user)
+    click.echo(f"Semua sesi {user.email} diakhiri.")
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def deactivate_command(email: str) -> None:
+    """Nonaktifkan akun: tidak dapat masuk lagi dan semua sesinya berakhir."""
+    user = _existing(email)
+    deactivate_user(user)
+    click.echo(f"Akun {user.email} dinonaktifkan.")
 
 
 def register(app: Flask) -> None:

@@ -6,8 +6,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from assessment.models import STAGE_ORDER, StageCode
+from assessment.wita import WITA
 
-WITA = ZoneInfo("Asia/Makassar")
+__all__ = ["DEFAULT_STAGE_DAYS", "STAGE_NAMES", "WITA", "default_schedule", "schedule_with", "stage_window"]
 
 # Days each stage lasts in a schedule proposed by default (the committee changes the dates as it likes).
 DEFAULT_STAGE_DAYS: dict[StageCode, int] = {

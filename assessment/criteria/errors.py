@@ -28,3 +28,12 @@ class RubricError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(str(problem) for problem in self.problems)
+
+
+FILE_LOCATION = "(berkas)"
+"""The location of a problem with the file as a whole (unreadable, not a rubric, too large)."""
+
+
+def file_problem(message: str) -> RubricError:
+    """A RubricError with one problem about the whole file."""
+    return RubricError([Problem(FILE_LOCATION, message)])

@@ -1,50 +1,36 @@
-"""Thin file shell around the pure rubric core: read YAML or Excel into a mapping with locations, write them back.
+"""Thin file shell around the pure rubric core: read a rubric file whatever its format, and write it back.
 
 The format is detected from the content, never from the file name: an ``.xlsx`` workbook is a ZIP holding the
-OOXML parts, a YAML rubric is UTF-8 text; anything else (an image renamed ``.yaml``, an old ``.xls``) is one clean
-:class:`~assessment.criteria.errors.Problem`. YAML locations are ``LINE:key.path``; Excel locations ``Sheet!Cell``.
+OOXML parts (:mod:`assessment.criteria.excel_file`), a YAML rubric is UTF-8 text
+(:mod:`assessment.criteria.yaml_file`); anything else (an image renamed ``.yaml``, an old ``.xls``) is one clean
+:class:`~assessment.criteria.errors.Problem` located at ``(berkas)``, the file as a whole.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-import re
-import warnings
-import zipfile
-from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
 
-import yaml
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
-
-from assessment.criteria.errors import Problem, RubricError
-from assessment.criteria.model import DEFAULT_ELIGIBLE, DEFAULT_TIE_BREAK, REGION_KINDS, Rubric
-from assessment.criteria.parse import (
-    AGGREGATIONS,
-    TIE_BREAK_RULES,
-    KeyPath,
-    format_key_path,
-    parse_rubric,
-    plain,
-    suggest,
+from assessment.criteria.errors import file_problem
+from assessment.criteria.excel_file import (
+    load_excel_bytes,
+    rubric_to_excel,
+    rubric_to_excel_bytes,
+    write_excel_template,
 )
+from assessment.criteria.model import Rubric
+from assessment.criteria.yaml_file import load_yaml_text, rubric_to_yaml
 
-FILE_LOCATION = "(berkas)"
+__all__ = [
+    "MAX_RUBRIC_BYTES",
+    "load_rubric",
+    "load_rubric_bytes",
+    "rubric_to_excel",
+    "rubric_to_excel_bytes",
+    "rubric_to_yaml",
+    "write_excel_template",
+]
+
 MAX_RUBRIC_BYTES = 5 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
-MAX_SHEET_ROWS = 5000
-# Aliases let a few hundred bytes of YAML name billions of nodes ("billion laughs"); a rubric has a few thousand.
-MAX_YAML_NODES = 100_000
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "gambar PNG"),
@@ -54,10 +40,6 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "dokumen PDF"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "berkas Office lama (.xls/.doc) atau berkas Excel berkata sandi"),
 )
-
-
-def _file_problem(message: str) -> RubricError:
-    return RubricError([Problem(FILE_LOCATION, message)])
 
 
 def _sniff(data: bytes) -> str | None:
@@ -77,669 +59,33 @@ def load_rubric(path: Path) -> Rubric:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise _file_problem("Berkas tidak ditemukan.") from None
+        raise file_problem("Berkas tidak ditemukan.") from None
     except IsADirectoryError:
-        raise _file_problem("Ini folder, bukan berkas rubrik.") from None
+        raise file_problem("Ini folder, bukan berkas rubrik.") from None
     except OSError as error:
-        raise _file_problem(f"Berkas tidak dapat dibaca ({error.strerror or error}).") from None
+        raise file_problem(f"Berkas tidak dapat dibaca ({error.strerror or error}).") from None
     return load_rubric_bytes(data, path.name)
 
 
 def load_rubric_bytes(data: bytes, filename: str) -> Rubric:
     """Parse an uploaded rubric; ``filename`` only sharpens the messages, the content decides the format."""
     if len(data) > MAX_RUBRIC_BYTES:
-        raise _file_problem(f"Berkas terlalu besar ({len(data) // 1024} KB); rubrik paling besar "
-                            f"{MAX_RUBRIC_BYTES // (1024 * 1024)} MB.")
+        raise file_problem(f"Berkas terlalu besar ({len(data) // 1024} KB); rubrik paling besar "
+                           f"{MAX_RUBRIC_BYTES // (1024 * 1024)} MB.")
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return _load_excel(data)
+        return load_excel_bytes(data)
     named_excel = filename.lower().endswith((".xlsx", ".xlsm", ".xls"))
     binary = _sniff(data)
     if binary is not None:
-        raise _file_problem(f"Berkas ini bukan rubrik: isinya {binary}, bukan teks YAML atau buku kerja Excel (.xlsx).")
+        raise file_problem(f"Berkas ini bukan rubrik: isinya {binary}, bukan teks YAML atau buku kerja Excel (.xlsx).")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = None
     if text is None or "\x00" in text:
         hint = " Berkas bernama Excel ini bukan buku kerja .xlsx yang sah." if named_excel else ""
-        raise _file_problem("Berkas ini bukan rubrik: isinya bukan teks YAML (UTF-8) dan bukan buku kerja Excel "
-                            f"(.xlsx).{hint}")
+        raise file_problem("Berkas ini bukan rubrik: isinya bukan teks YAML (UTF-8) dan bukan buku kerja Excel "
+                           f"(.xlsx).{hint}")
     if not text.strip():
-        raise _file_problem("Berkas kosong: belum ada isi rubrik.")
-    return _load_yaml(text)
-
-
-# -- YAML --------------------------------------------------------------------------------------------------------
-
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
-_FLOAT_TAG = "tag:yaml.org,2002:float"
-
-
-def _scalar(node: yaml.ScalarNode) -> object:
-    """The value of a scalar; floats become exact Decimals from their source text (2.75 -> Decimal('2.75'))."""
-    tag = node.tag
-    if tag == _FLOAT_TAG:
-        text = node.value.replace("_", "")
-        number = Decimal(text) if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", text) else None
-        return number if number is not None else node.value
-    # The constructor's scalar methods keep no state (construct_object would cache every node in a global).
-    if tag == "tag:yaml.org,2002:int":
-        return _CONSTRUCTOR.construct_yaml_int(node)
-    if tag == "tag:yaml.org,2002:bool":
-        return _CONSTRUCTOR.construct_yaml_bool(node)
-    if tag == "tag:yaml.org,2002:null":
-        return None
-    # Strings, timestamps (a version such as 2026-01-15 stays text) and unknown tags: the text as written.
-    return node.value
-
-
-class _YamlReader:
-    """Builds plain values from a composed YAML node tree, remembering the line of every key path."""
-
-    def __init__(self) -> None:
-        self.lines: dict[KeyPath, int] = {}
-        self.problems: list[Problem] = []
-        self.nodes = 0
-
-    def locate(self, path: KeyPath) -> str:
-        for length in range(len(path), -1, -1):
-            line = self.lines.get(path[:length])
-            if line is not None:
-                return f"{line}:{format_key_path(path)}"
-        return f"1:{format_key_path(path)}"
-
-    def build(self, node: yaml.Node, path: KeyPath) -> object:
-        self.nodes += 1
-        if self.nodes > MAX_YAML_NODES:
-            raise _file_problem(f"YAML terlalu besar: lebih dari {MAX_YAML_NODES} nilai (mungkin alias yang "
-                                "berlipat ganda); sebuah rubrik tidak sebesar ini.")
-        self.lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            result: dict[object, object] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    self.problems.append(Problem(f"{key_node.start_mark.line + 1}:{format_key_path(path)}",
-                                                 "Kunci harus berupa teks tunggal, bukan daftar atau pemetaan."))
-                    continue
-                key = _scalar(key_node)
-                part: str | int = key if isinstance(key, str | int) and not isinstance(key, bool) else str(key)
-                child: KeyPath = (*path, part)
-                if key in result:
-                    self.problems.append(Problem(f"{key_node.start_mark.line + 1}:{format_key_path(child)}",
-                                                 f"Kunci '{key}' ditulis dua kali; hanya satu yang boleh ada."))
-                    continue
-                self.lines[child] = key_node.start_mark.line + 1
-                result[part] = self.build(value_node, child)
-            return result
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
-        assert isinstance(node, yaml.ScalarNode)  # noqa: S101 - the composer yields only these three node kinds
-        return _scalar(node)
-
-
-def _load_yaml(text: str) -> Rubric:
-    reader = _YamlReader()
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        document = reader.build(node, ()) if node is not None else None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        column = f", kolom {mark.column + 1}" if mark is not None else ""
-        detail = error.problem or error.context or "format tidak sah"
-        raise RubricError([Problem(f"{line}:(yaml)", f"YAML rusak di baris {line}{column}: {detail}.")]) from None
-    except yaml.YAMLError as error:
-        raise _file_problem(f"YAML rusak: {error}.") from None
-    except RecursionError:
-        raise _file_problem("YAML bersarang terlalu dalam untuk sebuah rubrik.") from None
-    finally:
-        loader.dispose()
-    problems = list(reader.problems)
-    try:
-        # parse_rubric reports a document that is not a mapping (a bare list or text) as not being a rubric.
-        rubric = parse_rubric(cast("Mapping[str, Any]", document), reader.locate)
-    except RubricError as error:
-        # Reported in file order, so a committee can work through them top to bottom.
-        found = sorted([*problems, *error.problems], key=lambda problem: int(problem.location.split(":")[0]))
-        raise RubricError(found) from None
-    if problems:
-        raise RubricError(problems)
-    return rubric
-
-
-def rubric_to_yaml(rubric: Rubric) -> str:
-    """The rubric as YAML in the documented key order; parsing it gives a rubric with the same fingerprint."""
-    document: dict[str, Any] = {
-        "id": rubric.id,
-        "title": rubric.title,
-        "version": rubric.version,
-        "scale": {"min": rubric.scale.min, "max": rubric.scale.max},
-    }
-    if rubric.level_names:
-        document["level_names"] = dict(rubric.level_names)
-    document["bands"] = [{"min": band.min, "label": band.label} for band in rubric.bands]
-    document["aggregation"] = rubric.aggregation
-    document["disagreement_threshold"] = rubric.disagreement_threshold
-    document["tie_break"] = list(rubric.tie_break)
-    document["eligible"] = list(rubric.eligible)
-    aspects: list[dict[str, Any]] = []
-    for aspect in rubric.aspects:
-        indicators: list[dict[str, Any]] = []
-        for indicator in aspect.indicators:
-            item: dict[str, Any] = {
-                "code": indicator.code,
-                "name": indicator.name,
-                "weight": indicator.weight,
-                "levels": {level.value: level.description for level in indicator.levels},
-                "evidence": list(indicator.evidence),
-            }
-            if indicator.verification:
-                item["verification"] = indicator.verification
-            item["allow_na"] = indicator.allow_na
-            indicators.append(item)
-        aspects.append({"code": aspect.code, "name": aspect.name, "weight": aspect.weight, "indicators": indicators})
-    document["aspects"] = aspects
-    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110,
-                     default_flow_style=False)
-
-
-class _Dumper(yaml.SafeDumper):
-    """Writes Decimals as plain numbers (7, 2.75, 62.5)."""
-
-
-def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:
-    text = plain(value)
-    tag = "tag:yaml.org,2002:int" if "." not in text else _FLOAT_TAG
-    return dumper.represent_scalar(tag, text)
-
-
-_Dumper.add_representer(Decimal, _represent_decimal)
-
-
-# -- Excel -------------------------------------------------------------------------------------------------------
-
-SHEET_GUIDE = "Petunjuk"
-SHEET_RUBRIC = "Rubrik"
-SHEET_LEVEL_NAMES = "Nama Level"
-SHEET_BANDS = "Predikat"
-SHEET_ASPECTS = "Aspek"
-SHEET_INDICATORS = "Indikator"
-SHEET_LISTS = "Daftar"
-REQUIRED_SHEETS = (SHEET_RUBRIC, SHEET_BANDS, SHEET_ASPECTS, SHEET_INDICATORS)
-
-# label in column A of the Rubrik sheet -> key path in the rubric mapping, and its explanation
-RUBRIC_ROWS: tuple[tuple[str, KeyPath, str], ...] = (
-    ("ID rubrik", ("id",), "Kode unik rubrik tanpa spasi, mis. desa-digital-kaltim-2026."),
-    ("Judul", ("title",), "Judul rubrik yang tampil di aplikasi dan berita acara."),
-    ("Versi", ("version",), "Versi rubrik, mis. 2026.1. Naikkan setiap kali isi rubrik berubah."),
-    ("Skala minimum", ("scale", "min"), "Level terendah (bilangan bulat), biasanya 0."),
-    ("Skala maksimum", ("scale", "max"), "Level tertinggi (bilangan bulat), lebih besar dari minimum; biasanya 4."),
-    ("Agregasi", ("aggregation",), "Cara menggabungkan level dari beberapa asesor: mean (rata-rata) atau "
-                                   "median (nilai tengah)."),
-    ("Ambang selisih", ("disagreement_threshold",), "Selisih level antar-asesor (bilangan bulat ≥ 1) yang "
-                                                    "ditandai untuk rekonsiliasi; biasanya 2."),
-    ("Penentu seri", ("tie_break",), "Urutan penentu seri, dipisah koma: aspects_by_weight (nilai aspek menurut "
-                                     "bobot), aspect:<kode> (nilai satu aspek), top_levels (lebih banyak level "
-                                     "tertinggi), zero_levels (lebih sedikit level terendah)."),
-    ("Peserta", ("eligible",), f"Jenis wilayah yang ikut, dipisah koma: {', '.join(REGION_KINDS)}."),
-)
-LEVEL_NAME_HEADERS = ("Level", "Nama")
-BAND_HEADERS = ("Batas bawah", "Predikat")
-ASPECT_HEADERS = ("Kode", "Nama", "Bobot")
-INDICATOR_HEADERS_BEFORE = ("Kode aspek", "Kode", "Nama", "Bobot")
-INDICATOR_HEADERS_AFTER = ("Bukti", "Verifikasi", "Boleh N/A")
-_LEVEL_HEADER = re.compile(r"level\s*(-?\d+)", re.IGNORECASE)
-_FIELDS = {
-    "kode aspek": "aspect", "kode": "code", "nama": "name", "bobot": "weight", "bukti": "evidence",
-    "verifikasi": "verification", "boleh n/a": "allow_na", "batas bawah": "min", "predikat": "label",
-    "level": "level",
-}
-HEADER_NOTES = {
-    "Kode aspek": "Kode aspek (lembar Aspek) tempat indikator ini berada.",
-    "Kode": "Kode unik tanpa spasi, mis. A atau A1.",
-    "Nama": "Nama yang tampil di aplikasi.",
-    "Bobot": "Angka positif; desimal memakai titik, mis. 2.75. Jumlah bobot semua indikator harus tepat 100.",
-    "Bukti": "Bukti dukung yang diminta, satu per baris (Alt+Enter untuk baris baru di sel).",
-    "Verifikasi": "Cara asesor memeriksa bukti (mis. uji akses, klarifikasi lapangan).",
-    "Boleh N/A": "ya bila indikator boleh dinilai 'tidak berlaku' untuk desa tertentu; selain itu tidak.",
-    "Batas bawah": "Indeks 0–100 terendah untuk predikat ini (termasuk). Predikat pertama mulai dari 0; urut naik.",
-    "Predikat": "Nama predikat, mis. Baik.",
-    "Level": "Level pada skala rubrik.",
-}
-
-
-def _cell_value(cell: Cell) -> object:
-    value = cell.value
-    if isinstance(value, str):
-        return value if value.strip() else None
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    return value
-
-
-def _key(text: object) -> str:
-    return " ".join(str(text).split()).lower() if text is not None else ""
-
-
-class _ExcelReader:
-    """Reads the workbook layout written by :func:`write_excel_template` into a rubric mapping with cell names."""
-
-    def __init__(self) -> None:
-        self.cells: dict[KeyPath, str] = {}
-        self.problems: list[Problem] = []
-        self.columns: dict[str, dict[int, str | int]] = {}
-
-    def locate(self, path: KeyPath) -> str:
-        for length in range(len(path), -1, -1):
-            cell = self.cells.get(path[:length])
-            if cell is not None:
-                return cell
-        return f"{SHEET_RUBRIC}!A1"
-
-    def problem(self, location: str, message: str) -> None:
-        self.problems.append(Problem(location, message))
-
-    def rows(self, sheet: Worksheet) -> Iterable[tuple[int, list[Cell]]]:
-        for row in sheet.iter_rows(min_row=2, max_row=min(sheet.max_row, MAX_SHEET_ROWS)):
-            cells = [cell for cell in row if isinstance(cell, Cell)]
-            if any(_cell_value(cell) is not None for cell in cells):
-                yield cells[0].row, cells
-
-    def headers(self, sheet: Worksheet, known: tuple[str, ...], required: tuple[str, ...],
-                levels: bool) -> dict[int, str | int]:
-        """Column index -> field name (or level number); reports unknown and missing headers."""
-        columns: dict[int, str | int] = {}
-        for cell in next(sheet.iter_rows(min_row=1, max_row=1), ()):
-            if not isinstance(cell, Cell) or _cell_value(cell) is None:
-                continue
-            title = _key(cell.value)
-            level = _LEVEL_HEADER.fullmatch(title) if levels else None
-            where = f"{sheet.title}!{cell.coordinate}"
-            if level is not None:
-                columns[cell.column] = int(level.group(1))
-            elif title in (_key(header) for header in known):
-                columns[cell.column] = _FIELDS[title]
-            else:
-                closest = suggest(title, [_key(header) for header in known])
-                hint = f" Mungkin maksud Anda '{closest}'?" if closest else ""
-                self.problem(where, f"Judul kolom '{cell.value}' tidak dikenal pada lembar {sheet.title}; kolom yang "
-                                    f"dikenal: {', '.join(known)}{', Level 0, Level 1, ...' if levels else ''}.{hint}")
-        for header in required:
-            if _FIELDS[_key(header)] not in columns.values():
-                self.problem(f"{sheet.title}!A1", f"Kolom '{header}' tidak ada di baris judul lembar {sheet.title}.")
-        return columns
-
-    def read(self, data: bytes) -> dict[str, Any]:
-        with warnings.catch_warnings():
-            # openpyxl warns about Excel features it drops (extensions, styles); the values are what matter here.
-            warnings.simplefilter("ignore", UserWarning)
-            workbook = load_workbook(io.BytesIO(data), data_only=True)
-        names = workbook.sheetnames
-        missing = [name for name in REQUIRED_SHEETS if name not in names]
-        for name in missing:
-            closest = suggest(name, [sheet for sheet in names if sheet not in REQUIRED_SHEETS])
-            hint = f" Mungkin lembar '{closest}' maksudnya?" if closest else ""
-            self.problem(FILE_LOCATION, f"Lembar '{name}' tidak ada di buku kerja (lembar yang ada: "
-                                        f"{', '.join(names)}).{hint}")
-        if len(missing) == len(REQUIRED_SHEETS):
-            raise RubricError([Problem(FILE_LOCATION, "Buku kerja ini bukan rubrik: lembar Rubrik, Predikat, Aspek "
-                                                      "dan Indikator tidak ada. Mulailah dari "
-                                                      "`desa-digital rubric template`.")])
-        document: dict[str, Any] = {}
-        if SHEET_RUBRIC in names:
-            self.read_settings(workbook[SHEET_RUBRIC], document)
-        if SHEET_LEVEL_NAMES in names:
-            self.read_level_names(workbook[SHEET_LEVEL_NAMES], document)
-        if SHEET_BANDS in names:
-            self.read_bands(workbook[SHEET_BANDS], document)
-        if SHEET_ASPECTS in names:
-            self.read_aspects(workbook[SHEET_ASPECTS], document)
-        if SHEET_INDICATORS in names and "aspects" in document:
-            self.read_indicators(workbook[SHEET_INDICATORS], document)
-        return document
-
-    def read_settings(self, sheet: Worksheet, document: dict[str, Any]) -> None:
-        labels = {_key(label): path for label, path, _ in RUBRIC_ROWS}
-        self.cells[()] = f"{sheet.title}!A1"
-        for row, cells in self.rows(sheet):
-            label = _cell_value(cells[0])
-            value = _cell_value(cells[1]) if len(cells) > 1 else None
-            if label is None:
-                continue
-            path = labels.get(_key(label))
-            if path is None:
-                closest = suggest(_key(label), list(labels))
-                hint = f" Mungkin maksud Anda '{closest}'?" if closest else ""
-                self.problem(f"{sheet.title}!A{row}", f"Baris '{label}' tidak dikenal pada lembar {sheet.title}.{hint}")
-                continue
-            if path in self.cells:
-                self.problem(f"{sheet.title}!A{row}", f"Baris '{label}' ditulis dua kali pada lembar {sheet.title}.")
-                continue
-            self.cells[path] = f"{sheet.title}!B{row}"
-            if path[0] == "scale":
-                self.cells.setdefault(("scale",), f"{sheet.title}!B{row}")
-                if value is not None:
-                    document.setdefault("scale", {})[path[1]] = value
-            elif value is not None:
-                document[str(path[0])] = value
-
-    def table(self, sheet: Worksheet, known: tuple[str, ...], required: tuple[str, ...], levels: bool = False
-              ) -> list[tuple[int, dict[str | int, tuple[object, str]]]]:
-        """Each non-empty row as (row number, field -> (value, cell name)), empty cells left out."""
-        columns = self.headers(sheet, known, required, levels)
-        self.columns[sheet.title] = columns
-        result = []
-        for row, cells in self.rows(sheet):
-            values: dict[str | int, tuple[object, str]] = {}
-            for cell in cells:
-                field = columns.get(cell.column)
-                value = _cell_value(cell)
-                if field is not None and value is not None:
-                    values[field] = (value, f"{sheet.title}!{cell.coordinate}")
-                elif field is None and value is not None:
-                    self.problem(f"{sheet.title}!{cell.coordinate}", "Sel ini berisi nilai di kolom tanpa judul "
-                                                                     "yang dikenal; nilainya diabaikan.")
-            result.append((row, values))
-        return result
-
-    def read_level_names(self, sheet: Worksheet, document: dict[str, Any]) -> None:
-        names: dict[object, object] = {}
-        for row, values in self.table(sheet, LEVEL_NAME_HEADERS, LEVEL_NAME_HEADERS):
-            if "level" not in values:
-                self.problem(f"{sheet.title}!A{row}", "Nomor level kosong pada baris ini.")
-                continue
-            level, where = values["level"]
-            key = int(level) if isinstance(level, int | float) and float(level).is_integer() else level
-            part: str | int = key if isinstance(key, int | str) else str(key)
-            self.cells.setdefault(("level_names",), where)
-            self.cells[("level_names", part)] = values.get("name", (None, where))[1]
-            names[part] = values.get("name", (None, where))[0]
-        if names:
-            document["level_names"] = names
-
-    def read_bands(self, sheet: Worksheet, document: dict[str, Any]) -> None:
-        bands: list[dict[str, object]] = []
-        self.cells[("bands",)] = f"{sheet.title}!A2"
-        for row, values in self.table(sheet, BAND_HEADERS, BAND_HEADERS):
-            index = len(bands)
-            self.cells[("bands", index)] = f"{sheet.title}!A{row}"
-            band: dict[str, object] = {}
-            for field in ("min", "label"):
-                if field in values:
-                    band[field] = values[field][0]
-                    self.cells[("bands", index, field)] = values[field][1]
-            bands.append(band)
-        document["bands"] = bands
-
-    def read_aspects(self, sheet: Worksheet, document: dict[str, Any]) -> None:
-        aspects: list[dict[str, Any]] = []
-        self.cells[("aspects",)] = f"{sheet.title}!A2"
-        for row, values in self.table(sheet, ASPECT_HEADERS, ASPECT_HEADERS[:2]):
-            index = len(aspects)
-            self.cells[("aspects", index)] = f"{sheet.title}!A{row}"
-            aspect: dict[str, Any] = {"indicators": []}
-            for field in ("code", "name", "weight"):
-                if field in values:
-                    aspect[field] = values[field][0]
-                    self.cells[("aspects", index, field)] = values[field][1]
-            aspects.append(aspect)
-        document["aspects"] = aspects
-
-    def read_indicators(self, sheet: Worksheet, document: dict[str, Any]) -> None:
-        aspects: list[dict[str, Any]] = document["aspects"]
-        by_code: dict[str, int] = {}
-        for index, aspect in enumerate(aspects):
-            by_code.setdefault(str(aspect.get("code", "")).strip(), index)
-        rows = self.table(sheet, INDICATOR_HEADERS_BEFORE + INDICATOR_HEADERS_AFTER, INDICATOR_HEADERS_BEFORE,
-                          levels=True)
-        weight_column = next((get_column_letter(column) for column, field in self.columns[sheet.title].items()
-                              if field == "weight"), "D")
-        if aspects:
-            self.cells[("aspects",)] = f"{sheet.title}!{weight_column}1"
-        for row, values in rows:
-            if "aspect" not in values:
-                self.problem(f"{sheet.title}!A{row}", "Kode aspek kosong: tulis kode aspek (lembar Aspek) untuk "
-                                                      "indikator ini.")
-                continue
-            aspect_code, where = values["aspect"]
-            aspect_index = by_code.get(str(aspect_code).strip())
-            if aspect_index is None:
-                closest = suggest(str(aspect_code), list(by_code))
-                hint = f" Mungkin maksud Anda '{closest}'?" if closest else ""
-                self.problem(where, f"Kode aspek '{aspect_code}' tidak ada di lembar {SHEET_ASPECTS}.{hint}")
-                continue
-            indicators: list[dict[str, Any]] = aspects[aspect_index]["indicators"]
-            base: KeyPath = ("aspects", aspect_index, "indicators", len(indicators))
-            self.cells[base] = values.get("code", (None, f"{sheet.title}!B{row}"))[1]
-            indicator: dict[str, Any] = {}
-            levels: dict[int, object] = {}
-            for field, (value, cell) in values.items():
-                if isinstance(field, int):
-                    levels[field] = value
-                    self.cells.setdefault((*base, "levels"), cell)
-                    self.cells[(*base, "levels", field)] = cell
-                elif field == "evidence":
-                    lines = [line.strip() for line in value.splitlines()] if isinstance(value, str) else [value]
-                    indicator["evidence"] = [line for line in lines if line != ""]
-                    self.cells[(*base, "evidence")] = cell
-                elif field != "aspect":
-                    indicator[str(field)] = value
-                    self.cells[(*base, str(field))] = cell
-            indicator["levels"] = levels
-            self.cells.setdefault((*base, "levels"), f"{sheet.title}!E{row}")
-            indicators.append(indicator)
-
-
-def _load_excel(data: bytes) -> Rubric:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-            parts = {member.filename for member in members}
-            if sum(member.file_size for member in members) > MAX_UNZIPPED_BYTES or len(members) > 10_000:
-                raise _file_problem("Buku kerja Excel terlalu besar setelah dibuka; rubrik tidak sebesar ini.")
-            if "mimetype" in parts and b"opendocument" in archive.read("mimetype"):
-                raise _file_problem("Ini lembar kerja OpenDocument (.ods); simpan sebagai Excel (.xlsx) lalu ulangi.")
-    except zipfile.BadZipFile:
-        raise _file_problem("Berkas ZIP/Excel rusak dan tidak dapat dibuka.") from None
-    if "[Content_Types].xml" not in parts or "xl/workbook.xml" not in parts:
-        raise _file_problem("Berkas ini bukan rubrik: isinya arsip ZIP, bukan buku kerja Excel (.xlsx).")
-    reader = _ExcelReader()
-    try:
-        document = reader.read(data)
-    except RubricError:
-        raise
-    except Exception:  # a damaged upload may break openpyxl in many ways; the user needs one message
-        raise _file_problem("Buku kerja Excel rusak atau tidak dapat dibaca; buka dan simpan ulang di Excel sebagai "
-                            ".xlsx.") from None
-    problems = list(reader.problems)
-    try:
-        rubric = parse_rubric(document, reader.locate)
-    except RubricError as error:
-        raise RubricError([*problems, *error.problems]) from None
-    if problems:
-        raise RubricError(problems)
-    return rubric
-
-
-def _put(sheet: Worksheet, row: int, column: int, value: object) -> Cell:
-    """Write a value; text always stays text (a leading '=' must never become a formula)."""
-    cell: Cell = sheet.cell(row=row, column=column)
-    if isinstance(value, Decimal):
-        number = float(value)
-        # A float that does not read back as the same decimal would change the fingerprint; keep it as text then.
-        if value == value.to_integral_value() and abs(value) < 10**15:
-            cell.value = int(value)
-        elif Decimal(repr(number)) == value:
-            cell.value = number
-        else:
-            cell.value = plain(value)
-            cell.data_type = "s"
-    elif isinstance(value, str):
-        cell.value = value
-        cell.data_type = "s"
-    else:
-        cell.value = value
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return cell
-
-
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
-_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-
-
-def _header(sheet: Worksheet, headers: Iterable[str], widths: Iterable[int]) -> None:
-    for column, (title, width) in enumerate(zip(headers, widths, strict=True), start=1):
-        cell = _put(sheet, 1, column, title)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        note = HEADER_NOTES.get(title) or (f"Deskripsi {title}: apa yang harus dilihat asesor untuk memberi level "
-                                           "ini." if title.startswith("Level ") else None)
-        if note:
-            cell.comment = Comment(note, "desa-digital")
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.freeze_panes = "A2"
-
-
-def _list_validation(sheet: Worksheet, formula: str, cells: str, prompt: str) -> None:
-    validation = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
-                                errorTitle="Nilai tidak sah", error="Pilih salah satu nilai dari daftar.",
-                                promptTitle="Pilihan", prompt=prompt, showInputMessage=True)
-    sheet.add_data_validation(validation)
-    validation.add(cells)
-
-
-GUIDE_LINES: tuple[str, ...] = (
-    "Cara mengisi rubrik Lomba Desa Digital di Excel",
-    "",
-    "1. Lembar Rubrik: isi ID rubrik, Judul dan Versi. Skala, agregasi, ambang selisih, penentu seri dan peserta "
-    "sudah berisi nilai bawaan; ubah bila panitia memutuskan lain (pilih dari daftar bila ada).",
-    "2. Lembar Nama Level (boleh kosong): nama setiap level pada skala, mis. 0 Belum ada, 1 Rintisan.",
-    "3. Lembar Predikat: satu baris per predikat, urut naik menurut Batas bawah. Baris pertama harus 0; semua "
-    "batas di antara 0 dan 100, tanpa batas kembar. Indeks yang sama atau lebih tinggi dari batas bawah mendapat "
-    "predikat itu.",
-    "4. Lembar Aspek: satu baris per aspek (Kode unik, Nama). Kolom Bobot boleh kosong; bila diisi harus sama "
-    "dengan jumlah bobot indikatornya.",
-    "5. Lembar Indikator: satu baris per indikator. Kode aspek memilih aspeknya; Kode unik di seluruh rubrik; "
-    "Bobot angka positif (desimal memakai titik, mis. 2.75). Jumlah bobot semua indikator harus tepat 100.",
-    "   Isi setiap kolom Level dengan apa yang harus dilihat asesor untuk memberi level itu. Bila skala diubah, "
-    "sesuaikan kolom Level (mis. tambah kolom 'Level 5').",
-    "   Bukti: satu bukti per baris dalam sel (Alt+Enter). Verifikasi: cara asesor memeriksa. Boleh N/A: ya atau "
-    "tidak.",
-    "6. Periksa berkas: desa-digital rubric validate RUBRIK.xlsx. Setiap masalah ditampilkan dengan lembar dan "
-    "selnya, mis. Indikator!D7.",
-    "7. Simpan sebagai YAML untuk arsip berversi: desa-digital rubric convert RUBRIK.xlsx RUBRIK.yaml.",
-    "",
-    "Lembar Daftar (tersembunyi) berisi pilihan untuk daftar pilihan; jangan diubah.",
-)
-
-
-def _workbook(rubric: Rubric | None) -> Workbook:
-    workbook = Workbook()
-    guide = workbook.active
-    assert guide is not None  # noqa: S101 - a new Workbook always has one sheet
-    guide.title = SHEET_GUIDE
-    guide.column_dimensions["A"].width = 130
-    for row, line in enumerate(GUIDE_LINES, start=1):
-        _put(guide, row, 1, line)
-    guide["A1"].font = Font(bold=True, size=14)
-
-    scale_levels = list(rubric.scale.levels) if rubric else list(range(0, 5))
-    lists = workbook.create_sheet(SHEET_LISTS)
-    columns = (("Agregasi", AGGREGATIONS), ("YaTidak", ("ya", "tidak")), ("JenisWilayah", REGION_KINDS),
-               ("PenentuSeri", TIE_BREAK_RULES), ("Level", [str(level) for level in scale_levels]))
-    for column, (name, choices) in enumerate(columns, start=1):
-        _put(lists, 1, column, name)
-        for row, choice in enumerate(choices, start=2):
-            _put(lists, row, column, choice)
-        letter = get_column_letter(column)
-        workbook.defined_names[name] = DefinedName(
-            name, attr_text=f"'{SHEET_LISTS}'!${letter}$2:${letter}${len(choices) + 1}")
-    lists.sheet_state = "hidden"
-
-    settings = workbook.create_sheet(SHEET_RUBRIC)
-    _header(settings, ("Kunci", "Nilai", "Keterangan"), (22, 50, 90))
-    setting_values: dict[KeyPath, object] = {
-        ("scale", "min"): 0, ("scale", "max"): 4, ("aggregation",): "mean", ("disagreement_threshold",): 2,
-        ("tie_break",): ", ".join(DEFAULT_TIE_BREAK), ("eligible",): ", ".join(DEFAULT_ELIGIBLE),
-    }
-    if rubric is not None:
-        setting_values = {
-            ("id",): rubric.id, ("title",): rubric.title, ("version",): rubric.version,
-            ("scale", "min"): rubric.scale.min, ("scale", "max"): rubric.scale.max,
-            ("aggregation",): rubric.aggregation, ("disagreement_threshold",): rubric.disagreement_threshold,
-            ("tie_break",): ", ".join(rubric.tie_break), ("eligible",): ", ".join(rubric.eligible),
-        }
-    for row, (label, path, note) in enumerate(RUBRIC_ROWS, start=2):
-        _put(settings, row, 1, label).font = Font(bold=True)
-        _put(settings, row, 2, setting_values.get(path))
-        _put(settings, row, 3, note)
-        if path == ("aggregation",):
-            _list_validation(settings, "=Agregasi", f"B{row}", "mean = rata-rata, median = nilai tengah")
-
-    level_names = workbook.create_sheet(SHEET_LEVEL_NAMES)
-    _header(level_names, LEVEL_NAME_HEADERS, (10, 40))
-    for row, (value, name) in enumerate(rubric.level_names if rubric else (), start=2):
-        _put(level_names, row, 1, value)
-        _put(level_names, row, 2, name)
-    _list_validation(level_names, "=Level", "A2:A50", "Level pada skala rubrik")
-
-    bands = workbook.create_sheet(SHEET_BANDS)
-    _header(bands, BAND_HEADERS, (14, 30))
-    for row, band in enumerate(rubric.bands if rubric else (), start=2):
-        _put(bands, row, 1, band.min)
-        _put(bands, row, 2, band.label)
-    band_range = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True,
-                                showErrorMessage=True, error="Batas bawah harus angka 0–100.")
-    bands.add_data_validation(band_range)
-    band_range.add("A2:A100")
-
-    aspects = workbook.create_sheet(SHEET_ASPECTS)
-    _header(aspects, ASPECT_HEADERS, (10, 50, 10))
-    for row, aspect in enumerate(rubric.aspects if rubric else (), start=2):
-        _put(aspects, row, 1, aspect.code)
-        _put(aspects, row, 2, aspect.name)
-        _put(aspects, row, 3, aspect.weight)
-
-    indicators = workbook.create_sheet(SHEET_INDICATORS)
-    level_headers = [f"Level {level}" for level in scale_levels]
-    headers = (*INDICATOR_HEADERS_BEFORE, *level_headers, *INDICATOR_HEADERS_AFTER)
-    _header(indicators, headers, (11, 9, 40, 9, *(45 for _ in level_headers), 50, 45, 11))
-    allow_na_column = get_column_letter(len(headers))
-    weight_rule = DataValidation(type="decimal", operator="greaterThan", formula1="0", allow_blank=True,
-                                 showErrorMessage=True, error="Bobot harus angka lebih dari 0.")
-    indicators.add_data_validation(weight_rule)
-    weight_rule.add("D2:D500")
-    _list_validation(indicators, f"='{SHEET_ASPECTS}'!$A$2:$A$100", "A2:A500", "Kode aspek dari lembar Aspek")
-    _list_validation(indicators, "=YaTidak", f"{allow_na_column}2:{allow_na_column}500", "ya atau tidak")
-    next_row = 2
-    for aspect in rubric.aspects if rubric else ():
-        for indicator in aspect.indicators:
-            cells: list[object] = [aspect.code, indicator.code, indicator.name, indicator.weight]
-            cells += [indicator.level_description(level) for level in scale_levels]
-            cells += ["\n".join(indicator.evidence), indicator.verification or None,
-                      "ya" if indicator.allow_na else "tidak"]
-            for position, content in enumerate(cells, start=1):
-                if content is not None and content != "":
-                    _put(indicators, next_row, position, content)
-            next_row += 1
-    workbook.move_sheet(SHEET_LISTS, offset=len(workbook.sheetnames))
-    return workbook
-
-
-def rubric_to_excel(rubric: Rubric, path: Path) -> None:
-    """Write ``rubric`` in the template's layout; reading it back gives the same fingerprint."""
-    _workbook(rubric).save(path)
-
-
-def write_excel_template(path: Path) -> None:
-    """Write an empty, documented rubric workbook: Indonesian headers, a guide sheet and dropdowns."""
-    _workbook(None).save(path)
-
-
-def rubric_to_excel_bytes(rubric: Rubric | None) -> bytes:
-    """The workbook of ``rubric`` (or the empty template) as bytes, for a download."""
-    buffer = io.BytesIO()
-    _workbook(rubric).save(buffer)
-    return buffer.getvalue()
-
+        raise file_problem("Berkas kosong: belum ada isi rubrik.")
+    return load_yaml_text(text)

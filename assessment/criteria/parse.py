@@ -9,8 +9,8 @@ must satisfy (stated once, here, and each tested by name in ``tests/core/test_pa
   (Indonesian words such as ``bobot`` are mapped to their English key).
 - ``missing_key``: ``id``, ``title``, ``version``, ``scale``, ``bands`` and ``aspects`` are required; so are an
   aspect's ``code``, ``name``, ``indicators`` and an indicator's ``code``, ``name``, ``weight``, ``levels``.
-- ``wrong_type``: numbers are numbers (a weight written in words is a problem), texts are texts, lists are lists;
-  ``allow_na`` is true/false (``ya``/``tidak`` accepted).
+- ``wrong_type``: numbers are numbers of at most 20 significant digits (a weight written in words is a problem),
+  texts are texts, lists are lists; ``allow_na`` is true/false (``ya``/``tidak`` accepted).
 - ``control_character``: texts hold no control characters other than tab and line breaks (Excel cannot store
   them); an evidence item is one line (in Excel each line of the cell is one item).
 - ``bad_code``: ``id`` and codes are letters, digits, ``.``, ``_`` or ``-`` without spaces.
@@ -38,7 +38,7 @@ import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from assessment.criteria.errors import Problem, RubricError
 from assessment.criteria.model import (
@@ -55,6 +55,7 @@ from assessment.criteria.model import (
 )
 
 KeyPath = tuple[str | int, ...]
+_T = TypeVar("_T")
 Locate = Callable[[KeyPath], str]
 
 TOP_KEYS: tuple[str, ...] = (
@@ -72,6 +73,7 @@ AGGREGATIONS: tuple[str, ...] = ("mean", "median")
 TIE_BREAK_RULES: tuple[str, ...] = ("aspects_by_weight", "top_levels", "zero_levels")
 ASPECT_TIE_BREAK_PREFIX = "aspect:"
 MAX_SCALE_STEPS = 20
+MAX_DIGITS = 20
 TOTAL_WEIGHT = Decimal(100)
 
 # A committee that read the Indonesian draft writes Indonesian keys and values; point them at the schema's word.
@@ -137,7 +139,10 @@ def plain(number: Decimal) -> str:
 
 
 def to_decimal(value: object) -> Decimal | None:
-    """A finite Decimal from an int, Decimal, float (through its shortest text) or numeric text; else None."""
+    """A Decimal from an int, Decimal, float (through its shortest text) or numeric text; else None.
+
+    Only finite numbers of at most ``MAX_DIGITS`` significant digits and magnitude below 10^``MAX_DIGITS`` count.
+    """
     if isinstance(value, bool):
         return None
     number: Decimal
@@ -155,7 +160,10 @@ def to_decimal(value: object) -> Decimal | None:
             return None
     else:
         return None
-    return number if number.is_finite() else None
+    if not number.is_finite() or len(number.as_tuple().digits) > MAX_DIGITS or abs(number.adjusted()) > MAX_DIGITS:
+        # Beyond this a number is no weight or level, and exact sums (28-digit context) would start rounding.
+        return None
+    return number
 
 
 def _ranges(numbers: Sequence[int]) -> str:
@@ -508,23 +516,23 @@ class _Parser:
         self.codes[code] = path
         return True
 
-    def aspects(self, value: object, scale: Scale | None) -> tuple[Aspect, ...] | None:
-        path: KeyPath = ("aspects",)
-        items = self.sequence(value, path, "Aspek (aspects)")
+    def each(self, value: object, path: KeyPath, what: str, empty: str,
+             parse_one: Callable[[object, KeyPath], _T | None]) -> tuple[_T, ...] | None:
+        """A non-empty list parsed item by item; every item is parsed (and its problems reported) before failing."""
+        items = self.sequence(value, path, what)
         if items is None:
             return None
         if not items:
-            self.problem(path, "Rubrik belum punya aspek: tambahkan minimal satu aspek beserta indikatornya.")
+            self.problem(path, empty)
             return None
-        aspects: list[Aspect] = []
-        complete = True
-        for index, item in enumerate(items):
-            aspect = self.aspect(item, (*path, index), scale)
-            if aspect is None:
-                complete = False
-            else:
-                aspects.append(aspect)
-        return tuple(aspects) if complete else None
+        parsed = [parse_one(item, (*path, index)) for index, item in enumerate(items)]
+        found = [item for item in parsed if item is not None]
+        return tuple(found) if len(found) == len(parsed) else None
+
+    def aspects(self, value: object, scale: Scale | None) -> tuple[Aspect, ...] | None:
+        return self.each(value, ("aspects",), "Aspek (aspects)",
+                         "Rubrik belum punya aspek: tambahkan minimal satu aspek beserta indikatornya.",
+                         lambda item, path: self.aspect(item, path, scale))
 
     def aspect(self, value: object, path: KeyPath, scale: Scale | None) -> Aspect | None:
         mapping = self.mapping(value, path, "Aspek")
@@ -542,13 +550,13 @@ class _Parser:
         indicators: tuple[Indicator, ...] | None = None
         first = len(self.weights)
         if "indicators" in mapping:
-            indicators = self.indicators(mapping["indicators"], (*path, "indicators"), scale, code or "?")
+            indicators = self.indicators(mapping["indicators"], (*path, "indicators"), scale, self.current_aspect)
         weights = [weight for _, weight in self.weights[first:]]
         if declared is not None and weights and all(weight is not None for weight in weights):
             total = sum((weight for weight in weights if weight is not None), Decimal(0))
             if total != declared:
-                self.problem((*path, "weight"), f"Bobot aspek {code or ''} tertulis {plain(declared)}, tetapi "
-                                                f"jumlah bobot indikatornya {plain(total)}.".replace("  ", " "))
+                self.problem((*path, "weight"), f"Bobot aspek {self.current_aspect} tertulis {plain(declared)}, "
+                                                f"tetapi jumlah bobot indikatornya {plain(total)}.")
                 return None
         if code is None or name is None or indicators is None or ("weight" in mapping and declared is None):
             return None
@@ -563,21 +571,9 @@ class _Parser:
 
     def indicators(self, value: object, path: KeyPath, scale: Scale | None,
                    aspect_code: str) -> tuple[Indicator, ...] | None:
-        items = self.sequence(value, path, "Indikator (indicators)")
-        if items is None:
-            return None
-        if not items:
-            self.problem(path, f"Aspek {aspect_code} tidak punya indikator: setiap aspek perlu minimal satu indikator.")
-            return None
-        indicators: list[Indicator] = []
-        complete = True
-        for index, item in enumerate(items):
-            indicator = self.indicator(item, (*path, index), scale)
-            if indicator is None:
-                complete = False
-            else:
-                indicators.append(indicator)
-        return tuple(indicators) if complete else None
+        return self.each(value, path, "Indikator (indicators)",
+                         f"Aspek {aspect_code} tidak punya indikator: setiap aspek perlu minimal satu indikator.",
+                         lambda item, here: self.indicator(item, here, scale))
 
     def indicator(self, value: object, path: KeyPath, scale: Scale | None) -> Indicator | None:
         mapping = self.mapping(value, path, "Indikator")

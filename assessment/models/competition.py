@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import cast
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Table, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from assessment.extensions import Model
+from assessment.models.guards import install_append_only
 from assessment.models.types import UTCDateTime, str_enum, utcnow
 
 
@@ -52,6 +54,9 @@ class StoredRubric(Model):
     rubric_json: Mapped[str] = mapped_column(Text)
     title: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+install_append_only(cast(Table, StoredRubric.__table__))
 
 
 class ImmutableRowError(RuntimeError):

@@ -3,43 +3,64 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from assessment import navigation
 from assessment.extensions import db
-from assessment.models import Competition, EvidenceStatus, Participant, Role, SubmissionStatus
+from assessment.models import Competition, Evidence, EvidenceStatus, Participant, Role, SubmissionStatus
 from assessment.repo import rubric_of
 from assessment.review import operations
 from assessment.review.forms import CompleteForm, ReturnForm
-from assessment.security import require_region_access, roles_required, scope_filter
+from assessment.security import require_region_access, roles_required, scope_filter, user_can_access_region
+from assessment.wita import format_wita
 
 bp = Blueprint("review", __name__, url_prefix="/verifikasi")
 
 REVIEWERS = (Role.verifikator_kecamatan, Role.dpmd)
+# The provincial committee and assessors may read a submission (with the photos' GPS and capture time) but the
+# completeness decision belongs to the kecamatan and the DPMD.
+READERS = (*REVIEWERS, Role.panitia, Role.asesor, Role.ketua_tim)
+ASSESSORS = (Role.panitia, Role.asesor, Role.ketua_tim)
 STATUS_FILTERS = tuple(status.value for status in SubmissionStatus)
 
 
+@bp.record_once
+def _links(state: BlueprintSetupState) -> None:
+    for role in REVIEWERS:
+        navigation.add_link(cast(Flask, state.app), navigation.NavLink(
+            role, "review.index", _l("Verifikasi kelengkapan"),
+            _l("Desa di wilayah Anda dan status pengajuannya: tandai lengkap atau kembalikan dengan alasan.")))
+    for role in ASSESSORS:
+        navigation.add_link(cast(Flask, state.app), navigation.NavLink(
+            role, "review.index", _l("Pengajuan penilaian mandiri"),
+            _l("Baca isian dan bukti dukung desa, termasuk lokasi dan waktu pengambilan foto.")))
+
+
 def now_utc() -> datetime:
-    """The current time (one place, so tests can move the clock)."""
+    """The current time, aware, in UTC."""
     return datetime.now(UTC)
 
 
 def wita(moment: datetime | None) -> str:
-    """A moment in WITA (Asia/Makassar), as people in Kalimantan Timur read it."""
-    return "" if moment is None else str(format_datetime(moment, "EEEE, d MMMM y HH.mm")) + " WITA"
+    """A moment in WITA in the visitor's language (see :func:`assessment.wita.format_wita`)."""
+    return format_wita(moment, str(get_locale() or "id"))
 
 
 @bp.get("/")
-@roles_required(*REVIEWERS)
+@roles_required(*READERS)
 def index() -> str:
     status = request.args.get("status", "")
     query = (select(Participant).join(Competition, Participant.competition_id == Competition.id)
-             .where(scope_filter(Participant.desa_code, current_user, REVIEWERS))
+             .where(scope_filter(Participant.desa_code, current_user, READERS))
              .order_by(Competition.year.desc(), Competition.id, Participant.desa_code))
     if status in STATUS_FILTERS:
         query = query.where(Participant.status == status)
@@ -48,19 +69,19 @@ def index() -> str:
                            statuses=STATUS_FILTERS, wita=wita)
 
 
-def _participant_in_scope(participant_id: int) -> Participant:
+def _participant_in_scope(participant_id: int, roles: tuple[Role, ...] = REVIEWERS) -> Participant:
     participant = db.get_or_404(Participant, participant_id)
-    require_region_access(participant.desa_code, REVIEWERS)
+    require_region_access(participant.desa_code, roles)
     return participant
 
 
 @bp.get("/peserta/<int:participant_id>")
-@roles_required(*REVIEWERS)
+@roles_required(*READERS)
 def detail(participant_id: int, return_form: ReturnForm | None = None) -> str:
-    participant = _participant_in_scope(participant_id)
+    participant = _participant_in_scope(participant_id, READERS)
     rubric = rubric_of(participant.competition.rubric)
     rows = {row.indicator_code: row for row in participant.self_assessments}
-    evidence: dict[str, list[object]] = {}
+    evidence: dict[str, list[Evidence]] = {}
     for item in participant.evidence:
         if item.status == EvidenceStatus.aktif:
             evidence.setdefault(item.indicator_code, []).append(item)
@@ -68,6 +89,8 @@ def detail(participant_id: int, return_form: ReturnForm | None = None) -> str:
         "review/detail.html", participant=participant, rubric=rubric, rows=rows, evidence=evidence,
         complete_form=CompleteForm(), return_form=return_form or ReturnForm(), wita=wita,
         level_names=dict(rubric.level_names),
+        can_decide=user_can_access_region(current_user, participant.desa_code, REVIEWERS),
+        can_see_metadata=user_can_access_region(current_user, participant.desa_code, ASSESSORS),
     )
 
 

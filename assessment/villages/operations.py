@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from assessment.criteria.model import Rubric
@@ -27,7 +27,7 @@ from assessment.models import (
     User,
 )
 from assessment.storage import EvidenceStore
-from assessment.villages.rules import Window, indicator_progress, self_assessment_window
+from assessment.villages.rules import EDITABLE_STATUSES, Window, indicator_progress, self_assessment_window
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,27 @@ class SaveConflict(Exception):
     """Someone else changed the same row between loading and saving (optimistic lock on ``version``)."""
 
 
-def _require_open(participant: Participant, now: datetime) -> None:
+def _require_open(participant: Participant, now: datetime, *, hold: bool = True) -> None:
+    """Refuse unless the window is open, and (``hold``) hold the participant row while this change is written.
+
+    The conditional UPDATE changes nothing but takes the row's write lock and re-reads its status: a change that
+    races a submission from another tab waits for it and is then refused, instead of slipping in after the lock.
+    """
     window = self_assessment_window(participant.competition, participant, now)
     if not window.is_open:
         raise SelfAssessmentClosed(window)
+    if not hold:
+        return
+    held = db.session.execute(
+        update(Participant)
+        .where(Participant.id == participant.id, Participant.status.in_(EDITABLE_STATUSES))
+        .values(status=Participant.status)
+        .execution_options(synchronize_session=False)
+    )
+    if held.rowcount == 0:  # type: ignore[attr-defined]
+        db.session.rollback()
+        db.session.refresh(participant)
+        raise SelfAssessmentClosed(self_assessment_window(participant.competition, participant, now))
 
 
 def save_self_assessment(participant: Participant, rubric: Rubric, indicator_code: str, level: int | None,
@@ -217,7 +234,8 @@ def submit_self_assessment(participant: Participant, rubric: Rubric, now: dateti
     """
     if participant.status not in (SubmissionStatus.draf, SubmissionStatus.dikembalikan):
         return False
-    _require_open(participant, now)
+    # No row hold here: the submission itself is the guarded write (the version check on ``Participant``).
+    _require_open(participant, now, hold=False)
     levels = {row.indicator_code: row.level for row in participant.self_assessments}
     explanations = {row.indicator_code: row.explanation for row in participant.self_assessments}
     progress = indicator_progress(rubric, levels, explanations, {})

@@ -7,10 +7,11 @@ flow works without JavaScript; ``static/js/upload.js`` only adds upload progress
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import cast
 
 from flask import (
     Blueprint,
+    Flask,
     abort,
     current_app,
     flash,
@@ -21,25 +22,45 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import format_datetime
+from flask.blueprints import BlueprintSetupState
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from assessment import navigation
 from assessment.criteria.model import Indicator, Rubric
 from assessment.evidence import ACCEPT_ATTRIBUTE, MEDIA_TYPES, UploadRejected, download_name
 from assessment.extensions import db
-from assessment.models import Evidence, EvidenceKind, EvidenceStatus, Participant, Role, SubmissionStatus
+from assessment.models import (
+    Evidence,
+    EvidenceKind,
+    EvidenceStatus,
+    Participant,
+    ReviewDecision,
+    Role,
+    SubmissionReview,
+    SubmissionStatus,
+)
 from assessment.repo import rubric_of
-from assessment.security import require_region_access, roles_required, scope_filter, user_can_access_region
+from assessment.security import require_region_access, roles_required, scope_filter
 from assessment.storage import StorageError, get_store
 from assessment.villages import operations
 from assessment.villages.forms import ConfirmForm, EvidenceLinkForm, EvidenceUploadForm, SelfAssessmentForm
 from assessment.villages.rules import Window, indicator_progress, self_assessment_window
+from assessment.wita import format_wita
 
 bp = Blueprint("villages", __name__, url_prefix="/desa")
+
+
+@bp.record_once
+def _links(state: BlueprintSetupState) -> None:
+    navigation.add_link(cast(Flask, state.app), navigation.NavLink(
+        Role.operator_desa, "villages.index", _l("Penilaian mandiri desa"),
+        _l("Pilih level tiap indikator, tulis penjelasan, unggah bukti, lalu ajukan sebelum batas waktu.")))
 
 OPERATOR = (Role.operator_desa,)
 # Who may open a desa's evidence: its operator, its verifikator kecamatan, the DPMD of its kabupaten, and the
@@ -49,15 +70,18 @@ EVIDENCE_VIEWERS = (Role.operator_desa, Role.verifikator_kecamatan, Role.dpmd, R
 
 
 def now_utc() -> datetime:
-    """The current time (one place, so tests can move the clock)."""
+    """The current time, aware, in UTC."""
     return datetime.now(UTC)
 
 
 def wita(moment: datetime | None) -> str:
-    """A moment as Indonesians in Kalimantan Timur read it: ``Senin, 31 Agustus 2026 23.59 WITA``."""
-    if moment is None:
-        return ""
-    return str(format_datetime(moment, "EEEE, d MMMM y HH.mm")) + " WITA"
+    """A moment in WITA in the visitor's language (see :func:`assessment.wita.format_wita`)."""
+    return format_wita(moment, str(get_locale() or "id"))
+
+
+def _max_upload_bytes() -> int:
+    """The largest evidence file: ``EVIDENCE_MAX_BYTES`` if set, else the request limit ``MAX_CONTENT_LENGTH``."""
+    return int(current_app.config.get("EVIDENCE_MAX_BYTES") or current_app.config["MAX_CONTENT_LENGTH"])
 
 
 def _wants_json() -> bool:
@@ -98,8 +122,8 @@ def _window_text(window: Window) -> object:
     return _("Penilaian mandiri sudah diajukan dan terkunci.")
 
 
-def _latest_return(participant: Participant) -> Any:
-    returns = [review for review in participant.reviews if review.decision == "dikembalikan"]
+def _latest_return(participant: Participant) -> SubmissionReview | None:
+    returns = [review for review in participant.reviews if review.decision == ReviewDecision.dikembalikan]
     return returns[-1] if returns else None
 
 
@@ -149,15 +173,13 @@ def _indicator_page(participant: Participant, rubric: Rubric, indicator: Indicat
         form = SelfAssessmentForm(level=row.level if row else None, explanation=row.explanation if row else "")
     level_names = dict(rubric.level_names)
     form.set_scale([(value, f"{value} — {level_names.get(value, '')}".rstrip(" —")) for value in rubric.scale.levels])
-    can_see_metadata = any(user_can_access_region(current_user, participant.desa_code, (role,))
-                           for role in (Role.panitia, Role.asesor, Role.ketua_tim))
     html = render_template(
         "villages/indicator.html", participant=participant, rubric=rubric, indicator=indicator, window=window,
         row=row, form=form, upload_form=upload_form or EvidenceUploadForm(),
         link_form=link_form or EvidenceLinkForm(), evidence=_active_evidence(participant, indicator.code),
         delete_form=ConfirmForm(), accept=ACCEPT_ATTRIBUTE, upload_error=upload_error,
         window_message=_window_message(window), wita=wita, level_names=level_names,
-        max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024), can_see_metadata=can_see_metadata,
+        max_mb=_max_upload_bytes() // (1024 * 1024), max_bytes=_max_upload_bytes(),
     )
     return html, status
 
@@ -211,7 +233,7 @@ def upload(participant_id: int, code: str) -> tuple[str, int] | Response:
         message = " ".join(str(error) for error in form.file.errors) or _("Unggahan tidak valid. Coba lagi.")
         return _upload_refused(participant, rubric, item, window, message, 400)
     upload_file = form.file.data
-    max_bytes = current_app.config.get("EVIDENCE_MAX_BYTES") or current_app.config["MAX_CONTENT_LENGTH"]
+    max_bytes = _max_upload_bytes()
     try:
         result = operations.add_evidence_file(participant, rubric, item.code, upload_file.read(),
                                               upload_file.filename, current_user, now, get_store(), max_bytes)
@@ -223,12 +245,13 @@ def upload(participant_id: int, code: str) -> tuple[str, int] | Response:
     message = (_("Berkas %(name)s tersimpan.", name=evidence.original_name) if result.created
                else _("Berkas %(name)s sudah ada; tidak disimpan dua kali.", name=evidence.original_name))
     target = url_for("villages.indicator", participant_id=participant.id, code=item.code)
+    # Flashed for both paths: after an XHR upload the script loads ``target``, which shows the message.
+    flash(message, "success")
     if _wants_json():
         response = jsonify(ok=True, created=result.created, message=message, evidence_id=evidence.id,
                            redirect=target)
         response.status_code = 201 if result.created else 200
         return response
-    flash(message, "success")
     return redirect(target)
 
 

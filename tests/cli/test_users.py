@@ -8,7 +8,7 @@ from flask.testing import FlaskCliRunner
 from assessment.auth.operations import authenticate
 from assessment.extensions import db
 from assessment.models import Role, User
-from tests.conftest import MakeRegion
+from tests.conftest import TEST_PASSWORD, Login, MakeRegion, MakeUser
 
 PASSWORD = "kata-sandi-panjang-1"
 
@@ -86,3 +86,26 @@ def test_users_create_asks_for_the_password_twice(app: Flask, runner: FlaskCliRu
     assert "Ulangi kata sandi" in result.output
     assert PASSWORD not in result.output
     assert authenticate("dpmd@contoh.id", PASSWORD) is not None
+
+
+def test_users_end_sessions_signs_the_user_out_everywhere(app: Flask, runner: FlaskCliRunner, make_user: MakeUser,
+                                                          login: Login) -> None:
+    user = make_user(Role.dpmd, "64.09", email="dpmd@contoh.id")
+    client = login(app.test_client(), user)
+    assert "Keluar" in client.get("/").get_data(as_text=True)
+    result = runner.invoke(args=["users", "end-sessions", "DPMD@contoh.id"])
+    assert result.exit_code == 0, result.output
+    assert "Keluar" not in client.get("/").get_data(as_text=True)
+    assert authenticate("dpmd@contoh.id", TEST_PASSWORD) is not None
+
+
+def test_users_deactivate_closes_the_account(app: Flask, runner: FlaskCliRunner, make_user: MakeUser,
+                                             login: Login) -> None:
+    user = make_user(Role.dpmd, "64.09", email="dpmd@contoh.id")
+    client = login(app.test_client(), user)
+    assert runner.invoke(args=["users", "deactivate", "dpmd@contoh.id"]).exit_code == 0
+    assert "Keluar" not in client.get("/").get_data(as_text=True)
+    assert authenticate("dpmd@contoh.id", TEST_PASSWORD) is None
+    missing = runner.invoke(args=["users", "deactivate", "tidak-ada@contoh.id"])
+    assert missing.exit_code != 0
+    assert "Tidak ada akun dengan email tidak-ada@contoh.id." in missing.output

@@ -8,12 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assessment.criteria.fingerprint import canonical_form, fingerprint
 from assessment.criteria.parse import parse_rubric
 from tests.core.rubric_data import changed, rubric_documents, valid_document
+
+# Timing is not what these tests check, and the CI machine is shared: no deadline, no too-slow health check.
+PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def shuffled(value: Any, rng: random.Random) -> Any:
@@ -27,14 +30,14 @@ def shuffled(value: Any, rng: random.Random) -> Any:
     return value
 
 
-@settings(max_examples=60)
+@PROPERTY_SETTINGS
 @given(document=rubric_documents(), seed=st.integers())
 def test_reordering_keys_keeps_the_fingerprint(document: dict[str, Any], seed: int) -> None:
     reordered = shuffled(document, random.Random(seed))
     assert fingerprint(parse_rubric(reordered)) == fingerprint(parse_rubric(document))
 
 
-@settings(max_examples=60)
+@PROPERTY_SETTINGS
 @given(document=rubric_documents(), data=st.data())
 def test_moving_weight_between_indicators_changes_the_fingerprint(document: dict[str, Any], data: st.DataObject
                                                                   ) -> None:
@@ -52,7 +55,7 @@ def test_moving_weight_between_indicators_changes_the_fingerprint(document: dict
     assert fingerprint(parse_rubric(document)) != before
 
 
-@settings(max_examples=60)
+@PROPERTY_SETTINGS
 @given(document=rubric_documents(), data=st.data(), extra=st.sampled_from(["x", ".", "1", "é"]))
 def test_changing_a_level_text_changes_the_fingerprint(document: dict[str, Any], data: st.DataObject,
                                                        extra: str) -> None:
@@ -64,7 +67,7 @@ def test_changing_a_level_text_changes_the_fingerprint(document: dict[str, Any],
     assert fingerprint(parse_rubric(document)) != before
 
 
-@settings(max_examples=60)
+@PROPERTY_SETTINGS
 @given(document=rubric_documents(), data=st.data())
 def test_changing_a_band_changes_the_fingerprint(document: dict[str, Any], data: st.DataObject) -> None:
     before = fingerprint(parse_rubric(document))

@@ -50,6 +50,8 @@ RULES: list[tuple[str, Any, str, str]] = [
      "aspects[0].indicators[0].evidence[1]", "satu baris"),
     ("bad_code", changed(valid_document(), ((*IND, "code"), "A 1")), "aspects[0].indicators[0].code", "tanpa spasi"),
     ("reversed_scale", changed(valid_document(), (("scale",), {"min": 4, "max": 0})), "scale", "terbalik"),
+    ("absurd_number", changed(valid_document(), (("scale", "max"), Decimal("1.0E+999999999"))), "scale.max",
+     "bilangan bulat"),
     ("scale_not_integer", changed(valid_document(), (("scale", "max"), Decimal("4.5"))), "scale.max",
      "bilangan bulat"),
     ("level_off_scale", changed(valid_document(), ((*IND, "levels", 5), "lebih")),

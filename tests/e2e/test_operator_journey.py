@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from assessment.auth.operations import GrantSpec, create_user
 from assessment.extensions import db
@@ -70,6 +70,7 @@ def test_operator_uploads_evidence_and_submits(open_session: OpenSession, world:
     page.get_by_label("Berkas bukti").set_input_files(_write(tmp_path, "foto layanan.jpg", files.jpeg()))
     page.get_by_role("button", name="Unggah berkas").click()
     expect(page.get_by_role("link", name="foto layanan.jpg")).to_be_visible()
+    expect(page.get_by_text("Berkas foto layanan.jpg tersimpan.")).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("foto layanan.jpg"))).to_be_visible()
 
     page.goto(f"/desa/peserta/{world.mine}/indikator/A2")
@@ -215,3 +216,46 @@ def test_axe_check_can_fail(open_session: OpenSession, world: World, axe_js: Pat
     page.evaluate("() => { const img = document.createElement('img'); img.src = 'data:,'; "
                   "document.querySelector('main').append(img); }")
     assert "image-alt" in {violation["id"] for violation in axe_violations(page, axe_js)}
+
+
+def test_too_large_file_is_refused_before_upload_with_a_friendly_message(open_session: OpenSession, world: World,
+                                                                         live_app: Flask, tmp_path: Path) -> None:
+    live_app.config["EVIDENCE_MAX_BYTES"] = 2 * 1024 * 1024
+    session = open_session(World.operator, TEST_PASSWORD)
+    page = session.page
+    page.goto(f"/desa/peserta/{world.mine}/indikator/A1")
+    page.get_by_label("Berkas bukti").set_input_files(_write(tmp_path, "video.mp4", bytes(3 * 1024 * 1024)))
+    posted: list[str] = []
+    page.on("request", lambda request: posted.append(request.url) if request.method == "POST" else None)
+    page.get_by_role("button", name="Unggah berkas").click()
+    expect(page.get_by_role("status").filter(has_text="Berkas terlalu besar")).to_be_visible()
+    assert posted == []
+    with live_app.app_context():
+        assert db.session.scalars(db.select(Evidence)).all() == []
+
+
+def test_upload_whose_answer_is_lost_is_retried_without_duplicating_the_file(
+        open_session: OpenSession, world: World, live_app: Flask, tmp_path: Path) -> None:
+    session = open_session(World.operator, TEST_PASSWORD)
+    page = session.page
+    attempts: list[int] = []
+
+    def lose_first_answer(route: Route) -> None:
+        attempts.append(1)
+        if len(attempts) == 1:
+            route.fetch()  # the server receives and stores the file...
+            route.abort("connectionreset")  # ...but the phone never hears back
+        else:
+            route.continue_()
+
+    page.route("**/indikator/A1/bukti", lose_first_answer)
+    page.goto(f"/desa/peserta/{world.mine}/indikator/A1")
+    page.get_by_label("Berkas bukti").set_input_files(_write(tmp_path, "surat.pdf", files.pdf()))
+    page.get_by_role("button", name="Unggah berkas").click()
+    # Which flash message shows depends on which answer's session cookie won; the listing and the store do not.
+    expect(page.get_by_role("link", name="surat.pdf")).to_have_count(1, timeout=15000)
+    assert len(attempts) == 2
+    with live_app.app_context():
+        assert len(db.session.scalars(db.select(Evidence)).all()) == 1
+    evidence_dir = Path(live_app.config["EVIDENCE_DIR"])
+    assert len([path for path in evidence_dir.rglob("*") if path.is_file()]) == 1

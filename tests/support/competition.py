@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask, g
-
 from assessment.criteria.files import load_rubric_bytes
 from assessment.criteria.fingerprint import canonical_form, fingerprint
 from assessment.extensions import db
@@ -95,15 +93,3 @@ def create_competition(*, opens: timedelta = timedelta(days=-10), closes: timede
     db.session.commit()
     return competition, participants
 
-
-def forget_user_between_requests(app: Flask) -> None:
-    """Drop Flask-Login's per-request user cache at the start of each request.
-
-    The ``app`` fixture keeps one application context open for the whole test, and Flask reuses it for every
-    test-client request, so ``g`` (where Flask-Login caches the signed-in user) would carry one client's user into
-    another client's request.
-    """
-
-    @app.before_request
-    def _forget() -> None:
-        g.pop("_login_user", None)

@@ -10,8 +10,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
-from sqlalchemy import inspect
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from assessment import create_app
 from assessment.extensions import db
@@ -102,6 +102,37 @@ def test_stored_rubric_cannot_be_changed_or_deleted(app: Flask, make_region: Mak
     with pytest.raises(ImmutableRowError):
         db.session.commit()
     db.session.rollback()
+
+
+def _raw_change_is_refused(statement: str) -> None:
+    with pytest.raises(DBAPIError) as refused, db.engine.begin() as connection:
+        connection.execute(text(statement))
+    assert "append-only" in str(refused.value)
+
+
+def test_stored_rubric_is_append_only_in_the_database_itself(app: Flask, make_region: MakeRegion) -> None:
+    _competition(make_region)
+    _raw_change_is_refused("UPDATE stored_rubric SET rubric_json = 'diubah'")
+    _raw_change_is_refused("DELETE FROM stored_rubric")
+    assert db.session.scalars(db.select(StoredRubric.rubric_json)).all() == ["{}"]
+
+
+def test_migrations_make_stored_rubric_append_only(tmp_path: Path) -> None:
+    app = create_app(config_for_tests(tmp_path))
+    with app.app_context():
+        reset_database()
+        try:
+            flask_migrate.upgrade()
+            with db.engine.begin() as connection:
+                connection.execute(text(
+                    "INSERT INTO stored_rubric (fingerprint, source_format, rubric_json, title, created_at) "
+                    "VALUES ('f', 'yaml', '{}', 'Uji', CURRENT_TIMESTAMP)"
+                ))
+            _raw_change_is_refused("UPDATE stored_rubric SET title = 'Diubah'")
+            _raw_change_is_refused("DELETE FROM stored_rubric")
+        finally:
+            reset_database()
+            db.engine.dispose()
 
 
 def test_participant_is_unique_per_competition_and_desa(app: Flask, make_region: MakeRegion) -> None:

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from assessment.extensions import db
 from assessment.models import Participant, Role, SelfAssessment, SubmissionReview, SubmissionStatus
 from tests.conftest import Login, MakeUser
-from tests.support.competition import create_competition, forget_user_between_requests
+from tests.support.competition import create_competition
 
 SEPAKU_DESA = "64.09.04.2002"
 WARU_DESA = "64.09.02.2001"
@@ -24,7 +24,6 @@ def _submitted(*participants: Participant) -> None:
 
 
 def _setup(app: Flask) -> list[Participant]:
-    forget_user_between_requests(app)
     _, participants = create_competition(desa={SEPAKU_DESA: "Bukit Raya", WARU_DESA: "Waru Satu",
                                                PASER_DESA: "Desa Paser"})
     _submitted(*participants)
@@ -131,3 +130,12 @@ def test_draft_cannot_be_decided(app: Flask, client: FlaskClient, make_user: Mak
     client.post(f"/verifikasi/peserta/{sepaku.id}/lengkap")
     db.session.refresh(sepaku)
     assert sepaku.status == SubmissionStatus.draf
+
+
+def test_home_page_links_each_role_to_its_pages(app: Flask, client: FlaskClient, make_user: MakeUser,
+                                                login: Login) -> None:
+    login(client, make_user(Role.operator_desa, SEPAKU_DESA))
+    assert 'href="/desa/"' in client.get("/beranda").get_data(as_text=True)
+    reviewer = login(app.test_client(), make_user(Role.verifikator_kecamatan, "64.09.04"))
+    html = reviewer.get("/beranda").get_data(as_text=True)
+    assert 'href="/verifikasi/"' in html and 'href="/desa/"' not in html

@@ -16,7 +16,7 @@ from assessment.extensions import db
 from assessment.models import Evidence, Participant, Role, SelfAssessment, SubmissionStatus
 from tests.conftest import Login, MakeUser
 from tests.support import files
-from tests.support.competition import create_competition, forget_user_between_requests
+from tests.support.competition import create_competition
 
 DESA = "64.09.04.2002"
 OTHER_DESA = "64.09.04.2003"
@@ -24,7 +24,6 @@ OTHER_DESA = "64.09.04.2003"
 
 @pytest.fixture
 def setup(app: Flask, make_user: MakeUser, login: Login, client: FlaskClient):
-    forget_user_between_requests(app)
     _competition, participants = create_competition(desa={DESA: "Bukit Raya", OTHER_DESA: "Semoi Dua"})
     operator = make_user(Role.operator_desa, DESA, name="Operator Bukit Raya")
     login(client, operator)
@@ -183,6 +182,10 @@ def test_hostile_names_never_reach_a_path(app: Flask, client: FlaskClient, setup
     assert len(evidence.original_name) <= 100
     if shown:
         assert evidence.original_name == shown
+    with client.get(f"/desa/bukti/{evidence.id}/unduh") as response:
+        disposition = response.headers["Content-Disposition"]
+        assert disposition.startswith("attachment")
+        assert "/" not in disposition and "\\" not in disposition
     root = Path(app.config["EVIDENCE_DIR"])
     for path in stored_files(app):
         relative = path.relative_to(root).parts
@@ -295,7 +298,6 @@ def test_submission_without_every_level_is_refused(client: FlaskClient, setup) -
 
 def test_submission_after_the_deadline_is_refused_showing_the_deadline_in_wita(
         app: Flask, client: FlaskClient, make_user: MakeUser, login: Login) -> None:
-    forget_user_between_requests(app)
     competition, [late] = create_competition(closes=timedelta(minutes=1))
     stage = competition.stages[0]
     login(client, make_user(Role.operator_desa, DESA))
@@ -308,7 +310,7 @@ def test_submission_after_the_deadline_is_refused_showing_the_deadline_in_wita(
     html = response.get_data(as_text=True)
     assert "Batas waktu penilaian mandiri sudah lewat" in html
     # 15:59 UTC is 23:59 in Kalimantan Timur (UTC+8).
-    assert "31 Agustus 2026 23.59 WITA" in html
+    assert "Senin, 31 Agustus 2026 pukul 23.59 WITA" in html
     db.session.refresh(late)
     assert late.status == SubmissionStatus.draf
 
@@ -382,8 +384,17 @@ def test_gps_metadata_is_shown_to_assessors_only(app: Flask, client: FlaskClient
     mine, _ = setup
     upload(client, mine, files.jpeg(), "foto.jpg")
     assert "GPS" not in client.get(page(mine, "/indikator/A1")).get_data(as_text=True)
-    both = login(app.test_client(), make_user(grants=[(Role.operator_desa, DESA), (Role.asesor, "64")]))
-    assert "GPS -1.258333" in both.get(page(mine, "/indikator/A1")).get_data(as_text=True)
+    mine.status = SubmissionStatus.diajukan
+    db.session.commit()
+    dpmd = login(app.test_client(), make_user(Role.dpmd, "64.09"))
+    dpmd_html = dpmd.get(f"/verifikasi/peserta/{mine.id}").get_data(as_text=True)
+    assert "GPS" not in dpmd_html
+    assert "Tandai lengkap" in dpmd_html
+    asesor = login(app.test_client(), make_user(Role.asesor, "64"))
+    html = asesor.get(f"/verifikasi/peserta/{mine.id}").get_data(as_text=True)
+    assert "GPS -1.258333, 116.833333" in html
+    assert "diambil 2026-08-17T10:00:00" in html
+    assert "Tandai lengkap" not in html
 
 
 def test_returned_submission_shows_the_reason_and_can_be_resubmitted(app: Flask, client: FlaskClient, setup,
@@ -402,3 +413,86 @@ def test_returned_submission_shows_the_reason_and_can_be_resubmitted(app: Flask,
     client.post(page(mine, "/ajukan"))
     db.session.refresh(mine)
     assert mine.status == SubmissionStatus.diajukan
+
+
+def test_operator_pages_render_the_default_rubric(app: Flask, client: FlaskClient, make_user: MakeUser,
+                                                  login: Login) -> None:
+    source = (Path(__file__).resolve().parents[2] / "data" / "rubrics" / "desa-digital-kaltim-2026.yaml").read_text()
+    _, [participant] = create_competition(source=source)
+    login(client, make_user(Role.operator_desa, DESA))
+    overview = client.get(page(participant))
+    assert overview.status_code == 200
+    assert "0 dari 20 indikator sudah diberi level." in overview.get_data(as_text=True)
+    indicator = client.get(page(participant, "/indikator/A2")).get_data(as_text=True)
+    assert "Tanda tangan elektronik (TTE) tersertifikasi" in indicator
+
+
+def test_upload_that_fails_while_saving_leaves_no_file_and_no_row(app: Flask, setup, make_user: MakeUser,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from assessment.repo import rubric_of
+    from assessment.storage import get_store
+    from assessment.villages import operations
+    from assessment.villages.routes import now_utc
+
+    mine, _ = setup
+    user = make_user(Role.operator_desa, DESA)
+    rubric = rubric_of(mine.competition.rubric)
+
+    def database_gone() -> None:
+        raise RuntimeError("database connection lost")
+
+    monkeypatch.setattr(db.session, "commit", database_gone)
+    with pytest.raises(RuntimeError):
+        operations.add_evidence_file(mine, rubric, "A1", files.jpeg(), "foto.jpg", user, now_utc(), get_store(),
+                                     10 * 1024 * 1024)
+    monkeypatch.undo()
+    assert evidence_rows() == []
+    assert stored_files(app) == []
+
+
+def test_double_submit_race_gives_one_result(app: Flask, client: FlaskClient, setup) -> None:
+    from sqlalchemy import update
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from assessment.repo import rubric_of
+    from assessment.villages import operations
+    from assessment.villages.routes import now_utc
+
+    mine, _ = setup
+    _fill_all(client, mine)
+    db.session.commit()
+    # Another request submits first, in its own transaction...
+    with db.engine.begin() as connection:
+        connection.execute(update(Participant.__table__).where(Participant.__table__.c.id == mine.id)
+                           .values(status="diajukan", version=2))
+    # ...after this request had loaded the row as a draft at version 1.
+    db.session.refresh(mine)
+    set_committed_value(mine, "status", SubmissionStatus.draf)
+    set_committed_value(mine, "version", 1)
+    assert operations.submit_self_assessment(mine, rubric_of(mine.competition.rubric), now_utc()) is False
+    db.session.expire_all()
+    fresh = db.session.get(Participant, mine.id)
+    assert (fresh.version, fresh.submitted_at) == (2, None)
+
+
+def test_change_racing_a_submission_is_refused(app: Flask, client: FlaskClient, setup, make_user: MakeUser) -> None:
+    from sqlalchemy import update
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from assessment.repo import rubric_of
+    from assessment.villages import operations
+    from assessment.villages.routes import now_utc
+
+    mine, _ = setup
+    user = make_user(Role.operator_desa, DESA)
+    db.session.commit()
+    with db.engine.begin() as connection:
+        connection.execute(update(Participant.__table__).where(Participant.__table__.c.id == mine.id)
+                           .values(status="diajukan", version=2))
+    # This request loaded the desa as a draft just before the other tab submitted it.
+    db.session.refresh(mine)
+    set_committed_value(mine, "status", SubmissionStatus.draf)
+    with pytest.raises(operations.SelfAssessmentClosed):
+        operations.save_self_assessment(mine, rubric_of(mine.competition.rubric), "A1", 4, "terlambat", user,
+                                        now_utc())
+    assert db.session.scalar(db.select(SelfAssessment)) is None

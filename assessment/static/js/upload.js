@@ -19,10 +19,13 @@
       try { body = JSON.parse(xhr.responseText); } catch (ignored) { body = null; }
       if (xhr.status >= 200 && xhr.status < 300 && body && body.ok) {
         window.location.assign(body.redirect);
-      } else if (xhr.status >= 500 || !body) {
+      } else if (xhr.status >= 500) {
         retry(form, data, bar, status, attempt);
-      } else {
+      } else if (body && body.message) {
         finish(form, status, body.message);
+      } else {
+        // A refusal without a message (an expired form, a signed-out session): retrying would not help.
+        finish(form, status, form.getAttribute("data-failed"));
       }
     });
     xhr.addEventListener("error", function () { retry(form, data, bar, status, attempt); });
@@ -35,7 +38,8 @@
       finish(form, status, form.getAttribute("data-failed") || "Unggahan gagal. Periksa sinyal lalu tekan Unggah lagi.");
       return;
     }
-    status.textContent = "Koneksi terputus, mencoba lagi (" + (attempt + 1) + "/" + RETRIES + ")…";
+    status.textContent = (form.getAttribute("data-retrying") || "Koneksi terputus, mencoba lagi") +
+      " (" + (attempt + 1) + "/" + RETRIES + ")…";
     window.setTimeout(function () { send(form, data, bar, status, attempt + 1); }, 1500 * (attempt + 1));
   }
 
@@ -53,6 +57,13 @@
       var bar = box.querySelector("progress");
       var status = box.querySelector("[data-status]");
       box.hidden = false;
+      var limit = parseInt(form.getAttribute("data-max-bytes"), 10);
+      if (limit && input.files[0].size > limit) {
+        // Refused before sending: the server would refuse it too, after the operator paid for the upload.
+        bar.value = 0;
+        status.textContent = form.getAttribute("data-too-large");
+        return;
+      }
       bar.value = 0;
       form.querySelector("button[type=submit]").disabled = true;
       send(form, new FormData(form), bar, status, 0);
