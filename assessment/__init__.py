@@ -65,12 +65,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from assessment import compression, storage
     from assessment.review.routes import bp as review_bp
+    from assessment.trail.routes import bp as trail_bp
     from assessment.villages.routes import bp as villages_bp
 
     storage.init_app(app)
     compression.init_app(app)
     app.register_blueprint(villages_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(trail_bp)
 
     from assessment.assignments.routes import bp as assignments_bp
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
+import uuid
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -38,7 +40,19 @@ ERROR_TITLES = {
 }
 
 
+# A request id a proxy sets is kept if it looks like one (it then ties the proxy's log to the audit trail).
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+def _assign_request_id() -> None:
+    """Give each request an id, recorded with every audit event it causes and returned as ``X-Request-ID``."""
+    offered = request.headers.get("X-Request-ID", "")
+    g.request_id = offered if _REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+
+
 def _set_security_headers(response: Response) -> Response:
+    if "request_id" in g:
+        response.headers.setdefault("X-Request-ID", g.request_id)
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -55,6 +69,7 @@ def _render_error(code: int, detail: str | None = None) -> tuple[str, int]:
 
 def init_app(app: Flask) -> None:
     """Attach the headers and the error pages to ``app``."""
+    app.before_request(_assign_request_id)
     app.after_request(_set_security_headers)
 
     @app.errorhandler(CSRFError)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from assessment.audit import record_event
 from assessment.extensions import db
 from assessment.models import ROLE_SCOPE_KIND, Region, RegionKind, Role, RoleGrant, User, normalise_email, utcnow
 from assessment.security import hash_password, password_needs_rehash, spend_password_time, verify_password
@@ -62,19 +63,38 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None; a successful sign-in is recorded.
 
     Unknown e-mail, wrong password and inactive account all give None after the same amount of work, so the
-    answer does not tell whether an account exists.
+    answer does not tell whether an account exists. Every attempt is in the audit trail (``auth.login`` or
+    ``auth.login_failed`` with the reason, which only the committee's trail shows).
     """
-    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    address = normalise_email(email)
+    user = db.session.scalar(select(User).where(User.email == address))
     if user is None:
         spend_password_time(password)
+        _login_failed(f"email:{address[:190]}", "email_tidak_dikenal", None)
         return None
-    if not verify_password(user.password_hash, password) or not user.active:
+    if not verify_password(user.password_hash, password):
+        _login_failed(f"user:{user.id}", "kata_sandi_salah", user)
+        return None
+    if not user.active:
+        _login_failed(f"user:{user.id}", "akun_nonaktif", user)
         return None
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
+    record_event("auth.login", target=f"user:{user.id}", actor=user)
     db.session.commit()
     return user
+
+
+def _login_failed(target: str, reason: str, user: User | None) -> None:
+    record_event("auth.login_failed", target=target, after={"reason": reason}, actor=user)
+    db.session.commit()
+
+
+def record_logout(user: User) -> None:
+    """Note in the audit trail that ``user`` signed out."""
+    record_event("auth.logout", target=f"user:{user.id}", actor=user)
+    db.session.commit()
 
 
 def create_user(name: str, email: str, password: str, grants: Iterable[GrantSpec] = (), *,
@@ -108,13 +128,23 @@ def create_user(name: str, email: str, password: str, grants: Iterable[GrantSpec
         for spec in grants
     ]
     db.session.add(user)
+    db.session.flush()
+    record_event("user.create", target=f"user:{user.id}", after={
+        "name": user.name, "email": user.email, "active": True,
+        "grants": [_grant_state(grant) for grant in user.grants],
+    })
     db.session.commit()
     return user
+
+
+def _grant_state(grant: RoleGrant) -> dict[str, str | None]:
+    return {"role": grant.role.value, "region": grant.region_code, "home_region": grant.home_region_code}
 
 
 def end_all_sessions(user: User) -> None:
     """Sign the user out everywhere: every session cookie carries the old session version and stops working."""
     user.session_version += 1
+    record_event("auth.sessions_ended", target=f"user:{user.id}", after={"session_version": user.session_version})
     db.session.commit()
 
 

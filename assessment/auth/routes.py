@@ -8,7 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from assessment.auth.forms import LoginForm, LogoutForm
-from assessment.auth.operations import authenticate
+from assessment.auth.operations import authenticate, record_logout
 
 bp = Blueprint("auth", __name__)
 
@@ -41,6 +41,8 @@ def login() -> str | Response:
 def logout() -> Response:
     form = LogoutForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            record_logout(current_user._get_current_object())
         logout_user()
         flash(_("Anda telah keluar."), "success")
     return redirect(url_for("main.index"))

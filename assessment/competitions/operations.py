@@ -9,6 +9,7 @@ from itertools import pairwise
 
 from sqlalchemy import select
 
+from assessment.audit import record_event
 from assessment.competitions.schedule import stage_window
 from assessment.criteria.files import load_rubric_bytes
 from assessment.criteria.fingerprint import canonical_form, fingerprint
@@ -78,8 +79,20 @@ def _stored(upload: RubricUpload) -> StoredRubric:
 def store_rubric(upload: RubricUpload) -> StoredRubric:
     """Keep an uploaded rubric for good; uploading the same rubric again gives the row already stored."""
     stored = _stored(upload)
+    _record_rubric(stored)
     db.session.commit()
     return stored
+
+
+def _record_rubric(stored: StoredRubric) -> None:
+    """An audit event for a rubric stored by this transaction (none when the same rubric was already there)."""
+    if stored.id is not None:
+        return
+    db.session.flush()
+    record_event("rubric.store", target=f"rubric:{stored.id}", after={
+        "fingerprint": stored.fingerprint, "title": stored.title, "format": stored.source_format,
+        "original_name": stored.original_name,
+    })
 
 
 def create_competition(
@@ -130,6 +143,7 @@ def create_competition(
     if problems:
         raise CompetitionError(problems)
     stored = rubric if isinstance(rubric, StoredRubric) else _stored(rubric)
+    _record_rubric(stored)
     competition = Competition(name=name, year=year, scope_region_code=scope_code, rubric=stored,
                               created_by_id=created_by.id if created_by else None)
     for code, (first, last) in ordered:
@@ -138,5 +152,12 @@ def create_competition(
     for kabupaten_code, quota in sorted((quotas or {}).items()):
         competition.quotas.append(KabupatenQuota(kabupaten_code=kabupaten_code, quota=quota))
     db.session.add(competition)
+    db.session.flush()
+    record_event("competition.create", target=f"competition:{competition.id}", after={
+        "name": competition.name, "year": competition.year, "scope": scope_code, "rubric_id": stored.id,
+        "rubric_fingerprint": stored.fingerprint,
+        "stages": {stage.code.value: [stage.starts_at, stage.ends_at] for stage in competition.stages},
+        "quotas": {quota.kabupaten_code: quota.quota for quota in competition.quotas},
+    }, actor=created_by)
     db.session.commit()
     return competition

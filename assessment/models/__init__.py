@@ -7,6 +7,7 @@ from assessment.models.assignment import (
     ConflictDeclaration,
     VerificationSettings,
 )
+from assessment.models.audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from assessment.models.competition import (
     STAGE_ORDER,
     Competition,
@@ -36,11 +37,14 @@ from assessment.models.user import ROLE_SCOPE_KIND, Role, RoleGrant, User, norma
 __all__ = [
     "CODE_DEPTH",
     "DEFAULT_ASSESSORS_PER_DESA",
+    "GENESIS_HASH",
     "ROLE_SCOPE_KIND",
     "STAGE_ORDER",
     "AccessTest",
     "Assignment",
     "AssignmentMethod",
+    "AuditChainHead",
+    "AuditEvent",
     "Competition",
     "ConflictDeclaration",
     "DeskScore",

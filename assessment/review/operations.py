@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm.exc import StaleDataError
 
+from assessment.audit import record_event
 from assessment.extensions import db
 from assessment.models import Participant, ReviewDecision, SubmissionReview, SubmissionStatus, User
 
@@ -30,8 +31,12 @@ def _decide(participant: Participant, reviewer: User, decision: ReviewDecision, 
     review = SubmissionReview(participant_id=participant.id, decision=decision, reason=reason,
                               reviewer_id=reviewer.id, created_at=now)
     db.session.add(review)
+    before = participant.status
     participant.status = (SubmissionStatus.lengkap if decision == ReviewDecision.lengkap
                           else SubmissionStatus.dikembalikan)
+    record_event(f"review.{decision.value}", target=f"participant:{participant.id}",
+                 before={"status": before}, after={"status": participant.status, "reason": reason,
+                                                   "desa": participant.desa_code}, actor=reviewer)
     try:
         db.session.commit()
     except StaleDataError as error:

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
+from assessment.audit import record_event
 from assessment.criteria.model import Rubric
 from assessment.evidence import inspect_upload
 from assessment.extensions import db
@@ -87,6 +88,7 @@ def save_self_assessment(participant: Participant, rubric: Rubric, indicator_cod
         select(SelfAssessment).where(SelfAssessment.participant_id == participant.id,
                                      SelfAssessment.indicator_code == indicator_code)
     )
+    before = None if row is None else {"level": row.level, "explanation": row.explanation}
     if row is None:
         row = SelfAssessment(participant_id=participant.id, indicator_code=indicator_code)
         db.session.add(row)
@@ -94,6 +96,8 @@ def save_self_assessment(participant: Participant, rubric: Rubric, indicator_cod
     row.explanation = explanation.strip()
     row.updated_by_id = user.id
     row.updated_at = now
+    record_event("self_assessment.save", target=f"participant:{participant.id}/indicator:{indicator_code}",
+                 before=before, after={"level": row.level, "explanation": row.explanation}, actor=user)
     try:
         db.session.commit()
     except StaleDataError as error:
@@ -166,12 +170,24 @@ def add_evidence_file(participant: Participant, rubric: Rubric, indicator_code: 
             duplicate_of_other_desa=bool(others),
         )
         db.session.add(evidence)
+        db.session.flush()
+        record_event("evidence.upload", target=f"evidence:{evidence.id}", after=_evidence_state(evidence),
+                     actor=user)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         _remove_unreferenced(store, new_keys)
         raise
     return UploadResult(evidence, True)
+
+
+def _evidence_state(evidence: Evidence) -> dict[str, object]:
+    return {
+        "participant": evidence.participant_id, "indicator": evidence.indicator_code, "kind": evidence.kind,
+        "sha256": evidence.sha256, "size": evidence.size, "media_type": evidence.media_type,
+        "name": evidence.original_name, "url": evidence.url, "status": evidence.status,
+        "duplicate_of_other_desa": evidence.duplicate_of_other_desa,
+    }
 
 
 def _remove_unreferenced(store: EvidenceStore, keys: list[str]) -> None:
@@ -203,8 +219,11 @@ def add_evidence_link(participant: Participant, rubric: Rubric, indicator_code: 
     if existing is not None:
         return UploadResult(existing, False)
     evidence = Evidence(participant_id=participant.id, indicator_code=indicator_code, kind=EvidenceKind.url,
-                        url=url, uploaded_by_id=user.id, uploaded_at=now)
+                        url=url, uploaded_by_id=user.id, uploaded_at=now, status=EvidenceStatus.aktif,
+                        duplicate_of_other_desa=False)
     db.session.add(evidence)
+    db.session.flush()
+    record_event("evidence.link", target=f"evidence:{evidence.id}", after=_evidence_state(evidence), actor=user)
     db.session.commit()
     return UploadResult(evidence, True)
 
@@ -212,7 +231,11 @@ def add_evidence_link(participant: Participant, rubric: Rubric, indicator_code: 
 def remove_evidence(evidence: Evidence, now: datetime) -> None:
     """Take evidence off the self-assessment; the row and the file stay for the audit trail (status ``dihapus``)."""
     _require_open(evidence.participant, now)
+    before = evidence.status
     evidence.status = EvidenceStatus.dihapus
+    record_event("evidence.remove", target=f"evidence:{evidence.id}", before={"status": before},
+                 after={"status": evidence.status, "participant": evidence.participant_id,
+                        "indicator": evidence.indicator_code, "sha256": evidence.sha256})
     db.session.commit()
 
 
@@ -242,8 +265,11 @@ def submit_self_assessment(participant: Participant, rubric: Rubric, now: dateti
     blocking = [item.indicator.code for item in progress if item.blocks_submission]
     if blocking:
         raise SubmissionIncomplete(blocking)
+    before = participant.status
     participant.status = SubmissionStatus.diajukan
     participant.submitted_at = now
+    record_event("self_assessment.submit", target=f"participant:{participant.id}", before={"status": before},
+                 after={"status": participant.status, "submitted_at": now, "desa": participant.desa_code})
     try:
         db.session.commit()
     except StaleDataError:
