@@ -14,6 +14,7 @@ from assessment.assessors.rules import (
     desk_score_problems,
     submission_problems,
 )
+from assessment.audit import record_event
 from assessment.criteria.model import Rubric
 from assessment.extensions import db
 from assessment.models import (
@@ -100,6 +101,9 @@ def save_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str,
         else:
             judgement.verdict = verdict
             judgement.updated_at = now
+    record_event("desk_score.save", target=f"assignment:{assignment.id}",
+                 after={"indicator": indicator_code, "level": score.level, "na": not_applicable,
+                        "note": score.note, "verdicts": {str(k): v for k, v in verdicts.items()}})
     try:
         db.session.commit()
     except StaleDataError as error:
@@ -137,6 +141,9 @@ def record_access_test(assignment: Assignment, rubric: Rubric, indicator_code: s
     test.answered_at = answered_at
     test.result = result.strip()
     test.updated_at = now
+    record_event("access_test.record", target=f"assignment:{assignment.id}",
+                 after={"indicator": indicator_code, "sent_at": sent_at, "answered_at": answered_at,
+                        "result": test.result})
     db.session.commit()
     return test
 
@@ -161,6 +168,8 @@ def submit_assessment(assignment: Assignment, rubric: Rubric, now: datetime) -> 
     if problems:
         raise ScoreRejected(problems)
     assignment.submitted_at = now
+    record_event("desk_assessment.submit", target=f"assignment:{assignment.id}",
+                 after={"participant": participant.id, "submitted_at": now})
     try:
         db.session.commit()
     except StaleDataError as error:
@@ -190,5 +199,7 @@ def declare_conflict(assessor: User, region: Region, reason: str, now: datetime)
         if region_within(assignment.participant.desa_code, region.code):
             assignment.withdrawn_at = now
             withdrawn += 1
+    record_event("conflict.declare", target=f"region:{region.code}",
+                 after={"assessor": assessor.id, "reason": reason, "withdrawn": withdrawn})
     db.session.commit()
     return withdrawn

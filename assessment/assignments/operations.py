@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from assessment.assignments.planning import AssignmentPlan, plan_assignments
+from assessment.audit import record_event
 from assessment.extensions import db
 from assessment.models import (
     DEFAULT_ASSESSORS_PER_DESA,
@@ -74,7 +75,10 @@ def set_assessors_per_desa(competition: Competition, count: int) -> None:
     if settings is None:
         settings = VerificationSettings(competition_id=competition.id)
         db.session.add(settings)
+    before = settings.assessors_per_desa
     settings.assessors_per_desa = count
+    record_event("verification.assessors_per_desa", target=f"competition:{competition.id}", before=before,
+                 after=count)
     db.session.commit()
 
 
@@ -127,6 +131,9 @@ def assign_assessor(participant: Participant, assessor: User, by: User, now: dat
     assignment = Assignment(participant_id=participant.id, assessor_id=assessor.id, method=method,
                             created_by_id=by.id, created_at=now)
     db.session.add(assignment)
+    db.session.flush()
+    record_event("assignment.create", target=f"participant:{participant.id}",
+                 after={"assignment": assignment.id, "assessor": assessor.id, "method": method})
     db.session.commit()
     return assignment
 
@@ -197,6 +204,8 @@ def import_assignments_csv(competition: Competition, data: bytes, by: User, now:
     created = [Assignment(participant_id=p.id, assessor_id=a.id, method=AssignmentMethod.csv, created_by_id=by.id,
                           created_at=now) for p, a in planned]
     db.session.add_all(created)
+    record_event("assignment.import_csv", target=f"competition:{competition.id}",
+                 after=[{"desa": p.desa_code, "assessor": a.id} for p, a in planned])
     db.session.commit()
     return created
 
@@ -234,6 +243,8 @@ def assign_automatically(competition: Competition, by: User, now: datetime) -> A
         Assignment(participant_id=participants[code].id, assessor_id=assessor_id, method=AssignmentMethod.otomatis,
                    created_by_id=by.id, created_at=now)
         for code, assessor_id in plan.pairs)
+    record_event("assignment.automatic", target=f"competition:{competition.id}",
+                 after={"pairs": [list(pair) for pair in plan.pairs], "short": [list(s) for s in plan.short]})
     db.session.commit()
     return plan
 
@@ -253,6 +264,10 @@ def open_exception(participant: Participant, stage: StageCode, indicator_code: s
     exception = StageException(participant_id=participant.id, stage=stage, indicator_code=indicator_code or None,
                                reason=reason, ends_at=ends_at, created_by_id=by.id, created_at=now)
     db.session.add(exception)
+    db.session.flush()
+    record_event("stage_exception.open", target=f"participant:{participant.id}",
+                 after={"exception": exception.id, "stage": stage, "indicator": exception.indicator_code,
+                        "reason": reason, "ends_at": ends_at})
     db.session.commit()
     return exception
 
@@ -261,4 +276,6 @@ def revoke_exception(exception: StageException, now: datetime) -> None:
     """End an exception now; the row stays, marked revoked."""
     if exception.revoked_at is None:
         exception.revoked_at = now
+        record_event("stage_exception.revoke", target=f"participant:{exception.participant_id}",
+                     after={"exception": exception.id})
         db.session.commit()

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from assessment.audit import record_event
 from assessment.criteria.model import Rubric
 from assessment.extensions import db
 from assessment.models import Participant, Reconciliation, User
@@ -54,6 +55,8 @@ def reconcile_item(participant: Participant, rubric: Rubric, indicator_code: str
     row = Reconciliation(participant_id=participant.id, indicator_code=indicator_code, level=level, reason=reason,
                          decided_by_id=by.id, decided_at=now)
     db.session.add(row)
+    record_event("reconciliation.agree", target=f"participant:{participant.id}",
+                 after={"indicator": indicator_code, "level": level, "reason": reason})
     try:
         db.session.commit()
     except IntegrityError as error:

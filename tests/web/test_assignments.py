@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from assessment.extensions import db
-from assessment.models import Assignment, Role, StageCode, StageException, User
+from assessment.models import Assignment, AuditEvent, Role, StageCode, StageException, User
 from tests.conftest import Login, MakeUser
 from tests.support.competition import create_competition
 from tests.support.verification import verification_competition
@@ -33,6 +33,8 @@ def test_assign_by_hand(app: Flask, make_user: MakeUser, committee: FlaskClient)
                               data={"participant_id": bukit.id, "assessor_id": assessor.id})
     assert response.status_code == 302
     assert _count() == 1
+    (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "assignment.create")).all()
+    assert event.target == f"participant:{bukit.id}"
     page = committee.get(f"/panitia/verifikasi/lomba/{competition.id}").get_data(as_text=True)
     assert assessor.name in page
 

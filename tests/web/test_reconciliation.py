@@ -14,6 +14,7 @@ from assessment.assignments.operations import assign_assessor
 from assessment.extensions import db
 from assessment.models import (
     Assignment,
+    AuditEvent,
     Competition,
     DeskScore,
     Participant,
@@ -125,6 +126,8 @@ def test_reconcile_without_reason_refused(app: Flask, world: World, client: Flas
     assert db.session.scalars(select(Reconciliation)).all() == []
     response = client.post(url, data={"level": "3", "reason": "Disepakati dalam rapat tim."})
     assert response.status_code == 302
+    (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "reconciliation.agree")).all()
+    assert event.actor_id == world.lead.id
     page = client.get(f"/ketua-tim/lomba/{world.competition.id}").get_data(as_text=True)
     assert "Disepakati dalam rapat tim." in page and "Catatan A1" in page
 
