@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from asn1crypto import keys as asn1_keys
@@ -36,7 +37,16 @@ def self_signed(common_name: str, organisation: str = "Pemerintah Desa Uji") -> 
 
 
 def signed_pdf(common_name: str = "Kepala Desa Bukit Raya") -> tuple[bytes, x509.Certificate]:
-    """A one-page PDF signed (field ``TTE``) by a fresh self-signed certificate named ``common_name``."""
+    """A one-page PDF signed (field ``TTE``) by a fresh self-signed certificate named ``common_name``.
+
+    Signed in a worker thread: pyHanko's synchronous API starts its own event loop, which cannot run inside the
+    loop Playwright's synchronous API keeps in the test thread.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_sign, common_name).result()
+
+
+def _sign(common_name: str) -> tuple[bytes, x509.Certificate]:
     key, cert = self_signed(common_name)
     signing_cert = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
     signing_key = asn1_keys.PrivateKeyInfo.load(key.private_bytes(
