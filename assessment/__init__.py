@@ -36,6 +36,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config and "INSTANCE_PATH" in config:
         instance_path = Path(config["INSTANCE_PATH"])
     app.config.update(app_config.from_environment(instance_path))
+    from assessment.notifications import smtp_settings
+
+    app.config.update(smtp_settings())
     if config:
         app.config.update(config)
     Path(app.config["EVIDENCE_DIR"]).mkdir(parents=True, exist_ok=True)
@@ -85,6 +88,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from assessment.reconciliation.routes import bp as reconciliation_bp
 
     app.register_blueprint(reconciliation_bp)
+
+    from assessment.inbox.routes import bp as inbox_bp
+
+    app.register_blueprint(inbox_bp)
 
     from assessment.commands import register_all
 

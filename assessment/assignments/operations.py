@@ -26,6 +26,7 @@ from assessment.models import (
     VerificationSettings,
     normalise_email,
 )
+from assessment.notifications import notify
 from assessment.security import conflict_of_interest, region_within, user_can_access_region
 from assessment.stages import Action, require_stage
 
@@ -118,6 +119,18 @@ def _check_assignable(participant: Participant, assessor: User) -> None:
         raise AssignmentRefused("duplicate")
 
 
+def _notify_assigned(assignments: list[Assignment]) -> None:
+    """Tell each assessor of a new assignment (inbox, and e-mail when configured)."""
+    for assignment in assignments:
+        participant = db.session.get(Participant, assignment.participant_id)
+        assessor = db.session.get(User, assignment.assessor_id)
+        if participant is None or assessor is None:
+            continue
+        notify([assessor], "assignment",
+               f"Anda ditugaskan menilai Desa {participant.region.name} ({participant.desa_code}).",
+               f"/asesor/penugasan/{assignment.id}")
+
+
 def assign_assessor(participant: Participant, assessor: User, by: User, now: datetime,
                     method: AssignmentMethod = AssignmentMethod.manual) -> Assignment:
     """Assign one assessor to one desa by hand.
@@ -134,6 +147,7 @@ def assign_assessor(participant: Participant, assessor: User, by: User, now: dat
     db.session.flush()
     record_event("assignment.create", target=f"participant:{participant.id}",
                  after={"assignment": assignment.id, "assessor": assessor.id, "method": method})
+    _notify_assigned([assignment])
     db.session.commit()
     return assignment
 
@@ -204,6 +218,8 @@ def import_assignments_csv(competition: Competition, data: bytes, by: User, now:
     created = [Assignment(participant_id=p.id, assessor_id=a.id, method=AssignmentMethod.csv, created_by_id=by.id,
                           created_at=now) for p, a in planned]
     db.session.add_all(created)
+    db.session.flush()
+    _notify_assigned(created)
     record_event("assignment.import_csv", target=f"competition:{competition.id}",
                  after=[{"desa": p.desa_code, "assessor": a.id} for p, a in planned])
     db.session.commit()
@@ -239,10 +255,12 @@ def assign_automatically(competition: Competition, by: User, now: datetime) -> A
 
     plan = plan_assignments(sorted(participants), sorted(assessors), existing, assessors_per_desa(competition),
                             conflicted, load)
-    db.session.add_all(
-        Assignment(participant_id=participants[code].id, assessor_id=assessor_id, method=AssignmentMethod.otomatis,
-                   created_by_id=by.id, created_at=now)
-        for code, assessor_id in plan.pairs)
+    created = [Assignment(participant_id=participants[code].id, assessor_id=assessor_id,
+                          method=AssignmentMethod.otomatis, created_by_id=by.id, created_at=now)
+               for code, assessor_id in plan.pairs]
+    db.session.add_all(created)
+    db.session.flush()
+    _notify_assigned(created)
     record_event("assignment.automatic", target=f"competition:{competition.id}",
                  after={"pairs": [list(pair) for pair in plan.pairs], "short": [list(s) for s in plan.short]})
     db.session.commit()

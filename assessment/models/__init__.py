@@ -19,6 +19,7 @@ from assessment.models.competition import (
     StoredRubric,
 )
 from assessment.models.exception import StageException
+from assessment.models.notification import Notification
 from assessment.models.participant import (
     Evidence,
     EvidenceKind,
@@ -55,6 +56,7 @@ __all__ = [
     "EvidenceVerdict",
     "ImmutableRowError",
     "KabupatenQuota",
+    "Notification",
     "Participant",
     "Reconciliation",
     "Region",
