@@ -37,8 +37,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path = Path(config["INSTANCE_PATH"])
     app.config.update(app_config.from_environment(instance_path))
     from assessment.notifications import smtp_settings
+    from assessment.signatures import trust_roots_from_environment
 
     app.config.update(smtp_settings())
+    app.config.update(trust_roots_from_environment())
     if config:
         app.config.update(config)
     Path(app.config["EVIDENCE_DIR"]).mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,6 +51,12 @@ class SignatureReport:
 
     signatures: tuple[SignatureInfo, ...]
     error: str | None = None
+
+
+def trust_roots_from_environment() -> dict[str, Any]:
+    """``TTE_TRUST_ROOTS``: PEM/DER files of trusted root certificates, separated by ``:`` (none by default)."""
+    value = os.environ.get("TTE_TRUST_ROOTS", "")
+    return {"TTE_TRUST_ROOTS": tuple(path for path in value.split(":") if path)}
 
 
 def _load_roots(paths: Sequence[str]) -> list[Any]:
