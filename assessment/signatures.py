@@ -8,18 +8,21 @@ server is given (``TTE_TRUST_ROOTS``, PEM files, e.g. BSrE's); without them ``tr
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.general import load_cert_from_pemder
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,21 @@ class SignatureReport:
     error: str | None = None
 
 
+def _run(make: Callable[[], Awaitable[Any]]) -> Any:
+    """Run pyHanko's coroutine to its end: in this thread, or in a worker thread when this thread already runs an
+    event loop (pyHanko's synchronous wrappers call ``asyncio.run``, which a running loop forbids)."""
+
+    async def main() -> Any:
+        return await make()
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result()
+
+
 def trust_roots_from_environment() -> dict[str, Any]:
     """``TTE_TRUST_ROOTS``: PEM/DER files of trusted root certificates, separated by ``:`` (none by default)."""
     value = os.environ.get("TTE_TRUST_ROOTS", "")
@@ -82,8 +100,8 @@ def read_signatures(data: bytes, trust_roots: Sequence[str] = ()) -> SignatureRe
         for signature in embedded:
             cert = signature.signer_cert
             try:
-                status = validate_pdf_signature(signature, ValidationContext(trust_roots=roots,
-                                                                             allow_fetching=False))
+                context = ValidationContext(trust_roots=roots, allow_fetching=False)
+                status = _run(partial(async_validate_pdf_signature, signature, context))
                 intact = bool(status.intact and status.valid)
                 coverage = status.coverage.name if status.coverage is not None else ""
                 modification = status.modification_level.name if status.modification_level is not None else ""

@@ -72,3 +72,19 @@ def test_trust_is_checked_against_given_roots(tmp_path: Path) -> None:
     other_root.write_bytes(other_cert.public_bytes(serialization.Encoding.PEM))
     (untrusted,) = read_signatures(data, [str(other_root)]).signatures
     assert untrusted.trusted is False
+
+
+def test_signatures_read_inside_a_running_event_loop() -> None:
+    """pyHanko's own wrappers fail inside a running loop (as under Playwright's sync API); ours must not."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    data, _cert = signed_pdf()
+
+    async def inside() -> bool:
+        (signature,) = read_signatures(data).signatures
+        return signature.unchanged
+
+    # A thread of its own, so the test runs the same whether or not this thread already has a loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(asyncio.run, inside()).result()
