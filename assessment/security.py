@@ -7,7 +7,7 @@ every code that starts with ``64.09.`` (its kecamatan, desa and kelurahan), and 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, TypeVar, cast
 
 from argon2 import PasswordHasher
@@ -53,9 +53,15 @@ def password_needs_rehash(password_hash: str) -> bool:
         return True
 
 
+@lru_cache(maxsize=4)
+def _dummy_hash(params: tuple[tuple[str, Any], ...]) -> str:
+    return PasswordHasher(**dict(params)).hash(_DUMMY_PASSWORD)
+
+
 def spend_password_time(password: str) -> None:
     """Verify against a throw-away hash, so a login for an unknown e-mail costs as much as a wrong password."""
-    verify_password(hash_password(_DUMMY_PASSWORD), password)
+    params = tuple(sorted((current_app.config.get("ARGON2_PARAMS") or {}).items()))
+    verify_password(_dummy_hash(params), password)
 
 
 def region_within(region_code: str, scope_code: str) -> bool:

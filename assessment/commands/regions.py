@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from datetime import date, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from assessment.regions.importing import Problem, parse_region_csv
+from assessment.regions.importing import Problem, decode_text, parse_region_csv
 from assessment.regions.operations import import_boundaries, import_regions, known_region_codes, parse_boundaries
 
 MAX_PROBLEMS_SHOWN = 50
@@ -18,7 +20,7 @@ MAX_PROBLEMS_SHOWN = 50
 regions_cli = AppGroup("regions", help="Wilayah administrasi (kode Kemendagri).")
 
 
-def report_problems(problems: list[Problem], source: str) -> None:
+def report_problems(problems: list[Problem], source: str) -> NoReturn:
     """Print the problems (the first ``MAX_PROBLEMS_SHOWN``) to stderr and exit 1."""
     for problem in problems[:MAX_PROBLEMS_SHOWN]:
         click.echo(f"{source}: {problem}", err=True)
@@ -35,8 +37,10 @@ def report_problems(problems: list[Problem], source: str) -> None:
 def import_command(csv_file: Path, decree: str | None, valid_from: datetime | None, dry_run: bool) -> None:
     """Impor daftar wilayah Kemendagri (CSV: kode,nama,tingkat,kode_induk); aman diulang."""
     start_date: date | None = valid_from.date() if valid_from else None
-    with csv_file.open(encoding="utf-8-sig", newline="") as stream:
-        parsed = parse_region_csv(stream, known_region_codes())
+    text = decode_text(csv_file.read_bytes())
+    if isinstance(text, Problem):
+        report_problems([text], csv_file.name)
+    parsed = parse_region_csv(io.StringIO(text, newline=""), known_region_codes())
     if parsed.problems:
         report_problems(parsed.problems, csv_file.name)
     if not parsed.rows:

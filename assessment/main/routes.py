@@ -8,8 +8,11 @@ from decimal import Decimal
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from assessment.extensions import db
+from assessment.models import Region
 from assessment.navigation import ROLE_LABELS, links_for
 from assessment.security import signed_in
 
@@ -37,8 +40,11 @@ def index() -> str:
 @signed_in
 def home() -> str:
     """The signed-in home: the links of every role the user holds, and the regions of those roles."""
-    return render_template("main/home.html", links=links_for(current_user), grants=current_user.grants,
-                           role_labels=ROLE_LABELS)
+    grants = current_user.grants
+    codes = {grant.region_code for grant in grants}
+    region_names = dict(db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
+    return render_template("main/home.html", links=links_for(current_user), grants=grants,
+                           role_labels=ROLE_LABELS, region_names=region_names)
 
 
 @bp.get("/bahasa/<code>")

@@ -102,14 +102,19 @@ def _check_row(line: int, record: dict[str, str | None]) -> RegionRow | list[Pro
     return RegionRow(line=line, code=code, name=name, kind=kind, parent_code=expected_parent)
 
 
+def decode_text(data: bytes) -> str | Problem:
+    """The file's text (UTF-8, with or without a byte-order mark), or the line where it stops being UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return Problem(line, "bukan teks UTF-8; simpan ulang berkas sebagai CSV UTF-8")
+
+
 def parse_region_csv(stream: IO[str], known_codes: Iterable[str] = ()) -> ParsedRegions:
     """Read and check a region list; ``known_codes`` are codes already stored (possible parents)."""
     result = ParsedRegions()
-    try:
-        header = next(csv.reader([stream.readline()]), [])
-    except UnicodeDecodeError:
-        result.problems.append(Problem(1, "berkas bukan teks UTF-8"))
-        return result
+    header = next(csv.reader([stream.readline()]), [])
     header = [column.strip().lstrip("\ufeff") for column in header]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
@@ -133,9 +138,6 @@ def parse_region_csv(stream: IO[str], known_codes: Iterable[str] = ()) -> Parsed
                 continue
             first_line[checked.code] = line
             result.rows.append(checked)
-    except UnicodeDecodeError:
-        result.problems.append(Problem(len(first_line) + 2, "berkas bukan teks UTF-8"))
-        return result
     except csv.Error as error:
         result.problems.append(Problem(reader.line_num + 1, f"CSV rusak: {error}"))
         return result

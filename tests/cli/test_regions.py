@@ -102,6 +102,16 @@ def test_region_import_refuses_a_file_without_the_columns(app: Flask, runner: Fl
     assert "kolom tidak ada: kode, nama, tingkat, kode_induk" in result.output
 
 
+def test_region_file_that_is_not_utf8_is_refused_at_its_line(app: Flask, runner: FlaskCliRunner,
+                                                              tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes((HEADER + PPU + "64.09.04.2003,Suka Raj\xe1,desa,64.09.04\n").encode("latin-1"))
+    result = runner.invoke(args=["regions", "import", str(path)])
+    assert result.exit_code != 0
+    assert "latin1.csv: baris 8: bukan teks UTF-8" in result.output
+    assert _region_count() == 0
+
+
 def test_region_import_accepts_parents_already_stored(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
     runner.invoke(args=["regions", "import", str(_write(tmp_path, PPU))])
     child = "64.09.04.2003,Suka Raja,desa,64.09.04\n"

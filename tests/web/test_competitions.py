@@ -198,7 +198,7 @@ def test_home_lists_the_links_of_the_users_roles(app: Flask, make_user: MakeUser
     committee = login(app.test_client(), make_user(Role.panitia, "64"))
     html = committee.get("/beranda").get_data(as_text=True)
     assert "Unggah rubrik dan buat lomba" in html
-    assert "Panitia provinsi" in html
+    assert "Panitia provinsi — Wilayah 64 (64)" in html
     operator = login(app.test_client(), make_user(Role.operator_desa, "64.09.04.2002"))
     html = operator.get("/beranda").get_data(as_text=True)
     assert "Operator desa" in html
