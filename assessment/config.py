@@ -24,6 +24,12 @@ def _instance_secret(instance_path: Path) -> str:
     return key_file.read_text(encoding="ascii").strip()
 
 
+def _whole_number(name: str, default: int) -> int:
+    """A positive whole number from the environment; anything else gives ``default``."""
+    text = os.environ.get(name, "")
+    return int(text) if text.isdigit() and int(text) > 0 else default
+
+
 def from_environment(instance_path: Path) -> dict[str, Any]:
     """Build the configuration mapping from environment variables.
 
@@ -31,6 +37,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     - ``SECRET_KEY``: session signing key; default a random key kept in ``<instance>/secret_key``.
     - ``EVIDENCE_DIR``: where evidence files are stored; default ``<instance>/evidence``.
     - ``MAX_UPLOAD_MB``: the largest accepted upload (default 25 MB).
+    - ``EVIDENCE_RETENTION_DAYS``: how long evidence files are kept (``desa-digital evidence purge``); unset: kept.
+    - ``SESSION_IDLE_MINUTES`` (60), ``SESSION_MAX_HOURS`` (12): session timeouts.
+    - ``LOGIN_ACCOUNT_LIMIT`` (5), ``LOGIN_ADDRESS_LIMIT`` (100), ``LOGIN_WINDOW_MINUTES`` (15): sign-in limits.
     """
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'desa-digital.sqlite3'}"
     if database_url.startswith("postgresql://"):
@@ -43,6 +52,13 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR") or str(instance_path / "evidence"),
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
+        "EVIDENCE_RETENTION_DAYS": int(os.environ["EVIDENCE_RETENTION_DAYS"])
+        if os.environ.get("EVIDENCE_RETENTION_DAYS", "").isdigit() else None,
+        "SESSION_IDLE_MINUTES": _whole_number("SESSION_IDLE_MINUTES", 60),
+        "SESSION_MAX_HOURS": _whole_number("SESSION_MAX_HOURS", 12),
+        "LOGIN_ACCOUNT_LIMIT": _whole_number("LOGIN_ACCOUNT_LIMIT", 5),
+        "LOGIN_ADDRESS_LIMIT": _whole_number("LOGIN_ADDRESS_LIMIT", 100),
+        "LOGIN_WINDOW_MINUTES": _whole_number("LOGIN_WINDOW_MINUTES", 15),
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Makassar",
         "LANGUAGES": ("id", "en"),

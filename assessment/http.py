@@ -8,7 +8,10 @@ import uuid
 
 from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from assessment.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +62,49 @@ def _set_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # A signed-in page can show personal data: no browser or proxy cache keeps it (the back button after
+    # signing out on a shared village computer shows nothing).
+    # (The user as already loaded for this request: asking Flask-Login here could query a database that is down.)
+    user = g.get("_login_user")
+    if getattr(user, "is_authenticated", False) and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# Fields never written back into a page: passwords and one-time codes are typed again.
+SECRET_FIELDS = frozenset({"csrf_token", "password", "current", "new", "repeat", "code"})
+
+
+def _resubmit_page() -> tuple[str, int]:
+    """A form posted with an expired or missing CSRF token: show what was typed, with a fresh token, to send again.
+
+    Every field is kept (passwords and codes excepted) as an editable field of the same name, posted to the same
+    address; chosen files cannot be kept by a browser and must be chosen again.
+    """
+    fields = [(name, value) for name, value in request.form.items(multi=True) if name not in SECRET_FIELDS]
+    return render_template("errors/resubmit.html", fields=fields, action=request.full_path.rstrip("?"),
+                           had_files=bool(request.files), had_secrets=any(
+                               name in SECRET_FIELDS - {"csrf_token"} for name in request.form)), 400
 
 
 def _render_error(code: int, detail: str | None = None) -> tuple[str, int]:
     title = ERROR_TITLES.get(code, "Terjadi kesalahan")
     return render_template("errors/error.html", code=code, title=title, detail=detail), code
+
+
+def _database_unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
+    """The database cannot be reached: a plain 503 page (touching nothing that needs the database), retry later.
+
+    Nothing half-done is kept: the session's transaction is rolled back. The connection pool checks each
+    connection before use (``pool_pre_ping``), so the first request after the database is back works again,
+    without restarting the app.
+    """
+    log.error("Database unavailable on %s %s: %s", request.method, request.path, error)
+    try:
+        db.session.rollback()
+    except Exception:  # the rollback itself needs the database that is gone
+        log.warning("Rollback after a lost database connection failed", exc_info=True)
+    return render_template("errors/unavailable.html"), 503, {"Retry-After": "30", "Cache-Control": "no-store"}
 
 
 def init_app(app: Flask) -> None:
@@ -74,6 +114,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
+        if request.method == "POST" and (request.form or request.files):
+            return _resubmit_page()
         return _render_error(
             400,
             "Formulir ini sudah kedaluwarsa atau tidak lengkap. Muat ulang halaman lalu kirim kembali.",
@@ -84,6 +126,17 @@ def init_app(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         return _render_error(error.code)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError) -> tuple[str, int, dict[str, str]]:
+        return _database_unavailable(error)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError) -> tuple[str, int, dict[str, str]] | tuple[str, int]:
+        if error.connection_invalidated:
+            return _database_unavailable(error)
+        log.exception("Database error on %s %s", request.method, request.path)
+        return _render_error(500)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> tuple[str, int]:

@@ -15,9 +15,10 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 
 from assessment import create_app
-from assessment.auth.operations import GrantSpec, create_user
+from assessment.auth import two_factor
+from assessment.auth.operations import GrantSpec, create_user, has_second_factor, needs_second_factor
 from assessment.extensions import db
-from assessment.models import CODE_DEPTH, Region, RegionKind, Role, User
+from assessment.models import CODE_DEPTH, Region, RegionKind, Role, User, utcnow
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 TEST_PASSWORD = "kata-sandi-uji-1234"
@@ -205,9 +206,14 @@ Login = Callable[[FlaskClient, User], FlaskClient]
 
 @pytest.fixture
 def login() -> Login:
-    """Sign ``user`` in on ``client`` (the session Flask-Login would create) and return the client."""
+    """Sign ``user`` in on ``client`` (the session Flask-Login would create, second factor included)."""
 
     def do_login(client: FlaskClient, user: User) -> FlaskClient:
+        if needs_second_factor(user) and not has_second_factor(user):
+            # A complete sign-in of a committee or assessor account includes its second factor.
+            user.totp_secret = two_factor.new_secret()
+            user.totp_confirmed_at = utcnow()
+            db.session.commit()
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import delete, func, select
 
 from assessment.audit import record_event
+from assessment.auth import two_factor
+from assessment.auth.passwords import MIN_LENGTH, password_problems
 from assessment.extensions import db
-from assessment.models import ROLE_SCOPE_KIND, Region, RegionKind, Role, RoleGrant, User, normalise_email, utcnow
+from assessment.models import (
+    ROLE_SCOPE_KIND,
+    LoginFailure,
+    Region,
+    RegionKind,
+    Role,
+    RoleGrant,
+    User,
+    normalise_email,
+    utcnow,
+)
 from assessment.security import hash_password, password_needs_rehash, spend_password_time, verify_password
 
 
@@ -29,7 +43,7 @@ GRANT_REGION_KINDS: dict[str, tuple[RegionKind, ...]] = {
     "kecamatan": (RegionKind.kecamatan,),
     "desa": (RegionKind.desa, RegionKind.desa_adat),
 }
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = MIN_LENGTH
 
 
 class AccountError(ValueError):
@@ -59,41 +73,181 @@ def grant_problems(spec: GrantSpec) -> list[str]:
     return problems
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None; a successful sign-in is recorded.
+# Committee and assessors decide results: their accounts need a second factor (TOTP) on top of the password.
+SECOND_FACTOR_ROLES = (Role.panitia, Role.asesor, Role.ketua_tim)
+
+
+class LoginThrottled(Exception):
+    """Too many failed sign-ins for this account or from this address; ``retry_after`` says how long to wait."""
+
+    def __init__(self, retry_after: timedelta) -> None:
+        super().__init__("throttled")
+        self.retry_after = retry_after
+
+
+def _limits() -> tuple[int, int, timedelta]:
+    config = current_app.config
+    return (int(config.get("LOGIN_ACCOUNT_LIMIT", 5)), int(config.get("LOGIN_ADDRESS_LIMIT", 100)),
+            timedelta(minutes=int(config.get("LOGIN_WINDOW_MINUTES", 15))))
+
+
+def check_login_throttle(account: str, client_address: str, now: datetime) -> None:
+    """Refuse a sign-in attempt (:class:`LoginThrottled`) while either limit is reached.
+
+    - Per account (the e-mail typed, normalised, known or not): 5 failures within 15 minutes lock that account's
+      sign-in until the oldest of them is 15 minutes old. Strict, because guessing targets one account.
+    - Per address: 100 failures within 15 minutes from one address. Loose, because mobile carriers put a whole
+      desa behind one address (CGNAT): one careless neighbour must not lock the village out.
+    - A refused attempt checks no password and is not counted, so nobody can extend a lock on someone else's
+      account forever; a successful sign-in clears the account's failures. The counts live in the database, so
+      every app server sees the same ones. (The three numbers are settings: LOGIN_ACCOUNT_LIMIT,
+      LOGIN_ADDRESS_LIMIT, LOGIN_WINDOW_MINUTES.)
+    """
+    account_limit, address_limit, window = _limits()
+    since = now - window
+    for column, value, limit in ((LoginFailure.account, account, account_limit),
+                                 (LoginFailure.address, client_address, address_limit)):
+        if not value:
+            continue
+        count, oldest = db.session.execute(
+            select(func.count(), func.min(LoginFailure.at)).where(column == value, LoginFailure.at > since)
+        ).one()
+        if count >= limit:
+            oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
+            raise LoginThrottled(max(oldest_at + window - now, timedelta(minutes=1)))
+
+
+def _count_failure(account: str, client_address: str, now: datetime) -> None:
+    """Count a failed sign-in; failures older than a day are deleted on the way (they no longer count)."""
+    db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
+    db.session.add(LoginFailure(account=account[:320], address=client_address[:64], at=now))
+
+
+def authenticate(email: str, password: str, client_address: str = "", now: datetime | None = None) -> User | None:
+    """The active user with this e-mail and password, or None; raises :class:`LoginThrottled` past the limits.
 
     Unknown e-mail, wrong password and inactive account all give None after the same amount of work, so the
-    answer does not tell whether an account exists. Every attempt is in the audit trail (``auth.login`` or
-    ``auth.login_failed`` with the reason, which only the committee's trail shows).
+    answer does not tell whether an account exists. Every attempt is in the audit trail (``auth.login``, or
+    ``auth.password_ok`` when a second factor must follow, or ``auth.login_failed`` with the reason, which only
+    the committee's trail shows).
     """
-    address = normalise_email(email)
-    user = db.session.scalar(select(User).where(User.email == address))
+    now = now or utcnow()
+    account = normalise_email(email)
+    check_login_throttle(account, client_address, now)
+    user = db.session.scalar(select(User).where(User.email == account))
     if user is None:
         spend_password_time(password)
-        _login_failed(f"email:{address[:190]}", "email_tidak_dikenal", None)
+        _login_failed(account, client_address, now, f"email:{account[:190]}", "email_tidak_dikenal", None)
         return None
     if not verify_password(user.password_hash, password):
-        _login_failed(f"user:{user.id}", "kata_sandi_salah", user)
+        _login_failed(account, client_address, now, f"user:{user.id}", "kata_sandi_salah", user)
         return None
     if not user.active:
-        _login_failed(f"user:{user.id}", "akun_nonaktif", user)
+        _login_failed(account, client_address, now, f"user:{user.id}", "akun_nonaktif", user)
         return None
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    record_event("auth.login", target=f"user:{user.id}", actor=user)
+    if has_second_factor(user):
+        record_event("auth.password_ok", target=f"user:{user.id}", actor=user)
+    else:
+        _signed_in(user, now)
     db.session.commit()
     return user
 
 
-def _login_failed(target: str, reason: str, user: User | None) -> None:
+def _signed_in(user: User, now: datetime) -> None:
+    user.last_login_at = now
+    db.session.execute(delete(LoginFailure).where(LoginFailure.account == user.email))
+    record_event("auth.login", target=f"user:{user.id}", actor=user)
+
+
+def _login_failed(account: str, client_address: str, now: datetime, target: str, reason: str,
+                  user: User | None) -> None:
+    _count_failure(account, client_address, now)
     record_event("auth.login_failed", target=target, after={"reason": reason}, actor=user)
     db.session.commit()
 
 
-def record_logout(user: User) -> None:
-    """Note in the audit trail that ``user`` signed out."""
-    record_event("auth.logout", target=f"user:{user.id}", actor=user)
+def needs_second_factor(user: User) -> bool:
+    """Whether the account holds a role that must sign in with a TOTP code (panitia, asesor, ketua tim)."""
+    return any(grant.role in SECOND_FACTOR_ROLES for grant in user.grants)
+
+
+def has_second_factor(user: User) -> bool:
+    """Whether the account has confirmed a TOTP enrolment."""
+    return user.totp_secret is not None and user.totp_confirmed_at is not None
+
+
+def verify_second_factor(user: User, code: str, client_address: str = "", now: datetime | None = None) -> bool:
+    """Finish a sign-in with the TOTP code; a wrong code counts as a failed sign-in of the account.
+
+    A code is accepted for the current 30-second step or the one before or after (clock drift), and never twice:
+    a step at or before the last one accepted is refused, so an overheard code cannot be replayed.
+    """
+    now = now or utcnow()
+    check_login_throttle(user.email, client_address, now)
+    step = two_factor.matching_step(user.totp_secret or "", code, now, after=user.totp_last_step)
+    if step is None or not user.active:
+        _login_failed(user.email, client_address, now, f"user:{user.id}", "kode_salah", user)
+        return False
+    user.totp_last_step = step
+    _signed_in(user, now)
+    db.session.commit()
+    return True
+
+
+def confirm_totp_enrolment(user: User, secret: str, code: str, now: datetime | None = None) -> bool:
+    """Keep ``secret`` as the account's second factor once a code made from it is shown to be right."""
+    now = now or utcnow()
+    step = two_factor.matching_step(secret, code, now, after=None)
+    if step is None:
+        return False
+    user.totp_secret = secret
+    user.totp_confirmed_at = now
+    user.totp_last_step = step
+    record_event("auth.totp_enrol", target=f"user:{user.id}", before={"enrolled": False},
+                 after={"enrolled": True})
+    db.session.commit()
+    return True
+
+
+def sign_out(user: User) -> None:
+    """Sign the user out of every session (the session version moves on) and note it in the audit trail."""
+    user.session_version += 1
+    record_event("auth.logout", target=f"user:{user.id}", actor=user,
+                 after={"session_version": user.session_version})
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> list[str]:
+    """Change the password after checking the current one; every session of the account then ends.
+
+    Returns the problems (in Indonesian) that stopped the change; an empty list means it was made. The new
+    password follows :mod:`assessment.auth.passwords`.
+    """
+    if not verify_password(user.password_hash, current):
+        return ["Kata sandi saat ini salah."]
+    problems = password_problems(new, email=user.email, name=user.name)
+    if verify_password(user.password_hash, new):
+        problems.append("Kata sandi baru harus berbeda dari yang lama.")
+    if problems:
+        return problems
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    record_event("auth.password_change", target=f"user:{user.id}", actor=user,
+                 after={"session_version": user.session_version})
+    db.session.commit()
+    return []
+
+
+def set_active(user: User, active: bool) -> None:
+    """Enable or disable an account; disabling ends every session of it at once."""
+    before = user.active
+    user.active = active
+    if not active:
+        user.session_version += 1
+    record_event("user.enable" if active else "user.disable", target=f"user:{user.id}",
+                 before={"active": before}, after={"active": active})
     db.session.commit()
 
 
@@ -102,8 +256,8 @@ def create_user(name: str, email: str, password: str, grants: Iterable[GrantSpec
     """Create an active account with its role grants.
 
     With ``check``, every rule is verified first and all broken ones are raised together as
-    :class:`AccountError`: a name, a unique e-mail that looks like one, a password of at least
-    :data:`MIN_PASSWORD_LENGTH` characters, and grants on regions of the right kind.
+    :class:`AccountError`: a name, a unique e-mail that looks like one, a password the rules of
+    :mod:`assessment.auth.passwords` accept, and grants on regions of the right kind.
     """
     grants = list(grants)
     if check:
@@ -116,8 +270,7 @@ def create_user(name: str, email: str, password: str, grants: Iterable[GrantSpec
             problems.append(f"Email {email!r} tidak sah.")
         elif db.session.scalar(select(User.id).where(User.email == address)) is not None:
             problems.append(f"Email {address} sudah dipakai akun lain.")
-        if len(password) < MIN_PASSWORD_LENGTH:
-            problems.append(f"Kata sandi paling sedikit {MIN_PASSWORD_LENGTH} karakter.")
+        problems.extend(password_problems(password, email=address, name=name))
         for spec in grants:
             problems.extend(grant_problems(spec))
         if problems:
@@ -150,9 +303,7 @@ def end_all_sessions(user: User) -> None:
 
 def deactivate_user(user: User) -> None:
     """Close the account: it can no longer sign in, and every open session of it ends now."""
-    user.active = False
-    user.session_version += 1
-    db.session.commit()
+    set_active(user, False)
 
 
 def find_user(email: str) -> User | None:

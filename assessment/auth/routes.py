@@ -1,16 +1,41 @@
-"""Sign in and sign out."""
+"""Sign in (password, then a TOTP code for committee and assessors), sign out, second-factor enrolment and
+password change."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from assessment.auth.forms import LoginForm, LogoutForm
-from assessment.auth.operations import authenticate, record_logout
+from assessment.auth import two_factor
+from assessment.auth.forms import CodeForm, LoginForm, LogoutForm, PasswordChangeForm
+from assessment.auth.operations import (
+    LoginThrottled,
+    authenticate,
+    change_password,
+    confirm_totp_enrolment,
+    has_second_factor,
+    load_user_from_session,
+    sign_out,
+    verify_second_factor,
+)
+from assessment.auth.sessions import (
+    end_session,
+    enforce_session_rules,
+    hold_for_second_factor,
+    pending_second_factor,
+    start_session,
+)
+from assessment.security import signed_in
 
 bp = Blueprint("auth", __name__)
+ENROL_KEY = "_totp_new"  # the session key of the secret being enrolled
+
+
+@bp.before_app_request
+def _session_rules() -> Response | None:
+    return enforce_session_rules()
 
 
 def safe_next(target: str | None) -> str | None:
@@ -20,21 +45,56 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _throttled(error: LoginThrottled, form: LoginForm | CodeForm, template: str) -> tuple[str, int]:
+    minutes = max(1, round(error.retry_after.total_seconds() / 60))
+    flash(_("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %(minutes)d menit.", minutes=minutes),
+          "error")
+    return render_template(template, form=form), 429
+
+
 @bp.route("/masuk", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
+        try:
+            user = authenticate(form.email.data or "", form.password.data or "", request.remote_addr or "")
+        except LoginThrottled as error:
+            return _throttled(error, form, "auth/login.html")
         if user is not None:
-            login_user(user)
+            next_url = safe_next(form.next.data)
+            if has_second_factor(user):
+                hold_for_second_factor(user, next_url)
+                return redirect(url_for("auth.second_factor"))
+            start_session(user)
             flash(_("Selamat datang, %(name)s.", name=user.name), "success")
-            return redirect(safe_next(form.next.data) or url_for("main.home"))
+            return redirect(next_url or url_for("main.home"))
         flash(_("Email atau kata sandi salah."), "error")
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/masuk/kode", methods=["GET", "POST"])
+def second_factor() -> str | Response | tuple[str, int]:
+    pending = pending_second_factor()
+    user = load_user_from_session(pending[0]) if pending else None
+    if pending is None or user is None:
+        flash(_("Silakan masuk lagi dengan email dan kata sandi."), "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            accepted = verify_second_factor(user, form.code.data or "", request.remote_addr or "")
+        except LoginThrottled as error:
+            return _throttled(error, form, "auth/code.html")
+        if accepted:
+            start_session(user)
+            flash(_("Selamat datang, %(name)s.", name=user.name), "success")
+            return redirect(safe_next(pending[1]) or url_for("main.home"))
+        flash(_("Kode salah atau sudah dipakai. Masukkan kode yang sedang tampil di aplikasi."), "error")
+    return render_template("auth/code.html", form=form)
 
 
 @bp.post("/keluar")
@@ -42,7 +102,48 @@ def logout() -> Response:
     form = LogoutForm()
     if form.validate_on_submit():
         if current_user.is_authenticated:
-            record_logout(current_user._get_current_object())
-        logout_user()
-        flash(_("Anda telah keluar."), "success")
+            sign_out(current_user._get_current_object())
+        end_session()
+        flash(_("Anda telah keluar dari semua perangkat."), "success")
     return redirect(url_for("main.index"))
+
+
+@bp.route("/akun/dua-langkah", methods=["GET", "POST"])
+@signed_in
+def enrol_second_factor() -> str | Response:
+    """Show a new TOTP secret (as text and as a QR code) and keep it once a code from it is typed back."""
+    user = current_user._get_current_object()
+    if has_second_factor(user):
+        flash(_("Verifikasi dua langkah sudah aktif untuk akun ini."), "info")
+        return redirect(url_for("main.home"))
+    secret = session.get(ENROL_KEY)
+    if not isinstance(secret, str) or len(secret) != 32:
+        secret = session[ENROL_KEY] = two_factor.new_secret()
+    form = CodeForm()
+    if form.validate_on_submit():
+        if confirm_totp_enrolment(user, secret, form.code.data or ""):
+            session.pop(ENROL_KEY, None)
+            flash(_("Verifikasi dua langkah aktif. Mulai sekarang masuk dengan kata sandi dan kode dari aplikasi."),
+                  "success")
+            return redirect(url_for("main.home"))
+        flash(_("Kode tidak cocok. Periksa jam ponsel Anda lalu masukkan kode yang sedang tampil."), "error")
+    uri = two_factor.provisioning_uri(secret, user.email)
+    return render_template("auth/enrol.html", form=form, secret=two_factor.grouped(secret),
+                           qr=two_factor.qr_svg(uri))
+
+
+@bp.route("/akun/kata-sandi", methods=["GET", "POST"])
+@signed_in
+def password() -> str | Response | tuple[str, int]:
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        problems = change_password(user, form.current.data or "", form.new.data or "")
+        if not problems:
+            start_session(user)
+            flash(_("Kata sandi diganti. Sesi di perangkat lain sudah diakhiri."), "success")
+            return redirect(url_for("main.home"))
+        return render_template("auth/password.html", form=form, problems=problems), 422
+    if request.method == "POST":
+        return render_template("auth/password.html", form=form, problems=[]), 422
+    return render_template("auth/password.html", form=form, problems=[])

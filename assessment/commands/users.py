@@ -16,6 +16,7 @@ from assessment.auth.operations import (
     deactivate_user,
     end_all_sessions,
     find_user,
+    set_active,
 )
 from assessment.models import Role, User
 
@@ -94,6 +95,15 @@ def deactivate_command(email: str) -> None:
     user = _existing(email)
     deactivate_user(user)
     click.echo(f"Akun {user.email} dinonaktifkan.")
+
+
+@users_cli.command("activate")
+@click.argument("email")
+def activate_command(email: str) -> None:
+    """Aktifkan kembali akun yang dinonaktifkan."""
+    user = _existing(email)
+    set_active(user, True)
+    click.echo(f"Akun {user.email} aktif kembali.")
 
 
 def register(app: Flask) -> None:

@@ -31,7 +31,9 @@ from assessment.models.participant import (
     SubmissionStatus,
 )
 from assessment.models.region import CODE_DEPTH, Region, RegionBoundary, RegionKind
+from assessment.models.retention import EvidencePurge
 from assessment.models.score import AccessTest, DeskScore, EvidenceJudgement, EvidenceVerdict, Reconciliation
+from assessment.models.throttle import LoginFailure
 from assessment.models.types import UTCDateTime, utcnow
 from assessment.models.user import ROLE_SCOPE_KIND, Role, RoleGrant, User, normalise_email
 
@@ -52,10 +54,12 @@ __all__ = [
     "Evidence",
     "EvidenceJudgement",
     "EvidenceKind",
+    "EvidencePurge",
     "EvidenceStatus",
     "EvidenceVerdict",
     "ImmutableRowError",
     "KabupatenQuota",
+    "LoginFailure",
     "Notification",
     "Participant",
     "Reconciliation",

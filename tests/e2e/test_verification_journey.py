@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyotp
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
 from assessment.assignments.operations import assign_assessor
+from assessment.auth import two_factor
 from assessment.auth.operations import GrantSpec, create_user
 from assessment.extensions import db
 from assessment.models import (
@@ -24,16 +26,36 @@ from assessment.models import (
     Role,
     SelfAssessment,
     StageCode,
+    User,
+    utcnow,
 )
 from assessment.storage import get_store
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import OpenSession, axe_violations
+from tests.e2e.conftest import OpenSession, Session, axe_violations
 from tests.support import files
 from tests.support.competition import ensure_region
 from tests.support.signed_pdf import signed_pdf
 from tests.support.verification import verification_competition
 
 pytestmark = pytest.mark.e2e
+
+# Committee and assessor accounts sign in with a TOTP code: every seeded account is enrolled with this secret.
+SECRET = two_factor.new_secret()
+
+
+def sign_in(open_session: OpenSession, email: str, **context_args: bool) -> Session:
+    """Password, then the current TOTP code of :data:`SECRET`."""
+    session = open_session(**context_args)
+    page = session.page
+    page.goto("/masuk")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Kata sandi").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.get_by_label("Kode 6 angka dari aplikasi autentikator").fill(pyotp.TOTP(SECRET).now())
+    page.get_by_role("button", name=re.compile("Masuk|Lanjut|Verifikasi|Kirim")).click()
+    page.wait_for_load_state()
+    assert "/masuk" not in page.url, f"sign-in failed for {email}"
+    return session
 
 DESA = {"64.09.04.2002": "Bukit Raya"}
 
@@ -75,6 +97,10 @@ def _seed(stage: StageCode) -> World:
     second = create_user("Asesor Dua", World.second, TEST_PASSWORD, [GrantSpec(Role.asesor, "64", "64.01")])
     create_user("Asesor PPU", World.local, TEST_PASSWORD, [GrantSpec(Role.asesor, "64", "64.09")])
     create_user("Ketua Tim", World.lead, TEST_PASSWORD, [GrantSpec(Role.ketua_tim, "64", "64.72")])
+    for user in db.session.scalars(db.select(User)).all():
+        user.totp_secret = SECRET
+        user.totp_confirmed_at = utcnow()
+    db.session.commit()
     dokumen = competition.stage(StageCode.penilaian_dokumen)
     assert dokumen is not None
     moment = dokumen.starts_at + timedelta(seconds=1)
@@ -100,7 +126,7 @@ def _score(page: Page, assignment: int, code: str, level: str, note: str) -> Non
 
 def test_two_assessors_score_independently_and_blind(open_session: OpenSession, world: World,
                                                      live_app: Flask) -> None:
-    first = open_session(World.first, TEST_PASSWORD)
+    first = sign_in(open_session, World.first)
     page = first.page
     page.goto("/asesor/")
     page.get_by_role("link", name="Bukit Raya").click()
@@ -112,7 +138,7 @@ def test_two_assessors_score_independently_and_blind(open_session: OpenSession, 
     _score(page, world.first_assignment, "A1", "2", "Pelacakan status belum ada (satu).")
     _score(page, world.first_assignment, "A2", "3", "Semua surat keluar ber-TTE (satu).")
 
-    second = open_session(World.second, TEST_PASSWORD).page
+    second = sign_in(open_session, World.second).page
     _score(second, world.second_assignment, "A1", "4", "Terintegrasi dengan data penduduk (dua).")
     expect(second.get_by_text("(satu)")).to_have_count(0)
     expect(second.get_by_text("Asesor Satu")).to_have_count(0)
@@ -135,14 +161,14 @@ def test_two_assessors_score_independently_and_blind(open_session: OpenSession, 
 
 
 def test_conflicted_assessor_gets_403(open_session: OpenSession, world: World) -> None:
-    local = open_session(World.local, TEST_PASSWORD).page
+    local = sign_in(open_session, World.local).page
     for url in (f"/asesor/penugasan/{world.first_assignment}", "/desa/bukti/1/unduh", "/desa/bukti/2/unduh"):
         response = local.goto(url)
         assert response is not None and response.status == 403, url
         expect(local.get_by_role("heading", name="Akses ditolak")).to_be_visible()
 
     # An assessor who declares a conflict loses the desa at once.
-    first = open_session(World.first, TEST_PASSWORD).page
+    first = sign_in(open_session, World.first).page
     first.goto("/asesor/")
     first.get_by_label("Kode desa atau kecamatan").fill("64.09.04.2002")
     first.get_by_label("Alasan konflik kepentingan").fill("Saudara kandung saya kepala desa.")
@@ -164,7 +190,7 @@ def test_ketua_tim_reconciles_a_flagged_item(open_session: OpenSession, live_app
             assert assignment is not None
             assignment.submitted_at = datetime.now(UTC)
         db.session.commit()
-    lead = open_session(World.lead, TEST_PASSWORD, bypass_csp=True).page
+    lead = sign_in(open_session, World.lead, bypass_csp=True).page
     lead.goto("/ketua-tim/")
     lead.get_by_role("link", name=re.compile("Lomba Desa Digital Uji")).click()
     expect(lead.get_by_role("heading", name=re.compile("Bukit Raya · A1"))).to_be_visible()

@@ -6,7 +6,7 @@ copied here so the migration does not import the app). SQLite has no such trigge
 changes itself and `desa-digital audit verify` finds any made behind its back.
 
 Revision ID: 7bfe95d2e7c3
-Revises: 98a2afaf4e37
+Revises: 97ebe65f5e83
 Create Date: 2026-11-28 16:18:11.576472
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7bfe95d2e7c3'
-down_revision = '98a2afaf4e37'
+down_revision = '97ebe65f5e83'
 branch_labels = None
 depends_on = None
 

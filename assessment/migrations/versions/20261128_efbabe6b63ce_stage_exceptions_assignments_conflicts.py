@@ -4,7 +4,7 @@ Reviewed by hand: enums are VARCHAR + named CHECK (as in the initial schema); an
 reason (CHECK); one assignment per (desa, assessor) and one declaration per (assessor, region).
 
 Revision ID: efbabe6b63ce
-Revises: 97ebe65f5e83, 7bfe95d2e7c3
+Revises: 9f431210015e
 Create Date: 2026-11-28 16:19:34.884968
 
 """
@@ -14,8 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'efbabe6b63ce'
-# Also merges the webcore (append-only rubric) and trust (audit trail) heads, which both follow the initial schema.
-down_revision = ('97ebe65f5e83', '7bfe95d2e7c3')
+down_revision = '9f431210015e'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,33 @@
+"""``desa-digital evidence purge``: delete evidence files past their retention period (hashes stay)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from assessment.retention import purge_expired_evidence
+from assessment.storage import get_store
+
+evidence_cli = AppGroup("evidence", help="Berkas bukti: masa simpan.")
+
+
+@evidence_cli.command("purge")
+@click.option("--days", type=click.IntRange(min=1),
+              help="Masa simpan dalam hari (bawaan: EVIDENCE_RETENTION_DAYS dari konfigurasi).")
+@click.option("--dry-run", is_flag=True, help="Hanya hitung; tidak menghapus apa pun.")
+def purge_command(days: int | None, dry_run: bool) -> None:
+    """Hapus berkas bukti yang diunggah lebih lama dari masa simpan; baris dan hash-nya tetap disimpan."""
+    days = days or current_app.config.get("EVIDENCE_RETENTION_DAYS")
+    if not days:
+        raise click.UsageError("Masa simpan belum ditetapkan: pakai --days N atau EVIDENCE_RETENTION_DAYS.")
+    result = purge_expired_evidence(get_store(), int(days), datetime.now(UTC), dry_run=dry_run)
+    verb = "akan dihapus" if dry_run else "dihapus"
+    click.echo(f"Masa simpan {days} hari: berkas dari {result.evidence} bukti {verb} ({result.files} berkas "
+               f"tersimpan); baris bukti dan hash-nya tetap.")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(evidence_cli)

@@ -1,0 +1,26 @@
+"""Failed sign-ins, kept in the database so that every app server counts the same attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from assessment.extensions import Model
+from assessment.models.types import UTCDateTime, utcnow
+
+
+class LoginFailure(Model):
+    """One failed sign-in (wrong password or code): the e-mail typed (normalised) and the client address."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        Index("ix_login_failure_account_at", "account", "at"),
+        Index("ix_login_failure_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(320))
+    address: Mapped[str] = mapped_column(String(64), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,194 @@
+"""The access-control matrix: every route of ``app.url_map``, called as every role in and out of scope.
+
+Each endpoint has a rule below (who may use it, and whether the region of the object it shows must lie in the
+caller's scope). A route added without a rule fails :func:`test_every_route_has_a_rule`, so access is decided
+before the route ships. Outcomes: ``login`` (anonymous sent to the sign-in page), ``forbidden`` (403) or
+``allowed`` (anything else below 500 — a form may still refuse bad input with 400/422, a missing object 404).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import pytest
+from flask import Flask
+from werkzeug.routing import Rule as UrlRule
+
+from assessment.extensions import db
+from assessment.models import Evidence, EvidenceKind, Role, StoredRubric
+from tests.conftest import Login, MakeRegion, MakeUser
+from tests.support import files
+from tests.support.competition import create_competition
+
+DESA = "64.09.04.2002"
+EVIDENCE_VIEWERS = (Role.operator_desa, Role.verifikator_kecamatan, Role.dpmd, Role.panitia, Role.asesor,
+                    Role.ketua_tim)
+REVIEWERS = (Role.verifikator_kecamatan, Role.dpmd)
+REVIEW_READERS = (*REVIEWERS, Role.panitia, Role.asesor, Role.ketua_tim)
+
+# role -> (a grant covering the desa under test, a grant of the same role elsewhere)
+SCOPES = {
+    Role.operator_desa: (DESA, "64.01.01.2001"),
+    Role.verifikator_kecamatan: ("64.09.04", "64.01.01"),
+    Role.dpmd: ("64.09", "64.01"),
+    Role.panitia: ("64", "63"),
+    Role.asesor: ("64", "63"),
+    Role.ketua_tim: ("64", "63"),
+}
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may call an endpoint: ``public``, any signed-in user (``roles=()``), or holders of ``roles``.
+
+    ``to_sign_in``: the route always sends the caller to the sign-in page (the TOTP step without a password step).
+    """
+
+    public: bool = False
+    to_sign_in: bool = False
+    roles: tuple[Role, ...] = ()
+    scoped: bool = False
+    params: dict[str, str] = field(default_factory=dict)
+    data: dict[str, str] = field(default_factory=dict)
+
+
+PUBLIC = Access(public=True)
+SIGNED_IN = Access()
+
+RULES: dict[str, Access] = {
+    "static": Access(public=True, params={"filename": "css/app.css"}),
+    "main.index": PUBLIC,
+    "main.set_language": Access(public=True, params={"code": "id"}),
+    "main.home": SIGNED_IN,
+    "auth.login": Access(public=True, data={"email": "siapa@contoh.id", "password": "bukan-sandinya-123"}),
+    "auth.second_factor": Access(public=True, to_sign_in=True),
+    "auth.logout": PUBLIC,
+    "auth.enrol_second_factor": SIGNED_IN,
+    "auth.password": SIGNED_IN,
+    "competitions.list_competitions": Access(roles=(Role.panitia,)),
+    "competitions.upload_rubric": Access(roles=(Role.panitia,)),
+    "competitions.show_rubric": Access(roles=(Role.panitia,)),
+    # The scope a competition is created over is checked against the form's scope (tests/web/test_competitions).
+    "competitions.create": Access(roles=(Role.panitia,), data={"rubric_id": "{rubric_id}", "scope": "64"}),
+    "competitions.show_competition": Access(roles=(Role.panitia,), scoped=True),
+    "trail.index": Access(roles=(Role.panitia,)),
+    "trail.download": Access(roles=(Role.panitia,)),
+    "review.index": Access(roles=REVIEW_READERS),
+    "review.detail": Access(roles=REVIEW_READERS, scoped=True),
+    "review.complete": Access(roles=REVIEWERS, scoped=True),
+    "review.send_back": Access(roles=REVIEWERS, scoped=True, data={"reason": "Lengkapi bukti."}),
+    "villages.index": Access(roles=(Role.operator_desa,)),
+    "villages.overview": Access(roles=(Role.operator_desa,), scoped=True),
+    "villages.indicator": Access(roles=(Role.operator_desa,), scoped=True, data={"level": "2", "explanation": "x"}),
+    "villages.upload": Access(roles=(Role.operator_desa,), scoped=True),
+    "villages.add_link": Access(roles=(Role.operator_desa,), scoped=True, data={"url": "https://contoh.id"}),
+    "villages.remove": Access(roles=(Role.operator_desa,), scoped=True),
+    "villages.submit": Access(roles=(Role.operator_desa,), scoped=True),
+    "villages.download": Access(roles=EVIDENCE_VIEWERS, scoped=True),
+    "villages.display_copy": Access(roles=EVIDENCE_VIEWERS, scoped=True),
+    # Verification. The committee's pages check the competition's region; assessors' pages load their own
+    # assignment first (none exists here: 404 for everyone with the role; ownership, conflicts and scope are
+    # tested in tests/web/test_desk_scoring.py); the ketua tim's pages check the competition and the desa.
+    "assignments.index": Access(roles=(Role.panitia,)),
+    "assignments.competition": Access(roles=(Role.panitia,), scoped=True),
+    "assignments.set_per_desa": Access(roles=(Role.panitia,), scoped=True, data={"count": "2"}),
+    "assignments.assign": Access(roles=(Role.panitia,), scoped=True),
+    "assignments.upload_csv": Access(roles=(Role.panitia,), scoped=True),
+    "assignments.assign_auto": Access(roles=(Role.panitia,), scoped=True),
+    "assignments.open_exception": Access(roles=(Role.panitia,), scoped=True),
+    "assignments.revoke_exception": Access(roles=(Role.panitia,), scoped=True),
+    "assessors.index": Access(roles=(Role.asesor,)),
+    "assessors.declare_conflict": Access(roles=(Role.asesor,)),
+    "assessors.overview": Access(roles=(Role.asesor,)),
+    "assessors.indicator": Access(roles=(Role.asesor,)),
+    "assessors.save": Access(roles=(Role.asesor,)),
+    "assessors.access_test": Access(roles=(Role.asesor,)),
+    "assessors.submit": Access(roles=(Role.asesor,)),
+    "assessors.evidence_image": Access(roles=(Role.asesor,)),
+    "assessors.evidence_pdf": Access(roles=(Role.asesor,)),
+    "reconciliation.index": Access(roles=(Role.ketua_tim,)),
+    "reconciliation.competition": Access(roles=(Role.ketua_tim,), scoped=True),
+    "reconciliation.reconcile": Access(roles=(Role.ketua_tim,), scoped=True),
+    "inbox.index": SIGNED_IN,
+    "inbox.read": SIGNED_IN,
+    "inbox.read_all": SIGNED_IN,
+}
+
+
+def expected(rule: Access, role: Role | None, in_scope: bool) -> str:
+    if rule.to_sign_in:
+        return "login"
+    if rule.public:
+        return "allowed"
+    if role is None:
+        return "login"
+    if rule.roles and role not in rule.roles:
+        return "forbidden"
+    if rule.scoped and not in_scope:
+        return "forbidden"
+    return "allowed"
+
+
+def outcome(status: int, location: str) -> str:
+    if status == 302 and location.split("?")[0] == "/masuk":
+        return "login"
+    if status == 403:
+        return "forbidden"
+    return "allowed" if status < 500 else f"error {status}"
+
+
+def test_every_route_has_a_rule(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert sorted(endpoints - RULES.keys()) == [], "routes without an access rule in RULES"
+    assert sorted(RULES.keys() - endpoints) == [], "rules for routes that no longer exist"
+
+
+def _methods(rule: UrlRule) -> list[str]:
+    return sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+
+
+@pytest.mark.slow
+def test_access_matrix(app: Flask, make_user: MakeUser, make_region: MakeRegion, login: Login) -> None:
+    competition, [participant] = create_competition(desa={DESA: "Bukit Raya"})
+    rubric_id = db.session.scalar(db.select(StoredRubric.id))
+    operator_in = make_user(Role.operator_desa, DESA)
+    client = login(app.test_client(), operator_in)
+    client.post(f"/desa/peserta/{participant.id}/indikator/A1/bukti",
+                data={"file": (io.BytesIO(files.png()), "foto.png")}, content_type="multipart/form-data")
+    evidence = db.session.scalar(db.select(Evidence).where(Evidence.kind == EvidenceKind.file))
+    assert evidence is not None
+    values = {"participant_id": str(participant.id), "competition_id": str(competition.id),
+              "rubric_id": str(rubric_id), "evidence_id": str(evidence.id), "code": "A1"}
+    actors: list[tuple[str, Role | None, bool]] = [("anonim", None, False)]
+    users = {}
+    for role, (inside, outside) in SCOPES.items():
+        make_region(outside)
+        users[(role, True)] = make_user(role, inside)
+        users[(role, False)] = make_user(role, outside)
+        actors += [(f"{role.value} dalam cakupan", role, True), (f"{role.value} luar cakupan", role, False)]
+
+    mismatches: list[str] = []
+    calls = 0
+    for url_rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
+        access = RULES[url_rule.endpoint]
+        params = {name: access.params.get(name, values.get(name, "1")) for name in url_rule.arguments}
+        path = url_rule.build(params, append_unknown=False)
+        assert path is not None
+        url = path[1]
+        for method in _methods(url_rule):
+            data = {key: value.format(**values) for key, value in access.data.items()}
+            for label, role, in_scope in actors:
+                client = app.test_client()
+                if role is not None:
+                    login(client, users[(role, in_scope)])
+                response = client.open(url, method=method, data=data if method == "POST" else None)
+                calls += 1
+                got = outcome(response.status_code, response.headers.get("Location", ""))
+                response.close()  # a file download holds its file open until closed
+                want = expected(access, role, in_scope)
+                if got != want:
+                    mismatches.append(f"{method} {url} ({url_rule.endpoint}) as {label}: expected {want}, got "
+                                      f"{got} [{response.status_code}]")
+    assert calls > 300
+    assert mismatches == [], "\n".join(mismatches)
