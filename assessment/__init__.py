@@ -38,6 +38,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config and "INSTANCE_PATH" in config:
         instance_path = Path(config["INSTANCE_PATH"])
     app.config.update(app_config.from_environment(instance_path))
+    from assessment.notifications import smtp_settings
+    from assessment.signatures import trust_roots_from_environment
+
+    app.config.update(smtp_settings())
+    app.config.update(trust_roots_from_environment())
     if config:
         app.config.update(config)
     Path(app.config["EVIDENCE_DIR"]).mkdir(parents=True, exist_ok=True)
@@ -79,6 +84,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from assessment.charts.routes import bp as charts_bp
 
     app.register_blueprint(charts_bp)
+
+    from assessment.assignments.routes import bp as assignments_bp
+
+    app.register_blueprint(assignments_bp)
+
+    from assessment.assessors.routes import bp as assessors_bp
+
+    app.register_blueprint(assessors_bp)
+
+    from assessment.reconciliation.routes import bp as reconciliation_bp
+
+    app.register_blueprint(reconciliation_bp)
+
+    from assessment.inbox.routes import bp as inbox_bp
+
+    app.register_blueprint(inbox_bp)
 
     from assessment.commands import register_all
 

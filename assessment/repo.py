@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
+
+from sqlalchemy import select
 
 from assessment.criteria.files import load_rubric_bytes
 from assessment.criteria.fingerprint import fingerprint
 from assessment.criteria.model import Rubric
-from assessment.models import RubricFormat, StoredRubric
+from assessment.extensions import db
+from assessment.models import (
+    Assignment,
+    Competition,
+    DeskScore,
+    Participant,
+    Reconciliation,
+    RubricFormat,
+    StoredRubric,
+)
+from assessment.scoring import AssessmentRows, reconciliation_flags
 
 
 @lru_cache(maxsize=32)
@@ -28,3 +41,68 @@ def rubric_of(stored: StoredRubric) -> Rubric:
         source = (stored.source_text or "").encode("utf-8")
         filename = "rubrik.yaml"
     return _parse(stored.fingerprint, source, filename)
+
+
+RECONCILED_BY = "rekonsiliasi"
+"""The assessor name of the one row that carries a reconciled level in :func:`verified_records`."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeskRow:
+    """One counted desk score: desa code, indicator, assessor (account id as text), level (None = N/A)."""
+
+    desa_code: str
+    indicator_code: str
+    assessor: str
+    level: int | None
+
+
+def desk_rows(competition: Competition) -> list[DeskRow]:
+    """The desk scores that count: those of submitted assignments not withdrawn (for a conflict), in a fixed order.
+
+    Drafts never count, and neither do the scores of an assessor whose assignment was withdrawn.
+    """
+    rows = db.session.execute(
+        select(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id, DeskScore.level,
+               DeskScore.not_applicable)
+        .join(Assignment, DeskScore.assignment_id == Assignment.id)
+        .join(Participant, Assignment.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, Assignment.submitted_at.is_not(None),
+               Assignment.withdrawn_at.is_(None))
+        .order_by(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id)
+    )
+    return [DeskRow(code, indicator, str(assessor), None if not_applicable else level)
+            for code, indicator, assessor, level, not_applicable in rows]
+
+
+def verified_records(competition: Competition) -> list[tuple[str, str, str, int | None]]:
+    """The rows the scoring engine scores (:meth:`assessment.scoring.AssessmentRows.from_records`).
+
+    The rule: the counted desk scores (:func:`desk_rows`), except that for a desa x indicator the ketua tim
+    reconciled, the assessors' rows are replaced by ONE row (assessor ``rekonsiliasi``) with the agreed level; the
+    agreed level is then the item's level whatever the aggregation. The assessors' own rows stay stored and shown.
+    """
+    reconciled = {(code, indicator): level for code, indicator, level in db.session.execute(
+        select(Participant.desa_code, Reconciliation.indicator_code, Reconciliation.level)
+        .join(Participant, Reconciliation.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id))}
+    records = [(row.desa_code, row.indicator_code, row.assessor, row.level) for row in desk_rows(competition)
+               if (row.desa_code, row.indicator_code) not in reconciled]
+    records.extend((code, indicator, RECONCILED_BY, level) for (code, indicator), level in sorted(reconciled.items()))
+    return records
+
+
+def reconciliation_items(competition: Competition, rubric: Rubric) -> list[tuple[str, str, int]]:
+    """The desa x indicator items whose counted desk levels differ by at least the rubric's
+    ``disagreement_threshold`` (rule 7 of :mod:`assessment.scoring`), as (desa code, indicator code, spread).
+
+    Computed on the assessors' own levels, so an item stays listed (with its agreed level) once reconciled.
+    """
+    records = [(row.desa_code, row.indicator_code, row.assessor, row.level) for row in desk_rows(competition)]
+    if not records:
+        return []
+    rows = AssessmentRows.from_records(rubric, records)
+    flags = reconciliation_flags(rubric, rows)
+    indicators = rubric.indicators
+    return [(rows.villages[int(v)], indicators[int(i)].code, int(s))
+            for v, i, s in zip(flags.village, flags.indicator, flags.spread, strict=True)]

@@ -14,10 +14,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, current_app
 from flask_login import current_user, login_required
-from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from assessment.models import Role, RoleGrant, User
+from assessment.extensions import db
+from assessment.models import ConflictDeclaration, Role, RoleGrant, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -90,10 +91,61 @@ def user_can_access_region(user: Any, region_code: str, roles: Iterable[Role]) -
 
     An operator desa reaches only their desa, a verifikator kecamatan only their kecamatan and what lies in it,
     DPMD only their kabupaten, panitia/asesor/ketua tim their provinsi. An inactive account reaches nothing.
+    An asesor or ketua tim with a conflict of interest with ``region_code`` (:func:`conflict_of_interest`)
+    reaches nothing of it through those roles.
     """
     if not getattr(user, "is_active", False):
         return False
-    return any(region_within(region_code, grant.region_code) for grant in grants_for(user, roles))
+    for grant in grants_for(user, roles):
+        if not region_within(region_code, grant.region_code):
+            continue
+        if grant.role in CONFLICT_BOUND_ROLES and conflict_of_interest(user, region_code) is not None:
+            continue
+        return True
+    return False
+
+
+# Roles whose access to a desa ends where a conflict of interest begins.
+CONFLICT_BOUND_ROLES = frozenset({Role.asesor, Role.ketua_tim})
+
+
+def conflict_reason(home_region_codes: Iterable[str], declared_region_codes: Iterable[str],
+                    region_code: str) -> str | None:
+    """Why an assessor has a conflict of interest with ``region_code`` (a desa), or None when there is none.
+
+    The rule (enforced, not advised: a conflicted assessor cannot be assigned to the desa and cannot open anything
+    of it):
+
+    - ``home_kabupaten``: the assessor's home region (``RoleGrant.home_region_code`` of an asesor or ketua tim
+      grant) lies in a kabupaten/kota, and the desa lies in that same kabupaten/kota;
+    - ``home_kecamatan``: the home region lies in a kecamatan and the desa lies in that kecamatan (always also in
+      its kabupaten: reported as the narrower reason);
+    - ``declared``: the assessor declared a conflict with the desa itself, or with a region containing it.
+
+    A home region at provinsi level (provincial staff) conflicts with no desa by itself.
+    """
+    for home in home_region_codes:
+        parts = home.split(".")
+        if len(parts) >= 3 and region_within(region_code, ".".join(parts[:3])):
+            return "home_kecamatan"
+        if len(parts) >= 2 and region_within(region_code, ".".join(parts[:2])):
+            return "home_kabupaten"
+    for declared in declared_region_codes:
+        if region_within(region_code, declared):
+            return "declared"
+    return None
+
+
+def conflict_of_interest(user: Any, region_code: str) -> str | None:
+    """:func:`conflict_reason` for a stored user: home regions from their grants, declarations from the database."""
+    if not isinstance(user, User):
+        return None
+    homes = [grant.home_region_code for grant in user.grants
+             if grant.role in CONFLICT_BOUND_ROLES and grant.home_region_code]
+    declared = db.session.scalars(
+        select(ConflictDeclaration.region_code).where(ConflictDeclaration.assessor_id == user.id)
+    ).all()
+    return conflict_reason(homes, declared, region_code)
 
 
 def require_region_access(region_code: str, roles: Iterable[Role]) -> None:

@@ -17,6 +17,8 @@ from assessment.demo.evidence import demo_pdf, demo_png
 from assessment.demo.regions_ppu import DECREE, PPU_REGIONS
 from assessment.extensions import db
 from assessment.models import (
+    Assignment,
+    AssignmentMethod,
     Competition,
     Participant,
     RegionKind,
@@ -134,6 +136,10 @@ def seed_demo(rubric_source: bytes, rubric_filename: str, today: date, store: Ev
     _account(result, "Ketua Tim Asesor", "ketua-tim", Role.ketua_tim, "64")
     _account(result, "Asesor Satu", "asesor1", Role.asesor, "64", home="64.09.04")
     _account(result, "Asesor Dua", "asesor2", Role.asesor, "64", home="64.09.01")
+    # Provincial staff (home region the provinsi itself) have no conflict of interest with a PPU desa; the two
+    # assessors above live in PPU, so the conflict rule keeps them away from every demo desa.
+    independent = [_account(result, "Asesor Tiga", "asesor3", Role.asesor, "64", home="64"),
+                   _account(result, "Asesor Empat", "asesor4", Role.asesor, "64", home="64")]
     dpmd = _account(result, "DPMD Penajam Paser Utara", "dpmd-ppu", Role.dpmd, "64.09")
     for code, name in kecamatan:
         _account(result, f"Verifikator Kecamatan {name}", f"verifikator-{name.lower()}",
@@ -183,6 +189,10 @@ def seed_demo(rubric_source: bytes, rubric_filename: str, today: date, store: Ev
         if status is SubmissionStatus.lengkap:
             participant.reviews.append(SubmissionReview(decision=ReviewDecision.lengkap, reason="",
                                                         reviewer_id=dpmd.id))
+            # Complete desa already have their two independent assessors for the desk stage.
+            for assessor in independent:
+                db.session.add(Assignment(participant=participant, assessor_id=assessor.id,
+                                          method=AssignmentMethod.otomatis, created_at=now))
         if status is SubmissionStatus.dikembalikan:
             participant.reviews.append(SubmissionReview(
                 decision=ReviewDecision.dikembalikan,

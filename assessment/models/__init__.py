@@ -1,5 +1,12 @@
 """The database models, one module per aggregate; import them from here."""
 
+from assessment.models.assignment import (
+    DEFAULT_ASSESSORS_PER_DESA,
+    Assignment,
+    AssignmentMethod,
+    ConflictDeclaration,
+    VerificationSettings,
+)
 from assessment.models.audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from assessment.models.competition import (
     STAGE_ORDER,
@@ -11,6 +18,8 @@ from assessment.models.competition import (
     StageCode,
     StoredRubric,
 )
+from assessment.models.exception import StageException
+from assessment.models.notification import Notification
 from assessment.models.participant import (
     Evidence,
     EvidenceKind,
@@ -23,26 +32,37 @@ from assessment.models.participant import (
 )
 from assessment.models.region import CODE_DEPTH, Region, RegionBoundary, RegionKind
 from assessment.models.retention import EvidencePurge
+from assessment.models.score import AccessTest, DeskScore, EvidenceJudgement, EvidenceVerdict, Reconciliation
 from assessment.models.throttle import LoginFailure
 from assessment.models.types import UTCDateTime, utcnow
 from assessment.models.user import ROLE_SCOPE_KIND, Role, RoleGrant, User, normalise_email
 
 __all__ = [
     "CODE_DEPTH",
+    "DEFAULT_ASSESSORS_PER_DESA",
     "GENESIS_HASH",
     "ROLE_SCOPE_KIND",
     "STAGE_ORDER",
+    "AccessTest",
+    "Assignment",
+    "AssignmentMethod",
     "AuditChainHead",
     "AuditEvent",
     "Competition",
+    "ConflictDeclaration",
+    "DeskScore",
     "Evidence",
+    "EvidenceJudgement",
     "EvidenceKind",
     "EvidencePurge",
     "EvidenceStatus",
+    "EvidenceVerdict",
     "ImmutableRowError",
     "KabupatenQuota",
     "LoginFailure",
+    "Notification",
     "Participant",
+    "Reconciliation",
     "Region",
     "RegionBoundary",
     "RegionKind",
@@ -53,11 +73,13 @@ __all__ = [
     "SelfAssessment",
     "Stage",
     "StageCode",
+    "StageException",
     "StoredRubric",
     "SubmissionReview",
     "SubmissionStatus",
     "UTCDateTime",
     "User",
+    "VerificationSettings",
     "normalise_email",
     "utcnow",
 ]

@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from assessment.audit import record_event
 from assessment.extensions import db
 from assessment.models import Participant, ReviewDecision, SubmissionReview, SubmissionStatus, User
+from assessment.notifications import notify, operators_of
 
 REASON_MAX = 2000
 
@@ -24,7 +25,7 @@ def _decide(participant: Participant, reviewer: User, decision: ReviewDecision, 
     - Only a submission that is ``diajukan`` can be decided; a decision on one already decided (a second tap, a
       colleague faster) raises :class:`NotReviewable` and changes nothing.
     - ``lengkap`` keeps the self-assessment locked; ``dikembalikan`` unlocks it for the operator, who sees the
-      reason and may fix and resubmit.
+      reason and may fix and resubmit; the desa's operators also find it in their inbox.
     """
     if participant.status != SubmissionStatus.diajukan:
         raise NotReviewable
@@ -37,6 +38,10 @@ def _decide(participant: Participant, reviewer: User, decision: ReviewDecision, 
     record_event(f"review.{decision.value}", target=f"participant:{participant.id}",
                  before={"status": before}, after={"status": participant.status, "reason": reason,
                                                    "desa": participant.desa_code}, actor=reviewer)
+    if decision == ReviewDecision.dikembalikan:
+        notify(operators_of(participant.desa_code), "submission_returned",
+               f"Penilaian mandiri Desa {participant.region.name} dikembalikan untuk perbaikan: {reason}",
+               f"/desa/peserta/{participant.id}")
     try:
         db.session.commit()
     except StaleDataError as error:

@@ -108,3 +108,20 @@ def test_demo_if_empty_skips_a_database_with_data(app: Flask, runner: FlaskCliRu
 def test_demo_region_data_matches_the_documented_counts() -> None:
     kinds = [kind for _, _, kind in PPU_REGIONS]
     assert (kinds.count("kecamatan"), kinds.count("desa"), kinds.count("kelurahan")) == (4, 30, 24)
+
+
+def test_demo_assigns_two_independent_assessors_to_each_complete_desa(app: Flask, runner: FlaskCliRunner) -> None:
+    from assessment.models import Assignment
+    from assessment.security import conflict_of_interest
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    complete = db.session.scalars(db.select(Participant).where(Participant.status == SubmissionStatus.lengkap)).all()
+    assert complete
+    for participant in complete:
+        assignments = db.session.scalars(
+            db.select(Assignment).where(Assignment.participant_id == participant.id)).unique().all()
+        assert len({a.assessor_id for a in assignments}) == 2
+        assert all(conflict_of_interest(a.assessor, participant.desa_code) is None for a in assignments)
+    others = db.session.scalars(db.select(Assignment).join(Participant)
+                                .where(Participant.status != SubmissionStatus.lengkap)).unique().all()
+    assert others == []

@@ -61,6 +61,10 @@ RULES: dict[str, Access] = {
     "main.index": PUBLIC,
     "main.set_language": Access(public=True, params={"code": "id"}),
     "main.home": SIGNED_IN,
+    # The chart library and the labelled example page (made-up regions) carry no competition data.
+    "charts.plotly_js": Access(public=True, params={"version": "7.1.0"}),
+    "charts.example": PUBLIC,
+    "charts.example_geojson": Access(public=True, params={"layer": "desa"}),
     "auth.login": Access(public=True, data={"email": "siapa@contoh.id", "password": "bukan-sandinya-123"}),
     "auth.second_factor": Access(public=True, to_sign_in=True),
     "auth.logout": PUBLIC,
@@ -87,6 +91,32 @@ RULES: dict[str, Access] = {
     "villages.submit": Access(roles=(Role.operator_desa,), scoped=True),
     "villages.download": Access(roles=EVIDENCE_VIEWERS, scoped=True),
     "villages.display_copy": Access(roles=EVIDENCE_VIEWERS, scoped=True),
+    # Verification. The committee's pages check the competition's region; assessors' pages load their own
+    # assignment first (none exists here: 404 for everyone with the role; ownership, conflicts and scope are
+    # tested in tests/web/test_desk_scoring.py); the ketua tim's pages check the competition and the desa.
+    "assignments.index": Access(roles=(Role.panitia,)),
+    "assignments.competition": Access(roles=(Role.panitia,), scoped=True),
+    "assignments.set_per_desa": Access(roles=(Role.panitia,), scoped=True, data={"count": "2"}),
+    "assignments.assign": Access(roles=(Role.panitia,), scoped=True),
+    "assignments.upload_csv": Access(roles=(Role.panitia,), scoped=True),
+    "assignments.assign_auto": Access(roles=(Role.panitia,), scoped=True),
+    "assignments.open_exception": Access(roles=(Role.panitia,), scoped=True),
+    "assignments.revoke_exception": Access(roles=(Role.panitia,), scoped=True),
+    "assessors.index": Access(roles=(Role.asesor,)),
+    "assessors.declare_conflict": Access(roles=(Role.asesor,)),
+    "assessors.overview": Access(roles=(Role.asesor,)),
+    "assessors.indicator": Access(roles=(Role.asesor,)),
+    "assessors.save": Access(roles=(Role.asesor,)),
+    "assessors.access_test": Access(roles=(Role.asesor,)),
+    "assessors.submit": Access(roles=(Role.asesor,)),
+    "assessors.evidence_image": Access(roles=(Role.asesor,)),
+    "assessors.evidence_pdf": Access(roles=(Role.asesor,)),
+    "reconciliation.index": Access(roles=(Role.ketua_tim,)),
+    "reconciliation.competition": Access(roles=(Role.ketua_tim,), scoped=True),
+    "reconciliation.reconcile": Access(roles=(Role.ketua_tim,), scoped=True),
+    "inbox.index": SIGNED_IN,
+    "inbox.read": SIGNED_IN,
+    "inbox.read_all": SIGNED_IN,
 }
 
 

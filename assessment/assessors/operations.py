@@ -1,0 +1,205 @@
+"""Verbs of desk scoring; each re-checks the stage gate, the assignment and the rules itself and owns its commit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from assessment.assessors.rules import (
+    RESULT_MAX,
+    asks_for_access_test,
+    desk_score_problems,
+    submission_problems,
+)
+from assessment.audit import record_event
+from assessment.criteria.model import Rubric
+from assessment.extensions import db
+from assessment.models import (
+    AccessTest,
+    Assignment,
+    ConflictDeclaration,
+    DeskScore,
+    EvidenceJudgement,
+    EvidenceStatus,
+    EvidenceVerdict,
+    Participant,
+    Region,
+    User,
+)
+from assessment.security import region_within
+from assessment.stages import Action, require_stage
+
+REASON_MAX = 2000
+
+
+class AssessmentLocked(Exception):
+    """The assignment is submitted (final) or withdrawn: nothing of it can change."""
+
+
+class SaveConflict(Exception):
+    """Someone saved the same score in between (optimistic lock on ``version``)."""
+
+
+class ScoreRejected(Exception):
+    """The input breaks a rule of :mod:`assessment.assessors.rules`; ``problems`` names each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(", ".join(problems))
+        self.problems = problems
+
+
+def _require_editable(assignment: Assignment) -> None:
+    if assignment.withdrawn_at is not None or assignment.submitted_at is not None:
+        raise AssessmentLocked
+
+
+def self_level(participant: Participant, indicator_code: str) -> int | None:
+    """The desa's self-assessed level on one indicator (None when it gave none)."""
+    row = next((r for r in participant.self_assessments if r.indicator_code == indicator_code), None)
+    return row.level if row else None
+
+
+def save_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str, level: int | None,
+                    not_applicable: bool, note: str, verdicts: Mapping[int, EvidenceVerdict],
+                    now: datetime) -> DeskScore:
+    """Save the assessor's draft level, note and evidence verdicts for one indicator.
+
+    Only during penilaian dokumen (or under a committee exception for the desa or this indicator), only on an
+    assignment neither submitted nor withdrawn, and only with input that meets
+    :func:`~assessment.assessors.rules.desk_score_problems`. Verdicts are kept only for the desa's active evidence
+    of this indicator; any other evidence id is refused.
+    """
+    participant = assignment.participant
+    require_stage(participant.competition, Action.desk_score, now, participant=participant,
+                  indicator_code=indicator_code)
+    _require_editable(assignment)
+    indicator = rubric.indicator(indicator_code)
+    problems = desk_score_problems(rubric, indicator, level, not_applicable, note,
+                                   self_level(participant, indicator_code))
+    allowed = {e.id for e in participant.evidence
+               if e.indicator_code == indicator_code and e.status == EvidenceStatus.aktif}
+    if any(evidence_id not in allowed for evidence_id in verdicts):
+        problems.append("evidence")
+    if problems:
+        raise ScoreRejected(problems)
+    score = next((s for s in assignment.scores if s.indicator_code == indicator_code), None)
+    if score is None:
+        score = DeskScore(assignment_id=assignment.id, indicator_code=indicator_code)
+        assignment.scores.append(score)
+    score.level = None if not_applicable else level
+    score.not_applicable = not_applicable
+    score.note = note.strip()
+    score.updated_at = now
+    existing = {j.evidence_id: j for j in assignment.judgements}
+    for evidence_id, verdict in verdicts.items():
+        judgement = existing.get(evidence_id)
+        if judgement is None:
+            assignment.judgements.append(EvidenceJudgement(evidence_id=evidence_id, verdict=verdict, updated_at=now))
+        else:
+            judgement.verdict = verdict
+            judgement.updated_at = now
+    record_event("desk_score.save", target=f"assignment:{assignment.id}",
+                 after={"indicator": indicator_code, "level": score.level, "na": not_applicable,
+                        "note": score.note, "verdicts": {str(k): v for k, v in verdicts.items()}})
+    try:
+        db.session.commit()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise SaveConflict from error
+    return score
+
+
+def record_access_test(assignment: Assignment, rubric: Rubric, indicator_code: str, sent_at: datetime,
+                       answered_at: datetime | None, result: str, now: datetime) -> AccessTest:
+    """Record an *uji akses* on an indicator that asks for one
+    (:func:`~assessment.assessors.rules.asks_for_access_test`): sent (not in the future), answered (not before it
+    was sent; empty while unanswered) and the result (at most 2,000 characters). Same stage and lock rules as a
+    desk score."""
+    participant = assignment.participant
+    require_stage(participant.competition, Action.desk_score, now, participant=participant,
+                  indicator_code=indicator_code)
+    _require_editable(assignment)
+    problems: list[str] = []
+    if not asks_for_access_test(rubric.indicator(indicator_code)):
+        problems.append("not_asked")
+    if sent_at > now:
+        problems.append("sent_future")
+    if answered_at is not None and (answered_at < sent_at or answered_at > now):
+        problems.append("answered")
+    if len(result) > RESULT_MAX:
+        problems.append("result_length")
+    if problems:
+        raise ScoreRejected(problems)
+    test = next((t for t in assignment.access_tests if t.indicator_code == indicator_code), None)
+    if test is None:
+        test = AccessTest(indicator_code=indicator_code, sent_at=sent_at)
+        assignment.access_tests.append(test)
+    test.sent_at = sent_at
+    test.answered_at = answered_at
+    test.result = result.strip()
+    test.updated_at = now
+    record_event("access_test.record", target=f"assignment:{assignment.id}",
+                 after={"indicator": indicator_code, "sent_at": sent_at, "answered_at": answered_at,
+                        "result": test.result})
+    db.session.commit()
+    return test
+
+
+def submit_assessment(assignment: Assignment, rubric: Rubric, now: datetime) -> None:
+    """Submit the desk assessment of a desa: final, never changed afterwards.
+
+    Needs the stage for the whole desa (an exception for one indicator is not enough), and every indicator scored
+    and every piece of evidence judged (:func:`~assessment.assessors.rules.submission_problems`). A second submit
+    (two tabs) finds it submitted, or loses the optimistic-lock race, and changes nothing.
+    """
+    participant = assignment.participant
+    require_stage(participant.competition, Action.desk_score, now, participant=participant)
+    _require_editable(assignment)
+    evidence: dict[str, list[int]] = {}
+    for item in participant.evidence:
+        if item.status == EvidenceStatus.aktif:
+            evidence.setdefault(item.indicator_code, []).append(item.id)
+    problems = submission_problems(
+        rubric, {s.indicator_code: (s.level, s.not_applicable) for s in assignment.scores}, evidence,
+        {j.evidence_id: j.verdict for j in assignment.judgements})
+    if problems:
+        raise ScoreRejected(problems)
+    assignment.submitted_at = now
+    record_event("desk_assessment.submit", target=f"assignment:{assignment.id}",
+                 after={"participant": participant.id, "submitted_at": now})
+    try:
+        db.session.commit()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise AssessmentLocked from error
+
+
+def declare_conflict(assessor: User, region: Region, reason: str, now: datetime) -> int:
+    """Declare a conflict of interest with a region (a desa, or a kecamatan with its desa). Permanent.
+
+    Every active assignment of the assessor to a desa in that region is withdrawn at once, submitted or not: its
+    scores stop counting, and the assessor can no longer open anything of those desa. Returns how many were
+    withdrawn.
+    """
+    reason = reason.strip()
+    if not reason or len(reason) > REASON_MAX:
+        raise ValueError("alasan wajib diisi, paling panjang 2000 karakter")
+    exists = db.session.scalar(select(ConflictDeclaration).where(ConflictDeclaration.assessor_id == assessor.id,
+                                                                 ConflictDeclaration.region_code == region.code))
+    if exists is None:
+        db.session.add(ConflictDeclaration(assessor_id=assessor.id, region_code=region.code, reason=reason,
+                                           created_at=now))
+    withdrawn = 0
+    for assignment in db.session.scalars(
+            select(Assignment).where(Assignment.assessor_id == assessor.id,
+                                     Assignment.withdrawn_at.is_(None))).unique():
+        if region_within(assignment.participant.desa_code, region.code):
+            assignment.withdrawn_at = now
+            withdrawn += 1
+    record_event("conflict.declare", target=f"region:{region.code}",
+                 after={"assessor": assessor.id, "reason": reason, "withdrawn": withdrawn})
+    db.session.commit()
+    return withdrawn

@@ -1,0 +1,353 @@
+"""The assessor's pages: assigned desa, desk scoring per indicator beside the evidence, uji akses, submission.
+
+Each view loads, authorizes (the asesor role AND region scope, which a conflict of interest removes, AND the
+assignment being the signed-in assessor's own and not withdrawn), calls one operation, renders.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from assessment.assessors import operations
+from assessment.assessors.forms import AccessTestForm, ConfirmForm, ConflictForm, DeskScoreForm
+from assessment.assessors.rules import asks_for_access_test, can_see_other_scores
+from assessment.competitions.schedule import STAGE_NAMES, WITA
+from assessment.criteria.model import Indicator, Rubric
+from assessment.extensions import db
+from assessment.models import (
+    Assignment,
+    Evidence,
+    EvidenceKind,
+    EvidenceStatus,
+    EvidenceVerdict,
+    Region,
+    RegionKind,
+    Role,
+)
+from assessment.navigation import NavLink, add_link
+from assessment.repo import rubric_of
+from assessment.security import require_region_access, roles_required
+from assessment.signatures import SignatureReport, read_signatures
+from assessment.stages import Action, StageClosed, active_exceptions, stage_gate
+from assessment.storage import StorageError, get_store
+
+bp = Blueprint("assessors", __name__, url_prefix="/asesor")
+
+ASSESSOR = (Role.asesor,)
+
+VERDICT_LABELS = {
+    EvidenceVerdict.valid: _l("Valid"),
+    EvidenceVerdict.tidak_valid: _l("Tidak valid"),
+    EvidenceVerdict.tidak_cukup: _l("Tidak cukup"),
+}
+
+PROBLEM_MESSAGES = {
+    "level": _l("Level harus salah satu level pada skala rubrik."),
+    "na_not_allowed": _l("Indikator ini tidak boleh dinilai tidak berlaku (N/A)."),
+    "note": _l("Catatan wajib diisi bila level asesor berbeda dari level penilaian mandiri."),
+    "note_length": _l("Catatan paling panjang 2000 karakter."),
+    "evidence": _l("Penilaian bukti merujuk bukti yang bukan milik indikator ini."),
+    "not_asked": _l("Indikator ini tidak meminta uji akses."),
+    "sent_future": _l("Waktu pengiriman tidak boleh di masa depan."),
+    "answered": _l("Waktu tanggapan harus setelah pengiriman dan tidak di masa depan."),
+    "result_length": _l("Hasil paling panjang 2000 karakter."),
+}
+
+
+@bp.record_once
+def _links(state: object) -> None:
+    app = state.app  # type: ignore[attr-defined]
+    add_link(app, NavLink(Role.asesor, "assessors.index", _l("Penilaian dokumen"),
+                          _l("Desa yang ditugaskan kepada Anda, per indikator di samping buktinya.")))
+
+
+def now_utc() -> datetime:
+    """The current time (one place, so tests can move the clock)."""
+    return datetime.now(UTC)
+
+
+def wita(moment: datetime | None) -> str:
+    """A moment in WITA (Asia/Makassar)."""
+    return "" if moment is None else str(format_datetime(moment, "EEEE, d MMMM y HH.mm")) + " WITA"
+
+
+def _own_assignment(assignment_id: int) -> Assignment:
+    """The signed-in assessor's own, active assignment; 403 for anyone else's, a withdrawn one, or a conflict."""
+    assignment = db.get_or_404(Assignment, assignment_id)
+    require_region_access(assignment.participant.desa_code, ASSESSOR)
+    if assignment.assessor_id != current_user.id or assignment.withdrawn_at is not None:
+        abort(403)
+    return assignment
+
+
+def _indicator(rubric: Rubric, code: str) -> Indicator:
+    try:
+        return rubric.indicator(code)
+    except KeyError:
+        abort(404)
+
+
+def _others(assignment: Assignment) -> list[Assignment]:
+    """The other active assignments of the same desa: shown only after this one is submitted (blind scoring)."""
+    if not can_see_other_scores(assignment):
+        return []
+    return list(db.session.scalars(
+        select(Assignment).where(Assignment.participant_id == assignment.participant_id,
+                                 Assignment.id != assignment.id, Assignment.withdrawn_at.is_(None))
+        .order_by(Assignment.id)).unique())
+
+
+@bp.get("/")
+@roles_required(*ASSESSOR)
+def index(conflict_form: ConflictForm | None = None) -> str:
+    assignments = db.session.scalars(
+        select(Assignment).where(Assignment.assessor_id == current_user.id).order_by(Assignment.id)).unique().all()
+    return render_template("assessors/index.html", active=[a for a in assignments if a.withdrawn_at is None],
+                           withdrawn=[a for a in assignments if a.withdrawn_at is not None],
+                           conflict_form=conflict_form or ConflictForm(), wita=wita)
+
+
+@bp.post("/konflik")
+@roles_required(*ASSESSOR)
+def declare_conflict() -> Response | tuple[str, int]:
+    form = ConflictForm()
+    if not form.validate_on_submit():
+        return index(conflict_form=form), 400
+    region = db.session.scalar(select(Region).where(Region.code == (form.region_code.data or "").strip()))
+    if region is None or region.kind not in (RegionKind.desa, RegionKind.desa_adat, RegionKind.kecamatan):
+        form.region_code.errors = [_("Kode itu bukan desa atau kecamatan yang dikenal.")]
+        return index(conflict_form=form), 400
+    withdrawn = operations.declare_conflict(current_user, region, form.reason.data or "", now_utc())
+    flash(_("Konflik kepentingan dengan %(name)s tercatat; %(n)d penugasan dihentikan.", name=region.name,
+            n=withdrawn), "success")
+    return redirect(url_for("assessors.index"))
+
+
+def _context(assignment: Assignment) -> dict[str, object]:
+    participant = assignment.participant
+    now = now_utc()
+    exceptions = active_exceptions(participant, now)
+    return {"assignment": assignment, "participant": participant, "wita": wita, "stage_names": STAGE_NAMES,
+            "exceptions": exceptions, "gate": stage_gate(participant.competition, Action.desk_score, now,
+                                                         participant=participant, exceptions=exceptions),
+            "others": _others(assignment), "verdict_labels": VERDICT_LABELS}
+
+
+@bp.get("/penugasan/<int:assignment_id>")
+@roles_required(*ASSESSOR)
+def overview(assignment_id: int) -> str:
+    assignment = _own_assignment(assignment_id)
+    rubric = rubric_of(assignment.participant.competition.rubric)
+    own = {s.indicator_code: s for s in assignment.scores}
+    return render_template("assessors/overview.html", rubric=rubric, own=own, confirm=ConfirmForm(),
+                           level_names=dict(rubric.level_names), problem=request.args.get("masalah", ""),
+                           **_context(assignment))
+
+
+@lru_cache(maxsize=256)
+def _signatures_of(sha256: str, trust_roots: tuple[str, ...]) -> SignatureReport:
+    """The signatures of a stored PDF; cached by content hash (stored files never change)."""
+    try:
+        with get_store().open(sha256) as handle:
+            data = handle.read()
+    except StorageError:
+        return SignatureReport((), "Berkas tidak ditemukan di penyimpanan.")
+    return read_signatures(data, trust_roots)
+
+
+def _indicator_page(assignment: Assignment, rubric: Rubric, indicator: Indicator, form: DeskScoreForm | None = None,
+                    access_form: AccessTestForm | None = None, status: int = 200) -> tuple[str, int]:
+    participant = assignment.participant
+    score = next((s for s in assignment.scores if s.indicator_code == indicator.code), None)
+    if form is None:
+        form = DeskScoreForm(level=score.level if score else None, not_applicable=score.not_applicable if score
+                             else False, note=score.note if score else "")
+    level_names = dict(rubric.level_names)
+    form.level.choices = [("", _("— belum dipilih —")),
+                          *[(str(v), f"{v} — {level_names.get(v, '')}".rstrip(" —")) for v in rubric.scale.levels]]
+    evidence = [e for e in participant.evidence
+                if e.indicator_code == indicator.code and e.status == EvidenceStatus.aktif]
+    roots = tuple(current_app.config.get("TTE_TRUST_ROOTS") or ())
+    signatures = {e.id: _signatures_of(e.sha256, roots) for e in evidence
+                  if e.kind == EvidenceKind.file and e.media_type == "application/pdf" and e.sha256}
+    test = next((t for t in assignment.access_tests if t.indicator_code == indicator.code), None)
+    if access_form is None:
+        access_form = AccessTestForm(
+            sent_at=test.sent_at.astimezone(WITA).replace(tzinfo=None) if test else None,
+            answered_at=test.answered_at.astimezone(WITA).replace(tzinfo=None) if test and test.answered_at
+            else None, result=test.result if test else "")
+    self_row = next((r for r in participant.self_assessments if r.indicator_code == indicator.code), None)
+    html = render_template(
+        "assessors/indicator.html", rubric=rubric, indicator=indicator, form=form, score=score, evidence=evidence,
+        signatures=signatures, verdicts={j.evidence_id: j.verdict for j in assignment.judgements},
+        self_row=self_row, level_names=level_names, access_form=access_form, access_test=test,
+        asks_access=asks_for_access_test(indicator), **_context(assignment))
+    return html, status
+
+
+@bp.get("/penugasan/<int:assignment_id>/indikator/<code>")
+@roles_required(*ASSESSOR)
+def indicator(assignment_id: int, code: str) -> tuple[str, int]:
+    assignment = _own_assignment(assignment_id)
+    rubric = rubric_of(assignment.participant.competition.rubric)
+    return _indicator_page(assignment, rubric, _indicator(rubric, code))
+
+
+def _verdicts_from_form() -> dict[int, EvidenceVerdict] | None:
+    """``verdict-<evidence id>`` fields; None when one is malformed (a tampered form)."""
+    verdicts: dict[int, EvidenceVerdict] = {}
+    for key, value in request.form.items():
+        if not key.startswith("verdict-") or not value:
+            continue
+        try:
+            verdicts[int(key.removeprefix("verdict-"))] = EvidenceVerdict(value)
+        except ValueError:
+            return None
+    return verdicts
+
+
+@bp.post("/penugasan/<int:assignment_id>/indikator/<code>")
+@roles_required(*ASSESSOR)
+def save(assignment_id: int, code: str) -> Response | tuple[str, int]:
+    assignment = _own_assignment(assignment_id)
+    rubric = rubric_of(assignment.participant.competition.rubric)
+    item = _indicator(rubric, code)
+    form = DeskScoreForm()
+    verdicts = _verdicts_from_form()
+    if not form.validate_on_submit() or verdicts is None:
+        if verdicts is None:
+            flash(str(PROBLEM_MESSAGES["evidence"]), "error")
+        return _indicator_page(assignment, rubric, item, form=form, status=400)
+    try:
+        operations.save_desk_score(assignment, rubric, item.code, form.level.data, bool(form.not_applicable.data),
+                                   form.note.data or "", verdicts, now_utc())
+    except StageClosed as closed:
+        flash(_gate_text(closed.gate), "error")
+        return _indicator_page(assignment, rubric, item, form=form, status=409)
+    except operations.AssessmentLocked:
+        flash(_("Penilaian desa ini sudah diajukan dan final; tidak dapat diubah."), "error")
+        return _indicator_page(assignment, rubric, item, form=form, status=409)
+    except operations.ScoreRejected as rejected:
+        for problem in rejected.problems:
+            flash(str(PROBLEM_MESSAGES[problem]), "error")
+        return _indicator_page(assignment, rubric, item, form=form, status=400)
+    except operations.SaveConflict:
+        flash(_("Nilai ini baru saja disimpan di tab lain. Periksa lalu simpan lagi."), "error")
+        return redirect(url_for("assessors.indicator", assignment_id=assignment.id, code=item.code))
+    flash(_("Draf penilaian indikator %(code)s tersimpan.", code=item.code), "success")
+    return redirect(url_for("assessors.indicator", assignment_id=assignment.id, code=item.code))
+
+
+def _gate_text(gate: object) -> str:
+    if getattr(gate, "reason", "") == "not_started":
+        return str(_("Penilaian dokumen belum dibuka."))
+    if getattr(gate, "reason", "") == "no_schedule":
+        return str(_("Jadwal penilaian dokumen belum ditetapkan panitia."))
+    return str(_("Tahap penilaian dokumen sudah ditutup; perubahan hanya dengan pengecualian panitia."))
+
+
+@bp.post("/penugasan/<int:assignment_id>/indikator/<code>/uji-akses")
+@roles_required(*ASSESSOR)
+def access_test(assignment_id: int, code: str) -> Response | tuple[str, int]:
+    assignment = _own_assignment(assignment_id)
+    rubric = rubric_of(assignment.participant.competition.rubric)
+    item = _indicator(rubric, code)
+    form = AccessTestForm()
+    if not form.validate_on_submit() or form.sent_at.data is None:
+        return _indicator_page(assignment, rubric, item, access_form=form, status=400)
+    sent = form.sent_at.data.replace(tzinfo=WITA).astimezone(UTC)
+    answered = form.answered_at.data.replace(tzinfo=WITA).astimezone(UTC) if form.answered_at.data else None
+    try:
+        operations.record_access_test(assignment, rubric, item.code, sent, answered, form.result.data or "",
+                                      now_utc())
+    except StageClosed as closed:
+        flash(_gate_text(closed.gate), "error")
+        return _indicator_page(assignment, rubric, item, access_form=form, status=409)
+    except operations.AssessmentLocked:
+        flash(_("Penilaian desa ini sudah diajukan dan final; tidak dapat diubah."), "error")
+        return _indicator_page(assignment, rubric, item, access_form=form, status=409)
+    except operations.ScoreRejected as rejected:
+        for problem in rejected.problems:
+            flash(str(PROBLEM_MESSAGES[problem]), "error")
+        return _indicator_page(assignment, rubric, item, access_form=form, status=400)
+    flash(_("Catatan uji akses tersimpan."), "success")
+    return redirect(url_for("assessors.indicator", assignment_id=assignment.id, code=item.code))
+
+
+@bp.post("/penugasan/<int:assignment_id>/ajukan")
+@roles_required(*ASSESSOR)
+def submit(assignment_id: int) -> Response:
+    assignment = _own_assignment(assignment_id)
+    rubric = rubric_of(assignment.participant.competition.rubric)
+    target = redirect(url_for("assessors.overview", assignment_id=assignment.id))
+    if not ConfirmForm().validate_on_submit():
+        return target
+    try:
+        operations.submit_assessment(assignment, rubric, now_utc())
+    except StageClosed as closed:
+        flash(_gate_text(closed.gate), "error")
+    except operations.AssessmentLocked:
+        flash(_("Penilaian desa ini sudah diajukan sebelumnya."), "info")
+    except operations.ScoreRejected as rejected:
+        codes = sorted({p.split(":", 1)[1] for p in rejected.problems})
+        flash(_("Belum bisa diajukan: lengkapi level dan penilaian setiap bukti pada indikator %(codes)s.",
+                codes=", ".join(codes)), "error")
+    else:
+        flash(_("Penilaian dokumen diajukan dan final. Nilai asesor lain kini dapat Anda lihat."), "success")
+    return target
+
+
+def _evidence_of(assignment: Assignment, evidence_id: int) -> Evidence:
+    evidence = db.get_or_404(Evidence, evidence_id)
+    if (evidence.participant_id != assignment.participant_id or evidence.status != EvidenceStatus.aktif
+            or evidence.kind != EvidenceKind.file or not evidence.sha256):
+        abort(404)
+    return evidence
+
+
+def _send(key: str, media_type: str, name: str | None) -> Response:
+    try:
+        handle = get_store().open(key)
+    except StorageError:
+        abort(404)
+    response = send_file(handle, mimetype=media_type, as_attachment=False, download_name=name, max_age=0,
+                         conditional=False)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/penugasan/<int:assignment_id>/bukti/<int:evidence_id>/gambar")
+@roles_required(*ASSESSOR)
+def evidence_image(assignment_id: int, evidence_id: int) -> Response:
+    """The re-encoded display copy of an image (no EXIF), inline."""
+    evidence = _evidence_of(_own_assignment(assignment_id), evidence_id)
+    if not evidence.display_sha256:
+        abort(404)
+    response = _send(evidence.display_sha256, "image/jpeg", None)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.get("/penugasan/<int:assignment_id>/bukti/<int:evidence_id>/pdf")
+@roles_required(*ASSESSOR)
+def evidence_pdf(assignment_id: int, evidence_id: int) -> Response:
+    """The original PDF, byte-identical (its signatures stay checkable), shown inline by the browser's viewer.
+
+    Uploads were checked to be real PDFs; ``nosniff`` keeps the browser from reading it as anything else.
+    """
+    evidence = _evidence_of(_own_assignment(assignment_id), evidence_id)
+    if evidence.media_type != "application/pdf":
+        abort(404)
+    response = _send(evidence.sha256 or "", "application/pdf", "bukti.pdf")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; object-src 'self'"
+    return response

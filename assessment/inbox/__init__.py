@@ -1,0 +1,1 @@
+"""The in-app inbox every signed-in person has."""

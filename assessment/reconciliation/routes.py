@@ -1,0 +1,158 @@
+"""The ketua tim's pages: flagged items per competition with every assessor's level and note; record agreement.
+
+Each view loads, authorizes (ketua tim over the competition's region, and over the desa: a conflict of interest
+removes it), calls one operation, renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from assessment.competitions.schedule import STAGE_NAMES
+from assessment.extensions import db
+from assessment.models import Assignment, Competition, Participant, Reconciliation, Role, StageException
+from assessment.navigation import NavLink, add_link
+from assessment.reconciliation import operations
+from assessment.reconciliation.forms import ReconcileForm
+from assessment.repo import reconciliation_items, rubric_of
+from assessment.security import require_region_access, roles_required, user_can_access_region
+from assessment.stages import Action, StageClosed, active_exceptions, stage_gate
+
+bp = Blueprint("reconciliation", __name__, url_prefix="/ketua-tim")
+
+LEAD = (Role.ketua_tim,)
+
+REFUSALS = {
+    "not_flagged": _l("Butir ini tidak ditandai untuk rekonsiliasi."),
+    "level": _l("Level harus salah satu level pada skala rubrik."),
+    "reason": _l("Tulis alasan kesepakatan (paling panjang 2000 karakter)."),
+    "already": _l("Butir ini sudah direkonsiliasi."),
+}
+
+
+@bp.record_once
+def _links(state: object) -> None:
+    app = state.app  # type: ignore[attr-defined]
+    add_link(app, NavLink(Role.ketua_tim, "reconciliation.index", _l("Rekonsiliasi"),
+                          _l("Butir yang nilainya berselisih jauh antar-asesor.")))
+
+
+def now_utc() -> datetime:
+    """The current time (one place, so tests can move the clock)."""
+    return datetime.now(UTC)
+
+
+def wita(moment: datetime | None) -> str:
+    """A moment in WITA (Asia/Makassar)."""
+    return "" if moment is None else str(format_datetime(moment, "EEEE, d MMMM y HH.mm")) + " WITA"
+
+
+def _competition(competition_id: int) -> Competition:
+    competition = db.get_or_404(Competition, competition_id)
+    require_region_access(competition.scope_region_code, LEAD)
+    return competition
+
+
+@bp.get("/")
+@roles_required(*LEAD)
+def index() -> str:
+    competitions = [c for c in db.session.scalars(select(Competition).order_by(Competition.year.desc(),
+                                                                              Competition.id))
+                    if user_can_access_region(current_user, c.scope_region_code, LEAD)]
+    return render_template("reconciliation/index.html", competitions=competitions)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One flagged item as the page shows it."""
+
+    participant: Participant
+    indicator_code: str
+    spread: int
+    scores: list[tuple[str, int | None, bool, str]]
+    agreed: Reconciliation | None
+    exceptions: list[StageException]
+
+
+def _items(competition: Competition) -> list[Item]:
+    rubric = rubric_of(competition.rubric)
+    participants = {p.desa_code: p for p in db.session.scalars(
+        select(Participant).where(Participant.competition_id == competition.id))}
+    agreed = {(r.participant_id, r.indicator_code): r for r in db.session.scalars(
+        select(Reconciliation).join(Participant, Reconciliation.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id))}
+    now = now_utc()
+    items = []
+    for code, indicator_code, spread in reconciliation_items(competition, rubric):
+        participant = participants[code]
+        # A desa the ketua tim has a conflict with is not theirs to reconcile (nor to see).
+        if not user_can_access_region(current_user, code, LEAD):
+            continue
+        assignments = db.session.scalars(
+            select(Assignment).where(Assignment.participant_id == participant.id, Assignment.withdrawn_at.is_(None),
+                                     Assignment.submitted_at.is_not(None)).order_by(Assignment.id)).unique()
+        scores = []
+        for assignment in assignments:
+            score = next((s for s in assignment.scores if s.indicator_code == indicator_code), None)
+            if score is not None:
+                scores.append((assignment.assessor.name, score.level, score.not_applicable, score.note))
+        items.append(Item(participant, indicator_code, spread, scores, agreed.get((participant.id, indicator_code)),
+                          active_exceptions(participant, now)))
+    return items
+
+
+def _page(competition: Competition, form: ReconcileForm | None = None, form_key: str = "",
+          status: int = 200) -> tuple[str, int]:
+    rubric = rubric_of(competition.rubric)
+    html = render_template(
+        "reconciliation/competition.html", competition=competition, items=_items(competition), rubric=rubric,
+        form=form, form_key=form_key, blank=ReconcileForm(), wita=wita, stage_names=STAGE_NAMES,
+        gate=stage_gate(competition, Action.reconcile, now_utc()), level_names=dict(rubric.level_names),
+    )
+    return html, status
+
+
+@bp.get("/lomba/<int:competition_id>")
+@roles_required(*LEAD)
+def competition(competition_id: int) -> tuple[str, int]:
+    return _page(_competition(competition_id))
+
+
+@bp.post("/lomba/<int:competition_id>/desa/<int:participant_id>/indikator/<code>")
+@roles_required(*LEAD)
+def reconcile(competition_id: int, participant_id: int, code: str) -> Response | tuple[str, int]:
+    competition = _competition(competition_id)
+    participant = db.get_or_404(Participant, participant_id)
+    if participant.competition_id != competition.id:
+        abort(404)
+    require_region_access(participant.desa_code, LEAD)
+    rubric = rubric_of(competition.rubric)
+    try:
+        rubric.indicator(code)
+    except KeyError:
+        abort(404)
+    form = ReconcileForm()
+    key = f"{participant.id}-{code}"
+    if not form.validate_on_submit() or form.level.data is None:
+        return _page(competition, form, key, status=400)
+    try:
+        operations.reconcile_item(participant, rubric, code, form.level.data, form.reason.data or "", current_user,
+                                  now_utc())
+    except StageClosed:
+        flash(_("Tahap rekonsiliasi tidak sedang dibuka untuk desa ini."), "error")
+        return _page(competition, form, key, status=409)
+    except operations.ReconciliationRefused as refused:
+        flash(str(REFUSALS[refused.code]), "error")
+        return _page(competition, form, key, status=409 if refused.code in ("already", "not_flagged") else 400)
+    flash(_("Kesepakatan untuk %(desa)s indikator %(code)s tersimpan.", desa=participant.region.name, code=code),
+          "success")
+    return redirect(url_for("reconciliation.competition", competition_id=competition.id))
