@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assessment.extensions import Model
@@ -105,6 +105,15 @@ class Evidence(Model):
     """A file (content-addressed by the SHA-256 of its original bytes) or a link proving one indicator."""
 
     __tablename__ = "evidence"
+    __table_args__ = (
+        # One active copy of a file per indicator, enforced by the database so that two simultaneous uploads of
+        # the same file (a double tap, a retry racing the original) cannot both create a row.
+        Index(
+            "uq_evidence_active_file", "participant_id", "indicator_code", "sha256", unique=True,
+            sqlite_where=text("status = 'aktif' AND kind = 'file'"),
+            postgresql_where=text("status = 'aktif' AND kind = 'file'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from assessment.audit import record_event
@@ -130,12 +131,7 @@ def add_evidence_file(participant: Participant, rubric: Rubric, indicator_code: 
     rubric.indicator(indicator_code)
     inspected = inspect_upload(data, filename, max_bytes=max_bytes)
     sha256 = hashlib.sha256(data).hexdigest()
-    existing = db.session.scalar(
-        select(Evidence).where(Evidence.participant_id == participant.id,
-                               Evidence.indicator_code == indicator_code,
-                               Evidence.sha256 == sha256,
-                               Evidence.status == EvidenceStatus.aktif)
-    )
+    existing = _active_copy(participant, indicator_code, sha256)
     if existing is not None:
         return UploadResult(existing, False)
     new_keys: list[str] = []
@@ -174,11 +170,30 @@ def add_evidence_file(participant: Participant, rubric: Rubric, indicator_code: 
         record_event("evidence.upload", target=f"evidence:{evidence.id}", after=_evidence_state(evidence),
                      actor=user)
         db.session.commit()
+    except IntegrityError:
+        # The index uq_evidence_active_file refused a second active copy: a simultaneous request (a double tap,
+        # a retry racing the original) stored this file for this indicator first, so this upload is its retry.
+        db.session.rollback()
+        _remove_unreferenced(store, new_keys)
+        existing = _active_copy(participant, indicator_code, sha256)
+        if existing is None:
+            raise
+        return UploadResult(existing, False)
     except BaseException:
         db.session.rollback()
         _remove_unreferenced(store, new_keys)
         raise
     return UploadResult(evidence, True)
+
+
+def _active_copy(participant: Participant, indicator_code: str, sha256: str) -> Evidence | None:
+    return db.session.scalar(
+        select(Evidence).where(Evidence.participant_id == participant.id,
+                               Evidence.indicator_code == indicator_code,
+                               Evidence.sha256 == sha256,
+                               Evidence.kind == EvidenceKind.file,
+                               Evidence.status == EvidenceStatus.aktif)
+    )
 
 
 def _evidence_state(evidence: Evidence) -> dict[str, object]:

@@ -204,6 +204,56 @@ def test_retrying_the_same_upload_keeps_one_file_and_one_row(app: Flask, client:
     assert len(stored_files(app)) == 1
 
 
+def test_a_simultaneous_duplicate_upload_gets_the_first_row_not_a_second(app: Flask, client: FlaskClient, setup,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two requests with the same file both pass the "already there?" check; the database index keeps one row."""
+    from assessment.villages import operations
+
+    mine, _ = setup
+    data = files.pdf(text="ketuk dua kali")
+    first = upload(client, mine, data, "surat.pdf", json=True)
+    assert first.status_code == 201
+    real_active_copy = operations._active_copy
+    calls: list[int] = []
+
+    def racing_check(*args, **kwargs):
+        calls.append(1)
+        # The first look happens before the other request committed: it sees nothing.
+        return None if len(calls) == 1 else real_active_copy(*args, **kwargs)
+
+    monkeypatch.setattr(operations, "_active_copy", racing_check)
+    second = upload(client, mine, data, "surat.pdf", json=True)
+    assert second.status_code == 200 and second.get_json()["created"] is False
+    assert len(calls) == 2
+    assert len(evidence_rows()) == 1
+    assert len(stored_files(app)) == 1
+
+
+def test_database_refuses_a_second_active_copy_of_a_file(app: Flask, client: FlaskClient, setup) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from assessment.models import EvidenceStatus
+
+    mine, _ = setup
+    upload(client, mine, files.pdf(text="satu salinan"), "a.pdf")
+    (row,) = evidence_rows()
+    copy = Evidence(participant_id=row.participant_id, indicator_code=row.indicator_code, kind=row.kind,
+                    sha256=row.sha256, size=row.size, media_type=row.media_type, uploaded_by_id=row.uploaded_by_id,
+                    uploaded_at=row.uploaded_at)
+    db.session.add(copy)
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    # A removed copy does not count: the file may be uploaded again after removal.
+    row = db.session.get(Evidence, row.id)
+    row.status = EvidenceStatus.dihapus
+    db.session.commit()
+    db.session.add(Evidence(participant_id=row.participant_id, indicator_code=row.indicator_code, kind=row.kind,
+                            sha256=row.sha256, size=row.size, media_type=row.media_type,
+                            uploaded_by_id=row.uploaded_by_id, uploaded_at=row.uploaded_at))
+    db.session.commit()
+
+
 def test_same_file_from_two_desa_is_flagged(app: Flask, client: FlaskClient, setup, make_user: MakeUser,
                                             login: Login) -> None:
     mine, theirs = setup
