@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
+from flask_babel import get_locale
 
 WITA = ZoneInfo("Asia/Makassar")
 
@@ -27,3 +28,13 @@ def format_wita(moment: datetime | None, locale: str = "id") -> str:
     day = format_datetime(local, "EEEE, d MMMM y", tzinfo=WITA, locale=locale)
     word = "pukul" if locale == "id" else "at"
     return f"{day} {word} {clock} WITA"
+
+
+def now_utc() -> datetime:
+    """The current time, aware, in UTC: the one clock every blueprint reads (tests move it by passing ``now``)."""
+    return datetime.now(UTC)
+
+
+def visitor_wita(moment: datetime | None) -> str:
+    """:func:`format_wita` in the visitor's language (Indonesian outside a request or when none is chosen)."""
+    return format_wita(moment, str(get_locale() or "id"))

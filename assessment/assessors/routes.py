@@ -6,11 +6,10 @@ assignment being the signed-in assessor's own and not withdrawn), calls one oper
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -39,6 +38,8 @@ from assessment.security import require_region_access, roles_required
 from assessment.signatures import SignatureReport, read_signatures
 from assessment.stages import Action, StageClosed, active_exceptions, stage_gate
 from assessment.storage import StorageError, get_store
+from assessment.wita import now_utc
+from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("assessors", __name__, url_prefix="/asesor")
 
@@ -70,14 +71,6 @@ def _links(state: object) -> None:
                           _l("Desa yang ditugaskan kepada Anda, per indikator di samping buktinya.")))
 
 
-def now_utc() -> datetime:
-    """The current time (one place, so tests can move the clock)."""
-    return datetime.now(UTC)
-
-
-def wita(moment: datetime | None) -> str:
-    """A moment in WITA (Asia/Makassar)."""
-    return "" if moment is None else str(format_datetime(moment, "EEEE, d MMMM y HH.mm")) + " WITA"
 
 
 def _own_assignment(assignment_id: int) -> Assignment:

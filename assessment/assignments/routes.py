@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -40,6 +39,8 @@ from assessment.navigation import NavLink, add_link
 from assessment.repo import rubric_of
 from assessment.security import require_region_access, roles_required
 from assessment.stages import Action, StageClosed, stage_gate
+from assessment.wita import now_utc
+from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("assignments", __name__, url_prefix="/panitia/verifikasi")
 
@@ -53,14 +54,6 @@ def _links(state: object) -> None:
                           _l("Tugaskan asesor ke desa, atur pengecualian tahap.")))
 
 
-def now_utc() -> datetime:
-    """The current time (one place, so tests can move the clock)."""
-    return datetime.now(UTC)
-
-
-def wita(moment: datetime | None) -> str:
-    """A moment in WITA (Asia/Makassar)."""
-    return "" if moment is None else str(format_datetime(moment, "EEEE, d MMMM y HH.mm")) + " WITA"
 
 
 def gate_message(gate: object) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, abort, redirect, render_template, url_for
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -17,6 +16,7 @@ from assessment.inbox.forms import ConfirmForm
 from assessment.models import Notification, Role
 from assessment.navigation import NavLink, add_link
 from assessment.security import signed_in
+from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("inbox", __name__, url_prefix="/kotak-masuk")
 
@@ -36,10 +36,6 @@ def _links(state: object) -> None:
                 Notification.user_id == current_user.id, Notification.read_at.is_(None))) or 0
         return {"inbox_unread": inbox_unread}
 
-
-def wita(moment: datetime | None) -> str:
-    """A moment in WITA (Asia/Makassar)."""
-    return "" if moment is None else str(format_datetime(moment, "EEEE, d MMMM y HH.mm")) + " WITA"
 
 
 @bp.get("/")

@@ -7,10 +7,8 @@ removes it), calls one operation, renders.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -26,6 +24,8 @@ from assessment.reconciliation.forms import ReconcileForm
 from assessment.repo import reconciliation_items, rubric_of
 from assessment.security import require_region_access, roles_required, user_can_access_region
 from assessment.stages import Action, StageClosed, active_exceptions, stage_gate
+from assessment.wita import now_utc
+from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("reconciliation", __name__, url_prefix="/ketua-tim")
 
@@ -46,14 +46,6 @@ def _links(state: object) -> None:
                           _l("Butir yang nilainya berselisih jauh antar-asesor.")))
 
 
-def now_utc() -> datetime:
-    """The current time (one place, so tests can move the clock)."""
-    return datetime.now(UTC)
-
-
-def wita(moment: datetime | None) -> str:
-    """A moment in WITA (Asia/Makassar)."""
-    return "" if moment is None else str(format_datetime(moment, "EEEE, d MMMM y HH.mm")) + " WITA"
 
 
 def _competition(competition_id: int) -> Competition:

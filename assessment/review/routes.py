@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import cast
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,7 +19,8 @@ from assessment.repo import rubric_of
 from assessment.review import operations
 from assessment.review.forms import CompleteForm, ReturnForm
 from assessment.security import require_region_access, roles_required, scope_filter, user_can_access_region
-from assessment.wita import format_wita
+from assessment.wita import now_utc
+from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("review", __name__, url_prefix="/verifikasi")
 
@@ -45,14 +44,6 @@ def _links(state: BlueprintSetupState) -> None:
             _l("Baca isian dan bukti dukung desa, termasuk lokasi dan waktu pengambilan foto.")))
 
 
-def now_utc() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
-
-
-def wita(moment: datetime | None) -> str:
-    """A moment in WITA in the visitor's language (see :func:`assessment.wita.format_wita`)."""
-    return format_wita(moment, str(get_locale() or "id"))
 
 
 @bp.get("/")

@@ -6,7 +6,6 @@ flow works without JavaScript; ``static/js/upload.js`` only adds upload progress
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import cast
 
 from flask import (
@@ -23,7 +22,6 @@ from flask import (
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -51,7 +49,8 @@ from assessment.storage import StorageError, get_store
 from assessment.villages import operations
 from assessment.villages.forms import ConfirmForm, EvidenceLinkForm, EvidenceUploadForm, SelfAssessmentForm
 from assessment.villages.rules import Window, indicator_progress, self_assessment_window
-from assessment.wita import format_wita
+from assessment.wita import now_utc
+from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("villages", __name__, url_prefix="/desa")
 
@@ -69,14 +68,6 @@ EVIDENCE_VIEWERS = (Role.operator_desa, Role.verifikator_kecamatan, Role.dpmd, R
                     Role.ketua_tim)
 
 
-def now_utc() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
-
-
-def wita(moment: datetime | None) -> str:
-    """A moment in WITA in the visitor's language (see :func:`assessment.wita.format_wita`)."""
-    return format_wita(moment, str(get_locale() or "id"))
 
 
 def _max_upload_bytes() -> int:
