@@ -83,6 +83,8 @@ class Competition(Model):
     rubric_id: Mapped[int] = mapped_column(ForeignKey("stored_rubric.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the committee publishes the provisional (frozen) results; rankings become public from then on.
+    results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     rubric: Mapped[StoredRubric] = relationship(lazy="joined")
     stages: Mapped[list[Stage]] = relationship(
@@ -95,6 +97,11 @@ class Competition(Model):
     def stage(self, code: StageCode) -> Stage | None:
         """The stage with this code, if the competition has it."""
         return next((stage for stage in self.stages if stage.code == code), None)
+
+    @property
+    def results_public(self) -> bool:
+        """Rankings and result pages are public once the committee has published the provisional results."""
+        return self.results_published_at is not None
 
     def __repr__(self) -> str:
         return f"<Competition {self.id} {self.name!r} {self.year}>"
