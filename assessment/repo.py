@@ -15,6 +15,7 @@ from assessment.models import (
     Assignment,
     Competition,
     DeskScore,
+    FieldLevel,
     Participant,
     Reconciliation,
     RubricFormat,
@@ -46,6 +47,9 @@ def rubric_of(stored: StoredRubric) -> Rubric:
 RECONCILED_BY = "rekonsiliasi"
 """The assessor name of the one row that carries a reconciled level in :func:`verified_records`."""
 
+FIELD_BY = "lapangan"
+"""The assessor name of the one row that carries a field level in :func:`verified_records`."""
+
 
 @dataclass(frozen=True, slots=True)
 class DeskRow:
@@ -75,20 +79,38 @@ def desk_rows(competition: Competition) -> list[DeskRow]:
             for code, indicator, assessor, level, not_applicable in rows]
 
 
-def verified_records(competition: Competition) -> list[tuple[str, str, str, int | None]]:
+def verified_records(competition: Competition, *, field_levels: bool = True) -> list[tuple[str, str, str, int | None]]:
     """The rows the scoring engine scores (:meth:`assessment.scoring.AssessmentRows.from_records`).
 
-    The rule: the counted desk scores (:func:`desk_rows`), except that for a desa x indicator the ketua tim
-    reconciled, the assessors' rows are replaced by ONE row (assessor ``rekonsiliasi``) with the agreed level; the
-    agreed level is then the item's level whatever the aggregation. The assessors' own rows stay stored and shown.
+    The rule, per desa x indicator, the later step replacing the earlier:
+
+    1. the counted desk scores (:func:`desk_rows`);
+    2. where the ketua tim reconciled the item, the assessors' rows are replaced by ONE row (assessor
+       ``rekonsiliasi``) with the agreed level;
+    3. where the field team recorded a field level (klarifikasi lapangan, :class:`~assessment.models.FieldLevel`
+       with a level), the desk rows or the agreed row are replaced by ONE row (assessor ``lapangan``) with the
+       field level. A field note without a level replaces nothing.
+
+    The replacing row is then the item's level whatever the aggregation. Every replaced row stays stored and is
+    shown beside the level that replaced it. ``field_levels=False`` gives the rows before step 3: the desk result
+    the finalists of the field stage are chosen from (:func:`assessment.field.rules.select_finalists`).
     """
     reconciled = {(code, indicator): level for code, indicator, level in db.session.execute(
         select(Participant.desa_code, Reconciliation.indicator_code, Reconciliation.level)
         .join(Participant, Reconciliation.participant_id == Participant.id)
         .where(Participant.competition_id == competition.id))}
+    field: dict[tuple[str, str], int | None] = {}
+    if field_levels:
+        field = {(code, indicator): level for code, indicator, level in db.session.execute(
+            select(Participant.desa_code, FieldLevel.indicator_code, FieldLevel.level)
+            .join(Participant, FieldLevel.participant_id == Participant.id)
+            .where(Participant.competition_id == competition.id, FieldLevel.level.is_not(None)))}
+    replaced = reconciled.keys() | field.keys()
     records = [(row.desa_code, row.indicator_code, row.assessor, row.level) for row in desk_rows(competition)
-               if (row.desa_code, row.indicator_code) not in reconciled]
-    records.extend((code, indicator, RECONCILED_BY, level) for (code, indicator), level in sorted(reconciled.items()))
+               if (row.desa_code, row.indicator_code) not in replaced]
+    records.extend((code, indicator, RECONCILED_BY, level) for (code, indicator), level in sorted(reconciled.items())
+                   if (code, indicator) not in field)
+    records.extend((code, indicator, FIELD_BY, level) for (code, indicator), level in sorted(field.items()))
     return records
 
 

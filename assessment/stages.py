@@ -23,6 +23,7 @@ class Action(StrEnum):
     assign = "assign"
     desk_score = "desk_score"
     reconcile = "reconcile"
+    field_verify = "field_verify"
 
 
 # The stages during which each action is allowed without an exception.
@@ -30,6 +31,7 @@ ACTION_STAGES: dict[Action, tuple[StageCode, ...]] = {
     Action.assign: (StageCode.verifikasi_kelengkapan, StageCode.penilaian_dokumen),
     Action.desk_score: (StageCode.penilaian_dokumen,),
     Action.reconcile: (StageCode.rekonsiliasi,),
+    Action.field_verify: (StageCode.klarifikasi_lapangan,),
 }
 
 
@@ -75,8 +77,9 @@ def stage_gate(competition: Competition, action: Action, now: datetime, *, parti
 
     1. Each action belongs to stages (:data:`ACTION_STAGES`): assigning assessors to verifikasi kelengkapan and
        penilaian dokumen, desk scoring (and uji akses records) to penilaian dokumen, reconciliation to
-       rekonsiliasi. It is allowed while one of its stages is open: from ``starts_at`` (included) to ``ends_at``
-       (excluded), compared in UTC and shown in WITA. At ``ends_at`` itself the stage is closed.
+       rekonsiliasi, field verification (field levels, notes, photos) to klarifikasi lapangan. It is allowed
+       while one of its stages is open: from ``starts_at`` (included) to ``ends_at`` (excluded), compared in UTC
+       and shown in WITA. At ``ends_at`` itself the stage is closed.
     2. Outside its stages an action is allowed for one desa only through a committee exception
        (:class:`~assessment.models.StageException`) for that desa and one of the action's stages, written with a
        reason, not revoked, and before the exception's own ``ends_at``.
