@@ -63,7 +63,7 @@ def test_field_visit_on_a_phone(open_session: OpenSession, live_app: Flask, axe_
     assert photo.evaluate("img => img.naturalWidth") > 0
 
     page.get_by_label("Level lapangan").select_option("2")
-    page.get_by_role("textbox", name="Catatan lapangan").fill("Aplikasi surat jalan, tetapi pelacakan status belum ada.")
+    page.get_by_role("textbox", name="Catatan lapangan").fill("Aplikasi surat jalan; pelacakan status belum ada.")
     page.get_by_role("button", name="Simpan level lapangan").click()
     expect(page.get_by_text("Level lapangan indikator A1 tersimpan.")).to_be_visible()
     # The field level is shown beside the desk levels it replaces.
