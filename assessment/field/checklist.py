@@ -55,13 +55,6 @@ class ChecklistItem:
     doubts: list[Doubt]
     photos: list[FieldPhoto]
 
-    @property
-    def counted_level(self) -> int | None:
-        """The level the score uses when it is a single one: field, else agreed (None: the desk levels count)."""
-        if self.field is not None and self.field.level is not None:
-            return self.field.level
-        return self.agreed.level if self.agreed is not None else None
-
 
 def checklist(participant: Participant, rubric: Rubric) -> list[ChecklistItem]:
     """The field checklist of a desa, doubted indicators first (:func:`~assessment.field.rules.checklist_order`)."""
