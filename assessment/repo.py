@@ -15,6 +15,7 @@ from assessment.models import (
     Assignment,
     Competition,
     DeskScore,
+    Objection,
     Participant,
     Reconciliation,
     RubricFormat,
@@ -45,6 +46,9 @@ def rubric_of(stored: StoredRubric) -> Rubric:
 
 RECONCILED_BY = "rekonsiliasi"
 """The assessor name of the one row that carries a reconciled level in :func:`verified_records`."""
+
+OBJECTION_BY = "sanggah"
+"""The assessor name of the one row that carries a level changed by an objection answer in :func:`verified_records`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,14 +85,26 @@ def verified_records(competition: Competition) -> list[tuple[str, str, str, int 
     The rule: the counted desk scores (:func:`desk_rows`), except that for a desa x indicator the ketua tim
     reconciled, the assessors' rows are replaced by ONE row (assessor ``rekonsiliasi``) with the agreed level; the
     agreed level is then the item's level whatever the aggregation. The assessors' own rows stay stored and shown.
+
+    Precedence, highest first, for one desa x indicator: an objection answer that changed the level (assessor
+    ``sanggah``; of several, the latest answer) > the field level > the reconciled level > the desk scores. Only
+    the highest present counts; every lower level stays stored and shown.
     """
     reconciled = {(code, indicator): level for code, indicator, level in db.session.execute(
         select(Participant.desa_code, Reconciliation.indicator_code, Reconciliation.level)
         .join(Participant, Reconciliation.participant_id == Participant.id)
         .where(Participant.competition_id == competition.id))}
+    answered = {(code, indicator): level for code, indicator, level in db.session.execute(
+        select(Participant.desa_code, Objection.answer_indicator_code, Objection.new_level)
+        .join(Participant, Objection.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, Objection.new_level.is_not(None))
+        .order_by(Objection.answered_at, Objection.id))}
+    replaced = reconciled.keys() | answered.keys()
     records = [(row.desa_code, row.indicator_code, row.assessor, row.level) for row in desk_rows(competition)
-               if (row.desa_code, row.indicator_code) not in reconciled]
-    records.extend((code, indicator, RECONCILED_BY, level) for (code, indicator), level in sorted(reconciled.items()))
+               if (row.desa_code, row.indicator_code) not in replaced]
+    records.extend((code, indicator, RECONCILED_BY, level) for (code, indicator), level in sorted(reconciled.items())
+                   if (code, indicator) not in answered)
+    records.extend((code, indicator, OBJECTION_BY, level) for (code, indicator), level in sorted(answered.items()))
     return records
 
 

@@ -30,6 +30,14 @@ from assessment.models.participant import (
     SubmissionReview,
     SubmissionStatus,
 )
+from assessment.models.publication import (
+    BeritaAcara,
+    BeritaAcaraKind,
+    FinalSnapshot,
+    LateChange,
+    Objection,
+    ProvisionalResult,
+)
 from assessment.models.region import CODE_DEPTH, Region, RegionBoundary, RegionKind
 from assessment.models.retention import EvidencePurge
 from assessment.models.score import AccessTest, DeskScore, EvidenceJudgement, EvidenceVerdict, Reconciliation
@@ -48,6 +56,8 @@ __all__ = [
     "AssignmentMethod",
     "AuditChainHead",
     "AuditEvent",
+    "BeritaAcara",
+    "BeritaAcaraKind",
     "Competition",
     "ConflictDeclaration",
     "DeskScore",
@@ -57,11 +67,15 @@ __all__ = [
     "EvidencePurge",
     "EvidenceStatus",
     "EvidenceVerdict",
+    "FinalSnapshot",
     "ImmutableRowError",
     "KabupatenQuota",
+    "LateChange",
     "LoginFailure",
     "Notification",
+    "Objection",
     "Participant",
+    "ProvisionalResult",
     "Reconciliation",
     "Region",
     "RegionBoundary",
