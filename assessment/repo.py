@@ -94,11 +94,14 @@ def verified_records(competition: Competition) -> list[tuple[str, str, str, int 
         select(Participant.desa_code, Reconciliation.indicator_code, Reconciliation.level)
         .join(Participant, Reconciliation.participant_id == Participant.id)
         .where(Participant.competition_id == competition.id))}
-    answered = {(code, indicator): level for code, indicator, level in db.session.execute(
-        select(Participant.desa_code, Objection.answer_indicator_code, Objection.new_level)
-        .join(Participant, Objection.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, Objection.new_level.is_not(None))
-        .order_by(Objection.answered_at, Objection.id))}
+    answered: dict[tuple[str, str], int] = {}
+    for code, indicator, level in db.session.execute(
+            select(Participant.desa_code, Objection.answer_indicator_code, Objection.new_level)
+            .join(Participant, Objection.participant_id == Participant.id)
+            .where(Participant.competition_id == competition.id, Objection.new_level.is_not(None))
+            .order_by(Objection.answered_at, Objection.id)):
+        if indicator is not None and level is not None:  # the database's CHECK makes both present together
+            answered[(code, indicator)] = level
     replaced = reconciled.keys() | answered.keys()
     records = [(row.desa_code, row.indicator_code, row.assessor, row.level) for row in desk_rows(competition)
                if (row.desa_code, row.indicator_code) not in replaced]

@@ -25,7 +25,6 @@ from assessment.models import (
     EvidenceKind,
     EvidenceStatus,
     FinalSnapshot,
-    LateChange,
     Objection,
     Participant,
     ProvisionalResult,
@@ -36,6 +35,7 @@ from assessment.models import (
     User,
 )
 from assessment.notifications import notify, operators_of
+from assessment.pdf import qr_svg_data_uri, render_template_pdf
 from assessment.publication.snapshot import (
     PROVISIONAL_FORMAT,
     SNAPSHOT_FORMAT,
@@ -45,6 +45,7 @@ from assessment.publication.snapshot import (
     ranking_rows,
     sha256_hex,
 )
+from assessment.published import final_snapshot_of, late_changes
 from assessment.repo import rubric_of, verified_records
 from assessment.security import region_within
 from assessment.stages import Action, require_stage
@@ -121,27 +122,6 @@ def publish_provisional(competition: Competition, by: User, now: datetime) -> Pr
         db.session.rollback()
         raise PublicationRefused("already") from error
     return result
-
-
-def provisional_rows(competition: Competition) -> list[dict[str, Any]] | None:
-    """The frozen provisional ranking as published (None before publication)."""
-    stored = db.session.scalar(select(ProvisionalResult).where(ProvisionalResult.competition_id == competition.id))
-    if stored is None:
-        return None
-    rows: list[dict[str, Any]] = json.loads(stored.ranking_json)["peringkat"]
-    return rows
-
-
-def late_changes(competition: Competition) -> list[LateChange]:
-    """The levels changed after the freeze, with the exception each was made under, oldest first."""
-    return list(db.session.scalars(
-        select(LateChange).join(Participant, LateChange.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id).order_by(LateChange.changed_at, LateChange.id)))
-
-
-def final_snapshot_of(competition: Competition) -> FinalSnapshot | None:
-    """The competition's final snapshot, if the results are finalised."""
-    return db.session.scalar(select(FinalSnapshot).where(FinalSnapshot.competition_id == competition.id))
 
 
 def final_document(competition: Competition, now: datetime) -> dict[str, Any]:
@@ -280,8 +260,6 @@ def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, parti
     PDF's SHA-256 matches the registered one. The PDF is kept byte for byte in the evidence store (downloads serve
     those bytes). Generating again makes a new document with a new code; the earlier one stays registered.
     """
-    from assessment.pdf import qr_svg_data_uri, render_template_pdf  # noqa: PLC0415 - WeasyPrint loads slowly
-
     kode = new_kode()
     verify_url = str(verify_url_for(kode))
     context: dict[str, Any] = {"competition": competition, "verify_url": verify_url, "kode": kode,
