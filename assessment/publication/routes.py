@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, send_file, url_for
@@ -21,13 +22,21 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from assessment.evidence import UploadRejected, inspect_upload
 from assessment.extensions import db
-from assessment.models import BeritaAcara, BeritaAcaraKind, Competition, FinalSnapshot, Participant, Role
+from assessment.models import (
+    BeritaAcara,
+    BeritaAcaraKind,
+    Competition,
+    FinalSnapshot,
+    Participant,
+    Role,
+    StageException,
+)
 from assessment.navigation import NavLink, add_link
 from assessment.publication import operations
 from assessment.publication.forms import BeritaAcaraForm, CheckPdfForm, ConfirmForm
 from assessment.published import final_snapshot_of, late_changes, provisional_rows
 from assessment.security import has_role, require_region_access, roles_required, user_can_access_region
-from assessment.stages import Action, Gate, StageClosed, stage_gate
+from assessment.stages import Action, Gate, StageClosed, active_exceptions, stage_gate
 from assessment.storage import StorageError, get_store
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
@@ -96,6 +105,12 @@ def _marks(competition: Competition) -> dict[str, list[Any]]:
     return marks
 
 
+def _exceptions(competition: Competition, now: datetime) -> dict[str, list[StageException]]:
+    """The committee's active exceptions per desa: shown wherever that desa's results appear."""
+    participants = db.session.scalars(select(Participant).where(Participant.competition_id == competition.id))
+    return {p.desa_code: found for p in participants if (found := active_exceptions(p, now))}
+
+
 @bp.get("/panitia/hasil/lomba/<int:competition_id>")
 @roles_required(*COMMITTEE)
 def competition(competition_id: int) -> str:
@@ -105,7 +120,8 @@ def competition(competition_id: int) -> str:
     return render_template(
         "publication/competition.html", competition=competition, frozen=frozen,
         current=operations.current_ranking(competition) if frozen is None else None,
-        marks=_marks(competition), snapshot=final_snapshot_of(competition), form=ConfirmForm(), wita=wita,
+        marks=_marks(competition), exceptions=_exceptions(competition, now), snapshot=final_snapshot_of(competition),
+        form=ConfirmForm(), wita=wita,
         publish_gate=stage_gate(competition, Action.publish_provisional, now),
         finalise_gate=stage_gate(competition, Action.finalise, now), gate_text=gate_text)
 

@@ -155,7 +155,8 @@ def test_answer_without_level_change_keeps_levels(app: Flask, world: ResultsWorl
     assert again[0] == 409 and "sudah dijawab" in again[1]
 
 
-def test_answer_changing_level_needs_exception(app: Flask, world: ResultsWorld, login: Login) -> None:
+def test_answer_changing_level_needs_exception(app: Flask, world: ResultsWorld, operator: User,
+                                               login: Login) -> None:
     objection = _objection(world)
     status, html = _answer(app, login, world, objection, reason="Bukti baru meyakinkan.", indicator="A1", level="4")
     assert status == 409 and "Hasil sementara sudah diumumkan" in html
@@ -171,6 +172,8 @@ def test_answer_changing_level_needs_exception(app: Flask, world: ResultsWorld, 
     assert mark.action == "answer_objection" and mark.exception.reason == "Sanggah Desa Paser A1 diterima pleno."
     paser_a1 = [r for r in verified_records(world.competition) if r[0] == PASER and r[1] == "A1"]
     assert paser_a1 == [(PASER, "A1", OBJECTION_BY, 4)]
+    page = login(app.test_client(), operator).get(f"/sanggah/peserta/{world.desa[PASER].id}").get_data(as_text=True)
+    assert "Diubah setelah pengumuman (A1)" in page and "Sanggah Desa Paser A1 diterima pleno." in page
 
 
 def test_answer_level_off_the_scale_refused(app: Flask, world: ResultsWorld, login: Login) -> None:

@@ -125,6 +125,7 @@ def test_change_after_freeze_needs_exception(app: Flask, world: ResultsWorld, lo
     committee = login(app.test_client(), world.committee)
     page = committee.get(f"/panitia/hasil/lomba/{world.competition.id}").get_data(as_text=True)
     assert "diubah setelah pengumuman (A1): Asesor salah membaca bukti A1." in page
+    assert "pengecualian panitia (A1): Asesor salah membaca bukti A1." in page
 
 
 def test_freeze_covers_every_level_action(app: Flask, world: ResultsWorld) -> None:
