@@ -47,6 +47,7 @@ from assessment.publication.snapshot import (
 )
 from assessment.published import final_snapshot_of, late_changes
 from assessment.repo import rubric_of, verified_records
+from assessment.scoring import ScoringInputError
 from assessment.security import region_within
 from assessment.stages import Action, require_stage
 from assessment.storage import EvidenceStore
@@ -56,12 +57,13 @@ KODE_BYTES = 10
 
 
 class PublicationRefused(Exception):
-    """``code``: ``already``, ``not_published``, ``open_objections``, ``no_scores``, ``not_final`` or
-    ``not_available``."""
+    """``code``: ``already``, ``not_published``, ``open_objections``, ``no_scores``, ``not_final``,
+    ``not_available`` or ``scoring`` (the engine refused the levels; ``detail`` says why)."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(code)
         self.code = code
+        self.detail = detail
 
 
 def new_kode() -> str:
@@ -78,14 +80,20 @@ def _villages(competition: Competition) -> dict[str, str]:
 
 
 def current_ranking(competition: Competition) -> list[dict[str, Any]]:
-    """The ranking the engine gives now over :func:`assessment.repo.verified_records` (not frozen)."""
+    """The ranking the engine gives now over :func:`assessment.repo.verified_records` (not frozen).
+
+    Raises :class:`PublicationRefused` (``scoring``) when the engine refuses the levels.
+    """
     rubric = rubric_of(competition.rubric)
     villages = _villages(competition)
     records = verified_records(competition)
     names = dict(villages)
     names.update({p.desa_code: p.region.name for p in db.session.scalars(
         select(Participant).where(Participant.competition_id == competition.id))})
-    return ranking_rows(rank(rubric, records, tuple(villages)), names)
+    try:
+        return ranking_rows(rank(rubric, records, tuple(villages)), names)
+    except ScoringInputError as error:
+        raise PublicationRefused("scoring", str(error)) from error
 
 
 def publish_provisional(competition: Competition, by: User, now: datetime) -> ProvisionalResult:

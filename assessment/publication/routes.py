@@ -60,6 +60,7 @@ REFUSALS = {
     "no_scores": _l("Desa ini belum memiliki penilaian dokumen yang diajukan asesor."),
     "not_final": _l("Hasil akhir belum ditetapkan; berita acara pleno dibuat setelah penetapan."),
     "not_available": _l("Berita acara klarifikasi lapangan belum tersedia: data verifikasi lapangan belum ada."),
+    "scoring": _l("Level yang tersimpan tidak dapat dihitung oleh mesin penilaian; periksa data penilaian."),
 }
 
 
@@ -117,17 +118,22 @@ def competition(competition_id: int) -> str:
     competition = _competition(competition_id)
     now = now_utc()
     frozen = provisional_rows(competition)
+    current: list[dict[str, Any]] = []
+    if frozen is None:
+        try:
+            current = operations.current_ranking(competition)
+        except operations.PublicationRefused as refused:
+            _refused(refused.code, refused.detail)
     return render_template(
-        "publication/competition.html", competition=competition, frozen=frozen,
-        current=operations.current_ranking(competition) if frozen is None else None,
+        "publication/competition.html", competition=competition, frozen=frozen, current=current,
         marks=_marks(competition), exceptions=_exceptions(competition, now), snapshot=final_snapshot_of(competition),
         form=ConfirmForm(), wita=wita,
         publish_gate=stage_gate(competition, Action.publish_provisional, now),
         finalise_gate=stage_gate(competition, Action.finalise, now), gate_text=gate_text)
 
 
-def _refused(code: str) -> None:
-    flash(str(REFUSALS[code]), "error")
+def _refused(code: str, detail: str = "") -> None:
+    flash(f"{REFUSALS[code]} {detail}".strip(), "error")
 
 
 @bp.post("/panitia/hasil/lomba/<int:competition_id>/umumkan")
@@ -143,7 +149,7 @@ def publish(competition_id: int) -> BaseResponse:
                 why=gate_text(closed.gate)), "error")
         return redirect(url_for("publication.competition", competition_id=competition.id), 303)
     except operations.PublicationRefused as refused:
-        _refused(refused.code)
+        _refused(refused.code, refused.detail)
         return redirect(url_for("publication.competition", competition_id=competition.id), 303)
     flash(_("Hasil sementara diumumkan dan dibekukan."), "success")
     return redirect(url_for("publication.competition", competition_id=competition.id))
@@ -162,7 +168,7 @@ def finalise(competition_id: int) -> BaseResponse:
               "error")
         return redirect(url_for("publication.competition", competition_id=competition.id), 303)
     except operations.PublicationRefused as refused:
-        _refused(refused.code)
+        _refused(refused.code, refused.detail)
         return redirect(url_for("publication.competition", competition_id=competition.id), 303)
     flash(_("Hasil akhir ditetapkan."), "success")
     return redirect(url_for("publication.competition", competition_id=competition.id))

@@ -342,3 +342,17 @@ def test_berita_acara_register_is_append_only(app: Flask, world: ResultsWorld, l
     assert _generate(app, login, world, "penilaian_dokumen", BUKIT) is not None
     with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as connection:
         connection.execute(text("UPDATE berita_acara SET sha256 = 'x'"))
+
+
+def test_publish_refused_when_the_engine_refuses_the_levels(app: Flask, world: ResultsWorld, login: Login) -> None:
+    # N/A on an indicator that does not allow it is an input error of the engine (rule 2 of assessment.scoring).
+    score = world.assignments[0].scores[0]
+    score.level, score.not_applicable = None, True
+    db.session.commit()
+    client = login(app.test_client(), world.committee)
+    page = client.get(f"/panitia/hasil/lomba/{world.competition.id}")
+    assert page.status_code == 200 and "tidak dapat dihitung oleh mesin penilaian" in page.get_data(as_text=True)
+    response = client.post(f"/panitia/hasil/lomba/{world.competition.id}/umumkan", follow_redirects=True)
+    assert "tidak dapat dihitung oleh mesin penilaian" in response.get_data(as_text=True)
+    assert world.competition.results_published_at is None
+    assert db.session.scalar(select(func.count()).select_from(ProvisionalResult)) == 0
