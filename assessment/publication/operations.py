@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -255,7 +256,8 @@ def desk_record(participant: Participant) -> DeskRecord:
 
 
 def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, participant: Participant | None,
-                          by: User, now: datetime, verify_url_for: Any, store: EvidenceStore) -> BeritaAcara:
+                          by: User, now: datetime, verify_url_for: Callable[[str], str],
+                          store: EvidenceStore) -> BeritaAcara:
     """Generate a berita acara PDF from the data, store it and register it under a new public code.
 
     - ``penilaian_dokumen`` (one desa): the assessors' names, each one's level per indicator, the reconciled
@@ -269,7 +271,7 @@ def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, parti
     those bytes). Generating again makes a new document with a new code; the earlier one stays registered.
     """
     kode = new_kode()
-    verify_url = str(verify_url_for(kode))
+    verify_url = verify_url_for(kode)
     context: dict[str, Any] = {"competition": competition, "verify_url": verify_url, "kode": kode,
                                "qr_data_uri": qr_svg_data_uri(verify_url), "date": format_wita(now),
                                "created_by": by.name}
