@@ -57,6 +57,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask_babel import get_locale
 
     app.jinja_env.globals["get_locale"] = get_locale
+    from assessment import exception_notes
+
+    exception_notes.init_app(app)
 
     from assessment import http
 
@@ -96,6 +99,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from assessment.reconciliation.routes import bp as reconciliation_bp
 
     app.register_blueprint(reconciliation_bp)
+
+    from assessment.field.routes import bp as field_bp
+
+    app.register_blueprint(field_bp)
 
     from assessment.inbox.routes import bp as inbox_bp
 

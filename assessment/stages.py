@@ -33,7 +33,7 @@ class Action(StrEnum):
     assign = "assign"
     desk_score = "desk_score"
     reconcile = "reconcile"
-    field_level = "field_level"
+    field_verify = "field_verify"
     publish_provisional = "publish_provisional"
     file_objection = "file_objection"
     answer_objection = "answer_objection"
@@ -45,7 +45,7 @@ ACTION_STAGES: dict[Action, tuple[StageCode, ...]] = {
     Action.assign: (StageCode.verifikasi_kelengkapan, StageCode.penilaian_dokumen),
     Action.desk_score: (StageCode.penilaian_dokumen,),
     Action.reconcile: (StageCode.rekonsiliasi,),
-    Action.field_level: (StageCode.klarifikasi_lapangan,),
+    Action.field_verify: (StageCode.klarifikasi_lapangan,),
     Action.publish_provisional: (StageCode.pengumuman_sementara,),
     Action.file_objection: (StageCode.masa_sanggah,),
     Action.answer_objection: (StageCode.masa_sanggah, StageCode.penetapan),
@@ -53,8 +53,8 @@ ACTION_STAGES: dict[Action, tuple[StageCode, ...]] = {
 }
 
 # The actions that change a level counted in the score (rule 5 of :func:`stage_gate`). Answering an objection
-# changes a level only when the answer says so: its verb passes ``changes_level`` itself.
-LEVEL_ACTIONS: frozenset[Action] = frozenset({Action.desk_score, Action.reconcile, Action.field_level})
+# changes a level only when the answer says so, and a field photo never does: their verbs pass ``changes_level``.
+LEVEL_ACTIONS: frozenset[Action] = frozenset({Action.desk_score, Action.reconcile, Action.field_verify})
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +106,9 @@ def stage_gate(competition: Competition, action: Action, now: datetime, *, parti
 
     1. Each action belongs to stages (:data:`ACTION_STAGES`): assigning assessors to verifikasi kelengkapan and
        penilaian dokumen, desk scoring (and uji akses records) to penilaian dokumen, reconciliation to
-       rekonsiliasi. It is allowed while one of its stages is open: from ``starts_at`` (included) to ``ends_at``
-       (excluded), compared in UTC and shown in WITA. At ``ends_at`` itself the stage is closed.
+       rekonsiliasi, field verification (field levels, notes, photos) to klarifikasi lapangan. It is allowed
+       while one of its stages is open: from ``starts_at`` (included) to ``ends_at`` (excluded), compared in UTC
+       and shown in WITA. At ``ends_at`` itself the stage is closed.
     2. Outside its stages an action is allowed for one desa only through a committee exception
        (:class:`~assessment.models.StageException`) for that desa and one of the action's stages, written with a
        reason, not revoked, and before the exception's own ``ends_at``.

@@ -297,3 +297,34 @@ def revoke_exception(exception: StageException, now: datetime) -> None:
         record_event("stage_exception.revoke", target=f"participant:{exception.participant_id}",
                      after={"exception": exception.id})
         db.session.commit()
+
+
+class WithdrawalRefused(Exception):
+    """An assignment cannot be withdrawn; ``code``: ``submitted`` or ``already``."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def withdraw_assignment(assignment: Assignment, by: User, now: datetime) -> None:
+    """The committee removes an assessor from a desa before the assessor submits.
+
+    Allowed in the assignment stages (or under a committee exception for the desa); refused once the desk
+    assessment is submitted (its scores are final: only a declared conflict ends a submitted one) and for an
+    assignment already withdrawn. The row stays, marked withdrawn: its draft scores never count, the assessor can
+    no longer open the desa, and the same assessor is not assigned to that desa again. The assessor is notified.
+    """
+    participant = assignment.participant
+    require_stage(participant.competition, Action.assign, now, participant=participant)
+    if assignment.withdrawn_at is not None:
+        raise WithdrawalRefused("already")
+    if assignment.submitted_at is not None:
+        raise WithdrawalRefused("submitted")
+    assignment.withdrawn_at = now
+    record_event("assignment.withdraw", target=f"participant:{participant.id}",
+                 after={"assignment": assignment.id, "assessor": assignment.assessor_id, "by": by.id})
+    notify([assignment.assessor], "assignment_withdrawn",
+           f"Penugasan Anda menilai Desa {participant.region.name} ({participant.desa_code}) ditarik panitia.",
+           "/asesor/")
+    db.session.commit()

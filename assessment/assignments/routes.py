@@ -254,3 +254,26 @@ def revoke_exception(competition_id: int, exception_id: int) -> Response:
         operations.revoke_exception(exception, now_utc())
         flash(_("Pengecualian dicabut."), "success")
     return _back(competition)
+
+
+@bp.post("/lomba/<int:competition_id>/penugasan/<int:assignment_id>/tarik")
+@roles_required(*COMMITTEE)
+def withdraw(competition_id: int, assignment_id: int) -> Response | tuple[str, int]:
+    competition = _competition(competition_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
+    if assignment.participant.competition_id != competition.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.withdraw_assignment(assignment, current_user, now_utc())
+    except StageClosed as closed:
+        flash(gate_message(closed.gate), "error")
+        return _page(competition, status=409)
+    except operations.WithdrawalRefused as refused:
+        flash(_("Penugasan ini sudah diajukan asesor dan final; tidak dapat ditarik.") if refused.code == "submitted"
+              else _("Penugasan ini sudah ditarik sebelumnya."), "error")
+        return _page(competition, status=409)
+    flash(_("Penugasan %(name)s untuk %(desa)s ditarik; asesor diberi tahu.", name=assignment.assessor.name,
+            desa=assignment.participant.region.name), "success")
+    return _back(competition)

@@ -2,9 +2,11 @@
 
 from assessment.models.assignment import (
     DEFAULT_ASSESSORS_PER_DESA,
+    DEFAULT_FINALISTS,
     Assignment,
     AssignmentMethod,
     ConflictDeclaration,
+    FinalistScope,
     VerificationSettings,
 )
 from assessment.models.audit import GENESIS_HASH, AuditChainHead, AuditEvent
@@ -19,6 +21,7 @@ from assessment.models.competition import (
     StoredRubric,
 )
 from assessment.models.exception import StageException
+from assessment.models.field import FieldLevel, FieldPhoto
 from assessment.models.notification import Notification
 from assessment.models.participant import (
     Evidence,
@@ -40,7 +43,14 @@ from assessment.models.publication import (
 )
 from assessment.models.region import CODE_DEPTH, Region, RegionBoundary, RegionKind
 from assessment.models.retention import EvidencePurge
-from assessment.models.score import AccessTest, DeskScore, EvidenceJudgement, EvidenceVerdict, Reconciliation
+from assessment.models.score import (
+    AccessTest,
+    DeskScore,
+    EvidenceJudgement,
+    EvidenceVerdict,
+    Reconciliation,
+    ReconciliationCorrection,
+)
 from assessment.models.throttle import LoginFailure
 from assessment.models.types import UTCDateTime, utcnow
 from assessment.models.user import ROLE_SCOPE_KIND, Role, RoleGrant, User, normalise_email
@@ -48,6 +58,7 @@ from assessment.models.user import ROLE_SCOPE_KIND, Role, RoleGrant, User, norma
 __all__ = [
     "CODE_DEPTH",
     "DEFAULT_ASSESSORS_PER_DESA",
+    "DEFAULT_FINALISTS",
     "GENESIS_HASH",
     "ROLE_SCOPE_KIND",
     "STAGE_ORDER",
@@ -67,7 +78,10 @@ __all__ = [
     "EvidencePurge",
     "EvidenceStatus",
     "EvidenceVerdict",
+    "FieldLevel",
+    "FieldPhoto",
     "FinalSnapshot",
+    "FinalistScope",
     "ImmutableRowError",
     "KabupatenQuota",
     "LateChange",
@@ -77,6 +91,7 @@ __all__ = [
     "Participant",
     "ProvisionalResult",
     "Reconciliation",
+    "ReconciliationCorrection",
     "Region",
     "RegionBoundary",
     "RegionKind",

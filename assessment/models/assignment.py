@@ -78,14 +78,28 @@ class ConflictDeclaration(Model):
 
 
 DEFAULT_ASSESSORS_PER_DESA = 2
+DEFAULT_FINALISTS = 3
+
+
+class FinalistScope(StrEnum):
+    """Where the finalists of the field stage are counted: the top N of the whole provinsi, or of each kabupaten."""
+
+    provinsi = "provinsi"
+    kabupaten = "kabupaten"
 
 
 class VerificationSettings(Model):
-    """Per-competition settings of the verification stage (how many independent assessors each desa needs)."""
+    """Per-competition settings of the verification stage: how many independent assessors each desa needs, and
+    which desa are finalists for the field visit (the top ``finalists`` of the provinsi or of each kabupaten)."""
 
     __tablename__ = "verification_settings"
-    __table_args__ = (CheckConstraint("assessors_per_desa >= 1", name="at_least_one_assessor"),)
+    __table_args__ = (CheckConstraint("assessors_per_desa >= 1", name="at_least_one_assessor"),
+                      CheckConstraint("finalists >= 1", name="at_least_one_finalist"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     competition_id: Mapped[int] = mapped_column(ForeignKey("competition.id", ondelete="CASCADE"), unique=True)
     assessors_per_desa: Mapped[int] = mapped_column(default=DEFAULT_ASSESSORS_PER_DESA)
+    finalist_scope: Mapped[FinalistScope] = mapped_column(str_enum(FinalistScope, "finalist_scope"),
+                                                          default=FinalistScope.kabupaten,
+                                                          server_default=FinalistScope.kabupaten.value)
+    finalists: Mapped[int] = mapped_column(default=DEFAULT_FINALISTS, server_default=str(DEFAULT_FINALISTS))

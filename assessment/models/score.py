@@ -101,3 +101,25 @@ class Reconciliation(Model):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     decided_by: Mapped[User | None] = relationship()
+    corrections: Mapped[list[ReconciliationCorrection]] = relationship(
+        cascade="all, delete-orphan", order_by="ReconciliationCorrection.corrected_at",
+    )
+
+
+class ReconciliationCorrection(Model):
+    """An earlier agreed level the ketua tim corrected: the level and reason as they were, and who replaced them,
+    when and why. The current agreed level stays in :class:`Reconciliation`; this history is only added to."""
+
+    __tablename__ = "reconciliation_correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reconciliation_id: Mapped[int] = mapped_column(ForeignKey("reconciliation.id", ondelete="CASCADE"), index=True)
+    level: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    corrected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    corrected_by: Mapped[User | None] = relationship(foreign_keys=[corrected_by_id])

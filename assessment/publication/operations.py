@@ -25,6 +25,8 @@ from assessment.models import (
     Evidence,
     EvidenceKind,
     EvidenceStatus,
+    FieldLevel,
+    FieldPhoto,
     FinalSnapshot,
     Objection,
     Participant,
@@ -58,8 +60,8 @@ KODE_BYTES = 10
 
 
 class PublicationRefused(Exception):
-    """``code``: ``already``, ``not_published``, ``open_objections``, ``no_scores``, ``not_final``,
-    ``not_available`` or ``scoring`` (the engine refused the levels; ``detail`` says why)."""
+    """``code``: ``already``, ``not_published``, ``open_objections``, ``no_scores``, ``no_field``, ``not_final``
+    or ``scoring`` (the engine refused the levels; ``detail`` says why)."""
 
     def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(code)
@@ -255,6 +257,47 @@ def desk_record(participant: Participant) -> DeskRecord:
     return DeskRecord([a.assessor.name for a in assignments], indicators)
 
 
+@dataclass(frozen=True)
+class FieldRecord:
+    """What the field berita acara of one desa shows: the visiting team and, per indicator, the level before the
+    field stage, the field level, its note and the number of photos taken on site."""
+
+    team: list[str]
+    indicators: list[tuple[str, str, str, str, str, int]]
+
+
+def field_record(participant: Participant) -> FieldRecord:
+    """The field verification of a finalist desa: the visitors (assessors whose assignment to the desa is active)
+    and, per indicator, the levels that counted before the field stage (:func:`assessment.repo.verified_records`
+    with ``field_levels=False``), the field level (``-`` when only a note was made), the note and the photo count.
+
+    Refused (``no_field``) when the team recorded nothing for the desa.
+    """
+    rubric = rubric_of(participant.competition.rubric)
+    levels = {row.indicator_code: row for row in db.session.scalars(
+        select(FieldLevel).where(FieldLevel.participant_id == participant.id))}
+    if not levels:
+        raise PublicationRefused("no_field")
+    photos: dict[str, int] = {}
+    for code in db.session.scalars(select(FieldPhoto.indicator_code)
+                                   .where(FieldPhoto.participant_id == participant.id)):
+        photos[code] = photos.get(code, 0) + 1
+    before: dict[str, list[str]] = {}
+    for code, indicator_code, _by, level in verified_records(participant.competition, field_levels=False):
+        if code == participant.desa_code:
+            before.setdefault(indicator_code, []).append("N/A" if level is None else str(level))
+    team = [a.assessor.name for a in db.session.scalars(
+        select(Assignment).where(Assignment.participant_id == participant.id, Assignment.withdrawn_at.is_(None))
+        .order_by(Assignment.id)).unique()]
+    indicators = []
+    for indicator in rubric.indicators:
+        row = levels.get(indicator.code)
+        field_level = "-" if row is None or row.level is None else str(row.level)
+        indicators.append((indicator.code, indicator.name, ", ".join(before.get(indicator.code, [])) or "-",
+                           field_level, row.note if row is not None else "", photos.get(indicator.code, 0)))
+    return FieldRecord(team, indicators)
+
+
 def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, participant: Participant | None,
                           by: User, now: datetime, verify_url_for: Callable[[str], str],
                           store: EvidenceStore) -> BeritaAcara:
@@ -264,7 +307,8 @@ def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, parti
       levels with their reasons, the date; needs at least one submitted desk assessment.
     - ``pleno`` (the competition): the final ranking from the final snapshot (with its SHA-256) and the members;
       needs the final snapshot.
-    - ``klarifikasi_lapangan``: refused (``not_available``) until the field verification model exists.
+    - ``klarifikasi_lapangan`` (one finalist desa): the visiting team, per indicator the level before the field
+      stage, the field level, the note and the photo count (:func:`field_record`), the date; needs a field record.
 
     Every PDF carries a QR code and the printed URL of ``/verifikasi/<kode>``, where anyone can check whether a
     PDF's SHA-256 matches the registered one. The PDF is kept byte for byte in the evidence store (downloads serve
@@ -289,7 +333,10 @@ def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, parti
         context.update(snapshot=snapshot, ranking=json.loads(snapshot.canonical_json)["peringkat"],
                        members=committee_members(competition))
     else:
-        raise PublicationRefused("not_available")
+        if participant is None or participant.competition_id != competition.id:
+            raise PublicationRefused("no_field")
+        template = "reports/berita_acara_klarifikasi_lapangan.html"
+        context.update(participant=participant, record=field_record(participant))
     pdf = render_template_pdf(template, **context)
     sha256 = hashlib.sha256(pdf).hexdigest()
     store.put(pdf)

@@ -59,7 +59,7 @@ REFUSALS = {
     "open_objections": _l("Masih ada sanggah yang belum dijawab; jawab semua sanggah sebelum penetapan."),
     "no_scores": _l("Desa ini belum memiliki penilaian dokumen yang diajukan asesor."),
     "not_final": _l("Hasil akhir belum ditetapkan; berita acara pleno dibuat setelah penetapan."),
-    "not_available": _l("Berita acara klarifikasi lapangan belum tersedia: data verifikasi lapangan belum ada."),
+    "no_field": _l("Tim lapangan belum mencatat apa pun untuk desa ini."),
     "scoring": _l("Level yang tersimpan tidak dapat dihitung oleh mesin penilaian; periksa data penilaian."),
 }
 
@@ -183,7 +183,7 @@ def berita_acara_index() -> str:
 def _kinds() -> list[BeritaAcaraKind]:
     """The kinds the signed-in user may generate: the ketua tim the desk stage only."""
     if has_role(current_user, COMMITTEE):
-        return [BeritaAcaraKind.penilaian_dokumen, BeritaAcaraKind.pleno]
+        return [BeritaAcaraKind.penilaian_dokumen, BeritaAcaraKind.klarifikasi_lapangan, BeritaAcaraKind.pleno]
     return [BeritaAcaraKind.penilaian_dokumen]
 
 

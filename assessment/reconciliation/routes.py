@@ -36,6 +36,7 @@ REFUSALS = {
     "level": _l("Level harus salah satu level pada skala rubrik."),
     "reason": _l("Tulis alasan kesepakatan (paling panjang 2000 karakter)."),
     "already": _l("Butir ini sudah direkonsiliasi."),
+    "not_agreed": _l("Butir ini belum punya level kesepakatan untuk dikoreksi."),
 }
 
 
@@ -147,4 +148,35 @@ def reconcile(competition_id: int, participant_id: int, code: str) -> Response |
         return _page(competition, form, key, status=409 if refused.code in ("already", "not_flagged") else 400)
     flash(_("Kesepakatan untuk %(desa)s indikator %(code)s tersimpan.", desa=participant.region.name, code=code),
           "success")
+    return redirect(url_for("reconciliation.competition", competition_id=competition.id))
+
+
+@bp.post("/lomba/<int:competition_id>/desa/<int:participant_id>/indikator/<code>/koreksi")
+@roles_required(*LEAD)
+def correct(competition_id: int, participant_id: int, code: str) -> Response | tuple[str, int]:
+    competition = _competition(competition_id)
+    participant = db.get_or_404(Participant, participant_id)
+    if participant.competition_id != competition.id:
+        abort(404)
+    require_region_access(participant.desa_code, LEAD)
+    rubric = rubric_of(competition.rubric)
+    try:
+        rubric.indicator(code)
+    except KeyError:
+        abort(404)
+    form = ReconcileForm()
+    key = f"{participant.id}-{code}-koreksi"
+    if not form.validate_on_submit() or form.level.data is None:
+        return _page(competition, form, key, status=400)
+    try:
+        operations.correct_reconciliation(participant, rubric, code, form.level.data, form.reason.data or "",
+                                          current_user, now_utc())
+    except StageClosed as closed:
+        flash(freeze_message(closed.gate) or _("Tahap rekonsiliasi tidak sedang dibuka untuk desa ini."), "error")
+        return _page(competition, form, key, status=409)
+    except operations.ReconciliationRefused as refused:
+        flash(str(REFUSALS[refused.code]), "error")
+        return _page(competition, form, key, status=409 if refused.code == "not_agreed" else 400)
+    flash(_("Koreksi kesepakatan untuk %(desa)s indikator %(code)s tersimpan; keputusan sebelumnya tetap tercatat.",
+            desa=participant.region.name, code=code), "success")
     return redirect(url_for("reconciliation.competition", competition_id=competition.id))

@@ -15,10 +15,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from assessment.extensions import db
+from assessment.field.operations import add_field_photo, save_field_level
 from assessment.models import (
     AuditEvent,
     BeritaAcara,
     BeritaAcaraKind,
+    FieldLevel,
     FinalSnapshot,
     LateChange,
     Objection,
@@ -33,8 +35,10 @@ from assessment.published import provisional_rows
 from assessment.reconciliation.operations import reconcile_item
 from assessment.repo import rubric_of, verified_records
 from assessment.stages import Action, StageClosed, stage_gate
+from assessment.storage import get_store
 from tests.conftest import Login, MakeUser
 from tests.support import files
+from tests.support.field import field_world
 from tests.support.results import ResultsWorld, open_exception, open_results_stage, results_world
 from tests.support.verification import set_stage
 
@@ -134,7 +138,7 @@ def test_freeze_covers_every_level_action(app: Flask, world: ResultsWorld) -> No
     paser = world.desa[PASER]
     for action, stage in ((Action.desk_score, StageCode.penilaian_dokumen),
                           (Action.reconcile, StageCode.rekonsiliasi),
-                          (Action.field_level, StageCode.klarifikasi_lapangan)):
+                          (Action.field_verify, StageCode.klarifikasi_lapangan)):
         # Even with the action's own stage open again, the freeze refuses it without an exception.
         set_stage(world.competition, stage, timedelta(days=-1), timedelta(days=1))
         assert stage_gate(world.competition, action, now, participant=paser, indicator_code="A1").reason == "frozen"
@@ -312,8 +316,21 @@ def test_pleno_berita_acara_after_the_final_snapshot(app: Flask, world: ResultsW
     assert "Cocok." in check.get_data(as_text=True)
 
 
-def test_field_berita_acara_not_available_yet(app: Flask, world: ResultsWorld, login: Login) -> None:
-    assert _generate(app, login, world, "klarifikasi_lapangan", BUKIT) is None
+def test_field_berita_acara_from_the_field_record(app: Flask, world: ResultsWorld, login: Login) -> None:
+    assert _generate(app, login, world, "klarifikasi_lapangan", BUKIT) is None  # nothing recorded in the field
+    db.session.add(FieldLevel(participant_id=world.desa[BUKIT].id, indicator_code="A1", level=4,
+                              note="Layanan surat berjalan di kantor desa.", updated_by_id=world.assessors[0].id))
+    db.session.commit()
+    document = _generate(app, login, world, "klarifikasi_lapangan", BUKIT)
+    assert document is not None and document.kind is BeritaAcaraKind.klarifikasi_lapangan
+    pdf = _download(app, login, world, document)
+    assert hashlib.sha256(pdf).hexdigest() == document.sha256
+    content = " ".join(_pdf_text(pdf).split())
+    assert "Layanan surat berjalan di kantor desa." in content
+    assert "Asesor Satu" in content and "Asesor Dua" in content and "Bukit Raya" in content
+    # Before the field stage A1 counted the two desk levels 3 and 3; the field level is 4.
+    assert "3, 3 4" in content
+    assert _generate(app, login, world, "klarifikasi_lapangan", BUKIT, user=world.lead) == document
 
 
 def test_ketua_tim_makes_desk_berita_acara_only(app: Flask, world: ResultsWorld, login: Login,
@@ -356,3 +373,24 @@ def test_publish_refused_when_the_engine_refuses_the_levels(app: Flask, world: R
     assert "tidak dapat dihitung oleh mesin penilaian" in response.get_data(as_text=True)
     assert world.competition.results_published_at is None
     assert db.session.scalar(select(func.count()).select_from(ProvisionalResult)) == 0
+
+
+def test_field_level_after_freeze_needs_exception_and_is_marked(app: Flask, make_user: MakeUser) -> None:
+    world = field_world(make_user)
+    competition = world.competition
+    competition.results_published_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.commit()
+    rubric = rubric_of(competition.rubric)
+    assignment = world.assignment(BUKIT, world.first)
+    with pytest.raises(StageClosed) as refused:
+        save_field_level(assignment, rubric, "A1", 2, "Layanan tidak berjalan.", 0, world.first, datetime.now(UTC))
+    assert refused.value.gate.reason == "frozen"
+    # A photo changes no level: the freeze does not stop it.
+    add_field_photo(assignment, rubric, "A1", files.png(), "foto.png", world.first, datetime.now(UTC), get_store(),
+                    10_000_000)
+    open_exception(world.desa[BUKIT], StageCode.klarifikasi_lapangan, "Kunjungan ulang atas keputusan pleno.",
+                   world.committee, indicator_code="A1")
+    save_field_level(assignment, rubric, "A1", 2, "Layanan tidak berjalan.", 0, world.first, datetime.now(UTC))
+    [mark] = db.session.scalars(select(LateChange)).all()
+    assert (mark.action, mark.indicator_code, mark.exception.reason) == (
+        "field_verify", "A1", "Kunjungan ulang atas keputusan pleno.")

@@ -5,7 +5,7 @@ refuses any UPDATE or DELETE of them (and TRUNCATE on PostgreSQL), with the stat
 gives db.create_all(), written out here so that this migration never changes when the models do.
 
 Revision ID: b1aed4919051
-Revises: c3a1e2f0b9d4
+Revises: bb671bd0cb96
 Create Date: 2026-11-28 18:44:46.975327
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b1aed4919051'
-down_revision = 'c3a1e2f0b9d4'
+down_revision = 'bb671bd0cb96'
 branch_labels = None
 depends_on = None
 
