@@ -108,6 +108,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(inbox_bp)
 
+    from assessment.objections.routes import bp as objections_bp
+    from assessment.publication.routes import bp as publication_bp
+
+    app.register_blueprint(objections_bp)
+    app.register_blueprint(publication_bp)
+
     from assessment.commands import register_all
 
     register_all(app)

@@ -16,6 +16,7 @@ from assessment.models import (
     Competition,
     DeskScore,
     FieldLevel,
+    Objection,
     Participant,
     Reconciliation,
     RubricFormat,
@@ -50,6 +51,9 @@ RECONCILED_BY = "rekonsiliasi"
 FIELD_BY = "lapangan"
 """The assessor name of the one row that carries a field level in :func:`verified_records`."""
 
+OBJECTION_BY = "sanggah"
+"""The assessor name of the one row that carries a level changed by an objection answer in :func:`verified_records`."""
+
 
 @dataclass(frozen=True, slots=True)
 class DeskRow:
@@ -82,35 +86,48 @@ def desk_rows(competition: Competition) -> list[DeskRow]:
 def verified_records(competition: Competition, *, field_levels: bool = True) -> list[tuple[str, str, str, int | None]]:
     """The rows the scoring engine scores (:meth:`assessment.scoring.AssessmentRows.from_records`).
 
-    The rule, per desa x indicator, the later step replacing the earlier:
+    The rule, per desa x indicator, the later step replacing the earlier (so the precedence, highest first, is
+    objection answer > field level > reconciled level > desk scores):
 
     1. the counted desk scores (:func:`desk_rows`);
     2. where the ketua tim reconciled the item, the assessors' rows are replaced by ONE row (assessor
        ``rekonsiliasi``) with the agreed level;
     3. where the field team recorded a field level (klarifikasi lapangan, :class:`~assessment.models.FieldLevel`
        with a level), the desk rows or the agreed row are replaced by ONE row (assessor ``lapangan``) with the
-       field level. A field note without a level replaces nothing.
+       field level. A field note without a level replaces nothing;
+    4. where the committee answered an objection by changing the item's level, every row of the item is replaced
+       by ONE row (assessor ``sanggah``) with that level; of several such answers, the latest counts.
 
     The replacing row is then the item's level whatever the aggregation. Every replaced row stays stored and is
-    shown beside the level that replaced it. ``field_levels=False`` gives the rows before step 3: the desk result
-    the finalists of the field stage are chosen from (:func:`assessment.field.rules.select_finalists`).
+    shown beside the level that replaced it. ``field_levels=False`` gives the rows before steps 3 and 4: the desk
+    result the finalists of the field stage are chosen from (:func:`assessment.field.rules.select_finalists`).
     """
     reconciled = {(code, indicator): level for code, indicator, level in db.session.execute(
         select(Participant.desa_code, Reconciliation.indicator_code, Reconciliation.level)
         .join(Participant, Reconciliation.participant_id == Participant.id)
         .where(Participant.competition_id == competition.id))}
     field: dict[tuple[str, str], int | None] = {}
+    answered: dict[tuple[str, str], int] = {}
     if field_levels:
         field = {(code, indicator): level for code, indicator, level in db.session.execute(
             select(Participant.desa_code, FieldLevel.indicator_code, FieldLevel.level)
             .join(Participant, FieldLevel.participant_id == Participant.id)
             .where(Participant.competition_id == competition.id, FieldLevel.level.is_not(None)))}
-    replaced = reconciled.keys() | field.keys()
+        for code, indicator, level in db.session.execute(
+                select(Participant.desa_code, Objection.answer_indicator_code, Objection.new_level)
+                .join(Participant, Objection.participant_id == Participant.id)
+                .where(Participant.competition_id == competition.id, Objection.new_level.is_not(None))
+                .order_by(Objection.answered_at, Objection.id)):
+            if indicator is not None and level is not None:  # the database's CHECK makes both present together
+                answered[(code, indicator)] = level
+    replaced = reconciled.keys() | field.keys() | answered.keys()
     records = [(row.desa_code, row.indicator_code, row.assessor, row.level) for row in desk_rows(competition)
                if (row.desa_code, row.indicator_code) not in replaced]
     records.extend((code, indicator, RECONCILED_BY, level) for (code, indicator), level in sorted(reconciled.items())
-                   if (code, indicator) not in field)
-    records.extend((code, indicator, FIELD_BY, level) for (code, indicator), level in sorted(field.items()))
+                   if (code, indicator) not in field and (code, indicator) not in answered)
+    records.extend((code, indicator, FIELD_BY, level) for (code, indicator), level in sorted(field.items())
+                   if (code, indicator) not in answered)
+    records.extend((code, indicator, OBJECTION_BY, level) for (code, indicator), level in sorted(answered.items()))
     return records
 
 

@@ -1,7 +1,8 @@
 """The stage gate: which action is allowed when, and the committee's exceptions for one desa or one indicator.
 
 Every verification verb asks :func:`stage_gate` before it changes anything; pages ask it too, to show why a form
-is closed. The rule is written once, in the docstring of :func:`stage_gate`.
+is closed. The rule is written once, in the docstring of :func:`stage_gate`; the freeze after the provisional
+results is part of it (rule 5), so every action that changes a level is refused there, in one place.
 """
 
 from __future__ import annotations
@@ -11,10 +12,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from assessment.extensions import db
-from assessment.models import Competition, Participant, StageCode, StageException
+from assessment.models import (
+    Competition,
+    FinalSnapshot,
+    LateChange,
+    Participant,
+    StageCode,
+    StageException,
+    User,
+)
 
 
 class Action(StrEnum):
@@ -24,6 +34,10 @@ class Action(StrEnum):
     desk_score = "desk_score"
     reconcile = "reconcile"
     field_verify = "field_verify"
+    publish_provisional = "publish_provisional"
+    file_objection = "file_objection"
+    answer_objection = "answer_objection"
+    finalise = "finalise"
 
 
 # The stages during which each action is allowed without an exception.
@@ -32,14 +46,24 @@ ACTION_STAGES: dict[Action, tuple[StageCode, ...]] = {
     Action.desk_score: (StageCode.penilaian_dokumen,),
     Action.reconcile: (StageCode.rekonsiliasi,),
     Action.field_verify: (StageCode.klarifikasi_lapangan,),
+    Action.publish_provisional: (StageCode.pengumuman_sementara,),
+    Action.file_objection: (StageCode.masa_sanggah,),
+    Action.answer_objection: (StageCode.masa_sanggah, StageCode.penetapan),
+    Action.finalise: (StageCode.penetapan,),
 }
+
+# The actions that change a level counted in the score (rule 5 of :func:`stage_gate`). Answering an objection
+# changes a level only when the answer says so, and a field photo never does: their verbs pass ``changes_level``.
+LEVEL_ACTIONS: frozenset[Action] = frozenset({Action.desk_score, Action.reconcile, Action.field_verify})
 
 
 @dataclass(frozen=True, slots=True)
 class Gate:
     """The answer of :func:`stage_gate`: allowed or not, why, and the exception that allowed it, if any.
 
-    ``reason`` is ``open``, ``exception``, ``not_started``, ``closed`` or ``no_schedule``.
+    ``reason`` is ``open``, ``exception``, ``not_started``, ``closed``, ``no_schedule``, or, for a change of a
+    level after the provisional results, ``after_freeze`` (allowed through ``exception``), ``frozen`` or
+    ``finalised`` (refused). ``after_freeze`` asks the verb to mark its change (:func:`mark_change_after_freeze`).
     """
 
     allowed: bool
@@ -48,6 +72,11 @@ class Gate:
     exception: StageException | None = None
     opens_at: datetime | None = None
     closes_at: datetime | None = None
+
+    @property
+    def after_freeze(self) -> bool:
+        """The change is allowed only through an exception after the provisional results: it must be marked."""
+        return self.reason == "after_freeze"
 
 
 class StageClosed(Exception):
@@ -69,8 +98,8 @@ def active_exceptions(participant: Participant, now: datetime) -> list[StageExce
 
 
 def stage_gate(competition: Competition, action: Action, now: datetime, *, participant: Participant | None = None,
-               indicator_code: str | None = None,
-               exceptions: Sequence[StageException] | None = None) -> Gate:
+               indicator_code: str | None = None, exceptions: Sequence[StageException] | None = None,
+               changes_level: bool | None = None) -> Gate:
     """Whether ``action`` is allowed at ``now`` (for ``participant``, on ``indicator_code``).
 
     The rule:
@@ -87,7 +116,42 @@ def stage_gate(competition: Competition, action: Action, now: datetime, *, parti
        (submitting a desk assessment, for example) needs an exception for the whole desa (no indicator).
     4. An exception never reaches another desa or another stage. A competition without any of the action's stages
        allows it only through an exception.
+    5. **The freeze.** Once the committee has published the provisional results
+       (``Competition.results_published_at``), an action that changes a level (:data:`LEVEL_ACTIONS`: a desk
+       score, a reconciliation, a field level; an objection answer that changes a level, ``changes_level``) is
+       refused (``frozen``) even inside its stage, unless an exception as in rules 2-4 exists that the committee
+       opened *at or after* the publication (an older exception was granted for another purpose and never
+       reaches past the freeze). Such a change is allowed (``after_freeze``) and marked on the result as
+       "diubah setelah pengumuman" with that exception's reason (:func:`mark_change_after_freeze`). Once the
+       final snapshot exists (penetapan) no level changes at all, exception or not (``finalised``).
     """
+    gate = _calendar_gate(competition, action, now, participant, indicator_code, exceptions)
+    if changes_level is None:
+        changes_level = action in LEVEL_ACTIONS
+    published = competition.results_published_at
+    if not gate.allowed or not changes_level or published is None or now < published:
+        return gate
+    if db.session.scalar(select(FinalSnapshot.id).where(FinalSnapshot.competition_id == competition.id)):
+        return Gate(False, "finalised", gate.stages)
+    if participant is not None:
+        candidates = exceptions if exceptions is not None else active_exceptions(participant, now)
+        for exception in candidates:
+            if _exception_reaches(exception, participant, gate.stages, indicator_code, now) \
+                    and exception.created_at >= published:
+                return Gate(True, "after_freeze", gate.stages, exception=exception, closes_at=exception.ends_at)
+    return Gate(False, "frozen", gate.stages)
+
+
+def _exception_reaches(exception: StageException, participant: Participant, stages: tuple[StageCode, ...],
+                       indicator_code: str | None, now: datetime) -> bool:
+    return (exception.participant_id == participant.id and exception.stage in stages
+            and exception.revoked_at is None and now < exception.ends_at
+            and exception.indicator_code in (None, indicator_code))
+
+
+def _calendar_gate(competition: Competition, action: Action, now: datetime, participant: Participant | None,
+                   indicator_code: str | None, exceptions: Sequence[StageException] | None) -> Gate:
+    """Rules 1-4 of :func:`stage_gate`."""
     stages = ACTION_STAGES[action]
     scheduled = [stage for stage in competition.stages if stage.code in stages]
     for stage in scheduled:
@@ -96,9 +160,7 @@ def stage_gate(competition: Competition, action: Action, now: datetime, *, parti
     if participant is not None:
         candidates = exceptions if exceptions is not None else active_exceptions(participant, now)
         for exception in candidates:
-            if (exception.participant_id == participant.id and exception.stage in stages
-                    and exception.revoked_at is None and now < exception.ends_at
-                    and exception.indicator_code in (None, indicator_code)):
+            if _exception_reaches(exception, participant, stages, indicator_code, now):
                 return Gate(True, "exception", stages, exception=exception, closes_at=exception.ends_at)
     if not scheduled:
         return Gate(False, "no_schedule", stages)
@@ -110,9 +172,32 @@ def stage_gate(competition: Competition, action: Action, now: datetime, *, parti
 
 
 def require_stage(competition: Competition, action: Action, now: datetime, *, participant: Participant | None = None,
-                  indicator_code: str | None = None) -> Gate:
+                  indicator_code: str | None = None, changes_level: bool | None = None) -> Gate:
     """:func:`stage_gate`, raising :class:`StageClosed` when the action is not allowed."""
-    gate = stage_gate(competition, action, now, participant=participant, indicator_code=indicator_code)
+    gate = stage_gate(competition, action, now, participant=participant, indicator_code=indicator_code,
+                      changes_level=changes_level)
     if not gate.allowed:
         raise StageClosed(gate)
     return gate
+
+
+def freeze_message(gate: Gate) -> str | None:
+    """Why a change of a level is refused by the freeze (rule 5 of :func:`stage_gate`), or None for another reason."""
+    if gate.reason == "frozen":
+        return str(_("Hasil sementara sudah diumumkan: perubahan level hanya dapat dilakukan dengan pengecualian "
+                     "panitia yang dibuka setelah pengumuman untuk desa atau indikator ini."))
+    if gate.reason == "finalised":
+        return str(_("Hasil akhir sudah ditetapkan: tidak ada level yang dapat diubah lagi."))
+    return None
+
+
+def mark_change_after_freeze(gate: Gate, participant: Participant, indicator_code: str | None, action: Action,
+                             by: User | None, now: datetime) -> LateChange | None:
+    """Record, in the caller's commit, that a level changed after the freeze under ``gate.exception`` (rule 5 of
+    :func:`stage_gate`); nothing for a change before the freeze. Call it just before the verb's commit."""
+    if not gate.after_freeze or gate.exception is None:
+        return None
+    mark = LateChange(participant_id=participant.id, indicator_code=indicator_code, action=action.value,
+                      exception_id=gate.exception.id, changed_at=now, changed_by_id=by.id if by else None)
+    db.session.add(mark)
+    return mark

@@ -30,7 +30,7 @@ from assessment.models import (
     User,
 )
 from assessment.security import region_within
-from assessment.stages import Action, require_stage
+from assessment.stages import Action, mark_change_after_freeze, require_stage
 
 REASON_MAX = 2000
 
@@ -73,8 +73,8 @@ def save_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str,
     of this indicator; any other evidence id is refused.
     """
     participant = assignment.participant
-    require_stage(participant.competition, Action.desk_score, now, participant=participant,
-                  indicator_code=indicator_code)
+    gate = require_stage(participant.competition, Action.desk_score, now, participant=participant,
+                         indicator_code=indicator_code)
     _require_editable(assignment)
     indicator = rubric.indicator(indicator_code)
     problems = desk_score_problems(rubric, indicator, level, not_applicable, note,
@@ -101,6 +101,7 @@ def save_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str,
         else:
             judgement.verdict = verdict
             judgement.updated_at = now
+    mark_change_after_freeze(gate, participant, indicator_code, Action.desk_score, assignment.assessor, now)
     record_event("desk_score.save", target=f"assignment:{assignment.id}",
                  after={"indicator": indicator_code, "level": score.level, "na": not_applicable,
                         "note": score.note, "verdicts": {str(k): v for k, v in verdicts.items()}})
@@ -156,7 +157,7 @@ def submit_assessment(assignment: Assignment, rubric: Rubric, now: datetime) -> 
     (two tabs) finds it submitted, or loses the optimistic-lock race, and changes nothing.
     """
     participant = assignment.participant
-    require_stage(participant.competition, Action.desk_score, now, participant=participant)
+    gate = require_stage(participant.competition, Action.desk_score, now, participant=participant)
     _require_editable(assignment)
     evidence: dict[str, list[int]] = {}
     for item in participant.evidence:
@@ -168,6 +169,7 @@ def submit_assessment(assignment: Assignment, rubric: Rubric, now: datetime) -> 
     if problems:
         raise ScoreRejected(problems)
     assignment.submitted_at = now
+    mark_change_after_freeze(gate, participant, None, Action.desk_score, assignment.assessor, now)
     record_event("desk_assessment.submit", target=f"assignment:{assignment.id}",
                  after={"participant": participant.id, "submitted_at": now})
     try:

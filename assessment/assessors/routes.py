@@ -36,7 +36,7 @@ from assessment.navigation import NavLink, add_link
 from assessment.repo import rubric_of
 from assessment.security import require_region_access, roles_required
 from assessment.signatures import SignatureReport, read_signatures
-from assessment.stages import Action, StageClosed, active_exceptions, stage_gate
+from assessment.stages import Action, Gate, StageClosed, active_exceptions, freeze_message, stage_gate
 from assessment.storage import StorageError, get_store
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
@@ -240,7 +240,10 @@ def save(assignment_id: int, code: str) -> Response | tuple[str, int]:
     return redirect(url_for("assessors.indicator", assignment_id=assignment.id, code=item.code))
 
 
-def _gate_text(gate: object) -> str:
+def _gate_text(gate: Gate) -> str:
+    frozen = freeze_message(gate)
+    if frozen:
+        return frozen
     if getattr(gate, "reason", "") == "not_started":
         return str(_("Penilaian dokumen belum dibuka."))
     if getattr(gate, "reason", "") == "no_schedule":

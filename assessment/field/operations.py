@@ -29,7 +29,7 @@ from assessment.models import (
 )
 from assessment.repo import rubric_of, verified_records
 from assessment.scoring import AssessmentRows, score
-from assessment.stages import Action, require_stage
+from assessment.stages import Action, Gate, mark_change_after_freeze, require_stage
 from assessment.storage import EvidenceStore
 
 FINALISTS_MAX = 50
@@ -101,16 +101,18 @@ def finalists_of(competition: Competition) -> tuple[str, ...]:
     return select_finalists(score(rubric, AssessmentRows.from_records(rubric, records)), rule.scope.value, rule.count)
 
 
-def _require_field_work(assignment: Assignment, now: datetime, indicator_code: str | None) -> Participant:
-    """The stage gate, an active assignment, and a finalist desa: what every field verb needs."""
+def _require_field_work(assignment: Assignment, now: datetime, indicator_code: str | None,
+                        changes_level: bool = True) -> tuple[Participant, Gate]:
+    """The stage gate (with the freeze for a level: rule 5 of :func:`assessment.stages.stage_gate`), an active
+    assignment, and a finalist desa: what every field verb needs."""
     participant = assignment.participant
-    require_stage(participant.competition, Action.field_verify, now, participant=participant,
-                  indicator_code=indicator_code)
+    gate = require_stage(participant.competition, Action.field_verify, now, participant=participant,
+                         indicator_code=indicator_code, changes_level=changes_level)
     if assignment.withdrawn_at is not None:
         raise FieldRefused("withdrawn")
     if participant.desa_code not in finalists_of(participant.competition):
         raise FieldRefused("not_finalist")
-    return participant
+    return participant, gate
 
 
 def save_field_level(assignment: Assignment, rubric: Rubric, indicator_code: str, level: int | None, note: str,
@@ -123,7 +125,7 @@ def save_field_level(assignment: Assignment, rubric: Rubric, indicator_code: str
     ``loaded_version`` is the version the form showed (0 when there was none); if someone saved in between, the
     save is refused with :class:`FieldConflict` and nothing changes.
     """
-    participant = _require_field_work(assignment, now, indicator_code)
+    participant, gate = _require_field_work(assignment, now, indicator_code)
     rubric.indicator(indicator_code)
     problems = field_level_problems(rubric, level, note)
     if problems:
@@ -141,6 +143,7 @@ def save_field_level(assignment: Assignment, rubric: Rubric, indicator_code: str
     row.note = note.strip()
     row.updated_by_id = by.id
     row.updated_at = now
+    mark_change_after_freeze(gate, participant, indicator_code, Action.field_verify, by, now)
     record_event("field_level.save", target=f"participant:{participant.id}", before=before,
                  after={"indicator": indicator_code, "level": level, "note": row.note})
     try:
@@ -159,7 +162,7 @@ def add_field_photo(assignment: Assignment, rubric: Rubric, indicator_code: str,
     must be an image: the original is kept private, pages show the copy without EXIF. The same photo sent twice
     for the same indicator (a retry on a weak connection) is stored once.
     """
-    participant = _require_field_work(assignment, now, indicator_code)
+    participant, _gate = _require_field_work(assignment, now, indicator_code, changes_level=False)
     rubric.indicator(indicator_code)
     inspected = inspect_upload(data, filename, max_bytes=max_bytes)
     if inspected.display_copy is None:

@@ -47,7 +47,7 @@ from assessment.models import (
 from assessment.navigation import NavLink, add_link
 from assessment.repo import rubric_of
 from assessment.security import require_region_access, roles_required, user_can_access_region
-from assessment.stages import Action, Gate, StageClosed, active_exceptions, stage_gate
+from assessment.stages import Action, Gate, StageClosed, active_exceptions, freeze_message, stage_gate
 from assessment.storage import StorageError, get_store
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
@@ -86,6 +86,9 @@ def _links(state: object) -> None:
 
 def gate_text(gate: Gate) -> str:
     """Why field work is closed, in words."""
+    frozen = freeze_message(gate)
+    if frozen:
+        return frozen
     if gate.reason == "not_started":
         return str(_("Klarifikasi lapangan belum dibuka (mulai %(when)s).", when=wita(gate.opens_at)))
     if gate.reason == "no_schedule":

@@ -33,6 +33,14 @@ from assessment.models.participant import (
     SubmissionReview,
     SubmissionStatus,
 )
+from assessment.models.publication import (
+    BeritaAcara,
+    BeritaAcaraKind,
+    FinalSnapshot,
+    LateChange,
+    Objection,
+    ProvisionalResult,
+)
 from assessment.models.region import CODE_DEPTH, Region, RegionBoundary, RegionKind
 from assessment.models.retention import EvidencePurge
 from assessment.models.score import (
@@ -59,6 +67,8 @@ __all__ = [
     "AssignmentMethod",
     "AuditChainHead",
     "AuditEvent",
+    "BeritaAcara",
+    "BeritaAcaraKind",
     "Competition",
     "ConflictDeclaration",
     "DeskScore",
@@ -70,12 +80,16 @@ __all__ = [
     "EvidenceVerdict",
     "FieldLevel",
     "FieldPhoto",
+    "FinalSnapshot",
     "FinalistScope",
     "ImmutableRowError",
     "KabupatenQuota",
+    "LateChange",
     "LoginFailure",
     "Notification",
+    "Objection",
     "Participant",
+    "ProvisionalResult",
     "Reconciliation",
     "ReconciliationCorrection",
     "Region",

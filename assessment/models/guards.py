@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import DDL, Table, event
 
-APPEND_ONLY_TABLES = ("stored_rubric",)
+APPEND_ONLY_TABLES = ("stored_rubric", "provisional_result", "final_snapshot", "berita_acara")
 
 PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION refuse_change_append_only() RETURNS trigger LANGUAGE plpgsql AS $$

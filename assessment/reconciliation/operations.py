@@ -12,7 +12,7 @@ from assessment.criteria.model import Rubric
 from assessment.extensions import db
 from assessment.models import Participant, Reconciliation, ReconciliationCorrection, User
 from assessment.repo import reconciliation_items
-from assessment.stages import Action, require_stage
+from assessment.stages import Action, mark_change_after_freeze, require_stage
 
 REASON_MAX = 2000
 
@@ -36,8 +36,8 @@ def reconcile_item(participant: Participant, rubric: Rubric, indicator_code: str
     (:func:`assessment.repo.verified_records`); the assessors' rows are kept. One agreed level per item: a second
     one is refused.
     """
-    require_stage(participant.competition, Action.reconcile, now, participant=participant,
-                  indicator_code=indicator_code)
+    gate = require_stage(participant.competition, Action.reconcile, now, participant=participant,
+                         indicator_code=indicator_code)
     rubric.indicator(indicator_code)
     flagged = {(code, indicator) for code, indicator, _spread in
                reconciliation_items(participant.competition, rubric)}
@@ -55,6 +55,7 @@ def reconcile_item(participant: Participant, rubric: Rubric, indicator_code: str
     row = Reconciliation(participant_id=participant.id, indicator_code=indicator_code, level=level, reason=reason,
                          decided_by_id=by.id, decided_at=now)
     db.session.add(row)
+    mark_change_after_freeze(gate, participant, indicator_code, Action.reconcile, by, now)
     record_event("reconciliation.agree", target=f"participant:{participant.id}",
                  after={"indicator": indicator_code, "level": level, "reason": reason})
     try:
@@ -75,8 +76,8 @@ def correct_reconciliation(participant: Participant, rubric: Rubric, indicator_c
     :class:`~assessment.models.ReconciliationCorrection` and stay visible; the corrected level is what the score
     uses from then on (:func:`assessment.repo.verified_records`).
     """
-    require_stage(participant.competition, Action.reconcile, now, participant=participant,
-                  indicator_code=indicator_code)
+    gate = require_stage(participant.competition, Action.reconcile, now, participant=participant,
+                         indicator_code=indicator_code)
     rubric.indicator(indicator_code)
     row = db.session.scalar(select(Reconciliation).where(Reconciliation.participant_id == participant.id,
                                                          Reconciliation.indicator_code == indicator_code))
@@ -95,6 +96,7 @@ def correct_reconciliation(participant: Participant, rubric: Rubric, indicator_c
     row.reason = reason
     row.decided_by_id = by.id
     row.decided_at = now
+    mark_change_after_freeze(gate, participant, indicator_code, Action.reconcile, by, now)
     record_event("reconciliation.correct", target=f"participant:{participant.id}", before=before,
                  after={"indicator": indicator_code, "level": level, "reason": reason})
     db.session.commit()

@@ -23,7 +23,7 @@ from assessment.reconciliation import operations
 from assessment.reconciliation.forms import ReconcileForm
 from assessment.repo import reconciliation_items, rubric_of
 from assessment.security import require_region_access, roles_required, user_can_access_region
-from assessment.stages import Action, StageClosed, active_exceptions, stage_gate
+from assessment.stages import Action, StageClosed, active_exceptions, freeze_message, stage_gate
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
 
@@ -140,8 +140,8 @@ def reconcile(competition_id: int, participant_id: int, code: str) -> Response |
     try:
         operations.reconcile_item(participant, rubric, code, form.level.data, form.reason.data or "", current_user,
                                   now_utc())
-    except StageClosed:
-        flash(_("Tahap rekonsiliasi tidak sedang dibuka untuk desa ini."), "error")
+    except StageClosed as closed:
+        flash(freeze_message(closed.gate) or _("Tahap rekonsiliasi tidak sedang dibuka untuk desa ini."), "error")
         return _page(competition, form, key, status=409)
     except operations.ReconciliationRefused as refused:
         flash(str(REFUSALS[refused.code]), "error")
@@ -171,8 +171,8 @@ def correct(competition_id: int, participant_id: int, code: str) -> Response | t
     try:
         operations.correct_reconciliation(participant, rubric, code, form.level.data, form.reason.data or "",
                                           current_user, now_utc())
-    except StageClosed:
-        flash(_("Tahap rekonsiliasi tidak sedang dibuka untuk desa ini."), "error")
+    except StageClosed as closed:
+        flash(freeze_message(closed.gate) or _("Tahap rekonsiliasi tidak sedang dibuka untuk desa ini."), "error")
         return _page(competition, form, key, status=409)
     except operations.ReconciliationRefused as refused:
         flash(str(REFUSALS[refused.code]), "error")

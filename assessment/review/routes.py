@@ -22,7 +22,7 @@ from assessment.security import require_region_access, roles_required, scope_fil
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
 
-bp = Blueprint("review", __name__, url_prefix="/verifikasi")
+bp = Blueprint("review", __name__, url_prefix="/kelengkapan")
 
 REVIEWERS = (Role.verifikator_kecamatan, Role.dpmd)
 # The provincial committee and assessors may read a submission (with the photos' GPS and capture time) but the

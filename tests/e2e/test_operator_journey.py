@@ -144,7 +144,7 @@ def test_dpmd_returns_a_submission_and_the_operator_sees_the_reason(open_session
         participant.status = SubmissionStatus.diajukan
         db.session.commit()
     dpmd = open_session(World.dpmd, TEST_PASSWORD).page
-    dpmd.goto("/verifikasi/")
+    dpmd.goto("/kelengkapan/")
     dpmd.get_by_role("link", name="Bukit Raya").click()
     dpmd.get_by_label("Alasan pengembalian").fill("Lampirkan contoh surat ber-TTE untuk indikator A2.")
     dpmd.get_by_role("button", name="Kembalikan untuk perbaikan").click()

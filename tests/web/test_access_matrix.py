@@ -115,6 +115,28 @@ RULES: dict[str, Access] = {
     "reconciliation.index": Access(roles=(Role.ketua_tim,)),
     "reconciliation.competition": Access(roles=(Role.ketua_tim,), scoped=True),
     "reconciliation.reconcile": Access(roles=(Role.ketua_tim,), scoped=True),
+    # Results stages (tests/web/test_publication.py, tests/web/test_objections.py). Objection and berita acara
+    # ids are loaded first (none exists here: 404 for everyone with the role; their scope is tested there).
+    "objections.index": Access(roles=(Role.operator_desa,)),
+    "objections.desa": Access(roles=(Role.operator_desa,), scoped=True),
+    "objections.file": Access(roles=(Role.operator_desa,), scoped=True, data={"reason": "Nilai A1 keliru."}),
+    "objections.evidence": Access(roles=(Role.operator_desa, Role.panitia)),
+    "objections.committee_index": Access(roles=(Role.panitia,)),
+    "objections.committee": Access(roles=(Role.panitia,), scoped=True),
+    "objections.answer": Access(roles=(Role.panitia,), scoped=True, data={"reason": "Sudah sesuai."}),
+    "publication.index": Access(roles=(Role.panitia,)),
+    "publication.competition": Access(roles=(Role.panitia,), scoped=True),
+    "publication.publish": Access(roles=(Role.panitia,), scoped=True),
+    "publication.finalise": Access(roles=(Role.panitia,), scoped=True),
+    "publication.berita_acara_index": Access(roles=(Role.panitia, Role.ketua_tim)),
+    "publication.berita_acara": Access(roles=(Role.panitia, Role.ketua_tim), scoped=True),
+    "publication.generate": Access(roles=(Role.panitia, Role.ketua_tim), scoped=True,
+                                   data={"kind": "penilaian_dokumen", "participant_id": "{participant_id}"}),
+    "publication.download": Access(roles=(Role.panitia, Role.ketua_tim)),
+    # The public verification page of a final snapshot or berita acara: no sign-in (an unknown code is a 404).
+    "publication.verify": Access(public=True, params={"kode": "AAAAAAAAAAAAAAAA"}),
+    "publication.snapshot_json": Access(public=True, params={"kode": "AAAAAAAAAAAAAAAA"}),
+    "publication.check": Access(public=True, params={"kode": "AAAAAAAAAAAAAAAA"}),
     "reconciliation.correct": Access(roles=(Role.ketua_tim,), scoped=True),
     # Field verification: the visiting assessor's pages load their own assignment first (none here: 404 for every
     # asesor; ownership, conflicts and finalists are tested in tests/web/test_field.py); the committee's and the

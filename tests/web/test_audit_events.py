@@ -144,7 +144,7 @@ def test_completeness_decisions_are_recorded(app: Flask, client: FlaskClient, ma
     db.session.commit()
     reviewer = make_user(Role.verifikator_kecamatan, "64.09.04")
     login(client, reviewer)
-    client.post(f"/verifikasi/peserta/{participant.id}/kembalikan", data={"reason": "Bukti A2 kosong."})
+    client.post(f"/kelengkapan/peserta/{participant.id}/kembalikan", data={"reason": "Bukti A2 kosong."})
     [row] = events("review.dikembalikan")
     assert row.actor_id == reviewer.id
     assert state(row.before_json) == {"status": "diajukan"}

@@ -11,6 +11,8 @@ PUBLIC_ENDPOINTS = {
     "static", "main.index", "main.set_language", "auth.login", "auth.logout",
     # The chart library and the labelled example page with made-up regions carry no competition data.
     "charts.plotly_js", "charts.example", "charts.example_geojson",
+    # The public verification page of a final snapshot or berita acara (anyone checks a document there).
+    "publication.verify", "publication.snapshot_json", "publication.check",
 }
 
 

@@ -34,7 +34,7 @@ def test_verifikator_sees_only_desa_in_their_kecamatan(app: Flask, client: Flask
                                                       login: Login) -> None:
     _setup(app)
     login(client, make_user(Role.verifikator_kecamatan, "64.09.04"))
-    html = client.get("/verifikasi/").get_data(as_text=True)
+    html = client.get("/kelengkapan/").get_data(as_text=True)
     assert "Bukit Raya" in html
     assert "Waru Satu" not in html
     assert "Desa Paser" not in html
@@ -44,7 +44,7 @@ def test_dpmd_sees_every_desa_of_their_kabupaten_with_status(app: Flask, client:
                                                             login: Login) -> None:
     _setup(app)
     login(client, make_user(Role.dpmd, "64.09"))
-    html = client.get("/verifikasi/").get_data(as_text=True)
+    html = client.get("/kelengkapan/").get_data(as_text=True)
     assert "Bukit Raya" in html and "Waru Satu" in html
     assert "Desa Paser" not in html
     assert "Diajukan" in html
@@ -55,15 +55,15 @@ def test_status_filter(app: Flask, client: FlaskClient, make_user: MakeUser, log
     waru.status = SubmissionStatus.lengkap
     db.session.commit()
     login(client, make_user(Role.dpmd, "64.09"))
-    html = client.get("/verifikasi/?status=lengkap").get_data(as_text=True)
+    html = client.get("/kelengkapan/?status=lengkap").get_data(as_text=True)
     assert "Waru Satu" in html and "Bukit Raya" not in html
 
 
 def test_reviewer_outside_scope_gets_403(app: Flask, client: FlaskClient, make_user: MakeUser, login: Login) -> None:
     sepaku, _, _ = _setup(app)
     login(client, make_user(Role.verifikator_kecamatan, "64.09.02"))
-    assert client.get(f"/verifikasi/peserta/{sepaku.id}").status_code == 403
-    assert client.post(f"/verifikasi/peserta/{sepaku.id}/lengkap").status_code == 403
+    assert client.get(f"/kelengkapan/peserta/{sepaku.id}").status_code == 403
+    assert client.post(f"/kelengkapan/peserta/{sepaku.id}/lengkap").status_code == 403
     db.session.refresh(sepaku)
     assert sepaku.status == SubmissionStatus.diajukan
 
@@ -71,14 +71,14 @@ def test_reviewer_outside_scope_gets_403(app: Flask, client: FlaskClient, make_u
 def test_operator_cannot_review(app: Flask, client: FlaskClient, make_user: MakeUser, login: Login) -> None:
     sepaku, _, _ = _setup(app)
     login(client, make_user(Role.operator_desa, SEPAKU_DESA))
-    assert client.get("/verifikasi/").status_code == 403
-    assert client.post(f"/verifikasi/peserta/{sepaku.id}/lengkap").status_code == 403
+    assert client.get("/kelengkapan/").status_code == 403
+    assert client.post(f"/kelengkapan/peserta/{sepaku.id}/lengkap").status_code == 403
 
 
 def test_mark_complete(app: Flask, client: FlaskClient, make_user: MakeUser, login: Login) -> None:
     sepaku, _, _ = _setup(app)
     login(client, make_user(Role.verifikator_kecamatan, "64.09.04"))
-    assert client.post(f"/verifikasi/peserta/{sepaku.id}/lengkap").status_code == 302
+    assert client.post(f"/kelengkapan/peserta/{sepaku.id}/lengkap").status_code == 302
     db.session.refresh(sepaku)
     assert sepaku.status == SubmissionStatus.lengkap
     [review] = db.session.scalars(db.select(SubmissionReview)).all()
@@ -88,10 +88,10 @@ def test_mark_complete(app: Flask, client: FlaskClient, make_user: MakeUser, log
 def test_return_needs_a_reason(app: Flask, client: FlaskClient, make_user: MakeUser, login: Login) -> None:
     sepaku, _, _ = _setup(app)
     login(client, make_user(Role.dpmd, "64.09"))
-    response = client.post(f"/verifikasi/peserta/{sepaku.id}/kembalikan", data={"reason": "   "})
+    response = client.post(f"/kelengkapan/peserta/{sepaku.id}/kembalikan", data={"reason": "   "})
     assert response.status_code == 400
     assert "Tulis alasan pengembalian" in response.get_data(as_text=True)
-    too_long = client.post(f"/verifikasi/peserta/{sepaku.id}/kembalikan", data={"reason": "x" * 2001})
+    too_long = client.post(f"/kelengkapan/peserta/{sepaku.id}/kembalikan", data={"reason": "x" * 2001})
     assert too_long.status_code == 400
     db.session.refresh(sepaku)
     assert sepaku.status == SubmissionStatus.diajukan
@@ -102,7 +102,7 @@ def test_return_with_reason_unlocks_for_the_operator(app: Flask, client: FlaskCl
                                                      login: Login) -> None:
     sepaku, _, _ = _setup(app)
     login(client, make_user(Role.dpmd, "64.09"))
-    client.post(f"/verifikasi/peserta/{sepaku.id}/kembalikan", data={"reason": "Bukti A2 belum ada."})
+    client.post(f"/kelengkapan/peserta/{sepaku.id}/kembalikan", data={"reason": "Bukti A2 belum ada."})
     db.session.refresh(sepaku)
     assert sepaku.status == SubmissionStatus.dikembalikan
     [review] = db.session.scalars(db.select(SubmissionReview)).all()
@@ -113,8 +113,8 @@ def test_double_decision_gives_one_result(app: Flask, client: FlaskClient, make_
                                           login: Login) -> None:
     sepaku, _, _ = _setup(app)
     login(client, make_user(Role.dpmd, "64.09"))
-    client.post(f"/verifikasi/peserta/{sepaku.id}/lengkap")
-    again = client.post(f"/verifikasi/peserta/{sepaku.id}/kembalikan", data={"reason": "terlambat"},
+    client.post(f"/kelengkapan/peserta/{sepaku.id}/lengkap")
+    again = client.post(f"/kelengkapan/peserta/{sepaku.id}/kembalikan", data={"reason": "terlambat"},
                         follow_redirects=True)
     assert "tidak sedang menunggu verifikasi" in again.get_data(as_text=True)
     db.session.refresh(sepaku)
@@ -127,7 +127,7 @@ def test_draft_cannot_be_decided(app: Flask, client: FlaskClient, make_user: Mak
     sepaku.status = SubmissionStatus.draf
     db.session.commit()
     login(client, make_user(Role.dpmd, "64.09"))
-    client.post(f"/verifikasi/peserta/{sepaku.id}/lengkap")
+    client.post(f"/kelengkapan/peserta/{sepaku.id}/lengkap")
     db.session.refresh(sepaku)
     assert sepaku.status == SubmissionStatus.draf
 
@@ -138,4 +138,4 @@ def test_home_page_links_each_role_to_its_pages(app: Flask, client: FlaskClient,
     assert 'href="/desa/"' in client.get("/beranda").get_data(as_text=True)
     reviewer = login(app.test_client(), make_user(Role.verifikator_kecamatan, "64.09.04"))
     html = reviewer.get("/beranda").get_data(as_text=True)
-    assert 'href="/verifikasi/"' in html and 'href="/desa/"' not in html
+    assert 'href="/kelengkapan/"' in html and 'href="/desa/"' not in html

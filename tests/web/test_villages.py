@@ -437,11 +437,11 @@ def test_gps_metadata_is_shown_to_assessors_only(app: Flask, client: FlaskClient
     mine.status = SubmissionStatus.diajukan
     db.session.commit()
     dpmd = login(app.test_client(), make_user(Role.dpmd, "64.09"))
-    dpmd_html = dpmd.get(f"/verifikasi/peserta/{mine.id}").get_data(as_text=True)
+    dpmd_html = dpmd.get(f"/kelengkapan/peserta/{mine.id}").get_data(as_text=True)
     assert "GPS" not in dpmd_html
     assert "Tandai lengkap" in dpmd_html
     asesor = login(app.test_client(), make_user(Role.asesor, "64"))
-    html = asesor.get(f"/verifikasi/peserta/{mine.id}").get_data(as_text=True)
+    html = asesor.get(f"/kelengkapan/peserta/{mine.id}").get_data(as_text=True)
     assert "GPS -1.258333, 116.833333" in html
     assert "diambil 2026-08-17T10:00:00" in html
     assert "Tandai lengkap" not in html
@@ -453,7 +453,7 @@ def test_returned_submission_shows_the_reason_and_can_be_resubmitted(app: Flask,
     _fill_all(client, mine)
     client.post(page(mine, "/ajukan"))
     dpmd = login(app.test_client(), make_user(Role.dpmd, "64.09"))
-    response = dpmd.post(f"/verifikasi/peserta/{mine.id}/kembalikan", data={"reason": "Lampirkan SK TTE."})
+    response = dpmd.post(f"/kelengkapan/peserta/{mine.id}/kembalikan", data={"reason": "Lampirkan SK TTE."})
     assert response.status_code == 302
     html = client.get(page(mine)).get_data(as_text=True)
     assert "Dikembalikan untuk perbaikan" in html

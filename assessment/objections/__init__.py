@@ -1,0 +1,1 @@
+"""Objections (sanggah) to the provisional results: filed by a desa, answered by the committee."""

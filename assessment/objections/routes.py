@@ -1,0 +1,231 @@
+"""Objection pages: the operator desa files a sanggah for its desa; the committee lists and answers them.
+
+Each view loads, authorizes (operator of that desa; panitia over the competition's region), calls one operation,
+renders.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from assessment.competitions.schedule import STAGE_NAMES
+from assessment.criteria.model import Rubric
+from assessment.evidence import UploadRejected, download_name
+from assessment.extensions import db
+from assessment.models import Competition, Objection, Participant, Role
+from assessment.navigation import NavLink, add_link
+from assessment.objections import operations
+from assessment.objections.forms import AnswerForm, ObjectionForm
+from assessment.published import late_changes, provisional_rows
+from assessment.repo import rubric_of
+from assessment.security import require_region_access, roles_required, scope_filter, user_can_access_region
+from assessment.stages import Action, Gate, StageClosed, active_exceptions, freeze_message, stage_gate
+from assessment.storage import StorageError, get_store
+from assessment.wita import now_utc
+from assessment.wita import visitor_wita as wita
+
+bp = Blueprint("objections", __name__)
+
+OPERATOR = (Role.operator_desa,)
+COMMITTEE = (Role.panitia,)
+
+REFUSALS = {
+    "not_published": _l("Hasil sementara belum diumumkan; sanggah belum dapat diajukan."),
+    "indicator": _l("Indikator tidak dikenal pada rubrik lomba ini."),
+    "reason": _l("Tulis alasan (paling panjang 2000 karakter)."),
+    "already": _l("Sanggah ini sudah dijawab; jawaban tidak dapat diubah."),
+    "level": _l("Level harus salah satu level pada skala rubrik."),
+    "level_indicator": _l("Pilih indikator yang levelnya diubah."),
+}
+
+
+@bp.record_once
+def _links(state: object) -> None:
+    app: Flask = state.app  # type: ignore[attr-defined]
+    add_link(app, NavLink(Role.operator_desa, "objections.index", _l("Hasil sementara dan sanggah"),
+                          _l("Lihat hasil sementara desa Anda dan ajukan sanggah pada masa sanggah.")))
+    add_link(app, NavLink(Role.panitia, "objections.committee_index", _l("Sanggah"),
+                          _l("Daftar sanggah desa dan jawabannya.")))
+
+
+def window_message(gate: Gate) -> str:
+    """Why filing an objection is closed, in words."""
+    if gate.reason == "not_started":
+        return str(_("Masa sanggah belum dibuka (mulai %(when)s).", when=wita(gate.opens_at)))
+    if gate.reason == "no_schedule":
+        return str(_("Masa sanggah belum dijadwalkan panitia."))
+    return str(_("Masa sanggah sudah ditutup (%(when)s); sanggah tidak dapat diajukan lagi.",
+                 when=wita(gate.closes_at)))
+
+
+def _indicator_choices(rubric: Rubric, empty: str) -> list[tuple[str, str]]:
+    return [("", empty)] + [(i.code, f"{i.code} {i.name}") for i in rubric.indicators]
+
+
+def _own_participant(participant_id: int) -> Participant:
+    participant = db.get_or_404(Participant, participant_id)
+    require_region_access(participant.desa_code, OPERATOR)
+    return participant
+
+
+@bp.get("/sanggah/")
+@roles_required(*OPERATOR)
+def index() -> str:
+    participants = db.session.scalars(
+        select(Participant).join(Competition, Participant.competition_id == Competition.id)
+        .where(scope_filter(Participant.desa_code, current_user, OPERATOR))
+        .order_by(Competition.year.desc(), Competition.id)).all()
+    return render_template("objections/index.html", participants=participants, wita=wita)
+
+
+def _desa_page(participant: Participant, form: ObjectionForm | None = None, status: int = 200) -> tuple[str, int]:
+    rubric = rubric_of(participant.competition.rubric)
+    form = form or ObjectionForm()
+    form.indicator.choices = _indicator_choices(rubric, _("Seluruh hasil desa"))
+    gate = stage_gate(participant.competition, Action.file_objection, now_utc(), participant=participant,
+                      changes_level=False)
+    rows = provisional_rows(participant.competition) or []
+    row = next((r for r in rows if r["kode"] == participant.desa_code), None)
+    objections = db.session.scalars(select(Objection).where(Objection.participant_id == participant.id)
+                                    .order_by(Objection.filed_at.desc(), Objection.id.desc())).all()
+    marks = [m for m in late_changes(participant.competition) if m.participant_id == participant.id]
+    html = render_template("objections/desa.html", participant=participant, form=form, gate=gate, marks=marks,
+                           closed_message=None if gate.allowed else window_message(gate), row=row,
+                           total=len(rows), objections=objections, wita=wita,
+                           published=participant.competition.results_published_at is not None)
+    return html, status
+
+
+@bp.get("/sanggah/peserta/<int:participant_id>")
+@roles_required(*OPERATOR)
+def desa(participant_id: int) -> tuple[str, int]:
+    return _desa_page(_own_participant(participant_id))
+
+
+@bp.post("/sanggah/peserta/<int:participant_id>")
+@roles_required(*OPERATOR)
+def file(participant_id: int) -> Response | tuple[str, int]:
+    participant = _own_participant(participant_id)
+    rubric = rubric_of(participant.competition.rubric)
+    form = ObjectionForm()
+    form.indicator.choices = _indicator_choices(rubric, _("Seluruh hasil desa"))
+    if not form.validate_on_submit():
+        return _desa_page(participant, form, 400)
+    upload = None
+    if form.file.data is not None and form.file.data.filename:
+        upload = (form.file.data.read(), form.file.data.filename)
+    max_bytes = int(current_app.config.get("EVIDENCE_MAX_BYTES") or current_app.config["MAX_CONTENT_LENGTH"])
+    try:
+        operations.file_objection(participant, rubric, form.indicator.data or None, form.reason.data or "", upload,
+                                  current_user, now_utc(), get_store(), max_bytes)
+    except StageClosed as closed:
+        flash(window_message(closed.gate), "error")
+        return _desa_page(participant, form, 409)
+    except UploadRejected as rejected:
+        flash(str(rejected.message), "error")
+        return _desa_page(participant, form, 400)
+    except operations.ObjectionRefused as refused:
+        flash(str(REFUSALS[refused.code]), "error")
+        return _desa_page(participant, form, 409 if refused.code == "not_published" else 400)
+    flash(_("Sanggah terkirim ke panitia."), "success")
+    return redirect(url_for("objections.desa", participant_id=participant.id))
+
+
+@bp.get("/sanggah/<int:objection_id>/bukti")
+@roles_required(Role.operator_desa, Role.panitia)
+def evidence(objection_id: int) -> Response:
+    objection = db.get_or_404(Objection, objection_id)
+    require_region_access(objection.participant.desa_code, (Role.operator_desa, Role.panitia))
+    if objection.evidence_sha256 is None:
+        abort(404)
+    try:
+        handle = get_store().open(objection.evidence_sha256)
+    except StorageError:
+        abort(404)
+    media_type = objection.evidence_media_type or "application/octet-stream"
+    return send_file(handle, mimetype=media_type, as_attachment=True,
+                     download_name=download_name(objection.evidence_name or "bukti", media_type))
+
+
+def _competition(competition_id: int) -> Competition:
+    competition = db.get_or_404(Competition, competition_id)
+    require_region_access(competition.scope_region_code, COMMITTEE)
+    return competition
+
+
+@bp.get("/panitia/sanggah/")
+@roles_required(*COMMITTEE)
+def committee_index() -> str:
+    competitions = [c for c in db.session.scalars(select(Competition).order_by(Competition.year.desc(),
+                                                                              Competition.id))
+                    if user_can_access_region(current_user, c.scope_region_code, COMMITTEE)]
+    return render_template("objections/committee_index.html", competitions=competitions)
+
+
+def _committee_page(competition: Competition, form: AnswerForm | None = None, form_id: int = 0,
+                    status: int = 200) -> tuple[str, int]:
+    rubric = rubric_of(competition.rubric)
+    objections = [o for o in db.session.scalars(
+        select(Objection).join(Participant, Objection.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id).order_by(Objection.filed_at, Objection.id))
+        if user_can_access_region(current_user, o.participant.desa_code, COMMITTEE)]
+    now = now_utc()
+    blank = AnswerForm()
+    choices = _indicator_choices(rubric, _("Tidak ada (level tidak diubah)"))
+    blank.indicator.choices = choices
+    if form is not None:
+        form.indicator.choices = choices
+    html = render_template(
+        "objections/committee.html", competition=competition, objections=objections, form=form, form_id=form_id,
+        blank=blank, gate=stage_gate(competition, Action.answer_objection, now, changes_level=False),
+        exceptions={o.participant_id: active_exceptions(o.participant, now) for o in objections},
+        stage_names=STAGE_NAMES, wita=wita, rubric=rubric)
+    return html, status
+
+
+@bp.get("/panitia/sanggah/lomba/<int:competition_id>")
+@roles_required(*COMMITTEE)
+def committee(competition_id: int) -> tuple[str, int]:
+    return _committee_page(_competition(competition_id))
+
+
+def _level(text: str | None) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return -(10**9)  # an impossible level: refused with the level message
+
+
+@bp.post("/panitia/sanggah/lomba/<int:competition_id>/<int:objection_id>/jawab")
+@roles_required(*COMMITTEE)
+def answer(competition_id: int, objection_id: int) -> Response | tuple[str, int]:
+    competition = _competition(competition_id)
+    objection = db.get_or_404(Objection, objection_id)
+    if objection.participant.competition_id != competition.id:
+        abort(404)
+    require_region_access(objection.participant.desa_code, COMMITTEE)
+    rubric = rubric_of(competition.rubric)
+    form = AnswerForm()
+    form.indicator.choices = _indicator_choices(rubric, "")
+    if not form.validate_on_submit():
+        return _committee_page(competition, form, objection.id, 400)
+    try:
+        operations.answer_objection(objection, rubric, form.reason.data or "", form.indicator.data or None,
+                                    _level(form.level.data), current_user, now_utc())
+    except StageClosed as closed:
+        flash(freeze_message(closed.gate) or _("Sanggah hanya dapat dijawab pada masa sanggah atau penetapan."),
+              "error")
+        return _committee_page(competition, form, objection.id, 409)
+    except operations.ObjectionRefused as refused:
+        flash(str(REFUSALS[refused.code]), "error")
+        return _committee_page(competition, form, objection.id, 409 if refused.code == "already" else 400)
+    flash(_("Jawaban sanggah tersimpan."), "success")
+    return redirect(url_for("objections.committee", competition_id=competition.id))

@@ -1,0 +1,25 @@
+"""Forms of the results pages (explicit Indonesian messages)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, SelectField
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token."""
+
+
+class BeritaAcaraForm(FlaskForm):
+    """Which berita acara to generate: the kind, and the desa for a desk berita acara."""
+
+    kind = SelectField(_l("Jenis berita acara"), validate_choice=False)
+    participant_id = HiddenField()
+
+
+class CheckPdfForm(FlaskForm):
+    """A PDF to compare with the registered document (never stored)."""
+
+    file = FileField(_l("Berkas PDF"), validators=[FileRequired(_l("Pilih berkas PDF yang akan diperiksa."))])

@@ -1,0 +1,349 @@
+"""Verbs of the results stages: publish the provisional results (the freeze), finalise them (the snapshot),
+generate a berita acara. Each re-checks its stage and input itself and owns its commit."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from assessment.audit import record_event
+from assessment.extensions import db
+from assessment.models import (
+    Assignment,
+    BeritaAcara,
+    BeritaAcaraKind,
+    Competition,
+    Evidence,
+    EvidenceKind,
+    EvidenceStatus,
+    FieldLevel,
+    FieldPhoto,
+    FinalSnapshot,
+    Objection,
+    Participant,
+    ProvisionalResult,
+    Reconciliation,
+    Role,
+    RoleGrant,
+    SubmissionStatus,
+    User,
+)
+from assessment.notifications import notify, operators_of
+from assessment.pdf import qr_svg_data_uri, render_template_pdf
+from assessment.publication.snapshot import (
+    PROVISIONAL_FORMAT,
+    SNAPSHOT_FORMAT,
+    canonical_bytes,
+    level_rows,
+    rank,
+    ranking_rows,
+    sha256_hex,
+)
+from assessment.published import final_snapshot_of, late_changes
+from assessment.repo import rubric_of, verified_records
+from assessment.scoring import ScoringInputError
+from assessment.security import region_within
+from assessment.stages import Action, require_stage
+from assessment.storage import EvidenceStore
+from assessment.wita import format_wita
+
+KODE_BYTES = 10
+
+
+class PublicationRefused(Exception):
+    """``code``: ``already``, ``not_published``, ``open_objections``, ``no_scores``, ``no_field``, ``not_final``
+    or ``scoring`` (the engine refused the levels; ``detail`` says why)."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+
+
+def new_kode() -> str:
+    """A short unguessable public code: 80 random bits in base32 (16 characters A-Z, 2-7)."""
+    return base64.b32encode(secrets.token_bytes(KODE_BYTES)).decode("ascii").rstrip("=")
+
+
+def _villages(competition: Competition) -> dict[str, str]:
+    """The desa that take part in the verification (submission complete), code -> name."""
+    rows = db.session.scalars(select(Participant).where(Participant.competition_id == competition.id,
+                                                        Participant.status == SubmissionStatus.lengkap)
+                              .order_by(Participant.desa_code))
+    return {p.desa_code: p.region.name for p in rows}
+
+
+def current_ranking(competition: Competition) -> list[dict[str, Any]]:
+    """The ranking the engine gives now over :func:`assessment.repo.verified_records` (not frozen).
+
+    Raises :class:`PublicationRefused` (``scoring``) when the engine refuses the levels.
+    """
+    rubric = rubric_of(competition.rubric)
+    villages = _villages(competition)
+    records = verified_records(competition)
+    names = dict(villages)
+    names.update({p.desa_code: p.region.name for p in db.session.scalars(
+        select(Participant).where(Participant.competition_id == competition.id))})
+    try:
+        return ranking_rows(rank(rubric, records, tuple(villages)), names)
+    except ScoringInputError as error:
+        raise PublicationRefused("scoring", str(error)) from error
+
+
+def publish_provisional(competition: Competition, by: User, now: datetime) -> ProvisionalResult:
+    """Publish the provisional results (pengumuman sementara) and freeze them.
+
+    Only during pengumuman sementara; once per competition (a second publication is refused). The engine's ranking
+    over the verified levels at this moment is stored as canonical JSON that never changes
+    (:class:`~assessment.models.ProvisionalResult`, append-only in the database), and
+    ``Competition.results_published_at`` is set: from then on result pages are public and every change of a level
+    needs an exception opened after this moment (rule 5 of :func:`assessment.stages.stage_gate`). The operators of
+    every ranked desa are notified.
+    """
+    require_stage(competition, Action.publish_provisional, now)
+    if competition.results_published_at is not None or db.session.scalar(
+            select(ProvisionalResult.id).where(ProvisionalResult.competition_id == competition.id)):
+        raise PublicationRefused("already")
+    records = verified_records(competition)
+    rows = current_ranking(competition)
+    document = {"format": PROVISIONAL_FORMAT, "kompetisi": competition.id, "peringkat": rows}
+    result = ProvisionalResult(competition_id=competition.id, ranking_json=canonical_bytes(document).decode("utf-8"),
+                               records_sha256=sha256_hex(canonical_bytes(level_rows(records))),
+                               published_at=now, published_by_id=by.id)
+    db.session.add(result)
+    competition.results_published_at = now
+    record_event("results.publish_provisional", target=f"competition:{competition.id}",
+                 after={"published_at": now, "records_sha256": result.records_sha256, "ranked": len(rows)})
+    for row in rows:
+        notify(operators_of(row["kode"]), "hasil_sementara",
+               f"Hasil sementara {competition.name} diumumkan: peringkat {row['peringkat']}, indeks "
+               f"{row['indeks'] or '-'}. Sanggah dapat diajukan pada masa sanggah.", "/sanggah/")
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise PublicationRefused("already") from error
+    return result
+
+
+def final_document(competition: Competition, now: datetime) -> dict[str, Any]:
+    """What the final snapshot holds (see :mod:`assessment.publication.snapshot` for the canonical form).
+
+    The competition; the rubric's fingerprint; every level used (:func:`assessment.repo.verified_records`, one row
+    per desa x indicator x assessor, ``rekonsiliasi``/``sanggah`` for replaced items); the SHA-256 of every active
+    evidence file; the ranking with exact and shown indices, ranks and ties; every objection with its answer;
+    every change made after the freeze with its exception's reason; when it was finalised (UTC).
+    """
+    records = verified_records(competition)
+    participants = list(db.session.scalars(select(Participant).where(Participant.competition_id == competition.id)))
+    ids = [p.id for p in participants]
+    evidence = db.session.execute(
+        select(Participant.desa_code, Evidence.indicator_code, Evidence.sha256)
+        .join(Participant, Evidence.participant_id == Participant.id)
+        .where(Evidence.participant_id.in_(ids), Evidence.kind == EvidenceKind.file,
+               Evidence.status == EvidenceStatus.aktif)
+        .order_by(Participant.desa_code, Evidence.indicator_code, Evidence.sha256))
+    objections = db.session.scalars(select(Objection).where(Objection.participant_id.in_(ids))
+                                    .order_by(Objection.filed_at, Objection.id))
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "kompetisi": {"id": competition.id, "nama": competition.name, "tahun": competition.year,
+                      "wilayah": competition.scope_region_code},
+        "rubrik": {"fingerprint": competition.rubric.fingerprint, "judul": competition.rubric.title},
+        "ditetapkan_pada": now.isoformat(),
+        "hasil_sementara_diumumkan_pada": (competition.results_published_at.isoformat()
+                                           if competition.results_published_at else None),
+        "level": level_rows(records),
+        "bukti": [{"desa": code, "indikator": indicator, "sha256": sha256}
+                  for code, indicator, sha256 in evidence],
+        "peringkat": current_ranking(competition),
+        "sanggah": [{
+            "desa": o.participant.desa_code, "indikator": o.indicator_code, "alasan": o.reason,
+            "bukti_sha256": o.evidence_sha256, "diajukan_pada": o.filed_at.isoformat(),
+            "jawaban": None if o.answered_at is None else {
+                "alasan": o.answer_reason, "indikator": o.answer_indicator_code,
+                "level_sebelumnya": o.previous_level, "level_baru": o.new_level,
+                "dijawab_pada": o.answered_at.isoformat()},
+        } for o in objections],
+        "diubah_setelah_pengumuman": [{
+            "desa": mark.participant.desa_code, "indikator": mark.indicator_code, "tindakan": mark.action,
+            "alasan_pengecualian": mark.exception.reason, "pada": mark.changed_at.isoformat(),
+        } for mark in late_changes(competition)],
+    }
+
+
+def finalise_results(competition: Competition, by: User, now: datetime) -> FinalSnapshot:
+    """Finalise the results (penetapan): an immutable snapshot with its own SHA-256 under a public code.
+
+    Only during penetapan, only after the provisional results were published, only when every objection has been
+    answered, and once: a second final snapshot is refused (and the database refuses any UPDATE or DELETE of it).
+    The SHA-256 is taken over exactly the canonical JSON bytes the public page serves for download.
+    """
+    require_stage(competition, Action.finalise, now)
+    if final_snapshot_of(competition) is not None:
+        raise PublicationRefused("already")
+    if competition.results_published_at is None:
+        raise PublicationRefused("not_published")
+    open_objections = db.session.scalar(
+        select(Objection.id).join(Participant, Objection.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, Objection.answered_at.is_(None)).limit(1))
+    if open_objections is not None:
+        raise PublicationRefused("open_objections")
+    data = canonical_bytes(final_document(competition, now))
+    snapshot = FinalSnapshot(competition_id=competition.id, kode=new_kode(), canonical_json=data.decode("utf-8"),
+                             sha256=sha256_hex(data), created_at=now, created_by_id=by.id)
+    db.session.add(snapshot)
+    record_event("results.finalise", target=f"competition:{competition.id}",
+                 after={"sha256": snapshot.sha256, "kode": snapshot.kode})
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise PublicationRefused("already") from error
+    return snapshot
+
+
+def committee_members(competition: Competition) -> list[User]:
+    """The active panitia and ketua tim accounts whose scope covers the competition's region, by name."""
+    users = db.session.scalars(
+        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role.in_((Role.panitia, Role.ketua_tim)), User.active.is_(True))).unique()
+    return sorted((u for u in users if any(region_within(competition.scope_region_code, g.region_code)
+                                           for g in u.grants if g.role in (Role.panitia, Role.ketua_tim))),
+                  key=lambda u: (u.name, u.id))
+
+
+@dataclass(frozen=True)
+class DeskRecord:
+    """What the desk berita acara of one desa shows: assessors, their levels, the reconciled levels."""
+
+    assessors: list[str]
+    indicators: list[tuple[str, str, list[str], str, str]]
+
+
+def desk_record(participant: Participant) -> DeskRecord:
+    """The submitted desk assessments of a desa (withdrawn ones excluded) and its reconciled levels.
+
+    Per indicator: code, name, each assessor's level (in the order of ``assessors``; ``N/A`` or ``-``), the
+    reconciled level and its reason (empty when not reconciled).
+    """
+    rubric = rubric_of(participant.competition.rubric)
+    assignments = list(db.session.scalars(
+        select(Assignment).where(Assignment.participant_id == participant.id, Assignment.withdrawn_at.is_(None),
+                                 Assignment.submitted_at.is_not(None)).order_by(Assignment.id)).unique())
+    if not assignments:
+        raise PublicationRefused("no_scores")
+    agreed = {r.indicator_code: r for r in db.session.scalars(
+        select(Reconciliation).where(Reconciliation.participant_id == participant.id))}
+    indicators = []
+    for indicator in rubric.indicators:
+        levels = []
+        for assignment in assignments:
+            score = next((s for s in assignment.scores if s.indicator_code == indicator.code), None)
+            levels.append("-" if score is None else "N/A" if score.not_applicable else str(score.level))
+        reconciled = agreed.get(indicator.code)
+        indicators.append((indicator.code, indicator.name, levels,
+                           "" if reconciled is None else str(reconciled.level),
+                           "" if reconciled is None else reconciled.reason))
+    return DeskRecord([a.assessor.name for a in assignments], indicators)
+
+
+@dataclass(frozen=True)
+class FieldRecord:
+    """What the field berita acara of one desa shows: the visiting team and, per indicator, the level before the
+    field stage, the field level, its note and the number of photos taken on site."""
+
+    team: list[str]
+    indicators: list[tuple[str, str, str, str, str, int]]
+
+
+def field_record(participant: Participant) -> FieldRecord:
+    """The field verification of a finalist desa: the visitors (assessors whose assignment to the desa is active)
+    and, per indicator, the levels that counted before the field stage (:func:`assessment.repo.verified_records`
+    with ``field_levels=False``), the field level (``-`` when only a note was made), the note and the photo count.
+
+    Refused (``no_field``) when the team recorded nothing for the desa.
+    """
+    rubric = rubric_of(participant.competition.rubric)
+    levels = {row.indicator_code: row for row in db.session.scalars(
+        select(FieldLevel).where(FieldLevel.participant_id == participant.id))}
+    if not levels:
+        raise PublicationRefused("no_field")
+    photos: dict[str, int] = {}
+    for code in db.session.scalars(select(FieldPhoto.indicator_code)
+                                   .where(FieldPhoto.participant_id == participant.id)):
+        photos[code] = photos.get(code, 0) + 1
+    before: dict[str, list[str]] = {}
+    for code, indicator_code, _by, level in verified_records(participant.competition, field_levels=False):
+        if code == participant.desa_code:
+            before.setdefault(indicator_code, []).append("N/A" if level is None else str(level))
+    team = [a.assessor.name for a in db.session.scalars(
+        select(Assignment).where(Assignment.participant_id == participant.id, Assignment.withdrawn_at.is_(None))
+        .order_by(Assignment.id)).unique()]
+    indicators = []
+    for indicator in rubric.indicators:
+        row = levels.get(indicator.code)
+        field_level = "-" if row is None or row.level is None else str(row.level)
+        indicators.append((indicator.code, indicator.name, ", ".join(before.get(indicator.code, [])) or "-",
+                           field_level, row.note if row is not None else "", photos.get(indicator.code, 0)))
+    return FieldRecord(team, indicators)
+
+
+def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, participant: Participant | None,
+                          by: User, now: datetime, verify_url_for: Callable[[str], str],
+                          store: EvidenceStore) -> BeritaAcara:
+    """Generate a berita acara PDF from the data, store it and register it under a new public code.
+
+    - ``penilaian_dokumen`` (one desa): the assessors' names, each one's level per indicator, the reconciled
+      levels with their reasons, the date; needs at least one submitted desk assessment.
+    - ``pleno`` (the competition): the final ranking from the final snapshot (with its SHA-256) and the members;
+      needs the final snapshot.
+    - ``klarifikasi_lapangan`` (one finalist desa): the visiting team, per indicator the level before the field
+      stage, the field level, the note and the photo count (:func:`field_record`), the date; needs a field record.
+
+    Every PDF carries a QR code and the printed URL of ``/verifikasi/<kode>``, where anyone can check whether a
+    PDF's SHA-256 matches the registered one. The PDF is kept byte for byte in the evidence store (downloads serve
+    those bytes). Generating again makes a new document with a new code; the earlier one stays registered.
+    """
+    kode = new_kode()
+    verify_url = verify_url_for(kode)
+    context: dict[str, Any] = {"competition": competition, "verify_url": verify_url, "kode": kode,
+                               "qr_data_uri": qr_svg_data_uri(verify_url), "date": format_wita(now),
+                               "created_by": by.name}
+    if kind is BeritaAcaraKind.penilaian_dokumen:
+        if participant is None or participant.competition_id != competition.id:
+            raise PublicationRefused("no_scores")
+        template = "reports/berita_acara_penilaian_dokumen.html"
+        context.update(participant=participant, record=desk_record(participant))
+    elif kind is BeritaAcaraKind.pleno:
+        snapshot = final_snapshot_of(competition)
+        if snapshot is None:
+            raise PublicationRefused("not_final")
+        participant = None
+        template = "reports/berita_acara_pleno.html"
+        context.update(snapshot=snapshot, ranking=json.loads(snapshot.canonical_json)["peringkat"],
+                       members=committee_members(competition))
+    else:
+        if participant is None or participant.competition_id != competition.id:
+            raise PublicationRefused("no_field")
+        template = "reports/berita_acara_klarifikasi_lapangan.html"
+        context.update(participant=participant, record=field_record(participant))
+    pdf = render_template_pdf(template, **context)
+    sha256 = hashlib.sha256(pdf).hexdigest()
+    store.put(pdf)
+    row = BeritaAcara(kind=kind, competition_id=competition.id, participant_id=participant.id if participant else None,
+                      kode=kode, sha256=sha256, created_at=now, created_by_id=by.id)
+    db.session.add(row)
+    record_event("berita_acara.generate", target=f"competition:{competition.id}",
+                 after={"kind": kind, "participant": row.participant_id, "sha256": sha256, "kode": kode})
+    db.session.commit()
+    return row

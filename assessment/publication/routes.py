@@ -1,0 +1,328 @@
+"""Results pages: the committee publishes the provisional results and finalises them; the committee (and the
+ketua tim, for the desk stage) generates berita acara; anyone checks a document on ``/verifikasi/<kode>``.
+
+Each view loads, authorizes (panitia or ketua tim over the competition's region and, for one desa, over that desa;
+the public page needs no sign-in), calls one operation, renders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+
+from assessment.evidence import UploadRejected, inspect_upload
+from assessment.extensions import db
+from assessment.models import (
+    BeritaAcara,
+    BeritaAcaraKind,
+    Competition,
+    FinalSnapshot,
+    Participant,
+    Role,
+    StageException,
+)
+from assessment.navigation import NavLink, add_link
+from assessment.publication import operations
+from assessment.publication.forms import BeritaAcaraForm, CheckPdfForm, ConfirmForm
+from assessment.published import final_snapshot_of, late_changes, provisional_rows
+from assessment.security import has_role, require_region_access, roles_required, user_can_access_region
+from assessment.stages import Action, Gate, StageClosed, active_exceptions, stage_gate
+from assessment.storage import StorageError, get_store
+from assessment.wita import now_utc
+from assessment.wita import visitor_wita as wita
+
+bp = Blueprint("publication", __name__)
+
+COMMITTEE = (Role.panitia,)
+DOCUMENT_MAKERS = (Role.panitia, Role.ketua_tim)
+KODE_PATTERN = re.compile(r"[A-Z2-7]{16}")
+CHECK_MAX_BYTES = 20 * 1024 * 1024
+
+KIND_NAMES = {
+    BeritaAcaraKind.penilaian_dokumen: _l("Berita acara penilaian dokumen"),
+    BeritaAcaraKind.klarifikasi_lapangan: _l("Berita acara klarifikasi lapangan"),
+    BeritaAcaraKind.pleno: _l("Berita acara pleno penetapan"),
+}
+REFUSALS = {
+    "already": _l("Sudah dilakukan sebelumnya; tidak dapat diulang."),
+    "not_published": _l("Hasil sementara belum diumumkan."),
+    "open_objections": _l("Masih ada sanggah yang belum dijawab; jawab semua sanggah sebelum penetapan."),
+    "no_scores": _l("Desa ini belum memiliki penilaian dokumen yang diajukan asesor."),
+    "not_final": _l("Hasil akhir belum ditetapkan; berita acara pleno dibuat setelah penetapan."),
+    "no_field": _l("Tim lapangan belum mencatat apa pun untuk desa ini."),
+    "scoring": _l("Level yang tersimpan tidak dapat dihitung oleh mesin penilaian; periksa data penilaian."),
+}
+
+
+@bp.record_once
+def _links(state: object) -> None:
+    app: Flask = state.app  # type: ignore[attr-defined]
+    add_link(app, NavLink(Role.panitia, "publication.index", _l("Pengumuman dan penetapan hasil"),
+                          _l("Umumkan hasil sementara, tetapkan hasil akhir, buat berita acara.")))
+    add_link(app, NavLink(Role.ketua_tim, "publication.berita_acara_index", _l("Berita acara"),
+                          _l("Buat berita acara penilaian dokumen per desa.")))
+
+
+def gate_text(gate: Gate) -> str:
+    """Why a results action is closed, in words."""
+    if gate.reason == "not_started":
+        return str(_("Tahap ini belum dibuka (mulai %(when)s).", when=wita(gate.opens_at)))
+    if gate.reason == "no_schedule":
+        return str(_("Tahap ini belum dijadwalkan panitia."))
+    return str(_("Tahap ini sudah ditutup (%(when)s).", when=wita(gate.closes_at)))
+
+
+def _competition(competition_id: int, roles: tuple[Role, ...] = COMMITTEE) -> Competition:
+    competition = db.get_or_404(Competition, competition_id)
+    require_region_access(competition.scope_region_code, roles)
+    return competition
+
+
+def _competitions(roles: tuple[Role, ...]) -> list[Competition]:
+    return [c for c in db.session.scalars(select(Competition).order_by(Competition.year.desc(), Competition.id))
+            if user_can_access_region(current_user, c.scope_region_code, roles)]
+
+
+@bp.get("/panitia/hasil/")
+@roles_required(*COMMITTEE)
+def index() -> str:
+    return render_template("publication/index.html", competitions=_competitions(COMMITTEE))
+
+
+def _marks(competition: Competition) -> dict[str, list[Any]]:
+    marks: dict[str, list[Any]] = {}
+    for mark in late_changes(competition):
+        marks.setdefault(mark.participant.desa_code, []).append(mark)
+    return marks
+
+
+def _exceptions(competition: Competition, now: datetime) -> dict[str, list[StageException]]:
+    """The committee's active exceptions per desa: shown wherever that desa's results appear."""
+    participants = db.session.scalars(select(Participant).where(Participant.competition_id == competition.id))
+    return {p.desa_code: found for p in participants if (found := active_exceptions(p, now))}
+
+
+@bp.get("/panitia/hasil/lomba/<int:competition_id>")
+@roles_required(*COMMITTEE)
+def competition(competition_id: int) -> str:
+    competition = _competition(competition_id)
+    now = now_utc()
+    frozen = provisional_rows(competition)
+    current: list[dict[str, Any]] = []
+    if frozen is None:
+        try:
+            current = operations.current_ranking(competition)
+        except operations.PublicationRefused as refused:
+            _refused(refused.code, refused.detail)
+    return render_template(
+        "publication/competition.html", competition=competition, frozen=frozen, current=current,
+        marks=_marks(competition), exceptions=_exceptions(competition, now), snapshot=final_snapshot_of(competition),
+        form=ConfirmForm(), wita=wita,
+        publish_gate=stage_gate(competition, Action.publish_provisional, now),
+        finalise_gate=stage_gate(competition, Action.finalise, now), gate_text=gate_text)
+
+
+def _refused(code: str, detail: str = "") -> None:
+    flash(f"{REFUSALS[code]} {detail}".strip(), "error")
+
+
+@bp.post("/panitia/hasil/lomba/<int:competition_id>/umumkan")
+@roles_required(*COMMITTEE)
+def publish(competition_id: int) -> BaseResponse:
+    competition = _competition(competition_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.publish_provisional(competition, current_user, now_utc())
+    except StageClosed as closed:
+        flash(_("Hasil sementara hanya dapat diumumkan pada tahap pengumuman sementara. %(why)s",
+                why=gate_text(closed.gate)), "error")
+        return redirect(url_for("publication.competition", competition_id=competition.id), 303)
+    except operations.PublicationRefused as refused:
+        _refused(refused.code, refused.detail)
+        return redirect(url_for("publication.competition", competition_id=competition.id), 303)
+    flash(_("Hasil sementara diumumkan dan dibekukan."), "success")
+    return redirect(url_for("publication.competition", competition_id=competition.id))
+
+
+@bp.post("/panitia/hasil/lomba/<int:competition_id>/tetapkan")
+@roles_required(*COMMITTEE)
+def finalise(competition_id: int) -> BaseResponse:
+    competition = _competition(competition_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.finalise_results(competition, current_user, now_utc())
+    except StageClosed as closed:
+        flash(_("Hasil akhir hanya dapat ditetapkan pada tahap penetapan. %(why)s", why=gate_text(closed.gate)),
+              "error")
+        return redirect(url_for("publication.competition", competition_id=competition.id), 303)
+    except operations.PublicationRefused as refused:
+        _refused(refused.code, refused.detail)
+        return redirect(url_for("publication.competition", competition_id=competition.id), 303)
+    flash(_("Hasil akhir ditetapkan."), "success")
+    return redirect(url_for("publication.competition", competition_id=competition.id))
+
+
+@bp.get("/berita-acara/")
+@roles_required(*DOCUMENT_MAKERS)
+def berita_acara_index() -> str:
+    return render_template("publication/berita_acara_index.html", competitions=_competitions(DOCUMENT_MAKERS))
+
+
+def _kinds() -> list[BeritaAcaraKind]:
+    """The kinds the signed-in user may generate: the ketua tim the desk stage only."""
+    if has_role(current_user, COMMITTEE):
+        return [BeritaAcaraKind.penilaian_dokumen, BeritaAcaraKind.klarifikasi_lapangan, BeritaAcaraKind.pleno]
+    return [BeritaAcaraKind.penilaian_dokumen]
+
+
+def _visible(document: BeritaAcara) -> bool:
+    """Whether the signed-in user may download ``document`` (scope, conflicts, and kind for the ketua tim)."""
+    if document.participant is not None:
+        region = document.participant.desa_code
+    else:
+        region = document.competition.scope_region_code
+    if user_can_access_region(current_user, region, COMMITTEE):
+        return True
+    return (document.kind is BeritaAcaraKind.penilaian_dokumen
+            and user_can_access_region(current_user, region, (Role.ketua_tim,)))
+
+
+@bp.get("/berita-acara/lomba/<int:competition_id>")
+@roles_required(*DOCUMENT_MAKERS)
+def berita_acara(competition_id: int) -> str:
+    competition = _competition(competition_id, DOCUMENT_MAKERS)
+    participants = [p for p in db.session.scalars(select(Participant).where(Participant.competition_id
+                                                                            == competition.id)
+                                                  .order_by(Participant.desa_code))
+                    if user_can_access_region(current_user, p.desa_code, DOCUMENT_MAKERS)]
+    documents = [d for d in db.session.scalars(select(BeritaAcara).where(BeritaAcara.competition_id == competition.id)
+                                               .order_by(BeritaAcara.created_at.desc(), BeritaAcara.id.desc()))
+                 if _visible(d)]
+    return render_template("publication/berita_acara.html", competition=competition, participants=participants,
+                           documents=documents, kinds=_kinds(), kind_names=KIND_NAMES, form=BeritaAcaraForm(),
+                           wita=wita)
+
+
+@bp.post("/berita-acara/lomba/<int:competition_id>/buat")
+@roles_required(*DOCUMENT_MAKERS)
+def generate(competition_id: int) -> BaseResponse:
+    competition = _competition(competition_id, DOCUMENT_MAKERS)
+    form = BeritaAcaraForm()
+    back = redirect(url_for("publication.berita_acara", competition_id=competition.id), 303)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        kind = BeritaAcaraKind(form.kind.data)
+    except ValueError:
+        abort(400)
+    if kind not in _kinds():
+        abort(403)
+    participant = None
+    if kind is not BeritaAcaraKind.pleno:
+        participant = db.session.get(Participant, int(form.participant_id.data or 0)) \
+            if (form.participant_id.data or "").isdigit() else None
+        if participant is None or participant.competition_id != competition.id:
+            abort(404)
+        require_region_access(participant.desa_code, DOCUMENT_MAKERS)
+    try:
+        document = operations.generate_berita_acara(
+            kind, competition, participant, current_user, now_utc(),
+            lambda kode: url_for("publication.verify", kode=kode, _external=True), get_store())
+    except operations.PublicationRefused as refused:
+        _refused(refused.code)
+        return back
+    flash(_("%(kind)s dibuat dengan kode %(kode)s.", kind=KIND_NAMES[document.kind], kode=document.kode), "success")
+    return redirect(url_for("publication.berita_acara", competition_id=competition.id))
+
+
+@bp.get("/berita-acara/<int:berita_acara_id>/unduh")
+@roles_required(*DOCUMENT_MAKERS)
+def download(berita_acara_id: int) -> Response:
+    document = db.get_or_404(BeritaAcara, berita_acara_id)
+    if not _visible(document):
+        abort(403)
+    try:
+        handle = get_store().open(document.sha256)
+    except StorageError:
+        abort(404)
+    return send_file(handle, mimetype="application/pdf", as_attachment=True,
+                     download_name=f"berita-acara-{document.kind.value}-{document.kode}.pdf")
+
+
+def _document(kode: str) -> FinalSnapshot | BeritaAcara:
+    if not KODE_PATTERN.fullmatch(kode):
+        abort(404)
+    snapshot = db.session.scalar(select(FinalSnapshot).where(FinalSnapshot.kode == kode))
+    if snapshot is not None:
+        return snapshot
+    document = db.session.scalar(select(BeritaAcara).where(BeritaAcara.kode == kode))
+    if document is None:
+        abort(404)
+    return document
+
+
+def _verify_page(document: FinalSnapshot | BeritaAcara, form: CheckPdfForm | None = None,
+                 check: dict[str, Any] | None = None, status: int = 200) -> tuple[str, int]:
+    competition = document.competition
+    registered = list(db.session.scalars(select(BeritaAcara).where(BeritaAcara.competition_id == competition.id)
+                                         .order_by(BeritaAcara.created_at, BeritaAcara.id)))
+    snapshot = document if isinstance(document, FinalSnapshot) else final_snapshot_of(competition)
+    ranking = json.loads(snapshot.canonical_json)["peringkat"] if snapshot is not None else []
+    html = render_template("publication/verify.html", document=document, snapshot=snapshot, ranking=ranking,
+                           is_snapshot=isinstance(document, FinalSnapshot), registered=registered,
+                           kind_names=KIND_NAMES, form=form or CheckPdfForm(), check=check, wita=wita)
+    return html, status
+
+
+@bp.get("/verifikasi/<kode>")
+def verify(kode: str) -> tuple[str, int]:
+    return _verify_page(_document(kode))
+
+
+@bp.get("/verifikasi/<kode>/cuplikan.json")
+def snapshot_json(kode: str) -> Response:
+    document = _document(kode)
+    if not isinstance(document, FinalSnapshot):
+        abort(404)
+    response = Response(document.canonical_json.encode("utf-8"), mimetype="application/json")
+    response.headers["Content-Disposition"] = f"attachment; filename=hasil-akhir-{document.kode}.json"
+    return response
+
+
+@bp.post("/verifikasi/<kode>/periksa")
+def check(kode: str) -> tuple[str, int]:
+    """Compare an uploaded PDF with the registered documents: this berita acara, or, on the final snapshot's
+    page, any berita acara of that competition. The file is checked to be a PDF and never stored."""
+    document = _document(kode)
+    form = CheckPdfForm()
+    if not form.validate_on_submit():
+        return _verify_page(document, form, status=400)
+    data = form.file.data.read(CHECK_MAX_BYTES + 1)
+    limit = min(CHECK_MAX_BYTES, int(current_app.config.get("MAX_CONTENT_LENGTH") or CHECK_MAX_BYTES))
+    try:
+        inspected = inspect_upload(data, form.file.data.filename, max_bytes=limit)
+    except UploadRejected as rejected:
+        flash(str(rejected.message), "error")
+        return _verify_page(document, form, status=400)
+    if inspected.media_type != "application/pdf":
+        flash(_("Yang dapat diperiksa di sini hanya berkas PDF."), "error")
+        return _verify_page(document, form, status=400)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if isinstance(document, BeritaAcara):
+        match = document if document.sha256 == sha256 else None
+    else:
+        match = db.session.scalar(select(BeritaAcara).where(BeritaAcara.competition_id == document.competition_id,
+                                                            BeritaAcara.sha256 == sha256))
+    return _verify_page(document, form, check={"sha256": sha256, "match": match})

@@ -1,0 +1,33 @@
+"""What the committee has published, read back: the frozen provisional ranking, the changes made after it, and
+the final snapshot. Shared by the objection and publication blueprints (which do not import each other)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from assessment.extensions import db
+from assessment.models import Competition, FinalSnapshot, LateChange, Participant, ProvisionalResult
+
+
+def provisional_rows(competition: Competition) -> list[dict[str, Any]] | None:
+    """The frozen provisional ranking exactly as published (None before publication)."""
+    stored = db.session.scalar(select(ProvisionalResult).where(ProvisionalResult.competition_id == competition.id))
+    if stored is None:
+        return None
+    rows: list[dict[str, Any]] = json.loads(stored.ranking_json)["peringkat"]
+    return rows
+
+
+def late_changes(competition: Competition) -> list[LateChange]:
+    """The levels changed after the freeze, each with the exception it was made under, oldest first."""
+    return list(db.session.scalars(
+        select(LateChange).join(Participant, LateChange.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id).order_by(LateChange.changed_at, LateChange.id)))
+
+
+def final_snapshot_of(competition: Competition) -> FinalSnapshot | None:
+    """The competition's final snapshot, if the results are finalised."""
+    return db.session.scalar(select(FinalSnapshot).where(FinalSnapshot.competition_id == competition.id))
