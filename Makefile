@@ -39,6 +39,7 @@ $(AXE_JS):
 
 run: $(VENV)/.base translations
 	$(BIN)/desa-digital db upgrade
+	$(BIN)/desa-digital evidence sweep
 	$(BIN)/desa-digital demo --if-empty
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'assessment:create_app()'
 

@@ -168,13 +168,17 @@ def add_evidence_file(participant: Participant, rubric: Rubric, indicator_code: 
         return UploadResult(existing, False)
     new_keys: list[str] = []
     try:
+        # ``put`` also marks a copy already stored as just stored, so the sweep of unreferenced files
+        # (assessment.sweep) leaves it alone until this upload's row refers to it.
         if not store.exists(sha256):
-            new_keys.append(store.put(data).sha256)
+            new_keys.append(sha256)
+        store.put(data)
         display_sha256 = None
         if inspected.display_copy is not None:
             display_key = hashlib.sha256(inspected.display_copy).hexdigest()
             if not store.exists(display_key):
-                new_keys.append(store.put(inspected.display_copy).sha256)
+                new_keys.append(display_key)
+            store.put(inspected.display_copy)
             display_sha256 = display_key
         others = list(db.session.scalars(
             select(Evidence).join(Participant, Evidence.participant_id == Participant.id)
