@@ -7,7 +7,7 @@ PORT   ?= 8000
 AXE_VERSION := 4.14.1
 AXE_JS := .cache/axe-core/axe.min.js
 
-.PHONY: run test lint typecheck pytest translations messages serve clean bench
+.PHONY: run test lint typecheck pytest translations messages serve clean bench load
 
 $(VENV)/.base: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,7 @@ $(AXE_JS):
 
 run: $(VENV)/.base translations
 	$(BIN)/desa-digital db upgrade
+	$(BIN)/desa-digital evidence sweep
 	$(BIN)/desa-digital demo --if-empty
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'assessment:create_app()'
 
@@ -62,6 +63,15 @@ $(VENV)/.bench: $(VENV)/.base
 bench: $(VENV)/.bench
 	$(BIN)/python -m bench.bench_scoring $(BENCH_ARGS)
 	$(BIN)/python -m bench.bench_cli
+
+# Load test (not a test, not part of `make test`): 50 assessors signed in with TOTP save desk scores for 2 minutes
+# against gunicorn on a throw-away PostgreSQL cluster on loopback; then every acknowledged save is counted in the
+# database. LOAD_ARGS="--users 10 --seconds 20" for a short run. Results go into docs/performance.md by hand.
+PG_VERSION ?= $(shell ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -n 1)
+load: $(VENV)/.dev translations
+	pg_virtualenv -t -v $(PG_VERSION) sh -c \
+	  'DATABASE_URL="postgresql+psycopg://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" \
+	  $(abspath $(BIN))/python -m bench.load_scores $(LOAD_ARGS)'
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -16,14 +16,17 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from flask import Flask, current_app
 
 CHUNK_SIZE = 1024 * 1024
+TEMP_PREFIX = ".incoming-"
+"""Name prefix of a file being written; it becomes its key only by an atomic rename once complete."""
 _KEY_PATTERN = re.compile(r"\A[0-9a-f]{64}\Z")
 
 
@@ -58,6 +61,14 @@ class EvidenceStore(Protocol):
         """Remove the object (no error when it is already gone)."""
         ...
 
+    def stored(self) -> Iterator[tuple[str, datetime]]:
+        """Every stored key with the last time it was written or stored again (UTC)."""
+        ...
+
+    def remove_incomplete(self, older_than: datetime, *, dry_run: bool = False) -> int:
+        """Remove writes that never finished (a killed process) begun before ``older_than``; return how many."""
+        ...
+
 
 def check_key(sha256: str) -> str:
     """Return ``sha256`` if it is 64 lower-case hex digits; anything else never becomes part of a path."""
@@ -87,7 +98,7 @@ class LocalEvidenceStore:
             payload = bytes(data)
             key = hashlib.sha256(payload).hexdigest()
             target = self._path(key)
-            if target.exists():
+            if self._refresh(target):
                 return StoredObject(key, len(payload))
             self._write_atomically(target, [payload])
             return StoredObject(key, len(payload))
@@ -98,7 +109,7 @@ class LocalEvidenceStore:
         # system as every destination), then move it into its fan-out folder.
         digest = hashlib.sha256()
         size = 0
-        fd, temp_name = tempfile.mkstemp(prefix=".incoming-", dir=self.root)
+        fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=self.root)
         try:
             with os.fdopen(fd, "wb") as handle:
                 while chunk := stream.read(CHUNK_SIZE):
@@ -109,7 +120,7 @@ class LocalEvidenceStore:
                 os.fsync(handle.fileno())
             key = digest.hexdigest()
             target = self._path(key)
-            if target.exists():
+            if self._refresh(target):
                 os.unlink(temp_name)
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -121,9 +132,19 @@ class LocalEvidenceStore:
             raise
 
     @staticmethod
+    def _refresh(target: Path) -> bool:
+        """Whether ``target`` exists; if so its time is set to now, so the sweep treats it as just stored (a file
+        left unreferenced earlier and uploaded again must not be swept before the new row refers to it)."""
+        try:
+            os.utime(target)
+        except FileNotFoundError:
+            return False
+        return True
+
+    @staticmethod
     def _write_atomically(target: Path, chunks: list[bytes]) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
+        fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
                 for chunk in chunks:
@@ -148,6 +169,22 @@ class LocalEvidenceStore:
     def delete(self, sha256: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self._path(sha256).unlink()
+
+    def stored(self) -> Iterator[tuple[str, datetime]]:
+        for path in self.root.glob("??/??/*"):
+            if _KEY_PATTERN.match(path.name) and path.parent.parent.name == path.name[:2] and path.is_file():
+                with contextlib.suppress(FileNotFoundError):
+                    yield path.name, datetime.fromtimestamp(path.stat().st_mtime, UTC)
+
+    def remove_incomplete(self, older_than: datetime, *, dry_run: bool = False) -> int:
+        removed = 0
+        for path in self.root.rglob(f"{TEMP_PREFIX}*"):
+            with contextlib.suppress(FileNotFoundError):
+                if path.is_file() and datetime.fromtimestamp(path.stat().st_mtime, UTC) < older_than:
+                    if not dry_run:
+                        path.unlink()
+                    removed += 1
+        return removed
 
 
 StoreFactory = Callable[[Flask], EvidenceStore]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from assessment.assessors.rules import NOTE_MAX, RESULT_MAX
@@ -26,10 +26,19 @@ class ConfirmForm(FlaskForm):
 class DeskScoreForm(FlaskForm):
     """The assessor's level and note on one indicator (evidence verdicts come as ``verdict-<id>`` fields)."""
 
+    # The version of the saved row this form was loaded with (0: none yet); the save is refused if it moved on.
+    version = HiddenField()
     level = SelectField(_l("Level verifikasi asesor"), coerce=_level_or_none, validate_choice=False)
     not_applicable = BooleanField(_l("Tidak berlaku (N/A)"))
     note = TextAreaField(_l("Catatan asesor"),
                          validators=[Length(max=NOTE_MAX, message=_l("Catatan paling panjang 2000 karakter."))])
+
+    def expected_version(self) -> int | None:
+        """The version the form was loaded with; None when it carries none, -1 (never stored) when garbled."""
+        raw = (self.version.data or "").strip()
+        if not raw:
+            return None
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else -1
 
 
 class AccessTestForm(FlaskForm):
@@ -51,3 +60,4 @@ class ConflictForm(FlaskForm):
     reason = TextAreaField(_l("Alasan konflik kepentingan"),
                            validators=[DataRequired(_l("Tulis alasannya.")),
                                        Length(max=2000, message=_l("Alasan paling panjang 2000 karakter."))])
+

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from assessment.assessors.rules import (
@@ -40,7 +41,11 @@ class AssessmentLocked(Exception):
 
 
 class SaveConflict(Exception):
-    """Someone saved the same score in between (optimistic lock on ``version``)."""
+    """Someone saved the same score in between (the version check); ``current`` is the score as saved now."""
+
+    def __init__(self, current: DeskScore | None = None) -> None:
+        super().__init__("conflict")
+        self.current = current
 
 
 class ScoreRejected(Exception):
@@ -64,13 +69,20 @@ def self_level(participant: Participant, indicator_code: str) -> int | None:
 
 def save_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str, level: int | None,
                     not_applicable: bool, note: str, verdicts: Mapping[int, EvidenceVerdict],
-                    now: datetime) -> DeskScore:
+                    now: datetime, expected_version: int | None = None) -> DeskScore:
     """Save the assessor's draft level, note and evidence verdicts for one indicator.
 
     Only during penilaian dokumen (or under a committee exception for the desa or this indicator), only on an
     assignment neither submitted nor withdrawn, and only with input that meets
     :func:`~assessment.assessors.rules.desk_score_problems`. Verdicts are kept only for the desa's active evidence
     of this indicator; any other evidence id is refused.
+
+    Version check (two tabs or two devices saving the same score): ``expected_version`` is the version of the score
+    the assessor's form was loaded with (0: no score yet). The save is a compare-and-set in the database
+    (``UPDATE … WHERE id = ? AND version = ?``, or an INSERT that the unique index refuses when another save
+    created the row first): it writes only if the stored version is still that one, and raises it by one.
+    Otherwise nothing of this save is kept (verdicts included) and :class:`SaveConflict` carries the score as the
+    other save left it. Without ``expected_version`` the version this request loaded is expected.
     """
     participant = assignment.participant
     gate = require_stage(participant.competition, Action.desk_score, now, participant=participant,
@@ -85,32 +97,53 @@ def save_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str,
         problems.append("evidence")
     if problems:
         raise ScoreRejected(problems)
+    values = {"level": None if not_applicable else level, "not_applicable": not_applicable, "note": note.strip(),
+              "updated_at": now}
     score = next((s for s in assignment.scores if s.indicator_code == indicator_code), None)
+    before = None
     if score is None:
-        score = DeskScore(assignment_id=assignment.id, indicator_code=indicator_code)
+        if expected_version:
+            raise _conflict(assignment, indicator_code)
+        score = DeskScore(assignment_id=assignment.id, indicator_code=indicator_code, version=1, **values)
         assignment.scores.append(score)
-    score.level = None if not_applicable else level
-    score.not_applicable = not_applicable
-    score.note = note.strip()
-    score.updated_at = now
-    existing = {j.evidence_id: j for j in assignment.judgements}
-    for evidence_id, verdict in verdicts.items():
-        judgement = existing.get(evidence_id)
-        if judgement is None:
-            assignment.judgements.append(EvidenceJudgement(evidence_id=evidence_id, verdict=verdict, updated_at=now))
-        else:
-            judgement.verdict = verdict
-            judgement.updated_at = now
-    mark_change_after_freeze(gate, participant, indicator_code, Action.desk_score, assignment.assessor, now)
-    record_event("desk_score.save", target=f"assignment:{assignment.id}",
-                 after={"indicator": indicator_code, "level": score.level, "na": not_applicable,
-                        "note": score.note, "verdicts": {str(k): v for k, v in verdicts.items()}})
+    else:
+        before = {"level": score.level, "na": score.not_applicable, "note": score.note}
+        expected = score.version if expected_version is None else expected_version
+        written = db.session.execute(
+            update(DeskScore).where(DeskScore.id == score.id, DeskScore.version == expected)
+            .values(version=DeskScore.version + 1, **values)
+            .execution_options(synchronize_session=False))
+        if written.rowcount != 1:  # type: ignore[attr-defined]
+            raise _conflict(assignment, indicator_code)
     try:
+        # A flush here (the audit event queries) may already meet the unique index: a simultaneous first save.
+        existing = {j.evidence_id: j for j in assignment.judgements}
+        for evidence_id, verdict in verdicts.items():
+            judgement = existing.get(evidence_id)
+            if judgement is None:
+                assignment.judgements.append(EvidenceJudgement(evidence_id=evidence_id, verdict=verdict,
+                                                               updated_at=now))
+            else:
+                judgement.verdict = verdict
+                judgement.updated_at = now
+        mark_change_after_freeze(gate, participant, indicator_code, Action.desk_score, assignment.assessor, now)
+        record_event("desk_score.save", target=f"assignment:{assignment.id}", before=before,
+                     after={"indicator": indicator_code, "level": values["level"], "na": not_applicable,
+                            "note": values["note"], "verdicts": {str(k): v for k, v in verdicts.items()}})
         db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise SaveConflict from error
+    except (IntegrityError, StaleDataError) as error:
+        raise _conflict(assignment, indicator_code) from error
+    db.session.refresh(score)
     return score
+
+
+def _conflict(assignment: Assignment, indicator_code: str) -> SaveConflict:
+    """Undo this save and return the conflict with the score as it is stored now."""
+    db.session.rollback()
+    current = db.session.scalar(
+        select(DeskScore).where(DeskScore.assignment_id == assignment.id, DeskScore.indicator_code == indicator_code)
+        .execution_options(populate_existing=True))
+    return SaveConflict(current)
 
 
 def record_access_test(assignment: Assignment, rubric: Rubric, indicator_code: str, sent_at: datetime,

@@ -158,12 +158,16 @@ def _signatures_of(sha256: str, trust_roots: tuple[str, ...]) -> SignatureReport
 
 
 def _indicator_page(assignment: Assignment, rubric: Rubric, indicator: Indicator, form: DeskScoreForm | None = None,
-                    access_form: AccessTestForm | None = None, status: int = 200) -> tuple[str, int]:
+                    access_form: AccessTestForm | None = None, status: int = 200,
+                    conflict: operations.SaveConflict | None = None) -> tuple[str, int]:
     participant = assignment.participant
     score = next((s for s in assignment.scores if s.indicator_code == indicator.code), None)
     if form is None:
         form = DeskScoreForm(level=score.level if score else None, not_applicable=score.not_applicable if score
-                             else False, note=score.note if score else "")
+                             else False, note=score.note if score else "", version=str(score.version if score else 0))
+    elif conflict is not None:
+        # The typed input stays in the form; saving it again now knowingly replaces the value shown beside it.
+        form.version.data = str(conflict.current.version if conflict.current else 0)
     level_names = dict(rubric.level_names)
     form.level.choices = [("", _("— belum dipilih —")),
                           *[(str(v), f"{v} — {level_names.get(v, '')}".rstrip(" —")) for v in rubric.scale.levels]]
@@ -183,7 +187,7 @@ def _indicator_page(assignment: Assignment, rubric: Rubric, indicator: Indicator
         "assessors/indicator.html", rubric=rubric, indicator=indicator, form=form, score=score, evidence=evidence,
         signatures=signatures, verdicts={j.evidence_id: j.verdict for j in assignment.judgements},
         self_row=self_row, level_names=level_names, access_form=access_form, access_test=test,
-        asks_access=asks_for_access_test(indicator), **_context(assignment))
+        asks_access=asks_for_access_test(indicator), conflict=conflict, **_context(assignment))
     return html, status
 
 
@@ -222,7 +226,7 @@ def save(assignment_id: int, code: str) -> Response | tuple[str, int]:
         return _indicator_page(assignment, rubric, item, form=form, status=400)
     try:
         operations.save_desk_score(assignment, rubric, item.code, form.level.data, bool(form.not_applicable.data),
-                                   form.note.data or "", verdicts, now_utc())
+                                   form.note.data or "", verdicts, now_utc(), form.expected_version())
     except StageClosed as closed:
         flash(_gate_text(closed.gate), "error")
         return _indicator_page(assignment, rubric, item, form=form, status=409)
@@ -233,9 +237,12 @@ def save(assignment_id: int, code: str) -> Response | tuple[str, int]:
         for problem in rejected.problems:
             flash(str(PROBLEM_MESSAGES[problem]), "error")
         return _indicator_page(assignment, rubric, item, form=form, status=400)
-    except operations.SaveConflict:
-        flash(_("Nilai ini baru saja disimpan di tab lain. Periksa lalu simpan lagi."), "error")
-        return redirect(url_for("assessors.indicator", assignment_id=assignment.id, code=item.code))
+    except operations.SaveConflict as conflict:
+        flash(_("Nilai ini sudah disimpan di tab atau perangkat lain setelah halaman ini Anda buka, jadi isian Anda "
+                "BELUM disimpan. Isian Anda masih ada di formulir dan nilai yang tersimpan sekarang ditampilkan. "
+                "Periksa keduanya, lalu simpan lagi bila isian Anda yang benar."), "error")
+        db.session.refresh(assignment)
+        return _indicator_page(assignment, rubric, item, form=form, status=409, conflict=conflict)
     flash(_("Draf penilaian indikator %(code)s tersimpan.", code=item.code), "success")
     return redirect(url_for("assessors.indicator", assignment_id=assignment.id, code=item.code))
 

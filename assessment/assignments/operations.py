@@ -166,7 +166,8 @@ def import_assignments_csv(competition: Competition, data: bytes, by: User, now:
     """Assign from a CSV with the columns ``kode_desa,email_asesor`` (UTF-8, a BOM is fine, ``,`` or ``;``).
 
     Every row is checked like a hand assignment; every problem is reported with its line number and, if there is
-    any, nothing is assigned. A pair listed twice is one problem (the second line).
+    any, nothing is assigned. A pair listed twice is one problem (the second line); so is a line with more fields
+    than the header.
     """
     require_stage(competition, Action.assign, now)
     if len(data) > CSV_MAX_BYTES:
@@ -191,6 +192,10 @@ def import_assignments_csv(competition: Competition, data: bytes, by: User, now:
     seen: set[tuple[str, str]] = set()
     for row in reader:
         line = reader.line_num
+        if None in row:
+            # More fields than the header: a shifted or mis-delimited line, never guessed at.
+            problems.append(CsvProblem(line, "jumlah kolom lebih banyak dari tajuk"))
+            continue
         code = (row.get("kode_desa") or "").strip()
         email = normalise_email(row.get("email_asesor") or "")
         participant = participants.get(code)

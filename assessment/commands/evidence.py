@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 from flask import Flask, current_app
@@ -10,8 +10,9 @@ from flask.cli import AppGroup
 
 from assessment.retention import purge_expired_evidence
 from assessment.storage import get_store
+from assessment.sweep import DEFAULT_GRACE, sweep_evidence_store
 
-evidence_cli = AppGroup("evidence", help="Berkas bukti: masa simpan.")
+evidence_cli = AppGroup("evidence", help="Berkas bukti: masa simpan dan pembersihan sisa unggahan.")
 
 
 @evidence_cli.command("purge")
@@ -27,6 +28,20 @@ def purge_command(days: int | None, dry_run: bool) -> None:
     verb = "akan dihapus" if dry_run else "dihapus"
     click.echo(f"Masa simpan {days} hari: berkas dari {result.evidence} bukti {verb} ({result.files} berkas "
                f"tersimpan); baris bukti dan hash-nya tetap.")
+
+
+@evidence_cli.command("sweep")
+@click.option("--grace-minutes", type=click.IntRange(min=0), default=int(DEFAULT_GRACE.total_seconds() // 60),
+              show_default=True, help="Hanya sisa yang lebih tua dari ini yang dihapus (unggahan yang sedang "
+                                      "berjalan aman).")
+@click.option("--dry-run", is_flag=True, help="Hanya hitung; tidak menghapus apa pun.")
+def sweep_command(grace_minutes: int, dry_run: bool) -> None:
+    """Hapus sisa unggahan yang terputus: berkas sementara dan berkas tersimpan yang tidak dirujuk bukti mana pun."""
+    result = sweep_evidence_store(get_store(), datetime.now(UTC), timedelta(minutes=grace_minutes),
+                                  dry_run=dry_run)
+    verb = "akan dihapus" if dry_run else "dihapus"
+    click.echo(f"Sisa unggahan {verb}: {result.incomplete} berkas sementara, {result.unreferenced} berkas tanpa "
+               f"baris bukti (lebih tua dari {grace_minutes} menit).")
 
 
 def register(app: Flask) -> None:

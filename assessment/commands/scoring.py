@@ -47,6 +47,9 @@ LEVEL_COLUMNS = ("kode_wilayah", "indikator", "asesor", "level")
 SELF_COLUMNS = ("kode_wilayah", "indikator", "level")
 LARGE_FILE_BYTES = 20 * 1024 * 1024
 MAX_SHOWN_PROBLEMS = 20
+# The files have four or three columns; a header far wider is a wrong or hostile file, refused before pandas spends
+# minutes building thousands of empty columns.
+MAX_COLUMNS = 200
 _BINARY_SIGNATURES = ((b"PK\x03\x04", "buku kerja Excel atau arsip ZIP"), (b"%PDF-", "dokumen PDF"),
                       (b"\x89PNG", "gambar PNG"), (b"\xff\xd8\xff", "gambar JPEG"),
                       (b"\xd0\xcf\x11\xe0", "berkas Office lama (.xls)"))
@@ -104,6 +107,8 @@ def read_table(path: Path, columns: Sequence[str]) -> Table:
     header = text.splitlines()[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
     names = [name.strip().strip('"').strip().lower() for name in header.split(delimiter)]
+    if len(names) > MAX_COLUMNS:
+        raise InputError([f"{path}: baris 1: {len(names)} kolom; berkas ini paling banyak {MAX_COLUMNS} kolom"])
     missing = [column for column in columns if column not in names]
     if missing:
         raise InputError([f"{path}: baris 1: kolom hilang: {', '.join(missing)} (tajuk harus memuat "

@@ -92,7 +92,13 @@ class _YamlReader:
 def load_yaml_text(text: str) -> Rubric:
     """Parse YAML text into a rubric, or raise RubricError with every problem located by line and key path."""
     reader = _YamlReader()
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as error:
+        # The whole text is checked up front for characters YAML forbids (control characters such as ESC).
+        line = text.count("\n", 0, error.position) + 1
+        raise RubricError([Problem(f"{line}:(yaml)", f"YAML rusak di baris {line}: karakter kendali "
+                                   f"U+{int(error.character):04X} tidak boleh ada di berkas YAML.")]) from None
     try:
         node = loader.get_single_node()
         document = reader.build(node, ()) if node is not None else None

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField, TextAreaField, ValidationError
+from wtforms import HiddenField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length
 
 from assessment.villages.operations import EXPLANATION_MAX, URL_MAX
@@ -26,6 +26,8 @@ def _level_or_none(value: Any) -> int | None:
 class SelfAssessmentForm(FlaskForm):
     """The level a desa gives itself on one indicator, with its explanation."""
 
+    # The version of the saved row this form was loaded with (0: none yet); the save is refused if it moved on.
+    version = HiddenField()
     level = SelectField(_l("Level penilaian mandiri"), coerce=_level_or_none, validate_choice=False)
     explanation = TextAreaField(
         _l("Penjelasan"),
@@ -40,6 +42,13 @@ class SelfAssessmentForm(FlaskForm):
     def validate_level(self, field: SelectField) -> None:
         if field.data is not None and field.data not in getattr(self, "_allowed", set()):
             raise ValidationError(_l("Level harus salah satu level pada skala rubrik."))
+
+    def expected_version(self) -> int | None:
+        """The version the form was loaded with; None when it carries none, -1 (never stored) when garbled."""
+        raw = (self.version.data or "").strip()
+        if not raw:
+            return None
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else -1
 
 
 class EvidenceUploadForm(FlaskForm):
@@ -67,3 +76,4 @@ class EvidenceLinkForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Only the CSRF token: submitting the self-assessment, removing evidence."""
+

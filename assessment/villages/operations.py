@@ -46,7 +46,12 @@ class SelfAssessmentClosed(Exception):
 
 
 class SaveConflict(Exception):
-    """Someone else changed the same row between loading and saving (optimistic lock on ``version``)."""
+    """Someone else saved the same indicator after this form was loaded (the version check); ``current`` is the
+    row as saved now."""
+
+    def __init__(self, current: SelfAssessment | None = None) -> None:
+        super().__init__("conflict")
+        self.current = current
 
 
 def _require_open(participant: Participant, now: datetime, *, hold: bool = True) -> None:
@@ -73,11 +78,19 @@ def _require_open(participant: Participant, now: datetime, *, hold: bool = True)
 
 
 def save_self_assessment(participant: Participant, rubric: Rubric, indicator_code: str, level: int | None,
-                         explanation: str, user: User, now: datetime) -> SelfAssessment:
+                         explanation: str, user: User, now: datetime,
+                         expected_version: int | None = None) -> SelfAssessment:
     """Record the level the desa gives itself on one indicator and its explanation.
 
     The level must be on the rubric's scale (or empty while still undecided); the explanation is at most 2,000
     characters. Both are checked by the form; this verb checks them again so no caller can skip them.
+
+    Version check (two operators, or two tabs, saving the same indicator): ``expected_version`` is the version of
+    the row the form was loaded with (0: nothing saved yet). The save is a compare-and-set in the database
+    (``UPDATE … WHERE id = ? AND version = ?``, or an INSERT that the unique index refuses when another save
+    created the row first): it writes only if the stored version is still that one, and raises it by one.
+    Otherwise nothing is written and :class:`SaveConflict` carries the row as the other person saved it. Without
+    ``expected_version`` the version this request loaded is expected.
     """
     _require_open(participant, now)
     rubric.indicator(indicator_code)
@@ -89,22 +102,41 @@ def save_self_assessment(participant: Participant, rubric: Rubric, indicator_cod
         select(SelfAssessment).where(SelfAssessment.participant_id == participant.id,
                                      SelfAssessment.indicator_code == indicator_code)
     )
-    before = None if row is None else {"level": row.level, "explanation": row.explanation}
+    values = {"level": level, "explanation": explanation.strip(), "updated_by_id": user.id, "updated_at": now}
+    before = None
     if row is None:
-        row = SelfAssessment(participant_id=participant.id, indicator_code=indicator_code)
+        if expected_version:
+            raise _conflict(participant, indicator_code)
+        row = SelfAssessment(participant_id=participant.id, indicator_code=indicator_code, version=1, **values)
         db.session.add(row)
-    row.level = level
-    row.explanation = explanation.strip()
-    row.updated_by_id = user.id
-    row.updated_at = now
-    record_event("self_assessment.save", target=f"participant:{participant.id}/indicator:{indicator_code}",
-                 before=before, after={"level": row.level, "explanation": row.explanation}, actor=user)
+    else:
+        before = {"level": row.level, "explanation": row.explanation}
+        expected = row.version if expected_version is None else expected_version
+        written = db.session.execute(
+            update(SelfAssessment).where(SelfAssessment.id == row.id, SelfAssessment.version == expected)
+            .values(version=SelfAssessment.version + 1, **values)
+            .execution_options(synchronize_session=False))
+        if written.rowcount != 1:  # type: ignore[attr-defined]
+            raise _conflict(participant, indicator_code)
     try:
+        # A flush here (the audit event queries) may already meet the unique index: a simultaneous first save.
+        record_event("self_assessment.save", target=f"participant:{participant.id}/indicator:{indicator_code}",
+                     before=before, after={"level": level, "explanation": values["explanation"]}, actor=user)
         db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise SaveConflict from error
+    except (IntegrityError, StaleDataError) as error:
+        raise _conflict(participant, indicator_code) from error
+    db.session.refresh(row)
     return row
+
+
+def _conflict(participant: Participant, indicator_code: str) -> SaveConflict:
+    """Undo this save and return the conflict with the row as it is stored now."""
+    db.session.rollback()
+    current = db.session.scalar(
+        select(SelfAssessment).where(SelfAssessment.participant_id == participant.id,
+                                     SelfAssessment.indicator_code == indicator_code)
+        .execution_options(populate_existing=True))
+    return SaveConflict(current)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,13 +168,17 @@ def add_evidence_file(participant: Participant, rubric: Rubric, indicator_code: 
         return UploadResult(existing, False)
     new_keys: list[str] = []
     try:
+        # ``put`` also marks a copy already stored as just stored, so the sweep of unreferenced files
+        # (assessment.sweep) leaves it alone until this upload's row refers to it.
         if not store.exists(sha256):
-            new_keys.append(store.put(data).sha256)
+            new_keys.append(sha256)
+        store.put(data)
         display_sha256 = None
         if inspected.display_copy is not None:
             display_key = hashlib.sha256(inspected.display_copy).hexdigest()
             if not store.exists(display_key):
-                new_keys.append(store.put(inspected.display_copy).sha256)
+                new_keys.append(display_key)
+            store.put(inspected.display_copy)
             display_sha256 = display_key
         others = list(db.session.scalars(
             select(Evidence).join(Participant, Evidence.participant_id == Participant.id)

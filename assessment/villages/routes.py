@@ -158,10 +158,14 @@ def overview(participant_id: int) -> str:
 def _indicator_page(participant: Participant, rubric: Rubric, indicator: Indicator, window: Window,
                     form: SelfAssessmentForm | None = None, upload_form: EvidenceUploadForm | None = None,
                     link_form: EvidenceLinkForm | None = None, upload_error: str | None = None,
-                    status: int = 200) -> tuple[str, int]:
+                    status: int = 200, conflict: operations.SaveConflict | None = None) -> tuple[str, int]:
     row = next((r for r in participant.self_assessments if r.indicator_code == indicator.code), None)
     if form is None:
-        form = SelfAssessmentForm(level=row.level if row else None, explanation=row.explanation if row else "")
+        form = SelfAssessmentForm(level=row.level if row else None, explanation=row.explanation if row else "",
+                                  version=str(row.version if row else 0))
+    elif conflict is not None:
+        # The typed input stays in the form; saving it again now knowingly replaces the value shown beside it.
+        form.version.data = str(conflict.current.version if conflict.current else 0)
     level_names = dict(rubric.level_names)
     form.set_scale([(value, f"{value} — {level_names.get(value, '')}".rstrip(" —")) for value in rubric.scale.levels])
     html = render_template(
@@ -170,7 +174,7 @@ def _indicator_page(participant: Participant, rubric: Rubric, indicator: Indicat
         link_form=link_form or EvidenceLinkForm(), evidence=_active_evidence(participant, indicator.code),
         delete_form=ConfirmForm(), accept=ACCEPT_ATTRIBUTE, upload_error=upload_error,
         window_message=_window_message(window), wita=wita, level_names=level_names,
-        max_mb=_max_upload_bytes() // (1024 * 1024), max_bytes=_max_upload_bytes(),
+        max_mb=_max_upload_bytes() // (1024 * 1024), max_bytes=_max_upload_bytes(), conflict=conflict,
     )
     return html, status
 
@@ -191,13 +195,16 @@ def indicator(participant_id: int, code: str) -> tuple[str, int] | Response:
         return _indicator_page(participant, rubric, item, window, form=form, status=400)
     try:
         operations.save_self_assessment(participant, rubric, item.code, form.level.data, form.explanation.data or "",
-                                        current_user, now)
+                                        current_user, now, form.expected_version())
     except operations.SelfAssessmentClosed as closed:
         flash(_window_message(closed.window), "error")
         return _indicator_page(participant, rubric, item, window, form=form, status=409)
-    except operations.SaveConflict:
-        flash(_("Data indikator ini baru saja diubah di tempat lain. Periksa isinya lalu simpan lagi."), "error")
-        return redirect(url_for("villages.indicator", participant_id=participant.id, code=item.code))
+    except operations.SaveConflict as conflict:
+        flash(_("Indikator ini sudah disimpan orang lain (atau di tab lain) setelah halaman ini Anda buka, jadi "
+                "isian Anda BELUM disimpan. Isian Anda masih ada di formulir dan isian yang tersimpan sekarang "
+                "ditampilkan. Periksa keduanya, lalu simpan lagi bila isian Anda yang benar."), "error")
+        db.session.refresh(participant)
+        return _indicator_page(participant, rubric, item, window, form=form, status=409, conflict=conflict)
     flash(_("Penilaian indikator %(code)s tersimpan.", code=item.code), "success")
     return redirect(url_for("villages.indicator", participant_id=participant.id, code=item.code))
 

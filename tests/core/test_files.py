@@ -252,3 +252,9 @@ def test_huge_yaml_numbers_are_problems_not_crashes() -> None:
     found = problems(text.encode())
     assert any(location.endswith(":scale.max") for location, _ in found)
     assert any(location.endswith(":aspects[0].indicators[0].weight") for location, _ in found)
+
+
+def test_yaml_with_a_control_character_is_refused_with_its_line() -> None:
+    found = problems(b"id: uji\ntitle: Rubrik\x1b\n")
+    assert [location for location, _message in found] == ["2:(yaml)"]
+    assert "U+001B" in found[0][1]

@@ -11,6 +11,8 @@ import zipfile
 import zlib
 from collections.abc import Callable
 
+from pypdf import PdfWriter
+
 from tests.support import files
 
 
@@ -50,6 +52,15 @@ def _tar() -> bytes:
         info = tarfile.TarInfo("bukti.pdf")
         info.size = len(data)
         archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def _encrypted_pdf(algorithm: str) -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.encrypt(user_password="rahasia", owner_password="pemilik", algorithm=algorithm)
+    out = io.BytesIO()
+    writer.write(out)
     return out.getvalue()
 
 
@@ -94,6 +105,15 @@ CORPUS: list[tuple[str, Callable[[], bytes], str, str]] = [
     # 18,000 lines (450 KB): above that the test client spools the body to a file it never closes.
     ("csv-panjang", lambda: b"kode,nama\n" + b"64.09.04.2002,Bukit Raya\n" * 18_000, "data.pdf", "tolak"),
     ("utf16-teks", lambda: "Surat keterangan".encode("utf-16"), "surat.pdf", "tolak"),
+    ("pdf-aes-terenkripsi", lambda: _encrypted_pdf("AES-256"), "surat.pdf", "tolak"),
+    ("pdf-hanya-sandi-pemilik", lambda: files.pdf(owner_password="pemilik"), "surat.pdf", "periksa"),
+    ("poliglot-pdf-zip", lambda: files.pdf() + files.zip_archive(), "surat.pdf", "periksa"),
+    ("poliglot-zip-pdf", lambda: files.zip_archive() + files.pdf(), "surat.pdf", "tolak"),
+    ("poliglot-jpeg-zip", lambda: files.jpeg(gps=False) + files.zip_archive(), "foto.jpg", "periksa"),
+    ("poliglot-png-pdf", lambda: files.png() + files.pdf(), "peta.png", "periksa"),
+    ("poliglot-html-pdf", lambda: b"<html><script>alert(1)</script></html>\n" + files.pdf(), "surat.pdf", "tolak"),
+    ("jpeg-hanya-header", lambda: files.jpeg(gps=False)[:200], "foto.jpg", "tolak"),
+    ("heic-terpotong", _half(files.heic), "foto.heic", "periksa"),
     ("nama-jalur", files.pdf, "../../etc/passwd.pdf", "periksa"),
     ("nama-nul", files.pdf, "surat\x00.pdf", "periksa"),
 ]

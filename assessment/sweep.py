@@ -1,0 +1,57 @@
+"""Cleaning up after a server that was killed mid-upload: unfinished writes and stored files no row refers to.
+
+An upload stores its file(s) first and then commits the evidence row; the database transaction makes the row all
+or nothing, and the store writes each file to a temporary name and renames it into place. So a process killed at
+any point leaves at worst a temporary file (killed while writing) or a complete file that no evidence row refers
+to (killed between the file and the commit) — never a row without its file, and never half a file under a key.
+:func:`sweep_evidence_store` removes both kinds once they are older than a grace period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from assessment.extensions import db
+from assessment.models import Evidence
+from assessment.storage import EvidenceStore
+
+DEFAULT_GRACE = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    """How many unfinished writes and how many unreferenced stored files were removed (or would be)."""
+
+    incomplete: int
+    unreferenced: int
+
+
+def sweep_evidence_store(store: EvidenceStore, now: datetime, grace: timedelta = DEFAULT_GRACE, *,
+                         dry_run: bool = False) -> SweepResult:
+    """Remove unfinished writes and stored files that no evidence row refers to, if older than ``grace``.
+
+    - A file counts as referenced when any evidence row (active, removed or past retention) names it as its file
+      or its display copy: the sweep never removes evidence, only leftovers.
+    - Only leftovers older than ``grace`` (default one hour) go: an upload in progress has written its file but
+      not yet committed its row, and storing a file that is already there renews its time, so the sweep never
+      takes a file from under an upload that is still running.
+    """
+    cutoff = now - grace
+    # Listed before the references are read: a file whose row commits in between is then found referenced.
+    candidates = [key for key, written in store.stored() if written < cutoff]
+    referenced: set[str] = set()
+    for sha256, display in db.session.execute(select(Evidence.sha256, Evidence.display_sha256)):
+        referenced.update(key for key in (sha256, display) if key)
+    orphans = [key for key in candidates if key not in referenced]
+    if dry_run:
+        return SweepResult(store.remove_incomplete(cutoff, dry_run=True), len(orphans))
+    removed = 0
+    recent = {key for key, written in store.stored() if written >= cutoff}
+    for key in orphans:
+        if key not in recent:
+            store.delete(key)
+            removed += 1
+    return SweepResult(store.remove_incomplete(cutoff), removed)
