@@ -1,11 +1,18 @@
-"""The one place that turns rows into core values: a stored rubric back into a :class:`Rubric`."""
+"""The one place that turns rows into core values: a stored rubric back into a :class:`Rubric`, the verified
+rows into the scoring engine's input, and the engine's results into report values (:func:`results_report`)."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute
 
 from assessment.criteria.files import load_rubric_bytes
 from assessment.criteria.fingerprint import fingerprint
@@ -15,12 +22,32 @@ from assessment.models import (
     Assignment,
     Competition,
     DeskScore,
+    Evidence,
+    EvidenceJudgement,
+    EvidenceKind,
+    EvidenceStatus,
     Participant,
     Reconciliation,
+    Region,
     RubricFormat,
     StoredRubric,
+    User,
 )
-from assessment.scoring import AssessmentRows, reconciliation_flags
+from assessment.models import SelfAssessment as SelfAssessmentRow
+from assessment.reportdata import Aspect as ReportAspect
+from assessment.reportdata import AssessorLevel, DesaResult, EvidenceItem, FinalLevel, ResultsReport
+from assessment.reportdata import Indicator as ReportIndicator
+from assessment.scoring import (
+    AssessmentRows,
+    FinalLevels,
+    RankConfidence,
+    Ranking,
+    final_levels,
+    kecamatan_of,
+    rank_confidence,
+    reconciliation_flags,
+    score,
+)
 
 
 @lru_cache(maxsize=32)
@@ -55,41 +82,83 @@ class DeskRow:
     indicator_code: str
     assessor: str
     level: int | None
+    assessor_name: str = ""
+    note: str = ""
 
 
-def desk_rows(competition: Competition) -> list[DeskRow]:
+def _in_region(column: InstrumentedAttribute[str], region_code: str | None) -> ColumnElement[bool]:
+    """SQL for "the code lies within ``region_code``" (all rows when None), the rule of ``security.region_within``."""
+    if region_code is None:
+        return true()
+    return or_(column == region_code, column.startswith(region_code + ".", autoescape=True))
+
+
+def desk_rows(competition: Competition, region_code: str | None = None) -> list[DeskRow]:
     """The desk scores that count: those of submitted assignments not withdrawn (for a conflict), in a fixed order.
 
-    Drafts never count, and neither do the scores of an assessor whose assignment was withdrawn.
+    Drafts never count, and neither do the scores of an assessor whose assignment was withdrawn. With
+    ``region_code``, only the desa within that region.
     """
     rows = db.session.execute(
         select(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id, DeskScore.level,
-               DeskScore.not_applicable)
+               DeskScore.not_applicable, User.name, DeskScore.note)
         .join(Assignment, DeskScore.assignment_id == Assignment.id)
         .join(Participant, Assignment.participant_id == Participant.id)
+        .join(User, Assignment.assessor_id == User.id)
         .where(Participant.competition_id == competition.id, Assignment.submitted_at.is_not(None),
-               Assignment.withdrawn_at.is_(None))
+               Assignment.withdrawn_at.is_(None), _in_region(Participant.desa_code, region_code))
         .order_by(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id)
     )
-    return [DeskRow(code, indicator, str(assessor), None if not_applicable else level)
-            for code, indicator, assessor, level, not_applicable in rows]
+    return [DeskRow(code, indicator, str(assessor), None if not_applicable else level, name, note or "")
+            for code, indicator, assessor, level, not_applicable, name, note in rows]
 
 
-def verified_records(competition: Competition) -> list[tuple[str, str, str, int | None]]:
+@dataclass(frozen=True, slots=True)
+class ReconciledRow:
+    """The ketua tim's agreed level for one desa x indicator, with who decided, when and why."""
+
+    desa_code: str
+    indicator_code: str
+    level: int
+    reason: str
+    decided_by: str
+    decided_at: datetime | None
+
+
+def reconciled_rows(competition: Competition, region_code: str | None = None) -> list[ReconciledRow]:
+    """Every reconciled item of the competition (within ``region_code`` when given), by desa and indicator."""
+    rows = db.session.execute(
+        select(Participant.desa_code, Reconciliation.indicator_code, Reconciliation.level, Reconciliation.reason,
+               User.name, Reconciliation.decided_at)
+        .join(Participant, Reconciliation.participant_id == Participant.id)
+        .outerjoin(User, Reconciliation.decided_by_id == User.id)
+        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region_code))
+        .order_by(Participant.desa_code, Reconciliation.indicator_code))
+    return [ReconciledRow(code, indicator, level, reason, name or "", decided_at)
+            for code, indicator, level, reason, name, decided_at in rows]
+
+
+def _verified(desk: list[DeskRow], reconciled: list[ReconciledRow]) -> list[Record]:
+    agreed = {(row.desa_code, row.indicator_code): row.level for row in reconciled}
+    records = [(row.desa_code, row.indicator_code, row.assessor, row.level) for row in desk
+               if (row.desa_code, row.indicator_code) not in agreed]
+    records.extend((code, indicator, RECONCILED_BY, level) for (code, indicator), level in sorted(agreed.items()))
+    return records
+
+
+Record = tuple[str, str, str, int | None]
+"""(desa code, indicator code, assessor, level or None for N/A): one row the engine scores."""
+
+
+def verified_records(competition: Competition, region_code: str | None = None) -> list[Record]:
     """The rows the scoring engine scores (:meth:`assessment.scoring.AssessmentRows.from_records`).
 
     The rule: the counted desk scores (:func:`desk_rows`), except that for a desa x indicator the ketua tim
     reconciled, the assessors' rows are replaced by ONE row (assessor ``rekonsiliasi``) with the agreed level; the
     agreed level is then the item's level whatever the aggregation. The assessors' own rows stay stored and shown.
+    With ``region_code``, only the desa within that region.
     """
-    reconciled = {(code, indicator): level for code, indicator, level in db.session.execute(
-        select(Participant.desa_code, Reconciliation.indicator_code, Reconciliation.level)
-        .join(Participant, Reconciliation.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id))}
-    records = [(row.desa_code, row.indicator_code, row.assessor, row.level) for row in desk_rows(competition)
-               if (row.desa_code, row.indicator_code) not in reconciled]
-    records.extend((code, indicator, RECONCILED_BY, level) for (code, indicator), level in sorted(reconciled.items()))
-    return records
+    return _verified(desk_rows(competition, region_code), reconciled_rows(competition, region_code))
 
 
 def reconciliation_items(competition: Competition, rubric: Rubric) -> list[tuple[str, str, int]]:
@@ -106,3 +175,343 @@ def reconciliation_items(competition: Competition, rubric: Rubric) -> list[tuple
     indicators = rubric.indicators
     return [(rows.villages[int(v)], indicators[int(i)].code, int(s))
             for v, i, s in zip(flags.village, flags.indicator, flags.spread, strict=True)]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Results (issue 6): the engine run over the verified rows, turned into report values
+# --------------------------------------------------------------------------------------------------------------
+
+SELF_ASSESSOR = "mandiri"
+"""The assessor name of the desa's own levels when the engine scores the self-assessment."""
+
+BOOTSTRAP_RESAMPLES = 200
+"""Resamples of the rank-confidence bootstrap (rule 10): 200 keeps the page fast and P(top 3) to about ±3.5 %."""
+
+_RUN_CACHE_SIZE = 16
+_run_cache: OrderedDict[tuple[Any, ...], EngineRun] = OrderedDict()
+_run_cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantRow:
+    """A participating desa within the region, with its kind and its kecamatan."""
+
+    code: str
+    name: str
+    kind: str
+    kecamatan_code: str
+    kecamatan: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class EngineRun:
+    """The scoring engine's results for the participating desa of one region of one competition."""
+
+    rubric: Rubric
+    region_code: str
+    participants: tuple[ParticipantRow, ...]
+    records: tuple[tuple[str, str, str, int | None], ...]
+    rows: AssessmentRows
+    ranking: Ranking
+    levels: FinalLevels
+    confidence: RankConfidence
+    self_ranking: Ranking | None
+    self_assessed: frozenset[str]
+
+
+def participant_rows(competition: Competition, region_code: str | None = None) -> list[ParticipantRow]:
+    """Every participating desa of the competition within ``region_code`` (all when None), by code."""
+    desa = db.session.execute(
+        select(Participant.desa_code, Region.name, Region.kind)
+        .join(Region, Participant.desa_code == Region.code)
+        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region_code))
+        .order_by(Participant.desa_code)).all()
+    kecamatan_codes = sorted({kecamatan_of(code) for code, _, _ in desa})
+    names = dict(db.session.execute(select(Region.code, Region.name).where(Region.code.in_(kecamatan_codes))).all())
+    return [ParticipantRow(code, name, str(kind), kecamatan_of(code), names.get(kecamatan_of(code), kecamatan_of(code)))
+            for code, name, kind in desa]
+
+
+def self_records(competition: Competition, region_code: str | None = None) -> list[tuple[str, str, int]]:
+    """The desa's own levels (penilaian mandiri) that were filled in, as (desa code, indicator code, level)."""
+    rows = db.session.execute(
+        select(Participant.desa_code, SelfAssessmentRow.indicator_code, SelfAssessmentRow.level)
+        .join(Participant, SelfAssessmentRow.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, SelfAssessmentRow.level.is_not(None),
+               _in_region(Participant.desa_code, region_code))
+        .order_by(Participant.desa_code, SelfAssessmentRow.indicator_code))
+    return [(code, indicator, level) for code, indicator, level in rows if level is not None]
+
+
+def _region_of(competition: Competition, region_code: str | None) -> str:
+    return competition.scope_region_code if region_code is None else region_code
+
+
+def engine_run(competition: Competition, region_code: str | None = None,
+               desk: list[DeskRow] | None = None, reconciled: list[ReconciledRow] | None = None) -> EngineRun:
+    """Score, rank and bootstrap the participating desa within ``region_code`` (the competition's scope if None).
+
+    The rules (written here once, shown on the ranking pages):
+
+    - **Who is ranked**: every participant of the competition within the region whose region kind the rubric
+      makes eligible, submitted or not; a desa without scores for an indicator counts at the lowest level and is
+      marked incomplete (scoring rule 2), so a desa is never silently left out.
+    - **What is scored**: :func:`verified_records` (counted desk scores, reconciled items replaced by the agreed
+      level).
+    - **Region ranks**: the engine is run on the region's desa only; by scoring rule 6 this is the same order as
+      the province ranking restricted to the region, so the rank, the tie mark (seri), the rank interval and
+      P(top 3) all refer to the region's own ranking.
+    - **Rank confidence**: scoring rule 10 with :data:`BOOTSTRAP_RESAMPLES` resamples and the competition's id
+      as the seed, so anyone can recompute it.
+    - **Self-assessment index**: the engine run on the desa's own levels as one assessor (``mandiri``).
+
+    The result is cached per (competition, region, rubric, verified rows, own levels): the database is read on
+    every call (so a new score is never missed), the engine and the bootstrap run again only when the data changed.
+    """
+    rubric = rubric_of(competition.rubric)
+    region = _region_of(competition, region_code)
+    participants = tuple(participant_rows(competition, region))
+    if desk is None:
+        desk = desk_rows(competition, region)
+    if reconciled is None:
+        reconciled = reconciled_rows(competition, region)
+    records = tuple(_verified(desk, reconciled))
+    own = tuple(self_records(competition, region))
+    key = (competition.id, region, competition.rubric.fingerprint, participants, records, own)
+    with _run_cache_lock:
+        cached = _run_cache.get(key)
+        if cached is not None:
+            _run_cache.move_to_end(key)
+            return cached
+    run = _compute_run(rubric, region, competition.id, participants, records, own)
+    with _run_cache_lock:
+        _run_cache[key] = run
+        while len(_run_cache) > _RUN_CACHE_SIZE:
+            _run_cache.popitem(last=False)
+    return run
+
+
+def _compute_run(rubric: Rubric, region: str, seed: int, participants: tuple[ParticipantRow, ...],
+                 records: tuple[Record, ...], own: tuple[tuple[str, str, int], ...]) -> EngineRun:
+    codes = [p.code for p in participants]
+    kinds = {p.code: p.kind for p in participants}
+    rows = AssessmentRows.from_records(rubric, records, villages=codes)
+    ranking = score(rubric, rows, kinds)
+    levels = final_levels(rubric, rows, ranking)
+    confidence = rank_confidence(rubric, rows, ranking, BOOTSTRAP_RESAMPLES, seed)
+    self_ranking = None
+    if own:
+        self_rows = AssessmentRows.from_records(
+            rubric, [(code, indicator, SELF_ASSESSOR, level) for code, indicator, level in own], villages=codes)
+        self_ranking = score(rubric, self_rows, kinds)
+    return EngineRun(rubric, region, participants, records, rows, ranking, levels, confidence, self_ranking,
+                     frozenset(code for code, _, _ in own))
+
+
+def _shown(hundredths: int) -> float | None:
+    return None if hundredths < 0 else hundredths / 100
+
+
+def results_report(competition: Competition, region_code: str | None = None, *, evidence: bool = True,
+                   assessor_levels: bool = True) -> ResultsReport:
+    """The results of the participating desa within ``region_code`` (the competition's scope when None).
+
+    Computes, through :func:`engine_run` (whose docstring states the rules): each desa's shown index (2 decimals,
+    half up), predikat, rank in the region with the seri mark, aspect scores in rubric order, completeness, the
+    bootstrap rank interval (90 %) and P(top 3) in the region, and the index of its own self-assessment; the final
+    (aggregated) level of every desa x indicator with the flag "assessors two or more levels apart" (taken from
+    the assessors' own levels, before reconciliation); every counted assessor level with its note and the
+    assessor's name (``assessor_levels``); and the active evidence list (``evidence``). Desa appear in the
+    published order (rank, then code).
+
+    Bulk reads only (participants, desk scores, reconciliations, own levels, evidence: one query each), so a
+    province of 841 desa x 20 indicators x 3 assessors costs a handful of queries whatever its size.
+    """
+    region = _region_of(competition, region_code)
+    desk = desk_rows(competition, region)
+    reconciled = reconciled_rows(competition, region)
+    run = engine_run(competition, region, desk, reconciled)
+    rubric, ranking = run.rubric, run.ranking
+    info = {p.code: p for p in run.participants}
+    region_name = db.session.scalar(select(Region.name).where(Region.code == region)) or region
+    self_shown: dict[str, float | None] = {}
+    if run.self_ranking is not None:
+        # A desa that filled in none of its own levels has no self-assessment index (not 0).
+        assessed_self = run.self_assessed
+        self_shown = {code: _shown(int(h)) for code, h in
+                      zip(run.self_ranking.villages, run.self_ranking.shown_index.tolist(), strict=True)
+                      if code in assessed_self}
+    labels = [band.label for band in rubric.bands]
+    shown = ranking.shown_index.tolist()
+    bands = ranking.band.tolist()
+    aspects = ranking.aspect_shown.tolist()
+    conf = run.confidence
+    desa: list[DesaResult] = []
+    for j in ranking.order.tolist():
+        code = ranking.villages[j]
+        p = info[code]
+        desa.append(DesaResult(
+            kode=code, nama=p.name, kecamatan_kode=p.kecamatan_code, kecamatan=p.kecamatan,
+            indeks=_shown(shown[j]) or 0.0, predikat=labels[bands[j]] if bands[j] >= 0 else "",
+            peringkat=int(ranking.rank[j]),
+            aspek=tuple(_shown(h) or 0.0 for h in aspects[j]),
+            seri=bool(ranking.tied[j]), lengkap=bool(ranking.complete[j]),
+            peringkat_terbaik=int(conf.rank_min[j]), peringkat_terburuk=int(conf.rank_max[j]),
+            peluang_tiga_besar=int(conf.top3[j]) / conf.resamples,
+            indeks_mandiri=self_shown.get(code)))
+    spreads: dict[tuple[str, str], list[int]] = {}
+    for row in desk:
+        if row.level is not None:
+            spreads.setdefault((row.desa_code, row.indicator_code), []).append(row.level)
+    threshold = rubric.disagreement_threshold
+    levels = run.levels
+    finals: list[FinalLevel] = []
+    indicator_codes = [indicator.code for indicator in rubric.indicators]
+    denominator = levels.denominator
+    for j, code in enumerate(ranking.villages):
+        numerators = levels.numerator[j].tolist()
+        applicable = levels.applicable[j].tolist()
+        missing = levels.missing[j].tolist()
+        for i, indicator in enumerate(indicator_codes):
+            given = spreads.get((code, indicator), ())
+            wide = bool(given) and max(given) - min(given) >= threshold
+            if not applicable[i]:
+                finals.append(FinalLevel(code, indicator, None, tidak_berlaku=True, selisih_besar=wide))
+            elif missing[i]:
+                finals.append(FinalLevel(code, indicator, None, selisih_besar=wide))
+            else:
+                finals.append(FinalLevel(code, indicator, levels.minimum + numerators[i] / denominator,
+                                         selisih_besar=wide))
+    given_levels: tuple[AssessorLevel, ...] = ()
+    if assessor_levels:
+        given_levels = tuple(AssessorLevel(row.desa_code, row.indicator_code, row.assessor_name or row.assessor,
+                                           row.level, tidak_berlaku=row.level is None, catatan=row.note)
+                             for row in desk)
+    return ResultsReport(
+        judul=competition.name,
+        wilayah_kode=region,
+        wilayah=region_name,
+        aspects=tuple(ReportAspect(a.code, a.name, float(a.weight)) for a in rubric.aspects),
+        indicators=tuple(ReportIndicator(i.code, i.name, a.code) for a in rubric.aspects for i in a.indicators),
+        desa=tuple(desa),
+        final_levels=tuple(finals),
+        assessor_levels=given_levels,
+        evidence=tuple(evidence_items(competition, region)) if evidence else (),
+        predikat_order=tuple(labels),
+    )
+
+
+def evidence_items(competition: Competition, region_code: str | None = None) -> list[EvidenceItem]:
+    """The active evidence of the participating desa within the region: file name or URL, upload time, SHA-256."""
+    rows = db.session.execute(
+        select(Participant.desa_code, Evidence.indicator_code, Evidence.kind, Evidence.original_name, Evidence.url,
+               Evidence.uploaded_at, Evidence.sha256)
+        .join(Participant, Evidence.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, Evidence.status == EvidenceStatus.aktif,
+               _in_region(Participant.desa_code, _region_of(competition, region_code)))
+        .order_by(Participant.desa_code, Evidence.indicator_code, Evidence.uploaded_at, Evidence.id))
+    return [EvidenceItem(code, indicator, "berkas" if kind == EvidenceKind.file else "tautan",
+                         (name or "") if kind == EvidenceKind.file else (url or ""), uploaded, sha256 or "")
+            for code, indicator, kind, name, url, uploaded, sha256 in rows]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Provenance of one desa's levels (the why-this-rank page)
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LevelSource:
+    """One entry in the history of an indicator's level: who gave which level at which stage, and whether it counts.
+
+    ``tahap`` is a stage code (``penilaian_dokumen``, ``rekonsiliasi``; later ``klarifikasi_lapangan``,
+    ``masa_sanggah``), ``dipakai`` says whether the level is part of the score now.
+    """
+
+    tahap: str
+    oleh: str
+    level: int | None
+    tidak_berlaku: bool
+    catatan: str
+    waktu: datetime | None
+    dipakai: bool
+
+
+ProvenanceSource = Callable[[Competition, str], Iterable[tuple[str, LevelSource]]]
+"""A provider of level history: (competition, desa code) -> (indicator code, entry) pairs."""
+
+
+def desk_provenance(competition: Competition, desa_code: str) -> Iterable[tuple[str, LevelSource]]:
+    """Each counted desk score of the desa (submitted, not withdrawn); it counts unless the item was reconciled."""
+    reconciled = set(db.session.scalars(
+        select(Reconciliation.indicator_code).join(Participant, Reconciliation.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, Participant.desa_code == desa_code)))
+    rows = db.session.execute(
+        select(DeskScore.indicator_code, User.name, DeskScore.level, DeskScore.not_applicable, DeskScore.note,
+               DeskScore.updated_at)
+        .join(Assignment, DeskScore.assignment_id == Assignment.id)
+        .join(Participant, Assignment.participant_id == Participant.id)
+        .join(User, Assignment.assessor_id == User.id)
+        .where(Participant.competition_id == competition.id, Participant.desa_code == desa_code,
+               Assignment.submitted_at.is_not(None), Assignment.withdrawn_at.is_(None))
+        .order_by(DeskScore.indicator_code, Assignment.assessor_id))
+    for indicator, name, level, not_applicable, note, updated in rows:
+        yield indicator, LevelSource("penilaian_dokumen", name, None if not_applicable else level, not_applicable,
+                                     note or "", updated, indicator not in reconciled)
+
+
+def reconciliation_provenance(competition: Competition, desa_code: str) -> Iterable[tuple[str, LevelSource]]:
+    """The ketua tim's agreed level, which replaces the assessors' levels of that item in the score."""
+    for row in reconciled_rows(competition, desa_code):
+        yield row.indicator_code, LevelSource("rekonsiliasi", row.decided_by, row.level, False, row.reason,
+                                              row.decided_at, True)
+
+
+PROVENANCE_SOURCES: tuple[ProvenanceSource, ...] = (desk_provenance, reconciliation_provenance)
+"""Every source of level history, in the order of the stages; a new source (field visit, objection) is one more."""
+
+
+def level_provenance(competition: Competition, desa_code: str) -> dict[str, list[LevelSource]]:
+    """The history of each indicator's level of one desa, from every :data:`PROVENANCE_SOURCES` entry in order."""
+    history: dict[str, list[LevelSource]] = {}
+    for source in PROVENANCE_SOURCES:
+        for indicator, entry in source(competition, desa_code):
+            history.setdefault(indicator, []).append(entry)
+    return history
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRecord:
+    """One active piece of evidence of a desa, with each assessor's verdict on it."""
+
+    id: int
+    indikator_kode: str
+    jenis: str  # "berkas" or "tautan"
+    nama: str
+    sha256: str
+    diunggah: datetime | None
+    verdicts: tuple[tuple[str, str], ...]  # (assessor name, verdict) of counted assessments
+
+
+def desa_evidence(competition: Competition, desa_code: str) -> list[EvidenceRecord]:
+    """The desa's active evidence with the verdicts of its counted (submitted, not withdrawn) assessments."""
+    items = db.session.execute(
+        select(Evidence.id, Evidence.indicator_code, Evidence.kind, Evidence.original_name, Evidence.url,
+               Evidence.sha256, Evidence.uploaded_at)
+        .join(Participant, Evidence.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, Participant.desa_code == desa_code,
+               Evidence.status == EvidenceStatus.aktif)
+        .order_by(Evidence.indicator_code, Evidence.uploaded_at, Evidence.id)).all()
+    verdicts: dict[int, list[tuple[str, str]]] = {}
+    for evidence_id, name, verdict in db.session.execute(
+            select(EvidenceJudgement.evidence_id, User.name, EvidenceJudgement.verdict)
+            .join(Assignment, EvidenceJudgement.assignment_id == Assignment.id)
+            .join(User, Assignment.assessor_id == User.id)
+            .where(EvidenceJudgement.evidence_id.in_([row[0] for row in items]),
+                   Assignment.submitted_at.is_not(None), Assignment.withdrawn_at.is_(None))
+            .order_by(EvidenceJudgement.evidence_id, User.name)):
+        verdicts.setdefault(evidence_id, []).append((name, str(verdict)))
+    return [EvidenceRecord(evidence_id, indicator, "berkas" if kind == EvidenceKind.file else "tautan",
+                           (name or "") if kind == EvidenceKind.file else (url or ""), sha256 or "", uploaded,
+                           tuple(verdicts.get(evidence_id, ())))
+            for evidence_id, indicator, kind, name, url, sha256, uploaded in items]
