@@ -101,6 +101,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(inbox_bp)
 
+    from assessment.dashboard.routes import bp as dashboard_bp
+
+    app.register_blueprint(dashboard_bp)
+
     from assessment.commands import register_all
 
     register_all(app)

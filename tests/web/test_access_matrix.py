@@ -26,6 +26,7 @@ EVIDENCE_VIEWERS = (Role.operator_desa, Role.verifikator_kecamatan, Role.dpmd, R
                     Role.ketua_tim)
 REVIEWERS = (Role.verifikator_kecamatan, Role.dpmd)
 REVIEW_READERS = (*REVIEWERS, Role.panitia, Role.asesor, Role.ketua_tim)
+DASHBOARD_VIEWERS = (Role.panitia, Role.dpmd, Role.verifikator_kecamatan)
 
 # role -> (a grant covering the desa under test, a grant of the same role elsewhere)
 SCOPES = {
@@ -117,6 +118,13 @@ RULES: dict[str, Access] = {
     "inbox.index": SIGNED_IN,
     "inbox.read": SIGNED_IN,
     "inbox.read_all": SIGNED_IN,
+    # Dashboards: the committee, DPMD and verifikator kecamatan, each within its grant (a kecamatan here, so every
+    # in-scope grant covers it); score sections and publication are tested in tests/web/test_dashboard.py.
+    "dashboard.index": Access(roles=DASHBOARD_VIEWERS),
+    "dashboard.region": Access(roles=DASHBOARD_VIEWERS, scoped=True, params={"region_code": "64.09.04"}),
+    "dashboard.geojson": Access(roles=DASHBOARD_VIEWERS, scoped=True,
+                                params={"region_code": "64.09.04", "layer": "desa"}),
+    "dashboard.desa": Access(roles=DASHBOARD_VIEWERS, scoped=True, params={"desa_code": DESA}),
 }
 
 
