@@ -31,6 +31,7 @@ from assessment.models import CODE_DEPTH, Region, RegionBoundary, RegionKind
 LAYERS = ("desa", "kecamatan")
 _LAYER_DEPTH = {"desa": CODE_DEPTH[RegionKind.desa], "kecamatan": CODE_DEPTH[RegionKind.kecamatan]}
 _lock = threading.Lock()
+MAP_PIXELS = 480
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +125,8 @@ def view_of(root: str) -> MapView | None:
     key = (root, document.version)
     if key not in _views:
         collection = json.loads(document.body)
-        _views[key] = map_view(collection) if collection["features"] else None
+        # The plot area is about 500 px tall on every screen (560 px with the title): fit the regions into 480.
+        _views[key] = map_view(collection, width_pixels=MAP_PIXELS) if collection["features"] else None
     return _views[key]
 
 
