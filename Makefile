@@ -62,6 +62,7 @@ $(VENV)/.bench: $(VENV)/.base
 bench: $(VENV)/.bench
 	$(BIN)/python -m bench.bench_scoring $(BENCH_ARGS)
 	$(BIN)/python -m bench.bench_cli
+	$(BIN)/python -m bench.bench_dashboard
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

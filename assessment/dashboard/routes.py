@@ -6,12 +6,14 @@ from typing import Any, cast
 
 from flask import Blueprint, Flask, Response, abort, current_app, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from assessment import navigation
+from assessment.dashboard.cache import cached_body, data_version
 from assessment.dashboard.maps import LAYERS, display_geojson
 from assessment.dashboard.view import MAP_COLOURINGS, build_dashboard
 from assessment.extensions import db
@@ -96,11 +98,19 @@ def region(competition_id: int, region_code: str) -> str:
     colouring = request.args.get("warna", "indeks")
     if colouring not in MAP_COLOURINGS:
         colouring = "indeks"
-    dashboard = build_dashboard(competition, found, now_utc(),
-                                show_scores_of=lambda c: scores_visible(current_user, c), colouring=colouring)
+    now = now_utc()
+    visible = {c.id: scores_visible(current_user, c) for c in db.session.scalars(select(Competition))}
+    key = (competition.id, found.code, colouring, tuple(sorted(visible.items())), str(get_locale()),
+           data_version(now))
+
+    def render_body() -> str:
+        dashboard = build_dashboard(competition, found, now, show_scores_of=lambda c: visible.get(c.id, False),
+                                    colouring=colouring)
+        return render_template("dashboard/_body.html", d=dashboard, colouring=colouring, wita=wita)
+
+    body = cached_body(key, render_body)
     allow_chart_styles()
-    return render_template("dashboard/region.html", d=dashboard, colouring=colouring, wita=wita,
-                           can_see_scores=scores_visible(current_user, competition))
+    return render_template("dashboard/region.html", body=body, region=found)
 
 
 @bp.get("/<int:competition_id>/<region_code>/peta/<layer>.geojson")

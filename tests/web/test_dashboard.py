@@ -404,3 +404,20 @@ def test_without_boundaries_the_dashboard_says_so(world: ResultsWorld, app: Flas
     status, page = _get(login(app.test_client(), world.committee), f"/dasbor/{world.competition.id}/{PPU}")
     assert status == 200
     assert "Batas wilayah belum diimpor" in page
+
+
+def test_a_kept_dashboard_is_recomputed_when_a_score_changes(world: ResultsWorld, app: Flask, login: Login) -> None:
+    client = login(app.test_client(), world.committee)
+    url = f"/dasbor/{world.competition.id}/{PPU}"
+    _status, page = _get(client, url)
+    assert re.search(r'data-nilai="rata-indeks">55,00<', page)
+    assert _get(client, url)[1] == page  # kept: the same body
+    # Semoi Dua's second assessor lowers A2 from 3 to 1: A2 = (4 + 1) / 2 = 2.5, index 60 + 25 = 85;
+    # the mean becomes (85 + 70 + 0) / 3 = 51,67.
+    score = db.session.scalar(db.select(DeskScore).where(
+        DeskScore.assignment_id == world.assignments[(SEMOI, 1)].id, DeskScore.indicator_code == "A2"))
+    assert score is not None
+    score.level = 1
+    db.session.commit()
+    _status, page = _get(client, url)
+    assert re.search(r'data-nilai="rata-indeks">51,67<', page)
