@@ -53,7 +53,7 @@ def build_command(competition_id: int, kabupaten_code: str | None, out_dir: Path
             raise click.ClickException(f"{kabupaten_code} bukan kabupaten/kota dalam cakupan lomba ({scope})")
     base = base_url or current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL
     target = out_dir / str(competition.id)
-    province = repo.results_report(competition)
+    province = repo.results_report(competition, fresh=True)
     if not province.desa:
         raise click.ClickException(f"lomba {competition_id} belum punya desa peserta yang dapat diperingkat")
     kabupaten = sorted({d.kode[:5] for d in province.desa}) if kabupaten_code is None else [kabupaten_code]
@@ -62,14 +62,14 @@ def build_command(competition_id: int, kabupaten_code: str | None, out_dir: Path
     written: list[Path] = []
 
     def workbook() -> None:
-        report = province if kabupaten_code is None else repo.results_report(competition, kabupaten_code)
+        report = province if kabupaten_code is None else repo.results_report(competition, kabupaten_code, fresh=True)
         path = target / f"hasil-{report.wilayah_kode}.xlsx"
         _write(path, workbook_bytes(report))
         written.append(path)
 
     def pdf_for(code: str) -> Callable[[], None]:
         def run() -> None:
-            report = repo.results_report(competition, code, evidence=False, assessor_levels=False)
+            report = repo.results_report(competition, code, evidence=False, assessor_levels=False, fresh=True)
             path = target / f"laporan-{code}.pdf"
             _write(path, kabupaten_pdf(report, now, format_wita(now)))
             written.append(path)

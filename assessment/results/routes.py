@@ -140,7 +140,7 @@ def workbook(competition_id: int, region_code: str) -> Response:
     region = _region(competition, region_code)
     if not reports_downloadable(current_user, competition, region.code):
         _deny()
-    data = workbook_bytes(repo.results_report(competition, region.code))
+    data = workbook_bytes(repo.results_report(competition, region.code, fresh=True))
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name=f"hasil-{competition.id}-{region.code}.xlsx", max_age=0)
 
@@ -153,7 +153,8 @@ def report_pdf(competition_id: int, region_code: str) -> Response:
     if not reports_downloadable(current_user, competition, region.code):
         _deny()
     now = now_utc()
-    data = kabupaten_pdf(repo.results_report(competition, region.code, evidence=False, assessor_levels=False),
+    data = kabupaten_pdf(repo.results_report(competition, region.code, evidence=False, assessor_levels=False,
+                                              fresh=True),
                          now, format_wita(now))
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
                      download_name=f"laporan-{competition.id}-{region.code}.pdf", max_age=0)
@@ -174,7 +175,7 @@ def certificate(competition_id: int, desa_code: str) -> Response:
     competition = db.get_or_404(Competition, competition_id)
     if not user_can_access_region(current_user, desa_code, (Role.panitia,)):
         _deny()
-    report = repo.results_report(competition, evidence=False, assessor_levels=False)
+    report = repo.results_report(competition, evidence=False, assessor_levels=False, fresh=True)
     desa = next((d for d in winners(report) if d.kode == desa_code), None)
     if desa is None:
         abort(404)
