@@ -102,8 +102,8 @@ def database_rows(desa: list[tuple[str, str, str, str]], runs: int) -> list[str]
     rows.append(f"| `repo.results_report(..., evidence=False, assessor_levels=False)` (what a ranking page reads) | "
                 f"{lean:.2f} s | | |")
     rows.append(f"| `repo.results_report(competition, '{kab}')`, one kabupaten | {kab_seconds:.2f} s | | |")
-    rows.append(f"| results workbook from the database, province (fresh report, no cache, + write) | {workbook_seconds:.2f} s | "
-                f"{len(data) / 1e6:.1f} MB | < 5 s |")
+    rows.append(f"| results workbook from the database, province (fresh report, no cache, + write) | "
+                f"{workbook_seconds:.2f} s | {len(data) / 1e6:.1f} MB | < 5 s |")
     rows.append(f"| GET /hasil/<id>/peringkat/64 (province ranking page with 3 charts) | {page_seconds:.2f} s | | |")
     rows.append(f"| GET /hasil/<id>/desa/<kode> (why this rank, with 20 engine re-runs for the gains) | "
                 f"{why_seconds:.2f} s | | |")

@@ -84,7 +84,9 @@ def build(desa: Sequence[tuple[str, str, str, str]], seed: int = 0) -> tuple[Any
         competition = Competition(name="Lomba Desa Digital (benchmark)", year=2026, scope_region_code="64",
                                   rubric_id=stored.id)
         db.session.add(competition)
-        assessors = [User(name=f"Asesor {i}", email=f"asesor{i}@bench.id", password_hash="x") for i in range(12)]
+        no_password = "!"  # noqa: S105 -- these accounts never sign in
+        assessors = [User(name=f"Asesor {i}", email=f"asesor{i}@bench.id", password_hash=no_password)
+                     for i in range(12)]
         db.session.add_all(assessors)
         db.session.flush()
         db.session.add_all(RoleGrant(user_id=a.id, role=Role.asesor, region_code="64") for a in assessors)
