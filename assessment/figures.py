@@ -607,3 +607,34 @@ def indicator_trend(points: Sequence[IndicatorTrendPoint], indicators: Sequence[
                     last=years[-1] if years else "–")
     height = max(320, 26 * len(codes) + 140)
     return Chart(title, description, _layout(figure, title, height), Table(columns, rows))
+
+
+def ranking_bars(desa: Sequence[DesaResult], limit: int = 30) -> Chart:
+    """The index of the desa in rank order (the first ``limit``), as horizontal bars with the predikat in the hover.
+
+    Bars are drawn best at the top; a shared rank is written beside the name ("2=" for a seri).
+    """
+    shown = sorted(desa, key=lambda d: (d.peringkat, d.kode))[:limit]
+    labels = [f"{d.peringkat}{'=' if d.seri else ''}. {d.nama}" for d in shown]
+    title = _("Indeks desa menurut peringkat")
+    figure = _figure(
+        go.Bar(
+            x=[d.indeks for d in shown],
+            y=labels,
+            orientation="h",
+            marker={"color": CATEGORY_COLOURS[0]},
+            text=[format_number(d.indeks) for d in shown],
+            textposition="outside",
+            customdata=[[d.kode, d.predikat] for d in shown],
+            hovertemplate="%{y}<br>" + _("Indeks") + ": %{x:.2f}<br>%{customdata[1]}<extra></extra>",
+        )
+    )
+    figure.update_yaxes(autorange="reversed", title_text="")
+    figure.update_xaxes(title_text=_("Indeks (0–100)"), range=[0, 105])
+    table = Table(
+        (Column(_("Peringkat"), ColumnKind.INTEGER), Column(_("Desa")), Column(_("Indeks"), ColumnKind.DECIMAL),
+         Column(_("Predikat"))),
+        tuple((d.peringkat, d.nama, d.indeks, d.predikat) for d in shown),
+    )
+    description = _("Indeks %(n)s desa teratas dari %(total)s, menurut peringkat.", n=len(shown), total=len(desa))
+    return Chart(title, description, _layout(figure, title, height=max(300, 60 + 26 * len(shown))), table)

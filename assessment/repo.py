@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from assessment.criteria.files import load_rubric_bytes
@@ -70,6 +70,10 @@ def rubric_of(stored: StoredRubric) -> Rubric:
     return _parse(stored.fingerprint, source, filename)
 
 
+Record = tuple[str, str, str, int | None]
+"""(desa code, indicator code, assessor, level or None for N/A): one row the engine scores."""
+
+
 RECONCILED_BY = "rekonsiliasi"
 """The assessor name of the one row that carries a reconciled level in :func:`verified_records`."""
 
@@ -93,24 +97,42 @@ def _in_region(column: InstrumentedAttribute[str], region_code: str | None) -> C
     return or_(column == region_code, column.startswith(region_code + ".", autoescape=True))
 
 
+def _counted(competition: Competition, region_code: str | None) -> tuple[ColumnElement[bool], ...]:
+    """The rule of :func:`desk_rows` as SQL conditions (on DeskScore joined to Assignment and Participant)."""
+    return (Participant.competition_id == competition.id, Assignment.submitted_at.is_not(None),
+            Assignment.withdrawn_at.is_(None), _in_region(Participant.desa_code, region_code))
+
+
 def desk_rows(competition: Competition, region_code: str | None = None) -> list[DeskRow]:
     """The desk scores that count: those of submitted assignments not withdrawn (for a conflict), in a fixed order.
 
     Drafts never count, and neither do the scores of an assessor whose assignment was withdrawn. With
     ``region_code``, only the desa within that region.
     """
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         select(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id, DeskScore.level,
                DeskScore.not_applicable, User.name, DeskScore.note)
         .join(Assignment, DeskScore.assignment_id == Assignment.id)
         .join(Participant, Assignment.participant_id == Participant.id)
         .join(User, Assignment.assessor_id == User.id)
-        .where(Participant.competition_id == competition.id, Assignment.submitted_at.is_not(None),
-               Assignment.withdrawn_at.is_(None), _in_region(Participant.desa_code, region_code))
+        .where(*_counted(competition, region_code))
         .order_by(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id)
     )
     return [DeskRow(code, indicator, str(assessor), None if not_applicable else level, name, note or "")
             for code, indicator, assessor, level, not_applicable, name, note in rows]
+
+
+def _counted_records(competition: Competition, region_code: str | None) -> list[Record]:
+    """:func:`desk_rows` as engine records only (no names, no notes): the fast path of :func:`engine_run`."""
+    rows = db.session.connection().execute(
+        select(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id, DeskScore.level,
+               DeskScore.not_applicable)
+        .join(Assignment, DeskScore.assignment_id == Assignment.id)
+        .join(Participant, Assignment.participant_id == Participant.id)
+        .where(*_counted(competition, region_code))
+        .order_by(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id))
+    return [(code, indicator, str(assessor), None if not_applicable else level)
+            for code, indicator, assessor, level, not_applicable in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +149,7 @@ class ReconciledRow:
 
 def reconciled_rows(competition: Competition, region_code: str | None = None) -> list[ReconciledRow]:
     """Every reconciled item of the competition (within ``region_code`` when given), by desa and indicator."""
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         select(Participant.desa_code, Reconciliation.indicator_code, Reconciliation.level, Reconciliation.reason,
                User.name, Reconciliation.decided_at)
         .join(Participant, Reconciliation.participant_id == Participant.id)
@@ -138,16 +160,11 @@ def reconciled_rows(competition: Competition, region_code: str | None = None) ->
             for code, indicator, level, reason, name, decided_at in rows]
 
 
-def _verified(desk: list[DeskRow], reconciled: list[ReconciledRow]) -> list[Record]:
+def _verified(desk: list[Record], reconciled: list[ReconciledRow]) -> list[Record]:
     agreed = {(row.desa_code, row.indicator_code): row.level for row in reconciled}
-    records = [(row.desa_code, row.indicator_code, row.assessor, row.level) for row in desk
-               if (row.desa_code, row.indicator_code) not in agreed]
+    records = [row for row in desk if (row[0], row[1]) not in agreed] if agreed else list(desk)
     records.extend((code, indicator, RECONCILED_BY, level) for (code, indicator), level in sorted(agreed.items()))
     return records
-
-
-Record = tuple[str, str, str, int | None]
-"""(desa code, indicator code, assessor, level or None for N/A): one row the engine scores."""
 
 
 def verified_records(competition: Competition, region_code: str | None = None) -> list[Record]:
@@ -158,7 +175,7 @@ def verified_records(competition: Competition, region_code: str | None = None) -
     agreed level is then the item's level whatever the aggregation. The assessors' own rows stay stored and shown.
     With ``region_code``, only the desa within that region.
     """
-    return _verified(desk_rows(competition, region_code), reconciled_rows(competition, region_code))
+    return _verified(_counted_records(competition, region_code), reconciled_rows(competition, region_code))
 
 
 def reconciliation_items(competition: Competition, rubric: Rubric) -> list[tuple[str, str, int]]:
@@ -205,36 +222,43 @@ class ParticipantRow:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class EngineRun:
-    """The scoring engine's results for the participating desa of one region of one competition."""
+    """The scoring engine's results for the participating desa of one region of one competition.
+
+    ``desa`` and ``final_levels`` are those results as report values (:func:`results_report`), computed once per
+    run so that a cached run costs no more than the queries that check it is still current.
+    """
 
     rubric: Rubric
     region_code: str
     participants: tuple[ParticipantRow, ...]
-    records: tuple[tuple[str, str, str, int | None], ...]
+    records: tuple[Record, ...]
     rows: AssessmentRows
     ranking: Ranking
     levels: FinalLevels
     confidence: RankConfidence
     self_ranking: Ranking | None
     self_assessed: frozenset[str]
+    desa: tuple[DesaResult, ...]
+    final_levels: tuple[FinalLevel, ...]
 
 
 def participant_rows(competition: Competition, region_code: str | None = None) -> list[ParticipantRow]:
     """Every participating desa of the competition within ``region_code`` (all when None), by code."""
-    desa = db.session.execute(
+    desa = db.session.connection().execute(
         select(Participant.desa_code, Region.name, Region.kind)
         .join(Region, Participant.desa_code == Region.code)
         .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region_code))
         .order_by(Participant.desa_code)).all()
     kecamatan_codes = sorted({kecamatan_of(code) for code, _, _ in desa})
-    names = dict(db.session.execute(select(Region.code, Region.name).where(Region.code.in_(kecamatan_codes))).all())
+    names = dict(db.session.connection().execute(
+        select(Region.code, Region.name).where(Region.code.in_(kecamatan_codes))).all())
     return [ParticipantRow(code, name, str(kind), kecamatan_of(code), names.get(kecamatan_of(code), kecamatan_of(code)))
             for code, name, kind in desa]
 
 
 def self_records(competition: Competition, region_code: str | None = None) -> list[tuple[str, str, int]]:
     """The desa's own levels (penilaian mandiri) that were filled in, as (desa code, indicator code, level)."""
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         select(Participant.desa_code, SelfAssessmentRow.indicator_code, SelfAssessmentRow.level)
         .join(Participant, SelfAssessmentRow.participant_id == Participant.id)
         .where(Participant.competition_id == competition.id, SelfAssessmentRow.level.is_not(None),
@@ -247,8 +271,39 @@ def _region_of(competition: Competition, region_code: str | None) -> str:
     return competition.scope_region_code if region_code is None else region_code
 
 
-def engine_run(competition: Competition, region_code: str | None = None,
-               desk: list[DeskRow] | None = None, reconciled: list[ReconciledRow] | None = None) -> EngineRun:
+def data_fingerprint(competition: Competition, region_code: str | None = None) -> tuple[Any, ...]:
+    """A cheap summary of every stored value the engine reads for the region, changed by any change to them.
+
+    Aggregates (count, sums of ids, versions and levels, latest change) of the counted desk scores and their
+    assignments, the reconciliations and the self-assessed levels. Every change the application makes goes
+    through the ORM, which bumps the row's ``version`` (desk scores, assignments, self-assessments) or adds or
+    removes a row, so the summary changes; a change made behind the application's back (hand-written SQL that
+    keeps every version) is not seen until the process restarts, which is why the official exports
+    (workbook, PDF, certificates, the CLI) never use the cache.
+    """
+    region = _region_of(competition, region_code)
+    connection = db.session.connection()
+    desk = connection.execute(
+        select(func.count(), func.sum(DeskScore.id), func.sum(DeskScore.version),
+               func.sum(func.coalesce(DeskScore.level, -7)), func.max(DeskScore.updated_at),
+               func.sum(Assignment.id * 3 + Assignment.version))
+        .join(Assignment, DeskScore.assignment_id == Assignment.id)
+        .join(Participant, Assignment.participant_id == Participant.id)
+        .where(*_counted(competition, region))).one()
+    agreed = connection.execute(
+        select(func.count(), func.sum(Reconciliation.id), func.sum(Reconciliation.level),
+               func.max(Reconciliation.decided_at))
+        .join(Participant, Reconciliation.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region))).one()
+    own = connection.execute(
+        select(func.count(), func.sum(SelfAssessmentRow.id), func.sum(SelfAssessmentRow.version),
+               func.sum(func.coalesce(SelfAssessmentRow.level, -7)), func.max(SelfAssessmentRow.updated_at))
+        .join(Participant, SelfAssessmentRow.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region))).one()
+    return (tuple(desk), tuple(agreed), tuple(own))
+
+
+def engine_run(competition: Competition, region_code: str | None = None, *, fresh: bool = False) -> EngineRun:
     """Score, rank and bootstrap the participating desa within ``region_code`` (the competition's scope if None).
 
     The rules (written here once, shown on the ranking pages):
@@ -263,26 +318,26 @@ def engine_run(competition: Competition, region_code: str | None = None,
       P(top 3) all refer to the region's own ranking.
     - **Rank confidence**: scoring rule 10 with :data:`BOOTSTRAP_RESAMPLES` resamples and the competition's id
       as the seed, so anyone can recompute it.
-    - **Self-assessment index**: the engine run on the desa's own levels as one assessor (``mandiri``).
+    - **Self-assessment index**: the engine run on the desa's own levels as one assessor (``mandiri``); a desa
+      that filled in none has none.
 
-    The result is cached per (competition, region, rubric, verified rows, own levels): the database is read on
-    every call (so a new score is never missed), the engine and the bootstrap run again only when the data changed.
+    Cached per (competition, region, rubric, participants, :func:`data_fingerprint`): a call reads the
+    participants and the fingerprint (two small queries) and runs the engine and the bootstrap again only when
+    something changed. ``fresh=True`` reads every row and computes anew, bypassing the cache (the exports do).
     """
     rubric = rubric_of(competition.rubric)
     region = _region_of(competition, region_code)
     participants = tuple(participant_rows(competition, region))
-    if desk is None:
-        desk = desk_rows(competition, region)
-    if reconciled is None:
-        reconciled = reconciled_rows(competition, region)
-    records = tuple(_verified(desk, reconciled))
+    key = (competition.id, region, competition.rubric.fingerprint, participants,
+           data_fingerprint(competition, region))
+    if not fresh:
+        with _run_cache_lock:
+            cached = _run_cache.get(key)
+            if cached is not None:
+                _run_cache.move_to_end(key)
+                return cached
+    records = tuple(_verified(_counted_records(competition, region), reconciled_rows(competition, region)))
     own = tuple(self_records(competition, region))
-    key = (competition.id, region, competition.rubric.fingerprint, participants, records, own)
-    with _run_cache_lock:
-        cached = _run_cache.get(key)
-        if cached is not None:
-            _run_cache.move_to_end(key)
-            return cached
     run = _compute_run(rubric, region, competition.id, participants, records, own)
     with _run_cache_lock:
         _run_cache[key] = run
@@ -304,48 +359,32 @@ def _compute_run(rubric: Rubric, region: str, seed: int, participants: tuple[Par
         self_rows = AssessmentRows.from_records(
             rubric, [(code, indicator, SELF_ASSESSOR, level) for code, indicator, level in own], villages=codes)
         self_ranking = score(rubric, self_rows, kinds)
+    assessed = frozenset(code for code, _, _ in own)
+    desa = _desa_results(rubric, participants, ranking, confidence, self_ranking, assessed)
+    finals = _final_results(rubric, ranking, levels, records)
     return EngineRun(rubric, region, participants, records, rows, ranking, levels, confidence, self_ranking,
-                     frozenset(code for code, _, _ in own))
+                     assessed, desa, finals)
 
 
 def _shown(hundredths: int) -> float | None:
     return None if hundredths < 0 else hundredths / 100
 
 
-def results_report(competition: Competition, region_code: str | None = None, *, evidence: bool = True,
-                   assessor_levels: bool = True) -> ResultsReport:
-    """The results of the participating desa within ``region_code`` (the competition's scope when None).
-
-    Computes, through :func:`engine_run` (whose docstring states the rules): each desa's shown index (2 decimals,
-    half up), predikat, rank in the region with the seri mark, aspect scores in rubric order, completeness, the
-    bootstrap rank interval (90 %) and P(top 3) in the region, and the index of its own self-assessment; the final
-    (aggregated) level of every desa x indicator with the flag "assessors two or more levels apart" (taken from
-    the assessors' own levels, before reconciliation); every counted assessor level with its note and the
-    assessor's name (``assessor_levels``); and the active evidence list (``evidence``). Desa appear in the
-    published order (rank, then code).
-
-    Bulk reads only (participants, desk scores, reconciliations, own levels, evidence: one query each), so a
-    province of 841 desa x 20 indicators x 3 assessors costs a handful of queries whatever its size.
-    """
-    region = _region_of(competition, region_code)
-    desk = desk_rows(competition, region)
-    reconciled = reconciled_rows(competition, region)
-    run = engine_run(competition, region, desk, reconciled)
-    rubric, ranking = run.rubric, run.ranking
-    info = {p.code: p for p in run.participants}
-    region_name = db.session.scalar(select(Region.name).where(Region.code == region)) or region
+def _desa_results(rubric: Rubric, participants: tuple[ParticipantRow, ...], ranking: Ranking,
+                  confidence: RankConfidence, self_ranking: Ranking | None,
+                  assessed: frozenset[str]) -> tuple[DesaResult, ...]:
+    info = {p.code: p for p in participants}
     self_shown: dict[str, float | None] = {}
-    if run.self_ranking is not None:
+    if self_ranking is not None:
         # A desa that filled in none of its own levels has no self-assessment index (not 0).
-        assessed_self = run.self_assessed
         self_shown = {code: _shown(int(h)) for code, h in
-                      zip(run.self_ranking.villages, run.self_ranking.shown_index.tolist(), strict=True)
-                      if code in assessed_self}
+                      zip(self_ranking.villages, self_ranking.shown_index.tolist(), strict=True) if code in assessed}
     labels = [band.label for band in rubric.bands]
     shown = ranking.shown_index.tolist()
     bands = ranking.band.tolist()
     aspects = ranking.aspect_shown.tolist()
-    conf = run.confidence
+    rank, tied, complete = ranking.rank.tolist(), ranking.tied.tolist(), ranking.complete.tolist()
+    best, worst, top3 = confidence.rank_min.tolist(), confidence.rank_max.tolist(), confidence.top3.tolist()
     desa: list[DesaResult] = []
     for j in ranking.order.tolist():
         code = ranking.villages[j]
@@ -353,51 +392,73 @@ def results_report(competition: Competition, region_code: str | None = None, *, 
         desa.append(DesaResult(
             kode=code, nama=p.name, kecamatan_kode=p.kecamatan_code, kecamatan=p.kecamatan,
             indeks=_shown(shown[j]) or 0.0, predikat=labels[bands[j]] if bands[j] >= 0 else "",
-            peringkat=int(ranking.rank[j]),
-            aspek=tuple(_shown(h) or 0.0 for h in aspects[j]),
-            seri=bool(ranking.tied[j]), lengkap=bool(ranking.complete[j]),
-            peringkat_terbaik=int(conf.rank_min[j]), peringkat_terburuk=int(conf.rank_max[j]),
-            peluang_tiga_besar=int(conf.top3[j]) / conf.resamples,
-            indeks_mandiri=self_shown.get(code)))
-    spreads: dict[tuple[str, str], list[int]] = {}
-    for row in desk:
-        if row.level is not None:
-            spreads.setdefault((row.desa_code, row.indicator_code), []).append(row.level)
-    threshold = rubric.disagreement_threshold
-    levels = run.levels
+            peringkat=rank[j], aspek=tuple(_shown(h) or 0.0 for h in aspects[j]), seri=tied[j], lengkap=complete[j],
+            peringkat_terbaik=best[j], peringkat_terburuk=worst[j],
+            peluang_tiga_besar=top3[j] / confidence.resamples, indeks_mandiri=self_shown.get(code)))
+    return tuple(desa)
+
+
+def _final_results(rubric: Rubric, ranking: Ranking, levels: FinalLevels,
+                   records: tuple[Record, ...]) -> tuple[FinalLevel, ...]:
+    """Final levels as report values, flagged where the assessors' own levels are at least the rubric's
+    ``disagreement_threshold`` apart (rule 7 of the engine; for a reconciled item, on the levels before it)."""
+    # The engine's flags index the scored rows' villages; ranking position j is row village row_village[j].
+    position = {v: j for j, v in enumerate(ranking.row_village.tolist())}
+    flagged = {(ranking.villages[position[int(v)]], rubric.indicators[int(i)].code)
+               for v, i in zip(ranking.flags.village, ranking.flags.indicator, strict=True) if int(v) in position}
+    flagged |= {(code, indicator) for code, indicator, assessor, _ in records if assessor == RECONCILED_BY}
+    minimum, denominator = levels.minimum, levels.denominator
+    codes = [indicator.code for indicator in rubric.indicators]
     finals: list[FinalLevel] = []
-    indicator_codes = [indicator.code for indicator in rubric.indicators]
-    denominator = levels.denominator
     for j, code in enumerate(ranking.villages):
         numerators = levels.numerator[j].tolist()
         applicable = levels.applicable[j].tolist()
         missing = levels.missing[j].tolist()
-        for i, indicator in enumerate(indicator_codes):
-            given = spreads.get((code, indicator), ())
-            wide = bool(given) and max(given) - min(given) >= threshold
+        for i, indicator in enumerate(codes):
+            wide = (code, indicator) in flagged
             if not applicable[i]:
                 finals.append(FinalLevel(code, indicator, None, tidak_berlaku=True, selisih_besar=wide))
             elif missing[i]:
                 finals.append(FinalLevel(code, indicator, None, selisih_besar=wide))
             else:
-                finals.append(FinalLevel(code, indicator, levels.minimum + numerators[i] / denominator,
-                                         selisih_besar=wide))
+                finals.append(FinalLevel(code, indicator, minimum + numerators[i] / denominator, selisih_besar=wide))
+    return tuple(finals)
+
+
+def results_report(competition: Competition, region_code: str | None = None, *, evidence: bool = True,
+                   assessor_levels: bool = True, fresh: bool = False) -> ResultsReport:
+    """The results of the participating desa within ``region_code`` (the competition's scope when None).
+
+    Computes, through :func:`engine_run` (whose docstring states the rules and the caching): each desa's shown
+    index (2 decimals, half up), predikat, rank in the region with the seri mark, aspect scores in rubric order,
+    completeness, the bootstrap rank interval (90 %) and P(top 3) in the region, and the index of its own
+    self-assessment; the final (aggregated) level of every desa x indicator, flagged where the assessors' own
+    levels are two or more levels apart (the rubric's threshold; a reconciled item keeps its flag); every counted
+    assessor level with its note and the assessor's name (``assessor_levels``, one more query of every desk
+    score); and the active evidence list (``evidence``, one more query). Desa appear in the published order
+    (rank, then code). ``fresh=True`` bypasses the cache (for official exports).
+
+    Bulk reads only: a handful of queries whatever the region's size, never one per desa.
+    """
+    region = _region_of(competition, region_code)
+    run = engine_run(competition, region, fresh=fresh)
+    region_name = db.session.scalar(select(Region.name).where(Region.code == region)) or region
     given_levels: tuple[AssessorLevel, ...] = ()
     if assessor_levels:
         given_levels = tuple(AssessorLevel(row.desa_code, row.indicator_code, row.assessor_name or row.assessor,
                                            row.level, tidak_berlaku=row.level is None, catatan=row.note)
-                             for row in desk)
+                             for row in desk_rows(competition, region))
     return ResultsReport(
         judul=competition.name,
         wilayah_kode=region,
         wilayah=region_name,
-        aspects=tuple(ReportAspect(a.code, a.name, float(a.weight)) for a in rubric.aspects),
-        indicators=tuple(ReportIndicator(i.code, i.name, a.code) for a in rubric.aspects for i in a.indicators),
-        desa=tuple(desa),
-        final_levels=tuple(finals),
+        aspects=tuple(ReportAspect(a.code, a.name, float(a.weight)) for a in run.rubric.aspects),
+        indicators=tuple(ReportIndicator(i.code, i.name, a.code) for a in run.rubric.aspects for i in a.indicators),
+        desa=run.desa,
+        final_levels=run.final_levels,
         assessor_levels=given_levels,
         evidence=tuple(evidence_items(competition, region)) if evidence else (),
-        predikat_order=tuple(labels),
+        predikat_order=tuple(band.label for band in run.rubric.bands),
     )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from assessment.assessors.rules import (
 )
 from assessment.audit import record_event
 from assessment.criteria.model import Rubric
+from assessment.exports.scoring_workbook import ScoredEntry
 from assessment.extensions import db
 from assessment.models import (
     AccessTest,
@@ -30,7 +32,7 @@ from assessment.models import (
     User,
 )
 from assessment.security import region_within
-from assessment.stages import Action, require_stage
+from assessment.stages import Action, StageClosed, require_stage
 
 REASON_MAX = 2000
 
@@ -72,6 +74,19 @@ def save_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str,
     :func:`~assessment.assessors.rules.desk_score_problems`. Verdicts are kept only for the desa's active evidence
     of this indicator; any other evidence id is refused.
     """
+    score = _put_desk_score(assignment, rubric, indicator_code, level, not_applicable, note, verdicts, now)
+    try:
+        db.session.commit()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise SaveConflict from error
+    return score
+
+
+def _put_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str, level: int | None,
+                    not_applicable: bool, note: str, verdicts: Mapping[int, EvidenceVerdict],
+                    now: datetime) -> DeskScore:
+    """:func:`save_desk_score` up to (not including) the commit: every check, the change and its audit event."""
     participant = assignment.participant
     require_stage(participant.competition, Action.desk_score, now, participant=participant,
                   indicator_code=indicator_code)
@@ -104,12 +119,69 @@ def save_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str,
     record_event("desk_score.save", target=f"assignment:{assignment.id}",
                  after={"indicator": indicator_code, "level": score.level, "na": not_applicable,
                         "note": score.note, "verdicts": {str(k): v for k, v in verdicts.items()}})
+    return score
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineRowRefused:
+    """One workbook row the desk-scoring rules refuse: its sheet row, desa, indicator and the problems."""
+
+    row: int
+    desa_code: str
+    indicator_code: str
+    problems: tuple[str, ...]
+
+
+class OfflineImportRefused(Exception):
+    """At least one row of an offline workbook was refused; nothing was applied."""
+
+    def __init__(self, refused: list[OfflineRowRefused]) -> None:
+        super().__init__(f"{len(refused)} baris ditolak")
+        self.refused = refused
+
+
+def apply_offline_scores(assessor: User, rubric: Rubric, assignments: Mapping[str, Assignment],
+                         entries: Sequence[ScoredEntry], now: datetime) -> int:
+    """Apply the rows of an assessor's offline scoring workbook, all or nothing; returns how many were saved.
+
+    Each row with a level (or TB) goes through exactly the checks of :func:`save_desk_score` (stage gate, the
+    assignment open and the assessor's own, the desk-scoring rules, e.g. a note where the level differs from the
+    self-assessment); a blank level is "not scored yet" and leaves the stored score as it is. Evidence verdicts
+    are not in the workbook and stay as they are. A row for a desa that is not one of ``assignments`` (the
+    assessor's open assignments: withdrawn ones, e.g. after a declared conflict, are not among them) is refused.
+    If any row is refused, the whole import is rolled back and :class:`OfflineImportRefused` lists every refused
+    row; otherwise one commit saves them all, with an audit event per row and one for the import.
+    """
+    refused: list[OfflineRowRefused] = []
+    saved = 0
+    for entry in entries:
+        if entry.level is None and not entry.tidak_berlaku:
+            continue
+        assignment = assignments.get(entry.desa_kode)
+        try:
+            if assignment is None or assignment.assessor_id != assessor.id:
+                raise ScoreRejected(["assignment"])
+            _put_desk_score(assignment, rubric, entry.indikator_kode, entry.level, entry.tidak_berlaku,
+                            entry.catatan, {}, now)
+            saved += 1
+        except ScoreRejected as error:
+            refused.append(OfflineRowRefused(entry.baris, entry.desa_kode, entry.indikator_kode,
+                                             tuple(error.problems)))
+        except AssessmentLocked:
+            refused.append(OfflineRowRefused(entry.baris, entry.desa_kode, entry.indikator_kode, ("locked",)))
+        except StageClosed:
+            refused.append(OfflineRowRefused(entry.baris, entry.desa_kode, entry.indikator_kode, ("stage",)))
+    if refused:
+        db.session.rollback()
+        raise OfflineImportRefused(refused)
+    record_event("desk_score.import_offline", target=f"user:{assessor.id}",
+                 after={"rows": saved, "desa": sorted({e.desa_kode for e in entries})})
     try:
         db.session.commit()
     except StaleDataError as error:
         db.session.rollback()
         raise SaveConflict from error
-    return score
+    return saved
 
 
 def record_access_test(assignment: Assignment, rubric: Rubric, indicator_code: str, sent_at: datetime,

@@ -115,6 +115,19 @@ RULES: dict[str, Access] = {
     "reconciliation.index": Access(roles=(Role.ketua_tim,)),
     "reconciliation.competition": Access(roles=(Role.ketua_tim,), scoped=True),
     "reconciliation.reconcile": Access(roles=(Role.ketua_tim,), scoped=True),
+    # Results: before publication (as here) only the committee in scope; the public after publication, DPMD's
+    # downloads after publication and the offline import are tested in tests/web/test_results_pages.py.
+    "results.index": PUBLIC,
+    "results.ranking": Access(roles=(Role.panitia, Role.ketua_tim), scoped=True, params={"region_code": "64.09.04"}),
+    "results.why": Access(roles=(Role.panitia, Role.ketua_tim), scoped=True, params={"desa_code": DESA}),
+    "results.workbook": Access(roles=(Role.panitia,), scoped=True, params={"region_code": "64.09"}),
+    "results.report_pdf": Access(roles=(Role.panitia,), scoped=True, params={"region_code": "64.09"}),
+    "results.certificate": Access(roles=(Role.panitia,), scoped=True, params={"desa_code": DESA}),
+    # Offline scoring lists only the assessor's own open assignments (none here: 404 for every assessor).
+    "assessors_offline.index": Access(roles=(Role.asesor,)),
+    "assessors_offline.competition": Access(roles=(Role.asesor,)),
+    "assessors_offline.download": Access(roles=(Role.asesor,)),
+    "assessors_offline.upload": Access(roles=(Role.asesor,)),
     "inbox.index": SIGNED_IN,
     "inbox.read": SIGNED_IN,
     "inbox.read_all": SIGNED_IN,
