@@ -1,4 +1,5 @@
-"""A DPMD dashboard in a real browser: charts and the map draw offline, a desa opens from the map, axe is clean."""
+"""A DPMD dashboard in a real browser: charts and the map draw offline, a desa opens from the map (its
+why-this-rank page, results being published), axe is clean."""
 
 from __future__ import annotations
 
@@ -121,7 +122,7 @@ def test_dashboard_and_map_render_offline_and_a_desa_opens_from_the_map(browser:
         page.mouse.move(point["x"], point["y"])
         page.wait_for_timeout(300)
         page.mouse.click(point["x"], point["y"])
-        page.wait_for_url("**/verifikasi/peserta/*", timeout=15_000)
+        page.wait_for_url(f"**/hasil/*/desa/{BUKIT}", timeout=15_000)
         expect(page.get_by_role("heading", level=1)).to_contain_text("Bukit Raya")
         assert problems == []
         log.assert_local()
@@ -136,7 +137,7 @@ def test_a_desa_opens_from_the_maps_link_list(browser: Browser, live_server: str
         _wait_for_charts(page)
         page.get_by_text("Buka halaman desa (daftar)").click()
         page.locator("ul.map-links").get_by_role("link", name="Bukit Raya").click()
-        page.wait_for_url("**/verifikasi/peserta/*")
+        page.wait_for_url(f"**/hasil/*/desa/{BUKIT}")
         expect(page.get_by_role("heading", level=1)).to_contain_text("Bukit Raya")
         assert problems == []
         log.assert_local()

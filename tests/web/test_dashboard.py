@@ -421,3 +421,20 @@ def test_a_kept_dashboard_is_recomputed_when_a_score_changes(world: ResultsWorld
     db.session.commit()
     _status, page = _get(client, url)
     assert re.search(r'data-nilai="rata-indeks">51,67<', page)
+
+
+def test_a_desa_opens_its_why_this_rank_page_once_scores_are_visible(world: ResultsWorld, app: Flask,
+                                                                     make_user: MakeUser, login: Login) -> None:
+    cid = world.competition.id
+    committee = login(app.test_client(), world.committee)
+    response = committee.get(f"/dasbor/{cid}/desa/{BUKIT}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/hasil/{cid}/desa/{BUKIT}")
+    dpmd = login(app.test_client(), make_user(Role.dpmd, PPU))
+    response = dpmd.get(f"/dasbor/{cid}/desa/{BUKIT}")
+    assert response.headers["Location"].endswith(f"/verifikasi/peserta/{world.participants[BUKIT].id}")
+    _publish(world)
+    response = dpmd.get(f"/dasbor/{cid}/desa/{BUKIT}")
+    assert response.headers["Location"].endswith(f"/hasil/{cid}/desa/{BUKIT}")
+    assert dpmd.get(response.headers["Location"]).status_code == 200
+    # A desa that is not a participant has no page.
+    assert dpmd.get(f"/dasbor/{cid}/desa/64.09.04.2099").status_code == 404
