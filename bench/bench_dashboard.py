@@ -141,11 +141,12 @@ def seed(app: Flask) -> tuple[int, int]:
 
 
 def baseline_view(competition_id: int) -> str:
-    """Reads the rows the dashboard reads (participation and results queries) and renders their counts only."""
+    """Reads the rows the dashboard needs (the participation queries, the counted and reconciled scores the engine
+    scores, participants, own levels; with the repository's lean queries) and renders their counts only."""
     competition = db.get_or_404(Competition, competition_id)
     rubric = repo.rubric_of(competition.rubric)
     progress = participation(competition, rubric, "64", utcnow())
-    desk = repo.desk_rows(competition, "64")
+    desk = repo.verified_records(competition, "64")
     reconciled = repo.reconciled_rows(competition, "64")
     participants = repo.participant_rows(competition, "64")
     own = repo.self_records(competition, "64")

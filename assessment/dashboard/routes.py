@@ -85,7 +85,7 @@ def index() -> str:
     children: dict[str, list[tuple[str, str]]] = {}
     for code in grants:
         if code.count(".") == 0:
-            children[code] = [tuple(row) for row in db.session.execute(  # type: ignore[misc]
+            children[code] = [(child, name) for child, name in db.session.execute(
                 select(Region.code, Region.name).where(Region.parent_code == code).order_by(Region.code))]
     return render_template("dashboard/index.html", entries=entries, children=children)
 

@@ -6,9 +6,9 @@ of :mod:`assessment.reportdata`; the template only embeds them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -22,6 +22,7 @@ from assessment.figures import Chart, FunnelStage, IndicatorTrendPoint, TrendPoi
 from assessment.models import Competition, Region, RegionKind
 from assessment.reportdata import (
     DesaResult,
+    Indicator,
     IndicatorRollout,
     RegionSummary,
     ResultsReport,
@@ -81,7 +82,11 @@ def level_label(region: Region) -> str:
     return str(_("kabupaten/kota") if region.kind == RegionKind.provinsi else _("kecamatan"))
 
 
-def _grouping(root: str, report: ResultsReport) -> Any:
+Grouping = Callable[[DesaResult], tuple[str, str]]
+VisibleScores = Callable[[Competition], bool]
+
+
+def _grouping(root: str, report: ResultsReport) -> Grouping:
     """A desa's group on the dashboard: its kabupaten on a province's, its kecamatan otherwise."""
     if root.count(".") == 0:
         kabupaten = {result.kode.rsplit(".", 2)[0] for result in report.desa}
@@ -147,7 +152,8 @@ def _scores(report: ResultsReport, root: str, label: str, competition: Competiti
     )
 
 
-def _trends(current: Competition, root: str, show_scores_of: Any) -> tuple[tuple[Chart, ...], tuple[Edition, ...]]:
+def _trends(current: Competition, root: str,
+            show_scores_of: VisibleScores) -> tuple[tuple[Chart, ...], tuple[Edition, ...]]:
     """Aspect means and indicator rollout of the region's desa in every edition whose scores may be shown."""
     editions = [c for c in [*other_editions(current, root), current] if show_scores_of(c)]
     editions.sort(key=lambda c: (c.year, c.id))
@@ -156,7 +162,7 @@ def _trends(current: Competition, root: str, show_scores_of: Any) -> tuple[tuple
     aspect_points: list[TrendPoint] = []
     indicator_points: list[IndicatorTrendPoint] = []
     aspect_order: list[str] = []
-    indicators: list[Any] = []
+    indicators: list[Indicator] = []
     for edition in editions:
         report = repo.results_report(edition, root, evidence=False, assessor_levels=False)
         if not report.desa:
@@ -177,7 +183,7 @@ def _trends(current: Competition, root: str, show_scores_of: Any) -> tuple[tuple
     return charts, tuple(Edition(c.id, c.year, c.name) for c in editions)
 
 
-def build_dashboard(competition: Competition, region: Region, now: datetime, *, show_scores_of: Any,
+def build_dashboard(competition: Competition, region: Region, now: datetime, *, show_scores_of: VisibleScores,
                     colouring: str = "indeks") -> Dashboard:
     """The dashboard of ``region`` in ``competition``; ``show_scores_of(competition)`` says whether the viewer may
     see an edition's scores (see :func:`assessment.dashboard.routes.scores_visible`)."""
