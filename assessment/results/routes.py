@@ -44,7 +44,7 @@ KIND_LABELS = {
 @bp.record_once
 def _links(state: object) -> None:
     app = state.app  # type: ignore[attr-defined]
-    for role in (Role.panitia, Role.ketua_tim, Role.dpmd):
+    for role in Role:
         add_link(app, NavLink(role, "results.index", _l("Hasil dan peringkat"),
                               _l("Peringkat provinsi, kabupaten dan kecamatan, dan alasan tiap peringkat.")))
 
