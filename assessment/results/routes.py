@@ -127,8 +127,7 @@ def why(competition_id: int, desa_code: str) -> str:
         detail=detail, files_visible=detail, kecamatan_code=desa_code[:8], kabupaten_code=desa_code[:5],
         level_names=dict(run.rubric.level_names), scale=run.rubric.scale,
         ahead_names=", ".join(names.get(code, code) for code in explanation.di_atas),
-        ahead_rank=min((int(r) for c, r in zip(run.ranking.villages, run.ranking.rank.tolist(), strict=True)
-                        if c in explanation.di_atas), default=None),
+
         certificate=user_can_access_region(current_user, desa_code, (Role.panitia,))
         and explanation.peringkat <= 3 and bool(explanation.predikat))
 
