@@ -51,6 +51,11 @@ class DesaResult:
     peluang_tiga_besar: float | None = None  # P(top 3), a fraction 0..1
     indeks_mandiri: float | None = None  # the index the desa's own self-assessment would give
 
+    @property
+    def selisih_mandiri(self) -> float | None:
+        """Self-assessment index minus verified index (positive: the desa rated itself higher); None without one."""
+        return None if self.indeks_mandiri is None else self.indeks_mandiri - self.indeks
+
 
 @dataclass(frozen=True, slots=True)
 class FinalLevel:

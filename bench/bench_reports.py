@@ -166,11 +166,13 @@ def main() -> None:
 
     header = [
         START,
-        "## Results groundwork (issue 6): workbooks and map",
+        "## Results (issue 6): workbooks, results_report, result pages and map",
         "",
         f"`bench/bench_reports.py` on {platform.node() or 'this machine'} ({os.cpu_count()} cores, Python "
         f"{platform.python_version()}), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Synthetic results for "
-        "the real 841 desa of Kalimantan Timur; real boundaries from ../shared/data. Load average at the end: "
+        "the real 841 desa of Kalimantan Timur (first row: a report made up in memory; the `database` rows: the "
+        "same desa stored in SQLite with 3 submitted assessments each, read through `repo.results_report`); real "
+        "boundaries from ../shared/data. Load average at the end: "
         f"{os.getloadavg()[0]:.1f} (other work shared the machine, so times are upper bounds).",
         "",
         "| what | time | size | target |",

@@ -76,6 +76,7 @@ class Explanation:
     aspects: tuple[AspectStep, ...]
     indicators: tuple[IndicatorStep, ...]
     di_atas: tuple[str, ...]  # codes of the desa at the next place up (empty for rank 1)
+    peringkat_di_atas: int | None  # their rank
     selisih_ke_atas: Decimal | None  # index points between this desa and the next place up
     gains: tuple[Gain, ...]
 
@@ -188,4 +189,5 @@ def explain(run: EngineRun, code: str, provenance: Mapping[str, Sequence[LevelSo
         kode=code, indeks=None if shown_total < 0 else Decimal(shown_total) / 100, indeks_tepat=exact,
         predikat=rubric.bands[band].label if band >= 0 else "", peringkat=rank, seri=bool(ranking.tied[j]),
         jumlah_desa=len(ranking), lengkap=bool(ranking.complete[j]), aspects=tuple(aspect_steps),
-        indicators=tuple(steps), di_atas=ahead, selisih_ke_atas=gap, gains=tuple(one_level_gains(run, code)))
+        indicators=tuple(steps), di_atas=ahead, peringkat_di_atas=ahead_rank,
+        selisih_ke_atas=gap, gains=tuple(one_level_gains(run, code)))

@@ -26,7 +26,7 @@ from assessment.pdf import certificate_pdf
 from assessment.results.access import details_visible, reports_downloadable, results_visible
 from assessment.results.explain import explain
 from assessment.results.reports import kabupaten_pdf, winners, workbook_bytes
-from assessment.security import region_within, user_can_access_region
+from assessment.security import region_within, roles_required, user_can_access_region
 from assessment.wita import format_wita, now_utc
 
 bp = Blueprint("results", __name__, url_prefix="/hasil")
@@ -44,7 +44,7 @@ KIND_LABELS = {
 @bp.record_once
 def _links(state: object) -> None:
     app = state.app  # type: ignore[attr-defined]
-    for role in (Role.panitia, Role.ketua_tim, Role.dpmd):
+    for role in Role:
         add_link(app, NavLink(role, "results.index", _l("Hasil dan peringkat"),
                               _l("Peringkat provinsi, kabupaten dan kecamatan, dan alasan tiap peringkat.")))
 
@@ -127,13 +127,13 @@ def why(competition_id: int, desa_code: str) -> str:
         detail=detail, files_visible=detail, kecamatan_code=desa_code[:8], kabupaten_code=desa_code[:5],
         level_names=dict(run.rubric.level_names), scale=run.rubric.scale,
         ahead_names=", ".join(names.get(code, code) for code in explanation.di_atas),
-        ahead_rank=min((int(r) for c, r in zip(run.ranking.villages, run.ranking.rank.tolist(), strict=True)
-                        if c in explanation.di_atas), default=None),
+
         certificate=user_can_access_region(current_user, desa_code, (Role.panitia,))
         and explanation.peringkat <= 3 and bool(explanation.predikat))
 
 
 @bp.get("/<int:competition_id>/unduh/hasil-<region_code>.xlsx")
+@roles_required(Role.panitia, Role.dpmd)
 def workbook(competition_id: int, region_code: str) -> Response:
     """The results workbook of a region (the committee; DPMD for its kabupaten once published)."""
     competition = db.get_or_404(Competition, competition_id)
@@ -146,6 +146,7 @@ def workbook(competition_id: int, region_code: str) -> Response:
 
 
 @bp.get("/<int:competition_id>/laporan/<region_code>.pdf")
+@roles_required(Role.panitia, Role.dpmd)
 def report_pdf(competition_id: int, region_code: str) -> Response:
     """The PDF report of a kabupaten (or any ranked region): cover, summary, charts, ranking, kecamatan pages."""
     competition = db.get_or_404(Competition, competition_id)
@@ -170,6 +171,7 @@ def verification_url(competition: Competition, desa_code: str) -> str:
 
 
 @bp.get("/<int:competition_id>/sertifikat/<desa_code>.pdf")
+@roles_required(Role.panitia)
 def certificate(competition_id: int, desa_code: str) -> Response:
     """A winner's certificate with a QR code (the committee, for a desa in its scope)."""
     competition = db.get_or_404(Competition, competition_id)

@@ -11,6 +11,8 @@ PUBLIC_ENDPOINTS = {
     "static", "main.index", "main.set_language", "auth.login", "auth.logout",
     # The chart library and the labelled example page with made-up regions carry no competition data.
     "charts.plotly_js", "charts.example", "charts.example_geojson",
+    # Results become public once the committee publishes them (tests/web/test_results_pages.py).
+    "results.index", "results.ranking", "results.why",
 }
 
 
