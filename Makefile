@@ -63,6 +63,7 @@ $(VENV)/.bench: $(VENV)/.base
 bench: $(VENV)/.bench
 	$(BIN)/python -m bench.bench_scoring $(BENCH_ARGS)
 	$(BIN)/python -m bench.bench_cli
+	$(BIN)/python -m bench.bench_dashboard
 
 # Load test (not a test, not part of `make test`): 50 assessors signed in with TOTP save desk scores for 2 minutes
 # against gunicorn on a throw-away PostgreSQL cluster on loopback; then every acknowledged save is counted in the

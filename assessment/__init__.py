@@ -92,9 +92,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(assignments_bp)
 
+    from assessment.assessors.offline import bp as assessors_offline_bp
     from assessment.assessors.routes import bp as assessors_bp
 
     app.register_blueprint(assessors_bp)
+    app.register_blueprint(assessors_offline_bp)
 
     from assessment.reconciliation.routes import bp as reconciliation_bp
 
@@ -113,6 +115,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(objections_bp)
     app.register_blueprint(publication_bp)
+    from assessment.dashboard.routes import bp as dashboard_bp
+
+    app.register_blueprint(dashboard_bp)
+
+    from assessment.results.routes import bp as results_bp
+
+    app.register_blueprint(results_bp)
 
     from assessment.commands import register_all
 

@@ -27,6 +27,9 @@ from assessment.reportdata import (
     DesaResult,
     FinalLevel,
     Indicator,
+    RegionLevels,
+    RegionSummary,
+    indicator_rollout,
     summarise_by_kecamatan,
 )
 
@@ -237,29 +240,13 @@ def indicator_coverage(
 ) -> Chart:
     """Rollout per indicator: the share of desa at level ``threshold`` or above, weakest indicator first.
 
-    Rule (coverage): the share counts the desa of ``desa`` for which the indicator applies (not "tidak
-    berlaku"); an unscored indicator counts as below the threshold, as a missing score counts as the lowest
-    level. The mean level is shown beside it (unscored as 0, not-applicable left out), so the weakest indicators,
-    where help is needed first, are at the top.
+    The shares and means follow the rule of :func:`assessment.reportdata.indicator_rollout` (unscored counts as
+    below, not applicable is left out); the weakest indicators, where help is needed first, are at the top.
     """
-    codes = {result.kode for result in desa}
-    by_key = {(f.desa_kode, f.indikator_kode): f for f in final_levels if f.desa_kode in codes}
-    rows: list[tuple[Any, ...]] = []
-    for indicator in indicators:
-        applicable = 0
-        reached = 0
-        total = 0.0
-        for kode in codes:
-            final = by_key.get((kode, indicator.kode))
-            if final is not None and final.tidak_berlaku:
-                continue
-            applicable += 1
-            level = final.level if final is not None and final.level is not None else 0.0
-            total += level
-            reached += level >= threshold
-        share = reached / applicable if applicable else None
-        mean = total / applicable if applicable else None
-        rows.append((indicator.kode, indicator.nama, applicable, reached, share, mean))
+    rows: list[tuple[Any, ...]] = [
+        (r.kode, r.nama, r.berlaku, r.mencapai, r.cakupan, r.rata_level)
+        for r in indicator_rollout(desa, indicators, final_levels, threshold)
+    ]
     rows.sort(key=lambda row: (math.inf if row[4] is None else row[4], row[0]))
     title = _("Cakupan per indikator (level %(t)s ke atas)", t=format_number(threshold, 0))
     figure = _figure(
@@ -463,8 +450,191 @@ def aspect_trend(points: Sequence[TrendPoint], aspect_order: Sequence[str] = ())
         )
     figure.update_xaxes(title_text=_("Tahun"), tickmode="array", tickvals=years, tickformat="d", hoverformat="d")
     figure.update_yaxes(title_text=_("Skor (0–100)"), range=[0, 100])
-    columns = (Column(_("Tahun"), ColumnKind.INTEGER), *(Column(name, ColumnKind.DECIMAL) for name in names))
+    # The year is a label (2026, not 2.026).
+    columns = (Column(_("Tahun"), ColumnKind.CODE), *(Column(name, ColumnKind.DECIMAL) for name in names))
     rows = tuple((year, *(values.get((name, year)) for name in names)) for year in years)
     description = _("Skor %(n)s aspek dari tahun %(first)s sampai %(last)s.", n=len(names),
                     first=years[0] if years else "–", last=years[-1] if years else "–")
     return Chart(title, description, _layout(figure, title), Table(columns, rows))
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorTrendPoint:
+    """An indicator's rollout (share of desa at the threshold or above, 0..1) in one edition (year)."""
+
+    tahun: int
+    indikator: str
+    cakupan: float | None
+
+
+def index_by_region(summaries: Sequence[RegionSummary], level_label: str) -> Chart:
+    """Mean and median index per region (kabupaten or kecamatan), side by side, with the number of desa."""
+    title = _("Indeks rata-rata dan median per %(level)s", level=level_label)
+    names = [s.nama for s in summaries]
+    figure = _figure(
+        go.Bar(name=_("Rata-rata"), x=names, y=[s.rata_indeks for s in summaries],
+               marker={"color": CATEGORY_COLOURS[0]}, texttemplate="%{y:.1f}", textposition="outside",
+               hovertemplate="%{x}<br>" + _("Rata-rata") + ": %{y:.2f}<extra></extra>"),
+        go.Bar(name=_("Median"), x=names, y=[s.median_indeks for s in summaries],
+               marker={"color": CATEGORY_COLOURS[1], "pattern": {"shape": "/"}}, texttemplate="%{y:.1f}",
+               textposition="outside", hovertemplate="%{x}<br>" + _("Median") + ": %{y:.2f}<extra></extra>"),
+    )
+    figure.update_layout(barmode="group")
+    figure.update_xaxes(title_text=level_label.capitalize())
+    figure.update_yaxes(title_text=_("Indeks (0–100)"), range=[0, 105])
+    columns = (
+        Column(level_label.capitalize()),
+        Column(_("Jumlah desa"), ColumnKind.INTEGER),
+        Column(_("Rata-rata indeks"), ColumnKind.DECIMAL),
+        Column(_("Median indeks"), ColumnKind.DECIMAL),
+    )
+    rows = tuple((s.nama, s.jumlah_desa, s.rata_indeks, s.median_indeks) for s in summaries)
+    description = _("Rata-rata dan median indeks desa di %(n)s %(level)s.", n=len(summaries), level=level_label)
+    return Chart(title, description, _layout(figure, title), Table(columns, rows))
+
+
+def aspect_averages_by_region(summaries: Sequence[RegionSummary], aspects: Sequence[Aspect],
+                              level_label: str) -> Chart:
+    """The mean score of each aspect per region (kabupaten or kecamatan), as grouped bars (one colour an aspect)."""
+    title = _("Rata-rata skor aspek per %(level)s", level=level_label)
+    figure = _figure()
+    for index, aspect in enumerate(aspects):
+        figure.add_trace(
+            go.Bar(
+                name=aspect.nama,
+                x=[s.nama for s in summaries],
+                y=[s.rata_aspek[index] for s in summaries],
+                marker={"color": CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)]},
+                hovertemplate="%{x}<br>" + aspect.nama + ": %{y:.2f}<extra></extra>",
+            )
+        )
+    figure.update_layout(barmode="group")
+    figure.update_xaxes(title_text=level_label.capitalize())
+    figure.update_yaxes(title_text=_("Skor (0–100)"), range=[0, 100])
+    columns = (
+        Column(level_label.capitalize()),
+        Column(_("Jumlah desa"), ColumnKind.INTEGER),
+        *(Column(aspect.nama, ColumnKind.DECIMAL) for aspect in aspects),
+    )
+    rows = tuple((s.nama, s.jumlah_desa, *s.rata_aspek) for s in summaries)
+    description = _("Rata-rata %(n)s aspek di %(k)s %(level)s.", n=len(aspects), k=len(summaries), level=level_label)
+    return Chart(title, description, _layout(figure, title), Table(columns, rows))
+
+
+def indicator_heatmap_by_region(rows: Sequence[RegionLevels], indicators: Sequence[Indicator], level_label: str,
+                                max_level: int = 4) -> Chart:
+    """The mean level of every indicator per region (rows: kabupaten or kecamatan; columns: indicators).
+
+    For a province a row per desa would be 841 rows: the mean per region keeps the pattern readable. The means
+    follow :func:`assessment.reportdata.mean_levels_by_region`; a region where an indicator applies to no desa
+    is a gap.
+    """
+    matrix = np.array([[math.nan if v is None else v for v in row.rata_level] for row in rows],
+                      dtype=np.float64).reshape(len(rows), len(indicators))
+    title = _("Rata-rata level indikator per %(level)s", level=level_label)
+    figure = _figure(
+        go.Heatmap(
+            z=matrix,
+            x=[indicator.kode for indicator in indicators],
+            y=[row.nama for row in rows],
+            zmin=0,
+            zmax=max_level,
+            colorscale=SEQUENTIAL_SCALE,
+            colorbar={"title": {"text": _("Level")}, "dtick": 1},
+            hoverongaps=False,
+            hovertemplate="%{y}<br>%{x}<br>" + _("Rata-rata level") + ": %{z:.2f}<extra></extra>",
+            xgap=1,
+            ygap=1,
+        )
+    )
+    figure.update_yaxes(autorange="reversed", title_text=level_label.capitalize())
+    figure.update_xaxes(title_text=_("Indikator"), side="top")
+    columns = (
+        Column(level_label.capitalize()),
+        Column(_("Jumlah desa"), ColumnKind.INTEGER),
+        *(Column(indicator.kode, ColumnKind.DECIMAL) for indicator in indicators),
+    )
+    table_rows = tuple((row.nama, row.jumlah_desa, *row.rata_level) for row in rows)
+    description = _("Rata-rata level %(n)s indikator di %(k)s %(level)s.", n=len(indicators), k=len(rows),
+                    level=level_label)
+    height = max(320, 30 * len(rows) + 160)
+    return Chart(title, description, _layout(figure, title, height), Table(columns, table_rows))
+
+
+def indicator_trend(points: Sequence[IndicatorTrendPoint], indicators: Sequence[Indicator],
+                    threshold: float = 2) -> Chart:
+    """Each indicator's rollout across editions (years) as a heatmap: rows indicators, columns years.
+
+    Indicators are matched across editions by code; a year in which an indicator did not exist (another rubric)
+    or applied to no desa is a gap.
+    """
+    years = sorted({point.tahun for point in points})
+    codes = [indicator.kode for indicator in indicators]
+    known = set(codes)
+    codes += sorted({p.indikator for p in points} - known)
+    names = {indicator.kode: indicator.nama for indicator in indicators}
+    values = {(p.indikator, p.tahun): p.cakupan for p in points}
+    matrix = np.array([[math.nan if values.get((code, year)) is None else values[(code, year)] for year in years]
+                       for code in codes], dtype=np.float64).reshape(len(codes), len(years))
+    title = _("Perkembangan cakupan indikator per tahun (level %(t)s ke atas)", t=format_number(threshold, 0))
+    figure = _figure(
+        go.Heatmap(
+            z=matrix,
+            x=[str(year) for year in years],
+            y=[f"{code} {names.get(code, '')}".strip() for code in codes],
+            zmin=0,
+            zmax=1,
+            colorscale=SEQUENTIAL_SCALE,
+            reversescale=True,
+            colorbar={"title": {"text": _("Cakupan")}, "tickformat": ".0%"},
+            texttemplate="%{z:.0%}",
+            hoverongaps=False,
+            hovertemplate="%{y}<br>%{x}: %{z:.1%}<extra></extra>",
+            xgap=2,
+            ygap=1,
+        )
+    )
+    figure.update_yaxes(autorange="reversed", title_text=None)
+    figure.update_xaxes(title_text=_("Tahun"), type="category", side="top")
+    columns = (
+        Column(_("Kode"), ColumnKind.CODE),
+        Column(_("Indikator")),
+        *(Column(str(year), ColumnKind.PERCENT) for year in years),
+    )
+    rows = tuple((code, names.get(code, ""), *(values.get((code, year)) for year in years)) for code in codes)
+    description = _("Bagian desa yang mencapai level %(t)s per indikator, dari tahun %(first)s sampai %(last)s.",
+                    t=format_number(threshold, 0), first=years[0] if years else "–",
+                    last=years[-1] if years else "–")
+    height = max(320, 26 * len(codes) + 140)
+    return Chart(title, description, _layout(figure, title, height), Table(columns, rows))
+
+
+def ranking_bars(desa: Sequence[DesaResult], limit: int = 30) -> Chart:
+    """The index of the desa in rank order (the first ``limit``), as horizontal bars with the predikat in the hover.
+
+    Bars are drawn best at the top; a shared rank is written beside the name ("2=" for a seri).
+    """
+    shown = sorted(desa, key=lambda d: (d.peringkat, d.kode))[:limit]
+    labels = [f"{d.peringkat}{'=' if d.seri else ''}. {d.nama}" for d in shown]
+    title = _("Indeks desa menurut peringkat")
+    figure = _figure(
+        go.Bar(
+            x=[d.indeks for d in shown],
+            y=labels,
+            orientation="h",
+            marker={"color": CATEGORY_COLOURS[0]},
+            text=[format_number(d.indeks) for d in shown],
+            textposition="outside",
+            customdata=[[d.kode, d.predikat] for d in shown],
+            hovertemplate="%{y}<br>" + _("Indeks") + ": %{x:.2f}<br>%{customdata[1]}<extra></extra>",
+        )
+    )
+    figure.update_yaxes(autorange="reversed", title_text="")
+    figure.update_xaxes(title_text=_("Indeks (0–100)"), range=[0, 105])
+    table = Table(
+        (Column(_("Peringkat"), ColumnKind.INTEGER), Column(_("Desa")), Column(_("Indeks"), ColumnKind.DECIMAL),
+         Column(_("Predikat"))),
+        tuple((d.peringkat, d.nama, d.indeks, d.predikat) for d in shown),
+    )
+    description = _("Indeks %(n)s desa teratas dari %(total)s, menurut peringkat.", n=len(shown), total=len(desa))
+    return Chart(title, description, _layout(figure, title, height=max(300, 60 + 26 * len(shown))), table)

@@ -338,7 +338,7 @@ def map_view(collection: Mapping[str, Any], width_pixels: int = 600) -> MapView:
     low = np.min(lows, axis=0)
     high = np.max(highs, axis=0)
     extent = max(float(np.max(high - low)), 0.01)
-    # Web-mercator zoom z shows 360 / 2**z degrees of longitude across 256 pixels.
-    zoom = math.log2(360 * width_pixels / 256 / extent)
+    # plotly's maps (MapLibre) use 512-pixel tiles: zoom z shows 360 / 2**z degrees of longitude across 512 pixels.
+    zoom = math.log2(360 * width_pixels / 512 / extent)
     centre = (low + high) / 2
     return MapView(lon=float(centre[0]), lat=float(centre[1]), zoom=round(min(max(zoom, 3.0), 14.0), 2))

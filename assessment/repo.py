@@ -1,11 +1,18 @@
-"""The one place that turns rows into core values: a stored rubric back into a :class:`Rubric`."""
+"""The one place that turns rows into core values: a stored rubric back into a :class:`Rubric`, the verified
+rows into the scoring engine's input, and the engine's results into report values (:func:`results_report`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Connection, func, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute
 
 from assessment.criteria.files import load_rubric_bytes
 from assessment.criteria.fingerprint import fingerprint
@@ -15,14 +22,34 @@ from assessment.models import (
     Assignment,
     Competition,
     DeskScore,
+    Evidence,
+    EvidenceJudgement,
+    EvidenceKind,
+    EvidenceStatus,
     FieldLevel,
     Objection,
     Participant,
     Reconciliation,
+    Region,
     RubricFormat,
     StoredRubric,
+    User,
 )
-from assessment.scoring import AssessmentRows, reconciliation_flags
+from assessment.models import SelfAssessment as SelfAssessmentRow
+from assessment.reportdata import Aspect as ReportAspect
+from assessment.reportdata import AssessorLevel, DesaResult, EvidenceItem, FinalLevel, ResultsReport
+from assessment.reportdata import Indicator as ReportIndicator
+from assessment.scoring import (
+    AssessmentRows,
+    FinalLevels,
+    RankConfidence,
+    Ranking,
+    final_levels,
+    kecamatan_of,
+    rank_confidence,
+    reconciliation_flags,
+    score,
+)
 
 
 @lru_cache(maxsize=32)
@@ -45,6 +72,10 @@ def rubric_of(stored: StoredRubric) -> Rubric:
     return _parse(stored.fingerprint, source, filename)
 
 
+Record = tuple[str, str, str, int | None]
+"""(desa code, indicator code, assessor, level or None for N/A): one row the engine scores."""
+
+
 RECONCILED_BY = "rekonsiliasi"
 """The assessor name of the one row that carries a reconciled level in :func:`verified_records`."""
 
@@ -63,27 +94,128 @@ class DeskRow:
     indicator_code: str
     assessor: str
     level: int | None
+    assessor_name: str = ""
+    note: str = ""
 
 
-def desk_rows(competition: Competition) -> list[DeskRow]:
+def _connection() -> Connection:
+    """The session's connection for bulk reads through SQLAlchemy Core (no ORM row objects: several times faster
+    for tens of thousands of rows), after flushing pending changes as the ORM's autoflush would."""
+    db.session.flush()
+    return db.session.connection()
+
+
+def _in_region(column: InstrumentedAttribute[str], region_code: str | None) -> ColumnElement[bool]:
+    """SQL for "the code lies within ``region_code``" (all rows when None), the rule of ``security.region_within``."""
+    if region_code is None:
+        return true()
+    return or_(column == region_code, column.startswith(region_code + ".", autoescape=True))
+
+
+def _counted(competition: Competition, region_code: str | None) -> tuple[ColumnElement[bool], ...]:
+    """The rule of :func:`desk_rows` as SQL conditions (on DeskScore joined to Assignment and Participant)."""
+    return (Participant.competition_id == competition.id, Assignment.submitted_at.is_not(None),
+            Assignment.withdrawn_at.is_(None), _in_region(Participant.desa_code, region_code))
+
+
+def desk_rows(competition: Competition, region_code: str | None = None) -> list[DeskRow]:
     """The desk scores that count: those of submitted assignments not withdrawn (for a conflict), in a fixed order.
 
-    Drafts never count, and neither do the scores of an assessor whose assignment was withdrawn.
+    Drafts never count, and neither do the scores of an assessor whose assignment was withdrawn. With
+    ``region_code``, only the desa within that region.
     """
-    rows = db.session.execute(
+    rows = _connection().execute(
+        select(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id, DeskScore.level,
+               DeskScore.not_applicable, User.name, DeskScore.note)
+        .join(Assignment, DeskScore.assignment_id == Assignment.id)
+        .join(Participant, Assignment.participant_id == Participant.id)
+        .join(User, Assignment.assessor_id == User.id)
+        .where(*_counted(competition, region_code))
+        .order_by(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id)
+    )
+    return [DeskRow(code, indicator, str(assessor), None if not_applicable else level, name, note or "")
+            for code, indicator, assessor, level, not_applicable, name, note in rows]
+
+
+def _counted_records(competition: Competition, region_code: str | None) -> list[Record]:
+    """:func:`desk_rows` as engine records only (no names, no notes): the fast path of :func:`engine_run`."""
+    rows = _connection().execute(
         select(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id, DeskScore.level,
                DeskScore.not_applicable)
         .join(Assignment, DeskScore.assignment_id == Assignment.id)
         .join(Participant, Assignment.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, Assignment.submitted_at.is_not(None),
-               Assignment.withdrawn_at.is_(None))
-        .order_by(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id)
-    )
-    return [DeskRow(code, indicator, str(assessor), None if not_applicable else level)
+        .where(*_counted(competition, region_code))
+        .order_by(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id))
+    return [(code, indicator, str(assessor), None if not_applicable else level)
             for code, indicator, assessor, level, not_applicable in rows]
 
 
-def verified_records(competition: Competition, *, field_levels: bool = True) -> list[tuple[str, str, str, int | None]]:
+@dataclass(frozen=True, slots=True)
+class ReconciledRow:
+    """The ketua tim's agreed level for one desa x indicator, with who decided, when and why."""
+
+    desa_code: str
+    indicator_code: str
+    level: int
+    reason: str
+    decided_by: str
+    decided_at: datetime | None
+
+
+def reconciled_rows(competition: Competition, region_code: str | None = None) -> list[ReconciledRow]:
+    """Every reconciled item of the competition (within ``region_code`` when given), by desa and indicator."""
+    rows = _connection().execute(
+        select(Participant.desa_code, Reconciliation.indicator_code, Reconciliation.level, Reconciliation.reason,
+               User.name, Reconciliation.decided_at)
+        .join(Participant, Reconciliation.participant_id == Participant.id)
+        .outerjoin(User, Reconciliation.decided_by_id == User.id)
+        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region_code))
+        .order_by(Participant.desa_code, Reconciliation.indicator_code))
+    return [ReconciledRow(code, indicator, level, reason, name or "", decided_at)
+            for code, indicator, level, reason, name, decided_at in rows]
+
+
+def field_level_rows(competition: Competition, region_code: str | None = None) -> dict[tuple[str, str], int]:
+    """The field levels recorded (klarifikasi lapangan), by (desa, indicator); a field note without a level is none."""
+    return {(code, indicator): level for code, indicator, level in _connection().execute(
+        select(Participant.desa_code, FieldLevel.indicator_code, FieldLevel.level)
+        .join(Participant, FieldLevel.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, FieldLevel.level.is_not(None),
+               _in_region(Participant.desa_code, region_code))) if level is not None}
+
+
+def objection_level_rows(competition: Competition, region_code: str | None = None) -> dict[tuple[str, str], int]:
+    """The levels set by the committee's answers to objections, by (desa, indicator); the latest answer counts."""
+    answered: dict[tuple[str, str], int] = {}
+    for code, indicator, level in _connection().execute(
+            select(Participant.desa_code, Objection.answer_indicator_code, Objection.new_level)
+            .join(Participant, Objection.participant_id == Participant.id)
+            .where(Participant.competition_id == competition.id, Objection.new_level.is_not(None),
+                   _in_region(Participant.desa_code, region_code))
+            .order_by(Objection.answered_at, Objection.id)):
+        if indicator is not None and level is not None:  # the database's CHECK makes both present together
+            answered[(code, indicator)] = level
+    return answered
+
+
+def _verified(desk: list[Record], reconciled: list[ReconciledRow], field: dict[tuple[str, str], int] | None = None,
+              answered: dict[tuple[str, str], int] | None = None) -> list[Record]:
+    """Apply the precedence of :func:`verified_records` to rows already read."""
+    agreed = {(row.desa_code, row.indicator_code): row.level for row in reconciled}
+    field = field or {}
+    answered = answered or {}
+    replaced = agreed.keys() | field.keys() | answered.keys()
+    records = [row for row in desk if (row[0], row[1]) not in replaced] if replaced else list(desk)
+    records.extend((code, indicator, RECONCILED_BY, level) for (code, indicator), level in sorted(agreed.items())
+                   if (code, indicator) not in field and (code, indicator) not in answered)
+    records.extend((code, indicator, FIELD_BY, level) for (code, indicator), level in sorted(field.items())
+                   if (code, indicator) not in answered)
+    records.extend((code, indicator, OBJECTION_BY, level) for (code, indicator), level in sorted(answered.items()))
+    return records
+
+
+def verified_records(competition: Competition, region_code: str | None = None, *,
+                     field_levels: bool = True) -> list[Record]:
     """The rows the scoring engine scores (:meth:`assessment.scoring.AssessmentRows.from_records`).
 
     The rule, per desa x indicator, the later step replacing the earlier (so the precedence, highest first, is
@@ -99,36 +231,16 @@ def verified_records(competition: Competition, *, field_levels: bool = True) -> 
        by ONE row (assessor ``sanggah``) with that level; of several such answers, the latest counts.
 
     The replacing row is then the item's level whatever the aggregation. Every replaced row stays stored and is
-    shown beside the level that replaced it. ``field_levels=False`` gives the rows before steps 3 and 4: the desk
+    shown beside the level that replaced it. With ``region_code``, only the desa within that region.
+    ``field_levels=False`` gives the rows before steps 3 and 4: the desk
     result the finalists of the field stage are chosen from (:func:`assessment.field.rules.select_finalists`).
     """
-    reconciled = {(code, indicator): level for code, indicator, level in db.session.execute(
-        select(Participant.desa_code, Reconciliation.indicator_code, Reconciliation.level)
-        .join(Participant, Reconciliation.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id))}
-    field: dict[tuple[str, str], int | None] = {}
-    answered: dict[tuple[str, str], int] = {}
-    if field_levels:
-        field = {(code, indicator): level for code, indicator, level in db.session.execute(
-            select(Participant.desa_code, FieldLevel.indicator_code, FieldLevel.level)
-            .join(Participant, FieldLevel.participant_id == Participant.id)
-            .where(Participant.competition_id == competition.id, FieldLevel.level.is_not(None)))}
-        for code, indicator, level in db.session.execute(
-                select(Participant.desa_code, Objection.answer_indicator_code, Objection.new_level)
-                .join(Participant, Objection.participant_id == Participant.id)
-                .where(Participant.competition_id == competition.id, Objection.new_level.is_not(None))
-                .order_by(Objection.answered_at, Objection.id)):
-            if indicator is not None and level is not None:  # the database's CHECK makes both present together
-                answered[(code, indicator)] = level
-    replaced = reconciled.keys() | field.keys() | answered.keys()
-    records = [(row.desa_code, row.indicator_code, row.assessor, row.level) for row in desk_rows(competition)
-               if (row.desa_code, row.indicator_code) not in replaced]
-    records.extend((code, indicator, RECONCILED_BY, level) for (code, indicator), level in sorted(reconciled.items())
-                   if (code, indicator) not in field and (code, indicator) not in answered)
-    records.extend((code, indicator, FIELD_BY, level) for (code, indicator), level in sorted(field.items())
-                   if (code, indicator) not in answered)
-    records.extend((code, indicator, OBJECTION_BY, level) for (code, indicator), level in sorted(answered.items()))
-    return records
+    desk = _counted_records(competition, region_code)
+    reconciled = reconciled_rows(competition, region_code)
+    if not field_levels:
+        return _verified(desk, reconciled)
+    return _verified(desk, reconciled, field_level_rows(competition, region_code),
+                     objection_level_rows(competition, region_code))
 
 
 def reconciliation_items(competition: Competition, rubric: Rubric) -> list[tuple[str, str, int]]:
@@ -145,3 +257,437 @@ def reconciliation_items(competition: Competition, rubric: Rubric) -> list[tuple
     indicators = rubric.indicators
     return [(rows.villages[int(v)], indicators[int(i)].code, int(s))
             for v, i, s in zip(flags.village, flags.indicator, flags.spread, strict=True)]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Results (issue 6): the engine run over the verified rows, turned into report values
+# --------------------------------------------------------------------------------------------------------------
+
+SELF_ASSESSOR = "mandiri"
+"""The assessor name of the desa's own levels when the engine scores the self-assessment."""
+
+BOOTSTRAP_RESAMPLES = 200
+"""Resamples of the rank-confidence bootstrap (rule 10): 200 keeps the page fast and P(top 3) to about ±3.5 %."""
+
+_RUN_CACHE_SIZE = 16
+_run_cache: OrderedDict[tuple[Any, ...], EngineRun] = OrderedDict()
+_run_cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantRow:
+    """A participating desa within the region, with its kind and its kecamatan."""
+
+    code: str
+    name: str
+    kind: str
+    kecamatan_code: str
+    kecamatan: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class EngineRun:
+    """The scoring engine's results for the participating desa of one region of one competition.
+
+    ``desa`` and ``final_levels`` are those results as report values (:func:`results_report`), computed once per
+    run so that a cached run costs no more than the queries that check it is still current.
+    """
+
+    rubric: Rubric
+    region_code: str
+    participants: tuple[ParticipantRow, ...]
+    records: tuple[Record, ...]
+    rows: AssessmentRows
+    ranking: Ranking
+    levels: FinalLevels
+    confidence: RankConfidence
+    self_ranking: Ranking | None
+    self_assessed: frozenset[str]
+    desa: tuple[DesaResult, ...]
+    final_levels: tuple[FinalLevel, ...]
+
+
+def participant_rows(competition: Competition, region_code: str | None = None) -> list[ParticipantRow]:
+    """Every participating desa of the competition within ``region_code`` (all when None), by code."""
+    desa = _connection().execute(
+        select(Participant.desa_code, Region.name, Region.kind)
+        .join(Region, Participant.desa_code == Region.code)
+        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region_code))
+        .order_by(Participant.desa_code)).all()
+    kecamatan_codes = sorted({kecamatan_of(code) for code, _, _ in desa})
+    names = dict(_connection().execute(
+        select(Region.code, Region.name).where(Region.code.in_(kecamatan_codes))).all())
+    return [ParticipantRow(code, name, str(kind), kecamatan_of(code), names.get(kecamatan_of(code), kecamatan_of(code)))
+            for code, name, kind in desa]
+
+
+def self_records(competition: Competition, region_code: str | None = None) -> list[tuple[str, str, int]]:
+    """The desa's own levels (penilaian mandiri) that were filled in, as (desa code, indicator code, level)."""
+    rows = _connection().execute(
+        select(Participant.desa_code, SelfAssessmentRow.indicator_code, SelfAssessmentRow.level)
+        .join(Participant, SelfAssessmentRow.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, SelfAssessmentRow.level.is_not(None),
+               _in_region(Participant.desa_code, region_code))
+        .order_by(Participant.desa_code, SelfAssessmentRow.indicator_code))
+    return [(code, indicator, level) for code, indicator, level in rows if level is not None]
+
+
+def _region_of(competition: Competition, region_code: str | None) -> str:
+    return competition.scope_region_code if region_code is None else region_code
+
+
+def data_fingerprint(competition: Competition, region_code: str | None = None) -> tuple[Any, ...]:
+    """A cheap summary of every stored value the engine reads for the region, changed by any change to them.
+
+    Aggregates (count, sums of ids, versions and levels, latest change) of the counted desk scores and their
+    assignments, the reconciliations, the field levels, the answered objections and the self-assessed levels.
+    Every change the application makes goes
+    through the ORM, which bumps the row's ``version`` (desk scores, assignments, self-assessments) or adds or
+    removes a row, so the summary changes; a change made behind the application's back (hand-written SQL that
+    keeps every version) is not seen until the process restarts, which is why the official exports
+    (workbook, PDF, certificates, the CLI) never use the cache.
+    """
+    region = _region_of(competition, region_code)
+    connection = _connection()
+    desk = connection.execute(
+        select(func.count(), func.sum(DeskScore.id), func.sum(DeskScore.version),
+               func.sum(func.coalesce(DeskScore.level, -7)), func.max(DeskScore.updated_at),
+               func.sum(Assignment.id * 3 + Assignment.version))
+        .join(Assignment, DeskScore.assignment_id == Assignment.id)
+        .join(Participant, Assignment.participant_id == Participant.id)
+        .where(*_counted(competition, region))).one()
+    agreed = connection.execute(
+        select(func.count(), func.sum(Reconciliation.id), func.sum(Reconciliation.level),
+               func.max(Reconciliation.decided_at))
+        .join(Participant, Reconciliation.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region))).one()
+    own = connection.execute(
+        select(func.count(), func.sum(SelfAssessmentRow.id), func.sum(SelfAssessmentRow.version),
+               func.sum(func.coalesce(SelfAssessmentRow.level, -7)), func.max(SelfAssessmentRow.updated_at))
+        .join(Participant, SelfAssessmentRow.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region))).one()
+    field = connection.execute(
+        select(func.count(), func.sum(FieldLevel.id), func.sum(FieldLevel.version),
+               func.sum(func.coalesce(FieldLevel.level, -7)), func.max(FieldLevel.updated_at))
+        .join(Participant, FieldLevel.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region))).one()
+    answers = connection.execute(
+        select(func.count(), func.sum(Objection.id), func.sum(func.coalesce(Objection.new_level, -7)),
+               func.max(Objection.answered_at))
+        .join(Participant, Objection.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, Objection.answered_at.is_not(None),
+               _in_region(Participant.desa_code, region))).one()
+    return (tuple(desk), tuple(agreed), tuple(own), tuple(field), tuple(answers))
+
+
+def engine_run(competition: Competition, region_code: str | None = None, *, fresh: bool = False) -> EngineRun:
+    """Score, rank and bootstrap the participating desa within ``region_code`` (the competition's scope if None).
+
+    The rules (written here once, shown on the ranking pages):
+
+    - **Who is ranked**: every participant of the competition within the region whose region kind the rubric
+      makes eligible, submitted or not; a desa without scores for an indicator counts at the lowest level and is
+      marked incomplete (scoring rule 2), so a desa is never silently left out.
+    - **What is scored**: :func:`verified_records` (counted desk scores; an item's agreed, field or objection level
+      replaces them by its precedence).
+    - **Region ranks**: the engine is run on the region's desa only; by scoring rule 6 this is the same order as
+      the province ranking restricted to the region, so the rank, the tie mark (seri), the rank interval and
+      P(top 3) all refer to the region's own ranking.
+    - **Rank confidence**: scoring rule 10 with :data:`BOOTSTRAP_RESAMPLES` resamples and the competition's id
+      as the seed, so anyone can recompute it.
+    - **Self-assessment index**: the engine run on the desa's own levels as one assessor (``mandiri``); a desa
+      that filled in none has none.
+
+    Cached per (competition, region, rubric, participants, :func:`data_fingerprint`): a call reads the
+    participants and the fingerprint (two small queries) and runs the engine and the bootstrap again only when
+    something changed. ``fresh=True`` reads every row and computes anew, bypassing the cache (the exports do).
+    """
+    rubric = rubric_of(competition.rubric)
+    region = _region_of(competition, region_code)
+    participants = tuple(participant_rows(competition, region))
+    key = (competition.id, region, competition.rubric.fingerprint, participants,
+           data_fingerprint(competition, region))
+    if not fresh:
+        with _run_cache_lock:
+            cached = _run_cache.get(key)
+            if cached is not None:
+                _run_cache.move_to_end(key)
+                return cached
+    records = tuple(verified_records(competition, region))
+    own = tuple(self_records(competition, region))
+    run = _compute_run(rubric, region, competition.id, participants, records, own)
+    with _run_cache_lock:
+        _run_cache[key] = run
+        while len(_run_cache) > _RUN_CACHE_SIZE:
+            _run_cache.popitem(last=False)
+    return run
+
+
+def _compute_run(rubric: Rubric, region: str, seed: int, participants: tuple[ParticipantRow, ...],
+                 records: tuple[Record, ...], own: tuple[tuple[str, str, int], ...]) -> EngineRun:
+    codes = [p.code for p in participants]
+    kinds = {p.code: p.kind for p in participants}
+    rows = AssessmentRows.from_records(rubric, records, villages=codes)
+    ranking = score(rubric, rows, kinds)
+    levels = final_levels(rubric, rows, ranking)
+    confidence = rank_confidence(rubric, rows, ranking, BOOTSTRAP_RESAMPLES, seed)
+    self_ranking = None
+    if own:
+        self_rows = AssessmentRows.from_records(
+            rubric, [(code, indicator, SELF_ASSESSOR, level) for code, indicator, level in own], villages=codes)
+        self_ranking = score(rubric, self_rows, kinds)
+    assessed = frozenset(code for code, _, _ in own)
+    desa = _desa_results(rubric, participants, ranking, confidence, self_ranking, assessed)
+    finals = _final_results(rubric, ranking, levels, records)
+    return EngineRun(rubric, region, participants, records, rows, ranking, levels, confidence, self_ranking,
+                     assessed, desa, finals)
+
+
+def _shown(hundredths: int) -> float | None:
+    return None if hundredths < 0 else hundredths / 100
+
+
+def _desa_results(rubric: Rubric, participants: tuple[ParticipantRow, ...], ranking: Ranking,
+                  confidence: RankConfidence, self_ranking: Ranking | None,
+                  assessed: frozenset[str]) -> tuple[DesaResult, ...]:
+    info = {p.code: p for p in participants}
+    self_shown: dict[str, float | None] = {}
+    if self_ranking is not None:
+        # A desa that filled in none of its own levels has no self-assessment index (not 0).
+        self_shown = {code: _shown(int(h)) for code, h in
+                      zip(self_ranking.villages, self_ranking.shown_index.tolist(), strict=True) if code in assessed}
+    labels = [band.label for band in rubric.bands]
+    shown = ranking.shown_index.tolist()
+    bands = ranking.band.tolist()
+    aspects = ranking.aspect_shown.tolist()
+    rank, tied, complete = ranking.rank.tolist(), ranking.tied.tolist(), ranking.complete.tolist()
+    best, worst, top3 = confidence.rank_min.tolist(), confidence.rank_max.tolist(), confidence.top3.tolist()
+    desa: list[DesaResult] = []
+    for j in ranking.order.tolist():
+        code = ranking.villages[j]
+        p = info[code]
+        desa.append(DesaResult(
+            kode=code, nama=p.name, kecamatan_kode=p.kecamatan_code, kecamatan=p.kecamatan,
+            indeks=_shown(shown[j]) or 0.0, predikat=labels[bands[j]] if bands[j] >= 0 else "",
+            peringkat=rank[j], aspek=tuple(_shown(h) or 0.0 for h in aspects[j]), seri=tied[j], lengkap=complete[j],
+            peringkat_terbaik=best[j], peringkat_terburuk=worst[j],
+            peluang_tiga_besar=top3[j] / confidence.resamples, indeks_mandiri=self_shown.get(code)))
+    return tuple(desa)
+
+
+def _final_results(rubric: Rubric, ranking: Ranking, levels: FinalLevels,
+                   records: tuple[Record, ...]) -> tuple[FinalLevel, ...]:
+    """Final levels as report values, flagged where the assessors' own levels are at least the rubric's
+    ``disagreement_threshold`` apart (rule 7 of the engine; for a reconciled item, on the levels before it)."""
+    # The engine's flags index the scored rows' villages; ranking position j is row village row_village[j].
+    position = {v: j for j, v in enumerate(ranking.row_village.tolist())}
+    flagged = {(ranking.villages[position[int(v)]], rubric.indicators[int(i)].code)
+               for v, i in zip(ranking.flags.village, ranking.flags.indicator, strict=True) if int(v) in position}
+    flagged |= {(code, indicator) for code, indicator, assessor, _ in records if assessor == RECONCILED_BY}
+    minimum, denominator = levels.minimum, levels.denominator
+    codes = [indicator.code for indicator in rubric.indicators]
+    finals: list[FinalLevel] = []
+    for j, code in enumerate(ranking.villages):
+        numerators = levels.numerator[j].tolist()
+        applicable = levels.applicable[j].tolist()
+        missing = levels.missing[j].tolist()
+        for i, indicator in enumerate(codes):
+            wide = (code, indicator) in flagged
+            if not applicable[i]:
+                finals.append(FinalLevel(code, indicator, None, tidak_berlaku=True, selisih_besar=wide))
+            elif missing[i]:
+                finals.append(FinalLevel(code, indicator, None, selisih_besar=wide))
+            else:
+                finals.append(FinalLevel(code, indicator, minimum + numerators[i] / denominator, selisih_besar=wide))
+    return tuple(finals)
+
+
+def results_report(competition: Competition, region_code: str | None = None, *, evidence: bool = True,
+                   assessor_levels: bool = True, fresh: bool = False) -> ResultsReport:
+    """The results of the participating desa within ``region_code`` (the competition's scope when None).
+
+    Computes, through :func:`engine_run` (whose docstring states the rules and the caching): each desa's shown
+    index (2 decimals, half up), predikat, rank in the region with the seri mark, aspect scores in rubric order,
+    completeness, the bootstrap rank interval (90 %) and P(top 3) in the region, and the index of its own
+    self-assessment; the final (aggregated) level of every desa x indicator, flagged where the assessors' own
+    levels are two or more levels apart (the rubric's threshold; a reconciled item keeps its flag); every counted
+    assessor level with its note and the assessor's name (``assessor_levels``, one more query of every desk
+    score); and the active evidence list (``evidence``, one more query). Desa appear in the published order
+    (rank, then code). ``fresh=True`` bypasses the cache (for official exports).
+
+    Bulk reads only: a handful of queries whatever the region's size, never one per desa.
+    """
+    region = _region_of(competition, region_code)
+    run = engine_run(competition, region, fresh=fresh)
+    region_name = db.session.scalar(select(Region.name).where(Region.code == region)) or region
+    given_levels: tuple[AssessorLevel, ...] = ()
+    if assessor_levels:
+        given_levels = tuple(AssessorLevel(row.desa_code, row.indicator_code, row.assessor_name or row.assessor,
+                                           row.level, tidak_berlaku=row.level is None, catatan=row.note)
+                             for row in desk_rows(competition, region))
+    return ResultsReport(
+        judul=competition.name,
+        wilayah_kode=region,
+        wilayah=region_name,
+        aspects=tuple(ReportAspect(a.code, a.name, float(a.weight)) for a in run.rubric.aspects),
+        indicators=tuple(ReportIndicator(i.code, i.name, a.code) for a in run.rubric.aspects for i in a.indicators),
+        desa=run.desa,
+        final_levels=run.final_levels,
+        assessor_levels=given_levels,
+        evidence=tuple(evidence_items(competition, region)) if evidence else (),
+        predikat_order=tuple(band.label for band in run.rubric.bands),
+    )
+
+
+def evidence_items(competition: Competition, region_code: str | None = None) -> list[EvidenceItem]:
+    """The active evidence of the participating desa within the region: file name or URL, upload time, SHA-256."""
+    rows = db.session.execute(
+        select(Participant.desa_code, Evidence.indicator_code, Evidence.kind, Evidence.original_name, Evidence.url,
+               Evidence.uploaded_at, Evidence.sha256)
+        .join(Participant, Evidence.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, Evidence.status == EvidenceStatus.aktif,
+               _in_region(Participant.desa_code, _region_of(competition, region_code)))
+        .order_by(Participant.desa_code, Evidence.indicator_code, Evidence.uploaded_at, Evidence.id))
+    return [EvidenceItem(code, indicator, "berkas" if kind == EvidenceKind.file else "tautan",
+                         (name or "") if kind == EvidenceKind.file else (url or ""), uploaded, sha256 or "")
+            for code, indicator, kind, name, url, uploaded, sha256 in rows]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Provenance of one desa's levels (the why-this-rank page)
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LevelSource:
+    """One entry in the history of an indicator's level: who gave which level at which stage, and whether it counts.
+
+    ``tahap`` is a stage code (``penilaian_dokumen``, ``rekonsiliasi``; later ``klarifikasi_lapangan``,
+    ``masa_sanggah``), ``dipakai`` says whether the level is part of the score now.
+    """
+
+    tahap: str
+    oleh: str
+    level: int | None
+    tidak_berlaku: bool
+    catatan: str
+    waktu: datetime | None
+    dipakai: bool
+
+
+ProvenanceSource = Callable[[Competition, str], Iterable[tuple[str, LevelSource]]]
+"""A provider of level history: (competition, desa code) -> (indicator code, entry) pairs."""
+
+
+def desk_provenance(competition: Competition, desa_code: str) -> Iterable[tuple[str, LevelSource]]:
+    """Each counted desk score of the desa (submitted, not withdrawn)."""
+    rows = db.session.execute(
+        select(DeskScore.indicator_code, User.name, DeskScore.level, DeskScore.not_applicable, DeskScore.note,
+               DeskScore.updated_at)
+        .join(Assignment, DeskScore.assignment_id == Assignment.id)
+        .join(Participant, Assignment.participant_id == Participant.id)
+        .join(User, Assignment.assessor_id == User.id)
+        .where(Participant.competition_id == competition.id, Participant.desa_code == desa_code,
+               Assignment.submitted_at.is_not(None), Assignment.withdrawn_at.is_(None))
+        .order_by(DeskScore.indicator_code, Assignment.assessor_id))
+    for indicator, name, level, not_applicable, note, updated in rows:
+        yield indicator, LevelSource("penilaian_dokumen", name, None if not_applicable else level, not_applicable,
+                                     note or "", updated, True)
+
+
+def reconciliation_provenance(competition: Competition, desa_code: str) -> Iterable[tuple[str, LevelSource]]:
+    """The ketua tim's agreed level, which replaces the assessors' levels of that item in the score."""
+    for row in reconciled_rows(competition, desa_code):
+        yield row.indicator_code, LevelSource("rekonsiliasi", row.decided_by, row.level, False, row.reason,
+                                              row.decided_at, True)
+
+
+def field_provenance(competition: Competition, desa_code: str) -> Iterable[tuple[str, LevelSource]]:
+    """The field team's level (klarifikasi lapangan); a field note without a level is shown but replaces nothing."""
+    rows = db.session.execute(
+        select(FieldLevel.indicator_code, User.name, FieldLevel.level, FieldLevel.note, FieldLevel.updated_at)
+        .join(Participant, FieldLevel.participant_id == Participant.id)
+        .outerjoin(User, FieldLevel.updated_by_id == User.id)
+        .where(Participant.competition_id == competition.id, Participant.desa_code == desa_code)
+        .order_by(FieldLevel.indicator_code))
+    for indicator, name, level, note, updated in rows:
+        yield indicator, LevelSource("klarifikasi_lapangan", name or "", level, False, note or "", updated,
+                                     level is not None)
+
+
+def objection_provenance(competition: Competition, desa_code: str) -> Iterable[tuple[str, LevelSource]]:
+    """The committee's answers to the desa's objections that changed a level (the latest answer counts)."""
+    rows = db.session.execute(
+        select(Objection.answer_indicator_code, User.name, Objection.new_level, Objection.answer_reason,
+               Objection.answered_at)
+        .join(Participant, Objection.participant_id == Participant.id)
+        .outerjoin(User, Objection.answered_by_id == User.id)
+        .where(Participant.competition_id == competition.id, Participant.desa_code == desa_code,
+               Objection.new_level.is_not(None))
+        .order_by(Objection.answered_at, Objection.id))
+    for indicator, name, level, reason, answered in rows:
+        if indicator is not None:
+            yield indicator, LevelSource("masa_sanggah", name or "", level, False, reason or "", answered, True)
+
+
+PROVENANCE_SOURCES: tuple[ProvenanceSource, ...] = (desk_provenance, reconciliation_provenance, field_provenance,
+                                                    objection_provenance)
+"""Every source of level history, in the order of their precedence in :func:`verified_records` (lowest first)."""
+
+
+def level_provenance(competition: Competition, desa_code: str) -> dict[str, list[LevelSource]]:
+    """The history of each indicator's level of one desa, from every :data:`PROVENANCE_SOURCES` entry in order.
+
+    ``dipakai`` follows :func:`verified_records`: of the entries that could count, only those of the highest
+    source present count (every desk score when nothing replaced them; otherwise the one replacing level, and of
+    several objection answers the latest).
+    """
+    history: dict[str, list[LevelSource]] = {}
+    for source in PROVENANCE_SOURCES:
+        for indicator, entry in source(competition, desa_code):
+            history.setdefault(indicator, []).append(entry)
+    for indicator, entries in history.items():
+        candidates = [i for i, entry in enumerate(entries) if entry.dipakai]
+        if not candidates:
+            continue
+        top = entries[candidates[-1]].tahap
+        counted = set(candidates if top == "penilaian_dokumen" else candidates[-1:])
+        history[indicator] = [replace(entry, dipakai=i in counted) for i, entry in enumerate(entries)]
+    return history
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRecord:
+    """One active piece of evidence of a desa, with each assessor's verdict on it."""
+
+    id: int
+    indikator_kode: str
+    jenis: str  # "berkas" or "tautan"
+    nama: str
+    sha256: str
+    diunggah: datetime | None
+    verdicts: tuple[tuple[str, str], ...]  # (assessor name, verdict) of counted assessments
+
+
+def desa_evidence(competition: Competition, desa_code: str) -> list[EvidenceRecord]:
+    """The desa's active evidence with the verdicts of its counted (submitted, not withdrawn) assessments."""
+    items = db.session.execute(
+        select(Evidence.id, Evidence.indicator_code, Evidence.kind, Evidence.original_name, Evidence.url,
+               Evidence.sha256, Evidence.uploaded_at)
+        .join(Participant, Evidence.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, Participant.desa_code == desa_code,
+               Evidence.status == EvidenceStatus.aktif)
+        .order_by(Evidence.indicator_code, Evidence.uploaded_at, Evidence.id)).all()
+    verdicts: dict[int, list[tuple[str, str]]] = {}
+    for evidence_id, name, verdict in db.session.execute(
+            select(EvidenceJudgement.evidence_id, User.name, EvidenceJudgement.verdict)
+            .join(Assignment, EvidenceJudgement.assignment_id == Assignment.id)
+            .join(User, Assignment.assessor_id == User.id)
+            .where(EvidenceJudgement.evidence_id.in_([row[0] for row in items]),
+                   Assignment.submitted_at.is_not(None), Assignment.withdrawn_at.is_(None))
+            .order_by(EvidenceJudgement.evidence_id, User.name)):
+        verdicts.setdefault(evidence_id, []).append((name, str(verdict)))
+    return [EvidenceRecord(evidence_id, indicator, "berkas" if kind == EvidenceKind.file else "tautan",
+                           (name or "") if kind == EvidenceKind.file else (url or ""), sha256 or "", uploaded,
+                           tuple(verdicts.get(evidence_id, ())))
+            for evidence_id, indicator, kind, name, url, sha256, uploaded in items]

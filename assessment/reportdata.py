@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 
@@ -50,6 +50,11 @@ class DesaResult:
     peringkat_terburuk: int | None = None
     peluang_tiga_besar: float | None = None  # P(top 3), a fraction 0..1
     indeks_mandiri: float | None = None  # the index the desa's own self-assessment would give
+
+    @property
+    def selisih_mandiri(self) -> float | None:
+        """Self-assessment index minus verified index (positive: the desa rated itself higher); None without one."""
+        return None if self.indeks_mandiri is None else self.indeks_mandiri - self.indeks
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,3 +144,122 @@ def summarise_by_kecamatan(desa: Sequence[DesaResult], aspect_count: int) -> lis
         )
         for (kode, nama), members in sorted(groups.items())
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class RegionSummary:
+    """Index and aspect statistics of the desa of one region (a kabupaten or kecamatan) on a dashboard."""
+
+    kode: str
+    nama: str
+    jumlah_desa: int
+    rata_indeks: float | None
+    median_indeks: float | None
+    rata_aspek: tuple[float | None, ...]
+
+
+def summarise_by_region(
+    desa: Sequence[DesaResult], aspect_count: int, group: Callable[[DesaResult], tuple[str, str]]
+) -> list[RegionSummary]:
+    """Mean and median index and mean aspect scores per group (``group`` gives a desa's region code and name),
+    in code order; plain, unweighted statistics of the desa's shown values."""
+    groups: dict[tuple[str, str], list[DesaResult]] = defaultdict(list)
+    for result in desa:
+        groups[group(result)].append(result)
+    return [
+        RegionSummary(
+            kode,
+            nama,
+            len(members),
+            mean_or_none([m.indeks for m in members]),
+            median_or_none([m.indeks for m in members]),
+            tuple(mean_or_none([m.aspek[i] for m in members]) for i in range(aspect_count)),
+        )
+        for (kode, nama), members in sorted(groups.items())
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorRollout:
+    """How far one indicator has rolled out among a set of desa: applicable desa, those at the threshold or above,
+    their share, and the mean level."""
+
+    kode: str
+    nama: str
+    berlaku: int
+    mencapai: int
+    cakupan: float | None
+    rata_level: float | None
+
+
+def indicator_rollout(
+    desa: Sequence[DesaResult],
+    indicators: Sequence[Indicator],
+    final_levels: Sequence[FinalLevel],
+    threshold: float = 2,
+    minimum: float = 0,
+) -> list[IndicatorRollout]:
+    """Rollout per indicator, in the rubric's order.
+
+    Rule (coverage): the share counts the desa of ``desa`` for which the indicator applies (not "tidak berlaku");
+    a desa whose indicator is not scored counts as below the threshold and at the scale's ``minimum`` in the mean,
+    as a missing score counts as the lowest level in the index (scoring rule 2). Not-applicable desa are left out
+    of both. An indicator that applies to no desa has no share and no mean.
+    """
+    codes = {result.kode for result in desa}
+    by_key = {(f.desa_kode, f.indikator_kode): f for f in final_levels if f.desa_kode in codes}
+    rollout: list[IndicatorRollout] = []
+    for indicator in indicators:
+        applicable = 0
+        reached = 0
+        total = 0.0
+        for kode in codes:
+            final = by_key.get((kode, indicator.kode))
+            if final is not None and final.tidak_berlaku:
+                continue
+            applicable += 1
+            level = final.level if final is not None and final.level is not None else minimum
+            total += level
+            reached += level >= threshold
+        rollout.append(IndicatorRollout(
+            indicator.kode, indicator.nama, applicable, reached,
+            reached / applicable if applicable else None, total / applicable if applicable else None))
+    return rollout
+
+
+def weakest_indicators(rollout: Sequence[IndicatorRollout], count: int = 5) -> list[IndicatorRollout]:
+    """Where to help first: the ``count`` indicators with the lowest mean level (rule of
+    :func:`indicator_rollout`), then the lower coverage, then the code; indicators applying to no desa are left
+    out."""
+    ranked = [r for r in rollout if r.rata_level is not None]
+    ranked.sort(key=lambda r: (r.rata_level, r.cakupan if r.cakupan is not None else 0.0, r.kode))
+    return ranked[:count]
+
+
+@dataclass(frozen=True, slots=True)
+class RegionLevels:
+    """The mean level of each indicator over the desa of one region (None where it applies to none of them)."""
+
+    kode: str
+    nama: str
+    jumlah_desa: int
+    rata_level: tuple[float | None, ...]
+
+
+def mean_levels_by_region(
+    desa: Sequence[DesaResult],
+    indicators: Sequence[Indicator],
+    final_levels: Sequence[FinalLevel],
+    group: Callable[[DesaResult], tuple[str, str]],
+    minimum: float = 0,
+) -> list[RegionLevels]:
+    """Per group and indicator, the mean level of its desa with the rule of :func:`indicator_rollout` (unscored at
+    the scale minimum, not applicable left out), in code order: the province's heatmap, one row per kabupaten."""
+    groups: dict[tuple[str, str], list[DesaResult]] = defaultdict(list)
+    for result in desa:
+        groups[group(result)].append(result)
+    rows: list[RegionLevels] = []
+    for (kode, nama), members in sorted(groups.items()):
+        rollout = indicator_rollout(members, indicators, final_levels, minimum=minimum)
+        rows.append(RegionLevels(kode, nama, len(members), tuple(r.rata_level for r in rollout)))
+    return rows

@@ -1370,3 +1370,49 @@ def weight_sensitivity(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, r
         ranks = competition_ranks(_order_codes(_sort_keys(rubric, _scores(rubric, levels, weights))))
         held += ranks == ranking.rank
     return WeightSensitivity(runs, seed, held)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Explaining one result: final levels and each indicator's share of the index
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FinalLevels:
+    """Rule 2's aggregated levels of every ranked village (rows aligned on :attr:`Ranking.villages`) x indicator."""
+
+    # The level of village j on indicator i is minimum + numerator[j, i] / denominator, where applicable.
+    numerator: IntArray
+    denominator: int
+    applicable: BoolArray
+    missing: BoolArray
+    minimum: int
+
+    def level(self, j: int, i: int) -> Fraction | None:
+        """The exact aggregated level (None: not applicable; a missing cell is the scale minimum)."""
+        if not self.applicable[j, i]:
+            return None
+        return self.minimum + Fraction(int(self.numerator[j, i]), self.denominator)
+
+
+def final_levels(rubric: Rubric, rows: AssessmentRows, ranking: Ranking) -> FinalLevels:
+    """Rule 2 for every village of ``ranking`` (which must be :func:`score` of the same rubric and rows)."""
+    n_v, n_i = len(rows.villages), len(rubric.indicators)
+    levels = _levels(_checked_cells(rubric, rows), rubric.aggregation, (n_v, n_i), ranking.row_village)
+    return FinalLevels(levels.numerator, levels.denominator, levels.applicable, levels.missing, rubric.scale.min)
+
+
+def index_contributions(rubric: Rubric, levels: FinalLevels, j: int) -> tuple[Fraction | None, ...]:
+    """Rule 3 split by indicator: the points each indicator adds to village j's index (None: not applicable).
+
+    Indicator i contributes ``100 w_i (L_i - min) / ((max - min) sum w)``, the sum running over the village's
+    applicable indicators, so the contributions add up to the exact index (:meth:`Ranking.exact_index`).
+    """
+    weights = integer_weights(rubric)
+    applicable = [bool(a) for a in levels.applicable[j]]
+    total = sum(w for w, a in zip(weights, applicable, strict=True) if a)
+    if total == 0:
+        return tuple(None for _ in weights)
+    span = levels.denominator * (rubric.scale.max - rubric.scale.min)
+    return tuple(Fraction(100 * w * int(levels.numerator[j, i]), span * total) if applicable[i] else None
+                 for i, w in enumerate(weights))

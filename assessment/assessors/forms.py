@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -61,3 +62,9 @@ class ConflictForm(FlaskForm):
                            validators=[DataRequired(_l("Tulis alasannya.")),
                                        Length(max=2000, message=_l("Alasan paling panjang 2000 karakter."))])
 
+
+class OfflineWorkbookForm(FlaskForm):
+    """The filled-in offline scoring workbook."""
+
+    workbook = FileField(_l("Workbook penilaian (.xlsx)"),
+                         validators=[FileRequired(_l("Pilih berkas workbook penilaian."))])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -17,6 +18,7 @@ from assessment.assessors.rules import (
 )
 from assessment.audit import record_event
 from assessment.criteria.model import Rubric
+from assessment.exports.scoring_workbook import ScoredEntry
 from assessment.extensions import db
 from assessment.models import (
     AccessTest,
@@ -31,7 +33,7 @@ from assessment.models import (
     User,
 )
 from assessment.security import region_within
-from assessment.stages import Action, mark_change_after_freeze, require_stage
+from assessment.stages import Action, StageClosed, mark_change_after_freeze, require_stage
 
 REASON_MAX = 2000
 
@@ -84,6 +86,20 @@ def save_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str,
     Otherwise nothing of this save is kept (verdicts included) and :class:`SaveConflict` carries the score as the
     other save left it. Without ``expected_version`` the version this request loaded is expected.
     """
+    try:
+        score = _put_desk_score(assignment, rubric, indicator_code, level, not_applicable, note, verdicts, now,
+                                expected_version)
+        db.session.commit()
+    except (IntegrityError, StaleDataError) as error:
+        raise _conflict(assignment, indicator_code) from error
+    db.session.refresh(score)
+    return score
+
+
+def _put_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str, level: int | None,
+                    not_applicable: bool, note: str, verdicts: Mapping[int, EvidenceVerdict],
+                    now: datetime, expected_version: int | None = None) -> DeskScore:
+    """:func:`save_desk_score` up to (not including) the commit: every check, the change and its audit event."""
     participant = assignment.participant
     gate = require_stage(participant.competition, Action.desk_score, now, participant=participant,
                          indicator_code=indicator_code)
@@ -115,26 +131,85 @@ def save_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str,
             .execution_options(synchronize_session=False))
         if written.rowcount != 1:  # type: ignore[attr-defined]
             raise _conflict(assignment, indicator_code)
+    # A flush here (the audit event queries) may already meet the unique index: a simultaneous first save.
+    existing = {j.evidence_id: j for j in assignment.judgements}
+    for evidence_id, verdict in verdicts.items():
+        judgement = existing.get(evidence_id)
+        if judgement is None:
+            assignment.judgements.append(EvidenceJudgement(evidence_id=evidence_id, verdict=verdict,
+                                                           updated_at=now))
+        else:
+            judgement.verdict = verdict
+            judgement.updated_at = now
+    mark_change_after_freeze(gate, participant, indicator_code, Action.desk_score, assignment.assessor, now)
+    record_event("desk_score.save", target=f"assignment:{assignment.id}", before=before,
+                 after={"indicator": indicator_code, "level": values["level"], "na": not_applicable,
+                        "note": values["note"], "verdicts": {str(k): v for k, v in verdicts.items()}})
+    return score
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineRowRefused:
+    """One workbook row the desk-scoring rules refuse: its sheet row, desa, indicator and the problems."""
+
+    row: int
+    desa_code: str
+    indicator_code: str
+    problems: tuple[str, ...]
+
+
+class OfflineImportRefused(Exception):
+    """At least one row of an offline workbook was refused; nothing was applied."""
+
+    def __init__(self, refused: list[OfflineRowRefused]) -> None:
+        super().__init__(f"{len(refused)} baris ditolak")
+        self.refused = refused
+
+
+def apply_offline_scores(assessor: User, rubric: Rubric, assignments: Mapping[str, Assignment],
+                         entries: Sequence[ScoredEntry], now: datetime) -> int:
+    """Apply the rows of an assessor's offline scoring workbook, all or nothing; returns how many were saved.
+
+    Each row with a level (or TB) goes through exactly the checks of :func:`save_desk_score` (stage gate, the
+    assignment open and the assessor's own, the desk-scoring rules, e.g. a note where the level differs from the
+    self-assessment); a blank level is "not scored yet" and leaves the stored score as it is. Evidence verdicts
+    are not in the workbook and stay as they are. A row for a desa that is not one of ``assignments`` (the
+    assessor's open assignments: withdrawn ones, e.g. after a declared conflict, are not among them) is refused.
+    If any row is refused, the whole import is rolled back and :class:`OfflineImportRefused` lists every refused
+    row; otherwise one commit saves them all, with an audit event per row and one for the import.
+    """
+    refused: list[OfflineRowRefused] = []
+    saved = 0
+    for entry in entries:
+        if entry.level is None and not entry.tidak_berlaku:
+            continue
+        assignment = assignments.get(entry.desa_kode)
+        try:
+            if assignment is None or assignment.assessor_id != assessor.id:
+                raise ScoreRejected(["assignment"])
+            _put_desk_score(assignment, rubric, entry.indikator_kode, entry.level, entry.tidak_berlaku,
+                            entry.catatan, {}, now)
+            saved += 1
+        except ScoreRejected as error:
+            refused.append(OfflineRowRefused(entry.baris, entry.desa_kode, entry.indikator_kode,
+                                             tuple(error.problems)))
+        except AssessmentLocked:
+            refused.append(OfflineRowRefused(entry.baris, entry.desa_kode, entry.indikator_kode, ("locked",)))
+        except StageClosed:
+            refused.append(OfflineRowRefused(entry.baris, entry.desa_kode, entry.indikator_kode, ("stage",)))
+        except SaveConflict:
+            refused.append(OfflineRowRefused(entry.baris, entry.desa_kode, entry.indikator_kode, ("conflict",)))
+    if refused:
+        db.session.rollback()
+        raise OfflineImportRefused(refused)
+    record_event("desk_score.import_offline", target=f"user:{assessor.id}",
+                 after={"rows": saved, "desa": sorted({e.desa_kode for e in entries})})
     try:
-        # A flush here (the audit event queries) may already meet the unique index: a simultaneous first save.
-        existing = {j.evidence_id: j for j in assignment.judgements}
-        for evidence_id, verdict in verdicts.items():
-            judgement = existing.get(evidence_id)
-            if judgement is None:
-                assignment.judgements.append(EvidenceJudgement(evidence_id=evidence_id, verdict=verdict,
-                                                               updated_at=now))
-            else:
-                judgement.verdict = verdict
-                judgement.updated_at = now
-        mark_change_after_freeze(gate, participant, indicator_code, Action.desk_score, assignment.assessor, now)
-        record_event("desk_score.save", target=f"assignment:{assignment.id}", before=before,
-                     after={"indicator": indicator_code, "level": values["level"], "na": not_applicable,
-                            "note": values["note"], "verdicts": {str(k): v for k, v in verdicts.items()}})
         db.session.commit()
     except (IntegrityError, StaleDataError) as error:
-        raise _conflict(assignment, indicator_code) from error
-    db.session.refresh(score)
-    return score
+        db.session.rollback()
+        raise SaveConflict from error
+    return saved
 
 
 def _conflict(assignment: Assignment, indicator_code: str) -> SaveConflict:

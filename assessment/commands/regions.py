@@ -12,6 +12,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from assessment.dashboard.maps import warm_display_geojson
 from assessment.regions.importing import Problem, decode_text, parse_region_csv
 from assessment.regions.operations import import_boundaries, import_regions, known_region_codes, parse_boundaries
 
@@ -68,6 +69,10 @@ def import_boundaries_command(geojson_file: Path) -> None:
         report_problems(problems, geojson_file.name)
     result = import_boundaries(pairs)
     click.echo(f"{result.added} batas ditambah, {result.updated} diperbarui.")
+    # The dashboards' maps are simplified once here, not on a visitor's request.
+    warmed = warm_display_geojson()
+    if warmed:
+        click.echo(f"Peta disiapkan untuk {len(warmed)} wilayah: {', '.join(warmed)}.")
     if result.unmatched:
         click.echo(f"{len(result.unmatched)} kode tidak cocok dengan wilayah mana pun (tidak disimpan):")
         for code in result.unmatched:

@@ -59,7 +59,6 @@ def ranking_sheet(report: ResultsReport) -> Sheet:
     ]
 
     def row(desa: DesaResult) -> Sequence[Any]:
-        gap = None if desa.indeks_mandiri is None else desa.indeks_mandiri - desa.indeks
         return (
             desa.peringkat,
             "seri" if desa.seri else "",
@@ -74,7 +73,7 @@ def ranking_sheet(report: ResultsReport) -> Sheet:
             desa.peringkat_terburuk,
             desa.peluang_tiga_besar,
             desa.indeks_mandiri,
-            gap,
+            desa.selisih_mandiri,
         )
 
     ordered = sorted(report.desa, key=lambda desa: (desa.peringkat, desa.kode))

@@ -67,6 +67,7 @@ class ScoredEntry:
     level: int | None
     tidak_berlaku: bool
     catatan: str
+    baris: int = 0  # the row of sheet Penilaian it was read from
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +292,7 @@ def _check_rows(
         if len(note) > MAX_NOTE_LENGTH:
             errors.append(RowError(SHEET, row_number, _column_name(NOTE_COLUMN),
                                    f"catatan terlalu panjang ({len(note)} karakter, paling banyak {MAX_NOTE_LENGTH})"))
-        entries.append(ScoredEntry(key[0], key[1], level, not_applicable, note))
+        entries.append(ScoredEntry(key[0], key[1], level, not_applicable, note, row_number))
     if errors:
         return ScoringImport(errors=tuple(errors))
     return ScoringImport(entries=tuple(entries))

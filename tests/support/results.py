@@ -1,5 +1,19 @@
-"""A competition after the desk stage for the results tests: three desa scored by two assessors, and the results
-stages (pengumuman sementara, masa sanggah, penetapan) placed around 'now'."""
+"""A scored competition for the results tests: four desa in two kabupaten, two assessors, one reconciled item.
+
+The numbers are chosen so that every result can be worked out by hand (small rubric: A1 weight 60, A2 weight
+40, scale 0-4, bands Kurang < 50 <= Baik):
+
+==============  ======================  =========  =========  ======================================
+desa            assessor levels A1, A2   final A1   final A2   index = 100 (60 A1/4 + 40 A2/4) / 100
+==============  ======================  =========  =========  ======================================
+Semoi Dua       (4, 4), (4, 3)           4          3.5        60 + 35 = 95.00 (Baik)
+Bukit Raya      (1, 2), (4, 3); A1 -> 3  3          2.5        45 + 25 = 70.00 (Baik)
+Desa Paser      (2, 0), (2, 1)           2          0.5        30 + 5 = 35.00 (Kurang)
+=SUM(A1)        none                     -          -          0.00 (Kurang), incomplete
+==============  ======================  =========  =========  ======================================
+
+Bukit Raya's own levels are A1 = 4, A2 = 4: self-assessment index 100.
+"""
 
 from __future__ import annotations
 
@@ -8,72 +22,82 @@ from datetime import UTC, datetime, timedelta
 
 from assessment.assignments.operations import assign_assessor
 from assessment.extensions import db
-from assessment.models import Assignment, Competition, DeskScore, Participant, Role, StageCode, StageException, User
+from assessment.models import (
+    Assignment,
+    Competition,
+    DeskScore,
+    Evidence,
+    EvidenceKind,
+    Participant,
+    Reconciliation,
+    Role,
+    SelfAssessment,
+    StageCode,
+    User,
+)
 from tests.conftest import MakeUser
-from tests.support.verification import set_stage, verification_competition
+from tests.support.verification import verification_competition
 
-RESULT_STAGES = (StageCode.pengumuman_sementara, StageCode.masa_sanggah, StageCode.penetapan)
-
-# Desk levels per desa, (first assessor, second assessor) per indicator. The small rubric weighs A1 60, A2 40 on a
-# 0-4 scale, aggregated by the mean: Semoi Dua (2, 4) -> 70, Bukit Raya (3, 2) -> 65, Desa Paser (mean 2, 1) -> 40.
+SEMOI = "64.09.04.2003"
+BUKIT = "64.09.04.2002"
+PASER = "64.01.01.2001"
+INJECTED = "64.09.01.2001"
+INJECTED_NAME = "=SUM(A1)"
+DESA = {BUKIT: "Bukit Raya", SEMOI: "Semoi Dua", PASER: "Desa Paser", INJECTED: INJECTED_NAME}
 LEVELS = {
-    "64.09.04.2002": {"A1": (3, 3), "A2": (2, 2)},
-    "64.09.04.2003": {"A1": (2, 2), "A2": (4, 4)},
-    "64.01.01.2001": {"A1": (1, 3), "A2": (1, 1)},
+    SEMOI: ({"A1": 4, "A2": 4}, {"A1": 4, "A2": 3}),
+    BUKIT: ({"A1": 1, "A2": 2}, {"A1": 4, "A2": 3}),
+    PASER: ({"A1": 2, "A2": 0}, {"A1": 2, "A2": 1}),
 }
+EXPECTED_INDEX = {SEMOI: 95.0, BUKIT: 70.0, PASER: 35.0, INJECTED: 0.0}
+EXPECTED_FINAL = {(SEMOI, "A1"): 4.0, (SEMOI, "A2"): 3.5, (BUKIT, "A1"): 3.0, (BUKIT, "A2"): 2.5,
+                  (PASER, "A1"): 2.0, (PASER, "A2"): 0.5}
+PROVINCE_ORDER = [SEMOI, BUKIT, PASER, INJECTED]
 
 
 @dataclass
 class ResultsWorld:
-    """The competition, its desa by code, the committee, the ketua tim and the assessors' assignments."""
+    """The scored competition and the people in it."""
 
     competition: Competition
-    desa: dict[str, Participant]
+    participants: dict[str, Participant]
     committee: User
+    first: User
+    second: User
     lead: User
-    assessors: list[User]
-    assignments: list[Assignment]
+    assignments: dict[tuple[str, int], Assignment]
 
 
-def open_results_stage(competition: Competition, code: StageCode | None) -> None:
-    """Open ``code`` now; the results stages before it are over, those after it come later (None: all later)."""
-    position = RESULT_STAGES.index(code) if code is not None else -1
-    for index, stage in enumerate(RESULT_STAGES):
-        offset = timedelta(days=10 * (index - position)) if position >= 0 else timedelta(days=10 * (index + 1))
-        set_stage(competition, stage, offset - timedelta(days=5), offset + timedelta(days=5))
-
-
-def results_world(make_user: MakeUser, stage: StageCode | None = StageCode.pengumuman_sementara) -> ResultsWorld:
-    competition, participants = verification_competition(StageCode.penilaian_dokumen)
-    committee = make_user(Role.panitia, "64", name="Ketua Panitia")
-    lead = make_user(Role.ketua_tim, "64", home_region_code="64.72", name="Ketua Tim Satu")
-    assessors = [make_user(Role.asesor, "64", home_region_code="64.72", name="Asesor Satu"),
-                 make_user(Role.asesor, "64", home_region_code="64.74", name="Asesor Dua")]
+def results_world(make_user: MakeUser, open_stage: StageCode = StageCode.rekonsiliasi) -> ResultsWorld:
+    competition, participants = verification_competition(open_stage, desa=DESA)
+    by_code = {p.desa_code: p for p in participants}
+    committee = make_user(Role.panitia, "64", name="Panitia Provinsi")
+    first = make_user(Role.asesor, "64", home_region_code="64.72", name="Asesor Satu")
+    second = make_user(Role.asesor, "64", home_region_code="64.72", name="Asesor Dua")
+    lead = make_user(Role.ketua_tim, "64", home_region_code="64.72", name="Ketua Tim")
+    stage = competition.stage(StageCode.penilaian_dokumen)
+    assert stage is not None
     now = datetime.now(UTC)
-    assignments = []
-    for participant in participants:
-        for index, assessor in enumerate(assessors):
-            assignment = assign_assessor(participant, assessor, committee, now)
-            for code, levels in LEVELS[participant.desa_code].items():
-                db.session.add(DeskScore(assignment_id=assignment.id, indicator_code=code, level=levels[index],
-                                         note="Catatan"))
-            assignment.submitted_at = now
-            assignments.append(assignment)
+    assignments: dict[tuple[str, int], Assignment] = {}
+    for code, participant in by_code.items():
+        for number, assessor in enumerate((first, second)):
+            assignment = assign_assessor(participant, assessor, committee, stage.starts_at + timedelta(seconds=1))
+            assignments[(code, number)] = assignment
+            if code in LEVELS:
+                for indicator, level in LEVELS[code][number].items():
+                    db.session.add(DeskScore(assignment_id=assignment.id, indicator_code=indicator, level=level,
+                                             note=f"Catatan {indicator} oleh {assessor.name}"))
+                assignment.submitted_at = now
+    db.session.add(Reconciliation(participant_id=by_code[BUKIT].id, indicator_code="A1", level=3,
+                                  reason="Layanan surat daring berjalan, belum terintegrasi", decided_by_id=lead.id,
+                                  decided_at=now))
+    for indicator in ("A1", "A2"):
+        db.session.add(SelfAssessment(participant_id=by_code[BUKIT].id, indicator_code=indicator, level=4,
+                                      explanation="Sudah lengkap"))
+    db.session.add(Evidence(participant_id=by_code[BUKIT].id, indicator_code="A1", kind=EvidenceKind.url,
+                            url="https://bukitraya.desa.id/layanan"))
+    db.session.add(Evidence(participant_id=by_code[BUKIT].id, indicator_code="A2", kind=EvidenceKind.file,
+                            sha256="ab" * 32, size=10, media_type="application/pdf",
+                            original_name="=surat-tte.pdf"))
     db.session.commit()
-    # Desk scoring and reconciliation are over; the results stages follow.
-    set_stage(competition, StageCode.penilaian_dokumen, timedelta(days=-40), timedelta(days=-30))
-    set_stage(competition, StageCode.rekonsiliasi, timedelta(days=-30), timedelta(days=-20))
-    open_results_stage(competition, stage)
-    return ResultsWorld(competition, {p.desa_code: p for p in participants}, committee, lead, assessors, assignments)
-
-
-def open_exception(participant: Participant, stage: StageCode, reason: str, by: User,
-                   indicator_code: str | None = None, created_at: datetime | None = None) -> StageException:
-    """A committee exception for one desa (or one indicator) in ``stage``, ending in a week."""
-    now = datetime.now(UTC)
-    exception = StageException(participant_id=participant.id, stage=stage, indicator_code=indicator_code,
-                               reason=reason, ends_at=now + timedelta(days=7), created_by_id=by.id,
-                               created_at=created_at or now)
-    db.session.add(exception)
-    db.session.commit()
-    return exception
+    return ResultsWorld(competition, by_code, committee, first, second, lead, assignments)

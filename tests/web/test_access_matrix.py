@@ -26,6 +26,7 @@ EVIDENCE_VIEWERS = (Role.operator_desa, Role.verifikator_kecamatan, Role.dpmd, R
                     Role.ketua_tim)
 REVIEWERS = (Role.verifikator_kecamatan, Role.dpmd)
 REVIEW_READERS = (*REVIEWERS, Role.panitia, Role.asesor, Role.ketua_tim)
+DASHBOARD_VIEWERS = (Role.panitia, Role.dpmd, Role.verifikator_kecamatan)
 
 # role -> (a grant covering the desa under test, a grant of the same role elsewhere)
 SCOPES = {
@@ -152,9 +153,29 @@ RULES: dict[str, Access] = {
     "field.set_rule": Access(roles=(Role.panitia,), scoped=True, data={"scope": "kabupaten", "count": "3"}),
     "field.desa": Access(roles=(Role.panitia, Role.ketua_tim), scoped=True),
     "field.competition_photo": Access(roles=(Role.panitia, Role.ketua_tim), scoped=True),
+    # Results: before publication (as here) only the committee in scope; the public after publication, DPMD's
+    # downloads after publication and the offline import are tested in tests/web/test_results_pages.py.
+    "results.index": PUBLIC,
+    "results.ranking": Access(roles=(Role.panitia, Role.ketua_tim), scoped=True, params={"region_code": "64.09.04"}),
+    "results.why": Access(roles=(Role.panitia, Role.ketua_tim), scoped=True, params={"desa_code": DESA}),
+    "results.workbook": Access(roles=(Role.panitia,), scoped=True, params={"region_code": "64.09"}),
+    "results.report_pdf": Access(roles=(Role.panitia,), scoped=True, params={"region_code": "64.09"}),
+    "results.certificate": Access(roles=(Role.panitia,), scoped=True, params={"desa_code": DESA}),
+    # Offline scoring lists only the assessor's own open assignments (none here: 404 for every assessor).
+    "assessors_offline.index": Access(roles=(Role.asesor,)),
+    "assessors_offline.competition": Access(roles=(Role.asesor,)),
+    "assessors_offline.download": Access(roles=(Role.asesor,)),
+    "assessors_offline.upload": Access(roles=(Role.asesor,)),
     "inbox.index": SIGNED_IN,
     "inbox.read": SIGNED_IN,
     "inbox.read_all": SIGNED_IN,
+    # Dashboards: the committee, DPMD and verifikator kecamatan, each within its grant (a kecamatan here, so every
+    # in-scope grant covers it); score sections and publication are tested in tests/web/test_dashboard.py.
+    "dashboard.index": Access(roles=DASHBOARD_VIEWERS),
+    "dashboard.region": Access(roles=DASHBOARD_VIEWERS, scoped=True, params={"region_code": "64.09.04"}),
+    "dashboard.geojson": Access(roles=DASHBOARD_VIEWERS, scoped=True,
+                                params={"region_code": "64.09.04", "layer": "desa"}),
+    "dashboard.desa": Access(roles=DASHBOARD_VIEWERS, scoped=True, params={"desa_code": DESA}),
 }
 
 

@@ -13,6 +13,8 @@ PUBLIC_ENDPOINTS = {
     "charts.plotly_js", "charts.example", "charts.example_geojson",
     # The public verification page of a final snapshot or berita acara (anyone checks a document there).
     "publication.verify", "publication.snapshot_json", "publication.check",
+    # Results become public once the committee publishes them (tests/web/test_results_pages.py).
+    "results.index", "results.ranking", "results.why",
 }
 
 

@@ -24,7 +24,7 @@ from assessment.publication.operations import publish_provisional
 from assessment.repo import OBJECTION_BY, RECONCILED_BY, verified_records
 from tests.conftest import Login, MakeUser
 from tests.support import files
-from tests.support.results import ResultsWorld, open_exception, open_results_stage, results_world
+from tests.support.published import ResultsWorld, open_exception, open_results_stage, results_world
 
 PASER, BUKIT = "64.01.01.2001", "64.09.04.2002"
 

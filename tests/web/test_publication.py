@@ -39,7 +39,7 @@ from assessment.storage import get_store
 from tests.conftest import Login, MakeUser
 from tests.support import files
 from tests.support.field import field_world
-from tests.support.results import ResultsWorld, open_exception, open_results_stage, results_world
+from tests.support.published import ResultsWorld, open_exception, open_results_stage, results_world
 from tests.support.verification import set_stage
 
 PASER, BUKIT, SEMOI = "64.01.01.2001", "64.09.04.2002", "64.09.04.2003"

@@ -21,7 +21,7 @@ from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import OpenSession, axe_violations
 from tests.e2e.test_verification_journey import SECRET, sign_in
 from tests.support.competition import ensure_region
-from tests.support.results import open_results_stage, results_world
+from tests.support.published import open_results_stage, results_world
 from tests.support.verification import set_stage
 
 pytestmark = pytest.mark.e2e

@@ -1,0 +1,1 @@
+"""DPMD and committee dashboards (participation, results by region, map, trends)."""

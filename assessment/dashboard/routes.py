@@ -1,0 +1,151 @@
+"""DPMD and committee dashboards: participation, results by kabupaten or kecamatan, the map and the trends."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from flask import Blueprint, Flask, Response, abort, current_app, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+
+from assessment import navigation
+from assessment.dashboard.cache import cached_body, data_version
+from assessment.dashboard.maps import LAYERS, display_geojson
+from assessment.dashboard.view import MAP_COLOURINGS, build_dashboard
+from assessment.extensions import db
+from assessment.http import allow_chart_styles
+from assessment.models import Competition, Participant, Region, RegionKind, Role
+from assessment.security import grants_for, region_within, require_region_access, roles_required, user_can_access_region
+from assessment.wita import now_utc
+from assessment.wita import visitor_wita as wita
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dasbor")
+
+# The committee sees every region; DPMD its kabupaten; a verifikator kecamatan its kecamatan (the desa it already
+# checks for completeness), each only within its grant.
+VIEWERS = (Role.panitia, Role.dpmd, Role.verifikator_kecamatan)
+DASHBOARD_KINDS = (RegionKind.provinsi, RegionKind.kabupaten, RegionKind.kota, RegionKind.kecamatan)
+MAP_CACHE_SECONDS = 3600
+
+
+@bp.record_once
+def _links(state: BlueprintSetupState) -> None:
+    for role in VIEWERS:
+        navigation.add_link(cast(Flask, state.app), navigation.NavLink(
+            role, "dashboard.index", _l("Dasbor partisipasi dan hasil"),
+            _l("Partisipasi desa per tahap, siapa yang terlambat, hasil per wilayah, peta dan perkembangan.")))
+
+
+def scores_visible(user: Any, competition: Competition) -> bool:
+    """Whether the score-based sections (indices, predikat, levels, map colours, trends) of ``competition`` show.
+
+    Rule (scores on dashboards): the committee (panitia whose scope covers the competition) always sees them, as
+    it prepares the plenary; DPMD and verifikator kecamatan see them once the committee has published the
+    provisional results (``Competition.results_public``), the moment they become public anyway. Before that they
+    see participation and progress only, with a note saying when scores appear.
+    """
+    if user_can_access_region(user, competition.scope_region_code, (Role.panitia,)):
+        return True
+    return competition.results_public
+
+
+def _load(competition_id: int, region_code: str) -> tuple[Competition, Region]:
+    """Load the competition and region; 404 unless the region is a dashboard region inside the competition."""
+    competition = db.get_or_404(Competition, competition_id)
+    region = db.session.scalar(select(Region).where(Region.code == region_code))
+    if region is None or region.kind not in DASHBOARD_KINDS:
+        abort(404)
+    require_region_access(region.code, VIEWERS)
+    if not region_within(region.code, competition.scope_region_code):
+        abort(404)
+    return competition, region
+
+
+@bp.get("/")
+@roles_required(*VIEWERS)
+def index() -> str:
+    """The dashboards the user may open: each competition x each region of the user's grants (and below)."""
+    competitions = db.session.scalars(select(Competition).order_by(Competition.year.desc(), Competition.id)).all()
+    grants = sorted({grant.region_code for grant in grants_for(current_user, VIEWERS)})
+    names = dict(db.session.execute(select(Region.code, Region.name).where(Region.code.in_(grants))).all())
+    entries: list[tuple[Competition, list[tuple[str, str]]]] = []
+    for competition in competitions:
+        regions: list[tuple[str, str]] = []
+        for grant in grants:
+            if region_within(grant, competition.scope_region_code):
+                regions.append((grant, names.get(grant, grant)))
+            elif region_within(competition.scope_region_code, grant):
+                regions.append((competition.scope_region_code, competition.scope_region_code))
+        if regions:
+            entries.append((competition, sorted(set(regions))))
+    children: dict[str, list[tuple[str, str]]] = {}
+    for code in grants:
+        if code.count(".") == 0:
+            children[code] = [(child, name) for child, name in db.session.execute(
+                select(Region.code, Region.name).where(Region.parent_code == code).order_by(Region.code))]
+    return render_template("dashboard/index.html", entries=entries, children=children)
+
+
+@bp.get("/<int:competition_id>/<region_code>")
+@roles_required(*VIEWERS)
+def region(competition_id: int, region_code: str) -> str:
+    """The dashboard of one region: participation always; scores, map and trends as :func:`scores_visible` says."""
+    competition, found = _load(competition_id, region_code)
+    colouring = request.args.get("warna", "indeks")
+    if colouring not in MAP_COLOURINGS:
+        colouring = "indeks"
+    now = now_utc()
+    visible = {c.id: scores_visible(current_user, c) for c in db.session.scalars(select(Competition))}
+    key = (competition.id, found.code, colouring, tuple(sorted(visible.items())), str(get_locale()),
+           data_version(now))
+
+    def render_body() -> str:
+        dashboard = build_dashboard(competition, found, now, show_scores_of=lambda c: visible.get(c.id, False),
+                                    colouring=colouring)
+        return render_template("dashboard/_body.html", d=dashboard, colouring=colouring, wita=wita)
+
+    body = cached_body(key, render_body)
+    allow_chart_styles()
+    return render_template("dashboard/region.html", body=body, region=found)
+
+
+@bp.get("/<int:competition_id>/<region_code>/peta/<layer>.geojson")
+@roles_required(*VIEWERS)
+def geojson(competition_id: int, region_code: str, layer: str) -> BaseResponse:
+    """The map's simplified regions under the dashboard's region (``desa`` or ``kecamatan``), stored once per
+    boundary version; an ETag (the version) and an hour of private cache, gzip when the browser accepts it."""
+    if layer not in LAYERS:
+        abort(404)
+    _competition, found = _load(competition_id, region_code)
+    document = display_geojson(found.code, layer)
+    compressed = request.accept_encodings["gzip"] > 0
+    response = Response(document.gzipped if compressed else document.body, mimetype="application/geo+json")
+    if compressed:
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    response.set_etag(f"{document.version}-{'gzip' if compressed else 'identity'}")
+    response.cache_control.private = True
+    response.cache_control.max_age = MAP_CACHE_SECONDS
+    return response.make_conditional(request)
+
+
+@bp.get("/<int:competition_id>/desa/<desa_code>")
+@roles_required(*VIEWERS)
+def desa(competition_id: int, desa_code: str) -> BaseResponse:
+    """Open a desa from the map or its list: its why-this-rank page when results are visible and that page
+    exists, otherwise its submission (the completeness check's page)."""
+    competition = db.get_or_404(Competition, competition_id)
+    require_region_access(desa_code, VIEWERS)
+    participant = db.session.scalar(select(Participant).where(
+        Participant.competition_id == competition.id, Participant.desa_code == desa_code))
+    if participant is None:
+        abort(404)
+    explain = current_app.view_functions.get("results.why")
+    if explain is not None and scores_visible(current_user, competition):
+        return redirect(url_for("results.why", competition_id=competition.id, desa_code=desa_code))
+    return redirect(url_for("review.detail", participant_id=participant.id))
+

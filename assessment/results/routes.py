@@ -1,0 +1,186 @@
+"""Results pages: rankings of the province, each kabupaten and each kecamatan; why-this-rank per desa; downloads.
+
+Each view loads (the competition and the region or desa, 404 when outside the competition), authorizes with the
+rules of :mod:`assessment.results.access` (public once published, before that only the committee, region scope on
+the server), calls one function that computes (``repo.results_report`` / ``explain``), renders.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+from flask import Blueprint, abort, current_app, render_template, send_file, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from assessment import repo
+from assessment.extensions import db
+from assessment.figures import aspect_averages_by_kecamatan, predikat_distribution, ranking_bars
+from assessment.http import allow_chart_styles
+from assessment.models import Competition, Participant, Region, RegionKind, Role
+from assessment.navigation import NavLink, add_link
+from assessment.pdf import certificate_pdf
+from assessment.results.access import details_visible, reports_downloadable, results_visible
+from assessment.results.explain import explain
+from assessment.results.reports import kabupaten_pdf, winners, workbook_bytes
+from assessment.security import region_within, roles_required, user_can_access_region
+from assessment.wita import format_wita, now_utc
+
+bp = Blueprint("results", __name__, url_prefix="/hasil")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RANKED_REGION_KINDS = (RegionKind.provinsi, RegionKind.kabupaten, RegionKind.kota, RegionKind.kecamatan)
+KIND_LABELS = {
+    RegionKind.provinsi: _l("Provinsi"),
+    RegionKind.kabupaten: _l("Kabupaten"),
+    RegionKind.kota: _l("Kota"),
+    RegionKind.kecamatan: _l("Kecamatan"),
+}
+
+
+@bp.record_once
+def _links(state: object) -> None:
+    app = state.app  # type: ignore[attr-defined]
+    for role in Role:
+        add_link(app, NavLink(role, "results.index", _l("Hasil dan peringkat"),
+                              _l("Peringkat provinsi, kabupaten dan kecamatan, dan alasan tiap peringkat.")))
+
+
+def _deny() -> None:
+    """Anonymous visitors are sent to sign in (the committee may see more once signed in); others get 403."""
+    if not getattr(current_user, "is_authenticated", False):
+        abort(current_app.login_manager.unauthorized())  # type: ignore[attr-defined]
+    abort(403)
+
+
+def _region(competition: Competition, region_code: str) -> Region:
+    region = db.session.scalar(select(Region).where(Region.code == region_code))
+    if region is None or region.kind not in RANKED_REGION_KINDS or not (
+            region_within(region.code, competition.scope_region_code)
+            or region_within(competition.scope_region_code, region.code)):
+        abort(404)
+    return region
+
+
+@bp.get("/")
+def index() -> str:
+    """The competitions whose results the visitor may see: published ones, and before that the committee's own."""
+    competitions = [c for c in db.session.scalars(select(Competition).order_by(Competition.year.desc(),
+                                                                                  Competition.id)).unique()
+                    if results_visible(current_user, c, c.scope_region_code)]
+    return render_template("results/index.html", competitions=competitions)
+
+
+@bp.get("/<int:competition_id>/peringkat/<region_code>")
+def ranking(competition_id: int, region_code: str) -> str:
+    """The ranking of a province, kabupaten or kecamatan, with its charts and tables."""
+    competition = db.get_or_404(Competition, competition_id)
+    region = _region(competition, region_code)
+    if not results_visible(current_user, competition, region.code):
+        _deny()
+    report = repo.results_report(competition, region.code, evidence=False, assessor_levels=False)
+    # The regions one level down, each with its number of ranked desa (links to their own rankings).
+    depth = {RegionKind.provinsi: 5, RegionKind.kabupaten: 8, RegionKind.kota: 8}.get(region.kind)
+    children = Counter(d.kode[:depth] for d in report.desa) if depth else Counter()
+    child_names = dict(db.session.execute(select(Region.code, Region.name)
+                                          .where(Region.code.in_(list(children)))).all())
+    charts = [ranking_bars(report.desa)]
+    if region.kind != RegionKind.kecamatan:
+        charts.append(aspect_averages_by_kecamatan(report.desa, report.aspects))
+    charts.append(predikat_distribution(report.desa, report.predikat_order))
+    allow_chart_styles()
+    return render_template(
+        "results/ranking.html", competition=competition, region=region, report=report, charts=charts,
+        kind_label=KIND_LABELS.get(region.kind, ""), children=sorted(children.items()), child_names=child_names,
+        parent=_parent(competition, region), can_download=reports_downloadable(current_user, competition, region.code),
+        resamples=repo.BOOTSTRAP_RESAMPLES)
+
+
+def _parent(competition: Competition, region: Region) -> Region | None:
+    if region.code == competition.scope_region_code or not region.parent_code:
+        return None
+    return db.session.scalar(select(Region).where(Region.code == region.parent_code))
+
+
+@bp.get("/<int:competition_id>/desa/<desa_code>")
+def why(competition_id: int, desa_code: str) -> str:
+    """Why this rank: evidence, verification, level, weight, contribution, aspect, index and rank of one desa."""
+    competition = db.get_or_404(Competition, competition_id)
+    participant = db.session.scalar(select(Participant).where(Participant.competition_id == competition.id,
+                                                              Participant.desa_code == desa_code))
+    if participant is None:
+        abort(404)
+    if not results_visible(current_user, competition, desa_code):
+        _deny()
+    run = repo.engine_run(competition)
+    if desa_code not in run.ranking.villages:
+        abort(404)  # registered but not eligible (e.g. a kelurahan): not ranked
+    explanation = explain(run, desa_code, repo.level_provenance(competition, desa_code),
+                          repo.desa_evidence(competition, desa_code))
+    names = {p.code: p.name for p in run.participants}
+    detail = details_visible(current_user, desa_code)
+    return render_template(
+        "results/why.html", competition=competition, participant=participant, e=explanation, names=names,
+        detail=detail, files_visible=detail, kecamatan_code=desa_code[:8], kabupaten_code=desa_code[:5],
+        level_names=dict(run.rubric.level_names), scale=run.rubric.scale,
+        ahead_names=", ".join(names.get(code, code) for code in explanation.di_atas),
+
+        certificate=user_can_access_region(current_user, desa_code, (Role.panitia,))
+        and explanation.peringkat <= 3 and bool(explanation.predikat))
+
+
+@bp.get("/<int:competition_id>/unduh/hasil-<region_code>.xlsx")
+@roles_required(Role.panitia, Role.dpmd)
+def workbook(competition_id: int, region_code: str) -> Response:
+    """The results workbook of a region (the committee; DPMD for its kabupaten once published)."""
+    competition = db.get_or_404(Competition, competition_id)
+    region = _region(competition, region_code)
+    if not reports_downloadable(current_user, competition, region.code):
+        _deny()
+    data = workbook_bytes(repo.results_report(competition, region.code, fresh=True))
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=f"hasil-{competition.id}-{region.code}.xlsx", max_age=0)
+
+
+@bp.get("/<int:competition_id>/laporan/<region_code>.pdf")
+@roles_required(Role.panitia, Role.dpmd)
+def report_pdf(competition_id: int, region_code: str) -> Response:
+    """The PDF report of a kabupaten (or any ranked region): cover, summary, charts, ranking, kecamatan pages."""
+    competition = db.get_or_404(Competition, competition_id)
+    region = _region(competition, region_code)
+    if not reports_downloadable(current_user, competition, region.code):
+        _deny()
+    now = now_utc()
+    data = kabupaten_pdf(repo.results_report(competition, region.code, evidence=False, assessor_levels=False,
+                                              fresh=True),
+                         now, format_wita(now))
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"laporan-{competition.id}-{region.code}.pdf", max_age=0)
+
+
+def verification_url(competition: Competition, desa_code: str) -> str:
+    """Where a certificate's QR code leads: for now the desa's why-this-rank page (absolute URL).
+
+    The public verification page ``/verifikasi/<kode>`` is being built separately; when it exists, this is the
+    one place to point the QR code at it.
+    """
+    return url_for("results.why", competition_id=competition.id, desa_code=desa_code, _external=True)
+
+
+@bp.get("/<int:competition_id>/sertifikat/<desa_code>.pdf")
+@roles_required(Role.panitia)
+def certificate(competition_id: int, desa_code: str) -> Response:
+    """A winner's certificate with a QR code (the committee, for a desa in its scope)."""
+    competition = db.get_or_404(Competition, competition_id)
+    if not user_can_access_region(current_user, desa_code, (Role.panitia,)):
+        _deny()
+    report = repo.results_report(competition, evidence=False, assessor_levels=False, fresh=True)
+    desa = next((d for d in winners(report) if d.kode == desa_code), None)
+    if desa is None:
+        abort(404)
+    data = certificate_pdf(desa, competition.name, verification_url(competition, desa_code))
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"piagam-{competition.id}-{desa_code}.pdf", max_age=0)

@@ -1,0 +1,66 @@
+"""``desa-digital reports build``: workbook, kabupaten PDFs and certificates under reports/<competition>/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from tests.conftest import MakeUser
+from tests.support.results import BUKIT, PASER, PROVINCE_ORDER, SEMOI, ResultsWorld, results_world
+
+
+@pytest.fixture
+def world(app: Flask, make_user: MakeUser) -> ResultsWorld:
+    return results_world(make_user)
+
+
+def test_build_writes_workbook_reports_and_certificates(world: ResultsWorld, runner: FlaskCliRunner,
+                                                        tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    result = runner.invoke(args=["reports", "build", "--competition", str(world.competition.id), "--out", str(out),
+                                 "--base-url", "https://lomba.kaltimprov.go.id"])
+    assert result.exit_code == 0, result.output
+    folder = out / str(world.competition.id)
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert names == ["hasil-64.xlsx", "laporan-64.01.pdf", "laporan-64.09.pdf",
+                     f"piagam/piagam-1-{SEMOI}.pdf", f"piagam/piagam-2-{BUKIT}.pdf", f"piagam/piagam-3-{PASER}.pdf"]
+    codes = [row[2] for row in load_workbook(folder / "hasil-64.xlsx")["Peringkat"].iter_rows(min_row=2,
+                                                                                            values_only=True)]
+    assert codes == PROVINCE_ORDER
+    text = "".join(page.extract_text() for page in PdfReader(folder / "laporan-64.09.pdf").pages)
+    assert "Semoi Dua" in text and "Bukit Raya" in text and "Desa Paser" not in text
+    certificate = "".join(page.extract_text() for page in PdfReader(folder / f"piagam/piagam-1-{SEMOI}.pdf").pages)
+    assert f"https://lomba.kaltimprov.go.id/hasil/{world.competition.id}/desa/{SEMOI}" in certificate
+    assert "juara (peringkat 1-3): 1. Semoi Dua, 2. Bukit Raya, 3. Desa Paser" in result.output
+    assert "piagam: 3" in result.output
+
+
+def test_build_one_kabupaten(world: ResultsWorld, runner: FlaskCliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(args=["reports", "build", "--competition", str(world.competition.id),
+                                 "--kabupaten", "64.09", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / str(world.competition.id)
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert names == ["hasil-64.09.xlsx", "laporan-64.09.pdf", f"piagam/piagam-1-{SEMOI}.pdf",
+                     f"piagam/piagam-2-{BUKIT}.pdf"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--competition", "999"], "lomba 999 tidak ditemukan"),
+    (["--kabupaten", "64.09.04"], "64.09.04 bukan kabupaten/kota dalam cakupan lomba"),
+])
+def test_build_bad_input_exits_with_message(world: ResultsWorld, runner: FlaskCliRunner, tmp_path: Path,
+                                            args: list[str], message: str) -> None:
+    out = tmp_path / "keluaran"
+    base = ["reports", "build", "--out", str(out)]
+    if "--competition" not in args:
+        base += ["--competition", str(world.competition.id)]
+    result = runner.invoke(args=[*base, *args])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert not out.exists()

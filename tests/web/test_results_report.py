@@ -1,0 +1,116 @@
+"""repo.results_report: the engine's results over the verified rows, checked against values worked out by hand."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from assessment import repo
+from assessment.extensions import db
+from assessment.models import DeskScore
+from tests.conftest import MakeUser
+from tests.support.results import (
+    BUKIT,
+    EXPECTED_FINAL,
+    EXPECTED_INDEX,
+    INJECTED,
+    INJECTED_NAME,
+    PASER,
+    PROVINCE_ORDER,
+    SEMOI,
+    ResultsWorld,
+    results_world,
+)
+
+
+@pytest.fixture
+def world(app: Flask, make_user: MakeUser) -> ResultsWorld:
+    return results_world(make_user)
+
+
+def test_province_ranking_from_verified_rows(world: ResultsWorld) -> None:
+    report = repo.results_report(world.competition)
+    assert report.wilayah_kode == "64"
+    assert [d.kode for d in report.desa] == PROVINCE_ORDER
+    assert [d.peringkat for d in report.desa] == [1, 2, 3, 4]
+    assert {d.kode: d.indeks for d in report.desa} == EXPECTED_INDEX
+    assert {d.kode: d.predikat for d in report.desa} == {SEMOI: "Baik", BUKIT: "Baik", PASER: "Kurang",
+                                                          INJECTED: "Kurang"}
+    # One aspect only: its score is the index.
+    assert all(d.aspek == (d.indeks,) for d in report.desa)
+    assert {d.kode: d.lengkap for d in report.desa} == {SEMOI: True, BUKIT: True, PASER: True, INJECTED: False}
+    assert not any(d.seri for d in report.desa)
+    names = {d.kode: d.nama for d in report.desa}
+    assert names[INJECTED] == INJECTED_NAME
+
+
+def test_reconciled_level_replaces_assessors_levels(world: ResultsWorld) -> None:
+    report = repo.results_report(world.competition)
+    finals = {(f.desa_kode, f.indikator_kode): f.level for f in report.final_levels if f.level is not None}
+    assert finals == EXPECTED_FINAL
+    wide = {(f.desa_kode, f.indikator_kode) for f in report.final_levels if f.selisih_besar}
+    assert wide == {(BUKIT, "A1")}  # 1 vs 4: three levels apart; Desa Paser A2 (0 vs 1) and Semoi Dua A2 only one
+    unscored = [f for f in report.final_levels if f.desa_kode == INJECTED]
+    assert [f.level for f in unscored] == [None, None]
+
+
+def test_assessor_levels_keep_names_and_notes(world: ResultsWorld) -> None:
+    report = repo.results_report(world.competition)
+    bukit_a1 = sorted((a.asesor, a.level) for a in report.assessor_levels
+                      if a.desa_kode == BUKIT and a.indikator_kode == "A1")
+    assert bukit_a1 == [("Asesor Dua", 4), ("Asesor Satu", 1)]
+    assert len(report.assessor_levels) == 12
+    assert all(a.catatan.startswith("Catatan") for a in report.assessor_levels)
+
+
+def test_self_assessment_index_and_gap(world: ResultsWorld) -> None:
+    report = repo.results_report(world.competition)
+    by_code = {d.kode: d for d in report.desa}
+    assert by_code[BUKIT].indeks_mandiri == 100.0
+    assert by_code[SEMOI].indeks_mandiri is None
+
+
+def test_kabupaten_report_ranks_within_kabupaten(world: ResultsWorld) -> None:
+    report = repo.results_report(world.competition, "64.09")
+    assert [d.kode for d in report.desa] == [SEMOI, BUKIT, INJECTED]
+    assert [d.peringkat for d in report.desa] == [1, 2, 3]
+    kecamatan = repo.results_report(world.competition, "64.09.04")
+    assert [(d.kode, d.peringkat) for d in kecamatan.desa] == [(SEMOI, 1), (BUKIT, 2)]
+
+
+def test_rank_interval_and_top3_probability(world: ResultsWorld) -> None:
+    report = repo.results_report(world.competition)
+    for desa in report.desa:
+        assert desa.peringkat_terbaik is not None and desa.peringkat_terburuk is not None
+        assert 1 <= desa.peringkat_terbaik <= desa.peringkat_terburuk <= 4
+        assert desa.peluang_tiga_besar is not None and 0 <= desa.peluang_tiga_besar <= 1
+    by_code = {d.kode: d for d in report.desa}
+    # The unscored desa has 0 in every resample: it can never be in the top three of four desa with scores above 0
+    # ... except that Desa Paser's resamples can reach 0 as well (both assessors gave A2 low); it is never ahead.
+    assert by_code[INJECTED].peluang_tiga_besar == 0.0
+    assert by_code[INJECTED].peringkat_terbaik == 4
+    # Semoi Dua's worst resample (A1 4, A2 3 twice: 60 + 30 = 90) still beats Bukit Raya's best (A1 3, A2 3: 75).
+    assert by_code[SEMOI].peringkat_terbaik == by_code[SEMOI].peringkat_terburuk == 1
+    assert by_code[SEMOI].peluang_tiga_besar == 1.0
+
+
+def test_evidence_list(world: ResultsWorld) -> None:
+    report = repo.results_report(world.competition)
+    assert [(e.desa_kode, e.indikator_kode, e.jenis, e.nama) for e in report.evidence] == [
+        (BUKIT, "A1", "tautan", "https://bukitraya.desa.id/layanan"),
+        (BUKIT, "A2", "berkas", "=surat-tte.pdf"),
+    ]
+    lean = repo.results_report(world.competition, evidence=False, assessor_levels=False)
+    assert lean.evidence == () and lean.assessor_levels == ()
+    assert lean.desa == report.desa
+
+
+def test_engine_run_cached_until_data_changes(world: ResultsWorld) -> None:
+    first = repo.engine_run(world.competition)
+    assert repo.engine_run(world.competition) is first
+    score = db.session.scalar(db.select(DeskScore).where(DeskScore.indicator_code == "A2").order_by(DeskScore.id))
+    assert score is not None
+    score.level = 3 if score.level != 3 else 2
+    db.session.commit()
+    second = repo.engine_run(world.competition)
+    assert second is not first
