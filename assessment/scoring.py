@@ -412,29 +412,47 @@ class _Codes:
     bad: list[int]
 
 
-def _parse_codes(codes: Sequence[str]) -> _Codes:
+def _code_points(codes: Sequence[str]) -> tuple[IntArray, int]:
+    """Unicode code points of each code, zero-padded to the longest (at least 13), and that width."""
     n = len(codes)
     text = np.array(codes, dtype=str) if n else np.zeros(0, dtype="U13")
     width = max(text.dtype.itemsize // 4, 13)
     # Code points, zero-padded: a short code has zeros where digits should be, so it fails the checks below.
-    if n and text.dtype.itemsize // 4 == 13:
-        points = text.view(np.uint32).reshape(n, 13).astype(np.int64)
+    points = np.zeros((n, width), dtype=np.int64)
+    if n and text.dtype.itemsize:
+        points[:, : text.dtype.itemsize // 4] = text.view(np.uint32).reshape(n, -1)
+    return points, width
+
+
+def _parse_codes(codes: Sequence[str]) -> _Codes:
+    n = len(codes)
+    joined = "".join(codes)
+    dot = (ord(".") - ord("0")) % 256
+    # Total length 13 n with no code longer than 13 means every code has exactly 13 characters.
+    if n and len(joined) == 13 * n and joined.isascii() and max(map(len, codes)) == 13:
+        # The usual case (every code 13 ASCII characters): one bytes buffer, no array of Python strings. Seen as
+        # unsigned bytes, a character below "0" wraps to a large value, so "<= 9" alone checks a digit.
+        raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(n, 13)
+        digits = np.ascontiguousarray(raw.T) - np.uint8(ord("0"))
+        good = np.ones(n, dtype=bool)
     else:
-        points = np.zeros((n, width), dtype=np.int64)
-        if n and text.dtype.itemsize:
-            points[:, : text.dtype.itemsize // 4] = text.view(np.uint32).reshape(n, -1)
-    digits = points[:, :13] - 48
-    pos = [0, 1, 3, 4, 6, 7, 9, 10, 11, 12]
-    good = np.all((digits[:, pos] >= 0) & (digits[:, pos] <= 9), axis=1)
-    good &= np.all(digits[:, [2, 5, 8]] == ord(".") - 48, axis=1)
-    good &= (digits[:, 9] >= 1) & (digits[:, 9] <= 3)
-    if width > 13:
-        good &= np.all(points[:, 13:] == 0, axis=1)
-    kecamatan = ((digits[:, 0] * 10 + digits[:, 1]) * 100 + digits[:, 3] * 10 + digits[:, 4]) * 100 \
-        + digits[:, 6] * 10 + digits[:, 7]
-    number = kecamatan * 10_000 + ((digits[:, 9] * 10 + digits[:, 10]) * 10 + digits[:, 11]) * 10 + digits[:, 12]
+        points, width = _code_points(codes)
+        shifted = points[:, :13] - ord("0")
+        # The same byte encoding: a digit is 0-9, the dot is its wrapped value, anything else 255.
+        digits = np.ascontiguousarray(np.where((shifted >= 0) & (shifted <= 9), shifted,
+                                               np.where(shifted == dot - 256, dot, 255)).T.astype(np.uint8))
+        good = np.all(points[:, 13:] == 0, axis=1) if width > 13 else np.ones(n, dtype=bool)
+    # One row per character position (contiguous), so each check is a fast pass over n values.
+    good &= (digits[9] >= 1) & (digits[9] <= 3)
+    for k in (0, 1, 3, 4, 6, 7, 10, 11, 12):
+        good &= digits[k] <= 9
+    for k in (2, 5, 8):
+        good &= digits[k] == dot
+    value = digits.astype(np.int64)
+    kecamatan = ((value[0] * 10 + value[1]) * 100 + value[3] * 10 + value[4]) * 100 + value[6] * 10 + value[7]
+    number = kecamatan * 10_000 + ((value[9] * 10 + value[10]) * 10 + value[11]) * 10 + value[12]
     bad = [int(i) for i in np.flatnonzero(~good)]
-    return _Codes(kecamatan, number, digits[:, 9], bad)
+    return _Codes(kecamatan, number, value[9], bad)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -579,11 +597,12 @@ def _cell_counts(rubric: Rubric, rows: AssessmentRows, cell: IntArray, most: int
     n_cells = len(rows.villages) * len(rubric.indicators)
     bits = max(int(most).bit_length(), 1)
     if bits * (k_levels + 1) <= 22:
-        # Seen as unsigned, NA (far below the scale) is huge, so the minimum maps it to digit K.
-        digit = np.subtract(rows.level, scale.min, dtype=np.int64).view(np.uint64)
-        np.minimum(digit, np.uint64(k_levels), out=digit)
-        powers = np.ldexp(1.0, bits * np.arange(k_levels + 1))
-        return _decode(np.bincount(cell, weights=powers[digit], minlength=n_cells).astype(np.int64), bits, k_levels)
+        # One table look-up per row: position 0 is NA's code, position 1 + k level min + k's. The rows are valid
+        # here, so the only value below min is NA, which "clip" sends to position 0.
+        powers = np.ldexp(1.0, bits * np.concatenate(([k_levels], np.arange(k_levels))))
+        shifted = rows.level if scale.min == 1 else np.subtract(rows.level, scale.min - 1, dtype=np.int64)
+        weights = np.take(powers, shifted, mode="clip")
+        return _decode(np.bincount(cell, weights=weights, minlength=n_cells).astype(np.int64), bits, k_levels)
     digit = np.where(rows.level == NA_LEVEL, k_levels, rows.level - scale.min)
     counts = np.zeros((n_cells, k_levels + 1), dtype=np.int32)
     for k in range(k_levels + 1):
@@ -733,6 +752,48 @@ def _scores(rubric: Rubric, levels: _Levels, weights: Sequence[int]) -> _Scores:
     zero = (applicable & (levels.numerator == 0)).sum(axis=1)
     return _Scores(aspect_numerator.sum(axis=1), aspect_weight.sum(axis=1), aspect_numerator, aspect_weight,
                    top.astype(np.int64), zero.astype(np.int64))
+
+
+def _membership(rubric: Rubric, weights: Sequence[int]) -> IntArray:
+    """Indicator x aspect matrix holding each indicator's integer weight in its aspect's column."""
+    membership = np.zeros((len(weights), len(rubric.aspects)), dtype=np.int64)
+    start = 0
+    for a, aspect in enumerate(rubric.aspects):
+        membership[start:start + len(aspect.indicators), a] = weights[start:start + len(aspect.indicators)]
+        start += len(aspect.indicators)
+    return membership
+
+
+def _pattern_scores(rubric: Rubric, per_pattern: _Levels, code: IntArray,
+                    weights: Sequence[int]) -> tuple[_Scores, BoolArray]:
+    """:func:`_scores` of the levels ``per_pattern[code]`` (V x I pattern codes), and whether each row is complete.
+
+    The same numbers, computed without materialising the V x I integer levels: each cell's float numerator,
+    applicability and top/zero/missing marks are looked up straight from the few per-pattern values.
+    """
+    full = per_pattern.denominator * (rubric.scale.max - rubric.scale.min)
+    if sum(weights) * full >= _EXACT_FLOAT:
+        levels = _Levels(per_pattern.numerator[code], per_pattern.denominator, per_pattern.applicable[code],
+                         per_pattern.missing[code])
+        return _scores(rubric, levels, weights), np.asarray(~levels.missing.any(axis=1), dtype=bool)
+    exact_dtype: Any = np.int64 if sum(weights) * full * 40_001 < _SAFE_INT64 else object
+    as_float = _membership(rubric, weights).astype(np.float64)
+    # Every partial sum is an integer below 2**53, so float64 (BLAS) products are exact.
+    aspect_numerator = (per_pattern.numerator.astype(np.float64)[code] @ as_float).astype(np.int64)
+    aspect_weight = (per_pattern.applicable.astype(np.float64)[code] @ as_float).astype(np.int64)
+    # Top, zero and missing marks as base-2**b digits of one float per cell (2**b above the number of indicators):
+    # one matrix-vector product counts all three per village, exactly, instead of three slow row reductions.
+    b = code.shape[1].bit_length()
+    marks = (per_pattern.numerator == full) + (per_pattern.applicable & (per_pattern.numerator == 0)) * 2.0**b \
+        + per_pattern.missing * 2.0 ** (2 * b)
+    counted = (marks[code] @ np.ones(code.shape[1])).astype(np.int64)
+    top = counted & ((1 << b) - 1)
+    zero = (counted >> b) & ((1 << b) - 1)
+    complete = np.asarray((counted >> (2 * b)) == 0, dtype=bool)
+    aspect_numerator = aspect_numerator.astype(exact_dtype)
+    aspect_weight = aspect_weight.astype(exact_dtype)
+    return _Scores(aspect_numerator.sum(axis=1), aspect_weight.sum(axis=1), aspect_numerator, aspect_weight,
+                   top, zero), complete
 
 
 def _order_key(numerator: ExactArray, weight: ExactArray) -> FloatArray:
@@ -885,15 +946,17 @@ def score(rubric: Rubric, rows: AssessmentRows, kinds: Mapping[str, str] | None 
     cells = _checked_cells(rubric, rows, codes)
     n_v, n_i = len(rows.villages), len(rubric.indicators)
     chosen = _eligible(rubric, rows.villages, codes, kinds)
-    levels = _levels(cells, rubric.aggregation, (n_v, n_i), chosen)
+    per_pattern = _aggregate(cells.patterns, rubric.aggregation)
+    cell_code = cells.code.reshape(n_v, n_i)
     weights = integer_weights(rubric)
-    scores = _scores(rubric, levels, weights)
+    scores, complete = _pattern_scores(rubric, per_pattern, cell_code if len(chosen) == n_v else cell_code[chosen],
+                                       weights)
     order_codes = _order_codes(_sort_keys(rubric, scores))
     villages = tuple(rows.villages) if len(chosen) == n_v else tuple(
         np.array(rows.villages, dtype=object)[chosen].tolist())
     kecamatan = codes.kecamatan[chosen]
     rank = competition_ranks(order_codes)
-    full = levels.denominator * (rubric.scale.max - rubric.scale.min)
+    full = per_pattern.denominator * (rubric.scale.max - rubric.scale.min)
     shown = _shown(scores.numerator, scores.weight, full)
     return Ranking(
         rubric=rubric,
@@ -909,7 +972,7 @@ def score(rubric: Rubric, rows: AssessmentRows, kinds: Mapping[str, str] | None 
         aspect_shown=_shown(scores.aspect_numerator, scores.aspect_weight, full),
         top_levels=scores.top_levels,
         zero_levels=scores.zero_levels,
-        complete=np.asarray(~levels.missing.any(axis=1), dtype=bool),
+        complete=complete,
         rank=rank,
         rank_kabupaten=competition_ranks(order_codes, kecamatan // 100),
         rank_kecamatan=competition_ranks(order_codes, kecamatan),
