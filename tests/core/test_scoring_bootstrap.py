@@ -1,0 +1,78 @@
+"""Rule 10: the fast bootstrap equals a straightforward one that re-scores every resample with :func:`score`."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assessment.criteria.model import Rubric
+from assessment.scoring import AssessmentRows, rank_confidence, score
+from tests.core.rubric_factory import make_rubric
+from tests.core.test_scoring_properties import Record, assessments
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+RUBRIC = make_rubric([["2", "1.5"], ["1", "0.5"]], allow_na=["I4"])
+MEDIAN_RUBRIC = make_rubric([["2", "1.5"], ["1", "0.5"]], allow_na=["I4"], aggregation="median")
+KELURAHAN = "64.09.04.1001"  # not eligible by default: its rows must not take part
+
+
+def straightforward(rubric: Rubric, records: list[Record], resamples: int,
+                    seed: int) -> tuple[list[int], list[int], list[int]]:
+    """Rule 10 as written: per resample, each village draws as many of its assessors as it has (uniformly, with
+    replacement: an ordered draw of m out of m, m**m equally likely, from the same seeded generator, villages
+    grouped by m in ascending m, then in published-village order); the drawn assessors' rows (a twice-drawn
+    assessor counted twice) are scored and ranked by :func:`score` itself."""
+    rows = AssessmentRows.from_records(rubric, records)
+    ranking = score(rubric, rows)
+    codes = list(ranking.villages)
+    team: dict[str, list[str]] = {code: [] for code in codes}
+    for code, _, assessor, _ in records:
+        if code in team and assessor not in team[code]:
+            team[code].append(assessor)
+    order = {name: k for k, name in enumerate(rows.assessors)}
+    for code in codes:
+        team[code].sort(key=order.__getitem__)  # slots follow the assessor numbering
+    rng = np.random.default_rng(seed)
+    ranks: dict[str, list[int]] = {code: [] for code in codes}
+    for _ in range(resamples):
+        drawn: dict[str, list[str]] = {}
+        for m in sorted({len(t) for t in team.values()}):
+            members = [code for code in codes if len(team[code]) == m]
+            if m == 1:
+                drawn.update({code: list(team[code]) for code in members})
+                continue
+            for code, ordered in zip(members, rng.integers(0, m**m, size=len(members)).tolist(), strict=True):
+                picks = []
+                for _ in range(m):
+                    ordered, slot = divmod(ordered, m)
+                    picks.append(team[code][slot])
+                drawn[code] = picks
+        resample = [(code, indicator, f"{assessor}#{copy}", level)
+                    for code in codes for copy, assessor in enumerate(drawn[code])
+                    for c, indicator, a, level in records if c == code and a == assessor]
+        result = score(rubric, AssessmentRows.from_records(rubric, resample, villages=codes))
+        for code in codes:
+            ranks[code].append(int(result.rank[result.position(code)]))
+    low = math.ceil(Fraction(1, 20) * resamples) - 1
+    high = math.ceil(Fraction(19, 20) * resamples) - 1
+    return ([sorted(ranks[code])[low] for code in codes], [sorted(ranks[code])[high] for code in codes],
+            [sum(r <= 3 for r in ranks[code]) for code in codes])
+
+
+@SETTINGS
+@given(assessments(), st.integers(0, 2**32 - 1), st.booleans(), st.booleans())
+def test_rule_bootstrap_equals_rescoring_every_resample(records: list[Record], seed: int, median: bool,
+                                                        kelurahan: bool) -> None:
+    rubric = MEDIAN_RUBRIC if median else RUBRIC
+    if kelurahan:
+        records = [*records, (KELURAHAN, "I1", "a", 4), (KELURAHAN, "I2", "b", 4)]
+    rows = AssessmentRows.from_records(rubric, records)
+    fast = rank_confidence(rubric, rows, score(rubric, rows), resamples=20, seed=seed)
+    low, high, top3 = straightforward(rubric, records, 20, seed)
+    assert fast.rank_min.tolist() == low
+    assert fast.rank_max.tolist() == high
+    assert fast.top3.tolist() == top3
