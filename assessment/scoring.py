@@ -478,8 +478,8 @@ def _cell_index(rubric: Rubric, rows: AssessmentRows) -> IntArray:
 
 
 def _validate(rubric: Rubric, rows: AssessmentRows, cell: IntArray,
-              codes: _Codes) -> tuple[tuple[RowProblem, ...], int]:
-    """The problems (see :func:`validate_rows`) and, when there are none, the most rows any cell has."""
+              codes: _Codes) -> tuple[tuple[RowProblem, ...], int, IntArray]:
+    """The problems (see :func:`validate_rows`) and, when there are none, the most rows any cell has and the NA rows."""
     problems: list[RowProblem] = []
     indicators = rubric.indicators
     scale = rubric.scale
@@ -503,15 +503,22 @@ def _validate(rubric: Rubric, rows: AssessmentRows, cell: IntArray,
     if outside(assessor, n_a):
         add((assessor < 0) | (assessor >= n_a), lambda r: f"indeks asesor di luar jangkauan: {assessor[r]}")
     if problems:
-        return tuple(problems), 0
-    if len(level) and (int(level.min()) < scale.min or int(level.max()) > scale.max):
-        is_na = level == NA_LEVEL
-        add(~is_na & ((level < scale.min) | (level > scale.max)),
-            lambda r: f"level {level[r]} di luar skala {scale.min}–{scale.max}")
+        return tuple(problems), 0, np.zeros(0, dtype=np.int64)
+    lowest = int(level.min()) if len(level) else scale.min
+    highest = int(level.max()) if len(level) else scale.min
+    na_rows = np.zeros(0, dtype=np.int64)
+    if lowest < scale.min or highest > scale.max:
+        # NA is the only value below the scale that is allowed; only its rows are looked at one by one.
+        na_rows = np.flatnonzero(level == NA_LEVEL)
+        if highest > scale.max or (lowest < scale.min and np.count_nonzero(level < scale.min) != len(na_rows)):
+            add((level != NA_LEVEL) & ((level < scale.min) | (level > scale.max)),
+                lambda r: f"level {level[r]} di luar skala {scale.min}–{scale.max}")
         allow_na = np.array([ind.allow_na for ind in indicators], dtype=bool)
-        if not allow_na.all():
-            add(is_na & ~allow_na[indicator],
-                lambda r: f"NA tidak diizinkan untuk indikator {indicators[indicator[r]].code}")
+        if len(na_rows) and not allow_na.all():
+            refused = na_rows[~allow_na[indicator[na_rows]]]
+            for row in refused[: max(0, MAX_PROBLEMS - len(problems))]:
+                problems.append(RowProblem(int(row), f"NA tidak diizinkan untuk indikator "
+                                                     f"{indicators[indicator[row]].code}"))
     duplicates, most = _duplicates(cell, assessor, n_a)
     for row, first in duplicates[: max(0, MAX_PROBLEMS - len(problems))]:
         problems.append(RowProblem(row, (
@@ -523,7 +530,7 @@ def _validate(rubric: Rubric, rows: AssessmentRows, cell: IntArray,
                                    f"kode wilayah tidak sah: {rows.villages[v]!r} (bentuk pp.kk.cc.dddd, "
                                    "bagian desa diawali 1, 2 atau 3)"))
     problems.sort(key=lambda p: (p.row is None, p.row or 0))
-    return tuple(problems), most
+    return tuple(problems), most, na_rows
 
 
 def _duplicates(cell: IntArray, assessor: IntArray, n_assessors: int) -> tuple[list[tuple[int, int]], int]:
@@ -545,7 +552,8 @@ def _duplicates(cell: IntArray, assessor: IntArray, n_assessors: int) -> tuple[l
         distance = 1
         while same_cell.any():
             hit = same_cell & (assessor[distance:] == assessor[:-distance])
-            found.extend((int(k) + distance, int(k)) for k in np.flatnonzero(hit)[:MAX_PROBLEMS])
+            if hit.any():
+                found.extend((int(k) + distance, int(k)) for k in np.flatnonzero(hit)[:MAX_PROBLEMS])
             distance += 1
             same_cell = cell[distance:] == cell[:-distance] if distance < len(cell) else np.zeros(0, dtype=bool)
         return sorted(found)[:MAX_PROBLEMS], distance
@@ -570,7 +578,7 @@ class _Cells:
 
 
 def _check_only(rubric: Rubric, rows: AssessmentRows) -> None:
-    problems, _ = _validate(rubric, rows, _cell_index(rubric, rows), _parse_codes(rows.villages))
+    problems, _, _ = _validate(rubric, rows, _cell_index(rubric, rows), _parse_codes(rows.villages))
     if problems:
         raise ScoringInputError(problems)
 
@@ -578,30 +586,31 @@ def _check_only(rubric: Rubric, rows: AssessmentRows) -> None:
 def _checked_cells(rubric: Rubric, rows: AssessmentRows, codes: _Codes | None = None) -> _Cells:
     """Validate (raising :class:`ScoringInputError`) and count, sharing the cell index."""
     cell = _cell_index(rubric, rows)
-    problems, most = _validate(rubric, rows, cell, codes or _parse_codes(rows.villages))
+    problems, most, na_rows = _validate(rubric, rows, cell, codes or _parse_codes(rows.villages))
     if problems:
         raise ScoringInputError(problems)
-    return _cell_counts(rubric, rows, cell, most)
+    return _cell_counts(rubric, rows, cell, most, na_rows)
 
 
-def _cell_counts(rubric: Rubric, rows: AssessmentRows, cell: IntArray, most: int) -> _Cells:
+def _cell_counts(rubric: Rubric, rows: AssessmentRows, cell: IntArray, most: int, na_rows: IntArray) -> _Cells:
     """Count the levels of every village x indicator in one pass (a base-2**b positional code per cell).
 
     Each row adds ``2**(b * digit)`` to its cell (digit = level - min, or K for NA), with 2**b above ``most``, the
     largest count in any cell, so the cell's sum spells its counts in base 2**b. The sums are exact (integers far
     below 2**53) whenever the code fits the table (b (K + 1) <= 22 bits); otherwise every cell's counts are made
-    one level at a time.
+    one level at a time. ``na_rows`` lists every NA row (the rows are valid: every other level is on the scale).
     """
     scale = rubric.scale
     k_levels = scale.max - scale.min + 1
     n_cells = len(rows.villages) * len(rubric.indicators)
     bits = max(int(most).bit_length(), 1)
     if bits * (k_levels + 1) <= 22:
-        # One table look-up per row: position 0 is NA's code, position 1 + k level min + k's. The rows are valid
-        # here, so the only value below min is NA, which "clip" sends to position 0.
-        powers = np.ldexp(1.0, bits * np.concatenate(([k_levels], np.arange(k_levels))))
-        shifted = rows.level if scale.min == 1 else np.subtract(rows.level, scale.min - 1, dtype=np.int64)
-        weights = np.take(powers, shifted, mode="clip")
+        # One table look-up per row (position k for level min + k); "clip" sends NA, far below the scale, to
+        # position 0, and the few NA rows are then given their own code.
+        powers = np.ldexp(1.0, bits * np.arange(k_levels + 1))
+        shifted = rows.level if scale.min == 0 else np.subtract(rows.level, scale.min, dtype=np.int64)
+        weights = np.take(powers[:k_levels], shifted, mode="clip")
+        weights[na_rows] = powers[k_levels]
         return _decode(np.bincount(cell, weights=weights, minlength=n_cells).astype(np.int64), bits, k_levels)
     digit = np.where(rows.level == NA_LEVEL, k_levels, rows.level - scale.min)
     counts = np.zeros((n_cells, k_levels + 1), dtype=np.int32)
