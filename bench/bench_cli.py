@@ -2,9 +2,10 @@
 rows) against a lean read-CSV-plus-numpy pass over the same file.
 
 Run: ``.venv/bin/python -m bench.bench_cli [--repeats 3]``; reports the median wall and CPU time (user + system of
-the child) of interleaved runs. CPU time is the meaningful number on a shared machine. The CSV is generated once into ``--work`` (default:
-``desa-digital-bench`` in the temporary folder) from ``../shared/data/wilayah-indonesia.csv`` (read, not copied
-into the project). Both contenders run as fresh processes, so each pays its own interpreter and import start-up.
+the child) of interleaved runs. CPU time is the meaningful number on a shared machine. The CSV is generated once
+into ``--work`` (default: ``desa-digital-bench`` in the temporary folder) from
+``../shared/data/wilayah-indonesia.csv`` (read, not copied into the project). Both contenders run as fresh
+processes, so each pays its own interpreter and import start-up.
 """
 
 from __future__ import annotations
