@@ -859,28 +859,45 @@ def _sort_keys(rubric: Rubric, scores: _Scores) -> list[FloatArray]:
 def _order_codes(keys: Sequence[FloatArray]) -> IntArray:
     """Rule 6: a dense code per entity, 0 for the best; equal on every key <=> equal code.
 
-    Sorts by the first key, then refines only the groups still tied by the next key, and so on: later keys touch
-    ever fewer entities, which is much cheaper than a full lexicographic sort over every key.
+    Each key is replaced by its dense rank (0 for the highest value; equal values, which are equal exactly because
+    the keys are order-exact, share a rank), and the ranks are combined most significant first into one integer
+    (mixed radix), re-densified whenever the next key would overflow. The final dense code comes from one sort of
+    (combined value, position) packed in an int64: numpy's integer ``sort`` is several times faster than any
+    ``argsort``/``lexsort``, which is what the cascade costs over the bootstrap's hundreds of thousands of candidates.
     """
     n = len(keys[0])
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.argsort(-keys[0], kind="stable")
-    first = keys[0][order]
-    group = np.concatenate(([0], np.cumsum(first[1:] != first[:-1]))).astype(np.int64)
-    for key in keys[1:]:
-        tied = np.flatnonzero(np.bincount(group)[group] > 1)
-        if len(tied) == 0:
-            break
-        members = order[tied]
-        # Sorting the tied positions by (group, -key) keeps each group in its place and orders inside it.
-        order[tied] = members[np.lexsort((-key[members], group[tied]))]
-        ordered_key = key[order]
-        change = (group[1:] != group[:-1]) | (ordered_key[1:] != ordered_key[:-1])
-        group = np.concatenate(([0], np.cumsum(change))).astype(np.int64)
-    codes = np.empty(n, dtype=np.int64)
-    codes[order] = group
-    return codes
+    bits = max(n.bit_length(), 1)
+    limit = 1 << (62 - bits)
+    combined = np.zeros(n, dtype=np.int64)
+    span = 1
+    for key in keys:
+        lowered = -key
+        distinct = np.unique(lowered)
+        if len(distinct) <= 1 << 16:
+            rank = np.searchsorted(distinct, lowered).astype(np.int64)
+        else:
+            distinct, rank = np.unique(lowered, return_inverse=True)
+            rank = rank.reshape(-1).astype(np.int64)
+        size = len(distinct)
+        if span * size >= limit:
+            combined, span = _dense(combined, bits)
+        combined = combined * size + rank
+        span *= size
+    return _dense(combined, bits)[0]
+
+
+def _dense(values: IntArray, bits: int) -> tuple[IntArray, int]:
+    """Dense ranks of non-negative integers below 2**(63 - bits) (n < 2**bits), and how many distinct there are."""
+    n = len(values)
+    packed = np.sort((values << bits) | np.arange(n, dtype=np.int64))
+    ordered = packed >> bits
+    step = np.zeros(n, dtype=np.int64)
+    np.cumsum(ordered[1:] != ordered[:-1], out=step[1:])
+    dense = np.empty(n, dtype=np.int64)
+    dense[packed & ((1 << bits) - 1)] = step
+    return dense, int(step[-1]) + 1
 
 
 def competition_ranks(codes: IntArray, groups: IntArray | None = None) -> IntArray:
