@@ -868,6 +868,9 @@ def _order_codes(keys: Sequence[FloatArray]) -> IntArray:
     n = len(keys[0])
     if n == 0:
         return np.zeros(0, dtype=np.int64)
+    if len(np.unique(keys[0])) * 4 > n:
+        # Mostly distinct first key (a weight-sensitivity run): refining the few ties is cheaper than dense ranks.
+        return _refined_codes(keys)
     bits = max(n.bit_length(), 1)
     limit = 1 << (62 - bits)
     combined = np.zeros(n, dtype=np.int64)
@@ -886,6 +889,33 @@ def _order_codes(keys: Sequence[FloatArray]) -> IntArray:
         combined = combined * size + rank
         span *= size
     return _dense(combined, bits)[0]
+
+
+def _refined_codes(keys: Sequence[FloatArray]) -> IntArray:
+    """:func:`_order_codes` for keys whose first one already separates most entities.
+
+    Sorts by the first key, then refines only the groups still tied by the next key, and so on: later keys touch
+    ever fewer entities, which is much cheaper than a full lexicographic sort over every key.
+    """
+    n = len(keys[0])
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(-keys[0], kind="stable")
+    first = keys[0][order]
+    group = np.concatenate(([0], np.cumsum(first[1:] != first[:-1]))).astype(np.int64)
+    for key in keys[1:]:
+        tied = np.flatnonzero(np.bincount(group)[group] > 1)
+        if len(tied) == 0:
+            break
+        members = order[tied]
+        # Sorting the tied positions by (group, -key) keeps each group in its place and orders inside it.
+        order[tied] = members[np.lexsort((-key[members], group[tied]))]
+        ordered_key = key[order]
+        change = (group[1:] != group[:-1]) | (ordered_key[1:] != ordered_key[:-1])
+        group = np.concatenate(([0], np.cumsum(change))).astype(np.int64)
+    codes = np.empty(n, dtype=np.int64)
+    codes[order] = group
+    return codes
 
 
 def _dense(values: IntArray, bits: int) -> tuple[IntArray, int]:

@@ -76,3 +76,19 @@ def test_rule_bootstrap_equals_rescoring_every_resample(records: list[Record], s
     assert fast.rank_min.tolist() == low
     assert fast.rank_max.tolist() == high
     assert fast.top3.tolist() == top3
+
+
+@SETTINGS
+@given(st.integers(1, 300), st.integers(1, 4), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_rule_ranking_order_codes_follow_the_cascade(n: int, distinct: int, n_keys: int, seed: int) -> None:
+    """Rule 6 (the cascade as codes): equal codes exactly for equal key tuples, lower codes for better tuples, for
+    both ways of computing them (dense ranks for tie-heavy keys, refining the ties otherwise)."""
+    from assessment.scoring import _order_codes, _refined_codes
+
+    rng = np.random.default_rng(seed)
+    keys = [rng.integers(0, distinct, n).astype(np.float64) / 7 for _ in range(n_keys)]
+    keys[0][rng.random(n) < 0.1] = -np.inf  # an empty score sorts below any number
+    tuples = [tuple(-float(key[j]) for key in keys) for j in range(n)]
+    expected = {value: code for code, value in enumerate(sorted(set(tuples)))}
+    assert _order_codes(keys).tolist() == [expected[t] for t in tuples]
+    assert _refined_codes(keys).tolist() == [expected[t] for t in tuples]
