@@ -1,4 +1,5 @@
-"""Rule 10: the fast bootstrap equals a straightforward one that re-scores every resample with :func:`score`."""
+"""Fast paths of the scoring core checked against straightforward versions: the bootstrap (rule 10) against re-scoring
+every resample with :func:`score`, the rule-6 order codes against a tuple sort, the code check against rule 5."""
 
 from __future__ import annotations
 
@@ -92,3 +93,22 @@ def test_rule_ranking_order_codes_follow_the_cascade(n: int, distinct: int, n_ke
     expected = {value: code for code, value in enumerate(sorted(set(tuples)))}
     assert _order_codes(keys).tolist() == [expected[t] for t in tuples]
     assert _refined_codes(keys).tolist() == [expected[t] for t in tuples]
+
+
+@SETTINGS
+@given(st.lists(st.one_of(
+    st.text(alphabet="0123456789.", min_size=13, max_size=13),
+    st.sampled_from(["64.09.04.2001", "64.09.04.1005", "64.09.04.3001", "64.09.04.4001", "64.09.04.200١",
+                     "64.09.04.2001 ", "64.09.04.200", "6409.04.20011", "64.09.04.2Ｏ01"]),
+    st.text(min_size=0, max_size=15)), max_size=30))
+def test_rule_eligibility_code_check_matches_the_written_rule(codes: list[str]) -> None:
+    """Rule 5 / rule 1 (malformed region code): the vectorised check, on its fast ASCII path and its general path,
+    flags exactly the codes that are not ``pp.kk.cc.dddd`` with a village part starting 1, 2 or 3."""
+    from assessment.scoring import _is_village_code, _parse_codes
+
+    parsed = _parse_codes(codes)
+    assert parsed.bad == [k for k, code in enumerate(codes) if not _is_village_code(code)]
+    for k, code in enumerate(codes):
+        if _is_village_code(code):
+            assert int(parsed.kind_digit[k]) == int(code[9])
+            assert int(parsed.number[k]) == int(code.replace(".", ""))
