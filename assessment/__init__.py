@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, has_request_context, request
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+if TYPE_CHECKING:
+    from flask import Flask
 
-from assessment import config as app_config
-from assessment.extensions import babel, csrf, db, login_manager, migrate
+# Flask, SQLAlchemy and the extensions are imported inside the functions below, not here: importing the pure core
+# (``assessment.scoring``, ``assessment.criteria``) or running the file-only CLI commands must not pay for the web
+# stack's start-up.
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -18,6 +18,8 @@ PROJECT_DIR = PACKAGE_DIR.parent
 
 def select_locale() -> str:
     """Indonesian unless the visitor chose English (``lang`` cookie) or asks for it first."""
+    from flask import has_request_context, request
+
     if not has_request_context():
         return "id"  # CLI commands and PDF rendering outside a request speak Indonesian
     chosen = request.cookies.get("lang")
@@ -28,6 +30,15 @@ def select_locale() -> str:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, error pages and CLI commands."""
+    from flask import Flask
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from assessment import config as app_config
+    from assessment.extensions import babel, csrf, db, migrate
+
+    if not event.contains(Engine, "connect", _sqlite_pragmas):
+        event.listen(Engine, "connect", _sqlite_pragmas)
     app = Flask(
         "assessment",
         template_folder=str(PROJECT_DIR / "templates"),
@@ -135,6 +146,7 @@ def _init_login(app: Flask) -> None:
 
     from assessment import models  # noqa: F401  (every model is mapped before the first query)
     from assessment.auth.operations import load_user_from_session
+    from assessment.extensions import login_manager
     from assessment.i18n import N_
 
     login_manager.init_app(app)
@@ -146,7 +158,6 @@ def _init_login(app: Flask) -> None:
     login_manager.user_loader(load_user_from_session)
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """SQLite enforces foreign keys only when asked, per connection; WAL lets readers work during a write."""
     module = type(dbapi_connection).__module__

@@ -18,12 +18,11 @@ from contextlib import suppress
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 import numpy as np
 import pandas as pd
-from flask import Flask
 
 from assessment.criteria.errors import RubricError
 from assessment.criteria.files import load_rubric
@@ -42,6 +41,9 @@ from assessment.scoring import (
     score,
     weight_sensitivity,
 )
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 LEVEL_COLUMNS = ("kode_wilayah", "indikator", "asesor", "level")
 SELF_COLUMNS = ("kode_wilayah", "indikator", "level")
@@ -431,3 +433,8 @@ def register(app: Flask) -> None:
     """Add ``score`` and ``reliability`` to the ``desa-digital`` CLI."""
     app.cli.add_command(score_command)
     app.cli.add_command(reliability_command)
+
+
+def file_only_command(name: str) -> click.Command:
+    """``score`` or ``reliability`` for the console entry point, which runs them without building the app."""
+    return {"score": score_command, "reliability": reliability_command}[name]
