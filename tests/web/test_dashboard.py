@@ -216,7 +216,7 @@ def test_late_desa_are_those_whose_stage_has_ended_unless_excused(world: Results
     assert f'href="{link}"' in page
     response = login(app.test_client(), make_user(Role.dpmd, PPU)).get(link)
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/verifikasi/peserta/{added['64.09.02.2003'].id}")
+    assert response.headers["Location"].endswith(f"/kelengkapan/peserta/{added['64.09.02.2003'].id}")
 
 
 # --- results numbers ---------------------------------------------------------------------------------------------
@@ -431,7 +431,7 @@ def test_a_desa_opens_its_why_this_rank_page_once_scores_are_visible(world: Resu
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/hasil/{cid}/desa/{BUKIT}")
     dpmd = login(app.test_client(), make_user(Role.dpmd, PPU))
     response = dpmd.get(f"/dasbor/{cid}/desa/{BUKIT}")
-    assert response.headers["Location"].endswith(f"/verifikasi/peserta/{world.participants[BUKIT].id}")
+    assert response.headers["Location"].endswith(f"/kelengkapan/peserta/{world.participants[BUKIT].id}")
     _publish(world)
     response = dpmd.get(f"/dasbor/{cid}/desa/{BUKIT}")
     assert response.headers["Location"].endswith(f"/hasil/{cid}/desa/{BUKIT}")
