@@ -423,6 +423,33 @@ def engine_run(competition: Competition, region_code: str | None = None, *, fres
     return run
 
 
+REPLACING_ROWS = frozenset({RECONCILED_BY, FIELD_BY, OBJECTION_BY})
+
+
+def bootstrap_records(records: Iterable[Record]) -> list[Record]:
+    """The rows the rank-confidence bootstrap resamples: a decided level stays decided in every resample.
+
+    The bootstrap (scoring rule 10) resamples each desa's assessors. An item whose level was replaced by ONE row
+    (agreed, field or objection level, :func:`verified_records`) is not an assessor's opinion that a resample may
+    leave out: left out, the item would count at the scale minimum and widen the desa's rank interval for no
+    reason. So here that level is given to every assessor of the desa instead (the aggregate of equal levels is
+    that level, so the index is unchanged); a desa with no assessor of its own keeps the one row.
+    """
+    rows = list(records)
+    assessors: dict[str, set[str]] = {}
+    for code, _indicator, assessor, _level in rows:
+        if assessor not in REPLACING_ROWS:
+            assessors.setdefault(code, set()).add(assessor)
+    result: list[Record] = []
+    for code, indicator, assessor, level in rows:
+        own = assessors.get(code)
+        if assessor in REPLACING_ROWS and own:
+            result.extend((code, indicator, name, level) for name in sorted(own))
+        else:
+            result.append((code, indicator, assessor, level))
+    return result
+
+
 def _compute_run(rubric: Rubric, region: str, seed: int, participants: tuple[ParticipantRow, ...],
                  records: tuple[Record, ...], own: tuple[tuple[str, str, int], ...]) -> EngineRun:
     codes = [p.code for p in participants]
@@ -430,7 +457,8 @@ def _compute_run(rubric: Rubric, region: str, seed: int, participants: tuple[Par
     rows = AssessmentRows.from_records(rubric, records, villages=codes)
     ranking = score(rubric, rows, kinds)
     levels = final_levels(rubric, rows, ranking)
-    confidence = rank_confidence(rubric, rows, ranking, BOOTSTRAP_RESAMPLES, seed)
+    resampled = AssessmentRows.from_records(rubric, bootstrap_records(records), villages=codes)
+    confidence = rank_confidence(rubric, resampled, ranking, BOOTSTRAP_RESAMPLES, seed)
     self_ranking = None
     if own:
         self_rows = AssessmentRows.from_records(

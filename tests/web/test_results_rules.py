@@ -108,3 +108,15 @@ def test_why_page_not_found_for_an_unranked_participant(world: ResultsWorld, cli
     login(client, world.committee)
     assert client.get(f"/hasil/{world.competition.id}/desa/64.09.04.1001").status_code == 404
     assert client.get(f"/hasil/{world.competition.id}/desa/64.09.04.2999").status_code == 404
+
+
+def test_bootstrap_keeps_decided_levels_in_every_resample() -> None:
+    records = [("64.09.04.2002", "A1", "7", 1), ("64.09.04.2002", "A1", "9", 3),
+               ("64.09.04.2002", "A2", repo.RECONCILED_BY, 4), ("64.09.04.2003", "A2", repo.FIELD_BY, 2)]
+    expanded = repo.bootstrap_records(records)
+    # The agreed level goes to each of the desa's own assessors, so no resample can leave the item out; a desa
+    # with no assessor of its own keeps its one decided row.
+    assert sorted(expanded) == sorted([
+        ("64.09.04.2002", "A1", "7", 1), ("64.09.04.2002", "A1", "9", 3),
+        ("64.09.04.2002", "A2", "7", 4), ("64.09.04.2002", "A2", "9", 4),
+        ("64.09.04.2003", "A2", repo.FIELD_BY, 2)])
