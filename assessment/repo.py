@@ -380,7 +380,8 @@ def data_fingerprint(competition: Competition, region_code: str | None = None) -
     return (tuple(desk), tuple(agreed), tuple(own), tuple(field), tuple(answers))
 
 
-def engine_run(competition: Competition, region_code: str | None = None, *, fresh: bool = False) -> EngineRun:
+def engine_run(competition: Competition, region_code: str | None = None, *, fresh: bool = False,
+               desk: list[DeskRow] | None = None) -> EngineRun:
     """Score, rank and bootstrap the participating desa within ``region_code`` (the competition's scope if None).
 
     The rules (written here once, shown on the ranking pages):
@@ -400,7 +401,8 @@ def engine_run(competition: Competition, region_code: str | None = None, *, fres
 
     Cached per (competition, region, rubric, participants, :func:`data_fingerprint`): a call reads the
     participants and the fingerprint (two small queries) and runs the engine and the bootstrap again only when
-    something changed. ``fresh=True`` reads every row and computes anew, bypassing the cache (the exports do).
+    something changed. ``fresh=True`` reads every row and computes anew, bypassing the cache (the exports do);
+    ``desk``, the region's :func:`desk_rows` when the caller has already read them, saves reading them again.
     """
     rubric = rubric_of(competition.rubric)
     region = _region_of(competition, region_code)
@@ -413,7 +415,10 @@ def engine_run(competition: Competition, region_code: str | None = None, *, fres
             if cached is not None:
                 _run_cache.move_to_end(key)
                 return cached
-    records = tuple(verified_records(competition, region))
+    counted = _counted_records(competition, region) if desk is None else [
+        (row.desa_code, row.indicator_code, row.assessor, row.level) for row in desk]
+    records = tuple(_verified(counted, reconciled_rows(competition, region), field_level_rows(competition, region),
+                              objection_level_rows(competition, region)))
     own = tuple(self_records(competition, region))
     run = _compute_run(rubric, region, competition.id, participants, records, own)
     with _run_cache_lock:
@@ -546,13 +551,14 @@ def results_report(competition: Competition, region_code: str | None = None, *, 
     Bulk reads only: a handful of queries whatever the region's size, never one per desa.
     """
     region = _region_of(competition, region_code)
-    run = engine_run(competition, region, fresh=fresh)
+    desk = desk_rows(competition, region) if assessor_levels else None
+    run = engine_run(competition, region, fresh=fresh, desk=desk)
     region_name = db.session.scalar(select(Region.name).where(Region.code == region)) or region
     given_levels: tuple[AssessorLevel, ...] = ()
-    if assessor_levels:
+    if desk is not None:
         given_levels = tuple(AssessorLevel(row.desa_code, row.indicator_code, row.assessor_name or row.assessor,
                                            row.level, tidak_berlaku=row.level is None, catatan=row.note)
-                             for row in desk_rows(competition, region))
+                             for row in desk)
     return ResultsReport(
         judul=competition.name,
         wilayah_kode=region,
