@@ -69,4 +69,6 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # The public address printed in QR codes made outside a request (reports build); None: the CLI's default.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or None,
     }

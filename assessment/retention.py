@@ -18,6 +18,7 @@ from assessment.audit import record_event
 from assessment.extensions import db
 from assessment.models import Evidence, EvidenceKind, EvidencePurge
 from assessment.storage import EvidenceStore
+from assessment.sweep import other_references
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def purge_expired_evidence(store: EvidenceStore, retention_days: int, now: datet
     still_kept = {key for pair in db.session.execute(
         select(Evidence.sha256, Evidence.display_sha256).where(Evidence.kind == EvidenceKind.file,
                                                                Evidence.uploaded_at >= cutoff))
-        for key in pair if key}
+        for key in pair if key} | other_references()
     keys = sorted({key for item in expired for key in (item.sha256, item.display_sha256) if key} - still_kept)
     if dry_run:
         return PurgeResult(len(expired), sum(1 for key in keys if store.exists(key)))

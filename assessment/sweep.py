@@ -15,10 +15,21 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from assessment.extensions import db
-from assessment.models import Evidence
+from assessment.models import BeritaAcara, Evidence, FieldPhoto, Objection
 from assessment.storage import EvidenceStore
 
 DEFAULT_GRACE = timedelta(hours=1)
+
+
+def other_references() -> set[str]:
+    """The stored files that other rows than evidence name: field photos (original and display copy), files
+    attached to objections and the berita acara PDFs. Neither the sweep nor the retention purge may take them."""
+    keys: set[str] = set()
+    for sha256, display in db.session.execute(select(FieldPhoto.sha256, FieldPhoto.display_sha256)):
+        keys.update(key for key in (sha256, display) if key)
+    keys.update(key for key in db.session.scalars(select(Objection.evidence_sha256)) if key)
+    keys.update(key for key in db.session.scalars(select(BeritaAcara.sha256)) if key)
+    return keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +45,8 @@ def sweep_evidence_store(store: EvidenceStore, now: datetime, grace: timedelta =
     """Remove unfinished writes and stored files that no evidence row refers to, if older than ``grace``.
 
     - A file counts as referenced when any evidence row (active, removed or past retention) names it as its file
-      or its display copy: the sweep never removes evidence, only leftovers.
+      or its display copy, or another row names it (:func:`other_references`: field photos, objection files,
+      berita acara PDFs): the sweep never removes evidence or records, only leftovers.
     - Only leftovers older than ``grace`` (default one hour) go: an upload in progress has written its file but
       not yet committed its row, and storing a file that is already there renews its time, so the sweep never
       takes a file from under an upload that is still running.
@@ -42,7 +54,7 @@ def sweep_evidence_store(store: EvidenceStore, now: datetime, grace: timedelta =
     cutoff = now - grace
     # Listed before the references are read: a file whose row commits in between is then found referenced.
     candidates = [key for key, written in store.stored() if written < cutoff]
-    referenced: set[str] = set()
+    referenced = other_references()
     for sha256, display in db.session.execute(select(Evidence.sha256, Evidence.display_sha256)):
         referenced.update(key for key in (sha256, display) if key)
     orphans = [key for key in candidates if key not in referenced]

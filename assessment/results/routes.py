@@ -20,7 +20,7 @@ from assessment import repo
 from assessment.extensions import db
 from assessment.figures import aspect_averages_by_kecamatan, predikat_distribution, ranking_bars
 from assessment.http import allow_chart_styles
-from assessment.models import Competition, Participant, Region, RegionKind, Role
+from assessment.models import Competition, FinalSnapshot, Participant, Region, RegionKind, Role
 from assessment.navigation import NavLink, add_link
 from assessment.pdf import certificate_pdf
 from assessment.results.access import details_visible, reports_downloadable, results_visible
@@ -162,11 +162,15 @@ def report_pdf(competition_id: int, region_code: str) -> Response:
 
 
 def verification_url(competition: Competition, desa_code: str) -> str:
-    """Where a certificate's QR code leads: for now the desa's why-this-rank page (absolute URL).
+    """Where a certificate's QR code leads (absolute URL).
 
-    The public verification page ``/verifikasi/<kode>`` is being built separately; when it exists, this is the
-    one place to point the QR code at it.
+    Once the committee has finalised the results, the public verification page of the final snapshot
+    (``/verifikasi/<kode>``), where anyone checks the ranking the certificate rests on; before that, the desa's
+    why-this-rank page (public once the provisional results are published).
     """
+    snapshot = db.session.scalar(select(FinalSnapshot).where(FinalSnapshot.competition_id == competition.id))
+    if snapshot is not None:
+        return url_for("publication.verify", kode=snapshot.kode, _external=True)
     return url_for("results.why", competition_id=competition.id, desa_code=desa_code, _external=True)
 
 

@@ -223,3 +223,31 @@ def test_storing_a_file_again_renews_it_so_the_sweep_spares_a_running_upload(app
     store.put(b"bukti yang diunggah ulang")
     result = sweep_evidence_store(store, datetime.now(UTC), timedelta(hours=1))
     assert result.unreferenced == 0 and store.exists(key)
+
+
+def test_sweep_and_retention_never_take_berita_acara_or_objection_files(app: Flask, operator) -> None:
+    from assessment.models import BeritaAcara, BeritaAcaraKind, Objection
+    from assessment.retention import purge_expired_evidence
+
+    participant, user = operator
+    store = get_store()
+    assert isinstance(store, LocalEvidenceStore)
+    minutes = store.put(b"%PDF-1.7 berita acara").sha256
+    attached = store.put(b"lampiran sanggah").sha256
+    # The same bytes were also uploaded as evidence long ago, so the retention purge would delete them by hash.
+    old = datetime.now(UTC) - timedelta(days=400)
+    db.session.add_all([
+        BeritaAcara(kind=BeritaAcaraKind.pleno, competition_id=participant.competition_id, kode="UJIBERITAACARA01",
+                    sha256=minutes),
+        Objection(participant_id=participant.id, reason="Nilai keliru.", evidence_sha256=attached,
+                  filed_by_id=user.id),
+        Evidence(participant_id=participant.id, indicator_code="A1", kind=EvidenceKind.file, sha256=minutes,
+                 size=1, media_type="application/pdf", original_name="a.pdf", uploaded_at=old),
+    ])
+    db.session.commit()
+    for key in (minutes, attached):
+        _age(store.root / key[:2] / key[2:4] / key, 5)
+    purge_expired_evidence(store, 30, datetime.now(UTC))
+    result = sweep_evidence_store(store, datetime.now(UTC), timedelta(hours=1))
+    assert result.unreferenced == 0
+    assert store.exists(minutes) and store.exists(attached)

@@ -394,3 +394,15 @@ def test_field_level_after_freeze_needs_exception_and_is_marked(app: Flask, make
     [mark] = db.session.scalars(select(LateChange)).all()
     assert (mark.action, mark.indicator_code, mark.exception.reason) == (
         "field_verify", "A1", "Kunjungan ulang atas keputusan pleno.")
+
+
+def test_certificate_qr_leads_to_the_final_snapshot_once_finalised(app: Flask, world: ResultsWorld) -> None:
+    from assessment.results.routes import verification_url
+
+    desa = next(iter(world.desa))
+    with app.test_request_context(base_url="https://lomba.example.id"):
+        before = verification_url(world.competition, desa)
+    assert before.startswith("https://lomba.example.id/hasil/") and before.endswith(f"/desa/{desa}")
+    snapshot = _finalise(world)
+    with app.test_request_context(base_url="https://lomba.example.id"):
+        assert verification_url(world.competition, desa) == f"https://lomba.example.id/verifikasi/{snapshot.kode}"
