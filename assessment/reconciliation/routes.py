@@ -16,6 +16,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from assessment.competitions.schedule import STAGE_NAMES
+from assessment.criteria.model import Rubric
 from assessment.extensions import db
 from assessment.models import Assignment, Competition, Participant, Reconciliation, Role, StageException
 from assessment.navigation import NavLink, add_link
@@ -120,9 +121,9 @@ def competition(competition_id: int) -> tuple[str, int]:
     return _page(_competition(competition_id))
 
 
-@bp.post("/lomba/<int:competition_id>/desa/<int:participant_id>/indikator/<code>")
-@roles_required(*LEAD)
-def reconcile(competition_id: int, participant_id: int, code: str) -> Response | tuple[str, int]:
+def _load_item(competition_id: int, participant_id: int, code: str) -> tuple[Competition, Participant, Rubric]:
+    """The competition, the desa and the rubric of one item; 404 unless the desa and the indicator belong to the
+    competition, 403 outside the ketua tim's scope (or with a conflict of interest)."""
     competition = _competition(competition_id)
     participant = db.get_or_404(Participant, participant_id)
     if participant.competition_id != competition.id:
@@ -133,6 +134,13 @@ def reconcile(competition_id: int, participant_id: int, code: str) -> Response |
         rubric.indicator(code)
     except KeyError:
         abort(404)
+    return competition, participant, rubric
+
+
+@bp.post("/lomba/<int:competition_id>/desa/<int:participant_id>/indikator/<code>")
+@roles_required(*LEAD)
+def reconcile(competition_id: int, participant_id: int, code: str) -> Response | tuple[str, int]:
+    competition, participant, rubric = _load_item(competition_id, participant_id, code)
     form = ReconcileForm()
     key = f"{participant.id}-{code}"
     if not form.validate_on_submit() or form.level.data is None:
@@ -154,16 +162,7 @@ def reconcile(competition_id: int, participant_id: int, code: str) -> Response |
 @bp.post("/lomba/<int:competition_id>/desa/<int:participant_id>/indikator/<code>/koreksi")
 @roles_required(*LEAD)
 def correct(competition_id: int, participant_id: int, code: str) -> Response | tuple[str, int]:
-    competition = _competition(competition_id)
-    participant = db.get_or_404(Participant, participant_id)
-    if participant.competition_id != competition.id:
-        abort(404)
-    require_region_access(participant.desa_code, LEAD)
-    rubric = rubric_of(competition.rubric)
-    try:
-        rubric.indicator(code)
-    except KeyError:
-        abort(404)
+    competition, participant, rubric = _load_item(competition_id, participant_id, code)
     form = ReconcileForm()
     key = f"{participant.id}-{code}-koreksi"
     if not form.validate_on_submit() or form.level.data is None:
