@@ -148,22 +148,29 @@ def predikat_distribution(desa: Sequence[DesaResult], predikat_order: Sequence[s
     return Chart(title, description, _layout(figure, title), table)
 
 
-def aspect_averages_by_kecamatan(desa: Sequence[DesaResult], aspects: Sequence[Aspect]) -> Chart:
-    """The mean score of each aspect per kecamatan, as grouped bars (one colour an aspect)."""
-    summaries = summarise_by_kecamatan(desa, len(aspects))
-    title = _("Rata-rata skor aspek per kecamatan")
+def _aspect_bars(regions: Sequence[str], averages: Sequence[Sequence[float | None]],
+                 aspects: Sequence[Aspect]) -> go.Figure:
+    """Grouped bars of each aspect's mean per region (one colour an aspect): the figure both aspect charts share."""
     figure = _figure()
     for index, aspect in enumerate(aspects):
         figure.add_trace(
             go.Bar(
                 name=aspect.nama,
-                x=[s.nama for s in summaries],
-                y=[s.rata_aspek[index] for s in summaries],
+                x=list(regions),
+                y=[row[index] for row in averages],
                 marker={"color": CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)]},
                 hovertemplate="%{x}<br>" + aspect.nama + ": %{y:.2f}<extra></extra>",
             )
         )
     figure.update_layout(barmode="group")
+    return figure
+
+
+def aspect_averages_by_kecamatan(desa: Sequence[DesaResult], aspects: Sequence[Aspect]) -> Chart:
+    """The mean score of each aspect per kecamatan, as grouped bars (one colour an aspect)."""
+    summaries = summarise_by_kecamatan(desa, len(aspects))
+    title = _("Rata-rata skor aspek per kecamatan")
+    figure = _aspect_bars([s.nama for s in summaries], [s.rata_aspek for s in summaries], aspects)
     figure.update_xaxes(title_text=_("Kecamatan"))
     figure.update_yaxes(title_text=_("Skor (0–100)"), range=[0, 100])
     columns = (
@@ -497,18 +504,7 @@ def aspect_averages_by_region(summaries: Sequence[RegionSummary], aspects: Seque
                               level_label: str) -> Chart:
     """The mean score of each aspect per region (kabupaten or kecamatan), as grouped bars (one colour an aspect)."""
     title = _("Rata-rata skor aspek per %(level)s", level=level_label)
-    figure = _figure()
-    for index, aspect in enumerate(aspects):
-        figure.add_trace(
-            go.Bar(
-                name=aspect.nama,
-                x=[s.nama for s in summaries],
-                y=[s.rata_aspek[index] for s in summaries],
-                marker={"color": CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)]},
-                hovertemplate="%{x}<br>" + aspect.nama + ": %{y:.2f}<extra></extra>",
-            )
-        )
-    figure.update_layout(barmode="group")
+    figure = _aspect_bars([s.nama for s in summaries], [s.rata_aspek for s in summaries], aspects)
     figure.update_xaxes(title_text=level_label.capitalize())
     figure.update_yaxes(title_text=_("Skor (0–100)"), range=[0, 100])
     columns = (
