@@ -67,7 +67,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from itertools import combinations_with_replacement
+from itertools import combinations, combinations_with_replacement
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -490,17 +490,12 @@ def _validate(rubric: Rubric, rows: AssessmentRows, cell: IntArray,
         for row in np.flatnonzero(mask)[: max(0, MAX_PROBLEMS - len(problems))]:
             problems.append(RowProblem(int(row), message(int(row))))
 
-    def outside(values: IntArray, size: int) -> bool:
-        # Seen as unsigned, a negative index is huge: one reduction checks both ends.
-        unsigned = values.view(np.dtype(f"u{values.dtype.itemsize}"))
-        return len(values) > 0 and int(unsigned.max()) >= size
-
     # Cheap reductions first; the row-by-row masks are built only when something is wrong.
-    if outside(village, n_v):
+    if _outside(village, n_v):
         add((village < 0) | (village >= n_v), lambda r: f"indeks desa di luar jangkauan: {village[r]}")
-    if outside(indicator, n_i):
+    if _outside(indicator, n_i):
         add((indicator < 0) | (indicator >= n_i), lambda r: f"indeks indikator di luar jangkauan: {indicator[r]}")
-    if outside(assessor, n_a):
+    if _outside(assessor, n_a):
         add((assessor < 0) | (assessor >= n_a), lambda r: f"indeks asesor di luar jangkauan: {assessor[r]}")
     if problems:
         return tuple(problems), 0, np.zeros(0, dtype=np.int64)
@@ -534,7 +529,8 @@ def _validate(rubric: Rubric, rows: AssessmentRows, cell: IntArray,
 
 
 def _duplicates(cell: IntArray, assessor: IntArray, n_assessors: int) -> tuple[list[tuple[int, int]], int]:
-    """Rows repeating an earlier (cell, assessor) pair (with that earlier row), and the most rows in one cell.
+    """Rows repeating an earlier (cell, assessor) pair, each once with the first row of that pair, and the most rows
+    in one cell.
 
     Rows grouped by cell (the usual export order) are checked run by run: a duplicate sits at most ``run - 1``
     rows from its twin, so comparing each row with the 1st, 2nd, ... previous row of the same cell finds them all
@@ -542,27 +538,30 @@ def _duplicates(cell: IntArray, assessor: IntArray, n_assessors: int) -> tuple[l
     """
     if len(cell) < 2:
         return [], len(cell)
-    found: list[tuple[int, int]] = []
     if bool(np.all(cell[1:] >= cell[:-1])):
         same_cell = cell[1:] == cell[:-1]
         if not np.any(same_cell & (assessor[1:] <= assessor[:-1])):
             # Assessors strictly increase inside every cell (the usual sorted export): no duplicate possible.
             starts = np.flatnonzero(np.concatenate(([True], ~same_cell, [True])))
             return [], int(np.diff(starts).max())
+        first_of: dict[int, int] = {}
         distance = 1
         while same_cell.any():
             hit = same_cell & (assessor[distance:] == assessor[:-distance])
-            if hit.any():
-                found.extend((int(k) + distance, int(k)) for k in np.flatnonzero(hit)[:MAX_PROBLEMS])
+            # Later distances reach further back: the last twin recorded for a row is its first one.
+            first_of.update((int(k) + distance, int(k)) for k in np.flatnonzero(hit)[:MAX_PROBLEMS])
             distance += 1
             same_cell = cell[distance:] == cell[:-distance] if distance < len(cell) else np.zeros(0, dtype=bool)
-        return sorted(found)[:MAX_PROBLEMS], distance
+        return sorted(first_of.items())[:MAX_PROBLEMS], distance
     key = cell * max(n_assessors, 1) + assessor
     ordered = np.sort(key)
+    found: list[tuple[int, int]] = []
     if bool(np.any(ordered[1:] == ordered[:-1])):
         order = np.argsort(key, kind="stable")
-        same = key[order[1:]] == key[order[:-1]]
-        found = sorted((int(b), int(a)) for b, a in zip(order[1:][same], order[:-1][same], strict=True))
+        same = np.concatenate(([False], key[order[1:]] == key[order[:-1]]))
+        # Position of each sorted row's first twin: the start of its run of equal keys.
+        start = np.maximum.accumulate(np.where(same, 0, np.arange(len(key))))
+        found = sorted((int(order[j]), int(order[start[j]])) for j in np.flatnonzero(same))
     return found[:MAX_PROBLEMS], int(np.bincount(cell).max())
 
 
@@ -585,11 +584,65 @@ def _check_only(rubric: Rubric, rows: AssessmentRows) -> None:
 
 def _checked_cells(rubric: Rubric, rows: AssessmentRows, codes: _Codes | None = None) -> _Cells:
     """Validate (raising :class:`ScoringInputError`) and count, sharing the cell index."""
+    codes = codes or _parse_codes(rows.villages)
+    if not codes.bad:
+        counted = _regular_counts(rubric, rows)
+        if counted is not None:
+            return counted
     cell = _cell_index(rubric, rows)
-    problems, most, na_rows = _validate(rubric, rows, cell, codes or _parse_codes(rows.villages))
+    problems, most, na_rows = _validate(rubric, rows, cell, codes)
     if problems:
         raise ScoringInputError(problems)
     return _cell_counts(rubric, rows, cell, most, na_rows)
+
+
+def _outside(values: IntArray, size: int) -> bool:
+    """Whether any index is outside ``0 .. size - 1``: seen as unsigned, a negative index is huge (one reduction)."""
+    unsigned = values.view(np.dtype(f"u{values.dtype.itemsize}"))
+    return len(values) > 0 and int(unsigned.max()) >= size
+
+
+def _regular_counts(rubric: Rubric, rows: AssessmentRows) -> _Cells | None:
+    """The fast route of :func:`_checked_cells` for a complete export: same checks, same counts, fewer passes.
+
+    Applies when the rows are laid out as every assessment export of a finished competition is: village by
+    village, indicator by indicator, each village x indicator cell with the same number ``m`` of rows (any order of
+    assessors inside a cell). Then no cell index is needed: the layout itself is checked against the village and
+    indicator columns (which also checks their range), a duplicate is two equal assessors among a cell's ``m``
+    rows, and a cell's positional level code (see :func:`_cell_counts`) is the sum of its ``m`` row codes.
+    ``None`` sends the rows to the general route, which names every problem: another layout, or any invalid row.
+    """
+    scale = rubric.scale
+    n_v, n_i, n = len(rows.villages), len(rubric.indicators), len(rows)
+    k_levels = scale.max - scale.min + 1
+    m = n // max(n_v * n_i, 1)
+    bits = max(m.bit_length(), 1)
+    if n == 0 or m * n_v * n_i != n or m > 8 or bits * (k_levels + 1) > 22:
+        return None
+    village, indicator, assessor, level = rows.village, rows.indicator, rows.assessor, rows.level
+    # One comparison per row and column, each row of the comparison as long as a village's rows.
+    if not (bool((village.reshape(n_v, n_i * m) == np.arange(n_v)[:, None]).all())
+            and bool((indicator.reshape(n_v, n_i * m) == np.repeat(np.arange(n_i), m)).all())):
+        return None
+    if _outside(assessor, len(rows.assessors)) or int(level.max()) > scale.max:
+        return None
+    below = np.flatnonzero(level < scale.min)
+    if len(below):
+        allow_na = np.array([ind.allow_na for ind in rubric.indicators], dtype=bool)
+        if bool(np.any(level[below] != NA_LEVEL)) or not bool(allow_na[indicator[below]].all()):
+            return None
+    # Assessor indices fit in 32 bits (they index a tuple), and comparing half-width columns is faster.
+    by_cell = assessor.astype(np.int32).reshape(-1, m)
+    for first, second in combinations(range(m), 2):
+        if bool(np.any(by_cell[:, first] == by_cell[:, second])):
+            return None
+    # float32 is exact here: every row's weight is a power of two below 2**(22 - bits) and a cell adds fewer than
+    # 2**bits of them, so every sum stays below 2**22 < 2**24 whatever order the matrix product adds them in.
+    powers = np.ldexp(np.float32(1.0), bits * np.arange(k_levels + 1)).astype(np.float32)
+    shifted = level if scale.min == 0 else np.subtract(level, scale.min, dtype=np.int64)
+    weights = np.take(powers[:k_levels], shifted, mode="clip")
+    weights[below] = powers[k_levels]
+    return _decode((weights.reshape(-1, m) @ np.ones(m, dtype=np.float32)).astype(np.int64), bits, k_levels)
 
 
 def _cell_counts(rubric: Rubric, rows: AssessmentRows, cell: IntArray, most: int, na_rows: IntArray) -> _Cells:
@@ -836,31 +889,58 @@ def _order_key(numerator: ExactArray, weight: ExactArray) -> FloatArray:
     return key
 
 
-def _sort_keys(rubric: Rubric, scores: _Scores) -> list[FloatArray]:
-    """Rule 6: the ordering keys, most significant first, each "higher is better"."""
-    keys = [_order_key(scores.numerator, scores.weight)]
+def _ratio_key(numerator: ExactArray, weight: ExactArray) -> NDArray[Any]:
+    """Rule 4: an exact key for the rationals N/S: N itself when every S is the same positive integer (N/S then
+    orders exactly as N, and integer keys need no sort), else the order-exact float of :func:`_order_key`."""
+    if len(weight) and numerator.dtype == np.int64 and weight.dtype == np.int64:
+        first = weight[0]
+        if first > 0 and bool(np.all(weight == first)):
+            return numerator
+    return _order_key(numerator, weight)
+
+
+def _sort_keys(rubric: Rubric, scores: _Scores) -> list[NDArray[Any]]:
+    """Rule 6: the ordering keys, most significant first, each "higher is better" (exact int64 or order-exact float)."""
+    keys = [_ratio_key(scores.numerator, scores.weight)]
     aspect_codes = [aspect.code for aspect in rubric.aspects]
     for item in rubric.tie_break:
         if item == "aspects_by_weight":
             by_weight = sorted(range(len(rubric.aspects)), key=lambda a: -rubric.aspects[a].weight)
-            keys.extend(_order_key(scores.aspect_numerator[:, a], scores.aspect_weight[:, a]) for a in by_weight)
+            keys.extend(_ratio_key(scores.aspect_numerator[:, a], scores.aspect_weight[:, a]) for a in by_weight)
         elif item.startswith("aspect:") and item[7:] in aspect_codes:
             a = aspect_codes.index(item[7:])
-            keys.append(_order_key(scores.aspect_numerator[:, a], scores.aspect_weight[:, a]))
+            keys.append(_ratio_key(scores.aspect_numerator[:, a], scores.aspect_weight[:, a]))
         elif item == "top_levels":
-            keys.append(scores.top_levels.astype(np.float64))
+            keys.append(scores.top_levels.astype(np.int64))
         elif item == "zero_levels":
-            keys.append(-scores.zero_levels.astype(np.float64))
+            keys.append(-scores.zero_levels.astype(np.int64))
         else:
             raise ValueError(f"unknown tie_break key {item!r}")
     return keys
 
 
-def _order_codes(keys: Sequence[FloatArray]) -> IntArray:
+def _key_rank(key: NDArray[Any]) -> tuple[IntArray, int]:
+    """A rank per entity (0 for the highest value, equal values equal ranks, order kept) and how many ranks there
+    can be. An integer key over a small range is its own rank (highest - value): no sort; otherwise the position of
+    its value among the distinct values (a sort)."""
+    n = len(key)
+    if key.dtype.kind == "i" and n:
+        high, low = int(key.max()), int(key.min())
+        if high - low <= 4 * n:
+            return high - key, high - low + 1
+    lowered = -key
+    distinct = np.unique(lowered)
+    if len(distinct) <= 1 << 16:
+        return np.searchsorted(distinct, lowered).astype(np.int64), len(distinct)
+    distinct, rank = np.unique(lowered, return_inverse=True)
+    return rank.reshape(-1).astype(np.int64), len(distinct)
+
+
+def _order_codes(keys: Sequence[NDArray[Any]]) -> IntArray:
     """Rule 6: a dense code per entity, 0 for the best; equal on every key <=> equal code.
 
-    Each key is replaced by its dense rank (0 for the highest value; equal values, which are equal exactly because
-    the keys are order-exact, share a rank), and the ranks are combined most significant first into one integer
+    Each key is replaced by a rank (0 for the highest value; equal values, which are equal exactly because the keys
+    are exact, share a rank; see :func:`_key_rank`), and the ranks are combined most significant first into one integer
     (mixed radix), re-densified whenever the next key would overflow. The final dense code comes from one sort of
     (combined value, position) packed in an int64: numpy's integer ``sort`` is several times faster than any
     ``argsort``/``lexsort``, which is what the cascade costs over the bootstrap's hundreds of thousands of candidates.
@@ -868,22 +948,16 @@ def _order_codes(keys: Sequence[FloatArray]) -> IntArray:
     n = len(keys[0])
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    if len(np.unique(keys[0])) * 4 > n:
+    first, first_span = _key_rank(keys[0])
+    distinct = np.count_nonzero(np.bincount(first)) if first_span <= 4 * n + 1 else first_span
+    if distinct * 4 > n:
         # Mostly distinct first key (a weight-sensitivity run): refining the few ties is cheaper than dense ranks.
         return _refined_codes(keys)
     bits = max(n.bit_length(), 1)
     limit = 1 << (62 - bits)
-    combined = np.zeros(n, dtype=np.int64)
-    span = 1
-    for key in keys:
-        lowered = -key
-        distinct = np.unique(lowered)
-        if len(distinct) <= 1 << 16:
-            rank = np.searchsorted(distinct, lowered).astype(np.int64)
-        else:
-            distinct, rank = np.unique(lowered, return_inverse=True)
-            rank = rank.reshape(-1).astype(np.int64)
-        size = len(distinct)
+    combined, span = first, first_span
+    for key in keys[1:]:
+        rank, size = _key_rank(key)
         if span * size >= limit:
             combined, span = _dense(combined, bits)
         combined = combined * size + rank
@@ -891,7 +965,7 @@ def _order_codes(keys: Sequence[FloatArray]) -> IntArray:
     return _dense(combined, bits)[0]
 
 
-def _refined_codes(keys: Sequence[FloatArray]) -> IntArray:
+def _refined_codes(keys: Sequence[NDArray[Any]]) -> IntArray:
     """:func:`_order_codes` for keys whose first one already separates most entities.
 
     Sorts by the first key, then refines only the groups still tied by the next key, and so on: later keys touch

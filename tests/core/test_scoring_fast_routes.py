@@ -1,0 +1,113 @@
+"""The engine's fast routes give exactly what its general route gives (they exist only for speed, see bench/)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assessment.scoring import (
+    NA_LEVEL,
+    AssessmentRows,
+    ScoringInputError,
+    _cell_counts,
+    _cell_index,
+    _order_codes,
+    _parse_codes,
+    _refined_codes,
+    _regular_counts,
+    _validate,
+    score,
+)
+from tests.core.rubric_factory import desa, make_rubric
+
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+RUBRIC = make_rubric([["2", "1.5"], ["1", "0.5"]], allow_na=["I4"])
+MEDIAN_RUBRIC = make_rubric([["2", "1.5"], ["1", "0.5"]], allow_na=["I4"], aggregation="median", scale=(1, 5))
+
+
+@st.composite
+def regular_rows(draw: st.DrawFn) -> tuple[bool, AssessmentRows]:
+    """Rows in the layout of a complete export (village by village, indicator by indicator, ``m`` rows per cell),
+    with now and then what the general route refuses: a repeated assessor, a level off the scale, NA on I1-I3."""
+    median = draw(st.booleans())
+    rubric = MEDIAN_RUBRIC if median else RUBRIC
+    low, high = rubric.scale.min, rubric.scale.max
+    n_v, m = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    pool = draw(st.integers(m, 6))
+    n_i = len(rubric.indicators)
+    village = np.repeat(np.arange(n_v), n_i * m)
+    indicator = np.tile(np.repeat(np.arange(n_i), m), n_v)
+    assessor, level = [], []
+    for _ in range(n_v * n_i):
+        team = draw(st.lists(st.integers(0, pool - 1), min_size=m, max_size=m, unique=not draw(st.booleans())))
+        assessor.extend(team)
+        for _ in range(m):
+            choice = draw(st.integers(low - 3, high + 1))
+            level.append(NA_LEVEL if choice < low - 1 else choice)
+    rows = AssessmentRows(tuple(desa(v) for v in range(n_v)), tuple(f"asesor{k}" for k in range(pool)),
+                          village.astype(np.int64), indicator.astype(np.int64), np.array(assessor, dtype=np.int64),
+                          np.array(level, dtype=np.int64))
+    return median, rows
+
+
+@SETTINGS
+@given(regular_rows())
+def test_regular_layout_counts_equal_the_general_route(case: tuple[bool, AssessmentRows]) -> None:
+    """Rules 1-2: the complete-export route accepts exactly the rows the general route accepts, with the same
+    count patterns and the same pattern of every cell; anything the general route refuses it leaves to it."""
+    median, rows = case
+    rubric = MEDIAN_RUBRIC if median else RUBRIC
+    cell = _cell_index(rubric, rows)
+    problems, most, na_rows = _validate(rubric, rows, cell, _parse_codes(rows.villages))
+    fast = _regular_counts(rubric, rows)
+    if problems:
+        assert fast is None
+        with pytest.raises(ScoringInputError):
+            score(rubric, rows)
+        return
+    general = _cell_counts(rubric, rows, cell, most, na_rows)
+    assert fast is not None
+    assert fast.patterns.tolist() == general.patterns.tolist()
+    assert fast.code.tolist() == general.code.tolist()
+
+
+@SETTINGS
+@given(regular_rows(), st.randoms(use_true_random=False))
+def test_regular_layout_scores_like_the_same_rows_in_any_order(case: tuple[bool, AssessmentRows],
+                                                               rnd: object) -> None:
+    """Rule 4: the ranking does not depend on the row order, so it cannot depend on which route counted it."""
+    median, rows = case
+    rubric = MEDIAN_RUBRIC if median else RUBRIC
+    order = list(range(len(rows)))
+    rnd.shuffle(order)  # type: ignore[attr-defined]
+    if len(order) > 1 and order == sorted(order):
+        order.reverse()
+    shuffled = AssessmentRows(rows.villages, rows.assessors, rows.village[order], rows.indicator[order],
+                              rows.assessor[order], rows.level[order])
+    try:
+        expected = score(rubric, shuffled)
+    except ScoringInputError as error:
+        with pytest.raises(ScoringInputError) as again:
+            score(rubric, rows)
+        # The same problems, named by other row numbers.
+        assert len(again.value.problems) == len(error.problems)
+        return
+    got = score(rubric, rows)
+    assert [(r.code, r.index, r.rank, r.tied, r.aspects, r.complete) for r in got.results()] == \
+        [(r.code, r.index, r.rank, r.tied, r.aspects, r.complete) for r in expected.results()]
+    assert got.flags.village.tolist() == expected.flags.village.tolist()
+    assert got.flags.indicator.tolist() == expected.flags.indicator.tolist()
+
+
+@SETTINGS
+@given(st.integers(1, 300), st.integers(1, 2000), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_rule_ranking_integer_keys_order_like_their_float_keys(n: int, spread: int, n_keys: int, seed: int) -> None:
+    """Rule 6: an exact integer key (a score over the same applicable weight, or a count) ranks without a sort and
+    gives exactly the codes of the same key as floats, whether its range is small or wide."""
+    rng = np.random.default_rng(seed)
+    keys = [rng.integers(-spread, spread + 1, n) * int(rng.integers(1, 10**6)) for _ in range(n_keys)]
+    expected = _order_codes([key.astype(np.float64) for key in keys])
+    assert _order_codes(keys).tolist() == expected.tolist()
+    assert _refined_codes(keys).tolist() == expected.tolist()
