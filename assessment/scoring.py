@@ -1018,6 +1018,22 @@ def competition_ranks(codes: IntArray, groups: IntArray | None = None) -> IntArr
         return (np.cumsum(counts) - counts)[codes].astype(np.int64) + 1
     span = int(codes.max()) + 1
     combined = groups.astype(np.int64) * span + codes
+    n = len(codes)
+    bits = n.bit_length()
+    if int(combined.min()) >= 0 and int(combined.max()) < 1 << (62 - bits):
+        # One sort of (group, code, position) packed integers; in that order a village's rank is its position
+        # minus its group's first position, taken at the first village with the same code (ties share it).
+        packed = np.sort((combined << bits) | np.arange(n, dtype=np.int64))
+        value = packed >> bits
+        positions = np.arange(n, dtype=np.int64)
+        new_value = np.concatenate(([True], value[1:] != value[:-1]))
+        first_equal = np.maximum.accumulate(np.where(new_value, positions, 0))
+        group = value // span
+        new_group = np.concatenate(([True], group[1:] != group[:-1]))
+        first_of_group = np.maximum.accumulate(np.where(new_group, positions, 0))
+        ranks = np.empty(n, dtype=np.int64)
+        ranks[packed & ((1 << bits) - 1)] = first_equal - first_of_group + 1
+        return ranks
     ordered = np.sort(combined)
     ahead = np.searchsorted(ordered, combined, side="left") - np.searchsorted(ordered, groups * span, side="left")
     return ahead.astype(np.int64) + 1
@@ -1064,6 +1080,17 @@ def _eligible(rubric: Rubric, villages: Sequence[str], codes: _Codes, kinds: Map
     return np.flatnonzero(keep).astype(np.int64)
 
 
+def _result_order(rank: IntArray, number: IntArray) -> IntArray:
+    """The published order: by rank, then by code. Well-formed codes have one shape, so their digits as a number sort
+    like the codes themselves; when the villages already come in code order (the usual case) the order is one sort
+    of (rank, position) packed integers instead of a two-key ``lexsort``."""
+    n = len(rank)
+    bits = n.bit_length()
+    if n and bool(np.all(number[1:] > number[:-1])) and int(rank.max()) < 1 << (62 - bits):
+        return np.sort((rank << bits) | np.arange(n, dtype=np.int64)) & ((1 << bits) - 1)
+    return np.lexsort((number, rank)).astype(np.int64)
+
+
 def score(rubric: Rubric, rows: AssessmentRows, kinds: Mapping[str, str] | None = None) -> Ranking:
     """Rules 2-7: validate, aggregate, score, rank and flag every eligible village.
 
@@ -1107,8 +1134,7 @@ def score(rubric: Rubric, rows: AssessmentRows, kinds: Mapping[str, str] | None 
         rank_kabupaten=competition_ranks(order_codes, kecamatan // 100),
         rank_kecamatan=competition_ranks(order_codes, kecamatan),
         tied=np.bincount(order_codes)[order_codes] > 1 if len(order_codes) else np.zeros(0, dtype=bool),
-        # Well-formed codes have one shape, so their digits as a number sort like the codes themselves.
-        order=np.lexsort((codes.number[chosen], rank)).astype(np.int64),
+        order=_result_order(rank, codes.number[chosen]),
         flags=_flags(rubric, cells),
     )
 

@@ -111,3 +111,31 @@ def test_rule_ranking_integer_keys_order_like_their_float_keys(n: int, spread: i
     expected = _order_codes([key.astype(np.float64) for key in keys])
     assert _order_codes(keys).tolist() == expected.tolist()
     assert _refined_codes(keys).tolist() == expected.tolist()
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 4)), min_size=1, max_size=60), st.booleans())
+def test_rule_ranking_competition_ranks_within_groups(pairs: list[tuple[int, int]], huge_groups: bool) -> None:
+    """Rule 6: a village's rank in its kabupaten or kecamatan is 1 + the villages of its group strictly ahead of it
+    (1, 2, 2, 4), both by the packed sort and by the general route (groups too large to pack)."""
+    from assessment.scoring import competition_ranks
+
+    codes = np.array([c for c, _ in pairs], dtype=np.int64)
+    groups = np.array([g for _, g in pairs], dtype=np.int64) * (2**55 if huge_groups else 1)
+    expected = [1 + sum(1 for c2, g2 in zip(codes, groups, strict=True) if g2 == g and c2 < c)
+                for c, g in zip(codes, groups, strict=True)]
+    assert competition_ranks(codes, groups).tolist() == expected
+
+
+@SETTINGS
+@given(st.lists(st.integers(1, 5), min_size=1, max_size=60), st.booleans())
+def test_result_order_is_by_rank_then_code(ranks: list[int], code_order: bool) -> None:
+    """The published order: rank first, then the code (whether or not the villages came in code order)."""
+    from assessment.scoring import _result_order
+
+    number = np.arange(len(ranks), dtype=np.int64) * 7 + 640_904_2001
+    if not code_order:
+        number = number[::-1].copy()
+    rank = np.array(ranks, dtype=np.int64)
+    expected = sorted(range(len(ranks)), key=lambda j: (ranks[j], number[j]))
+    assert _result_order(rank, number).tolist() == expected
