@@ -68,7 +68,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from itertools import combinations, combinations_with_replacement
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -576,10 +576,17 @@ class _Cells:
     code: IntArray
 
 
-def _check_only(rubric: Rubric, rows: AssessmentRows) -> None:
-    problems, _, _ = _validate(rubric, rows, _cell_index(rubric, rows), _parse_codes(rows.villages))
+def _check_only(rubric: Rubric, rows: AssessmentRows) -> int | None:
+    """Raise :class:`ScoringInputError` on bad rows; the rows per cell when they are a complete export."""
+    codes = _parse_codes(rows.villages)
+    if not codes.bad:
+        layout = _regular_layout(rubric, rows)
+        if layout is not None:
+            return layout[0]
+    problems, _, _ = _validate(rubric, rows, _cell_index(rubric, rows), codes)
     if problems:
         raise ScoringInputError(problems)
+    return None
 
 
 def _checked_cells(rubric: Rubric, rows: AssessmentRows, codes: _Codes | None = None) -> _Cells:
@@ -603,21 +610,40 @@ def _outside(values: IntArray, size: int) -> bool:
 
 
 def _regular_counts(rubric: Rubric, rows: AssessmentRows) -> _Cells | None:
-    """The fast route of :func:`_checked_cells` for a complete export: same checks, same counts, fewer passes.
+    """The fast route of :func:`_checked_cells` for a complete export (see :func:`_regular_layout`): a cell's
+    positional level code (see :func:`_cell_counts`) is the sum of its ``m`` row codes, no cell index needed."""
+    layout = _regular_layout(rubric, rows)
+    if layout is None:
+        return None
+    m, below = layout
+    scale = rubric.scale
+    k_levels = scale.max - scale.min + 1
+    bits = max(m.bit_length(), 1)
+    # float32 is exact here: every row's weight is a power of two below 2**(22 - bits) and a cell adds fewer than
+    # 2**bits of them, so every sum stays below 2**22 < 2**24 whatever order the matrix product adds them in.
+    powers = np.ldexp(np.float32(1.0), bits * np.arange(k_levels + 1)).astype(np.float32)
+    shifted = rows.level if scale.min == 0 else np.subtract(rows.level, scale.min, dtype=np.int64)
+    weights = np.take(powers[:k_levels], shifted, mode="clip")
+    weights[below] = powers[k_levels]
+    return _decode((weights.reshape(-1, m) @ np.ones(m, dtype=np.float32)).astype(np.int64), bits, k_levels)
+
+
+def _regular_layout(rubric: Rubric, rows: AssessmentRows) -> tuple[int, IntArray] | None:
+    """The checks of :func:`_validate` (but the region codes) in a few passes, for a complete export; ``m`` and the
+    NA rows when they pass.
 
     Applies when the rows are laid out as every assessment export of a finished competition is: village by
     village, indicator by indicator, each village x indicator cell with the same number ``m`` of rows (any order of
     assessors inside a cell). Then no cell index is needed: the layout itself is checked against the village and
-    indicator columns (which also checks their range), a duplicate is two equal assessors among a cell's ``m``
-    rows, and a cell's positional level code (see :func:`_cell_counts`) is the sum of its ``m`` row codes.
-    ``None`` sends the rows to the general route, which names every problem: another layout, or any invalid row.
+    indicator columns (which also checks their range), and a duplicate is two equal assessors among a cell's
+    ``m`` rows. ``None`` sends the rows to the general route, which names every problem: another layout, or any
+    invalid row (at most 8 rows per cell and a positional code of at most 22 bits, see :func:`_regular_counts`).
     """
     scale = rubric.scale
     n_v, n_i, n = len(rows.villages), len(rubric.indicators), len(rows)
     k_levels = scale.max - scale.min + 1
     m = n // max(n_v * n_i, 1)
-    bits = max(m.bit_length(), 1)
-    if n == 0 or m * n_v * n_i != n or m > 8 or bits * (k_levels + 1) > 22:
+    if n == 0 or m * n_v * n_i != n or m > 8 or max(m.bit_length(), 1) * (k_levels + 1) > 22:
         return None
     village, indicator, assessor, level = rows.village, rows.indicator, rows.assessor, rows.level
     # One comparison per row and column, each row of the comparison as long as a village's rows.
@@ -636,13 +662,7 @@ def _regular_counts(rubric: Rubric, rows: AssessmentRows) -> _Cells | None:
     for first, second in combinations(range(m), 2):
         if bool(np.any(by_cell[:, first] == by_cell[:, second])):
             return None
-    # float32 is exact here: every row's weight is a power of two below 2**(22 - bits) and a cell adds fewer than
-    # 2**bits of them, so every sum stays below 2**22 < 2**24 whatever order the matrix product adds them in.
-    powers = np.ldexp(np.float32(1.0), bits * np.arange(k_levels + 1)).astype(np.float32)
-    shifted = level if scale.min == 0 else np.subtract(level, scale.min, dtype=np.int64)
-    weights = np.take(powers[:k_levels], shifted, mode="clip")
-    weights[below] = powers[k_levels]
-    return _decode((weights.reshape(-1, m) @ np.ones(m, dtype=np.float32)).astype(np.int64), bits, k_levels)
+    return m, below
 
 
 def _cell_counts(rubric: Rubric, rows: AssessmentRows, cell: IntArray, most: int, na_rows: IntArray) -> _Cells:
@@ -889,17 +909,39 @@ def _order_key(numerator: ExactArray, weight: ExactArray) -> FloatArray:
     return key
 
 
-def _ratio_key(numerator: ExactArray, weight: ExactArray) -> NDArray[Any]:
-    """Rule 4: an exact key for the rationals N/S: N itself when every S is the same positive integer (N/S then
-    orders exactly as N, and integer keys need no sort), else the order-exact float of :func:`_order_key`."""
-    if len(weight) and numerator.dtype == np.int64 and weight.dtype == np.int64:
-        first = weight[0]
-        if first > 0 and bool(np.all(weight == first)):
-            return numerator
+@dataclass(frozen=True, slots=True, eq=False)
+class _Ratio:
+    """A rule-6 key given exactly as the rationals ``numerator / weight`` (int64, weight 0 = an empty score)."""
+
+    numerator: IntArray
+    weight: IntArray
+
+    def __len__(self) -> int:
+        return len(self.numerator)
+
+
+SortKey: TypeAlias = "NDArray[Any] | _Ratio"
+
+
+def _ratio_key(numerator: ExactArray, weight: ExactArray) -> SortKey:
+    """Rule 4: the exact key of the rationals N/S (kept as integers when they are int64, else order-exact floats)."""
+    if numerator.dtype == np.int64 and weight.dtype == np.int64:
+        return _Ratio(numerator, weight)
     return _order_key(numerator, weight)
 
 
-def _sort_keys(rubric: Rubric, scores: _Scores) -> list[NDArray[Any]]:
+def _as_array(key: SortKey) -> NDArray[Any]:
+    """The key as one comparable array: N itself when every S is the same positive integer (N/S then orders exactly
+    as N), else the order-exact float of :func:`_order_key`."""
+    if not isinstance(key, _Ratio):
+        return key
+    weight = key.weight
+    if len(weight) and weight[0] > 0 and bool(np.all(weight == weight[0])):
+        return key.numerator
+    return _order_key(key.numerator, weight)
+
+
+def _sort_keys(rubric: Rubric, scores: _Scores) -> list[SortKey]:
     """Rule 6: the ordering keys, most significant first, each "higher is better" (exact int64 or order-exact float)."""
     keys = [_ratio_key(scores.numerator, scores.weight)]
     aspect_codes = [aspect.code for aspect in rubric.aspects]
@@ -919,11 +961,33 @@ def _sort_keys(rubric: Rubric, scores: _Scores) -> list[NDArray[Any]]:
     return keys
 
 
-def _key_rank(key: NDArray[Any]) -> tuple[IntArray, int]:
+def _key_rank(key: SortKey) -> tuple[IntArray, int]:
     """A rank per entity (0 for the highest value, equal values equal ranks, order kept) and how many ranks there
-    can be. An integer key over a small range is its own rank (highest - value): no sort; otherwise the position of
-    its value among the distinct values (a sort)."""
+    can be, with as little sorting as the key allows:
+
+    - an integer key over a small range is its own rank (highest - value), and so is a ratio N/S with one S for
+      every entity (it orders as N);
+    - a ratio N/S whose (S, N) pairs fit a small table (the usual case: S is a sum of a few integer weights and N
+      is bounded by S times the scale) is ranked through that table: only the distinct pairs present are ordered
+      (by their order-exact floats), then every entity looks its pair up;
+    - anything else by the position of its value among the sorted distinct values.
+    """
     n = len(key)
+    if isinstance(key, _Ratio) and n:
+        numerator, weight = key.numerator, key.weight
+        top_numerator, top_weight, low_weight = int(numerator.max()), int(weight.max()), int(weight.min())
+        size = (top_weight + 1) * (top_numerator + 1)
+        if low_weight == top_weight > 0:
+            key = numerator  # one S for all: N/S orders as N
+        elif int(numerator.min()) >= 0 and low_weight >= 0 and size <= max(4 * n, 1 << 16):
+            pair = weight * (top_numerator + 1) + numerator
+            present = np.flatnonzero(np.bincount(pair, minlength=size))
+            present_weight, present_numerator = np.divmod(present, top_numerator + 1)
+            distinct, position = np.unique(_order_key(present_numerator, present_weight), return_inverse=True)
+            table = np.zeros(size, dtype=np.int64)
+            table[present] = len(distinct) - 1 - position.reshape(-1)
+            return table[pair], len(distinct)
+    key = _as_array(key)
     if key.dtype.kind == "i" and n:
         high, low = int(key.max()), int(key.min())
         if high - low <= 4 * n:
@@ -936,7 +1000,7 @@ def _key_rank(key: NDArray[Any]) -> tuple[IntArray, int]:
     return rank.reshape(-1).astype(np.int64), len(distinct)
 
 
-def _order_codes(keys: Sequence[NDArray[Any]]) -> IntArray:
+def _order_codes(keys: Sequence[SortKey]) -> IntArray:
     """Rule 6: a dense code per entity, 0 for the best; equal on every key <=> equal code.
 
     Each key is replaced by a rank (0 for the highest value; equal values, which are equal exactly because the keys
@@ -952,7 +1016,7 @@ def _order_codes(keys: Sequence[NDArray[Any]]) -> IntArray:
     distinct = np.count_nonzero(np.bincount(first)) if first_span <= 4 * n + 1 else first_span
     if distinct * 4 > n:
         # Mostly distinct first key (a weight-sensitivity run): refining the few ties is cheaper than dense ranks.
-        return _refined_codes(keys)
+        return _refined_codes([_as_array(key) for key in keys])
     bits = max(n.bit_length(), 1)
     limit = 1 << (62 - bits)
     combined, span = first, first_span
@@ -1333,32 +1397,37 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
     all of them are ordered together by rule 6 (a code per candidate), and a resample only picks codes.
     Deterministic for a given seed (numpy's PCG64 stream).
     """
-    _check_only(rubric, rows)
+    per_cell = _check_only(rubric, rows)
     n_i = len(rubric.indicators)
     chosen = ranking.row_village
     n_v = len(chosen)
     if n_v == 0:
         empty = np.zeros(0, dtype=np.int64)
         return RankConfidence(resamples, seed, empty, empty.copy(), empty.copy())
-    position = np.full(len(rows.villages), -1, dtype=np.int64)
-    position[chosen] = np.arange(n_v)
-    if n_v == len(rows.villages):
-        village = position[rows.village]
-        assessor = rows.assessor.astype(np.int64, copy=False)
-        indicator = rows.indicator.astype(np.int64, copy=False)
-        level = rows.level.astype(np.int64, copy=False)
-    else:
-        keep = position[rows.village] >= 0
-        village = position[rows.village[keep]]
-        assessor = rows.assessor[keep].astype(np.int64)
-        indicator = rows.indicator[keep].astype(np.int64)
-        level = rows.level[keep].astype(np.int64)
-    slot, sizes = _assessor_slots(village, assessor, n_v, len(rows.assessors))
-    width = int(sizes.max(initial=0))
     k_levels = rubric.scale.max - rubric.scale.min + 1
     absent = -1
-    tensor = np.full((n_v, max(width, 1), n_i), absent, dtype=np.int64)
-    tensor[village, slot, indicator] = np.where(level == NA_LEVEL, k_levels, level - rubric.scale.min)
+    consistent = _consistent_teams(rubric, rows, chosen, per_cell) if per_cell else None
+    if consistent is not None:
+        tensor, sizes = consistent
+        width = int(sizes.max(initial=0))
+    else:
+        position = np.full(len(rows.villages), -1, dtype=np.int64)
+        position[chosen] = np.arange(n_v)
+        if n_v == len(rows.villages):
+            village = position[rows.village]
+            assessor = rows.assessor.astype(np.int64, copy=False)
+            indicator = rows.indicator.astype(np.int64, copy=False)
+            level = rows.level.astype(np.int64, copy=False)
+        else:
+            keep = position[rows.village] >= 0
+            village = position[rows.village[keep]]
+            assessor = rows.assessor[keep].astype(np.int64)
+            indicator = rows.indicator[keep].astype(np.int64)
+            level = rows.level[keep].astype(np.int64)
+        slot, sizes = _assessor_slots(village, assessor, n_v, len(rows.assessors))
+        width = int(sizes.max(initial=0))
+        tensor = np.full((n_v, max(width, 1), n_i), absent, dtype=np.int64)
+        tensor[village, slot, indicator] = np.where(level == NA_LEVEL, k_levels, level - rubric.scale.min)
     group_sets = {int(m): _multisets(int(m)) for m in np.unique(sizes) if m > 0}
     total_candidates = sum(len(group_sets[int(m)][0]) * int((sizes == m).sum()) for m in group_sets) + int(
         (sizes == 0).sum())
@@ -1516,6 +1585,28 @@ def _merge_scores(size: int, first_rows: IntArray, first: _Scores, second_rows: 
     return _Scores(put(first.numerator, second.numerator), put(first.weight, second.weight),
                    put(first.aspect_numerator, second.aspect_numerator), put(first.aspect_weight, second.aspect_weight),
                    put(first.top_levels, second.top_levels), put(first.zero_levels, second.zero_levels))
+
+
+def _consistent_teams(rubric: Rubric, rows: AssessmentRows, chosen: IntArray,
+                      m: int) -> tuple[IntArray, IntArray] | None:
+    """The bootstrap's (village, slot, indicator) level tensor and team sizes straight from a complete export
+    (:func:`_regular_layout`, ``m`` rows per cell) in which every village's cells list its team in the same order:
+    the same tensor :func:`_assessor_slots` gives (slots numbered in assessor order), without numbering row by row.
+    ``None`` when some village's order or team changes between indicators."""
+    n_i = len(rubric.indicators)
+    team_rows = rows.assessor.reshape(len(rows.villages), n_i, m)
+    levels = rows.level.reshape(len(rows.villages), n_i, m)
+    if len(chosen) != len(rows.villages):
+        team_rows, levels = team_rows[chosen], levels[chosen]
+    team = team_rows[:, 0, :]
+    if not bool((team_rows == team[:, None, :]).all()):
+        return None
+    # slot s of a village is its s-th smallest assessor, found at position order[v, s] of each of its cells.
+    order = np.argsort(team, axis=1, kind="stable")
+    k_levels = rubric.scale.max - rubric.scale.min + 1
+    digits = np.where(levels == NA_LEVEL, k_levels, levels - rubric.scale.min).transpose(0, 2, 1)
+    tensor = np.ascontiguousarray(np.take_along_axis(digits, order[:, :, None], axis=1))
+    return tensor, np.full(len(team), m, dtype=np.int64)
 
 
 def _assessor_slots(village: IntArray, assessor: IntArray, n_v: int, n_a: int) -> tuple[IntArray, IntArray]:

@@ -139,3 +139,52 @@ def test_result_order_is_by_rank_then_code(ranks: list[int], code_order: bool) -
     rank = np.array(ranks, dtype=np.int64)
     expected = sorted(range(len(ranks)), key=lambda j: (ranks[j], number[j]))
     assert _result_order(rank, number).tolist() == expected
+
+
+@st.composite
+def consistent_teams(draw: st.DrawFn) -> AssessmentRows:
+    """A complete export whose every village lists its team in one order (any order) on every indicator."""
+    n_v, m = draw(st.integers(1, 5)), draw(st.integers(1, 4))
+    n_i = len(RUBRIC.indicators)
+    assessor, level = [], []
+    for _ in range(n_v):
+        team = draw(st.lists(st.integers(0, 7), min_size=m, max_size=m, unique=True))
+        for i in range(n_i):
+            assessor.extend(team)
+            level.extend(draw(st.lists(st.sampled_from([0, 1, 2, 3, 4] + ([NA_LEVEL] if i == 3 else [])),
+                                       min_size=m, max_size=m)))
+    return AssessmentRows(tuple(desa(v) for v in range(n_v)), tuple(f"asesor{k}" for k in range(8)),
+                          np.repeat(np.arange(n_v), n_i * m), np.tile(np.repeat(np.arange(n_i), m), n_v),
+                          np.array(assessor, dtype=np.int64), np.array(level, dtype=np.int64))
+
+
+@SETTINGS
+@given(consistent_teams(), st.randoms(use_true_random=False), st.integers(0, 2**32 - 1))
+def test_rule_rank_confidence_same_for_any_row_order(rows: AssessmentRows, rnd: object, seed: int) -> None:
+    """Rule 10: the bootstrap numbers each village's assessors by assessor, not by row, so a complete export (read
+    through its teams) and the same rows in another order (read row by row) give the same intervals, seed for
+    seed."""
+    from assessment.scoring import _consistent_teams, rank_confidence
+
+    order = list(range(len(rows)))
+    rnd.shuffle(order)  # type: ignore[attr-defined]
+    shuffled = AssessmentRows(rows.villages, rows.assessors, rows.village[order], rows.indicator[order],
+                              rows.assessor[order], rows.level[order])
+    m = len(rows) // (len(rows.villages) * len(RUBRIC.indicators))
+    assert _consistent_teams(RUBRIC, rows, np.arange(len(rows.villages)), m) is not None
+    fast = rank_confidence(RUBRIC, rows, score(RUBRIC, rows), resamples=15, seed=seed)
+    general = rank_confidence(RUBRIC, shuffled, score(RUBRIC, shuffled), resamples=15, seed=seed)
+    assert fast.rank_min.tolist() == general.rank_min.tolist()
+    assert fast.rank_max.tolist() == general.rank_max.tolist()
+    assert fast.top3.tolist() == general.top3.tolist()
+
+
+def test_consistent_teams_refuses_a_team_that_changes_between_indicators() -> None:
+    from assessment.scoring import _consistent_teams
+
+    n_i = len(RUBRIC.indicators)
+    assessor = np.tile([0, 1], n_i)
+    assessor[-2:] = [1, 0]  # the last indicator lists the same team in the other order
+    rows = AssessmentRows((desa(0),), ("a", "b"), np.zeros(2 * n_i, dtype=np.int64),
+                          np.repeat(np.arange(n_i), 2), assessor, np.full(2 * n_i, 2, dtype=np.int64))
+    assert _consistent_teams(RUBRIC, rows, np.arange(1), 2) is None
