@@ -1595,7 +1595,7 @@ def _consistent_teams(rubric: Rubric, rows: AssessmentRows, chosen: IntArray,
     ``None`` when some village's order or team changes between indicators."""
     n_i = len(rubric.indicators)
     team_rows = rows.assessor.reshape(len(rows.villages), n_i, m)
-    levels = rows.level.reshape(len(rows.villages), n_i, m)
+    levels = rows.level.astype(np.int64, copy=False).reshape(len(rows.villages), n_i, m)
     if len(chosen) != len(rows.villages):
         team_rows, levels = team_rows[chosen], levels[chosen]
     team = team_rows[:, 0, :]
