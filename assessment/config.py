@@ -40,6 +40,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     - ``EVIDENCE_RETENTION_DAYS``: how long evidence files are kept (``desa-digital evidence purge``); unset: kept.
     - ``SESSION_IDLE_MINUTES`` (60), ``SESSION_MAX_HOURS`` (12): session timeouts.
     - ``LOGIN_ACCOUNT_LIMIT`` (5), ``LOGIN_ADDRESS_LIMIT`` (100), ``LOGIN_WINDOW_MINUTES`` (15): sign-in limits.
+    - ``PUBLIC_CHECK_LIMIT`` (30), ``PUBLIC_CHECK_WINDOW_MINUTES`` (15): PDF checks on the public verification pages
+      allowed per client address within the window.
     """
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'desa-digital.sqlite3'}"
     if database_url.startswith("postgresql://"):
@@ -59,6 +61,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "LOGIN_ACCOUNT_LIMIT": _whole_number("LOGIN_ACCOUNT_LIMIT", 5),
         "LOGIN_ADDRESS_LIMIT": _whole_number("LOGIN_ADDRESS_LIMIT", 100),
         "LOGIN_WINDOW_MINUTES": _whole_number("LOGIN_WINDOW_MINUTES", 15),
+        "PUBLIC_CHECK_LIMIT": _whole_number("PUBLIC_CHECK_LIMIT", 30),
+        "PUBLIC_CHECK_WINDOW_MINUTES": _whole_number("PUBLIC_CHECK_WINDOW_MINUTES", 15),
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Makassar",
         "LANGUAGES": ("id", "en"),

@@ -51,7 +51,7 @@ from assessment.models.score import (
     Reconciliation,
     ReconciliationCorrection,
 )
-from assessment.models.throttle import LoginFailure
+from assessment.models.throttle import LoginFailure, PublicCheck
 from assessment.models.types import UTCDateTime, utcnow
 from assessment.models.user import ROLE_SCOPE_KIND, Role, RoleGrant, User, normalise_email
 
@@ -90,6 +90,7 @@ __all__ = [
     "Objection",
     "Participant",
     "ProvisionalResult",
+    "PublicCheck",
     "Reconciliation",
     "ReconciliationCorrection",
     "Region",

@@ -24,3 +24,15 @@ class LoginFailure(Model):
     account: Mapped[str] = mapped_column(String(320))
     address: Mapped[str] = mapped_column(String(64), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PublicCheck(Model):
+    """One PDF compared on a public verification page, by client address: each check reads and hashes up to
+    20 MB without sign-in, so the checks per address are counted (see ``publication.operations.count_public_check``)."""
+
+    __tablename__ = "public_check"
+    __table_args__ = (Index("ix_public_check_address_at", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,10 +9,11 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from assessment.audit import record_event
@@ -31,6 +32,7 @@ from assessment.models import (
     Objection,
     Participant,
     ProvisionalResult,
+    PublicCheck,
     Reconciliation,
     Role,
     RoleGrant,
@@ -67,6 +69,30 @@ class PublicationRefused(Exception):
         super().__init__(code)
         self.code = code
         self.detail = detail
+
+
+def count_public_check(address: str, now: datetime) -> timedelta | None:
+    """Count one PDF check on a public verification page, or refuse it: how long to wait, or None when counted.
+
+    Anyone may check a document without signing in, and a check reads and hashes up to 20 MB, so checks are
+    limited per client address: ``PUBLIC_CHECK_LIMIT`` (30) within ``PUBLIC_CHECK_WINDOW_MINUTES`` (15). Every
+    check counts, whether or not the file matches or is a PDF; a refused one does not (so waiting is enough). The
+    limit is loose because mobile carriers put a whole desa behind one address. The counts live in the database,
+    so every app server sees the same ones; counts older than a day are deleted on the way. Commits.
+    """
+    limit = int(current_app.config.get("PUBLIC_CHECK_LIMIT", 30))
+    window = timedelta(minutes=int(current_app.config.get("PUBLIC_CHECK_WINDOW_MINUTES", 15)))
+    address = address[:64]
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(PublicCheck.at)).where(PublicCheck.address == address,
+                                                             PublicCheck.at > now - window)).one()
+    if count >= limit:
+        oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
+        return max(oldest_at + window - now, timedelta(minutes=1))
+    db.session.execute(delete(PublicCheck).where(PublicCheck.at < now - timedelta(days=1)))
+    db.session.add(PublicCheck(address=address, at=now))
+    db.session.commit()
+    return None
 
 
 def new_kode() -> str:

@@ -13,7 +13,19 @@ import re
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -302,10 +314,18 @@ def snapshot_json(kode: str) -> Response:
 
 
 @bp.post("/verifikasi/<kode>/periksa")
-def check(kode: str) -> tuple[str, int]:
+def check(kode: str) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Compare an uploaded PDF with the registered documents: this berita acara, or, on the final snapshot's
     page, any berita acara of that competition. The file is checked to be a PDF and never stored."""
     document = _document(kode)
+    # Counted before the upload is read: a refused check costs no hashing.
+    wait = operations.count_public_check(request.remote_addr or "", now_utc())
+    if wait is not None:
+        minutes = max(1, -(-int(wait.total_seconds()) // 60))
+        flash(_("Terlalu banyak pemeriksaan dari alamat ini. Coba lagi dalam %(minutes)d menit.", minutes=minutes),
+              "error")
+        page, _status = _verify_page(document, CheckPdfForm(), status=429)
+        return page, 429, {"Retry-After": str(minutes * 60)}
     form = CheckPdfForm()
     if not form.validate_on_submit():
         return _verify_page(document, form, status=400)

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 from pypdf import PdfReader
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
+from werkzeug.test import TestResponse
 
 from assessment.extensions import db
 from assessment.field.operations import add_field_photo, save_field_level
@@ -25,6 +26,7 @@ from assessment.models import (
     LateChange,
     Objection,
     ProvisionalResult,
+    PublicCheck,
     Reconciliation,
     Role,
     StageCode,
@@ -290,6 +292,34 @@ def test_pdf_check_takes_only_pdfs(app: Flask, world: ResultsWorld, login: Login
         assert response.status_code == 400
         assert "Cocok." not in response.get_data(as_text=True)
     assert public.post(f"/verifikasi/{document.kode}/periksa").status_code == 400
+
+
+def test_public_pdf_checks_limited_per_address(app: Flask, world: ResultsWorld) -> None:
+    """Past PUBLIC_CHECK_LIMIT checks within the window an address gets 429 with Retry-After, and its file is not
+    hashed; the refused check is not counted, another address is not affected, and older checks stop counting."""
+    snapshot = _finalise(world)
+    app.config["PUBLIC_CHECK_LIMIT"] = 2
+    public = app.test_client()
+    pdf = files.pdf()
+
+    def check(address: str) -> TestResponse:
+        return public.post(f"/verifikasi/{snapshot.kode}/periksa", data={"file": (io.BytesIO(pdf), "x.pdf")},
+                           content_type="multipart/form-data", environ_base={"REMOTE_ADDR": address})
+
+    digest = hashlib.sha256(pdf).hexdigest()
+    for _ in range(2):
+        counted = check("10.0.0.1")
+        assert counted.status_code == 200 and digest in counted.get_data(as_text=True)
+    refused = check("10.0.0.1")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 429
+    assert "Terlalu banyak pemeriksaan dari alamat ini" in html and digest not in html
+    assert 60 <= int(refused.headers["Retry-After"]) <= 15 * 60
+    assert db.session.scalar(select(func.count()).select_from(PublicCheck)) == 2
+    assert check("10.0.0.2").status_code == 200
+    db.session.execute(update(PublicCheck).values(at=datetime.now(UTC) - timedelta(minutes=16)))
+    db.session.commit()
+    assert check("10.0.0.1").status_code == 200
 
 
 def test_public_verification_page_needs_no_sign_in(app: Flask, world: ResultsWorld) -> None:
