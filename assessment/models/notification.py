@@ -23,3 +23,8 @@ class Notification(Model):
     link: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The e-mail outbox (see assessment.notifications): the address to mail when SMTP was configured at the time
+    # (None: inbox only), when the mail server took it, and how many sends failed (given up after MAIL_ATTEMPTS).
+    mail_to: Mapped[str | None] = mapped_column(String(320))
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    mail_attempts: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from assessment.assignments.operations import assign_assessor
 from assessment.extensions import db
 from assessment.models import Notification, Participant, Role, SubmissionStatus
+from assessment.notifications import MAIL_ATTEMPTS, notify, send_pending
 from assessment.review.operations import return_for_revision
 from tests.conftest import Login, MakeUser
 from tests.support.verification import verification_competition
@@ -64,6 +66,7 @@ class FakeSMTP:
     """Records what would have been sent."""
 
     sent: list[Any] = []  # noqa: RUF012
+    refused: set[str] = set()  # noqa: RUF012
 
     def __init__(self, host: str, port: int, timeout: int) -> None:
         self.host = host
@@ -81,7 +84,16 @@ class FakeSMTP:
         return None
 
     def send_message(self, message: Any) -> None:
+        if message["To"] in FakeSMTP.refused:
+            raise smtplib.SMTPRecipientsRefused({message["To"]: (550, b"no such mailbox")})
         FakeSMTP.sent.append(message)
+
+
+class DownSMTP(FakeSMTP):
+    """A mail server that cannot be reached."""
+
+    def __init__(self, host: str, port: int, timeout: int) -> None:
+        raise ConnectionRefusedError("mail server down")
 
 
 def test_email_sent_after_commit_only_when_smtp_configured(app: Flask, make_user: MakeUser,
@@ -97,3 +109,67 @@ def test_email_sent_after_commit_only_when_smtp_configured(app: Flask, make_user
     assign_assessor(semoi, assessor, committee, datetime.now(UTC))
     (mail,) = FakeSMTP.sent
     assert mail["To"] == "asesor@contoh.id" and "Semoi Dua" in mail.get_content()
+    mailed = db.session.scalars(select(Notification).where(Notification.mail_to.is_not(None))).one()
+    assert mailed.mailed_at is not None and mailed.mail_attempts == 0
+
+
+def _notify_many(make_user: MakeUser, count: int, first: int = 0) -> list[Notification]:
+    users = [make_user(Role.operator_desa, "64.09.04.2002", email=f"operator{k}@contoh.id")
+             for k in range(first, first + count)]
+    rows = notify(users, "uji", "Hasil sementara diumumkan.", "/hasil/1")
+    db.session.commit()
+    return rows
+
+
+@pytest.fixture
+def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch) -> type[FakeSMTP]:
+    monkeypatch.setattr("assessment.notifications.smtplib.SMTP", FakeSMTP)
+    FakeSMTP.sent, FakeSMTP.refused = [], set()
+    app.config["SMTP_HOST"] = "127.0.0.1"
+    return FakeSMTP
+
+
+def test_large_batch_waits_in_the_outbox_for_the_send_command(app: Flask, make_user: MakeUser,
+                                                              smtp: type[FakeSMTP]) -> None:
+    """More than MAIL_INLINE_LIMIT e-mails from one commit are not sent inside the request; ``notifications send``
+    sends them all, marks them, and a second run finds nothing."""
+    app.config["MAIL_INLINE_LIMIT"] = 2
+    _notify_many(make_user, 3)
+    assert smtp.sent == []
+    waiting = db.session.scalars(select(Notification)).all()
+    assert len(waiting) == 3 and all(n.mail_to and n.mailed_at is None for n in waiting)
+    result = app.test_cli_runner().invoke(args=["notifications", "send", "--batch", "2"])
+    assert result.exit_code == 0 and "3 e-mail terkirim, 0 gagal" in result.output
+    assert sorted(mail["To"] for mail in smtp.sent) == [f"operator{k}@contoh.id" for k in range(3)]
+    db.session.expire_all()
+    assert all(n.mailed_at is not None for n in db.session.scalars(select(Notification)))
+    again = app.test_cli_runner().invoke(args=["notifications", "send"])
+    assert "0 e-mail terkirim" in again.output and len(smtp.sent) == 3
+
+
+def test_failed_mail_stays_in_the_outbox_and_is_retried(app: Flask, make_user: MakeUser, smtp: type[FakeSMTP],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing is lost: a refused address or an unreachable server leaves the message pending with one more
+    failed attempt; the next run sends it; after MAIL_ATTEMPTS failures it is given up (inbox only)."""
+    smtp.refused = {"operator1@contoh.id"}
+    _notify_many(make_user, 2)  # inline: operator0 sent, operator1 refused
+    assert [mail["To"] for mail in smtp.sent] == ["operator0@contoh.id"]
+    refused = db.session.scalars(select(Notification).where(Notification.mail_to == "operator1@contoh.id")).one()
+    assert refused.mailed_at is None and refused.mail_attempts == 1
+    monkeypatch.setattr("assessment.notifications.smtplib.SMTP", DownSMTP)
+    down = app.test_cli_runner().invoke(args=["notifications", "send"])
+    assert down.exit_code == 1 and "0 e-mail terkirim, 1 gagal" in down.output
+    db.session.expire_all()
+    assert refused.mail_attempts == 2
+    monkeypatch.setattr("assessment.notifications.smtplib.SMTP", FakeSMTP)
+    smtp.refused = set()
+    assert app.test_cli_runner().invoke(args=["notifications", "send"]).exit_code == 0
+    db.session.expire_all()
+    assert refused.mailed_at is not None and smtp.sent[-1]["To"] == "operator1@contoh.id"
+    smtp.refused = {"operator2@contoh.id"}
+    (given_up,) = _notify_many(make_user, 1, first=2)
+    for _ in range(MAIL_ATTEMPTS):
+        send_pending()
+    db.session.expire_all()
+    assert given_up.mail_attempts == MAIL_ATTEMPTS and given_up.mailed_at is None
+    assert send_pending() == (0, 0)
