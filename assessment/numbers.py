@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import decimal
+import functools
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import (
+    format_decimal,
+    format_percent,
+    get_decimal_symbol,
+    get_group_symbol,
+    get_minus_sign_symbol,
+)
 
 MISSING = "–"  # shown for a value that does not exist (no desa in a kecamatan, not scored yet)
 
@@ -21,6 +28,9 @@ def format_number(value: float | Decimal | None, decimals: int = 2, locale: str 
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
+    fast = _grouped(value, decimals, locale)
+    if fast is not None:
+        return fast
     if isinstance(value, int) and not isinstance(value, bool):
         return format_decimal(value, format="#,##0", locale=locale)
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
@@ -37,3 +47,33 @@ def format_fraction_as_percent(value: float | Decimal | None, decimals: int = 1,
     with decimal.localcontext() as context:
         context.rounding = decimal.ROUND_HALF_UP
         return format_percent(value, format=pattern, locale=locale)
+
+
+@functools.lru_cache(maxsize=16)
+def _symbols(locale: str) -> tuple[str, str, str]:
+    return get_group_symbol(locale), get_decimal_symbol(locale), get_minus_sign_symbol(locale)
+
+
+def _grouped(value: float | Decimal, decimals: int, locale: str) -> str | None:
+    """:func:`format_number` without Babel's pattern machinery (a results page shows thousands of numbers): the
+    same text, from Python's own grouping by three with the locale's symbols swapped in. None for what it leaves
+    to Babel: zero after rounding (Babel's sign rules), non-finite values and booleans. A test checks it against
+    Babel on random values in both languages."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = Decimal(value)
+        places = 0
+    else:
+        try:
+            # Babel reads a float from its shortest decimal form too (str), so both round the same digits.
+            number = Decimal(str(value)) if isinstance(value, float) else value
+            places = max(decimals, 0)
+            number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        except decimal.InvalidOperation:
+            return None
+    if not number.is_finite() or not number:
+        return None
+    group, point, minus = _symbols(locale)
+    text = f"{abs(number):,.{places}f}".replace(",", "\0").replace(".", point).replace("\0", group)
+    return minus + text if number < 0 else text

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from assessment.numbers import MISSING, format_fraction_as_percent, format_number
 
 
@@ -38,3 +41,30 @@ def test_percentages() -> None:
 
 def test_english_when_asked() -> None:
     assert format_number(1234.5, locale="en") == "1,234.50"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12),
+                 st.integers(-10**12, 10**12),
+                 st.decimals(allow_nan=False, allow_infinity=False, min_value=-10**9, max_value=10**9, places=4)),
+       st.integers(0, 3), st.sampled_from(["id", "en"]))
+def test_fast_grouping_gives_babels_text(value: float | int | Decimal, decimals: int, locale: str) -> None:
+    """The shortcut that formats a page's thousands of numbers gives exactly Babel's text (same rounding half up
+    from the shortest decimal form, same separators and minus sign), or leaves the value to Babel."""
+    import decimal as decimal_module
+
+    from babel.numbers import format_decimal
+
+    from assessment.numbers import _grouped
+
+    fast = _grouped(value, decimals, locale)
+    if fast is None:
+        return
+    if isinstance(value, int):
+        expected = format_decimal(value, format="#,##0", locale=locale)
+    else:
+        with decimal_module.localcontext() as context:
+            context.rounding = decimal_module.ROUND_HALF_UP
+            expected = format_decimal(value, format="#,##0" + ("." + "0" * decimals if decimals else ""),
+                                      locale=locale)
+    assert fast == expected
