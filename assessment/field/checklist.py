@@ -78,7 +78,8 @@ def checklist(participant: Participant, rubric: Rubric) -> list[ChecklistItem]:
     field = {f.indicator_code: f for f in db.session.scalars(
         select(FieldLevel).where(FieldLevel.participant_id == participant.id))}
     photos: dict[str, list[FieldPhoto]] = {}
-    for photo in db.session.scalars(select(FieldPhoto).where(FieldPhoto.participant_id == participant.id)
+    for photo in db.session.scalars(select(FieldPhoto).where(FieldPhoto.participant_id == participant.id,
+                                                             FieldPhoto.removed_at.is_(None))
                                     .order_by(FieldPhoto.uploaded_at, FieldPhoto.id)):
         photos.setdefault(photo.indicator_code, []).append(photo)
     indicators = {indicator.code: indicator for indicator in rubric.indicators}

@@ -60,3 +60,9 @@ class PhotoForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Only the CSRF token."""
+
+
+class RemovePhotoForm(FlaskForm):
+    """Withdraw a wrong photo: the reason is checked by the operation (3 to 500 characters)."""
+
+    reason = TextAreaField(_l("Alasan menghapus foto"))

@@ -36,7 +36,8 @@ FINALISTS_MAX = 50
 
 
 class FieldRefused(Exception):
-    """The field action is not allowed for this desa or assignment; ``code``: ``not_finalist`` or ``withdrawn``."""
+    """The field action is not allowed for this desa or assignment; ``code``: ``not_finalist``, ``withdrawn`` or
+    ``not_uploader`` (a photo is withdrawn only by whoever took it)."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -170,7 +171,8 @@ def add_field_photo(assignment: Assignment, rubric: Rubric, indicator_code: str,
     sha256 = hashlib.sha256(data).hexdigest()
     existing = db.session.scalar(select(FieldPhoto).where(FieldPhoto.participant_id == participant.id,
                                                           FieldPhoto.indicator_code == indicator_code,
-                                                          FieldPhoto.sha256 == sha256))
+                                                          FieldPhoto.sha256 == sha256,
+                                                          FieldPhoto.removed_at.is_(None)))
     if existing is not None:
         return existing
     store.put(data)
@@ -185,3 +187,33 @@ def add_field_photo(assignment: Assignment, rubric: Rubric, indicator_code: str,
                         "media_type": inspected.media_type, "size": inspected.size})
     db.session.commit()
     return photo
+
+
+REMOVAL_REASON_MAX = 500
+
+
+def remove_field_photo(assignment: Assignment, photo: FieldPhoto, reason: str, by: User, now: datetime) -> None:
+    """Withdraw a wrong photo of a finalist desa: only by whoever took it, under the same stage and finalist rules
+    as taking it, with a reason (3 to 500 characters).
+
+    Nothing is deleted: the row keeps both files' hashes and gets ``removed_at``, ``removed_by`` and the reason;
+    every page and berita acara leaves it out from then on; the stored files stay (the sweep keeps every field
+    photo's files); the audit trail records the withdrawal. A photo already withdrawn is left as it is.
+    """
+    if photo.participant_id != assignment.participant_id:
+        raise LookupError("photo of another desa")
+    _require_field_work(assignment, now, photo.indicator_code, changes_level=False)
+    if photo.uploaded_by_id != by.id:
+        raise FieldRefused("not_uploader")
+    reason = reason.strip()
+    if not 3 <= len(reason) <= REMOVAL_REASON_MAX:
+        raise FieldRejected([str(_l("Tulis alasan menghapus foto (3 sampai 500 karakter)."))])
+    if photo.removed_at is not None:
+        return
+    photo.removed_at = now
+    photo.removed_by_id = by.id
+    photo.removed_reason = reason
+    record_event("field_photo.remove", target=f"participant:{assignment.participant_id}",
+                 before={"photo": photo.id, "indicator": photo.indicator_code, "sha256": photo.sha256},
+                 after={"reason": reason})
+    db.session.commit()

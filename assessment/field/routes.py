@@ -32,7 +32,7 @@ from assessment.evidence import UploadRejected
 from assessment.extensions import db
 from assessment.field import operations
 from assessment.field.checklist import ChecklistItem, checklist
-from assessment.field.forms import FieldLevelForm, FinalistRuleForm, PhotoForm
+from assessment.field.forms import FieldLevelForm, FinalistRuleForm, PhotoForm, RemovePhotoForm
 from assessment.http import ERROR_TITLES
 from assessment.models import (
     Assignment,
@@ -70,6 +70,7 @@ PROBLEM_MESSAGES = {
 REFUSALS = {
     "not_finalist": _l("Desa ini bukan finalis; klarifikasi lapangan hanya untuk finalis."),
     "withdrawn": _l("Penugasan Anda untuk desa ini sudah dihentikan."),
+    "not_uploader": _l("Foto hanya dapat dihapus oleh asesor yang mengambilnya."),
 }
 
 
@@ -274,9 +275,37 @@ def _send_photo(photo: FieldPhoto) -> Response:
 def photo(assignment_id: int, photo_id: int) -> Response:
     assignment = _own_assignment(assignment_id)
     item = db.get_or_404(FieldPhoto, photo_id)
-    if item.participant_id != assignment.participant_id:
+    if item.participant_id != assignment.participant_id or item.removed_at is not None:
         abort(404)
     return _send_photo(item)
+
+
+@bp.post("/penugasan/<int:assignment_id>/foto/<int:photo_id>/hapus")
+@roles_required(*VISITOR)
+def remove_photo(assignment_id: int, photo_id: int) -> Response | tuple[str, int]:
+    """Withdraw a wrong photo (its taker only, with a reason): hidden everywhere, kept in the database and store."""
+    assignment = _own_assignment(assignment_id)
+    photo = db.get_or_404(FieldPhoto, photo_id)
+    if photo.participant_id != assignment.participant_id or photo.removed_at is not None:
+        abort(404)
+    rubric = rubric_of(assignment.participant.competition.rubric)
+    item = _indicator(rubric, photo.indicator_code)
+    form = RemovePhotoForm()
+    if not form.validate_on_submit():
+        return _indicator_page(assignment, rubric, item, status=400)
+    try:
+        operations.remove_field_photo(assignment, photo, form.reason.data or "", current_user, now_utc())
+    except StageClosed as closed:
+        flash(gate_text(closed.gate), "error")
+        return _indicator_page(assignment, rubric, item, status=409)
+    except operations.FieldRefused as refused:
+        _refuse(refused.code)
+    except operations.FieldRejected as rejected:
+        for problem in rejected.problems:
+            flash(problem, "error")
+        return _indicator_page(assignment, rubric, item, status=400)
+    flash(_("Foto dihapus dari klarifikasi lapangan; catatannya tetap ada di jejak audit."), "success")
+    return redirect(url_for("field.indicator", assignment_id=assignment.id, code=item.code))
 
 
 # --- The committee's and the ketua tim's view ------------------------------------------------------------------
@@ -357,4 +386,6 @@ def competition_photo(competition_id: int, photo_id: int) -> Response:
     competition = _competition(competition_id)
     item = db.get_or_404(FieldPhoto, photo_id)
     _participant(competition, item.participant_id)
+    if item.removed_at is not None:
+        abort(404)
     return _send_photo(item)

@@ -62,5 +62,10 @@ class FieldPhoto(Model):
     metadata_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A wrong photo is withdrawn, not deleted: hidden from every page and document, the row and both files kept
+    # (the audit trail names who, when and why).
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    removed_reason: Mapped[str | None] = mapped_column(Text)
 
-    uploaded_by: Mapped[User | None] = relationship()
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])

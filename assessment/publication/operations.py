@@ -306,7 +306,8 @@ def field_record(participant: Participant) -> FieldRecord:
         raise PublicationRefused("no_field")
     photos: dict[str, int] = {}
     for code in db.session.scalars(select(FieldPhoto.indicator_code)
-                                   .where(FieldPhoto.participant_id == participant.id)):
+                                   .where(FieldPhoto.participant_id == participant.id,
+                                          FieldPhoto.removed_at.is_(None))):
         photos[code] = photos.get(code, 0) + 1
     before: dict[str, list[str]] = {}
     for code, indicator_code, _by, level in verified_records(participant.competition, field_levels=False):

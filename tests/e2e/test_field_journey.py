@@ -72,9 +72,18 @@ def test_field_visit_on_a_phone(open_session: OpenSession, live_app: Flask, axe_
     # The page fits the phone: nothing wider than the viewport.
     assert page.evaluate("document.documentElement.scrollWidth") <= 412
     assert axe_violations(page, axe_js) == []
+
+    # A wrong photo is withdrawn by its taker, with a reason, from a fold-out form (no script needed).
+    page.get_by_text("Hapus foto ini").click()
+    page.get_by_label("Alasan menghapus foto").fill("Foto salah: ini papan nama kantor, bukan layanan surat.")
+    assert axe_violations(page, axe_js) == []
+    page.get_by_role("button", name="Hapus foto", exact=True).click()
+    expect(page.get_by_text("Foto dihapus dari klarifikasi lapangan")).to_be_visible()
+    expect(page.get_by_text("Belum ada foto.")).to_be_visible()
     session.requests.assert_local()
 
     with live_app.app_context():
         assert [r for r in verified_records(db.session.get(type(world.competition), competition_id))
                 if r[0] == "64.09.04.2002" and r[1] == "A1"] == [("64.09.04.2002", "A1", FIELD_BY, 2)]
-        assert len(db.session.scalars(db.select(FieldPhoto)).all()) == 1
+        (withdrawn,) = db.session.scalars(db.select(FieldPhoto)).all()
+        assert withdrawn.removed_at is not None and withdrawn.removed_reason.startswith("Foto salah")

@@ -17,6 +17,7 @@ from assessment.field.operations import (
     FieldRefused,
     finalist_rule,
     finalists_of,
+    remove_field_photo,
     save_field_level,
     set_finalist_rule,
 )
@@ -267,6 +268,46 @@ def test_photo_upload_checks_content_and_serves_copy_without_exif(app: Flask, wo
         assert refused.status_code == 400
     assert len(db.session.scalars(select(FieldPhoto)).all()) == 1
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "field_photo.add")) is not None
+
+
+def test_wrong_photo_withdrawn_by_its_taker_with_a_reason(app: Flask, world: FieldWorld, client: FlaskClient,
+                                                          login: Login) -> None:
+    """Only whoever took a photo withdraws it, with a reason; it leaves every page and its address, while the row,
+    both files and an audit event stay; the same photo can be taken again; a closed stage refuses."""
+    assignment = world.assignment(BUKIT, world.first)
+    login(client, world.first)
+    upload = f"/lapangan/penugasan/{assignment.id}/indikator/A1/foto"
+    photo_bytes = files.jpeg(gps=False)
+    client.post(upload, data={"photo": (io.BytesIO(photo_bytes), "f.jpg")}, content_type="multipart/form-data")
+    (photo,) = db.session.scalars(select(FieldPhoto)).all()
+    page_url = f"/lapangan/penugasan/{assignment.id}/indikator/A1"
+    assert "Hapus foto ini" in client.get(page_url).get_data(as_text=True)
+    remove = f"/lapangan/penugasan/{assignment.id}/foto/{photo.id}/hapus"
+    teammate = app.test_client()
+    login(teammate, world.second)
+    team_assignment = world.assignment(BUKIT, world.second)
+    assert "Hapus foto ini" not in teammate.get(
+        f"/lapangan/penugasan/{team_assignment.id}/indikator/A1").get_data(as_text=True)
+    assert teammate.post(f"/lapangan/penugasan/{team_assignment.id}/foto/{photo.id}/hapus",
+                         data={"reason": "Salah foto."}).status_code == 403
+    assert client.post(remove, data={"reason": "  "}).status_code == 400
+    assert client.post(remove, data={"reason": "Salah indikator: foto ini untuk A2."}).status_code == 302
+    db.session.expire_all()
+    kept = db.session.get(FieldPhoto, photo.id)
+    assert kept is not None and kept.removed_at is not None and kept.removed_by_id == world.first.id
+    assert kept.removed_reason == "Salah indikator: foto ini untuk A2."
+    assert get_store().exists(kept.sha256) and get_store().exists(kept.display_sha256)
+    assert client.get(f"/lapangan/penugasan/{assignment.id}/foto/{photo.id}").status_code == 404
+    assert "Belum ada foto." in client.get(page_url).get_data(as_text=True)
+    assert client.post(remove, data={"reason": "Lagi."}).status_code == 404
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "field_photo.remove")) is not None
+    # The same photo taken again is a new photo, shown again.
+    client.post(upload, data={"photo": (io.BytesIO(photo_bytes), "f.jpg")}, content_type="multipart/form-data")
+    shown = db.session.scalars(select(FieldPhoto).where(FieldPhoto.removed_at.is_(None))).all()
+    assert len(shown) == 1 and shown[0].id != photo.id
+    with pytest.raises(StageClosed):
+        remove_field_photo(assignment, shown[0], "Tahap sudah ditutup.", world.first,
+                           datetime.now(UTC) + timedelta(days=3650))
 
 
 # --- Committee and ketua tim ---------------------------------------------------------------------------------------
