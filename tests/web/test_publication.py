@@ -7,6 +7,7 @@ import io
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -15,6 +16,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from werkzeug.test import TestResponse
 
+from assessment import create_app
 from assessment.extensions import db
 from assessment.field.operations import add_field_photo, save_field_level
 from assessment.models import (
@@ -38,7 +40,7 @@ from assessment.reconciliation.operations import reconcile_item
 from assessment.repo import rubric_of, verified_records
 from assessment.stages import Action, StageClosed, stage_gate
 from assessment.storage import get_store
-from tests.conftest import Login, MakeUser
+from tests.conftest import Login, MakeUser, config_for_tests
 from tests.support import files
 from tests.support.field import field_world
 from tests.support.published import ResultsWorld, open_exception, open_results_stage, results_world
@@ -320,6 +322,22 @@ def test_public_pdf_checks_limited_per_address(app: Flask, world: ResultsWorld) 
     db.session.execute(update(PublicCheck).values(at=datetime.now(UTC) - timedelta(minutes=16)))
     db.session.commit()
     assert check("10.0.0.1").status_code == 200
+
+
+def test_client_address_from_trusted_proxies_only(app: Flask, world: ResultsWorld, tmp_path: Path) -> None:
+    """X-Forwarded-For names the client (for the per-address limits) only when TRUSTED_PROXIES says a proxy sets
+    it; otherwise anyone could send the header to dodge a limit, so the connection's address counts."""
+    snapshot = _finalise(world)
+    proxied = create_app(config_for_tests(tmp_path, TRUSTED_PROXIES=1))
+    for application in (app, proxied):
+        response = application.test_client().post(
+            f"/verifikasi/{snapshot.kode}/periksa", data={"file": (io.BytesIO(files.pdf()), "x.pdf")},
+            content_type="multipart/form-data", headers={"X-Forwarded-For": "203.0.113.7"},
+            environ_base={"REMOTE_ADDR": "10.0.0.9"})
+        assert response.status_code == 200
+    with proxied.app_context():
+        db.engine.dispose()
+    assert sorted(db.session.scalars(select(PublicCheck.address))) == ["10.0.0.9", "203.0.113.7"]
 
 
 def test_public_verification_page_needs_no_sign_in(app: Flask, world: ResultsWorld) -> None:
