@@ -1,12 +1,17 @@
 """Seed a demo ready to explore. Everything it writes is marked as demo data (``[DEMO]`` texts, ``is_demo`` rows,
-``@demo.example`` accounts) so that it is never mistaken for a real village's submission."""
+``@demo.example`` accounts) so that it is never mistaken for a real village's submission.
+
+Two editions: this year's competition with its self-assessment stage open, and last year's, finished (desk scores
+by two independent assessors, provisional results published, final snapshot with its public verification page),
+so that the result pages, the DPMD dashboard with its trends across editions and the public check have something
+to show."""
 
 from __future__ import annotations
 
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -20,16 +25,19 @@ from assessment.models import (
     Assignment,
     AssignmentMethod,
     Competition,
+    DeskScore,
     Participant,
     RegionKind,
     ReviewDecision,
     Role,
     SelfAssessment,
+    StageCode,
     SubmissionReview,
     SubmissionStatus,
     User,
     utcnow,
 )
+from assessment.publication.operations import finalise_results, publish_provisional
 from assessment.regions.importing import RegionRow, parent_of
 from assessment.regions.operations import import_regions
 from assessment.repo import rubric_of
@@ -64,6 +72,7 @@ class DemoResult:
     regions_added: int = 0
     evidence_files: int = 0
     evidence_links: int = 0
+    previous: Competition | None = None
 
 
 def database_has_data() -> bool:
@@ -132,7 +141,7 @@ def seed_demo(rubric_source: bytes, rubric_filename: str, today: date, store: Ev
 
     kecamatan = [(code, name) for code, name, kind in PPU_REGIONS if kind == "kecamatan"]
     desa = [(code, name) for code, name, kind in PPU_REGIONS if kind == "desa"]
-    _account(result, "Panitia Provinsi", "panitia", Role.panitia, "64")
+    committee = _account(result, "Panitia Provinsi", "panitia", Role.panitia, "64")
     _account(result, "Ketua Tim Asesor", "ketua-tim", Role.ketua_tim, "64")
     _account(result, "Asesor Satu", "asesor1", Role.asesor, "64", home="64.09.04")
     _account(result, "Asesor Dua", "asesor2", Role.asesor, "64", home="64.09.01")
@@ -148,9 +157,11 @@ def seed_demo(rubric_source: bytes, rubric_filename: str, today: date, store: Ev
     rubric = rubric_of(competition.rubric)
     indicators = rubric.indicators
     now = utcnow()
+    operators: dict[str, User] = {}
     for number, (code, name) in enumerate(_spread(desa, PARTICIPANT_COUNT)):
         slug = code.replace(".", "")
         operator = _account(result, f"Operator Desa {name}", f"operator-{slug}", Role.operator_desa, code)
+        operators[code] = operator
         rng = random.Random(code)  # noqa: S311 (demo texts, not security)
         # A spread of states: most still drafting, some submitted, two complete, one returned for revision.
         status = (SubmissionStatus.draf if number < 12 else SubmissionStatus.diajukan if number < 17
@@ -200,4 +211,60 @@ def seed_demo(rubric_source: bytes, rubric_filename: str, today: date, store: Ev
                 reviewer_id=dpmd.id,
             ))
         db.session.commit()
+    result.previous = _finished_edition(rubric_source, rubric_filename, today, committee, dpmd, independent,
+                                        operators)
     return result
+
+
+def _at(competition: Competition, code: StageCode) -> datetime:
+    """An hour into a stage of ``competition`` (the moment the demo acts in it)."""
+    stage = competition.stage(code)
+    if stage is None:
+        raise RuntimeError(f"the demo schedule has no stage {code.value}")
+    return stage.starts_at + timedelta(hours=1)
+
+
+def _finished_edition(rubric_source: bytes, rubric_filename: str, today: date, committee: User, dpmd: User,
+                      assessors: list[User], operators: dict[str, User]) -> Competition:
+    """Last year's edition, over: the same desa, complete, scored by the two independent assessors (who never
+    differ by more than one level, so nothing waits for reconciliation), results published and finalised at the
+    moments the schedule gave, through the same operations the committee uses."""
+    year = today.year - 1
+    competition = create_competition(
+        name=f"Lomba Desa Digital Kalimantan Timur {year} {DEMO_LABEL}",
+        year=year,
+        scope_code="64",
+        rubric=read_rubric_upload(rubric_source, rubric_filename),
+        stages=default_schedule(date(year, 6, 2)),
+        quotas={"64.09": 25},
+    )
+    rubric = rubric_of(competition.rubric)
+    low, high = rubric.scale.min, rubric.scale.max
+    submitted_at = _at(competition, StageCode.penilaian_mandiri)
+    scored_at = _at(competition, StageCode.penilaian_dokumen)
+    names = {code: name for code, name, _kind in PPU_REGIONS}
+    for code, operator in operators.items():
+        rng = random.Random(f"{code}/{year}")  # noqa: S311 (demo levels, not security)
+        quality = rng.randint(low, high)
+        participant = Participant(competition=competition, desa_code=code, is_demo=True,
+                                  status=SubmissionStatus.lengkap, submitted_at=submitted_at)
+        for indicator in rubric.indicators:
+            level = min(high, max(low, quality + rng.choice((-1, 0, 0, 1))))
+            participant.self_assessments.append(SelfAssessment(
+                indicator_code=indicator.code, level=level, explanation=_explanation(rng, names[code], level),
+                updated_by_id=operator.id))
+        participant.reviews.append(SubmissionReview(decision=ReviewDecision.lengkap, reason="", reviewer_id=dpmd.id))
+        db.session.add(participant)
+        for assessor in assessors:
+            assignment = Assignment(participant=participant, assessor_id=assessor.id,
+                                    method=AssignmentMethod.otomatis, created_at=submitted_at,
+                                    submitted_at=scored_at)
+            db.session.add(assignment)
+            for indicator in rubric.indicators:
+                level = min(high, max(low, quality + rng.choice((-1, 0, 0, 0, 1))))
+                assignment.scores.append(DeskScore(indicator_code=indicator.code, level=level,
+                                                   note=f"{DEMO_LABEL} Catatan contoh.", updated_at=scored_at))
+    db.session.commit()
+    publish_provisional(competition, committee, _at(competition, StageCode.pengumuman_sementara))
+    finalise_results(competition, committee, _at(competition, StageCode.penetapan))
+    return competition

@@ -30,6 +30,11 @@ from assessment.repo import rubric_of
 from assessment.storage import get_store
 
 
+def _current() -> Competition:
+    """This year's demo competition (the other one is last year's, finished)."""
+    return db.session.scalars(db.select(Competition).order_by(Competition.year.desc())).first()  # type: ignore[return-value]
+
+
 def _count(kind: RegionKind) -> int:
     return len(db.session.scalars(db.select(Region).where(Region.kind == kind, Region.code.startswith("64.09"))).all())
 
@@ -43,7 +48,7 @@ def test_demo_seeds_ppu_competition_accounts_and_self_assessments(app: Flask, ru
     bukit_raya = db.session.scalars(db.select(Region).where(Region.code == "64.09.04.2002")).one()
     assert (bukit_raya.name, bukit_raya.parent_code) == ("Bukit Raya", "64.09.04")
 
-    competition = db.session.scalars(db.select(Competition)).one()
+    competition = _current()
     assert "[DEMO]" in competition.name
     assert rubric_of(competition.rubric).id == "desa-digital-kaltim-2026"
     stage = competition.stage(StageCode.penilaian_mandiri)
@@ -59,7 +64,8 @@ def test_demo_seeds_ppu_competition_accounts_and_self_assessments(app: Flask, ru
         assert f"{email}" in result.output and password in result.output
         assert authenticate(email, password) is not None, role
 
-    participants = db.session.scalars(db.select(Participant)).all()
+    participants = db.session.scalars(db.select(Participant)
+                                      .where(Participant.competition_id == competition.id)).all()
     assert 18 <= len(participants) <= 22
     assert all(p.is_demo for p in participants)
     assert {p.desa_code.rsplit(".", 1)[0] for p in participants} == {"64.09.01", "64.09.02", "64.09.03", "64.09.04"}
@@ -87,9 +93,10 @@ def test_demo_evidence_is_stored_and_covers_every_level_above_the_lowest(app: Fl
         assert not evidence.duplicate_of_other_desa
     links = db.session.scalars(db.select(Evidence).where(Evidence.kind == EvidenceKind.url)).all()
     assert links and all(".desa.example/demo/" in (evidence.url or "") for evidence in links)
-    competition = db.session.scalars(db.select(Competition)).one()
+    competition = _current()
     lowest = rubric_of(competition.rubric).scale.min
-    for participant in db.session.scalars(db.select(Participant)).all():
+    for participant in db.session.scalars(db.select(Participant)
+                                          .where(Participant.competition_id == competition.id)).all():
         with_evidence = {evidence.indicator_code for evidence in participant.evidence}
         needing = {a.indicator_code for a in participant.self_assessments if a.level is not None and a.level > lowest}
         assert needing <= with_evidence, participant.desa_code
@@ -102,7 +109,7 @@ def test_demo_if_empty_skips_a_database_with_data(app: Flask, runner: FlaskCliRu
     assert "demo tidak dijalankan" in skipped.output
     refused = runner.invoke(args=["demo"])
     assert refused.exit_code != 0
-    assert len(db.session.scalars(db.select(Competition)).all()) == 1
+    assert len(db.session.scalars(db.select(Competition)).all()) == 2  # this year's and last year's
 
 
 def test_demo_region_data_matches_the_documented_counts() -> None:
@@ -115,7 +122,8 @@ def test_demo_assigns_two_independent_assessors_to_each_complete_desa(app: Flask
     from assessment.security import conflict_of_interest
 
     assert runner.invoke(args=["demo"]).exit_code == 0
-    complete = db.session.scalars(db.select(Participant).where(Participant.status == SubmissionStatus.lengkap)).all()
+    complete = db.session.scalars(db.select(Participant).where(Participant.status == SubmissionStatus.lengkap,
+                                                               Participant.competition_id == _current().id)).all()
     assert complete
     for participant in complete:
         assignments = db.session.scalars(
@@ -125,3 +133,32 @@ def test_demo_assigns_two_independent_assessors_to_each_complete_desa(app: Flask
     others = db.session.scalars(db.select(Assignment).join(Participant)
                                 .where(Participant.status != SubmissionStatus.lengkap)).unique().all()
     assert others == []
+
+
+def test_demo_last_years_edition_is_finished_and_public(app: Flask, runner: FlaskCliRunner) -> None:
+    """Last year's edition shows what the later stages produce: the same desa ranked from two assessors' desk
+    scores, provisional results published, a final snapshot on its public page; result pages open without
+    sign-in."""
+    from assessment.models import DeskScore, FinalSnapshot
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    current = _current()
+    previous = db.session.scalars(db.select(Competition).where(Competition.id != current.id)).one()
+    assert previous.year == current.year - 1 and "[DEMO]" in previous.name
+    assert previous.results_published_at is not None
+    for code in (StageCode.penilaian_mandiri, StageCode.penetapan):
+        stage = previous.stage(code)
+        assert stage is not None and stage.ends_at < utcnow()
+    participants = db.session.scalars(db.select(Participant).where(Participant.competition_id == previous.id)).all()
+    assert {p.desa_code for p in participants} == {
+        p.desa_code for p in db.session.scalars(db.select(Participant).where(Participant.competition_id == current.id))}
+    assert all(p.status is SubmissionStatus.lengkap for p in participants)
+    scores = db.session.scalars(db.select(DeskScore)).all()
+    assert len(scores) == 2 * len(participants) * len(rubric_of(previous.rubric).indicators)
+    snapshot = db.session.scalars(db.select(FinalSnapshot).where(FinalSnapshot.competition_id == previous.id)).one()
+    public = app.test_client()
+    assert public.get(f"/verifikasi/{snapshot.kode}").status_code == 200
+    ranking = public.get(f"/hasil/{previous.id}/peringkat/64.09")
+    assert ranking.status_code == 200
+    html = ranking.get_data(as_text=True)
+    assert all(p.region.name in html for p in participants)
