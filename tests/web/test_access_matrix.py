@@ -148,6 +148,7 @@ RULES: dict[str, Access] = {
     "field.save": Access(roles=(Role.asesor,)),
     "field.upload_photo": Access(roles=(Role.asesor,)),
     "field.photo": Access(roles=(Role.asesor,)),
+    "field.remove_photo": Access(roles=(Role.asesor,)),
     "field.competitions": Access(roles=(Role.panitia, Role.ketua_tim)),
     "field.competition": Access(roles=(Role.panitia, Role.ketua_tim), scoped=True),
     "field.set_rule": Access(roles=(Role.panitia,), scoped=True, data={"scope": "kabupaten", "count": "3"}),
