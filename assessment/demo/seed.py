@@ -3,8 +3,8 @@
 
 Two editions: this year's competition with its self-assessment stage open, and last year's, finished (desk scores
 by two independent assessors, provisional results published, final snapshot with its public verification page),
-so that the result pages, the DPMD dashboard with its trends across editions and the public check have something
-to show."""
+so that the result pages, the DPMD dashboard's result sections and the public check have something to show (the
+dashboard's trend across editions needs a second published edition: DPMD sees no scores before publication)."""
 
 from __future__ import annotations
 
