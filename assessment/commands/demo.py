@@ -50,9 +50,9 @@ def demo_command(if_empty: bool) -> None:
     click.echo(f"DEMO siap: {result.competition.name} (id {result.competition.id}), "
                f"{result.participants} desa peserta, {result.regions_added} wilayah PPU ditambahkan, "
                f"{result.evidence_files} berkas dan {result.evidence_links} tautan bukti contoh.")
-    if result.previous is not None:
-        click.echo(f"Edisi lalu (selesai, hasil final dan halaman verifikasi publik): {result.previous.name} "
-                   f"(id {result.previous.id}); hasil: /hasil/{result.previous.id}/peringkat/64.09")
+    for edition in result.finished:
+        click.echo(f"Edisi lalu (selesai, hasil final dan halaman verifikasi publik): {edition.name} "
+                   f"(id {edition.id}); hasil: /hasil/{edition.id}/peringkat/64.09, dasbor: /dasbor/{edition.id}/64.09")
     click.echo(f"Akun DEMO (email @{DEMO_EMAIL_DOMAIN}, kata sandi acak; juga di {accounts_file}):")
     for account in result.accounts:
         click.echo(f"  {account.role:<22} {account.region:<14} {account.email:<34} {account.password}")

@@ -1,10 +1,10 @@
 """Seed a demo ready to explore. Everything it writes is marked as demo data (``[DEMO]`` texts, ``is_demo`` rows,
 ``@demo.example`` accounts) so that it is never mistaken for a real village's submission.
 
-Two editions: this year's competition with its self-assessment stage open, and last year's, finished (desk scores
-by two independent assessors, provisional results published, final snapshot with its public verification page),
-so that the result pages, the DPMD dashboard's result sections and the public check have something to show (the
-dashboard's trend across editions needs a second published edition: DPMD sees no scores before publication)."""
+Three editions: this year's competition with its self-assessment stage open, and the two before it, finished (desk
+scores by two independent assessors, provisional results published, final snapshot with its public verification
+page), so that the result pages, the DPMD dashboard with its trend across editions and the public check have
+something to show."""
 
 from __future__ import annotations
 
@@ -73,6 +73,7 @@ class DemoResult:
     evidence_files: int = 0
     evidence_links: int = 0
     previous: Competition | None = None
+    finished: list[Competition] = field(default_factory=list)
 
 
 def database_has_data() -> bool:
@@ -211,8 +212,10 @@ def seed_demo(rubric_source: bytes, rubric_filename: str, today: date, store: Ev
                 reviewer_id=dpmd.id,
             ))
         db.session.commit()
-    result.previous = _finished_edition(rubric_source, rubric_filename, today, committee, dpmd, independent,
-                                        operators)
+    # Two finished editions (the later one a little better), so the dashboard has a trend to draw.
+    result.finished = [_finished_edition(rubric_source, rubric_filename, today.year - back, committee, dpmd,
+                                         independent, operators, progress=2 - back) for back in (2, 1)]
+    result.previous = result.finished[-1]
     return result
 
 
@@ -224,12 +227,12 @@ def _at(competition: Competition, code: StageCode) -> datetime:
     return stage.starts_at + timedelta(hours=1)
 
 
-def _finished_edition(rubric_source: bytes, rubric_filename: str, today: date, committee: User, dpmd: User,
-                      assessors: list[User], operators: dict[str, User]) -> Competition:
-    """Last year's edition, over: the same desa, complete, scored by the two independent assessors (who never
-    differ by more than one level, so nothing waits for reconciliation), results published and finalised at the
-    moments the schedule gave, through the same operations the committee uses."""
-    year = today.year - 1
+def _finished_edition(rubric_source: bytes, rubric_filename: str, year: int, committee: User, dpmd: User,
+                      assessors: list[User], operators: dict[str, User], progress: int) -> Competition:
+    """A past edition, over: the same desa, complete, scored by the two independent assessors (who never differ by
+    more than one level, so nothing waits for reconciliation), results published and finalised at the moments the
+    schedule gave, through the same operations the committee uses. Each desa keeps its own level from edition to
+    edition, ``progress`` levels better for most of them in a later one."""
     competition = create_competition(
         name=f"Lomba Desa Digital Kalimantan Timur {year} {DEMO_LABEL}",
         year=year,
@@ -245,7 +248,8 @@ def _finished_edition(rubric_source: bytes, rubric_filename: str, today: date, c
     names = {code: name for code, name, _kind in PPU_REGIONS}
     for code, operator in operators.items():
         rng = random.Random(f"{code}/{year}")  # noqa: S311 (demo levels, not security)
-        quality = rng.randint(low, high)
+        base = random.Random(code).randint(low, max(low, high - 1))  # noqa: S311 (demo levels, not security)
+        quality = min(high, base + (progress if rng.random() < 0.7 else 0))
         participant = Participant(competition=competition, desa_code=code, is_demo=True,
                                   status=SubmissionStatus.lengkap, submitted_at=submitted_at)
         for indicator in rubric.indicators:

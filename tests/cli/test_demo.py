@@ -109,7 +109,7 @@ def test_demo_if_empty_skips_a_database_with_data(app: Flask, runner: FlaskCliRu
     assert "demo tidak dijalankan" in skipped.output
     refused = runner.invoke(args=["demo"])
     assert refused.exit_code != 0
-    assert len(db.session.scalars(db.select(Competition)).all()) == 2  # this year's and last year's
+    assert len(db.session.scalars(db.select(Competition)).all()) == 3  # this year's and two finished editions
 
 
 def test_demo_region_data_matches_the_documented_counts() -> None:
@@ -136,15 +136,19 @@ def test_demo_assigns_two_independent_assessors_to_each_complete_desa(app: Flask
 
 
 def test_demo_last_years_edition_is_finished_and_public(app: Flask, runner: FlaskCliRunner) -> None:
-    """Last year's edition shows what the later stages produce: the same desa ranked from two assessors' desk
+    """The two previous editions show what the later stages produce: the same desa ranked from two assessors' desk
     scores, provisional results published, a final snapshot on its public page; result pages open without
-    sign-in."""
-    from assessment.models import DeskScore, FinalSnapshot
+    sign-in, and DPMD's dashboard draws the trend across the two."""
+    from assessment.models import Assignment, DeskScore, FinalSnapshot
 
-    assert runner.invoke(args=["demo"]).exit_code == 0
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0
     current = _current()
-    previous = db.session.scalars(db.select(Competition).where(Competition.id != current.id)).one()
-    assert previous.year == current.year - 1 and "[DEMO]" in previous.name
+    editions = db.session.scalars(db.select(Competition).where(Competition.id != current.id)
+                                  .order_by(Competition.year)).all()
+    assert [e.year for e in editions] == [current.year - 2, current.year - 1]
+    previous = editions[-1]
+    assert "[DEMO]" in previous.name and all(e.results_published_at is not None for e in editions)
     assert previous.results_published_at is not None
     for code in (StageCode.penilaian_mandiri, StageCode.penetapan):
         stage = previous.stage(code)
@@ -153,7 +157,8 @@ def test_demo_last_years_edition_is_finished_and_public(app: Flask, runner: Flas
     assert {p.desa_code for p in participants} == {
         p.desa_code for p in db.session.scalars(db.select(Participant).where(Participant.competition_id == current.id))}
     assert all(p.status is SubmissionStatus.lengkap for p in participants)
-    scores = db.session.scalars(db.select(DeskScore)).all()
+    scores = db.session.scalars(db.select(DeskScore).join(Assignment).join(Participant)
+                                .where(Participant.competition_id == previous.id)).all()
     assert len(scores) == 2 * len(participants) * len(rubric_of(previous.rubric).indicators)
     snapshot = db.session.scalars(db.select(FinalSnapshot).where(FinalSnapshot.competition_id == previous.id)).one()
     public = app.test_client()
@@ -162,3 +167,8 @@ def test_demo_last_years_edition_is_finished_and_public(app: Flask, runner: Flas
     assert ranking.status_code == 200
     html = ranking.get_data(as_text=True)
     assert all(p.region.name in html for p in participants)
+    dpmd = next(line.split() for line in result.output.splitlines() if "dpmd-ppu@" in line)
+    viewer = app.test_client()
+    assert viewer.post("/masuk", data={"email": dpmd[-2], "password": dpmd[-1]}).status_code == 302
+    dashboard = viewer.get(f"/dasbor/{previous.id}/64.09").get_data(as_text=True)
+    assert f"Edisi: {current.year - 2}, {current.year - 1}." in dashboard
