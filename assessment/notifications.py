@@ -140,7 +140,10 @@ def _mail_after_commit(session: Session) -> None:
         return
     # The rows are expired by the commit; their primary keys are still known without a query.
     ids = [identity[0] for identity in (inspect(row).identity for row in pending) if identity]
-    send_pending(ids=ids)
+    try:
+        send_pending(ids=ids)
+    except Exception:  # the change is committed: whatever fails here must not reach the user
+        log.exception("Notification e-mails left in the outbox after an error")
 
 
 @event.listens_for(Session, "after_rollback")

@@ -173,3 +173,16 @@ def test_failed_mail_stays_in_the_outbox_and_is_retried(app: Flask, make_user: M
     db.session.expire_all()
     assert given_up.mail_attempts == MAIL_ATTEMPTS and given_up.mailed_at is None
     assert send_pending() == (0, 0)
+
+
+def test_mail_error_after_commit_never_reaches_the_user(app: Flask, make_user: MakeUser, smtp: type[FakeSMTP],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The change is committed before any mail is sent: an unexpected error while mailing (here the outbox's own
+    query) is logged, the message stays in the outbox for ``notifications send``, and the caller sees nothing."""
+    def broken(*args: Any, **kwargs: Any) -> tuple[int, int]:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr("assessment.notifications.send_pending", broken)
+    (row,) = _notify_many(make_user, 1)
+    db.session.expire_all()
+    assert row.mail_to == "operator0@contoh.id" and row.mailed_at is None and smtp.sent == []
