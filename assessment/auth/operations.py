@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from assessment.audit import record_event
 from assessment.auth import two_factor
@@ -25,6 +25,7 @@ from assessment.models import (
     utcnow,
 )
 from assessment.security import hash_password, password_needs_rehash, spend_password_time, verify_password
+from assessment.throttle import wait_until_below
 
 
 @dataclass(frozen=True)
@@ -104,17 +105,13 @@ def check_login_throttle(account: str, client_address: str, now: datetime) -> No
       LOGIN_ADDRESS_LIMIT, LOGIN_WINDOW_MINUTES.)
     """
     account_limit, address_limit, window = _limits()
-    since = now - window
     for column, value, limit in ((LoginFailure.account, account, account_limit),
                                  (LoginFailure.address, client_address, address_limit)):
         if not value:
             continue
-        count, oldest = db.session.execute(
-            select(func.count(), func.min(LoginFailure.at)).where(column == value, LoginFailure.at > since)
-        ).one()
-        if count >= limit:
-            oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
-            raise LoginThrottled(max(oldest_at + window - now, timedelta(minutes=1)))
+        wait = wait_until_below(LoginFailure.at, column == value, limit, window, now)
+        if wait is not None:
+            raise LoginThrottled(wait)
 
 
 def _count_failure(account: str, client_address: str, now: datetime) -> None:

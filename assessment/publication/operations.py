@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from assessment.audit import record_event
@@ -56,6 +56,7 @@ from assessment.scoring import ScoringInputError
 from assessment.security import region_within
 from assessment.stages import Action, require_stage
 from assessment.storage import EvidenceStore
+from assessment.throttle import wait_until_below
 from assessment.wita import format_wita
 
 KODE_BYTES = 10
@@ -83,12 +84,9 @@ def count_public_check(address: str, now: datetime) -> timedelta | None:
     limit = int(current_app.config.get("PUBLIC_CHECK_LIMIT", 30))
     window = timedelta(minutes=int(current_app.config.get("PUBLIC_CHECK_WINDOW_MINUTES", 15)))
     address = address[:64]
-    count, oldest = db.session.execute(
-        select(func.count(), func.min(PublicCheck.at)).where(PublicCheck.address == address,
-                                                             PublicCheck.at > now - window)).one()
-    if count >= limit:
-        oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
-        return max(oldest_at + window - now, timedelta(minutes=1))
+    wait = wait_until_below(PublicCheck.at, PublicCheck.address == address, limit, window, now)
+    if wait is not None:
+        return wait
     db.session.execute(delete(PublicCheck).where(PublicCheck.at < now - timedelta(days=1)))
     db.session.add(PublicCheck(address=address, at=now))
     db.session.commit()
