@@ -973,12 +973,13 @@ def _key_rank(key: SortKey) -> tuple[IntArray, int]:
     - anything else by the position of its value among the sorted distinct values.
     """
     n = len(key)
+    values: NDArray[Any]
     if isinstance(key, _Ratio) and n:
         numerator, weight = key.numerator, key.weight
         top_numerator, top_weight, low_weight = int(numerator.max()), int(weight.max()), int(weight.min())
         size = (top_weight + 1) * (top_numerator + 1)
         if low_weight == top_weight > 0:
-            key = numerator  # one S for all: N/S orders as N
+            values = numerator  # one S for all: N/S orders as N
         elif int(numerator.min()) >= 0 and low_weight >= 0 and size <= max(4 * n, 1 << 16):
             pair = weight * (top_numerator + 1) + numerator
             present = np.flatnonzero(np.bincount(pair, minlength=size))
@@ -987,12 +988,16 @@ def _key_rank(key: SortKey) -> tuple[IntArray, int]:
             table = np.zeros(size, dtype=np.int64)
             table[present] = len(distinct) - 1 - position.reshape(-1)
             return table[pair], len(distinct)
-    key = _as_array(key)
-    if key.dtype.kind == "i" and n:
-        high, low = int(key.max()), int(key.min())
+        else:
+            # Several S and too wide a table: the order-exact floats (the one-S case was settled just above).
+            values = _order_key(numerator, weight)
+    else:
+        values = key.numerator if isinstance(key, _Ratio) else key  # a _Ratio here has no entity at all
+    if values.dtype.kind == "i" and n:
+        high, low = int(values.max()), int(values.min())
         if high - low <= 4 * n:
-            return high - key, high - low + 1
-    lowered = -key
+            return (high - values).astype(np.int64, copy=False), high - low + 1
+    lowered = -values
     distinct = np.unique(lowered)
     if len(distinct) <= 1 << 16:
         return np.searchsorted(distinct, lowered).astype(np.int64), len(distinct)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -34,6 +34,7 @@ from assessment.models import (
 )
 from assessment.security import region_within
 from assessment.stages import Action, StageClosed, mark_change_after_freeze, require_stage
+from assessment.versioning import compare_and_set
 
 REASON_MAX = 2000
 
@@ -125,11 +126,7 @@ def _put_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str,
     else:
         before = {"level": score.level, "na": score.not_applicable, "note": score.note}
         expected = score.version if expected_version is None else expected_version
-        written = db.session.execute(
-            update(DeskScore).where(DeskScore.id == score.id, DeskScore.version == expected)
-            .values(version=DeskScore.version + 1, **values)
-            .execution_options(synchronize_session=False))
-        if written.rowcount != 1:  # type: ignore[attr-defined]
+        if not compare_and_set(DeskScore, score.id, expected, values):
             raise _conflict(assignment, indicator_code)
     # A flush here (the audit event queries) may already meet the unique index: a simultaneous first save.
     existing = {j.evidence_id: j for j in assignment.judgements}

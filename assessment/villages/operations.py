@@ -29,6 +29,7 @@ from assessment.models import (
     User,
 )
 from assessment.storage import EvidenceStore
+from assessment.versioning import compare_and_set
 from assessment.villages.rules import EDITABLE_STATUSES, Window, indicator_progress, self_assessment_window
 
 log = logging.getLogger(__name__)
@@ -112,11 +113,7 @@ def save_self_assessment(participant: Participant, rubric: Rubric, indicator_cod
     else:
         before = {"level": row.level, "explanation": row.explanation}
         expected = row.version if expected_version is None else expected_version
-        written = db.session.execute(
-            update(SelfAssessment).where(SelfAssessment.id == row.id, SelfAssessment.version == expected)
-            .values(version=SelfAssessment.version + 1, **values)
-            .execution_options(synchronize_session=False))
-        if written.rowcount != 1:  # type: ignore[attr-defined]
+        if not compare_and_set(SelfAssessment, row.id, expected, values):
             raise _conflict(participant, indicator_code)
     try:
         # A flush here (the audit event queries) may already meet the unique index: a simultaneous first save.
