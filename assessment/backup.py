@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import io
 import json
+import os
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -151,7 +152,11 @@ def write_backup(out: Path, store: EvidenceStore) -> BackupSummary:
     parts: list[dict[str, Any]] = []
     rows: dict[str, int] = {}
     tmp = out.with_name(out.name + ".tmp")
-    with db.engine.connect() as connection, tarfile.open(tmp, "w") as archive:
+    # The archive holds every account and personal datum: readable by its owner only (mode 600), from the start.
+    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "wb") as raw, db.engine.connect() as connection, \
+            tarfile.open(fileobj=raw, mode="w") as archive:
         if connection.dialect.name == "postgresql":
             connection.execution_options(isolation_level="REPEATABLE READ")
         revision = _schema_revision(connection)

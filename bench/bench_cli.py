@@ -4,7 +4,7 @@ rows) against a lean read-CSV-plus-numpy pass over the same file.
 Run: ``.venv/bin/python -m bench.bench_cli [--repeats 3]``; reports the median wall and CPU time (user + system of
 the child) of interleaved runs. CPU time is the meaningful number on a shared machine. The CSV is generated once
 into ``--work`` (default: ``desa-digital-bench`` in the temporary folder) from
-``../shared/data/wilayah-indonesia.csv`` (read, not copied into the project). Both contenders run as fresh
+``data/wilayah/wilayah-indonesia.csv`` (the region list shipped with the project). Both contenders run as fresh
 processes, so each pays its own interpreter and import start-up.
 """
 
@@ -25,7 +25,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 RUBRIC = ROOT / "data" / "rubrics" / "desa-digital-kaltim-2026.yaml"
-REGIONS = ROOT.parent / "shared" / "data" / "wilayah-indonesia.csv"
+REGIONS = ROOT / "data" / "wilayah" / "wilayah-indonesia.csv"
 
 LEAN = """
 import sys

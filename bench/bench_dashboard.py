@@ -1,7 +1,7 @@
 """Benchmark of the province dashboard (issue 6): the whole of Kalimantan Timur, rendered server-side.
 
 Builds a throw-away SQLite database with the real region list and boundaries of Kalimantan Timur (1,038 desa and
-kelurahan from ../shared/data), one competition on a 20-indicator rubric with its 841 desa taking part, each scored
+kelurahan from data/wilayah/), one competition on a 20-indicator rubric with its 841 desa taking part, each scored
 by 3 assessors (50,460 desk scores), then times ``GET /dasbor/<id>/64`` as the committee against a page that only
 reads the same rows (the dashboard's own queries) and renders their counts. Also the map's GeoJSON size.
 
@@ -56,8 +56,9 @@ from assessment.models import (  # noqa: E402
 )
 from assessment.regions.importing import parse_region_csv  # noqa: E402
 from assessment.regions.operations import import_boundaries, import_regions, parse_boundaries  # noqa: E402
+from assessment.regions.shipped import REGION_DATA_DIR  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
+DATA = REGION_DATA_DIR
 DOC = ROOT / "docs" / "performance.md"
 START = "<!-- bench_dashboard:start -->"
 END = "<!-- bench_dashboard:end -->"

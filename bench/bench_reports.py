@@ -30,8 +30,9 @@ from assessment.exports.scoring_workbook import (  # noqa: E402
     write_scoring_workbook,
 )
 from assessment.geo import dumps_compact, feature_collection, load_boundaries, screen_tolerance  # noqa: E402
+from assessment.regions.shipped import REGION_DATA_DIR  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
+DATA = REGION_DATA_DIR
 DOC = ROOT / "docs" / "performance.md"
 START = "<!-- bench_reports:start -->"
 END = "<!-- bench_reports:end -->"
@@ -49,7 +50,7 @@ def timed(function: Callable[[], Any], runs: int) -> tuple[float, Any]:
 
 
 def real_desa() -> list[tuple[str, str, str, str]]:
-    """The 841 desa of Kalimantan Timur (not the kelurahan), with their kecamatan, from the shared boundaries."""
+    """The 841 desa of Kalimantan Timur (not the kelurahan), with their kecamatan, from the shipped boundaries."""
     desa = load_boundaries(DATA / "batas-kaltim-desa.geojson")
     kecamatan = {b.kode: b.nama for b in load_boundaries(DATA / "batas-kaltim-kecamatan.geojson")}
     rows = []
@@ -176,7 +177,7 @@ def main() -> None:
         f"{platform.python_version()}), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Synthetic results for "
         "the real 841 desa of Kalimantan Timur (first row: a report made up in memory; the `database` rows: the "
         "same desa stored in SQLite with 3 submitted assessments each, read through `repo.results_report`); real "
-        "boundaries from ../shared/data. Load average at the end: "
+        "boundaries from data/wilayah/. Load average at the end: "
         f"{os.getloadavg()[0]:.1f} (other work shared the machine, so times are upper bounds).",
         "",
         "| what | time | size | target |",

@@ -19,8 +19,8 @@ from assessment.auth import two_factor
 from assessment.auth.operations import GrantSpec, create_user, has_second_factor, needs_second_factor
 from assessment.extensions import db
 from assessment.models import CODE_DEPTH, Region, RegionKind, Role, User, utcnow
+from assessment.regions.shipped import REGION_DATA_DIR
 
-SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 TEST_PASSWORD = "kata-sandi-uji-1234"
 # argon2id at its lowest cost: the hashing rules are the same, the tests just do not spend 50 ms per hash.
 FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
@@ -106,10 +106,9 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    if not SHARED_DIR.is_dir():
-        pytest.fail(f"../shared is missing at {SHARED_DIR}; the tests read the region data from there")
-    return SHARED_DIR
+def data_dir() -> Path:
+    """The region data shipped in the repository (``data/wilayah/``, sources in its README.md)."""
+    return REGION_DATA_DIR
 
 
 def kind_from_code(code: str) -> RegionKind:

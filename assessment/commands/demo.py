@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from sqlalchemy import inspect
 
 from assessment.competitions.schedule import WITA
+from assessment.dashboard.maps import warm_display_geojson
 from assessment.demo.seed import DEMO_EMAIL_DOMAIN, DemoAccount, database_has_data, seed_demo
 from assessment.extensions import db
 from assessment.storage import get_store
@@ -43,12 +44,15 @@ def demo_command(if_empty: bool) -> None:
         raise click.ClickException("Basis data sudah berisi akun atau lomba; demo hanya untuk basis data kosong.")
     result = seed_demo(DEFAULT_RUBRIC.read_bytes(), DEFAULT_RUBRIC.name, datetime.now(WITA).date(), get_store(),
                        current_app.config["MAX_CONTENT_LENGTH"])
+    # The dashboards' maps are simplified once here, not on the first visitor's request.
+    warm_display_geojson()
     accounts_file = Path(current_app.instance_path) / ACCOUNTS_FILE
     if "INSTANCE_PATH" in current_app.config:
         accounts_file = Path(current_app.config["INSTANCE_PATH"]) / ACCOUNTS_FILE
     write_accounts_file(accounts_file, result.accounts)
     click.echo(f"DEMO siap: {result.competition.name} (id {result.competition.id}), "
-               f"{result.participants} desa peserta, {result.regions_added} wilayah PPU ditambahkan, "
+               f"{result.participants} desa peserta, {result.regions_added} wilayah PPU ditambahkan "
+               f"({result.boundaries} dengan batas wilayah untuk peta), "
                f"{result.evidence_files} berkas dan {result.evidence_links} tautan bukti contoh.")
     for edition in result.finished:
         click.echo(f"Edisi lalu (selesai, hasil final dan halaman verifikasi publik): {edition.name} "

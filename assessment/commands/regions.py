@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from assessment.dashboard.maps import warm_display_geojson
+from assessment.geo import simplify_for_screen
 from assessment.regions.importing import Problem, decode_text, parse_region_csv
 from assessment.regions.operations import import_boundaries, import_regions, known_region_codes, parse_boundaries
 
@@ -47,7 +49,8 @@ def import_command(csv_file: Path, decree: str | None, valid_from: datetime | No
     if not parsed.rows:
         raise click.ClickException(f"{csv_file.name}: tidak ada baris data.")
     # The bar goes to stderr so that stdout carries only the counts (scripts can read them).
-    with click.progressbar(length=len(parsed.rows), label="Menyimpan wilayah", show_pos=True, file=sys.stderr) as bar:
+    label = "Memeriksa wilayah (uji coba, tidak disimpan)" if dry_run else "Menyimpan wilayah"
+    with click.progressbar(length=len(parsed.rows), label=label, show_pos=True, file=sys.stderr) as bar:
         counts = import_regions(parsed.rows, decree=decree, valid_from=start_date, dry_run=dry_run,
                                 progress=bar.update)
     prefix = "Uji coba (tidak disimpan): " if dry_run else ""
@@ -77,6 +80,35 @@ def import_boundaries_command(geojson_file: Path) -> None:
         click.echo(f"{len(result.unmatched)} kode tidak cocok dengan wilayah mana pun (tidak disimpan):")
         for code in result.unmatched:
             click.echo(f"  {code}")
+
+
+METRES_PER_DEGREE = 111_320  # at the equator; Indonesia lies within 11 degrees of it
+
+
+@regions_cli.command("simplify-boundaries")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--tolerance-m", type=click.FloatRange(min=0), default=22.0, show_default=True,
+              help="Penyederhanaan: titik yang bergeser kurang dari sekian meter dibuang.")
+@click.option("--decimals", type=click.IntRange(3, 7), default=4, show_default=True,
+              help="Angka di belakang koma koordinat (4 = sekitar 11 m).")
+def simplify_boundaries_command(source: Path, target: Path, tolerance_m: float, decimals: int) -> None:
+    """Sederhanakan berkas batas wilayah (GeoJSON) agar ringan disimpan; properti setiap fitur tetap."""
+    try:
+        document = json.loads(source.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise click.ClickException(f"{source.name}: bukan GeoJSON yang sah ({error}).") from None
+    pairs, problems = parse_boundaries(json.dumps(document))
+    if problems:
+        report_problems(problems, source.name)
+    tolerance = tolerance_m / METRES_PER_DEGREE
+    for feature in document["features"]:
+        # Each region keeps a fillable shape whatever the tolerance (simplify_for_screen's rule).
+        feature["geometry"] = simplify_for_screen(feature["geometry"], tolerance, decimals)
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    target.write_text(text + "\n", encoding="utf-8")
+    click.echo(f"{len(pairs)} fitur ditulis ke {target} ({source.stat().st_size:,} -> {target.stat().st_size:,} "
+               "bita).")
 
 
 def register(app: Flask) -> None:

@@ -57,7 +57,12 @@ def build_command(competition_id: int, kabupaten_code: str | None, out_dir: Path
     if not province.desa:
         raise click.ClickException(f"lomba {competition_id} belum punya desa peserta yang dapat diperingkat")
     kabupaten = sorted({d.kode[:5] for d in province.desa}) if kabupaten_code is None else [kabupaten_code]
+    # A certificate says "juara": before the committee has published the results nobody is one yet, so the
+    # workbook and the reports (working documents for the committee) are written and the certificates are not.
     champions = [d for d in winners(province) if kabupaten_code is None or region_within(d.kode, kabupaten_code)]
+    if not competition.results_public:
+        champions = []
+    qr_targets: list[tuple[str, str]] = []
     now = now_utc()
     written: list[Path] = []
 
@@ -80,6 +85,7 @@ def build_command(competition_id: int, kabupaten_code: str | None, out_dir: Path
             desa = champions[index]
             with current_app.test_request_context(base_url=base):
                 url = verification_url(competition, desa.kode)
+            qr_targets.append((desa.nama, url))
             path = target / "piagam" / f"piagam-{desa.peringkat}-{desa.kode}.pdf"
             _write(path, certificate_pdf(desa, competition.name, url))
             written.append(path)
@@ -95,7 +101,10 @@ def build_command(competition_id: int, kabupaten_code: str | None, out_dir: Path
     click.echo(f"Desa diperingkat: {len(province.desa)}; juara (peringkat 1-3): "
                + (", ".join(f"{d.peringkat}. {d.nama}" for d in champions) or "-"))
     click.echo(f"Workbook hasil: 1; laporan PDF kabupaten: {len(kabupaten)}; piagam: {len(champions)}")
-    click.echo(f"Kode QR piagam menuju {base}/hasil/{competition.id}/desa/<kode>")
+    if not competition.results_public:
+        click.echo("Piagam tidak ditulis: panitia belum mengumumkan hasil lomba ini.")
+    for name, url in qr_targets:
+        click.echo(f"Kode QR piagam {name} menuju {url}")
     click.echo(f"Ditulis ke {target}/")
 
 

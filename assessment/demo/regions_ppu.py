@@ -8,6 +8,7 @@ comes from. Kept in the project so that ``desa-digital demo`` works on a machine
 from __future__ import annotations
 
 DECREE = "Kepmendagri 300.2.2-2138/2025"
+PPU_CODE = "64.09"
 
 # (kode, nama, tingkat), parents before children.
 PPU_REGIONS: tuple[tuple[str, str, str], ...] = (

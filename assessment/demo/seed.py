@@ -8,6 +8,7 @@ something to show."""
 
 from __future__ import annotations
 
+import json
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from assessment.auth.operations import GrantSpec, create_user
 from assessment.competitions.operations import create_competition, read_rubric_upload
 from assessment.competitions.schedule import default_schedule
 from assessment.demo.evidence import demo_pdf, demo_png
-from assessment.demo.regions_ppu import DECREE, PPU_REGIONS
+from assessment.demo.regions_ppu import DECREE, PPU_CODE, PPU_REGIONS
 from assessment.extensions import db
 from assessment.models import (
     Assignment,
@@ -39,7 +40,8 @@ from assessment.models import (
 )
 from assessment.publication.operations import finalise_results, publish_provisional
 from assessment.regions.importing import RegionRow, parent_of
-from assessment.regions.operations import import_regions
+from assessment.regions.operations import import_boundaries, import_regions, parse_boundaries
+from assessment.regions.shipped import BOUNDARY_LAYERS, boundary_features
 from assessment.repo import rubric_of
 from assessment.storage import EvidenceStore
 from assessment.villages.operations import add_evidence_file, add_evidence_link
@@ -72,6 +74,7 @@ class DemoResult:
     regions_added: int = 0
     evidence_files: int = 0
     evidence_links: int = 0
+    boundaries: int = 0
     previous: Competition | None = None
     finished: list[Competition] = field(default_factory=list)
 
@@ -81,6 +84,22 @@ def database_has_data() -> bool:
     users = db.session.scalar(select(func.count()).select_from(User)) or 0
     competitions = db.session.scalar(select(func.count()).select_from(Competition)) or 0
     return bool(users or competitions)
+
+
+def import_demo_boundaries() -> int:
+    """Import PPU's boundaries (kabupaten, kecamatan, desa) from the data shipped in ``data/wilayah/``.
+
+    The same parse and import as ``desa-digital regions import-boundaries``, so the demo's dashboards draw their map
+    (simplified and stored once by the caller's ``warm_display_geojson``). Returns the number of regions outlined.
+    """
+    imported = 0
+    for layer in BOUNDARY_LAYERS:
+        pairs, problems = parse_boundaries(json.dumps(boundary_features(layer, PPU_CODE)))
+        if problems:
+            raise ValueError(f"shipped boundaries of {layer} are broken: {problems[0]}")
+        result = import_boundaries(pairs)
+        imported += result.added + result.updated
+    return imported
 
 
 def _password() -> str:
@@ -129,6 +148,7 @@ def seed_demo(rubric_source: bytes, rubric_filename: str, today: date, store: Ev
         for number, (code, name, kind) in enumerate(PPU_REGIONS, start=1)
     ]
     counts = import_regions(rows, decree=DECREE)
+    boundaries = import_demo_boundaries()
     first_day = today - timedelta(days=SELF_ASSESSMENT_OPENED_DAYS_AGO + 14)
     competition = create_competition(
         name=f"Lomba Desa Digital Kalimantan Timur {today.year} {DEMO_LABEL}",
@@ -138,7 +158,7 @@ def seed_demo(rubric_source: bytes, rubric_filename: str, today: date, store: Ev
         stages=default_schedule(first_day),
         quotas={"64.09": 25},
     )
-    result = DemoResult(competition=competition, regions_added=counts.added)
+    result = DemoResult(competition=competition, regions_added=counts.added, boundaries=boundaries)
 
     kecamatan = [(code, name) for code, name, kind in PPU_REGIONS if kind == "kecamatan"]
     desa = [(code, name) for code, name, kind in PPU_REGIONS if kind == "desa"]

@@ -181,6 +181,8 @@ def certificate(competition_id: int, desa_code: str) -> Response:
     competition = db.get_or_404(Competition, competition_id)
     if not user_can_access_region(current_user, desa_code, (Role.panitia,)):
         _deny()
+    if not competition.results_public:
+        abort(404)  # nobody is a winner before the results are published (as `reports build`)
     report = repo.results_report(competition, evidence=False, assessor_levels=False, fresh=True)
     desa = next((d for d in winners(report) if d.kode == desa_code), None)
     if desa is None:

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import shutil
+import stat
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,12 @@ def test_backup_and_restore_round_trip(app: Flask, runner: FlaskCliRunner, fille
     # New rows after a restore get fresh ids (the PostgreSQL sequences moved past the restored ones).
     db.session.add(User(name="Baru", email="baru@contoh.id", password_hash="x"))
     db.session.commit()
+
+
+def test_backup_is_readable_by_its_owner_only(runner: FlaskCliRunner, filled: None, tmp_path: Path) -> None:
+    path = tmp_path / "cadangan.tar"
+    assert runner.invoke(args=["backup", str(path)]).exit_code == 0
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 def test_backup_does_not_overwrite(runner: FlaskCliRunner, tmp_path: Path) -> None:

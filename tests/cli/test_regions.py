@@ -118,21 +118,22 @@ def test_region_import_accepts_parents_already_stored(app: Flask, runner: FlaskC
 
 
 @pytest.mark.slow
-def test_national_region_list_imports_completely(app: Flask, runner: FlaskCliRunner, shared_dir: Path) -> None:
+def test_national_region_list_imports_completely(app: Flask, runner: FlaskCliRunner, data_dir: Path) -> None:
     # Its duration is a benchmark matter (docs/performance.md), not asserted here: a timed test on a shared
     # two-core machine fails for reasons that are not the code's.
-    source = shared_dir / "data" / "wilayah-indonesia.csv"
+    source = data_dir / "wilayah-indonesia.csv"
     with source.open(encoding="utf-8") as handle:
         expected = sum(1 for _ in csv.DictReader(handle))
+    assert expected == 91_599  # the count data/wilayah/README.md gives for the shipped list
     result = runner.invoke(args=["regions", "import", str(source)])
     assert result.exit_code == 0, result.output
     assert f"{expected} ditambah, 0 diubah, 0 tetap." in result.output
     assert _region_count() == expected
 
 
-def _import_kaltim(runner: FlaskCliRunner, shared_dir: Path, tmp_path: Path, prefix: str) -> None:
+def _import_kaltim(runner: FlaskCliRunner, data_dir: Path, tmp_path: Path, prefix: str) -> None:
     """Import the Kalimantan Timur rows of the national list whose code starts with ``prefix`` (plus ancestors)."""
-    with (shared_dir / "data" / "wilayah-indonesia.csv").open(encoding="utf-8") as handle:
+    with (data_dir / "wilayah-indonesia.csv").open(encoding="utf-8") as handle:
         rows = [row for row in csv.DictReader(handle)
                 if row["kode"] in ("64", "64.09") or row["kode"].startswith(prefix)]
     path = tmp_path / "kaltim.csv"
@@ -143,10 +144,10 @@ def _import_kaltim(runner: FlaskCliRunner, shared_dir: Path, tmp_path: Path, pre
     assert runner.invoke(args=["regions", "import", str(path)]).exit_code == 0
 
 
-def test_boundaries_match_by_code_and_report_unmatched(app: Flask, runner: FlaskCliRunner, shared_dir: Path,
+def test_boundaries_match_by_code_and_report_unmatched(app: Flask, runner: FlaskCliRunner, data_dir: Path,
                                                        tmp_path: Path) -> None:
-    _import_kaltim(runner, shared_dir, tmp_path, "64.09.")
-    boundaries = shared_dir / "data" / "batas-kaltim-kecamatan.geojson"
+    _import_kaltim(runner, data_dir, tmp_path, "64.09.")
+    boundaries = data_dir / "batas-kaltim-kecamatan.geojson"
     features = json.loads(boundaries.read_text(encoding="utf-8"))["features"]
     outside_ppu = sorted(f["properties"]["kode"] for f in features if not f["properties"]["kode"].startswith("64.09."))
     result = runner.invoke(args=["regions", "import-boundaries", str(boundaries)])
@@ -171,3 +172,36 @@ def test_boundaries_file_that_is_not_geojson_is_refused(app: Flask, runner: Flas
     assert "fitur 1: fitur tanpa properti 'kode'" in result.output
     path.write_text("bukan json")
     assert runner.invoke(args=["regions", "import-boundaries", str(path)]).exit_code != 0
+
+
+def test_dry_run_says_it_saves_nothing(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(args=["regions", "import", str(_write(tmp_path, PPU)), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Menyimpan" not in result.output
+    assert "Memeriksa wilayah (uji coba, tidak disimpan)" in result.output
+    assert "Uji coba (tidak disimpan): 6 ditambah, 0 diubah, 0 tetap." in result.output
+    assert _region_count() == 0
+
+
+def test_simplified_boundaries_keep_every_region_and_its_properties(runner: FlaskCliRunner, data_dir: Path,
+                                                                    tmp_path: Path) -> None:
+    source = data_dir / "batas-kaltim-kecamatan.geojson"
+    target = tmp_path / "kecil.geojson"
+    result = runner.invoke(args=["regions", "simplify-boundaries", str(source), str(target), "--tolerance-m", "200"])
+    assert result.exit_code == 0, result.output
+    before = json.loads(source.read_text(encoding="utf-8"))["features"]
+    after = json.loads(target.read_text(encoding="utf-8"))["features"]
+    assert [f["properties"] for f in after] == [f["properties"] for f in before]
+    assert target.stat().st_size < source.stat().st_size
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in after)
+    assert "105 fitur ditulis" in result.output
+
+
+def test_shipped_region_data_names_its_sources(data_dir: Path) -> None:
+    """Every file in data/wilayah/ is described in its README with its source and the licence's text."""
+    readme = (data_dir / "README.md").read_text(encoding="utf-8")
+    for path in data_dir.iterdir():
+        if path.name != "README.md":
+            assert f"`{path.name}`" in readme, path.name
+    assert "Kepmendagri No 300.2.2-2138/2025" in readme
+    assert "Permission is hereby granted, free of charge" in readme

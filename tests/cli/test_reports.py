@@ -10,13 +10,23 @@ from flask.testing import FlaskCliRunner
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from assessment.extensions import db
+from assessment.models import FinalSnapshot, utcnow
 from tests.conftest import MakeUser
 from tests.support.results import BUKIT, PASER, PROVINCE_ORDER, SEMOI, ResultsWorld, results_world
 
 
 @pytest.fixture
-def world(app: Flask, make_user: MakeUser) -> ResultsWorld:
+def unpublished(app: Flask, make_user: MakeUser) -> ResultsWorld:
     return results_world(make_user)
+
+
+@pytest.fixture
+def world(unpublished: ResultsWorld) -> ResultsWorld:
+    """The scored world with its provisional results published (certificates need that)."""
+    unpublished.competition.results_published_at = utcnow()
+    db.session.commit()
+    return unpublished
 
 
 def test_build_writes_workbook_reports_and_certificates(world: ResultsWorld, runner: FlaskCliRunner,
@@ -38,6 +48,41 @@ def test_build_writes_workbook_reports_and_certificates(world: ResultsWorld, run
     assert f"https://lomba.kaltimprov.go.id/hasil/{world.competition.id}/desa/{SEMOI}" in certificate
     assert "juara (peringkat 1-3): 1. Semoi Dua, 2. Bukit Raya, 3. Desa Paser" in result.output
     assert "piagam: 3" in result.output
+    # The addresses printed are the ones inside the QR codes (before finalisation: each desa's results page).
+    for code, name in ((SEMOI, "Semoi Dua"), (BUKIT, "Bukit Raya"), (PASER, "Desa Paser")):
+        url = f"https://lomba.kaltimprov.go.id/hasil/{world.competition.id}/desa/{code}"
+        assert f"Kode QR piagam {name} menuju {url}" in result.output
+
+
+def test_build_after_finalisation_prints_the_snapshot_page_its_qr_codes_hold(world: ResultsWorld,
+                                                                              runner: FlaskCliRunner,
+                                                                              tmp_path: Path) -> None:
+    snapshot = FinalSnapshot(competition_id=world.competition.id, kode="ABCD-EFGH-JKLM", canonical_json="{}",
+                             sha256="0" * 64, created_by_id=world.committee.id)
+    db.session.add(snapshot)
+    db.session.commit()
+    result = runner.invoke(args=["reports", "build", "--competition", str(world.competition.id), "--out",
+                                 str(tmp_path), "--base-url", "https://lomba.kaltimprov.go.id"])
+    assert result.exit_code == 0, result.output
+    assert "Kode QR piagam Semoi Dua menuju https://lomba.kaltimprov.go.id/verifikasi/ABCD-EFGH-JKLM" in result.output
+    assert "/hasil/" not in result.output.split("Kode QR", 1)[1]
+    certificate = "".join(page.extract_text()
+                          for page in PdfReader(tmp_path / str(world.competition.id) / f"piagam/piagam-1-{SEMOI}.pdf")
+                          .pages)
+    assert "https://lomba.kaltimprov.go.id/verifikasi/ABCD-EFGH-JKLM" in certificate
+
+
+def test_build_writes_no_certificate_before_the_results_are_published(unpublished: ResultsWorld,
+                                                                      runner: FlaskCliRunner,
+                                                                      tmp_path: Path) -> None:
+    result = runner.invoke(args=["reports", "build", "--competition", str(unpublished.competition.id), "--out",
+                                 str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / str(unpublished.competition.id)
+    assert not (folder / "piagam").exists()
+    assert (folder / "hasil-64.xlsx").is_file()
+    assert "piagam: 0" in result.output
+    assert "Piagam tidak ditulis: panitia belum mengumumkan hasil lomba ini." in result.output
 
 
 def test_build_one_kabupaten(world: ResultsWorld, runner: FlaskCliRunner, tmp_path: Path) -> None:

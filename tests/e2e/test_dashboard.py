@@ -45,7 +45,7 @@ def _make_user(role: Role | None = None, region_code: str | None = None, *, home
 
 
 @pytest.fixture
-def seeded(live_app: Flask, shared_dir: Path) -> dict[str, str]:
+def seeded(live_app: Flask, data_dir: Path) -> dict[str, str]:
     """The scored world of tests/support/results.py, published; PPU's regions and boundaries imported."""
     with live_app.app_context():
         world = results_world(_make_user)
@@ -53,7 +53,7 @@ def seeded(live_app: Flask, shared_dir: Path) -> dict[str, str]:
         create_user("DPMD PPU", DPMD_EMAIL, TEST_PASSWORD, [GrantSpec(Role.dpmd, PPU)])
         centres: dict[str, tuple[float, float]] = {}
         for layer in ("kecamatan", "desa"):
-            document = json.loads((shared_dir / "data" / f"batas-kaltim-{layer}.geojson").read_text("utf-8"))
+            document = json.loads((data_dir / f"batas-kaltim-{layer}.geojson").read_text("utf-8"))
             features = [f for f in document["features"] if f["properties"]["kode"].startswith(PPU + ".")]
             for feature in features:
                 props = feature["properties"]

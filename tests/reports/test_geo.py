@@ -142,8 +142,8 @@ def test_subtree_follows_dotted_codes() -> None:
 
 
 @pytest.fixture(scope="module")
-def province(shared_dir: Path) -> tuple[list[Any], list[Any]]:
-    data = shared_dir / "data"
+def province(data_dir: Path) -> tuple[list[Any], list[Any]]:
+    data = data_dir
     return (
         load_boundaries(data / "batas-kaltim-desa.geojson"),
         load_boundaries(data / "batas-kaltim-kecamatan.geojson"),

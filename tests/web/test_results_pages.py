@@ -223,10 +223,17 @@ def test_workbook_and_report_for_dpmd_after_publication(world: ResultsWorld, cli
 
 
 def test_certificates_for_winners_only(world: ResultsWorld, client: FlaskClient, login: Login) -> None:
+    publish(world)
     login(client, world.committee)
     response = client.get(f"/hasil/{world.competition.id}/sertifikat/{SEMOI}.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert client.get(f"/hasil/{world.competition.id}/sertifikat/{INJECTED}.pdf").status_code == 404
+
+
+def test_no_certificate_before_the_results_are_published(world: ResultsWorld, client: FlaskClient,
+                                                         login: Login) -> None:
+    login(client, world.committee)
+    assert client.get(f"/hasil/{world.competition.id}/sertifikat/{SEMOI}.pdf").status_code == 404
 
 
 # ------------------------------------------------------------------------------------------------ offline scoring

@@ -1,0 +1,60 @@
+"""The demo as a newcomer meets it: `desa-digital demo`, then DPMD's dashboard draws the PPU map from the region
+data shipped in the repository (data/wilayah/), with no other set-up."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, expect
+
+from assessment.demo.regions_ppu import PPU_REGIONS
+from assessment.extensions import db
+from assessment.models import Competition
+from tests.e2e.conftest import RequestLog
+
+pytestmark = pytest.mark.e2e
+
+PPU = "64.09"
+DESKTOP = {"width": 1366, "height": 768}
+
+
+def _demo(live_app: Flask) -> tuple[str, str, int]:
+    """Run the demo command; the DPMD account's e-mail and password (from its output) and last year's edition."""
+    with live_app.app_context():
+        result = live_app.test_cli_runner().invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+        dpmd = next(line.split() for line in result.output.splitlines() if line.strip().startswith("dpmd "))
+        editions = db.session.scalars(db.select(Competition).order_by(Competition.year)).all()
+        previous = editions[-2].id  # the newest finished edition; this year's is still in self-assessment
+    return dpmd[2], dpmd[3], previous
+
+
+def test_the_demo_dashboard_draws_the_ppu_desa_on_its_map(browser: Browser, live_app: Flask,
+                                                           live_server: str) -> None:
+    email, password, competition_id = _demo(live_app)
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server, locale="id-ID")
+    page = context.new_page()
+    log = RequestLog()
+    page.on("request", log.record)
+    try:
+        page.goto("/masuk")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Kata sandi").fill(password)
+        page.get_by_role("button", name="Masuk").click()
+        page.wait_for_load_state()
+        with page.expect_response(lambda response: response.url.endswith("/peta/desa.geojson")) as answer:
+            page.goto(f"/dasbor/{competition_id}/{PPU}")
+        regions = json.loads(answer.value.body())
+        expected = sorted(code for code, _name, kind in PPU_REGIONS if kind in ("desa", "kelurahan"))
+        assert sorted(feature["properties"]["kode"] for feature in regions["features"]) == expected
+        expect(page.get_by_text("batas wilayah untuk daerah ini belum dimuat")).to_have_count(0)
+        map_plot = page.locator("[data-click-url]")
+        expect(map_plot.locator("canvas").first).to_be_visible(timeout=60_000)
+        # Every desa taking part is coloured on the map: its code is one of the choropleth's locations.
+        coloured = page.evaluate("() => document.querySelector('[data-click-url]').data[0].locations")
+        assert coloured and set(coloured) <= set(expected)
+        log.assert_local()
+    finally:
+        context.close()
