@@ -14,8 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
-from assessment.criteria.files import load_rubric_bytes
-from assessment.criteria.fingerprint import fingerprint
+from assessment.criteria.fingerprint import fingerprint, rubric_from_canonical
 from assessment.criteria.model import Rubric
 from assessment.extensions import db
 from assessment.models import (
@@ -31,7 +30,6 @@ from assessment.models import (
     Participant,
     Reconciliation,
     Region,
-    RubricFormat,
     StoredRubric,
     User,
 )
@@ -53,8 +51,8 @@ from assessment.scoring import (
 
 
 @lru_cache(maxsize=32)
-def _parse(fingerprint_value: str, source: bytes, filename: str) -> Rubric:
-    rubric = load_rubric_bytes(source, filename)
+def _parse(fingerprint_value: str, canonical: str) -> Rubric:
+    rubric = rubric_from_canonical(canonical)
     if fingerprint(rubric) != fingerprint_value:
         # The parser changed in a way that changes the meaning of a stored rubric: never score under it silently.
         raise RuntimeError(f"stored rubric {fingerprint_value[:12]} no longer parses to the same fingerprint")
@@ -62,14 +60,10 @@ def _parse(fingerprint_value: str, source: bytes, filename: str) -> Rubric:
 
 
 def rubric_of(stored: StoredRubric) -> Rubric:
-    """The core rubric of a stored one, parsed from its original source and checked against its fingerprint."""
-    if stored.source_format is RubricFormat.xlsx:
-        source = stored.source_bytes or b""
-        filename = "rubrik.xlsx"
-    else:
-        source = (stored.source_text or "").encode("utf-8")
-        filename = "rubrik.yaml"
-    return _parse(stored.fingerprint, source, filename)
+    """The core rubric of a stored one, read from its canonical form (``rubric_json``, the bytes its fingerprint
+    is computed over) and checked against that fingerprint. The original upload (YAML text or Excel bytes) is kept
+    beside it for people, not read here: one place, one format."""
+    return _parse(stored.fingerprint, stored.rubric_json)
 
 
 Record = tuple[str, str, str, int | None]

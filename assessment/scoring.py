@@ -73,7 +73,7 @@ from typing import Any, Final, Literal, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
-from assessment.criteria.model import Rubric
+from assessment.criteria.model import Aggregation, Rubric, TieBreakKind, TieBreakRule
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -721,7 +721,7 @@ def _mean_denominator(valid_counts: IntArray) -> int:
     return math.lcm(*(int(n) for n in np.unique(valid_counts) if n > 0))
 
 
-def _aggregate(counts: NDArray[np.int32], aggregation: str, denominator: int | None = None) -> _Levels:
+def _aggregate(counts: NDArray[np.int32], aggregation: Aggregation, denominator: int | None = None) -> _Levels:
     """Rule 2: combine each cell's levels (given as counts per level, then NA) by ``mean`` or ``median``, exactly.
 
     ``mean``: numerator = sum of levels x (D / n), D the lcm of every count n present (or the given one).
@@ -736,11 +736,11 @@ def _aggregate(counts: NDArray[np.int32], aggregation: str, denominator: int | N
     missing = (n + na) == 0
     applicable = ~((n == 0) & (na > 0))
     assessed = n > 0
-    if aggregation == "mean":
+    if aggregation is Aggregation.mean:
         d = denominator if denominator is not None else _mean_denominator(n)
         total = valid.astype(np.int64) @ np.arange(k_levels, dtype=np.int64)
         numerator = np.where(assessed, total * (d // np.maximum(n, 1)), 0)
-    elif aggregation == "median":
+    elif aggregation is Aggregation.median:
         d = 2
         cumulative = np.cumsum(valid, axis=1, dtype=np.int64)
         lower = (cumulative < ((n + 1) // 2)[:, None]).sum(axis=1)
@@ -751,7 +751,8 @@ def _aggregate(counts: NDArray[np.int32], aggregation: str, denominator: int | N
     return _Levels(numerator.astype(np.int64), d, np.asarray(applicable, dtype=bool), np.asarray(missing, dtype=bool))
 
 
-def _levels(cells: _Cells, aggregation: str, shape: tuple[int, int], rows_kept: IntArray | None = None) -> _Levels:
+def _levels(cells: _Cells, aggregation: Aggregation, shape: tuple[int, int],
+            rows_kept: IntArray | None = None) -> _Levels:
     """Rule 2 per cell: aggregate each pattern once, then give every cell its pattern's values (V x I)."""
     per_pattern = _aggregate(cells.patterns, aggregation)
     code = cells.code.reshape(shape)
@@ -941,23 +942,45 @@ def _as_array(key: SortKey) -> NDArray[Any]:
     return _order_key(key.numerator, weight)
 
 
+def _aspect_keys(rubric: Rubric, scores: _Scores, rule: TieBreakRule) -> list[SortKey]:
+    """``aspects_by_weight``: every aspect's score, heaviest aspect first (a stable sort keeps rubric order among
+    equal weights); ``aspect:<code>``: that aspect's score."""
+    if rule.kind is TieBreakKind.aspects_by_weight:
+        chosen = sorted(range(len(rubric.aspects)), key=lambda a: -rubric.aspects[a].weight)
+    else:
+        chosen = [a for a, aspect in enumerate(rubric.aspects) if aspect.code == rule.aspect]
+        if not chosen:
+            raise ValueError(f"unknown tie_break key {str(rule)!r}")
+    return [_ratio_key(scores.aspect_numerator[:, a], scores.aspect_weight[:, a]) for a in chosen]
+
+
+def _top_levels_key(_rubric: Rubric, scores: _Scores, _rule: TieBreakRule) -> list[SortKey]:
+    """``top_levels``: more indicators at the scale's top level is better."""
+    return [scores.top_levels.astype(np.int64)]
+
+
+def _zero_levels_key(_rubric: Rubric, scores: _Scores, _rule: TieBreakRule) -> list[SortKey]:
+    """``zero_levels``: fewer indicators at the scale's bottom level is better (negated: higher is better)."""
+    return [-scores.zero_levels.astype(np.int64)]
+
+
+_TIE_BREAK_KEYS: dict[TieBreakKind, Callable[[Rubric, _Scores, TieBreakRule], list[SortKey]]] = {
+    TieBreakKind.aspects_by_weight: _aspect_keys,
+    TieBreakKind.aspect: _aspect_keys,
+    TieBreakKind.top_levels: _top_levels_key,
+    TieBreakKind.zero_levels: _zero_levels_key,
+}
+
+
 def _sort_keys(rubric: Rubric, scores: _Scores) -> list[SortKey]:
-    """Rule 6: the ordering keys, most significant first, each "higher is better" (exact int64 or order-exact float)."""
+    """Rule 6: the ordering keys, most significant first, each "higher is better" (exact int64 or order-exact float).
+
+    The exact index comes first, then each of the rubric's typed tie-break rules through its builder in
+    ``_TIE_BREAK_KEYS``.
+    """
     keys = [_ratio_key(scores.numerator, scores.weight)]
-    aspect_codes = [aspect.code for aspect in rubric.aspects]
-    for item in rubric.tie_break:
-        if item == "aspects_by_weight":
-            by_weight = sorted(range(len(rubric.aspects)), key=lambda a: -rubric.aspects[a].weight)
-            keys.extend(_ratio_key(scores.aspect_numerator[:, a], scores.aspect_weight[:, a]) for a in by_weight)
-        elif item.startswith("aspect:") and item[7:] in aspect_codes:
-            a = aspect_codes.index(item[7:])
-            keys.append(_ratio_key(scores.aspect_numerator[:, a], scores.aspect_weight[:, a]))
-        elif item == "top_levels":
-            keys.append(scores.top_levels.astype(np.int64))
-        elif item == "zero_levels":
-            keys.append(-scores.zero_levels.astype(np.int64))
-        else:
-            raise ValueError(f"unknown tie_break key {item!r}")
+    for rule in rubric.tie_break_rules:
+        keys.extend(_TIE_BREAK_KEYS[rule.kind](rubric, scores, rule))
     return keys
 
 
@@ -1438,7 +1461,7 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
         (sizes == 0).sum())
     if total_candidates > _MAX_BOOTSTRAP_CANDIDATES:
         raise ValueError("terlalu banyak asesor per desa untuk bootstrap yang eksak")
-    denominator = math.lcm(*range(1, width + 1)) if rubric.aggregation == "mean" and width else 2
+    denominator = math.lcm(*range(1, width + 1)) if rubric.aggregation is Aggregation.mean and width else 2
     bits = max(width.bit_length(), 1)
     if bits * (k_levels + 1) > 62:
         raise ValueError("terlalu banyak asesor per desa untuk bootstrap yang eksak")
@@ -1455,7 +1478,7 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
         # Villages whose every assessor gave a level on every indicator take the linear shortcut (mean only).
         linear = np.all((sub >= 0) & (sub < k_levels), axis=(1, 2)) if m else np.zeros(len(members), dtype=bool)
         top_level = rubric.scale.max - rubric.scale.min
-        if not (_LINEAR_BOOTSTRAP and rubric.aggregation == "mean"
+        if not (_LINEAR_BOOTSTRAP and rubric.aggregation is Aggregation.mean
                 and sum(weights) * top_level * denominator * 40_000 < _SAFE_INT64):
             linear[:] = False
         general = np.flatnonzero(~linear)

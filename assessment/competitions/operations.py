@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from assessment.audit import record_event
 from assessment.competitions.schedule import stage_window
-from assessment.criteria.files import load_rubric_bytes
+from assessment.criteria.files import is_excel_workbook, load_rubric_bytes
 from assessment.criteria.fingerprint import canonical_form, fingerprint
 from assessment.criteria.model import Rubric
 from assessment.extensions import db
@@ -54,7 +54,7 @@ class RubricUpload:
 def read_rubric_upload(data: bytes, filename: str) -> RubricUpload:
     """Parse uploaded rubric bytes; raises :class:`~assessment.criteria.errors.RubricError` with every problem."""
     rubric = load_rubric_bytes(data, filename)
-    source_format = RubricFormat.xlsx if data.startswith((b"PK\x03\x04", b"PK\x05\x06")) else RubricFormat.yaml
+    source_format = RubricFormat.xlsx if is_excel_workbook(data) else RubricFormat.yaml
     return RubricUpload(rubric, fingerprint(rubric), source_format, data, filename)
 
 

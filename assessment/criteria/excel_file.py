@@ -434,7 +434,7 @@ def _workbook(rubric: Rubric | None) -> Workbook:
         setting_values = {
             ("id",): rubric.id, ("title",): rubric.title, ("version",): rubric.version,
             ("scale", "min"): rubric.scale.min, ("scale", "max"): rubric.scale.max,
-            ("aggregation",): rubric.aggregation, ("disagreement_threshold",): rubric.disagreement_threshold,
+            ("aggregation",): rubric.aggregation.value, ("disagreement_threshold",): rubric.disagreement_threshold,
             ("tie_break",): ", ".join(rubric.tie_break), ("eligible",): ", ".join(rubric.eligible),
         }
     for row, (label, path, note) in enumerate(RUBRIC_ROWS, start=2):

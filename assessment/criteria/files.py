@@ -22,6 +22,7 @@ from assessment.criteria.yaml_file import load_yaml_text, rubric_to_yaml
 
 __all__ = [
     "MAX_RUBRIC_BYTES",
+    "is_excel_workbook",
     "load_rubric",
     "load_rubric_bytes",
     "rubric_to_excel",
@@ -54,6 +55,14 @@ def _sniff(data: bytes) -> str | None:
     return None
 
 
+def is_excel_workbook(data: bytes) -> bool:
+    """Whether rubric bytes are an Excel workbook (.xlsx is a ZIP archive); otherwise they are read as YAML text.
+
+    The one place that decides a rubric file's format, from its content, never from its name.
+    """
+    return data.startswith((b"PK\x03\x04", b"PK\x05\x06"))
+
+
 def load_rubric(path: Path) -> Rubric:
     """Read and parse the rubric at ``path`` (YAML or Excel, detected from the content)."""
     try:
@@ -72,7 +81,7 @@ def load_rubric_bytes(data: bytes, filename: str) -> Rubric:
     if len(data) > MAX_RUBRIC_BYTES:
         raise file_problem(f"Berkas terlalu besar ({len(data) // 1024} KB); rubrik paling besar "
                            f"{MAX_RUBRIC_BYTES // (1024 * 1024)} MB.")
-    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+    if is_excel_workbook(data):
         return load_excel_bytes(data)
     named_excel = filename.lower().endswith((".xlsx", ".xlsm", ".xls"))
     binary = _sniff(data)

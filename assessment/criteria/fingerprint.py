@@ -15,8 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 from decimal import Decimal
+from typing import Any
 
+from assessment.criteria.errors import Problem, RubricError
 from assessment.criteria.model import Rubric
+from assessment.criteria.parse import parse_rubric
 
 CANONICAL_FORMAT = "desa-digital-rubric/1"
 
@@ -37,7 +40,7 @@ def canonical_form(rubric: Rubric) -> bytes:
         "scale": {"min": rubric.scale.min, "max": rubric.scale.max},
         "level_names": [[value, name] for value, name in sorted(rubric.level_names)],
         "bands": [{"min": _number(band.min), "label": band.label} for band in rubric.bands],
-        "aggregation": rubric.aggregation,
+        "aggregation": rubric.aggregation.value,
         "disagreement_threshold": rubric.disagreement_threshold,
         "tie_break": list(rubric.tie_break),
         "eligible": list(rubric.eligible),
@@ -67,3 +70,28 @@ def canonical_form(rubric: Rubric) -> bytes:
 def fingerprint(rubric: Rubric) -> str:
     """The hex SHA-256 of :func:`canonical_form`: equal for equal rubrics, different after any change."""
     return hashlib.sha256(canonical_form(rubric)).hexdigest()
+
+
+def rubric_from_canonical(data: bytes | str) -> Rubric:
+    """The rubric whose :func:`canonical_form` is ``data``: anyone holding those bytes (a final snapshot carries
+    them) can rebuild the rubric, score with it, and check it against the fingerprint they were given.
+
+    The document goes through the same parser and checks as an uploaded rubric; ``RubricError`` when it is not a
+    canonical form of this ``format`` or breaks a rubric rule.
+    """
+    try:
+        document: Any = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise RubricError([Problem("", f"Bentuk kanonik rubrik bukan JSON yang sah: {error}")]) from None
+    if not isinstance(document, dict) or document.get("format") != CANONICAL_FORMAT:
+        raise RubricError([Problem("format", f"Bukan bentuk kanonik rubrik {CANONICAL_FORMAT}.")])
+    plain = {key: value for key, value in document.items() if key != "format"}
+    if isinstance(plain.get("level_names"), list):
+        plain["level_names"] = {str(value): name for value, name in plain["level_names"]}
+    for aspect in plain.get("aspects") or ():
+        for indicator in aspect.get("indicators") or () if isinstance(aspect, dict) else ():
+            if isinstance(indicator, dict) and isinstance(indicator.get("levels"), list):
+                indicator["levels"] = {str(value): text for value, text in indicator["levels"]}
+    if not plain.get("level_names"):
+        plain.pop("level_names", None)
+    return parse_rubric(plain)

@@ -9,10 +9,52 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from enum import StrEnum
 
-Aggregation = Literal["mean", "median"]
-"""How several assessors' levels for one village x indicator are combined."""
+
+class Aggregation(StrEnum):
+    """How several assessors' levels for one desa x indicator are combined (scoring rule 2)."""
+
+    mean = "mean"
+    median = "median"
+
+
+class TieBreakKind(StrEnum):
+    """The kinds of tie-break key a rubric may list (scoring rule 6)."""
+
+    aspects_by_weight = "aspects_by_weight"
+    aspect = "aspect"
+    top_levels = "top_levels"
+    zero_levels = "zero_levels"
+
+
+ASPECT_TIE_BREAK_PREFIX = "aspect:"
+
+
+@dataclass(frozen=True, slots=True)
+class TieBreakRule:
+    """One tie-break key, typed: its kind and, for ``aspect:<code>``, the aspect's code.
+
+    The rubric keeps the written form (``str(rule)``: ``aspects_by_weight``, ``aspect:B``, ...) in
+    ``Rubric.tie_break`` (that text is part of the fingerprint); the scoring core reads ``Rubric.tie_break_rules``.
+    """
+
+    kind: TieBreakKind
+    aspect: str | None = None
+
+    @classmethod
+    def from_text(cls, text: str) -> TieBreakRule:
+        """The rule a validated tie-break word names (``ValueError`` for any other word)."""
+        if text.startswith(ASPECT_TIE_BREAK_PREFIX):
+            return cls(TieBreakKind.aspect, text[len(ASPECT_TIE_BREAK_PREFIX):])
+        kind = TieBreakKind(text)
+        if kind is TieBreakKind.aspect:
+            raise ValueError("an aspect tie-break names its aspect: aspect:<code>")
+        return cls(kind)
+
+    def __str__(self) -> str:
+        return f"{ASPECT_TIE_BREAK_PREFIX}{self.aspect}" if self.kind is TieBreakKind.aspect else self.kind.value
+
 
 DEFAULT_TIE_BREAK: tuple[str, ...] = ("aspects_by_weight", "top_levels", "zero_levels")
 DEFAULT_ELIGIBLE: tuple[str, ...] = ("desa", "desa_adat")
@@ -90,15 +132,24 @@ class Rubric:
     bands: tuple[Band, ...]
     aspects: tuple[Aspect, ...]
     level_names: tuple[tuple[int, str], ...] = ()
-    aggregation: Aggregation = "mean"
+    aggregation: Aggregation = Aggregation.mean
     disagreement_threshold: int = 2
     tie_break: tuple[str, ...] = DEFAULT_TIE_BREAK
     eligible: tuple[str, ...] = DEFAULT_ELIGIBLE
     _by_code: dict[str, Indicator] = field(init=False, repr=False, compare=False, hash=False)
+    _tie_break_rules: tuple[TieBreakRule, ...] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        # Cached lookup; frozen dataclasses need object.__setattr__ for derived fields.
+        # Derived, cached values; frozen dataclasses need object.__setattr__ for them. The aggregation is stored
+        # as the enum whatever the caller passed (a plain "median" from a test factory compares equal anyway).
         object.__setattr__(self, "_by_code", {i.code: i for a in self.aspects for i in a.indicators})
+        object.__setattr__(self, "aggregation", Aggregation(self.aggregation))
+        object.__setattr__(self, "_tie_break_rules", tuple(TieBreakRule.from_text(item) for item in self.tie_break))
+
+    @property
+    def tie_break_rules(self) -> tuple[TieBreakRule, ...]:
+        """The tie-break keys, typed, in the rubric's order (what the scoring core reads)."""
+        return self._tie_break_rules
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:

@@ -42,6 +42,7 @@ from typing import Any, TypeVar
 
 from assessment.criteria.errors import Problem, RubricError
 from assessment.criteria.model import (
+    ASPECT_TIE_BREAK_PREFIX,
     DEFAULT_ELIGIBLE,
     DEFAULT_TIE_BREAK,
     REGION_KINDS,
@@ -52,6 +53,7 @@ from assessment.criteria.model import (
     Level,
     Rubric,
     Scale,
+    TieBreakKind,
 )
 
 KeyPath = tuple[str | int, ...]
@@ -69,9 +71,9 @@ ASPECT_KEYS: tuple[str, ...] = ("code", "name", "weight", "indicators")
 REQUIRED_ASPECT_KEYS: tuple[str, ...] = ("code", "name", "indicators")
 INDICATOR_KEYS: tuple[str, ...] = ("code", "name", "weight", "levels", "evidence", "verification", "allow_na")
 REQUIRED_INDICATOR_KEYS: tuple[str, ...] = ("code", "name", "weight", "levels")
-AGGREGATIONS: tuple[str, ...] = ("mean", "median")
-TIE_BREAK_RULES: tuple[str, ...] = ("aspects_by_weight", "top_levels", "zero_levels")
-ASPECT_TIE_BREAK_PREFIX = "aspect:"
+AGGREGATIONS: tuple[str, ...] = tuple(Aggregation)
+# The tie-break words written alone (an aspect's key is written aspect:<code>).
+TIE_BREAK_RULES: tuple[str, ...] = tuple(kind.value for kind in TieBreakKind if kind is not TieBreakKind.aspect)
 MAX_SCALE_STEPS = 20
 MAX_DIGITS = 20
 TOTAL_WEIGHT = Decimal(100)
@@ -305,7 +307,7 @@ class _Parser:
         scale = self.scale(data["scale"]) if "scale" in data else None
         level_names = self.level_names(data["level_names"], scale) if data.get("level_names") is not None else ()
         bands = self.bands(data["bands"]) if "bands" in data else None
-        aggregation = self.aggregation(data["aggregation"]) if "aggregation" in data else "mean"
+        aggregation = self.aggregation(data["aggregation"]) if "aggregation" in data else Aggregation.mean
         threshold = self.threshold(data["disagreement_threshold"], scale) if "disagreement_threshold" in data else 2
         aspects = self.aspects(data["aspects"], scale) if "aspects" in data else None
         tie_break = self.tie_break(data["tie_break"], self.aspect_codes) if "tie_break" in data else DEFAULT_TIE_BREAK
@@ -431,8 +433,8 @@ class _Parser:
 
     def aggregation(self, value: object) -> Aggregation | None:
         path: KeyPath = ("aggregation",)
-        if value == "mean" or value == "median":
-            return value
+        if isinstance(value, str) and value in AGGREGATIONS:
+            return Aggregation(value)
         closest = suggest(value, AGGREGATIONS) if isinstance(value, str) else None
         hint = f" Mungkin maksud Anda '{closest}'?" if closest else ""
         self.problem(path, f"Agregasi (aggregation) {describe(value)} tidak dikenal: pilih mean (rata-rata) atau "

@@ -138,7 +138,7 @@ def rubric_to_yaml(rubric: Rubric) -> str:
     if rubric.level_names:
         document["level_names"] = dict(rubric.level_names)
     document["bands"] = [{"min": band.min, "label": band.label} for band in rubric.bands]
-    document["aggregation"] = rubric.aggregation
+    document["aggregation"] = rubric.aggregation.value
     document["disagreement_threshold"] = rubric.disagreement_threshold
     document["tie_break"] = list(rubric.tie_break)
     document["eligible"] = list(rubric.eligible)

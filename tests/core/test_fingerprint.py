@@ -5,15 +5,20 @@ from __future__ import annotations
 import json
 import random
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessment.criteria.fingerprint import canonical_form, fingerprint
+from assessment.criteria.errors import RubricError
+from assessment.criteria.files import load_rubric
+from assessment.criteria.fingerprint import canonical_form, fingerprint, rubric_from_canonical
 from assessment.criteria.parse import parse_rubric
 from tests.core.rubric_data import changed, rubric_documents, valid_document
+
+DEFAULT_RUBRIC = Path(__file__).resolve().parents[2] / "data" / "rubrics" / "desa-digital-kaltim-2026.yaml"
 
 # Timing is not what these tests check, and the CI machine is shared: no deadline, no too-slow health check.
 PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -140,3 +145,37 @@ def test_fingerprint_is_hex_sha256() -> None:
     value = fingerprint(parse_rubric(valid_document()))
     assert len(value) == 64
     assert int(value, 16) >= 0
+
+
+@PROPERTY_SETTINGS
+@given(rubric_documents())
+def test_the_canonical_form_alone_rebuilds_the_rubric(document: dict[str, Any]) -> None:
+    """Whoever holds the canonical bytes (a final snapshot carries them) rebuilds the same rubric, fingerprint
+    included."""
+    rubric = parse_rubric(document)
+    rebuilt = rubric_from_canonical(canonical_form(rubric))
+    assert rebuilt == rubric
+    assert fingerprint(rebuilt) == fingerprint(rubric)
+
+
+def test_the_default_rubric_rebuilds_from_its_canonical_form() -> None:
+    rubric = load_rubric(DEFAULT_RUBRIC)
+    assert rubric_from_canonical(canonical_form(rubric).decode("utf-8")) == rubric
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"not json", "bukan JSON yang sah"),
+    (b'{"format": "lain/9"}', "Bukan bentuk kanonik"),
+    (b"[1, 2]", "Bukan bentuk kanonik"),
+])
+def test_what_is_not_a_canonical_form_is_refused(data: bytes, message: str) -> None:
+    with pytest.raises(RubricError) as caught:
+        rubric_from_canonical(data)
+    assert message in str(caught.value)
+
+
+def test_a_canonical_form_that_breaks_a_rule_is_refused() -> None:
+    document = json.loads(canonical_form(parse_rubric(valid_document())))
+    document["aspects"][0]["indicators"][0]["weight"] = "0"
+    with pytest.raises(RubricError):
+        rubric_from_canonical(json.dumps(document))
