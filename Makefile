@@ -7,7 +7,7 @@ PORT   ?= 8000
 AXE_VERSION := 4.14.1
 AXE_JS := .cache/axe-core/axe.min.js
 
-.PHONY: run test lint typecheck pytest translations messages serve clean bench load
+.PHONY: run test lint typecheck pytest translations messages serve clean bench load quick coverage
 
 $(VENV)/.base: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,18 @@ load: $(VENV)/.dev translations
 	pg_virtualenv -t -v $(PG_VERSION) sh -c \
 	  'DATABASE_URL="postgresql+psycopg://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" \
 	  $(abspath $(BIN))/python -m bench.load_scores $(LOAD_ARGS)'
+
+# Seconds, not minutes: lint and the pure core's unit and property tests (no app, no database, no browser).
+quick: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -x tests/core
+
+# Line and branch coverage of the whole suite, measured, not gated: the report lists what no test runs.
+# The summary goes to the terminal and an HTML report to .cache/coverage/.
+coverage: $(VENV)/.dev translations $(AXE_JS)
+	AXE_JS=$(abspath $(AXE_JS)) $(BIN)/python -m coverage run -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m coverage report --skip-covered --sort=cover
+	$(BIN)/python -m coverage html -q -d .cache/coverage
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -1,11 +1,13 @@
 """What the committee has published, read back: the frozen provisional ranking, the changes made after it, and
-the final snapshot. Shared by the objection and publication blueprints (which do not import each other)."""
+the final snapshot, and where a certificate's QR code leads. Shared by the objection, publication and results
+blueprints and the ``reports`` command (which do not import each other's routes)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from flask import url_for
 from sqlalchemy import select
 
 from assessment.extensions import db
@@ -31,3 +33,16 @@ def late_changes(competition: Competition) -> list[LateChange]:
 def final_snapshot_of(competition: Competition) -> FinalSnapshot | None:
     """The competition's final snapshot, if the results are finalised."""
     return db.session.scalar(select(FinalSnapshot).where(FinalSnapshot.competition_id == competition.id))
+
+
+def verification_url(competition: Competition, desa_code: str) -> str:
+    """Where a certificate's QR code leads (absolute URL).
+
+    Once the committee has finalised the results, the public verification page of the final snapshot
+    (``/verifikasi/<kode>``), where anyone checks the ranking the certificate rests on; before that, the desa's
+    why-this-rank page (public once the provisional results are published).
+    """
+    snapshot = db.session.scalar(select(FinalSnapshot).where(FinalSnapshot.competition_id == competition.id))
+    if snapshot is not None:
+        return url_for("publication.verify", kode=snapshot.kode, _external=True)
+    return url_for("results.why", competition_id=competition.id, desa_code=desa_code, _external=True)

@@ -1411,7 +1411,7 @@ def _multisets(m: int) -> tuple[IntArray, FloatArray]:
 
 
 def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resamples: int, seed: int,
-                    confidence: Fraction = Fraction(9, 10)) -> RankConfidence:
+                    confidence: Fraction = Fraction(9, 10), *, linear_shortcut: bool = True) -> RankConfidence:
     """Rule 10: a seeded bootstrap over each village's assessors; a rank interval and P(top 3) per village.
 
     In each resample every eligible village draws as many assessors as it has, uniformly with replacement, and is
@@ -1423,39 +1423,71 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
     ``ranking`` must be :func:`score` of the same rubric and rows. Exact and fast: a village with m assessors has
     only C(2m - 1, m) distinct resamples, so each is scored once,
     all of them are ordered together by rule 6 (a code per candidate), and a resample only picks codes.
-    Deterministic for a given seed (numpy's PCG64 stream).
+    Deterministic for a given seed (numpy's PCG64 stream). ``linear_shortcut`` scores fully assessed villages
+    through :class:`_LinearCandidates` (mean aggregation; the same result, which tests check by switching it off).
+
+    Phases: the (village, assessor slot, indicator) tensor (:func:`_bootstrap_tensor`), every candidate's order
+    code (:func:`_candidate_codes`), the resamples (:func:`_resample_ranks`), the interval (:func:`_rank_interval`).
     """
     per_cell = _check_only(rubric, rows)
-    n_i = len(rubric.indicators)
-    chosen = ranking.row_village
-    n_v = len(chosen)
+    n_v = len(ranking.row_village)
     if n_v == 0:
         empty = np.zeros(0, dtype=np.int64)
         return RankConfidence(resamples, seed, empty, empty.copy(), empty.copy())
+    tensor, sizes = _bootstrap_tensor(rubric, rows, ranking.row_village, per_cell)
+    codes, choices, draws = _candidate_codes(rubric, tensor, sizes, linear_shortcut)
+    ranks, top3 = _resample_ranks(codes, choices, draws, resamples, seed)
+    rank_min, rank_max = _rank_interval(ranks, ranking, resamples, confidence)
+    return RankConfidence(resamples, seed, rank_min, rank_max, top3)
+
+
+_ABSENT = -1
+"""A tensor entry for an assessor slot without a row on that indicator."""
+
+
+def _bootstrap_tensor(rubric: Rubric, rows: AssessmentRows, chosen: IntArray,
+                      per_cell: int | None) -> tuple[IntArray, IntArray]:
+    """Rule 10, phase 1: the (ranked village, assessor slot, indicator) tensor of level offsets (NA = the number of
+    levels, no row = ``_ABSENT``) and each village's number of assessors. Slots are numbered in assessor order; a
+    complete export is read from its shape (:func:`_consistent_teams`)."""
+    n_i = len(rubric.indicators)
+    n_v = len(chosen)
     k_levels = rubric.scale.max - rubric.scale.min + 1
-    absent = -1
     consistent = _consistent_teams(rubric, rows, chosen, per_cell) if per_cell else None
     if consistent is not None:
-        tensor, sizes = consistent
-        width = int(sizes.max(initial=0))
+        return consistent
+    position = np.full(len(rows.villages), -1, dtype=np.int64)
+    position[chosen] = np.arange(n_v)
+    if n_v == len(rows.villages):
+        village = position[rows.village]
+        assessor = rows.assessor.astype(np.int64, copy=False)
+        indicator = rows.indicator.astype(np.int64, copy=False)
+        level = rows.level.astype(np.int64, copy=False)
     else:
-        position = np.full(len(rows.villages), -1, dtype=np.int64)
-        position[chosen] = np.arange(n_v)
-        if n_v == len(rows.villages):
-            village = position[rows.village]
-            assessor = rows.assessor.astype(np.int64, copy=False)
-            indicator = rows.indicator.astype(np.int64, copy=False)
-            level = rows.level.astype(np.int64, copy=False)
-        else:
-            keep = position[rows.village] >= 0
-            village = position[rows.village[keep]]
-            assessor = rows.assessor[keep].astype(np.int64)
-            indicator = rows.indicator[keep].astype(np.int64)
-            level = rows.level[keep].astype(np.int64)
-        slot, sizes = _assessor_slots(village, assessor, n_v, len(rows.assessors))
-        width = int(sizes.max(initial=0))
-        tensor = np.full((n_v, max(width, 1), n_i), absent, dtype=np.int64)
-        tensor[village, slot, indicator] = np.where(level == NA_LEVEL, k_levels, level - rubric.scale.min)
+        keep = position[rows.village] >= 0
+        village = position[rows.village[keep]]
+        assessor = rows.assessor[keep].astype(np.int64)
+        indicator = rows.indicator[keep].astype(np.int64)
+        level = rows.level[keep].astype(np.int64)
+    slot, sizes = _assessor_slots(village, assessor, n_v, len(rows.assessors))
+    width = int(sizes.max(initial=0))
+    tensor = np.full((n_v, max(width, 1), n_i), _ABSENT, dtype=np.int64)
+    tensor[village, slot, indicator] = np.where(level == NA_LEVEL, k_levels, level - rubric.scale.min)
+    return tensor, sizes
+
+
+_Choices = dict[int, tuple[IntArray, FloatArray]]
+"""Per team size m: the villages with m assessors and the probability of each of the C(2m - 1, m) multisets."""
+
+
+def _candidate_codes(rubric: Rubric, tensor: IntArray, sizes: IntArray,
+                     linear_shortcut: bool) -> tuple[IntArray, _Choices, dict[int, IntArray]]:
+    """Rule 10, phase 2: every candidate (a village scored from one multiset of its assessors) ordered by rule 6 in
+    one go; returns each village's candidate order codes (village x multiset), the choices per team size and the
+    table mapping an ordered draw to its multiset."""
+    n_v, _, n_i = tensor.shape
+    k_levels = rubric.scale.max - rubric.scale.min + 1
+    width = int(sizes.max(initial=0))
     group_sets = {int(m): _multisets(int(m)) for m in np.unique(sizes) if m > 0}
     total_candidates = sum(len(group_sets[int(m)][0]) * int((sizes == m).sum()) for m in group_sets) + int(
         (sizes == 0).sum())
@@ -1466,8 +1498,11 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
     if bits * (k_levels + 1) > 62:
         raise ValueError("terlalu banyak asesor per desa untuk bootstrap yang eksak")
     weights = integer_weights(rubric)
+    top_level = rubric.scale.max - rubric.scale.min
+    shortcut_allowed = (linear_shortcut and rubric.aggregation is Aggregation.mean
+                        and sum(weights) * top_level * denominator * 40_000 < _SAFE_INT64)
     all_scores: list[_Scores] = []
-    choices: dict[int, tuple[IntArray, FloatArray]] = {}
+    choices: _Choices = {}
     draws: dict[int, IntArray] = {}
     for m in sorted(set(group_sets) | ({0} if (sizes == 0).any() else set())):
         members = np.flatnonzero(sizes == m)
@@ -1477,9 +1512,7 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
         sub = tensor[members, :m, :]
         # Villages whose every assessor gave a level on every indicator take the linear shortcut (mean only).
         linear = np.all((sub >= 0) & (sub < k_levels), axis=(1, 2)) if m else np.zeros(len(members), dtype=bool)
-        top_level = rubric.scale.max - rubric.scale.min
-        if not (_LINEAR_BOOTSTRAP and rubric.aggregation is Aggregation.mean
-                and sum(weights) * top_level * denominator * 40_000 < _SAFE_INT64):
+        if not shortcut_allowed:
             linear[:] = False
         general = np.flatnonzero(~linear)
         shortcut = _LinearCandidates(rubric, sub[linear], weights, denominator) if linear.any() else None
@@ -1507,6 +1540,15 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
                                                 shortcut.scores(draw)))
     layout = _candidate_layout(choices, n_v)
     codes = _order_codes(_sort_keys(rubric, _concat_scores(all_scores)))[layout]
+    return codes, choices, draws
+
+
+def _resample_ranks(codes: IntArray, choices: _Choices, draws: dict[int, IntArray], resamples: int,
+                    seed: int) -> tuple[NDArray[np.int32], IntArray]:
+    """Rule 10, phase 3: the seeded resamples; each village's competition rank in every resample and how often it
+    placed in the top 3. One draw call per team size and resample, so the stream (and the result) is fixed by the
+    seed."""
+    n_v = codes.shape[0]
     rng = np.random.default_rng(seed)
     ranks = np.empty((resamples, n_v), dtype=np.int32)
     top3 = np.zeros(n_v, dtype=np.int64)
@@ -1545,22 +1587,21 @@ def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resa
         ranks[r, village] = first
         # Ranks never decrease along the sorted order, so the top-3 places are a prefix.
         top3[village[: int(np.searchsorted(first, 4))]] += 1
-    low_share = (1 - confidence) / 2
-    high_share = (1 + confidence) / 2
-    low_k = max(math.ceil(low_share * resamples), 1) - 1
-    high_k = max(math.ceil(high_share * resamples), 1) - 1
-    if resamples:
-        # Village-major, so each village's resampled ranks are contiguous: a full (SIMD) sort of these short rows
-        # is several times faster than np.partition.
-        part = np.sort(np.ascontiguousarray(ranks.T), axis=1)
-        rank_min, rank_max = part[:, low_k].astype(np.int64), part[:, high_k].astype(np.int64)
-    else:
-        rank_min = rank_max = ranking.rank.copy()
-    return RankConfidence(resamples, seed, rank_min, rank_max, top3)
+    return ranks, top3
 
 
-_LINEAR_BOOTSTRAP = True
-"""Use the linear shortcut for fully assessed villages in the bootstrap (tests switch it off to compare)."""
+def _rank_interval(ranks: NDArray[np.int32], ranking: Ranking, resamples: int,
+                   confidence: Fraction) -> tuple[IntArray, IntArray]:
+    """Rule 10, phase 4: the inverted-CDF quantiles of each village's resampled ranks (its own rank without
+    resamples)."""
+    if not resamples:
+        return ranking.rank.copy(), ranking.rank.copy()
+    low_k = max(math.ceil((1 - confidence) / 2 * resamples), 1) - 1
+    high_k = max(math.ceil((1 + confidence) / 2 * resamples), 1) - 1
+    # Village-major, so each village's resampled ranks are contiguous: a full (SIMD) sort of these short rows is
+    # several times faster than np.partition.
+    part = np.sort(np.ascontiguousarray(ranks.T), axis=1)
+    return part[:, low_k].astype(np.int64), part[:, high_k].astype(np.int64)
 
 
 class _LinearCandidates:

@@ -12,13 +12,12 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
+from assessment.charts.sample import SAMPLE_PREDIKAT, sample_geojson, sample_results
 from assessment.exports.spreadsheet import ColumnKind
 from assessment.figures import choropleth_map, figure_json, predikat_distribution
 from assessment.geo import dumps_compact, map_view
 from assessment.http import allow_chart_styles
 from assessment.numbers import MISSING, format_fraction_as_percent, format_number
-
-from .sample import SAMPLE_PREDIKAT, sample_geojson, sample_results
 
 bp = Blueprint("charts", __name__)
 

@@ -14,8 +14,8 @@ from assessment import repo
 from assessment.extensions import db
 from assessment.models import Competition, Region, RegionKind
 from assessment.pdf import certificate_pdf
+from assessment.published import verification_url
 from assessment.results.reports import kabupaten_pdf, winners, workbook_bytes
-from assessment.results.routes import verification_url
 from assessment.security import region_within
 from assessment.wita import format_wita, now_utc
 

@@ -92,6 +92,10 @@ def rubric_from_canonical(data: bytes | str) -> Rubric:
         for indicator in aspect.get("indicators") or () if isinstance(aspect, dict) else ():
             if isinstance(indicator, dict) and isinstance(indicator.get("levels"), list):
                 indicator["levels"] = {str(value): text for value, text in indicator["levels"]}
+            # The canonical form writes every field; a rubric file leaves the optional empty ones out.
+            for optional in ("verification", "evidence"):
+                if isinstance(indicator, dict) and indicator.get(optional) in ("", []):
+                    indicator.pop(optional)
     if not plain.get("level_names"):
         plain.pop("level_names", None)
     return parse_rubric(plain)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 
-from flask import Blueprint, abort, current_app, render_template, send_file, url_for
+from flask import Blueprint, abort, current_app, render_template, send_file
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,9 +20,10 @@ from assessment import repo
 from assessment.extensions import db
 from assessment.figures import aspect_averages_by_kecamatan, predikat_distribution, ranking_bars
 from assessment.http import allow_chart_styles
-from assessment.models import Competition, FinalSnapshot, Participant, Region, RegionKind, Role
+from assessment.models import Competition, Participant, Region, RegionKind, Role
 from assessment.navigation import NavLink, add_link
 from assessment.pdf import certificate_pdf
+from assessment.published import verification_url
 from assessment.results.access import details_visible, reports_downloadable, results_visible
 from assessment.results.explain import explain
 from assessment.results.reports import kabupaten_pdf, winners, workbook_bytes
@@ -159,19 +160,6 @@ def report_pdf(competition_id: int, region_code: str) -> Response:
                          now, format_wita(now))
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
                      download_name=f"laporan-{competition.id}-{region.code}.pdf", max_age=0)
-
-
-def verification_url(competition: Competition, desa_code: str) -> str:
-    """Where a certificate's QR code leads (absolute URL).
-
-    Once the committee has finalised the results, the public verification page of the final snapshot
-    (``/verifikasi/<kode>``), where anyone checks the ranking the certificate rests on; before that, the desa's
-    why-this-rank page (public once the provisional results are published).
-    """
-    snapshot = db.session.scalar(select(FinalSnapshot).where(FinalSnapshot.competition_id == competition.id))
-    if snapshot is not None:
-        return url_for("publication.verify", kode=snapshot.kode, _external=True)
-    return url_for("results.why", competition_id=competition.id, desa_code=desa_code, _external=True)
 
 
 @bp.get("/<int:competition_id>/sertifikat/<desa_code>.pdf")

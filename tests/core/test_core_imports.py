@@ -1,4 +1,5 @@
-"""The pure core imports only the standard library, numpy and other core modules (imports point inward)."""
+"""Walls that hold themselves: the pure core imports only the standard library, numpy and other core modules
+(imports point inward), and no package imports another package's routes."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "assessment"
-CORE_MODULES = ["criteria/model.py", "criteria/parse.py", "criteria/errors.py", "criteria/fingerprint.py"]
-ALLOWED_PROJECT = {"assessment.criteria.model", "assessment.criteria.parse", "assessment.criteria.errors",
-                   "assessment.criteria.fingerprint", "assessment.criteria"}
+# Every module that claims to be core (docs/architecture.md): the rubric as data, the scoring rules, and the pure
+# rules and values the shell hands to them. Each is type-checked strictly (pyproject.toml's mypy overrides).
+CORE_MODULES = ["criteria/model.py", "criteria/parse.py", "criteria/errors.py", "criteria/fingerprint.py",
+                "scoring.py", "field/rules.py"]
+ALLOWED_PROJECT = {"assessment.criteria"} | {
+    "assessment." + relative.removesuffix(".py").replace("/", ".") for relative in CORE_MODULES}
 ALLOWED_THIRD_PARTY = {"numpy"}
 
 
@@ -42,3 +46,46 @@ def test_core_module_imports_only_stdlib_numpy_and_core(relative: str) -> None:
 def test_the_check_catches_a_forbidden_import() -> None:
     modules = imported_modules("import yaml\nfrom openpyxl import Workbook\nfrom decimal import Decimal\n")
     assert sorted(module for module in modules if not is_allowed(module)) == ["openpyxl", "yaml"]
+
+
+def test_every_core_module_is_type_checked_strictly() -> None:
+    text = (PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8")
+    strict_block = text[text.index('module = ["assessment.criteria.*"'):].split("\n", 1)[0]
+    for relative in CORE_MODULES:
+        module = "assessment." + relative.removesuffix(".py").replace("/", ".")
+        assert f'"{module}"' in strict_block or module.startswith("assessment.criteria."), module
+
+
+def _project_imports(path: Path) -> set[str]:
+    return {module for module in imported_modules(path.read_text(encoding="utf-8"))
+            if module.startswith("assessment.")}
+
+
+def test_no_package_imports_another_packages_routes() -> None:
+    """Blueprints are registered by the app factory only; what two domains share lives outside their routes."""
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE)
+        if relative.parts[0] in ("migrations",) or relative == Path("__init__.py"):
+            continue
+        own = relative.parts[0] if len(relative.parts) > 1 else None
+        for module in _project_imports(path):
+            parts = module.split(".")
+            if len(parts) >= 3 and parts[-1] == "routes" and parts[1] != own:
+                offenders.append(f"{relative} -> {module}")
+    assert offenders == []
+
+
+def test_models_import_no_domain_package() -> None:
+    """The data model sits below every domain: it imports only itself and the extensions."""
+    offenders = []
+    for path in sorted((PACKAGE / "models").glob("*.py")):
+        offenders += [f"{path.name} -> {module}" for module in _project_imports(path)
+                      if not module.startswith(("assessment.models", "assessment.extensions"))]
+    assert offenders == []
+
+
+def test_the_route_check_catches_a_foreign_route_import(tmp_path: Path) -> None:
+    source = "from assessment.results.routes import verification_url\nfrom assessment.repo import rubric_of\n"
+    modules = {module for module in imported_modules(source) if module.startswith("assessment.")}
+    assert [m for m in modules if m.split(".")[-1] == "routes"] == ["assessment.results.routes"]

@@ -158,6 +158,17 @@ def test_the_canonical_form_alone_rebuilds_the_rubric(document: dict[str, Any]) 
     assert fingerprint(rebuilt) == fingerprint(rubric)
 
 
+def test_a_rubric_without_its_optional_fields_rebuilds_from_its_canonical_form() -> None:
+    document = valid_document()
+    for aspect in document["aspects"]:
+        for indicator in aspect["indicators"]:
+            indicator.pop("verification", None)
+            indicator.pop("evidence", None)
+    document.pop("level_names", None)
+    rubric = parse_rubric(document)
+    assert rubric_from_canonical(canonical_form(rubric)) == rubric
+
+
 def test_the_default_rubric_rebuilds_from_its_canonical_form() -> None:
     rubric = load_rubric(DEFAULT_RUBRIC)
     assert rubric_from_canonical(canonical_form(rubric).decode("utf-8")) == rubric
