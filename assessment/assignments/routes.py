@@ -226,6 +226,10 @@ def open_exception(competition_id: int) -> Response | tuple[str, int]:
         return _page(competition, exception_form=form, status=400)
     participant = _participant(competition, form.participant_id.data)
     indicator_code = (form.indicator_code.data or "").strip() or None
+    if indicator_code is not None and form.stage.data == StageCode.penilaian_mandiri.value:
+        form.indicator_code.errors = [_("Pengecualian penilaian mandiri berlaku untuk seluruh desa: kosongkan "
+                                        "indikator.")]
+        return _page(competition, exception_form=form, status=400)
     if indicator_code is not None:
         try:
             rubric_of(competition.rubric).indicator(indicator_code)

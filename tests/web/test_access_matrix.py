@@ -77,6 +77,10 @@ RULES: dict[str, Access] = {
     # The scope a competition is created over is checked against the form's scope (tests/web/test_competitions).
     "competitions.create": Access(roles=(Role.panitia,), data={"rubric_id": "{rubric_id}", "scope": "64"}),
     "competitions.show_competition": Access(roles=(Role.panitia,), scoped=True),
+    # Changing a stage's dates (the rules and the reason are tested in tests/web/test_schedule.py).
+    "competitions.edit_stage": Access(roles=(Role.panitia,), scoped=True, params={"code": "penilaian_dokumen"},
+                                      data={"first_day": "2099-01-01", "last_day": "2099-01-10",
+                                            "reason": "Uji akses."}),
     "trail.index": Access(roles=(Role.panitia,)),
     "trail.download": Access(roles=(Role.panitia,)),
     "review.index": Access(roles=REVIEW_READERS),
