@@ -260,6 +260,26 @@ def revoke_exception(competition_id: int, exception_id: int) -> Response:
     return _back(competition)
 
 
+@bp.get("/lomba/<int:competition_id>/penugasan/<int:assignment_id>/tarik")
+@roles_required(*COMMITTEE)
+def confirm_withdraw(competition_id: int, assignment_id: int) -> str:
+    """The confirmation page before withdrawing an assignment: what happens and what the desa then lacks."""
+    competition = _competition(competition_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
+    participant = assignment.participant
+    if participant.competition_id != competition.id:
+        abort(404)
+    remaining = [other for other in operations.active_assignments(competition)
+                 if other.participant_id == participant.id and other.id != assignment.id]
+    gate = stage_gate(competition, Action.assign, now_utc(), participant=participant)
+    return render_template(
+        "assignments/confirm_withdraw.html", competition=competition, assignment=assignment,
+        participant=participant, drafts=len([s for s in assignment.scores if s.level is not None
+                                             or s.not_applicable]),
+        remaining=remaining, per_desa=operations.assessors_per_desa(competition), confirm=ConfirmForm(),
+        gate_text=gate_message(gate) if not gate.allowed else "", wita=wita)
+
+
 @bp.post("/lomba/<int:competition_id>/penugasan/<int:assignment_id>/tarik")
 @roles_required(*COMMITTEE)
 def withdraw(competition_id: int, assignment_id: int) -> Response | tuple[str, int]:

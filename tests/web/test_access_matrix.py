@@ -94,6 +94,7 @@ RULES: dict[str, Access] = {
     "villages.add_link": Access(roles=(Role.operator_desa,), scoped=True, data={"url": "https://contoh.id"}),
     "villages.remove": Access(roles=(Role.operator_desa,), scoped=True),
     "villages.submit": Access(roles=(Role.operator_desa,), scoped=True),
+    "villages.confirm_submit": Access(roles=(Role.operator_desa,), scoped=True),
     "villages.download": Access(roles=EVIDENCE_VIEWERS, scoped=True),
     "villages.display_copy": Access(roles=EVIDENCE_VIEWERS, scoped=True),
     # Verification. The committee's pages check the competition's region; assessors' pages load their own
@@ -108,6 +109,7 @@ RULES: dict[str, Access] = {
     "assignments.open_exception": Access(roles=(Role.panitia,), scoped=True),
     "assignments.revoke_exception": Access(roles=(Role.panitia,), scoped=True),
     "assignments.withdraw": Access(roles=(Role.panitia,), scoped=True),
+    "assignments.confirm_withdraw": Access(roles=(Role.panitia,), scoped=True),
     "assessors.index": Access(roles=(Role.asesor,)),
     "assessors.declare_conflict": Access(roles=(Role.asesor,)),
     "assessors.overview": Access(roles=(Role.asesor,)),
@@ -115,6 +117,7 @@ RULES: dict[str, Access] = {
     "assessors.save": Access(roles=(Role.asesor,)),
     "assessors.access_test": Access(roles=(Role.asesor,)),
     "assessors.submit": Access(roles=(Role.asesor,)),
+    "assessors.confirm_submit": Access(roles=(Role.asesor,)),
     "assessors.evidence_image": Access(roles=(Role.asesor,)),
     "assessors.evidence_pdf": Access(roles=(Role.asesor,)),
     "reconciliation.index": Access(roles=(Role.ketua_tim,)),
