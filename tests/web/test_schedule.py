@@ -10,7 +10,10 @@ from datetime import date, datetime, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
+from assessment.audit import verify_chain
 from assessment.competitions.schedule import WITA, stage_window
 from assessment.extensions import db
 from assessment.models import (
@@ -145,6 +148,17 @@ def test_overlap_offers_to_shift_the_later_stages(client: FlaskClient, setup) ->
     # Desk scoring moved: the assessor is told now.
     [note] = inbox(people["asesor"])
     assert "Penilaian dokumen" in note.message and note.link == "/asesor/"
+    assert verify_chain(db.session).intact
+
+
+def test_schedule_history_is_append_only(client: FlaskClient, setup) -> None:
+    competition, _participants, _people = setup
+    assert client.post(url(competition, StageCode.penilaian_dokumen), data=form(9, 20)).status_code == 302
+    for statement in ("UPDATE schedule_change SET reason = 'diubah'", "DELETE FROM schedule_change_stage"):
+        with pytest.raises(DBAPIError):
+            db.session.execute(text(statement))
+        db.session.rollback()
+    assert db.session.scalars(db.select(ScheduleChange.reason)).all() == [REASON]
 
 
 def test_ended_stage_is_not_reopened(client: FlaskClient, setup) -> None:
