@@ -180,8 +180,15 @@ def show_competition(competition_id: int) -> str:
     history = db.session.scalars(
         select(ScheduleChange).where(ScheduleChange.competition_id == competition.id)
         .order_by(ScheduleChange.changed_at.desc(), ScheduleChange.id.desc())).all()
+    # Each change with its stages as calendar days (WITA), the way the committee wrote them.
+    changes = [(change, [(item.stage,
+                          StageDates(item.before_starts_at, item.before_ends_at)
+                          if item.before_starts_at and item.before_ends_at else None,
+                          StageDates(item.after_starts_at, item.after_ends_at), item.shifted)
+                         for item in change.stages])
+               for change in history]
     return render_template("competitions/detail.html", competition=competition, scope=scope, stages=stages,
-                           rubric=rubric_of(competition.rubric), history=history, stage_names=STAGE_NAMES,
+                           rubric=rubric_of(competition.rubric), history=changes, stage_names=STAGE_NAMES,
                            wita=wita)
 
 

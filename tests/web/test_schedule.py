@@ -260,3 +260,20 @@ def test_exception_gives_one_desa_more_days_for_its_self_assessment(app: Flask, 
     other_operator = login(app.test_client(), people["other_operator"])
     assert other_operator.post(f"/desa/peserta/{other.id}/indikator/A1",
                                data={"level": "2", "explanation": "x"}).status_code == 409
+
+
+def test_moving_the_completeness_check_tells_reviewers_and_returned_desa(client: FlaskClient, setup,
+                                                                          make_user: MakeUser) -> None:
+    competition, (mine, _other), people = setup
+    mine.status = SubmissionStatus.dikembalikan
+    db.session.commit()
+    lead = make_user(Role.ketua_tim, "64", name="Ketua Tim")
+    assert client.post(url(competition, StageCode.verifikasi_kelengkapan), data=form(6, 10, shift_later="y"),
+                       ).status_code == 302
+    # The check moved (reviewers; the returned desa, whose revision deadline follows it) and desk scoring was
+    # shifted with it (assessors, the ketua tim); the operator of a draft desa is not concerned.
+    for name in ("verifikator", "operator", "asesor", "colleague"):
+        assert len(inbox(people[name])) == 1, name
+    assert len(inbox(lead)) == 1
+    assert inbox(people["other_operator"]) == []
+    assert inbox(people["verifikator"])[0].link == "/kelengkapan/"
