@@ -277,3 +277,21 @@ def test_moving_the_completeness_check_tells_reviewers_and_returned_desa(client:
     assert len(inbox(lead)) == 1
     assert inbox(people["other_operator"]) == []
     assert inbox(people["verifikator"])[0].link == "/kelengkapan/"
+
+
+def test_deadline_moved_by_the_committee_is_reminded_again(client: FlaskClient, setup) -> None:
+    from assessment.deadlines import send_deadline_reminders
+
+    competition, _participants, people = setup
+    stage = competition.stage(StageCode.penilaian_mandiri)
+    assert stage is not None
+    sent = send_deadline_reminders(stage.ends_at - timedelta(hours=20), 48)
+    assert {reminder.user_id for reminder in sent} == {people["operator"].id, people["other_operator"].id}
+    assert send_deadline_reminders(stage.ends_at - timedelta(hours=10), 48) == []  # never twice
+    assert client.post(url(competition, StageCode.penilaian_mandiri), data=form(-5, 5)).status_code == 302
+    stage = db.session.get(Competition, competition.id).stage(StageCode.penilaian_mandiri)  # type: ignore[union-attr]
+    assert stage is not None
+    assert send_deadline_reminders(stage.ends_at - timedelta(hours=100), 48) == []  # not yet near the new end
+    again = send_deadline_reminders(stage.ends_at - timedelta(hours=20), 48)
+    assert {reminder.user_id for reminder in again} == {people["operator"].id, people["other_operator"].id}
+    assert send_deadline_reminders(stage.ends_at - timedelta(hours=10), 48) == []
