@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
+import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from assessment import create_app
 from assessment.audit import verify_chain
 from assessment.competitions.schedule import WITA, stage_window
 from assessment.extensions import db
@@ -28,7 +31,7 @@ from assessment.models import (
     SubmissionStatus,
     User,
 )
-from tests.conftest import Login, MakeUser
+from tests.conftest import Login, MakeUser, config_for_tests, reset_database
 from tests.support.competition import create_competition
 
 DESA = "64.09.04.2002"
@@ -295,3 +298,35 @@ def test_deadline_moved_by_the_committee_is_reminded_again(client: FlaskClient, 
     again = send_deadline_reminders(stage.ends_at - timedelta(hours=20), 48)
     assert {reminder.user_id for reminder in again} == {people["operator"].id, people["other_operator"].id}
     assert send_deadline_reminders(stage.ends_at - timedelta(hours=10), 48) == []
+
+
+def test_migrations_make_the_schedule_history_append_only(tmp_path: Path) -> None:
+    app = create_app(config_for_tests(tmp_path))
+    with app.app_context():
+        reset_database()
+        try:
+            flask_migrate.upgrade()
+            with db.engine.begin() as connection:
+                connection.execute(text(
+                    "INSERT INTO region (code, name, kind) VALUES ('64', 'Kalimantan Timur', 'provinsi')"))
+                connection.execute(text(
+                    "INSERT INTO stored_rubric (fingerprint, source_format, rubric_json, title, created_at) "
+                    "VALUES ('f', 'yaml', '{}', 'Uji', CURRENT_TIMESTAMP)"))
+                connection.execute(text(
+                    "INSERT INTO competition (name, year, scope_region_code, rubric_id, created_at) "
+                    "SELECT 'Lomba', 2026, '64', id, CURRENT_TIMESTAMP FROM stored_rubric"))
+                connection.execute(text(
+                    "INSERT INTO schedule_change (competition_id, reason, changed_by_label, changed_at) "
+                    "SELECT id, 'Hujan deras.', 'cli:uji', CURRENT_TIMESTAMP FROM competition"))
+                connection.execute(text(
+                    "INSERT INTO schedule_change_stage (change_id, stage, after_starts_at, after_ends_at, shifted) "
+                    "SELECT id, 'penilaian_mandiri', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, false "
+                    "FROM schedule_change"))
+            for statement in ("UPDATE schedule_change SET reason = 'diubah'", "DELETE FROM schedule_change",
+                              "UPDATE schedule_change_stage SET shifted = true", "DELETE FROM schedule_change_stage"):
+                with pytest.raises(DBAPIError) as refused, db.engine.begin() as connection:
+                    connection.execute(text(statement))
+                assert "append-only" in str(refused.value)
+        finally:
+            reset_database()
+            db.engine.dispose()
