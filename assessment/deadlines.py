@@ -47,8 +47,10 @@ class Reminder:
 
 
 def reminder_kind(stage: Stage) -> str:
-    """The inbox kind that marks a reminder for one stage (of one competition): at most one per person."""
-    return f"deadline:{stage.id}"
+    """The inbox kind that marks a reminder for one stage's deadline (of one competition): at most one per person
+    and deadline. The deadline is part of it (seconds since the epoch), so a deadline the committee moves
+    (:func:`assessment.competitions.schedule_operations.change_schedule`) is reminded again before its new end."""
+    return f"deadline:{stage.id}:{int(stage.ends_at.timestamp())}"
 
 
 def _still_to_act(competition: Competition, stage: StageCode) -> dict[int, tuple[User, str, str]]:
@@ -98,8 +100,10 @@ def send_deadline_reminders(now: datetime, hours: int) -> list[Reminder]:
       returned; for penilaian dokumen, every assessor with an active assignment not yet submitted; for
       klarifikasi lapangan, every assessor with an active assignment to a finalist desa that does not yet have a
       field level on every indicator.
-    - Never twice: a person gets at most one reminder per stage of a competition, however often this runs (the
-      inbox item's kind ``deadline:<stage id>`` is the mark); a deadline moved later does not remind again.
+    - Never twice: a person gets at most one reminder per stage deadline of a competition, however often this
+      runs (the inbox item's kind ``deadline:<stage id>:<deadline>`` is the mark). A deadline the committee moves
+      is a new deadline: it is reminded again before its new end (the change itself was announced to the same
+      people when it was made).
     - Inactive accounts get nothing. E-mail follows the inbox item when SMTP is configured
       (:mod:`assessment.notifications`). Committee exceptions past a stage's end are not reminded.
 
@@ -114,7 +118,9 @@ def send_deadline_reminders(now: datetime, hours: int) -> list[Reminder]:
             if stage.code not in REMINDED_STAGES or not stage.is_open(now) or stage.ends_at > horizon:
                 continue
             kind = reminder_kind(stage)
-            done = set(db.session.scalars(select(Notification.user_id).where(Notification.kind == kind)))
+            # ``deadline:<stage id>`` marks a reminder sent before deadlines could move (one per stage then).
+            done = set(db.session.scalars(select(Notification.user_id).where(
+                Notification.kind.in_([kind, f"deadline:{stage.id}"]))))
             people = _still_to_act(competition, stage.code)
             for user_id in sorted(people):
                 user, task, link = people[user_id]

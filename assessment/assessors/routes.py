@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from assessment.assessors import operations
 from assessment.assessors.forms import AccessTestForm, ConfirmForm, ConflictForm, DeskScoreForm
-from assessment.assessors.rules import asks_for_access_test, can_see_other_scores
+from assessment.assessors.rules import asks_for_access_test, can_see_other_scores, submission_problems
 from assessment.competitions.schedule import STAGE_NAMES, WITA
 from assessment.criteria.model import Indicator, Rubric
 from assessment.extensions import db
@@ -284,6 +284,31 @@ def access_test(assignment_id: int, code: str) -> Response | tuple[str, int]:
         return _indicator_page(assignment, rubric, item, access_form=form, status=400)
     flash(_("Catatan uji akses tersimpan."), "success")
     return redirect(url_for("assessors.indicator", assignment_id=assignment.id, code=item.code))
+
+
+@bp.get("/penugasan/<int:assignment_id>/ajukan")
+@roles_required(*ASSESSOR)
+def confirm_submit(assignment_id: int) -> str:
+    """The confirmation page before the final submission: what happens and what still stops it."""
+    assignment = _own_assignment(assignment_id)
+    participant = assignment.participant
+    rubric = rubric_of(participant.competition.rubric)
+    evidence: dict[str, list[int]] = {}
+    for item in participant.evidence:
+        if item.status == EvidenceStatus.aktif:
+            evidence.setdefault(item.indicator_code, []).append(item.id)
+    problems = submission_problems(
+        rubric, {s.indicator_code: (s.level, s.not_applicable) for s in assignment.scores}, evidence,
+        {j.evidence_id: j.verdict for j in assignment.judgements})
+    names = {indicator.code: indicator.name for indicator in rubric.indicators}
+    missing_levels = [(code, names[code]) for kind, code in (p.split(":", 1) for p in problems) if kind == "level"]
+    unjudged = [(code, names[code]) for kind, code in (p.split(":", 1) for p in problems) if kind == "evidence"]
+    context = _context(assignment)
+    gate = context["gate"]
+    return render_template("assessors/confirm_submit.html", confirm=ConfirmForm(), missing_levels=missing_levels,
+                           unjudged=unjudged, total=len(rubric.indicators),
+                           gate_text=_gate_text(gate) if isinstance(gate, Gate) and not gate.allowed else "",
+                           **context)
 
 
 @bp.post("/penugasan/<int:assignment_id>/ajukan")

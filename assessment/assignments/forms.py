@@ -40,8 +40,10 @@ class CsvAssignmentForm(FlaskForm):
     file = FileField(_l("Berkas CSV penugasan"), validators=[FileRequired(_l("Pilih berkas CSV."))])
 
 
-# The stages an exception can open: those the stage gate governs, in calendar order.
-STAGE_CHOICES = [stage.value for stage in StageCode if any(stage in s for s in ACTION_STAGES.values())]
+# The stages an exception can open, in calendar order: the self-assessment (for the whole desa,
+# assessment.villages.rules) and those the stage gate governs.
+STAGE_CHOICES = [stage.value for stage in StageCode
+                 if stage is StageCode.penilaian_mandiri or any(stage in s for s in ACTION_STAGES.values())]
 
 
 class ExceptionForm(FlaskForm):

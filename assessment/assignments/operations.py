@@ -26,9 +26,10 @@ from assessment.models import (
     VerificationSettings,
     normalise_email,
 )
-from assessment.notifications import notify
+from assessment.notifications import notify, operators_of
 from assessment.security import conflict_of_interest, region_within, user_can_access_region
 from assessment.stages import Action, require_stage
+from assessment.wita import format_wita
 
 REASON_MAX = 2000
 CSV_MAX_BYTES = 1024 * 1024
@@ -277,13 +278,17 @@ def open_exception(participant: Participant, stage: StageCode, indicator_code: s
     """Open a committee exception: ``participant`` (or one indicator of it) may act in ``stage`` until ``ends_at``.
 
     A written reason is required (at most 2,000 characters) and the end must lie in the future; the exception is
-    shown wherever the desa's results appear and is revoked, never deleted.
+    shown wherever the desa's results appear and is revoked, never deleted. An exception in the self-assessment
+    stage (``penilaian_mandiri``) is for the whole desa (it opens the submission too); its operators are told
+    the new deadline in their inbox.
     """
     reason = reason.strip()
     if not reason or len(reason) > REASON_MAX:
         raise ValueError("alasan wajib diisi, paling panjang 2000 karakter")
     if ends_at <= now:
         raise ValueError("akhir pengecualian harus di masa depan")
+    if stage is StageCode.penilaian_mandiri and indicator_code:
+        raise ValueError("pengecualian penilaian mandiri berlaku untuk seluruh desa")
     exception = StageException(participant_id=participant.id, stage=stage, indicator_code=indicator_code or None,
                                reason=reason, ends_at=ends_at, created_by_id=by.id, created_at=now)
     db.session.add(exception)
@@ -291,6 +296,10 @@ def open_exception(participant: Participant, stage: StageCode, indicator_code: s
     record_event("stage_exception.open", target=f"participant:{participant.id}",
                  after={"exception": exception.id, "stage": stage, "indicator": exception.indicator_code,
                         "reason": reason, "ends_at": ends_at})
+    if stage is StageCode.penilaian_mandiri:
+        notify(operators_of(participant.desa_code), "self_assessment_exception",
+               f"Panitia memperpanjang penilaian mandiri Desa {participant.region.name} sampai "
+               f"{format_wita(ends_at)}. Alasan: {reason}", f"/desa/peserta/{participant.id}")
     db.session.commit()
     return exception
 

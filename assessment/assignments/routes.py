@@ -226,6 +226,10 @@ def open_exception(competition_id: int) -> Response | tuple[str, int]:
         return _page(competition, exception_form=form, status=400)
     participant = _participant(competition, form.participant_id.data)
     indicator_code = (form.indicator_code.data or "").strip() or None
+    if indicator_code is not None and form.stage.data == StageCode.penilaian_mandiri.value:
+        form.indicator_code.errors = [_("Pengecualian penilaian mandiri berlaku untuk seluruh desa: kosongkan "
+                                        "indikator.")]
+        return _page(competition, exception_form=form, status=400)
     if indicator_code is not None:
         try:
             rubric_of(competition.rubric).indicator(indicator_code)
@@ -254,6 +258,26 @@ def revoke_exception(competition_id: int, exception_id: int) -> Response:
         operations.revoke_exception(exception, now_utc())
         flash(_("Pengecualian dicabut."), "success")
     return _back(competition)
+
+
+@bp.get("/lomba/<int:competition_id>/penugasan/<int:assignment_id>/tarik")
+@roles_required(*COMMITTEE)
+def confirm_withdraw(competition_id: int, assignment_id: int) -> str:
+    """The confirmation page before withdrawing an assignment: what happens and what the desa then lacks."""
+    competition = _competition(competition_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
+    participant = assignment.participant
+    if participant.competition_id != competition.id:
+        abort(404)
+    remaining = [other for other in operations.active_assignments(competition)
+                 if other.participant_id == participant.id and other.id != assignment.id]
+    gate = stage_gate(competition, Action.assign, now_utc(), participant=participant)
+    return render_template(
+        "assignments/confirm_withdraw.html", competition=competition, assignment=assignment,
+        participant=participant, drafts=len([s for s in assignment.scores if s.level is not None
+                                             or s.not_applicable]),
+        remaining=remaining, per_desa=operations.assessors_per_desa(competition), confirm=ConfirmForm(),
+        gate_text=gate_message(gate) if not gate.allowed else "", wita=wita)
 
 
 @bp.post("/lomba/<int:competition_id>/penugasan/<int:assignment_id>/tarik")

@@ -1,4 +1,4 @@
-"""``desa-digital competition ...``: create a competition from a rubric file."""
+"""``desa-digital competition ...``: create a competition from a rubric file, change its schedule."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from assessment.competitions.operations import CompetitionError, create_competition, read_rubric_upload
+from assessment.competitions.rescheduling import ScheduleRefused, problem_message
 from assessment.competitions.schedule import WITA, schedule_with
+from assessment.competitions.schedule_operations import change_schedule
 from assessment.criteria.errors import RubricError
-from assessment.models import StageCode
+from assessment.extensions import db
+from assessment.models import Competition, StageCode
+from assessment.wita import now_utc
 
-competition_cli = AppGroup("competition", help="Lomba: membuat lomba dari berkas rubrik.")
+competition_cli = AppGroup("competition", help="Lomba: membuat lomba dari berkas rubrik, mengubah jadwalnya.")
 
 
 def parse_stage(text: str) -> tuple[StageCode, tuple[date, date]]:
@@ -80,6 +84,41 @@ def create_command(rubric_path: Path, name: str, year: int, scope: str, start_te
         first = stage.starts_at.astimezone(WITA).date()
         last = (stage.ends_at.astimezone(WITA) - timedelta(seconds=1)).date()
         click.echo(f"  {stage.code.value}: {first.isoformat()} s.d. {last.isoformat()} (WITA)")
+
+
+@competition_cli.command("schedule")
+@click.option("--competition", "competition_id", required=True, type=int, help="Id lomba.")
+@click.option("--stage", "stage_texts", multiple=True, required=True,
+              help="Tanggal baru tahap, mis. penilaian_mandiri=2026-12-01..2026-12-24 (hari WITA, keduanya termasuk).")
+@click.option("--reason", required=True, help="Alasan perubahan (wajib; dicatat dan dikirim ke yang terdampak).")
+@click.option("--shift-later", is_flag=True,
+              help="Geser tahap sesudahnya dengan jumlah hari yang sama dengan pergeseran tanggal akhir.")
+def schedule_command(competition_id: int, stage_texts: tuple[str, ...], reason: str, shift_later: bool) -> None:
+    """Ubah jadwal tahap lomba dengan aturan yang sama seperti di halaman lomba; ditolak: keluar dengan kode 1."""
+    competition = db.session.get(Competition, competition_id)
+    if competition is None:
+        raise click.ClickException(f"Lomba {competition_id} tidak ada.")
+    requested: dict[StageCode, tuple[date, date]] = {}
+    for text in stage_texts:
+        code, days = parse_stage(text)
+        if code in requested:
+            raise click.BadParameter(f"tahap {code.value} disebut dua kali", param_hint="--stage")
+        requested[code] = days
+    try:
+        change = change_schedule(competition, requested, reason, now_utc(), shift_later=shift_later)
+    except ScheduleRefused as refused:
+        for problem in refused.problems:
+            click.echo(problem_message(problem), err=True)
+        if refused.offer_days is not None:
+            click.echo(f"Tambahkan --shift-later untuk menggeser tahap sesudahnya {refused.offer_days:+d} hari.",
+                       err=True)
+        raise click.ClickException("Jadwal tidak diubah.") from None
+    click.echo(f"Jadwal {competition.name} {competition.year} diubah (perubahan #{change.id}).")
+    for item in change.stages:
+        first = item.after_starts_at.astimezone(WITA).date()
+        last = (item.after_ends_at.astimezone(WITA) - timedelta(seconds=1)).date()
+        note = " (digeser)" if item.shifted else ""
+        click.echo(f"  {item.stage.value}: {first.isoformat()} s.d. {last.isoformat()} (WITA){note}")
 
 
 def register(app: Flask) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from assessment.competitions.rescheduling import REASON_MAX
 from assessment.competitions.schedule import STAGE_NAMES
 from assessment.models import StageCode
 
@@ -44,3 +45,16 @@ for _code in StageCode:
             DateField(_l("Mulai"), validators=_required, render_kw={"autocomplete": "off"}))
     setattr(CompetitionForm, f"{_code.value}_end",
             DateField(_l("Selesai"), validators=_required, render_kw={"autocomplete": "off"}))
+
+
+class StageScheduleForm(FlaskForm):
+    """New dates for one stage (whole days, WITA), the reason, and whether the later stages move along."""
+
+    first_day = DateField(_l("Hari pertama"), validators=[InputRequired(_l("Isi tanggal mulai."))],
+                          render_kw={"autocomplete": "off"})
+    last_day = DateField(_l("Hari terakhir"), validators=[InputRequired(_l("Isi tanggal selesai."))],
+                         render_kw={"autocomplete": "off"})
+    reason = TextAreaField(_l("Alasan perubahan (wajib; dicatat di riwayat jadwal dan dikirim ke yang terdampak)"),
+                           validators=[DataRequired(_l("Tulis alasan perubahan jadwal.")),
+                                       Length(max=REASON_MAX, message=_l("Alasan paling panjang 2.000 karakter."))])
+    shift_later = BooleanField(_l("Geser tahap-tahap sesudahnya dengan jumlah hari yang sama"))

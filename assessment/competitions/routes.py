@@ -1,17 +1,18 @@
-"""The committee's pages: upload a rubric, see its problems or its preview, create a competition from it."""
+"""The committee's pages: upload a rubric, see its problems or its preview, create a competition from it, and
+change a competition's schedule (with its history)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from assessment.competitions.forms import CompetitionForm, RubricUploadForm
+from assessment.competitions.forms import CompetitionForm, RubricUploadForm, StageScheduleForm
 from assessment.competitions.operations import (
     SCOPE_KINDS,
     CompetitionError,
@@ -19,14 +20,18 @@ from assessment.competitions.operations import (
     read_rubric_upload,
     store_rubric,
 )
+from assessment.competitions.rescheduling import ScheduleRefused, StageDates, problem_message
 from assessment.competitions.schedule import STAGE_NAMES, WITA, default_schedule
+from assessment.competitions.schedule_operations import change_schedule, current_schedule
 from assessment.criteria.errors import RubricError
 from assessment.criteria.files import MAX_RUBRIC_BYTES
 from assessment.extensions import db
-from assessment.models import Competition, Region, Role, StageCode, StoredRubric
+from assessment.models import Competition, Region, Role, ScheduleChange, StageCode, StoredRubric
 from assessment.navigation import NavLink, add_link
 from assessment.repo import rubric_of
 from assessment.security import require_region_access, roles_required, scope_filter
+from assessment.wita import now_utc
+from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("competitions", __name__, url_prefix="/panitia")
 
@@ -147,16 +152,81 @@ def create() -> Response | tuple[str, int]:
     return redirect(url_for("competitions.show_competition", competition_id=competition.id))
 
 
+def _competition(competition_id: int) -> Competition:
+    competition = db.get_or_404(Competition, competition_id)
+    require_region_access(competition.scope_region_code, COMMITTEE)
+    return competition
+
+
+def stage_state(dates: StageDates | None, now: datetime) -> str:
+    """``unscheduled``, ``ended``, ``open`` or ``upcoming``: what a schedule change may do with the stage (the
+    rules of :func:`assessment.competitions.rescheduling.plan_schedule_change`)."""
+    if dates is None:
+        return "unscheduled"
+    if dates.ends_at <= now:
+        return "ended"
+    return "open" if dates.starts_at <= now else "upcoming"
+
+
 @bp.get("/lomba/<int:competition_id>")
 @roles_required(*COMMITTEE)
 def show_competition(competition_id: int) -> str:
-    competition = db.get_or_404(Competition, competition_id)
-    require_region_access(competition.scope_region_code, COMMITTEE)
+    competition = _competition(competition_id)
     scope = db.session.scalar(select(Region).where(Region.code == competition.scope_region_code))
-    stages = [
-        (STAGE_NAMES[stage.code], stage.starts_at.astimezone(WITA).date(),
-         (stage.ends_at.astimezone(WITA) - timedelta(seconds=1)).date())
-        for stage in sorted(competition.stages, key=lambda stage: list(StageCode).index(stage.code))
-    ]
+    current = current_schedule(competition)
+    now = now_utc()
+    stages = [(code, STAGE_NAMES[code], current.get(code), stage_state(current.get(code), now))
+              for code in StageCode]
+    history = db.session.scalars(
+        select(ScheduleChange).where(ScheduleChange.competition_id == competition.id)
+        .order_by(ScheduleChange.changed_at.desc(), ScheduleChange.id.desc())).all()
+    # Each change with its stages as calendar days (WITA), the way the committee wrote them.
+    changes = [(change, [(item.stage,
+                          StageDates(item.before_starts_at, item.before_ends_at)
+                          if item.before_starts_at and item.before_ends_at else None,
+                          StageDates(item.after_starts_at, item.after_ends_at), item.shifted)
+                         for item in change.stages])
+               for change in history]
     return render_template("competitions/detail.html", competition=competition, scope=scope, stages=stages,
-                           rubric=rubric_of(competition.rubric))
+                           rubric=rubric_of(competition.rubric), history=changes, stage_names=STAGE_NAMES,
+                           wita=wita)
+
+
+def _render_schedule(competition: Competition, code: StageCode, form: StageScheduleForm, *,
+                     refused: ScheduleRefused | None = None, status: int = 200) -> tuple[str, int]:
+    current = current_schedule(competition)
+    dates = current.get(code)
+    return render_template(
+        "competitions/schedule.html", competition=competition, code=code, stage_name=STAGE_NAMES[code],
+        dates=dates, state=stage_state(dates, now_utc()), form=form, stage_names=STAGE_NAMES,
+        problems=[problem_message(problem) for problem in refused.problems] if refused else [],
+        offer_days=refused.offer_days if refused else None, offer=refused.offer if refused else [],
+        schedule=[(stage, current[stage]) for stage in StageCode if stage in current], wita=wita,
+    ), status
+
+
+@bp.route("/lomba/<int:competition_id>/jadwal/<code>", methods=["GET", "POST"])
+@roles_required(*COMMITTEE)
+def edit_stage(competition_id: int, code: str) -> Response | tuple[str, int]:
+    """Change the dates of one stage (and, asked, shift the later ones) with a written reason."""
+    competition = _competition(competition_id)
+    try:
+        stage_code = StageCode(code)
+    except ValueError:
+        abort(404)
+    form = StageScheduleForm()
+    if request.method == "GET":
+        dates = current_schedule(competition).get(stage_code)
+        if dates is not None:
+            form.first_day.data, form.last_day.data = dates.first_day, dates.last_day
+        return _render_schedule(competition, stage_code, form)
+    if not form.validate_on_submit() or form.first_day.data is None or form.last_day.data is None:
+        return _render_schedule(competition, stage_code, form, status=400)
+    try:
+        change_schedule(competition, {stage_code: (form.first_day.data, form.last_day.data)},
+                        form.reason.data or "", now_utc(), by=current_user._get_current_object(),
+                        shift_later=bool(form.shift_later.data))
+    except ScheduleRefused as refused:
+        return _render_schedule(competition, stage_code, form, refused=refused, status=422)
+    flash(_("Jadwal diubah dan dicatat di riwayat jadwal; yang terdampak sudah diberi tahu."), "success")
+    return redirect(url_for("competitions.show_competition", competition_id=competition.id))

@@ -43,6 +43,7 @@ from assessment.models.publication import (
 )
 from assessment.models.region import CODE_DEPTH, Region, RegionBoundary, RegionKind
 from assessment.models.retention import EvidencePurge
+from assessment.models.schedule import ScheduleChange, ScheduleChangeStage
 from assessment.models.score import (
     AccessTest,
     DeskScore,
@@ -100,6 +101,8 @@ __all__ = [
     "Role",
     "RoleGrant",
     "RubricFormat",
+    "ScheduleChange",
+    "ScheduleChangeStage",
     "SelfAssessment",
     "Stage",
     "StageCode",

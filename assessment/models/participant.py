@@ -14,6 +14,7 @@ from assessment.models.types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from assessment.models.competition import Competition
+    from assessment.models.exception import StageException
     from assessment.models.region import Region
 
 
@@ -76,6 +77,11 @@ class Participant(Model):
     )
     reviews: Mapped[list[SubmissionReview]] = relationship(
         back_populates="participant", cascade="all, delete-orphan", order_by="SubmissionReview.created_at",
+    )
+    # Read by the self-assessment window (assessment.villages.rules); exceptions are opened and revoked by the
+    # committee's verbs only, so this side never writes them.
+    stage_exceptions: Mapped[list[StageException]] = relationship(
+        viewonly=True, order_by="StageException.created_at",
     )
 
 

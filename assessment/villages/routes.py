@@ -303,6 +303,29 @@ def remove(participant_id: int, evidence_id: int) -> Response:
     return redirect(url_for("villages.indicator", participant_id=participant.id, code=evidence.indicator_code))
 
 
+@bp.get("/peserta/<int:participant_id>/ajukan")
+@roles_required(Role.operator_desa)
+def confirm_submit(participant_id: int) -> str:
+    """The confirmation page before a submission that cannot be undone: what happens and what is still missing."""
+    participant = _participant_for_operator(participant_id)
+    rubric = rubric_of(participant.competition.rubric)
+    window = self_assessment_window(participant.competition, participant, now_utc())
+    counts: dict[str, int] = {}
+    for item in _active_evidence(participant):
+        counts[item.indicator_code] = counts.get(item.indicator_code, 0) + 1
+    progress = indicator_progress(
+        rubric,
+        {row.indicator_code: row.level for row in participant.self_assessments},
+        {row.indicator_code: row.explanation for row in participant.self_assessments},
+        counts,
+    )
+    return render_template(
+        "villages/confirm_submit.html", participant=participant, window=window, window_message=_window_message(window),
+        blocking=[item for item in progress if item.blocks_submission],
+        warnings=[item for item in progress if item.missing and not item.blocks_submission],
+        total=len(progress), evidence_total=sum(counts.values()), submit_form=ConfirmForm(), wita=wita)
+
+
 @bp.post("/peserta/<int:participant_id>/ajukan")
 @roles_required(Role.operator_desa)
 def submit(participant_id: int) -> Response | tuple[str, int]:

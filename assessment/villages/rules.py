@@ -19,7 +19,8 @@ class Window:
     is_open: bool
     deadline: datetime | None
     reason: str
-    """``open``, ``not_started``, ``closed``, ``no_schedule`` or ``locked``."""
+    """``open``, ``exception`` (open until a committee exception's end), ``not_started``, ``closed``,
+    ``no_schedule`` or ``locked``."""
 
 
 def self_assessment_window(competition: Competition, participant: Participant, now: datetime) -> Window:
@@ -33,6 +34,11 @@ def self_assessment_window(competition: Competition, participant: Participant, n
       self-assessment deadline); otherwise until the ``penilaian_mandiri`` deadline.
     - A competition without a ``penilaian_mandiri`` stage has no open self-assessment.
     - Once submitted (``diajukan``) or found complete (``lengkap``) the self-assessment is locked, whatever the date.
+    - **Exception for one desa.** A committee exception for the desa in the ``penilaian_mandiri`` stage (a desa
+      whose operator was ill gets three more days), not revoked, keeps a draft or returned self-assessment open
+      from the stage's start until the exception's end, when that is later than the deadline above (the window's
+      ``reason`` is then ``exception``). It opens the whole self-assessment, submission included, and unlocks
+      nothing already submitted. An exception never reaches another desa or another stage.
     """
     stage = competition.stage(StageCode.penilaian_mandiri)
     if stage is None:
@@ -42,13 +48,18 @@ def self_assessment_window(competition: Competition, participant: Participant, n
         check = competition.stage(StageCode.verifikasi_kelengkapan)
         if check is not None and check.ends_at > deadline:
             deadline = check.ends_at
+    reason = "open"
+    for exception in participant.stage_exceptions:
+        if (exception.stage == StageCode.penilaian_mandiri and exception.revoked_at is None
+                and exception.ends_at > deadline):
+            deadline, reason = exception.ends_at, "exception"
     if participant.status not in EDITABLE_STATUSES:
         return Window(False, deadline, "locked")
     if now < stage.starts_at:
         return Window(False, deadline, "not_started")
     if now >= deadline:
         return Window(False, deadline, "closed")
-    return Window(True, deadline, "open")
+    return Window(True, deadline, reason)
 
 
 @dataclass(frozen=True, slots=True)

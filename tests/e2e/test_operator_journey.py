@@ -84,6 +84,10 @@ def test_operator_uploads_evidence_and_submits(open_session: OpenSession, world:
     page.goto(f"/desa/peserta/{world.mine}")
     expect(page.get_by_text("2 dari 2 indikator sudah diberi level.")).to_be_visible()
     page.get_by_role("button", name="Ajukan sekarang").click()
+    # A confirmation page says what will happen and what is still missing before anything is locked.
+    expect(page.get_by_role("heading", name="Yang akan terjadi")).to_be_visible()
+    expect(page.get_by_text("Semua indikator sudah diisi.")).to_be_visible()
+    page.get_by_role("button", name="Ya, ajukan sekarang").click()
     expect(page.get_by_text("Penilaian mandiri sudah diajukan.")).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("Status: Diajukan"))).to_be_visible()
     expect(page.get_by_role("button", name="Ajukan sekarang")).to_have_count(0)
@@ -157,7 +161,8 @@ def test_dpmd_returns_a_submission_and_the_operator_sees_the_reason(open_session
 
 
 def _operator_pages(world: World) -> list[str]:
-    return ["/desa/", f"/desa/peserta/{world.mine}", f"/desa/peserta/{world.mine}/indikator/A1"]
+    return ["/desa/", f"/desa/peserta/{world.mine}", f"/desa/peserta/{world.mine}/indikator/A1",
+            f"/desa/peserta/{world.mine}/ajukan"]
 
 
 def test_operator_pages_fit_a_412_px_phone(open_session: OpenSession, world: World, tmp_path: Path) -> None:

@@ -148,6 +148,8 @@ def test_two_assessors_score_independently_and_blind(open_session: OpenSession, 
 
     page.goto(f"/asesor/penugasan/{world.first_assignment}")
     page.get_by_role("button", name="Ajukan penilaian dokumen").click()
+    expect(page.get_by_text("Semua indikator dan bukti sudah dinilai.")).to_be_visible()
+    page.get_by_role("button", name="Ya, ajukan penilaian dokumen").click()
     expect(page.get_by_text("Penilaian dokumen diajukan dan final.")).to_be_visible()
     page.goto(f"/asesor/penugasan/{world.first_assignment}/indikator/A1")
     expect(page.get_by_text(re.compile(r"Terintegrasi dengan data penduduk \(dua\)"))).to_be_visible()

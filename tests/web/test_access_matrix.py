@@ -77,6 +77,10 @@ RULES: dict[str, Access] = {
     # The scope a competition is created over is checked against the form's scope (tests/web/test_competitions).
     "competitions.create": Access(roles=(Role.panitia,), data={"rubric_id": "{rubric_id}", "scope": "64"}),
     "competitions.show_competition": Access(roles=(Role.panitia,), scoped=True),
+    # Changing a stage's dates (the rules and the reason are tested in tests/web/test_schedule.py).
+    "competitions.edit_stage": Access(roles=(Role.panitia,), scoped=True, params={"code": "penilaian_dokumen"},
+                                      data={"first_day": "2099-01-01", "last_day": "2099-01-10",
+                                            "reason": "Uji akses."}),
     "trail.index": Access(roles=(Role.panitia,)),
     "trail.download": Access(roles=(Role.panitia,)),
     "review.index": Access(roles=REVIEW_READERS),
@@ -90,6 +94,7 @@ RULES: dict[str, Access] = {
     "villages.add_link": Access(roles=(Role.operator_desa,), scoped=True, data={"url": "https://contoh.id"}),
     "villages.remove": Access(roles=(Role.operator_desa,), scoped=True),
     "villages.submit": Access(roles=(Role.operator_desa,), scoped=True),
+    "villages.confirm_submit": Access(roles=(Role.operator_desa,), scoped=True),
     "villages.download": Access(roles=EVIDENCE_VIEWERS, scoped=True),
     "villages.display_copy": Access(roles=EVIDENCE_VIEWERS, scoped=True),
     # Verification. The committee's pages check the competition's region; assessors' pages load their own
@@ -104,6 +109,7 @@ RULES: dict[str, Access] = {
     "assignments.open_exception": Access(roles=(Role.panitia,), scoped=True),
     "assignments.revoke_exception": Access(roles=(Role.panitia,), scoped=True),
     "assignments.withdraw": Access(roles=(Role.panitia,), scoped=True),
+    "assignments.confirm_withdraw": Access(roles=(Role.panitia,), scoped=True),
     "assessors.index": Access(roles=(Role.asesor,)),
     "assessors.declare_conflict": Access(roles=(Role.asesor,)),
     "assessors.overview": Access(roles=(Role.asesor,)),
@@ -111,6 +117,7 @@ RULES: dict[str, Access] = {
     "assessors.save": Access(roles=(Role.asesor,)),
     "assessors.access_test": Access(roles=(Role.asesor,)),
     "assessors.submit": Access(roles=(Role.asesor,)),
+    "assessors.confirm_submit": Access(roles=(Role.asesor,)),
     "assessors.evidence_image": Access(roles=(Role.asesor,)),
     "assessors.evidence_pdf": Access(roles=(Role.asesor,)),
     "reconciliation.index": Access(roles=(Role.ketua_tim,)),

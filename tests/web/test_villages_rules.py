@@ -84,3 +84,26 @@ def test_level_above_lowest_needs_explanation_and_evidence_but_does_not_block() 
 def test_lowest_level_needs_no_evidence() -> None:
     progress = indicator_progress(RUBRIC, {"A1": 0, "A2": 0}, {}, {})
     assert all(item.missing == () for item in progress)
+
+
+def test_exception_keeps_the_self_assessment_open_for_one_desa() -> None:
+    from assessment.models import StageException
+
+    extended = END + timedelta(days=3)
+    mine = participant()
+    mine.stage_exceptions = [StageException(stage=StageCode.penilaian_mandiri, ends_at=extended, reason="Sakit.")]
+    result = window(competition(), mine, END + timedelta(days=1))
+    assert (result.is_open, result.reason, result.deadline) == (True, "exception", extended)
+    assert not window(competition(), mine, extended).is_open
+    assert not window(competition(), participant(), END + timedelta(days=1)).is_open  # another desa
+    other_stage = participant()
+    other_stage.stage_exceptions = [StageException(stage=StageCode.penilaian_dokumen, ends_at=extended,
+                                                   reason="Lain.")]
+    assert not window(competition(), other_stage, END + timedelta(days=1)).is_open
+    revoked = participant()
+    revoked.stage_exceptions = [StageException(stage=StageCode.penilaian_mandiri, ends_at=extended, reason="x",
+                                               revoked_at=END)]
+    assert not window(competition(), revoked, END + timedelta(days=1)).is_open
+    locked = participant(SubmissionStatus.diajukan)
+    locked.stage_exceptions = [StageException(stage=StageCode.penilaian_mandiri, ends_at=extended, reason="x")]
+    assert window(competition(), locked, END + timedelta(days=1)).reason == "locked"
