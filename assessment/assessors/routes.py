@@ -38,6 +38,7 @@ from assessment.security import require_region_access, roles_required
 from assessment.signatures import SignatureReport, read_signatures
 from assessment.stages import Action, Gate, StageClosed, active_exceptions, freeze_message, stage_gate
 from assessment.storage import StorageError, get_store
+from assessment.verdicts import VERDICT_LABELS
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
 
@@ -45,11 +46,6 @@ bp = Blueprint("assessors", __name__, url_prefix="/asesor")
 
 ASSESSOR = (Role.asesor,)
 
-VERDICT_LABELS = {
-    EvidenceVerdict.valid: _l("Valid"),
-    EvidenceVerdict.tidak_valid: _l("Tidak valid"),
-    EvidenceVerdict.tidak_cukup: _l("Tidak cukup"),
-}
 
 PROBLEM_MESSAGES = {
     "level": _l("Level harus salah satu level pada skala rubrik."),

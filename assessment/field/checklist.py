@@ -42,6 +42,7 @@ class Doubt:
     evidence_name: str
     verdict: EvidenceVerdict
     assessor: str
+    evidence_id: int
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,11 @@ class ChecklistItem:
     field: FieldLevel | None
     doubts: list[Doubt]
     photos: list[FieldPhoto]
+
+    @property
+    def doubted_files(self) -> int:
+        """How many pieces of evidence were doubted: a file doubted by two assessors is one file, not two."""
+        return len({doubt.evidence_id for doubt in self.doubts})
 
 
 def checklist(participant: Participant, rubric: Rubric) -> list[ChecklistItem]:
@@ -72,7 +78,8 @@ def checklist(participant: Participant, rubric: Rubric) -> list[ChecklistItem]:
             item = evidence.get(judgement.evidence_id)
             if item is not None and judgement.verdict in DOUBTFUL:
                 doubts.setdefault(item.indicator_code, []).append(
-                    Doubt(item.original_name or item.url or "", judgement.verdict, assignment.assessor.name))
+                    Doubt(item.original_name or item.url or "", judgement.verdict, assignment.assessor.name,
+                          item.id))
     agreed = {r.indicator_code: r for r in db.session.scalars(
         select(Reconciliation).where(Reconciliation.participant_id == participant.id))}
     field = {f.indicator_code: f for f in db.session.scalars(

@@ -37,7 +37,6 @@ from assessment.http import ERROR_TITLES
 from assessment.models import (
     Assignment,
     Competition,
-    EvidenceVerdict,
     FieldLevel,
     FieldPhoto,
     FinalistScope,
@@ -49,6 +48,7 @@ from assessment.repo import rubric_of
 from assessment.security import require_region_access, roles_required, user_can_access_region
 from assessment.stages import Action, Gate, StageClosed, active_exceptions, freeze_message, stage_gate
 from assessment.storage import StorageError, get_store
+from assessment.verdicts import VERDICT_LABELS
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
 
@@ -57,11 +57,6 @@ bp = Blueprint("field", __name__, url_prefix="/lapangan")
 VISITOR = (Role.asesor,)
 OVERSIGHT = (Role.panitia, Role.ketua_tim)
 
-VERDICT_LABELS = {
-    EvidenceVerdict.valid: _l("Valid"),
-    EvidenceVerdict.tidak_valid: _l("Tidak valid"),
-    EvidenceVerdict.tidak_cukup: _l("Tidak cukup"),
-}
 PROBLEM_MESSAGES = {
     "level": _l("Level harus salah satu level pada skala rubrik."),
     "note": _l("Tulis catatan lapangan: apa yang dilihat tim di desa."),

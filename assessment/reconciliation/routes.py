@@ -18,13 +18,24 @@ from werkzeug.wrappers import Response
 from assessment.competitions.schedule import STAGE_NAMES
 from assessment.criteria.model import Rubric
 from assessment.extensions import db
-from assessment.models import Assignment, Competition, Participant, Reconciliation, Role, StageException
+from assessment.models import (
+    Assignment,
+    Competition,
+    Evidence,
+    EvidenceStatus,
+    EvidenceVerdict,
+    Participant,
+    Reconciliation,
+    Role,
+    StageException,
+)
 from assessment.navigation import NavLink, add_link
 from assessment.reconciliation import operations
 from assessment.reconciliation.forms import ReconcileForm
 from assessment.repo import reconciliation_items, rubric_of
 from assessment.security import require_region_access, roles_required, user_can_access_region
 from assessment.stages import Action, StageClosed, active_exceptions, freeze_message, stage_gate
+from assessment.verdicts import VERDICT_LABELS
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
 
@@ -75,6 +86,15 @@ class Item:
     scores: list[tuple[str, int | None, bool, str]]
     agreed: Reconciliation | None
     exceptions: list[StageException]
+    evidence: list[EvidenceView]
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    """One active piece of the indicator's evidence with each submitted assessor's verdict (None: not judged)."""
+
+    evidence: Evidence
+    verdicts: list[tuple[str, EvidenceVerdict | None]]
 
 
 def _items(competition: Competition) -> list[Item]:
@@ -95,12 +115,18 @@ def _items(competition: Competition) -> list[Item]:
             select(Assignment).where(Assignment.participant_id == participant.id, Assignment.withdrawn_at.is_(None),
                                      Assignment.submitted_at.is_not(None)).order_by(Assignment.id)).unique()
         scores = []
+        judged: list[tuple[str, dict[int, EvidenceVerdict]]] = []
         for assignment in assignments:
             score = next((s for s in assignment.scores if s.indicator_code == indicator_code), None)
             if score is not None:
                 scores.append((assignment.assessor.name, score.level, score.not_applicable, score.note))
+            judged.append((assignment.assessor.name, {j.evidence_id: j.verdict for j in assignment.judgements}))
+        # The evidence each assessor judged, side by side, so the ketua tim decides beside what they saw.
+        evidence = [EvidenceView(e, [(name, verdicts.get(e.id)) for name, verdicts in judged])
+                    for e in participant.evidence
+                    if e.indicator_code == indicator_code and e.status == EvidenceStatus.aktif]
         items.append(Item(participant, indicator_code, spread, scores, agreed.get((participant.id, indicator_code)),
-                          active_exceptions(participant, now)))
+                          active_exceptions(participant, now), evidence))
     return items
 
 
@@ -111,6 +137,7 @@ def _page(competition: Competition, form: ReconcileForm | None = None, form_key:
         "reconciliation/competition.html", competition=competition, items=_items(competition), rubric=rubric,
         form=form, form_key=form_key, blank=ReconcileForm(), wita=wita, stage_names=STAGE_NAMES,
         gate=stage_gate(competition, Action.reconcile, now_utc()), level_names=dict(rubric.level_names),
+        verdict_labels=VERDICT_LABELS,
     )
     return html, status
 

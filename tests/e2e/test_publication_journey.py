@@ -79,7 +79,7 @@ def test_change_after_freeze_refused_without_exception(open_session: OpenSession
 
     lead = sign_in(open_session, World.lead).page
     lead.goto(f"/ketua-tim/lomba/{world.competition}")
-    lead.get_by_label("Level yang disepakati").fill("3")
+    lead.get_by_label("Level yang disepakati").select_option("3")
     lead.get_by_label("Alasan").fill("Disepakati level 3.")
     lead.get_by_role("button", name="Simpan kesepakatan").click()
     expect(lead.get_by_text(re.compile("Hasil sementara sudah diumumkan"))).to_be_visible()
@@ -94,7 +94,7 @@ def test_change_after_freeze_refused_without_exception(open_session: OpenSession
     committee.get_by_role("button", name="Buka pengecualian").click()
 
     lead.goto(f"/ketua-tim/lomba/{world.competition}")
-    lead.get_by_label("Level yang disepakati").fill("3")
+    lead.get_by_label("Level yang disepakati").select_option("3")
     lead.get_by_label("Alasan").fill("Disepakati level 3.")
     lead.get_by_role("button", name="Simpan kesepakatan").click()
     expect(lead.get_by_text(re.compile("Level disepakati: 3"))).to_be_visible()

@@ -81,7 +81,8 @@ def _seed(stage: StageCode) -> World:
         SelfAssessment(participant_id=desa.id, indicator_code="A2", level=2, explanation="TTE BSrE."),
     ])
     store = get_store()
-    photo = store.put(files.jpeg(gps=False, orientation=None)).sha256
+    # A photo as a phone takes it (1,600 px wide): pages must fit it to their column.
+    photo = store.put(files.jpeg(1600, 1200, gps=False, orientation=None)).sha256
     pdf_bytes, _cert = signed_pdf("Kepala Desa Bukit Raya")
     db.session.add_all([
         Evidence(participant_id=desa.id, indicator_code="A1", kind=EvidenceKind.file, sha256=photo,
@@ -162,6 +163,23 @@ def test_two_assessors_score_independently_and_blind(open_session: OpenSession, 
         assert db.session.get(Assignment, world.first_assignment).submitted_at is not None  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("viewport", [{"width": 412, "height": 800}, {"width": 1366, "height": 768}],
+                         ids=["phone", "desktop"])
+def test_a_large_evidence_photo_fits_the_column_and_opens_full_size(open_session: OpenSession, world: World,
+                                                                     viewport: dict[str, int]) -> None:
+    page = sign_in(open_session, World.first).page
+    page.set_viewport_size(viewport)
+    page.goto(f"/asesor/penugasan/{world.first_assignment}/indikator/A1")
+    photo = page.get_by_role("img", name=re.compile("Foto bukti"))
+    expect(photo).to_be_visible()
+    page.wait_for_function("() => document.querySelector('img.evidence-image').complete")
+    width = page.evaluate("() => document.querySelector('img.evidence-image').getBoundingClientRect().width")
+    assert 0 < width <= viewport["width"]
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+    full = page.get_by_role("link", name="Buka foto ukuran penuh")
+    assert full.get_attribute("href") == photo.get_attribute("src")
+
+
 def test_conflicted_assessor_gets_403(open_session: OpenSession, world: World) -> None:
     local = sign_in(open_session, World.local).page
     for url in (f"/asesor/penugasan/{world.first_assignment}", "/desa/bukti/1/unduh", "/desa/bukti/2/unduh"):
@@ -198,10 +216,10 @@ def test_ketua_tim_reconciles_a_flagged_item(open_session: OpenSession, live_app
     expect(lead.get_by_role("heading", name=re.compile("Bukit Raya · A1"))).to_be_visible()
     expect(lead.get_by_role("heading", name=re.compile("A2"))).to_have_count(0)
     assert axe_violations(lead, axe_js) == []
-    lead.get_by_label("Level yang disepakati").fill("3")
+    lead.get_by_label("Level yang disepakati").select_option("3")
     lead.get_by_role("button", name="Simpan kesepakatan").click()
     expect(lead.get_by_text("Tulis alasan kesepakatan.")).to_be_visible()
-    lead.get_by_label("Level yang disepakati").fill("3")
+    lead.get_by_label("Level yang disepakati").select_option("3")
     lead.get_by_label("Alasan").fill("Video menunjukkan pelacakan status; disepakati level 3.")
     lead.get_by_role("button", name="Simpan kesepakatan").click()
     expect(lead.get_by_text(re.compile("Level disepakati: 3"))).to_be_visible()

@@ -235,6 +235,24 @@ def test_field_page_lists_checklist_with_doubted_items_first(app: Flask, world: 
     page = client.get(f"/lapangan/penugasan/{world.assignment(BUKIT, world.first).id}").get_data(as_text=True)
     assert page.index("Tanda tangan elektronik") < page.index("Layanan surat daring")
     assert "1 bukti diragukan" in page
+
+
+def test_checklist_counts_doubted_files_not_judgements(app: Flask, world: FieldWorld, client: FlaskClient,
+                                                       login: Login) -> None:
+    """Two files, each doubted by both assessors: "2 bukti diragukan", not 4."""
+    for number in (1, 2):
+        evidence = Evidence(participant_id=world.desa[BUKIT].id, indicator_code="A2", kind=EvidenceKind.url,
+                            url=f"https://bukitraya.desa.id/surat-{number}")
+        db.session.add(evidence)
+        db.session.flush()
+        for assessor in (world.first, world.second):
+            db.session.add(EvidenceJudgement(assignment_id=world.assignment(BUKIT, assessor).id,
+                                             evidence_id=evidence.id, verdict=EvidenceVerdict.tidak_valid))
+    db.session.commit()
+    login(client, world.first)
+    page = client.get(f"/lapangan/penugasan/{world.assignment(BUKIT, world.first).id}").get_data(as_text=True)
+    assert "2 bukti diragukan" in page
+    assert "4 bukti diragukan" not in page
     detail = client.get(f"/lapangan/penugasan/{world.assignment(BUKIT, world.first).id}/indikator/A1")
     html = detail.get_data(as_text=True)
     for expected in ("URL layanan", "Terintegrasi dengan data penduduk.", "Dokumen A1 Asesor Dua",

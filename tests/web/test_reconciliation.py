@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import select
 
 from assessment.assignments.operations import assign_assessor
@@ -17,6 +18,10 @@ from assessment.models import (
     AuditEvent,
     Competition,
     DeskScore,
+    Evidence,
+    EvidenceJudgement,
+    EvidenceKind,
+    EvidenceVerdict,
     Participant,
     Reconciliation,
     Role,
@@ -116,6 +121,36 @@ def test_reconcile_page_lists_flagged_item_with_originals(app: Flask, world: Wor
     page = client.get(f"/ketua-tim/lomba/{world.competition.id}").get_data(as_text=True)
     assert "Asesor Satu" in page and "Asesor Dua" in page and "Catatan A1" in page
     assert "A2 Tanda tangan" not in page
+
+
+def test_lead_chooses_among_the_rubrics_levels_beside_each_assessors_verdicts(app: Flask, world: World,
+                                                                               client: FlaskClient,
+                                                                               login: Login) -> None:
+    link = Evidence(participant_id=world.participant.id, indicator_code="A1", kind=EvidenceKind.url,
+                    url="https://bukitraya.desa.id/layanan-surat")
+    db.session.add(link)
+    db.session.flush()
+    db.session.add(EvidenceJudgement(assignment_id=world.assignments[0].id, evidence_id=link.id,
+                                     verdict=EvidenceVerdict.tidak_cukup))
+    db.session.commit()
+    login(client, world.lead)
+    page = client.get(f"/ketua-tim/lomba/{world.competition.id}").get_data(as_text=True)
+    rubric = rubric_of(world.competition.rubric)
+    # A level select (not a bare number field) with every level of the scale, and the indicator's descriptions.
+    assert 'type="number"' not in page
+    assert f'<select id="level-{world.participant.id}-A1" name="level">' in page
+    for level in rubric.indicator("A1").levels:
+        assert f'<option value="{level.value}"' in page
+        assert str(escape(level.description)) in page
+    # The evidence, opened from the page, with what each assessor said of it.
+    assert 'href="https://bukitraya.desa.id/layanan-surat"' in page
+    verdicts = page.split("https://bukitraya.desa.id/layanan-surat", 2)[2].split("</li>", 1)[0]
+    assert "Asesor Satu: <strong>Tidak cukup</strong>" in verdicts
+    assert "Asesor Dua: belum dinilai" in verdicts
+    response = client.post(f"/ketua-tim/lomba/{world.competition.id}/desa/{world.participant.id}/indikator/A1",
+                           data={"level": "3", "reason": "Bukti layanan surat lengkap setelah dicek bersama."})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Reconciliation.level)) == 3
 
 
 def test_reconcile_without_reason_refused(app: Flask, world: World, client: FlaskClient, login: Login) -> None:
