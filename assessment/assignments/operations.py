@@ -12,6 +12,7 @@ from sqlalchemy import select
 from assessment.assignments.planning import AssignmentPlan, plan_assignments
 from assessment.audit import record_event
 from assessment.extensions import db
+from assessment.i18n import N_
 from assessment.models import (
     DEFAULT_ASSESSORS_PER_DESA,
     Assignment,
@@ -28,7 +29,7 @@ from assessment.models import (
 )
 from assessment.notifications import notify, operators_of
 from assessment.security import conflict_of_interest, region_within, user_can_access_region
-from assessment.stages import Action, require_stage
+from assessment.stages import Action, StageClosed, require_stage, stage_gate
 from assessment.wita import format_wita
 
 REASON_MAX = 2000
@@ -120,6 +121,35 @@ def _check_assignable(participant: Participant, assessor: User) -> None:
         raise AssignmentRefused("duplicate")
 
 
+def assignable_assessors(participant: Participant,
+                         assessors: list[User]) -> tuple[list[User], list[tuple[User, str]]]:
+    """Split ``assessors`` into those who may be assigned to ``participant`` and those who may not, each with the
+    reason (:data:`REFUSAL_MESSAGES`): the same rules as a hand assignment, so a list offers only what will pass."""
+    allowed: list[User] = []
+    refused: list[tuple[User, str]] = []
+    for assessor in assessors:
+        try:
+            _check_assignable(participant, assessor)
+        except AssignmentRefused as refusal:
+            refused.append((assessor, REFUSAL_MESSAGES[refusal.code]))
+        else:
+            allowed.append(assessor)
+    return allowed, refused
+
+
+def _open_for(competition: Competition, participants: list[Participant], now: datetime) -> set[int]:
+    """The participants that may be assigned now: all of them while the assignment stages are open; otherwise only
+    those with a committee exception, exactly as a hand assignment decides (:func:`stage_gate` per desa). Raises
+    :class:`StageClosed` when none may."""
+    gate = stage_gate(competition, Action.assign, now)
+    if gate.allowed:
+        return {p.id for p in participants}
+    open_ids = {p.id for p in participants if stage_gate(competition, Action.assign, now, participant=p).allowed}
+    if not open_ids:
+        raise StageClosed(gate)
+    return open_ids
+
+
 def _notify_assigned(assignments: list[Assignment]) -> None:
     """Tell each assessor of a new assignment (inbox, and e-mail when configured)."""
     for assignment in assignments:
@@ -153,24 +183,28 @@ def assign_assessor(participant: Participant, assessor: User, by: User, now: dat
     return assignment
 
 
+# Indonesian, marked for the catalogue: pages show them through _(), the CSV problem list as they are.
 REFUSAL_MESSAGES = {
-    "not_complete": "pengajuan desa belum dinyatakan lengkap",
-    "not_assessor": "akun ini bukan asesor untuk wilayah desa ini",
-    "duplicate": "asesor sudah ditugaskan ke desa ini",
-    "conflict:home_kabupaten": "konflik kepentingan: desa berada di kabupaten asal asesor",
-    "conflict:home_kecamatan": "konflik kepentingan: desa berada di kecamatan asal asesor",
-    "conflict:declared": "konflik kepentingan yang dinyatakan asesor",
+    "not_complete": N_("pengajuan desa belum dinyatakan lengkap"),
+    "not_assessor": N_("akun ini bukan asesor untuk wilayah desa ini"),
+    "duplicate": N_("asesor sudah ditugaskan ke desa ini"),
+    "conflict:home_kabupaten": N_("konflik kepentingan: desa berada di kabupaten asal asesor"),
+    "conflict:home_kecamatan": N_("konflik kepentingan: desa berada di kecamatan asal asesor"),
+    "conflict:declared": N_("konflik kepentingan yang dinyatakan asesor"),
 }
 
 
 def import_assignments_csv(competition: Competition, data: bytes, by: User, now: datetime) -> list[Assignment]:
     """Assign from a CSV with the columns ``kode_desa,email_asesor`` (UTF-8, a BOM is fine, ``,`` or ``;``).
 
-    Every row is checked like a hand assignment; every problem is reported with its line number and, if there is
-    any, nothing is assigned. A pair listed twice is one problem (the second line); so is a line with more fields
-    than the header.
+    Every row is checked like a hand assignment, the stage included: outside the assignment stages only desa with
+    a committee exception may be assigned. Every problem is reported with its line number and, if there is any,
+    nothing is assigned. A pair listed twice is one problem (the second line); so is a line with more fields than
+    the header.
     """
-    require_stage(competition, Action.assign, now)
+    participants = {p.desa_code: p for p in db.session.scalars(
+        select(Participant).where(Participant.competition_id == competition.id))}
+    open_ids = _open_for(competition, list(participants.values()), now)
     if len(data) > CSV_MAX_BYTES:
         raise CsvRejected([CsvProblem(0, "berkas terlalu besar (paling besar 1 MB)")])
     try:
@@ -185,8 +219,6 @@ def import_assignments_csv(competition: Competition, data: bytes, by: User, now:
     if missing:
         raise CsvRejected([CsvProblem(1, "kolom wajib tidak ada: " + ", ".join(missing))])
     reader.fieldnames = header
-    participants = {p.desa_code: p for p in db.session.scalars(
-        select(Participant).where(Participant.competition_id == competition.id))}
     users = {user.email: user for user in db.session.scalars(select(User))}
     problems: list[CsvProblem] = []
     planned: list[tuple[Participant, User]] = []
@@ -211,6 +243,10 @@ def import_assignments_csv(competition: Competition, data: bytes, by: User, now:
             problems.append(CsvProblem(line, f"pasangan {code} – {email} tertulis dua kali"))
             continue
         seen.add((code, email))
+        if participant.id not in open_ids:
+            problems.append(CsvProblem(line, f"{code}: tahap penugasan sudah ditutup untuk desa ini (tanpa "
+                                             "pengecualian panitia)"))
+            continue
         try:
             _check_assignable(participant, assessor)
         except AssignmentRefused as refused:
@@ -233,11 +269,15 @@ def import_assignments_csv(competition: Competition, data: bytes, by: User, now:
 
 
 def assign_automatically(competition: Competition, by: User, now: datetime) -> AssignmentPlan:
-    """Fill every complete desa up to N independent assessors (:func:`~.planning.plan_assignments`) and save it."""
-    require_stage(competition, Action.assign, now)
-    participants = {p.desa_code: p for p in db.session.scalars(
+    """Fill every complete desa up to N independent assessors (:func:`~.planning.plan_assignments`) and save it.
+
+    Outside the assignment stages only the complete desa with a committee exception are filled, as by hand.
+    """
+    complete = list(db.session.scalars(
         select(Participant).where(Participant.competition_id == competition.id,
-                                  Participant.status == SubmissionStatus.lengkap))}
+                                  Participant.status == SubmissionStatus.lengkap)))
+    open_ids = _open_for(competition, complete, now)
+    participants = {p.desa_code: p for p in complete if p.id in open_ids}
     assessors = {user.id: user for user in eligible_assessors(competition)}
     existing: dict[str, set[int]] = {}
     load: dict[int, int] = {}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -96,7 +96,7 @@ def index() -> str:
 def _page(competition: Competition, *, manual: ManualAssignmentForm | None = None,
           csv_form: CsvAssignmentForm | None = None, exception_form: ExceptionForm | None = None,
           per_desa_form: PerDesaForm | None = None, csv_problems: list[operations.CsvProblem] | None = None,
-          status: int = 200) -> tuple[str, int]:
+          chosen: Participant | None = None, status: int = 200) -> tuple[str, int]:
     participants = list(db.session.scalars(
         select(Participant).where(Participant.competition_id == competition.id).order_by(Participant.desa_code)))
     assessors = operations.eligible_assessors(competition)
@@ -107,7 +107,16 @@ def _page(competition: Competition, *, manual: ManualAssignmentForm | None = Non
     complete = [p for p in participants if p.status == SubmissionStatus.lengkap]
     manual = manual or ManualAssignmentForm()
     manual.participant_id.choices = [(p.id, f"{p.desa_code} — {p.region.name}") for p in complete]
-    manual.assessor_id.choices = [(a.id, f"{a.name} ({a.email})") for a in assessors]
+    # The assessor list is offered for one chosen desa: only those who may be assigned to it, the others named
+    # with the reason they are missing (the same rules as the assignment itself).
+    unavailable: list[tuple[User, str]] = []
+    if chosen is not None and chosen.status == SubmissionStatus.lengkap:
+        manual.participant_id.data = chosen.id
+        offered, unavailable = operations.assignable_assessors(chosen, assessors)
+        manual.assessor_id.choices = [(a.id, f"{a.name} ({a.email})") for a in offered]
+    else:
+        chosen = None
+        manual.assessor_id.choices = []
     exception_form = exception_form or ExceptionForm()
     exception_form.participant_id.choices = [(p.id, f"{p.desa_code} — {p.region.name}") for p in participants]
     exception_form.stage.choices = [(code, STAGE_NAMES[StageCode(code)]) for code in STAGE_CHOICES]
@@ -123,7 +132,7 @@ def _page(competition: Competition, *, manual: ManualAssignmentForm | None = Non
         exception_form=exception_form, per_desa_form=per_desa_form, confirm=ConfirmForm(), exceptions=exceptions,
         csv_problems=csv_problems or [], gate=gate, gate_message=gate_message(gate), wita=wita,
         stage_names=STAGE_NAMES, load=_loads(assignments), assessors=assessors, now=now_utc(),
-        indicators=rubric_of(competition.rubric).indicators,
+        indicators=rubric_of(competition.rubric).indicators, chosen=chosen, unavailable=unavailable,
     )
     return html, status
 
@@ -138,7 +147,11 @@ def _loads(assignments: list[Assignment]) -> dict[int, int]:
 @bp.get("/lomba/<int:competition_id>")
 @roles_required(*COMMITTEE)
 def competition(competition_id: int) -> tuple[str, int]:
-    return _page(_competition(competition_id))
+    competition = _competition(competition_id)
+    chosen = None
+    if request.args.get("desa", "").isdigit():
+        chosen = _participant(competition, int(request.args["desa"]))
+    return _page(competition, chosen=chosen)
 
 
 def _back(competition: Competition) -> Response:
@@ -172,10 +185,10 @@ def assign(competition_id: int) -> Response | tuple[str, int]:
         operations.assign_assessor(participant, assessor, current_user, now_utc())
     except StageClosed as closed:
         flash(gate_message(closed.gate), "error")
-        return _page(competition, manual=form, status=409)
+        return _page(competition, manual=form, chosen=participant, status=409)
     except operations.AssignmentRefused as refused:
-        flash(_("Penugasan ditolak: %(why)s.", why=operations.REFUSAL_MESSAGES[refused.code]), "error")
-        return _page(competition, manual=form, status=409)
+        flash(_("Penugasan ditolak: %(why)s.", why=_(operations.REFUSAL_MESSAGES[refused.code])), "error")
+        return _page(competition, manual=form, chosen=participant, status=409)
     flash(_("%(name)s ditugaskan ke %(desa)s.", name=assessor.name, desa=participant.region.name), "success")
     return _back(competition)
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from assessment.assignments.operations import open_exception
 from assessment.extensions import db
-from assessment.models import Assignment, AuditEvent, Role, StageCode, StageException, User
+from assessment.models import Assignment, AuditEvent, Participant, Role, StageCode, StageException, User
 from tests.conftest import Login, MakeUser
 from tests.support.competition import create_competition
 from tests.support.verification import verification_competition
@@ -167,3 +168,61 @@ def test_exception_opened_and_listed(app: Flask, committee: FlaskClient) -> None
     assert response.status_code == 302
     page = committee.get(f"/panitia/verifikasi/lomba/{competition.id}").get_data(as_text=True)
     assert "Sertifikat BSrE baru terbit." in page
+
+
+def test_manual_list_offers_only_assessors_who_may_take_the_desa(app: Flask, make_user: MakeUser,
+                                                                 committee: FlaskClient) -> None:
+    competition, (bukit, *_rest) = verification_competition()
+    free = make_user(Role.asesor, "64", home_region_code="64.01", name="Asesor Bebas")
+    local = make_user(Role.asesor, "64", home_region_code="64.09", name="Asesor Lokal")
+    page = committee.get(f"/panitia/verifikasi/lomba/{competition.id}?desa={bukit.id}").get_data(as_text=True)
+    offered = page.split('name="assessor_id"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{free.id}"' in offered
+    assert f'value="{local.id}"' not in offered
+    # The missing one is named with the reason, before anyone submits.
+    missing = page.split('class="unavailable"', 1)[1].split("</details>", 1)[0]
+    assert "Asesor Lokal: konflik kepentingan: desa berada di kabupaten asal asesor" in missing
+    # Without a chosen desa no assessor is offered yet (the list depends on the desa).
+    first = committee.get(f"/panitia/verifikasi/lomba/{competition.id}").get_data(as_text=True)
+    assert 'name="assessor_id"' not in first
+
+
+def _exception_for(participant_id: int, committee_id: int) -> None:
+    now = datetime.now(UTC)
+    participant = db.session.get(Participant, participant_id)
+    committee = db.session.get(User, committee_id)
+    assert participant is not None and committee is not None
+    open_exception(participant, StageCode.penilaian_dokumen, None, "Asesor baru karena yang lama sakit.",
+                   now + timedelta(days=3), committee, now)
+
+
+def test_csv_upload_honours_a_desa_exception_like_the_manual_form(app: Flask, make_user: MakeUser,
+                                                                  committee: FlaskClient) -> None:
+    competition, (bukit, semoi, *_rest) = verification_competition(StageCode.rekonsiliasi)
+    make_user(Role.asesor, "64", home_region_code="64.01", email="asesor1@contoh.id")
+    _exception_for(bukit.id, make_user(Role.panitia, "64").id)
+    rows = f"kode_desa,email_asesor\n{bukit.desa_code},asesor1@contoh.id\n{semoi.desa_code},asesor1@contoh.id\n"
+    url = f"/panitia/verifikasi/lomba/{competition.id}/unggah-csv"
+    response = committee.post(url, data={"file": (io.BytesIO(rows.encode()), "penugasan.csv")},
+                              content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert f"{semoi.desa_code}: tahap penugasan sudah ditutup untuk desa ini" in response.get_data(as_text=True)
+    assert _count() == 0
+    only_bukit = f"kode_desa,email_asesor\n{bukit.desa_code},asesor1@contoh.id\n"
+    response = committee.post(url, data={"file": (io.BytesIO(only_bukit.encode()), "penugasan.csv")},
+                              content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert [a.participant_id for a in db.session.scalars(select(Assignment))] == [bukit.id]
+
+
+def test_automatic_assignment_honours_a_desa_exception_like_the_manual_form(app: Flask, make_user: MakeUser,
+                                                                            committee: FlaskClient) -> None:
+    competition, (bukit, *_rest) = verification_competition(StageCode.rekonsiliasi)
+    for _ in range(2):
+        make_user(Role.asesor, "64", home_region_code="64.72")
+    url = f"/panitia/verifikasi/lomba/{competition.id}/otomatis"
+    assert committee.post(url).status_code == 409  # the stage is closed and no desa has an exception
+    _exception_for(bukit.id, make_user(Role.panitia, "64").id)
+    assert committee.post(url).status_code == 302
+    assert {a.participant_id for a in db.session.scalars(select(Assignment))} == {bukit.id}
+    assert _count() == 2
