@@ -6,12 +6,12 @@ import logging
 import re
 import uuid
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from assessment.extensions import db
+from assessment.extensions import db, login_manager
 from assessment.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -113,24 +113,49 @@ def _resubmit_page() -> tuple[str, int]:
                                name in SECRET_FIELDS - {"csrf_token"} for name in request.form)), 400
 
 
-def _render_error(code: int, detail: str | None = None) -> tuple[str, int]:
+def _render_error(code: int, detail: str | None = None) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
     title = ERROR_TITLES.get(code, N_("Terjadi kesalahan"))
-    return render_template("errors/error.html", code=code, title=title, detail=detail), code
+    try:
+        return render_template("errors/error.html", code=code, title=title, detail=detail), code
+    except Exception as error:
+        # The error page shows the signed-in user's menu; if the database went away meanwhile, say so.
+        if is_database_outage(error):
+            return _database_unavailable(error)
+        raise
 
 
-def _database_unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
+def is_database_outage(error: BaseException | None) -> bool:
+    """Whether ``error``, or an error it was raised from or while handling, says the database cannot be reached.
+
+    A template that touches the database (the signed-in user, the inbox count) raises while rendering, and
+    Jinja or Flask-Login may wrap that; the chain of causes is followed so such a page still counts as an outage.
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _database_unavailable(error: BaseException) -> tuple[str, int, dict[str, str]]:
     """The database cannot be reached: a plain 503 page (touching nothing that needs the database), retry later.
 
-    Nothing half-done is kept: the session's transaction is rolled back. The connection pool checks each
-    connection before use (``pool_pre_ping``), so the first request after the database is back works again,
-    without restarting the app.
+    The page is rendered straight from the template, without the context processors, which would load the
+    signed-in user and count their inbox from the database that is gone (a bare 500 for every signed-in visitor).
+    The visitor is treated as anonymous for the rest of the request for the same reason. Nothing half-done is
+    kept: the session's transaction is rolled back. The connection pool checks each connection before use
+    (``pool_pre_ping``), so the first request after the database is back works again, without restarting the app.
     """
     log.error("Database unavailable on %s %s: %s", request.method, request.path, error)
+    g._login_user = login_manager.anonymous_user()
     try:
         db.session.rollback()
     except Exception:  # the rollback itself needs the database that is gone
         log.warning("Rollback after a lost database connection failed", exc_info=True)
-    return render_template("errors/unavailable.html"), 503, {"Retry-After": "30", "Cache-Control": "no-store"}
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render()
+    return page, 503, {"Retry-After": "30", "Cache-Control": "no-store"}
 
 
 def init_app(app: Flask) -> None:
@@ -139,7 +164,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_set_security_headers)
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> tuple[str, int]:
+    def csrf_error(error: CSRFError) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
         if request.method == "POST" and (request.form or request.files):
             return _resubmit_page()
         return _render_error(
@@ -148,7 +173,7 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+    def http_error(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[str, str]] | HTTPException:
         if error.code is None or error.code < 400:
             return error
         return _render_error(error.code)
@@ -165,7 +190,9 @@ def init_app(app: Flask) -> None:
         return _render_error(500)
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception) -> tuple[str, int]:
+    def unexpected_error(error: Exception) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
+        if is_database_outage(error):
+            return _database_unavailable(error)
         # Log the traceback for the operators of the server; the visitor sees only a plain page.
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return _render_error(500)
