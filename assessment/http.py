@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 
-from flask import Flask, Response, current_app, g, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request, session
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -68,14 +68,24 @@ ERROR_TITLES = {
 }
 
 
-# A request id a proxy sets is kept if it looks like one (it then ties the proxy's log to the audit trail).
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
-
-
 def _assign_request_id() -> None:
-    """Give each request an id, recorded with every audit event it causes and returned as ``X-Request-ID``."""
-    offered = request.headers.get("X-Request-ID", "")
-    g.request_id = offered if _REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+    """Give each request an id, recorded with every audit event it causes and returned as ``X-Request-ID``.
+
+    The id is always made here: an ``X-Request-ID`` sent by the client is ignored, since anyone can send one and
+    the audit trail must not carry a value a visitor chose (one visitor could tie their events to another's
+    request). A reverse proxy ties its own log to the trail by logging the id this response returns
+    (docs/deployment.md).
+    """
+    g.request_id = uuid.uuid4().hex
+
+
+# Browser features no page of this app uses; a script injected despite the Content-Security-Policy, or a page
+# that frames ours, gets none of them. (Taking a photo for an upload uses the file picker, which needs none.)
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
+    "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope", "hid",
+    "magnetometer", "microphone", "midi", "payment", "publickey-credentials-get", "screen-wake-lock", "serial",
+    "usb", "xr-spatial-tracking",
+))
 
 
 def _set_security_headers(response: Response) -> Response:
@@ -86,15 +96,26 @@ def _set_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    # A signed-in page can show personal data: no browser or proxy cache keeps it (the back button after
-    # signing out on a shared village computer shows nothing).
+    # What a signed-in user receives can hold personal data: no browser or proxy cache keeps it (the back
+    # button after signing out on a shared village computer shows nothing, a downloaded workbook or PDF does
+    # not stay in the browser's cache). This overrides the "no-cache" that file downloads (workbooks, reports,
+    # certificates, berita acara) get by default. Kept: static files and what a view marked cacheable on
+    # purpose (public, or with a max-age: plotly.js, region outlines), which hold nothing personal.
     # (The user as already loaded for this request: asking Flask-Login here could query a database that is down.)
     user = g.get("_login_user")
-    if getattr(user, "is_authenticated", False) and "Cache-Control" not in response.headers:
+    if getattr(user, "is_authenticated", False) and not _cacheable_on_purpose(response):
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _cacheable_on_purpose(response: Response) -> bool:
+    if request.endpoint == "static":
+        return True
+    control = response.cache_control
+    return bool(control.public or (control.max_age or 0) > 0)
 
 
 # Fields never written back into a page: passwords and one-time codes are typed again.
@@ -158,14 +179,35 @@ def _database_unavailable(error: BaseException) -> tuple[str, int, dict[str, str
     return page, 503, {"Retry-After": "30", "Cache-Control": "no-store"}
 
 
+_CSRF_FAILED = "assessment.csrf_failed"
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a request refused for its CSRF token never writes the cookie.
+
+    A cross-site form post arrives without the visitor's SameSite=Lax cookie; answering it with a new (anonymous)
+    session cookie would replace theirs and sign them out. Whatever the refused request did to its session
+    (a fresh CSRF token for the error page, say) is dropped, and the browser keeps the cookie it had.
+    """
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if request.environ.get(_CSRF_FAILED):
+            return
+        super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
-    """Attach the headers and the error pages to ``app``."""
+    """Attach the headers, the session rule for refused forms and the error pages to ``app``."""
     app.before_request(_assign_request_id)
     app.after_request(_set_security_headers)
+    app.session_interface = SessionInterface()
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
-        if request.method == "POST" and (request.form or request.files):
+        request.environ[_CSRF_FAILED] = True
+        # The page to send the form again carries a fresh token, which works only if it matches the one already
+        # in the visitor's session (the session is not written here): without one, the plain page says reload.
+        if request.method == "POST" and (request.form or request.files) and "csrf_token" in session:
             return _resubmit_page()
         return _render_error(
             400,
