@@ -167,3 +167,44 @@ def test_every_response_limits_browser_features(client: FlaskClient) -> None:
     policy = client.get("/").headers["Permissions-Policy"]
     for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()", "usb=()"):
         assert feature in policy
+
+
+# ------------------------------------------------------------------------------- parallel wrong passwords
+
+
+def test_parallel_wrong_passwords_check_no_more_than_the_limit(app: Flask, make_user: MakeUser,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from assessment.auth import operations
+
+    email = make_user(Role.operator_desa, DESA).email
+    checked: list[str] = []
+    lock = threading.Lock()
+    real_verify = operations.verify_password
+
+    def counting_verify(password_hash: str, password: str) -> bool:
+        with lock:
+            checked.append(password)
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(operations, "verify_password", counting_verify)
+    start = threading.Barrier(30)
+    statuses: list[int] = []
+
+    def attempt(number: int) -> None:
+        # A plain client: each request in its thread gets its own app context and database session.
+        client = FlaskClient(app, app.response_class, use_cookies=True)
+        start.wait()
+        response = client.post("/masuk", data={"email": email, "password": f"salah-{number:02d}-salah"})
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=attempt, args=(number,)) for number in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(statuses) == 30 and set(statuses) <= {200, 429}
+    assert len(checked) <= 5
+    assert statuses.count(429) >= 25
