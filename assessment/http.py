@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from assessment.extensions import db, login_manager
 from assessment.i18n import N_
+from assessment.inputs import refuse_control_characters_in_path
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +200,7 @@ class SessionInterface(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     """Attach the headers, the session rule for refused forms and the error pages to ``app``."""
     app.before_request(_assign_request_id)
+    app.before_request(refuse_control_characters_in_path)
     app.after_request(_set_security_headers)
     app.session_interface = SessionInterface()
 

@@ -5,15 +5,16 @@ cannot be written into an Excel workbook (a note holding one would break the ass
 types them on purpose: they arrive pasted from a PDF or sent by a probe. So every submitted form field and every
 query-string value has them removed before any form or view sees it, the same way on every page: NUL, the C0
 controls other than tab, line feed and carriage return, and DEL. Tab and line breaks stay (a note may have
-paragraphs). Uploaded files are not touched (their bytes are evidence), and their names are cleaned separately
-(:func:`assessment.evidence.clean_display_name`).
+paragraphs). A path holding a control character names no page (every path this app makes is plain), so it gets
+the 404 page before any view can pass a part of it to the database. Uploaded files are not touched (their
+bytes are evidence), and their names are cleaned separately (:func:`assessment.evidence.clean_display_name`).
 """
 
 from __future__ import annotations
 
 import re
 
-from flask import Request
+from flask import Request, abort, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.utils import cached_property
 
@@ -40,3 +41,10 @@ class CleanInputRequest(Request):
     def _load_form_data(self) -> None:
         super()._load_form_data()
         self.__dict__["form"] = _cleaned(self.__dict__["form"])
+
+
+def refuse_control_characters_in_path() -> None:
+    """Before every request: a path with a control character is answered with the 404 page (see the module)."""
+    if CONTROL_CHARACTERS.search(request.path) or "\n" in request.path or "\r" in request.path \
+            or "\t" in request.path:
+        abort(404)

@@ -90,6 +90,9 @@ def test_control_characters_are_removed_from_everything_typed(client: FlaskClien
     link = db.session.scalar(db.select(Evidence).where(Evidence.url.is_not(None)))
     assert link is not None and link.url == "https://bukitraya.desa.id/layanan"
     assert client.get("/desa/?q=\x00x").status_code == 200
+    # A control character in the path names no page: 404 before any view passes it to the database.
+    for path in ("/hasil/1/desa/64.09%00", "/verifikasi/ABC%00DEF", "/desa/peserta/1%0a"):
+        assert client.get(path).status_code == 404, path
     assert isinstance(participant, Participant)
 
 
