@@ -113,7 +113,7 @@ def test_a_control_character_in_a_desk_note_keeps_the_offline_workbook_working(
                                                          DeskScore.indicator_code == "A1"))
     assert score is not None and score.note == "Surat pindai buram"
     # A note stored before input was cleaned (written straight into the database) still gives a workbook.
-    score.note = "Lama\x0c tersimpan\x00"
+    score.note = "Lama\x0c tersimpan\x01"  # (no NUL: PostgreSQL cannot hold one at all)
     db.session.commit()
     response = client.get(f"/asesor/luring/{desk_world.competition.id}/penilaian.xlsx")
     assert response.status_code == 200
