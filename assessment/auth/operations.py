@@ -92,7 +92,7 @@ def _limits() -> tuple[int, int, timedelta]:
             timedelta(minutes=int(config.get("LOGIN_WINDOW_MINUTES", 15))))
 
 
-def check_login_throttle(account: str, client_address: str, now: datetime) -> None:
+def check_login_throttle(account: str, client_address: str, now: datetime, extra: int = 0) -> None:
     """Refuse a sign-in attempt (:class:`LoginThrottled`) while either limit is reached.
 
     - Per account (the e-mail typed, normalised, known or not): 5 failures within 15 minutes lock that account's
@@ -107,11 +107,9 @@ def check_login_throttle(account: str, client_address: str, now: datetime) -> No
       first committed as a failure (:func:`_reserve_attempt`) and only then counted, itself included; one that
       finds more than the limit is refused and removes its row. Whichever of two attempts counts last sees the
       other's row, so no more than the limit can pass the check together; a right password removes the row again.
+
+    ``extra``: rows of the attempt being checked that are already counted (1 from :func:`_reserve_attempt`).
     """
-    _check_limits(account, client_address, now, extra=0)
-
-
-def _check_limits(account: str, client_address: str, now: datetime, extra: int) -> None:
     account_limit, address_limit, window = _limits()
     for column, value, limit in ((LoginFailure.account, account, account_limit),
                                  (LoginFailure.address, client_address, address_limit)):
@@ -135,7 +133,7 @@ def _reserve_attempt(account: str, client_address: str, now: datetime) -> int:
     db.session.commit()
     attempt_id = attempt.id
     try:
-        _check_limits(account[:320], client_address[:64], now, extra=1)
+        check_login_throttle(account[:320], client_address[:64], now, extra=1)
     except LoginThrottled:
         db.session.execute(delete(LoginFailure).where(LoginFailure.id == attempt_id))
         db.session.commit()
