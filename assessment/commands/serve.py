@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 
 import click
 from flask import Flask, current_app
@@ -25,12 +26,19 @@ def serve_command(host: str, port: int, threads: int, access_log: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     server = create_server(app, host, port, threads=threads, access_log=access_log)
     click.echo(f"Melayani di http://{host}:{server.effective_port} ({threads} thread; hentikan dengan Ctrl+C)")
+    # systemd and `kill` stop with SIGTERM: stop like Ctrl+C, so requests in progress get up to 5 s to finish
+    # (waitress shuts its worker threads down on SystemExit) instead of being cut off.
+    signal.signal(signal.SIGTERM, _stop)
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
         server.close()
+
+
+def _stop(_signal: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def register(app: Flask) -> None:
