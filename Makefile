@@ -41,7 +41,7 @@ run: $(VENV)/.base translations
 	$(BIN)/desa-digital db upgrade
 	$(BIN)/desa-digital evidence sweep
 	$(BIN)/desa-digital demo --if-empty
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'assessment:create_app()'
+	$(BIN)/desa-digital serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

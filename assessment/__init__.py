@@ -48,6 +48,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     instance_path = Path(app.instance_path)
     if config and "INSTANCE_PATH" in config:
         instance_path = Path(config["INSTANCE_PATH"])
+    from assessment.inputs import CleanInputRequest
+
+    app.request_class = CleanInputRequest
     app.config.update(app_config.from_environment(instance_path))
     from assessment.notifications import smtp_settings
     from assessment.signatures import trust_roots_from_environment

@@ -9,7 +9,8 @@ The archive (an uncompressed tar; evidence is already compressed)
     ``evidence/<sha256>``         every evidence file a row refers to, named by its own SHA-256.
 
 Values that JSON has no type for are tagged: ``{"$dt": ISO 8601}`` (timestamps), ``{"$date": ...}``,
-``{"$b64": ...}`` (bytes).
+``{"$b64": ...}`` (bytes). In a JSON column, SQL NULL is written as ``null`` and the JSON value ``null`` as
+``{"$json": null}``, so a restore gives back each as it was (byte-identical rows after a round trip).
 
 Restore refuses, before writing anything, an archive that is damaged (a part missing, extra, or not matching its
 hash, an evidence file not matching its name), tampered with (the manifest's HMAC does not match this
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Table, delete, func, insert, inspect, select, text
+from sqlalchemy import JSON, Column, Table, bindparam, delete, func, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 
 from assessment.extensions import db
@@ -136,11 +137,43 @@ def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     archive.addfile(info, io.BytesIO(data))
 
 
+_SQL_NULL = "__sql_null__"  # label of the "is SQL NULL" flag read beside each JSON column
+
+
+def _json_columns(table: Table) -> list[Column[Any]]:
+    return [column for column in table.columns if isinstance(column.type, JSON)]
+
+
 def _table_lines(connection: Connection, table: Table) -> Iterator[bytes]:
     order = list(table.primary_key.columns) or list(table.columns)
-    for row in connection.execute(select(table).order_by(*order)).mappings():
-        yield (json.dumps({key: _encode(value) for key, value in row.items()}, ensure_ascii=False,
-                          separators=(",", ":"), sort_keys=True) + "\n").encode("utf-8")
+    # A JSON column reads back None both for SQL NULL and for the JSON value null: ask the database which.
+    flags = [column.is_(None).label(_SQL_NULL + column.name) for column in _json_columns(table)]
+    for row in connection.execute(select(table, *flags).order_by(*order)).mappings():
+        values = {key: _encode(value) for key, value in row.items() if not key.startswith(_SQL_NULL)}
+        for column in _json_columns(table):
+            if row[column.name] is None and not row[_SQL_NULL + column.name]:
+                values[column.name] = {"$json": None}
+        yield (json.dumps(values, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode("utf-8")
+
+
+def _insert_statement(table: Table, records: list[dict[str, Any]]) -> tuple[Any, list[dict[str, Any]]]:
+    """The INSERT for ``records`` keeping SQL NULL and JSON null apart in JSON columns (see the module docstring)."""
+    columns = _json_columns(table)
+    if not columns:
+        return insert(table), records
+    # Each JSON column is bound under another name with a type that writes None as SQL NULL; JSON null is
+    # written from its tag as JSON.NULL. (A bind parameter may not share the name of the column it fills.)
+    statement = insert(table).values({column.name: bindparam("json_" + column.name,
+                                                             type_=JSON(none_as_null=True))
+                                      for column in columns})
+    bound = []
+    for record in records:
+        record = dict(record)
+        for column in columns:
+            value = record.pop(column.name, None)
+            record["json_" + column.name] = JSON.NULL if value == {"$json": None} else value
+        bound.append(record)
+    return statement, bound
 
 
 def write_backup(out: Path, store: EvidenceStore) -> BackupSummary:
@@ -272,8 +305,9 @@ def restore_backup(source: Path, store: EvidenceStore, *, accept_other_key: bool
             records = [{key: _decode(value) for key, value in json.loads(line).items()}
                        for line in members[part["path"]].decode("utf-8").splitlines() if line]
             records = _parents_first(table, records)
-            for start in range(0, len(records), BATCH):
-                connection.execute(insert(table), records[start:start + BATCH])
+            statement, bound = _insert_statement(table, records)
+            for start in range(0, len(bound), BATCH):
+                connection.execute(statement, bound[start:start + BATCH])
             rows[table.name] = len(records)
         if connection.dialect.name == "postgresql":
             _advance_sequences(connection)

@@ -42,6 +42,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     - ``LOGIN_ACCOUNT_LIMIT`` (5), ``LOGIN_ADDRESS_LIMIT`` (100), ``LOGIN_WINDOW_MINUTES`` (15): sign-in limits.
     - ``PUBLIC_CHECK_LIMIT`` (30), ``PUBLIC_CHECK_WINDOW_MINUTES`` (15): PDF checks on the public verification pages
       allowed per client address within the window.
+    - ``OBJECTION_LIMIT_PER_DESA`` (30), ``OBJECTION_LIMIT_PER_INDICATOR`` (3): objections one desa may file in a
+      competition's masa sanggah, in all and about one indicator (or the whole result).
     - ``TRUSTED_PROXIES`` (0): how many reverse proxies in front of the app set ``X-Forwarded-For``/``-Proto``/
       ``-Host``; 0 ignores those headers (anyone can send them), so set it only behind a proxy.
     """
@@ -65,6 +67,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "LOGIN_WINDOW_MINUTES": _whole_number("LOGIN_WINDOW_MINUTES", 15),
         "PUBLIC_CHECK_LIMIT": _whole_number("PUBLIC_CHECK_LIMIT", 30),
         "PUBLIC_CHECK_WINDOW_MINUTES": _whole_number("PUBLIC_CHECK_WINDOW_MINUTES", 15),
+        "OBJECTION_LIMIT_PER_DESA": _whole_number("OBJECTION_LIMIT_PER_DESA", 30),
+        "OBJECTION_LIMIT_PER_INDICATOR": _whole_number("OBJECTION_LIMIT_PER_INDICATOR", 3),
         "TRUSTED_PROXIES": int(proxies) if (proxies := os.environ.get("TRUSTED_PROXIES", "")).isdigit() else 0,
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Makassar",

@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 pillow_heif.register_heif_opener()
 
@@ -87,9 +88,14 @@ def inspect_upload(data: bytes, filename: str | None, *, max_bytes: int) -> Insp
       So an HTML page renamed ``.jpg``, a ``%PDF … %%EOF`` stub, a ZIP archive and an SVG drawing are refused.
     - A PDF that cannot be opened without a password is refused (assessors could not read it); a PDF is otherwise
       kept byte-identical, because re-saving breaks an electronic signature.
+    - A PDF that runs a script or a program is refused (:func:`pdf_active_content`): JavaScript anywhere in the
+      document (an /OpenAction, an /AA additional action of the document, a page, an annotation or a form field,
+      the /Names JavaScript tree) or a /Launch action. Since the original is kept byte-identical, it cannot be
+      cleaned: the desa exports or prints the PDF again without them.
     - An image above Pillow's decompression-bomb limit (about 89 megapixels) is refused.
     - An image gets a display copy: turned upright by its EXIF orientation, at most 1,600 px a side, re-encoded as
-      JPEG without EXIF, so the copy that is shown carries no GPS position. GPS position and capture time from the
+      JPEG from its pixels only: no EXIF (so no GPS position), no comment, no XMP or ICC data, nothing after the
+      end of the image. GPS position and capture time from the
       original are returned as metadata (shown to assessors only); the original is kept private.
     - The file name is cleaned into a display label (:func:`clean_display_name`) and used for nothing else.
     """
@@ -176,11 +182,57 @@ def _check_pdf(data: bytes) -> None:
             if len(reader.pages) < 1:
                 raise broken
             reader.pages[0].mediabox  # noqa: B018 - resolving the first page proves the page tree is real
+            if pdf_active_content(reader):
+                raise UploadRejected(
+                    "pdf_javascript",
+                    _l("PDF ini berisi JavaScript atau perintah yang berjalan sendiri saat dibuka, jadi tidak "
+                       "diterima. Simpan ulang atau cetak ke PDF tanpa skrip (misalnya \"Print to PDF\"), lalu "
+                       "unggah lagi."),
+                )
     except UploadRejected:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
             struct.error, NotImplementedError) as error:
         raise broken from error
+
+
+# Keys and action types that make a PDF reader run something: /JS (a JavaScript action's script), a /JavaScript
+# entry (the document's /Names tree of scripts), and actions of type /JavaScript or /Launch (starts a program).
+_ACTIVE_KEYS = frozenset({"/JS", "/JavaScript"})
+_ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch"})
+# Objects visited at most: far more than a real 25 MB PDF holds; past it the file is treated as active.
+_PDF_OBJECT_BUDGET = 500_000
+
+
+def pdf_active_content(reader: PdfReader) -> bool:
+    """Whether any object reachable from the PDF's trailer holds a script or a launch action.
+
+    Every dictionary and array reachable from the trailer is visited once (page trees, annotations, form fields,
+    the catalogue's /OpenAction, /AA and /Names included), so it does not matter where an action hides or whether
+    its name is spelled with ``#`` escapes (pypdf decodes names). Stream contents are not decoded: a script in a
+    page's drawing instructions is never run. A file too large to walk within the budget counts as active.
+    """
+    stack: list[Any] = [reader.trailer]
+    seen: set[tuple[int, int]] = set()
+    visited = 0
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            key = (item.idnum, item.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            item = item.get_object()
+        visited += 1
+        if visited > _PDF_OBJECT_BUDGET:
+            return True
+        if isinstance(item, DictionaryObject):
+            if _ACTIVE_KEYS & set(item.keys()) or dict.get(item, "/S") in _ACTIVE_ACTIONS:
+                return True
+            stack.extend(dict.values(item))
+        elif isinstance(item, ArrayObject):
+            stack.extend(list.__iter__(item))
+    return False
 
 
 def _check_mp4(data: bytes) -> None:
@@ -247,9 +299,11 @@ def _display_copy(image: Image.Image) -> bytes:
     else:
         image = image.convert("RGB")
     image.thumbnail((DISPLAY_MAX_SIDE, DISPLAY_MAX_SIDE))
+    # A new image from the pixels alone: Pillow carries an image's ``info`` (a JPEG comment, which may hold a
+    # script, XMP) into what it saves, so the decoded image itself is never saved. No exif= and no icc_profile=.
+    pixels = Image.frombytes("RGB", image.size, image.tobytes())
     out = io.BytesIO()
-    # No exif= and no icc_profile=: the copy carries pixels only.
-    image.save(out, "JPEG", quality=DISPLAY_QUALITY, optimize=True, progressive=True)
+    pixels.save(out, "JPEG", quality=DISPLAY_QUALITY, optimize=True, progressive=True)
     return out.getvalue()
 
 

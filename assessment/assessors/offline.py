@@ -7,6 +7,7 @@ their scope still reaches, so a declared conflict of interest removes a desa), c
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
@@ -27,6 +28,7 @@ from assessment.exports.scoring_workbook import (
     write_scoring_workbook,
 )
 from assessment.extensions import db
+from assessment.inputs import strip_control_characters
 from assessment.models import Assignment, Competition, Participant, Role
 from assessment.navigation import NavLink, add_link
 from assessment.repo import rubric_of
@@ -75,7 +77,10 @@ def _tasks(rubric: Rubric, assignments: dict[str, Assignment]) -> list[ScoringTa
             score = scores.get(indicator.code)
             tasks.append(ScoringTask(code, assignment.participant.region.name, indicator.code, indicator.name,
                                      indicator.allow_na, score.level if score else None,
-                                     bool(score and score.not_applicable), score.note if score else ""))
+                                     bool(score and score.not_applicable),
+                                     # A note saved before input was cleaned may hold a control character,
+                                     # which no Excel cell can: without it the workbook can still be written.
+                                     strip_control_characters(score.note) if score and score.note else ""))
     return tasks
 
 
@@ -139,8 +144,10 @@ def upload(competition_id: int) -> Response | tuple[str, int]:
                                    rubric.scale.levels)
     if not result.ok:
         return competition(competition_id, form=form, refused=[str(error) for error in result.errors]), 422
+    # A cell may spell a control character as an escape (``_x0000_``): cleaned like a note typed on the page.
+    entries = [replace(entry, catatan=strip_control_characters(entry.catatan)) for entry in result.entries]
     try:
-        saved = operations.apply_offline_scores(current_user, rubric, assignments, result.entries, now_utc())
+        saved = operations.apply_offline_scores(current_user, rubric, assignments, entries, now_utc())
     except operations.OfflineImportRefused as error:
         lines = [_("Lembar Penilaian, baris %(row)d (desa %(desa)s, indikator %(ind)s): %(why)s", row=r.row,
                    desa=r.desa_code, ind=r.indicator_code,

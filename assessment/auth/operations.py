@@ -92,7 +92,7 @@ def _limits() -> tuple[int, int, timedelta]:
             timedelta(minutes=int(config.get("LOGIN_WINDOW_MINUTES", 15))))
 
 
-def check_login_throttle(account: str, client_address: str, now: datetime) -> None:
+def check_login_throttle(account: str, client_address: str, now: datetime, extra: int = 0) -> None:
     """Refuse a sign-in attempt (:class:`LoginThrottled`) while either limit is reached.
 
     - Per account (the e-mail typed, normalised, known or not): 5 failures within 15 minutes lock that account's
@@ -103,21 +103,46 @@ def check_login_throttle(account: str, client_address: str, now: datetime) -> No
       account forever; a successful sign-in clears the account's failures. The counts live in the database, so
       every app server sees the same ones. (The three numbers are settings: LOGIN_ACCOUNT_LIMIT,
       LOGIN_ADDRESS_LIMIT, LOGIN_WINDOW_MINUTES.)
+    - The count holds under parallel attempts: 30 wrong passwords sent at once check at most 5. Each attempt is
+      first committed as a failure (:func:`_reserve_attempt`) and only then counted, itself included; one that
+      finds more than the limit is refused and removes its row. Whichever of two attempts counts last sees the
+      other's row, so no more than the limit can pass the check together; a right password removes the row again.
+
+    ``extra``: rows of the attempt being checked that are already counted (1 from :func:`_reserve_attempt`).
     """
     account_limit, address_limit, window = _limits()
     for column, value, limit in ((LoginFailure.account, account, account_limit),
                                  (LoginFailure.address, client_address, address_limit)):
         if not value:
             continue
-        wait = wait_until_below(LoginFailure.at, column == value, limit, window, now)
+        wait = wait_until_below(LoginFailure.at, column == value, limit + extra, window, now)
         if wait is not None:
             raise LoginThrottled(wait)
 
 
-def _count_failure(account: str, client_address: str, now: datetime) -> None:
-    """Count a failed sign-in; failures older than a day are deleted on the way (they no longer count)."""
+def _reserve_attempt(account: str, client_address: str, now: datetime) -> int:
+    """Count this attempt as a failure before any password is checked, then check the limits with it included.
+
+    Returns the id of the attempt's row (removed again when the password or code turns out right); raises
+    :class:`LoginThrottled`, with the row removed, past a limit. Committed on its own, before the slow password
+    check, so every parallel attempt sees it (see :func:`check_login_throttle`).
+    """
     db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
-    db.session.add(LoginFailure(account=account[:320], address=client_address[:64], at=now))
+    attempt = LoginFailure(account=account[:320], address=client_address[:64], at=now)
+    db.session.add(attempt)
+    db.session.commit()
+    attempt_id = attempt.id
+    try:
+        check_login_throttle(account[:320], client_address[:64], now, extra=1)
+    except LoginThrottled:
+        db.session.execute(delete(LoginFailure).where(LoginFailure.id == attempt_id))
+        db.session.commit()
+        raise
+    return attempt_id
+
+
+def _attempt_succeeded(attempt_id: int) -> None:
+    db.session.execute(delete(LoginFailure).where(LoginFailure.id == attempt_id))
 
 
 def authenticate(email: str, password: str, client_address: str = "", now: datetime | None = None) -> User | None:
@@ -130,18 +155,19 @@ def authenticate(email: str, password: str, client_address: str = "", now: datet
     """
     now = now or utcnow()
     account = normalise_email(email)
-    check_login_throttle(account, client_address, now)
+    attempt_id = _reserve_attempt(account, client_address, now)
     user = db.session.scalar(select(User).where(User.email == account))
     if user is None:
         spend_password_time(password)
-        _login_failed(account, client_address, now, f"email:{account[:190]}", "email_tidak_dikenal", None)
+        _login_failed(f"email:{account[:190]}", "email_tidak_dikenal", None)
         return None
     if not verify_password(user.password_hash, password):
-        _login_failed(account, client_address, now, f"user:{user.id}", "kata_sandi_salah", user)
+        _login_failed(f"user:{user.id}", "kata_sandi_salah", user)
         return None
     if not user.active:
-        _login_failed(account, client_address, now, f"user:{user.id}", "akun_nonaktif", user)
+        _login_failed(f"user:{user.id}", "akun_nonaktif", user)
         return None
+    _attempt_succeeded(attempt_id)
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     if has_second_factor(user):
@@ -158,9 +184,8 @@ def _signed_in(user: User, now: datetime) -> None:
     record_event("auth.login", target=f"user:{user.id}", actor=user)
 
 
-def _login_failed(account: str, client_address: str, now: datetime, target: str, reason: str,
-                  user: User | None) -> None:
-    _count_failure(account, client_address, now)
+def _login_failed(target: str, reason: str, user: User | None) -> None:
+    """A failed sign-in: its row, written by :func:`_reserve_attempt`, stays and counts; the trail notes why."""
     record_event("auth.login_failed", target=target, after={"reason": reason}, actor=user)
     db.session.commit()
 
@@ -182,11 +207,12 @@ def verify_second_factor(user: User, code: str, client_address: str = "", now: d
     a step at or before the last one accepted is refused, so an overheard code cannot be replayed.
     """
     now = now or utcnow()
-    check_login_throttle(user.email, client_address, now)
+    attempt_id = _reserve_attempt(user.email, client_address, now)
     step = two_factor.matching_step(user.totp_secret or "", code, now, after=user.totp_last_step)
     if step is None or not user.active:
-        _login_failed(user.email, client_address, now, f"user:{user.id}", "kode_salah", user)
+        _login_failed(f"user:{user.id}", "kode_salah", user)
         return False
+    _attempt_succeeded(attempt_id)
     user.totp_last_step = step
     _signed_in(user, now)
     db.session.commit()

@@ -3,6 +3,8 @@ password change."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -39,8 +41,18 @@ def _session_rules() -> Response | None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site is followed after sign-in; anything else (another host, ``//host``) is ignored."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+    """Only a path on this site is followed after sign-in; anything else is ignored (the home page instead).
+
+    Refused: another host or scheme (``https://…``, ``//host``), a backslash anywhere (browsers read it as ``/``),
+    and any whitespace or control character anywhere: browsers drop tab, CR and LF from an address, so
+    ``/<TAB>/evil.example`` would become ``//evil.example``, and CR/LF cannot go into a ``Location`` header.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(char == "\\" or char.isspace() or not char.isprintable() for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return None
     return target
 

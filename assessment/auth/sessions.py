@@ -60,8 +60,11 @@ def end_session() -> None:
 
 
 def enforce_session_rules() -> Response | None:
-    """Run before every request: end a timed-out session; send an account without its second factor to enrol."""
-    if not current_user.is_authenticated:
+    """Run before every request: end a timed-out session; send an account without its second factor to enrol.
+
+    Static files need no account (and are served even while the database, where accounts live, is down).
+    """
+    if request.endpoint == "static" or not current_user.is_authenticated:
         return None
     now = _now()
     idle = int(current_app.config.get("SESSION_IDLE_MINUTES", 60)) * 60

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
 
 from assessment.competitions.schedule import WITA
 from assessment.dashboard.maps import warm_display_geojson
@@ -18,6 +20,28 @@ from assessment.storage import get_store
 
 DEFAULT_RUBRIC = Path(__file__).resolve().parents[2] / "data" / "rubrics" / "desa-digital-kaltim-2026.yaml"
 ACCOUNTS_FILE = "demo-akun.txt"
+DEFAULT_DATABASE_FILE = "desa-digital.sqlite3"
+
+
+def accounts_file_for(database_url: str, instance_path: Path) -> Path:
+    """Where the demo's account list goes: beside the database it describes, never over another database's list.
+
+    - the default SQLite database (``<instance>/desa-digital.sqlite3``): ``<instance>/demo-akun.txt``;
+    - any other SQLite file ``<folder>/<name>.<ext>``: ``<folder>/<name>-demo-akun.txt``, next to it;
+    - a database server (PostgreSQL): ``<instance>/demo-akun-<host>-<port>-<database>.txt``, since the server
+      has no folder of its own here.
+    A demo seeded into another database therefore never overwrites the instance's list (whose passwords would
+    then be lost while its accounts still exist).
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database)
+        if database.name == DEFAULT_DATABASE_FILE:
+            return database.parent / ACCOUNTS_FILE
+        return database.parent / f"{database.stem}-{ACCOUNTS_FILE}"
+    parts = [url.host or "lokal", str(url.port or ""), url.database or ""]
+    label = "-".join(re.sub(r"[^A-Za-z0-9_.]+", "_", part) for part in parts if part).strip(".")
+    return instance_path / f"demo-akun-{label}.txt"
 
 
 def write_accounts_file(path: Path, accounts: list[DemoAccount]) -> None:
@@ -46,9 +70,8 @@ def demo_command(if_empty: bool) -> None:
                        current_app.config["MAX_CONTENT_LENGTH"])
     # The dashboards' maps are simplified once here, not on the first visitor's request.
     warm_display_geojson()
-    accounts_file = Path(current_app.instance_path) / ACCOUNTS_FILE
-    if "INSTANCE_PATH" in current_app.config:
-        accounts_file = Path(current_app.config["INSTANCE_PATH"]) / ACCOUNTS_FILE
+    instance_path = Path(current_app.config.get("INSTANCE_PATH") or current_app.instance_path)
+    accounts_file = accounts_file_for(str(current_app.config["SQLALCHEMY_DATABASE_URI"]), instance_path)
     write_accounts_file(accounts_file, result.accounts)
     click.echo(f"DEMO siap: {result.competition.name} (id {result.competition.id}), "
                f"{result.participants} desa peserta, {result.regions_added} wilayah PPU ditambahkan "

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select, update
 
 from assessment.audit import record_event
 from assessment.criteria.model import Rubric
@@ -22,7 +23,8 @@ REASON_MAX = 2000
 
 
 class ObjectionRefused(Exception):
-    """``code``: ``not_published``, ``indicator``, ``reason``, ``already``, ``level`` or ``level_indicator``."""
+    """``code``: ``not_published``, ``indicator``, ``reason``, ``already``, ``level``, ``level_indicator``,
+    ``limit_desa``, ``limit_indicator`` or ``duplicate``."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -54,7 +56,14 @@ def file_objection(participant: Participant, rubric: Rubric, indicator_code: str
     provisional results are published. A written reason (at most 2,000 characters) is required; the indicator is
     optional and must be one of the rubric's. An evidence file is optional and goes through the same content check
     as any evidence (:func:`assessment.evidence.inspect_upload`); a refused file refuses the objection and stores
-    nothing. A desa may file several objections. The committee members over the desa are notified.
+    nothing. The committee members over the desa are notified.
+
+    A desa may file several objections, within two limits counted over the competition (objections are filed only
+    in its masa sanggah, so this is the window): at most ``OBJECTION_LIMIT_PER_DESA`` (30) in all, and at most
+    ``OBJECTION_LIMIT_PER_INDICATOR`` (3) about one indicator, the whole result counting as one more "indicator".
+    Answered objections count too: the limit is on filing, so a flood cannot be made by waiting for answers.
+    Filings of one desa are taken one at a time (:func:`_one_filing_at_a_time`), so parallel requests cannot
+    pass a limit together.
     """
     require_stage(participant.competition, Action.file_objection, now, participant=participant,
                   indicator_code=indicator_code, changes_level=False)
@@ -66,6 +75,8 @@ def file_objection(participant: Participant, rubric: Rubric, indicator_code: str
         except KeyError as error:
             raise ObjectionRefused("indicator") from error
     reason = _reason(reason)
+    _one_filing_at_a_time(participant)
+    _check_limits(participant, indicator_code)
     objection = Objection(participant_id=participant.id, indicator_code=indicator_code, reason=reason,
                           filed_by_id=by.id, filed_at=now)
     if upload is not None:
@@ -89,6 +100,29 @@ def file_objection(participant: Participant, rubric: Rubric, indicator_code: str
     return objection
 
 
+def _one_filing_at_a_time(participant: Participant) -> None:
+    """Take the desa's write lock before counting its objections; a parallel filing waits until this one commits.
+
+    A no-op UPDATE of the participant row: PostgreSQL locks that row until the commit, and SQLite takes its
+    database write lock (the transaction begins here, so the count read after it sees every earlier filing).
+    """
+    db.session.execute(update(Participant).where(Participant.id == participant.id)
+                       .values(id=Participant.id).execution_options(synchronize_session=False))
+
+
+def _check_limits(participant: Participant, indicator_code: str | None) -> None:
+    per_desa = int(current_app.config.get("OBJECTION_LIMIT_PER_DESA", 30))
+    per_indicator = int(current_app.config.get("OBJECTION_LIMIT_PER_INDICATOR", 3))
+    mine = Objection.participant_id == participant.id
+    filed = db.session.scalar(select(func.count()).select_from(Objection).where(mine)) or 0
+    if filed >= per_desa:
+        raise ObjectionRefused("limit_desa")
+    same = (Objection.indicator_code.is_(None) if indicator_code is None
+            else Objection.indicator_code == indicator_code)
+    if (db.session.scalar(select(func.count()).select_from(Objection).where(mine, same)) or 0) >= per_indicator:
+        raise ObjectionRefused("limit_indicator")
+
+
 def _current_level(participant: Participant, indicator_code: str) -> int | None:
     """The one level the item counts with now, when every counted row agrees on one (else None)."""
     levels = {level for code, indicator, _by, level in verified_records(participant.competition)
@@ -96,8 +130,19 @@ def _current_level(participant: Participant, indicator_code: str) -> int | None:
     return levels.pop() if len(levels) == 1 else None
 
 
+def duplicates_of(objection: Objection) -> list[Objection]:
+    """The other unanswered objections of the same desa about the same indicator (or both about the whole
+    result): the committee may answer them together with ``objection``."""
+    same = (Objection.indicator_code.is_(None) if objection.indicator_code is None
+            else Objection.indicator_code == objection.indicator_code)
+    return list(db.session.scalars(select(Objection).where(
+        Objection.participant_id == objection.participant_id, same, Objection.answered_at.is_(None),
+        Objection.id != objection.id).order_by(Objection.filed_at, Objection.id)))
+
+
 def answer_objection(objection: Objection, rubric: Rubric, reason: str, indicator_code: str | None,
-                     new_level: int | None, by: User, now: datetime) -> Objection:
+                     new_level: int | None, by: User, now: datetime,
+                     duplicates: list[Objection] | None = None) -> Objection:
     """Answer an objection: with a written reason (required, at most 2,000 characters), changing a level or not.
 
     - Only during the masa sanggah or penetapan, and once per objection (a second answer is refused).
@@ -106,9 +151,17 @@ def answer_objection(objection: Objection, rubric: Rubric, reason: str, indicato
       and, being a change after the freeze, needs a committee exception for the desa or that indicator opened
       after the publication (rule 5 of :func:`assessment.stages.stage_gate`); it is marked as changed after the
       announcement. An answer without a level change changes nothing in the score.
+    - ``duplicates``: other objections answered together with this one, with the same answer. Each must be a
+      duplicate (:func:`duplicates_of`: same desa, same indicator or both about the whole result, unanswered),
+      else nothing is answered (``duplicate``). Each keeps its own answer record and audit event, with the level
+      before the change as it was before this answer; the operators get one notice.
     - The desa's operators are notified.
     """
     participant = objection.participant
+    together = list(duplicates or [])
+    allowed = {item.id for item in duplicates_of(objection)} if together else set()
+    if any(item.id not in allowed for item in together):
+        raise ObjectionRefused("duplicate")
     if new_level is not None:
         indicator_code = indicator_code or objection.indicator_code
         if indicator_code is None:
@@ -126,20 +179,24 @@ def answer_objection(objection: Objection, rubric: Rubric, reason: str, indicato
     reason = _reason(reason)
     if new_level is not None and new_level not in rubric.scale.levels:
         raise ObjectionRefused("level")
-    if indicator_code is not None:
-        objection.previous_level = _current_level(participant, indicator_code)
-    objection.answered_at = now
-    objection.answered_by_id = by.id
-    objection.answer_reason = reason
-    objection.answer_indicator_code = indicator_code
-    objection.new_level = new_level
+    previous_level = _current_level(participant, indicator_code) if indicator_code is not None else None
+    for item in [objection, *together]:
+        item.previous_level = previous_level
+        item.answered_at = now
+        item.answered_by_id = by.id
+        item.answer_reason = reason
+        item.answer_indicator_code = indicator_code
+        item.new_level = new_level
+        record_event("objection.answer", target=f"participant:{participant.id}",
+                     after={"objection": item.id, "reason": reason, "indicator": indicator_code,
+                            "previous_level": previous_level, "new_level": new_level,
+                            **({"answered_with": objection.id} if item is not objection else {})})
     mark_change_after_freeze(gate, participant, indicator_code, Action.answer_objection, by, now)
-    record_event("objection.answer", target=f"participant:{participant.id}",
-                 after={"objection": objection.id, "reason": reason, "indicator": indicator_code,
-                        "previous_level": objection.previous_level, "new_level": new_level})
     change = (f" Level indikator {indicator_code} diubah menjadi {new_level}." if new_level is not None
               else " Level tidak diubah.")
+    count = f" ({len(together) + 1} sanggah dijawab bersama.)" if together else ""
     notify(operators_of(participant.desa_code), "sanggah_dijawab",
-           f"Sanggah Anda telah dijawab panitia.{change} Alasan: {reason[:200]}", f"/sanggah/peserta/{participant.id}")
+           f"Sanggah Anda telah dijawab panitia.{change}{count} Alasan: {reason[:200]}",
+           f"/sanggah/peserta/{participant.id}")
     db.session.commit()
     return objection

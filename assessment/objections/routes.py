@@ -6,7 +6,18 @@ renders.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -41,6 +52,12 @@ REFUSALS = {
     "already": _l("Sanggah ini sudah dijawab; jawaban tidak dapat diubah."),
     "level": _l("Level harus salah satu level pada skala rubrik."),
     "level_indicator": _l("Pilih indikator yang levelnya diubah."),
+    "limit_desa": _l("Desa ini sudah mengajukan sanggah sebanyak batas pada lomba ini; sanggah baru tidak dapat "
+                     "diajukan. Tambahkan keterangan pada sanggah yang sudah ada melalui panitia."),
+    "limit_indicator": _l("Sanggah untuk indikator ini (atau untuk seluruh hasil) sudah mencapai batas; tunggu "
+                          "jawaban panitia atas sanggah yang sudah diajukan."),
+    "duplicate": _l("Sanggah yang dijawab bersama harus sanggah desa yang sama tentang indikator yang sama dan "
+                    "belum dijawab."),
 }
 
 
@@ -131,7 +148,8 @@ def file(participant_id: int) -> Response | tuple[str, int]:
         return _desa_page(participant, form, 400)
     except operations.ObjectionRefused as refused:
         flash(str(REFUSALS[refused.code]), "error")
-        return _desa_page(participant, form, 409 if refused.code == "not_published" else 400)
+        status = 409 if refused.code == "not_published" else 429 if refused.code.startswith("limit_") else 400
+        return _desa_page(participant, form, status)
     flash(_("Sanggah terkirim ke panitia."), "success")
     return redirect(url_for("objections.desa", participant_id=participant.id))
 
@@ -184,6 +202,7 @@ def _committee_page(competition: Competition, form: AnswerForm | None = None, fo
         "objections/committee.html", competition=competition, objections=objections, form=form, form_id=form_id,
         blank=blank, gate=stage_gate(competition, Action.answer_objection, now, changes_level=False),
         exceptions={o.participant_id: active_exceptions(o.participant, now) for o in objections},
+        duplicates={o.id: operations.duplicates_of(o) for o in objections if o.answered_at is None},
         stage_names=STAGE_NAMES, wita=wita, rubric=rubric)
     return html, status
 
@@ -204,6 +223,10 @@ def _level(text: str | None) -> int | None:
         return -(10**9)  # an impossible level: refused with the level message
 
 
+def _ids(values: list[str]) -> list[int]:
+    return sorted({int(value) for value in values if value.isdigit()})
+
+
 @bp.post("/panitia/sanggah/lomba/<int:competition_id>/<int:objection_id>/jawab")
 @roles_required(*COMMITTEE)
 def answer(competition_id: int, objection_id: int) -> Response | tuple[str, int]:
@@ -217,9 +240,11 @@ def answer(competition_id: int, objection_id: int) -> Response | tuple[str, int]
     form.indicator.choices = _indicator_choices(rubric, "")
     if not form.validate_on_submit():
         return _committee_page(competition, form, objection.id, 400)
+    together = [db.get_or_404(Objection, other_id) for other_id in _ids(request.form.getlist("also"))
+                if other_id != objection.id]
     try:
         operations.answer_objection(objection, rubric, form.reason.data or "", form.indicator.data or None,
-                                    _level(form.level.data), current_user, now_utc())
+                                    _level(form.level.data), current_user, now_utc(), duplicates=together)
     except StageClosed as closed:
         flash(freeze_message(closed.gate) or _("Sanggah hanya dapat dijawab pada masa sanggah atau penetapan."),
               "error")
@@ -227,5 +252,8 @@ def answer(competition_id: int, objection_id: int) -> Response | tuple[str, int]
     except operations.ObjectionRefused as refused:
         flash(str(REFUSALS[refused.code]), "error")
         return _committee_page(competition, form, objection.id, 409 if refused.code == "already" else 400)
-    flash(_("Jawaban sanggah tersimpan."), "success")
+    if together:
+        flash(_("Jawaban tersimpan untuk %(n)d sanggah.", n=len(together) + 1), "success")
+    else:
+        flash(_("Jawaban sanggah tersimpan."), "success")
     return redirect(url_for("objections.committee", competition_id=competition.id))

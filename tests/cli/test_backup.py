@@ -174,3 +174,38 @@ def test_restore_into_a_database_that_is_not_empty_is_refused(runner: FlaskCliRu
     assert result.exit_code == 1
     assert "tidak kosong" in result.output
     assert db.session.scalar(select(db.func.count()).select_from(Evidence)) == 0
+
+
+def raw_json_columns() -> dict[str, list[tuple[Any, ...]]]:
+    """Every JSON column as the database holds it (SQL NULL stays None, JSON null is the text 'null')."""
+    from sqlalchemy import JSON, Text, cast
+
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    with db.engine.connect() as connection:
+        for table in db.metadata.sorted_tables:
+            for column in table.columns:
+                if isinstance(column.type, JSON):
+                    order = list(table.primary_key.columns)
+                    found[f"{table.name}.{column.name}"] = [tuple(row) for row in connection.execute(
+                        select(*order, cast(column, Text)).order_by(*order))]
+    return found
+
+
+def test_restore_keeps_sql_null_apart_from_json_null(app: Flask, runner: FlaskCliRunner, filled: None,
+                                                      tmp_path: Path) -> None:
+    from sqlalchemy import JSON, null, update
+
+    photo, pdf = db.session.scalars(select(Evidence).where(Evidence.sha256.is_not(None))
+                                    .order_by(Evidence.id)).all()[:2]
+    db.session.execute(update(Evidence).where(Evidence.id == photo.id).values(metadata_json=null()))
+    db.session.execute(update(Evidence).where(Evidence.id == pdf.id).values(metadata_json=JSON.NULL))
+    db.session.commit()
+    before = raw_json_columns()
+    assert (photo.id, None) in before["evidence.metadata_json"]
+    assert (pdf.id, "null") in before["evidence.metadata_json"]
+    archive = tmp_path / "cadangan.tar"
+    assert runner.invoke(args=["backup", str(archive)]).exit_code == 0
+    empty_everything(app)
+    result = runner.invoke(args=["restore", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert raw_json_columns() == before

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from assessment.auth.operations import authenticate
+from assessment.commands.demo import accounts_file_for
 from assessment.demo.regions_ppu import PPU_REGIONS
 from assessment.extensions import db
 from assessment.models import (
@@ -56,7 +57,7 @@ def test_demo_seeds_ppu_competition_accounts_and_self_assessments(app: Flask, ru
 
     users = db.session.scalars(db.select(User)).all()
     assert {grant.role for user in users for grant in user.grants} == set(Role)
-    accounts_file = tmp_path / "demo-akun.txt"
+    accounts_file = accounts_file_for(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path)
     assert stat.S_IMODE(accounts_file.stat().st_mode) == 0o600
     lines = [line.split("\t") for line in accounts_file.read_text().splitlines() if not line.startswith("#")]
     assert len(lines) == len(users)
@@ -172,3 +173,23 @@ def test_demo_last_years_edition_is_finished_and_public(app: Flask, runner: Flas
     assert viewer.post("/masuk", data={"email": dpmd[-2], "password": dpmd[-1]}).status_code == 302
     dashboard = viewer.get(f"/dasbor/{previous.id}/64.09").get_data(as_text=True)
     assert f"Edisi: {current.year - 2}, {current.year - 1}." in dashboard
+
+
+def test_demo_account_list_lies_beside_the_database_it_describes(tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    assert accounts_file_for(f"sqlite:///{instance / 'desa-digital.sqlite3'}", instance) == instance / "demo-akun.txt"
+    other = tmp_path / "latihan" / "pelatihan.sqlite3"
+    assert accounts_file_for(f"sqlite:///{other}", instance) == tmp_path / "latihan" / "pelatihan-demo-akun.txt"
+    server = accounts_file_for("postgresql+psycopg://u:rahasia@db.contoh.id:5433/lomba", instance)
+    assert server == instance / "demo-akun-db.contoh.id-5433-lomba.txt"
+    assert "rahasia" not in str(server)
+
+
+def test_demo_into_another_database_keeps_the_instance_account_list(app: Flask, runner: FlaskCliRunner,
+                                                                     tmp_path: Path) -> None:
+    instance_list = tmp_path / "demo-akun.txt"
+    instance_list.write_text("akun instans yang sudah ada\n")
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert instance_list.read_text() == "akun instans yang sudah ada\n"
+    assert str(accounts_file_for(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path)) in result.output

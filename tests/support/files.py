@@ -115,3 +115,48 @@ def pixel_bomb_png() -> bytes:
 
 def jpeg_with_appended_html() -> bytes:
     return jpeg(gps=False, orientation=None) + b"<html><script>alert(1)</script></html>"
+
+
+def jpeg_with_comment_script() -> bytes:
+    """A JPEG photo whose comment segment (COM) carries a script, with XMP and ICC data, and bytes after its end."""
+    image = Image.new("RGB", (40, 30), "green")
+    out = io.BytesIO()
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/><script>alert("xmp")</script></x:xmpmeta>'
+    image.save(out, "JPEG", comment=b"<script>alert(document.cookie)</script>", xmp=xmp,
+               icc_profile=b"\x00" * 128)
+    return out.getvalue() + b"<script>alert('ekor')</script>"
+
+
+def pdf_with_javascript(where: str) -> bytes:
+    """A valid one-page PDF (cross-reference table and all) whose JavaScript runs from ``where``: ``open``
+    (/OpenAction), ``page`` (a page's /AA), ``names`` (the document's /Names JavaScript tree), ``annotation`` (a
+    link annotation's action), ``hidden`` (the /JS key spelled with a #-escape, /J#53)."""
+    from pypdf import PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=595, height=842)
+    action = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
+                               NameObject("/JS"): TextStringObject("app.alert('bukti');")})
+    if where == "open":
+        writer._root_object[NameObject("/OpenAction")] = writer._add_object(action)
+    elif where == "page":
+        page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): writer._add_object(action)})
+    elif where == "names":
+        tree = DictionaryObject({NameObject("/Names"): ArrayObject([TextStringObject("bukti"),
+                                                                   writer._add_object(action)])})
+        writer._root_object[NameObject("/Names")] = DictionaryObject({NameObject("/JavaScript"): tree})
+    elif where == "annotation":
+        annotation = DictionaryObject({
+            NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject([NumberObject(0), NumberObject(0), NumberObject(100), NumberObject(100)]),
+            NameObject("/A"): action})
+        page[NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
+    out = io.BytesIO()
+    writer.write(out)
+    data = out.getvalue()
+    if where == "hidden":
+        # The same /OpenAction as "open", the key written /J#53 (a name escape every PDF reader decodes to /JS).
+        hidden = b"/Type /Catalog /OpenAction << /S /JavaScript /J#53 (app.alert\\(1\\)) >>"
+        data = data.replace(b"/Type /Catalog", hidden, 1)
+    return data

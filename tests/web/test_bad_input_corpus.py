@@ -53,3 +53,19 @@ def test_malformed_upload_never_errors_and_stores_nothing_when_refused(
         [row] = rows
         assert row.media_type in MEDIA_TYPES
         assert row.original_name and "/" not in row.original_name and "\x00" not in row.original_name
+
+
+def test_photo_whose_comment_holds_a_script_is_shown_without_it(app: Flask, client: FlaskClient,
+                                                                operator: Participant) -> None:
+    from assessment.storage import get_store
+    from tests.support import files
+
+    response = client.post(f"/desa/peserta/{operator.id}/indikator/A1/bukti", headers={"Accept": "application/json"},
+                           data={"file": (io.BytesIO(files.jpeg_with_comment_script()), "foto.jpg")},
+                           content_type="multipart/form-data")
+    assert response.status_code < 300
+    [row] = db.session.scalars(db.select(Evidence)).all()
+    assert row.display_sha256 is not None
+    with get_store().open(row.display_sha256) as handle:
+        shown = handle.read()
+    assert b"script" not in shown and shown.endswith(b"\xff\xd9")

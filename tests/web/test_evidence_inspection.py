@@ -209,3 +209,51 @@ def test_download_name_takes_the_extension_of_the_detected_type() -> None:
 def test_sniffing_ignores_the_name_entirely() -> None:
     with pytest.raises(UploadRejected):
         sniff_media_type(b"GIF89a" + bytes(20))
+
+
+def jpeg_markers(data: bytes) -> tuple[list[int], int]:
+    """The marker codes of a JPEG in order (entropy-coded data skipped), and the offset just after its EOI."""
+    assert data[:2] == b"\xff\xd8"
+    markers = [0xD8]
+    position = 2
+    while position < len(data):
+        assert data[position] == 0xFF, f"no marker at {position}"
+        code = data[position + 1]
+        markers.append(code)
+        if code == 0xD9:
+            return markers, position + 2
+        length = int.from_bytes(data[position + 2:position + 4], "big")
+        position += 2 + length
+        if code == 0xDA:  # a scan: entropy-coded bytes up to the next marker that is not a restart or a stuffed 0
+            while not (data[position] == 0xFF and data[position + 1] not in (0x00, *range(0xD0, 0xD8))):
+                position += 1
+    return markers, position
+
+
+def test_jpeg_display_copy_carries_no_comment_no_metadata_and_nothing_after_the_image() -> None:
+    original = files.jpeg_with_comment_script()
+    assert b"<script>alert(document.cookie)</script>" in original
+    result = inspect_upload(original, "foto.jpg", max_bytes=LIMIT)
+    copy = result.display_copy
+    assert copy is not None
+    markers, end = jpeg_markers(copy)
+    # Only what draws the picture: start, JFIF header, tables, frame, scans, end. No COM (0xFE), no APP1-APP15
+    # (EXIF, XMP, ICC, vendor data), and no byte after the end marker.
+    assert set(markers) <= {0xD8, 0xE0, 0xDB, 0xC0, 0xC1, 0xC2, 0xC4, 0xDA, 0xDD, 0xD9}, [hex(m) for m in markers]
+    assert end == len(copy)
+    assert b"script" not in copy
+    with Image.open(io.BytesIO(copy)) as image:
+        assert not {"comment", "xmp", "icc_profile", "exif"} & set(image.info)
+
+
+@pytest.mark.parametrize("where", ["open", "page", "names", "annotation", "hidden"])
+def test_pdf_with_a_javascript_action_is_refused(where: str) -> None:
+    error = rejected(files.pdf_with_javascript(where), "surat.pdf")
+    assert error.reason == "pdf_javascript"
+    assert "JavaScript" in str(error.message)
+
+
+def test_pdf_without_javascript_is_still_accepted_byte_identical() -> None:
+    data = files.pdf(pages=2)
+    result = inspect_upload(data, "surat.pdf", max_bytes=LIMIT)
+    assert result.media_type == "application/pdf" and result.size == len(data)

@@ -58,6 +58,7 @@ def test_expired_form_keeps_what_was_typed_and_can_be_sent_again(app: Flask, cli
 
 def test_expired_sign_in_form_never_echoes_the_password(app: Flask, client: FlaskClient) -> None:
     app.config["WTF_CSRF_ENABLED"] = True
+    client.get("/masuk")  # the sign-in page put a CSRF token in this browser's session
     response = client.post("/masuk", data={"email": "siti@contoh.id", "password": "rahasia-sekali-123",
                                            "csrf_token": "kedaluwarsa"})
     html = response.get_data(as_text=True)

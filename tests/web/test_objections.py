@@ -226,3 +226,83 @@ def test_answer_outside_its_stages_refused(app: Flask, world: ResultsWorld, logi
     assert status == 409 and "hanya dapat dijawab pada masa sanggah atau penetapan" in html
     db.session.refresh(objection)
     assert objection.answered_at is None
+
+
+def test_objections_are_limited_per_desa_and_per_indicator(app: Flask, world: ResultsWorld, operator: User,
+                                                           login: Login) -> None:
+    app.config.update(OBJECTION_LIMIT_PER_DESA=5, OBJECTION_LIMIT_PER_INDICATOR=2)
+    for number in range(2):
+        assert _file(app, login, operator, world, reason=f"A1 keberatan {number}", indicator="A1")[0] == 302
+    status, html = _file(app, login, operator, world, reason="A1 lagi", indicator="A1")
+    assert status == 429
+    assert "Sanggah untuk indikator ini (atau untuk seluruh hasil) sudah mencapai batas" in html
+    # Another indicator and the whole result still have room, up to the desa's limit.
+    assert _file(app, login, operator, world, reason="A2 keberatan", indicator="A2")[0] == 302
+    assert _file(app, login, operator, world, reason="Seluruh hasil", indicator="")[0] == 302
+    assert _file(app, login, operator, world, reason="Seluruh hasil lagi", indicator="")[0] == 302
+    status, html = _file(app, login, operator, world, reason="A2 lagi", indicator="A2")
+    assert status == 429
+    assert "sudah mengajukan sanggah sebanyak batas" in html
+    assert _count(Objection) == 5
+
+
+def test_parallel_objections_do_not_pass_the_limit_together(app: Flask, world: ResultsWorld, operator: User) -> None:
+    import threading
+
+    from flask.testing import FlaskClient
+
+    app.config.update(OBJECTION_LIMIT_PER_DESA=30, OBJECTION_LIMIT_PER_INDICATOR=3)
+    session_id = operator.get_id()
+    url = f"/sanggah/peserta/{world.desa[PASER].id}"
+    start = threading.Barrier(12)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def attempt(number: int) -> None:
+        client = FlaskClient(app, app.response_class, use_cookies=True)
+        with client.session_transaction() as session:
+            session["_user_id"] = session_id
+            session["_fresh"] = True
+        start.wait()
+        response = client.post(url, data={"reason": f"Banjir sanggah {number}", "indicator": "A1"},
+                               content_type="multipart/form-data")
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=attempt, args=(number,)) for number in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [302] * 3 + [429] * 9
+    assert _count(Objection) == 3
+
+
+def test_duplicate_objections_are_answered_together(app: Flask, world: ResultsWorld, operator: User,
+                                                    login: Login) -> None:
+    first, second, third = _objection(world), _objection(world), _objection(world)
+    other = _objection(world, indicator="A2")
+    whole = _objection(world, indicator=None)
+    page = login(app.test_client(), world.committee).get(f"/panitia/sanggah/lomba/{world.competition.id}")
+    html = page.get_data(as_text=True)
+    assert f'name="also" value="{second.id}"' in html and "Jawab juga sanggah serupa" in html
+    # Another indicator (or the whole result) is not a duplicate: refused, nothing answered.
+    client = login(app.test_client(), world.committee)
+    url = f"/panitia/sanggah/lomba/{world.competition.id}/{first.id}/jawab"
+    refused = client.post(url, data={"reason": "Sama.", "also": [str(second.id), str(other.id)]})
+    assert refused.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Objection)
+                             .where(Objection.answered_at.is_not(None))) == 0
+    answered = client.post(url, data={"reason": "Bukti A1 sudah dinilai ulang; level tetap.",
+                                      "also": [str(second.id), str(third.id)]})
+    assert answered.status_code == 302
+    db.session.expire_all()
+    for objection in (first, second, third):
+        assert objection.answered_at is not None
+        assert objection.answer_reason == "Bukti A1 sudah dinilai ulang; level tetap."
+    assert other.answered_at is None and whole.answered_at is None
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "objection.answer")).all()
+    assert len(events) == 3
+    notes = db.session.scalars(select(Notification).where(Notification.user_id == operator.id,
+                                                          Notification.kind == "sanggah_dijawab")).all()
+    assert len(notes) == 1 and "3 sanggah dijawab bersama" in notes[0].message
