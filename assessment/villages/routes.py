@@ -30,6 +30,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from assessment import navigation
+from assessment.competitions.schedule import STAGE_NAMES
 from assessment.criteria.model import Indicator, Rubric
 from assessment.evidence import ACCEPT_ATTRIBUTE, MEDIA_TYPES, UploadRejected, download_name
 from assessment.extensions import db
@@ -40,6 +41,8 @@ from assessment.models import (
     Participant,
     ReviewDecision,
     Role,
+    Stage,
+    StageCode,
     SubmissionReview,
     SubmissionStatus,
 )
@@ -48,7 +51,14 @@ from assessment.security import require_region_access, roles_required, scope_fil
 from assessment.storage import StorageError, get_store
 from assessment.villages import operations
 from assessment.villages.forms import ConfirmForm, EvidenceLinkForm, EvidenceUploadForm, SelfAssessmentForm
-from assessment.villages.rules import Window, indicator_progress, self_assessment_window
+from assessment.villages.rules import (
+    IndicatorProgress,
+    Window,
+    indicator_progress,
+    neighbours,
+    next_to_fill,
+    self_assessment_window,
+)
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
 
@@ -98,6 +108,20 @@ def _active_evidence(participant: Participant, indicator_code: str | None = None
             and (indicator_code is None or item.indicator_code == indicator_code)]
 
 
+def _progress(participant: Participant, rubric: Rubric) -> tuple[list[IndicatorProgress], dict[str, int]]:
+    """What is filled in and what is missing per indicator (:func:`indicator_progress`), and evidence counts."""
+    counts: dict[str, int] = {}
+    for item in _active_evidence(participant):
+        counts[item.indicator_code] = counts.get(item.indicator_code, 0) + 1
+    progress = indicator_progress(
+        rubric,
+        {row.indicator_code: row.level for row in participant.self_assessments},
+        {row.indicator_code: row.explanation for row in participant.self_assessments},
+        counts,
+    )
+    return progress, counts
+
+
 def _window_message(window: Window) -> str:
     return str(_window_text(window))
 
@@ -137,22 +161,28 @@ def overview(participant_id: int) -> str:
     participant = _participant_for_operator(participant_id)
     rubric = rubric_of(participant.competition.rubric)
     window = self_assessment_window(participant.competition, participant, now_utc())
-    evidence = _active_evidence(participant)
-    counts: dict[str, int] = {}
-    for item in evidence:
-        counts[item.indicator_code] = counts.get(item.indicator_code, 0) + 1
-    progress = indicator_progress(
-        rubric,
-        {row.indicator_code: row.level for row in participant.self_assessments},
-        {row.indicator_code: row.explanation for row in participant.self_assessments},
-        counts,
-    )
+    progress, _counts = _progress(participant, rubric)
     by_code = {item.indicator.code: item for item in progress}
     return render_template(
         "villages/participant.html", participant=participant, rubric=rubric, window=window, progress=progress,
         by_code=by_code, returned=_latest_return(participant), submit_form=ConfirmForm(), wita=wita,
         window_message=_window_message(window), level_names=dict(rubric.level_names),
+        next_stages=_next_stages(participant), stage_names=STAGE_NAMES,
     )
+
+
+# What happens after a submission, stage by stage, as the operator reads it on the desa page.
+AFTER_SUBMISSION = (StageCode.verifikasi_kelengkapan, StageCode.penilaian_dokumen,
+                    StageCode.pengumuman_sementara, StageCode.masa_sanggah)
+
+
+def _next_stages(participant: Participant) -> list[Stage]:
+    """The stages still to come for a submitted desa (not yet ended), in order; empty before submission."""
+    if participant.status not in (SubmissionStatus.diajukan, SubmissionStatus.lengkap):
+        return []
+    now = now_utc()
+    stages = [participant.competition.stage(code) for code in AFTER_SUBMISSION]
+    return [stage for stage in stages if stage is not None and stage.ends_at > now]
 
 
 def _indicator_page(participant: Participant, rubric: Rubric, indicator: Indicator, window: Window,
@@ -168,6 +198,8 @@ def _indicator_page(participant: Participant, rubric: Rubric, indicator: Indicat
         form.version.data = str(conflict.current.version if conflict.current else 0)
     level_names = dict(rubric.level_names)
     form.set_scale([(value, f"{value} — {level_names.get(value, '')}".rstrip(" —")) for value in rubric.scale.levels])
+    progress, _counts = _progress(participant, rubric)
+    previous_code, next_code = neighbours(progress, indicator.code)
     html = render_template(
         "villages/indicator.html", participant=participant, rubric=rubric, indicator=indicator, window=window,
         row=row, form=form, upload_form=upload_form or EvidenceUploadForm(),
@@ -175,6 +207,9 @@ def _indicator_page(participant: Participant, rubric: Rubric, indicator: Indicat
         delete_form=ConfirmForm(), accept=ACCEPT_ATTRIBUTE, upload_error=upload_error,
         window_message=_window_message(window), wita=wita, level_names=level_names,
         max_mb=_max_upload_bytes() // (1024 * 1024), max_bytes=_max_upload_bytes(), conflict=conflict,
+        filled=sum(1 for item in progress if item.level is not None), total=len(progress),
+        previous_code=previous_code, next_code=next_code,
+        missing_here=next((item.missing for item in progress if item.indicator.code == indicator.code), ()),
     )
     return html, status
 
@@ -206,7 +241,13 @@ def indicator(participant_id: int, code: str) -> tuple[str, int] | Response:
         db.session.refresh(participant)
         return _indicator_page(participant, rubric, item, window, form=form, status=409, conflict=conflict)
     flash(_("Penilaian indikator %(code)s tersimpan.", code=item.code), "success")
-    return redirect(url_for("villages.indicator", participant_id=participant.id, code=item.code))
+    db.session.refresh(participant)
+    progress, _counts = _progress(participant, rubric)
+    following = next_to_fill(progress, item.code)
+    if following is None:
+        flash(_("Semua indikator sudah terisi: periksa ringkasannya, lalu ajukan."), "success")
+        return redirect(url_for("villages.overview", participant_id=participant.id))
+    return redirect(url_for("villages.indicator", participant_id=participant.id, code=following))
 
 
 def _upload_refused(participant: Participant, rubric: Rubric, item: Indicator, window: Window, message: str,
@@ -310,15 +351,7 @@ def confirm_submit(participant_id: int) -> str:
     participant = _participant_for_operator(participant_id)
     rubric = rubric_of(participant.competition.rubric)
     window = self_assessment_window(participant.competition, participant, now_utc())
-    counts: dict[str, int] = {}
-    for item in _active_evidence(participant):
-        counts[item.indicator_code] = counts.get(item.indicator_code, 0) + 1
-    progress = indicator_progress(
-        rubric,
-        {row.indicator_code: row.level for row in participant.self_assessments},
-        {row.indicator_code: row.explanation for row in participant.self_assessments},
-        counts,
-    )
+    progress, counts = _progress(participant, rubric)
     return render_template(
         "villages/confirm_submit.html", participant=participant, window=window, window_message=_window_message(window),
         blocking=[item for item in progress if item.blocks_submission],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -110,3 +110,32 @@ def indicator_progress(
                 missing.append(MISSING_EVIDENCE)
         progress.append(IndicatorProgress(indicator, level, explanation, count, tuple(missing)))
     return progress
+
+
+def next_to_fill(progress: Sequence[IndicatorProgress], saved_code: str) -> str | None:
+    """Where the operator goes after saving indicator ``saved_code``: the rule of the self-assessment's flow.
+
+    - If the saved indicator itself still needs something (a level above the lowest without an explanation or
+      evidence), the operator stays on it, since that is where the missing piece is added.
+    - Otherwise the next indicator in rubric order after it that still needs something, wrapping round to the
+      first ones.
+    - None when nothing is missing anywhere: the desa page, where the self-assessment is submitted.
+    """
+    codes = [item.indicator.code for item in progress]
+    needing = {item.indicator.code for item in progress if item.missing}
+    if saved_code in needing:
+        return saved_code
+    start = codes.index(saved_code) + 1 if saved_code in codes else 0
+    for code in codes[start:] + codes[:start]:
+        if code in needing:
+            return code
+    return None
+
+
+def neighbours(progress: Sequence[IndicatorProgress], code: str) -> tuple[str | None, str | None]:
+    """The indicators before and after ``code`` in rubric order (None at either end): the page's "sebelumnya" and
+    "berikutnya" links."""
+    codes = [item.indicator.code for item in progress]
+    position = codes.index(code)
+    return (codes[position - 1] if position > 0 else None,
+            codes[position + 1] if position + 1 < len(codes) else None)

@@ -91,11 +91,36 @@ def test_operator_uploads_evidence_and_submits(open_session: OpenSession, world:
     expect(page.get_by_text("Penilaian mandiri sudah diajukan.")).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("Status: Diajukan"))).to_be_visible()
     expect(page.get_by_role("button", name="Ajukan sekarang")).to_have_count(0)
+    # Once locked, the page says what happens next instead of listing what is missing.
+    expect(page.get_by_role("heading", name="Apa selanjutnya")).to_be_visible()
+    expect(page.get_by_role("heading", name="Yang masih kurang")).to_have_count(0)
     session.requests.assert_local()
     with live_app.app_context():
         participant = db.session.get(Participant, world.mine)
         assert participant is not None and participant.status == SubmissionStatus.diajukan
         assert len(db.session.scalars(db.select(Evidence)).all()) == 2
+
+
+def test_operator_moves_through_indicators_on_a_phone(open_session: OpenSession, world: World) -> None:
+    """Forward and back without the desa page in between; saving leads to the next indicator still to fill."""
+    page = open_session(World.operator, TEST_PASSWORD).page
+    page.goto(f"/desa/peserta/{world.mine}/indikator/A1")
+    expect(page.get_by_text("0 dari 2 terisi")).to_be_visible()
+    page.get_by_label("Level penilaian mandiri").select_option("0")
+    page.get_by_role("button", name="Simpan").click()
+    # The lowest level needs nothing more, so the next indicator opens.
+    expect(page).to_have_url(re.compile(rf"/desa/peserta/{world.mine}/indikator/A2$"))
+    expect(page.get_by_text("Penilaian indikator A1 tersimpan.")).to_be_visible()
+    expect(page.get_by_text("1 dari 2 terisi")).to_be_visible()
+    page.get_by_role("link", name=re.compile("sebelumnya")).click()
+    expect(page).to_have_url(re.compile(r"/indikator/A1$"))
+    page.get_by_role("link", name=re.compile("berikutnya")).click()
+    page.get_by_label("Level penilaian mandiri").select_option("0")
+    page.get_by_role("button", name="Simpan").click()
+    # Nothing is missing any more: the desa page, where the self-assessment is submitted.
+    expect(page).to_have_url(re.compile(rf"/desa/peserta/{world.mine}$"))
+    expect(page.get_by_text("Semua indikator sudah terisi: periksa ringkasannya, lalu ajukan.")).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 412
 
 
 def test_core_flow_works_without_javascript(open_session: OpenSession, world: World, live_app: Flask,

@@ -6,7 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 from assessment.criteria.files import load_rubric_bytes
 from assessment.models import Competition, Participant, Stage, StageCode, SubmissionStatus
-from assessment.villages.rules import MISSING_EVIDENCE, MISSING_EXPLANATION, MISSING_LEVEL, indicator_progress
+from assessment.villages.rules import (
+    MISSING_EVIDENCE,
+    MISSING_EXPLANATION,
+    MISSING_LEVEL,
+    indicator_progress,
+    neighbours,
+    next_to_fill,
+)
 from assessment.villages.rules import self_assessment_window as window
 from tests.support.competition import SMALL_RUBRIC
 
@@ -107,3 +114,29 @@ def test_exception_keeps_the_self_assessment_open_for_one_desa() -> None:
     locked = participant(SubmissionStatus.diajukan)
     locked.stage_exceptions = [StageException(stage=StageCode.penilaian_mandiri, ends_at=extended, reason="x")]
     assert window(competition(), locked, END + timedelta(days=1)).reason == "locked"
+
+
+def test_rule_after_saving_stay_while_this_indicator_still_needs_something() -> None:
+    progress = indicator_progress(RUBRIC, {"A1": 3}, {"A1": "OpenSID"}, {})  # A1 still needs evidence
+    assert next_to_fill(progress, "A1") == "A1"
+
+
+def test_rule_after_saving_go_to_the_next_indicator_that_needs_something() -> None:
+    progress = indicator_progress(RUBRIC, {"A1": 0}, {}, {})
+    assert next_to_fill(progress, "A1") == "A2"
+
+
+def test_rule_after_saving_wrap_round_to_an_earlier_indicator() -> None:
+    progress = indicator_progress(RUBRIC, {"A2": 0}, {}, {})
+    assert next_to_fill(progress, "A2") == "A1"
+
+
+def test_rule_after_saving_the_last_missing_piece_go_to_the_desa_page() -> None:
+    progress = indicator_progress(RUBRIC, {"A1": 0, "A2": 0}, {}, {})
+    assert next_to_fill(progress, "A2") is None
+
+
+def test_neighbours_follow_rubric_order_and_stop_at_the_ends() -> None:
+    progress = indicator_progress(RUBRIC, {}, {}, {})
+    assert neighbours(progress, "A1") == (None, "A2")
+    assert neighbours(progress, "A2") == ("A1", None)
