@@ -427,3 +427,19 @@ def display_copy(evidence_id: int) -> Response:
     if not evidence.display_sha256:
         abort(404)
     return _send_blob(evidence.display_sha256, "image/jpeg", attachment_name=None)
+
+
+@bp.get("/bukti/<int:evidence_id>/pdf")
+@roles_required(*EVIDENCE_VIEWERS)
+def pdf_inline(evidence_id: int) -> Response:
+    """A PDF shown inline by the browser's own viewer (byte-identical, so its signatures stay checkable).
+
+    Only real PDFs (checked by content at upload) are served this way; ``nosniff`` and a CSP without scripts keep
+    the browser from reading it as anything else or running anything inside the app's origin.
+    """
+    evidence = _evidence_for_viewer(evidence_id)
+    if evidence.media_type != "application/pdf":
+        abort(404)
+    response = _send_blob(evidence.sha256 or "", "application/pdf", attachment_name=None)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; object-src 'self'"
+    return response

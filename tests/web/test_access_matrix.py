@@ -97,6 +97,7 @@ RULES: dict[str, Access] = {
     "villages.confirm_submit": Access(roles=(Role.operator_desa,), scoped=True),
     "villages.download": Access(roles=EVIDENCE_VIEWERS, scoped=True),
     "villages.display_copy": Access(roles=EVIDENCE_VIEWERS, scoped=True),
+    "villages.pdf_inline": Access(roles=EVIDENCE_VIEWERS, scoped=True),
     # Verification. The committee's pages check the competition's region; assessors' pages load their own
     # assignment first (none exists here: 404 for everyone with the role; ownership, conflicts and scope are
     # tested in tests/web/test_desk_scoring.py); the ketua tim's pages check the competition and the desa.

@@ -6,8 +6,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from assessment.extensions import db
-from assessment.models import Participant, Role, SelfAssessment, SubmissionReview, SubmissionStatus
+from assessment.models import (
+    Evidence,
+    EvidenceKind,
+    Participant,
+    Role,
+    SelfAssessment,
+    SubmissionReview,
+    SubmissionStatus,
+)
+from assessment.storage import get_store
 from tests.conftest import Login, MakeUser
+from tests.support import files
 from tests.support.competition import create_competition
 
 SEPAKU_DESA = "64.09.04.2002"
@@ -139,3 +149,35 @@ def test_home_page_links_each_role_to_its_pages(app: Flask, client: FlaskClient,
     reviewer = login(app.test_client(), make_user(Role.verifikator_kecamatan, "64.09.04"))
     html = reviewer.get("/beranda").get_data(as_text=True)
     assert 'href="/kelengkapan/"' in html and 'href="/desa/"' not in html
+
+
+def test_verifikator_sees_the_previews_the_assessor_sees(app: Flask, client: FlaskClient, make_user: MakeUser,
+                                                         login: Login) -> None:
+    """A photo as its EXIF-free display copy inline, a PDF in the browser's viewer, the original still a download."""
+    sepaku, _, _ = _setup(app)
+    store = get_store()
+    photo = store.put(files.jpeg(gps=False, orientation=None)).sha256
+    document = store.put(files.pdf(text="SK Kepala Desa")).sha256
+    db.session.add_all([
+        Evidence(participant_id=sepaku.id, indicator_code="A1", kind=EvidenceKind.file, sha256=photo,
+                 display_sha256=photo, media_type="image/jpeg", original_name="loket.jpg"),
+        Evidence(participant_id=sepaku.id, indicator_code="A2", kind=EvidenceKind.file, sha256=document,
+                 media_type="application/pdf", original_name="sk.pdf"),
+    ])
+    db.session.commit()
+    photo_row, pdf_row = db.session.scalars(db.select(Evidence).order_by(Evidence.id)).all()
+    login(client, make_user(Role.verifikator_kecamatan, "64.09.04"))
+    page = client.get(f"/kelengkapan/peserta/{sepaku.id}").get_data(as_text=True)
+    assert f'<img src="/desa/bukti/{photo_row.id}/gambar"' in page
+    assert f'href="/desa/bukti/{pdf_row.id}/pdf"' in page
+    assert f'href="/desa/bukti/{pdf_row.id}/unduh"' in page
+    with client.get(f"/desa/bukti/{pdf_row.id}/pdf") as shown:
+        assert shown.status_code == 200 and shown.mimetype == "application/pdf"
+        assert "attachment" not in shown.headers.get("Content-Disposition", "")
+        assert shown.headers["X-Content-Type-Options"] == "nosniff"
+    # Only PDFs are shown inline; a photo's original stays a download.
+    assert client.get(f"/desa/bukti/{photo_row.id}/pdf").status_code == 404
+    # Another kecamatan's verifikator gets none of it.
+    other = make_user(Role.verifikator_kecamatan, "64.09.02")
+    login(client, other)
+    assert client.get(f"/desa/bukti/{pdf_row.id}/pdf").status_code == 403
