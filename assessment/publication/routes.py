@@ -32,7 +32,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from assessment.evidence import UploadRejected, inspect_upload
+from assessment.evidence import UploadRejected, inspect_upload, sniff_media_type
 from assessment.extensions import db
 from assessment.models import (
     BeritaAcara,
@@ -313,6 +313,13 @@ def snapshot_json(kode: str) -> Response:
     return response
 
 
+def _looks_like_pdf(data: bytes) -> bool:
+    try:
+        return sniff_media_type(data) == "application/pdf"
+    except UploadRejected:
+        return False
+
+
 @bp.post("/verifikasi/<kode>/periksa")
 def check(kode: str) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Compare an uploaded PDF with the registered documents: this berita acara, or, on the final snapshot's
@@ -331,6 +338,10 @@ def check(kode: str) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
         return _verify_page(document, form, status=400)
     data = form.file.data.read(CHECK_MAX_BYTES + 1)
     limit = min(CHECK_MAX_BYTES, int(current_app.config.get("MAX_CONTENT_LENGTH") or CHECK_MAX_BYTES))
+    if data and not _looks_like_pdf(data):
+        # Only PDFs are checked here: the general upload message (which lists photos and videos) would mislead.
+        flash(_("Yang dapat diperiksa di sini hanya berkas PDF."), "error")
+        return _verify_page(document, form, status=400)
     try:
         inspected = inspect_upload(data, form.file.data.filename, max_bytes=limit)
     except UploadRejected as rejected:

@@ -293,6 +293,10 @@ def test_pdf_check_takes_only_pdfs(app: Flask, world: ResultsWorld, login: Login
                                data={"file": (io.BytesIO(payload), "x.pdf")}, content_type="multipart/form-data")
         assert response.status_code == 400
         assert "Cocok." not in response.get_data(as_text=True)
+        if not payload.startswith(b"%PDF"):
+            # The refusal says what this form takes, not the evidence upload's list of photos and videos.
+            assert "Yang dapat diperiksa di sini hanya berkas PDF." in response.get_data(as_text=True)
+            assert "Yang diterima: PDF, JPEG" not in response.get_data(as_text=True)
     assert public.post(f"/verifikasi/{document.kode}/periksa").status_code == 400
 
 
