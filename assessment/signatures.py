@@ -25,7 +25,32 @@ from pyhanko.sign.general import load_cert_from_pemder
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from assessment.i18n import N_
+
 log = logging.getLogger(__name__)
+
+# The parts of a certificate's name, in the order people read them, with the words the page shows for them
+# (Indonesian, translated where they are shown). Any other part is shown with its own name.
+NAME_LABELS: dict[str, str] = {
+    "common_name": N_("Nama"),
+    "organization_name": N_("Organisasi"),
+    "organizational_unit_name": N_("Unit organisasi"),
+    "locality_name": N_("Kota/kabupaten"),
+    "state_or_province_name": N_("Provinsi"),
+    "country_name": N_("Negara"),
+    "email_address": N_("Email"),
+}
+
+
+def name_parts(name: Any) -> tuple[tuple[str, str], ...]:
+    """A certificate name (asn1crypto ``Name``) as (part, value) pairs, the labelled parts first."""
+    native = dict(name.native)
+    ordered = [key for key in NAME_LABELS if key in native] + [key for key in native if key not in NAME_LABELS]
+    parts = []
+    for key in ordered:
+        value = native[key]
+        parts.append((key, ", ".join(map(str, value)) if isinstance(value, list) else str(value)))
+    return tuple(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +71,8 @@ class SignatureInfo:
     unchanged: bool
     trusted: bool | None
     self_signed: bool
+    signer_parts: tuple[tuple[str, str], ...] = ()
+    issuer_parts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +142,8 @@ def read_signatures(data: bytes, trust_roots: Sequence[str] = ()) -> SignatureRe
                 field_name=str(signature.field_name),
                 signer=cert.subject.human_friendly,
                 issuer=cert.issuer.human_friendly,
+                signer_parts=name_parts(cert.subject),
+                issuer_parts=name_parts(cert.issuer),
                 signing_time=signing_time or signature.self_reported_timestamp,
                 intact=intact,
                 covers_whole_file=whole,

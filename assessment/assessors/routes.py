@@ -35,7 +35,7 @@ from assessment.models import (
 from assessment.navigation import NavLink, add_link
 from assessment.repo import rubric_of
 from assessment.security import require_region_access, roles_required
-from assessment.signatures import SignatureReport, read_signatures
+from assessment.signatures import NAME_LABELS, SignatureReport, read_signatures
 from assessment.stages import Action, Gate, StageClosed, active_exceptions, freeze_message, stage_gate
 from assessment.storage import StorageError, get_store
 from assessment.verdicts import VERDICT_LABELS
@@ -128,7 +128,7 @@ def _context(assignment: Assignment) -> dict[str, object]:
     return {"assignment": assignment, "participant": participant, "wita": wita, "stage_names": STAGE_NAMES,
             "exceptions": exceptions, "gate": stage_gate(participant.competition, Action.desk_score, now,
                                                          participant=participant, exceptions=exceptions),
-            "others": _others(assignment), "verdict_labels": VERDICT_LABELS}
+            "others": _others(assignment), "verdict_labels": VERDICT_LABELS, "name_labels": NAME_LABELS}
 
 
 @bp.get("/penugasan/<int:assignment_id>")

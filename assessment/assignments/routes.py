@@ -119,7 +119,7 @@ def _page(competition: Competition, *, manual: ManualAssignmentForm | None = Non
         manual.assessor_id.choices = []
     exception_form = exception_form or ExceptionForm()
     exception_form.participant_id.choices = [(p.id, f"{p.desa_code} — {p.region.name}") for p in participants]
-    exception_form.stage.choices = [(code, STAGE_NAMES[StageCode(code)]) for code in STAGE_CHOICES]
+    exception_form.stage.choices = [(code, _(STAGE_NAMES[StageCode(code)])) for code in STAGE_CHOICES]
     per_desa = operations.assessors_per_desa(competition)
     per_desa_form = per_desa_form or PerDesaForm(count=per_desa)
     exceptions = list(db.session.scalars(

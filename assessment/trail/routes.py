@@ -13,6 +13,7 @@ from assessment.navigation import NavLink, add_link
 from assessment.security import roles_required
 from assessment.trail import export, operations
 from assessment.trail.filters import PAGE_SIZE, WITA, TrailFilter
+from assessment.trail.labels import action_label
 
 bp = Blueprint("trail", __name__, url_prefix="/panitia/jejak-audit")
 
@@ -39,7 +40,7 @@ def index() -> str:
     return render_template("trail/index.html", events=events, actions=actions, trail_filter=trail_filter,
                            problems=problems, next_args=next_args, export_args=trail_filter.as_args(),
                            wita=lambda moment: moment.astimezone(WITA).strftime("%Y-%m-%d %H:%M:%S"),
-                           utc=timestamp_text)
+                           utc=timestamp_text, action_label=action_label)
 
 
 @bp.get("/unduh.csv")

@@ -134,6 +134,9 @@ def test_two_assessors_score_independently_and_blind(open_session: OpenSession, 
     page.get_by_role("link", name="A2 Tanda tangan elektronik tersertifikasi").click()
     # The TTE read from the PDF itself, beside the level descriptions and the self-assessment.
     expect(page.get_by_text(re.compile("Kepala Desa Bukit Raya")).first).to_be_visible()
+    # The certificate's name in Indonesian words, not X.509's English attribute names.
+    expect(page.get_by_text("Nama: Kepala Desa Bukit Raya; Organisasi: Pemerintah Desa Uji").first).to_be_visible()
+    expect(page.get_by_text(re.compile("Common Name|Organization"))).to_have_count(0)
     expect(page.get_by_text("tidak berubah")).to_be_visible()
     expect(page.get_by_text("TTE BSrE untuk semua surat keluar.")).to_be_visible()
     _score(page, world.first_assignment, "A1", "2", "Pelacakan status belum ada (satu).")

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from assessment.signatures import read_signatures
+from assessment.signatures import NAME_LABELS, read_signatures
 from tests.support import files
 from tests.support.signed_pdf import signed_pdf, tampered
 
@@ -26,6 +26,14 @@ def test_signed_pdf_shows_signer_issuer_time_and_unchanged() -> None:
     assert abs(signature.signing_time - datetime.now(UTC)) < timedelta(minutes=5)
     assert signature.intact and signature.covers_whole_file and signature.unchanged
     assert signature.trusted is None
+
+
+def test_certificate_names_are_read_as_labelled_parts() -> None:
+    data, _cert = signed_pdf("Kepala Desa Bukit Raya")
+    (signature,) = read_signatures(data).signatures
+    expected = (("common_name", "Kepala Desa Bukit Raya"), ("organization_name", "Pemerintah Desa Uji"))
+    assert signature.signer_parts == expected and signature.issuer_parts == expected
+    assert {key for key, _value in signature.signer_parts} <= set(NAME_LABELS)
 
 
 def test_changed_pdf_is_reported_changed() -> None:
