@@ -4,8 +4,10 @@ server (``make run``).
 - :func:`run_once` enqueues the periodic jobs of the current slot (:mod:`assessment.jobs.schedule`) and runs
   every job that is due, including those the run itself enqueues (the reminders' e-mails), then returns.
 - :func:`run_forever` repeats it every ``WORKER_POLL_SECONDS`` (5) until SIGTERM or SIGINT: the job in hand is
-  finished (or, between two jobs, the rest of the batch is handed back) and the process exits 0. A second
-  signal stops at once; whatever was in hand is taken again by a worker after its lease (at-least-once).
+  finished (or, between two jobs, the rest of the batch is handed back) and the process exits 0. Further
+  signals change nothing (Ctrl+C reaches the worker both from the terminal and from the supervisor); a job is
+  short (an SMTP exchange times out after 10 s), and a worker killed anyway leaves its job to be taken again
+  after the lease (at-least-once).
 - :func:`supervise` starts the worker and a server command as two child processes and stops both together: a
   signal to the supervisor (Ctrl+C, SIGTERM) is passed to both, and when either child ends, the other is
   stopped; the supervisor then exits with the first child's status (0 after a requested stop).
@@ -45,8 +47,6 @@ def run_forever(worker: str) -> None:
     def request_stop(number: int, frame: FrameType | None) -> None:
         log.info("Worker %s: signal %d, stopping after the job in hand", worker, number)
         stop.set()
-        for each in STOP_SIGNALS:
-            signal.signal(each, signal.SIG_DFL)  # a second signal stops at once
 
     for each in STOP_SIGNALS:
         signal.signal(each, request_stop)
@@ -81,7 +81,8 @@ def supervise(server: Sequence[str], worker: Sequence[str] | None = None) -> int
         while not stopping.is_set():
             ended = next((child for child in children if child.poll() is not None), None)
             if ended is not None:
-                status = ended.returncode or 0
+                # A child killed by a signal is reported as the shell does (128 + the signal's number).
+                status = ended.returncode if ended.returncode >= 0 else 128 - ended.returncode
                 name = "worker" if ended is children[0] else "server"
                 print(f"desa-digital: {name} berhenti (status {ended.returncode}); menghentikan yang lain.",
                       file=sys.stderr, flush=True)
