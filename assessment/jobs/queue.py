@@ -33,10 +33,10 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import Table, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -115,9 +115,11 @@ def enqueue(kind: str, key: str, payload: dict[str, Any] | None = None, *, run_a
               "max_attempts": max_attempts, "created_at": now_utc()}
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Job).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    result = db.session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    table = cast(Table, Job.__table__)
+    # The core table, not the ORM entity: RETURNING tells reliably, on both databases, whether a row went in.
+    statement = (insert(table).values(**values).on_conflict_do_nothing(index_elements=["key"])
+                 .returning(table.c.id))
+    return db.session.execute(statement).first() is not None
 
 
 def worker_name() -> str:
