@@ -49,12 +49,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config and "INSTANCE_PATH" in config:
         instance_path = Path(config["INSTANCE_PATH"])
     app.config.update(app_config.from_environment(instance_path))
+    from assessment.gateway import gateway_settings
     from assessment.jobs.settings import worker_settings
     from assessment.notifications import smtp_settings
     from assessment.signatures import trust_roots_from_environment
 
     app.config.update(smtp_settings())
     app.config.update(worker_settings())
+    app.config.update(gateway_settings())
     app.config.update(trust_roots_from_environment())
     if config:
         app.config.update(config)

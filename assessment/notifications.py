@@ -36,6 +36,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
+from assessment import gateway
 from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.models import JobStatus, Notification, Role, RoleGrant, User, utcnow
@@ -59,20 +60,27 @@ def smtp_settings() -> dict[str, Any]:
 
 
 def notify(users: Iterable[User], kind: str, message: str, link: str | None = None) -> list[Notification]:
-    """Put ``message`` in each user's inbox (written by the caller's next commit); with SMTP, in the outbox too,
-    with its mail job in the same transaction."""
-    mail = has_app_context() and bool(current_app.config.get("SMTP_HOST"))
-    rows = []
+    """Put ``message`` in each user's inbox (written by the caller's next commit) and queue its copies, in the
+    same transaction: e-mail with SMTP unless the person turned it off, WhatsApp/SMS through the gateway for a
+    person who opted in with a checked number (:mod:`assessment.gateway`)."""
+    configured = has_app_context()
+    mail = configured and bool(current_app.config.get("SMTP_HOST"))
+    phone = configured and gateway.gateway_configured()
+    rows: list[tuple[Notification, User]] = []
     for user in {user.id: user for user in users if user.active}.values():
         row = Notification(user_id=user.id, kind=kind, message=message, link=link, created_at=utcnow(),
-                           mail_to=user.email if mail else None)
+                           mail_to=user.email if mail and user.notify_email else None)
         db.session.add(row)
-        rows.append(row)
-    if mail and rows:
-        db.session.flush()  # the job's key names the notification
-        for row in rows:
-            enqueue_mail(row.id)
-    return rows
+        rows.append((row, user))
+    if (mail or phone) and rows:
+        db.session.flush()  # the jobs' keys name the notification
+        now = utcnow()
+        for row, user in rows:
+            if row.mail_to:
+                enqueue_mail(row.id)
+            if phone and user.notify_whatsapp and user.phone:
+                gateway.enqueue_for(row, user.phone, now)
+    return [row for row, _user in rows]
 
 
 def enqueue_mail(notification_id: int) -> bool:

@@ -28,10 +28,11 @@ def worker_command(once: bool, server: tuple[str, ...]) -> None:
         return
     outcomes = run_once(name)
     done = sum(outcome.status is JobStatus.done for outcome in outcomes)
-    retried = [outcome for outcome in outcomes if outcome.status is JobStatus.pending]
+    held = sum(outcome.deferred for outcome in outcomes)
+    retried = [outcome for outcome in outcomes if outcome.status is JobStatus.pending and not outcome.deferred]
     parked = [outcome for outcome in outcomes if outcome.status is JobStatus.parked]
-    click.echo(f"{len(outcomes)} pekerjaan dijalankan: {done} selesai, {len(retried)} dicoba lagi nanti, "
-               f"{len(parked)} diparkir.")
+    click.echo(f"{len(outcomes)} pekerjaan dijalankan: {done} selesai, {held} ditahan jam tenang, "
+               f"{len(retried)} dicoba lagi nanti, {len(parked)} diparkir.")
     for outcome in retried + parked:
         label = "dicoba lagi nanti" if outcome.status is JobStatus.pending else "diparkir"
         click.echo(f"  #{outcome.job_id} {outcome.kind} ({label}): {outcome.detail}")

@@ -56,6 +56,14 @@ class Permanent(Exception):
     """A failure no retry can mend (a missing address, a message the channel refuses for good): park at once."""
 
 
+class Deferred(Exception):
+    """Not now (quiet hours): the job is due again at ``until``, and this run does not count as an attempt."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"ditunda sampai {until.isoformat()}")
+        self.until = until
+
+
 @dataclass
 class RunContext:
     """What a handler gets besides its job: the moment of the run and connections shared by one batch (one SMTP
@@ -63,6 +71,8 @@ class RunContext:
 
     now: datetime
     stack: ExitStack
+    key: str = ""
+    """The key of the job being run (an idempotency key to hand on, e.g. to an HTTP gateway)."""
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def shared(self, name: str, open_it: Callable[[ExitStack], Any]) -> Any:
@@ -185,6 +195,8 @@ class Outcome:
     kind: str
     status: JobStatus
     detail: str
+    deferred: bool = False
+    """Held back (quiet hours), not failed."""
 
 
 def _describe(error: BaseException) -> str:
@@ -207,10 +219,16 @@ def run_claimed(job_id: int, worker: str, context: RunContext) -> Outcome:
     kind, attempts, max_attempts = job.kind, job.attempts, job.max_attempts
     payload = json.loads(job.payload or "{}")
     function = HANDLERS.get(kind)
+    context.key = job.key
     try:
         if function is None:
             raise Permanent(f"no handler for job kind {kind!r}")
         result = function(payload, context)
+    except Deferred as deferred:
+        db.session.rollback()
+        _finish(job_id, worker, {"status": JobStatus.pending, "run_at": deferred.until,
+                                 "attempts": Job.attempts - 1})
+        return Outcome(job_id, kind, JobStatus.pending, str(deferred), deferred=True)
     except Exception as error:
         db.session.rollback()
         detail = _describe(error)
