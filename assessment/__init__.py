@@ -124,6 +124,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(reconciliation_bp)
 
+    from assessment.delivery.routes import bp as delivery_bp
+
+    app.register_blueprint(delivery_bp)
+
     from assessment.field.routes import bp as field_bp
 
     app.register_blueprint(field_bp)

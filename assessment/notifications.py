@@ -46,6 +46,7 @@ SUBJECT = "Lomba Desa Digital Kaltim"
 MAIL_ATTEMPTS = 5
 """Failed sends after which a notification's e-mail is given up (its job parked; the message stays in the inbox)."""
 MAIL_JOB = "mail"
+TEST_MAIL_JOB = "mail.test"
 
 
 def smtp_settings() -> dict[str, Any]:
@@ -147,6 +148,33 @@ def deliver_mail(payload: dict[str, Any], context: queue.RunContext) -> str:
     row.mailed_at = utcnow()
     db.session.commit()
     return f"terkirim ke {row.mail_to}"
+
+
+def enqueue_test_mail(key: str, to: str, text: str) -> bool:
+    """Queue one test e-mail to ``to`` (the committee's "send a test message"); not tied to a notification."""
+    return queue.enqueue(TEST_MAIL_JOB, key, {"to": to, "text": text})
+
+
+@queue.handler(TEST_MAIL_JOB)
+def deliver_test_mail(payload: dict[str, Any], context: queue.RunContext) -> str:
+    """Send one test e-mail; the mail server's refusal is the job's error (shown on the delivery page)."""
+    config = current_app.config
+    if not config.get("SMTP_HOST"):
+        raise queue.Permanent("SMTP_HOST tidak diatur")
+    mail = EmailMessage()
+    mail["From"] = config.get("SMTP_FROM", "no-reply@localhost")
+    mail["To"] = str(payload["to"])
+    mail["Subject"] = f"{SUBJECT}: pesan uji"
+    mail.set_content(str(payload["text"]))
+    smtp = context.shared("smtp", _open_smtp)
+    try:
+        smtp.send_message(mail)
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError):
+        raise
+    except Exception:
+        context.forget("smtp")
+        raise
+    return f"terkirim ke {payload['to']}"
 
 
 def send_pending(ids: Sequence[int] | None = None, limit: int = 500) -> tuple[int, int]:

@@ -50,5 +50,23 @@ def send_command(batch: int) -> None:
         raise SystemExit(1)
 
 
+@notifications_cli.command("test")
+@click.option("--channel", type=click.Choice(["email", "whatsapp"]), required=True, help="Saluran yang diuji.")
+@click.option("--to", "address", required=True, help="Alamat e-mail atau nomor HP (08…, +62… atau 62…).")
+def test_command(channel: str, address: str) -> None:
+    """Antrekan satu pesan uji; `desa-digital worker --once` berikutnya mengirimnya (status 0 bila saluran
+    menerimanya, 1 beserta alasannya bila tidak). Jam tenang tidak menahan pesan uji."""
+    from assessment.delivery.operations import queue_test_message
+    from assessment.phone import InvalidPhone, normalise_phone
+
+    if channel == "whatsapp":
+        try:
+            address = normalise_phone(address)
+        except InvalidPhone:
+            raise click.BadParameter("bukan nomor HP Indonesia (contoh: 0812 3456 7890)", param_hint="--to") from None
+    job = queue_test_message(None, channel, now_utc(), to=address)
+    click.echo(f"Pesan uji #{job.id} ({channel}) ke {address} diantrekan; jalankan `desa-digital worker --once`.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(notifications_cli)
