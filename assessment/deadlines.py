@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from assessment.audit import record_event
 from assessment.extensions import db
@@ -206,12 +206,15 @@ def _tasks(competition: Competition, stage: StageCode) -> dict[int, tuple[User, 
                                            .order_by(Participant.desa_code)))
     if stage is StageCode.penilaian_mandiri:
         indicators = len(rubric_of(competition.rubric).indicators)
+        filled: dict[int, int] = dict(db.session.execute(
+            select(SelfAssessment.participant_id, func.count(SelfAssessment.id))
+            .join(Participant, SelfAssessment.participant_id == Participant.id)
+            .where(Participant.competition_id == competition.id, SelfAssessment.level.is_not(None))
+            .group_by(SelfAssessment.participant_id)).all())
         for participant in participants:
             if participant.status not in (SubmissionStatus.draf, SubmissionStatus.dikembalikan):
                 continue
-            filled = len(list(db.session.scalars(select(SelfAssessment.id).where(
-                SelfAssessment.participant_id == participant.id, SelfAssessment.level.is_not(None)))))
-            missing = max(indicators - filled, 0)
+            missing = max(indicators - filled.get(participant.id, 0), 0)
             task = (f"Desa {participant.region.name} masih kurang {missing} dari {indicators} indikator: "
                     "lengkapi lalu ajukan penilaian mandiri" if missing else
                     f"Semua indikator Desa {participant.region.name} sudah terisi: ajukan penilaian mandiri")
