@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 from flask import Flask
 
@@ -24,6 +26,8 @@ def worker_command(once: bool, server: tuple[str, ...]) -> None:
         raise SystemExit(supervise(server))
     name = queue.worker_name()
     if not once:
+        # Under `make run` the worker's lines appear beside gunicorn's: a start, each retry, each parked job.
+        logging.basicConfig(level=logging.INFO, format="[%(asctime)s] [worker] [%(levelname)s] %(message)s")
         run_forever(name)
         return
     outcomes = run_once(name)
