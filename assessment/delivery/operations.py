@@ -80,6 +80,27 @@ def recent(limit: int = 200) -> list[Delivery]:
             for job in open_jobs + done]
 
 
+def parked_work(limit: int = 50) -> list[Job]:
+    """Other jobs (reminders, the outbox sweep) that gave up, newest first: the committee sees them here too."""
+    return list(db.session.scalars(select(Job).where(Job.kind.not_in(list(CHANNEL_OF)),
+                                                     Job.status == JobStatus.parked)
+                                   .order_by(Job.id.desc()).limit(limit)))
+
+
+class NotParked(Exception):
+    """Only a parked job can be tried again."""
+
+
+def retry_parked(job: Job, now: datetime) -> None:
+    """Try a parked job again (after the cause was mended: a gateway token, a mail server): due now, with a fresh
+    count of attempts; its last error stays until the next run. Audited."""
+    if job.status is not JobStatus.parked:
+        raise NotParked(job.id)
+    job.status, job.attempts, job.run_at, job.finished_at = JobStatus.pending, 0, now, None
+    record_event("job.retry", target=f"job:{job.id}", after={"kind": job.kind})
+    db.session.commit()
+
+
 def queue_test_message(user: Any, channel: str, now: datetime, *, to: str | None = None) -> Job:
     """Queue one test message on ``channel`` to ``to`` (default: ``user``'s own address), sent at once by the
     worker (quiet hours do not hold it); audited. Raises :class:`NoAddress` when there is nowhere to send it."""

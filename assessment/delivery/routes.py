@@ -11,9 +11,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from assessment.delivery import operations
+from assessment.extensions import db
 from assessment.i18n import N_
 from assessment.inbox.forms import ConfirmForm
-from assessment.models import Role
+from assessment.models import Job, Role
 from assessment.navigation import NavLink, add_link
 from assessment.security import roles_required
 from assessment.wita import now_utc
@@ -41,6 +42,7 @@ def index() -> str:
     configured = {"email": bool(config.get("SMTP_HOST")), "whatsapp": bool(config.get("WA_GATEWAY_URL"))}
     return render_template("delivery/index.html", summary=operations.summary(), deliveries=operations.recent(),
                            configured=configured, channel_names=CHANNEL_NAMES, state_names=STATE_NAMES,
+                           parked_work=operations.parked_work(),
                            states=operations.STATES, confirm=ConfirmForm(), wita=wita)
 
 
@@ -57,4 +59,17 @@ def test_message(channel: str) -> Response:
         except operations.NoAddress:
             flash(_("Akun Anda belum punya alamat untuk saluran ini: isi nomor HP di Pengaturan pemberitahuan."),
                   "error")
+    return redirect(url_for("delivery.index"))
+
+
+@bp.post("/pekerjaan/<int:job_id>/ulang")
+@roles_required(*COMMITTEE)
+def retry(job_id: int) -> Response:
+    job = db.get_or_404(Job, job_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            operations.retry_parked(job, now_utc())
+            flash(_("Dicoba lagi: pekerja latar menjalankannya dalam beberapa detik."), "success")
+        except operations.NotParked:
+            flash(_("Pekerjaan ini tidak sedang diparkir; tidak ada yang diubah."), "info")
     return redirect(url_for("delivery.index"))

@@ -5,13 +5,15 @@ to a fake gateway on 127.0.0.1."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from assessment.extensions import db
+from assessment.jobs import queue
 from assessment.models import AuditEvent, Job, JobStatus, Role, User
 from assessment.notifications import notify
 from tests.conftest import Login, MakeUser
@@ -125,3 +127,40 @@ def test_notifications_test_cli_is_delivered_by_the_next_worker_run(app: Flask, 
     assert refused.exit_code == 1 and "gateway menjawab HTTP 401" in refused.output
     bad = runner.invoke(args=["notifications", "test", "--channel", "whatsapp", "--to", "12345"])
     assert bad.exit_code == 2
+
+
+def test_committee_tries_a_parked_job_again(app: Flask, make_user: MakeUser, channels: FakeGateway,
+                                            client: FlaskClient, login: Login, runner: FlaskCliRunner) -> None:
+    """A parked message (a wrong gateway token) is tried again from the delivery page once the cause is mended;
+    a job that is not parked is left alone."""
+    channels.answer(401)
+    reader = make_user(Role.operator_desa, "64.09.04.2002")
+    reader.phone, reader.notify_whatsapp, reader.notify_email = "+6281299998888", True, False
+    db.session.commit()
+    notify([reader], "uji", "Pengajuan dikembalikan.")
+    db.session.commit()
+    assert runner.invoke(args=["worker", "--once"]).exit_code == 1
+    job = db.session.scalars(select(Job).where(Job.kind == "whatsapp")).one()
+    assert job.status is JobStatus.parked
+    login(client, committee(make_user))
+    assert "Coba lagi" in client.get("/panitia/pengiriman/").get_data(as_text=True)
+    assert client.post(f"/panitia/pengiriman/pekerjaan/{job.id}/ulang").status_code == 302
+    db.session.expire_all()
+    assert job.status is JobStatus.pending and job.attempts == 0
+    again = client.post(f"/panitia/pengiriman/pekerjaan/{job.id}/ulang", follow_redirects=True)
+    assert "tidak sedang diparkir" in again.get_data(as_text=True)
+    assert runner.invoke(args=["worker", "--once"]).exit_code == 0  # the gateway takes it now
+    db.session.expire_all()
+    assert job.status is JobStatus.done and len(channels.requests) == 2
+
+
+def test_parked_scheduled_work_is_shown_to_the_committee(app: Flask, make_user: MakeUser, client: FlaskClient,
+                                                         login: Login) -> None:
+    queue.enqueue("deadline.reminders", "deadline.reminders@2026-12-07T02:00Z")
+    db.session.commit()
+    db.session.execute(update(Job).values(status=JobStatus.parked, last_error="OperationalError: basis data mati",
+                                          finished_at=datetime.now(UTC)))
+    db.session.commit()
+    login(client, committee(make_user))
+    page = client.get("/panitia/pengiriman/").get_data(as_text=True)
+    assert "deadline.reminders@2026-12-07T02:00Z" in page and "basis data mati" in page
