@@ -37,11 +37,13 @@ $(AXE_JS):
 	cd .cache/axe-core && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
 	  tar -xzf axe-core-$(AXE_VERSION).tgz && cp package/axe.min.js axe.min.js && rm -rf package *.tgz
 
+# `desa-digital worker -- SERVER...` runs the background worker (e-mail, reminders) beside the server command and
+# stops both together (Ctrl+C or a signal); keep that prefix on whatever server line follows it.
 run: $(VENV)/.base translations
 	$(BIN)/desa-digital db upgrade
 	$(BIN)/desa-digital evidence sweep
 	$(BIN)/desa-digital demo --if-empty
-	$(BIN)/desa-digital serve --host $(HOST) --port $(PORT)
+	$(BIN)/desa-digital worker -- $(BIN)/desa-digital serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -52,10 +52,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.request_class = CleanInputRequest
     app.config.update(app_config.from_environment(instance_path))
+    from assessment.gateway import gateway_settings
+    from assessment.jobs.settings import worker_settings
     from assessment.notifications import smtp_settings
     from assessment.signatures import trust_roots_from_environment
 
     app.config.update(smtp_settings())
+    app.config.update(worker_settings())
+    app.config.update(gateway_settings())
     app.config.update(trust_roots_from_environment())
     if config:
         app.config.update(config)
@@ -122,6 +126,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from assessment.reconciliation.routes import bp as reconciliation_bp
 
     app.register_blueprint(reconciliation_bp)
+
+    from assessment.delivery.routes import bp as delivery_bp
+
+    app.register_blueprint(delivery_bp)
 
     from assessment.field.routes import bp as field_bp
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Flask, abort, redirect, render_template, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -12,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from assessment.extensions import db
 from assessment.inbox import operations
-from assessment.inbox.forms import ConfirmForm
+from assessment.inbox.forms import ChannelsForm, ConfirmForm
 from assessment.models import Notification, Role
 from assessment.navigation import NavLink, add_link
 from assessment.security import signed_in
@@ -65,3 +66,24 @@ def read_all() -> Response:
     if ConfirmForm().validate_on_submit():
         operations.mark_all_read(current_user, datetime.now(UTC))
     return redirect(url_for("inbox.index"))
+
+
+@bp.route("/saluran", methods=["GET", "POST"])
+@signed_in
+def channels() -> str | Response:
+    """One's own channels: the mobile number, e-mail on/off, WhatsApp/SMS opt-in."""
+    form = ChannelsForm()
+    if form.validate_on_submit():
+        operations.set_channels(current_user, form.phone.data or None, bool(form.email.data),
+                                bool(form.whatsapp.data))
+        flash(_("Pengaturan pemberitahuan tersimpan."), "success")
+        return redirect(url_for("inbox.channels"))
+    if not form.is_submitted():
+        form.phone.data = current_user.phone or ""
+        form.email.data = current_user.notify_email
+        form.whatsapp.data = current_user.notify_whatsapp
+    config = current_app.config
+    start, end = config.get("QUIET_HOURS") or (21, 6)
+    quiet = (f"{start:02d}.00", f"{end:02d}.00") if start != end else None
+    return render_template("inbox/channels.html", form=form, email_on=bool(config.get("SMTP_HOST")),
+                           whatsapp_on=bool(config.get("WA_GATEWAY_URL")), quiet=quiet)

@@ -22,6 +22,7 @@ from assessment.models.competition import (
 )
 from assessment.models.exception import StageException
 from assessment.models.field import FieldLevel, FieldPhoto
+from assessment.models.job import Job, JobStatus
 from assessment.models.notification import Notification
 from assessment.models.participant import (
     Evidence,
@@ -84,6 +85,8 @@ __all__ = [
     "FinalSnapshot",
     "FinalistScope",
     "ImmutableRowError",
+    "Job",
+    "JobStatus",
     "KabupatenQuota",
     "LateChange",
     "LoginFailure",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from assessment.extensions import Model
@@ -57,6 +57,11 @@ class User(Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None]
+    # Where notifications go besides the inbox (assessment.notifications): e-mail unless turned off; WhatsApp/SMS
+    # through the gateway only after the person opted in with a checked mobile number (E.164, +62...).
+    phone: Mapped[str | None] = mapped_column(String(20))
+    notify_email: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notify_whatsapp: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="RoleGrant.id",

@@ -18,6 +18,7 @@ def action_label(code: str) -> str:
 
 ACTION_LABELS: dict[str, str] = {
     "access_test.record": N_("Uji akses dicatat"),
+    "account.channels": N_("Saluran pemberitahuan diubah"),
     "assignment.automatic": N_("Penugasan otomatis"),
     "assignment.create": N_("Asesor ditugaskan"),
     "assignment.import_csv": N_("Penugasan dari CSV"),
@@ -46,7 +47,10 @@ ACTION_LABELS: dict[str, str] = {
     "field_level.save": N_("Level lapangan disimpan"),
     "field_photo.add": N_("Foto lapangan ditambahkan"),
     "field_photo.remove": N_("Foto lapangan ditarik"),
+    "job.retry": N_("Tugas latar dicoba lagi"),
     "notification.deadlines": N_("Pengingat tenggat dikirim"),
+    "notification.test": N_("Pesan uji dikirim"),
+    "notification.reminders": N_("Pengingat sebelum tenggat dikirim"),
     "objection.answer": N_("Sanggah dijawab"),
     "objection.file": N_("Sanggah diajukan"),
     "reconciliation.agree": N_("Kesepakatan rekonsiliasi"),

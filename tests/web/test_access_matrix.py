@@ -178,6 +178,11 @@ RULES: dict[str, Access] = {
     "inbox.index": SIGNED_IN,
     "inbox.read": SIGNED_IN,
     "inbox.read_all": SIGNED_IN,
+    "inbox.channels": SIGNED_IN,
+    # Delivery of e-mail and WhatsApp/SMS: the committee only (it shows every recipient's address).
+    "delivery.index": Access(roles=(Role.panitia,)),
+    "delivery.test_message": Access(roles=(Role.panitia,), params={"channel": "email"}),
+    "delivery.retry": Access(roles=(Role.panitia,), params={"job_id": "999999"}),
     # Dashboards: the committee, DPMD and verifikator kecamatan, each within its grant (a kecamatan here, so every
     # in-scope grant covers it); score sections and publication are tested in tests/web/test_dashboard.py.
     "dashboard.index": Access(roles=DASHBOARD_VIEWERS),

@@ -206,7 +206,7 @@ def test_deadlines_cli(app: Flask, make_user: MakeUser) -> None:
     result = runner.invoke(args=["notifications", "deadlines", "--hours", "48"])
     assert result.exit_code == 0, result.output
     assert "2 pengingat" in result.output
-    again = runner.invoke(args=["notifications", "deadlines"])
+    again = runner.invoke(args=["notifications", "deadlines", "--hours", "48"])
     assert again.exit_code == 0 and "0 pengingat" in again.output
     bad = runner.invoke(args=["notifications", "deadlines", "--hours", "0"])
     assert bad.exit_code != 0

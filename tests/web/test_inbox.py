@@ -1,4 +1,5 @@
-"""The in-app inbox: new assignments and returned submissions arrive; e-mail only when SMTP is configured."""
+"""The in-app inbox: new assignments and returned submissions arrive; e-mail only when SMTP is configured, sent by
+the background worker."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from assessment.assignments.operations import assign_assessor
 from assessment.extensions import db
-from assessment.models import Notification, Participant, Role, SubmissionStatus
-from assessment.notifications import MAIL_ATTEMPTS, notify, send_pending
+from assessment.models import Job, JobStatus, Notification, Participant, Role, SubmissionStatus
+from assessment.notifications import MAIL_ATTEMPTS, message_id, notify, send_pending
 from assessment.review.operations import return_for_revision
 from tests.conftest import Login, MakeUser
 from tests.support.verification import verification_competition
@@ -96,21 +97,33 @@ class DownSMTP(FakeSMTP):
         raise ConnectionRefusedError("mail server down")
 
 
-def test_email_sent_after_commit_only_when_smtp_configured(app: Flask, make_user: MakeUser,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_email_queued_with_the_change_and_sent_by_the_worker(app: Flask, make_user: MakeUser,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """No e-mail without SMTP; with it, the change's commit queues one mail job per message and returns without
+    talking to the mail server; ``worker --once`` sends it, with a Message-ID that stays the same for the message."""
     monkeypatch.setattr("assessment.notifications.smtplib.SMTP", FakeSMTP)
-    FakeSMTP.sent = []
+    FakeSMTP.sent, FakeSMTP.refused = [], set()
     _competition, (bukit, semoi, _paser) = verification_competition()
     committee = make_user(Role.panitia, "64")
     assessor = make_user(Role.asesor, "64", home_region_code="64.72", email="asesor@contoh.id")
     assign_assessor(bukit, assessor, committee, datetime.now(UTC))
-    assert FakeSMTP.sent == []
+    assert db.session.scalars(select(Job)).all() == []
     app.config["SMTP_HOST"] = "127.0.0.1"
     assign_assessor(semoi, assessor, committee, datetime.now(UTC))
-    (mail,) = FakeSMTP.sent
-    assert mail["To"] == "asesor@contoh.id" and "Semoi Dua" in mail.get_content()
+    assert FakeSMTP.sent == []  # nothing sent inside the change
     mailed = db.session.scalars(select(Notification).where(Notification.mail_to.is_not(None))).one()
+    (job,) = db.session.scalars(select(Job)).all()
+    assert job.key == f"mail:{mailed.id}" and job.status is JobStatus.pending
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    # The run may also send a deadline reminder (desk scoring ends within a week); each message once.
+    by_id = {mail["Message-ID"]: mail for mail in FakeSMTP.sent}
+    assert len(by_id) == len(FakeSMTP.sent)
+    mail = by_id[message_id(app.config, mailed)]
+    assert mail["To"] == "asesor@contoh.id" and "Semoi Dua" in mail.get_content()
+    db.session.expire_all()
     assert mailed.mailed_at is not None and mailed.mail_attempts == 0
+    assert db.session.get(Job, job.id).status is JobStatus.done  # type: ignore[union-attr]
 
 
 def _notify_many(make_user: MakeUser, count: int, first: int = 0) -> list[Notification]:
@@ -129,15 +142,13 @@ def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch) -> type[FakeSMTP]:
     return FakeSMTP
 
 
-def test_large_batch_waits_in_the_outbox_for_the_send_command(app: Flask, make_user: MakeUser,
-                                                              smtp: type[FakeSMTP]) -> None:
-    """More than MAIL_INLINE_LIMIT e-mails from one commit are not sent inside the request; ``notifications send``
-    sends them all, marks them, and a second run finds nothing."""
-    app.config["MAIL_INLINE_LIMIT"] = 2
-    _notify_many(make_user, 3)
+def test_send_command_mails_the_whole_outbox_now(app: Flask, make_user: MakeUser, smtp: type[FakeSMTP]) -> None:
+    """``notifications send`` sends every message waiting in the outbox, marks them, and a second run finds
+    nothing; a message written before the worker existed (no job) is sent too."""
+    rows = _notify_many(make_user, 3)
+    db.session.execute(delete(Job).where(Job.key == f"mail:{rows[0].id}"))  # as if written before the upgrade
+    db.session.commit()
     assert smtp.sent == []
-    waiting = db.session.scalars(select(Notification)).all()
-    assert len(waiting) == 3 and all(n.mail_to and n.mailed_at is None for n in waiting)
     result = app.test_cli_runner().invoke(args=["notifications", "send", "--batch", "2"])
     assert result.exit_code == 0 and "3 e-mail terkirim, 0 gagal" in result.output
     assert sorted(mail["To"] for mail in smtp.sent) == [f"operator{k}@contoh.id" for k in range(3)]
@@ -150,9 +161,12 @@ def test_large_batch_waits_in_the_outbox_for_the_send_command(app: Flask, make_u
 def test_failed_mail_stays_in_the_outbox_and_is_retried(app: Flask, make_user: MakeUser, smtp: type[FakeSMTP],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing is lost: a refused address or an unreachable server leaves the message pending with one more
-    failed attempt; the next run sends it; after MAIL_ATTEMPTS failures it is given up (inbox only)."""
+    failed attempt; the next run sends it; after MAIL_ATTEMPTS failures its job is parked with the error
+    (inbox only)."""
     smtp.refused = {"operator1@contoh.id"}
-    _notify_many(make_user, 2)  # inline: operator0 sent, operator1 refused
+    _notify_many(make_user, 2)
+    first = app.test_cli_runner().invoke(args=["notifications", "send"])
+    assert first.exit_code == 1 and "1 e-mail terkirim, 1 gagal" in first.output
     assert [mail["To"] for mail in smtp.sent] == ["operator0@contoh.id"]
     refused = db.session.scalars(select(Notification).where(Notification.mail_to == "operator1@contoh.id")).one()
     assert refused.mailed_at is None and refused.mail_attempts == 1
@@ -172,17 +186,24 @@ def test_failed_mail_stays_in_the_outbox_and_is_retried(app: Flask, make_user: M
         send_pending()
     db.session.expire_all()
     assert given_up.mail_attempts == MAIL_ATTEMPTS and given_up.mailed_at is None
+    job = db.session.scalars(select(Job).where(Job.key == f"mail:{given_up.id}")).one()
+    assert job.status is JobStatus.parked and "no such mailbox" in (job.last_error or "")
     assert send_pending() == (0, 0)
 
 
-def test_mail_error_after_commit_never_reaches_the_user(app: Flask, make_user: MakeUser, smtp: type[FakeSMTP],
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """The change is committed before any mail is sent: an unexpected error while mailing (here the outbox's own
-    query) is logged, the message stays in the outbox for ``notifications send``, and the caller sees nothing."""
-    def broken(*args: Any, **kwargs: Any) -> tuple[int, int]:
-        raise RuntimeError("database is locked")
+def test_no_request_waits_for_the_mail_server(app: Flask, make_user: MakeUser, smtp: type[FakeSMTP],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A change that notifies commits without contacting the mail server at all (here it would refuse to
+    connect): the message waits in the outbox with its job, and the person sees nothing of it."""
+    dialled: list[str] = []
 
-    monkeypatch.setattr("assessment.notifications.send_pending", broken)
+    class Watched(DownSMTP):
+        def __init__(self, host: str, port: int, timeout: int) -> None:
+            dialled.append(host)
+            super().__init__(host, port, timeout)
+
+    monkeypatch.setattr("assessment.notifications.smtplib.SMTP", Watched)
     (row,) = _notify_many(make_user, 1)
     db.session.expire_all()
-    assert row.mail_to == "operator0@contoh.id" and row.mailed_at is None and smtp.sent == []
+    assert dialled == [] and row.mail_to == "operator0@contoh.id" and row.mailed_at is None
+    assert db.session.scalars(select(Job).where(Job.key == f"mail:{row.id}")).one().status is JobStatus.pending
