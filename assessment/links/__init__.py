@@ -1,0 +1,1 @@
+"""Online evidence: links fetched safely (:mod:`.fetch`), captured and archived (:mod:`.capture`)."""
