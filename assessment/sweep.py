@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from assessment.extensions import db
-from assessment.models import BeritaAcara, Evidence, FieldPhoto, Objection
+from assessment.models import BeritaAcara, Evidence, FieldPhoto, LinkCapture, Objection
 from assessment.storage import EvidenceStore
 
 DEFAULT_GRACE = timedelta(hours=1)
@@ -23,12 +23,15 @@ DEFAULT_GRACE = timedelta(hours=1)
 
 def other_references() -> set[str]:
     """The stored files that other rows than evidence name: field photos (original and display copy), files
-    attached to objections and the berita acara PDFs. Neither the sweep nor the retention purge may take them."""
+    attached to objections, the berita acara PDFs and link captures (body and archived copy).
+    Neither the sweep nor the retention purge may take them."""
     keys: set[str] = set()
     for sha256, display in db.session.execute(select(FieldPhoto.sha256, FieldPhoto.display_sha256)):
         keys.update(key for key in (sha256, display) if key)
     keys.update(key for key in db.session.scalars(select(Objection.evidence_sha256)) if key)
     keys.update(key for key in db.session.scalars(select(BeritaAcara.sha256)) if key)
+    for body, archive in db.session.execute(select(LinkCapture.body_sha256, LinkCapture.archive_sha256)):
+        keys.update(key for key in (body, archive) if key)
     return keys
 
 

@@ -17,6 +17,7 @@ from flask import current_app
 from assessment.deadlines import REMINDER_JOB, plan_deadline_reminders
 from assessment.extensions import db
 from assessment.jobs import queue
+from assessment.links.capture import SWEEP_JOB as LINK_SWEEP_JOB
 from assessment.notifications import enqueue_outbox
 
 OUTBOX_JOB = "mail.outbox"
@@ -37,6 +38,7 @@ PERIODIC = (
     Periodic(REMINDER_JOB, timedelta(minutes=15)),
     Periodic(OUTBOX_JOB, timedelta(minutes=5)),
     Periodic(PRUNE_JOB, timedelta(days=1)),
+    Periodic(LINK_SWEEP_JOB, timedelta(minutes=15)),
 )
 
 

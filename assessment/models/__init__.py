@@ -23,6 +23,7 @@ from assessment.models.competition import (
 from assessment.models.exception import StageException
 from assessment.models.field import FieldLevel, FieldPhoto
 from assessment.models.job import Job, JobStatus
+from assessment.models.link import CaptureOutcome, CaptureTrigger, LinkCapture
 from assessment.models.notification import Notification
 from assessment.models.participant import (
     Evidence,
@@ -71,6 +72,8 @@ __all__ = [
     "AuditEvent",
     "BeritaAcara",
     "BeritaAcaraKind",
+    "CaptureOutcome",
+    "CaptureTrigger",
     "Competition",
     "ConflictDeclaration",
     "DeskScore",
@@ -89,6 +92,7 @@ __all__ = [
     "JobStatus",
     "KabupatenQuota",
     "LateChange",
+    "LinkCapture",
     "LoginFailure",
     "Notification",
     "Objection",

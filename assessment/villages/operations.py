@@ -19,6 +19,7 @@ from assessment.audit import record_event
 from assessment.criteria.model import Rubric
 from assessment.evidence import inspect_upload
 from assessment.extensions import db
+from assessment.links.capture import enqueue_capture
 from assessment.models import (
     Evidence,
     EvidenceKind,
@@ -272,6 +273,7 @@ def add_evidence_link(participant: Participant, rubric: Rubric, indicator_code: 
     db.session.add(evidence)
     db.session.flush()
     record_event("evidence.link", target=f"evidence:{evidence.id}", after=_evidence_state(evidence), actor=user)
+    enqueue_capture(evidence.id)
     db.session.commit()
     return UploadResult(evidence, True)
 

@@ -1,0 +1,211 @@
+"""Capturing link evidence: the worker fetches every link a desa gives and keeps what it showed.
+
+The rules, written once (tests in ``tests/links/test_capture.py``):
+
+- **When.** Adding a link enqueues its capture in the same transaction (:func:`enqueue_capture`, key
+  ``link.capture:<evidence>:first``): a rolled-back addition leaves no job. A periodic sweep (every 15 minutes,
+  :func:`sweep_uncaptured`) gives the same job to every active link without a capture (links given before
+  capturing existed, a job that was parked); the shared key makes the two one job. A link whose latest capture
+  found it unreachable or too slow is tried again by the sweep once an hour, up to 3 more times, since a village
+  server that is down for an hour is common and not the desa's final answer.
+- **What is kept.** Every fetch adds one :class:`~assessment.models.LinkCapture` row, never changed afterwards:
+  the address asked for and the final one, status, content type, title, time, the SHA-256 and size of the body
+  (the body itself goes to the content-addressed evidence store), the readable text, and for an HTML page an
+  archived copy (:mod:`assessment.links.page`) stored the same way. A fetch that fails is a capture too, with its
+  outcome (not found, unreachable, too slow, too large, refused address), so the operator sees why.
+- **Activity.** When the page is a feed, or an HTML page that announces one (``<link rel="alternate">``), the
+  feed's items are counted (:mod:`assessment.links.feeds`); the feed is fetched under the same safe rules, so a
+  capture job takes at most two fetches of 15 seconds each.
+- **Bounded.** Fetch failures are outcomes, not job failures: a hostile link costs one job of at most 30 seconds
+  and is never retried by the queue's backoff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from assessment.extensions import db
+from assessment.jobs import queue
+from assessment.links.feeds import NotAFeed, feed_activity, looks_like_feed
+from assessment.links.fetch import Allow, Fetched, FetchRefused, Refusal, fetch
+from assessment.links.page import is_html, read_page
+from assessment.models import (
+    CaptureOutcome,
+    CaptureTrigger,
+    Evidence,
+    EvidenceKind,
+    EvidenceStatus,
+    LinkCapture,
+)
+from assessment.storage import get_store
+
+log = logging.getLogger(__name__)
+
+CAPTURE_JOB = "link.capture"
+SWEEP_JOB = "links.sweep"
+RETRY_EVERY = timedelta(hours=1)
+MAX_RETRIES = 3
+RETRIED_OUTCOMES = (CaptureOutcome.unreachable, CaptureOutcome.timeout)
+REFUSAL_OUTCOME = {
+    Refusal.scheme: CaptureOutcome.refused,
+    Refusal.address: CaptureOutcome.refused,
+    Refusal.unresolvable: CaptureOutcome.unreachable,
+    Refusal.unreachable: CaptureOutcome.unreachable,
+    Refusal.bad_response: CaptureOutcome.unreachable,
+    Refusal.timeout: CaptureOutcome.timeout,
+    Refusal.redirects: CaptureOutcome.unreachable,
+    Refusal.too_large: CaptureOutcome.too_large,
+}
+
+
+def capture_key(evidence_id: int) -> str:
+    return f"{CAPTURE_JOB}:{evidence_id}:first"
+
+
+def enqueue_capture(evidence_id: int, trigger: CaptureTrigger = CaptureTrigger.added, *,
+                    key: str | None = None) -> bool:
+    """Enqueue the capture of link evidence ``evidence_id`` in the caller's transaction (not committed here)."""
+    return queue.enqueue(CAPTURE_JOB, key or capture_key(evidence_id),
+                         {"evidence": evidence_id, "trigger": trigger.value}, max_attempts=3)
+
+
+def allow_list() -> Allow:
+    return Allow.parse(current_app.config.get("LINK_CAPTURE_ALLOW") or "")
+
+
+def _outcome(fetched: Fetched) -> CaptureOutcome:
+    if fetched.status in (404, 410):
+        return CaptureOutcome.not_found
+    if fetched.status >= 400 or fetched.status < 200:
+        return CaptureOutcome.http_error
+    return CaptureOutcome.archived if is_html(fetched.media_type, fetched.body) else CaptureOutcome.not_html
+
+
+def _feed(url: str, body: bytes | None, now: datetime, allow: Allow) -> dict[str, Any] | None:
+    """Count the feed at ``url`` (``body`` when already fetched); None when it is not a readable feed."""
+    try:
+        if body is None:
+            fetched = fetch(url, allow=allow)
+            if fetched.status != 200:
+                return None
+            body = fetched.body
+        return feed_activity(body, now).as_json(url, now)
+    except (FetchRefused, NotAFeed):
+        return None
+
+
+def capture_link(evidence: Evidence, trigger: CaptureTrigger, now: datetime) -> LinkCapture:
+    """Fetch ``evidence``'s link and record one capture (rules in the module docstring); commits."""
+    url = evidence.url or ""
+    allow = allow_list()
+    row = LinkCapture(evidence_id=evidence.id, trigger=trigger, requested_url=url[:2048], fetched_at=now)
+    try:
+        fetched = fetch(url, allow=allow)
+    except FetchRefused as refused:
+        row.outcome = REFUSAL_OUTCOME[refused.reason]
+        row.final_url = refused.url[:2048]
+        row.detail = f"{refused.reason.value}: {refused.detail}"[:500]
+    else:
+        store = get_store()
+        row.outcome = _outcome(fetched)
+        row.final_url = fetched.final_url[:2048]
+        row.http_status = fetched.status
+        row.media_type = fetched.media_type[:100] or None
+        row.body_sha256 = hashlib.sha256(fetched.body).hexdigest()
+        row.body_size = len(fetched.body)
+        if fetched.body:
+            store.put(fetched.body)
+        if row.outcome is CaptureOutcome.archived:
+            page = read_page(fetched.body, fetched.charset, fetched.final_url)
+            row.title = page.title or None
+            row.text = page.text
+            row.archive_sha256 = store.put(page.archive_html.encode("utf-8")).sha256
+            if page.feed_urls:
+                row.feed_json = _feed(page.feed_urls[0], None, now, allow)
+        elif row.outcome is CaptureOutcome.not_html and looks_like_feed(fetched.media_type, fetched.body):
+            row.feed_json = _feed(fetched.final_url, fetched.body, now, allow)
+        if fetched.redirects:
+            row.detail = f"{len(fetched.redirects)} pengalihan"
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+@queue.handler(CAPTURE_JOB)
+def run_capture(payload: dict[str, Any], context: queue.RunContext) -> str:
+    """Capture one link (a first capture is made once however often its job runs: at-least-once delivery)."""
+    evidence = db.session.get(Evidence, int(payload.get("evidence", 0)))
+    if evidence is None or evidence.kind != EvidenceKind.url or not evidence.url:
+        return "bukan tautan"
+    trigger = CaptureTrigger(payload.get("trigger", CaptureTrigger.added.value))
+    if trigger is not CaptureTrigger.recheck and context.key == capture_key(evidence.id):
+        existing = db.session.scalar(select(LinkCapture.id).where(LinkCapture.evidence_id == evidence.id).limit(1))
+        if existing is not None:
+            return "sudah diarsipkan"
+    row = capture_link(evidence, trigger, context.now)
+    return f"{row.outcome.value} {row.http_status or ''}".strip()
+
+
+def latest_captures(evidence_ids: list[int]) -> dict[int, LinkCapture]:
+    """The newest capture of each of ``evidence_ids`` (links without one are absent)."""
+    if not evidence_ids:
+        return {}
+    newest = (select(LinkCapture.evidence_id, func.max(LinkCapture.id).label("id"))
+              .where(LinkCapture.evidence_id.in_(evidence_ids)).group_by(LinkCapture.evidence_id).subquery())
+    rows = db.session.scalars(select(LinkCapture).join(newest, LinkCapture.id == newest.c.id))
+    return {row.evidence_id: row for row in rows}
+
+
+def first_captures(evidence_ids: list[int]) -> dict[int, LinkCapture]:
+    """The oldest capture of each of ``evidence_ids``: what the link showed when it was given."""
+    if not evidence_ids:
+        return {}
+    oldest = (select(LinkCapture.evidence_id, func.min(LinkCapture.id).label("id"))
+              .where(LinkCapture.evidence_id.in_(evidence_ids)).group_by(LinkCapture.evidence_id).subquery())
+    rows = db.session.scalars(select(LinkCapture).join(oldest, LinkCapture.id == oldest.c.id))
+    return {row.evidence_id: row for row in rows}
+
+
+def sweep_uncaptured(now: datetime) -> int:
+    """Enqueue captures for active links without one, and retries for links last found unreachable (see the
+    module docstring); commits, returns how many jobs were added."""
+    links = list(db.session.scalars(select(Evidence.id).where(Evidence.kind == EvidenceKind.url,
+                                                               Evidence.status == EvidenceStatus.aktif)))
+    latest = latest_captures(links)
+    counts = dict(db.session.execute(
+        select(LinkCapture.evidence_id, func.count(LinkCapture.id))
+        .where(LinkCapture.evidence_id.in_(links), LinkCapture.trigger == CaptureTrigger.sweep)
+        .group_by(LinkCapture.evidence_id)).tuples()) if links else {}
+    added = 0
+    slot = int(now.timestamp()) // int(RETRY_EVERY.total_seconds())
+    for evidence_id in links:
+        last = latest.get(evidence_id)
+        if last is None:
+            added += enqueue_capture(evidence_id, CaptureTrigger.sweep)
+        elif (last.outcome in RETRIED_OUTCOMES and counts.get(evidence_id, 0) < MAX_RETRIES
+              and now - last.fetched_at >= RETRY_EVERY):
+            added += enqueue_capture(evidence_id, CaptureTrigger.sweep,
+                                     key=f"{CAPTURE_JOB}:{evidence_id}:retry:{slot}")
+    db.session.commit()
+    return added
+
+
+@queue.handler(SWEEP_JOB)
+def run_sweep(payload: dict[str, Any], context: queue.RunContext) -> str:
+    """The periodic sweep of links without a capture."""
+    return f"{sweep_uncaptured(context.now)} tautan diantrekan"
+
+
+def capture_keys() -> set[str]:
+    """Every stored object a capture names (body and archived copy): the store sweep and the retention purge
+    must leave them."""
+    keys: set[str] = set()
+    for body, archive in db.session.execute(select(LinkCapture.body_sha256, LinkCapture.archive_sha256)):
+        keys.update(key for key in (body, archive) if key)
+    return keys
