@@ -109,6 +109,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(review_bp)
     app.register_blueprint(trail_bp)
 
+    from assessment.links.routes import bp as links_bp
+
+    app.register_blueprint(links_bp)
+
     from assessment.charts.routes import bp as charts_bp
 
     app.register_blueprint(charts_bp)

@@ -26,6 +26,19 @@ TEST_PASSWORD = "kata-sandi-uji-1234"
 FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
 
+def _no_dns(host: str, port: int) -> list[str]:
+    raise OSError(f"the tests never look up a host name ({host}): only loopback may be contacted")
+
+
+@pytest.fixture(autouse=True)
+def _link_capture_stays_local(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A link capture run by any test (the worker's sweep over demo or test links) never asks DNS or leaves the
+    machine: names do not resolve, and every address but an allowed loopback one is refused by the fetch rules."""
+    from assessment.links import fetch
+
+    monkeypatch.setattr(fetch, "RESOLVER", _no_dns)
+
+
 def _database_url(tmp_path: Path) -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite3'}"
 

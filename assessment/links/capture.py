@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.links.feeds import NotAFeed, feed_activity, looks_like_feed
-from assessment.links.fetch import Allow, Fetched, FetchRefused, Refusal, fetch
+from assessment.links.fetch import TOTAL_SECONDS, Allow, Fetched, FetchRefused, Refusal, fetch
 from assessment.links.page import is_html, read_page
 from assessment.models import (
     CaptureOutcome,
@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 CAPTURE_JOB = "link.capture"
 SWEEP_JOB = "links.sweep"
 RETRY_EVERY = timedelta(hours=1)
+CAPTURE_SECONDS = TOTAL_SECONDS
+"""The time limit of each fetch (the tests shorten it; production keeps fetch's 15 seconds)."""
 MAX_RETRIES = 3
 RETRIED_OUTCOMES = (CaptureOutcome.unreachable, CaptureOutcome.timeout)
 REFUSAL_OUTCOME = {
@@ -91,7 +93,7 @@ def _feed(url: str, body: bytes | None, now: datetime, allow: Allow) -> dict[str
     """Count the feed at ``url`` (``body`` when already fetched); None when it is not a readable feed."""
     try:
         if body is None:
-            fetched = fetch(url, allow=allow)
+            fetched = fetch(url, allow=allow, seconds=CAPTURE_SECONDS)
             if fetched.status != 200:
                 return None
             body = fetched.body
@@ -106,7 +108,7 @@ def capture_link(evidence: Evidence, trigger: CaptureTrigger, now: datetime) -> 
     allow = allow_list()
     row = LinkCapture(evidence_id=evidence.id, trigger=trigger, requested_url=url[:2048], fetched_at=now)
     try:
-        fetched = fetch(url, allow=allow)
+        fetched = fetch(url, allow=allow, seconds=CAPTURE_SECONDS)
     except FetchRefused as refused:
         row.outcome = REFUSAL_OUTCOME[refused.reason]
         row.final_url = refused.url[:2048]
@@ -178,10 +180,13 @@ def sweep_uncaptured(now: datetime) -> int:
     links = list(db.session.scalars(select(Evidence.id).where(Evidence.kind == EvidenceKind.url,
                                                                Evidence.status == EvidenceStatus.aktif)))
     latest = latest_captures(links)
-    counts = dict(db.session.execute(
-        select(LinkCapture.evidence_id, func.count(LinkCapture.id))
-        .where(LinkCapture.evidence_id.in_(links), LinkCapture.trigger == CaptureTrigger.sweep)
-        .group_by(LinkCapture.evidence_id)).tuples()) if links else {}
+    counts: dict[int, int] = {}
+    if links:
+        for evidence_id, count in db.session.execute(
+                select(LinkCapture.evidence_id, func.count(LinkCapture.id))
+                .where(LinkCapture.evidence_id.in_(links), LinkCapture.trigger == CaptureTrigger.sweep)
+                .group_by(LinkCapture.evidence_id)):
+            counts[evidence_id] = count
     added = 0
     slot = int(now.timestamp()) // int(RETRY_EVERY.total_seconds())
     for evidence_id in links:

@@ -11,6 +11,10 @@ The rules of a safe fetch, written once (:func:`fetch` applies them; each has a 
   address ``169.254.169.254`` is one), multicast, reserved, unspecified and documentation addresses are refused,
   also when written as an IPv4-mapped IPv6 address (``::ffff:127.0.0.1``). One bad address refuses the host: an
   attacker's name that resolves to a public and a private address could otherwise win on the second try.
+- **Special-use names are never looked up.** Names under ``localhost``, ``test``, ``example``, ``invalid``,
+  ``local``, ``internal``, ``lan``, ``home.arpa`` and ``onion`` (RFC 6761 and their kin) are refused as
+  unresolvable without asking any resolver: they cannot name a public site, and the demo's links
+  (``*.desa.example``) then never leave the machine, not even as a DNS query.
 - **Connect to the address that was checked.** The socket is opened to the checked IP itself (the host name goes
   only in the ``Host`` header and, for https, in SNI and the certificate check), so a name re-resolved between the
   check and the connection (DNS rebinding) cannot point us elsewhere.
@@ -149,6 +153,16 @@ def forbidden_address(address: IPAddress) -> bool:
             or address.is_link_local or address.is_private or address.is_unspecified)
 
 
+SPECIAL_USE_SUFFIXES = ("localhost", "test", "example", "invalid", "local", "internal", "lan", "home.arpa",
+                        "onion")
+
+
+def special_use_name(host: str) -> bool:
+    """A name under a special-use or private-use top-level domain (never a public site; never looked up)."""
+    name = host.lower().rstrip(".")
+    return any(name == suffix or name.endswith(f".{suffix}") for suffix in SPECIAL_USE_SUFFIXES)
+
+
 def system_resolver(host: str, port: int) -> list[str]:
     """Every address ``host`` resolves to (IPv4 and IPv6), in the resolver's order, without duplicates."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -169,6 +183,8 @@ def checked_addresses(host: str, port: int, allow: Allow, resolve: Resolver, url
         literal = None
     if literal is not None:
         addresses: list[IPAddress] = [literal]
+    elif special_use_name(host) and not allow.host_allowed(host):
+        raise FetchRefused(Refusal.unresolvable, url, "special-use name")
     else:
         try:
             addresses = [ipaddress.ip_address(item.split("%", 1)[0]) for item in resolve(host, port)]
@@ -397,15 +413,20 @@ def _one_request(url: str, deadline: _Deadline, allow: Allow, resolve: Resolver,
 KEPT_HEADERS = ("Last-Modified", "ETag", "Server")
 
 
-def fetch(url: str, *, allow: Allow | None = None, resolve: Resolver = system_resolver,
+RESOLVER: Resolver = system_resolver
+"""The resolver :func:`fetch` uses when given none (the test suite replaces it with one that never asks DNS)."""
+
+
+def fetch(url: str, *, allow: Allow | None = None, resolve: Resolver | None = None,
           max_redirects: int = MAX_REDIRECTS, max_bytes: int = MAX_BYTES, seconds: float = TOTAL_SECONDS,
           tls_context: ssl.SSLContext | None = None) -> Fetched:
     """GET ``url`` under the rules of the module docstring; the final response, or :class:`FetchRefused`.
 
-    ``resolve`` is the name resolver (the system's by default; tests give their own to show that the checked
-    address is the one connected to).
+    ``resolve`` is the name resolver (:data:`RESOLVER`, the system's, by default; tests give their own to show
+    that the checked address is the one connected to).
     """
     allow = allow or Allow()
+    resolve = resolve or RESOLVER
     context = tls_context or ssl.create_default_context()
     deadline = _Deadline(seconds)
     redirects: list[str] = []

@@ -87,7 +87,7 @@ def test_no_credentials_in_the_address() -> None:
 def test_forbidden_addresses_are_refused(address: str) -> None:
     assert forbidden_address(ipaddress.ip_address(address))
     with pytest.raises(FetchRefused) as caught:
-        checked_addresses("evil.example", 80, Allow(), lambda host, port: [address], "http://evil.example/")
+        checked_addresses("evil.example.com", 80, Allow(), lambda host, port: [address], "http://evil.example.com/")
     assert caught.value.reason is Refusal.address
 
 
@@ -98,8 +98,8 @@ def test_public_addresses_pass_the_check(address: str) -> None:
 
 def test_one_forbidden_address_refuses_the_whole_host() -> None:
     with pytest.raises(FetchRefused) as caught:
-        checked_addresses("mixed.example", 80, Allow(), lambda host, port: ["8.8.8.8", "10.0.0.5"],
-                          "http://mixed.example/")
+        checked_addresses("mixed.example.com", 80, Allow(), lambda host, port: ["8.8.8.8", "10.0.0.5"],
+                          "http://mixed.example.com/")
     assert caught.value.reason is Refusal.address
 
 
@@ -189,3 +189,18 @@ def test_allow_list_parsing() -> None:
     assert allow.address_allowed(ipaddress.ip_address("127.0.0.5"))
     assert not allow.address_allowed(ipaddress.ip_address("10.0.0.1"))
     assert Allow.parse("") == Allow() and Allow.parse(None) == Allow()
+
+
+def test_special_use_names_are_never_looked_up() -> None:
+    asked: list[str] = []
+
+    def recording(host: str, port: int) -> Sequence[str]:
+        asked.append(host)
+        return ["8.8.8.8"]
+
+    for name in ("bukitraya.desa.example", "localhost", "x.localhost", "printer.local", "db.internal",
+                 "nowhere.invalid", "router.home.arpa", "other.test"):
+        with pytest.raises(FetchRefused) as caught:
+            fetch(f"http://{name}/", allow=Allow.parse(HOST), resolve=recording)
+        assert caught.value.reason is Refusal.unresolvable, name
+    assert asked == []

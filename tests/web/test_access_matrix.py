@@ -16,7 +16,15 @@ from flask import Flask
 from werkzeug.routing import Rule as UrlRule
 
 from assessment.extensions import db
-from assessment.models import Evidence, EvidenceKind, Role, StoredRubric
+from assessment.models import (
+    CaptureOutcome,
+    CaptureTrigger,
+    Evidence,
+    EvidenceKind,
+    LinkCapture,
+    Role,
+    StoredRubric,
+)
 from tests.conftest import Login, MakeRegion, MakeUser
 from tests.support import files
 from tests.support.competition import create_competition
@@ -97,6 +105,10 @@ RULES: dict[str, Access] = {
     "villages.confirm_submit": Access(roles=(Role.operator_desa,), scoped=True),
     "villages.download": Access(roles=EVIDENCE_VIEWERS, scoped=True),
     "villages.display_copy": Access(roles=EVIDENCE_VIEWERS, scoped=True),
+    # A link's captures: whoever may open the desa's evidence files (tests/links/test_capture.py).
+    "links.show": Access(roles=EVIDENCE_VIEWERS, scoped=True),
+    "links.archived_copy": Access(roles=EVIDENCE_VIEWERS, scoped=True),
+    "links.body": Access(roles=EVIDENCE_VIEWERS, scoped=True),
     "villages.pdf_inline": Access(roles=EVIDENCE_VIEWERS, scoped=True),
     # Verification. The committee's pages check the competition's region; assessors' pages load their own
     # assignment first (none exists here: 404 for everyone with the role; ownership, conflicts and scope are
@@ -235,8 +247,17 @@ def test_access_matrix(app: Flask, make_user: MakeUser, make_region: MakeRegion,
                 data={"file": (io.BytesIO(files.png()), "foto.png")}, content_type="multipart/form-data")
     evidence = db.session.scalar(db.select(Evidence).where(Evidence.kind == EvidenceKind.file))
     assert evidence is not None
+    link = Evidence(participant_id=participant.id, indicator_code="A1", kind=EvidenceKind.url,
+                    url="https://bukitraya.desa.id/")
+    db.session.add(link)
+    db.session.flush()
+    capture = LinkCapture(evidence_id=link.id, trigger=CaptureTrigger.added, outcome=CaptureOutcome.refused,
+                          requested_url="https://bukitraya.desa.id/")
+    db.session.add(capture)
+    db.session.commit()
     values = {"participant_id": str(participant.id), "competition_id": str(competition.id),
-              "rubric_id": str(rubric_id), "evidence_id": str(evidence.id), "code": "A1"}
+              "rubric_id": str(rubric_id), "evidence_id": str(evidence.id), "code": "A1",
+              "capture_id": str(capture.id)}
     actors: list[tuple[str, Role | None, bool]] = [("anonim", None, False)]
     users = {}
     for role, (inside, outside) in SCOPES.items():

@@ -165,8 +165,8 @@ def test_periodic_jobs_are_enqueued_once_per_slot(app: Flask) -> None:
     assert schedule_due(now + timedelta(minutes=1)) == 0  # same slots: another worker, or the next poll
     keys = set(db.session.scalars(select(Job.key)))
     assert {"deadline.reminders@2026-12-07T02:00Z", "mail.outbox@2026-12-07T02:05Z",
-            "jobs.prune@2026-12-07T00:00Z"} == keys
-    assert schedule_due(now + timedelta(minutes=8)) == 2  # the next 15- and 5-minute slots
+            "jobs.prune@2026-12-07T00:00Z", "links.sweep@2026-12-07T02:00Z"} == keys
+    assert schedule_due(now + timedelta(minutes=8)) == 3  # the next 15-minute (2) and 5-minute slots
 
 
 def test_prune_keeps_parked_jobs(app: Flask, kinds: None) -> None:
