@@ -16,6 +16,9 @@ The rules, written once (tests in ``tests/links/test_capture.py``):
 - **Activity.** When the page is a feed, or an HTML page that announces one (``<link rel="alternate">``), the
   feed's items are counted (:mod:`assessment.links.feeds`); the feed is fetched under the same safe rules, so a
   capture job takes at most two fetches of 15 seconds each.
+- **Rot and change.** Every active link of a complete desa is captured again once its competition's penilaian
+  dokumen stage is open (:func:`recheck_when_desk_scoring_opens`, run by the sweep) and whenever an assessor
+  asks (:func:`recheck_participant`); :func:`link_state` compares the latest capture with the first.
 - **Bounded.** Fetch failures are outcomes, not job failures: a hostile link costs one job of at most 30 seconds
   and is never retried by the queue's backoff.
 """
@@ -25,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from flask import current_app
@@ -42,6 +46,10 @@ from assessment.models import (
     EvidenceKind,
     EvidenceStatus,
     LinkCapture,
+    Participant,
+    Stage,
+    StageCode,
+    SubmissionStatus,
 )
 from assessment.storage import get_store
 
@@ -197,6 +205,7 @@ def sweep_uncaptured(now: datetime) -> int:
               and now - last.fetched_at >= RETRY_EVERY):
             added += enqueue_capture(evidence_id, CaptureTrigger.sweep,
                                      key=f"{CAPTURE_JOB}:{evidence_id}:retry:{slot}")
+    added += recheck_when_desk_scoring_opens(now)
     db.session.commit()
     return added
 
@@ -205,6 +214,68 @@ def sweep_uncaptured(now: datetime) -> int:
 def run_sweep(payload: dict[str, Any], context: queue.RunContext) -> str:
     """The periodic sweep of links without a capture."""
     return f"{sweep_uncaptured(context.now)} tautan diantrekan"
+
+
+class LinkState(StrEnum):
+    """What an assessor reads about a link now, against what it showed when it was given."""
+
+    pending = "pending"
+    same = "same"
+    changed = "changed"
+    dead = "dead"
+    unreachable = "unreachable"
+    other = "other"
+
+
+def link_state(first: LinkCapture | None, latest: LinkCapture | None) -> LinkState:
+    """The state of a link from its first and latest capture.
+
+    - No capture yet: ``pending``.
+    - The latest found it gone (404/410): ``dead``; unreachable or too slow: ``unreachable``; refused, too large
+      or another error status: ``other`` (the outcome's words are shown).
+    - It answered: ``same`` when its content equals the first capture's, else ``changed``. A web page is compared
+      by its readable text (a page that only changes its hidden tokens, scripts or styles has not changed for a
+      reader), anything else by the SHA-256 of its body. A link whose first capture failed and that now answers
+      is ``changed``.
+    """
+    if first is None or latest is None:
+        return LinkState.pending
+    if latest.outcome is CaptureOutcome.not_found:
+        return LinkState.dead
+    if latest.outcome in (CaptureOutcome.unreachable, CaptureOutcome.timeout):
+        return LinkState.unreachable
+    if latest.outcome not in (CaptureOutcome.archived, CaptureOutcome.not_html):
+        return LinkState.other
+    if first.outcome is not latest.outcome:
+        return LinkState.changed
+    if latest.outcome is CaptureOutcome.archived:
+        return LinkState.same if (first.text or "") == (latest.text or "") else LinkState.changed
+    return LinkState.same if first.body_sha256 == latest.body_sha256 else LinkState.changed
+
+
+def recheck_participant(participant_id: int, reason: str) -> int:
+    """Enqueue a recheck of every active link of a desa (in the caller's transaction; not committed); ``reason``
+    makes the key, so one reason (an assessor's request in one minute, one stage opening) rechecks once."""
+    links = db.session.scalars(select(Evidence.id).where(Evidence.participant_id == participant_id,
+                                                         Evidence.kind == EvidenceKind.url,
+                                                         Evidence.status == EvidenceStatus.aktif))
+    return sum(enqueue_capture(evidence_id, CaptureTrigger.recheck,
+                               key=f"{CAPTURE_JOB}:{evidence_id}:recheck:{reason}") for evidence_id in links)
+
+
+def recheck_when_desk_scoring_opens(now: datetime) -> int:
+    """Recheck the links of every complete desa of a competition whose penilaian dokumen stage is open (once per
+    stage: the key names it); returns how many jobs were added. Run by the sweep, so within 15 minutes of the
+    opening."""
+    stages = db.session.execute(select(Stage.id, Stage.competition_id).where(
+        Stage.code == StageCode.penilaian_dokumen, Stage.starts_at <= now, Stage.ends_at > now))
+    added = 0
+    for stage_id, competition_id in stages:
+        participants = db.session.scalars(select(Participant.id).where(
+            Participant.competition_id == competition_id, Participant.status == SubmissionStatus.lengkap))
+        for participant_id in list(participants):
+            added += recheck_participant(participant_id, f"stage{stage_id}")
+    return added
 
 
 def capture_keys() -> set[str]:

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, send_file
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from assessment.extensions import db
-from assessment.links.capture import first_captures, latest_captures
-from assessment.models import CaptureOutcome, Evidence, EvidenceStatus, LinkCapture, Role
+from assessment.links.capture import LinkState, first_captures, latest_captures, link_state, recheck_participant
+from assessment.links.forms import RecheckForm
+from assessment.models import CaptureOutcome, Evidence, EvidenceStatus, LinkCapture, Participant, Role
 from assessment.security import require_region_access, roles_required
 from assessment.storage import StorageError, get_store
+from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("links", __name__, url_prefix="/tautan")
@@ -40,6 +44,31 @@ OUTCOME_WORDS = {
     CaptureOutcome.too_large: _l("terlalu besar untuk diarsipkan (lebih dari 5 MB)"),
     CaptureOutcome.refused: _l("alamat ditolak (bukan http/https atau alamat jaringan internal)"),
 }
+
+# Who may ask for all links of a desa to be fetched again: those who judge the evidence.
+RECHECKERS = (Role.asesor, Role.ketua_tim, Role.panitia)
+
+STATE_WORDS = {
+    LinkState.pending: _l("menunggu diarsipkan"),
+    LinkState.same: _l("aktif, sama seperti saat diajukan"),
+    LinkState.changed: _l("berubah sejak diajukan"),
+    LinkState.dead: _l("mati (404)"),
+    LinkState.unreachable: _l("tidak dapat dijangkau"),
+}
+
+
+@bp.app_template_global()
+def link_recheck_form() -> RecheckForm:
+    return RecheckForm()
+
+
+@bp.app_template_global()
+def link_state_words(first: LinkCapture | None, latest: LinkCapture | None) -> str:
+    """The assessor's words for a link now against when it was given (:func:`link_state`)."""
+    state = link_state(first, latest)
+    if state is LinkState.other and latest is not None:
+        return link_capture_words(latest.outcome)
+    return str(STATE_WORDS[state])
 
 
 @bp.app_template_global()
@@ -84,6 +113,24 @@ def _blob(key: str | None) -> Any:
         return get_store().open(key)
     except StorageError:
         abort(404)
+
+
+@bp.post("/peserta/<int:participant_id>/periksa-ulang")
+@roles_required(*RECHECKERS)
+def recheck(participant_id: int) -> Response:
+    """Fetch every link of a desa again now (the worker does it within seconds); back to the page asked from."""
+    participant = db.get_or_404(Participant, participant_id)
+    require_region_access(participant.desa_code, RECHECKERS)
+    form = RecheckForm()
+    if not form.validate_on_submit():
+        abort(400)
+    added = recheck_participant(participant.id, f"{now_utc():%Y%m%dT%H%M}")
+    db.session.commit()
+    flash(_("%(n)d tautan akan diperiksa ulang dalam beberapa saat.", n=added), "info")
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("main.home")
+    return redirect(target)
 
 
 @bp.get("/arsip/<int:capture_id>/salinan")

@@ -109,6 +109,8 @@ RULES: dict[str, Access] = {
     "links.show": Access(roles=EVIDENCE_VIEWERS, scoped=True),
     "links.archived_copy": Access(roles=EVIDENCE_VIEWERS, scoped=True),
     "links.body": Access(roles=EVIDENCE_VIEWERS, scoped=True),
+    # Fetching a desa's links again: those who judge the evidence (tests/links/test_rot.py).
+    "links.recheck": Access(roles=(Role.asesor, Role.ketua_tim, Role.panitia), scoped=True),
     "villages.pdf_inline": Access(roles=EVIDENCE_VIEWERS, scoped=True),
     # Verification. The committee's pages check the competition's region; assessors' pages load their own
     # assignment first (none exists here: 404 for everyone with the role; ownership, conflicts and scope are
