@@ -278,6 +278,27 @@ def recheck_when_desk_scoring_opens(now: datetime) -> int:
     return added
 
 
+def captures_for_record(participant_ids: list[int]) -> list[dict[str, Any]]:
+    """Every capture of the links of ``participant_ids`` (active or removed: the record keeps both), oldest first
+    per link, as plain values for the evidence sheet of the results workbook and the final snapshot (which refers
+    to each capture by the SHA-256 of its body and of its archived copy)."""
+    if not participant_ids:
+        return []
+    rows = db.session.execute(
+        select(Evidence.participant_id, Evidence.indicator_code, Evidence.status, LinkCapture)
+        .join(LinkCapture, LinkCapture.evidence_id == Evidence.id)
+        .where(Evidence.participant_id.in_(participant_ids))
+        .order_by(Evidence.participant_id, Evidence.indicator_code, Evidence.id, LinkCapture.fetched_at,
+                  LinkCapture.id))
+    return [{"participant_id": participant_id, "indicator_code": indicator_code, "evidence_id": row.evidence_id,
+             "evidence_status": str(status), "capture_id": row.id, "trigger": row.trigger.value,
+             "url": row.requested_url, "final_url": row.final_url, "outcome": row.outcome.value,
+             "http_status": row.http_status, "media_type": row.media_type, "title": row.title,
+             "fetched_at": row.fetched_at.isoformat(), "body_sha256": row.body_sha256, "body_size": row.body_size,
+             "archive_sha256": row.archive_sha256, "feed": row.feed_json}
+            for participant_id, indicator_code, status, row in rows]
+
+
 def capture_keys() -> set[str]:
     """Every stored object a capture names (body and archived copy): the store sweep and the retention purge
     must leave them."""

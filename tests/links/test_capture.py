@@ -15,7 +15,7 @@ from sqlalchemy import select
 from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.links import capture as capture_module
-from assessment.links.capture import capture_key, sweep_uncaptured
+from assessment.links.capture import capture_key, captures_for_record, sweep_uncaptured
 from assessment.models import (
     CaptureOutcome,
     Evidence,
@@ -223,3 +223,29 @@ def test_captures_of_another_desa_are_forbidden(app: Flask, client: FlaskClient,
     login(client, stranger)
     for suffix in ("", "/salinan", "/isi"):
         assert client.get(f"/tautan/arsip/{capture.id}{suffix}").status_code == 403
+
+
+def test_a_feed_link_is_counted_and_a_page_s_announced_feed_too(client: FlaskClient, setup,
+                                                                server: LinkServer) -> None:
+    mine, _ = setup
+    feed = add_link(client, mine, server.url("/feed.atom"))
+    blog = add_link(client, mine, server.url("/feed-page"))
+    queue.run_due("w1")
+    [feed_capture] = captures_of(feed)
+    assert feed_capture.outcome is CaptureOutcome.not_html
+    assert feed_capture.feed_json is not None and feed_capture.feed_json["items"] == 3
+    [blog_capture] = captures_of(blog)
+    assert blog_capture.outcome is CaptureOutcome.archived
+    assert blog_capture.feed_json is not None and blog_capture.feed_json["url"] == server.url("/feed.atom")
+
+
+def test_captures_for_the_record_carry_their_hashes(client: FlaskClient, setup, server: LinkServer) -> None:
+    mine, other = setup
+    evidence = add_link(client, mine, server.url("/page"))
+    queue.run_due("w1")
+    [record] = captures_for_record([mine.id, other.id])
+    [capture] = captures_of(evidence)
+    assert record["evidence_id"] == evidence.id and record["indicator_code"] == "A1"
+    assert record["body_sha256"] == capture.body_sha256 and record["archive_sha256"] == capture.archive_sha256
+    assert record["outcome"] == "archived" and record["final_url"] == server.url("/page")
+    assert captures_for_record([other.id]) == []
