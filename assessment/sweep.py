@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from assessment.extensions import db
 from assessment.models import BeritaAcara, Evidence, FieldPhoto, LinkCapture, Objection
@@ -23,16 +23,22 @@ DEFAULT_GRACE = timedelta(hours=1)
 
 def other_references() -> set[str]:
     """The stored files that other rows than evidence name: field photos (original and display copy), files
-    attached to objections, the berita acara PDFs and link captures (body and archived copy).
-    Neither the sweep nor the retention purge may take them."""
+    attached to objections and the berita acara PDFs. Neither the sweep nor the retention purge may take them
+    (captures of link evidence, :func:`capture_references`, follow their evidence's retention instead)."""
     keys: set[str] = set()
     for sha256, display in db.session.execute(select(FieldPhoto.sha256, FieldPhoto.display_sha256)):
         keys.update(key for key in (sha256, display) if key)
     keys.update(key for key in db.session.scalars(select(Objection.evidence_sha256)) if key)
     keys.update(key for key in db.session.scalars(select(BeritaAcara.sha256)) if key)
-    for body, archive in db.session.execute(select(LinkCapture.body_sha256, LinkCapture.archive_sha256)):
-        keys.update(key for key in (body, archive) if key)
     return keys
+
+
+def capture_references(evidence_ids: Select[int] | None = None) -> set[str]:
+    """The stored files link captures name (body and archived copy), of all links or of ``evidence_ids``."""
+    query = select(LinkCapture.body_sha256, LinkCapture.archive_sha256)
+    if evidence_ids is not None:
+        query = query.where(LinkCapture.evidence_id.in_(evidence_ids))
+    return {key for pair in db.session.execute(query) for key in pair if key}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +54,9 @@ def sweep_evidence_store(store: EvidenceStore, now: datetime, grace: timedelta =
     """Remove unfinished writes and stored files that no evidence row refers to, if older than ``grace``.
 
     - A file counts as referenced when any evidence row (active, removed or past retention) names it as its file
-      or its display copy, or another row names it (:func:`other_references`: field photos, objection files,
-      berita acara PDFs): the sweep never removes evidence or records, only leftovers.
+      or its display copy, a link capture names it as its body or archived copy, or another row names it
+      (:func:`other_references`: field photos, objection files, berita acara PDFs): the sweep never removes
+      evidence or records, only leftovers.
     - Only leftovers older than ``grace`` (default one hour) go: an upload in progress has written its file but
       not yet committed its row, and storing a file that is already there renews its time, so the sweep never
       takes a file from under an upload that is still running.
@@ -57,7 +64,7 @@ def sweep_evidence_store(store: EvidenceStore, now: datetime, grace: timedelta =
     cutoff = now - grace
     # Listed before the references are read: a file whose row commits in between is then found referenced.
     candidates = [key for key, written in store.stored() if written < cutoff]
-    referenced = other_references()
+    referenced = other_references() | capture_references()
     for sha256, display in db.session.execute(select(Evidence.sha256, Evidence.display_sha256)):
         referenced.update(key for key in (sha256, display) if key)
     orphans = [key for key in candidates if key not in referenced]

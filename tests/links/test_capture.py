@@ -249,3 +249,22 @@ def test_captures_for_the_record_carry_their_hashes(client: FlaskClient, setup, 
     assert record["body_sha256"] == capture.body_sha256 and record["archive_sha256"] == capture.archive_sha256
     assert record["outcome"] == "archived" and record["final_url"] == server.url("/page")
     assert captures_for_record([other.id]) == []
+
+
+def test_captures_follow_their_link_s_retention(app: Flask, client: FlaskClient, setup, server: LinkServer) -> None:
+    from assessment.retention import purge_expired_evidence
+
+    mine, _ = setup
+    old = add_link(client, mine, server.url("/page"))
+    recent = add_link(client, mine, server.url("/changing"))
+    queue.run_due("w1")
+    [old_capture] = captures_of(old)
+    [recent_capture] = captures_of(recent)
+    old.uploaded_at = now_utc() - timedelta(days=400)
+    db.session.commit()
+    store = get_store()
+    purge_expired_evidence(store, 365, now_utc())
+    assert not store.exists(old_capture.body_sha256 or "") and not store.exists(old_capture.archive_sha256 or "")
+    assert store.exists(recent_capture.body_sha256 or "") and store.exists(recent_capture.archive_sha256 or "")
+    db.session.refresh(old_capture)
+    assert old_capture.body_sha256 and old_capture.text, "the capture's row, hash and text stay"
