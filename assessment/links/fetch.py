@@ -23,7 +23,8 @@ The rules of a safe fetch, written once (:func:`fetch` applies them; each has a 
   reading; otherwise reading stops at the limit. Only ``gzip`` (and ``deflate``) is accepted as encoding, and it
   is decompressed in bounded steps, so a gzip bomb (a few kilobytes inflating to gigabytes) stops at 5 MB too.
 - **15 seconds in all**, from the first DNS look-up to the last byte of the last redirect: a watchdog closes the
-  connection at the deadline, so a server trickling one byte a second cannot keep a worker.
+  connection at the deadline, so a server trickling one byte a second cannot keep a worker, and a name look-up
+  that hangs is given up at the deadline too.
 - **Nothing of ours is sent:** no cookies, no ``Authorization``, no proxy (environment proxies are ignored), a
   plain ``User-Agent`` naming the system.
 - **``LINK_CAPTURE_ALLOW``** (comma-separated host names or CIDR ranges, empty by default) lifts the address
@@ -47,7 +48,7 @@ import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 MAX_REDIRECTS = 5
 MAX_BYTES = 5 * 1024 * 1024
@@ -174,9 +175,34 @@ def system_resolver(host: str, port: int) -> list[str]:
     return seen
 
 
-def checked_addresses(host: str, port: int, allow: Allow, resolve: Resolver, url: str) -> list[IPAddress]:
+def _resolve_within(resolve: Resolver, host: str, port: int, seconds: float | None) -> Sequence[str]:
+    """``resolve(host, port)``, given up after ``seconds`` (a resolver that hangs must not hold the fetch: the
+    look-up goes on in a thread of its own, whose answer is then ignored)."""
+    if seconds is None:
+        return resolve(host, port)
+    answer: list[Sequence[str]] = []
+    failure: list[BaseException] = []
+
+    def look_up() -> None:
+        try:
+            answer.append(resolve(host, port))
+        except BaseException as error:  # handed to the waiting thread, which raises it
+            failure.append(error)
+
+    thread = threading.Thread(target=look_up, name=f"resolve {host}", daemon=True)
+    thread.start()
+    thread.join(max(seconds, 0.0))
+    if failure:
+        raise failure[0]
+    if not answer:
+        raise TimeoutError(f"no answer for {host} within the deadline")
+    return answer[0]
+
+
+def checked_addresses(host: str, port: int, allow: Allow, resolve: Resolver, url: str,
+                      seconds: float | None = None) -> list[IPAddress]:
     """The addresses to connect to for ``host``, every one of them checked; refuses the whole host when one is
-    forbidden (and neither the host nor that address is allowed)."""
+    forbidden (and neither the host nor that address is allowed). The look-up ends after ``seconds``."""
     try:
         literal: IPAddress | None = ipaddress.ip_address(host)
     except ValueError:
@@ -187,7 +213,10 @@ def checked_addresses(host: str, port: int, allow: Allow, resolve: Resolver, url
         raise FetchRefused(Refusal.unresolvable, url, "special-use name")
     else:
         try:
-            addresses = [ipaddress.ip_address(item.split("%", 1)[0]) for item in resolve(host, port)]
+            addresses = [ipaddress.ip_address(item.split("%", 1)[0])
+                         for item in _resolve_within(resolve, host, port, seconds)]
+        except TimeoutError as error:
+            raise FetchRefused(Refusal.timeout, url, str(error)) from error
         except (OSError, UnicodeError, ValueError) as error:
             raise FetchRefused(Refusal.unresolvable, url, str(error)) from error
         if not addresses:
@@ -290,10 +319,16 @@ def _target(url: str) -> _Target:
         raise FetchRefused(Refusal.scheme, url)
     if parts.username is not None or parts.password is not None:
         raise FetchRefused(Refusal.scheme, url, "credentials in the address")
-    path = parts.path or "/"
+    try:
+        # An internationalised name travels as IDNA (xn--...), in DNS, SNI and the Host header alike.
+        host = parts.hostname.encode("idna").decode("ascii") if not parts.hostname.isascii() else parts.hostname
+    except UnicodeError as error:
+        raise FetchRefused(Refusal.scheme, url, "invalid host name") from error
+    # Characters a request line cannot carry (spaces, non-ASCII) are percent-encoded; existing escapes are kept.
+    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
     if parts.query:
-        path = f"{path}?{parts.query}"
-    return _Target(scheme, parts.hostname, port or (443 if scheme == "https" else 80), path)
+        path = f"{path}?{quote(parts.query, safe='/%:@!$&()*+,;=?-._~')}"
+    return _Target(scheme, host, port or (443 if scheme == "https" else 80), path)
 
 
 def _media_type(value: str | None) -> tuple[str, str | None]:
@@ -360,7 +395,7 @@ def _read_body(response: http.client.HTTPResponse, url: str, max_bytes: int) -> 
 def _one_request(url: str, deadline: _Deadline, allow: Allow, resolve: Resolver, max_bytes: int,
                  context: ssl.SSLContext) -> tuple[int, http.client.HTTPMessage, bytes]:
     target = _target(url)
-    addresses = checked_addresses(target.host, target.port, allow, resolve, url)
+    addresses = checked_addresses(target.host, target.port, allow, resolve, url, deadline.remaining())
     last_error: OSError | None = None
     for address in addresses:
         if deadline.remaining() <= 0:

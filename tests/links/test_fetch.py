@@ -8,6 +8,7 @@ there must be refused, and nothing outside loopback is ever contacted.
 from __future__ import annotations
 
 import ipaddress
+import threading
 from collections.abc import Iterator, Sequence
 
 import pytest
@@ -204,3 +205,24 @@ def test_special_use_names_are_never_looked_up() -> None:
             fetch(f"http://{name}/", allow=Allow.parse(HOST), resolve=recording)
         assert caught.value.reason is Refusal.unresolvable, name
     assert asked == []
+
+
+def test_a_hanging_name_look_up_ends_at_the_deadline() -> None:
+    release = threading.Event()
+
+    def hanging(host: str, port: int) -> Sequence[str]:
+        release.wait(30)
+        return ["127.0.0.1"]
+
+    try:
+        with pytest.raises(FetchRefused) as caught:
+            fetch("http://slow-dns.example.com/", allow=Allow.parse("slow-dns.example.com"), resolve=hanging,
+                  seconds=0.5)
+        assert caught.value.reason is Refusal.timeout
+    finally:
+        release.set()
+
+
+def test_spaces_and_non_ascii_in_the_path_are_percent_encoded(server: LinkServer) -> None:
+    get(server, "/page?q=desa maju&x=é")
+    assert server.hits[-1] == "/page?q=desa%20maju&x=%C3%A9"
