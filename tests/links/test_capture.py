@@ -24,6 +24,7 @@ from assessment.models import (
     LinkCapture,
     Participant,
     Role,
+    SubmissionStatus,
 )
 from assessment.storage import get_store
 from assessment.sweep import sweep_evidence_store
@@ -268,3 +269,15 @@ def test_captures_follow_their_link_s_retention(app: Flask, client: FlaskClient,
     assert store.exists(recent_capture.body_sha256 or "") and store.exists(recent_capture.archive_sha256 or "")
     db.session.refresh(old_capture)
     assert old_capture.body_sha256 and old_capture.text, "the capture's row, hash and text stay"
+
+
+def test_the_verifikator_sees_the_capture_beside_the_link(app: Flask, client: FlaskClient, setup, login: Login,
+                                                          make_user: MakeUser, server: LinkServer) -> None:
+    mine, _ = setup
+    add_link(client, mine, server.url("/missing"))
+    queue.run_due("w1")
+    mine.status = SubmissionStatus.diajukan
+    db.session.commit()
+    login(client, make_user(Role.verifikator_kecamatan, "64.09.04"))
+    html = client.get(f"/kelengkapan/peserta/{mine.id}").get_data(as_text=True)
+    assert "tidak ditemukan (404)" in html
