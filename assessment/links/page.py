@@ -13,6 +13,8 @@ The archived copy's rules, written once (:func:`read_page`; tested in ``tests/li
   Images therefore show their ``alt`` text. Styles stay (inline and ``<style>``), and the page that serves the
   copy sends ``Content-Security-Policy: sandbox; default-src 'none'; style-src 'unsafe-inline'`` so that even a
   ``url()`` in a style cannot fetch anything.
+- **Bounded work.** Reading is linear in the size of the page (at most 5 MB): elements nested deeper than 512
+  are left out of the copy (their text stays), so a page of endless unclosed tags cannot hold the worker.
 - **The text is the page's words**: everything outside ``script``, ``style``, ``template`` and the removed
   elements, with block elements as line breaks and runs of spaces collapsed; at most 200 000 characters kept.
 """
@@ -26,6 +28,8 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin
 
 TEXT_LIMIT = 200_000
+MAX_DEPTH = 512
+"""Elements nested deeper than this are left out of the archived copy (their text stays)."""
 TITLE_LIMIT = 500
 
 # Removed with everything inside them.
@@ -85,6 +89,9 @@ class _Reader(HTMLParser):
         self.feeds: list[str] = []
         self.skipping: list[str] = []
         self.open: list[str] = []
+        # How many of each tag are open: a hostile page's thousands of unclosed tags must not make every end tag
+        # a search through the whole stack.
+        self.open_counts: dict[str, int] = {}
 
     def _attributes(self, tag: str, attrs: list[tuple[str, str | None]]) -> str:
         kept: list[str] = []
@@ -126,11 +133,12 @@ class _Reader(HTMLParser):
             return
         if tag in BLOCK:
             self.text.append("\n")
-        if tag in DROPPED_TAG_ONLY:
+        if tag in DROPPED_TAG_ONLY or (len(self.open) >= MAX_DEPTH and tag not in VOID):
             return
         self.out.append(f"<{tag}{self._attributes(tag, attrs)}>")
         if tag not in VOID:
             self.open.append(tag)
+            self.open_counts[tag] = self.open_counts.get(tag, 0) + 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -148,11 +156,13 @@ class _Reader(HTMLParser):
             return
         if tag in BLOCK:
             self.text.append("\n")
-        if tag in DROPPED_TAG_ONLY or tag in DROPPED_WITH_CONTENT or tag in VOID or tag not in self.open:
+        if (tag in DROPPED_TAG_ONLY or tag in DROPPED_WITH_CONTENT or tag in VOID
+                or not self.open_counts.get(tag)):
             return
         # Close whatever was left open inside it, so the copy stays well nested.
         while self.open:
             last = self.open.pop()
+            self.open_counts[last] -= 1
             self.out.append(f"</{last}>")
             if last == tag:
                 break

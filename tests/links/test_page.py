@@ -57,3 +57,12 @@ def test_charset_from_meta_and_is_html() -> None:
     assert read_page(body, None, BASE).title == "Caf\xe9"
     assert is_html("text/html", b"") and is_html("", b"  <!DOCTYPE html><html>")
     assert not is_html("application/pdf", b"<html>") and not is_html("", b"%PDF-1.7")
+
+
+def test_deep_and_unbalanced_markup_is_read_in_one_pass() -> None:
+    # Half a megabyte of unclosed tags, then as many end tags that close nothing.
+    hostile = b"<div><span>" * 25_000 + b"teks" + b"</p></b>" * 25_000
+    page = read_page(hostile, "utf-8", BASE)
+    assert page.text == "teks"
+    assert page.archive_html.count("<div>") <= 512
+    assert page.archive_html.count("<div>") == page.archive_html.count("</div>")
