@@ -185,24 +185,25 @@ def first_captures(evidence_ids: list[int]) -> dict[int, LinkCapture]:
 def sweep_uncaptured(now: datetime) -> int:
     """Enqueue captures for active links without one, and retries for links last found unreachable (see the
     module docstring); commits, returns how many jobs were added."""
-    links = list(db.session.scalars(select(Evidence.id).where(Evidence.kind == EvidenceKind.url,
-                                                               Evidence.status == EvidenceStatus.aktif)))
-    latest = latest_captures(links)
-    counts: dict[int, int] = {}
-    if links:
-        for evidence_id, count in db.session.execute(
-                select(LinkCapture.evidence_id, func.count(LinkCapture.id))
-                .where(LinkCapture.evidence_id.in_(links), LinkCapture.trigger == CaptureTrigger.sweep)
-                .group_by(LinkCapture.evidence_id)):
-            counts[evidence_id] = count
+    # One query, however many links the province has (no list of ids sent back to the database).
+    newest = (select(LinkCapture.evidence_id, func.max(LinkCapture.id).label("capture_id"))
+              .group_by(LinkCapture.evidence_id).subquery())
+    sweeps = (select(LinkCapture.evidence_id, func.count(LinkCapture.id).label("tries"))
+              .where(LinkCapture.trigger == CaptureTrigger.sweep).group_by(LinkCapture.evidence_id).subquery())
+    rows = db.session.execute(
+        select(Evidence.id, LinkCapture.outcome, LinkCapture.fetched_at, sweeps.c.tries)
+        .outerjoin(newest, newest.c.evidence_id == Evidence.id)
+        .outerjoin(LinkCapture, LinkCapture.id == newest.c.capture_id)
+        .outerjoin(sweeps, sweeps.c.evidence_id == Evidence.id)
+        .where(Evidence.kind == EvidenceKind.url, Evidence.status == EvidenceStatus.aktif)
+        .order_by(Evidence.id)).all()
     added = 0
     slot = int(now.timestamp()) // int(RETRY_EVERY.total_seconds())
-    for evidence_id in links:
-        last = latest.get(evidence_id)
-        if last is None:
+    for evidence_id, outcome, fetched_at, tries in rows:
+        if outcome is None:
             added += enqueue_capture(evidence_id, CaptureTrigger.sweep)
-        elif (last.outcome in RETRIED_OUTCOMES and counts.get(evidence_id, 0) < MAX_RETRIES
-              and now - last.fetched_at >= RETRY_EVERY):
+        elif (outcome in RETRIED_OUTCOMES and (tries or 0) < MAX_RETRIES
+              and now - fetched_at >= RETRY_EVERY):
             added += enqueue_capture(evidence_id, CaptureTrigger.sweep,
                                      key=f"{CAPTURE_JOB}:{evidence_id}:retry:{slot}")
     added += recheck_when_desk_scoring_opens(now)

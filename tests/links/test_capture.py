@@ -18,6 +18,7 @@ from assessment.links import capture as capture_module
 from assessment.links.capture import capture_key, captures_for_record, sweep_uncaptured
 from assessment.models import (
     CaptureOutcome,
+    CaptureTrigger,
     Evidence,
     EvidenceKind,
     Job,
@@ -281,3 +282,22 @@ def test_the_verifikator_sees_the_capture_beside_the_link(app: Flask, client: Fl
     login(client, make_user(Role.verifikator_kecamatan, "64.09.04"))
     html = client.get(f"/kelengkapan/peserta/{mine.id}").get_data(as_text=True)
     assert "tidak ditemukan (404)" in html
+
+
+def test_an_unreachable_link_is_retried_at_most_three_times(app: Flask, setup) -> None:
+    mine, _ = setup
+    evidence = Evidence(participant_id=mine.id, indicator_code="A1", kind=EvidenceKind.url,
+                        url="http://127.0.0.1:9/")
+    db.session.add(evidence)
+    db.session.commit()
+    long_ago = now_utc() - timedelta(days=1)
+    db.session.add(LinkCapture(evidence_id=evidence.id, trigger=CaptureTrigger.added,
+                               outcome=CaptureOutcome.unreachable, requested_url=evidence.url, fetched_at=long_ago))
+    db.session.commit()
+    for attempt in range(3):
+        assert sweep_uncaptured(now_utc() + timedelta(hours=attempt)) == 1
+        db.session.add(LinkCapture(evidence_id=evidence.id, trigger=CaptureTrigger.sweep,
+                                   outcome=CaptureOutcome.unreachable, requested_url=evidence.url,
+                                   fetched_at=long_ago))
+        db.session.commit()
+    assert sweep_uncaptured(now_utc() + timedelta(hours=5)) == 0
