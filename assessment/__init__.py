@@ -141,6 +141,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(results_bp)
 
+    from assessment.registration.routes import bp as registration_bp
+
+    app.register_blueprint(registration_bp)
+
     from assessment.commands import register_all
 
     register_all(app)

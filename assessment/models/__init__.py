@@ -42,6 +42,7 @@ from assessment.models.publication import (
     ProvisionalResult,
 )
 from assessment.models.region import CODE_DEPTH, Region, RegionBoundary, RegionKind
+from assessment.models.registration import RegistrationAction, RegistrationChannel, RegistrationEvent
 from assessment.models.retention import EvidencePurge
 from assessment.models.schedule import ScheduleChange, ScheduleChangeStage
 from assessment.models.score import (
@@ -97,6 +98,9 @@ __all__ = [
     "Region",
     "RegionBoundary",
     "RegionKind",
+    "RegistrationAction",
+    "RegistrationChannel",
+    "RegistrationEvent",
     "ReviewDecision",
     "Role",
     "RoleGrant",

@@ -81,6 +81,16 @@ RULES: dict[str, Access] = {
     "competitions.edit_stage": Access(roles=(Role.panitia,), scoped=True, params={"code": "penilaian_dokumen"},
                                       data={"first_day": "2099-01-01", "last_day": "2099-01-10",
                                             "reason": "Uji akses."}),
+    # Registration (tests/web/test_registration.py): the committee's page checks the competition's region; DPMD and
+    # the committee reach a kabupaten's page and a participant's withdrawal only within their scope (DPMD cannot
+    # nominate another kabupaten's desa); forms posted empty here change nothing.
+    "registration.index": Access(roles=(Role.panitia, Role.dpmd)),
+    "registration.competition": Access(roles=(Role.panitia,), scoped=True),
+    "registration.upload": Access(roles=(Role.panitia,), scoped=True),
+    "registration.set_quota": Access(roles=(Role.panitia,), scoped=True),
+    "registration.kabupaten": Access(roles=(Role.panitia, Role.dpmd), scoped=True, params={"kabupaten_code": "64.09"}),
+    "registration.nominate": Access(roles=(Role.panitia, Role.dpmd), scoped=True, params={"kabupaten_code": "64.09"}),
+    "registration.withdraw": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
     "trail.index": Access(roles=(Role.panitia,)),
     "trail.download": Access(roles=(Role.panitia,)),
     "review.index": Access(roles=REVIEW_READERS),
