@@ -22,6 +22,7 @@ from assessment.models.competition import (
 )
 from assessment.models.exception import StageException
 from assessment.models.field import FieldLevel, FieldPhoto
+from assessment.models.invitation import AccountInvitation
 from assessment.models.notification import Notification
 from assessment.models.participant import (
     Evidence,
@@ -65,6 +66,7 @@ __all__ = [
     "ROLE_SCOPE_KIND",
     "STAGE_ORDER",
     "AccessTest",
+    "AccountInvitation",
     "Assignment",
     "AssignmentMethod",
     "AuditChainHead",

@@ -91,6 +91,13 @@ RULES: dict[str, Access] = {
     "registration.kabupaten": Access(roles=(Role.panitia, Role.dpmd), scoped=True, params={"kabupaten_code": "64.09"}),
     "registration.nominate": Access(roles=(Role.panitia, Role.dpmd), scoped=True, params={"kabupaten_code": "64.09"}),
     "registration.withdraw": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
+    # Accounts in bulk (tests/web/test_accounts_import.py): which roles and regions DPMD may create, and whose
+    # letters it may print, is decided per line and per account there; the invitation page is public (an unknown
+    # link is a 404 like every unusable one).
+    "people.import_accounts": Access(roles=(Role.panitia, Role.dpmd)),
+    "people.import_template": Access(roles=(Role.panitia, Role.dpmd)),
+    "people.letters": Access(roles=(Role.panitia, Role.dpmd)),
+    "invitations.accept": Access(public=True, params={"token": "A" * 43}),
     "trail.index": Access(roles=(Role.panitia,)),
     "trail.download": Access(roles=(Role.panitia,)),
     "review.index": Access(roles=REVIEW_READERS),
