@@ -7,6 +7,7 @@ A new account gets no password but an invitation (:mod:`assessment.accounts.invi
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,15 +18,20 @@ from assessment.audit import record_event
 from assessment.auth.operations import GrantSpec, grant_problems
 from assessment.extensions import db
 from assessment.models import AccountInvitation, Role, RoleGrant, User, normalise_email
-from assessment.security import grants_for, region_within
+from assessment.security import grants_for, hash_password, region_within
 from assessment.tabular import LineProblem, TableRejected, TableRow, read_table
 
 REQUIRED_COLUMNS = ("nama", "email", "peran", "wilayah")
 OPTIONAL_COLUMNS = ("wilayah_asal",)
 # What DPMD may create inside its kabupaten; the committee may create every role inside its provinsi.
 DPMD_MANAGES = (Role.operator_desa, Role.verifikator_kecamatan)
-# An account that has not chosen a password yet: no password matches an empty hash.
-NO_PASSWORD = ""
+
+
+def unusable_password_hash() -> str:
+    """The password hash of an account that has not chosen a password yet: the argon2id hash of a random secret
+    thrown away at once, so no password matches it, and a sign-in attempt costs as long as for any account (an
+    empty hash would be refused at once, telling a guesser that the account exists and waits for its owner)."""
+    return hash_password(secrets.token_urlsafe(32))
 
 
 @dataclass
@@ -190,6 +196,7 @@ def import_accounts(data: bytes, filename: str, importer: User | None, now: date
     if dry_run or not plan.added_grants:
         return ImportResult(plan, None, [])
     batch = new_batch()
+    no_password = unusable_password_hash()  # one per import: hashing costs about 50 ms
     invitations: list[AccountInvitation] = []
     for account in plan.accounts:
         if not account.grants:
@@ -199,7 +206,7 @@ def import_accounts(data: bytes, filename: str, importer: User | None, now: date
         states = [{"role": spec.role.value, "region": spec.region_code, "home_region": spec.home_region_code}
                   for spec in account.grants]
         if account.existing is None:
-            user = User(name=account.name, email=account.email, password_hash=NO_PASSWORD)
+            user = User(name=account.name, email=account.email, password_hash=no_password)
             user.grants = grants
             db.session.add(user)
             db.session.flush()

@@ -65,10 +65,11 @@ def test_the_committee_imports_accounts_without_passwords_each_with_an_invitatio
     body = response.get_data(as_text=True)
     assert "Akun baru: 2" in body and "Peran baru: 3" in body
     siti = db.session.scalar(db.select(User).where(User.email == "siti@contoh.id"))
-    assert siti is not None and siti.password_hash == ""
+    assert siti is not None and siti.password_hash.startswith("$argon2id$")
     assert accounts()["siti@contoh.id"] == [("operator_desa", "64.09.04.2002"), ("operator_desa", "64.09.04.2003")]
     # No password works for an account that has not chosen one.
-    assert authenticate("siti@contoh.id", "") is None
+    for guess in ("", "kata-sandi-uji-1234", siti.password_hash):
+        assert authenticate("siti@contoh.id", guess) is None
     invitations = db.session.scalars(db.select(AccountInvitation)).all()
     assert len(invitations) == 2 and len({item.batch for item in invitations}) == 1
     assert {"user.create", "user.invite", "user.import"} <= set(db.session.scalars(db.select(AuditEvent.action)))
