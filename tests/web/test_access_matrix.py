@@ -62,6 +62,8 @@ RULES: dict[str, Access] = {
     "main.index": PUBLIC,
     "main.set_language": Access(public=True, params={"code": "id"}),
     "main.home": SIGNED_IN,
+    # The front door's document field only redirects to the public verification page.
+    "main.check_code": Access(public=True, params={}),
     # The chart library and the labelled example page (made-up regions) carry no competition data.
     "charts.plotly_js": Access(public=True, params={"version": "7.1.0"}),
     "charts.example": PUBLIC,

@@ -17,6 +17,8 @@ PUBLIC_ENDPOINTS = {
     "results.index", "results.ranking", "results.why",
     # An account invitation link: its owner has no password yet (tests/web/test_accounts_import.py).
     "invitations.accept",
+    # The front door's field that leads to a document's public verification page.
+    "main.check_code",
 }
 
 
