@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -172,3 +173,23 @@ def test_demo_last_years_edition_is_finished_and_public(app: Flask, runner: Flas
     assert viewer.post("/masuk", data={"email": dpmd[-2], "password": dpmd[-1]}).status_code == 302
     dashboard = viewer.get(f"/dasbor/{previous.id}/64.09").get_data(as_text=True)
     assert f"Edisi: {current.year - 2}, {current.year - 1}." in dashboard
+
+
+def test_demo_notices_about_past_editions_carry_their_own_dates(app: Flask, runner: FlaskCliRunner) -> None:
+    """The notices the previous editions' publication and finalisation sent are dated when those happened, not on
+    the day the demo was seeded (issue 12, point 7)."""
+    from assessment.models import Notification
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    current = _current()
+    past = db.session.scalars(db.select(Competition).where(Competition.id != current.id)).all()
+    moments = set()
+    for edition in past:
+        for code in (StageCode.pengumuman_sementara, StageCode.penetapan):
+            stage = edition.stage(code)
+            assert stage is not None
+            moments.add(stage.starts_at + timedelta(hours=1))  # the demo acts an hour into a stage
+    notices = db.session.scalars(db.select(Notification)).all()
+    assert notices, "the previous editions' publications notify the operators"
+    assert {notice.created_at for notice in notices} <= moments
+    assert all(notice.created_at < current.stages[0].starts_at for notice in notices)
