@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from assessment.audit import record_event
 from assessment.extensions import db
 from assessment.models import (
+    Assignment,
     Competition,
     Evidence,
     KabupatenQuota,
@@ -28,6 +29,8 @@ from assessment.models import (
     RoleGrant,
     SelfAssessment,
     StageCode,
+    StageException,
+    SubmissionStatus,
     User,
 )
 from assessment.notifications import notify, operators_of
@@ -252,12 +255,18 @@ def enrol_from_file(competition: Competition, data: bytes, filename: str, by: Us
 
 
 def participant_has_work(participant: Participant) -> bool:
-    """Whether the operator has saved anything: a level, an explanation or a piece of evidence (even removed)."""
+    """Whether anything hangs on the desa's place: a level, an explanation or a piece of evidence (even removed)
+    saved by its operator, a submission or a completeness decision, an exception or an assignment."""
     saved = db.session.scalar(select(func.count(SelfAssessment.id)).where(
         SelfAssessment.participant_id == participant.id,
         (SelfAssessment.level.is_not(None)) | (SelfAssessment.explanation != "")))
     evidence = db.session.scalar(select(func.count(Evidence.id)).where(Evidence.participant_id == participant.id))
-    return bool(saved) or bool(evidence)
+    exceptions = db.session.scalar(select(func.count(StageException.id))
+                                   .where(StageException.participant_id == participant.id))
+    assignments = db.session.scalar(select(func.count(Assignment.id))
+                                    .where(Assignment.participant_id == participant.id))
+    return bool(saved or evidence or exceptions or assignments or participant.reviews
+                or participant.status is not SubmissionStatus.draf)
 
 
 def withdraw_participant(participant: Participant, reason: str, channel: RegistrationChannel, by: User | None,

@@ -43,7 +43,8 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.no_registration_stage: "lomba ini tidak punya tahap pendaftaran; desa didaftarkan oleh panitia",
     Refusal.not_open_yet: "tahap pendaftaran belum dibuka",
     Refusal.closed: "tahap pendaftaran sudah berakhir",
-    Refusal.has_work: "desa {code} sudah mengisi penilaian mandiri atau mengunggah bukti; tidak dapat dikeluarkan",
+    Refusal.has_work: "desa {code} sudah mengisi penilaian mandiri, mengunggah bukti, atau sudah diproses panitia; "
+                      "tidak dapat dikeluarkan",
 }
 
 
@@ -133,9 +134,9 @@ def committee_window(self_assessment_ends_at: datetime | None, now: datetime) ->
 
 
 def removal_allowed(has_work: bool) -> Refusal | None:
-    """A desa whose operator has already saved a level, an explanation or evidence is not removed (that work would
-    be lost with it); only a desa with nothing filled in leaves the competition. The history of its entry and exit
-    (who, when, why) is kept either way."""
+    """A desa whose operator has already saved a level, an explanation or evidence, or that was submitted, given an
+    exception or assigned, is not removed (that work would be lost with it); only a desa with nothing filled in
+    leaves the competition. The history of its entry and exit (who, when, why) is kept either way."""
     return Refusal.has_work if has_work else None
 
 

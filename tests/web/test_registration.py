@@ -27,6 +27,7 @@ from assessment.models import (
     SelfAssessment,
     Stage,
     StageCode,
+    SubmissionStatus,
 )
 from tests.conftest import Login, MakeRegion, MakeUser
 from tests.support.competition import create_competition
@@ -174,6 +175,15 @@ def test_a_desa_with_work_saved_is_not_removed(
     assert response.status_code == 422
     assert "sudah mengisi penilaian mandiri" in response.get_data(as_text=True)
     assert enrolled(competition) == [DESA[0]]
+    # Submitted (even with nothing else saved): its place is not given up either.
+    nominate(committee, competition, DESA[1])
+    submitted = db.session.scalar(db.select(Participant).where(Participant.desa_code == DESA[1]))
+    assert submitted is not None
+    submitted.status = SubmissionStatus.diajukan
+    db.session.commit()
+    assert committee.post(f"/pendaftaran/peserta/{submitted.id}/tarik",
+                          data={"reason": "Salah daftar."}).status_code == 422
+    assert enrolled(competition) == DESA[:2]
 
 
 def test_a_desa_without_an_operator_account_is_flagged_to_dpmd(
