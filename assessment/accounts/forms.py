@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
 class ImportForm(FlaskForm):
@@ -24,3 +24,32 @@ class ChoosePasswordForm(FlaskForm):
                                                            Length(max=1024)])
     repeat = PasswordField(_l("Ulangi kata sandi baru"),
                            validators=[EqualTo("new", _l("Kedua kata sandi baru tidak sama."))])
+
+
+class PeopleSearchForm(FlaskForm):
+    """Search the accounts one manages (a GET form: no CSRF token needed, nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Nama atau email"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Peran"), validators=[Optional()], validate_choice=False)
+    region = StringField(_l("Kode wilayah"), validators=[Optional(), Length(max=20)])
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token: the action is in the address and the button says what it does."""
+
+
+class GrantForm(FlaskForm):
+    """A role to add in a region (and, for an asesor, a home region)."""
+
+    role = SelectField(_l("Peran"), validators=[DataRequired(_l("Pilih peran."))], validate_choice=False)
+    region = StringField(_l("Kode wilayah"), validators=[DataRequired(_l("Isi kode wilayah.")), Length(max=20)])
+    home_region = StringField(_l("Wilayah asal (hanya asesor)"), validators=[Optional(), Length(max=20)])
+
+
+class RevokeForm(FlaskForm):
+    """Which grant to take away."""
+
+    grant_id = IntegerField(validators=[DataRequired()])

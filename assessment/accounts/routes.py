@@ -13,11 +13,26 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from werkzeug.wrappers import Response
 
-from assessment.accounts import importing, invitations
-from assessment.accounts.forms import ChoosePasswordForm, ImportForm
+from assessment.accounts import importing, invitations, people
+from assessment.accounts.forms import (
+    ActionForm,
+    ChoosePasswordForm,
+    GrantForm,
+    ImportForm,
+    PeopleSearchForm,
+    RevokeForm,
+)
 from assessment.accounts.letters import letters_pdf
+from assessment.auth.operations import (
+    GrantSpec,
+    deactivate_user,
+    end_all_sessions,
+    reset_second_factor,
+    set_active,
+)
 from assessment.auth.passwords import MIN_LENGTH
 from assessment.auth.sessions import end_session
+from assessment.extensions import db
 from assessment.models import Role, User
 from assessment.navigation import ROLE_LABELS, NavLink, add_link
 from assessment.security import roles_required
@@ -35,6 +50,8 @@ MANAGERS = (Role.panitia, Role.dpmd)
 def _links(state: object) -> None:
     app = state.app  # type: ignore[attr-defined]
     for role in MANAGERS:
+        add_link(app, NavLink(role, "people.index", _l("Pengguna"),
+                              _l("Cari akun, atur perannya, nonaktifkan, atau kirim undangan baru.")))
         add_link(app, NavLink(role, "people.import_accounts", _l("Impor akun dan undangan"),
                               _l("Buat akun dari berkas Excel/CSV dan cetak surat undangannya.")))
 
@@ -121,6 +138,125 @@ def letters() -> Response:
     pdf = letters_pdf(items)
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"surat-undangan-{batch or 'semua'}.pdf", max_age=0)
+
+
+def _role_choices() -> list[tuple[str, str]]:
+    return [(role.value, str(ROLE_LABELS[role])) for role in Role]
+
+
+def _managed(user_id: int) -> User:
+    """The account, if the signed-in person may manage it (403 otherwise, as for a region outside one's scope)."""
+    user = db.get_or_404(User, user_id)
+    if not importing.manageable_by(_user(), user):
+        abort(403)
+    return user
+
+
+@bp.get("/")
+@roles_required(*MANAGERS)
+def index() -> str:
+    """The accounts one manages: the committee everyone in its region, DPMD the operator desa and verifikator
+    kecamatan accounts of its kabupaten; searched by name or e-mail, role and region."""
+    form = PeopleSearchForm(request.args)
+    form.role.choices = [("", _("Semua peran")), *_role_choices()]
+    role = Role(form.role.data) if form.role.data in {item.value for item in Role} else None
+    found = people.find_people(_user(), form.q.data or "", role, form.region.data or "")
+    return render_template("people/index.html", form=form, found=found, limit=people.LIST_LIMIT,
+                           role_labels=ROLE_LABELS, now=now_utc())
+
+
+def _detail_page(user: User, *, grant_form: GrantForm | None = None, problems: list[str] | None = None,
+                 batch: str | None = None, status: int = 200) -> tuple[str, int]:
+    grant_form = grant_form or GrantForm()
+    grant_form.role.choices = _role_choices()
+    now = now_utc()
+    pending = invitations.open_invitations([user.id], now)
+    return render_template(
+        "people/detail.html", person=user, role_labels=ROLE_LABELS, grant_form=grant_form, action_form=ActionForm(),
+        problems=problems or [], pending=pending[0] if pending else None, batch=batch, wita=wita,
+        two_factor=user.totp_secret is not None and user.totp_confirmed_at is not None, own=user.id == _user().id,
+    ), status
+
+
+@bp.get("/<int:user_id>")
+@roles_required(*MANAGERS)
+def detail(user_id: int) -> tuple[str, int]:
+    return _detail_page(_managed(user_id))
+
+
+ACTIONS = ("nonaktifkan", "aktifkan", "akhiri-sesi", "reset-2fa", "undang")
+
+
+@bp.post("/<int:user_id>/<action>")
+@roles_required(*MANAGERS)
+def act(user_id: int, action: str) -> Response | tuple[str, int]:
+    """Deactivate or activate, end every session, reset the second factor, or send a new invitation (the older
+    link stops working). Each is audited by the verb it calls."""
+    if action not in ACTIONS:
+        abort(404)
+    user = _managed(user_id)
+    if not ActionForm().validate_on_submit():
+        return _detail_page(user, status=400)
+    if user.id == _user().id and action in ("nonaktifkan", "akhiri-sesi", "reset-2fa"):
+        return _detail_page(user, problems=[_("Akun Anda sendiri diatur dari menu akun, bukan di sini.")],
+                            status=422)
+    if action == "nonaktifkan":
+        deactivate_user(user)
+        flash(_("Akun dinonaktifkan; semua sesinya berakhir."), "success")
+    elif action == "aktifkan":
+        set_active(user, True)
+        flash(_("Akun aktif kembali."), "success")
+    elif action == "akhiri-sesi":
+        end_all_sessions(user)
+        flash(_("Semua sesi akun ini diakhiri."), "success")
+    elif action == "reset-2fa":
+        reset_second_factor(user)
+        flash(_("Verifikasi dua langkah dihapus; pemilik akun mendaftar ulang saat masuk berikutnya."), "success")
+    else:
+        if not user.active:
+            return _detail_page(user, problems=[_("Akun nonaktif: aktifkan dulu sebelum mengundang.")], status=422)
+        invitation, _token = invitations.issue_invitation(user, _user(), now_utc())
+        mailed = invitations.mail_invitations([invitation])
+        flash(_("Tautan undangan baru dibuat; tautan lama tidak berlaku lagi.")
+              + (" " + _("Undangan dikirim lewat email.") if mailed.sent else ""), "success")
+        return _detail_page(user, batch=invitation.batch)
+    return redirect(url_for("people.detail", user_id=user.id))
+
+
+@bp.post("/<int:user_id>/peran")
+@roles_required(*MANAGERS)
+def add_grant(user_id: int) -> Response | tuple[str, int]:
+    user = _managed(user_id)
+    form = GrantForm()
+    form.role.choices = _role_choices()
+    if not form.validate_on_submit() or form.role.data not in {role.value for role in Role}:
+        return _detail_page(user, grant_form=form, status=400)
+    spec = GrantSpec(Role(form.role.data), (form.region.data or "").strip(),
+                     (form.home_region.data or "").strip() or None)
+    try:
+        people.add_grant(user, spec, _user())
+    except people.PeopleRefused as refused:
+        return _detail_page(user, grant_form=form, problems=refused.problems, status=422)
+    flash(_("Peran ditambahkan."), "success")
+    return redirect(url_for("people.detail", user_id=user.id))
+
+
+@bp.post("/<int:user_id>/peran/hapus")
+@roles_required(*MANAGERS)
+def remove_grant(user_id: int) -> Response | tuple[str, int]:
+    user = _managed(user_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        return _detail_page(user, status=400)
+    grant = next((item for item in user.grants if item.id == form.grant_id.data), None)
+    if grant is None:
+        abort(404)
+    try:
+        people.remove_grant(user, grant, _user())
+    except people.PeopleRefused as refused:
+        return _detail_page(user, problems=refused.problems, status=422)
+    flash(_("Peran dicabut; sesi akun itu berakhir."), "success")
+    return redirect(url_for("people.detail", user_id=user.id))
 
 
 @public_bp.route("/undangan/<token>", methods=["GET", "POST"])

@@ -82,6 +82,11 @@ def test_accounts_invitations_and_nominations(open_session: OpenSession, live_ap
     letters = tmp_path / "undangan.pdf"
     download.value.save_as(letters)
     assert letters.read_bytes().startswith(b"%PDF")
+    page.goto("/pengguna/?q=bukit")
+    assert axe_violations(page, axe_js) == []
+    page.get_by_role("link", name="Operator Bukit Raya").click()
+    expect(page.get_by_role("heading", name="Tindakan")).to_be_visible()
+    assert axe_violations(page, axe_js) == []
     committee.requests.assert_local()
 
     # The operator opens the printed link (the test reads it from the database, as the letter prints it).

@@ -99,6 +99,13 @@ RULES: dict[str, Access] = {
     "people.import_accounts": Access(roles=(Role.panitia, Role.dpmd)),
     "people.import_template": Access(roles=(Role.panitia, Role.dpmd)),
     "people.letters": Access(roles=(Role.panitia, Role.dpmd)),
+    # People management (tests/web/test_people.py): the account under test is the in-scope operator's; the
+    # action used here (a new invitation) does not touch its sessions, and grant forms posted empty change nothing.
+    "people.index": Access(roles=(Role.panitia, Role.dpmd)),
+    "people.detail": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
+    "people.act": Access(roles=(Role.panitia, Role.dpmd), scoped=True, params={"action": "undang"}),
+    "people.add_grant": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
+    "people.remove_grant": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
     "invitations.accept": Access(public=True, params={"token": "A" * 43}),
     "trail.index": Access(roles=(Role.panitia,)),
     "trail.download": Access(roles=(Role.panitia,)),
@@ -249,7 +256,8 @@ def test_access_matrix(app: Flask, make_user: MakeUser, make_region: MakeRegion,
     evidence = db.session.scalar(db.select(Evidence).where(Evidence.kind == EvidenceKind.file))
     assert evidence is not None
     values = {"participant_id": str(participant.id), "competition_id": str(competition.id),
-              "rubric_id": str(rubric_id), "evidence_id": str(evidence.id), "code": "A1"}
+              "rubric_id": str(rubric_id), "evidence_id": str(evidence.id), "code": "A1",
+              "user_id": str(operator_in.id)}
     actors: list[tuple[str, Role | None, bool]] = [("anonim", None, False)]
     users = {}
     for role, (inside, outside) in SCOPES.items():
