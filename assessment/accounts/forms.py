@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
@@ -53,3 +53,9 @@ class RevokeForm(FlaskForm):
     """Which grant to take away."""
 
     grant_id = IntegerField(validators=[DataRequired()])
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The e-mail of the account whose password was forgotten."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Isi alamat email.")), Length(max=320)])

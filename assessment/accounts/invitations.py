@@ -27,7 +27,7 @@ from sqlalchemy import select
 from assessment.audit import record_event
 from assessment.auth.passwords import password_problems
 from assessment.extensions import db
-from assessment.models import AccountInvitation, User, utcnow
+from assessment.models import AccountInvitation, User, normalise_email, utcnow
 from assessment.security import hash_password
 from assessment.wita import format_wita
 
@@ -164,6 +164,39 @@ def _message(invitation: AccountInvitation) -> EmailMessage:
         f"itu masuk dengan email {user.email} dan kata sandi Anda.\n\n"
         "Bila Anda tidak merasa didaftarkan, abaikan email ini.\n")
     return mail
+
+
+RESET_PAUSE = timedelta(minutes=15)
+
+
+def request_reset(email: str, now: datetime) -> None:
+    """"Lupa kata sandi": when SMTP is set, e-mail the active account with this address a fresh single-use link
+    (the same kind as an invitation: the older link stops working) to choose a new password.
+
+    Nothing tells the visitor whether the address has an account: the page answers the same in every case, and
+    only the audit trail (``auth.reset_request``, which the committee reads) says what happened. A link is sent
+    at most once per 15 minutes per account, so the form cannot be used to flood someone's mailbox. Without SMTP
+    nothing is sent: the page tells the person to ask their DPMD or the committee, who send a new invitation from
+    the users page.
+    """
+    address = normalise_email(email)[:320]
+    user = db.session.scalar(select(User).where(User.email == address))
+    if not current_app.config.get("SMTP_HOST"):
+        outcome = "tanpa_email"
+    elif user is None or not user.active:
+        outcome = "tidak_dikirim"
+    else:
+        recent = db.session.scalar(select(AccountInvitation.id).where(
+            AccountInvitation.user_id == user.id, AccountInvitation.created_at > now - RESET_PAUSE))
+        outcome = "terlalu_sering" if recent is not None else "dikirim"
+    target = f"user:{user.id}" if user is not None else f"email:{address[:190]}"
+    record_event("auth.reset_request", target=target, after={"outcome": outcome}, actor=user)
+    if outcome != "dikirim" or user is None:
+        db.session.commit()
+        return
+    invitation = add_invitation(user, None, now, new_batch())
+    db.session.commit()
+    mail_invitations([invitation])
 
 
 def mail_invitations(invitations: Sequence[AccountInvitation], limit: int | None = None) -> MailResult:

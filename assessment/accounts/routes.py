@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,6 +17,7 @@ from assessment.accounts import importing, invitations, people
 from assessment.accounts.forms import (
     ActionForm,
     ChoosePasswordForm,
+    ForgotPasswordForm,
     GrantForm,
     ImportForm,
     PeopleSearchForm,
@@ -277,3 +278,17 @@ def accept(token: str) -> str | tuple[str, int] | Response:
     status = 422 if request.method == "POST" else 200
     return render_template("people/invitation.html", form=form, user=invitation.user, problems=problems,
                            expires=wita(invitation.expires_at), min_length=MIN_LENGTH), status
+
+
+@public_bp.route("/lupa-kata-sandi", methods=["GET", "POST"])
+def forgot_password() -> str | tuple[str, int]:
+    """Ask for a link to choose a new password; the answer is the same whether or not the address has an account
+    (:func:`~assessment.accounts.invitations.request_reset`)."""
+    form = ForgotPasswordForm()
+    sent = False
+    if form.validate_on_submit():
+        invitations.request_reset(form.email.data or "", now_utc())
+        sent = True
+    status = 400 if request.method == "POST" and not sent else 200
+    return render_template("people/forgot.html", form=form, sent=sent,
+                           mail=bool(current_app.config.get("SMTP_HOST"))), status

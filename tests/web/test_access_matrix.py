@@ -107,6 +107,7 @@ RULES: dict[str, Access] = {
     "people.add_grant": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
     "people.remove_grant": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
     "invitations.accept": Access(public=True, params={"token": "A" * 43}),
+    "invitations.forgot_password": Access(public=True, data={"email": "siapa@contoh.id"}),
     "trail.index": Access(roles=(Role.panitia,)),
     "trail.download": Access(roles=(Role.panitia,)),
     "review.index": Access(roles=REVIEW_READERS),

@@ -304,3 +304,34 @@ def test_grants_made_by_the_import_are_region_scoped(app: Flask, regions: None, 
     upload(login(app.test_client(), make_user(Role.panitia, "64")), GOOD)
     grants = db.session.scalars(db.select(RoleGrant).join(User).where(User.email == "budi@contoh.id")).all()
     assert [(grant.role, grant.region_code) for grant in grants] == [(Role.verifikator_kecamatan, "64.09.04")]
+
+
+def test_forgot_password_reveals_nothing_and_without_smtp_sends_nothing(
+        app: Flask, make_user: MakeUser, client: FlaskClient) -> None:
+    make_user(Role.operator_desa, "64.09.04.2002", email="ada@contoh.id")
+    assert "Lupa kata sandi?" in client.get("/masuk").get_data(as_text=True)
+    known = client.post("/lupa-kata-sandi", data={"email": "ada@contoh.id"}).get_data(as_text=True)
+    unknown = client.post("/lupa-kata-sandi", data={"email": "tidak-ada@contoh.id"}).get_data(as_text=True)
+    assert known == unknown and "Hubungi DPMD kabupaten Anda atau panitia" in known
+    assert db.session.scalar(db.select(db.func.count()).select_from(AccountInvitation)) == 0
+    outcomes = db.session.scalars(db.select(AuditEvent.after_json).where(AuditEvent.action == "auth.reset_request"))
+    assert all("tanpa_email" in text for text in outcomes)
+
+
+def test_forgot_password_emails_a_single_use_link_when_smtp_is_set(
+        app: Flask, make_user: MakeUser, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("assessment.accounts.invitations.smtplib.SMTP", FakeSMTP)
+    FakeSMTP.sent = []
+    app.config["SMTP_HOST"] = "127.0.0.1"
+    make_user(Role.operator_desa, "64.09.04.2002", email="ada@contoh.id")
+    make_user(Role.operator_desa, "64.09.04.2002", email="nonaktif@contoh.id", active=False)
+    answers = {client.post("/lupa-kata-sandi", data={"email": email}).get_data(as_text=True)
+               for email in ("ada@contoh.id", "tidak-ada@contoh.id", "nonaktif@contoh.id", "ADA@contoh.id")}
+    assert len(answers) == 1 and "Bila alamat itu terdaftar" in answers.pop()
+    # One mail: the unknown and the inactive address get none, and a second request within 15 minutes waits.
+    (mail,) = FakeSMTP.sent
+    assert mail["To"] == "ada@contoh.id"
+    link = invitation_link(mail.get_content())
+    done = client.post(link, data={"new": NEW_PASSWORD, "repeat": NEW_PASSWORD})
+    assert done.status_code == 302
+    assert authenticate("ada@contoh.id", NEW_PASSWORD) is not None
