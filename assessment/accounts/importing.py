@@ -227,3 +227,15 @@ def manageable_by(importer: User | None, user: User) -> bool:
     """Whether ``importer`` may print or renew the invitation of ``user``: every grant of the account must be one
     the importer could give (:func:`may_grant`), so DPMD never holds the link of a committee account."""
     return bool(user.grants) and all(may_grant(importer, grant.role, grant.region_code) for grant in user.grants)
+
+
+def may_invite(manager: User | None, user: User) -> bool:
+    """Whether ``manager`` may send ``user`` a new invitation (and print its letter): whoever manages the account
+    (:func:`manageable_by`), and the verifikator kecamatan of an operator desa account all of whose desa lie in
+    its kecamatan (the person a village operator asks first when the password is lost)."""
+    if manageable_by(manager, user):
+        return True
+    kecamatan = [grant.region_code for grant in grants_for(manager, (Role.verifikator_kecamatan,))]
+    return bool(user.grants) and all(
+        grant.role is Role.operator_desa and any(region_within(grant.region_code, code) for code in kecamatan)
+        for grant in user.grants)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
-from assessment.accounts.importing import manageable_by, may_grant
+from assessment.accounts.importing import may_grant, may_invite
 from assessment.audit import record_event
 from assessment.auth.operations import GrantSpec, grant_problems
 from assessment.extensions import db
@@ -29,10 +29,12 @@ class PeopleRefused(Exception):
 
 
 def find_people(manager: User, text: str = "", role: Role | None = None, region: str = "") -> list[User]:
-    """The accounts ``manager`` may manage, filtered by a part of the name or e-mail, a role and a region (the
-    grant's region or one below it), by name; at most 200."""
+    """The accounts ``manager`` may manage (or, a verifikator kecamatan, invite:
+    :func:`~assessment.accounts.importing.may_invite`), filtered by a part of the name or e-mail, a role and a
+    region (the grant's region or one below it), by name; at most 200."""
     query = (select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-             .where(scope_filter(RoleGrant.region_code, manager, (Role.panitia, Role.dpmd))))
+             .where(scope_filter(RoleGrant.region_code, manager,
+                                 (Role.panitia, Role.dpmd, Role.verifikator_kecamatan))))
     text = text.strip()
     if text:
         query = query.where(or_(User.email.contains(text.lower(), autoescape=True),
@@ -44,7 +46,7 @@ def find_people(manager: User, text: str = "", role: Role | None = None, region:
         query = query.where(or_(RoleGrant.region_code == region,
                                 RoleGrant.region_code.startswith(region + ".", autoescape=True)))
     users = db.session.scalars(query.order_by(User.name, User.id)).unique().all()
-    return [user for user in users if manageable_by(manager, user)][:LIST_LIMIT]
+    return [user for user in users if may_invite(manager, user)][:LIST_LIMIT]
 
 
 def add_grant(user: User, spec: GrantSpec, by: User) -> None:

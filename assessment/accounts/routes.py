@@ -36,7 +36,7 @@ from assessment.auth.sessions import end_session
 from assessment.extensions import db
 from assessment.models import Role, User
 from assessment.navigation import ROLE_LABELS, NavLink, add_link
-from assessment.security import roles_required
+from assessment.security import has_role, roles_required
 from assessment.tabular import TableRejected
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
@@ -45,11 +45,15 @@ bp = Blueprint("people", __name__, url_prefix="/pengguna")
 public_bp = Blueprint("invitations", __name__)
 
 MANAGERS = (Role.panitia, Role.dpmd)
+# A verifikator kecamatan sends a new invitation to the operators of its kecamatan (and nothing else here).
+INVITERS = (*MANAGERS, Role.verifikator_kecamatan)
 
 
 @bp.record_once
 def _links(state: object) -> None:
     app = state.app  # type: ignore[attr-defined]
+    add_link(app, NavLink(Role.verifikator_kecamatan, "people.index", _l("Pengguna"),
+                          _l("Kirim tautan baru kepada operator desa yang lupa kata sandinya.")))
     for role in MANAGERS:
         add_link(app, NavLink(role, "people.index", _l("Pengguna"),
                               _l("Cari akun, atur perannya, nonaktifkan, atau kirim undangan baru.")))
@@ -123,7 +127,7 @@ def import_template() -> Response:
 
 
 @bp.get("/undangan.pdf")
-@roles_required(*MANAGERS)
+@roles_required(*INVITERS)
 def letters() -> Response:
     """Invitation letters, one page per account: the open invitations (of one import with ``?batch=``) of the
     accounts the signed-in person may manage (:func:`~assessment.accounts.importing.manageable_by`)."""
@@ -133,7 +137,7 @@ def letters() -> Response:
     importer = _user()
     now = now_utc()
     items = [item for item in invitations.open_invitations(None, now, batch)
-             if importing.manageable_by(importer, item.user)]
+             if importing.may_invite(importer, item.user)]
     if not items:
         abort(404)
     pdf = letters_pdf(items)
@@ -145,16 +149,18 @@ def _role_choices() -> list[tuple[str, str]]:
     return [(role.value, str(ROLE_LABELS[role])) for role in Role]
 
 
-def _managed(user_id: int) -> User:
-    """The account, if the signed-in person may manage it (403 otherwise, as for a region outside one's scope)."""
+def _managed(user_id: int, *, invite_only: bool = False) -> User:
+    """The account, if the signed-in person may manage it (or, ``invite_only``, invite it); 403 otherwise, as for
+    a region outside one's scope."""
     user = db.get_or_404(User, user_id)
-    if not importing.manageable_by(_user(), user):
+    allowed = importing.may_invite if invite_only else importing.manageable_by
+    if not allowed(_user(), user):
         abort(403)
     return user
 
 
 @bp.get("/")
-@roles_required(*MANAGERS)
+@roles_required(*INVITERS)
 def index() -> str:
     """The accounts one manages: the committee everyone in its region, DPMD the operator desa and verifikator
     kecamatan accounts of its kabupaten; searched by name or e-mail, role and region."""
@@ -163,7 +169,7 @@ def index() -> str:
     role = Role(form.role.data) if form.role.data in {item.value for item in Role} else None
     found = people.find_people(_user(), form.q.data or "", role, form.region.data or "")
     return render_template("people/index.html", form=form, found=found, limit=people.LIST_LIMIT,
-                           role_labels=ROLE_LABELS, now=now_utc())
+                           role_labels=ROLE_LABELS, can_import=has_role(current_user, MANAGERS))
 
 
 def _detail_page(user: User, *, grant_form: GrantForm | None = None, problems: list[str] | None = None,
@@ -176,26 +182,27 @@ def _detail_page(user: User, *, grant_form: GrantForm | None = None, problems: l
         "people/detail.html", person=user, role_labels=ROLE_LABELS, grant_form=grant_form, action_form=ActionForm(),
         problems=problems or [], pending=pending[0] if pending else None, batch=batch, wita=wita,
         two_factor=user.totp_secret is not None and user.totp_confirmed_at is not None, own=user.id == _user().id,
+        manages=importing.manageable_by(_user(), user),
     ), status
 
 
 @bp.get("/<int:user_id>")
-@roles_required(*MANAGERS)
+@roles_required(*INVITERS)
 def detail(user_id: int) -> tuple[str, int]:
-    return _detail_page(_managed(user_id))
+    return _detail_page(_managed(user_id, invite_only=True))
 
 
 ACTIONS = ("nonaktifkan", "aktifkan", "akhiri-sesi", "reset-2fa", "undang")
 
 
 @bp.post("/<int:user_id>/<action>")
-@roles_required(*MANAGERS)
+@roles_required(*INVITERS)
 def act(user_id: int, action: str) -> Response | tuple[str, int]:
     """Deactivate or activate, end every session, reset the second factor, or send a new invitation (the older
-    link stops working). Each is audited by the verb it calls."""
+    link stops working; a verifikator kecamatan may only do this one). Each is audited by the verb it calls."""
     if action not in ACTIONS:
         abort(404)
-    user = _managed(user_id)
+    user = _managed(user_id, invite_only=action == "undang")
     if not ActionForm().validate_on_submit():
         return _detail_page(user, status=400)
     if user.id == _user().id and action in ("nonaktifkan", "akhiri-sesi", "reset-2fa"):

@@ -98,12 +98,14 @@ RULES: dict[str, Access] = {
     # link is a 404 like every unusable one).
     "people.import_accounts": Access(roles=(Role.panitia, Role.dpmd)),
     "people.import_template": Access(roles=(Role.panitia, Role.dpmd)),
-    "people.letters": Access(roles=(Role.panitia, Role.dpmd)),
+    "people.letters": Access(roles=(Role.panitia, Role.dpmd, Role.verifikator_kecamatan)),
     # People management (tests/web/test_people.py): the account under test is the in-scope operator's; the
     # action used here (a new invitation) does not touch its sessions, and grant forms posted empty change nothing.
-    "people.index": Access(roles=(Role.panitia, Role.dpmd)),
-    "people.detail": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
-    "people.act": Access(roles=(Role.panitia, Role.dpmd), scoped=True, params={"action": "undang"}),
+    # A verifikator kecamatan reaches an operator of its kecamatan only to send a new invitation.
+    "people.index": Access(roles=(Role.panitia, Role.dpmd, Role.verifikator_kecamatan)),
+    "people.detail": Access(roles=(Role.panitia, Role.dpmd, Role.verifikator_kecamatan), scoped=True),
+    "people.act": Access(roles=(Role.panitia, Role.dpmd, Role.verifikator_kecamatan), scoped=True,
+                         params={"action": "undang"}),
     "people.add_grant": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
     "people.remove_grant": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
     "invitations.accept": Access(public=True, params={"token": "A" * 43}),

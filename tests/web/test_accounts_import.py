@@ -312,7 +312,7 @@ def test_forgot_password_reveals_nothing_and_without_smtp_sends_nothing(
     assert "Lupa kata sandi?" in client.get("/masuk").get_data(as_text=True)
     known = client.post("/lupa-kata-sandi", data={"email": "ada@contoh.id"}).get_data(as_text=True)
     unknown = client.post("/lupa-kata-sandi", data={"email": "tidak-ada@contoh.id"}).get_data(as_text=True)
-    assert known == unknown and "Hubungi DPMD kabupaten Anda atau panitia" in known
+    assert known == unknown and "Hubungi verifikator kecamatan, DPMD kabupaten, atau panitia" in known
     assert db.session.scalar(db.select(db.func.count()).select_from(AccountInvitation)) == 0
     outcomes = db.session.scalars(db.select(AuditEvent.after_json).where(AuditEvent.action == "auth.reset_request"))
     assert all("tanpa_email" in text for text in outcomes)

@@ -101,3 +101,21 @@ def test_grants_are_added_and_removed_within_what_the_manager_may_give(
     assert own is not None
     # DPMD's own account is not among those it manages.
     assert dpmd.post(f"/pengguna/{own.id}/peran/hapus", data={"grant_id": str(own.grants[0].id)}).status_code == 403
+
+
+def test_a_verifikator_sends_a_new_invitation_to_an_operator_of_its_kecamatan_only(
+        app: Flask, make_user: MakeUser, login: Login) -> None:
+    operator = make_user(Role.operator_desa, "64.09.04.2002", name="Siti Bukit Raya")
+    other = make_user(Role.operator_desa, "64.09.01.2001", name="Operator Waru")
+    dpmd = make_user(Role.dpmd, "64.09")
+    client = login(app.test_client(), make_user(Role.verifikator_kecamatan, "64.09.04"))
+    page = client.get("/pengguna/").get_data(as_text=True)
+    assert operator.name in page and other.name not in page and dpmd.name not in page
+    detail = client.get(f"/pengguna/{operator.id}").get_data(as_text=True)
+    assert "Kirim undangan baru" in detail and "Nonaktifkan akun" not in detail and "Tambah peran" not in detail
+    assert client.post(f"/pengguna/{operator.id}/undang").status_code == 200
+    assert db.session.scalar(db.select(AccountInvitation.user_id)) == operator.id
+    assert client.post(f"/pengguna/{operator.id}/nonaktifkan").status_code == 403
+    assert client.post(f"/pengguna/{operator.id}/peran", data={"role": "operator_desa",
+                                                               "region": "64.09.04.2003"}).status_code == 403
+    assert client.get(f"/pengguna/{other.id}").status_code == 403
