@@ -124,7 +124,8 @@ def plan_import(rows: list[TableRow], importer: User | None) -> ImportPlan:
       accounts inside its kabupaten;
     - one person may have several lines (several grants), with the same name each time; the same grant twice is
       a problem of the later line;
-    - an e-mail that already has an account gets the grants it does not hold yet (its name and password stay);
+    - an e-mail that already has an account gets the grants it does not hold yet (its name and password stay),
+      if the importer manages that account (:func:`manageable_by`: DPMD never changes a committee account);
       a grant it already holds changes nothing, so importing the same file twice changes nothing; an asesor grant
       held with another home region is a problem (change it by hand, not by import).
     """
@@ -160,6 +161,10 @@ def plan_import(rows: list[TableRow], importer: User | None) -> ImportPlan:
             problems.extend(LineProblem(row.line, problem) for problem in line_problems)
             continue
         user = existing.get(email)
+        if user is not None and user.grants and not manageable_by(importer, user):
+            problems.append(LineProblem(row.line, f"akun {email} memegang peran yang tidak Anda kelola; "
+                                                  "mintalah panitia menambahkan perannya"))
+            continue
         if planned is None:
             planned = accounts[email] = PlannedAccount(email, name, row.line, user)
         held = next((grant for grant in (user.grants if user else [])

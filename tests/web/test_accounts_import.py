@@ -149,6 +149,12 @@ def test_dpmd_imports_operator_and_verifikator_accounts_of_its_kabupaten_only(
     assert "siti@contoh.id" not in accounts()
     assert upload(client, GOOD).status_code == 200
     assert "siti@contoh.id" in accounts()
+    # An existing account that holds a role DPMD does not manage is not changed by DPMD's import.
+    make_user(Role.panitia, "64", email="anggota@contoh.id")
+    response = upload(client, HEADER + "Anggota,anggota@contoh.id,operator_desa,64.09.04.2002,\n")
+    assert response.status_code == 422
+    assert "memegang peran yang tidak Anda kelola" in response.get_data(as_text=True)
+    assert accounts()["anggota@contoh.id"] == [("panitia", "64")]
 
 
 def test_dpmd_never_prints_the_letter_of_an_account_it_could_not_create(
