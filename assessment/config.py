@@ -82,4 +82,6 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # The public address printed in QR codes made outside a request (reports build); None: the CLI's default.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or None,
+        # How long an account invitation link stays usable (its owner chooses a password there).
+        "INVITATION_HOURS": _whole_number("INVITATION_HOURS", 72),
     }

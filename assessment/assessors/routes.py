@@ -21,6 +21,7 @@ from assessment.assessors.forms import AccessTestForm, ConfirmForm, ConflictForm
 from assessment.assessors.rules import asks_for_access_test, can_see_other_scores, submission_problems
 from assessment.competitions.schedule import STAGE_NAMES, WITA
 from assessment.criteria.model import Indicator, Rubric
+from assessment.editions import split_editions
 from assessment.extensions import db
 from assessment.models import (
     Assignment,
@@ -100,7 +101,9 @@ def _others(assignment: Assignment) -> list[Assignment]:
 def index(conflict_form: ConflictForm | None = None) -> str:
     assignments = db.session.scalars(
         select(Assignment).where(Assignment.assessor_id == current_user.id).order_by(Assignment.id)).unique().all()
-    return render_template("assessors/index.html", active=[a for a in assignments if a.withdrawn_at is None],
+    active = [a for a in assignments if a.withdrawn_at is None]
+    return render_template("assessors/index.html", active=active,
+                           editions=split_editions(active, lambda a: a.participant.competition, now_utc()),
                            withdrawn=[a for a in assignments if a.withdrawn_at is not None],
                            conflict_form=conflict_form or ConflictForm(), wita=wita)
 

@@ -22,6 +22,7 @@ from assessment.models.competition import (
 )
 from assessment.models.exception import StageException
 from assessment.models.field import FieldLevel, FieldPhoto
+from assessment.models.invitation import AccountInvitation
 from assessment.models.job import Job, JobStatus
 from assessment.models.notification import Notification
 from assessment.models.participant import (
@@ -43,6 +44,7 @@ from assessment.models.publication import (
     ProvisionalResult,
 )
 from assessment.models.region import CODE_DEPTH, Region, RegionBoundary, RegionKind
+from assessment.models.registration import RegistrationAction, RegistrationChannel, RegistrationEvent
 from assessment.models.retention import EvidencePurge
 from assessment.models.schedule import ScheduleChange, ScheduleChangeStage
 from assessment.models.score import (
@@ -65,6 +67,7 @@ __all__ = [
     "ROLE_SCOPE_KIND",
     "STAGE_ORDER",
     "AccessTest",
+    "AccountInvitation",
     "Assignment",
     "AssignmentMethod",
     "AuditChainHead",
@@ -100,6 +103,9 @@ __all__ = [
     "Region",
     "RegionBoundary",
     "RegionKind",
+    "RegistrationAction",
+    "RegistrationChannel",
+    "RegistrationEvent",
     "ReviewDecision",
     "Role",
     "RoleGrant",

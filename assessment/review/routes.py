@@ -13,6 +13,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from assessment import navigation
+from assessment.editions import split_editions
 from assessment.extensions import db
 from assessment.models import Competition, Evidence, EvidenceStatus, Participant, Role, SubmissionStatus
 from assessment.repo import rubric_of
@@ -57,7 +58,8 @@ def index() -> str:
         query = query.where(Participant.status == status)
     participants = db.session.scalars(query).all()
     return render_template("review/index.html", participants=participants, status=status,
-                           statuses=STATUS_FILTERS, wita=wita)
+                           statuses=STATUS_FILTERS, wita=wita,
+                           editions=split_editions(participants, lambda row: row.competition, now_utc()))
 
 
 def _participant_in_scope(participant_id: int, roles: tuple[Role, ...] = REVIEWERS) -> Participant:

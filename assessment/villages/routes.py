@@ -32,6 +32,7 @@ from werkzeug.wrappers import Response
 from assessment import navigation
 from assessment.competitions.schedule import STAGE_NAMES
 from assessment.criteria.model import Indicator, Rubric
+from assessment.editions import split_editions
 from assessment.evidence import ACCEPT_ATTRIBUTE, MEDIA_TYPES, UploadRejected, download_name
 from assessment.extensions import db
 from assessment.models import (
@@ -152,7 +153,8 @@ def index() -> str:
     now = now_utc()
     rows = [(participant, self_assessment_window(participant.competition, participant, now))
             for participant in participants]
-    return render_template("villages/index.html", rows=rows, wita=wita)
+    return render_template("villages/index.html", rows=rows, wita=wita,
+                           editions=split_editions(rows, lambda row: row[0].competition, now))
 
 
 @bp.get("/peserta/<int:participant_id>")

@@ -62,6 +62,8 @@ RULES: dict[str, Access] = {
     "main.index": PUBLIC,
     "main.set_language": Access(public=True, params={"code": "id"}),
     "main.home": SIGNED_IN,
+    # The front door's document field only redirects to the public verification page.
+    "main.check_code": Access(public=True, params={}),
     # The chart library and the labelled example page (made-up regions) carry no competition data.
     "charts.plotly_js": Access(public=True, params={"version": "7.1.0"}),
     "charts.example": PUBLIC,
@@ -81,6 +83,33 @@ RULES: dict[str, Access] = {
     "competitions.edit_stage": Access(roles=(Role.panitia,), scoped=True, params={"code": "penilaian_dokumen"},
                                       data={"first_day": "2099-01-01", "last_day": "2099-01-10",
                                             "reason": "Uji akses."}),
+    # Registration (tests/web/test_registration.py): the committee's page checks the competition's region; DPMD and
+    # the committee reach a kabupaten's page and a participant's withdrawal only within their scope (DPMD cannot
+    # nominate another kabupaten's desa); forms posted empty here change nothing.
+    "registration.index": Access(roles=(Role.panitia, Role.dpmd)),
+    "registration.competition": Access(roles=(Role.panitia,), scoped=True),
+    "registration.upload": Access(roles=(Role.panitia,), scoped=True),
+    "registration.set_quota": Access(roles=(Role.panitia,), scoped=True),
+    "registration.kabupaten": Access(roles=(Role.panitia, Role.dpmd), scoped=True, params={"kabupaten_code": "64.09"}),
+    "registration.nominate": Access(roles=(Role.panitia, Role.dpmd), scoped=True, params={"kabupaten_code": "64.09"}),
+    "registration.withdraw": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
+    # Accounts in bulk (tests/web/test_accounts_import.py): which roles and regions DPMD may create, and whose
+    # letters it may print, is decided per line and per account there; the invitation page is public (an unknown
+    # link is a 404 like every unusable one).
+    "people.import_accounts": Access(roles=(Role.panitia, Role.dpmd)),
+    "people.import_template": Access(roles=(Role.panitia, Role.dpmd)),
+    "people.letters": Access(roles=(Role.panitia, Role.dpmd, Role.verifikator_kecamatan)),
+    # People management (tests/web/test_people.py): the account under test is the in-scope operator's; the
+    # action used here (a new invitation) does not touch its sessions, and grant forms posted empty change nothing.
+    # A verifikator kecamatan reaches an operator of its kecamatan only to send a new invitation.
+    "people.index": Access(roles=(Role.panitia, Role.dpmd, Role.verifikator_kecamatan)),
+    "people.detail": Access(roles=(Role.panitia, Role.dpmd, Role.verifikator_kecamatan), scoped=True),
+    "people.act": Access(roles=(Role.panitia, Role.dpmd, Role.verifikator_kecamatan), scoped=True,
+                         params={"action": "undang"}),
+    "people.add_grant": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
+    "people.remove_grant": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
+    "invitations.accept": Access(public=True, params={"token": "A" * 43}),
+    "invitations.forgot_password": Access(public=True, data={"email": "siapa@contoh.id"}),
     "trail.index": Access(roles=(Role.panitia,)),
     "trail.download": Access(roles=(Role.panitia,)),
     "review.index": Access(roles=REVIEW_READERS),
@@ -236,7 +265,8 @@ def test_access_matrix(app: Flask, make_user: MakeUser, make_region: MakeRegion,
     evidence = db.session.scalar(db.select(Evidence).where(Evidence.kind == EvidenceKind.file))
     assert evidence is not None
     values = {"participant_id": str(participant.id), "competition_id": str(competition.id),
-              "rubric_id": str(rubric_id), "evidence_id": str(evidence.id), "code": "A1"}
+              "rubric_id": str(rubric_id), "evidence_id": str(evidence.id), "code": "A1",
+              "user_id": str(operator_in.id)}
     actors: list[tuple[str, Role | None, bool]] = [("anonim", None, False)]
     users = {}
     for role, (inside, outside) in SCOPES.items():
