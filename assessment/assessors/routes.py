@@ -86,12 +86,14 @@ def _indicator(rubric: Rubric, code: str) -> Indicator:
 
 
 def _others(assignment: Assignment) -> list[Assignment]:
-    """The other active assignments of the same desa: shown only after this one is submitted (blind scoring)."""
+    """The other active, SUBMITTED assignments of the same desa: shown only after this one is submitted (blind
+    scoring), and never another assessor's draft, which may still change (rule in ``can_see_other_scores``)."""
     if not can_see_other_scores(assignment):
         return []
     return list(db.session.scalars(
         select(Assignment).where(Assignment.participant_id == assignment.participant_id,
-                                 Assignment.id != assignment.id, Assignment.withdrawn_at.is_(None))
+                                 Assignment.id != assignment.id, Assignment.withdrawn_at.is_(None),
+                                 Assignment.submitted_at.is_not(None))
         .order_by(Assignment.id)).unique())
 
 
