@@ -76,6 +76,7 @@ RULES: dict[str, Access] = {
     "auth.logout": PUBLIC,
     "auth.enrol_second_factor": SIGNED_IN,
     "auth.password": SIGNED_IN,
+    "auth.recovery_codes": SIGNED_IN,
     "competitions.list_competitions": Access(roles=(Role.panitia,)),
     "competitions.upload_rubric": Access(roles=(Role.panitia,)),
     "competitions.show_rubric": Access(roles=(Role.panitia,)),
