@@ -243,9 +243,14 @@ def test_access_matrix(app: Flask, make_user: MakeUser, make_region: MakeRegion,
     users = {}
     for role, (inside, outside) in SCOPES.items():
         make_region(outside)
-        users[(role, True)] = make_user(role, inside)
-        users[(role, False)] = make_user(role, outside)
+        users[(f"{role.value} dalam cakupan", role, True)] = make_user(role, inside)
+        users[(f"{role.value} luar cakupan", role, False)] = make_user(role, outside)
         actors += [(f"{role.value} dalam cakupan", role, True), (f"{role.value} luar cakupan", role, False)]
+    # An assessor of the desa's own province whose home kabupaten holds the desa: a conflict of interest, so
+    # out of scope for everything about the desa.
+    conflicted = ("asesor berkonflik", Role.asesor, False)
+    users[conflicted] = make_user(Role.asesor, "64", home_region_code="64.09")
+    actors.append(conflicted)
 
     mismatches: list[str] = []
     calls = 0
@@ -260,7 +265,7 @@ def test_access_matrix(app: Flask, make_user: MakeUser, make_region: MakeRegion,
             for label, role, in_scope in actors:
                 client = app.test_client()
                 if role is not None:
-                    login(client, users[(role, in_scope)])
+                    login(client, users[(label, role, in_scope)])
                 response = client.open(url, method=method, data=data if method == "POST" else None)
                 calls += 1
                 got = outcome(response.status_code, response.headers.get("Location", ""))

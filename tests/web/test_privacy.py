@@ -252,3 +252,15 @@ def test_assessor_sees_only_submitted_scores_of_others(app: Flask, verification:
     db.session.commit()
     page = client.get(f"/asesor/penugasan/{own.id}/indikator/A1").get_data(as_text=True)
     assert "Catatan draf rahasia" in page and "Asesor Draf" in page
+
+
+def test_conflicted_assessor_sees_assigned_desa_in_no_list(app: Flask, verification: Verification,
+                                                           login: Login) -> None:
+    """A conflict found after the assignment (the assessor's home region moved into the desa's kabupaten) hides
+    the desa from the lists at once, before anyone withdraws the assignment."""
+    [grant] = verification.assessor.grants
+    grant.home_region_code = "64.09.04"
+    db.session.commit()
+    client = login(app.test_client(), verification.assessor)
+    assert f"/kelengkapan/peserta/{verification.bukit.id}" not in client.get("/kelengkapan/").get_data(as_text=True)
+    assert client.get(f"/kelengkapan/peserta/{verification.bukit.id}").status_code == 403
