@@ -34,7 +34,7 @@ from assessment.models import (
 )
 from assessment.navigation import NavLink, add_link
 from assessment.repo import rubric_of
-from assessment.security import require_region_access, roles_required
+from assessment.security import require_region_access, roles_required, user_can_access_region
 from assessment.signatures import SignatureReport, read_signatures
 from assessment.stages import Action, Gate, StageClosed, active_exceptions, freeze_message, stage_gate
 from assessment.storage import StorageError, get_store
@@ -102,7 +102,10 @@ def _others(assignment: Assignment) -> list[Assignment]:
 def index(conflict_form: ConflictForm | None = None) -> str:
     assignments = db.session.scalars(
         select(Assignment).where(Assignment.assessor_id == current_user.id).order_by(Assignment.id)).unique().all()
-    return render_template("assessors/index.html", active=[a for a in assignments if a.withdrawn_at is None],
+    # A desa the assessor has a conflict with (found after the assignment) is in no list, withdrawn or not yet.
+    active = [a for a in assignments if a.withdrawn_at is None
+              and user_can_access_region(current_user, a.participant.desa_code, ASSESSOR)]
+    return render_template("assessors/index.html", active=active,
                            withdrawn=[a for a in assignments if a.withdrawn_at is not None],
                            conflict_form=conflict_form or ConflictForm(), wita=wita)
 

@@ -264,3 +264,14 @@ def test_conflicted_assessor_sees_assigned_desa_in_no_list(app: Flask, verificat
     client = login(app.test_client(), verification.assessor)
     assert f"/kelengkapan/peserta/{verification.bukit.id}" not in client.get("/kelengkapan/").get_data(as_text=True)
     assert client.get(f"/kelengkapan/peserta/{verification.bukit.id}").status_code == 403
+
+
+def test_conflicted_assessor_sees_assigned_desa_in_no_assessor_list(app: Flask, verification: Verification,
+                                                                    login: Login) -> None:
+    client = login(app.test_client(), verification.assessor)
+    link = f"/asesor/penugasan/{verification.assignment.id}"
+    assert link in client.get("/asesor/").get_data(as_text=True)
+    [grant] = verification.assessor.grants
+    grant.home_region_code = "64.09.04"
+    db.session.commit()
+    assert link not in client.get("/asesor/").get_data(as_text=True)
