@@ -65,10 +65,17 @@ def reads_submission(user: Any, participant: Participant) -> bool:
     code = participant.desa_code
     if user_can_access_region(user, code, REGIONAL_READERS):
         return True
-    if user_can_access_region(user, code, (Role.asesor,)) and participant.id in assigned_participant_ids(user):
+    return _judges(user, participant)
+
+
+def _judges(user: Any, participant: Participant) -> bool:
+    """The assigned asesor, or a ketua tim of a desa in reconciliation (the cheap membership test first: the
+    scope test looks up conflict declarations)."""
+    code = participant.desa_code
+    if participant.id in assigned_participant_ids(user) and user_can_access_region(user, code, (Role.asesor,)):
         return True
-    return (user_can_access_region(user, code, (Role.ketua_tim,))
-            and code in reconciliation_desa(participant.competition))
+    return (bool(grants_for(user, (Role.ketua_tim,))) and code in reconciliation_desa(participant.competition)
+            and user_can_access_region(user, code, (Role.ketua_tim,)))
 
 
 def readable(user: Any, participants: list[Participant]) -> list[Participant]:
@@ -90,10 +97,7 @@ def gets_original(user: Any, evidence: Evidence) -> bool:
     if evidence.uploaded_by_id is not None and evidence.uploaded_by_id == getattr(user, "id", None) \
             and user_can_access_region(user, code, (Role.operator_desa,)):
         return True
-    if user_can_access_region(user, code, (Role.asesor,)) and participant.id in assigned_participant_ids(user):
-        return True
-    return (user_can_access_region(user, code, (Role.ketua_tim,))
-            and code in reconciliation_desa(participant.competition))
+    return _judges(user, participant)
 
 
 def sees_duplicate_flag(user: Any, participant: Participant) -> bool:
