@@ -268,13 +268,21 @@ def _replace_recovery_codes(user: User, now: datetime) -> list[str]:
     return codes
 
 
-def regenerate_recovery_codes(user: User, code: str, now: datetime | None = None) -> list[str] | None:
+def regenerate_recovery_codes(user: User, code: str, client_address: str = "",
+                              now: datetime | None = None) -> list[str] | None:
     """New recovery codes for an account with a second factor, after a current TOTP code proves the phone is at
-    hand (a stolen session alone cannot mint them); the old codes stop working. None when the code is wrong."""
+    hand (a stolen session alone cannot mint them); the old codes stop working. None when the code is wrong; a
+    wrong code counts against the account's sign-in limit (:class:`LoginThrottled` past it), so the code cannot
+    be guessed from a stolen session either."""
     now = now or utcnow()
+    attempt_id = _reserve_attempt(user.email, client_address, now)
     step = two_factor.matching_step(totp_secret_of(user) or "", code, now, after=user.totp_last_step)
     if step is None or not has_second_factor(user):
+        record_event("auth.recovery_codes_refused", target=f"user:{user.id}", actor=user,
+                     after={"reason": "kode_salah"})
+        db.session.commit()
         return None
+    _attempt_succeeded(attempt_id)
     user.totp_last_step = step
     codes = _replace_recovery_codes(user, now)
     record_event("auth.recovery_codes_new", target=f"user:{user.id}", actor=user, after={"count": len(codes)})

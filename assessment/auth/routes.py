@@ -165,7 +165,13 @@ def recovery_codes() -> str | Response | tuple[str, int]:
         return redirect(url_for("auth.enrol_second_factor"))
     form = CodeForm()
     if form.validate_on_submit():
-        codes = regenerate_recovery_codes(user, form.code.data or "")
+        try:
+            codes = regenerate_recovery_codes(user, form.code.data or "", request.remote_addr or "")
+        except LoginThrottled as error:
+            minutes = max(1, round(error.retry_after.total_seconds() / 60))
+            flash(_("Terlalu banyak kode yang salah. Coba lagi dalam %(minutes)d menit.", minutes=minutes), "error")
+            return render_template("auth/recovery_form.html", form=form,
+                                   remaining=unused_recovery_codes(user)), 429
         if codes is not None:
             flash(_("Kode pemulihan baru dibuat; kode yang lama tidak berlaku lagi."), "success")
             return _show_recovery_codes(codes)

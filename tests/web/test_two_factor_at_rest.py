@@ -155,3 +155,14 @@ def test_reset_2fa_forgets_recovery_codes(app: Flask, client: FlaskClient, make_
     _enrol(client)
     reset_second_factor(user)
     assert db.session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all() == []
+
+
+def test_wrong_codes_for_new_recovery_codes_count_towards_the_limit(app: Flask, client: FlaskClient,
+                                                                     make_user: MakeUser) -> None:
+    """A stolen session cannot guess its way to new recovery codes: wrong codes count like failed sign-ins."""
+    user = make_user(Role.panitia, "64")
+    _sign_in(client, user.email)
+    secret, _codes = _enrol(client)
+    wrong = "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"
+    statuses = [client.post("/akun/kode-pemulihan", data={"code": wrong}).status_code for _ in range(6)]
+    assert statuses[:5] == [422] * 5 and statuses[5] == 429
