@@ -57,7 +57,7 @@ from assessment.models.score import (
 )
 from assessment.models.throttle import LoginFailure, PublicCheck
 from assessment.models.types import UTCDateTime, utcnow
-from assessment.models.user import ROLE_SCOPE_KIND, Role, RoleGrant, User, normalise_email
+from assessment.models.user import ROLE_SCOPE_KIND, RecoveryCode, Role, RoleGrant, User, normalise_email
 
 __all__ = [
     "CODE_DEPTH",
@@ -100,6 +100,7 @@ __all__ = [
     "PublicCheck",
     "Reconciliation",
     "ReconciliationCorrection",
+    "RecoveryCode",
     "Region",
     "RegionBoundary",
     "RegionKind",

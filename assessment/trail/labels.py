@@ -17,6 +17,10 @@ def action_label(code: str) -> str:
 
 
 ACTION_LABELS: dict[str, str] = {
+    "auth.recovery_code_used": N_("Kode pemulihan dipakai untuk masuk"),
+    "auth.recovery_codes_new": N_("Kode pemulihan baru dibuat"),
+    "auth.recovery_codes_refused": N_("Pembuatan kode pemulihan ditolak"),
+    "backup.restore_broken": N_("Cadangan dengan jejak audit rusak dipulihkan"),
     "auth.reset_request": N_("Tautan atur ulang kata sandi diminta"),
     "competition.quota": N_("Kuota kabupaten diubah"),
     "registration.enrol": N_("Desa didaftarkan"),

@@ -27,6 +27,8 @@ EVIDENCE_VIEWERS = (Role.operator_desa, Role.verifikator_kecamatan, Role.dpmd, R
 REVIEWERS = (Role.verifikator_kecamatan, Role.dpmd)
 REVIEW_READERS = (*REVIEWERS, Role.panitia, Role.asesor, Role.ketua_tim)
 DASHBOARD_VIEWERS = (Role.panitia, Role.dpmd, Role.verifikator_kecamatan)
+# Provincial roles that read a desa's submission only when it is theirs to judge (assessment/visibility.py).
+ASSIGNED_ONLY = (Role.asesor, Role.ketua_tim)
 
 # role -> (a grant covering the desa under test, a grant of the same role elsewhere)
 SCOPES = {
@@ -44,6 +46,8 @@ class Access:
     """Who may call an endpoint: ``public``, any signed-in user (``roles=()``), or holders of ``roles``.
 
     ``to_sign_in``: the route always sends the caller to the sign-in page (the TOTP step without a password step).
+    ``need_assignment``: these roles also need the desa assigned (asesor) or in reconciliation (ketua tim); the
+    matrix holds neither, so they are refused even in scope (tests/web/test_privacy.py covers the assigned case).
     """
 
     public: bool = False
@@ -52,6 +56,7 @@ class Access:
     scoped: bool = False
     params: dict[str, str] = field(default_factory=dict)
     data: dict[str, str] = field(default_factory=dict)
+    need_assignment: tuple[Role, ...] = ()
 
 
 PUBLIC = Access(public=True)
@@ -73,6 +78,7 @@ RULES: dict[str, Access] = {
     "auth.logout": PUBLIC,
     "auth.enrol_second_factor": SIGNED_IN,
     "auth.password": SIGNED_IN,
+    "auth.recovery_codes": SIGNED_IN,
     "competitions.list_competitions": Access(roles=(Role.panitia,)),
     "competitions.upload_rubric": Access(roles=(Role.panitia,)),
     "competitions.show_rubric": Access(roles=(Role.panitia,)),
@@ -113,7 +119,7 @@ RULES: dict[str, Access] = {
     "trail.index": Access(roles=(Role.panitia,)),
     "trail.download": Access(roles=(Role.panitia,)),
     "review.index": Access(roles=REVIEW_READERS),
-    "review.detail": Access(roles=REVIEW_READERS, scoped=True),
+    "review.detail": Access(roles=REVIEW_READERS, scoped=True, need_assignment=ASSIGNED_ONLY),
     "review.complete": Access(roles=REVIEWERS, scoped=True),
     "review.send_back": Access(roles=REVIEWERS, scoped=True, data={"reason": "Lengkapi bukti."}),
     "villages.index": Access(roles=(Role.operator_desa,)),
@@ -124,9 +130,9 @@ RULES: dict[str, Access] = {
     "villages.remove": Access(roles=(Role.operator_desa,), scoped=True),
     "villages.submit": Access(roles=(Role.operator_desa,), scoped=True),
     "villages.confirm_submit": Access(roles=(Role.operator_desa,), scoped=True),
-    "villages.download": Access(roles=EVIDENCE_VIEWERS, scoped=True),
-    "villages.display_copy": Access(roles=EVIDENCE_VIEWERS, scoped=True),
-    "villages.pdf_inline": Access(roles=EVIDENCE_VIEWERS, scoped=True),
+    "villages.download": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
+    "villages.display_copy": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
+    "villages.pdf_inline": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
     # Verification. The committee's pages check the competition's region; assessors' pages load their own
     # assignment first (none exists here: 404 for everyone with the role; ownership, conflicts and scope are
     # tested in tests/web/test_desk_scoring.py); the ketua tim's pages check the competition and the desa.
@@ -233,6 +239,8 @@ def expected(rule: Access, role: Role | None, in_scope: bool) -> str:
         return "forbidden"
     if rule.scoped and not in_scope:
         return "forbidden"
+    if role in rule.need_assignment:
+        return "forbidden"
     return "allowed"
 
 
@@ -271,9 +279,14 @@ def test_access_matrix(app: Flask, make_user: MakeUser, make_region: MakeRegion,
     users = {}
     for role, (inside, outside) in SCOPES.items():
         make_region(outside)
-        users[(role, True)] = make_user(role, inside)
-        users[(role, False)] = make_user(role, outside)
+        users[(f"{role.value} dalam cakupan", role, True)] = make_user(role, inside)
+        users[(f"{role.value} luar cakupan", role, False)] = make_user(role, outside)
         actors += [(f"{role.value} dalam cakupan", role, True), (f"{role.value} luar cakupan", role, False)]
+    # An assessor of the desa's own province whose home kabupaten holds the desa: a conflict of interest, so
+    # out of scope for everything about the desa.
+    conflicted = ("asesor berkonflik", Role.asesor, False)
+    users[conflicted] = make_user(Role.asesor, "64", home_region_code="64.09")
+    actors.append(conflicted)
 
     mismatches: list[str] = []
     calls = 0
@@ -288,7 +301,7 @@ def test_access_matrix(app: Flask, make_user: MakeUser, make_region: MakeRegion,
             for label, role, in_scope in actors:
                 client = app.test_client()
                 if role is not None:
-                    login(client, users[(role, in_scope)])
+                    login(client, users[(label, role, in_scope)])
                 response = client.open(url, method=method, data=data if method == "POST" else None)
                 calls += 1
                 got = outcome(response.status_code, response.headers.get("Location", ""))
