@@ -243,6 +243,16 @@ def verify_second_factor(user: User, code: str, client_address: str = "", now: d
     return True
 
 
+def code_already_used(user: User, code: str, now: datetime | None = None) -> bool:
+    """Whether a refused ``code`` is the app's right code for a step already used to sign in (typed again within
+    the same 30 seconds): the person should wait for the next code, not think they mistyped."""
+    secret = totp_secret_of(user)
+    if secret is None or user.totp_last_step is None:
+        return False
+    step = two_factor.matching_step(secret, code, now or utcnow(), after=None)
+    return step is not None and step <= user.totp_last_step
+
+
 def _unused_recovery_code(user: User, code: str) -> RecoveryCode | None:
     normalised = two_factor.normalise_recovery_code(code)
     if normalised is None:

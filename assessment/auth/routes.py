@@ -16,6 +16,7 @@ from assessment.auth.operations import (
     LoginThrottled,
     authenticate,
     change_password,
+    code_already_used,
     confirm_totp_enrolment,
     has_second_factor,
     load_user_from_session,
@@ -108,7 +109,12 @@ def second_factor() -> str | Response | tuple[str, int]:
             start_session(user)
             flash(_("Selamat datang, %(name)s.", name=user.name), "success")
             return redirect(safe_next(pending[1]) or url_for("main.home"))
-        flash(_("Kode salah atau sudah dipakai. Masukkan kode yang sedang tampil di aplikasi."), "error")
+        if code_already_used(user, form.code.data or ""):
+            flash(_("Kode ini sudah dipakai untuk masuk. Tunggu sampai aplikasi menampilkan kode berikutnya "
+                    "(berganti tiap 30 detik), lalu masukkan kode yang baru."), "error")
+        else:
+            flash(_("Kode salah. Masukkan kode yang sedang tampil di aplikasi autentikator, atau salah satu kode "
+                    "pemulihan Anda."), "error")
     return render_template("auth/code.html", form=form)
 
 
