@@ -258,6 +258,20 @@ class DeskRecord:
     indicators: list[tuple[str, str, list[str], str, str]]
 
 
+def berita_acara_blockers(participants: list[Participant]) -> dict[int, dict[BeritaAcaraKind, str | None]]:
+    """Per desa, why each kind of desa berita acara cannot be generated yet (None: it can), by the same rules as
+    :func:`generate_berita_acara`: ``no_scores`` without a submitted desk assessment (withdrawn ones excluded),
+    ``no_field`` when the field team recorded no level or note for it. Two queries, whatever the number of desa."""
+    ids = [p.id for p in participants]
+    scored = set(db.session.scalars(
+        select(Assignment.participant_id).where(Assignment.participant_id.in_(ids), Assignment.withdrawn_at.is_(None),
+                                                Assignment.submitted_at.is_not(None))))
+    visited = set(db.session.scalars(select(FieldLevel.participant_id).where(FieldLevel.participant_id.in_(ids))))
+    return {p.id: {BeritaAcaraKind.penilaian_dokumen: None if p.id in scored else "no_scores",
+                   BeritaAcaraKind.klarifikasi_lapangan: None if p.id in visited else "no_field"}
+            for p in participants}
+
+
 def desk_record(participant: Participant) -> DeskRecord:
     """The submitted desk assessments of a desa (withdrawn ones excluded) and its reconciled levels.
 
