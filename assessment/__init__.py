@@ -156,6 +156,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(results_bp)
 
+    from assessment.registration.routes import bp as registration_bp
+
+    app.register_blueprint(registration_bp)
+
+    from assessment.accounts.routes import bp as people_bp
+    from assessment.accounts.routes import public_bp as invitations_bp
+
+    app.register_blueprint(people_bp)
+    app.register_blueprint(invitations_bp)
+
     from assessment.commands import register_all
 
     register_all(app)

@@ -19,6 +19,19 @@ The chain (what a contested result can be checked against)
     ``before_json``/``after_json`` are the stored JSON texts themselves (sorted keys, compact), as strings. So an
     event's hash covers everything it says and, through ``prev_hash``, every event before it.
 
+Signed with a key kept outside the database (a keyed MAC)
+    Every event also stores ``mac``, HMAC-SHA256 under the audit key (``AUDIT_KEY``, else derived from
+    ``SECRET_KEY``: :mod:`assessment.keys`) of ``"desa-digital-audit-mac/1:" + hash``; the chain head stores the MAC
+    of ``"desa-digital-audit-head/1:<last_seq>:<last_hash>:<signed_from>"``. Someone who can write the database but
+    does not hold the key can no longer re-hash the events after an edit, nor delete the tail and move the head
+    back. Events written before signing began (``seq < signed_from``, set by the migration) carry no MAC; they are
+    still covered, through ``prev_hash``, by the first signed event after them.
+
+Anchored outside the database
+    :func:`chain_anchor` gives the head's count and hash; printed on paper (a berita acara, the final snapshot)
+    they let :func:`verify_chain` check later that the chain still holds that event with that hash, so a chain
+    rebuilt from scratch or cut back with a stolen key is caught too (``desa-digital audit verify --anchor``).
+
 Serialised appends
     Numbers and hashes are assigned in the commit, after the chain head row (``audit_chain_head``, id 1) is
     locked by an UPDATE: a row lock on PostgreSQL, the database write lock on SQLite. A second writer waits for
@@ -28,17 +41,19 @@ Verification (:func:`verify_chain`, ``desa-digital audit verify``)
     Walks the events in ``seq`` order and names the FIRST one at fault: an event whose content no longer matches
     its hash was altered; an event that links to a hash found elsewhere in the chain was moved (reordered); a
     missing number, or a link to a hash found nowhere, means an event was removed (or the one before it altered
-    and re-hashed); events missing after the last one are caught against the chain head. On PostgreSQL a trigger
-    also refuses every UPDATE, DELETE and TRUNCATE of the table.
+    and re-hashed); a signed event whose MAC does not match was forged (or written with another key); events
+    missing after the last one are caught against the chain head and its MAC; an anchor the chain no longer holds
+    names the event. Triggers also refuse every UPDATE and DELETE of the table (and TRUNCATE on PostgreSQL).
 """
 
 from __future__ import annotations
 
 import getpass
 import hashlib
+import hmac
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -51,10 +66,13 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, scoped_session
 
 from assessment.extensions import db
+from assessment.keys import purpose_key
 from assessment.models.audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from assessment.models.types import utcnow
 
 CANONICAL_TAG = "desa-digital-audit/1"
+MAC_TAG = "desa-digital-audit-mac/1:"
+HEAD_TAG = "desa-digital-audit-head/1:"
 _PENDING = "audit_pending_events"
 
 
@@ -109,6 +127,22 @@ def canonical_form(item: AuditEvent) -> bytes:
 def event_hash(item: AuditEvent) -> str:
     """SHA-256 (hex) of the event's canonical form."""
     return hashlib.sha256(canonical_form(item)).hexdigest()
+
+
+def audit_key() -> bytes:
+    """The key that signs the chain (never stored in the database)."""
+    return purpose_key("audit")
+
+
+def event_mac(event_hash_hex: str, key: bytes) -> str:
+    """HMAC-SHA256 (hex) of an event's hash under the audit key."""
+    return hmac.new(key, (MAC_TAG + event_hash_hex).encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def head_mac(last_seq: int, last_hash: str, signed_from: int, key: bytes) -> str:
+    """HMAC-SHA256 (hex) of the chain head under the audit key."""
+    text = f"{HEAD_TAG}{last_seq}:{last_hash}:{signed_from}"
+    return hmac.new(key, text.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def request_id() -> str:
@@ -204,18 +238,23 @@ def _chain_pending_events(session: Session) -> None:
     # A no-op UPDATE takes the lock: a row lock on PostgreSQL, the write lock on SQLite (a SELECT would not).
     locked = session.execute(update(head).where(head.id == 1).values(last_seq=head.last_seq)
                              .execution_options(**plain))
-    row = session.execute(select(head.last_seq, head.last_hash).where(head.id == 1)).one_or_none()
+    row = session.execute(select(head.last_seq, head.last_hash, head.signed_from)
+                          .where(head.id == 1)).one_or_none()
     if row is None or locked.rowcount != 1:  # type: ignore[attr-defined]
         raise RuntimeError("audit_chain_head has no row 1: run `desa-digital db upgrade`")
     seq, previous = int(row.last_seq), str(row.last_hash)
+    key = audit_key()
     for item in pending:
         seq += 1
         item.seq = seq
         item.prev_hash = previous
         item.hash = event_hash(item)
+        item.mac = event_mac(item.hash, key)
         previous = item.hash
         session.add(item)
-    session.execute(update(head).where(head.id == 1).values(last_seq=seq, last_hash=previous)
+    session.execute(update(head).where(head.id == 1)
+                    .values(last_seq=seq, last_hash=previous,
+                            mac=head_mac(seq, previous, int(row.signed_from), key))
                     .execution_options(**plain))
 
 
@@ -235,16 +274,46 @@ class ChainProblem:
 
 
 @dataclass(frozen=True, slots=True)
+class ChainAnchor:
+    """The chain's head at one moment (number of events and the last hash), to print outside the database."""
+
+    count: int
+    head_hash: str
+
+    def __str__(self) -> str:
+        return f"{self.count}:{self.head_hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> ChainAnchor:
+        """``COUNT:HASH`` as printed (``ValueError`` when it is not)."""
+        count_text, _, head_hash = text.strip().partition(":")
+        head_hash = head_hash.strip().lower()
+        if not count_text.isdigit() or len(head_hash) != 64 or any(c not in "0123456789abcdef" for c in head_hash):
+            raise ValueError(f"jangkar tidak sah: {text!r} (tulis JUMLAH:HASH)")
+        return cls(int(count_text), head_hash)
+
+
+@dataclass(frozen=True, slots=True)
 class ChainReport:
-    """The outcome of a verification: how many events, the last hash, and the first problem (None: intact)."""
+    """The outcome of a verification: how many events, the last hash, the first problem (None: intact), and how
+    many events were written before signing began (no MAC; covered by the links of the signed ones)."""
 
     count: int
     head_hash: str
     problem: ChainProblem | None
+    unsigned: int = 0
 
     @property
     def intact(self) -> bool:
         return self.problem is None
+
+
+def chain_anchor(session: Session | scoped_session[Any]) -> ChainAnchor:
+    """The head of the chain now (count and last hash): what a berita acara or a final snapshot prints."""
+    head = session.get(AuditChainHead, 1)
+    if head is None:
+        return ChainAnchor(0, GENESIS_HASH)
+    return ChainAnchor(int(head.last_seq), str(head.last_hash))
 
 
 def _events_in_order(session: Session | scoped_session[Any], batch: int = 1000) -> Iterator[AuditEvent]:
@@ -259,48 +328,82 @@ def _events_in_order(session: Session | scoped_session[Any], batch: int = 1000) 
         last = rows[-1].seq
 
 
-def verify_chain(session: Session | scoped_session[Any]) -> ChainReport:
-    """Check every event's hash and link in order and name the first event altered, removed or reordered."""
+def verify_chain(session: Session | scoped_session[Any], *, key: bytes | None = None,
+                 anchors: Iterable[ChainAnchor] = ()) -> ChainReport:
+    """Check every event's hash, MAC and link in order, the head and its MAC, and every anchor; name the first event
+    altered, removed or reordered (rules in the module docstring). ``key`` defaults to the app's audit key."""
+    key = key if key is not None else audit_key()
+    wanted = {anchor.count: anchor.head_hash for anchor in anchors}
+    head = session.get(AuditChainHead, 1)
+    signed_from = int(head.signed_from) if head is not None else 1
     known = set(session.scalars(select(AuditEvent.hash)))
     expected_seq = 1
     previous = GENESIS_HASH
     count = 0
+    unsigned = 0
+
+    def report(problem: ChainProblem | None) -> ChainReport:
+        return ChainReport(count, previous, problem, unsigned)
+
     for item in _events_in_order(session):
         count += 1
         if event_hash(item) != item.hash:
-            return ChainReport(count, previous, ChainProblem(
+            return report(ChainProblem(
                 item.seq, "diubah", f"Peristiwa #{item.seq} diubah: isinya tidak cocok lagi dengan hash-nya."))
+        if item.seq < signed_from:
+            unsigned += 1
+        elif item.mac is None or not hmac.compare_digest(item.mac, event_mac(item.hash, key)):
+            return report(ChainProblem(
+                item.seq, "diubah",
+                f"Peristiwa #{item.seq} tidak bertanda tangan sah (MAC): diubah lalu di-hash ulang tanpa kunci "
+                f"audit, atau ditulis dengan kunci audit lain (AUDIT_KEY/SECRET_KEY)."))
         if item.prev_hash != previous:
             if item.prev_hash in known:
-                return ChainReport(count, previous, ChainProblem(
+                return report(ChainProblem(
                     item.seq, "urutan",
                     f"Urutan diubah: peristiwa #{item.seq} seharusnya berada di posisi lain dalam rantai."))
             if item.seq != expected_seq:
-                return ChainReport(count, previous, ChainProblem(
+                return report(ChainProblem(
                     expected_seq, "dihapus", f"Peristiwa #{expected_seq} hilang (dihapus) sebelum #{item.seq}."))
             if expected_seq > 1:
-                return ChainReport(count, previous, ChainProblem(
+                return report(ChainProblem(
                     expected_seq - 1, "diubah",
                     f"Peristiwa #{expected_seq - 1} diubah: hash-nya tidak cocok dengan tautan di #{item.seq}."))
-            return ChainReport(count, previous, ChainProblem(
+            return report(ChainProblem(
                 item.seq, "dihapus", f"Peristiwa sebelum #{item.seq} hilang (dihapus)."))
         if item.seq != expected_seq:
-            return ChainReport(count, previous, ChainProblem(
+            return report(ChainProblem(
                 expected_seq, "dihapus", f"Nomor peristiwa #{expected_seq} hilang sebelum #{item.seq}."))
+        if item.seq in wanted and wanted[item.seq] != item.hash:
+            return report(ChainProblem(
+                item.seq, "diubah",
+                f"Peristiwa #{item.seq} tidak cocok dengan jangkar yang tercetak (hash {wanted[item.seq]})."))
         previous = item.hash
         expected_seq += 1
-    head = session.get(AuditChainHead, 1)
+    beyond = [number for number in wanted if number > expected_seq - 1]
+    if beyond:
+        return report(ChainProblem(
+            expected_seq, "dihapus",
+            f"Rantai hanya sampai peristiwa #{expected_seq - 1}, padahal jangkar yang tercetak menyebut "
+            f"#{max(beyond)}: peristiwa #{expected_seq} dan sesudahnya hilang."))
     if head is None:
-        return ChainReport(count, previous, ChainProblem(expected_seq, "dihapus", "Kepala rantai audit hilang."))
+        return report(ChainProblem(expected_seq, "dihapus", "Kepala rantai audit hilang."))
     if head.last_seq != expected_seq - 1 or head.last_hash != previous:
         if head.last_seq >= expected_seq:
-            return ChainReport(count, previous, ChainProblem(
+            return report(ChainProblem(
                 expected_seq, "dihapus",
                 f"Peristiwa #{expected_seq} sampai #{head.last_seq} hilang (dihapus) dari ujung rantai."))
         if head.last_seq < expected_seq - 1:
-            return ChainReport(count, previous, ChainProblem(
+            return report(ChainProblem(
                 head.last_seq + 1, "ditambah",
                 f"Peristiwa #{head.last_seq + 1} dan sesudahnya ditambahkan di luar rantai."))
-        return ChainReport(count, previous, ChainProblem(
+        return report(ChainProblem(
             head.last_seq, "diubah", f"Peristiwa #{head.last_seq} tidak cocok dengan kepala rantai audit."))
-    return ChainReport(count, previous, None)
+    signed_head = head.last_seq >= signed_from or head.mac is not None
+    if signed_head and (head.mac is None or not hmac.compare_digest(
+            head.mac, head_mac(int(head.last_seq), str(head.last_hash), signed_from, key))):
+        return report(ChainProblem(
+            head.last_seq + 1, "dihapus",
+            f"Kepala rantai audit tidak bertanda tangan sah (MAC): peristiwa sesudah #{head.last_seq} bisa jadi "
+            f"dihapus dan kepala rantai dipindah, atau kunci audit (AUDIT_KEY/SECRET_KEY) berbeda."))
+    return report(None)

@@ -15,7 +15,8 @@ Values that JSON has no type for are tagged: ``{"$dt": ISO 8601}`` (timestamps),
 Restore refuses, before writing anything, an archive that is damaged (a part missing, extra, or not matching its
 hash, an evidence file not matching its name), tampered with (the manifest's HMAC does not match this
 installation's key, unless the caller accepts another key), from another schema revision, or a target database
-that is not empty. It then writes everything in one transaction.
+that is not empty. It then writes everything in one transaction, which is rolled back when the restored audit
+trail does not verify, unless the caller explicitly accepts a broken trail (recorded in the trail).
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import JSON, Column, Table, bindparam, delete, func, insert, inspect, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
+from assessment.audit import record_event, verify_chain
 from assessment.extensions import db
 from assessment.models import GENESIS_HASH, AuditChainHead, Evidence
 from assessment.storage import EvidenceStore
@@ -274,8 +277,15 @@ def _database_problems(connection: Connection) -> list[str]:
     return problems
 
 
-def restore_backup(source: Path, store: EvidenceStore, *, accept_other_key: bool = False) -> BackupSummary:
-    """Restore an archive into an empty database (schema already created) and the evidence store."""
+def restore_backup(source: Path, store: EvidenceStore, *, accept_other_key: bool = False,
+                   accept_broken_audit: bool = False) -> BackupSummary:
+    """Restore an archive into an empty database (schema already created) and the evidence store.
+
+    The restored audit trail is verified (:func:`assessment.audit.verify_chain`, hashes, links and MACs under this
+    installation's audit key) before the transaction commits: a broken chain is refused (nothing is written)
+    unless ``accept_broken_audit``; then the restore itself is recorded in the trail (``backup.restore_broken``,
+    with the problem found), so the override can never pass unnoticed.
+    """
     manifest, members = check_archive(source, accept_other_key=accept_other_key)
     known = {table.name: table for table in _tables()}
     table_parts = [part for part in manifest["parts"] if "table" in part]
@@ -311,6 +321,17 @@ def restore_backup(source: Path, store: EvidenceStore, *, accept_other_key: bool
             rows[table.name] = len(records)
         if connection.dialect.name == "postgresql":
             _advance_sequences(connection)
+        with Session(bind=connection) as session:
+            chain = verify_chain(session)
+        if chain.problem is not None and not accept_broken_audit:
+            raise BackupError([f"Jejak audit di arsip RUSAK: {chain.problem.message} Tidak ada yang dipulihkan; "
+                               "pulihkan dengan kunci audit (AUDIT_KEY/SECRET_KEY) instalasi asal, atau, bila "
+                               "memang harus, dengan --accept-broken-audit (tercatat di jejak audit)."])
+    if chain.problem is not None:
+        record_event("backup.restore_broken", target="audit_event", after={
+            "archive": source.name, "problem_seq": chain.problem.seq, "problem_kind": chain.problem.kind,
+            "problem": chain.problem.message, "events": chain.count})
+        db.session.commit()
     return BackupSummary(rows, evidence)
 
 

@@ -46,6 +46,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
       allowed per client address within the window.
     - ``OBJECTION_LIMIT_PER_DESA`` (30), ``OBJECTION_LIMIT_PER_INDICATOR`` (3): objections one desa may file in a
       competition's masa sanggah, in all and about one indicator (or the whole result).
+    - ``TOTP_KEY``, ``AUDIT_KEY``: keys (any long random text) that encrypt the TOTP secrets at rest and sign the
+      audit chain (:mod:`assessment.keys`); unset: each is derived from ``SECRET_KEY``.
     - ``TRUSTED_PROXIES`` (0): how many reverse proxies in front of the app set ``X-Forwarded-For``/``-Proto``/
       ``-Host``; 0 ignores those headers (anyone can send them), so set it only behind a proxy.
     """
@@ -56,6 +58,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     max_upload_mb = int(os.environ.get("MAX_UPLOAD_MB", "25"))
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance_path),
+        "TOTP_KEY": os.environ.get("TOTP_KEY") or None,
+        "AUDIT_KEY": os.environ.get("AUDIT_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR") or str(instance_path / "evidence"),
@@ -86,4 +90,6 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # The public address printed in QR codes made outside a request (reports build); None: the CLI's default.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or None,
+        # How long an account invitation link stays usable (its owner chooses a password there).
+        "INVITATION_HOURS": _whole_number("INVITATION_HOURS", 72),
     }

@@ -21,6 +21,7 @@ from assessment.assessors.forms import AccessTestForm, ConfirmForm, ConflictForm
 from assessment.assessors.rules import asks_for_access_test, can_see_other_scores, submission_problems
 from assessment.competitions.schedule import STAGE_NAMES, WITA
 from assessment.criteria.model import Indicator, Rubric
+from assessment.editions import split_editions
 from assessment.extensions import db
 from assessment.models import (
     Assignment,
@@ -34,7 +35,7 @@ from assessment.models import (
 )
 from assessment.navigation import NavLink, add_link
 from assessment.repo import rubric_of
-from assessment.security import require_region_access, roles_required
+from assessment.security import require_region_access, roles_required, user_can_access_region
 from assessment.signatures import NAME_LABELS, SignatureReport, read_signatures
 from assessment.stages import Action, Gate, StageClosed, active_exceptions, freeze_message, stage_gate
 from assessment.storage import StorageError, get_store
@@ -86,12 +87,14 @@ def _indicator(rubric: Rubric, code: str) -> Indicator:
 
 
 def _others(assignment: Assignment) -> list[Assignment]:
-    """The other active assignments of the same desa: shown only after this one is submitted (blind scoring)."""
+    """The other active, SUBMITTED assignments of the same desa: shown only after this one is submitted (blind
+    scoring), and never another assessor's draft, which may still change (rule in ``can_see_other_scores``)."""
     if not can_see_other_scores(assignment):
         return []
     return list(db.session.scalars(
         select(Assignment).where(Assignment.participant_id == assignment.participant_id,
-                                 Assignment.id != assignment.id, Assignment.withdrawn_at.is_(None))
+                                 Assignment.id != assignment.id, Assignment.withdrawn_at.is_(None),
+                                 Assignment.submitted_at.is_not(None))
         .order_by(Assignment.id)).unique())
 
 
@@ -100,7 +103,11 @@ def _others(assignment: Assignment) -> list[Assignment]:
 def index(conflict_form: ConflictForm | None = None) -> str:
     assignments = db.session.scalars(
         select(Assignment).where(Assignment.assessor_id == current_user.id).order_by(Assignment.id)).unique().all()
-    return render_template("assessors/index.html", active=[a for a in assignments if a.withdrawn_at is None],
+    # A desa the assessor has a conflict with (found after the assignment) is in no list, withdrawn or not yet.
+    active = [a for a in assignments if a.withdrawn_at is None
+              and user_can_access_region(current_user, a.participant.desa_code, ASSESSOR)]
+    return render_template("assessors/index.html", active=active,
+                           editions=split_editions(active, lambda a: a.participant.competition, now_utc()),
                            withdrawn=[a for a in assignments if a.withdrawn_at is not None],
                            conflict_form=conflict_form or ConflictForm(), wita=wita)
 

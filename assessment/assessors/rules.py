@@ -67,5 +67,6 @@ def submission_problems(rubric: Rubric, levels: Mapping[str, tuple[int | None, b
 
 def can_see_other_scores(own: Assignment) -> bool:
     """Blind scoring: an assessor sees the other assessors' levels, notes and verdicts for a desa only after
-    submitting their own desk assessment of that desa. An assignment withdrawn for a conflict sees nothing."""
+    submitting their own desk assessment of that desa, and then only what the others have submitted (a draft may
+    still change and is never shown). An assignment withdrawn for a conflict sees nothing."""
     return own.withdrawn_at is None and own.submitted_at is not None

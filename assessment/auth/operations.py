@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from assessment.audit import record_event
 from assessment.auth import two_factor
 from assessment.auth.passwords import MIN_LENGTH, password_problems
 from assessment.extensions import db
+from assessment.keys import purpose_key
 from assessment.models import (
     ROLE_SCOPE_KIND,
     LoginFailure,
+    RecoveryCode,
     Region,
     RegionKind,
     Role,
@@ -200,47 +202,145 @@ def has_second_factor(user: User) -> bool:
     return user.totp_secret is not None and user.totp_confirmed_at is not None
 
 
+def _totp_key() -> bytes:
+    return purpose_key("totp")
+
+
+def totp_secret_of(user: User) -> str | None:
+    """The account's confirmed TOTP secret, decrypted (rules in :mod:`assessment.auth.two_factor`)."""
+    return two_factor.unseal(user.totp_secret, _totp_key(), user.id)
+
+
 def verify_second_factor(user: User, code: str, client_address: str = "", now: datetime | None = None) -> bool:
-    """Finish a sign-in with the TOTP code; a wrong code counts as a failed sign-in of the account.
+    """Finish a sign-in with the TOTP code, or one of the account's unused recovery codes; a wrong code counts as
+    a failed sign-in of the account.
 
     A code is accepted for the current 30-second step or the one before or after (clock drift), and never twice:
-    a step at or before the last one accepted is refused, so an overheard code cannot be replayed.
+    a step at or before the last one accepted is refused, so an overheard code cannot be replayed. A recovery code
+    works once (``auth.recovery_code_used``, with how many remain, in the audit trail).
     """
     now = now or utcnow()
     attempt_id = _reserve_attempt(user.email, client_address, now)
-    step = two_factor.matching_step(user.totp_secret or "", code, now, after=user.totp_last_step)
-    if step is None or not user.active:
+    secret = totp_secret_of(user)
+    step = two_factor.matching_step(secret or "", code, now, after=user.totp_last_step)
+    recovery = None if step is not None or not user.active else _unused_recovery_code(user, code)
+    if (step is None and recovery is None) or not user.active:
         _login_failed(f"user:{user.id}", "kode_salah", user)
         return False
     _attempt_succeeded(attempt_id)
-    user.totp_last_step = step
+    if step is not None:
+        user.totp_last_step = step
+        if secret is not None and user.totp_secret and not user.totp_secret.startswith(two_factor.SEALED_PREFIX):
+            user.totp_secret = two_factor.seal(secret, _totp_key(), user.id)  # stored before encryption
+    if recovery is not None:
+        recovery.used_at = now
+        remaining = db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
+            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None), RecoveryCode.id != recovery.id))
+        record_event("auth.recovery_code_used", target=f"user:{user.id}", actor=user,
+                     after={"remaining": remaining})
     _signed_in(user, now)
     db.session.commit()
     return True
 
 
-def confirm_totp_enrolment(user: User, secret: str, code: str, now: datetime | None = None) -> bool:
-    """Keep ``secret`` as the account's second factor once a code made from it is shown to be right."""
-    now = now or utcnow()
-    step = two_factor.matching_step(secret, code, now, after=None)
-    if step is None:
+def code_already_used(user: User, code: str, now: datetime | None = None) -> bool:
+    """Whether a refused ``code`` is the app's right code for a step already used to sign in (typed again within
+    the same 30 seconds): the person should wait for the next code, not think they mistyped."""
+    secret = totp_secret_of(user)
+    if secret is None or user.totp_last_step is None:
         return False
-    user.totp_secret = secret
+    step = two_factor.matching_step(secret, code, now or utcnow(), after=None)
+    return step is not None and step <= user.totp_last_step
+
+
+def _unused_recovery_code(user: User, code: str) -> RecoveryCode | None:
+    normalised = two_factor.normalise_recovery_code(code)
+    if normalised is None:
+        return None
+    return db.session.scalar(select(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None),
+        RecoveryCode.code_hash == two_factor.recovery_code_hash(normalised, _totp_key())))
+
+
+def unused_recovery_codes(user: User) -> int:
+    """How many recovery codes of the account are still unused."""
+    return int(db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0)
+
+
+def _replace_recovery_codes(user: User, now: datetime) -> list[str]:
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = two_factor.new_recovery_codes()
+    key = _totp_key()
+    db.session.add_all(RecoveryCode(user_id=user.id, created_at=now,
+                                    code_hash=two_factor.recovery_code_hash(code.replace("-", ""), key))
+                       for code in codes)
+    return codes
+
+
+def regenerate_recovery_codes(user: User, code: str, client_address: str = "",
+                              now: datetime | None = None) -> list[str] | None:
+    """New recovery codes for an account with a second factor, after a current TOTP code proves the phone is at
+    hand (a stolen session alone cannot mint them); the old codes stop working. None when the code is wrong; a
+    wrong code counts against the account's sign-in limit (:class:`LoginThrottled` past it), so the code cannot
+    be guessed from a stolen session either."""
+    now = now or utcnow()
+    attempt_id = _reserve_attempt(user.email, client_address, now)
+    step = two_factor.matching_step(totp_secret_of(user) or "", code, now, after=user.totp_last_step)
+    if step is None or not has_second_factor(user):
+        record_event("auth.recovery_codes_refused", target=f"user:{user.id}", actor=user,
+                     after={"reason": "kode_salah"})
+        db.session.commit()
+        return None
+    _attempt_succeeded(attempt_id)
+    user.totp_last_step = step
+    codes = _replace_recovery_codes(user, now)
+    record_event("auth.recovery_codes_new", target=f"user:{user.id}", actor=user, after={"count": len(codes)})
+    db.session.commit()
+    return codes
+
+
+def pending_totp_secret(user: User) -> str:
+    """The secret being enrolled for the account: kept encrypted in its row (never in the session cookie), the
+    same on every visit of the enrolment page until it is confirmed."""
+    key = _totp_key()
+    secret = two_factor.unseal(user.totp_pending_secret, key, user.id)
+    if secret is None:
+        secret = two_factor.new_secret()
+        user.totp_pending_secret = two_factor.seal(secret, key, user.id)
+        db.session.commit()
+    return secret
+
+
+def confirm_totp_enrolment(user: User, code: str, now: datetime | None = None) -> list[str] | None:
+    """Keep the pending secret as the account's second factor once a code made from it is shown to be right, and
+    give the account its recovery codes (returned to be shown once). None when the code is wrong."""
+    now = now or utcnow()
+    secret = two_factor.unseal(user.totp_pending_secret, _totp_key(), user.id)
+    step = two_factor.matching_step(secret or "", code, now, after=None)
+    if step is None:
+        return None
+    user.totp_secret = user.totp_pending_secret
+    user.totp_pending_secret = None
     user.totp_confirmed_at = now
     user.totp_last_step = step
+    codes = _replace_recovery_codes(user, now)
     record_event("auth.totp_enrol", target=f"user:{user.id}", before={"enrolled": False},
-                 after={"enrolled": True})
+                 after={"enrolled": True, "recovery_codes": len(codes)})
     db.session.commit()
-    return True
+    return codes
 
 
 def reset_second_factor(user: User) -> None:
-    """Forget the account's TOTP secret (a lost phone): every session ends and the next sign-in enrols again."""
+    """Forget the account's TOTP secret and recovery codes (a lost phone): every session ends and the next sign-in
+    enrols again."""
     before = has_second_factor(user)
     user.totp_secret = None
+    user.totp_pending_secret = None
     user.totp_confirmed_at = None
     user.totp_last_step = None
     user.session_version += 1
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     record_event("auth.totp_reset", target=f"user:{user.id}", before={"enrolled": before},
                  after={"enrolled": False})
     db.session.commit()

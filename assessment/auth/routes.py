@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -16,10 +16,14 @@ from assessment.auth.operations import (
     LoginThrottled,
     authenticate,
     change_password,
+    code_already_used,
     confirm_totp_enrolment,
     has_second_factor,
     load_user_from_session,
+    pending_totp_secret,
+    regenerate_recovery_codes,
     sign_out,
+    unused_recovery_codes,
     verify_second_factor,
 )
 from assessment.auth.sessions import (
@@ -32,7 +36,7 @@ from assessment.auth.sessions import (
 from assessment.security import signed_in
 
 bp = Blueprint("auth", __name__)
-ENROL_KEY = "_totp_new"  # the session key of the secret being enrolled
+LEGACY_ENROL_KEY = "_totp_new"  # where an older version kept the secret being enrolled (in the cookie)
 
 
 @bp.before_app_request
@@ -105,7 +109,12 @@ def second_factor() -> str | Response | tuple[str, int]:
             start_session(user)
             flash(_("Selamat datang, %(name)s.", name=user.name), "success")
             return redirect(safe_next(pending[1]) or url_for("main.home"))
-        flash(_("Kode salah atau sudah dipakai. Masukkan kode yang sedang tampil di aplikasi."), "error")
+        if code_already_used(user, form.code.data or ""):
+            flash(_("Kode ini sudah dipakai untuk masuk. Tunggu sampai aplikasi menampilkan kode berikutnya "
+                    "(berganti tiap 30 detik), lalu masukkan kode yang baru."), "error")
+        else:
+            flash(_("Kode salah. Masukkan kode yang sedang tampil di aplikasi autentikator, atau salah satu kode "
+                    "pemulihan Anda."), "error")
     return render_template("auth/code.html", form=form)
 
 
@@ -123,25 +132,58 @@ def logout() -> Response:
 @bp.route("/akun/dua-langkah", methods=["GET", "POST"])
 @signed_in
 def enrol_second_factor() -> str | Response:
-    """Show a new TOTP secret (as text and as a QR code) and keep it once a code from it is typed back."""
+    """Show a new TOTP secret (as text and as a QR code) and keep it once a code from it is typed back; then show
+    the account's recovery codes, once."""
     user = current_user._get_current_object()
     if has_second_factor(user):
         flash(_("Verifikasi dua langkah sudah aktif untuk akun ini."), "info")
         return redirect(url_for("main.home"))
-    secret = session.get(ENROL_KEY)
-    if not isinstance(secret, str) or len(secret) != 32:
-        secret = session[ENROL_KEY] = two_factor.new_secret()
+    session.pop(LEGACY_ENROL_KEY, None)  # a secret an older version put in the cookie is dropped, never used
+    secret = pending_totp_secret(user)
     form = CodeForm()
     if form.validate_on_submit():
-        if confirm_totp_enrolment(user, secret, form.code.data or ""):
-            session.pop(ENROL_KEY, None)
+        codes = confirm_totp_enrolment(user, form.code.data or "")
+        if codes is not None:
             flash(_("Verifikasi dua langkah aktif. Mulai sekarang masuk dengan kata sandi dan kode dari aplikasi."),
                   "success")
-            return redirect(url_for("main.home"))
+            return _show_recovery_codes(codes)
         flash(_("Kode tidak cocok. Periksa jam ponsel Anda lalu masukkan kode yang sedang tampil."), "error")
     uri = two_factor.provisioning_uri(secret, user.email)
-    return render_template("auth/enrol.html", form=form, secret=two_factor.grouped(secret),
-                           qr=two_factor.qr_svg(uri))
+    response = make_response(render_template("auth/enrol.html", form=form, secret=two_factor.grouped(secret),
+                                             qr=two_factor.qr_svg(uri)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _show_recovery_codes(codes: list[str]) -> Response:
+    """The recovery codes, shown this once (never kept by a cache)."""
+    response = make_response(render_template("auth/recovery_codes.html", codes=codes))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/akun/kode-pemulihan", methods=["GET", "POST"])
+@signed_in
+def recovery_codes() -> str | Response | tuple[str, int]:
+    """How many recovery codes are left, and new ones (the old stop working) after a code from the app."""
+    user = current_user._get_current_object()
+    if not has_second_factor(user):
+        return redirect(url_for("auth.enrol_second_factor"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            codes = regenerate_recovery_codes(user, form.code.data or "", request.remote_addr or "")
+        except LoginThrottled as error:
+            minutes = max(1, round(error.retry_after.total_seconds() / 60))
+            flash(_("Terlalu banyak kode yang salah. Coba lagi dalam %(minutes)d menit.", minutes=minutes), "error")
+            return render_template("auth/recovery_form.html", form=form,
+                                   remaining=unused_recovery_codes(user)), 429
+        if codes is not None:
+            flash(_("Kode pemulihan baru dibuat; kode yang lama tidak berlaku lagi."), "success")
+            return _show_recovery_codes(codes)
+        flash(_("Kode tidak cocok. Masukkan kode 6 angka yang sedang tampil di aplikasi."), "error")
+        return render_template("auth/recovery_form.html", form=form, remaining=unused_recovery_codes(user)), 422
+    return render_template("auth/recovery_form.html", form=form, remaining=unused_recovery_codes(user))
 
 
 @bp.route("/akun/kata-sandi", methods=["GET", "POST"])

@@ -33,11 +33,15 @@ def backup_command(out: Path) -> None:
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--accept-other-key", is_flag=True,
               help="Terima arsip yang ditandatangani dengan SECRET_KEY lain (hash bagian tetap diperiksa).")
+@click.option("--accept-broken-audit", is_flag=True,
+              help="Pulihkan juga bila rantai jejak audit di arsip rusak (atau bertanda tangan kunci audit lain); "
+                   "pemulihan ini dicatat di jejak audit.")
 @with_appcontext
-def restore_command(source: Path, accept_other_key: bool) -> None:
+def restore_command(source: Path, accept_other_key: bool, accept_broken_audit: bool) -> None:
     """Pulihkan arsip cadangan SOURCE ke basis data kosong (jalankan `db upgrade` dulu)."""
     try:
-        summary = restore_backup(source, get_store(), accept_other_key=accept_other_key)
+        summary = restore_backup(source, get_store(), accept_other_key=accept_other_key,
+                                 accept_broken_audit=accept_broken_audit)
     except BackupError as error:
         for problem in error.problems:
             click.echo(f"{source}: {problem}", err=True)

@@ -16,9 +16,12 @@ from assessment.competitions.schedule_operations import change_schedule
 from assessment.criteria.errors import RubricError
 from assessment.extensions import db
 from assessment.models import Competition, StageCode
+from assessment.registration.operations import enrol_from_file
+from assessment.tabular import TableRejected
 from assessment.wita import now_utc
 
-competition_cli = AppGroup("competition", help="Lomba: membuat lomba dari berkas rubrik, mengubah jadwalnya.")
+competition_cli = AppGroup("competition",
+                           help="Lomba: membuat lomba dari berkas rubrik, mengubah jadwalnya, mendaftarkan desa.")
 
 
 def parse_stage(text: str) -> tuple[StageCode, tuple[date, date]]:
@@ -119,6 +122,26 @@ def schedule_command(competition_id: int, stage_texts: tuple[str, ...], reason: 
         last = (item.after_ends_at.astimezone(WITA) - timedelta(seconds=1)).date()
         note = " (digeser)" if item.shifted else ""
         click.echo(f"  {item.stage.value}: {first.isoformat()} s.d. {last.isoformat()} (WITA){note}")
+
+
+@competition_cli.command("enrol")
+@click.option("--competition", "competition_id", required=True, type=int, help="Id lomba.")
+@click.option("--dry-run", is_flag=True, help="Periksa berkas saja; tidak ada desa yang didaftarkan.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def enrol_command(competition_id: int, dry_run: bool, path: Path) -> None:
+    """Daftarkan desa peserta dari berkas CSV atau Excel (.xlsx) berkolom kode_desa; satu baris salah: tidak ada
+    yang didaftarkan, dan setiap masalah ditulis dengan barisnya (keluar dengan kode 1)."""
+    competition = db.session.get(Competition, competition_id)
+    if competition is None:
+        raise click.ClickException(f"Lomba {competition_id} tidak ada.")
+    try:
+        codes = enrol_from_file(competition, path.read_bytes(), path.name, None, now_utc(), dry_run=dry_run)
+    except TableRejected as rejected:
+        for problem in rejected.problems:
+            click.echo(f"{path}:{problem.line}: {problem.message}", err=True)
+        raise click.ClickException("Tidak ada desa yang didaftarkan.") from None
+    verb = "akan didaftarkan (periksa saja)" if dry_run else "didaftarkan"
+    click.echo(f"{len(codes)} desa {verb} di {competition.name} {competition.year}: {', '.join(codes)}")
 
 
 def register(app: Flask) -> None:

@@ -1,14 +1,25 @@
-"""``desa-digital users ...``: create accounts with region-scoped roles, end their sessions, deactivate them."""
+"""``desa-digital users ...``: create or import accounts with region-scoped roles, invite them, end their sessions,
+deactivate them."""
 
 from __future__ import annotations
 
 import secrets
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from assessment.accounts.importing import import_accounts
+from assessment.accounts.invitations import (
+    invitation_url,
+    issue_invitation,
+    mail_invitations,
+    token_for,
+    unmailed,
+)
+from assessment.accounts.letters import letters_pdf
 from assessment.auth.operations import (
     AccountError,
     GrantSpec,
@@ -20,6 +31,8 @@ from assessment.auth.operations import (
     set_active,
 )
 from assessment.models import Role, User
+from assessment.tabular import TableRejected
+from assessment.wita import format_wita, now_utc
 
 users_cli = AppGroup("users", help="Akun pengguna dan perannya.")
 
@@ -114,6 +127,59 @@ def reset_two_factor_command(email: str) -> None:
     user = _existing(email)
     reset_second_factor(user)
     click.echo(f"Verifikasi dua langkah {user.email} dihapus; semua sesinya berakhir.")
+
+
+@users_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Periksa berkas saja; tidak ada yang disimpan.")
+@click.option("--letters", "letters_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Tulis surat undangan akun baru (PDF, satu halaman per akun) ke berkas ini.")
+def import_command(path: Path, dry_run: bool, letters_path: Path | None) -> None:
+    """Impor akun dari CSV/Excel berkolom nama,email,peran,wilayah[,wilayah_asal]; satu baris salah: tidak ada yang
+    disimpan dan setiap masalah ditulis dengan barisnya (keluar dengan kode 1). Akun baru mendapat tautan undangan
+    (ditampilkan di sini; juga dikirim lewat email bila SMTP diatur)."""
+    try:
+        result = import_accounts(path.read_bytes(), path.name, None, now_utc(), dry_run=dry_run)
+    except TableRejected as rejected:
+        for problem in rejected.problems:
+            click.echo(f"{path}:{problem.line}: {problem.message}", err=True)
+        raise click.ClickException("Tidak ada akun yang disimpan.") from None
+    plan = result.plan
+    state = "akan dibuat (periksa saja)" if dry_run else "dibuat"
+    click.echo(f"Akun baru {state}: {len(plan.new_accounts)}; peran baru: {plan.added_grants}; "
+               f"baris tanpa perubahan: {plan.unchanged_lines}.")
+    for invitation in result.invitations:
+        click.echo(f"  {invitation.user.email}: {invitation_url(token_for(invitation))}")
+    if result.invitations:
+        mailed = mail_invitations(result.invitations)
+        if mailed.sent or mailed.failed or mailed.waiting:
+            click.echo(f"Email undangan: {mailed.sent} terkirim, {mailed.failed} gagal, {mailed.waiting} menunggu "
+                       "'desa-digital users send-invitations'.")
+        if letters_path is not None:
+            letters_path.write_bytes(letters_pdf(result.invitations))
+            click.echo(f"Surat undangan: {letters_path}")
+
+
+@users_cli.command("invite")
+@click.argument("email")
+def invite_command(email: str) -> None:
+    """Buat tautan undangan baru untuk akun ini (tautan lama tidak berlaku lagi) dan tampilkan; juga dikirim lewat
+    email bila SMTP diatur. Pemiliknya memilih kata sandi di sana."""
+    user = _existing(email)
+    if not user.active:
+        raise click.ClickException(f"Akun {user.email} nonaktif; aktifkan dulu.")
+    invitation, token = issue_invitation(user, None, now_utc())
+    click.echo(f"Tautan undangan {user.email} (sekali pakai, berlaku sampai {format_wita(invitation.expires_at)}):")
+    click.echo(invitation_url(token))
+    mail_invitations([invitation])
+
+
+@users_cli.command("send-invitations")
+def send_invitations_command() -> None:
+    """Kirim lewat email undangan yang masih berlaku dan belum terkirim (untuk cron; perlu SMTP)."""
+    pending = unmailed(now_utc())
+    mailed = mail_invitations(pending, limit=len(pending))
+    click.echo(f"Email undangan: {mailed.sent} terkirim, {mailed.failed} gagal.")
 
 
 def register(app: Flask) -> None:

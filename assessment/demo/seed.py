@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from assessment.auth.operations import GrantSpec, create_user
 from assessment.competitions.operations import create_competition, read_rubric_upload
@@ -27,6 +27,7 @@ from assessment.models import (
     AssignmentMethod,
     Competition,
     DeskScore,
+    Notification,
     Participant,
     RegionKind,
     ReviewDecision,
@@ -289,6 +290,12 @@ def _finished_edition(rubric_source: bytes, rubric_filename: str, year: int, com
                 assignment.scores.append(DeskScore(indicator_code=indicator.code, level=level,
                                                    note=f"{DEMO_LABEL} Catatan contoh.", updated_at=scored_at))
     db.session.commit()
-    publish_provisional(competition, committee, _at(competition, StageCode.pengumuman_sementara))
-    finalise_results(competition, committee, _at(competition, StageCode.penetapan))
+    for code, verb in ((StageCode.pengumuman_sementara, publish_provisional), (StageCode.penetapan, finalise_results)):
+        moment = _at(competition, code)
+        last_notice = db.session.scalar(select(func.max(Notification.id))) or 0
+        verb(competition, committee, moment)
+        # A past edition's notices carry the moment they belong to, not the day the demo was seeded, so an
+        # inbox never shows last year's results as news of today.
+        db.session.execute(update(Notification).where(Notification.id > last_notice).values(created_at=moment))
+        db.session.commit()
     return competition

@@ -1,8 +1,9 @@
 """Captures of link evidence, shown as they were: the capture page and its archived copy in a sandboxed frame.
 
-Who may open a capture: whoever may open the desa's evidence files (the operator of the desa, its verifikator
-kecamatan, the DPMD of its kabupaten, the committee, assessors and team leads, each within their scope), and
-only for evidence that is still active.
+Who may open a capture: whoever may read the desa's evidence (:func:`assessment.visibility.reads_submission`:
+its operators, verifikator kecamatan, DPMD and the committee within their scope, the assigned asesor, the ketua
+tim of a desa in reconciliation), and only for evidence that is still active. Asking for a recheck: the
+committee, the assigned asesor and the ketua tim, under the same rule.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from assessment import visibility
 from assessment.extensions import db
 from assessment.links.capture import LinkState, first_captures, latest_captures, link_state, recheck_participant
 from assessment.links.forms import RecheckForm
 from assessment.models import CaptureOutcome, Evidence, EvidenceStatus, LinkCapture, Participant, Role
-from assessment.security import require_region_access, roles_required
+from assessment.security import roles_required
 from assessment.storage import StorageError, get_store
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
@@ -90,7 +93,8 @@ def _capture_for_viewer(capture_id: int) -> tuple[LinkCapture, Evidence]:
     evidence = db.session.get(Evidence, capture.evidence_id)
     if evidence is None:
         abort(404)
-    require_region_access(evidence.participant.desa_code, CAPTURE_VIEWERS)
+    if not visibility.reads_submission(current_user, evidence.participant):
+        abort(403)
     if evidence.status != EvidenceStatus.aktif:
         abort(404)
     return capture, evidence
@@ -120,7 +124,8 @@ def _blob(key: str | None) -> Any:
 def recheck(participant_id: int) -> Response:
     """Fetch every link of a desa again now (the worker does it within seconds); back to the page asked from."""
     participant = db.get_or_404(Participant, participant_id)
-    require_region_access(participant.desa_code, RECHECKERS)
+    if not visibility.reads_submission(current_user, participant):
+        abort(403)
     form = RecheckForm()
     if not form.validate_on_submit():
         abort(400)

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from assessment.competitions.schedule import STAGE_NAMES
 from assessment.extensions import db
-from assessment.models import Region
+from assessment.main.front import front_door
+from assessment.models import Competition, Region
 from assessment.navigation import ROLE_LABELS, links_for
 from assessment.numbers import format_number
 from assessment.security import signed_in
+from assessment.wita import now_utc
+from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("main", __name__)
+# The code of a final snapshot or a berita acara (base32 letters and digits, as printed under its QR code).
+DOCUMENT_CODE = re.compile(r"[A-Z2-7]{16}")
 
 
 @bp.app_template_filter("angka")
@@ -42,7 +50,28 @@ def date_filter(value: date) -> str:
 
 @bp.get("/")
 def index() -> str:
-    return render_template("main/index.html")
+    """The public front door: current competitions with their stage and its deadline (WITA), the published
+    results of past editions, and a field to check a document by its code."""
+    return _front_page()
+
+
+def _front_page(*, code_error: str | None = None, code: str = "") -> str:
+    competitions = db.session.scalars(select(Competition)).unique().all()
+    current, past = front_door(competitions, now_utc())
+    return render_template("main/index.html", current=current, past=past, stage_names=STAGE_NAMES, wita=wita,
+                           code_error=code_error, code=code)
+
+
+@bp.get("/periksa")
+def check_code() -> Response | tuple[str, int]:
+    """The front door's document field: a code as printed (any case, spaces or dashes) leads to its public
+    verification page; anything that cannot be a code is answered on the front page."""
+    typed = request.args.get("kode", "")[:100]
+    code = re.sub(r"[\s-]", "", typed).upper()
+    if not DOCUMENT_CODE.fullmatch(code):
+        return _front_page(code_error=_("Kode dokumen terdiri dari 16 huruf A–Z dan angka 2–7, seperti tercetak "
+                                        "di bawah kode QR."), code=typed), 422
+    return redirect(url_for("publication.verify", kode=code))
 
 
 @bp.get("/beranda")

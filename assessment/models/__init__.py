@@ -22,6 +22,7 @@ from assessment.models.competition import (
 )
 from assessment.models.exception import StageException
 from assessment.models.field import FieldLevel, FieldPhoto
+from assessment.models.invitation import AccountInvitation
 from assessment.models.job import Job, JobStatus
 from assessment.models.link import CaptureOutcome, CaptureTrigger, LinkCapture
 from assessment.models.notification import Notification
@@ -44,6 +45,7 @@ from assessment.models.publication import (
     ProvisionalResult,
 )
 from assessment.models.region import CODE_DEPTH, Region, RegionBoundary, RegionKind
+from assessment.models.registration import RegistrationAction, RegistrationChannel, RegistrationEvent
 from assessment.models.retention import EvidencePurge
 from assessment.models.schedule import ScheduleChange, ScheduleChangeStage
 from assessment.models.score import (
@@ -56,7 +58,7 @@ from assessment.models.score import (
 )
 from assessment.models.throttle import LoginFailure, PublicCheck
 from assessment.models.types import UTCDateTime, utcnow
-from assessment.models.user import ROLE_SCOPE_KIND, Role, RoleGrant, User, normalise_email
+from assessment.models.user import ROLE_SCOPE_KIND, RecoveryCode, Role, RoleGrant, User, normalise_email
 
 __all__ = [
     "CODE_DEPTH",
@@ -66,6 +68,7 @@ __all__ = [
     "ROLE_SCOPE_KIND",
     "STAGE_ORDER",
     "AccessTest",
+    "AccountInvitation",
     "Assignment",
     "AssignmentMethod",
     "AuditChainHead",
@@ -101,9 +104,13 @@ __all__ = [
     "PublicCheck",
     "Reconciliation",
     "ReconciliationCorrection",
+    "RecoveryCode",
     "Region",
     "RegionBoundary",
     "RegionKind",
+    "RegistrationAction",
+    "RegistrationChannel",
+    "RegistrationEvent",
     "ReviewDecision",
     "Role",
     "RoleGrant",

@@ -13,13 +13,15 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from assessment.extensions import Model
 from assessment.models.competition import ImmutableRowError
+from assessment.models.guards import sqlite_statements
 from assessment.models.types import UTCDateTime
 
 # The hash the first event links to.
 GENESIS_HASH = "0" * 64
 
-# PostgreSQL refuses every UPDATE, DELETE and TRUNCATE on the trail, whoever connects (the migration installs the
-# same trigger; this copy serves databases built with ``create_all``, as in the tests).
+# PostgreSQL refuses every UPDATE, DELETE and TRUNCATE on the trail, whoever connects, and SQLite every UPDATE and
+# DELETE (the migrations install the same triggers; this copy serves databases built with ``create_all``, as in the
+# tests).
 APPEND_ONLY_FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -56,6 +58,9 @@ class AuditEvent(Model):
     address: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # HMAC-SHA256 of the hash under AUDIT_KEY (kept outside the database): whoever can write the table but does
+    # not hold the key cannot re-hash an edited event. None for events written before signing began.
+    mac: Mapped[str | None] = mapped_column(String(64))
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.seq} {self.action} {self.target}>"
@@ -69,6 +74,10 @@ class AuditChainHead(Model):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+    # The first event number signed with a MAC (events before it were written before signing began), and the MAC
+    # of (last_seq, last_hash, signed_from): moving the head back over deleted events needs the key.
+    signed_from: Mapped[int] = mapped_column(default=1, server_default="1")
+    mac: Mapped[str | None] = mapped_column(String(64))
 
 
 @event.listens_for(AuditChainHead.__table__, "after_create")
@@ -77,10 +86,14 @@ def _insert_head_row(target: Table, connection: Connection, **_kw: object) -> No
 
 
 @event.listens_for(AuditEvent.__table__, "after_create")
-def _append_only_on_postgresql(_target: Table, connection: Connection, **_kw: object) -> None:
+def _append_only_in_the_database(_target: Table, connection: Connection, **_kw: object) -> None:
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(APPEND_ONLY_FUNCTION_SQL)
         connection.exec_driver_sql(APPEND_ONLY_TRIGGER_SQL)
+    elif connection.dialect.name == "sqlite":
+        # SQLite has no TRUNCATE; its triggers refuse UPDATE and DELETE (as for the other append-only tables).
+        for statement in sqlite_statements(AuditEvent.__tablename__):
+            connection.exec_driver_sql(statement)
 
 
 @event.listens_for(Session, "before_flush")

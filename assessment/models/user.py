@@ -52,9 +52,10 @@ class User(Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # TOTP two-factor (RFC 6238): the base32 secret, when its enrolment was confirmed, and the last time step
-    # accepted (a code is never accepted twice).
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # TOTP two-factor (RFC 6238): the secret, encrypted (assessment.auth.two_factor.seal), when its enrolment was
+    # confirmed, and the last time step accepted (a code is never accepted twice). The secret being enrolled waits,
+    # encrypted too, in totp_pending_secret: never in the session cookie.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None]
     # Where notifications go besides the inbox (assessment.notifications): e-mail unless turned off; WhatsApp/SMS
@@ -62,6 +63,7 @@ class User(Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     notify_email: Mapped[bool] = mapped_column(default=True, server_default=true())
     notify_whatsapp: Mapped[bool] = mapped_column(default=False, server_default=false())
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(255))
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="RoleGrant.id",
@@ -108,3 +110,16 @@ class RoleGrant(Model):
 
     def __repr__(self) -> str:
         return f"<RoleGrant {self.role} {self.region_code}>"
+
+
+class RecoveryCode(Model):
+    """A one-time code that stands in for a TOTP code (a lost phone): only its keyed hash is stored."""
+
+    __tablename__ = "recovery_code"
+    __table_args__ = (UniqueConstraint("user_id", "code_hash", name="uq_recovery_code_user_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

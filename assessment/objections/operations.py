@@ -12,11 +12,18 @@ from assessment.audit import record_event
 from assessment.criteria.model import Rubric
 from assessment.evidence import inspect_upload
 from assessment.extensions import db
-from assessment.models import Objection, Participant, Role, RoleGrant, User
+from assessment.models import Objection, Participant, Role, RoleGrant, StageException, User
 from assessment.notifications import notify, operators_of
 from assessment.repo import verified_records
 from assessment.security import region_within
-from assessment.stages import Action, mark_change_after_freeze, require_stage
+from assessment.stages import (
+    ACTION_STAGES,
+    Action,
+    StageClosed,
+    mark_change_after_freeze,
+    require_stage,
+    stage_gate,
+)
 from assessment.storage import EvidenceStore
 
 REASON_MAX = 2000
@@ -130,6 +137,25 @@ def _current_level(participant: Participant, indicator_code: str) -> int | None:
     return levels.pop() if len(levels) == 1 else None
 
 
+def _open_exception_with_answer(objection: Objection, indicator_code: str, reason: str, by: User,
+                                now: datetime) -> StageException | None:
+    """The exception a level-changing answer needs after the freeze (see :func:`answer_objection`), not committed;
+    None when no answering stage is open now (the answer was allowed by an older exception only)."""
+    participant = objection.participant
+    stage = next((s for s in participant.competition.stages
+                  if s.code in ACTION_STAGES[Action.answer_objection] and s.is_open(now)), None)
+    if stage is None:
+        return None
+    exception = StageException(participant_id=participant.id, stage=stage.code, indicator_code=indicator_code,
+                               reason=reason, ends_at=stage.ends_at, created_by_id=by.id, created_at=now)
+    db.session.add(exception)
+    db.session.flush()
+    record_event("stage_exception.open", target=f"participant:{participant.id}",
+                 after={"exception": exception.id, "stage": stage.code, "indicator": indicator_code,
+                        "reason": reason, "ends_at": stage.ends_at, "with_answer": objection.id})
+    return exception
+
+
 def duplicates_of(objection: Objection) -> list[Objection]:
     """The other unanswered objections of the same desa about the same indicator (or both about the whole
     result): the committee may answer them together with ``objection``."""
@@ -142,7 +168,7 @@ def duplicates_of(objection: Objection) -> list[Objection]:
 
 def answer_objection(objection: Objection, rubric: Rubric, reason: str, indicator_code: str | None,
                      new_level: int | None, by: User, now: datetime,
-                     duplicates: list[Objection] | None = None) -> Objection:
+                     duplicates: list[Objection] | None = None, open_exception: bool = False) -> Objection:
     """Answer an objection: with a written reason (required, at most 2,000 characters), changing a level or not.
 
     - Only during the masa sanggah or penetapan, and once per objection (a second answer is refused).
@@ -155,6 +181,10 @@ def answer_objection(objection: Objection, rubric: Rubric, reason: str, indicato
       duplicate (:func:`duplicates_of`: same desa, same indicator or both about the whole result, unanswered),
       else nothing is answered (``duplicate``). Each keeps its own answer record and audit event, with the level
       before the change as it was before this answer; the operators get one notice.
+    - ``open_exception``: a level change refused only by the freeze opens the exception it needs as part of the
+      answer, in the same transaction: for that desa and indicator, in the stage open now (masa sanggah or
+      penetapan), until that stage ends, with the answer's own reason; it is audited and shown like any other
+      exception. Nothing is opened when the answer is refused for any other reason.
     - The desa's operators are notified.
     """
     participant = objection.participant
@@ -172,13 +202,19 @@ def answer_objection(objection: Objection, rubric: Rubric, reason: str, indicato
             raise ObjectionRefused("level_indicator") from error
     else:
         indicator_code = None
-    gate = require_stage(participant.competition, Action.answer_objection, now, participant=participant,
-                         indicator_code=indicator_code, changes_level=new_level is not None)
     if objection.answered_at is not None:
         raise ObjectionRefused("already")
     reason = _reason(reason)
     if new_level is not None and new_level not in rubric.scale.levels:
         raise ObjectionRefused("level")
+    gate = stage_gate(participant.competition, Action.answer_objection, now, participant=participant,
+                      indicator_code=indicator_code, changes_level=new_level is not None)
+    if not gate.allowed and gate.reason == "frozen" and open_exception and indicator_code is not None:
+        _open_exception_with_answer(objection, indicator_code, reason, by, now)
+        gate = stage_gate(participant.competition, Action.answer_objection, now, participant=participant,
+                          indicator_code=indicator_code, changes_level=True)
+    if not gate.allowed:
+        raise StageClosed(gate)
     previous_level = _current_level(participant, indicator_code) if indicator_code is not None else None
     for item in [objection, *together]:
         item.previous_level = previous_level

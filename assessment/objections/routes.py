@@ -28,6 +28,7 @@ from assessment.competitions.schedule import STAGE_NAMES
 from assessment.criteria.model import Rubric
 from assessment.evidence import UploadRejected, download_name
 from assessment.extensions import db
+from assessment.field.checklist import ChecklistItem, checklist
 from assessment.models import Competition, Objection, Participant, Role
 from assessment.navigation import NavLink, add_link
 from assessment.objections import operations
@@ -37,6 +38,7 @@ from assessment.repo import rubric_of
 from assessment.security import require_region_access, roles_required, scope_filter, user_can_access_region
 from assessment.stages import Action, Gate, StageClosed, active_exceptions, freeze_message, stage_gate
 from assessment.storage import StorageError, get_store
+from assessment.verdicts import VERDICT_LABELS
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
 
@@ -198,8 +200,14 @@ def _committee_page(competition: Competition, form: AnswerForm | None = None, fo
     blank.indicator.choices = choices
     if form is not None:
         form.indicator.choices = choices
+    # Beside each unanswered objection: the levels its indicator has now (desk, agreed, field) and the evidence.
+    levels: dict[int, dict[str, ChecklistItem]] = {}
+    for participant_id in {o.participant_id for o in objections if o.answered_at is None and o.indicator_code}:
+        participant = next(o.participant for o in objections if o.participant_id == participant_id)
+        levels[participant_id] = {item.indicator.code: item for item in checklist(participant, rubric)}
     html = render_template(
         "objections/committee.html", competition=competition, objections=objections, form=form, form_id=form_id,
+        levels=levels, level_names=dict(rubric.level_names), verdict_labels=VERDICT_LABELS,
         blank=blank, gate=stage_gate(competition, Action.answer_objection, now, changes_level=False),
         exceptions={o.participant_id: active_exceptions(o.participant, now) for o in objections},
         duplicates={o.id: operations.duplicates_of(o) for o in objections if o.answered_at is None},
@@ -243,8 +251,10 @@ def answer(competition_id: int, objection_id: int) -> Response | tuple[str, int]
     together = [db.get_or_404(Objection, other_id) for other_id in _ids(request.form.getlist("also"))
                 if other_id != objection.id]
     try:
+        # A level change after the freeze opens its exception as part of the answer, with the same reason.
         operations.answer_objection(objection, rubric, form.reason.data or "", form.indicator.data or None,
-                                    _level(form.level.data), current_user, now_utc(), duplicates=together)
+                                    _level(form.level.data), current_user, now_utc(), duplicates=together,
+                                    open_exception=True)
     except StageClosed as closed:
         flash(freeze_message(closed.gate) or _("Sanggah hanya dapat dijawab pada masa sanggah atau penetapan."),
               "error")

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from assessment.audit import record_event
+from assessment.audit import chain_anchor, record_event
 from assessment.extensions import db
 from assessment.models import (
     Assignment,
@@ -165,7 +165,9 @@ def final_document(competition: Competition, now: datetime) -> dict[str, Any]:
     The competition; the rubric's fingerprint; every level used (:func:`assessment.repo.verified_records`, one row
     per desa x indicator x assessor, ``rekonsiliasi``/``sanggah`` for replaced items); the SHA-256 of every active
     evidence file; the ranking with exact and shown indices, ranks and ties; every objection with its answer;
-    every change made after the freeze with its exception's reason; when it was finalised (UTC).
+    every change made after the freeze with its exception's reason; when it was finalised (UTC); and the audit
+    trail's anchor at that moment (``jejak_audit``: event count and last hash, :func:`assessment.audit.chain_anchor`),
+    so the trail can be checked later against this published document (``audit verify --anchor``).
     """
     records = verified_records(competition)
     participants = list(db.session.scalars(select(Participant).where(Participant.competition_id == competition.id)))
@@ -178,6 +180,7 @@ def final_document(competition: Competition, now: datetime) -> dict[str, Any]:
         .order_by(Participant.desa_code, Evidence.indicator_code, Evidence.sha256))
     objections = db.session.scalars(select(Objection).where(Objection.participant_id.in_(ids))
                                     .order_by(Objection.filed_at, Objection.id))
+    anchor = chain_anchor(db.session)
     return {
         "format": SNAPSHOT_FORMAT,
         "kompetisi": {"id": competition.id, "nama": competition.name, "tahun": competition.year,
@@ -202,6 +205,7 @@ def final_document(competition: Competition, now: datetime) -> dict[str, Any]:
             "desa": mark.participant.desa_code, "indikator": mark.indicator_code, "tindakan": mark.action,
             "alasan_pengecualian": mark.exception.reason, "pada": mark.changed_at.isoformat(),
         } for mark in late_changes(competition)],
+        "jejak_audit": {"jumlah": anchor.count, "hash_terakhir": anchor.head_hash},
     }
 
 
@@ -252,6 +256,20 @@ class DeskRecord:
 
     assessors: list[str]
     indicators: list[tuple[str, str, list[str], str, str]]
+
+
+def berita_acara_blockers(participants: list[Participant]) -> dict[int, dict[BeritaAcaraKind, str | None]]:
+    """Per desa, why each kind of desa berita acara cannot be generated yet (None: it can), by the same rules as
+    :func:`generate_berita_acara`: ``no_scores`` without a submitted desk assessment (withdrawn ones excluded),
+    ``no_field`` when the field team recorded no level or note for it. Two queries, whatever the number of desa."""
+    ids = [p.id for p in participants]
+    scored = set(db.session.scalars(
+        select(Assignment.participant_id).where(Assignment.participant_id.in_(ids), Assignment.withdrawn_at.is_(None),
+                                                Assignment.submitted_at.is_not(None))))
+    visited = set(db.session.scalars(select(FieldLevel.participant_id).where(FieldLevel.participant_id.in_(ids))))
+    return {p.id: {BeritaAcaraKind.penilaian_dokumen: None if p.id in scored else "no_scores",
+                   BeritaAcaraKind.klarifikasi_lapangan: None if p.id in visited else "no_field"}
+            for p in participants}
 
 
 def desk_record(participant: Participant) -> DeskRecord:
@@ -336,14 +354,16 @@ def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, parti
       stage, the field level, the note and the photo count (:func:`field_record`), the date; needs a field record.
 
     Every PDF carries a QR code and the printed URL of ``/verifikasi/<kode>``, where anyone can check whether a
-    PDF's SHA-256 matches the registered one. The PDF is kept byte for byte in the evidence store (downloads serve
-    those bytes). Generating again makes a new document with a new code; the earlier one stays registered.
+    PDF's SHA-256 matches the registered one, and the audit trail's anchor when it was made (event count and last
+    hash: ``audit verify --anchor COUNT:HASH`` checks the trail against it later). The PDF is kept byte for byte
+    in the evidence store (downloads serve those bytes). Generating again makes a new document with a new code;
+    the earlier one stays registered.
     """
     kode = new_kode()
     verify_url = verify_url_for(kode)
     context: dict[str, Any] = {"competition": competition, "verify_url": verify_url, "kode": kode,
                                "qr_data_uri": qr_svg_data_uri(verify_url), "date": format_wita(now),
-                               "created_by": by.name}
+                               "created_by": by.name, "audit_anchor": chain_anchor(db.session)}
     if kind is BeritaAcaraKind.penilaian_dokumen:
         if participant is None or participant.competition_id != competition.id:
             raise PublicationRefused("no_scores")

@@ -222,9 +222,11 @@ def berita_acara(competition_id: int) -> str:
     documents = [d for d in db.session.scalars(select(BeritaAcara).where(BeritaAcara.competition_id == competition.id)
                                                .order_by(BeritaAcara.created_at.desc(), BeritaAcara.id.desc()))
                  if _visible(d)]
+    # Every desa is listed; those that cannot have a document yet say why instead of offering a button that fails.
     return render_template("publication/berita_acara.html", competition=competition, participants=participants,
                            documents=documents, kinds=_kinds(), kind_names=KIND_NAMES, form=BeritaAcaraForm(),
-                           wita=wita)
+                           wita=wita, blockers=operations.berita_acara_blockers(participants), refusals=REFUSALS,
+                           final=final_snapshot_of(competition) is not None)
 
 
 @bp.post("/berita-acara/lomba/<int:competition_id>/buat")

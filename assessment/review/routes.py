@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,7 +12,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from assessment import navigation
+from assessment import navigation, visibility
+from assessment.editions import split_editions
 from assessment.extensions import db
 from assessment.models import Competition, Evidence, EvidenceStatus, Participant, Role, SubmissionStatus
 from assessment.repo import rubric_of
@@ -55,9 +56,11 @@ def index() -> str:
              .order_by(Competition.year.desc(), Competition.id, Participant.desa_code))
     if status in STATUS_FILTERS:
         query = query.where(Participant.status == status)
-    participants = db.session.scalars(query).all()
+    # An asesor sees only assigned desa, a ketua tim only desa in reconciliation, nobody a conflicted desa.
+    participants = visibility.readable(current_user, list(db.session.scalars(query)))
     return render_template("review/index.html", participants=participants, status=status,
-                           statuses=STATUS_FILTERS, wita=wita)
+                           statuses=STATUS_FILTERS, wita=wita,
+                           editions=split_editions(participants, lambda row: row.competition, now_utc()))
 
 
 def _participant_in_scope(participant_id: int, roles: tuple[Role, ...] = REVIEWERS) -> Participant:
@@ -69,7 +72,9 @@ def _participant_in_scope(participant_id: int, roles: tuple[Role, ...] = REVIEWE
 @bp.get("/peserta/<int:participant_id>")
 @roles_required(*READERS)
 def detail(participant_id: int, return_form: ReturnForm | None = None) -> str:
-    participant = _participant_in_scope(participant_id, READERS)
+    participant = db.get_or_404(Participant, participant_id)
+    if not visibility.reads_submission(current_user, participant):
+        abort(403)
     rubric = rubric_of(participant.competition.rubric)
     rows = {row.indicator_code: row for row in participant.self_assessments}
     evidence: dict[str, list[Evidence]] = {}
@@ -82,6 +87,7 @@ def detail(participant_id: int, return_form: ReturnForm | None = None) -> str:
         level_names=dict(rubric.level_names),
         can_decide=user_can_access_region(current_user, participant.desa_code, REVIEWERS),
         can_see_metadata=user_can_access_region(current_user, participant.desa_code, ASSESSORS),
+        can_see_duplicates=visibility.sees_duplicate_flag(current_user, participant),
     )
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, exists, literal, not_, or_, select
 
-from assessment.models import AuditEvent
+from assessment.models import Assignment, AuditEvent, Competition, Evidence, Participant, Region, Role, RoleGrant
+from assessment.security import scope_filter
 
 WITA = ZoneInfo("Asia/Makassar")
 PAGE_SIZE = 100
@@ -49,9 +51,10 @@ class TrailFilter:
             before_seq=int(before_text) if before_text.isdigit() else None,
         ), problems
 
-    def query(self) -> Select[AuditEvent]:
-        """Matching events, newest first: actor and target match from their start, action exactly."""
-        query = select(AuditEvent).order_by(AuditEvent.seq.desc())
+    def query(self, reader: Any) -> Select[AuditEvent]:
+        """Matching events within the reader's province (:func:`readable_by`), newest first: actor and target
+        match from their start, action exactly."""
+        query = select(AuditEvent).where(readable_by(reader)).order_by(AuditEvent.seq.desc())
         if self.actor:
             if self.actor.isdigit():
                 query = query.where(AuditEvent.actor_id == int(self.actor))
@@ -68,9 +71,9 @@ class TrailFilter:
                 AuditEvent.occurred_at < datetime.combine(self.date_to + timedelta(days=1), time(), WITA))
         return query
 
-    def page_query(self) -> Select[AuditEvent]:
+    def page_query(self, reader: Any) -> Select[AuditEvent]:
         """One page of :meth:`query`, starting below ``before_seq``."""
-        query = self.query()
+        query = self.query(reader)
         if self.before_seq is not None:
             query = query.where(AuditEvent.seq < self.before_seq)
         return query.limit(PAGE_SIZE)
@@ -81,3 +84,47 @@ class TrailFilter:
                 "dari": self.date_from.isoformat() if self.date_from else "",
                 "sampai": self.date_to.isoformat() if self.date_to else ""}
         return {key: value for key, value in args.items() if value}
+
+
+READERS = (Role.panitia,)
+
+
+def _target_is(kind: str, key: Any, *, with_suffix: bool = False) -> ColumnElement[bool]:
+    """``audit_event.target`` names the row ``key`` of ``kind`` (``kind:key``, or ``kind:key/...``)."""
+    text = literal(kind + ":") + cast(key, String)
+    if with_suffix:
+        return or_(AuditEvent.target == text, AuditEvent.target.like(text + "/%"))
+    return AuditEvent.target == text
+
+
+def readable_by(reader: Any) -> ColumnElement[bool]:
+    """The events a committee member may read: those about their province only, like every other page.
+
+    An event belongs to the region of its target: a participant, an evidence file or an assignment to its desa,
+    a competition to its scope, a region to itself, an account to the regions of its grants. An event whose target
+    has no region (a stored rubric, the region import, a failed sign-in with an unknown e-mail, the export of the
+    trail itself) belongs to the regions of its actor's grants; one with neither (the CLI, an anonymous visitor)
+    is shown only when it is not a sign-in event, since a mistyped e-mail is personal data of an unknown person.
+    """
+    def within(column: Any) -> ColumnElement[bool]:
+        return scope_filter(column, reader, READERS)
+
+    by_target = or_(
+        exists().where(_target_is("participant", Participant.id, with_suffix=True), within(Participant.desa_code)),
+        exists().where(_target_is("evidence", Evidence.id), Evidence.participant_id == Participant.id,
+                       within(Participant.desa_code)),
+        exists().where(_target_is("assignment", Assignment.id), Assignment.participant_id == Participant.id,
+                       within(Participant.desa_code)),
+        exists().where(_target_is("competition", Competition.id), within(Competition.scope_region_code)),
+        exists().where(_target_is("region", Region.code), within(Region.code)),
+        exists().where(_target_is("user", RoleGrant.user_id), within(RoleGrant.region_code)),
+    )
+    has_region = or_(*(AuditEvent.target.startswith(kind + ":")
+                       for kind in ("participant", "evidence", "assignment", "competition", "region", "user")))
+    user_with_grants = exists().where(_target_is("user", RoleGrant.user_id))
+    by_actor = and_(
+        not_(has_region) | (AuditEvent.target.startswith("user:") & not_(user_with_grants)),
+        or_(exists().where(RoleGrant.user_id == AuditEvent.actor_id, within(RoleGrant.region_code)),
+            and_(AuditEvent.actor_id.is_(None), not_(AuditEvent.action.startswith("auth.")))),
+    )
+    return or_(by_target, by_actor)

@@ -17,6 +17,19 @@ def action_label(code: str) -> str:
 
 
 ACTION_LABELS: dict[str, str] = {
+    "auth.recovery_code_used": N_("Kode pemulihan dipakai untuk masuk"),
+    "auth.recovery_codes_new": N_("Kode pemulihan baru dibuat"),
+    "auth.recovery_codes_refused": N_("Pembuatan kode pemulihan ditolak"),
+    "backup.restore_broken": N_("Cadangan dengan jejak audit rusak dipulihkan"),
+    "auth.reset_request": N_("Tautan atur ulang kata sandi diminta"),
+    "competition.quota": N_("Kuota kabupaten diubah"),
+    "registration.enrol": N_("Desa didaftarkan"),
+    "registration.withdraw": N_("Pendaftaran desa ditarik"),
+    "user.grant": N_("Peran diberikan"),
+    "user.import": N_("Akun diimpor dari berkas"),
+    "user.invitation_accept": N_("Undangan akun dipakai"),
+    "user.invite": N_("Undangan akun dibuat"),
+    "user.revoke": N_("Peran dicabut"),
     "access_test.record": N_("Uji akses dicatat"),
     "account.channels": N_("Saluran pemberitahuan diubah"),
     "assignment.automatic": N_("Penugasan otomatis"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
 
 from assessment.audit import timestamp_text
@@ -11,14 +12,15 @@ from assessment.extensions import db
 from assessment.models import AuditEvent, Role
 from assessment.navigation import NavLink, add_link
 from assessment.security import roles_required
-from assessment.trail import export, operations
+from assessment.trail import export, filters, operations
 from assessment.trail.filters import PAGE_SIZE, WITA, TrailFilter
 from assessment.trail.labels import action_label
 
 bp = Blueprint("trail", __name__, url_prefix="/panitia/jejak-audit")
 
-# The trail names every account and address: only the provincial committee reads it.
-READERS = (Role.panitia,)
+# The trail names every account and address: only the provincial committee reads it, each the events of its own
+# province (filters.readable_by).
+READERS = filters.READERS
 
 
 @bp.record_once
@@ -32,7 +34,7 @@ def _links(state: object) -> None:
 @roles_required(*READERS)
 def index() -> str:
     trail_filter, problems = TrailFilter.from_args(request.args)
-    events = list(db.session.scalars(trail_filter.page_query()))
+    events = list(db.session.scalars(trail_filter.page_query(current_user)))
     actions = list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
     next_args = None
     if len(events) == PAGE_SIZE:
@@ -48,7 +50,7 @@ def index() -> str:
 def download() -> Response:
     trail_filter, _problems = TrailFilter.from_args(request.args)
     operations.record_export(trail_filter)
-    body = "".join(export.csv_lines(db.session.scalars(trail_filter.query())))
+    body = "".join(export.csv_lines(db.session.scalars(trail_filter.query(current_user))))
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="jejak-audit.csv"'
     response.headers["Cache-Control"] = "private, no-store"

@@ -279,14 +279,33 @@ def add_evidence_link(participant: Participant, rubric: Rubric, indicator_code: 
 
 
 def remove_evidence(evidence: Evidence, now: datetime) -> None:
-    """Take evidence off the self-assessment; the row and the file stay for the audit trail (status ``dihapus``)."""
+    """Take evidence off the self-assessment; the row and the file stay for the audit trail (status ``dihapus``).
+
+    The "same file as another desa" flag of the remaining copies is worked out again
+    (:func:`refresh_duplicate_flags`): a copy whose only twin was this one loses it.
+    """
     _require_open(evidence.participant, now)
     before = evidence.status
     evidence.status = EvidenceStatus.dihapus
+    if evidence.sha256:
+        db.session.flush()
+        refresh_duplicate_flags(evidence.sha256)
     record_event("evidence.remove", target=f"evidence:{evidence.id}", before={"status": before},
                  after={"status": evidence.status, "participant": evidence.participant_id,
                         "indicator": evidence.indicator_code, "sha256": evidence.sha256})
     db.session.commit()
+
+
+def refresh_duplicate_flags(sha256: str) -> None:
+    """Set ``duplicate_of_other_desa`` on every active copy of the file ``sha256``: true exactly when an active copy
+    is held by another desa (removed copies no longer count). Written by the caller's commit."""
+    copies = list(db.session.scalars(
+        select(Evidence).join(Participant, Evidence.participant_id == Participant.id)
+        .where(Evidence.sha256 == sha256, Evidence.kind == EvidenceKind.file,
+               Evidence.status == EvidenceStatus.aktif)))
+    for item in copies:
+        others = any(other.participant.desa_code != item.participant.desa_code for other in copies)
+        item.duplicate_of_other_desa = others
 
 
 class SubmissionIncomplete(Exception):

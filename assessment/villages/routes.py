@@ -29,9 +29,10 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from assessment import navigation
+from assessment import navigation, visibility
 from assessment.competitions.schedule import STAGE_NAMES
 from assessment.criteria.model import Indicator, Rubric
+from assessment.editions import split_editions
 from assessment.evidence import ACCEPT_ATTRIBUTE, MEDIA_TYPES, UploadRejected, download_name
 from assessment.extensions import db
 from assessment.models import (
@@ -72,10 +73,10 @@ def _links(state: BlueprintSetupState) -> None:
         _l("Pilih level tiap indikator, tulis penjelasan, unggah bukti, lalu ajukan sebelum batas waktu.")))
 
 OPERATOR = (Role.operator_desa,)
-# Who may open a desa's evidence: its operator, its verifikator kecamatan, the DPMD of its kabupaten, and the
-# provincial committee and assessors (their scopes are checked against the desa's code).
-EVIDENCE_VIEWERS = (Role.operator_desa, Role.verifikator_kecamatan, Role.dpmd, Role.panitia, Role.asesor,
-                    Role.ketua_tim)
+# Who may open a desa's evidence: its operator, its verifikator kecamatan, the DPMD of its kabupaten, the
+# provincial committee, and the assigned assessors and the ketua tim of a desa in reconciliation
+# (assessment.visibility).
+EVIDENCE_VIEWERS = visibility.READERS
 
 
 
@@ -152,7 +153,8 @@ def index() -> str:
     now = now_utc()
     rows = [(participant, self_assessment_window(participant.competition, participant, now))
             for participant in participants]
-    return render_template("villages/index.html", rows=rows, wita=wita)
+    return render_template("villages/index.html", rows=rows, wita=wita,
+                           editions=split_editions(rows, lambda row: row[0].competition, now))
 
 
 @bp.get("/peserta/<int:participant_id>")
@@ -389,7 +391,8 @@ def submit(participant_id: int) -> Response | tuple[str, int]:
 
 def _evidence_for_viewer(evidence_id: int) -> Evidence:
     evidence = db.get_or_404(Evidence, evidence_id)
-    require_region_access(evidence.participant.desa_code, EVIDENCE_VIEWERS)
+    if not visibility.reads_submission(current_user, evidence.participant):
+        abort(403)
     if evidence.status != EvidenceStatus.aktif or evidence.kind != EvidenceKind.file or not evidence.sha256:
         abort(404)
     return evidence
@@ -412,8 +415,15 @@ def _send_blob(key: str, media_type: str, *, attachment_name: str | None) -> Res
 @bp.get("/bukti/<int:evidence_id>/unduh")
 @roles_required(*EVIDENCE_VIEWERS)
 def download(evidence_id: int) -> Response:
-    """The original file, always as an attachment (an HTML look-alike can never render in the app's origin)."""
+    """The original file, always as an attachment (an HTML look-alike can never render in the app's origin).
+
+    A photo's original (with its EXIF: GPS, capture time) goes only to those :func:`visibility.gets_original`
+    names; other readers get the display copy without EXIF, as a JPEG attachment, through the same link.
+    """
     evidence = _evidence_for_viewer(evidence_id)
+    if not visibility.gets_original(current_user, evidence):
+        name = download_name(evidence.original_name or "berkas", "image/jpeg")
+        return _send_blob(evidence.display_sha256 or "", "image/jpeg", attachment_name=name)
     media_type = evidence.media_type or "application/octet-stream"
     name = download_name(evidence.original_name or "berkas", media_type) if media_type in MEDIA_TYPES else "berkas"
     return _send_blob(evidence.sha256 or "", media_type, attachment_name=name)

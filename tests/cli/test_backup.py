@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from assessment.audit import verify_chain
 from assessment.extensions import db
-from assessment.models import Evidence, Role, User
+from assessment.models import AuditEvent, Evidence, Role, User
 from tests.conftest import Login, MakeUser, reset_database
 from tests.support import files
 from tests.support.competition import create_competition
@@ -209,3 +209,39 @@ def test_restore_keeps_sql_null_apart_from_json_null(app: Flask, runner: FlaskCl
     result = runner.invoke(args=["restore", str(archive)])
     assert result.exit_code == 0, result.output
     assert raw_json_columns() == before
+
+
+def _forge_audit_rows(archive: Path) -> None:
+    """Edit an audit event inside the archive and fix the manifest's hashes (its HMAC then no longer matches)."""
+    with tarfile.open(archive) as source:
+        name = next(item.name for item in source.getmembers() if item.name.endswith("-audit_event.jsonl"))
+        data = source.extractfile(name).read()  # type: ignore[union-attr]
+    forged = data.replace(b'"action": "evidence.upload"', b'"action": "evidence.remove"', 1)
+    forged = forged.replace(b'"action":"evidence.upload"', b'"action":"evidence.remove"', 1)
+    assert forged != data
+    _, manifest_bytes = member(archive, "manifest.json")
+    manifest = json.loads(manifest_bytes)
+    for part in manifest["parts"]:
+        if part["path"] == name:
+            part["sha256"], part["size"] = hashlib.sha256(forged).hexdigest(), len(forged)
+    rewrite(archive, {name: forged, "manifest.json": json.dumps(manifest).encode()})
+
+
+def test_restore_refuses_a_broken_audit_chain(runner: FlaskCliRunner, archive: Path) -> None:
+    """Even with --accept-other-key, an archive whose audit chain does not verify is not restored."""
+    _forge_audit_rows(archive)
+    output = refused(runner, archive, "--accept-other-key")
+    assert "Jejak audit di arsip RUSAK" in output
+
+
+def test_restore_with_another_audit_key_refused_unless_overridden_and_audited(
+        app: Flask, runner: FlaskCliRunner, archive: Path) -> None:
+    """An archive from an installation with another audit key does not verify here: refused; restored only with
+    --accept-broken-audit, and that override is itself in the trail."""
+    app.config["AUDIT_KEY"] = "kunci-audit-instalasi-lain-yang-panjang"
+    assert "Jejak audit di arsip RUSAK" in refused(runner, archive)
+    result = runner.invoke(args=["restore", str(archive), "--accept-broken-audit"])
+    assert result.exit_code == 0, result.output
+    assert "Jejak audit: RUSAK" in result.output
+    [override] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "backup.restore_broken")).all()
+    assert json.loads(override.after_json or "{}")["archive"] == archive.name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -193,3 +194,23 @@ def test_demo_into_another_database_keeps_the_instance_account_list(app: Flask, 
     assert result.exit_code == 0, result.output
     assert instance_list.read_text() == "akun instans yang sudah ada\n"
     assert str(accounts_file_for(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path)) in result.output
+
+
+def test_demo_notices_about_past_editions_carry_their_own_dates(app: Flask, runner: FlaskCliRunner) -> None:
+    """The notices the previous editions' publication and finalisation sent are dated when those happened, not on
+    the day the demo was seeded (issue 12, point 7)."""
+    from assessment.models import Notification
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    current = _current()
+    past = db.session.scalars(db.select(Competition).where(Competition.id != current.id)).all()
+    moments = set()
+    for edition in past:
+        for code in (StageCode.pengumuman_sementara, StageCode.penetapan):
+            stage = edition.stage(code)
+            assert stage is not None
+            moments.add(stage.starts_at + timedelta(hours=1))  # the demo acts an hour into a stage
+    notices = db.session.scalars(db.select(Notification)).all()
+    assert notices, "the previous editions' publications notify the operators"
+    assert {notice.created_at for notice in notices} <= moments
+    assert all(notice.created_at < current.stages[0].starts_at for notice in notices)

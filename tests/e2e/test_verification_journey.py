@@ -156,11 +156,20 @@ def test_two_assessors_score_independently_and_blind(open_session: OpenSession, 
     page.get_by_role("button", name="Ya, ajukan penilaian dokumen").click()
     expect(page.get_by_text("Penilaian dokumen diajukan dan final.")).to_be_visible()
     page.goto(f"/asesor/penugasan/{world.first_assignment}/indikator/A1")
-    expect(page.get_by_text(re.compile(r"Terintegrasi dengan data penduduk \(dua\)"))).to_be_visible()
+    # The second assessor's score is still a draft: never shown, even after one's own submission.
+    expect(page.get_by_text(re.compile(r"Terintegrasi dengan data penduduk \(dua\)"))).to_have_count(0)
     expect(page.get_by_role("button", name="Simpan draf")).to_have_count(0)
     # The second assessor, not yet submitted, still sees nothing of the first.
     second.goto(f"/asesor/penugasan/{world.second_assignment}/indikator/A1")
     expect(second.get_by_text("(satu)")).to_have_count(0)
+    # Once the second submits too, each sees the other's submitted scores.
+    _score(second, world.second_assignment, "A2", "3", "Semua surat keluar ber-TTE (dua).")
+    second.goto(f"/asesor/penugasan/{world.second_assignment}")
+    second.get_by_role("button", name="Ajukan penilaian dokumen").click()
+    second.get_by_role("button", name="Ya, ajukan penilaian dokumen").click()
+    expect(second.get_by_text("Penilaian dokumen diajukan dan final.")).to_be_visible()
+    page.goto(f"/asesor/penugasan/{world.first_assignment}/indikator/A1")
+    expect(page.get_by_text(re.compile(r"Terintegrasi dengan data penduduk \(dua\)"))).to_be_visible()
     first.requests.assert_local()
     with live_app.app_context():
         assert db.session.get(Assignment, world.first_assignment).submitted_at is not None  # type: ignore[union-attr]

@@ -35,6 +35,8 @@ EVIDENCE_VIEWERS = (Role.operator_desa, Role.verifikator_kecamatan, Role.dpmd, R
 REVIEWERS = (Role.verifikator_kecamatan, Role.dpmd)
 REVIEW_READERS = (*REVIEWERS, Role.panitia, Role.asesor, Role.ketua_tim)
 DASHBOARD_VIEWERS = (Role.panitia, Role.dpmd, Role.verifikator_kecamatan)
+# Provincial roles that read a desa's submission only when it is theirs to judge (assessment/visibility.py).
+ASSIGNED_ONLY = (Role.asesor, Role.ketua_tim)
 
 # role -> (a grant covering the desa under test, a grant of the same role elsewhere)
 SCOPES = {
@@ -52,6 +54,8 @@ class Access:
     """Who may call an endpoint: ``public``, any signed-in user (``roles=()``), or holders of ``roles``.
 
     ``to_sign_in``: the route always sends the caller to the sign-in page (the TOTP step without a password step).
+    ``need_assignment``: these roles also need the desa assigned (asesor) or in reconciliation (ketua tim); the
+    matrix holds neither, so they are refused even in scope (tests/web/test_privacy.py covers the assigned case).
     """
 
     public: bool = False
@@ -60,6 +64,7 @@ class Access:
     scoped: bool = False
     params: dict[str, str] = field(default_factory=dict)
     data: dict[str, str] = field(default_factory=dict)
+    need_assignment: tuple[Role, ...] = ()
 
 
 PUBLIC = Access(public=True)
@@ -70,6 +75,8 @@ RULES: dict[str, Access] = {
     "main.index": PUBLIC,
     "main.set_language": Access(public=True, params={"code": "id"}),
     "main.home": SIGNED_IN,
+    # The front door's document field only redirects to the public verification page.
+    "main.check_code": Access(public=True, params={}),
     # The chart library and the labelled example page (made-up regions) carry no competition data.
     "charts.plotly_js": Access(public=True, params={"version": "7.1.0"}),
     "charts.example": PUBLIC,
@@ -79,6 +86,7 @@ RULES: dict[str, Access] = {
     "auth.logout": PUBLIC,
     "auth.enrol_second_factor": SIGNED_IN,
     "auth.password": SIGNED_IN,
+    "auth.recovery_codes": SIGNED_IN,
     "competitions.list_competitions": Access(roles=(Role.panitia,)),
     "competitions.upload_rubric": Access(roles=(Role.panitia,)),
     "competitions.show_rubric": Access(roles=(Role.panitia,)),
@@ -89,10 +97,37 @@ RULES: dict[str, Access] = {
     "competitions.edit_stage": Access(roles=(Role.panitia,), scoped=True, params={"code": "penilaian_dokumen"},
                                       data={"first_day": "2099-01-01", "last_day": "2099-01-10",
                                             "reason": "Uji akses."}),
+    # Registration (tests/web/test_registration.py): the committee's page checks the competition's region; DPMD and
+    # the committee reach a kabupaten's page and a participant's withdrawal only within their scope (DPMD cannot
+    # nominate another kabupaten's desa); forms posted empty here change nothing.
+    "registration.index": Access(roles=(Role.panitia, Role.dpmd)),
+    "registration.competition": Access(roles=(Role.panitia,), scoped=True),
+    "registration.upload": Access(roles=(Role.panitia,), scoped=True),
+    "registration.set_quota": Access(roles=(Role.panitia,), scoped=True),
+    "registration.kabupaten": Access(roles=(Role.panitia, Role.dpmd), scoped=True, params={"kabupaten_code": "64.09"}),
+    "registration.nominate": Access(roles=(Role.panitia, Role.dpmd), scoped=True, params={"kabupaten_code": "64.09"}),
+    "registration.withdraw": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
+    # Accounts in bulk (tests/web/test_accounts_import.py): which roles and regions DPMD may create, and whose
+    # letters it may print, is decided per line and per account there; the invitation page is public (an unknown
+    # link is a 404 like every unusable one).
+    "people.import_accounts": Access(roles=(Role.panitia, Role.dpmd)),
+    "people.import_template": Access(roles=(Role.panitia, Role.dpmd)),
+    "people.letters": Access(roles=(Role.panitia, Role.dpmd, Role.verifikator_kecamatan)),
+    # People management (tests/web/test_people.py): the account under test is the in-scope operator's; the
+    # action used here (a new invitation) does not touch its sessions, and grant forms posted empty change nothing.
+    # A verifikator kecamatan reaches an operator of its kecamatan only to send a new invitation.
+    "people.index": Access(roles=(Role.panitia, Role.dpmd, Role.verifikator_kecamatan)),
+    "people.detail": Access(roles=(Role.panitia, Role.dpmd, Role.verifikator_kecamatan), scoped=True),
+    "people.act": Access(roles=(Role.panitia, Role.dpmd, Role.verifikator_kecamatan), scoped=True,
+                         params={"action": "undang"}),
+    "people.add_grant": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
+    "people.remove_grant": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
+    "invitations.accept": Access(public=True, params={"token": "A" * 43}),
+    "invitations.forgot_password": Access(public=True, data={"email": "siapa@contoh.id"}),
     "trail.index": Access(roles=(Role.panitia,)),
     "trail.download": Access(roles=(Role.panitia,)),
     "review.index": Access(roles=REVIEW_READERS),
-    "review.detail": Access(roles=REVIEW_READERS, scoped=True),
+    "review.detail": Access(roles=REVIEW_READERS, scoped=True, need_assignment=ASSIGNED_ONLY),
     "review.complete": Access(roles=REVIEWERS, scoped=True),
     "review.send_back": Access(roles=REVIEWERS, scoped=True, data={"reason": "Lengkapi bukti."}),
     "villages.index": Access(roles=(Role.operator_desa,)),
@@ -103,15 +138,16 @@ RULES: dict[str, Access] = {
     "villages.remove": Access(roles=(Role.operator_desa,), scoped=True),
     "villages.submit": Access(roles=(Role.operator_desa,), scoped=True),
     "villages.confirm_submit": Access(roles=(Role.operator_desa,), scoped=True),
-    "villages.download": Access(roles=EVIDENCE_VIEWERS, scoped=True),
-    "villages.display_copy": Access(roles=EVIDENCE_VIEWERS, scoped=True),
-    # A link's captures: whoever may open the desa's evidence files (tests/links/test_capture.py).
-    "links.show": Access(roles=EVIDENCE_VIEWERS, scoped=True),
-    "links.archived_copy": Access(roles=EVIDENCE_VIEWERS, scoped=True),
-    "links.body": Access(roles=EVIDENCE_VIEWERS, scoped=True),
+    "villages.download": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
+    "villages.display_copy": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
+    "villages.pdf_inline": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
+    # A link's captures: whoever may read the desa's evidence (assessment/visibility.py; tests/links/).
+    "links.show": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
+    "links.archived_copy": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
+    "links.body": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
     # Fetching a desa's links again: those who judge the evidence (tests/links/test_rot.py).
-    "links.recheck": Access(roles=(Role.asesor, Role.ketua_tim, Role.panitia), scoped=True),
-    "villages.pdf_inline": Access(roles=EVIDENCE_VIEWERS, scoped=True),
+    "links.recheck": Access(roles=(Role.asesor, Role.ketua_tim, Role.panitia), scoped=True,
+                            need_assignment=ASSIGNED_ONLY),
     # Verification. The committee's pages check the competition's region; assessors' pages load their own
     # assignment first (none exists here: 404 for everyone with the role; ownership, conflicts and scope are
     # tested in tests/web/test_desk_scoring.py); the ketua tim's pages check the competition and the desa.
@@ -218,6 +254,8 @@ def expected(rule: Access, role: Role | None, in_scope: bool) -> str:
         return "forbidden"
     if rule.scoped and not in_scope:
         return "forbidden"
+    if role in rule.need_assignment:
+        return "forbidden"
     return "allowed"
 
 
@@ -259,14 +297,19 @@ def test_access_matrix(app: Flask, make_user: MakeUser, make_region: MakeRegion,
     db.session.commit()
     values = {"participant_id": str(participant.id), "competition_id": str(competition.id),
               "rubric_id": str(rubric_id), "evidence_id": str(evidence.id), "code": "A1",
-              "capture_id": str(capture.id)}
+              "user_id": str(operator_in.id), "capture_id": str(capture.id)}
     actors: list[tuple[str, Role | None, bool]] = [("anonim", None, False)]
     users = {}
     for role, (inside, outside) in SCOPES.items():
         make_region(outside)
-        users[(role, True)] = make_user(role, inside)
-        users[(role, False)] = make_user(role, outside)
+        users[(f"{role.value} dalam cakupan", role, True)] = make_user(role, inside)
+        users[(f"{role.value} luar cakupan", role, False)] = make_user(role, outside)
         actors += [(f"{role.value} dalam cakupan", role, True), (f"{role.value} luar cakupan", role, False)]
+    # An assessor of the desa's own province whose home kabupaten holds the desa: a conflict of interest, so
+    # out of scope for everything about the desa.
+    conflicted = ("asesor berkonflik", Role.asesor, False)
+    users[conflicted] = make_user(Role.asesor, "64", home_region_code="64.09")
+    actors.append(conflicted)
 
     mismatches: list[str] = []
     calls = 0
@@ -281,7 +324,7 @@ def test_access_matrix(app: Flask, make_user: MakeUser, make_region: MakeRegion,
             for label, role, in_scope in actors:
                 client = app.test_client()
                 if role is not None:
-                    login(client, users[(role, in_scope)])
+                    login(client, users[(label, role, in_scope)])
                 response = client.open(url, method=method, data=data if method == "POST" else None)
                 calls += 1
                 got = outcome(response.status_code, response.headers.get("Location", ""))

@@ -256,7 +256,8 @@ def test_committee_must_enrol_totp_then_signs_in_with_a_code_used_once(client: F
     assert client.post("/akun/dua-langkah", data={"code": "000000"}).status_code == 200
     assert db.session.get(User, user.id).totp_confirmed_at is None  # type: ignore[union-attr]
     totp = pyotp.TOTP(secret)
-    assert client.post("/akun/dua-langkah", data={"code": totp.now()}).status_code == 302
+    confirmed = client.post("/akun/dua-langkah", data={"code": totp.now()})
+    assert confirmed.status_code == 200 and "Kode pemulihan" in confirmed.get_data(as_text=True)
     assert client.get("/panitia/lomba").status_code == 200
     client.post("/keluar")
 
@@ -273,8 +274,13 @@ def test_committee_must_enrol_totp_then_signs_in_with_a_code_used_once(client: F
     assert is_signed_in(client)
     client.post("/keluar")
     sign_in(client, user.email)
-    assert client.post("/masuk/kode", data={"code": next_code}).status_code == 200
+    reused = client.post("/masuk/kode", data={"code": next_code})
+    assert reused.status_code == 200
     assert not is_signed_in(client)
+    # A reused code says to wait for the next one, not that it was mistyped.
+    assert "Tunggu sampai aplikasi menampilkan kode berikutnya" in reused.get_data(as_text=True)
+    wrong = client.post("/masuk/kode", data={"code": "123456" if totp.at(time.time() + 30) != "123456" else "654321"})
+    assert "Kode salah." in wrong.get_data(as_text=True) and "kode berikutnya" not in wrong.get_data(as_text=True)
 
 
 def test_operator_needs_no_second_factor(client: FlaskClient, make_user: MakeUser) -> None:

@@ -165,13 +165,14 @@ def listed(client: FlaskClient, query: str) -> str:
 def test_trail_page_filters_by_actor_action_target_and_date(app: Flask, committee: FlaskClient,
                                                             make_user: MakeUser) -> None:
     asesor = make_user(Role.asesor, "64", email="asesor.satu@contoh.id")
-    record_event("uji.satu", target="participant:812/indicator:A1", actor=asesor)
-    record_event("uji.dua", target="participant:813")
+    _competition, (one, two) = create_competition(desa={DESA: "Bukit Raya", "64.09.04.2003": "Semoi Dua"})
+    record_event("uji.satu", target=f"participant:{one.id}/indicator:A1", actor=asesor)
+    record_event("uji.dua", target=f"participant:{two.id}")
     db.session.commit()
     rows = listed(committee, "?aksi=uji.dua")
-    assert "participant:813" in rows and "participant:812" not in rows
-    rows = listed(committee, "?sasaran=participant:812")
-    assert "participant:812/indicator:A1" in rows and "participant:813" not in rows
+    assert f"participant:{two.id}" in rows and f"participant:{one.id}" not in rows
+    rows = listed(committee, f"?sasaran=participant:{one.id}")
+    assert f"participant:{one.id}/indicator:A1" in rows and f"participant:{two.id}" not in rows
     rows = listed(committee, "?pelaku=asesor.satu@")
     assert "uji.satu" in rows and "uji.dua" not in rows
     rows = listed(committee, f"?pelaku={asesor.id}")
@@ -211,3 +212,29 @@ def test_only_the_committee_reads_the_trail(client: FlaskClient, make_user: Make
     login(client, make_user(role, region))
     assert client.get("/panitia/jejak-audit/").status_code == 403
     assert client.get("/panitia/jejak-audit/unduh.csv").status_code == 403
+
+
+def test_trail_of_one_province_closed_to_another_provinces_committee(app: Flask, make_user: MakeUser,
+                                                                      login: Login) -> None:
+    """A committee reads the events of its own province only, on the page and in the CSV export: events about a
+    desa, an evidence file, a competition or an account of another province are left out."""
+    _competition, (kaltim, kalsel) = create_competition(desa={DESA: "Bukit Raya", "63.01.01.2001": "Desa Banjar"})
+    kaltim_operator = make_user(Role.operator_desa, DESA, email="op.kaltim@contoh.id")
+    kalsel_operator = make_user(Role.operator_desa, "63.01.01.2001", email="op.kalsel@contoh.id")
+    record_event("uji.desa", target=f"participant:{kaltim.id}", actor=kaltim_operator)
+    record_event("uji.desa", target=f"participant:{kalsel.id}", actor=kalsel_operator)
+    record_event("uji.akun", target=f"user:{kalsel_operator.id}")
+    record_event("uji.tanpa_wilayah", target="rubric:1", actor=kalsel_operator)
+    db.session.commit()
+    kaltim_committee = login(app.test_client(), make_user(Role.panitia, "64"))
+    kalsel_committee = login(app.test_client(), make_user(Role.panitia, "63"))
+    rows = listed(kaltim_committee, "")
+    assert f"participant:{kaltim.id}" in rows
+    assert f"participant:{kalsel.id}" not in rows and "op.kalsel@contoh.id" not in rows
+    assert "uji.akun" not in rows and "uji.tanpa_wilayah" not in rows
+    rows = listed(kalsel_committee, "")
+    assert f"participant:{kalsel.id}" in rows and "uji.akun" in rows and "uji.tanpa_wilayah" in rows
+    assert f"participant:{kaltim.id}" not in rows
+    exported = kaltim_committee.get("/panitia/jejak-audit/unduh.csv").get_data(as_text=True)
+    assert f"participant:{kaltim.id}" in exported
+    assert "op.kalsel@contoh.id" not in exported and f"participant:{kalsel.id}" not in exported

@@ -176,14 +176,17 @@ def test_two_assessors_score_blind_until_own_submission(app: Flask, world: World
     page = second.get(f"/asesor/penugasan/{world.two.id}/indikator/A1").get_data(as_text=True)
     assert "Catatan A1 rahasia pertama" not in page and "Asesor Pertama" not in page
     assert client.post(f"/asesor/penugasan/{world.one.id}/ajukan").status_code == 302
-    # The first assessor submitted: sees the second's draft; the second still sees nothing of the first.
+    # The first assessor submitted: the second's draft stays hidden from them (never a draft); the second still
+    # sees nothing of the first.
     page = client.get(f"/asesor/penugasan/{world.one.id}/indikator/A1").get_data(as_text=True)
-    assert "Asesor Kedua" in page and "Catatan A1 rahasia kedua" in page
+    assert "Asesor Kedua" not in page and "Catatan A1 rahasia kedua" not in page
     page = second.get(f"/asesor/penugasan/{world.two.id}").get_data(as_text=True)
     assert "Asesor Pertama" not in page
     second.post(f"/asesor/penugasan/{world.two.id}/ajukan")
     page = second.get(f"/asesor/penugasan/{world.two.id}/indikator/A1").get_data(as_text=True)
     assert "Catatan A1 rahasia pertama" in page
+    page = client.get(f"/asesor/penugasan/{world.one.id}/indikator/A1").get_data(as_text=True)
+    assert "Asesor Kedua" in page and "Catatan A1 rahasia kedua" in page
 
 
 def test_submission_is_final(app: Flask, world: World, client: FlaskClient, login: Login) -> None:

@@ -15,6 +15,10 @@ PUBLIC_ENDPOINTS = {
     "publication.verify", "publication.snapshot_json", "publication.check",
     # Results become public once the committee publishes them (tests/web/test_results_pages.py).
     "results.index", "results.ranking", "results.why",
+    # An account invitation link: its owner has no password yet (tests/web/test_accounts_import.py).
+    "invitations.accept", "invitations.forgot_password",
+    # The front door's field that leads to a document's public verification page.
+    "main.check_code",
 }
 
 

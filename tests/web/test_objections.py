@@ -18,10 +18,13 @@ from assessment.models import (
     Reconciliation,
     Role,
     StageCode,
+    StageException,
     User,
 )
+from assessment.objections.operations import answer_objection
 from assessment.publication.operations import publish_provisional
-from assessment.repo import OBJECTION_BY, RECONCILED_BY, verified_records
+from assessment.repo import OBJECTION_BY, RECONCILED_BY, rubric_of, verified_records
+from assessment.stages import StageClosed
 from tests.conftest import Login, MakeUser
 from tests.support import files
 from tests.support.published import ResultsWorld, open_exception, open_results_stage, results_world
@@ -157,11 +160,15 @@ def test_answer_without_level_change_keeps_levels(app: Flask, world: ResultsWorl
 
 def test_answer_changing_level_needs_exception(app: Flask, world: ResultsWorld, operator: User,
                                                login: Login) -> None:
+    """The rule itself (stage_gate rule 5): without an exception opened after publication, a level change is
+    refused; an exception the committee opened makes it an "after the freeze" change with that reason."""
     objection = _objection(world)
-    status, html = _answer(app, login, world, objection, reason="Bukti baru meyakinkan.", indicator="A1", level="4")
-    assert status == 409 and "Hasil sementara sudah diumumkan" in html
-    db.session.refresh(objection)
-    assert objection.answered_at is None
+    rubric = rubric_of(world.competition.rubric)
+    with pytest.raises(StageClosed) as refused:
+        answer_objection(objection, rubric, "Bukti baru meyakinkan.", "A1", 4, world.committee, datetime.now(UTC))
+    assert refused.value.gate.reason == "frozen"
+    db.session.rollback()
+    assert _count(StageException) == 0
     open_exception(world.desa[PASER], StageCode.masa_sanggah, "Sanggah Desa Paser A1 diterima pleno.",
                    world.committee, indicator_code="A1")
     status, _html = _answer(app, login, world, objection, reason="Bukti baru meyakinkan.", indicator="A1", level="4")
@@ -174,6 +181,35 @@ def test_answer_changing_level_needs_exception(app: Flask, world: ResultsWorld, 
     assert paser_a1 == [(PASER, "A1", OBJECTION_BY, 4)]
     page = login(app.test_client(), operator).get(f"/sanggah/peserta/{world.desa[PASER].id}").get_data(as_text=True)
     assert "Diubah setelah pengumuman (A1)" in page and "Sanggah Desa Paser A1 diterima pleno." in page
+
+
+def test_one_page_answer_opens_its_exception_with_the_same_reason(app: Flask, world: ResultsWorld,
+                                                                  login: Login) -> None:
+    objection = _objection(world)
+    client = login(app.test_client(), world.committee)
+    page = client.get(f"/panitia/sanggah/lomba/{world.competition.id}").get_data(as_text=True)
+    # The answer page shows the indicator's levels now, beside the form.
+    assert "Level indikator A1 sekarang dan buktinya" in page and "Level dokumen" in page
+    assert "Level kesepakatan (rekonsiliasi)" in page and "Level lapangan" in page
+    status, _html = _answer(app, login, world, objection, reason="Bukti SK baru meyakinkan pleno.", indicator="A1",
+                            level="4")
+    assert status == 302
+    [exception] = db.session.scalars(select(StageException)).all()
+    assert (exception.participant_id, exception.stage, exception.indicator_code, exception.reason) == (
+        world.desa[PASER].id, StageCode.masa_sanggah, "A1", "Bukti SK baru meyakinkan pleno.")
+    [mark] = db.session.scalars(select(LateChange)).all()
+    assert mark.exception_id == exception.id
+    opened = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "stage_exception.open")).all()
+    assert len(opened) == 1
+    paser_a1 = [r for r in verified_records(world.competition) if r[0] == PASER and r[1] == "A1"]
+    assert paser_a1 == [(PASER, "A1", OBJECTION_BY, 4)]
+
+
+def test_a_refused_answer_opens_no_exception(app: Flask, world: ResultsWorld, login: Login) -> None:
+    objection = _objection(world)
+    status, _html = _answer(app, login, world, objection, reason="Bukti baru.", indicator="A1", level="9")
+    assert status == 400
+    assert _count(StageException) == 0
 
 
 def test_answer_level_off_the_scale_refused(app: Flask, world: ResultsWorld, login: Login) -> None:

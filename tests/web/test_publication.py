@@ -20,6 +20,7 @@ from assessment import create_app
 from assessment.extensions import db
 from assessment.field.operations import add_field_photo, save_field_level
 from assessment.models import (
+    Assignment,
     AuditEvent,
     BeritaAcara,
     BeritaAcaraKind,
@@ -251,6 +252,22 @@ def _download(app: Flask, login: Login, world: ResultsWorld, document: BeritaAca
 
 def _pdf_text(data: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_berita_acara_page_offers_only_what_can_be_made_and_says_why_not(app: Flask, world: ResultsWorld,
+                                                                           login: Login) -> None:
+    db.session.execute(update(Assignment).where(Assignment.participant_id == world.desa[PASER].id)
+                       .values(withdrawn_at=datetime.now(UTC)))
+    db.session.commit()
+    page = login(app.test_client(), world.committee).get(f"/berita-acara/lomba/{world.competition.id}")
+    html = page.get_data(as_text=True)
+    # Every desa is listed: those with a submitted desk assessment get a button, the others the reason.
+    assert html.count('name="kind" value="penilaian_dokumen"') == len(world.desa) - 1
+    assert "Buat berita acara penilaian dokumen Desa Paser" not in html
+    assert "Desa ini belum memiliki penilaian dokumen yang diajukan asesor." in html
+    # No field visit recorded and no final snapshot yet: no field or pleno button, each with its reason.
+    assert 'value="klarifikasi_lapangan"' not in html and "Tim lapangan belum mencatat apa pun" in html
+    assert 'value="pleno"' not in html and "berita acara pleno dibuat setelah penetapan" in html
 
 
 def test_desk_berita_acara_from_the_data(app: Flask, world: ResultsWorld, login: Login) -> None:

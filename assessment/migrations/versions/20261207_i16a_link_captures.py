@@ -4,7 +4,7 @@ Written by hand: one new table; nothing else changes. Links given before this re
 from the worker's periodic sweep of links without one.
 
 Revision ID: i16a_link_captures
-Revises: i15b_notification_channels
+Revises: b19c4e8a2f60
 Create Date: 2026-12-07 11:20:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'i16a_link_captures'
-down_revision = 'i15b_notification_channels'
+down_revision = 'b19c4e8a2f60'
 branch_labels = None
 depends_on = None
 
