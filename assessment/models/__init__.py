@@ -40,6 +40,7 @@ from assessment.models.publication import (
     LateChange,
     Objection,
     ProvisionalResult,
+    RankingWithdrawal,
 )
 from assessment.models.region import CODE_DEPTH, Region, RegionBoundary, RegionKind
 from assessment.models.retention import EvidencePurge
@@ -91,6 +92,7 @@ __all__ = [
     "Participant",
     "ProvisionalResult",
     "PublicCheck",
+    "RankingWithdrawal",
     "Reconciliation",
     "ReconciliationCorrection",
     "Region",

@@ -21,7 +21,7 @@ from assessment.models import Competition, Objection, Participant, Role
 from assessment.navigation import NavLink, add_link
 from assessment.objections import operations
 from assessment.objections.forms import AnswerForm, ObjectionForm
-from assessment.published import late_changes, provisional_rows
+from assessment.published import late_changes, provisional_document
 from assessment.repo import rubric_of
 from assessment.security import require_region_access, roles_required, scope_filter, user_can_access_region
 from assessment.stages import Action, Gate, StageClosed, active_exceptions, freeze_message, stage_gate
@@ -89,13 +89,15 @@ def _desa_page(participant: Participant, form: ObjectionForm | None = None, stat
     form.indicator.choices = _indicator_choices(rubric, _("Seluruh hasil desa"))
     gate = stage_gate(participant.competition, Action.file_objection, now_utc(), participant=participant,
                       changes_level=False)
-    rows = provisional_rows(participant.competition) or []
+    published = provisional_document(participant.competition) or {}
+    rows = published.get("peringkat", [])
     row = next((r for r in rows if r["kode"] == participant.desa_code), None)
+    unranked = next((r for r in published.get("tidak_diperingkat", []) if r["kode"] == participant.desa_code), None)
     objections = db.session.scalars(select(Objection).where(Objection.participant_id == participant.id)
                                     .order_by(Objection.filed_at.desc(), Objection.id.desc())).all()
     marks = [m for m in late_changes(participant.competition) if m.participant_id == participant.id]
     html = render_template("objections/desa.html", participant=participant, form=form, gate=gate, marks=marks,
-                           closed_message=None if gate.allowed else window_message(gate), row=row,
+                           closed_message=None if gate.allowed else window_message(gate), row=row, unranked=unranked,
                            total=len(rows), objections=objections, wita=wita,
                            published=participant.competition.results_published_at is not None)
     return html, status

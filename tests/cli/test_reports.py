@@ -38,6 +38,7 @@ def test_build_writes_workbook_reports_and_certificates(world: ResultsWorld, run
     assert f"https://lomba.kaltimprov.go.id/hasil/{world.competition.id}/desa/{SEMOI}" in certificate
     assert "juara (peringkat 1-3): 1. Semoi Dua, 2. Bukit Raya, 3. Desa Paser" in result.output
     assert "piagam: 3" in result.output
+    assert "Desa diperingkat: 3; tidak diperingkat: 1;" in result.output  # =SUM(A1): its assessors have not submitted
 
 
 def test_build_one_kabupaten(world: ResultsWorld, runner: FlaskCliRunner, tmp_path: Path) -> None:
