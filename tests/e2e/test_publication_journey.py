@@ -77,11 +77,14 @@ def test_change_after_freeze_refused_without_exception(open_session: OpenSession
         assert row is not None
         set_stage(row, StageCode.rekonsiliasi, timedelta(days=-1), timedelta(days=1))
 
+    # Desa Paser's A1 was reconciled to 2 before the publication (tests/support/published.py); the ketua tim
+    # corrects it to 3: a change of a level.
     lead = sign_in(open_session, World.lead).page
     lead.goto(f"/ketua-tim/lomba/{world.competition}")
-    lead.get_by_label("Level yang disepakati").fill("3")
-    lead.get_by_label("Alasan").fill("Disepakati level 3.")
-    lead.get_by_role("button", name="Simpan kesepakatan").click()
+    lead.get_by_text("Koreksi level kesepakatan").click()
+    lead.get_by_label("Level yang benar").fill("3")
+    lead.get_by_label("Alasan koreksi").fill("Dikoreksi ke level 3.")
+    lead.get_by_role("button", name="Simpan koreksi").click()
     expect(lead.get_by_text(re.compile("Hasil sementara sudah diumumkan"))).to_be_visible()
 
     committee.goto(f"/panitia/verifikasi/lomba/{world.competition}")
@@ -94,10 +97,11 @@ def test_change_after_freeze_refused_without_exception(open_session: OpenSession
     committee.get_by_role("button", name="Buka pengecualian").click()
 
     lead.goto(f"/ketua-tim/lomba/{world.competition}")
-    lead.get_by_label("Level yang disepakati").fill("3")
-    lead.get_by_label("Alasan").fill("Disepakati level 3.")
-    lead.get_by_role("button", name="Simpan kesepakatan").click()
-    expect(lead.get_by_text(re.compile("Level disepakati: 3"))).to_be_visible()
+    lead.get_by_text("Koreksi level kesepakatan").click()
+    lead.get_by_label("Level yang benar").fill("3")
+    lead.get_by_label("Alasan koreksi").fill("Dikoreksi ke level 3.")
+    lead.get_by_role("button", name="Simpan koreksi").click()
+    expect(lead.get_by_text(re.compile("Koreksi kesepakatan untuk Desa Paser indikator A1 tersimpan"))).to_be_visible()
 
     committee.goto(f"/panitia/hasil/lomba/{world.competition}")
     expect(committee.get_by_text(re.compile("diubah setelah pengumuman \\(A1\\): Pleno: asesor salah"))

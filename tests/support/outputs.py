@@ -98,7 +98,6 @@ class TruthWorld:
 
 def truth_world(make_user: MakeUser) -> TruthWorld:
     """The world above, after the desk, reconciliation and field stages; pengumuman sementara open now."""
-    ensure_region("64.09.04", "Sepaku", RegionKind.kecamatan)
     competition, participants = verification_competition(
         StageCode.rekonsiliasi, desa={code: name for code, name in NAMES.items() if code != KELURAHAN})
     ensure_region(KELURAHAN, NAMES[KELURAHAN], RegionKind.kelurahan)
@@ -179,6 +178,7 @@ def workbook(client: FlaskClient, competition_id: int, region: str) -> tuple[dic
     response = client.get(f"/hasil/{competition_id}/unduh/hasil-{region}.xlsx")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data))
+    response.close()
     sheet = book["Peringkat"]
     header = [c.value for c in sheet[1]]
     ranked = {}
@@ -200,10 +200,12 @@ def report_pdf(client: FlaskClient, competition_id: int, region: str) -> tuple[d
     response = client.get(f"/hasil/{competition_id}/laporan/{region}.pdf")
     assert response.status_code == 200
     text = pdf_text(response.data)
-    ranking = text[text.index("Peringkat\nDesa"):text.index("Tidak diperingkat")]
+    response.close()
+    start = text.index("Peringkat Desa Kecamatan Indeks Predikat")
+    ranking = text[start:text.index("Tidak diperingkat", start) if "Tidak diperingkat" in text[start:] else None]
     ranked = {}
     for rank, seri, code, index, predikat in re.findall(
-            r"^(\d+)( \(seri\))? [^\n]*\n([\d.]+) [^\n]*?([\d.]*\d+,\d\d) (\w[\w ]*)$", ranking, re.M):
+            r"^(\d+)( \(seri\))? [^\n]*\n([\d.]{13})\n[^\n]*? (\d[\d.]*,\d\d) (\w[\w ]*)$", ranking, re.M):
         ranked[code] = Shown(index, predikat, int(rank), bool(seri))
     return ranked, text
 
@@ -218,5 +220,29 @@ def berita_acara_pleno(text: str) -> dict[str, Shown]:
 
 
 def snapshot_of(client: FlaskClient, kode: str) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(client.get(f"/verifikasi/{kode}/cuplikan.json").data)
+    response = client.get(f"/verifikasi/{kode}/cuplikan.json")
+    document: dict[str, Any] = json.loads(response.data)
+    response.close()
     return document
+
+
+PUBLISHED_ROW = re.compile(r"<tr><td>(\d+)( \(seri\))?</td><td>[^<]*</td><td>([\d.]+)</td>"
+                           r'<td class="num">([^<]*)</td><td>([^<]*)</td>')
+
+
+def published_table(html: str) -> dict[str, Shown]:
+    """The ranking table of a published document's page (publication/_ranking.html)."""
+    return {code: Shown(index, predikat, int(rank), bool(seri))
+            for rank, seri, code, index, predikat in PUBLISHED_ROW.findall(html)}
+
+
+def dashboard(client: FlaskClient, competition_id: int, region: str) -> dict[str, Any]:
+    """A dashboard's result headline: ranked and unranked counts, mean index, and desa per predikat."""
+    html = client.get(f"/dasbor/{competition_id}/{region}").get_data(as_text=True)
+    facts = dict(re.findall(r'data-nilai="([\w-]+)">([^<]*)<', html))
+    table = re.search(r"<caption[^>]*>Tabel: Sebaran predikat</caption>(.*?)</table>", html, re.S)
+    assert table, html
+    counts = {label: int(n) for label, n in re.findall(r"<tr><t[hd][^>]*>([^<]+)</t[hd]><td[^>]*>(\d+)</td>",
+                                                       table.group(1))}
+    return {"diperingkat": int(facts["diperingkat"]), "tidak_diperingkat": int(facts["tidak-diperingkat"].strip()),
+            "rata_indeks": facts["rata-indeks"], "predikat": {k: v for k, v in counts.items() if v}}
