@@ -262,6 +262,22 @@ def verified_records(competition: Competition, region_code: str | None = None, *
                      objection_level_rows(competition, region_code))
 
 
+def desk_ranking(competition: Competition) -> Ranking | None:
+    """The engine's ranking of the desk result, the one the field stage's finalists are chosen from: the rows of
+    :func:`verified_records` with ``field_levels=False``, of the desa that pass the rule of
+    :func:`assessment.standing.who_is_ranked` on those rows (None when no desa does)."""
+    rubric = rubric_of(competition.rubric)
+    records = verified_records(competition, field_levels=False)
+    participants = participant_rows(competition)
+    standing = who_is_ranked(rubric, ranking_candidates(competition, participants), records)
+    ranked = [p for p in participants if standing[p.code].ranked]
+    if not ranked:
+        return None
+    codes = {p.code for p in ranked}
+    rows = AssessmentRows.from_records(rubric, [r for r in records if r[0] in codes], villages=[p.code for p in ranked])
+    return score(rubric, rows, {p.code: p.kind for p in ranked})
+
+
 def reconciliation_items(competition: Competition, rubric: Rubric) -> list[tuple[str, str, int]]:
     """The desa x indicator items whose counted desk levels differ by at least the rubric's
     ``disagreement_threshold`` (rule 7 of :mod:`assessment.scoring`), as (desa code, indicator code, spread).
@@ -334,10 +350,6 @@ class EngineRun:
     unranked: tuple[UnrankedDesa, ...] = ()
     sealed: SnapshotSource | None = None
     differs: bool = False
-
-    def standing(self, code: str) -> Standing | None:
-        """The rule's answer for one participant of the region (None for a desa that does not take part)."""
-        return next((s for s in self.standings if s.code == code), None)
 
 
 def participant_rows(competition: Competition, region_code: str | None = None) -> list[ParticipantRow]:
@@ -592,7 +604,8 @@ def sealed_run(competition: Competition, sealed: tuple[int, SnapshotSource], reg
                               [r for r in verified_records(competition, region) if r[0] not in stored])
         for p in others:
             participants[p.code] = p
-            standing[p.code] = found[p.code] if not found[p.code].ranked else Standing(p.code, State.dikeluarkan)
+            standing[p.code] = found[p.code] if not found[p.code].ranked else Standing(
+                p.code, State.dikeluarkan, reason="tidak termasuk dalam cuplikan hasil akhir")
     records = tuple((row[0], row[1], str(row[2]), row[3]) for row in document.get("level", []) if row[0] in stored)
     own = tuple(self_records(competition, region))
     run = _compute_run(rubric, region, competition.id, tuple(participants[code] for code in sorted(participants)),

@@ -161,7 +161,7 @@ def evidence_sheet(report: ResultsReport) -> Sheet:
         Column("Indikator", ColumnKind.CODE, 10),
         Column("Jenis", width=8),
         Column("Berkas / tautan", width=50),
-        Column("Diunggah", ColumnKind.DATETIME, 17),
+        Column("Diunggah (WITA)", ColumnKind.DATETIME, 17),
         Column("SHA-256", ColumnKind.CODE, 20),
     )
     rows = [

@@ -6,6 +6,8 @@ renders.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from assessment import repo
 from assessment.competitions.schedule import STAGE_NAMES
 from assessment.criteria.model import Rubric
 from assessment.evidence import UploadRejected, download_name
@@ -23,6 +26,7 @@ from assessment.objections import operations
 from assessment.objections.forms import AnswerForm, ObjectionForm
 from assessment.published import late_changes, provisional_document
 from assessment.repo import rubric_of
+from assessment.reportdata import FinalLevel
 from assessment.security import require_region_access, roles_required, scope_filter, user_can_access_region
 from assessment.stages import Action, Gate, StageClosed, active_exceptions, freeze_message, stage_gate
 from assessment.storage import StorageError, get_store
@@ -97,10 +101,25 @@ def _desa_page(participant: Participant, form: ObjectionForm | None = None, stat
                                     .order_by(Objection.filed_at.desc(), Objection.id.desc())).all()
     marks = [m for m in late_changes(participant.competition) if m.participant_id == participant.id]
     html = render_template("objections/desa.html", participant=participant, form=form, gate=gate, marks=marks,
+                           levels=_verified_levels(participant, rubric), level_names=dict(rubric.level_names),
+                           aggregation=rubric.aggregation,
                            closed_message=None if gate.allowed else window_message(gate), row=row, unranked=unranked,
                            total=len(rows), objections=objections, wita=wita,
                            published=participant.competition.results_published_at is not None)
     return html, status
+
+
+def _verified_levels(participant: Participant, rubric: Rubric) -> list[tuple[Any, FinalLevel | None, list[Any]]]:
+    """Once the provisional results are published, what the desa can object to: per indicator (rubric order) the
+    level that counts now (the engine's final level of a ranked desa, :func:`assessment.repo.engine_run`) and where
+    it came from (:func:`assessment.repo.level_provenance`); before publication, nothing."""
+    competition = participant.competition
+    if competition.results_published_at is None:
+        return []
+    finals = {f.indikator_kode: f for f in repo.engine_run(competition).final_levels
+              if f.desa_kode == participant.desa_code}
+    history = repo.level_provenance(competition, participant.desa_code)
+    return [(indicator, finals.get(indicator.code), history.get(indicator.code, [])) for indicator in rubric.indicators]
 
 
 @bp.get("/sanggah/peserta/<int:participant_id>")

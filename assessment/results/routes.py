@@ -144,7 +144,7 @@ def why(competition_id: int, desa_code: str) -> str:
         "results/why.html", competition=competition, participant=participant, e=explanation, names=names,
         result=result, total=len(run.desa), sealed=run.sealed, differs=run.differs, wita=wita,
         detail=detail, files_visible=detail, kecamatan_code=desa_code[:8], kabupaten_code=desa_code[:5],
-        level_names=dict(run.rubric.level_names), scale=run.rubric.scale,
+        level_names=dict(run.rubric.level_names), scale=run.rubric.scale, aggregation=run.rubric.aggregation,
         ahead_names=", ".join(names.get(code, code) for code in explanation.di_atas),
         certificate=user_can_access_region(current_user, desa_code, (Role.panitia,))
         and result.peringkat <= 3 and bool(result.predikat))

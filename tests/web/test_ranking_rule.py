@@ -13,11 +13,13 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from assessment.extensions import db
+from assessment.field.operations import finalists_of, set_finalist_rule
 from assessment.models import (
     Assignment,
     AssignmentMethod,
     AuditEvent,
     DeskScore,
+    FinalistScope,
     FinalSnapshot,
     Notification,
     ProvisionalResult,
@@ -36,7 +38,7 @@ from assessment.publication.operations import (
     withdraw_from_ranking,
 )
 from tests.conftest import Login, MakeUser
-from tests.support.outputs import BUKIT, DRAF, KUARO, SEMOI, TUNGGU, WITHDRAWAL, TruthWorld, truth_world
+from tests.support.outputs import BUKIT, DRAF, KUARO, PASER, SEMOI, TUNGGU, WITHDRAWAL, TruthWorld, truth_world
 from tests.support.published import open_results_stage
 
 
@@ -188,3 +190,15 @@ def test_finalise_refused_when_a_desa_became_unfinished_after_publication(app: F
                        follow_redirects=True).get_data(as_text=True)
     assert "Masih ada desa yang belum selesai dinilai" in page and "Penetapan menunggu" in page
     assert db.session.scalar(select(func.count()).select_from(FinalSnapshot)) == 0
+
+
+def test_finalists_are_chosen_among_the_desa_the_rule_ranks(app: Flask, world: TruthWorld) -> None:
+    set_finalist_rule(world.competition, FinalistScope.provinsi, 1)
+    assert finalists_of(world.competition) == (PASER,)  # 95 at the desk
+    # Desa Paser's A1 levels now lie three apart and wait for the ketua tim: not ranked, so not a finalist; the
+    # next desk result (Bukit Raya, 70 with its agreed A1) is.
+    for score in db.session.scalars(select(DeskScore).join(Assignment).where(
+            Assignment.participant_id == world.desa[PASER].id, DeskScore.indicator_code == "A1")):
+        score.level = 1 if score.assignment.assessor_id == world.assessors[0].id else 4
+    db.session.commit()
+    assert finalists_of(world.competition) == (BUKIT,)
