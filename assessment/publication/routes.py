@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -167,19 +168,9 @@ def withdraw(competition_id: int, participant_id: int) -> BaseResponse:
     participant = db.get_or_404(Participant, participant_id)
     if participant.competition_id != competition.id:
         abort(404)
-    require_region_access(participant.desa_code, COMMITTEE)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        abort(400)
-    back = redirect(url_for("publication.competition", competition_id=competition.id) + "#pemeriksaan", 303)
-    try:
-        operations.withdraw_from_ranking(participant, form.reason.data or "", current_user, now_utc())
-    except operations.PublicationRefused as refused:
-        _refused(refused.code)
-        return back
-    flash(_("%(desa)s dikeluarkan dari peringkat; alasannya ditampilkan bersama hasil.",
-            desa=participant.region.name), "success")
-    return back
+    return _with_reason(competition, participant, lambda reason: operations.withdraw_from_ranking(
+        participant, reason, current_user, now_utc()),
+        _("%(desa)s dikeluarkan dari peringkat; alasannya ditampilkan bersama hasil.", desa=participant.region.name))
 
 
 @bp.post("/panitia/hasil/lomba/<int:competition_id>/dikeluarkan/<int:withdrawal_id>/batalkan")
@@ -190,19 +181,26 @@ def restore(competition_id: int, withdrawal_id: int) -> BaseResponse:
     withdrawal = db.get_or_404(RankingWithdrawal, withdrawal_id)
     if withdrawal.participant.competition_id != competition.id:
         abort(404)
-    require_region_access(withdrawal.participant.desa_code, COMMITTEE)
+    return _with_reason(competition, withdrawal.participant, lambda reason: operations.restore_to_ranking(
+        withdrawal, reason, current_user, now_utc()),
+        _("%(desa)s kembali dinilai menurut aturan peringkat.", desa=withdrawal.participant.region.name))
+
+
+def _with_reason(competition: Competition, participant: Participant, act: Callable[[str], object],
+                 done: str) -> BaseResponse:
+    """The committee over ``participant`` acts with the written reason of a :class:`ReasonForm`; back to the
+    results page's check, with the refusal or ``done`` as a message."""
+    require_region_access(participant.desa_code, COMMITTEE)
     form = ReasonForm()
     if not form.validate_on_submit():
         abort(400)
-    back = redirect(url_for("publication.competition", competition_id=competition.id) + "#pemeriksaan", 303)
     try:
-        operations.restore_to_ranking(withdrawal, form.reason.data or "", current_user, now_utc())
+        act(form.reason.data or "")
     except operations.PublicationRefused as refused:
         _refused(refused.code)
-        return back
-    flash(_("%(desa)s kembali dinilai menurut aturan peringkat.", desa=withdrawal.participant.region.name),
-          "success")
-    return back
+    else:
+        flash(done, "success")
+    return redirect(url_for("publication.competition", competition_id=competition.id) + "#pemeriksaan", 303)
 
 
 def _refused(code: str, detail: str = "") -> None:
