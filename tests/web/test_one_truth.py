@@ -117,8 +117,8 @@ def test_every_output_lists_the_same_desa_with_the_same_index_predikat_and_rank(
     # Publishing waits for Desa Tunggu, whose assessors have not submitted; the committee withdraws it.
     page = committee.post(f"/panitia/hasil/lomba/{cid}/umumkan", follow_redirects=True).get_data(as_text=True)
     assert "Masih ada desa yang belum selesai dinilai" in page and world.competition.results_published_at is None
-    blockers = page[page.index('class="blockers"'):page.index("</table>", page.index('class="blockers"'))]
-    assert re.findall(r'<tr data-kode="([\d.]+)">', blockers) == [TUNGGU]
+    blockers = page[page.index('class="blockers'):page.index("<caption>Tidak diperingkat</caption>")]
+    assert re.findall(r'<li class="card" data-kode="([\d.]+)">', blockers) == [TUNGGU]
     assert "Penilaian belum diajukan oleh: Asesor Dua, Asesor Satu (0 dari 2 diajukan)." in blockers
     committee.post(f"/panitia/hasil/lomba/{cid}/peserta/{world.desa[TUNGGU].id}/keluarkan",
                    data={"reason": WITHDRAWAL})

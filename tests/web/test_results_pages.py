@@ -48,7 +48,9 @@ def why_url(world: ResultsWorld, code: str) -> str:
 
 
 def order_on_page(html: str) -> list[str]:
-    return re.findall(r'<span class="meta">(\d\d\.\d\d\.\d\d\.\d{4})</span></th>', html)
+    """The desa codes of the ranking table, in order (the unranked desa, listed apart below it, left out)."""
+    ranking = html.split('id="unranked-title"')[0]
+    return re.findall(r'<span class="meta">(\d\d\.\d\d\.\d\d\.\d{4})</span></th>', ranking)
 
 
 # ------------------------------------------------------------------------------------------------ visibility
