@@ -100,8 +100,12 @@ def _desa_page(participant: Participant, form: ObjectionForm | None = None, stat
     objections = db.session.scalars(select(Objection).where(Objection.participant_id == participant.id)
                                     .order_by(Objection.filed_at.desc(), Objection.id.desc())).all()
     marks = [m for m in late_changes(participant.competition) if m.participant_id == participant.id]
+    run = repo.engine_run(participant.competition) if participant.competition.results_published_at else None
+    # Left out of the ranking since the publication (withdrawn by the committee, say): said beside the frozen row.
+    now_unranked = next((u for u in run.unranked if u.kode == participant.desa_code), None) if run else None
     html = render_template("objections/desa.html", participant=participant, form=form, gate=gate, marks=marks,
-                           levels=_verified_levels(participant, rubric), level_names=dict(rubric.level_names),
+                           levels=_verified_levels(participant, rubric, run), level_names=dict(rubric.level_names),
+                           now_unranked=now_unranked if row is not None else None,
                            aggregation=rubric.aggregation,
                            closed_message=None if gate.allowed else window_message(gate), row=row, unranked=unranked,
                            total=len(rows), objections=objections, wita=wita,
@@ -109,16 +113,15 @@ def _desa_page(participant: Participant, form: ObjectionForm | None = None, stat
     return html, status
 
 
-def _verified_levels(participant: Participant, rubric: Rubric) -> list[tuple[Any, FinalLevel | None, list[Any]]]:
-    """Once the provisional results are published, what the desa can object to: per indicator (rubric order) the
-    level that counts now (the engine's final level of a ranked desa, :func:`assessment.repo.engine_run`) and where
-    it came from (:func:`assessment.repo.level_provenance`); before publication, nothing."""
-    competition = participant.competition
-    if competition.results_published_at is None:
+def _verified_levels(participant: Participant, rubric: Rubric,
+                     run: repo.EngineRun | None) -> list[tuple[Any, FinalLevel | None, list[Any]]]:
+    """Once the provisional results are published (``run``, the results now), what the desa can object to: per
+    indicator (rubric order) the level that counts now (the engine's final level of a ranked desa) and where it
+    came from (:func:`assessment.repo.level_provenance`); before publication, nothing."""
+    if run is None:
         return []
-    finals = {f.indikator_kode: f for f in repo.engine_run(competition).final_levels
-              if f.desa_kode == participant.desa_code}
-    history = repo.level_provenance(competition, participant.desa_code)
+    finals = {f.indikator_kode: f for f in run.final_levels if f.desa_kode == participant.desa_code}
+    history = repo.level_provenance(participant.competition, participant.desa_code)
     return [(indicator, finals.get(indicator.code), history.get(indicator.code, [])) for indicator in rubric.indicators]
 
 

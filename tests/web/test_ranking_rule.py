@@ -202,3 +202,19 @@ def test_finalists_are_chosen_among_the_desa_the_rule_ranks(app: Flask, world: T
         score.level = 1 if score.assignment.assessor_id == world.assessors[0].id else 4
     db.session.commit()
     assert finalists_of(world.competition) == (BUKIT,)
+
+
+def test_a_desa_withdrawn_after_publication_is_told_beside_its_frozen_result(app: Flask, world: TruthWorld,
+                                                                            login: Login,
+                                                                            make_user: MakeUser) -> None:
+    withdraw_from_ranking(world.desa[TUNGGU], WITHDRAWAL, world.committee, _now())
+    publish_provisional(world.competition, world.committee, _now())
+    reason = "Bukti A2 terbukti milik desa lain (hasil klarifikasi)."
+    withdraw_from_ranking(world.desa[KUARO], reason, world.committee, _now())
+    operator = login(app.test_client(), make_user(Role.operator_desa, KUARO))
+    page = operator.get(f"/sanggah/peserta/{world.desa[KUARO].id}").get_data(as_text=True)
+    assert "Peringkat 3 dari 5 desa" in page  # the frozen provisional result stays as published
+    assert re.search(r'data-testid="keadaan-sekarang">Sejak pengumuman, desa ini tidak lagi diperingkat: '
+                     rf"dikeluarkan dari peringkat oleh panitia: {re.escape(reason)}", page)
+    ranking = app.test_client().get(f"/hasil/{world.competition.id}/peringkat/64").get_data(as_text=True)
+    assert f'<tr data-kode="{KUARO}">' in ranking[ranking.index('id="unranked-title"'):]
