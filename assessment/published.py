@@ -14,12 +14,23 @@ from assessment.extensions import db
 from assessment.models import Competition, FinalSnapshot, LateChange, Participant, ProvisionalResult
 
 
-def provisional_rows(competition: Competition) -> list[dict[str, Any]] | None:
-    """The frozen provisional ranking exactly as published (None before publication)."""
+def provisional_document(competition: Competition) -> dict[str, Any] | None:
+    """The frozen provisional results exactly as published (None before publication): ``peringkat``, the ranked
+    desa, and ``tidak_diperingkat``, the others with their state (absent from results published before it
+    existed)."""
     stored = db.session.scalar(select(ProvisionalResult).where(ProvisionalResult.competition_id == competition.id))
     if stored is None:
         return None
-    rows: list[dict[str, Any]] = json.loads(stored.ranking_json)["peringkat"]
+    document: dict[str, Any] = json.loads(stored.ranking_json)
+    return document
+
+
+def provisional_rows(competition: Competition) -> list[dict[str, Any]] | None:
+    """The frozen provisional ranking exactly as published (None before publication)."""
+    document = provisional_document(competition)
+    if document is None:
+        return None
+    rows: list[dict[str, Any]] = document["peringkat"]
     return rows
 
 

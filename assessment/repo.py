@@ -3,11 +3,14 @@ rows into the scoring engine's input, and the engine's results into report value
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +21,7 @@ from assessment.criteria.fingerprint import fingerprint, rubric_from_canonical
 from assessment.criteria.model import Rubric
 from assessment.extensions import db
 from assessment.models import (
+    DEFAULT_ASSESSORS_PER_DESA,
     Assignment,
     Competition,
     DeskScore,
@@ -26,16 +30,27 @@ from assessment.models import (
     EvidenceKind,
     EvidenceStatus,
     FieldLevel,
+    FinalSnapshot,
     Objection,
     Participant,
+    RankingWithdrawal,
     Reconciliation,
     Region,
     StoredRubric,
     User,
+    VerificationSettings,
 )
 from assessment.models import SelfAssessment as SelfAssessmentRow
 from assessment.reportdata import Aspect as ReportAspect
-from assessment.reportdata import AssessorLevel, DesaResult, EvidenceItem, FinalLevel, ResultsReport
+from assessment.reportdata import (
+    AssessorLevel,
+    DesaResult,
+    EvidenceItem,
+    FinalLevel,
+    ResultsReport,
+    SnapshotSource,
+    UnrankedDesa,
+)
 from assessment.reportdata import Indicator as ReportIndicator
 from assessment.scoring import (
     AssessmentRows,
@@ -48,6 +63,10 @@ from assessment.scoring import (
     reconciliation_flags,
     score,
 )
+from assessment.security import region_within
+from assessment.standing import Candidate, Standing, State, who_is_ranked
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=32)
@@ -237,6 +256,22 @@ def verified_records(competition: Competition, region_code: str | None = None, *
                      objection_level_rows(competition, region_code))
 
 
+def desk_ranking(competition: Competition) -> Ranking | None:
+    """The engine's ranking of the desk result, the one the field stage's finalists are chosen from: the rows of
+    :func:`verified_records` with ``field_levels=False``, of the desa that pass the rule of
+    :func:`assessment.standing.who_is_ranked` on those rows (None when no desa does)."""
+    rubric = rubric_of(competition.rubric)
+    records = verified_records(competition, field_levels=False)
+    participants = participant_rows(competition)
+    standing = who_is_ranked(rubric, ranking_candidates(competition, participants), records)
+    ranked = [p for p in participants if standing[p.code].ranked]
+    if not ranked:
+        return None
+    codes = {p.code for p in ranked}
+    rows = AssessmentRows.from_records(rubric, [r for r in records if r[0] in codes], villages=[p.code for p in ranked])
+    return score(rubric, rows, {p.code: p.kind for p in ranked})
+
+
 def reconciliation_items(competition: Competition, rubric: Rubric) -> list[tuple[str, str, int]]:
     """The desa x indicator items whose counted desk levels differ by at least the rubric's
     ``disagreement_threshold`` (rule 7 of :mod:`assessment.scoring`), as (desa code, indicator code, spread).
@@ -270,21 +305,27 @@ _run_cache_lock = threading.Lock()
 
 @dataclass(frozen=True, slots=True)
 class ParticipantRow:
-    """A participating desa within the region, with its kind and its kecamatan."""
+    """A participating desa within the region, with its kind, its kecamatan and its submission status."""
 
     code: str
     name: str
     kind: str
     kecamatan_code: str
     kecamatan: str
+    status: str = "lengkap"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class EngineRun:
     """The scoring engine's results for the participating desa of one region of one competition.
 
-    ``desa`` and ``final_levels`` are those results as report values (:func:`results_report`), computed once per
-    run so that a cached run costs no more than the queries that check it is still current.
+    ``participants``, ``records`` and everything scored cover the ranked desa only
+    (:func:`assessment.standing.who_is_ranked`); ``standings`` holds the rule's answer for every participant of
+    the region (by code) and ``unranked`` the others as report values. ``desa`` and ``final_levels`` are the
+    results as report values (:func:`results_report`), computed once per run so that a cached run costs no more
+    than the queries that check it is still current. ``sealed`` names the final snapshot a finalised
+    competition's results come from; ``differs`` says that recomputing it no longer gives its stored values (the
+    stored ones are shown).
     """
 
     rubric: Rubric
@@ -299,20 +340,61 @@ class EngineRun:
     self_assessed: frozenset[str]
     desa: tuple[DesaResult, ...]
     final_levels: tuple[FinalLevel, ...]
+    standings: tuple[Standing, ...] = ()
+    unranked: tuple[UnrankedDesa, ...] = ()
+    sealed: SnapshotSource | None = None
+    differs: bool = False
 
 
 def participant_rows(competition: Competition, region_code: str | None = None) -> list[ParticipantRow]:
     """Every participating desa of the competition within ``region_code`` (all when None), by code."""
     desa = _connection().execute(
-        select(Participant.desa_code, Region.name, Region.kind)
+        select(Participant.desa_code, Region.name, Region.kind, Participant.status)
         .join(Region, Participant.desa_code == Region.code)
         .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region_code))
         .order_by(Participant.desa_code)).all()
-    kecamatan_codes = sorted({kecamatan_of(code) for code, _, _ in desa})
+    kecamatan_codes = sorted({kecamatan_of(code) for code, _, _, _ in desa})
     names = dict(_connection().execute(
         select(Region.code, Region.name).where(Region.code.in_(kecamatan_codes))).all())
-    return [ParticipantRow(code, name, str(kind), kecamatan_of(code), names.get(kecamatan_of(code), kecamatan_of(code)))
-            for code, name, kind in desa]
+    return [ParticipantRow(code, name, str(kind), kecamatan_of(code), names.get(kecamatan_of(code), kecamatan_of(code)),
+                           str(status))
+            for code, name, kind, status in desa]
+
+
+def ranking_candidates(competition: Competition, participants: Iterable[ParticipantRow],
+                       region_code: str | None = None) -> tuple[Candidate, ...]:
+    """What :func:`assessment.standing.who_is_ranked` reads about each of ``participants`` (the competition's,
+    within ``region_code``): region kind, submission status, active and submitted assignments, and the
+    committee's withdrawal in force. Two grouped queries whatever the number of desa."""
+    counts = {code: (int(active), int(submitted)) for code, active, submitted in _connection().execute(
+        select(Participant.desa_code, func.count(Assignment.id), func.count(Assignment.submitted_at))
+        .join(Assignment, Assignment.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, Assignment.withdrawn_at.is_(None),
+               _in_region(Participant.desa_code, region_code))
+        .group_by(Participant.desa_code))}
+    withdrawn = dict(_connection().execute(
+        select(Participant.desa_code, RankingWithdrawal.reason)
+        .join(RankingWithdrawal, RankingWithdrawal.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, RankingWithdrawal.revoked_at.is_(None),
+               _in_region(Participant.desa_code, region_code))).all())
+    required = _connection().execute(
+        select(VerificationSettings.assessors_per_desa)
+        .where(VerificationSettings.competition_id == competition.id)).scalar() or DEFAULT_ASSESSORS_PER_DESA
+    return tuple(Candidate(p.code, p.kind, p.status, *counts.get(p.code, (0, 0)), required=required,
+                           withdrawal=withdrawn.get(p.code))
+                 for p in participants)
+
+
+def region_standings(competition: Competition, region_code: str | None = None) -> dict[str, Standing]:
+    """The rule of :func:`assessment.standing.who_is_ranked` for every participant within the region, by code,
+    without scoring anyone (the dashboard's participation funnel reads it); after finalisation, the final
+    snapshot's (:func:`sealed_run`)."""
+    region = _region_of(competition, region_code)
+    if _sealed_source(competition) is not None:
+        return {s.code: s for s in engine_run(competition, region).standings}
+    participants = participant_rows(competition, region)
+    return who_is_ranked(rubric_of(competition.rubric), ranking_candidates(competition, participants, region),
+                         verified_records(competition, region))
 
 
 def self_records(competition: Competition, region_code: str | None = None) -> list[tuple[str, str, int]]:
@@ -376,50 +458,175 @@ def data_fingerprint(competition: Competition, region_code: str | None = None) -
 
 def engine_run(competition: Competition, region_code: str | None = None, *, fresh: bool = False,
                desk: list[DeskRow] | None = None) -> EngineRun:
-    """Score, rank and bootstrap the participating desa within ``region_code`` (the competition's scope if None).
+    """Score, rank and bootstrap the ranked desa within ``region_code`` (the competition's scope if None).
 
-    The rules (written here once, shown on the ranking pages):
+    Every ranking page, why-this-rank page, dashboard, workbook, PDF report, certificate, the published
+    provisional results, the final snapshot and so the berita acara pleno read their desa, indices, ranks and
+    counts from here. The rules (written here once, shown on the ranking pages):
 
-    - **Who is ranked**: every participant of the competition within the region whose region kind the rubric
-      makes eligible, submitted or not; a desa without scores for an indicator counts at the lowest level and is
-      marked incomplete (scoring rule 2), so a desa is never silently left out.
+    - **Who is ranked**: the rule of :func:`assessment.standing.who_is_ranked` (submission complete, every
+      active assignment submitted, every indicator with a verified level, reconciliation done, not withdrawn by
+      the committee). Everyone else is listed apart (``unranked``) with its state, never scored: no index, no
+      predikat, and not counted in the ranks, the rank intervals or any mean.
     - **What is scored**: :func:`verified_records` (counted desk scores; an item's agreed, field or objection level
-      replaces them by its precedence).
-    - **Region ranks**: the engine is run on the region's desa only; by scoring rule 6 this is the same order as
-      the province ranking restricted to the region, so the rank, the tie mark (seri), the rank interval and
-      P(top 3) all refer to the region's own ranking.
+      replaces them by its precedence), of the ranked desa.
+    - **Region ranks**: the engine is run on the region's ranked desa only; by scoring rule 6 this is the same
+      order as the province ranking restricted to the region, so the rank, the tie mark (seri), the rank interval
+      and P(top 3) all refer to the region's own ranking.
     - **Rank confidence**: scoring rule 10 with :data:`BOOTSTRAP_RESAMPLES` resamples and the competition's id
       as the seed, so anyone can recompute it.
     - **Self-assessment index**: the engine run on the desa's own levels as one assessor (``mandiri``); a desa
       that filled in none has none.
+    - **After finalisation** the results are the final snapshot's (:func:`sealed_run`): its ranked desa, their
+      names, indices, predikat and ranks, and its list of the others; stored data is no longer read for them.
 
-    Cached per (competition, region, rubric, participants, :func:`data_fingerprint`): a call reads the
-    participants and the fingerprint (two small queries) and runs the engine and the bootstrap again only when
-    something changed. ``fresh=True`` reads every row and computes anew, bypassing the cache (the exports do);
-    ``desk``, the region's :func:`desk_rows` when the caller has already read them, saves reading them again.
+    Cached per (competition, region, rubric, participants with their status, the rule's inputs per desa,
+    :func:`data_fingerprint`): a call reads those (a few small queries) and runs the engine and the bootstrap
+    again only when something changed. ``fresh=True`` reads every row and computes anew, bypassing the cache
+    (the exports do); ``desk``, the region's :func:`desk_rows` when the caller has already read them, saves
+    reading them again.
     """
     rubric = rubric_of(competition.rubric)
     region = _region_of(competition, region_code)
+    sealed = _sealed_source(competition)
+    if sealed is not None:
+        return sealed_run(competition, sealed, region, fresh=fresh)
     participants = tuple(participant_rows(competition, region))
-    key = (competition.id, region, competition.rubric.fingerprint, participants,
+    candidates = ranking_candidates(competition, participants, region)
+    key = (competition.id, region, competition.rubric.fingerprint, participants, candidates,
            data_fingerprint(competition, region))
     if not fresh:
-        with _run_cache_lock:
-            cached = _run_cache.get(key)
-            if cached is not None:
-                _run_cache.move_to_end(key)
-                return cached
+        cached = _cached_run(key)
+        if cached is not None:
+            return cached
     counted = _counted_records(competition, region) if desk is None else [
         (row.desa_code, row.indicator_code, row.assessor, row.level) for row in desk]
     records = tuple(_verified(counted, reconciled_rows(competition, region), field_level_rows(competition, region),
                               objection_level_rows(competition, region)))
     own = tuple(self_records(competition, region))
-    run = _compute_run(rubric, region, competition.id, participants, records, own)
+    run = _compute_run(rubric, region, competition.id, participants, records, own,
+                       who_is_ranked(rubric, candidates, records))
+    _keep_run(key, run)
+    return run
+
+
+def _cached_run(key: tuple[Any, ...]) -> EngineRun | None:
+    with _run_cache_lock:
+        cached = _run_cache.get(key)
+        if cached is not None:
+            _run_cache.move_to_end(key)
+        return cached
+
+
+def _keep_run(key: tuple[Any, ...], run: EngineRun) -> None:
     with _run_cache_lock:
         _run_cache[key] = run
         while len(_run_cache) > _RUN_CACHE_SIZE:
             _run_cache.popitem(last=False)
+
+
+def _sealed_source(competition: Competition) -> tuple[int, SnapshotSource] | None:
+    """The final snapshot's id and public identity, without reading its (large) JSON; None before finalisation."""
+    row = _connection().execute(
+        select(FinalSnapshot.id, FinalSnapshot.kode, FinalSnapshot.sha256, FinalSnapshot.created_at)
+        .where(FinalSnapshot.competition_id == competition.id)).first()
+    if row is None:
+        return None
+    return row[0], SnapshotSource(row[1], row[2], row[3])
+
+
+def sealed_document(snapshot_id: int) -> dict[str, Any]:
+    """The final snapshot's content, parsed."""
+    document: dict[str, Any] = json.loads(db.session.scalar(
+        select(FinalSnapshot.canonical_json).where(FinalSnapshot.id == snapshot_id)) or "{}")
+    return document
+
+
+RANK_KEYS = ("peringkat", "peringkat_kabupaten", "peringkat_kecamatan")
+
+
+def rank_key(competition: Competition, region_code: str) -> str:
+    """Which stored rank is a desa's rank in ``region_code``: the competition's own, its kabupaten's or its
+    kecamatan's (the snapshot keeps all three, :func:`assessment.publication.snapshot.ranking_rows`)."""
+    if region_code == competition.scope_region_code or region_within(competition.scope_region_code, region_code):
+        return "peringkat"
+    return RANK_KEYS[min(region_code.count("."), 2)]
+
+
+def sealed_run(competition: Competition, sealed: tuple[int, SnapshotSource], region: str, *,
+               fresh: bool = False) -> EngineRun:
+    """The results of a finalised competition within ``region``, from its final snapshot.
+
+    The rule (after finalisation every output shows the sealed values): the ranked desa are the snapshot's
+    ``peringkat`` rows within the region, named as sealed, scored by the engine over the snapshot's own ``level``
+    rows (so rank intervals, final levels and why-this-rank walk the sealed levels, whatever the stored rows say
+    later); each shown index, predikat, aspect score, rank and seri is the stored one (the rank in the region's
+    own ranking: ``peringkat_kabupaten`` on a kabupaten's page, ``peringkat_kecamatan`` on a kecamatan's). Should
+    recomputing ever differ from the stored values (the engine changed), the stored ones are shown and ``differs``
+    is set. The other participants are the snapshot's ``tidak_diperingkat`` rows with their sealed state and
+    reason (a snapshot written before that list existed: the rule applied to the stored data). Only the
+    self-assessment index is read from the database (the desa's own levels, locked long before).
+    """
+    snapshot_id, source = sealed
+    rubric = rubric_of(competition.rubric)
+    key = ("sealed", snapshot_id, region, data_fingerprint(competition, region))
+    if not fresh:
+        cached = _cached_run(key)
+        if cached is not None:
+            return cached
+    document = sealed_document(snapshot_id)
+    live = {p.code: p for p in participant_rows(competition, region)}
+    stored = {row["kode"]: row for row in document.get("peringkat", []) if region_within(row["kode"], region)}
+    kind = rubric.eligible[0] if rubric.eligible else "desa"  # sealed as ranked, so eligible whatever it is now
+    participants = {code: ParticipantRow(code, row["nama"] or code, kind, kecamatan_of(code),
+                                         live[code].kecamatan if code in live else kecamatan_of(code))
+                    for code, row in stored.items()}
+    standing = {code: Standing(code, State.diperingkat) for code in stored}
+    if "tidak_diperingkat" in document:
+        known = {state.value for state in State}
+        for row in document["tidak_diperingkat"]:
+            code = row["kode"]
+            if not region_within(code, region) or code in stored:
+                continue
+            state = State(row["keadaan"]) if row["keadaan"] in known else State.dikeluarkan
+            standing[code] = Standing(code, state, reason=row.get("alasan") or "")
+            participants[code] = live.get(code) or ParticipantRow(code, row["nama"] or code, "", kecamatan_of(code),
+                                                                  kecamatan_of(code), "")
+    else:
+        others = tuple(p for code, p in live.items() if code not in stored)
+        found = who_is_ranked(rubric, ranking_candidates(competition, others, region),
+                              [r for r in verified_records(competition, region) if r[0] not in stored])
+        for p in others:
+            participants[p.code] = p
+            standing[p.code] = found[p.code] if not found[p.code].ranked else Standing(
+                p.code, State.dikeluarkan, reason="tidak termasuk dalam cuplikan hasil akhir")
+    records = tuple((row[0], row[1], str(row[2]), row[3]) for row in document.get("level", []) if row[0] in stored)
+    own = tuple(self_records(competition, region))
+    run = _compute_run(rubric, region, competition.id, tuple(participants[code] for code in sorted(participants)),
+                       records, own, standing, sealed=source)
+    shown = _stored_values(run.desa, stored, rank_key(competition, region))
+    if shown != run.desa:
+        log.error("final snapshot %s no longer recomputes to its stored values in %s; the stored values are shown",
+                  source.kode, region)
+        run = replace(run, desa=shown, differs=True)
+    _keep_run(key, run)
     return run
+
+
+def _stored_values(desa: tuple[DesaResult, ...], stored: dict[str, dict[str, Any]],
+                   key: str) -> tuple[DesaResult, ...]:
+    """``desa`` with the index, predikat, aspect scores, rank and seri of the snapshot's rows (rank ``key``), in
+    the published order; seri is derived: another desa of the region holds the same rank."""
+    ranks = [int(stored[d.kode][key]) for d in desa]
+    shared = {rank for rank in ranks if ranks.count(rank) > 1}
+
+    def number(text: str | None) -> float:
+        return float(Decimal(text)) if text is not None else 0.0
+
+    values = [replace(d, indeks=number(stored[d.kode]["indeks"]), predikat=stored[d.kode]["predikat"] or "",
+                      aspek=tuple(number(a) for a in stored[d.kode]["aspek"]), peringkat=rank, seri=rank in shared)
+              for d, rank in zip(desa, ranks, strict=True)]
+    return tuple(sorted(values, key=lambda d: (d.peringkat, d.kode)))
 
 
 REPLACING_ROWS = frozenset({RECONCILED_BY, FIELD_BY, OBJECTION_BY})
@@ -450,7 +657,15 @@ def bootstrap_records(records: Iterable[Record]) -> list[Record]:
 
 
 def _compute_run(rubric: Rubric, region: str, seed: int, participants: tuple[ParticipantRow, ...],
-                 records: tuple[Record, ...], own: tuple[tuple[str, str, int], ...]) -> EngineRun:
+                 records: tuple[Record, ...], own: tuple[tuple[str, str, int], ...],
+                 standing: dict[str, Standing], sealed: SnapshotSource | None = None) -> EngineRun:
+    """The engine over the ranked ones of ``participants`` (``standing``, the rule's answer for each), the others
+    listed apart; ``records`` and ``own`` may hold rows of any participant, only the ranked ones' are scored."""
+    ranked = {code for code, s in standing.items() if s.ranked}
+    unranked = tuple(_unranked(p, standing[p.code]) for p in participants if p.code not in ranked)
+    participants = tuple(p for p in participants if p.code in ranked)
+    records = tuple(r for r in records if r[0] in ranked)
+    own = tuple(o for o in own if o[0] in ranked)
     codes = [p.code for p in participants]
     kinds = {p.code: p.kind for p in participants}
     rows = AssessmentRows.from_records(rubric, records, villages=codes)
@@ -467,7 +682,13 @@ def _compute_run(rubric: Rubric, region: str, seed: int, participants: tuple[Par
     desa = _desa_results(rubric, participants, ranking, confidence, self_ranking, assessed)
     finals = _final_results(rubric, ranking, levels, records)
     return EngineRun(rubric, region, participants, records, rows, ranking, levels, confidence, self_ranking,
-                     assessed, desa, finals)
+                     assessed, desa, finals, tuple(standing[code] for code in sorted(standing)), unranked, sealed)
+
+
+def _unranked(p: ParticipantRow, standing: Standing) -> UnrankedDesa:
+    indicators = standing.unreconciled if standing.state is State.menunggu_rekonsiliasi else standing.missing
+    return UnrankedDesa(p.code, p.name, p.kecamatan_code, p.kecamatan, standing.state.value, standing.reason,
+                        indicators, standing.assigned, standing.submitted, standing.required)
 
 
 def _shown(hundredths: int) -> float | None:
@@ -533,14 +754,16 @@ def results_report(competition: Competition, region_code: str | None = None, *, 
                    assessor_levels: bool = True, fresh: bool = False) -> ResultsReport:
     """The results of the participating desa within ``region_code`` (the competition's scope when None).
 
-    Computes, through :func:`engine_run` (whose docstring states the rules and the caching): each desa's shown
+    Computes, through :func:`engine_run` (whose docstring states the rules and the caching), for the ranked desa
+    (the others are listed in ``tidak_diperingkat`` with their state): each desa's shown
     index (2 decimals, half up), predikat, rank in the region with the seri mark, aspect scores in rubric order,
     completeness, the bootstrap rank interval (90 %) and P(top 3) in the region, and the index of its own
     self-assessment; the final (aggregated) level of every desa x indicator, flagged where the assessors' own
     levels are two or more levels apart (the rubric's threshold; a reconciled item keeps its flag); every counted
     assessor level with its note and the assessor's name (``assessor_levels``, one more query of every desk
     score); and the active evidence list (``evidence``, one more query). Desa appear in the published order
-    (rank, then code). ``fresh=True`` bypasses the cache (for official exports).
+    (rank, then code). ``fresh=True`` bypasses the cache (for official exports). After finalisation the values
+    are the final snapshot's (``cuplikan`` names it).
 
     Bulk reads only: a handful of queries whatever the region's size, never one per desa.
     """
@@ -548,11 +771,12 @@ def results_report(competition: Competition, region_code: str | None = None, *, 
     desk = desk_rows(competition, region) if assessor_levels else None
     run = engine_run(competition, region, fresh=fresh, desk=desk)
     region_name = db.session.scalar(select(Region.name).where(Region.code == region)) or region
+    ranked = {d.kode for d in run.desa}
     given_levels: tuple[AssessorLevel, ...] = ()
     if desk is not None:
         given_levels = tuple(AssessorLevel(row.desa_code, row.indicator_code, row.assessor_name or row.assessor,
                                            row.level, tidak_berlaku=row.level is None, catatan=row.note)
-                             for row in desk)
+                             for row in desk if row.desa_code in ranked)
     return ResultsReport(
         judul=competition.name,
         wilayah_kode=region,
@@ -562,8 +786,10 @@ def results_report(competition: Competition, region_code: str | None = None, *, 
         desa=run.desa,
         final_levels=run.final_levels,
         assessor_levels=given_levels,
-        evidence=tuple(evidence_items(competition, region)) if evidence else (),
+        evidence=tuple(e for e in evidence_items(competition, region) if e.desa_kode in ranked) if evidence else (),
         predikat_order=tuple(band.label for band in run.rubric.bands),
+        tidak_diperingkat=run.unranked,
+        cuplikan=run.sealed,
     )
 
 

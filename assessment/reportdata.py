@@ -13,6 +13,8 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from assessment.standing import State, state_label
+
 
 @dataclass(frozen=True, slots=True)
 class Aspect:
@@ -55,6 +57,42 @@ class DesaResult:
     def selisih_mandiri(self) -> float | None:
         """Self-assessment index minus verified index (positive: the desa rated itself higher); None without one."""
         return None if self.indeks_mandiri is None else self.indeks_mandiri - self.indeks
+
+
+@dataclass(frozen=True, slots=True)
+class UnrankedDesa:
+    """A participating desa left out of the ranking, with its state (:class:`assessment.standing.State` value) and
+    what keeps it out: the indicators concerned, its submitted and active assignments and the assessors required,
+    or the committee's reason.
+
+    It has no index, predikat or rank and is counted in no ranking, mean or rank interval
+    (:func:`assessment.standing.who_is_ranked`)."""
+
+    kode: str
+    nama: str
+    kecamatan_kode: str
+    kecamatan: str
+    keadaan: str
+    alasan: str = ""
+    indikator: tuple[str, ...] = ()
+    penugasan: int = 0
+    diajukan: int = 0
+    diwajibkan: int = 0
+
+
+def unranked_detail(desa: UnrankedDesa) -> str:
+    """What keeps ``desa`` out, in Indonesian words after its state's label (printed in the workbook): the
+    committee's reason, the assignments still open or the indicators concerned."""
+    label = state_label(desa.keadaan)
+    if desa.alasan:
+        return f"{label}: {desa.alasan}"
+    if desa.keadaan == State.penilaian_belum_selesai:
+        return f"{label} ({desa.diajukan} dari {desa.penugasan} diajukan)"
+    if desa.keadaan == State.asesor_kurang:
+        return f"{label} ({desa.penugasan} dari {desa.diwajibkan} asesor)"
+    if desa.indikator:
+        return f"{label}: {', '.join(desa.indikator)}"
+    return label
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +144,17 @@ class ResultsReport:
     assessor_levels: tuple[AssessorLevel, ...] = ()
     evidence: tuple[EvidenceItem, ...] = ()
     predikat_order: tuple[str, ...] = field(default=())
+    tidak_diperingkat: tuple[UnrankedDesa, ...] = ()
+    cuplikan: SnapshotSource | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotSource:
+    """Where finalised results come from: the sealed final snapshot (its public code, SHA-256 and when)."""
+
+    kode: str
+    sha256: str
+    ditetapkan: dt.datetime
 
 
 def mean_or_none(values: Sequence[float]) -> float | None:

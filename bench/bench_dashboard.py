@@ -133,7 +133,9 @@ def seed(app: Flask) -> tuple[int, int]:
     codes = [indicator.code for indicator in rubric.indicators]
     for assignment_id, pid in assignments:
         for code in codes:
-            level = min(4, max(0, quality[pid] + generator.randint(-1, 1)))
+            # Within one level of each other: nothing waits for reconciliation, so every desa is ranked
+            # (assessment.standing.who_is_ranked), as at publication time.
+            level = min(4, max(0, quality[pid] + generator.randint(0, 1)))
             rows.append({"assignment_id": assignment_id, "indicator_code": code, "level": level,
                          "not_applicable": False, "note": "", "updated_at": now, "version": 1})
     db.session.execute(insert(DeskScore), rows)

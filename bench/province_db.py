@@ -107,7 +107,8 @@ def build(desa: Sequence[tuple[str, str, str, str]], seed: int = 0) -> tuple[Any
         scores = []
         for assignment_id, participant_id in assignments:
             for code in indicators:
-                level = int(np.clip(quality[participant_id] + rng.integers(-1, 2), 0, 4))
+                # Within one level of each other: every desa is ranked (assessment.standing.who_is_ranked).
+                level = int(np.clip(quality[participant_id] + rng.integers(0, 2), 0, 4))
                 scores.append({"assignment_id": assignment_id, "indicator_code": code, "level": level,
                                "note": "catatan", "updated_at": now})
         db.session.execute(insert(DeskScore), scores)

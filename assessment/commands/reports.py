@@ -55,8 +55,10 @@ def build_command(competition_id: int, kabupaten_code: str | None, out_dir: Path
     target = out_dir / str(competition.id)
     province = repo.results_report(competition, fresh=True)
     if not province.desa:
-        raise click.ClickException(f"lomba {competition_id} belum punya desa peserta yang dapat diperingkat")
-    kabupaten = sorted({d.kode[:5] for d in province.desa}) if kabupaten_code is None else [kabupaten_code]
+        raise click.ClickException(f"lomba {competition_id} belum punya desa yang diperingkat "
+                                   f"({len(province.tidak_diperingkat)} desa peserta tidak diperingkat)")
+    codes = [d.kode for d in province.desa] + [d.kode for d in province.tidak_diperingkat]
+    kabupaten = sorted({code[:5] for code in codes}) if kabupaten_code is None else [kabupaten_code]
     # A certificate says "juara": before the committee has published the results nobody is one yet, so the
     # workbook and the reports (working documents for the committee) are written and the certificates are not.
     champions = [d for d in winners(province) if kabupaten_code is None or region_within(d.kode, kabupaten_code)]
@@ -98,7 +100,10 @@ def build_command(competition_id: int, kabupaten_code: str | None, out_dir: Path
             step()
             bar.update(1)
     click.echo(f"Lomba: {competition.name} ({competition.id})")
-    click.echo(f"Desa diperingkat: {len(province.desa)}; juara (peringkat 1-3): "
+    if province.cuplikan is not None:
+        click.echo(f"Hasil akhir dari cuplikan {province.cuplikan.kode} (SHA-256 {province.cuplikan.sha256})")
+    click.echo(f"Desa diperingkat: {len(province.desa)}; tidak diperingkat: {len(province.tidak_diperingkat)}; "
+               "juara (peringkat 1-3): "
                + (", ".join(f"{d.peringkat}. {d.nama}" for d in champions) or "-"))
     click.echo(f"Workbook hasil: 1; laporan PDF kabupaten: {len(kabupaten)}; piagam: {len(champions)}")
     if not competition.results_public:

@@ -6,10 +6,11 @@ A province dashboard reads about 50,000 desk scores, runs the scoring engine and
 Rule (when a dashboard is recomputed): the key holds the competition, the region, the map colouring, which
 editions' scores the viewer may see, the language, and :func:`data_version`: counts, highest ids, sums of the
 optimistic-lock versions and latest change times of every table a dashboard reads (participants, self
-assessments, assignments, desk scores, reconciliations, stage exceptions, regions and boundaries, competitions and
-their stages), plus which stage deadlines and exceptions have passed at this moment. Any insert, delete or
-versioned update anywhere in those tables, a publication or a deadline passing gives a new key: the page never
-shows stale numbers. Each worker process (each application) keeps the last :data:`MAX_ENTRIES` bodies.
+assessments, assignments, desk scores, reconciliations, field levels, objection answers, the committee's
+withdrawals from the ranking, stage exceptions, regions and boundaries, competitions and their stages, the
+published and final results), plus which stage deadlines and exceptions have passed at this moment. Any insert,
+delete or versioned update anywhere in those tables, a publication or a deadline passing gives a new key: the page
+never shows stale numbers. Each worker process (each application) keeps the last :data:`MAX_ENTRIES` bodies.
 """
 
 from __future__ import annotations
@@ -28,7 +29,12 @@ from assessment.models import (
     Assignment,
     Competition,
     DeskScore,
+    FieldLevel,
+    FinalSnapshot,
+    Objection,
     Participant,
+    ProvisionalResult,
+    RankingWithdrawal,
     Reconciliation,
     Region,
     RegionBoundary,
@@ -57,6 +63,12 @@ def data_version(now: datetime) -> tuple[Any, ...]:
                func.max(Assignment.submitted_at), func.max(Assignment.withdrawn_at)),
         select(func.count(), func.max(DeskScore.id), func.sum(DeskScore.version), func.max(DeskScore.updated_at)),
         select(func.count(), func.max(Reconciliation.id), func.max(Reconciliation.decided_at)),
+        select(func.count(), func.max(FieldLevel.id), func.sum(FieldLevel.version), func.max(FieldLevel.updated_at)),
+        select(func.count(), func.max(Objection.id), func.max(Objection.answered_at),
+               func.sum(func.coalesce(Objection.new_level, -7))),
+        select(func.count(), func.max(RankingWithdrawal.id), func.max(RankingWithdrawal.revoked_at)),
+        select(func.count(), func.max(ProvisionalResult.id)),
+        select(func.count(), func.max(FinalSnapshot.id)),
         select(func.count(), func.max(StageException.id), func.max(StageException.revoked_at),
                func.count().filter(StageException.revoked_at.is_(None), StageException.ends_at > now)),
         select(func.count(), func.max(Region.id)),

@@ -6,6 +6,7 @@ Bulk reads only (a handful of queries whatever the number of desa); the rules ar
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,22 +14,20 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from assessment import repo
 from assessment.criteria.model import Rubric
 from assessment.extensions import db
 from assessment.models import (
-    DEFAULT_ASSESSORS_PER_DESA,
     Assignment,
     Competition,
-    DeskScore,
     Participant,
-    Reconciliation,
     Region,
     RegionKind,
     StageCode,
     StageException,
     SubmissionStatus,
-    VerificationSettings,
 )
+from assessment.standing import Standing
 
 # The funnel's stages in order: (key, label, the stage of the calendar whose end makes a desa that has not moved on
 # from the previous funnel stage late).
@@ -102,7 +101,8 @@ def group_code(kode: str, root: str) -> str:
     return ".".join(kode.split(".")[:depth])
 
 
-def participation(competition: Competition, rubric: Rubric, root: str, now: datetime) -> Participation:
+def participation(competition: Competition, rubric: Rubric, root: str, now: datetime,
+                  standings: Mapping[str, Standing] | None = None) -> Participation:
     """The participation funnel of the desa under ``root``, each stage a subset of the one before.
 
     Rules (funnel and lateness):
@@ -117,9 +117,10 @@ def participation(competition: Competition, rubric: Rubric, root: str, now: date
     4. **Lengkap**: marked complete (status ``lengkap``).
     5. **Dinilai**: complete, and at least one assessor has submitted their desk scores (an assignment submitted
        and not withdrawn for a conflict).
-    6. **Terverifikasi**: scored by as many assessors as the competition requires per desa (its verification
-       setting, 2 by default), and every indicator whose counted levels lie ``disagreement_threshold`` or more
-       apart (scoring rule 7) has a reconciled level.
+    6. **Terverifikasi**: ranked, by the one rule every result obeys (:func:`assessment.standing.who_is_ranked`:
+       as many assessors as the competition requires, all submitted, every indicator with a verified level, no
+       item waiting for reconciliation, not withdrawn by the committee). ``standings`` is that rule's answer for
+       the region when the caller has it (:attr:`assessment.repo.EngineRun.standings`); otherwise it is read.
 
     A desa that stopped at one stage is **late** once the calendar stage that should move it on has ended
     (pendaftaran, penilaian mandiri, verifikasi kelengkapan, penilaian dokumen, rekonsiliasi in that order),
@@ -148,10 +149,8 @@ def participation(competition: Competition, rubric: Rubric, root: str, now: date
                Assignment.submitted_at.is_not(None), Assignment.withdrawn_at.is_(None))
         .group_by(Assignment.participant_id)
     ).all())
-    open_items = _unreconciled(competition, rubric, root)
-    settings = db.session.scalar(
-        select(VerificationSettings.assessors_per_desa).where(VerificationSettings.competition_id == competition.id))
-    required = settings or DEFAULT_ASSESSORS_PER_DESA
+    if standings is None:
+        standings = repo.region_standings(competition, root)
 
     progress: list[DesaProgress] = []
     for code, name in eligible:
@@ -166,7 +165,8 @@ def participation(competition: Competition, rubric: Rubric, root: str, now: date
                 reached = 3
                 if submitted.get(pid, 0) >= 1:
                     reached = 4
-                    if submitted[pid] >= required and open_items.get(pid, 0) == 0:
+                    found = standings.get(code)
+                    if found is not None and found.ranked:
                         reached = 5
         progress.append(DesaProgress(code, name, group_code(code, root), pid, reached))
 
@@ -192,34 +192,6 @@ def participation(competition: Competition, rubric: Rubric, root: str, now: date
         groups.append(GroupProgress(kode, names.get(kode, kode),
                                     tuple(sum(1 for p in members if p.reached >= k) for k in range(len(FUNNEL)))))
     return Participation(stages, tuple(waiting), tuple(groups), tuple(progress))
-
-
-def _unreconciled(competition: Competition, rubric: Rubric, root: str) -> dict[int, int]:
-    """Per participant, the number of indicators whose counted desk levels (NA left out) lie the rubric's
-    ``disagreement_threshold`` or more apart (scoring rule 7) and that have no reconciled level yet."""
-    spread = func.max(DeskScore.level) - func.min(DeskScore.level)
-    flagged = db.session.execute(
-        select(Assignment.participant_id, DeskScore.indicator_code)
-        .join(Assignment, Assignment.id == DeskScore.assignment_id)
-        .join(Participant, Participant.id == Assignment.participant_id)
-        .where(Participant.competition_id == competition.id, _within(Participant.desa_code, root),
-               Assignment.submitted_at.is_not(None), Assignment.withdrawn_at.is_(None),
-               DeskScore.level.is_not(None), DeskScore.not_applicable.is_(False))
-        .group_by(Assignment.participant_id, DeskScore.indicator_code)
-        .having(spread >= rubric.disagreement_threshold)
-    ).all()
-    if not flagged:
-        return {}
-    reconciled = set(db.session.execute(
-        select(Reconciliation.participant_id, Reconciliation.indicator_code)
-        .join(Participant, Participant.id == Reconciliation.participant_id)
-        .where(Participant.competition_id == competition.id, _within(Participant.desa_code, root))
-    ).all())
-    open_items: Counter[int] = Counter()
-    for pid, indicator in flagged:
-        if (pid, indicator) not in reconciled:
-            open_items[pid] += 1
-    return dict(open_items)
 
 
 def _excused(competition: Competition, root: str, now: datetime) -> set[tuple[int, StageCode]]:

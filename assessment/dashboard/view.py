@@ -52,9 +52,11 @@ class Edition:
 
 @dataclass(frozen=True, slots=True)
 class Scores:
-    """The score-based sections: headline numbers, charts, the weakest indicators and the desa on the map."""
+    """The score-based sections: headline numbers, charts, the weakest indicators and the desa on the map; all of
+    the ranked desa only (:func:`assessment.standing.who_is_ranked`), the others counted apart."""
 
     jumlah_desa: int
+    tidak_diperingkat: int
     rata_indeks: float | None
     median_indeks: float | None
     charts: tuple[Chart, ...]
@@ -143,6 +145,7 @@ def _scores(report: ResultsReport, root: str, label: str, competition: Competiti
         )
     return Scores(
         len(desa),
+        len(report.tidak_diperingkat),
         mean_or_none([r.indeks for r in desa]),
         median_or_none([r.indeks for r in desa]),
         tuple(charts),
@@ -189,13 +192,16 @@ def build_dashboard(competition: Competition, region: Region, now: datetime, *, 
     see an edition's scores (see :func:`assessment.dashboard.routes.scores_visible`)."""
     rubric = repo.rubric_of(competition.rubric)
     label = level_label(region)
-    progress = participation(competition, rubric, region.code, now)
-    funnel = figures.participation_funnel([FunnelStage(s.label, s.jumlah) for s in progress.stages])
     scores = None
-    trends: tuple[Chart, ...] = ()
-    editions: tuple[Edition, ...] = ()
+    standings = None
     if show_scores_of(competition):
         report = repo.results_report(competition, region.code, evidence=False, assessor_levels=False)
         scores = _scores(report, region.code, label, competition, colouring)
+        # The same (cached) run the report came from: the funnel's "terverifikasi" is its ranked desa.
+        standings = {s.code: s for s in repo.engine_run(competition, region.code).standings}
+    progress = participation(competition, rubric, region.code, now, standings)
+    funnel = figures.participation_funnel([FunnelStage(s.label, s.jumlah) for s in progress.stages])
+    trends: tuple[Chart, ...] = ()
+    editions: tuple[Edition, ...] = ()
     trends, editions = _trends(competition, region.code, show_scores_of)
     return Dashboard(competition, region, label, progress, funnel, scores, trends, editions)

@@ -280,13 +280,15 @@ def _finished_edition(rubric_source: bytes, rubric_filename: str, year: int, com
                 updated_by_id=operator.id))
         participant.reviews.append(SubmissionReview(decision=ReviewDecision.lengkap, reason="", reviewer_id=dpmd.id))
         db.session.add(participant)
-        for assessor in assessors:
+        # The first assessor's level near the desa's quality, the others' within one level of it.
+        first = [min(high, max(low, quality + rng.choice((-1, 0, 0, 0, 1)))) for _ in rubric.indicators]
+        for number, assessor in enumerate(assessors):
             assignment = Assignment(participant=participant, assessor_id=assessor.id,
                                     method=AssignmentMethod.otomatis, created_at=submitted_at,
                                     submitted_at=scored_at)
             db.session.add(assignment)
-            for indicator in rubric.indicators:
-                level = min(high, max(low, quality + rng.choice((-1, 0, 0, 0, 1))))
+            for indicator, own in zip(rubric.indicators, first, strict=True):
+                level = own if number == 0 else min(high, max(low, own + rng.choice((-1, 0, 0, 1))))
                 assignment.scores.append(DeskScore(indicator_code=indicator.code, level=level,
                                                    note=f"{DEMO_LABEL} Catatan contoh.", updated_at=scored_at))
     db.session.commit()

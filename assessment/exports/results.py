@@ -1,7 +1,8 @@
 """The results workbook: a :class:`~assessment.reportdata.ResultsReport` turned into sheets of (headers, rows).
 
-Sheets: Ringkasan (summary), Peringkat (ranking with aspect scores), Aspek per Kecamatan, Indikator (the final
-level of every indicator per desa), Asesor (every level each assessor gave) and Bukti (the evidence list).
+Sheets: Ringkasan (summary), Peringkat (ranking with aspect scores), Tidak Diperingkat (every other participant
+with its state), Aspek per Kecamatan, Indikator (the final level of every indicator per ranked desa), Asesor
+(every level each assessor gave the ranked desa) and Bukti (their evidence list).
 Each ``*_sheet`` function is pure: it only arranges values, so a test can compare the workbook cell by cell
 with the report it came from.
 """
@@ -13,7 +14,14 @@ from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from assessment.exports.spreadsheet import Column, ColumnKind, Sheet, write_workbook
-from assessment.reportdata import DesaResult, ResultsReport, mean_or_none, median_or_none, summarise_by_kecamatan
+from assessment.reportdata import (
+    DesaResult,
+    ResultsReport,
+    mean_or_none,
+    median_or_none,
+    summarise_by_kecamatan,
+    unranked_detail,
+)
 
 NOT_APPLICABLE = "TB"  # tidak berlaku, as written in every sheet
 
@@ -23,10 +31,13 @@ def summary_sheet(report: ResultsReport) -> Sheet:
     indices = [desa.indeks for desa in report.desa]
     predikat_counts = Counter(desa.predikat for desa in report.desa)
     order = report.predikat_order or tuple(sorted(predikat_counts))
+    source = report.cuplikan
     rows: list[Sequence[Any]] = [
         ("Wilayah", f"{report.wilayah} ({report.wilayah_kode})"),
-        ("Jumlah desa dinilai", len(report.desa)),
-        ("Jumlah desa lengkap", sum(1 for desa in report.desa if desa.lengkap)),
+        ("Sumber", f"Cuplikan hasil akhir {source.kode} (SHA-256 {source.sha256})" if source is not None
+         else "Perhitungan saat ini (hasil akhir belum ditetapkan)"),
+        ("Jumlah desa diperingkat", len(report.desa)),
+        ("Jumlah desa tidak diperingkat", len(report.tidak_diperingkat)),
         ("Rata-rata indeks", mean_or_none(indices)),
         ("Median indeks", median_or_none(indices)),
     ]
@@ -50,7 +61,6 @@ def ranking_sheet(report: ResultsReport) -> Sheet:
         Column("Indeks", ColumnKind.DECIMAL, 10),
         Column("Predikat"),
         *(Column(f"Aspek {aspect.nama}", ColumnKind.DECIMAL, 14) for aspect in report.aspects),
-        Column("Lengkap", width=9),
         Column("Peringkat terbaik", ColumnKind.INTEGER, 10),
         Column("Peringkat terburuk", ColumnKind.INTEGER, 10),
         Column("Peluang 3 besar", ColumnKind.PERCENT, 10),
@@ -68,7 +78,6 @@ def ranking_sheet(report: ResultsReport) -> Sheet:
             desa.indeks,
             desa.predikat,
             *desa.aspek,
-            "ya" if desa.lengkap else "tidak",
             desa.peringkat_terbaik,
             desa.peringkat_terburuk,
             desa.peluang_tiga_besar,
@@ -78,6 +87,17 @@ def ranking_sheet(report: ResultsReport) -> Sheet:
 
     ordered = sorted(report.desa, key=lambda desa: (desa.peringkat, desa.kode))
     return Sheet(title="Peringkat", columns=columns, rows=[row(desa) for desa in ordered])
+
+
+def unranked_sheet(report: ResultsReport) -> Sheet:
+    """Every participant left out of the ranking, by code, with its state and what keeps it out (no index, no
+    predikat, no rank: :func:`assessment.standing.who_is_ranked`)."""
+    columns = (Column("Kode desa", ColumnKind.CODE, 15), Column("Nama desa"), Column("Kecamatan"),
+               Column("Keadaan", width=70))
+    rows = [(desa.kode, desa.nama, desa.kecamatan, unranked_detail(desa))
+            for desa in sorted(report.tidak_diperingkat, key=lambda desa: desa.kode)]
+    return Sheet("Tidak Diperingkat", columns, rows,
+                 note="Desa ini tidak diperingkat dan tidak dihitung dalam jumlah, rata-rata atau rentang peringkat")
 
 
 def aspect_by_kecamatan_rows(report: ResultsReport) -> tuple[list[str], list[list[Any]]]:
@@ -141,7 +161,7 @@ def evidence_sheet(report: ResultsReport) -> Sheet:
         Column("Indikator", ColumnKind.CODE, 10),
         Column("Jenis", width=8),
         Column("Berkas / tautan", width=50),
-        Column("Diunggah", ColumnKind.DATETIME, 17),
+        Column("Diunggah (WITA)", ColumnKind.DATETIME, 17),
         Column("SHA-256", ColumnKind.CODE, 20),
     )
     rows = [
@@ -156,6 +176,7 @@ def results_sheets(report: ResultsReport) -> list[Sheet]:
     return [
         summary_sheet(report),
         ranking_sheet(report),
+        unranked_sheet(report),
         aspect_sheet(report),
         indicator_sheet(report),
         assessor_sheet(report),

@@ -5,6 +5,10 @@ rows. :func:`write_workbook` lets openpyxl lay out the workbook (styles, header 
 widths) and then streams the data rows into each sheet as XML text. openpyxl serialises each cell through an
 XML element object, about 18 µs a cell on this machine (5 s for 300,000 cells); the rows written here as text
 cost well under 2 µs a cell, so the province workbook builds in about a second (see docs/performance.md).
+
+Rule (times in workbooks): a spreadsheet cell holds no time zone, so an aware moment is written as the wall-clock
+time in WITA (Asia/Makassar, where Kalimantan Timur reads it) and its column header names the zone; a naive
+value is written as it is.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
+
+from assessment.wita import WITA
 
 # A text that starts with one of these is read by Excel, LibreOffice and Google Sheets as a formula (or as the
 # start of one when a user edits the cell).
@@ -161,7 +167,7 @@ class _RowWriter:
             return f'<c r="{ref}"{self.normal[column]} t="b"><v>{int(value)}</v></c>'
         if isinstance(value, dt.datetime | dt.date):
             if isinstance(value, dt.datetime) and value.tzinfo is not None:
-                value = value.replace(tzinfo=None)
+                value = value.astimezone(WITA).replace(tzinfo=None)
             return f'<c r="{ref}"{self.normal[column]}><v>{to_excel(value)!r}</v></c>'
         if isinstance(value, int | float | Decimal):
             number = float(value)

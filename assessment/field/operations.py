@@ -27,8 +27,7 @@ from assessment.models import (
     User,
     VerificationSettings,
 )
-from assessment.repo import rubric_of, verified_records
-from assessment.scoring import AssessmentRows, score
+from assessment.repo import desk_ranking
 from assessment.stages import Action, Gate, mark_change_after_freeze, require_stage
 from assessment.storage import EvidenceStore
 
@@ -93,13 +92,13 @@ def set_finalist_rule(competition: Competition, scope: FinalistScope, count: int
 
 def finalists_of(competition: Competition) -> tuple[str, ...]:
     """The desa codes of the competition's finalists (:func:`assessment.field.rules.select_finalists`) under its
-    finalist rule, computed from the desk result; empty before any desk score counts."""
-    rubric = rubric_of(competition.rubric)
-    records = verified_records(competition, field_levels=False)
-    if not records:
+    finalist rule, computed from the desk ranking of the desa that the one rule of who is ranked admits
+    (:func:`assessment.repo.desk_ranking`); empty while no desa is ranked."""
+    ranking = desk_ranking(competition)
+    if ranking is None:
         return ()
     rule = finalist_rule(competition)
-    return select_finalists(score(rubric, AssessmentRows.from_records(rubric, records)), rule.scope.value, rule.count)
+    return select_finalists(ranking, rule.scope.value, rule.count)
 
 
 def _require_field_work(assignment: Assignment, now: datetime, indicator_code: str | None,

@@ -29,12 +29,15 @@ DOCUMENT_CODE = re.compile(r"[A-Z2-7]{16}")
 
 
 @bp.app_template_filter("angka")
-def number_filter(value: Decimal | float | int | None, decimals: int | None = None) -> str:
+def number_filter(value: Decimal | float | int | str | None, decimals: int | None = None) -> str:
     """A number in the visitor's locale (Indonesian: ``2,75``; ``1.234``).
 
     With ``decimals`` the number is shown with exactly that many decimals, rounded half up for display only
-    (see :func:`assessment.numbers.format_number`): ``1234.5|angka(2)`` -> ``1.234,50``.
+    (see :func:`assessment.numbers.format_number`): ``1234.5|angka(2)`` -> ``1.234,50``. A decimal text (a
+    published document's ``"95.00"``) is read as that number.
     """
+    if isinstance(value, str):
+        value = Decimal(value)
     if decimals is not None:
         return format_number(value, decimals, locale=str(get_locale()))
     if value is None:

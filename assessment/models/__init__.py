@@ -43,6 +43,7 @@ from assessment.models.publication import (
     LateChange,
     Objection,
     ProvisionalResult,
+    RankingWithdrawal,
 )
 from assessment.models.region import CODE_DEPTH, Region, RegionBoundary, RegionKind
 from assessment.models.registration import RegistrationAction, RegistrationChannel, RegistrationEvent
@@ -102,6 +103,7 @@ __all__ = [
     "Participant",
     "ProvisionalResult",
     "PublicCheck",
+    "RankingWithdrawal",
     "Reconciliation",
     "ReconciliationCorrection",
     "RecoveryCode",

@@ -1,5 +1,5 @@
 """Results after the plenary: the frozen provisional ranking, changes made after it, objections (sanggah), the
-final snapshot and the registered berita acara PDFs."""
+committee's withdrawals of a desa from the ranking, the final snapshot and the registered berita acara PDFs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assessment.extensions import Model
@@ -91,6 +91,33 @@ class Objection(Model):
     def changes_level(self) -> bool:
         """The answer changed a level (``new_level`` on ``answer_indicator_code``)."""
         return self.new_level is not None
+
+
+class RankingWithdrawal(Model):
+    """The committee's decision to leave one desa out of the ranking, with its written reason (rule 3 of
+    :func:`assessment.standing.who_is_ranked`). Shown beside the results and stored in the snapshot. Taken back
+    (``revoked_at``, with who and why) rather than deleted; at most one is in force per desa."""
+
+    __tablename__ = "ranking_withdrawal"
+    __table_args__ = (
+        CheckConstraint("length(reason) > 0", name="reason_given"),
+        CheckConstraint("revoked_at IS NULL OR length(revoke_reason) > 0", name="revoke_reason_given"),
+        Index("uq_ranking_withdrawal_in_force", "participant_id", unique=True,
+              sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+    participant: Mapped[Participant] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
 
 
 class FinalSnapshot(Model):

@@ -6,6 +6,8 @@ renders.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     Flask,
@@ -24,6 +26,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from assessment import repo
 from assessment.competitions.schedule import STAGE_NAMES
 from assessment.criteria.model import Rubric
 from assessment.evidence import UploadRejected, download_name
@@ -33,8 +36,9 @@ from assessment.models import Competition, Objection, Participant, Role
 from assessment.navigation import NavLink, add_link
 from assessment.objections import operations
 from assessment.objections.forms import AnswerForm, ObjectionForm
-from assessment.published import late_changes, provisional_rows
+from assessment.published import late_changes, provisional_document
 from assessment.repo import rubric_of
+from assessment.reportdata import FinalLevel
 from assessment.security import require_region_access, roles_required, scope_filter, user_can_access_region
 from assessment.stages import Action, Gate, StageClosed, active_exceptions, freeze_message, stage_gate
 from assessment.storage import StorageError, get_store
@@ -108,16 +112,36 @@ def _desa_page(participant: Participant, form: ObjectionForm | None = None, stat
     form.indicator.choices = _indicator_choices(rubric, _("Seluruh hasil desa"))
     gate = stage_gate(participant.competition, Action.file_objection, now_utc(), participant=participant,
                       changes_level=False)
-    rows = provisional_rows(participant.competition) or []
+    published = provisional_document(participant.competition) or {}
+    rows = published.get("peringkat", [])
     row = next((r for r in rows if r["kode"] == participant.desa_code), None)
+    unranked = next((r for r in published.get("tidak_diperingkat", []) if r["kode"] == participant.desa_code), None)
     objections = db.session.scalars(select(Objection).where(Objection.participant_id == participant.id)
                                     .order_by(Objection.filed_at.desc(), Objection.id.desc())).all()
     marks = [m for m in late_changes(participant.competition) if m.participant_id == participant.id]
+    run = repo.engine_run(participant.competition) if participant.competition.results_published_at else None
+    # Left out of the ranking since the publication (withdrawn by the committee, say): said beside the frozen row.
+    now_unranked = next((u for u in run.unranked if u.kode == participant.desa_code), None) if run else None
     html = render_template("objections/desa.html", participant=participant, form=form, gate=gate, marks=marks,
-                           closed_message=None if gate.allowed else window_message(gate), row=row,
+                           levels=_verified_levels(participant, rubric, run), level_names=dict(rubric.level_names),
+                           now_unranked=now_unranked if row is not None else None,
+                           aggregation=rubric.aggregation,
+                           closed_message=None if gate.allowed else window_message(gate), row=row, unranked=unranked,
                            total=len(rows), objections=objections, wita=wita,
                            published=participant.competition.results_published_at is not None)
     return html, status
+
+
+def _verified_levels(participant: Participant, rubric: Rubric,
+                     run: repo.EngineRun | None) -> list[tuple[Any, FinalLevel | None, list[Any]]]:
+    """Once the provisional results are published (``run``, the results now), what the desa can object to: per
+    indicator (rubric order) the level that counts now (the engine's final level of a ranked desa) and where it
+    came from (:func:`assessment.repo.level_provenance`); before publication, nothing."""
+    if run is None:
+        return []
+    finals = {f.indikator_kode: f for f in run.final_levels if f.desa_kode == participant.desa_code}
+    history = repo.level_provenance(participant.competition, participant.desa_code)
+    return [(indicator, finals.get(indicator.code), history.get(indicator.code, [])) for indicator in rubric.indicators]
 
 
 @bp.get("/sanggah/peserta/<int:participant_id>")

@@ -33,10 +33,10 @@ from assessment.models import (
     Participant,
     ProvisionalResult,
     PublicCheck,
+    RankingWithdrawal,
     Reconciliation,
     Role,
     RoleGrant,
-    SubmissionStatus,
     User,
 )
 from assessment.notifications import notify, operators_of
@@ -46,15 +46,17 @@ from assessment.publication.snapshot import (
     SNAPSHOT_FORMAT,
     canonical_bytes,
     level_rows,
-    rank,
     ranking_rows,
     sha256_hex,
+    unranked_rows,
 )
 from assessment.published import final_snapshot_of, late_changes
-from assessment.repo import rubric_of, verified_records
+from assessment.repo import EngineRun, engine_run, rubric_of, verified_records
+from assessment.reportdata import unranked_detail
 from assessment.scoring import ScoringInputError
 from assessment.security import region_within
 from assessment.stages import Action, require_stage
+from assessment.standing import Standing, withdrawable
 from assessment.storage import EvidenceStore
 from assessment.throttle import wait_until_below
 from assessment.wita import format_wita
@@ -63,8 +65,10 @@ KODE_BYTES = 10
 
 
 class PublicationRefused(Exception):
-    """``code``: ``already``, ``not_published``, ``open_objections``, ``no_scores``, ``no_field``, ``not_final``
-    or ``scoring`` (the engine refused the levels; ``detail`` says why)."""
+    """``code``: ``already``, ``not_published``, ``open_objections``, ``no_scores``, ``no_field``, ``not_final``,
+    ``scoring`` (the engine refused the levels; ``detail`` says why), ``blockers`` (desa that should be ranked
+    are not finished, :func:`blockers`), or for a withdrawal from the ranking ``reason``, ``not_candidate``,
+    ``withdrawn`` (one is already in force), ``finalised``."""
 
     def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(code)
@@ -98,59 +102,107 @@ def new_kode() -> str:
     return base64.b32encode(secrets.token_bytes(KODE_BYTES)).decode("ascii").rstrip("=")
 
 
-def _villages(competition: Competition) -> dict[str, str]:
-    """The desa that take part in the verification (submission complete), code -> name."""
-    rows = db.session.scalars(select(Participant).where(Participant.competition_id == competition.id,
-                                                        Participant.status == SubmissionStatus.lengkap)
-                              .order_by(Participant.desa_code))
-    return {p.desa_code: p.region.name for p in rows}
-
-
-def current_ranking(competition: Competition) -> list[dict[str, Any]]:
-    """The ranking the engine gives now over :func:`assessment.repo.verified_records` (not frozen).
+def current_results(competition: Competition, *, fresh: bool = False) -> EngineRun:
+    """The results the engine gives now (:func:`assessment.repo.engine_run` over the whole competition): the same
+    object every ranking page, export and the published documents read.
 
     Raises :class:`PublicationRefused` (``scoring``) when the engine refuses the levels.
     """
-    rubric = rubric_of(competition.rubric)
-    villages = _villages(competition)
-    records = verified_records(competition)
-    names = dict(villages)
-    names.update({p.desa_code: p.region.name for p in db.session.scalars(
-        select(Participant).where(Participant.competition_id == competition.id))})
     try:
-        return ranking_rows(rank(rubric, records, tuple(villages)), names)
+        return engine_run(competition, fresh=fresh)
     except ScoringInputError as error:
         raise PublicationRefused("scoring", str(error)) from error
+
+
+def current_ranking(competition: Competition, run: EngineRun | None = None) -> list[dict[str, Any]]:
+    """The ranked desa of :func:`current_results` as published rows (not frozen)."""
+    run = run or current_results(competition)
+    return ranking_rows(run.ranking, {p.code: p.name for p in run.participants})
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A desa that should be ranked but is not finished (:data:`assessment.standing.BLOCKING`), and what is left:
+    the assessors whose active assignment is not submitted, the indicators without a verified level, the items
+    waiting for reconciliation (its ``standing``)."""
+
+    participant: Participant
+    standing: Standing
+    open_assessors: tuple[str, ...]
+
+
+def blockers(competition: Competition, run: EngineRun | None = None) -> list[Blocker]:
+    """What keeps the committee from publishing or finalising, desa by desa (by code).
+
+    The rule: publishing the provisional results and finalising them are refused while any participant is in a
+    blocking state of :func:`assessment.standing.who_is_ranked` (submitted but not checked for completeness, no
+    assessor, a desk assessment not submitted, an indicator without a verified level, an item waiting for
+    reconciliation). The committee finishes that work, or withdraws the desa from the ranking with a written
+    reason (:func:`withdraw_from_ranking`), which is shown beside the results and stored in the snapshot.
+    """
+    run = run or current_results(competition)
+    waiting = {s.code: s for s in run.standings if s.blocks}
+    if not waiting:
+        return []
+    participants = {p.desa_code: p for p in db.session.scalars(
+        select(Participant).where(Participant.competition_id == competition.id,
+                                  Participant.desa_code.in_(list(waiting))))}
+    open_names: dict[str, list[str]] = {}
+    for code, name in db.session.execute(
+            select(Participant.desa_code, User.name).join(Assignment, Assignment.participant_id == Participant.id)
+            .join(User, Assignment.assessor_id == User.id)
+            .where(Participant.competition_id == competition.id, Participant.desa_code.in_(list(waiting)),
+                   Assignment.withdrawn_at.is_(None), Assignment.submitted_at.is_(None))
+            .order_by(Participant.desa_code, User.name)):
+        open_names.setdefault(code, []).append(name)
+    return [Blocker(participants[code], waiting[code], tuple(open_names.get(code, ()))) for code in sorted(waiting)]
+
+
+def _refuse_while_blocked(competition: Competition, run: EngineRun) -> None:
+    found = blockers(competition, run)
+    if found:
+        raise PublicationRefused("blockers", ", ".join(b.participant.region.name for b in found[:10])
+                                 + (" …" if len(found) > 10 else ""))
 
 
 def publish_provisional(competition: Competition, by: User, now: datetime) -> ProvisionalResult:
     """Publish the provisional results (pengumuman sementara) and freeze them.
 
-    Only during pengumuman sementara; once per competition (a second publication is refused). The engine's ranking
-    over the verified levels at this moment is stored as canonical JSON that never changes
+    Only during pengumuman sementara; once per competition (a second publication is refused); never while
+    :func:`blockers` lists a desa. The ranking of :func:`current_results` at this moment (its ranked desa, and
+    the others with their state) is stored as canonical JSON that never changes
     (:class:`~assessment.models.ProvisionalResult`, append-only in the database), and
     ``Competition.results_published_at`` is set: from then on result pages are public and every change of a level
     needs an exception opened after this moment (rule 5 of :func:`assessment.stages.stage_gate`). The operators of
-    every ranked desa are notified.
+    every participating desa are notified: of its rank, or of why it is not ranked.
     """
     require_stage(competition, Action.publish_provisional, now)
     if competition.results_published_at is not None or db.session.scalar(
             select(ProvisionalResult.id).where(ProvisionalResult.competition_id == competition.id)):
         raise PublicationRefused("already")
-    records = verified_records(competition)
-    rows = current_ranking(competition)
-    document = {"format": PROVISIONAL_FORMAT, "kompetisi": competition.id, "peringkat": rows}
+    run = current_results(competition, fresh=True)
+    _refuse_while_blocked(competition, run)
+    rows = current_ranking(competition, run)
+    others = unranked_rows(run.unranked)
+    document = {"format": PROVISIONAL_FORMAT, "kompetisi": competition.id, "peringkat": rows,
+                "tidak_diperingkat": others}
     result = ProvisionalResult(competition_id=competition.id, ranking_json=canonical_bytes(document).decode("utf-8"),
-                               records_sha256=sha256_hex(canonical_bytes(level_rows(records))),
+                               records_sha256=sha256_hex(canonical_bytes(level_rows(run.records))),
                                published_at=now, published_by_id=by.id)
     db.session.add(result)
     competition.results_published_at = now
     record_event("results.publish_provisional", target=f"competition:{competition.id}",
-                 after={"published_at": now, "records_sha256": result.records_sha256, "ranked": len(rows)})
+                 after={"published_at": now, "records_sha256": result.records_sha256, "ranked": len(rows),
+                        "unranked": len(others)})
     for row in rows:
         notify(operators_of(row["kode"]), "hasil_sementara",
-               f"Hasil sementara {competition.name} diumumkan: peringkat {row['peringkat']}, indeks "
-               f"{row['indeks'] or '-'}. Sanggah dapat diajukan pada masa sanggah.", "/sanggah/")
+               f"Hasil sementara {competition.name} diumumkan: peringkat {row['peringkat']} dari {len(rows)} desa, "
+               f"indeks {(row['indeks'] or '-').replace('.', ',')}, predikat {row['predikat'] or '-'}. "
+               "Sanggah dapat diajukan pada masa sanggah.", "/sanggah/")
+    for desa in run.unranked:
+        notify(operators_of(desa.kode), "hasil_sementara",
+               f"Hasil sementara {competition.name} diumumkan. Desa Anda tidak diperingkat: "
+               f"{unranked_detail(desa)}.", "/sanggah/")
     try:
         db.session.commit()
     except IntegrityError as error:
@@ -159,17 +211,20 @@ def publish_provisional(competition: Competition, by: User, now: datetime) -> Pr
     return result
 
 
-def final_document(competition: Competition, now: datetime) -> dict[str, Any]:
+def final_document(competition: Competition, now: datetime, run: EngineRun | None = None) -> dict[str, Any]:
     """What the final snapshot holds (see :mod:`assessment.publication.snapshot` for the canonical form).
 
-    The competition; the rubric's fingerprint; every level used (:func:`assessment.repo.verified_records`, one row
-    per desa x indicator x assessor, ``rekonsiliasi``/``sanggah`` for replaced items); the SHA-256 of every active
-    evidence file; the ranking with exact and shown indices, ranks and ties; every objection with its answer;
-    every change made after the freeze with its exception's reason; when it was finalised (UTC); and the audit
-    trail's anchor at that moment (``jejak_audit``: event count and last hash, :func:`assessment.audit.chain_anchor`),
-    so the trail can be checked later against this published document (``audit verify --anchor``).
+    The competition; the rubric's fingerprint; every level used for the ranked desa
+    (:func:`assessment.repo.verified_records`, one row per desa x indicator x assessor,
+    ``rekonsiliasi``/``lapangan``/``sanggah`` for replaced items); the SHA-256 of every active evidence file; the
+    ranking of :func:`current_results` with exact and shown indices, ranks and ties; every other participant
+    with its state and, when the committee withdrew it, the reason; every objection with its answer; every change
+    made after the freeze with its exception's reason; when it was finalised (UTC); and the audit trail's anchor at
+    that moment (``jejak_audit``: event count and last hash, :func:`assessment.audit.chain_anchor`), so the trail
+    can be checked later against this published document (``audit verify --anchor``).
     """
-    records = verified_records(competition)
+    run = current_results(competition, fresh=True) if run is None else run
+    records = run.records
     participants = list(db.session.scalars(select(Participant).where(Participant.competition_id == competition.id)))
     ids = [p.id for p in participants]
     evidence = db.session.execute(
@@ -192,7 +247,8 @@ def final_document(competition: Competition, now: datetime) -> dict[str, Any]:
         "level": level_rows(records),
         "bukti": [{"desa": code, "indikator": indicator, "sha256": sha256}
                   for code, indicator, sha256 in evidence],
-        "peringkat": current_ranking(competition),
+        "peringkat": current_ranking(competition, run),
+        "tidak_diperingkat": unranked_rows(run.unranked),
         "sanggah": [{
             "desa": o.participant.desa_code, "indikator": o.indicator_code, "alasan": o.reason,
             "bukti_sha256": o.evidence_sha256, "diajukan_pada": o.filed_at.isoformat(),
@@ -213,8 +269,10 @@ def finalise_results(competition: Competition, by: User, now: datetime) -> Final
     """Finalise the results (penetapan): an immutable snapshot with its own SHA-256 under a public code.
 
     Only during penetapan, only after the provisional results were published, only when every objection has been
-    answered, and once: a second final snapshot is refused (and the database refuses any UPDATE or DELETE of it).
-    The SHA-256 is taken over exactly the canonical JSON bytes the public page serves for download.
+    answered and :func:`blockers` lists no desa, and once: a second final snapshot is refused (and the database
+    refuses any UPDATE or DELETE of it). The SHA-256 is taken over exactly the canonical JSON bytes the public page
+    serves for download. From then on every results output shows the snapshot's values
+    (:func:`assessment.repo.sealed_run`).
     """
     require_stage(competition, Action.finalise, now)
     if final_snapshot_of(competition) is not None:
@@ -226,7 +284,9 @@ def finalise_results(competition: Competition, by: User, now: datetime) -> Final
         .where(Participant.competition_id == competition.id, Objection.answered_at.is_(None)).limit(1))
     if open_objections is not None:
         raise PublicationRefused("open_objections")
-    data = canonical_bytes(final_document(competition, now))
+    run = current_results(competition, fresh=True)
+    _refuse_while_blocked(competition, run)
+    data = canonical_bytes(final_document(competition, now, run))
     snapshot = FinalSnapshot(competition_id=competition.id, kode=new_kode(), canonical_json=data.decode("utf-8"),
                              sha256=sha256_hex(data), created_at=now, created_by_id=by.id)
     db.session.add(snapshot)
@@ -238,6 +298,82 @@ def finalise_results(competition: Competition, by: User, now: datetime) -> Final
         db.session.rollback()
         raise PublicationRefused("already") from error
     return snapshot
+
+
+WITHDRAWAL_REASON = (10, 1000)
+"""The shortest and longest written reason for withdrawing a desa from the ranking or taking it back."""
+
+
+def _reason(text: str) -> str:
+    reason = " ".join(text.split())
+    low, high = WITHDRAWAL_REASON
+    if not low <= len(reason) <= high:
+        raise PublicationRefused("reason")
+    return reason
+
+
+def withdraw_from_ranking(participant: Participant, reason: str, by: User, now: datetime) -> RankingWithdrawal:
+    """Withdraw one desa from the ranking (rule 3 of :func:`assessment.standing.who_is_ranked`).
+
+    The rule: the committee may withdraw a desa whose submission reached the completeness check (diajukan or
+    lengkap), with a written reason of 10 to 1,000 characters, at any time until the final snapshot exists (then
+    nothing changes: ``finalised``); at most one withdrawal is in force per desa (``withdrawn``). From then on the
+    desa is listed apart as *dikeluarkan dari peringkat* with the reason on every results page and export, in the
+    provisional results and the final snapshot; the ranks of the others close up. The desa's operators are told
+    in their inbox. Audited (``results.withdraw_from_ranking``); taken back with :func:`restore_to_ranking`.
+    """
+    competition = participant.competition
+    if final_snapshot_of(competition) is not None:
+        raise PublicationRefused("finalised")
+    text = _reason(reason)
+    if not withdrawable(participant.status.value):
+        raise PublicationRefused("not_candidate")
+    if db.session.scalar(select(RankingWithdrawal.id).where(RankingWithdrawal.participant_id == participant.id,
+                                                            RankingWithdrawal.revoked_at.is_(None))):
+        raise PublicationRefused("withdrawn")
+    row = RankingWithdrawal(participant_id=participant.id, reason=text, created_at=now, created_by_id=by.id)
+    db.session.add(row)
+    record_event("results.withdraw_from_ranking", target=f"participant:{participant.id}",
+                 after={"reason": text, "competition": competition.id})
+    notify(operators_of(participant.desa_code), "hasil_dikeluarkan",
+           f"Panitia {competition.name} mengeluarkan desa Anda dari peringkat. Alasan: {text}", "/sanggah/")
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise PublicationRefused("withdrawn") from error
+    return row
+
+
+def restore_to_ranking(withdrawal: RankingWithdrawal, reason: str, by: User, now: datetime) -> RankingWithdrawal:
+    """Take back a withdrawal from the ranking, with a written reason (10 to 1,000 characters), until the final
+    snapshot exists. The row stays (``revoked_at``, by whom, why) and the desa is under the rule of
+    :func:`assessment.standing.who_is_ranked` again. Audited (``results.restore_to_ranking``); the desa's
+    operators are told."""
+    participant = withdrawal.participant
+    if final_snapshot_of(participant.competition) is not None:
+        raise PublicationRefused("finalised")
+    if withdrawal.revoked_at is not None:
+        raise PublicationRefused("already")
+    text = _reason(reason)
+    withdrawal.revoked_at = now
+    withdrawal.revoked_by_id = by.id
+    withdrawal.revoke_reason = text
+    record_event("results.restore_to_ranking", target=f"participant:{participant.id}",
+                 before={"reason": withdrawal.reason}, after={"reason": text})
+    notify(operators_of(participant.desa_code), "hasil_dikeluarkan",
+           f"Panitia {participant.competition.name} membatalkan pengeluaran desa Anda dari peringkat. Alasan: {text}",
+           "/sanggah/")
+    db.session.commit()
+    return withdrawal
+
+
+def withdrawals(competition: Competition) -> list[RankingWithdrawal]:
+    """Every withdrawal from the ranking of the competition, in force or taken back, oldest first."""
+    return list(db.session.scalars(
+        select(RankingWithdrawal).join(Participant, RankingWithdrawal.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id)
+        .order_by(RankingWithdrawal.created_at, RankingWithdrawal.id)))
 
 
 def committee_members(competition: Competition) -> list[User]:
@@ -348,8 +484,8 @@ def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, parti
 
     - ``penilaian_dokumen`` (one desa): the assessors' names, each one's level per indicator, the reconciled
       levels with their reasons, the date; needs at least one submitted desk assessment.
-    - ``pleno`` (the competition): the final ranking from the final snapshot (with its SHA-256) and the members;
-      needs the final snapshot.
+    - ``pleno`` (the competition): the final ranking from the final snapshot (with its SHA-256), the desa it left
+      out with their state and the committee's reasons, and the members; needs the final snapshot.
     - ``klarifikasi_lapangan`` (one finalist desa): the visiting team, per indicator the level before the field
       stage, the field level, the note and the photo count (:func:`field_record`), the date; needs a field record.
 
@@ -375,8 +511,9 @@ def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, parti
             raise PublicationRefused("not_final")
         participant = None
         template = "reports/berita_acara_pleno.html"
-        context.update(snapshot=snapshot, ranking=json.loads(snapshot.canonical_json)["peringkat"],
-                       members=committee_members(competition))
+        document = json.loads(snapshot.canonical_json)
+        context.update(snapshot=snapshot, ranking=document["peringkat"],
+                       unranked=document.get("tidak_diperingkat", []), members=committee_members(competition))
     else:
         if participant is None or participant.competition_id != competition.id:
             raise PublicationRefused("no_field")

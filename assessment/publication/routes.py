@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -40,12 +41,13 @@ from assessment.models import (
     Competition,
     FinalSnapshot,
     Participant,
+    RankingWithdrawal,
     Role,
     StageException,
 )
 from assessment.navigation import NavLink, add_link
 from assessment.publication import operations
-from assessment.publication.forms import BeritaAcaraForm, CheckPdfForm, ConfirmForm
+from assessment.publication.forms import BeritaAcaraForm, CheckPdfForm, ConfirmForm, ReasonForm
 from assessment.published import final_snapshot_of, late_changes, provisional_rows
 from assessment.security import has_role, require_region_access, roles_required, user_can_access_region
 from assessment.stages import Action, Gate, StageClosed, active_exceptions, stage_gate
@@ -73,6 +75,13 @@ REFUSALS = {
     "not_final": _l("Hasil akhir belum ditetapkan; berita acara pleno dibuat setelah penetapan."),
     "no_field": _l("Tim lapangan belum mencatat apa pun untuk desa ini."),
     "scoring": _l("Level yang tersimpan tidak dapat dihitung oleh mesin penilaian; periksa data penilaian."),
+    "blockers": _l("Masih ada desa yang belum selesai dinilai (lihat pemeriksaan di bawah): selesaikan penilaiannya "
+                   "atau keluarkan desa itu dari peringkat dengan alasan tertulis."),
+    "reason": _l("Tulis alasan 10 sampai 1.000 karakter."),
+    "not_candidate": _l("Hanya desa yang penilaian mandirinya sudah diajukan yang dapat dikeluarkan dari peringkat; "
+                        "desa lain memang tidak diperingkat."),
+    "withdrawn": _l("Desa ini sudah dikeluarkan dari peringkat."),
+    "finalised": _l("Hasil akhir sudah ditetapkan; peringkat tidak dapat diubah lagi."),
 }
 
 
@@ -130,18 +139,68 @@ def competition(competition_id: int) -> str:
     competition = _competition(competition_id)
     now = now_utc()
     frozen = provisional_rows(competition)
-    current: list[dict[str, Any]] = []
-    if frozen is None:
-        try:
-            current = operations.current_ranking(competition)
-        except operations.PublicationRefused as refused:
-            _refused(refused.code, refused.detail)
+    snapshot = final_snapshot_of(competition)
+    run = None
+    try:
+        run = operations.current_results(competition)
+    except operations.PublicationRefused as refused:
+        _refused(refused.code, refused.detail)
+    blockers = operations.blockers(competition, run) if run is not None and snapshot is None else []
+    blocked = {b.participant.desa_code for b in blockers}
+    withdrawals = operations.withdrawals(competition)
     return render_template(
-        "publication/competition.html", competition=competition, frozen=frozen, current=current,
-        marks=_marks(competition), exceptions=_exceptions(competition, now), snapshot=final_snapshot_of(competition),
-        form=ConfirmForm(), wita=wita,
+        "publication/competition.html", competition=competition, frozen=frozen, run=run,
+        current=operations.current_ranking(competition, run) if run is not None and frozen is None else [],
+        blockers=blockers, others=[u for u in run.unranked if u.kode not in blocked] if run is not None else [],
+        in_force={w.participant.desa_code: w for w in withdrawals if w.revoked_at is None},
+        taken_back=[w for w in withdrawals if w.revoked_at is not None],
+        marks=_marks(competition), exceptions=_exceptions(competition, now), snapshot=snapshot,
+        form=ConfirmForm(), reason_form=ReasonForm(), wita=wita,
         publish_gate=stage_gate(competition, Action.publish_provisional, now),
         finalise_gate=stage_gate(competition, Action.finalise, now), gate_text=gate_text)
+
+
+@bp.post("/panitia/hasil/lomba/<int:competition_id>/peserta/<int:participant_id>/keluarkan")
+@roles_required(*COMMITTEE)
+def withdraw(competition_id: int, participant_id: int) -> BaseResponse:
+    """Withdraw one desa from the ranking with a written reason (the committee over that desa)."""
+    competition = _competition(competition_id)
+    participant = db.get_or_404(Participant, participant_id)
+    if participant.competition_id != competition.id:
+        abort(404)
+    return _with_reason(competition, participant, lambda reason: operations.withdraw_from_ranking(
+        participant, reason, current_user, now_utc()),
+        _("%(desa)s dikeluarkan dari peringkat; alasannya ditampilkan bersama hasil.", desa=participant.region.name))
+
+
+@bp.post("/panitia/hasil/lomba/<int:competition_id>/dikeluarkan/<int:withdrawal_id>/batalkan")
+@roles_required(*COMMITTEE)
+def restore(competition_id: int, withdrawal_id: int) -> BaseResponse:
+    """Take a withdrawal from the ranking back, with a written reason."""
+    competition = _competition(competition_id)
+    withdrawal = db.get_or_404(RankingWithdrawal, withdrawal_id)
+    if withdrawal.participant.competition_id != competition.id:
+        abort(404)
+    return _with_reason(competition, withdrawal.participant, lambda reason: operations.restore_to_ranking(
+        withdrawal, reason, current_user, now_utc()),
+        _("%(desa)s kembali dinilai menurut aturan peringkat.", desa=withdrawal.participant.region.name))
+
+
+def _with_reason(competition: Competition, participant: Participant, act: Callable[[str], object],
+                 done: str) -> BaseResponse:
+    """The committee over ``participant`` acts with the written reason of a :class:`ReasonForm`; back to the
+    results page's check, with the refusal or ``done`` as a message."""
+    require_region_access(participant.desa_code, COMMITTEE)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        act(form.reason.data or "")
+    except operations.PublicationRefused as refused:
+        _refused(refused.code)
+    else:
+        flash(done, "success")
+    return redirect(url_for("publication.competition", competition_id=competition.id) + "#pemeriksaan", 303)
 
 
 def _refused(code: str, detail: str = "") -> None:
@@ -293,8 +352,9 @@ def _verify_page(document: FinalSnapshot | BeritaAcara, form: CheckPdfForm | Non
     registered = list(db.session.scalars(select(BeritaAcara).where(BeritaAcara.competition_id == competition.id)
                                          .order_by(BeritaAcara.created_at, BeritaAcara.id)))
     snapshot = document if isinstance(document, FinalSnapshot) else final_snapshot_of(competition)
-    ranking = json.loads(snapshot.canonical_json)["peringkat"] if snapshot is not None else []
-    html = render_template("publication/verify.html", document=document, snapshot=snapshot, ranking=ranking,
+    sealed = json.loads(snapshot.canonical_json) if snapshot is not None else {}
+    html = render_template("publication/verify.html", document=document, snapshot=snapshot,
+                           ranking=sealed.get("peringkat", []), unranked=sealed.get("tidak_diperingkat", []),
                            is_snapshot=isinstance(document, FinalSnapshot), registered=registered,
                            kind_names=KIND_NAMES, form=form or CheckPdfForm(), check=check, wita=wita)
     return html, status

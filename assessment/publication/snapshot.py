@@ -4,7 +4,9 @@ Canonical JSON (what the SHA-256 is taken over, and exactly what the public down
 ``json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``. Exact indices are written as
 the fraction ``"numerator/denominator"`` (so anyone can recompute and compare them exactly), shown values as the
 decimal text the engine rounds half-up to 2 places. Anyone can recompute the ranking from the snapshot's
-``level`` rows with :mod:`assessment.scoring` and the rubric whose fingerprint it names.
+``level`` rows (those of the ranked desa, and only theirs) with :mod:`assessment.scoring` and the rubric whose
+fingerprint it names. Format 2 added ``tidak_diperingkat``: every other participant with its state
+(:class:`assessment.standing.State`) and, when the committee withdrew it, its reason.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from fractions import Fraction
 from typing import Any
 
 from assessment.criteria.model import Rubric
+from assessment.reportdata import UnrankedDesa
 from assessment.scoring import AssessmentRows, Ranking, score
 
-SNAPSHOT_FORMAT = "desa-digital-penetapan/1"
-PROVISIONAL_FORMAT = "desa-digital-hasil-sementara/1"
+SNAPSHOT_FORMAT = "desa-digital-penetapan/2"
+PROVISIONAL_FORMAT = "desa-digital-hasil-sementara/2"
 
 Record = tuple[str, str, str, int | None]
 
@@ -63,6 +66,13 @@ def ranking_rows(ranking: Ranking, names: Mapping[str, str]) -> list[dict[str, A
         "lengkap": result.complete,
         "aspek": [_decimal(value) for value in result.aspects],
     } for result in ranking.results()]
+
+
+def unranked_rows(desa: Iterable[UnrankedDesa]) -> list[dict[str, Any]]:
+    """Every participant left out of the ranking, by code: code, name, state and the committee's reason (None
+    unless it withdrew the desa)."""
+    return [{"kode": d.kode, "nama": d.nama, "keadaan": d.keadaan, "alasan": d.alasan or None}
+            for d in sorted(desa, key=lambda d: d.kode)]
 
 
 def level_rows(records: Iterable[Record]) -> list[list[Any]]:

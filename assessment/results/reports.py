@@ -24,8 +24,8 @@ def winners(report: ResultsReport) -> list[DesaResult]:
     """The winners of a ranking: every desa whose rank is at most :data:`WINNER_PLACES`.
 
     The rule: a shared rank (seri) within the first three places gives each desa sharing it a certificate (the
-    plenary may still decide the tie, which the certificate then follows); a desa without any applicable
-    indicator (no predikat) never wins.
+    plenary may still decide the tie, which the certificate then follows); only ranked desa are in a report's
+    ``desa`` (:func:`assessment.standing.who_is_ranked`), and one without a predikat never wins.
     """
     return [desa for desa in report.desa if desa.peringkat <= WINNER_PLACES and desa.predikat]
 
@@ -38,7 +38,8 @@ def workbook_bytes(report: ResultsReport) -> bytes:
 
 
 def kabupaten_pdf(report: ResultsReport, generated_at: datetime, generated_label: str) -> bytes:
-    """The kabupaten report: cover, summary, charts (SVG), the ranking, and a page per kecamatan."""
+    """The kabupaten report: cover (with the final snapshot it comes from, once finalised), summary, charts (SVG),
+    the ranking and the desa not ranked with their state, and a page per kecamatan (ranked desa only)."""
     indices = [desa.indeks for desa in report.desa]
     by_kecamatan: dict[tuple[str, str], list[DesaResult]] = defaultdict(list)
     for desa in report.desa:
@@ -64,7 +65,7 @@ def kabupaten_pdf(report: ResultsReport, generated_at: datetime, generated_label
     return render_template_pdf(
         "reports/kabupaten.html", report=report, charts=charts, kecamatan_pages=kecamatan_pages,
         mean=mean_or_none(indices), median=median_or_none(indices), predikat=predikat,
-        complete=sum(1 for d in report.desa if d.lengkap), generated_label=generated_label,
+        generated_label=generated_label,
         generated_at=generated_at, aspect_headers=headers, kecamatan_rows=kecamatan_rows)
 
 

@@ -28,7 +28,9 @@ from assessment.results.access import details_visible, reports_downloadable, res
 from assessment.results.explain import explain
 from assessment.results.reports import kabupaten_pdf, winners, workbook_bytes
 from assessment.security import region_within, roles_required, user_can_access_region
+from assessment.standing import state_label
 from assessment.wita import format_wita, now_utc
+from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("results", __name__, url_prefix="/hasil")
 
@@ -48,6 +50,12 @@ def _links(state: object) -> None:
     for role in Role:
         add_link(app, NavLink(role, "results.index", _l("Hasil dan peringkat"),
                               _l("Peringkat provinsi, kabupaten dan kecamatan, dan alasan tiap peringkat.")))
+
+
+@bp.app_template_global("keadaan_label")
+def keadaan_label(value: str) -> str:
+    """A ranking state's words (:data:`assessment.standing.STATE_LABELS`), still to be translated with ``_()``."""
+    return state_label(value)
 
 
 def _deny() -> None:
@@ -83,9 +91,11 @@ def ranking(competition_id: int, region_code: str) -> str:
     if not results_visible(current_user, competition, region.code):
         _deny()
     report = repo.results_report(competition, region.code, evidence=False, assessor_levels=False)
-    # The regions one level down, each with its number of ranked desa (links to their own rankings).
     depth = {RegionKind.provinsi: 5, RegionKind.kabupaten: 8, RegionKind.kota: 8}.get(region.kind)
+    # The regions one level down, each with its number of ranked desa (a region whose desa are all unranked too).
     children = Counter(d.kode[:depth] for d in report.desa) if depth else Counter()
+    for other in report.tidak_diperingkat if depth else ():
+        children.setdefault(other.kode[:depth], 0)
     child_names = dict(db.session.execute(select(Region.code, Region.name)
                                           .where(Region.code.in_(list(children)))).all())
     charts = [ranking_bars(report.desa)]
@@ -97,7 +107,7 @@ def ranking(competition_id: int, region_code: str) -> str:
         "results/ranking.html", competition=competition, region=region, report=report, charts=charts,
         kind_label=KIND_LABELS.get(region.kind, ""), children=sorted(children.items()), child_names=child_names,
         parent=_parent(competition, region), can_download=reports_downloadable(current_user, competition, region.code),
-        resamples=repo.BOOTSTRAP_RESAMPLES)
+        resamples=repo.BOOTSTRAP_RESAMPLES, wita=wita)
 
 
 def _parent(competition: Competition, region: Region) -> Region | None:
@@ -117,20 +127,28 @@ def why(competition_id: int, desa_code: str) -> str:
     if not results_visible(current_user, competition, desa_code):
         _deny()
     run = repo.engine_run(competition)
-    if desa_code not in run.ranking.villages:
-        abort(404)  # registered but not eligible (e.g. a kelurahan): not ranked
+    detail = details_visible(current_user, desa_code)
+    result = next((d for d in run.desa if d.kode == desa_code), None)
+    if result is None:
+        # Not ranked (assessment.standing.who_is_ranked): the page says why, with the levels verified so far.
+        unranked = next((u for u in run.unranked if u.kode == desa_code), None)
+        if unranked is None:
+            abort(404)
+        return render_template(
+            "results/why_unranked.html", competition=competition, participant=participant, u=unranked, run=run,
+            history=repo.level_provenance(competition, desa_code) if run.sealed is None else {},
+            detail=detail, kecamatan_code=desa_code[:8], kabupaten_code=desa_code[:5], wita=wita)
     explanation = explain(run, desa_code, repo.level_provenance(competition, desa_code),
                           repo.desa_evidence(competition, desa_code))
     names = {p.code: p.name for p in run.participants}
-    detail = details_visible(current_user, desa_code)
     return render_template(
         "results/why.html", competition=competition, participant=participant, e=explanation, names=names,
+        result=result, total=len(run.desa), sealed=run.sealed, differs=run.differs, wita=wita,
         detail=detail, files_visible=detail, kecamatan_code=desa_code[:8], kabupaten_code=desa_code[:5],
-        level_names=dict(run.rubric.level_names), scale=run.rubric.scale,
+        level_names=dict(run.rubric.level_names), scale=run.rubric.scale, aggregation=run.rubric.aggregation,
         ahead_names=", ".join(names.get(code, code) for code in explanation.di_atas),
-
         certificate=user_can_access_region(current_user, desa_code, (Role.panitia,))
-        and explanation.peringkat <= 3 and bool(explanation.predikat))
+        and result.peringkat <= 3 and bool(result.predikat))
 
 
 @bp.get("/<int:competition_id>/unduh/hasil-<region_code>.xlsx")

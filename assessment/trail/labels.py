@@ -17,6 +17,8 @@ def action_label(code: str) -> str:
 
 
 ACTION_LABELS: dict[str, str] = {
+    "results.restore_to_ranking": N_("Desa dikembalikan ke peringkat"),
+    "results.withdraw_from_ranking": N_("Desa dikeluarkan dari peringkat"),
     "auth.recovery_code_used": N_("Kode pemulihan dipakai untuk masuk"),
     "auth.recovery_codes_new": N_("Kode pemulihan baru dibuat"),
     "auth.recovery_codes_refused": N_("Pembuatan kode pemulihan ditolak"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from pypdf import PdfReader
 
 from assessment.extensions import db
 from assessment.models import FinalSnapshot, utcnow
+from assessment.publication.operations import final_document
+from assessment.publication.snapshot import canonical_bytes
 from tests.conftest import MakeUser
 from tests.support.results import BUKIT, PASER, PROVINCE_ORDER, SEMOI, ResultsWorld, results_world
 
@@ -48,6 +51,7 @@ def test_build_writes_workbook_reports_and_certificates(world: ResultsWorld, run
     assert f"https://lomba.kaltimprov.go.id/hasil/{world.competition.id}/desa/{SEMOI}" in certificate
     assert "juara (peringkat 1-3): 1. Semoi Dua, 2. Bukit Raya, 3. Desa Paser" in result.output
     assert "piagam: 3" in result.output
+    assert "Desa diperingkat: 3; tidak diperingkat: 1;" in result.output  # =SUM(A1): its assessors have not submitted
     # The addresses printed are the ones inside the QR codes (before finalisation: each desa's results page).
     for code, name in ((SEMOI, "Semoi Dua"), (BUKIT, "Bukit Raya"), (PASER, "Desa Paser")):
         url = f"https://lomba.kaltimprov.go.id/hasil/{world.competition.id}/desa/{code}"
@@ -57,19 +61,23 @@ def test_build_writes_workbook_reports_and_certificates(world: ResultsWorld, run
 def test_build_after_finalisation_prints_the_snapshot_page_its_qr_codes_hold(world: ResultsWorld,
                                                                               runner: FlaskCliRunner,
                                                                               tmp_path: Path) -> None:
-    snapshot = FinalSnapshot(competition_id=world.competition.id, kode="ABCD-EFGH-JKLM", canonical_json="{}",
-                             sha256="0" * 64, created_by_id=world.committee.id)
+    # The snapshot the committee's finalisation would seal (its document, canonical bytes and hash), stored directly:
+    # this test is about where the QR codes lead, not about the stage rules of penetapan.
+    data = canonical_bytes(final_document(world.competition, utcnow()))
+    snapshot = FinalSnapshot(competition_id=world.competition.id, kode="ABCDEFGHJKLMNPQR",
+                             canonical_json=data.decode("utf-8"), sha256=hashlib.sha256(data).hexdigest(),
+                             created_by_id=world.committee.id)
     db.session.add(snapshot)
     db.session.commit()
     result = runner.invoke(args=["reports", "build", "--competition", str(world.competition.id), "--out",
                                  str(tmp_path), "--base-url", "https://lomba.kaltimprov.go.id"])
     assert result.exit_code == 0, result.output
-    assert "Kode QR piagam Semoi Dua menuju https://lomba.kaltimprov.go.id/verifikasi/ABCD-EFGH-JKLM" in result.output
+    assert "Kode QR piagam Semoi Dua menuju https://lomba.kaltimprov.go.id/verifikasi/ABCDEFGHJKLMNPQR" in result.output
     assert "/hasil/" not in result.output.split("Kode QR", 1)[1]
     certificate = "".join(page.extract_text()
                           for page in PdfReader(tmp_path / str(world.competition.id) / f"piagam/piagam-1-{SEMOI}.pdf")
                           .pages)
-    assert "https://lomba.kaltimprov.go.id/verifikasi/ABCD-EFGH-JKLM" in certificate
+    assert "https://lomba.kaltimprov.go.id/verifikasi/ABCDEFGHJKLMNPQR" in certificate
 
 
 def test_build_writes_no_certificate_before_the_results_are_published(unpublished: ResultsWorld,

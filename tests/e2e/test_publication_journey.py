@@ -77,11 +77,14 @@ def test_change_after_freeze_refused_without_exception(open_session: OpenSession
         assert row is not None
         set_stage(row, StageCode.rekonsiliasi, timedelta(days=-1), timedelta(days=1))
 
+    # Desa Paser's A1 was reconciled to 2 before the publication (tests/support/published.py); the ketua tim
+    # corrects it to 3: a change of a level.
     lead = sign_in(open_session, World.lead).page
     lead.goto(f"/ketua-tim/lomba/{world.competition}")
-    lead.get_by_label("Level yang disepakati").select_option("3")
-    lead.get_by_label("Alasan").fill("Disepakati level 3.")
-    lead.get_by_role("button", name="Simpan kesepakatan").click()
+    lead.get_by_text("Koreksi level kesepakatan").click()
+    lead.get_by_label("Level yang benar").select_option("3")
+    lead.get_by_label("Alasan koreksi").fill("Dikoreksi ke level 3.")
+    lead.get_by_role("button", name="Simpan koreksi").click()
     expect(lead.get_by_text(re.compile("Hasil sementara sudah diumumkan"))).to_be_visible()
 
     committee.goto(f"/panitia/verifikasi/lomba/{world.competition}")
@@ -94,10 +97,11 @@ def test_change_after_freeze_refused_without_exception(open_session: OpenSession
     committee.get_by_role("button", name="Buka pengecualian").click()
 
     lead.goto(f"/ketua-tim/lomba/{world.competition}")
-    lead.get_by_label("Level yang disepakati").select_option("3")
-    lead.get_by_label("Alasan").fill("Disepakati level 3.")
-    lead.get_by_role("button", name="Simpan kesepakatan").click()
-    expect(lead.get_by_text(re.compile("Level disepakati: 3"))).to_be_visible()
+    lead.get_by_text("Koreksi level kesepakatan").click()
+    lead.get_by_label("Level yang benar").select_option("3")
+    lead.get_by_label("Alasan koreksi").fill("Dikoreksi ke level 3.")
+    lead.get_by_role("button", name="Simpan koreksi").click()
+    expect(lead.get_by_text(re.compile("Koreksi kesepakatan untuk Desa Paser indikator A1 tersimpan"))).to_be_visible()
 
     committee.goto(f"/panitia/hasil/lomba/{world.competition}")
     expect(committee.get_by_text(re.compile("diubah setelah pengumuman \\(A1\\): Pleno: asesor salah"))
@@ -188,3 +192,24 @@ def test_final_snapshot_verifies_and_tampered_pdf_does_not(open_session: OpenSes
     public.get_by_role("button", name="Periksa", exact=True).click()
     expect(public.get_by_text("Tidak cocok.", exact=True)).to_be_visible()
     expect(public.get_by_text("Cocok.", exact=True)).to_have_count(0)
+
+
+def test_operator_sees_verified_levels_and_why_this_rank_on_a_phone(open_session: OpenSession, live_app: Flask,
+                                                                   axe_js: Path) -> None:
+    with live_app.app_context():
+        world = _seed(StageCode.masa_sanggah, publish=True)
+    operator = sign_in(open_session, World.operator, bypass_csp=True).page
+    operator.goto("/sanggah/")
+    operator.get_by_role("link", name=re.compile("Desa Paser")).click()
+    levels = operator.get_by_role("table").filter(has_text="Asal level")
+    # A1: the ketua tim's agreed level (the assessors gave 1 and 3); A2: both assessors gave 1.
+    expect(levels.locator("tr[data-indikator='A1'] [data-testid='level']")).to_have_text("2,00")
+    expect(levels.locator("tr[data-indikator='A2'] [data-testid='level']")).to_have_text("1,00")
+    expect(levels.get_by_text(re.compile("Rekonsiliasi ketua tim"))).to_be_visible()
+    # On a 412-px phone the page never scrolls sideways, and it passes axe-core.
+    assert operator.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert axe_violations(operator, axe_js) == []
+    operator.get_by_role("link", name=re.compile("Mengapa peringkat ini")).click()
+    expect(operator.get_by_test_id("peringkat")).to_have_text(re.compile("3 dari 3 desa"))
+    expect(operator.get_by_test_id("indeks")).to_have_text("40,00")
+    assert f"/hasil/{world.competition}/desa/{PASER}" in operator.url

@@ -14,6 +14,7 @@ from assessment.reportdata import (
     FinalLevel,
     Indicator,
     ResultsReport,
+    UnrankedDesa,
 )
 
 
@@ -53,4 +54,11 @@ def small_report() -> ResultsReport:
         assessor_levels=assessors,
         evidence=evidence,
         predikat_order=("Kurang", "Cukup", "Baik", "Sangat Baik", "Memuaskan"),
+        tidak_diperingkat=(
+            UnrankedDesa("64.09.04.2009", "Desa Draf", "64.09.04", "Sepaku", "draf"),
+            UnrankedDesa("64.09.01.2007", "=Desa Keluar", "64.09.01", "Penajam", "dikeluarkan",
+                         alasan="-Bukti A1 terbukti bukan milik desa ini"),
+            UnrankedDesa("64.09.01.2008", "Desa Menunggu", "64.09.01", "Penajam", "penilaian_belum_selesai",
+                         penugasan=2, diajukan=1, diwajibkan=2),
+        ),
     )

@@ -19,7 +19,8 @@ def workbook(small_report: ResultsReport) -> openpyxl.Workbook:
 
 
 def test_sheets_in_reading_order(workbook: openpyxl.Workbook) -> None:
-    assert workbook.sheetnames == ["Ringkasan", "Peringkat", "Aspek per Kecamatan", "Indikator", "Asesor", "Bukti"]
+    assert workbook.sheetnames == ["Ringkasan", "Peringkat", "Tidak Diperingkat", "Aspek per Kecamatan", "Indikator",
+                                   "Asesor", "Bukti"]
 
 
 def test_ranking_matches_the_report_cell_by_cell(workbook: openpyxl.Workbook, small_report: ResultsReport) -> None:
@@ -36,7 +37,6 @@ def test_ranking_matches_the_report_cell_by_cell(workbook: openpyxl.Workbook, sm
         assert row["Aspek Layanan"] == pytest.approx(desa.aspek[0])
         assert row["Aspek Ekonomi"] == pytest.approx(desa.aspek[1])
         assert row["Seri"] == ("seri" if desa.seri else None)
-        assert row["Lengkap"] == ("ya" if desa.lengkap else "tidak")
     first = rows[0]
     assert first["Peluang 3 besar"] == pytest.approx(0.93)
     assert first["Selisih mandiri - verifikasi"] == pytest.approx(90.0 - 81.25)
@@ -52,8 +52,9 @@ def test_a_desa_name_starting_with_a_formula_sign_stays_text_in_every_sheet(work
                     assert cell.data_type == "s", (ws.title, cell.coordinate)
                     assert cell.quotePrefix, (ws.title, cell.coordinate)
                     found += 1
-    # the names "=HYPERLINK(...)" and "+Tengin Baru", the note "-ada podcast" and the link "@https://..."
-    assert found >= 5
+    # the names "=HYPERLINK(...)", "+Tengin Baru" and "=Desa Keluar", the note "-ada podcast" and the link
+    # "@https://..."
+    assert found >= 6
 
 
 def test_aspect_averages_per_kecamatan(workbook: openpyxl.Workbook) -> None:
@@ -86,12 +87,24 @@ def test_assessor_sheet_lists_every_level(workbook: openpyxl.Workbook) -> None:
 
 def test_summary_counts(workbook: openpyxl.Workbook) -> None:
     values = {r[0]: r[1] for r in workbook["Ringkasan"].iter_rows(min_row=3, values_only=True)}
-    assert values["Jumlah desa dinilai"] == 3
-    assert values["Jumlah desa lengkap"] == 2
+    assert values["Sumber"] == "Perhitungan saat ini (hasil akhir belum ditetapkan)"
+    assert values["Jumlah desa diperingkat"] == 3
+    assert values["Jumlah desa tidak diperingkat"] == 3
     assert values["Rata-rata indeks"] == pytest.approx((81.25 + 60.5 + 60.5) / 3)
     assert values["Median indeks"] == pytest.approx(60.5)
     assert values["Predikat Baik"] == 2
     assert values["Predikat Kurang"] == 0
+
+
+def test_unranked_sheet_lists_every_other_desa_with_its_state(workbook: openpyxl.Workbook) -> None:
+    rows = list(workbook["Tidak Diperingkat"].iter_rows(min_row=3, values_only=True))
+    assert rows == [
+        ("64.09.01.2007", "=Desa Keluar", "Penajam",
+         "dikeluarkan dari peringkat oleh panitia: -Bukti A1 terbukti bukan milik desa ini"),
+        ("64.09.01.2008", "Desa Menunggu", "Penajam",
+         "belum dinilai: penilaian asesor belum semua diajukan (1 dari 2 diajukan)"),
+        ("64.09.04.2009", "Desa Draf", "Sepaku", "draf: penilaian mandiri belum diajukan"),
+    ]
 
 
 @pytest.mark.slow

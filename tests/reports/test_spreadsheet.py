@@ -168,3 +168,13 @@ def test_the_sheet_dimension_covers_every_row() -> None:
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     assert workbook["Dimensi"].calculate_dimension() == "A1:B12"
     workbook.close()
+
+
+def test_an_aware_moment_is_written_in_wita() -> None:
+    sheet = Sheet("Waktu", [Column("Diunggah (WITA)", ColumnKind.DATETIME)],
+                  [(dt.datetime(2026, 8, 17, 1, 30, tzinfo=dt.UTC),), (dt.datetime(2026, 8, 17, 9, 30),)])
+    data = write_workbook([sheet])
+    assert data is not None
+    ws = openpyxl.load_workbook(io.BytesIO(data))["Waktu"]
+    # 01.30 UTC is 09.30 WITA (UTC+8); a naive value is kept as it is.
+    assert [ws["A2"].value, ws["A3"].value] == [dt.datetime(2026, 8, 17, 9, 30), dt.datetime(2026, 8, 17, 9, 30)]

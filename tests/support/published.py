@@ -8,19 +8,31 @@ from datetime import UTC, datetime, timedelta
 
 from assessment.assignments.operations import assign_assessor
 from assessment.extensions import db
-from assessment.models import Assignment, Competition, DeskScore, Participant, Role, StageCode, StageException, User
+from assessment.models import (
+    Assignment,
+    Competition,
+    DeskScore,
+    Participant,
+    Reconciliation,
+    Role,
+    StageCode,
+    StageException,
+    User,
+)
 from tests.conftest import MakeUser
 from tests.support.verification import set_stage, verification_competition
 
 RESULT_STAGES = (StageCode.pengumuman_sementara, StageCode.masa_sanggah, StageCode.penetapan)
 
 # Desk levels per desa, (first assessor, second assessor) per indicator. The small rubric weighs A1 60, A2 40 on a
-# 0-4 scale, aggregated by the mean: Semoi Dua (2, 4) -> 70, Bukit Raya (3, 2) -> 65, Desa Paser (mean 2, 1) -> 40.
+# 0-4 scale, aggregated by the mean: Semoi Dua (2, 4) -> 70, Bukit Raya (3, 2) -> 65, Desa Paser -> 40: its A1
+# levels 1 and 3 are two apart, so the ketua tim reconciled them to 2 (RECONCILED_A1) and every desa is ranked.
 LEVELS = {
     "64.09.04.2002": {"A1": (3, 3), "A2": (2, 2)},
     "64.09.04.2003": {"A1": (2, 2), "A2": (4, 4)},
     "64.01.01.2001": {"A1": (1, 3), "A2": (1, 1)},
 }
+RECONCILED_A1 = 2
 
 
 @dataclass
@@ -59,6 +71,10 @@ def results_world(make_user: MakeUser, stage: StageCode | None = StageCode.pengu
                                          note="Catatan"))
             assignment.submitted_at = now
             assignments.append(assignment)
+    paser = next(p for p in participants if p.desa_code == "64.01.01.2001")
+    db.session.add(Reconciliation(participant_id=paser.id, indicator_code="A1", level=RECONCILED_A1,
+                                  reason="Bukti layanan surat daring sebagian berjalan.", decided_by_id=lead.id,
+                                  decided_at=now))
     db.session.commit()
     # Desk scoring and reconciliation are over; the results stages follow.
     set_stage(competition, StageCode.penilaian_dokumen, timedelta(days=-40), timedelta(days=-30))

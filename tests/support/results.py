@@ -9,10 +9,12 @@ desa            assessor levels A1, A2   final A1   final A2   index = 100 (60 A
 Semoi Dua       (4, 4), (4, 3)           4          3.5        60 + 35 = 95.00 (Baik)
 Bukit Raya      (1, 2), (4, 3); A1 -> 3  3          2.5        45 + 25 = 70.00 (Baik)
 Desa Paser      (2, 0), (2, 1)           2          0.5        30 + 5 = 35.00 (Kurang)
-=SUM(A1)        none                     -          -          0.00 (Kurang), incomplete
+=SUM(A1)        none                     -          -          not ranked: its assessments are not submitted
 ==============  ======================  =========  =========  ======================================
 
-Bukit Raya's own levels are A1 = 4, A2 = 4: self-assessment index 100.
+Bukit Raya's own levels are A1 = 4, A2 = 4: self-assessment index 100. "=SUM(A1)" is assigned to both assessors,
+who have not submitted anything: it is listed apart (state ``penilaian_belum_selesai``, 0 of 2 submitted), never
+with an index (:func:`assessment.standing.who_is_ranked`).
 """
 
 from __future__ import annotations
@@ -49,10 +51,10 @@ LEVELS = {
     BUKIT: ({"A1": 1, "A2": 2}, {"A1": 4, "A2": 3}),
     PASER: ({"A1": 2, "A2": 0}, {"A1": 2, "A2": 1}),
 }
-EXPECTED_INDEX = {SEMOI: 95.0, BUKIT: 70.0, PASER: 35.0, INJECTED: 0.0}
+EXPECTED_INDEX = {SEMOI: 95.0, BUKIT: 70.0, PASER: 35.0}
 EXPECTED_FINAL = {(SEMOI, "A1"): 4.0, (SEMOI, "A2"): 3.5, (BUKIT, "A1"): 3.0, (BUKIT, "A2"): 2.5,
                   (PASER, "A1"): 2.0, (PASER, "A2"): 0.5}
-PROVINCE_ORDER = [SEMOI, BUKIT, PASER, INJECTED]
+PROVINCE_ORDER = [SEMOI, BUKIT, PASER]
 
 
 @dataclass

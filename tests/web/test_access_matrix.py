@@ -187,6 +187,12 @@ RULES: dict[str, Access] = {
     "publication.competition": Access(roles=(Role.panitia,), scoped=True),
     "publication.publish": Access(roles=(Role.panitia,), scoped=True),
     "publication.finalise": Access(roles=(Role.panitia,), scoped=True),
+    # Withdrawing a desa from the ranking (the participant here is a draft: refused with a message) and taking a
+    # withdrawal back (none exists: 404 for the committee in scope); tests/web/test_ranking_rule.py.
+    "publication.withdraw": Access(roles=(Role.panitia,), scoped=True,
+                                   data={"reason": "Bukti A1 terbukti bukan milik desa ini."}),
+    "publication.restore": Access(roles=(Role.panitia,), scoped=True,
+                                  data={"reason": "Keputusan pleno dibatalkan setelah klarifikasi."}),
     "publication.berita_acara_index": Access(roles=(Role.panitia, Role.ketua_tim)),
     "publication.berita_acara": Access(roles=(Role.panitia, Role.ketua_tim), scoped=True),
     "publication.generate": Access(roles=(Role.panitia, Role.ketua_tim), scoped=True,

@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
+from assessment import repo
 from assessment.dashboard.participation import participation
 from assessment.extensions import db
 from assessment.models import (
@@ -27,6 +28,7 @@ from assessment.models import (
     StageCode,
     StageException,
     SubmissionStatus,
+    VerificationSettings,
 )
 from assessment.repo import reconciliation_items, rubric_of
 from tests.conftest import Login, MakeRegion, MakeUser
@@ -180,8 +182,7 @@ def test_participation_funnel_counts_each_stage_within_the_one_before(world: Res
     assert groups == {"64.09.01": (1, 1, 1, 1, 0, 0), "64.09.02": (6, 5, 3, 2, 2, 0), "64.09.04": (2, 2, 2, 2, 2, 2)}
 
 
-def test_the_funnels_disagreement_rule_matches_the_engines_reconciliation_flags(world: ResultsWorld,
-                                                                               make_region: MakeRegion) -> None:
+def test_the_funnels_verified_desa_are_the_ranked_ones(world: ResultsWorld, make_region: MakeRegion) -> None:
     added = _extra_ppu_desa(world, make_region)
     rubric = rubric_of(world.competition.rubric)
     flagged = {(code, indicator) for code, indicator, _spread in reconciliation_items(world.competition, rubric)}
@@ -190,6 +191,12 @@ def test_the_funnels_disagreement_rule_matches_the_engines_reconciliation_flags(
     verified = {d.kode for d in result.desa if d.reached == 5}
     assert verified == {BUKIT, SEMOI}
     assert added["64.09.02.2006"].desa_code not in verified
+    # One rule: the funnel's last stage is exactly who the results rank (assessment.standing.who_is_ranked).
+    report = repo.results_report(world.competition, PPU, evidence=False, assessor_levels=False)
+    assert verified == {d.kode for d in report.desa}
+    assert {u.kode: u.keadaan for u in report.tidak_diperingkat if u.kode.startswith("64.09.02")} == {
+        "64.09.02.2002": "draf", "64.09.02.2003": "dikembalikan",
+        "64.09.02.2004": "belum_diperiksa", "64.09.02.2005": "asesor_kurang", "64.09.02.2006": "level_belum_lengkap"}
 
 
 def test_late_desa_are_those_whose_stage_has_ended_unless_excused(world: ResultsWorld, make_region: MakeRegion,
@@ -234,31 +241,32 @@ def _tables(page: str) -> dict[str, list[list[str]]]:
 
 
 def test_kabupaten_results_numbers_worked_out_by_hand(world: ResultsWorld, app: Flask, login: Login) -> None:
-    # PPU: Semoi Dua 95 (A1 4, A2 3.5), Bukit Raya 70 (A1 3, A2 2.5), =SUM(A1) 0 (unscored) in two kecamatan.
+    # PPU: Semoi Dua 95 (A1 4, A2 3.5) and Bukit Raya 70 (A1 3, A2 2.5) are ranked; =SUM(A1), in another
+    # kecamatan, is not (its assessors have not submitted): it is counted apart and in no mean.
     status, page = _get(login(app.test_client(), world.committee), f"/dasbor/{world.competition.id}/{PPU}")
     assert status == 200
     tables = _tables(page)
-    # Mean (95 + 70 + 0) / 3 = 55; median 70.
-    assert re.search(r'data-nilai="rata-indeks">55,00<', page)
-    assert re.search(r'data-nilai="median-indeks">70,00<', page)
+    # Mean and median (95 + 70) / 2 = 82,5.
+    assert re.search(r'data-nilai="diperingkat">2<', page)
+    assert re.search(r'data-nilai="tidak-diperingkat">1 <', page)
+    assert re.search(r'data-nilai="rata-indeks">82,50<', page)
+    assert re.search(r'data-nilai="median-indeks">82,50<', page)
     by_kecamatan = tables["Tabel: Indeks rata-rata dan median per kecamatan"]
-    assert by_kecamatan[1:] == [["Wilayah 64.09.01", "1", "0,00", "0,00"], ["Wilayah 64.09.04", "2", "82,50", "82,50"]]
-    # Heatmap: rows in rank order; the unscored desa shows dashes, not zeros.
+    assert by_kecamatan[1:] == [["Wilayah 64.09.04", "2", "82,50", "82,50"]]
+    # Heatmap: the ranked desa in rank order.
     heatmap = tables["Tabel: Level indikator per desa"]
     assert heatmap[1:] == [["Semoi Dua", "Wilayah 64.09.04", "4,00", "3,50"],
-                           ["Bukit Raya", "Wilayah 64.09.04", "3,00", "2,50"],
-                           ["=SUM(A1)", "Wilayah 64.09.01", "–", "–"]]
-    # Coverage at level 2: A1 2 of 3 (Semoi 4, Bukit 3; unscored below), mean (4 + 3 + 0) / 3 = 2,33;
-    # A2 2 of 3 (3.5 and 2.5), mean (3.5 + 2.5 + 0) / 3 = 2,00. Equal shares: by code.
+                           ["Bukit Raya", "Wilayah 64.09.04", "3,00", "2,50"]]
+    # Coverage at level 2: A1 2 of 2 (Semoi 4, Bukit 3), mean 3,50; A2 2 of 2 (3.5 and 2.5), mean 3,00.
     coverage = tables["Tabel: Cakupan per indikator (level 2 ke atas)"]
-    assert coverage[1:] == [["A1", "Layanan surat daring", "3", "2", "66,7%", "2,33"],
-                            ["A2", "Tanda tangan elektronik tersertifikasi", "3", "2", "66,7%", "2,00"]]
-    # Weakest first: A2 (mean 2,00) before A1 (2,33).
+    assert coverage[1:] == [["A1", "Layanan surat daring", "2", "2", "100,0%", "3,50"],
+                            ["A2", "Tanda tangan elektronik tersertifikasi", "2", "2", "100,0%", "3,00"]]
+    # Weakest first: A2 (mean 3,00) before A1 (3,50).
     weakest = tables["Indikator terlemah"]
     assert [row[0] for row in weakest[1:]] == ["A2", "A1"]
-    assert weakest[1][2:] == ["2,00", "66,7%", "3"]
+    assert weakest[1][2:] == ["3,00", "100,0%", "2"]
     predikat = tables["Tabel: Sebaran predikat"]
-    assert predikat[1:] == [["Kurang", "1", "33,3%"], ["Baik", "2", "66,7%"]]
+    assert predikat[1:] == [["Kurang", "0", "0,0%"], ["Baik", "2", "100,0%"]]
 
 
 def test_province_dashboard_groups_by_kabupaten(world: ResultsWorld, app: Flask, login: Login) -> None:
@@ -269,13 +277,13 @@ def test_province_dashboard_groups_by_kabupaten(world: ResultsWorld, app: Flask,
     status, page = _get(login(app.test_client(), world.committee), f"/dasbor/{world.competition.id}/64")
     assert status == 200
     tables = _tables(page)
-    # 64.01: Desa Paser 35 (A1 2, A2 0.5). PPU: 95, 70, 0.
+    # 64.01: Desa Paser 35 (A1 2, A2 0.5). PPU: 95 and 70 (=SUM(A1) is not ranked).
     assert tables["Tabel: Indeks rata-rata dan median per kabupaten/kota"][1:] == [
-        ["Wilayah 64.01", "1", "35,00", "35,00"], ["Penajam", "3", "55,00", "70,00"]]
-    # Heatmap per kabupaten: mean level with unscored at 0: PPU A1 (4 + 3 + 0) / 3, A2 (3.5 + 2.5 + 0) / 3.
+        ["Wilayah 64.01", "1", "35,00", "35,00"], ["Penajam", "2", "82,50", "82,50"]]
+    # Heatmap per kabupaten: PPU A1 (4 + 3) / 2, A2 (3.5 + 2.5) / 2.
     assert tables["Tabel: Rata-rata level indikator per kabupaten/kota"][1:] == [
-        ["Wilayah 64.01", "1", "2,00", "0,50"], ["Penajam", "3", "2,33", "2,00"]]
-    assert re.search(r'data-nilai="rata-indeks">50,00<', page)  # (95 + 70 + 35 + 0) / 4
+        ["Wilayah 64.01", "1", "2,00", "0,50"], ["Penajam", "2", "3,50", "3,00"]]
+    assert re.search(r'data-nilai="rata-indeks">66,67<', page)  # (95 + 70 + 35) / 3
 
 
 # --- trend across editions -----------------------------------------------------------------------------------------
@@ -291,6 +299,7 @@ def test_trend_shows_each_published_edition_of_the_region(world: ResultsWorld, a
     # 2025: Bukit Raya A1 2, A2 1 (one assessor); Semoi Dua not scored: A1 coverage 1 of 2, A2 0 of 2.
     bukit = next(p for p in participants if p.desa_code == BUKIT)
     bukit.status = SubmissionStatus.lengkap
+    db.session.add(VerificationSettings(competition_id=earlier.id, assessors_per_desa=1))  # one assessor then
     assignment = Assignment(participant_id=bukit.id, assessor_id=world.first.id, method=AssignmentMethod.manual,
                             submitted_at=datetime.now(UTC))
     db.session.add(assignment)
@@ -305,12 +314,12 @@ def test_trend_shows_each_published_edition_of_the_region(world: ResultsWorld, a
     _publish(world)
     _status, page = _get(dpmd, f"/dasbor/{world.competition.id}/{PPU}")
     tables = _tables(page)
-    # Aspect A (the index, one aspect): 2025 mean of Bukit Raya 40 (60*2/4 + 40*1/4) and Semoi Dua 0 = 20;
-    # 2026 mean of 95, 70 and 0 = 55.
-    assert tables["Tabel: Perkembangan skor aspek per tahun"][1:] == [["2025", "20,00"], ["2026", "55,00"]]
+    # Aspect A (the index, one aspect) over the ranked desa: 2025 Bukit Raya 40 (60*2/4 + 40*1/4; Semoi Dua, in
+    # draft, is not ranked); 2026 the mean of 95 and 70 = 82,5.
+    assert tables["Tabel: Perkembangan skor aspek per tahun"][1:] == [["2025", "40,00"], ["2026", "82,50"]]
     assert tables["Tabel: Perkembangan cakupan indikator per tahun (level 2 ke atas)"][1:] == [
-        ["A1", "Layanan surat daring", "50,0%", "66,7%"],
-        ["A2", "Tanda tangan elektronik tersertifikasi", "0,0%", "66,7%"]]
+        ["A1", "Layanan surat daring", "100,0%", "100,0%"],
+        ["A2", "Tanda tangan elektronik tersertifikasi", "0,0%", "100,0%"]]
 
 
 # --- the map -------------------------------------------------------------------------------------------------------
@@ -387,7 +396,7 @@ def test_map_colours_by_index_or_predikat_and_links_each_desa(world: ResultsWorl
     coloured = [t for t in traces if t.get("customdata")]
     assert [t["type"] for t in coloured] == ["choroplethmap"]
     assert coloured[0]["geojson"] == f"/dasbor/{cid}/{PPU}/peta/desa.geojson"
-    assert sorted(coloured[0]["locations"]) == sorted([BUKIT, SEMOI, INJECTED])
+    assert sorted(coloured[0]["locations"]) == sorted([BUKIT, SEMOI])  # =SUM(A1) is not ranked: not coloured
     layout = figure["layout"]
     assert isinstance(layout, dict)
     assert layout["map"]["layers"][0]["source"] == f"/dasbor/{cid}/{PPU}/peta/kecamatan.geojson"
@@ -397,7 +406,7 @@ def test_map_colours_by_index_or_predikat_and_links_each_desa(world: ResultsWorl
     figure = _figure_of(page, f'data-click-url="/dasbor/{cid}/desa/__kode__"')
     traces = figure["data"]
     assert isinstance(traces, list)
-    assert sorted(t["name"] for t in traces if t.get("customdata")) == ["Baik", "Kurang"]
+    assert sorted(t["name"] for t in traces if t.get("customdata")) == ["Baik"]  # both ranked PPU desa
 
 
 def test_without_boundaries_the_dashboard_says_so(world: ResultsWorld, app: Flask, login: Login) -> None:
@@ -411,17 +420,24 @@ def test_a_kept_dashboard_is_recomputed_when_a_score_changes(world: ResultsWorld
     client = login(app.test_client(), world.committee)
     url = f"/dasbor/{world.competition.id}/{PPU}"
     _status, page = _get(client, url)
-    assert re.search(r'data-nilai="rata-indeks">55,00<', page)
+    assert re.search(r'data-nilai="rata-indeks">82,50<', page)
     assert _get(client, url)[1] == page  # kept: the same body
-    # Semoi Dua's second assessor lowers A2 from 3 to 1: A2 = (4 + 1) / 2 = 2.5, index 60 + 25 = 85;
-    # the mean becomes (85 + 70 + 0) / 3 = 51,67.
+    # Semoi Dua's second assessor raises A2 from 3 to 4: A2 = 4, index 60 + 40 = 100;
+    # the mean becomes (100 + 70) / 2 = 85,00.
     score = db.session.scalar(db.select(DeskScore).where(
         DeskScore.assignment_id == world.assignments[(SEMOI, 1)].id, DeskScore.indicator_code == "A2"))
     assert score is not None
-    score.level = 1
+    score.level = 4
     db.session.commit()
     _status, page = _get(client, url)
-    assert re.search(r'data-nilai="rata-indeks">51,67<', page)
+    assert re.search(r'data-nilai="rata-indeks">85,00<', page)
+    # Lowered to 0, Semoi Dua's A2 levels are four apart: it waits for reconciliation, leaves the ranking and the
+    # mean is Bukit Raya's alone.
+    score.level = 0
+    db.session.commit()
+    _status, page = _get(client, url)
+    assert re.search(r'data-nilai="rata-indeks">70,00<', page)
+    assert re.search(r'data-nilai="tidak-diperingkat">2 <', page)
 
 
 def test_a_desa_opens_its_why_this_rank_page_once_scores_are_visible(world: ResultsWorld, app: Flask,

@@ -37,8 +37,10 @@ def test_database_down_gives_a_clear_503_and_recovers_without_restart(
     assert down.headers["Retry-After"] == "30"
     assert "Layanan sementara tidak tersedia" in html
     assert "OperationalError" not in html and "sqlite" not in html.lower()
-    # The landing page needs no database and still works meanwhile.
-    assert client.get("/").status_code == 200
+    # The landing page lists the competitions (it reads the database): 503 too; static files are still served.
+    assert client.get("/").status_code == 503
+    with client.get("/static/css/app.css") as static:
+        assert static.status_code == 200
 
     folder.mkdir()
     with app.app_context():

@@ -174,7 +174,8 @@ def test_answer_changing_level_needs_exception(app: Flask, world: ResultsWorld, 
     status, _html = _answer(app, login, world, objection, reason="Bukti baru meyakinkan.", indicator="A1", level="4")
     assert status == 302
     db.session.refresh(objection)
-    assert (objection.answer_indicator_code, objection.previous_level, objection.new_level) == ("A1", None, 4)
+    # The level before the answer is the one that counted: the ketua tim's agreed level (tests/support/published.py).
+    assert (objection.answer_indicator_code, objection.previous_level, objection.new_level) == ("A1", 2, 4)
     [mark] = db.session.scalars(select(LateChange)).all()
     assert mark.action == "answer_objection" and mark.exception.reason == "Sanggah Desa Paser A1 diterima pleno."
     paser_a1 = [r for r in verified_records(world.competition) if r[0] == PASER and r[1] == "A1"]
@@ -225,8 +226,8 @@ def test_answer_level_off_the_scale_refused(app: Flask, world: ResultsWorld, log
 def test_objection_answer_takes_precedence(app: Flask, world: ResultsWorld) -> None:
     """Objection answer > reconciliation > desk scores for one desa x indicator (the field level sits between)."""
     paser = world.desa[PASER]
-    db.session.add(Reconciliation(participant_id=paser.id, indicator_code="A1", level=2, reason="Sepakat."))
-    db.session.commit()
+    # The world's desk levels of Desa Paser A1 (1 and 3) were reconciled to 2 (tests/support/published.py).
+    assert db.session.scalar(select(Reconciliation.level).where(Reconciliation.participant_id == paser.id)) == 2
     assert [r for r in verified_records(world.competition) if r[:2] == (PASER, "A1")] == [
         (PASER, "A1", RECONCILED_BY, 2)]
     now = datetime.now(UTC)

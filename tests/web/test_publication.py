@@ -37,7 +37,7 @@ from assessment.models import (
 from assessment.publication.operations import PublicationRefused, finalise_results, publish_provisional
 from assessment.publication.snapshot import canonical_bytes, rank, ranking_rows
 from assessment.published import provisional_rows
-from assessment.reconciliation.operations import reconcile_item
+from assessment.reconciliation.operations import correct_reconciliation
 from assessment.repo import rubric_of, verified_records
 from assessment.stages import Action, StageClosed, stage_gate
 from assessment.storage import get_store
@@ -86,8 +86,8 @@ def test_frozen_ranking_does_not_follow_later_changes(app: Flask, world: Results
     before = provisional_rows(world.competition)
     paser = world.desa[PASER]
     open_exception(paser, StageCode.rekonsiliasi, "Salah ketik level A1 di rekonsiliasi.", world.committee)
-    reconcile_item(paser, rubric_of(world.competition.rubric), "A1", 4, "Bukti lengkap.", world.lead,
-                   datetime.now(UTC))
+    correct_reconciliation(paser, rubric_of(world.competition.rubric), "A1", 4, "Bukti lengkap.", world.lead,
+                           datetime.now(UTC))
     assert provisional_rows(world.competition) == before
     with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as connection:
         connection.execute(text("UPDATE provisional_result SET ranking_json = '{}'"))
@@ -119,11 +119,12 @@ def test_change_after_freeze_needs_exception(app: Flask, world: ResultsWorld, lo
                    created_at=datetime.now(UTC) - timedelta(hours=1))
     _publish(world)
     client = login(app.test_client(), world.lead)
-    url = f"/ketua-tim/lomba/{world.competition.id}/desa/{paser.id}/indikator/A1"
+    # The ketua tim corrects the agreed level of Desa Paser A1 (tests/support/published.py): a change of a level.
+    url = f"/ketua-tim/lomba/{world.competition.id}/desa/{paser.id}/indikator/A1/koreksi"
     refused = client.post(url, data={"level": "3", "reason": "Sepakat."})
     assert refused.status_code == 409
     assert "Hasil sementara sudah diumumkan" in refused.get_data(as_text=True)
-    assert db.session.scalar(select(func.count()).select_from(Reconciliation)) == 0
+    assert db.session.scalar(select(Reconciliation.level).where(Reconciliation.participant_id == paser.id)) == 2
 
     open_exception(paser, StageCode.rekonsiliasi, "Asesor salah membaca bukti A1.", world.committee,
                    indicator_code="A1")
@@ -162,7 +163,8 @@ def test_no_level_changes_after_the_final_snapshot(app: Flask, world: ResultsWor
                       indicator_code="A1")
     assert (gate.allowed, gate.reason) == (False, "finalised")
     with pytest.raises(StageClosed):
-        reconcile_item(paser, rubric_of(world.competition.rubric), "A1", 4, "x", world.lead, datetime.now(UTC))
+        correct_reconciliation(paser, rubric_of(world.competition.rubric), "A1", 4, "x", world.lead,
+                               datetime.now(UTC))
 
 
 def test_final_snapshot_download_hashes_to_published_sha256(app: Flask, world: ResultsWorld) -> None:
@@ -182,7 +184,7 @@ def test_snapshot_hash_covers_every_level(app: Flask, world: ResultsWorld) -> No
     snapshot = _finalise(world)
     document = json.loads(snapshot.canonical_json)
     assert [tuple(row) for row in document["level"]] == sorted(verified_records(world.competition))
-    assert len(document["level"]) == 12  # 3 desa x 2 indicators x 2 assessors
+    assert len(document["level"]) == 11  # 3 desa x 2 indicators x 2 assessors, Desa Paser's A1 one agreed level
     for index in range(len(document["level"])):
         changed = json.loads(snapshot.canonical_json)
         changed["level"][index][3] = (changed["level"][index][3] + 1) % 5

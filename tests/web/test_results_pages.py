@@ -48,7 +48,9 @@ def why_url(world: ResultsWorld, code: str) -> str:
 
 
 def order_on_page(html: str) -> list[str]:
-    return re.findall(r'<span class="meta">(\d\d\.\d\d\.\d\d\.\d{4})</span></th>', html)
+    """The desa codes of the ranking table, in order (the unranked desa, listed apart below it, left out)."""
+    ranking = html.split('id="unranked-title"')[0]
+    return re.findall(r'<span class="meta">(\d\d\.\d\d\.\d\d\.\d{4})</span></th>', ranking)
 
 
 # ------------------------------------------------------------------------------------------------ visibility
@@ -85,8 +87,12 @@ def test_ranking_pages_per_scope(world: ResultsWorld, app: Flask) -> None:
     publish(world)
     client = app.test_client()
     assert order_on_page(client.get(ranking_url(world, "64")).get_data(as_text=True)) == PROVINCE_ORDER
-    assert order_on_page(client.get(ranking_url(world, "64.09")).get_data(as_text=True)) == [SEMOI, BUKIT,
-                                                                                             INJECTED]
+    kabupaten = client.get(ranking_url(world, "64.09")).get_data(as_text=True)
+    assert order_on_page(kabupaten) == [SEMOI, BUKIT]
+    # The desa whose assessors have not submitted is listed apart with its state, without index or rank.
+    unranked = kabupaten[kabupaten.index('id="unranked-title"'):]
+    assert f'<tr data-kode="{INJECTED}">' in unranked and "0 dari 2 penilaian asesor diajukan" in unranked
+    assert "Peringkat 2 desa." in kabupaten and "1 desa lain tidak diperingkat" in kabupaten
     kecamatan = client.get(ranking_url(world, "64.09.04")).get_data(as_text=True)
     assert order_on_page(kecamatan) == [SEMOI, BUKIT]
     assert "95,00" in kecamatan and "70,00" in kecamatan
@@ -106,8 +112,7 @@ def test_ranking_marks_ties(world: ResultsWorld, app: Flask) -> None:
     publish(world)
     html = app.test_client().get(ranking_url(world, "64")).get_data(as_text=True)
     rows = re.findall(r'<td class="num">(\d+)( <span class="badge">seri</span>)?</td>\s*<th scope="row">', html)
-    assert rows == [("1", ""), ("2", ' <span class="badge">seri</span>'), ("2", ' <span class="badge">seri</span>'),
-                        ("4", "")]
+    assert rows == [("1", ""), ("2", ' <span class="badge">seri</span>'), ("2", ' <span class="badge">seri</span>')]
 
 
 # ------------------------------------------------------------------------------------------------ why this rank
@@ -165,11 +170,12 @@ def test_results_workbook_cell_by_cell(world: ResultsWorld, client: FlaskClient,
     headers = [c.value for c in ranking[1]]
     rows = [dict(zip(headers, [c.value for c in row], strict=True)) for row in ranking.iter_rows(min_row=2)]
     assert [r["Kode desa"] for r in rows] == PROVINCE_ORDER
-    assert [r["Peringkat"] for r in rows] == [1, 2, 3, 4]
+    assert [r["Peringkat"] for r in rows] == [1, 2, 3]
     assert {r["Kode desa"]: r["Indeks"] for r in rows} == EXPECTED_INDEX
-    assert {r["Kode desa"]: r["Predikat"] for r in rows} == {SEMOI: "Baik", BUKIT: "Baik", PASER: "Kurang",
-                                                              INJECTED: "Kurang"}
-    assert {r["Kode desa"]: r["Lengkap"] for r in rows} == {SEMOI: "ya", BUKIT: "ya", PASER: "ya", INJECTED: "tidak"}
+    assert {r["Kode desa"]: r["Predikat"] for r in rows} == {SEMOI: "Baik", BUKIT: "Baik", PASER: "Kurang"}
+    unranked = list(wb["Tidak Diperingkat"].iter_rows(min_row=3, values_only=True))
+    assert unranked == [(INJECTED, INJECTED_NAME, "Wilayah 64.09.01",
+                         "belum dinilai: penilaian asesor belum semua diajukan (0 dari 2 diajukan)")]
     bukit = next(r for r in rows if r["Kode desa"] == BUKIT)
     assert bukit["Indeks penilaian mandiri"] == 100 and bukit["Selisih mandiri - verifikasi"] == 30
     indicator = wb["Indikator"]
@@ -200,8 +206,8 @@ def test_desa_name_starting_with_equals_stays_text_in_every_export(world: Result
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     assert cell.data_type == "s", (ws.title, cell.coordinate)
                     found += 1
-    assert found >= 3  # the name in Peringkat and Indikator, the evidence file name in Bukti
-    name_cells = [c for c in wb["Peringkat"]["D"] if c.value == INJECTED_NAME]
+    assert found >= 2  # the name in Tidak Diperingkat (its desa is not ranked), the evidence file name in Bukti
+    name_cells = [c for c in wb["Tidak Diperingkat"]["B"] if c.value == INJECTED_NAME]
     assert name_cells and all(c.quotePrefix for c in name_cells)
 
 
@@ -216,7 +222,7 @@ def test_workbook_and_report_for_dpmd_after_publication(world: ResultsWorld, cli
     assert response.status_code == 200
     codes = [row[2] for row in load_workbook(io.BytesIO(response.data))["Peringkat"].iter_rows(min_row=2,
                                                                                                values_only=True)]
-    assert codes == [SEMOI, BUKIT, INJECTED]
+    assert codes == [SEMOI, BUKIT]
     assert client.get(f"/hasil/{world.competition.id}/unduh/hasil-64.01.xlsx").status_code == 403
     pdf = client.get(f"/hasil/{world.competition.id}/laporan/64.09.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")

@@ -32,16 +32,17 @@ def test_province_ranking_from_verified_rows(world: ResultsWorld) -> None:
     report = repo.results_report(world.competition)
     assert report.wilayah_kode == "64"
     assert [d.kode for d in report.desa] == PROVINCE_ORDER
-    assert [d.peringkat for d in report.desa] == [1, 2, 3, 4]
+    assert [d.peringkat for d in report.desa] == [1, 2, 3]
     assert {d.kode: d.indeks for d in report.desa} == EXPECTED_INDEX
-    assert {d.kode: d.predikat for d in report.desa} == {SEMOI: "Baik", BUKIT: "Baik", PASER: "Kurang",
-                                                          INJECTED: "Kurang"}
+    assert {d.kode: d.predikat for d in report.desa} == {SEMOI: "Baik", BUKIT: "Baik", PASER: "Kurang"}
     # One aspect only: its score is the index.
     assert all(d.aspek == (d.indeks,) for d in report.desa)
-    assert {d.kode: d.lengkap for d in report.desa} == {SEMOI: True, BUKIT: True, PASER: True, INJECTED: False}
+    assert all(d.lengkap for d in report.desa)
     assert not any(d.seri for d in report.desa)
-    names = {d.kode: d.nama for d in report.desa}
-    assert names[INJECTED] == INJECTED_NAME
+    # The desa whose assessors have not submitted is listed apart with its state, never with an index.
+    [unranked] = report.tidak_diperingkat
+    assert (unranked.kode, unranked.nama, unranked.keadaan) == (INJECTED, INJECTED_NAME, "penilaian_belum_selesai")
+    assert (unranked.diajukan, unranked.penugasan) == (0, 2)
 
 
 def test_reconciled_level_replaces_assessors_levels(world: ResultsWorld) -> None:
@@ -50,8 +51,7 @@ def test_reconciled_level_replaces_assessors_levels(world: ResultsWorld) -> None
     assert finals == EXPECTED_FINAL
     wide = {(f.desa_kode, f.indikator_kode) for f in report.final_levels if f.selisih_besar}
     assert wide == {(BUKIT, "A1")}  # 1 vs 4: three levels apart; Desa Paser A2 (0 vs 1) and Semoi Dua A2 only one
-    unscored = [f for f in report.final_levels if f.desa_kode == INJECTED]
-    assert [f.level for f in unscored] == [None, None]
+    assert not [f for f in report.final_levels if f.desa_kode == INJECTED]  # not ranked: no final levels
 
 
 def test_assessor_levels_keep_names_and_notes(world: ResultsWorld) -> None:
@@ -72,8 +72,9 @@ def test_self_assessment_index_and_gap(world: ResultsWorld) -> None:
 
 def test_kabupaten_report_ranks_within_kabupaten(world: ResultsWorld) -> None:
     report = repo.results_report(world.competition, "64.09")
-    assert [d.kode for d in report.desa] == [SEMOI, BUKIT, INJECTED]
-    assert [d.peringkat for d in report.desa] == [1, 2, 3]
+    assert [d.kode for d in report.desa] == [SEMOI, BUKIT]
+    assert [d.peringkat for d in report.desa] == [1, 2]
+    assert [u.kode for u in report.tidak_diperingkat] == [INJECTED]
     kecamatan = repo.results_report(world.competition, "64.09.04")
     assert [(d.kode, d.peringkat) for d in kecamatan.desa] == [(SEMOI, 1), (BUKIT, 2)]
 
@@ -82,13 +83,12 @@ def test_rank_interval_and_top3_probability(world: ResultsWorld) -> None:
     report = repo.results_report(world.competition)
     for desa in report.desa:
         assert desa.peringkat_terbaik is not None and desa.peringkat_terburuk is not None
-        assert 1 <= desa.peringkat_terbaik <= desa.peringkat_terburuk <= 4
+        assert 1 <= desa.peringkat_terbaik <= desa.peringkat_terburuk <= 3  # among the three ranked desa only
         assert desa.peluang_tiga_besar is not None and 0 <= desa.peluang_tiga_besar <= 1
     by_code = {d.kode: d for d in report.desa}
-    # The unscored desa has 0 in every resample: it can never be in the top three of four desa with scores above 0
-    # ... except that Desa Paser's resamples can reach 0 as well (both assessors gave A2 low); it is never ahead.
-    assert by_code[INJECTED].peluang_tiga_besar == 0.0
-    assert by_code[INJECTED].peringkat_terbaik == 4
+    assert INJECTED not in by_code
+    # Three ranked desa: each is in the top three in every resample.
+    assert all(d.peluang_tiga_besar == 1.0 for d in report.desa)
     # Semoi Dua's worst resample (A1 4, A2 3 twice: 60 + 30 = 90) still beats Bukit Raya's best (A1 3, A2 3: 75).
     assert by_code[SEMOI].peringkat_terbaik == by_code[SEMOI].peringkat_terburuk == 1
     assert by_code[SEMOI].peluang_tiga_besar == 1.0

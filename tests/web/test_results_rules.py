@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from assessment import repo
 from assessment.extensions import db
-from assessment.models import Participant, RegionKind, Role
+from assessment.models import Participant, RegionKind, Role, SubmissionStatus
 from assessment.reportdata import DesaResult, ResultsReport
 from assessment.results.explain import shown_parts
 from assessment.results.reports import winners
@@ -22,7 +22,7 @@ from assessment.scoring import round_half_up
 from tests.conftest import Login, MakeUser
 from tests.core.test_scoring_properties import SETTINGS
 from tests.support.competition import ensure_desa, ensure_region
-from tests.support.results import BUKIT, INJECTED, SEMOI, ResultsWorld, results_world
+from tests.support.results import BUKIT, INJECTED, PASER, SEMOI, ResultsWorld, results_world
 
 
 @pytest.fixture
@@ -86,27 +86,38 @@ def test_shown_parts_by_hand() -> None:
     assert shown_parts([Fraction(1, 2), None], 50) == [Decimal("0.50"), None]
 
 
-def test_every_participant_is_ranked_and_an_unscored_one_is_incomplete(world: ResultsWorld) -> None:
+def test_who_is_ranked_applied_to_the_stored_data(world: ResultsWorld) -> None:
+    """Rule (who is ranked), assessment.standing.who_is_ranked, as engine_run applies it to stored rows: only the
+    ranked desa are scored; a new participant still in draft, a kelurahan and a desa whose assessors have not
+    submitted are listed apart with their state and counted nowhere."""
     ensure_desa("64.09.04.2010", "Desa Baru")
     db.session.add(Participant(competition_id=world.competition.id, desa_code="64.09.04.2010"))
     ensure_region("64.09.04.1001", "Kelurahan Kota", RegionKind.kelurahan)  # not eligible under the rubric
-    db.session.add(Participant(competition_id=world.competition.id, desa_code="64.09.04.1001"))
+    db.session.add(Participant(competition_id=world.competition.id, desa_code="64.09.04.1001",
+                               status=SubmissionStatus.lengkap))
     db.session.commit()
     report = repo.results_report(world.competition)
-    by_code = {d.kode: d for d in report.desa}
-    assert "64.09.04.1001" not in by_code
-    assert by_code["64.09.04.2010"].lengkap is False and by_code["64.09.04.2010"].indeks == 0
-    assert by_code[INJECTED].peringkat == by_code["64.09.04.2010"].peringkat == 4  # both at 0: a seri
-    assert by_code[INJECTED].seri
+    assert [d.kode for d in report.desa] == [SEMOI, BUKIT, PASER]
+    assert [d.peringkat for d in report.desa] == [1, 2, 3]
+    assert {u.kode: u.keadaan for u in report.tidak_diperingkat} == {
+        "64.09.01.2001": "penilaian_belum_selesai", "64.09.04.1001": "tidak_memenuhi_syarat",
+        "64.09.04.2010": "draf"}
+    assert all(d.peringkat_terburuk is not None and d.peringkat_terburuk <= 3 for d in report.desa)
 
 
-def test_why_page_not_found_for_an_unranked_participant(world: ResultsWorld, client: FlaskClient,
-                                                        login: Login) -> None:
+def test_why_page_of_an_unranked_participant_says_why(world: ResultsWorld, client: FlaskClient,
+                                                      login: Login) -> None:
     ensure_region("64.09.04.1001", "Kelurahan Kota", RegionKind.kelurahan)
     db.session.add(Participant(competition_id=world.competition.id, desa_code="64.09.04.1001"))
     db.session.commit()
     login(client, world.committee)
-    assert client.get(f"/hasil/{world.competition.id}/desa/64.09.04.1001").status_code == 404
+    page = client.get(f"/hasil/{world.competition.id}/desa/64.09.04.1001")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-keadaan="tidak_memenuhi_syarat"' in html and "tidak dilombakan" in html
+    assert "dari 3 desa" not in html and "Indeks" not in html
+    waiting = client.get(f"/hasil/{world.competition.id}/desa/{INJECTED}").get_data(as_text=True)
+    assert "penilaian asesor belum semua diajukan (0 dari 2 penilaian asesor diajukan)" in waiting
     assert client.get(f"/hasil/{world.competition.id}/desa/64.09.04.2999").status_code == 404
 
 
