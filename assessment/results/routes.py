@@ -159,7 +159,11 @@ def workbook(competition_id: int, region_code: str) -> Response:
     region = _region(competition, region_code)
     if not reports_downloadable(current_user, competition, region.code):
         _deny()
-    data = workbook_bytes(repo.results_report(competition, region.code, fresh=True))
+    # The workbook follows the pages' rule (results.access.details_visible): whoever may not read assessors'
+    # names, notes and evidence files on a page (DPMD) gets a workbook without them.
+    details = details_visible(current_user, region.code)
+    data = workbook_bytes(repo.results_report(competition, region.code, evidence=details, assessor_levels=details,
+                                              fresh=True))
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name=f"hasil-{competition.id}-{region.code}.xlsx", max_age=0)
 

@@ -212,7 +212,7 @@ def test_desa_name_starting_with_equals_stays_text_in_every_export(world: Result
 
 
 def test_workbook_and_report_for_dpmd_after_publication(world: ResultsWorld, client: FlaskClient, login: Login,
-                                                        make_user: MakeUser) -> None:
+                                                        make_user: MakeUser, app: Flask) -> None:
     dpmd = make_user(Role.dpmd, "64.09")
     login(client, dpmd)
     url = f"/hasil/{world.competition.id}/unduh/hasil-64.09.xlsx"
@@ -223,6 +223,14 @@ def test_workbook_and_report_for_dpmd_after_publication(world: ResultsWorld, cli
     codes = [row[2] for row in load_workbook(io.BytesIO(response.data))["Peringkat"].iter_rows(min_row=2,
                                                                                                values_only=True)]
     assert codes == [SEMOI, BUKIT]
+    # No assessor's name, note or evidence file name, which DPMD may not read on any page (UU PDP).
+    cells = " ".join(str(cell) for sheet in load_workbook(io.BytesIO(response.data)).worksheets
+                     for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None)
+    assert "Asesor Satu" not in cells and "Catatan A1" not in cells and "surat-tte.pdf" not in cells
+    committee = login(app.test_client(), world.committee).get(url)
+    committee_cells = " ".join(str(cell) for sheet in load_workbook(io.BytesIO(committee.data)).worksheets
+                               for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None)
+    assert "Asesor Satu" in committee_cells and "Catatan A1" in committee_cells
     assert client.get(f"/hasil/{world.competition.id}/unduh/hasil-64.01.xlsx").status_code == 403
     pdf = client.get(f"/hasil/{world.competition.id}/laporan/64.09.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
