@@ -254,6 +254,19 @@ def record_access_test(assignment: Assignment, rubric: Rubric, indicator_code: s
     return test
 
 
+def desk_submission_problems(assignment: Assignment, rubric: Rubric) -> list[str]:
+    """What still stops ``assignment`` from being submitted (:func:`~.rules.submission_problems` over its stored
+    scores, the desa's active evidence and the assessor's judgements): the submission and its confirmation page
+    read the same answer."""
+    evidence: dict[str, list[int]] = {}
+    for item in assignment.participant.evidence:
+        if item.status == EvidenceStatus.aktif:
+            evidence.setdefault(item.indicator_code, []).append(item.id)
+    return submission_problems(
+        rubric, {s.indicator_code: (s.level, s.not_applicable) for s in assignment.scores}, evidence,
+        {j.evidence_id: j.verdict for j in assignment.judgements})
+
+
 def submit_assessment(assignment: Assignment, rubric: Rubric, now: datetime) -> None:
     """Submit the desk assessment of a desa: final, never changed afterwards.
 
@@ -264,13 +277,7 @@ def submit_assessment(assignment: Assignment, rubric: Rubric, now: datetime) -> 
     participant = assignment.participant
     gate = require_stage(participant.competition, Action.desk_score, now, participant=participant)
     _require_editable(assignment)
-    evidence: dict[str, list[int]] = {}
-    for item in participant.evidence:
-        if item.status == EvidenceStatus.aktif:
-            evidence.setdefault(item.indicator_code, []).append(item.id)
-    problems = submission_problems(
-        rubric, {s.indicator_code: (s.level, s.not_applicable) for s in assignment.scores}, evidence,
-        {j.evidence_id: j.verdict for j in assignment.judgements})
+    problems = desk_submission_problems(assignment, rubric)
     if problems:
         raise ScoreRejected(problems)
     assignment.submitted_at = now

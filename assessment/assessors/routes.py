@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from assessment.assessors import operations
 from assessment.assessors.forms import AccessTestForm, ConfirmForm, ConflictForm, DeskScoreForm
-from assessment.assessors.rules import asks_for_access_test, can_see_other_scores, submission_problems
+from assessment.assessors.rules import asks_for_access_test, can_see_other_scores
 from assessment.competitions.schedule import STAGE_NAMES, WITA
 from assessment.criteria.model import Indicator, Rubric
 from assessment.editions import split_editions
@@ -296,13 +296,7 @@ def confirm_submit(assignment_id: int) -> str:
     assignment = _own_assignment(assignment_id)
     participant = assignment.participant
     rubric = rubric_of(participant.competition.rubric)
-    evidence: dict[str, list[int]] = {}
-    for item in participant.evidence:
-        if item.status == EvidenceStatus.aktif:
-            evidence.setdefault(item.indicator_code, []).append(item.id)
-    problems = submission_problems(
-        rubric, {s.indicator_code: (s.level, s.not_applicable) for s in assignment.scores}, evidence,
-        {j.evidence_id: j.verdict for j in assignment.judgements})
+    problems = operations.desk_submission_problems(assignment, rubric)
     names = {indicator.code: indicator.name for indicator in rubric.indicators}
     missing_levels = [(code, names[code]) for kind, code in (p.split(":", 1) for p in problems) if kind == "level"]
     unjudged = [(code, names[code]) for kind, code in (p.split(":", 1) for p in problems) if kind == "evidence"]

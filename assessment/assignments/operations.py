@@ -322,6 +322,15 @@ def open_exception(participant: Participant, stage: StageCode, indicator_code: s
     stage (``penilaian_mandiri``) is for the whole desa (it opens the submission too); its operators are told
     the new deadline in their inbox.
     """
+    exception = add_exception(participant, stage, indicator_code, reason, ends_at, by, now)
+    db.session.commit()
+    return exception
+
+
+def add_exception(participant: Participant, stage: StageCode, indicator_code: str | None, reason: str,
+                  ends_at: datetime, by: User, now: datetime, **audit: object) -> StageException:
+    """:func:`open_exception` inside the caller's transaction (not committed): the same rules, the same audit
+    event (``audit`` adds to its record, e.g. the objection answer that opened it)."""
     reason = reason.strip()
     if not reason or len(reason) > REASON_MAX:
         raise ValueError("alasan wajib diisi, paling panjang 2000 karakter")
@@ -335,12 +344,11 @@ def open_exception(participant: Participant, stage: StageCode, indicator_code: s
     db.session.flush()
     record_event("stage_exception.open", target=f"participant:{participant.id}",
                  after={"exception": exception.id, "stage": stage, "indicator": exception.indicator_code,
-                        "reason": reason, "ends_at": ends_at})
+                        "reason": reason, "ends_at": ends_at, **audit})
     if stage is StageCode.penilaian_mandiri:
         notify(operators_of(participant.desa_code), "self_assessment_exception",
                f"Panitia memperpanjang penilaian mandiri Desa {participant.region.name} sampai "
                f"{format_wita(ends_at)}. Alasan: {reason}", f"/desa/peserta/{participant.id}")
-    db.session.commit()
     return exception
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from assessment.assignments.operations import add_exception
 from assessment.audit import record_event
 from assessment.criteria.model import Rubric
 from assessment.evidence import inspect_upload
@@ -146,14 +147,8 @@ def _open_exception_with_answer(objection: Objection, indicator_code: str, reaso
                   if s.code in ACTION_STAGES[Action.answer_objection] and s.is_open(now)), None)
     if stage is None:
         return None
-    exception = StageException(participant_id=participant.id, stage=stage.code, indicator_code=indicator_code,
-                               reason=reason, ends_at=stage.ends_at, created_by_id=by.id, created_at=now)
-    db.session.add(exception)
-    db.session.flush()
-    record_event("stage_exception.open", target=f"participant:{participant.id}",
-                 after={"exception": exception.id, "stage": stage.code, "indicator": indicator_code,
-                        "reason": reason, "ends_at": stage.ends_at, "with_answer": objection.id})
-    return exception
+    return add_exception(participant, stage.code, indicator_code, reason, stage.ends_at, by, now,
+                         with_answer=objection.id)
 
 
 def duplicates_of(objection: Objection) -> list[Objection]:
