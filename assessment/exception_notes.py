@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import select
 
-from assessment.competitions.schedule import STAGE_NAMES
 from assessment.extensions import db
 from assessment.models import Participant, StageException
+from assessment.stages import STAGE_NAMES
 from assessment.wita import visitor_wita
 
 

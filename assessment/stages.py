@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from assessment.extensions import db
+from assessment.i18n import N_
 from assessment.models import (
     Competition,
     FinalSnapshot,
@@ -25,6 +26,37 @@ from assessment.models import (
     StageException,
     User,
 )
+from assessment.wita import visitor_wita
+
+# The stages' names in words (Indonesian, translated where shown). Pages, messages and the schedule all read them
+# here, next to the gate that decides what each stage allows.
+STAGE_NAMES: dict[StageCode, str] = {
+    StageCode.pendaftaran: N_("Pendaftaran"),
+    StageCode.penilaian_mandiri: N_("Penilaian mandiri"),
+    StageCode.verifikasi_kelengkapan: N_("Verifikasi kelengkapan"),
+    StageCode.penilaian_dokumen: N_("Penilaian dokumen"),
+    StageCode.rekonsiliasi: N_("Rekonsiliasi"),
+    StageCode.klarifikasi_lapangan: N_("Klarifikasi lapangan"),
+    StageCode.pleno: N_("Pleno"),
+    StageCode.pengumuman_sementara: N_("Pengumuman sementara"),
+    StageCode.masa_sanggah: N_("Masa sanggah"),
+    StageCode.penetapan: N_("Penetapan"),
+}
+
+
+class GateReason(StrEnum):
+    """Why a gate (:func:`stage_gate`) or a self-assessment window (``villages.rules.self_assessment_window``) is
+    open or closed. A ``StrEnum``, so the words stored or compared elsewhere stay the same strings."""
+
+    open = "open"
+    exception = "exception"
+    not_started = "not_started"
+    closed = "closed"
+    no_schedule = "no_schedule"
+    after_freeze = "after_freeze"
+    frozen = "frozen"
+    finalised = "finalised"
+    locked = "locked"
 
 
 class Action(StrEnum):
@@ -67,7 +99,7 @@ class Gate:
     """
 
     allowed: bool
-    reason: str
+    reason: GateReason
     stages: tuple[StageCode, ...]
     exception: StageException | None = None
     opens_at: datetime | None = None
@@ -76,7 +108,7 @@ class Gate:
     @property
     def after_freeze(self) -> bool:
         """The change is allowed only through an exception after the provisional results: it must be marked."""
-        return self.reason == "after_freeze"
+        return self.reason == GateReason.after_freeze
 
 
 class StageClosed(Exception):
@@ -132,14 +164,15 @@ def stage_gate(competition: Competition, action: Action, now: datetime, *, parti
     if not gate.allowed or not changes_level or published is None or now < published:
         return gate
     if db.session.scalar(select(FinalSnapshot.id).where(FinalSnapshot.competition_id == competition.id)):
-        return Gate(False, "finalised", gate.stages)
+        return Gate(False, GateReason.finalised, gate.stages)
     if participant is not None:
         candidates = exceptions if exceptions is not None else active_exceptions(participant, now)
         for exception in candidates:
             if _exception_reaches(exception, participant, gate.stages, indicator_code, now) \
                     and exception.created_at >= published:
-                return Gate(True, "after_freeze", gate.stages, exception=exception, closes_at=exception.ends_at)
-    return Gate(False, "frozen", gate.stages)
+                return Gate(True, GateReason.after_freeze, gate.stages, exception=exception,
+                            closes_at=exception.ends_at)
+    return Gate(False, GateReason.frozen, gate.stages)
 
 
 def _exception_reaches(exception: StageException, participant: Participant, stages: tuple[StageCode, ...],
@@ -156,19 +189,19 @@ def _calendar_gate(competition: Competition, action: Action, now: datetime, part
     scheduled = [stage for stage in competition.stages if stage.code in stages]
     for stage in scheduled:
         if stage.is_open(now):
-            return Gate(True, "open", stages, opens_at=stage.starts_at, closes_at=stage.ends_at)
+            return Gate(True, GateReason.open, stages, opens_at=stage.starts_at, closes_at=stage.ends_at)
     if participant is not None:
         candidates = exceptions if exceptions is not None else active_exceptions(participant, now)
         for exception in candidates:
             if _exception_reaches(exception, participant, stages, indicator_code, now):
-                return Gate(True, "exception", stages, exception=exception, closes_at=exception.ends_at)
+                return Gate(True, GateReason.exception, stages, exception=exception, closes_at=exception.ends_at)
     if not scheduled:
-        return Gate(False, "no_schedule", stages)
+        return Gate(False, GateReason.no_schedule, stages)
     opens_at = min(stage.starts_at for stage in scheduled)
     closes_at = max(stage.ends_at for stage in scheduled)
     if now < opens_at:
-        return Gate(False, "not_started", stages, opens_at=opens_at, closes_at=closes_at)
-    return Gate(False, "closed", stages, opens_at=opens_at, closes_at=closes_at)
+        return Gate(False, GateReason.not_started, stages, opens_at=opens_at, closes_at=closes_at)
+    return Gate(False, GateReason.closed, stages, opens_at=opens_at, closes_at=closes_at)
 
 
 def require_stage(competition: Competition, action: Action, now: datetime, *, participant: Participant | None = None,
@@ -183,12 +216,32 @@ def require_stage(competition: Competition, action: Action, now: datetime, *, pa
 
 def freeze_message(gate: Gate) -> str | None:
     """Why a change of a level is refused by the freeze (rule 5 of :func:`stage_gate`), or None for another reason."""
-    if gate.reason == "frozen":
+    if gate.reason == GateReason.frozen:
         return str(_("Hasil sementara sudah diumumkan: perubahan level hanya dapat dilakukan dengan pengecualian "
                      "panitia yang dibuka setelah pengumuman untuk desa atau indikator ini."))
-    if gate.reason == "finalised":
+    if gate.reason == GateReason.finalised:
         return str(_("Hasil akhir sudah ditetapkan: tidak ada level yang dapat diubah lagi."))
     return None
+
+
+def gate_text(gate: Gate) -> str:
+    """Why an action is refused, in words: the one text every page shows for a closed form or a refused change.
+
+    The stage is named by the gate's own stages in words (:data:`STAGE_NAMES`: "Masa sanggah"). The freeze (rule 5
+    of :func:`stage_gate`) speaks for itself (:func:`freeze_message`); otherwise the text says that the stage has not
+    opened yet (and when it opens), has no dates yet, or has closed (and when), and names the way out of a closed
+    stage: a committee exception.
+    """
+    frozen = freeze_message(gate)
+    if frozen:
+        return frozen
+    name = ", ".join(str(_(STAGE_NAMES[code])) for code in gate.stages)
+    if gate.reason == GateReason.not_started:
+        return str(_("%(stage)s belum dibuka (mulai %(when)s).", stage=name, when=visitor_wita(gate.opens_at)))
+    if gate.reason == GateReason.no_schedule:
+        return str(_("%(stage)s belum dijadwalkan panitia.", stage=name))
+    return str(_("%(stage)s sudah ditutup (%(when)s); perubahan hanya dapat dilakukan dengan pengecualian panitia.",
+                 stage=name, when=visitor_wita(gate.closes_at)))
 
 
 def mark_change_after_freeze(gate: Gate, participant: Participant, indicator_code: str | None, action: Action,

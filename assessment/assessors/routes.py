@@ -19,10 +19,10 @@ from werkzeug.wrappers import Response
 from assessment.assessors import operations
 from assessment.assessors.forms import AccessTestForm, ConfirmForm, ConflictForm, DeskScoreForm
 from assessment.assessors.rules import asks_for_access_test, can_see_other_scores
-from assessment.competitions.schedule import STAGE_NAMES, WITA
 from assessment.criteria.model import Indicator, Rubric
 from assessment.editions import split_editions
 from assessment.extensions import db
+from assessment.loaders import indicator_or_404, own_assignment
 from assessment.models import (
     Assignment,
     Evidence,
@@ -35,12 +35,20 @@ from assessment.models import (
 )
 from assessment.navigation import NavLink, add_link
 from assessment.repo import rubric_of
-from assessment.security import require_region_access, roles_required, user_can_access_region
+from assessment.security import roles_required, user_can_access_region
 from assessment.signatures import NAME_LABELS, SignatureReport, read_signatures
-from assessment.stages import Action, Gate, StageClosed, active_exceptions, freeze_message, stage_gate
+from assessment.stages import (
+    STAGE_NAMES,
+    Action,
+    Gate,
+    StageClosed,
+    active_exceptions,
+    gate_text,
+    stage_gate,
+)
 from assessment.storage import StorageError, get_store
 from assessment.verdicts import VERDICT_LABELS
-from assessment.wita import now_utc
+from assessment.wita import WITA, now_utc
 from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("assessors", __name__, url_prefix="/asesor")
@@ -68,22 +76,6 @@ def _links(state: object) -> None:
                           _l("Desa yang ditugaskan kepada Anda, per indikator di samping buktinya.")))
 
 
-
-
-def _own_assignment(assignment_id: int) -> Assignment:
-    """The signed-in assessor's own, active assignment; 403 for anyone else's, a withdrawn one, or a conflict."""
-    assignment = db.get_or_404(Assignment, assignment_id)
-    require_region_access(assignment.participant.desa_code, ASSESSOR)
-    if assignment.assessor_id != current_user.id or assignment.withdrawn_at is not None:
-        abort(403)
-    return assignment
-
-
-def _indicator(rubric: Rubric, code: str) -> Indicator:
-    try:
-        return rubric.indicator(code)
-    except KeyError:
-        abort(404)
 
 
 def _others(assignment: Assignment) -> list[Assignment]:
@@ -141,7 +133,7 @@ def _context(assignment: Assignment) -> dict[str, object]:
 @bp.get("/penugasan/<int:assignment_id>")
 @roles_required(*ASSESSOR)
 def overview(assignment_id: int) -> str:
-    assignment = _own_assignment(assignment_id)
+    assignment = own_assignment(assignment_id, ASSESSOR)
     rubric = rubric_of(assignment.participant.competition.rubric)
     own = {s.indicator_code: s for s in assignment.scores}
     return render_template("assessors/overview.html", rubric=rubric, own=own, confirm=ConfirmForm(),
@@ -197,9 +189,9 @@ def _indicator_page(assignment: Assignment, rubric: Rubric, indicator: Indicator
 @bp.get("/penugasan/<int:assignment_id>/indikator/<code>")
 @roles_required(*ASSESSOR)
 def indicator(assignment_id: int, code: str) -> tuple[str, int]:
-    assignment = _own_assignment(assignment_id)
+    assignment = own_assignment(assignment_id, ASSESSOR)
     rubric = rubric_of(assignment.participant.competition.rubric)
-    return _indicator_page(assignment, rubric, _indicator(rubric, code))
+    return _indicator_page(assignment, rubric, indicator_or_404(rubric, code))
 
 
 def _verdicts_from_form() -> dict[int, EvidenceVerdict] | None:
@@ -218,9 +210,9 @@ def _verdicts_from_form() -> dict[int, EvidenceVerdict] | None:
 @bp.post("/penugasan/<int:assignment_id>/indikator/<code>")
 @roles_required(*ASSESSOR)
 def save(assignment_id: int, code: str) -> Response | tuple[str, int]:
-    assignment = _own_assignment(assignment_id)
+    assignment = own_assignment(assignment_id, ASSESSOR)
     rubric = rubric_of(assignment.participant.competition.rubric)
-    item = _indicator(rubric, code)
+    item = indicator_or_404(rubric, code)
     form = DeskScoreForm()
     verdicts = _verdicts_from_form()
     if not form.validate_on_submit() or verdicts is None:
@@ -231,7 +223,7 @@ def save(assignment_id: int, code: str) -> Response | tuple[str, int]:
         operations.save_desk_score(assignment, rubric, item.code, form.level.data, bool(form.not_applicable.data),
                                    form.note.data or "", verdicts, now_utc(), form.expected_version())
     except StageClosed as closed:
-        flash(_gate_text(closed.gate), "error")
+        flash(gate_text(closed.gate), "error")
         return _indicator_page(assignment, rubric, item, form=form, status=409)
     except operations.AssessmentLocked:
         flash(_("Penilaian desa ini sudah diajukan dan final; tidak dapat diubah."), "error")
@@ -250,23 +242,12 @@ def save(assignment_id: int, code: str) -> Response | tuple[str, int]:
     return redirect(url_for("assessors.indicator", assignment_id=assignment.id, code=item.code))
 
 
-def _gate_text(gate: Gate) -> str:
-    frozen = freeze_message(gate)
-    if frozen:
-        return frozen
-    if getattr(gate, "reason", "") == "not_started":
-        return str(_("Penilaian dokumen belum dibuka."))
-    if getattr(gate, "reason", "") == "no_schedule":
-        return str(_("Jadwal penilaian dokumen belum ditetapkan panitia."))
-    return str(_("Tahap penilaian dokumen sudah ditutup; perubahan hanya dengan pengecualian panitia."))
-
-
 @bp.post("/penugasan/<int:assignment_id>/indikator/<code>/uji-akses")
 @roles_required(*ASSESSOR)
 def access_test(assignment_id: int, code: str) -> Response | tuple[str, int]:
-    assignment = _own_assignment(assignment_id)
+    assignment = own_assignment(assignment_id, ASSESSOR)
     rubric = rubric_of(assignment.participant.competition.rubric)
-    item = _indicator(rubric, code)
+    item = indicator_or_404(rubric, code)
     form = AccessTestForm()
     if not form.validate_on_submit() or form.sent_at.data is None:
         return _indicator_page(assignment, rubric, item, access_form=form, status=400)
@@ -276,7 +257,7 @@ def access_test(assignment_id: int, code: str) -> Response | tuple[str, int]:
         operations.record_access_test(assignment, rubric, item.code, sent, answered, form.result.data or "",
                                       now_utc())
     except StageClosed as closed:
-        flash(_gate_text(closed.gate), "error")
+        flash(gate_text(closed.gate), "error")
         return _indicator_page(assignment, rubric, item, access_form=form, status=409)
     except operations.AssessmentLocked:
         flash(_("Penilaian desa ini sudah diajukan dan final; tidak dapat diubah."), "error")
@@ -293,7 +274,7 @@ def access_test(assignment_id: int, code: str) -> Response | tuple[str, int]:
 @roles_required(*ASSESSOR)
 def confirm_submit(assignment_id: int) -> str:
     """The confirmation page before the final submission: what happens and what still stops it."""
-    assignment = _own_assignment(assignment_id)
+    assignment = own_assignment(assignment_id, ASSESSOR)
     participant = assignment.participant
     rubric = rubric_of(participant.competition.rubric)
     problems = operations.desk_submission_problems(assignment, rubric)
@@ -304,14 +285,14 @@ def confirm_submit(assignment_id: int) -> str:
     gate = context["gate"]
     return render_template("assessors/confirm_submit.html", confirm=ConfirmForm(), missing_levels=missing_levels,
                            unjudged=unjudged, total=len(rubric.indicators),
-                           gate_text=_gate_text(gate) if isinstance(gate, Gate) and not gate.allowed else "",
+                           gate_text=gate_text(gate) if isinstance(gate, Gate) and not gate.allowed else "",
                            **context)
 
 
 @bp.post("/penugasan/<int:assignment_id>/ajukan")
 @roles_required(*ASSESSOR)
 def submit(assignment_id: int) -> Response:
-    assignment = _own_assignment(assignment_id)
+    assignment = own_assignment(assignment_id, ASSESSOR)
     rubric = rubric_of(assignment.participant.competition.rubric)
     target = redirect(url_for("assessors.overview", assignment_id=assignment.id))
     if not ConfirmForm().validate_on_submit():
@@ -319,7 +300,7 @@ def submit(assignment_id: int) -> Response:
     try:
         operations.submit_assessment(assignment, rubric, now_utc())
     except StageClosed as closed:
-        flash(_gate_text(closed.gate), "error")
+        flash(gate_text(closed.gate), "error")
     except operations.AssessmentLocked:
         flash(_("Penilaian desa ini sudah diajukan sebelumnya."), "info")
     except operations.ScoreRejected as rejected:
@@ -355,7 +336,7 @@ def _send(key: str, media_type: str, name: str | None) -> Response:
 @roles_required(*ASSESSOR)
 def evidence_image(assignment_id: int, evidence_id: int) -> Response:
     """The re-encoded display copy of an image (no EXIF), inline."""
-    evidence = _evidence_of(_own_assignment(assignment_id), evidence_id)
+    evidence = _evidence_of(own_assignment(assignment_id, ASSESSOR), evidence_id)
     if not evidence.display_sha256:
         abort(404)
     response = _send(evidence.display_sha256, "image/jpeg", None)
@@ -370,7 +351,7 @@ def evidence_pdf(assignment_id: int, evidence_id: int) -> Response:
 
     Uploads were checked to be real PDFs; ``nosniff`` keeps the browser from reading it as anything else.
     """
-    evidence = _evidence_of(_own_assignment(assignment_id), evidence_id)
+    evidence = _evidence_of(own_assignment(assignment_id, ASSESSOR), evidence_id)
     if evidence.media_type != "application/pdf":
         abort(404)
     response = _send(evidence.sha256 or "", "application/pdf", "bukti.pdf")

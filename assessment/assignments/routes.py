@@ -23,8 +23,8 @@ from assessment.assignments.forms import (
     ManualAssignmentForm,
     PerDesaForm,
 )
-from assessment.competitions.schedule import STAGE_NAMES, WITA
 from assessment.extensions import db
+from assessment.loaders import competition_in_scope, competitions_in_scope
 from assessment.models import (
     Assignment,
     Competition,
@@ -37,9 +37,9 @@ from assessment.models import (
 )
 from assessment.navigation import NavLink, add_link
 from assessment.repo import rubric_of
-from assessment.security import require_region_access, roles_required
-from assessment.stages import Action, StageClosed, stage_gate
-from assessment.wita import now_utc
+from assessment.security import roles_required
+from assessment.stages import STAGE_NAMES, Action, StageClosed, gate_text, stage_gate
+from assessment.wita import WITA, now_utc
 from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("assignments", __name__, url_prefix="/panitia/verifikasi")
@@ -56,25 +56,6 @@ def _links(state: object) -> None:
 
 
 
-def gate_message(gate: object) -> str:
-    """Why an action is closed, in words (the gate of :func:`assessment.stages.stage_gate`)."""
-    reason = getattr(gate, "reason", "")
-    stages = ", ".join(STAGE_NAMES[stage] for stage in getattr(gate, "stages", ()))
-    if reason == "not_started":
-        return str(_("Tindakan ini baru dibuka pada tahap %(stages)s (mulai %(when)s).", stages=stages,
-                 when=wita(getattr(gate, "opens_at", None))))
-    if reason == "no_schedule":
-        return str(_("Tahap %(stages)s belum dijadwalkan panitia.", stages=stages))
-    return str(_("Tahap %(stages)s sudah ditutup; tindakan ini hanya dapat dilakukan dengan pengecualian panitia.",
-                 stages=stages))
-
-
-def _competition(competition_id: int) -> Competition:
-    competition = db.get_or_404(Competition, competition_id)
-    require_region_access(competition.scope_region_code, COMMITTEE)
-    return competition
-
-
 def _participant(competition: Competition, participant_id: int | None) -> Participant:
     participant = db.session.get(Participant, participant_id) if participant_id else None
     if participant is None or participant.competition_id != competition.id:
@@ -85,11 +66,7 @@ def _participant(competition: Competition, participant_id: int | None) -> Partic
 @bp.get("/")
 @roles_required(*COMMITTEE)
 def index() -> str:
-    competitions = [c for c in db.session.scalars(select(Competition).order_by(Competition.year.desc(),
-                                                                              Competition.id))
-                    if any(g.role == Role.panitia and (c.scope_region_code == g.region_code
-                                                       or c.scope_region_code.startswith(g.region_code + "."))
-                           for g in current_user.grants)]
+    competitions = competitions_in_scope((Role.panitia,))
     return render_template("assignments/index.html", competitions=competitions)
 
 
@@ -130,7 +107,7 @@ def _page(competition: Competition, *, manual: ManualAssignmentForm | None = Non
         "assignments/competition.html", competition=competition, participants=participants,
         by_participant=by_participant, per_desa=per_desa, manual=manual, csv_form=csv_form or CsvAssignmentForm(),
         exception_form=exception_form, per_desa_form=per_desa_form, confirm=ConfirmForm(), exceptions=exceptions,
-        csv_problems=csv_problems or [], gate=gate, gate_message=gate_message(gate), wita=wita,
+        csv_problems=csv_problems or [], gate=gate, gate_message=gate_text(gate), wita=wita,
         stage_names=STAGE_NAMES, load=_loads(assignments), assessors=assessors, now=now_utc(),
         indicators=rubric_of(competition.rubric).indicators, chosen=chosen, unavailable=unavailable,
     )
@@ -147,7 +124,7 @@ def _loads(assignments: list[Assignment]) -> dict[int, int]:
 @bp.get("/lomba/<int:competition_id>")
 @roles_required(*COMMITTEE)
 def competition(competition_id: int) -> tuple[str, int]:
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     chosen = None
     if request.args.get("desa", "").isdigit():
         chosen = _participant(competition, int(request.args["desa"]))
@@ -161,7 +138,7 @@ def _back(competition: Competition) -> Response:
 @bp.post("/lomba/<int:competition_id>/jumlah-asesor")
 @roles_required(*COMMITTEE)
 def set_per_desa(competition_id: int) -> Response | tuple[str, int]:
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     form = PerDesaForm()
     if not form.validate_on_submit() or form.count.data is None:
         return _page(competition, per_desa_form=form, status=400)
@@ -173,7 +150,7 @@ def set_per_desa(competition_id: int) -> Response | tuple[str, int]:
 @bp.post("/lomba/<int:competition_id>/tugaskan")
 @roles_required(*COMMITTEE)
 def assign(competition_id: int) -> Response | tuple[str, int]:
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     form = ManualAssignmentForm()
     if not form.validate_on_submit():
         return _page(competition, manual=form, status=400)
@@ -184,7 +161,7 @@ def assign(competition_id: int) -> Response | tuple[str, int]:
     try:
         operations.assign_assessor(participant, assessor, current_user, now_utc())
     except StageClosed as closed:
-        flash(gate_message(closed.gate), "error")
+        flash(gate_text(closed.gate), "error")
         return _page(competition, manual=form, chosen=participant, status=409)
     except operations.AssignmentRefused as refused:
         flash(_("Penugasan ditolak: %(why)s.", why=_(operations.REFUSAL_MESSAGES[refused.code])), "error")
@@ -196,14 +173,14 @@ def assign(competition_id: int) -> Response | tuple[str, int]:
 @bp.post("/lomba/<int:competition_id>/unggah-csv")
 @roles_required(*COMMITTEE)
 def upload_csv(competition_id: int) -> Response | tuple[str, int]:
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     form = CsvAssignmentForm()
     if not form.validate_on_submit():
         return _page(competition, csv_form=form, status=400)
     try:
         created = operations.import_assignments_csv(competition, form.file.data.read(), current_user, now_utc())
     except StageClosed as closed:
-        flash(gate_message(closed.gate), "error")
+        flash(gate_text(closed.gate), "error")
         return _page(competition, csv_form=form, status=409)
     except operations.CsvRejected as rejected:
         flash(_("Tidak ada penugasan yang disimpan: perbaiki masalah berikut lalu unggah lagi."), "error")
@@ -215,13 +192,13 @@ def upload_csv(competition_id: int) -> Response | tuple[str, int]:
 @bp.post("/lomba/<int:competition_id>/otomatis")
 @roles_required(*COMMITTEE)
 def assign_auto(competition_id: int) -> Response | tuple[str, int]:
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         plan = operations.assign_automatically(competition, current_user, now_utc())
     except StageClosed as closed:
-        flash(gate_message(closed.gate), "error")
+        flash(gate_text(closed.gate), "error")
         return _page(competition, status=409)
     flash(_("%(n)d penugasan otomatis dibuat.", n=len(plan.pairs)), "success")
     for code, missing in plan.short:
@@ -232,7 +209,7 @@ def assign_auto(competition_id: int) -> Response | tuple[str, int]:
 @bp.post("/lomba/<int:competition_id>/pengecualian")
 @roles_required(*COMMITTEE)
 def open_exception(competition_id: int) -> Response | tuple[str, int]:
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     form = ExceptionForm()
     form.stage.choices = [(code, code) for code in STAGE_CHOICES]
     if not form.validate_on_submit() or form.last_day.data is None:
@@ -263,7 +240,7 @@ def open_exception(competition_id: int) -> Response | tuple[str, int]:
 @bp.post("/lomba/<int:competition_id>/pengecualian/<int:exception_id>/cabut")
 @roles_required(*COMMITTEE)
 def revoke_exception(competition_id: int, exception_id: int) -> Response:
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     exception = db.get_or_404(StageException, exception_id)
     if exception.participant.competition_id != competition.id:
         abort(404)
@@ -277,7 +254,7 @@ def revoke_exception(competition_id: int, exception_id: int) -> Response:
 @roles_required(*COMMITTEE)
 def confirm_withdraw(competition_id: int, assignment_id: int) -> str:
     """The confirmation page before withdrawing an assignment: what happens and what the desa then lacks."""
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     assignment = db.get_or_404(Assignment, assignment_id)
     participant = assignment.participant
     if participant.competition_id != competition.id:
@@ -290,13 +267,13 @@ def confirm_withdraw(competition_id: int, assignment_id: int) -> str:
         participant=participant, drafts=len([s for s in assignment.scores if s.level is not None
                                              or s.not_applicable]),
         remaining=remaining, per_desa=operations.assessors_per_desa(competition), confirm=ConfirmForm(),
-        gate_text=gate_message(gate) if not gate.allowed else "", wita=wita)
+        gate_text=gate_text(gate) if not gate.allowed else "", wita=wita)
 
 
 @bp.post("/lomba/<int:competition_id>/penugasan/<int:assignment_id>/tarik")
 @roles_required(*COMMITTEE)
 def withdraw(competition_id: int, assignment_id: int) -> Response | tuple[str, int]:
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     assignment = db.get_or_404(Assignment, assignment_id)
     if assignment.participant.competition_id != competition.id:
         abort(404)
@@ -305,7 +282,7 @@ def withdraw(competition_id: int, assignment_id: int) -> Response | tuple[str, i
     try:
         operations.withdraw_assignment(assignment, current_user, now_utc())
     except StageClosed as closed:
-        flash(gate_message(closed.gate), "error")
+        flash(gate_text(closed.gate), "error")
         return _page(competition, status=409)
     except operations.WithdrawalRefused as refused:
         flash(_("Penugasan ini sudah diajukan asesor dan final; tidak dapat ditarik.") if refused.code == "submitted"

@@ -11,14 +11,14 @@ from flask.cli import AppGroup
 
 from assessment.competitions.operations import CompetitionError, create_competition, read_rubric_upload
 from assessment.competitions.rescheduling import ScheduleRefused, problem_message
-from assessment.competitions.schedule import WITA, schedule_with
+from assessment.competitions.schedule import schedule_with
 from assessment.competitions.schedule_operations import change_schedule
 from assessment.criteria.errors import RubricError
 from assessment.extensions import db
 from assessment.models import Competition, StageCode
 from assessment.registration.operations import enrol_from_file
 from assessment.tabular import TableRejected
-from assessment.wita import now_utc
+from assessment.wita import WITA, now_utc
 
 competition_cli = AppGroup("competition",
                            help="Lomba: membuat lomba dari berkas rubrik, mengubah jadwalnya, mendaftarkan desa.")

@@ -12,11 +12,11 @@ from flask import Flask, current_app
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from assessment.competitions.schedule import WITA
 from assessment.dashboard.maps import warm_display_geojson
 from assessment.demo.seed import DEMO_EMAIL_DOMAIN, DemoAccount, database_has_data, seed_demo
 from assessment.extensions import db
 from assessment.storage import get_store
+from assessment.wita import WITA
 
 DEFAULT_RUBRIC = Path(__file__).resolve().parents[2] / "data" / "rubrics" / "desa-digital-kaltim-2026.yaml"
 ACCOUNTS_FILE = "demo-akun.txt"

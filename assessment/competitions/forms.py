@@ -9,8 +9,8 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from assessment.competitions.rescheduling import REASON_MAX
-from assessment.competitions.schedule import STAGE_NAMES
 from assessment.models import StageCode
+from assessment.stages import STAGE_NAMES
 
 
 class RubricUploadForm(FlaskForm):

@@ -16,8 +16,9 @@ from itertools import pairwise
 
 from flask_babel import gettext as _
 
-from assessment.competitions.schedule import STAGE_NAMES, stage_window
+from assessment.competitions.schedule import stage_window
 from assessment.models import STAGE_ORDER, StageCode
+from assessment.stages import STAGE_NAMES
 from assessment.wita import WITA
 
 REASON_MAX = 2000

@@ -21,16 +21,18 @@ from assessment.competitions.operations import (
     store_rubric,
 )
 from assessment.competitions.rescheduling import ScheduleRefused, StageDates, problem_message
-from assessment.competitions.schedule import STAGE_NAMES, WITA, default_schedule
+from assessment.competitions.schedule import default_schedule
 from assessment.competitions.schedule_operations import change_schedule, current_schedule
 from assessment.criteria.errors import RubricError
 from assessment.criteria.files import MAX_RUBRIC_BYTES
 from assessment.extensions import db
+from assessment.loaders import competition_in_scope
 from assessment.models import Competition, Region, Role, ScheduleChange, StageCode, StoredRubric
 from assessment.navigation import NavLink, add_link
 from assessment.repo import rubric_of
 from assessment.security import require_region_access, roles_required, scope_filter
-from assessment.wita import now_utc
+from assessment.stages import STAGE_NAMES
+from assessment.wita import WITA, now_utc
 from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("competitions", __name__, url_prefix="/panitia")
@@ -152,12 +154,6 @@ def create() -> Response | tuple[str, int]:
     return redirect(url_for("competitions.show_competition", competition_id=competition.id))
 
 
-def _competition(competition_id: int) -> Competition:
-    competition = db.get_or_404(Competition, competition_id)
-    require_region_access(competition.scope_region_code, COMMITTEE)
-    return competition
-
-
 def stage_state(dates: StageDates | None, now: datetime) -> str:
     """``unscheduled``, ``ended``, ``open`` or ``upcoming``: what a schedule change may do with the stage (the
     rules of :func:`assessment.competitions.rescheduling.plan_schedule_change`)."""
@@ -171,7 +167,7 @@ def stage_state(dates: StageDates | None, now: datetime) -> str:
 @bp.get("/lomba/<int:competition_id>")
 @roles_required(*COMMITTEE)
 def show_competition(competition_id: int) -> str:
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     scope = db.session.scalar(select(Region).where(Region.code == competition.scope_region_code))
     current = current_schedule(competition)
     now = now_utc()
@@ -209,7 +205,7 @@ def _render_schedule(competition: Competition, code: StageCode, form: StageSched
 @roles_required(*COMMITTEE)
 def edit_stage(competition_id: int, code: str) -> Response | tuple[str, int]:
     """Change the dates of one stage (and, asked, shift the later ones) with a written reason."""
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     try:
         stage_code = StageCode(code)
     except ValueError:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from assessment.i18n import N_
 from assessment.models import STAGE_ORDER, StageCode
 from assessment.wita import WITA
 
-__all__ = ["DEFAULT_STAGE_DAYS", "STAGE_NAMES", "WITA", "default_schedule", "schedule_with", "stage_window"]
+__all__ = ["DEFAULT_STAGE_DAYS", "default_schedule", "schedule_with", "stage_window"]
 
 # Days each stage lasts in a schedule proposed by default (the committee changes the dates as it likes).
 DEFAULT_STAGE_DAYS: dict[StageCode, int] = {
@@ -26,18 +25,6 @@ DEFAULT_STAGE_DAYS: dict[StageCode, int] = {
 }
 
 # Indonesian names, marked for the catalogue: pages translate them where they show them (``_(name)``).
-STAGE_NAMES: dict[StageCode, str] = {
-    StageCode.pendaftaran: N_("Pendaftaran"),
-    StageCode.penilaian_mandiri: N_("Penilaian mandiri"),
-    StageCode.verifikasi_kelengkapan: N_("Verifikasi kelengkapan"),
-    StageCode.penilaian_dokumen: N_("Penilaian dokumen"),
-    StageCode.rekonsiliasi: N_("Rekonsiliasi"),
-    StageCode.klarifikasi_lapangan: N_("Klarifikasi lapangan"),
-    StageCode.pleno: N_("Pleno"),
-    StageCode.pengumuman_sementara: N_("Pengumuman sementara"),
-    StageCode.masa_sanggah: N_("Masa sanggah"),
-    StageCode.penetapan: N_("Penetapan"),
-}
 
 
 def stage_window(first_day: date, last_day: date) -> tuple[datetime, datetime]:

@@ -13,7 +13,6 @@ from sqlalchemy import select, update
 
 from assessment.audit import record_event
 from assessment.competitions.rescheduling import ScheduleRefused, StageDates, StageMove, plan_schedule_change
-from assessment.competitions.schedule import STAGE_NAMES
 from assessment.extensions import db
 from assessment.models import (
     Assignment,
@@ -30,6 +29,7 @@ from assessment.models import (
 )
 from assessment.notifications import notify
 from assessment.security import region_within
+from assessment.stages import STAGE_NAMES
 from assessment.wita import format_wita
 
 # Who a moved stage concerns, besides the rest of the committee (see change_schedule).

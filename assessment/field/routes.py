@@ -26,7 +26,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from assessment.competitions.schedule import STAGE_NAMES
 from assessment.criteria.model import Indicator, Rubric
 from assessment.evidence import UploadRejected
 from assessment.extensions import db
@@ -34,6 +33,7 @@ from assessment.field import operations
 from assessment.field.checklist import ChecklistItem, checklist
 from assessment.field.forms import FieldLevelForm, FinalistRuleForm, PhotoForm, RemovePhotoForm
 from assessment.http import ERROR_TITLES
+from assessment.loaders import competition_in_scope, competitions_in_scope, indicator_or_404, own_assignment
 from assessment.models import (
     Assignment,
     Competition,
@@ -46,7 +46,14 @@ from assessment.models import (
 from assessment.navigation import NavLink, add_link
 from assessment.repo import rubric_of
 from assessment.security import require_region_access, roles_required, user_can_access_region
-from assessment.stages import Action, Gate, StageClosed, active_exceptions, freeze_message, stage_gate
+from assessment.stages import (
+    STAGE_NAMES,
+    Action,
+    StageClosed,
+    active_exceptions,
+    gate_text,
+    stage_gate,
+)
 from assessment.storage import StorageError, get_store
 from assessment.verdicts import VERDICT_LABELS
 from assessment.wita import now_utc
@@ -80,46 +87,18 @@ def _links(state: object) -> None:
                           _l("Level dokumen, kesepakatan dan lapangan berdampingan.")))
 
 
-def gate_text(gate: Gate) -> str:
-    """Why field work is closed, in words."""
-    frozen = freeze_message(gate)
-    if frozen:
-        return frozen
-    if gate.reason == "not_started":
-        return str(_("Klarifikasi lapangan belum dibuka (mulai %(when)s).", when=wita(gate.opens_at)))
-    if gate.reason == "no_schedule":
-        return str(_("Jadwal klarifikasi lapangan belum ditetapkan panitia."))
-    return str(_("Tahap klarifikasi lapangan sudah ditutup; perubahan hanya dengan pengecualian panitia."))
-
-
 def _refuse(code: str) -> NoReturn:
     """Stop with a 403 page that says why (not a finalist, a withdrawn assignment)."""
     abort(make_response(render_template("errors/error.html", code=403, title=ERROR_TITLES[403],
                                         detail=str(REFUSALS[code])), 403))
 
 
-def _own_assignment(assignment_id: int) -> Assignment:
-    """The signed-in assessor's own, active assignment; 403 for anyone else's, a withdrawn one, or a conflict."""
-    assignment = db.get_or_404(Assignment, assignment_id)
-    require_region_access(assignment.participant.desa_code, VISITOR)
-    if assignment.assessor_id != current_user.id or assignment.withdrawn_at is not None:
-        abort(403)
-    return assignment
-
-
 def _finalist_assignment(assignment_id: int) -> Assignment:
-    """:func:`_own_assignment`, and the desa must be a finalist (403 with a message otherwise)."""
-    assignment = _own_assignment(assignment_id)
+    """:func:`assessment.loaders.own_assignment`, and the desa must be a finalist (403 with a message otherwise)."""
+    assignment = own_assignment(assignment_id, VISITOR)
     if assignment.participant.desa_code not in operations.finalists_of(assignment.participant.competition):
         _refuse("not_finalist")
     return assignment
-
-
-def _indicator(rubric: Rubric, code: str) -> Indicator:
-    try:
-        return rubric.indicator(code)
-    except KeyError:
-        abort(404)
 
 
 @bp.get("/")
@@ -182,15 +161,15 @@ def _indicator_page(assignment: Assignment, rubric: Rubric, indicator: Indicator
 def indicator(assignment_id: int, code: str) -> tuple[str, int]:
     assignment = _finalist_assignment(assignment_id)
     rubric = rubric_of(assignment.participant.competition.rubric)
-    return _indicator_page(assignment, rubric, _indicator(rubric, code))
+    return _indicator_page(assignment, rubric, indicator_or_404(rubric, code))
 
 
 @bp.post("/penugasan/<int:assignment_id>/indikator/<code>")
 @roles_required(*VISITOR)
 def save(assignment_id: int, code: str) -> Response | tuple[str, int]:
-    assignment = _own_assignment(assignment_id)
+    assignment = own_assignment(assignment_id, VISITOR)
     rubric = rubric_of(assignment.participant.competition.rubric)
-    item = _indicator(rubric, code)
+    item = indicator_or_404(rubric, code)
     form = FieldLevelForm()
     if not form.validate_on_submit():
         return _indicator_page(assignment, rubric, item, form=form, status=400)
@@ -229,9 +208,9 @@ def _fresh_version(form: FieldLevelForm, assignment: Assignment, code: str) -> F
 @bp.post("/penugasan/<int:assignment_id>/indikator/<code>/foto")
 @roles_required(*VISITOR)
 def upload_photo(assignment_id: int, code: str) -> Response | tuple[str, int]:
-    assignment = _own_assignment(assignment_id)
+    assignment = own_assignment(assignment_id, VISITOR)
     rubric = rubric_of(assignment.participant.competition.rubric)
-    item = _indicator(rubric, code)
+    item = indicator_or_404(rubric, code)
     form = PhotoForm()
     if not form.validate_on_submit():
         return _indicator_page(assignment, rubric, item, photo_form=form, status=400)
@@ -268,7 +247,7 @@ def _send_photo(photo: FieldPhoto) -> Response:
 @bp.get("/penugasan/<int:assignment_id>/foto/<int:photo_id>")
 @roles_required(*VISITOR)
 def photo(assignment_id: int, photo_id: int) -> Response:
-    assignment = _own_assignment(assignment_id)
+    assignment = own_assignment(assignment_id, VISITOR)
     item = db.get_or_404(FieldPhoto, photo_id)
     if item.participant_id != assignment.participant_id or item.removed_at is not None:
         abort(404)
@@ -279,12 +258,12 @@ def photo(assignment_id: int, photo_id: int) -> Response:
 @roles_required(*VISITOR)
 def remove_photo(assignment_id: int, photo_id: int) -> Response | tuple[str, int]:
     """Withdraw a wrong photo (its taker only, with a reason): hidden everywhere, kept in the database and store."""
-    assignment = _own_assignment(assignment_id)
+    assignment = own_assignment(assignment_id, VISITOR)
     photo = db.get_or_404(FieldPhoto, photo_id)
     if photo.participant_id != assignment.participant_id or photo.removed_at is not None:
         abort(404)
     rubric = rubric_of(assignment.participant.competition.rubric)
-    item = _indicator(rubric, photo.indicator_code)
+    item = indicator_or_404(rubric, photo.indicator_code)
     form = RemovePhotoForm()
     if not form.validate_on_submit():
         return _indicator_page(assignment, rubric, item, status=400)
@@ -306,17 +285,10 @@ def remove_photo(assignment_id: int, photo_id: int) -> Response | tuple[str, int
 # --- The committee's and the ketua tim's view ------------------------------------------------------------------
 
 
-def _competition(competition_id: int, roles: tuple[Role, ...] = OVERSIGHT) -> Competition:
-    competition = db.get_or_404(Competition, competition_id)
-    require_region_access(competition.scope_region_code, roles)
-    return competition
-
-
 @bp.get("/lomba/")
 @roles_required(*OVERSIGHT)
 def competitions() -> str:
-    rows = [c for c in db.session.scalars(select(Competition).order_by(Competition.year.desc(), Competition.id))
-            if user_can_access_region(current_user, c.scope_region_code, OVERSIGHT)]
+    rows = competitions_in_scope(OVERSIGHT)
     return render_template("field/competitions.html", competitions=rows)
 
 
@@ -339,13 +311,13 @@ def _competition_page(competition: Competition, form: FinalistRuleForm | None = 
 @bp.get("/lomba/<int:competition_id>")
 @roles_required(*OVERSIGHT)
 def competition(competition_id: int) -> tuple[str, int]:
-    return _competition_page(_competition(competition_id))
+    return _competition_page(competition_in_scope(competition_id, OVERSIGHT))
 
 
 @bp.post("/lomba/<int:competition_id>/aturan-finalis")
 @roles_required(Role.panitia)
 def set_rule(competition_id: int) -> Response | tuple[str, int]:
-    competition = _competition(competition_id, (Role.panitia,))
+    competition = competition_in_scope(competition_id, (Role.panitia,))
     form = FinalistRuleForm()
     if not form.validate_on_submit() or form.count.data is None:
         return _competition_page(competition, form, status=400)
@@ -365,7 +337,7 @@ def _participant(competition: Competition, participant_id: int) -> Participant:
 @bp.get("/lomba/<int:competition_id>/desa/<int:participant_id>")
 @roles_required(*OVERSIGHT)
 def desa(competition_id: int, participant_id: int) -> str:
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, OVERSIGHT)
     participant = _participant(competition, participant_id)
     rubric = rubric_of(competition.rubric)
     return render_template(
@@ -378,7 +350,7 @@ def desa(competition_id: int, participant_id: int) -> str:
 @bp.get("/lomba/<int:competition_id>/foto/<int:photo_id>")
 @roles_required(*OVERSIGHT)
 def competition_photo(competition_id: int, photo_id: int) -> Response:
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, OVERSIGHT)
     item = db.get_or_404(FieldPhoto, photo_id)
     _participant(competition, item.participant_id)
     if item.removed_at is not None:

@@ -13,13 +13,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from assessment.competitions.schedule import STAGE_NAMES
 from assessment.extensions import db
 from assessment.main.front import front_door
 from assessment.models import Competition, Region
 from assessment.navigation import ROLE_LABELS, links_for
 from assessment.numbers import format_number
 from assessment.security import signed_in
+from assessment.stages import STAGE_NAMES
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
 

@@ -20,6 +20,7 @@ from assessment.security import region_within
 from assessment.stages import (
     ACTION_STAGES,
     Action,
+    GateReason,
     StageClosed,
     mark_change_after_freeze,
     require_stage,
@@ -204,7 +205,7 @@ def answer_objection(objection: Objection, rubric: Rubric, reason: str, indicato
         raise ObjectionRefused("level")
     gate = stage_gate(participant.competition, Action.answer_objection, now, participant=participant,
                       indicator_code=indicator_code, changes_level=new_level is not None)
-    if not gate.allowed and gate.reason == "frozen" and open_exception and indicator_code is not None:
+    if not gate.allowed and gate.reason == GateReason.frozen and open_exception and indicator_code is not None:
         _open_exception_with_answer(objection, indicator_code, reason, by, now)
         gate = stage_gate(participant.competition, Action.answer_objection, now, participant=participant,
                           indicator_code=indicator_code, changes_level=True)

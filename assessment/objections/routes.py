@@ -27,11 +27,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from assessment import repo
-from assessment.competitions.schedule import STAGE_NAMES
 from assessment.criteria.model import Rubric
 from assessment.evidence import UploadRejected, download_name
 from assessment.extensions import db
 from assessment.field.checklist import ChecklistItem, checklist
+from assessment.loaders import competition_in_scope, competitions_in_scope, participant_in_scope
 from assessment.models import Competition, Objection, Participant, Role
 from assessment.navigation import NavLink, add_link
 from assessment.objections import operations
@@ -40,7 +40,15 @@ from assessment.published import late_changes, provisional_document
 from assessment.repo import rubric_of
 from assessment.reportdata import FinalLevel
 from assessment.security import require_region_access, roles_required, scope_filter, user_can_access_region
-from assessment.stages import Action, Gate, StageClosed, active_exceptions, freeze_message, stage_gate
+from assessment.stages import (
+    STAGE_NAMES,
+    Action,
+    StageClosed,
+    active_exceptions,
+    freeze_message,
+    gate_text,
+    stage_gate,
+)
 from assessment.storage import StorageError, get_store
 from assessment.verdicts import VERDICT_LABELS
 from assessment.wita import now_utc
@@ -76,24 +84,8 @@ def _links(state: object) -> None:
                           _l("Daftar sanggah desa dan jawabannya.")))
 
 
-def window_message(gate: Gate) -> str:
-    """Why filing an objection is closed, in words."""
-    if gate.reason == "not_started":
-        return str(_("Masa sanggah belum dibuka (mulai %(when)s).", when=wita(gate.opens_at)))
-    if gate.reason == "no_schedule":
-        return str(_("Masa sanggah belum dijadwalkan panitia."))
-    return str(_("Masa sanggah sudah ditutup (%(when)s); sanggah tidak dapat diajukan lagi.",
-                 when=wita(gate.closes_at)))
-
-
 def _indicator_choices(rubric: Rubric, empty: str) -> list[tuple[str, str]]:
     return [("", empty)] + [(i.code, f"{i.code} {i.name}") for i in rubric.indicators]
-
-
-def _own_participant(participant_id: int) -> Participant:
-    participant = db.get_or_404(Participant, participant_id)
-    require_region_access(participant.desa_code, OPERATOR)
-    return participant
 
 
 @bp.get("/sanggah/")
@@ -126,7 +118,7 @@ def _desa_page(participant: Participant, form: ObjectionForm | None = None, stat
                            levels=_verified_levels(participant, rubric, run), level_names=dict(rubric.level_names),
                            now_unranked=now_unranked if row is not None else None,
                            aggregation=rubric.aggregation,
-                           closed_message=None if gate.allowed else window_message(gate), row=row, unranked=unranked,
+                           closed_message=None if gate.allowed else gate_text(gate), row=row, unranked=unranked,
                            total=len(rows), objections=objections, wita=wita,
                            published=participant.competition.results_published_at is not None)
     return html, status
@@ -147,13 +139,13 @@ def _verified_levels(participant: Participant, rubric: Rubric,
 @bp.get("/sanggah/peserta/<int:participant_id>")
 @roles_required(*OPERATOR)
 def desa(participant_id: int) -> tuple[str, int]:
-    return _desa_page(_own_participant(participant_id))
+    return _desa_page(participant_in_scope(participant_id, OPERATOR))
 
 
 @bp.post("/sanggah/peserta/<int:participant_id>")
 @roles_required(*OPERATOR)
 def file(participant_id: int) -> Response | tuple[str, int]:
-    participant = _own_participant(participant_id)
+    participant = participant_in_scope(participant_id, OPERATOR)
     rubric = rubric_of(participant.competition.rubric)
     form = ObjectionForm()
     form.indicator.choices = _indicator_choices(rubric, _("Seluruh hasil desa"))
@@ -167,7 +159,7 @@ def file(participant_id: int) -> Response | tuple[str, int]:
         operations.file_objection(participant, rubric, form.indicator.data or None, form.reason.data or "", upload,
                                   current_user, now_utc(), get_store(), max_bytes)
     except StageClosed as closed:
-        flash(window_message(closed.gate), "error")
+        flash(gate_text(closed.gate), "error")
         return _desa_page(participant, form, 409)
     except UploadRejected as rejected:
         flash(str(rejected.message), "error")
@@ -196,18 +188,10 @@ def evidence(objection_id: int) -> Response:
                      download_name=download_name(objection.evidence_name or "bukti", media_type))
 
 
-def _competition(competition_id: int) -> Competition:
-    competition = db.get_or_404(Competition, competition_id)
-    require_region_access(competition.scope_region_code, COMMITTEE)
-    return competition
-
-
 @bp.get("/panitia/sanggah/")
 @roles_required(*COMMITTEE)
 def committee_index() -> str:
-    competitions = [c for c in db.session.scalars(select(Competition).order_by(Competition.year.desc(),
-                                                                              Competition.id))
-                    if user_can_access_region(current_user, c.scope_region_code, COMMITTEE)]
+    competitions = competitions_in_scope(COMMITTEE)
     return render_template("objections/committee_index.html", competitions=competitions)
 
 
@@ -242,7 +226,7 @@ def _committee_page(competition: Competition, form: AnswerForm | None = None, fo
 @bp.get("/panitia/sanggah/lomba/<int:competition_id>")
 @roles_required(*COMMITTEE)
 def committee(competition_id: int) -> tuple[str, int]:
-    return _committee_page(_competition(competition_id))
+    return _committee_page(competition_in_scope(competition_id, COMMITTEE))
 
 
 def _level(text: str | None) -> int | None:
@@ -262,7 +246,7 @@ def _ids(values: list[str]) -> list[int]:
 @bp.post("/panitia/sanggah/lomba/<int:competition_id>/<int:objection_id>/jawab")
 @roles_required(*COMMITTEE)
 def answer(competition_id: int, objection_id: int) -> Response | tuple[str, int]:
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     objection = db.get_or_404(Objection, objection_id)
     if objection.participant.competition_id != competition.id:
         abort(404)

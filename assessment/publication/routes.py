@@ -50,7 +50,7 @@ from assessment.publication import operations
 from assessment.publication.forms import BeritaAcaraForm, CheckPdfForm, ConfirmForm, ReasonForm
 from assessment.published import final_snapshot_of, late_changes, provisional_rows
 from assessment.security import has_role, require_region_access, roles_required, user_can_access_region
-from assessment.stages import Action, Gate, StageClosed, active_exceptions, stage_gate
+from assessment.stages import Action, StageClosed, active_exceptions, gate_text, stage_gate
 from assessment.storage import StorageError, get_store
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
@@ -92,15 +92,6 @@ def _links(state: object) -> None:
                           _l("Umumkan hasil sementara, tetapkan hasil akhir, buat berita acara.")))
     add_link(app, NavLink(Role.ketua_tim, "publication.berita_acara_index", _l("Berita acara"),
                           _l("Buat berita acara penilaian dokumen per desa.")))
-
-
-def gate_text(gate: Gate) -> str:
-    """Why a results action is closed, in words."""
-    if gate.reason == "not_started":
-        return str(_("Tahap ini belum dibuka (mulai %(when)s).", when=wita(gate.opens_at)))
-    if gate.reason == "no_schedule":
-        return str(_("Tahap ini belum dijadwalkan panitia."))
-    return str(_("Tahap ini sudah ditutup (%(when)s).", when=wita(gate.closes_at)))
 
 
 def _competition(competition_id: int, roles: tuple[Role, ...] = COMMITTEE) -> Competition:

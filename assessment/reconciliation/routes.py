@@ -15,9 +15,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from assessment.competitions.schedule import STAGE_NAMES
 from assessment.criteria.model import Rubric
 from assessment.extensions import db
+from assessment.loaders import competition_in_scope, competitions_in_scope
 from assessment.models import (
     Assignment,
     Competition,
@@ -34,7 +34,7 @@ from assessment.reconciliation import operations
 from assessment.reconciliation.forms import ReconcileForm
 from assessment.repo import reconciliation_items, rubric_of
 from assessment.security import require_region_access, roles_required, user_can_access_region
-from assessment.stages import Action, StageClosed, active_exceptions, freeze_message, stage_gate
+from assessment.stages import STAGE_NAMES, Action, StageClosed, active_exceptions, freeze_message, stage_gate
 from assessment.verdicts import VERDICT_LABELS
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
@@ -61,18 +61,10 @@ def _links(state: object) -> None:
 
 
 
-def _competition(competition_id: int) -> Competition:
-    competition = db.get_or_404(Competition, competition_id)
-    require_region_access(competition.scope_region_code, LEAD)
-    return competition
-
-
 @bp.get("/")
 @roles_required(*LEAD)
 def index() -> str:
-    competitions = [c for c in db.session.scalars(select(Competition).order_by(Competition.year.desc(),
-                                                                              Competition.id))
-                    if user_can_access_region(current_user, c.scope_region_code, LEAD)]
+    competitions = competitions_in_scope(LEAD)
     return render_template("reconciliation/index.html", competitions=competitions)
 
 
@@ -145,13 +137,13 @@ def _page(competition: Competition, form: ReconcileForm | None = None, form_key:
 @bp.get("/lomba/<int:competition_id>")
 @roles_required(*LEAD)
 def competition(competition_id: int) -> tuple[str, int]:
-    return _page(_competition(competition_id))
+    return _page(competition_in_scope(competition_id, LEAD))
 
 
 def _load_item(competition_id: int, participant_id: int, code: str) -> tuple[Competition, Participant, Rubric]:
     """The competition, the desa and the rubric of one item; 404 unless the desa and the indicator belong to the
     competition, 403 outside the ketua tim's scope (or with a conflict of interest)."""
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, LEAD)
     participant = db.get_or_404(Participant, participant_id)
     if participant.competition_id != competition.id:
         abort(404)

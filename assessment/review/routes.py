@@ -15,11 +15,12 @@ from werkzeug.wrappers import Response
 from assessment import navigation, visibility
 from assessment.editions import split_editions
 from assessment.extensions import db
+from assessment.loaders import participant_in_scope
 from assessment.models import Competition, Evidence, EvidenceStatus, Participant, Role, SubmissionStatus
 from assessment.repo import rubric_of
 from assessment.review import operations
 from assessment.review.forms import CompleteForm, ReturnForm
-from assessment.security import require_region_access, roles_required, scope_filter, user_can_access_region
+from assessment.security import roles_required, scope_filter, user_can_access_region
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
 
@@ -63,12 +64,6 @@ def index() -> str:
                            editions=split_editions(participants, lambda row: row.competition, now_utc()))
 
 
-def _participant_in_scope(participant_id: int, roles: tuple[Role, ...] = REVIEWERS) -> Participant:
-    participant = db.get_or_404(Participant, participant_id)
-    require_region_access(participant.desa_code, roles)
-    return participant
-
-
 @bp.get("/peserta/<int:participant_id>")
 @roles_required(*READERS)
 def detail(participant_id: int, return_form: ReturnForm | None = None) -> str:
@@ -94,7 +89,7 @@ def detail(participant_id: int, return_form: ReturnForm | None = None) -> str:
 @bp.post("/peserta/<int:participant_id>/lengkap")
 @roles_required(*REVIEWERS)
 def complete(participant_id: int) -> Response:
-    participant = _participant_in_scope(participant_id)
+    participant = participant_in_scope(participant_id, REVIEWERS)
     if CompleteForm().validate_on_submit():
         try:
             operations.mark_complete(participant, current_user, now_utc())
@@ -107,7 +102,7 @@ def complete(participant_id: int) -> Response:
 @bp.post("/peserta/<int:participant_id>/kembalikan")
 @roles_required(*REVIEWERS)
 def send_back(participant_id: int) -> Response | tuple[str, int]:
-    participant = _participant_in_scope(participant_id)
+    participant = participant_in_scope(participant_id, REVIEWERS)
     form = ReturnForm()
     if not form.validate_on_submit():
         return detail(participant_id, return_form=form), 400

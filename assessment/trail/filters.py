@@ -6,14 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, String, and_, cast, exists, literal, not_, or_, select
 
 from assessment.models import Assignment, AuditEvent, Competition, Evidence, Participant, Region, Role, RoleGrant
 from assessment.security import scope_filter
+from assessment.wita import WITA
 
-WITA = ZoneInfo("Asia/Makassar")
 PAGE_SIZE = 100
 
 

@@ -13,8 +13,9 @@ from assessment.models import AuditEvent, Role
 from assessment.navigation import NavLink, add_link
 from assessment.security import roles_required
 from assessment.trail import export, filters, operations
-from assessment.trail.filters import PAGE_SIZE, WITA, TrailFilter
+from assessment.trail.filters import PAGE_SIZE, TrailFilter
 from assessment.trail.labels import action_label
+from assessment.wita import WITA
 
 bp = Blueprint("trail", __name__, url_prefix="/panitia/jejak-audit")
 

@@ -30,11 +30,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from assessment import navigation, visibility
-from assessment.competitions.schedule import STAGE_NAMES
 from assessment.criteria.model import Indicator, Rubric
 from assessment.editions import split_editions
 from assessment.evidence import ACCEPT_ATTRIBUTE, MEDIA_TYPES, UploadRejected, download_name
 from assessment.extensions import db
+from assessment.loaders import indicator_or_404, participant_in_scope
 from assessment.models import (
     Evidence,
     EvidenceKind,
@@ -48,7 +48,8 @@ from assessment.models import (
     SubmissionStatus,
 )
 from assessment.repo import rubric_of
-from assessment.security import require_region_access, roles_required, scope_filter
+from assessment.security import roles_required, scope_filter
+from assessment.stages import STAGE_NAMES, GateReason
 from assessment.storage import StorageError, get_store
 from assessment.villages import operations
 from assessment.villages.forms import ConfirmForm, EvidenceLinkForm, EvidenceUploadForm, SelfAssessmentForm
@@ -90,19 +91,6 @@ def _wants_json() -> bool:
     return request.headers.get("Accept", "").startswith("application/json")
 
 
-def _participant_for_operator(participant_id: int) -> Participant:
-    participant = db.get_or_404(Participant, participant_id)
-    require_region_access(participant.desa_code, OPERATOR)
-    return participant
-
-
-def _indicator(rubric: Rubric, code: str) -> Indicator:
-    try:
-        return rubric.indicator(code)
-    except KeyError:
-        abort(404)
-
-
 def _active_evidence(participant: Participant, indicator_code: str | None = None) -> list[Evidence]:
     return [item for item in participant.evidence
             if item.status == EvidenceStatus.aktif
@@ -128,12 +116,12 @@ def _window_message(window: Window) -> str:
 
 
 def _window_text(window: Window) -> object:
-    if window.reason == "closed":
+    if window.reason == GateReason.closed:
         return _("Batas waktu penilaian mandiri sudah lewat (%(deadline)s). Perubahan tidak dapat disimpan.",
                  deadline=wita(window.deadline))
-    if window.reason == "not_started":
+    if window.reason == GateReason.not_started:
         return _("Penilaian mandiri belum dibuka.")
-    if window.reason == "no_schedule":
+    if window.reason == GateReason.no_schedule:
         return _("Jadwal penilaian mandiri belum ditetapkan panitia.")
     return _("Penilaian mandiri sudah diajukan dan terkunci.")
 
@@ -160,7 +148,7 @@ def index() -> str:
 @bp.get("/peserta/<int:participant_id>")
 @roles_required(Role.operator_desa)
 def overview(participant_id: int) -> str:
-    participant = _participant_for_operator(participant_id)
+    participant = participant_in_scope(participant_id, OPERATOR)
     rubric = rubric_of(participant.competition.rubric)
     window = self_assessment_window(participant.competition, participant, now_utc())
     progress, _counts = _progress(participant, rubric)
@@ -219,9 +207,9 @@ def _indicator_page(participant: Participant, rubric: Rubric, indicator: Indicat
 @bp.route("/peserta/<int:participant_id>/indikator/<code>", methods=["GET", "POST"])
 @roles_required(Role.operator_desa)
 def indicator(participant_id: int, code: str) -> tuple[str, int] | Response:
-    participant = _participant_for_operator(participant_id)
+    participant = participant_in_scope(participant_id, OPERATOR)
     rubric = rubric_of(participant.competition.rubric)
-    item = _indicator(rubric, code)
+    item = indicator_or_404(rubric, code)
     now = now_utc()
     window = self_assessment_window(participant.competition, participant, now)
     if request.method == "GET":
@@ -264,9 +252,9 @@ def _upload_refused(participant: Participant, rubric: Rubric, item: Indicator, w
 @bp.post("/peserta/<int:participant_id>/indikator/<code>/bukti")
 @roles_required(Role.operator_desa)
 def upload(participant_id: int, code: str) -> tuple[str, int] | Response:
-    participant = _participant_for_operator(participant_id)
+    participant = participant_in_scope(participant_id, OPERATOR)
     rubric = rubric_of(participant.competition.rubric)
-    item = _indicator(rubric, code)
+    item = indicator_or_404(rubric, code)
     now = now_utc()
     window = self_assessment_window(participant.competition, participant, now)
     form = EvidenceUploadForm()
@@ -312,9 +300,9 @@ def upload_too_large(_error: RequestEntityTooLarge) -> tuple[str, int] | Respons
 @bp.post("/peserta/<int:participant_id>/indikator/<code>/tautan")
 @roles_required(Role.operator_desa)
 def add_link(participant_id: int, code: str) -> tuple[str, int] | Response:
-    participant = _participant_for_operator(participant_id)
+    participant = participant_in_scope(participant_id, OPERATOR)
     rubric = rubric_of(participant.competition.rubric)
-    item = _indicator(rubric, code)
+    item = indicator_or_404(rubric, code)
     now = now_utc()
     window = self_assessment_window(participant.competition, participant, now)
     form = EvidenceLinkForm()
@@ -332,7 +320,7 @@ def add_link(participant_id: int, code: str) -> tuple[str, int] | Response:
 @bp.post("/peserta/<int:participant_id>/bukti/<int:evidence_id>/hapus")
 @roles_required(Role.operator_desa)
 def remove(participant_id: int, evidence_id: int) -> Response:
-    participant = _participant_for_operator(participant_id)
+    participant = participant_in_scope(participant_id, OPERATOR)
     evidence = db.get_or_404(Evidence, evidence_id)
     if evidence.participant_id != participant.id or evidence.status != EvidenceStatus.aktif:
         abort(404)
@@ -350,7 +338,7 @@ def remove(participant_id: int, evidence_id: int) -> Response:
 @roles_required(Role.operator_desa)
 def confirm_submit(participant_id: int) -> str:
     """The confirmation page before a submission that cannot be undone: what happens and what is still missing."""
-    participant = _participant_for_operator(participant_id)
+    participant = participant_in_scope(participant_id, OPERATOR)
     rubric = rubric_of(participant.competition.rubric)
     window = self_assessment_window(participant.competition, participant, now_utc())
     progress, counts = _progress(participant, rubric)
@@ -364,7 +352,7 @@ def confirm_submit(participant_id: int) -> str:
 @bp.post("/peserta/<int:participant_id>/ajukan")
 @roles_required(Role.operator_desa)
 def submit(participant_id: int) -> Response | tuple[str, int]:
-    participant = _participant_for_operator(participant_id)
+    participant = participant_in_scope(participant_id, OPERATOR)
     rubric = rubric_of(participant.competition.rubric)
     form = ConfirmForm()
     target = redirect(url_for("villages.overview", participant_id=participant.id))

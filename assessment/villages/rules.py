@@ -8,6 +8,7 @@ from datetime import datetime
 
 from assessment.criteria.model import Indicator, Rubric
 from assessment.models import Competition, Participant, StageCode, SubmissionStatus
+from assessment.stages import GateReason
 
 EDITABLE_STATUSES = frozenset({SubmissionStatus.draf, SubmissionStatus.dikembalikan})
 
@@ -18,7 +19,7 @@ class Window:
 
     is_open: bool
     deadline: datetime | None
-    reason: str
+    reason: GateReason
     """``open``, ``exception`` (open until a committee exception's end), ``not_started``, ``closed``,
     ``no_schedule`` or ``locked``."""
 
@@ -42,23 +43,23 @@ def self_assessment_window(competition: Competition, participant: Participant, n
     """
     stage = competition.stage(StageCode.penilaian_mandiri)
     if stage is None:
-        return Window(False, None, "no_schedule")
+        return Window(False, None, GateReason.no_schedule)
     deadline = stage.ends_at
     if participant.status == SubmissionStatus.dikembalikan:
         check = competition.stage(StageCode.verifikasi_kelengkapan)
         if check is not None and check.ends_at > deadline:
             deadline = check.ends_at
-    reason = "open"
+    reason = GateReason.open
     for exception in participant.stage_exceptions:
         if (exception.stage == StageCode.penilaian_mandiri and exception.revoked_at is None
                 and exception.ends_at > deadline):
-            deadline, reason = exception.ends_at, "exception"
+            deadline, reason = exception.ends_at, GateReason.exception
     if participant.status not in EDITABLE_STATUSES:
-        return Window(False, deadline, "locked")
+        return Window(False, deadline, GateReason.locked)
     if now < stage.starts_at:
-        return Window(False, deadline, "not_started")
+        return Window(False, deadline, GateReason.not_started)
     if now >= deadline:
-        return Window(False, deadline, "closed")
+        return Window(False, deadline, GateReason.closed)
     return Window(True, deadline, reason)
 
 

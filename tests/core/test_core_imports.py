@@ -89,3 +89,49 @@ def test_the_route_check_catches_a_foreign_route_import(tmp_path: Path) -> None:
     source = "from assessment.results.routes import verification_url\nfrom assessment.repo import rubric_of\n"
     modules = {module for module in imported_modules(source) if module.startswith("assessment.")}
     assert [m for m in modules if m.split(".")[-1] == "routes"] == ["assessment.results.routes"]
+
+
+# Shared things live in one home; importing them from elsewhere (or defining them again) is how copies begin.
+SHARED_HOMES = {"WITA": "assessment.wita", "STAGE_NAMES": "assessment.stages"}
+# The route scaffolding every blueprint needs (assessment/loaders.py); a routes module defining one of these again
+# has copied a neighbour instead of calling the loader.
+COPIED_LOADERS = {"_indicator", "_own_assignment", "_participant_in_scope", "_own_participant",
+                  "_participant_for_operator"}
+
+
+def _shared_name_offences(relative: str, source: str) -> list[str]:
+    module = "assessment." + relative.removesuffix(".py").replace("/", ".")
+    offences = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            offences += [f"{relative} imports {alias.name} from {node.module}" for alias in node.names
+                         if alias.name in SHARED_HOMES and node.module != SHARED_HOMES[alias.name]]
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            offences += [f"{relative} defines {target.id}" for target in targets
+                         if isinstance(target, ast.Name) and target.id in SHARED_HOMES
+                         and module != SHARED_HOMES[target.id]]
+        elif isinstance(node, ast.FunctionDef) and relative.endswith("routes.py") and node.name in COPIED_LOADERS:
+            offences.append(f"{relative} defines its own {node.name}")
+    return offences
+
+
+def test_shared_names_come_from_their_one_home() -> None:
+    offences = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        offences += _shared_name_offences(relative, path.read_text(encoding="utf-8"))
+    for path in sorted((PACKAGE.parent / "tests").rglob("*.py")):
+        offences += [o for o in _shared_name_offences("tests/" + path.name, path.read_text(encoding="utf-8"))
+                     if "imports" in o]
+    assert offences == []
+
+
+def test_the_home_check_catches_a_copy() -> None:
+    source = ("from assessment.competitions.schedule import WITA\nSTAGE_NAMES = {}\n"
+              "def _indicator(rubric, code):\n    return rubric.indicator(code)\n")
+    assert _shared_name_offences("field/routes.py", source) == [
+        "field/routes.py imports WITA from assessment.competitions.schedule",
+        "field/routes.py defines STAGE_NAMES",
+        "field/routes.py defines its own _indicator",
+    ]

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from assessment import create_app
 from assessment.audit import verify_chain
-from assessment.competitions.schedule import WITA, stage_window
+from assessment.competitions.schedule import stage_window
 from assessment.extensions import db
 from assessment.models import (
     AuditEvent,
@@ -31,6 +31,7 @@ from assessment.models import (
     SubmissionStatus,
     User,
 )
+from assessment.wita import WITA
 from tests.conftest import Login, MakeUser, config_for_tests, reset_database
 from tests.support.competition import create_competition
 

@@ -13,8 +13,9 @@ from assessment.competitions.rescheduling import (
     plan_schedule_change,
     shift_days,
 )
-from assessment.competitions.schedule import WITA, stage_window
+from assessment.competitions.schedule import stage_window
 from assessment.models import StageCode
+from assessment.wita import WITA
 
 # 10 December 2026, 12:00 WITA.
 NOW = datetime(2026, 12, 10, 4, 0, tzinfo=UTC)
