@@ -23,10 +23,10 @@ from assessment.exports.spreadsheet import Column, ColumnKind, Sheet
 from assessment.geo import DEFAULT_VIEW, MapView, map_view
 from assessment.numbers import format_number
 from assessment.reportdata import (
-    Aspect,
+    AspectHeading,
     DesaResult,
     FinalLevel,
-    Indicator,
+    IndicatorHeading,
     RegionLevels,
     RegionSummary,
     indicator_rollout,
@@ -149,7 +149,7 @@ def predikat_distribution(desa: Sequence[DesaResult], predikat_order: Sequence[s
 
 
 def _aspect_bars(regions: Sequence[str], averages: Sequence[Sequence[float | None]],
-                 aspects: Sequence[Aspect]) -> go.Figure:
+                 aspects: Sequence[AspectHeading]) -> go.Figure:
     """Grouped bars of each aspect's mean per region (one colour an aspect): the figure both aspect charts share."""
     figure = _figure()
     for index, aspect in enumerate(aspects):
@@ -166,7 +166,7 @@ def _aspect_bars(regions: Sequence[str], averages: Sequence[Sequence[float | Non
     return figure
 
 
-def aspect_averages_by_kecamatan(desa: Sequence[DesaResult], aspects: Sequence[Aspect]) -> Chart:
+def aspect_averages_by_kecamatan(desa: Sequence[DesaResult], aspects: Sequence[AspectHeading]) -> Chart:
     """The mean score of each aspect per kecamatan, as grouped bars (one colour an aspect)."""
     summaries = summarise_by_kecamatan(desa, len(aspects))
     title = _("Rata-rata skor aspek per kecamatan")
@@ -186,7 +186,7 @@ def aspect_averages_by_kecamatan(desa: Sequence[DesaResult], aspects: Sequence[A
 
 def indicator_heatmap(
     desa: Sequence[DesaResult],
-    indicators: Sequence[Indicator],
+    indicators: Sequence[IndicatorHeading],
     final_levels: Sequence[FinalLevel],
     max_level: int = 4,
 ) -> Chart:
@@ -241,7 +241,7 @@ def indicator_heatmap(
 
 def indicator_coverage(
     desa: Sequence[DesaResult],
-    indicators: Sequence[Indicator],
+    indicators: Sequence[IndicatorHeading],
     final_levels: Sequence[FinalLevel],
     threshold: float = 2,
 ) -> Chart:
@@ -500,7 +500,7 @@ def index_by_region(summaries: Sequence[RegionSummary], level_label: str) -> Cha
     return Chart(title, description, _layout(figure, title), Table(columns, rows))
 
 
-def aspect_averages_by_region(summaries: Sequence[RegionSummary], aspects: Sequence[Aspect],
+def aspect_averages_by_region(summaries: Sequence[RegionSummary], aspects: Sequence[AspectHeading],
                               level_label: str) -> Chart:
     """The mean score of each aspect per region (kabupaten or kecamatan), as grouped bars (one colour an aspect)."""
     title = _("Rata-rata skor aspek per %(level)s", level=level_label)
@@ -517,7 +517,7 @@ def aspect_averages_by_region(summaries: Sequence[RegionSummary], aspects: Seque
     return Chart(title, description, _layout(figure, title), Table(columns, rows))
 
 
-def indicator_heatmap_by_region(rows: Sequence[RegionLevels], indicators: Sequence[Indicator], level_label: str,
+def indicator_heatmap_by_region(rows: Sequence[RegionLevels], indicators: Sequence[IndicatorHeading], level_label: str,
                                 max_level: int = 4) -> Chart:
     """The mean level of every indicator per region (rows: kabupaten or kecamatan; columns: indicators).
 
@@ -557,7 +557,7 @@ def indicator_heatmap_by_region(rows: Sequence[RegionLevels], indicators: Sequen
     return Chart(title, description, _layout(figure, title, height), Table(columns, table_rows))
 
 
-def indicator_trend(points: Sequence[IndicatorTrendPoint], indicators: Sequence[Indicator],
+def indicator_trend(points: Sequence[IndicatorTrendPoint], indicators: Sequence[IndicatorHeading],
                     threshold: float = 2) -> Chart:
     """Each indicator's rollout across editions (years) as a heatmap: rows indicators, columns years.
 

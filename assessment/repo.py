@@ -41,17 +41,17 @@ from assessment.models import (
     VerificationSettings,
 )
 from assessment.models import SelfAssessment as SelfAssessmentRow
-from assessment.reportdata import Aspect as ReportAspect
 from assessment.reportdata import (
+    AspectHeading,
     AssessorLevel,
     DesaResult,
     EvidenceItem,
     FinalLevel,
+    IndicatorHeading,
     ResultsReport,
     SnapshotSource,
     UnrankedDesa,
 )
-from assessment.reportdata import Indicator as ReportIndicator
 from assessment.scoring import (
     AssessmentRows,
     FinalLevels,
@@ -781,8 +781,8 @@ def results_report(competition: Competition, region_code: str | None = None, *, 
         judul=competition.name,
         wilayah_kode=region,
         wilayah=region_name,
-        aspects=tuple(ReportAspect(a.code, a.name, float(a.weight)) for a in run.rubric.aspects),
-        indicators=tuple(ReportIndicator(i.code, i.name, a.code) for a in run.rubric.aspects for i in a.indicators),
+        aspects=tuple(AspectHeading(a.code, a.name, float(a.weight)) for a in run.rubric.aspects),
+        indicators=tuple(IndicatorHeading(i.code, i.name, a.code) for a in run.rubric.aspects for i in a.indicators),
         desa=run.desa,
         final_levels=run.final_levels,
         assessor_levels=given_levels,

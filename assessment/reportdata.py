@@ -17,7 +17,7 @@ from assessment.standing import State, state_label
 
 
 @dataclass(frozen=True, slots=True)
-class Aspect:
+class AspectHeading:
     """An aspect of the rubric, in the rubric's order."""
 
     kode: str
@@ -26,7 +26,7 @@ class Aspect:
 
 
 @dataclass(frozen=True, slots=True)
-class Indicator:
+class IndicatorHeading:
     """An indicator of the rubric, with the aspect it belongs to."""
 
     kode: str
@@ -54,8 +54,9 @@ class DesaResult:
     indeks_mandiri: float | None = None  # the index the desa's own self-assessment would give
 
     @property
-    def selisih_mandiri(self) -> float | None:
-        """Self-assessment index minus verified index (positive: the desa rated itself higher); None without one."""
+    def selisih_indeks_mandiri(self) -> float | None:
+        """Rule 8b of :mod:`assessment.scoring`: self index minus verified index, in index points (positive: the desa
+        rated itself higher); None without a self index. Not rule 8's mean level gap."""
         return None if self.indeks_mandiri is None else self.indeks_mandiri - self.indeks
 
 
@@ -137,8 +138,8 @@ class ResultsReport:
     judul: str
     wilayah_kode: str
     wilayah: str
-    aspects: tuple[Aspect, ...]
-    indicators: tuple[Indicator, ...]
+    aspects: tuple[AspectHeading, ...]
+    indicators: tuple[IndicatorHeading, ...]
     desa: tuple[DesaResult, ...]
     final_levels: tuple[FinalLevel, ...] = ()
     assessor_levels: tuple[AssessorLevel, ...] = ()
@@ -243,7 +244,7 @@ class IndicatorRollout:
 
 def indicator_rollout(
     desa: Sequence[DesaResult],
-    indicators: Sequence[Indicator],
+    indicators: Sequence[IndicatorHeading],
     final_levels: Sequence[FinalLevel],
     threshold: float = 2,
     minimum: float = 0,
@@ -297,7 +298,7 @@ class RegionLevels:
 
 def mean_levels_by_region(
     desa: Sequence[DesaResult],
-    indicators: Sequence[Indicator],
+    indicators: Sequence[IndicatorHeading],
     final_levels: Sequence[FinalLevel],
     group: Callable[[DesaResult], tuple[str, str]],
     minimum: float = 0,

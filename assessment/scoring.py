@@ -9,7 +9,7 @@ Rules
 =====
 
 1. **Input.** A rubric and assessment rows (village, indicator, assessor, level or NA), integer-coded in
-   :class:`AssessmentRows`; optionally the village's self-assessed levels (:class:`SelfAssessment`).
+   :class:`AssessmentRows`; optionally the village's self-assessed levels (:class:`SelfLevels`).
 2. **Per village x indicator** the assessors' levels are combined with the rubric's ``aggregation``: ``mean``, or
    ``median`` (for an even count, the mean of the two middle values). NA rows are ignored; when every row of a
    village x indicator is NA the indicator is *not applicable* for that village and its weight leaves the
@@ -38,7 +38,14 @@ Rules
    ``disagreement_threshold`` is flagged for reconciliation.
 8. **Self vs verified.** Per village, the mean absolute difference between the self-assessed and the verified
    (aggregated) level over the indicators that have both; flagged when the difference is at least 2 levels on at
-   least 20% of those indicators.
+   least 20% of those indicators. Written as ``selisih_level_mandiri`` (levels, by ``desa-digital score
+   --self``), with the flag as ``tanda_mandiri``. The flag is a coaching signal for the committee and DPMD, not a
+   result: it is not shown on the public ranking page.
+8b. **Self index.** The index a desa's own levels would give: rules 2-4 applied to its self-assessed levels as the
+   only assessor's (an indicator it left empty scores the minimum, NA as in rule 2); a desa that filled in none
+   has no self index (not 0). ``selisih_indeks_mandiri`` = self index minus verified index, both as shown (rule
+   4), in index points: positive when the desa rated itself higher. It is the ranking page's and the workbook's
+   column, and is not rule 8's mean level gap.
 9. **Reliability.** Krippendorff's alpha, ordinal metric, the rubric's scale as value domain, units = village x
    indicator, coders = assessors; overall and per indicator. Per-assessor severity: the mean, over the items the
    assessor shares with at least one other assessor, of (own level - mean of the others' levels); negative means
@@ -152,7 +159,7 @@ class AssessmentRows:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class SelfAssessment:
+class SelfLevels:
     """A village's own levels (penilaian mandiri): ``village`` indexes :attr:`AssessmentRows.villages`."""
 
     village: IntArray
@@ -161,7 +168,7 @@ class SelfAssessment:
 
     @classmethod
     def from_records(cls, rubric: Rubric, rows: AssessmentRows,
-                     records: Iterable[tuple[str, str, int | None]]) -> SelfAssessment:
+                     records: Iterable[tuple[str, str, int | None]]) -> SelfLevels:
         """Build from ``(village code, indicator code, level or None)``; villages unknown to ``rows`` are skipped."""
         village_ids = {code: i for i, code in enumerate(rows.villages)}
         indicator_ids = {ind.code: i for i, ind in enumerate(rubric.indicators)}
@@ -1236,7 +1243,7 @@ def score(rubric: Rubric, rows: AssessmentRows, kinds: Mapping[str, str] | None 
 # --------------------------------------------------------------------------------------------------------------
 
 
-def compare_self(rubric: Rubric, rows: AssessmentRows, self_levels: SelfAssessment) -> SelfComparison:
+def compare_self(rubric: Rubric, rows: AssessmentRows, self_levels: SelfLevels) -> SelfComparison:
     """Rule 8: per village, the mean absolute difference between self-assessed and verified levels, and a flag.
 
     Compared indicators: those with a self level (not NA) and a verified level from at least one assessor (not

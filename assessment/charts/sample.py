@@ -8,21 +8,21 @@ from dataclasses import replace
 from typing import Any
 
 from assessment.reportdata import (
-    Aspect,
+    AspectHeading,
     AssessorLevel,
     DesaResult,
     EvidenceItem,
     FinalLevel,
-    Indicator,
+    IndicatorHeading,
     ResultsReport,
 )
 
 SAMPLE_ASPECTS = (
-    Aspect("A", "Layanan publik", 0.3),
-    Aspect("B", "Tata kelola", 0.25),
-    Aspect("C", "Ekonomi digital", 0.2),
-    Aspect("D", "Informasi publik", 0.15),
-    Aspect("E", "Dukungan", 0.1),
+    AspectHeading("A", "Layanan publik", 0.3),
+    AspectHeading("B", "Tata kelola", 0.25),
+    AspectHeading("C", "Ekonomi digital", 0.2),
+    AspectHeading("D", "Informasi publik", 0.15),
+    AspectHeading("E", "Dukungan", 0.1),
 )
 SAMPLE_PREDIKAT = ("Kurang", "Cukup", "Baik", "Sangat Baik", "Memuaskan")
 # Example bands only; the rubric in force defines the real ones.
@@ -116,9 +116,10 @@ def synthetic_report(
              f"Kecamatan Sintetis {1 + i // 20}")
             for i in range(desa_count)
         ]
-    aspects = tuple(Aspect(chr(ord("A") + i), name, 0.2) for i, name in enumerate(a.nama for a in SAMPLE_ASPECTS))
+    aspects = tuple(AspectHeading(chr(ord("A") + i), name, 0.2)
+                    for i, name in enumerate(a.nama for a in SAMPLE_ASPECTS))
     indicators = tuple(
-        Indicator(f"{aspects[i % len(aspects)].kode}{1 + i // len(aspects)}", f"Indikator {i + 1}",
+        IndicatorHeading(f"{aspects[i % len(aspects)].kode}{1 + i // len(aspects)}", f"Indikator {i + 1}",
                   aspects[i % len(aspects)].kode)
         for i in range(indicator_count)
     )

@@ -32,8 +32,8 @@ from assessment.scoring import (
     AssessmentRows,
     Ranking,
     ScoringInputError,
-    SelfAssessment,
     SelfComparison,
+    SelfLevels,
     compare_self,
     rank_confidence,
     reliability,
@@ -209,7 +209,7 @@ def _report(path: Path, error: ScoringInputError) -> InputError:
     return InputError(lines)
 
 
-def read_self(path: Path, rubric: Rubric, rows: AssessmentRows) -> SelfAssessment:
+def read_self(path: Path, rubric: Rubric, rows: AssessmentRows) -> SelfLevels:
     """The self-assessed levels of ``path`` (``kode_wilayah,indikator,level``); villages not assessed are skipped."""
     table = read_table(path, SELF_COLUMNS)
     indicators = _indicator_table(table, rubric)[table.codes["indikator"]]
@@ -229,7 +229,7 @@ def read_self(path: Path, rubric: Rubric, rows: AssessmentRows) -> SelfAssessmen
         same = np.flatnonzero(key[np.argsort(key, kind="stable")][1:] == ordered[:-1])
         row = int(twin[same[0] + 1])
         raise InputError([f"{path}: baris {_line(row)}: baris ganda untuk desa dan indikator yang sama"])
-    return SelfAssessment(village[keep], indicators[keep], levels[keep])
+    return SelfLevels(village[keep], indicators[keep], levels[keep])
 
 
 def _load(rubric_path: Path) -> Rubric:
@@ -350,7 +350,7 @@ def score_command(rubric_path: Path, levels_path: Path, out_path: Path, self_pat
             headers.append("peringkat_tetap")
             extra.append(_thousandths(sensitivity.held, runs))
         if mine is not None:
-            headers += ["selisih_mandiri", "tanda_mandiri"]
+            headers += ["selisih_level_mandiri", "tanda_mandiri"]
             gaps = []
             for v in ranking.row_village.tolist():
                 gap = mine.mean_gap(v)

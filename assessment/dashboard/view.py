@@ -22,7 +22,7 @@ from assessment.figures import Chart, FunnelStage, IndicatorTrendPoint, TrendPoi
 from assessment.models import Competition, Region, RegionKind
 from assessment.reportdata import (
     DesaResult,
-    Indicator,
+    IndicatorHeading,
     IndicatorRollout,
     RegionSummary,
     ResultsReport,
@@ -165,7 +165,7 @@ def _trends(current: Competition, root: str,
     aspect_points: list[TrendPoint] = []
     indicator_points: list[IndicatorTrendPoint] = []
     aspect_order: list[str] = []
-    indicators: list[Indicator] = []
+    indicators: list[IndicatorHeading] = []
     for edition in editions:
         report = repo.results_report(edition, root, evidence=False, assessor_levels=False)
         if not report.desa:

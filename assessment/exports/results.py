@@ -82,7 +82,7 @@ def ranking_sheet(report: ResultsReport) -> Sheet:
             desa.peringkat_terburuk,
             desa.peluang_tiga_besar,
             desa.indeks_mandiri,
-            desa.selisih_mandiri,
+            desa.selisih_indeks_mandiri,
         )
 
     ordered = sorted(report.desa, key=lambda desa: (desa.peringkat, desa.kode))

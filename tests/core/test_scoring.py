@@ -15,7 +15,7 @@ from assessment.scoring import (
     AssessmentRows,
     Ranking,
     ScoringInputError,
-    SelfAssessment,
+    SelfLevels,
     VillageResult,
     _multisets,
     _order_codes,
@@ -395,7 +395,7 @@ def test_rule_self_vs_verified_mean_gap_and_flag() -> None:
     rows = AssessmentRows.from_records(rubric, verified)
     # desa 1: self 3, 2, 4, 1 vs verified 0, 2, 4, 1 -> gaps 3, 0, 0, 0 -> mean 3/4; one large gap of four = 25%
     # (I5 is NA for the assessor, so it is not compared). desa 2: self 3 vs 2 -> 1, no large gap.
-    mine = SelfAssessment.from_records(rubric, rows, [(desa(1), "I1", 3), (desa(1), "I2", 2), (desa(1), "I3", 4),
+    mine = SelfLevels.from_records(rubric, rows, [(desa(1), "I1", 3), (desa(1), "I2", 2), (desa(1), "I3", 4),
                                                       (desa(1), "I4", 1), (desa(1), "I5", 4), (desa(2), "I1", 3)])
     comparison = compare_self(rubric, rows, mine)
     assert comparison.mean_gap(0) == Fraction(3, 4)
@@ -404,7 +404,7 @@ def test_rule_self_vs_verified_mean_gap_and_flag() -> None:
     # one large gap in six compared indicators (17%) is below 20%: no flag
     rubric6 = make_rubric([["1"] * 6])
     rows6 = AssessmentRows.from_records(rubric6, [(desa(1), f"I{k}", "a", 0) for k in range(1, 7)])
-    mine6 = SelfAssessment.from_records(rubric6, rows6, [(desa(1), "I1", 2)] + [(desa(1), f"I{k}", 0)
+    mine6 = SelfLevels.from_records(rubric6, rows6, [(desa(1), "I1", 2)] + [(desa(1), f"I{k}", 0)
                                                                                for k in range(2, 7)])
     assert not compare_self(rubric6, rows6, mine6).flagged[0]
 

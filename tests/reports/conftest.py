@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 
 from assessment.reportdata import (
-    Aspect,
+    AspectHeading,
     AssessorLevel,
     DesaResult,
     EvidenceItem,
     FinalLevel,
-    Indicator,
+    IndicatorHeading,
     ResultsReport,
     UnrankedDesa,
 )
@@ -20,8 +20,9 @@ from assessment.reportdata import (
 
 @pytest.fixture
 def small_report() -> ResultsReport:
-    aspects = (Aspect("A", "Layanan", 0.6), Aspect("B", "Ekonomi", 0.4))
-    indicators = (Indicator("A1", "Surat elektronik", "A"), Indicator("A2", "TTE", "A"), Indicator("B1", "Produk", "B"))
+    aspects = (AspectHeading("A", "Layanan", 0.6), AspectHeading("B", "Ekonomi", 0.4))
+    indicators = (IndicatorHeading("A1", "Surat elektronik", "A"), IndicatorHeading("A2", "TTE", "A"),
+                  IndicatorHeading("B1", "Produk", "B"))
     desa = (
         DesaResult("64.09.04.2002", "Bukit Raya", "64.09.04", "Sepaku", 81.25, "Sangat Baik", 1, (87.5, 72.0),
                    peringkat_terbaik=1, peringkat_terburuk=2, peluang_tiga_besar=0.93, indeks_mandiri=90.0),

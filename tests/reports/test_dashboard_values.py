@@ -9,14 +9,15 @@ from assessment.figures import IndicatorTrendPoint, index_by_region, indicator_h
 from assessment.reportdata import (
     DesaResult,
     FinalLevel,
-    Indicator,
+    IndicatorHeading,
     indicator_rollout,
     mean_levels_by_region,
     summarise_by_region,
     weakest_indicators,
 )
 
-INDICATORS = (Indicator("A1", "Surat daring", "A"), Indicator("A2", "TTE", "A"), Indicator("B1", "Produk", "B"))
+INDICATORS = (IndicatorHeading("A1", "Surat daring", "A"), IndicatorHeading("A2", "TTE", "A"),
+              IndicatorHeading("B1", "Produk", "B"))
 
 
 def _desa(kode: str, indeks: float, kecamatan: str = "64.09.04") -> DesaResult:

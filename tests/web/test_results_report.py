@@ -63,11 +63,15 @@ def test_assessor_levels_keep_names_and_notes(world: ResultsWorld) -> None:
     assert all(a.catatan.startswith("Catatan") for a in report.assessor_levels)
 
 
-def test_self_assessment_index_and_gap(world: ResultsWorld) -> None:
+def test_rule_8b_self_index_and_its_gap_in_index_points(world: ResultsWorld) -> None:
     report = repo.results_report(world.competition)
     by_code = {d.kode: d for d in report.desa}
     assert by_code[BUKIT].indeks_mandiri == 100.0
     assert by_code[SEMOI].indeks_mandiri is None
+    # The gap is the self index minus the verified index in index points (not rule 8's mean level gap).
+    bukit = by_code[BUKIT]
+    assert bukit.selisih_indeks_mandiri == 100.0 - bukit.indeks
+    assert by_code[SEMOI].selisih_indeks_mandiri is None
 
 
 def test_kabupaten_report_ranks_within_kabupaten(world: ResultsWorld) -> None:

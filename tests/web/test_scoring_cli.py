@@ -130,7 +130,7 @@ def test_score_self_assessment_columns(runner: FlaskCliRunner, rubric_file: Path
                                  "--self", str(mine)])
     assert result.exit_code == 0, result.output
     row = read_results(out)[0]
-    assert (row["selisih_mandiri"], row["tanda_mandiri"]) == ("2.00", "ya")
+    assert (row["selisih_level_mandiri"], row["tanda_mandiri"]) == ("2.00", "ya")
 
 
 BAD_INPUTS = {
