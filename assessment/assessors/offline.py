@@ -19,14 +19,10 @@ from werkzeug.wrappers import Response
 from assessment.assessors import operations
 from assessment.assessors.forms import OfflineWorkbookForm
 from assessment.assessors.routes import PROBLEM_MESSAGES
+from assessment.assessors.workbook import ScoringTask, ScoringWorkbookInfo
 from assessment.criteria.fingerprint import fingerprint
 from assessment.criteria.model import Rubric
-from assessment.exports.scoring_workbook import (
-    ScoringTask,
-    ScoringWorkbookInfo,
-    read_scoring_workbook,
-    write_scoring_workbook,
-)
+from assessment.exports.scoring_workbook import read_scoring_workbook, write_scoring_workbook
 from assessment.extensions import db
 from assessment.inputs import strip_control_characters
 from assessment.models import Assignment, Competition, Participant, Role

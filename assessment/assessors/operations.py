@@ -16,9 +16,9 @@ from assessment.assessors.rules import (
     desk_score_problems,
     submission_problems,
 )
+from assessment.assessors.workbook import ScoredEntry
 from assessment.audit import record_event
 from assessment.criteria.model import Rubric
-from assessment.exports.scoring_workbook import ScoredEntry
 from assessment.extensions import db
 from assessment.models import (
     AccessTest,

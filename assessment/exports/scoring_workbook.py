@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import IO, Any
 
 from openpyxl import Workbook, load_workbook
@@ -20,6 +19,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from assessment.assessors.workbook import RowError, ScoredEntry, ScoringImport, ScoringTask, ScoringWorkbookInfo
 from assessment.exports.spreadsheet import is_formula_like
 
 SHEET = "Penilaian"
@@ -33,71 +33,6 @@ NOTE_COLUMN = 6
 MAX_NOTE_LENGTH = 2000
 # Room for a few blank lines an assessor may leave; a sheet far longer than the assignment is not ours.
 EXTRA_ROWS_ALLOWED = 200
-
-
-@dataclass(frozen=True, slots=True)
-class ScoringTask:
-    """One line of the workbook: a desa and an indicator to score, with any level already given."""
-
-    desa_kode: str
-    desa_nama: str
-    indikator_kode: str
-    indikator_nama: str
-    boleh_tidak_berlaku: bool = False
-    level: int | None = None
-    tidak_berlaku: bool = False
-    catatan: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ScoringWorkbookInfo:
-    """Whose workbook it is; written into the hidden Info sheet and checked on import."""
-
-    kompetisi_id: str
-    asesor: str
-    rubrik: str  # the rubric fingerprint: a workbook made for another rubric version is refused
-
-
-@dataclass(frozen=True, slots=True)
-class ScoredEntry:
-    """One row read back: the level chosen (None: left blank) or not applicable, and the note."""
-
-    desa_kode: str
-    indikator_kode: str
-    level: int | None
-    tidak_berlaku: bool
-    catatan: str
-    baris: int = 0  # the row of sheet Penilaian it was read from
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """One problem in the uploaded workbook, located by sheet, row and column (row 0: the file as a whole)."""
-
-    sheet: str
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"Lembar {self.sheet}" if self.sheet else "Berkas"
-        if self.row:
-            where += f", baris {self.row}"
-        if self.column:
-            where += f", kolom {self.column}"
-        return f"{where}: {self.message}"
-
-
-@dataclass(frozen=True, slots=True)
-class ScoringImport:
-    """The result of reading a workbook: the entries (only when there is no error) and every error found."""
-
-    entries: tuple[ScoredEntry, ...] = ()
-    errors: tuple[RowError, ...] = field(default=())
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def _text_cell(ws: Any, row: int, column: int, value: str) -> None:

@@ -7,13 +7,8 @@ import io
 import openpyxl
 import pytest
 
-from assessment.exports.scoring_workbook import (
-    LEVEL_NAME,
-    ScoringTask,
-    ScoringWorkbookInfo,
-    read_scoring_workbook,
-    write_scoring_workbook,
-)
+from assessment.assessors.workbook import ScoringTask, ScoringWorkbookInfo
+from assessment.exports.scoring_workbook import LEVEL_NAME, read_scoring_workbook, write_scoring_workbook
 
 INFO = ScoringWorkbookInfo(kompetisi_id="7", asesor="asesor@example.id", rubrik="sha256:abc")
 LEVELS = (0, 1, 2, 3, 4)
