@@ -207,6 +207,43 @@ def _refused(code: str, detail: str = "") -> None:
     flash(f"{REFUSALS[code]} {detail}".strip(), "error")
 
 
+def _confirmation(competition: Competition, template: str, **extra: Any) -> str:
+    """What a confirmation page before publishing or finalising shows: the desa still blocking (and what each
+    lacks), the desa withdrawn from the ranking with their reasons, the ranked and unranked counts."""
+    run = None
+    try:
+        run = operations.current_results(competition)
+    except operations.PublicationRefused as refused:
+        _refused(refused.code, refused.detail)
+    in_force = [w for w in operations.withdrawals(competition) if w.revoked_at is None]
+    snapshot = final_snapshot_of(competition)
+    return render_template(
+        template, competition=competition, run=run,
+        blockers=operations.blockers(competition, run) if run is not None and snapshot is None else [],
+        withdrawn=in_force, form=ConfirmForm(), wita=wita, gate_text=gate_text,
+        published=provisional_rows(competition) is not None, snapshot=snapshot, **extra)
+
+
+@bp.get("/panitia/hasil/lomba/<int:competition_id>/umumkan")
+@roles_required(*COMMITTEE)
+def confirm_publish(competition_id: int) -> str:
+    """The confirmation page before publishing the provisional results: who is told, what becomes public and
+    frozen, and what still stops it."""
+    competition = _competition(competition_id)
+    return _confirmation(competition, "publication/confirm_publish.html",
+                         gate=stage_gate(competition, Action.publish_provisional, now_utc()))
+
+
+@bp.get("/panitia/hasil/lomba/<int:competition_id>/tetapkan")
+@roles_required(*COMMITTEE)
+def confirm_finalise(competition_id: int) -> str:
+    """The confirmation page before finalising: the sealed snapshot cannot be undone; what still stops it."""
+    competition = _competition(competition_id)
+    return _confirmation(competition, "publication/confirm_finalise.html",
+                         gate=stage_gate(competition, Action.finalise, now_utc()),
+                         open_objections=operations.open_objection_count(competition))
+
+
 @bp.post("/panitia/hasil/lomba/<int:competition_id>/umumkan")
 @roles_required(*COMMITTEE)
 def publish(competition_id: int) -> BaseResponse:
