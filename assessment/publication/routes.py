@@ -33,6 +33,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
+from assessment.editions import split_editions
 from assessment.evidence import UploadRejected, inspect_upload, sniff_media_type
 from assessment.extensions import db
 from assessment.models import (
@@ -285,7 +286,8 @@ def finalise(competition_id: int) -> BaseResponse:
 @bp.get("/berita-acara/")
 @roles_required(*DOCUMENT_MAKERS)
 def berita_acara_index() -> str:
-    return render_template("publication/berita_acara_index.html", competitions=_competitions(DOCUMENT_MAKERS))
+    return render_template("publication/berita_acara_index.html",
+                           editions=split_editions(_competitions(DOCUMENT_MAKERS), lambda c: c, now_utc()))
 
 
 def _kinds() -> list[BeritaAcaraKind]:
