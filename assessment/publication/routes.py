@@ -156,7 +156,7 @@ def competition(competition_id: int) -> str:
         in_force={w.participant.desa_code: w for w in withdrawals if w.revoked_at is None},
         taken_back=[w for w in withdrawals if w.revoked_at is not None],
         marks=_marks(competition), exceptions=_exceptions(competition, now), snapshot=snapshot,
-        form=ConfirmForm(), reason_form=ReasonForm(), wita=wita,
+        reason_form=ReasonForm(), wita=wita,
         publish_gate=stage_gate(competition, Action.publish_provisional, now),
         finalise_gate=stage_gate(competition, Action.finalise, now), gate_text=gate_text)
 
