@@ -1,7 +1,9 @@
 """Editions kept apart: every working list shows the current edition first and folds the older ones below.
 
-The rule is written once, in :func:`split_editions`; the operator's, the assessor's and the verifikator's lists use
-it, so a desa that took part last year never finds last year's self-assessment mixed in with this year's.
+The rule is written once, in :func:`split_editions`; the operator's, the assessor's and the verifikator's lists, the
+berita acara list and the inbox use it, so a desa that took part last year never finds last year's self-assessment
+(or last year's notices) mixed in with this year's. An inbox notice belongs to an edition by when it was sent
+(:func:`edition_at`).
 """
 
 from __future__ import annotations
@@ -59,3 +61,34 @@ def split_editions(items: Sequence[T], competition_of: Callable[[T], Competition
         current = ordered[:1]
     older = [edition for edition in ordered if edition not in current]
     return Editions(current, older)
+
+
+def edition_at(moment: datetime, competitions: Sequence[Competition]) -> Competition:
+    """The edition among ``competitions`` (at least one) that a notice sent at ``moment`` belongs to.
+
+    - The newest edition (latest year, then latest created) whose schedule spans ``moment`` (from its first
+      stage's start, included, to its last stage's end, excluded);
+    - else the newest edition that had started before ``moment`` (a notice between two editions belongs to the
+      one just past);
+    - else, sent before any edition started (accounts, registration), the edition that started first.
+    """
+    if not competitions:
+        raise ValueError("no competition to belong to")
+    scheduled = [c for c in competitions if c.stages]
+    if not scheduled:
+        return max(competitions, key=_newest)
+
+    def start(c: Competition) -> datetime:
+        return min(stage.starts_at for stage in c.stages)
+
+    spanning = [c for c in scheduled if start(c) <= moment < max(stage.ends_at for stage in c.stages)]
+    if spanning:
+        return max(spanning, key=_newest)
+    started = [c for c in scheduled if start(c) <= moment]
+    if started:
+        return max(started, key=_newest)
+    return min(scheduled, key=lambda c: (start(c), c.id))
+
+
+def _newest(competition: Competition) -> tuple[int, int]:
+    return competition.year, competition.id

@@ -11,12 +11,14 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from assessment.editions import edition_at, split_editions
 from assessment.extensions import db
 from assessment.inbox import operations
 from assessment.inbox.forms import ChannelsForm, ConfirmForm
-from assessment.models import Notification, Role
+from assessment.models import Competition, Notification, Role
 from assessment.navigation import NavLink, add_link
 from assessment.security import signed_in
+from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("inbox", __name__, url_prefix="/kotak-masuk")
@@ -44,7 +46,12 @@ def _links(state: object) -> None:
 def index() -> str:
     rows = db.session.scalars(select(Notification).where(Notification.user_id == current_user.id)
                               .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(200)).all()
-    return render_template("inbox/index.html", notifications=rows, confirm=ConfirmForm(), wita=wita)
+    # Notices of the running edition first, older editions' folded below (by when each was sent).
+    competitions = db.session.scalars(select(Competition)).all()
+    editions = split_editions(rows, lambda row: edition_at(row.created_at, competitions), now_utc()) \
+        if competitions else None
+    return render_template("inbox/index.html", notifications=rows, editions=editions, confirm=ConfirmForm(),
+                           wita=wita)
 
 
 @bp.post("/<int:notification_id>/baca")

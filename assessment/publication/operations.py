@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from assessment.audit import chain_anchor, record_event
@@ -529,3 +529,10 @@ def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, parti
                  after={"kind": kind, "participant": row.participant_id, "sha256": sha256, "kode": kode})
     db.session.commit()
     return row
+
+
+def open_objection_count(competition: Competition) -> int:
+    """How many objections of the competition still wait for an answer (each one stops finalisation)."""
+    return int(db.session.scalar(
+        select(func.count(Objection.id)).join(Participant, Objection.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, Objection.answered_at.is_(None))) or 0)

@@ -33,6 +33,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
+from assessment.editions import split_editions
 from assessment.evidence import UploadRejected, inspect_upload, sniff_media_type
 from assessment.extensions import db
 from assessment.models import (
@@ -146,7 +147,7 @@ def competition(competition_id: int) -> str:
         in_force={w.participant.desa_code: w for w in withdrawals if w.revoked_at is None},
         taken_back=[w for w in withdrawals if w.revoked_at is not None],
         marks=_marks(competition), exceptions=_exceptions(competition, now), snapshot=snapshot,
-        form=ConfirmForm(), reason_form=ReasonForm(), wita=wita,
+        reason_form=ReasonForm(), wita=wita,
         publish_gate=stage_gate(competition, Action.publish_provisional, now),
         finalise_gate=stage_gate(competition, Action.finalise, now), gate_text=gate_text)
 
@@ -198,6 +199,43 @@ def _refused(code: str, detail: str = "") -> None:
     flash(f"{REFUSALS[code]} {detail}".strip(), "error")
 
 
+def _confirmation(competition: Competition, template: str, **extra: Any) -> str:
+    """What a confirmation page before publishing or finalising shows: the desa still blocking (and what each
+    lacks), the desa withdrawn from the ranking with their reasons, the ranked and unranked counts."""
+    run = None
+    try:
+        run = operations.current_results(competition)
+    except operations.PublicationRefused as refused:
+        _refused(refused.code, refused.detail)
+    in_force = [w for w in operations.withdrawals(competition) if w.revoked_at is None]
+    snapshot = final_snapshot_of(competition)
+    return render_template(
+        template, competition=competition, run=run,
+        blockers=operations.blockers(competition, run) if run is not None and snapshot is None else [],
+        withdrawn=in_force, form=ConfirmForm(), wita=wita, gate_text=gate_text,
+        published=provisional_rows(competition) is not None, snapshot=snapshot, **extra)
+
+
+@bp.get("/panitia/hasil/lomba/<int:competition_id>/umumkan")
+@roles_required(*COMMITTEE)
+def confirm_publish(competition_id: int) -> str:
+    """The confirmation page before publishing the provisional results: who is told, what becomes public and
+    frozen, and what still stops it."""
+    competition = _competition(competition_id)
+    return _confirmation(competition, "publication/confirm_publish.html",
+                         gate=stage_gate(competition, Action.publish_provisional, now_utc()))
+
+
+@bp.get("/panitia/hasil/lomba/<int:competition_id>/tetapkan")
+@roles_required(*COMMITTEE)
+def confirm_finalise(competition_id: int) -> str:
+    """The confirmation page before finalising: the sealed snapshot cannot be undone; what still stops it."""
+    competition = _competition(competition_id)
+    return _confirmation(competition, "publication/confirm_finalise.html",
+                         gate=stage_gate(competition, Action.finalise, now_utc()),
+                         open_objections=operations.open_objection_count(competition))
+
+
 @bp.post("/panitia/hasil/lomba/<int:competition_id>/umumkan")
 @roles_required(*COMMITTEE)
 def publish(competition_id: int) -> BaseResponse:
@@ -239,7 +277,8 @@ def finalise(competition_id: int) -> BaseResponse:
 @bp.get("/berita-acara/")
 @roles_required(*DOCUMENT_MAKERS)
 def berita_acara_index() -> str:
-    return render_template("publication/berita_acara_index.html", competitions=_competitions(DOCUMENT_MAKERS))
+    return render_template("publication/berita_acara_index.html",
+                           editions=split_editions(_competitions(DOCUMENT_MAKERS), lambda c: c, now_utc()))
 
 
 def _kinds() -> list[BeritaAcaraKind]:

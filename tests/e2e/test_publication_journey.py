@@ -69,7 +69,8 @@ def test_change_after_freeze_refused_without_exception(open_session: OpenSession
     committee = sign_in(open_session, World.committee).page
     committee.goto("/panitia/hasil/")
     committee.get_by_role("link", name=re.compile("Lomba Desa Digital Uji")).click()
-    committee.get_by_role("button", name="Umumkan hasil sementara").click()
+    committee.get_by_role("link", name="Umumkan hasil sementara").click()
+    committee.get_by_role("button", name="Ya, umumkan hasil sementara").click()
     expect(committee.get_by_text("Hasil sementara diumumkan dan dibekukan.")).to_be_visible()
     with live_app.app_context():
         # The ketua tim's stage is open again (a late reconciliation): the freeze still refuses the change.
@@ -154,9 +155,12 @@ def test_final_snapshot_verifies_and_tampered_pdf_does_not(open_session: OpenSes
                                                            axe_js: Path, tmp_path: Path) -> None:
     with live_app.app_context():
         world = _seed(StageCode.penetapan, publish=True)
-    committee = sign_in(open_session, World.committee).page
+    committee = sign_in(open_session, World.committee, bypass_csp=True).page
     committee.goto(f"/panitia/hasil/lomba/{world.competition}")
-    committee.get_by_role("button", name="Tetapkan hasil akhir").click()
+    committee.get_by_role("link", name="Tetapkan hasil akhir").click()
+    expect(committee.get_by_text(re.compile("Penetapan tidak dapat dibatalkan"))).to_be_visible()
+    assert axe_violations(committee, axe_js) == []
+    committee.get_by_role("button", name="Ya, tetapkan hasil akhir").click()
     expect(committee.get_by_text("Hasil akhir ditetapkan.")).to_be_visible()
     committee.get_by_role("link", name=re.compile("Berita acara")).first.click()
     committee.get_by_role("button", name="Buat berita acara pleno").click()

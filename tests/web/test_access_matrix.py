@@ -187,6 +187,8 @@ RULES: dict[str, Access] = {
     "publication.competition": Access(roles=(Role.panitia,), scoped=True),
     "publication.publish": Access(roles=(Role.panitia,), scoped=True),
     "publication.finalise": Access(roles=(Role.panitia,), scoped=True),
+    "publication.confirm_publish": Access(roles=(Role.panitia,), scoped=True),
+    "publication.confirm_finalise": Access(roles=(Role.panitia,), scoped=True),
     # Withdrawing a desa from the ranking (the participant here is a draft: refused with a message) and taking a
     # withdrawal back (none exists: 404 for the committee in scope); tests/web/test_ranking_rule.py.
     "publication.withdraw": Access(roles=(Role.panitia,), scoped=True,

@@ -131,6 +131,31 @@ def test_every_problem_is_listed_with_its_line_and_nothing_is_saved(
     assert db.session.scalar(db.select(db.func.count()).select_from(AccountInvitation)) == 0
 
 
+def test_a_name_is_at_most_200_characters(app: Flask, regions: None, make_user: MakeUser, login: Login) -> None:
+    client = login(app.test_client(), make_user(Role.panitia, "64"))
+    before = accounts()
+    response = upload(client, HEADER + f"{'A' * 201},panjang@contoh.id,operator_desa,64.09.04.2002,\n"
+                                     + f"{'B' * 200},pas@contoh.id,operator_desa,64.09.04.2003,\n")
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "Baris 2: nama paling panjang 200 karakter" in body and "Baris 3:" not in body
+    assert accounts() == before
+
+
+def test_an_asesor_grant_held_with_another_home_region_is_a_problem(
+        app: Flask, regions: None, make_user: MakeUser, login: Login) -> None:
+    """The home region decides conflicts of interest: an import never changes it silently."""
+    client = login(app.test_client(), make_user(Role.panitia, "64"))
+    make_user(Role.asesor, "64", email="asesor@contoh.id", home_region_code="64.72")
+    response = upload(client, HEADER + "Asesor,asesor@contoh.id,asesor,64,64.09.04\n")
+    assert response.status_code == 422
+    assert "Baris 2: asesor@contoh.id sudah asesor di 64 dengan wilayah asal 64.72" in response.get_data(as_text=True)
+    held = db.session.scalar(db.select(RoleGrant).join(User).where(User.email == "asesor@contoh.id"))
+    assert held is not None and held.home_region_code == "64.72"
+    # The same home region again changes nothing and is no problem.
+    assert upload(client, HEADER + "Asesor,asesor@contoh.id,asesor,64,64.72\n").status_code == 200
+
+
 def test_dpmd_imports_operator_and_verifikator_accounts_of_its_kabupaten_only(
         app: Flask, regions: None, make_user: MakeUser, login: Login) -> None:
     dpmd = make_user(Role.dpmd, "64.09")

@@ -22,6 +22,7 @@ from assessment.models import (
     FinalistScope,
     FinalSnapshot,
     Notification,
+    Objection,
     ProvisionalResult,
     RankingWithdrawal,
     Reconciliation,
@@ -218,3 +219,50 @@ def test_a_desa_withdrawn_after_publication_is_told_beside_its_frozen_result(app
                      rf"dikeluarkan dari peringkat oleh panitia: {re.escape(reason)}", page)
     ranking = app.test_client().get(f"/hasil/{world.competition.id}/peringkat/64").get_data(as_text=True)
     assert f'<tr data-kode="{KUARO}">' in ranking[ranking.index('id="unranked-title"'):]
+
+
+def test_publish_confirmation_page_says_what_happens_what_blocks_and_who_was_withdrawn(
+        app: Flask, world: TruthWorld, login: Login) -> None:
+    """Publishing asks first on its own page (works without JavaScript): the ranking freezes, the operators are
+    told, the pages become public; every desa still blocking is named, every withdrawn desa with its reason; the
+    page offers no button while anything blocks, and opening it changes nothing."""
+    client = login(app.test_client(), world.committee)
+    page = client.get(f"/panitia/hasil/lomba/{world.competition.id}/umumkan").get_data(as_text=True)
+    assert "Yang akan terjadi" in page and "diberi tahu di kotak masuknya" in page and "dibekukan" in page
+    assert '<li data-kode="' + TUNGGU + '">' in page and "Asesor Dua, Asesor Satu" in page
+    assert "Ya, umumkan hasil sementara" not in page
+    withdraw_from_ranking(world.desa[TUNGGU], WITHDRAWAL, world.committee, _now())
+    results = client.get(f"/panitia/hasil/lomba/{world.competition.id}").get_data(as_text=True)
+    assert f'href="/panitia/hasil/lomba/{world.competition.id}/umumkan"' in results
+    page = client.get(f"/panitia/hasil/lomba/{world.competition.id}/umumkan").get_data(as_text=True)
+    withdrawn = page[page.index("Desa yang dikeluarkan dari peringkat"):]
+    assert f'<li data-kode="{TUNGGU}">' in withdrawn and WITHDRAWAL in withdrawn
+    assert "Ya, umumkan hasil sementara" in page
+    assert f'action="/panitia/hasil/lomba/{world.competition.id}/umumkan"' in page
+    assert db.session.scalar(select(func.count()).select_from(ProvisionalResult)) == 0
+    client.post(f"/panitia/hasil/lomba/{world.competition.id}/umumkan")
+    assert db.session.scalar(select(func.count()).select_from(ProvisionalResult)) == 1
+
+
+def test_finalise_confirmation_page_says_it_cannot_be_undone_and_names_open_objections(
+        app: Flask, world: TruthWorld, login: Login) -> None:
+    """Finalising asks first: the sealed snapshot cannot be undone; before publication, during another stage or
+    with an objection unanswered the page says so and offers no button."""
+    withdraw_from_ranking(world.desa[TUNGGU], WITHDRAWAL, world.committee, _now())
+    client = login(app.test_client(), world.committee)
+    url = f"/panitia/hasil/lomba/{world.competition.id}/tetapkan"
+    page = client.get(url).get_data(as_text=True)
+    assert "tidak dapat dibatalkan" in page and "Hasil sementara belum diumumkan." in page
+    assert "Ya, tetapkan hasil akhir" not in page
+    publish_provisional(world.competition, world.committee, _now())
+    db.session.add(Objection(participant_id=world.desa[PASER].id, reason="Nilai A1 terlalu rendah."))
+    db.session.commit()
+    open_results_stage(world.competition, StageCode.penetapan)
+    page = client.get(url).get_data(as_text=True)
+    assert "1 sanggah belum dijawab." in page and "Ya, tetapkan hasil akhir" not in page
+    assert WITHDRAWAL in page
+    db.session.execute(db.delete(Objection))
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "Ya, tetapkan hasil akhir" in page and f'action="{url}"' in page
+    assert db.session.scalar(select(func.count()).select_from(FinalSnapshot)) == 0
