@@ -151,6 +151,17 @@ def archived_copy(capture_id: int) -> Response:
     return response
 
 
+@bp.get("/arsip/<int:capture_id>/tangkapan-layar")
+@roles_required(*CAPTURE_VIEWERS)
+def screenshot(capture_id: int) -> Response:
+    """The PNG of the archived copy (drawn by the worker without scripts or network), shown beside the copy."""
+    capture, _evidence = _capture_for_viewer(capture_id)
+    response = send_file(_blob(capture.screenshot_sha256), mimetype="image/png", max_age=0, conditional=False)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.get("/arsip/<int:capture_id>/isi")
 @roles_required(*CAPTURE_VIEWERS)
 def body(capture_id: int) -> Response:
