@@ -169,7 +169,7 @@ def capture_link(evidence: Evidence, trigger: CaptureTrigger, now: datetime) -> 
     return row
 
 
-@queue.handler(CAPTURE_JOB)
+@queue.handler(CAPTURE_JOB, queue_name=queue.LINKS_QUEUE)
 def run_capture(payload: dict[str, Any], context: queue.RunContext) -> str:
     """Capture one link (a first capture is made once however often its job runs: at-least-once delivery)."""
     evidence = db.session.get(Evidence, int(payload.get("evidence", 0)))

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from assessment import visibility
 from assessment.extensions import db
 from assessment.links.capture import LinkState, first_captures, latest_captures, link_state, recheck_participant
+from assessment.links.feeds import asks_for_activity
 from assessment.links.forms import RecheckForm
 from assessment.models import CaptureOutcome, Evidence, EvidenceStatus, LinkCapture, Participant, Role
 from assessment.security import roles_required
@@ -63,6 +64,9 @@ STATE_WORDS = {
 @bp.app_template_global()
 def link_recheck_form() -> RecheckForm:
     return RecheckForm()
+
+
+bp.add_app_template_global(asks_for_activity, "asks_for_activity")
 
 
 @bp.app_template_global()
