@@ -121,6 +121,12 @@ def _screenshot(row: LinkCapture, archive: bytes, store: EvidenceStore) -> None:
     if setting.chromium is None:
         row.screenshot_detail = setting.reason[:500] or None
         return
+    # The screenshot is a picture of the copy alone: a recheck that found the same copy reuses the earlier one.
+    drawn = db.session.scalar(select(LinkCapture.screenshot_sha256).where(
+        LinkCapture.archive_sha256 == row.archive_sha256, LinkCapture.screenshot_sha256.is_not(None)).limit(1))
+    if drawn is not None and store.exists(drawn):
+        row.screenshot_sha256 = drawn
+        return
     try:
         png = take_screenshot(archive, setting.chromium)
     except ScreenshotFailed as failed:

@@ -19,6 +19,8 @@ The rules, written once (tests in ``tests/links/test_screenshot.py``):
 - **Optional.** ``LINK_SCREENSHOTS``: ``auto`` (the default) draws screenshots when Chromium
   (``CHROMIUM_PATH``, else ``chromium`` or ``chromium-browser`` on the ``PATH``) and the Playwright package are
   both installed; ``0`` never; ``1`` always (a capture then says when Chromium is missing).
+- **Once per copy.** The picture depends on the archived copy alone, so a recheck that finds the same copy (the
+  same SHA-256) reuses the screenshot already drawn of it (:func:`assessment.links.capture.capture_link`).
 - **Failure is an outcome.** A capture whose screenshot failed keeps everything else and says why
   (``screenshot_detail``); the capture job does not fail because of it.
 """

@@ -163,3 +163,30 @@ def test_the_sweep_keeps_screenshots_and_the_retention_purge_takes_them(
     assert not store.exists(key), "the screenshot follows its link's retention, like the body and the copy"
     db.session.refresh(capture)
     assert capture.screenshot_sha256 == key, "the row keeps its hash"
+
+
+def test_a_recheck_of_an_unchanged_page_reuses_its_screenshot(client: FlaskClient, mine: Participant,
+                                                              server: LinkServer,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn: list[bytes] = []
+
+    def fake(archive: bytes, chromium: str) -> bytes:
+        drawn.append(archive)
+        return TINY_PNG + len(drawn).to_bytes(2, "big")
+
+    monkeypatch.setattr(capture_module, "take_screenshot", fake)
+    server.state["changing"] = "versi pertama"
+    first = capture_of(client, mine, server.url("/changing"))
+    capture_module.recheck_participant(mine.id, "sama")
+    db.session.commit()
+    queue.run_due("w1")
+    server.state["changing"] = "versi kedua"
+    capture_module.recheck_participant(mine.id, "berubah")
+    db.session.commit()
+    queue.run_due("w1")
+    same, changed = db.session.scalars(select(LinkCapture).where(LinkCapture.evidence_id == first.evidence_id,
+                                                                 LinkCapture.id != first.id)
+                                       .order_by(LinkCapture.id)).all()
+    assert same.archive_sha256 == first.archive_sha256 and same.screenshot_sha256 == first.screenshot_sha256
+    assert changed.screenshot_sha256 not in (None, first.screenshot_sha256)
+    assert len(drawn) == 2, "Chromium drew the first copy and the changed one, not the unchanged recheck"
