@@ -39,6 +39,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     - ``MAX_UPLOAD_MB``: the largest accepted upload (default 25 MB).
     - ``LINK_CAPTURE_ALLOW``: hosts or CIDR ranges the link capture may fetch although they are private or loopback
       (comma-separated; empty by default; for tests only, see :mod:`assessment.links.fetch`).
+    - ``LINK_SCREENSHOTS`` (``auto``), ``CHROMIUM_PATH`` (found on the ``PATH``): screenshots of captured pages
+      (:mod:`assessment.links.screenshot`): ``auto`` when Chromium and Playwright are installed, ``0`` never, ``1``
+      always.
     - ``EVIDENCE_RETENTION_DAYS``: how long evidence files are kept (``desa-digital evidence purge``); unset: kept.
     - ``SESSION_IDLE_MINUTES`` (60), ``SESSION_MAX_HOURS`` (12): session timeouts.
     - ``LOGIN_ACCOUNT_LIMIT`` (5), ``LOGIN_ADDRESS_LIMIT`` (100), ``LOGIN_WINDOW_MINUTES`` (15): sign-in limits.
@@ -65,6 +68,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR") or str(instance_path / "evidence"),
         # Hosts or CIDR ranges the link capture may fetch despite the address check: for tests only.
         "LINK_CAPTURE_ALLOW": os.environ.get("LINK_CAPTURE_ALLOW", ""),
+        "LINK_SCREENSHOTS": os.environ.get("LINK_SCREENSHOTS", "auto"),
+        "CHROMIUM_PATH": os.environ.get("CHROMIUM_PATH", ""),
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
         "EVIDENCE_RETENTION_DAYS": int(os.environ["EVIDENCE_RETENTION_DAYS"])
         if os.environ.get("EVIDENCE_RETENTION_DAYS", "").isdigit() else None,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from assessment.criteria.fingerprint import fingerprint, rubric_from_canonical
 from assessment.criteria.model import Rubric
 from assessment.extensions import db
+from assessment.links.capture import captures_for_record
 from assessment.models import (
     DEFAULT_ASSESSORS_PER_DESA,
     Assignment,
@@ -48,6 +49,7 @@ from assessment.reportdata import (
     EvidenceItem,
     FinalLevel,
     IndicatorHeading,
+    LinkCaptureItem,
     ResultsReport,
     SnapshotSource,
     UnrankedDesa,
@@ -787,6 +789,7 @@ def results_report(competition: Competition, region_code: str | None = None, *, 
         final_levels=run.final_levels,
         assessor_levels=given_levels,
         evidence=tuple(e for e in evidence_items(competition, region) if e.desa_kode in ranked) if evidence else (),
+        captures=tuple(c for c in capture_items(competition, region) if c.desa_kode in ranked) if evidence else (),
         predikat_order=tuple(band.label for band in run.rubric.bands),
         tidak_diperingkat=run.unranked,
         cuplikan=run.sealed,
@@ -805,6 +808,28 @@ def evidence_items(competition: Competition, region_code: str | None = None) -> 
     return [EvidenceItem(code, indicator, "berkas" if kind == EvidenceKind.file else "tautan",
                          (name or "") if kind == EvidenceKind.file else (url or ""), uploaded, sha256 or "")
             for code, indicator, kind, name, url, uploaded, sha256 in rows]
+
+
+def capture_items(competition: Competition, region_code: str | None = None) -> list[LinkCaptureItem]:
+    """Every capture of the active links of the participating desa within the region (the first and each
+    recheck, oldest first per link), from :func:`assessment.links.capture.captures_for_record`."""
+    desa_of: dict[int, str] = {participant_id: code for participant_id, code in db.session.execute(
+        select(Participant.id, Participant.desa_code)
+        .where(Participant.competition_id == competition.id,
+               _in_region(Participant.desa_code, _region_of(competition, region_code))))}
+    items: list[LinkCaptureItem] = []
+    for record in captures_for_record(list(desa_of)):
+        if record["evidence_status"] != EvidenceStatus.aktif.value:
+            continue
+        feed = record["feed"] or {}
+        activity = (f"{feed.get('last_30', 0)}/{feed.get('last_90', 0)}/{feed.get('last_365', 0)}"
+                    if feed else "")
+        items.append(LinkCaptureItem(
+            desa_of[record["participant_id"]], record["indicator_code"], record["url"] or "",
+            datetime.fromisoformat(record["fetched_at"]), record["outcome"], record["http_status"],
+            record["final_url"] or "", record["body_sha256"] or "", record["archive_sha256"] or "",
+            record["screenshot_sha256"] or "", activity))
+    return items
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -132,6 +132,24 @@ class EvidenceItem:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkCaptureItem:
+    """One capture of a link a desa gave (the first, when it was given, and each recheck): what came back and the
+    SHA-256 of the body, of the archived copy and of its screenshot, by which the stored files are found."""
+
+    desa_kode: str
+    indikator_kode: str
+    tautan: str
+    diarsipkan: dt.datetime
+    hasil: str  # the capture's outcome code (archived, not_found, ...)
+    http_status: int | None = None
+    alamat_akhir: str = ""
+    sha256_isi: str = ""
+    sha256_salinan: str = ""
+    sha256_tangkapan_layar: str = ""
+    aktivitas: str = ""  # the feed's items in the last 30/90/365 days, when the page has a feed
+
+
+@dataclass(frozen=True, slots=True)
 class ResultsReport:
     """Everything one results report shows, for one competition and one region (province or kabupaten)."""
 
@@ -144,6 +162,7 @@ class ResultsReport:
     final_levels: tuple[FinalLevel, ...] = ()
     assessor_levels: tuple[AssessorLevel, ...] = ()
     evidence: tuple[EvidenceItem, ...] = ()
+    captures: tuple[LinkCaptureItem, ...] = ()
     predikat_order: tuple[str, ...] = field(default=())
     tidak_diperingkat: tuple[UnrankedDesa, ...] = ()
     cuplikan: SnapshotSource | None = None

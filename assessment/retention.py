@@ -1,8 +1,9 @@
 """Retention of evidence files (UU PDP 27/2022): files are deleted once their retention period is over.
 
 The rule: the file of an evidence upload (original and display copy) is deleted when it was uploaded more than
-``retention_days`` days ago; so are the stored files of a link's captures (body and archived copy) when the link
-was given more than ``retention_days`` days ago (the capture rows, with their SHA-256, status and text, stay). The
+``retention_days`` days ago; so are the stored files of a link's captures (body, archived copy and screenshot)
+when the link was given more than ``retention_days`` days ago (the capture rows, with their SHA-256, status and
+text, stay). The
 evidence row stays, with its SHA-256, size, type and name, so the record of what was submitted (and the audit
 trail) remains; a file still used by a newer upload within the period (the same bytes, stored once) is kept until
 that one expires too. Files are deleted before the purge is recorded: if recording fails, the next run finds

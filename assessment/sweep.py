@@ -34,8 +34,9 @@ def other_references() -> set[str]:
 
 
 def capture_references(evidence_ids: Select[int] | None = None) -> set[str]:
-    """The stored files link captures name (body and archived copy), of all links or of ``evidence_ids``."""
-    query = select(LinkCapture.body_sha256, LinkCapture.archive_sha256)
+    """The stored files link captures name (body, archived copy and screenshot), of all links or of
+    ``evidence_ids``."""
+    query = select(LinkCapture.body_sha256, LinkCapture.archive_sha256, LinkCapture.screenshot_sha256)
     if evidence_ids is not None:
         query = query.where(LinkCapture.evidence_id.in_(evidence_ids))
     return {key for pair in db.session.execute(query) for key in pair if key}
@@ -54,7 +55,7 @@ def sweep_evidence_store(store: EvidenceStore, now: datetime, grace: timedelta =
     """Remove unfinished writes and stored files that no evidence row refers to, if older than ``grace``.
 
     - A file counts as referenced when any evidence row (active, removed or past retention) names it as its file
-      or its display copy, a link capture names it as its body or archived copy, or another row names it
+      or its display copy, a link capture names it as its body, archived copy or screenshot, or another row names it
       (:func:`other_references`: field photos, objection files, berita acara PDFs): the sweep never removes
       evidence or records, only leftovers.
     - Only leftovers older than ``grace`` (default one hour) go: an upload in progress has written its file but

@@ -64,6 +64,9 @@ def config_for_tests(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
         "EVIDENCE_DIR": str(tmp_path / "evidence"),
         "WTF_CSRF_ENABLED": False,
         "ARGON2_PARAMS": FAST_ARGON2,
+        # Chromium is installed here: without this every link capture of every test would draw a screenshot
+        # (seconds each); tests/links/test_screenshot.py turns it on.
+        "LINK_SCREENSHOTS": "0",
     }
     config.update(overrides)
     return config

@@ -2,7 +2,8 @@
 
 Sheets: Ringkasan (summary), Peringkat (ranking with aspect scores), Tidak Diperingkat (every other participant
 with its state), Aspek per Kecamatan, Indikator (the final level of every indicator per ranked desa), Asesor
-(every level each assessor gave the ranked desa) and Bukti (their evidence list).
+(every level each assessor gave the ranked desa), Bukti (their evidence list) and Arsip Tautan (every capture of
+their links, with the SHA-256 of what was fetched, of the archived copy and of its screenshot).
 Each ``*_sheet`` function is pure: it only arranges values, so a test can compare the workbook cell by cell
 with the report it came from.
 """
@@ -171,6 +172,43 @@ def evidence_sheet(report: ResultsReport) -> Sheet:
     return Sheet("Bukti", columns, rows)
 
 
+CAPTURE_OUTCOMES = {
+    "archived": "diarsipkan",
+    "not_html": "bukan halaman web",
+    "not_found": "tidak ditemukan (404)",
+    "http_error": "situs menjawab dengan galat",
+    "unreachable": "tidak dapat dijangkau",
+    "timeout": "tidak dapat dijangkau (lebih dari 15 detik)",
+    "too_large": "terlalu besar (lebih dari 5 MB)",
+    "refused": "alamat ditolak",
+}
+
+
+def capture_sheet(report: ResultsReport) -> Sheet:
+    """Every capture of the links in the evidence list: one row per fetch (the first when the link was given, then
+    each recheck), with the SHA-256 of the body, the archived copy and the screenshot."""
+    columns = (
+        Column("Kode desa", ColumnKind.CODE, 15),
+        Column("Indikator", ColumnKind.CODE, 10),
+        Column("Tautan", width=40),
+        Column("Diarsipkan (WITA)", ColumnKind.DATETIME, 17),
+        Column("Hasil", width=20),
+        Column("Status HTTP", ColumnKind.INTEGER, 8),
+        Column("Alamat akhir", width=40),
+        Column("SHA-256 isi", ColumnKind.CODE, 20),
+        Column("SHA-256 salinan", ColumnKind.CODE, 20),
+        Column("SHA-256 tangkapan layar", ColumnKind.CODE, 20),
+        Column("Unggahan umpan 30/90/365 hari", ColumnKind.CODE, 12),
+    )
+    rows = [
+        (item.desa_kode, item.indikator_kode, item.tautan, item.diarsipkan,
+         CAPTURE_OUTCOMES.get(item.hasil, item.hasil), item.http_status, item.alamat_akhir, item.sha256_isi,
+         item.sha256_salinan, item.sha256_tangkapan_layar, item.aktivitas)
+        for item in sorted(report.captures, key=lambda c: (c.desa_kode, c.indikator_kode, c.tautan, c.diarsipkan))
+    ]
+    return Sheet("Arsip Tautan", columns, rows)
+
+
 def results_sheets(report: ResultsReport) -> list[Sheet]:
     """Every sheet of the results workbook, in reading order."""
     return [
@@ -181,6 +219,7 @@ def results_sheets(report: ResultsReport) -> list[Sheet]:
         indicator_sheet(report),
         assessor_sheet(report),
         evidence_sheet(report),
+        capture_sheet(report),
     ]
 
 

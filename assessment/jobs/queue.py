@@ -18,6 +18,13 @@ The delivery rules, written once:
   (:func:`backoff`), until it has used ``max_attempts`` (default 5); then it is **parked** with its error, kept
   for the committee to see, and never run again by itself. A handler raises :class:`Permanent` for an error that
   no retry can mend (parked at once).
+- **Queues.** Every job kind belongs to a queue: ``default`` (e-mail, WhatsApp/SMS, reminders, publication and
+  other quick work) unless its handler names another; ``links`` holds the link captures (:mod:`assessment.links`,
+  up to a minute each against slow or hostile sites). ``desa-digital worker --queue links`` runs only link
+  captures and ``--queue default`` everything else, so two such workers never wait on each other. A worker told
+  no queue (``make run``'s single worker) takes both, interleaved (:func:`run_queues`): every due job of the
+  default queue, then one job of each other queue, and again; so an e-mail waits behind at most one link capture,
+  and a flood of e-mails cannot hold the link captures back beyond the time to send them.
 - **Outcome by the claimer only.** A worker records success or failure only while the job is still its own
   (same worker name): a worker that lost its lease cannot overwrite the outcome of the one that took over.
 """
@@ -96,13 +103,23 @@ class RunContext:
 
 Handler = Callable[[dict[str, Any], RunContext], str | None]
 HANDLERS: dict[str, Handler] = {}
+DEFAULT_QUEUE = "default"
+LINKS_QUEUE = "links"
+QUEUE_NAMES = (DEFAULT_QUEUE, LINKS_QUEUE)
+QUEUE_OF: dict[str, str] = {}
+"""The job kinds outside the default queue, with their queue (see "Queues" in the module docstring)."""
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that runs jobs of ``kind`` (it returns a short result text, or None)."""
+def handler(kind: str, *, queue_name: str = DEFAULT_QUEUE) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of ``kind`` (it returns a short result text, or None), in the queue
+    ``queue_name``."""
+    if queue_name not in QUEUE_NAMES:
+        raise ValueError(f"unknown queue {queue_name!r}")
 
     def register(function: Handler) -> Handler:
         HANDLERS[kind] = function
+        if queue_name != DEFAULT_QUEUE:
+            QUEUE_OF[kind] = queue_name
         return function
 
     return register
@@ -142,7 +159,8 @@ def lease() -> timedelta:
     return timedelta(seconds=int(seconds))
 
 
-def _claimable(now: datetime, kinds: Iterable[str] | None, ignore_schedule: bool) -> ColumnElement[bool]:
+def _claimable(now: datetime, kinds: Iterable[str] | None, ignore_schedule: bool,
+               other_kinds: Iterable[str] = ()) -> ColumnElement[bool]:
     waiting = Job.status == JobStatus.pending
     if not ignore_schedule:
         waiting = and_(waiting, Job.run_at <= now)
@@ -150,18 +168,22 @@ def _claimable(now: datetime, kinds: Iterable[str] | None, ignore_schedule: bool
     condition = or_(waiting, abandoned)
     if kinds is not None:
         condition = and_(condition, Job.kind.in_(list(kinds)))
+    left_out = list(other_kinds)
+    if left_out:
+        condition = and_(condition, Job.kind.not_in(left_out))
     return condition
 
 
 def claim(worker: str, now: datetime, limit: int, *, kinds: Iterable[str] | None = None,
-          ignore_schedule: bool = False, exclude: Iterable[int] = ()) -> list[int]:
+          ignore_schedule: bool = False, exclude: Iterable[int] = (), other_kinds: Iterable[str] = ()) -> list[int]:
     """Take up to ``limit`` due jobs for ``worker`` and commit the claim; their ids, oldest due first.
 
     ``ignore_schedule`` also takes jobs waiting for a retry (an administrator's explicit "send now"); ``exclude``
-    leaves out jobs already tried in this call.
+    leaves out jobs already tried in this call; ``kinds`` takes only jobs of those kinds, ``other_kinds`` none of
+    those.
     """
     kinds = list(kinds) if kinds is not None else None
-    condition = _claimable(now, kinds, ignore_schedule)
+    condition = _claimable(now, kinds, ignore_schedule, other_kinds)
     excluded = list(exclude)
     if excluded:
         condition = and_(condition, Job.id.not_in(excluded))
@@ -256,17 +278,22 @@ def batch(now: datetime) -> Iterator[RunContext]:
 
 
 def run_due(worker: str, *, limit: int = 50, kinds: Iterable[str] | None = None, ignore_schedule: bool = False,
-            should_stop: Callable[[], bool] = lambda: False) -> list[Outcome]:
-    """Claim and run due jobs, batch after batch, until none is due (jobs enqueued by a job run in the same call);
-    stops between two jobs when ``should_stop()``. A job that failed waits for its backoff, so this ends."""
+            should_stop: Callable[[], bool] = lambda: False, other_kinds: Iterable[str] = (),
+            batches: int | None = None) -> list[Outcome]:
+    """Claim and run due jobs, batch after batch, until none is due (jobs enqueued by a job run in the same call)
+    or ``batches`` batches ran; stops between two jobs when ``should_stop()``. A job that failed waits for its
+    backoff, so this ends. ``kinds``/``other_kinds``: only those kinds / none of those."""
     outcomes: list[Outcome] = []
     kinds = list(kinds) if kinds is not None else None
+    other_kinds = list(other_kinds)
     seen: set[int] = set()
-    while not should_stop():
+    rounds = 0
+    while not should_stop() and (batches is None or rounds < batches):
+        rounds += 1
         now = now_utc()
         # "Send now" (ignore_schedule) tries each job once per call: a failure waits for the next call.
         ids = claim(worker, now, limit, kinds=kinds, ignore_schedule=ignore_schedule,
-                    exclude=seen if ignore_schedule else ())
+                    exclude=seen if ignore_schedule else (), other_kinds=other_kinds)
         if not ids:
             break
         seen.update(ids)
@@ -277,6 +304,30 @@ def run_due(worker: str, *, limit: int = 50, kinds: Iterable[str] | None = None,
                     _release(ids[position:], worker)
                     return outcomes
                 outcomes.append(run_claimed(job_id, worker, context))
+    return outcomes
+
+
+def run_queues(worker: str, names: Iterable[str] | None = None, *,
+               should_stop: Callable[[], bool] = lambda: False) -> list[Outcome]:
+    """Run the due jobs of the queues ``names`` (all when None) until none is due, interleaved as the module
+    docstring says ("Queues"): every due default job, then one job of each other queue, again and again."""
+    wanted = [name for name in QUEUE_NAMES if names is None or name in set(names)]
+    separate = {name: [kind for kind, owner in QUEUE_OF.items() if owner == name]
+                for name in wanted if name != DEFAULT_QUEUE}
+    outcomes: list[Outcome] = []
+    while not should_stop():
+        ran = 0
+        if DEFAULT_QUEUE in wanted:
+            done = run_due(worker, other_kinds=list(QUEUE_OF), should_stop=should_stop)
+            outcomes.extend(done)
+            ran += len(done)
+        for kinds in separate.values():
+            if kinds and not should_stop():
+                done = run_due(worker, kinds=kinds, limit=1, batches=1, should_stop=should_stop)
+                outcomes.extend(done)
+                ran += len(done)
+        if not ran:
+            break
     return outcomes
 
 

@@ -2,7 +2,8 @@
 server (``make run``).
 
 - :func:`run_once` enqueues the periodic jobs of the current slot (:mod:`assessment.jobs.schedule`) and runs
-  every job that is due, including those the run itself enqueues (the reminders' e-mails), then returns.
+  every job that is due, including those the run itself enqueues (the reminders' e-mails), then returns; of the
+  queues it is given (both by default: interleaved, see "Queues" in :mod:`assessment.jobs.queue`).
 - :func:`run_forever` repeats it every ``WORKER_POLL_SECONDS`` (5) until SIGTERM or SIGINT: the job in hand is
   finished (or, between two jobs, the rest of the batch is handed back) and the process exits 0. Further
   signals change nothing (Ctrl+C reaches the worker both from the terminal and from the supervisor); a job is
@@ -21,7 +22,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from types import FrameType
 
 from flask import current_app
@@ -34,13 +35,15 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 CHILD_GRACE_SECONDS = 20
 
 
-def run_once(worker: str, stop: threading.Event | None = None) -> list[queue.Outcome]:
-    """Schedule the current slot's periodic jobs and run every job due now; the outcomes, in order."""
+def run_once(worker: str, stop: threading.Event | None = None,
+             queues: Iterable[str] | None = None) -> list[queue.Outcome]:
+    """Schedule the current slot's periodic jobs and run every job due now in ``queues`` (all when None); the
+    outcomes, in order."""
     schedule.schedule_due(now_utc())
-    return queue.run_due(worker, should_stop=(stop.is_set if stop is not None else lambda: False))
+    return queue.run_queues(worker, queues, should_stop=(stop.is_set if stop is not None else lambda: False))
 
 
-def run_forever(worker: str) -> None:
+def run_forever(worker: str, queues: Iterable[str] | None = None) -> None:
     """Run due jobs every ``WORKER_POLL_SECONDS`` until a stop signal (see the module docstring)."""
     stop = threading.Event()
 
@@ -51,10 +54,12 @@ def run_forever(worker: str) -> None:
     for each in STOP_SIGNALS:
         signal.signal(each, request_stop)
     poll = float(current_app.config.get("WORKER_POLL_SECONDS") or 5)
-    log.info("Worker %s started (polling every %.0f s)", worker, poll)
+    queues = list(queues) if queues is not None else None
+    log.info("Worker %s started (polling every %.0f s; queues: %s)", worker, poll,
+             ", ".join(queues or queue.QUEUE_NAMES))
     while not stop.is_set():
         try:
-            run_once(worker, stop)
+            run_once(worker, stop, queues)
         except Exception:
             # A database that is briefly away must not end the worker: log it and try again at the next poll.
             log.exception("Worker %s: the run failed; trying again in %.0f s", worker, poll)

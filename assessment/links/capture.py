@@ -11,8 +11,10 @@ The rules, written once (tests in ``tests/links/test_capture.py``):
 - **What is kept.** Every fetch adds one :class:`~assessment.models.LinkCapture` row, never changed afterwards:
   the address asked for and the final one, status, content type, title, time, the SHA-256 and size of the body
   (the body itself goes to the content-addressed evidence store), the readable text, and for an HTML page an
-  archived copy (:mod:`assessment.links.page`) stored the same way. A fetch that fails is a capture too, with its
-  outcome (not found, unreachable, too slow, too large, refused address), so the operator sees why.
+  archived copy (:mod:`assessment.links.page`) stored the same way, with a screenshot of that copy where Chromium
+  is installed (:mod:`assessment.links.screenshot`: drawn without scripts or network). A fetch that fails is a
+  capture too, with its outcome (not found, unreachable, too slow, too large, refused address), so the operator
+  sees why.
 - **Activity.** When the page is a feed, or an HTML page that announces one (``<link rel="alternate">``), the
   feed's items are counted (:mod:`assessment.links.feeds`); the feed is fetched under the same safe rules, so a
   capture job takes at most two fetches of 15 seconds each.
@@ -20,7 +22,7 @@ The rules, written once (tests in ``tests/links/test_capture.py``):
   dokumen stage is open (:func:`recheck_when_desk_scoring_opens`, run by the sweep) and whenever an assessor
   asks (:func:`recheck_participant`); :func:`link_state` compares the latest capture with the first.
 - **Bounded.** Fetch failures are outcomes, not job failures: a hostile link costs one job of at most 30 seconds
-  and is never retried by the queue's backoff.
+  of fetching (and 45 more for a screenshot) and is never retried by the queue's backoff.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from assessment.jobs import queue
 from assessment.links.feeds import NotAFeed, feed_activity, looks_like_feed
 from assessment.links.fetch import TOTAL_SECONDS, Allow, Fetched, FetchRefused, Refusal, fetch
 from assessment.links.page import is_html, read_page
+from assessment.links.screenshot import ScreenshotFailed, resolve, take_screenshot
 from assessment.models import (
     CaptureOutcome,
     CaptureTrigger,
@@ -51,7 +54,7 @@ from assessment.models import (
     StageCode,
     SubmissionStatus,
 )
-from assessment.storage import get_store
+from assessment.storage import EvidenceStore, get_store
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +113,29 @@ def _feed(url: str, body: bytes | None, now: datetime, allow: Allow) -> dict[str
         return None
 
 
+def _screenshot(row: LinkCapture, archive: bytes, store: EvidenceStore) -> None:
+    """Add a screenshot of the archived copy when screenshots are on, else (when asked for) why there is none
+    (rules in :mod:`assessment.links.screenshot`)."""
+    setting = resolve(current_app.config.get("LINK_SCREENSHOTS") or "auto",
+                      current_app.config.get("CHROMIUM_PATH") or "")
+    if setting.chromium is None:
+        row.screenshot_detail = setting.reason[:500] or None
+        return
+    # The screenshot is a picture of the copy alone: a recheck that found the same copy reuses the earlier one.
+    drawn = db.session.scalar(select(LinkCapture.screenshot_sha256).where(
+        LinkCapture.archive_sha256 == row.archive_sha256, LinkCapture.screenshot_sha256.is_not(None)).limit(1))
+    if drawn is not None and store.exists(drawn):
+        row.screenshot_sha256 = drawn
+        return
+    try:
+        png = take_screenshot(archive, setting.chromium)
+    except ScreenshotFailed as failed:
+        log.warning("No screenshot of %s: %s", row.requested_url, failed)
+        row.screenshot_detail = str(failed)[:500]
+        return
+    row.screenshot_sha256 = store.put(png).sha256
+
+
 def capture_link(evidence: Evidence, trigger: CaptureTrigger, now: datetime) -> LinkCapture:
     """Fetch ``evidence``'s link and record one capture (rules in the module docstring); commits."""
     url = evidence.url or ""
@@ -135,7 +161,9 @@ def capture_link(evidence: Evidence, trigger: CaptureTrigger, now: datetime) -> 
             page = read_page(fetched.body, fetched.charset, fetched.final_url)
             row.title = page.title or None
             row.text = page.text
-            row.archive_sha256 = store.put(page.archive_html.encode("utf-8")).sha256
+            archive = page.archive_html.encode("utf-8")
+            row.archive_sha256 = store.put(archive).sha256
+            _screenshot(row, archive, store)
             if page.feed_urls:
                 row.feed_json = _feed(page.feed_urls[0], None, now, allow)
         elif row.outcome is CaptureOutcome.not_html and looks_like_feed(fetched.media_type, fetched.body):
@@ -147,7 +175,7 @@ def capture_link(evidence: Evidence, trigger: CaptureTrigger, now: datetime) -> 
     return row
 
 
-@queue.handler(CAPTURE_JOB)
+@queue.handler(CAPTURE_JOB, queue_name=queue.LINKS_QUEUE)
 def run_capture(payload: dict[str, Any], context: queue.RunContext) -> str:
     """Capture one link (a first capture is made once however often its job runs: at-least-once delivery)."""
     evidence = db.session.get(Evidence, int(payload.get("evidence", 0)))
@@ -296,14 +324,7 @@ def captures_for_record(participant_ids: list[int]) -> list[dict[str, Any]]:
              "url": row.requested_url, "final_url": row.final_url, "outcome": row.outcome.value,
              "http_status": row.http_status, "media_type": row.media_type, "title": row.title,
              "fetched_at": row.fetched_at.isoformat(), "body_sha256": row.body_sha256, "body_size": row.body_size,
-             "archive_sha256": row.archive_sha256, "feed": row.feed_json}
+             "archive_sha256": row.archive_sha256, "screenshot_sha256": row.screenshot_sha256,
+             "feed": row.feed_json}
             for participant_id, indicator_code, status, row in rows]
 
-
-def capture_keys() -> set[str]:
-    """Every stored object a capture names (body and archived copy): the store sweep and the retention purge
-    must leave them."""
-    keys: set[str] = set()
-    for body, archive in db.session.execute(select(LinkCapture.body_sha256, LinkCapture.archive_sha256)):
-        keys.update(key for key in (body, archive) if key)
-    return keys

@@ -10,15 +10,20 @@ The counting rules, written once (:func:`feed_activity`; tests in ``tests/links/
 - ``latest`` is the newest date not after ``now``.
 - A document with a DOCTYPE or entity declaration is not read at all (no entity expansion: a "billion laughs"
   feed cannot hold the worker); neither is anything that is not RSS or Atom.
+
+Where the counts are shown to the assessor: :func:`asks_for_activity`.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
+
+from assessment.criteria.model import Indicator
 
 WINDOWS = (30, 90, 365)
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -121,3 +126,24 @@ def looks_like_feed(media_type: str, body: bytes) -> bool:
         return False
     head = body[:1024].lower()
     return b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
+
+
+ACTIVITY_WORDS = ("diperbarui", "pembaruan", "memperbarui", "mutakhir", "dimutakhirkan", "pemutakhiran", "update",
+                  "unggahan", "artikel", "episode", "konten", "berkala", "rutin")
+_ACTIVITY = re.compile(r"\b(?:" + "|".join(ACTIVITY_WORDS) + r")", re.IGNORECASE)
+
+
+def asks_for_activity(indicator: Indicator) -> bool:
+    """An indicator asks for activity or updates, and the assessor sees a link's feed counts beside it, when its
+    rubric text (its name, a level description, the evidence asked for, or its verification) contains one of
+    ``ACTIVITY_WORDS`` at the start of a word, in any case: diperbarui, pembaruan, memperbarui, mutakhir,
+    dimutakhirkan, pemutakhiran, update, unggahan, artikel, episode, konten, berkala, rutin ("kontennya" and
+    "Updated" count; "aktif" alone does not, since "aplikasi aktif" says a service works, not that it publishes).
+
+    In the default rubric (data/rubrics/desa-digital-kaltim-2026.yaml) these are the website (C1), social media
+    (C2), podcast/video (C3) and the indicators whose levels ask for data or catalogues "diperbarui" or for
+    information published "berkala" (A4, A5, B1, C4, E2). Elsewhere the counts stay on the capture's own page.
+    """
+    texts = (indicator.name, *(level.description for level in indicator.levels), *indicator.evidence,
+             indicator.verification)
+    return any(_ACTIVITY.search(text) for text in texts)

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from assessment import visibility
 from assessment.extensions import db
 from assessment.links.capture import LinkState, first_captures, latest_captures, link_state, recheck_participant
+from assessment.links.feeds import asks_for_activity
 from assessment.links.forms import RecheckForm
 from assessment.models import CaptureOutcome, Evidence, EvidenceStatus, LinkCapture, Participant, Role
 from assessment.security import roles_required
@@ -63,6 +64,9 @@ STATE_WORDS = {
 @bp.app_template_global()
 def link_recheck_form() -> RecheckForm:
     return RecheckForm()
+
+
+bp.add_app_template_global(asks_for_activity, "asks_for_activity")
 
 
 @bp.app_template_global()
@@ -147,6 +151,17 @@ def archived_copy(capture_id: int) -> Response:
                          conditional=False)
     response.headers["Content-Security-Policy"] = ARCHIVE_POLICY
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/arsip/<int:capture_id>/tangkapan-layar")
+@roles_required(*CAPTURE_VIEWERS)
+def screenshot(capture_id: int) -> Response:
+    """The PNG of the archived copy (drawn by the worker without scripts or network), shown beside the copy."""
+    capture, _evidence = _capture_for_viewer(capture_id)
+    response = send_file(_blob(capture.screenshot_sha256), mimetype="image/png", max_age=0, conditional=False)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -47,7 +47,8 @@ class LinkCapture(Model):
     made when the link was given stays beside every later one (what the page showed, proven by ``body_sha256``).
 
     ``body_sha256`` names the body as received (after decompression) in the evidence store; ``archive_sha256`` the
-    archived copy of an HTML page (scripts, event handlers and outgoing references removed)."""
+    archived copy of an HTML page (scripts, event handlers and outgoing references removed); ``screenshot_sha256``
+    a PNG of that copy."""
 
     __tablename__ = "link_capture"
     __table_args__ = (Index("ix_link_capture_evidence_time", "evidence_id", "fetched_at"),)
@@ -64,6 +65,12 @@ class LinkCapture(Model):
     body_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     body_size: Mapped[int | None]
     archive_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    screenshot_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    """A PNG of the archived copy drawn by Chromium without scripts or network (:mod:`assessment.links.screenshot`),
+    when screenshots are on."""
+    screenshot_detail: Mapped[str | None] = mapped_column(String(500))
+    """Why an archived page has no screenshot (Chromium failed or timed out); None when it has one or when
+    screenshots are off."""
     text: Mapped[str | None] = mapped_column(Text)
     """The readable text of the page (at most 200 000 characters)."""
     detail: Mapped[str | None] = mapped_column(String(500))

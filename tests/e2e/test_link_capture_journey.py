@@ -1,7 +1,7 @@
 """Browser journey (Chromium, phone-sized, CSRF on): an operator adds a link, the worker captures it from a local
 server, the operator sees "diarsipkan" and opens the capture; the archived copy is shown in a sandboxed frame in
-which nothing runs and nothing is fetched, even a copy with a script and an image planted in it; the page passes
-axe."""
+which nothing runs and nothing is fetched, even a copy with a script and an image planted in it, with its
+screenshot (drawn by Chromium in the worker) fitting the phone's width; the page passes axe."""
 
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ def server() -> Iterator[LinkServer]:
 def test_operator_sees_the_capture_and_the_copy_runs_and_fetches_nothing(
         live_app: Flask, open_session: OpenSession, server: LinkServer, axe_js: Path) -> None:
     live_app.config["LINK_CAPTURE_ALLOW"] = "127.0.0.1"
+    live_app.config["LINK_SCREENSHOTS"] = "1"
+    live_app.config["CHROMIUM_PATH"] = "/usr/bin/chromium"
     with live_app.app_context():
         _, (mine,) = create_competition(desa={DESA: "Bukit Raya"})
         create_user("Operator Bukit Raya", OPERATOR, TEST_PASSWORD, [GrantSpec(Role.operator_desa, DESA)])
@@ -53,6 +55,7 @@ def test_operator_sees_the_capture_and_the_copy_runs_and_fetches_nothing(
         evidence = db.session.scalars(select(Evidence).where(Evidence.url == server.url("/page"))).one()
         capture = db.session.scalars(select(LinkCapture).where(LinkCapture.evidence_id == evidence.id)).one()
         assert capture.outcome is CaptureOutcome.archived
+        assert capture.screenshot_sha256, capture.screenshot_detail
         # A copy with a script and an image planted in it (as if the sanitiser had missed them): the serving
         # page's CSP must still keep both from running or loading.
         planted = (f'<html><body><p>salinan</p><img src="{server.url("/pixel")}" alt="x">'
@@ -72,6 +75,11 @@ def test_operator_sees_the_capture_and_the_copy_runs_and_fetches_nothing(
     frame = page.frame_locator("iframe.archived-copy")
     expect(frame.get_by_text("Selamat datang di Desa Sukamaju")).to_be_visible()
     page.wait_for_load_state("load")
+    screenshot = page.get_by_role("img", name="Tangkapan layar salinan halaman Desa Sukamaju & Inovasi")
+    expect(screenshot).to_be_visible()
+    assert screenshot.evaluate("image => image.naturalWidth") == 1280
+    box = screenshot.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= page.viewport_size["width"], "it fits the phone"
     # The real copy does not even ask: its references were removed when it was archived.
     assert not [url for url in session.requests.urls if f":{server.port}/" in url], \
         "the browser never asks the linked site for anything"

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from assessment.links.feeds import NotAFeed, count_items, feed_activity, looks_like_feed
+from assessment.criteria.files import load_rubric
+from assessment.criteria.model import Indicator, Level
+from assessment.links.feeds import NotAFeed, asks_for_activity, count_items, feed_activity, looks_like_feed
 from tests.support.link_server import ATOM, RSS
 
 NOW = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)
@@ -50,3 +54,24 @@ def test_looks_like_feed() -> None:
     assert looks_like_feed("application/rss+xml", b"")
     assert looks_like_feed("text/xml", b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">')
     assert not looks_like_feed("text/html", b"<rss>")
+
+
+def _indicator(name: str, level_text: str, evidence: tuple[str, ...] = (), verification: str = "") -> Indicator:
+    return Indicator(code="X1", name=name, weight=Decimal(1),
+                     levels=(Level(0, "Belum ada."), Level(1, level_text)), evidence=evidence,
+                     verification=verification)
+
+
+def test_asks_for_activity() -> None:
+    assert asks_for_activity(_indicator("Website resmi desa", "Website tidak diperbarui lebih dari 6 bulan."))
+    assert asks_for_activity(_indicator("Media sosial", "Kurang dari 2 Unggahan per bulan."))
+    assert asks_for_activity(_indicator("Kanal", "Ada.", evidence=("Daftar episode bertanggal",)))
+    assert asks_for_activity(_indicator("Situs", "Ada.", verification="Asesor menghitung artikel per bulan."))
+    assert asks_for_activity(_indicator("Situs", "Kontennya minim."))
+    assert asks_for_activity(_indicator("Site", "Updated weekly."))
+    assert not asks_for_activity(_indicator("Layanan surat", "Aplikasi layanan aktif untuk tiga jenis surat."))
+    assert not asks_for_activity(_indicator("Konektivitas", "Kontrak internet kantor desa."))
+    rubric = load_rubric(Path(__file__).resolve().parents[2] / "data/rubrics/desa-digital-kaltim-2026.yaml")
+    shown = [indicator.code for aspect in rubric.aspects for indicator in aspect.indicators
+             if asks_for_activity(indicator)]
+    assert shown == ["A4", "A5", "B1", "C1", "C2", "C3", "C4", "E2"]

@@ -26,6 +26,7 @@ from assessment.models import (
 )
 from assessment.wita import now_utc
 from tests.conftest import Login, MakeUser
+from tests.support.competition import SMALL_RUBRIC
 from tests.support.link_server import LinkServer, link_server
 from tests.support.verification import verification_competition
 
@@ -129,3 +130,28 @@ def test_a_recheck_redirect_never_leaves_the_app(app: Flask, client: FlaskClient
     for target in ("https://evil.example/", "//evil.example/", "/\\\\evil.example"):
         response = client.post(f"/tautan/peserta/{bukit.id}/periksa-ulang", data={"next": target})
         assert response.status_code == 302 and "evil" not in response.headers["Location"]
+
+
+def test_feed_counts_are_shown_beside_indicators_that_ask_for_activity_only(
+        app: Flask, client: FlaskClient, login: Login, make_user: MakeUser, server: LinkServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    app.config["LINK_CAPTURE_ALLOW"] = "127.0.0.1"
+    monkeypatch.setattr(capture_module, "CAPTURE_SECONDS", 1.0)
+    # A2 asks for updates ("diperbarui"); A1 does not (assessment/links/feeds.py, asks_for_activity).
+    source = SMALL_RUBRIC.replace("3: TTE BSrE untuk semua surat keluar.",
+                                  "3: Daftar surat ber-TTE diperbarui tiap bulan.").replace("id: uji-kecil",
+                                                                                            "id: uji-aktivitas")
+    _competition, (bukit, *_rest) = verification_competition(source=source)
+    for code in ("A1", "A2"):
+        db.session.add(Evidence(participant_id=bukit.id, indicator_code=code, kind=EvidenceKind.url,
+                                url=server.url("/feed-page")))
+    db.session.commit()
+    assert sweep_uncaptured(now_utc()) > 0
+    queue.run_due("w1")
+    assessor = make_user(Role.asesor, "64", home_region_code="64.72", name="Asesor Umpan")
+    assignment = assign_assessor(bukit, assessor, make_user(Role.panitia, "64"), datetime.now(UTC))
+    login(client, assessor)
+    a1 = client.get(f"/asesor/penugasan/{assignment.id}/indikator/A1").get_data(as_text=True)
+    a2 = client.get(f"/asesor/penugasan/{assignment.id}/indikator/A2").get_data(as_text=True)
+    assert "diarsipkan" in a1 and "Aktivitas umpan" not in a1
+    assert "Aktivitas umpan" in a2 and "unggahan dalam 30 hari" in a2

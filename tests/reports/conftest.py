@@ -13,6 +13,7 @@ from assessment.reportdata import (
     EvidenceItem,
     FinalLevel,
     IndicatorHeading,
+    LinkCaptureItem,
     ResultsReport,
     UnrankedDesa,
 )
@@ -44,6 +45,12 @@ def small_report() -> ResultsReport:
     evidence = (
         EvidenceItem("64.09.04.2002", "A1", "tautan", "@https://desa.example/", dt.datetime(2026, 8, 17, 9, 0)),
     )
+    captures = (
+        LinkCaptureItem("64.09.04.2002", "A1", "@https://desa.example/", dt.datetime(2026, 8, 17, 9, 5),
+                        "archived", 200, "https://desa.example/beranda", "1" * 64, "2" * 64, "3" * 64, "4/9/20"),
+        LinkCaptureItem("64.09.04.2002", "A1", "@https://desa.example/", dt.datetime(2026, 9, 1, 8, 0),
+                        "not_found", 404, "https://desa.example/beranda", "5" * 64),
+    )
     return ResultsReport(
         judul="Hasil Lomba Desa Digital 2026 (contoh uji)",
         wilayah_kode="64.09",
@@ -54,6 +61,7 @@ def small_report() -> ResultsReport:
         final_levels=finals,
         assessor_levels=assessors,
         evidence=evidence,
+        captures=captures,
         predikat_order=("Kurang", "Cukup", "Baik", "Sangat Baik", "Memuaskan"),
         tidak_diperingkat=(
             UnrankedDesa("64.09.04.2009", "Desa Draf", "64.09.04", "Sepaku", "draf"),

@@ -20,7 +20,7 @@ def workbook(small_report: ResultsReport) -> openpyxl.Workbook:
 
 def test_sheets_in_reading_order(workbook: openpyxl.Workbook) -> None:
     assert workbook.sheetnames == ["Ringkasan", "Peringkat", "Tidak Diperingkat", "Aspek per Kecamatan", "Indikator",
-                                   "Asesor", "Bukti"]
+                                   "Asesor", "Bukti", "Arsip Tautan"]
 
 
 def test_ranking_matches_the_report_cell_by_cell(workbook: openpyxl.Workbook, small_report: ResultsReport) -> None:
@@ -121,3 +121,20 @@ def test_the_province_workbook_holds_every_row() -> None:
     assert workbook["Asesor"].max_row == 1 + 841 * 20 * 3
     assert workbook["Peringkat"].max_row == 1 + 841
     workbook.close()
+
+
+def test_every_capture_of_a_link_is_listed_with_its_hashes(workbook: openpyxl.Workbook,
+                                                           small_report: ResultsReport) -> None:
+    ws = workbook["Arsip Tautan"]
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert len(rows) == len(small_report.captures) == 2
+    first, recheck = rows
+    item = small_report.captures[0]
+    assert (first["Kode desa"], first["Indikator"], first["Tautan"]) == (item.desa_kode, "A1", item.tautan)
+    assert first["Diarsipkan (WITA)"] == item.diarsipkan and first["Hasil"] == "diarsipkan"
+    assert first["Status HTTP"] == 200 and first["Alamat akhir"] == item.alamat_akhir
+    assert (first["SHA-256 isi"], first["SHA-256 salinan"], first["SHA-256 tangkapan layar"]) == (
+        "1" * 64, "2" * 64, "3" * 64)
+    assert first["Unggahan umpan 30/90/365 hari"] == "4/9/20"
+    assert recheck["Hasil"] == "tidak ditemukan (404)" and recheck["SHA-256 salinan"] is None

@@ -1,6 +1,6 @@
 """A local web server for the link-capture tests, on 127.0.0.1 only: a normal page, a page that changes, a 404,
 redirects (a chain, and to loopback and private addresses), a slow response, a large body, a gzip bomb, a page
-that is not HTML, and an RSS and an Atom feed with known dates."""
+that is not HTML, a page whose styles still point at images and fonts, and an RSS and an Atom feed with known dates."""
 
 from __future__ import annotations
 
@@ -147,6 +147,20 @@ def _handler(server: LinkServer) -> type[BaseHTTPRequestHandler]:
                 self._send(200, server.state["bomb"], headers={"Content-Encoding": "gzip"})
             elif path == "/small-gzip":
                 self._send(200, gzip.compress(PAGE.encode()), headers={"Content-Encoding": "gzip"})
+            elif path == "/styled":
+                # Everything a style can still ask for after the archive removed src/href: the screenshot must
+                # not fetch any of it (tests/links/test_screenshot.py counts the hits).
+                base = server.base
+                self._send(200, (
+                    "<html><head><title>Bergaya</title><style>"
+                    f"@import url('{base}/styled/import.css');"
+                    f"@font-face {{ font-family: Desa; src: url({base}/styled/font.woff2); }}"
+                    f"body {{ font-family: Desa; background: #eef url({base}/styled/bg.png); }}"
+                    "h1 { background-image: url(/styled/relative.png); }"
+                    "</style></head><body><h1>Profil Desa Bergaya</h1>"
+                    f"<div style=\"background-image: url({base}/styled/inline.png)\">isi</div>"
+                    f"<img src=\"{base}/styled/img.png\" alt=\"foto\">"
+                    f"<svg><image href=\"{base}/styled/svg.png\"/></svg></body></html>").encode())
             elif path == "/plain":
                 self._send(200, b"just text", "text/plain")
             elif path == "/feed.rss":

@@ -145,6 +145,7 @@ RULES: dict[str, Access] = {
     "links.show": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
     "links.archived_copy": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
     "links.body": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
+    "links.screenshot": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
     # Fetching a desa's links again: those who judge the evidence (tests/links/test_rot.py).
     "links.recheck": Access(roles=(Role.asesor, Role.ketua_tim, Role.panitia), scoped=True,
                             need_assignment=ASSIGNED_ONLY),
