@@ -228,19 +228,24 @@ def _recompute(document: Mapping[str, Any], rubric: Rubric, names: Mapping[str, 
         return False
     recomputed = {row["kode"]: row for row in ranking_rows(ranking, names)}
     stored = {row["kode"]: row for row in stored_rows}
+    changed = False
     for code in sorted(set(stored) | set(recomputed)):
         mine, theirs = stored.get(code), recomputed.get(code)
         if theirs is None:
             differ(code, "peringkat", mine["peringkat"] if mine else None, "tidak diperingkat mesin penilaian")
+            changed = True
             continue
         if mine is None:
             differ(code, "peringkat", "tidak tercantum", theirs["peringkat"])
+            changed = True
             continue
         for field in COMPARED:
             if mine.get(field) != theirs[field]:
                 differ(code, field, mine.get(field), theirs[field])
+                changed = True
     order = list(recomputed)
-    if set(stored) == set(recomputed) and ranked != order:
+    # The published order only matters once every value agrees (a changed index reorders anyway).
+    if not changed and ranked != order:
         differ("", "urutan peringkat", ", ".join(ranked), ", ".join(order))
     checked.append(f"indeks eksak, indeks, predikat, aspek, peringkat (lomba, kabupaten, kecamatan), seri dan "
                    f"kelengkapan {len(ranked)} desa dihitung ulang dari {len(records)} baris level")
