@@ -3,7 +3,8 @@
 The shell around :mod:`assessment.publication.recompute`: reads the file (and, for a snapshot of format 1 or 2, the
 rubric given with ``--rubrik``), prints the file's SHA-256 to compare with the printed one, then ``cocok`` (exit 0)
 or each difference naming the desa (exit 1). A file that is not a final snapshot exits 2; a snapshot of an older
-format without its rubric exits 3 after saying what could and could not be checked. Needs no database.
+format without its rubric exits 3 after saying what could and could not be checked. Needs no database and no
+configuration: anyone runs it on a downloaded file.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
 
 from assessment.criteria.errors import RubricError
 from assessment.criteria.files import load_rubric
@@ -22,13 +22,18 @@ from assessment.criteria.fingerprint import CANONICAL_FORMAT, rubric_from_canoni
 from assessment.criteria.model import Rubric
 from assessment.publication.recompute import NotASnapshot, describe, read_snapshot, sorted_differences, verify_snapshot
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 MAX_SNAPSHOT_BYTES = 200 * 1024 * 1024
 """A larger file is refused before it is read whole (a province's snapshot is a few megabytes)."""
 
 NOT_A_SNAPSHOT = 2
 NOT_RECOMPUTED = 3
 
-snapshot_cli = AppGroup("snapshot", help="Cuplikan hasil akhir: hitung ulang dari berkas JSON publiknya.")
+# A plain click group: no app, no database. The console entry point runs it before Flask is even imported
+# (assessment/cli.py, like ``score``); ``register`` lists it among the app's commands as well.
+snapshot_cli = click.Group("snapshot", help="Cuplikan hasil akhir: hitung ulang dari berkas JSON publiknya.")
 
 
 def _read(path: Path) -> bytes:
@@ -53,7 +58,7 @@ def _rubric(path: Path) -> Rubric:
         raise click.ClickException(f"Rubrik tidak dapat dibaca:\n{error}") from None
 
 
-@snapshot_cli.command("verify", with_appcontext=False)
+@snapshot_cli.command("verify")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--rubrik", "rubric_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Berkas rubrik (YAML, Excel atau bentuk kanonik JSON) untuk cuplikan format lama yang belum "
