@@ -14,7 +14,6 @@ from assessment.auth.operations import authenticate
 from assessment.commands.demo import accounts_file_for
 from assessment.demo.regions_ppu import PPU_REGIONS
 from assessment.extensions import db
-from assessment.publication.recompute import read_snapshot, verify_snapshot
 from assessment.models import (
     Competition,
     Evidence,
@@ -29,6 +28,7 @@ from assessment.models import (
     User,
     utcnow,
 )
+from assessment.publication.recompute import read_snapshot, verify_snapshot
 from assessment.repo import rubric_of
 from assessment.storage import get_store
 

@@ -153,3 +153,23 @@ def test_verify_page_explains_how_to_recompute(app: Flask, world: ResultsWorld) 
     page = app.test_client().get(f"/verifikasi/{snapshot.kode}").get_data(as_text=True)
     assert "desa-digital snapshot verify" in page
     assert f"hasil-akhir-{snapshot.kode}.json" in page
+
+
+def test_old_format_needs_its_rubric_to_be_recomputed(app: Flask, world: ResultsWorld, runner: FlaskCliRunner,
+                                                      tmp_path: Path) -> None:
+    snapshot = _finalise(world)
+    assert snapshot.committee_json is not None
+    # A format-2 snapshot as sealed before format 3: the rubric by fingerprint only, no region kinds.
+    document = json.loads(snapshot.committee_json)
+    document["format"] = "desa-digital-penetapan/2"
+    del document["rubrik"]["kanonik"], document["jenis_wilayah"], document["pseudonim"], document["salinan"]
+    old = tmp_path / "lama.json"
+    old.write_bytes(canonical_bytes(document))
+    result = runner.invoke(args=["snapshot", "verify", str(old)])
+    assert result.exit_code == 3, result.output
+    assert "tidak memuat rubriknya" in result.output and "cocok" not in result.output.splitlines()[-1]
+    rubric = tmp_path / "rubrik.json"
+    rubric.write_text(world.competition.rubric.rubric_json, encoding="utf-8")
+    result = runner.invoke(args=["snapshot", "verify", str(old), "--rubrik", str(rubric)])
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip().endswith("cocok")
