@@ -27,7 +27,7 @@ from assessment.models import (
 )
 from assessment.publication.operations import finalise_results, publish_provisional
 from assessment.publication.snapshot import canonical_bytes, public_copy
-from tests.conftest import MakeUser
+from tests.conftest import Login, MakeUser
 from tests.support.published import ResultsWorld, open_exception, open_results_stage, results_world
 
 BUKIT = "64.09.04.2002"
@@ -173,3 +173,18 @@ def test_old_format_needs_its_rubric_to_be_recomputed(app: Flask, world: Results
     result = runner.invoke(args=["snapshot", "verify", str(old), "--rubrik", str(rubric)])
     assert result.exit_code == 0, result.output
     assert result.output.rstrip().endswith("cocok")
+
+
+def test_committee_downloads_its_complete_copy(app: Flask, world: ResultsWorld, login: Login) -> None:
+    snapshot = _finalise(world)
+    client = login(app.test_client(), world.committee)
+    page = client.get(f"/panitia/hasil/lomba/{world.competition.id}").get_data(as_text=True)
+    assert f"/panitia/hasil/lomba/{world.competition.id}/cuplikan-panitia.json" in page
+    assert snapshot.committee_sha256 is not None and snapshot.committee_sha256 in page
+    response = client.get(f"/panitia/hasil/lomba/{world.competition.id}/cuplikan-panitia.json")
+    assert response.status_code == 200
+    assert hashlib.sha256(response.data).hexdigest() == snapshot.committee_sha256
+    assert OBJECTION_REASON in response.get_data(as_text=True)
+    # Not for anyone else: the public route serves the public copy only.
+    assert app.test_client().get(f"/panitia/hasil/lomba/{world.competition.id}/cuplikan-panitia.json"
+                                 ).status_code == 302
