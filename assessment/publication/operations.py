@@ -216,8 +216,7 @@ def publish_provisional(competition: Competition, by: User, now: datetime) -> Pr
     return result
 
 
-def final_document(competition: Competition, now: datetime, run: EngineRun | None = None,
-                   pseudonym_key: bytes | None = None) -> dict[str, Any]:
+def final_document(competition: Competition, now: datetime, run: EngineRun | None = None) -> dict[str, Any]:
     """The committee's copy of the final snapshot, format 3 (see :mod:`assessment.publication.snapshot` for the
     canonical form, the public copy and its privacy rule).
 
@@ -225,7 +224,7 @@ def final_document(competition: Competition, now: datetime, run: EngineRun | Non
     fingerprint); the kind of every ranked region (``jenis_wilayah``, as the engine was given it); every level the
     engine was run on for the ranked desa (:func:`assessment.repo.verified_records` after its precedence, one row
     per desa x indicator x assessor by account id, ``rekonsiliasi``/``lapangan``/``sanggah`` for replaced items);
-    the key of the assessors' pseudonyms in the public copy (``pseudonim``, random per snapshot unless given); the
+    the key of the assessors' pseudonyms in the public copy (``pseudonim``, drawn at random for each snapshot); the
     SHA-256 of every active evidence file; every capture of the link evidence (``tautan``: SHA-256 of the body and
     of the archived copy, time, outcome, addresses, title); the ranking of :func:`current_results` with exact and
     shown indices, ranks and ties; every other participant with its state and, when the committee withdrew it, the
@@ -247,7 +246,7 @@ def final_document(competition: Competition, now: datetime, run: EngineRun | Non
     objections = db.session.scalars(select(Objection).where(Objection.participant_id.in_(ids))
                                     .order_by(Objection.filed_at, Objection.id))
     anchor = chain_anchor(db.session)
-    key = secrets.token_bytes(PSEUDONYM_KEY_BYTES) if pseudonym_key is None else pseudonym_key
+    key = secrets.token_bytes(PSEUDONYM_KEY_BYTES)
     return {
         "format": SNAPSHOT_FORMAT,
         "salinan": COMMITTEE_COPY,

@@ -26,7 +26,8 @@ from assessment.models import (
     StageCode,
 )
 from assessment.publication.operations import finalise_results, publish_provisional
-from assessment.publication.snapshot import canonical_bytes, public_copy
+from assessment.publication.snapshot import DECIDED_BY, canonical_bytes, public_copy
+from assessment.repo import REPLACING_ROWS
 from tests.conftest import Login, MakeUser
 from tests.support.published import ResultsWorld, open_exception, open_results_stage, results_world
 
@@ -188,3 +189,8 @@ def test_committee_downloads_its_complete_copy(app: Flask, world: ResultsWorld, 
     # Not for anyone else: the public route serves the public copy only.
     assert app.test_client().get(f"/panitia/hasil/lomba/{world.competition.id}/cuplikan-panitia.json"
                                  ).status_code == 302
+
+
+def test_pseudonyms_leave_exactly_the_decision_rows_named() -> None:
+    # The core cannot import the shell's names for the rows that replace assessors' levels; they must agree.
+    assert DECIDED_BY == REPLACING_ROWS
