@@ -1,9 +1,9 @@
 """The ``desa-digital`` command: a Flask CLI group built on :func:`assessment.create_app`.
 
 Every data task is a sub-command. Each module in :mod:`assessment.commands` contributes its commands through a
-``register(app)`` function, so adding a command never means editing this file. The file-only commands ``score``
-and ``reliability`` need no application: they are run before Flask is imported, which saves the web app's
-start-up (seconds) on every run.
+``register(app)`` function, so adding a command never means editing this file. The file-only commands ``score``,
+``reliability`` and ``snapshot`` need no application: they are run before Flask is imported, which saves the web
+app's start-up (seconds) on every run and lets anyone run ``snapshot verify`` without a database or configuration.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import click
 if TYPE_CHECKING:
     from flask import Flask
 
-_FILE_ONLY = ("score", "reliability")
+_FILE_ONLY = ("score", "reliability", "snapshot")
 # Flask's own commands, for developers: `make run` serves the app with the production server, not `run`.
 DEVELOPER_COMMANDS = ("run", "shell", "routes")
 # Flask-Migrate's group has an English, generic help text; the README uses `db upgrade`.
@@ -61,6 +61,10 @@ def _flask_group(factory: Callable[[], Flask] | None = None) -> click.Group:
 def main(args: Sequence[str] | None = None, **extra: Any) -> Any:
     """Entry point of the console script."""
     argv = list(sys.argv[1:] if args is None else args)
+    if argv and argv[0] == "snapshot":
+        from assessment.commands.snapshot import snapshot_cli
+
+        return snapshot_cli.main(args=argv[1:], prog_name="desa-digital snapshot", **extra)
     if argv and argv[0] in _FILE_ONLY:
         from assessment.commands.scoring import file_only_command
 

@@ -538,9 +538,11 @@ def _sealed_source(competition: Competition) -> tuple[int, SnapshotSource] | Non
 
 
 def sealed_document(snapshot_id: int) -> dict[str, Any]:
-    """The final snapshot's content, parsed."""
+    """The final snapshot's content, parsed: the committee's complete copy where there is one (format 3), so the
+    outputs read the same levels by the same assessors as before the public copy existed."""
     document: dict[str, Any] = json.loads(db.session.scalar(
-        select(FinalSnapshot.canonical_json).where(FinalSnapshot.id == snapshot_id)) or "{}")
+        select(func.coalesce(FinalSnapshot.committee_json, FinalSnapshot.canonical_json))
+        .where(FinalSnapshot.id == snapshot_id)) or "{}")
     return document
 
 

@@ -121,7 +121,12 @@ class RankingWithdrawal(Model):
 
 
 class FinalSnapshot(Model):
-    """The final results (penetapan) as canonical JSON with its SHA-256; one per competition, never changed."""
+    """The final results (penetapan) as canonical JSON with its SHA-256; one per competition, never changed.
+
+    ``canonical_json`` is what ``/verifikasi/<kode>/cuplikan.json`` serves to everyone and ``sha256`` its hash, the
+    one printed on the berita acara pleno and the verification page. From snapshot format 3 it is the public copy
+    and ``committee_json`` (with ``committee_sha256``) the committee's complete copy; snapshots sealed before have
+    only the one copy (``committee_json`` NULL). See :mod:`assessment.publication.snapshot`."""
 
     __tablename__ = "final_snapshot"
 
@@ -130,6 +135,8 @@ class FinalSnapshot(Model):
     kode: Mapped[str] = mapped_column(String(32), unique=True)
     canonical_json: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
+    committee_json: Mapped[str | None] = mapped_column(Text)
+    committee_sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 

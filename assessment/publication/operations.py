@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from assessment.audit import chain_anchor, record_event
 from assessment.extensions import db
+from assessment.links.capture import captures_for_record
 from assessment.models import (
     Assignment,
     BeritaAcara,
@@ -42,10 +43,14 @@ from assessment.models import (
 from assessment.notifications import notify, operators_of
 from assessment.pdf import qr_svg_data_uri, render_template_pdf
 from assessment.publication.snapshot import (
+    COMMITTEE_COPY,
     PROVISIONAL_FORMAT,
+    PSEUDONYM_KEY_BYTES,
     SNAPSHOT_FORMAT,
     canonical_bytes,
+    capture_rows,
     level_rows,
+    public_copy,
     ranking_rows,
     sha256_hex,
     unranked_rows,
@@ -212,16 +217,21 @@ def publish_provisional(competition: Competition, by: User, now: datetime) -> Pr
 
 
 def final_document(competition: Competition, now: datetime, run: EngineRun | None = None) -> dict[str, Any]:
-    """What the final snapshot holds (see :mod:`assessment.publication.snapshot` for the canonical form).
+    """The committee's copy of the final snapshot, format 3 (see :mod:`assessment.publication.snapshot` for the
+    canonical form, the public copy and its privacy rule).
 
-    The competition; the rubric's fingerprint; every level used for the ranked desa
-    (:func:`assessment.repo.verified_records`, one row per desa x indicator x assessor,
-    ``rekonsiliasi``/``lapangan``/``sanggah`` for replaced items); the SHA-256 of every active evidence file; the
-    ranking of :func:`current_results` with exact and shown indices, ranks and ties; every other participant
-    with its state and, when the committee withdrew it, the reason; every objection with its answer; every change
-    made after the freeze with its exception's reason; when it was finalised (UTC); and the audit trail's anchor at
-    that moment (``jejak_audit``: event count and last hash, :func:`assessment.audit.chain_anchor`), so the trail
-    can be checked later against this published document (``audit verify --anchor``).
+    The competition; the rubric: its fingerprint and its canonical content (``kanonik``, whose SHA-256 is the
+    fingerprint); the kind of every ranked region (``jenis_wilayah``, as the engine was given it); every level the
+    engine was run on for the ranked desa (:func:`assessment.repo.verified_records` after its precedence, one row
+    per desa x indicator x assessor by account id, ``rekonsiliasi``/``lapangan``/``sanggah`` for replaced items);
+    the key of the assessors' pseudonyms in the public copy (``pseudonim``, drawn at random for each snapshot); the
+    SHA-256 of every active evidence file; every capture of the link evidence (``tautan``: SHA-256 of the body and
+    of the archived copy, time, outcome, addresses, title); the ranking of :func:`current_results` with exact and
+    shown indices, ranks and ties; every other participant with its state and, when the committee withdrew it, the
+    reason; every objection with its reason and answer; every change made after the freeze with its exception's
+    reason; when it was finalised (UTC); and the audit trail's anchor at that moment (``jejak_audit``: event count
+    and last hash, :func:`assessment.audit.chain_anchor`), so the trail can be checked later against this
+    published document (``audit verify --anchor``).
     """
     run = current_results(competition, fresh=True) if run is None else run
     records = run.records
@@ -236,17 +246,24 @@ def final_document(competition: Competition, now: datetime, run: EngineRun | Non
     objections = db.session.scalars(select(Objection).where(Objection.participant_id.in_(ids))
                                     .order_by(Objection.filed_at, Objection.id))
     anchor = chain_anchor(db.session)
+    key = secrets.token_bytes(PSEUDONYM_KEY_BYTES)
     return {
         "format": SNAPSHOT_FORMAT,
+        "salinan": COMMITTEE_COPY,
         "kompetisi": {"id": competition.id, "nama": competition.name, "tahun": competition.year,
                       "wilayah": competition.scope_region_code},
-        "rubrik": {"fingerprint": competition.rubric.fingerprint, "judul": competition.rubric.title},
+        "rubrik": {"fingerprint": competition.rubric.fingerprint, "judul": competition.rubric.title,
+                   # The stored canonical bytes themselves: their SHA-256 is the fingerprint.
+                   "kanonik": json.loads(competition.rubric.rubric_json)},
+        "jenis_wilayah": {p.code: p.kind for p in run.participants},
         "ditetapkan_pada": now.isoformat(),
         "hasil_sementara_diumumkan_pada": (competition.results_published_at.isoformat()
                                            if competition.results_published_at else None),
         "level": level_rows(records),
+        "pseudonim": {"kunci": key.hex()},
         "bukti": [{"desa": code, "indikator": indicator, "sha256": sha256}
                   for code, indicator, sha256 in evidence],
+        "tautan": capture_rows(captures_for_record(ids), {p.id: p.desa_code for p in participants}),
         "peringkat": current_ranking(competition, run),
         "tidak_diperingkat": unranked_rows(run.unranked),
         "sanggah": [{
@@ -273,6 +290,13 @@ def finalise_results(competition: Competition, by: User, now: datetime) -> Final
     refuses any UPDATE or DELETE of it). The SHA-256 is taken over exactly the canonical JSON bytes the public page
     serves for download. From then on every results output shows the snapshot's values
     (:func:`assessment.repo.sealed_run`).
+
+    Two copies are sealed together (:mod:`assessment.publication.snapshot`): the committee's complete copy
+    (:func:`final_document`, ``committee_json``) and the public copy derived from it (``canonical_json``, served
+    by ``/verifikasi/<kode>/cuplikan.json``). ``sha256``, the hash printed on the berita acara pleno and the
+    verification page, is the public copy's, so anyone can check the file they downloaded against the printed
+    hash and recompute it (``desa-digital snapshot verify``); the committee's copy has its own hash, recorded with
+    the other in the audit event.
     """
     require_stage(competition, Action.finalise, now)
     if final_snapshot_of(competition) is not None:
@@ -286,12 +310,16 @@ def finalise_results(competition: Competition, by: User, now: datetime) -> Final
         raise PublicationRefused("open_objections")
     run = current_results(competition, fresh=True)
     _refuse_while_blocked(competition, run)
-    data = canonical_bytes(final_document(competition, now, run))
+    committee = final_document(competition, now, run)
+    full = canonical_bytes(committee)
+    data = canonical_bytes(public_copy(committee))
     snapshot = FinalSnapshot(competition_id=competition.id, kode=new_kode(), canonical_json=data.decode("utf-8"),
-                             sha256=sha256_hex(data), created_at=now, created_by_id=by.id)
+                             sha256=sha256_hex(data), committee_json=full.decode("utf-8"),
+                             committee_sha256=sha256_hex(full), created_at=now, created_by_id=by.id)
     db.session.add(snapshot)
     record_event("results.finalise", target=f"competition:{competition.id}",
-                 after={"sha256": snapshot.sha256, "kode": snapshot.kode})
+                 after={"sha256": snapshot.sha256, "committee_sha256": snapshot.committee_sha256,
+                        "kode": snapshot.kode})
     try:
         db.session.commit()
     except IntegrityError as error:

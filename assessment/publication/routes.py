@@ -405,6 +405,22 @@ def snapshot_json(kode: str) -> Response:
     return response
 
 
+@bp.get("/panitia/hasil/lomba/<int:competition_id>/cuplikan-panitia.json")
+@roles_required(*COMMITTEE)
+def committee_snapshot_json(competition_id: int) -> Response:
+    """The committee's complete copy of the final snapshot (account ids, reasons, full link addresses): the
+    committee over the competition's region only. A snapshot sealed before format 3 has one copy, the public one."""
+    competition = _competition(competition_id)
+    snapshot = final_snapshot_of(competition)
+    if snapshot is None:
+        abort(404)
+    data = snapshot.committee_json if snapshot.committee_json is not None else snapshot.canonical_json
+    response = Response(data.encode("utf-8"), mimetype="application/json")
+    response.headers["Content-Disposition"] = f"attachment; filename=hasil-akhir-{snapshot.kode}-panitia.json"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _looks_like_pdf(data: bytes) -> bool:
     try:
         return sniff_media_type(data) == "application/pdf"

@@ -28,6 +28,7 @@ from assessment.models import (
     User,
     utcnow,
 )
+from assessment.publication.recompute import read_snapshot, verify_snapshot
 from assessment.repo import rubric_of
 from assessment.storage import get_store
 
@@ -165,6 +166,10 @@ def test_demo_last_years_edition_is_finished_and_public(app: Flask, runner: Flas
     snapshot = db.session.scalars(db.select(FinalSnapshot).where(FinalSnapshot.competition_id == previous.id)).one()
     public = app.test_client()
     assert public.get(f"/verifikasi/{snapshot.kode}").status_code == 200
+    # Its public JSON recomputes to what it states (20 desa, the default rubric, two assessors each).
+    download = public.get(f"/verifikasi/{snapshot.kode}/cuplikan.json").data
+    verdict = verify_snapshot(read_snapshot(download))
+    assert verdict.matches, verdict.differences
     ranking = public.get(f"/hasil/{previous.id}/peringkat/64.09")
     assert ranking.status_code == 200
     html = ranking.get_data(as_text=True)

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "assessment"
 # Every module that claims to be core (docs/architecture.md): the rubric as data, the scoring rules, and the pure
 # rules and values the shell hands to them. Each is type-checked strictly (pyproject.toml's mypy overrides).
 CORE_MODULES = ["criteria/model.py", "criteria/parse.py", "criteria/errors.py", "criteria/fingerprint.py",
-                "scoring.py", "field/rules.py"]
+                "scoring.py", "field/rules.py", "publication/snapshot.py", "publication/recompute.py"]
 ALLOWED_PROJECT = {"assessment.criteria"} | {
     "assessment." + relative.removesuffix(".py").replace("/", ".") for relative in CORE_MODULES}
 ALLOWED_THIRD_PARTY = {"numpy"}

@@ -204,6 +204,7 @@ RULES: dict[str, Access] = {
     # The public verification page of a final snapshot or berita acara: no sign-in (an unknown code is a 404).
     "publication.verify": Access(public=True, params={"kode": "AAAAAAAAAAAAAAAA"}),
     "publication.snapshot_json": Access(public=True, params={"kode": "AAAAAAAAAAAAAAAA"}),
+    "publication.committee_snapshot_json": Access(roles=(Role.panitia,), scoped=True),
     "publication.check": Access(public=True, params={"kode": "AAAAAAAAAAAAAAAA"}),
     "reconciliation.correct": Access(roles=(Role.ketua_tim,), scoped=True),
     # Field verification: the visiting assessor's pages load their own assignment first (none here: 404 for every

@@ -182,8 +182,13 @@ def test_final_snapshot_download_hashes_to_published_sha256(app: Flask, world: R
 
 def test_snapshot_hash_covers_every_level(app: Flask, world: ResultsWorld) -> None:
     snapshot = _finalise(world)
+    assert snapshot.committee_json is not None
+    committee = json.loads(snapshot.committee_json)
+    assert [tuple(row) for row in committee["level"]] == sorted(verified_records(world.competition))
     document = json.loads(snapshot.canonical_json)
-    assert [tuple(row) for row in document["level"]] == sorted(verified_records(world.competition))
+    # The public copy: the same rows, the assessors under their pseudonyms.
+    assert sorted((d, i, a if a in ("rekonsiliasi",) else "Penilai", v) for d, i, a, v in document["level"]) == sorted(
+        (d, i, a if a in ("rekonsiliasi",) else "Penilai", v) for d, i, a, v in committee["level"])
     assert len(document["level"]) == 11  # 3 desa x 2 indicators x 2 assessors, Desa Paser's A1 one agreed level
     for index in range(len(document["level"])):
         changed = json.loads(snapshot.canonical_json)
