@@ -269,7 +269,8 @@ def run_operator(person: Operator, indicators: list[str], port: int, clock: dict
         page = client.get(page_url)
         _record(tally, "operator page", page.status, began,
                 None if page.status == 200 else f"GET {page_url} -> {page.status}")
-        if page.status != 200:
+        # After the stop no new request starts (the step in hand finishes), so the run drains in one round.
+        if page.status != 200 or time.monotonic() >= stop_at:
             continue
         found = _VERSION.search(page.text)
         token = client.csrf(page.text)
@@ -284,6 +285,8 @@ def run_operator(person: Operator, indicators: list[str], port: int, clock: dict
         if saved.status == 302:
             with tally.lock:
                 tally.saves[(person.participant_id, code)].append((finished, explanation))
+        if time.monotonic() >= stop_at:
+            break
         upload_url = f"{page_url}/bukti"
         shared_source = None
         with tally.lock:
