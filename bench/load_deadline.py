@@ -408,6 +408,18 @@ def count_operator_writes(database_url: str, saves: dict[tuple[int, str], list[t
     return {**counts, **{name: problems[name] for name in sorted(problems)}}
 
 
+def lock_utilisation(path: Path, window: tuple[float, float]) -> float:
+    """The share of the measured window (Unix times) during which some request held the audit chain head's lock:
+    near 1 would mean the writes are serialised by it; requests finishing inside the window are counted."""
+    held = 0.0
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            if window[0] <= entry.get("end", 0.0) <= window[1]:
+                held += entry["lock_held_ms"] / 1000
+    return held / (window[1] - window[0]) if window[1] > window[0] else 0.0
+
+
 def read_lock_log(path: Path) -> dict[str, dict[str, float]]:
     """Per request kind, from the server's stopwatch: time in the app, lock wait and hold, and their shares."""
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -549,6 +561,7 @@ def main(argv: list[str] | None = None) -> int:
             start.wait(timeout=900)
             load_before = _load_average()
             clock["stop"] = time.monotonic() + args.seconds
+            window = (time.time(), time.time() + args.seconds)
             measured_from = time.perf_counter()
             start.wait(timeout=60)  # lets the clients read the stop time only after it is set
             for thread in threads:
@@ -559,6 +572,7 @@ def main(argv: list[str] | None = None) -> int:
             _stop_server(server)
         server_log = (folder / "server.log").read_text(errors="replace")
         locks = read_lock_log(folder / "lock.jsonl")
+        utilisation = lock_utilisation(folder / "lock.jsonl", window)
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             for each in ("server.log", "lock.jsonl"):
@@ -597,6 +611,7 @@ def main(argv: list[str] | None = None) -> int:
         if kind in locks and values:
             waited = locks[kind]["wait_mean"] * locks[kind]["requests"]
             print(f"lock wait as a share of the client-observed {kind} time (sums): {waited / sum(values):.1%}")
+    print(f"the audit chain head lock was held {utilisation:.1%} of the {args.seconds:g} s window")
     print("database check (operators):", operator_counts)
     print("database check (assessors):", desk_counts)
     errors = operators.errors + assessors.errors

@@ -11,7 +11,8 @@ signals, no change to the app's code):
   update of a row already in memory);
 - ``lock_held_ms``: from the moment the lock was granted until the commit finished (what the request made the
   next writer wait: hashing, inserting the events, moving the head, the commit's WAL flush);
-- ``total_ms``: the request's time inside the app, from Flask's ``request_started`` to ``request_finished``.
+- ``total_ms``: the request's time inside the app, from Flask's ``request_started`` to ``request_finished``;
+- ``end``: when it finished (Unix time), to add up how long the lock was held within the measured window.
 
 One JSON line per request goes to the file named by ``BENCH_LOCK_LOG`` (appended under a lock; waitress serves
 with threads in one process). Without ``BENCH_LOCK_LOG`` nothing is installed and this is the plain CLI.
@@ -80,7 +81,8 @@ def install(path: str) -> None:
         began = getattr(_local, "began", None)
         if began is None:
             return
-        line = {"method": request.method, "path": request.path, "status": response.status_code,
+        line = {"end": round(time.time(), 3), "method": request.method, "path": request.path,
+                "status": response.status_code,
                 "total_ms": round((time.perf_counter() - began) * 1000, 3),
                 "lock_wait_ms": round(_local.lock_wait * 1000, 3), "lock_held_ms": round(_local.lock_held * 1000, 3),
                 "locks": _local.locks}
