@@ -79,7 +79,7 @@ load: $(VENV)/.dev translations
 # Deadline-day load test (not a test either): 300 operators save levels and upload 1-3 MB photos while 40 assessors
 # save desk scores, for 5 minutes, against `desa-digital worker -- desa-digital serve` (waitress, as `make run`
 # starts it) on a throw-away PostgreSQL cluster; then every acknowledged write is counted in the database, the audit
-# chain is verified, and the wait for the audit chain's head lock is reported per request kind. About 12 minutes;
+# chain is verified, and the wait for the audit chain's head lock is reported per request kind. About 15 minutes;
 # LOAD_DEADLINE_ARGS="--operators 20 --assessors 5 --seconds 30" for a short run. Results go into docs/performance.md.
 load-deadline: $(VENV)/.dev translations
 	pg_virtualenv -t -v $(PG_VERSION) sh -c \
