@@ -7,7 +7,7 @@ PORT   ?= 8000
 AXE_VERSION := 4.14.1
 AXE_JS := .cache/axe-core/axe.min.js
 
-.PHONY: run test lint typecheck pytest translations messages serve clean bench load quick coverage
+.PHONY: run test lint typecheck pytest translations messages serve clean bench load load-deadline quick coverage
 
 $(VENV)/.base: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -75,6 +75,16 @@ load: $(VENV)/.dev translations
 	pg_virtualenv -t -v $(PG_VERSION) sh -c \
 	  'DATABASE_URL="postgresql+psycopg://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" \
 	  $(abspath $(BIN))/python -m bench.load_scores $(LOAD_ARGS)'
+
+# Deadline-day load test (not a test either): 300 operators save levels and upload 1-3 MB photos while 40 assessors
+# save desk scores, for 5 minutes, against `desa-digital worker -- desa-digital serve` (waitress, as `make run`
+# starts it) on a throw-away PostgreSQL cluster; then every acknowledged write is counted in the database, the audit
+# chain is verified, and the wait for the audit chain's head lock is reported per request kind. About 15 minutes;
+# LOAD_DEADLINE_ARGS="--operators 20 --assessors 5 --seconds 30" for a short run. Results go into docs/performance.md.
+load-deadline: $(VENV)/.dev translations
+	pg_virtualenv -t -v $(PG_VERSION) sh -c \
+	  'DATABASE_URL="postgresql+psycopg://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" \
+	  $(abspath $(BIN))/python -m bench.load_deadline $(LOAD_DEADLINE_ARGS)'
 
 # Seconds, not minutes: lint and the pure core's unit and property tests (no app, no database, no browser).
 quick: $(VENV)/.dev

@@ -110,11 +110,11 @@ def prepare(users: int, second_tabs: int, database_url: str) -> list[Tab]:
 
 
 def run_tab(tab: Tab, port: int, clock: dict[str, float], tally: Tally, think: float, start: threading.Barrier,
-            sessions: dict[str, WebClient], sessions_lock: threading.Lock) -> None:
+            sessions: dict[str, WebClient], sessions_lock: threading.Lock, timeout: float = 60) -> None:
     """Sign in (once per assessor: a second tab shares the first tab's cookies), then save until ``clock["stop"]``
-    (set once every tab has signed in and passed ``start``)."""
+    (set once every tab has signed in and passed ``start``); ``timeout`` bounds each response's wait."""
     rng = random.Random(tab.name)
-    client = WebClient(port)
+    client = WebClient(port, timeout=timeout)
     with sessions_lock:
         first = sessions.get(tab.email)
         if first is None:
