@@ -559,11 +559,13 @@ def engine_run(competition: Competition, region_code: str | None = None, *, fres
     - **After finalisation** the results are the final snapshot's (:func:`sealed_run`): its ranked desa, their
       names, indices, predikat and ranks, and its list of the others; stored data is no longer read for them.
 
-    Cached per (competition, region, rubric, participants with their status, the rule's inputs per desa,
-    :func:`data_fingerprint`): a call reads those (a few small queries) and runs the engine and the bootstrap
-    again only when something changed. ``fresh=True`` reads every row and computes anew, bypassing the cache
-    (the exports do); ``desk``, the region's :func:`desk_rows` when the caller has already read them, saves
-    reading them again.
+    Cached per (competition, region, rubric, participants with their status, the rule's inputs per desa, each
+    desa's :func:`desk_states` summary, the rest of :func:`data_fingerprint`): a call reads those (a few small
+    queries) and runs the engine and the bootstrap again only when something changed, one kept run per
+    competition and region; the counted desk scores are then read again only for the desa whose summary changed
+    (:func:`kept_counted_records`). ``fresh=True`` reads every row and computes anew, bypassing both (the exports
+    do); ``desk``, the region's :func:`desk_rows` when the caller has already read them, saves reading them
+    again.
     """
     rubric = rubric_of(competition.rubric)
     region = _region_of(competition, region_code)
