@@ -189,9 +189,16 @@ def change_one_score(app: Flask, step: int) -> None:
         ids = db.session.scalars(select(DeskScore.id).order_by(DeskScore.id)).all()
         score = db.session.get(DeskScore, ids[(step * 7919) % len(ids)])
         assert score is not None and score.level is not None
-        # Stay within one level of the other assessors' (the seed's levels differ by at most one): nothing starts
-        # waiting for reconciliation, so the page keeps ranking every desa.
-        score.level = score.level + 1 if score.level < 4 else score.level - 1
+        participant = db.session.scalar(select(Assignment.participant_id).where(Assignment.id == score.assignment_id))
+        others = db.session.scalars(
+            select(DeskScore.level).join(Assignment, DeskScore.assignment_id == Assignment.id)
+            .where(Assignment.participant_id == participant, DeskScore.indicator_code == score.indicator_code,
+                   DeskScore.id != score.id)).all()
+        low, high = min(level or 0 for level in others), max(level or 0 for level in others)
+        # Another level within one of the other assessors' (as the seed's): nothing starts waiting for
+        # reconciliation, so the page keeps ranking every desa.
+        score.level = next(level for level in range(5)
+                           if level != score.level and max(high, level) - min(low, level) <= 1)
         score.updated_at = utcnow()
         db.session.commit()
 
