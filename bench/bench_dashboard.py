@@ -5,7 +5,12 @@ kelurahan from data/wilayah/), one competition on a 20-indicator rubric with its
 by 3 assessors (50,460 desk scores), then times ``GET /dasbor/<id>/64`` as the committee against a page that only
 reads the same rows (the dashboard's own queries) and renders their counts. Also the map's GeoJSON size.
 
-Run from the project root:  .venv/bin/python -m bench.bench_dashboard [--runs 15] [--write]
+Then the first view after a change (issue 13): ``--changes`` times, one desk score is saved with another level and
+the next ``GET /hasil/<id>/peringkat/64`` and ``GET /dasbor/<id>/64`` are timed (wall and CPU), each against a page
+that only reads the same rows and renders their counts, and compared byte for byte with the same page computed
+with nothing kept.
+
+Run from the project root:  .venv/bin/python -m bench.bench_dashboard [--runs 15] [--changes 9] [--write]
 With --write the results replace this benchmark's section of docs/performance.md.
 """
 
