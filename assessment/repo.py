@@ -14,6 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import ColumnElement, Connection, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -414,7 +415,8 @@ def _region_of(competition: Competition, region_code: str | None) -> str:
     return competition.scope_region_code if region_code is None else region_code
 
 
-def data_fingerprint(competition: Competition, region_code: str | None = None) -> tuple[Any, ...]:
+def data_fingerprint(competition: Competition, region_code: str | None = None, *,
+                     desk: bool = True) -> tuple[Any, ...]:
     """A cheap summary of every stored value the engine reads for the region, changed by any change to them.
 
     Aggregates (count, sums of ids, versions and levels, latest change) of the counted desk scores and their
@@ -423,11 +425,12 @@ def data_fingerprint(competition: Competition, region_code: str | None = None) -
     through the ORM, which bumps the row's ``version`` (desk scores, assignments, self-assessments) or adds or
     removes a row, so the summary changes; a change made behind the application's back (hand-written SQL that
     keeps every version) is not seen until the process restarts, which is why the official exports
-    (workbook, PDF, certificates, the CLI) never use the cache.
+    (workbook, PDF, certificates, the CLI) never use the cache. ``desk=False`` leaves out the desk scores (the
+    caller holds them per desa, :func:`desk_states`).
     """
     region = _region_of(competition, region_code)
     connection = _connection()
-    desk = connection.execute(
+    desk_part = () if not desk else connection.execute(
         select(func.count(), func.sum(DeskScore.id), func.sum(DeskScore.version),
                func.sum(func.coalesce(DeskScore.level, -7)), func.max(DeskScore.updated_at),
                func.sum(Assignment.id * 3 + Assignment.version))
@@ -455,7 +458,83 @@ def data_fingerprint(competition: Competition, region_code: str | None = None) -
         .join(Participant, Objection.participant_id == Participant.id)
         .where(Participant.competition_id == competition.id, Objection.answered_at.is_not(None),
                _in_region(Participant.desa_code, region))).one()
-    return (tuple(desk), tuple(agreed), tuple(own), tuple(field), tuple(answers))
+    return (tuple(desk_part), tuple(agreed), tuple(own), tuple(field), tuple(answers))
+
+
+DeskState = tuple[Any, ...]
+"""A summary of one desa's counted desk scores (see :func:`desk_states`)."""
+
+_DESK_COMPETITIONS = 4
+_desk_lock = threading.Lock()
+
+
+def desk_states(competition: Competition, region_code: str | None = None) -> dict[str, DeskState]:
+    """Per desa of the region with counted desk scores (:func:`desk_rows`' rule), the summary of
+    :func:`data_fingerprint` over them alone: count, sums of ids, versions and levels, latest change and the
+    assignments' ids and versions. One grouped query; any insert, delete, versioned update, submission or
+    withdrawal of a desa's desk scores changes its summary."""
+    rows = _connection().execute(
+        select(Participant.desa_code, func.count(), func.sum(DeskScore.id), func.sum(DeskScore.version),
+               func.sum(func.coalesce(DeskScore.level, -7)), func.max(DeskScore.updated_at),
+               func.sum(Assignment.id * 3 + Assignment.version))
+        .join(Assignment, DeskScore.assignment_id == Assignment.id)
+        .join(Participant, Assignment.participant_id == Participant.id)
+        .where(*_counted(competition, _region_of(competition, region_code)))
+        .group_by(Participant.desa_code))
+    return {code: tuple(state) for code, *state in rows}
+
+
+def _kept_desk_rows(competition_id: int) -> dict[str, tuple[DeskState, tuple[Record, ...]]]:
+    """This application's kept counted desk rows of one competition, by desa (the last few competitions)."""
+    kept: OrderedDict[int, dict[str, tuple[DeskState, tuple[Record, ...]]]] = current_app.extensions.setdefault(
+        "desk_rows", OrderedDict())
+    with _desk_lock:
+        rows = kept.setdefault(competition_id, {})
+        kept.move_to_end(competition_id)
+        while len(kept) > _DESK_COMPETITIONS:
+            kept.popitem(last=False)
+        return rows
+
+
+def _counted_records_of(competition: Competition, codes: list[str]) -> list[Record]:
+    """:func:`_counted_records` of the given desa only."""
+    records: list[Record] = []
+    for start in range(0, len(codes), 500):  # bounded IN lists (SQLite's parameter limit)
+        rows = _connection().execute(
+            select(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id, DeskScore.level,
+                   DeskScore.not_applicable)
+            .join(Assignment, DeskScore.assignment_id == Assignment.id)
+            .join(Participant, Assignment.participant_id == Participant.id)
+            .where(*_counted(competition, None), Participant.desa_code.in_(codes[start:start + 500]))
+            .order_by(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id))
+        records.extend((code, indicator, str(assessor), None if not_applicable else level)
+                       for code, indicator, assessor, level, not_applicable in rows)
+    return records
+
+
+def kept_counted_records(competition: Competition, region_code: str | None,
+                         states: dict[str, DeskState]) -> list[Record]:
+    """:func:`_counted_records` of the region, in its order, reading again only the desa whose :func:`desk_states`
+    summary changed since their rows were kept (after one desk score is saved: that desa's 60 rows, not the
+    province's 50,000). Rows are kept per application and competition, each desa's under the summary it was read
+    with, so a desa's rows are used only while its summary is unchanged."""
+    kept = _kept_desk_rows(competition.id)
+    with _desk_lock:
+        mine = {code: entry[1] for code, state in states.items()
+                if (entry := kept.get(code)) is not None and entry[0] == state}
+    stale = sorted(code for code in states if code not in mine)
+    if stale:
+        read: dict[str, list[Record]] = {code: [] for code in stale}
+        rows = _counted_records(competition, region_code) if len(stale) > 500 else _counted_records_of(
+            competition, stale)
+        for row in rows:
+            if row[0] in read:
+                read[row[0]].append(row)
+        with _desk_lock:
+            for code, records in read.items():
+                mine[code] = kept_rows = tuple(records)
+                kept[code] = (states[code], kept_rows)
+    return [row for code in sorted(mine) for row in mine[code]]
 
 
 def engine_run(competition: Competition, region_code: str | None = None, *, fresh: bool = False,
@@ -482,11 +561,13 @@ def engine_run(competition: Competition, region_code: str | None = None, *, fres
     - **After finalisation** the results are the final snapshot's (:func:`sealed_run`): its ranked desa, their
       names, indices, predikat and ranks, and its list of the others; stored data is no longer read for them.
 
-    Cached per (competition, region, rubric, participants with their status, the rule's inputs per desa,
-    :func:`data_fingerprint`): a call reads those (a few small queries) and runs the engine and the bootstrap
-    again only when something changed. ``fresh=True`` reads every row and computes anew, bypassing the cache
-    (the exports do); ``desk``, the region's :func:`desk_rows` when the caller has already read them, saves
-    reading them again.
+    Cached per (competition, region, rubric, participants with their status, the rule's inputs per desa, each
+    desa's :func:`desk_states` summary, the rest of :func:`data_fingerprint`): a call reads those (a few small
+    queries) and runs the engine and the bootstrap again only when something changed, one kept run per
+    competition and region; the counted desk scores are then read again only for the desa whose summary changed
+    (:func:`kept_counted_records`). ``fresh=True`` reads every row and computes anew, bypassing both (the exports
+    do); ``desk``, the region's :func:`desk_rows` when the caller has already read them, saves reading them
+    again.
     """
     rubric = rubric_of(competition.rubric)
     region = _region_of(competition, region_code)
@@ -495,20 +576,24 @@ def engine_run(competition: Competition, region_code: str | None = None, *, fres
         return sealed_run(competition, sealed, region, fresh=fresh)
     participants = tuple(participant_rows(competition, region))
     candidates = ranking_candidates(competition, participants, region)
+    states = desk_states(competition, region)
     key = (competition.id, region, competition.rubric.fingerprint, participants, candidates,
-           data_fingerprint(competition, region))
+           tuple(sorted(states.items())), data_fingerprint(competition, region, desk=False))
     if not fresh:
         cached = _cached_run(key)
         if cached is not None:
             return cached
-    counted = _counted_records(competition, region) if desk is None else [
-        (row.desa_code, row.indicator_code, row.assessor, row.level) for row in desk]
+    if desk is not None:
+        counted = [(row.desa_code, row.indicator_code, row.assessor, row.level) for row in desk]
+    else:
+        counted = _counted_records(competition, region) if fresh else kept_counted_records(competition, region,
+                                                                                              states)
     records = tuple(_verified(counted, reconciled_rows(competition, region), field_level_rows(competition, region),
                               objection_level_rows(competition, region)))
     own = tuple(self_records(competition, region))
     run = _compute_run(rubric, region, competition.id, participants, records, own,
                        who_is_ranked(rubric, candidates, records))
-    _keep_run(key, run)
+    _keep_run(key, run, 2)
     return run
 
 
@@ -520,8 +605,13 @@ def _cached_run(key: tuple[Any, ...]) -> EngineRun | None:
         return cached
 
 
-def _keep_run(key: tuple[Any, ...], run: EngineRun) -> None:
+def _keep_run(key: tuple[Any, ...], run: EngineRun, slot: int) -> None:
+    """Keep ``run`` under ``key``, dropping the runs kept for the same ``key[:slot]`` (the same competition and
+    region in an older state of the data: never current again, and tens of thousands of objects each that
+    Python's garbage collector would walk on every full collection)."""
     with _run_cache_lock:
+        for old in [k for k in _run_cache if k[:slot] == key[:slot]]:
+            del _run_cache[old]
         _run_cache[key] = run
         while len(_run_cache) > _RUN_CACHE_SIZE:
             _run_cache.popitem(last=False)
@@ -613,7 +703,7 @@ def sealed_run(competition: Competition, sealed: tuple[int, SnapshotSource], reg
         log.error("final snapshot %s no longer recomputes to its stored values in %s; the stored values are shown",
                   source.kode, region)
         run = replace(run, desa=shown, differs=True)
-    _keep_run(key, run)
+    _keep_run(key, run, 3)
     return run
 
 
@@ -675,7 +765,9 @@ def _compute_run(rubric: Rubric, region: str, seed: int, participants: tuple[Par
     rows = AssessmentRows.from_records(rubric, records, villages=codes)
     ranking = score(rubric, rows, kinds)
     levels = final_levels(rubric, rows, ranking)
-    resampled = AssessmentRows.from_records(rubric, bootstrap_records(records), villages=codes)
+    # Only a replacing row (agreed, field, objection level) makes the bootstrap's rows differ from the scored ones.
+    resampled = rows if REPLACING_ROWS.isdisjoint(rows.assessors) else AssessmentRows.from_records(
+        rubric, bootstrap_records(records), villages=codes)
     confidence = rank_confidence(rubric, resampled, ranking, BOOTSTRAP_RESAMPLES, seed)
     self_ranking = None
     if own:
@@ -755,7 +847,7 @@ def _final_results(rubric: Rubric, ranking: Ranking, levels: FinalLevels,
 
 
 def results_report(competition: Competition, region_code: str | None = None, *, evidence: bool = True,
-                   assessor_levels: bool = True, fresh: bool = False) -> ResultsReport:
+                   assessor_levels: bool = True, fresh: bool = False, run: EngineRun | None = None) -> ResultsReport:
     """The results of the participating desa within ``region_code`` (the competition's scope when None).
 
     Computes, through :func:`engine_run` (whose docstring states the rules and the caching), for the ranked desa
@@ -767,13 +859,15 @@ def results_report(competition: Competition, region_code: str | None = None, *, 
     assessor level with its note and the assessor's name (``assessor_levels``, one more query of every desk
     score); and the active evidence list (``evidence``, one more query). Desa appear in the published order
     (rank, then code). ``fresh=True`` bypasses the cache (for official exports). After finalisation the values
-    are the final snapshot's (``cuplikan`` names it).
+    are the final snapshot's (``cuplikan`` names it). ``run``, the region's :func:`engine_run` when the caller
+    already holds it (a dashboard reads its standings too), saves asking for it again.
 
     Bulk reads only: a handful of queries whatever the region's size, never one per desa.
     """
     region = _region_of(competition, region_code)
     desk = desk_rows(competition, region) if assessor_levels else None
-    run = engine_run(competition, region, fresh=fresh, desk=desk)
+    if run is None or run.region_code != region:
+        run = engine_run(competition, region, fresh=fresh, desk=desk)
     region_name = db.session.scalar(select(Region.name).where(Region.code == region)) or region
     ranked = {d.kode for d in run.desa}
     given_levels: tuple[AssessorLevel, ...] = ()

@@ -12,9 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+
 from assessment.criteria.model import Rubric
 from assessment.i18n import N_
-from assessment.scoring import AssessmentRows, eligible_villages, reconciliation_flags
+from assessment.scoring import NA_LEVEL, AssessmentRows, eligible_villages, reconciliation_flags
 
 Record = tuple[str, str, str, int | None]
 """(desa code, indicator code, assessor, level or None for N/A): one verified row (see
@@ -149,13 +151,15 @@ def who_is_ranked(rubric: Rubric, candidates: Sequence[Candidate], records: Iter
     indicators = [indicator.code for indicator in rubric.indicators]
     present: dict[str, set[str]] = {}
     applies: set[str] = set()
-    for code, indicator, _assessor, level in own:
-        present.setdefault(code, set()).add(indicator)
-        if level is not None:
-            applies.add(code)
     disputed: dict[str, set[str]] = {}
     if own:
         rows = AssessmentRows.from_records(rubric, own)
+        # Which indicators each desa has a row for, and which desa have a level other than N/A, from the rows'
+        # integer codes (a province has 50,000 rows; the desa x indicator cells are a third of that).
+        count = len(indicators)
+        for cell in np.unique(rows.village * count + rows.indicator).tolist():
+            present.setdefault(rows.villages[cell // count], set()).add(indicators[cell % count])
+        applies = {rows.villages[v] for v in np.unique(rows.village[rows.level != NA_LEVEL]).tolist()}
         flags = reconciliation_flags(rubric, rows)
         for v, i in zip(flags.village.tolist(), flags.indicator.tolist(), strict=True):
             disputed.setdefault(rows.villages[v], set()).add(indicators[i])

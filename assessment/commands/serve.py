@@ -8,7 +8,7 @@ import signal
 import click
 from flask import Flask, current_app
 
-from assessment.serving import DEFAULT_THREADS, create_server
+from assessment.serving import DEFAULT_THREADS, create_server, settle_heap
 
 
 @click.command("serve")
@@ -29,6 +29,7 @@ def serve_command(host: str, port: int, threads: int, access_log: bool) -> None:
     # systemd and `kill` stop with SIGTERM: stop like Ctrl+C, so requests in progress get up to 5 s to finish
     # (waitress shuts its worker threads down on SystemExit) instead of being cut off.
     signal.signal(signal.SIGTERM, _stop)
+    settle_heap()
     try:
         server.run()
     except KeyboardInterrupt:

@@ -195,10 +195,11 @@ def build_dashboard(competition: Competition, region: Region, now: datetime, *, 
     scores = None
     standings = None
     if show_scores_of(competition):
-        report = repo.results_report(competition, region.code, evidence=False, assessor_levels=False)
+        # One run for the report and the funnel's "terverifikasi" (its ranked desa).
+        run = repo.engine_run(competition, region.code)
+        report = repo.results_report(competition, region.code, evidence=False, assessor_levels=False, run=run)
         scores = _scores(report, region.code, label, competition, colouring)
-        # The same (cached) run the report came from: the funnel's "terverifikasi" is its ranked desa.
-        standings = {s.code: s for s in repo.engine_run(competition, region.code).standings}
+        standings = {s.code: s for s in run.standings}
     progress = participation(competition, rubric, region.code, now, standings)
     funnel = figures.participation_funnel([FunnelStage(s.label, s.jumlah) for s in progress.stages])
     trends: tuple[Chart, ...] = ()

@@ -6,7 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -39,10 +39,20 @@ def number_filter(value: Decimal | float | int | str | None, decimals: int | Non
     if isinstance(value, str):
         value = Decimal(value)
     if decimals is not None:
-        return format_number(value, decimals, locale=str(get_locale()))
+        return format_number(value, decimals, locale=_locale_text())
     if value is None:
         return format_number(None)
     return str(format_decimal(value))
+
+
+def _locale_text() -> str:
+    """The visitor's locale as text, looked up once per request (a ranking page formats thousands of numbers, and
+    Flask-Babel's look-up walks several context locals each time)."""
+    try:
+        return str(g.number_locale)
+    except AttributeError:
+        g.number_locale = text = str(get_locale())
+        return text
 
 
 @bp.app_template_filter("tanggal")
