@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import update
 
 from assessment.extensions import db
+
+RowT = TypeVar("RowT")
+
+
+class SaveConflict(Exception, Generic[RowT]):
+    """Someone saved the same row after this form was loaded (the version check of :func:`compare_and_set`);
+    ``current`` is the row as saved now (None when there is none), so the page can show both versions."""
+
+    def __init__(self, current: RowT | None = None) -> None:
+        super().__init__("conflict")
+        self.current = current
 
 
 def compare_and_set(model: Any, row_id: int, expected_version: int, values: Mapping[str, Any]) -> bool:

@@ -5,41 +5,21 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from assessment.assessors.rules import NOTE_MAX, RESULT_MAX
+from assessment.forms import VersionedForm, level_or_none
 
 
-def _level_or_none(value: object) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return -(10**6)  # off every scale: refused by the rules with a clear message
-
-
-class ConfirmForm(FlaskForm):
-    """Only the CSRF token."""
-
-
-class DeskScoreForm(FlaskForm):
+class DeskScoreForm(VersionedForm):
     """The assessor's level and note on one indicator (evidence verdicts come as ``verdict-<id>`` fields)."""
 
-    # The version of the saved row this form was loaded with (0: none yet); the save is refused if it moved on.
-    version = HiddenField()
-    level = SelectField(_l("Level verifikasi asesor"), coerce=_level_or_none, validate_choice=False)
+    level = SelectField(_l("Level verifikasi asesor"), coerce=level_or_none, validate_choice=False)
     not_applicable = BooleanField(_l("Tidak berlaku (N/A)"))
     note = TextAreaField(_l("Catatan asesor"),
                          validators=[Length(max=NOTE_MAX, message=_l("Catatan paling panjang 2000 karakter."))])
 
-    def expected_version(self) -> int | None:
-        """The version the form was loaded with; None when it carries none, -1 (never stored) when garbled."""
-        raw = (self.version.data or "").strip()
-        if not raw:
-            return None
-        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else -1
 
 
 class AccessTestForm(FlaskForm):

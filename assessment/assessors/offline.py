@@ -30,6 +30,7 @@ from assessment.navigation import NavLink, add_link
 from assessment.repo import rubric_of
 from assessment.security import roles_required, user_can_access_region
 from assessment.stages import Action, stage_gate
+from assessment.versioning import SaveConflict
 from assessment.wita import now_utc
 
 bp = Blueprint("assessors_offline", __name__, url_prefix="/asesor/luring")
@@ -150,7 +151,7 @@ def upload(competition_id: int) -> Response | tuple[str, int]:
                    why="; ".join(str(OFFLINE_MESSAGES.get(p) or PROBLEM_MESSAGES.get(p) or p) for p in r.problems))
                  for r in error.refused]
         return competition(competition_id, form=form, refused=lines), 422
-    except operations.SaveConflict:
+    except SaveConflict:
         return competition(competition_id, form=form,
                            refused=[_("Nilai diubah orang lain saat impor; tidak ada yang disimpan. Coba lagi.")]), 409
     flash(_("%(n)d nilai dari workbook tersimpan sebagai draf. Kirim penilaian tiap desa dari halamannya.", n=saved),

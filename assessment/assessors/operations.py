@@ -34,21 +34,13 @@ from assessment.models import (
 )
 from assessment.security import region_within
 from assessment.stages import Action, StageClosed, mark_change_after_freeze, require_stage
-from assessment.versioning import compare_and_set
+from assessment.versioning import SaveConflict, compare_and_set
 
 REASON_MAX = 2000
 
 
 class AssessmentLocked(Exception):
     """The assignment is submitted (final) or withdrawn: nothing of it can change."""
-
-
-class SaveConflict(Exception):
-    """Someone saved the same score in between (the version check); ``current`` is the score as saved now."""
-
-    def __init__(self, current: DeskScore | None = None) -> None:
-        super().__init__("conflict")
-        self.current = current
 
 
 class ScoreRejected(Exception):
@@ -209,7 +201,7 @@ def apply_offline_scores(assessor: User, rubric: Rubric, assignments: Mapping[st
     return saved
 
 
-def _conflict(assignment: Assignment, indicator_code: str) -> SaveConflict:
+def _conflict(assignment: Assignment, indicator_code: str) -> SaveConflict[DeskScore]:
     """Undo this save and return the conflict with the score as it is stored now."""
     db.session.rollback()
     current = db.session.scalar(

@@ -17,14 +17,16 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from assessment.assessors import operations
-from assessment.assessors.forms import AccessTestForm, ConfirmForm, ConflictForm, DeskScoreForm
+from assessment.assessors.forms import AccessTestForm, ConflictForm, DeskScoreForm
 from assessment.assessors.rules import asks_for_access_test, can_see_other_scores
 from assessment.criteria.model import Indicator, Rubric
 from assessment.editions import split_editions
 from assessment.extensions import db
+from assessment.forms import ConfirmForm
 from assessment.loaders import indicator_or_404, own_assignment
 from assessment.models import (
     Assignment,
+    DeskScore,
     Evidence,
     EvidenceKind,
     EvidenceStatus,
@@ -48,6 +50,7 @@ from assessment.stages import (
 )
 from assessment.storage import StorageError, get_store
 from assessment.verdicts import VERDICT_LABELS
+from assessment.versioning import SaveConflict
 from assessment.wita import WITA, now_utc
 from assessment.wita import visitor_wita as wita
 
@@ -154,7 +157,7 @@ def _signatures_of(sha256: str, trust_roots: tuple[str, ...]) -> SignatureReport
 
 def _indicator_page(assignment: Assignment, rubric: Rubric, indicator: Indicator, form: DeskScoreForm | None = None,
                     access_form: AccessTestForm | None = None, status: int = 200,
-                    conflict: operations.SaveConflict | None = None) -> tuple[str, int]:
+                    conflict: SaveConflict[DeskScore] | None = None) -> tuple[str, int]:
     participant = assignment.participant
     score = next((s for s in assignment.scores if s.indicator_code == indicator.code), None)
     if form is None:
@@ -232,7 +235,7 @@ def save(assignment_id: int, code: str) -> Response | tuple[str, int]:
         for problem in rejected.problems:
             flash(str(PROBLEM_MESSAGES[problem]), "error")
         return _indicator_page(assignment, rubric, item, form=form, status=400)
-    except operations.SaveConflict as conflict:
+    except SaveConflict as conflict:
         flash(_("Nilai ini sudah disimpan di tab atau perangkat lain setelah halaman ini Anda buka, jadi isian Anda "
                 "BELUM disimpan. Isian Anda masih ada di formulir dan nilai yang tersimpan sekarang ditampilkan. "
                 "Periksa keduanya, lalu simpan lagi bila isian Anda yang benar."), "error")

@@ -13,10 +13,6 @@ from assessment.models import StageCode
 from assessment.stages import ACTION_STAGES
 
 
-class ConfirmForm(FlaskForm):
-    """Only the CSRF token."""
-
-
 class PerDesaForm(FlaskForm):
     """How many independent assessors each desa needs."""
 

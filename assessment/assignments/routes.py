@@ -17,13 +17,13 @@ from werkzeug.wrappers import Response
 from assessment.assignments import operations
 from assessment.assignments.forms import (
     STAGE_CHOICES,
-    ConfirmForm,
     CsvAssignmentForm,
     ExceptionForm,
     ManualAssignmentForm,
     PerDesaForm,
 )
 from assessment.extensions import db
+from assessment.forms import ConfirmForm
 from assessment.loaders import competition_in_scope, competitions_in_scope
 from assessment.models import (
     Assignment,

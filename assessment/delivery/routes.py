@@ -12,8 +12,8 @@ from werkzeug.wrappers import Response
 
 from assessment.delivery import operations
 from assessment.extensions import db
+from assessment.forms import ConfirmForm
 from assessment.i18n import N_
-from assessment.inbox.forms import ConfirmForm
 from assessment.models import Job, Role
 from assessment.navigation import NavLink, add_link
 from assessment.security import roles_required

@@ -12,15 +12,7 @@ from wtforms.validators import InputRequired, Length, NumberRange
 
 from assessment.field.operations import FINALISTS_MAX
 from assessment.field.rules import NOTE_MAX
-
-
-def _level_or_none(value: object) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return -(10**6)  # off every scale: refused by the rules with a clear message
+from assessment.forms import level_or_none
 
 
 def _version(value: object) -> int:
@@ -46,7 +38,7 @@ class FinalistRuleForm(FlaskForm):
 class FieldLevelForm(FlaskForm):
     """The field level and note of one indicator; ``version`` is the version the page was loaded with."""
 
-    level = SelectField(_l("Level lapangan"), coerce=_level_or_none, validate_choice=False)
+    level = SelectField(_l("Level lapangan"), coerce=level_or_none, validate_choice=False)
     note = TextAreaField(_l("Catatan lapangan"),
                          validators=[Length(max=NOTE_MAX, message=_l("Catatan paling panjang 2000 karakter."))])
     version = HiddenField(filters=[_version])
@@ -56,10 +48,6 @@ class PhotoForm(FlaskForm):
     """A photo taken with the phone's camera."""
 
     photo = FileField(_l("Foto dari kamera"), validators=[FileRequired(_l("Ambil atau pilih foto dahulu."))])
-
-
-class ConfirmForm(FlaskForm):
-    """Only the CSRF token."""
 
 
 class RemovePhotoForm(FlaskForm):

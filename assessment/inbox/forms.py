@@ -10,10 +10,6 @@ from wtforms.validators import Length, Optional
 from assessment.phone import InvalidPhone, normalise_phone
 
 
-class ConfirmForm(FlaskForm):
-    """Only the CSRF token."""
-
-
 class ChannelsForm(FlaskForm):
     """Where one's notifications go besides the inbox."""
 

@@ -13,8 +13,9 @@ from werkzeug.wrappers import Response
 
 from assessment.editions import edition_at, split_editions
 from assessment.extensions import db
+from assessment.forms import ConfirmForm
 from assessment.inbox import operations
-from assessment.inbox.forms import ChannelsForm, ConfirmForm
+from assessment.inbox.forms import ChannelsForm
 from assessment.models import Competition, Notification, Role
 from assessment.navigation import NavLink, add_link
 from assessment.security import signed_in

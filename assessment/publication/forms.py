@@ -8,10 +8,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, TextAreaField
 
 
-class ConfirmForm(FlaskForm):
-    """Only the CSRF token."""
-
-
 class BeritaAcaraForm(FlaskForm):
     """Which berita acara to generate: the kind, and the desa for a desk berita acara."""
 

@@ -36,6 +36,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from assessment.editions import split_editions
 from assessment.evidence import UploadRejected, inspect_upload, sniff_media_type
 from assessment.extensions import db
+from assessment.forms import ConfirmForm
 from assessment.models import (
     BeritaAcara,
     BeritaAcaraKind,
@@ -48,7 +49,7 @@ from assessment.models import (
 )
 from assessment.navigation import NavLink, add_link
 from assessment.publication import operations
-from assessment.publication.forms import BeritaAcaraForm, CheckPdfForm, ConfirmForm, ReasonForm
+from assessment.publication.forms import BeritaAcaraForm, CheckPdfForm, ReasonForm
 from assessment.published import final_snapshot_of, late_changes, provisional_rows
 from assessment.security import has_role, require_region_access, roles_required, user_can_access_region
 from assessment.stages import Action, StageClosed, active_exceptions, gate_text, stage_gate

@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, SelectField, StringField, TextAreaField, ValidationError
+from wtforms import SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length
 
+from assessment.forms import VersionedForm, level_or_none
 from assessment.villages.operations import EXPLANATION_MAX, URL_MAX
 
 
-def _level_or_none(value: Any) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        # Kept as an impossible level so the validator below refuses it with a message.
-        return -(10**9)
-
-
-class SelfAssessmentForm(FlaskForm):
+class SelfAssessmentForm(VersionedForm):
     """The level a desa gives itself on one indicator, with its explanation."""
 
-    # The version of the saved row this form was loaded with (0: none yet); the save is refused if it moved on.
-    version = HiddenField()
-    level = SelectField(_l("Level penilaian mandiri"), coerce=_level_or_none, validate_choice=False)
+    level = SelectField(_l("Level penilaian mandiri"), coerce=level_or_none, validate_choice=False)
     explanation = TextAreaField(
         _l("Penjelasan"),
         validators=[Length(max=EXPLANATION_MAX,
@@ -43,12 +30,6 @@ class SelfAssessmentForm(FlaskForm):
         if field.data is not None and field.data not in getattr(self, "_allowed", set()):
             raise ValidationError(_l("Level harus salah satu level pada skala rubrik."))
 
-    def expected_version(self) -> int | None:
-        """The version the form was loaded with; None when it carries none, -1 (never stored) when garbled."""
-        raw = (self.version.data or "").strip()
-        if not raw:
-            return None
-        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else -1
 
 
 class EvidenceUploadForm(FlaskForm):
@@ -72,8 +53,3 @@ class EvidenceLinkForm(FlaskForm):
                     Length(max=URL_MAX, message=_l("Tautan paling panjang %(max)d karakter.", max=URL_MAX)),
                     _http_url],
     )
-
-
-class ConfirmForm(FlaskForm):
-    """Only the CSRF token: submitting the self-assessment, removing evidence."""
-

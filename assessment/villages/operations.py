@@ -30,7 +30,7 @@ from assessment.models import (
     User,
 )
 from assessment.storage import EvidenceStore
-from assessment.versioning import compare_and_set
+from assessment.versioning import SaveConflict, compare_and_set
 from assessment.villages.rules import EDITABLE_STATUSES, Window, indicator_progress, self_assessment_window
 
 log = logging.getLogger(__name__)
@@ -45,15 +45,6 @@ class SelfAssessmentClosed(Exception):
     def __init__(self, window: Window) -> None:
         super().__init__("closed")
         self.window = window
-
-
-class SaveConflict(Exception):
-    """Someone else saved the same indicator after this form was loaded (the version check); ``current`` is the
-    row as saved now."""
-
-    def __init__(self, current: SelfAssessment | None = None) -> None:
-        super().__init__("conflict")
-        self.current = current
 
 
 def _require_open(participant: Participant, now: datetime, *, hold: bool = True) -> None:
@@ -127,7 +118,7 @@ def save_self_assessment(participant: Participant, rubric: Rubric, indicator_cod
     return row
 
 
-def _conflict(participant: Participant, indicator_code: str) -> SaveConflict:
+def _conflict(participant: Participant, indicator_code: str) -> SaveConflict[SelfAssessment]:
     """Undo this save and return the conflict with the row as it is stored now."""
     db.session.rollback()
     current = db.session.scalar(

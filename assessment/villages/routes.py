@@ -34,6 +34,7 @@ from assessment.criteria.model import Indicator, Rubric
 from assessment.editions import split_editions
 from assessment.evidence import ACCEPT_ATTRIBUTE, MEDIA_TYPES, UploadRejected, download_name
 from assessment.extensions import db
+from assessment.forms import ConfirmForm
 from assessment.loaders import indicator_or_404, participant_in_scope
 from assessment.models import (
     Evidence,
@@ -42,6 +43,7 @@ from assessment.models import (
     Participant,
     ReviewDecision,
     Role,
+    SelfAssessment,
     Stage,
     StageCode,
     SubmissionReview,
@@ -51,8 +53,9 @@ from assessment.repo import rubric_of
 from assessment.security import roles_required, scope_filter
 from assessment.stages import STAGE_NAMES, GateReason
 from assessment.storage import StorageError, get_store
+from assessment.versioning import SaveConflict
 from assessment.villages import operations
-from assessment.villages.forms import ConfirmForm, EvidenceLinkForm, EvidenceUploadForm, SelfAssessmentForm
+from assessment.villages.forms import EvidenceLinkForm, EvidenceUploadForm, SelfAssessmentForm
 from assessment.villages.rules import (
     IndicatorProgress,
     Window,
@@ -178,7 +181,7 @@ def _next_stages(participant: Participant) -> list[Stage]:
 def _indicator_page(participant: Participant, rubric: Rubric, indicator: Indicator, window: Window,
                     form: SelfAssessmentForm | None = None, upload_form: EvidenceUploadForm | None = None,
                     link_form: EvidenceLinkForm | None = None, upload_error: str | None = None,
-                    status: int = 200, conflict: operations.SaveConflict | None = None) -> tuple[str, int]:
+                    status: int = 200, conflict: SaveConflict[SelfAssessment] | None = None) -> tuple[str, int]:
     row = next((r for r in participant.self_assessments if r.indicator_code == indicator.code), None)
     if form is None:
         form = SelfAssessmentForm(level=row.level if row else None, explanation=row.explanation if row else "",
@@ -224,7 +227,7 @@ def indicator(participant_id: int, code: str) -> tuple[str, int] | Response:
     except operations.SelfAssessmentClosed as closed:
         flash(_window_message(closed.window), "error")
         return _indicator_page(participant, rubric, item, window, form=form, status=409)
-    except operations.SaveConflict as conflict:
+    except SaveConflict as conflict:
         flash(_("Indikator ini sudah disimpan orang lain (atau di tab lain) setelah halaman ini Anda buka, jadi "
                 "isian Anda BELUM disimpan. Isian Anda masih ada di formulir dan isian yang tersimpan sekarang "
                 "ditampilkan. Periksa keduanya, lalu simpan lagi bila isian Anda yang benar."), "error")
