@@ -22,6 +22,22 @@
     });
   }
 
+  function fileName(title) {
+    var name = (title || "grafik").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+    return name || "grafik";
+  }
+
+  function saveImage(plot, title) {
+    var hidden = plot.layout.title && !plot.layout.title.text;
+    var restore = function () {
+      return hidden ? window.Plotly.relayout(plot, { "title.text": "" }) : null;
+    };
+    var ready = hidden ? window.Plotly.relayout(plot, { "title.text": title }) : Promise.resolve();
+    ready.then(function () {
+      return window.Plotly.downloadImage(plot, { format: "png", filename: fileName(title), scale: 2 });
+    }).then(restore, restore);
+  }
+
   function draw(element) {
     var figure;
     try {
@@ -30,7 +46,25 @@
       element.setAttribute("data-error", "figure");
       return;
     }
-    var config = { responsive: true, displaylogo: false, displayModeBar: false };
+    // On the page the chart's title is the card's heading (it wraps on a phone; plotly's would be cut), so the
+    // figure is drawn without it. The one modebar button is plotly's own image download (from the bundle this site
+    // serves, nothing fetched elsewhere), which puts the title back into the saved PNG.
+    var title = figure.layout && figure.layout.title ? figure.layout.title.text : "";
+    if (title && element.hasAttribute("data-title-outside")) {
+      figure.layout.title.text = "";
+    }
+    var label = element.getAttribute("data-save-label") || "PNG";
+    var config = {
+      responsive: true,
+      displaylogo: false,
+      displayModeBar: true,
+      modeBarButtons: [[{
+        name: "unduh-png",
+        title: label,
+        icon: window.Plotly.Icons.camera,
+        click: function (plot) { saveImage(plot, title); }
+      }]]
+    };
     window.Plotly.newPlot(element, figure.data, figure.layout, config).then(function () {
       element.setAttribute("data-drawn", "true");
       openOnClick(element);
