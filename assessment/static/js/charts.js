@@ -55,7 +55,7 @@
     }
     var label = element.getAttribute("data-save-label") || "PNG";
     var config = {
-      responsive: true,
+      responsive: false,  // refitted by fitToWindow below, which leaves a printed page alone
       displaylogo: false,
       displayModeBar: true,
       modeBarButtons: [[{
@@ -68,8 +68,45 @@
     window.Plotly.newPlot(element, figure.data, figure.layout, config).then(function () {
       element.setAttribute("data-drawn", "true");
       openOnClick(element);
+      if (element.hasAttribute("data-click-url")) {
+        printCopy(element);
+      }
     });
   }
+
+  // A map is drawn with WebGL, whose picture a browser does not keep for printing (it prints blank). Once the page
+  // is idle, plotly's own image export makes a copy that only the print stylesheet shows.
+  function printCopy(element) {
+    var later = window.requestIdleCallback || function (callback) { return window.setTimeout(callback, 1000); };
+    later(function () {
+      window.Plotly.toImage(element, { format: "png", scale: 1 }).then(function (url) {
+        var image = document.createElement("img");
+        image.src = url;
+        image.alt = element.getAttribute("aria-label") || "";
+        image.className = "print-only";
+        element.parentNode.insertBefore(image, element.nextSibling);
+        element.setAttribute("data-print-copy", "true");
+      });
+    });
+  }
+
+
+  // Charts follow the window's width, except while the page is being printed: the print stylesheet lays the
+  // charts out for the widths they were drawn at on screen, and printing must not redraw them at the paper's.
+  var fitTimer = null;
+  function fitToWindow() {
+    if (window.matchMedia && window.matchMedia("print").matches) {
+      return;
+    }
+    window.clearTimeout(fitTimer);
+    fitTimer = window.setTimeout(function () {
+      var elements = document.querySelectorAll("[data-drawn='true']");
+      for (var i = 0; i < elements.length; i += 1) {
+        window.Plotly.Plots.resize(elements[i]);
+      }
+    }, 150);
+  }
+  window.addEventListener("resize", fitToWindow);
 
   function drawAll() {
     if (!window.Plotly) {
