@@ -445,7 +445,7 @@ def choropleth_map(
     else:
         description = _("Peta %(n)s desa berwarna menurut indeks; abu-abu: tanpa hasil.", n=len(desa))
     chart = _layout(figure, title, height=460)
-    chart.update_layout(margin={"l": 0, "r": 0, "t": 50, "b": 0})
+    chart.update_layout(margin={"l": 0, "r": 0, "t": 30, "b": 0})
     return Chart(title, description, chart, Table(columns, rows))
 
 

@@ -82,7 +82,7 @@
       window.Plotly.toImage(element, { format: "png", scale: 1 }).then(function (url) {
         var image = document.createElement("img");
         image.src = url;
-        image.alt = element.getAttribute("aria-label") || "";
+        image.alt = element.getAttribute("data-alt") || "";
         image.className = "print-only";
         element.parentNode.insertBefore(image, element.nextSibling);
         element.setAttribute("data-print-copy", "true");
