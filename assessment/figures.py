@@ -4,7 +4,8 @@ Every builder takes plain values (:mod:`assessment.reportdata`), never database 
 :class:`Chart`: the figure, a :class:`Table` holding exactly the numbers drawn (shown beside the chart for
 people who prefer to read, and for screen readers) and a one-sentence description. Figures use Indonesian
 separators (``separators=",."``: 1.234,5), Indonesian labels and colour-blind-safe palettes (Okabe-Ito for
-categories, cividis for ordered values); templates only embed ``figure_json(chart.figure)``.
+categories, cividis for ordered values, always light for low and dark for high: predikat, index, levels and
+coverage read the same way on every chart, map and badge); templates only embed ``figure_json(chart.figure)``.
 """
 
 from __future__ import annotations
@@ -98,17 +99,27 @@ def _figure(*traces: Any) -> go.Figure:
     return go.Figure(data=list(traces), layout={"template": _TEMPLATE})
 
 
-def _layout(figure: go.Figure, title: str, height: int = 420) -> go.Figure:
+def _layout(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
+    # Title and legend are placed against the whole figure ("container") and push the margins themselves, so they
+    # never sit on an axis title: a legend at a fraction of the plot area (the old y=-0.2) landed on the x-axis
+    # title of short charts, and a heatmap's top axis title under the chart's title.
     figure.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
+        title={"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top",
+               "pad": {"t": 8}, "automargin": True},
         separators=",.",
         font={"family": FONT, "size": 14, "color": "#1a1a1a"},
         height=height,
-        margin={"l": 60, "r": 20, "t": 60, "b": 60},
-        legend={"orientation": "h", "y": -0.2},
+        margin={"l": 60, "r": 20, "t": 40, "b": 40},
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
         hoverlabel={"font": {"family": FONT}},
     )
     return figure
+
+
+def _short(text: str, limit: int = 30) -> str:
+    """An axis label cut to ``limit`` characters (the full name is in the hover and the table): long indicator
+    names would otherwise take most of a chart's width in a dashboard card or on a phone."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def figure_json(figure: go.Figure) -> str:
@@ -220,6 +231,7 @@ def indicator_heatmap(
             zmin=0,
             zmax=max_level,
             colorscale=SEQUENTIAL_SCALE,
+            reversescale=True,  # light = low, dark = high, as the predikat, the index map and the trend
             colorbar={"title": {"text": _("Level")}, "dtick": 1},
             hoverongaps=False,
             hovertemplate="%{y}<br>%{x}<br>" + _("Level") + ": %{z:.1f}<extra></extra>",
@@ -235,7 +247,7 @@ def indicator_heatmap(
         *(Column(indicator.kode, ColumnKind.DECIMAL) for indicator in indicators),
     )
     description = _("Level akhir %(n)s indikator untuk %(d)s desa.", n=len(indicators), d=len(ordered))
-    height = min(max(300, 22 * len(ordered) + 120), 20000)
+    height = min(max(300, 18 * len(ordered) + 120), 20000)
     return Chart(title, description, _layout(figure, title, height), Table(columns, tuple(rows)))
 
 
@@ -259,12 +271,13 @@ def indicator_coverage(
     figure = _figure(
         go.Bar(
             x=np.array([math.nan if row[4] is None else row[4] for row in rows], dtype=np.float64),
-            y=[f"{row[0]} {row[1]}" for row in rows],
+            y=[f"{row[0]} {_short(row[1])}" for row in rows],
+            customdata=[f"{row[0]} {row[1]}" for row in rows],
             orientation="h",
             marker={"color": CATEGORY_COLOURS[0]},
             texttemplate="%{x:.0%}",
             textposition="outside",
-            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
+            hovertemplate="%{customdata}: %{x:.1%}<extra></extra>",
         )
     )
     figure.update_xaxes(title_text=_("Bagian desa"), tickformat=".0%", range=[0, 1.1])
@@ -279,7 +292,7 @@ def indicator_coverage(
     )
     description = _("Bagian desa yang mencapai level %(t)s per indikator, dari yang terlemah.",
                     t=format_number(threshold, 0))
-    height = max(320, 28 * len(rows) + 140)
+    height = max(320, 22 * len(rows) + 120)
     return Chart(title, description, _layout(figure, title, height), Table(columns, tuple(rows)))
 
 
@@ -431,8 +444,8 @@ def choropleth_map(
         description = _("Peta %(n)s desa berwarna menurut predikat; abu-abu: tanpa hasil.", n=len(desa))
     else:
         description = _("Peta %(n)s desa berwarna menurut indeks; abu-abu: tanpa hasil.", n=len(desa))
-    chart = _layout(figure, title, height=560)
-    chart.update_layout(margin={"l": 0, "r": 0, "t": 50, "b": 0})
+    chart = _layout(figure, title, height=460)
+    chart.update_layout(margin={"l": 0, "r": 0, "t": 30, "b": 0})
     return Chart(title, description, chart, Table(columns, rows))
 
 
@@ -536,6 +549,7 @@ def indicator_heatmap_by_region(rows: Sequence[RegionLevels], indicators: Sequen
             zmin=0,
             zmax=max_level,
             colorscale=SEQUENTIAL_SCALE,
+            reversescale=True,  # light = low, dark = high, as the predikat, the index map and the trend
             colorbar={"title": {"text": _("Level")}, "dtick": 1},
             hoverongaps=False,
             hovertemplate="%{y}<br>%{x}<br>" + _("Rata-rata level") + ": %{z:.2f}<extra></extra>",
@@ -577,7 +591,8 @@ def indicator_trend(points: Sequence[IndicatorTrendPoint], indicators: Sequence[
         go.Heatmap(
             z=matrix,
             x=[str(year) for year in years],
-            y=[f"{code} {names.get(code, '')}".strip() for code in codes],
+            y=[f"{code} {_short(names.get(code, ''))}".strip() for code in codes],
+            customdata=[[f"{code} {names.get(code, '')}".strip()] * len(years) for code in codes],
             zmin=0,
             zmax=1,
             colorscale=SEQUENTIAL_SCALE,
@@ -585,7 +600,7 @@ def indicator_trend(points: Sequence[IndicatorTrendPoint], indicators: Sequence[
             colorbar={"title": {"text": _("Cakupan")}, "tickformat": ".0%"},
             texttemplate="%{z:.0%}",
             hoverongaps=False,
-            hovertemplate="%{y}<br>%{x}: %{z:.1%}<extra></extra>",
+            hovertemplate="%{customdata}<br>%{x}: %{z:.1%}<extra></extra>",
             xgap=2,
             ygap=1,
         )
@@ -601,7 +616,7 @@ def indicator_trend(points: Sequence[IndicatorTrendPoint], indicators: Sequence[
     description = _("Bagian desa yang mencapai level %(t)s per indikator, dari tahun %(first)s sampai %(last)s.",
                     t=format_number(threshold, 0), first=years[0] if years else "–",
                     last=years[-1] if years else "–")
-    height = max(320, 26 * len(codes) + 140)
+    height = max(320, 22 * len(codes) + 120)
     return Chart(title, description, _layout(figure, title, height), Table(columns, rows))
 
 

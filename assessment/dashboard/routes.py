@@ -110,7 +110,18 @@ def region(competition_id: int, region_code: str) -> str:
 
     body = cached_body(key, render_body)
     allow_chart_styles()
-    return render_template("dashboard/region.html", body=body, region=found)
+    return render_template("dashboard/region.html", body=body, region=found, competition=competition,
+                           ancestors=_ancestors(found, competition))
+
+
+def _ancestors(found: Region, competition: Competition) -> list[tuple[str, str]]:
+    """The dashboards above ``found`` (province, kabupaten) that this viewer may open, outermost first."""
+    parts = found.code.split(".")
+    codes = [".".join(parts[:n]) for n in range(1, len(parts))]
+    codes = [code for code in codes if region_within(code, competition.scope_region_code)
+             and user_can_access_region(current_user, code, VIEWERS)]
+    names = dict(db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
+    return [(code, names.get(code, code)) for code in codes]
 
 
 @bp.get("/<int:competition_id>/<region_code>/peta/<layer>.geojson")

@@ -19,7 +19,7 @@ from assessment.dashboard.maps import view_of
 from assessment.dashboard.participation import Participation, participation
 from assessment.extensions import db
 from assessment.figures import Chart, FunnelStage, IndicatorTrendPoint, TrendPoint
-from assessment.models import Competition, Region, RegionKind
+from assessment.models import Competition, FinalSnapshot, Region, RegionKind
 from assessment.reportdata import (
     DesaResult,
     IndicatorHeading,
@@ -77,6 +77,9 @@ class Dashboard:
     scores: Scores | None
     trends: tuple[Chart, ...]
     editions: tuple[Edition, ...]
+    # When the edition's final results were sealed (penetapan): its dashboard then shows the final result, not
+    # late desa or pending stages.
+    final_at: datetime | None = None
 
 
 def level_label(region: Region) -> str:
@@ -205,4 +208,5 @@ def build_dashboard(competition: Competition, region: Region, now: datetime, *, 
     trends: tuple[Chart, ...] = ()
     editions: tuple[Edition, ...] = ()
     trends, editions = _trends(competition, region.code, show_scores_of)
-    return Dashboard(competition, region, label, progress, funnel, scores, trends, editions)
+    final_at = db.session.scalar(select(FinalSnapshot.created_at).where(FinalSnapshot.competition_id == competition.id))
+    return Dashboard(competition, region, label, progress, funnel, scores, trends, editions, final_at)

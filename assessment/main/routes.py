@@ -15,10 +15,10 @@ from werkzeug.wrappers import Response
 
 from assessment.extensions import db
 from assessment.main.front import front_door
-from assessment.models import Competition, Region
+from assessment.models import Competition, Region, Role, RoleGrant
 from assessment.navigation import ROLE_LABELS, links_for
 from assessment.numbers import format_number
-from assessment.security import signed_in
+from assessment.security import region_within, signed_in
 from assessment.stages import STAGE_NAMES
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
@@ -95,7 +95,22 @@ def home() -> str:
     codes = {grant.region_code for grant in grants}
     region_names = dict(db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
     return render_template("main/home.html", links=links_for(current_user), grants=grants,
-                           role_labels=ROLE_LABELS, region_names=region_names)
+                           role_labels=ROLE_LABELS, region_names=region_names,
+                           dashboards=_kecamatan_dashboards(grants))
+
+
+def _kecamatan_dashboards(grants: list[RoleGrant]) -> list[tuple[Competition, str]]:
+    """A verifikator kecamatan's home leads to its kecamatan's dashboard in the newest edition that covers it."""
+    kecamatan = sorted({g.region_code for g in grants if g.role == Role.verifikator_kecamatan})
+    if not kecamatan:
+        return []
+    editions = db.session.scalars(select(Competition).order_by(Competition.year.desc(), Competition.id.desc())).all()
+    found: list[tuple[Competition, str]] = []
+    for code in kecamatan:
+        newest = next((c for c in editions if region_within(code, c.scope_region_code)), None)
+        if newest is not None:
+            found.append((newest, code))
+    return found
 
 
 @bp.get("/bahasa/<code>")

@@ -37,8 +37,10 @@ def test_example_charts_render_with_no_console_error_and_no_outside_request(page
     page.wait_for_timeout(1000)
     image = Image.open(io.BytesIO(map_plot.locator("canvas").first.screenshot())).convert("RGB")
     assert len(image.getcolors(maxcolors=1_000_000) or []) > 20
-    # Each chart's table sits beside it, with Indonesian numbers.
+    # Each chart's table is one click away ("Lihat tabel", a <details>), with Indonesian numbers.
     assert page.locator("figure.chart table").count() == 2
+    expect(page.locator("figure.chart table").first).to_be_hidden()
+    page.get_by_text("Lihat tabel").first.click()
     assert "," in page.locator("figure.chart table td.num").nth(1).inner_text()
 
     assert problems == []

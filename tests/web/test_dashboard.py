@@ -85,6 +85,25 @@ def test_verifikator_sees_its_kecamatan_only(world: ResultsWorld, app: Flask, ma
     assert verifikator.get(f"/dasbor/{cid}/64.09.01").status_code == 403
 
 
+def test_verifikator_home_leads_to_its_kecamatan_dashboard_and_the_kabupaten_rows_drill_down(
+        world: ResultsWorld, app: Flask, make_user: MakeUser, login: Login) -> None:
+    cid = world.competition.id
+    verifikator = login(app.test_client(), make_user(Role.verifikator_kecamatan, "64.09.04"))
+    status, page = _get(verifikator, "/beranda")
+    assert status == 200 and f'href="/dasbor/{cid}/64.09.04"' in page
+    # A kecamatan's row on its kabupaten's dashboard opens the kecamatan's dashboard; the way back up is a crumb.
+    committee = login(app.test_client(), world.committee)
+    status, page = _get(committee, f"/dasbor/{cid}/{PPU}")
+    assert status == 200 and f'<th scope="row"><a href="/dasbor/{cid}/64.09.04">' in page
+    status, page = _get(committee, f"/dasbor/{cid}/64.09.04")
+    assert status == 200 and f'href="/dasbor/{cid}/{PPU}"' in page and f'href="/dasbor/{cid}/64"' in page
+    # DPMD's crumbs stop at its kabupaten (it may not open the province), though the kept body is the same.
+    dpmd = login(app.test_client(), make_user(Role.dpmd, PPU))
+    _publish(world)
+    status, page = _get(dpmd, f"/dasbor/{cid}/64.09.04")
+    assert status == 200 and f'href="/dasbor/{cid}/{PPU}"' in page and f'href="/dasbor/{cid}/64"' not in page
+
+
 def test_operator_and_assessor_have_no_dashboard(world: ResultsWorld, app: Flask, make_user: MakeUser,
                                                  login: Login) -> None:
     cid = world.competition.id

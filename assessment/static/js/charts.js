@@ -22,6 +22,22 @@
     });
   }
 
+  function fileName(title) {
+    var name = (title || "grafik").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+    return name || "grafik";
+  }
+
+  function saveImage(plot, title) {
+    var hidden = plot.layout.title && !plot.layout.title.text;
+    var restore = function () {
+      return hidden ? window.Plotly.relayout(plot, { "title.text": "" }) : null;
+    };
+    var ready = hidden ? window.Plotly.relayout(plot, { "title.text": title }) : Promise.resolve();
+    ready.then(function () {
+      return window.Plotly.downloadImage(plot, { format: "png", filename: fileName(title), scale: 2 });
+    }).then(restore, restore);
+  }
+
   function draw(element) {
     var figure;
     try {
@@ -30,12 +46,67 @@
       element.setAttribute("data-error", "figure");
       return;
     }
-    var config = { responsive: true, displaylogo: false, displayModeBar: false };
+    // On the page the chart's title is the card's heading (it wraps on a phone; plotly's would be cut), so the
+    // figure is drawn without it. The one modebar button is plotly's own image download (from the bundle this site
+    // serves, nothing fetched elsewhere), which puts the title back into the saved PNG.
+    var title = figure.layout && figure.layout.title ? figure.layout.title.text : "";
+    if (title && element.hasAttribute("data-title-outside")) {
+      figure.layout.title.text = "";
+    }
+    var label = element.getAttribute("data-save-label") || "PNG";
+    var config = {
+      responsive: false,  // refitted by fitToWindow below, which leaves a printed page alone
+      displaylogo: false,
+      displayModeBar: true,
+      modeBarButtons: [[{
+        name: "unduh-png",
+        title: label,
+        icon: window.Plotly.Icons.camera,
+        click: function (plot) { saveImage(plot, title); }
+      }]]
+    };
     window.Plotly.newPlot(element, figure.data, figure.layout, config).then(function () {
       element.setAttribute("data-drawn", "true");
       openOnClick(element);
+      if (element.hasAttribute("data-click-url")) {
+        printCopy(element);
+      }
     });
   }
+
+  // A map is drawn with WebGL, whose picture a browser does not keep for printing (it prints blank). Once the page
+  // is idle, plotly's own image export makes a copy that only the print stylesheet shows.
+  function printCopy(element) {
+    var later = window.requestIdleCallback || function (callback) { return window.setTimeout(callback, 1000); };
+    later(function () {
+      window.Plotly.toImage(element, { format: "png", scale: 1 }).then(function (url) {
+        var image = document.createElement("img");
+        image.src = url;
+        image.alt = element.getAttribute("data-alt") || "";
+        image.className = "print-only";
+        element.parentNode.insertBefore(image, element.nextSibling);
+        element.setAttribute("data-print-copy", "true");
+      });
+    });
+  }
+
+
+  // Charts follow the window's width, except while the page is being printed: the print stylesheet lays the
+  // charts out for the widths they were drawn at on screen, and printing must not redraw them at the paper's.
+  var fitTimer = null;
+  function fitToWindow() {
+    if (window.matchMedia && window.matchMedia("print").matches) {
+      return;
+    }
+    window.clearTimeout(fitTimer);
+    fitTimer = window.setTimeout(function () {
+      var elements = document.querySelectorAll("[data-drawn='true']");
+      for (var i = 0; i < elements.length; i += 1) {
+        window.Plotly.Plots.resize(elements[i]);
+      }
+    }, 150);
+  }
+  window.addEventListener("resize", fitToWindow);
 
   function drawAll() {
     if (!window.Plotly) {
