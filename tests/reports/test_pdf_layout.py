@@ -15,7 +15,15 @@ from pypdf import PdfReader
 from weasyprint import HTML
 
 from assessment.numbers import format_number
-from assessment.pdf import certificate_pdf, estimated_text_width, fit_label, render_template_pdf, svg_bar_chart
+from assessment.pdf import (
+    CHART_BARS_PER_PAGE,
+    certificate_pdf,
+    estimated_text_width,
+    fit_label,
+    render_template_pdf,
+    svg_bar_chart,
+    svg_bar_charts,
+)
 from assessment.reportdata import ResultsReport
 from assessment.results.reports import kabupaten_pdf
 from tests.support import paper
@@ -78,6 +86,18 @@ def test_a_chart_label_too_long_for_its_room_is_shortened_with_an_ellipsis_and_d
     assert misplaced_text(pdf) == []
     text = page_texts(pdf)[0]
     assert "43,00" in text and "100,00" in text
+
+
+def test_a_chart_with_more_bars_than_a_page_holds_is_cut_into_parts_each_on_paper() -> None:
+    labels = [f"Kecamatan {n:03d}" for n in range(2 * CHART_BARS_PER_PAGE + 3)]
+    charts = svg_bar_charts(labels, [float(n) for n in range(len(labels))], title="Rata-rata indeks", maximum=100)
+    assert len(charts) == 3 and "Rata-rata indeks (3/3)" in charts[2]
+    assert len(svg_bar_charts(labels[:3], [1.0, 2.0, 3.0], title="Tiga")) == 1
+    css = "@page { size: A4 landscape; margin: 1.5cm 2cm 2cm } .chart { break-inside: avoid }"
+    body = "".join(f'<div class="chart">{chart}</div>' for chart in charts)
+    pdf = HTML(string=f"<style>{css}</style><h2>Judul</h2>{body}").write_pdf()
+    assert misplaced_text(pdf) == []
+    assert all(_squeezed(label) in "".join(page_texts(pdf)) for label in labels)
 
 
 def _footer_on_every_page(pdf: bytes, code: str | None = None) -> None:
