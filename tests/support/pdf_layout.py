@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Iterable, Sequence
@@ -214,9 +215,17 @@ def _squeeze(text: str) -> str:
     return "".join(text.split())
 
 
+@functools.lru_cache(maxsize=4)
+def _page_texts(pdf: bytes) -> tuple[str, ...]:
+    return tuple(_squeeze(page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
 def page_texts(pdf: bytes) -> list[str]:
-    """Each page's extracted text without any whitespace (wrapped lines and cells join up)."""
-    return [_squeeze(page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+    """Each page's extracted text without any whitespace (wrapped lines and cells join up).
+
+    Kept for the last few documents: pypdf takes about 12 s of CPU to read a 160-page report, and a test asks
+    for the same document's texts several times."""
+    return list(_page_texts(pdf))
 
 
 def split_rows(pdf: bytes, rows: Iterable[Sequence[str]]) -> list[str]:
