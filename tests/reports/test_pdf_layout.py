@@ -211,3 +211,11 @@ def test_a_certificate_with_a_long_desa_name_stays_one_page_with_its_text_on_pap
     assert len(texts) == 1
     assert _squeezed(desa.nama) in texts[0] and "100,00" in texts[0] and url in texts[0]
     assert misplaced_text(pdf) == []
+
+
+def test_a_ranked_desa_with_index_zero_shows_0_00_on_the_plenary_berita_acara(app: Flask) -> None:
+    context = paper.pleno_context()
+    last = {**context["ranking"][-1], "indeks": 0.0, "predikat": "Kurang", "kode": "64.09.04.2099"}
+    context.update(ranking=[*context["ranking"][:2], last], unranked=[], members=context["members"][:2])
+    text = "".join(page_texts(render_template_pdf("reports/berita_acara_pleno.html", **context)))
+    assert "64.09.04.20990,00Kurang" in text  # a zero is a score, not a missing one ("–")
