@@ -127,10 +127,10 @@ def _check_report(report: ResultsReport) -> bytes:
         if any(_squeezed(d.kode) in text and _squeezed(d.kecamatan) in text for d in report.desa[:3]):
             assert header in text  # the ranking's first page
         landscape = float(page.mediabox.width) > float(page.mediabox.height)
-        # A kecamatan page holds its charts ("Indeks desa di Kecamatan ...") or its table, whose header names the
-        # aspects after the predikat (the ranking's header has the kecamatan there instead).
-        kecamatan_page = ("IndeksdesadiKecamatan" in text
-                          or _squeezed(f"Peringkat Desa Indeks Predikat {report.aspects[0].nama}") in text)
+        # A kecamatan page holds its charts ("Indeks desa di Kecamatan ...") or its table, whose header has the
+        # index right after the desa (the ranking's header has the kecamatan in between); that header's words
+        # may be hyphenated ("Pering‐kat").
+        kecamatan_page = "IndeksdesadiKecamatan" in text or "PeringkatDesaIndeksPredikat" in text.replace("\u2010", "")
         assert landscape == kecamatan_page, text[:120]
     ranking_pages = [text for text in pages if any(d.kode in text and format_number(d.indeks, 2) in text
                                                    for d in report.desa)]
