@@ -103,6 +103,42 @@ def qr_png_bytes(text: str, scale: int = 8) -> bytes:
     return buffer.getvalue()
 
 
+# Glyph advances of DejaVu Sans (the widest sans-serif a server may fall back to), in em, by kind of character:
+# enough to keep a chart's text inside its box without measuring it with the real font.
+_NARROW = set("iljI.,:;'!|()[]/ ")
+_SEMI_NARROW = set("ftr-")
+_WIDE = set("mwMW%@")
+
+
+def estimated_text_width(text: str, font_size: float) -> float:
+    """The width of ``text`` set in ``font_size`` px of DejaVu Sans, rounded up per kind of character."""
+    em = 0.0
+    for char in text:
+        if char in _NARROW:
+            em += 0.34
+        elif char in _SEMI_NARROW:
+            em += 0.42
+        elif char in _WIDE:
+            em += 1.0
+        elif char.isupper():
+            em += 0.8
+        else:
+            em += 0.65
+    return em * font_size
+
+
+def fit_label(text: str, width: float, font_size: float) -> str:
+    """``text`` if it fits in ``width`` px, else shortened to fit, ending with an ellipsis.
+
+    A chart shows a long desa name shortened; the report's tables beside the chart give the full name.
+    """
+    if estimated_text_width(text, font_size) <= width:
+        return text
+    while text and estimated_text_width(text.rstrip() + "…", font_size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
 def svg_bar_chart(
     labels: Sequence[str],
     values: Sequence[float | None],
@@ -117,10 +153,12 @@ def svg_bar_chart(
     """A horizontal bar chart as standalone SVG, labelled with Indonesian numbers; no value draws no bar.
 
     Horizontal bars keep long desa and kecamatan names readable; the value is written at the end of each
-    bar, so the chart reads without colour.
+    bar, so the chart reads without colour. A label or title too long for its room is shortened with an
+    ellipsis (:func:`fit_label`), so nothing is cut at the chart's edge on paper.
     """
-    label_width = 190
-    value_width = 70
+    label_width = 210
+    value_width = 60
+    font_size = 12
     top = 28
     height = top + bar_height * len(labels) + 8
     known = [v for v in values if v is not None]
@@ -132,13 +170,12 @@ def svg_bar_chart(
         f'viewBox="0 0 {width} {height}" role="img" aria-label={quoteattr(title)} '
         'font-family="sans-serif" font-size="12">',
         f"<title>{escape(title)}</title>",
-        f'<text x="0" y="16" font-size="14" font-weight="bold">{escape(title)}</text>',
+        f'<text x="0" y="16" font-size="14" font-weight="bold">{escape(fit_label(title, width / 1.1, 14))}</text>',
     ]
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = top + index * bar_height
-        parts.append(
-            f'<text x="{label_width - 6}" y="{y + bar_height * 0.68:.1f}" text-anchor="end">{escape(label[:32])}</text>'
-        )
+        shown = escape(fit_label(label, label_width - 8, font_size))
+        parts.append(f'<text x="{label_width - 6}" y="{y + bar_height * 0.68:.1f}" text-anchor="end">{shown}</text>')
         if value is None:
             parts.append(f'<text x="{label_width}" y="{y + bar_height * 0.68:.1f}">–</text>')
             continue
@@ -152,3 +189,17 @@ def svg_bar_chart(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+CHART_BARS_PER_PAGE = 20
+"""At most this many bars per chart: 20 bars (476 px, about 12.6 cm) fit under a heading on a landscape page, and
+an SVG cannot be split across pages, so a longer chart would run off the paper."""
+
+
+def svg_bar_charts(labels: Sequence[str], values: Sequence[float | None], *, title: str,
+                   per_chart: int = CHART_BARS_PER_PAGE, **options: Any) -> list[str]:
+    """:func:`svg_bar_chart` cut into charts of at most ``per_chart`` bars, titled "(1/3)", "(2/3)" ... when cut."""
+    count = max(1, -(-len(labels) // per_chart))
+    return [svg_bar_chart(labels[start:start + per_chart], values[start:start + per_chart],
+                          title=title if count == 1 else f"{title} ({index}/{count})", **options)
+            for index, start in enumerate(range(0, max(len(labels), 1), per_chart), start=1)]
