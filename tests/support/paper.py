@@ -19,7 +19,14 @@ from typing import Any
 
 from assessment.publication.operations import DeskRecord, FieldRecord
 from assessment.regions.shipped import REGION_LIST
-from assessment.reportdata import Aspect, DesaResult, Indicator, ResultsReport, SnapshotSource, UnrankedDesa
+from assessment.reportdata import (
+    AspectHeading,
+    DesaResult,
+    IndicatorHeading,
+    ResultsReport,
+    SnapshotSource,
+    UnrankedDesa,
+)
 
 TEXT_MAX = 2000  # the reason and note fields' limit (Length(max=2000) in the forms)
 SENTENCE = ("Tim memeriksa bukti unggahan dan menemukan bahwa layanan surat daring sudah berjalan tetapi belum "
@@ -87,8 +94,8 @@ def results_report(region: str = "64", unranked: int = 40) -> ResultsReport:
     return ResultsReport(
         judul="Hasil Lomba Desa Digital Provinsi Kalimantan Timur 2026",
         wilayah_kode=region, wilayah="Provinsi Kalimantan Timur" if region == "64" else "Penajam Paser Utara",
-        aspects=tuple(Aspect(chr(65 + i), nama, 1 / len(ASPECTS)) for i, nama in enumerate(ASPECTS)),
-        indicators=tuple(Indicator(f"A{i:02d}", name, "A") for i, name in enumerate(INDICATOR_NAMES, start=1)),
+        aspects=tuple(AspectHeading(chr(65 + i), nama, 1 / len(ASPECTS)) for i, nama in enumerate(ASPECTS)),
+        indicators=tuple(IndicatorHeading(f"A{i:02d}", name, "A") for i, name in enumerate(INDICATOR_NAMES, start=1)),
         desa=tuple(results), predikat_order=PREDIKAT, tidak_diperingkat=unranked_rows,
         cuplikan=SnapshotSource("K7Q2M4XR9TPL3VDA", HASH, dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)))
 
