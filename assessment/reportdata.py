@@ -1,6 +1,6 @@
 """Plain values the reports are drawn from: figures, spreadsheet exports and PDFs read these, never database rows.
 
-``repo.py`` (or the reporting operation of issue 6) turns the scoring engine's results and the stored
+``assessment/repo/`` (or the reporting operation of issue 6) turns the scoring engine's results and the stored
 submissions into these frozen values; everything under ``exports/``, ``figures.py`` and ``pdf.py`` only reads
 them, so each can be tested with numbers made up in the test.
 """

@@ -154,16 +154,18 @@ def require_region_access(region_code: str, roles: Iterable[Role]) -> None:
         abort(403)
 
 
+def region_condition(column: InstrumentedAttribute[str], region_code: str) -> ColumnElement[bool]:
+    """SQL for "the code in ``column`` lies within ``region_code``": the rule of :func:`region_within`, once."""
+    return or_(column == region_code, column.startswith(region_code + ".", autoescape=True))
+
+
 def scope_filter(column: InstrumentedAttribute[str], user: Any, roles: Iterable[Role]) -> ColumnElement[bool]:
     """A SQL condition keeping only rows whose region ``column`` lies within the user's scope for ``roles``.
 
     Lists use this so that a page never loads rows the user may not see (the same rule as
     :func:`region_within`, expressed in SQL).
     """
-    conditions: list[ColumnElement[bool]] = []
-    for grant in grants_for(user, roles):
-        conditions.append(column == grant.region_code)
-        conditions.append(column.startswith(grant.region_code + ".", autoescape=True))
+    conditions = [region_condition(column, grant.region_code) for grant in grants_for(user, roles)]
     if not conditions or not getattr(user, "is_active", False):
         return false()
     return or_(*conditions)

@@ -1,4 +1,4 @@
-"""Captures in the results workbook (assessment/repo.py capture_items, assessment/exports/results.py capture_sheet):
+"""Captures in the results workbook (repo/reports.py capture_items, assessment/exports/results.py capture_sheet):
 the committee's workbook lists every capture of the ranked desa's active links with its SHA-256; DPMD's, which
 carries no evidence (assessment/results/access.py details_visible), carries no capture either."""
 

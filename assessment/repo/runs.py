@@ -1,5 +1,6 @@
-"""The one place that turns rows into core values: a stored rubric back into a :class:`Rubric`, the verified
-rows into the scoring engine's input, and the engine's results into report values (:func:`results_report`)."""
+"""Engine runs: the engine over the verified rows of the ranked desa, kept per competition and region (the cache
+and its key), sealed runs read back from the final snapshot, and their conversion into report values."""
+
 
 from __future__ import annotations
 
@@ -7,30 +8,21 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Connection, func, or_, select, true
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import func, select
 
-from assessment.criteria.fingerprint import fingerprint, rubric_from_canonical
 from assessment.criteria.model import Rubric
 from assessment.extensions import db
-from assessment.links.capture import captures_for_record
 from assessment.models import (
     DEFAULT_ASSESSORS_PER_DESA,
     Assignment,
     Competition,
     DeskScore,
-    Evidence,
-    EvidenceJudgement,
-    EvidenceKind,
-    EvidenceStatus,
     FieldLevel,
     FinalSnapshot,
     Objection,
@@ -38,20 +30,29 @@ from assessment.models import (
     RankingWithdrawal,
     Reconciliation,
     Region,
-    StoredRubric,
-    User,
     VerificationSettings,
 )
 from assessment.models import SelfAssessment as SelfAssessmentRow
+from assessment.repo.rubrics import rubric_of
+from assessment.repo.verified import (
+    FIELD_BY,
+    OBJECTION_BY,
+    RECONCILED_BY,
+    DeskRow,
+    Record,
+    _connection,
+    _counted,
+    _counted_records,
+    _in_region,
+    _verified,
+    field_level_rows,
+    objection_level_rows,
+    reconciled_rows,
+    verified_records,
+)
 from assessment.reportdata import (
-    AspectHeading,
-    AssessorLevel,
     DesaResult,
-    EvidenceItem,
     FinalLevel,
-    IndicatorHeading,
-    LinkCaptureItem,
-    ResultsReport,
     SnapshotSource,
     UnrankedDesa,
 )
@@ -63,237 +64,12 @@ from assessment.scoring import (
     final_levels,
     kecamatan_of,
     rank_confidence,
-    reconciliation_flags,
     score,
 )
 from assessment.security import region_within
 from assessment.standing import Candidate, Standing, State, who_is_ranked
 
 log = logging.getLogger(__name__)
-
-
-@lru_cache(maxsize=32)
-def _parse(fingerprint_value: str, canonical: str) -> Rubric:
-    rubric = rubric_from_canonical(canonical)
-    if fingerprint(rubric) != fingerprint_value:
-        # The parser changed in a way that changes the meaning of a stored rubric: never score under it silently.
-        raise RuntimeError(f"stored rubric {fingerprint_value[:12]} no longer parses to the same fingerprint")
-    return rubric
-
-
-def rubric_of(stored: StoredRubric) -> Rubric:
-    """The core rubric of a stored one, read from its canonical form (``rubric_json``, the bytes its fingerprint
-    is computed over) and checked against that fingerprint. The original upload (YAML text or Excel bytes) is kept
-    beside it for people, not read here: one place, one format."""
-    return _parse(stored.fingerprint, stored.rubric_json)
-
-
-Record = tuple[str, str, str, int | None]
-"""(desa code, indicator code, assessor, level or None for N/A): one row the engine scores."""
-
-
-RECONCILED_BY = "rekonsiliasi"
-"""The assessor name of the one row that carries a reconciled level in :func:`verified_records`."""
-
-FIELD_BY = "lapangan"
-"""The assessor name of the one row that carries a field level in :func:`verified_records`."""
-
-OBJECTION_BY = "sanggah"
-"""The assessor name of the one row that carries a level changed by an objection answer in :func:`verified_records`."""
-
-
-@dataclass(frozen=True, slots=True)
-class DeskRow:
-    """One counted desk score: desa code, indicator, assessor (account id as text), level (None = N/A)."""
-
-    desa_code: str
-    indicator_code: str
-    assessor: str
-    level: int | None
-    assessor_name: str = ""
-    note: str = ""
-
-
-def _connection() -> Connection:
-    """The session's connection for bulk reads through SQLAlchemy Core (no ORM row objects: several times faster
-    for tens of thousands of rows), after flushing pending changes as the ORM's autoflush would."""
-    db.session.flush()
-    return db.session.connection()
-
-
-def _in_region(column: InstrumentedAttribute[str], region_code: str | None) -> ColumnElement[bool]:
-    """SQL for "the code lies within ``region_code``" (all rows when None), the rule of ``security.region_within``."""
-    if region_code is None:
-        return true()
-    return or_(column == region_code, column.startswith(region_code + ".", autoescape=True))
-
-
-def _counted(competition: Competition, region_code: str | None) -> tuple[ColumnElement[bool], ...]:
-    """The rule of :func:`desk_rows` as SQL conditions (on DeskScore joined to Assignment and Participant)."""
-    return (Participant.competition_id == competition.id, Assignment.submitted_at.is_not(None),
-            Assignment.withdrawn_at.is_(None), _in_region(Participant.desa_code, region_code))
-
-
-def desk_rows(competition: Competition, region_code: str | None = None) -> list[DeskRow]:
-    """The desk scores that count: those of submitted assignments not withdrawn (for a conflict), in a fixed order.
-
-    Drafts never count, and neither do the scores of an assessor whose assignment was withdrawn. With
-    ``region_code``, only the desa within that region.
-    """
-    rows = _connection().execute(
-        select(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id, DeskScore.level,
-               DeskScore.not_applicable, User.name, DeskScore.note)
-        .join(Assignment, DeskScore.assignment_id == Assignment.id)
-        .join(Participant, Assignment.participant_id == Participant.id)
-        .join(User, Assignment.assessor_id == User.id)
-        .where(*_counted(competition, region_code))
-        .order_by(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id)
-    )
-    return [DeskRow(code, indicator, str(assessor), None if not_applicable else level, name, note or "")
-            for code, indicator, assessor, level, not_applicable, name, note in rows]
-
-
-def _counted_records(competition: Competition, region_code: str | None) -> list[Record]:
-    """:func:`desk_rows` as engine records only (no names, no notes): the fast path of :func:`engine_run`."""
-    rows = _connection().execute(
-        select(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id, DeskScore.level,
-               DeskScore.not_applicable)
-        .join(Assignment, DeskScore.assignment_id == Assignment.id)
-        .join(Participant, Assignment.participant_id == Participant.id)
-        .where(*_counted(competition, region_code))
-        .order_by(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id))
-    return [(code, indicator, str(assessor), None if not_applicable else level)
-            for code, indicator, assessor, level, not_applicable in rows]
-
-
-@dataclass(frozen=True, slots=True)
-class ReconciledRow:
-    """The ketua tim's agreed level for one desa x indicator, with who decided, when and why."""
-
-    desa_code: str
-    indicator_code: str
-    level: int
-    reason: str
-    decided_by: str
-    decided_at: datetime | None
-
-
-def reconciled_rows(competition: Competition, region_code: str | None = None) -> list[ReconciledRow]:
-    """Every reconciled item of the competition (within ``region_code`` when given), by desa and indicator."""
-    rows = _connection().execute(
-        select(Participant.desa_code, Reconciliation.indicator_code, Reconciliation.level, Reconciliation.reason,
-               User.name, Reconciliation.decided_at)
-        .join(Participant, Reconciliation.participant_id == Participant.id)
-        .outerjoin(User, Reconciliation.decided_by_id == User.id)
-        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region_code))
-        .order_by(Participant.desa_code, Reconciliation.indicator_code))
-    return [ReconciledRow(code, indicator, level, reason, name or "", decided_at)
-            for code, indicator, level, reason, name, decided_at in rows]
-
-
-def field_level_rows(competition: Competition, region_code: str | None = None) -> dict[tuple[str, str], int]:
-    """The field levels recorded (klarifikasi lapangan), by (desa, indicator); a field note without a level is none."""
-    return {(code, indicator): level for code, indicator, level in _connection().execute(
-        select(Participant.desa_code, FieldLevel.indicator_code, FieldLevel.level)
-        .join(Participant, FieldLevel.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, FieldLevel.level.is_not(None),
-               _in_region(Participant.desa_code, region_code))) if level is not None}
-
-
-def objection_level_rows(competition: Competition, region_code: str | None = None) -> dict[tuple[str, str], int]:
-    """The levels set by the committee's answers to objections, by (desa, indicator); the latest answer counts."""
-    answered: dict[tuple[str, str], int] = {}
-    for code, indicator, level in _connection().execute(
-            select(Participant.desa_code, Objection.answer_indicator_code, Objection.new_level)
-            .join(Participant, Objection.participant_id == Participant.id)
-            .where(Participant.competition_id == competition.id, Objection.new_level.is_not(None),
-                   _in_region(Participant.desa_code, region_code))
-            .order_by(Objection.answered_at, Objection.id)):
-        if indicator is not None and level is not None:  # the database's CHECK makes both present together
-            answered[(code, indicator)] = level
-    return answered
-
-
-def _verified(desk: list[Record], reconciled: list[ReconciledRow], field: dict[tuple[str, str], int] | None = None,
-              answered: dict[tuple[str, str], int] | None = None) -> list[Record]:
-    """Apply the precedence of :func:`verified_records` to rows already read."""
-    agreed = {(row.desa_code, row.indicator_code): row.level for row in reconciled}
-    field = field or {}
-    answered = answered or {}
-    replaced = agreed.keys() | field.keys() | answered.keys()
-    records = [row for row in desk if (row[0], row[1]) not in replaced] if replaced else list(desk)
-    records.extend((code, indicator, RECONCILED_BY, level) for (code, indicator), level in sorted(agreed.items())
-                   if (code, indicator) not in field and (code, indicator) not in answered)
-    records.extend((code, indicator, FIELD_BY, level) for (code, indicator), level in sorted(field.items())
-                   if (code, indicator) not in answered)
-    records.extend((code, indicator, OBJECTION_BY, level) for (code, indicator), level in sorted(answered.items()))
-    return records
-
-
-def verified_records(competition: Competition, region_code: str | None = None, *,
-                     field_levels: bool = True) -> list[Record]:
-    """The rows the scoring engine scores (:meth:`assessment.scoring.AssessmentRows.from_records`).
-
-    The rule, per desa x indicator, the later step replacing the earlier (so the precedence, highest first, is
-    objection answer > field level > reconciled level > desk scores):
-
-    1. the counted desk scores (:func:`desk_rows`);
-    2. where the ketua tim reconciled the item, the assessors' rows are replaced by ONE row (assessor
-       ``rekonsiliasi``) with the agreed level;
-    3. where the field team recorded a field level (klarifikasi lapangan, :class:`~assessment.models.FieldLevel`
-       with a level), the desk rows or the agreed row are replaced by ONE row (assessor ``lapangan``) with the
-       field level. A field note without a level replaces nothing;
-    4. where the committee answered an objection by changing the item's level, every row of the item is replaced
-       by ONE row (assessor ``sanggah``) with that level; of several such answers, the latest counts.
-
-    The replacing row is then the item's level whatever the aggregation. Every replaced row stays stored and is
-    shown beside the level that replaced it. With ``region_code``, only the desa within that region.
-    ``field_levels=False`` gives the rows before steps 3 and 4: the desk
-    result the finalists of the field stage are chosen from (:func:`assessment.field.rules.select_finalists`).
-    """
-    desk = _counted_records(competition, region_code)
-    reconciled = reconciled_rows(competition, region_code)
-    if not field_levels:
-        return _verified(desk, reconciled)
-    return _verified(desk, reconciled, field_level_rows(competition, region_code),
-                     objection_level_rows(competition, region_code))
-
-
-def desk_ranking(competition: Competition) -> Ranking | None:
-    """The engine's ranking of the desk result, the one the field stage's finalists are chosen from: the rows of
-    :func:`verified_records` with ``field_levels=False``, of the desa that pass the rule of
-    :func:`assessment.standing.who_is_ranked` on those rows (None when no desa does)."""
-    rubric = rubric_of(competition.rubric)
-    records = verified_records(competition, field_levels=False)
-    participants = participant_rows(competition)
-    standing = who_is_ranked(rubric, ranking_candidates(competition, participants), records)
-    ranked = [p for p in participants if standing[p.code].ranked]
-    if not ranked:
-        return None
-    codes = {p.code for p in ranked}
-    rows = AssessmentRows.from_records(rubric, [r for r in records if r[0] in codes], villages=[p.code for p in ranked])
-    return score(rubric, rows, {p.code: p.kind for p in ranked})
-
-
-def reconciliation_items(competition: Competition, rubric: Rubric) -> list[tuple[str, str, int]]:
-    """The desa x indicator items whose counted desk levels differ by at least the rubric's
-    ``disagreement_threshold`` (rule 7 of :mod:`assessment.scoring`), as (desa code, indicator code, spread).
-
-    Computed on the assessors' own levels, so an item stays listed (with its agreed level) once reconciled.
-    """
-    records = [(row.desa_code, row.indicator_code, row.assessor, row.level) for row in desk_rows(competition)]
-    if not records:
-        return []
-    rows = AssessmentRows.from_records(rubric, records)
-    flags = reconciliation_flags(rubric, rows)
-    indicators = rubric.indicators
-    return [(rows.villages[int(v)], indicators[int(i)].code, int(s))
-            for v, i, s in zip(flags.village, flags.indicator, flags.spread, strict=True)]
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Results (issue 6): the engine run over the verified rows, turned into report values
-# --------------------------------------------------------------------------------------------------------------
 
 SELF_ASSESSOR = "mandiri"
 """The assessor name of the desa's own levels when the engine scores the self-assessment."""
@@ -846,223 +622,17 @@ def _final_results(rubric: Rubric, ranking: Ranking, levels: FinalLevels,
     return tuple(finals)
 
 
-def results_report(competition: Competition, region_code: str | None = None, *, evidence: bool = True,
-                   assessor_levels: bool = True, fresh: bool = False, run: EngineRun | None = None) -> ResultsReport:
-    """The results of the participating desa within ``region_code`` (the competition's scope when None).
-
-    Computes, through :func:`engine_run` (whose docstring states the rules and the caching), for the ranked desa
-    (the others are listed in ``tidak_diperingkat`` with their state): each desa's shown
-    index (2 decimals, half up), predikat, rank in the region with the seri mark, aspect scores in rubric order,
-    completeness, the bootstrap rank interval (90 %) and P(top 3) in the region, and the index of its own
-    self-assessment; the final (aggregated) level of every desa x indicator, flagged where the assessors' own
-    levels are two or more levels apart (the rubric's threshold; a reconciled item keeps its flag); every counted
-    assessor level with its note and the assessor's name (``assessor_levels``, one more query of every desk
-    score); and the active evidence list (``evidence``, one more query). Desa appear in the published order
-    (rank, then code). ``fresh=True`` bypasses the cache (for official exports). After finalisation the values
-    are the final snapshot's (``cuplikan`` names it). ``run``, the region's :func:`engine_run` when the caller
-    already holds it (a dashboard reads its standings too), saves asking for it again.
-
-    Bulk reads only: a handful of queries whatever the region's size, never one per desa.
-    """
-    region = _region_of(competition, region_code)
-    desk = desk_rows(competition, region) if assessor_levels else None
-    if run is None or run.region_code != region:
-        run = engine_run(competition, region, fresh=fresh, desk=desk)
-    region_name = db.session.scalar(select(Region.name).where(Region.code == region)) or region
-    ranked = {d.kode for d in run.desa}
-    given_levels: tuple[AssessorLevel, ...] = ()
-    if desk is not None:
-        given_levels = tuple(AssessorLevel(row.desa_code, row.indicator_code, row.assessor_name or row.assessor,
-                                           row.level, tidak_berlaku=row.level is None, catatan=row.note)
-                             for row in desk if row.desa_code in ranked)
-    return ResultsReport(
-        judul=competition.name,
-        wilayah_kode=region,
-        wilayah=region_name,
-        aspects=tuple(AspectHeading(a.code, a.name, float(a.weight)) for a in run.rubric.aspects),
-        indicators=tuple(IndicatorHeading(i.code, i.name, a.code) for a in run.rubric.aspects for i in a.indicators),
-        desa=run.desa,
-        final_levels=run.final_levels,
-        assessor_levels=given_levels,
-        evidence=tuple(e for e in evidence_items(competition, region) if e.desa_kode in ranked) if evidence else (),
-        captures=tuple(c for c in capture_items(competition, region) if c.desa_kode in ranked) if evidence else (),
-        predikat_order=tuple(band.label for band in run.rubric.bands),
-        tidak_diperingkat=run.unranked,
-        cuplikan=run.sealed,
-    )
-
-
-def evidence_items(competition: Competition, region_code: str | None = None) -> list[EvidenceItem]:
-    """The active evidence of the participating desa within the region: file name or URL, upload time, SHA-256."""
-    rows = db.session.execute(
-        select(Participant.desa_code, Evidence.indicator_code, Evidence.kind, Evidence.original_name, Evidence.url,
-               Evidence.uploaded_at, Evidence.sha256)
-        .join(Participant, Evidence.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, Evidence.status == EvidenceStatus.aktif,
-               _in_region(Participant.desa_code, _region_of(competition, region_code)))
-        .order_by(Participant.desa_code, Evidence.indicator_code, Evidence.uploaded_at, Evidence.id))
-    return [EvidenceItem(code, indicator, "berkas" if kind == EvidenceKind.file else "tautan",
-                         (name or "") if kind == EvidenceKind.file else (url or ""), uploaded, sha256 or "")
-            for code, indicator, kind, name, url, uploaded, sha256 in rows]
-
-
-def capture_items(competition: Competition, region_code: str | None = None) -> list[LinkCaptureItem]:
-    """Every capture of the active links of the participating desa within the region (the first and each
-    recheck, oldest first per link), from :func:`assessment.links.capture.captures_for_record`."""
-    desa_of: dict[int, str] = {participant_id: code for participant_id, code in db.session.execute(
-        select(Participant.id, Participant.desa_code)
-        .where(Participant.competition_id == competition.id,
-               _in_region(Participant.desa_code, _region_of(competition, region_code))))}
-    items: list[LinkCaptureItem] = []
-    for record in captures_for_record(list(desa_of)):
-        if record["evidence_status"] != EvidenceStatus.aktif.value:
-            continue
-        feed = record["feed"] or {}
-        activity = (f"{feed.get('last_30', 0)}/{feed.get('last_90', 0)}/{feed.get('last_365', 0)}"
-                    if feed else "")
-        items.append(LinkCaptureItem(
-            desa_of[record["participant_id"]], record["indicator_code"], record["url"] or "",
-            datetime.fromisoformat(record["fetched_at"]), record["outcome"], record["http_status"],
-            record["final_url"] or "", record["body_sha256"] or "", record["archive_sha256"] or "",
-            record["screenshot_sha256"] or "", activity))
-    return items
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Provenance of one desa's levels (the why-this-rank page)
-# --------------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LevelSource:
-    """One entry in the history of an indicator's level: who gave which level at which stage, and whether it counts.
-
-    ``tahap`` is a stage code (``penilaian_dokumen``, ``rekonsiliasi``; later ``klarifikasi_lapangan``,
-    ``masa_sanggah``), ``dipakai`` says whether the level is part of the score now.
-    """
-
-    tahap: str
-    oleh: str
-    level: int | None
-    tidak_berlaku: bool
-    catatan: str
-    waktu: datetime | None
-    dipakai: bool
-
-
-ProvenanceSource = Callable[[Competition, str], Iterable[tuple[str, LevelSource]]]
-"""A provider of level history: (competition, desa code) -> (indicator code, entry) pairs."""
-
-
-def desk_provenance(competition: Competition, desa_code: str) -> Iterable[tuple[str, LevelSource]]:
-    """Each counted desk score of the desa (submitted, not withdrawn)."""
-    rows = db.session.execute(
-        select(DeskScore.indicator_code, User.name, DeskScore.level, DeskScore.not_applicable, DeskScore.note,
-               DeskScore.updated_at)
-        .join(Assignment, DeskScore.assignment_id == Assignment.id)
-        .join(Participant, Assignment.participant_id == Participant.id)
-        .join(User, Assignment.assessor_id == User.id)
-        .where(Participant.competition_id == competition.id, Participant.desa_code == desa_code,
-               Assignment.submitted_at.is_not(None), Assignment.withdrawn_at.is_(None))
-        .order_by(DeskScore.indicator_code, Assignment.assessor_id))
-    for indicator, name, level, not_applicable, note, updated in rows:
-        yield indicator, LevelSource("penilaian_dokumen", name, None if not_applicable else level, not_applicable,
-                                     note or "", updated, True)
-
-
-def reconciliation_provenance(competition: Competition, desa_code: str) -> Iterable[tuple[str, LevelSource]]:
-    """The ketua tim's agreed level, which replaces the assessors' levels of that item in the score."""
-    for row in reconciled_rows(competition, desa_code):
-        yield row.indicator_code, LevelSource("rekonsiliasi", row.decided_by, row.level, False, row.reason,
-                                              row.decided_at, True)
-
-
-def field_provenance(competition: Competition, desa_code: str) -> Iterable[tuple[str, LevelSource]]:
-    """The field team's level (klarifikasi lapangan); a field note without a level is shown but replaces nothing."""
-    rows = db.session.execute(
-        select(FieldLevel.indicator_code, User.name, FieldLevel.level, FieldLevel.note, FieldLevel.updated_at)
-        .join(Participant, FieldLevel.participant_id == Participant.id)
-        .outerjoin(User, FieldLevel.updated_by_id == User.id)
-        .where(Participant.competition_id == competition.id, Participant.desa_code == desa_code)
-        .order_by(FieldLevel.indicator_code))
-    for indicator, name, level, note, updated in rows:
-        yield indicator, LevelSource("klarifikasi_lapangan", name or "", level, False, note or "", updated,
-                                     level is not None)
-
-
-def objection_provenance(competition: Competition, desa_code: str) -> Iterable[tuple[str, LevelSource]]:
-    """The committee's answers to the desa's objections that changed a level (the latest answer counts)."""
-    rows = db.session.execute(
-        select(Objection.answer_indicator_code, User.name, Objection.new_level, Objection.answer_reason,
-               Objection.answered_at)
-        .join(Participant, Objection.participant_id == Participant.id)
-        .outerjoin(User, Objection.answered_by_id == User.id)
-        .where(Participant.competition_id == competition.id, Participant.desa_code == desa_code,
-               Objection.new_level.is_not(None))
-        .order_by(Objection.answered_at, Objection.id))
-    for indicator, name, level, reason, answered in rows:
-        if indicator is not None:
-            yield indicator, LevelSource("masa_sanggah", name or "", level, False, reason or "", answered, True)
-
-
-PROVENANCE_SOURCES: tuple[ProvenanceSource, ...] = (desk_provenance, reconciliation_provenance, field_provenance,
-                                                    objection_provenance)
-"""Every source of level history, in the order of their precedence in :func:`verified_records` (lowest first)."""
-
-
-def level_provenance(competition: Competition, desa_code: str) -> dict[str, list[LevelSource]]:
-    """The history of each indicator's level of one desa, from every :data:`PROVENANCE_SOURCES` entry in order.
-
-    ``dipakai`` follows :func:`verified_records`: of the entries that could count, only those of the highest
-    source present count (every desk score when nothing replaced them; otherwise the one replacing level, and of
-    several objection answers the latest).
-    """
-    history: dict[str, list[LevelSource]] = {}
-    for source in PROVENANCE_SOURCES:
-        for indicator, entry in source(competition, desa_code):
-            history.setdefault(indicator, []).append(entry)
-    for indicator, entries in history.items():
-        candidates = [i for i, entry in enumerate(entries) if entry.dipakai]
-        if not candidates:
-            continue
-        top = entries[candidates[-1]].tahap
-        counted = set(candidates if top == "penilaian_dokumen" else candidates[-1:])
-        history[indicator] = [replace(entry, dipakai=i in counted) for i, entry in enumerate(entries)]
-    return history
-
-
-@dataclass(frozen=True, slots=True)
-class EvidenceRecord:
-    """One active piece of evidence of a desa, with each assessor's verdict on it."""
-
-    id: int
-    indikator_kode: str
-    jenis: str  # "berkas" or "tautan"
-    nama: str
-    sha256: str
-    diunggah: datetime | None
-    verdicts: tuple[tuple[str, str], ...]  # (assessor name, verdict) of counted assessments
-
-
-def desa_evidence(competition: Competition, desa_code: str) -> list[EvidenceRecord]:
-    """The desa's active evidence with the verdicts of its counted (submitted, not withdrawn) assessments."""
-    items = db.session.execute(
-        select(Evidence.id, Evidence.indicator_code, Evidence.kind, Evidence.original_name, Evidence.url,
-               Evidence.sha256, Evidence.uploaded_at)
-        .join(Participant, Evidence.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, Participant.desa_code == desa_code,
-               Evidence.status == EvidenceStatus.aktif)
-        .order_by(Evidence.indicator_code, Evidence.uploaded_at, Evidence.id)).all()
-    verdicts: dict[int, list[tuple[str, str]]] = {}
-    for evidence_id, name, verdict in db.session.execute(
-            select(EvidenceJudgement.evidence_id, User.name, EvidenceJudgement.verdict)
-            .join(Assignment, EvidenceJudgement.assignment_id == Assignment.id)
-            .join(User, Assignment.assessor_id == User.id)
-            .where(EvidenceJudgement.evidence_id.in_([row[0] for row in items]),
-                   Assignment.submitted_at.is_not(None), Assignment.withdrawn_at.is_(None))
-            .order_by(EvidenceJudgement.evidence_id, User.name)):
-        verdicts.setdefault(evidence_id, []).append((name, str(verdict)))
-    return [EvidenceRecord(evidence_id, indicator, "berkas" if kind == EvidenceKind.file else "tautan",
-                           (name or "") if kind == EvidenceKind.file else (url or ""), sha256 or "", uploaded,
-                           tuple(verdicts.get(evidence_id, ())))
-            for evidence_id, indicator, kind, name, url, sha256, uploaded in items]
+def desk_ranking(competition: Competition) -> Ranking | None:
+    """The engine's ranking of the desk result, the one the field stage's finalists are chosen from: the rows of
+    :func:`verified_records` with ``field_levels=False``, of the desa that pass the rule of
+    :func:`assessment.standing.who_is_ranked` on those rows (None when no desa does)."""
+    rubric = rubric_of(competition.rubric)
+    records = verified_records(competition, field_levels=False)
+    participants = participant_rows(competition)
+    standing = who_is_ranked(rubric, ranking_candidates(competition, participants), records)
+    ranked = [p for p in participants if standing[p.code].ranked]
+    if not ranked:
+        return None
+    codes = {p.code for p in ranked}
+    rows = AssessmentRows.from_records(rubric, [r for r in records if r[0] in codes], villages=[p.code for p in ranked])
+    return score(rubric, rows, {p.code: p.kind for p in ranked})
