@@ -145,10 +145,11 @@ def from_document(rows: list[dict[str, Any]], key: str = "peringkat") -> dict[st
                                ranks.count(row[key]) > 1) for row in rows}
 
 
+# Rank, desa (name and code), index, predikat (a badge), then kecamatan and the rest (templates/results/ranking.html).
 RANKING_ROW = re.compile(
     r'<tr>\s*<td class="num">(\d+)( <span class="badge">seri</span>)?</td>\s*<th scope="row"><a [^>]*>[^<]*</a>'
-    r'<br><span class="meta">([\d.]+)</span></th>\s*<td>[^<]*</td>\s*<td class="num">([^<]*)</td>\s*'
-    r'<td>([^<]*)</td>')
+    r'<br><span class="meta">([\d.]+)</span></th>\s*<td class="num">([^<]*)</td>\s*'
+    r'<td><span class="predikat[^"]*">([^<]*)</span></td>')
 
 
 def ranking_page(client: FlaskClient, competition_id: int, region: str) -> tuple[dict[str, Shown], dict[str, str]]:
