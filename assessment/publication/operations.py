@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from assessment.audit import chain_anchor, record_event
 from assessment.extensions import db
+from assessment.fanout import enqueue_fanout
 from assessment.models import (
     Assignment,
     BeritaAcara,
@@ -174,7 +175,8 @@ def publish_provisional(competition: Competition, by: User, now: datetime) -> Pr
     (:class:`~assessment.models.ProvisionalResult`, append-only in the database), and
     ``Competition.results_published_at`` is set: from then on result pages are public and every change of a level
     needs an exception opened after this moment (rule 5 of :func:`assessment.stages.stage_gate`). The operators of
-    every participating desa are notified: of its rank, or of why it is not ranked.
+    every participating desa are notified: of its rank, or of why it is not ranked (by the background worker,
+    :mod:`assessment.fanout`; the job is enqueued by this commit).
     """
     require_stage(competition, Action.publish_provisional, now)
     if competition.results_published_at is not None or db.session.scalar(
@@ -194,16 +196,17 @@ def publish_provisional(competition: Competition, by: User, now: datetime) -> Pr
     record_event("results.publish_provisional", target=f"competition:{competition.id}",
                  after={"published_at": now, "records_sha256": result.records_sha256, "ranked": len(rows),
                         "unranked": len(others)})
-    for row in rows:
-        notify(operators_of(row["kode"]), "hasil_sementara",
-               f"Hasil sementara {competition.name} diumumkan: peringkat {row['peringkat']} dari {len(rows)} desa, "
-               f"indeks {(row['indeks'] or '-').replace('.', ',')}, predikat {row['predikat'] or '-'}. "
-               "Sanggah dapat diajukan pada masa sanggah.", "/sanggah/")
-    for desa in run.unranked:
-        notify(operators_of(desa.kode), "hasil_sementara",
-               f"Hasil sementara {competition.name} diumumkan. Desa Anda tidak diperingkat: "
-               f"{unranked_detail(desa)}.", "/sanggah/")
+    messages = [(row["kode"],
+                 f"Hasil sementara {competition.name} diumumkan: peringkat {row['peringkat']} dari {len(rows)} desa, "
+                 f"indeks {(row['indeks'] or '-').replace('.', ',')}, predikat {row['predikat'] or '-'}. "
+                 "Sanggah dapat diajukan pada masa sanggah.", "/sanggah/") for row in rows]
+    messages += [(desa.kode, f"Hasil sementara {competition.name} diumumkan. Desa Anda tidak diperingkat: "
+                  f"{unranked_detail(desa)}.", "/sanggah/") for desa in run.unranked]
     try:
+        db.session.flush()  # a second publication fails here; the fan-out's key names this one
+        # One job tells every operator (assessment.fanout): the request writes no per-person message.
+        enqueue_fanout(f"publish-fanout:{competition.id}:{result.id}", "hasil_sementara", messages,
+                       competition.id)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
@@ -272,7 +275,8 @@ def finalise_results(competition: Competition, by: User, now: datetime) -> Final
     answered and :func:`blockers` lists no desa, and once: a second final snapshot is refused (and the database
     refuses any UPDATE or DELETE of it). The SHA-256 is taken over exactly the canonical JSON bytes the public page
     serves for download. From then on every results output shows the snapshot's values
-    (:func:`assessment.repo.sealed_run`).
+    (:func:`assessment.repo.sealed_run`). The operators of every participating desa are told its final rank, or
+    why it is not ranked, by the background worker (:mod:`assessment.fanout`; enqueued by this commit).
     """
     require_stage(competition, Action.finalise, now)
     if final_snapshot_of(competition) is not None:
@@ -293,11 +297,29 @@ def finalise_results(competition: Competition, by: User, now: datetime) -> Final
     record_event("results.finalise", target=f"competition:{competition.id}",
                  after={"sha256": snapshot.sha256, "kode": snapshot.kode})
     try:
+        db.session.flush()  # a second snapshot fails here; the fan-out's key names this one
+        enqueue_fanout(f"final-fanout:{competition.id}:{snapshot.id}", "hasil_akhir",
+                       final_messages(competition, run, snapshot.kode), competition.id)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
         raise PublicationRefused("already") from error
     return snapshot
+
+
+def final_messages(competition: Competition, run: EngineRun, kode: str) -> list[tuple[str, str, str | None]]:
+    """Per participating desa, the message its operators get when the results are finalised: its final rank,
+    index and predikat, or why it is not ranked; with the public code of the snapshot."""
+    rows = current_ranking(competition, run)
+    messages: list[tuple[str, str, str | None]] = [
+        (row["kode"], f"Hasil akhir {competition.name} ditetapkan: peringkat {row['peringkat']} dari {len(rows)} "
+         f"desa, indeks {(row['indeks'] or '-').replace('.', ',')}, predikat {row['predikat'] or '-'}. "
+         f"Kode verifikasi hasil akhir: {kode}.", f"/hasil/{competition.id}/desa/{row['kode']}")
+        for row in rows]
+    messages += [(desa.kode, f"Hasil akhir {competition.name} ditetapkan. Desa Anda tidak diperingkat: "
+                  f"{unranked_detail(desa)}. Kode verifikasi hasil akhir: {kode}.",
+                  f"/hasil/{competition.id}/desa/{desa.kode}") for desa in run.unranked]
+    return messages
 
 
 WITHDRAWAL_REASON = (10, 1000)

@@ -84,6 +84,10 @@ REFUSALS = {
     "finalised": _l("Hasil akhir sudah ditetapkan; peringkat tidak dapat diubah lagi."),
 }
 
+# Said after publishing and finalising (issue 15): the operators' messages are written by the background worker.
+FANOUT_SENDING = _l("Pemberitahuan kepada operator desa sedang dikirim oleh pekerja latar; kemajuannya tampil di "
+                    "halaman Pengiriman pesan.")
+
 
 @bp.record_once
 def _links(state: object) -> None:
@@ -223,6 +227,7 @@ def publish(competition_id: int) -> BaseResponse:
         _refused(refused.code, refused.detail)
         return redirect(url_for("publication.competition", competition_id=competition.id), 303)
     flash(_("Hasil sementara diumumkan dan dibekukan."), "success")
+    flash(str(FANOUT_SENDING), "info")
     return redirect(url_for("publication.competition", competition_id=competition.id))
 
 
@@ -242,6 +247,7 @@ def finalise(competition_id: int) -> BaseResponse:
         _refused(refused.code, refused.detail)
         return redirect(url_for("publication.competition", competition_id=competition.id), 303)
     flash(_("Hasil akhir ditetapkan."), "success")
+    flash(str(FANOUT_SENDING), "info")
     return redirect(url_for("publication.competition", competition_id=competition.id))
 
 
