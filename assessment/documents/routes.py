@@ -7,7 +7,7 @@ import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from assessment.delivery.operations import NotParked, retry_parked
@@ -16,7 +16,7 @@ from assessment.documents.operations import DocumentKind
 from assessment.extensions import db
 from assessment.inbox.forms import ConfirmForm
 from assessment.models import Job, JobStatus
-from assessment.security import has_role
+from assessment.security import has_role, signed_in
 from assessment.storage import StorageError, get_store
 from assessment.wita import now_utc
 from assessment.wita import visitor_wita as wita
@@ -39,7 +39,7 @@ def _document(job_id: int) -> tuple[Job, DocumentKind, dict[str, object]]:
 
 
 @bp.get("/<int:job_id>")
-@login_required
+@signed_in
 def progress(job_id: int) -> str:
     job, kind, params = _document(job_id)
     ready = operations.stored_file(job) is not None
@@ -50,7 +50,7 @@ def progress(job_id: int) -> str:
 
 
 @bp.get("/<int:job_id>/unduh")
-@login_required
+@signed_in
 def download(job_id: int) -> Response:
     job, kind, params = _document(job_id)
     sha256 = operations.stored_file(job)
@@ -66,7 +66,7 @@ def download(job_id: int) -> Response:
 
 
 @bp.post("/<int:job_id>/ulang")
-@login_required
+@signed_in
 def retry(job_id: int) -> Response:
     job, _kind, _params = _document(job_id)
     if ConfirmForm().validate_on_submit():
