@@ -501,7 +501,7 @@ def field_record(participant: Participant) -> FieldRecord:
 
 def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, participant: Participant | None,
                           by: User, now: datetime, verify_url_for: Callable[[str], str],
-                          store: EvidenceStore) -> BeritaAcara:
+                          store: EvidenceStore, kode: str | None = None) -> BeritaAcara:
     """Generate a berita acara PDF from the data, store it and register it under a new public code.
 
     - ``penilaian_dokumen`` (one desa): the assessors' names, each one's level per indicator, the reconciled
@@ -515,9 +515,10 @@ def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, parti
     PDF's SHA-256 matches the registered one, and the audit trail's anchor when it was made (event count and last
     hash: ``audit verify --anchor COUNT:HASH`` checks the trail against it later). The PDF is kept byte for byte
     in the evidence store (downloads serve those bytes). Generating again makes a new document with a new code;
-    the earlier one stays registered.
+    the earlier one stays registered. ``kode`` is the new document's public code when the caller chose it ahead
+    (the worker's berita acara pleno, :mod:`assessment.publication.documents`).
     """
-    kode = new_kode()
+    kode = kode or new_kode()
     verify_url = verify_url_for(kode)
     context: dict[str, Any] = {"competition": competition, "verify_url": verify_url, "kode": kode,
                                "qr_data_uri": qr_svg_data_uri(verify_url), "date": format_wita(now),
@@ -548,6 +549,6 @@ def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, parti
                       kode=kode, sha256=sha256, created_at=now, created_by_id=by.id)
     db.session.add(row)
     record_event("berita_acara.generate", target=f"competition:{competition.id}",
-                 after={"kind": kind, "participant": row.participant_id, "sha256": sha256, "kode": kode})
+                 after={"kind": kind, "participant": row.participant_id, "sha256": sha256, "kode": kode}, actor=by)
     db.session.commit()
     return row

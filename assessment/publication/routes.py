@@ -47,6 +47,7 @@ from assessment.models import (
 )
 from assessment.navigation import NavLink, add_link
 from assessment.publication import operations
+from assessment.publication.documents import request_pleno
 from assessment.publication.forms import BeritaAcaraForm, CheckPdfForm, ConfirmForm, ReasonForm
 from assessment.published import final_snapshot_of, late_changes, provisional_rows
 from assessment.security import has_role, require_region_access, roles_required, user_can_access_region
@@ -308,13 +309,19 @@ def generate(competition_id: int) -> BaseResponse:
         abort(400)
     if kind not in _kinds():
         abort(403)
-    participant = None
-    if kind is not BeritaAcaraKind.pleno:
-        participant = db.session.get(Participant, int(form.participant_id.data or 0)) \
-            if (form.participant_id.data or "").isdigit() else None
-        if participant is None or participant.competition_id != competition.id:
-            abort(404)
-        require_region_access(participant.desa_code, DOCUMENT_MAKERS)
+    if kind is BeritaAcaraKind.pleno:
+        # Issue 15: the pleno (every desa of the snapshot) is made by the worker; its progress page follows.
+        try:
+            job = request_pleno(competition, current_user, request.url_root)
+        except operations.PublicationRefused as refused:
+            _refused(refused.code)
+            return back
+        return redirect(url_for("documents.progress", job_id=job.id), 303)
+    participant = db.session.get(Participant, int(form.participant_id.data or 0)) \
+        if (form.participant_id.data or "").isdigit() else None
+    if participant is None or participant.competition_id != competition.id:
+        abort(404)
+    require_region_access(participant.desa_code, DOCUMENT_MAKERS)
     try:
         document = operations.generate_berita_acara(
             kind, competition, participant, current_user, now_utc(),

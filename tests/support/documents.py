@@ -20,3 +20,12 @@ def fetch_document(client: FlaskClient, url: str) -> Any:
     outcomes = queue.run_due(queue.worker_name(), kinds=[DOCUMENT_JOB])
     assert outcomes and all(outcome.status.value == "done" for outcome in outcomes), outcomes
     return client.get(url)
+
+
+def follow_document(response: Any) -> Any:
+    """After a request that answered with a document's progress page (a berita acara pleno asked for), let a
+    worker make it, as the person waiting on that page would; returns the response."""
+    if response.status_code == 303 and "/dokumen/" in response.location:
+        outcomes = queue.run_due(queue.worker_name(), kinds=[DOCUMENT_JOB])
+        assert outcomes and all(outcome.status.value == "done" for outcome in outcomes), outcomes
+    return response
