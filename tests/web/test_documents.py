@@ -5,6 +5,7 @@ page of it keeps the report's access rule."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,10 +16,13 @@ from sqlalchemy import func, select, update
 from assessment.documents.operations import DOCUMENT_JOB
 from assessment.extensions import db
 from assessment.jobs import queue
-from assessment.models import AuditEvent, DeskScore, Job, JobStatus, Role
+from assessment.models import AuditEvent, BeritaAcara, BeritaAcaraKind, DeskScore, Job, JobStatus, Role, StageCode
+from assessment.publication.operations import finalise_results, publish_provisional
 from assessment.storage import get_store
 from assessment.sweep import sweep_evidence_store
 from tests.conftest import Login, MakeUser
+from tests.support.published import open_results_stage
+from tests.support.published import results_world as published_world
 from tests.support.results import SEMOI, ResultsWorld, results_world
 
 
@@ -175,3 +179,32 @@ def test_the_store_sweep_keeps_a_finished_documents_file(world: ResultsWorld, cl
     sweep_evidence_store(store, datetime.now(UTC) + timedelta(days=1))
     assert not store.exists(job.result)
     assert client.get(report_url(world)).status_code == 303
+
+
+def test_the_berita_acara_pleno_is_made_by_the_worker_and_registered_once(app: Flask, client: FlaskClient,
+                                                                          login: Login, make_user: MakeUser) -> None:
+    world = published_world(make_user)
+    now = datetime.now(UTC)
+    publish_provisional(world.competition, world.committee, now)
+    open_results_stage(world.competition, StageCode.penetapan)
+    finalise_results(world.competition, world.committee, now)
+    login(client, world.committee)
+    click = client.post(f"/berita-acara/lomba/{world.competition.id}/buat", data={"kind": "pleno"})
+    [job] = document_jobs()
+    assert click.status_code == 303 and click.location == f"/dokumen/{job.id}"
+    assert db.session.scalar(select(func.count()).select_from(BeritaAcara)) == 0  # nothing made in the request
+    assert [outcome.status for outcome in run_documents()] == [JobStatus.done]
+    # Run again (a worker that died before recording the outcome): the code was chosen at the click, so the
+    # document is found registered, not made a second time.
+    db.session.execute(update(Job).where(Job.id == job.id).values(status=JobStatus.pending))
+    db.session.commit()
+    assert [outcome.status for outcome in run_documents()] == [JobStatus.done]
+    [document] = db.session.scalars(select(BeritaAcara)).all()
+    assert document.kind is BeritaAcaraKind.pleno and document.created_by_id == world.committee.id
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "berita_acara.generate")).all()
+    assert event.actor_id == world.committee.id
+    download = client.get(f"/dokumen/{job.id}/unduh")
+    assert download.status_code == 200 and hashlib.sha256(download.data).hexdigest() == document.sha256
+    assert f"berita-acara-pleno-{document.kode}.pdf" in download.headers["Content-Disposition"]
+    # Only the committee over the competition's province reaches it; the ketua tim does not (pleno is the panitia's).
+    assert login(app.test_client(), world.lead).get(f"/dokumen/{job.id}").status_code == 403
