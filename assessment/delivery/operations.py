@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from assessment.audit import record_event
 from assessment.extensions import db
-from assessment.fanout import FANOUT_JOB, progress_of
+from assessment.fanout import FANOUT_JOB, USER_PREFIX, progress_of
 from assessment.gateway import WHATSAPP_JOB, enqueue_whatsapp
 from assessment.models import Competition, Job, JobStatus, Notification
 from assessment.notifications import MAIL_JOB, TEST_MAIL_JOB, enqueue_test_mail
@@ -91,6 +91,8 @@ class Fanout:
     done: int
     total: int
     state: str
+    accounts: bool
+    """Its entries are accounts (a schedule change), not desa."""
 
 
 def fanouts(limit: int = 20) -> list[Fanout]:
@@ -103,7 +105,9 @@ def fanouts(limit: int = 20) -> list[Fanout]:
         competition = db.session.get(Competition, payload["competition_id"]) if payload.get("competition_id") \
             else None
         done = total if job.status is JobStatus.done else min(progress_of(job.result), total)
-        found.append(Fanout(job, str(payload.get("kind", "")), competition, done, total, state_of(job)))
+        accounts = all(str(entry[0]).startswith(USER_PREFIX) for entry in payload.get("messages", []))
+        found.append(Fanout(job, str(payload.get("kind", "")), competition, done, total, state_of(job),
+                            accounts and total > 0))
     return found
 
 

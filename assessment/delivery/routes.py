@@ -24,7 +24,8 @@ bp = Blueprint("delivery", __name__, url_prefix="/panitia/pengiriman")
 
 COMMITTEE = (Role.panitia,)
 CHANNEL_NAMES = {"email": N_("E-mail"), "whatsapp": N_("WhatsApp/SMS")}
-FANOUT_NAMES = {"hasil_sementara": N_("Pengumuman hasil sementara"), "hasil_akhir": N_("Penetapan hasil akhir")}
+FANOUT_NAMES = {"hasil_sementara": N_("Pengumuman hasil sementara"), "hasil_akhir": N_("Penetapan hasil akhir"),
+                "schedule_change": N_("Perubahan jadwal")}
 STATE_NAMES = {"sent": N_("terkirim"), "pending": N_("menunggu"), "failed": N_("gagal, dicoba lagi"),
                "parked": N_("diparkir (berhenti dicoba)")}
 

@@ -5,7 +5,7 @@ after a crash half-way, two workers at once) gives anyone a second copy."""
 from __future__ import annotations
 
 import collections
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select, update
 
 from assessment import fanout
+from assessment.competitions.schedule_operations import change_schedule
 from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.models import Job, JobStatus, Notification, Role, StageCode, User
@@ -197,3 +198,23 @@ def test_two_workers_never_write_one_fanout_message_twice_on_sqlite(
         app: Flask, world: ResultsWorld, operators: dict[str, list[User]], tmp_path: Path) -> None:
     two_workers_write_each_message_once(app, world, operators, tmp_path)
 
+
+
+def test_a_schedule_change_tells_its_audience_through_the_worker(app: Flask, world: ResultsWorld,
+                                                                 operators: dict[str, list[User]],
+                                                                 runner: FlaskCliRunner) -> None:
+    """Moving the penetapan reaches the operators of every participating desa and the other committee
+    members: the change writes one job, the worker the messages (each account once)."""
+    stage = world.competition.stage(StageCode.penetapan)
+    assert stage is not None
+    first, last = (stage.starts_at + timedelta(days=1)).date(), (stage.ends_at + timedelta(days=3)).date()
+    change = change_schedule(world.competition, {StageCode.penetapan: (first, last)},
+                             "Banyak desa belum menerima hasil sementara.", datetime.now(UTC), by=world.committee)
+    assert inbox("schedule_change") == collections.Counter()
+    [job] = fanout_jobs()
+    assert job.key == f"schedule-fanout:{world.competition.id}:{change.id}"
+    assert runner.invoke(args=["worker", "--once"]).exit_code == 0
+    told = {user_id for user_id, _message in inbox("schedule_change")}
+    active = {user.id for users in operators.values() for user in users if user.active}
+    assert active <= told and world.committee.id not in told
+    assert set(inbox("schedule_change").values()) == {1}
