@@ -1,24 +1,25 @@
 """Notifying many people after one event (the provisional results published, the final results set, the schedule
-changed): one job, run by the background worker, instead of a loop inside the request.
+changed, assessors assigned in bulk): one job, run by the background worker, instead of a loop in the request.
 
 The rules, written once:
 
 - **One job per event.** The operation that records the event enqueues, in its own transaction, one
   ``notify.fanout`` job whose key names the event (``publish-fanout:<competition>:<provisional result>``,
-  ``final-fanout:<competition>:<final snapshot>``, ``schedule-fanout:<competition>:<schedule change>``). The job
+  ``final-fanout:<competition>:<final snapshot>``, ``schedule-fanout:<competition>:<schedule change>``,
+  ``assign-fanout:<competition>:<first assignment>`` for automatic and CSV assignment). The job
   carries, per entry, the text and link of its message, composed by the operation from the data it froze (so the
   words are those of the moment of the event); the request writes no inbox row and no e-mail job, however many
   people are told.
 - **Who is told.** An entry names a desa or one account (``user:<id>``, for a change whose audience the request
-  already knows: a schedule change). When the job runs, the active operator desa accounts of each desa
-  (:func:`assessment.notifications.operators_of`), or the account if still active; each gets the inbox message
-  and its copies (e-mail, WhatsApp/SMS) exactly as :func:`assessment.notifications.notify` does for one change.
+  already knows: a schedule change, new assignments). When the job runs, the active operator desa accounts of
+  each desa (:func:`assessment.notifications.operators_of`), or the account if still active; each gets the inbox
+  message and its copies (e-mail, WhatsApp/SMS) exactly as :func:`assessment.notifications.notify` does for one change.
 - **Once per person, however often it runs.** Every message has its own idempotency key
-  (``<job key>:<entry>:<account>``, unique in the database). The job works through the entries in chunks; each
-  chunk's messages, their e-mail/WhatsApp jobs and the progress shown to the committee (``n`` of ``m`` desa or
-  accounts) are one commit. A worker killed mid-batch leaves whole chunks behind; the job is taken again after its
-  lease, skips the messages that exist and writes the rest. Should two runs ever overlap (a lease that ran out),
-  the unique key refuses the second copy and that run is retried, finding it written.
+  (``<job key>:<entry's position>:<entry>:<account>``, unique in the database). The job works through the entries
+  in chunks; each chunk's messages, their e-mail/WhatsApp jobs and the progress shown to the committee (``n`` of
+  ``m`` desa or accounts) are one commit. A worker killed mid-batch leaves whole chunks behind; the job is taken
+  again after its lease, skips the messages that exist and writes the rest. Should two runs ever overlap (a lease
+  that ran out), the unique key refuses the second copy and that run is retried, finding it written.
 """
 
 from __future__ import annotations
@@ -75,9 +76,10 @@ def run_fanout(payload: dict[str, Any], context: queue.RunContext) -> str:
                                      .where(Notification.idempotency_key.startswith(prefix, autoescape=True))))
     added = 0
     for start in range(0, len(messages), CHUNK):
-        for code, text, link in messages[start:start + CHUNK]:
+        for position, (code, text, link) in enumerate(messages[start:start + CHUNK], start):
             for user in recipients(code):
-                key = f"{prefix}{code}:{user.id}"
+                # The entry's place in the frozen list too: one person may have several entries (assignments).
+                key = f"{prefix}{position}:{code}:{user.id}"
                 if key not in written:
                     added += len(notify([user], kind, text, link, key=key))
                     written.add(key)

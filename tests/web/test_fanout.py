@@ -14,6 +14,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select, update
 
 from assessment import fanout
+from assessment.assignments.operations import assign_automatically
 from assessment.competitions.schedule_operations import change_schedule
 from assessment.extensions import db
 from assessment.jobs import queue
@@ -21,6 +22,7 @@ from assessment.models import Job, JobStatus, Notification, Role, StageCode, Use
 from assessment.publication.operations import finalise_results, publish_provisional
 from tests.conftest import Login, MakeUser
 from tests.support.published import ResultsWorld, open_results_stage, results_world
+from tests.support.verification import verification_competition
 from tests.web.test_inbox import FakeSMTP
 from tests.web.test_worker_processes import WORKER, environment, postgresql_only, sqlite_only, start
 
@@ -218,3 +220,27 @@ def test_a_schedule_change_tells_its_audience_through_the_worker(app: Flask, wor
     active = {user.id for users in operators.values() for user in users if user.active}
     assert active <= told and world.committee.id not in told
     assert set(inbox("schedule_change").values()) == {1}
+
+
+def test_automatic_assignment_tells_each_assessor_of_each_desa_through_the_worker(
+        app: Flask, make_user: MakeUser, runner: FlaskCliRunner) -> None:
+    """Two assessors, every complete desa, two per desa: each assessor gets one message per desa assigned (several
+    entries for one person are several messages), none in the request, and a second run adds none."""
+    competition, participants = verification_competition()
+    assert len(participants) >= 2
+    committee = make_user(Role.panitia, "64")
+    assessors = [make_user(Role.asesor, "64", home_region_code="64.72") for _ in range(2)]
+    assign_automatically(competition, committee, datetime.now(UTC))
+    assert inbox("assignment") == collections.Counter()
+    [job] = fanout_jobs()
+    assert job.key.startswith(f"assign-fanout:{competition.id}:")
+    assert runner.invoke(args=["worker", "--once"]).exit_code == 0
+    db.session.execute(update(Job).where(Job.id == job.id).values(status=JobStatus.pending))
+    db.session.commit()
+    assert runner.invoke(args=["worker", "--once"]).exit_code == 0
+    told = inbox("assignment")
+    assert set(told.values()) == {1}
+    for assessor in assessors:
+        mine = [message for user_id, message in told if user_id == assessor.id]
+        assert sorted(mine) == sorted(f"Anda ditugaskan menilai Desa {p.region.name} ({p.desa_code})."
+                                      for p in participants)
