@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -23,7 +23,7 @@ from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("documents", __name__, url_prefix="/dokumen")
 
-REFRESH_SECONDS = 3
+REFRESH_SECONDS = 5
 
 
 def _document(job_id: int) -> tuple[Job, DocumentKind, dict[str, object]]:
@@ -43,9 +43,13 @@ def _document(job_id: int) -> tuple[Job, DocumentKind, dict[str, object]]:
 def progress(job_id: int) -> str:
     job, kind, params = _document(job_id)
     ready = operations.stored_file(job) is not None
+    # The page refreshes itself (no JavaScript) unless the visitor turned that off (WCAG 2.2.1: a page that
+    # changes by itself must let the person stop it): then a link refreshes it by hand.
+    still = request.args.get("diam") == "1"
     return render_template("documents/progress.html", job=job, kind=kind, ready=ready,
+                           waiting=not ready and job.status is not JobStatus.parked,
                            step=operations.step_of(job) if job.status is JobStatus.running else None,
-                           refresh=REFRESH_SECONDS, confirm=ConfirmForm(), wita=wita,
+                           refresh=None if still else REFRESH_SECONDS, confirm=ConfirmForm(), wita=wita,
                            filename=kind.filename(params))
 
 

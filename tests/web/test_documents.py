@@ -50,8 +50,11 @@ def test_the_click_shows_a_progress_page_that_turns_into_the_download(world: Res
     [job] = document_jobs()
     assert click.status_code == 303 and click.location == f"/dokumen/{job.id}"
     waiting = client.get(f"/dokumen/{job.id}").get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="3">' in waiting and "Menunggu giliran" in waiting
+    assert '<meta http-equiv="refresh" content="5">' in waiting and "Menunggu giliran" in waiting
     assert "<script" not in waiting.split("<main", 1)[-1]  # no script needed to follow it
+    # The person may stop the refreshing (WCAG 2.2.1) and refresh by hand instead.
+    still = client.get(f"/dokumen/{job.id}?diam=1").get_data(as_text=True)
+    assert 'http-equiv="refresh"' not in still and "Perbarui halaman" in still and "Menunggu giliran" in still
     assert [outcome.status for outcome in run_documents()] == [JobStatus.done]
     done = client.get(f"/dokumen/{job.id}").get_data(as_text=True)
     assert "Dokumen siap." in done and 'http-equiv="refresh"' not in done
