@@ -1,5 +1,5 @@
-"""The progress page of a slow document and its download. Each view loads the job, authorizes with the kind's own
-rule (role AND region scope, as the page that offered the document), calls one operation, renders."""
+"""The progress page of a slow document, its download and "try again". Each view loads the job, authorizes with
+the kind's own rule (role AND region scope, as the page that offered the document), calls one operation, renders."""
 
 from __future__ import annotations
 
