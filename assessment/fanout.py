@@ -1,12 +1,14 @@
 """Notifying many people after one event (the provisional results published, the final results set, the schedule
-changed, assessors assigned in bulk): one job, run by the background worker, instead of a loop in the request.
+changed, assessors assigned or desa enrolled in bulk): one job, run by the background worker, instead of a loop
+in the request.
 
 The rules, written once:
 
 - **One job per event.** The operation that records the event enqueues, in its own transaction, one
   ``notify.fanout`` job whose key names the event (``publish-fanout:<competition>:<provisional result>``,
   ``final-fanout:<competition>:<final snapshot>``, ``schedule-fanout:<competition>:<schedule change>``,
-  ``assign-fanout:<competition>:<first assignment>`` for automatic and CSV assignment). The job
+  ``assign-fanout:<competition>:<first assignment>`` for automatic and CSV assignment,
+  ``enrol-fanout:<competition>:<first participant>`` for an enrolment from a file). The job
   carries, per entry, the text and link of its message, composed by the operation from the data it froze (so the
   words are those of the moment of the event); the request writes no inbox row and no e-mail job, however many
   people are told.

@@ -25,7 +25,8 @@ bp = Blueprint("delivery", __name__, url_prefix="/panitia/pengiriman")
 COMMITTEE = (Role.panitia,)
 CHANNEL_NAMES = {"email": N_("E-mail"), "whatsapp": N_("WhatsApp/SMS")}
 FANOUT_NAMES = {"hasil_sementara": N_("Pengumuman hasil sementara"), "hasil_akhir": N_("Penetapan hasil akhir"),
-                "schedule_change": N_("Perubahan jadwal"), "assignment": N_("Penugasan asesor")}
+                "schedule_change": N_("Perubahan jadwal"), "assignment": N_("Penugasan asesor"),
+                "registration": N_("Pendaftaran peserta")}
 STATE_NAMES = {"sent": N_("terkirim"), "pending": N_("menunggu"), "failed": N_("gagal, dicoba lagi"),
                "parked": N_("diparkir (berhenti dicoba)")}
 

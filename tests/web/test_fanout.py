@@ -20,10 +20,13 @@ from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.models import Job, JobStatus, Notification, Role, StageCode, User
 from assessment.publication.operations import finalise_results, publish_provisional
-from tests.conftest import Login, MakeUser
+from assessment.registration.operations import enrol_from_file
+from tests.conftest import Login, MakeRegion, MakeUser
 from tests.support.published import ResultsWorld, open_results_stage, results_world
 from tests.support.verification import verification_competition
 from tests.web.test_inbox import FakeSMTP
+from tests.web.test_registration import DESA as REG_DESA
+from tests.web.test_registration import PPU, competition_in_registration
 from tests.web.test_worker_processes import WORKER, environment, postgresql_only, sqlite_only, start
 
 SEMOI, BUKIT, PASER = "64.09.04.2003", "64.09.04.2002", "64.01.01.2001"
@@ -244,3 +247,22 @@ def test_automatic_assignment_tells_each_assessor_of_each_desa_through_the_worke
         mine = [message for user_id, message in told if user_id == assessor.id]
         assert sorted(mine) == sorted(f"Anda ditugaskan menilai Desa {p.region.name} ({p.desa_code})."
                                       for p in participants)
+
+
+def test_enrolment_from_a_file_tells_operators_and_flags_dpmd_through_the_worker(
+        app: Flask, make_region: MakeRegion, make_user: MakeUser, runner: FlaskCliRunner) -> None:
+    competition = competition_in_registration(make_region, quota=None)
+    operator = make_user(Role.operator_desa, REG_DESA[0])
+    dpmd = make_user(Role.dpmd, PPU)
+    committee = make_user(Role.panitia, "64")
+    enrol_from_file(competition, f"kode_desa\n{REG_DESA[0]}\n{REG_DESA[1]}\n".encode(), "peserta.csv", committee,
+                    datetime.now(UTC))
+    assert inbox("registration") == collections.Counter()
+    [job] = fanout_jobs()
+    assert job.key.startswith(f"enrol-fanout:{competition.id}:")
+    assert runner.invoke(args=["worker", "--once"]).exit_code == 0
+    told = dict(inbox("registration"))
+    [(to_operator, count)] = [(m, c) for (user_id, m), c in told.items() if user_id == operator.id]
+    assert count == 1 and to_operator.startswith("Desa ") and "terdaftar sebagai peserta" in to_operator
+    [(to_dpmd, count)] = [(m, c) for (user_id, m), c in told.items() if user_id == dpmd.id]
+    assert count == 1 and "tanpa akun operator desa" in to_dpmd and REG_DESA[1] in to_dpmd
