@@ -135,6 +135,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(delivery_bp)
 
+    from assessment.documents.routes import bp as documents_bp
+
+    app.register_blueprint(documents_bp)
+
     from assessment.field.routes import bp as field_bp
 
     app.register_blueprint(field_bp)

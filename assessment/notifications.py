@@ -60,17 +60,22 @@ def smtp_settings() -> dict[str, Any]:
             "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "1") == "1"}
 
 
-def notify(users: Iterable[User], kind: str, message: str, link: str | None = None) -> list[Notification]:
+def notify(users: Iterable[User], kind: str, message: str, link: str | None = None, *,
+           key: str | None = None) -> list[Notification]:
     """Put ``message`` in each user's inbox (written by the caller's next commit) and queue its copies, in the
     same transaction: e-mail with SMTP unless the person turned it off, WhatsApp/SMS through the gateway for a
-    person who opted in with a checked number (:mod:`assessment.gateway`)."""
+    person who opted in with a checked number (:mod:`assessment.gateway`). ``key`` (one user only) is the
+    message's idempotency key (see :func:`assessment.fanout.run_fanout`)."""
+    users = list(users)
+    if key is not None and len(users) != 1:
+        raise ValueError("an idempotency key names one person's message")
     configured = has_app_context()
     mail = configured and bool(current_app.config.get("SMTP_HOST"))
     phone = configured and gateway.gateway_configured()
     rows: list[tuple[Notification, User]] = []
     for user in {user.id: user for user in users if user.active}.values():
         row = Notification(user_id=user.id, kind=kind, message=message, link=link, created_at=utcnow(),
-                           mail_to=user.email if mail and user.notify_email else None)
+                           mail_to=user.email if mail and user.notify_email else None, idempotency_key=key)
         db.session.add(row)
         rows.append((row, user))
     if (mail or phone) and rows:

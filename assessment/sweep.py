@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select, select
 
+from assessment.documents.operations import references as document_references
 from assessment.extensions import db
 from assessment.models import BeritaAcara, Evidence, FieldPhoto, LinkCapture, Objection
 from assessment.storage import EvidenceStore
@@ -23,13 +24,15 @@ DEFAULT_GRACE = timedelta(hours=1)
 
 def other_references() -> set[str]:
     """The stored files that other rows than evidence name: field photos (original and display copy), files
-    attached to objections and the berita acara PDFs. Neither the sweep nor the retention purge may take them
-    (captures of link evidence, :func:`capture_references`, follow their evidence's retention instead)."""
+    attached to objections, the berita acara PDFs and the finished slow documents (:mod:`assessment.documents`).
+    Neither the sweep nor the retention purge may take them (captures of link evidence,
+    :func:`capture_references`, follow their evidence's retention instead)."""
     keys: set[str] = set()
     for sha256, display in db.session.execute(select(FieldPhoto.sha256, FieldPhoto.display_sha256)):
         keys.update(key for key in (sha256, display) if key)
     keys.update(key for key in db.session.scalars(select(Objection.evidence_sha256)) if key)
     keys.update(key for key in db.session.scalars(select(BeritaAcara.sha256)) if key)
+    keys.update(document_references())
     return keys
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from assessment.assignments.planning import AssignmentPlan, plan_assignments
 from assessment.audit import record_event
 from assessment.extensions import db
+from assessment.fanout import USER_PREFIX, enqueue_fanout
 from assessment.i18n import N_
 from assessment.models import (
     DEFAULT_ASSESSORS_PER_DESA,
@@ -150,16 +151,25 @@ def _open_for(competition: Competition, participants: list[Participant], now: da
     return open_ids
 
 
-def _notify_assigned(assignments: list[Assignment]) -> None:
-    """Tell each assessor of a new assignment (inbox, and e-mail when configured)."""
+def _notify_assigned(assignments: list[Assignment], competition: Competition | None = None) -> None:
+    """Tell each assessor of a new assignment (inbox, and e-mail when configured). Many at once (automatic or CSV
+    assignment, ``competition`` given) go through one fan-out job (:mod:`assessment.fanout`), so the request
+    never waits for hundreds of messages; one by hand is written at once."""
+    entries = []
     for assignment in assignments:
         participant = db.session.get(Participant, assignment.participant_id)
         assessor = db.session.get(User, assignment.assessor_id)
         if participant is None or assessor is None:
             continue
-        notify([assessor], "assignment",
-               f"Anda ditugaskan menilai Desa {participant.region.name} ({participant.desa_code}).",
-               f"/asesor/penugasan/{assignment.id}")
+        entries.append((assessor, f"Anda ditugaskan menilai Desa {participant.region.name} ({participant.desa_code}).",
+                        f"/asesor/penugasan/{assignment.id}"))
+    if competition is None:
+        for assessor, text, link in entries:
+            notify([assessor], "assignment", text, link)
+    elif entries:
+        enqueue_fanout(f"assign-fanout:{competition.id}:{min(a.id for a in assignments)}", "assignment",
+                       [(f"{USER_PREFIX}{assessor.id}", text, link) for assessor, text, link in entries],
+                       competition.id)
 
 
 def assign_assessor(participant: Participant, assessor: User, by: User, now: datetime,
@@ -261,7 +271,7 @@ def import_assignments_csv(competition: Competition, data: bytes, by: User, now:
                           created_at=now) for p, a in planned]
     db.session.add_all(created)
     db.session.flush()
-    _notify_assigned(created)
+    _notify_assigned(created, competition)
     record_event("assignment.import_csv", target=f"competition:{competition.id}",
                  after=[{"desa": p.desa_code, "assessor": a.id} for p, a in planned])
     db.session.commit()
@@ -306,7 +316,7 @@ def assign_automatically(competition: Competition, by: User, now: datetime) -> A
                for code, assessor_id in plan.pairs]
     db.session.add_all(created)
     db.session.flush()
-    _notify_assigned(created)
+    _notify_assigned(created, competition)
     record_event("assignment.automatic", target=f"competition:{competition.id}",
                  after={"pairs": [list(pair) for pair in plan.pairs], "short": [list(s) for s in plan.short]})
     db.session.commit()

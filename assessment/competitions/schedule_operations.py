@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from assessment.audit import record_event
 from assessment.competitions.rescheduling import ScheduleRefused, StageDates, StageMove, plan_schedule_change
 from assessment.extensions import db
+from assessment.fanout import USER_PREFIX, enqueue_fanout
 from assessment.models import (
     Assignment,
     Competition,
@@ -27,7 +28,6 @@ from assessment.models import (
     SubmissionStatus,
     User,
 )
-from assessment.notifications import notify
 from assessment.security import region_within
 from assessment.stages import STAGE_NAMES
 from assessment.wita import format_wita
@@ -116,7 +116,8 @@ def change_schedule(competition: Competition, requested: Mapping[StageCode, tupl
             stage=move.code, before_starts_at=move.before.starts_at if move.before else None,
             before_ends_at=move.before.ends_at if move.before else None, after_starts_at=move.after.starts_at,
             after_ends_at=move.after.ends_at, shifted=move.shifted))
-    _notify(competition, moves, reason, by)
+    db.session.flush()  # the fan-out's key names the change
+    _notify(competition, moves, reason, by, f"schedule-fanout:{competition.id}:{change.id}")
     db.session.commit()
     return change
 
@@ -134,7 +135,9 @@ def describe_moves(competition: Competition, moves: Iterable[StageMove], reason:
     return "\n".join(lines)
 
 
-def _notify(competition: Competition, moves: list[StageMove], reason: str, by: User | None) -> None:
+def _notify(competition: Competition, moves: list[StageMove], reason: str, by: User | None, key: str) -> None:
+    """Enqueue the message to everyone the change concerns: one job (:mod:`assessment.fanout`) writes each
+    person's inbox message and copies, so a change that reaches every operator never makes the request wait."""
     audiences = {"committee"} | {audience for move in moves for audience in AUDIENCES[move.code]}
     people: dict[int, tuple[User, str]] = {}
     for audience in sorted(audiences, key=lambda name: name != "committee"):
@@ -143,13 +146,12 @@ def _notify(competition: Competition, moves: list[StageMove], reason: str, by: U
                 # The first audience decides the link: the committee's page for a colleague, else the role's page.
                 people.setdefault(user.id, (user, LINKS[audience]))
     message = describe_moves(competition, moves, reason)
-    by_link: dict[str, list[User]] = {}
-    for user, link in people.values():
-        by_link.setdefault(link, []).append(user)
-    for link, users in sorted(by_link.items()):
+    entries = []
+    for user, link in sorted(people.values(), key=lambda item: item[0].id):
         if link == LINKS["committee"]:
             link = f"/panitia/lomba/{competition.id}"
-        notify(users, "schedule_change", message, link)
+        entries.append((f"{USER_PREFIX}{user.id}", message, link))
+    enqueue_fanout(key, "schedule_change", entries, competition.id)
 
 
 def _holders(roles: Iterable[Role]) -> list[tuple[User, RoleGrant]]:

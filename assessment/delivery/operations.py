@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from assessment.audit import record_event
 from assessment.extensions import db
+from assessment.fanout import FANOUT_JOB, USER_PREFIX, progress_of
 from assessment.gateway import WHATSAPP_JOB, enqueue_whatsapp
-from assessment.models import Job, JobStatus, Notification
+from assessment.models import Competition, Job, JobStatus, Notification
 from assessment.notifications import MAIL_JOB, TEST_MAIL_JOB, enqueue_test_mail
 
 CHANNELS = {"email": (MAIL_JOB, TEST_MAIL_JOB), "whatsapp": (WHATSAPP_JOB,)}
@@ -78,6 +79,36 @@ def recent(limit: int = 200) -> list[Delivery]:
     notifications = {row.id: row for row in db.session.scalars(select(Notification).where(Notification.id.in_(ids)))}
     return [Delivery(job, CHANNEL_OF[job.kind], state_of(job), _recipient(job, payloads[job.id], notifications))
             for job in open_jobs + done]
+
+
+@dataclass(frozen=True)
+class Fanout:
+    """One notification of many people after an event (:mod:`assessment.fanout`): how far the worker has come."""
+
+    job: Job
+    kind: str
+    competition: Competition | None
+    done: int
+    total: int
+    state: str
+    accounts: bool
+    """Its entries are accounts (a schedule change), not desa."""
+
+
+def fanouts(limit: int = 20) -> list[Fanout]:
+    """The latest fan-outs, newest first, each with the desa done out of all (``sent`` once finished)."""
+    jobs = list(db.session.scalars(select(Job).where(Job.kind == FANOUT_JOB).order_by(Job.id.desc()).limit(limit)))
+    found = []
+    for job in jobs:
+        payload = json.loads(job.payload or "{}")
+        total = len(payload.get("messages", []))
+        competition = db.session.get(Competition, payload["competition_id"]) if payload.get("competition_id") \
+            else None
+        done = total if job.status is JobStatus.done else min(progress_of(job.result), total)
+        accounts = all(str(entry[0]).startswith(USER_PREFIX) for entry in payload.get("messages", []))
+        found.append(Fanout(job, str(payload.get("kind", "")), competition, done, total, state_of(job),
+                            accounts and total > 0))
+    return found
 
 
 def parked_work(limit: int = 50) -> list[Job]:

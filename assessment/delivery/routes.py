@@ -24,6 +24,9 @@ bp = Blueprint("delivery", __name__, url_prefix="/panitia/pengiriman")
 
 COMMITTEE = (Role.panitia,)
 CHANNEL_NAMES = {"email": N_("E-mail"), "whatsapp": N_("WhatsApp/SMS")}
+FANOUT_NAMES = {"hasil_sementara": N_("Pengumuman hasil sementara"), "hasil_akhir": N_("Penetapan hasil akhir"),
+                "schedule_change": N_("Perubahan jadwal"), "assignment": N_("Penugasan asesor"),
+                "registration": N_("Pendaftaran peserta")}
 STATE_NAMES = {"sent": N_("terkirim"), "pending": N_("menunggu"), "failed": N_("gagal, dicoba lagi"),
                "parked": N_("diparkir (berhenti dicoba)")}
 
@@ -42,7 +45,8 @@ def index() -> str:
     configured = {"email": bool(config.get("SMTP_HOST")), "whatsapp": bool(config.get("WA_GATEWAY_URL"))}
     return render_template("delivery/index.html", summary=operations.summary(), deliveries=operations.recent(),
                            configured=configured, channel_names=CHANNEL_NAMES, state_names=STATE_NAMES,
-                           parked_work=operations.parked_work(),
+                           parked_work=operations.parked_work(), fanouts=operations.fanouts(),
+                           fanout_names=FANOUT_NAMES,
                            states=operations.STATES, confirm=ConfirmForm(), wita=wita)
 
 

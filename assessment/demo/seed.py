@@ -22,6 +22,8 @@ from assessment.competitions.schedule import default_schedule
 from assessment.demo.evidence import demo_pdf, demo_png
 from assessment.demo.regions_ppu import DECREE, PPU_CODE, PPU_REGIONS
 from assessment.extensions import db
+from assessment.fanout import FANOUT_JOB
+from assessment.jobs import queue
 from assessment.models import (
     Assignment,
     AssignmentMethod,
@@ -296,6 +298,9 @@ def _finished_edition(rubric_source: bytes, rubric_filename: str, year: int, com
         moment = _at(competition, code)
         last_notice = db.session.scalar(select(func.max(Notification.id))) or 0
         verb(competition, committee, moment)
+        # The operators' messages are written by a fan-out job (assessment.fanout); a past edition's are written
+        # here, at once, so that they can be dated below.
+        queue.run_due(queue.worker_name(), kinds=[FANOUT_JOB])
         # A past edition's notices carry the moment they belong to, not the day the demo was seeded, so an
         # inbox never shows last year's results as news of today.
         db.session.execute(update(Notification).where(Notification.id > last_notice).values(created_at=moment))

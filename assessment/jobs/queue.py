@@ -80,6 +80,8 @@ class RunContext:
     stack: ExitStack
     key: str = ""
     """The key of the job being run (an idempotency key to hand on, e.g. to an HTTP gateway)."""
+    job_id: int = 0
+    """The id of the job being run (for :func:`progress`)."""
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def shared(self, name: str, open_it: Callable[[ExitStack], Any]) -> Any:
@@ -242,6 +244,7 @@ def run_claimed(job_id: int, worker: str, context: RunContext) -> Outcome:
     payload = json.loads(job.payload or "{}")
     function = HANDLERS.get(kind)
     context.key = job.key
+    context.job_id = job.id
     try:
         if function is None:
             raise Permanent(f"no handler for job kind {kind!r}")
@@ -329,6 +332,13 @@ def run_queues(worker: str, names: Iterable[str] | None = None, *,
         if not ran:
             break
     return outcomes
+
+
+def progress(context: RunContext, text: str) -> None:
+    """Record how far the running job has come (``Job.result`` until it finishes: the progress pages read it);
+    written by the handler's next commit, with the work it describes."""
+    db.session.execute(update(Job).where(Job.id == context.job_id, Job.status == JobStatus.running)
+                       .values(result=text[:ERROR_LENGTH]))
 
 
 def _release(ids: list[int], worker: str) -> None:

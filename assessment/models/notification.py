@@ -28,3 +28,6 @@ class Notification(Model):
     mail_to: Mapped[str | None] = mapped_column(String(320))
     mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     mail_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set by a background fan-out (assessment.fanout): one message per person and event, however often the job
+    # runs (a worker killed mid-batch and run again finds the rows it already wrote). None for direct messages.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)

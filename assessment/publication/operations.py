@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from assessment.audit import chain_anchor, record_event
 from assessment.extensions import db
+from assessment.fanout import enqueue_fanout
 from assessment.links.capture import captures_for_record
 from assessment.models import (
     Assignment,
@@ -179,7 +180,8 @@ def publish_provisional(competition: Competition, by: User, now: datetime) -> Pr
     (:class:`~assessment.models.ProvisionalResult`, append-only in the database), and
     ``Competition.results_published_at`` is set: from then on result pages are public and every change of a level
     needs an exception opened after this moment (rule 5 of :func:`assessment.stages.stage_gate`). The operators of
-    every participating desa are notified: of its rank, or of why it is not ranked.
+    every participating desa are notified: of its rank, or of why it is not ranked (by the background worker,
+    :mod:`assessment.fanout`; the job is enqueued by this commit).
     """
     require_stage(competition, Action.publish_provisional, now)
     if competition.results_published_at is not None or db.session.scalar(
@@ -199,16 +201,17 @@ def publish_provisional(competition: Competition, by: User, now: datetime) -> Pr
     record_event("results.publish_provisional", target=f"competition:{competition.id}",
                  after={"published_at": now, "records_sha256": result.records_sha256, "ranked": len(rows),
                         "unranked": len(others)})
-    for row in rows:
-        notify(operators_of(row["kode"]), "hasil_sementara",
-               f"Hasil sementara {competition.name} diumumkan: peringkat {row['peringkat']} dari {len(rows)} desa, "
-               f"indeks {(row['indeks'] or '-').replace('.', ',')}, predikat {row['predikat'] or '-'}. "
-               "Sanggah dapat diajukan pada masa sanggah.", "/sanggah/")
-    for desa in run.unranked:
-        notify(operators_of(desa.kode), "hasil_sementara",
-               f"Hasil sementara {competition.name} diumumkan. Desa Anda tidak diperingkat: "
-               f"{unranked_detail(desa)}.", "/sanggah/")
+    messages = [(row["kode"],
+                 f"Hasil sementara {competition.name} diumumkan: peringkat {row['peringkat']} dari {len(rows)} desa, "
+                 f"indeks {(row['indeks'] or '-').replace('.', ',')}, predikat {row['predikat'] or '-'}. "
+                 "Sanggah dapat diajukan pada masa sanggah.", "/sanggah/") for row in rows]
+    messages += [(desa.kode, f"Hasil sementara {competition.name} diumumkan. Desa Anda tidak diperingkat: "
+                  f"{unranked_detail(desa)}.", "/sanggah/") for desa in run.unranked]
     try:
+        db.session.flush()  # a second publication fails here; the fan-out's key names this one
+        # One job tells every operator (assessment.fanout): the request writes no per-person message.
+        enqueue_fanout(f"publish-fanout:{competition.id}:{result.id}", "hasil_sementara", messages,
+                       competition.id)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
@@ -296,7 +299,8 @@ def finalise_results(competition: Competition, by: User, now: datetime) -> Final
     by ``/verifikasi/<kode>/cuplikan.json``). ``sha256``, the hash printed on the berita acara pleno and the
     verification page, is the public copy's, so anyone can check the file they downloaded against the printed
     hash and recompute it (``desa-digital snapshot verify``); the committee's copy has its own hash, recorded with
-    the other in the audit event.
+    the other in the audit event. The operators of every participating desa are told its final rank, or
+    why it is not ranked, by the background worker (:mod:`assessment.fanout`; enqueued by this commit).
     """
     require_stage(competition, Action.finalise, now)
     if final_snapshot_of(competition) is not None:
@@ -321,11 +325,29 @@ def finalise_results(competition: Competition, by: User, now: datetime) -> Final
                  after={"sha256": snapshot.sha256, "committee_sha256": snapshot.committee_sha256,
                         "kode": snapshot.kode})
     try:
+        db.session.flush()  # a second snapshot fails here; the fan-out's key names this one
+        enqueue_fanout(f"final-fanout:{competition.id}:{snapshot.id}", "hasil_akhir",
+                       final_messages(competition, run, snapshot.kode), competition.id)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
         raise PublicationRefused("already") from error
     return snapshot
+
+
+def final_messages(competition: Competition, run: EngineRun, kode: str) -> list[tuple[str, str, str | None]]:
+    """Per participating desa, the message its operators get when the results are finalised: its final rank,
+    index and predikat, or why it is not ranked; with the public code of the snapshot."""
+    rows = current_ranking(competition, run)
+    messages: list[tuple[str, str, str | None]] = [
+        (row["kode"], f"Hasil akhir {competition.name} ditetapkan: peringkat {row['peringkat']} dari {len(rows)} "
+         f"desa, indeks {(row['indeks'] or '-').replace('.', ',')}, predikat {row['predikat'] or '-'}. "
+         f"Kode verifikasi hasil akhir: {kode}.", f"/hasil/{competition.id}/desa/{row['kode']}")
+        for row in rows]
+    messages += [(desa.kode, f"Hasil akhir {competition.name} ditetapkan. Desa Anda tidak diperingkat: "
+                  f"{unranked_detail(desa)}. Kode verifikasi hasil akhir: {kode}.",
+                  f"/hasil/{competition.id}/desa/{desa.kode}") for desa in run.unranked]
+    return messages
 
 
 WITHDRAWAL_REASON = (10, 1000)
@@ -507,7 +529,7 @@ def field_record(participant: Participant) -> FieldRecord:
 
 def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, participant: Participant | None,
                           by: User, now: datetime, verify_url_for: Callable[[str], str],
-                          store: EvidenceStore) -> BeritaAcara:
+                          store: EvidenceStore, kode: str | None = None) -> BeritaAcara:
     """Generate a berita acara PDF from the data, store it and register it under a new public code.
 
     - ``penilaian_dokumen`` (one desa): the assessors' names, each one's level per indicator, the reconciled
@@ -521,9 +543,10 @@ def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, parti
     PDF's SHA-256 matches the registered one, and the audit trail's anchor when it was made (event count and last
     hash: ``audit verify --anchor COUNT:HASH`` checks the trail against it later). The PDF is kept byte for byte
     in the evidence store (downloads serve those bytes). Generating again makes a new document with a new code;
-    the earlier one stays registered.
+    the earlier one stays registered. ``kode`` is the new document's public code when the caller chose it ahead
+    (the worker's berita acara pleno, :mod:`assessment.publication.documents`).
     """
-    kode = new_kode()
+    kode = kode or new_kode()
     verify_url = verify_url_for(kode)
     context: dict[str, Any] = {"competition": competition, "verify_url": verify_url, "kode": kode,
                                "qr_data_uri": qr_svg_data_uri(verify_url), "date": format_wita(now),
@@ -554,7 +577,7 @@ def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, parti
                       kode=kode, sha256=sha256, created_at=now, created_by_id=by.id)
     db.session.add(row)
     record_event("berita_acara.generate", target=f"competition:{competition.id}",
-                 after={"kind": kind, "participant": row.participant_id, "sha256": sha256, "kode": kode})
+                 after={"kind": kind, "participant": row.participant_id, "sha256": sha256, "kode": kode}, actor=by)
     db.session.commit()
     return row
 

@@ -49,6 +49,7 @@ from assessment.models import (
 )
 from assessment.navigation import NavLink, add_link
 from assessment.publication import operations
+from assessment.publication.documents import request_pleno
 from assessment.publication.forms import BeritaAcaraForm, CheckPdfForm, ReasonForm
 from assessment.published import final_snapshot_of, late_changes, provisional_rows
 from assessment.security import has_role, require_region_access, roles_required, user_can_access_region
@@ -85,6 +86,10 @@ REFUSALS = {
     "withdrawn": _l("Desa ini sudah dikeluarkan dari peringkat."),
     "finalised": _l("Hasil akhir sudah ditetapkan; peringkat tidak dapat diubah lagi."),
 }
+
+# Said after publishing and finalising (issue 15): the operators' messages are written by the background worker.
+FANOUT_SENDING = _l("Pemberitahuan kepada operator desa sedang dikirim oleh pekerja latar; kemajuannya tampil di "
+                    "halaman Pengiriman pesan.")
 
 
 @bp.record_once
@@ -253,6 +258,7 @@ def publish(competition_id: int) -> BaseResponse:
         _refused(refused.code, refused.detail)
         return redirect(url_for("publication.competition", competition_id=competition.id), 303)
     flash(_("Hasil sementara diumumkan dan dibekukan."), "success")
+    flash(str(FANOUT_SENDING), "info")
     return redirect(url_for("publication.competition", competition_id=competition.id))
 
 
@@ -272,6 +278,7 @@ def finalise(competition_id: int) -> BaseResponse:
         _refused(refused.code, refused.detail)
         return redirect(url_for("publication.competition", competition_id=competition.id), 303)
     flash(_("Hasil akhir ditetapkan."), "success")
+    flash(str(FANOUT_SENDING), "info")
     return redirect(url_for("publication.competition", competition_id=competition.id))
 
 
@@ -333,13 +340,19 @@ def generate(competition_id: int) -> BaseResponse:
         abort(400)
     if kind not in _kinds():
         abort(403)
-    participant = None
-    if kind is not BeritaAcaraKind.pleno:
-        participant = db.session.get(Participant, int(form.participant_id.data or 0)) \
-            if (form.participant_id.data or "").isdigit() else None
-        if participant is None or participant.competition_id != competition.id:
-            abort(404)
-        require_region_access(participant.desa_code, DOCUMENT_MAKERS)
+    if kind is BeritaAcaraKind.pleno:
+        # Issue 15: the pleno (every desa of the snapshot) is made by the worker; its progress page follows.
+        try:
+            job = request_pleno(competition, current_user, request.url_root)
+        except operations.PublicationRefused as refused:
+            _refused(refused.code)
+            return back
+        return redirect(url_for("documents.progress", job_id=job.id), 303)
+    participant = db.session.get(Participant, int(form.participant_id.data or 0)) \
+        if (form.participant_id.data or "").isdigit() else None
+    if participant is None or participant.competition_id != competition.id:
+        abort(404)
+    require_region_access(participant.desa_code, DOCUMENT_MAKERS)
     try:
         document = operations.generate_berita_acara(
             kind, competition, participant, current_user, now_utc(),

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from assessment.audit import record_event
 from assessment.extensions import db
+from assessment.fanout import USER_PREFIX, enqueue_fanout
 from assessment.models import (
     Assignment,
     Competition,
@@ -177,25 +178,37 @@ def check_enrolment(competition: Competition, lines: list[tuple[int, str]], chan
     return problems
 
 
-def _notify_enrolled(competition: Competition, participants: list[Participant]) -> None:
+def _notify_enrolled(competition: Competition, participants: list[Participant], key: str | None = None) -> None:
     """Each enrolled desa's operators are told (inbox, e-mail when set); a desa without an operator account is
-    flagged to the DPMD of its kabupaten, who creates one (the account import)."""
+    flagged to the DPMD of its kabupaten, who creates one (the account import). With ``key`` (an enrolment from a
+    file, possibly hundreds of desa) the messages are written by one fan-out job (:mod:`assessment.fanout`)."""
     stage = competition.stage(StageCode.penilaian_mandiri)
     opens = f" Penilaian mandiri dibuka {format_wita(stage.starts_at)}." if stage else ""
+    without_operator = operator_less(participants)
+    entries: list[tuple[str, str, str | None]] = []
     missing: dict[str, list[Participant]] = {}
     for participant in participants:
         name = participant.region.name if participant.region else participant.desa_code
-        operators = operators_of(participant.desa_code)
-        if operators:
-            notify(operators, "registration",
-                   f"Desa {name} terdaftar sebagai peserta {competition.name} {competition.year}.{opens}", "/desa/")
+        if participant.desa_code not in without_operator:
+            entries.append((participant.desa_code, f"Desa {name} terdaftar sebagai peserta {competition.name} "
+                                                   f"{competition.year}.{opens}", "/desa/"))
         else:
             missing.setdefault(rules.kabupaten_of(participant.desa_code), []).append(participant)
+    flags: list[tuple[list[User], str, str]] = []
     for kabupaten, without in missing.items():
         names = ", ".join(f"{p.region.name if p.region else ''} ({p.desa_code})" for p in without)
-        notify(_dpmd_of(kabupaten), "registration",
-               f"Desa peserta {competition.name} {competition.year} tanpa akun operator desa: {names}. "
-               "Buatkan akunnya lewat impor akun.", f"/pendaftaran/{competition.id}/{kabupaten}")
+        flags.append((_dpmd_of(kabupaten), f"Desa peserta {competition.name} {competition.year} tanpa akun operator "
+                                           f"desa: {names}. Buatkan akunnya lewat impor akun.",
+                      f"/pendaftaran/{competition.id}/{kabupaten}"))
+    if key is not None:
+        entries += [(f"{USER_PREFIX}{user.id}", text, link) for users, text, link in flags for user in users]
+        if entries:
+            enqueue_fanout(key, "registration", entries, competition.id)
+        return
+    for code, text, link in entries:
+        notify(operators_of(code), "registration", text, link)
+    for users, text, link in flags:
+        notify(users, "registration", text, link)
 
 
 def _dpmd_of(kabupaten_code: str) -> list[User]:
@@ -217,7 +230,9 @@ def _enrol(competition: Competition, codes: list[str], channel: RegistrationChan
         db.session.refresh(participant)
     record_event("registration.enrol", target=f"competition:{competition.id}",
                  after={"desa": codes, "channel": channel.value}, actor=by)
-    _notify_enrolled(competition, created)
+    # A file may enrol hundreds of desa: their messages go through the worker (one desa by hand is told at once).
+    _notify_enrolled(competition, created, f"enrol-fanout:{competition.id}:{min(p.id for p in created)}"
+                     if channel is RegistrationChannel.berkas and created else None)
     return created
 
 

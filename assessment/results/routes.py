@@ -10,13 +10,14 @@ from __future__ import annotations
 import io
 from collections import Counter
 
-from flask import Blueprint, abort, current_app, render_template, send_file
+from flask import Blueprint, abort, current_app, redirect, render_template, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from assessment import repo
+from assessment.documents.operations import stored_file
 from assessment.extensions import db
 from assessment.figures import aspect_averages_by_kecamatan, predikat_distribution, ranking_bars
 from assessment.http import allow_chart_styles
@@ -25,11 +26,12 @@ from assessment.navigation import NavLink, add_link
 from assessment.pdf import certificate_pdf
 from assessment.published import verification_url
 from assessment.results.access import details_visible, reports_downloadable, results_visible
+from assessment.results.documents import request_report
 from assessment.results.explain import explain
-from assessment.results.reports import kabupaten_pdf, winners, workbook_bytes
+from assessment.results.reports import winners, workbook_bytes
 from assessment.security import region_within, roles_required, user_can_access_region
 from assessment.standing import state_label
-from assessment.wita import format_wita, now_utc
+from assessment.storage import StorageError, get_store
 from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("results", __name__, url_prefix="/hasil")
@@ -171,15 +173,23 @@ def workbook(competition_id: int, region_code: str) -> Response:
 @bp.get("/<int:competition_id>/laporan/<region_code>.pdf")
 @roles_required(Role.panitia, Role.dpmd)
 def report_pdf(competition_id: int, region_code: str) -> Response:
-    """The PDF report of a kabupaten (or any ranked region): cover, summary, charts, ranking, kecamatan pages."""
+    """The PDF report of a kabupaten (or any ranked region): cover, summary, charts, ranking, kecamatan pages;
+    made by the worker (:mod:`assessment.results.documents`)."""
     competition = db.get_or_404(Competition, competition_id)
     region = _region(competition, region_code)
     if not reports_downloadable(current_user, competition, region.code):
         _deny()
-    now = now_utc()
-    data = kabupaten_pdf(repo.results_report(competition, region.code, evidence=False, assessor_levels=False,
-                                              fresh=True),
-                         now, format_wita(now))
+    # Made by the background worker (assessment.documents): served at once when the results it shows are
+    # unchanged since it was made, else the progress page until it is.
+    job = request_report(competition, region.code)
+    sha256 = stored_file(job)
+    if sha256 is None:
+        return redirect(url_for("documents.progress", job_id=job.id), 303)
+    try:
+        with get_store().open(sha256) as handle:
+            data = handle.read()  # a report is small (under a megabyte for the whole province)
+    except StorageError:
+        abort(404)
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
                      download_name=f"laporan-{competition.id}-{region.code}.pdf", max_age=0)
 

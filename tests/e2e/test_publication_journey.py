@@ -14,8 +14,10 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from assessment.auth.operations import GrantSpec, create_user
+from assessment.documents.operations import DOCUMENT_JOB
 from assessment.extensions import db
-from assessment.models import Competition, LateChange, Objection, RegionKind, Role, StageCode, User, utcnow
+from assessment.jobs import queue
+from assessment.models import BeritaAcara, Competition, LateChange, Objection, RegionKind, Role, StageCode, User, utcnow
 from assessment.publication.operations import publish_provisional
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import OpenSession, axe_violations
@@ -164,10 +166,15 @@ def test_final_snapshot_verifies_and_tampered_pdf_does_not(open_session: OpenSes
     expect(committee.get_by_text("Hasil akhir ditetapkan.")).to_be_visible()
     committee.get_by_role("link", name=re.compile("Berita acara")).first.click()
     committee.get_by_role("button", name="Buat berita acara pleno").click()
-    expect(committee.get_by_text(re.compile("Berita acara pleno penetapan dibuat dengan kode"))).to_be_visible()
-    pdf = _download(committee, "Unduh PDF")
-    kode = re.search(r"kode ([A-Z2-7]{16})", committee.get_by_text(re.compile("dibuat dengan kode")).inner_text())
-    assert kode is not None
+    # Made by the background worker (issue 15): the progress page waits for it, then offers the download.
+    expect(committee.get_by_text("Menunggu giliran di pekerja latar…")).to_be_visible()
+    with live_app.app_context():
+        assert [outcome.status.value for outcome in queue.run_due(queue.worker_name(), kinds=[DOCUMENT_JOB])] == [
+            "done"]
+        kode = db.session.scalars(db.select(BeritaAcara.kode)).one()
+    committee.reload()  # the page refreshes itself every few seconds; at once here
+    expect(committee.get_by_text("Dokumen siap.")).to_be_visible()
+    pdf = _download(committee, f"Unduh berita-acara-pleno-{kode}.pdf")
 
     committee.goto(f"/panitia/hasil/lomba/{world.competition}")
     snapshot_link = committee.get_by_role("link", name=re.compile("Halaman verifikasi publik"))
@@ -182,7 +189,7 @@ def test_final_snapshot_verifies_and_tampered_pdf_does_not(open_session: OpenSes
     data = _download(public, "Unduh cuplikan (JSON)")
     assert hashlib.sha256(data).hexdigest() == published
 
-    public.goto(f"/verifikasi/{kode.group(1)}")
+    public.goto(f"/verifikasi/{kode}")
     original = tmp_path / "berita-acara.pdf"
     original.write_bytes(pdf)
     public.get_by_label("Berkas PDF", exact=True).set_input_files(str(original))

@@ -53,6 +53,7 @@ from assessment.models import (
 from assessment.numbers import format_number
 from tests.conftest import MakeUser
 from tests.support.competition import ensure_region
+from tests.support.documents import fetch_document
 from tests.support.published import open_results_stage
 from tests.support.verification import set_stage, verification_competition
 
@@ -198,7 +199,7 @@ def pdf_text(data: bytes) -> str:
 def report_pdf(client: FlaskClient, competition_id: int, region: str) -> tuple[dict[str, Shown], str]:
     """The ranking table of a region's PDF report (rank, name, code, kecamatan, index, predikat per row) and the
     report's whole text."""
-    response = client.get(f"/hasil/{competition_id}/laporan/{region}.pdf")
+    response = fetch_document(client, f"/hasil/{competition_id}/laporan/{region}.pdf")
     assert response.status_code == 200
     text = pdf_text(response.data)
     response.close()

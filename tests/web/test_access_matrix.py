@@ -15,12 +15,15 @@ import pytest
 from flask import Flask
 from werkzeug.routing import Rule as UrlRule
 
+from assessment.documents.operations import DOCUMENT_JOB
 from assessment.extensions import db
+from assessment.jobs import queue
 from assessment.models import (
     CaptureOutcome,
     CaptureTrigger,
     Evidence,
     EvidenceKind,
+    Job,
     LinkCapture,
     Role,
     StoredRubric,
@@ -243,6 +246,11 @@ RULES: dict[str, Access] = {
     "delivery.index": Access(roles=(Role.panitia,)),
     "delivery.test_message": Access(roles=(Role.panitia,), params={"channel": "email"}),
     "delivery.retry": Access(roles=(Role.panitia,), params={"job_id": "999999"}),
+    # A slow document's progress page, download and retry follow its kind's rule: the PDF report of a kabupaten
+    # (the job made in the test below) is the committee's in scope before publication, as results.report_pdf.
+    "documents.progress": Access(roles=(Role.panitia,), scoped=True),
+    "documents.download": Access(roles=(Role.panitia,), scoped=True),
+    "documents.retry": Access(roles=(Role.panitia,), scoped=True),
     # Dashboards: the committee, DPMD and verifikator kecamatan, each within its grant (a kecamatan here, so every
     # in-scope grant covers it); score sections and publication are tested in tests/web/test_dashboard.py.
     "dashboard.index": Access(roles=DASHBOARD_VIEWERS),
@@ -305,9 +313,13 @@ def test_access_matrix(app: Flask, make_user: MakeUser, make_region: MakeRegion,
                           requested_url="https://bukitraya.desa.id/")
     db.session.add(capture)
     db.session.commit()
+    queue.enqueue(DOCUMENT_JOB, "document:laporan:matrix",
+                  {"kind": "laporan", "params": {"competition": competition.id, "region": "64.09", "lang": "id"}})
+    db.session.commit()
+    document_job = db.session.scalar(db.select(Job.id).where(Job.key == "document:laporan:matrix"))
     values = {"participant_id": str(participant.id), "competition_id": str(competition.id),
               "rubric_id": str(rubric_id), "evidence_id": str(evidence.id), "code": "A1",
-              "user_id": str(operator_in.id), "capture_id": str(capture.id)}
+              "user_id": str(operator_in.id), "capture_id": str(capture.id), "job_id": str(document_job)}
     actors: list[tuple[str, Role | None, bool]] = [("anonim", None, False)]
     users = {}
     for role, (inside, outside) in SCOPES.items():

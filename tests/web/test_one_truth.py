@@ -29,6 +29,7 @@ from assessment.published import final_snapshot_of, provisional_document
 from assessment.repo import rubric_of
 from assessment.security import region_within
 from tests.conftest import Login, MakeUser
+from tests.support.documents import follow_document
 from tests.support.outputs import (
     BUKIT,
     FINAL,
@@ -186,7 +187,7 @@ def _check_sealed_documents(app: Flask, committee: FlaskClient, world: TruthWorl
     """The berita acara pleno, the public verification page and the CLI's reports show the snapshot's ranking."""
     cid = world.competition.id
     province = from_document(document["peringkat"])
-    committee.post(f"/berita-acara/lomba/{cid}/buat", data={"kind": "pleno"})
+    follow_document(committee.post(f"/berita-acara/lomba/{cid}/buat", data={"kind": "pleno"}))  # made by the worker
     pleno = db.session.scalar(db.select(BeritaAcara).where(BeritaAcara.competition_id == cid))
     assert pleno is not None
     response = committee.get(f"/berita-acara/{pleno.id}/unduh")

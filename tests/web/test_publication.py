@@ -43,6 +43,7 @@ from assessment.stages import Action, StageClosed, stage_gate
 from assessment.storage import get_store
 from tests.conftest import Login, MakeUser, config_for_tests
 from tests.support import files
+from tests.support.documents import follow_document
 from tests.support.field import field_world
 from tests.support.published import ResultsWorld, open_exception, open_results_stage, results_world
 from tests.support.verification import set_stage
@@ -246,7 +247,8 @@ def _generate(app: Flask, login: Login, world: ResultsWorld, kind: str, desa: st
     data = {"kind": kind}
     if desa:
         data["participant_id"] = str(world.desa[desa].id)
-    client.post(f"/berita-acara/lomba/{world.competition.id}/buat", data=data)
+    # The pleno is made by the worker (assessment/publication/documents.py): the worker runs as the person waits.
+    follow_document(client.post(f"/berita-acara/lomba/{world.competition.id}/buat", data=data))
     return db.session.scalars(select(BeritaAcara).order_by(BeritaAcara.id.desc())).first()
 
 

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from assessment.extensions import db
 from assessment.models import AuditEvent, DeskScore, Role, StageCode
 from tests.conftest import Login, MakeUser
+from tests.support.documents import fetch_document
 from tests.support.results import (
     BUKIT,
     EXPECTED_FINAL,
@@ -232,7 +233,7 @@ def test_workbook_and_report_for_dpmd_after_publication(world: ResultsWorld, cli
                                for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None)
     assert "Asesor Satu" in committee_cells and "Catatan A1" in committee_cells
     assert client.get(f"/hasil/{world.competition.id}/unduh/hasil-64.01.xlsx").status_code == 403
-    pdf = client.get(f"/hasil/{world.competition.id}/laporan/64.09.pdf")
+    pdf = fetch_document(client, f"/hasil/{world.competition.id}/laporan/64.09.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
 

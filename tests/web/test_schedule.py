@@ -19,6 +19,8 @@ from assessment import create_app
 from assessment.audit import verify_chain
 from assessment.competitions.schedule import stage_window
 from assessment.extensions import db
+from assessment.fanout import FANOUT_JOB
+from assessment.jobs import queue
 from assessment.models import (
     AuditEvent,
     Competition,
@@ -94,6 +96,8 @@ def last_day(competition: Competition, code: StageCode) -> date:
 
 
 def inbox(user: User) -> list[Notification]:
+    """The schedule messages in ``user``'s inbox once the worker has run (they are written by its fan-out job)."""
+    queue.run_due(queue.worker_name(), kinds=[FANOUT_JOB])
     return list(db.session.scalars(db.select(Notification).where(Notification.user_id == user.id,
                                                                  Notification.kind == "schedule_change")))
 
