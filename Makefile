@@ -7,7 +7,7 @@ PORT   ?= 8000
 AXE_VERSION := 4.14.1
 AXE_JS := .cache/axe-core/axe.min.js
 
-.PHONY: run test lint typecheck pytest translations messages serve clean bench load load-deadline quick coverage
+.PHONY: run test lint format typecheck pytest translations messages serve clean bench load load-deadline quick coverage
 
 $(VENV)/.base: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,8 +45,13 @@ run: $(VENV)/.base translations
 	$(BIN)/desa-digital demo --if-empty
 	$(BIN)/desa-digital worker -- $(BIN)/desa-digital serve --host $(HOST) --port $(PORT)
 
+# ruff format is the house's one layout (applied once to the whole tree); `make format` applies it, lint checks it.
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy

@@ -76,8 +76,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
     csrf.init_app(app)
     _init_login(app)
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(PACKAGE_DIR / "translations"))
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories=str(PACKAGE_DIR / "translations")
+    )
 
     from flask_babel import get_locale
 

@@ -96,8 +96,9 @@ def canonical_json(value: Any) -> str | None:
     """``value`` as compact JSON with sorted keys (None stays None); times in UTC, enums by value."""
     if value is None:
         return None
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default,
-                      allow_nan=False)
+    return json.dumps(
+        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default, allow_nan=False
+    )
 
 
 def timestamp_text(moment: datetime) -> str:
@@ -182,8 +183,9 @@ def _signed_in_user() -> Any:
     return None
 
 
-def record_event(action: str, *, target: str, before: Any = None, after: Any = None, actor: Any = None,
-                 acting_as: str | None = None) -> AuditEvent:
+def record_event(
+    action: str, *, target: str, before: Any = None, after: Any = None, actor: Any = None, acting_as: str | None = None
+) -> AuditEvent:
     """Append an event to the audit trail, written by the caller's next commit (see the module docstring).
 
     - ``action``: what happened, a dotted name such as ``evidence.upload`` (at most 100 characters).
@@ -205,7 +207,8 @@ def record_event(action: str, *, target: str, before: Any = None, after: Any = N
         actor_label = "cli:" + _os_account() if not has_request_context() else "anonim"
     if acting_as is None:
         acting_as = (g.get("audit_acting_as") if has_app_context() else None) or (
-            _roles_text(user) if user is not None else None)
+            _roles_text(user) if user is not None else None
+        )
     item = AuditEvent(
         occurred_at=utcnow(),
         actor_id=actor_id,
@@ -236,10 +239,8 @@ def _chain_pending_events(session: Session) -> None:
     head = AuditChainHead
     plain = {"synchronize_session": False}
     # A no-op UPDATE takes the lock: a row lock on PostgreSQL, the write lock on SQLite (a SELECT would not).
-    locked = session.execute(update(head).where(head.id == 1).values(last_seq=head.last_seq)
-                             .execution_options(**plain))
-    row = session.execute(select(head.last_seq, head.last_hash, head.signed_from)
-                          .where(head.id == 1)).one_or_none()
+    locked = session.execute(update(head).where(head.id == 1).values(last_seq=head.last_seq).execution_options(**plain))
+    row = session.execute(select(head.last_seq, head.last_hash, head.signed_from).where(head.id == 1)).one_or_none()
     if row is None or locked.rowcount != 1:  # type: ignore[attr-defined]
         raise RuntimeError("audit_chain_head has no row 1: run `desa-digital db upgrade`")
     seq, previous = int(row.last_seq), str(row.last_hash)
@@ -252,10 +253,12 @@ def _chain_pending_events(session: Session) -> None:
         item.mac = event_mac(item.hash, key)
         previous = item.hash
         session.add(item)
-    session.execute(update(head).where(head.id == 1)
-                    .values(last_seq=seq, last_hash=previous,
-                            mac=head_mac(seq, previous, int(row.signed_from), key))
-                    .execution_options(**plain))
+    session.execute(
+        update(head)
+        .where(head.id == 1)
+        .values(last_seq=seq, last_hash=previous, mac=head_mac(seq, previous, int(row.signed_from), key))
+        .execution_options(**plain)
+    )
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -320,16 +323,18 @@ def _events_in_order(session: Session | scoped_session[Any], batch: int = 1000) 
     """Every event by ``seq``, in batches (a server-side cursor would stay open when verification stops early)."""
     last = 0
     while True:
-        rows = list(session.scalars(select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq)
-                                    .limit(batch)))
+        rows = list(
+            session.scalars(select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch))
+        )
         yield from rows
         if len(rows) < batch:
             return
         last = rows[-1].seq
 
 
-def verify_chain(session: Session | scoped_session[Any], *, key: bytes | None = None,
-                 anchors: Iterable[ChainAnchor] = ()) -> ChainReport:
+def verify_chain(
+    session: Session | scoped_session[Any], *, key: bytes | None = None, anchors: Iterable[ChainAnchor] = ()
+) -> ChainReport:
     """Check every event's hash, MAC and link in order, the head and its MAC, and every anchor; name the first event
     altered, removed or reordered (rules in the module docstring). ``key`` defaults to the app's audit key."""
     key = key if key is not None else audit_key()
@@ -348,62 +353,103 @@ def verify_chain(session: Session | scoped_session[Any], *, key: bytes | None = 
     for item in _events_in_order(session):
         count += 1
         if event_hash(item) != item.hash:
-            return report(ChainProblem(
-                item.seq, "diubah", f"Peristiwa #{item.seq} diubah: isinya tidak cocok lagi dengan hash-nya."))
+            return report(
+                ChainProblem(
+                    item.seq, "diubah", f"Peristiwa #{item.seq} diubah: isinya tidak cocok lagi dengan hash-nya."
+                )
+            )
         if item.seq < signed_from:
             unsigned += 1
         elif item.mac is None or not hmac.compare_digest(item.mac, event_mac(item.hash, key)):
-            return report(ChainProblem(
-                item.seq, "diubah",
-                f"Peristiwa #{item.seq} tidak bertanda tangan sah (MAC): diubah lalu di-hash ulang tanpa kunci "
-                f"audit, atau ditulis dengan kunci audit lain (AUDIT_KEY/SECRET_KEY)."))
+            return report(
+                ChainProblem(
+                    item.seq,
+                    "diubah",
+                    f"Peristiwa #{item.seq} tidak bertanda tangan sah (MAC): diubah lalu di-hash ulang tanpa kunci "
+                    f"audit, atau ditulis dengan kunci audit lain (AUDIT_KEY/SECRET_KEY).",
+                )
+            )
         if item.prev_hash != previous:
             if item.prev_hash in known:
-                return report(ChainProblem(
-                    item.seq, "urutan",
-                    f"Urutan diubah: peristiwa #{item.seq} seharusnya berada di posisi lain dalam rantai."))
+                return report(
+                    ChainProblem(
+                        item.seq,
+                        "urutan",
+                        f"Urutan diubah: peristiwa #{item.seq} seharusnya berada di posisi lain dalam rantai.",
+                    )
+                )
             if item.seq != expected_seq:
-                return report(ChainProblem(
-                    expected_seq, "dihapus", f"Peristiwa #{expected_seq} hilang (dihapus) sebelum #{item.seq}."))
+                return report(
+                    ChainProblem(
+                        expected_seq, "dihapus", f"Peristiwa #{expected_seq} hilang (dihapus) sebelum #{item.seq}."
+                    )
+                )
             if expected_seq > 1:
-                return report(ChainProblem(
-                    expected_seq - 1, "diubah",
-                    f"Peristiwa #{expected_seq - 1} diubah: hash-nya tidak cocok dengan tautan di #{item.seq}."))
-            return report(ChainProblem(
-                item.seq, "dihapus", f"Peristiwa sebelum #{item.seq} hilang (dihapus)."))
+                return report(
+                    ChainProblem(
+                        expected_seq - 1,
+                        "diubah",
+                        f"Peristiwa #{expected_seq - 1} diubah: hash-nya tidak cocok dengan tautan di #{item.seq}.",
+                    )
+                )
+            return report(ChainProblem(item.seq, "dihapus", f"Peristiwa sebelum #{item.seq} hilang (dihapus)."))
         if item.seq != expected_seq:
-            return report(ChainProblem(
-                expected_seq, "dihapus", f"Nomor peristiwa #{expected_seq} hilang sebelum #{item.seq}."))
+            return report(
+                ChainProblem(expected_seq, "dihapus", f"Nomor peristiwa #{expected_seq} hilang sebelum #{item.seq}.")
+            )
         if item.seq in wanted and wanted[item.seq] != item.hash:
-            return report(ChainProblem(
-                item.seq, "diubah",
-                f"Peristiwa #{item.seq} tidak cocok dengan jangkar yang tercetak (hash {wanted[item.seq]})."))
+            return report(
+                ChainProblem(
+                    item.seq,
+                    "diubah",
+                    f"Peristiwa #{item.seq} tidak cocok dengan jangkar yang tercetak (hash {wanted[item.seq]}).",
+                )
+            )
         previous = item.hash
         expected_seq += 1
     beyond = [number for number in wanted if number > expected_seq - 1]
     if beyond:
-        return report(ChainProblem(
-            expected_seq, "dihapus",
-            f"Rantai hanya sampai peristiwa #{expected_seq - 1}, padahal jangkar yang tercetak menyebut "
-            f"#{max(beyond)}: peristiwa #{expected_seq} dan sesudahnya hilang."))
+        return report(
+            ChainProblem(
+                expected_seq,
+                "dihapus",
+                f"Rantai hanya sampai peristiwa #{expected_seq - 1}, padahal jangkar yang tercetak menyebut "
+                f"#{max(beyond)}: peristiwa #{expected_seq} dan sesudahnya hilang.",
+            )
+        )
     if head is None:
         return report(ChainProblem(expected_seq, "dihapus", "Kepala rantai audit hilang."))
     if head.last_seq != expected_seq - 1 or head.last_hash != previous:
         if head.last_seq >= expected_seq:
-            return report(ChainProblem(
-                expected_seq, "dihapus",
-                f"Peristiwa #{expected_seq} sampai #{head.last_seq} hilang (dihapus) dari ujung rantai."))
+            return report(
+                ChainProblem(
+                    expected_seq,
+                    "dihapus",
+                    f"Peristiwa #{expected_seq} sampai #{head.last_seq} hilang (dihapus) dari ujung rantai.",
+                )
+            )
         if head.last_seq < expected_seq - 1:
-            return report(ChainProblem(
-                head.last_seq + 1, "ditambah",
-                f"Peristiwa #{head.last_seq + 1} dan sesudahnya ditambahkan di luar rantai."))
-        return report(ChainProblem(
-            head.last_seq, "diubah", f"Peristiwa #{head.last_seq} tidak cocok dengan kepala rantai audit."))
+            return report(
+                ChainProblem(
+                    head.last_seq + 1,
+                    "ditambah",
+                    f"Peristiwa #{head.last_seq + 1} dan sesudahnya ditambahkan di luar rantai.",
+                )
+            )
+        return report(
+            ChainProblem(head.last_seq, "diubah", f"Peristiwa #{head.last_seq} tidak cocok dengan kepala rantai audit.")
+        )
     signed_head = head.last_seq >= signed_from or head.mac is not None
-    if signed_head and (head.mac is None or not hmac.compare_digest(
-            head.mac, head_mac(int(head.last_seq), str(head.last_hash), signed_from, key))):
-        return report(ChainProblem(
-            head.last_seq + 1, "dihapus",
-            f"Kepala rantai audit tidak bertanda tangan sah (MAC): peristiwa sesudah #{head.last_seq} bisa jadi "
-            f"dihapus dan kepala rantai dipindah, atau kunci audit (AUDIT_KEY/SECRET_KEY) berbeda."))
+    if signed_head and (
+        head.mac is None
+        or not hmac.compare_digest(head.mac, head_mac(int(head.last_seq), str(head.last_hash), signed_from, key))
+    ):
+        return report(
+            ChainProblem(
+                head.last_seq + 1,
+                "dihapus",
+                f"Kepala rantai audit tidak bertanda tangan sah (MAC): peristiwa sesudah #{head.last_seq} bisa jadi "
+                f"dihapus dan kepala rantai dipindah, atau kunci audit (AUDIT_KEY/SECRET_KEY) berbeda.",
+            )
+        )
     return report(None)

@@ -166,9 +166,9 @@ def _insert_statement(table: Table, records: list[dict[str, Any]]) -> tuple[Any,
         return insert(table), records
     # Each JSON column is bound under another name with a type that writes None as SQL NULL; JSON null is
     # written from its tag as JSON.NULL. (A bind parameter may not share the name of the column it fills.)
-    statement = insert(table).values({column.name: bindparam("json_" + column.name,
-                                                             type_=JSON(none_as_null=True))
-                                      for column in columns})
+    statement = insert(table).values(
+        {column.name: bindparam("json_" + column.name, type_=JSON(none_as_null=True)) for column in columns}
+    )
     bound = []
     for record in records:
         record = dict(record)
@@ -191,8 +191,11 @@ def write_backup(out: Path, store: EvidenceStore) -> BackupSummary:
     # The archive holds every account and personal datum: readable by its owner only (mode 600), from the start.
     descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(descriptor, 0o600)
-    with os.fdopen(descriptor, "wb") as raw, db.engine.connect() as connection, \
-            tarfile.open(fileobj=raw, mode="w") as archive:
+    with (
+        os.fdopen(descriptor, "wb") as raw,
+        db.engine.connect() as connection,
+        tarfile.open(fileobj=raw, mode="w") as archive,
+    ):
         if connection.dialect.name == "postgresql":
             connection.execution_options(isolation_level="REPEATABLE READ")
         revision = _schema_revision(connection)
@@ -201,17 +204,37 @@ def write_backup(out: Path, store: EvidenceStore) -> BackupSummary:
             name = f"tables/{number:03d}-{table.name}.jsonl"
             rows[table.name] = data.count(b"\n")
             _add(archive, name, data)
-            parts.append({"path": name, "table": table.name, "rows": rows[table.name], "size": len(data),
-                          "sha256": hashlib.sha256(data).hexdigest()})
-        keys = sorted({key for pair in connection.execute(select(Evidence.sha256, Evidence.display_sha256))
-                       for key in pair if key})
+            parts.append(
+                {
+                    "path": name,
+                    "table": table.name,
+                    "rows": rows[table.name],
+                    "size": len(data),
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                }
+            )
+        keys = sorted(
+            {
+                key
+                for pair in connection.execute(select(Evidence.sha256, Evidence.display_sha256))
+                for key in pair
+                if key
+            }
+        )
         for key in keys:
             with store.open(key) as handle:
                 data = handle.read()
             _add(archive, f"evidence/{key}", data)
             parts.append({"path": f"evidence/{key}", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
-        manifest = json.dumps({"format": FORMAT, "created_at": datetime.now(UTC).isoformat(),
-                               "schema_revision": revision, "parts": parts}, indent=1).encode("utf-8")
+        manifest = json.dumps(
+            {
+                "format": FORMAT,
+                "created_at": datetime.now(UTC).isoformat(),
+                "schema_revision": revision,
+                "parts": parts,
+            },
+            indent=1,
+        ).encode("utf-8")
         _add(archive, "manifest.json", manifest)
         _add(archive, "manifest.hmac", _signature(manifest).encode("ascii"))
     tmp.replace(out)
@@ -277,8 +300,9 @@ def _database_problems(connection: Connection) -> list[str]:
     return problems
 
 
-def restore_backup(source: Path, store: EvidenceStore, *, accept_other_key: bool = False,
-                   accept_broken_audit: bool = False) -> BackupSummary:
+def restore_backup(
+    source: Path, store: EvidenceStore, *, accept_other_key: bool = False, accept_broken_audit: bool = False
+) -> BackupSummary:
     """Restore an archive into an empty database (schema already created) and the evidence store.
 
     The restored audit trail is verified (:func:`assessment.audit.verify_chain`, hashes, links and MACs under this
@@ -296,7 +320,7 @@ def restore_backup(source: Path, store: EvidenceStore, *, accept_other_key: bool
     evidence = 0
     for part in manifest["parts"]:
         if part["path"].startswith("evidence/"):
-            key = part["path"][len("evidence/"):]
+            key = part["path"][len("evidence/") :]
             if not store.exists(key):
                 store.put(members[part["path"]])
             evidence += 1
@@ -304,33 +328,52 @@ def restore_backup(source: Path, store: EvidenceStore, *, accept_other_key: bool
     with db.engine.begin() as connection:
         revision = _schema_revision(connection)
         if manifest.get("schema_revision") != revision:
-            raise BackupError([f"Arsip dari revisi skema {manifest.get('schema_revision')}, basis data ini "
-                               f"{revision}: jalankan `desa-digital db upgrade` ke revisi yang sama dulu."])
+            raise BackupError(
+                [
+                    f"Arsip dari revisi skema {manifest.get('schema_revision')}, basis data ini "
+                    f"{revision}: jalankan `desa-digital db upgrade` ke revisi yang sama dulu."
+                ]
+            )
         problems = _database_problems(connection)
         if problems:
             raise BackupError(problems)
         connection.execute(delete(AuditChainHead))
         for part in table_parts:
             table = known[part["table"]]
-            records = [{key: _decode(value) for key, value in json.loads(line).items()}
-                       for line in members[part["path"]].decode("utf-8").splitlines() if line]
+            records = [
+                {key: _decode(value) for key, value in json.loads(line).items()}
+                for line in members[part["path"]].decode("utf-8").splitlines()
+                if line
+            ]
             records = _parents_first(table, records)
             statement, bound = _insert_statement(table, records)
             for start in range(0, len(bound), BATCH):
-                connection.execute(statement, bound[start:start + BATCH])
+                connection.execute(statement, bound[start : start + BATCH])
             rows[table.name] = len(records)
         if connection.dialect.name == "postgresql":
             _advance_sequences(connection)
         with Session(bind=connection) as session:
             chain = verify_chain(session)
         if chain.problem is not None and not accept_broken_audit:
-            raise BackupError([f"Jejak audit di arsip RUSAK: {chain.problem.message} Tidak ada yang dipulihkan; "
-                               "pulihkan dengan kunci audit (AUDIT_KEY/SECRET_KEY) instalasi asal, atau, bila "
-                               "memang harus, dengan --accept-broken-audit (tercatat di jejak audit)."])
+            raise BackupError(
+                [
+                    f"Jejak audit di arsip RUSAK: {chain.problem.message} Tidak ada yang dipulihkan; "
+                    "pulihkan dengan kunci audit (AUDIT_KEY/SECRET_KEY) instalasi asal, atau, bila "
+                    "memang harus, dengan --accept-broken-audit (tercatat di jejak audit)."
+                ]
+            )
     if chain.problem is not None:
-        record_event("backup.restore_broken", target="audit_event", after={
-            "archive": source.name, "problem_seq": chain.problem.seq, "problem_kind": chain.problem.kind,
-            "problem": chain.problem.message, "events": chain.count})
+        record_event(
+            "backup.restore_broken",
+            target="audit_event",
+            after={
+                "archive": source.name,
+                "problem_seq": chain.problem.seq,
+                "problem_kind": chain.problem.kind,
+                "problem": chain.problem.message,
+                "events": chain.count,
+            },
+        )
         db.session.commit()
     return BackupSummary(rows, evidence)
 
@@ -339,8 +382,13 @@ def _advance_sequences(connection: Connection) -> None:
     """Rows came in with their ids: move each id sequence past the largest one, so new rows do not collide."""
     for table in _tables():
         for column in table.primary_key.columns:
-            sequence = connection.execute(text("SELECT pg_get_serial_sequence(:table, :column)"),
-                                          {"table": table.name, "column": column.name}).scalar()
+            sequence = connection.execute(
+                text("SELECT pg_get_serial_sequence(:table, :column)"), {"table": table.name, "column": column.name}
+            ).scalar()
             if sequence:
-                connection.execute(text(f"SELECT setval('{sequence}', COALESCE((SELECT MAX({column.name}) "  # noqa: S608
-                                        f"FROM {table.name}), 0) + 1, false)"))
+                connection.execute(
+                    text(
+                        f"SELECT setval('{sequence}', COALESCE((SELECT MAX({column.name}) "  # noqa: S608
+                        f"FROM {table.name}), 0) + 1, false)"
+                    )
+                )

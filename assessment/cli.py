@@ -49,9 +49,13 @@ def _flask_group(factory: Callable[[], Flask] | None = None) -> click.Group:
                 with formatter.section("Perintah Flask untuk pengembang (bukan untuk server produksi)"):
                     formatter.write_dl(developer)
 
-    @click.group(cls=ProjectGroup, create_app=factory or (lambda: create_app()), add_version_option=False,
-                 help="Penilaian Desa Digital — perintah administrasi dan data. Jalankan aplikasi dengan "
-                      "`make run` (server produksi); `desa-digital PERINTAH --help` menjelaskan tiap perintah.")
+    @click.group(
+        cls=ProjectGroup,
+        create_app=factory or (lambda: create_app()),
+        add_version_option=False,
+        help="Penilaian Desa Digital — perintah administrasi dan data. Jalankan aplikasi dengan "
+        "`make run` (server produksi); `desa-digital PERINTAH --help` menjelaskan tiap perintah.",
+    )
     def group() -> None:
         """The application's command group."""
 

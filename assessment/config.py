@@ -72,7 +72,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "CHROMIUM_PATH": os.environ.get("CHROMIUM_PATH", ""),
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
         "EVIDENCE_RETENTION_DAYS": int(os.environ["EVIDENCE_RETENTION_DAYS"])
-        if os.environ.get("EVIDENCE_RETENTION_DAYS", "").isdigit() else None,
+        if os.environ.get("EVIDENCE_RETENTION_DAYS", "").isdigit()
+        else None,
         "SESSION_IDLE_MINUTES": _whole_number("SESSION_IDLE_MINUTES", 60),
         "SESSION_MAX_HOURS": _whole_number("SESSION_MAX_HOURS", 12),
         "LOGIN_ACCOUNT_LIMIT": _whole_number("LOGIN_ACCOUNT_LIMIT", 5),

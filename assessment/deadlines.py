@@ -72,32 +72,49 @@ def _still_to_act(competition: Competition, stage: StageCode) -> dict[int, tuple
         for participant in participants:
             if participant.status in (SubmissionStatus.draf, SubmissionStatus.dikembalikan):
                 for user in operators_of(participant.desa_code):
-                    people.setdefault(user.id, (user, f"ajukan penilaian mandiri Desa {participant.region.name}",
-                                                f"/desa/peserta/{participant.id}"))
+                    people.setdefault(
+                        user.id,
+                        (
+                            user,
+                            f"ajukan penilaian mandiri Desa {participant.region.name}",
+                            f"/desa/peserta/{participant.id}",
+                        ),
+                    )
         return people
     assignments = db.session.scalars(
-        select(Assignment).join(Participant, Assignment.participant_id == Participant.id)
+        select(Assignment)
+        .join(Participant, Assignment.participant_id == Participant.id)
         .where(Participant.competition_id == competition.id, Assignment.withdrawn_at.is_(None))
-        .order_by(Assignment.id)).unique()
+        .order_by(Assignment.id)
+    ).unique()
     if stage is StageCode.penilaian_dokumen:
         for assignment in assignments:
             if assignment.submitted_at is None:
-                people.setdefault(assignment.assessor_id, (
-                    assignment.assessor, f"ajukan penilaian dokumen Desa {assignment.participant.region.name}",
-                    f"/asesor/penugasan/{assignment.id}"))
+                people.setdefault(
+                    assignment.assessor_id,
+                    (
+                        assignment.assessor,
+                        f"ajukan penilaian dokumen Desa {assignment.participant.region.name}",
+                        f"/asesor/penugasan/{assignment.id}",
+                    ),
+                )
         return people
     finalists = set(finalists_of(competition))
     indicator_count = len(rubric_of(competition.rubric).indicators)
     recorded: dict[int, int] = {}
-    for participant_id in db.session.scalars(
-            select(FieldLevel.participant_id).where(FieldLevel.level.is_not(None))):
+    for participant_id in db.session.scalars(select(FieldLevel.participant_id).where(FieldLevel.level.is_not(None))):
         recorded[participant_id] = recorded.get(participant_id, 0) + 1
     for assignment in assignments:
         participant = assignment.participant
         if participant.desa_code in finalists and recorded.get(participant.id, 0) < indicator_count:
-            people.setdefault(assignment.assessor_id, (
-                assignment.assessor, f"lengkapi klarifikasi lapangan Desa {participant.region.name}",
-                f"/lapangan/penugasan/{assignment.id}"))
+            people.setdefault(
+                assignment.assessor_id,
+                (
+                    assignment.assessor,
+                    f"lengkapi klarifikasi lapangan Desa {participant.region.name}",
+                    f"/lapangan/penugasan/{assignment.id}",
+                ),
+            )
     return people
 
 
@@ -130,19 +147,30 @@ def send_deadline_reminders(now: datetime, hours: int) -> list[Reminder]:
                 continue
             kind = reminder_kind(stage)
             # ``deadline:<stage id>`` marks a reminder sent before deadlines could move (one per stage then).
-            done = set(db.session.scalars(select(Notification.user_id).where(
-                Notification.kind.in_([kind, f"deadline:{stage.id}"]))))
+            done = set(
+                db.session.scalars(
+                    select(Notification.user_id).where(Notification.kind.in_([kind, f"deadline:{stage.id}"]))
+                )
+            )
             people = _still_to_act(competition, stage.code)
             for user_id in sorted(people):
                 user, task, link = people[user_id]
                 if user_id in done or not user.active:
                     continue
-                notify([user], kind, f"Tenggat {STAGE_WORDS[stage.code]} {competition.name}: "
-                                     f"{format_wita(stage.ends_at)}. Mohon {task} sebelum tenggat.", link)
+                notify(
+                    [user],
+                    kind,
+                    f"Tenggat {STAGE_WORDS[stage.code]} {competition.name}: "
+                    f"{format_wita(stage.ends_at)}. Mohon {task} sebelum tenggat.",
+                    link,
+                )
                 sent.append(Reminder(user_id, competition.id, stage.code))
     if sent:
-        record_event("notification.deadlines", target="notification:deadline",
-                     after={"hours": hours, "sent": [[r.user_id, r.competition_id, r.stage] for r in sent]})
+        record_event(
+            "notification.deadlines",
+            target="notification:deadline",
+            after={"hours": hours, "sent": [[r.user_id, r.competition_id, r.stage] for r in sent]},
+        )
     db.session.commit()
     return sent
 
@@ -155,8 +183,13 @@ REMINDER_JOB = "deadline.reminders"
 REMINDER_HOUR = time(8, 0)
 """The WITA time of day a reminder becomes due: the start of the office day, never at night."""
 
-PLANNED_STAGES = (StageCode.penilaian_mandiri, StageCode.verifikasi_kelengkapan, StageCode.penilaian_dokumen,
-                  StageCode.rekonsiliasi, StageCode.klarifikasi_lapangan)
+PLANNED_STAGES = (
+    StageCode.penilaian_mandiri,
+    StageCode.verifikasi_kelengkapan,
+    StageCode.penilaian_dokumen,
+    StageCode.rekonsiliasi,
+    StageCode.klarifikasi_lapangan,
+)
 PLANNED_STAGE_WORDS = {
     **STAGE_WORDS,
     StageCode.verifikasi_kelengkapan: "verifikasi kelengkapan",
@@ -200,30 +233,42 @@ class PlannedReminder:
 
 def _users_with(roles: Iterable[Role]) -> list[tuple[User, RoleGrant]]:
     rows = db.session.execute(
-        select(User, RoleGrant).join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role.in_(list(roles)), User.active.is_(True)).order_by(User.id, RoleGrant.id)).all()
+        select(User, RoleGrant)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role.in_(list(roles)), User.active.is_(True))
+        .order_by(User.id, RoleGrant.id)
+    ).all()
     return [(user, grant) for user, grant in rows]
 
 
 def _tasks(competition: Competition, stage: StageCode) -> dict[int, tuple[User, str, str]]:
     """Who has unfinished work in ``stage`` and what: user id -> (user, the task in words, the page to act on)."""
     people: dict[int, tuple[User, str, str]] = {}
-    participants = list(db.session.scalars(select(Participant).where(Participant.competition_id == competition.id)
-                                           .order_by(Participant.desa_code)))
+    participants = list(
+        db.session.scalars(
+            select(Participant).where(Participant.competition_id == competition.id).order_by(Participant.desa_code)
+        )
+    )
     if stage is StageCode.penilaian_mandiri:
         indicators = len(rubric_of(competition.rubric).indicators)
-        filled: dict[int, int] = dict(db.session.execute(
-            select(SelfAssessment.participant_id, func.count(SelfAssessment.id))
-            .join(Participant, SelfAssessment.participant_id == Participant.id)
-            .where(Participant.competition_id == competition.id, SelfAssessment.level.is_not(None))
-            .group_by(SelfAssessment.participant_id)).all())
+        filled: dict[int, int] = dict(
+            db.session.execute(
+                select(SelfAssessment.participant_id, func.count(SelfAssessment.id))
+                .join(Participant, SelfAssessment.participant_id == Participant.id)
+                .where(Participant.competition_id == competition.id, SelfAssessment.level.is_not(None))
+                .group_by(SelfAssessment.participant_id)
+            ).all()
+        )
         for participant in participants:
             if participant.status not in (SubmissionStatus.draf, SubmissionStatus.dikembalikan):
                 continue
             missing = max(indicators - filled.get(participant.id, 0), 0)
-            task = (f"Desa {participant.region.name} masih kurang {missing} dari {indicators} indikator: "
-                    "lengkapi lalu ajukan penilaian mandiri" if missing else
-                    f"Semua indikator Desa {participant.region.name} sudah terisi: ajukan penilaian mandiri")
+            task = (
+                f"Desa {participant.region.name} masih kurang {missing} dari {indicators} indikator: "
+                "lengkapi lalu ajukan penilaian mandiri"
+                if missing
+                else f"Semua indikator Desa {participant.region.name} sudah terisi: ajukan penilaian mandiri"
+            )
             for user in operators_of(participant.desa_code):
                 people.setdefault(user.id, (user, task, f"/desa/peserta/{participant.id}"))
         return people
@@ -233,36 +278,58 @@ def _tasks(competition: Competition, stage: StageCode) -> dict[int, tuple[User, 
         theirs: dict[int, set[str]] = {}
         for user, grant in _users_with(REVIEWER_ROLES):
             reviewers[user.id] = user
-            theirs.setdefault(user.id, set()).update(code for code in waiting
-                                                     if region_within(code, grant.region_code))
+            theirs.setdefault(user.id, set()).update(code for code in waiting if region_within(code, grant.region_code))
         for user_id, codes in theirs.items():
             if codes:
-                people[user_id] = (reviewers[user_id], f"{len(codes)} pengajuan menunggu verifikasi kelengkapan",
-                                   "/kelengkapan/?status=diajukan")
+                people[user_id] = (
+                    reviewers[user_id],
+                    f"{len(codes)} pengajuan menunggu verifikasi kelengkapan",
+                    "/kelengkapan/?status=diajukan",
+                )
         return people
     if stage is StageCode.penilaian_dokumen:
         open_work: dict[int, list[Assignment]] = {}
         for assignment in db.session.scalars(
-                select(Assignment).join(Participant, Assignment.participant_id == Participant.id)
-                .where(Participant.competition_id == competition.id, Assignment.withdrawn_at.is_(None),
-                       Assignment.submitted_at.is_(None)).order_by(Assignment.id)).unique():
+            select(Assignment)
+            .join(Participant, Assignment.participant_id == Participant.id)
+            .where(
+                Participant.competition_id == competition.id,
+                Assignment.withdrawn_at.is_(None),
+                Assignment.submitted_at.is_(None),
+            )
+            .order_by(Assignment.id)
+        ).unique():
             open_work.setdefault(assignment.assessor_id, []).append(assignment)
         for assignments in open_work.values():
             first = assignments[0]
             if len(assignments) == 1:
-                people[first.assessor_id] = (first.assessor, f"Mohon ajukan penilaian dokumen Desa "
-                                             f"{first.participant.region.name}", f"/asesor/penugasan/{first.id}")
+                people[first.assessor_id] = (
+                    first.assessor,
+                    f"Mohon ajukan penilaian dokumen Desa {first.participant.region.name}",
+                    f"/asesor/penugasan/{first.id}",
+                )
             else:
-                people[first.assessor_id] = (first.assessor, f"{len(assignments)} penilaian dokumen belum diajukan",
-                                             "/asesor/")
+                people[first.assessor_id] = (
+                    first.assessor,
+                    f"{len(assignments)} penilaian dokumen belum diajukan",
+                    "/asesor/",
+                )
         return people
     if stage is StageCode.rekonsiliasi:
-        agreed = {(r.participant_id, r.indicator_code) for r in db.session.scalars(
-            select(Reconciliation).join(Participant, Reconciliation.participant_id == Participant.id)
-            .where(Participant.competition_id == competition.id))}
+        agreed = {
+            (r.participant_id, r.indicator_code)
+            for r in db.session.scalars(
+                select(Reconciliation)
+                .join(Participant, Reconciliation.participant_id == Participant.id)
+                .where(Participant.competition_id == competition.id)
+            )
+        }
         by_code = {p.desa_code: p.id for p in participants}
-        pending = [code for code, indicator, _spread in reconciliation_items(competition, rubric_of(competition.rubric))
-                   if (by_code.get(code), indicator) not in agreed]
+        pending = [
+            code
+            for code, indicator, _spread in reconciliation_items(competition, rubric_of(competition.rubric))
+            if (by_code.get(code), indicator) not in agreed
+        ]
         leads = {user.id: user for user, _grant in _users_with((Role.ketua_tim,))}
         for lead in leads.values():
             # A conflict of interest takes a desa out of a lead's hands (and out of the count).
@@ -270,8 +337,10 @@ def _tasks(competition: Competition, stage: StageCode) -> dict[int, tuple[User, 
             if count:
                 people[lead.id] = (lead, f"{count} butir menunggu rekonsiliasi", f"/ketua-tim/lomba/{competition.id}")
         return people
-    return {user_id: (user, f"Mohon {task}", link) for user_id, (user, task, link) in
-            _still_to_act(competition, stage).items()}
+    return {
+        user_id: (user, f"Mohon {task}", link)
+        for user_id, (user, task, link) in _still_to_act(competition, stage).items()
+    }
 
 
 def plan_deadline_reminders(now: datetime, offsets: Sequence[int] = DEFAULT_REMINDER_DAYS) -> list[PlannedReminder]:
@@ -318,11 +387,19 @@ def plan_deadline_reminders(now: datetime, offsets: Sequence[int] = DEFAULT_REMI
                 user, task, link = people[user_id]
                 if user_id in done or not user.active:
                     continue
-                notify([user], kind, f"Pengingat H-{days}: tenggat {PLANNED_STAGE_WORDS[stage.code]} "
-                                     f"{competition.name} {format_wita(stage.ends_at)}. {task}.", link)
+                notify(
+                    [user],
+                    kind,
+                    f"Pengingat H-{days}: tenggat {PLANNED_STAGE_WORDS[stage.code]} "
+                    f"{competition.name} {format_wita(stage.ends_at)}. {task}.",
+                    link,
+                )
                 sent.append(PlannedReminder(user_id, competition.id, stage.code, days))
     if sent:
-        record_event("notification.reminders", target="notification:deadline",
-                     after={"sent": [[r.user_id, r.competition_id, r.stage, r.days] for r in sent]})
+        record_event(
+            "notification.reminders",
+            target="notification:deadline",
+            after={"sent": [[r.user_id, r.competition_id, r.stage, r.days] for r in sent]},
+        )
     db.session.commit()
     return sent

@@ -38,13 +38,15 @@ MEDIA_TYPES: dict[str, str] = {
     "video/mp4": ".mp4",
 }
 PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/heic": "HEIF"}
-ACCEPT_ATTRIBUTE = ".pdf,.jpg,.jpeg,.png,.webp,.heic,.heif,.mp4,application/pdf,image/jpeg,image/png,image/webp," \
-    "image/heic,video/mp4"
+ACCEPT_ATTRIBUTE = (
+    ".pdf,.jpg,.jpeg,.png,.webp,.heic,.heif,.mp4,application/pdf,image/jpeg,image/png,image/webp,image/heic,video/mp4"
+)
 """For the file input's ``accept``: a hint to the phone's picker only; the server decides from the content."""
 
 HEIC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"})
-MP4_BRANDS = frozenset({b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ",
-                        b"mmp4", b"dash"})
+MP4_BRANDS = frozenset(
+    {b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ", b"mmp4", b"dash"}
+)
 DISPLAY_MAX_SIDE = 1600
 DISPLAY_QUALITY = 80
 DISPLAY_NAME_MAX = 100
@@ -104,8 +106,10 @@ def inspect_upload(data: bytes, filename: str | None, *, max_bytes: int) -> Insp
     if len(data) > max_bytes:
         raise UploadRejected(
             "too_large",
-            _l("Berkas terlalu besar: paling besar %(mb)s MB. Kecilkan atau pecah berkasnya, lalu unggah lagi.",
-               mb=_megabytes(max_bytes)),
+            _l(
+                "Berkas terlalu besar: paling besar %(mb)s MB. Kecilkan atau pecah berkasnya, lalu unggah lagi.",
+                mb=_megabytes(max_bytes),
+            ),
         )
     media_type = sniff_media_type(data)
     display_name = clean_display_name(filename)
@@ -161,7 +165,7 @@ def _ftyp_brands(data: bytes) -> set[bytes]:
     (size,) = struct.unpack(">I", data[:4])
     end = min(size, len(data)) if size >= 16 else 16
     brands = {data[8:12]}
-    brands.update(data[offset:offset + 4] for offset in range(16, end - 3, 4))
+    brands.update(data[offset : offset + 4] for offset in range(16, end - 3, 4))
     return brands
 
 
@@ -185,14 +189,25 @@ def _check_pdf(data: bytes) -> None:
             if pdf_active_content(reader):
                 raise UploadRejected(
                     "pdf_javascript",
-                    _l("PDF ini berisi JavaScript atau perintah yang berjalan sendiri saat dibuka, jadi tidak "
-                       "diterima. Simpan ulang atau cetak ke PDF tanpa skrip (misalnya \"Print to PDF\"), lalu "
-                       "unggah lagi."),
+                    _l(
+                        "PDF ini berisi JavaScript atau perintah yang berjalan sendiri saat dibuka, jadi tidak "
+                        'diterima. Simpan ulang atau cetak ke PDF tanpa skrip (misalnya "Print to PDF"), lalu '
+                        "unggah lagi."
+                    ),
                 )
     except UploadRejected:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
-            struct.error, NotImplementedError) as error:
+    except (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        struct.error,
+        NotImplementedError,
+    ) as error:
         raise broken from error
 
 
@@ -244,12 +259,12 @@ def _check_mp4(data: bytes) -> None:
     while position < length:
         if length - position < 8:
             raise broken
-        size, kind = struct.unpack(">I4s", data[position:position + 8])
+        size, kind = struct.unpack(">I4s", data[position : position + 8])
         header = 8
         if size == 1:
             if length - position < 16:
                 raise broken
-            (size,) = struct.unpack(">Q", data[position + 8:position + 16])
+            (size,) = struct.unpack(">Q", data[position + 8 : position + 16])
             header = 16
         elif size == 0:
             size = length - position
@@ -285,8 +300,18 @@ def _inspect_image(data: bytes, media_type: str) -> tuple[bytes, dict[str, Any]]
             "too_many_pixels",
             _l("Resolusi gambar terlalu besar. Kecilkan foto (misalnya di bawah 50 megapiksel), lalu unggah lagi."),
         ) from error
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError,
-            KeyError, TypeError, RuntimeError) as error:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        struct.error,
+        IndexError,
+        KeyError,
+        TypeError,
+        RuntimeError,
+    ) as error:
         raise broken from error
 
 

@@ -18,12 +18,17 @@ from assessment.wita import visitor_wita
 def desa_exceptions(participant: Participant) -> list[StageException]:
     """Every exception the committee ever opened for the desa, oldest first: ended and revoked ones too, because
     they explain a change made outside a stage's dates (the partial marks revoked ones)."""
-    return list(db.session.scalars(
-        select(StageException).where(StageException.participant_id == participant.id)
-        .order_by(StageException.created_at, StageException.id)))
+    return list(
+        db.session.scalars(
+            select(StageException)
+            .where(StageException.participant_id == participant.id)
+            .order_by(StageException.created_at, StageException.id)
+        )
+    )
 
 
 def init_app(app: Flask) -> None:
     """Register the template globals of the exception partial."""
-    app.jinja_env.globals.update(desa_exceptions=desa_exceptions, exception_stage_names=STAGE_NAMES,
-                                 exception_wita=visitor_wita)
+    app.jinja_env.globals.update(
+        desa_exceptions=desa_exceptions, exception_stage_names=STAGE_NAMES, exception_wita=visitor_wita
+    )

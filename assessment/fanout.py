@@ -45,13 +45,17 @@ keep commits few."""
 USER_PREFIX = "user:"
 
 
-def enqueue_fanout(key: str, kind: str, messages: Sequence[tuple[str, str, str | None]],
-                   competition_id: int | None = None) -> bool:
+def enqueue_fanout(
+    key: str, kind: str, messages: Sequence[tuple[str, str, str | None]], competition_id: int | None = None
+) -> bool:
     """Queue the notification of the operators of every desa in ``messages`` (desa code, or ``user:<id>`` for
     one account; text; link), in the caller's transaction (written by its commit); once per ``key``.
     ``competition_id`` names the competition on the committee's delivery page."""
-    payload: dict[str, Any] = {"kind": kind, "competition_id": competition_id,
-                               "messages": [list(item) for item in messages]}
+    payload: dict[str, Any] = {
+        "kind": kind,
+        "competition_id": competition_id,
+        "messages": [list(item) for item in messages],
+    }
     return queue.enqueue(FANOUT_JOB, key, payload)
 
 
@@ -74,11 +78,14 @@ def run_fanout(payload: dict[str, Any], context: queue.RunContext) -> str:
     kind = str(payload["kind"])
     messages = [(str(code), str(text), link) for code, text, link in payload["messages"]]
     prefix = f"{context.key}:"
-    written = set(db.session.scalars(select(Notification.idempotency_key)
-                                     .where(Notification.idempotency_key.startswith(prefix, autoescape=True))))
+    written = set(
+        db.session.scalars(
+            select(Notification.idempotency_key).where(Notification.idempotency_key.startswith(prefix, autoescape=True))
+        )
+    )
     added = 0
     for start in range(0, len(messages), CHUNK):
-        for position, (code, text, link) in enumerate(messages[start:start + CHUNK], start):
+        for position, (code, text, link) in enumerate(messages[start : start + CHUNK], start):
             for user in recipients(code):
                 # The entry's place in the frozen list too: one person may have several entries (assignments).
                 key = f"{prefix}{position}:{code}:{user.id}"

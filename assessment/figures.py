@@ -104,8 +104,16 @@ def _layout(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
     # never sit on an axis title: a legend at a fraction of the plot area (the old y=-0.2) landed on the x-axis
     # title of short charts, and a heatmap's top axis title under the chart's title.
     figure.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top",
-               "pad": {"t": 8}, "automargin": True},
+        title={
+            "text": title,
+            "x": 0,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": 8},
+            "automargin": True,
+        },
         separators=",.",
         font={"family": FONT, "size": 14, "color": "#1a1a1a"},
         height=height,
@@ -159,8 +167,9 @@ def predikat_distribution(desa: Sequence[DesaResult], predikat_order: Sequence[s
     return Chart(title, description, _layout(figure, title), table)
 
 
-def _aspect_bars(regions: Sequence[str], averages: Sequence[Sequence[float | None]],
-                 aspects: Sequence[AspectHeading]) -> go.Figure:
+def _aspect_bars(
+    regions: Sequence[str], averages: Sequence[Sequence[float | None]], aspects: Sequence[AspectHeading]
+) -> go.Figure:
     """Grouped bars of each aspect's mean per region (one colour an aspect): the figure both aspect charts share."""
     figure = _figure()
     for index, aspect in enumerate(aspects):
@@ -290,8 +299,9 @@ def indicator_coverage(
         Column(_("Cakupan"), ColumnKind.PERCENT),
         Column(_("Rata-rata level"), ColumnKind.DECIMAL),
     )
-    description = _("Bagian desa yang mencapai level %(t)s per indikator, dari yang terlemah.",
-                    t=format_number(threshold, 0))
+    description = _(
+        "Bagian desa yang mencapai level %(t)s per indikator, dari yang terlemah.", t=format_number(threshold, 0)
+    )
     height = max(320, 22 * len(rows) + 120)
     return Chart(title, description, _layout(figure, title, height), Table(columns, tuple(rows)))
 
@@ -387,8 +397,10 @@ def choropleth_map(
             if not members:
                 continue
             colour = ORDERED_COLOURS[min(index, len(ORDERED_COLOURS) - 1)]
-            source = coloured_source if isinstance(coloured_source, str) else _subset(
-                coloured_source, {r.kode for r in members}
+            source = (
+                coloured_source
+                if isinstance(coloured_source, str)
+                else _subset(coloured_source, {r.kode for r in members})
             )
             figure.add_trace(
                 go.Choroplethmap(
@@ -425,8 +437,9 @@ def choropleth_map(
         )
     layers = []
     if outlines is not None:
-        layers.append({"sourcetype": "geojson", "source": outlines, "type": "line", "color": "#1a1a1a",
-                       "line": {"width": 1}})
+        layers.append(
+            {"sourcetype": "geojson", "source": outlines, "type": "line", "color": "#1a1a1a", "line": {"width": 1}}
+        )
     figure.update_layout(
         map={"style": "white-bg", "center": {"lon": view.lon, "lat": view.lat}, "zoom": view.zoom, "layers": layers}
     )
@@ -473,8 +486,12 @@ def aspect_trend(points: Sequence[TrendPoint], aspect_order: Sequence[str] = ())
     # The year is a label (2026, not 2.026).
     columns = (Column(_("Tahun"), ColumnKind.CODE), *(Column(name, ColumnKind.DECIMAL) for name in names))
     rows = tuple((year, *(values.get((name, year)) for name in names)) for year in years)
-    description = _("Skor %(n)s aspek dari tahun %(first)s sampai %(last)s.", n=len(names),
-                    first=years[0] if years else "–", last=years[-1] if years else "–")
+    description = _(
+        "Skor %(n)s aspek dari tahun %(first)s sampai %(last)s.",
+        n=len(names),
+        first=years[0] if years else "–",
+        last=years[-1] if years else "–",
+    )
     return Chart(title, description, _layout(figure, title), Table(columns, rows))
 
 
@@ -492,12 +509,24 @@ def index_by_region(summaries: Sequence[RegionSummary], level_label: str) -> Cha
     title = _("Indeks rata-rata dan median per %(level)s", level=level_label)
     names = [s.nama for s in summaries]
     figure = _figure(
-        go.Bar(name=_("Rata-rata"), x=names, y=[s.rata_indeks for s in summaries],
-               marker={"color": CATEGORY_COLOURS[0]}, texttemplate="%{y:.1f}", textposition="outside",
-               hovertemplate="%{x}<br>" + _("Rata-rata") + ": %{y:.2f}<extra></extra>"),
-        go.Bar(name=_("Median"), x=names, y=[s.median_indeks for s in summaries],
-               marker={"color": CATEGORY_COLOURS[1], "pattern": {"shape": "/"}}, texttemplate="%{y:.1f}",
-               textposition="outside", hovertemplate="%{x}<br>" + _("Median") + ": %{y:.2f}<extra></extra>"),
+        go.Bar(
+            name=_("Rata-rata"),
+            x=names,
+            y=[s.rata_indeks for s in summaries],
+            marker={"color": CATEGORY_COLOURS[0]},
+            texttemplate="%{y:.1f}",
+            textposition="outside",
+            hovertemplate="%{x}<br>" + _("Rata-rata") + ": %{y:.2f}<extra></extra>",
+        ),
+        go.Bar(
+            name=_("Median"),
+            x=names,
+            y=[s.median_indeks for s in summaries],
+            marker={"color": CATEGORY_COLOURS[1], "pattern": {"shape": "/"}},
+            texttemplate="%{y:.1f}",
+            textposition="outside",
+            hovertemplate="%{x}<br>" + _("Median") + ": %{y:.2f}<extra></extra>",
+        ),
     )
     figure.update_layout(barmode="group")
     figure.update_xaxes(title_text=level_label.capitalize())
@@ -513,8 +542,9 @@ def index_by_region(summaries: Sequence[RegionSummary], level_label: str) -> Cha
     return Chart(title, description, _layout(figure, title), Table(columns, rows))
 
 
-def aspect_averages_by_region(summaries: Sequence[RegionSummary], aspects: Sequence[AspectHeading],
-                              level_label: str) -> Chart:
+def aspect_averages_by_region(
+    summaries: Sequence[RegionSummary], aspects: Sequence[AspectHeading], level_label: str
+) -> Chart:
     """The mean score of each aspect per region (kabupaten or kecamatan), as grouped bars (one colour an aspect)."""
     title = _("Rata-rata skor aspek per %(level)s", level=level_label)
     figure = _aspect_bars([s.nama for s in summaries], [s.rata_aspek for s in summaries], aspects)
@@ -530,16 +560,18 @@ def aspect_averages_by_region(summaries: Sequence[RegionSummary], aspects: Seque
     return Chart(title, description, _layout(figure, title), Table(columns, rows))
 
 
-def indicator_heatmap_by_region(rows: Sequence[RegionLevels], indicators: Sequence[IndicatorHeading], level_label: str,
-                                max_level: int = 4) -> Chart:
+def indicator_heatmap_by_region(
+    rows: Sequence[RegionLevels], indicators: Sequence[IndicatorHeading], level_label: str, max_level: int = 4
+) -> Chart:
     """The mean level of every indicator per region (rows: kabupaten or kecamatan; columns: indicators).
 
     For a province a row per desa would be 841 rows: the mean per region keeps the pattern readable. The means
     follow :func:`assessment.reportdata.mean_levels_by_region`; a region where an indicator applies to no desa
     is a gap.
     """
-    matrix = np.array([[math.nan if v is None else v for v in row.rata_level] for row in rows],
-                      dtype=np.float64).reshape(len(rows), len(indicators))
+    matrix = np.array(
+        [[math.nan if v is None else v for v in row.rata_level] for row in rows], dtype=np.float64
+    ).reshape(len(rows), len(indicators))
     title = _("Rata-rata level indikator per %(level)s", level=level_label)
     figure = _figure(
         go.Heatmap(
@@ -565,14 +597,16 @@ def indicator_heatmap_by_region(rows: Sequence[RegionLevels], indicators: Sequen
         *(Column(indicator.kode, ColumnKind.DECIMAL) for indicator in indicators),
     )
     table_rows = tuple((row.nama, row.jumlah_desa, *row.rata_level) for row in rows)
-    description = _("Rata-rata level %(n)s indikator di %(k)s %(level)s.", n=len(indicators), k=len(rows),
-                    level=level_label)
+    description = _(
+        "Rata-rata level %(n)s indikator di %(k)s %(level)s.", n=len(indicators), k=len(rows), level=level_label
+    )
     height = max(320, 30 * len(rows) + 160)
     return Chart(title, description, _layout(figure, title, height), Table(columns, table_rows))
 
 
-def indicator_trend(points: Sequence[IndicatorTrendPoint], indicators: Sequence[IndicatorHeading],
-                    threshold: float = 2) -> Chart:
+def indicator_trend(
+    points: Sequence[IndicatorTrendPoint], indicators: Sequence[IndicatorHeading], threshold: float = 2
+) -> Chart:
     """Each indicator's rollout across editions (years) as a heatmap: rows indicators, columns years.
 
     Indicators are matched across editions by code; a year in which an indicator did not exist (another rubric)
@@ -584,8 +618,10 @@ def indicator_trend(points: Sequence[IndicatorTrendPoint], indicators: Sequence[
     codes += sorted({p.indikator for p in points} - known)
     names = {indicator.kode: indicator.nama for indicator in indicators}
     values = {(p.indikator, p.tahun): p.cakupan for p in points}
-    matrix = np.array([[math.nan if values.get((code, year)) is None else values[(code, year)] for year in years]
-                       for code in codes], dtype=np.float64).reshape(len(codes), len(years))
+    matrix = np.array(
+        [[math.nan if values.get((code, year)) is None else values[(code, year)] for year in years] for code in codes],
+        dtype=np.float64,
+    ).reshape(len(codes), len(years))
     title = _("Perkembangan cakupan indikator per tahun (level %(t)s ke atas)", t=format_number(threshold, 0))
     figure = _figure(
         go.Heatmap(
@@ -613,9 +649,12 @@ def indicator_trend(points: Sequence[IndicatorTrendPoint], indicators: Sequence[
         *(Column(str(year), ColumnKind.PERCENT) for year in years),
     )
     rows = tuple((code, names.get(code, ""), *(values.get((code, year)) for year in years)) for code in codes)
-    description = _("Bagian desa yang mencapai level %(t)s per indikator, dari tahun %(first)s sampai %(last)s.",
-                    t=format_number(threshold, 0), first=years[0] if years else "–",
-                    last=years[-1] if years else "–")
+    description = _(
+        "Bagian desa yang mencapai level %(t)s per indikator, dari tahun %(first)s sampai %(last)s.",
+        t=format_number(threshold, 0),
+        first=years[0] if years else "–",
+        last=years[-1] if years else "–",
+    )
     height = max(320, 22 * len(codes) + 120)
     return Chart(title, description, _layout(figure, title, height), Table(columns, rows))
 
@@ -643,8 +682,12 @@ def ranking_bars(desa: Sequence[DesaResult], limit: int = 30) -> Chart:
     figure.update_yaxes(autorange="reversed", title_text="")
     figure.update_xaxes(title_text=_("Indeks (0–100)"), range=[0, 105])
     table = Table(
-        (Column(_("Peringkat"), ColumnKind.INTEGER), Column(_("Desa")), Column(_("Indeks"), ColumnKind.DECIMAL),
-         Column(_("Predikat"))),
+        (
+            Column(_("Peringkat"), ColumnKind.INTEGER),
+            Column(_("Desa")),
+            Column(_("Indeks"), ColumnKind.DECIMAL),
+            Column(_("Predikat")),
+        ),
         tuple((d.peringkat, d.nama, d.indeks, d.predikat) for d in shown),
     )
     description = _("Indeks %(n)s desa teratas dari %(total)s, menurut peringkat.", n=len(shown), total=len(desa))

@@ -60,10 +60,12 @@ def quiet_hours(text: str) -> tuple[int, int]:
 
 def gateway_settings() -> dict[str, Any]:
     """The gateway's settings from the environment (read by ``create_app``)."""
-    return {"WA_GATEWAY_URL": os.environ.get("WA_GATEWAY_URL", "").strip() or None,
-            "WA_GATEWAY_TOKEN": os.environ.get("WA_GATEWAY_TOKEN", ""),
-            "WA_GATEWAY_BODY": os.environ.get("WA_GATEWAY_BODY", "").strip() or DEFAULT_BODY,
-            "QUIET_HOURS": quiet_hours(os.environ.get("QUIET_HOURS", ""))}
+    return {
+        "WA_GATEWAY_URL": os.environ.get("WA_GATEWAY_URL", "").strip() or None,
+        "WA_GATEWAY_TOKEN": os.environ.get("WA_GATEWAY_TOKEN", ""),
+        "WA_GATEWAY_BODY": os.environ.get("WA_GATEWAY_BODY", "").strip() or DEFAULT_BODY,
+        "QUIET_HOURS": quiet_hours(os.environ.get("QUIET_HOURS", "")),
+    }
 
 
 def gateway_configured() -> bool:
@@ -85,7 +87,7 @@ def quiet_until(now: datetime, hours: tuple[int, int]) -> datetime | None:
 
 def message_text(message: str, link: str | None) -> str:
     """The short text of one notification (see the module docstring)."""
-    body = message if len(message) <= TEXT_LIMIT else message[:TEXT_LIMIT - 1].rstrip() + "…"
+    body = message if len(message) <= TEXT_LIMIT else message[: TEXT_LIMIT - 1].rstrip() + "…"
     text = f"Lomba Desa Digital: {body}"
     base = current_app.config.get("PUBLIC_BASE_URL")
     if link and base:

@@ -93,9 +93,7 @@ def load_boundaries(source: str | Path | IO[str] | IO[bytes] | Mapping[str, Any]
             problems.append(f"{where}: koordinat tidak valid (cincin [bujur, lintang] perlu paling sedikit 4 titik)")
             continue
         assert isinstance(properties, Mapping)  # noqa: S101 -- checked with kode above
-        boundaries.append(
-            Boundary(kode, str(properties.get("nama", "")), str(properties.get("tingkat", "")), geometry)
-        )
+        boundaries.append(Boundary(kode, str(properties.get("nama", "")), str(properties.get("tingkat", "")), geometry))
     if problems:
         raise BoundaryError(problems)
     return boundaries

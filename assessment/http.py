@@ -55,6 +55,7 @@ def allow_chart_styles() -> None:
     """
     request.environ[_CHARTS_MARK] = True
 
+
 # Messages the visitor reads; the status code alone says nothing to an operator in a desa. The error page
 # translates them (``_(title)``).
 ERROR_TITLES = {
@@ -82,11 +83,27 @@ def _assign_request_id() -> None:
 
 # Browser features no page of this app uses; a script injected despite the Content-Security-Policy, or a page
 # that frames ours, gets none of them. (Taking a photo for an upload uses the file picker, which needs none.)
-PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
-    "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope", "hid",
-    "magnetometer", "microphone", "midi", "payment", "publickey-credentials-get", "screen-wake-lock", "serial",
-    "usb", "xr-spatial-tracking",
-))
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
 
 
 def _set_security_headers(response: Response) -> Response:
@@ -130,9 +147,13 @@ def _resubmit_page() -> tuple[str, int]:
     address; chosen files cannot be kept by a browser and must be chosen again.
     """
     fields = [(name, value) for name, value in request.form.items(multi=True) if name not in SECRET_FIELDS]
-    return render_template("errors/resubmit.html", fields=fields, action=request.full_path.rstrip("?"),
-                           had_files=bool(request.files), had_secrets=any(
-                               name in SECRET_FIELDS - {"csrf_token"} for name in request.form)), 400
+    return render_template(
+        "errors/resubmit.html",
+        fields=fields,
+        action=request.full_path.rstrip("?"),
+        had_files=bool(request.files),
+        had_secrets=any(name in SECRET_FIELDS - {"csrf_token"} for name in request.form),
+    ), 400
 
 
 def _render_error(code: int, detail: str | None = None) -> tuple[str, int] | tuple[str, int, dict[str, str]]:

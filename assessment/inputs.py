@@ -27,8 +27,9 @@ def strip_control_characters(text: str) -> str:
 
 
 def _cleaned(values: MultiDict[str, str]) -> ImmutableMultiDict[str, str]:
-    return ImmutableMultiDict([(strip_control_characters(key), strip_control_characters(value))
-                               for key, value in values.items(multi=True)])
+    return ImmutableMultiDict(
+        [(strip_control_characters(key), strip_control_characters(value)) for key, value in values.items(multi=True)]
+    )
 
 
 class CleanInputRequest(Request):
@@ -45,6 +46,5 @@ class CleanInputRequest(Request):
 
 def refuse_control_characters_in_path() -> None:
     """Before every request: a path with a control character is answered with the 404 page (see the module)."""
-    if CONTROL_CHARACTERS.search(request.path) or "\n" in request.path or "\r" in request.path \
-            or "\t" in request.path:
+    if CONTROL_CHARACTERS.search(request.path) or "\n" in request.path or "\r" in request.path or "\t" in request.path:
         abort(404)

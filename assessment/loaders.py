@@ -38,9 +38,11 @@ def competition_in_scope(competition_id: int, roles: Iterable[Role]) -> Competit
 def competitions_in_scope(roles: Iterable[Role]) -> list[Competition]:
     """The competitions whose scope the user reaches in ``roles``, newest year first (then in creation order)."""
     wanted = tuple(roles)
-    return [competition for competition in db.session.scalars(
-        select(Competition).order_by(Competition.year.desc(), Competition.id))
-        if user_can_access_region(current_user, competition.scope_region_code, wanted)]
+    return [
+        competition
+        for competition in db.session.scalars(select(Competition).order_by(Competition.year.desc(), Competition.id))
+        if user_can_access_region(current_user, competition.scope_region_code, wanted)
+    ]
 
 
 def participant_in_scope(participant_id: int, roles: Iterable[Role]) -> Participant:

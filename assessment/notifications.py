@@ -54,14 +54,19 @@ def smtp_settings() -> dict[str, Any]:
     host = os.environ.get("SMTP_HOST", "")
     if not host:
         return {}
-    return {"SMTP_HOST": host, "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587")),
-            "SMTP_USER": os.environ.get("SMTP_USER", ""), "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
-            "SMTP_FROM": os.environ.get("SMTP_FROM", "no-reply@localhost"),
-            "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "1") == "1"}
+    return {
+        "SMTP_HOST": host,
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587")),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_FROM": os.environ.get("SMTP_FROM", "no-reply@localhost"),
+        "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "1") == "1",
+    }
 
 
-def notify(users: Iterable[User], kind: str, message: str, link: str | None = None, *,
-           key: str | None = None) -> list[Notification]:
+def notify(
+    users: Iterable[User], kind: str, message: str, link: str | None = None, *, key: str | None = None
+) -> list[Notification]:
     """Put ``message`` in each user's inbox (written by the caller's next commit) and queue its copies, in the
     same transaction: e-mail with SMTP unless the person turned it off, WhatsApp/SMS through the gateway for a
     person who opted in with a checked number (:mod:`assessment.gateway`). ``key`` (one user only) is the
@@ -74,8 +79,15 @@ def notify(users: Iterable[User], kind: str, message: str, link: str | None = No
     phone = configured and gateway.gateway_configured()
     rows: list[tuple[Notification, User]] = []
     for user in {user.id: user for user in users if user.active}.values():
-        row = Notification(user_id=user.id, kind=kind, message=message, link=link, created_at=utcnow(),
-                           mail_to=user.email if mail and user.notify_email else None, idempotency_key=key)
+        row = Notification(
+            user_id=user.id,
+            kind=kind,
+            message=message,
+            link=link,
+            created_at=utcnow(),
+            mail_to=user.email if mail and user.notify_email else None,
+            idempotency_key=key,
+        )
         db.session.add(row)
         rows.append((row, user))
     if (mail or phone) and rows:
@@ -91,18 +103,26 @@ def notify(users: Iterable[User], kind: str, message: str, link: str | None = No
 
 def enqueue_mail(notification_id: int) -> bool:
     """Queue the e-mail of one notification (once: the key is the notification's id)."""
-    return queue.enqueue(MAIL_JOB, f"{MAIL_JOB}:{notification_id}", {"notification_id": notification_id},
-                         max_attempts=MAIL_ATTEMPTS)
+    return queue.enqueue(
+        MAIL_JOB, f"{MAIL_JOB}:{notification_id}", {"notification_id": notification_id}, max_attempts=MAIL_ATTEMPTS
+    )
 
 
 def enqueue_outbox(limit: int = 5000) -> int:
     """Give every message still waiting in the outbox its job (rows written before the worker existed, or whose
     job was pruned); returns how many jobs were added. Safe to repeat: a message has at most one job."""
-    ids = list(db.session.scalars(
-        select(Notification.id)
-        .where(Notification.mail_to.is_not(None), Notification.mailed_at.is_(None),
-               Notification.mail_attempts < MAIL_ATTEMPTS)
-        .order_by(Notification.id).limit(limit)))
+    ids = list(
+        db.session.scalars(
+            select(Notification.id)
+            .where(
+                Notification.mail_to.is_not(None),
+                Notification.mailed_at.is_(None),
+                Notification.mail_attempts < MAIL_ATTEMPTS,
+            )
+            .order_by(Notification.id)
+            .limit(limit)
+        )
+    )
     added = sum(enqueue_mail(notification_id) for notification_id in ids)
     db.session.commit()
     return added
@@ -110,10 +130,13 @@ def enqueue_outbox(limit: int = 5000) -> int:
 
 def operators_of(desa_code: str) -> list[User]:
     """The active operator desa accounts of one desa."""
-    return list(db.session.scalars(
-        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role == Role.operator_desa, RoleGrant.region_code == desa_code, User.active.is_(True))
-    ).unique())
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.role == Role.operator_desa, RoleGrant.region_code == desa_code, User.active.is_(True))
+        ).unique()
+    )
 
 
 def _open_smtp(stack: ExitStack) -> smtplib.SMTP:
@@ -194,8 +217,7 @@ def send_pending(ids: Sequence[int] | None = None, limit: int = 500) -> tuple[in
             enqueue_mail(notification_id)
         db.session.commit()
     outcomes = queue.run_due(queue.worker_name(), limit=limit, kinds=[MAIL_JOB], ignore_schedule=True)
-    sent = sum(outcome.status == JobStatus.done and outcome.detail.startswith("terkirim")
-               for outcome in outcomes)
+    sent = sum(outcome.status == JobStatus.done and outcome.detail.startswith("terkirim") for outcome in outcomes)
     failed = sum(outcome.status != JobStatus.done for outcome in outcomes)
     return sent, failed
 

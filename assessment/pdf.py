@@ -196,10 +196,22 @@ CHART_BARS_PER_PAGE = 20
 an SVG cannot be split across pages, so a longer chart would run off the paper."""
 
 
-def svg_bar_charts(labels: Sequence[str], values: Sequence[float | None], *, title: str,
-                   per_chart: int = CHART_BARS_PER_PAGE, **options: Any) -> list[str]:
+def svg_bar_charts(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    title: str,
+    per_chart: int = CHART_BARS_PER_PAGE,
+    **options: Any,
+) -> list[str]:
     """:func:`svg_bar_chart` cut into charts of at most ``per_chart`` bars, titled "(1/3)", "(2/3)" ... when cut."""
     count = max(1, -(-len(labels) // per_chart))
-    return [svg_bar_chart(labels[start:start + per_chart], values[start:start + per_chart],
-                          title=title if count == 1 else f"{title} ({index}/{count})", **options)
-            for index, start in enumerate(range(0, max(len(labels), 1), per_chart), start=1)]
+    return [
+        svg_bar_chart(
+            labels[start : start + per_chart],
+            values[start : start + per_chart],
+            title=title if count == 1 else f"{title} ({index}/{count})",
+            **options,
+        )
+        for index, start in enumerate(range(0, max(len(labels), 1), per_chart), start=1)
+    ]

@@ -36,9 +36,14 @@ def provisional_rows(competition: Competition) -> list[dict[str, Any]] | None:
 
 def late_changes(competition: Competition) -> list[LateChange]:
     """The levels changed after the freeze, each with the exception it was made under, oldest first."""
-    return list(db.session.scalars(
-        select(LateChange).join(Participant, LateChange.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id).order_by(LateChange.changed_at, LateChange.id)))
+    return list(
+        db.session.scalars(
+            select(LateChange)
+            .join(Participant, LateChange.participant_id == Participant.id)
+            .where(Participant.competition_id == competition.id)
+            .order_by(LateChange.changed_at, LateChange.id)
+        )
+    )
 
 
 def final_snapshot_of(competition: Competition) -> FinalSnapshot | None:

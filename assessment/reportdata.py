@@ -290,9 +290,16 @@ def indicator_rollout(
             level = final.level if final is not None and final.level is not None else minimum
             total += level
             reached += level >= threshold
-        rollout.append(IndicatorRollout(
-            indicator.kode, indicator.nama, applicable, reached,
-            reached / applicable if applicable else None, total / applicable if applicable else None))
+        rollout.append(
+            IndicatorRollout(
+                indicator.kode,
+                indicator.nama,
+                applicable,
+                reached,
+                reached / applicable if applicable else None,
+                total / applicable if applicable else None,
+            )
+        )
     return rollout
 
 

@@ -129,8 +129,9 @@ class AssessmentRows:
         return len(self.level)
 
     @classmethod
-    def from_records(cls, rubric: Rubric, records: Iterable[tuple[str, str, str, int | None]],
-                     villages: Sequence[str] = ()) -> AssessmentRows:
+    def from_records(
+        cls, rubric: Rubric, records: Iterable[tuple[str, str, str, int | None]], villages: Sequence[str] = ()
+    ) -> AssessmentRows:
         """Build rows from ``(village code, indicator code, assessor, level or None for NA)`` tuples.
 
         ``villages`` may list villages that have no row at all (they are scored as incomplete, rule 2).
@@ -154,8 +155,14 @@ class AssessmentRows:
             lv.append(NA_LEVEL if level is None else level)
         if problems:
             raise ScoringInputError(problems)
-        return cls(tuple(village_ids), tuple(assessor_ids), np.array(v, dtype=np.int64),
-                   np.array(ind, dtype=np.int64), np.array(a, dtype=np.int64), np.array(lv, dtype=np.int64))
+        return cls(
+            tuple(village_ids),
+            tuple(assessor_ids),
+            np.array(v, dtype=np.int64),
+            np.array(ind, dtype=np.int64),
+            np.array(a, dtype=np.int64),
+            np.array(lv, dtype=np.int64),
+        )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -167,13 +174,17 @@ class SelfLevels:
     level: IntArray
 
     @classmethod
-    def from_records(cls, rubric: Rubric, rows: AssessmentRows,
-                     records: Iterable[tuple[str, str, int | None]]) -> SelfLevels:
+    def from_records(
+        cls, rubric: Rubric, rows: AssessmentRows, records: Iterable[tuple[str, str, int | None]]
+    ) -> SelfLevels:
         """Build from ``(village code, indicator code, level or None)``; villages unknown to ``rows`` are skipped."""
         village_ids = {code: i for i, code in enumerate(rows.villages)}
         indicator_ids = {ind.code: i for i, ind in enumerate(rubric.indicators)}
-        kept = [(village_ids[v], indicator_ids[i], NA_LEVEL if lv is None else lv)
-                for v, i, lv in records if v in village_ids and i in indicator_ids]
+        kept = [
+            (village_ids[v], indicator_ids[i], NA_LEVEL if lv is None else lv)
+            for v, i, lv in records
+            if v in village_ids and i in indicator_ids
+        ]
         arr = np.array(kept, dtype=np.int64).reshape(-1, 3)
         return cls(arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy())
 
@@ -404,9 +415,12 @@ def kecamatan_of(code: str) -> str:
 
 
 def _is_village_code(code: str) -> bool:
-    return (len(code) == 13 and code[2] == code[5] == code[8] == "."
-            and all(code[k].isascii() and code[k].isdigit() for k in (0, 1, 3, 4, 6, 7, 9, 10, 11, 12))
-            and code[9] in KIND_BY_DIGIT)
+    return (
+        len(code) == 13
+        and code[2] == code[5] == code[8] == "."
+        and all(code[k].isascii() and code[k].isdigit() for k in (0, 1, 3, 4, 6, 7, 9, 10, 11, 12))
+        and code[9] in KIND_BY_DIGIT
+    )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -446,8 +460,11 @@ def _parse_codes(codes: Sequence[str]) -> _Codes:
         points, width = _code_points(codes)
         shifted = points[:, :13] - ord("0")
         # The same byte encoding: a digit is 0-9, the dot is its wrapped value, anything else 255.
-        digits = np.ascontiguousarray(np.where((shifted >= 0) & (shifted <= 9), shifted,
-                                               np.where(shifted == dot - 256, dot, 255)).T.astype(np.uint8))
+        digits = np.ascontiguousarray(
+            np.where((shifted >= 0) & (shifted <= 9), shifted, np.where(shifted == dot - 256, dot, 255)).T.astype(
+                np.uint8
+            )
+        )
         good = np.all(points[:, 13:] == 0, axis=1) if width > 13 else np.ones(n, dtype=bool)
     # One row per character position (contiguous), so each check is a fast pass over n values.
     good &= (digits[9] >= 1) & (digits[9] <= 3)
@@ -484,8 +501,9 @@ def _cell_index(rubric: Rubric, rows: AssessmentRows) -> IntArray:
     return cell
 
 
-def _validate(rubric: Rubric, rows: AssessmentRows, cell: IntArray,
-              codes: _Codes) -> tuple[tuple[RowProblem, ...], int, IntArray]:
+def _validate(
+    rubric: Rubric, rows: AssessmentRows, cell: IntArray, codes: _Codes
+) -> tuple[tuple[RowProblem, ...], int, IntArray]:
     """The problems (see :func:`validate_rows`) and, when there are none, the most rows any cell has and the NA rows."""
     problems: list[RowProblem] = []
     indicators = rubric.indicators
@@ -513,24 +531,36 @@ def _validate(rubric: Rubric, rows: AssessmentRows, cell: IntArray,
         # NA is the only value below the scale that is allowed; only its rows are looked at one by one.
         na_rows = np.flatnonzero(level == NA_LEVEL)
         if highest > scale.max or (lowest < scale.min and np.count_nonzero(level < scale.min) != len(na_rows)):
-            add((level != NA_LEVEL) & ((level < scale.min) | (level > scale.max)),
-                lambda r: f"level {level[r]} di luar skala {scale.min}–{scale.max}")
+            add(
+                (level != NA_LEVEL) & ((level < scale.min) | (level > scale.max)),
+                lambda r: f"level {level[r]} di luar skala {scale.min}–{scale.max}",
+            )
         allow_na = np.array([ind.allow_na for ind in indicators], dtype=bool)
         if len(na_rows) and not allow_na.all():
             refused = na_rows[~allow_na[indicator[na_rows]]]
             for row in refused[: max(0, MAX_PROBLEMS - len(problems))]:
-                problems.append(RowProblem(int(row), f"NA tidak diizinkan untuk indikator "
-                                                     f"{indicators[indicator[row]].code}"))
+                problems.append(
+                    RowProblem(int(row), f"NA tidak diizinkan untuk indikator {indicators[indicator[row]].code}")
+                )
     duplicates, most = _duplicates(cell, assessor, n_a)
     for row, first in duplicates[: max(0, MAX_PROBLEMS - len(problems))]:
-        problems.append(RowProblem(row, (
-            f"baris ganda: desa {rows.villages[village[row]]}, indikator {indicators[indicator[row]].code}, "
-            f"asesor {rows.assessors[assessor[row]]} (sama dengan baris data ke-{first + 1})")))
+        problems.append(
+            RowProblem(
+                row,
+                (
+                    f"baris ganda: desa {rows.villages[village[row]]}, indikator {indicators[indicator[row]].code}, "
+                    f"asesor {rows.assessors[assessor[row]]} (sama dengan baris data ke-{first + 1})"
+                ),
+            )
+        )
     for v in codes.bad[: max(0, MAX_PROBLEMS - len(problems))]:
         hits = np.flatnonzero(village == v)
-        problems.append(RowProblem(int(hits[0]) if len(hits) else None,
-                                   f"kode wilayah tidak sah: {rows.villages[v]!r} (bentuk pp.kk.cc.dddd, "
-                                   "bagian desa diawali 1, 2 atau 3)"))
+        problems.append(
+            RowProblem(
+                int(hits[0]) if len(hits) else None,
+                f"kode wilayah tidak sah: {rows.villages[v]!r} (bentuk pp.kk.cc.dddd, bagian desa diawali 1, 2 atau 3)",
+            )
+        )
     problems.sort(key=lambda p: (p.row is None, p.row or 0))
     return tuple(problems), most, na_rows
 
@@ -654,8 +684,10 @@ def _regular_layout(rubric: Rubric, rows: AssessmentRows) -> tuple[int, IntArray
         return None
     village, indicator, assessor, level = rows.village, rows.indicator, rows.assessor, rows.level
     # One comparison per row and column, each row of the comparison as long as a village's rows.
-    if not (bool((village.reshape(n_v, n_i * m) == np.arange(n_v)[:, None]).all())
-            and bool((indicator.reshape(n_v, n_i * m) == np.repeat(np.arange(n_i), m)).all())):
+    if not (
+        bool((village.reshape(n_v, n_i * m) == np.arange(n_v)[:, None]).all())
+        and bool((indicator.reshape(n_v, n_i * m) == np.repeat(np.arange(n_i), m)).all())
+    ):
         return None
     if _outside(assessor, len(rows.assessors)) or int(level.max()) > scale.max:
         return None
@@ -758,15 +790,17 @@ def _aggregate(counts: NDArray[np.int32], aggregation: Aggregation, denominator:
     return _Levels(numerator.astype(np.int64), d, np.asarray(applicable, dtype=bool), np.asarray(missing, dtype=bool))
 
 
-def _levels(cells: _Cells, aggregation: Aggregation, shape: tuple[int, int],
-            rows_kept: IntArray | None = None) -> _Levels:
+def _levels(
+    cells: _Cells, aggregation: Aggregation, shape: tuple[int, int], rows_kept: IntArray | None = None
+) -> _Levels:
     """Rule 2 per cell: aggregate each pattern once, then give every cell its pattern's values (V x I)."""
     per_pattern = _aggregate(cells.patterns, aggregation)
     code = cells.code.reshape(shape)
     if rows_kept is not None:
         code = code[rows_kept]
-    return _Levels(per_pattern.numerator[code], per_pattern.denominator, per_pattern.applicable[code],
-                   per_pattern.missing[code])
+    return _Levels(
+        per_pattern.numerator[code], per_pattern.denominator, per_pattern.applicable[code], per_pattern.missing[code]
+    )
 
 
 def _spread(counts: NDArray[np.int32]) -> IntArray:
@@ -825,7 +859,7 @@ def _scores(rubric: Rubric, levels: _Levels, weights: Sequence[int]) -> _Scores:
     membership = np.zeros((len(weights), len(rubric.aspects)), dtype=np.int64)
     start = 0
     for a, aspect in enumerate(rubric.aspects):
-        membership[start:start + len(aspect.indicators), a] = weights[start:start + len(aspect.indicators)]
+        membership[start : start + len(aspect.indicators), a] = weights[start : start + len(aspect.indicators)]
         start += len(aspect.indicators)
     if bound < _EXACT_FLOAT:
         # Every partial sum is an integer below 2**53, so float64 (BLAS) products are exact.
@@ -840,8 +874,14 @@ def _scores(rubric: Rubric, levels: _Levels, weights: Sequence[int]) -> _Scores:
     aspect_weight = aspect_weight.astype(exact_dtype)
     top = (levels.numerator == full).sum(axis=1)
     zero = (applicable & (levels.numerator == 0)).sum(axis=1)
-    return _Scores(aspect_numerator.sum(axis=1), aspect_weight.sum(axis=1), aspect_numerator, aspect_weight,
-                   top.astype(np.int64), zero.astype(np.int64))
+    return _Scores(
+        aspect_numerator.sum(axis=1),
+        aspect_weight.sum(axis=1),
+        aspect_numerator,
+        aspect_weight,
+        top.astype(np.int64),
+        zero.astype(np.int64),
+    )
 
 
 def _membership(rubric: Rubric, weights: Sequence[int]) -> IntArray:
@@ -849,13 +889,14 @@ def _membership(rubric: Rubric, weights: Sequence[int]) -> IntArray:
     membership = np.zeros((len(weights), len(rubric.aspects)), dtype=np.int64)
     start = 0
     for a, aspect in enumerate(rubric.aspects):
-        membership[start:start + len(aspect.indicators), a] = weights[start:start + len(aspect.indicators)]
+        membership[start : start + len(aspect.indicators), a] = weights[start : start + len(aspect.indicators)]
         start += len(aspect.indicators)
     return membership
 
 
-def _pattern_scores(rubric: Rubric, per_pattern: _Levels, code: IntArray,
-                    weights: Sequence[int]) -> tuple[_Scores, BoolArray]:
+def _pattern_scores(
+    rubric: Rubric, per_pattern: _Levels, code: IntArray, weights: Sequence[int]
+) -> tuple[_Scores, BoolArray]:
     """:func:`_scores` of the levels ``per_pattern[code]`` (V x I pattern codes), and whether each row is complete.
 
     The same numbers, computed without materialising the V x I integer levels: each cell's float numerator,
@@ -863,8 +904,12 @@ def _pattern_scores(rubric: Rubric, per_pattern: _Levels, code: IntArray,
     """
     full = per_pattern.denominator * (rubric.scale.max - rubric.scale.min)
     if sum(weights) * full >= _EXACT_FLOAT:
-        levels = _Levels(per_pattern.numerator[code], per_pattern.denominator, per_pattern.applicable[code],
-                         per_pattern.missing[code])
+        levels = _Levels(
+            per_pattern.numerator[code],
+            per_pattern.denominator,
+            per_pattern.applicable[code],
+            per_pattern.missing[code],
+        )
         return _scores(rubric, levels, weights), np.asarray(~levels.missing.any(axis=1), dtype=bool)
     exact_dtype: Any = np.int64 if sum(weights) * full * 40_001 < _SAFE_INT64 else object
     as_float = _membership(rubric, weights).astype(np.float64)
@@ -874,16 +919,20 @@ def _pattern_scores(rubric: Rubric, per_pattern: _Levels, code: IntArray,
     # Top, zero and missing marks as base-2**b digits of one float per cell (2**b above the number of indicators):
     # one matrix-vector product counts all three per village, exactly, instead of three slow row reductions.
     b = code.shape[1].bit_length()
-    marks = (per_pattern.numerator == full) + (per_pattern.applicable & (per_pattern.numerator == 0)) * 2.0**b \
+    marks = (
+        (per_pattern.numerator == full)
+        + (per_pattern.applicable & (per_pattern.numerator == 0)) * 2.0**b
         + per_pattern.missing * 2.0 ** (2 * b)
+    )
     counted = (marks[code] @ np.ones(code.shape[1])).astype(np.int64)
     top = counted & ((1 << b) - 1)
     zero = (counted >> b) & ((1 << b) - 1)
     complete = np.asarray((counted >> (2 * b)) == 0, dtype=bool)
     aspect_numerator = aspect_numerator.astype(exact_dtype)
     aspect_weight = aspect_weight.astype(exact_dtype)
-    return _Scores(aspect_numerator.sum(axis=1), aspect_weight.sum(axis=1), aspect_numerator, aspect_weight,
-                   top, zero), complete
+    return _Scores(
+        aspect_numerator.sum(axis=1), aspect_weight.sum(axis=1), aspect_numerator, aspect_weight, top, zero
+    ), complete
 
 
 def _order_key(numerator: ExactArray, weight: ExactArray) -> FloatArray:
@@ -1205,11 +1254,13 @@ def score(rubric: Rubric, rows: AssessmentRows, kinds: Mapping[str, str] | None 
     per_pattern = _aggregate(cells.patterns, rubric.aggregation)
     cell_code = cells.code.reshape(n_v, n_i)
     weights = integer_weights(rubric)
-    scores, complete = _pattern_scores(rubric, per_pattern, cell_code if len(chosen) == n_v else cell_code[chosen],
-                                       weights)
+    scores, complete = _pattern_scores(
+        rubric, per_pattern, cell_code if len(chosen) == n_v else cell_code[chosen], weights
+    )
     order_codes = _order_codes(_sort_keys(rubric, scores))
-    villages = tuple(rows.villages) if len(chosen) == n_v else tuple(
-        np.array(rows.villages, dtype=object)[chosen].tolist())
+    villages = (
+        tuple(rows.villages) if len(chosen) == n_v else tuple(np.array(rows.villages, dtype=object)[chosen].tolist())
+    )
     kecamatan = codes.kecamatan[chosen]
     rank = competition_ranks(order_codes)
     full = per_pattern.denominator * (rubric.scale.max - rubric.scale.min)
@@ -1253,10 +1304,15 @@ def compare_self(rubric: Rubric, rows: AssessmentRows, self_levels: SelfLevels) 
     levels = _levels(_checked_cells(rubric, rows), rubric.aggregation, (n_v, n_i))
     d = levels.denominator
     on_scale = (self_levels.level == NA_LEVEL) | (
-        (self_levels.level >= rubric.scale.min) & (self_levels.level <= rubric.scale.max))
+        (self_levels.level >= rubric.scale.min) & (self_levels.level <= rubric.scale.max)
+    )
     if not on_scale.all():
-        raise ScoringInputError([RowProblem(int(r), f"level mandiri {self_levels.level[r]} di luar skala")
-                                 for r in np.flatnonzero(~on_scale)[:MAX_PROBLEMS]])
+        raise ScoringInputError(
+            [
+                RowProblem(int(r), f"level mandiri {self_levels.level[r]} di luar skala")
+                for r in np.flatnonzero(~on_scale)[:MAX_PROBLEMS]
+            ]
+        )
     # A verified level exists where the indicator is applicable and at least one assessor gave a level.
     assessed = levels.applicable & ~levels.missing
     mine = np.full((n_v, n_i), NA_LEVEL, dtype=np.int64)
@@ -1283,13 +1339,14 @@ def _delta_squared(marginals: list[int], metric: Literal["ordinal", "nominal"]) 
     for c in range(k):
         for e in range(k):
             low, high = min(c, e), max(c, e)
-            between = sum(marginals[low:high + 1]) - Fraction(marginals[c] + marginals[e], 2)
+            between = sum(marginals[low : high + 1]) - Fraction(marginals[c] + marginals[e], 2)
             table[c][e] = between * between
     return table
 
 
-def alpha_from_coincidences(coincidences: Sequence[Sequence[Fraction]],
-                            metric: Literal["ordinal", "nominal"] = "ordinal") -> Fraction | None:
+def alpha_from_coincidences(
+    coincidences: Sequence[Sequence[Fraction]], metric: Literal["ordinal", "nominal"] = "ordinal"
+) -> Fraction | None:
     """Rule 9: Krippendorff's alpha = 1 - (n - 1) sum o_ck d_ck / sum n_c n_k d_ck, exactly.
 
     ``coincidences`` is the value x value coincidence matrix o over the scale (every value of the domain, observed
@@ -1325,8 +1382,9 @@ def _coincidences_by_indicator(cells: _Cells, n_i: int) -> tuple[list[list[list[
     cell_pattern = cells.code
     indicator_of_cell = np.arange(len(cell_pattern), dtype=np.int64) % n_i if n_i else cell_pattern
     pairable = pairable_pattern[cell_pattern]
-    tally = np.bincount(indicator_of_cell[pairable] * n_patterns + cell_pattern[pairable],
-                        minlength=n_i * n_patterns).reshape(n_i, n_patterns)
+    tally = np.bincount(
+        indicator_of_cell[pairable] * n_patterns + cell_pattern[pairable], minlength=n_i * n_patterns
+    ).reshape(n_i, n_patterns)
     units = tally.sum(axis=1).astype(np.int64)
     result: list[list[list[Fraction]]] = []
     eye = np.eye(k_levels, dtype=np.int64)
@@ -1357,8 +1415,10 @@ def krippendorff_alpha(rubric: Rubric, rows: AssessmentRows) -> tuple[Fraction |
     per_indicator, units = _coincidences_by_indicator(_checked_cells(rubric, rows), n_i)
     k_levels = rubric.scale.max - rubric.scale.min + 1
     total = [[sum((o[c][e] for o in per_indicator), Fraction(0)) for e in range(k_levels)] for c in range(k_levels)]
-    indicators = tuple(IndicatorAlpha(ind.code, alpha_from_coincidences(o), int(units[i]))
-                       for i, (ind, o) in enumerate(zip(rubric.indicators, per_indicator, strict=True)))
+    indicators = tuple(
+        IndicatorAlpha(ind.code, alpha_from_coincidences(o), int(units[i]))
+        for i, (ind, o) in enumerate(zip(rubric.indicators, per_indicator, strict=True))
+    )
     return alpha_from_coincidences(total), int(units.sum()), indicators
 
 
@@ -1390,8 +1450,10 @@ def assessor_severity(rubric: Rubric, rows: AssessmentRows) -> tuple[AssessorSev
     else:
         sums = np.zeros(n_a, dtype=object)
         np.add.at(sums, assessor[shared], scaled.astype(object))
-    return tuple(AssessorSeverity(name, Fraction(int(sums[a]), lcm * int(items[a])) if items[a] else None,
-                                  int(items[a])) for a, name in enumerate(rows.assessors))
+    return tuple(
+        AssessorSeverity(name, Fraction(int(sums[a]), lcm * int(items[a])) if items[a] else None, int(items[a]))
+        for a, name in enumerate(rows.assessors)
+    )
 
 
 def reliability(rubric: Rubric, rows: AssessmentRows) -> ReliabilityReport:
@@ -1412,13 +1474,22 @@ def _multisets(m: int) -> tuple[IntArray, FloatArray]:
     for s, draw in enumerate(sets):
         for j in draw:
             counts[s, j] += 1
-    probability = np.array([math.factorial(m) / math.prod(math.factorial(int(c)) for c in row) / m**m
-                            for row in counts])
+    probability = np.array(
+        [math.factorial(m) / math.prod(math.factorial(int(c)) for c in row) / m**m for row in counts]
+    )
     return counts, probability / probability.sum()
 
 
-def rank_confidence(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, resamples: int, seed: int,
-                    confidence: Fraction = Fraction(9, 10), *, linear_shortcut: bool = True) -> RankConfidence:
+def rank_confidence(
+    rubric: Rubric,
+    rows: AssessmentRows,
+    ranking: Ranking,
+    resamples: int,
+    seed: int,
+    confidence: Fraction = Fraction(9, 10),
+    *,
+    linear_shortcut: bool = True,
+) -> RankConfidence:
     """Rule 10: a seeded bootstrap over each village's assessors; a rank interval and P(top 3) per village.
 
     In each resample every eligible village draws as many assessors as it has, uniformly with replacement, and is
@@ -1452,8 +1523,9 @@ _ABSENT = -1
 """A tensor entry for an assessor slot without a row on that indicator."""
 
 
-def _bootstrap_tensor(rubric: Rubric, rows: AssessmentRows, chosen: IntArray,
-                      per_cell: int | None) -> tuple[IntArray, IntArray]:
+def _bootstrap_tensor(
+    rubric: Rubric, rows: AssessmentRows, chosen: IntArray, per_cell: int | None
+) -> tuple[IntArray, IntArray]:
     """Rule 10, phase 1: the (ranked village, assessor slot, indicator) tensor of level offsets (NA = the number of
     levels, no row = ``_ABSENT``) and each village's number of assessors. Slots are numbered in assessor order; a
     complete export is read from its shape (:func:`_consistent_teams`)."""
@@ -1487,8 +1559,9 @@ _Choices = dict[int, tuple[IntArray, FloatArray]]
 """Per team size m: the villages with m assessors and the probability of each of the C(2m - 1, m) multisets."""
 
 
-def _candidate_codes(rubric: Rubric, tensor: IntArray, sizes: IntArray,
-                     linear_shortcut: bool) -> tuple[IntArray, _Choices, dict[int, IntArray]]:
+def _candidate_codes(
+    rubric: Rubric, tensor: IntArray, sizes: IntArray, linear_shortcut: bool
+) -> tuple[IntArray, _Choices, dict[int, IntArray]]:
     """Rule 10, phase 2: every candidate (a village scored from one multiset of its assessors) ordered by rule 6 in
     one go; returns each village's candidate order codes (village x multiset), the choices per team size and the
     table mapping an ordered draw to its multiset."""
@@ -1497,7 +1570,8 @@ def _candidate_codes(rubric: Rubric, tensor: IntArray, sizes: IntArray,
     width = int(sizes.max(initial=0))
     group_sets = {int(m): _multisets(int(m)) for m in np.unique(sizes) if m > 0}
     total_candidates = sum(len(group_sets[int(m)][0]) * int((sizes == m).sum()) for m in group_sets) + int(
-        (sizes == 0).sum())
+        (sizes == 0).sum()
+    )
     if total_candidates > _MAX_BOOTSTRAP_CANDIDATES:
         raise ValueError("terlalu banyak asesor per desa untuk bootstrap yang eksak")
     denominator = math.lcm(*range(1, width + 1)) if rubric.aggregation is Aggregation.mean and width else 2
@@ -1506,8 +1580,11 @@ def _candidate_codes(rubric: Rubric, tensor: IntArray, sizes: IntArray,
         raise ValueError("terlalu banyak asesor per desa untuk bootstrap yang eksak")
     weights = integer_weights(rubric)
     top_level = rubric.scale.max - rubric.scale.min
-    shortcut_allowed = (linear_shortcut and rubric.aggregation is Aggregation.mean
-                        and sum(weights) * top_level * denominator * 40_000 < _SAFE_INT64)
+    shortcut_allowed = (
+        linear_shortcut
+        and rubric.aggregation is Aggregation.mean
+        and sum(weights) * top_level * denominator * 40_000 < _SAFE_INT64
+    )
     all_scores: list[_Scores] = []
     choices: _Choices = {}
     draws: dict[int, IntArray] = {}
@@ -1524,8 +1601,9 @@ def _candidate_codes(rubric: Rubric, tensor: IntArray, sizes: IntArray,
         general = np.flatnonzero(~linear)
         shortcut = _LinearCandidates(rubric, sub[linear], weights, denominator) if linear.any() else None
         # Each slot's row as a positional code (see _cell_counts); a draw's cell code is the weighted sum.
-        slot_codes = [np.where(sub[general, j, :] >= 0, 1 << (bits * np.maximum(sub[general, j, :], 0)), 0)
-                      for j in range(m)]
+        slot_codes = [
+            np.where(sub[general, j, :] >= 0, 1 << (bits * np.maximum(sub[general, j, :], 0)), 0) for j in range(m)
+        ]
         for draw in sets:
             if shortcut is not None and len(general) == 0:
                 all_scores.append(shortcut.scores(draw))
@@ -1537,21 +1615,27 @@ def _candidate_codes(rubric: Rubric, tensor: IntArray, sizes: IntArray,
             cells = _decode(code.ravel(), bits, k_levels)
             per_pattern = _aggregate(cells.patterns, rubric.aggregation, denominator)
             pattern = cells.code.reshape(len(general), n_i)
-            levels = _Levels(per_pattern.numerator[pattern], denominator, per_pattern.applicable[pattern],
-                             per_pattern.missing[pattern])
+            levels = _Levels(
+                per_pattern.numerator[pattern],
+                denominator,
+                per_pattern.applicable[pattern],
+                per_pattern.missing[pattern],
+            )
             computed = _scores(rubric, levels, weights)
             if shortcut is None:
                 all_scores.append(computed)
             else:
-                all_scores.append(_merge_scores(len(members), general, computed, np.flatnonzero(linear),
-                                                shortcut.scores(draw)))
+                all_scores.append(
+                    _merge_scores(len(members), general, computed, np.flatnonzero(linear), shortcut.scores(draw))
+                )
     layout = _candidate_layout(choices, n_v)
     codes = _order_codes(_sort_keys(rubric, _concat_scores(all_scores)))[layout]
     return codes, choices, draws
 
 
-def _resample_ranks(codes: IntArray, choices: _Choices, draws: dict[int, IntArray], resamples: int,
-                    seed: int) -> tuple[NDArray[np.int32], IntArray]:
+def _resample_ranks(
+    codes: IntArray, choices: _Choices, draws: dict[int, IntArray], resamples: int, seed: int
+) -> tuple[NDArray[np.int32], IntArray]:
     """Rule 10, phase 3: the seeded resamples; each village's competition rank in every resample and how often it
     placed in the top 3. One draw call per team size and resample, so the stream (and the result) is fixed by the
     seed."""
@@ -1597,8 +1681,9 @@ def _resample_ranks(codes: IntArray, choices: _Choices, draws: dict[int, IntArra
     return ranks, top3
 
 
-def _rank_interval(ranks: NDArray[np.int32], ranking: Ranking, resamples: int,
-                   confidence: Fraction) -> tuple[IntArray, IntArray]:
+def _rank_interval(
+    ranks: NDArray[np.int32], ranking: Ranking, resamples: int, confidence: Fraction
+) -> tuple[IntArray, IntArray]:
     """Rule 10, phase 4: the inverted-CDF quantiles of each village's resampled ranks (its own rank without
     resamples)."""
     if not resamples:
@@ -1628,7 +1713,7 @@ class _LinearCandidates:
         membership = np.zeros((len(weights), len(rubric.aspects)), dtype=np.int64)
         start = 0
         for a, aspect in enumerate(rubric.aspects):
-            membership[start:start + len(aspect.indicators), a] = weights[start:start + len(aspect.indicators)]
+            membership[start : start + len(aspect.indicators), a] = weights[start : start + len(aspect.indicators)]
             start += len(aspect.indicators)
         # Per-assessor aspect sums: integers far below 2**53, so the float product is exact.
         self.per_slot = np.rint(sub.astype(np.float64) @ membership.astype(np.float64)).astype(np.int64)
@@ -1643,8 +1728,9 @@ class _LinearCandidates:
         top = self.at_top[:, drawn, :].all(axis=1).sum(axis=1).astype(np.int64)
         zero = self.at_zero[:, drawn, :].all(axis=1).sum(axis=1).astype(np.int64)
         aspect_weight = np.array(self.aspect_weight)
-        return _Scores(aspect_numerator.sum(axis=1), aspect_weight.sum(axis=1), aspect_numerator, aspect_weight,
-                       top, zero)
+        return _Scores(
+            aspect_numerator.sum(axis=1), aspect_weight.sum(axis=1), aspect_numerator, aspect_weight, top, zero
+        )
 
 
 def _merge_scores(size: int, first_rows: IntArray, first: _Scores, second_rows: IntArray, second: _Scores) -> _Scores:
@@ -1658,13 +1744,19 @@ def _merge_scores(size: int, first_rows: IntArray, first: _Scores, second_rows: 
         out[second_rows] = b
         return out
 
-    return _Scores(put(first.numerator, second.numerator), put(first.weight, second.weight),
-                   put(first.aspect_numerator, second.aspect_numerator), put(first.aspect_weight, second.aspect_weight),
-                   put(first.top_levels, second.top_levels), put(first.zero_levels, second.zero_levels))
+    return _Scores(
+        put(first.numerator, second.numerator),
+        put(first.weight, second.weight),
+        put(first.aspect_numerator, second.aspect_numerator),
+        put(first.aspect_weight, second.aspect_weight),
+        put(first.top_levels, second.top_levels),
+        put(first.zero_levels, second.zero_levels),
+    )
 
 
-def _consistent_teams(rubric: Rubric, rows: AssessmentRows, chosen: IntArray,
-                      m: int) -> tuple[IntArray, IntArray] | None:
+def _consistent_teams(
+    rubric: Rubric, rows: AssessmentRows, chosen: IntArray, m: int
+) -> tuple[IntArray, IntArray] | None:
     """The bootstrap's (village, slot, indicator) level tensor and team sizes straight from a complete export
     (:func:`_regular_layout`, ``m`` rows per cell) in which every village's cells list its team in the same order:
     the same tensor :func:`_assessor_slots` gives (slots numbered in assessor order), without numbering row by row.
@@ -1742,13 +1834,19 @@ def _concat_scores(parts: Sequence[_Scores]) -> _Scores:
         joined = np.concatenate(arrays)
         return joined.astype(object) if exact_object else joined
 
-    return _Scores(cat([p.numerator for p in parts]), cat([p.weight for p in parts]),
-                   cat([p.aspect_numerator for p in parts]), cat([p.aspect_weight for p in parts]),
-                   np.concatenate([p.top_levels for p in parts]), np.concatenate([p.zero_levels for p in parts]))
+    return _Scores(
+        cat([p.numerator for p in parts]),
+        cat([p.weight for p in parts]),
+        cat([p.aspect_numerator for p in parts]),
+        cat([p.aspect_weight for p in parts]),
+        np.concatenate([p.top_levels for p in parts]),
+        np.concatenate([p.zero_levels for p in parts]),
+    )
 
 
-def weight_sensitivity(rubric: Rubric, rows: AssessmentRows, ranking: Ranking, runs: int, seed: int,
-                       spread_percent: int = 20) -> WeightSensitivity:
+def weight_sensitivity(
+    rubric: Rubric, rows: AssessmentRows, ranking: Ranking, runs: int, seed: int, spread_percent: int = 20
+) -> WeightSensitivity:
     """Rule 10: the share of weight-perturbed runs in which each village keeps its official rank.
 
     In each run every indicator weight is multiplied by (100 + k) / 100, k a whole number drawn uniformly from
@@ -1812,5 +1910,7 @@ def index_contributions(rubric: Rubric, levels: FinalLevels, j: int) -> tuple[Fr
     if total == 0:
         return tuple(None for _ in weights)
     span = levels.denominator * (rubric.scale.max - rubric.scale.min)
-    return tuple(Fraction(100 * w * int(levels.numerator[j, i]), span * total) if applicable[i] else None
-                 for i, w in enumerate(weights))
+    return tuple(
+        Fraction(100 * w * int(levels.numerator[j, i]), span * total) if applicable[i] else None
+        for i, w in enumerate(weights)
+    )

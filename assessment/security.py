@@ -109,8 +109,9 @@ def user_can_access_region(user: Any, region_code: str, roles: Iterable[Role]) -
 CONFLICT_BOUND_ROLES = frozenset({Role.asesor, Role.ketua_tim})
 
 
-def conflict_reason(home_region_codes: Iterable[str], declared_region_codes: Iterable[str],
-                    region_code: str) -> str | None:
+def conflict_reason(
+    home_region_codes: Iterable[str], declared_region_codes: Iterable[str], region_code: str
+) -> str | None:
     """Why an assessor has a conflict of interest with ``region_code`` (a desa), or None when there is none.
 
     The rule (enforced, not advised: a conflicted assessor cannot be assigned to the desa and cannot open anything
@@ -140,8 +141,9 @@ def conflict_of_interest(user: Any, region_code: str) -> str | None:
     """:func:`conflict_reason` for a stored user: home regions from their grants, declarations from the database."""
     if not isinstance(user, User):
         return None
-    homes = [grant.home_region_code for grant in user.grants
-             if grant.role in CONFLICT_BOUND_ROLES and grant.home_region_code]
+    homes = [
+        grant.home_region_code for grant in user.grants if grant.role in CONFLICT_BOUND_ROLES and grant.home_region_code
+    ]
     declared = db.session.scalars(
         select(ConflictDeclaration.region_code).where(ConflictDeclaration.assessor_id == user.id)
     ).all()

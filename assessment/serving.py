@@ -69,8 +69,13 @@ def access_logged(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable
         try:
             return app(environ, recording_start_response)
         finally:
-            log.info("%s %s %s %.0f ms", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"),
-                     status[0] if status else "-", (time.perf_counter() - started) * 1000)
+            log.info(
+                "%s %s %s %.0f ms",
+                environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"),
+                status[0] if status else "-",
+                (time.perf_counter() - started) * 1000,
+            )
 
     return logged
 
@@ -95,8 +100,7 @@ def settle_heap() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def create_server(app: Flask, host: str, port: int, *, threads: int = DEFAULT_THREADS,
-                  access_log: bool = False) -> Any:
+def create_server(app: Flask, host: str, port: int, *, threads: int = DEFAULT_THREADS, access_log: bool = False) -> Any:
     """A waitress server for ``app`` bound to ``host``:``port`` (0: any free port), not yet running.
 
     Call ``.run()`` to serve and ``.close()`` to stop; ``.effective_port`` is the bound port.
@@ -104,5 +108,6 @@ def create_server(app: Flask, host: str, port: int, *, threads: int = DEFAULT_TH
     from waitress import create_server as waitress_server
 
     application = access_logged(app) if access_log else app
-    return waitress_server(application, host=host, port=port,
-                           **server_settings(app.config["MAX_CONTENT_LENGTH"], threads))
+    return waitress_server(
+        application, host=host, port=port, **server_settings(app.config["MAX_CONTENT_LENGTH"], threads)
+    )

@@ -138,19 +138,21 @@ def read_signatures(data: bytes, trust_roots: Sequence[str] = ()) -> SignatureRe
                 log.info("PDF signature %s could not be validated: %s", signature.field_name, error)
                 intact, coverage, modification, signing_time, trusted = False, "", "", None, None
             whole = coverage == "ENTIRE_FILE"
-            found.append(SignatureInfo(
-                field_name=str(signature.field_name),
-                signer=cert.subject.human_friendly,
-                issuer=cert.issuer.human_friendly,
-                signer_parts=name_parts(cert.subject),
-                issuer_parts=name_parts(cert.issuer),
-                signing_time=signing_time or signature.self_reported_timestamp,
-                intact=intact,
-                covers_whole_file=whole,
-                unchanged=intact and (whole or modification in ("NONE", "LTA_UPDATES")),
-                trusted=trusted,
-                self_signed=cert.subject == cert.issuer,
-            ))
+            found.append(
+                SignatureInfo(
+                    field_name=str(signature.field_name),
+                    signer=cert.subject.human_friendly,
+                    issuer=cert.issuer.human_friendly,
+                    signer_parts=name_parts(cert.subject),
+                    issuer_parts=name_parts(cert.issuer),
+                    signing_time=signing_time or signature.self_reported_timestamp,
+                    intact=intact,
+                    covers_whole_file=whole,
+                    unchanged=intact and (whole or modification in ("NONE", "LTA_UPDATES")),
+                    trusted=trusted,
+                    self_signed=cert.subject == cert.issuer,
+                )
+            )
     finally:
         for logger, level in zip(quiet, levels, strict=True):
             logger.setLevel(level)

@@ -122,16 +122,23 @@ class StageClosed(Exception):
 def active_exceptions(participant: Participant, now: datetime) -> list[StageException]:
     """The participant's exceptions that are not revoked and not yet ended, oldest first."""
     rows = db.session.scalars(
-        select(StageException).where(StageException.participant_id == participant.id,
-                                     StageException.revoked_at.is_(None))
+        select(StageException)
+        .where(StageException.participant_id == participant.id, StageException.revoked_at.is_(None))
         .order_by(StageException.created_at, StageException.id)
     )
     return [row for row in rows if row.ends_at > now]
 
 
-def stage_gate(competition: Competition, action: Action, now: datetime, *, participant: Participant | None = None,
-               indicator_code: str | None = None, exceptions: Sequence[StageException] | None = None,
-               changes_level: bool | None = None) -> Gate:
+def stage_gate(
+    competition: Competition,
+    action: Action,
+    now: datetime,
+    *,
+    participant: Participant | None = None,
+    indicator_code: str | None = None,
+    exceptions: Sequence[StageException] | None = None,
+    changes_level: bool | None = None,
+) -> Gate:
     """Whether ``action`` is allowed at ``now`` (for ``participant``, on ``indicator_code``).
 
     The rule:
@@ -168,22 +175,40 @@ def stage_gate(competition: Competition, action: Action, now: datetime, *, parti
     if participant is not None:
         candidates = exceptions if exceptions is not None else active_exceptions(participant, now)
         for exception in candidates:
-            if _exception_reaches(exception, participant, gate.stages, indicator_code, now) \
-                    and exception.created_at >= published:
-                return Gate(True, GateReason.after_freeze, gate.stages, exception=exception,
-                            closes_at=exception.ends_at)
+            if (
+                _exception_reaches(exception, participant, gate.stages, indicator_code, now)
+                and exception.created_at >= published
+            ):
+                return Gate(
+                    True, GateReason.after_freeze, gate.stages, exception=exception, closes_at=exception.ends_at
+                )
     return Gate(False, GateReason.frozen, gate.stages)
 
 
-def _exception_reaches(exception: StageException, participant: Participant, stages: tuple[StageCode, ...],
-                       indicator_code: str | None, now: datetime) -> bool:
-    return (exception.participant_id == participant.id and exception.stage in stages
-            and exception.revoked_at is None and now < exception.ends_at
-            and exception.indicator_code in (None, indicator_code))
+def _exception_reaches(
+    exception: StageException,
+    participant: Participant,
+    stages: tuple[StageCode, ...],
+    indicator_code: str | None,
+    now: datetime,
+) -> bool:
+    return (
+        exception.participant_id == participant.id
+        and exception.stage in stages
+        and exception.revoked_at is None
+        and now < exception.ends_at
+        and exception.indicator_code in (None, indicator_code)
+    )
 
 
-def _calendar_gate(competition: Competition, action: Action, now: datetime, participant: Participant | None,
-                   indicator_code: str | None, exceptions: Sequence[StageException] | None) -> Gate:
+def _calendar_gate(
+    competition: Competition,
+    action: Action,
+    now: datetime,
+    participant: Participant | None,
+    indicator_code: str | None,
+    exceptions: Sequence[StageException] | None,
+) -> Gate:
     """Rules 1-4 of :func:`stage_gate`."""
     stages = ACTION_STAGES[action]
     scheduled = [stage for stage in competition.stages if stage.code in stages]
@@ -204,11 +229,19 @@ def _calendar_gate(competition: Competition, action: Action, now: datetime, part
     return Gate(False, GateReason.closed, stages, opens_at=opens_at, closes_at=closes_at)
 
 
-def require_stage(competition: Competition, action: Action, now: datetime, *, participant: Participant | None = None,
-                  indicator_code: str | None = None, changes_level: bool | None = None) -> Gate:
+def require_stage(
+    competition: Competition,
+    action: Action,
+    now: datetime,
+    *,
+    participant: Participant | None = None,
+    indicator_code: str | None = None,
+    changes_level: bool | None = None,
+) -> Gate:
     """:func:`stage_gate`, raising :class:`StageClosed` when the action is not allowed."""
-    gate = stage_gate(competition, action, now, participant=participant, indicator_code=indicator_code,
-                      changes_level=changes_level)
+    gate = stage_gate(
+        competition, action, now, participant=participant, indicator_code=indicator_code, changes_level=changes_level
+    )
     if not gate.allowed:
         raise StageClosed(gate)
     return gate
@@ -217,8 +250,12 @@ def require_stage(competition: Competition, action: Action, now: datetime, *, pa
 def freeze_message(gate: Gate) -> str | None:
     """Why a change of a level is refused by the freeze (rule 5 of :func:`stage_gate`), or None for another reason."""
     if gate.reason == GateReason.frozen:
-        return str(_("Hasil sementara sudah diumumkan: perubahan level hanya dapat dilakukan dengan pengecualian "
-                     "panitia yang dibuka setelah pengumuman untuk desa atau indikator ini."))
+        return str(
+            _(
+                "Hasil sementara sudah diumumkan: perubahan level hanya dapat dilakukan dengan pengecualian "
+                "panitia yang dibuka setelah pengumuman untuk desa atau indikator ini."
+            )
+        )
     if gate.reason == GateReason.finalised:
         return str(_("Hasil akhir sudah ditetapkan: tidak ada level yang dapat diubah lagi."))
     return None
@@ -240,17 +277,29 @@ def gate_text(gate: Gate) -> str:
         return str(_("%(stage)s belum dibuka (mulai %(when)s).", stage=name, when=visitor_wita(gate.opens_at)))
     if gate.reason == GateReason.no_schedule:
         return str(_("%(stage)s belum dijadwalkan panitia.", stage=name))
-    return str(_("%(stage)s sudah ditutup (%(when)s); perubahan hanya dapat dilakukan dengan pengecualian panitia.",
-                 stage=name, when=visitor_wita(gate.closes_at)))
+    return str(
+        _(
+            "%(stage)s sudah ditutup (%(when)s); perubahan hanya dapat dilakukan dengan pengecualian panitia.",
+            stage=name,
+            when=visitor_wita(gate.closes_at),
+        )
+    )
 
 
-def mark_change_after_freeze(gate: Gate, participant: Participant, indicator_code: str | None, action: Action,
-                             by: User | None, now: datetime) -> LateChange | None:
+def mark_change_after_freeze(
+    gate: Gate, participant: Participant, indicator_code: str | None, action: Action, by: User | None, now: datetime
+) -> LateChange | None:
     """Record, in the caller's commit, that a level changed after the freeze under ``gate.exception`` (rule 5 of
     :func:`stage_gate`); nothing for a change before the freeze. Call it just before the verb's commit."""
     if not gate.after_freeze or gate.exception is None:
         return None
-    mark = LateChange(participant_id=participant.id, indicator_code=indicator_code, action=action.value,
-                      exception_id=gate.exception.id, changed_at=now, changed_by_id=by.id if by else None)
+    mark = LateChange(
+        participant_id=participant.id,
+        indicator_code=indicator_code,
+        action=action.value,
+        exception_id=gate.exception.id,
+        changed_at=now,
+        changed_by_id=by.id if by else None,
+    )
     db.session.add(mark)
     return mark

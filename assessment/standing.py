@@ -56,6 +56,7 @@ STATE_LABELS: dict[State, str] = {
 }
 """Each state in words (Indonesian; pages translate them with ``_()``, the workbook and PDFs print them)."""
 
+
 def state_label(value: str) -> str:
     """The words of a state given by its value (as stored in a snapshot); an unknown value is shown as it is."""
     for state, label in STATE_LABELS.items():
@@ -64,9 +65,16 @@ def state_label(value: str) -> str:
     return value
 
 
-BLOCKING: frozenset[State] = frozenset({State.belum_diperiksa, State.belum_ditugaskan, State.asesor_kurang,
-                                        State.penilaian_belum_selesai, State.level_belum_lengkap,
-                                        State.menunggu_rekonsiliasi})
+BLOCKING: frozenset[State] = frozenset(
+    {
+        State.belum_diperiksa,
+        State.belum_ditugaskan,
+        State.asesor_kurang,
+        State.penilaian_belum_selesai,
+        State.level_belum_lengkap,
+        State.menunggu_rekonsiliasi,
+    }
+)
 """The states of a desa that should be ranked but is not yet: publishing and finalising wait for it (or for the
 committee to withdraw it with a reason). Draf, dikembalikan and a region kind the rubric leaves out are the desa's
 own standing, not unfinished work, and block nothing."""
@@ -168,14 +176,22 @@ def who_is_ranked(rubric: Rubric, candidates: Sequence[Candidate], records: Iter
         missing = tuple(i for i in indicators if i not in present.get(c.code, ()))
         unreconciled = tuple(i for i in indicators if i in disputed.get(c.code, ()))
         state = _state(c, c.code in eligible, missing, unreconciled, c.code in applies)
-        standings[c.code] = Standing(c.code, state, c.assigned, c.submitted, c.required,
-                                     missing if c.code in assessed else (), unreconciled,
-                                     c.withdrawal or "" if state is State.dikeluarkan else "")
+        standings[c.code] = Standing(
+            c.code,
+            state,
+            c.assigned,
+            c.submitted,
+            c.required,
+            missing if c.code in assessed else (),
+            unreconciled,
+            c.withdrawal or "" if state is State.dikeluarkan else "",
+        )
     return standings
 
 
-def _state(c: Candidate, eligible: bool, missing: tuple[str, ...], unreconciled: tuple[str, ...],
-           applies: bool) -> State:
+def _state(
+    c: Candidate, eligible: bool, missing: tuple[str, ...], unreconciled: tuple[str, ...], applies: bool
+) -> State:
     """The first condition of :func:`who_is_ranked` that ``c`` fails, or ``diperingkat``."""
     if not eligible:
         return State.tidak_memenuhi_syarat

@@ -53,8 +53,9 @@ class SweepResult:
     unreferenced: int
 
 
-def sweep_evidence_store(store: EvidenceStore, now: datetime, grace: timedelta = DEFAULT_GRACE, *,
-                         dry_run: bool = False) -> SweepResult:
+def sweep_evidence_store(
+    store: EvidenceStore, now: datetime, grace: timedelta = DEFAULT_GRACE, *, dry_run: bool = False
+) -> SweepResult:
     """Remove unfinished writes and stored files that no evidence row refers to, if older than ``grace``.
 
     - A file counts as referenced when any evidence row (active, removed or past retention) names it as its file

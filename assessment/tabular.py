@@ -63,8 +63,10 @@ def _xlsx_lines(data: bytes) -> list[list[str]]:
         raise TableRejected([LineProblem(0, "berkas Excel tidak dapat dibaca")]) from None
     try:
         sheet = workbook.worksheets[0]
-        return [[_cell_text(value) for value in row]
-                for row in sheet.iter_rows(values_only=True, max_row=MAX_TABLE_ROWS + 2)]
+        return [
+            [_cell_text(value) for value in row]
+            for row in sheet.iter_rows(values_only=True, max_row=MAX_TABLE_ROWS + 2)
+        ]
     finally:
         workbook.close()
 
@@ -80,8 +82,7 @@ def _csv_lines(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text), delimiter=delimiter))
 
 
-def read_table(data: bytes, filename: str, required: Sequence[str],
-               optional: Sequence[str] = ()) -> list[TableRow]:
+def read_table(data: bytes, filename: str, required: Sequence[str], optional: Sequence[str] = ()) -> list[TableRow]:
     """The data rows of a CSV or .xlsx file (chosen by its content: an .xlsx is a ZIP), checked for its header.
 
     Refused as a whole (:class:`TableRejected`): a file over 2 MB or over 5,000 rows, an unreadable file, a header
@@ -114,11 +115,14 @@ def read_table(data: bytes, filename: str, required: Sequence[str],
     for number, values in enumerate(lines[1:], start=2):
         if not any(value.strip() for value in values):
             continue
-        if any(value.strip() for value in values[len(header):]):
+        if any(value.strip() for value in values[len(header) :]):
             problems.append(LineProblem(number, "jumlah kolom lebih banyak dari tajuk"))
             continue
-        rows.append(TableRow(number, {name: (values[index] if index < len(values) else "")
-                                      for index, name in enumerate(header)}))
+        rows.append(
+            TableRow(
+                number, {name: (values[index] if index < len(values) else "") for index, name in enumerate(header)}
+            )
+        )
     if problems:
         raise TableRejected(problems)
     if not rows:

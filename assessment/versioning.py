@@ -28,7 +28,9 @@ def compare_and_set(model: Any, row_id: int, expected_version: int, values: Mapp
     changed. The check is in the database, not read-then-check, so two app servers can never both win.
     """
     written = db.session.execute(
-        update(model).where(model.id == row_id, model.version == expected_version)
+        update(model)
+        .where(model.id == row_id, model.version == expected_version)
         .values(version=model.version + 1, **values)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     return bool(written.rowcount == 1)  # type: ignore[attr-defined]

@@ -45,9 +45,13 @@ def assigned_participant_ids(user: Any) -> set[int]:
         return set()
     cache: dict[int, set[int]] = g.setdefault("_assigned_participants", {})
     if user.id not in cache:
-        cache[user.id] = set(db.session.scalars(
-            select(Assignment.participant_id).where(Assignment.assessor_id == user.id,
-                                                    Assignment.withdrawn_at.is_(None))))
+        cache[user.id] = set(
+            db.session.scalars(
+                select(Assignment.participant_id).where(
+                    Assignment.assessor_id == user.id, Assignment.withdrawn_at.is_(None)
+                )
+            )
+        )
     return cache[user.id]
 
 
@@ -74,8 +78,11 @@ def _judges(user: Any, participant: Participant) -> bool:
     code = participant.desa_code
     if participant.id in assigned_participant_ids(user) and user_can_access_region(user, code, (Role.asesor,)):
         return True
-    return (bool(grants_for(user, (Role.ketua_tim,))) and code in reconciliation_desa(participant.competition)
-            and user_can_access_region(user, code, (Role.ketua_tim,)))
+    return (
+        bool(grants_for(user, (Role.ketua_tim,)))
+        and code in reconciliation_desa(participant.competition)
+        and user_can_access_region(user, code, (Role.ketua_tim,))
+    )
 
 
 def readable(user: Any, participants: list[Participant]) -> list[Participant]:
@@ -94,8 +101,11 @@ def gets_original(user: Any, evidence: Evidence) -> bool:
     code = participant.desa_code
     if user_can_access_region(user, code, (Role.panitia,)):
         return True
-    if evidence.uploaded_by_id is not None and evidence.uploaded_by_id == getattr(user, "id", None) \
-            and user_can_access_region(user, code, (Role.operator_desa,)):
+    if (
+        evidence.uploaded_by_id is not None
+        and evidence.uploaded_by_id == getattr(user, "id", None)
+        and user_can_access_region(user, code, (Role.operator_desa,))
+    ):
         return True
     return _judges(user, participant)
 

@@ -51,20 +51,25 @@ print(len(order))
 def make_csv(path: Path, seed: int = 0) -> int:
     regions = pd.read_csv(REGIONS, dtype=str)
     codes = regions.loc[regions["tingkat"].isin(["desa", "desa_adat"]), "kode"].to_numpy()
-    indicators = np.array([f"{a}{k}" for a, n in (("A", 5), ("B", 4), ("C", 4), ("D", 3), ("E", 4))
-                           for k in range(1, n + 1)])
+    indicators = np.array(
+        [f"{a}{k}" for a, n in (("A", 5), ("B", 4), ("C", 4), ("D", 3), ("E", 4)) for k in range(1, n + 1)]
+    )
     rng = np.random.default_rng(seed)
     n_v, n_i, n_a = len(codes), len(indicators), 3
     village = np.repeat(np.arange(n_v), n_i * n_a)
     quality = rng.integers(0, 5, n_v)
     level = np.clip(quality[village] + rng.integers(-1, 2, len(village)), 0, 4)
     team = rng.integers(0, 500, n_v)
-    frame = pd.DataFrame({
-        "kode_wilayah": codes[village],
-        "indikator": np.tile(np.repeat(indicators, n_a), n_v),
-        "asesor": np.char.add("asesor", ((team[village] + np.tile(np.arange(n_a), n_v * n_i) * 7) % 500).astype(str)),
-        "level": level,
-    })
+    frame = pd.DataFrame(
+        {
+            "kode_wilayah": codes[village],
+            "indikator": np.tile(np.repeat(indicators, n_a), n_v),
+            "asesor": np.char.add(
+                "asesor", ((team[village] + np.tile(np.arange(n_a), n_v * n_i) * 7) % 500).astype(str)
+            ),
+            "level": level,
+        }
+    )
     frame.to_csv(path, index=False)
     return len(frame)
 
@@ -90,8 +95,16 @@ def main() -> None:
         rows = make_csv(levels)
         print(f"generated {levels} ({rows:,} rows, {levels.stat().st_size / 2**20:.0f} MB)")
     lean_command = [sys.executable, "-c", LEAN, str(levels)]
-    score = [str(Path(sys.executable).with_name("desa-digital")), "score", "--rubric", str(RUBRIC), "--levels",
-             str(levels), "--out", str(args.work / "RESULTS.csv")]
+    score = [
+        str(Path(sys.executable).with_name("desa-digital")),
+        "score",
+        "--rubric",
+        str(RUBRIC),
+        "--levels",
+        str(levels),
+        "--out",
+        str(args.work / "RESULTS.csv"),
+    ]
     lean: list[tuple[float, float]] = []
     scored: list[tuple[float, float]] = []
     load = os.getloadavg()[0]
@@ -101,11 +114,15 @@ def main() -> None:
     lean_wall, lean_cpu = (statistics.median(t[k] for t in lean) for k in (0, 1))
     score_wall, score_cpu = (statistics.median(t[k] for t in scored) for k in (0, 1))
     print(f"load average before: {load:.1f}, after: {os.getloadavg()[0]:.1f}; median of {args.repeats} runs")
-    print(f"lean read-CSV-plus-numpy pass: wall {lean_wall:.2f} s, CPU {lean_cpu:.2f} s "
-          f"(CPU of each run: {', '.join(f'{t[1]:.2f}' for t in lean)})")
-    print(f"desa-digital score:            wall {score_wall:.2f} s ({score_wall / lean_wall:.2f}x), "
-          f"CPU {score_cpu:.2f} s ({score_cpu / lean_cpu:.2f}x) (CPU of each run: "
-          f"{', '.join(f'{t[1]:.2f}' for t in scored)})")
+    print(
+        f"lean read-CSV-plus-numpy pass: wall {lean_wall:.2f} s, CPU {lean_cpu:.2f} s "
+        f"(CPU of each run: {', '.join(f'{t[1]:.2f}' for t in lean)})"
+    )
+    print(
+        f"desa-digital score:            wall {score_wall:.2f} s ({score_wall / lean_wall:.2f}x), "
+        f"CPU {score_cpu:.2f} s ({score_cpu / lean_cpu:.2f}x) (CPU of each run: "
+        f"{', '.join(f'{t[1]:.2f}' for t in scored)})"
+    )
 
 
 if __name__ == "__main__":

@@ -76,14 +76,28 @@ COLD_TARGET_MS = 500
 
 def rubric_yaml(aspects: int = 5, per_aspect: int = 4) -> str:
     """A 20-indicator rubric (5 aspects x 4 indicators, levels 0-4, the SPBE-like bands on 0-100)."""
-    lines = ['id: bench-dasbor', 'title: Rubrik uji kecepatan dasbor', 'version: "1"', "scale: {min: 0, max: 4}",
-             "bands:", "  - {min: 0, label: Kurang}", "  - {min: 20, label: Cukup}", "  - {min: 40, label: Baik}",
-             "  - {min: 62.5, label: Sangat Baik}", "  - {min: 80, label: Memuaskan}", "aspects:"]
+    lines = [
+        "id: bench-dasbor",
+        "title: Rubrik uji kecepatan dasbor",
+        'version: "1"',
+        "scale: {min: 0, max: 4}",
+        "bands:",
+        "  - {min: 0, label: Kurang}",
+        "  - {min: 20, label: Cukup}",
+        "  - {min: 40, label: Baik}",
+        "  - {min: 62.5, label: Sangat Baik}",
+        "  - {min: 80, label: Memuaskan}",
+        "aspects:",
+    ]
     for a in range(aspects):
         lines += [f"  - code: {chr(65 + a)}", f"    name: Aspek {chr(65 + a)}", "    indicators:"]
         for i in range(per_aspect):
-            lines += [f"      - code: {chr(65 + a)}{i + 1}", f"        name: Indikator {chr(65 + a)}{i + 1}",
-                      f"        weight: {(4, 5, 6, 5)[i]}", "        levels:"]
+            lines += [
+                f"      - code: {chr(65 + a)}{i + 1}",
+                f"        name: Indikator {chr(65 + a)}{i + 1}",
+                f"        weight: {(4, 5, 6, 5)[i]}",
+                "        levels:",
+            ]
             lines += [f"          {level}: Level {level}." for level in range(5)]
     return "\n".join(lines) + "\n"
 
@@ -103,8 +117,14 @@ def seed(app: Flask) -> tuple[int, int]:
 
     source = rubric_yaml()
     rubric = load_rubric_bytes(source.encode(), "rubrik.yaml")
-    stored = StoredRubric(fingerprint=fingerprint(rubric), source_format="yaml", source_text=source,
-                          original_name="rubrik.yaml", rubric_json=canonical_form(rubric).decode(), title=rubric.title)
+    stored = StoredRubric(
+        fingerprint=fingerprint(rubric),
+        source_format="yaml",
+        source_text=source,
+        original_name="rubrik.yaml",
+        rubric_json=canonical_form(rubric).decode(),
+        title=rubric.title,
+    )
     db.session.add(stored)
     db.session.flush()
     now = datetime.now(UTC)
@@ -118,22 +138,53 @@ def seed(app: Flask) -> tuple[int, int]:
         Stage(code=StageCode.rekonsiliasi, starts_at=now - 5 * day, ends_at=now + 5 * day),
     ]
     db.session.add(competition)
-    committee = create_user("Panitia Provinsi", "panitia@bench.id", "kata-sandi-bench-1234",
-                            [GrantSpec(Role.panitia, "64")])
-    assessors = [create_user(f"Asesor {k + 1}", f"asesor{k + 1}@bench.id", "kata-sandi-bench-1234",
-                             [GrantSpec(Role.asesor, "64")]) for k in range(ASSESSORS)]
-    desa = db.session.scalars(select(Region.code).where(Region.code.startswith("64."),
-                                                        Region.kind.in_([RegionKind.desa, RegionKind.desa_adat]))
-                              .order_by(Region.code)).all()
-    db.session.execute(insert(Participant), [
-        {"competition_id": competition.id, "desa_code": code, "status": SubmissionStatus.lengkap,
-         "submitted_at": now - 35 * day, "version": 1, "is_demo": False, "created_at": now} for code in desa])
-    participants = db.session.execute(select(Participant.id, Participant.desa_code)
-                                      .where(Participant.competition_id == competition.id)).all()
-    db.session.execute(insert(Assignment), [
-        {"participant_id": pid, "assessor_id": assessor.id, "method": AssignmentMethod.otomatis,
-         "created_at": now - 19 * day, "submitted_at": now - 6 * day, "version": 1}
-        for pid, _code in participants for assessor in assessors])
+    committee = create_user(
+        "Panitia Provinsi", "panitia@bench.id", "kata-sandi-bench-1234", [GrantSpec(Role.panitia, "64")]
+    )
+    assessors = [
+        create_user(
+            f"Asesor {k + 1}", f"asesor{k + 1}@bench.id", "kata-sandi-bench-1234", [GrantSpec(Role.asesor, "64")]
+        )
+        for k in range(ASSESSORS)
+    ]
+    desa = db.session.scalars(
+        select(Region.code)
+        .where(Region.code.startswith("64."), Region.kind.in_([RegionKind.desa, RegionKind.desa_adat]))
+        .order_by(Region.code)
+    ).all()
+    db.session.execute(
+        insert(Participant),
+        [
+            {
+                "competition_id": competition.id,
+                "desa_code": code,
+                "status": SubmissionStatus.lengkap,
+                "submitted_at": now - 35 * day,
+                "version": 1,
+                "is_demo": False,
+                "created_at": now,
+            }
+            for code in desa
+        ],
+    )
+    participants = db.session.execute(
+        select(Participant.id, Participant.desa_code).where(Participant.competition_id == competition.id)
+    ).all()
+    db.session.execute(
+        insert(Assignment),
+        [
+            {
+                "participant_id": pid,
+                "assessor_id": assessor.id,
+                "method": AssignmentMethod.otomatis,
+                "created_at": now - 19 * day,
+                "submitted_at": now - 6 * day,
+                "version": 1,
+            }
+            for pid, _code in participants
+            for assessor in assessors
+        ],
+    )
     generator = random.Random(6)
     quality = {pid: generator.randint(0, 4) for pid, _code in participants}
     rows: list[dict[str, Any]] = []
@@ -144,8 +195,17 @@ def seed(app: Flask) -> tuple[int, int]:
             # Within one level of each other: nothing waits for reconciliation, so every desa is ranked
             # (assessment.standing.who_is_ranked), as at publication time.
             level = min(4, max(0, quality[pid] + generator.randint(0, 1)))
-            rows.append({"assignment_id": assignment_id, "indicator_code": code, "level": level,
-                         "not_applicable": False, "note": "", "updated_at": now, "version": 1})
+            rows.append(
+                {
+                    "assignment_id": assignment_id,
+                    "indicator_code": code,
+                    "level": level,
+                    "not_applicable": False,
+                    "note": "",
+                    "updated_at": now,
+                    "version": 1,
+                }
+            )
     db.session.execute(insert(DeskScore), rows)
     db.session.commit()
     return competition.id, committee.id
@@ -163,7 +223,12 @@ def baseline_view(competition_id: int) -> str:
     own = repo.self_records(competition, "64")
     return render_template_string(
         "<!doctype html><title>baris</title><p>{{ a }} {{ b }} {{ c }} {{ d }} {{ e }}</p>",
-        a=len(progress.desa), b=len(desk), c=len(reconciled), d=len(participants), e=len(own))
+        a=len(progress.desa),
+        b=len(desk),
+        c=len(reconciled),
+        d=len(participants),
+        e=len(own),
+    )
 
 
 def ranking_rows_view(competition_id: int) -> str:
@@ -174,8 +239,12 @@ def ranking_rows_view(competition_id: int) -> str:
     desk = repo.verified_records(competition, "64")
     participants = repo.participant_rows(competition, "64")
     own = repo.self_records(competition, "64")
-    return render_template_string("<!doctype html><title>baris</title><p>{{ a }} {{ b }} {{ c }}</p>",
-                                  a=len(desk), b=len(participants), c=len(own))
+    return render_template_string(
+        "<!doctype html><title>baris</title><p>{{ a }} {{ b }} {{ c }}</p>",
+        a=len(desk),
+        b=len(participants),
+        c=len(own),
+    )
 
 
 CSRF = re.compile(r'name="csrf_token" value="[^"]*"')
@@ -196,14 +265,20 @@ def change_one_score(app: Flask, step: int) -> None:
         assert score is not None and score.level is not None
         participant = db.session.scalar(select(Assignment.participant_id).where(Assignment.id == score.assignment_id))
         others = db.session.scalars(
-            select(DeskScore.level).join(Assignment, DeskScore.assignment_id == Assignment.id)
-            .where(Assignment.participant_id == participant, DeskScore.indicator_code == score.indicator_code,
-                   DeskScore.id != score.id)).all()
+            select(DeskScore.level)
+            .join(Assignment, DeskScore.assignment_id == Assignment.id)
+            .where(
+                Assignment.participant_id == participant,
+                DeskScore.indicator_code == score.indicator_code,
+                DeskScore.id != score.id,
+            )
+        ).all()
         low, high = min(level or 0 for level in others), max(level or 0 for level in others)
         # Another level within one of the other assessors' (as the seed's): nothing starts waiting for
         # reconciliation, so the page keeps ranking every desa.
-        score.level = next(level for level in range(5)
-                           if level != score.level and max(high, level) - min(low, level) <= 1)
+        score.level = next(
+            level for level in range(5) if level != score.level and max(high, level) - min(low, level) <= 1
+        )
         score.updated_at = utcnow()
         db.session.commit()
 
@@ -237,9 +312,16 @@ def main() -> None:
     folder = args.folder or Path(tempfile.mkdtemp(prefix="bench-dasbor-"))
     folder.mkdir(parents=True, exist_ok=True)
     reuse = (folder / "bench.sqlite3").exists()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}", "INSTANCE_PATH": str(folder),
-                      "EVIDENCE_DIR": str(folder / "bukti"), "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                      "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
+            "INSTANCE_PATH": str(folder),
+            "EVIDENCE_DIR": str(folder / "bukti"),
+            "SECRET_KEY": "bench",
+            "WTF_CSRF_ENABLED": False,
+            "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+        }
+    )
     app.add_url_rule("/bench/baris/<int:competition_id>", "bench_rows", baseline_view)
     app.add_url_rule("/bench/baris-peringkat/<int:competition_id>", "bench_ranking_rows", ranking_rows_view)
     lines: list[str] = []
@@ -254,9 +336,12 @@ def main() -> None:
         seed_seconds = time.perf_counter() - seeded_at
         desk_count = db.session.scalar(select(db.func.count(DeskScore.id)))
         participant_count = db.session.scalar(select(db.func.count(Participant.id)))
-        region_count = db.session.scalar(select(db.func.count(Region.id)).where(
-            Region.code.startswith("64."), Region.kind.in_([RegionKind.desa, RegionKind.desa_adat,
-                                                             RegionKind.kelurahan])))
+        region_count = db.session.scalar(
+            select(db.func.count(Region.id)).where(
+                Region.code.startswith("64."),
+                Region.kind.in_([RegionKind.desa, RegionKind.desa_adat, RegionKind.kelurahan]),
+            )
+        )
         user = db.session.get(User, user_id)
         assert user is not None
         user.totp_secret = "A" * 32
@@ -293,8 +378,12 @@ def main() -> None:
     page(ranking_url)
     # As `desa-digital serve` does before serving (assessment.serving.settle_heap).
     settle_heap()
-    first_views: dict[str, list[tuple[float, float]]] = {"ranking": [], "dashboard": [], "ranking rows": [],
-                                                          "dashboard rows": []}
+    first_views: dict[str, list[tuple[float, float]]] = {
+        "ranking": [],
+        "dashboard": [],
+        "ranking rows": [],
+        "dashboard rows": [],
+    }
     identical = 0
     for step in range(args.changes):
         for name, address in (("ranking", ranking_url), ("dashboard", url)):
@@ -331,44 +420,63 @@ def main() -> None:
     dash_ms = statistics.median(dash_times) * 1000
     base_ms = statistics.median(base_times) * 1000
     build_ms = statistics.median(build_times) * 1000
-    lines.append(f"| province dashboard `GET /dasbor/<id>/64` (committee; every section), as served: data "
-                 f"unchanged, body kept | {dash_ms:.0f} ms (median of {args.runs}; min "
-                 f"{min(dash_times) * 1000:.0f}, max {max(dash_times) * 1000:.0f}) | {page_size / 1e3:.0f} kB HTML "
-                 f"({gzip_size / 1e3:.0f} kB gzip) | < {TARGET_MS} ms |")
-    lines.append(f"| page that only reads the same rows (the dashboard's own queries) and renders their counts | "
-                 f"{base_ms:.0f} ms (median of {args.runs}) | | |")
+    lines.append(
+        f"| province dashboard `GET /dasbor/<id>/64` (committee; every section), as served: data "
+        f"unchanged, body kept | {dash_ms:.0f} ms (median of {args.runs}; min "
+        f"{min(dash_times) * 1000:.0f}, max {max(dash_times) * 1000:.0f}) | {page_size / 1e3:.0f} kB HTML "
+        f"({gzip_size / 1e3:.0f} kB gzip) | < {TARGET_MS} ms |"
+    )
+    lines.append(
+        f"| page that only reads the same rows (the dashboard's own queries) and renders their counts | "
+        f"{base_ms:.0f} ms (median of {args.runs}) | | |"
+    )
     lines.append(f"| ratio dashboard as served / rows only | {dash_ms / base_ms:.2f} × | | |")
-    lines.append(f"| the same dashboard built and rendered without its kept body (engine results cached) | "
-                 f"{build_ms:.0f} ms (median of {len(build_times)}); ratio to rows only "
-                 f"{build_ms / base_ms:.2f} × | | |")
-    lines.append(f"| the very first request of a fresh process (templates compiled, nothing kept yet) | "
-                 f"{cold[0] * 1000:.0f} ms | | |")
+    lines.append(
+        f"| the same dashboard built and rendered without its kept body (engine results cached) | "
+        f"{build_ms:.0f} ms (median of {len(build_times)}); ratio to rows only "
+        f"{build_ms / base_ms:.2f} × | | |"
+    )
+    lines.append(
+        f"| the very first request of a fresh process (templates compiled, nothing kept yet) | "
+        f"{cold[0] * 1000:.0f} ms | | |"
+    )
 
     def median_ms(name: str, index: int) -> float:
         return statistics.median(pair[index] for pair in first_views[name]) * 1000
 
-    for name, label, address in (("ranking", "province ranking page", "`GET /hasil/<id>/peringkat/64`"),
-                                 ("dashboard", "province dashboard", "`GET /dasbor/<id>/64`")):
+    for name, label, address in (
+        ("ranking", "province ranking page", "`GET /hasil/<id>/peringkat/64`"),
+        ("dashboard", "province dashboard", "`GET /dasbor/<id>/64`"),
+    ):
         wall, cpu = median_ms(name, 0), median_ms(name, 1)
         rows_wall, rows_cpu = median_ms(f"{name} rows", 0), median_ms(f"{name} rows", 1)
-        lines.append(f"| **{label} {address}, first view after a desk score is saved** (median of {args.changes} "
-                     f"changes; min {min(p[0] for p in first_views[name]) * 1000:.0f}, max "
-                     f"{max(p[0] for p in first_views[name]) * 1000:.0f}) | {wall:.0f} ms wall, {cpu:.0f} ms CPU | "
-                     f"| < {COLD_TARGET_MS} ms |")
-        lines.append(f"| its reference: a page that only reads the same rows (no cache) and renders their counts | "
-                     f"{rows_wall:.0f} ms wall, {rows_cpu:.0f} ms CPU | | |")
-        lines.append(f"| ratio first view after a change / rows only | {wall / rows_wall:.2f} × wall, "
-                     f"{cpu / rows_cpu:.2f} × CPU | | |")
-    lines.append(f"| first views identical, byte for byte, to the same page computed with nothing kept | "
-                 f"{identical} of {2 * args.changes} | | |")
+        lines.append(
+            f"| **{label} {address}, first view after a desk score is saved** (median of {args.changes} "
+            f"changes; min {min(p[0] for p in first_views[name]) * 1000:.0f}, max "
+            f"{max(p[0] for p in first_views[name]) * 1000:.0f}) | {wall:.0f} ms wall, {cpu:.0f} ms CPU | "
+            f"| < {COLD_TARGET_MS} ms |"
+        )
+        lines.append(
+            f"| its reference: a page that only reads the same rows (no cache) and renders their counts | "
+            f"{rows_wall:.0f} ms wall, {rows_cpu:.0f} ms CPU | | |"
+        )
+        lines.append(
+            f"| ratio first view after a change / rows only | {wall / rows_wall:.2f} × wall, "
+            f"{cpu / rows_cpu:.2f} × CPU | | |"
+        )
+    lines.append(
+        f"| first views identical, byte for byte, to the same page computed with nothing kept | "
+        f"{identical} of {2 * args.changes} | | |"
+    )
     size = len(desa_layer.body) + len(kecamatan_layer.body)
     gz = len(desa_layer.gzipped) + len(kecamatan_layer.gzipped)
-    lines.append(f"| map GeoJSON served for the province ({region_count} desa and kelurahan + kecamatan outlines), "
-                 f"computed once at import | | {size / 1e3:.0f} kB ({gz / 1e3:.0f} kB gzip) | < 1 MB |")
+    lines.append(
+        f"| map GeoJSON served for the province ({region_count} desa and kelurahan + kecamatan outlines), "
+        f"computed once at import | | {size / 1e3:.0f} kB ({gz / 1e3:.0f} kB gzip) | < 1 MB |"
+    )
     verdict = "met" if dash_ms < TARGET_MS else "NOT met"
     cold_verdict = "met" if max(median_ms("ranking", 0), median_ms("dashboard", 0)) < COLD_TARGET_MS else "NOT met"
-    cold_cpu_verdict = "met" if max(median_ms("ranking", 1), median_ms("dashboard", 1)) < COLD_TARGET_MS \
-        else "NOT met"
+    cold_cpu_verdict = "met" if max(median_ms("ranking", 1), median_ms("dashboard", 1)) < COLD_TARGET_MS else "NOT met"
     header = [
         START,
         "## Province dashboard and ranking page (issues 6 and 13)",
@@ -407,7 +515,7 @@ def main() -> None:
         "looked up once per request; and the server tunes Python's garbage collector once it has started "
         "(`assessment.serving.settle_heap`, called here too), which had run one or two full collections over the "
         "whole process per view. Each first view is then compared, byte for byte, with the same page computed "
-        "with nothing kept (row \"identical\" above).",
+        'with nothing kept (row "identical" above).',
     ]
     section = "\n".join([*header, *lines, *notes, END]) + "\n"
     print(section)

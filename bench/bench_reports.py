@@ -98,20 +98,32 @@ def database_rows(desa: list[tuple[str, str, str, str]], runs: int) -> list[str]
     page_seconds, _page = timed(lambda: client.get(f"/hasil/{competition_id}/peringkat/64").status_code, runs)
     why_seconds, _why = timed(lambda: client.get(f"/hasil/{competition_id}/desa/{top}").status_code, runs)
     n = len(report.desa)
-    rows.append(f"| database: province stored ({n} desa × 20 indicators × 3 assessors = "
-                f"{len(report.assessor_levels):,} desk scores, bulk insert) | {built:.2f} s | | |")
-    rows.append(f"| `repo.results_report(competition)`, first call (queries + engine + 200-resample bootstrap) | "
-                f"{cold:.2f} s | | |")
-    rows.append(f"| `repo.results_report(competition)`, engine cached (queries and report values only) | "
-                f"{cached:.2f} s (median of {runs}) | | |")
-    rows.append(f"| `repo.results_report(..., evidence=False, assessor_levels=False)` (what a ranking page reads) | "
-                f"{lean:.2f} s | | |")
+    rows.append(
+        f"| database: province stored ({n} desa × 20 indicators × 3 assessors = "
+        f"{len(report.assessor_levels):,} desk scores, bulk insert) | {built:.2f} s | | |"
+    )
+    rows.append(
+        f"| `repo.results_report(competition)`, first call (queries + engine + 200-resample bootstrap) | "
+        f"{cold:.2f} s | | |"
+    )
+    rows.append(
+        f"| `repo.results_report(competition)`, engine cached (queries and report values only) | "
+        f"{cached:.2f} s (median of {runs}) | | |"
+    )
+    rows.append(
+        f"| `repo.results_report(..., evidence=False, assessor_levels=False)` (what a ranking page reads) | "
+        f"{lean:.2f} s | | |"
+    )
     rows.append(f"| `repo.results_report(competition, '{kab}')`, one kabupaten | {kab_seconds:.2f} s | | |")
-    rows.append(f"| results workbook from the database, province (fresh report, no cache, + write) | "
-                f"{workbook_seconds:.2f} s wall, {workbook_cpu:.2f} s CPU | {len(data) / 1e6:.1f} MB | < 5 s |")
+    rows.append(
+        f"| results workbook from the database, province (fresh report, no cache, + write) | "
+        f"{workbook_seconds:.2f} s wall, {workbook_cpu:.2f} s CPU | {len(data) / 1e6:.1f} MB | < 5 s |"
+    )
     rows.append(f"| GET /hasil/<id>/peringkat/64 (province ranking page with 3 charts) | {page_seconds:.2f} s | | |")
-    rows.append(f"| GET /hasil/<id>/desa/<kode> (why this rank, with 20 engine re-runs for the gains) | "
-                f"{why_seconds:.2f} s | | |")
+    rows.append(
+        f"| GET /hasil/<id>/desa/<kode> (why this rank, with 20 engine re-runs for the gains) | "
+        f"{why_seconds:.2f} s | | |"
+    )
     return rows
 
 
@@ -135,23 +147,35 @@ def main() -> None:
     lines.extend(database_rows(desa, args.runs))
 
     info = ScoringWorkbookInfo("1", "asesor@example.id", "sha256:bench")
-    tasks = [ScoringTask(kode, nama, f"I{i}", f"Indikator {i}", level=i % 5) for kode, nama, _k, _n in desa[:60]
-             for i in range(1, 21)]
+    tasks = [
+        ScoringTask(kode, nama, f"I{i}", f"Indikator {i}", level=i % 5)
+        for kode, nama, _k, _n in desa[:60]
+        for i in range(1, 21)
+    ]
     seconds_w, workbook = timed(lambda: write_scoring_workbook(info, tasks, range(5)), args.runs)
     seconds_r, result = timed(lambda: read_scoring_workbook(workbook, info, tasks, range(5)), args.runs)
     assert result.ok, result.errors[:3]
-    lines.append(f"| offline scoring workbook, 60 desa × 20 indicators: write | {seconds_w:.2f} s | "
-                 f"{len(workbook) / 1e3:.0f} kB | |")
+    lines.append(
+        f"| offline scoring workbook, 60 desa × 20 indicators: write | {seconds_w:.2f} s | "
+        f"{len(workbook) / 1e3:.0f} kB | |"
+    )
     lines.append(f"| offline scoring workbook: read and check every row | {seconds_r:.2f} s | | |")
 
-    seconds_load, boundaries = timed(lambda: (load_boundaries(DATA / "batas-kaltim-desa.geojson"),
-                                              load_boundaries(DATA / "batas-kaltim-kecamatan.geojson")), 1)
+    seconds_load, boundaries = timed(
+        lambda: (
+            load_boundaries(DATA / "batas-kaltim-desa.geojson"),
+            load_boundaries(DATA / "batas-kaltim-kecamatan.geojson"),
+        ),
+        1,
+    )
     desa_b, kecamatan_b = boundaries
     tolerance = screen_tolerance(desa_b)
 
     def province_map() -> tuple[bytes, bytes]:
-        return (dumps_compact(feature_collection(desa_b, "64", tolerance)).encode(),
-                dumps_compact(feature_collection(kecamatan_b, "64", tolerance)).encode())
+        return (
+            dumps_compact(feature_collection(desa_b, "64", tolerance)).encode(),
+            dumps_compact(feature_collection(kecamatan_b, "64", tolerance)).encode(),
+        )
 
     seconds_map, (desa_json, kec_json) = timed(province_map, 3)
     raw = (DATA / "batas-kaltim-desa.geojson").stat().st_size + (DATA / "batas-kaltim-kecamatan.geojson").stat().st_size
@@ -163,11 +187,15 @@ def main() -> None:
         f"(tolerance {tolerance:.5f}°) | {seconds_map:.2f} s | {size / 1e3:.0f} kB ({gz / 1e3:.0f} kB gzip) | < 1 MB |"
     )
     seconds_ppu, ppu = timed(lambda: dumps_compact(feature_collection(desa_b, "64.09")).encode(), 3)
-    lines.append(f"| map GeoJSON, one kabupaten (PPU, 54 desa/kelurahan, finer tolerance) | {seconds_ppu:.2f} s | "
-                 f"{len(ppu) / 1e3:.0f} kB | |")
+    lines.append(
+        f"| map GeoJSON, one kabupaten (PPU, 54 desa/kelurahan, finer tolerance) | {seconds_ppu:.2f} s | "
+        f"{len(ppu) / 1e3:.0f} kB | |"
+    )
     js = PLOTLY_JS.read_bytes()
-    lines.append(f"| plotly.min.js served by the app (once, then cached a year) | | {len(js) / 1e6:.1f} MB "
-                 f"({len(gzip.compress(js, 9)) / 1e6:.2f} MB gzip) | |")
+    lines.append(
+        f"| plotly.min.js served by the app (once, then cached a year) | | {len(js) / 1e6:.1f} MB "
+        f"({len(gzip.compress(js, 9)) / 1e6:.2f} MB gzip) | |"
+    )
 
     header = [
         START,

@@ -55,8 +55,9 @@ def long_frame(s: Synthetic) -> pd.DataFrame:
     rows = s.rows
     level = rows.level.astype(float)
     level[rows.level == scoring.NA_LEVEL] = np.nan
-    return pd.DataFrame({"village": rows.village, "indicator": rows.indicator, "assessor": rows.assessor,
-                         "level": level})
+    return pd.DataFrame(
+        {"village": rows.village, "indicator": rows.indicator, "assessor": rows.assessor, "level": level}
+    )
 
 
 def pandas_pipeline(s: Synthetic, frame: pd.DataFrame) -> pd.Series:
@@ -124,8 +125,9 @@ def reliability_matrix(s: Synthetic) -> np.ndarray:
 def krippendorff_alpha(data: np.ndarray) -> float:
     import krippendorff
 
-    return float(krippendorff.alpha(reliability_data=data, level_of_measurement="ordinal",
-                                    value_domain=[0, 1, 2, 3, 4]))
+    return float(
+        krippendorff.alpha(reliability_data=data, level_of_measurement="ordinal", value_domain=[0, 1, 2, 3, 4])
+    )
 
 
 def our_alpha(s: Synthetic) -> Any:
@@ -172,46 +174,65 @@ def main() -> None:
     if args.wall:
         CLOCK = time.perf_counter
     warnings.simplefilter("ignore")
-    print(f"clock: {'wall time (perf_counter)' if args.wall else 'CPU time (process_time)'}, median of "
-          f"{args.repeats} interleaved runs; BLAS threads {os.environ.get('OPENBLAS_NUM_THREADS')}; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"machine: {platform.processor() or platform.machine()}, {platform.python_implementation()} "
-          f"{platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}")
+    print(
+        f"clock: {'wall time (perf_counter)' if args.wall else 'CPU time (process_time)'}, median of "
+        f"{args.repeats} interleaved runs; BLAS threads {os.environ.get('OPENBLAS_NUM_THREADS')}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {platform.python_implementation()} "
+        f"{platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}"
+    )
     print()
-    print("| villages | order | numpy limit | official | ratio | pandas | official faster by | pandas (NA filtered) | "
-          "faster by | scikit-criteria | pymcdm | alpha (ours) | krippendorff | alpha ratio | "
-          "alpha memory (ours / theirs) |")
+    print(
+        "| villages | order | numpy limit | official | ratio | pandas | official faster by | pandas (NA filtered) | "
+        "faster by | scikit-criteria | pymcdm | alpha (ours) | krippendorff | alpha ratio | "
+        "alpha memory (ours / theirs) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for size in (int(x) for x in args.sizes.split(",")):
         for shuffle in (False, True):
             s = synthetic(size, shuffle=shuffle)
             frame = long_frame(s)
             coded = frame.assign(level=frame["level"].fillna(scoring.NA_LEVEL).astype(np.int64))
-            times = median_of({
-                "numpy": lambda s=s: numpy_limit(s),
-                "official": lambda s=s: official(s),
-                "pandas": lambda s=s, frame=frame: pandas_pipeline(s, frame),
-                "pandas_filter": lambda s=s, coded=coded: pandas_filtered_pipeline(s, coded),
-            }, args.repeats)
-            line = (f"| {size:,} | {'shuffled' if shuffle else 'grouped'} | {times['numpy'] * 1000:.0f} ms | "
-                    f"{times['official'] * 1000:.0f} ms | {times['official'] / times['numpy']:.2f}x | "
-                    f"{times['pandas'] * 1000:.0f} ms | {times['pandas'] / times['official']:.2f}x | "
-                    f"{times['pandas_filter'] * 1000:.0f} ms | {times['pandas_filter'] / times['official']:.2f}x |")
+            times = median_of(
+                {
+                    "numpy": lambda s=s: numpy_limit(s),
+                    "official": lambda s=s: official(s),
+                    "pandas": lambda s=s, frame=frame: pandas_pipeline(s, frame),
+                    "pandas_filter": lambda s=s, coded=coded: pandas_filtered_pipeline(s, coded),
+                },
+                args.repeats,
+            )
+            line = (
+                f"| {size:,} | {'shuffled' if shuffle else 'grouped'} | {times['numpy'] * 1000:.0f} ms | "
+                f"{times['official'] * 1000:.0f} ms | {times['official'] / times['numpy']:.2f}x | "
+                f"{times['pandas'] * 1000:.0f} ms | {times['pandas'] / times['official']:.2f}x | "
+                f"{times['pandas_filter'] * 1000:.0f} ms | {times['pandas_filter'] / times['official']:.2f}x |"
+            )
             if not shuffle:
                 data = reliability_matrix(s)
-                libs = median_of({"skcriteria": lambda s=s: skcriteria_wsm(s), "pymcdm": lambda s=s: pymcdm_wsm(s),
-                                "ours": lambda s=s: our_alpha(s), "theirs": lambda data=data: krippendorff_alpha(data)},
-                               max(2, args.repeats // 2))
+                libs = median_of(
+                    {
+                        "skcriteria": lambda s=s: skcriteria_wsm(s),
+                        "pymcdm": lambda s=s: pymcdm_wsm(s),
+                        "ours": lambda s=s: our_alpha(s),
+                        "theirs": lambda data=data: krippendorff_alpha(data),
+                    },
+                    max(2, args.repeats // 2),
+                )
                 ours_memory = peak_memory(lambda s=s: our_alpha(s))
                 theirs_memory = peak_memory(lambda data=data: krippendorff_alpha(data))
                 ours_value = our_alpha(s)[0]
                 theirs_value = krippendorff_alpha(data)
                 assert ours_value is not None
                 assert abs(float(ours_value) - theirs_value) < 1e-9, (ours_value, theirs_value)
-                line += (f" {libs['skcriteria'] * 1000:.0f} ms | {libs['pymcdm'] * 1000:.0f} ms | "
-                         f"{libs['ours'] * 1000:.0f} ms | {libs['theirs'] * 1000:.0f} ms | "
-                         f"{libs['ours'] / libs['theirs']:.2f}x | {ours_memory / 2**20:.0f} MB / "
-                         f"{theirs_memory / 2**20:.0f} MB = {ours_memory / theirs_memory:.2f} |")
+                line += (
+                    f" {libs['skcriteria'] * 1000:.0f} ms | {libs['pymcdm'] * 1000:.0f} ms | "
+                    f"{libs['ours'] * 1000:.0f} ms | {libs['theirs'] * 1000:.0f} ms | "
+                    f"{libs['ours'] / libs['theirs']:.2f}x | {ours_memory / 2**20:.0f} MB / "
+                    f"{theirs_memory / 2**20:.0f} MB = {ours_memory / theirs_memory:.2f} |"
+                )
             else:
                 line += " | | | | | |"
             print(line, flush=True)
@@ -228,8 +249,10 @@ def main() -> None:
         scoring.weight_sensitivity(s.rubric, s.rows, ranking, 20, seed=1)
         sensitivity.append(CLOCK() - started)
     print()
-    print(f"bootstrap, {largest:,} villages, {args.bootstrap} resamples: median {statistics.median(bootstrap):.2f} s "
-          f"of {', '.join(f'{t:.2f}' for t in bootstrap)}")
+    print(
+        f"bootstrap, {largest:,} villages, {args.bootstrap} resamples: median {statistics.median(bootstrap):.2f} s "
+        f"of {', '.join(f'{t:.2f}' for t in bootstrap)}"
+    )
     print(f"weight sensitivity, {largest:,} villages, 20 runs: median {statistics.median(sensitivity):.2f} s")
 
 

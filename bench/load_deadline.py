@@ -168,8 +168,14 @@ class PhotoPool:
 
 
 def _app(database_url: str) -> Any:
-    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY, "TESTING": False,
-                       "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": SECRET_KEY,
+            "TESTING": False,
+            "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+        }
+    )
 
 
 def prepare(operators: int, assessors: int, database_url: str) -> tuple[list[Operator], list[str], list[Tab]]:
@@ -182,16 +188,20 @@ def prepare(operators: int, assessors: int, database_url: str) -> tuple[list[Ope
         upgrade()
         source = RUBRIC_FILE.read_text(encoding="utf-8")
         indicators = [item.code for item in load_rubric_bytes(source.encode(), RUBRIC_FILE.name).indicators]
-        desa = {f"64.09.{1 + number // 100:02d}.{2001 + number % 100}": f"Desa Tenggat {number + 1}"
-                for number in range(operators)}
-        competition, participants = create_competition(opens=timedelta(days=-5), closes=timedelta(days=1),
-                                                       desa=desa, source=source)
+        desa = {
+            f"64.09.{1 + number // 100:02d}.{2001 + number % 100}": f"Desa Tenggat {number + 1}"
+            for number in range(operators)
+        }
+        competition, participants = create_competition(
+            opens=timedelta(days=-5), closes=timedelta(days=1), desa=desa, source=source
+        )
         competition.name = "Lomba Desa Digital (beban tenggat: penilaian mandiri)"
         people: list[Operator] = []
         for number, participant in enumerate(participants):
             email = f"operator{number + 1:03d}@beban.contoh.id"
-            create_user(f"Operator Beban {number + 1}", email, PASSWORD,
-                        [GrantSpec(Role.operator_desa, participant.desa_code)])
+            create_user(
+                f"Operator Beban {number + 1}", email, PASSWORD, [GrantSpec(Role.operator_desa, participant.desa_code)]
+            )
             people.append(Operator(email, participant.id, f"o{number + 1}"))
         db.session.commit()
 
@@ -200,22 +210,27 @@ def prepare(operators: int, assessors: int, database_url: str) -> tuple[list[Ope
         scoring.name = "Lomba Desa Digital (beban tenggat: penilaian dokumen)"
         ensure_region("64.72", "Kota Samarinda", RegionKind.kabupaten)
         for participant in scored_participants:
-            db.session.add(SelfAssessment(participant_id=participant.id, indicator_code="A1", level=2,
-                                          explanation="penilaian mandiri"))
+            db.session.add(
+                SelfAssessment(
+                    participant_id=participant.id, indicator_code="A1", level=2, explanation="penilaian mandiri"
+                )
+            )
         committee = create_user("Panitia Beban", "panitia.beban@contoh.id", PASSWORD, [GrantSpec(Role.panitia, "64")])
         tabs: list[Tab] = []
         now = datetime.now(UTC)
         for number, participant in enumerate(scored_participants):
             email = f"asesor{number + 1:02d}@beban.contoh.id"
-            assessor = create_user(f"Asesor Beban {number + 1}", email, PASSWORD,
-                                   [GrantSpec(Role.asesor, "64", "64.72")])
+            assessor = create_user(
+                f"Asesor Beban {number + 1}", email, PASSWORD, [GrantSpec(Role.asesor, "64", "64.72")]
+            )
             # Enrolled with a secret the bench knows, so it computes codes as the assessor's phone would.
             assessor.totp_secret = pyotp.random_base32(32)
             assessor.totp_confirmed_at = now
             db.session.commit()
             assignment: Assignment = assign_assessor(participant, assessor, committee, now)
-            tabs.append(Tab(email, assessor.totp_secret, assignment.id, "A1" if number % 2 == 0 else "A2",
-                            f"a{number + 1}"))
+            tabs.append(
+                Tab(email, assessor.totp_secret, assignment.id, "A1" if number % 2 == 0 else "A2", f"a{number + 1}")
+            )
         # One hash at the server's own (default) cost for every account: sign-ins then verify only, instead of
         # each re-hashing a cheap seed hash (the sign-ins come before the clock starts, but 340 of them took minutes).
         db.session.execute(update(User).values(password_hash=PasswordHasher().hash(PASSWORD)))
@@ -245,13 +260,22 @@ def _upload(client: WebClient, url: str, token: str, data: bytes, number: int) -
     return answer.status, parsed if isinstance(parsed, dict) else {}
 
 
-def _upload_into(answers: list[tuple[int, dict[str, Any]]], client: WebClient, url: str, token: str, data: bytes,
-                 number: int) -> None:
+def _upload_into(
+    answers: list[tuple[int, dict[str, Any]]], client: WebClient, url: str, token: str, data: bytes, number: int
+) -> None:
     answers.append(_upload(client, url, token, data, number))
 
 
-def run_operator(person: Operator, indicators: list[str], port: int, clock: dict[str, float], tally: OperatorTally,
-                 photos: PhotoPool, think: float, start: threading.Barrier) -> None:
+def run_operator(
+    person: Operator,
+    indicators: list[str],
+    port: int,
+    clock: dict[str, float],
+    tally: OperatorTally,
+    photos: PhotoPool,
+    think: float,
+    start: threading.Barrier,
+) -> None:
     """Sign in, then loop over the indicators until ``clock["stop"]`` (set once everyone has signed in)."""
     rng = random.Random(person.name)
     client = WebClient(port, timeout=600)
@@ -267,8 +291,13 @@ def run_operator(person: Operator, indicators: list[str], port: int, clock: dict
         page_url = f"/desa/peserta/{person.participant_id}/indikator/{code}"
         began = time.perf_counter()
         page = client.get(page_url)
-        _record(tally, "operator page", page.status, began,
-                None if page.status == 200 else f"GET {page_url} -> {page.status}")
+        _record(
+            tally,
+            "operator page",
+            page.status,
+            began,
+            None if page.status == 200 else f"GET {page_url} -> {page.status}",
+        )
         # After the stop no new request starts (the step in hand finishes), so the run drains in one round.
         if page.status != 200 or time.monotonic() >= stop_at:
             continue
@@ -276,12 +305,21 @@ def run_operator(person: Operator, indicators: list[str], port: int, clock: dict
         token = client.csrf(page.text)
         sequence += 1
         explanation = f"mandiri {person.name} #{sequence}"
-        fields = {"csrf_token": token, "level": str(rng.randint(0, 4)), "explanation": explanation,
-                  "version": (found.group(1) or found.group(2)) if found else ""}
+        fields = {
+            "csrf_token": token,
+            "level": str(rng.randint(0, 4)),
+            "explanation": explanation,
+            "version": (found.group(1) or found.group(2)) if found else "",
+        }
         began = time.perf_counter()
         saved = client.post(page_url, fields)
-        finished = _record(tally, "operator save", saved.status, began,
-                           None if saved.status == 302 else f"POST {page_url} -> {saved.status}")
+        finished = _record(
+            tally,
+            "operator save",
+            saved.status,
+            began,
+            None if saved.status == 302 else f"POST {page_url} -> {saved.status}",
+        )
         if saved.status == 302:
             with tally.lock:
                 tally.saves[(person.participant_id, code)].append((finished, explanation))
@@ -313,14 +351,20 @@ def run_operator(person: Operator, indicators: list[str], port: int, clock: dict
         ids: list[int] = []
         for status, answer in answers:
             ok = status in (200, 201) and answer.get("ok") is True
-            _record(tally, "operator upload", status, began,
-                    None if ok else f"POST {upload_url} -> {status}: {str(answer.get('message'))[:200]}")
+            _record(
+                tally,
+                "operator upload",
+                status,
+                began,
+                None if ok else f"POST {upload_url} -> {status}: {str(answer.get('message'))[:200]}",
+            )
             if ok:
                 ids.append(int(answer["evidence_id"]))
                 with tally.lock:
                     tally.upload_bytes += len(data)
-                    tally.uploads.append(Upload(person.participant_id, code, sha256, ids[-1],
-                                                bool(answer.get("created")), double_tap))
+                    tally.uploads.append(
+                        Upload(person.participant_id, code, sha256, ids[-1], bool(answer.get("created")), double_tap)
+                    )
         if ids and not double_tap and shared_source is None:
             with tally.lock:
                 if len(tally.shared) < 50 and rng.random() < 0.2:
@@ -330,9 +374,13 @@ def run_operator(person: Operator, indicators: list[str], port: int, clock: dict
     client.close()
 
 
-def count_operator_writes(database_url: str, saves: dict[tuple[int, str], list[tuple[float, str]]],
-                          uploads: list[Upload], evidence_dir: Path | None,
-                          secret_key: str = SECRET_KEY) -> dict[str, int]:
+def count_operator_writes(
+    database_url: str,
+    saves: dict[tuple[int, str], list[tuple[float, str]]],
+    uploads: list[Upload],
+    evidence_dir: Path | None,
+    secret_key: str = SECRET_KEY,
+) -> dict[str, int]:
     """Count with SQL that every acknowledged self-assessment save and upload is stored exactly once with its audit
     event (the rules in the module docstring), and verify the audit chain (signed with the key derived from
     ``secret_key``, the server's). Every ``problem_*`` count must be 0."""
@@ -340,13 +388,17 @@ def count_operator_writes(database_url: str, saves: dict[tuple[int, str], list[t
     problems = Counter[str]()
     with app.app_context():
         acked = [note for notes in saves.values() for _when, note in notes]
-        events = db.session.execute(text(
-            "SELECT after_json FROM audit_event WHERE action = 'self_assessment.save'")).scalars().all()
+        events = (
+            db.session.execute(text("SELECT after_json FROM audit_event WHERE action = 'self_assessment.save'"))
+            .scalars()
+            .all()
+        )
         logged = Counter(json.loads(after or "{}").get("explanation") for after in events)
         problems["problem_acked_save_without_one_event"] = sum(1 for note in acked if logged[note] != 1)
         problems["problem_save_event_not_acked"] = sum(logged.values()) - sum(logged[note] for note in set(acked))
-        rows = db.session.execute(text(
-            "SELECT participant_id, indicator_code, explanation, version FROM self_assessment")).all()
+        rows = db.session.execute(
+            text("SELECT participant_id, indicator_code, explanation, version FROM self_assessment")
+        ).all()
         stored = {(row.participant_id, row.indicator_code): (row.explanation, row.version) for row in rows}
         for key, notes in saves.items():
             explanation, version = stored.get(key, (None, 0))
@@ -356,14 +408,25 @@ def count_operator_writes(database_url: str, saves: dict[tuple[int, str], list[t
             if explanation != ordered[-1]:
                 problems["problem_last_acked_save_not_stored"] += 1
         wanted_ids = {item.evidence_id for item in uploads}
-        evidence = {row.id: row for row in db.session.execute(text(
-            "SELECT e.id, e.participant_id, e.indicator_code, e.sha256, e.display_sha256, e.status, "
-            "e.duplicate_of_other_desa, p.desa_code FROM evidence e JOIN participant p ON p.id = e.participant_id "
-            "WHERE e.kind = 'file'")).all()}
+        evidence = {
+            row.id: row
+            for row in db.session.execute(
+                text(
+                    "SELECT e.id, e.participant_id, e.indicator_code, e.sha256, e.display_sha256, e.status, "
+                    "e.duplicate_of_other_desa, p.desa_code "
+                    "FROM evidence e JOIN participant p ON p.id = e.participant_id "
+                    "WHERE e.kind = 'file'"
+                )
+            ).all()
+        }
         for item in uploads:
             row = evidence.get(item.evidence_id)
             if row is None or (row.participant_id, row.indicator_code, row.sha256, row.status) != (
-                    item.participant_id, item.indicator, item.sha256, "aktif"):
+                item.participant_id,
+                item.indicator,
+                item.sha256,
+                "aktif",
+            ):
                 problems["problem_acked_upload_not_stored_as_sent"] += 1
         taps: dict[tuple[int, str, str], list[Upload]] = defaultdict(list)
         for item in uploads:
@@ -371,36 +434,50 @@ def count_operator_writes(database_url: str, saves: dict[tuple[int, str], list[t
                 taps[(item.participant_id, item.indicator, item.sha256)].append(item)
         # Both taps acknowledged with one row, created by exactly one of them.
         problems["problem_double_tap_not_one_row"] = sum(
-            1 for pair in taps.values()
-            if len(pair) != 2 or len({item.evidence_id for item in pair}) != 1
-            or sum(item.created for item in pair) != 1)
-        copies = Counter((row.participant_id, row.indicator_code, row.sha256)
-                         for row in evidence.values() if row.status == "aktif")
+            1
+            for pair in taps.values()
+            if len(pair) != 2
+            or len({item.evidence_id for item in pair}) != 1
+            or sum(item.created for item in pair) != 1
+        )
+        copies = Counter(
+            (row.participant_id, row.indicator_code, row.sha256) for row in evidence.values() if row.status == "aktif"
+        )
         problems["problem_duplicate_active_rows"] = sum(count - 1 for count in copies.values() if count > 1)
         problems["problem_row_no_acked_upload_named"] = len(set(evidence) - wanted_ids)
-        upload_events = Counter(db.session.execute(text(
-            "SELECT target FROM audit_event WHERE action = 'evidence.upload'")).scalars().all())
+        upload_events = Counter(
+            db.session.execute(text("SELECT target FROM audit_event WHERE action = 'evidence.upload'")).scalars().all()
+        )
         problems["problem_upload_without_one_event"] = sum(
-            1 for evidence_id in wanted_ids if upload_events[f"evidence:{evidence_id}"] != 1)
+            1 for evidence_id in wanted_ids if upload_events[f"evidence:{evidence_id}"] != 1
+        )
         desa_per_file: dict[str, set[str]] = defaultdict(set)
         for row in evidence.values():
             desa_per_file[row.sha256].add(row.desa_code)
         problems["problem_same_file_flag_wrong"] = sum(
-            1 for row in evidence.values() if bool(row.duplicate_of_other_desa) != (len(desa_per_file[row.sha256]) > 1))
+            1 for row in evidence.values() if bool(row.duplicate_of_other_desa) != (len(desa_per_file[row.sha256]) > 1)
+        )
         if evidence_dir is not None:
             for key in {row.sha256 for row in evidence.values()} | {
-                    row.display_sha256 for row in evidence.values() if row.display_sha256}:
+                row.display_sha256 for row in evidence.values() if row.display_sha256
+            }:
                 path = evidence_dir / key[:2] / key[2:4] / key
                 if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != key:
                     problems["problem_stored_file_missing_or_altered"] += 1
         report = verify_chain(db.session)
         head = db.session.execute(text("SELECT last_seq FROM audit_chain_head WHERE id = 1")).scalar_one()
         problems["problem_audit_chain_broken"] = 0 if report.intact else 1
-        counts = {"acked_saves": len(acked), "save_events": len(events), "self_assessment_rows": len(stored),
-                  "acked_uploads": len(uploads), "evidence_rows": len(evidence),
-                  "double_taps": len(taps),
-                  "files_shared_by_two_desa": sum(1 for desas in desa_per_file.values() if len(desas) > 1),
-                  "audit_events": report.count, "audit_head_seq": int(head)}
+        counts = {
+            "acked_saves": len(acked),
+            "save_events": len(events),
+            "self_assessment_rows": len(stored),
+            "acked_uploads": len(uploads),
+            "evidence_rows": len(evidence),
+            "double_taps": len(taps),
+            "files_shared_by_two_desa": sum(1 for desas in desa_per_file.values() if len(desas) > 1),
+            "audit_events": report.count,
+            "audit_head_seq": int(head),
+        }
         if report.problem is not None:
             print("audit chain:", report.problem.message)
         db.session.remove()
@@ -437,14 +514,24 @@ def read_lock_log(path: Path) -> dict[str, dict[str, float]]:
         held = [entry["lock_held_ms"] for entry in entries]
         shares = [entry["lock_wait_ms"] / entry["total_ms"] for entry in entries if entry["total_ms"] > 0]
         summary[kind] = {
-            "requests": len(entries), "with_lock": sum(1 for entry in entries if entry["locks"]),
-            "app_p50": percentile(total, 0.5), "app_p90": percentile(total, 0.9), "app_mean": statistics.fmean(total),
-            "wait_p50": percentile(wait, 0.5), "wait_p90": percentile(wait, 0.9), "wait_p99": percentile(wait, 0.99),
-            "wait_max": max(wait), "wait_mean": statistics.fmean(wait),
-            "held_p50": percentile(held, 0.5), "held_p90": percentile(held, 0.9), "held_mean": statistics.fmean(held),
+            "requests": len(entries),
+            "with_lock": sum(1 for entry in entries if entry["locks"]),
+            "app_p50": percentile(total, 0.5),
+            "app_p90": percentile(total, 0.9),
+            "app_mean": statistics.fmean(total),
+            "wait_p50": percentile(wait, 0.5),
+            "wait_p90": percentile(wait, 0.9),
+            "wait_p99": percentile(wait, 0.99),
+            "wait_max": max(wait),
+            "wait_mean": statistics.fmean(wait),
+            "held_p50": percentile(held, 0.5),
+            "held_p90": percentile(held, 0.9),
+            "held_mean": statistics.fmean(held),
             "share_of_sum": sum(wait) / sum(total) if sum(total) else 0.0,
-            "share_p50": percentile(shares, 0.5), "share_p90": percentile(shares, 0.9),
-            "share_p99": percentile(shares, 0.99), "share_max": max(shares, default=0.0),
+            "share_p50": percentile(shares, 0.5),
+            "share_p90": percentile(shares, 0.9),
+            "share_p99": percentile(shares, 0.99),
+            "share_max": max(shares, default=0.0),
             "errors_5xx": sum(1 for entry in entries if entry["status"] >= 500),
         }
     return summary
@@ -459,17 +546,38 @@ def _load_average() -> str:
 
 def _start_server(database_url: str, folder: Path, port: int) -> subprocess.Popen[bytes]:
     """``desa-digital worker -- desa-digital serve`` as ``make run`` starts them, the server under the stopwatch."""
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "EVIDENCE_DIR": str(folder / "bukti"),
-           "LOGIN_ADDRESS_LIMIT": "100000", "LOGIN_ACCOUNT_LIMIT": "1000", "SESSION_IDLE_MINUTES": "600",
-           "BENCH_LOCK_LOG": str(folder / "lock.jsonl"),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_DIR), os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, "-m", "assessment", "worker", "--",
-               sys.executable, "-m", "bench.lockwatch", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": SECRET_KEY,
+        "EVIDENCE_DIR": str(folder / "bukti"),
+        "LOGIN_ADDRESS_LIMIT": "100000",
+        "LOGIN_ACCOUNT_LIMIT": "1000",
+        "SESSION_IDLE_MINUTES": "600",
+        "BENCH_LOCK_LOG": str(folder / "lock.jsonl"),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_DIR), os.environ.get("PYTHONPATH")])),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "assessment",
+        "worker",
+        "--",
+        sys.executable,
+        "-m",
+        "bench.lockwatch",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     output = (folder / "server.log").open("ab")
     try:
         # Its own process group, so the stop reaches the supervisor, the worker and the server and nothing else.
-        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
     finally:
         output.close()
     deadline = time.monotonic() + 90
@@ -498,8 +606,10 @@ def _stop_server(process: subprocess.Popen[bytes]) -> None:
 def _latency(label: str, values: list[float]) -> str:
     if not values:
         return f"{label}: none"
-    return (f"{label} ms (n={len(values)}): p50 {percentile(values, 0.5):.0f}, p90 {percentile(values, 0.9):.0f}, "
-            f"p99 {percentile(values, 0.99):.0f}, max {max(values):.0f}, mean {statistics.fmean(values):.0f}")
+    return (
+        f"{label} ms (n={len(values)}): p50 {percentile(values, 0.5):.0f}, p90 {percentile(values, 0.9):.0f}, "
+        f"p99 {percentile(values, 0.99):.0f}, max {max(values):.0f}, mean {statistics.fmean(values):.0f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -507,8 +617,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--operators", type=int, default=300)
     parser.add_argument("--assessors", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=300)
-    parser.add_argument("--think", type=float, default=10.0,
-                        help="operators and assessors pause a random 0..THINK seconds after each loop")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=10.0,
+        help="operators and assessors pause a random 0..THINK seconds after each loop",
+    )
     parser.add_argument("--photos", type=int, default=24, help="distinct photos in the pool")
     parser.add_argument("--keep", type=Path, help="copy the server's logs (server.log, lock.jsonl) here")
     args = parser.parse_args(argv)
@@ -521,12 +635,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     began = time.perf_counter()
     photos = PhotoPool(args.photos)
-    print(f"{len(photos.photos)} photos, {min(map(len, photos.photos)) / 2**20:.2f}–"
-          f"{max(map(len, photos.photos)) / 2**20:.2f} MB, in {time.perf_counter() - began:.1f} s")
+    print(
+        f"{len(photos.photos)} photos, {min(map(len, photos.photos)) / 2**20:.2f}–"
+        f"{max(map(len, photos.photos)) / 2**20:.2f} MB, in {time.perf_counter() - began:.1f} s"
+    )
     began = time.perf_counter()
     people, indicators, tabs = prepare(args.operators, args.assessors, database_url)
-    print(f"prepared {len(people)} operators ({len(indicators)} indicators) and {len(tabs)} assessors "
-          f"in {time.perf_counter() - began:.1f} s")
+    print(
+        f"prepared {len(people)} operators ({len(indicators)} indicators) and {len(tabs)} assessors "
+        f"in {time.perf_counter() - began:.1f} s"
+    )
     operators = OperatorTally()
     assessors = Tally()
     with tempfile.TemporaryDirectory(prefix="beban-tenggat-") as name:
@@ -549,12 +667,45 @@ def main(argv: list[str] | None = None) -> int:
                         operators.errors.append(f"{label}: {error!r}")
                     start.abort()
 
-            threads = [threading.Thread(target=guarded, daemon=True, args=(
-                person.name, run_operator, person, indicators, port, clock, operators, photos, args.think, start))
-                for person in people]
-            threads += [threading.Thread(target=guarded, daemon=True, args=(
-                tab.name, run_tab, tab, port, clock, assessors, args.think, start, sessions, sessions_lock, 600))
-                for tab in tabs]
+            threads = [
+                threading.Thread(
+                    target=guarded,
+                    daemon=True,
+                    args=(
+                        person.name,
+                        run_operator,
+                        person,
+                        indicators,
+                        port,
+                        clock,
+                        operators,
+                        photos,
+                        args.think,
+                        start,
+                    ),
+                )
+                for person in people
+            ]
+            threads += [
+                threading.Thread(
+                    target=guarded,
+                    daemon=True,
+                    args=(
+                        tab.name,
+                        run_tab,
+                        tab,
+                        port,
+                        clock,
+                        assessors,
+                        args.think,
+                        start,
+                        sessions,
+                        sessions_lock,
+                        600,
+                    ),
+                )
+                for tab in tabs
+            ]
             for thread in threads:
                 thread.start()
             # Sign-ins happen before the barrier; the clock starts when every client is signed in.
@@ -580,17 +731,22 @@ def main(argv: list[str] | None = None) -> int:
                     (args.keep / each).write_bytes((folder / each).read_bytes())
         operator_counts = count_operator_writes(database_url, operators.saves, operators.uploads, folder / "bukti")
     desk_counts = check_desk_scores(database_url, assessors, tabs)
-    server_errors = (sum(n for (_kind, status), n in operators.statuses.items() if status >= 500)
-                     + sum(n for status, n in assessors.statuses.items() if status >= 500))
+    server_errors = sum(n for (_kind, status), n in operators.statuses.items() if status >= 500) + sum(
+        n for status, n in assessors.statuses.items() if status >= 500
+    )
     logged_5xx = len(re.findall(r"^\S+ \S+ (?:GET|POST|HEAD) \S+ 5\d\d ", server_log, re.MULTILINE))
     requests = sum(len(values) for values in operators.ms.values()) + len(assessors.save_ms) + len(assessors.page_ms)
-    print(f"duration {elapsed:.1f} s; load average {load_before} before, {load_after} after; "
-          f"{args.operators} operators, {len(tabs)} assessors, think 0..{args.think:g} s; "
-          f"desa-digital serve (waitress, 8 threads) with the worker")
-    print(f"requests {requests} ({requests / elapsed:.1f}/s); operator saves {len(operators.ms['operator save'])} "
-          f"({len(operators.ms['operator save']) / elapsed:.2f}/s), uploads {len(operators.ms['operator upload'])} "
-          f"({len(operators.ms['operator upload']) / elapsed:.2f}/s, {operators.upload_bytes / 2**20:.0f} MB "
-          f"acknowledged), desk saves {len(assessors.save_ms)} ({len(assessors.save_ms) / elapsed:.2f}/s)")
+    print(
+        f"duration {elapsed:.1f} s; load average {load_before} before, {load_after} after; "
+        f"{args.operators} operators, {len(tabs)} assessors, think 0..{args.think:g} s; "
+        f"desa-digital serve (waitress, 8 threads) with the worker"
+    )
+    print(
+        f"requests {requests} ({requests / elapsed:.1f}/s); operator saves {len(operators.ms['operator save'])} "
+        f"({len(operators.ms['operator save']) / elapsed:.2f}/s), uploads {len(operators.ms['operator upload'])} "
+        f"({len(operators.ms['operator upload']) / elapsed:.2f}/s, {operators.upload_bytes / 2**20:.0f} MB "
+        f"acknowledged), desk saves {len(assessors.save_ms)} ({len(assessors.save_ms) / elapsed:.2f}/s)"
+    )
     print(f"statuses operators {dict(sorted(operators.statuses.items()))}, assessors {dict(assessors.statuses)}")
     print(f"server errors (5xx) seen by clients {server_errors}, in the server's access log {logged_5xx}")
     for kind in ("operator page", "operator save", "operator upload"):
@@ -598,15 +754,20 @@ def main(argv: list[str] | None = None) -> int:
     print(_latency("assessor page", assessors.page_ms))
     print(_latency("assessor save", assessors.save_ms))
     for kind, values in sorted(locks.items()):
-        print(f"lock [{kind}] n={values['requests']:.0f} (took the lock {values['with_lock']:.0f}); app ms p50 "
-              f"{values['app_p50']:.0f} p90 {values['app_p90']:.0f} mean {values['app_mean']:.0f}; lock wait ms p50 "
-              f"{values['wait_p50']:.1f} p90 {values['wait_p90']:.1f} p99 {values['wait_p99']:.1f} max "
-              f"{values['wait_max']:.0f} mean {values['wait_mean']:.1f}; held ms p50 {values['held_p50']:.1f} p90 "
-              f"{values['held_p90']:.1f} mean {values['held_mean']:.1f}; wait share of app time: of the sums "
-              f"{values['share_of_sum']:.1%}, per request p50 {values['share_p50']:.1%} p90 {values['share_p90']:.1%} "
-              f"p99 {values['share_p99']:.1%} max {values['share_max']:.1%}; 5xx {values['errors_5xx']:.0f}")
-    client_ms = {"operator save": operators.ms["operator save"], "operator upload": operators.ms["operator upload"],
-                 "assessor save": assessors.save_ms}
+        print(
+            f"lock [{kind}] n={values['requests']:.0f} (took the lock {values['with_lock']:.0f}); app ms p50 "
+            f"{values['app_p50']:.0f} p90 {values['app_p90']:.0f} mean {values['app_mean']:.0f}; lock wait ms p50 "
+            f"{values['wait_p50']:.1f} p90 {values['wait_p90']:.1f} p99 {values['wait_p99']:.1f} max "
+            f"{values['wait_max']:.0f} mean {values['wait_mean']:.1f}; held ms p50 {values['held_p50']:.1f} p90 "
+            f"{values['held_p90']:.1f} mean {values['held_mean']:.1f}; wait share of app time: of the sums "
+            f"{values['share_of_sum']:.1%}, per request p50 {values['share_p50']:.1%} p90 {values['share_p90']:.1%} "
+            f"p99 {values['share_p99']:.1%} max {values['share_max']:.1%}; 5xx {values['errors_5xx']:.0f}"
+        )
+    client_ms = {
+        "operator save": operators.ms["operator save"],
+        "operator upload": operators.ms["operator upload"],
+        "assessor save": assessors.save_ms,
+    }
     for kind, values in client_ms.items():
         if kind in locks and values:
             waited = locks[kind]["wait_mean"] * locks[kind]["requests"]
@@ -619,8 +780,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(errors)} errors; first:", errors[:8])
         print("server log tail:", server_log[-3000:])
     lost = sum(value for name, value in operator_counts.items() if name.startswith("problem_"))
-    lost += sum(desk_counts[name] for name in ("acked_save_without_event", "version_not_equal_to_acked_saves",
-                                               "stored_note_not_acked", "last_acked_save_not_stored"))
+    lost += sum(
+        desk_counts[name]
+        for name in (
+            "acked_save_without_event",
+            "version_not_equal_to_acked_saves",
+            "stored_note_not_acked",
+            "last_acked_save_not_stored",
+        )
+    )
     return 1 if server_errors or logged_5xx or lost or errors else 0
 
 

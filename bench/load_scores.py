@@ -75,8 +75,14 @@ class Tally:
 
 def prepare(users: int, second_tabs: int, database_url: str) -> list[Tab]:
     """Wipe and migrate the database, then a competition in penilaian dokumen with one desa per assessor."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "beban", "TESTING": False,
-                      "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "beban",
+            "TESTING": False,
+            "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+        }
+    )
     with app.app_context():
         with db.engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -86,15 +92,19 @@ def prepare(users: int, second_tabs: int, database_url: str) -> list[Tab]:
         _competition, participants = verification_competition(desa=desa)
         ensure_region("64.72", "Kota Samarinda", RegionKind.kabupaten)
         for participant in participants:
-            db.session.add(SelfAssessment(participant_id=participant.id, indicator_code="A1", level=2,
-                                          explanation="penilaian mandiri"))
+            db.session.add(
+                SelfAssessment(
+                    participant_id=participant.id, indicator_code="A1", level=2, explanation="penilaian mandiri"
+                )
+            )
         committee = create_user("Panitia Beban", "panitia.beban@contoh.id", PASSWORD, [GrantSpec(Role.panitia, "64")])
         tabs: list[Tab] = []
         now = datetime.now(UTC)
         for number, participant in enumerate(participants):
             email = f"asesor{number + 1:02d}@beban.contoh.id"
-            assessor = create_user(f"Asesor Beban {number + 1}", email, PASSWORD,
-                                   [GrantSpec(Role.asesor, "64", "64.72")])
+            assessor = create_user(
+                f"Asesor Beban {number + 1}", email, PASSWORD, [GrantSpec(Role.asesor, "64", "64.72")]
+            )
             # Enrolled with a secret the bench knows, so it computes codes as the assessor's phone would.
             assessor.totp_secret = pyotp.random_base32(32)
             assessor.totp_confirmed_at = now
@@ -109,8 +119,17 @@ def prepare(users: int, second_tabs: int, database_url: str) -> list[Tab]:
     return tabs
 
 
-def run_tab(tab: Tab, port: int, clock: dict[str, float], tally: Tally, think: float, start: threading.Barrier,
-            sessions: dict[str, WebClient], sessions_lock: threading.Lock, timeout: float = 60) -> None:
+def run_tab(
+    tab: Tab,
+    port: int,
+    clock: dict[str, float],
+    tally: Tally,
+    think: float,
+    start: threading.Barrier,
+    sessions: dict[str, WebClient],
+    sessions_lock: threading.Lock,
+    timeout: float = 60,
+) -> None:
     """Sign in (once per assessor: a second tab shares the first tab's cookies), then save until ``clock["stop"]``
     (set once every tab has signed in and passed ``start``); ``timeout`` bounds each response's wait."""
     rng = random.Random(tab.name)
@@ -143,8 +162,12 @@ def run_tab(tab: Tab, port: int, clock: dict[str, float], tally: Tally, think: f
         version = (found.group(1) or found.group(2)) if found else ""
         sequence += 1
         note = f"beban {tab.name} #{sequence}"
-        fields = {"csrf_token": client.csrf(page.text), "level": str(rng.randint(0, 4)), "note": note,
-                  "version": version}
+        fields = {
+            "csrf_token": client.csrf(page.text),
+            "level": str(rng.randint(0, 4)),
+            "note": note,
+            "version": version,
+        }
         began = time.perf_counter()
         saved = client.post(url, fields)
         finished = time.perf_counter()
@@ -171,8 +194,11 @@ def check(database_url: str, tally: Tally, tabs: list[Tab]) -> dict[str, int]:
     problems = Counter[str]()
     with app.app_context():
         acked_notes = {note for saves in tally.acked.values() for _when, note in saves}
-        events = db.session.execute(text(
-            "SELECT after_json FROM audit_event WHERE action = 'desk_score.save'")).scalars().all()
+        events = (
+            db.session.execute(text("SELECT after_json FROM audit_event WHERE action = 'desk_score.save'"))
+            .scalars()
+            .all()
+        )
         logged = Counter(json.loads(after or "{}").get("note") for after in events)
         problems["acked_save_without_event"] = sum(1 for note in acked_notes if logged[note] != 1)
         rows = db.session.execute(text("SELECT assignment_id, indicator_code, note, version FROM desk_score")).all()
@@ -188,9 +214,20 @@ def check(database_url: str, tally: Tally, tabs: list[Tab]) -> dict[str, int]:
                 problems["last_acked_save_not_stored"] += 1
         db.session.remove()
         db.engine.dispose()
-    return {"acked_saves": len(acked_notes), "audit_events": len(events), "scores": len(stored),
-            **{name: problems[name] for name in ("acked_save_without_event", "version_not_equal_to_acked_saves",
-                                                 "stored_note_not_acked", "last_acked_save_not_stored")}}
+    return {
+        "acked_saves": len(acked_notes),
+        "audit_events": len(events),
+        "scores": len(stored),
+        **{
+            name: problems[name]
+            for name in (
+                "acked_save_without_event",
+                "version_not_equal_to_acked_saves",
+                "stored_note_not_acked",
+                "last_acked_save_not_stored",
+            )
+        },
+    }
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -218,10 +255,19 @@ def main(argv: list[str] | None = None) -> int:
     tabs = prepare(args.users, args.second_tabs, database_url)
     print(f"prepared {args.users} assessors, {len(tabs)} tabs in {time.perf_counter() - began:.1f} s")
     with tempfile.TemporaryDirectory(prefix="beban-") as folder:
-        server = LiveServer({"DATABASE_URL": database_url, "SECRET_KEY": "beban", "EVIDENCE_DIR": folder,
-                             "LOGIN_ADDRESS_LIMIT": "100000", "LOGIN_ACCOUNT_LIMIT": "1000",
-                             "SESSION_IDLE_MINUTES": "600"},
-                            workers=args.workers, threads=args.threads, log=Path(folder) / "gunicorn.log")
+        server = LiveServer(
+            {
+                "DATABASE_URL": database_url,
+                "SECRET_KEY": "beban",
+                "EVIDENCE_DIR": folder,
+                "LOGIN_ADDRESS_LIMIT": "100000",
+                "LOGIN_ACCOUNT_LIMIT": "1000",
+                "SESSION_IDLE_MINUTES": "600",
+            },
+            workers=args.workers,
+            threads=args.threads,
+            log=Path(folder) / "gunicorn.log",
+        )
         server.start()
         tally = Tally()
         try:
@@ -260,15 +306,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"saves {saves} ({saves / elapsed:.1f}/s), page loads {len(tally.page_ms)}; statuses {dict(tally.statuses)}")
     print(f"conflicts (409) {tally.conflicts}; server errors (5xx) {server_errors}")
     for label, values in (("save POST", tally.save_ms), ("page GET", tally.page_ms)):
-        print(f"{label} ms: p50 {percentile(values, 0.5):.0f}, p90 {percentile(values, 0.9):.0f}, "
-              f"p99 {percentile(values, 0.99):.0f}, max {max(values, default=float('nan')):.0f}, "
-              f"mean {statistics.fmean(values) if values else float('nan'):.0f}")
+        print(
+            f"{label} ms: p50 {percentile(values, 0.5):.0f}, p90 {percentile(values, 0.9):.0f}, "
+            f"p99 {percentile(values, 0.99):.0f}, max {max(values, default=float('nan')):.0f}, "
+            f"mean {statistics.fmean(values) if values else float('nan'):.0f}"
+        )
     print("database check:", counts)
     if tally.errors:
         print("first errors:", tally.errors[:5])
         print("gunicorn log tail:", log_tail)
-    lost = sum(counts[k] for k in ("acked_save_without_event", "version_not_equal_to_acked_saves",
-                                   "stored_note_not_acked", "last_acked_save_not_stored"))
+    lost = sum(
+        counts[k]
+        for k in (
+            "acked_save_without_event",
+            "version_not_equal_to_acked_saves",
+            "stored_note_not_acked",
+            "last_acked_save_not_stored",
+        )
+    )
     return 1 if server_errors or lost or tally.errors else 0
 
 

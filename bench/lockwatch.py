@@ -81,11 +81,16 @@ def install(path: str) -> None:
         began = getattr(_local, "began", None)
         if began is None:
             return
-        line = {"end": round(time.time(), 3), "method": request.method, "path": request.path,
-                "status": response.status_code,
-                "total_ms": round((time.perf_counter() - began) * 1000, 3),
-                "lock_wait_ms": round(_local.lock_wait * 1000, 3), "lock_held_ms": round(_local.lock_held * 1000, 3),
-                "locks": _local.locks}
+        line = {
+            "end": round(time.time(), 3),
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "total_ms": round((time.perf_counter() - began) * 1000, 3),
+            "lock_wait_ms": round(_local.lock_wait * 1000, 3),
+            "lock_held_ms": round(_local.lock_held * 1000, 3),
+            "locks": _local.locks,
+        }
         with _write_lock:
             log.write(json.dumps(line) + "\n")
 

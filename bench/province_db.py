@@ -38,15 +38,28 @@ from assessment.models import (
 def rubric_yaml(n_indicators: int = 20, n_aspects: int = 5) -> str:
     """A 20-indicator rubric (5 aspects of weight 20, decimal weights, levels 0-4, N/A on each aspect's last)."""
     per = n_indicators // n_aspects
-    lines = ["id: bench-provinsi", "title: Rubrik benchmark", 'version: "1"', "scale: {min: 0, max: 4}",
-             "bands:", "  - {min: 0, label: Kurang}", "  - {min: 40, label: Cukup}", "  - {min: 60, label: Baik}",
-             "  - {min: 80, label: Sangat Baik}", "aspects:"]
+    lines = [
+        "id: bench-provinsi",
+        "title: Rubrik benchmark",
+        'version: "1"',
+        "scale: {min: 0, max: 4}",
+        "bands:",
+        "  - {min: 0, label: Kurang}",
+        "  - {min: 40, label: Cukup}",
+        "  - {min: 60, label: Baik}",
+        "  - {min: 80, label: Sangat Baik}",
+        "aspects:",
+    ]
     for a in range(n_aspects):
         lines += [f"  - code: A{a + 1}", f"    name: Aspek {a + 1}", "    indicators:"]
         for k in range(per):
             number = a * per + k + 1
-            lines += [f"      - code: I{number:02d}", f"        name: Indikator {number}",
-                      f"        weight: {(3.5, 4.5, 5.5, 6.5)[(a + k) % 4]}", "        levels:"]
+            lines += [
+                f"      - code: I{number:02d}",
+                f"        name: Indikator {number}",
+                f"        weight: {(3.5, 4.5, 5.5, 6.5)[(a + k) % 4]}",
+                "        levels:",
+            ]
             lines += [f"          {v}: level {v}" for v in range(5)]
             if k == per - 1:
                 lines.append("        allow_na: true")
@@ -56,9 +69,15 @@ def rubric_yaml(n_indicators: int = 20, n_aspects: int = 5) -> str:
 def build(desa: Sequence[tuple[str, str, str, str]], seed: int = 0) -> tuple[Any, int]:
     """An app on a fresh database holding the province; returns (app, competition id)."""
     folder = Path(tempfile.mkdtemp(prefix="bench-provinsi-"))
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "INSTANCE_PATH": str(folder),
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
-                      "EVIDENCE_DIR": str(folder / "evidence")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench",
+            "INSTANCE_PATH": str(folder),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
+            "EVIDENCE_DIR": str(folder / "evidence"),
+        }
+    )
     from assessment.criteria.files import load_rubric_bytes
 
     source = rubric_yaml()
@@ -73,33 +92,58 @@ def build(desa: Sequence[tuple[str, str, str, str]], seed: int = 0) -> tuple[Any
             regions.setdefault(kecamatan_code, (kecamatan, RegionKind.kecamatan))
             regions[code] = (name, RegionKind.desa)
         for depth in (1, 2, 3, 4):
-            rows = [{"code": c, "name": n, "kind": k, "parent_code": ".".join(c.split(".")[:-1]) or None}
-                    for c, (n, k) in regions.items() if len(c.split(".")) == depth]
+            rows = [
+                {"code": c, "name": n, "kind": k, "parent_code": ".".join(c.split(".")[:-1]) or None}
+                for c, (n, k) in regions.items()
+                if len(c.split(".")) == depth
+            ]
             db.session.execute(insert(Region), rows)
-        stored = StoredRubric(fingerprint=fingerprint(rubric), source_format="yaml", source_text=source,
-                              original_name="rubrik.yaml", rubric_json=canonical_form(rubric).decode(),
-                              title=rubric.title)
+        stored = StoredRubric(
+            fingerprint=fingerprint(rubric),
+            source_format="yaml",
+            source_text=source,
+            original_name="rubrik.yaml",
+            rubric_json=canonical_form(rubric).decode(),
+            title=rubric.title,
+        )
         db.session.add(stored)
         db.session.flush()
-        competition = Competition(name="Lomba Desa Digital (benchmark)", year=2026, scope_region_code="64",
-                                  rubric_id=stored.id)
+        competition = Competition(
+            name="Lomba Desa Digital (benchmark)", year=2026, scope_region_code="64", rubric_id=stored.id
+        )
         db.session.add(competition)
         no_password = "!"  # noqa: S105 -- these accounts never sign in
-        assessors = [User(name=f"Asesor {i}", email=f"asesor{i}@bench.id", password_hash=no_password)
-                     for i in range(12)]
+        assessors = [
+            User(name=f"Asesor {i}", email=f"asesor{i}@bench.id", password_hash=no_password) for i in range(12)
+        ]
         db.session.add_all(assessors)
         db.session.flush()
         db.session.add_all(RoleGrant(user_id=a.id, role=Role.asesor, region_code="64") for a in assessors)
-        db.session.execute(insert(Participant), [
-            {"competition_id": competition.id, "desa_code": code, "status": SubmissionStatus.lengkap,
-             "submitted_at": now} for code, _n, _k, _kn in desa])
+        db.session.execute(
+            insert(Participant),
+            [
+                {
+                    "competition_id": competition.id,
+                    "desa_code": code,
+                    "status": SubmissionStatus.lengkap,
+                    "submitted_at": now,
+                }
+                for code, _n, _k, _kn in desa
+            ],
+        )
         participants = dict(db.session.execute(db.select(Participant.desa_code, Participant.id)).all())
         assignment_rows = []
         for index, (code, _n, _k, _kn) in enumerate(desa):
             for slot in range(3):
-                assignment_rows.append({"participant_id": participants[code],
-                                        "assessor_id": assessors[(index + 4 * slot) % 12].id, "method": "manual",
-                                        "created_at": now, "submitted_at": now})
+                assignment_rows.append(
+                    {
+                        "participant_id": participants[code],
+                        "assessor_id": assessors[(index + 4 * slot) % 12].id,
+                        "method": "manual",
+                        "created_at": now,
+                        "submitted_at": now,
+                    }
+                )
         db.session.execute(insert(Assignment), assignment_rows)
         assignments = db.session.execute(db.select(Assignment.id, Assignment.participant_id)).all()
         quality = {pid: int(rng.integers(0, 5)) for pid in participants.values()}
@@ -109,11 +153,27 @@ def build(desa: Sequence[tuple[str, str, str, str]], seed: int = 0) -> tuple[Any
             for code in indicators:
                 # Within one level of each other: every desa is ranked (assessment.standing.who_is_ranked).
                 level = int(np.clip(quality[participant_id] + rng.integers(0, 2), 0, 4))
-                scores.append({"assignment_id": assignment_id, "indicator_code": code, "level": level,
-                               "note": "catatan", "updated_at": now})
+                scores.append(
+                    {
+                        "assignment_id": assignment_id,
+                        "indicator_code": code,
+                        "level": level,
+                        "note": "catatan",
+                        "updated_at": now,
+                    }
+                )
         db.session.execute(insert(DeskScore), scores)
-        own = [{"participant_id": pid, "indicator_code": code, "level": min(4, quality[pid] + 1), "explanation": "x",
-                "updated_at": now} for pid in participants.values() for code in indicators]
+        own = [
+            {
+                "participant_id": pid,
+                "indicator_code": code,
+                "level": min(4, quality[pid] + 1),
+                "explanation": "x",
+                "updated_at": now,
+            }
+            for pid in participants.values()
+            for code in indicators
+        ]
         db.session.execute(insert(SelfAssessment), own)
         db.session.commit()
         return app, competition.id

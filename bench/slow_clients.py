@@ -39,8 +39,12 @@ def _free_port() -> int:
 
 def _environment(folder: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(DATABASE_URL=f"sqlite:///{folder / 'bench.sqlite3'}", EVIDENCE_DIR=str(folder / "evidence"),
-               SECRET_KEY="bench-slow-clients", PYTHONUNBUFFERED="1")  # noqa: S106 - throw-away
+    env.update(
+        DATABASE_URL=f"sqlite:///{folder / 'bench.sqlite3'}",
+        EVIDENCE_DIR=str(folder / "evidence"),
+        SECRET_KEY="bench-slow-clients",  # noqa: S106 - throw-away
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
@@ -49,8 +53,7 @@ def _start(server: str, port: int, env: dict[str, str]) -> subprocess.Popen[byte
     if server == "gunicorn":
         command = [str(bin_dir / "gunicorn"), "--workers", "2", "--bind", f"{HOST}:{port}", "assessment:create_app()"]
     else:
-        command = [sys.executable, "-m", "assessment", "serve", "--host", HOST, "--port", str(port),
-                   "--no-access-log"]
+        command = [sys.executable, "-m", "assessment", "serve", "--host", HOST, "--port", str(port), "--no-access-log"]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -85,9 +88,11 @@ def _trickle(port: int, stop: threading.Event) -> None:
     """One slow client: the headers at once, then the body one byte every 1/15 s until told to stop."""
     try:
         with socket.create_connection((HOST, port), timeout=10) as connection:
-            connection.sendall(b"POST /masuk HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                               b"Content-Type: application/x-www-form-urlencoded\r\n"
-                               + f"Content-Length: {BODY_LENGTH}\r\n\r\n".encode())
+            connection.sendall(
+                b"POST /masuk HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n"
+                + f"Content-Length: {BODY_LENGTH}\r\n\r\n".encode()
+            )
             body = (b"email=lambat%40contoh.id&password=" + b"x" * BODY_LENGTH)[:BODY_LENGTH]
             for byte in body:
                 if stop.wait(1 / BYTES_PER_SECOND):
@@ -100,8 +105,13 @@ def _trickle(port: int, stop: threading.Event) -> None:
 def measure(server: str, clients: int, seconds: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="bench-lambat-") as folder:
         env = _environment(Path(folder))
-        subprocess.run([sys.executable, "-m", "assessment", "db", "upgrade"], env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "assessment", "db", "upgrade"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         port = _free_port()
         process = _start(server, port, env)
         stop = threading.Event()
@@ -128,8 +138,12 @@ def measure(server: str, clients: int, seconds: int) -> dict[str, float]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-    return {"baseline_median": baseline, "median": statistics.median(latencies), "max": max(latencies),
-            "requests": float(len(latencies))}
+    return {
+        "baseline_median": baseline,
+        "median": statistics.median(latencies),
+        "max": max(latencies),
+        "requests": float(len(latencies)),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,8 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     clients = max(1, min(args.clients, 200))
     seconds = max(5, min(args.seconds, 120))
     result = measure(args.server, clients, seconds)
-    print(f"{args.server}: {clients} slow clients at {BYTES_PER_SECOND} B/s, {seconds} s, "
-          f"{int(result['requests'])} normal requests")
+    print(
+        f"{args.server}: {clients} slow clients at {BYTES_PER_SECOND} B/s, {seconds} s, "
+        f"{int(result['requests'])} normal requests"
+    )
     print(f"  GET / alone: median {result['baseline_median'] * 1000:.0f} ms")
     print(f"  GET / during: median {result['median'] * 1000:.0f} ms, max {result['max'] * 1000:.0f} ms")
     return 0

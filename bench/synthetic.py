@@ -17,12 +17,22 @@ def bench_rubric(n_indicators: int = 30, n_aspects: int = 5) -> Rubric:
     aspects = []
     for a in range(n_aspects):
         indicators = tuple(
-            Indicator(f"I{a * per + k + 1:02d}", f"Indikator {a * per + k + 1}", Decimal("1.25") * (1 + (a + k) % 4),
-                      tuple(Level(v, f"level {v}") for v in range(5)), allow_na=k == per - 1)
-            for k in range(per))
+            Indicator(
+                f"I{a * per + k + 1:02d}",
+                f"Indikator {a * per + k + 1}",
+                Decimal("1.25") * (1 + (a + k) % 4),
+                tuple(Level(v, f"level {v}") for v in range(5)),
+                allow_na=k == per - 1,
+            )
+            for k in range(per)
+        )
         aspects.append(Aspect(f"A{a + 1}", f"Aspek {a + 1}", indicators))
-    bands = (Band(Decimal(0), "Kurang"), Band(Decimal(40), "Cukup"), Band(Decimal(60), "Baik"),
-             Band(Decimal(80), "Sangat Baik"))
+    bands = (
+        Band(Decimal(0), "Kurang"),
+        Band(Decimal(40), "Cukup"),
+        Band(Decimal(60), "Baik"),
+        Band(Decimal(80), "Sangat Baik"),
+    )
     return Rubric("bench", "Bench", "1", Scale(0, 4), bands, tuple(aspects))
 
 
@@ -46,8 +56,9 @@ class Synthetic:
     weights: np.ndarray
 
 
-def synthetic(n_villages: int, n_indicators: int = 30, n_assessors: int = 3, seed: int = 0,
-              shuffle: bool = False, pool: int = 300) -> Synthetic:
+def synthetic(
+    n_villages: int, n_indicators: int = 30, n_assessors: int = 3, seed: int = 0, shuffle: bool = False, pool: int = 300
+) -> Synthetic:
     """Each village gets a team of ``n_assessors`` distinct assessors from a pool; about 1% NA where allowed."""
     rng = np.random.default_rng(seed)
     rubric = bench_rubric(n_indicators)
@@ -65,7 +76,8 @@ def synthetic(n_villages: int, n_indicators: int = 30, n_assessors: int = 3, see
     if shuffle:
         order = rng.permutation(n)
         village, indicator, assessor, level = village[order], indicator[order], assessor[order], level[order]
-    rows = AssessmentRows(village_codes(n_villages), tuple(f"asesor{k}" for k in range(pool)),
-                          village, indicator, assessor, level)
+    rows = AssessmentRows(
+        village_codes(n_villages), tuple(f"asesor{k}" for k in range(pool)), village, indicator, assessor, level
+    )
     weights = np.array([float(ind.weight) for ind in rubric.indicators])
     return Synthetic(rubric, rows, weights)

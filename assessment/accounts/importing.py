@@ -93,8 +93,9 @@ def _line_grant(row: TableRow, importer: User | None) -> tuple[GrantSpec | None,
     role_text, region, home = row.get("peran"), row.get("wilayah"), row.get("wilayah_asal")
     role = parse_role(role_text)
     if role is None:
-        problems.append(f"peran {role_text or '(kosong)'} tidak dikenal (pilihan: "
-                        + ", ".join(item.value for item in Role) + ")")
+        problems.append(
+            f"peran {role_text or '(kosong)'} tidak dikenal (pilihan: " + ", ".join(item.value for item in Role) + ")"
+        )
     if not region:
         problems.append("wilayah kosong")
     if role is None or not region:
@@ -162,18 +163,33 @@ def plan_import(rows: list[TableRow], importer: User | None) -> ImportPlan:
             continue
         user = existing.get(email)
         if user is not None and user.grants and not manageable_by(importer, user):
-            problems.append(LineProblem(row.line, f"akun {email} memegang peran yang tidak Anda kelola; "
-                                                  "mintalah panitia menambahkan perannya"))
+            problems.append(
+                LineProblem(
+                    row.line,
+                    f"akun {email} memegang peran yang tidak Anda kelola; mintalah panitia menambahkan perannya",
+                )
+            )
             continue
         if planned is None:
             planned = accounts[email] = PlannedAccount(email, name, row.line, user)
-        held = next((grant for grant in (user.grants if user else [])
-                     if grant.role is spec.role and grant.region_code == spec.region_code), None)
+        held = next(
+            (
+                grant
+                for grant in (user.grants if user else [])
+                if grant.role is spec.role and grant.region_code == spec.region_code
+            ),
+            None,
+        )
         if held is None:
             planned.grants.append(spec)
         elif spec.home_region_code and held.home_region_code != spec.home_region_code:
-            problems.append(LineProblem(row.line, f"{email} sudah asesor di {spec.region_code} dengan wilayah asal "
-                                                  f"{held.home_region_code or '(kosong)'}"))
+            problems.append(
+                LineProblem(
+                    row.line,
+                    f"{email} sudah asesor di {spec.region_code} dengan wilayah asal "
+                    f"{held.home_region_code or '(kosong)'}",
+                )
+            )
         else:
             unchanged += 1
     if problems:
@@ -188,8 +204,9 @@ class ImportResult:
     invitations: list[AccountInvitation]
 
 
-def import_accounts(data: bytes, filename: str, importer: User | None, now: datetime, *,
-                    dry_run: bool = False) -> ImportResult:
+def import_accounts(
+    data: bytes, filename: str, importer: User | None, now: datetime, *, dry_run: bool = False
+) -> ImportResult:
     """Read, check (:func:`plan_import`) and, unless ``dry_run``, apply an account file in one commit.
 
     New accounts are active without a password, each with an invitation link (one batch per import, so their
@@ -206,24 +223,40 @@ def import_accounts(data: bytes, filename: str, importer: User | None, now: date
     for account in plan.accounts:
         if not account.grants:
             continue
-        grants = [RoleGrant(role=spec.role, region_code=spec.region_code, home_region_code=spec.home_region_code)
-                  for spec in account.grants]
-        states = [{"role": spec.role.value, "region": spec.region_code, "home_region": spec.home_region_code}
-                  for spec in account.grants]
+        grants = [
+            RoleGrant(role=spec.role, region_code=spec.region_code, home_region_code=spec.home_region_code)
+            for spec in account.grants
+        ]
+        states = [
+            {"role": spec.role.value, "region": spec.region_code, "home_region": spec.home_region_code}
+            for spec in account.grants
+        ]
         if account.existing is None:
             user = User(name=account.name, email=account.email, password_hash=no_password)
             user.grants = grants
             db.session.add(user)
             db.session.flush()
-            record_event("user.create", target=f"user:{user.id}", actor=importer, after={
-                "name": user.name, "email": user.email, "active": True, "grants": states, "password": False})
+            record_event(
+                "user.create",
+                target=f"user:{user.id}",
+                actor=importer,
+                after={"name": user.name, "email": user.email, "active": True, "grants": states, "password": False},
+            )
             invitations.append(add_invitation(user, importer, now, batch))
         else:
             account.existing.grants.extend(grants)
             record_event("user.grant", target=f"user:{account.existing.id}", actor=importer, after={"added": states})
-    record_event("user.import", target=f"import:{batch}", actor=importer, after={
-        "file": filename[-200:], "new_accounts": len(plan.new_accounts), "grants_added": plan.added_grants,
-        "unchanged_lines": plan.unchanged_lines})
+    record_event(
+        "user.import",
+        target=f"import:{batch}",
+        actor=importer,
+        after={
+            "file": filename[-200:],
+            "new_accounts": len(plan.new_accounts),
+            "grants_added": plan.added_grants,
+            "unchanged_lines": plan.unchanged_lines,
+        },
+    )
     db.session.commit()
     return ImportResult(plan, batch, invitations)
 
@@ -243,4 +276,5 @@ def may_invite(manager: User | None, user: User) -> bool:
     kecamatan = [grant.region_code for grant in grants_for(manager, (Role.verifikator_kecamatan,))]
     return bool(user.grants) and all(
         grant.role is Role.operator_desa and any(region_within(grant.region_code, code) for code in kecamatan)
-        for grant in user.grants)
+        for grant in user.grants
+    )

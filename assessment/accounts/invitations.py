@@ -51,8 +51,11 @@ def token_hash(token: str) -> str:
 def invitation_url(token: str) -> str:
     """The absolute address of the link: ``PUBLIC_BASE_URL`` when set, else the address of this request, else the
     local default (the command line)."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or (request.url_root if has_request_context() else None) \
+    base = (
+        current_app.config.get("PUBLIC_BASE_URL")
+        or (request.url_root if has_request_context() else None)
         or DEFAULT_BASE_URL
+    )
     return f"{base.rstrip('/')}/undangan/{token}"
 
 
@@ -65,9 +68,13 @@ def new_batch() -> str:
 
 
 def _revoke_open(user: User, now: datetime) -> None:
-    for older in db.session.scalars(select(AccountInvitation).where(
-            AccountInvitation.user_id == user.id, AccountInvitation.used_at.is_(None),
-            AccountInvitation.revoked_at.is_(None))):
+    for older in db.session.scalars(
+        select(AccountInvitation).where(
+            AccountInvitation.user_id == user.id,
+            AccountInvitation.used_at.is_(None),
+            AccountInvitation.revoked_at.is_(None),
+        )
+    ):
         older.revoked_at = now
 
 
@@ -76,13 +83,23 @@ def add_invitation(user: User, by: User | None, now: datetime, batch: str) -> Ac
     if user.id is None:
         db.session.flush()
     _revoke_open(user, now)
-    invitation = AccountInvitation(user_id=user.id, nonce=secrets.token_hex(32), batch=batch,
-                                   created_by_id=by.id if by else None, created_at=now, expires_at=now + validity())
+    invitation = AccountInvitation(
+        user_id=user.id,
+        nonce=secrets.token_hex(32),
+        batch=batch,
+        created_by_id=by.id if by else None,
+        created_at=now,
+        expires_at=now + validity(),
+    )
     invitation.token_hash = token_hash(token_for(invitation))
     db.session.add(invitation)
     db.session.flush()
-    record_event("user.invite", target=f"user:{user.id}", after={
-        "invitation": invitation.id, "expires_at": invitation.expires_at, "batch": batch}, actor=by)
+    record_event(
+        "user.invite",
+        target=f"user:{user.id}",
+        after={"invitation": invitation.id, "expires_at": invitation.expires_at, "batch": batch},
+        actor=by,
+    )
     return invitation
 
 
@@ -122,19 +139,31 @@ def accept_invitation(invitation: AccountInvitation, password: str, now: datetim
     _revoke_open(user, now)
     invitation.revoked_at = None
     invitation.used_at = now
-    record_event("user.invitation_accept", target=f"user:{user.id}", actor=user,
-                 after={"invitation": invitation.id, "session_version": user.session_version})
+    record_event(
+        "user.invitation_accept",
+        target=f"user:{user.id}",
+        actor=user,
+        after={"invitation": invitation.id, "session_version": user.session_version},
+    )
     db.session.commit()
     return []
 
 
-def open_invitations(user_ids: Iterable[int] | None, now: datetime, batch: str | None = None) \
-        -> list[AccountInvitation]:
+def open_invitations(
+    user_ids: Iterable[int] | None, now: datetime, batch: str | None = None
+) -> list[AccountInvitation]:
     """The open invitations (of these accounts, of this batch), by account name."""
-    query = (select(AccountInvitation).join(User, User.id == AccountInvitation.user_id)
-             .where(AccountInvitation.used_at.is_(None), AccountInvitation.revoked_at.is_(None),
-                    AccountInvitation.expires_at > now, User.active.is_(True))
-             .order_by(User.name, User.id))
+    query = (
+        select(AccountInvitation)
+        .join(User, User.id == AccountInvitation.user_id)
+        .where(
+            AccountInvitation.used_at.is_(None),
+            AccountInvitation.revoked_at.is_(None),
+            AccountInvitation.expires_at > now,
+            User.active.is_(True),
+        )
+        .order_by(User.name, User.id)
+    )
     if user_ids is not None:
         query = query.where(AccountInvitation.user_id.in_(list(user_ids)))
     if batch is not None:
@@ -162,7 +191,8 @@ def _message(invitation: AccountInvitation) -> EmailMessage:
         f"sandi Anda sendiri:\n\n{invitation_url(token_for(invitation))}\n\n"
         f"Tautan ini hanya dapat dipakai sekali dan berlaku sampai {format_wita(invitation.expires_at)}. Setelah "
         f"itu masuk dengan email {user.email} dan kata sandi Anda.\n\n"
-        "Bila Anda tidak merasa didaftarkan, abaikan email ini.\n")
+        "Bila Anda tidak merasa didaftarkan, abaikan email ini.\n"
+    )
     return mail
 
 
@@ -170,7 +200,7 @@ RESET_PAUSE = timedelta(minutes=15)
 
 
 def request_reset(email: str, now: datetime) -> None:
-    """"Lupa kata sandi": when SMTP is set, e-mail the active account with this address a fresh single-use link
+    """ "Lupa kata sandi": when SMTP is set, e-mail the active account with this address a fresh single-use link
     (the same kind as an invitation: the older link stops working) to choose a new password.
 
     Nothing tells the visitor whether the address has an account: the page answers the same in every case, and
@@ -186,8 +216,11 @@ def request_reset(email: str, now: datetime) -> None:
     elif user is None or not user.active:
         outcome = "tidak_dikirim"
     else:
-        recent = db.session.scalar(select(AccountInvitation.id).where(
-            AccountInvitation.user_id == user.id, AccountInvitation.created_at > now - RESET_PAUSE))
+        recent = db.session.scalar(
+            select(AccountInvitation.id).where(
+                AccountInvitation.user_id == user.id, AccountInvitation.created_at > now - RESET_PAUSE
+            )
+        )
         outcome = "terlalu_sering" if recent is not None else "dikirim"
     target = f"user:{user.id}" if user is not None else f"email:{address[:190]}"
     record_event("auth.reset_request", target=target, after={"outcome": outcome}, actor=user)
@@ -240,5 +273,6 @@ def mail_invitations(invitations: Sequence[AccountInvitation], limit: int | None
 
 def unmailed(now: datetime) -> list[AccountInvitation]:
     """Open invitations not yet e-mailed (and not given up)."""
-    return [item for item in open_invitations(None, now)
-            if item.mailed_at is None and item.mail_attempts < MAIL_ATTEMPTS]
+    return [
+        item for item in open_invitations(None, now) if item.mailed_at is None and item.mail_attempts < MAIL_ATTEMPTS
+    ]

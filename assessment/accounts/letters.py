@@ -33,6 +33,13 @@ def letters_pdf(invitations: Sequence[AccountInvitation]) -> bytes:
     pages: list[dict[str, Any]] = []
     for item in invitations:
         url = invitation_url(token_for(item))
-        pages.append({"user": item.user, "grants": grant_lines(item.user, regions), "url": url,
-                      "qr": qr_svg_data_uri(url), "expires": format_wita(item.expires_at)})
+        pages.append(
+            {
+                "user": item.user,
+                "grants": grant_lines(item.user, regions),
+                "url": url,
+                "qr": qr_svg_data_uri(url),
+                "expires": format_wita(item.expires_at),
+            }
+        )
     return render_template_pdf("reports/undangan.html", pages=pages)

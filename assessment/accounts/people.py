@@ -32,19 +32,26 @@ def find_people(manager: User, text: str = "", role: Role | None = None, region:
     """The accounts ``manager`` may manage (or, a verifikator kecamatan, invite:
     :func:`~assessment.accounts.importing.may_invite`), filtered by a part of the name or e-mail, a role and a
     region (the grant's region or one below it), by name; at most 200."""
-    query = (select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-             .where(scope_filter(RoleGrant.region_code, manager,
-                                 (Role.panitia, Role.dpmd, Role.verifikator_kecamatan))))
+    query = (
+        select(User)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(scope_filter(RoleGrant.region_code, manager, (Role.panitia, Role.dpmd, Role.verifikator_kecamatan)))
+    )
     text = text.strip()
     if text:
-        query = query.where(or_(User.email.contains(text.lower(), autoescape=True),
-                                func.lower(User.name).contains(text.lower(), autoescape=True)))
+        query = query.where(
+            or_(
+                User.email.contains(text.lower(), autoescape=True),
+                func.lower(User.name).contains(text.lower(), autoescape=True),
+            )
+        )
     if role is not None:
         query = query.where(RoleGrant.role == role)
     region = region.strip()
     if region:
-        query = query.where(or_(RoleGrant.region_code == region,
-                                RoleGrant.region_code.startswith(region + ".", autoescape=True)))
+        query = query.where(
+            or_(RoleGrant.region_code == region, RoleGrant.region_code.startswith(region + ".", autoescape=True))
+        )
     users = db.session.scalars(query.order_by(User.name, User.id)).unique().all()
     return [user for user in users if may_invite(manager, user)][:LIST_LIMIT]
 
@@ -59,10 +66,13 @@ def add_grant(user: User, spec: GrantSpec, by: User) -> None:
         problems.append(f"akun ini sudah berperan {spec.role.value} di {spec.region_code}")
     if problems:
         raise PeopleRefused(problems)
-    user.grants.append(RoleGrant(role=spec.role, region_code=spec.region_code,
-                                 home_region_code=spec.home_region_code))
-    record_event("user.grant", target=f"user:{user.id}", actor=by, after={"added": [
-        {"role": spec.role.value, "region": spec.region_code, "home_region": spec.home_region_code}]})
+    user.grants.append(RoleGrant(role=spec.role, region_code=spec.region_code, home_region_code=spec.home_region_code))
+    record_event(
+        "user.grant",
+        target=f"user:{user.id}",
+        actor=by,
+        after={"added": [{"role": spec.role.value, "region": spec.region_code, "home_region": spec.home_region_code}]},
+    )
     db.session.commit()
 
 
@@ -76,8 +86,13 @@ def remove_grant(user: User, grant: RoleGrant, by: User) -> None:
     before = {"role": grant.role.value, "region": grant.region_code, "home_region": grant.home_region_code}
     user.grants.remove(grant)
     user.session_version += 1
-    record_event("user.revoke", target=f"user:{user.id}", actor=by, before=before,
-                 after={"session_version": user.session_version})
+    record_event(
+        "user.revoke",
+        target=f"user:{user.id}",
+        actor=by,
+        before=before,
+        after={"session_version": user.session_version},
+    )
     db.session.commit()
 
 

@@ -52,13 +52,34 @@ INVITERS = (*MANAGERS, Role.verifikator_kecamatan)
 @bp.record_once
 def _links(state: object) -> None:
     app = state.app  # type: ignore[attr-defined]
-    add_link(app, NavLink(Role.verifikator_kecamatan, "people.index", _l("Pengguna"),
-                          _l("Kirim tautan baru kepada operator desa yang lupa kata sandinya.")))
+    add_link(
+        app,
+        NavLink(
+            Role.verifikator_kecamatan,
+            "people.index",
+            _l("Pengguna"),
+            _l("Kirim tautan baru kepada operator desa yang lupa kata sandinya."),
+        ),
+    )
     for role in MANAGERS:
-        add_link(app, NavLink(role, "people.index", _l("Pengguna"),
-                              _l("Cari akun, atur perannya, nonaktifkan, atau kirim undangan baru.")))
-        add_link(app, NavLink(role, "people.import_accounts", _l("Impor akun dan undangan"),
-                              _l("Buat akun dari berkas Excel/CSV dan cetak surat undangannya.")))
+        add_link(
+            app,
+            NavLink(
+                role,
+                "people.index",
+                _l("Pengguna"),
+                _l("Cari akun, atur perannya, nonaktifkan, atau kirim undangan baru."),
+            ),
+        )
+        add_link(
+            app,
+            NavLink(
+                role,
+                "people.import_accounts",
+                _l("Impor akun dan undangan"),
+                _l("Buat akun dari berkas Excel/CSV dan cetak surat undangannya."),
+            ),
+        )
 
 
 def _user() -> User:
@@ -78,14 +99,21 @@ def import_accounts() -> str | tuple[str, int]:
         return render_template("people/import.html", form=form, committee=committee), 400
     upload = form.file.data
     try:
-        result = importing.import_accounts(upload.read(), upload.filename or "", _user(), now_utc(),
-                                 dry_run=bool(form.dry_run.data))
+        result = importing.import_accounts(
+            upload.read(), upload.filename or "", _user(), now_utc(), dry_run=bool(form.dry_run.data)
+        )
     except TableRejected as rejected:
-        return render_template("people/import.html", form=form, committee=committee,
-                               problems=rejected.problems), 422
+        return render_template("people/import.html", form=form, committee=committee, problems=rejected.problems), 422
     mailed = invitations.mail_invitations(result.invitations) if result.invitations else None
-    return render_template("people/import.html", form=ImportForm(), committee=committee, result=result,
-                           dry_run=bool(form.dry_run.data), mailed=mailed, role_labels=ROLE_LABELS)
+    return render_template(
+        "people/import.html",
+        form=ImportForm(),
+        committee=committee,
+        result=result,
+        dry_run=bool(form.dry_run.data),
+        mailed=mailed,
+        role_labels=ROLE_LABELS,
+    )
 
 
 @bp.get("/impor/templat.xlsx")
@@ -111,9 +139,16 @@ def import_template() -> Response:
         ("nama", str(_("Nama lengkap pemilik akun."))),
         ("email", str(_("Alamat email untuk masuk; satu orang dapat punya beberapa baris (beberapa peran)."))),
         ("peran", "operator_desa, verifikator_kecamatan, dpmd, panitia, asesor, ketua_tim"),
-        ("wilayah", str(_("Kode wilayah Kemendagri: desa untuk operator desa (64.09.04.2002), kecamatan untuk "
-                          "verifikator (64.09.04), kabupaten untuk DPMD (64.09), provinsi untuk panitia, asesor "
-                          "dan ketua tim (64)."))),
+        (
+            "wilayah",
+            str(
+                _(
+                    "Kode wilayah Kemendagri: desa untuk operator desa (64.09.04.2002), kecamatan untuk "
+                    "verifikator (64.09.04), kabupaten untuk DPMD (64.09), provinsi untuk panitia, asesor "
+                    "dan ketua tim (64)."
+                )
+            ),
+        ),
         ("wilayah_asal", str(_("Hanya untuk asesor: wilayah asalnya (konflik kepentingan)."))),
     ):
         guide.append(list(entry))
@@ -122,8 +157,12 @@ def import_template() -> Response:
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name="templat-impor-akun.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_file(
+        buffer,
+        as_attachment=True,
+        download_name="templat-impor-akun.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @bp.get("/undangan.pdf")
@@ -136,13 +175,19 @@ def letters() -> Response:
         abort(404)
     importer = _user()
     now = now_utc()
-    items = [item for item in invitations.open_invitations(None, now, batch)
-             if importing.may_invite(importer, item.user)]
+    items = [
+        item for item in invitations.open_invitations(None, now, batch) if importing.may_invite(importer, item.user)
+    ]
     if not items:
         abort(404)
     pdf = letters_pdf(items)
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"surat-undangan-{batch or 'semua'}.pdf", max_age=0)
+    return send_file(
+        io.BytesIO(pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"surat-undangan-{batch or 'semua'}.pdf",
+        max_age=0,
+    )
 
 
 def _role_choices() -> list[tuple[str, str]]:
@@ -168,20 +213,40 @@ def index() -> str:
     form.role.choices = [("", _("Semua peran")), *_role_choices()]
     role = Role(form.role.data) if form.role.data in {item.value for item in Role} else None
     found = people.find_people(_user(), form.q.data or "", role, form.region.data or "")
-    return render_template("people/index.html", form=form, found=found, limit=people.LIST_LIMIT,
-                           role_labels=ROLE_LABELS, can_import=has_role(current_user, MANAGERS))
+    return render_template(
+        "people/index.html",
+        form=form,
+        found=found,
+        limit=people.LIST_LIMIT,
+        role_labels=ROLE_LABELS,
+        can_import=has_role(current_user, MANAGERS),
+    )
 
 
-def _detail_page(user: User, *, grant_form: GrantForm | None = None, problems: list[str] | None = None,
-                 batch: str | None = None, status: int = 200) -> tuple[str, int]:
+def _detail_page(
+    user: User,
+    *,
+    grant_form: GrantForm | None = None,
+    problems: list[str] | None = None,
+    batch: str | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     grant_form = grant_form or GrantForm()
     grant_form.role.choices = _role_choices()
     now = now_utc()
     pending = invitations.open_invitations([user.id], now)
     return render_template(
-        "people/detail.html", person=user, role_labels=ROLE_LABELS, grant_form=grant_form, action_form=ActionForm(),
-        problems=problems or [], pending=pending[0] if pending else None, batch=batch, wita=wita,
-        two_factor=user.totp_secret is not None and user.totp_confirmed_at is not None, own=user.id == _user().id,
+        "people/detail.html",
+        person=user,
+        role_labels=ROLE_LABELS,
+        grant_form=grant_form,
+        action_form=ActionForm(),
+        problems=problems or [],
+        pending=pending[0] if pending else None,
+        batch=batch,
+        wita=wita,
+        two_factor=user.totp_secret is not None and user.totp_confirmed_at is not None,
+        own=user.id == _user().id,
         manages=importing.manageable_by(_user(), user),
     ), status
 
@@ -206,8 +271,7 @@ def act(user_id: int, action: str) -> Response | tuple[str, int]:
     if not ActionForm().validate_on_submit():
         return _detail_page(user, status=400)
     if user.id == _user().id and action in ("nonaktifkan", "akhiri-sesi", "reset-2fa"):
-        return _detail_page(user, problems=[_("Akun Anda sendiri diatur dari menu akun, bukan di sini.")],
-                            status=422)
+        return _detail_page(user, problems=[_("Akun Anda sendiri diatur dari menu akun, bukan di sini.")], status=422)
     if action == "nonaktifkan":
         deactivate_user(user)
         flash(_("Akun dinonaktifkan; semua sesinya berakhir."), "success")
@@ -225,8 +289,11 @@ def act(user_id: int, action: str) -> Response | tuple[str, int]:
             return _detail_page(user, problems=[_("Akun nonaktif: aktifkan dulu sebelum mengundang.")], status=422)
         invitation, _token = invitations.issue_invitation(user, _user(), now_utc())
         mailed = invitations.mail_invitations([invitation])
-        flash(_("Tautan undangan baru dibuat; tautan lama tidak berlaku lagi.")
-              + (" " + _("Undangan dikirim lewat email.") if mailed.sent else ""), "success")
+        flash(
+            _("Tautan undangan baru dibuat; tautan lama tidak berlaku lagi.")
+            + (" " + _("Undangan dikirim lewat email.") if mailed.sent else ""),
+            "success",
+        )
         return _detail_page(user, batch=invitation.batch)
     return redirect(url_for("people.detail", user_id=user.id))
 
@@ -239,8 +306,9 @@ def add_grant(user_id: int) -> Response | tuple[str, int]:
     form.role.choices = _role_choices()
     if not form.validate_on_submit() or form.role.data not in {role.value for role in Role}:
         return _detail_page(user, grant_form=form, status=400)
-    spec = GrantSpec(Role(form.role.data), (form.region.data or "").strip(),
-                     (form.home_region.data or "").strip() or None)
+    spec = GrantSpec(
+        Role(form.role.data), (form.region.data or "").strip(), (form.home_region.data or "").strip() or None
+    )
     try:
         people.add_grant(user, spec, _user())
     except people.PeopleRefused as refused:
@@ -283,8 +351,14 @@ def accept(token: str) -> str | tuple[str, int] | Response:
             flash(_("Kata sandi tersimpan. Silakan masuk dengan email dan kata sandi baru Anda."), "success")
             return redirect(url_for("auth.login"))
     status = 422 if request.method == "POST" else 200
-    return render_template("people/invitation.html", form=form, user=invitation.user, problems=problems,
-                           expires=wita(invitation.expires_at), min_length=MIN_LENGTH), status
+    return render_template(
+        "people/invitation.html",
+        form=form,
+        user=invitation.user,
+        problems=problems,
+        expires=wita(invitation.expires_at),
+        min_length=MIN_LENGTH,
+    ), status
 
 
 @public_bp.route("/lupa-kata-sandi", methods=["GET", "POST"])
@@ -297,5 +371,6 @@ def forgot_password() -> str | tuple[str, int]:
         invitations.request_reset(form.email.data or "", now_utc())
         sent = True
     status = 400 if request.method == "POST" and not sent else 200
-    return render_template("people/forgot.html", form=form, sent=sent,
-                           mail=bool(current_app.config.get("SMTP_HOST"))), status
+    return render_template(
+        "people/forgot.html", form=form, sent=sent, mail=bool(current_app.config.get("SMTP_HOST"))
+    ), status

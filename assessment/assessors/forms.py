@@ -17,34 +17,45 @@ class DeskScoreForm(VersionedForm):
 
     level = SelectField(_l("Level verifikasi asesor"), coerce=level_or_none, validate_choice=False)
     not_applicable = BooleanField(_l("Tidak berlaku (N/A)"))
-    note = TextAreaField(_l("Catatan asesor"),
-                         validators=[Length(max=NOTE_MAX, message=_l("Catatan paling panjang 2000 karakter."))])
-
+    note = TextAreaField(
+        _l("Catatan asesor"), validators=[Length(max=NOTE_MAX, message=_l("Catatan paling panjang 2000 karakter."))]
+    )
 
 
 class AccessTestForm(FlaskForm):
     """An uji akses record (times in WITA)."""
 
-    sent_at = DateTimeLocalField(_l("Permohonan uji dikirim (WITA)"), format="%Y-%m-%dT%H:%M",
-                                 validators=[InputRequired(_l("Isi waktu permohonan uji dikirim."))])
-    answered_at = DateTimeLocalField(_l("Ditanggapi desa (WITA, kosongkan bila belum)"), format="%Y-%m-%dT%H:%M",
-                                     validators=[Optional()])
-    result = TextAreaField(_l("Hasil uji akses"),
-                           validators=[Length(max=RESULT_MAX, message=_l("Hasil paling panjang 2000 karakter."))])
+    sent_at = DateTimeLocalField(
+        _l("Permohonan uji dikirim (WITA)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Isi waktu permohonan uji dikirim."))],
+    )
+    answered_at = DateTimeLocalField(
+        _l("Ditanggapi desa (WITA, kosongkan bila belum)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    result = TextAreaField(
+        _l("Hasil uji akses"), validators=[Length(max=RESULT_MAX, message=_l("Hasil paling panjang 2000 karakter."))]
+    )
 
 
 class ConflictForm(FlaskForm):
     """Declare a conflict of interest with a desa or kecamatan."""
 
-    region_code = StringField(_l("Kode desa atau kecamatan"),
-                              validators=[DataRequired(_l("Isi kode wilayah.")), Length(max=20)])
-    reason = TextAreaField(_l("Alasan konflik kepentingan"),
-                           validators=[DataRequired(_l("Tulis alasannya.")),
-                                       Length(max=2000, message=_l("Alasan paling panjang 2000 karakter."))])
+    region_code = StringField(
+        _l("Kode desa atau kecamatan"), validators=[DataRequired(_l("Isi kode wilayah.")), Length(max=20)]
+    )
+    reason = TextAreaField(
+        _l("Alasan konflik kepentingan"),
+        validators=[
+            DataRequired(_l("Tulis alasannya.")),
+            Length(max=2000, message=_l("Alasan paling panjang 2000 karakter.")),
+        ],
+    )
 
 
 class OfflineWorkbookForm(FlaskForm):
     """The filled-in offline scoring workbook."""
 
-    workbook = FileField(_l("Workbook penilaian (.xlsx)"),
-                         validators=[FileRequired(_l("Pilih berkas workbook penilaian."))])
+    workbook = FileField(
+        _l("Workbook penilaian (.xlsx)"), validators=[FileRequired(_l("Pilih berkas workbook penilaian."))]
+    )

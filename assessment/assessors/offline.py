@@ -50,20 +50,40 @@ OFFLINE_MESSAGES = {
 @bp.record_once
 def _links(state: object) -> None:
     app = state.app  # type: ignore[attr-defined]
-    add_link(app, NavLink(Role.asesor, "assessors_offline.index", _l("Penilaian luring (Excel)"),
-                          _l("Unduh workbook penilaian desa yang ditugaskan, isi tanpa internet, lalu unggah.")))
+    add_link(
+        app,
+        NavLink(
+            Role.asesor,
+            "assessors_offline.index",
+            _l("Penilaian luring (Excel)"),
+            _l("Unduh workbook penilaian desa yang ditugaskan, isi tanpa internet, lalu unggah."),
+        ),
+    )
 
 
 def _open_assignments(competition: Competition) -> dict[str, Assignment]:
     """The signed-in assessor's open (not submitted, not withdrawn) assignments in the competition whose desa they
     may still reach (a conflict of interest removes it), by desa code."""
-    assignments = db.session.scalars(
-        select(Assignment).join(Participant, Assignment.participant_id == Participant.id)
-        .where(Assignment.assessor_id == current_user.id, Participant.competition_id == competition.id,
-               Assignment.withdrawn_at.is_(None), Assignment.submitted_at.is_(None))
-        .order_by(Participant.desa_code)).unique().all()
-    return {a.participant.desa_code: a for a in assignments
-            if user_can_access_region(current_user, a.participant.desa_code, ASSESSOR)}
+    assignments = (
+        db.session.scalars(
+            select(Assignment)
+            .join(Participant, Assignment.participant_id == Participant.id)
+            .where(
+                Assignment.assessor_id == current_user.id,
+                Participant.competition_id == competition.id,
+                Assignment.withdrawn_at.is_(None),
+                Assignment.submitted_at.is_(None),
+            )
+            .order_by(Participant.desa_code)
+        )
+        .unique()
+        .all()
+    )
+    return {
+        a.participant.desa_code: a
+        for a in assignments
+        if user_can_access_region(current_user, a.participant.desa_code, ASSESSOR)
+    }
 
 
 def _tasks(rubric: Rubric, assignments: dict[str, Assignment]) -> list[ScoringTask]:
@@ -72,12 +92,20 @@ def _tasks(rubric: Rubric, assignments: dict[str, Assignment]) -> list[ScoringTa
         scores = {s.indicator_code: s for s in assignment.scores}
         for indicator in rubric.indicators:
             score = scores.get(indicator.code)
-            tasks.append(ScoringTask(code, assignment.participant.region.name, indicator.code, indicator.name,
-                                     indicator.allow_na, score.level if score else None,
-                                     bool(score and score.not_applicable),
-                                     # A note saved before input was cleaned may hold a control character,
-                                     # which no Excel cell can: without it the workbook can still be written.
-                                     strip_control_characters(score.note) if score and score.note else ""))
+            tasks.append(
+                ScoringTask(
+                    code,
+                    assignment.participant.region.name,
+                    indicator.code,
+                    indicator.name,
+                    indicator.allow_na,
+                    score.level if score else None,
+                    bool(score and score.not_applicable),
+                    # A note saved before input was cleaned may hold a control character,
+                    # which no Excel cell can: without it the workbook can still be written.
+                    strip_control_characters(score.note) if score and score.note else "",
+                )
+            )
     return tasks
 
 
@@ -96,23 +124,38 @@ def _competition(competition_id: int) -> tuple[Competition, Rubric, dict[str, As
 @bp.get("/")
 @roles_required(*ASSESSOR)
 def index() -> str:
-    competitions = db.session.scalars(
-        select(Competition).join(Participant, Participant.competition_id == Competition.id)
-        .join(Assignment, Assignment.participant_id == Participant.id)
-        .where(Assignment.assessor_id == current_user.id, Assignment.withdrawn_at.is_(None),
-               Assignment.submitted_at.is_(None))
-        .distinct().order_by(Competition.id)).unique().all()
+    competitions = (
+        db.session.scalars(
+            select(Competition)
+            .join(Participant, Participant.competition_id == Competition.id)
+            .join(Assignment, Assignment.participant_id == Participant.id)
+            .where(
+                Assignment.assessor_id == current_user.id,
+                Assignment.withdrawn_at.is_(None),
+                Assignment.submitted_at.is_(None),
+            )
+            .distinct()
+            .order_by(Competition.id)
+        )
+        .unique()
+        .all()
+    )
     return render_template("assessors/offline_index.html", competitions=competitions)
 
 
 @bp.get("/<int:competition_id>")
 @roles_required(*ASSESSOR)
-def competition(competition_id: int, form: OfflineWorkbookForm | None = None,
-                refused: list[str] | None = None) -> str:
+def competition(competition_id: int, form: OfflineWorkbookForm | None = None, refused: list[str] | None = None) -> str:
     competition, _rubric, assignments = _competition(competition_id)
     gate = stage_gate(competition, Action.desk_score, now_utc())
-    return render_template("assessors/offline.html", competition=competition, assignments=assignments,
-                           form=form or OfflineWorkbookForm(), refused=refused or [], gate=gate)
+    return render_template(
+        "assessors/offline.html",
+        competition=competition,
+        assignments=assignments,
+        form=form or OfflineWorkbookForm(),
+        refused=refused or [],
+        gate=gate,
+    )
 
 
 @bp.get("/<int:competition_id>/penilaian.xlsx")
@@ -122,8 +165,13 @@ def download(competition_id: int) -> Response:
     competition, rubric, assignments = _competition(competition_id)
     data = write_scoring_workbook(_info(competition, rubric), _tasks(rubric, assignments), rubric.scale.levels)
     assert data is not None  # noqa: S101 -- no target: the bytes are returned
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"penilaian-{competition.id}-{current_user.id}.xlsx", max_age=0)
+    return send_file(
+        io.BytesIO(data),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"penilaian-{competition.id}-{current_user.id}.xlsx",
+        max_age=0,
+    )
 
 
 @bp.post("/<int:competition_id>")
@@ -137,8 +185,9 @@ def upload(competition_id: int) -> Response | tuple[str, int]:
     data = form.workbook.data.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         return competition(competition_id, form=form, refused=[_("Berkas lebih dari 5 MB.")]), 400
-    result = read_scoring_workbook(data, _info(competition_row, rubric), _tasks(rubric, assignments),
-                                   rubric.scale.levels)
+    result = read_scoring_workbook(
+        data, _info(competition_row, rubric), _tasks(rubric, assignments), rubric.scale.levels
+    )
     if not result.ok:
         return competition(competition_id, form=form, refused=[str(error) for error in result.errors]), 422
     # A cell may spell a control character as an escape (``_x0000_``): cleaned like a note typed on the page.
@@ -146,14 +195,25 @@ def upload(competition_id: int) -> Response | tuple[str, int]:
     try:
         saved = operations.apply_offline_scores(current_user, rubric, assignments, entries, now_utc())
     except operations.OfflineImportRefused as error:
-        lines = [_("Lembar Penilaian, baris %(row)d (desa %(desa)s, indikator %(ind)s): %(why)s", row=r.row,
-                   desa=r.desa_code, ind=r.indicator_code,
-                   why="; ".join(str(OFFLINE_MESSAGES.get(p) or PROBLEM_MESSAGES.get(p) or p) for p in r.problems))
-                 for r in error.refused]
+        lines = [
+            _(
+                "Lembar Penilaian, baris %(row)d (desa %(desa)s, indikator %(ind)s): %(why)s",
+                row=r.row,
+                desa=r.desa_code,
+                ind=r.indicator_code,
+                why="; ".join(str(OFFLINE_MESSAGES.get(p) or PROBLEM_MESSAGES.get(p) or p) for p in r.problems),
+            )
+            for r in error.refused
+        ]
         return competition(competition_id, form=form, refused=lines), 422
     except SaveConflict:
-        return competition(competition_id, form=form,
-                           refused=[_("Nilai diubah orang lain saat impor; tidak ada yang disimpan. Coba lagi.")]), 409
-    flash(_("%(n)d nilai dari workbook tersimpan sebagai draf. Kirim penilaian tiap desa dari halamannya.", n=saved),
-          "success")
+        return competition(
+            competition_id,
+            form=form,
+            refused=[_("Nilai diubah orang lain saat impor; tidak ada yang disimpan. Coba lagi.")],
+        ), 409
+    flash(
+        _("%(n)d nilai dari workbook tersimpan sebagai draf. Kirim penilaian tiap desa dari halamannya.", n=saved),
+        "success",
+    )
     return redirect(url_for("assessors_offline.competition", competition_id=competition_id))

@@ -62,9 +62,17 @@ def self_level(participant: Participant, indicator_code: str) -> int | None:
     return row.level if row else None
 
 
-def save_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str, level: int | None,
-                    not_applicable: bool, note: str, verdicts: Mapping[int, EvidenceVerdict],
-                    now: datetime, expected_version: int | None = None) -> DeskScore:
+def save_desk_score(
+    assignment: Assignment,
+    rubric: Rubric,
+    indicator_code: str,
+    level: int | None,
+    not_applicable: bool,
+    note: str,
+    verdicts: Mapping[int, EvidenceVerdict],
+    now: datetime,
+    expected_version: int | None = None,
+) -> DeskScore:
     """Save the assessor's draft level, note and evidence verdicts for one indicator.
 
     Only during penilaian dokumen (or under a committee exception for the desa or this indicator), only on an
@@ -80,8 +88,9 @@ def save_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str,
     other save left it. Without ``expected_version`` the version this request loaded is expected.
     """
     try:
-        score = _put_desk_score(assignment, rubric, indicator_code, level, not_applicable, note, verdicts, now,
-                                expected_version)
+        score = _put_desk_score(
+            assignment, rubric, indicator_code, level, not_applicable, note, verdicts, now, expected_version
+        )
         db.session.commit()
     except (IntegrityError, StaleDataError) as error:
         raise _conflict(assignment, indicator_code) from error
@@ -89,25 +98,40 @@ def save_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str,
     return score
 
 
-def _put_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str, level: int | None,
-                    not_applicable: bool, note: str, verdicts: Mapping[int, EvidenceVerdict],
-                    now: datetime, expected_version: int | None = None) -> DeskScore:
+def _put_desk_score(
+    assignment: Assignment,
+    rubric: Rubric,
+    indicator_code: str,
+    level: int | None,
+    not_applicable: bool,
+    note: str,
+    verdicts: Mapping[int, EvidenceVerdict],
+    now: datetime,
+    expected_version: int | None = None,
+) -> DeskScore:
     """:func:`save_desk_score` up to (not including) the commit: every check, the change and its audit event."""
     participant = assignment.participant
-    gate = require_stage(participant.competition, Action.desk_score, now, participant=participant,
-                         indicator_code=indicator_code)
+    gate = require_stage(
+        participant.competition, Action.desk_score, now, participant=participant, indicator_code=indicator_code
+    )
     _require_editable(assignment)
     indicator = rubric.indicator(indicator_code)
-    problems = desk_score_problems(rubric, indicator, level, not_applicable, note,
-                                   self_level(participant, indicator_code))
-    allowed = {e.id for e in participant.evidence
-               if e.indicator_code == indicator_code and e.status == EvidenceStatus.aktif}
+    problems = desk_score_problems(
+        rubric, indicator, level, not_applicable, note, self_level(participant, indicator_code)
+    )
+    allowed = {
+        e.id for e in participant.evidence if e.indicator_code == indicator_code and e.status == EvidenceStatus.aktif
+    }
     if any(evidence_id not in allowed for evidence_id in verdicts):
         problems.append("evidence")
     if problems:
         raise ScoreRejected(problems)
-    values = {"level": None if not_applicable else level, "not_applicable": not_applicable, "note": note.strip(),
-              "updated_at": now}
+    values = {
+        "level": None if not_applicable else level,
+        "not_applicable": not_applicable,
+        "note": note.strip(),
+        "updated_at": now,
+    }
     score = next((s for s in assignment.scores if s.indicator_code == indicator_code), None)
     before = None
     if score is None:
@@ -125,15 +149,23 @@ def _put_desk_score(assignment: Assignment, rubric: Rubric, indicator_code: str,
     for evidence_id, verdict in verdicts.items():
         judgement = existing.get(evidence_id)
         if judgement is None:
-            assignment.judgements.append(EvidenceJudgement(evidence_id=evidence_id, verdict=verdict,
-                                                           updated_at=now))
+            assignment.judgements.append(EvidenceJudgement(evidence_id=evidence_id, verdict=verdict, updated_at=now))
         else:
             judgement.verdict = verdict
             judgement.updated_at = now
     mark_change_after_freeze(gate, participant, indicator_code, Action.desk_score, assignment.assessor, now)
-    record_event("desk_score.save", target=f"assignment:{assignment.id}", before=before,
-                 after={"indicator": indicator_code, "level": values["level"], "na": not_applicable,
-                        "note": values["note"], "verdicts": {str(k): v for k, v in verdicts.items()}})
+    record_event(
+        "desk_score.save",
+        target=f"assignment:{assignment.id}",
+        before=before,
+        after={
+            "indicator": indicator_code,
+            "level": values["level"],
+            "na": not_applicable,
+            "note": values["note"],
+            "verdicts": {str(k): v for k, v in verdicts.items()},
+        },
+    )
     return score
 
 
@@ -155,8 +187,9 @@ class OfflineImportRefused(Exception):
         self.refused = refused
 
 
-def apply_offline_scores(assessor: User, rubric: Rubric, assignments: Mapping[str, Assignment],
-                         entries: Sequence[ScoredEntry], now: datetime) -> int:
+def apply_offline_scores(
+    assessor: User, rubric: Rubric, assignments: Mapping[str, Assignment], entries: Sequence[ScoredEntry], now: datetime
+) -> int:
     """Apply the rows of an assessor's offline scoring workbook, all or nothing; returns how many were saved.
 
     Each row with a level (or TB) goes through exactly the checks of :func:`save_desk_score` (stage gate, the
@@ -176,12 +209,12 @@ def apply_offline_scores(assessor: User, rubric: Rubric, assignments: Mapping[st
         try:
             if assignment is None or assignment.assessor_id != assessor.id:
                 raise ScoreRejected(["assignment"])
-            _put_desk_score(assignment, rubric, entry.indikator_kode, entry.level, entry.tidak_berlaku,
-                            entry.catatan, {}, now)
+            _put_desk_score(
+                assignment, rubric, entry.indikator_kode, entry.level, entry.tidak_berlaku, entry.catatan, {}, now
+            )
             saved += 1
         except ScoreRejected as error:
-            refused.append(OfflineRowRefused(entry.baris, entry.desa_kode, entry.indikator_kode,
-                                             tuple(error.problems)))
+            refused.append(OfflineRowRefused(entry.baris, entry.desa_kode, entry.indikator_kode, tuple(error.problems)))
         except AssessmentLocked:
             refused.append(OfflineRowRefused(entry.baris, entry.desa_kode, entry.indikator_kode, ("locked",)))
         except StageClosed:
@@ -191,8 +224,11 @@ def apply_offline_scores(assessor: User, rubric: Rubric, assignments: Mapping[st
     if refused:
         db.session.rollback()
         raise OfflineImportRefused(refused)
-    record_event("desk_score.import_offline", target=f"user:{assessor.id}",
-                 after={"rows": saved, "desa": sorted({e.desa_kode for e in entries})})
+    record_event(
+        "desk_score.import_offline",
+        target=f"user:{assessor.id}",
+        after={"rows": saved, "desa": sorted({e.desa_kode for e in entries})},
+    )
     try:
         db.session.commit()
     except (IntegrityError, StaleDataError) as error:
@@ -205,20 +241,30 @@ def _conflict(assignment: Assignment, indicator_code: str) -> SaveConflict[DeskS
     """Undo this save and return the conflict with the score as it is stored now."""
     db.session.rollback()
     current = db.session.scalar(
-        select(DeskScore).where(DeskScore.assignment_id == assignment.id, DeskScore.indicator_code == indicator_code)
-        .execution_options(populate_existing=True))
+        select(DeskScore)
+        .where(DeskScore.assignment_id == assignment.id, DeskScore.indicator_code == indicator_code)
+        .execution_options(populate_existing=True)
+    )
     return SaveConflict(current)
 
 
-def record_access_test(assignment: Assignment, rubric: Rubric, indicator_code: str, sent_at: datetime,
-                       answered_at: datetime | None, result: str, now: datetime) -> AccessTest:
+def record_access_test(
+    assignment: Assignment,
+    rubric: Rubric,
+    indicator_code: str,
+    sent_at: datetime,
+    answered_at: datetime | None,
+    result: str,
+    now: datetime,
+) -> AccessTest:
     """Record an *uji akses* on an indicator that asks for one
     (:func:`~assessment.assessors.rules.asks_for_access_test`): sent (not in the future), answered (not before it
     was sent; empty while unanswered) and the result (at most 2,000 characters). Same stage and lock rules as a
     desk score."""
     participant = assignment.participant
-    require_stage(participant.competition, Action.desk_score, now, participant=participant,
-                  indicator_code=indicator_code)
+    require_stage(
+        participant.competition, Action.desk_score, now, participant=participant, indicator_code=indicator_code
+    )
     _require_editable(assignment)
     problems: list[str] = []
     if not asks_for_access_test(rubric.indicator(indicator_code)):
@@ -239,9 +285,11 @@ def record_access_test(assignment: Assignment, rubric: Rubric, indicator_code: s
     test.answered_at = answered_at
     test.result = result.strip()
     test.updated_at = now
-    record_event("access_test.record", target=f"assignment:{assignment.id}",
-                 after={"indicator": indicator_code, "sent_at": sent_at, "answered_at": answered_at,
-                        "result": test.result})
+    record_event(
+        "access_test.record",
+        target=f"assignment:{assignment.id}",
+        after={"indicator": indicator_code, "sent_at": sent_at, "answered_at": answered_at, "result": test.result},
+    )
     db.session.commit()
     return test
 
@@ -255,8 +303,11 @@ def desk_submission_problems(assignment: Assignment, rubric: Rubric) -> list[str
         if item.status == EvidenceStatus.aktif:
             evidence.setdefault(item.indicator_code, []).append(item.id)
     return submission_problems(
-        rubric, {s.indicator_code: (s.level, s.not_applicable) for s in assignment.scores}, evidence,
-        {j.evidence_id: j.verdict for j in assignment.judgements})
+        rubric,
+        {s.indicator_code: (s.level, s.not_applicable) for s in assignment.scores},
+        evidence,
+        {j.evidence_id: j.verdict for j in assignment.judgements},
+    )
 
 
 def submit_assessment(assignment: Assignment, rubric: Rubric, now: datetime) -> None:
@@ -274,8 +325,11 @@ def submit_assessment(assignment: Assignment, rubric: Rubric, now: datetime) -> 
         raise ScoreRejected(problems)
     assignment.submitted_at = now
     mark_change_after_freeze(gate, participant, None, Action.desk_score, assignment.assessor, now)
-    record_event("desk_assessment.submit", target=f"assignment:{assignment.id}",
-                 after={"participant": participant.id, "submitted_at": now})
+    record_event(
+        "desk_assessment.submit",
+        target=f"assignment:{assignment.id}",
+        after={"participant": participant.id, "submitted_at": now},
+    )
     try:
         db.session.commit()
     except StaleDataError as error:
@@ -293,19 +347,26 @@ def declare_conflict(assessor: User, region: Region, reason: str, now: datetime)
     reason = reason.strip()
     if not reason or len(reason) > REASON_MAX:
         raise ValueError("alasan wajib diisi, paling panjang 2000 karakter")
-    exists = db.session.scalar(select(ConflictDeclaration).where(ConflictDeclaration.assessor_id == assessor.id,
-                                                                 ConflictDeclaration.region_code == region.code))
+    exists = db.session.scalar(
+        select(ConflictDeclaration).where(
+            ConflictDeclaration.assessor_id == assessor.id, ConflictDeclaration.region_code == region.code
+        )
+    )
     if exists is None:
-        db.session.add(ConflictDeclaration(assessor_id=assessor.id, region_code=region.code, reason=reason,
-                                           created_at=now))
+        db.session.add(
+            ConflictDeclaration(assessor_id=assessor.id, region_code=region.code, reason=reason, created_at=now)
+        )
     withdrawn = 0
     for assignment in db.session.scalars(
-            select(Assignment).where(Assignment.assessor_id == assessor.id,
-                                     Assignment.withdrawn_at.is_(None))).unique():
+        select(Assignment).where(Assignment.assessor_id == assessor.id, Assignment.withdrawn_at.is_(None))
+    ).unique():
         if region_within(assignment.participant.desa_code, region.code):
             assignment.withdrawn_at = now
             withdrawn += 1
-    record_event("conflict.declare", target=f"region:{region.code}",
-                 after={"assessor": assessor.id, "reason": reason, "withdrawn": withdrawn})
+    record_event(
+        "conflict.declare",
+        target=f"region:{region.code}",
+        after={"assessor": assessor.id, "reason": reason, "withdrawn": withdrawn},
+    )
     db.session.commit()
     return withdrawn

@@ -75,10 +75,15 @@ PROBLEM_MESSAGES = {
 @bp.record_once
 def _links(state: object) -> None:
     app = state.app  # type: ignore[attr-defined]
-    add_link(app, NavLink(Role.asesor, "assessors.index", _l("Penilaian dokumen"),
-                          _l("Desa yang ditugaskan kepada Anda, per indikator di samping buktinya.")))
-
-
+    add_link(
+        app,
+        NavLink(
+            Role.asesor,
+            "assessors.index",
+            _l("Penilaian dokumen"),
+            _l("Desa yang ditugaskan kepada Anda, per indikator di samping buktinya."),
+        ),
+    )
 
 
 def _others(assignment: Assignment) -> list[Assignment]:
@@ -86,25 +91,42 @@ def _others(assignment: Assignment) -> list[Assignment]:
     scoring), and never another assessor's draft, which may still change (rule in ``can_see_other_scores``)."""
     if not can_see_other_scores(assignment):
         return []
-    return list(db.session.scalars(
-        select(Assignment).where(Assignment.participant_id == assignment.participant_id,
-                                 Assignment.id != assignment.id, Assignment.withdrawn_at.is_(None),
-                                 Assignment.submitted_at.is_not(None))
-        .order_by(Assignment.id)).unique())
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(
+                Assignment.participant_id == assignment.participant_id,
+                Assignment.id != assignment.id,
+                Assignment.withdrawn_at.is_(None),
+                Assignment.submitted_at.is_not(None),
+            )
+            .order_by(Assignment.id)
+        ).unique()
+    )
 
 
 @bp.get("/")
 @roles_required(*ASSESSOR)
 def index(conflict_form: ConflictForm | None = None) -> str:
-    assignments = db.session.scalars(
-        select(Assignment).where(Assignment.assessor_id == current_user.id).order_by(Assignment.id)).unique().all()
+    assignments = (
+        db.session.scalars(select(Assignment).where(Assignment.assessor_id == current_user.id).order_by(Assignment.id))
+        .unique()
+        .all()
+    )
     # A desa the assessor has a conflict with (found after the assignment) is in no list, withdrawn or not yet.
-    active = [a for a in assignments if a.withdrawn_at is None
-              and user_can_access_region(current_user, a.participant.desa_code, ASSESSOR)]
-    return render_template("assessors/index.html", active=active,
-                           editions=split_editions(active, lambda a: a.participant.competition, now_utc()),
-                           withdrawn=[a for a in assignments if a.withdrawn_at is not None],
-                           conflict_form=conflict_form or ConflictForm(), wita=wita)
+    active = [
+        a
+        for a in assignments
+        if a.withdrawn_at is None and user_can_access_region(current_user, a.participant.desa_code, ASSESSOR)
+    ]
+    return render_template(
+        "assessors/index.html",
+        active=active,
+        editions=split_editions(active, lambda a: a.participant.competition, now_utc()),
+        withdrawn=[a for a in assignments if a.withdrawn_at is not None],
+        conflict_form=conflict_form or ConflictForm(),
+        wita=wita,
+    )
 
 
 @bp.post("/konflik")
@@ -118,8 +140,10 @@ def declare_conflict() -> Response | tuple[str, int]:
         form.region_code.errors = [_("Kode itu bukan desa atau kecamatan yang dikenal.")]
         return index(conflict_form=form), 400
     withdrawn = operations.declare_conflict(current_user, region, form.reason.data or "", now_utc())
-    flash(_("Konflik kepentingan dengan %(name)s tercatat; %(n)d penugasan dihentikan.", name=region.name,
-            n=withdrawn), "success")
+    flash(
+        _("Konflik kepentingan dengan %(name)s tercatat; %(n)d penugasan dihentikan.", name=region.name, n=withdrawn),
+        "success",
+    )
     return redirect(url_for("assessors.index"))
 
 
@@ -127,10 +151,19 @@ def _context(assignment: Assignment) -> dict[str, object]:
     participant = assignment.participant
     now = now_utc()
     exceptions = active_exceptions(participant, now)
-    return {"assignment": assignment, "participant": participant, "wita": wita, "stage_names": STAGE_NAMES,
-            "exceptions": exceptions, "gate": stage_gate(participant.competition, Action.desk_score, now,
-                                                         participant=participant, exceptions=exceptions),
-            "others": _others(assignment), "verdict_labels": VERDICT_LABELS, "name_labels": NAME_LABELS}
+    return {
+        "assignment": assignment,
+        "participant": participant,
+        "wita": wita,
+        "stage_names": STAGE_NAMES,
+        "exceptions": exceptions,
+        "gate": stage_gate(
+            participant.competition, Action.desk_score, now, participant=participant, exceptions=exceptions
+        ),
+        "others": _others(assignment),
+        "verdict_labels": VERDICT_LABELS,
+        "name_labels": NAME_LABELS,
+    }
 
 
 @bp.get("/penugasan/<int:assignment_id>")
@@ -139,9 +172,15 @@ def overview(assignment_id: int) -> str:
     assignment = own_assignment(assignment_id, ASSESSOR)
     rubric = rubric_of(assignment.participant.competition.rubric)
     own = {s.indicator_code: s for s in assignment.scores}
-    return render_template("assessors/overview.html", rubric=rubric, own=own, confirm=ConfirmForm(),
-                           level_names=dict(rubric.level_names), problem=request.args.get("masalah", ""),
-                           **_context(assignment))
+    return render_template(
+        "assessors/overview.html",
+        rubric=rubric,
+        own=own,
+        confirm=ConfirmForm(),
+        level_names=dict(rubric.level_names),
+        problem=request.args.get("masalah", ""),
+        **_context(assignment),
+    )
 
 
 @lru_cache(maxsize=256)
@@ -155,37 +194,66 @@ def _signatures_of(sha256: str, trust_roots: tuple[str, ...]) -> SignatureReport
     return read_signatures(data, trust_roots)
 
 
-def _indicator_page(assignment: Assignment, rubric: Rubric, indicator: Indicator, form: DeskScoreForm | None = None,
-                    access_form: AccessTestForm | None = None, status: int = 200,
-                    conflict: SaveConflict[DeskScore] | None = None) -> tuple[str, int]:
+def _indicator_page(
+    assignment: Assignment,
+    rubric: Rubric,
+    indicator: Indicator,
+    form: DeskScoreForm | None = None,
+    access_form: AccessTestForm | None = None,
+    status: int = 200,
+    conflict: SaveConflict[DeskScore] | None = None,
+) -> tuple[str, int]:
     participant = assignment.participant
     score = next((s for s in assignment.scores if s.indicator_code == indicator.code), None)
     if form is None:
-        form = DeskScoreForm(level=score.level if score else None, not_applicable=score.not_applicable if score
-                             else False, note=score.note if score else "", version=str(score.version if score else 0))
+        form = DeskScoreForm(
+            level=score.level if score else None,
+            not_applicable=score.not_applicable if score else False,
+            note=score.note if score else "",
+            version=str(score.version if score else 0),
+        )
     elif conflict is not None:
         # The typed input stays in the form; saving it again now knowingly replaces the value shown beside it.
         form.version.data = str(conflict.current.version if conflict.current else 0)
     level_names = dict(rubric.level_names)
-    form.level.choices = [("", _("— belum dipilih —")),
-                          *[(str(v), f"{v} — {level_names.get(v, '')}".rstrip(" —")) for v in rubric.scale.levels]]
-    evidence = [e for e in participant.evidence
-                if e.indicator_code == indicator.code and e.status == EvidenceStatus.aktif]
+    form.level.choices = [
+        ("", _("— belum dipilih —")),
+        *[(str(v), f"{v} — {level_names.get(v, '')}".rstrip(" —")) for v in rubric.scale.levels],
+    ]
+    evidence = [
+        e for e in participant.evidence if e.indicator_code == indicator.code and e.status == EvidenceStatus.aktif
+    ]
     roots = tuple(current_app.config.get("TTE_TRUST_ROOTS") or ())
-    signatures = {e.id: _signatures_of(e.sha256, roots) for e in evidence
-                  if e.kind == EvidenceKind.file and e.media_type == "application/pdf" and e.sha256}
+    signatures = {
+        e.id: _signatures_of(e.sha256, roots)
+        for e in evidence
+        if e.kind == EvidenceKind.file and e.media_type == "application/pdf" and e.sha256
+    }
     test = next((t for t in assignment.access_tests if t.indicator_code == indicator.code), None)
     if access_form is None:
         access_form = AccessTestForm(
             sent_at=test.sent_at.astimezone(WITA).replace(tzinfo=None) if test else None,
-            answered_at=test.answered_at.astimezone(WITA).replace(tzinfo=None) if test and test.answered_at
-            else None, result=test.result if test else "")
+            answered_at=test.answered_at.astimezone(WITA).replace(tzinfo=None) if test and test.answered_at else None,
+            result=test.result if test else "",
+        )
     self_row = next((r for r in participant.self_assessments if r.indicator_code == indicator.code), None)
     html = render_template(
-        "assessors/indicator.html", rubric=rubric, indicator=indicator, form=form, score=score, evidence=evidence,
-        signatures=signatures, verdicts={j.evidence_id: j.verdict for j in assignment.judgements},
-        self_row=self_row, level_names=level_names, access_form=access_form, access_test=test,
-        asks_access=asks_for_access_test(indicator), conflict=conflict, **_context(assignment))
+        "assessors/indicator.html",
+        rubric=rubric,
+        indicator=indicator,
+        form=form,
+        score=score,
+        evidence=evidence,
+        signatures=signatures,
+        verdicts={j.evidence_id: j.verdict for j in assignment.judgements},
+        self_row=self_row,
+        level_names=level_names,
+        access_form=access_form,
+        access_test=test,
+        asks_access=asks_for_access_test(indicator),
+        conflict=conflict,
+        **_context(assignment),
+    )
     return html, status
 
 
@@ -223,8 +291,17 @@ def save(assignment_id: int, code: str) -> Response | tuple[str, int]:
             flash(str(PROBLEM_MESSAGES["evidence"]), "error")
         return _indicator_page(assignment, rubric, item, form=form, status=400)
     try:
-        operations.save_desk_score(assignment, rubric, item.code, form.level.data, bool(form.not_applicable.data),
-                                   form.note.data or "", verdicts, now_utc(), form.expected_version())
+        operations.save_desk_score(
+            assignment,
+            rubric,
+            item.code,
+            form.level.data,
+            bool(form.not_applicable.data),
+            form.note.data or "",
+            verdicts,
+            now_utc(),
+            form.expected_version(),
+        )
     except StageClosed as closed:
         flash(gate_text(closed.gate), "error")
         return _indicator_page(assignment, rubric, item, form=form, status=409)
@@ -236,9 +313,14 @@ def save(assignment_id: int, code: str) -> Response | tuple[str, int]:
             flash(str(PROBLEM_MESSAGES[problem]), "error")
         return _indicator_page(assignment, rubric, item, form=form, status=400)
     except SaveConflict as conflict:
-        flash(_("Nilai ini sudah disimpan di tab atau perangkat lain setelah halaman ini Anda buka, jadi isian Anda "
+        flash(
+            _(
+                "Nilai ini sudah disimpan di tab atau perangkat lain setelah halaman ini Anda buka, jadi isian Anda "
                 "BELUM disimpan. Isian Anda masih ada di formulir dan nilai yang tersimpan sekarang ditampilkan. "
-                "Periksa keduanya, lalu simpan lagi bila isian Anda yang benar."), "error")
+                "Periksa keduanya, lalu simpan lagi bila isian Anda yang benar."
+            ),
+            "error",
+        )
         db.session.refresh(assignment)
         return _indicator_page(assignment, rubric, item, form=form, status=409, conflict=conflict)
     flash(_("Draf penilaian indikator %(code)s tersimpan.", code=item.code), "success")
@@ -257,8 +339,7 @@ def access_test(assignment_id: int, code: str) -> Response | tuple[str, int]:
     sent = form.sent_at.data.replace(tzinfo=WITA).astimezone(UTC)
     answered = form.answered_at.data.replace(tzinfo=WITA).astimezone(UTC) if form.answered_at.data else None
     try:
-        operations.record_access_test(assignment, rubric, item.code, sent, answered, form.result.data or "",
-                                      now_utc())
+        operations.record_access_test(assignment, rubric, item.code, sent, answered, form.result.data or "", now_utc())
     except StageClosed as closed:
         flash(gate_text(closed.gate), "error")
         return _indicator_page(assignment, rubric, item, access_form=form, status=409)
@@ -286,10 +367,15 @@ def confirm_submit(assignment_id: int) -> str:
     unjudged = [(code, names[code]) for kind, code in (p.split(":", 1) for p in problems) if kind == "evidence"]
     context = _context(assignment)
     gate = context["gate"]
-    return render_template("assessors/confirm_submit.html", confirm=ConfirmForm(), missing_levels=missing_levels,
-                           unjudged=unjudged, total=len(rubric.indicators),
-                           gate_text=gate_text(gate) if isinstance(gate, Gate) and not gate.allowed else "",
-                           **context)
+    return render_template(
+        "assessors/confirm_submit.html",
+        confirm=ConfirmForm(),
+        missing_levels=missing_levels,
+        unjudged=unjudged,
+        total=len(rubric.indicators),
+        gate_text=gate_text(gate) if isinstance(gate, Gate) and not gate.allowed else "",
+        **context,
+    )
 
 
 @bp.post("/penugasan/<int:assignment_id>/ajukan")
@@ -308,8 +394,13 @@ def submit(assignment_id: int) -> Response:
         flash(_("Penilaian desa ini sudah diajukan sebelumnya."), "info")
     except operations.ScoreRejected as rejected:
         codes = sorted({p.split(":", 1)[1] for p in rejected.problems})
-        flash(_("Belum bisa diajukan: lengkapi level dan penilaian setiap bukti pada indikator %(codes)s.",
-                codes=", ".join(codes)), "error")
+        flash(
+            _(
+                "Belum bisa diajukan: lengkapi level dan penilaian setiap bukti pada indikator %(codes)s.",
+                codes=", ".join(codes),
+            ),
+            "error",
+        )
     else:
         flash(_("Penilaian dokumen diajukan dan final. Nilai asesor lain kini dapat Anda lihat."), "success")
     return target
@@ -317,8 +408,12 @@ def submit(assignment_id: int) -> Response:
 
 def _evidence_of(assignment: Assignment, evidence_id: int) -> Evidence:
     evidence = db.get_or_404(Evidence, evidence_id)
-    if (evidence.participant_id != assignment.participant_id or evidence.status != EvidenceStatus.aktif
-            or evidence.kind != EvidenceKind.file or not evidence.sha256):
+    if (
+        evidence.participant_id != assignment.participant_id
+        or evidence.status != EvidenceStatus.aktif
+        or evidence.kind != EvidenceKind.file
+        or not evidence.sha256
+    ):
         abort(404)
     return evidence
 
@@ -328,8 +423,9 @@ def _send(key: str, media_type: str, name: str | None) -> Response:
         handle = get_store().open(key)
     except StorageError:
         abort(404)
-    response = send_file(handle, mimetype=media_type, as_attachment=False, download_name=name, max_age=0,
-                         conditional=False)
+    response = send_file(
+        handle, mimetype=media_type, as_attachment=False, download_name=name, max_age=0, conditional=False
+    )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

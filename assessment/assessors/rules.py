@@ -20,8 +20,9 @@ def asks_for_access_test(indicator: Indicator) -> bool:
     return "uji akses" in indicator.verification.lower()
 
 
-def desk_score_problems(rubric: Rubric, indicator: Indicator, level: int | None, not_applicable: bool, note: str,
-                        self_level: int | None) -> list[str]:
+def desk_score_problems(
+    rubric: Rubric, indicator: Indicator, level: int | None, not_applicable: bool, note: str, self_level: int | None
+) -> list[str]:
     """Why a desk score cannot be saved (empty when it can).
 
     - ``level``: the level must be on the rubric's scale; "not applicable" only where the indicator allows it
@@ -47,9 +48,12 @@ def desk_score_problems(rubric: Rubric, indicator: Indicator, level: int | None,
     return problems
 
 
-def submission_problems(rubric: Rubric, levels: Mapping[str, tuple[int | None, bool]],
-                        evidence_by_indicator: Mapping[str, Iterable[int]],
-                        verdicts: Mapping[int, EvidenceVerdict]) -> list[str]:
+def submission_problems(
+    rubric: Rubric,
+    levels: Mapping[str, tuple[int | None, bool]],
+    evidence_by_indicator: Mapping[str, Iterable[int]],
+    verdicts: Mapping[int, EvidenceVerdict],
+) -> list[str]:
     """What still stops an assessor from submitting a desa's desk assessment (empty when it can be submitted).
 
     Every indicator needs a level or N/A, and every piece of the desa's active evidence needs a verdict (valid,

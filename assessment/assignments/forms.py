@@ -16,18 +16,24 @@ from assessment.stages import ACTION_STAGES
 class PerDesaForm(FlaskForm):
     """How many independent assessors each desa needs."""
 
-    count = IntegerField(_l("Jumlah asesor per desa"),
-                         validators=[InputRequired(_l("Isi jumlah asesor per desa.")),
-                                     NumberRange(min=1, max=10, message=_l("Antara 1 dan 10 asesor."))])
+    count = IntegerField(
+        _l("Jumlah asesor per desa"),
+        validators=[
+            InputRequired(_l("Isi jumlah asesor per desa.")),
+            NumberRange(min=1, max=10, message=_l("Antara 1 dan 10 asesor.")),
+        ],
+    )
 
 
 class ManualAssignmentForm(FlaskForm):
     """Assign one assessor to one desa."""
 
-    participant_id = SelectField(_l("Desa"), coerce=int, validate_choice=False,
-                                 validators=[InputRequired(_l("Pilih desa."))])
-    assessor_id = SelectField(_l("Asesor"), coerce=int, validate_choice=False,
-                              validators=[InputRequired(_l("Pilih asesor."))])
+    participant_id = SelectField(
+        _l("Desa"), coerce=int, validate_choice=False, validators=[InputRequired(_l("Pilih desa."))]
+    )
+    assessor_id = SelectField(
+        _l("Asesor"), coerce=int, validate_choice=False, validators=[InputRequired(_l("Pilih asesor."))]
+    )
 
 
 class CsvAssignmentForm(FlaskForm):
@@ -38,20 +44,30 @@ class CsvAssignmentForm(FlaskForm):
 
 # The stages an exception can open, in calendar order: the self-assessment (for the whole desa,
 # assessment.villages.rules) and those the stage gate governs.
-STAGE_CHOICES = [stage.value for stage in StageCode
-                 if stage is StageCode.penilaian_mandiri or any(stage in s for s in ACTION_STAGES.values())]
+STAGE_CHOICES = [
+    stage.value
+    for stage in StageCode
+    if stage is StageCode.penilaian_mandiri or any(stage in s for s in ACTION_STAGES.values())
+]
 
 
 class ExceptionForm(FlaskForm):
     """Open an exception for one desa (or one indicator of it) in one stage."""
 
-    participant_id = SelectField(_l("Desa"), coerce=int, validate_choice=False,
-                                 validators=[InputRequired(_l("Pilih desa."))])
+    participant_id = SelectField(
+        _l("Desa"), coerce=int, validate_choice=False, validators=[InputRequired(_l("Pilih desa."))]
+    )
     stage = SelectField(_l("Tahap"), validators=[DataRequired(_l("Pilih tahap."))])
-    indicator_code = StringField(_l("Indikator (kosongkan untuk seluruh desa)"),
-                                 validators=[Optional(), Length(max=50)])
-    last_day = DateField(_l("Berlaku sampai (tanggal, WITA)"),
-                         validators=[InputRequired(_l("Isi tanggal akhir pengecualian."))])
-    reason = TextAreaField(_l("Alasan tertulis"),
-                           validators=[DataRequired(_l("Tulis alasan pengecualian.")),
-                                       Length(max=REASON_MAX, message=_l("Alasan paling panjang 2000 karakter."))])
+    indicator_code = StringField(
+        _l("Indikator (kosongkan untuk seluruh desa)"), validators=[Optional(), Length(max=50)]
+    )
+    last_day = DateField(
+        _l("Berlaku sampai (tanggal, WITA)"), validators=[InputRequired(_l("Isi tanggal akhir pengecualian."))]
+    )
+    reason = TextAreaField(
+        _l("Alasan tertulis"),
+        validators=[
+            DataRequired(_l("Tulis alasan pengecualian.")),
+            Length(max=REASON_MAX, message=_l("Alasan paling panjang 2000 karakter.")),
+        ],
+    )

@@ -66,7 +66,8 @@ class CsvRejected(Exception):
 def assessors_per_desa(competition: Competition) -> int:
     """How many independent assessors each desa of the competition needs (default 2)."""
     settings = db.session.scalar(
-        select(VerificationSettings).where(VerificationSettings.competition_id == competition.id))
+        select(VerificationSettings).where(VerificationSettings.competition_id == competition.id)
+    )
     return settings.assessors_per_desa if settings else DEFAULT_ASSESSORS_PER_DESA
 
 
@@ -75,33 +76,41 @@ def set_assessors_per_desa(competition: Competition, count: int) -> None:
     if count < 1:
         raise ValueError("paling sedikit satu asesor per desa")
     settings = db.session.scalar(
-        select(VerificationSettings).where(VerificationSettings.competition_id == competition.id))
+        select(VerificationSettings).where(VerificationSettings.competition_id == competition.id)
+    )
     if settings is None:
         settings = VerificationSettings(competition_id=competition.id)
         db.session.add(settings)
     before = settings.assessors_per_desa
     settings.assessors_per_desa = count
-    record_event("verification.assessors_per_desa", target=f"competition:{competition.id}", before=before,
-                 after=count)
+    record_event("verification.assessors_per_desa", target=f"competition:{competition.id}", before=before, after=count)
     db.session.commit()
 
 
 def active_assignments(competition: Competition) -> list[Assignment]:
     """Every assignment of the competition not withdrawn, by desa code then assessor name."""
-    return list(db.session.scalars(
-        select(Assignment).join(Participant, Assignment.participant_id == Participant.id)
-        .join(User, Assignment.assessor_id == User.id)
-        .where(Participant.competition_id == competition.id, Assignment.withdrawn_at.is_(None))
-        .order_by(Participant.desa_code, User.name, User.id)
-    ).unique())
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .join(Participant, Assignment.participant_id == Participant.id)
+            .join(User, Assignment.assessor_id == User.id)
+            .where(Participant.competition_id == competition.id, Assignment.withdrawn_at.is_(None))
+            .order_by(Participant.desa_code, User.name, User.id)
+        ).unique()
+    )
 
 
 def eligible_assessors(competition: Competition) -> list[User]:
     """Active accounts holding the asesor role over the competition's region, by id."""
     users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)).all()
-    return [user for user in users
-            if any(grant.role == Role.asesor and region_within(competition.scope_region_code, grant.region_code)
-                   for grant in user.grants)]
+    return [
+        user
+        for user in users
+        if any(
+            grant.role == Role.asesor and region_within(competition.scope_region_code, grant.region_code)
+            for grant in user.grants
+        )
+    ]
 
 
 def _check_assignable(participant: Participant, assessor: User) -> None:
@@ -116,14 +125,13 @@ def _check_assignable(participant: Participant, assessor: User) -> None:
     if not user_can_access_region(assessor, participant.desa_code, (Role.asesor,)):
         raise AssignmentRefused("not_assessor")
     existing = db.session.scalar(
-        select(Assignment).where(Assignment.participant_id == participant.id,
-                                 Assignment.assessor_id == assessor.id))
+        select(Assignment).where(Assignment.participant_id == participant.id, Assignment.assessor_id == assessor.id)
+    )
     if existing is not None:
         raise AssignmentRefused("duplicate")
 
 
-def assignable_assessors(participant: Participant,
-                         assessors: list[User]) -> tuple[list[User], list[tuple[User, str]]]:
+def assignable_assessors(participant: Participant, assessors: list[User]) -> tuple[list[User], list[tuple[User, str]]]:
     """Split ``assessors`` into those who may be assigned to ``participant`` and those who may not, each with the
     reason (:data:`REFUSAL_MESSAGES`): the same rules as a hand assignment, so a list offers only what will pass."""
     allowed: list[User] = []
@@ -161,19 +169,32 @@ def _notify_assigned(assignments: list[Assignment], competition: Competition | N
         assessor = db.session.get(User, assignment.assessor_id)
         if participant is None or assessor is None:
             continue
-        entries.append((assessor, f"Anda ditugaskan menilai Desa {participant.region.name} ({participant.desa_code}).",
-                        f"/asesor/penugasan/{assignment.id}"))
+        entries.append(
+            (
+                assessor,
+                f"Anda ditugaskan menilai Desa {participant.region.name} ({participant.desa_code}).",
+                f"/asesor/penugasan/{assignment.id}",
+            )
+        )
     if competition is None:
         for assessor, text, link in entries:
             notify([assessor], "assignment", text, link)
     elif entries:
-        enqueue_fanout(f"assign-fanout:{competition.id}:{min(a.id for a in assignments)}", "assignment",
-                       [(f"{USER_PREFIX}{assessor.id}", text, link) for assessor, text, link in entries],
-                       competition.id)
+        enqueue_fanout(
+            f"assign-fanout:{competition.id}:{min(a.id for a in assignments)}",
+            "assignment",
+            [(f"{USER_PREFIX}{assessor.id}", text, link) for assessor, text, link in entries],
+            competition.id,
+        )
 
 
-def assign_assessor(participant: Participant, assessor: User, by: User, now: datetime,
-                    method: AssignmentMethod = AssignmentMethod.manual) -> Assignment:
+def assign_assessor(
+    participant: Participant,
+    assessor: User,
+    by: User,
+    now: datetime,
+    method: AssignmentMethod = AssignmentMethod.manual,
+) -> Assignment:
     """Assign one assessor to one desa by hand.
 
     Refused (nothing changes) outside the assignment stages (:func:`assessment.stages.stage_gate`), for a desa
@@ -182,12 +203,16 @@ def assign_assessor(participant: Participant, assessor: User, by: User, now: dat
     """
     require_stage(participant.competition, Action.assign, now, participant=participant)
     _check_assignable(participant, assessor)
-    assignment = Assignment(participant_id=participant.id, assessor_id=assessor.id, method=method,
-                            created_by_id=by.id, created_at=now)
+    assignment = Assignment(
+        participant_id=participant.id, assessor_id=assessor.id, method=method, created_by_id=by.id, created_at=now
+    )
     db.session.add(assignment)
     db.session.flush()
-    record_event("assignment.create", target=f"participant:{participant.id}",
-                 after={"assignment": assignment.id, "assessor": assessor.id, "method": method})
+    record_event(
+        "assignment.create",
+        target=f"participant:{participant.id}",
+        after={"assignment": assignment.id, "assessor": assessor.id, "method": method},
+    )
     _notify_assigned([assignment])
     db.session.commit()
     return assignment
@@ -212,8 +237,10 @@ def import_assignments_csv(competition: Competition, data: bytes, by: User, now:
     nothing is assigned. A pair listed twice is one problem (the second line); so is a line with more fields than
     the header.
     """
-    participants = {p.desa_code: p for p in db.session.scalars(
-        select(Participant).where(Participant.competition_id == competition.id))}
+    participants = {
+        p.desa_code: p
+        for p in db.session.scalars(select(Participant).where(Participant.competition_id == competition.id))
+    }
     open_ids = _open_for(competition, list(participants.values()), now)
     if len(data) > CSV_MAX_BYTES:
         raise CsvRejected([CsvProblem(0, "berkas terlalu besar (paling besar 1 MB)")])
@@ -254,8 +281,9 @@ def import_assignments_csv(competition: Competition, data: bytes, by: User, now:
             continue
         seen.add((code, email))
         if participant.id not in open_ids:
-            problems.append(CsvProblem(line, f"{code}: tahap penugasan sudah ditutup untuk desa ini (tanpa "
-                                             "pengecualian panitia)"))
+            problems.append(
+                CsvProblem(line, f"{code}: tahap penugasan sudah ditutup untuk desa ini (tanpa pengecualian panitia)")
+            )
             continue
         try:
             _check_assignable(participant, assessor)
@@ -267,13 +295,20 @@ def import_assignments_csv(competition: Competition, data: bytes, by: User, now:
         problems.append(CsvProblem(1, "tidak ada baris penugasan"))
     if problems:
         raise CsvRejected(problems)
-    created = [Assignment(participant_id=p.id, assessor_id=a.id, method=AssignmentMethod.csv, created_by_id=by.id,
-                          created_at=now) for p, a in planned]
+    created = [
+        Assignment(
+            participant_id=p.id, assessor_id=a.id, method=AssignmentMethod.csv, created_by_id=by.id, created_at=now
+        )
+        for p, a in planned
+    ]
     db.session.add_all(created)
     db.session.flush()
     _notify_assigned(created, competition)
-    record_event("assignment.import_csv", target=f"competition:{competition.id}",
-                 after=[{"desa": p.desa_code, "assessor": a.id} for p, a in planned])
+    record_event(
+        "assignment.import_csv",
+        target=f"competition:{competition.id}",
+        after=[{"desa": p.desa_code, "assessor": a.id} for p, a in planned],
+    )
     db.session.commit()
     return created
 
@@ -283,17 +318,23 @@ def assign_automatically(competition: Competition, by: User, now: datetime) -> A
 
     Outside the assignment stages only the complete desa with a committee exception are filled, as by hand.
     """
-    complete = list(db.session.scalars(
-        select(Participant).where(Participant.competition_id == competition.id,
-                                  Participant.status == SubmissionStatus.lengkap)))
+    complete = list(
+        db.session.scalars(
+            select(Participant).where(
+                Participant.competition_id == competition.id, Participant.status == SubmissionStatus.lengkap
+            )
+        )
+    )
     open_ids = _open_for(competition, complete, now)
     participants = {p.desa_code: p for p in complete if p.id in open_ids}
     assessors = {user.id: user for user in eligible_assessors(competition)}
     existing: dict[str, set[int]] = {}
     load: dict[int, int] = {}
     all_rows = db.session.scalars(
-        select(Assignment).join(Participant, Assignment.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id)).unique()
+        select(Assignment)
+        .join(Participant, Assignment.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id)
+    ).unique()
     for assignment in all_rows:
         code = assignment.participant.desa_code
         # A withdrawn assignment still blocks the same pair (the assessor left that desa) but carries no load.
@@ -301,30 +342,54 @@ def assign_automatically(competition: Competition, by: User, now: datetime) -> A
         if assignment.active:
             existing[code].add(assignment.assessor_id)
             load[assignment.assessor_id] = load.get(assignment.assessor_id, 0) + 1
-    withdrawn = {(a.participant.desa_code, a.assessor_id) for a in db.session.scalars(
-        select(Assignment).join(Participant, Assignment.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, Assignment.withdrawn_at.is_not(None))).unique()}
+    withdrawn = {
+        (a.participant.desa_code, a.assessor_id)
+        for a in db.session.scalars(
+            select(Assignment)
+            .join(Participant, Assignment.participant_id == Participant.id)
+            .where(Participant.competition_id == competition.id, Assignment.withdrawn_at.is_not(None))
+        ).unique()
+    }
 
     def conflicted(assessor_id: int, desa_code: str) -> bool:
-        return ((desa_code, assessor_id) in withdrawn
-                or conflict_of_interest(assessors[assessor_id], desa_code) is not None)
+        return (desa_code, assessor_id) in withdrawn or conflict_of_interest(
+            assessors[assessor_id], desa_code
+        ) is not None
 
-    plan = plan_assignments(sorted(participants), sorted(assessors), existing, assessors_per_desa(competition),
-                            conflicted, load)
-    created = [Assignment(participant_id=participants[code].id, assessor_id=assessor_id,
-                          method=AssignmentMethod.otomatis, created_by_id=by.id, created_at=now)
-               for code, assessor_id in plan.pairs]
+    plan = plan_assignments(
+        sorted(participants), sorted(assessors), existing, assessors_per_desa(competition), conflicted, load
+    )
+    created = [
+        Assignment(
+            participant_id=participants[code].id,
+            assessor_id=assessor_id,
+            method=AssignmentMethod.otomatis,
+            created_by_id=by.id,
+            created_at=now,
+        )
+        for code, assessor_id in plan.pairs
+    ]
     db.session.add_all(created)
     db.session.flush()
     _notify_assigned(created, competition)
-    record_event("assignment.automatic", target=f"competition:{competition.id}",
-                 after={"pairs": [list(pair) for pair in plan.pairs], "short": [list(s) for s in plan.short]})
+    record_event(
+        "assignment.automatic",
+        target=f"competition:{competition.id}",
+        after={"pairs": [list(pair) for pair in plan.pairs], "short": [list(s) for s in plan.short]},
+    )
     db.session.commit()
     return plan
 
 
-def open_exception(participant: Participant, stage: StageCode, indicator_code: str | None, reason: str,
-                   ends_at: datetime, by: User, now: datetime) -> StageException:
+def open_exception(
+    participant: Participant,
+    stage: StageCode,
+    indicator_code: str | None,
+    reason: str,
+    ends_at: datetime,
+    by: User,
+    now: datetime,
+) -> StageException:
     """Open a committee exception: ``participant`` (or one indicator of it) may act in ``stage`` until ``ends_at``.
 
     A written reason is required (at most 2,000 characters) and the end must lie in the future; the exception is
@@ -337,8 +402,16 @@ def open_exception(participant: Participant, stage: StageCode, indicator_code: s
     return exception
 
 
-def add_exception(participant: Participant, stage: StageCode, indicator_code: str | None, reason: str,
-                  ends_at: datetime, by: User, now: datetime, **audit: object) -> StageException:
+def add_exception(
+    participant: Participant,
+    stage: StageCode,
+    indicator_code: str | None,
+    reason: str,
+    ends_at: datetime,
+    by: User,
+    now: datetime,
+    **audit: object,
+) -> StageException:
     """:func:`open_exception` inside the caller's transaction (not committed): the same rules, the same audit
     event (``audit`` adds to its record, e.g. the objection answer that opened it)."""
     reason = reason.strip()
@@ -348,17 +421,37 @@ def add_exception(participant: Participant, stage: StageCode, indicator_code: st
         raise ValueError("akhir pengecualian harus di masa depan")
     if stage is StageCode.penilaian_mandiri and indicator_code:
         raise ValueError("pengecualian penilaian mandiri berlaku untuk seluruh desa")
-    exception = StageException(participant_id=participant.id, stage=stage, indicator_code=indicator_code or None,
-                               reason=reason, ends_at=ends_at, created_by_id=by.id, created_at=now)
+    exception = StageException(
+        participant_id=participant.id,
+        stage=stage,
+        indicator_code=indicator_code or None,
+        reason=reason,
+        ends_at=ends_at,
+        created_by_id=by.id,
+        created_at=now,
+    )
     db.session.add(exception)
     db.session.flush()
-    record_event("stage_exception.open", target=f"participant:{participant.id}",
-                 after={"exception": exception.id, "stage": stage, "indicator": exception.indicator_code,
-                        "reason": reason, "ends_at": ends_at, **audit})
+    record_event(
+        "stage_exception.open",
+        target=f"participant:{participant.id}",
+        after={
+            "exception": exception.id,
+            "stage": stage,
+            "indicator": exception.indicator_code,
+            "reason": reason,
+            "ends_at": ends_at,
+            **audit,
+        },
+    )
     if stage is StageCode.penilaian_mandiri:
-        notify(operators_of(participant.desa_code), "self_assessment_exception",
-               f"Panitia memperpanjang penilaian mandiri Desa {participant.region.name} sampai "
-               f"{format_wita(ends_at)}. Alasan: {reason}", f"/desa/peserta/{participant.id}")
+        notify(
+            operators_of(participant.desa_code),
+            "self_assessment_exception",
+            f"Panitia memperpanjang penilaian mandiri Desa {participant.region.name} sampai "
+            f"{format_wita(ends_at)}. Alasan: {reason}",
+            f"/desa/peserta/{participant.id}",
+        )
     return exception
 
 
@@ -366,8 +459,11 @@ def revoke_exception(exception: StageException, now: datetime) -> None:
     """End an exception now; the row stays, marked revoked."""
     if exception.revoked_at is None:
         exception.revoked_at = now
-        record_event("stage_exception.revoke", target=f"participant:{exception.participant_id}",
-                     after={"exception": exception.id})
+        record_event(
+            "stage_exception.revoke",
+            target=f"participant:{exception.participant_id}",
+            after={"exception": exception.id},
+        )
         db.session.commit()
 
 
@@ -394,9 +490,15 @@ def withdraw_assignment(assignment: Assignment, by: User, now: datetime) -> None
     if assignment.submitted_at is not None:
         raise WithdrawalRefused("submitted")
     assignment.withdrawn_at = now
-    record_event("assignment.withdraw", target=f"participant:{participant.id}",
-                 after={"assignment": assignment.id, "assessor": assignment.assessor_id, "by": by.id})
-    notify([assignment.assessor], "assignment_withdrawn",
-           f"Penugasan Anda menilai Desa {participant.region.name} ({participant.desa_code}) ditarik panitia.",
-           "/asesor/")
+    record_event(
+        "assignment.withdraw",
+        target=f"participant:{participant.id}",
+        after={"assignment": assignment.id, "assessor": assignment.assessor_id, "by": by.id},
+    )
+    notify(
+        [assignment.assessor],
+        "assignment_withdrawn",
+        f"Penugasan Anda menilai Desa {participant.region.name} ({participant.desa_code}) ditarik panitia.",
+        "/asesor/",
+    )
     db.session.commit()

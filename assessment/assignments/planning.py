@@ -14,9 +14,14 @@ class AssignmentPlan:
     short: tuple[tuple[str, int], ...]
 
 
-def plan_assignments(desa_codes: Sequence[str], assessor_ids: Sequence[int], existing: Mapping[str, set[int]],
-                     per_desa: int, is_conflicted: Callable[[int, str], bool],
-                     load: Mapping[int, int] | None = None) -> AssignmentPlan:
+def plan_assignments(
+    desa_codes: Sequence[str],
+    assessor_ids: Sequence[int],
+    existing: Mapping[str, set[int]],
+    per_desa: int,
+    is_conflicted: Callable[[int, str], bool],
+    load: Mapping[int, int] | None = None,
+) -> AssignmentPlan:
     """Assign assessors so that each desa has at least ``per_desa`` independent assessors, with a balanced load.
 
     The rule:

@@ -50,10 +50,15 @@ COMMITTEE = (Role.panitia,)
 @bp.record_once
 def _links(state: object) -> None:
     app = state.app  # type: ignore[attr-defined]
-    add_link(app, NavLink(Role.panitia, "assignments.index", _l("Penugasan asesor"),
-                          _l("Tugaskan asesor ke desa, atur pengecualian tahap.")))
-
-
+    add_link(
+        app,
+        NavLink(
+            Role.panitia,
+            "assignments.index",
+            _l("Penugasan asesor"),
+            _l("Tugaskan asesor ke desa, atur pengecualian tahap."),
+        ),
+    )
 
 
 def _participant(competition: Competition, participant_id: int | None) -> Participant:
@@ -70,12 +75,22 @@ def index() -> str:
     return render_template("assignments/index.html", competitions=competitions)
 
 
-def _page(competition: Competition, *, manual: ManualAssignmentForm | None = None,
-          csv_form: CsvAssignmentForm | None = None, exception_form: ExceptionForm | None = None,
-          per_desa_form: PerDesaForm | None = None, csv_problems: list[operations.CsvProblem] | None = None,
-          chosen: Participant | None = None, status: int = 200) -> tuple[str, int]:
-    participants = list(db.session.scalars(
-        select(Participant).where(Participant.competition_id == competition.id).order_by(Participant.desa_code)))
+def _page(
+    competition: Competition,
+    *,
+    manual: ManualAssignmentForm | None = None,
+    csv_form: CsvAssignmentForm | None = None,
+    exception_form: ExceptionForm | None = None,
+    per_desa_form: PerDesaForm | None = None,
+    csv_problems: list[operations.CsvProblem] | None = None,
+    chosen: Participant | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    participants = list(
+        db.session.scalars(
+            select(Participant).where(Participant.competition_id == competition.id).order_by(Participant.desa_code)
+        )
+    )
     assessors = operations.eligible_assessors(competition)
     assignments = operations.active_assignments(competition)
     by_participant: dict[int, list[object]] = {}
@@ -99,17 +114,38 @@ def _page(competition: Competition, *, manual: ManualAssignmentForm | None = Non
     exception_form.stage.choices = [(code, _(STAGE_NAMES[StageCode(code)])) for code in STAGE_CHOICES]
     per_desa = operations.assessors_per_desa(competition)
     per_desa_form = per_desa_form or PerDesaForm(count=per_desa)
-    exceptions = list(db.session.scalars(
-        select(StageException).join(Participant, StageException.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id).order_by(StageException.created_at.desc())))
+    exceptions = list(
+        db.session.scalars(
+            select(StageException)
+            .join(Participant, StageException.participant_id == Participant.id)
+            .where(Participant.competition_id == competition.id)
+            .order_by(StageException.created_at.desc())
+        )
+    )
     gate = stage_gate(competition, Action.assign, now_utc())
     html = render_template(
-        "assignments/competition.html", competition=competition, participants=participants,
-        by_participant=by_participant, per_desa=per_desa, manual=manual, csv_form=csv_form or CsvAssignmentForm(),
-        exception_form=exception_form, per_desa_form=per_desa_form, confirm=ConfirmForm(), exceptions=exceptions,
-        csv_problems=csv_problems or [], gate=gate, gate_message=gate_text(gate), wita=wita,
-        stage_names=STAGE_NAMES, load=_loads(assignments), assessors=assessors, now=now_utc(),
-        indicators=rubric_of(competition.rubric).indicators, chosen=chosen, unavailable=unavailable,
+        "assignments/competition.html",
+        competition=competition,
+        participants=participants,
+        by_participant=by_participant,
+        per_desa=per_desa,
+        manual=manual,
+        csv_form=csv_form or CsvAssignmentForm(),
+        exception_form=exception_form,
+        per_desa_form=per_desa_form,
+        confirm=ConfirmForm(),
+        exceptions=exceptions,
+        csv_problems=csv_problems or [],
+        gate=gate,
+        gate_message=gate_text(gate),
+        wita=wita,
+        stage_names=STAGE_NAMES,
+        load=_loads(assignments),
+        assessors=assessors,
+        now=now_utc(),
+        indicators=rubric_of(competition.rubric).indicators,
+        chosen=chosen,
+        unavailable=unavailable,
     )
     return html, status
 
@@ -217,8 +253,9 @@ def open_exception(competition_id: int) -> Response | tuple[str, int]:
     participant = _participant(competition, form.participant_id.data)
     indicator_code = (form.indicator_code.data or "").strip() or None
     if indicator_code is not None and form.stage.data == StageCode.penilaian_mandiri.value:
-        form.indicator_code.errors = [_("Pengecualian penilaian mandiri berlaku untuk seluruh desa: kosongkan "
-                                        "indikator.")]
+        form.indicator_code.errors = [
+            _("Pengecualian penilaian mandiri berlaku untuk seluruh desa: kosongkan indikator.")
+        ]
         return _page(competition, exception_form=form, status=400)
     if indicator_code is not None:
         try:
@@ -228,8 +265,15 @@ def open_exception(competition_id: int) -> Response | tuple[str, int]:
             return _page(competition, exception_form=form, status=400)
     ends_at = datetime.combine(form.last_day.data + timedelta(days=1), time(0), tzinfo=WITA).astimezone(UTC)
     try:
-        operations.open_exception(participant, StageCode(form.stage.data), indicator_code, form.reason.data or "",
-                                  ends_at, current_user, now_utc())
+        operations.open_exception(
+            participant,
+            StageCode(form.stage.data),
+            indicator_code,
+            form.reason.data or "",
+            ends_at,
+            current_user,
+            now_utc(),
+        )
     except ValueError:
         form.last_day.errors = [_("Tanggal akhir harus di masa depan.")]
         return _page(competition, exception_form=form, status=400)
@@ -259,15 +303,24 @@ def confirm_withdraw(competition_id: int, assignment_id: int) -> str:
     participant = assignment.participant
     if participant.competition_id != competition.id:
         abort(404)
-    remaining = [other for other in operations.active_assignments(competition)
-                 if other.participant_id == participant.id and other.id != assignment.id]
+    remaining = [
+        other
+        for other in operations.active_assignments(competition)
+        if other.participant_id == participant.id and other.id != assignment.id
+    ]
     gate = stage_gate(competition, Action.assign, now_utc(), participant=participant)
     return render_template(
-        "assignments/confirm_withdraw.html", competition=competition, assignment=assignment,
-        participant=participant, drafts=len([s for s in assignment.scores if s.level is not None
-                                             or s.not_applicable]),
-        remaining=remaining, per_desa=operations.assessors_per_desa(competition), confirm=ConfirmForm(),
-        gate_text=gate_text(gate) if not gate.allowed else "", wita=wita)
+        "assignments/confirm_withdraw.html",
+        competition=competition,
+        assignment=assignment,
+        participant=participant,
+        drafts=len([s for s in assignment.scores if s.level is not None or s.not_applicable]),
+        remaining=remaining,
+        per_desa=operations.assessors_per_desa(competition),
+        confirm=ConfirmForm(),
+        gate_text=gate_text(gate) if not gate.allowed else "",
+        wita=wita,
+    )
 
 
 @bp.post("/lomba/<int:competition_id>/penugasan/<int:assignment_id>/tarik")
@@ -285,9 +338,19 @@ def withdraw(competition_id: int, assignment_id: int) -> Response | tuple[str, i
         flash(gate_text(closed.gate), "error")
         return _page(competition, status=409)
     except operations.WithdrawalRefused as refused:
-        flash(_("Penugasan ini sudah diajukan asesor dan final; tidak dapat ditarik.") if refused.code == "submitted"
-              else _("Penugasan ini sudah ditarik sebelumnya."), "error")
+        flash(
+            _("Penugasan ini sudah diajukan asesor dan final; tidak dapat ditarik.")
+            if refused.code == "submitted"
+            else _("Penugasan ini sudah ditarik sebelumnya."),
+            "error",
+        )
         return _page(competition, status=409)
-    flash(_("Penugasan %(name)s untuk %(desa)s ditarik; asesor diberi tahu.", name=assignment.assessor.name,
-            desa=assignment.participant.region.name), "success")
+    flash(
+        _(
+            "Penugasan %(name)s untuk %(desa)s ditarik; asesor diberi tahu.",
+            name=assignment.assessor.name,
+            desa=assignment.participant.region.name,
+        ),
+        "success",
+    )
     return _back(competition)

@@ -23,16 +23,19 @@ class LogoutForm(FlaskForm):
 class CodeForm(FlaskForm):
     """The 6-digit code from the authenticator app."""
 
-    code = StringField(_l("Kode 6 angka dari aplikasi autentikator"),
-                       validators=[DataRequired(_l("Isi kode 6 angka.")), Length(max=12)])
+    code = StringField(
+        _l("Kode 6 angka dari aplikasi autentikator"),
+        validators=[DataRequired(_l("Isi kode 6 angka.")), Length(max=12)],
+    )
 
 
 class PasswordChangeForm(FlaskForm):
     """Current password, and the new one twice."""
 
-    current = PasswordField(_l("Kata sandi saat ini"),
-                            validators=[DataRequired(_l("Isi kata sandi saat ini.")), Length(max=1024)])
-    new = PasswordField(_l("Kata sandi baru"), validators=[DataRequired(_l("Isi kata sandi baru.")),
-                                                           Length(max=1024)])
-    repeat = PasswordField(_l("Ulangi kata sandi baru"),
-                           validators=[EqualTo("new", _l("Kedua kata sandi baru tidak sama."))])
+    current = PasswordField(
+        _l("Kata sandi saat ini"), validators=[DataRequired(_l("Isi kata sandi saat ini.")), Length(max=1024)]
+    )
+    new = PasswordField(_l("Kata sandi baru"), validators=[DataRequired(_l("Isi kata sandi baru.")), Length(max=1024)])
+    repeat = PasswordField(
+        _l("Ulangi kata sandi baru"), validators=[EqualTo("new", _l("Kedua kata sandi baru tidak sama."))]
+    )

@@ -66,8 +66,9 @@ def grant_problems(spec: GrantSpec) -> list[str]:
         problems.append(f"Wilayah {spec.region_code} tidak dikenal.")
     elif region.kind not in wanted:
         names = "/".join(kind.value for kind in wanted)
-        problems.append(f"Peran {spec.role.value} berlaku untuk wilayah {names}, bukan {region.kind.value} "
-                        f"({spec.region_code}).")
+        problems.append(
+            f"Peran {spec.role.value} berlaku untuk wilayah {names}, bukan {region.kind.value} ({spec.region_code})."
+        )
     if spec.home_region_code is not None:
         if spec.role is not Role.asesor:
             problems.append("Wilayah asal hanya untuk peran asesor.")
@@ -90,8 +91,11 @@ class LoginThrottled(Exception):
 
 def _limits() -> tuple[int, int, timedelta]:
     config = current_app.config
-    return (int(config.get("LOGIN_ACCOUNT_LIMIT", 5)), int(config.get("LOGIN_ADDRESS_LIMIT", 100)),
-            timedelta(minutes=int(config.get("LOGIN_WINDOW_MINUTES", 15))))
+    return (
+        int(config.get("LOGIN_ACCOUNT_LIMIT", 5)),
+        int(config.get("LOGIN_ADDRESS_LIMIT", 100)),
+        timedelta(minutes=int(config.get("LOGIN_WINDOW_MINUTES", 15))),
+    )
 
 
 def check_login_throttle(account: str, client_address: str, now: datetime, extra: int = 0) -> None:
@@ -113,8 +117,10 @@ def check_login_throttle(account: str, client_address: str, now: datetime, extra
     ``extra``: rows of the attempt being checked that are already counted (1 from :func:`_reserve_attempt`).
     """
     account_limit, address_limit, window = _limits()
-    for column, value, limit in ((LoginFailure.account, account, account_limit),
-                                 (LoginFailure.address, client_address, address_limit)):
+    for column, value, limit in (
+        (LoginFailure.account, account, account_limit),
+        (LoginFailure.address, client_address, address_limit),
+    ):
         if not value:
             continue
         wait = wait_until_below(LoginFailure.at, column == value, limit + extra, window, now)
@@ -234,10 +240,12 @@ def verify_second_factor(user: User, code: str, client_address: str = "", now: d
             user.totp_secret = two_factor.seal(secret, _totp_key(), user.id)  # stored before encryption
     if recovery is not None:
         recovery.used_at = now
-        remaining = db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
-            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None), RecoveryCode.id != recovery.id))
-        record_event("auth.recovery_code_used", target=f"user:{user.id}", actor=user,
-                     after={"remaining": remaining})
+        remaining = db.session.scalar(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None), RecoveryCode.id != recovery.id)
+        )
+        record_event("auth.recovery_code_used", target=f"user:{user.id}", actor=user, after={"remaining": remaining})
     _signed_in(user, now)
     db.session.commit()
     return True
@@ -257,29 +265,43 @@ def _unused_recovery_code(user: User, code: str) -> RecoveryCode | None:
     normalised = two_factor.normalise_recovery_code(code)
     if normalised is None:
         return None
-    return db.session.scalar(select(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None),
-        RecoveryCode.code_hash == two_factor.recovery_code_hash(normalised, _totp_key())))
+    return db.session.scalar(
+        select(RecoveryCode).where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.used_at.is_(None),
+            RecoveryCode.code_hash == two_factor.recovery_code_hash(normalised, _totp_key()),
+        )
+    )
 
 
 def unused_recovery_codes(user: User) -> int:
     """How many recovery codes of the account are still unused."""
-    return int(db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0)
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        )
+        or 0
+    )
 
 
 def _replace_recovery_codes(user: User, now: datetime) -> list[str]:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = two_factor.new_recovery_codes()
     key = _totp_key()
-    db.session.add_all(RecoveryCode(user_id=user.id, created_at=now,
-                                    code_hash=two_factor.recovery_code_hash(code.replace("-", ""), key))
-                       for code in codes)
+    db.session.add_all(
+        RecoveryCode(
+            user_id=user.id, created_at=now, code_hash=two_factor.recovery_code_hash(code.replace("-", ""), key)
+        )
+        for code in codes
+    )
     return codes
 
 
-def regenerate_recovery_codes(user: User, code: str, client_address: str = "",
-                              now: datetime | None = None) -> list[str] | None:
+def regenerate_recovery_codes(
+    user: User, code: str, client_address: str = "", now: datetime | None = None
+) -> list[str] | None:
     """New recovery codes for an account with a second factor, after a current TOTP code proves the phone is at
     hand (a stolen session alone cannot mint them); the old codes stop working. None when the code is wrong; a
     wrong code counts against the account's sign-in limit (:class:`LoginThrottled` past it), so the code cannot
@@ -288,8 +310,9 @@ def regenerate_recovery_codes(user: User, code: str, client_address: str = "",
     attempt_id = _reserve_attempt(user.email, client_address, now)
     step = two_factor.matching_step(totp_secret_of(user) or "", code, now, after=user.totp_last_step)
     if step is None or not has_second_factor(user):
-        record_event("auth.recovery_codes_refused", target=f"user:{user.id}", actor=user,
-                     after={"reason": "kode_salah"})
+        record_event(
+            "auth.recovery_codes_refused", target=f"user:{user.id}", actor=user, after={"reason": "kode_salah"}
+        )
         db.session.commit()
         return None
     _attempt_succeeded(attempt_id)
@@ -325,8 +348,12 @@ def confirm_totp_enrolment(user: User, code: str, now: datetime | None = None) -
     user.totp_confirmed_at = now
     user.totp_last_step = step
     codes = _replace_recovery_codes(user, now)
-    record_event("auth.totp_enrol", target=f"user:{user.id}", before={"enrolled": False},
-                 after={"enrolled": True, "recovery_codes": len(codes)})
+    record_event(
+        "auth.totp_enrol",
+        target=f"user:{user.id}",
+        before={"enrolled": False},
+        after={"enrolled": True, "recovery_codes": len(codes)},
+    )
     db.session.commit()
     return codes
 
@@ -341,16 +368,14 @@ def reset_second_factor(user: User) -> None:
     user.totp_last_step = None
     user.session_version += 1
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    record_event("auth.totp_reset", target=f"user:{user.id}", before={"enrolled": before},
-                 after={"enrolled": False})
+    record_event("auth.totp_reset", target=f"user:{user.id}", before={"enrolled": before}, after={"enrolled": False})
     db.session.commit()
 
 
 def sign_out(user: User) -> None:
     """Sign the user out of every session (the session version moves on) and note it in the audit trail."""
     user.session_version += 1
-    record_event("auth.logout", target=f"user:{user.id}", actor=user,
-                 after={"session_version": user.session_version})
+    record_event("auth.logout", target=f"user:{user.id}", actor=user, after={"session_version": user.session_version})
     db.session.commit()
 
 
@@ -369,8 +394,9 @@ def change_password(user: User, current: str, new: str) -> list[str]:
         return problems
     user.password_hash = hash_password(new)
     user.session_version += 1
-    record_event("auth.password_change", target=f"user:{user.id}", actor=user,
-                 after={"session_version": user.session_version})
+    record_event(
+        "auth.password_change", target=f"user:{user.id}", actor=user, after={"session_version": user.session_version}
+    )
     db.session.commit()
     return []
 
@@ -381,13 +407,16 @@ def set_active(user: User, active: bool) -> None:
     user.active = active
     if not active:
         user.session_version += 1
-    record_event("user.enable" if active else "user.disable", target=f"user:{user.id}",
-                 before={"active": before}, after={"active": active})
+    record_event(
+        "user.enable" if active else "user.disable",
+        target=f"user:{user.id}",
+        before={"active": before},
+        after={"active": active},
+    )
     db.session.commit()
 
 
-def create_user(name: str, email: str, password: str, grants: Iterable[GrantSpec] = (), *,
-                check: bool = False) -> User:
+def create_user(name: str, email: str, password: str, grants: Iterable[GrantSpec] = (), *, check: bool = False) -> User:
     """Create an active account with its role grants.
 
     With ``check``, every rule is verified first and all broken ones are raised together as
@@ -417,10 +446,16 @@ def create_user(name: str, email: str, password: str, grants: Iterable[GrantSpec
     ]
     db.session.add(user)
     db.session.flush()
-    record_event("user.create", target=f"user:{user.id}", after={
-        "name": user.name, "email": user.email, "active": True,
-        "grants": [_grant_state(grant) for grant in user.grants],
-    })
+    record_event(
+        "user.create",
+        target=f"user:{user.id}",
+        after={
+            "name": user.name,
+            "email": user.email,
+            "active": True,
+            "grants": [_grant_state(grant) for grant in user.grants],
+        },
+    )
     db.session.commit()
     return user
 

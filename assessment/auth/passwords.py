@@ -68,8 +68,10 @@ def _is_run(text: str) -> bool:
 
 def _repeats_a_word(core: str) -> bool:
     for size in range(1, len(core) // 2 + 1):
-        if len(core) % size == 0 and core[:size] * (len(core) // size) == core and (
-            core[:size] in COMMON_WORDS or size <= 2
+        if (
+            len(core) % size == 0
+            and core[:size] * (len(core) // size) == core
+            and (core[:size] in COMMON_WORDS or size <= 2)
         ):
             return True
     return False
@@ -82,8 +84,11 @@ def _two_words(core: str) -> bool:
 def is_common_password(password: str) -> bool:
     """Whether ``password`` is one an attacker tries first (the rules are in the module docstring)."""
     lowered = password.lower()
-    cores = {lowered.strip(_EDGES), lowered.translate(_LOOKALIKES).strip(_EDGES),
-             lowered.strip(_EDGES).translate(_LOOKALIKES)}
+    cores = {
+        lowered.strip(_EDGES),
+        lowered.translate(_LOOKALIKES).strip(_EDGES),
+        lowered.strip(_EDGES).translate(_LOOKALIKES),
+    }
     compact = re.sub(r"[\s\W_]+", "", lowered)
     cores |= {compact, compact.strip(string.digits), compact.translate(_LOOKALIKES).strip(string.digits)}
     # A word that itself ends in digits ("trustno1") followed by more digits: try every digit-only tail.
@@ -104,8 +109,10 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
     elif len(password) > MAX_LENGTH:
         problems.append(f"Kata sandi paling panjang {MAX_LENGTH} karakter.")
     elif is_common_password(password):
-        problems.append("Kata sandi ini terlalu umum dan mudah ditebak. Pakai gabungan beberapa kata yang "
-                        "hanya Anda ketahui, mis. empat kata acak.")
+        problems.append(
+            "Kata sandi ini terlalu umum dan mudah ditebak. Pakai gabungan beberapa kata yang "
+            "hanya Anda ketahui, mis. empat kata acak."
+        )
     lowered = password.lower()
     personal = {email.split("@")[0].lower()} | {part.lower() for part in re.split(r"\W+", name)}
     if any(len(part) >= 4 and part in lowered for part in personal):

@@ -63,8 +63,7 @@ def safe_next(target: str | None) -> str | None:
 
 def _throttled(error: LoginThrottled, form: LoginForm | CodeForm, template: str) -> tuple[str, int]:
     minutes = max(1, round(error.retry_after.total_seconds() / 60))
-    flash(_("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %(minutes)d menit.", minutes=minutes),
-          "error")
+    flash(_("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %(minutes)d menit.", minutes=minutes), "error")
     return render_template(template, form=form), 429
 
 
@@ -110,11 +109,21 @@ def second_factor() -> str | Response | tuple[str, int]:
             flash(_("Selamat datang, %(name)s.", name=user.name), "success")
             return redirect(safe_next(pending[1]) or url_for("main.home"))
         if code_already_used(user, form.code.data or ""):
-            flash(_("Kode ini sudah dipakai untuk masuk. Tunggu sampai aplikasi menampilkan kode berikutnya "
-                    "(berganti tiap 30 detik), lalu masukkan kode yang baru."), "error")
+            flash(
+                _(
+                    "Kode ini sudah dipakai untuk masuk. Tunggu sampai aplikasi menampilkan kode berikutnya "
+                    "(berganti tiap 30 detik), lalu masukkan kode yang baru."
+                ),
+                "error",
+            )
         else:
-            flash(_("Kode salah. Masukkan kode yang sedang tampil di aplikasi autentikator, atau salah satu kode "
-                    "pemulihan Anda."), "error")
+            flash(
+                _(
+                    "Kode salah. Masukkan kode yang sedang tampil di aplikasi autentikator, atau salah satu kode "
+                    "pemulihan Anda."
+                ),
+                "error",
+            )
     return render_template("auth/code.html", form=form)
 
 
@@ -144,13 +153,16 @@ def enrol_second_factor() -> str | Response:
     if form.validate_on_submit():
         codes = confirm_totp_enrolment(user, form.code.data or "")
         if codes is not None:
-            flash(_("Verifikasi dua langkah aktif. Mulai sekarang masuk dengan kata sandi dan kode dari aplikasi."),
-                  "success")
+            flash(
+                _("Verifikasi dua langkah aktif. Mulai sekarang masuk dengan kata sandi dan kode dari aplikasi."),
+                "success",
+            )
             return _show_recovery_codes(codes)
         flash(_("Kode tidak cocok. Periksa jam ponsel Anda lalu masukkan kode yang sedang tampil."), "error")
     uri = two_factor.provisioning_uri(secret, user.email)
-    response = make_response(render_template("auth/enrol.html", form=form, secret=two_factor.grouped(secret),
-                                             qr=two_factor.qr_svg(uri)))
+    response = make_response(
+        render_template("auth/enrol.html", form=form, secret=two_factor.grouped(secret), qr=two_factor.qr_svg(uri))
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -176,8 +188,7 @@ def recovery_codes() -> str | Response | tuple[str, int]:
         except LoginThrottled as error:
             minutes = max(1, round(error.retry_after.total_seconds() / 60))
             flash(_("Terlalu banyak kode yang salah. Coba lagi dalam %(minutes)d menit.", minutes=minutes), "error")
-            return render_template("auth/recovery_form.html", form=form,
-                                   remaining=unused_recovery_codes(user)), 429
+            return render_template("auth/recovery_form.html", form=form, remaining=unused_recovery_codes(user)), 429
         if codes is not None:
             flash(_("Kode pemulihan baru dibuat; kode yang lama tidak berlaku lagi."), "success")
             return _show_recovery_codes(codes)

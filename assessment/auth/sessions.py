@@ -24,8 +24,9 @@ SEEN = "_seen"
 PENDING = "_2fa"
 PENDING_SECONDS = 300
 # Endpoints an account that still has to enrol its second factor may open.
-ENROLMENT_ENDPOINTS = frozenset({"auth.enrol_second_factor", "auth.logout", "static", "main.set_language",
-                                 "main.index"})
+ENROLMENT_ENDPOINTS = frozenset(
+    {"auth.enrol_second_factor", "auth.logout", "static", "main.set_language", "main.index"}
+)
 
 
 def _now() -> float:
@@ -73,13 +74,15 @@ def enforce_session_rules() -> Response | None:
     seen = session.setdefault(SEEN, int(now))
     if now - seen > idle or now - started > absolute:
         end_session()
-        flash("Sesi Anda berakhir karena terlalu lama tidak aktif atau sudah terlalu lama. Silakan masuk lagi.",
-              "info")
+        flash("Sesi Anda berakhir karena terlalu lama tidak aktif atau sudah terlalu lama. Silakan masuk lagi.", "info")
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
     # Written at most once a minute, so an active page does not re-send the cookie on every request.
     if now - seen >= 60:
         session[SEEN] = int(now)
-    if (needs_second_factor(current_user) and not has_second_factor(current_user)
-            and request.endpoint not in ENROLMENT_ENDPOINTS):
+    if (
+        needs_second_factor(current_user)
+        and not has_second_factor(current_user)
+        and request.endpoint not in ENROLMENT_ENDPOINTS
+    ):
         return redirect(url_for("auth.enrol_second_factor"))
     return None

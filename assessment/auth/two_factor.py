@@ -107,7 +107,7 @@ def qr_svg(text: str) -> Markup:
 
 def grouped(secret: str) -> str:
     """The secret in groups of four letters, for typing it into an app by hand."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def matching_step(secret: str, code: str, now: datetime, *, after: int | None) -> int | None:

@@ -77,19 +77,28 @@ def sample_geojson() -> tuple[dict[str, Any], dict[str, Any]]:
         for d_index in range(_PER_KECAMATAN):
             x = x0 + (d_index % 2) * _CELL
             y = -1.0 + (d_index // 2) * _CELL
-            desa_features.append({
-                "type": "Feature",
-                "properties": {"kode": f"{k_kode}.{2001 + d_index}", "nama": f"Desa Contoh {d_index + 1}"},
-                "geometry": {"type": "Polygon", "coordinates": _square(x, y)},
-            })
+            desa_features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"kode": f"{k_kode}.{2001 + d_index}", "nama": f"Desa Contoh {d_index + 1}"},
+                    "geometry": {"type": "Polygon", "coordinates": _square(x, y)},
+                }
+            )
         rows = _PER_KECAMATAN // 2
-        outline = [[x0, -1.0], [x0 + 2 * _CELL, -1.0], [x0 + 2 * _CELL, -1.0 + rows * _CELL],
-                   [x0, -1.0 + rows * _CELL], [x0, -1.0]]
-        kecamatan_features.append({
-            "type": "Feature",
-            "properties": {"kode": k_kode, "nama": k_nama},
-            "geometry": {"type": "Polygon", "coordinates": [outline]},
-        })
+        outline = [
+            [x0, -1.0],
+            [x0 + 2 * _CELL, -1.0],
+            [x0 + 2 * _CELL, -1.0 + rows * _CELL],
+            [x0, -1.0 + rows * _CELL],
+            [x0, -1.0],
+        ]
+        kecamatan_features.append(
+            {
+                "type": "Feature",
+                "properties": {"kode": k_kode, "nama": k_nama},
+                "geometry": {"type": "Polygon", "coordinates": [outline]},
+            }
+        )
     return (
         {"type": "FeatureCollection", "features": desa_features},
         {"type": "FeatureCollection", "features": kecamatan_features},
@@ -112,15 +121,23 @@ def synthetic_report(
     generator = random.Random(seed)  # noqa: S311 -- made-up numbers, not security
     if desa_codes is None:
         desa_codes = [
-            (f"99.01.{1 + i // 20:02d}.{2001 + i % 20}", f"Desa Sintetis {i + 1}", f"99.01.{1 + i // 20:02d}",
-             f"Kecamatan Sintetis {1 + i // 20}")
+            (
+                f"99.01.{1 + i // 20:02d}.{2001 + i % 20}",
+                f"Desa Sintetis {i + 1}",
+                f"99.01.{1 + i // 20:02d}",
+                f"Kecamatan Sintetis {1 + i // 20}",
+            )
             for i in range(desa_count)
         ]
-    aspects = tuple(AspectHeading(chr(ord("A") + i), name, 0.2)
-                    for i, name in enumerate(a.nama for a in SAMPLE_ASPECTS))
+    aspects = tuple(
+        AspectHeading(chr(ord("A") + i), name, 0.2) for i, name in enumerate(a.nama for a in SAMPLE_ASPECTS)
+    )
     indicators = tuple(
-        IndicatorHeading(f"{aspects[i % len(aspects)].kode}{1 + i // len(aspects)}", f"Indikator {i + 1}",
-                  aspects[i % len(aspects)].kode)
+        IndicatorHeading(
+            f"{aspects[i % len(aspects)].kode}{1 + i // len(aspects)}",
+            f"Indikator {i + 1}",
+            aspects[i % len(aspects)].kode,
+        )
         for i in range(indicator_count)
     )
     assessors = [f"Asesor {i + 1}" for i in range(assessor_count)]
@@ -135,16 +152,42 @@ def synthetic_report(
             levels.extend(AssessorLevel(kode, indicator.kode, a, g) for a, g in zip(assessors, given, strict=True))
             spread = max(given) - min(given)
             finals.append(FinalLevel(kode, indicator.kode, sum(given) / len(given), selisih_besar=spread >= 2))
-            evidence.append(EvidenceItem(kode, indicator.kode, "berkas", f"bukti-{indicator.kode}.pdf", uploaded,
-                                         f"{generator.getrandbits(256):064x}"))
+            evidence.append(
+                EvidenceItem(
+                    kode,
+                    indicator.kode,
+                    "berkas",
+                    f"bukti-{indicator.kode}.pdf",
+                    uploaded,
+                    f"{generator.getrandbits(256):064x}",
+                )
+            )
         aspek = tuple(round(generator.uniform(20, 98), 4) for _ in aspects)
         indeks = sum(aspek) / len(aspek)
-        desa.append(DesaResult(kode, nama, kecamatan_kode, kecamatan, indeks, _predikat(indeks), 0, aspek,
-                               peluang_tiga_besar=generator.random()))
+        desa.append(
+            DesaResult(
+                kode,
+                nama,
+                kecamatan_kode,
+                kecamatan,
+                indeks,
+                _predikat(indeks),
+                0,
+                aspek,
+                peluang_tiga_besar=generator.random(),
+            )
+        )
     ordered = sorted(desa, key=lambda r: (-r.indeks, r.kode))
     ranked = tuple(replace(result, peringkat=position) for position, result in enumerate(ordered, start=1))
     return ResultsReport(
-        judul="Data sintetis untuk uji kecepatan", wilayah_kode="64", wilayah="Kalimantan Timur",
-        aspects=aspects, indicators=indicators, desa=ranked, final_levels=tuple(finals),
-        assessor_levels=tuple(levels), evidence=tuple(evidence), predikat_order=SAMPLE_PREDIKAT,
+        judul="Data sintetis untuk uji kecepatan",
+        wilayah_kode="64",
+        wilayah="Kalimantan Timur",
+        aspects=aspects,
+        indicators=indicators,
+        desa=ranked,
+        final_levels=tuple(finals),
+        assessor_levels=tuple(levels),
+        evidence=tuple(evidence),
+        predikat_order=SAMPLE_PREDIKAT,
     )

@@ -20,9 +20,15 @@ def _anchor(_context: click.Context, _parameter: click.Parameter, values: tuple[
 
 
 @audit_cli.command("verify")
-@click.option("--anchor", "anchors", multiple=True, callback=_anchor, metavar="JUMLAH:HASH",
-              help="Jangkar yang tercetak (berita acara, snapshot final): rantai harus masih memuat peristiwa "
-                   "ke-JUMLAH dengan hash itu. Boleh berulang.")
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    callback=_anchor,
+    metavar="JUMLAH:HASH",
+    help="Jangkar yang tercetak (berita acara, snapshot final): rantai harus masih memuat peristiwa "
+    "ke-JUMLAH dengan hash itu. Boleh berulang.",
+)
 def verify_command(anchors: list[ChainAnchor]) -> None:
     """Periksa hash, tanda tangan (MAC) dan tautan setiap peristiwa audit serta jangkar yang diberikan; sebutkan
     peristiwa pertama yang diubah, dihapus atau dipindah (keluar 1)."""
@@ -35,8 +41,10 @@ def verify_command(anchors: list[ChainAnchor]) -> None:
     if anchors:
         click.echo(f"Cocok dengan {len(anchors)} jangkar yang diberikan.")
     if report.unsigned:
-        click.echo(f"{report.unsigned} peristiwa ditulis sebelum penandatanganan (tanpa MAC); peristiwa bertanda "
-                   "tangan sesudahnya menjamin tautannya.")
+        click.echo(
+            f"{report.unsigned} peristiwa ditulis sebelum penandatanganan (tanpa MAC); peristiwa bertanda "
+            "tangan sesudahnya menjamin tautannya."
+        )
 
 
 @audit_cli.command("anchor")

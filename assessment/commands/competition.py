@@ -20,8 +20,9 @@ from assessment.registration.operations import enrol_from_file
 from assessment.tabular import TableRejected
 from assessment.wita import WITA, now_utc
 
-competition_cli = AppGroup("competition",
-                           help="Lomba: membuat lomba dari berkas rubrik, mengubah jadwalnya, mendaftarkan desa.")
+competition_cli = AppGroup(
+    "competition", help="Lomba: membuat lomba dari berkas rubrik, mengubah jadwalnya, mendaftarkan desa."
+)
 
 
 def parse_stage(text: str) -> tuple[StageCode, tuple[date, date]]:
@@ -50,17 +51,33 @@ def parse_quota(text: str) -> tuple[str, int]:
 
 
 @competition_cli.command("create")
-@click.option("--rubric", "rubric_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Berkas rubrik (YAML atau Excel).")
+@click.option(
+    "--rubric",
+    "rubric_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Berkas rubrik (YAML atau Excel).",
+)
 @click.option("--name", required=True, help="Nama lomba.")
 @click.option("--year", required=True, type=int, help="Tahun lomba.")
 @click.option("--scope", required=True, help="Kode wilayah cakupan: provinsi (64) atau kabupaten (64.09).")
 @click.option("--start", "start_text", help="Jadwal bawaan mulai tanggal ini (YYYY-MM-DD; bawaan: hari ini WITA).")
-@click.option("--stage", "stage_texts", multiple=True,
-              help="Tanggal tahap, mis. penilaian_mandiri=2026-12-01..2026-12-21; tahap berikutnya digeser bila perlu.")
+@click.option(
+    "--stage",
+    "stage_texts",
+    multiple=True,
+    help="Tanggal tahap, mis. penilaian_mandiri=2026-12-01..2026-12-21; tahap berikutnya digeser bila perlu.",
+)
 @click.option("--quota", "quota_texts", multiple=True, help="Kuota desa per kabupaten, mis. 64.09=10.")
-def create_command(rubric_path: Path, name: str, year: int, scope: str, start_text: str | None,
-                   stage_texts: tuple[str, ...], quota_texts: tuple[str, ...]) -> None:
+def create_command(
+    rubric_path: Path,
+    name: str,
+    year: int,
+    scope: str,
+    start_text: str | None,
+    stage_texts: tuple[str, ...],
+    quota_texts: tuple[str, ...],
+) -> None:
     """Buat lomba dari berkas rubrik; tahap tanpa --stage mengikuti jadwal bawaan."""
     try:
         first_day = date.fromisoformat(start_text) if start_text else datetime.now(WITA).date()
@@ -75,14 +92,17 @@ def create_command(rubric_path: Path, name: str, year: int, scope: str, start_te
             click.echo(f"{rubric_path}:{problem}", err=True)
         raise click.ClickException("Rubrik tidak sah; lomba tidak dibuat.") from None
     try:
-        competition = create_competition(name=name, year=year, scope_code=scope, rubric=upload, stages=schedule,
-                                         quotas=quotas)
+        competition = create_competition(
+            name=name, year=year, scope_code=scope, rubric=upload, stages=schedule, quotas=quotas
+        )
     except CompetitionError as error:
         for message in error.problems:
             click.echo(message, err=True)
         raise click.ClickException("Lomba tidak dibuat.") from None
-    click.echo(f"Lomba dibuat: {competition.name} {competition.year} (id {competition.id}), cakupan {scope}, "
-               f"rubrik {upload.rubric.id} sidik jari {upload.fingerprint[:12]}.")
+    click.echo(
+        f"Lomba dibuat: {competition.name} {competition.year} (id {competition.id}), cakupan {scope}, "
+        f"rubrik {upload.rubric.id} sidik jari {upload.fingerprint[:12]}."
+    )
     for stage in competition.stages:
         first = stage.starts_at.astimezone(WITA).date()
         last = (stage.ends_at.astimezone(WITA) - timedelta(seconds=1)).date()
@@ -91,11 +111,19 @@ def create_command(rubric_path: Path, name: str, year: int, scope: str, start_te
 
 @competition_cli.command("schedule")
 @click.option("--competition", "competition_id", required=True, type=int, help="Id lomba.")
-@click.option("--stage", "stage_texts", multiple=True, required=True,
-              help="Tanggal baru tahap, mis. penilaian_mandiri=2026-12-01..2026-12-24 (hari WITA, keduanya termasuk).")
+@click.option(
+    "--stage",
+    "stage_texts",
+    multiple=True,
+    required=True,
+    help="Tanggal baru tahap, mis. penilaian_mandiri=2026-12-01..2026-12-24 (hari WITA, keduanya termasuk).",
+)
 @click.option("--reason", required=True, help="Alasan perubahan (wajib; dicatat dan dikirim ke yang terdampak).")
-@click.option("--shift-later", is_flag=True,
-              help="Geser tahap sesudahnya dengan jumlah hari yang sama dengan pergeseran tanggal akhir.")
+@click.option(
+    "--shift-later",
+    is_flag=True,
+    help="Geser tahap sesudahnya dengan jumlah hari yang sama dengan pergeseran tanggal akhir.",
+)
 def schedule_command(competition_id: int, stage_texts: tuple[str, ...], reason: str, shift_later: bool) -> None:
     """Ubah jadwal tahap lomba dengan aturan yang sama seperti di halaman lomba; ditolak: keluar dengan kode 1."""
     competition = db.session.get(Competition, competition_id)
@@ -113,8 +141,9 @@ def schedule_command(competition_id: int, stage_texts: tuple[str, ...], reason: 
         for problem in refused.problems:
             click.echo(problem_message(problem), err=True)
         if refused.offer_days is not None:
-            click.echo(f"Tambahkan --shift-later untuk menggeser tahap sesudahnya {refused.offer_days:+d} hari.",
-                       err=True)
+            click.echo(
+                f"Tambahkan --shift-later untuk menggeser tahap sesudahnya {refused.offer_days:+d} hari.", err=True
+            )
         raise click.ClickException("Jadwal tidak diubah.") from None
     click.echo(f"Jadwal {competition.name} {competition.year} diubah (perubahan #{change.id}).")
     for item in change.stages:

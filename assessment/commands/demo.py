@@ -66,20 +66,29 @@ def demo_command(if_empty: bool) -> None:
             click.echo("Basis data sudah berisi data; demo tidak dijalankan.")
             return
         raise click.ClickException("Basis data sudah berisi akun atau lomba; demo hanya untuk basis data kosong.")
-    result = seed_demo(DEFAULT_RUBRIC.read_bytes(), DEFAULT_RUBRIC.name, datetime.now(WITA).date(), get_store(),
-                       current_app.config["MAX_CONTENT_LENGTH"])
+    result = seed_demo(
+        DEFAULT_RUBRIC.read_bytes(),
+        DEFAULT_RUBRIC.name,
+        datetime.now(WITA).date(),
+        get_store(),
+        current_app.config["MAX_CONTENT_LENGTH"],
+    )
     # The dashboards' maps are simplified once here, not on the first visitor's request.
     warm_display_geojson()
     instance_path = Path(current_app.config.get("INSTANCE_PATH") or current_app.instance_path)
     accounts_file = accounts_file_for(str(current_app.config["SQLALCHEMY_DATABASE_URI"]), instance_path)
     write_accounts_file(accounts_file, result.accounts)
-    click.echo(f"DEMO siap: {result.competition.name} (id {result.competition.id}), "
-               f"{result.participants} desa peserta, {result.regions_added} wilayah PPU ditambahkan "
-               f"({result.boundaries} dengan batas wilayah untuk peta), "
-               f"{result.evidence_files} berkas dan {result.evidence_links} tautan bukti contoh.")
+    click.echo(
+        f"DEMO siap: {result.competition.name} (id {result.competition.id}), "
+        f"{result.participants} desa peserta, {result.regions_added} wilayah PPU ditambahkan "
+        f"({result.boundaries} dengan batas wilayah untuk peta), "
+        f"{result.evidence_files} berkas dan {result.evidence_links} tautan bukti contoh."
+    )
     for edition in result.finished:
-        click.echo(f"Edisi lalu (selesai, hasil final dan halaman verifikasi publik): {edition.name} "
-                   f"(id {edition.id}); hasil: /hasil/{edition.id}/peringkat/64.09, dasbor: /dasbor/{edition.id}/64.09")
+        click.echo(
+            f"Edisi lalu (selesai, hasil final dan halaman verifikasi publik): {edition.name} "
+            f"(id {edition.id}); hasil: /hasil/{edition.id}/peringkat/64.09, dasbor: /dasbor/{edition.id}/64.09"
+        )
     click.echo(f"Akun DEMO (email @{DEMO_EMAIL_DOMAIN}, kata sandi acak; juga di {accounts_file}):")
     for account in result.accounts:
         click.echo(f"  {account.role:<22} {account.region:<14} {account.email:<34} {account.password}")

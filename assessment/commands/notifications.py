@@ -16,8 +16,12 @@ notifications_cli = AppGroup("notifications", help="Pemberitahuan: pengingat ten
 
 
 @notifications_cli.command("deadlines")
-@click.option("--hours", type=click.IntRange(min=1, max=24 * 30), default=None,
-              help="Cara lama: ingatkan sekali per tahap bila tahap berakhir dalam sekian jam.")
+@click.option(
+    "--hours",
+    type=click.IntRange(min=1, max=24 * 30),
+    default=None,
+    help="Cara lama: ingatkan sekali per tahap bila tahap berakhir dalam sekian jam.",
+)
 def deadlines_command(hours: int | None) -> None:
     """Kirim sekarang pengingat tenggat yang sudah jatuh tempo (H-7, H-3, H-1 menurut REMINDER_DAYS; kotak masuk,
     dan e-mail bila SMTP diatur), sekali per orang per tahap per jarak hari. Pekerja latar melakukannya sendiri
@@ -26,8 +30,9 @@ def deadlines_command(hours: int | None) -> None:
     if hours is not None:
         legacy = send_deadline_reminders(now, hours)
         people = len({reminder.user_id for reminder in legacy})
-        click.echo(f"{len(legacy)} pengingat tenggat terkirim kepada {people} orang "
-                   f"(tahap berakhir dalam {hours} jam).")
+        click.echo(
+            f"{len(legacy)} pengingat tenggat terkirim kepada {people} orang (tahap berakhir dalam {hours} jam)."
+        )
         return
     sent = plan_deadline_reminders(now, current_app.config.get("REMINDER_DAYS") or (7, 3, 1))
     people = len({reminder.user_id for reminder in sent})
@@ -35,8 +40,9 @@ def deadlines_command(hours: int | None) -> None:
 
 
 @notifications_cli.command("send")
-@click.option("--batch", type=click.IntRange(min=1, max=10_000), default=200, show_default=True,
-              help="E-mail per sambungan SMTP.")
+@click.option(
+    "--batch", type=click.IntRange(min=1, max=10_000), default=200, show_default=True, help="E-mail per sambungan SMTP."
+)
 def send_command(batch: int) -> None:
     """Kirim sekarang e-mail pemberitahuan yang menunggu di kotak keluar, termasuk yang menunggu percobaan ulang
     (pekerja latar biasanya sudah mengirimnya dalam beberapa detik). Keluar dengan status 1 bila ada yang gagal;

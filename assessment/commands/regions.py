@@ -51,8 +51,7 @@ def import_command(csv_file: Path, decree: str | None, valid_from: datetime | No
     # The bar goes to stderr so that stdout carries only the counts (scripts can read them).
     label = "Memeriksa wilayah (uji coba, tidak disimpan)" if dry_run else "Menyimpan wilayah"
     with click.progressbar(length=len(parsed.rows), label=label, show_pos=True, file=sys.stderr) as bar:
-        counts = import_regions(parsed.rows, decree=decree, valid_from=start_date, dry_run=dry_run,
-                                progress=bar.update)
+        counts = import_regions(parsed.rows, decree=decree, valid_from=start_date, dry_run=dry_run, progress=bar.update)
     prefix = "Uji coba (tidak disimpan): " if dry_run else ""
     click.echo(f"{prefix}{counts.added} ditambah, {counts.changed} diubah, {counts.unchanged} tetap.")
     if counts.not_in_file:
@@ -88,10 +87,20 @@ METRES_PER_DEGREE = 111_320  # at the equator; Indonesia lies within 11 degrees 
 @regions_cli.command("simplify-boundaries")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--tolerance-m", type=click.FloatRange(min=0), default=22.0, show_default=True,
-              help="Penyederhanaan: titik yang bergeser kurang dari sekian meter dibuang.")
-@click.option("--decimals", type=click.IntRange(3, 7), default=4, show_default=True,
-              help="Angka di belakang koma koordinat (4 = sekitar 11 m).")
+@click.option(
+    "--tolerance-m",
+    type=click.FloatRange(min=0),
+    default=22.0,
+    show_default=True,
+    help="Penyederhanaan: titik yang bergeser kurang dari sekian meter dibuang.",
+)
+@click.option(
+    "--decimals",
+    type=click.IntRange(3, 7),
+    default=4,
+    show_default=True,
+    help="Angka di belakang koma koordinat (4 = sekitar 11 m).",
+)
 def simplify_boundaries_command(source: Path, target: Path, tolerance_m: float, decimals: int) -> None:
     """Sederhanakan berkas batas wilayah (GeoJSON) agar ringan disimpan; properti setiap fitur tetap."""
     try:
@@ -107,8 +116,7 @@ def simplify_boundaries_command(source: Path, target: Path, tolerance_m: float, 
         feature["geometry"] = simplify_for_screen(feature["geometry"], tolerance, decimals)
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     target.write_text(text + "\n", encoding="utf-8")
-    click.echo(f"{len(pairs)} fitur ditulis ke {target} ({source.stat().st_size:,} -> {target.stat().st_size:,} "
-               "bita).")
+    click.echo(f"{len(pairs)} fitur ditulis ke {target} ({source.stat().st_size:,} -> {target.stat().st_size:,} bita).")
 
 
 def register(app: Flask) -> None:

@@ -35,11 +35,19 @@ def _write(path: Path, data: bytes) -> None:
 @reports_cli.command("build")
 @click.option("--competition", "competition_id", required=True, type=int, help="Nomor (id) lomba.")
 @click.option("--kabupaten", "kabupaten_code", help="Hanya kabupaten/kota ini (kode, mis. 64.09).")
-@click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(path_type=Path),
-              help="Folder keluaran; berkas ditulis di <out>/<lomba>/.")
-@click.option("--base-url", default=None,
-              help="Alamat publik aplikasi untuk kode QR piagam (bawaan: PUBLIC_BASE_URL atau "
-                   f"{DEFAULT_BASE_URL}).")
+@click.option(
+    "--out",
+    "out_dir",
+    default="reports",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Folder keluaran; berkas ditulis di <out>/<lomba>/.",
+)
+@click.option(
+    "--base-url",
+    default=None,
+    help=f"Alamat publik aplikasi untuk kode QR piagam (bawaan: PUBLIC_BASE_URL atau {DEFAULT_BASE_URL}).",
+)
 def build_command(competition_id: int, kabupaten_code: str | None, out_dir: Path, base_url: str | None) -> None:
     """Tulis workbook hasil, laporan PDF per kabupaten dan piagam juara ke <out>/<lomba>/."""
     competition = db.session.get(Competition, competition_id)
@@ -48,15 +56,20 @@ def build_command(competition_id: int, kabupaten_code: str | None, out_dir: Path
     scope = competition.scope_region_code
     if kabupaten_code is not None:
         region = db.session.scalar(db.select(Region).where(Region.code == kabupaten_code))
-        if region is None or region.kind not in (RegionKind.kabupaten, RegionKind.kota) \
-                or not region_within(region.code, scope):
+        if (
+            region is None
+            or region.kind not in (RegionKind.kabupaten, RegionKind.kota)
+            or not region_within(region.code, scope)
+        ):
             raise click.ClickException(f"{kabupaten_code} bukan kabupaten/kota dalam cakupan lomba ({scope})")
     base = base_url or current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL
     target = out_dir / str(competition.id)
     province = repo.results_report(competition, fresh=True)
     if not province.desa:
-        raise click.ClickException(f"lomba {competition_id} belum punya desa yang diperingkat "
-                                   f"({len(province.tidak_diperingkat)} desa peserta tidak diperingkat)")
+        raise click.ClickException(
+            f"lomba {competition_id} belum punya desa yang diperingkat "
+            f"({len(province.tidak_diperingkat)} desa peserta tidak diperingkat)"
+        )
     codes = [d.kode for d in province.desa] + [d.kode for d in province.tidak_diperingkat]
     kabupaten = sorted({code[:5] for code in codes}) if kabupaten_code is None else [kabupaten_code]
     # A certificate says "juara": before the committee has published the results nobody is one yet, so the
@@ -80,6 +93,7 @@ def build_command(competition_id: int, kabupaten_code: str | None, out_dir: Path
             path = target / f"laporan-{code}.pdf"
             _write(path, kabupaten_pdf(report, now, format_wita(now)))
             written.append(path)
+
         return run
 
     def certificate_for(index: int) -> Callable[[], None]:
@@ -91,10 +105,14 @@ def build_command(competition_id: int, kabupaten_code: str | None, out_dir: Path
             path = target / "piagam" / f"piagam-{desa.peringkat}-{desa.kode}.pdf"
             _write(path, certificate_pdf(desa, competition.name, url))
             written.append(path)
+
         return run
 
-    steps: list[Callable[[], None]] = [workbook, *(pdf_for(code) for code in kabupaten),
-                                       *(certificate_for(i) for i in range(len(champions)))]
+    steps: list[Callable[[], None]] = [
+        workbook,
+        *(pdf_for(code) for code in kabupaten),
+        *(certificate_for(i) for i in range(len(champions))),
+    ]
     with click.progressbar(length=len(steps), label="Menyusun laporan", show_pos=True) as bar:
         for step in steps:
             step()
@@ -102,9 +120,10 @@ def build_command(competition_id: int, kabupaten_code: str | None, out_dir: Path
     click.echo(f"Lomba: {competition.name} ({competition.id})")
     if province.cuplikan is not None:
         click.echo(f"Hasil akhir dari cuplikan {province.cuplikan.kode} (SHA-256 {province.cuplikan.sha256})")
-    click.echo(f"Desa diperingkat: {len(province.desa)}; tidak diperingkat: {len(province.tidak_diperingkat)}; "
-               "juara (peringkat 1-3): "
-               + (", ".join(f"{d.peringkat}. {d.nama}" for d in champions) or "-"))
+    click.echo(
+        f"Desa diperingkat: {len(province.desa)}; tidak diperingkat: {len(province.tidak_diperingkat)}; "
+        "juara (peringkat 1-3): " + (", ".join(f"{d.peringkat}. {d.nama}" for d in champions) or "-")
+    )
     click.echo(f"Workbook hasil: 1; laporan PDF kabupaten: {len(kabupaten)}; piagam: {len(champions)}")
     if not competition.results_public:
         click.echo("Piagam tidak ditulis: panitia belum mengumumkan hasil lomba ini.")

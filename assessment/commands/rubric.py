@@ -33,8 +33,10 @@ def _load_or_report(path: Path) -> Rubric | None:
 
 def _summary(rubric: Rubric) -> str:
     total = sum((indicator.weight for indicator in rubric.indicators), Decimal(0))
-    return (f"{rubric.id} versi {rubric.version}: {len(rubric.aspects)} aspek, {len(rubric.indicators)} indikator, "
-            f"bobot {plain(total)}, sidik jari {fingerprint(rubric)[:12]}")
+    return (
+        f"{rubric.id} versi {rubric.version}: {len(rubric.aspects)} aspek, {len(rubric.indicators)} indikator, "
+        f"bobot {plain(total)}, sidik jari {fingerprint(rubric)[:12]}"
+    )
 
 
 @click.group("rubric", help="Rubrik penilaian: periksa, tampilkan, ubah format dan templat Excel.")
@@ -71,8 +73,10 @@ def show(file: Path) -> None:
     click.echo(f"Sidik jari (SHA-256): {fingerprint(rubric)}")
     click.echo(f"Skala: {levels}")
     click.echo("Predikat: " + ", ".join(f"≥ {plain(band.min)} {band.label}" for band in rubric.bands))
-    click.echo(f"Agregasi: {rubric.aggregation}; ambang selisih: {rubric.disagreement_threshold}; "
-               f"penentu seri: {', '.join(rubric.tie_break) or '(tidak ada)'}; peserta: {', '.join(rubric.eligible)}")
+    click.echo(
+        f"Agregasi: {rubric.aggregation}; ambang selisih: {rubric.disagreement_threshold}; "
+        f"penentu seri: {', '.join(rubric.tie_break) or '(tidak ada)'}; peserta: {', '.join(rubric.eligible)}"
+    )
     width = max(len(indicator.code) for indicator in rubric.indicators) + 2
     for aspect in rubric.aspects:
         click.echo(f"{aspect.code:<{width}}{aspect.name}  [bobot {plain(aspect.weight)}]")

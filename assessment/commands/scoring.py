@@ -52,9 +52,13 @@ MAX_SHOWN_PROBLEMS = 20
 # The files have four or three columns; a header far wider is a wrong or hostile file, refused before pandas spends
 # minutes building thousands of empty columns.
 MAX_COLUMNS = 200
-_BINARY_SIGNATURES = ((b"PK\x03\x04", "buku kerja Excel atau arsip ZIP"), (b"%PDF-", "dokumen PDF"),
-                      (b"\x89PNG", "gambar PNG"), (b"\xff\xd8\xff", "gambar JPEG"),
-                      (b"\xd0\xcf\x11\xe0", "berkas Office lama (.xls)"))
+_BINARY_SIGNATURES = (
+    (b"PK\x03\x04", "buku kerja Excel atau arsip ZIP"),
+    (b"%PDF-", "dokumen PDF"),
+    (b"\x89PNG", "gambar PNG"),
+    (b"\xff\xd8\xff", "gambar JPEG"),
+    (b"\xd0\xcf\x11\xe0", "berkas Office lama (.xls)"),
+)
 _INTEGER = re.compile(r"[+-]?\d+")
 
 
@@ -113,20 +117,33 @@ def read_table(path: Path, columns: Sequence[str]) -> Table:
         raise InputError([f"{path}: baris 1: {len(names)} kolom; berkas ini paling banyak {MAX_COLUMNS} kolom"])
     missing = [column for column in columns if column not in names]
     if missing:
-        raise InputError([f"{path}: baris 1: kolom hilang: {', '.join(missing)} (tajuk harus memuat "
-                          f"{', '.join(columns)}; pemisah ',' atau ';')"])
+        raise InputError(
+            [
+                f"{path}: baris 1: kolom hilang: {', '.join(missing)} (tajuk harus memuat "
+                f"{', '.join(columns)}; pemisah ',' atau ';')"
+            ]
+        )
     positions = [names.index(column) for column in columns]
     try:
         # Every column is read (not usecols) so that a line with more fields than the header is an error.
-        frame = pd.read_csv(path, sep=delimiter, encoding="utf-8-sig", header=0, dtype="category",
-                            na_filter=False, skip_blank_lines=False, engine="c")
+        frame = pd.read_csv(
+            path,
+            sep=delimiter,
+            encoding="utf-8-sig",
+            header=0,
+            dtype="category",
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
     except UnicodeDecodeError:
         raise InputError([f"{path}: bukan berkas CSV UTF-8"]) from None
     except pd.errors.ParserError as error:
         found = re.search(r"line (\d+)", str(error))
         where = f"baris {found.group(1)}: " if found else ""
-        raise InputError([f"{path}: {where}baris tidak dapat dibaca sebagai CSV (jumlah kolom atau tanda kutip)"]) \
-            from None
+        raise InputError(
+            [f"{path}: {where}baris tidak dapat dibaca sebagai CSV (jumlah kolom atau tanda kutip)"]
+        ) from None
     except pd.errors.EmptyDataError:
         raise InputError([f"{path}: berkas kosong"]) from None
     if len(frame) == 0:
@@ -179,8 +196,9 @@ def _indicator_table(table: Table, rubric: Rubric) -> np.ndarray:
         if code not in known:
             row = _first_row(table.codes["indikator"], k)
             shown = "kosong" if code == "" else f"tidak dikenal: {code!r}"
-            problems.append((row, f"baris {_line(row)}: indikator {shown} (rubrik {rubric.id} memuat "
-                                  f"{', '.join(known)})"))
+            problems.append(
+                (row, f"baris {_line(row)}: indikator {shown} (rubrik {rubric.id} memuat {', '.join(known)})")
+            )
     if problems:
         raise InputError([f"{table.path}: {message}" for _, message in sorted(problems)[:MAX_SHOWN_PROBLEMS]])
     return np.array([known[code] for code in table.values["indikator"]], dtype=np.int64)
@@ -195,15 +213,22 @@ def read_levels(path: Path, rubric: Rubric) -> AssessmentRows:
     if empty_assessor:
         row = _first_row(table.codes["asesor"], empty_assessor[0])
         raise InputError([f"{path}: baris {_line(row)}: asesor kosong"])
-    rows = AssessmentRows(tuple(table.values["kode_wilayah"]), tuple(table.values["asesor"]),
-                          table.codes["kode_wilayah"], indicators[table.codes["indikator"]],
-                          table.codes["asesor"], levels[table.codes["level"]])
+    rows = AssessmentRows(
+        tuple(table.values["kode_wilayah"]),
+        tuple(table.values["asesor"]),
+        table.codes["kode_wilayah"],
+        indicators[table.codes["indikator"]],
+        table.codes["asesor"],
+        levels[table.codes["level"]],
+    )
     return rows
 
 
 def _report(path: Path, error: ScoringInputError) -> InputError:
-    lines = [f"{path}: baris {_line(p.row)}: {p.message}" if p.row is not None else f"{path}: {p.message}"
-             for p in error.problems[:MAX_SHOWN_PROBLEMS]]
+    lines = [
+        f"{path}: baris {_line(p.row)}: {p.message}" if p.row is not None else f"{path}: {p.message}"
+        for p in error.problems[:MAX_SHOWN_PROBLEMS]
+    ]
     if len(error.problems) > MAX_SHOWN_PROBLEMS:
         lines.append(f"… dan {len(error.problems) - MAX_SHOWN_PROBLEMS} masalah lain")
     return InputError(lines)
@@ -216,8 +241,12 @@ def read_self(path: Path, rubric: Rubric, rows: AssessmentRows) -> SelfLevels:
     levels = _level_table(table)[table.codes["level"]]
     off = np.flatnonzero((levels != NA_LEVEL) & ((levels < rubric.scale.min) | (levels > rubric.scale.max)))
     if len(off):
-        raise InputError([f"{path}: baris {_line(int(r))}: level {levels[r]} di luar skala "
-                          f"{rubric.scale.min}–{rubric.scale.max}" for r in off[:MAX_SHOWN_PROBLEMS]])
+        raise InputError(
+            [
+                f"{path}: baris {_line(int(r))}: level {levels[r]} di luar skala {rubric.scale.min}–{rubric.scale.max}"
+                for r in off[:MAX_SHOWN_PROBLEMS]
+            ]
+        )
     position = {code: i for i, code in enumerate(rows.villages)}
     village_of_value = np.array([position.get(code, -1) for code in table.values["kode_wilayah"]], dtype=np.int64)
     village = village_of_value[table.codes["kode_wilayah"]]
@@ -293,9 +322,20 @@ def _results_writer(ranking: Ranking, extra_headers: list[str], extra: list[list
 
     def write(handle: TextIO) -> None:
         out = csv.writer(handle, lineterminator="\n")
-        out.writerow(["kode_wilayah", "indeks", "predikat", "peringkat", "peringkat_kabupaten",
-                      "peringkat_kecamatan", "lengkap", "seri", *(f"aspek_{a.code}" for a in rubric.aspects),
-                      *extra_headers])
+        out.writerow(
+            [
+                "kode_wilayah",
+                "indeks",
+                "predikat",
+                "peringkat",
+                "peringkat_kabupaten",
+                "peringkat_kecamatan",
+                "lengkap",
+                "seri",
+                *(f"aspek_{a.code}" for a in rubric.aspects),
+                *extra_headers,
+            ]
+        )
         labels = [band.label for band in rubric.bands]
         shown = ranking.shown_index.tolist()
         bands = ranking.band.tolist()
@@ -304,26 +344,52 @@ def _results_writer(ranking: Ranking, extra_headers: list[str], extra: list[list
         rank_kec = ranking.rank_kecamatan.tolist()
         complete, tied = ranking.complete.tolist(), ranking.tied.tolist()
         for j in ranking.order.tolist():
-            out.writerow([ranking.villages[j], _decimal(shown[j]), labels[bands[j]] if bands[j] >= 0 else "",
-                          rank[j], rank_kab[j], rank_kec[j], _yes(complete[j]), _yes(tied[j]),
-                          *(_decimal(h) for h in aspects[j]), *(column[j] for column in extra)])
+            out.writerow(
+                [
+                    ranking.villages[j],
+                    _decimal(shown[j]),
+                    labels[bands[j]] if bands[j] >= 0 else "",
+                    rank[j],
+                    rank_kab[j],
+                    rank_kec[j],
+                    _yes(complete[j]),
+                    _yes(tied[j]),
+                    *(_decimal(h) for h in aspects[j]),
+                    *(column[j] for column in extra),
+                ]
+            )
 
     return write
 
 
 @click.command("score", help="Hitung indeks, predikat dan peringkat dari berkas level asesor (CSV).")
 @click.option("--rubric", "rubric_path", required=True, type=click.Path(path_type=Path), help="Berkas rubrik.")
-@click.option("--levels", "levels_path", required=True, type=click.Path(path_type=Path),
-              help="CSV: kode_wilayah, indikator, asesor, level (bilangan bulat pada skala atau NA).")
+@click.option(
+    "--levels",
+    "levels_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="CSV: kode_wilayah, indikator, asesor, level (bilangan bulat pada skala atau NA).",
+)
 @click.option("--out", "out_path", required=True, type=click.Path(path_type=Path), help="CSV hasil.")
-@click.option("--self", "self_path", type=click.Path(path_type=Path),
-              help="CSV penilaian mandiri: kode_wilayah, indikator, level.")
+@click.option(
+    "--self",
+    "self_path",
+    type=click.Path(path_type=Path),
+    help="CSV penilaian mandiri: kode_wilayah, indikator, level.",
+)
 @click.option("--bootstrap", "resamples", type=click.IntRange(min=1), help="Jumlah sampel ulang bootstrap.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Benih acak bootstrap dan sensitivitas.")
-@click.option("--sensitivity", "runs", type=click.IntRange(min=1),
-              help="Jumlah putaran sensitivitas bobot (±20%).")
-def score_command(rubric_path: Path, levels_path: Path, out_path: Path, self_path: Path | None,
-                  resamples: int | None, seed: int, runs: int | None) -> None:
+@click.option("--sensitivity", "runs", type=click.IntRange(min=1), help="Jumlah putaran sensitivitas bobot (±20%).")
+def score_command(
+    rubric_path: Path,
+    levels_path: Path,
+    out_path: Path,
+    self_path: Path | None,
+    resamples: int | None,
+    seed: int,
+    runs: int | None,
+) -> None:
     """Score, rank and write RESULTS.csv; print a summary."""
     try:
         progress = _Progress(levels_path.is_file() and levels_path.stat().st_size >= LARGE_FILE_BYTES)
@@ -342,8 +408,11 @@ def score_command(rubric_path: Path, levels_path: Path, out_path: Path, self_pat
             progress(f"Bootstrap {resamples} sampel ulang …")
             confidence = rank_confidence(rubric, rows, ranking, resamples, seed)
             headers += ["peringkat_min", "peringkat_max", "p_top3"]
-            extra += [[str(v) for v in confidence.rank_min.tolist()], [str(v) for v in confidence.rank_max.tolist()],
-                      _thousandths(confidence.top3, resamples)]
+            extra += [
+                [str(v) for v in confidence.rank_min.tolist()],
+                [str(v) for v in confidence.rank_max.tolist()],
+                _thousandths(confidence.top3, resamples),
+            ]
         if runs:
             progress(f"Sensitivitas bobot {runs} putaran …")
             sensitivity = weight_sensitivity(rubric, rows, ranking, runs, seed)
@@ -373,8 +442,10 @@ def _summary(ranking: Ranking, mine: SelfComparison | None, out_path: Path, resa
     flagged_villages = len(set(flags.village.tolist()))
     click.echo(f"Desa dinilai: {n} (tidak lengkap: {incomplete})")
     click.echo(f"Seri: {tied} desa dalam {groups} kelompok peringkat (diputuskan pleno)")
-    click.echo(f"Perlu rekonsiliasi: {len(flags)} butir desa × indikator di {flagged_villages} desa "
-               f"(selisih level ≥ {ranking.rubric.disagreement_threshold})")
+    click.echo(
+        f"Perlu rekonsiliasi: {len(flags)} butir desa × indikator di {flagged_villages} desa "
+        f"(selisih level ≥ {ranking.rubric.disagreement_threshold})"
+    )
     if mine is not None:
         click.echo(f"Selisih penilaian mandiri besar: {int(mine.flagged.sum())} desa")
     if resamples:
@@ -384,8 +455,13 @@ def _summary(ranking: Ranking, mine: SelfComparison | None, out_path: Path, resa
 
 @click.command("reliability", help="Reliabilitas antarasesor: alpha Krippendorff (ordinal) dan keparahan asesor.")
 @click.option("--rubric", "rubric_path", required=True, type=click.Path(path_type=Path), help="Berkas rubrik.")
-@click.option("--levels", "levels_path", required=True, type=click.Path(path_type=Path),
-              help="CSV: kode_wilayah, indikator, asesor, level.")
+@click.option(
+    "--levels",
+    "levels_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="CSV: kode_wilayah, indikator, asesor, level.",
+)
 @click.option("--out", "out_path", type=click.Path(path_type=Path), help="CSV hasil (opsional).")
 def reliability_command(rubric_path: Path, levels_path: Path, out_path: Path | None) -> None:
     """Print alpha overall and per indicator, the units, and the assessors' severity; optionally write a CSV."""
@@ -401,12 +477,18 @@ def reliability_command(rubric_path: Path, levels_path: Path, out_path: Path | N
             return "" if alpha is None else str(round_half_up(alpha, 3))
 
         table: list[list[str]] = [["alpha", "semua", alpha_text(report.alpha), str(report.units)]]
-        table += [["alpha_indikator", item.code, alpha_text(item.alpha), str(item.units)]
-                  for item in report.indicators]
-        table += [["keparahan_asesor", person.assessor,
-                   "" if person.mean_difference is None else str(round_half_up(person.mean_difference, 3)),
-                   str(person.items)] for person in report.severity]
+        table += [["alpha_indikator", item.code, alpha_text(item.alpha), str(item.units)] for item in report.indicators]
+        table += [
+            [
+                "keparahan_asesor",
+                person.assessor,
+                "" if person.mean_difference is None else str(round_half_up(person.mean_difference, 3)),
+                str(person.items),
+            ]
+            for person in report.severity
+        ]
         if out_path is not None:
+
             def write(handle: TextIO) -> None:
                 out = csv.writer(handle, lineterminator="\n")
                 out.writerow(["bagian", "kode", "nilai", "jumlah"])
@@ -416,8 +498,10 @@ def reliability_command(rubric_path: Path, levels_path: Path, out_path: Path | N
     except InputError as error:
         _fail(error)
         return
-    click.echo(f"Alpha Krippendorff (ordinal): {alpha_text(report.alpha) or 'tidak terdefinisi'} "
-               f"dari {report.units} unit (desa × indikator dengan ≥ 2 level)")
+    click.echo(
+        f"Alpha Krippendorff (ordinal): {alpha_text(report.alpha) or 'tidak terdefinisi'} "
+        f"dari {report.units} unit (desa × indikator dengan ≥ 2 level)"
+    )
     click.echo("Per indikator:")
     for item in report.indicators:
         click.echo(f"  {item.code:<10} {alpha_text(item.alpha) or '-':>7}  ({item.units} unit)")

@@ -14,10 +14,19 @@ from assessment.serving import DEFAULT_THREADS, create_server, settle_heap
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Alamat yang didengarkan.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port yang didengarkan.")
-@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1, 64),
-              help="Jumlah thread pekerja aplikasi.")
-@click.option("--access-log/--no-access-log", default=True, show_default=True,
-              help="Catat tiap permintaan (metode, jalur, status, lama) ke keluaran standar.")
+@click.option(
+    "--threads",
+    default=DEFAULT_THREADS,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Jumlah thread pekerja aplikasi.",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="Catat tiap permintaan (metode, jalur, status, lama) ke keluaran standar.",
+)
 def serve_command(host: str, port: int, threads: int, access_log: bool) -> None:
     """Jalankan aplikasi web (waitress) di HOST:PORT sampai dihentikan (Ctrl+C)."""
     if access_log:

@@ -60,9 +60,12 @@ def _rubric(path: Path) -> Rubric:
 
 @snapshot_cli.command("verify")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--rubrik", "rubric_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Berkas rubrik (YAML, Excel atau bentuk kanonik JSON) untuk cuplikan format lama yang belum "
-                   "memuat rubriknya.")
+@click.option(
+    "--rubrik",
+    "rubric_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Berkas rubrik (YAML, Excel atau bentuk kanonik JSON) untuk cuplikan format lama yang belum memuat rubriknya.",
+)
 def verify_command(file: Path, rubric_file: Path | None) -> None:
     """Hitung ulang setiap indeks, predikat dan peringkat cuplikan hasil akhir FILE dengan mesin penilaian; cetak
     "cocok" (keluar 0) atau setiap perbedaan dengan desanya (keluar 1). Keluar 2 bila FILE bukan cuplikan hasil
@@ -76,8 +79,10 @@ def verify_command(file: Path, rubric_file: Path | None) -> None:
     rubric = _rubric(rubric_file) if rubric_file is not None else None
     verdict = verify_snapshot(document, rubric)
     click.echo(f"Format: {verdict.format}")
-    click.echo(f"SHA-256 berkas: {hashlib.sha256(data).hexdigest()} (bandingkan dengan yang tercetak di berita acara "
-               "pleno dan di halaman verifikasi)")
+    click.echo(
+        f"SHA-256 berkas: {hashlib.sha256(data).hexdigest()} (bandingkan dengan yang tercetak di berita acara "
+        "pleno dan di halaman verifikasi)"
+    )
     for item in verdict.checked:
         click.echo(f"Diperiksa: {item}")
     for item in verdict.unchecked:

@@ -47,15 +47,24 @@ def generated_password() -> str:
 @users_cli.command("create")
 @click.option("--name", required=True, help="Nama lengkap.")
 @click.option("--email", required=True, help="Alamat email (dipakai untuk masuk).")
-@click.option("--role", "roles", multiple=True, type=ROLE_CHOICE,
-              help="Peran; ulangi bersama --region untuk beberapa peran.")
-@click.option("--region", "regions", multiple=True,
-              help="Kode wilayah peran yang disebut pada --role di posisi yang sama.")
+@click.option(
+    "--role", "roles", multiple=True, type=ROLE_CHOICE, help="Peran; ulangi bersama --region untuk beberapa peran."
+)
+@click.option(
+    "--region", "regions", multiple=True, help="Kode wilayah peran yang disebut pada --role di posisi yang sama."
+)
 @click.option("--home-region", help="Wilayah asal asesor (untuk konflik kepentingan).")
 @click.option("--password-stdin", is_flag=True, help="Baca kata sandi dari baris pertama stdin.")
 @click.option("--generate-password", is_flag=True, help="Buat kata sandi acak dan tampilkan sekali.")
-def create_command(name: str, email: str, roles: tuple[str, ...], regions: tuple[str, ...], home_region: str | None,
-                   password_stdin: bool, generate_password: bool) -> None:
+def create_command(
+    name: str,
+    email: str,
+    roles: tuple[str, ...],
+    regions: tuple[str, ...],
+    home_region: str | None,
+    password_stdin: bool,
+    generate_password: bool,
+) -> None:
     """Buat akun baru dengan peran per wilayah, mis. --role operator_desa --region 64.09.04.2002."""
     if len(roles) != len(regions):
         raise click.UsageError("Setiap --role perlu satu --region (dan sebaliknya).")
@@ -132,8 +141,12 @@ def reset_two_factor_command(email: str) -> None:
 @users_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Periksa berkas saja; tidak ada yang disimpan.")
-@click.option("--letters", "letters_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Tulis surat undangan akun baru (PDF, satu halaman per akun) ke berkas ini.")
+@click.option(
+    "--letters",
+    "letters_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Tulis surat undangan akun baru (PDF, satu halaman per akun) ke berkas ini.",
+)
 def import_command(path: Path, dry_run: bool, letters_path: Path | None) -> None:
     """Impor akun dari CSV/Excel berkolom nama,email,peran,wilayah[,wilayah_asal]; satu baris salah: tidak ada yang
     disimpan dan setiap masalah ditulis dengan barisnya (keluar dengan kode 1). Akun baru mendapat tautan undangan
@@ -146,15 +159,19 @@ def import_command(path: Path, dry_run: bool, letters_path: Path | None) -> None
         raise click.ClickException("Tidak ada akun yang disimpan.") from None
     plan = result.plan
     state = "akan dibuat (periksa saja)" if dry_run else "dibuat"
-    click.echo(f"Akun baru {state}: {len(plan.new_accounts)}; peran baru: {plan.added_grants}; "
-               f"baris tanpa perubahan: {plan.unchanged_lines}.")
+    click.echo(
+        f"Akun baru {state}: {len(plan.new_accounts)}; peran baru: {plan.added_grants}; "
+        f"baris tanpa perubahan: {plan.unchanged_lines}."
+    )
     for invitation in result.invitations:
         click.echo(f"  {invitation.user.email}: {invitation_url(token_for(invitation))}")
     if result.invitations:
         mailed = mail_invitations(result.invitations)
         if mailed.sent or mailed.failed or mailed.waiting:
-            click.echo(f"Email undangan: {mailed.sent} terkirim, {mailed.failed} gagal, {mailed.waiting} menunggu "
-                       "'desa-digital users send-invitations'.")
+            click.echo(
+                f"Email undangan: {mailed.sent} terkirim, {mailed.failed} gagal, {mailed.waiting} menunggu "
+                "'desa-digital users send-invitations'."
+            )
         if letters_path is not None:
             letters_path.write_bytes(letters_pdf(result.invitations))
             click.echo(f"Surat undangan: {letters_path}")

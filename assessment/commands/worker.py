@@ -15,9 +15,14 @@ from assessment.models import JobStatus
 
 @click.command("worker", context_settings={"ignore_unknown_options": True})
 @click.option("--once", is_flag=True, help="Jalankan pekerjaan yang sudah jatuh tempo, lalu berhenti.")
-@click.option("--queue", "queues", multiple=True, type=click.Choice(queue.QUEUE_NAMES),
-              help="Hanya antrean ini (boleh diulang): links = pengarsipan tautan, default = selebihnya. "
-                   "Tanpa opsi: keduanya, bergantian.")
+@click.option(
+    "--queue",
+    "queues",
+    multiple=True,
+    type=click.Choice(queue.QUEUE_NAMES),
+    help="Hanya antrean ini (boleh diulang): links = pengarsipan tautan, default = selebihnya. "
+    "Tanpa opsi: keduanya, bergantian.",
+)
 @click.argument("server", nargs=-1, type=click.UNPROCESSED)
 def worker_command(once: bool, queues: tuple[str, ...], server: tuple[str, ...]) -> None:
     """Pekerja latar: kirim e-mail pemberitahuan, pengingat tenggat, arsip tautan bukti, dan pekerjaan terjadwal
@@ -42,8 +47,10 @@ def worker_command(once: bool, queues: tuple[str, ...], server: tuple[str, ...])
     held = sum(outcome.deferred for outcome in outcomes)
     retried = [outcome for outcome in outcomes if outcome.status is JobStatus.pending and not outcome.deferred]
     parked = [outcome for outcome in outcomes if outcome.status is JobStatus.parked]
-    click.echo(f"{len(outcomes)} pekerjaan dijalankan: {done} selesai, {held} ditahan jam tenang, "
-               f"{len(retried)} dicoba lagi nanti, {len(parked)} diparkir.")
+    click.echo(
+        f"{len(outcomes)} pekerjaan dijalankan: {done} selesai, {held} ditahan jam tenang, "
+        f"{len(retried)} dicoba lagi nanti, {len(parked)} diparkir."
+    )
     for outcome in retried + parked:
         label = "dicoba lagi nanti" if outcome.status is JobStatus.pending else "diparkir"
         click.echo(f"  #{outcome.job_id} {outcome.kind} ({label}): {outcome.detail}")

@@ -89,10 +89,16 @@ def _record_rubric(stored: StoredRubric) -> None:
     if stored.id is not None:
         return
     db.session.flush()
-    record_event("rubric.store", target=f"rubric:{stored.id}", after={
-        "fingerprint": stored.fingerprint, "title": stored.title, "format": stored.source_format,
-        "original_name": stored.original_name,
-    })
+    record_event(
+        "rubric.store",
+        target=f"rubric:{stored.id}",
+        after={
+            "fingerprint": stored.fingerprint,
+            "title": stored.title,
+            "format": stored.source_format,
+            "original_name": stored.original_name,
+        },
+    )
 
 
 def create_competition(
@@ -144,8 +150,13 @@ def create_competition(
         raise CompetitionError(problems)
     stored = rubric if isinstance(rubric, StoredRubric) else _stored(rubric)
     _record_rubric(stored)
-    competition = Competition(name=name, year=year, scope_region_code=scope_code, rubric=stored,
-                              created_by_id=created_by.id if created_by else None)
+    competition = Competition(
+        name=name,
+        year=year,
+        scope_region_code=scope_code,
+        rubric=stored,
+        created_by_id=created_by.id if created_by else None,
+    )
     for code, (first, last) in ordered:
         starts_at, ends_at = stage_window(first, last)
         competition.stages.append(Stage(code=code, starts_at=starts_at, ends_at=ends_at))
@@ -153,11 +164,19 @@ def create_competition(
         competition.quotas.append(KabupatenQuota(kabupaten_code=kabupaten_code, quota=quota))
     db.session.add(competition)
     db.session.flush()
-    record_event("competition.create", target=f"competition:{competition.id}", after={
-        "name": competition.name, "year": competition.year, "scope": scope_code, "rubric_id": stored.id,
-        "rubric_fingerprint": stored.fingerprint,
-        "stages": {stage.code.value: [stage.starts_at, stage.ends_at] for stage in competition.stages},
-        "quotas": {quota.kabupaten_code: quota.quota for quota in competition.quotas},
-    }, actor=created_by)
+    record_event(
+        "competition.create",
+        target=f"competition:{competition.id}",
+        after={
+            "name": competition.name,
+            "year": competition.year,
+            "scope": scope_code,
+            "rubric_id": stored.id,
+            "rubric_fingerprint": stored.fingerprint,
+            "stages": {stage.code.value: [stage.starts_at, stage.ends_at] for stage in competition.stages},
+            "quotas": {quota.kabupaten_code: quota.quota for quota in competition.quotas},
+        },
+        actor=created_by,
+    )
     db.session.commit()
     return competition

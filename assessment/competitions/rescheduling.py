@@ -65,8 +65,17 @@ class ScheduleProblem:
     other: StageCode | None = None
 
 
-PROBLEM_CODES = ("reason_missing", "reason_too_long", "no_change", "last_before_first", "stage_ended",
-                 "open_start_moved", "open_shortened", "starts_in_past", "overlap")
+PROBLEM_CODES = (
+    "reason_missing",
+    "reason_too_long",
+    "no_change",
+    "last_before_first",
+    "stage_ended",
+    "open_start_moved",
+    "open_shortened",
+    "starts_in_past",
+    "overlap",
+)
 
 
 @dataclass
@@ -95,8 +104,14 @@ def shift_days(current: Mapping[StageCode, StageDates], requested: Mapping[Stage
     return (requested[latest][1] - before.last_day).days
 
 
-def plan_schedule_change(current: Mapping[StageCode, StageDates], requested: Mapping[StageCode, tuple[date, date]],
-                         reason: str, now: datetime, *, shift_later: bool = False) -> list[StageMove]:
+def plan_schedule_change(
+    current: Mapping[StageCode, StageDates],
+    requested: Mapping[StageCode, tuple[date, date]],
+    reason: str,
+    now: datetime,
+    *,
+    shift_later: bool = False,
+) -> list[StageMove]:
     """The moves that give the ``requested`` days (first and last day, both included, in WITA) at ``now``.
 
     The rules of a schedule change:
@@ -160,8 +175,11 @@ def _reason_problems(reason: str) -> list[ScheduleProblem]:
     return []
 
 
-def _shifted(current: Mapping[StageCode, StageDates], requested: Mapping[StageCode, tuple[date, date]],
-             moves: Mapping[StageCode, StageMove]) -> dict[StageCode, StageMove]:
+def _shifted(
+    current: Mapping[StageCode, StageDates],
+    requested: Mapping[StageCode, tuple[date, date]],
+    moves: Mapping[StageCode, StageMove],
+) -> dict[StageCode, StageMove]:
     """Rule 6: the later stages, moved by :func:`shift_days`."""
     days = shift_days(current, requested)
     if days == 0:
@@ -169,12 +187,13 @@ def _shifted(current: Mapping[StageCode, StageDates], requested: Mapping[StageCo
     latest = STAGE_ORDER.index(max(requested, key=STAGE_ORDER.index))
     delta = timedelta(days=days)
     shifted: dict[StageCode, StageMove] = {}
-    for code in STAGE_ORDER[latest + 1:]:
+    for code in STAGE_ORDER[latest + 1 :]:
         before = current.get(code)
         if before is None or code in requested or code in moves:
             continue
-        shifted[code] = StageMove(code, before, StageDates(before.starts_at + delta, before.ends_at + delta),
-                                  shifted=True)
+        shifted[code] = StageMove(
+            code, before, StageDates(before.starts_at + delta, before.ends_at + delta), shifted=True
+        )
     return shifted
 
 
@@ -200,13 +219,20 @@ def _overlaps(current: Mapping[StageCode, StageDates], moves: Mapping[StageCode,
     schedule = {code: dates for code, dates in current.items()}
     schedule.update({code: move.after for code, move in moves.items()})
     ordered = [(code, schedule[code]) for code in STAGE_ORDER if code in schedule]
-    return [ScheduleProblem("overlap", later, earlier)
-            for (earlier, first), (later, second) in pairwise(ordered)
-            if second.starts_at < first.ends_at and (earlier in moves or later in moves)]
+    return [
+        ScheduleProblem("overlap", later, earlier)
+        for (earlier, first), (later, second) in pairwise(ordered)
+        if second.starts_at < first.ends_at and (earlier in moves or later in moves)
+    ]
 
 
-def _offer(refused: ScheduleRefused, current: Mapping[StageCode, StageDates],
-           requested: Mapping[StageCode, tuple[date, date]], reason: str, now: datetime) -> None:
+def _offer(
+    refused: ScheduleRefused,
+    current: Mapping[StageCode, StageDates],
+    requested: Mapping[StageCode, tuple[date, date]],
+    reason: str,
+    now: datetime,
+) -> None:
     """Rule 6's offer: the shift that would make this change acceptable, if there is one."""
     days = shift_days(current, requested)
     if days == 0:
@@ -227,11 +253,15 @@ def problem_message(problem: ScheduleProblem) -> str:
         "reason_too_long": _("Alasan paling panjang 2.000 karakter."),
         "no_change": _("Tanggal yang diminta sama dengan jadwal sekarang; tidak ada yang diubah."),
         "last_before_first": _("Tahap %(stage)s: tanggal selesai sebelum tanggal mulai.", stage=stage),
-        "stage_ended": _("Tahap %(stage)s sudah selesai dan tidak dapat dibuka atau diubah lagi; pekerjaan yang "
-                         "terlambat untuk satu desa diberi pengecualian panitia.", stage=stage),
+        "stage_ended": _(
+            "Tahap %(stage)s sudah selesai dan tidak dapat dibuka atau diubah lagi; pekerjaan yang "
+            "terlambat untuk satu desa diberi pengecualian panitia.",
+            stage=stage,
+        ),
         "open_start_moved": _("Tahap %(stage)s sedang berjalan: tanggal mulainya tidak dapat diubah.", stage=stage),
-        "open_shortened": _("Tahap %(stage)s sedang berjalan: tenggatnya hanya dapat diperpanjang, tidak "
-                            "dimajukan.", stage=stage),
+        "open_shortened": _(
+            "Tahap %(stage)s sedang berjalan: tenggatnya hanya dapat diperpanjang, tidak dimajukan.", stage=stage
+        ),
         "starts_in_past": _("Tahap %(stage)s tidak dapat dimulai sebelum hari ini (WITA).", stage=stage),
         "overlap": _("Tahap %(stage)s harus mulai setelah tahap %(other)s selesai.", stage=stage, other=other),
     }

@@ -43,10 +43,24 @@ COMMITTEE = (Role.panitia,)
 @bp.record_once
 def _links(state: object) -> None:
     app = state.app  # type: ignore[attr-defined]
-    add_link(app, NavLink(Role.panitia, "competitions.list_competitions", _l("Daftar lomba"),
-                          _l("Lomba dalam cakupan Anda beserta tahapannya.")))
-    add_link(app, NavLink(Role.panitia, "competitions.upload_rubric", _l("Unggah rubrik dan buat lomba"),
-                          _l("Periksa rubrik YAML atau Excel, lalu buat lomba darinya.")))
+    add_link(
+        app,
+        NavLink(
+            Role.panitia,
+            "competitions.list_competitions",
+            _l("Daftar lomba"),
+            _l("Lomba dalam cakupan Anda beserta tahapannya."),
+        ),
+    )
+    add_link(
+        app,
+        NavLink(
+            Role.panitia,
+            "competitions.upload_rubric",
+            _l("Unggah rubrik dan buat lomba"),
+            _l("Periksa rubrik YAML atau Excel, lalu buat lomba darinya."),
+        ),
+    )
 
 
 def _scope_choices() -> list[tuple[str, str]]:
@@ -68,10 +82,17 @@ def _prefill(form: CompetitionForm, stored: StoredRubric) -> None:
         form[f"{code.value}_end"].data = last
 
 
-def _render_rubric(stored: StoredRubric, form: CompetitionForm, problems: list[str] | None = None,
-                   status: int = 200) -> tuple[str, int]:
-    return render_template("competitions/rubric.html", stored=stored, rubric=rubric_of(stored), form=form,
-                           problems=problems or [], status=status), status
+def _render_rubric(
+    stored: StoredRubric, form: CompetitionForm, problems: list[str] | None = None, status: int = 200
+) -> tuple[str, int]:
+    return render_template(
+        "competitions/rubric.html",
+        stored=stored,
+        rubric=rubric_of(stored),
+        form=form,
+        problems=problems or [],
+        status=status,
+    ), status
 
 
 @bp.get("/lomba")
@@ -95,8 +116,9 @@ def upload_rubric() -> str | Response | tuple[str, int]:
         try:
             parsed = read_rubric_upload(data, upload.filename or "")
         except RubricError as error:
-            return render_template("competitions/upload.html", form=form, problems=error.problems,
-                                   filename=upload.filename), 422
+            return render_template(
+                "competitions/upload.html", form=form, problems=error.problems, filename=upload.filename
+            ), 422
         stored = store_rubric(parsed)
         flash(_("Rubrik sah dan tersimpan. Periksa pratinjaunya, lalu buat lomba."), "success")
         return redirect(url_for("competitions.show_rubric", rubric_id=stored.id))
@@ -131,8 +153,12 @@ def create() -> Response | tuple[str, int]:
         if first and last:
             stages[code] = (first, last)
         elif first or last:
-            problems.append(_("Tahap %(stage)s: isi tanggal mulai dan selesai, atau kosongkan keduanya.",
-                              stage=_(STAGE_NAMES[code])))
+            problems.append(
+                _(
+                    "Tahap %(stage)s: isi tanggal mulai dan selesai, atau kosongkan keduanya.",
+                    stage=_(STAGE_NAMES[code]),
+                )
+            )
     quotas: dict[str, int] = {}
     for number, line in enumerate((form.quotas.data or "").splitlines(), start=1):
         code, separator, count = line.strip().partition("=")
@@ -145,9 +171,15 @@ def create() -> Response | tuple[str, int]:
     if problems:
         return _render_rubric(stored, form, problems, status=422)
     try:
-        competition = create_competition(name=form.name.data or "", year=form.year.data or 0,
-                                         scope_code=form.scope.data, rubric=stored, stages=stages, quotas=quotas,
-                                         created_by=current_user._get_current_object())
+        competition = create_competition(
+            name=form.name.data or "",
+            year=form.year.data or 0,
+            scope_code=form.scope.data,
+            rubric=stored,
+            stages=stages,
+            quotas=quotas,
+            created_by=current_user._get_current_object(),
+        )
     except CompetitionError as error:
         return _render_rubric(stored, form, error.problems, status=422)
     flash(_("Lomba dibuat."), "success")
@@ -171,33 +203,66 @@ def show_competition(competition_id: int) -> str:
     scope = db.session.scalar(select(Region).where(Region.code == competition.scope_region_code))
     current = current_schedule(competition)
     now = now_utc()
-    stages = [(code, STAGE_NAMES[code], current.get(code), stage_state(current.get(code), now))
-              for code in StageCode]
+    stages = [(code, STAGE_NAMES[code], current.get(code), stage_state(current.get(code), now)) for code in StageCode]
     history = db.session.scalars(
-        select(ScheduleChange).where(ScheduleChange.competition_id == competition.id)
-        .order_by(ScheduleChange.changed_at.desc(), ScheduleChange.id.desc())).all()
+        select(ScheduleChange)
+        .where(ScheduleChange.competition_id == competition.id)
+        .order_by(ScheduleChange.changed_at.desc(), ScheduleChange.id.desc())
+    ).all()
     # Each change with its stages as calendar days (WITA), the way the committee wrote them.
-    changes = [(change, [(item.stage,
-                          StageDates(item.before_starts_at, item.before_ends_at)
-                          if item.before_starts_at and item.before_ends_at else None,
-                          StageDates(item.after_starts_at, item.after_ends_at), item.shifted)
-                         for item in change.stages])
-               for change in history]
-    return render_template("competitions/detail.html", competition=competition, scope=scope, stages=stages,
-                           rubric=rubric_of(competition.rubric), history=changes, stage_names=STAGE_NAMES,
-                           wita=wita)
+    changes = [
+        (
+            change,
+            [
+                (
+                    item.stage,
+                    StageDates(item.before_starts_at, item.before_ends_at)
+                    if item.before_starts_at and item.before_ends_at
+                    else None,
+                    StageDates(item.after_starts_at, item.after_ends_at),
+                    item.shifted,
+                )
+                for item in change.stages
+            ],
+        )
+        for change in history
+    ]
+    return render_template(
+        "competitions/detail.html",
+        competition=competition,
+        scope=scope,
+        stages=stages,
+        rubric=rubric_of(competition.rubric),
+        history=changes,
+        stage_names=STAGE_NAMES,
+        wita=wita,
+    )
 
 
-def _render_schedule(competition: Competition, code: StageCode, form: StageScheduleForm, *,
-                     refused: ScheduleRefused | None = None, status: int = 200) -> tuple[str, int]:
+def _render_schedule(
+    competition: Competition,
+    code: StageCode,
+    form: StageScheduleForm,
+    *,
+    refused: ScheduleRefused | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     current = current_schedule(competition)
     dates = current.get(code)
     return render_template(
-        "competitions/schedule.html", competition=competition, code=code, stage_name=STAGE_NAMES[code],
-        dates=dates, state=stage_state(dates, now_utc()), form=form, stage_names=STAGE_NAMES,
+        "competitions/schedule.html",
+        competition=competition,
+        code=code,
+        stage_name=STAGE_NAMES[code],
+        dates=dates,
+        state=stage_state(dates, now_utc()),
+        form=form,
+        stage_names=STAGE_NAMES,
         problems=[problem_message(problem) for problem in refused.problems] if refused else [],
-        offer_days=refused.offer_days if refused else None, offer=refused.offer if refused else [],
-        schedule=[(stage, current[stage]) for stage in StageCode if stage in current], wita=wita,
+        offer_days=refused.offer_days if refused else None,
+        offer=refused.offer if refused else [],
+        schedule=[(stage, current[stage]) for stage in StageCode if stage in current],
+        wita=wita,
     ), status
 
 
@@ -219,9 +284,14 @@ def edit_stage(competition_id: int, code: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit() or form.first_day.data is None or form.last_day.data is None:
         return _render_schedule(competition, stage_code, form, status=400)
     try:
-        change_schedule(competition, {stage_code: (form.first_day.data, form.last_day.data)},
-                        form.reason.data or "", now_utc(), by=current_user._get_current_object(),
-                        shift_later=bool(form.shift_later.data))
+        change_schedule(
+            competition,
+            {stage_code: (form.first_day.data, form.last_day.data)},
+            form.reason.data or "",
+            now_utc(),
+            by=current_user._get_current_object(),
+            shift_later=bool(form.shift_later.data),
+        )
     except ScheduleRefused as refused:
         return _render_schedule(competition, stage_code, form, refused=refused, status=422)
     flash(_("Jadwal diubah dan dicatat di riwayat jadwal; yang terdampak sudah diberi tahu."), "success")

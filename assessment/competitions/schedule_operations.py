@@ -34,7 +34,14 @@ from assessment.wita import format_wita
 
 # Who a moved stage concerns, besides the rest of the committee (see change_schedule).
 OPERATORS, RETURNED_OPERATORS, REVIEWERS, ASSESSORS, ASSIGNED_ASSESSORS, TEAM_LEADS, DPMD = (
-    "operators", "returned_operators", "reviewers", "assessors", "assigned_assessors", "team_leads", "dpmd")
+    "operators",
+    "returned_operators",
+    "reviewers",
+    "assessors",
+    "assigned_assessors",
+    "team_leads",
+    "dpmd",
+)
 AUDIENCES: dict[StageCode, tuple[str, ...]] = {
     StageCode.pendaftaran: (DPMD,),
     StageCode.penilaian_mandiri: (OPERATORS, REVIEWERS),
@@ -48,8 +55,16 @@ AUDIENCES: dict[StageCode, tuple[str, ...]] = {
     StageCode.penetapan: (OPERATORS,),
 }
 # Where each audience finds what the stage asks of it (app paths, as in every notification).
-LINKS = {OPERATORS: "/desa/", RETURNED_OPERATORS: "/desa/", REVIEWERS: "/kelengkapan/", ASSESSORS: "/asesor/",
-         ASSIGNED_ASSESSORS: "/asesor/", TEAM_LEADS: "/ketua-tim/", DPMD: "/beranda", "committee": "/panitia/lomba"}
+LINKS = {
+    OPERATORS: "/desa/",
+    RETURNED_OPERATORS: "/desa/",
+    REVIEWERS: "/kelengkapan/",
+    ASSESSORS: "/asesor/",
+    ASSIGNED_ASSESSORS: "/asesor/",
+    TEAM_LEADS: "/ketua-tim/",
+    DPMD: "/beranda",
+    "committee": "/panitia/lomba",
+}
 
 
 def current_schedule(competition: Competition) -> dict[StageCode, StageDates]:
@@ -57,8 +72,15 @@ def current_schedule(competition: Competition) -> dict[StageCode, StageDates]:
     return {stage.code: StageDates(stage.starts_at, stage.ends_at) for stage in competition.stages}
 
 
-def change_schedule(competition: Competition, requested: Mapping[StageCode, tuple[date, date]], reason: str,
-                    now: datetime, *, by: User | None = None, shift_later: bool = False) -> ScheduleChange:
+def change_schedule(
+    competition: Competition,
+    requested: Mapping[StageCode, tuple[date, date]],
+    reason: str,
+    now: datetime,
+    *,
+    by: User | None = None,
+    shift_later: bool = False,
+) -> ScheduleChange:
     """Move stages of ``competition`` to the ``requested`` days, for a written ``reason``.
 
     Refused with :class:`~assessment.competitions.rescheduling.ScheduleRefused` (nothing changes) when a rule of
@@ -80,8 +102,12 @@ def change_schedule(competition: Competition, requested: Mapping[StageCode, tupl
     """
     # Hold the competition row while deciding, so two committee members changing the schedule at once are
     # decided one after the other, each on the schedule the other left.
-    db.session.execute(update(Competition).where(Competition.id == competition.id)
-                       .values(name=Competition.name).execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Competition)
+        .where(Competition.id == competition.id)
+        .values(name=Competition.name)
+        .execution_options(synchronize_session=False)
+    )
     db.session.refresh(competition, ["stages"])
     for held in competition.stages:
         db.session.refresh(held)
@@ -97,25 +123,41 @@ def change_schedule(competition: Competition, requested: Mapping[StageCode, tupl
         return [move_dates.starts_at, move_dates.ends_at] if move_dates else None
 
     # The event first: the history row is append-only, so it is written once, already naming who made it.
-    event = record_event("competition.schedule", target=f"competition:{competition.id}",
-                         before={move.code.value: dates(move.before) for move in moves},
-                         after={"stages": {move.code.value: dates(move.after) for move in moves},
-                                "shifted": [move.code.value for move in moves if move.shifted],
-                                "reason": reason}, actor=by)
-    change = ScheduleChange(competition_id=competition.id, reason=reason, changed_by_id=by.id if by else None,
-                            changed_by_label=event.actor_label, changed_at=now)
+    event = record_event(
+        "competition.schedule",
+        target=f"competition:{competition.id}",
+        before={move.code.value: dates(move.before) for move in moves},
+        after={
+            "stages": {move.code.value: dates(move.after) for move in moves},
+            "shifted": [move.code.value for move in moves if move.shifted],
+            "reason": reason,
+        },
+        actor=by,
+    )
+    change = ScheduleChange(
+        competition_id=competition.id,
+        reason=reason,
+        changed_by_id=by.id if by else None,
+        changed_by_label=event.actor_label,
+        changed_at=now,
+    )
     db.session.add(change)
     for move in moves:
         stage = competition.stage(move.code)
         if stage is None:
-            competition.stages.append(Stage(code=move.code, starts_at=move.after.starts_at,
-                                            ends_at=move.after.ends_at))
+            competition.stages.append(Stage(code=move.code, starts_at=move.after.starts_at, ends_at=move.after.ends_at))
         else:
             stage.starts_at, stage.ends_at = move.after.starts_at, move.after.ends_at
-        change.stages.append(ScheduleChangeStage(
-            stage=move.code, before_starts_at=move.before.starts_at if move.before else None,
-            before_ends_at=move.before.ends_at if move.before else None, after_starts_at=move.after.starts_at,
-            after_ends_at=move.after.ends_at, shifted=move.shifted))
+        change.stages.append(
+            ScheduleChangeStage(
+                stage=move.code,
+                before_starts_at=move.before.starts_at if move.before else None,
+                before_ends_at=move.before.ends_at if move.before else None,
+                after_starts_at=move.after.starts_at,
+                after_ends_at=move.after.ends_at,
+                shifted=move.shifted,
+            )
+        )
     db.session.flush()  # the fan-out's key names the change
     _notify(competition, moves, reason, by, f"schedule-fanout:{competition.id}:{change.id}")
     db.session.commit()
@@ -127,10 +169,15 @@ def describe_moves(competition: Competition, moves: Iterable[StageMove], reason:
     lines = [f"Panitia mengubah jadwal {competition.name} {competition.year}."]
     for move in moves:
         name = STAGE_NAMES[move.code]
-        was = (f" (sebelumnya {move.before.first_day:%d-%m-%Y} s.d. {move.before.last_day:%d-%m-%Y})"
-               if move.before else "")
-        lines.append(f"{name}: {move.after.first_day:%d-%m-%Y} s.d. {move.after.last_day:%d-%m-%Y}, "
-                     f"berakhir {format_wita(move.after.ends_at)}{was}.")
+        was = (
+            f" (sebelumnya {move.before.first_day:%d-%m-%Y} s.d. {move.before.last_day:%d-%m-%Y})"
+            if move.before
+            else ""
+        )
+        lines.append(
+            f"{name}: {move.after.first_day:%d-%m-%Y} s.d. {move.after.last_day:%d-%m-%Y}, "
+            f"berakhir {format_wita(move.after.ends_at)}{was}."
+        )
     lines.append(f"Alasan: {reason}")
     return "\n".join(lines)
 
@@ -158,8 +205,11 @@ def _holders(roles: Iterable[Role]) -> list[tuple[User, RoleGrant]]:
     """Every active account's grants of ``roles``."""
     wanted = set(roles)
     users = db.session.scalars(
-        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role.in_(wanted), User.active.is_(True)).order_by(User.id)).unique()
+        select(User)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role.in_(wanted), User.active.is_(True))
+        .order_by(User.id)
+    ).unique()
     return [(user, grant) for user in users for grant in user.grants if grant.role in wanted]
 
 
@@ -168,21 +218,40 @@ def _audience(competition: Competition, audience: str) -> list[User]:
     participants = list(db.session.scalars(select(Participant).where(Participant.competition_id == competition.id)))
     desa = {participant.desa_code for participant in participants}
     if audience in (OPERATORS, RETURNED_OPERATORS):
-        codes = desa if audience == OPERATORS else {
-            participant.desa_code for participant in participants
-            if participant.status == SubmissionStatus.dikembalikan}
+        codes = (
+            desa
+            if audience == OPERATORS
+            else {
+                participant.desa_code
+                for participant in participants
+                if participant.status == SubmissionStatus.dikembalikan
+            }
+        )
         return [user for user, grant in _holders([Role.operator_desa]) if grant.region_code in codes]
     if audience == REVIEWERS:
-        return [user for user, grant in _holders([Role.verifikator_kecamatan, Role.dpmd])
-                if any(region_within(code, grant.region_code) for code in desa)]
+        return [
+            user
+            for user, grant in _holders([Role.verifikator_kecamatan, Role.dpmd])
+            if any(region_within(code, grant.region_code) for code in desa)
+        ]
     if audience == DPMD:
         return [user for user, grant in _holders([Role.dpmd]) if region_within(grant.region_code, scope)]
     if audience == ASSIGNED_ASSESSORS:
-        return list(db.session.scalars(
-            select(User).join(Assignment, Assignment.assessor_id == User.id)
-            .join(Participant, Assignment.participant_id == Participant.id)
-            .where(Participant.competition_id == competition.id, Assignment.withdrawn_at.is_(None),
-                   User.active.is_(True))).unique())
+        return list(
+            db.session.scalars(
+                select(User)
+                .join(Assignment, Assignment.assessor_id == User.id)
+                .join(Participant, Assignment.participant_id == Participant.id)
+                .where(
+                    Participant.competition_id == competition.id,
+                    Assignment.withdrawn_at.is_(None),
+                    User.active.is_(True),
+                )
+            ).unique()
+        )
     role = {ASSESSORS: Role.asesor, TEAM_LEADS: Role.ketua_tim, "committee": Role.panitia}[audience]
-    return [user for user, grant in _holders([role])
-            if region_within(scope, grant.region_code) or region_within(grant.region_code, scope)]
+    return [
+        user
+        for user, grant in _holders([role])
+        if region_within(scope, grant.region_code) or region_within(grant.region_code, scope)
+    ]

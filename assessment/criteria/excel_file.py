@@ -48,13 +48,23 @@ RUBRIC_ROWS: tuple[tuple[str, KeyPath, str], ...] = (
     ("Versi", ("version",), "Versi rubrik, mis. 2026.1. Naikkan setiap kali isi rubrik berubah."),
     ("Skala minimum", ("scale", "min"), "Level terendah (bilangan bulat), biasanya 0."),
     ("Skala maksimum", ("scale", "max"), "Level tertinggi (bilangan bulat), lebih besar dari minimum; biasanya 4."),
-    ("Agregasi", ("aggregation",), "Cara menggabungkan level dari beberapa asesor: mean (rata-rata) atau "
-                                   "median (nilai tengah)."),
-    ("Ambang selisih", ("disagreement_threshold",), "Selisih level antar-asesor (bilangan bulat ≥ 1) yang "
-                                                    "ditandai untuk rekonsiliasi; biasanya 2."),
-    ("Penentu seri", ("tie_break",), "Urutan penentu seri, dipisah koma: aspects_by_weight (nilai aspek menurut "
-                                     "bobot), aspect:<kode> (nilai satu aspek), top_levels (lebih banyak level "
-                                     "tertinggi), zero_levels (lebih sedikit level terendah)."),
+    (
+        "Agregasi",
+        ("aggregation",),
+        "Cara menggabungkan level dari beberapa asesor: mean (rata-rata) atau median (nilai tengah).",
+    ),
+    (
+        "Ambang selisih",
+        ("disagreement_threshold",),
+        "Selisih level antar-asesor (bilangan bulat ≥ 1) yang ditandai untuk rekonsiliasi; biasanya 2.",
+    ),
+    (
+        "Penentu seri",
+        ("tie_break",),
+        "Urutan penentu seri, dipisah koma: aspects_by_weight (nilai aspek menurut "
+        "bobot), aspect:<kode> (nilai satu aspek), top_levels (lebih banyak level "
+        "tertinggi), zero_levels (lebih sedikit level terendah).",
+    ),
     ("Peserta", ("eligible",), f"Jenis wilayah yang ikut, dipisah koma: {', '.join(REGION_KINDS)}."),
 )
 LEVEL_NAME_HEADERS = ("Level", "Nama")
@@ -64,8 +74,15 @@ INDICATOR_HEADERS_BEFORE = ("Kode aspek", "Kode", "Nama", "Bobot")
 INDICATOR_HEADERS_AFTER = ("Bukti", "Verifikasi", "Boleh N/A")
 _LEVEL_HEADER = re.compile(r"level\s*(-?\d+)", re.IGNORECASE)
 _FIELDS = {
-    "kode aspek": "aspect", "kode": "code", "nama": "name", "bobot": "weight", "bukti": "evidence",
-    "verifikasi": "verification", "boleh n/a": "allow_na", "batas bawah": "min", "predikat": "label",
+    "kode aspek": "aspect",
+    "kode": "code",
+    "nama": "name",
+    "bobot": "weight",
+    "bukti": "evidence",
+    "verifikasi": "verification",
+    "boleh n/a": "allow_na",
+    "batas bawah": "min",
+    "predikat": "label",
     "level": "level",
 }
 HEADER_NOTES = {
@@ -119,8 +136,9 @@ class _ExcelReader:
             if any(_cell_value(cell) is not None for cell in cells):
                 yield cells[0].row, cells
 
-    def headers(self, sheet: Worksheet, known: tuple[str, ...], required: tuple[str, ...],
-                levels: bool) -> dict[int, str | int]:
+    def headers(
+        self, sheet: Worksheet, known: tuple[str, ...], required: tuple[str, ...], levels: bool
+    ) -> dict[int, str | int]:
         """Column index -> field name (or level number); reports unknown and missing headers."""
         columns: dict[int, str | int] = {}
         for cell in next(sheet.iter_rows(min_row=1, max_row=1), ()):
@@ -136,8 +154,11 @@ class _ExcelReader:
             else:
                 closest = suggest(title, [_key(header) for header in known])
                 hint = f" Mungkin maksud Anda '{closest}'?" if closest else ""
-                self.problem(where, f"Judul kolom '{cell.value}' tidak dikenal pada lembar {sheet.title}; kolom yang "
-                                    f"dikenal: {', '.join(known)}{', Level 0, Level 1, ...' if levels else ''}.{hint}")
+                self.problem(
+                    where,
+                    f"Judul kolom '{cell.value}' tidak dikenal pada lembar {sheet.title}; kolom yang "
+                    f"dikenal: {', '.join(known)}{', Level 0, Level 1, ...' if levels else ''}.{hint}",
+                )
         for header in required:
             if _FIELDS[_key(header)] not in columns.values():
                 self.problem(f"{sheet.title}!A1", f"Kolom '{header}' tidak ada di baris judul lembar {sheet.title}.")
@@ -153,12 +174,20 @@ class _ExcelReader:
         for name in missing:
             closest = suggest(name, [sheet for sheet in names if sheet not in REQUIRED_SHEETS])
             hint = f" Mungkin lembar '{closest}' maksudnya?" if closest else ""
-            self.problem(FILE_LOCATION, f"Lembar '{name}' tidak ada di buku kerja (lembar yang ada: "
-                                        f"{', '.join(names)}).{hint}")
+            self.problem(
+                FILE_LOCATION, f"Lembar '{name}' tidak ada di buku kerja (lembar yang ada: {', '.join(names)}).{hint}"
+            )
         if len(missing) == len(REQUIRED_SHEETS):
-            raise RubricError([Problem(FILE_LOCATION, "Buku kerja ini bukan rubrik: lembar Rubrik, Predikat, Aspek "
-                                                      "dan Indikator tidak ada. Mulailah dari "
-                                                      "`desa-digital rubric template`.")])
+            raise RubricError(
+                [
+                    Problem(
+                        FILE_LOCATION,
+                        "Buku kerja ini bukan rubrik: lembar Rubrik, Predikat, Aspek "
+                        "dan Indikator tidak ada. Mulailah dari "
+                        "`desa-digital rubric template`.",
+                    )
+                ]
+            )
         document: dict[str, Any] = {}
         if SHEET_RUBRIC in names:
             self.read_settings(workbook[SHEET_RUBRIC], document)
@@ -197,8 +226,9 @@ class _ExcelReader:
             elif value is not None:
                 document[str(path[0])] = value
 
-    def table(self, sheet: Worksheet, known: tuple[str, ...], required: tuple[str, ...], levels: bool = False
-              ) -> list[tuple[int, dict[str | int, tuple[object, str]]]]:
+    def table(
+        self, sheet: Worksheet, known: tuple[str, ...], required: tuple[str, ...], levels: bool = False
+    ) -> list[tuple[int, dict[str | int, tuple[object, str]]]]:
         """Each non-empty row as (row number, field -> (value, cell name)), empty cells left out."""
         columns = self.headers(sheet, known, required, levels)
         self.columns[sheet.title] = columns
@@ -211,8 +241,10 @@ class _ExcelReader:
                 if field is not None and value is not None:
                     values[field] = (value, f"{sheet.title}!{cell.coordinate}")
                 elif field is None and value is not None:
-                    self.problem(f"{sheet.title}!{cell.coordinate}", "Sel ini berisi nilai di kolom tanpa judul "
-                                                                     "yang dikenal; nilainya diabaikan.")
+                    self.problem(
+                        f"{sheet.title}!{cell.coordinate}",
+                        "Sel ini berisi nilai di kolom tanpa judul yang dikenal; nilainya diabaikan.",
+                    )
             result.append((row, values))
         return result
 
@@ -231,8 +263,9 @@ class _ExcelReader:
         if names:
             document["level_names"] = names
 
-    def read_list(self, sheet: Worksheet, key: str, headers: tuple[str, ...], required: tuple[str, ...]
-                  ) -> list[dict[str, Any]]:
+    def read_list(
+        self, sheet: Worksheet, key: str, headers: tuple[str, ...], required: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
         """One mapping per non-empty row (bands, aspects), each cell remembered under its key path."""
         items: list[dict[str, Any]] = []
         self.cells[(key,)] = f"{sheet.title}!A2"
@@ -249,24 +282,29 @@ class _ExcelReader:
 
     def read_aspects(self, sheet: Worksheet, document: dict[str, Any]) -> None:
         # Every aspect gets its list, so an aspect without indicator rows is reported as empty, not as malformed.
-        document["aspects"] = [{**aspect, "indicators": []}
-                               for aspect in self.read_list(sheet, "aspects", ASPECT_HEADERS, ASPECT_HEADERS[:2])]
+        document["aspects"] = [
+            {**aspect, "indicators": []}
+            for aspect in self.read_list(sheet, "aspects", ASPECT_HEADERS, ASPECT_HEADERS[:2])
+        ]
 
     def read_indicators(self, sheet: Worksheet, document: dict[str, Any]) -> None:
         aspects: list[dict[str, Any]] = document["aspects"]
         by_code: dict[str, int] = {}
         for index, aspect in enumerate(aspects):
             by_code.setdefault(str(aspect.get("code", "")).strip(), index)
-        rows = self.table(sheet, INDICATOR_HEADERS_BEFORE + INDICATOR_HEADERS_AFTER, INDICATOR_HEADERS_BEFORE,
-                          levels=True)
-        weight_column = next((get_column_letter(column) for column, field in self.columns[sheet.title].items()
-                              if field == "weight"), "D")
+        rows = self.table(
+            sheet, INDICATOR_HEADERS_BEFORE + INDICATOR_HEADERS_AFTER, INDICATOR_HEADERS_BEFORE, levels=True
+        )
+        weight_column = next(
+            (get_column_letter(column) for column, field in self.columns[sheet.title].items() if field == "weight"), "D"
+        )
         if aspects:
             self.cells[("aspects",)] = f"{sheet.title}!{weight_column}1"
         for row, values in rows:
             if "aspect" not in values:
-                self.problem(f"{sheet.title}!A{row}", "Kode aspek kosong: tulis kode aspek (lembar Aspek) untuk "
-                                                      "indikator ini.")
+                self.problem(
+                    f"{sheet.title}!A{row}", "Kode aspek kosong: tulis kode aspek (lembar Aspek) untuk indikator ini."
+                )
                 continue
             aspect_code, where = values["aspect"]
             aspect_index = by_code.get(str(aspect_code).strip())
@@ -317,8 +355,9 @@ def load_excel_bytes(data: bytes) -> Rubric:
     except RubricError:
         raise
     except Exception:  # a damaged upload may break openpyxl in many ways; the user needs one message
-        raise file_problem("Buku kerja Excel rusak atau tidak dapat dibaca; buka dan simpan ulang di Excel sebagai "
-                           ".xlsx.") from None
+        raise file_problem(
+            "Buku kerja Excel rusak atau tidak dapat dibaca; buka dan simpan ulang di Excel sebagai .xlsx."
+        ) from None
     problems = list(reader.problems)
     try:
         rubric = parse_rubric(document, reader.locate)
@@ -360,8 +399,11 @@ def _header(sheet: Worksheet, headers: Iterable[str], widths: Iterable[int]) -> 
         cell = _put(sheet, 1, column, title)
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
-        note = HEADER_NOTES.get(title) or (f"Deskripsi {title}: apa yang harus dilihat asesor untuk memberi level "
-                                           "ini." if title.startswith("Level ") else None)
+        note = HEADER_NOTES.get(title) or (
+            f"Deskripsi {title}: apa yang harus dilihat asesor untuk memberi level ini."
+            if title.startswith("Level ")
+            else None
+        )
         if note:
             cell.comment = Comment(note, "desa-digital")
         sheet.column_dimensions[get_column_letter(column)].width = width
@@ -369,9 +411,17 @@ def _header(sheet: Worksheet, headers: Iterable[str], widths: Iterable[int]) -> 
 
 
 def _list_validation(sheet: Worksheet, formula: str, cells: str, prompt: str) -> None:
-    validation = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
-                                errorTitle="Nilai tidak sah", error="Pilih salah satu nilai dari daftar.",
-                                promptTitle="Pilihan", prompt=prompt, showInputMessage=True)
+    validation = DataValidation(
+        type="list",
+        formula1=formula,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Nilai tidak sah",
+        error="Pilih salah satu nilai dari daftar.",
+        promptTitle="Pilihan",
+        prompt=prompt,
+        showInputMessage=True,
+    )
     sheet.add_data_validation(validation)
     validation.add(cells)
 
@@ -413,29 +463,44 @@ def _workbook(rubric: Rubric | None) -> Workbook:
 
     scale_levels = list(rubric.scale.levels) if rubric else list(range(0, 5))
     lists = workbook.create_sheet(SHEET_LISTS)
-    columns = (("Agregasi", AGGREGATIONS), ("YaTidak", ("ya", "tidak")), ("JenisWilayah", REGION_KINDS),
-               ("PenentuSeri", TIE_BREAK_RULES), ("Level", [str(level) for level in scale_levels]))
+    columns = (
+        ("Agregasi", AGGREGATIONS),
+        ("YaTidak", ("ya", "tidak")),
+        ("JenisWilayah", REGION_KINDS),
+        ("PenentuSeri", TIE_BREAK_RULES),
+        ("Level", [str(level) for level in scale_levels]),
+    )
     for column, (name, choices) in enumerate(columns, start=1):
         _put(lists, 1, column, name)
         for row, choice in enumerate(choices, start=2):
             _put(lists, row, column, choice)
         letter = get_column_letter(column)
         workbook.defined_names[name] = DefinedName(
-            name, attr_text=f"'{SHEET_LISTS}'!${letter}$2:${letter}${len(choices) + 1}")
+            name, attr_text=f"'{SHEET_LISTS}'!${letter}$2:${letter}${len(choices) + 1}"
+        )
     lists.sheet_state = "hidden"
 
     settings = workbook.create_sheet(SHEET_RUBRIC)
     _header(settings, ("Kunci", "Nilai", "Keterangan"), (22, 50, 90))
     setting_values: dict[KeyPath, object] = {
-        ("scale", "min"): 0, ("scale", "max"): 4, ("aggregation",): "mean", ("disagreement_threshold",): 2,
-        ("tie_break",): ", ".join(DEFAULT_TIE_BREAK), ("eligible",): ", ".join(DEFAULT_ELIGIBLE),
+        ("scale", "min"): 0,
+        ("scale", "max"): 4,
+        ("aggregation",): "mean",
+        ("disagreement_threshold",): 2,
+        ("tie_break",): ", ".join(DEFAULT_TIE_BREAK),
+        ("eligible",): ", ".join(DEFAULT_ELIGIBLE),
     }
     if rubric is not None:
         setting_values = {
-            ("id",): rubric.id, ("title",): rubric.title, ("version",): rubric.version,
-            ("scale", "min"): rubric.scale.min, ("scale", "max"): rubric.scale.max,
-            ("aggregation",): rubric.aggregation.value, ("disagreement_threshold",): rubric.disagreement_threshold,
-            ("tie_break",): ", ".join(rubric.tie_break), ("eligible",): ", ".join(rubric.eligible),
+            ("id",): rubric.id,
+            ("title",): rubric.title,
+            ("version",): rubric.version,
+            ("scale", "min"): rubric.scale.min,
+            ("scale", "max"): rubric.scale.max,
+            ("aggregation",): rubric.aggregation.value,
+            ("disagreement_threshold",): rubric.disagreement_threshold,
+            ("tie_break",): ", ".join(rubric.tie_break),
+            ("eligible",): ", ".join(rubric.eligible),
         }
     for row, (label, path, note) in enumerate(RUBRIC_ROWS, start=2):
         _put(settings, row, 1, label).font = Font(bold=True)
@@ -459,8 +524,15 @@ def _workbook(rubric: Rubric | None) -> Workbook:
     for row, band in enumerate(rubric.bands if rubric else (), start=2):
         _put(bands, row, 1, band.min)
         _put(bands, row, 2, band.label)
-    band_range = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True,
-                                showErrorMessage=True, error="Batas bawah harus angka 0–100.")
+    band_range = DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2="100",
+        allow_blank=True,
+        showErrorMessage=True,
+        error="Batas bawah harus angka 0–100.",
+    )
     bands.add_data_validation(band_range)
     band_range.add("A2:A100")
 
@@ -476,8 +548,14 @@ def _workbook(rubric: Rubric | None) -> Workbook:
     headers = (*INDICATOR_HEADERS_BEFORE, *level_headers, *INDICATOR_HEADERS_AFTER)
     _header(indicators, headers, (11, 9, 40, 9, *(45 for _ in level_headers), 50, 45, 11))
     allow_na_column = get_column_letter(len(headers))
-    weight_rule = DataValidation(type="decimal", operator="greaterThan", formula1="0", allow_blank=True,
-                                 showErrorMessage=True, error="Bobot harus angka lebih dari 0.")
+    weight_rule = DataValidation(
+        type="decimal",
+        operator="greaterThan",
+        formula1="0",
+        allow_blank=True,
+        showErrorMessage=True,
+        error="Bobot harus angka lebih dari 0.",
+    )
     indicators.add_data_validation(weight_rule)
     weight_rule.add("D2:D500")
     _list_validation(indicators, f"'{SHEET_ASPECTS}'!$A$2:$A$100", "A2:A500", "Kode aspek dari lembar Aspek")
@@ -487,8 +565,11 @@ def _workbook(rubric: Rubric | None) -> Workbook:
         for indicator in aspect.indicators:
             cells: list[object] = [aspect.code, indicator.code, indicator.name, indicator.weight]
             cells += [indicator.level_description(level) for level in scale_levels]
-            cells += ["\n".join(indicator.evidence), indicator.verification or None,
-                      "ya" if indicator.allow_na else "tidak"]
+            cells += [
+                "\n".join(indicator.evidence),
+                indicator.verification or None,
+                "ya" if indicator.allow_na else "tidak",
+            ]
             for position, content in enumerate(cells, start=1):
                 if content is not None and content != "":
                     _put(indicators, next_row, position, content)

@@ -79,8 +79,10 @@ def load_rubric(path: Path) -> Rubric:
 def load_rubric_bytes(data: bytes, filename: str) -> Rubric:
     """Parse an uploaded rubric; ``filename`` only sharpens the messages, the content decides the format."""
     if len(data) > MAX_RUBRIC_BYTES:
-        raise file_problem(f"Berkas terlalu besar ({len(data) // 1024} KB); rubrik paling besar "
-                           f"{MAX_RUBRIC_BYTES // (1024 * 1024)} MB.")
+        raise file_problem(
+            f"Berkas terlalu besar ({len(data) // 1024} KB); rubrik paling besar "
+            f"{MAX_RUBRIC_BYTES // (1024 * 1024)} MB."
+        )
     if is_excel_workbook(data):
         return load_excel_bytes(data)
     named_excel = filename.lower().endswith((".xlsx", ".xlsm", ".xls"))
@@ -93,8 +95,9 @@ def load_rubric_bytes(data: bytes, filename: str) -> Rubric:
         text = None
     if text is None or "\x00" in text:
         hint = " Berkas bernama Excel ini bukan buku kerja .xlsx yang sah." if named_excel else ""
-        raise file_problem("Berkas ini bukan rubrik: isinya bukan teks YAML (UTF-8) dan bukan buku kerja Excel "
-                           f"(.xlsx).{hint}")
+        raise file_problem(
+            f"Berkas ini bukan rubrik: isinya bukan teks YAML (UTF-8) dan bukan buku kerja Excel (.xlsx).{hint}"
+        )
     if not text.strip():
         raise file_problem("Berkas kosong: belum ada isi rubrik.")
     return load_yaml_text(text)

@@ -46,7 +46,7 @@ class TieBreakRule:
     def from_text(cls, text: str) -> TieBreakRule:
         """The rule a validated tie-break word names (``ValueError`` for any other word)."""
         if text.startswith(ASPECT_TIE_BREAK_PREFIX):
-            return cls(TieBreakKind.aspect, text[len(ASPECT_TIE_BREAK_PREFIX):])
+            return cls(TieBreakKind.aspect, text[len(ASPECT_TIE_BREAK_PREFIX) :])
         kind = TieBreakKind(text)
         if kind is TieBreakKind.aspect:
             raise ValueError("an aspect tie-break names its aspect: aspect:<code>")

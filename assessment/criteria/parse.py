@@ -61,8 +61,17 @@ _T = TypeVar("_T")
 Locate = Callable[[KeyPath], str]
 
 TOP_KEYS: tuple[str, ...] = (
-    "id", "title", "version", "scale", "level_names", "bands", "aggregation", "disagreement_threshold",
-    "tie_break", "eligible", "aspects",
+    "id",
+    "title",
+    "version",
+    "scale",
+    "level_names",
+    "bands",
+    "aggregation",
+    "disagreement_threshold",
+    "tie_break",
+    "eligible",
+    "aspects",
 )
 REQUIRED_TOP_KEYS: tuple[str, ...] = ("id", "title", "version", "scale", "bands", "aspects")
 SCALE_KEYS: tuple[str, ...] = ("min", "max")
@@ -80,14 +89,39 @@ TOTAL_WEIGHT = Decimal(100)
 
 # A committee that read the Indonesian draft writes Indonesian keys and values; point them at the schema's word.
 SYNONYMS: dict[str, str] = {
-    "bobot": "weight", "kode": "code", "nama": "name", "indikator": "indicators", "aspek": "aspects",
-    "level": "levels", "tingkat": "levels", "bukti": "evidence", "bukti_dukung": "evidence",
-    "verifikasi": "verification", "skala": "scale", "versi": "version", "judul": "title", "predikat": "bands",
-    "pita": "bands", "agregasi": "aggregation", "peserta": "eligible", "penentu_seri": "tie_break",
-    "nama_level": "level_names", "rubrik": "id", "boleh_na": "allow_na", "batas": "min", "batas_bawah": "min",
-    "maks": "max", "maksimum": "max", "minimum": "min", "ambang": "disagreement_threshold",
-    "ambang_selisih": "disagreement_threshold", "rata-rata": "mean", "rerata": "mean", "average": "mean",
-    "nilai_tengah": "median", "desa adat": "desa_adat",
+    "bobot": "weight",
+    "kode": "code",
+    "nama": "name",
+    "indikator": "indicators",
+    "aspek": "aspects",
+    "level": "levels",
+    "tingkat": "levels",
+    "bukti": "evidence",
+    "bukti_dukung": "evidence",
+    "verifikasi": "verification",
+    "skala": "scale",
+    "versi": "version",
+    "judul": "title",
+    "predikat": "bands",
+    "pita": "bands",
+    "agregasi": "aggregation",
+    "peserta": "eligible",
+    "penentu_seri": "tie_break",
+    "nama_level": "level_names",
+    "rubrik": "id",
+    "boleh_na": "allow_na",
+    "batas": "min",
+    "batas_bawah": "min",
+    "maks": "max",
+    "maksimum": "max",
+    "minimum": "min",
+    "ambang": "disagreement_threshold",
+    "ambang_selisih": "disagreement_threshold",
+    "rata-rata": "mean",
+    "rerata": "mean",
+    "average": "mean",
+    "nilai_tengah": "median",
+    "desa adat": "desa_adat",
 }
 
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -213,8 +247,9 @@ class _Parser:
         self.problem(path, f"{what} harus berupa daftar (list), bukan {describe(value)}.")
         return None
 
-    def check_keys(self, mapping: Mapping[Any, Any], path: KeyPath, known: Sequence[str],
-                   required: Sequence[str], what: str) -> None:
+    def check_keys(
+        self, mapping: Mapping[Any, Any], path: KeyPath, known: Sequence[str], required: Sequence[str], what: str
+    ) -> None:
         for key in mapping:
             if key in known:
                 continue
@@ -247,8 +282,11 @@ class _Parser:
     def code(self, mapping: Mapping[Any, Any], key: str, path: KeyPath, what: str) -> str | None:
         code = self.field_text(mapping, key, path, what)
         if code is not None and not _CODE.fullmatch(code):
-            self.problem((*path, key), f"{what} '{code}' hanya boleh berisi huruf, angka, titik, garis bawah atau "
-                                       "tanda hubung, tanpa spasi (paling panjang 100 karakter).")
+            self.problem(
+                (*path, key),
+                f"{what} '{code}' hanya boleh berisi huruf, angka, titik, garis bawah atau "
+                "tanda hubung, tanpa spasi (paling panjang 100 karakter).",
+            )
             return None
         return code
 
@@ -293,12 +331,16 @@ class _Parser:
     def rubric(self, data: object) -> Rubric | None:
         root: KeyPath = ()
         if not isinstance(data, Mapping):
-            self.problem(root, "Berkas ini bukan rubrik: isinya harus pemetaan kunci–nilai (id, title, scale, bands, "
-                               f"aspects, ...), bukan {describe(data)}.")
+            self.problem(
+                root,
+                "Berkas ini bukan rubrik: isinya harus pemetaan kunci–nilai (id, title, scale, bands, "
+                f"aspects, ...), bukan {describe(data)}.",
+            )
             return None
         if not any(key in TOP_KEYS or (isinstance(key, str) and suggest(key, TOP_KEYS)) for key in data):
-            self.problem(root, "Berkas ini bukan rubrik: tidak ada satu pun kunci rubrik "
-                               f"({', '.join(REQUIRED_TOP_KEYS)}).")
+            self.problem(
+                root, f"Berkas ini bukan rubrik: tidak ada satu pun kunci rubrik ({', '.join(REQUIRED_TOP_KEYS)})."
+            )
             return None
         self.check_keys(data, root, TOP_KEYS, REQUIRED_TOP_KEYS, "rubrik")
         rubric_id = self.code(data, "id", root, "ID rubrik")
@@ -314,14 +356,33 @@ class _Parser:
         eligible = self.eligible(data["eligible"]) if "eligible" in data else DEFAULT_ELIGIBLE
         if self.weights and all(weight is not None for _, weight in self.weights):
             self.total_weight()
-        if (self.problems or rubric_id is None or title is None or version is None or scale is None
-                or level_names is None or bands is None or aggregation is None or threshold is None
-                or aspects is None or tie_break is None or eligible is None):
+        if (
+            self.problems
+            or rubric_id is None
+            or title is None
+            or version is None
+            or scale is None
+            or level_names is None
+            or bands is None
+            or aggregation is None
+            or threshold is None
+            or aspects is None
+            or tie_break is None
+            or eligible is None
+        ):
             return None
         return Rubric(
-            id=rubric_id, title=title, version=version, scale=scale, bands=bands, aspects=aspects,
-            level_names=level_names, aggregation=aggregation, disagreement_threshold=threshold,
-            tie_break=tie_break, eligible=eligible,
+            id=rubric_id,
+            title=title,
+            version=version,
+            scale=scale,
+            bands=bands,
+            aspects=aspects,
+            level_names=level_names,
+            aggregation=aggregation,
+            disagreement_threshold=threshold,
+            tie_break=tie_break,
+            eligible=eligible,
         )
 
     def scale(self, value: object) -> Scale | None:
@@ -362,8 +423,7 @@ class _Parser:
                 complete = False
                 continue
             if scale is not None and number not in scale.levels:
-                self.problem((*path, key_part),
-                             f"Level {number} pada {what} di luar skala {scale.min}–{scale.max}.")
+                self.problem((*path, key_part), f"Level {number} pada {what} di luar skala {scale.min}–{scale.max}.")
                 complete = False
                 continue
             description = self.text(text, (*path, key_part), f"Isi level {number} pada {what}")
@@ -372,11 +432,17 @@ class _Parser:
                 continue
             result[number] = description
         if scale is not None:
-            missing = [level for level in scale.levels if level not in result and level not in mapping
-                       and str(level) not in mapping]
+            missing = [
+                level
+                for level in scale.levels
+                if level not in result and level not in mapping and str(level) not in mapping
+            ]
             if missing:
-                self.problem(path, f"{what[0].upper()}{what[1:]} belum mengisi level {_ranges(missing)}: setiap level "
-                                   f"pada skala {scale.min}–{scale.max} harus ada.")
+                self.problem(
+                    path,
+                    f"{what[0].upper()}{what[1:]} belum mengisi level {_ranges(missing)}: setiap level "
+                    f"pada skala {scale.min}–{scale.max} harus ada.",
+                )
                 complete = False
         return result if complete else None
 
@@ -403,21 +469,28 @@ class _Parser:
                 complete = False
                 continue
             self.check_keys(mapping, here, BAND_KEYS, BAND_KEYS, "predikat")
-            low = self.decimal(mapping["min"], (*here, "min"), "Batas bawah predikat", "62.5") \
-                if "min" in mapping else None
+            low = (
+                self.decimal(mapping["min"], (*here, "min"), "Batas bawah predikat", "62.5")
+                if "min" in mapping
+                else None
+            )
             label = self.field_text(mapping, "label", here, "Nama predikat (label)")
             if low is not None and not Decimal(0) <= low <= TOTAL_WEIGHT:
                 self.problem((*here, "min"), f"Batas bawah predikat {plain(low)} di luar rentang indeks 0–100.")
                 low = None
             elif low is not None and previous is not None and low <= previous:
                 relation = "sama dengan" if low == previous else "lebih kecil dari"
-                self.problem((*here, "min"), f"Batas bawah predikat {plain(low)} {relation} batas predikat "
-                                             f"sebelumnya ({plain(previous)}): urutkan dari yang terendah, tanpa "
-                                             "batas kembar atau tumpang tindih.")
+                self.problem(
+                    (*here, "min"),
+                    f"Batas bawah predikat {plain(low)} {relation} batas predikat "
+                    f"sebelumnya ({plain(previous)}): urutkan dari yang terendah, tanpa "
+                    "batas kembar atau tumpang tindih.",
+                )
                 low = None
             if label is not None and label in labels:
-                self.problem((*here, "label"), f"Nama predikat '{label}' sudah dipakai pada predikat ke-"
-                                               f"{labels[label] + 1}.")
+                self.problem(
+                    (*here, "label"), f"Nama predikat '{label}' sudah dipakai pada predikat ke-{labels[label] + 1}."
+                )
                 label = None
             if low is None or label is None:
                 complete = False
@@ -426,8 +499,11 @@ class _Parser:
             previous = low
             bands.append(Band(low, label))
         if complete and bands[0].min != 0:
-            self.problem((*path, 0, "min"), f"Predikat terendah harus mulai dari 0 (tertulis {plain(bands[0].min)}): "
-                                            "indeks di bawahnya tidak akan punya predikat.")
+            self.problem(
+                (*path, 0, "min"),
+                f"Predikat terendah harus mulai dari 0 (tertulis {plain(bands[0].min)}): "
+                "indeks di bawahnya tidak akan punya predikat.",
+            )
             return None
         return tuple(bands) if complete else None
 
@@ -437,8 +513,11 @@ class _Parser:
             return Aggregation(value)
         closest = suggest(value, AGGREGATIONS) if isinstance(value, str) else None
         hint = f" Mungkin maksud Anda '{closest}'?" if closest else ""
-        self.problem(path, f"Agregasi (aggregation) {describe(value)} tidak dikenal: pilih mean (rata-rata) atau "
-                           f"median (nilai tengah).{hint}")
+        self.problem(
+            path,
+            f"Agregasi (aggregation) {describe(value)} tidak dikenal: pilih mean (rata-rata) atau "
+            f"median (nilai tengah).{hint}",
+        )
         return None
 
     def threshold(self, value: object, scale: Scale | None) -> int | None:
@@ -450,8 +529,11 @@ class _Parser:
             self.problem(path, f"Ambang selisih (disagreement_threshold) harus minimal 1, tertulis {number}.")
             return None
         if scale is not None and number > scale.max - scale.min:
-            self.problem(path, f"Ambang selisih {number} lebih besar dari rentang skala ({scale.max - scale.min}): "
-                               "selisih sebesar itu tidak mungkin terjadi.")
+            self.problem(
+                path,
+                f"Ambang selisih {number} lebih besar dari rentang skala ({scale.max - scale.min}): "
+                "selisih sebesar itu tidak mungkin terjadi.",
+            )
             return None
         return number
 
@@ -464,19 +546,25 @@ class _Parser:
         complete = True
         for here, rule in items:
             if rule.startswith(ASPECT_TIE_BREAK_PREFIX):
-                code = rule[len(ASPECT_TIE_BREAK_PREFIX):].strip()
+                code = rule[len(ASPECT_TIE_BREAK_PREFIX) :].strip()
                 if code not in aspect_codes:
                     known = ", ".join(aspect_codes) or "belum ada"
-                    self.problem(here, f"Penentu seri '{rule}' menyebut aspek '{code}' yang tidak ada di rubrik "
-                                       f"(aspek yang ada: {known}).")
+                    self.problem(
+                        here,
+                        f"Penentu seri '{rule}' menyebut aspek '{code}' yang tidak ada di rubrik "
+                        f"(aspek yang ada: {known}).",
+                    )
                     complete = False
                     continue
                 rule = ASPECT_TIE_BREAK_PREFIX + code
             elif rule not in TIE_BREAK_RULES:
                 closest = suggest(rule, TIE_BREAK_RULES)
                 hint = f" Mungkin maksud Anda '{closest}'?" if closest else ""
-                self.problem(here, f"Penentu seri '{rule}' tidak dikenal: pilih aspects_by_weight, aspect:<kode>, "
-                                   f"top_levels atau zero_levels.{hint}")
+                self.problem(
+                    here,
+                    f"Penentu seri '{rule}' tidak dikenal: pilih aspects_by_weight, aspect:<kode>, "
+                    f"top_levels atau zero_levels.{hint}",
+                )
                 complete = False
                 continue
             if rule in rules:
@@ -492,8 +580,10 @@ class _Parser:
         if items is None:
             return None
         if not items:
-            self.problem(path, f"Peserta (eligible) kosong: sebutkan jenis wilayah yang ikut, mis. "
-                               f"{', '.join(DEFAULT_ELIGIBLE)}.")
+            self.problem(
+                path,
+                f"Peserta (eligible) kosong: sebutkan jenis wilayah yang ikut, mis. {', '.join(DEFAULT_ELIGIBLE)}.",
+            )
             return None
         kinds: list[str] = []
         complete = True
@@ -518,8 +608,9 @@ class _Parser:
         self.codes[code] = path
         return True
 
-    def each(self, value: object, path: KeyPath, what: str, empty: str,
-             parse_one: Callable[[object, KeyPath], _T | None]) -> tuple[_T, ...] | None:
+    def each(
+        self, value: object, path: KeyPath, what: str, empty: str, parse_one: Callable[[object, KeyPath], _T | None]
+    ) -> tuple[_T, ...] | None:
         """A non-empty list parsed item by item; every item is parsed (and its problems reported) before failing."""
         items = self.sequence(value, path, what)
         if items is None:
@@ -532,9 +623,13 @@ class _Parser:
         return tuple(found) if len(found) == len(parsed) else None
 
     def aspects(self, value: object, scale: Scale | None) -> tuple[Aspect, ...] | None:
-        return self.each(value, ("aspects",), "Aspek (aspects)",
-                         "Rubrik belum punya aspek: tambahkan minimal satu aspek beserta indikatornya.",
-                         lambda item, path: self.aspect(item, path, scale))
+        return self.each(
+            value,
+            ("aspects",),
+            "Aspek (aspects)",
+            "Rubrik belum punya aspek: tambahkan minimal satu aspek beserta indikatornya.",
+            lambda item, path: self.aspect(item, path, scale),
+        )
 
     def aspect(self, value: object, path: KeyPath, scale: Scale | None) -> Aspect | None:
         mapping = self.mapping(value, path, "Aspek")
@@ -557,8 +652,11 @@ class _Parser:
         if declared is not None and weights and all(weight is not None for weight in weights):
             total = sum((weight for weight in weights if weight is not None), Decimal(0))
             if total != declared:
-                self.problem((*path, "weight"), f"Bobot aspek {self.current_aspect} tertulis {plain(declared)}, "
-                                                f"tetapi jumlah bobot indikatornya {plain(total)}.")
+                self.problem(
+                    (*path, "weight"),
+                    f"Bobot aspek {self.current_aspect} tertulis {plain(declared)}, "
+                    f"tetapi jumlah bobot indikatornya {plain(total)}.",
+                )
                 return None
         if code is None or name is None or indicators is None or ("weight" in mapping and declared is None):
             return None
@@ -571,11 +669,16 @@ class _Parser:
             return None
         return weight
 
-    def indicators(self, value: object, path: KeyPath, scale: Scale | None,
-                   aspect_code: str) -> tuple[Indicator, ...] | None:
-        return self.each(value, path, "Indikator (indicators)",
-                         f"Aspek {aspect_code} tidak punya indikator: setiap aspek perlu minimal satu indikator.",
-                         lambda item, here: self.indicator(item, here, scale))
+    def indicators(
+        self, value: object, path: KeyPath, scale: Scale | None, aspect_code: str
+    ) -> tuple[Indicator, ...] | None:
+        return self.each(
+            value,
+            path,
+            "Indikator (indicators)",
+            f"Aspek {aspect_code} tidak punya indikator: setiap aspek perlu minimal satu indikator.",
+            lambda item, here: self.indicator(item, here, scale),
+        )
 
     def indicator(self, value: object, path: KeyPath, scale: Scale | None) -> Indicator | None:
         mapping = self.mapping(value, path, "Indikator")
@@ -589,8 +692,11 @@ class _Parser:
         name = self.field_text(mapping, "name", path, f"Nama {label}")
         weight = self.weight(mapping["weight"], (*path, "weight"), f"Bobot {label}") if "weight" in mapping else None
         self.weights.append((self.current_aspect, weight))
-        levels = self.level_map(mapping["levels"], (*path, "levels"), scale, f"level {label}") \
-            if "levels" in mapping else None
+        levels = (
+            self.level_map(mapping["levels"], (*path, "levels"), scale, f"level {label}")
+            if "levels" in mapping
+            else None
+        )
         evidence: tuple[str, ...] | None = ()
         if mapping.get("evidence") is not None:
             items = self.words_list(mapping["evidence"], (*path, "evidence"), f"bukti {label}")
@@ -601,13 +707,24 @@ class _Parser:
         allow_na: bool | None = False
         if mapping.get("allow_na") is not None:
             allow_na = self.flag(mapping["allow_na"], (*path, "allow_na"), f"Boleh N/A (allow_na) {label}")
-        if (code is None or name is None or weight is None or levels is None or evidence is None
-                or verification is None or allow_na is None):
+        if (
+            code is None
+            or name is None
+            or weight is None
+            or levels is None
+            or evidence is None
+            or verification is None
+            or allow_na is None
+        ):
             return None
         return Indicator(
-            code=code, name=name, weight=weight,
+            code=code,
+            name=name,
+            weight=weight,
             levels=tuple(Level(number, text) for number, text in sorted(levels.items())),
-            evidence=evidence, verification=verification, allow_na=allow_na,
+            evidence=evidence,
+            verification=verification,
+            allow_na=allow_na,
         )
 
     def words_list(self, value: object, path: KeyPath, what: str) -> list[str] | None:
@@ -632,8 +749,9 @@ class _Parser:
         total = sum(per_aspect.values(), Decimal(0))
         if total != TOTAL_WEIGHT:
             detail = ", ".join(f"{code} {plain(weight)}" for code, weight in per_aspect.items())
-            self.problem(("aspects",), f"Jumlah bobot semua indikator {plain(total)}, harus tepat 100 "
-                                       f"(per aspek: {detail}).")
+            self.problem(
+                ("aspects",), f"Jumlah bobot semua indikator {plain(total)}, harus tepat 100 (per aspek: {detail})."
+            )
 
 
 def parse_rubric(data: Mapping[str, Any], locate: Callable[[KeyPath], str] | None = None) -> Rubric:

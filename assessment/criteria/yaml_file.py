@@ -63,22 +63,32 @@ class _YamlReader:
     def build(self, node: yaml.Node, path: KeyPath) -> object:
         self.nodes += 1
         if self.nodes > MAX_YAML_NODES:
-            raise file_problem(f"YAML terlalu besar: lebih dari {MAX_YAML_NODES} nilai (mungkin alias yang "
-                               "berlipat ganda); sebuah rubrik tidak sebesar ini.")
+            raise file_problem(
+                f"YAML terlalu besar: lebih dari {MAX_YAML_NODES} nilai (mungkin alias yang "
+                "berlipat ganda); sebuah rubrik tidak sebesar ini."
+            )
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             result: dict[object, object] = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
-                    self.problems.append(Problem(f"{key_node.start_mark.line + 1}:{format_key_path(path)}",
-                                                 "Kunci harus berupa teks tunggal, bukan daftar atau pemetaan."))
+                    self.problems.append(
+                        Problem(
+                            f"{key_node.start_mark.line + 1}:{format_key_path(path)}",
+                            "Kunci harus berupa teks tunggal, bukan daftar atau pemetaan.",
+                        )
+                    )
                     continue
                 key = _scalar(key_node)
                 part: str | int = key if isinstance(key, str | int) and not isinstance(key, bool) else str(key)
                 child: KeyPath = (*path, part)
                 if key in result:
-                    self.problems.append(Problem(f"{key_node.start_mark.line + 1}:{format_key_path(child)}",
-                                                 f"Kunci '{key}' ditulis dua kali; hanya satu yang boleh ada."))
+                    self.problems.append(
+                        Problem(
+                            f"{key_node.start_mark.line + 1}:{format_key_path(child)}",
+                            f"Kunci '{key}' ditulis dua kali; hanya satu yang boleh ada.",
+                        )
+                    )
                     continue
                 self.lines[child] = key_node.start_mark.line + 1
                 result[part] = self.build(value_node, child)
@@ -97,8 +107,15 @@ def load_yaml_text(text: str) -> Rubric:
     except yaml.reader.ReaderError as error:
         # The whole text is checked up front for characters YAML forbids (control characters such as ESC).
         line = text.count("\n", 0, error.position) + 1
-        raise RubricError([Problem(f"{line}:(yaml)", f"YAML rusak di baris {line}: karakter kendali "
-                                   f"U+{int(error.character):04X} tidak boleh ada di berkas YAML.")]) from None
+        raise RubricError(
+            [
+                Problem(
+                    f"{line}:(yaml)",
+                    f"YAML rusak di baris {line}: karakter kendali "
+                    f"U+{int(error.character):04X} tidak boleh ada di berkas YAML.",
+                )
+            ]
+        ) from None
     try:
         node = loader.get_single_node()
         document = reader.build(node, ()) if node is not None else None
@@ -159,8 +176,7 @@ def rubric_to_yaml(rubric: Rubric) -> str:
             indicators.append(item)
         aspects.append({"code": aspect.code, "name": aspect.name, "weight": aspect.weight, "indicators": indicators})
     document["aspects"] = aspects
-    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110,
-                     default_flow_style=False)
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
 
 
 class _Dumper(yaml.SafeDumper):

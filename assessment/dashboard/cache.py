@@ -57,25 +57,47 @@ def data_version(now: datetime) -> tuple[Any, ...]:
     """The state of everything a dashboard reads, in a handful of aggregate queries (see the module's rule)."""
     queries: list[Executable] = [
         select(func.count(), func.max(Participant.id), func.sum(Participant.version)),
-        select(func.count(), func.max(SelfAssessment.id), func.sum(SelfAssessment.version),
-               func.max(SelfAssessment.updated_at)),
-        select(func.count(), func.max(Assignment.id), func.sum(Assignment.version),
-               func.max(Assignment.submitted_at), func.max(Assignment.withdrawn_at)),
+        select(
+            func.count(),
+            func.max(SelfAssessment.id),
+            func.sum(SelfAssessment.version),
+            func.max(SelfAssessment.updated_at),
+        ),
+        select(
+            func.count(),
+            func.max(Assignment.id),
+            func.sum(Assignment.version),
+            func.max(Assignment.submitted_at),
+            func.max(Assignment.withdrawn_at),
+        ),
         select(func.count(), func.max(DeskScore.id), func.sum(DeskScore.version), func.max(DeskScore.updated_at)),
         select(func.count(), func.max(Reconciliation.id), func.max(Reconciliation.decided_at)),
         select(func.count(), func.max(FieldLevel.id), func.sum(FieldLevel.version), func.max(FieldLevel.updated_at)),
-        select(func.count(), func.max(Objection.id), func.max(Objection.answered_at),
-               func.sum(func.coalesce(Objection.new_level, -7))),
+        select(
+            func.count(),
+            func.max(Objection.id),
+            func.max(Objection.answered_at),
+            func.sum(func.coalesce(Objection.new_level, -7)),
+        ),
         select(func.count(), func.max(RankingWithdrawal.id), func.max(RankingWithdrawal.revoked_at)),
         select(func.count(), func.max(ProvisionalResult.id)),
         select(func.count(), func.max(FinalSnapshot.id)),
-        select(func.count(), func.max(StageException.id), func.max(StageException.revoked_at),
-               func.count().filter(StageException.revoked_at.is_(None), StageException.ends_at > now)),
+        select(
+            func.count(),
+            func.max(StageException.id),
+            func.max(StageException.revoked_at),
+            func.count().filter(StageException.revoked_at.is_(None), StageException.ends_at > now),
+        ),
         select(func.count(), func.max(Region.id)),
         select(func.count(), func.max(RegionBoundary.id), func.max(RegionBoundary.updated_at)),
         select(func.count(), func.max(Competition.id), func.max(Competition.results_published_at)),
-        select(func.count(), func.max(Stage.id), func.max(Stage.starts_at), func.max(Stage.ends_at),
-               func.count().filter(Stage.ends_at <= now)),
+        select(
+            func.count(),
+            func.max(Stage.id),
+            func.max(Stage.starts_at),
+            func.max(Stage.ends_at),
+            func.count().filter(Stage.ends_at <= now),
+        ),
     ]
     return tuple(tuple(db.session.execute(query).one()) for query in queries)
 

@@ -54,8 +54,9 @@ def _depth_matches(code: str, layer: str) -> bool:
 def boundary_version(root: str) -> str:
     """A short digest of the boundary rows under ``root``: it changes whenever an import adds or replaces one."""
     count, latest, newest = db.session.execute(
-        select(func.count(RegionBoundary.id), func.max(RegionBoundary.updated_at), func.max(RegionBoundary.id))
-        .where(_under(root))
+        select(func.count(RegionBoundary.id), func.max(RegionBoundary.updated_at), func.max(RegionBoundary.id)).where(
+            _under(root)
+        )
     ).one()
     return hashlib.sha256(f"{root}|{count}|{latest}|{newest}".encode()).hexdigest()[:16]
 
@@ -69,8 +70,11 @@ def _boundaries(root: str, layer: str) -> list[Boundary]:
     ).all()
     # The stored text is parsed and checked by the same loader as an imported file.
     features: list[dict[str, Any]] = [
-        {"type": "Feature", "properties": {"kode": code, "nama": name, "tingkat": str(kind)},
-         "geometry": json.loads(geometry)}
+        {
+            "type": "Feature",
+            "properties": {"kode": code, "nama": name, "tingkat": str(kind)},
+            "geometry": json.loads(geometry),
+        }
         for code, geometry, name, kind in rows
         if _depth_matches(code, layer)
     ]
@@ -136,9 +140,13 @@ def warm_display_geojson(roots: list[str] | None = None) -> list[str]:
     ``regions import-boundaries`` calls it, so the first dashboard visitor does not wait for the simplification.
     """
     if roots is None:
-        roots = list(db.session.scalars(
-            select(Region.code).where(Region.kind.in_([RegionKind.provinsi, RegionKind.kabupaten, RegionKind.kota]))
-            .order_by(Region.code)))
+        roots = list(
+            db.session.scalars(
+                select(Region.code)
+                .where(Region.kind.in_([RegionKind.provinsi, RegionKind.kabupaten, RegionKind.kota]))
+                .order_by(Region.code)
+            )
+        )
     done: list[str] = []
     for root in roots:
         if db.session.scalar(select(func.count(RegionBoundary.id)).where(_under(root))):

@@ -101,8 +101,9 @@ def group_code(kode: str, root: str) -> str:
     return ".".join(kode.split(".")[:depth])
 
 
-def participation(competition: Competition, rubric: Rubric, root: str, now: datetime,
-                  standings: Mapping[str, Standing] | None = None) -> Participation:
+def participation(
+    competition: Competition, rubric: Rubric, root: str, now: datetime, standings: Mapping[str, Standing] | None = None
+) -> Participation:
     """The participation funnel of the desa under ``root``, each stage a subset of the one before.
 
     Rules (funnel and lateness):
@@ -131,24 +132,32 @@ def participation(competition: Competition, rubric: Rubric, root: str, now: date
     today = now.date()
     eligible = db.session.execute(
         select(Region.code, Region.name)
-        .where(_within(Region.code, root), Region.kind.in_(kinds),
-               or_(Region.valid_to.is_(None), Region.valid_to > today))
+        .where(
+            _within(Region.code, root), Region.kind.in_(kinds), or_(Region.valid_to.is_(None), Region.valid_to > today)
+        )
         .order_by(Region.code)
     ).all()
     participants = {
         code: (pid, status)
         for pid, code, status in db.session.execute(
-            select(Participant.id, Participant.desa_code, Participant.status)
-            .where(Participant.competition_id == competition.id, _within(Participant.desa_code, root))
+            select(Participant.id, Participant.desa_code, Participant.status).where(
+                Participant.competition_id == competition.id, _within(Participant.desa_code, root)
+            )
         )
     }
-    submitted = dict(db.session.execute(
-        select(Assignment.participant_id, func.count(Assignment.id))
-        .join(Participant, Participant.id == Assignment.participant_id)
-        .where(Participant.competition_id == competition.id, _within(Participant.desa_code, root),
-               Assignment.submitted_at.is_not(None), Assignment.withdrawn_at.is_(None))
-        .group_by(Assignment.participant_id)
-    ).all())
+    submitted = dict(
+        db.session.execute(
+            select(Assignment.participant_id, func.count(Assignment.id))
+            .join(Participant, Participant.id == Assignment.participant_id)
+            .where(
+                Participant.competition_id == competition.id,
+                _within(Participant.desa_code, root),
+                Assignment.submitted_at.is_not(None),
+                Assignment.withdrawn_at.is_(None),
+            )
+            .group_by(Assignment.participant_id)
+        ).all()
+    )
     if standings is None:
         standings = repo.region_standings(competition, root)
 
@@ -180,17 +189,28 @@ def participation(competition: Competition, rubric: Rubric, root: str, now: date
     for k in range(1, len(FUNNEL)):
         key, label, calendar_stage = FUNNEL[k]
         deadline = deadlines.get(calendar_stage) if calendar_stage else None
-        stopped = tuple(p for p in progress if p.reached == k - 1
-                        and (p.participant_id is None or (p.participant_id, calendar_stage) not in excused))
+        stopped = tuple(
+            p
+            for p in progress
+            if p.reached == k - 1 and (p.participant_id is None or (p.participant_id, calendar_stage) not in excused)
+        )
         waiting.append(LateList(key, str(label), deadline, deadline is not None and now >= deadline, stopped))
 
-    names = dict(db.session.execute(
-        select(Region.code, Region.name).where(Region.code.in_({p.kelompok_kode for p in progress}))).all())
+    names = dict(
+        db.session.execute(
+            select(Region.code, Region.name).where(Region.code.in_({p.kelompok_kode for p in progress}))
+        ).all()
+    )
     groups: list[GroupProgress] = []
     for kode in sorted({p.kelompok_kode for p in progress}):
         members = [p for p in progress if p.kelompok_kode == kode]
-        groups.append(GroupProgress(kode, names.get(kode, kode),
-                                    tuple(sum(1 for p in members if p.reached >= k) for k in range(len(FUNNEL)))))
+        groups.append(
+            GroupProgress(
+                kode,
+                names.get(kode, kode),
+                tuple(sum(1 for p in members if p.reached >= k) for k in range(len(FUNNEL))),
+            )
+        )
     return Participation(stages, tuple(waiting), tuple(groups), tuple(progress))
 
 
@@ -199,8 +219,11 @@ def _excused(competition: Competition, root: str, now: datetime) -> set[tuple[in
     rows = db.session.execute(
         select(StageException.participant_id, StageException.stage)
         .join(Participant, Participant.id == StageException.participant_id)
-        .where(Participant.competition_id == competition.id, _within(Participant.desa_code, root),
-               StageException.revoked_at.is_(None), StageException.ends_at > now)
+        .where(
+            Participant.competition_id == competition.id,
+            _within(Participant.desa_code, root),
+            StageException.revoked_at.is_(None),
+            StageException.ends_at > now,
+        )
     ).all()
     return {(pid, StageCode(stage)) for pid, stage in rows}
-

@@ -35,9 +35,15 @@ MAP_CACHE_SECONDS = 3600
 @bp.record_once
 def _links(state: BlueprintSetupState) -> None:
     for role in VIEWERS:
-        navigation.add_link(cast(Flask, state.app), navigation.NavLink(
-            role, "dashboard.index", _l("Dasbor partisipasi dan hasil"),
-            _l("Partisipasi desa per tahap, siapa yang terlambat, hasil per wilayah, peta dan perkembangan.")))
+        navigation.add_link(
+            cast(Flask, state.app),
+            navigation.NavLink(
+                role,
+                "dashboard.index",
+                _l("Dasbor partisipasi dan hasil"),
+                _l("Partisipasi desa per tahap, siapa yang terlambat, hasil per wilayah, peta dan perkembangan."),
+            ),
+        )
 
 
 def scores_visible(user: Any, competition: Competition) -> bool:
@@ -85,8 +91,12 @@ def index() -> str:
     children: dict[str, list[tuple[str, str]]] = {}
     for code in grants:
         if code.count(".") == 0:
-            children[code] = [(child, name) for child, name in db.session.execute(
-                select(Region.code, Region.name).where(Region.parent_code == code).order_by(Region.code))]
+            children[code] = [
+                (child, name)
+                for child, name in db.session.execute(
+                    select(Region.code, Region.name).where(Region.parent_code == code).order_by(Region.code)
+                )
+            ]
     return render_template("dashboard/index.html", entries=entries, children=children)
 
 
@@ -100,26 +110,34 @@ def region(competition_id: int, region_code: str) -> str:
         colouring = "indeks"
     now = now_utc()
     visible = {c.id: scores_visible(current_user, c) for c in db.session.scalars(select(Competition))}
-    key = (competition.id, found.code, colouring, tuple(sorted(visible.items())), str(get_locale()),
-           data_version(now))
+    key = (competition.id, found.code, colouring, tuple(sorted(visible.items())), str(get_locale()), data_version(now))
 
     def render_body() -> str:
-        dashboard = build_dashboard(competition, found, now, show_scores_of=lambda c: visible.get(c.id, False),
-                                    colouring=colouring)
+        dashboard = build_dashboard(
+            competition, found, now, show_scores_of=lambda c: visible.get(c.id, False), colouring=colouring
+        )
         return render_template("dashboard/_body.html", d=dashboard, colouring=colouring, wita=wita)
 
     body = cached_body(key, render_body)
     allow_chart_styles()
-    return render_template("dashboard/region.html", body=body, region=found, competition=competition,
-                           ancestors=_ancestors(found, competition))
+    return render_template(
+        "dashboard/region.html",
+        body=body,
+        region=found,
+        competition=competition,
+        ancestors=_ancestors(found, competition),
+    )
 
 
 def _ancestors(found: Region, competition: Competition) -> list[tuple[str, str]]:
     """The dashboards above ``found`` (province, kabupaten) that this viewer may open, outermost first."""
     parts = found.code.split(".")
     codes = [".".join(parts[:n]) for n in range(1, len(parts))]
-    codes = [code for code in codes if region_within(code, competition.scope_region_code)
-             and user_can_access_region(current_user, code, VIEWERS)]
+    codes = [
+        code
+        for code in codes
+        if region_within(code, competition.scope_region_code) and user_can_access_region(current_user, code, VIEWERS)
+    ]
     names = dict(db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
     return [(code, names.get(code, code)) for code in codes]
 
@@ -151,12 +169,12 @@ def desa(competition_id: int, desa_code: str) -> BaseResponse:
     exists, otherwise its submission (the completeness check's page)."""
     competition = db.get_or_404(Competition, competition_id)
     require_region_access(desa_code, VIEWERS)
-    participant = db.session.scalar(select(Participant).where(
-        Participant.competition_id == competition.id, Participant.desa_code == desa_code))
+    participant = db.session.scalar(
+        select(Participant).where(Participant.competition_id == competition.id, Participant.desa_code == desa_code)
+    )
     if participant is None:
         abort(404)
     explain = current_app.view_functions.get("results.why")
     if explain is not None and scores_visible(current_user, competition):
         return redirect(url_for("results.why", competition_id=competition.id, desa_code=desa_code))
     return redirect(url_for("review.detail", participant_id=participant.id))
-

@@ -108,8 +108,10 @@ def _grouping(root: str, report: ResultsReport) -> Grouping:
 def other_editions(competition: Competition, root: str) -> list[Competition]:
     """The competitions of other years whose region covers ``root``, oldest first (the current one excluded)."""
     candidates = db.session.scalars(
-        select(Competition).where(Competition.id != competition.id, Competition.year != competition.year)
-        .order_by(Competition.year, Competition.id)).all()
+        select(Competition)
+        .where(Competition.id != competition.id, Competition.year != competition.year)
+        .order_by(Competition.year, Competition.id)
+    ).all()
     return [c for c in candidates if region_within(root, c.scope_region_code)]
 
 
@@ -124,8 +126,11 @@ def _scores(report: ResultsReport, root: str, label: str, competition: Competiti
         figures.aspect_averages_by_region(summaries, report.aspects, label),
     ]
     if root.count(".") == 0:
-        charts.append(figures.indicator_heatmap_by_region(
-            mean_levels_by_region(desa, report.indicators, report.final_levels, group), report.indicators, label))
+        charts.append(
+            figures.indicator_heatmap_by_region(
+                mean_levels_by_region(desa, report.indicators, report.final_levels, group), report.indicators, label
+            )
+        )
     else:
         charts.append(figures.indicator_heatmap(desa, report.indicators, report.final_levels))
     charts.append(figures.indicator_coverage(desa, report.indicators, report.final_levels, COVERAGE_THRESHOLD))
@@ -135,9 +140,12 @@ def _scores(report: ResultsReport, root: str, label: str, competition: Competiti
         with_result = {result.kode for result in desa}
         others = db.session.execute(
             select(Region.code, Region.name)
-            .where(Region.code.startswith(root + ".", autoescape=True),
-                   Region.kind.in_([RegionKind.desa, RegionKind.desa_adat, RegionKind.kelurahan]))
-            .order_by(Region.code)).all()
+            .where(
+                Region.code.startswith(root + ".", autoescape=True),
+                Region.kind.in_([RegionKind.desa, RegionKind.desa_adat, RegionKind.kelurahan]),
+            )
+            .order_by(Region.code)
+        ).all()
         map_chart = figures.choropleth_map(
             desa,
             url_for("dashboard.geojson", competition_id=competition.id, region_code=root, layer="desa"),
@@ -158,8 +166,9 @@ def _scores(report: ResultsReport, root: str, label: str, competition: Competiti
     )
 
 
-def _trends(current: Competition, root: str,
-            show_scores_of: VisibleScores) -> tuple[tuple[Chart, ...], tuple[Edition, ...]]:
+def _trends(
+    current: Competition, root: str, show_scores_of: VisibleScores
+) -> tuple[tuple[Chart, ...], tuple[Edition, ...]]:
     """Aspect means and indicator rollout of the region's desa in every edition whose scores may be shown."""
     editions = [c for c in [*other_editions(current, root), current] if show_scores_of(c)]
     editions.sort(key=lambda c: (c.year, c.id))
@@ -189,8 +198,9 @@ def _trends(current: Competition, root: str,
     return charts, tuple(Edition(c.id, c.year, c.name) for c in editions)
 
 
-def build_dashboard(competition: Competition, region: Region, now: datetime, *, show_scores_of: VisibleScores,
-                    colouring: str = "indeks") -> Dashboard:
+def build_dashboard(
+    competition: Competition, region: Region, now: datetime, *, show_scores_of: VisibleScores, colouring: str = "indeks"
+) -> Dashboard:
     """The dashboard of ``region`` in ``competition``; ``show_scores_of(competition)`` says whether the viewer may
     see an edition's scores (see :func:`assessment.dashboard.routes.scores_visible`)."""
     rubric = repo.rubric_of(competition.rubric)

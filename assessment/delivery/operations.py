@@ -59,8 +59,11 @@ def summary() -> dict[str, dict[str, int]]:
     """Message counts per channel and state."""
     counts = {channel: dict.fromkeys(STATES, 0) for channel in CHANNELS}
     kinds = list(CHANNEL_OF)
-    rows = db.session.execute(select(Job.kind, Job.status, Job.last_error.is_not(None), func.count(Job.id))
-                              .where(Job.kind.in_(kinds)).group_by(Job.kind, Job.status, Job.last_error.is_not(None)))
+    rows = db.session.execute(
+        select(Job.kind, Job.status, Job.last_error.is_not(None), func.count(Job.id))
+        .where(Job.kind.in_(kinds))
+        .group_by(Job.kind, Job.status, Job.last_error.is_not(None))
+    )
     for kind, status, errored, count in rows:
         state = {JobStatus.done: "sent", JobStatus.parked: "parked"}.get(status, "failed" if errored else "pending")
         counts[CHANNEL_OF[kind]][state] += count
@@ -70,15 +73,26 @@ def summary() -> dict[str, dict[str, int]]:
 def recent(limit: int = 200) -> list[Delivery]:
     """The messages not sent (newest first), then the latest sent, ``limit`` in all."""
     kinds = list(CHANNEL_OF)
-    open_jobs = list(db.session.scalars(select(Job).where(Job.kind.in_(kinds), Job.status != JobStatus.done)
-                                        .order_by(Job.id.desc()).limit(limit)))
-    done = list(db.session.scalars(select(Job).where(Job.kind.in_(kinds), Job.status == JobStatus.done)
-                                   .order_by(Job.id.desc()).limit(max(limit - len(open_jobs), 0))))
+    open_jobs = list(
+        db.session.scalars(
+            select(Job).where(Job.kind.in_(kinds), Job.status != JobStatus.done).order_by(Job.id.desc()).limit(limit)
+        )
+    )
+    done = list(
+        db.session.scalars(
+            select(Job)
+            .where(Job.kind.in_(kinds), Job.status == JobStatus.done)
+            .order_by(Job.id.desc())
+            .limit(max(limit - len(open_jobs), 0))
+        )
+    )
     payloads = {job.id: json.loads(job.payload or "{}") for job in open_jobs + done}
     ids = [int(p["notification_id"]) for p in payloads.values() if "notification_id" in p]
     notifications = {row.id: row for row in db.session.scalars(select(Notification).where(Notification.id.in_(ids)))}
-    return [Delivery(job, CHANNEL_OF[job.kind], state_of(job), _recipient(job, payloads[job.id], notifications))
-            for job in open_jobs + done]
+    return [
+        Delivery(job, CHANNEL_OF[job.kind], state_of(job), _recipient(job, payloads[job.id], notifications))
+        for job in open_jobs + done
+    ]
 
 
 @dataclass(frozen=True)
@@ -102,20 +116,25 @@ def fanouts(limit: int = 20) -> list[Fanout]:
     for job in jobs:
         payload = json.loads(job.payload or "{}")
         total = len(payload.get("messages", []))
-        competition = db.session.get(Competition, payload["competition_id"]) if payload.get("competition_id") \
-            else None
+        competition = db.session.get(Competition, payload["competition_id"]) if payload.get("competition_id") else None
         done = total if job.status is JobStatus.done else min(progress_of(job.result), total)
         accounts = all(str(entry[0]).startswith(USER_PREFIX) for entry in payload.get("messages", []))
-        found.append(Fanout(job, str(payload.get("kind", "")), competition, done, total, state_of(job),
-                            accounts and total > 0))
+        found.append(
+            Fanout(job, str(payload.get("kind", "")), competition, done, total, state_of(job), accounts and total > 0)
+        )
     return found
 
 
 def parked_work(limit: int = 50) -> list[Job]:
     """Other jobs (reminders, the outbox sweep) that gave up, newest first: the committee sees them here too."""
-    return list(db.session.scalars(select(Job).where(Job.kind.not_in(list(CHANNEL_OF)),
-                                                     Job.status == JobStatus.parked)
-                                   .order_by(Job.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Job)
+            .where(Job.kind.not_in(list(CHANNEL_OF)), Job.status == JobStatus.parked)
+            .order_by(Job.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 class NotParked(Exception):
@@ -148,7 +167,6 @@ def queue_test_message(user: Any, channel: str, now: datetime, *, to: str | None
         enqueue_whatsapp(key, address, TEST_TEXT, urgent=True, now=now)
     else:
         raise ValueError(channel)
-    record_event("notification.test", target=f"job:{key}", after={"channel": channel},
-                 actor=user)
+    record_event("notification.test", target=f"job:{key}", after={"channel": channel}, actor=user)
     db.session.commit()
     return db.session.scalars(select(Job).where(Job.key == key)).one()

@@ -24,18 +24,33 @@ bp = Blueprint("delivery", __name__, url_prefix="/panitia/pengiriman")
 
 COMMITTEE = (Role.panitia,)
 CHANNEL_NAMES = {"email": N_("E-mail"), "whatsapp": N_("WhatsApp/SMS")}
-FANOUT_NAMES = {"hasil_sementara": N_("Pengumuman hasil sementara"), "hasil_akhir": N_("Penetapan hasil akhir"),
-                "schedule_change": N_("Perubahan jadwal"), "assignment": N_("Penugasan asesor"),
-                "registration": N_("Pendaftaran peserta")}
-STATE_NAMES = {"sent": N_("terkirim"), "pending": N_("menunggu"), "failed": N_("gagal, dicoba lagi"),
-               "parked": N_("diparkir (berhenti dicoba)")}
+FANOUT_NAMES = {
+    "hasil_sementara": N_("Pengumuman hasil sementara"),
+    "hasil_akhir": N_("Penetapan hasil akhir"),
+    "schedule_change": N_("Perubahan jadwal"),
+    "assignment": N_("Penugasan asesor"),
+    "registration": N_("Pendaftaran peserta"),
+}
+STATE_NAMES = {
+    "sent": N_("terkirim"),
+    "pending": N_("menunggu"),
+    "failed": N_("gagal, dicoba lagi"),
+    "parked": N_("diparkir (berhenti dicoba)"),
+}
 
 
 @bp.record_once
 def _links(state: object) -> None:
     app: Flask = state.app  # type: ignore[attr-defined]
-    add_link(app, NavLink(Role.panitia, "delivery.index", _l("Pengiriman pesan"),
-                          _l("E-mail dan WhatsApp/SMS yang terkirim, menunggu, gagal atau diparkir.")))
+    add_link(
+        app,
+        NavLink(
+            Role.panitia,
+            "delivery.index",
+            _l("Pengiriman pesan"),
+            _l("E-mail dan WhatsApp/SMS yang terkirim, menunggu, gagal atau diparkir."),
+        ),
+    )
 
 
 @bp.get("/")
@@ -43,11 +58,20 @@ def _links(state: object) -> None:
 def index() -> str:
     config = current_app.config
     configured = {"email": bool(config.get("SMTP_HOST")), "whatsapp": bool(config.get("WA_GATEWAY_URL"))}
-    return render_template("delivery/index.html", summary=operations.summary(), deliveries=operations.recent(),
-                           configured=configured, channel_names=CHANNEL_NAMES, state_names=STATE_NAMES,
-                           parked_work=operations.parked_work(), fanouts=operations.fanouts(),
-                           fanout_names=FANOUT_NAMES,
-                           states=operations.STATES, confirm=ConfirmForm(), wita=wita)
+    return render_template(
+        "delivery/index.html",
+        summary=operations.summary(),
+        deliveries=operations.recent(),
+        configured=configured,
+        channel_names=CHANNEL_NAMES,
+        state_names=STATE_NAMES,
+        parked_work=operations.parked_work(),
+        fanouts=operations.fanouts(),
+        fanout_names=FANOUT_NAMES,
+        states=operations.STATES,
+        confirm=ConfirmForm(),
+        wita=wita,
+    )
 
 
 @bp.post("/uji/<channel>")
@@ -58,11 +82,17 @@ def test_message(channel: str) -> Response:
     if ConfirmForm().validate_on_submit():
         try:
             operations.queue_test_message(current_user, channel, now_utc())
-            flash(_("Pesan uji diantrekan; pekerja latar mengirimnya dalam beberapa detik. Hasilnya tampil di "
-                    "daftar di bawah."), "success")
+            flash(
+                _(
+                    "Pesan uji diantrekan; pekerja latar mengirimnya dalam beberapa detik. Hasilnya tampil di "
+                    "daftar di bawah."
+                ),
+                "success",
+            )
         except operations.NoAddress:
-            flash(_("Akun Anda belum punya alamat untuk saluran ini: isi nomor HP di Pengaturan pemberitahuan."),
-                  "error")
+            flash(
+                _("Akun Anda belum punya alamat untuk saluran ini: isi nomor HP di Pengaturan pemberitahuan."), "error"
+            )
     return redirect(url_for("delivery.index"))
 
 

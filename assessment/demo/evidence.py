@@ -24,8 +24,11 @@ def _canvas(lines: list[str], size: tuple[int, int], background: str) -> Image.I
 
 def demo_png(desa_name: str, indicator_code: str, indicator_name: str) -> bytes:
     """A 640×360 'screenshot' placeholder naming the desa and the indicator."""
-    image = _canvas([f"Desa {desa_name}", f"Indikator {indicator_code}", indicator_name[:48],
-                     "Tangkapan layar contoh"], (640, 360), "#e8f1fb")
+    image = _canvas(
+        [f"Desa {desa_name}", f"Indikator {indicator_code}", indicator_name[:48], "Tangkapan layar contoh"],
+        (640, 360),
+        "#e8f1fb",
+    )
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True)
     return buffer.getvalue()
@@ -33,8 +36,16 @@ def demo_png(desa_name: str, indicator_code: str, indicator_name: str) -> bytes:
 
 def demo_pdf(desa_name: str, indicator_code: str, indicator_name: str) -> bytes:
     """A one-page A5-sized PDF 'letter' placeholder naming the desa and the indicator."""
-    image = _canvas([f"PEMERINTAH DESA {desa_name.upper()}", "Surat Keputusan (contoh)",
-                     f"Bukti indikator {indicator_code}", indicator_name[:48]], (874, 620), "white")
+    image = _canvas(
+        [
+            f"PEMERINTAH DESA {desa_name.upper()}",
+            "Surat Keputusan (contoh)",
+            f"Bukti indikator {indicator_code}",
+            indicator_name[:48],
+        ],
+        (874, 620),
+        "white",
+    )
     buffer = io.BytesIO()
     image.save(buffer, "PDF", resolution=100.0, title=f"Contoh DEMO {desa_name} {indicator_code}")
     return buffer.getvalue()

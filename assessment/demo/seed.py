@@ -109,8 +109,7 @@ def _password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def _account(result: DemoResult, name: str, local_part: str, role: Role, region: str,
-             home: str | None = None) -> User:
+def _account(result: DemoResult, name: str, local_part: str, role: Role, region: str, home: str | None = None) -> User:
     password = _password()
     email = f"{local_part}@{DEMO_EMAIL_DOMAIN}"
     user = create_user(f"{name} {DEMO_LABEL}", email, password, [GrantSpec(role, region, home)])
@@ -119,8 +118,13 @@ def _account(result: DemoResult, name: str, local_part: str, role: Role, region:
 
 
 def _explanation(rng: random.Random, desa_name: str, level: int) -> str:
-    openings = ("Sudah berjalan sejak tahun lalu", "Dikelola oleh operator desa", "Didukung anggaran dana desa",
-                "Dikerjakan bersama karang taruna", "Masih dalam tahap uji coba")
+    openings = (
+        "Sudah berjalan sejak tahun lalu",
+        "Dikelola oleh operator desa",
+        "Didukung anggaran dana desa",
+        "Dikerjakan bersama karang taruna",
+        "Masih dalam tahap uji coba",
+    )
     return f"{DEMO_LABEL} Data contoh, bukan data nyata Desa {desa_name}. {rng.choice(openings)}; level {level}."
 
 
@@ -137,8 +141,9 @@ def _spread(desa: list[tuple[str, str]], count: int) -> list[tuple[str, str]]:
     return sorted(chosen)
 
 
-def seed_demo(rubric_source: bytes, rubric_filename: str, today: date, store: EvidenceStore,
-              max_upload_bytes: int) -> DemoResult:
+def seed_demo(
+    rubric_source: bytes, rubric_filename: str, today: date, store: EvidenceStore, max_upload_bytes: int
+) -> DemoResult:
     """Seed the demo; the caller checks first that the database holds no accounts or competitions.
 
     ``today`` is the calendar day in WITA: the self-assessment stage opened a week before it, so it is open now.
@@ -171,12 +176,15 @@ def seed_demo(rubric_source: bytes, rubric_filename: str, today: date, store: Ev
     _account(result, "Asesor Dua", "asesor2", Role.asesor, "64", home="64.09.01")
     # Provincial staff (home region the provinsi itself) have no conflict of interest with a PPU desa; the two
     # assessors above live in PPU, so the conflict rule keeps them away from every demo desa.
-    independent = [_account(result, "Asesor Tiga", "asesor3", Role.asesor, "64", home="64"),
-                   _account(result, "Asesor Empat", "asesor4", Role.asesor, "64", home="64")]
+    independent = [
+        _account(result, "Asesor Tiga", "asesor3", Role.asesor, "64", home="64"),
+        _account(result, "Asesor Empat", "asesor4", Role.asesor, "64", home="64"),
+    ]
     dpmd = _account(result, "DPMD Penajam Paser Utara", "dpmd-ppu", Role.dpmd, "64.09")
     for code, name in kecamatan:
-        _account(result, f"Verifikator Kecamatan {name}", f"verifikator-{name.lower()}",
-                 Role.verifikator_kecamatan, code)
+        _account(
+            result, f"Verifikator Kecamatan {name}", f"verifikator-{name.lower()}", Role.verifikator_kecamatan, code
+        )
 
     rubric = rubric_of(competition.rubric)
     indicators = rubric.indicators
@@ -188,16 +196,27 @@ def seed_demo(rubric_source: bytes, rubric_filename: str, today: date, store: Ev
         operators[code] = operator
         rng = random.Random(code)  # noqa: S311 (demo texts, not security)
         # A spread of states: most still drafting, some submitted, two complete, one returned for revision.
-        status = (SubmissionStatus.draf if number < 12 else SubmissionStatus.diajukan if number < 17
-                  else SubmissionStatus.lengkap if number < 19 else SubmissionStatus.dikembalikan)
+        status = (
+            SubmissionStatus.draf
+            if number < 12
+            else SubmissionStatus.diajukan
+            if number < 17
+            else SubmissionStatus.lengkap
+            if number < 19
+            else SubmissionStatus.dikembalikan
+        )
         filled = len(indicators) if status is not SubmissionStatus.draf else rng.randint(3, len(indicators) - 2)
         participant = Participant(competition=competition, desa_code=code, is_demo=True)
         for indicator in indicators[:filled]:
             level = rng.choice(rubric.scale.levels)
-            participant.self_assessments.append(SelfAssessment(
-                indicator_code=indicator.code, level=level, explanation=_explanation(rng, name, level),
-                updated_by_id=operator.id,
-            ))
+            participant.self_assessments.append(
+                SelfAssessment(
+                    indicator_code=indicator.code,
+                    level=level,
+                    explanation=_explanation(rng, name, level),
+                    updated_by_id=operator.id,
+                )
+            )
         db.session.add(participant)
         db.session.commit()
         result.participants += 1
@@ -209,35 +228,71 @@ def seed_demo(rubric_source: bytes, rubric_filename: str, today: date, store: Ev
             if index < FILES_PER_DESA:
                 make = demo_pdf if index % 2 else demo_png
                 extension = "pdf" if index % 2 else "png"
-                add_evidence_file(participant, rubric, indicator.code, make(name, indicator.code, indicator.name),
-                                  f"contoh-demo-{indicator.code}.{extension}", operator, now, store,
-                                  max_upload_bytes)
+                add_evidence_file(
+                    participant,
+                    rubric,
+                    indicator.code,
+                    make(name, indicator.code, indicator.name),
+                    f"contoh-demo-{indicator.code}.{extension}",
+                    operator,
+                    now,
+                    store,
+                    max_upload_bytes,
+                )
                 result.evidence_files += 1
             else:
-                add_evidence_link(participant, rubric, indicator.code,
-                                  f"https://{slug}.desa.example/demo/{indicator.code.lower()}", operator, now)
+                add_evidence_link(
+                    participant,
+                    rubric,
+                    indicator.code,
+                    f"https://{slug}.desa.example/demo/{indicator.code.lower()}",
+                    operator,
+                    now,
+                )
                 result.evidence_links += 1
 
         if status is not SubmissionStatus.draf:
             participant.status = status
             participant.submitted_at = now
         if status is SubmissionStatus.lengkap:
-            participant.reviews.append(SubmissionReview(decision=ReviewDecision.lengkap, reason="",
-                                                        reviewer_id=dpmd.id))
+            participant.reviews.append(
+                SubmissionReview(decision=ReviewDecision.lengkap, reason="", reviewer_id=dpmd.id)
+            )
             # Complete desa already have their two independent assessors for the desk stage.
             for assessor in independent:
-                db.session.add(Assignment(participant=participant, assessor_id=assessor.id,
-                                          method=AssignmentMethod.otomatis, created_at=now))
+                db.session.add(
+                    Assignment(
+                        participant=participant,
+                        assessor_id=assessor.id,
+                        method=AssignmentMethod.otomatis,
+                        created_at=now,
+                    )
+                )
         if status is SubmissionStatus.dikembalikan:
-            participant.reviews.append(SubmissionReview(
-                decision=ReviewDecision.dikembalikan,
-                reason=f"{DEMO_LABEL} Bukti indikator {indicators[0].code} belum menunjukkan nomor registrasi surat.",
-                reviewer_id=dpmd.id,
-            ))
+            participant.reviews.append(
+                SubmissionReview(
+                    decision=ReviewDecision.dikembalikan,
+                    reason=(
+                        f"{DEMO_LABEL} Bukti indikator {indicators[0].code} belum menunjukkan nomor registrasi surat."
+                    ),
+                    reviewer_id=dpmd.id,
+                )
+            )
         db.session.commit()
     # Two finished editions (the later one a little better), so the dashboard has a trend to draw.
-    result.finished = [_finished_edition(rubric_source, rubric_filename, today.year - back, committee, dpmd,
-                                         independent, operators, progress=2 - back) for back in (2, 1)]
+    result.finished = [
+        _finished_edition(
+            rubric_source,
+            rubric_filename,
+            today.year - back,
+            committee,
+            dpmd,
+            independent,
+            operators,
+            progress=2 - back,
+        )
+        for back in (2, 1)
+    ]
     result.previous = result.finished[-1]
     return result
 
@@ -250,8 +305,16 @@ def _at(competition: Competition, code: StageCode) -> datetime:
     return stage.starts_at + timedelta(hours=1)
 
 
-def _finished_edition(rubric_source: bytes, rubric_filename: str, year: int, committee: User, dpmd: User,
-                      assessors: list[User], operators: dict[str, User], progress: int) -> Competition:
+def _finished_edition(
+    rubric_source: bytes,
+    rubric_filename: str,
+    year: int,
+    committee: User,
+    dpmd: User,
+    assessors: list[User],
+    operators: dict[str, User],
+    progress: int,
+) -> Competition:
     """A past edition, over: the same desa, complete, scored by the two independent assessors (who never differ by
     more than one level, so nothing waits for reconciliation), results published and finalised at the moments the
     schedule gave, through the same operations the committee uses. Each desa keeps its own level from edition to
@@ -273,26 +336,46 @@ def _finished_edition(rubric_source: bytes, rubric_filename: str, year: int, com
         rng = random.Random(f"{code}/{year}")  # noqa: S311 (demo levels, not security)
         base = random.Random(code).randint(low, max(low, high - 1))  # noqa: S311 (demo levels, not security)
         quality = min(high, base + (progress if rng.random() < 0.7 else 0))
-        participant = Participant(competition=competition, desa_code=code, is_demo=True,
-                                  status=SubmissionStatus.lengkap, submitted_at=submitted_at)
+        participant = Participant(
+            competition=competition,
+            desa_code=code,
+            is_demo=True,
+            status=SubmissionStatus.lengkap,
+            submitted_at=submitted_at,
+        )
         for indicator in rubric.indicators:
             level = min(high, max(low, quality + rng.choice((-1, 0, 0, 1))))
-            participant.self_assessments.append(SelfAssessment(
-                indicator_code=indicator.code, level=level, explanation=_explanation(rng, names[code], level),
-                updated_by_id=operator.id))
+            participant.self_assessments.append(
+                SelfAssessment(
+                    indicator_code=indicator.code,
+                    level=level,
+                    explanation=_explanation(rng, names[code], level),
+                    updated_by_id=operator.id,
+                )
+            )
         participant.reviews.append(SubmissionReview(decision=ReviewDecision.lengkap, reason="", reviewer_id=dpmd.id))
         db.session.add(participant)
         # The first assessor's level near the desa's quality, the others' within one level of it.
         first = [min(high, max(low, quality + rng.choice((-1, 0, 0, 0, 1)))) for _ in rubric.indicators]
         for number, assessor in enumerate(assessors):
-            assignment = Assignment(participant=participant, assessor_id=assessor.id,
-                                    method=AssignmentMethod.otomatis, created_at=submitted_at,
-                                    submitted_at=scored_at)
+            assignment = Assignment(
+                participant=participant,
+                assessor_id=assessor.id,
+                method=AssignmentMethod.otomatis,
+                created_at=submitted_at,
+                submitted_at=scored_at,
+            )
             db.session.add(assignment)
             for indicator, own in zip(rubric.indicators, first, strict=True):
                 level = own if number == 0 else min(high, max(low, own + rng.choice((-1, 0, 0, 1))))
-                assignment.scores.append(DeskScore(indicator_code=indicator.code, level=level,
-                                                   note=f"{DEMO_LABEL} Catatan contoh.", updated_at=scored_at))
+                assignment.scores.append(
+                    DeskScore(
+                        indicator_code=indicator.code,
+                        level=level,
+                        note=f"{DEMO_LABEL} Catatan contoh.",
+                        updated_at=scored_at,
+                    )
+                )
     db.session.commit()
     for code, verb in ((StageCode.pengumuman_sementara, publish_provisional), (StageCode.penetapan, finalise_results)):
         moment = _at(competition, code)

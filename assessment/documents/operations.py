@@ -102,9 +102,11 @@ def request_document(kind: str, params: dict[str, Any], inputs: str) -> Job:
     db.session.commit()
     job = db.session.scalars(select(Job).where(Job.key == key)).one()
     if job.status is JobStatus.done and stored_file(job) is None:
-        db.session.execute(update(Job).where(Job.id == job.id, Job.status == JobStatus.done)
-                           .values(status=JobStatus.pending, attempts=0, result=None, finished_at=None,
-                                   run_at=job.created_at))
+        db.session.execute(
+            update(Job)
+            .where(Job.id == job.id, Job.status == JobStatus.done)
+            .values(status=JobStatus.pending, attempts=0, result=None, finished_at=None, run_at=job.created_at)
+        )
         db.session.commit()
         db.session.refresh(job)
     return job
@@ -138,8 +140,13 @@ def step_of(job: Job) -> tuple[int, int] | None:
 
 def references() -> set[str]:
     """The stored files of finished documents (kept by the store sweep)."""
-    return {result for result in db.session.scalars(
-        select(Job.result).where(Job.kind == DOCUMENT_JOB, Job.status == JobStatus.done)) if result}
+    return {
+        result
+        for result in db.session.scalars(
+            select(Job.result).where(Job.kind == DOCUMENT_JOB, Job.status == JobStatus.done)
+        )
+        if result
+    }
 
 
 @queue.handler(DOCUMENT_JOB)

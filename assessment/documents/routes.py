@@ -46,11 +46,18 @@ def progress(job_id: int) -> str:
     # The page refreshes itself (no JavaScript) unless the visitor turned that off (WCAG 2.2.1: a page that
     # changes by itself must let the person stop it): then a link refreshes it by hand.
     still = request.args.get("diam") == "1"
-    return render_template("documents/progress.html", job=job, kind=kind, ready=ready,
-                           waiting=not ready and job.status is not JobStatus.parked,
-                           step=operations.step_of(job) if job.status is JobStatus.running else None,
-                           refresh=None if still else REFRESH_SECONDS, confirm=ConfirmForm(), wita=wita,
-                           filename=kind.filename(params))
+    return render_template(
+        "documents/progress.html",
+        job=job,
+        kind=kind,
+        ready=ready,
+        waiting=not ready and job.status is not JobStatus.parked,
+        step=operations.step_of(job) if job.status is JobStatus.running else None,
+        refresh=None if still else REFRESH_SECONDS,
+        confirm=ConfirmForm(),
+        wita=wita,
+        filename=kind.filename(params),
+    )
 
 
 @bp.get("/<int:job_id>/unduh")
@@ -65,8 +72,9 @@ def download(job_id: int) -> Response:
             data = handle.read()  # a document is small (a report of the whole province is under a megabyte)
     except StorageError:
         abort(404)
-    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
-                     download_name=kind.filename(params), max_age=0)
+    return send_file(
+        io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=kind.filename(params), max_age=0
+    )
 
 
 @bp.post("/<int:job_id>/ulang")

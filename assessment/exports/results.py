@@ -35,8 +35,12 @@ def summary_sheet(report: ResultsReport) -> Sheet:
     source = report.cuplikan
     rows: list[Sequence[Any]] = [
         ("Wilayah", f"{report.wilayah} ({report.wilayah_kode})"),
-        ("Sumber", f"Cuplikan hasil akhir {source.kode} (SHA-256 {source.sha256})" if source is not None
-         else "Perhitungan saat ini (hasil akhir belum ditetapkan)"),
+        (
+            "Sumber",
+            f"Cuplikan hasil akhir {source.kode} (SHA-256 {source.sha256})"
+            if source is not None
+            else "Perhitungan saat ini (hasil akhir belum ditetapkan)",
+        ),
         ("Jumlah desa diperingkat", len(report.desa)),
         ("Jumlah desa tidak diperingkat", len(report.tidak_diperingkat)),
         ("Rata-rata indeks", mean_or_none(indices)),
@@ -93,12 +97,22 @@ def ranking_sheet(report: ResultsReport) -> Sheet:
 def unranked_sheet(report: ResultsReport) -> Sheet:
     """Every participant left out of the ranking, by code, with its state and what keeps it out (no index, no
     predikat, no rank: :func:`assessment.standing.who_is_ranked`)."""
-    columns = (Column("Kode desa", ColumnKind.CODE, 15), Column("Nama desa"), Column("Kecamatan"),
-               Column("Keadaan", width=70))
-    rows = [(desa.kode, desa.nama, desa.kecamatan, unranked_detail(desa))
-            for desa in sorted(report.tidak_diperingkat, key=lambda desa: desa.kode)]
-    return Sheet("Tidak Diperingkat", columns, rows,
-                 note="Desa ini tidak diperingkat dan tidak dihitung dalam jumlah, rata-rata atau rentang peringkat")
+    columns = (
+        Column("Kode desa", ColumnKind.CODE, 15),
+        Column("Nama desa"),
+        Column("Kecamatan"),
+        Column("Keadaan", width=70),
+    )
+    rows = [
+        (desa.kode, desa.nama, desa.kecamatan, unranked_detail(desa))
+        for desa in sorted(report.tidak_diperingkat, key=lambda desa: desa.kode)
+    ]
+    return Sheet(
+        "Tidak Diperingkat",
+        columns,
+        rows,
+        note="Desa ini tidak diperingkat dan tidak dihitung dalam jumlah, rata-rata atau rentang peringkat",
+    )
 
 
 def aspect_by_kecamatan_rows(report: ResultsReport) -> tuple[list[str], list[list[Any]]]:
@@ -149,8 +163,14 @@ def assessor_sheet(report: ResultsReport) -> Sheet:
     def rows() -> Iterable[Sequence[Any]]:
         for level in sorted(report.assessor_levels, key=lambda a: (a.desa_kode, a.indikator_kode, a.asesor)):
             shown: Any = NOT_APPLICABLE if level.tidak_berlaku else level.level
-            yield (level.desa_kode, names.get(level.desa_kode, ""), level.indikator_kode, level.asesor, shown,
-                   level.catatan)
+            yield (
+                level.desa_kode,
+                names.get(level.desa_kode, ""),
+                level.indikator_kode,
+                level.asesor,
+                shown,
+                level.catatan,
+            )
 
     return Sheet("Asesor", columns, rows())
 
@@ -201,9 +221,19 @@ def capture_sheet(report: ResultsReport) -> Sheet:
         Column("Unggahan umpan 30/90/365 hari", ColumnKind.CODE, 12),
     )
     rows = [
-        (item.desa_kode, item.indikator_kode, item.tautan, item.diarsipkan,
-         CAPTURE_OUTCOMES.get(item.hasil, item.hasil), item.http_status, item.alamat_akhir, item.sha256_isi,
-         item.sha256_salinan, item.sha256_tangkapan_layar, item.aktivitas)
+        (
+            item.desa_kode,
+            item.indikator_kode,
+            item.tautan,
+            item.diarsipkan,
+            CAPTURE_OUTCOMES.get(item.hasil, item.hasil),
+            item.http_status,
+            item.alamat_akhir,
+            item.sha256_isi,
+            item.sha256_salinan,
+            item.sha256_tangkapan_layar,
+            item.aktivitas,
+        )
         for item in sorted(report.captures, key=lambda c: (c.desa_kode, c.indikator_kode, c.tautan, c.diarsipkan))
     ]
     return Sheet("Arsip Tautan", columns, rows)

@@ -128,8 +128,11 @@ def _as_text(value: Any) -> str:
 def _read_info(wb: Any) -> dict[str, str]:
     if INFO_SHEET not in wb.sheetnames:
         return {}
-    return {_as_text(row[0]): _as_text(row[1]) for row in wb[INFO_SHEET].iter_rows(max_col=2, values_only=True)
-            if row and row[0] is not None}
+    return {
+        _as_text(row[0]): _as_text(row[1])
+        for row in wb[INFO_SHEET].iter_rows(max_col=2, values_only=True)
+        if row and row[0] is not None
+    }
 
 
 def read_scoring_workbook(
@@ -165,8 +168,14 @@ def _check_rows(
     found = _read_info(wb)
     expected = {"kompetisi_id": info.kompetisi_id, "asesor": info.asesor, "rubrik": info.rubrik}
     if found != expected:
-        errors.append(RowError(INFO_SHEET, 0, "", "workbook ini bukan untuk kompetisi, asesor atau versi rubrik ini; "
-                               "unduh ulang workbook penilaian Anda"))
+        errors.append(
+            RowError(
+                INFO_SHEET,
+                0,
+                "",
+                "workbook ini bukan untuk kompetisi, asesor atau versi rubrik ini; unduh ulang workbook penilaian Anda",
+            )
+        )
         return ScoringImport(errors=tuple(errors))
     if SHEET not in wb.sheetnames:
         return ScoringImport(errors=(RowError(SHEET, 0, "", "lembar tidak ditemukan"),))
@@ -199,12 +208,24 @@ def _check_rows(
         key = (_as_text(values[0]), _as_text(values[2]))
         task = tasks.get(key)
         if task is None:
-            errors.append(RowError(SHEET, row_number, _column_name(1),
-                                   f"desa {key[0]} dengan indikator {key[1]} tidak ditugaskan kepada Anda"))
+            errors.append(
+                RowError(
+                    SHEET,
+                    row_number,
+                    _column_name(1),
+                    f"desa {key[0]} dengan indikator {key[1]} tidak ditugaskan kepada Anda",
+                )
+            )
             continue
         if key in seen:
-            errors.append(RowError(SHEET, row_number, _column_name(1),
-                                   f"desa {key[0]} indikator {key[1]} sudah ada di baris {seen[key]}"))
+            errors.append(
+                RowError(
+                    SHEET,
+                    row_number,
+                    _column_name(1),
+                    f"desa {key[0]} indikator {key[1]} sudah ada di baris {seen[key]}",
+                )
+            )
             continue
         seen[key] = row_number
         raw_level = _as_text(values[LEVEL_COLUMN - 1]).upper()
@@ -214,19 +235,37 @@ def _check_rows(
             if task.boleh_tidak_berlaku:
                 not_applicable = True
             else:
-                errors.append(RowError(SHEET, row_number, _column_name(LEVEL_COLUMN),
-                                       f"indikator {key[1]} tidak boleh diisi TB (tidak berlaku)"))
+                errors.append(
+                    RowError(
+                        SHEET,
+                        row_number,
+                        _column_name(LEVEL_COLUMN),
+                        f"indikator {key[1]} tidak boleh diisi TB (tidak berlaku)",
+                    )
+                )
         elif raw_level:
             if raw_level in allowed:
                 level = allowed[raw_level]
             else:
                 choices = ", ".join([*allowed, NOT_APPLICABLE] if task.boleh_tidak_berlaku else allowed)
-                errors.append(RowError(SHEET, row_number, _column_name(LEVEL_COLUMN),
-                                       f"level {raw_level!r} tidak dikenal; pilih salah satu: {choices}"))
+                errors.append(
+                    RowError(
+                        SHEET,
+                        row_number,
+                        _column_name(LEVEL_COLUMN),
+                        f"level {raw_level!r} tidak dikenal; pilih salah satu: {choices}",
+                    )
+                )
         note = _as_text(values[NOTE_COLUMN - 1])
         if len(note) > MAX_NOTE_LENGTH:
-            errors.append(RowError(SHEET, row_number, _column_name(NOTE_COLUMN),
-                                   f"catatan terlalu panjang ({len(note)} karakter, paling banyak {MAX_NOTE_LENGTH})"))
+            errors.append(
+                RowError(
+                    SHEET,
+                    row_number,
+                    _column_name(NOTE_COLUMN),
+                    f"catatan terlalu panjang ({len(note)} karakter, paling banyak {MAX_NOTE_LENGTH})",
+                )
+            )
         entries.append(ScoredEntry(key[0], key[1], level, not_applicable, note, row_number))
     if errors:
         return ScoringImport(errors=tuple(errors))

@@ -272,9 +272,7 @@ def write_workbook(sheets: Iterable[Sheet], target: str | IO[bytes] | None = Non
     text: a value starting with ``= + - @``, a tab or a carriage return is stored as an inline string with
     Excel's quote prefix, never as a formula; region codes stay text.
     """
-    layouts = [
-        _Layout(sheet=sheet, rows=list(sheet.rows), header_row=2 if sheet.note else 1) for sheet in sheets
-    ]
+    layouts = [_Layout(sheet=sheet, rows=list(sheet.rows), header_row=2 if sheet.note else 1) for sheet in sheets]
     if not layouts:
         raise ValueError("Workbook tanpa lembar")
     skeleton = zipfile.ZipFile(io.BytesIO(_skeleton(layouts)))

@@ -64,32 +64,55 @@ class ChecklistItem:
 
 def checklist(participant: Participant, rubric: Rubric) -> list[ChecklistItem]:
     """The field checklist of a desa, doubted indicators first (:func:`~assessment.field.rules.checklist_order`)."""
-    assignments = list(db.session.scalars(
-        select(Assignment).where(Assignment.participant_id == participant.id, Assignment.withdrawn_at.is_(None),
-                                 Assignment.submitted_at.is_not(None)).order_by(Assignment.id)).unique())
+    assignments = list(
+        db.session.scalars(
+            select(Assignment)
+            .where(
+                Assignment.participant_id == participant.id,
+                Assignment.withdrawn_at.is_(None),
+                Assignment.submitted_at.is_not(None),
+            )
+            .order_by(Assignment.id)
+        ).unique()
+    )
     evidence = {e.id: e for e in participant.evidence if e.status == EvidenceStatus.aktif}
     desk: dict[str, list[DeskLevel]] = {}
     doubts: dict[str, list[Doubt]] = {}
     for assignment in assignments:
         for row in assignment.scores:
             desk.setdefault(row.indicator_code, []).append(
-                DeskLevel(assignment.assessor.name, row.level, row.not_applicable, row.note))
+                DeskLevel(assignment.assessor.name, row.level, row.not_applicable, row.note)
+            )
         for judgement in assignment.judgements:
             item = evidence.get(judgement.evidence_id)
             if item is not None and judgement.verdict in DOUBTFUL:
                 doubts.setdefault(item.indicator_code, []).append(
-                    Doubt(item.original_name or item.url or "", judgement.verdict, assignment.assessor.name,
-                          item.id))
-    agreed = {r.indicator_code: r for r in db.session.scalars(
-        select(Reconciliation).where(Reconciliation.participant_id == participant.id))}
-    field = {f.indicator_code: f for f in db.session.scalars(
-        select(FieldLevel).where(FieldLevel.participant_id == participant.id))}
+                    Doubt(item.original_name or item.url or "", judgement.verdict, assignment.assessor.name, item.id)
+                )
+    agreed = {
+        r.indicator_code: r
+        for r in db.session.scalars(select(Reconciliation).where(Reconciliation.participant_id == participant.id))
+    }
+    field = {
+        f.indicator_code: f
+        for f in db.session.scalars(select(FieldLevel).where(FieldLevel.participant_id == participant.id))
+    }
     photos: dict[str, list[FieldPhoto]] = {}
-    for photo in db.session.scalars(select(FieldPhoto).where(FieldPhoto.participant_id == participant.id,
-                                                             FieldPhoto.removed_at.is_(None))
-                                    .order_by(FieldPhoto.uploaded_at, FieldPhoto.id)):
+    for photo in db.session.scalars(
+        select(FieldPhoto)
+        .where(FieldPhoto.participant_id == participant.id, FieldPhoto.removed_at.is_(None))
+        .order_by(FieldPhoto.uploaded_at, FieldPhoto.id)
+    ):
         photos.setdefault(photo.indicator_code, []).append(photo)
     indicators = {indicator.code: indicator for indicator in rubric.indicators}
-    return [ChecklistItem(indicators[code], desk.get(code, []), agreed.get(code), field.get(code),
-                          doubts.get(code, []), photos.get(code, []))
-            for code in checklist_order(indicators, doubts)]
+    return [
+        ChecklistItem(
+            indicators[code],
+            desk.get(code, []),
+            agreed.get(code),
+            field.get(code),
+            doubts.get(code, []),
+            photos.get(code, []),
+        )
+        for code in checklist_order(indicators, doubts)
+    ]

@@ -26,9 +26,13 @@ class FinalistRuleForm(FlaskForm):
     """Which desa are finalists: the top N of the provinsi or of each kabupaten."""
 
     scope = SelectField(_l("Finalis dihitung per"), validators=[InputRequired(_l("Pilih cakupan finalis."))])
-    count = IntegerField(_l("Jumlah finalis teratas"),
-                         validators=[InputRequired(_l("Isi jumlah finalis.")),
-                                     NumberRange(min=1, max=FINALISTS_MAX, message=_l("Antara 1 dan 50 finalis."))])
+    count = IntegerField(
+        _l("Jumlah finalis teratas"),
+        validators=[
+            InputRequired(_l("Isi jumlah finalis.")),
+            NumberRange(min=1, max=FINALISTS_MAX, message=_l("Antara 1 dan 50 finalis.")),
+        ],
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -39,8 +43,9 @@ class FieldLevelForm(FlaskForm):
     """The field level and note of one indicator; ``version`` is the version the page was loaded with."""
 
     level = SelectField(_l("Level lapangan"), coerce=level_or_none, validate_choice=False)
-    note = TextAreaField(_l("Catatan lapangan"),
-                         validators=[Length(max=NOTE_MAX, message=_l("Catatan paling panjang 2000 karakter."))])
+    note = TextAreaField(
+        _l("Catatan lapangan"), validators=[Length(max=NOTE_MAX, message=_l("Catatan paling panjang 2000 karakter."))]
+    )
     version = HiddenField(filters=[_version])
 
 

@@ -66,7 +66,8 @@ class FinalistRule:
 def finalist_rule(competition: Competition) -> FinalistRule:
     """The competition's finalist rule; top 3 of each kabupaten when the committee has not set one."""
     settings = db.session.scalar(
-        select(VerificationSettings).where(VerificationSettings.competition_id == competition.id))
+        select(VerificationSettings).where(VerificationSettings.competition_id == competition.id)
+    )
     if settings is None:
         return FinalistRule(FinalistScope.kabupaten, DEFAULT_FINALISTS)
     return FinalistRule(settings.finalist_scope, settings.finalists)
@@ -77,7 +78,8 @@ def set_finalist_rule(competition: Competition, scope: FinalistScope, count: int
     if scope.value not in SCOPES or not 1 <= count <= FINALISTS_MAX:
         raise ValueError("cakupan provinsi atau kabupaten, 1-50 finalis")
     settings = db.session.scalar(
-        select(VerificationSettings).where(VerificationSettings.competition_id == competition.id))
+        select(VerificationSettings).where(VerificationSettings.competition_id == competition.id)
+    )
     if settings is None:
         settings = VerificationSettings(competition_id=competition.id)
         db.session.add(settings)
@@ -85,8 +87,12 @@ def set_finalist_rule(competition: Competition, scope: FinalistScope, count: int
     before = {"scope": settings.finalist_scope, "count": settings.finalists}
     settings.finalist_scope = scope
     settings.finalists = count
-    record_event("field.finalist_rule", target=f"competition:{competition.id}", before=before,
-                 after={"scope": scope, "count": count})
+    record_event(
+        "field.finalist_rule",
+        target=f"competition:{competition.id}",
+        before=before,
+        after={"scope": scope, "count": count},
+    )
     db.session.commit()
 
 
@@ -101,13 +107,20 @@ def finalists_of(competition: Competition) -> tuple[str, ...]:
     return select_finalists(ranking, rule.scope.value, rule.count)
 
 
-def _require_field_work(assignment: Assignment, now: datetime, indicator_code: str | None,
-                        changes_level: bool = True) -> tuple[Participant, Gate]:
+def _require_field_work(
+    assignment: Assignment, now: datetime, indicator_code: str | None, changes_level: bool = True
+) -> tuple[Participant, Gate]:
     """The stage gate (with the freeze for a level: rule 5 of :func:`assessment.stages.stage_gate`), an active
     assignment, and a finalist desa: what every field verb needs."""
     participant = assignment.participant
-    gate = require_stage(participant.competition, Action.field_verify, now, participant=participant,
-                         indicator_code=indicator_code, changes_level=changes_level)
+    gate = require_stage(
+        participant.competition,
+        Action.field_verify,
+        now,
+        participant=participant,
+        indicator_code=indicator_code,
+        changes_level=changes_level,
+    )
     if assignment.withdrawn_at is not None:
         raise FieldRefused("withdrawn")
     if participant.desa_code not in finalists_of(participant.competition):
@@ -115,8 +128,16 @@ def _require_field_work(assignment: Assignment, now: datetime, indicator_code: s
     return participant, gate
 
 
-def save_field_level(assignment: Assignment, rubric: Rubric, indicator_code: str, level: int | None, note: str,
-                     loaded_version: int, by: User, now: datetime) -> FieldLevel:
+def save_field_level(
+    assignment: Assignment,
+    rubric: Rubric,
+    indicator_code: str,
+    level: int | None,
+    note: str,
+    loaded_version: int,
+    by: User,
+    now: datetime,
+) -> FieldLevel:
     """Save the field level and note of one indicator of a finalist desa, for the visiting team.
 
     Only during klarifikasi lapangan (or under a committee exception for the desa or this indicator), only by an
@@ -130,8 +151,11 @@ def save_field_level(assignment: Assignment, rubric: Rubric, indicator_code: str
     problems = field_level_problems(rubric, level, note)
     if problems:
         raise FieldRejected(problems)
-    row = db.session.scalar(select(FieldLevel).where(FieldLevel.participant_id == participant.id,
-                                                     FieldLevel.indicator_code == indicator_code))
+    row = db.session.scalar(
+        select(FieldLevel).where(
+            FieldLevel.participant_id == participant.id, FieldLevel.indicator_code == indicator_code
+        )
+    )
     current = row.version if row is not None else 0
     if current != loaded_version:
         raise FieldConflict
@@ -144,8 +168,12 @@ def save_field_level(assignment: Assignment, rubric: Rubric, indicator_code: str
     row.updated_by_id = by.id
     row.updated_at = now
     mark_change_after_freeze(gate, participant, indicator_code, Action.field_verify, by, now)
-    record_event("field_level.save", target=f"participant:{participant.id}", before=before,
-                 after={"indicator": indicator_code, "level": level, "note": row.note})
+    record_event(
+        "field_level.save",
+        target=f"participant:{participant.id}",
+        before=before,
+        after={"indicator": indicator_code, "level": level, "note": row.note},
+    )
     try:
         db.session.commit()
     except (StaleDataError, IntegrityError) as error:
@@ -154,8 +182,17 @@ def save_field_level(assignment: Assignment, rubric: Rubric, indicator_code: str
     return row
 
 
-def add_field_photo(assignment: Assignment, rubric: Rubric, indicator_code: str, data: bytes, filename: str | None,
-                    by: User, now: datetime, store: EvidenceStore, max_bytes: int) -> FieldPhoto:
+def add_field_photo(
+    assignment: Assignment,
+    rubric: Rubric,
+    indicator_code: str,
+    data: bytes,
+    filename: str | None,
+    by: User,
+    now: datetime,
+    store: EvidenceStore,
+    max_bytes: int,
+) -> FieldPhoto:
     """Store a photo taken on site for one indicator of a finalist desa (same stage and finalist rules as a level).
 
     The file is checked by :func:`assessment.evidence.inspect_upload` (the content decides, never the name) and
@@ -168,22 +205,42 @@ def add_field_photo(assignment: Assignment, rubric: Rubric, indicator_code: str,
     if inspected.display_copy is None:
         raise UploadRejected("not_image", _l("Klarifikasi lapangan hanya menerima foto (JPEG, PNG, WebP, HEIC)."))
     sha256 = hashlib.sha256(data).hexdigest()
-    existing = db.session.scalar(select(FieldPhoto).where(FieldPhoto.participant_id == participant.id,
-                                                          FieldPhoto.indicator_code == indicator_code,
-                                                          FieldPhoto.sha256 == sha256,
-                                                          FieldPhoto.removed_at.is_(None)))
+    existing = db.session.scalar(
+        select(FieldPhoto).where(
+            FieldPhoto.participant_id == participant.id,
+            FieldPhoto.indicator_code == indicator_code,
+            FieldPhoto.sha256 == sha256,
+            FieldPhoto.removed_at.is_(None),
+        )
+    )
     if existing is not None:
         return existing
     store.put(data)
     display = store.put(inspected.display_copy).sha256
-    photo = FieldPhoto(participant_id=participant.id, indicator_code=indicator_code, sha256=sha256,
-                       display_sha256=display, media_type=inspected.media_type, size=inspected.size,
-                       metadata_json=inspected.metadata or None, uploaded_by_id=by.id, uploaded_at=now)
+    photo = FieldPhoto(
+        participant_id=participant.id,
+        indicator_code=indicator_code,
+        sha256=sha256,
+        display_sha256=display,
+        media_type=inspected.media_type,
+        size=inspected.size,
+        metadata_json=inspected.metadata or None,
+        uploaded_by_id=by.id,
+        uploaded_at=now,
+    )
     db.session.add(photo)
     db.session.flush()
-    record_event("field_photo.add", target=f"participant:{participant.id}",
-                 after={"photo": photo.id, "indicator": indicator_code, "sha256": sha256,
-                        "media_type": inspected.media_type, "size": inspected.size})
+    record_event(
+        "field_photo.add",
+        target=f"participant:{participant.id}",
+        after={
+            "photo": photo.id,
+            "indicator": indicator_code,
+            "sha256": sha256,
+            "media_type": inspected.media_type,
+            "size": inspected.size,
+        },
+    )
     db.session.commit()
     return photo
 
@@ -212,7 +269,10 @@ def remove_field_photo(assignment: Assignment, photo: FieldPhoto, reason: str, b
     photo.removed_at = now
     photo.removed_by_id = by.id
     photo.removed_reason = reason
-    record_event("field_photo.remove", target=f"participant:{assignment.participant_id}",
-                 before={"photo": photo.id, "indicator": photo.indicator_code, "sha256": photo.sha256},
-                 after={"reason": reason})
+    record_event(
+        "field_photo.remove",
+        target=f"participant:{assignment.participant_id}",
+        before={"photo": photo.id, "indicator": photo.indicator_code, "sha256": photo.sha256},
+        after={"reason": reason},
+    )
     db.session.commit()

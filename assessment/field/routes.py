@@ -79,18 +79,42 @@ REFUSALS = {
 @bp.record_once
 def _links(state: object) -> None:
     app = state.app  # type: ignore[attr-defined]
-    add_link(app, NavLink(Role.asesor, "field.index", _l("Klarifikasi lapangan"),
-                          _l("Daftar periksa di desa finalis: foto, catatan, dan level lapangan.")))
-    add_link(app, NavLink(Role.panitia, "field.competitions", _l("Finalis klarifikasi lapangan"),
-                          _l("Aturan finalis, daftar finalis, level dokumen dan lapangan berdampingan.")))
-    add_link(app, NavLink(Role.ketua_tim, "field.competitions", _l("Finalis klarifikasi lapangan"),
-                          _l("Level dokumen, kesepakatan dan lapangan berdampingan.")))
+    add_link(
+        app,
+        NavLink(
+            Role.asesor,
+            "field.index",
+            _l("Klarifikasi lapangan"),
+            _l("Daftar periksa di desa finalis: foto, catatan, dan level lapangan."),
+        ),
+    )
+    add_link(
+        app,
+        NavLink(
+            Role.panitia,
+            "field.competitions",
+            _l("Finalis klarifikasi lapangan"),
+            _l("Aturan finalis, daftar finalis, level dokumen dan lapangan berdampingan."),
+        ),
+    )
+    add_link(
+        app,
+        NavLink(
+            Role.ketua_tim,
+            "field.competitions",
+            _l("Finalis klarifikasi lapangan"),
+            _l("Level dokumen, kesepakatan dan lapangan berdampingan."),
+        ),
+    )
 
 
 def _refuse(code: str) -> NoReturn:
     """Stop with a 403 page that says why (not a finalist, a withdrawn assignment)."""
-    abort(make_response(render_template("errors/error.html", code=403, title=ERROR_TITLES[403],
-                                        detail=str(REFUSALS[code])), 403))
+    abort(
+        make_response(
+            render_template("errors/error.html", code=403, title=ERROR_TITLES[403], detail=str(REFUSALS[code])), 403
+        )
+    )
 
 
 def _finalist_assignment(assignment_id: int) -> Assignment:
@@ -104,9 +128,15 @@ def _finalist_assignment(assignment_id: int) -> Assignment:
 @bp.get("/")
 @roles_required(*VISITOR)
 def index() -> str:
-    assignments = db.session.scalars(
-        select(Assignment).where(Assignment.assessor_id == current_user.id, Assignment.withdrawn_at.is_(None))
-        .order_by(Assignment.id)).unique().all()
+    assignments = (
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.assessor_id == current_user.id, Assignment.withdrawn_at.is_(None))
+            .order_by(Assignment.id)
+        )
+        .unique()
+        .all()
+    )
     finalists: dict[int, tuple[str, ...]] = {}
     visits = []
     for assignment in assignments:
@@ -114,7 +144,8 @@ def index() -> str:
         if competition.id not in finalists:
             finalists[competition.id] = operations.finalists_of(competition)
         if assignment.participant.desa_code in finalists[competition.id] and user_can_access_region(
-                current_user, assignment.participant.desa_code, VISITOR):
+            current_user, assignment.participant.desa_code, VISITOR
+        ):
             visits.append(assignment)
     return render_template("field/index.html", visits=visits)
 
@@ -123,10 +154,17 @@ def _visit_context(assignment: Assignment) -> dict[str, object]:
     participant = assignment.participant
     now = now_utc()
     exceptions = active_exceptions(participant, now)
-    return {"assignment": assignment, "participant": participant, "exceptions": exceptions, "wita": wita,
-            "stage_names": STAGE_NAMES, "verdict_labels": VERDICT_LABELS,
-            "gate": stage_gate(participant.competition, Action.field_verify, now, participant=participant,
-                               exceptions=exceptions)}
+    return {
+        "assignment": assignment,
+        "participant": participant,
+        "exceptions": exceptions,
+        "wita": wita,
+        "stage_names": STAGE_NAMES,
+        "verdict_labels": VERDICT_LABELS,
+        "gate": stage_gate(
+            participant.competition, Action.field_verify, now, participant=participant, exceptions=exceptions
+        ),
+    }
 
 
 @bp.get("/penugasan/<int:assignment_id>")
@@ -134,25 +172,46 @@ def _visit_context(assignment: Assignment) -> dict[str, object]:
 def visit(assignment_id: int) -> str:
     assignment = _finalist_assignment(assignment_id)
     rubric = rubric_of(assignment.participant.competition.rubric)
-    return render_template("field/visit.html", items=checklist(assignment.participant, rubric),
-                           level_names=dict(rubric.level_names), **_visit_context(assignment))
+    return render_template(
+        "field/visit.html",
+        items=checklist(assignment.participant, rubric),
+        level_names=dict(rubric.level_names),
+        **_visit_context(assignment),
+    )
 
 
-def _indicator_page(assignment: Assignment, rubric: Rubric, indicator: Indicator,
-                    form: FieldLevelForm | None = None, photo_form: PhotoForm | None = None,
-                    status: int = 200) -> tuple[str, int]:
-    item: ChecklistItem = next(i for i in checklist(assignment.participant, rubric) if i.indicator.code
-                               == indicator.code)
+def _indicator_page(
+    assignment: Assignment,
+    rubric: Rubric,
+    indicator: Indicator,
+    form: FieldLevelForm | None = None,
+    photo_form: PhotoForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    item: ChecklistItem = next(
+        i for i in checklist(assignment.participant, rubric) if i.indicator.code == indicator.code
+    )
     if form is None:
-        form = FieldLevelForm(level=item.field.level if item.field else None,
-                              note=item.field.note if item.field else "",
-                              version=str(item.field.version if item.field else 0))
+        form = FieldLevelForm(
+            level=item.field.level if item.field else None,
+            note=item.field.note if item.field else "",
+            version=str(item.field.version if item.field else 0),
+        )
     level_names = dict(rubric.level_names)
-    form.level.choices = [("", _("— belum dipilih (level dokumen tetap berlaku) —")),
-                          *[(str(v), f"{v} — {level_names.get(v, '')}".rstrip(" —")) for v in rubric.scale.levels]]
-    html = render_template("field/indicator.html", item=item, indicator=indicator, rubric=rubric, form=form,
-                           photo_form=photo_form or PhotoForm(), level_names=level_names,
-                           **_visit_context(assignment))
+    form.level.choices = [
+        ("", _("— belum dipilih (level dokumen tetap berlaku) —")),
+        *[(str(v), f"{v} — {level_names.get(v, '')}".rstrip(" —")) for v in rubric.scale.levels],
+    ]
+    html = render_template(
+        "field/indicator.html",
+        item=item,
+        indicator=indicator,
+        rubric=rubric,
+        form=form,
+        photo_form=photo_form or PhotoForm(),
+        level_names=level_names,
+        **_visit_context(assignment),
+    )
     return html, status
 
 
@@ -174,9 +233,16 @@ def save(assignment_id: int, code: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _indicator_page(assignment, rubric, item, form=form, status=400)
     try:
-        operations.save_field_level(assignment, rubric, item.code, form.level.data, form.note.data or "",
-                                    form.version.data if isinstance(form.version.data, int) else -1,
-                                    current_user, now_utc())
+        operations.save_field_level(
+            assignment,
+            rubric,
+            item.code,
+            form.level.data,
+            form.note.data or "",
+            form.version.data if isinstance(form.version.data, int) else -1,
+            current_user,
+            now_utc(),
+        )
     except StageClosed as closed:
         flash(gate_text(closed.gate), "error")
         return _indicator_page(assignment, rubric, item, form=form, status=409)
@@ -189,18 +255,24 @@ def save(assignment_id: int, code: str) -> Response | tuple[str, int]:
     except operations.FieldConflict:
         # The typed level and note stay in the form; the page shows what the other save stored, and the form's
         # version is moved on so that saving again (after reading it) replaces it on purpose.
-        flash(_("Level lapangan indikator ini baru saja disimpan anggota tim lain. Isian Anda belum disimpan dan "
-                "masih ada di formulir: bandingkan dengan yang tersimpan di atas, lalu simpan lagi bila perlu."),
-              "error")
-        return _indicator_page(assignment, rubric, item, form=_fresh_version(form, assignment, item.code),
-                               status=409)
+        flash(
+            _(
+                "Level lapangan indikator ini baru saja disimpan anggota tim lain. Isian Anda belum disimpan dan "
+                "masih ada di formulir: bandingkan dengan yang tersimpan di atas, lalu simpan lagi bila perlu."
+            ),
+            "error",
+        )
+        return _indicator_page(assignment, rubric, item, form=_fresh_version(form, assignment, item.code), status=409)
     flash(_("Level lapangan indikator %(code)s tersimpan.", code=item.code), "success")
     return redirect(url_for("field.indicator", assignment_id=assignment.id, code=item.code))
 
 
 def _fresh_version(form: FieldLevelForm, assignment: Assignment, code: str) -> FieldLevelForm:
-    row = db.session.scalar(select(FieldLevel).where(FieldLevel.participant_id == assignment.participant_id,
-                                                     FieldLevel.indicator_code == code))
+    row = db.session.scalar(
+        select(FieldLevel).where(
+            FieldLevel.participant_id == assignment.participant_id, FieldLevel.indicator_code == code
+        )
+    )
     form.version.data = row.version if row is not None else 0
     return form
 
@@ -217,8 +289,17 @@ def upload_photo(assignment_id: int, code: str) -> Response | tuple[str, int]:
     upload = form.photo.data
     max_bytes = int(current_app.config.get("EVIDENCE_MAX_BYTES") or current_app.config["MAX_CONTENT_LENGTH"])
     try:
-        operations.add_field_photo(assignment, rubric, item.code, upload.read(), upload.filename, current_user,
-                                   now_utc(), get_store(), max_bytes)
+        operations.add_field_photo(
+            assignment,
+            rubric,
+            item.code,
+            upload.read(),
+            upload.filename,
+            current_user,
+            now_utc(),
+            get_store(),
+            max_bytes,
+        )
     except StageClosed as closed:
         flash(gate_text(closed.gate), "error")
         return _indicator_page(assignment, rubric, item, status=409)
@@ -292,19 +373,33 @@ def competitions() -> str:
     return render_template("field/competitions.html", competitions=rows)
 
 
-def _competition_page(competition: Competition, form: FinalistRuleForm | None = None,
-                      status: int = 200) -> tuple[str, int]:
+def _competition_page(
+    competition: Competition, form: FinalistRuleForm | None = None, status: int = 200
+) -> tuple[str, int]:
     rule = operations.finalist_rule(competition)
     codes = operations.finalists_of(competition)
-    participants = {p.desa_code: p for p in db.session.scalars(
-        select(Participant).where(Participant.competition_id == competition.id))}
-    finalists = [participants[code] for code in codes if code in participants
-                 and user_can_access_region(current_user, code, OVERSIGHT)]
+    participants = {
+        p.desa_code: p
+        for p in db.session.scalars(select(Participant).where(Participant.competition_id == competition.id))
+    }
+    finalists = [
+        participants[code]
+        for code in codes
+        if code in participants and user_can_access_region(current_user, code, OVERSIGHT)
+    ]
     can_edit = user_can_access_region(current_user, competition.scope_region_code, (Role.panitia,))
     form = form or FinalistRuleForm(scope=rule.scope.value, count=rule.count)
-    html = render_template("field/competition.html", competition=competition, rule=rule, finalists=finalists,
-                           form=form if can_edit else None, wita=wita, stage_names=STAGE_NAMES,
-                           gate=stage_gate(competition, Action.field_verify, now_utc()), gate_text=gate_text)
+    html = render_template(
+        "field/competition.html",
+        competition=competition,
+        rule=rule,
+        finalists=finalists,
+        form=form if can_edit else None,
+        wita=wita,
+        stage_names=STAGE_NAMES,
+        gate=stage_gate(competition, Action.field_verify, now_utc()),
+        gate_text=gate_text,
+    )
     return html, status
 
 
@@ -341,10 +436,17 @@ def desa(competition_id: int, participant_id: int) -> str:
     participant = _participant(competition, participant_id)
     rubric = rubric_of(competition.rubric)
     return render_template(
-        "field/desa.html", competition=competition, participant=participant, items=checklist(participant, rubric),
-        finalist=participant.desa_code in operations.finalists_of(competition), level_names=dict(rubric.level_names),
-        exceptions=active_exceptions(participant, now_utc()), wita=wita, stage_names=STAGE_NAMES,
-        verdict_labels=VERDICT_LABELS)
+        "field/desa.html",
+        competition=competition,
+        participant=participant,
+        items=checklist(participant, rubric),
+        finalist=participant.desa_code in operations.finalists_of(competition),
+        level_names=dict(rubric.level_names),
+        exceptions=active_exceptions(participant, now_utc()),
+        wita=wita,
+        stage_names=STAGE_NAMES,
+        verdict_labels=VERDICT_LABELS,
+    )
 
 
 @bp.get("/lomba/<int:competition_id>/foto/<int:photo_id>")

@@ -35,8 +35,11 @@ def select_finalists(ranking: Ranking, scope: str, count: int) -> tuple[str, ...
     if count < 1:
         raise ValueError("at least one finalist")
     ranks = ranking.rank if scope == "provinsi" else ranking.rank_kabupaten
-    return tuple(ranking.villages[int(j)] for j in ranking.order
-                 if int(ranks[int(j)]) <= count and int(ranking.index_weight[int(j)]) > 0)
+    return tuple(
+        ranking.villages[int(j)]
+        for j in ranking.order
+        if int(ranks[int(j)]) <= count and int(ranking.index_weight[int(j)]) > 0
+    )
 
 
 def field_level_problems(rubric: Rubric, level: int | None, note: str) -> list[str]:

@@ -13,8 +13,11 @@ from assessment.phone import InvalidPhone, normalise_phone
 class ChannelsForm(FlaskForm):
     """Where one's notifications go besides the inbox."""
 
-    phone = StringField(_l("Nomor HP (WhatsApp/SMS)"), validators=[Optional(), Length(max=30)],
-                        description=_l("Contoh: 0812 3456 7890. Disimpan sebagai +62…"))
+    phone = StringField(
+        _l("Nomor HP (WhatsApp/SMS)"),
+        validators=[Optional(), Length(max=30)],
+        description=_l("Contoh: 0812 3456 7890. Disimpan sebagai +62…"),
+    )
     email = BooleanField(_l("Kirim salinan ke e-mail saya"))
     whatsapp = BooleanField(_l("Kirim salinan lewat WhatsApp/SMS ke nomor di atas"))
 

@@ -20,8 +20,9 @@ def mark_read(notification: Notification, now: datetime) -> None:
 
 def mark_all_read(user: User, now: datetime) -> None:
     """Mark every unread notification of ``user`` read."""
-    db.session.execute(update(Notification).where(Notification.user_id == user.id,
-                                                  Notification.read_at.is_(None)).values(read_at=now))
+    db.session.execute(
+        update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=now)
+    )
     db.session.commit()
 
 

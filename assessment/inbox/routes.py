@@ -36,23 +36,33 @@ def _links(state: object) -> None:
         def inbox_unread() -> int:
             if not getattr(current_user, "is_authenticated", False):
                 return 0
-            return db.session.scalar(select(func.count(Notification.id)).where(
-                Notification.user_id == current_user.id, Notification.read_at.is_(None))) or 0
-        return {"inbox_unread": inbox_unread}
+            return (
+                db.session.scalar(
+                    select(func.count(Notification.id)).where(
+                        Notification.user_id == current_user.id, Notification.read_at.is_(None)
+                    )
+                )
+                or 0
+            )
 
+        return {"inbox_unread": inbox_unread}
 
 
 @bp.get("/")
 @signed_in
 def index() -> str:
-    rows = db.session.scalars(select(Notification).where(Notification.user_id == current_user.id)
-                              .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(200)).all()
+    rows = db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(200)
+    ).all()
     # Notices of the running edition first, older editions' folded below (by when each was sent).
     competitions = db.session.scalars(select(Competition)).all()
-    editions = split_editions(rows, lambda row: edition_at(row.created_at, competitions), now_utc()) \
-        if competitions else None
-    return render_template("inbox/index.html", notifications=rows, editions=editions, confirm=ConfirmForm(),
-                           wita=wita)
+    editions = (
+        split_editions(rows, lambda row: edition_at(row.created_at, competitions), now_utc()) if competitions else None
+    )
+    return render_template("inbox/index.html", notifications=rows, editions=editions, confirm=ConfirmForm(), wita=wita)
 
 
 @bp.post("/<int:notification_id>/baca")
@@ -82,8 +92,7 @@ def channels() -> str | Response:
     """One's own channels: the mobile number, e-mail on/off, WhatsApp/SMS opt-in."""
     form = ChannelsForm()
     if form.validate_on_submit():
-        operations.set_channels(current_user, form.phone.data or None, bool(form.email.data),
-                                bool(form.whatsapp.data))
+        operations.set_channels(current_user, form.phone.data or None, bool(form.email.data), bool(form.whatsapp.data))
         flash(_("Pengaturan pemberitahuan tersimpan."), "success")
         return redirect(url_for("inbox.channels"))
     if not form.is_submitted():
@@ -93,5 +102,10 @@ def channels() -> str | Response:
     config = current_app.config
     start, end = config.get("QUIET_HOURS") or (21, 6)
     quiet = (f"{start:02d}.00", f"{end:02d}.00") if start != end else None
-    return render_template("inbox/channels.html", form=form, email_on=bool(config.get("SMTP_HOST")),
-                           whatsapp_on=bool(config.get("WA_GATEWAY_URL")), quiet=quiet)
+    return render_template(
+        "inbox/channels.html",
+        form=form,
+        email_on=bool(config.get("SMTP_HOST")),
+        whatsapp_on=bool(config.get("WA_GATEWAY_URL")),
+        quiet=quiet,
+    )

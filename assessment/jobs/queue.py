@@ -133,21 +133,33 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=5 ** max(attempts - 1, 0)), BACKOFF_CAP)
 
 
-def enqueue(kind: str, key: str, payload: dict[str, Any] | None = None, *, run_at: datetime | None = None,
-            max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> bool:
+def enqueue(
+    kind: str,
+    key: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    run_at: datetime | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> bool:
     """Add a job to the caller's transaction unless one with ``key`` exists; True when it was added.
 
     Not committed here: the caller's commit writes it with the change that caused it.
     """
-    values = {"key": key, "kind": kind, "payload": json.dumps(payload or {}, sort_keys=True),
-              "status": JobStatus.pending.value, "run_at": run_at or now_utc(), "attempts": 0,
-              "max_attempts": max_attempts, "created_at": now_utc()}
+    values = {
+        "key": key,
+        "kind": kind,
+        "payload": json.dumps(payload or {}, sort_keys=True),
+        "status": JobStatus.pending.value,
+        "run_at": run_at or now_utc(),
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "created_at": now_utc(),
+    }
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = cast(Table, Job.__table__)
     # The core table, not the ORM entity: RETURNING tells reliably, on both databases, whether a row went in.
-    statement = (insert(table).values(**values).on_conflict_do_nothing(index_elements=["key"])
-                 .returning(table.c.id))
+    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
     return db.session.execute(statement).first() is not None
 
 
@@ -161,8 +173,9 @@ def lease() -> timedelta:
     return timedelta(seconds=int(seconds))
 
 
-def _claimable(now: datetime, kinds: Iterable[str] | None, ignore_schedule: bool,
-               other_kinds: Iterable[str] = ()) -> ColumnElement[bool]:
+def _claimable(
+    now: datetime, kinds: Iterable[str] | None, ignore_schedule: bool, other_kinds: Iterable[str] = ()
+) -> ColumnElement[bool]:
     waiting = Job.status == JobStatus.pending
     if not ignore_schedule:
         waiting = and_(waiting, Job.run_at <= now)
@@ -176,8 +189,16 @@ def _claimable(now: datetime, kinds: Iterable[str] | None, ignore_schedule: bool
     return condition
 
 
-def claim(worker: str, now: datetime, limit: int, *, kinds: Iterable[str] | None = None,
-          ignore_schedule: bool = False, exclude: Iterable[int] = (), other_kinds: Iterable[str] = ()) -> list[int]:
+def claim(
+    worker: str,
+    now: datetime,
+    limit: int,
+    *,
+    kinds: Iterable[str] | None = None,
+    ignore_schedule: bool = False,
+    exclude: Iterable[int] = (),
+    other_kinds: Iterable[str] = (),
+) -> list[int]:
     """Take up to ``limit`` due jobs for ``worker`` and commit the claim; their ids, oldest due first.
 
     ``ignore_schedule`` also takes jobs waiting for a retry (an administrator's explicit "send now"); ``exclude``
@@ -189,8 +210,12 @@ def claim(worker: str, now: datetime, limit: int, *, kinds: Iterable[str] | None
     excluded = list(exclude)
     if excluded:
         condition = and_(condition, Job.id.not_in(excluded))
-    taken = {"status": JobStatus.running, "locked_by": worker, "locked_until": now + lease(),
-             "attempts": Job.attempts + 1}
+    taken = {
+        "status": JobStatus.running,
+        "locked_by": worker,
+        "locked_until": now + lease(),
+        "attempts": Job.attempts + 1,
+    }
     candidates = select(Job.id).where(condition).order_by(Job.run_at, Job.id).limit(limit)
     try:
         if db.session.get_bind().dialect.name == "postgresql":
@@ -229,9 +254,11 @@ def _describe(error: BaseException) -> str:
 
 
 def _finish(job_id: int, worker: str, values: dict[str, Any]) -> None:
-    db.session.execute(update(Job).where(Job.id == job_id, Job.locked_by == worker,
-                                         Job.status == JobStatus.running)
-                       .values(locked_by=None, locked_until=None, **values))
+    db.session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.locked_by == worker, Job.status == JobStatus.running)
+        .values(locked_by=None, locked_until=None, **values)
+    )
     db.session.commit()
 
 
@@ -251,25 +278,31 @@ def run_claimed(job_id: int, worker: str, context: RunContext) -> Outcome:
         result = function(payload, context)
     except Deferred as deferred:
         db.session.rollback()
-        _finish(job_id, worker, {"status": JobStatus.pending, "run_at": deferred.until,
-                                 "attempts": Job.attempts - 1})
+        _finish(job_id, worker, {"status": JobStatus.pending, "run_at": deferred.until, "attempts": Job.attempts - 1})
         return Outcome(job_id, kind, JobStatus.pending, str(deferred), deferred=True)
     except Exception as error:
         db.session.rollback()
         detail = _describe(error)
         now = now_utc()
         if isinstance(error, Permanent) or attempts >= max_attempts:
-            log.error("Job %d (%s) parked after %d attempts: %s", job_id, kind, attempts, detail,
-                      exc_info=not isinstance(error, Permanent))
+            log.error(
+                "Job %d (%s) parked after %d attempts: %s",
+                job_id,
+                kind,
+                attempts,
+                detail,
+                exc_info=not isinstance(error, Permanent),
+            )
             _finish(job_id, worker, {"status": JobStatus.parked, "last_error": detail, "finished_at": now})
             return Outcome(job_id, kind, JobStatus.parked, detail)
-        log.warning("Job %d (%s) failed (attempt %d of %d), retried later: %s", job_id, kind, attempts,
-                    max_attempts, detail)
-        _finish(job_id, worker, {"status": JobStatus.pending, "last_error": detail,
-                                 "run_at": now + backoff(attempts)})
+        log.warning(
+            "Job %d (%s) failed (attempt %d of %d), retried later: %s", job_id, kind, attempts, max_attempts, detail
+        )
+        _finish(job_id, worker, {"status": JobStatus.pending, "last_error": detail, "run_at": now + backoff(attempts)})
         return Outcome(job_id, kind, JobStatus.pending, detail)
-    _finish(job_id, worker, {"status": JobStatus.done, "result": (result or "")[:ERROR_LENGTH],
-                             "finished_at": now_utc()})
+    _finish(
+        job_id, worker, {"status": JobStatus.done, "result": (result or "")[:ERROR_LENGTH], "finished_at": now_utc()}
+    )
     return Outcome(job_id, kind, JobStatus.done, result or "")
 
 
@@ -280,9 +313,16 @@ def batch(now: datetime) -> Iterator[RunContext]:
         yield RunContext(now=now, stack=stack)
 
 
-def run_due(worker: str, *, limit: int = 50, kinds: Iterable[str] | None = None, ignore_schedule: bool = False,
-            should_stop: Callable[[], bool] = lambda: False, other_kinds: Iterable[str] = (),
-            batches: int | None = None) -> list[Outcome]:
+def run_due(
+    worker: str,
+    *,
+    limit: int = 50,
+    kinds: Iterable[str] | None = None,
+    ignore_schedule: bool = False,
+    should_stop: Callable[[], bool] = lambda: False,
+    other_kinds: Iterable[str] = (),
+    batches: int | None = None,
+) -> list[Outcome]:
     """Claim and run due jobs, batch after batch, until none is due (jobs enqueued by a job run in the same call)
     or ``batches`` batches ran; stops between two jobs when ``should_stop()``. A job that failed waits for its
     backoff, so this ends. ``kinds``/``other_kinds``: only those kinds / none of those."""
@@ -295,8 +335,15 @@ def run_due(worker: str, *, limit: int = 50, kinds: Iterable[str] | None = None,
         rounds += 1
         now = now_utc()
         # "Send now" (ignore_schedule) tries each job once per call: a failure waits for the next call.
-        ids = claim(worker, now, limit, kinds=kinds, ignore_schedule=ignore_schedule,
-                    exclude=seen if ignore_schedule else (), other_kinds=other_kinds)
+        ids = claim(
+            worker,
+            now,
+            limit,
+            kinds=kinds,
+            ignore_schedule=ignore_schedule,
+            exclude=seen if ignore_schedule else (),
+            other_kinds=other_kinds,
+        )
         if not ids:
             break
         seen.update(ids)
@@ -310,13 +357,15 @@ def run_due(worker: str, *, limit: int = 50, kinds: Iterable[str] | None = None,
     return outcomes
 
 
-def run_queues(worker: str, names: Iterable[str] | None = None, *,
-               should_stop: Callable[[], bool] = lambda: False) -> list[Outcome]:
+def run_queues(
+    worker: str, names: Iterable[str] | None = None, *, should_stop: Callable[[], bool] = lambda: False
+) -> list[Outcome]:
     """Run the due jobs of the queues ``names`` (all when None) until none is due, interleaved as the module
     docstring says ("Queues"): every due default job, then one job of each other queue, again and again."""
     wanted = [name for name in QUEUE_NAMES if names is None or name in set(names)]
-    separate = {name: [kind for kind, owner in QUEUE_OF.items() if owner == name]
-                for name in wanted if name != DEFAULT_QUEUE}
+    separate = {
+        name: [kind for kind, owner in QUEUE_OF.items() if owner == name] for name in wanted if name != DEFAULT_QUEUE
+    }
     outcomes: list[Outcome] = []
     while not should_stop():
         ran = 0
@@ -337,14 +386,17 @@ def run_queues(worker: str, names: Iterable[str] | None = None, *,
 def progress(context: RunContext, text: str) -> None:
     """Record how far the running job has come (``Job.result`` until it finishes: the progress pages read it);
     written by the handler's next commit, with the work it describes."""
-    db.session.execute(update(Job).where(Job.id == context.job_id, Job.status == JobStatus.running)
-                       .values(result=text[:ERROR_LENGTH]))
+    db.session.execute(
+        update(Job).where(Job.id == context.job_id, Job.status == JobStatus.running).values(result=text[:ERROR_LENGTH])
+    )
 
 
 def _release(ids: list[int], worker: str) -> None:
-    db.session.execute(update(Job).where(Job.id.in_(ids), Job.locked_by == worker, Job.status == JobStatus.running)
-                       .values(status=JobStatus.pending, locked_by=None, locked_until=None,
-                               attempts=Job.attempts - 1))
+    db.session.execute(
+        update(Job)
+        .where(Job.id.in_(ids), Job.locked_by == worker, Job.status == JobStatus.running)
+        .values(status=JobStatus.pending, locked_by=None, locked_until=None, attempts=Job.attempts - 1)
+    )
     db.session.commit()
 
 

@@ -54,8 +54,9 @@ def schedule_due(now: datetime) -> int:
     added = 0
     for task in PERIODIC:
         start = slot_start(now, task.every)
-        added += queue.enqueue(task.kind, f"{task.kind}@{start:%Y-%m-%dT%H:%MZ}", run_at=start,
-                               max_attempts=task.max_attempts)
+        added += queue.enqueue(
+            task.kind, f"{task.kind}@{start:%Y-%m-%dT%H:%MZ}", run_at=start, max_attempts=task.max_attempts
+        )
     db.session.commit()
     return added
 

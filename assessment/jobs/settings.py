@@ -23,6 +23,8 @@ def reminder_days(text: str) -> tuple[int, ...]:
 def worker_settings() -> dict[str, Any]:
     """``REMINDER_DAYS`` (7,3,1), ``WORKER_POLL_SECONDS`` (5: how often an idle worker looks for due jobs) and
     ``WORKER_LEASE_SECONDS`` (300: how long a claimed job is a worker's own before another may take it)."""
-    return {"REMINDER_DAYS": reminder_days(os.environ.get("REMINDER_DAYS", "")),
-            "WORKER_POLL_SECONDS": _positive("WORKER_POLL_SECONDS", 5),
-            "WORKER_LEASE_SECONDS": _positive("WORKER_LEASE_SECONDS", 300)}
+    return {
+        "REMINDER_DAYS": reminder_days(os.environ.get("REMINDER_DAYS", "")),
+        "WORKER_POLL_SECONDS": _positive("WORKER_POLL_SECONDS", 5),
+        "WORKER_LEASE_SECONDS": _positive("WORKER_LEASE_SECONDS", 300),
+    }

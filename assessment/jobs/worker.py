@@ -35,8 +35,9 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 CHILD_GRACE_SECONDS = 20
 
 
-def run_once(worker: str, stop: threading.Event | None = None,
-             queues: Iterable[str] | None = None) -> list[queue.Outcome]:
+def run_once(
+    worker: str, stop: threading.Event | None = None, queues: Iterable[str] | None = None
+) -> list[queue.Outcome]:
     """Schedule the current slot's periodic jobs and run every job due now in ``queues`` (all when None); the
     outcomes, in order."""
     schedule.schedule_due(now_utc())
@@ -55,8 +56,9 @@ def run_forever(worker: str, queues: Iterable[str] | None = None) -> None:
         signal.signal(each, request_stop)
     poll = float(current_app.config.get("WORKER_POLL_SECONDS") or 5)
     queues = list(queues) if queues is not None else None
-    log.info("Worker %s started (polling every %.0f s; queues: %s)", worker, poll,
-             ", ".join(queues or queue.QUEUE_NAMES))
+    log.info(
+        "Worker %s started (polling every %.0f s; queues: %s)", worker, poll, ", ".join(queues or queue.QUEUE_NAMES)
+    )
     while not stop.is_set():
         try:
             run_once(worker, stop, queues)
@@ -89,8 +91,11 @@ def supervise(server: Sequence[str], worker: Sequence[str] | None = None) -> int
                 # A child killed by a signal is reported as the shell does (128 + the signal's number).
                 status = ended.returncode if ended.returncode >= 0 else 128 - ended.returncode
                 name = "worker" if ended is children[0] else "server"
-                print(f"desa-digital: {name} berhenti (status {ended.returncode}); menghentikan yang lain.",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"desa-digital: {name} berhenti (status {ended.returncode}); menghentikan yang lain.",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 break
             stopping.wait(0.5)
     finally:

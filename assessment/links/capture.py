@@ -81,11 +81,16 @@ def capture_key(evidence_id: int) -> str:
     return f"{CAPTURE_JOB}:{evidence_id}:first"
 
 
-def enqueue_capture(evidence_id: int, trigger: CaptureTrigger = CaptureTrigger.added, *,
-                    key: str | None = None) -> bool:
+def enqueue_capture(
+    evidence_id: int, trigger: CaptureTrigger = CaptureTrigger.added, *, key: str | None = None
+) -> bool:
     """Enqueue the capture of link evidence ``evidence_id`` in the caller's transaction (not committed here)."""
-    return queue.enqueue(CAPTURE_JOB, key or capture_key(evidence_id),
-                         {"evidence": evidence_id, "trigger": trigger.value}, max_attempts=3)
+    return queue.enqueue(
+        CAPTURE_JOB,
+        key or capture_key(evidence_id),
+        {"evidence": evidence_id, "trigger": trigger.value},
+        max_attempts=3,
+    )
 
 
 def allow_list() -> Allow:
@@ -116,14 +121,18 @@ def _feed(url: str, body: bytes | None, now: datetime, allow: Allow) -> dict[str
 def _screenshot(row: LinkCapture, archive: bytes, store: EvidenceStore) -> None:
     """Add a screenshot of the archived copy when screenshots are on, else (when asked for) why there is none
     (rules in :mod:`assessment.links.screenshot`)."""
-    setting = resolve(current_app.config.get("LINK_SCREENSHOTS") or "auto",
-                      current_app.config.get("CHROMIUM_PATH") or "")
+    setting = resolve(
+        current_app.config.get("LINK_SCREENSHOTS") or "auto", current_app.config.get("CHROMIUM_PATH") or ""
+    )
     if setting.chromium is None:
         row.screenshot_detail = setting.reason[:500] or None
         return
     # The screenshot is a picture of the copy alone: a recheck that found the same copy reuses the earlier one.
-    drawn = db.session.scalar(select(LinkCapture.screenshot_sha256).where(
-        LinkCapture.archive_sha256 == row.archive_sha256, LinkCapture.screenshot_sha256.is_not(None)).limit(1))
+    drawn = db.session.scalar(
+        select(LinkCapture.screenshot_sha256)
+        .where(LinkCapture.archive_sha256 == row.archive_sha256, LinkCapture.screenshot_sha256.is_not(None))
+        .limit(1)
+    )
     if drawn is not None and store.exists(drawn):
         row.screenshot_sha256 = drawn
         return
@@ -194,8 +203,12 @@ def latest_captures(evidence_ids: list[int]) -> dict[int, LinkCapture]:
     """The newest capture of each of ``evidence_ids`` (links without one are absent)."""
     if not evidence_ids:
         return {}
-    newest = (select(LinkCapture.evidence_id, func.max(LinkCapture.id).label("id"))
-              .where(LinkCapture.evidence_id.in_(evidence_ids)).group_by(LinkCapture.evidence_id).subquery())
+    newest = (
+        select(LinkCapture.evidence_id, func.max(LinkCapture.id).label("id"))
+        .where(LinkCapture.evidence_id.in_(evidence_ids))
+        .group_by(LinkCapture.evidence_id)
+        .subquery()
+    )
     rows = db.session.scalars(select(LinkCapture).join(newest, LinkCapture.id == newest.c.id))
     return {row.evidence_id: row for row in rows}
 
@@ -204,8 +217,12 @@ def first_captures(evidence_ids: list[int]) -> dict[int, LinkCapture]:
     """The oldest capture of each of ``evidence_ids``: what the link showed when it was given."""
     if not evidence_ids:
         return {}
-    oldest = (select(LinkCapture.evidence_id, func.min(LinkCapture.id).label("id"))
-              .where(LinkCapture.evidence_id.in_(evidence_ids)).group_by(LinkCapture.evidence_id).subquery())
+    oldest = (
+        select(LinkCapture.evidence_id, func.min(LinkCapture.id).label("id"))
+        .where(LinkCapture.evidence_id.in_(evidence_ids))
+        .group_by(LinkCapture.evidence_id)
+        .subquery()
+    )
     rows = db.session.scalars(select(LinkCapture).join(oldest, LinkCapture.id == oldest.c.id))
     return {row.evidence_id: row for row in rows}
 
@@ -214,26 +231,32 @@ def sweep_uncaptured(now: datetime) -> int:
     """Enqueue captures for active links without one, and retries for links last found unreachable (see the
     module docstring); commits, returns how many jobs were added."""
     # One query, however many links the province has (no list of ids sent back to the database).
-    newest = (select(LinkCapture.evidence_id, func.max(LinkCapture.id).label("capture_id"))
-              .group_by(LinkCapture.evidence_id).subquery())
-    sweeps = (select(LinkCapture.evidence_id, func.count(LinkCapture.id).label("tries"))
-              .where(LinkCapture.trigger == CaptureTrigger.sweep).group_by(LinkCapture.evidence_id).subquery())
+    newest = (
+        select(LinkCapture.evidence_id, func.max(LinkCapture.id).label("capture_id"))
+        .group_by(LinkCapture.evidence_id)
+        .subquery()
+    )
+    sweeps = (
+        select(LinkCapture.evidence_id, func.count(LinkCapture.id).label("tries"))
+        .where(LinkCapture.trigger == CaptureTrigger.sweep)
+        .group_by(LinkCapture.evidence_id)
+        .subquery()
+    )
     rows = db.session.execute(
         select(Evidence.id, LinkCapture.outcome, LinkCapture.fetched_at, sweeps.c.tries)
         .outerjoin(newest, newest.c.evidence_id == Evidence.id)
         .outerjoin(LinkCapture, LinkCapture.id == newest.c.capture_id)
         .outerjoin(sweeps, sweeps.c.evidence_id == Evidence.id)
         .where(Evidence.kind == EvidenceKind.url, Evidence.status == EvidenceStatus.aktif)
-        .order_by(Evidence.id)).all()
+        .order_by(Evidence.id)
+    ).all()
     added = 0
     slot = int(now.timestamp()) // int(RETRY_EVERY.total_seconds())
     for evidence_id, outcome, fetched_at, tries in rows:
         if outcome is None:
             added += enqueue_capture(evidence_id, CaptureTrigger.sweep)
-        elif (outcome in RETRIED_OUTCOMES and (tries or 0) < MAX_RETRIES
-              and now - fetched_at >= RETRY_EVERY):
-            added += enqueue_capture(evidence_id, CaptureTrigger.sweep,
-                                     key=f"{CAPTURE_JOB}:{evidence_id}:retry:{slot}")
+        elif outcome in RETRIED_OUTCOMES and (tries or 0) < MAX_RETRIES and now - fetched_at >= RETRY_EVERY:
+            added += enqueue_capture(evidence_id, CaptureTrigger.sweep, key=f"{CAPTURE_JOB}:{evidence_id}:retry:{slot}")
     added += recheck_when_desk_scoring_opens(now)
     db.session.commit()
     return added
@@ -285,23 +308,35 @@ def link_state(first: LinkCapture | None, latest: LinkCapture | None) -> LinkSta
 def recheck_participant(participant_id: int, reason: str) -> int:
     """Enqueue a recheck of every active link of a desa (in the caller's transaction; not committed); ``reason``
     makes the key, so one reason (an assessor's request in one minute, one stage opening) rechecks once."""
-    links = db.session.scalars(select(Evidence.id).where(Evidence.participant_id == participant_id,
-                                                         Evidence.kind == EvidenceKind.url,
-                                                         Evidence.status == EvidenceStatus.aktif))
-    return sum(enqueue_capture(evidence_id, CaptureTrigger.recheck,
-                               key=f"{CAPTURE_JOB}:{evidence_id}:recheck:{reason}") for evidence_id in links)
+    links = db.session.scalars(
+        select(Evidence.id).where(
+            Evidence.participant_id == participant_id,
+            Evidence.kind == EvidenceKind.url,
+            Evidence.status == EvidenceStatus.aktif,
+        )
+    )
+    return sum(
+        enqueue_capture(evidence_id, CaptureTrigger.recheck, key=f"{CAPTURE_JOB}:{evidence_id}:recheck:{reason}")
+        for evidence_id in links
+    )
 
 
 def recheck_when_desk_scoring_opens(now: datetime) -> int:
     """Recheck the links of every complete desa of a competition whose penilaian dokumen stage is open (once per
     stage: the key names it); returns how many jobs were added. Run by the sweep, so within 15 minutes of the
     opening."""
-    stages = db.session.execute(select(Stage.id, Stage.competition_id).where(
-        Stage.code == StageCode.penilaian_dokumen, Stage.starts_at <= now, Stage.ends_at > now))
+    stages = db.session.execute(
+        select(Stage.id, Stage.competition_id).where(
+            Stage.code == StageCode.penilaian_dokumen, Stage.starts_at <= now, Stage.ends_at > now
+        )
+    )
     added = 0
     for stage_id, competition_id in stages:
-        participants = db.session.scalars(select(Participant.id).where(
-            Participant.competition_id == competition_id, Participant.status == SubmissionStatus.lengkap))
+        participants = db.session.scalars(
+            select(Participant.id).where(
+                Participant.competition_id == competition_id, Participant.status == SubmissionStatus.lengkap
+            )
+        )
         for participant_id in list(participants):
             added += recheck_participant(participant_id, f"stage{stage_id}")
     return added
@@ -317,14 +352,28 @@ def captures_for_record(participant_ids: list[int]) -> list[dict[str, Any]]:
         select(Evidence.participant_id, Evidence.indicator_code, Evidence.status, LinkCapture)
         .join(LinkCapture, LinkCapture.evidence_id == Evidence.id)
         .where(Evidence.participant_id.in_(participant_ids))
-        .order_by(Evidence.participant_id, Evidence.indicator_code, Evidence.id, LinkCapture.fetched_at,
-                  LinkCapture.id))
-    return [{"participant_id": participant_id, "indicator_code": indicator_code, "evidence_id": row.evidence_id,
-             "evidence_status": str(status), "capture_id": row.id, "trigger": row.trigger.value,
-             "url": row.requested_url, "final_url": row.final_url, "outcome": row.outcome.value,
-             "http_status": row.http_status, "media_type": row.media_type, "title": row.title,
-             "fetched_at": row.fetched_at.isoformat(), "body_sha256": row.body_sha256, "body_size": row.body_size,
-             "archive_sha256": row.archive_sha256, "screenshot_sha256": row.screenshot_sha256,
-             "feed": row.feed_json}
-            for participant_id, indicator_code, status, row in rows]
-
+        .order_by(Evidence.participant_id, Evidence.indicator_code, Evidence.id, LinkCapture.fetched_at, LinkCapture.id)
+    )
+    return [
+        {
+            "participant_id": participant_id,
+            "indicator_code": indicator_code,
+            "evidence_id": row.evidence_id,
+            "evidence_status": str(status),
+            "capture_id": row.id,
+            "trigger": row.trigger.value,
+            "url": row.requested_url,
+            "final_url": row.final_url,
+            "outcome": row.outcome.value,
+            "http_status": row.http_status,
+            "media_type": row.media_type,
+            "title": row.title,
+            "fetched_at": row.fetched_at.isoformat(),
+            "body_sha256": row.body_sha256,
+            "body_size": row.body_size,
+            "archive_sha256": row.archive_sha256,
+            "screenshot_sha256": row.screenshot_sha256,
+            "feed": row.feed_json,
+        }
+        for participant_id, indicator_code, status, row in rows
+    ]

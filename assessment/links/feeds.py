@@ -48,9 +48,17 @@ class FeedActivity:
     future: int
 
     def as_json(self, feed_url: str, counted_at: datetime) -> dict[str, Any]:
-        return {"url": feed_url, "items": self.items, "last_30": self.last_30, "last_90": self.last_90,
-                "last_365": self.last_365, "latest": self.latest.isoformat() if self.latest else None,
-                "undated": self.undated, "future": self.future, "counted_at": counted_at.isoformat()}
+        return {
+            "url": feed_url,
+            "items": self.items,
+            "last_30": self.last_30,
+            "last_90": self.last_90,
+            "last_365": self.last_365,
+            "latest": self.latest.isoformat() if self.latest else None,
+            "undated": self.undated,
+            "future": self.future,
+            "counted_at": counted_at.isoformat(),
+        }
 
 
 def _parse_date(text: str | None) -> datetime | None:
@@ -90,8 +98,7 @@ def item_dates(body: bytes) -> list[datetime | None]:
         raise NotAFeed(str(error)) from error
     tag = root.tag.lower()
     if root.tag == f"{ATOM}feed":
-        return [_parse_date(_text(entry, f"{ATOM}published", f"{ATOM}updated"))
-                for entry in root.iter(f"{ATOM}entry")]
+        return [_parse_date(_text(entry, f"{ATOM}published", f"{ATOM}updated")) for entry in root.iter(f"{ATOM}entry")]
     if tag == "rss":
         return [_parse_date(_text(item, "pubDate", DC_DATE)) for item in root.iter("item")]
     if tag.endswith("}rdf") or tag == "rdf:rdf":
@@ -108,9 +115,15 @@ def count_items(dates: list[datetime | None], now: datetime) -> FeedActivity:
         start = now - timedelta(days=days)
         return sum(1 for moment in past if moment > start)
 
-    return FeedActivity(items=len(dates), last_30=within(30), last_90=within(90), last_365=within(365),
-                        latest=max(past) if past else None, undated=len(dates) - len(dated),
-                        future=len(dated) - len(past))
+    return FeedActivity(
+        items=len(dates),
+        last_30=within(30),
+        last_90=within(90),
+        last_365=within(365),
+        latest=max(past) if past else None,
+        undated=len(dates) - len(dated),
+        future=len(dated) - len(past),
+    )
 
 
 def feed_activity(body: bytes, now: datetime) -> FeedActivity:
@@ -128,8 +141,21 @@ def looks_like_feed(media_type: str, body: bytes) -> bool:
     return b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
 
 
-ACTIVITY_WORDS = ("diperbarui", "pembaruan", "memperbarui", "mutakhir", "dimutakhirkan", "pemutakhiran", "update",
-                  "unggahan", "artikel", "episode", "konten", "berkala", "rutin")
+ACTIVITY_WORDS = (
+    "diperbarui",
+    "pembaruan",
+    "memperbarui",
+    "mutakhir",
+    "dimutakhirkan",
+    "pemutakhiran",
+    "update",
+    "unggahan",
+    "artikel",
+    "episode",
+    "konten",
+    "berkala",
+    "rutin",
+)
 _ACTIVITY = re.compile(r"\b(?:" + "|".join(ACTIVITY_WORDS) + r")", re.IGNORECASE)
 
 
@@ -144,6 +170,10 @@ def asks_for_activity(indicator: Indicator) -> bool:
     (C2), podcast/video (C3) and the indicators whose levels ask for data or catalogues "diperbarui" or for
     information published "berkala" (A4, A5, B1, C4, E2). Elsewhere the counts stay on the capture's own page.
     """
-    texts = (indicator.name, *(level.description for level in indicator.levels), *indicator.evidence,
-             indicator.verification)
+    texts = (
+        indicator.name,
+        *(level.description for level in indicator.levels),
+        *indicator.evidence,
+        indicator.verification,
+    )
     return any(_ACTIVITY.search(text) for text in texts)

@@ -150,12 +150,18 @@ def forbidden_address(address: IPAddress) -> bool:
     globally routable unicast address, an IPv4-mapped IPv6 address judged by the IPv4 address inside it."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    return (not address.is_global or address.is_multicast or address.is_reserved or address.is_loopback
-            or address.is_link_local or address.is_private or address.is_unspecified)
+    return (
+        not address.is_global
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_private
+        or address.is_unspecified
+    )
 
 
-SPECIAL_USE_SUFFIXES = ("localhost", "test", "example", "invalid", "local", "internal", "lan", "home.arpa",
-                        "onion")
+SPECIAL_USE_SUFFIXES = ("localhost", "test", "example", "invalid", "local", "internal", "lan", "home.arpa", "onion")
 
 
 def special_use_name(host: str) -> bool:
@@ -199,8 +205,9 @@ def _resolve_within(resolve: Resolver, host: str, port: int, seconds: float | No
     return answer[0]
 
 
-def checked_addresses(host: str, port: int, allow: Allow, resolve: Resolver, url: str,
-                      seconds: float | None = None) -> list[IPAddress]:
+def checked_addresses(
+    host: str, port: int, allow: Allow, resolve: Resolver, url: str, seconds: float | None = None
+) -> list[IPAddress]:
     """The addresses to connect to for ``host``, every one of them checked; refuses the whole host when one is
     forbidden (and neither the host nor that address is allowed). The look-up ends after ``seconds``."""
     try:
@@ -213,8 +220,9 @@ def checked_addresses(host: str, port: int, allow: Allow, resolve: Resolver, url
         raise FetchRefused(Refusal.unresolvable, url, "special-use name")
     else:
         try:
-            addresses = [ipaddress.ip_address(item.split("%", 1)[0])
-                         for item in _resolve_within(resolve, host, port, seconds)]
+            addresses = [
+                ipaddress.ip_address(item.split("%", 1)[0]) for item in _resolve_within(resolve, host, port, seconds)
+            ]
         except TimeoutError as error:
             raise FetchRefused(Refusal.timeout, url, str(error)) from error
         except (OSError, UnicodeError, ValueError) as error:
@@ -277,8 +285,7 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
         self._deadline = deadline
 
     def _open(self) -> socket.socket:
-        sock = socket.create_connection((str(self._address), self.port),
-                                        timeout=max(self._deadline.remaining(), 0.01))
+        sock = socket.create_connection((str(self._address), self.port), timeout=max(self._deadline.remaining(), 0.01))
         self._deadline.watch(sock)
         return sock
 
@@ -289,8 +296,7 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 class _PinnedHTTPSConnection(_PinnedHTTPConnection):
     """As :class:`_PinnedHTTPConnection`, with TLS checked against the host name (not the address)."""
 
-    def __init__(self, host: str, port: int, address: IPAddress, deadline: _Deadline,
-                 context: ssl.SSLContext) -> None:
+    def __init__(self, host: str, port: int, address: IPAddress, deadline: _Deadline, context: ssl.SSLContext) -> None:
         super().__init__(host, port, address, deadline)
         self._context = context
 
@@ -392,8 +398,9 @@ def _read_body(response: http.client.HTTPResponse, url: str, max_bytes: int) -> 
     return bytes(out)
 
 
-def _one_request(url: str, deadline: _Deadline, allow: Allow, resolve: Resolver, max_bytes: int,
-                 context: ssl.SSLContext) -> tuple[int, http.client.HTTPMessage, bytes]:
+def _one_request(
+    url: str, deadline: _Deadline, allow: Allow, resolve: Resolver, max_bytes: int, context: ssl.SSLContext
+) -> tuple[int, http.client.HTTPMessage, bytes]:
     target = _target(url)
     addresses = checked_addresses(target.host, target.port, allow, resolve, url, deadline.remaining())
     last_error: OSError | None = None
@@ -452,9 +459,16 @@ RESOLVER: Resolver = system_resolver
 """The resolver :func:`fetch` uses when given none (the test suite replaces it with one that never asks DNS)."""
 
 
-def fetch(url: str, *, allow: Allow | None = None, resolve: Resolver | None = None,
-          max_redirects: int = MAX_REDIRECTS, max_bytes: int = MAX_BYTES, seconds: float = TOTAL_SECONDS,
-          tls_context: ssl.SSLContext | None = None) -> Fetched:
+def fetch(
+    url: str,
+    *,
+    allow: Allow | None = None,
+    resolve: Resolver | None = None,
+    max_redirects: int = MAX_REDIRECTS,
+    max_bytes: int = MAX_BYTES,
+    seconds: float = TOTAL_SECONDS,
+    tls_context: ssl.SSLContext | None = None,
+) -> Fetched:
     """GET ``url`` under the rules of the module docstring; the final response, or :class:`FetchRefused`.
 
     ``resolve`` is the name resolver (:data:`RESOLVER`, the system's, by default; tests give their own to show
@@ -480,7 +494,15 @@ def fetch(url: str, *, allow: Allow | None = None, resolve: Resolver | None = No
                 continue
             media_type, charset = _media_type(headers.get("Content-Type"))
             kept = {name: str(headers.get(name)) for name in KEPT_HEADERS if headers.get(name)}
-            return Fetched(url=url, final_url=current, status=status, media_type=media_type, charset=charset,
-                           body=body, redirects=tuple(redirects), headers=kept)
+            return Fetched(
+                url=url,
+                final_url=current,
+                status=status,
+                media_type=media_type,
+                charset=charset,
+                body=body,
+                redirects=tuple(redirects),
+                headers=kept,
+            )
     finally:
         deadline.cancel()

@@ -33,22 +33,91 @@ MAX_DEPTH = 512
 TITLE_LIMIT = 500
 
 # Removed with everything inside them.
-DROPPED_WITH_CONTENT = frozenset({
-    "script", "template", "iframe", "frame", "frameset", "object", "embed", "applet", "portal", "title",
-    "animate", "animatemotion", "animatetransform", "set", "handler", "listener",
-})
+DROPPED_WITH_CONTENT = frozenset(
+    {
+        "script",
+        "template",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "portal",
+        "title",
+        "animate",
+        "animatemotion",
+        "animatetransform",
+        "set",
+        "handler",
+        "listener",
+    }
+)
 # Removed, their content kept.
 DROPPED_TAG_ONLY = frozenset({"noscript", "base", "link", "meta", "html", "head", "body"})
-VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-                  "track", "wbr"})
-REQUESTING_ATTRIBUTES = frozenset({
-    "src", "srcset", "href", "action", "formaction", "data", "poster", "background", "ping", "xlink:href",
-    "codebase", "cite", "longdesc", "manifest", "lowsrc", "dynsrc", "imagesrcset", "imagesizes", "srcdoc",
-    "http-equiv", "content",
-})
-BLOCK = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
-                   "header", "footer", "nav", "main", "aside", "ul", "ol", "table", "blockquote", "pre", "hr",
-                   "dd", "dt", "figcaption", "address", "form", "td", "th"})
+VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+)
+REQUESTING_ATTRIBUTES = frozenset(
+    {
+        "src",
+        "srcset",
+        "href",
+        "action",
+        "formaction",
+        "data",
+        "poster",
+        "background",
+        "ping",
+        "xlink:href",
+        "codebase",
+        "cite",
+        "longdesc",
+        "manifest",
+        "lowsrc",
+        "dynsrc",
+        "imagesrcset",
+        "imagesizes",
+        "srcdoc",
+        "http-equiv",
+        "content",
+    }
+)
+BLOCK = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "nav",
+        "main",
+        "aside",
+        "ul",
+        "ol",
+        "table",
+        "blockquote",
+        "pre",
+        "hr",
+        "dd",
+        "dt",
+        "figcaption",
+        "address",
+        "form",
+        "td",
+        "th",
+    }
+)
 NO_TEXT = frozenset({"style", "script", "template", "head"})
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
 CHARSET_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -116,8 +185,11 @@ class _Reader(HTMLParser):
         tag = tag.lower()
         if tag == "link":
             values = {name.lower(): (value or "") for name, value in attrs}
-            if ("alternate" in values.get("rel", "").lower().split()
-                    and values.get("type", "").lower().split(";")[0].strip() in FEED_TYPES and values.get("href")):
+            if (
+                "alternate" in values.get("rel", "").lower().split()
+                and values.get("type", "").lower().split(";")[0].strip() in FEED_TYPES
+                and values.get("href")
+            ):
                 self.feeds.append(urljoin(self.base_url, values["href"].strip()))
         if self.skipping:
             if tag in DROPPED_WITH_CONTENT and tag not in VOID:
@@ -156,8 +228,7 @@ class _Reader(HTMLParser):
             return
         if tag in BLOCK:
             self.text.append("\n")
-        if (tag in DROPPED_TAG_ONLY or tag in DROPPED_WITH_CONTENT or tag in VOID
-                or not self.open_counts.get(tag)):
+        if tag in DROPPED_TAG_ONLY or tag in DROPPED_WITH_CONTENT or tag in VOID or not self.open_counts.get(tag):
             return
         # Close whatever was left open inside it, so the copy stays well nested.
         while self.open:
@@ -198,8 +269,10 @@ def read_page(body: bytes, charset: str | None, base_url: str) -> Page:
     while reader.open:
         reader.out.append(f"</{reader.open.pop()}>")
     title = " ".join("".join(reader.title).split())[:TITLE_LIMIT]
-    archive = ('<!doctype html>\n<html><head><meta charset="utf-8">'
-               f"<title>{escape(title, quote=False)}</title></head><body>{''.join(reader.out)}</body></html>\n")
+    archive = (
+        '<!doctype html>\n<html><head><meta charset="utf-8">'
+        f"<title>{escape(title, quote=False)}</title></head><body>{''.join(reader.out)}</body></html>\n"
+    )
     feeds = tuple(dict.fromkeys(url for url in reader.feeds if url.lower().startswith(("http://", "https://"))))
     return Page(title=title, text=_clean_text(reader.text), feed_urls=feeds, archive_html=archive)
 

@@ -30,13 +30,14 @@ from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("links", __name__, url_prefix="/tautan")
 
-CAPTURE_VIEWERS = (Role.operator_desa, Role.verifikator_kecamatan, Role.dpmd, Role.panitia, Role.asesor,
-                   Role.ketua_tim)
+CAPTURE_VIEWERS = (Role.operator_desa, Role.verifikator_kecamatan, Role.dpmd, Role.panitia, Role.asesor, Role.ketua_tim)
 
 # The archived copy: no script (sandbox without allow-scripts), no request of any kind (default-src 'none': not
 # even an image or a font), its own styles only; shown only inside the app's own capture page.
-ARCHIVE_POLICY = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                  "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+ARCHIVE_POLICY = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
 
 OUTCOME_WORDS = {
     CaptureOutcome.archived: _l("diarsipkan"),
@@ -109,8 +110,13 @@ def _capture_for_viewer(capture_id: int) -> tuple[LinkCapture, Evidence]:
 def show(capture_id: int) -> str:
     """What the link showed at the time of the capture: its details and the archived copy in a sandboxed frame."""
     capture, evidence = _capture_for_viewer(capture_id)
-    others = list(db.session.scalars(select(LinkCapture).where(LinkCapture.evidence_id == evidence.id)
-                                     .order_by(LinkCapture.fetched_at, LinkCapture.id)))
+    others = list(
+        db.session.scalars(
+            select(LinkCapture)
+            .where(LinkCapture.evidence_id == evidence.id)
+            .order_by(LinkCapture.fetched_at, LinkCapture.id)
+        )
+    )
     return render_template("links/capture.html", capture=capture, evidence=evidence, others=others, wita=wita)
 
 
@@ -147,8 +153,9 @@ def recheck(participant_id: int) -> Response:
 def archived_copy(capture_id: int) -> Response:
     """The archived copy of an HTML page, served so that nothing in it runs or fetches (``ARCHIVE_POLICY``)."""
     capture, _evidence = _capture_for_viewer(capture_id)
-    response = send_file(_blob(capture.archive_sha256), mimetype="text/html; charset=utf-8", max_age=0,
-                         conditional=False)
+    response = send_file(
+        _blob(capture.archive_sha256), mimetype="text/html; charset=utf-8", max_age=0, conditional=False
+    )
     response.headers["Content-Security-Policy"] = ARCHIVE_POLICY
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "private, no-store"
@@ -171,9 +178,14 @@ def screenshot(capture_id: int) -> Response:
 def body(capture_id: int) -> Response:
     """The body exactly as received (its SHA-256 is the capture's), always as a download, never rendered."""
     capture, _evidence = _capture_for_viewer(capture_id)
-    response = send_file(_blob(capture.body_sha256), mimetype="application/octet-stream", as_attachment=True,
-                         download_name=f"tautan-{capture.id}-{(capture.body_sha256 or '')[:12]}.bin",
-                         max_age=0, conditional=False)
+    response = send_file(
+        _blob(capture.body_sha256),
+        mimetype="application/octet-stream",
+        as_attachment=True,
+        download_name=f"tautan-{capture.id}-{(capture.body_sha256 or '')[:12]}.bin",
+        max_age=0,
+        conditional=False,
+    )
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response

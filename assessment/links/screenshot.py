@@ -83,8 +83,9 @@ def resolve(setting: str, chromium_path: str = "") -> Setting:
     mode = (setting or "auto").strip().lower()
     if mode in ("0", "off", "false", "no", "tidak"):
         return Setting(None)
-    candidates = [chromium_path] if chromium_path else [found for name in CHROMIUM_NAMES
-                                                        if (found := shutil.which(name))]
+    candidates = (
+        [chromium_path] if chromium_path else [found for name in CHROMIUM_NAMES if (found := shutil.which(name))]
+    )
     executable = next((path for path in candidates if path and os.access(path, os.X_OK)), None)
     missing = ""
     if executable is None:
@@ -106,7 +107,10 @@ def take_screenshot(archive_html: bytes, chromium: str, seconds: float = SECONDS
         # A child process of its own session: a hung Chromium is killed with everything it started.
         child = subprocess.Popen(  # noqa: S603 - our interpreter, our module, paths we made
             [sys.executable, "-m", "assessment.links.screenshot", chromium, str(source), str(target)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         try:
             _out, errors = child.communicate(timeout=seconds)
         except subprocess.TimeoutExpired:
@@ -136,8 +140,12 @@ def draw(chromium: str, source: Path, target: Path, blocked: list[str] | None = 
 
     def answer(route: Route) -> None:
         if route.request.url == ARCHIVE_ADDRESS:
-            route.fulfill(status=200, body=html, content_type="text/html; charset=utf-8",
-                          headers={"Content-Security-Policy": ARCHIVE_POLICY})
+            route.fulfill(
+                status=200,
+                body=html,
+                content_type="text/html; charset=utf-8",
+                headers={"Content-Security-Policy": ARCHIVE_POLICY},
+            )
             return
         if blocked is not None:
             blocked.append(route.request.url)
@@ -147,17 +155,24 @@ def draw(chromium: str, source: Path, target: Path, blocked: list[str] | None = 
     # Chromium's own sandbox cannot start as root (containers); elsewhere it stays on.
     args = [*CHROMIUM_ARGS, "--no-sandbox"] if os.geteuid() == 0 else CHROMIUM_ARGS
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=args,
-                                             timeout=timeout_ms)
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=args, timeout=timeout_ms)
         try:
-            context = browser.new_context(java_script_enabled=False,
-                                          viewport=ViewportSize(width=WIDTH, height=HEIGHT),
-                                          service_workers="block", accept_downloads=False)
+            context = browser.new_context(
+                java_script_enabled=False,
+                viewport=ViewportSize(width=WIDTH, height=HEIGHT),
+                service_workers="block",
+                accept_downloads=False,
+            )
             page = context.new_page()
             page.route("**/*", answer)
             page.goto(ARCHIVE_ADDRESS, wait_until="load", timeout=timeout_ms)
-            png = page.screenshot(full_page=True, type="png", timeout=timeout_ms, animations="disabled",
-                                  clip={"x": 0, "y": 0, "width": WIDTH, "height": MAX_HEIGHT})
+            png = page.screenshot(
+                full_page=True,
+                type="png",
+                timeout=timeout_ms,
+                animations="disabled",
+                clip={"x": 0, "y": 0, "width": WIDTH, "height": MAX_HEIGHT},
+            )
         finally:
             browser.close()
     target.write_bytes(png)

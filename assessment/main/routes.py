@@ -71,8 +71,15 @@ def index() -> str:
 def _front_page(*, code_error: str | None = None, code: str = "") -> str:
     competitions = db.session.scalars(select(Competition)).unique().all()
     current, past = front_door(competitions, now_utc())
-    return render_template("main/index.html", current=current, past=past, stage_names=STAGE_NAMES, wita=wita,
-                           code_error=code_error, code=code)
+    return render_template(
+        "main/index.html",
+        current=current,
+        past=past,
+        stage_names=STAGE_NAMES,
+        wita=wita,
+        code_error=code_error,
+        code=code,
+    )
 
 
 @bp.get("/periksa")
@@ -82,8 +89,10 @@ def check_code() -> Response | tuple[str, int]:
     typed = request.args.get("kode", "")[:100]
     code = re.sub(r"[\s-]", "", typed).upper()
     if not DOCUMENT_CODE.fullmatch(code):
-        return _front_page(code_error=_("Kode dokumen terdiri dari 16 huruf A–Z dan angka 2–7, seperti tercetak "
-                                        "di bawah kode QR."), code=typed), 422
+        return _front_page(
+            code_error=_("Kode dokumen terdiri dari 16 huruf A–Z dan angka 2–7, seperti tercetak di bawah kode QR."),
+            code=typed,
+        ), 422
     return redirect(url_for("publication.verify", kode=code))
 
 
@@ -94,9 +103,14 @@ def home() -> str:
     grants = current_user.grants
     codes = {grant.region_code for grant in grants}
     region_names = dict(db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
-    return render_template("main/home.html", links=links_for(current_user), grants=grants,
-                           role_labels=ROLE_LABELS, region_names=region_names,
-                           dashboards=_kecamatan_dashboards(grants))
+    return render_template(
+        "main/home.html",
+        links=links_for(current_user),
+        grants=grants,
+        role_labels=ROLE_LABELS,
+        region_names=region_names,
+        dashboards=_kecamatan_dashboards(grants),
+    )
 
 
 def _kecamatan_dashboards(grants: list[RoleGrant]) -> list[tuple[Competition, str]]:

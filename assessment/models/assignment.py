@@ -50,13 +50,18 @@ class Assignment(Model):
     participant: Mapped[Participant] = relationship(lazy="joined")
     assessor: Mapped[User] = relationship(foreign_keys=[assessor_id], lazy="joined")
     scores: Mapped[list[DeskScore]] = relationship(
-        back_populates="assignment", cascade="all, delete-orphan", order_by="DeskScore.indicator_code",
+        back_populates="assignment",
+        cascade="all, delete-orphan",
+        order_by="DeskScore.indicator_code",
     )
     judgements: Mapped[list[EvidenceJudgement]] = relationship(
-        back_populates="assignment", cascade="all, delete-orphan",
+        back_populates="assignment",
+        cascade="all, delete-orphan",
     )
     access_tests: Mapped[list[AccessTest]] = relationship(
-        back_populates="assignment", cascade="all, delete-orphan", order_by="AccessTest.indicator_code",
+        back_populates="assignment",
+        cascade="all, delete-orphan",
+        order_by="AccessTest.indicator_code",
     )
 
     @property
@@ -93,13 +98,17 @@ class VerificationSettings(Model):
     which desa are finalists for the field visit (the top ``finalists`` of the provinsi or of each kabupaten)."""
 
     __tablename__ = "verification_settings"
-    __table_args__ = (CheckConstraint("assessors_per_desa >= 1", name="at_least_one_assessor"),
-                      CheckConstraint("finalists >= 1", name="at_least_one_finalist"))
+    __table_args__ = (
+        CheckConstraint("assessors_per_desa >= 1", name="at_least_one_assessor"),
+        CheckConstraint("finalists >= 1", name="at_least_one_finalist"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     competition_id: Mapped[int] = mapped_column(ForeignKey("competition.id", ondelete="CASCADE"), unique=True)
     assessors_per_desa: Mapped[int] = mapped_column(default=DEFAULT_ASSESSORS_PER_DESA)
-    finalist_scope: Mapped[FinalistScope] = mapped_column(str_enum(FinalistScope, "finalist_scope"),
-                                                          default=FinalistScope.kabupaten,
-                                                          server_default=FinalistScope.kabupaten.value)
+    finalist_scope: Mapped[FinalistScope] = mapped_column(
+        str_enum(FinalistScope, "finalist_scope"),
+        default=FinalistScope.kabupaten,
+        server_default=FinalistScope.kabupaten.value,
+    )
     finalists: Mapped[int] = mapped_column(default=DEFAULT_FINALISTS, server_default=str(DEFAULT_FINALISTS))

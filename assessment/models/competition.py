@@ -88,10 +88,14 @@ class Competition(Model):
 
     rubric: Mapped[StoredRubric] = relationship(lazy="joined")
     stages: Mapped[list[Stage]] = relationship(
-        back_populates="competition", cascade="all, delete-orphan", order_by="Stage.starts_at",
+        back_populates="competition",
+        cascade="all, delete-orphan",
+        order_by="Stage.starts_at",
     )
     quotas: Mapped[list[KabupatenQuota]] = relationship(
-        back_populates="competition", cascade="all, delete-orphan", order_by="KabupatenQuota.kabupaten_code",
+        back_populates="competition",
+        cascade="all, delete-orphan",
+        order_by="KabupatenQuota.kabupaten_code",
     )
 
     def stage(self, code: StageCode) -> Stage | None:

@@ -41,8 +41,10 @@ def postgresql_statements(table: str) -> list[str]:
 
 def install_append_only(table: Table) -> None:
     """Create the guard triggers whenever ``table`` is created through SQLAlchemy metadata."""
-    for dialect, statements in (("sqlite", sqlite_statements(table.name)),
-                                ("postgresql", postgresql_statements(table.name))):
+    for dialect, statements in (
+        ("sqlite", sqlite_statements(table.name)),
+        ("postgresql", postgresql_statements(table.name)),
+    ):
         for statement in statements:
             # DDL formats its text with %: the PostgreSQL message's placeholder is written %% here.
             ddl = DDL(statement.replace("%", "%%"))  # type: ignore[no-untyped-call]

@@ -70,18 +70,25 @@ class Participant(Model):
     competition: Mapped[Competition] = relationship()
     region: Mapped[Region] = relationship(foreign_keys=[desa_code], lazy="joined")
     self_assessments: Mapped[list[SelfAssessment]] = relationship(
-        back_populates="participant", cascade="all, delete-orphan", order_by="SelfAssessment.indicator_code",
+        back_populates="participant",
+        cascade="all, delete-orphan",
+        order_by="SelfAssessment.indicator_code",
     )
     evidence: Mapped[list[Evidence]] = relationship(
-        back_populates="participant", cascade="all, delete-orphan", order_by="Evidence.uploaded_at",
+        back_populates="participant",
+        cascade="all, delete-orphan",
+        order_by="Evidence.uploaded_at",
     )
     reviews: Mapped[list[SubmissionReview]] = relationship(
-        back_populates="participant", cascade="all, delete-orphan", order_by="SubmissionReview.created_at",
+        back_populates="participant",
+        cascade="all, delete-orphan",
+        order_by="SubmissionReview.created_at",
     )
     # Read by the self-assessment window (assessment.villages.rules); exceptions are opened and revoked by the
     # committee's verbs only, so this side never writes them.
     stage_exceptions: Mapped[list[StageException]] = relationship(
-        viewonly=True, order_by="StageException.created_at",
+        viewonly=True,
+        order_by="StageException.created_at",
     )
 
 
@@ -115,7 +122,11 @@ class Evidence(Model):
         # One active copy of a file per indicator, enforced by the database so that two simultaneous uploads of
         # the same file (a double tap, a retry racing the original) cannot both create a row.
         Index(
-            "uq_evidence_active_file", "participant_id", "indicator_code", "sha256", unique=True,
+            "uq_evidence_active_file",
+            "participant_id",
+            "indicator_code",
+            "sha256",
+            unique=True,
             sqlite_where=text("status = 'aktif' AND kind = 'file'"),
             postgresql_where=text("status = 'aktif' AND kind = 'file'"),
         ),

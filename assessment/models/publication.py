@@ -102,8 +102,13 @@ class RankingWithdrawal(Model):
     __table_args__ = (
         CheckConstraint("length(reason) > 0", name="reason_given"),
         CheckConstraint("revoked_at IS NULL OR length(revoke_reason) > 0", name="revoke_reason_given"),
-        Index("uq_ranking_withdrawal_in_force", "participant_id", unique=True,
-              sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
+        Index(
+            "uq_ranking_withdrawal_in_force",
+            "participant_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

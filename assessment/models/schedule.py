@@ -38,7 +38,8 @@ class ScheduleChange(Model):
 
     changed_by: Mapped[User | None] = relationship()
     stages: Mapped[list[ScheduleChangeStage]] = relationship(
-        back_populates="change", order_by="ScheduleChangeStage.id",
+        back_populates="change",
+        order_by="ScheduleChangeStage.id",
     )
 
 

@@ -102,7 +102,8 @@ class Reconciliation(Model):
 
     decided_by: Mapped[User | None] = relationship()
     corrections: Mapped[list[ReconciliationCorrection]] = relationship(
-        cascade="all, delete-orphan", order_by="ReconciliationCorrection.corrected_at",
+        cascade="all, delete-orphan",
+        order_by="ReconciliationCorrection.corrected_at",
     )
 
 

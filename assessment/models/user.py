@@ -66,7 +66,10 @@ class User(Model):
     totp_pending_secret: Mapped[str | None] = mapped_column(String(255))
 
     grants: Mapped[list[RoleGrant]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="RoleGrant.id",
+        back_populates="user",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="RoleGrant.id",
         foreign_keys="RoleGrant.user_id",
     )
 

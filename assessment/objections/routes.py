@@ -66,22 +66,36 @@ REFUSALS = {
     "already": _l("Sanggah ini sudah dijawab; jawaban tidak dapat diubah."),
     "level": _l("Level harus salah satu level pada skala rubrik."),
     "level_indicator": _l("Pilih indikator yang levelnya diubah."),
-    "limit_desa": _l("Desa ini sudah mengajukan sanggah sebanyak batas pada lomba ini; sanggah baru tidak dapat "
-                     "diajukan. Tambahkan keterangan pada sanggah yang sudah ada melalui panitia."),
-    "limit_indicator": _l("Sanggah untuk indikator ini (atau untuk seluruh hasil) sudah mencapai batas; tunggu "
-                          "jawaban panitia atas sanggah yang sudah diajukan."),
-    "duplicate": _l("Sanggah yang dijawab bersama harus sanggah desa yang sama tentang indikator yang sama dan "
-                    "belum dijawab."),
+    "limit_desa": _l(
+        "Desa ini sudah mengajukan sanggah sebanyak batas pada lomba ini; sanggah baru tidak dapat "
+        "diajukan. Tambahkan keterangan pada sanggah yang sudah ada melalui panitia."
+    ),
+    "limit_indicator": _l(
+        "Sanggah untuk indikator ini (atau untuk seluruh hasil) sudah mencapai batas; tunggu "
+        "jawaban panitia atas sanggah yang sudah diajukan."
+    ),
+    "duplicate": _l(
+        "Sanggah yang dijawab bersama harus sanggah desa yang sama tentang indikator yang sama dan belum dijawab."
+    ),
 }
 
 
 @bp.record_once
 def _links(state: object) -> None:
     app: Flask = state.app  # type: ignore[attr-defined]
-    add_link(app, NavLink(Role.operator_desa, "objections.index", _l("Hasil sementara dan sanggah"),
-                          _l("Lihat hasil sementara desa Anda dan ajukan sanggah pada masa sanggah.")))
-    add_link(app, NavLink(Role.panitia, "objections.committee_index", _l("Sanggah"),
-                          _l("Daftar sanggah desa dan jawabannya.")))
+    add_link(
+        app,
+        NavLink(
+            Role.operator_desa,
+            "objections.index",
+            _l("Hasil sementara dan sanggah"),
+            _l("Lihat hasil sementara desa Anda dan ajukan sanggah pada masa sanggah."),
+        ),
+    )
+    add_link(
+        app,
+        NavLink(Role.panitia, "objections.committee_index", _l("Sanggah"), _l("Daftar sanggah desa dan jawabannya.")),
+    )
 
 
 def _indicator_choices(rubric: Rubric, empty: str) -> list[tuple[str, str]]:
@@ -92,9 +106,11 @@ def _indicator_choices(rubric: Rubric, empty: str) -> list[tuple[str, str]]:
 @roles_required(*OPERATOR)
 def index() -> str:
     participants = db.session.scalars(
-        select(Participant).join(Competition, Participant.competition_id == Competition.id)
+        select(Participant)
+        .join(Competition, Participant.competition_id == Competition.id)
         .where(scope_filter(Participant.desa_code, current_user, OPERATOR))
-        .order_by(Competition.year.desc(), Competition.id)).all()
+        .order_by(Competition.year.desc(), Competition.id)
+    ).all()
     return render_template("objections/index.html", participants=participants, wita=wita)
 
 
@@ -102,30 +118,46 @@ def _desa_page(participant: Participant, form: ObjectionForm | None = None, stat
     rubric = rubric_of(participant.competition.rubric)
     form = form or ObjectionForm()
     form.indicator.choices = _indicator_choices(rubric, _("Seluruh hasil desa"))
-    gate = stage_gate(participant.competition, Action.file_objection, now_utc(), participant=participant,
-                      changes_level=False)
+    gate = stage_gate(
+        participant.competition, Action.file_objection, now_utc(), participant=participant, changes_level=False
+    )
     published = provisional_document(participant.competition) or {}
     rows = published.get("peringkat", [])
     row = next((r for r in rows if r["kode"] == participant.desa_code), None)
     unranked = next((r for r in published.get("tidak_diperingkat", []) if r["kode"] == participant.desa_code), None)
-    objections = db.session.scalars(select(Objection).where(Objection.participant_id == participant.id)
-                                    .order_by(Objection.filed_at.desc(), Objection.id.desc())).all()
+    objections = db.session.scalars(
+        select(Objection)
+        .where(Objection.participant_id == participant.id)
+        .order_by(Objection.filed_at.desc(), Objection.id.desc())
+    ).all()
     marks = [m for m in late_changes(participant.competition) if m.participant_id == participant.id]
     run = repo.engine_run(participant.competition) if participant.competition.results_published_at else None
     # Left out of the ranking since the publication (withdrawn by the committee, say): said beside the frozen row.
     now_unranked = next((u for u in run.unranked if u.kode == participant.desa_code), None) if run else None
-    html = render_template("objections/desa.html", participant=participant, form=form, gate=gate, marks=marks,
-                           levels=_verified_levels(participant, rubric, run), level_names=dict(rubric.level_names),
-                           now_unranked=now_unranked if row is not None else None,
-                           aggregation=rubric.aggregation,
-                           closed_message=None if gate.allowed else gate_text(gate), row=row, unranked=unranked,
-                           total=len(rows), objections=objections, wita=wita,
-                           published=participant.competition.results_published_at is not None)
+    html = render_template(
+        "objections/desa.html",
+        participant=participant,
+        form=form,
+        gate=gate,
+        marks=marks,
+        levels=_verified_levels(participant, rubric, run),
+        level_names=dict(rubric.level_names),
+        now_unranked=now_unranked if row is not None else None,
+        aggregation=rubric.aggregation,
+        closed_message=None if gate.allowed else gate_text(gate),
+        row=row,
+        unranked=unranked,
+        total=len(rows),
+        objections=objections,
+        wita=wita,
+        published=participant.competition.results_published_at is not None,
+    )
     return html, status
 
 
-def _verified_levels(participant: Participant, rubric: Rubric,
-                     run: repo.EngineRun | None) -> list[tuple[Any, FinalLevel | None, list[Any]]]:
+def _verified_levels(
+    participant: Participant, rubric: Rubric, run: repo.EngineRun | None
+) -> list[tuple[Any, FinalLevel | None, list[Any]]]:
     """Once the provisional results are published (``run``, the results now), what the desa can object to: per
     indicator (rubric order) the level that counts now (the engine's final level of a ranked desa) and where it
     came from (:func:`assessment.repo.level_provenance`); before publication, nothing."""
@@ -156,8 +188,17 @@ def file(participant_id: int) -> Response | tuple[str, int]:
         upload = (form.file.data.read(), form.file.data.filename)
     max_bytes = int(current_app.config.get("EVIDENCE_MAX_BYTES") or current_app.config["MAX_CONTENT_LENGTH"])
     try:
-        operations.file_objection(participant, rubric, form.indicator.data or None, form.reason.data or "", upload,
-                                  current_user, now_utc(), get_store(), max_bytes)
+        operations.file_objection(
+            participant,
+            rubric,
+            form.indicator.data or None,
+            form.reason.data or "",
+            upload,
+            current_user,
+            now_utc(),
+            get_store(),
+            max_bytes,
+        )
     except StageClosed as closed:
         flash(gate_text(closed.gate), "error")
         return _desa_page(participant, form, 409)
@@ -184,8 +225,12 @@ def evidence(objection_id: int) -> Response:
     except StorageError:
         abort(404)
     media_type = objection.evidence_media_type or "application/octet-stream"
-    return send_file(handle, mimetype=media_type, as_attachment=True,
-                     download_name=download_name(objection.evidence_name or "bukti", media_type))
+    return send_file(
+        handle,
+        mimetype=media_type,
+        as_attachment=True,
+        download_name=download_name(objection.evidence_name or "bukti", media_type),
+    )
 
 
 @bp.get("/panitia/sanggah/")
@@ -195,13 +240,20 @@ def committee_index() -> str:
     return render_template("objections/committee_index.html", competitions=competitions)
 
 
-def _committee_page(competition: Competition, form: AnswerForm | None = None, form_id: int = 0,
-                    status: int = 200) -> tuple[str, int]:
+def _committee_page(
+    competition: Competition, form: AnswerForm | None = None, form_id: int = 0, status: int = 200
+) -> tuple[str, int]:
     rubric = rubric_of(competition.rubric)
-    objections = [o for o in db.session.scalars(
-        select(Objection).join(Participant, Objection.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id).order_by(Objection.filed_at, Objection.id))
-        if user_can_access_region(current_user, o.participant.desa_code, COMMITTEE)]
+    objections = [
+        o
+        for o in db.session.scalars(
+            select(Objection)
+            .join(Participant, Objection.participant_id == Participant.id)
+            .where(Participant.competition_id == competition.id)
+            .order_by(Objection.filed_at, Objection.id)
+        )
+        if user_can_access_region(current_user, o.participant.desa_code, COMMITTEE)
+    ]
     now = now_utc()
     blank = AnswerForm()
     choices = _indicator_choices(rubric, _("Tidak ada (level tidak diubah)"))
@@ -214,12 +266,22 @@ def _committee_page(competition: Competition, form: AnswerForm | None = None, fo
         participant = next(o.participant for o in objections if o.participant_id == participant_id)
         levels[participant_id] = {item.indicator.code: item for item in checklist(participant, rubric)}
     html = render_template(
-        "objections/committee.html", competition=competition, objections=objections, form=form, form_id=form_id,
-        levels=levels, level_names=dict(rubric.level_names), verdict_labels=VERDICT_LABELS,
-        blank=blank, gate=stage_gate(competition, Action.answer_objection, now, changes_level=False),
+        "objections/committee.html",
+        competition=competition,
+        objections=objections,
+        form=form,
+        form_id=form_id,
+        levels=levels,
+        level_names=dict(rubric.level_names),
+        verdict_labels=VERDICT_LABELS,
+        blank=blank,
+        gate=stage_gate(competition, Action.answer_objection, now, changes_level=False),
         exceptions={o.participant_id: active_exceptions(o.participant, now) for o in objections},
         duplicates={o.id: operations.duplicates_of(o) for o in objections if o.answered_at is None},
-        stage_names=STAGE_NAMES, wita=wita, rubric=rubric)
+        stage_names=STAGE_NAMES,
+        wita=wita,
+        rubric=rubric,
+    )
     return html, status
 
 
@@ -256,16 +318,28 @@ def answer(competition_id: int, objection_id: int) -> Response | tuple[str, int]
     form.indicator.choices = _indicator_choices(rubric, "")
     if not form.validate_on_submit():
         return _committee_page(competition, form, objection.id, 400)
-    together = [db.get_or_404(Objection, other_id) for other_id in _ids(request.form.getlist("also"))
-                if other_id != objection.id]
+    together = [
+        db.get_or_404(Objection, other_id)
+        for other_id in _ids(request.form.getlist("also"))
+        if other_id != objection.id
+    ]
     try:
         # A level change after the freeze opens its exception as part of the answer, with the same reason.
-        operations.answer_objection(objection, rubric, form.reason.data or "", form.indicator.data or None,
-                                    _level(form.level.data), current_user, now_utc(), duplicates=together,
-                                    open_exception=True)
+        operations.answer_objection(
+            objection,
+            rubric,
+            form.reason.data or "",
+            form.indicator.data or None,
+            _level(form.level.data),
+            current_user,
+            now_utc(),
+            duplicates=together,
+            open_exception=True,
+        )
     except StageClosed as closed:
-        flash(freeze_message(closed.gate) or _("Sanggah hanya dapat dijawab pada masa sanggah atau penetapan."),
-              "error")
+        flash(
+            freeze_message(closed.gate) or _("Sanggah hanya dapat dijawab pada masa sanggah atau penetapan."), "error"
+        )
         return _committee_page(competition, form, objection.id, 409)
     except operations.ObjectionRefused as refused:
         flash(str(REFUSALS[refused.code]), "error")

@@ -39,8 +39,13 @@ def request_pleno(competition: Competition, by: User, base_url: str) -> Job:
     if final_snapshot_of(competition) is None:
         raise PublicationRefused("not_final")
     kode = new_kode()
-    params = {"competition": competition.id, "by": by.id, "kode": kode, "base_url": base_url.rstrip("/"),
-              "lang": str(get_locale() or "id")}
+    params = {
+        "competition": competition.id,
+        "by": by.id,
+        "kode": kode,
+        "base_url": base_url.rstrip("/"),
+        "lang": str(get_locale() or "id"),
+    }
     return request_document(PLENO, params, kode)
 
 
@@ -62,8 +67,16 @@ def _build(params: dict[str, Any], step: Step) -> bytes:
         # The committee member's language: the berita acara's words are translated while rendering.
         with current_app.test_request_context(environ_base={"HTTP_COOKIE": f"lang={params.get('lang', 'id')}"}):
             try:
-                document = generate_berita_acara(BeritaAcaraKind.pleno, competition, None, by, now_utc(),
-                                                 lambda code: f"{base}/verifikasi/{code}", get_store(), kode=kode)
+                document = generate_berita_acara(
+                    BeritaAcaraKind.pleno,
+                    competition,
+                    None,
+                    by,
+                    now_utc(),
+                    lambda code: f"{base}/verifikasi/{code}",
+                    get_store(),
+                    kode=kode,
+                )
             except PublicationRefused as refused:
                 raise queue.Permanent(f"refused: {refused.code}") from refused
     step(2, 2)
@@ -71,6 +84,13 @@ def _build(params: dict[str, Any], step: Step) -> bytes:
         return handle.read()
 
 
-register(DocumentKind(
-    name=PLENO, title=_l("Berita acara pleno penetapan"), roles=(Role.panitia,), allowed=_allowed,
-    filename=lambda params: f"berita-acara-pleno-{params['kode']}.pdf", build=_build))
+register(
+    DocumentKind(
+        name=PLENO,
+        title=_l("Berita acara pleno penetapan"),
+        roles=(Role.panitia,),
+        allowed=_allowed,
+        filename=lambda params: f"berita-acara-pleno-{params['kode']}.pdf",
+        build=_build,
+    )
+)

@@ -150,16 +150,27 @@ def blockers(competition: Competition, run: EngineRun | None = None) -> list[Blo
     waiting = {s.code: s for s in run.standings if s.blocks}
     if not waiting:
         return []
-    participants = {p.desa_code: p for p in db.session.scalars(
-        select(Participant).where(Participant.competition_id == competition.id,
-                                  Participant.desa_code.in_(list(waiting))))}
+    participants = {
+        p.desa_code: p
+        for p in db.session.scalars(
+            select(Participant).where(
+                Participant.competition_id == competition.id, Participant.desa_code.in_(list(waiting))
+            )
+        )
+    }
     open_names: dict[str, list[str]] = {}
     for code, name in db.session.execute(
-            select(Participant.desa_code, User.name).join(Assignment, Assignment.participant_id == Participant.id)
-            .join(User, Assignment.assessor_id == User.id)
-            .where(Participant.competition_id == competition.id, Participant.desa_code.in_(list(waiting)),
-                   Assignment.withdrawn_at.is_(None), Assignment.submitted_at.is_(None))
-            .order_by(Participant.desa_code, User.name)):
+        select(Participant.desa_code, User.name)
+        .join(Assignment, Assignment.participant_id == Participant.id)
+        .join(User, Assignment.assessor_id == User.id)
+        .where(
+            Participant.competition_id == competition.id,
+            Participant.desa_code.in_(list(waiting)),
+            Assignment.withdrawn_at.is_(None),
+            Assignment.submitted_at.is_(None),
+        )
+        .order_by(Participant.desa_code, User.name)
+    ):
         open_names.setdefault(code, []).append(name)
     return [Blocker(participants[code], waiting[code], tuple(open_names.get(code, ()))) for code in sorted(waiting)]
 
@@ -167,8 +178,9 @@ def blockers(competition: Competition, run: EngineRun | None = None) -> list[Blo
 def _refuse_while_blocked(competition: Competition, run: EngineRun) -> None:
     found = blockers(competition, run)
     if found:
-        raise PublicationRefused("blockers", ", ".join(b.participant.region.name for b in found[:10])
-                                 + (" …" if len(found) > 10 else ""))
+        raise PublicationRefused(
+            "blockers", ", ".join(b.participant.region.name for b in found[:10]) + (" …" if len(found) > 10 else "")
+        )
 
 
 def publish_provisional(competition: Competition, by: User, now: datetime) -> ProvisionalResult:
@@ -185,33 +197,60 @@ def publish_provisional(competition: Competition, by: User, now: datetime) -> Pr
     """
     require_stage(competition, Action.publish_provisional, now)
     if competition.results_published_at is not None or db.session.scalar(
-            select(ProvisionalResult.id).where(ProvisionalResult.competition_id == competition.id)):
+        select(ProvisionalResult.id).where(ProvisionalResult.competition_id == competition.id)
+    ):
         raise PublicationRefused("already")
     run = current_results(competition, fresh=True)
     _refuse_while_blocked(competition, run)
     rows = current_ranking(competition, run)
     others = unranked_rows(run.unranked)
-    document = {"format": PROVISIONAL_FORMAT, "kompetisi": competition.id, "peringkat": rows,
-                "tidak_diperingkat": others}
-    result = ProvisionalResult(competition_id=competition.id, ranking_json=canonical_bytes(document).decode("utf-8"),
-                               records_sha256=sha256_hex(canonical_bytes(level_rows(run.records))),
-                               published_at=now, published_by_id=by.id)
+    document = {
+        "format": PROVISIONAL_FORMAT,
+        "kompetisi": competition.id,
+        "peringkat": rows,
+        "tidak_diperingkat": others,
+    }
+    result = ProvisionalResult(
+        competition_id=competition.id,
+        ranking_json=canonical_bytes(document).decode("utf-8"),
+        records_sha256=sha256_hex(canonical_bytes(level_rows(run.records))),
+        published_at=now,
+        published_by_id=by.id,
+    )
     db.session.add(result)
     competition.results_published_at = now
-    record_event("results.publish_provisional", target=f"competition:{competition.id}",
-                 after={"published_at": now, "records_sha256": result.records_sha256, "ranked": len(rows),
-                        "unranked": len(others)})
-    messages = [(row["kode"],
-                 f"Hasil sementara {competition.name} diumumkan: peringkat {row['peringkat']} dari {len(rows)} desa, "
-                 f"indeks {(row['indeks'] or '-').replace('.', ',')}, predikat {row['predikat'] or '-'}. "
-                 "Sanggah dapat diajukan pada masa sanggah.", "/sanggah/") for row in rows]
-    messages += [(desa.kode, f"Hasil sementara {competition.name} diumumkan. Desa Anda tidak diperingkat: "
-                  f"{unranked_detail(desa)}.", "/sanggah/") for desa in run.unranked]
+    record_event(
+        "results.publish_provisional",
+        target=f"competition:{competition.id}",
+        after={
+            "published_at": now,
+            "records_sha256": result.records_sha256,
+            "ranked": len(rows),
+            "unranked": len(others),
+        },
+    )
+    messages = [
+        (
+            row["kode"],
+            f"Hasil sementara {competition.name} diumumkan: peringkat {row['peringkat']} dari {len(rows)} desa, "
+            f"indeks {(row['indeks'] or '-').replace('.', ',')}, predikat {row['predikat'] or '-'}. "
+            "Sanggah dapat diajukan pada masa sanggah.",
+            "/sanggah/",
+        )
+        for row in rows
+    ]
+    messages += [
+        (
+            desa.kode,
+            f"Hasil sementara {competition.name} diumumkan. Desa Anda tidak diperingkat: {unranked_detail(desa)}.",
+            "/sanggah/",
+        )
+        for desa in run.unranked
+    ]
     try:
         db.session.flush()  # a second publication fails here; the fan-out's key names this one
         # One job tells every operator (assessment.fanout): the request writes no per-person message.
-        enqueue_fanout(f"publish-fanout:{competition.id}:{result.id}", "hasil_sementara", messages,
-                       competition.id)
+        enqueue_fanout(f"publish-fanout:{competition.id}:{result.id}", "hasil_sementara", messages, competition.id)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
@@ -243,44 +282,73 @@ def final_document(competition: Competition, now: datetime, run: EngineRun | Non
     evidence = db.session.execute(
         select(Participant.desa_code, Evidence.indicator_code, Evidence.sha256)
         .join(Participant, Evidence.participant_id == Participant.id)
-        .where(Evidence.participant_id.in_(ids), Evidence.kind == EvidenceKind.file,
-               Evidence.status == EvidenceStatus.aktif)
-        .order_by(Participant.desa_code, Evidence.indicator_code, Evidence.sha256))
-    objections = db.session.scalars(select(Objection).where(Objection.participant_id.in_(ids))
-                                    .order_by(Objection.filed_at, Objection.id))
+        .where(
+            Evidence.participant_id.in_(ids),
+            Evidence.kind == EvidenceKind.file,
+            Evidence.status == EvidenceStatus.aktif,
+        )
+        .order_by(Participant.desa_code, Evidence.indicator_code, Evidence.sha256)
+    )
+    objections = db.session.scalars(
+        select(Objection).where(Objection.participant_id.in_(ids)).order_by(Objection.filed_at, Objection.id)
+    )
     anchor = chain_anchor(db.session)
     key = secrets.token_bytes(PSEUDONYM_KEY_BYTES)
     return {
         "format": SNAPSHOT_FORMAT,
         "salinan": COMMITTEE_COPY,
-        "kompetisi": {"id": competition.id, "nama": competition.name, "tahun": competition.year,
-                      "wilayah": competition.scope_region_code},
-        "rubrik": {"fingerprint": competition.rubric.fingerprint, "judul": competition.rubric.title,
-                   # The stored canonical bytes themselves: their SHA-256 is the fingerprint.
-                   "kanonik": json.loads(competition.rubric.rubric_json)},
+        "kompetisi": {
+            "id": competition.id,
+            "nama": competition.name,
+            "tahun": competition.year,
+            "wilayah": competition.scope_region_code,
+        },
+        "rubrik": {
+            "fingerprint": competition.rubric.fingerprint,
+            "judul": competition.rubric.title,
+            # The stored canonical bytes themselves: their SHA-256 is the fingerprint.
+            "kanonik": json.loads(competition.rubric.rubric_json),
+        },
         "jenis_wilayah": {p.code: p.kind for p in run.participants},
         "ditetapkan_pada": now.isoformat(),
-        "hasil_sementara_diumumkan_pada": (competition.results_published_at.isoformat()
-                                           if competition.results_published_at else None),
+        "hasil_sementara_diumumkan_pada": (
+            competition.results_published_at.isoformat() if competition.results_published_at else None
+        ),
         "level": level_rows(records),
         "pseudonim": {"kunci": key.hex()},
-        "bukti": [{"desa": code, "indikator": indicator, "sha256": sha256}
-                  for code, indicator, sha256 in evidence],
+        "bukti": [{"desa": code, "indikator": indicator, "sha256": sha256} for code, indicator, sha256 in evidence],
         "tautan": capture_rows(captures_for_record(ids), {p.id: p.desa_code for p in participants}),
         "peringkat": current_ranking(competition, run),
         "tidak_diperingkat": unranked_rows(run.unranked),
-        "sanggah": [{
-            "desa": o.participant.desa_code, "indikator": o.indicator_code, "alasan": o.reason,
-            "bukti_sha256": o.evidence_sha256, "diajukan_pada": o.filed_at.isoformat(),
-            "jawaban": None if o.answered_at is None else {
-                "alasan": o.answer_reason, "indikator": o.answer_indicator_code,
-                "level_sebelumnya": o.previous_level, "level_baru": o.new_level,
-                "dijawab_pada": o.answered_at.isoformat()},
-        } for o in objections],
-        "diubah_setelah_pengumuman": [{
-            "desa": mark.participant.desa_code, "indikator": mark.indicator_code, "tindakan": mark.action,
-            "alasan_pengecualian": mark.exception.reason, "pada": mark.changed_at.isoformat(),
-        } for mark in late_changes(competition)],
+        "sanggah": [
+            {
+                "desa": o.participant.desa_code,
+                "indikator": o.indicator_code,
+                "alasan": o.reason,
+                "bukti_sha256": o.evidence_sha256,
+                "diajukan_pada": o.filed_at.isoformat(),
+                "jawaban": None
+                if o.answered_at is None
+                else {
+                    "alasan": o.answer_reason,
+                    "indikator": o.answer_indicator_code,
+                    "level_sebelumnya": o.previous_level,
+                    "level_baru": o.new_level,
+                    "dijawab_pada": o.answered_at.isoformat(),
+                },
+            }
+            for o in objections
+        ],
+        "diubah_setelah_pengumuman": [
+            {
+                "desa": mark.participant.desa_code,
+                "indikator": mark.indicator_code,
+                "tindakan": mark.action,
+                "alasan_pengecualian": mark.exception.reason,
+                "pada": mark.changed_at.isoformat(),
+            }
+            for mark in late_changes(competition)
+        ],
         "jejak_audit": {"jumlah": anchor.count, "hash_terakhir": anchor.head_hash},
     }
 
@@ -308,8 +376,11 @@ def finalise_results(competition: Competition, by: User, now: datetime) -> Final
     if competition.results_published_at is None:
         raise PublicationRefused("not_published")
     open_objections = db.session.scalar(
-        select(Objection.id).join(Participant, Objection.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, Objection.answered_at.is_(None)).limit(1))
+        select(Objection.id)
+        .join(Participant, Objection.participant_id == Participant.id)
+        .where(Participant.competition_id == competition.id, Objection.answered_at.is_(None))
+        .limit(1)
+    )
     if open_objections is not None:
         raise PublicationRefused("open_objections")
     run = current_results(competition, fresh=True)
@@ -317,17 +388,30 @@ def finalise_results(competition: Competition, by: User, now: datetime) -> Final
     committee = final_document(competition, now, run)
     full = canonical_bytes(committee)
     data = canonical_bytes(public_copy(committee))
-    snapshot = FinalSnapshot(competition_id=competition.id, kode=new_kode(), canonical_json=data.decode("utf-8"),
-                             sha256=sha256_hex(data), committee_json=full.decode("utf-8"),
-                             committee_sha256=sha256_hex(full), created_at=now, created_by_id=by.id)
+    snapshot = FinalSnapshot(
+        competition_id=competition.id,
+        kode=new_kode(),
+        canonical_json=data.decode("utf-8"),
+        sha256=sha256_hex(data),
+        committee_json=full.decode("utf-8"),
+        committee_sha256=sha256_hex(full),
+        created_at=now,
+        created_by_id=by.id,
+    )
     db.session.add(snapshot)
-    record_event("results.finalise", target=f"competition:{competition.id}",
-                 after={"sha256": snapshot.sha256, "committee_sha256": snapshot.committee_sha256,
-                        "kode": snapshot.kode})
+    record_event(
+        "results.finalise",
+        target=f"competition:{competition.id}",
+        after={"sha256": snapshot.sha256, "committee_sha256": snapshot.committee_sha256, "kode": snapshot.kode},
+    )
     try:
         db.session.flush()  # a second snapshot fails here; the fan-out's key names this one
-        enqueue_fanout(f"final-fanout:{competition.id}:{snapshot.id}", "hasil_akhir",
-                       final_messages(competition, run, snapshot.kode), competition.id)
+        enqueue_fanout(
+            f"final-fanout:{competition.id}:{snapshot.id}",
+            "hasil_akhir",
+            final_messages(competition, run, snapshot.kode),
+            competition.id,
+        )
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
@@ -340,13 +424,24 @@ def final_messages(competition: Competition, run: EngineRun, kode: str) -> list[
     index and predikat, or why it is not ranked; with the public code of the snapshot."""
     rows = current_ranking(competition, run)
     messages: list[tuple[str, str, str | None]] = [
-        (row["kode"], f"Hasil akhir {competition.name} ditetapkan: peringkat {row['peringkat']} dari {len(rows)} "
-         f"desa, indeks {(row['indeks'] or '-').replace('.', ',')}, predikat {row['predikat'] or '-'}. "
-         f"Kode verifikasi hasil akhir: {kode}.", f"/hasil/{competition.id}/desa/{row['kode']}")
-        for row in rows]
-    messages += [(desa.kode, f"Hasil akhir {competition.name} ditetapkan. Desa Anda tidak diperingkat: "
-                  f"{unranked_detail(desa)}. Kode verifikasi hasil akhir: {kode}.",
-                  f"/hasil/{competition.id}/desa/{desa.kode}") for desa in run.unranked]
+        (
+            row["kode"],
+            f"Hasil akhir {competition.name} ditetapkan: peringkat {row['peringkat']} dari {len(rows)} "
+            f"desa, indeks {(row['indeks'] or '-').replace('.', ',')}, predikat {row['predikat'] or '-'}. "
+            f"Kode verifikasi hasil akhir: {kode}.",
+            f"/hasil/{competition.id}/desa/{row['kode']}",
+        )
+        for row in rows
+    ]
+    messages += [
+        (
+            desa.kode,
+            f"Hasil akhir {competition.name} ditetapkan. Desa Anda tidak diperingkat: "
+            f"{unranked_detail(desa)}. Kode verifikasi hasil akhir: {kode}.",
+            f"/hasil/{competition.id}/desa/{desa.kode}",
+        )
+        for desa in run.unranked
+    ]
     return messages
 
 
@@ -378,15 +473,25 @@ def withdraw_from_ranking(participant: Participant, reason: str, by: User, now: 
     text = _reason(reason)
     if not withdrawable(participant.status.value):
         raise PublicationRefused("not_candidate")
-    if db.session.scalar(select(RankingWithdrawal.id).where(RankingWithdrawal.participant_id == participant.id,
-                                                            RankingWithdrawal.revoked_at.is_(None))):
+    if db.session.scalar(
+        select(RankingWithdrawal.id).where(
+            RankingWithdrawal.participant_id == participant.id, RankingWithdrawal.revoked_at.is_(None)
+        )
+    ):
         raise PublicationRefused("withdrawn")
     row = RankingWithdrawal(participant_id=participant.id, reason=text, created_at=now, created_by_id=by.id)
     db.session.add(row)
-    record_event("results.withdraw_from_ranking", target=f"participant:{participant.id}",
-                 after={"reason": text, "competition": competition.id})
-    notify(operators_of(participant.desa_code), "hasil_dikeluarkan",
-           f"Panitia {competition.name} mengeluarkan desa Anda dari peringkat. Alasan: {text}", "/sanggah/")
+    record_event(
+        "results.withdraw_from_ranking",
+        target=f"participant:{participant.id}",
+        after={"reason": text, "competition": competition.id},
+    )
+    notify(
+        operators_of(participant.desa_code),
+        "hasil_dikeluarkan",
+        f"Panitia {competition.name} mengeluarkan desa Anda dari peringkat. Alasan: {text}",
+        "/sanggah/",
+    )
     try:
         db.session.commit()
     except IntegrityError as error:
@@ -409,31 +514,53 @@ def restore_to_ranking(withdrawal: RankingWithdrawal, reason: str, by: User, now
     withdrawal.revoked_at = now
     withdrawal.revoked_by_id = by.id
     withdrawal.revoke_reason = text
-    record_event("results.restore_to_ranking", target=f"participant:{participant.id}",
-                 before={"reason": withdrawal.reason}, after={"reason": text})
-    notify(operators_of(participant.desa_code), "hasil_dikeluarkan",
-           f"Panitia {participant.competition.name} membatalkan pengeluaran desa Anda dari peringkat. Alasan: {text}",
-           "/sanggah/")
+    record_event(
+        "results.restore_to_ranking",
+        target=f"participant:{participant.id}",
+        before={"reason": withdrawal.reason},
+        after={"reason": text},
+    )
+    notify(
+        operators_of(participant.desa_code),
+        "hasil_dikeluarkan",
+        f"Panitia {participant.competition.name} membatalkan pengeluaran desa Anda dari peringkat. Alasan: {text}",
+        "/sanggah/",
+    )
     db.session.commit()
     return withdrawal
 
 
 def withdrawals(competition: Competition) -> list[RankingWithdrawal]:
     """Every withdrawal from the ranking of the competition, in force or taken back, oldest first."""
-    return list(db.session.scalars(
-        select(RankingWithdrawal).join(Participant, RankingWithdrawal.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id)
-        .order_by(RankingWithdrawal.created_at, RankingWithdrawal.id)))
+    return list(
+        db.session.scalars(
+            select(RankingWithdrawal)
+            .join(Participant, RankingWithdrawal.participant_id == Participant.id)
+            .where(Participant.competition_id == competition.id)
+            .order_by(RankingWithdrawal.created_at, RankingWithdrawal.id)
+        )
+    )
 
 
 def committee_members(competition: Competition) -> list[User]:
     """The active panitia and ketua tim accounts whose scope covers the competition's region, by name."""
     users = db.session.scalars(
-        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role.in_((Role.panitia, Role.ketua_tim)), User.active.is_(True))).unique()
-    return sorted((u for u in users if any(region_within(competition.scope_region_code, g.region_code)
-                                           for g in u.grants if g.role in (Role.panitia, Role.ketua_tim))),
-                  key=lambda u: (u.name, u.id))
+        select(User)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role.in_((Role.panitia, Role.ketua_tim)), User.active.is_(True))
+    ).unique()
+    return sorted(
+        (
+            u
+            for u in users
+            if any(
+                region_within(competition.scope_region_code, g.region_code)
+                for g in u.grants
+                if g.role in (Role.panitia, Role.ketua_tim)
+            )
+        ),
+        key=lambda u: (u.name, u.id),
+    )
 
 
 @dataclass(frozen=True)
@@ -449,13 +576,23 @@ def berita_acara_blockers(participants: list[Participant]) -> dict[int, dict[Ber
     :func:`generate_berita_acara`: ``no_scores`` without a submitted desk assessment (withdrawn ones excluded),
     ``no_field`` when the field team recorded no level or note for it. Two queries, whatever the number of desa."""
     ids = [p.id for p in participants]
-    scored = set(db.session.scalars(
-        select(Assignment.participant_id).where(Assignment.participant_id.in_(ids), Assignment.withdrawn_at.is_(None),
-                                                Assignment.submitted_at.is_not(None))))
+    scored = set(
+        db.session.scalars(
+            select(Assignment.participant_id).where(
+                Assignment.participant_id.in_(ids),
+                Assignment.withdrawn_at.is_(None),
+                Assignment.submitted_at.is_not(None),
+            )
+        )
+    )
     visited = set(db.session.scalars(select(FieldLevel.participant_id).where(FieldLevel.participant_id.in_(ids))))
-    return {p.id: {BeritaAcaraKind.penilaian_dokumen: None if p.id in scored else "no_scores",
-                   BeritaAcaraKind.klarifikasi_lapangan: None if p.id in visited else "no_field"}
-            for p in participants}
+    return {
+        p.id: {
+            BeritaAcaraKind.penilaian_dokumen: None if p.id in scored else "no_scores",
+            BeritaAcaraKind.klarifikasi_lapangan: None if p.id in visited else "no_field",
+        }
+        for p in participants
+    }
 
 
 def desk_record(participant: Participant) -> DeskRecord:
@@ -465,13 +602,23 @@ def desk_record(participant: Participant) -> DeskRecord:
     reconciled level and its reason (empty when not reconciled).
     """
     rubric = rubric_of(participant.competition.rubric)
-    assignments = list(db.session.scalars(
-        select(Assignment).where(Assignment.participant_id == participant.id, Assignment.withdrawn_at.is_(None),
-                                 Assignment.submitted_at.is_not(None)).order_by(Assignment.id)).unique())
+    assignments = list(
+        db.session.scalars(
+            select(Assignment)
+            .where(
+                Assignment.participant_id == participant.id,
+                Assignment.withdrawn_at.is_(None),
+                Assignment.submitted_at.is_not(None),
+            )
+            .order_by(Assignment.id)
+        ).unique()
+    )
     if not assignments:
         raise PublicationRefused("no_scores")
-    agreed = {r.indicator_code: r for r in db.session.scalars(
-        select(Reconciliation).where(Reconciliation.participant_id == participant.id))}
+    agreed = {
+        r.indicator_code: r
+        for r in db.session.scalars(select(Reconciliation).where(Reconciliation.participant_id == participant.id))
+    }
     indicators = []
     for indicator in rubric.indicators:
         levels = []
@@ -479,9 +626,15 @@ def desk_record(participant: Participant) -> DeskRecord:
             score = next((s for s in assignment.scores if s.indicator_code == indicator.code), None)
             levels.append("-" if score is None else "N/A" if score.not_applicable else str(score.level))
         reconciled = agreed.get(indicator.code)
-        indicators.append((indicator.code, indicator.name, levels,
-                           "" if reconciled is None else str(reconciled.level),
-                           "" if reconciled is None else reconciled.reason))
+        indicators.append(
+            (
+                indicator.code,
+                indicator.name,
+                levels,
+                "" if reconciled is None else str(reconciled.level),
+                "" if reconciled is None else reconciled.reason,
+            )
+        )
     return DeskRecord([a.assessor.name for a in assignments], indicators)
 
 
@@ -502,34 +655,58 @@ def field_record(participant: Participant) -> FieldRecord:
     Refused (``no_field``) when the team recorded nothing for the desa.
     """
     rubric = rubric_of(participant.competition.rubric)
-    levels = {row.indicator_code: row for row in db.session.scalars(
-        select(FieldLevel).where(FieldLevel.participant_id == participant.id))}
+    levels = {
+        row.indicator_code: row
+        for row in db.session.scalars(select(FieldLevel).where(FieldLevel.participant_id == participant.id))
+    }
     if not levels:
         raise PublicationRefused("no_field")
     photos: dict[str, int] = {}
-    for code in db.session.scalars(select(FieldPhoto.indicator_code)
-                                   .where(FieldPhoto.participant_id == participant.id,
-                                          FieldPhoto.removed_at.is_(None))):
+    for code in db.session.scalars(
+        select(FieldPhoto.indicator_code).where(
+            FieldPhoto.participant_id == participant.id, FieldPhoto.removed_at.is_(None)
+        )
+    ):
         photos[code] = photos.get(code, 0) + 1
     before: dict[str, list[str]] = {}
     for code, indicator_code, _by, level in verified_records(participant.competition, field_levels=False):
         if code == participant.desa_code:
             before.setdefault(indicator_code, []).append("N/A" if level is None else str(level))
-    team = [a.assessor.name for a in db.session.scalars(
-        select(Assignment).where(Assignment.participant_id == participant.id, Assignment.withdrawn_at.is_(None))
-        .order_by(Assignment.id)).unique()]
+    team = [
+        a.assessor.name
+        for a in db.session.scalars(
+            select(Assignment)
+            .where(Assignment.participant_id == participant.id, Assignment.withdrawn_at.is_(None))
+            .order_by(Assignment.id)
+        ).unique()
+    ]
     indicators = []
     for indicator in rubric.indicators:
         row = levels.get(indicator.code)
         field_level = "-" if row is None or row.level is None else str(row.level)
-        indicators.append((indicator.code, indicator.name, ", ".join(before.get(indicator.code, [])) or "-",
-                           field_level, row.note if row is not None else "", photos.get(indicator.code, 0)))
+        indicators.append(
+            (
+                indicator.code,
+                indicator.name,
+                ", ".join(before.get(indicator.code, [])) or "-",
+                field_level,
+                row.note if row is not None else "",
+                photos.get(indicator.code, 0),
+            )
+        )
     return FieldRecord(team, indicators)
 
 
-def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, participant: Participant | None,
-                          by: User, now: datetime, verify_url_for: Callable[[str], str],
-                          store: EvidenceStore, kode: str | None = None) -> BeritaAcara:
+def generate_berita_acara(
+    kind: BeritaAcaraKind,
+    competition: Competition,
+    participant: Participant | None,
+    by: User,
+    now: datetime,
+    verify_url_for: Callable[[str], str],
+    store: EvidenceStore,
+    kode: str | None = None,
+) -> BeritaAcara:
     """Generate a berita acara PDF from the data, store it and register it under a new public code.
 
     - ``penilaian_dokumen`` (one desa): the assessors' names, each one's level per indicator, the reconciled
@@ -548,9 +725,15 @@ def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, parti
     """
     kode = kode or new_kode()
     verify_url = verify_url_for(kode)
-    context: dict[str, Any] = {"competition": competition, "verify_url": verify_url, "kode": kode,
-                               "qr_data_uri": qr_svg_data_uri(verify_url), "date": format_wita(now),
-                               "created_by": by.name, "audit_anchor": chain_anchor(db.session)}
+    context: dict[str, Any] = {
+        "competition": competition,
+        "verify_url": verify_url,
+        "kode": kode,
+        "qr_data_uri": qr_svg_data_uri(verify_url),
+        "date": format_wita(now),
+        "created_by": by.name,
+        "audit_anchor": chain_anchor(db.session),
+    }
     if kind is BeritaAcaraKind.penilaian_dokumen:
         if participant is None or participant.competition_id != competition.id:
             raise PublicationRefused("no_scores")
@@ -563,8 +746,12 @@ def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, parti
         participant = None
         template = "reports/berita_acara_pleno.html"
         document = json.loads(snapshot.canonical_json)
-        context.update(snapshot=snapshot, ranking=document["peringkat"],
-                       unranked=document.get("tidak_diperingkat", []), members=committee_members(competition))
+        context.update(
+            snapshot=snapshot,
+            ranking=document["peringkat"],
+            unranked=document.get("tidak_diperingkat", []),
+            members=committee_members(competition),
+        )
     else:
         if participant is None or participant.competition_id != competition.id:
             raise PublicationRefused("no_field")
@@ -573,17 +760,33 @@ def generate_berita_acara(kind: BeritaAcaraKind, competition: Competition, parti
     pdf = render_template_pdf(template, **context)
     sha256 = hashlib.sha256(pdf).hexdigest()
     store.put(pdf)
-    row = BeritaAcara(kind=kind, competition_id=competition.id, participant_id=participant.id if participant else None,
-                      kode=kode, sha256=sha256, created_at=now, created_by_id=by.id)
+    row = BeritaAcara(
+        kind=kind,
+        competition_id=competition.id,
+        participant_id=participant.id if participant else None,
+        kode=kode,
+        sha256=sha256,
+        created_at=now,
+        created_by_id=by.id,
+    )
     db.session.add(row)
-    record_event("berita_acara.generate", target=f"competition:{competition.id}",
-                 after={"kind": kind, "participant": row.participant_id, "sha256": sha256, "kode": kode}, actor=by)
+    record_event(
+        "berita_acara.generate",
+        target=f"competition:{competition.id}",
+        after={"kind": kind, "participant": row.participant_id, "sha256": sha256, "kode": kode},
+        actor=by,
+    )
     db.session.commit()
     return row
 
 
 def open_objection_count(competition: Competition) -> int:
     """How many objections of the competition still wait for an answer (each one stops finalisation)."""
-    return int(db.session.scalar(
-        select(func.count(Objection.id)).join(Participant, Objection.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, Objection.answered_at.is_(None))) or 0)
+    return int(
+        db.session.scalar(
+            select(func.count(Objection.id))
+            .join(Participant, Objection.participant_id == Participant.id)
+            .where(Participant.competition_id == competition.id, Objection.answered_at.is_(None))
+        )
+        or 0
+    )

@@ -44,8 +44,17 @@ from assessment.publication.snapshot import (
 )
 from assessment.scoring import AssessmentRows, ScoringInputError, score
 
-COMPARED = ("indeks_eksak", "indeks", "predikat", "aspek", "peringkat", "peringkat_kabupaten", "peringkat_kecamatan",
-            "seri", "lengkap")
+COMPARED = (
+    "indeks_eksak",
+    "indeks",
+    "predikat",
+    "aspek",
+    "peringkat",
+    "peringkat_kabupaten",
+    "peringkat_kecamatan",
+    "seri",
+    "lengkap",
+)
 """The stored values of a ranked desa that must equal the recomputed ones, in the order differences are listed."""
 
 WITHDRAWN = "dikeluarkan"
@@ -105,14 +114,16 @@ def _check_shape(document: Mapping[str, Any]) -> None:
     problems = []
     ranking = document.get("peringkat")
     if not isinstance(ranking, list) or not all(
-            isinstance(row, dict) and isinstance(row.get("kode"), str) for row in ranking):
+        isinstance(row, dict) and isinstance(row.get("kode"), str) for row in ranking
+    ):
         problems.append("peringkat harus daftar baris dengan kode desa")
     levels = document.get("level")
     if not isinstance(levels, list) or not all(_is_record(row) for row in levels):
         problems.append("level harus daftar [desa, indikator, penilai, level bilangan bulat atau null]")
     others = document.get("tidak_diperingkat", [])
     if not isinstance(others, list) or not all(
-            isinstance(row, dict) and isinstance(row.get("kode"), str) for row in others):
+        isinstance(row, dict) and isinstance(row.get("kode"), str) for row in others
+    ):
         problems.append("tidak_diperingkat harus daftar baris dengan kode desa")
     rubric = document.get("rubrik")
     if not isinstance(rubric, dict) or not isinstance(rubric.get("fingerprint"), str):
@@ -126,8 +137,12 @@ def _check_shape(document: Mapping[str, Any]) -> None:
 
 
 def _is_record(row: Any) -> bool:
-    return (isinstance(row, list) and len(row) == 4 and all(isinstance(value, str) for value in row[:3])
-            and (row[3] is None or (isinstance(row[3], int) and not isinstance(row[3], bool))))
+    return (
+        isinstance(row, list)
+        and len(row) == 4
+        and all(isinstance(value, str) for value in row[:3])
+        and (row[3] is None or (isinstance(row[3], int) and not isinstance(row[3], bool)))
+    )
 
 
 def _text(value: Any) -> str:
@@ -147,8 +162,13 @@ def verify_snapshot(document: Mapping[str, Any], rubric: Rubric | None = None) -
     own). The verdict lists each difference with the desa it concerns.
     """
     names = {row["kode"]: str(row.get("nama") or row["kode"]) for row in document["peringkat"]}
-    names.update({row["kode"]: str(row.get("nama") or row["kode"])
-                  for row in document.get("tidak_diperingkat", []) if row["kode"] not in names})
+    names.update(
+        {
+            row["kode"]: str(row.get("nama") or row["kode"])
+            for row in document.get("tidak_diperingkat", [])
+            if row["kode"] not in names
+        }
+    )
     differences: list[Difference] = []
     checked: list[str] = []
     unchecked: list[str] = []
@@ -158,17 +178,19 @@ def verify_snapshot(document: Mapping[str, Any], rubric: Rubric | None = None) -
 
     used = _rubric_of(document, rubric, differ, checked, unchecked)
     _check_lists(document, differ)
-    checked.append("setiap desa diperingkat atau dicatat terpisah, tidak keduanya; level hanya untuk desa "
-                   "yang diperingkat; alasan tertulis untuk desa yang dikeluarkan")
+    checked.append(
+        "setiap desa diperingkat atau dicatat terpisah, tidak keduanya; level hanya untuk desa "
+        "yang diperingkat; alasan tertulis untuk desa yang dikeluarkan"
+    )
     recomputed = used is not None and _recompute(document, used, names, differ, checked)
     unchecked.append("siapa yang seharusnya diperingkat (keadaan desa lain berasal dari catatan panitia)")
-    unchecked.append("berkas bukti dan tangkapan tautan (berkas ini menyebut SHA-256-nya: bandingkan dengan "
-                     "berkasnya)")
+    unchecked.append("berkas bukti dan tangkapan tautan (berkas ini menyebut SHA-256-nya: bandingkan dengan berkasnya)")
     return Verdict(str(document["format"]), recomputed, tuple(checked), tuple(unchecked), tuple(differences))
 
 
-def _rubric_of(document: Mapping[str, Any], given: Rubric | None, differ: Differ, checked: list[str],
-               unchecked: list[str]) -> Rubric | None:
+def _rubric_of(
+    document: Mapping[str, Any], given: Rubric | None, differ: Differ, checked: list[str], unchecked: list[str]
+) -> Rubric | None:
     """Rule 2: the rubric to recompute with, or None (a difference or an ``unchecked`` note says why)."""
     stored = document["rubrik"]["fingerprint"]
     if document["format"] == SNAPSHOT_FORMAT:
@@ -182,8 +204,11 @@ def _rubric_of(document: Mapping[str, Any], given: Rubric | None, differ: Differ
             differ("", "rubrik.kanonik", "rubrik yang sah", str(error).replace("\n", "; "))
             return None
     if given is None:
-        unchecked.insert(0, f"indeks, predikat dan peringkat: format lama {document['format']} tidak memuat "
-                            "rubriknya; berikan rubrik dengan fingerprint itu (--rubrik) untuk menghitung ulang")
+        unchecked.insert(
+            0,
+            f"indeks, predikat dan peringkat: format lama {document['format']} tidak memuat "
+            "rubriknya; berikan rubrik dengan fingerprint itu (--rubrik) untuk menghitung ulang",
+        )
         return None
     if fingerprint(given) != stored:
         differ("", "rubrik.fingerprint", stored, fingerprint(given))
@@ -208,14 +233,16 @@ def _check_lists(document: Mapping[str, Any], differ: Differ) -> None:
         differ(desa, "level", "tidak ada (desa tidak diperingkat)", f"{count} baris")
 
 
-def _recompute(document: Mapping[str, Any], rubric: Rubric, names: Mapping[str, str], differ: Differ,
-               checked: list[str]) -> bool:
+def _recompute(
+    document: Mapping[str, Any], rubric: Rubric, names: Mapping[str, str], differ: Differ, checked: list[str]
+) -> bool:
     """Rule 4; False when the engine refused the rows (each refusal is a difference)."""
     stored_rows = document["peringkat"]
     ranked = [row["kode"] for row in stored_rows]
     listed = set(ranked)
-    records: list[Record] = [(desa, indicator, assessor, level) for desa, indicator, assessor, level
-                             in document["level"] if desa in listed]
+    records: list[Record] = [
+        (desa, indicator, assessor, level) for desa, indicator, assessor, level in document["level"] if desa in listed
+    ]
     default_kind = rubric.eligible[0] if rubric.eligible else "desa"
     kinds = document.get("jenis_wilayah") or {code: default_kind for code in ranked}
     try:
@@ -247,16 +274,17 @@ def _recompute(document: Mapping[str, Any], rubric: Rubric, names: Mapping[str, 
     # The published order only matters once every value agrees (a changed index reorders anyway).
     if not changed and ranked != order:
         differ("", "urutan peringkat", ", ".join(ranked), ", ".join(order))
-    checked.append(f"indeks eksak, indeks, predikat, aspek, peringkat (lomba, kabupaten, kecamatan), seri dan "
-                   f"kelengkapan {len(ranked)} desa dihitung ulang dari {len(records)} baris level")
+    checked.append(
+        f"indeks eksak, indeks, predikat, aspek, peringkat (lomba, kabupaten, kecamatan), seri dan "
+        f"kelengkapan {len(ranked)} desa dihitung ulang dari {len(records)} baris level"
+    )
     return True
 
 
 def describe(difference: Difference) -> str:
     """One difference as a line of text: the desa (code and name), the field, stored vs recomputed."""
     where = f"{difference.kode} {difference.nama}".strip() if difference.kode else "dokumen"
-    return (f"{where}: {difference.field}: tercatat {difference.stored}, "
-            f"dihitung ulang {difference.recomputed}")
+    return f"{where}: {difference.field}: tercatat {difference.stored}, dihitung ulang {difference.recomputed}"
 
 
 def sorted_differences(differences: Sequence[Difference]) -> list[Difference]:

@@ -78,27 +78,47 @@ REFUSALS = {
     "not_final": _l("Hasil akhir belum ditetapkan; berita acara pleno dibuat setelah penetapan."),
     "no_field": _l("Tim lapangan belum mencatat apa pun untuk desa ini."),
     "scoring": _l("Level yang tersimpan tidak dapat dihitung oleh mesin penilaian; periksa data penilaian."),
-    "blockers": _l("Masih ada desa yang belum selesai dinilai (lihat pemeriksaan di bawah): selesaikan penilaiannya "
-                   "atau keluarkan desa itu dari peringkat dengan alasan tertulis."),
+    "blockers": _l(
+        "Masih ada desa yang belum selesai dinilai (lihat pemeriksaan di bawah): selesaikan penilaiannya "
+        "atau keluarkan desa itu dari peringkat dengan alasan tertulis."
+    ),
     "reason": _l("Tulis alasan 10 sampai 1.000 karakter."),
-    "not_candidate": _l("Hanya desa yang penilaian mandirinya sudah diajukan yang dapat dikeluarkan dari peringkat; "
-                        "desa lain memang tidak diperingkat."),
+    "not_candidate": _l(
+        "Hanya desa yang penilaian mandirinya sudah diajukan yang dapat dikeluarkan dari peringkat; "
+        "desa lain memang tidak diperingkat."
+    ),
     "withdrawn": _l("Desa ini sudah dikeluarkan dari peringkat."),
     "finalised": _l("Hasil akhir sudah ditetapkan; peringkat tidak dapat diubah lagi."),
 }
 
 # Said after publishing and finalising (issue 15): the operators' messages are written by the background worker.
-FANOUT_SENDING = _l("Pemberitahuan kepada operator desa sedang dikirim oleh pekerja latar; kemajuannya tampil di "
-                    "halaman Pengiriman pesan.")
+FANOUT_SENDING = _l(
+    "Pemberitahuan kepada operator desa sedang dikirim oleh pekerja latar; kemajuannya tampil di "
+    "halaman Pengiriman pesan."
+)
 
 
 @bp.record_once
 def _links(state: object) -> None:
     app: Flask = state.app  # type: ignore[attr-defined]
-    add_link(app, NavLink(Role.panitia, "publication.index", _l("Pengumuman dan penetapan hasil"),
-                          _l("Umumkan hasil sementara, tetapkan hasil akhir, buat berita acara.")))
-    add_link(app, NavLink(Role.ketua_tim, "publication.berita_acara_index", _l("Berita acara"),
-                          _l("Buat berita acara penilaian dokumen per desa.")))
+    add_link(
+        app,
+        NavLink(
+            Role.panitia,
+            "publication.index",
+            _l("Pengumuman dan penetapan hasil"),
+            _l("Umumkan hasil sementara, tetapkan hasil akhir, buat berita acara."),
+        ),
+    )
+    add_link(
+        app,
+        NavLink(
+            Role.ketua_tim,
+            "publication.berita_acara_index",
+            _l("Berita acara"),
+            _l("Buat berita acara penilaian dokumen per desa."),
+        ),
+    )
 
 
 def _competition(competition_id: int, roles: tuple[Role, ...] = COMMITTEE) -> Competition:
@@ -108,8 +128,11 @@ def _competition(competition_id: int, roles: tuple[Role, ...] = COMMITTEE) -> Co
 
 
 def _competitions(roles: tuple[Role, ...]) -> list[Competition]:
-    return [c for c in db.session.scalars(select(Competition).order_by(Competition.year.desc(), Competition.id))
-            if user_can_access_region(current_user, c.scope_region_code, roles)]
+    return [
+        c
+        for c in db.session.scalars(select(Competition).order_by(Competition.year.desc(), Competition.id))
+        if user_can_access_region(current_user, c.scope_region_code, roles)
+    ]
 
 
 @bp.get("/panitia/hasil/")
@@ -147,15 +170,24 @@ def competition(competition_id: int) -> str:
     blocked = {b.participant.desa_code for b in blockers}
     withdrawals = operations.withdrawals(competition)
     return render_template(
-        "publication/competition.html", competition=competition, frozen=frozen, run=run,
+        "publication/competition.html",
+        competition=competition,
+        frozen=frozen,
+        run=run,
         current=operations.current_ranking(competition, run) if run is not None and frozen is None else [],
-        blockers=blockers, others=[u for u in run.unranked if u.kode not in blocked] if run is not None else [],
+        blockers=blockers,
+        others=[u for u in run.unranked if u.kode not in blocked] if run is not None else [],
         in_force={w.participant.desa_code: w for w in withdrawals if w.revoked_at is None},
         taken_back=[w for w in withdrawals if w.revoked_at is not None],
-        marks=_marks(competition), exceptions=_exceptions(competition, now), snapshot=snapshot,
-        reason_form=ReasonForm(), wita=wita,
+        marks=_marks(competition),
+        exceptions=_exceptions(competition, now),
+        snapshot=snapshot,
+        reason_form=ReasonForm(),
+        wita=wita,
         publish_gate=stage_gate(competition, Action.publish_provisional, now),
-        finalise_gate=stage_gate(competition, Action.finalise, now), gate_text=gate_text)
+        finalise_gate=stage_gate(competition, Action.finalise, now),
+        gate_text=gate_text,
+    )
 
 
 @bp.post("/panitia/hasil/lomba/<int:competition_id>/peserta/<int:participant_id>/keluarkan")
@@ -166,9 +198,12 @@ def withdraw(competition_id: int, participant_id: int) -> BaseResponse:
     participant = db.get_or_404(Participant, participant_id)
     if participant.competition_id != competition.id:
         abort(404)
-    return _with_reason(competition, participant, lambda reason: operations.withdraw_from_ranking(
-        participant, reason, current_user, now_utc()),
-        _("%(desa)s dikeluarkan dari peringkat; alasannya ditampilkan bersama hasil.", desa=participant.region.name))
+    return _with_reason(
+        competition,
+        participant,
+        lambda reason: operations.withdraw_from_ranking(participant, reason, current_user, now_utc()),
+        _("%(desa)s dikeluarkan dari peringkat; alasannya ditampilkan bersama hasil.", desa=participant.region.name),
+    )
 
 
 @bp.post("/panitia/hasil/lomba/<int:competition_id>/dikeluarkan/<int:withdrawal_id>/batalkan")
@@ -179,13 +214,17 @@ def restore(competition_id: int, withdrawal_id: int) -> BaseResponse:
     withdrawal = db.get_or_404(RankingWithdrawal, withdrawal_id)
     if withdrawal.participant.competition_id != competition.id:
         abort(404)
-    return _with_reason(competition, withdrawal.participant, lambda reason: operations.restore_to_ranking(
-        withdrawal, reason, current_user, now_utc()),
-        _("%(desa)s kembali dinilai menurut aturan peringkat.", desa=withdrawal.participant.region.name))
+    return _with_reason(
+        competition,
+        withdrawal.participant,
+        lambda reason: operations.restore_to_ranking(withdrawal, reason, current_user, now_utc()),
+        _("%(desa)s kembali dinilai menurut aturan peringkat.", desa=withdrawal.participant.region.name),
+    )
 
 
-def _with_reason(competition: Competition, participant: Participant, act: Callable[[str], object],
-                 done: str) -> BaseResponse:
+def _with_reason(
+    competition: Competition, participant: Participant, act: Callable[[str], object], done: str
+) -> BaseResponse:
     """The committee over ``participant`` acts with the written reason of a :class:`ReasonForm`; back to the
     results page's check, with the refusal or ``done`` as a message."""
     require_region_access(participant.desa_code, COMMITTEE)
@@ -216,10 +255,18 @@ def _confirmation(competition: Competition, template: str, **extra: Any) -> str:
     in_force = [w for w in operations.withdrawals(competition) if w.revoked_at is None]
     snapshot = final_snapshot_of(competition)
     return render_template(
-        template, competition=competition, run=run,
+        template,
+        competition=competition,
+        run=run,
         blockers=operations.blockers(competition, run) if run is not None and snapshot is None else [],
-        withdrawn=in_force, form=ConfirmForm(), wita=wita, gate_text=gate_text,
-        published=provisional_rows(competition) is not None, snapshot=snapshot, **extra)
+        withdrawn=in_force,
+        form=ConfirmForm(),
+        wita=wita,
+        gate_text=gate_text,
+        published=provisional_rows(competition) is not None,
+        snapshot=snapshot,
+        **extra,
+    )
 
 
 @bp.get("/panitia/hasil/lomba/<int:competition_id>/umumkan")
@@ -228,8 +275,11 @@ def confirm_publish(competition_id: int) -> str:
     """The confirmation page before publishing the provisional results: who is told, what becomes public and
     frozen, and what still stops it."""
     competition = _competition(competition_id)
-    return _confirmation(competition, "publication/confirm_publish.html",
-                         gate=stage_gate(competition, Action.publish_provisional, now_utc()))
+    return _confirmation(
+        competition,
+        "publication/confirm_publish.html",
+        gate=stage_gate(competition, Action.publish_provisional, now_utc()),
+    )
 
 
 @bp.get("/panitia/hasil/lomba/<int:competition_id>/tetapkan")
@@ -237,9 +287,12 @@ def confirm_publish(competition_id: int) -> str:
 def confirm_finalise(competition_id: int) -> str:
     """The confirmation page before finalising: the sealed snapshot cannot be undone; what still stops it."""
     competition = _competition(competition_id)
-    return _confirmation(competition, "publication/confirm_finalise.html",
-                         gate=stage_gate(competition, Action.finalise, now_utc()),
-                         open_objections=operations.open_objection_count(competition))
+    return _confirmation(
+        competition,
+        "publication/confirm_finalise.html",
+        gate=stage_gate(competition, Action.finalise, now_utc()),
+        open_objections=operations.open_objection_count(competition),
+    )
 
 
 @bp.post("/panitia/hasil/lomba/<int:competition_id>/umumkan")
@@ -251,8 +304,13 @@ def publish(competition_id: int) -> BaseResponse:
     try:
         operations.publish_provisional(competition, current_user, now_utc())
     except StageClosed as closed:
-        flash(_("Hasil sementara hanya dapat diumumkan pada tahap pengumuman sementara. %(why)s",
-                why=gate_text(closed.gate)), "error")
+        flash(
+            _(
+                "Hasil sementara hanya dapat diumumkan pada tahap pengumuman sementara. %(why)s",
+                why=gate_text(closed.gate),
+            ),
+            "error",
+        )
         return redirect(url_for("publication.competition", competition_id=competition.id), 303)
     except operations.PublicationRefused as refused:
         _refused(refused.code, refused.detail)
@@ -271,8 +329,9 @@ def finalise(competition_id: int) -> BaseResponse:
     try:
         operations.finalise_results(competition, current_user, now_utc())
     except StageClosed as closed:
-        flash(_("Hasil akhir hanya dapat ditetapkan pada tahap penetapan. %(why)s", why=gate_text(closed.gate)),
-              "error")
+        flash(
+            _("Hasil akhir hanya dapat ditetapkan pada tahap penetapan. %(why)s", why=gate_text(closed.gate)), "error"
+        )
         return redirect(url_for("publication.competition", competition_id=competition.id), 303)
     except operations.PublicationRefused as refused:
         _refused(refused.code, refused.detail)
@@ -285,8 +344,10 @@ def finalise(competition_id: int) -> BaseResponse:
 @bp.get("/berita-acara/")
 @roles_required(*DOCUMENT_MAKERS)
 def berita_acara_index() -> str:
-    return render_template("publication/berita_acara_index.html",
-                           editions=split_editions(_competitions(DOCUMENT_MAKERS), lambda c: c, now_utc()))
+    return render_template(
+        "publication/berita_acara_index.html",
+        editions=split_editions(_competitions(DOCUMENT_MAKERS), lambda c: c, now_utc()),
+    )
 
 
 def _kinds() -> list[BeritaAcaraKind]:
@@ -304,26 +365,45 @@ def _visible(document: BeritaAcara) -> bool:
         region = document.competition.scope_region_code
     if user_can_access_region(current_user, region, COMMITTEE):
         return True
-    return (document.kind is BeritaAcaraKind.penilaian_dokumen
-            and user_can_access_region(current_user, region, (Role.ketua_tim,)))
+    return document.kind is BeritaAcaraKind.penilaian_dokumen and user_can_access_region(
+        current_user, region, (Role.ketua_tim,)
+    )
 
 
 @bp.get("/berita-acara/lomba/<int:competition_id>")
 @roles_required(*DOCUMENT_MAKERS)
 def berita_acara(competition_id: int) -> str:
     competition = _competition(competition_id, DOCUMENT_MAKERS)
-    participants = [p for p in db.session.scalars(select(Participant).where(Participant.competition_id
-                                                                            == competition.id)
-                                                  .order_by(Participant.desa_code))
-                    if user_can_access_region(current_user, p.desa_code, DOCUMENT_MAKERS)]
-    documents = [d for d in db.session.scalars(select(BeritaAcara).where(BeritaAcara.competition_id == competition.id)
-                                               .order_by(BeritaAcara.created_at.desc(), BeritaAcara.id.desc()))
-                 if _visible(d)]
+    participants = [
+        p
+        for p in db.session.scalars(
+            select(Participant).where(Participant.competition_id == competition.id).order_by(Participant.desa_code)
+        )
+        if user_can_access_region(current_user, p.desa_code, DOCUMENT_MAKERS)
+    ]
+    documents = [
+        d
+        for d in db.session.scalars(
+            select(BeritaAcara)
+            .where(BeritaAcara.competition_id == competition.id)
+            .order_by(BeritaAcara.created_at.desc(), BeritaAcara.id.desc())
+        )
+        if _visible(d)
+    ]
     # Every desa is listed; those that cannot have a document yet say why instead of offering a button that fails.
-    return render_template("publication/berita_acara.html", competition=competition, participants=participants,
-                           documents=documents, kinds=_kinds(), kind_names=KIND_NAMES, form=BeritaAcaraForm(),
-                           wita=wita, blockers=operations.berita_acara_blockers(participants), refusals=REFUSALS,
-                           final=final_snapshot_of(competition) is not None)
+    return render_template(
+        "publication/berita_acara.html",
+        competition=competition,
+        participants=participants,
+        documents=documents,
+        kinds=_kinds(),
+        kind_names=KIND_NAMES,
+        form=BeritaAcaraForm(),
+        wita=wita,
+        blockers=operations.berita_acara_blockers(participants),
+        refusals=REFUSALS,
+        final=final_snapshot_of(competition) is not None,
+    )
 
 
 @bp.post("/berita-acara/lomba/<int:competition_id>/buat")
@@ -348,15 +428,24 @@ def generate(competition_id: int) -> BaseResponse:
             _refused(refused.code)
             return back
         return redirect(url_for("documents.progress", job_id=job.id), 303)
-    participant = db.session.get(Participant, int(form.participant_id.data or 0)) \
-        if (form.participant_id.data or "").isdigit() else None
+    participant = (
+        db.session.get(Participant, int(form.participant_id.data or 0))
+        if (form.participant_id.data or "").isdigit()
+        else None
+    )
     if participant is None or participant.competition_id != competition.id:
         abort(404)
     require_region_access(participant.desa_code, DOCUMENT_MAKERS)
     try:
         document = operations.generate_berita_acara(
-            kind, competition, participant, current_user, now_utc(),
-            lambda kode: url_for("publication.verify", kode=kode, _external=True), get_store())
+            kind,
+            competition,
+            participant,
+            current_user,
+            now_utc(),
+            lambda kode: url_for("publication.verify", kode=kode, _external=True),
+            get_store(),
+        )
     except operations.PublicationRefused as refused:
         _refused(refused.code)
         return back
@@ -374,8 +463,12 @@ def download(berita_acara_id: int) -> Response:
         handle = get_store().open(document.sha256)
     except StorageError:
         abort(404)
-    return send_file(handle, mimetype="application/pdf", as_attachment=True,
-                     download_name=f"berita-acara-{document.kind.value}-{document.kode}.pdf")
+    return send_file(
+        handle,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"berita-acara-{document.kind.value}-{document.kode}.pdf",
+    )
 
 
 def _document(kode: str) -> FinalSnapshot | BeritaAcara:
@@ -390,17 +483,35 @@ def _document(kode: str) -> FinalSnapshot | BeritaAcara:
     return document
 
 
-def _verify_page(document: FinalSnapshot | BeritaAcara, form: CheckPdfForm | None = None,
-                 check: dict[str, Any] | None = None, status: int = 200) -> tuple[str, int]:
+def _verify_page(
+    document: FinalSnapshot | BeritaAcara,
+    form: CheckPdfForm | None = None,
+    check: dict[str, Any] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     competition = document.competition
-    registered = list(db.session.scalars(select(BeritaAcara).where(BeritaAcara.competition_id == competition.id)
-                                         .order_by(BeritaAcara.created_at, BeritaAcara.id)))
+    registered = list(
+        db.session.scalars(
+            select(BeritaAcara)
+            .where(BeritaAcara.competition_id == competition.id)
+            .order_by(BeritaAcara.created_at, BeritaAcara.id)
+        )
+    )
     snapshot = document if isinstance(document, FinalSnapshot) else final_snapshot_of(competition)
     sealed = json.loads(snapshot.canonical_json) if snapshot is not None else {}
-    html = render_template("publication/verify.html", document=document, snapshot=snapshot,
-                           ranking=sealed.get("peringkat", []), unranked=sealed.get("tidak_diperingkat", []),
-                           is_snapshot=isinstance(document, FinalSnapshot), registered=registered,
-                           kind_names=KIND_NAMES, form=form or CheckPdfForm(), check=check, wita=wita)
+    html = render_template(
+        "publication/verify.html",
+        document=document,
+        snapshot=snapshot,
+        ranking=sealed.get("peringkat", []),
+        unranked=sealed.get("tidak_diperingkat", []),
+        is_snapshot=isinstance(document, FinalSnapshot),
+        registered=registered,
+        kind_names=KIND_NAMES,
+        form=form or CheckPdfForm(),
+        check=check,
+        wita=wita,
+    )
     return html, status
 
 
@@ -451,8 +562,10 @@ def check(kode: str) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
     wait = operations.count_public_check(request.remote_addr or "", now_utc())
     if wait is not None:
         minutes = max(1, -(-int(wait.total_seconds()) // 60))
-        flash(_("Terlalu banyak pemeriksaan dari alamat ini. Coba lagi dalam %(minutes)d menit.", minutes=minutes),
-              "error")
+        flash(
+            _("Terlalu banyak pemeriksaan dari alamat ini. Coba lagi dalam %(minutes)d menit.", minutes=minutes),
+            "error",
+        )
         page, _status = _verify_page(document, CheckPdfForm(), status=429)
         return page, 429, {"Retry-After": str(minutes * 60)}
     form = CheckPdfForm()
@@ -476,6 +589,9 @@ def check(kode: str) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
     if isinstance(document, BeritaAcara):
         match = document if document.sha256 == sha256 else None
     else:
-        match = db.session.scalar(select(BeritaAcara).where(BeritaAcara.competition_id == document.competition_id,
-                                                            BeritaAcara.sha256 == sha256))
+        match = db.session.scalar(
+            select(BeritaAcara).where(
+                BeritaAcara.competition_id == document.competition_id, BeritaAcara.sha256 == sha256
+            )
+        )
     return _verify_page(document, form, check={"sha256": sha256, "match": match})

@@ -100,26 +100,31 @@ def rank(rubric: Rubric, records: Iterable[Record], villages: Sequence[str] = ()
 
 def ranking_rows(ranking: Ranking, names: Mapping[str, str]) -> list[dict[str, Any]]:
     """Every ranked desa in the published order: code, name, exact and shown index, predikat, ranks, tie."""
-    return [{
-        "kode": result.code,
-        "nama": names.get(result.code, result.code),
-        "indeks_eksak": _fraction(result.index),
-        "indeks": _decimal(result.shown_index),
-        "predikat": result.predikat,
-        "peringkat": result.rank,
-        "peringkat_kabupaten": result.rank_kabupaten,
-        "peringkat_kecamatan": result.rank_kecamatan,
-        "seri": result.tied,
-        "lengkap": result.complete,
-        "aspek": [_decimal(value) for value in result.aspects],
-    } for result in ranking.results()]
+    return [
+        {
+            "kode": result.code,
+            "nama": names.get(result.code, result.code),
+            "indeks_eksak": _fraction(result.index),
+            "indeks": _decimal(result.shown_index),
+            "predikat": result.predikat,
+            "peringkat": result.rank,
+            "peringkat_kabupaten": result.rank_kabupaten,
+            "peringkat_kecamatan": result.rank_kecamatan,
+            "seri": result.tied,
+            "lengkap": result.complete,
+            "aspek": [_decimal(value) for value in result.aspects],
+        }
+        for result in ranking.results()
+    ]
 
 
 def unranked_rows(desa: Iterable[Unranked]) -> list[dict[str, Any]]:
     """Every participant left out of the ranking, by code: code, name, state and the committee's reason (None
     unless it withdrew the desa)."""
-    return [{"kode": d.kode, "nama": d.nama, "keadaan": d.keadaan, "alasan": d.alasan or None}
-            for d in sorted(desa, key=lambda d: d.kode)]
+    return [
+        {"kode": d.kode, "nama": d.nama, "keadaan": d.keadaan, "alasan": d.alasan or None}
+        for d in sorted(desa, key=lambda d: d.kode)
+    ]
 
 
 def level_rows(records: Iterable[Record]) -> list[list[Any]]:
@@ -135,8 +140,10 @@ def pseudonyms(key: bytes, assessors: Iterable[str]) -> dict[str, str]:
     whether ``Penilai 2`` of one snapshot is ``Penilai 2`` of another. Ties of the HMAC cannot occur in practice;
     the account id breaks them anyway, so the numbering is a function of the key and the ids alone.
     """
-    people = sorted({a for a in assessors if a not in DECIDED_BY},
-                    key=lambda a: (hmac.new(key, a.encode("utf-8"), hashlib.sha256).hexdigest(), a))
+    people = sorted(
+        {a for a in assessors if a not in DECIDED_BY},
+        key=lambda a: (hmac.new(key, a.encode("utf-8"), hashlib.sha256).hexdigest(), a),
+    )
     return {person: f"{PSEUDONYM_PREFIX} {number}" for number, person in enumerate(people, start=1)}
 
 
@@ -145,15 +152,34 @@ def capture_rows(captures: Iterable[Mapping[str, Any]], desa_of: Mapping[int, st
     committee's copy keeps them, per desa and indicator in a fixed order: the SHA-256 of the body as received and
     of the archived copy, when it was fetched, the outcome and HTTP status, the address asked for and the final
     one, the page title, and whether the link is still an active evidence."""
-    rows = [{
-        "desa": desa_of[capture["participant_id"]], "indikator": capture["indicator_code"],
-        "status_bukti": capture["evidence_status"], "hasil": capture["outcome"],
-        "status_http": capture["http_status"], "diambil_pada": capture["fetched_at"],
-        "sha256_isi": capture["body_sha256"], "sha256_arsip": capture["archive_sha256"],
-        "url": capture["url"], "url_akhir": capture["final_url"], "judul": capture["title"],
-    } for capture in captures if capture["participant_id"] in desa_of]
-    return sorted(rows, key=lambda r: (r["desa"], r["indikator"], r["diambil_pada"], r["url"],
-                                       r["sha256_isi"] or "", r["sha256_arsip"] or ""))
+    rows = [
+        {
+            "desa": desa_of[capture["participant_id"]],
+            "indikator": capture["indicator_code"],
+            "status_bukti": capture["evidence_status"],
+            "hasil": capture["outcome"],
+            "status_http": capture["http_status"],
+            "diambil_pada": capture["fetched_at"],
+            "sha256_isi": capture["body_sha256"],
+            "sha256_arsip": capture["archive_sha256"],
+            "url": capture["url"],
+            "url_akhir": capture["final_url"],
+            "judul": capture["title"],
+        }
+        for capture in captures
+        if capture["participant_id"] in desa_of
+    ]
+    return sorted(
+        rows,
+        key=lambda r: (
+            r["desa"],
+            r["indikator"],
+            r["diambil_pada"],
+            r["url"],
+            r["sha256_isi"] or "",
+            r["sha256_arsip"] or "",
+        ),
+    )
 
 
 def _host(url: str | None) -> str | None:
@@ -174,20 +200,39 @@ def public_copy(committee: Mapping[str, Any]) -> dict[str, Any]:
     names = pseudonyms(key, (row[2] for row in committee["level"]))
     document = {name: value for name, value in committee.items() if name != "pseudonim"}
     document["salinan"] = PUBLIC_COPY
-    document["level"] = level_rows((desa, indicator, names.get(assessor, assessor), level)
-                                   for desa, indicator, assessor, level in committee["level"])
-    document["sanggah"] = [{
-        "desa": o["desa"], "indikator": o["indikator"], "bukti_sha256": o["bukti_sha256"],
-        "diajukan_pada": o["diajukan_pada"],
-        "jawaban": None if o["jawaban"] is None else {
-            name: value for name, value in o["jawaban"].items() if name != "alasan"},
-    } for o in committee["sanggah"]]
+    document["level"] = level_rows(
+        (desa, indicator, names.get(assessor, assessor), level)
+        for desa, indicator, assessor, level in committee["level"]
+    )
+    document["sanggah"] = [
+        {
+            "desa": o["desa"],
+            "indikator": o["indikator"],
+            "bukti_sha256": o["bukti_sha256"],
+            "diajukan_pada": o["diajukan_pada"],
+            "jawaban": None
+            if o["jawaban"] is None
+            else {name: value for name, value in o["jawaban"].items() if name != "alasan"},
+        }
+        for o in committee["sanggah"]
+    ]
     document["diubah_setelah_pengumuman"] = [
         {name: value for name, value in mark.items() if name != "alasan_pengecualian"}
-        for mark in committee["diubah_setelah_pengumuman"]]
-    document["tautan"] = sorted(({
-        name: value for name, value in capture.items() if name not in ("url", "url_akhir", "judul")}
-        | {"host": _host(capture["url_akhir"]) or _host(capture["url"])} for capture in committee["tautan"]),
-        key=lambda r: (r["desa"], r["indikator"], r["diambil_pada"], r["host"] or "", r["sha256_isi"] or "",
-                       r["sha256_arsip"] or ""))
+        for mark in committee["diubah_setelah_pengumuman"]
+    ]
+    document["tautan"] = sorted(
+        (
+            {name: value for name, value in capture.items() if name not in ("url", "url_akhir", "judul")}
+            | {"host": _host(capture["url_akhir"]) or _host(capture["url"])}
+            for capture in committee["tautan"]
+        ),
+        key=lambda r: (
+            r["desa"],
+            r["indikator"],
+            r["diambil_pada"],
+            r["host"] or "",
+            r["sha256_isi"] or "",
+            r["sha256_arsip"] or "",
+        ),
+    )
     return document

@@ -14,6 +14,10 @@ class ReconcileForm(FlaskForm):
     """The agreed level and its reason."""
 
     level = IntegerField(_l("Level yang disepakati"), validators=[InputRequired(_l("Isi level yang disepakati."))])
-    reason = TextAreaField(_l("Alasan"), validators=[
-        DataRequired(_l("Tulis alasan kesepakatan.")),
-        Length(max=REASON_MAX, message=_l("Alasan paling panjang 2000 karakter."))])
+    reason = TextAreaField(
+        _l("Alasan"),
+        validators=[
+            DataRequired(_l("Tulis alasan kesepakatan.")),
+            Length(max=REASON_MAX, message=_l("Alasan paling panjang 2000 karakter.")),
+        ],
+    )

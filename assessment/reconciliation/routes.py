@@ -55,10 +55,15 @@ REFUSALS = {
 @bp.record_once
 def _links(state: object) -> None:
     app = state.app  # type: ignore[attr-defined]
-    add_link(app, NavLink(Role.ketua_tim, "reconciliation.index", _l("Rekonsiliasi"),
-                          _l("Butir yang nilainya berselisih jauh antar-asesor.")))
-
-
+    add_link(
+        app,
+        NavLink(
+            Role.ketua_tim,
+            "reconciliation.index",
+            _l("Rekonsiliasi"),
+            _l("Butir yang nilainya berselisih jauh antar-asesor."),
+        ),
+    )
 
 
 @bp.get("/")
@@ -91,11 +96,18 @@ class EvidenceView:
 
 def _items(competition: Competition) -> list[Item]:
     rubric = rubric_of(competition.rubric)
-    participants = {p.desa_code: p for p in db.session.scalars(
-        select(Participant).where(Participant.competition_id == competition.id))}
-    agreed = {(r.participant_id, r.indicator_code): r for r in db.session.scalars(
-        select(Reconciliation).join(Participant, Reconciliation.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id))}
+    participants = {
+        p.desa_code: p
+        for p in db.session.scalars(select(Participant).where(Participant.competition_id == competition.id))
+    }
+    agreed = {
+        (r.participant_id, r.indicator_code): r
+        for r in db.session.scalars(
+            select(Reconciliation)
+            .join(Participant, Reconciliation.participant_id == Participant.id)
+            .where(Participant.competition_id == competition.id)
+        )
+    }
     now = now_utc()
     items = []
     for code, indicator_code, spread in reconciliation_items(competition, rubric):
@@ -104,8 +116,14 @@ def _items(competition: Competition) -> list[Item]:
         if not user_can_access_region(current_user, code, LEAD):
             continue
         assignments = db.session.scalars(
-            select(Assignment).where(Assignment.participant_id == participant.id, Assignment.withdrawn_at.is_(None),
-                                     Assignment.submitted_at.is_not(None)).order_by(Assignment.id)).unique()
+            select(Assignment)
+            .where(
+                Assignment.participant_id == participant.id,
+                Assignment.withdrawn_at.is_(None),
+                Assignment.submitted_at.is_not(None),
+            )
+            .order_by(Assignment.id)
+        ).unique()
         scores = []
         judged: list[tuple[str, dict[int, EvidenceVerdict]]] = []
         for assignment in assignments:
@@ -114,21 +132,41 @@ def _items(competition: Competition) -> list[Item]:
                 scores.append((assignment.assessor.name, score.level, score.not_applicable, score.note))
             judged.append((assignment.assessor.name, {j.evidence_id: j.verdict for j in assignment.judgements}))
         # The evidence each assessor judged, side by side, so the ketua tim decides beside what they saw.
-        evidence = [EvidenceView(e, [(name, verdicts.get(e.id)) for name, verdicts in judged])
-                    for e in participant.evidence
-                    if e.indicator_code == indicator_code and e.status == EvidenceStatus.aktif]
-        items.append(Item(participant, indicator_code, spread, scores, agreed.get((participant.id, indicator_code)),
-                          active_exceptions(participant, now), evidence))
+        evidence = [
+            EvidenceView(e, [(name, verdicts.get(e.id)) for name, verdicts in judged])
+            for e in participant.evidence
+            if e.indicator_code == indicator_code and e.status == EvidenceStatus.aktif
+        ]
+        items.append(
+            Item(
+                participant,
+                indicator_code,
+                spread,
+                scores,
+                agreed.get((participant.id, indicator_code)),
+                active_exceptions(participant, now),
+                evidence,
+            )
+        )
     return items
 
 
-def _page(competition: Competition, form: ReconcileForm | None = None, form_key: str = "",
-          status: int = 200) -> tuple[str, int]:
+def _page(
+    competition: Competition, form: ReconcileForm | None = None, form_key: str = "", status: int = 200
+) -> tuple[str, int]:
     rubric = rubric_of(competition.rubric)
     html = render_template(
-        "reconciliation/competition.html", competition=competition, items=_items(competition), rubric=rubric,
-        form=form, form_key=form_key, blank=ReconcileForm(), wita=wita, stage_names=STAGE_NAMES,
-        gate=stage_gate(competition, Action.reconcile, now_utc()), level_names=dict(rubric.level_names),
+        "reconciliation/competition.html",
+        competition=competition,
+        items=_items(competition),
+        rubric=rubric,
+        form=form,
+        form_key=form_key,
+        blank=ReconcileForm(),
+        wita=wita,
+        stage_names=STAGE_NAMES,
+        gate=stage_gate(competition, Action.reconcile, now_utc()),
+        level_names=dict(rubric.level_names),
         verdict_labels=VERDICT_LABELS,
     )
     return html, status
@@ -165,16 +203,19 @@ def reconcile(competition_id: int, participant_id: int, code: str) -> Response |
     if not form.validate_on_submit() or form.level.data is None:
         return _page(competition, form, key, status=400)
     try:
-        operations.reconcile_item(participant, rubric, code, form.level.data, form.reason.data or "", current_user,
-                                  now_utc())
+        operations.reconcile_item(
+            participant, rubric, code, form.level.data, form.reason.data or "", current_user, now_utc()
+        )
     except StageClosed as closed:
         flash(freeze_message(closed.gate) or _("Tahap rekonsiliasi tidak sedang dibuka untuk desa ini."), "error")
         return _page(competition, form, key, status=409)
     except operations.ReconciliationRefused as refused:
         flash(str(REFUSALS[refused.code]), "error")
         return _page(competition, form, key, status=409 if refused.code in ("already", "not_flagged") else 400)
-    flash(_("Kesepakatan untuk %(desa)s indikator %(code)s tersimpan.", desa=participant.region.name, code=code),
-          "success")
+    flash(
+        _("Kesepakatan untuk %(desa)s indikator %(code)s tersimpan.", desa=participant.region.name, code=code),
+        "success",
+    )
     return redirect(url_for("reconciliation.competition", competition_id=competition.id))
 
 
@@ -187,14 +228,21 @@ def correct(competition_id: int, participant_id: int, code: str) -> Response | t
     if not form.validate_on_submit() or form.level.data is None:
         return _page(competition, form, key, status=400)
     try:
-        operations.correct_reconciliation(participant, rubric, code, form.level.data, form.reason.data or "",
-                                          current_user, now_utc())
+        operations.correct_reconciliation(
+            participant, rubric, code, form.level.data, form.reason.data or "", current_user, now_utc()
+        )
     except StageClosed as closed:
         flash(freeze_message(closed.gate) or _("Tahap rekonsiliasi tidak sedang dibuka untuk desa ini."), "error")
         return _page(competition, form, key, status=409)
     except operations.ReconciliationRefused as refused:
         flash(str(REFUSALS[refused.code]), "error")
         return _page(competition, form, key, status=409 if refused.code == "not_agreed" else 400)
-    flash(_("Koreksi kesepakatan untuk %(desa)s indikator %(code)s tersimpan; keputusan sebelumnya tetap tercatat.",
-            desa=participant.region.name, code=code), "success")
+    flash(
+        _(
+            "Koreksi kesepakatan untuk %(desa)s indikator %(code)s tersimpan; keputusan sebelumnya tetap tercatat.",
+            desa=participant.region.name,
+            code=code,
+        ),
+        "success",
+    )
     return redirect(url_for("reconciliation.competition", competition_id=competition.id))

@@ -91,12 +91,18 @@ def _check_row(line: int, record: dict[str, str | None]) -> RegionRow | list[Pro
     if CODE_DEPTH[kind] != depth:
         problems.append(Problem(line, f"kode {code} tidak cocok dengan tingkat {kind.value}"))
     elif depth == 4 and VILLAGE_KIND_BY_DIGIT.get(code[-4]) != kind:
-        problems.append(Problem(line, f"kode {code}: bagian desa diawali 1 (kelurahan), 2 (desa) atau 3 (desa adat), "
-                                      f"bukan {kind.value}"))
+        problems.append(
+            Problem(
+                line, f"kode {code}: bagian desa diawali 1 (kelurahan), 2 (desa) atau 3 (desa adat), bukan {kind.value}"
+            )
+        )
     expected_parent = parent_of(code)
     if (parent_text or None) != expected_parent:
-        problems.append(Problem(line, f"kode_induk {parent_text!r} bukan induk dari {code} "
-                                      f"(seharusnya {expected_parent or 'kosong'})"))
+        problems.append(
+            Problem(
+                line, f"kode_induk {parent_text!r} bukan induk dari {code} (seharusnya {expected_parent or 'kosong'})"
+            )
+        )
     if problems:
         return problems
     return RegionRow(line=line, code=code, name=name, kind=kind, parent_code=expected_parent)
@@ -118,8 +124,9 @@ def parse_region_csv(stream: IO[str], known_codes: Iterable[str] = ()) -> Parsed
     header = [column.strip().lstrip("\ufeff") for column in header]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
-        result.problems.append(Problem(1, f"kolom tidak ada: {', '.join(missing)} "
-                                          f"(kepala berkas harus {','.join(REQUIRED_COLUMNS)})"))
+        result.problems.append(
+            Problem(1, f"kolom tidak ada: {', '.join(missing)} (kepala berkas harus {','.join(REQUIRED_COLUMNS)})")
+        )
         return result
     first_line: dict[str, int] = {}
     try:

@@ -96,10 +96,17 @@ def import_regions(
         if progress and unchanged:
             progress(unchanged)
         # One event for the import, with counts: a province's list is 1,000+ rows and the file is the record.
-        record_event("regions.import", target="regions", after={
-            "added": counts.added, "changed": counts.changed, "unchanged": counts.unchanged,
-            "decree": decree, "valid_from": valid_from,
-        })
+        record_event(
+            "regions.import",
+            target="regions",
+            after={
+                "added": counts.added,
+                "changed": counts.changed,
+                "unchanged": counts.unchanged,
+                "decree": decree,
+                "valid_from": valid_from,
+            },
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -173,8 +180,11 @@ def import_boundaries(pairs: Sequence[tuple[str, dict[str, Any]]]) -> BoundaryIm
             db.session.execute(insert(RegionBoundary), inserts)
         if updates:
             db.session.execute(update(RegionBoundary), updates)
-        record_event("regions.import_boundaries", target="regions",
-                     after={"added": len(inserts), "updated": len(updates), "unmatched": len(result.unmatched)})
+        record_event(
+            "regions.import_boundaries",
+            target="regions",
+            after={"added": len(inserts), "updated": len(updates), "unmatched": len(result.unmatched)},
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()

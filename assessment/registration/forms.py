@@ -20,23 +20,31 @@ class NominateForm(FlaskForm):
 class WithdrawForm(FlaskForm):
     """The reason for taking a desa out (required; its operators and the history read it)."""
 
-    reason = TextAreaField(_l("Alasan penarikan (wajib; dicatat dan dikirim ke operator desa)"),
-                           validators=[DataRequired(_l("Tulis alasan penarikan.")),
-                                       Length(max=REASON_MAX, message=_l("Alasan paling panjang 2.000 karakter."))])
+    reason = TextAreaField(
+        _l("Alasan penarikan (wajib; dicatat dan dikirim ke operator desa)"),
+        validators=[
+            DataRequired(_l("Tulis alasan penarikan.")),
+            Length(max=REASON_MAX, message=_l("Alasan paling panjang 2.000 karakter.")),
+        ],
+    )
 
 
 class QuotaForm(FlaskForm):
     """A kabupaten/kota's quota; empty means no cap."""
 
-    kabupaten_code = StringField(_l("Kode kabupaten/kota"), validators=[DataRequired(_l("Isi kode kabupaten.")),
-                                                                       Length(max=20)])
-    quota = IntegerField(_l("Kuota (kosongkan untuk tanpa batas)"),
-                         validators=[Optional(), NumberRange(0, 10000, _l("Kuota antara 0 dan 10.000."))])
+    kabupaten_code = StringField(
+        _l("Kode kabupaten/kota"), validators=[DataRequired(_l("Isi kode kabupaten.")), Length(max=20)]
+    )
+    quota = IntegerField(
+        _l("Kuota (kosongkan untuk tanpa batas)"),
+        validators=[Optional(), NumberRange(0, 10000, _l("Kuota antara 0 dan 10.000."))],
+    )
 
 
 class EnrolFileForm(FlaskForm):
     """A CSV or Excel file with the column ``kode_desa``."""
 
-    file = FileField(_l("Berkas CSV atau Excel (.xlsx) dengan kolom kode_desa"),
-                     validators=[FileRequired(_l("Pilih berkas."))])
+    file = FileField(
+        _l("Berkas CSV atau Excel (.xlsx) dengan kolom kode_desa"), validators=[FileRequired(_l("Pilih berkas."))]
+    )
     dry_run = BooleanField(_l("Periksa saja, jangan daftarkan"))

@@ -72,8 +72,11 @@ def quotas_of(competition: Competition) -> dict[str, int]:
 
 
 def participants_of(competition: Competition) -> list[Participant]:
-    return list(db.session.scalars(select(Participant).where(Participant.competition_id == competition.id)
-                                   .order_by(Participant.desa_code)))
+    return list(
+        db.session.scalars(
+            select(Participant).where(Participant.competition_id == competition.id).order_by(Participant.desa_code)
+        )
+    )
 
 
 def kabupaten_states(competition: Competition, only: Iterable[str] | None = None) -> list[KabupatenState]:
@@ -83,10 +86,13 @@ def kabupaten_states(competition: Competition, only: Iterable[str] | None = None
     for participant in participants_of(competition):
         by_kabupaten.setdefault(rules.kabupaten_of(participant.desa_code), []).append(participant)
     codes = set(only) if only is not None else set(quotas) | set(by_kabupaten)
-    names = {code: name for code, name in db.session.execute(select(Region.code, Region.name)
-                                                              .where(Region.code.in_(codes)))}
-    return [KabupatenState(code, names.get(code, code), quotas.get(code), by_kabupaten.get(code, []))
-            for code in sorted(codes)]
+    names = {
+        code: name for code, name in db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))
+    }
+    return [
+        KabupatenState(code, names.get(code, code), quotas.get(code), by_kabupaten.get(code, []))
+        for code in sorted(codes)
+    ]
 
 
 def operator_less(participants: Iterable[Participant]) -> set[str]:
@@ -94,9 +100,13 @@ def operator_less(participants: Iterable[Participant]) -> set[str]:
     codes = [participant.desa_code for participant in participants]
     if not codes:
         return set()
-    with_operator = set(db.session.scalars(
-        select(RoleGrant.region_code).join(User, User.id == RoleGrant.user_id)
-        .where(RoleGrant.role == Role.operator_desa, RoleGrant.region_code.in_(codes), User.active.is_(True))))
+    with_operator = set(
+        db.session.scalars(
+            select(RoleGrant.region_code)
+            .join(User, User.id == RoleGrant.user_id)
+            .where(RoleGrant.role == Role.operator_desa, RoleGrant.region_code.in_(codes), User.active.is_(True))
+        )
+    )
     return set(codes) - with_operator
 
 
@@ -106,10 +116,17 @@ def eligible_desa(competition: Competition, kabupaten_code: str) -> list[Region]
     enrolled = select(Participant.desa_code).where(Participant.competition_id == competition.id)
     if not rules.within(kabupaten_code, competition.scope_region_code):
         return []
-    return list(db.session.scalars(
-        select(Region).where(Region.code.startswith(kabupaten_code + ".", autoescape=True),
-                             Region.kind.in_(list(eligible)), Region.code.not_in(enrolled))
-        .order_by(Region.code)))
+    return list(
+        db.session.scalars(
+            select(Region)
+            .where(
+                Region.code.startswith(kabupaten_code + ".", autoescape=True),
+                Region.kind.in_(list(eligible)),
+                Region.code.not_in(enrolled),
+            )
+            .order_by(Region.code)
+        )
+    )
 
 
 def _window(competition: Competition, channel: RegistrationChannel, now: datetime) -> Refusal | None:
@@ -129,8 +146,14 @@ def _window_problem(competition: Competition, channel: RegistrationChannel, now:
     return rules.message(refusal)
 
 
-def check_enrolment(competition: Competition, lines: list[tuple[int, str]], channel: RegistrationChannel,
-                    now: datetime, *, kabupaten_code: str | None = None) -> list[LineProblem]:
+def check_enrolment(
+    competition: Competition,
+    lines: list[tuple[int, str]],
+    channel: RegistrationChannel,
+    now: datetime,
+    *,
+    kabupaten_code: str | None = None,
+) -> list[LineProblem]:
     """Every problem of enrolling the desa ``lines`` (line number, code) together, line by line.
 
     Each desa must pass :func:`~assessment.registration.rules.desa_may_take_part`, lie in ``kabupaten_code`` when
@@ -154,16 +177,27 @@ def check_enrolment(competition: Competition, lines: list[tuple[int, str]], chan
             problems.append(LineProblem(line, "kode desa kosong"))
             continue
         region = regions.get(code)
-        refusal = rules.desa_may_take_part(Candidate(code, region.kind.value if region else None),
-                                           competition.scope_region_code, eligible)
+        refusal = rules.desa_may_take_part(
+            Candidate(code, region.kind.value if region else None), competition.scope_region_code, eligible
+        )
         if refusal is None and kabupaten_code is not None and not rules.within(code, kabupaten_code):
             refusal = Refusal.outside_kabupaten
         if refusal is None and code in enrolled:
             refusal = Refusal.already_enrolled
         if refusal is not None:
-            problems.append(LineProblem(line, rules.message(
-                refusal, code=code, kind=region.kind.value if region else "", eligible=", ".join(eligible),
-                scope=competition.scope_region_code, kabupaten=kabupaten_code)))
+            problems.append(
+                LineProblem(
+                    line,
+                    rules.message(
+                        refusal,
+                        code=code,
+                        kind=region.kind.value if region else "",
+                        eligible=", ".join(eligible),
+                        scope=competition.scope_region_code,
+                        kabupaten=kabupaten_code,
+                    ),
+                )
+            )
             continue
         if code in seen:
             problems.append(LineProblem(line, f"desa {code} sudah disebut di baris {seen[code]}"))
@@ -171,8 +205,13 @@ def check_enrolment(competition: Competition, lines: list[tuple[int, str]], chan
         seen[code] = line
         kabupaten = rules.kabupaten_of(code)
         if not rules.quota_allows(counts[kabupaten], quotas.get(kabupaten)):
-            problems.append(LineProblem(line, f"desa {code}: " + rules.message(
-                Refusal.over_quota, kabupaten=kabupaten, quota=quotas.get(kabupaten))))
+            problems.append(
+                LineProblem(
+                    line,
+                    f"desa {code}: "
+                    + rules.message(Refusal.over_quota, kabupaten=kabupaten, quota=quotas.get(kabupaten)),
+                )
+            )
             continue
         counts[kabupaten] += 1
     return problems
@@ -190,16 +229,26 @@ def _notify_enrolled(competition: Competition, participants: list[Participant], 
     for participant in participants:
         name = participant.region.name if participant.region else participant.desa_code
         if participant.desa_code not in without_operator:
-            entries.append((participant.desa_code, f"Desa {name} terdaftar sebagai peserta {competition.name} "
-                                                   f"{competition.year}.{opens}", "/desa/"))
+            entries.append(
+                (
+                    participant.desa_code,
+                    f"Desa {name} terdaftar sebagai peserta {competition.name} {competition.year}.{opens}",
+                    "/desa/",
+                )
+            )
         else:
             missing.setdefault(rules.kabupaten_of(participant.desa_code), []).append(participant)
     flags: list[tuple[list[User], str, str]] = []
     for kabupaten, without in missing.items():
         names = ", ".join(f"{p.region.name if p.region else ''} ({p.desa_code})" for p in without)
-        flags.append((_dpmd_of(kabupaten), f"Desa peserta {competition.name} {competition.year} tanpa akun operator "
-                                           f"desa: {names}. Buatkan akunnya lewat impor akun.",
-                      f"/pendaftaran/{competition.id}/{kabupaten}"))
+        flags.append(
+            (
+                _dpmd_of(kabupaten),
+                f"Desa peserta {competition.name} {competition.year} tanpa akun operator "
+                f"desa: {names}. Buatkan akunnya lewat impor akun.",
+                f"/pendaftaran/{competition.id}/{kabupaten}",
+            )
+        )
     if key is not None:
         entries += [(f"{USER_PREFIX}{user.id}", text, link) for users, text, link in flags for user in users]
         if entries:
@@ -212,32 +261,63 @@ def _notify_enrolled(competition: Competition, participants: list[Participant], 
 
 
 def _dpmd_of(kabupaten_code: str) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role == Role.dpmd, RoleGrant.region_code == kabupaten_code, User.active.is_(True))
-    ).unique())
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.role == Role.dpmd, RoleGrant.region_code == kabupaten_code, User.active.is_(True))
+        ).unique()
+    )
 
 
-def _enrol(competition: Competition, codes: list[str], channel: RegistrationChannel, by: User | None,
-           now: datetime) -> list[Participant]:
+def _enrol(
+    competition: Competition, codes: list[str], channel: RegistrationChannel, by: User | None, now: datetime
+) -> list[Participant]:
     created = [Participant(competition_id=competition.id, desa_code=code, created_at=now) for code in codes]
     db.session.add_all(created)
-    db.session.add_all([RegistrationEvent(competition_id=competition.id, desa_code=code,
-                                          action=RegistrationAction.daftar, channel=channel, reason="",
-                                          by_id=by.id if by else None, at=now) for code in codes])
+    db.session.add_all(
+        [
+            RegistrationEvent(
+                competition_id=competition.id,
+                desa_code=code,
+                action=RegistrationAction.daftar,
+                channel=channel,
+                reason="",
+                by_id=by.id if by else None,
+                at=now,
+            )
+            for code in codes
+        ]
+    )
     db.session.flush()
     for participant in created:
         db.session.refresh(participant)
-    record_event("registration.enrol", target=f"competition:{competition.id}",
-                 after={"desa": codes, "channel": channel.value}, actor=by)
+    record_event(
+        "registration.enrol",
+        target=f"competition:{competition.id}",
+        after={"desa": codes, "channel": channel.value},
+        actor=by,
+    )
     # A file may enrol hundreds of desa: their messages go through the worker (one desa by hand is told at once).
-    _notify_enrolled(competition, created, f"enrol-fanout:{competition.id}:{min(p.id for p in created)}"
-                     if channel is RegistrationChannel.berkas and created else None)
+    _notify_enrolled(
+        competition,
+        created,
+        f"enrol-fanout:{competition.id}:{min(p.id for p in created)}"
+        if channel is RegistrationChannel.berkas and created
+        else None,
+    )
     return created
 
 
-def enrol_desa(competition: Competition, desa_code: str, channel: RegistrationChannel, by: User | None,
-               now: datetime, *, kabupaten_code: str | None = None) -> Participant:
+def enrol_desa(
+    competition: Competition,
+    desa_code: str,
+    channel: RegistrationChannel,
+    by: User | None,
+    now: datetime,
+    *,
+    kabupaten_code: str | None = None,
+) -> Participant:
     """Enrol one desa (DPMD's nomination within ``kabupaten_code``, or the committee's enrolment): the rules of
     :func:`check_enrolment`; refused with every reason as :class:`RegistrationRefused`."""
     problems = check_enrolment(competition, [(1, desa_code.strip())], channel, now, kabupaten_code=kabupaten_code)
@@ -248,8 +328,9 @@ def enrol_desa(competition: Competition, desa_code: str, channel: RegistrationCh
     return participant
 
 
-def enrol_from_file(competition: Competition, data: bytes, filename: str, by: User | None, now: datetime, *,
-                    dry_run: bool = False) -> list[str]:
+def enrol_from_file(
+    competition: Competition, data: bytes, filename: str, by: User | None, now: datetime, *, dry_run: bool = False
+) -> list[str]:
     """Enrol every desa of a CSV or .xlsx file with the column ``kode_desa``; the codes enrolled (or, with
     ``dry_run``, that would be).
 
@@ -272,20 +353,32 @@ def enrol_from_file(competition: Competition, data: bytes, filename: str, by: Us
 def participant_has_work(participant: Participant) -> bool:
     """Whether anything hangs on the desa's place: a level, an explanation or a piece of evidence (even removed)
     saved by its operator, a submission or a completeness decision, an exception or an assignment."""
-    saved = db.session.scalar(select(func.count(SelfAssessment.id)).where(
-        SelfAssessment.participant_id == participant.id,
-        (SelfAssessment.level.is_not(None)) | (SelfAssessment.explanation != "")))
+    saved = db.session.scalar(
+        select(func.count(SelfAssessment.id)).where(
+            SelfAssessment.participant_id == participant.id,
+            (SelfAssessment.level.is_not(None)) | (SelfAssessment.explanation != ""),
+        )
+    )
     evidence = db.session.scalar(select(func.count(Evidence.id)).where(Evidence.participant_id == participant.id))
-    exceptions = db.session.scalar(select(func.count(StageException.id))
-                                   .where(StageException.participant_id == participant.id))
-    assignments = db.session.scalar(select(func.count(Assignment.id))
-                                    .where(Assignment.participant_id == participant.id))
-    return bool(saved or evidence or exceptions or assignments or participant.reviews
-                or participant.status is not SubmissionStatus.draf)
+    exceptions = db.session.scalar(
+        select(func.count(StageException.id)).where(StageException.participant_id == participant.id)
+    )
+    assignments = db.session.scalar(
+        select(func.count(Assignment.id)).where(Assignment.participant_id == participant.id)
+    )
+    return bool(
+        saved
+        or evidence
+        or exceptions
+        or assignments
+        or participant.reviews
+        or participant.status is not SubmissionStatus.draf
+    )
 
 
-def withdraw_participant(participant: Participant, reason: str, channel: RegistrationChannel, by: User | None,
-                         now: datetime) -> None:
+def withdraw_participant(
+    participant: Participant, reason: str, channel: RegistrationChannel, by: User | None, now: datetime
+) -> None:
     """Take a desa out of the competition with a written reason (DPMD: a nomination while registration is open;
     the committee: until the self-assessment stage ends).
 
@@ -310,11 +403,24 @@ def withdraw_participant(participant: Participant, reason: str, channel: Registr
         raise RegistrationRefused(problems)
     code = participant.desa_code
     name = participant.region.name if participant.region else code
-    db.session.add(RegistrationEvent(competition_id=competition.id, desa_code=code, action=RegistrationAction.tarik,
-                                     channel=channel, reason=reason, by_id=by.id if by else None, at=now))
-    record_event("registration.withdraw", target=f"competition:{competition.id}",
-                 before={"desa": code, "participant": participant.id},
-                 after={"channel": channel.value, "reason": reason}, actor=by)
+    db.session.add(
+        RegistrationEvent(
+            competition_id=competition.id,
+            desa_code=code,
+            action=RegistrationAction.tarik,
+            channel=channel,
+            reason=reason,
+            by_id=by.id if by else None,
+            at=now,
+        )
+    )
+    record_event(
+        "registration.withdraw",
+        target=f"competition:{competition.id}",
+        before={"desa": code, "participant": participant.id},
+        after={"channel": channel.value, "reason": reason},
+        actor=by,
+    )
     message = f"Desa {name} ditarik dari {competition.name} {competition.year}. Alasan: {reason}"
     audience = operators_of(code)
     if channel is not RegistrationChannel.dpmd:
@@ -352,12 +458,20 @@ def set_quota(competition: Competition, kabupaten_code: str, quota: int | None, 
         competition.quotas.append(KabupatenQuota(kabupaten_code=kabupaten_code, quota=quota))
     else:
         row.quota = quota
-    record_event("competition.quota", target=f"competition:{competition.id}",
-                 before={"kabupaten": kabupaten_code, "quota": before},
-                 after={"kabupaten": kabupaten_code, "quota": quota}, actor=by)
-    notify(_dpmd_of(kabupaten_code), "registration",
-           f"Kuota {competition.name} {competition.year} untuk {kabupaten_code}: "
-           f"{'tanpa batas' if quota is None else f'{quota} desa'}.", f"/pendaftaran/{competition.id}/{kabupaten_code}")
+    record_event(
+        "competition.quota",
+        target=f"competition:{competition.id}",
+        before={"kabupaten": kabupaten_code, "quota": before},
+        after={"kabupaten": kabupaten_code, "quota": quota},
+        actor=by,
+    )
+    notify(
+        _dpmd_of(kabupaten_code),
+        "registration",
+        f"Kuota {competition.name} {competition.year} untuk {kabupaten_code}: "
+        f"{'tanpa batas' if quota is None else f'{quota} desa'}.",
+        f"/pendaftaran/{competition.id}/{kabupaten_code}",
+    )
     db.session.commit()
 
 

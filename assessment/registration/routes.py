@@ -34,8 +34,15 @@ NOMINATORS = (Role.panitia, Role.dpmd)
 def _links(state: object) -> None:
     app = state.app  # type: ignore[attr-defined]
     for role in NOMINATORS:
-        add_link(app, NavLink(role, "registration.index", _l("Pendaftaran peserta"),
-                              _l("Desa peserta lomba per kabupaten, kuota, dan pengusulan oleh DPMD.")))
+        add_link(
+            app,
+            NavLink(
+                role,
+                "registration.index",
+                _l("Pendaftaran peserta"),
+                _l("Desa peserta lomba per kabupaten, kuota, dan pengusulan oleh DPMD."),
+            ),
+        )
 
 
 def _user() -> User:
@@ -49,8 +56,11 @@ def _is_committee(competition: Competition) -> bool:
 
 def _dpmd_kabupaten(competition: Competition) -> list[str]:
     """The kabupaten of the signed-in DPMD that lie inside the competition's scope."""
-    return sorted(grant.region_code for grant in grants_for(current_user, (Role.dpmd,))
-                  if rules.within(grant.region_code, competition.scope_region_code))
+    return sorted(
+        grant.region_code
+        for grant in grants_for(current_user, (Role.dpmd,))
+        if rules.within(grant.region_code, competition.scope_region_code)
+    )
 
 
 def _competition(competition_id: int) -> Competition:
@@ -86,22 +96,40 @@ def competition(competition_id: int) -> tuple[str, int]:
     return _committee_page(item)
 
 
-def _committee_page(competition: Competition, *, problems: list[LineProblem] | None = None,
-                    file_form: EnrolFileForm | None = None, quota_form: QuotaForm | None = None,
-                    checked: list[str] | None = None, status: int = 200) -> tuple[str, int]:
+def _committee_page(
+    competition: Competition,
+    *,
+    problems: list[LineProblem] | None = None,
+    file_form: EnrolFileForm | None = None,
+    quota_form: QuotaForm | None = None,
+    checked: list[str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     states = operations.kabupaten_states(competition)
     participants = [p for state in states for p in state.participants]
     kabupaten_in_scope = db.session.scalars(
-        select(Region).where(Region.kind.in_(["kabupaten", "kota"]),
-                             (Region.code == competition.scope_region_code)
-                             | Region.code.startswith(competition.scope_region_code + ".", autoescape=True))
-        .order_by(Region.code)).all()
+        select(Region)
+        .where(
+            Region.kind.in_(["kabupaten", "kota"]),
+            (Region.code == competition.scope_region_code)
+            | Region.code.startswith(competition.scope_region_code + ".", autoescape=True),
+        )
+        .order_by(Region.code)
+    ).all()
     return render_template(
-        "registration/competition.html", competition=competition, states=states,
-        without_operator=operators_without(participants), kabupaten=kabupaten_in_scope,
-        file_form=file_form or EnrolFileForm(), quota_form=quota_form or QuotaForm(), problems=problems or [],
-        checked=checked, history=operations.history(competition)[:50], stage=competition.stage(StageCode.pendaftaran),
-        eligible=rubric_of(competition.rubric).eligible, wita=wita,
+        "registration/competition.html",
+        competition=competition,
+        states=states,
+        without_operator=operators_without(participants),
+        kabupaten=kabupaten_in_scope,
+        file_form=file_form or EnrolFileForm(),
+        quota_form=quota_form or QuotaForm(),
+        problems=problems or [],
+        checked=checked,
+        history=operations.history(competition)[:50],
+        stage=competition.stage(StageCode.pendaftaran),
+        eligible=rubric_of(competition.rubric).eligible,
+        wita=wita,
     ), status
 
 
@@ -120,8 +148,14 @@ def upload(competition_id: int) -> Response | tuple[str, int]:
         return _committee_page(competition, file_form=form, status=400)
     upload_file = form.file.data
     try:
-        codes = operations.enrol_from_file(competition, upload_file.read(), upload_file.filename or "", _user(),
-                                           now_utc(), dry_run=bool(form.dry_run.data))
+        codes = operations.enrol_from_file(
+            competition,
+            upload_file.read(),
+            upload_file.filename or "",
+            _user(),
+            now_utc(),
+            dry_run=bool(form.dry_run.data),
+        )
     except TableRejected as rejected:
         return _committee_page(competition, file_form=form, problems=rejected.problems, status=422)
     if form.dry_run.data:
@@ -142,24 +176,39 @@ def set_quota(competition_id: int) -> Response | tuple[str, int]:
     try:
         operations.set_quota(competition, code, form.quota.data, _user())
     except operations.RegistrationRefused as refused:
-        return _committee_page(competition, quota_form=form, status=422,
-                               problems=[LineProblem(0, problem) for problem in refused.problems])
+        return _committee_page(
+            competition, quota_form=form, status=422, problems=[LineProblem(0, problem) for problem in refused.problems]
+        )
     flash(_("Kuota %(code)s disimpan.", code=code), "success")
     return redirect(url_for("registration.competition", competition_id=competition.id))
 
 
-def _kabupaten_page(competition: Competition, kabupaten_code: str, *, form: NominateForm | None = None,
-                    problems: list[str] | None = None, status: int = 200) -> tuple[str, int]:
+def _kabupaten_page(
+    competition: Competition,
+    kabupaten_code: str,
+    *,
+    form: NominateForm | None = None,
+    problems: list[str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     [state] = operations.kabupaten_states(competition, only=[kabupaten_code])
     candidates = operations.eligible_desa(competition, kabupaten_code)
     form = form or NominateForm()
     form.desa_code.choices = [("", _("— pilih desa —"))] + [
-        (region.code, f"{region.code} — {region.name}") for region in candidates]
+        (region.code, f"{region.code} — {region.name}") for region in candidates
+    ]
     return render_template(
-        "registration/kabupaten.html", competition=competition, state=state, form=form, problems=problems or [],
-        without_operator=operations.operator_less(state.participants), committee=_is_committee(competition),
-        stage=competition.stage(StageCode.pendaftaran), history=operations.history(competition, kabupaten_code),
-        wita=wita, can_import_accounts="people.import_accounts" in current_app.view_functions,
+        "registration/kabupaten.html",
+        competition=competition,
+        state=state,
+        form=form,
+        problems=problems or [],
+        without_operator=operations.operator_less(state.participants),
+        committee=_is_committee(competition),
+        stage=competition.stage(StageCode.pendaftaran),
+        history=operations.history(competition, kabupaten_code),
+        wita=wita,
+        can_import_accounts="people.import_accounts" in current_app.view_functions,
     ), status
 
 
@@ -167,8 +216,11 @@ def _kabupaten(competition_id: int, kabupaten_code: str) -> Competition:
     competition = db.get_or_404(Competition, competition_id)
     require_region_access(kabupaten_code, NOMINATORS)
     region = db.session.scalar(select(Region).where(Region.code == kabupaten_code))
-    if region is None or region.kind.value not in ("kabupaten", "kota") \
-            or not rules.within(kabupaten_code, competition.scope_region_code):
+    if (
+        region is None
+        or region.kind.value not in ("kabupaten", "kota")
+        or not rules.within(kabupaten_code, competition.scope_region_code)
+    ):
         abort(404)
     return competition
 
@@ -189,8 +241,14 @@ def nominate(competition_id: int, kabupaten_code: str) -> Response | tuple[str, 
     if not form.validate_on_submit():
         return _kabupaten_page(competition, kabupaten_code, form=form, status=400)
     try:
-        participant = operations.enrol_desa(competition, form.desa_code.data or "", _channel(competition), _user(),
-                                            now_utc(), kabupaten_code=kabupaten_code)
+        participant = operations.enrol_desa(
+            competition,
+            form.desa_code.data or "",
+            _channel(competition),
+            _user(),
+            now_utc(),
+            kabupaten_code=kabupaten_code,
+        )
     except operations.RegistrationRefused as refused:
         return _kabupaten_page(competition, kabupaten_code, form=form, problems=refused.problems, status=422)
     flash(_("Desa %(name)s didaftarkan.", name=participant.region.name), "success")
@@ -211,15 +269,23 @@ def withdraw(participant_id: int) -> Response | tuple[str, int]:
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                operations.withdraw_participant(participant, form.reason.data or "", _channel(competition),
-                                                _user(), now_utc())
+                operations.withdraw_participant(
+                    participant, form.reason.data or "", _channel(competition), _user(), now_utc()
+                )
             except operations.RegistrationRefused as refused:
                 problems, status = refused.problems, 422
             else:
                 flash(_("Desa ditarik dari lomba; alasannya dicatat."), "success")
-                return redirect(url_for("registration.kabupaten", competition_id=competition.id,
-                                        kabupaten_code=kabupaten_code))
+                return redirect(
+                    url_for("registration.kabupaten", competition_id=competition.id, kabupaten_code=kabupaten_code)
+                )
         else:
             status = 400
-    return render_template("registration/withdraw.html", participant=participant, competition=competition,
-                           form=form, problems=problems, kabupaten_code=kabupaten_code), status
+    return render_template(
+        "registration/withdraw.html",
+        participant=participant,
+        competition=competition,
+        form=form,
+        problems=problems,
+        kabupaten_code=kabupaten_code,
+    ), status

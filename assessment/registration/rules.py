@@ -44,7 +44,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.not_open_yet: "tahap pendaftaran belum dibuka",
     Refusal.closed: "tahap pendaftaran sudah berakhir",
     Refusal.has_work: "desa {code} sudah mengisi penilaian mandiri, mengunggah bukti, atau sudah diproses panitia; "
-                      "tidak dapat dikeluarkan",
+    "tidak dapat dikeluarkan",
 }
 
 

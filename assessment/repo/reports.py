@@ -1,6 +1,5 @@
 """Report values for pages and exports (:func:`results_report`), with the evidence and link captures of the record."""
 
-
 from __future__ import annotations
 
 from datetime import datetime
@@ -29,8 +28,15 @@ from assessment.reportdata import (
 )
 
 
-def results_report(competition: Competition, region_code: str | None = None, *, evidence: bool = True,
-                   assessor_levels: bool = True, fresh: bool = False, run: EngineRun | None = None) -> ResultsReport:
+def results_report(
+    competition: Competition,
+    region_code: str | None = None,
+    *,
+    evidence: bool = True,
+    assessor_levels: bool = True,
+    fresh: bool = False,
+    run: EngineRun | None = None,
+) -> ResultsReport:
     """The results of the participating desa within ``region_code`` (the competition's scope when None).
 
     Computes, through :func:`engine_run` (whose docstring states the rules and the caching), for the ranked desa
@@ -55,9 +61,18 @@ def results_report(competition: Competition, region_code: str | None = None, *, 
     ranked = {d.kode for d in run.desa}
     given_levels: tuple[AssessorLevel, ...] = ()
     if desk is not None:
-        given_levels = tuple(AssessorLevel(row.desa_code, row.indicator_code, row.assessor_name or row.assessor,
-                                           row.level, tidak_berlaku=row.level is None, catatan=row.note)
-                             for row in desk if row.desa_code in ranked)
+        given_levels = tuple(
+            AssessorLevel(
+                row.desa_code,
+                row.indicator_code,
+                row.assessor_name or row.assessor,
+                row.level,
+                tidak_berlaku=row.level is None,
+                catatan=row.note,
+            )
+            for row in desk
+            if row.desa_code in ranked
+        )
     return ResultsReport(
         judul=competition.name,
         wilayah_kode=region,
@@ -78,34 +93,67 @@ def results_report(competition: Competition, region_code: str | None = None, *, 
 def evidence_items(competition: Competition, region_code: str | None = None) -> list[EvidenceItem]:
     """The active evidence of the participating desa within the region: file name or URL, upload time, SHA-256."""
     rows = db.session.execute(
-        select(Participant.desa_code, Evidence.indicator_code, Evidence.kind, Evidence.original_name, Evidence.url,
-               Evidence.uploaded_at, Evidence.sha256)
+        select(
+            Participant.desa_code,
+            Evidence.indicator_code,
+            Evidence.kind,
+            Evidence.original_name,
+            Evidence.url,
+            Evidence.uploaded_at,
+            Evidence.sha256,
+        )
         .join(Participant, Evidence.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, Evidence.status == EvidenceStatus.aktif,
-               _in_region(Participant.desa_code, _region_of(competition, region_code)))
-        .order_by(Participant.desa_code, Evidence.indicator_code, Evidence.uploaded_at, Evidence.id))
-    return [EvidenceItem(code, indicator, "berkas" if kind == EvidenceKind.file else "tautan",
-                         (name or "") if kind == EvidenceKind.file else (url or ""), uploaded, sha256 or "")
-            for code, indicator, kind, name, url, uploaded, sha256 in rows]
+        .where(
+            Participant.competition_id == competition.id,
+            Evidence.status == EvidenceStatus.aktif,
+            _in_region(Participant.desa_code, _region_of(competition, region_code)),
+        )
+        .order_by(Participant.desa_code, Evidence.indicator_code, Evidence.uploaded_at, Evidence.id)
+    )
+    return [
+        EvidenceItem(
+            code,
+            indicator,
+            "berkas" if kind == EvidenceKind.file else "tautan",
+            (name or "") if kind == EvidenceKind.file else (url or ""),
+            uploaded,
+            sha256 or "",
+        )
+        for code, indicator, kind, name, url, uploaded, sha256 in rows
+    ]
 
 
 def capture_items(competition: Competition, region_code: str | None = None) -> list[LinkCaptureItem]:
     """Every capture of the active links of the participating desa within the region (the first and each
     recheck, oldest first per link), from :func:`assessment.links.capture.captures_for_record`."""
-    desa_of: dict[int, str] = {participant_id: code for participant_id, code in db.session.execute(
-        select(Participant.id, Participant.desa_code)
-        .where(Participant.competition_id == competition.id,
-               _in_region(Participant.desa_code, _region_of(competition, region_code))))}
+    desa_of: dict[int, str] = {
+        participant_id: code
+        for participant_id, code in db.session.execute(
+            select(Participant.id, Participant.desa_code).where(
+                Participant.competition_id == competition.id,
+                _in_region(Participant.desa_code, _region_of(competition, region_code)),
+            )
+        )
+    }
     items: list[LinkCaptureItem] = []
     for record in captures_for_record(list(desa_of)):
         if record["evidence_status"] != EvidenceStatus.aktif.value:
             continue
         feed = record["feed"] or {}
-        activity = (f"{feed.get('last_30', 0)}/{feed.get('last_90', 0)}/{feed.get('last_365', 0)}"
-                    if feed else "")
-        items.append(LinkCaptureItem(
-            desa_of[record["participant_id"]], record["indicator_code"], record["url"] or "",
-            datetime.fromisoformat(record["fetched_at"]), record["outcome"], record["http_status"],
-            record["final_url"] or "", record["body_sha256"] or "", record["archive_sha256"] or "",
-            record["screenshot_sha256"] or "", activity))
+        activity = f"{feed.get('last_30', 0)}/{feed.get('last_90', 0)}/{feed.get('last_365', 0)}" if feed else ""
+        items.append(
+            LinkCaptureItem(
+                desa_of[record["participant_id"]],
+                record["indicator_code"],
+                record["url"] or "",
+                datetime.fromisoformat(record["fetched_at"]),
+                record["outcome"],
+                record["http_status"],
+                record["final_url"] or "",
+                record["body_sha256"] or "",
+                record["archive_sha256"] or "",
+                record["screenshot_sha256"] or "",
+                activity,
+            )
+        )
     return items

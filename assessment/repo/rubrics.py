@@ -1,6 +1,5 @@
 """A stored rubric back into a :class:`~assessment.criteria.model.Rubric` (parsed once per fingerprint)."""
 
-
 from __future__ import annotations
 
 from functools import lru_cache

@@ -1,7 +1,6 @@
 """Engine runs: the engine over the verified rows of the ranked desa, kept per competition and region (the cache
 and its key), sealed runs read back from the final snapshot, and their conversion into report values."""
 
-
 from __future__ import annotations
 
 import json
@@ -127,41 +126,72 @@ class EngineRun:
 
 def participant_rows(competition: Competition, region_code: str | None = None) -> list[ParticipantRow]:
     """Every participating desa of the competition within ``region_code`` (all when None), by code."""
-    desa = _connection().execute(
-        select(Participant.desa_code, Region.name, Region.kind, Participant.status)
-        .join(Region, Participant.desa_code == Region.code)
-        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region_code))
-        .order_by(Participant.desa_code)).all()
+    desa = (
+        _connection()
+        .execute(
+            select(Participant.desa_code, Region.name, Region.kind, Participant.status)
+            .join(Region, Participant.desa_code == Region.code)
+            .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region_code))
+            .order_by(Participant.desa_code)
+        )
+        .all()
+    )
     kecamatan_codes = sorted({kecamatan_of(code) for code, _, _, _ in desa})
-    names = dict(_connection().execute(
-        select(Region.code, Region.name).where(Region.code.in_(kecamatan_codes))).all())
-    return [ParticipantRow(code, name, str(kind), kecamatan_of(code), names.get(kecamatan_of(code), kecamatan_of(code)),
-                           str(status))
-            for code, name, kind, status in desa]
+    names = dict(_connection().execute(select(Region.code, Region.name).where(Region.code.in_(kecamatan_codes))).all())
+    return [
+        ParticipantRow(
+            code, name, str(kind), kecamatan_of(code), names.get(kecamatan_of(code), kecamatan_of(code)), str(status)
+        )
+        for code, name, kind, status in desa
+    ]
 
 
-def ranking_candidates(competition: Competition, participants: Iterable[ParticipantRow],
-                       region_code: str | None = None) -> tuple[Candidate, ...]:
+def ranking_candidates(
+    competition: Competition, participants: Iterable[ParticipantRow], region_code: str | None = None
+) -> tuple[Candidate, ...]:
     """What :func:`assessment.standing.who_is_ranked` reads about each of ``participants`` (the competition's,
     within ``region_code``): region kind, submission status, active and submitted assignments, and the
     committee's withdrawal in force. Two grouped queries whatever the number of desa."""
-    counts = {code: (int(active), int(submitted)) for code, active, submitted in _connection().execute(
-        select(Participant.desa_code, func.count(Assignment.id), func.count(Assignment.submitted_at))
-        .join(Assignment, Assignment.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, Assignment.withdrawn_at.is_(None),
-               _in_region(Participant.desa_code, region_code))
-        .group_by(Participant.desa_code))}
-    withdrawn = dict(_connection().execute(
-        select(Participant.desa_code, RankingWithdrawal.reason)
-        .join(RankingWithdrawal, RankingWithdrawal.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, RankingWithdrawal.revoked_at.is_(None),
-               _in_region(Participant.desa_code, region_code))).all())
-    required = _connection().execute(
-        select(VerificationSettings.assessors_per_desa)
-        .where(VerificationSettings.competition_id == competition.id)).scalar() or DEFAULT_ASSESSORS_PER_DESA
-    return tuple(Candidate(p.code, p.kind, p.status, *counts.get(p.code, (0, 0)), required=required,
-                           withdrawal=withdrawn.get(p.code))
-                 for p in participants)
+    counts = {
+        code: (int(active), int(submitted))
+        for code, active, submitted in _connection().execute(
+            select(Participant.desa_code, func.count(Assignment.id), func.count(Assignment.submitted_at))
+            .join(Assignment, Assignment.participant_id == Participant.id)
+            .where(
+                Participant.competition_id == competition.id,
+                Assignment.withdrawn_at.is_(None),
+                _in_region(Participant.desa_code, region_code),
+            )
+            .group_by(Participant.desa_code)
+        )
+    }
+    withdrawn = dict(
+        _connection()
+        .execute(
+            select(Participant.desa_code, RankingWithdrawal.reason)
+            .join(RankingWithdrawal, RankingWithdrawal.participant_id == Participant.id)
+            .where(
+                Participant.competition_id == competition.id,
+                RankingWithdrawal.revoked_at.is_(None),
+                _in_region(Participant.desa_code, region_code),
+            )
+        )
+        .all()
+    )
+    required = (
+        _connection()
+        .execute(
+            select(VerificationSettings.assessors_per_desa).where(VerificationSettings.competition_id == competition.id)
+        )
+        .scalar()
+        or DEFAULT_ASSESSORS_PER_DESA
+    )
+    return tuple(
+        Candidate(
+            p.code, p.kind, p.status, *counts.get(p.code, (0, 0)), required=required, withdrawal=withdrawn.get(p.code)
+        )
+        for p in participants
+    )
 
 
 def region_standings(competition: Competition, region_code: str | None = None) -> dict[str, Standing]:
@@ -172,8 +202,11 @@ def region_standings(competition: Competition, region_code: str | None = None) -
     if _sealed_source(competition) is not None:
         return {s.code: s for s in engine_run(competition, region).standings}
     participants = participant_rows(competition, region)
-    return who_is_ranked(rubric_of(competition.rubric), ranking_candidates(competition, participants, region),
-                         verified_records(competition, region))
+    return who_is_ranked(
+        rubric_of(competition.rubric),
+        ranking_candidates(competition, participants, region),
+        verified_records(competition, region),
+    )
 
 
 def self_records(competition: Competition, region_code: str | None = None) -> list[tuple[str, str, int]]:
@@ -181,9 +214,13 @@ def self_records(competition: Competition, region_code: str | None = None) -> li
     rows = _connection().execute(
         select(Participant.desa_code, SelfAssessmentRow.indicator_code, SelfAssessmentRow.level)
         .join(Participant, SelfAssessmentRow.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, SelfAssessmentRow.level.is_not(None),
-               _in_region(Participant.desa_code, region_code))
-        .order_by(Participant.desa_code, SelfAssessmentRow.indicator_code))
+        .where(
+            Participant.competition_id == competition.id,
+            SelfAssessmentRow.level.is_not(None),
+            _in_region(Participant.desa_code, region_code),
+        )
+        .order_by(Participant.desa_code, SelfAssessmentRow.indicator_code)
+    )
     return [(code, indicator, level) for code, indicator, level in rows if level is not None]
 
 
@@ -191,8 +228,7 @@ def _region_of(competition: Competition, region_code: str | None) -> str:
     return competition.scope_region_code if region_code is None else region_code
 
 
-def data_fingerprint(competition: Competition, region_code: str | None = None, *,
-                     desk: bool = True) -> tuple[Any, ...]:
+def data_fingerprint(competition: Competition, region_code: str | None = None, *, desk: bool = True) -> tuple[Any, ...]:
     """A cheap summary of every stored value the engine reads for the region, changed by any change to them.
 
     Aggregates (count, sums of ids, versions and levels, latest change) of the counted desk scores and their
@@ -206,34 +242,69 @@ def data_fingerprint(competition: Competition, region_code: str | None = None, *
     """
     region = _region_of(competition, region_code)
     connection = _connection()
-    desk_part = () if not desk else connection.execute(
-        select(func.count(), func.sum(DeskScore.id), func.sum(DeskScore.version),
-               func.sum(func.coalesce(DeskScore.level, -7)), func.max(DeskScore.updated_at),
-               func.sum(Assignment.id * 3 + Assignment.version))
-        .join(Assignment, DeskScore.assignment_id == Assignment.id)
-        .join(Participant, Assignment.participant_id == Participant.id)
-        .where(*_counted(competition, region))).one()
+    desk_part = (
+        ()
+        if not desk
+        else connection.execute(
+            select(
+                func.count(),
+                func.sum(DeskScore.id),
+                func.sum(DeskScore.version),
+                func.sum(func.coalesce(DeskScore.level, -7)),
+                func.max(DeskScore.updated_at),
+                func.sum(Assignment.id * 3 + Assignment.version),
+            )
+            .join(Assignment, DeskScore.assignment_id == Assignment.id)
+            .join(Participant, Assignment.participant_id == Participant.id)
+            .where(*_counted(competition, region))
+        ).one()
+    )
     agreed = connection.execute(
-        select(func.count(), func.sum(Reconciliation.id), func.sum(Reconciliation.level),
-               func.max(Reconciliation.decided_at))
+        select(
+            func.count(),
+            func.sum(Reconciliation.id),
+            func.sum(Reconciliation.level),
+            func.max(Reconciliation.decided_at),
+        )
         .join(Participant, Reconciliation.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region))).one()
+        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region))
+    ).one()
     own = connection.execute(
-        select(func.count(), func.sum(SelfAssessmentRow.id), func.sum(SelfAssessmentRow.version),
-               func.sum(func.coalesce(SelfAssessmentRow.level, -7)), func.max(SelfAssessmentRow.updated_at))
+        select(
+            func.count(),
+            func.sum(SelfAssessmentRow.id),
+            func.sum(SelfAssessmentRow.version),
+            func.sum(func.coalesce(SelfAssessmentRow.level, -7)),
+            func.max(SelfAssessmentRow.updated_at),
+        )
         .join(Participant, SelfAssessmentRow.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region))).one()
+        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region))
+    ).one()
     field = connection.execute(
-        select(func.count(), func.sum(FieldLevel.id), func.sum(FieldLevel.version),
-               func.sum(func.coalesce(FieldLevel.level, -7)), func.max(FieldLevel.updated_at))
+        select(
+            func.count(),
+            func.sum(FieldLevel.id),
+            func.sum(FieldLevel.version),
+            func.sum(func.coalesce(FieldLevel.level, -7)),
+            func.max(FieldLevel.updated_at),
+        )
         .join(Participant, FieldLevel.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region))).one()
+        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region))
+    ).one()
     answers = connection.execute(
-        select(func.count(), func.sum(Objection.id), func.sum(func.coalesce(Objection.new_level, -7)),
-               func.max(Objection.answered_at))
+        select(
+            func.count(),
+            func.sum(Objection.id),
+            func.sum(func.coalesce(Objection.new_level, -7)),
+            func.max(Objection.answered_at),
+        )
         .join(Participant, Objection.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, Objection.answered_at.is_not(None),
-               _in_region(Participant.desa_code, region))).one()
+        .where(
+            Participant.competition_id == competition.id,
+            Objection.answered_at.is_not(None),
+            _in_region(Participant.desa_code, region),
+        )
+    ).one()
     return (tuple(desk_part), tuple(agreed), tuple(own), tuple(field), tuple(answers))
 
 
@@ -250,20 +321,28 @@ def desk_states(competition: Competition, region_code: str | None = None) -> dic
     assignments' ids and versions. One grouped query; any insert, delete, versioned update, submission or
     withdrawal of a desa's desk scores changes its summary."""
     rows = _connection().execute(
-        select(Participant.desa_code, func.count(), func.sum(DeskScore.id), func.sum(DeskScore.version),
-               func.sum(func.coalesce(DeskScore.level, -7)), func.max(DeskScore.updated_at),
-               func.sum(Assignment.id * 3 + Assignment.version))
+        select(
+            Participant.desa_code,
+            func.count(),
+            func.sum(DeskScore.id),
+            func.sum(DeskScore.version),
+            func.sum(func.coalesce(DeskScore.level, -7)),
+            func.max(DeskScore.updated_at),
+            func.sum(Assignment.id * 3 + Assignment.version),
+        )
         .join(Assignment, DeskScore.assignment_id == Assignment.id)
         .join(Participant, Assignment.participant_id == Participant.id)
         .where(*_counted(competition, _region_of(competition, region_code)))
-        .group_by(Participant.desa_code))
+        .group_by(Participant.desa_code)
+    )
     return {code: tuple(state) for code, *state in rows}
 
 
 def _kept_desk_rows(competition_id: int) -> dict[str, tuple[DeskState, tuple[Record, ...]]]:
     """This application's kept counted desk rows of one competition, by desa (the last few competitions)."""
     kept: OrderedDict[int, dict[str, tuple[DeskState, tuple[Record, ...]]]] = current_app.extensions.setdefault(
-        "desk_rows", OrderedDict())
+        "desk_rows", OrderedDict()
+    )
     with _desk_lock:
         rows = kept.setdefault(competition_id, {})
         kept.move_to_end(competition_id)
@@ -277,32 +356,45 @@ def _counted_records_of(competition: Competition, codes: list[str]) -> list[Reco
     records: list[Record] = []
     for start in range(0, len(codes), 500):  # bounded IN lists (SQLite's parameter limit)
         rows = _connection().execute(
-            select(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id, DeskScore.level,
-                   DeskScore.not_applicable)
+            select(
+                Participant.desa_code,
+                DeskScore.indicator_code,
+                Assignment.assessor_id,
+                DeskScore.level,
+                DeskScore.not_applicable,
+            )
             .join(Assignment, DeskScore.assignment_id == Assignment.id)
             .join(Participant, Assignment.participant_id == Participant.id)
-            .where(*_counted(competition, None), Participant.desa_code.in_(codes[start:start + 500]))
-            .order_by(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id))
-        records.extend((code, indicator, str(assessor), None if not_applicable else level)
-                       for code, indicator, assessor, level, not_applicable in rows)
+            .where(*_counted(competition, None), Participant.desa_code.in_(codes[start : start + 500]))
+            .order_by(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id)
+        )
+        records.extend(
+            (code, indicator, str(assessor), None if not_applicable else level)
+            for code, indicator, assessor, level, not_applicable in rows
+        )
     return records
 
 
-def kept_counted_records(competition: Competition, region_code: str | None,
-                         states: dict[str, DeskState]) -> list[Record]:
+def kept_counted_records(
+    competition: Competition, region_code: str | None, states: dict[str, DeskState]
+) -> list[Record]:
     """:func:`_counted_records` of the region, in its order, reading again only the desa whose :func:`desk_states`
     summary changed since their rows were kept (after one desk score is saved: that desa's 60 rows, not the
     province's 50,000). Rows are kept per application and competition, each desa's under the summary it was read
     with, so a desa's rows are used only while its summary is unchanged."""
     kept = _kept_desk_rows(competition.id)
     with _desk_lock:
-        mine = {code: entry[1] for code, state in states.items()
-                if (entry := kept.get(code)) is not None and entry[0] == state}
+        mine = {
+            code: entry[1]
+            for code, state in states.items()
+            if (entry := kept.get(code)) is not None and entry[0] == state
+        }
     stale = sorted(code for code in states if code not in mine)
     if stale:
         read: dict[str, list[Record]] = {code: [] for code in stale}
-        rows = _counted_records(competition, region_code) if len(stale) > 500 else _counted_records_of(
-            competition, stale)
+        rows = (
+            _counted_records(competition, region_code) if len(stale) > 500 else _counted_records_of(competition, stale)
+        )
         for row in rows:
             if row[0] in read:
                 read[row[0]].append(row)
@@ -313,8 +405,9 @@ def kept_counted_records(competition: Competition, region_code: str | None,
     return [row for code in sorted(mine) for row in mine[code]]
 
 
-def engine_run(competition: Competition, region_code: str | None = None, *, fresh: bool = False,
-               desk: list[DeskRow] | None = None) -> EngineRun:
+def engine_run(
+    competition: Competition, region_code: str | None = None, *, fresh: bool = False, desk: list[DeskRow] | None = None
+) -> EngineRun:
     """Score, rank and bootstrap the ranked desa within ``region_code`` (the competition's scope if None).
 
     Every ranking page, why-this-rank page, dashboard, workbook, PDF report, certificate, the published
@@ -353,8 +446,15 @@ def engine_run(competition: Competition, region_code: str | None = None, *, fres
     participants = tuple(participant_rows(competition, region))
     candidates = ranking_candidates(competition, participants, region)
     states = desk_states(competition, region)
-    key = (competition.id, region, competition.rubric.fingerprint, participants, candidates,
-           tuple(sorted(states.items())), data_fingerprint(competition, region, desk=False))
+    key = (
+        competition.id,
+        region,
+        competition.rubric.fingerprint,
+        participants,
+        candidates,
+        tuple(sorted(states.items())),
+        data_fingerprint(competition, region, desk=False),
+    )
     if not fresh:
         cached = _cached_run(key)
         if cached is not None:
@@ -362,13 +462,19 @@ def engine_run(competition: Competition, region_code: str | None = None, *, fres
     if desk is not None:
         counted = [(row.desa_code, row.indicator_code, row.assessor, row.level) for row in desk]
     else:
-        counted = _counted_records(competition, region) if fresh else kept_counted_records(competition, region,
-                                                                                              states)
-    records = tuple(_verified(counted, reconciled_rows(competition, region), field_level_rows(competition, region),
-                              objection_level_rows(competition, region)))
+        counted = _counted_records(competition, region) if fresh else kept_counted_records(competition, region, states)
+    records = tuple(
+        _verified(
+            counted,
+            reconciled_rows(competition, region),
+            field_level_rows(competition, region),
+            objection_level_rows(competition, region),
+        )
+    )
     own = tuple(self_records(competition, region))
-    run = _compute_run(rubric, region, competition.id, participants, records, own,
-                       who_is_ranked(rubric, candidates, records))
+    run = _compute_run(
+        rubric, region, competition.id, participants, records, own, who_is_ranked(rubric, candidates, records)
+    )
     _keep_run(key, run, 2)
     return run
 
@@ -395,9 +501,15 @@ def _keep_run(key: tuple[Any, ...], run: EngineRun, slot: int) -> None:
 
 def _sealed_source(competition: Competition) -> tuple[int, SnapshotSource] | None:
     """The final snapshot's id and public identity, without reading its (large) JSON; None before finalisation."""
-    row = _connection().execute(
-        select(FinalSnapshot.id, FinalSnapshot.kode, FinalSnapshot.sha256, FinalSnapshot.created_at)
-        .where(FinalSnapshot.competition_id == competition.id)).first()
+    row = (
+        _connection()
+        .execute(
+            select(FinalSnapshot.id, FinalSnapshot.kode, FinalSnapshot.sha256, FinalSnapshot.created_at).where(
+                FinalSnapshot.competition_id == competition.id
+            )
+        )
+        .first()
+    )
     if row is None:
         return None
     return row[0], SnapshotSource(row[1], row[2], row[3])
@@ -406,9 +518,14 @@ def _sealed_source(competition: Competition) -> tuple[int, SnapshotSource] | Non
 def sealed_document(snapshot_id: int) -> dict[str, Any]:
     """The final snapshot's content, parsed: the committee's complete copy where there is one (format 3), so the
     outputs read the same levels by the same assessors as before the public copy existed."""
-    document: dict[str, Any] = json.loads(db.session.scalar(
-        select(func.coalesce(FinalSnapshot.committee_json, FinalSnapshot.canonical_json))
-        .where(FinalSnapshot.id == snapshot_id)) or "{}")
+    document: dict[str, Any] = json.loads(
+        db.session.scalar(
+            select(func.coalesce(FinalSnapshot.committee_json, FinalSnapshot.canonical_json)).where(
+                FinalSnapshot.id == snapshot_id
+            )
+        )
+        or "{}"
+    )
     return document
 
 
@@ -423,8 +540,9 @@ def rank_key(competition: Competition, region_code: str) -> str:
     return RANK_KEYS[min(region_code.count("."), 2)]
 
 
-def sealed_run(competition: Competition, sealed: tuple[int, SnapshotSource], region: str, *,
-               fresh: bool = False) -> EngineRun:
+def sealed_run(
+    competition: Competition, sealed: tuple[int, SnapshotSource], region: str, *, fresh: bool = False
+) -> EngineRun:
     """The results of a finalised competition within ``region``, from its final snapshot.
 
     The rule (after finalisation every output shows the sealed values): the ranked desa are the snapshot's
@@ -448,9 +566,16 @@ def sealed_run(competition: Competition, sealed: tuple[int, SnapshotSource], reg
     live = {p.code: p for p in participant_rows(competition, region)}
     stored = {row["kode"]: row for row in document.get("peringkat", []) if region_within(row["kode"], region)}
     kind = rubric.eligible[0] if rubric.eligible else "desa"  # sealed as ranked, so eligible whatever it is now
-    participants = {code: ParticipantRow(code, row["nama"] or code, kind, kecamatan_of(code),
-                                         live[code].kecamatan if code in live else kecamatan_of(code))
-                    for code, row in stored.items()}
+    participants = {
+        code: ParticipantRow(
+            code,
+            row["nama"] or code,
+            kind,
+            kecamatan_of(code),
+            live[code].kecamatan if code in live else kecamatan_of(code),
+        )
+        for code, row in stored.items()
+    }
     standing = {code: Standing(code, State.diperingkat) for code in stored}
     if "tidak_diperingkat" in document:
         known = {state.value for state in State}
@@ -460,31 +585,48 @@ def sealed_run(competition: Competition, sealed: tuple[int, SnapshotSource], reg
                 continue
             state = State(row["keadaan"]) if row["keadaan"] in known else State.dikeluarkan
             standing[code] = Standing(code, state, reason=row.get("alasan") or "")
-            participants[code] = live.get(code) or ParticipantRow(code, row["nama"] or code, "", kecamatan_of(code),
-                                                                  kecamatan_of(code), "")
+            participants[code] = live.get(code) or ParticipantRow(
+                code, row["nama"] or code, "", kecamatan_of(code), kecamatan_of(code), ""
+            )
     else:
         others = tuple(p for code, p in live.items() if code not in stored)
-        found = who_is_ranked(rubric, ranking_candidates(competition, others, region),
-                              [r for r in verified_records(competition, region) if r[0] not in stored])
+        found = who_is_ranked(
+            rubric,
+            ranking_candidates(competition, others, region),
+            [r for r in verified_records(competition, region) if r[0] not in stored],
+        )
         for p in others:
             participants[p.code] = p
-            standing[p.code] = found[p.code] if not found[p.code].ranked else Standing(
-                p.code, State.dikeluarkan, reason="tidak termasuk dalam cuplikan hasil akhir")
+            standing[p.code] = (
+                found[p.code]
+                if not found[p.code].ranked
+                else Standing(p.code, State.dikeluarkan, reason="tidak termasuk dalam cuplikan hasil akhir")
+            )
     records = tuple((row[0], row[1], str(row[2]), row[3]) for row in document.get("level", []) if row[0] in stored)
     own = tuple(self_records(competition, region))
-    run = _compute_run(rubric, region, competition.id, tuple(participants[code] for code in sorted(participants)),
-                       records, own, standing, sealed=source)
+    run = _compute_run(
+        rubric,
+        region,
+        competition.id,
+        tuple(participants[code] for code in sorted(participants)),
+        records,
+        own,
+        standing,
+        sealed=source,
+    )
     shown = _stored_values(run.desa, stored, rank_key(competition, region))
     if shown != run.desa:
-        log.error("final snapshot %s no longer recomputes to its stored values in %s; the stored values are shown",
-                  source.kode, region)
+        log.error(
+            "final snapshot %s no longer recomputes to its stored values in %s; the stored values are shown",
+            source.kode,
+            region,
+        )
         run = replace(run, desa=shown, differs=True)
     _keep_run(key, run, 3)
     return run
 
 
-def _stored_values(desa: tuple[DesaResult, ...], stored: dict[str, dict[str, Any]],
-                   key: str) -> tuple[DesaResult, ...]:
+def _stored_values(desa: tuple[DesaResult, ...], stored: dict[str, dict[str, Any]], key: str) -> tuple[DesaResult, ...]:
     """``desa`` with the index, predikat, aspect scores, rank and seri of the snapshot's rows (rank ``key``), in
     the published order; seri is derived: another desa of the region holds the same rank."""
     ranks = [int(stored[d.kode][key]) for d in desa]
@@ -493,9 +635,17 @@ def _stored_values(desa: tuple[DesaResult, ...], stored: dict[str, dict[str, Any
     def number(text: str | None) -> float:
         return float(Decimal(text)) if text is not None else 0.0
 
-    values = [replace(d, indeks=number(stored[d.kode]["indeks"]), predikat=stored[d.kode]["predikat"] or "",
-                      aspek=tuple(number(a) for a in stored[d.kode]["aspek"]), peringkat=rank, seri=rank in shared)
-              for d, rank in zip(desa, ranks, strict=True)]
+    values = [
+        replace(
+            d,
+            indeks=number(stored[d.kode]["indeks"]),
+            predikat=stored[d.kode]["predikat"] or "",
+            aspek=tuple(number(a) for a in stored[d.kode]["aspek"]),
+            peringkat=rank,
+            seri=rank in shared,
+        )
+        for d, rank in zip(desa, ranks, strict=True)
+    ]
     return tuple(sorted(values, key=lambda d: (d.peringkat, d.kode)))
 
 
@@ -526,9 +676,16 @@ def bootstrap_records(records: Iterable[Record]) -> list[Record]:
     return result
 
 
-def _compute_run(rubric: Rubric, region: str, seed: int, participants: tuple[ParticipantRow, ...],
-                 records: tuple[Record, ...], own: tuple[tuple[str, str, int], ...],
-                 standing: dict[str, Standing], sealed: SnapshotSource | None = None) -> EngineRun:
+def _compute_run(
+    rubric: Rubric,
+    region: str,
+    seed: int,
+    participants: tuple[ParticipantRow, ...],
+    records: tuple[Record, ...],
+    own: tuple[tuple[str, str, int], ...],
+    standing: dict[str, Standing],
+    sealed: SnapshotSource | None = None,
+) -> EngineRun:
     """The engine over the ranked ones of ``participants`` (``standing``, the rule's answer for each), the others
     listed apart; ``records`` and ``own`` may hold rows of any participant, only the ranked ones' are scored."""
     ranked = {code for code, s in standing.items() if s.ranked}
@@ -542,40 +699,77 @@ def _compute_run(rubric: Rubric, region: str, seed: int, participants: tuple[Par
     ranking = score(rubric, rows, kinds)
     levels = final_levels(rubric, rows, ranking)
     # Only a replacing row (agreed, field, objection level) makes the bootstrap's rows differ from the scored ones.
-    resampled = rows if REPLACING_ROWS.isdisjoint(rows.assessors) else AssessmentRows.from_records(
-        rubric, bootstrap_records(records), villages=codes)
+    resampled = (
+        rows
+        if REPLACING_ROWS.isdisjoint(rows.assessors)
+        else AssessmentRows.from_records(rubric, bootstrap_records(records), villages=codes)
+    )
     confidence = rank_confidence(rubric, resampled, ranking, BOOTSTRAP_RESAMPLES, seed)
     self_ranking = None
     if own:
         self_rows = AssessmentRows.from_records(
-            rubric, [(code, indicator, SELF_ASSESSOR, level) for code, indicator, level in own], villages=codes)
+            rubric, [(code, indicator, SELF_ASSESSOR, level) for code, indicator, level in own], villages=codes
+        )
         self_ranking = score(rubric, self_rows, kinds)
     assessed = frozenset(code for code, _, _ in own)
     desa = _desa_results(rubric, participants, ranking, confidence, self_ranking, assessed)
     finals = _final_results(rubric, ranking, levels, records)
-    return EngineRun(rubric, region, participants, records, rows, ranking, levels, confidence, self_ranking,
-                     assessed, desa, finals, tuple(standing[code] for code in sorted(standing)), unranked, sealed)
+    return EngineRun(
+        rubric,
+        region,
+        participants,
+        records,
+        rows,
+        ranking,
+        levels,
+        confidence,
+        self_ranking,
+        assessed,
+        desa,
+        finals,
+        tuple(standing[code] for code in sorted(standing)),
+        unranked,
+        sealed,
+    )
 
 
 def _unranked(p: ParticipantRow, standing: Standing) -> UnrankedDesa:
     indicators = standing.unreconciled if standing.state is State.menunggu_rekonsiliasi else standing.missing
-    return UnrankedDesa(p.code, p.name, p.kecamatan_code, p.kecamatan, standing.state.value, standing.reason,
-                        indicators, standing.assigned, standing.submitted, standing.required)
+    return UnrankedDesa(
+        p.code,
+        p.name,
+        p.kecamatan_code,
+        p.kecamatan,
+        standing.state.value,
+        standing.reason,
+        indicators,
+        standing.assigned,
+        standing.submitted,
+        standing.required,
+    )
 
 
 def _shown(hundredths: int) -> float | None:
     return None if hundredths < 0 else hundredths / 100
 
 
-def _desa_results(rubric: Rubric, participants: tuple[ParticipantRow, ...], ranking: Ranking,
-                  confidence: RankConfidence, self_ranking: Ranking | None,
-                  assessed: frozenset[str]) -> tuple[DesaResult, ...]:
+def _desa_results(
+    rubric: Rubric,
+    participants: tuple[ParticipantRow, ...],
+    ranking: Ranking,
+    confidence: RankConfidence,
+    self_ranking: Ranking | None,
+    assessed: frozenset[str],
+) -> tuple[DesaResult, ...]:
     info = {p.code: p for p in participants}
     self_shown: dict[str, float | None] = {}
     if self_ranking is not None:
         # A desa that filled in none of its own levels has no self-assessment index (not 0).
-        self_shown = {code: _shown(int(h)) for code, h in
-                      zip(self_ranking.villages, self_ranking.shown_index.tolist(), strict=True) if code in assessed}
+        self_shown = {
+            code: _shown(int(h))
+            for code, h in zip(self_ranking.villages, self_ranking.shown_index.tolist(), strict=True)
+            if code in assessed
+        }
     labels = [band.label for band in rubric.bands]
     shown = ranking.shown_index.tolist()
     bands = ranking.band.tolist()
@@ -586,23 +780,39 @@ def _desa_results(rubric: Rubric, participants: tuple[ParticipantRow, ...], rank
     for j in ranking.order.tolist():
         code = ranking.villages[j]
         p = info[code]
-        desa.append(DesaResult(
-            kode=code, nama=p.name, kecamatan_kode=p.kecamatan_code, kecamatan=p.kecamatan,
-            indeks=_shown(shown[j]) or 0.0, predikat=labels[bands[j]] if bands[j] >= 0 else "",
-            peringkat=rank[j], aspek=tuple(_shown(h) or 0.0 for h in aspects[j]), seri=tied[j], lengkap=complete[j],
-            peringkat_terbaik=best[j], peringkat_terburuk=worst[j],
-            peluang_tiga_besar=top3[j] / confidence.resamples, indeks_mandiri=self_shown.get(code)))
+        desa.append(
+            DesaResult(
+                kode=code,
+                nama=p.name,
+                kecamatan_kode=p.kecamatan_code,
+                kecamatan=p.kecamatan,
+                indeks=_shown(shown[j]) or 0.0,
+                predikat=labels[bands[j]] if bands[j] >= 0 else "",
+                peringkat=rank[j],
+                aspek=tuple(_shown(h) or 0.0 for h in aspects[j]),
+                seri=tied[j],
+                lengkap=complete[j],
+                peringkat_terbaik=best[j],
+                peringkat_terburuk=worst[j],
+                peluang_tiga_besar=top3[j] / confidence.resamples,
+                indeks_mandiri=self_shown.get(code),
+            )
+        )
     return tuple(desa)
 
 
-def _final_results(rubric: Rubric, ranking: Ranking, levels: FinalLevels,
-                   records: tuple[Record, ...]) -> tuple[FinalLevel, ...]:
+def _final_results(
+    rubric: Rubric, ranking: Ranking, levels: FinalLevels, records: tuple[Record, ...]
+) -> tuple[FinalLevel, ...]:
     """Final levels as report values, flagged where the assessors' own levels are at least the rubric's
     ``disagreement_threshold`` apart (rule 7 of the engine; for a reconciled item, on the levels before it)."""
     # The engine's flags index the scored rows' villages; ranking position j is row village row_village[j].
     position = {v: j for j, v in enumerate(ranking.row_village.tolist())}
-    flagged = {(ranking.villages[position[int(v)]], rubric.indicators[int(i)].code)
-               for v, i in zip(ranking.flags.village, ranking.flags.indicator, strict=True) if int(v) in position}
+    flagged = {
+        (ranking.villages[position[int(v)]], rubric.indicators[int(i)].code)
+        for v, i in zip(ranking.flags.village, ranking.flags.indicator, strict=True)
+        if int(v) in position
+    }
     flagged |= {(code, indicator) for code, indicator, assessor, _ in records if assessor == RECONCILED_BY}
     minimum, denominator = levels.minimum, levels.denominator
     codes = [indicator.code for indicator in rubric.indicators]

@@ -1,7 +1,6 @@
 """The verified rows: the desk scores that count, the agreed (reconciled), field and objection levels, and their
 precedence (:func:`verified_records`), as the scoring engine's records."""
 
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,8 +67,12 @@ def _in_region(column: InstrumentedAttribute[str], region_code: str | None) -> C
 
 def _counted(competition: Competition, region_code: str | None) -> tuple[ColumnElement[bool], ...]:
     """The rule of :func:`desk_rows` as SQL conditions (on DeskScore joined to Assignment and Participant)."""
-    return (Participant.competition_id == competition.id, Assignment.submitted_at.is_not(None),
-            Assignment.withdrawn_at.is_(None), _in_region(Participant.desa_code, region_code))
+    return (
+        Participant.competition_id == competition.id,
+        Assignment.submitted_at.is_not(None),
+        Assignment.withdrawn_at.is_(None),
+        _in_region(Participant.desa_code, region_code),
+    )
 
 
 def desk_rows(competition: Competition, region_code: str | None = None) -> list[DeskRow]:
@@ -79,29 +82,46 @@ def desk_rows(competition: Competition, region_code: str | None = None) -> list[
     ``region_code``, only the desa within that region.
     """
     rows = _connection().execute(
-        select(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id, DeskScore.level,
-               DeskScore.not_applicable, User.name, DeskScore.note)
+        select(
+            Participant.desa_code,
+            DeskScore.indicator_code,
+            Assignment.assessor_id,
+            DeskScore.level,
+            DeskScore.not_applicable,
+            User.name,
+            DeskScore.note,
+        )
         .join(Assignment, DeskScore.assignment_id == Assignment.id)
         .join(Participant, Assignment.participant_id == Participant.id)
         .join(User, Assignment.assessor_id == User.id)
         .where(*_counted(competition, region_code))
         .order_by(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id)
     )
-    return [DeskRow(code, indicator, str(assessor), None if not_applicable else level, name, note or "")
-            for code, indicator, assessor, level, not_applicable, name, note in rows]
+    return [
+        DeskRow(code, indicator, str(assessor), None if not_applicable else level, name, note or "")
+        for code, indicator, assessor, level, not_applicable, name, note in rows
+    ]
 
 
 def _counted_records(competition: Competition, region_code: str | None) -> list[Record]:
     """:func:`desk_rows` as engine records only (no names, no notes): the fast path of :func:`engine_run`."""
     rows = _connection().execute(
-        select(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id, DeskScore.level,
-               DeskScore.not_applicable)
+        select(
+            Participant.desa_code,
+            DeskScore.indicator_code,
+            Assignment.assessor_id,
+            DeskScore.level,
+            DeskScore.not_applicable,
+        )
         .join(Assignment, DeskScore.assignment_id == Assignment.id)
         .join(Participant, Assignment.participant_id == Participant.id)
         .where(*_counted(competition, region_code))
-        .order_by(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id))
-    return [(code, indicator, str(assessor), None if not_applicable else level)
-            for code, indicator, assessor, level, not_applicable in rows]
+        .order_by(Participant.desa_code, DeskScore.indicator_code, Assignment.assessor_id)
+    )
+    return [
+        (code, indicator, str(assessor), None if not_applicable else level)
+        for code, indicator, assessor, level, not_applicable in rows
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,57 +139,89 @@ class ReconciledRow:
 def reconciled_rows(competition: Competition, region_code: str | None = None) -> list[ReconciledRow]:
     """Every reconciled item of the competition (within ``region_code`` when given), by desa and indicator."""
     rows = _connection().execute(
-        select(Participant.desa_code, Reconciliation.indicator_code, Reconciliation.level, Reconciliation.reason,
-               User.name, Reconciliation.decided_at)
+        select(
+            Participant.desa_code,
+            Reconciliation.indicator_code,
+            Reconciliation.level,
+            Reconciliation.reason,
+            User.name,
+            Reconciliation.decided_at,
+        )
         .join(Participant, Reconciliation.participant_id == Participant.id)
         .outerjoin(User, Reconciliation.decided_by_id == User.id)
         .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region_code))
-        .order_by(Participant.desa_code, Reconciliation.indicator_code))
-    return [ReconciledRow(code, indicator, level, reason, name or "", decided_at)
-            for code, indicator, level, reason, name, decided_at in rows]
+        .order_by(Participant.desa_code, Reconciliation.indicator_code)
+    )
+    return [
+        ReconciledRow(code, indicator, level, reason, name or "", decided_at)
+        for code, indicator, level, reason, name, decided_at in rows
+    ]
 
 
 def field_level_rows(competition: Competition, region_code: str | None = None) -> dict[tuple[str, str], int]:
     """The field levels recorded (klarifikasi lapangan), by (desa, indicator); a field note without a level is none."""
-    return {(code, indicator): level for code, indicator, level in _connection().execute(
-        select(Participant.desa_code, FieldLevel.indicator_code, FieldLevel.level)
-        .join(Participant, FieldLevel.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, FieldLevel.level.is_not(None),
-               _in_region(Participant.desa_code, region_code))) if level is not None}
+    return {
+        (code, indicator): level
+        for code, indicator, level in _connection().execute(
+            select(Participant.desa_code, FieldLevel.indicator_code, FieldLevel.level)
+            .join(Participant, FieldLevel.participant_id == Participant.id)
+            .where(
+                Participant.competition_id == competition.id,
+                FieldLevel.level.is_not(None),
+                _in_region(Participant.desa_code, region_code),
+            )
+        )
+        if level is not None
+    }
 
 
 def objection_level_rows(competition: Competition, region_code: str | None = None) -> dict[tuple[str, str], int]:
     """The levels set by the committee's answers to objections, by (desa, indicator); the latest answer counts."""
     answered: dict[tuple[str, str], int] = {}
     for code, indicator, level in _connection().execute(
-            select(Participant.desa_code, Objection.answer_indicator_code, Objection.new_level)
-            .join(Participant, Objection.participant_id == Participant.id)
-            .where(Participant.competition_id == competition.id, Objection.new_level.is_not(None),
-                   _in_region(Participant.desa_code, region_code))
-            .order_by(Objection.answered_at, Objection.id)):
+        select(Participant.desa_code, Objection.answer_indicator_code, Objection.new_level)
+        .join(Participant, Objection.participant_id == Participant.id)
+        .where(
+            Participant.competition_id == competition.id,
+            Objection.new_level.is_not(None),
+            _in_region(Participant.desa_code, region_code),
+        )
+        .order_by(Objection.answered_at, Objection.id)
+    ):
         if indicator is not None and level is not None:  # the database's CHECK makes both present together
             answered[(code, indicator)] = level
     return answered
 
 
-def _verified(desk: list[Record], reconciled: list[ReconciledRow], field: dict[tuple[str, str], int] | None = None,
-              answered: dict[tuple[str, str], int] | None = None) -> list[Record]:
+def _verified(
+    desk: list[Record],
+    reconciled: list[ReconciledRow],
+    field: dict[tuple[str, str], int] | None = None,
+    answered: dict[tuple[str, str], int] | None = None,
+) -> list[Record]:
     """Apply the precedence of :func:`verified_records` to rows already read."""
     agreed = {(row.desa_code, row.indicator_code): row.level for row in reconciled}
     field = field or {}
     answered = answered or {}
     replaced = agreed.keys() | field.keys() | answered.keys()
     records = [row for row in desk if (row[0], row[1]) not in replaced] if replaced else list(desk)
-    records.extend((code, indicator, RECONCILED_BY, level) for (code, indicator), level in sorted(agreed.items())
-                   if (code, indicator) not in field and (code, indicator) not in answered)
-    records.extend((code, indicator, FIELD_BY, level) for (code, indicator), level in sorted(field.items())
-                   if (code, indicator) not in answered)
+    records.extend(
+        (code, indicator, RECONCILED_BY, level)
+        for (code, indicator), level in sorted(agreed.items())
+        if (code, indicator) not in field and (code, indicator) not in answered
+    )
+    records.extend(
+        (code, indicator, FIELD_BY, level)
+        for (code, indicator), level in sorted(field.items())
+        if (code, indicator) not in answered
+    )
     records.extend((code, indicator, OBJECTION_BY, level) for (code, indicator), level in sorted(answered.items()))
     return records
 
 
-def verified_records(competition: Competition, region_code: str | None = None, *,
-                     field_levels: bool = True) -> list[Record]:
+def verified_records(
+    competition: Competition, region_code: str | None = None, *, field_levels: bool = True
+) -> list[Record]:
     """The rows the scoring engine scores (:meth:`assessment.scoring.AssessmentRows.from_records`).
 
     The rule, per desa x indicator, the later step replacing the earlier (so the precedence, highest first, is
@@ -193,8 +245,9 @@ def verified_records(competition: Competition, region_code: str | None = None, *
     reconciled = reconciled_rows(competition, region_code)
     if not field_levels:
         return _verified(desk, reconciled)
-    return _verified(desk, reconciled, field_level_rows(competition, region_code),
-                     objection_level_rows(competition, region_code))
+    return _verified(
+        desk, reconciled, field_level_rows(competition, region_code), objection_level_rows(competition, region_code)
+    )
 
 
 def reconciliation_items(competition: Competition, rubric: Rubric) -> list[tuple[str, str, int]]:
@@ -209,5 +262,7 @@ def reconciliation_items(competition: Competition, rubric: Rubric) -> list[tuple
     rows = AssessmentRows.from_records(rubric, records)
     flags = reconciliation_flags(rubric, rows)
     indicators = rubric.indicators
-    return [(rows.villages[int(v)], indicators[int(i)].code, int(s))
-            for v, i, s in zip(flags.village, flags.indicator, flags.spread, strict=True)]
+    return [
+        (rows.villages[int(v)], indicators[int(i)].code, int(s))
+        for v, i, s in zip(flags.village, flags.indicator, flags.spread, strict=True)
+    ]

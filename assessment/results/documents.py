@@ -33,8 +33,9 @@ def report_of(competition: Competition, region_code: str, *, fresh: bool) -> Res
 def request_report(competition: Competition, region_code: str) -> Job:
     """The job of the PDF report of ``region_code`` as the results stand now, in the visitor's language."""
     params = {"competition": competition.id, "region": region_code, "lang": str(get_locale() or "id")}
-    return request_document(REPORT, params, fingerprint(REPORT, params, report_of(competition, region_code,
-                                                                                    fresh=False)))
+    return request_document(
+        REPORT, params, fingerprint(REPORT, params, report_of(competition, region_code, fresh=False))
+    )
 
 
 def _allowed(user: Any, params: dict[str, Any]) -> bool:
@@ -57,6 +58,13 @@ def _build(params: dict[str, Any], step: Step) -> bytes:
     return pdf
 
 
-register(DocumentKind(
-    name=REPORT, title=_l("Laporan hasil (PDF)"), roles=(Role.panitia, Role.dpmd), allowed=_allowed,
-    filename=lambda params: f"laporan-{params['competition']}-{params['region']}.pdf", build=_build))
+register(
+    DocumentKind(
+        name=REPORT,
+        title=_l("Laporan hasil (PDF)"),
+        roles=(Role.panitia, Role.dpmd),
+        allowed=_allowed,
+        filename=lambda params: f"laporan-{params['competition']}-{params['region']}.pdf",
+        build=_build,
+    )
+)

@@ -96,9 +96,12 @@ def shown_parts(parts: Sequence[Fraction | None], total_hundredths: int) -> list
     """
     floors: list[int | None] = [None if p is None else math.floor(p * 100) for p in parts]
     missing = total_hundredths - sum(f for f in floors if f is not None)
-    remainders = sorted((-(p * 100 - f), i) for i, (p, f) in enumerate(zip(parts, floors, strict=True))
-                        if p is not None and f is not None)
-    for _, i in remainders[:max(missing, 0)]:
+    remainders = sorted(
+        (-(p * 100 - f), i)
+        for i, (p, f) in enumerate(zip(parts, floors, strict=True))
+        if p is not None and f is not None
+    )
+    for _, i in remainders[: max(missing, 0)]:
         floors[i] = (floors[i] or 0) + 1
     return [None if f is None else Decimal(f) / 100 for f in floors]
 
@@ -115,9 +118,13 @@ def _raised(run: EngineRun, code: str, indicator: int) -> AssessmentRows:
         return AssessmentRows(rows.villages, rows.assessors, rows.village, rows.indicator, rows.assessor, level)
     extra = len(rows.assessors)
     return AssessmentRows(
-        rows.villages, (*rows.assessors, SIMULATED_ASSESSOR),
-        np.append(rows.village, village), np.append(rows.indicator, indicator),
-        np.append(rows.assessor, extra), np.append(rows.level, scale.min + 1))
+        rows.villages,
+        (*rows.assessors, SIMULATED_ASSESSOR),
+        np.append(rows.village, village),
+        np.append(rows.indicator, indicator),
+        np.append(rows.assessor, extra),
+        np.append(rows.level, scale.min + 1),
+    )
 
 
 def one_level_gains(run: EngineRun, code: str, limit: int = GAINS_SHOWN) -> list[Gain]:
@@ -141,15 +148,22 @@ def one_level_gains(run: EngineRun, code: str, limit: int = GAINS_SHOWN) -> list
         k = again.position(code)
         new = again.exact_index(k) or Fraction(0)
         new_level = min(level + 1, Fraction(run.rubric.scale.max))
-        gain = Gain(indicator.code, indicator.name, new_level, round_half_up(new), round_half_up(new - current),
-                    int(again.rank[k]))
+        gain = Gain(
+            indicator.code,
+            indicator.name,
+            new_level,
+            round_half_up(new),
+            round_half_up(new - current),
+            int(again.rank[k]),
+        )
         gains.append((-(new - current), i, gain))
     gains.sort(key=lambda item: (item[0], item[1]))
     return [gain for _, _, gain in gains[:limit] if gain.tambahan > 0]
 
 
-def explain(run: EngineRun, code: str, provenance: Mapping[str, Sequence[LevelSource]],
-            evidence: Sequence[EvidenceRecord]) -> Explanation:
+def explain(
+    run: EngineRun, code: str, provenance: Mapping[str, Sequence[LevelSource]], evidence: Sequence[EvidenceRecord]
+) -> Explanation:
     """The why-this-rank walk of desa ``code`` in ``run`` (its region's ranking)."""
     rubric, ranking, levels = run.rubric, run.ranking, run.levels
     j = ranking.position(code)
@@ -166,15 +180,32 @@ def explain(run: EngineRun, code: str, provenance: Mapping[str, Sequence[LevelSo
     for a, aspect in enumerate(rubric.aspects):
         points = Decimal(0)
         for indicator in aspect.indicators:
-            steps.append(IndicatorStep(
-                indicator.code, indicator.name, aspect.code, indicator.weight, levels.level(j, i),
-                not bool(levels.missing[j, i]), parts[i], shown[i], tuple(provenance.get(indicator.code, ())),
-                tuple(by_indicator.get(indicator.code, ()))))
+            steps.append(
+                IndicatorStep(
+                    indicator.code,
+                    indicator.name,
+                    aspect.code,
+                    indicator.weight,
+                    levels.level(j, i),
+                    not bool(levels.missing[j, i]),
+                    parts[i],
+                    shown[i],
+                    tuple(provenance.get(indicator.code, ())),
+                    tuple(by_indicator.get(indicator.code, ())),
+                )
+            )
             points += shown[i] or Decimal(0)
             i += 1
         aspect_value = int(ranking.aspect_shown[j, a])
-        aspect_steps.append(AspectStep(aspect.code, aspect.name, aspect.weight,
-                                       None if aspect_value < 0 else Decimal(aspect_value) / 100, points))
+        aspect_steps.append(
+            AspectStep(
+                aspect.code,
+                aspect.name,
+                aspect.weight,
+                None if aspect_value < 0 else Decimal(aspect_value) / 100,
+                points,
+            )
+        )
     rank = int(ranking.rank[j])
     ahead_rank = max((int(r) for r in ranking.rank.tolist() if int(r) < rank), default=None)
     ahead: tuple[str, ...] = ()
@@ -186,8 +217,18 @@ def explain(run: EngineRun, code: str, provenance: Mapping[str, Sequence[LevelSo
         gap = round_half_up(ahead_index - (exact or Fraction(0)))
     band = int(ranking.band[j])
     return Explanation(
-        kode=code, indeks=None if shown_total < 0 else Decimal(shown_total) / 100, indeks_tepat=exact,
-        predikat=rubric.bands[band].label if band >= 0 else "", peringkat=rank, seri=bool(ranking.tied[j]),
-        jumlah_desa=len(ranking), lengkap=bool(ranking.complete[j]), aspects=tuple(aspect_steps),
-        indicators=tuple(steps), di_atas=ahead, peringkat_di_atas=ahead_rank,
-        selisih_ke_atas=gap, gains=tuple(one_level_gains(run, code)))
+        kode=code,
+        indeks=None if shown_total < 0 else Decimal(shown_total) / 100,
+        indeks_tepat=exact,
+        predikat=rubric.bands[band].label if band >= 0 else "",
+        peringkat=rank,
+        seri=bool(ranking.tied[j]),
+        jumlah_desa=len(ranking),
+        lengkap=bool(ranking.complete[j]),
+        aspects=tuple(aspect_steps),
+        indicators=tuple(steps),
+        di_atas=ahead,
+        peringkat_di_atas=ahead_rank,
+        selisih_ke_atas=gap,
+        gains=tuple(one_level_gains(run, code)),
+    )

@@ -48,26 +48,56 @@ def kabupaten_pdf(report: ResultsReport, generated_at: datetime, generated_label
     predikat = [(label, sum(1 for d in report.desa if d.predikat == label)) for label in report.predikat_order]
     # A chart is cut into parts that each fit a page (svg_bar_charts): a province has a hundred kecamatan.
     charts = [
-        *svg_bar_charts([row[1] for row in kecamatan_rows], [row[3] for row in kecamatan_rows],
-                        title=_("Rata-rata indeks per kecamatan"), maximum=100),
-        *svg_bar_charts([label for label, _n in predikat], [float(n) for _l, n in predikat],
-                        title=_("Jumlah desa per predikat"), decimals=0),
-        *svg_bar_charts([a.nama for a in report.aspects],
-                        [mean_or_none([d.aspek[i] for d in report.desa]) for i in range(len(report.aspects))],
-                        title=_("Rata-rata skor per aspek"), maximum=100),
+        *svg_bar_charts(
+            [row[1] for row in kecamatan_rows],
+            [row[3] for row in kecamatan_rows],
+            title=_("Rata-rata indeks per kecamatan"),
+            maximum=100,
+        ),
+        *svg_bar_charts(
+            [label for label, _n in predikat],
+            [float(n) for _l, n in predikat],
+            title=_("Jumlah desa per predikat"),
+            decimals=0,
+        ),
+        *svg_bar_charts(
+            [a.nama for a in report.aspects],
+            [mean_or_none([d.aspek[i] for d in report.desa]) for i in range(len(report.aspects))],
+            title=_("Rata-rata skor per aspek"),
+            maximum=100,
+        ),
     ]
     kecamatan_pages = []
     for (code, name), members in sorted(by_kecamatan.items()):
         ordered = sorted(members, key=lambda d: (d.peringkat, d.kode))
-        charts_of_page = svg_bar_charts([d.nama for d in ordered], [d.indeks for d in ordered],
-                                        title=_("Indeks desa di Kecamatan %(name)s", name=name), maximum=100)
-        kecamatan_pages.append({"code": code, "name": name, "desa": ordered, "charts": charts_of_page,
-                                "mean": mean_or_none([d.indeks for d in ordered])})
+        charts_of_page = svg_bar_charts(
+            [d.nama for d in ordered],
+            [d.indeks for d in ordered],
+            title=_("Indeks desa di Kecamatan %(name)s", name=name),
+            maximum=100,
+        )
+        kecamatan_pages.append(
+            {
+                "code": code,
+                "name": name,
+                "desa": ordered,
+                "charts": charts_of_page,
+                "mean": mean_or_none([d.indeks for d in ordered]),
+            }
+        )
     return render_template_pdf(
-        "reports/kabupaten.html", report=report, charts=charts, kecamatan_pages=kecamatan_pages,
-        mean=mean_or_none(indices), median=median_or_none(indices), predikat=predikat,
+        "reports/kabupaten.html",
+        report=report,
+        charts=charts,
+        kecamatan_pages=kecamatan_pages,
+        mean=mean_or_none(indices),
+        median=median_or_none(indices),
+        predikat=predikat,
         generated_label=generated_label,
-        generated_at=generated_at, aspect_headers=headers, kecamatan_rows=kecamatan_rows)
+        generated_at=generated_at,
+        aspect_headers=headers,
+        kecamatan_rows=kecamatan_rows,
+    )
 
 
 def ranked(desa: Sequence[DesaResult]) -> list[DesaResult]:

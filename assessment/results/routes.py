@@ -50,8 +50,15 @@ KIND_LABELS = {
 def _links(state: object) -> None:
     app = state.app  # type: ignore[attr-defined]
     for role in Role:
-        add_link(app, NavLink(role, "results.index", _l("Hasil dan peringkat"),
-                              _l("Peringkat provinsi, kabupaten dan kecamatan, dan alasan tiap peringkat.")))
+        add_link(
+            app,
+            NavLink(
+                role,
+                "results.index",
+                _l("Hasil dan peringkat"),
+                _l("Peringkat provinsi, kabupaten dan kecamatan, dan alasan tiap peringkat."),
+            ),
+        )
 
 
 @bp.app_template_global("keadaan_label")
@@ -69,9 +76,14 @@ def _deny() -> None:
 
 def _region(competition: Competition, region_code: str) -> Region:
     region = db.session.scalar(select(Region).where(Region.code == region_code))
-    if region is None or region.kind not in RANKED_REGION_KINDS or not (
+    if (
+        region is None
+        or region.kind not in RANKED_REGION_KINDS
+        or not (
             region_within(region.code, competition.scope_region_code)
-            or region_within(competition.scope_region_code, region.code)):
+            or region_within(competition.scope_region_code, region.code)
+        )
+    ):
         abort(404)
     return region
 
@@ -79,9 +91,11 @@ def _region(competition: Competition, region_code: str) -> Region:
 @bp.get("/")
 def index() -> str:
     """The competitions whose results the visitor may see: published ones, and before that the committee's own."""
-    competitions = [c for c in db.session.scalars(select(Competition).order_by(Competition.year.desc(),
-                                                                                  Competition.id)).unique()
-                    if results_visible(current_user, c, c.scope_region_code)]
+    competitions = [
+        c
+        for c in db.session.scalars(select(Competition).order_by(Competition.year.desc(), Competition.id)).unique()
+        if results_visible(current_user, c, c.scope_region_code)
+    ]
     return render_template("results/index.html", competitions=competitions)
 
 
@@ -98,18 +112,28 @@ def ranking(competition_id: int, region_code: str) -> str:
     children = Counter(d.kode[:depth] for d in report.desa) if depth else Counter()
     for other in report.tidak_diperingkat if depth else ():
         children.setdefault(other.kode[:depth], 0)
-    child_names = dict(db.session.execute(select(Region.code, Region.name)
-                                          .where(Region.code.in_(list(children)))).all())
+    child_names = dict(
+        db.session.execute(select(Region.code, Region.name).where(Region.code.in_(list(children)))).all()
+    )
     charts = [ranking_bars(report.desa)]
     if region.kind != RegionKind.kecamatan:
         charts.append(aspect_averages_by_kecamatan(report.desa, report.aspects))
     charts.append(predikat_distribution(report.desa, report.predikat_order))
     allow_chart_styles()
     return render_template(
-        "results/ranking.html", competition=competition, region=region, report=report, charts=charts,
-        kind_label=KIND_LABELS.get(region.kind, ""), children=sorted(children.items()), child_names=child_names,
-        parent=_parent(competition, region), can_download=reports_downloadable(current_user, competition, region.code),
-        resamples=repo.BOOTSTRAP_RESAMPLES, wita=wita)
+        "results/ranking.html",
+        competition=competition,
+        region=region,
+        report=report,
+        charts=charts,
+        kind_label=KIND_LABELS.get(region.kind, ""),
+        children=sorted(children.items()),
+        child_names=child_names,
+        parent=_parent(competition, region),
+        can_download=reports_downloadable(current_user, competition, region.code),
+        resamples=repo.BOOTSTRAP_RESAMPLES,
+        wita=wita,
+    )
 
 
 def _parent(competition: Competition, region: Region) -> Region | None:
@@ -122,8 +146,9 @@ def _parent(competition: Competition, region: Region) -> Region | None:
 def why(competition_id: int, desa_code: str) -> str:
     """Why this rank: evidence, verification, level, weight, contribution, aspect, index and rank of one desa."""
     competition = db.get_or_404(Competition, competition_id)
-    participant = db.session.scalar(select(Participant).where(Participant.competition_id == competition.id,
-                                                              Participant.desa_code == desa_code))
+    participant = db.session.scalar(
+        select(Participant).where(Participant.competition_id == competition.id, Participant.desa_code == desa_code)
+    )
     if participant is None:
         abort(404)
     if not results_visible(current_user, competition, desa_code):
@@ -137,20 +162,44 @@ def why(competition_id: int, desa_code: str) -> str:
         if unranked is None:
             abort(404)
         return render_template(
-            "results/why_unranked.html", competition=competition, participant=participant, u=unranked, run=run,
+            "results/why_unranked.html",
+            competition=competition,
+            participant=participant,
+            u=unranked,
+            run=run,
             history=repo.level_provenance(competition, desa_code) if run.sealed is None else {},
-            detail=detail, kecamatan_code=desa_code[:8], kabupaten_code=desa_code[:5], wita=wita)
-    explanation = explain(run, desa_code, repo.level_provenance(competition, desa_code),
-                          repo.desa_evidence(competition, desa_code))
+            detail=detail,
+            kecamatan_code=desa_code[:8],
+            kabupaten_code=desa_code[:5],
+            wita=wita,
+        )
+    explanation = explain(
+        run, desa_code, repo.level_provenance(competition, desa_code), repo.desa_evidence(competition, desa_code)
+    )
     names = {p.code: p.name for p in run.participants}
     return render_template(
-        "results/why.html", competition=competition, participant=participant, e=explanation, names=names,
-        result=result, total=len(run.desa), sealed=run.sealed, differs=run.differs, wita=wita,
-        detail=detail, files_visible=detail, kecamatan_code=desa_code[:8], kabupaten_code=desa_code[:5],
-        level_names=dict(run.rubric.level_names), scale=run.rubric.scale, aggregation=run.rubric.aggregation,
+        "results/why.html",
+        competition=competition,
+        participant=participant,
+        e=explanation,
+        names=names,
+        result=result,
+        total=len(run.desa),
+        sealed=run.sealed,
+        differs=run.differs,
+        wita=wita,
+        detail=detail,
+        files_visible=detail,
+        kecamatan_code=desa_code[:8],
+        kabupaten_code=desa_code[:5],
+        level_names=dict(run.rubric.level_names),
+        scale=run.rubric.scale,
+        aggregation=run.rubric.aggregation,
         ahead_names=", ".join(names.get(code, code) for code in explanation.di_atas),
         certificate=user_can_access_region(current_user, desa_code, (Role.panitia,))
-        and result.peringkat <= 3 and bool(result.predikat))
+        and result.peringkat <= 3
+        and bool(result.predikat),
+    )
 
 
 @bp.get("/<int:competition_id>/unduh/hasil-<region_code>.xlsx")
@@ -164,10 +213,16 @@ def workbook(competition_id: int, region_code: str) -> Response:
     # The workbook follows the pages' rule (results.access.details_visible): whoever may not read assessors'
     # names, notes and evidence files on a page (DPMD) gets a workbook without them.
     details = details_visible(current_user, region.code)
-    data = workbook_bytes(repo.results_report(competition, region.code, evidence=details, assessor_levels=details,
-                                              fresh=True))
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"hasil-{competition.id}-{region.code}.xlsx", max_age=0)
+    data = workbook_bytes(
+        repo.results_report(competition, region.code, evidence=details, assessor_levels=details, fresh=True)
+    )
+    return send_file(
+        io.BytesIO(data),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"hasil-{competition.id}-{region.code}.xlsx",
+        max_age=0,
+    )
 
 
 @bp.get("/<int:competition_id>/laporan/<region_code>.pdf")
@@ -190,8 +245,13 @@ def report_pdf(competition_id: int, region_code: str) -> Response:
             data = handle.read()  # a report is small (under a megabyte for the whole province)
     except StorageError:
         abort(404)
-    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"laporan-{competition.id}-{region.code}.pdf", max_age=0)
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"laporan-{competition.id}-{region.code}.pdf",
+        max_age=0,
+    )
 
 
 @bp.get("/<int:competition_id>/sertifikat/<desa_code>.pdf")
@@ -208,5 +268,10 @@ def certificate(competition_id: int, desa_code: str) -> Response:
     if desa is None:
         abort(404)
     data = certificate_pdf(desa, competition.name, verification_url(competition, desa_code))
-    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"piagam-{competition.id}-{desa_code}.pdf", max_age=0)
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"piagam-{competition.id}-{desa_code}.pdf",
+        max_age=0,
+    )

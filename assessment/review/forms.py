@@ -19,6 +19,8 @@ class ReturnForm(FlaskForm):
 
     reason = TextAreaField(
         _l("Alasan pengembalian"),
-        validators=[DataRequired(_l("Tulis alasan pengembalian agar desa tahu apa yang harus diperbaiki.")),
-                    Length(max=REASON_MAX, message=_l("Alasan paling panjang %(max)d karakter.", max=REASON_MAX))],
+        validators=[
+            DataRequired(_l("Tulis alasan pengembalian agar desa tahu apa yang harus diperbaiki.")),
+            Length(max=REASON_MAX, message=_l("Alasan paling panjang %(max)d karakter.", max=REASON_MAX)),
+        ],
     )

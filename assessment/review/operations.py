@@ -18,8 +18,9 @@ class NotReviewable(Exception):
     """The submission is not waiting for a completeness check (not submitted, or already decided)."""
 
 
-def _decide(participant: Participant, reviewer: User, decision: ReviewDecision, reason: str,
-            now: datetime) -> SubmissionReview:
+def _decide(
+    participant: Participant, reviewer: User, decision: ReviewDecision, reason: str, now: datetime
+) -> SubmissionReview:
     """Record a completeness decision on a submitted self-assessment.
 
     - Only a submission that is ``diajukan`` can be decided; a decision on one already decided (a second tap, a
@@ -29,19 +30,28 @@ def _decide(participant: Participant, reviewer: User, decision: ReviewDecision, 
     """
     if participant.status != SubmissionStatus.diajukan:
         raise NotReviewable
-    review = SubmissionReview(participant_id=participant.id, decision=decision, reason=reason,
-                              reviewer_id=reviewer.id, created_at=now)
+    review = SubmissionReview(
+        participant_id=participant.id, decision=decision, reason=reason, reviewer_id=reviewer.id, created_at=now
+    )
     db.session.add(review)
     before = participant.status
-    participant.status = (SubmissionStatus.lengkap if decision == ReviewDecision.lengkap
-                          else SubmissionStatus.dikembalikan)
-    record_event(f"review.{decision.value}", target=f"participant:{participant.id}",
-                 before={"status": before}, after={"status": participant.status, "reason": reason,
-                                                   "desa": participant.desa_code}, actor=reviewer)
+    participant.status = (
+        SubmissionStatus.lengkap if decision == ReviewDecision.lengkap else SubmissionStatus.dikembalikan
+    )
+    record_event(
+        f"review.{decision.value}",
+        target=f"participant:{participant.id}",
+        before={"status": before},
+        after={"status": participant.status, "reason": reason, "desa": participant.desa_code},
+        actor=reviewer,
+    )
     if decision == ReviewDecision.dikembalikan:
-        notify(operators_of(participant.desa_code), "submission_returned",
-               f"Penilaian mandiri Desa {participant.region.name} dikembalikan untuk perbaikan: {reason}",
-               f"/desa/peserta/{participant.id}")
+        notify(
+            operators_of(participant.desa_code),
+            "submission_returned",
+            f"Penilaian mandiri Desa {participant.region.name} dikembalikan untuk perbaikan: {reason}",
+            f"/desa/peserta/{participant.id}",
+        )
     try:
         db.session.commit()
     except StaleDataError as error:

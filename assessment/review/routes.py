@@ -37,31 +37,49 @@ STATUS_FILTERS = tuple(status.value for status in SubmissionStatus)
 @bp.record_once
 def _links(state: BlueprintSetupState) -> None:
     for role in REVIEWERS:
-        navigation.add_link(cast(Flask, state.app), navigation.NavLink(
-            role, "review.index", _l("Verifikasi kelengkapan"),
-            _l("Desa di wilayah Anda dan status pengajuannya: tandai lengkap atau kembalikan dengan alasan.")))
+        navigation.add_link(
+            cast(Flask, state.app),
+            navigation.NavLink(
+                role,
+                "review.index",
+                _l("Verifikasi kelengkapan"),
+                _l("Desa di wilayah Anda dan status pengajuannya: tandai lengkap atau kembalikan dengan alasan."),
+            ),
+        )
     for role in ASSESSORS:
-        navigation.add_link(cast(Flask, state.app), navigation.NavLink(
-            role, "review.index", _l("Pengajuan penilaian mandiri"),
-            _l("Baca isian dan bukti dukung desa, termasuk lokasi dan waktu pengambilan foto.")))
-
-
+        navigation.add_link(
+            cast(Flask, state.app),
+            navigation.NavLink(
+                role,
+                "review.index",
+                _l("Pengajuan penilaian mandiri"),
+                _l("Baca isian dan bukti dukung desa, termasuk lokasi dan waktu pengambilan foto."),
+            ),
+        )
 
 
 @bp.get("/")
 @roles_required(*READERS)
 def index() -> str:
     status = request.args.get("status", "")
-    query = (select(Participant).join(Competition, Participant.competition_id == Competition.id)
-             .where(scope_filter(Participant.desa_code, current_user, READERS))
-             .order_by(Competition.year.desc(), Competition.id, Participant.desa_code))
+    query = (
+        select(Participant)
+        .join(Competition, Participant.competition_id == Competition.id)
+        .where(scope_filter(Participant.desa_code, current_user, READERS))
+        .order_by(Competition.year.desc(), Competition.id, Participant.desa_code)
+    )
     if status in STATUS_FILTERS:
         query = query.where(Participant.status == status)
     # An asesor sees only assigned desa, a ketua tim only desa in reconciliation, nobody a conflicted desa.
     participants = visibility.readable(current_user, list(db.session.scalars(query)))
-    return render_template("review/index.html", participants=participants, status=status,
-                           statuses=STATUS_FILTERS, wita=wita,
-                           editions=split_editions(participants, lambda row: row.competition, now_utc()))
+    return render_template(
+        "review/index.html",
+        participants=participants,
+        status=status,
+        statuses=STATUS_FILTERS,
+        wita=wita,
+        editions=split_editions(participants, lambda row: row.competition, now_utc()),
+    )
 
 
 @bp.get("/peserta/<int:participant_id>")
@@ -77,8 +95,14 @@ def detail(participant_id: int, return_form: ReturnForm | None = None) -> str:
         if item.status == EvidenceStatus.aktif:
             evidence.setdefault(item.indicator_code, []).append(item)
     return render_template(
-        "review/detail.html", participant=participant, rubric=rubric, rows=rows, evidence=evidence,
-        complete_form=CompleteForm(), return_form=return_form or ReturnForm(), wita=wita,
+        "review/detail.html",
+        participant=participant,
+        rubric=rubric,
+        rows=rows,
+        evidence=evidence,
+        complete_form=CompleteForm(),
+        return_form=return_form or ReturnForm(),
+        wita=wita,
         level_names=dict(rubric.level_names),
         can_decide=user_can_access_region(current_user, participant.desa_code, REVIEWERS),
         can_see_metadata=user_can_access_region(current_user, participant.desa_code, ASSESSORS),

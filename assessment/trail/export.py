@@ -9,8 +9,21 @@ from collections.abc import Iterable, Iterator
 from assessment.audit import timestamp_text
 from assessment.models import AuditEvent
 
-HEADERS = ("seq", "waktu_utc", "pelaku_id", "pelaku", "sebagai", "aksi", "sasaran", "sebelum", "sesudah",
-           "id_permintaan", "alamat", "hash_sebelumnya", "hash")
+HEADERS = (
+    "seq",
+    "waktu_utc",
+    "pelaku_id",
+    "pelaku",
+    "sebagai",
+    "aksi",
+    "sasaran",
+    "sebelum",
+    "sesudah",
+    "id_permintaan",
+    "alamat",
+    "hash_sebelumnya",
+    "hash",
+)
 
 # A cell a spreadsheet would run as a formula (OWASP "CSV injection") starts with one of these.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -25,11 +38,24 @@ def spreadsheet_safe(value: object) -> str:
 def rows(events: Iterable[AuditEvent]) -> Iterator[tuple[str, ...]]:
     """One row per event, in ``HEADERS`` order, every cell made spreadsheet-safe."""
     for item in events:
-        yield tuple(spreadsheet_safe(value) for value in (
-            item.seq, timestamp_text(item.occurred_at), item.actor_id, item.actor_label, item.acting_as,
-            item.action, item.target, item.before_json, item.after_json, item.request_id, item.address,
-            item.prev_hash, item.hash,
-        ))
+        yield tuple(
+            spreadsheet_safe(value)
+            for value in (
+                item.seq,
+                timestamp_text(item.occurred_at),
+                item.actor_id,
+                item.actor_label,
+                item.acting_as,
+                item.action,
+                item.target,
+                item.before_json,
+                item.after_json,
+                item.request_id,
+                item.address,
+                item.prev_hash,
+                item.hash,
+            )
+        )
 
 
 def csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:

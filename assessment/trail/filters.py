@@ -67,7 +67,8 @@ class TrailFilter:
             query = query.where(AuditEvent.occurred_at >= datetime.combine(self.date_from, time(), WITA))
         if self.date_to:
             query = query.where(
-                AuditEvent.occurred_at < datetime.combine(self.date_to + timedelta(days=1), time(), WITA))
+                AuditEvent.occurred_at < datetime.combine(self.date_to + timedelta(days=1), time(), WITA)
+            )
         return query
 
     def page_query(self, reader: Any) -> Select[AuditEvent]:
@@ -79,9 +80,13 @@ class TrailFilter:
 
     def as_args(self) -> dict[str, str]:
         """The filter as query-string arguments (for the next page and the export link)."""
-        args = {"pelaku": self.actor, "aksi": self.action, "sasaran": self.target,
-                "dari": self.date_from.isoformat() if self.date_from else "",
-                "sampai": self.date_to.isoformat() if self.date_to else ""}
+        args = {
+            "pelaku": self.actor,
+            "aksi": self.action,
+            "sasaran": self.target,
+            "dari": self.date_from.isoformat() if self.date_from else "",
+            "sampai": self.date_to.isoformat() if self.date_to else "",
+        }
         return {key: value for key, value in args.items() if value}
 
 
@@ -105,25 +110,38 @@ def readable_by(reader: Any) -> ColumnElement[bool]:
     trail itself) belongs to the regions of its actor's grants; one with neither (the CLI, an anonymous visitor)
     is shown only when it is not a sign-in event, since a mistyped e-mail is personal data of an unknown person.
     """
+
     def within(column: Any) -> ColumnElement[bool]:
         return scope_filter(column, reader, READERS)
 
     by_target = or_(
         exists().where(_target_is("participant", Participant.id, with_suffix=True), within(Participant.desa_code)),
-        exists().where(_target_is("evidence", Evidence.id), Evidence.participant_id == Participant.id,
-                       within(Participant.desa_code)),
-        exists().where(_target_is("assignment", Assignment.id), Assignment.participant_id == Participant.id,
-                       within(Participant.desa_code)),
+        exists().where(
+            _target_is("evidence", Evidence.id),
+            Evidence.participant_id == Participant.id,
+            within(Participant.desa_code),
+        ),
+        exists().where(
+            _target_is("assignment", Assignment.id),
+            Assignment.participant_id == Participant.id,
+            within(Participant.desa_code),
+        ),
         exists().where(_target_is("competition", Competition.id), within(Competition.scope_region_code)),
         exists().where(_target_is("region", Region.code), within(Region.code)),
         exists().where(_target_is("user", RoleGrant.user_id), within(RoleGrant.region_code)),
     )
-    has_region = or_(*(AuditEvent.target.startswith(kind + ":")
-                       for kind in ("participant", "evidence", "assignment", "competition", "region", "user")))
+    has_region = or_(
+        *(
+            AuditEvent.target.startswith(kind + ":")
+            for kind in ("participant", "evidence", "assignment", "competition", "region", "user")
+        )
+    )
     user_with_grants = exists().where(_target_is("user", RoleGrant.user_id))
     by_actor = and_(
         not_(has_region) | (AuditEvent.target.startswith("user:") & not_(user_with_grants)),
-        or_(exists().where(RoleGrant.user_id == AuditEvent.actor_id, within(RoleGrant.region_code)),
-            and_(AuditEvent.actor_id.is_(None), not_(AuditEvent.action.startswith("auth.")))),
+        or_(
+            exists().where(RoleGrant.user_id == AuditEvent.actor_id, within(RoleGrant.region_code)),
+            and_(AuditEvent.actor_id.is_(None), not_(AuditEvent.action.startswith("auth."))),
+        ),
     )
     return or_(by_target, by_actor)

@@ -27,8 +27,15 @@ READERS = filters.READERS
 @bp.record_once
 def _links(state: object) -> None:
     app = state.app  # type: ignore[attr-defined]
-    add_link(app, NavLink(Role.panitia, "trail.index", _l("Jejak audit"),
-                          _l("Siapa mengubah apa dan kapan; saring dan unduh sebagai CSV.")))
+    add_link(
+        app,
+        NavLink(
+            Role.panitia,
+            "trail.index",
+            _l("Jejak audit"),
+            _l("Siapa mengubah apa dan kapan; saring dan unduh sebagai CSV."),
+        ),
+    )
 
 
 @bp.get("/")
@@ -40,10 +47,18 @@ def index() -> str:
     next_args = None
     if len(events) == PAGE_SIZE:
         next_args = {**trail_filter.as_args(), "sebelum": str(events[-1].seq)}
-    return render_template("trail/index.html", events=events, actions=actions, trail_filter=trail_filter,
-                           problems=problems, next_args=next_args, export_args=trail_filter.as_args(),
-                           wita=lambda moment: moment.astimezone(WITA).strftime("%Y-%m-%d %H:%M:%S"),
-                           utc=timestamp_text, action_label=action_label)
+    return render_template(
+        "trail/index.html",
+        events=events,
+        actions=actions,
+        trail_filter=trail_filter,
+        problems=problems,
+        next_args=next_args,
+        export_args=trail_filter.as_args(),
+        wita=lambda moment: moment.astimezone(WITA).strftime("%Y-%m-%d %H:%M:%S"),
+        utc=timestamp_text,
+        action_label=action_label,
+    )
 
 
 @bp.get("/unduh.csv")

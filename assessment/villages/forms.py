@@ -18,8 +18,9 @@ class SelfAssessmentForm(VersionedForm):
     level = SelectField(_l("Level penilaian mandiri"), coerce=level_or_none, validate_choice=False)
     explanation = TextAreaField(
         _l("Penjelasan"),
-        validators=[Length(max=EXPLANATION_MAX,
-                           message=_l("Penjelasan paling panjang %(max)d karakter.", max=EXPLANATION_MAX))],
+        validators=[
+            Length(max=EXPLANATION_MAX, message=_l("Penjelasan paling panjang %(max)d karakter.", max=EXPLANATION_MAX))
+        ],
     )
 
     def set_scale(self, levels: list[tuple[int, str]]) -> None:
@@ -29,7 +30,6 @@ class SelfAssessmentForm(VersionedForm):
     def validate_level(self, field: SelectField) -> None:
         if field.data is not None and field.data not in getattr(self, "_allowed", set()):
             raise ValidationError(_l("Level harus salah satu level pada skala rubrik."))
-
 
 
 class EvidenceUploadForm(FlaskForm):
@@ -49,7 +49,9 @@ class EvidenceLinkForm(FlaskForm):
 
     url = StringField(
         _l("Tautan bukti"),
-        validators=[DataRequired(_l("Isi tautan.")),
-                    Length(max=URL_MAX, message=_l("Tautan paling panjang %(max)d karakter.", max=URL_MAX)),
-                    _http_url],
+        validators=[
+            DataRequired(_l("Isi tautan.")),
+            Length(max=URL_MAX, message=_l("Tautan paling panjang %(max)d karakter.", max=URL_MAX)),
+            _http_url,
+        ],
     )

@@ -70,9 +70,16 @@ def _require_open(participant: Participant, now: datetime, *, hold: bool = True)
         raise SelfAssessmentClosed(self_assessment_window(participant.competition, participant, now))
 
 
-def save_self_assessment(participant: Participant, rubric: Rubric, indicator_code: str, level: int | None,
-                         explanation: str, user: User, now: datetime,
-                         expected_version: int | None = None) -> SelfAssessment:
+def save_self_assessment(
+    participant: Participant,
+    rubric: Rubric,
+    indicator_code: str,
+    level: int | None,
+    explanation: str,
+    user: User,
+    now: datetime,
+    expected_version: int | None = None,
+) -> SelfAssessment:
     """Record the level the desa gives itself on one indicator and its explanation.
 
     The level must be on the rubric's scale (or empty while still undecided); the explanation is at most 2,000
@@ -92,8 +99,9 @@ def save_self_assessment(participant: Participant, rubric: Rubric, indicator_cod
     if len(explanation) > EXPLANATION_MAX:
         raise ValueError("penjelasan terlalu panjang")
     row = db.session.scalar(
-        select(SelfAssessment).where(SelfAssessment.participant_id == participant.id,
-                                     SelfAssessment.indicator_code == indicator_code)
+        select(SelfAssessment).where(
+            SelfAssessment.participant_id == participant.id, SelfAssessment.indicator_code == indicator_code
+        )
     )
     values = {"level": level, "explanation": explanation.strip(), "updated_by_id": user.id, "updated_at": now}
     before = None
@@ -109,8 +117,13 @@ def save_self_assessment(participant: Participant, rubric: Rubric, indicator_cod
             raise _conflict(participant, indicator_code)
     try:
         # A flush here (the audit event queries) may already meet the unique index: a simultaneous first save.
-        record_event("self_assessment.save", target=f"participant:{participant.id}/indicator:{indicator_code}",
-                     before=before, after={"level": level, "explanation": values["explanation"]}, actor=user)
+        record_event(
+            "self_assessment.save",
+            target=f"participant:{participant.id}/indicator:{indicator_code}",
+            before=before,
+            after={"level": level, "explanation": values["explanation"]},
+            actor=user,
+        )
         db.session.commit()
     except (IntegrityError, StaleDataError) as error:
         raise _conflict(participant, indicator_code) from error
@@ -122,9 +135,10 @@ def _conflict(participant: Participant, indicator_code: str) -> SaveConflict[Sel
     """Undo this save and return the conflict with the row as it is stored now."""
     db.session.rollback()
     current = db.session.scalar(
-        select(SelfAssessment).where(SelfAssessment.participant_id == participant.id,
-                                     SelfAssessment.indicator_code == indicator_code)
-        .execution_options(populate_existing=True))
+        select(SelfAssessment)
+        .where(SelfAssessment.participant_id == participant.id, SelfAssessment.indicator_code == indicator_code)
+        .execution_options(populate_existing=True)
+    )
     return SaveConflict(current)
 
 
@@ -136,9 +150,17 @@ class UploadResult:
     created: bool
 
 
-def add_evidence_file(participant: Participant, rubric: Rubric, indicator_code: str, data: bytes,
-                      filename: str | None, user: User, now: datetime, store: EvidenceStore,
-                      max_bytes: int) -> UploadResult:
+def add_evidence_file(
+    participant: Participant,
+    rubric: Rubric,
+    indicator_code: str,
+    data: bytes,
+    filename: str | None,
+    user: User,
+    now: datetime,
+    store: EvidenceStore,
+    max_bytes: int,
+) -> UploadResult:
     """Store an uploaded evidence file for one indicator.
 
     - The file is checked by :func:`assessment.evidence.inspect_upload`; a refused file stores nothing.
@@ -169,11 +191,17 @@ def add_evidence_file(participant: Participant, rubric: Rubric, indicator_code: 
                 new_keys.append(display_key)
             store.put(inspected.display_copy)
             display_sha256 = display_key
-        others = list(db.session.scalars(
-            select(Evidence).join(Participant, Evidence.participant_id == Participant.id)
-            .where(Evidence.sha256 == sha256, Evidence.status == EvidenceStatus.aktif,
-                   Participant.desa_code != participant.desa_code)
-        ))
+        others = list(
+            db.session.scalars(
+                select(Evidence)
+                .join(Participant, Evidence.participant_id == Participant.id)
+                .where(
+                    Evidence.sha256 == sha256,
+                    Evidence.status == EvidenceStatus.aktif,
+                    Participant.desa_code != participant.desa_code,
+                )
+            )
+        )
         for other in others:
             other.duplicate_of_other_desa = True
         evidence = Evidence(
@@ -192,8 +220,7 @@ def add_evidence_file(participant: Participant, rubric: Rubric, indicator_code: 
         )
         db.session.add(evidence)
         db.session.flush()
-        record_event("evidence.upload", target=f"evidence:{evidence.id}", after=_evidence_state(evidence),
-                     actor=user)
+        record_event("evidence.upload", target=f"evidence:{evidence.id}", after=_evidence_state(evidence), actor=user)
         db.session.commit()
     except IntegrityError:
         # The index uq_evidence_active_file refused a second active copy: a simultaneous request (a double tap,
@@ -213,19 +240,27 @@ def add_evidence_file(participant: Participant, rubric: Rubric, indicator_code: 
 
 def _active_copy(participant: Participant, indicator_code: str, sha256: str) -> Evidence | None:
     return db.session.scalar(
-        select(Evidence).where(Evidence.participant_id == participant.id,
-                               Evidence.indicator_code == indicator_code,
-                               Evidence.sha256 == sha256,
-                               Evidence.kind == EvidenceKind.file,
-                               Evidence.status == EvidenceStatus.aktif)
+        select(Evidence).where(
+            Evidence.participant_id == participant.id,
+            Evidence.indicator_code == indicator_code,
+            Evidence.sha256 == sha256,
+            Evidence.kind == EvidenceKind.file,
+            Evidence.status == EvidenceStatus.aktif,
+        )
     )
 
 
 def _evidence_state(evidence: Evidence) -> dict[str, object]:
     return {
-        "participant": evidence.participant_id, "indicator": evidence.indicator_code, "kind": evidence.kind,
-        "sha256": evidence.sha256, "size": evidence.size, "media_type": evidence.media_type,
-        "name": evidence.original_name, "url": evidence.url, "status": evidence.status,
+        "participant": evidence.participant_id,
+        "indicator": evidence.indicator_code,
+        "kind": evidence.kind,
+        "sha256": evidence.sha256,
+        "size": evidence.size,
+        "media_type": evidence.media_type,
+        "name": evidence.original_name,
+        "url": evidence.url,
+        "status": evidence.status,
         "duplicate_of_other_desa": evidence.duplicate_of_other_desa,
     }
 
@@ -242,8 +277,9 @@ def _remove_unreferenced(store: EvidenceStore, keys: list[str]) -> None:
             log.exception("Could not clean up stored evidence %s after a failed upload", key)
 
 
-def add_evidence_link(participant: Participant, rubric: Rubric, indicator_code: str, url: str, user: User,
-                      now: datetime) -> UploadResult:
+def add_evidence_link(
+    participant: Participant, rubric: Rubric, indicator_code: str, url: str, user: User, now: datetime
+) -> UploadResult:
     """Record a link as evidence (http or https only); the same link twice for one indicator is kept once."""
     _require_open(participant, now)
     rubric.indicator(indicator_code)
@@ -251,16 +287,26 @@ def add_evidence_link(participant: Participant, rubric: Rubric, indicator_code: 
     if not url.lower().startswith(("http://", "https://")) or len(url) > URL_MAX:
         raise ValueError("tautan tidak valid")
     existing = db.session.scalar(
-        select(Evidence).where(Evidence.participant_id == participant.id,
-                               Evidence.indicator_code == indicator_code,
-                               Evidence.kind == EvidenceKind.url, Evidence.url == url,
-                               Evidence.status == EvidenceStatus.aktif)
+        select(Evidence).where(
+            Evidence.participant_id == participant.id,
+            Evidence.indicator_code == indicator_code,
+            Evidence.kind == EvidenceKind.url,
+            Evidence.url == url,
+            Evidence.status == EvidenceStatus.aktif,
+        )
     )
     if existing is not None:
         return UploadResult(existing, False)
-    evidence = Evidence(participant_id=participant.id, indicator_code=indicator_code, kind=EvidenceKind.url,
-                        url=url, uploaded_by_id=user.id, uploaded_at=now, status=EvidenceStatus.aktif,
-                        duplicate_of_other_desa=False)
+    evidence = Evidence(
+        participant_id=participant.id,
+        indicator_code=indicator_code,
+        kind=EvidenceKind.url,
+        url=url,
+        uploaded_by_id=user.id,
+        uploaded_at=now,
+        status=EvidenceStatus.aktif,
+        duplicate_of_other_desa=False,
+    )
     db.session.add(evidence)
     db.session.flush()
     record_event("evidence.link", target=f"evidence:{evidence.id}", after=_evidence_state(evidence), actor=user)
@@ -281,19 +327,32 @@ def remove_evidence(evidence: Evidence, now: datetime) -> None:
     if evidence.sha256:
         db.session.flush()
         refresh_duplicate_flags(evidence.sha256)
-    record_event("evidence.remove", target=f"evidence:{evidence.id}", before={"status": before},
-                 after={"status": evidence.status, "participant": evidence.participant_id,
-                        "indicator": evidence.indicator_code, "sha256": evidence.sha256})
+    record_event(
+        "evidence.remove",
+        target=f"evidence:{evidence.id}",
+        before={"status": before},
+        after={
+            "status": evidence.status,
+            "participant": evidence.participant_id,
+            "indicator": evidence.indicator_code,
+            "sha256": evidence.sha256,
+        },
+    )
     db.session.commit()
 
 
 def refresh_duplicate_flags(sha256: str) -> None:
     """Set ``duplicate_of_other_desa`` on every active copy of the file ``sha256``: true exactly when an active copy
     is held by another desa (removed copies no longer count). Written by the caller's commit."""
-    copies = list(db.session.scalars(
-        select(Evidence).join(Participant, Evidence.participant_id == Participant.id)
-        .where(Evidence.sha256 == sha256, Evidence.kind == EvidenceKind.file,
-               Evidence.status == EvidenceStatus.aktif)))
+    copies = list(
+        db.session.scalars(
+            select(Evidence)
+            .join(Participant, Evidence.participant_id == Participant.id)
+            .where(
+                Evidence.sha256 == sha256, Evidence.kind == EvidenceKind.file, Evidence.status == EvidenceStatus.aktif
+            )
+        )
+    )
     for item in copies:
         others = any(other.participant.desa_code != item.participant.desa_code for other in copies)
         item.duplicate_of_other_desa = others
@@ -328,8 +387,12 @@ def submit_self_assessment(participant: Participant, rubric: Rubric, now: dateti
     before = participant.status
     participant.status = SubmissionStatus.diajukan
     participant.submitted_at = now
-    record_event("self_assessment.submit", target=f"participant:{participant.id}", before={"status": before},
-                 after={"status": participant.status, "submitted_at": now, "desa": participant.desa_code})
+    record_event(
+        "self_assessment.submit",
+        target=f"participant:{participant.id}",
+        before={"status": before},
+        after={"status": participant.status, "submitted_at": now, "desa": participant.desa_code},
+    )
     try:
         db.session.commit()
     except StaleDataError:

@@ -72,17 +72,22 @@ bp = Blueprint("villages", __name__, url_prefix="/desa")
 
 @bp.record_once
 def _links(state: BlueprintSetupState) -> None:
-    navigation.add_link(cast(Flask, state.app), navigation.NavLink(
-        Role.operator_desa, "villages.index", _l("Penilaian mandiri desa"),
-        _l("Pilih level tiap indikator, tulis penjelasan, unggah bukti, lalu ajukan sebelum batas waktu.")))
+    navigation.add_link(
+        cast(Flask, state.app),
+        navigation.NavLink(
+            Role.operator_desa,
+            "villages.index",
+            _l("Penilaian mandiri desa"),
+            _l("Pilih level tiap indikator, tulis penjelasan, unggah bukti, lalu ajukan sebelum batas waktu."),
+        ),
+    )
+
 
 OPERATOR = (Role.operator_desa,)
 # Who may open a desa's evidence: its operator, its verifikator kecamatan, the DPMD of its kabupaten, the
 # provincial committee, and the assigned assessors and the ketua tim of a desa in reconciliation
 # (assessment.visibility).
 EVIDENCE_VIEWERS = visibility.READERS
-
-
 
 
 def _max_upload_bytes() -> int:
@@ -95,9 +100,11 @@ def _wants_json() -> bool:
 
 
 def _active_evidence(participant: Participant, indicator_code: str | None = None) -> list[Evidence]:
-    return [item for item in participant.evidence
-            if item.status == EvidenceStatus.aktif
-            and (indicator_code is None or item.indicator_code == indicator_code)]
+    return [
+        item
+        for item in participant.evidence
+        if item.status == EvidenceStatus.aktif and (indicator_code is None or item.indicator_code == indicator_code)
+    ]
 
 
 def _progress(participant: Participant, rubric: Rubric) -> tuple[list[IndicatorProgress], dict[str, int]]:
@@ -120,8 +127,10 @@ def _window_message(window: Window) -> str:
 
 def _window_text(window: Window) -> object:
     if window.reason == GateReason.closed:
-        return _("Batas waktu penilaian mandiri sudah lewat (%(deadline)s). Perubahan tidak dapat disimpan.",
-                 deadline=wita(window.deadline))
+        return _(
+            "Batas waktu penilaian mandiri sudah lewat (%(deadline)s). Perubahan tidak dapat disimpan.",
+            deadline=wita(window.deadline),
+        )
     if window.reason == GateReason.not_started:
         return _("Penilaian mandiri belum dibuka.")
     if window.reason == GateReason.no_schedule:
@@ -138,14 +147,17 @@ def _latest_return(participant: Participant) -> SubmissionReview | None:
 @roles_required(Role.operator_desa)
 def index() -> str:
     participants = db.session.scalars(
-        select(Participant).where(scope_filter(Participant.desa_code, current_user, OPERATOR))
+        select(Participant)
+        .where(scope_filter(Participant.desa_code, current_user, OPERATOR))
         .order_by(Participant.competition_id.desc(), Participant.desa_code)
     ).all()
     now = now_utc()
-    rows = [(participant, self_assessment_window(participant.competition, participant, now))
-            for participant in participants]
-    return render_template("villages/index.html", rows=rows, wita=wita,
-                           editions=split_editions(rows, lambda row: row[0].competition, now))
+    rows = [
+        (participant, self_assessment_window(participant.competition, participant, now)) for participant in participants
+    ]
+    return render_template(
+        "villages/index.html", rows=rows, wita=wita, editions=split_editions(rows, lambda row: row[0].competition, now)
+    )
 
 
 @bp.get("/peserta/<int:participant_id>")
@@ -157,16 +169,29 @@ def overview(participant_id: int) -> str:
     progress, _counts = _progress(participant, rubric)
     by_code = {item.indicator.code: item for item in progress}
     return render_template(
-        "villages/participant.html", participant=participant, rubric=rubric, window=window, progress=progress,
-        by_code=by_code, returned=_latest_return(participant), submit_form=ConfirmForm(), wita=wita,
-        window_message=_window_message(window), level_names=dict(rubric.level_names),
-        next_stages=_next_stages(participant), stage_names=STAGE_NAMES,
+        "villages/participant.html",
+        participant=participant,
+        rubric=rubric,
+        window=window,
+        progress=progress,
+        by_code=by_code,
+        returned=_latest_return(participant),
+        submit_form=ConfirmForm(),
+        wita=wita,
+        window_message=_window_message(window),
+        level_names=dict(rubric.level_names),
+        next_stages=_next_stages(participant),
+        stage_names=STAGE_NAMES,
     )
 
 
 # What happens after a submission, stage by stage, as the operator reads it on the desa page.
-AFTER_SUBMISSION = (StageCode.verifikasi_kelengkapan, StageCode.penilaian_dokumen,
-                    StageCode.pengumuman_sementara, StageCode.masa_sanggah)
+AFTER_SUBMISSION = (
+    StageCode.verifikasi_kelengkapan,
+    StageCode.penilaian_dokumen,
+    StageCode.pengumuman_sementara,
+    StageCode.masa_sanggah,
+)
 
 
 def _next_stages(participant: Participant) -> list[Stage]:
@@ -178,14 +203,25 @@ def _next_stages(participant: Participant) -> list[Stage]:
     return [stage for stage in stages if stage is not None and stage.ends_at > now]
 
 
-def _indicator_page(participant: Participant, rubric: Rubric, indicator: Indicator, window: Window,
-                    form: SelfAssessmentForm | None = None, upload_form: EvidenceUploadForm | None = None,
-                    link_form: EvidenceLinkForm | None = None, upload_error: str | None = None,
-                    status: int = 200, conflict: SaveConflict[SelfAssessment] | None = None) -> tuple[str, int]:
+def _indicator_page(
+    participant: Participant,
+    rubric: Rubric,
+    indicator: Indicator,
+    window: Window,
+    form: SelfAssessmentForm | None = None,
+    upload_form: EvidenceUploadForm | None = None,
+    link_form: EvidenceLinkForm | None = None,
+    upload_error: str | None = None,
+    status: int = 200,
+    conflict: SaveConflict[SelfAssessment] | None = None,
+) -> tuple[str, int]:
     row = next((r for r in participant.self_assessments if r.indicator_code == indicator.code), None)
     if form is None:
-        form = SelfAssessmentForm(level=row.level if row else None, explanation=row.explanation if row else "",
-                                  version=str(row.version if row else 0))
+        form = SelfAssessmentForm(
+            level=row.level if row else None,
+            explanation=row.explanation if row else "",
+            version=str(row.version if row else 0),
+        )
     elif conflict is not None:
         # The typed input stays in the form; saving it again now knowingly replaces the value shown beside it.
         form.version.data = str(conflict.current.version if conflict.current else 0)
@@ -194,14 +230,29 @@ def _indicator_page(participant: Participant, rubric: Rubric, indicator: Indicat
     progress, _counts = _progress(participant, rubric)
     previous_code, next_code = neighbours(progress, indicator.code)
     html = render_template(
-        "villages/indicator.html", participant=participant, rubric=rubric, indicator=indicator, window=window,
-        row=row, form=form, upload_form=upload_form or EvidenceUploadForm(),
-        link_form=link_form or EvidenceLinkForm(), evidence=_active_evidence(participant, indicator.code),
-        delete_form=ConfirmForm(), accept=ACCEPT_ATTRIBUTE, upload_error=upload_error,
-        window_message=_window_message(window), wita=wita, level_names=level_names,
-        max_mb=_max_upload_bytes() // (1024 * 1024), max_bytes=_max_upload_bytes(), conflict=conflict,
-        filled=sum(1 for item in progress if item.level is not None), total=len(progress),
-        previous_code=previous_code, next_code=next_code,
+        "villages/indicator.html",
+        participant=participant,
+        rubric=rubric,
+        indicator=indicator,
+        window=window,
+        row=row,
+        form=form,
+        upload_form=upload_form or EvidenceUploadForm(),
+        link_form=link_form or EvidenceLinkForm(),
+        evidence=_active_evidence(participant, indicator.code),
+        delete_form=ConfirmForm(),
+        accept=ACCEPT_ATTRIBUTE,
+        upload_error=upload_error,
+        window_message=_window_message(window),
+        wita=wita,
+        level_names=level_names,
+        max_mb=_max_upload_bytes() // (1024 * 1024),
+        max_bytes=_max_upload_bytes(),
+        conflict=conflict,
+        filled=sum(1 for item in progress if item.level is not None),
+        total=len(progress),
+        previous_code=previous_code,
+        next_code=next_code,
         missing_here=next((item.missing for item in progress if item.indicator.code == indicator.code), ()),
     )
     return html, status
@@ -222,15 +273,28 @@ def indicator(participant_id: int, code: str) -> tuple[str, int] | Response:
     if not form.validate_on_submit():
         return _indicator_page(participant, rubric, item, window, form=form, status=400)
     try:
-        operations.save_self_assessment(participant, rubric, item.code, form.level.data, form.explanation.data or "",
-                                        current_user, now, form.expected_version())
+        operations.save_self_assessment(
+            participant,
+            rubric,
+            item.code,
+            form.level.data,
+            form.explanation.data or "",
+            current_user,
+            now,
+            form.expected_version(),
+        )
     except operations.SelfAssessmentClosed as closed:
         flash(_window_message(closed.window), "error")
         return _indicator_page(participant, rubric, item, window, form=form, status=409)
     except SaveConflict as conflict:
-        flash(_("Indikator ini sudah disimpan orang lain (atau di tab lain) setelah halaman ini Anda buka, jadi "
+        flash(
+            _(
+                "Indikator ini sudah disimpan orang lain (atau di tab lain) setelah halaman ini Anda buka, jadi "
                 "isian Anda BELUM disimpan. Isian Anda masih ada di formulir dan isian yang tersimpan sekarang "
-                "ditampilkan. Periksa keduanya, lalu simpan lagi bila isian Anda yang benar."), "error")
+                "ditampilkan. Periksa keduanya, lalu simpan lagi bila isian Anda yang benar."
+            ),
+            "error",
+        )
         db.session.refresh(participant)
         return _indicator_page(participant, rubric, item, window, form=form, status=409, conflict=conflict)
     flash(_("Penilaian indikator %(code)s tersimpan.", code=item.code), "success")
@@ -243,8 +307,9 @@ def indicator(participant_id: int, code: str) -> tuple[str, int] | Response:
     return redirect(url_for("villages.indicator", participant_id=participant.id, code=following))
 
 
-def _upload_refused(participant: Participant, rubric: Rubric, item: Indicator, window: Window, message: str,
-                    status: int) -> tuple[str, int] | Response:
+def _upload_refused(
+    participant: Participant, rubric: Rubric, item: Indicator, window: Window, message: str, status: int
+) -> tuple[str, int] | Response:
     if _wants_json():
         response = jsonify(ok=False, message=message)
         response.status_code = status
@@ -267,21 +332,32 @@ def upload(participant_id: int, code: str) -> tuple[str, int] | Response:
     upload_file = form.file.data
     max_bytes = _max_upload_bytes()
     try:
-        result = operations.add_evidence_file(participant, rubric, item.code, upload_file.read(),
-                                              upload_file.filename, current_user, now, get_store(), max_bytes)
+        result = operations.add_evidence_file(
+            participant,
+            rubric,
+            item.code,
+            upload_file.read(),
+            upload_file.filename,
+            current_user,
+            now,
+            get_store(),
+            max_bytes,
+        )
     except UploadRejected as rejected:
         return _upload_refused(participant, rubric, item, window, str(rejected.message), 400)
     except operations.SelfAssessmentClosed as closed:
         return _upload_refused(participant, rubric, item, window, _window_message(closed.window), 409)
     evidence = result.evidence
-    message = (_("Berkas %(name)s tersimpan.", name=evidence.original_name) if result.created
-               else _("Berkas %(name)s sudah ada; tidak disimpan dua kali.", name=evidence.original_name))
+    message = (
+        _("Berkas %(name)s tersimpan.", name=evidence.original_name)
+        if result.created
+        else _("Berkas %(name)s sudah ada; tidak disimpan dua kali.", name=evidence.original_name)
+    )
     target = url_for("villages.indicator", participant_id=participant.id, code=item.code)
     # Flashed for both paths: after an XHR upload the script loads ``target``, which shows the message.
     flash(message, "success")
     if _wants_json():
-        response = jsonify(ok=True, created=result.created, message=message, evidence_id=evidence.id,
-                           redirect=target)
+        response = jsonify(ok=True, created=result.created, message=message, evidence_id=evidence.id, redirect=target)
         response.status_code = 201 if result.created else 200
         return response
     return redirect(target)
@@ -291,8 +367,9 @@ def upload(participant_id: int, code: str) -> tuple[str, int] | Response:
 def upload_too_large(_error: RequestEntityTooLarge) -> tuple[str, int] | Response:
     """A body over ``MAX_CONTENT_LENGTH`` is refused before it is read: nothing is stored."""
     limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-    message = _("Berkas terlalu besar: paling besar %(mb)s MB. Kecilkan atau pecah berkasnya, lalu unggah lagi.",
-                mb=limit)
+    message = _(
+        "Berkas terlalu besar: paling besar %(mb)s MB. Kecilkan atau pecah berkasnya, lalu unggah lagi.", mb=limit
+    )
     if _wants_json():
         response = jsonify(ok=False, message=message)
         response.status_code = 413
@@ -346,10 +423,17 @@ def confirm_submit(participant_id: int) -> str:
     window = self_assessment_window(participant.competition, participant, now_utc())
     progress, counts = _progress(participant, rubric)
     return render_template(
-        "villages/confirm_submit.html", participant=participant, window=window, window_message=_window_message(window),
+        "villages/confirm_submit.html",
+        participant=participant,
+        window=window,
+        window_message=_window_message(window),
         blocking=[item for item in progress if item.blocks_submission],
         warnings=[item for item in progress if item.missing and not item.blocks_submission],
-        total=len(progress), evidence_total=sum(counts.values()), submit_form=ConfirmForm(), wita=wita)
+        total=len(progress),
+        evidence_total=sum(counts.values()),
+        submit_form=ConfirmForm(),
+        wita=wita,
+    )
 
 
 @bp.post("/peserta/<int:participant_id>/ajukan")
@@ -370,8 +454,10 @@ def submit(participant_id: int) -> Response | tuple[str, int]:
         flash(_window_message(closed.window), "error")
         return target
     except operations.SubmissionIncomplete as incomplete:
-        flash(_("Belum bisa diajukan: indikator %(codes)s belum diberi level.", codes=", ".join(incomplete.codes)),
-              "error")
+        flash(
+            _("Belum bisa diajukan: indikator %(codes)s belum diberi level.", codes=", ".join(incomplete.codes)),
+            "error",
+        )
         return target
     if submitted:
         flash(_("Penilaian mandiri sudah diajukan. Terima kasih; data kini terkunci untuk verifikasi."), "success")
@@ -394,8 +480,14 @@ def _send_blob(key: str, media_type: str, *, attachment_name: str | None) -> Res
         handle = get_store().open(key)
     except StorageError:
         abort(404)
-    response = send_file(handle, mimetype=media_type, as_attachment=attachment_name is not None,
-                         download_name=attachment_name, max_age=0, conditional=False)
+    response = send_file(
+        handle,
+        mimetype=media_type,
+        as_attachment=attachment_name is not None,
+        download_name=attachment_name,
+        max_age=0,
+        conditional=False,
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Evidence can show residents: never kept by a shared cache; a file opened directly runs nothing.
     response.headers["Cache-Control"] = "private, no-store"

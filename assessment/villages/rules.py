@@ -51,8 +51,11 @@ def self_assessment_window(competition: Competition, participant: Participant, n
             deadline = check.ends_at
     reason = GateReason.open
     for exception in participant.stage_exceptions:
-        if (exception.stage == StageCode.penilaian_mandiri and exception.revoked_at is None
-                and exception.ends_at > deadline):
+        if (
+            exception.stage == StageCode.penilaian_mandiri
+            and exception.revoked_at is None
+            and exception.ends_at > deadline
+        ):
             deadline, reason = exception.ends_at, GateReason.exception
     if participant.status not in EDITABLE_STATUSES:
         return Window(False, deadline, GateReason.locked)
@@ -138,5 +141,4 @@ def neighbours(progress: Sequence[IndicatorProgress], code: str) -> tuple[str | 
     "berikutnya" links."""
     codes = [item.indicator.code for item in progress]
     position = codes.index(code)
-    return (codes[position - 1] if position > 0 else None,
-            codes[position + 1] if position + 1 < len(codes) else None)
+    return (codes[position - 1] if position > 0 else None, codes[position + 1] if position + 1 < len(codes) else None)

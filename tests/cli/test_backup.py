@@ -50,8 +50,9 @@ def filled(app: Flask, make_user: MakeUser, login: Login) -> None:
     base = f"/desa/peserta/{participant.id}/indikator/A1"
     client.post(base, data={"level": "3", "explanation": "Layanan surat daring, 10 jenis."})
     for data, name in ((files.jpeg(), "foto.jpg"), (files.pdf(), "surat.pdf")):
-        response = client.post(f"{base}/bukti", data={"file": (io.BytesIO(data), name)},
-                               content_type="multipart/form-data")
+        response = client.post(
+            f"{base}/bukti", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+        )
         assert response.status_code == 302
 
 
@@ -167,8 +168,9 @@ def test_tampered_archive_with_recomputed_hashes_is_refused(runner: FlaskCliRunn
     assert "HMAC" in refused(runner, archive)
 
 
-def test_restore_into_a_database_that_is_not_empty_is_refused(runner: FlaskCliRunner, archive: Path,
-                                                             make_user: MakeUser) -> None:
+def test_restore_into_a_database_that_is_not_empty_is_refused(
+    runner: FlaskCliRunner, archive: Path, make_user: MakeUser
+) -> None:
     make_user(Role.dpmd, "64.09")
     result = runner.invoke(args=["restore", str(archive)])
     assert result.exit_code == 1
@@ -186,17 +188,20 @@ def raw_json_columns() -> dict[str, list[tuple[Any, ...]]]:
             for column in table.columns:
                 if isinstance(column.type, JSON):
                     order = list(table.primary_key.columns)
-                    found[f"{table.name}.{column.name}"] = [tuple(row) for row in connection.execute(
-                        select(*order, cast(column, Text)).order_by(*order))]
+                    found[f"{table.name}.{column.name}"] = [
+                        tuple(row) for row in connection.execute(select(*order, cast(column, Text)).order_by(*order))
+                    ]
     return found
 
 
-def test_restore_keeps_sql_null_apart_from_json_null(app: Flask, runner: FlaskCliRunner, filled: None,
-                                                      tmp_path: Path) -> None:
+def test_restore_keeps_sql_null_apart_from_json_null(
+    app: Flask, runner: FlaskCliRunner, filled: None, tmp_path: Path
+) -> None:
     from sqlalchemy import JSON, null, update
 
-    photo, pdf = db.session.scalars(select(Evidence).where(Evidence.sha256.is_not(None))
-                                    .order_by(Evidence.id)).all()[:2]
+    photo, pdf = db.session.scalars(select(Evidence).where(Evidence.sha256.is_not(None)).order_by(Evidence.id)).all()[
+        :2
+    ]
     db.session.execute(update(Evidence).where(Evidence.id == photo.id).values(metadata_json=null()))
     db.session.execute(update(Evidence).where(Evidence.id == pdf.id).values(metadata_json=JSON.NULL))
     db.session.commit()
@@ -235,7 +240,8 @@ def test_restore_refuses_a_broken_audit_chain(runner: FlaskCliRunner, archive: P
 
 
 def test_restore_with_another_audit_key_refused_unless_overridden_and_audited(
-        app: Flask, runner: FlaskCliRunner, archive: Path) -> None:
+    app: Flask, runner: FlaskCliRunner, archive: Path
+) -> None:
     """An archive from an installation with another audit key does not verify here: refused; restored only with
     --accept-broken-audit, and that override is itself in the trail."""
     app.config["AUDIT_KEY"] = "kunci-audit-instalasi-lain-yang-panjang"

@@ -23,7 +23,7 @@ RUBRIC = Path(__file__).resolve().parents[2] / "data" / "rubrics" / "desa-digita
 def test_stage_window_runs_from_midnight_wita_to_end_of_last_day() -> None:
     starts, ends = stage_window(date(2026, 12, 1), date(2026, 12, 14))
     assert starts == datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # 1 Dec 00:00 WITA (UTC+8)
-    assert ends == datetime(2026, 12, 14, 16, 0, tzinfo=UTC)    # 15 Dec 00:00 WITA
+    assert ends == datetime(2026, 12, 14, 16, 0, tzinfo=UTC)  # 15 Dec 00:00 WITA
     with pytest.raises(ValueError):
         stage_window(date(2026, 12, 2), date(2026, 12, 1))
 
@@ -45,12 +45,28 @@ def test_fixed_stage_dates_push_later_default_stages_back() -> None:
 
 
 def _create(runner: FlaskCliRunner, *extra: str, rubric: Path = RUBRIC, scope: str = "64"):
-    return runner.invoke(args=["competition", "create", "--rubric", str(rubric), "--name", "Lomba Uji",
-                               "--year", "2026", "--scope", scope, "--start", "2026-12-01", *extra])
+    return runner.invoke(
+        args=[
+            "competition",
+            "create",
+            "--rubric",
+            str(rubric),
+            "--name",
+            "Lomba Uji",
+            "--year",
+            "2026",
+            "--scope",
+            scope,
+            "--start",
+            "2026-12-01",
+            *extra,
+        ]
+    )
 
 
-def test_competition_create_stores_rubric_stages_and_quotas(app: Flask, runner: FlaskCliRunner,
-                                                            make_region: MakeRegion) -> None:
+def test_competition_create_stores_rubric_stages_and_quotas(
+    app: Flask, runner: FlaskCliRunner, make_region: MakeRegion
+) -> None:
     make_region("64.09")
     result = _create(runner, "--stage", "penilaian_mandiri=2027-01-01..2027-01-31", "--quota", "64.09=12")
     assert result.exit_code == 0, result.output
@@ -73,8 +89,9 @@ def test_same_rubric_is_stored_once(app: Flask, runner: FlaskCliRunner, make_reg
     assert len(db.session.scalars(db.select(StoredRubric)).all()) == 1
 
 
-def test_competition_create_reports_a_bad_rubric_with_locations(app: Flask, runner: FlaskCliRunner,
-                                                                make_region: MakeRegion, tmp_path: Path) -> None:
+def test_competition_create_reports_a_bad_rubric_with_locations(
+    app: Flask, runner: FlaskCliRunner, make_region: MakeRegion, tmp_path: Path
+) -> None:
     make_region("64")
     bad = tmp_path / "rusak.yaml"
     bad.write_text(RUBRIC.read_text(encoding="utf-8").replace("weight: 7", "weight: -7", 1), encoding="utf-8")

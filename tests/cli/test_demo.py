@@ -42,8 +42,9 @@ def _count(kind: RegionKind) -> int:
     return len(db.session.scalars(db.select(Region).where(Region.kind == kind, Region.code.startswith("64.09"))).all())
 
 
-def test_demo_seeds_ppu_competition_accounts_and_self_assessments(app: Flask, runner: FlaskCliRunner,
-                                                                  tmp_path: Path) -> None:
+def test_demo_seeds_ppu_competition_accounts_and_self_assessments(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
 
@@ -67,8 +68,7 @@ def test_demo_seeds_ppu_competition_accounts_and_self_assessments(app: Flask, ru
         assert f"{email}" in result.output and password in result.output
         assert authenticate(email, password) is not None, role
 
-    participants = db.session.scalars(db.select(Participant)
-                                      .where(Participant.competition_id == competition.id)).all()
+    participants = db.session.scalars(db.select(Participant).where(Participant.competition_id == competition.id)).all()
     assert 18 <= len(participants) <= 22
     assert all(p.is_demo for p in participants)
     assert {p.desa_code.rsplit(".", 1)[0] for p in participants} == {"64.09.01", "64.09.02", "64.09.03", "64.09.04"}
@@ -98,8 +98,9 @@ def test_demo_evidence_is_stored_and_covers_every_level_above_the_lowest(app: Fl
     assert links and all(".desa.example/demo/" in (evidence.url or "") for evidence in links)
     competition = _current()
     lowest = rubric_of(competition.rubric).scale.min
-    for participant in db.session.scalars(db.select(Participant)
-                                          .where(Participant.competition_id == competition.id)).all():
+    for participant in db.session.scalars(
+        db.select(Participant).where(Participant.competition_id == competition.id)
+    ).all():
         with_evidence = {evidence.indicator_code for evidence in participant.evidence}
         needing = {a.indicator_code for a in participant.self_assessments if a.level is not None and a.level > lowest}
         assert needing <= with_evidence, participant.desa_code
@@ -125,16 +126,25 @@ def test_demo_assigns_two_independent_assessors_to_each_complete_desa(app: Flask
     from assessment.security import conflict_of_interest
 
     assert runner.invoke(args=["demo"]).exit_code == 0
-    complete = db.session.scalars(db.select(Participant).where(Participant.status == SubmissionStatus.lengkap,
-                                                               Participant.competition_id == _current().id)).all()
+    complete = db.session.scalars(
+        db.select(Participant).where(
+            Participant.status == SubmissionStatus.lengkap, Participant.competition_id == _current().id
+        )
+    ).all()
     assert complete
     for participant in complete:
-        assignments = db.session.scalars(
-            db.select(Assignment).where(Assignment.participant_id == participant.id)).unique().all()
+        assignments = (
+            db.session.scalars(db.select(Assignment).where(Assignment.participant_id == participant.id)).unique().all()
+        )
         assert len({a.assessor_id for a in assignments}) == 2
         assert all(conflict_of_interest(a.assessor, participant.desa_code) is None for a in assignments)
-    others = db.session.scalars(db.select(Assignment).join(Participant)
-                                .where(Participant.status != SubmissionStatus.lengkap)).unique().all()
+    others = (
+        db.session.scalars(
+            db.select(Assignment).join(Participant).where(Participant.status != SubmissionStatus.lengkap)
+        )
+        .unique()
+        .all()
+    )
     assert others == []
 
 
@@ -147,8 +157,9 @@ def test_demo_last_years_edition_is_finished_and_public(app: Flask, runner: Flas
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0
     current = _current()
-    editions = db.session.scalars(db.select(Competition).where(Competition.id != current.id)
-                                  .order_by(Competition.year)).all()
+    editions = db.session.scalars(
+        db.select(Competition).where(Competition.id != current.id).order_by(Competition.year)
+    ).all()
     assert [e.year for e in editions] == [current.year - 2, current.year - 1]
     previous = editions[-1]
     assert "[DEMO]" in previous.name and all(e.results_published_at is not None for e in editions)
@@ -158,10 +169,12 @@ def test_demo_last_years_edition_is_finished_and_public(app: Flask, runner: Flas
         assert stage is not None and stage.ends_at < utcnow()
     participants = db.session.scalars(db.select(Participant).where(Participant.competition_id == previous.id)).all()
     assert {p.desa_code for p in participants} == {
-        p.desa_code for p in db.session.scalars(db.select(Participant).where(Participant.competition_id == current.id))}
+        p.desa_code for p in db.session.scalars(db.select(Participant).where(Participant.competition_id == current.id))
+    }
     assert all(p.status is SubmissionStatus.lengkap for p in participants)
-    scores = db.session.scalars(db.select(DeskScore).join(Assignment).join(Participant)
-                                .where(Participant.competition_id == previous.id)).all()
+    scores = db.session.scalars(
+        db.select(DeskScore).join(Assignment).join(Participant).where(Participant.competition_id == previous.id)
+    ).all()
     assert len(scores) == 2 * len(participants) * len(rubric_of(previous.rubric).indicators)
     snapshot = db.session.scalars(db.select(FinalSnapshot).where(FinalSnapshot.competition_id == previous.id)).one()
     public = app.test_client()
@@ -191,8 +204,9 @@ def test_demo_account_list_lies_beside_the_database_it_describes(tmp_path: Path)
     assert "rahasia" not in str(server)
 
 
-def test_demo_into_another_database_keeps_the_instance_account_list(app: Flask, runner: FlaskCliRunner,
-                                                                     tmp_path: Path) -> None:
+def test_demo_into_another_database_keeps_the_instance_account_list(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     instance_list = tmp_path / "demo-akun.txt"
     instance_list.write_text("akun instans yang sudah ada\n")
     result = runner.invoke(args=["demo"])

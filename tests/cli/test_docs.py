@@ -15,8 +15,21 @@ from assessment.cli import _FILE_ONLY, DEVELOPER_COMMANDS, _flask_group
 
 ROOT = Path(__file__).resolve().parents[2]
 # Folders that are made by the tools, never written by hand.
-SKIPPED = {".git", ".venv", ".cache", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis", "node_modules",
-           "__pycache__", "instance", "reports", "build", "dist"}
+SKIPPED = {
+    ".git",
+    ".venv",
+    ".cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+    "node_modules",
+    "__pycache__",
+    "instance",
+    "reports",
+    "build",
+    "dist",
+}
 TEXT_SUFFIXES = {".py", ".md", ".txt", ".cfg", ".toml", ".yaml", ".yml", ".html", ".js", ".css", ".ini", ".sh", ""}
 # Spelled in parts so that this file does not find itself.
 OUTSIDE = [".." + "/shared", 'parent / "' + 'shared"', "parents[2] / " + '"shared"']

@@ -40,7 +40,11 @@ def test_import_adds_regions_with_kind_parent_and_decree(app: Flask, runner: Fla
     assert "6 ditambah, 0 diubah, 0 tetap." in result.output
     desa = db.session.scalars(db.select(Region).where(Region.code == "64.09.04.2002")).one()
     assert (desa.name, desa.kind, desa.parent_code, desa.decree) == (
-        "Bukit Raya", RegionKind.desa, "64.09.04", "Kepmendagri 2138/2025")
+        "Bukit Raya",
+        RegionKind.desa,
+        "64.09.04",
+        "Kepmendagri 2138/2025",
+    )
 
 
 def test_region_import_is_idempotent(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
@@ -60,8 +64,7 @@ def test_region_import_counts_renamed_regions_as_changed(app: Flask, runner: Fla
     assert db.session.scalar(db.select(Region.name).where(Region.code == "64.09.04.2002")) == "Bukit Raya Baru"
 
 
-def test_region_import_leaves_regions_missing_from_the_file(app: Flask, runner: FlaskCliRunner,
-                                                           tmp_path: Path) -> None:
+def test_region_import_leaves_regions_missing_from_the_file(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
     runner.invoke(args=["regions", "import", str(_write(tmp_path, PPU))])
     part = "64.09.04.2003,Suka Raja,desa,64.09.04\n"
     result = runner.invoke(args=["regions", "import", str(_write(tmp_path, part, "bagian.csv"))])
@@ -75,13 +78,13 @@ def test_bad_rows_are_reported_with_line_numbers_and_nothing_is_applied(
     app: Flask, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
     body = PPU + (
-        "64.09.04.20x4,Salah Kode,desa,64.09.04\n"      # line 8
-        "64.09.04.2005,Jenis Asing,dusun,64.09.04\n"    # line 9
-        "64.09.04.2006,Induk Salah,desa,64.09.03\n"     # line 10
+        "64.09.04.20x4,Salah Kode,desa,64.09.04\n"  # line 8
+        "64.09.04.2005,Jenis Asing,dusun,64.09.04\n"  # line 9
+        "64.09.04.2006,Induk Salah,desa,64.09.03\n"  # line 10
         "64.09.04.2002,Bukit Raya Lagi,desa,64.09.04\n"  # line 11: duplicate of line 7
-        "64.09.04.1007,Bukan Desa,desa,64.09.04\n"      # line 12: 1xxx is a kelurahan
-        "64.09.04.2008,,desa,64.09.04\n"                # line 13
-        "64.09.05.2001,Tanpa Induk,desa,64.09.05\n"     # line 14: parent nowhere
+        "64.09.04.1007,Bukan Desa,desa,64.09.04\n"  # line 12: 1xxx is a kelurahan
+        "64.09.04.2008,,desa,64.09.04\n"  # line 13
+        "64.09.05.2001,Tanpa Induk,desa,64.09.05\n"  # line 14: parent nowhere
     )
     result = runner.invoke(args=["regions", "import", str(_write(tmp_path, body))])
     assert result.exit_code != 0
@@ -101,8 +104,9 @@ def test_region_import_refuses_a_file_without_the_columns(app: Flask, runner: Fl
     assert "kolom tidak ada: kode, nama, tingkat, kode_induk" in result.output
 
 
-def test_region_file_that_is_not_utf8_is_refused_at_its_line(app: Flask, runner: FlaskCliRunner,
-                                                              tmp_path: Path) -> None:
+def test_region_file_that_is_not_utf8_is_refused_at_its_line(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes((HEADER + PPU + "64.09.04.2003,Suka Raj\xe1,desa,64.09.04\n").encode("latin-1"))
     result = runner.invoke(args=["regions", "import", str(path)])
@@ -134,8 +138,9 @@ def test_national_region_list_imports_completely(app: Flask, runner: FlaskCliRun
 def _import_kaltim(runner: FlaskCliRunner, data_dir: Path, tmp_path: Path, prefix: str) -> None:
     """Import the Kalimantan Timur rows of the national list whose code starts with ``prefix`` (plus ancestors)."""
     with (data_dir / "wilayah-indonesia.csv").open(encoding="utf-8") as handle:
-        rows = [row for row in csv.DictReader(handle)
-                if row["kode"] in ("64", "64.09") or row["kode"].startswith(prefix)]
+        rows = [
+            row for row in csv.DictReader(handle) if row["kode"] in ("64", "64.09") or row["kode"].startswith(prefix)
+        ]
     path = tmp_path / "kaltim.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=["kode", "nama", "tingkat", "kode_induk"])
@@ -144,8 +149,9 @@ def _import_kaltim(runner: FlaskCliRunner, data_dir: Path, tmp_path: Path, prefi
     assert runner.invoke(args=["regions", "import", str(path)]).exit_code == 0
 
 
-def test_boundaries_match_by_code_and_report_unmatched(app: Flask, runner: FlaskCliRunner, data_dir: Path,
-                                                       tmp_path: Path) -> None:
+def test_boundaries_match_by_code_and_report_unmatched(
+    app: Flask, runner: FlaskCliRunner, data_dir: Path, tmp_path: Path
+) -> None:
     _import_kaltim(runner, data_dir, tmp_path, "64.09.")
     boundaries = data_dir / "batas-kaltim-kecamatan.geojson"
     features = json.loads(boundaries.read_text(encoding="utf-8"))["features"]
@@ -183,8 +189,9 @@ def test_dry_run_says_it_saves_nothing(app: Flask, runner: FlaskCliRunner, tmp_p
     assert _region_count() == 0
 
 
-def test_simplified_boundaries_keep_every_region_and_its_properties(runner: FlaskCliRunner, data_dir: Path,
-                                                                    tmp_path: Path) -> None:
+def test_simplified_boundaries_keep_every_region_and_its_properties(
+    runner: FlaskCliRunner, data_dir: Path, tmp_path: Path
+) -> None:
     source = data_dir / "batas-kaltim-kecamatan.geojson"
     target = tmp_path / "kecil.geojson"
     result = runner.invoke(args=["regions", "simplify-boundaries", str(source), str(target), "--tolerance-m", "200"])

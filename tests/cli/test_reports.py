@@ -32,18 +32,36 @@ def world(unpublished: ResultsWorld) -> ResultsWorld:
     return unpublished
 
 
-def test_build_writes_workbook_reports_and_certificates(world: ResultsWorld, runner: FlaskCliRunner,
-                                                        tmp_path: Path) -> None:
+def test_build_writes_workbook_reports_and_certificates(
+    world: ResultsWorld, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     out = tmp_path / "reports"
-    result = runner.invoke(args=["reports", "build", "--competition", str(world.competition.id), "--out", str(out),
-                                 "--base-url", "https://lomba.kaltimprov.go.id"])
+    result = runner.invoke(
+        args=[
+            "reports",
+            "build",
+            "--competition",
+            str(world.competition.id),
+            "--out",
+            str(out),
+            "--base-url",
+            "https://lomba.kaltimprov.go.id",
+        ]
+    )
     assert result.exit_code == 0, result.output
     folder = out / str(world.competition.id)
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    assert names == ["hasil-64.xlsx", "laporan-64.01.pdf", "laporan-64.09.pdf",
-                     f"piagam/piagam-1-{SEMOI}.pdf", f"piagam/piagam-2-{BUKIT}.pdf", f"piagam/piagam-3-{PASER}.pdf"]
-    codes = [row[2] for row in load_workbook(folder / "hasil-64.xlsx")["Peringkat"].iter_rows(min_row=2,
-                                                                                            values_only=True)]
+    assert names == [
+        "hasil-64.xlsx",
+        "laporan-64.01.pdf",
+        "laporan-64.09.pdf",
+        f"piagam/piagam-1-{SEMOI}.pdf",
+        f"piagam/piagam-2-{BUKIT}.pdf",
+        f"piagam/piagam-3-{PASER}.pdf",
+    ]
+    codes = [
+        row[2] for row in load_workbook(folder / "hasil-64.xlsx")["Peringkat"].iter_rows(min_row=2, values_only=True)
+    ]
     assert codes == PROVINCE_ORDER
     text = "".join(page.extract_text() for page in PdfReader(folder / "laporan-64.09.pdf").pages)
     assert "Semoi Dua" in text and "Bukit Raya" in text and "Desa Paser" not in text
@@ -58,33 +76,49 @@ def test_build_writes_workbook_reports_and_certificates(world: ResultsWorld, run
         assert f"Kode QR piagam {name} menuju {url}" in result.output
 
 
-def test_build_after_finalisation_prints_the_snapshot_page_its_qr_codes_hold(world: ResultsWorld,
-                                                                              runner: FlaskCliRunner,
-                                                                              tmp_path: Path) -> None:
+def test_build_after_finalisation_prints_the_snapshot_page_its_qr_codes_hold(
+    world: ResultsWorld, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     # The snapshot the committee's finalisation would seal (its document, canonical bytes and hash), stored directly:
     # this test is about where the QR codes lead, not about the stage rules of penetapan.
     data = canonical_bytes(final_document(world.competition, utcnow()))
-    snapshot = FinalSnapshot(competition_id=world.competition.id, kode="ABCDEFGHJKLMNPQR",
-                             canonical_json=data.decode("utf-8"), sha256=hashlib.sha256(data).hexdigest(),
-                             created_by_id=world.committee.id)
+    snapshot = FinalSnapshot(
+        competition_id=world.competition.id,
+        kode="ABCDEFGHJKLMNPQR",
+        canonical_json=data.decode("utf-8"),
+        sha256=hashlib.sha256(data).hexdigest(),
+        created_by_id=world.committee.id,
+    )
     db.session.add(snapshot)
     db.session.commit()
-    result = runner.invoke(args=["reports", "build", "--competition", str(world.competition.id), "--out",
-                                 str(tmp_path), "--base-url", "https://lomba.kaltimprov.go.id"])
+    result = runner.invoke(
+        args=[
+            "reports",
+            "build",
+            "--competition",
+            str(world.competition.id),
+            "--out",
+            str(tmp_path),
+            "--base-url",
+            "https://lomba.kaltimprov.go.id",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "Kode QR piagam Semoi Dua menuju https://lomba.kaltimprov.go.id/verifikasi/ABCDEFGHJKLMNPQR" in result.output
     assert "/hasil/" not in result.output.split("Kode QR", 1)[1]
-    certificate = "".join(page.extract_text()
-                          for page in PdfReader(tmp_path / str(world.competition.id) / f"piagam/piagam-1-{SEMOI}.pdf")
-                          .pages)
+    certificate = "".join(
+        page.extract_text()
+        for page in PdfReader(tmp_path / str(world.competition.id) / f"piagam/piagam-1-{SEMOI}.pdf").pages
+    )
     assert "https://lomba.kaltimprov.go.id/verifikasi/ABCDEFGHJKLMNPQR" in certificate
 
 
-def test_build_writes_no_certificate_before_the_results_are_published(unpublished: ResultsWorld,
-                                                                      runner: FlaskCliRunner,
-                                                                      tmp_path: Path) -> None:
-    result = runner.invoke(args=["reports", "build", "--competition", str(unpublished.competition.id), "--out",
-                                 str(tmp_path)])
+def test_build_writes_no_certificate_before_the_results_are_published(
+    unpublished: ResultsWorld, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        args=["reports", "build", "--competition", str(unpublished.competition.id), "--out", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     folder = tmp_path / str(unpublished.competition.id)
     assert not (folder / "piagam").exists()
@@ -94,21 +128,39 @@ def test_build_writes_no_certificate_before_the_results_are_published(unpublishe
 
 
 def test_build_one_kabupaten(world: ResultsWorld, runner: FlaskCliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(args=["reports", "build", "--competition", str(world.competition.id),
-                                 "--kabupaten", "64.09", "--out", str(tmp_path)])
+    result = runner.invoke(
+        args=[
+            "reports",
+            "build",
+            "--competition",
+            str(world.competition.id),
+            "--kabupaten",
+            "64.09",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert result.exit_code == 0, result.output
     folder = tmp_path / str(world.competition.id)
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    assert names == ["hasil-64.09.xlsx", "laporan-64.09.pdf", f"piagam/piagam-1-{SEMOI}.pdf",
-                     f"piagam/piagam-2-{BUKIT}.pdf"]
+    assert names == [
+        "hasil-64.09.xlsx",
+        "laporan-64.09.pdf",
+        f"piagam/piagam-1-{SEMOI}.pdf",
+        f"piagam/piagam-2-{BUKIT}.pdf",
+    ]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--competition", "999"], "lomba 999 tidak ditemukan"),
-    (["--kabupaten", "64.09.04"], "64.09.04 bukan kabupaten/kota dalam cakupan lomba"),
-])
-def test_build_bad_input_exits_with_message(world: ResultsWorld, runner: FlaskCliRunner, tmp_path: Path,
-                                            args: list[str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--competition", "999"], "lomba 999 tidak ditemukan"),
+        (["--kabupaten", "64.09.04"], "64.09.04 bukan kabupaten/kota dalam cakupan lomba"),
+    ],
+)
+def test_build_bad_input_exits_with_message(
+    world: ResultsWorld, runner: FlaskCliRunner, tmp_path: Path, args: list[str], message: str
+) -> None:
     out = tmp_path / "keluaran"
     base = ["reports", "build", "--out", str(out)]
     if "--competition" not in args:

@@ -25,10 +25,17 @@ def uploads(app: Flask, make_user: MakeUser, login: Login) -> dict[str, Evidence
     _, [participant] = create_competition(desa={DESA: "Bukit Raya"})
     client = login(app.test_client(), make_user(Role.operator_desa, DESA))
     shared = files.pdf(pages=2)
-    for code, data, name in (("A1", files.jpeg(), "lama.jpg"), ("A1", shared, "lama.pdf"),
-                             ("A2", shared, "ulang.pdf"), ("A2", files.pdf(), "baru.pdf")):
-        response = client.post(f"/desa/peserta/{participant.id}/indikator/{code}/bukti",
-                               data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    for code, data, name in (
+        ("A1", files.jpeg(), "lama.jpg"),
+        ("A1", shared, "lama.pdf"),
+        ("A2", shared, "ulang.pdf"),
+        ("A2", files.pdf(), "baru.pdf"),
+    ):
+        response = client.post(
+            f"/desa/peserta/{participant.id}/indikator/{code}/bukti",
+            data={"file": (io.BytesIO(data), name)},
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 302
     rows = {row.original_name: row for row in db.session.scalars(db.select(Evidence))}
     old = datetime.now(UTC) - timedelta(days=400)
@@ -38,8 +45,9 @@ def uploads(app: Flask, make_user: MakeUser, login: Login) -> dict[str, Evidence
     return rows  # type: ignore[return-value]
 
 
-def test_purge_deletes_expired_files_and_keeps_rows_and_hashes(app: Flask, runner: FlaskCliRunner,
-                                                               uploads: dict[str, Evidence]) -> None:
+def test_purge_deletes_expired_files_and_keeps_rows_and_hashes(
+    app: Flask, runner: FlaskCliRunner, uploads: dict[str, Evidence]
+) -> None:
     store = get_store()
     photo, old_pdf, again, recent = (uploads[name] for name in ("lama.jpg", "lama.pdf", "ulang.pdf", "baru.pdf"))
     assert photo.display_sha256 and store.exists(photo.display_sha256)
@@ -69,8 +77,9 @@ def test_purge_needs_a_retention_period(runner: FlaskCliRunner) -> None:
     assert "Masa simpan belum ditetapkan" in result.output
 
 
-def test_purged_evidence_is_no_longer_served(app: Flask, runner: FlaskCliRunner, uploads: dict[str, Evidence],
-                                             make_user: MakeUser, login: Login) -> None:
+def test_purged_evidence_is_no_longer_served(
+    app: Flask, runner: FlaskCliRunner, uploads: dict[str, Evidence], make_user: MakeUser, login: Login
+) -> None:
     runner.invoke(args=["evidence", "purge", "--days", "365"])
     client = login(app.test_client(), make_user(Role.panitia, "64"))
     response = client.get(f"/desa/bukti/{uploads['lama.jpg'].id}/unduh")

@@ -14,8 +14,10 @@ PASSWORD = "kata-sandi-panjang-1"
 
 
 def _create(runner: FlaskCliRunner, *args: str, password: str = PASSWORD):
-    return runner.invoke(args=["users", "create", "--name", "Siti Operator", "--email", "Siti@Contoh.id",
-                               "--password-stdin", *args], input=password + "\n")
+    return runner.invoke(
+        args=["users", "create", "--name", "Siti Operator", "--email", "Siti@Contoh.id", "--password-stdin", *args],
+        input=password + "\n",
+    )
 
 
 def test_users_create_with_password_from_stdin(app: Flask, runner: FlaskCliRunner, make_region: MakeRegion) -> None:
@@ -29,30 +31,57 @@ def test_users_create_with_password_from_stdin(app: Flask, runner: FlaskCliRunne
     assert [(g.role, g.region_code) for g in user.grants] == [(Role.operator_desa, "64.09.04.2002")]
 
 
-def test_users_create_several_grants_and_asesor_home(app: Flask, runner: FlaskCliRunner,
-                                                     make_region: MakeRegion) -> None:
+def test_users_create_several_grants_and_asesor_home(
+    app: Flask, runner: FlaskCliRunner, make_region: MakeRegion
+) -> None:
     make_region("64.09.04")
-    result = _create(runner, "--role", "asesor", "--region", "64", "--role", "ketua_tim", "--region", "64",
-                     "--home-region", "64.09.04")
+    result = _create(
+        runner,
+        "--role",
+        "asesor",
+        "--region",
+        "64",
+        "--role",
+        "ketua_tim",
+        "--region",
+        "64",
+        "--home-region",
+        "64.09.04",
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalars(db.select(User)).one()
     grants = {(g.role, g.region_code, g.home_region_code) for g in user.grants}
     assert grants == {(Role.asesor, "64", "64.09.04"), (Role.ketua_tim, "64", None)}
 
 
-def test_users_create_generated_password_is_shown_once(app: Flask, runner: FlaskCliRunner,
-                                                       make_region: MakeRegion) -> None:
+def test_users_create_generated_password_is_shown_once(
+    app: Flask, runner: FlaskCliRunner, make_region: MakeRegion
+) -> None:
     make_region("64.09")
-    result = runner.invoke(args=["users", "create", "--name", "DPMD", "--email", "dpmd@contoh.id",
-                                 "--generate-password", "--role", "dpmd", "--region", "64.09"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--name",
+            "DPMD",
+            "--email",
+            "dpmd@contoh.id",
+            "--generate-password",
+            "--role",
+            "dpmd",
+            "--region",
+            "64.09",
+        ]
+    )
     assert result.exit_code == 0, result.output
     password = result.output.split("Kata sandi: ")[1].strip()
     assert len(password) >= 16
     assert authenticate("dpmd@contoh.id", password) is not None
 
 
-def test_users_create_refuses_a_grant_on_the_wrong_kind_of_region(app: Flask, runner: FlaskCliRunner,
-                                                                  make_region: MakeRegion) -> None:
+def test_users_create_refuses_a_grant_on_the_wrong_kind_of_region(
+    app: Flask, runner: FlaskCliRunner, make_region: MakeRegion
+) -> None:
     make_region("64.09.04.2002")
     result = _create(runner, "--role", "operator_desa", "--region", "64.09.04", password="pendek")
     assert result.exit_code != 0
@@ -62,8 +91,9 @@ def test_users_create_refuses_a_grant_on_the_wrong_kind_of_region(app: Flask, ru
     assert db.session.scalars(db.select(User)).all() == []
 
 
-def test_users_create_refuses_unknown_region_and_duplicate_email(app: Flask, runner: FlaskCliRunner,
-                                                                 make_region: MakeRegion) -> None:
+def test_users_create_refuses_unknown_region_and_duplicate_email(
+    app: Flask, runner: FlaskCliRunner, make_region: MakeRegion
+) -> None:
     make_region("64.09")
     assert _create(runner, "--role", "dpmd", "--region", "64.09").exit_code == 0
     again = _create(runner, "--role", "dpmd", "--region", "64.99")
@@ -88,8 +118,9 @@ def test_users_create_asks_for_the_password_twice(app: Flask, runner: FlaskCliRu
     assert authenticate("dpmd@contoh.id", PASSWORD) is not None
 
 
-def test_users_end_sessions_signs_the_user_out_everywhere(app: Flask, runner: FlaskCliRunner, make_user: MakeUser,
-                                                          login: Login) -> None:
+def test_users_end_sessions_signs_the_user_out_everywhere(
+    app: Flask, runner: FlaskCliRunner, make_user: MakeUser, login: Login
+) -> None:
     user = make_user(Role.dpmd, "64.09", email="dpmd@contoh.id")
     client = login(app.test_client(), user)
     assert "Keluar" in client.get("/").get_data(as_text=True)
@@ -99,8 +130,9 @@ def test_users_end_sessions_signs_the_user_out_everywhere(app: Flask, runner: Fl
     assert authenticate("dpmd@contoh.id", TEST_PASSWORD) is not None
 
 
-def test_users_deactivate_closes_the_account(app: Flask, runner: FlaskCliRunner, make_user: MakeUser,
-                                             login: Login) -> None:
+def test_users_deactivate_closes_the_account(
+    app: Flask, runner: FlaskCliRunner, make_user: MakeUser, login: Login
+) -> None:
     user = make_user(Role.dpmd, "64.09", email="dpmd@contoh.id")
     client = login(app.test_client(), user)
     assert runner.invoke(args=["users", "deactivate", "dpmd@contoh.id"]).exit_code == 0

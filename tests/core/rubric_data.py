@@ -39,8 +39,15 @@ def valid_document() -> dict[str, Any]:
                 "name": "Layanan",
                 "weight": 60,
                 "indicators": [
-                    {"code": "A1", "name": "Surat daring", "weight": 35, "levels": levels("A1"),
-                     "evidence": ["URL layanan"], "verification": "uji akses", "allow_na": False},
+                    {
+                        "code": "A1",
+                        "name": "Surat daring",
+                        "weight": 35,
+                        "levels": levels("A1"),
+                        "evidence": ["URL layanan"],
+                        "verification": "uji akses",
+                        "allow_na": False,
+                    },
                     {"code": "A2", "name": "TTE", "weight": 25, "levels": levels("A2")},
                 ],
             },
@@ -73,7 +80,8 @@ DELETE = object()
 
 # Never empty after stripping (the parser strips texts), and cheap to generate: no filtering.
 _TEXT = st.text(alphabet=st.characters(codec="utf-8", categories=["L", "N", "Zs", "P"]), max_size=12).map(
-    lambda text: text.strip() or "x")
+    lambda text: text.strip() or "x"
+)
 
 # Level texts may span lines (an Excel cell holds them with Alt+Enter).
 _LONG_TEXT = st.lists(_TEXT, min_size=1, max_size=2).map("\n".join)
@@ -95,15 +103,17 @@ def rubric_documents(draw: st.DrawFn) -> dict[str, Any]:
     for aspect_number, size in enumerate(shape):
         indicators = []
         for indicator_number in range(size):
-            indicators.append({
-                "code": f"K{aspect_number}-{indicator_number}",
-                "name": draw(_TEXT),
-                "weight": Decimal(hundredths[position]) / 100,
-                "levels": {level: draw(_LONG_TEXT) for level in range(low, high + 1)},
-                "evidence": draw(st.lists(_TEXT, max_size=3)),
-                "verification": draw(_TEXT),
-                "allow_na": draw(st.booleans()),
-            })
+            indicators.append(
+                {
+                    "code": f"K{aspect_number}-{indicator_number}",
+                    "name": draw(_TEXT),
+                    "weight": Decimal(hundredths[position]) / 100,
+                    "levels": {level: draw(_LONG_TEXT) for level in range(low, high + 1)},
+                    "evidence": draw(st.lists(_TEXT, max_size=3)),
+                    "verification": draw(_TEXT),
+                    "allow_na": draw(st.booleans()),
+                }
+            )
             position += 1
         aspects.append({"code": f"K{aspect_number}", "name": draw(_TEXT), "indicators": indicators})
     return {
@@ -139,11 +149,21 @@ def fill_template(path: Path) -> None:
         aspects.cell(row, 2).value = name
     indicators = workbook["Indikator"]
     headers = [cell.value for cell in indicators[1]]
-    rows = [("A", "A1", "Surat daring", 62.25, "ya"), ("A", "A2", "TTE", 12.75, "tidak"),
-            ("B", "B1", "Katalog", 25, None)]
+    rows = [
+        ("A", "A1", "Surat daring", 62.25, "ya"),
+        ("A", "A2", "TTE", 12.75, "tidak"),
+        ("B", "B1", "Katalog", 25, None),
+    ]
     for row, (aspect, code, name, weight, allow_na) in enumerate(rows, start=2):
-        values = {"Kode aspek": aspect, "Kode": code, "Nama": name, "Bobot": weight, "Boleh N/A": allow_na,
-                  "Bukti": "URL\nTangkapan layar", "Verifikasi": "Uji akses"}
+        values = {
+            "Kode aspek": aspect,
+            "Kode": code,
+            "Nama": name,
+            "Bobot": weight,
+            "Boleh N/A": allow_na,
+            "Bukti": "URL\nTangkapan layar",
+            "Verifikasi": "Uji akses",
+        }
         values.update({f"Level {level}": f"{code} pada level {level}" for level in range(5)})
         for column, header in enumerate(headers, start=1):
             indicators.cell(row, column).value = values.get(header)

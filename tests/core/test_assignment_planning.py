@@ -37,8 +37,9 @@ def test_plan_reports_desa_short_of_assessors() -> None:
 
 
 def test_plan_counts_existing_assignments_and_load() -> None:
-    plan = plan_assignments(["64.09.04.2002", "64.09.04.2003"], [1, 2, 3], {"64.09.04.2002": {1, 2}}, 2, never,
-                            load={1: 1, 2: 1})
+    plan = plan_assignments(
+        ["64.09.04.2002", "64.09.04.2003"], [1, 2, 3], {"64.09.04.2002": {1, 2}}, 2, never, load={1: 1, 2: 1}
+    )
     assert [p for p in plan.pairs if p[0] == "64.09.04.2002"] == []
     # Assessor 3 carries no load yet, so it is chosen first for the next desa.
     assert plan.pairs[0] == ("64.09.04.2003", 3)

@@ -12,10 +12,19 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "assessment"
 # Every module that claims to be core (docs/architecture.md): the rubric as data, the scoring rules, and the pure
 # rules and values the shell hands to them. Each is type-checked strictly (pyproject.toml's mypy overrides).
-CORE_MODULES = ["criteria/model.py", "criteria/parse.py", "criteria/errors.py", "criteria/fingerprint.py",
-                "scoring.py", "field/rules.py", "publication/snapshot.py", "publication/recompute.py"]
+CORE_MODULES = [
+    "criteria/model.py",
+    "criteria/parse.py",
+    "criteria/errors.py",
+    "criteria/fingerprint.py",
+    "scoring.py",
+    "field/rules.py",
+    "publication/snapshot.py",
+    "publication/recompute.py",
+]
 ALLOWED_PROJECT = {"assessment.criteria"} | {
-    "assessment." + relative.removesuffix(".py").replace("/", ".") for relative in CORE_MODULES}
+    "assessment." + relative.removesuffix(".py").replace("/", ".") for relative in CORE_MODULES
+}
 ALLOWED_THIRD_PARTY = {"numpy"}
 
 
@@ -50,15 +59,14 @@ def test_the_check_catches_a_forbidden_import() -> None:
 
 def test_every_core_module_is_type_checked_strictly() -> None:
     text = (PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8")
-    strict_block = text[text.index('module = ["assessment.criteria.*"'):].split("\n", 1)[0]
+    strict_block = text[text.index('module = ["assessment.criteria.*"') :].split("\n", 1)[0]
     for relative in CORE_MODULES:
         module = "assessment." + relative.removesuffix(".py").replace("/", ".")
         assert f'"{module}"' in strict_block or module.startswith("assessment.criteria."), module
 
 
 def _project_imports(path: Path) -> set[str]:
-    return {module for module in imported_modules(path.read_text(encoding="utf-8"))
-            if module.startswith("assessment.")}
+    return {module for module in imported_modules(path.read_text(encoding="utf-8")) if module.startswith("assessment.")}
 
 
 def test_no_package_imports_another_packages_routes() -> None:
@@ -80,8 +88,11 @@ def test_models_import_no_domain_package() -> None:
     """The data model sits below every domain: it imports only itself and the extensions."""
     offenders = []
     for path in sorted((PACKAGE / "models").glob("*.py")):
-        offenders += [f"{path.name} -> {module}" for module in _project_imports(path)
-                      if not module.startswith(("assessment.models", "assessment.extensions"))]
+        offenders += [
+            f"{path.name} -> {module}"
+            for module in _project_imports(path)
+            if not module.startswith(("assessment.models", "assessment.extensions"))
+        ]
     assert offenders == []
 
 
@@ -95,8 +106,13 @@ def test_the_route_check_catches_a_foreign_route_import(tmp_path: Path) -> None:
 SHARED_HOMES = {"WITA": "assessment.wita", "STAGE_NAMES": "assessment.stages"}
 # The route scaffolding every blueprint needs (assessment/loaders.py); a routes module defining one of these again
 # has copied a neighbour instead of calling the loader.
-COPIED_LOADERS = {"_indicator", "_own_assignment", "_participant_in_scope", "_own_participant",
-                  "_participant_for_operator"}
+COPIED_LOADERS = {
+    "_indicator",
+    "_own_assignment",
+    "_participant_in_scope",
+    "_own_participant",
+    "_participant_for_operator",
+}
 
 
 def _shared_name_offences(relative: str, source: str) -> list[str]:
@@ -104,13 +120,18 @@ def _shared_name_offences(relative: str, source: str) -> list[str]:
     offences = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom):
-            offences += [f"{relative} imports {alias.name} from {node.module}" for alias in node.names
-                         if alias.name in SHARED_HOMES and node.module != SHARED_HOMES[alias.name]]
+            offences += [
+                f"{relative} imports {alias.name} from {node.module}"
+                for alias in node.names
+                if alias.name in SHARED_HOMES and node.module != SHARED_HOMES[alias.name]
+            ]
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            offences += [f"{relative} defines {target.id}" for target in targets
-                         if isinstance(target, ast.Name) and target.id in SHARED_HOMES
-                         and module != SHARED_HOMES[target.id]]
+            offences += [
+                f"{relative} defines {target.id}"
+                for target in targets
+                if isinstance(target, ast.Name) and target.id in SHARED_HOMES and module != SHARED_HOMES[target.id]
+            ]
         elif isinstance(node, ast.FunctionDef) and relative.endswith("routes.py") and node.name in COPIED_LOADERS:
             offences.append(f"{relative} defines its own {node.name}")
     return offences
@@ -122,14 +143,17 @@ def test_shared_names_come_from_their_one_home() -> None:
         relative = path.relative_to(PACKAGE).as_posix()
         offences += _shared_name_offences(relative, path.read_text(encoding="utf-8"))
     for path in sorted((PACKAGE.parent / "tests").rglob("*.py")):
-        offences += [o for o in _shared_name_offences("tests/" + path.name, path.read_text(encoding="utf-8"))
-                     if "imports" in o]
+        offences += [
+            o for o in _shared_name_offences("tests/" + path.name, path.read_text(encoding="utf-8")) if "imports" in o
+        ]
     assert offences == []
 
 
 def test_the_home_check_catches_a_copy() -> None:
-    source = ("from assessment.competitions.schedule import WITA\nSTAGE_NAMES = {}\n"
-              "def _indicator(rubric, code):\n    return rubric.indicator(code)\n")
+    source = (
+        "from assessment.competitions.schedule import WITA\nSTAGE_NAMES = {}\n"
+        "def _indicator(rubric, code):\n    return rubric.indicator(code)\n"
+    )
     assert _shared_name_offences("field/routes.py", source) == [
         "field/routes.py imports WITA from assessment.competitions.schedule",
         "field/routes.py defines STAGE_NAMES",

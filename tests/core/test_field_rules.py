@@ -31,15 +31,13 @@ def test_finalists_top_n_of_province() -> None:
 def test_finalists_top_n_of_each_kabupaten() -> None:
     # PPU (64.09): 4, 3, 2; Paser (64.01): 1, 0. The top 2 of each kabupaten, whatever the provincial rank.
     ranking = ranking_of({desa(1): 4, desa(2): 3, desa(3): 2, desa(4, "64.01.01"): 1, desa(5, "64.01.01"): 0})
-    assert select_finalists(ranking, "kabupaten", 2) == (
-        desa(1), desa(2), desa(4, "64.01.01"), desa(5, "64.01.01"))
+    assert select_finalists(ranking, "kabupaten", 2) == (desa(1), desa(2), desa(4, "64.01.01"), desa(5, "64.01.01"))
 
 
 def test_finalists_include_everyone_tied_with_the_last_place() -> None:
     # Ranks 1, 2, 3, 3, 5: with N = 3 both desa tied at the third place are visited (four finalists).
     ranking = ranking_of({desa(1): 4, desa(2): 3, desa(3): 2, desa(4): 2, desa(5): 1})
-    assert select_finalists(ranking, "provinsi", 3) == (
-        desa(1), desa(2), desa(3), desa(4))
+    assert select_finalists(ranking, "provinsi", 3) == (desa(1), desa(2), desa(3), desa(4))
     # A tie above the cut does not push the cut down: ranks 1, 1, 3 with N = 2 keep only the two tied first.
     ranking = ranking_of({desa(1): 4, desa(2): 4, desa(3): 3})
     assert select_finalists(ranking, "provinsi", 2) == (desa(1), desa(2))

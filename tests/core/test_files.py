@@ -40,9 +40,19 @@ def test_shipped_rubric_validates_with_5_aspects_20_indicators_and_weights_100()
     assert sum(indicator.weight for indicator in rubric.indicators) == 100
     assert [aspect.weight for aspect in rubric.aspects] == [25, 20, 25, 15, 15]
     assert [(band.min, band.label) for band in rubric.bands] == [
-        (0, "Kurang"), (20, "Cukup"), (40, "Baik"), (Decimal("62.5"), "Sangat Baik"), (80, "Memuaskan")]
-    assert dict(rubric.level_names) == {0: "Belum ada", 1: "Rintisan", 2: "Berjalan", 3: "Terstandar",
-                                        4: "Terpadu & berdampak"}
+        (0, "Kurang"),
+        (20, "Cukup"),
+        (40, "Baik"),
+        (Decimal("62.5"), "Sangat Baik"),
+        (80, "Memuaskan"),
+    ]
+    assert dict(rubric.level_names) == {
+        0: "Belum ada",
+        1: "Rintisan",
+        2: "Berjalan",
+        3: "Terstandar",
+        4: "Terpadu & berdampak",
+    }
     assert rubric.scale.levels == (0, 1, 2, 3, 4)
     assert rubric.eligible == ("desa", "desa_adat")
     for indicator in rubric.indicators:
@@ -52,8 +62,12 @@ def test_shipped_rubric_validates_with_5_aspects_20_indicators_and_weights_100()
 
 
 def test_yaml_float_weights_are_exact_decimals() -> None:
-    text = SHIPPED.read_text(encoding="utf-8").replace("weight: 7\n", "weight: 6.75\n", 1).replace(
-        "weight: 3\n", "weight: 3.25\n", 1).replace("weight: 25\n", "weight: 25.0\n", 1)
+    text = (
+        SHIPPED.read_text(encoding="utf-8")
+        .replace("weight: 7\n", "weight: 6.75\n", 1)
+        .replace("weight: 3\n", "weight: 3.25\n", 1)
+        .replace("weight: 25\n", "weight: 25.0\n", 1)
+    )
     rubric = load_rubric_bytes(text.encode(), "r.yaml")
     assert rubric.indicator("A1").weight == Decimal("6.75")
     assert str(rubric.indicator("A5").weight) == "3.25"
@@ -63,11 +77,14 @@ def test_yaml_locations_give_line_and_key_path() -> None:
     text = SHIPPED.read_text(encoding="utf-8")
     lines = text.splitlines()
     line_of_weight = next(number for number, line in enumerate(lines, start=1) if line.strip() == "weight: 7")
-    broken = "\n".join(line if number != line_of_weight else line.replace("7", "tujuh")
-                       for number, line in enumerate(lines, start=1))
+    broken = "\n".join(
+        line if number != line_of_weight else line.replace("7", "tujuh") for number, line in enumerate(lines, start=1)
+    )
     found = problems(broken.encode())
-    assert (f"{line_of_weight}:aspects[0].indicators[0].weight",
-            "Bobot indikator A1 harus berupa angka (mis. 7 atau 2.75), bukan teks 'tujuh'.") in found
+    assert (
+        f"{line_of_weight}:aspects[0].indicators[0].weight",
+        "Bobot indikator A1 harus berupa angka (mis. 7 atau 2.75), bukan teks 'tujuh'.",
+    ) in found
 
 
 def test_yaml_duplicate_key_is_a_problem() -> None:
@@ -84,17 +101,21 @@ def test_malformed_yaml_is_located() -> None:
     assert message.startswith("YAML rusak di baris")
 
 
-@pytest.mark.parametrize(("data", "name", "fragment"), [
-    (PNG, "foto.yaml", "gambar PNG"),
-    (PNG, "foto.xlsx", "gambar PNG"),
-    (b"\xff\xd8\xff\xe0\x00\x10JFIF", "foto.xlsx", "gambar JPEG"),
-    (b"%PDF-1.7\n%%EOF", "surat.yaml", "dokumen PDF"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "lama.xls", ".xls"),
-    (bytes(range(256)), "acak.yaml", "bukan teks YAML"),
-    (b"", "kosong.yaml", "kosong"),
-    (b"- satu\n- dua\n", "daftar.yaml", "bukan rubrik"),
-    (b"Hanya sebuah kalimat.", "teks.yaml", "bukan rubrik"),
-], ids=["png_as_yaml", "png_as_xlsx", "jpeg_as_xlsx", "pdf", "old_xls", "binary", "empty", "list", "plain_text"])
+@pytest.mark.parametrize(
+    ("data", "name", "fragment"),
+    [
+        (PNG, "foto.yaml", "gambar PNG"),
+        (PNG, "foto.xlsx", "gambar PNG"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "foto.xlsx", "gambar JPEG"),
+        (b"%PDF-1.7\n%%EOF", "surat.yaml", "dokumen PDF"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "lama.xls", ".xls"),
+        (bytes(range(256)), "acak.yaml", "bukan teks YAML"),
+        (b"", "kosong.yaml", "kosong"),
+        (b"- satu\n- dua\n", "daftar.yaml", "bukan rubrik"),
+        (b"Hanya sebuah kalimat.", "teks.yaml", "bukan rubrik"),
+    ],
+    ids=["png_as_yaml", "png_as_xlsx", "jpeg_as_xlsx", "pdf", "old_xls", "binary", "empty", "list", "plain_text"],
+)
 def test_file_that_is_not_a_rubric_gives_one_clean_problem(data: bytes, name: str, fragment: str) -> None:
     found = problems(data, name)
     assert len(found) == 1
@@ -109,11 +130,15 @@ def zipped(parts: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(("data", "fragment"), [
-    (zipped({"foto.jpg": b"x"}), "bukan buku kerja Excel"),
-    (zipped({"[Content_Types].xml": b"<bukan xml", "xl/workbook.xml": b"<rusak"}), "rusak"),
-    (b"PK\x03\x04" + bytes(40), "rusak"),
-], ids=["zip_not_xlsx", "broken_xlsx", "truncated_zip"])
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (zipped({"foto.jpg": b"x"}), "bukan buku kerja Excel"),
+        (zipped({"[Content_Types].xml": b"<bukan xml", "xl/workbook.xml": b"<rusak"}), "rusak"),
+        (b"PK\x03\x04" + bytes(40), "rusak"),
+    ],
+    ids=["zip_not_xlsx", "broken_xlsx", "truncated_zip"],
+)
 def test_malformed_excel_gives_one_clean_problem(data: bytes, fragment: str) -> None:
     found = problems(data, "rubrik.xlsx")
     assert len(found) == 1
@@ -135,8 +160,9 @@ def test_yaml_excel_yaml_keeps_the_fingerprint_of_the_shipped_rubric(tmp_path: P
     assert back == original
 
 
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(document=rubric_documents())
 def test_generated_rubrics_survive_yaml_and_excel_round_trips(document: dict[str, Any], tmp_path: Path) -> None:
     rubric = parse_rubric(document)
@@ -180,8 +206,20 @@ def test_template_has_guide_headers_and_dropdowns(tmp_path: Path) -> None:
     assert workbook.sheetnames[0] == "Petunjuk"
     assert workbook["Daftar"].sheet_state == "hidden"
     headers = [cell.value for cell in workbook["Indikator"][1]]
-    assert headers == ["Kode aspek", "Kode", "Nama", "Bobot", "Level 0", "Level 1", "Level 2", "Level 3", "Level 4",
-                       "Bukti", "Verifikasi", "Boleh N/A"]
+    assert headers == [
+        "Kode aspek",
+        "Kode",
+        "Nama",
+        "Bobot",
+        "Level 0",
+        "Level 1",
+        "Level 2",
+        "Level 3",
+        "Level 4",
+        "Bukti",
+        "Verifikasi",
+        "Boleh N/A",
+    ]
     formulas = {validation.formula1 for sheet in workbook for validation in sheet.data_validations.dataValidation}
     # OOXML stores list sources without a leading '=' (Excel offers to repair a file that has one).
     assert {"Agregasi", "YaTidak", "Level", "'Aspek'!$A$2:$A$100"} <= formulas
@@ -218,8 +256,10 @@ def test_excel_missing_sheet_is_named(tmp_path: Path) -> None:
     workbook.save(target)
     with pytest.raises(RubricError) as caught:
         load_rubric(target)
-    assert any("Lembar 'Indikator' tidak ada" in problem.message and "Indikatur" in problem.message
-               for problem in caught.value.problems)
+    assert any(
+        "Lembar 'Indikator' tidak ada" in problem.message and "Indikatur" in problem.message
+        for problem in caught.value.problems
+    )
 
 
 def test_yaml_alias_bomb_is_refused_quickly() -> None:

@@ -44,8 +44,9 @@ def test_reordering_keys_keeps_the_fingerprint(document: dict[str, Any], seed: i
 
 @PROPERTY_SETTINGS
 @given(document=rubric_documents(), data=st.data())
-def test_moving_weight_between_indicators_changes_the_fingerprint(document: dict[str, Any], data: st.DataObject
-                                                                  ) -> None:
+def test_moving_weight_between_indicators_changes_the_fingerprint(
+    document: dict[str, Any], data: st.DataObject
+) -> None:
     indicators = [indicator for aspect in document["aspects"] for indicator in aspect["indicators"]]
     if len(indicators) < 2:
         document["aspects"][0]["indicators"].append({**indicators[0], "code": "extra", "weight": Decimal("0.01")})
@@ -62,8 +63,9 @@ def test_moving_weight_between_indicators_changes_the_fingerprint(document: dict
 
 @PROPERTY_SETTINGS
 @given(document=rubric_documents(), data=st.data(), extra=st.sampled_from(["x", ".", "1", "é"]))
-def test_changing_a_level_text_changes_the_fingerprint(document: dict[str, Any], data: st.DataObject,
-                                                       extra: str) -> None:
+def test_changing_a_level_text_changes_the_fingerprint(
+    document: dict[str, Any], data: st.DataObject, extra: str
+) -> None:
     before = fingerprint(parse_rubric(document))
     aspect = data.draw(st.sampled_from(document["aspects"]))
     indicator = data.draw(st.sampled_from(aspect["indicators"]))
@@ -84,8 +86,11 @@ def test_changing_a_band_changes_the_fingerprint(document: dict[str, Any], data:
         index = data.draw(st.integers(1, len(bands) - 1))
         upper = bands[index + 1]["min"] if index + 1 < len(bands) else 101
         lower = bands[index - 1]["min"]
-        candidates = [value for value in (lower + Decimal("0.5"), upper - Decimal("0.5")) if
-                      value != bands[index]["min"] and lower < value < upper and value <= 100]
+        candidates = [
+            value
+            for value in (lower + Decimal("0.5"), upper - Decimal("0.5"))
+            if value != bands[index]["min"] and lower < value < upper and value <= 100
+        ]
         bands[index]["min"] = candidates[0]
     assert fingerprint(parse_rubric(document)) != before
 
@@ -93,8 +98,9 @@ def test_changing_a_band_changes_the_fingerprint(document: dict[str, Any], data:
 def test_seven_and_seven_point_zero_are_one_weight() -> None:
     prints = set()
     for spelling in (35, 35.0, "35.00", Decimal("35.000"), Decimal("3.5E+1")):
-        prints.add(fingerprint(parse_rubric(changed(valid_document(), (("aspects", 0, "indicators", 0, "weight"),
-                                                                        spelling)))))
+        prints.add(
+            fingerprint(parse_rubric(changed(valid_document(), (("aspects", 0, "indicators", 0, "weight"), spelling))))
+        )
     assert len(prints) == 1
 
 
@@ -125,8 +131,11 @@ def test_any_field_change_changes_the_fingerprint(edit: tuple[tuple[str | int, .
 
 def test_shifting_the_scale_changes_the_fingerprint() -> None:
     document = valid_document()
-    shifted = changed(document, (("scale",), {"min": 1, "max": 5}),
-                      (("level_names",), {level + 1: name for level, name in document["level_names"].items()}))
+    shifted = changed(
+        document,
+        (("scale",), {"min": 1, "max": 5}),
+        (("level_names",), {level + 1: name for level, name in document["level_names"].items()}),
+    )
     for aspect in shifted["aspects"]:
         for indicator in aspect["indicators"]:
             indicator["levels"] = {level + 1: text for level, text in indicator["levels"].items()}
@@ -174,11 +183,14 @@ def test_the_default_rubric_rebuilds_from_its_canonical_form() -> None:
     assert rubric_from_canonical(canonical_form(rubric).decode("utf-8")) == rubric
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"not json", "bukan JSON yang sah"),
-    (b'{"format": "lain/9"}', "Bukan bentuk kanonik"),
-    (b"[1, 2]", "Bukan bentuk kanonik"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"not json", "bukan JSON yang sah"),
+        (b'{"format": "lain/9"}', "Bukan bentuk kanonik"),
+        (b"[1, 2]", "Bukan bentuk kanonik"),
+    ],
+)
 def test_what_is_not_a_canonical_form_is_refused(data: bytes, message: str) -> None:
     with pytest.raises(RubricError) as caught:
         rubric_from_canonical(data)

@@ -35,69 +35,161 @@ RULES: list[tuple[str, Any, str, str]] = [
     ("not_a_mapping", ["id", "title"], "(seluruh berkas)", "bukan rubrik"),
     ("not_a_rubric", {"foo": 1, "bar": 2}, "(seluruh berkas)", "bukan rubrik"),
     ("unknown_key", changed(valid_document(), (("titel",), "x")), "titel", "Mungkin maksud Anda 'title'"),
-    ("unknown_key_indonesian", changed(valid_document(), ((*IND, "bobot"), 3)),
-     "aspects[0].indicators[0].bobot", "Mungkin maksud Anda 'weight'"),
-    ("missing_key", changed(valid_document(), ((*IND, "levels"), DELETE)),
-     "aspects[0].indicators[0].levels", "'levels'"),
-    ("wrong_type_weight_in_words", changed(valid_document(), ((*IND, "weight"), "tujuh")),
-     "aspects[0].indicators[0].weight", "bukan teks 'tujuh'"),
-    ("wrong_type_allow_na", changed(valid_document(), ((*IND, "allow_na"), "mungkin")),
-     "aspects[0].indicators[0].allow_na", "ya atau tidak"),
+    (
+        "unknown_key_indonesian",
+        changed(valid_document(), ((*IND, "bobot"), 3)),
+        "aspects[0].indicators[0].bobot",
+        "Mungkin maksud Anda 'weight'",
+    ),
+    (
+        "missing_key",
+        changed(valid_document(), ((*IND, "levels"), DELETE)),
+        "aspects[0].indicators[0].levels",
+        "'levels'",
+    ),
+    (
+        "wrong_type_weight_in_words",
+        changed(valid_document(), ((*IND, "weight"), "tujuh")),
+        "aspects[0].indicators[0].weight",
+        "bukan teks 'tujuh'",
+    ),
+    (
+        "wrong_type_allow_na",
+        changed(valid_document(), ((*IND, "allow_na"), "mungkin")),
+        "aspects[0].indicators[0].allow_na",
+        "ya atau tidak",
+    ),
     ("wrong_type_list", changed(valid_document(), (("aspects",), "A, B")), "aspects", "daftar"),
-    ("control_character", changed(valid_document(), ((*IND, "name"), "Surat\x07 daring")),
-     "aspects[0].indicators[0].name", "karakter kontrol"),
-    ("evidence_item_one_line", changed(valid_document(), ((*IND, "evidence"), ["URL", "log\nekspor"])),
-     "aspects[0].indicators[0].evidence[1]", "satu baris"),
+    (
+        "control_character",
+        changed(valid_document(), ((*IND, "name"), "Surat\x07 daring")),
+        "aspects[0].indicators[0].name",
+        "karakter kontrol",
+    ),
+    (
+        "evidence_item_one_line",
+        changed(valid_document(), ((*IND, "evidence"), ["URL", "log\nekspor"])),
+        "aspects[0].indicators[0].evidence[1]",
+        "satu baris",
+    ),
     ("bad_code", changed(valid_document(), ((*IND, "code"), "A 1")), "aspects[0].indicators[0].code", "tanpa spasi"),
     ("reversed_scale", changed(valid_document(), (("scale",), {"min": 4, "max": 0})), "scale", "terbalik"),
-    ("absurd_number", changed(valid_document(), (("scale", "max"), Decimal("1.0E+999999999"))), "scale.max",
-     "bilangan bulat"),
-    ("scale_not_integer", changed(valid_document(), (("scale", "max"), Decimal("4.5"))), "scale.max",
-     "bilangan bulat"),
-    ("level_off_scale", changed(valid_document(), ((*IND, "levels", 5), "lebih")),
-     "aspects[0].indicators[0].levels[5]", "di luar skala 0–4"),
-    ("level_gap", changed(valid_document(), ((*IND, "levels", 2), DELETE)),
-     "aspects[0].indicators[0].levels", "level 2"),
+    (
+        "absurd_number",
+        changed(valid_document(), (("scale", "max"), Decimal("1.0E+999999999"))),
+        "scale.max",
+        "bilangan bulat",
+    ),
+    ("scale_not_integer", changed(valid_document(), (("scale", "max"), Decimal("4.5"))), "scale.max", "bilangan bulat"),
+    (
+        "level_off_scale",
+        changed(valid_document(), ((*IND, "levels", 5), "lebih")),
+        "aspects[0].indicators[0].levels[5]",
+        "di luar skala 0–4",
+    ),
+    (
+        "level_gap",
+        changed(valid_document(), ((*IND, "levels", 2), DELETE)),
+        "aspects[0].indicators[0].levels",
+        "level 2",
+    ),
     ("level_names_gap", changed(valid_document(), (("level_names", 4), DELETE)), "level_names", "level 4"),
     ("band_out_of_range", changed(valid_document(), (("bands", 2, "min"), 120)), "bands[2].min", "0–100"),
     ("band_lowest_not_zero", changed(valid_document(), (("bands", 0, "min"), 10)), "bands[0].min", "mulai dari 0"),
     ("band_unsorted", changed(valid_document(), (("bands", 1, "min"), 90)), "bands[2].min", "lebih kecil"),
     ("band_duplicate", changed(valid_document(), (("bands", 2, "min"), 40)), "bands[2].min", "sama dengan"),
-    ("band_label_duplicate", changed(valid_document(), (("bands", 2, "label"), "Baik")), "bands[2].label",
-     "sudah dipakai"),
-    ("unknown_aggregation", changed(valid_document(), (("aggregation",), "average")), "aggregation",
-     "mean (rata-rata) atau median"),
-    ("bad_threshold", changed(valid_document(), (("disagreement_threshold",), 0)), "disagreement_threshold",
-     "minimal 1"),
-    ("threshold_beyond_scale", changed(valid_document(), (("disagreement_threshold",), 5)),
-     "disagreement_threshold", "rentang skala"),
-    ("unknown_tie_break", changed(valid_document(), (("tie_break",), ["top_level"])), "tie_break[0]",
-     "Mungkin maksud Anda 'top_levels'"),
-    ("unknown_aspect_in_tie_break", changed(valid_document(), (("tie_break",), ["aspect:Z"])), "tie_break[0]",
-     "aspek 'Z'"),
-    ("duplicate_tie_break", changed(valid_document(), (("tie_break",), ["top_levels", "top_levels"])),
-     "tie_break[1]", "lebih dari sekali"),
-    ("unknown_region_kind", changed(valid_document(), (("eligible",), ["desa", "dusun"])), "eligible[1]",
-     "tidak dikenal"),
+    (
+        "band_label_duplicate",
+        changed(valid_document(), (("bands", 2, "label"), "Baik")),
+        "bands[2].label",
+        "sudah dipakai",
+    ),
+    (
+        "unknown_aggregation",
+        changed(valid_document(), (("aggregation",), "average")),
+        "aggregation",
+        "mean (rata-rata) atau median",
+    ),
+    (
+        "bad_threshold",
+        changed(valid_document(), (("disagreement_threshold",), 0)),
+        "disagreement_threshold",
+        "minimal 1",
+    ),
+    (
+        "threshold_beyond_scale",
+        changed(valid_document(), (("disagreement_threshold",), 5)),
+        "disagreement_threshold",
+        "rentang skala",
+    ),
+    (
+        "unknown_tie_break",
+        changed(valid_document(), (("tie_break",), ["top_level"])),
+        "tie_break[0]",
+        "Mungkin maksud Anda 'top_levels'",
+    ),
+    (
+        "unknown_aspect_in_tie_break",
+        changed(valid_document(), (("tie_break",), ["aspect:Z"])),
+        "tie_break[0]",
+        "aspek 'Z'",
+    ),
+    (
+        "duplicate_tie_break",
+        changed(valid_document(), (("tie_break",), ["top_levels", "top_levels"])),
+        "tie_break[1]",
+        "lebih dari sekali",
+    ),
+    (
+        "unknown_region_kind",
+        changed(valid_document(), (("eligible",), ["desa", "dusun"])),
+        "eligible[1]",
+        "tidak dikenal",
+    ),
     ("empty_eligible", changed(valid_document(), (("eligible",), [])), "eligible", "kosong"),
     ("no_aspects", changed(valid_document(), (("aspects",), [])), "aspects", "belum punya aspek"),
-    ("empty_aspect", changed(valid_document(), (("aspects", 1, "indicators"), [])), "aspects[1].indicators",
-     "tidak punya indikator"),
-    ("duplicate_code_aspect", changed(valid_document(), (("aspects", 1, "code"), "A")), "aspects[1].code",
-     "sudah dipakai di aspects[0].code"),
-    ("duplicate_code_indicator", changed(valid_document(), (("aspects", 1, "indicators", 0, "code"), "A1")),
-     "aspects[1].indicators[0].code", "sudah dipakai"),
-    ("weight_not_positive", changed(valid_document(), ((*IND, "weight"), 0)), "aspects[0].indicators[0].weight",
-     "lebih besar dari 0"),
-    ("weights_not_100", changed(valid_document(), (("aspects", 1, "indicators", 0, "weight"), Decimal("39.5"))),
-     "aspects", "Jumlah bobot semua indikator 99.5"),
-    ("aspect_weight_mismatch", changed(valid_document(), (("aspects", 0, "weight"), 61)), "aspects[0].weight",
-     "jumlah bobot indikatornya 60"),
+    (
+        "empty_aspect",
+        changed(valid_document(), (("aspects", 1, "indicators"), [])),
+        "aspects[1].indicators",
+        "tidak punya indikator",
+    ),
+    (
+        "duplicate_code_aspect",
+        changed(valid_document(), (("aspects", 1, "code"), "A")),
+        "aspects[1].code",
+        "sudah dipakai di aspects[0].code",
+    ),
+    (
+        "duplicate_code_indicator",
+        changed(valid_document(), (("aspects", 1, "indicators", 0, "code"), "A1")),
+        "aspects[1].indicators[0].code",
+        "sudah dipakai",
+    ),
+    (
+        "weight_not_positive",
+        changed(valid_document(), ((*IND, "weight"), 0)),
+        "aspects[0].indicators[0].weight",
+        "lebih besar dari 0",
+    ),
+    (
+        "weights_not_100",
+        changed(valid_document(), (("aspects", 1, "indicators", 0, "weight"), Decimal("39.5"))),
+        "aspects",
+        "Jumlah bobot semua indikator 99.5",
+    ),
+    (
+        "aspect_weight_mismatch",
+        changed(valid_document(), (("aspects", 0, "weight"), 61)),
+        "aspects[0].weight",
+        "jumlah bobot indikatornya 60",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("document", "location", "fragment"), [rule[1:] for rule in RULES],
-                         ids=[rule[0] for rule in RULES])
+@pytest.mark.parametrize(
+    ("document", "location", "fragment"), [rule[1:] for rule in RULES], ids=[rule[0] for rule in RULES]
+)
 def test_rule_is_reported_with_its_location(document: Any, location: str, fragment: str) -> None:
     problems = problems_of(document)
     matching = [problem for problem in problems if problem.location == location and fragment in problem.message]
@@ -125,8 +217,7 @@ def test_decimal_weights_are_exact() -> None:
     document["aspects"][0]["indicators"][1]["weight"] = "33,3"
     document["aspects"][1]["indicators"][0]["weight"] = Decimal("33.4")
     rubric = parse_rubric(document)
-    assert [indicator.weight for indicator in rubric.indicators] == [Decimal("33.3"), Decimal("33.3"),
-                                                                    Decimal("33.4")]
+    assert [indicator.weight for indicator in rubric.indicators] == [Decimal("33.3"), Decimal("33.3"), Decimal("33.4")]
 
 
 def test_aspect_tie_break_with_known_code_is_accepted() -> None:
@@ -157,14 +248,18 @@ def test_every_problem_is_reported_not_only_the_first() -> None:
     )
     locations = {problem.location for problem in problems_of(document)}
     assert {
-        "titel", "aggregation", "bands[0].min", "aspects[0].indicators[0].weight",
-        "aspects[0].indicators[1].levels[9]", "aspects[1].code", "tie_break[0]",
+        "titel",
+        "aggregation",
+        "bands[0].min",
+        "aspects[0].indicators[0].weight",
+        "aspects[0].indicators[1].levels[9]",
+        "aspects[1].code",
+        "tie_break[0]",
     } <= locations
 
 
 def test_sum_is_checked_even_when_another_part_is_wrong() -> None:
-    document = changed(valid_document(), (("aspects", 1, "indicators", 0, "weight"), 10),
-                       (("aspects", 1, "name"), ""))
+    document = changed(valid_document(), (("aspects", 1, "indicators", 0, "weight"), 10), (("aspects", 1, "name"), ""))
     messages = [problem.message for problem in problems_of(document)]
     assert any("Jumlah bobot semua indikator 70" in message for message in messages)
     assert any("Nama aspek tidak boleh kosong" in message for message in messages)

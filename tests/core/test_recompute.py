@@ -33,13 +33,28 @@ REASON = "Dokumen pendukung terbukti milik desa lain."
 
 # Three desa scored by two assessors (account ids 11 and 12); Desa 2's I1 was reconciled to one level.
 RECORDS: list[Record] = [
-    (desa(1), "I1", "11", 4), (desa(1), "I1", "12", 3), (desa(1), "I2", "11", 3), (desa(1), "I2", "12", 3),
-    (desa(1), "I3", "11", 2), (desa(1), "I3", "12", 2), (desa(1), "I4", "11", 1), (desa(1), "I4", "12", None),
-    (desa(2), "I1", "rekonsiliasi", 2), (desa(2), "I2", "11", 4), (desa(2), "I2", "12", 4),
-    (desa(2), "I3", "11", 1), (desa(2), "I3", "12", 1), (desa(2), "I4", "11", 0), (desa(2), "I4", "12", 0),
-    (desa(3, "64.01.02"), "I1", "11", 1), (desa(3, "64.01.02"), "I1", "12", 1), (desa(3, "64.01.02"), "I2", "11", 2),
-    (desa(3, "64.01.02"), "I2", "12", 2), (desa(3, "64.01.02"), "I3", "11", 3),
-    (desa(3, "64.01.02"), "I3", "12", 3), (desa(3, "64.01.02"), "I4", "11", 4),
+    (desa(1), "I1", "11", 4),
+    (desa(1), "I1", "12", 3),
+    (desa(1), "I2", "11", 3),
+    (desa(1), "I2", "12", 3),
+    (desa(1), "I3", "11", 2),
+    (desa(1), "I3", "12", 2),
+    (desa(1), "I4", "11", 1),
+    (desa(1), "I4", "12", None),
+    (desa(2), "I1", "rekonsiliasi", 2),
+    (desa(2), "I2", "11", 4),
+    (desa(2), "I2", "12", 4),
+    (desa(2), "I3", "11", 1),
+    (desa(2), "I3", "12", 1),
+    (desa(2), "I4", "11", 0),
+    (desa(2), "I4", "12", 0),
+    (desa(3, "64.01.02"), "I1", "11", 1),
+    (desa(3, "64.01.02"), "I1", "12", 1),
+    (desa(3, "64.01.02"), "I2", "11", 2),
+    (desa(3, "64.01.02"), "I2", "12", 2),
+    (desa(3, "64.01.02"), "I3", "11", 3),
+    (desa(3, "64.01.02"), "I3", "12", 3),
+    (desa(3, "64.01.02"), "I4", "11", 4),
     (desa(3, "64.01.02"), "I4", "12", 4),
 ]
 
@@ -49,29 +64,64 @@ def committee_copy(records: list[Record], withdrawn: bool = True) -> dict[str, A
     codes = sorted({r[0] for r in records})
     names = {code: f"Desa {code[-4:]}" for code in codes}
     return {
-        "format": SNAPSHOT_FORMAT, "salinan": COMMITTEE_COPY,
+        "format": SNAPSHOT_FORMAT,
+        "salinan": COMMITTEE_COPY,
         "kompetisi": {"id": 1, "nama": "Lomba", "tahun": 2026, "wilayah": "64"},
-        "rubrik": {"fingerprint": fingerprint(RUBRIC), "judul": RUBRIC.title,
-                   "kanonik": json.loads(canonical_form(RUBRIC))},
+        "rubrik": {
+            "fingerprint": fingerprint(RUBRIC),
+            "judul": RUBRIC.title,
+            "kanonik": json.loads(canonical_form(RUBRIC)),
+        },
         "jenis_wilayah": {code: "desa" for code in codes},
-        "ditetapkan_pada": "2026-12-01T00:00:00+00:00", "hasil_sementara_diumumkan_pada": None,
-        "level": level_rows(records), "pseudonim": {"kunci": KEY}, "bukti": [],
-        "tautan": [{"desa": codes[0], "indikator": "I1", "status_bukti": "aktif", "hasil": "archived",
-                    "status_http": 200, "diambil_pada": "2026-11-01T00:00:00+00:00", "sha256_isi": "a" * 64,
-                    "sha256_arsip": "b" * 64, "url": "https://ppid.example.id/profil/budi-santoso?token=rahasia",
-                    "url_akhir": "https://ppid.example.id/profil/budi-santoso?token=rahasia",
-                    "judul": "Profil Budi Santoso"}],
+        "ditetapkan_pada": "2026-12-01T00:00:00+00:00",
+        "hasil_sementara_diumumkan_pada": None,
+        "level": level_rows(records),
+        "pseudonim": {"kunci": KEY},
+        "bukti": [],
+        "tautan": [
+            {
+                "desa": codes[0],
+                "indikator": "I1",
+                "status_bukti": "aktif",
+                "hasil": "archived",
+                "status_http": 200,
+                "diambil_pada": "2026-11-01T00:00:00+00:00",
+                "sha256_isi": "a" * 64,
+                "sha256_arsip": "b" * 64,
+                "url": "https://ppid.example.id/profil/budi-santoso?token=rahasia",
+                "url_akhir": "https://ppid.example.id/profil/budi-santoso?token=rahasia",
+                "judul": "Profil Budi Santoso",
+            }
+        ],
         "peringkat": ranking_rows(rank(RUBRIC, records, codes), names),
-        "tidak_diperingkat": [{"kode": WITHDRAWN, "nama": "Desa Keluar", "keadaan": "dikeluarkan",
-                               "alasan": REASON}] if withdrawn else [],
-        "sanggah": [{"desa": codes[0], "indikator": "I1", "alasan": "Asesor Siti Rahma keliru membaca bukti",
-                     "bukti_sha256": None, "diajukan_pada": "2026-11-20T00:00:00+00:00",
-                     "jawaban": {"alasan": "Jawaban panitia kepada Pak Kades", "indikator": "I1",
-                                 "level_sebelumnya": 2, "level_baru": 3,
-                                 "dijawab_pada": "2026-11-21T00:00:00+00:00"}}],
-        "diubah_setelah_pengumuman": [{"desa": codes[0], "indikator": "I1", "tindakan": "answer_objection",
-                                       "alasan_pengecualian": "Jawaban panitia kepada Pak Kades",
-                                       "pada": "2026-11-21T00:00:00+00:00"}],
+        "tidak_diperingkat": [{"kode": WITHDRAWN, "nama": "Desa Keluar", "keadaan": "dikeluarkan", "alasan": REASON}]
+        if withdrawn
+        else [],
+        "sanggah": [
+            {
+                "desa": codes[0],
+                "indikator": "I1",
+                "alasan": "Asesor Siti Rahma keliru membaca bukti",
+                "bukti_sha256": None,
+                "diajukan_pada": "2026-11-20T00:00:00+00:00",
+                "jawaban": {
+                    "alasan": "Jawaban panitia kepada Pak Kades",
+                    "indikator": "I1",
+                    "level_sebelumnya": 2,
+                    "level_baru": 3,
+                    "dijawab_pada": "2026-11-21T00:00:00+00:00",
+                },
+            }
+        ],
+        "diubah_setelah_pengumuman": [
+            {
+                "desa": codes[0],
+                "indikator": "I1",
+                "tindakan": "answer_objection",
+                "alasan_pengecualian": "Jawaban panitia kepada Pak Kades",
+                "pada": "2026-11-21T00:00:00+00:00",
+            }
+        ],
         "jejak_audit": {"jumlah": 10, "hash_terakhir": "c" * 64},
     }
 
@@ -100,8 +150,7 @@ def test_one_level_changed_names_that_desa() -> None:
     assert not verdict.matches
     assert (desa(2), "indeks") in {(d.kode, d.field) for d in verdict.differences}
     # Any other desa named is one whose rank the change moved.
-    assert all(d.kode == desa(2) or d.field.startswith("peringkat") or d.field == "seri"
-               for d in verdict.differences)
+    assert all(d.kode == desa(2) or d.field.startswith("peringkat") or d.field == "seri" for d in verdict.differences)
     index = next(d for d in verdict.differences if d.kode == desa(2) and d.field == "indeks")
     stored = next(r["indeks"] for r in document["peringkat"] if r["kode"] == desa(2))
     assert index.stored == stored and index.recomputed != stored
@@ -144,17 +193,28 @@ def test_committee_copy_recomputes_too() -> None:
 
 def test_old_format_says_what_it_cannot_check() -> None:
     document = committee_copy(RECORDS)
-    old = {"format": "desa-digital-penetapan/2", "rubrik": {"fingerprint": fingerprint(RUBRIC), "judul": "x"},
-           "level": document["level"], "peringkat": document["peringkat"],
-           "tidak_diperingkat": document["tidak_diperingkat"]}
+    old = {
+        "format": "desa-digital-penetapan/2",
+        "rubrik": {"fingerprint": fingerprint(RUBRIC), "judul": "x"},
+        "level": document["level"],
+        "peringkat": document["peringkat"],
+        "tidak_diperingkat": document["tidak_diperingkat"],
+    }
     verdict = verify_snapshot(read_snapshot(canonical_bytes(old)))
     assert not verdict.recomputed and not verdict.matches and verdict.differences == ()
     assert "tidak memuat rubriknya" in verdict.unchecked[0]
     assert verify_snapshot(read_snapshot(canonical_bytes(old)), RUBRIC).matches
 
 
-@pytest.mark.parametrize("data", [b"bukan json", b"[1, 2]", b'{"format": "lain/1"}',
-                                  b'{"format": "desa-digital-penetapan/3", "peringkat": [], "level": [["a"]]}'])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"bukan json",
+        b"[1, 2]",
+        b'{"format": "lain/1"}',
+        b'{"format": "desa-digital-penetapan/3", "peringkat": [], "level": [["a"]]}',
+    ],
+)
 def test_not_a_snapshot_is_refused(data: bytes) -> None:
     with pytest.raises(NotASnapshot):
         read_snapshot(data)
@@ -180,4 +240,5 @@ def test_pseudonyms_are_stable_per_key_and_differ_across_keys() -> None:
     # Another snapshot's key numbers the same 20 people otherwise (20! orders: equal only by a freak chance).
     assert pseudonyms(bytes(16), people) != first
     assert canonical_bytes(public_copy(committee_copy(RECORDS))) == canonical_bytes(
-        public_copy(committee_copy(RECORDS)))
+        public_copy(committee_copy(RECORDS))
+    )

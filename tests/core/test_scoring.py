@@ -43,8 +43,9 @@ def by_code(ranking: Ranking) -> dict[str, VillageResult]:
     return {result.code: result for result in ranking.results()}
 
 
-def run(rubric_aspects: Sequence[Sequence[str | int]], records: Sequence[Record],
-        **options: object) -> dict[str, VillageResult]:
+def run(
+    rubric_aspects: Sequence[Sequence[str | int]], records: Sequence[Record], **options: object
+) -> dict[str, VillageResult]:
     rubric = make_rubric(rubric_aspects, **options)  # type: ignore[arg-type]
     return by_code(score(rubric, AssessmentRows.from_records(rubric, records)))
 
@@ -58,8 +59,14 @@ def test_rule_mean_of_assessors_worked_example_with_decimal_weights() -> None:
     # index = 100 * (2.5*3.5/4 + 1.5*2/4 + 1*2.5/4) / 5 = 100 * 14.25 / 20 = 71.25 -> "Baik" (60 <= 71.25 < 80)
     # A1 = 100 * (2.5*3.5 + 1.5*2) / (4 * 4) = 100 * 11.75 / 16 = 73.4375 -> shown 73.44
     # A2 = 100 * 2.5 / 4 = 62.5
-    records = [(desa(1), "I1", "a", 4), (desa(1), "I1", "b", 3), (desa(1), "I2", "a", 2), (desa(1), "I2", "b", 2),
-               (desa(1), "I3", "a", 1), (desa(1), "I3", "b", 4)]
+    records = [
+        (desa(1), "I1", "a", 4),
+        (desa(1), "I1", "b", 3),
+        (desa(1), "I2", "a", 2),
+        (desa(1), "I2", "b", 2),
+        (desa(1), "I3", "a", 1),
+        (desa(1), "I3", "b", 4),
+    ]
     result = run([["2.5", "1.5"], ["1"]], records)[desa(1)]
     assert result.index == Fraction(7125, 100)
     assert result.shown_index == Decimal("71.25")
@@ -129,23 +136,33 @@ def test_rule_village_without_rows_is_incomplete_at_minimum() -> None:
 
 def test_rule_level_off_scale_is_input_error() -> None:
     rubric = make_rubric([["1"]], scale=(1, 5))
-    rows = AssessmentRows.from_records(rubric, [(desa(1), "I1", "a", 3), (desa(1), "I1", "b", 0),
-                                                (desa(2), "I1", "a", 6)])
+    rows = AssessmentRows.from_records(
+        rubric, [(desa(1), "I1", "a", 3), (desa(1), "I1", "b", 0), (desa(2), "I1", "a", 6)]
+    )
     assert [p.row for p in validate_rows(rubric, rows)] == [1, 2]
 
 
 def test_rule_duplicate_rows_are_input_error() -> None:
     rubric = make_rubric([["1", "1"]])
-    records: list[Record] = [(desa(2), "I2", "b", 1), (desa(1), "I1", "a", 3), (desa(2), "I1", "a", 1),
-                             (desa(1), "I1", "a", 4)]
+    records: list[Record] = [
+        (desa(2), "I2", "b", 1),
+        (desa(1), "I1", "a", 3),
+        (desa(2), "I1", "a", 1),
+        (desa(1), "I1", "a", 4),
+    ]
     problems = validate_rows(rubric, AssessmentRows.from_records(rubric, records))
     assert [p.row for p in problems] == [3]
     assert "baris ganda" in problems[0].message
     # the same assessor on another indicator, or another assessor, is not a duplicate
     assert validate_rows(rubric, AssessmentRows.from_records(rubric, records[:3])) == ()
     # rows grouped by village and indicator (the usual export), the twin two rows back
-    grouped: list[Record] = [(desa(1), "I1", "b", 1), (desa(1), "I1", "a", 2), (desa(1), "I1", "b", 3),
-                             (desa(1), "I2", "a", 1), (desa(1), "I2", "b", 1)]
+    grouped: list[Record] = [
+        (desa(1), "I1", "b", 1),
+        (desa(1), "I1", "a", 2),
+        (desa(1), "I1", "b", 3),
+        (desa(1), "I2", "a", 1),
+        (desa(1), "I2", "b", 1),
+    ]
     assert [p.row for p in validate_rows(rubric, AssessmentRows.from_records(rubric, grouped))] == [2]
     assert validate_rows(rubric, AssessmentRows.from_records(rubric, grouped[1:])) == ()
     # assessors out of order inside a cell, without a twin, is fine
@@ -156,8 +173,9 @@ def test_rule_duplicate_rows_are_input_error() -> None:
 def test_rule_malformed_region_code_is_input_error() -> None:
     rubric = make_rubric([["1"]])
     for bad in ("64.09.04.200", "64.9.04.2002", "64.09.04.5002", "64-09-04-2002", "64.09.04.２００２"):
-        problems = validate_rows(rubric, AssessmentRows.from_records(rubric, [(desa(1), "I1", "a", 1),
-                                                                             (bad, "I1", "a", 1)]))
+        problems = validate_rows(
+            rubric, AssessmentRows.from_records(rubric, [(desa(1), "I1", "a", 1), (bad, "I1", "a", 1)])
+        )
         assert [p.row for p in problems] == [1], bad
         assert "kode wilayah" in problems[0].message
 
@@ -194,8 +212,14 @@ def test_rule_equal_exact_indices_are_equal_whatever_the_arithmetic_path() -> No
     # Weights 0.1, 0.2, 0.3. desa 1: I1 = I2 = 4, I3 = 0 -> 100 * (0.1 + 0.2) / 0.6 = 50
     # desa 2: I3 = 4, the others 0 -> 100 * 0.3 / 0.6 = 50. In floats 0.1*4 + 0.2*4 != 0.3*4, which would split them.
     assert 0.1 * 4 + 0.2 * 4 != 0.3 * 4
-    records = [(desa(1), "I1", "a", 4), (desa(1), "I2", "a", 4), (desa(1), "I3", "a", 0),
-               (desa(2), "I1", "a", 0), (desa(2), "I2", "a", 0), (desa(2), "I3", "a", 4)]
+    records = [
+        (desa(1), "I1", "a", 4),
+        (desa(1), "I2", "a", 4),
+        (desa(1), "I3", "a", 0),
+        (desa(2), "I1", "a", 0),
+        (desa(2), "I2", "a", 0),
+        (desa(2), "I3", "a", 4),
+    ]
     results = run([["0.1", "0.2", "0.3"]], records, tie_break=[])
     assert results[desa(1)].index == results[desa(2)].index == 50
     assert results[desa(1)].rank == results[desa(2)].rank == 1
@@ -205,10 +229,20 @@ def test_rule_equal_exact_indices_are_equal_whatever_the_arithmetic_path() -> No
 def test_rule_equal_indices_through_different_na_denominators_and_input_orders() -> None:
     # desa 1: I1 (w 1) = 4, I2 (w 2) = 2, I3 (w 3, NA) -> 100 * (4 + 4) / (4 * 3) = 66.67 (200/3)
     # desa 2: I1 = 4, I2 = 2, I3 = 8/3 via mean of 3, 3, 2 -> 100 * (4 + 4 + 8) / (4 * 6) = 200/3
-    base: list[Record] = [(desa(1), "I1", "a", 4), (desa(1), "I2", "a", 2), (desa(1), "I3", "a", None),
-                          (desa(2), "I1", "a", 4), (desa(2), "I2", "a", 2), (desa(2), "I3", "a", 3),
-                          (desa(2), "I3", "b", 3), (desa(2), "I3", "c", 2), (desa(2), "I1", "b", 4),
-                          (desa(2), "I2", "b", 2), (desa(2), "I1", "c", 4), (desa(2), "I2", "c", 2)]
+    base: list[Record] = [
+        (desa(1), "I1", "a", 4),
+        (desa(1), "I2", "a", 2),
+        (desa(1), "I3", "a", None),
+        (desa(2), "I1", "a", 4),
+        (desa(2), "I2", "a", 2),
+        (desa(2), "I3", "a", 3),
+        (desa(2), "I3", "b", 3),
+        (desa(2), "I3", "c", 2),
+        (desa(2), "I1", "b", 4),
+        (desa(2), "I2", "b", 2),
+        (desa(2), "I1", "c", 4),
+        (desa(2), "I2", "c", 2),
+    ]
     for records in (base, base[::-1]):
         results = run([["1", "2", "3"]], records, allow_na=["I3"], tie_break=[])
         assert results[desa(1)].index == results[desa(2)].index == Fraction(200, 3)
@@ -230,9 +264,16 @@ def test_rule_shown_index_rounds_half_up_on_exact_value() -> None:
 
 def test_rule_predikat_is_band_with_highest_min_not_above_shown_index() -> None:
     # index 100 * 3/4 = 75 -> Baik (60); 100 * 4/4 = 100 -> Sangat Baik (80); 25 -> Kurang (0); 40 -> Cukup (40)
-    records = [(desa(1), "I1", "a", 3), (desa(2), "I1", "a", 4), (desa(3), "I1", "a", 1),
-               (desa(4), "I1", "a", 2), (desa(4), "I1", "b", 2), (desa(4), "I1", "c", 2),
-               (desa(4), "I1", "d", 0), (desa(4), "I1", "e", 2)]
+    records = [
+        (desa(1), "I1", "a", 3),
+        (desa(2), "I1", "a", 4),
+        (desa(3), "I1", "a", 1),
+        (desa(4), "I1", "a", 2),
+        (desa(4), "I1", "b", 2),
+        (desa(4), "I1", "c", 2),
+        (desa(4), "I1", "d", 0),
+        (desa(4), "I1", "e", 2),
+    ]
     # desa 4: (2+2+2+0+2)/5 = 1.6 -> 100 * 1.6 / 4 = 40 exactly -> Cukup
     results = run([["1"]], records)
     assert [results[desa(k)].predikat for k in (1, 2, 3, 4)] == ["Baik", "Sangat Baik", "Kurang", "Cukup"]
@@ -279,8 +320,9 @@ def test_rule_only_eligible_kinds_take_part_kind_from_code() -> None:
 
 def test_rule_kind_from_region_table_wins_over_code() -> None:
     rubric = make_rubric([["1"]])
-    rows = AssessmentRows.from_records(rubric, [(desa(1), "I1", "a", 4), (desa(2), "I1", "a", 2),
-                                                ("64.09.04.1003", "I1", "a", 1)])
+    rows = AssessmentRows.from_records(
+        rubric, [(desa(1), "I1", "a", 4), (desa(2), "I1", "a", 2), ("64.09.04.1003", "I1", "a", 1)]
+    )
     ranking = score(rubric, rows, kinds={desa(1): "kelurahan", "64.09.04.1003": "desa"})
     assert set(ranking.villages) == {desa(2), "64.09.04.1003"}
 
@@ -297,8 +339,14 @@ def test_rule_tie_broken_by_heaviest_aspect_first() -> None:
     # A1: I1 (w 1); A2: I2 (w 2), I3 (w 1): A2 is heavier, so it decides first although it comes second.
     # desa 1: 4, 2, 2 -> sum w*L = 4 + 4 + 2 = 10; A1 = 100, A2 = 100 * 6/12 = 50
     # desa 2: 2, 3, 2 -> 2 + 6 + 2 = 10 (same index 62.5); A1 = 50, A2 = 100 * 8/12 = 66.67 -> desa 2 first
-    records = [(desa(1), "I1", "a", 4), (desa(1), "I2", "a", 2), (desa(1), "I3", "a", 2),
-               (desa(2), "I1", "a", 2), (desa(2), "I2", "a", 3), (desa(2), "I3", "a", 2)]
+    records = [
+        (desa(1), "I1", "a", 4),
+        (desa(1), "I2", "a", 2),
+        (desa(1), "I3", "a", 2),
+        (desa(2), "I1", "a", 2),
+        (desa(2), "I2", "a", 3),
+        (desa(2), "I3", "a", 2),
+    ]
     results = run([["1"], ["2", "1"]], records)
     assert results[desa(1)].index == results[desa(2)].index == Fraction(125, 2)
     assert (results[desa(2)].rank, results[desa(1)].rank) == (1, 2)
@@ -308,15 +356,27 @@ def test_rule_tie_broken_by_heaviest_aspect_first() -> None:
 def test_rule_equal_aspect_weights_keep_rubric_order() -> None:
     # A1: I1 (w 2); A2: I2 (w 1), I3 (w 1): equal weights, so A1 (first in the rubric) decides first.
     # desa 1: 4, 2, 0 -> 8 + 2 = 10, A1 = 100, A2 = 25; desa 2: 3, 2, 2 -> 6 + 4 = 10, A1 = 75, A2 = 50
-    records = [(desa(1), "I1", "a", 4), (desa(1), "I2", "a", 2), (desa(1), "I3", "a", 0),
-               (desa(2), "I1", "a", 3), (desa(2), "I2", "a", 2), (desa(2), "I3", "a", 2)]
+    records = [
+        (desa(1), "I1", "a", 4),
+        (desa(1), "I2", "a", 2),
+        (desa(1), "I3", "a", 0),
+        (desa(2), "I1", "a", 3),
+        (desa(2), "I2", "a", 2),
+        (desa(2), "I3", "a", 2),
+    ]
     results = run([["2"], ["1", "1"]], records)
     assert (results[desa(1)].rank, results[desa(2)].rank) == (1, 2)
 
 
 def test_rule_tie_broken_by_named_aspect() -> None:
-    records = [(desa(1), "I1", "a", 4), (desa(1), "I2", "a", 2), (desa(1), "I3", "a", 0),
-               (desa(2), "I1", "a", 3), (desa(2), "I2", "a", 2), (desa(2), "I3", "a", 2)]
+    records = [
+        (desa(1), "I1", "a", 4),
+        (desa(1), "I2", "a", 2),
+        (desa(1), "I3", "a", 0),
+        (desa(2), "I1", "a", 3),
+        (desa(2), "I2", "a", 2),
+        (desa(2), "I3", "a", 2),
+    ]
     # same data as above, but the cascade names A2 first: desa 2 (A2 = 50) beats desa 1 (A2 = 25)
     results = run([["2"], ["1", "1"]], records, tie_break=["aspect:A2"])
     assert (results[desa(2)].rank, results[desa(1)].rank) == (1, 2)
@@ -325,9 +385,17 @@ def test_rule_tie_broken_by_named_aspect() -> None:
 def test_rule_tie_broken_by_top_levels_then_zero_levels() -> None:
     # One aspect, weights 1, 1, 1, so every aspect score equals the index: sums 6 -> index 50 for all three.
     # desa 1: 4, 1, 1 -> one top level, no zero; desa 2: 4, 2, 0 -> one top, one zero; desa 3: 3, 3, 0 -> no top.
-    records = [(desa(1), "I1", "a", 4), (desa(1), "I2", "a", 1), (desa(1), "I3", "a", 1),
-               (desa(2), "I1", "a", 4), (desa(2), "I2", "a", 2), (desa(2), "I3", "a", 0),
-               (desa(3), "I1", "a", 3), (desa(3), "I2", "a", 3), (desa(3), "I3", "a", 0)]
+    records = [
+        (desa(1), "I1", "a", 4),
+        (desa(1), "I2", "a", 1),
+        (desa(1), "I3", "a", 1),
+        (desa(2), "I1", "a", 4),
+        (desa(2), "I2", "a", 2),
+        (desa(2), "I3", "a", 0),
+        (desa(3), "I1", "a", 3),
+        (desa(3), "I2", "a", 3),
+        (desa(3), "I3", "a", 0),
+    ]
     results = run([["1", "1", "1"]], records)
     assert [results[desa(k)].rank for k in (1, 2, 3)] == [1, 2, 3]
     # top levels alone cannot separate desa 1 and 2
@@ -363,12 +431,22 @@ def test_rule_never_ordered_by_code_or_input_order() -> None:
 
 def test_rule_kabupaten_and_kecamatan_ranks_from_code() -> None:
     # 64.09.04.2001 (100), 64.09.01.2001 (75), 64.09.04.2002 (50), 64.01.01.2001 (25), 64.09.04.2003 (50)
-    records = [("64.09.04.2001", "I1", "a", 4), ("64.09.01.2001", "I1", "a", 3), ("64.09.04.2002", "I1", "a", 2),
-               ("64.01.01.2001", "I1", "a", 1), ("64.09.04.2003", "I1", "a", 2)]
+    records = [
+        ("64.09.04.2001", "I1", "a", 4),
+        ("64.09.01.2001", "I1", "a", 3),
+        ("64.09.04.2002", "I1", "a", 2),
+        ("64.01.01.2001", "I1", "a", 1),
+        ("64.09.04.2003", "I1", "a", 2),
+    ]
     results = run([["1"]], records)
     got = {code: (r.rank, r.rank_kabupaten, r.rank_kecamatan) for code, r in results.items()}
-    assert got == {"64.09.04.2001": (1, 1, 1), "64.09.01.2001": (2, 2, 1), "64.09.04.2002": (3, 3, 2),
-                   "64.09.04.2003": (3, 3, 2), "64.01.01.2001": (5, 1, 1)}
+    assert got == {
+        "64.09.04.2001": (1, 1, 1),
+        "64.09.01.2001": (2, 2, 1),
+        "64.09.04.2002": (3, 3, 2),
+        "64.09.04.2003": (3, 3, 2),
+        "64.01.01.2001": (5, 1, 1),
+    }
 
 
 # --- Rule 7: reconciliation ----------------------------------------------------------------------------------
@@ -376,9 +454,14 @@ def test_rule_kabupaten_and_kecamatan_ranks_from_code() -> None:
 
 def test_rule_reconciliation_flag_at_threshold() -> None:
     rubric = make_rubric([["1", "1", "1"]], allow_na=["I3"])
-    records: list[Record] = [(desa(1), "I1", "a", 1), (desa(1), "I1", "b", 3),  # spread 2: flagged
-                             (desa(1), "I2", "a", 1), (desa(1), "I2", "b", 2),  # spread 1: not flagged
-                             (desa(1), "I3", "a", None), (desa(1), "I3", "b", 4)]  # NA does not count
+    records: list[Record] = [
+        (desa(1), "I1", "a", 1),
+        (desa(1), "I1", "b", 3),  # spread 2: flagged
+        (desa(1), "I2", "a", 1),
+        (desa(1), "I2", "b", 2),  # spread 1: not flagged
+        (desa(1), "I3", "a", None),
+        (desa(1), "I3", "b", 4),
+    ]  # NA does not count
     flags = reconciliation_flags(rubric, AssessmentRows.from_records(rubric, records))
     assert list(zip(flags.village, flags.indicator, flags.spread, strict=True)) == [(0, 0, 2)]
     strict = make_rubric([["1", "1", "1"]], allow_na=["I3"], threshold=1)
@@ -395,8 +478,18 @@ def test_rule_self_vs_verified_mean_gap_and_flag() -> None:
     rows = AssessmentRows.from_records(rubric, verified)
     # desa 1: self 3, 2, 4, 1 vs verified 0, 2, 4, 1 -> gaps 3, 0, 0, 0 -> mean 3/4; one large gap of four = 25%
     # (I5 is NA for the assessor, so it is not compared). desa 2: self 3 vs 2 -> 1, no large gap.
-    mine = SelfLevels.from_records(rubric, rows, [(desa(1), "I1", 3), (desa(1), "I2", 2), (desa(1), "I3", 4),
-                                                      (desa(1), "I4", 1), (desa(1), "I5", 4), (desa(2), "I1", 3)])
+    mine = SelfLevels.from_records(
+        rubric,
+        rows,
+        [
+            (desa(1), "I1", 3),
+            (desa(1), "I2", 2),
+            (desa(1), "I3", 4),
+            (desa(1), "I4", 1),
+            (desa(1), "I5", 4),
+            (desa(2), "I1", 3),
+        ],
+    )
     comparison = compare_self(rubric, rows, mine)
     assert comparison.mean_gap(0) == Fraction(3, 4)
     assert list(comparison.compared) == [4, 1]
@@ -404,8 +497,7 @@ def test_rule_self_vs_verified_mean_gap_and_flag() -> None:
     # one large gap in six compared indicators (17%) is below 20%: no flag
     rubric6 = make_rubric([["1"] * 6])
     rows6 = AssessmentRows.from_records(rubric6, [(desa(1), f"I{k}", "a", 0) for k in range(1, 7)])
-    mine6 = SelfLevels.from_records(rubric6, rows6, [(desa(1), "I1", 2)] + [(desa(1), f"I{k}", 0)
-                                                                               for k in range(2, 7)])
+    mine6 = SelfLevels.from_records(rubric6, rows6, [(desa(1), "I1", 2)] + [(desa(1), f"I{k}", 0) for k in range(2, 7)])
     assert not compare_self(rubric6, rows6, mine6).flagged[0]
 
 
@@ -423,8 +515,12 @@ KRIPPENDORFF_2011 = {
 
 def krippendorff_rows() -> tuple[object, AssessmentRows]:
     rubric = make_rubric([["1"]], scale=(1, 5))
-    records = [(desa(unit), "I1", observer, value) for observer, values in KRIPPENDORFF_2011.items()
-               for unit, value in enumerate(values) if value is not None]
+    records = [
+        (desa(unit), "I1", observer, value)
+        for observer, values in KRIPPENDORFF_2011.items()
+        for unit, value in enumerate(values)
+        if value is not None
+    ]
     return rubric, AssessmentRows.from_records(rubric, records)
 
 
@@ -462,8 +558,14 @@ def test_rule_alpha_per_indicator_and_perfect_agreement() -> None:
 def test_rule_assessor_severity_is_mean_signed_difference_from_the_others() -> None:
     rubric = make_rubric([["1", "1"]])
     # item desa1/I1: a 1, b 3, c 2 -> a: 1 - 2.5 = -1.5; item desa1/I2: a 0, b 4 -> a: -4; item desa2/I1: a alone
-    records = [(desa(1), "I1", "a", 1), (desa(1), "I1", "b", 3), (desa(1), "I1", "c", 2),
-               (desa(1), "I2", "a", 0), (desa(1), "I2", "b", 4), (desa(2), "I1", "a", 4)]
+    records = [
+        (desa(1), "I1", "a", 1),
+        (desa(1), "I1", "b", 3),
+        (desa(1), "I1", "c", 2),
+        (desa(1), "I2", "a", 0),
+        (desa(1), "I2", "b", 4),
+        (desa(2), "I1", "a", 4),
+    ]
     severity = {s.assessor: s for s in assessor_severity(rubric, AssessmentRows.from_records(rubric, records))}
     assert severity["a"].items == 2
     assert severity["a"].mean_difference == Fraction(-11, 4)  # (-1.5 - 4) / 2
@@ -485,8 +587,11 @@ def test_rule_bootstrap_multiset_probabilities() -> None:
 
 def bootstrap_case() -> tuple[object, AssessmentRows, Ranking]:
     rubric = make_rubric([["1"]])
-    records: list[Record] = [(desa(1), "I1", "a", 4), (desa(1), "I1", "b", 0),  # mean 2, resamples 0, 2 or 4
-                             (desa(2), "I1", "a", 3)]  # one assessor: always 3
+    records: list[Record] = [
+        (desa(1), "I1", "a", 4),
+        (desa(1), "I1", "b", 0),  # mean 2, resamples 0, 2 or 4
+        (desa(2), "I1", "a", 3),
+    ]  # one assessor: always 3
     records += [(desa(k), "I1", "a", 1) for k in range(3, 6)]  # three villages always at 1
     rows = AssessmentRows.from_records(rubric, records)
     return rubric, rows, score(rubric, rows)
@@ -535,8 +640,16 @@ def test_rule_weight_sensitivity_share_of_runs_rank_holds() -> None:
     # desa 1 (4, 4) is first and desa 4 (0, 0) last under any weights. desa 2 (4, 0) and desa 3 (0, 4) share rank 2;
     # a run keeps desa 2 at 2 when factor 1 >= factor 2 and desa 3 at 2 when factor 2 >= factor 1 (both when equal,
     # 1 in 41), so each holds in about half of the runs and together in at least every run.
-    records = [(desa(1), "I1", "a", 4), (desa(1), "I2", "a", 4), (desa(2), "I1", "a", 4), (desa(2), "I2", "a", 0),
-               (desa(3), "I1", "a", 0), (desa(3), "I2", "a", 4), (desa(4), "I1", "a", 0), (desa(4), "I2", "a", 0)]
+    records = [
+        (desa(1), "I1", "a", 4),
+        (desa(1), "I2", "a", 4),
+        (desa(2), "I1", "a", 4),
+        (desa(2), "I2", "a", 0),
+        (desa(3), "I1", "a", 0),
+        (desa(3), "I2", "a", 4),
+        (desa(4), "I1", "a", 0),
+        (desa(4), "I2", "a", 0),
+    ]
     rows = AssessmentRows.from_records(rubric, records)
     ranking = score(rubric, rows)
     sensitivity = weight_sensitivity(rubric, rows, ranking, runs=200, seed=1)
@@ -565,8 +678,13 @@ def test_rule_exact_with_many_decimal_weights_beyond_int64() -> None:
     # I1: (1 + 2 + 4) / 3 = 7/3, I2: 3, I3: NA. index = 100 * (w1 * 7/3 / 4 + w2 * 3/4) / (w1 + w2)
     w1, w2 = Fraction("0.1234567890123"), Fraction("0.9876543210987")
     records = [(desa(1), "I1", x, level) for x, level in zip("abc", (1, 2, 4), strict=True)]
-    records += [(desa(1), "I2", "a", 3), (desa(1), "I3", "a", None), (desa(2), "I1", "a", 4), (desa(2), "I2", "a", 2),
-                (desa(2), "I3", "a", 1)]
+    records += [
+        (desa(1), "I2", "a", 3),
+        (desa(1), "I3", "a", None),
+        (desa(2), "I1", "a", 4),
+        (desa(2), "I2", "a", 2),
+        (desa(2), "I3", "a", 1),
+    ]
     rubric = make_rubric([["0.1234567890123", "0.9876543210987", "0.5"]], allow_na=["I3"])
     ranking = score(rubric, AssessmentRows.from_records(rubric, records))
     assert ranking.index_numerator.dtype == object

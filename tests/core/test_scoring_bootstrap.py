@@ -21,8 +21,9 @@ MEDIAN_RUBRIC = make_rubric([["2", "1.5"], ["1", "0.5"]], allow_na=["I4"], aggre
 KELURAHAN = "64.09.04.1001"  # not eligible by default: its rows must not take part
 
 
-def straightforward(rubric: Rubric, records: list[Record], resamples: int,
-                    seed: int) -> tuple[list[int], list[int], list[int]]:
+def straightforward(
+    rubric: Rubric, records: list[Record], resamples: int, seed: int
+) -> tuple[list[int], list[int], list[int]]:
     """Rule 10 as written: per resample, each village draws as many of its assessors as it has (uniformly, with
     replacement: an ordered draw of m out of m, m**m equally likely, from the same seeded generator, villages
     grouped by m in ascending m, then in published-village order); the drawn assessors' rows (a twice-drawn
@@ -52,22 +53,30 @@ def straightforward(rubric: Rubric, records: list[Record], resamples: int,
                     ordered, slot = divmod(ordered, m)
                     picks.append(team[code][slot])
                 drawn[code] = picks
-        resample = [(code, indicator, f"{assessor}#{copy}", level)
-                    for code in codes for copy, assessor in enumerate(drawn[code])
-                    for c, indicator, a, level in records if c == code and a == assessor]
+        resample = [
+            (code, indicator, f"{assessor}#{copy}", level)
+            for code in codes
+            for copy, assessor in enumerate(drawn[code])
+            for c, indicator, a, level in records
+            if c == code and a == assessor
+        ]
         result = score(rubric, AssessmentRows.from_records(rubric, resample, villages=codes))
         for code in codes:
             ranks[code].append(int(result.rank[result.position(code)]))
     low = math.ceil(Fraction(1, 20) * resamples) - 1
     high = math.ceil(Fraction(19, 20) * resamples) - 1
-    return ([sorted(ranks[code])[low] for code in codes], [sorted(ranks[code])[high] for code in codes],
-            [sum(r <= 3 for r in ranks[code]) for code in codes])
+    return (
+        [sorted(ranks[code])[low] for code in codes],
+        [sorted(ranks[code])[high] for code in codes],
+        [sum(r <= 3 for r in ranks[code]) for code in codes],
+    )
 
 
 @SETTINGS
 @given(assessments(), st.integers(0, 2**32 - 1), st.booleans(), st.booleans())
-def test_rule_bootstrap_equals_rescoring_every_resample(records: list[Record], seed: int, median: bool,
-                                                        kelurahan: bool) -> None:
+def test_rule_bootstrap_equals_rescoring_every_resample(
+    records: list[Record], seed: int, median: bool, kelurahan: bool
+) -> None:
     rubric = MEDIAN_RUBRIC if median else RUBRIC
     if kelurahan:
         records = [*records, (KELURAHAN, "I1", "a", 4), (KELURAHAN, "I2", "b", 4)]
@@ -96,11 +105,28 @@ def test_rule_ranking_order_codes_follow_the_cascade(n: int, distinct: int, n_ke
 
 
 @SETTINGS
-@given(st.lists(st.one_of(
-    st.text(alphabet="0123456789.", min_size=13, max_size=13),
-    st.sampled_from(["64.09.04.2001", "64.09.04.1005", "64.09.04.3001", "64.09.04.4001", "64.09.04.200١",
-                     "64.09.04.2001 ", "64.09.04.200", "6409.04.20011", "64.09.04.2Ｏ01"]),
-    st.text(min_size=0, max_size=15)), max_size=30))
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="0123456789.", min_size=13, max_size=13),
+            st.sampled_from(
+                [
+                    "64.09.04.2001",
+                    "64.09.04.1005",
+                    "64.09.04.3001",
+                    "64.09.04.4001",
+                    "64.09.04.200١",
+                    "64.09.04.2001 ",
+                    "64.09.04.200",
+                    "6409.04.20011",
+                    "64.09.04.2Ｏ01",
+                ]
+            ),
+            st.text(min_size=0, max_size=15),
+        ),
+        max_size=30,
+    )
+)
 def test_rule_eligibility_code_check_matches_the_written_rule(codes: list[str]) -> None:
     """Rule 5 / rule 1 (malformed region code): the vectorised check, on its fast ASCII path and its general path,
     flags exactly the codes that are not ``pp.kk.cc.dddd`` with a village part starting 1, 2 or 3."""

@@ -13,8 +13,13 @@ from tests.core.test_scoring_properties import MEDIAN_RUBRIC, RUBRIC, SETTINGS, 
 
 def test_final_levels_are_the_aggregated_levels() -> None:
     code = desa(0, "64.09.04")
-    records: list[Record] = [(code, "I1", "a", 1), (code, "I1", "b", 4), (code, "I2", "a", 3),
-                             (code, "I4", "a", None), (code, "I4", "b", None)]
+    records: list[Record] = [
+        (code, "I1", "a", 1),
+        (code, "I1", "b", 4),
+        (code, "I2", "a", 3),
+        (code, "I4", "a", None),
+        (code, "I4", "b", None),
+    ]
     rows = AssessmentRows.from_records(RUBRIC, records)
     ranking = score(RUBRIC, rows)
     levels = final_levels(RUBRIC, rows, ranking)
@@ -31,8 +36,12 @@ def test_index_contributions_by_hand() -> None:
     rows = AssessmentRows.from_records(RUBRIC, records)
     ranking = score(RUBRIC, rows)
     parts = index_contributions(RUBRIC, final_levels(RUBRIC, rows, ranking), 0)
-    assert parts == (Fraction(100 * 2 * 4, 4 * Fraction(9, 2)), Fraction(100 * Fraction(3, 2) * 2, 4 * Fraction(9, 2)),
-                     Fraction(100 * 1 * 1, 4 * Fraction(9, 2)), None)
+    assert parts == (
+        Fraction(100 * 2 * 4, 4 * Fraction(9, 2)),
+        Fraction(100 * Fraction(3, 2) * 2, 4 * Fraction(9, 2)),
+        Fraction(100 * 1 * 1, 4 * Fraction(9, 2)),
+        None,
+    )
 
 
 @SETTINGS

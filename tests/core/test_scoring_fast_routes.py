@@ -46,9 +46,14 @@ def regular_rows(draw: st.DrawFn) -> tuple[bool, AssessmentRows]:
         for _ in range(m):
             choice = draw(st.integers(low - 3, high + 1))
             level.append(NA_LEVEL if choice < low - 1 else choice)
-    rows = AssessmentRows(tuple(desa(v) for v in range(n_v)), tuple(f"asesor{k}" for k in range(pool)),
-                          village.astype(np.int64), indicator.astype(np.int64), np.array(assessor, dtype=np.int64),
-                          np.array(level, dtype=np.int64))
+    rows = AssessmentRows(
+        tuple(desa(v) for v in range(n_v)),
+        tuple(f"asesor{k}" for k in range(pool)),
+        village.astype(np.int64),
+        indicator.astype(np.int64),
+        np.array(assessor, dtype=np.int64),
+        np.array(level, dtype=np.int64),
+    )
     return median, rows
 
 
@@ -75,8 +80,7 @@ def test_regular_layout_counts_equal_the_general_route(case: tuple[bool, Assessm
 
 @SETTINGS
 @given(regular_rows(), st.randoms(use_true_random=False))
-def test_regular_layout_scores_like_the_same_rows_in_any_order(case: tuple[bool, AssessmentRows],
-                                                               rnd: object) -> None:
+def test_regular_layout_scores_like_the_same_rows_in_any_order(case: tuple[bool, AssessmentRows], rnd: object) -> None:
     """Rule 4: the ranking does not depend on the row order, so it cannot depend on which route counted it."""
     median, rows = case
     rubric = MEDIAN_RUBRIC if median else RUBRIC
@@ -84,8 +88,14 @@ def test_regular_layout_scores_like_the_same_rows_in_any_order(case: tuple[bool,
     rnd.shuffle(order)  # type: ignore[attr-defined]
     if len(order) > 1 and order == sorted(order):
         order.reverse()
-    shuffled = AssessmentRows(rows.villages, rows.assessors, rows.village[order], rows.indicator[order],
-                              rows.assessor[order], rows.level[order])
+    shuffled = AssessmentRows(
+        rows.villages,
+        rows.assessors,
+        rows.village[order],
+        rows.indicator[order],
+        rows.assessor[order],
+        rows.level[order],
+    )
     try:
         expected = score(rubric, shuffled)
     except ScoringInputError as error:
@@ -95,8 +105,9 @@ def test_regular_layout_scores_like_the_same_rows_in_any_order(case: tuple[bool,
         assert len(again.value.problems) == len(error.problems)
         return
     got = score(rubric, rows)
-    assert [(r.code, r.index, r.rank, r.tied, r.aspects, r.complete) for r in got.results()] == \
-        [(r.code, r.index, r.rank, r.tied, r.aspects, r.complete) for r in expected.results()]
+    assert [(r.code, r.index, r.rank, r.tied, r.aspects, r.complete) for r in got.results()] == [
+        (r.code, r.index, r.rank, r.tied, r.aspects, r.complete) for r in expected.results()
+    ]
     assert got.flags.village.tolist() == expected.flags.village.tolist()
     assert got.flags.indicator.tolist() == expected.flags.indicator.tolist()
 
@@ -122,8 +133,10 @@ def test_rule_ranking_competition_ranks_within_groups(pairs: list[tuple[int, int
 
     codes = np.array([c for c, _ in pairs], dtype=np.int64)
     groups = np.array([g for _, g in pairs], dtype=np.int64) * (2**55 if huge_groups else 1)
-    expected = [1 + sum(1 for c2, g2 in zip(codes, groups, strict=True) if g2 == g and c2 < c)
-                for c, g in zip(codes, groups, strict=True)]
+    expected = [
+        1 + sum(1 for c2, g2 in zip(codes, groups, strict=True) if g2 == g and c2 < c)
+        for c, g in zip(codes, groups, strict=True)
+    ]
     assert competition_ranks(codes, groups).tolist() == expected
 
 
@@ -151,11 +164,19 @@ def consistent_teams(draw: st.DrawFn) -> AssessmentRows:
         team = draw(st.lists(st.integers(0, 7), min_size=m, max_size=m, unique=True))
         for i in range(n_i):
             assessor.extend(team)
-            level.extend(draw(st.lists(st.sampled_from([0, 1, 2, 3, 4] + ([NA_LEVEL] if i == 3 else [])),
-                                       min_size=m, max_size=m)))
-    return AssessmentRows(tuple(desa(v) for v in range(n_v)), tuple(f"asesor{k}" for k in range(8)),
-                          np.repeat(np.arange(n_v), n_i * m), np.tile(np.repeat(np.arange(n_i), m), n_v),
-                          np.array(assessor, dtype=np.int64), np.array(level, dtype=np.int64))
+            level.extend(
+                draw(
+                    st.lists(st.sampled_from([0, 1, 2, 3, 4] + ([NA_LEVEL] if i == 3 else [])), min_size=m, max_size=m)
+                )
+            )
+    return AssessmentRows(
+        tuple(desa(v) for v in range(n_v)),
+        tuple(f"asesor{k}" for k in range(8)),
+        np.repeat(np.arange(n_v), n_i * m),
+        np.tile(np.repeat(np.arange(n_i), m), n_v),
+        np.array(assessor, dtype=np.int64),
+        np.array(level, dtype=np.int64),
+    )
 
 
 @SETTINGS
@@ -168,8 +189,14 @@ def test_rule_rank_confidence_same_for_any_row_order(rows: AssessmentRows, rnd: 
 
     order = list(range(len(rows)))
     rnd.shuffle(order)  # type: ignore[attr-defined]
-    shuffled = AssessmentRows(rows.villages, rows.assessors, rows.village[order], rows.indicator[order],
-                              rows.assessor[order], rows.level[order])
+    shuffled = AssessmentRows(
+        rows.villages,
+        rows.assessors,
+        rows.village[order],
+        rows.indicator[order],
+        rows.assessor[order],
+        rows.level[order],
+    )
     m = len(rows) // (len(rows.villages) * len(RUBRIC.indicators))
     assert _consistent_teams(RUBRIC, rows, np.arange(len(rows.villages)), m) is not None
     fast = rank_confidence(RUBRIC, rows, score(RUBRIC, rows), resamples=15, seed=seed)
@@ -185,6 +212,12 @@ def test_consistent_teams_refuses_a_team_that_changes_between_indicators() -> No
     n_i = len(RUBRIC.indicators)
     assessor = np.tile([0, 1], n_i)
     assessor[-2:] = [1, 0]  # the last indicator lists the same team in the other order
-    rows = AssessmentRows((desa(0),), ("a", "b"), np.zeros(2 * n_i, dtype=np.int64),
-                          np.repeat(np.arange(n_i), 2), assessor, np.full(2 * n_i, 2, dtype=np.int64))
+    rows = AssessmentRows(
+        (desa(0),),
+        ("a", "b"),
+        np.zeros(2 * n_i, dtype=np.int64),
+        np.repeat(np.arange(n_i), 2),
+        assessor,
+        np.full(2 * n_i, 2, dtype=np.int64),
+    )
     assert _consistent_teams(RUBRIC, rows, np.arange(1), 2) is None

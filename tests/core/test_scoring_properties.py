@@ -37,8 +37,21 @@ def assessments(draw: st.DrawFn) -> list[Record]:
 
 
 def published(ranking: Ranking) -> list[tuple[object, ...]]:
-    return [(r.code, r.index, r.shown_index, r.predikat, r.rank, r.rank_kabupaten, r.rank_kecamatan, r.complete,
-             r.tied, r.aspects) for r in ranking.results()]
+    return [
+        (
+            r.code,
+            r.index,
+            r.shown_index,
+            r.predikat,
+            r.rank,
+            r.rank_kabupaten,
+            r.rank_kecamatan,
+            r.complete,
+            r.tied,
+            r.aspects,
+        )
+        for r in ranking.results()
+    ]
 
 
 def scored(records: list[Record], median: bool = False) -> Ranking:
@@ -56,15 +69,16 @@ def test_property_permuting_rows_never_changes_output(records: list[Record], rnd
 
 @SETTINGS
 @given(assessments(), st.data(), st.booleans())
-def test_property_raising_one_level_never_lowers_that_villages_index(records: list[Record], data: st.DataObject,
-                                                                    median: bool) -> None:
+def test_property_raising_one_level_never_lowers_that_villages_index(
+    records: list[Record], data: st.DataObject, median: bool
+) -> None:
     raisable = [k for k, r in enumerate(records) if r[3] is not None and r[3] < 4]
     if not raisable:
         return
     k = data.draw(st.sampled_from(raisable))
     code, indicator, assessor, level = records[k]
     assert level is not None
-    raised = [*records[:k], (code, indicator, assessor, level + 1), *records[k + 1:]]
+    raised = [*records[:k], (code, indicator, assessor, level + 1), *records[k + 1 :]]
     before = {r.code: r.index for r in scored(records, median).results()}
     after = {r.code: r.index for r in scored(raised, median).results()}
     assert before[code] is not None and after[code] is not None
@@ -73,8 +87,9 @@ def test_property_raising_one_level_never_lowers_that_villages_index(records: li
 
 @SETTINGS
 @given(assessments(), st.data())
-def test_property_adding_or_removing_a_village_never_swaps_two_others(records: list[Record],
-                                                                      data: st.DataObject) -> None:
+def test_property_adding_or_removing_a_village_never_swaps_two_others(
+    records: list[Record], data: st.DataObject
+) -> None:
     codes = sorted({r[0] for r in records})
     if len(codes) < 3:
         return

@@ -44,8 +44,11 @@ def test_who_is_ranked_condition_1_eligible_region_kind() -> None:
 
 
 def test_who_is_ranked_condition_2_submission_complete() -> None:
-    for status, expected in (("draf", State.draf), ("dikembalikan", State.dikembalikan),
-                             ("diajukan", State.belum_diperiksa)):
+    for status, expected in (
+        ("draf", State.draf),
+        ("dikembalikan", State.dikembalikan),
+        ("diajukan", State.belum_diperiksa),
+    ):
         assert state(ready(desa(1), status=status), full(desa(1))) is expected
     assert not who_is_ranked(RUBRIC, [ready(desa(1), status="draf")], [])[desa(1)].blocks
     assert who_is_ranked(RUBRIC, [ready(desa(1), status="diajukan")], [])[desa(1)].blocks
@@ -65,8 +68,7 @@ def test_who_is_ranked_condition_4_assessors_required_and_submitted() -> None:
     # One of two submitted: never ranked on the other's levels alone.
     assert state(ready(desa(1), submitted=1), full(desa(1), assessors=1)) is State.penilaian_belum_selesai
     # A competition that asks for one assessor ranks a desa with one.
-    assert state(ready(desa(1), assigned=1, submitted=1, required=1), full(desa(1), assessors=1)) \
-        is State.diperingkat
+    assert state(ready(desa(1), assigned=1, submitted=1, required=1), full(desa(1), assessors=1)) is State.diperingkat
     # More assessors than required, all submitted: ranked.
     assert state(ready(desa(1), assigned=3, submitted=3), full(desa(1), assessors=3)) is State.diperingkat
 
@@ -87,8 +89,13 @@ def test_who_is_ranked_condition_6_reconciliation_done() -> None:
     agreed = [r for r in disputed if r[1] != "I1"] + [(desa(1), "I1", "rekonsiliasi", 2)]
     assert state(ready(desa(1)), agreed) is State.diperingkat
     # One level apart is below the threshold.
-    assert state(ready(desa(1)), [(desa(1), "I1", "a0", 2), (desa(1), "I1", "a1", 3),
-                                  (desa(1), "I2", "a0", 2), (desa(1), "I2", "a1", 2)]) is State.diperingkat
+    assert (
+        state(
+            ready(desa(1)),
+            [(desa(1), "I1", "a0", 2), (desa(1), "I1", "a1", 3), (desa(1), "I2", "a0", 2), (desa(1), "I2", "a1", 2)],
+        )
+        is State.diperingkat
+    )
 
 
 def test_who_is_ranked_condition_7_some_indicator_applies() -> None:
@@ -109,18 +116,32 @@ STATUSES = st.sampled_from(["draf", "diajukan", "dikembalikan", "lengkap"])
 
 
 @SETTINGS
-@given(st.lists(st.tuples(STATUSES, st.integers(0, 3), st.integers(0, 3), st.booleans(),
-                          st.lists(st.tuples(st.sampled_from(["I1", "I2"]), st.integers(0, 2),
-                                             st.one_of(st.none(), st.integers(0, 4))), max_size=6)),
-                min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.tuples(
+            STATUSES,
+            st.integers(0, 3),
+            st.integers(0, 3),
+            st.booleans(),
+            st.lists(
+                st.tuples(st.sampled_from(["I1", "I2"]), st.integers(0, 2), st.one_of(st.none(), st.integers(0, 4))),
+                max_size=6,
+            ),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_who_is_ranked_property_only_the_fully_assessed_are_ranked(
-        desa_facts: list[tuple[str, int, int, bool, list[tuple[str, int, int | None]]]]) -> None:
+    desa_facts: list[tuple[str, int, int, bool, list[tuple[str, int, int | None]]]],
+) -> None:
     candidates: list[Candidate] = []
     records: list[tuple] = []
     for n, (status, assigned, submitted, withdrawn, rows) in enumerate(desa_facts, start=1):
         code = desa(n)
-        candidates.append(Candidate(code, "desa", status, assigned, min(submitted, assigned), 2,
-                                    "Alasan." if withdrawn else None))
+        candidates.append(
+            Candidate(code, "desa", status, assigned, min(submitted, assigned), 2, "Alasan." if withdrawn else None)
+        )
         seen = set()
         for indicator, assessor, level in rows:
             if (indicator, assessor) not in seen:
@@ -133,9 +154,15 @@ def test_who_is_ranked_property_only_the_fully_assessed_are_ranked(
         own = [r for r in records if r[0] == candidate.code]
         given = {i: [r[3] for r in own if r[1] == i and r[3] is not None] for i in ("I1", "I2")}
         disputed = any(levels and max(levels) - min(levels) >= 2 for levels in given.values())
-        fully = (candidate.status == "lengkap" and candidate.withdrawal is None and candidate.assigned >= 2
-                 and candidate.submitted == candidate.assigned and {r[1] for r in own} == {"I1", "I2"}
-                 and any(r[3] is not None for r in own) and not disputed)
+        fully = (
+            candidate.status == "lengkap"
+            and candidate.withdrawal is None
+            and candidate.assigned >= 2
+            and candidate.submitted == candidate.assigned
+            and {r[1] for r in own} == {"I1", "I2"}
+            and any(r[3] is not None for r in own)
+            and not disputed
+        )
         assert standing.ranked == fully
         assert standing.blocks == (standing.state in BLOCKING)
         assert not (standing.ranked and standing.blocks)

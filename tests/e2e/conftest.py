@@ -24,8 +24,15 @@ from assessment.extensions import db
 from tests.conftest import config_for_tests, reset_database
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 PHONE = {"width": 412, "height": 800}
 
 
@@ -49,8 +56,10 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 def axe_js() -> Path:
     value = os.environ.get("AXE_JS")
     if not value or not Path(value).is_file():
-        pytest.fail("AXE_JS does not point at axe.min.js: run the tests with `make pytest` (it fetches axe-core "
-                    "with npm pack) or set AXE_JS=/path/to/axe.min.js")
+        pytest.fail(
+            "AXE_JS does not point at axe.min.js: run the tests with `make pytest` (it fetches axe-core "
+            "with npm pack) or set AXE_JS=/path/to/axe.min.js"
+        )
     return Path(value)
 
 
@@ -92,8 +101,11 @@ class RequestLog:
         self.urls.append(request.url)
 
     def outside(self) -> list[str]:
-        return [url for url in self.urls
-                if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).hostname != "127.0.0.1"]
+        return [
+            url
+            for url in self.urls
+            if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).hostname != "127.0.0.1"
+        ]
 
     def assert_local(self) -> None:
         assert self.outside() == [], f"requests left the server: {self.outside()}"
@@ -151,5 +163,6 @@ def axe_violations(page: Page, axe_js: Path) -> list[dict[str, Any]]:
     result: dict[str, Any] = page.evaluate(
         """async () => await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa"]}})"""
     )
-    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
-            for v in result["violations"]]
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]
+    ]

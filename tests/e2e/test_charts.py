@@ -44,8 +44,11 @@ def test_example_charts_render_with_no_console_error_and_no_outside_request(page
     assert "," in page.locator("figure.chart table td.num").nth(1).inner_text()
 
     assert problems == []
-    outside = [url for url in requested if urlparse(url).scheme in ("http", "https", "ws", "wss")
-               and urlparse(url).hostname != "127.0.0.1"]
+    outside = [
+        url
+        for url in requested
+        if urlparse(url).scheme in ("http", "https", "ws", "wss") and urlparse(url).hostname != "127.0.0.1"
+    ]
     assert outside == []
     assert any("/grafik/plotly-" in url for url in requested)
     assert any(url.endswith("/grafik/contoh/desa.geojson") for url in requested)

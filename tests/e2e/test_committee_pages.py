@@ -33,12 +33,19 @@ def _seed(live_app: Flask) -> tuple[str, str, list[str]]:
         secret = pending_totp_secret(user)
         assert confirm_totp_enrolment(user, pyotp.TOTP(secret).now())
         current, *older = db.session.scalars(db.select(Competition).order_by(Competition.year.desc())).all()
-        lengkap = db.session.scalar(db.select(Participant).where(Participant.competition_id == current.id,
-                                                                 Participant.status == SubmissionStatus.lengkap))
+        lengkap = db.session.scalar(
+            db.select(Participant).where(
+                Participant.competition_id == current.id, Participant.status == SubmissionStatus.lengkap
+            )
+        )
         assert lengkap is not None
-        pages = [f"/panitia/verifikasi/lomba/{current.id}?desa={lengkap.id}", "/panitia/jejak-audit/",
-                 f"/berita-acara/lomba/{older[0].id}", f"/panitia/sanggah/lomba/{older[0].id}",
-                 f"/kelengkapan/peserta/{lengkap.id}"]
+        pages = [
+            f"/panitia/verifikasi/lomba/{current.id}?desa={lengkap.id}",
+            "/panitia/jejak-audit/",
+            f"/berita-acara/lomba/{older[0].id}",
+            f"/panitia/sanggah/lomba/{older[0].id}",
+            f"/kelengkapan/peserta/{lengkap.id}",
+        ]
         return account[2], account[3] + "|" + secret, pages
 
 

@@ -27,21 +27,33 @@ pytestmark = pytest.mark.e2e
 PPU = "64.09"
 DPMD_EMAIL = "dpmd.ppu@ppu.go.id"
 DESKTOP = {"width": 1280, "height": 900}
-KINDS = {"kecamatan": RegionKind.kecamatan, "desa": RegionKind.desa, "kelurahan": RegionKind.kelurahan,
-         "desa_adat": RegionKind.desa_adat}
+KINDS = {
+    "kecamatan": RegionKind.kecamatan,
+    "desa": RegionKind.desa,
+    "kelurahan": RegionKind.kelurahan,
+    "desa_adat": RegionKind.desa_adat,
+}
 
 
-def _make_user(role: Role | None = None, region_code: str | None = None, *, home_region_code: str | None = None,
-               name: str | None = None, **_ignored: Any) -> User:
+def _make_user(
+    role: Role | None = None,
+    region_code: str | None = None,
+    *,
+    home_region_code: str | None = None,
+    name: str | None = None,
+    **_ignored: Any,
+) -> User:
     """The test factory's signature (tests/conftest.py make_user) for the live app's database."""
     assert role is not None and region_code is not None
-    ensure_region(region_code, f"Wilayah {region_code}", RegionKind.provinsi if "." not in region_code
-                  else RegionKind.kabupaten)
+    ensure_region(
+        region_code, f"Wilayah {region_code}", RegionKind.provinsi if "." not in region_code else RegionKind.kabupaten
+    )
     if home_region_code:
         ensure_region(home_region_code, f"Wilayah {home_region_code}", RegionKind.kota)
     slug = (name or role.value).lower().replace(" ", ".")
-    return create_user(name or role.value, f"{slug}@contoh.id", TEST_PASSWORD,
-                       [GrantSpec(role, region_code, home_region_code)])
+    return create_user(
+        name or role.value, f"{slug}@contoh.id", TEST_PASSWORD, [GrantSpec(role, region_code, home_region_code)]
+    )
 
 
 @pytest.fixture
@@ -68,8 +80,9 @@ def seeded(live_app: Flask, data_dir: Path) -> dict[str, str]:
         return {"dashboard": f"/dasbor/{world.competition.id}/{PPU}", "lng": str(lng), "lat": str(lat)}
 
 
-def _signed_in(browser: Browser, live_server: str, **context_args: Any) -> tuple[BrowserContext, Page,
-                                                                                   RequestLog, list[str]]:
+def _signed_in(
+    browser: Browser, live_server: str, **context_args: Any
+) -> tuple[BrowserContext, Page, RequestLog, list[str]]:
     context = browser.new_context(viewport=DESKTOP, base_url=live_server, locale="id-ID", **context_args)
     page = context.new_page()
     log = RequestLog()
@@ -91,8 +104,9 @@ def _wait_for_charts(page: Page) -> None:
     expect(page.locator("[data-figure][data-drawn='true']")).to_have_count(plots.count(), timeout=60_000)
 
 
-def test_dashboard_and_map_render_offline_and_a_desa_opens_from_the_map(browser: Browser, live_server: str,
-                                                                        seeded: dict[str, str]) -> None:
+def test_dashboard_and_map_render_offline_and_a_desa_opens_from_the_map(
+    browser: Browser, live_server: str, seeded: dict[str, str]
+) -> None:
     context, page, log, problems = _signed_in(browser, live_server)
     try:
         page.goto(seeded["dashboard"])
@@ -145,8 +159,9 @@ def test_a_desa_opens_from_the_maps_link_list(browser: Browser, live_server: str
         context.close()
 
 
-def test_dashboard_passes_axe_wcag_a_and_aa(browser: Browser, live_server: str, seeded: dict[str, str],
-                                            axe_js: Path) -> None:
+def test_dashboard_passes_axe_wcag_a_and_aa(
+    browser: Browser, live_server: str, seeded: dict[str, str], axe_js: Path
+) -> None:
     # axe is injected as a script: only this context bypasses the page's CSP to allow it.
     context, page, _log, _problems = _signed_in(browser, live_server, bypass_csp=True)
     try:

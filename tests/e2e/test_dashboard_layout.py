@@ -53,16 +53,19 @@ def demo(live_app: Flask) -> Demo:
     with live_app.app_context():
         result = live_app.test_cli_runner().invoke(args=["demo"])
         assert result.exit_code == 0, result.output
-        accounts = {fields[2].split("@")[0]: (fields[2], fields[3]) for fields in
-                    (line.split() for line in result.output.splitlines())
-                    if len(fields) == 4 and fields[0] in ("panitia", "dpmd", "verifikator_kecamatan")}
+        accounts = {
+            fields[2].split("@")[0]: (fields[2], fields[3])
+            for fields in (line.split() for line in result.output.splitlines())
+            if len(fields) == 4 and fields[0] in ("panitia", "dpmd", "verifikator_kecamatan")
+        }
         committee = db.session.scalar(db.select(User).where(User.email == accounts["panitia"][0]))
         assert committee is not None
         secret = pending_totp_secret(committee)
         assert confirm_totp_enrolment(committee, pyotp.TOTP(secret).now())
         editions = db.session.scalars(db.select(Competition).order_by(Competition.year)).all()
-        return Demo((*accounts["panitia"], secret), accounts["dpmd-ppu"], accounts["verifikator-sepaku"],
-                    editions[-2].id)
+        return Demo(
+            (*accounts["panitia"], secret), accounts["dpmd-ppu"], accounts["verifikator-sepaku"], editions[-2].id
+        )
 
 
 OpenAs = Callable[..., Page]
@@ -86,7 +89,8 @@ def open_as(browser: Browser, live_server: str) -> Iterator[OpenAs]:
             page.get_by_role("button", name="Masuk").click()
             if len(account) > 2:  # the committee's second step (the enrolment's own code was used: the next one)
                 page.get_by_label("Kode 6 angka dari aplikasi autentikator").fill(
-                    pyotp.TOTP(account[2]).at(time.time() + 30))
+                    pyotp.TOTP(account[2]).at(time.time() + 30)
+                )
                 page.get_by_role("button", name="Masuk").click()
             page.wait_for_load_state()
             assert "/masuk" not in page.url
@@ -99,8 +103,9 @@ def open_as(browser: Browser, live_server: str) -> Iterator[OpenAs]:
 
 
 def _drawn(page: Page) -> None:
-    expect(page.locator("[data-figure][data-drawn='true']")).to_have_count(page.locator("[data-figure]").count(),
-                                                                            timeout=60_000)
+    expect(page.locator("[data-figure][data-drawn='true']")).to_have_count(
+        page.locator("[data-figure]").count(), timeout=60_000
+    )
 
 
 def _box(page: Page, selector: str) -> dict[str, float]:
@@ -165,7 +170,8 @@ def _first_screen(page: Page, viewport: dict[str, int], help_beside: bool) -> No
 
 
 def test_first_screen_holds_key_figures_map_and_help_and_nothing_overflows(
-        demo: Demo, open_as: OpenAs, record_property: Callable[[str, object], None]) -> None:
+    demo: Demo, open_as: OpenAs, record_property: Callable[[str, object], None]
+) -> None:
     # One demo for the three levels (seeding it is the slow part): the committee's province, DPMD's kabupaten and
     # the verifikator's kecamatan.
     for account, region in ((demo.committee, "64"), (demo.dpmd, PPU), (demo.verifikator, SEPAKU)):
@@ -204,7 +210,8 @@ def test_drill_down_from_kabupaten_to_kecamatan_and_back(demo: Demo, open_as: Op
 
 
 def test_rankings_fit_a_wide_screen_and_keep_rank_and_desa_in_place_on_a_phone(
-        demo: Demo, open_as: OpenAs, axe_js: Path) -> None:
+    demo: Demo, open_as: OpenAs, axe_js: Path
+) -> None:
     page = open_as(bypass_csp=True)
     for region in ("64", PPU, SEPAKU):
         page.set_viewport_size(WIDE)
@@ -223,7 +230,10 @@ def test_rankings_fit_a_wide_screen_and_keep_rank_and_desa_in_place_on_a_phone(
             for column in (1, 2, 3, 4):
                 box = rows.nth(index).locator(f"xpath=./*[{column}]").bounding_box()
                 assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (
-                    region, index, column)
+                    region,
+                    index,
+                    column,
+                )
         first = rows.first.locator("th").bounding_box()
         frame.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
         page.wait_for_timeout(100)
@@ -241,8 +251,9 @@ def test_dashboard_passes_axe_and_prints_to_a4_with_its_map(demo: Demo, open_as:
         _drawn(page)
         assert axe_violations(page, axe_js) == [], viewport
     # Every chart has plotly's own image button (from the app's plotly.js: the page made no outside request).
-    assert page.locator(".modebar-btn[data-title='Unduh gambar (PNG)']").count() == page.locator(
-        "[data-figure]").count()
+    assert (
+        page.locator(".modebar-btn[data-title='Unduh gambar (PNG)']").count() == page.locator("[data-figure]").count()
+    )
     page.wait_for_selector("[data-print-copy]", state="attached", timeout=30_000)
     copy = page.locator("img.print-only")
     size = copy.evaluate("img => [img.naturalWidth, img.naturalHeight]")

@@ -31,8 +31,7 @@ def _demo(live_app: Flask) -> tuple[str, str, int]:
     return dpmd[2], dpmd[3], previous
 
 
-def test_the_demo_dashboard_draws_the_ppu_desa_on_its_map(browser: Browser, live_app: Flask,
-                                                           live_server: str) -> None:
+def test_the_demo_dashboard_draws_the_ppu_desa_on_its_map(browser: Browser, live_app: Flask, live_server: str) -> None:
     email, password, competition_id = _demo(live_app)
     context = browser.new_context(viewport=DESKTOP, base_url=live_server, locale="id-ID")
     page = context.new_page()

@@ -21,8 +21,7 @@ from tests.e2e.test_verification_journey import sign_in
 pytestmark = pytest.mark.e2e
 
 
-def test_report_progress_page_turns_into_the_download(open_session: OpenSession, live_app: Flask,
-                                                      axe_js: Path) -> None:
+def test_report_progress_page_turns_into_the_download(open_session: OpenSession, live_app: Flask, axe_js: Path) -> None:
     with live_app.app_context():
         world = _seed(StageCode.masa_sanggah, publish=True)
     committee = sign_in(open_session, World.committee, bypass_csp=True).page
@@ -39,7 +38,8 @@ def test_report_progress_page_turns_into_the_download(open_session: OpenSession,
     committee.go_back()
     with live_app.app_context():
         assert [outcome.status.value for outcome in queue.run_due(queue.worker_name(), kinds=[DOCUMENT_JOB])] == [
-            "done"]
+            "done"
+        ]
     # The page refreshes itself: no reload by the test.
     expect(committee.get_by_text("Dokumen siap.")).to_be_visible(timeout=15000)
     assert axe_violations(committee, axe_js) == []

@@ -112,11 +112,32 @@ def _ppu_regions(target: Path) -> Path:
 
 def _command_line(live_app: Flask, tmp_path: Path) -> None:
     runner = live_app.test_cli_runner()
-    imported = runner.invoke(args=["regions", "import", str(_ppu_regions(tmp_path / "wilayah-ppu.csv")),
-                                   "--decree", "Kepmendagri 300.2.2-2138/2025"])
+    imported = runner.invoke(
+        args=[
+            "regions",
+            "import",
+            str(_ppu_regions(tmp_path / "wilayah-ppu.csv")),
+            "--decree",
+            "Kepmendagri 300.2.2-2138/2025",
+        ]
+    )
     assert imported.exit_code == 0, imported.output
-    created = runner.invoke(args=["users", "create", "--name", "Panitia Provinsi", "--email", PANITIA, "--role",
-                                  "panitia", "--region", "64", "--password-stdin"], input=PASSWORD + "\n")
+    created = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--name",
+            "Panitia Provinsi",
+            "--email",
+            PANITIA,
+            "--role",
+            "panitia",
+            "--region",
+            "64",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+    )
     assert created.exit_code == 0, created.output
 
 
@@ -223,9 +244,9 @@ def _invitation_links(letters: bytes) -> dict[str, str]:
     return links
 
 
-def test_a_province_runs_an_edition_from_an_empty_database(open_session: OpenSession, live_app: Flask,
-                                                             clock: ScheduleClock, axe_js: Path,
-                                                             tmp_path: Path) -> None:
+def test_a_province_runs_an_edition_from_an_empty_database(
+    open_session: OpenSession, live_app: Flask, clock: ScheduleClock, axe_js: Path, tmp_path: Path
+) -> None:
     _command_line(live_app, tmp_path)
 
     # Day 0: the committee signs in (two-step verification on first sign-in), uploads the rubric and creates the
@@ -245,8 +266,16 @@ def test_a_province_runs_an_edition_from_an_empty_database(open_session: OpenSes
         first = today if code == "pendaftaran" else today + timedelta(days=1)
         committee.locator(f"#{code}_start").fill(first.isoformat())
         committee.locator(f"#{code}_end").fill(first.isoformat())
-    for code in ("verifikasi_kelengkapan", "penilaian_dokumen", "rekonsiliasi", "klarifikasi_lapangan", "pleno",
-                 "pengumuman_sementara", "masa_sanggah", "penetapan"):
+    for code in (
+        "verifikasi_kelengkapan",
+        "penilaian_dokumen",
+        "rekonsiliasi",
+        "klarifikasi_lapangan",
+        "pleno",
+        "pengumuman_sementara",
+        "masa_sanggah",
+        "penetapan",
+    ):
         committee.locator(f"#{code}_start").fill("")
         committee.locator(f"#{code}_end").fill("")
     committee.get_by_role("button", name="Buat lomba").click()
@@ -255,8 +284,9 @@ def test_a_province_runs_an_edition_from_an_empty_database(open_session: OpenSes
 
     # Accounts from a file, and their invitation letters, printed.
     accounts = tmp_path / "akun.csv"
-    accounts.write_text("nama,email,peran,wilayah\n" + "".join(",".join(p) + "\n" for p in PEOPLE.values()),
-                        encoding="utf-8")
+    accounts.write_text(
+        "nama,email,peran,wilayah\n" + "".join(",".join(p) + "\n" for p in PEOPLE.values()), encoding="utf-8"
+    )
     committee.goto("/pengguna/impor")
     committee.get_by_label(re.compile("Berkas CSV atau Excel")).set_input_files(str(accounts))
     committee.get_by_role("button", name="Unggah dan impor").click()
@@ -302,8 +332,13 @@ def test_a_province_runs_an_edition_from_an_empty_database(open_session: OpenSes
     _self_assess(sessions["suka"], "Suka Raja", {"A1": "2", "A2": "1"}, evidence)
 
     # Day 2: the completeness check; the committee assigns two assessors to each complete desa.
-    _next_stage(committee, clock, competition, "Verifikasi kelengkapan",
-                "Semua desa terdaftar sudah mengajukan; kelengkapan diperiksa besok.")
+    _next_stage(
+        committee,
+        clock,
+        competition,
+        "Verifikasi kelengkapan",
+        "Semua desa terdaftar sudah mengajukan; kelengkapan diperiksa besok.",
+    )
     verifikator = sessions["verifikator"]
     for desa in ("Bukit Raya", "Suka Raja"):
         verifikator.goto("/kelengkapan/")
@@ -315,8 +350,9 @@ def test_a_province_runs_an_edition_from_an_empty_database(open_session: OpenSes
     expect(committee.get_by_text("4 penugasan otomatis dibuat.")).to_be_visible()
 
     # Day 3: blind desk scoring; the assessors disagree on Bukit Raya's A1 (1 against 4).
-    _next_stage(committee, clock, competition, "Penilaian dokumen",
-                "Asesor sudah ditugaskan; penilaian dokumen dimulai besok.")
+    _next_stage(
+        committee, clock, competition, "Penilaian dokumen", "Asesor sudah ditugaskan; penilaian dokumen dimulai besok."
+    )
     _desk_score(sessions["asesor1"], "Bukit Raya", {"A1": "1", "A2": "2"})
     _desk_score(sessions["asesor1"], "Suka Raja", {"A1": "2", "A2": "1"})
     _desk_score(sessions["asesor2"], "Bukit Raya", {"A1": "4", "A2": "2"})

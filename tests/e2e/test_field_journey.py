@@ -83,7 +83,10 @@ def test_field_visit_on_a_phone(open_session: OpenSession, live_app: Flask, axe_
     session.requests.assert_local()
 
     with live_app.app_context():
-        assert [r for r in verified_records(db.session.get(type(world.competition), competition_id))
-                if r[0] == "64.09.04.2002" and r[1] == "A1"] == [("64.09.04.2002", "A1", FIELD_BY, 2)]
+        assert [
+            r
+            for r in verified_records(db.session.get(type(world.competition), competition_id))
+            if r[0] == "64.09.04.2002" and r[1] == "A1"
+        ] == [("64.09.04.2002", "A1", FIELD_BY, 2)]
         (withdrawn,) = db.session.scalars(db.select(FieldPhoto)).all()
         assert withdrawn.removed_at is not None and withdrawn.removed_reason.startswith("Foto salah")

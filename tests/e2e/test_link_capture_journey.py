@@ -36,7 +36,8 @@ def server() -> Iterator[LinkServer]:
 
 
 def test_operator_sees_the_capture_and_the_copy_runs_and_fetches_nothing(
-        live_app: Flask, open_session: OpenSession, server: LinkServer, axe_js: Path) -> None:
+    live_app: Flask, open_session: OpenSession, server: LinkServer, axe_js: Path
+) -> None:
     live_app.config["LINK_CAPTURE_ALLOW"] = "127.0.0.1"
     live_app.config["LINK_SCREENSHOTS"] = "1"
     live_app.config["CHROMIUM_PATH"] = "/usr/bin/chromium"
@@ -58,12 +59,20 @@ def test_operator_sees_the_capture_and_the_copy_runs_and_fetches_nothing(
         assert capture.screenshot_sha256, capture.screenshot_detail
         # A copy with a script and an image planted in it (as if the sanitiser had missed them): the serving
         # page's CSP must still keep both from running or loading.
-        planted = (f'<html><body><p>salinan</p><img src="{server.url("/pixel")}" alt="x">'
-                   f'<script>var r = new XMLHttpRequest(); r.open("GET", "{server.url("/beacon")}", false);'
-                   f" r.send(); document.body.dataset.ran = 'yes';</script></body></html>").encode()
+        planted = (
+            f'<html><body><p>salinan</p><img src="{server.url("/pixel")}" alt="x">'
+            f'<script>var r = new XMLHttpRequest(); r.open("GET", "{server.url("/beacon")}", false);'
+            f" r.send(); document.body.dataset.ran = 'yes';</script></body></html>"
+        ).encode()
         planted_key = get_store().put(planted).sha256
-        row = LinkCapture(evidence_id=evidence.id, trigger=CaptureTrigger.recheck, outcome=CaptureOutcome.archived,
-                          requested_url=evidence.url or "", archive_sha256=planted_key, body_sha256=planted_key)
+        row = LinkCapture(
+            evidence_id=evidence.id,
+            trigger=CaptureTrigger.recheck,
+            outcome=CaptureOutcome.archived,
+            requested_url=evidence.url or "",
+            archive_sha256=planted_key,
+            body_sha256=planted_key,
+        )
         db.session.add(row)
         db.session.commit()
         capture_id, planted_id = capture.id, row.id
@@ -81,8 +90,9 @@ def test_operator_sees_the_capture_and_the_copy_runs_and_fetches_nothing(
     box = screenshot.bounding_box()
     assert box is not None and box["x"] + box["width"] <= page.viewport_size["width"], "it fits the phone"
     # The real copy does not even ask: its references were removed when it was archived.
-    assert not [url for url in session.requests.urls if f":{server.port}/" in url], \
+    assert not [url for url in session.requests.urls if f":{server.port}/" in url], (
         "the browser never asks the linked site for anything"
+    )
     session.requests.assert_local()
 
     page.goto(f"/tautan/arsip/{planted_id}")

@@ -41,8 +41,9 @@ def world(live_app: Flask) -> World:
     with live_app.app_context():
         _, (mine, theirs) = create_competition(desa={DESA: "Bukit Raya", OTHER_DESA: "Semoi Dua"})
         create_user("Operator Bukit Raya", World.operator, TEST_PASSWORD, [GrantSpec(Role.operator_desa, DESA)])
-        create_user("Operator Semoi Dua", World.other_operator, TEST_PASSWORD,
-                    [GrantSpec(Role.operator_desa, OTHER_DESA)])
+        create_user(
+            "Operator Semoi Dua", World.other_operator, TEST_PASSWORD, [GrantSpec(Role.operator_desa, OTHER_DESA)]
+        )
         create_user("DPMD PPU", World.dpmd, TEST_PASSWORD, [GrantSpec(Role.dpmd, "64.09")])
         return World(mine.id, theirs.id)
 
@@ -53,8 +54,9 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
     return path
 
 
-def test_operator_uploads_evidence_and_submits(open_session: OpenSession, world: World, live_app: Flask,
-                                               tmp_path: Path) -> None:
+def test_operator_uploads_evidence_and_submits(
+    open_session: OpenSession, world: World, live_app: Flask, tmp_path: Path
+) -> None:
     session = open_session(World.operator, TEST_PASSWORD)
     page = session.page
     page.goto("/desa/")
@@ -123,8 +125,9 @@ def test_operator_moves_through_indicators_on_a_phone(open_session: OpenSession,
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 412
 
 
-def test_core_flow_works_without_javascript(open_session: OpenSession, world: World, live_app: Flask,
-                                            tmp_path: Path) -> None:
+def test_core_flow_works_without_javascript(
+    open_session: OpenSession, world: World, live_app: Flask, tmp_path: Path
+) -> None:
     session = open_session(World.operator, TEST_PASSWORD, java_script_enabled=False)
     page = session.page
     page.goto(f"/desa/peserta/{world.mine}/indikator/A1")
@@ -142,8 +145,9 @@ def test_core_flow_works_without_javascript(open_session: OpenSession, world: Wo
         assert len(db.session.scalars(db.select(Evidence)).all()) == 1
 
 
-def test_operator_of_another_desa_gets_403_on_that_desa_page_and_file(open_session: OpenSession, world: World,
-                                                                      tmp_path: Path) -> None:
+def test_operator_of_another_desa_gets_403_on_that_desa_page_and_file(
+    open_session: OpenSession, world: World, tmp_path: Path
+) -> None:
     owner = open_session(World.operator, TEST_PASSWORD)
     owner.page.goto(f"/desa/peserta/{world.mine}/indikator/A1")
     owner.page.get_by_label("Berkas bukti").set_input_files(_write(tmp_path, "rahasia.jpg", files.jpeg()))
@@ -163,8 +167,9 @@ def test_operator_of_another_desa_gets_403_on_that_desa_page_and_file(open_sessi
     assert api.body() != files.jpeg()
 
 
-def test_dpmd_returns_a_submission_and_the_operator_sees_the_reason(open_session: OpenSession, world: World,
-                                                                    live_app: Flask) -> None:
+def test_dpmd_returns_a_submission_and_the_operator_sees_the_reason(
+    open_session: OpenSession, world: World, live_app: Flask
+) -> None:
     with live_app.app_context():
         participant = db.session.get(Participant, world.mine)
         assert participant is not None
@@ -186,8 +191,12 @@ def test_dpmd_returns_a_submission_and_the_operator_sees_the_reason(open_session
 
 
 def _operator_pages(world: World) -> list[str]:
-    return ["/desa/", f"/desa/peserta/{world.mine}", f"/desa/peserta/{world.mine}/indikator/A1",
-            f"/desa/peserta/{world.mine}/ajukan"]
+    return [
+        "/desa/",
+        f"/desa/peserta/{world.mine}",
+        f"/desa/peserta/{world.mine}/indikator/A1",
+        f"/desa/peserta/{world.mine}/ajukan",
+    ]
 
 
 def test_operator_pages_fit_a_412_px_phone(open_session: OpenSession, world: World, tmp_path: Path) -> None:
@@ -201,8 +210,9 @@ def test_operator_pages_fit_a_412_px_phone(open_session: OpenSession, world: Wor
         assert shot.stat().st_size > 5000
 
 
-def test_axe_finds_no_wcag_violations_on_operator_pages(open_session: OpenSession, world: World, axe_js: Path,
-                                                        tmp_path: Path) -> None:
+def test_axe_finds_no_wcag_violations_on_operator_pages(
+    open_session: OpenSession, world: World, axe_js: Path, tmp_path: Path
+) -> None:
     # axe is injected as an inline script, which the app's CSP forbids: this context alone bypasses CSP.
     page = open_session(World.operator, TEST_PASSWORD, bypass_csp=True).page
     page.goto(f"/desa/peserta/{world.mine}/indikator/A1")
@@ -225,8 +235,9 @@ def test_axe_finds_no_wcag_violations_on_operator_pages(open_session: OpenSessio
     assert found == {}
 
 
-def test_operator_page_weighs_at_most_150_kb_with_no_request_leaving_the_server(open_session: OpenSession,
-                                                                                world: World) -> None:
+def test_operator_page_weighs_at_most_150_kb_with_no_request_leaving_the_server(
+    open_session: OpenSession, world: World
+) -> None:
     session = open_session(World.operator, TEST_PASSWORD)
     for url in _operator_pages(world):
         fresh = open_session(World.operator, TEST_PASSWORD)
@@ -243,13 +254,16 @@ def test_operator_page_weighs_at_most_150_kb_with_no_request_leaving_the_server(
 def test_axe_check_can_fail(open_session: OpenSession, world: World, axe_js: Path) -> None:
     page = open_session(World.operator, TEST_PASSWORD, bypass_csp=True).page
     page.goto("/desa/")
-    page.evaluate("() => { const img = document.createElement('img'); img.src = 'data:,'; "
-                  "document.querySelector('main').append(img); }")
+    page.evaluate(
+        "() => { const img = document.createElement('img'); img.src = 'data:,'; "
+        "document.querySelector('main').append(img); }"
+    )
     assert "image-alt" in {violation["id"] for violation in axe_violations(page, axe_js)}
 
 
-def test_too_large_file_is_refused_before_upload_with_a_friendly_message(open_session: OpenSession, world: World,
-                                                                         live_app: Flask, tmp_path: Path) -> None:
+def test_too_large_file_is_refused_before_upload_with_a_friendly_message(
+    open_session: OpenSession, world: World, live_app: Flask, tmp_path: Path
+) -> None:
     live_app.config["EVIDENCE_MAX_BYTES"] = 2 * 1024 * 1024
     session = open_session(World.operator, TEST_PASSWORD)
     page = session.page
@@ -265,7 +279,8 @@ def test_too_large_file_is_refused_before_upload_with_a_friendly_message(open_se
 
 
 def test_upload_whose_answer_is_lost_is_retried_without_duplicating_the_file(
-        open_session: OpenSession, world: World, live_app: Flask, tmp_path: Path) -> None:
+    open_session: OpenSession, world: World, live_app: Flask, tmp_path: Path
+) -> None:
     session = open_session(World.operator, TEST_PASSWORD)
     page = session.page
     attempts: list[int] = []

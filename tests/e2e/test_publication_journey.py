@@ -42,8 +42,7 @@ class World:
     operator: str = "operator.paser@desa.id"
 
 
-def _make_user(role: Role, region_code: str, *, home_region_code: str | None = None,
-               name: str | None = None) -> User:
+def _make_user(role: Role, region_code: str, *, home_region_code: str | None = None, name: str | None = None) -> User:
     emails = {Role.panitia: World.committee, Role.ketua_tim: World.lead}
     email = emails.get(role) or f"{(name or 'pengguna').lower().replace(' ', '.')}@kaltimprov.go.id"
     for code in (region_code, home_region_code):
@@ -94,8 +93,9 @@ def test_change_after_freeze_refused_without_exception(open_session: OpenSession
     committee.get_by_label("Desa", exact=True).select_option(str(world.paser))
     committee.get_by_label("Tahap", exact=True).select_option("rekonsiliasi")
     committee.get_by_label("Indikator (kosongkan untuk seluruh desa)").fill("A1")
-    committee.get_by_label("Berlaku sampai (tanggal, WITA)").fill((datetime.now(UTC) + timedelta(days=3))
-                                                                  .strftime("%Y-%m-%d"))
+    committee.get_by_label("Berlaku sampai (tanggal, WITA)").fill(
+        (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d")
+    )
     committee.get_by_label("Alasan tertulis").fill("Pleno: asesor salah membaca bukti A1 Desa Paser.")
     committee.get_by_role("button", name="Buka pengecualian").click()
 
@@ -107,8 +107,7 @@ def test_change_after_freeze_refused_without_exception(open_session: OpenSession
     expect(lead.get_by_text(re.compile("Koreksi kesepakatan untuk Desa Paser indikator A1 tersimpan"))).to_be_visible()
 
     committee.goto(f"/panitia/hasil/lomba/{world.competition}")
-    expect(committee.get_by_text(re.compile("diubah setelah pengumuman \\(A1\\): Pleno: asesor salah"))
-           ).to_be_visible()
+    expect(committee.get_by_text(re.compile("diubah setelah pengumuman \\(A1\\): Pleno: asesor salah"))).to_be_visible()
     with live_app.app_context():
         assert len(db.session.scalars(db.select(LateChange)).all()) == 1
 
@@ -153,8 +152,9 @@ def _download(page: Page, name: str) -> bytes:
     return Path(path).read_bytes()
 
 
-def test_final_snapshot_verifies_and_tampered_pdf_does_not(open_session: OpenSession, live_app: Flask,
-                                                           axe_js: Path, tmp_path: Path) -> None:
+def test_final_snapshot_verifies_and_tampered_pdf_does_not(
+    open_session: OpenSession, live_app: Flask, axe_js: Path, tmp_path: Path
+) -> None:
     with live_app.app_context():
         world = _seed(StageCode.penetapan, publish=True)
     committee = sign_in(open_session, World.committee, bypass_csp=True).page
@@ -170,7 +170,8 @@ def test_final_snapshot_verifies_and_tampered_pdf_does_not(open_session: OpenSes
     expect(committee.get_by_text("Menunggu giliran di pekerja latar…")).to_be_visible()
     with live_app.app_context():
         assert [outcome.status.value for outcome in queue.run_due(queue.worker_name(), kinds=[DOCUMENT_JOB])] == [
-            "done"]
+            "done"
+        ]
         kode = db.session.scalars(db.select(BeritaAcara.kode)).one()
     committee.reload()  # the page refreshes itself every few seconds; at once here
     expect(committee.get_by_text("Dokumen siap.")).to_be_visible()
@@ -205,8 +206,9 @@ def test_final_snapshot_verifies_and_tampered_pdf_does_not(open_session: OpenSes
     expect(public.get_by_text("Cocok.", exact=True)).to_have_count(0)
 
 
-def test_operator_sees_verified_levels_and_why_this_rank_on_a_phone(open_session: OpenSession, live_app: Flask,
-                                                                   axe_js: Path) -> None:
+def test_operator_sees_verified_levels_and_why_this_rank_on_a_phone(
+    open_session: OpenSession, live_app: Flask, axe_js: Path
+) -> None:
     with live_app.app_context():
         world = _seed(StageCode.masa_sanggah, publish=True)
     operator = sign_in(open_session, World.operator, bypass_csp=True).page

@@ -29,9 +29,11 @@ PANITIA = "panitia@kaltimprov.go.id"
 DPMD = "dpmd@ppu.go.id"
 OPERATOR = "operator.bukitraya@contoh.id"
 OPERATOR_PASSWORD = "sungai-riko-di-pagi-hari"
-ACCOUNTS = ("nama,email,peran,wilayah\n"
-            f"Operator Bukit Raya,{OPERATOR},operator_desa,64.09.04.2001\n"
-            "Verifikator Sepaku,verifikator.sepaku@contoh.id,verifikator_kecamatan,64.09.04\n")
+ACCOUNTS = (
+    "nama,email,peran,wilayah\n"
+    f"Operator Bukit Raya,{OPERATOR},operator_desa,64.09.04.2001\n"
+    "Verifikator Sepaku,verifikator.sepaku@contoh.id,verifikator_kecamatan,64.09.04\n"
+)
 
 
 @pytest.fixture
@@ -41,8 +43,9 @@ def competition_id(live_app: Flask) -> int:
             ensure_desa(code, name)
         competition, _ = create_competition(opens=timedelta(days=5), closes=timedelta(days=20), desa={})
         now = utcnow()
-        competition.stages.append(Stage(code=StageCode.pendaftaran, starts_at=now - timedelta(days=1),
-                                        ends_at=now + timedelta(days=4)))
+        competition.stages.append(
+            Stage(code=StageCode.pendaftaran, starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=4))
+        )
         competition.quotas.append(KabupatenQuota(kabupaten_code="64.09", quota=1))
         user = create_user("Panitia Provinsi", PANITIA, TEST_PASSWORD, [GrantSpec(Role.panitia, "64")])
         user.totp_secret, user.totp_confirmed_at = SECRET, utcnow()
@@ -51,8 +54,9 @@ def competition_id(live_app: Flask) -> int:
         return competition.id
 
 
-def test_accounts_invitations_and_nominations(open_session: OpenSession, live_app: Flask, competition_id: int,
-                                              axe_js: Path, tmp_path: Path) -> None:
+def test_accounts_invitations_and_nominations(
+    open_session: OpenSession, live_app: Flask, competition_id: int, axe_js: Path, tmp_path: Path
+) -> None:
     committee = open_session(bypass_csp=True)
     page = committee.page
     page.goto("/masuk")

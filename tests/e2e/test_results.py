@@ -26,13 +26,18 @@ _numbers = itertools.count(1)
 @pytest.fixture
 def published(live_app: Flask) -> int:
     """The results world, published; the competition's id."""
+
     def make_user(role: Role, region_code: str, *, home_region_code: str | None = None, name: str = "") -> User:
         ensure_region(region_code, f"Wilayah {region_code}", RegionKind.provinsi)
         if home_region_code:
             ensure_region(home_region_code, "Kota Samarinda", RegionKind.kota)
         number = next(_numbers)
-        return create_user(name or f"Pengguna {number}", f"hasil{number}@contoh.id", "sandi-uji-panjang-123",
-                           [GrantSpec(role, region_code, home_region_code)])
+        return create_user(
+            name or f"Pengguna {number}",
+            f"hasil{number}@contoh.id",
+            "sandi-uji-panjang-123",
+            [GrantSpec(role, region_code, home_region_code)],
+        )
 
     with live_app.app_context():
         world = results_world(make_user)
@@ -92,8 +97,7 @@ def test_why_this_rank_adds_up(page: Page, live_server: str, published: int) -> 
 
 
 @pytest.mark.parametrize("path", ["peringkat/64.09.04", f"desa/{BUKIT}"])
-def test_results_pages_pass_axe(browser: Browser, live_server: str, published: int, axe_js: Path,
-                                path: str) -> None:
+def test_results_pages_pass_axe(browser: Browser, live_server: str, published: int, axe_js: Path, path: str) -> None:
     context = browser.new_context(bypass_csp=True)
     try:
         page = context.new_page()

@@ -37,8 +37,11 @@ def _day(offset: int) -> date:
 def competition_id(live_app: Flask) -> int:
     with live_app.app_context():
         competition, _participants = create_competition(desa={"64.09.04.2002": "Bukit Raya"})
-        for code, first, last in ((StageCode.penilaian_mandiri, -5, 3), (StageCode.verifikasi_kelengkapan, 4, 8),
-                                  (StageCode.penilaian_dokumen, 9, 15)):
+        for code, first, last in (
+            (StageCode.penilaian_mandiri, -5, 3),
+            (StageCode.verifikasi_kelengkapan, 4, 8),
+            (StageCode.penilaian_dokumen, 9, 15),
+        ):
             starts_at, ends_at = stage_window(_day(first), _day(last))
             stage = competition.stage(code)
             if stage is None:
@@ -51,8 +54,9 @@ def competition_id(live_app: Flask) -> int:
         return competition.id
 
 
-def test_committee_extends_and_shifts_the_schedule(open_session: OpenSession, competition_id: int,
-                                                   axe_js: Path) -> None:
+def test_committee_extends_and_shifts_the_schedule(
+    open_session: OpenSession, competition_id: int, axe_js: Path
+) -> None:
     session = open_session(bypass_csp=True)
     page = session.page
     page.goto("/masuk")

@@ -57,6 +57,7 @@ def sign_in(open_session: OpenSession, email: str, **context_args: bool) -> Sess
     assert "/masuk" not in page.url, f"sign-in failed for {email}"
     return session
 
+
 DESA = {"64.09.04.2002": "Bukit Raya"}
 
 
@@ -76,20 +77,37 @@ class World:
 
 def _seed(stage: StageCode) -> World:
     competition, (desa,) = verification_competition(stage, desa=DESA)
-    db.session.add_all([
-        SelfAssessment(participant_id=desa.id, indicator_code="A1", level=3, explanation="OpenSID 12 jenis surat."),
-        SelfAssessment(participant_id=desa.id, indicator_code="A2", level=2, explanation="TTE BSrE."),
-    ])
+    db.session.add_all(
+        [
+            SelfAssessment(participant_id=desa.id, indicator_code="A1", level=3, explanation="OpenSID 12 jenis surat."),
+            SelfAssessment(participant_id=desa.id, indicator_code="A2", level=2, explanation="TTE BSrE."),
+        ]
+    )
     store = get_store()
     # A photo as a phone takes it (1,600 px wide): pages must fit it to their column.
     photo = store.put(files.jpeg(1600, 1200, gps=False, orientation=None)).sha256
     pdf_bytes, _cert = signed_pdf("Kepala Desa Bukit Raya")
-    db.session.add_all([
-        Evidence(participant_id=desa.id, indicator_code="A1", kind=EvidenceKind.file, sha256=photo,
-                 media_type="image/jpeg", display_sha256=photo, original_name="layanan.jpg"),
-        Evidence(participant_id=desa.id, indicator_code="A2", kind=EvidenceKind.file,
-                 sha256=store.put(pdf_bytes).sha256, media_type="application/pdf", original_name="surat-tte.pdf"),
-    ])
+    db.session.add_all(
+        [
+            Evidence(
+                participant_id=desa.id,
+                indicator_code="A1",
+                kind=EvidenceKind.file,
+                sha256=photo,
+                media_type="image/jpeg",
+                display_sha256=photo,
+                original_name="layanan.jpg",
+            ),
+            Evidence(
+                participant_id=desa.id,
+                indicator_code="A2",
+                kind=EvidenceKind.file,
+                sha256=store.put(pdf_bytes).sha256,
+                media_type="application/pdf",
+                original_name="surat-tte.pdf",
+            ),
+        ]
+    )
     for code in ("64.72", "64.01", "64.09"):
         ensure_region(code, f"Kabupaten {code}", RegionKind.kabupaten)
     db.session.commit()
@@ -125,8 +143,7 @@ def _score(page: Page, assignment: int, code: str, level: str, note: str) -> Non
     expect(page.get_by_text(f"Draf penilaian indikator {code} tersimpan.")).to_be_visible()
 
 
-def test_two_assessors_score_independently_and_blind(open_session: OpenSession, world: World,
-                                                     live_app: Flask) -> None:
+def test_two_assessors_score_independently_and_blind(open_session: OpenSession, world: World, live_app: Flask) -> None:
     first = sign_in(open_session, World.first)
     page = first.page
     page.goto("/asesor/")
@@ -175,10 +192,12 @@ def test_two_assessors_score_independently_and_blind(open_session: OpenSession, 
         assert db.session.get(Assignment, world.first_assignment).submitted_at is not None  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("viewport", [{"width": 412, "height": 800}, {"width": 1366, "height": 768}],
-                         ids=["phone", "desktop"])
-def test_a_large_evidence_photo_fits_the_column_and_opens_full_size(open_session: OpenSession, world: World,
-                                                                     viewport: dict[str, int]) -> None:
+@pytest.mark.parametrize(
+    "viewport", [{"width": 412, "height": 800}, {"width": 1366, "height": 768}], ids=["phone", "desktop"]
+)
+def test_a_large_evidence_photo_fits_the_column_and_opens_full_size(
+    open_session: OpenSession, world: World, viewport: dict[str, int]
+) -> None:
     page = sign_in(open_session, World.first).page
     page.set_viewport_size(viewport)
     page.goto(f"/asesor/penugasan/{world.first_assignment}/indikator/A1")
@@ -213,11 +232,19 @@ def test_conflicted_assessor_gets_403(open_session: OpenSession, world: World) -
 def test_ketua_tim_reconciles_a_flagged_item(open_session: OpenSession, live_app: Flask, axe_js: Path) -> None:
     with live_app.app_context():
         world = _seed(StageCode.rekonsiliasi)
-        for assignment_id, levels in ((world.first_assignment, {"A1": 1, "A2": 2}),
-                                      (world.second_assignment, {"A1": 4, "A2": 2})):
+        for assignment_id, levels in (
+            (world.first_assignment, {"A1": 1, "A2": 2}),
+            (world.second_assignment, {"A1": 4, "A2": 2}),
+        ):
             for code, level in levels.items():
-                db.session.add(DeskScore(assignment_id=assignment_id, indicator_code=code, level=level,
-                                         note=f"Catatan {code} asesor {assignment_id}"))
+                db.session.add(
+                    DeskScore(
+                        assignment_id=assignment_id,
+                        indicator_code=code,
+                        level=level,
+                        note=f"Catatan {code} asesor {assignment_id}",
+                    )
+                )
             assignment = db.session.get(Assignment, assignment_id)
             assert assignment is not None
             assignment.submitted_at = datetime.now(UTC)

@@ -45,8 +45,14 @@ def server() -> Iterator[LinkServer]:
 
 
 @pytest.fixture
-def setup(app: Flask, make_user: MakeUser, login: Login, client: FlaskClient, server: LinkServer,
-          monkeypatch: pytest.MonkeyPatch):
+def setup(
+    app: Flask,
+    make_user: MakeUser,
+    login: Login,
+    client: FlaskClient,
+    server: LinkServer,
+    monkeypatch: pytest.MonkeyPatch,
+):
     app.config["LINK_CAPTURE_ALLOW"] = "127.0.0.1"
     monkeypatch.setattr(capture_module, "CAPTURE_SECONDS", 1.0)
     _competition, participants = create_competition(desa={DESA: "Bukit Raya", OTHER_DESA: "Semoi Dua"})
@@ -62,20 +68,23 @@ def add_link(client: FlaskClient, participant: Participant, address: str, code: 
 
 
 def captures_of(evidence: Evidence) -> list[LinkCapture]:
-    return list(db.session.scalars(select(LinkCapture).where(LinkCapture.evidence_id == evidence.id)
-                                   .order_by(LinkCapture.id)))
+    return list(
+        db.session.scalars(select(LinkCapture).where(LinkCapture.evidence_id == evidence.id).order_by(LinkCapture.id))
+    )
 
 
-def test_adding_a_link_enqueues_its_capture_in_the_same_transaction(client: FlaskClient, setup,
-                                                                      server: LinkServer) -> None:
+def test_adding_a_link_enqueues_its_capture_in_the_same_transaction(
+    client: FlaskClient, setup, server: LinkServer
+) -> None:
     mine, _ = setup
     evidence = add_link(client, mine, server.url("/page"))
     job = db.session.scalars(select(Job).where(Job.key == capture_key(evidence.id))).one()
     assert job.kind == "link.capture"
 
 
-def test_a_page_is_archived_with_its_hash_text_and_a_copy_without_scripts(app: Flask, client: FlaskClient, setup,
-                                                                            server: LinkServer) -> None:
+def test_a_page_is_archived_with_its_hash_text_and_a_copy_without_scripts(
+    app: Flask, client: FlaskClient, setup, server: LinkServer
+) -> None:
     mine, _ = setup
     evidence = add_link(client, mine, server.url("/redirect/1"))
     queue.run_due("w1")
@@ -108,18 +117,22 @@ def test_the_operator_sees_diarsipkan_or_why_not(client: FlaskClient, setup, ser
     assert "alamat ditolak" in html and "menunggu diarsipkan" not in html
 
 
-@pytest.mark.parametrize(("path", "outcome"), [
-    ("/missing", CaptureOutcome.not_found),
-    ("/plain", CaptureOutcome.not_html),
-    ("/to-private", CaptureOutcome.refused),
-    ("/to-metadata", CaptureOutcome.refused),
-    ("/redirect/6", CaptureOutcome.unreachable),
-    ("/large", CaptureOutcome.too_large),
-    ("/bomb", CaptureOutcome.too_large),
-    ("/slow", CaptureOutcome.timeout),
-])
-def test_each_hostile_or_broken_link_gives_its_outcome(client: FlaskClient, setup, server: LinkServer, path: str,
-                                                       outcome: CaptureOutcome) -> None:
+@pytest.mark.parametrize(
+    ("path", "outcome"),
+    [
+        ("/missing", CaptureOutcome.not_found),
+        ("/plain", CaptureOutcome.not_html),
+        ("/to-private", CaptureOutcome.refused),
+        ("/to-metadata", CaptureOutcome.refused),
+        ("/redirect/6", CaptureOutcome.unreachable),
+        ("/large", CaptureOutcome.too_large),
+        ("/bomb", CaptureOutcome.too_large),
+        ("/slow", CaptureOutcome.timeout),
+    ],
+)
+def test_each_hostile_or_broken_link_gives_its_outcome(
+    client: FlaskClient, setup, server: LinkServer, path: str, outcome: CaptureOutcome
+) -> None:
     mine, _ = setup
     evidence = add_link(client, mine, server.url(path))
     [result] = queue.run_due("w1")
@@ -138,8 +151,9 @@ def test_the_worker_stays_responsive_past_a_slow_link(client: FlaskClient, setup
     assert captures_of(normal)[0].outcome is CaptureOutcome.archived
 
 
-def test_loopback_is_refused_when_the_allow_list_is_empty(app: Flask, client: FlaskClient, setup,
-                                                          server: LinkServer) -> None:
+def test_loopback_is_refused_when_the_allow_list_is_empty(
+    app: Flask, client: FlaskClient, setup, server: LinkServer
+) -> None:
     mine, _ = setup
     app.config["LINK_CAPTURE_ALLOW"] = ""
     evidence = add_link(client, mine, server.url("/page"))
@@ -149,11 +163,11 @@ def test_loopback_is_refused_when_the_allow_list_is_empty(app: Flask, client: Fl
     assert server.hits.count("/page") == before
 
 
-def test_the_sweep_captures_links_without_a_capture_once(app: Flask, client: FlaskClient, setup,
-                                                         server: LinkServer) -> None:
+def test_the_sweep_captures_links_without_a_capture_once(
+    app: Flask, client: FlaskClient, setup, server: LinkServer
+) -> None:
     mine, _ = setup
-    evidence = Evidence(participant_id=mine.id, indicator_code="A1", kind=EvidenceKind.url,
-                        url=server.url("/changing"))
+    evidence = Evidence(participant_id=mine.id, indicator_code="A1", kind=EvidenceKind.url, url=server.url("/changing"))
     db.session.add(evidence)
     db.session.commit()
     assert sweep_uncaptured(now_utc()) == 1
@@ -163,21 +177,22 @@ def test_the_sweep_captures_links_without_a_capture_once(app: Flask, client: Fla
     assert sweep_uncaptured(now_utc()) == 0
 
 
-def test_a_first_capture_is_made_once_however_often_its_job_runs(app: Flask, client: FlaskClient, setup,
-                                                                 server: LinkServer) -> None:
+def test_a_first_capture_is_made_once_however_often_its_job_runs(
+    app: Flask, client: FlaskClient, setup, server: LinkServer
+) -> None:
     mine, _ = setup
     evidence = add_link(client, mine, server.url("/page"))
     queue.run_due("w1")
     context_now = now_utc()
     with queue.batch(context_now) as context:
         context.key = capture_key(evidence.id)
-        assert capture_module.run_capture({"evidence": evidence.id, "trigger": "added"}, context) \
-            == "sudah diarsipkan"
+        assert capture_module.run_capture({"evidence": evidence.id, "trigger": "added"}, context) == "sudah diarsipkan"
     assert len(captures_of(evidence)) == 1
 
 
-def test_an_unreachable_link_is_tried_again_by_the_sweep_after_an_hour(app: Flask, client: FlaskClient, setup,
-                                                                       server: LinkServer) -> None:
+def test_an_unreachable_link_is_tried_again_by_the_sweep_after_an_hour(
+    app: Flask, client: FlaskClient, setup, server: LinkServer
+) -> None:
     mine, _ = setup
     add_link(client, mine, server.url("/slow"))
     queue.run_due("w1")
@@ -194,8 +209,7 @@ def test_the_store_sweep_keeps_capture_files(app: Flask, client: FlaskClient, se
     assert get_store().exists(capture.body_sha256 or "") and get_store().exists(capture.archive_sha256 or "")
 
 
-def test_the_archived_copy_is_served_sandboxed_without_script(client: FlaskClient, setup,
-                                                              server: LinkServer) -> None:
+def test_the_archived_copy_is_served_sandboxed_without_script(client: FlaskClient, setup, server: LinkServer) -> None:
     mine, _ = setup
     evidence = add_link(client, mine, server.url("/page"))
     queue.run_due("w1")
@@ -215,8 +229,9 @@ def test_the_archived_copy_is_served_sandboxed_without_script(client: FlaskClien
     body.close()
 
 
-def test_captures_of_another_desa_are_forbidden(app: Flask, client: FlaskClient, setup, server: LinkServer,
-                                                make_user: MakeUser, login: Login) -> None:
+def test_captures_of_another_desa_are_forbidden(
+    app: Flask, client: FlaskClient, setup, server: LinkServer, make_user: MakeUser, login: Login
+) -> None:
     mine, _ = setup
     evidence = add_link(client, mine, server.url("/page"))
     queue.run_due("w1")
@@ -227,8 +242,7 @@ def test_captures_of_another_desa_are_forbidden(app: Flask, client: FlaskClient,
         assert client.get(f"/tautan/arsip/{capture.id}{suffix}").status_code == 403
 
 
-def test_a_feed_link_is_counted_and_a_page_s_announced_feed_too(client: FlaskClient, setup,
-                                                                server: LinkServer) -> None:
+def test_a_feed_link_is_counted_and_a_page_s_announced_feed_too(client: FlaskClient, setup, server: LinkServer) -> None:
     mine, _ = setup
     feed = add_link(client, mine, server.url("/feed.atom"))
     blog = add_link(client, mine, server.url("/feed-page"))
@@ -272,8 +286,9 @@ def test_captures_follow_their_link_s_retention(app: Flask, client: FlaskClient,
     assert old_capture.body_sha256 and old_capture.text, "the capture's row, hash and text stay"
 
 
-def test_the_verifikator_sees_the_capture_beside_the_link(app: Flask, client: FlaskClient, setup, login: Login,
-                                                          make_user: MakeUser, server: LinkServer) -> None:
+def test_the_verifikator_sees_the_capture_beside_the_link(
+    app: Flask, client: FlaskClient, setup, login: Login, make_user: MakeUser, server: LinkServer
+) -> None:
     mine, _ = setup
     add_link(client, mine, server.url("/missing"))
     queue.run_due("w1")
@@ -286,18 +301,30 @@ def test_the_verifikator_sees_the_capture_beside_the_link(app: Flask, client: Fl
 
 def test_an_unreachable_link_is_retried_at_most_three_times(app: Flask, setup) -> None:
     mine, _ = setup
-    evidence = Evidence(participant_id=mine.id, indicator_code="A1", kind=EvidenceKind.url,
-                        url="http://127.0.0.1:9/")
+    evidence = Evidence(participant_id=mine.id, indicator_code="A1", kind=EvidenceKind.url, url="http://127.0.0.1:9/")
     db.session.add(evidence)
     db.session.commit()
     long_ago = now_utc() - timedelta(days=1)
-    db.session.add(LinkCapture(evidence_id=evidence.id, trigger=CaptureTrigger.added,
-                               outcome=CaptureOutcome.unreachable, requested_url=evidence.url, fetched_at=long_ago))
+    db.session.add(
+        LinkCapture(
+            evidence_id=evidence.id,
+            trigger=CaptureTrigger.added,
+            outcome=CaptureOutcome.unreachable,
+            requested_url=evidence.url,
+            fetched_at=long_ago,
+        )
+    )
     db.session.commit()
     for attempt in range(3):
         assert sweep_uncaptured(now_utc() + timedelta(hours=attempt)) == 1
-        db.session.add(LinkCapture(evidence_id=evidence.id, trigger=CaptureTrigger.sweep,
-                                   outcome=CaptureOutcome.unreachable, requested_url=evidence.url,
-                                   fetched_at=long_ago))
+        db.session.add(
+            LinkCapture(
+                evidence_id=evidence.id,
+                trigger=CaptureTrigger.sweep,
+                outcome=CaptureOutcome.unreachable,
+                requested_url=evidence.url,
+                fetched_at=long_ago,
+            )
+        )
         db.session.commit()
     assert sweep_uncaptured(now_utc() + timedelta(hours=5)) == 0

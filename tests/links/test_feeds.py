@@ -57,9 +57,14 @@ def test_looks_like_feed() -> None:
 
 
 def _indicator(name: str, level_text: str, evidence: tuple[str, ...] = (), verification: str = "") -> Indicator:
-    return Indicator(code="X1", name=name, weight=Decimal(1),
-                     levels=(Level(0, "Belum ada."), Level(1, level_text)), evidence=evidence,
-                     verification=verification)
+    return Indicator(
+        code="X1",
+        name=name,
+        weight=Decimal(1),
+        levels=(Level(0, "Belum ada."), Level(1, level_text)),
+        evidence=evidence,
+        verification=verification,
+    )
 
 
 def test_asks_for_activity() -> None:
@@ -72,6 +77,7 @@ def test_asks_for_activity() -> None:
     assert not asks_for_activity(_indicator("Layanan surat", "Aplikasi layanan aktif untuk tiga jenis surat."))
     assert not asks_for_activity(_indicator("Konektivitas", "Kontrak internet kantor desa."))
     rubric = load_rubric(Path(__file__).resolve().parents[2] / "data/rubrics/desa-digital-kaltim-2026.yaml")
-    shown = [indicator.code for aspect in rubric.aspects for indicator in aspect.indicators
-             if asks_for_activity(indicator)]
+    shown = [
+        indicator.code for aspect in rubric.aspects for indicator in aspect.indicators if asks_for_activity(indicator)
+    ]
     assert shown == ["A4", "A5", "B1", "C1", "C2", "C3", "C4", "E2"]

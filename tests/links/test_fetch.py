@@ -66,8 +66,15 @@ def test_error_statuses_are_returned_not_refused(server: LinkServer) -> None:
 
 
 def test_only_http_and_https(server: LinkServer) -> None:
-    for address in ("file:///etc/passwd", "ftp://example.org/x", "gopher://example.org/", "javascript:alert(1)",
-                    "data:text/html,hi", "//example.org/", "http:///nohost"):
+    for address in (
+        "file:///etc/passwd",
+        "ftp://example.org/x",
+        "gopher://example.org/",
+        "javascript:alert(1)",
+        "data:text/html,hi",
+        "//example.org/",
+        "http:///nohost",
+    ):
         with pytest.raises(FetchRefused) as caught:
             fetch(address, allow=Allow.parse(HOST), resolve=local_resolver)
         assert caught.value.reason is Refusal.scheme, address
@@ -80,11 +87,33 @@ def test_no_credentials_in_the_address() -> None:
     assert caught.value.reason is Refusal.scheme
 
 
-@pytest.mark.parametrize("address", [
-    "127.0.0.1", "127.9.9.9", "::1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "100.64.0.1", "100.100.100.200",
-    "169.254.169.254", "fe80::1", "fd00:ec2::254", "fc00::1", "224.0.0.1", "ff02::1", "0.0.0.0", "::",  # noqa: S104 (an address checked, not bound)
-    "240.0.0.1", "255.255.255.255", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "192.0.2.1", "198.18.0.1",
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "127.9.9.9",
+        "::1",
+        "10.0.0.1",
+        "172.16.5.4",
+        "192.168.1.1",
+        "100.64.0.1",
+        "100.100.100.200",
+        "169.254.169.254",
+        "fe80::1",
+        "fd00:ec2::254",
+        "fc00::1",
+        "224.0.0.1",
+        "ff02::1",
+        "0.0.0.0",  # noqa: S104 (an address checked, not bound)
+        "::",
+        "240.0.0.1",
+        "255.255.255.255",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "192.0.2.1",
+        "198.18.0.1",
+    ],
+)
 def test_forbidden_addresses_are_refused(address: str) -> None:
     assert forbidden_address(ipaddress.ip_address(address))
     with pytest.raises(FetchRefused) as caught:
@@ -99,8 +128,9 @@ def test_public_addresses_pass_the_check(address: str) -> None:
 
 def test_one_forbidden_address_refuses_the_whole_host() -> None:
     with pytest.raises(FetchRefused) as caught:
-        checked_addresses("mixed.example.com", 80, Allow(), lambda host, port: ["8.8.8.8", "10.0.0.5"],
-                          "http://mixed.example.com/")
+        checked_addresses(
+            "mixed.example.com", 80, Allow(), lambda host, port: ["8.8.8.8", "10.0.0.5"], "http://mixed.example.com/"
+        )
     assert caught.value.reason is Refusal.address
 
 
@@ -199,8 +229,16 @@ def test_special_use_names_are_never_looked_up() -> None:
         asked.append(host)
         return ["8.8.8.8"]
 
-    for name in ("bukitraya.desa.example", "localhost", "x.localhost", "printer.local", "db.internal",
-                 "nowhere.invalid", "router.home.arpa", "other.test"):
+    for name in (
+        "bukitraya.desa.example",
+        "localhost",
+        "x.localhost",
+        "printer.local",
+        "db.internal",
+        "nowhere.invalid",
+        "router.home.arpa",
+        "other.test",
+    ):
         with pytest.raises(FetchRefused) as caught:
             fetch(f"http://{name}/", allow=Allow.parse(HOST), resolve=recording)
         assert caught.value.reason is Refusal.unresolvable, name
@@ -216,8 +254,9 @@ def test_a_hanging_name_look_up_ends_at_the_deadline() -> None:
 
     try:
         with pytest.raises(FetchRefused) as caught:
-            fetch("http://slow-dns.example.com/", allow=Allow.parse("slow-dns.example.com"), resolve=hanging,
-                  seconds=0.5)
+            fetch(
+                "http://slow-dns.example.com/", allow=Allow.parse("slow-dns.example.com"), resolve=hanging, seconds=0.5
+            )
         assert caught.value.reason is Refusal.timeout
     finally:
         release.set()

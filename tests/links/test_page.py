@@ -42,10 +42,12 @@ def test_feed_links_are_found_and_made_absolute() -> None:
 
 
 def test_hostile_markup_stays_inert() -> None:
-    hostile = (b'<svg><animate attributeName="href" values="javascript:alert(1)"/><a xlink:href="javascript:x">'
-               b'a</a></svg><div style="background:url(javascript:alert(1))">b</div>'
-               b'<scr<script>ipt>alert(2)</script><img src=x onerror=alert(3)>'
-               b'<meta http-equiv="refresh" content="0;url=https://evil.example/"><style>a{}</style></style><p>ok')
+    hostile = (
+        b'<svg><animate attributeName="href" values="javascript:alert(1)"/><a xlink:href="javascript:x">'
+        b'a</a></svg><div style="background:url(javascript:alert(1))">b</div>'
+        b"<scr<script>ipt>alert(2)</script><img src=x onerror=alert(3)>"
+        b'<meta http-equiv="refresh" content="0;url=https://evil.example/"><style>a{}</style></style><p>ok'
+    )
     copy = read_page(hostile, None, BASE).archive_html.lower()
     assert "<animate" not in copy and "javascript" not in copy and "onerror" not in copy
     assert "refresh" not in copy and "evil.example" not in copy

@@ -33,23 +33,54 @@ FIRST, RECHECK, REMOVED = "a" * 64, "b" * 64, "c" * 64
 def world(app: Flask, make_user: MakeUser) -> ResultsWorld:
     world = results_world(make_user)
     bukit = world.participants[BUKIT]
-    link = db.session.scalars(select(Evidence).where(Evidence.participant_id == bukit.id,
-                                                     Evidence.kind == EvidenceKind.url)).one()
-    removed = Evidence(participant_id=bukit.id, indicator_code="A2", kind=EvidenceKind.url,
-                       url="https://bukitraya.desa.id/lama", status=EvidenceStatus.dihapus)
+    link = db.session.scalars(
+        select(Evidence).where(Evidence.participant_id == bukit.id, Evidence.kind == EvidenceKind.url)
+    ).one()
+    removed = Evidence(
+        participant_id=bukit.id,
+        indicator_code="A2",
+        kind=EvidenceKind.url,
+        url="https://bukitraya.desa.id/lama",
+        status=EvidenceStatus.dihapus,
+    )
     db.session.add(removed)
     db.session.flush()
     given = datetime.now(UTC) - timedelta(days=3)
-    db.session.add_all([
-        LinkCapture(evidence_id=link.id, trigger=CaptureTrigger.added, outcome=CaptureOutcome.archived,
-                    requested_url=link.url, final_url=link.url, http_status=200, body_sha256=FIRST,
-                    archive_sha256="d" * 64, screenshot_sha256="e" * 64, fetched_at=given),
-        LinkCapture(evidence_id=link.id, trigger=CaptureTrigger.recheck, outcome=CaptureOutcome.archived,
-                    requested_url=link.url, final_url=link.url, http_status=200, body_sha256=RECHECK,
-                    fetched_at=given + timedelta(days=2)),
-        LinkCapture(evidence_id=removed.id, trigger=CaptureTrigger.added, outcome=CaptureOutcome.archived,
-                    requested_url=removed.url or "", http_status=200, body_sha256=REMOVED, fetched_at=given),
-    ])
+    db.session.add_all(
+        [
+            LinkCapture(
+                evidence_id=link.id,
+                trigger=CaptureTrigger.added,
+                outcome=CaptureOutcome.archived,
+                requested_url=link.url,
+                final_url=link.url,
+                http_status=200,
+                body_sha256=FIRST,
+                archive_sha256="d" * 64,
+                screenshot_sha256="e" * 64,
+                fetched_at=given,
+            ),
+            LinkCapture(
+                evidence_id=link.id,
+                trigger=CaptureTrigger.recheck,
+                outcome=CaptureOutcome.archived,
+                requested_url=link.url,
+                final_url=link.url,
+                http_status=200,
+                body_sha256=RECHECK,
+                fetched_at=given + timedelta(days=2),
+            ),
+            LinkCapture(
+                evidence_id=removed.id,
+                trigger=CaptureTrigger.added,
+                outcome=CaptureOutcome.archived,
+                requested_url=removed.url or "",
+                http_status=200,
+                body_sha256=REMOVED,
+                fetched_at=given,
+            ),
+        ]
+    )
     world.competition.results_published_at = datetime.now(UTC)
     db.session.commit()
     return world
@@ -62,7 +93,8 @@ def sheet_rows(data: bytes) -> list[dict[str, object]]:
 
 
 def test_the_committee_s_workbook_lists_each_capture_of_active_links_with_its_hashes(
-        world: ResultsWorld, client: FlaskClient, login: Login) -> None:
+    world: ResultsWorld, client: FlaskClient, login: Login
+) -> None:
     login(client, world.committee)
     rows = sheet_rows(client.get(f"/hasil/{world.competition.id}/unduh/hasil-64.xlsx").data)
     assert [row["SHA-256 isi"] for row in rows] == [FIRST, RECHECK], "oldest first; a removed link's are not shown"
@@ -71,8 +103,9 @@ def test_the_committee_s_workbook_lists_each_capture_of_active_links_with_its_ha
     assert first["SHA-256 salinan"] == "d" * 64 and first["SHA-256 tangkapan layar"] == "e" * 64
 
 
-def test_dpmd_s_workbook_has_no_captures(world: ResultsWorld, client: FlaskClient, login: Login,
-                                         make_user: MakeUser) -> None:
+def test_dpmd_s_workbook_has_no_captures(
+    world: ResultsWorld, client: FlaskClient, login: Login, make_user: MakeUser
+) -> None:
     login(client, make_user(Role.dpmd, "64.09"))
     response = client.get(f"/hasil/{world.competition.id}/unduh/hasil-64.09.xlsx")
     assert response.status_code == 200

@@ -38,8 +38,14 @@ def server() -> Iterator[LinkServer]:
 
 
 def capture(outcome: CaptureOutcome, text: str | None = None, body: str | None = None) -> LinkCapture:
-    return LinkCapture(evidence_id=1, trigger=CaptureTrigger.added, outcome=outcome, requested_url="https://x.id/",
-                       text=text, body_sha256=body)
+    return LinkCapture(
+        evidence_id=1,
+        trigger=CaptureTrigger.added,
+        outcome=outcome,
+        requested_url="https://x.id/",
+        text=text,
+        body_sha256=body,
+    )
 
 
 def test_link_state() -> None:
@@ -67,8 +73,9 @@ def desk(app: Flask, make_user: MakeUser, server: LinkServer, monkeypatch: pytes
     _competition, (bukit, *_rest) = verification_competition()
     links = {}
     for path in ("/changing", "/page", "/missing"):
-        links[path] = Evidence(participant_id=bukit.id, indicator_code="A1", kind=EvidenceKind.url,
-                               url=server.url(path))
+        links[path] = Evidence(
+            participant_id=bukit.id, indicator_code="A1", kind=EvidenceKind.url, url=server.url(path)
+        )
         db.session.add(links[path])
     db.session.commit()
     committee = make_user(Role.panitia, "64")
@@ -78,8 +85,9 @@ def desk(app: Flask, make_user: MakeUser, server: LinkServer, monkeypatch: pytes
 
 
 def captures_of(evidence: Evidence) -> list[LinkCapture]:
-    return list(db.session.scalars(select(LinkCapture).where(LinkCapture.evidence_id == evidence.id)
-                                   .order_by(LinkCapture.id)))
+    return list(
+        db.session.scalars(select(LinkCapture).where(LinkCapture.evidence_id == evidence.id).order_by(LinkCapture.id))
+    )
 
 
 def test_links_are_rechecked_once_when_penilaian_dokumen_opens(app: Flask, desk, server: LinkServer) -> None:
@@ -92,8 +100,9 @@ def test_links_are_rechecked_once_when_penilaian_dokumen_opens(app: Flask, desk,
         assert len(captures_of(evidence)) == 2
 
 
-def test_an_assessor_rechecks_and_sees_each_link_s_state(app: Flask, client: FlaskClient, desk, login: Login,
-                                                        server: LinkServer) -> None:
+def test_an_assessor_rechecks_and_sees_each_link_s_state(
+    app: Flask, client: FlaskClient, desk, login: Login, server: LinkServer
+) -> None:
     bukit, links, assessor, assignment = desk
     for evidence in links.values():
         capture_module.enqueue_capture(evidence.id)
@@ -116,7 +125,8 @@ def test_an_assessor_rechecks_and_sees_each_link_s_state(app: Flask, client: Fla
 
 
 def test_a_recheck_is_refused_outside_the_assessor_s_scope_and_to_operators(
-        app: Flask, client: FlaskClient, desk, login: Login, make_user: MakeUser) -> None:
+    app: Flask, client: FlaskClient, desk, login: Login, make_user: MakeUser
+) -> None:
     bukit, _links, _assessor, _assignment = desk
     login(client, make_user(Role.asesor, "63"))
     assert client.post(f"/tautan/peserta/{bukit.id}/periksa-ulang").status_code == 403
@@ -133,18 +143,24 @@ def test_a_recheck_redirect_never_leaves_the_app(app: Flask, client: FlaskClient
 
 
 def test_feed_counts_are_shown_beside_indicators_that_ask_for_activity_only(
-        app: Flask, client: FlaskClient, login: Login, make_user: MakeUser, server: LinkServer,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    app: Flask,
+    client: FlaskClient,
+    login: Login,
+    make_user: MakeUser,
+    server: LinkServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     app.config["LINK_CAPTURE_ALLOW"] = "127.0.0.1"
     monkeypatch.setattr(capture_module, "CAPTURE_SECONDS", 1.0)
     # A2 asks for updates ("diperbarui"); A1 does not (assessment/links/feeds.py, asks_for_activity).
-    source = SMALL_RUBRIC.replace("3: TTE BSrE untuk semua surat keluar.",
-                                  "3: Daftar surat ber-TTE diperbarui tiap bulan.").replace("id: uji-kecil",
-                                                                                            "id: uji-aktivitas")
+    source = SMALL_RUBRIC.replace(
+        "3: TTE BSrE untuk semua surat keluar.", "3: Daftar surat ber-TTE diperbarui tiap bulan."
+    ).replace("id: uji-kecil", "id: uji-aktivitas")
     _competition, (bukit, *_rest) = verification_competition(source=source)
     for code in ("A1", "A2"):
-        db.session.add(Evidence(participant_id=bukit.id, indicator_code=code, kind=EvidenceKind.url,
-                                url=server.url("/feed-page")))
+        db.session.add(
+            Evidence(participant_id=bukit.id, indicator_code=code, kind=EvidenceKind.url, url=server.url("/feed-page"))
+        )
     db.session.commit()
     assert sweep_uncaptured(now_utc()) > 0
     queue.run_due("w1")

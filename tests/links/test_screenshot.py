@@ -30,8 +30,10 @@ from tests.support.link_server import LinkServer, link_server
 DESA = "64.09.04.2002"
 CHROMIUM = "/usr/bin/chromium"
 # A tiny valid PNG (1x1), for the rules that do not need Chromium itself (sweep, retention).
-TINY_PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                         "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +43,9 @@ def server() -> Iterator[LinkServer]:
 
 
 @pytest.fixture
-def mine(app: Flask, make_user: MakeUser, login: Login, client: FlaskClient,
-         monkeypatch: pytest.MonkeyPatch) -> Participant:
+def mine(
+    app: Flask, make_user: MakeUser, login: Login, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> Participant:
     app.config["LINK_CAPTURE_ALLOW"] = "127.0.0.1"
     app.config["LINK_SCREENSHOTS"] = "1"
     app.config["CHROMIUM_PATH"] = CHROMIUM
@@ -62,8 +65,9 @@ def capture_of(client: FlaskClient, participant: Participant, address: str) -> L
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="Chromium is part of the test set-up (README)")
-def test_a_captured_page_gets_a_screenshot_of_its_archived_copy(client: FlaskClient, mine: Participant,
-                                                                server: LinkServer) -> None:
+def test_a_captured_page_gets_a_screenshot_of_its_archived_copy(
+    client: FlaskClient, mine: Participant, server: LinkServer
+) -> None:
     capture = capture_of(client, mine, server.url("/page"))
     assert capture.screenshot_sha256 and capture.screenshot_detail is None
     with get_store().open(capture.screenshot_sha256) as handle:
@@ -79,8 +83,9 @@ def test_a_captured_page_gets_a_screenshot_of_its_archived_copy(client: FlaskCli
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="Chromium is part of the test set-up (README)")
-def test_drawing_the_screenshot_sends_no_request_outside(client: FlaskClient, mine: Participant,
-                                                         server: LinkServer) -> None:
+def test_drawing_the_screenshot_sends_no_request_outside(
+    client: FlaskClient, mine: Participant, server: LinkServer
+) -> None:
     before = len(server.hits)
     capture = capture_of(client, mine, server.url("/styled"))
     assert capture.screenshot_sha256, capture.screenshot_detail
@@ -92,8 +97,9 @@ def test_drawing_the_screenshot_sends_no_request_outside(client: FlaskClient, mi
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="Chromium is part of the test set-up (README)")
-def test_every_request_of_the_copy_but_itself_is_aborted_inside_chromium(tmp_path: Path, server: LinkServer,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_request_of_the_copy_but_itself_is_aborted_inside_chromium(
+    tmp_path: Path, server: LinkServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The copy's CSP is relaxed here so that the image is asked for: the aborting route must stop it on its own.
     monkeypatch.setattr(screenshot, "ARCHIVE_POLICY", "default-src *; img-src * data:; style-src 'unsafe-inline'")
     source = tmp_path / "arsip.html"
@@ -107,8 +113,9 @@ def test_every_request_of_the_copy_but_itself_is_aborted_inside_chromium(tmp_pat
     assert server.hits[before:] == []
 
 
-def test_no_screenshot_when_screenshots_are_off(app: Flask, client: FlaskClient, mine: Participant,
-                                                server: LinkServer) -> None:
+def test_no_screenshot_when_screenshots_are_off(
+    app: Flask, client: FlaskClient, mine: Participant, server: LinkServer
+) -> None:
     app.config["LINK_SCREENSHOTS"] = "0"
     capture = capture_of(client, mine, server.url("/page"))
     assert capture.archive_sha256
@@ -117,7 +124,8 @@ def test_no_screenshot_when_screenshots_are_off(app: Flask, client: FlaskClient,
 
 
 def test_a_chromium_failure_leaves_the_capture_without_screenshot_and_a_reason(
-        app: Flask, client: FlaskClient, mine: Participant, server: LinkServer) -> None:
+    app: Flask, client: FlaskClient, mine: Participant, server: LinkServer
+) -> None:
     app.config["CHROMIUM_PATH"] = "/bin/false"
     capture = capture_of(client, mine, server.url("/page"))
     assert capture.archive_sha256 and capture.text, "the rest of the capture is kept"
@@ -146,8 +154,8 @@ def test_a_screenshot_that_runs_over_its_time_is_stopped() -> None:
 
 
 def test_the_sweep_keeps_screenshots_and_the_retention_purge_takes_them(
-        app: Flask, client: FlaskClient, mine: Participant, server: LinkServer,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    app: Flask, client: FlaskClient, mine: Participant, server: LinkServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(capture_module, "take_screenshot", lambda archive, chromium: TINY_PNG)
     capture = capture_of(client, mine, server.url("/page"))
     key = capture.screenshot_sha256 or ""
@@ -165,9 +173,9 @@ def test_the_sweep_keeps_screenshots_and_the_retention_purge_takes_them(
     assert capture.screenshot_sha256 == key, "the row keeps its hash"
 
 
-def test_a_recheck_of_an_unchanged_page_reuses_its_screenshot(client: FlaskClient, mine: Participant,
-                                                              server: LinkServer,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_recheck_of_an_unchanged_page_reuses_its_screenshot(
+    client: FlaskClient, mine: Participant, server: LinkServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     drawn: list[bytes] = []
 
     def fake(archive: bytes, chromium: str) -> bytes:
@@ -184,9 +192,11 @@ def test_a_recheck_of_an_unchanged_page_reuses_its_screenshot(client: FlaskClien
     capture_module.recheck_participant(mine.id, "berubah")
     db.session.commit()
     queue.run_due("w1")
-    same, changed = db.session.scalars(select(LinkCapture).where(LinkCapture.evidence_id == first.evidence_id,
-                                                                 LinkCapture.id != first.id)
-                                       .order_by(LinkCapture.id)).all()
+    same, changed = db.session.scalars(
+        select(LinkCapture)
+        .where(LinkCapture.evidence_id == first.evidence_id, LinkCapture.id != first.id)
+        .order_by(LinkCapture.id)
+    ).all()
     assert same.archive_sha256 == first.archive_sha256 and same.screenshot_sha256 == first.screenshot_sha256
     assert changed.screenshot_sha256 not in (None, first.screenshot_sha256)
     assert len(drawn) == 2, "Chromium drew the first copy and the changed one, not the unchanged recheck"

@@ -22,15 +22,41 @@ from assessment.reportdata import (
 @pytest.fixture
 def small_report() -> ResultsReport:
     aspects = (AspectHeading("A", "Layanan", 0.6), AspectHeading("B", "Ekonomi", 0.4))
-    indicators = (IndicatorHeading("A1", "Surat elektronik", "A"), IndicatorHeading("A2", "TTE", "A"),
-                  IndicatorHeading("B1", "Produk", "B"))
+    indicators = (
+        IndicatorHeading("A1", "Surat elektronik", "A"),
+        IndicatorHeading("A2", "TTE", "A"),
+        IndicatorHeading("B1", "Produk", "B"),
+    )
     desa = (
-        DesaResult("64.09.04.2002", "Bukit Raya", "64.09.04", "Sepaku", 81.25, "Sangat Baik", 1, (87.5, 72.0),
-                   peringkat_terbaik=1, peringkat_terburuk=2, peluang_tiga_besar=0.93, indeks_mandiri=90.0),
-        DesaResult("64.09.04.2001", "=HYPERLINK(\"http://x\")", "64.09.04", "Sepaku", 60.5, "Baik", 2, (50.0, 76.25),
-                   seri=True),
-        DesaResult("64.09.01.2005", "+Tengin Baru", "64.09.01", "Penajam", 60.5, "Baik", 2, (62.5, 57.5),
-                   seri=True, lengkap=False),
+        DesaResult(
+            "64.09.04.2002",
+            "Bukit Raya",
+            "64.09.04",
+            "Sepaku",
+            81.25,
+            "Sangat Baik",
+            1,
+            (87.5, 72.0),
+            peringkat_terbaik=1,
+            peringkat_terburuk=2,
+            peluang_tiga_besar=0.93,
+            indeks_mandiri=90.0,
+        ),
+        DesaResult(
+            "64.09.04.2001", '=HYPERLINK("http://x")', "64.09.04", "Sepaku", 60.5, "Baik", 2, (50.0, 76.25), seri=True
+        ),
+        DesaResult(
+            "64.09.01.2005",
+            "+Tengin Baru",
+            "64.09.01",
+            "Penajam",
+            60.5,
+            "Baik",
+            2,
+            (62.5, 57.5),
+            seri=True,
+            lengkap=False,
+        ),
     )
     finals = (
         FinalLevel("64.09.04.2002", "A1", 3.5),
@@ -46,10 +72,29 @@ def small_report() -> ResultsReport:
         EvidenceItem("64.09.04.2002", "A1", "tautan", "@https://desa.example/", dt.datetime(2026, 8, 17, 9, 0)),
     )
     captures = (
-        LinkCaptureItem("64.09.04.2002", "A1", "@https://desa.example/", dt.datetime(2026, 8, 17, 9, 5),
-                        "archived", 200, "https://desa.example/beranda", "1" * 64, "2" * 64, "3" * 64, "4/9/20"),
-        LinkCaptureItem("64.09.04.2002", "A1", "@https://desa.example/", dt.datetime(2026, 9, 1, 8, 0),
-                        "not_found", 404, "https://desa.example/beranda", "5" * 64),
+        LinkCaptureItem(
+            "64.09.04.2002",
+            "A1",
+            "@https://desa.example/",
+            dt.datetime(2026, 8, 17, 9, 5),
+            "archived",
+            200,
+            "https://desa.example/beranda",
+            "1" * 64,
+            "2" * 64,
+            "3" * 64,
+            "4/9/20",
+        ),
+        LinkCaptureItem(
+            "64.09.04.2002",
+            "A1",
+            "@https://desa.example/",
+            dt.datetime(2026, 9, 1, 8, 0),
+            "not_found",
+            404,
+            "https://desa.example/beranda",
+            "5" * 64,
+        ),
     )
     return ResultsReport(
         judul="Hasil Lomba Desa Digital 2026 (contoh uji)",
@@ -65,9 +110,23 @@ def small_report() -> ResultsReport:
         predikat_order=("Kurang", "Cukup", "Baik", "Sangat Baik", "Memuaskan"),
         tidak_diperingkat=(
             UnrankedDesa("64.09.04.2009", "Desa Draf", "64.09.04", "Sepaku", "draf"),
-            UnrankedDesa("64.09.01.2007", "=Desa Keluar", "64.09.01", "Penajam", "dikeluarkan",
-                         alasan="-Bukti A1 terbukti bukan milik desa ini"),
-            UnrankedDesa("64.09.01.2008", "Desa Menunggu", "64.09.01", "Penajam", "penilaian_belum_selesai",
-                         penugasan=2, diajukan=1, diwajibkan=2),
+            UnrankedDesa(
+                "64.09.01.2007",
+                "=Desa Keluar",
+                "64.09.01",
+                "Penajam",
+                "dikeluarkan",
+                alasan="-Bukti A1 terbukti bukan milik desa ini",
+            ),
+            UnrankedDesa(
+                "64.09.01.2008",
+                "Desa Menunggu",
+                "64.09.01",
+                "Penajam",
+                "penilaian_belum_selesai",
+                penugasan=2,
+                diajukan=1,
+                diwajibkan=2,
+            ),
         ),
     )

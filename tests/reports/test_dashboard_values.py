@@ -16,8 +16,11 @@ from assessment.reportdata import (
     weakest_indicators,
 )
 
-INDICATORS = (IndicatorHeading("A1", "Surat daring", "A"), IndicatorHeading("A2", "TTE", "A"),
-              IndicatorHeading("B1", "Produk", "B"))
+INDICATORS = (
+    IndicatorHeading("A1", "Surat daring", "A"),
+    IndicatorHeading("A2", "TTE", "A"),
+    IndicatorHeading("B1", "Produk", "B"),
+)
 
 
 def _desa(kode: str, indeks: float, kecamatan: str = "64.09.04") -> DesaResult:
@@ -26,9 +29,11 @@ def _desa(kode: str, indeks: float, kecamatan: str = "64.09.04") -> DesaResult:
 
 DESA = (_desa("64.09.04.2001", 80.0), _desa("64.09.04.2002", 40.0), _desa("64.09.01.2001", 10.0, "64.09.01"))
 FINALS = (
-    FinalLevel("64.09.04.2001", "A1", 3.0), FinalLevel("64.09.04.2001", "A2", 2.0),
+    FinalLevel("64.09.04.2001", "A1", 3.0),
+    FinalLevel("64.09.04.2001", "A2", 2.0),
     FinalLevel("64.09.04.2001", "B1", None, tidak_berlaku=True),
-    FinalLevel("64.09.04.2002", "A1", 1.5), FinalLevel("64.09.04.2002", "A2", None),
+    FinalLevel("64.09.04.2002", "A1", 1.5),
+    FinalLevel("64.09.04.2002", "A2", None),
     FinalLevel("64.09.04.2002", "B1", 4.0),
     # 64.09.01.2001 has no final level at all (not scored yet).
 )
@@ -38,12 +43,20 @@ def test_coverage_rule_counts_unscored_below_and_leaves_not_applicable_out() -> 
     rollout = {r.kode: r for r in indicator_rollout(DESA, INDICATORS, FINALS, threshold=2)}
     # A1: 3, 1.5, unscored (0): 1 of 3 at level 2; mean 4.5 / 3 = 1.5.
     assert (rollout["A1"].berlaku, rollout["A1"].mencapai, rollout["A1"].cakupan, rollout["A1"].rata_level) == (
-        3, 1, 1 / 3, 1.5)
+        3,
+        1,
+        1 / 3,
+        1.5,
+    )
     # A2: 2, unscored, unscored: 1 of 3; mean 2 / 3.
     assert (rollout["A2"].mencapai, rollout["A2"].rata_level) == (1, 2 / 3)
     # B1: not applicable for 2001, 4 for 2002, unscored for the third: 1 of 2; mean 2.
     assert (rollout["B1"].berlaku, rollout["B1"].mencapai, rollout["B1"].cakupan, rollout["B1"].rata_level) == (
-        2, 1, 0.5, 2.0)
+        2,
+        1,
+        0.5,
+        2.0,
+    )
 
 
 def test_coverage_rule_with_a_scale_starting_at_one() -> None:
@@ -64,13 +77,15 @@ def test_weakest_indicators_lowest_mean_first_then_lower_coverage_then_code() ->
     assert [r.kode for r in weakest_indicators(rollout, 2)] == ["A2", "A1"]
 
 
-@given(st.lists(st.one_of(st.none(), st.floats(0, 4), st.just("TB")), min_size=1, max_size=12),
-       st.floats(0, 4))
+@given(st.lists(st.one_of(st.none(), st.floats(0, 4), st.just("TB")), min_size=1, max_size=12), st.floats(0, 4))
 def test_coverage_share_is_a_fraction_of_the_applicable_desa(levels: list[object], threshold: float) -> None:
     desa = [_desa(f"64.09.04.{2001 + i}", 50.0) for i in range(len(levels))]
-    finals = [FinalLevel(d.kode, "A1", None, tidak_berlaku=True) if level == "TB"
-              else FinalLevel(d.kode, "A1", level if isinstance(level, float) else None)
-              for d, level in zip(desa, levels, strict=True)]
+    finals = [
+        FinalLevel(d.kode, "A1", None, tidak_berlaku=True)
+        if level == "TB"
+        else FinalLevel(d.kode, "A1", level if isinstance(level, float) else None)
+        for d, level in zip(desa, levels, strict=True)
+    ]
     (rollout,) = indicator_rollout(desa, INDICATORS[:1], finals, threshold)
     assert rollout.berlaku == sum(level != "TB" for level in levels)
     assert 0 <= rollout.mencapai <= rollout.berlaku
@@ -83,7 +98,9 @@ def test_region_summary_mean_and_median_per_kecamatan() -> None:
     desa = (*DESA, _desa("64.09.04.2003", 70.0))
     summaries = summarise_by_region(desa, 1, lambda d: (d.kecamatan_kode, d.kecamatan))
     assert [(s.kode, s.jumlah_desa, s.rata_indeks, s.median_indeks) for s in summaries] == [
-        ("64.09.01", 1, 10.0, 10.0), ("64.09.04", 3, (80 + 40 + 70) / 3, 70.0)]
+        ("64.09.01", 1, 10.0, 10.0),
+        ("64.09.04", 3, (80 + 40 + 70) / 3, 70.0),
+    ]
     chart = index_by_region(summaries, "kecamatan")
     assert chart.table.rows == (("Kec 01", 1, 10.0, 10.0), ("Kec 04", 3, (80 + 40 + 70) / 3, 70.0))
 
@@ -91,14 +108,19 @@ def test_region_summary_mean_and_median_per_kecamatan() -> None:
 def test_mean_levels_by_region_feed_the_province_heatmap() -> None:
     rows = mean_levels_by_region(DESA, INDICATORS, FINALS, lambda d: (d.kecamatan_kode, d.kecamatan))
     assert [(r.kode, r.rata_level) for r in rows] == [
-        ("64.09.01", (0.0, 0.0, 0.0)), ("64.09.04", ((3 + 1.5) / 2, 1.0, 4.0))]
+        ("64.09.01", (0.0, 0.0, 0.0)),
+        ("64.09.04", ((3 + 1.5) / 2, 1.0, 4.0)),
+    ]
     chart = indicator_heatmap_by_region(rows, INDICATORS, "kecamatan")
     assert chart.table.rows[1] == ("Kec 04", 2, 2.25, 1.0, 4.0)
 
 
 def test_indicator_trend_has_a_gap_where_an_edition_lacked_the_indicator() -> None:
-    points = [IndicatorTrendPoint(2024, "A1", 0.25), IndicatorTrendPoint(2026, "A1", 0.5),
-              IndicatorTrendPoint(2026, "A2", 0.75)]
+    points = [
+        IndicatorTrendPoint(2024, "A1", 0.25),
+        IndicatorTrendPoint(2026, "A1", 0.5),
+        IndicatorTrendPoint(2026, "A2", 0.75),
+    ]
     chart = indicator_trend(points, INDICATORS[:2])
     assert [column.header for column in chart.table.columns][2:] == ["2024", "2026"]
     assert chart.table.rows == (("A1", "Surat daring", 0.25, 0.5), ("A2", "TTE", None, 0.75))

@@ -35,8 +35,11 @@ def _geojson(codes: list[str]) -> dict[str, Any]:
     return {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "properties": {"kode": kode, "nama": f"Desa {i}"},
-             "geometry": {"type": "Polygon", "coordinates": _square(116 + i * 0.1, -1.0)}}
+            {
+                "type": "Feature",
+                "properties": {"kode": kode, "nama": f"Desa {i}"},
+                "geometry": {"type": "Polygon", "coordinates": _square(116 + i * 0.1, -1.0)},
+            }
             for i, kode in enumerate(codes)
         ],
     }

@@ -44,10 +44,15 @@ def test_english_when_asked() -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12),
-                 st.integers(-10**12, 10**12),
-                 st.decimals(allow_nan=False, allow_infinity=False, min_value=-10**9, max_value=10**9, places=4)),
-       st.integers(0, 3), st.sampled_from(["id", "en"]))
+@given(
+    st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12),
+        st.integers(-(10**12), 10**12),
+        st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**9), max_value=10**9, places=4),
+    ),
+    st.integers(0, 3),
+    st.sampled_from(["id", "en"]),
+)
 def test_fast_grouping_gives_babels_text(value: float | int | Decimal, decimals: int, locale: str) -> None:
     """The shortcut that formats a page's thousands of numbers gives exactly Babel's text (same rounding half up
     from the shortest decimal form, same separators and minus sign), or leaves the value to Babel."""
@@ -65,16 +70,21 @@ def test_fast_grouping_gives_babels_text(value: float | int | Decimal, decimals:
     else:
         with decimal_module.localcontext() as context:
             context.rounding = decimal_module.ROUND_HALF_UP
-            expected = format_decimal(value, format="#,##0" + ("." + "0" * decimals if decimals else ""),
-                                      locale=locale)
+            expected = format_decimal(value, format="#,##0" + ("." + "0" * decimals if decimals else ""), locale=locale)
     assert fast == expected
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6),
-                 st.floats(min_value=0, max_value=1), st.integers(-10**6, 10**6),
-                 st.decimals(allow_nan=False, allow_infinity=False, min_value=-10**4, max_value=10**4, places=5)),
-       st.integers(0, 3), st.sampled_from(["id", "en"]))
+@given(
+    st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6),
+        st.floats(min_value=0, max_value=1),
+        st.integers(-(10**6), 10**6),
+        st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**4), max_value=10**4, places=5),
+    ),
+    st.integers(0, 3),
+    st.sampled_from(["id", "en"]),
+)
 def test_percentages_give_babels_text(value: float | int | Decimal, decimals: int, locale: str) -> None:
     """A percentage (a ranking page's P(top 3) per desa) is written as Babel writes it with the same pattern and
     rounding half up, whether it takes the fast grouping or Babel's own route."""
@@ -84,6 +94,7 @@ def test_percentages_give_babels_text(value: float | int | Decimal, decimals: in
 
     with decimal_module.localcontext() as context:
         context.rounding = decimal_module.ROUND_HALF_UP
-        expected = format_percent(value, format="#,##0" + ("." + "0" * decimals if decimals else "") + "%",
-                                  locale=locale)
+        expected = format_percent(
+            value, format="#,##0" + ("." + "0" * decimals if decimals else "") + "%", locale=locale
+        )
     assert format_fraction_as_percent(value, decimals, locale) == expected

@@ -37,10 +37,13 @@ def _squeezed(text: str) -> str:
 
 
 def _tall_rows_html(css: str) -> str:
-    rows = "".join(f"<tr><td>BARIS{n:02d}</td><td>{'isi sel yang panjang ' * 40}AKHIR{n:02d}</td></tr>"
-                   for n in range(12))
-    return (f"<style>@page {{ size: A4; margin: 2cm }} table {{ width: 100% }} {css}</style>"
-            f"<table><thead><tr><th>Kode</th><th>Isi</th></tr></thead><tbody>{rows}</tbody></table>")
+    rows = "".join(
+        f"<tr><td>BARIS{n:02d}</td><td>{'isi sel yang panjang ' * 40}AKHIR{n:02d}</td></tr>" for n in range(12)
+    )
+    return (
+        f"<style>@page {{ size: A4; margin: 2cm }} table {{ width: 100% }} {css}</style>"
+        f"<table><thead><tr><th>Kode</th><th>Isi</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 ROWS = [(f"BARIS{n:02d}", f"AKHIR{n:02d}") for n in range(12)]
@@ -63,8 +66,10 @@ def test_the_checker_passes_rows_that_move_whole_to_the_next_page() -> None:
 def test_the_checker_finds_text_past_the_page_edge_and_text_cut_by_its_box() -> None:
     wide = "<p style='white-space: nowrap'>" + "kolom " * 40 + "</p>"
     off = "<p style='margin-left: -4cm'>di luar</p>"
-    clipped = ('<svg width="200" height="40" viewBox="0 0 200 40" style="margin-left: 3cm">'
-               '<text x="-60" y="20">Label yang terpotong</text></svg>')
+    clipped = (
+        '<svg width="200" height="40" viewBox="0 0 200 40" style="margin-left: 3cm">'
+        '<text x="-60" y="20">Label yang terpotong</text></svg>'
+    )
     pdf = HTML(string=f"<style>@page {{ size: A4; margin: 2cm }}</style>{wide}{off}{clipped}").write_pdf()
     problems = misplaced_text(pdf)
     assert any("kolom" in p and "keluar dari halaman" in p for p in problems)
@@ -80,8 +85,12 @@ def test_a_chart_label_too_long_for_its_room_is_shortened_with_an_ellipsis_and_d
     shortened = fit_label(long_name, 200, 12)
     assert shortened.endswith("…") and long_name.startswith(shortened[:-1])
     assert estimated_text_width(shortened, 12) <= 200
-    chart = svg_bar_chart(["Sepaku", long_name, "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWW"], [43.0, 100.0, None],
-                          title="Indeks desa di Kecamatan " + long_name, maximum=100)
+    chart = svg_bar_chart(
+        ["Sepaku", long_name, "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWW"],
+        [43.0, 100.0, None],
+        title="Indeks desa di Kecamatan " + long_name,
+        maximum=100,
+    )
     pdf = HTML(string=f"<style>@page {{ size: A4; margin: 2cm }}</style><div>{chart}</div>").write_pdf()
     assert misplaced_text(pdf) == []
     text = page_texts(pdf)[0]
@@ -110,8 +119,10 @@ def _footer_on_every_page(pdf: bytes, code: str | None = None) -> None:
 
 def _report_rows(report: ResultsReport) -> list[tuple[str, ...]]:
     ranking = [(d.kode, d.nama, d.kecamatan, format_number(d.indeks, 2), d.predikat) for d in report.desa]
-    unranked = [(u.kode, u.nama, u.kecamatan, f"(akhir {u.kode})" if u.alasan else u.kecamatan)
-                for u in report.tidak_diperingkat]
+    unranked = [
+        (u.kode, u.nama, u.kecamatan, f"(akhir {u.kode})" if u.alasan else u.kecamatan)
+        for u in report.tidak_diperingkat
+    ]
     kecamatan = [(d.nama, format_number(d.indeks, 2), *(format_number(v, 2) for v in d.aspek)) for d in report.desa]
     return ranking + unranked + kecamatan
 
@@ -132,8 +143,9 @@ def _check_report(report: ResultsReport) -> bytes:
         # may be hyphenated ("Pering‐kat").
         kecamatan_page = "IndeksdesadiKecamatan" in text or "PeringkatDesaIndeksPredikat" in text.replace("\u2010", "")
         assert landscape == kecamatan_page, text[:120]
-    ranking_pages = [text for text in pages if any(d.kode in text and format_number(d.indeks, 2) in text
-                                                   for d in report.desa)]
+    ranking_pages = [
+        text for text in pages if any(d.kode in text and format_number(d.indeks, 2) in text for d in report.desa)
+    ]
     assert len(ranking_pages) >= 2 and all(header in text for text in ranking_pages)  # the header repeats
     _footer_on_every_page(pdf)
     return pdf
@@ -159,9 +171,15 @@ def test_a_penilaian_dokumen_berita_acara_keeps_each_indicator_with_its_reason_o
     pdf = render_template_pdf("reports/berita_acara_penilaian_dokumen.html", **context)
     assert len(PdfReader(io.BytesIO(pdf)).pages) >= 4
     assert misplaced_text(pdf) == []
-    rows = [(f"{code} {name}", *levels, agreed or "-", *((f"Alasan rekonsiliasi {code}:", f"(akhir {code})")
-                                                       if reason else ()))
-            for code, name, levels, agreed, reason in context["record"].indicators]
+    rows = [
+        (
+            f"{code} {name}",
+            *levels,
+            agreed or "-",
+            *((f"Alasan rekonsiliasi {code}:", f"(akhir {code})") if reason else ()),
+        )
+        for code, name, levels, agreed, reason in context["record"].indicators
+    ]
     assert split_rows(pdf, rows) == []
     _footer_on_every_page(pdf, context["kode"])
 
@@ -171,8 +189,10 @@ def test_a_klarifikasi_lapangan_berita_acara_keeps_each_indicator_with_its_note_
     pdf = render_template_pdf("reports/berita_acara_klarifikasi_lapangan.html", **context)
     assert len(PdfReader(io.BytesIO(pdf)).pages) >= 4
     assert misplaced_text(pdf) == []
-    rows = [(f"{code} {name}", before, level, str(photos), f"Catatan {code}:", note[-14:])
-            for code, name, before, level, note, photos in context["record"].indicators]
+    rows = [
+        (f"{code} {name}", before, level, str(photos), f"Catatan {code}:", note[-14:])
+        for code, name, before, level, note, photos in context["record"].indicators
+    ]
     assert split_rows(pdf, rows) == []
     _footer_on_every_page(pdf, context["kode"])
 
@@ -183,8 +203,10 @@ def test_the_plenary_berita_acara_of_841_desa_keeps_rows_whole_and_text_on_paper
     pdf = render_template_pdf("reports/berita_acara_pleno.html", **context)
     assert misplaced_text(pdf) == []
     rows = [(row["kode"], row["nama"], format_number(row["indeks"], 2), row["predikat"]) for row in context["ranking"]]
-    rows += [(row["kode"], row["nama"], f"(akhir {row['kode']})" if row["alasan"] else row["kode"])
-             for row in context["unranked"]]
+    rows += [
+        (row["kode"], row["nama"], f"(akhir {row['kode']})" if row["alasan"] else row["kode"])
+        for row in context["unranked"]
+    ]
     rows += [(f"{n}. {member.name}",) for n, member in enumerate(context["members"], start=1)]
     assert split_rows(pdf, rows) == []
     pages = page_texts(pdf)

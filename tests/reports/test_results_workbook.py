@@ -19,8 +19,16 @@ def workbook(small_report: ResultsReport) -> openpyxl.Workbook:
 
 
 def test_sheets_in_reading_order(workbook: openpyxl.Workbook) -> None:
-    assert workbook.sheetnames == ["Ringkasan", "Peringkat", "Tidak Diperingkat", "Aspek per Kecamatan", "Indikator",
-                                   "Asesor", "Bukti", "Arsip Tautan"]
+    assert workbook.sheetnames == [
+        "Ringkasan",
+        "Peringkat",
+        "Tidak Diperingkat",
+        "Aspek per Kecamatan",
+        "Indikator",
+        "Asesor",
+        "Bukti",
+        "Arsip Tautan",
+    ]
 
 
 def test_ranking_matches_the_report_cell_by_cell(workbook: openpyxl.Workbook, small_report: ResultsReport) -> None:
@@ -99,10 +107,18 @@ def test_summary_counts(workbook: openpyxl.Workbook) -> None:
 def test_unranked_sheet_lists_every_other_desa_with_its_state(workbook: openpyxl.Workbook) -> None:
     rows = list(workbook["Tidak Diperingkat"].iter_rows(min_row=3, values_only=True))
     assert rows == [
-        ("64.09.01.2007", "=Desa Keluar", "Penajam",
-         "dikeluarkan dari peringkat oleh panitia: -Bukti A1 terbukti bukan milik desa ini"),
-        ("64.09.01.2008", "Desa Menunggu", "Penajam",
-         "belum dinilai: penilaian asesor belum semua diajukan (1 dari 2 diajukan)"),
+        (
+            "64.09.01.2007",
+            "=Desa Keluar",
+            "Penajam",
+            "dikeluarkan dari peringkat oleh panitia: -Bukti A1 terbukti bukan milik desa ini",
+        ),
+        (
+            "64.09.01.2008",
+            "Desa Menunggu",
+            "Penajam",
+            "belum dinilai: penilaian asesor belum semua diajukan (1 dari 2 diajukan)",
+        ),
         ("64.09.04.2009", "Desa Draf", "Sepaku", "draf: penilaian mandiri belum diajukan"),
     ]
 
@@ -123,8 +139,9 @@ def test_the_province_workbook_holds_every_row() -> None:
     workbook.close()
 
 
-def test_every_capture_of_a_link_is_listed_with_its_hashes(workbook: openpyxl.Workbook,
-                                                           small_report: ResultsReport) -> None:
+def test_every_capture_of_a_link_is_listed_with_its_hashes(
+    workbook: openpyxl.Workbook, small_report: ResultsReport
+) -> None:
     ws = workbook["Arsip Tautan"]
     header = [c.value for c in ws[1]]
     rows = [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)]
@@ -135,6 +152,9 @@ def test_every_capture_of_a_link_is_listed_with_its_hashes(workbook: openpyxl.Wo
     assert first["Diarsipkan (WITA)"] == item.diarsipkan and first["Hasil"] == "diarsipkan"
     assert first["Status HTTP"] == 200 and first["Alamat akhir"] == item.alamat_akhir
     assert (first["SHA-256 isi"], first["SHA-256 salinan"], first["SHA-256 tangkapan layar"]) == (
-        "1" * 64, "2" * 64, "3" * 64)
+        "1" * 64,
+        "2" * 64,
+        "3" * 64,
+    )
     assert first["Unggahan umpan 30/90/365 hari"] == "4/9/20"
     assert recheck["Hasil"] == "tidak ditemukan (404)" and recheck["SHA-256 salinan"] is None

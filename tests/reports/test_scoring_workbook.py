@@ -82,7 +82,7 @@ def test_all_or_nothing_every_bad_row_is_reported_and_no_entry_returned() -> Non
     ws["E4"] = "TB"  # not allowed for this indicator
     ws.append(["64.01.01.2009", "Samurangau", "A1", "Surat elektronik", 1, ""])  # not assigned
     ws.append(["64.09.04.2002", "Bukit Raya", "A1", "Surat elektronik", 2, ""])  # duplicate of row 2
-    ws["F2"] = "=HYPERLINK(\"http://x\")"  # a real formula typed by someone
+    ws["F2"] = '=HYPERLINK("http://x")'  # a real formula typed by someone
     result = read_scoring_workbook(_bytes(wb), INFO, TASKS, LEVELS)
     assert not result.ok
     assert result.entries == ()

@@ -171,8 +171,11 @@ def test_the_sheet_dimension_covers_every_row() -> None:
 
 
 def test_an_aware_moment_is_written_in_wita() -> None:
-    sheet = Sheet("Waktu", [Column("Diunggah (WITA)", ColumnKind.DATETIME)],
-                  [(dt.datetime(2026, 8, 17, 1, 30, tzinfo=dt.UTC),), (dt.datetime(2026, 8, 17, 9, 30),)])
+    sheet = Sheet(
+        "Waktu",
+        [Column("Diunggah (WITA)", ColumnKind.DATETIME)],
+        [(dt.datetime(2026, 8, 17, 1, 30, tzinfo=dt.UTC),), (dt.datetime(2026, 8, 17, 9, 30),)],
+    )
     data = write_workbook([sheet])
     assert data is not None
     ws = openpyxl.load_workbook(io.BytesIO(data))["Waktu"]

@@ -64,9 +64,14 @@ def ensure_desa(code: str, name: str) -> Region:
     return ensure_region(code, name, RegionKind.desa)
 
 
-def create_competition(*, opens: timedelta = timedelta(days=-10), closes: timedelta = timedelta(days=10),
-                       review_closes: timedelta | None = None, desa: dict[str, str] | None = None,
-                       source: str = SMALL_RUBRIC) -> tuple[Competition, list[Participant]]:
+def create_competition(
+    *,
+    opens: timedelta = timedelta(days=-10),
+    closes: timedelta = timedelta(days=10),
+    review_closes: timedelta | None = None,
+    desa: dict[str, str] | None = None,
+    source: str = SMALL_RUBRIC,
+) -> tuple[Competition, list[Participant]]:
     """A competition whose self-assessment opens and closes at ``now + opens`` / ``now + closes``."""
     now = datetime.now(UTC)
     desa = desa if desa is not None else {"64.09.04.2002": "Bukit Raya"}
@@ -76,20 +81,25 @@ def create_competition(*, opens: timedelta = timedelta(days=-10), closes: timede
     rubric = load_rubric_bytes(source.encode(), "rubrik.yaml")
     stored = db.session.scalar(db.select(StoredRubric).where(StoredRubric.fingerprint == fingerprint(rubric)))
     if stored is None:
-        stored = StoredRubric(fingerprint=fingerprint(rubric), source_format="yaml", source_text=source,
-                              original_name="rubrik.yaml", rubric_json=canonical_form(rubric).decode(),
-                              title=rubric.title)
+        stored = StoredRubric(
+            fingerprint=fingerprint(rubric),
+            source_format="yaml",
+            source_text=source,
+            original_name="rubrik.yaml",
+            rubric_json=canonical_form(rubric).decode(),
+            title=rubric.title,
+        )
         db.session.add(stored)
         db.session.flush()
     competition = Competition(name="Lomba Desa Digital Uji", year=2026, scope_region_code="64", rubric_id=stored.id)
     competition.stages = [Stage(code=StageCode.penilaian_mandiri, starts_at=now + opens, ends_at=now + closes)]
     if review_closes is not None:
-        competition.stages.append(Stage(code=StageCode.verifikasi_kelengkapan, starts_at=now + closes,
-                                        ends_at=now + review_closes))
+        competition.stages.append(
+            Stage(code=StageCode.verifikasi_kelengkapan, starts_at=now + closes, ends_at=now + review_closes)
+        )
     db.session.add(competition)
     db.session.flush()
     participants = [Participant(competition_id=competition.id, desa_code=code) for code in desa]
     db.session.add_all(participants)
     db.session.commit()
     return competition, participants
-

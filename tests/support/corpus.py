@@ -18,11 +18,13 @@ from tests.support import files
 
 def _pdf_with_javascript() -> bytes:
     """A one-page PDF whose catalogue runs JavaScript when opened (written by hand, no cross-reference table)."""
-    return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R/OpenAction 4 0 R>>endobj\n"
-            b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-            b"4 0 obj<</S/JavaScript/JS(app.alert\\(1\\))>>endobj\n"
-            b"trailer<</Root 1 0 R>>\n%%EOF\n")
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R/OpenAction 4 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+        b"4 0 obj<</S/JavaScript/JS(app.alert\\(1\\))>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -102,8 +104,15 @@ CORPUS: list[tuple[str, Callable[[], bytes], str, str]] = [
     ("mp4-tanpa-moov", lambda: files.mp4(with_moov=False), "video.mp4", "tolak"),
     ("mp4-terpotong", lambda: files.mp4(truncate=1500), "video.mp4", "periksa"),
     ("quicktime", files.quicktime, "video.mov", "periksa"),
-    ("gif", lambda: b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,"
-     b"\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;", "animasi.gif", "tolak"),
+    (
+        "gif",
+        lambda: (
+            b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,"
+            b"\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+        ),
+        "animasi.gif",
+        "tolak",
+    ),
     ("bmp", lambda: b"BM" + struct.pack("<IHHI", 58, 0, 0, 54) + bytes(52), "gambar.bmp", "tolak"),
     ("elf", lambda: b"\x7fELF\x02\x01\x01" + bytes(57), "program.jpg", "tolak"),
     ("exe", lambda: b"MZ\x90\x00" + bytes(60) + b"PE\x00\x00", "setup.pdf", "tolak"),

@@ -59,14 +59,25 @@ def field_world(make_user: Callable[..., User], *, open_now: bool = True) -> Fie
     assignments: dict[tuple[str, int], Assignment] = {}
     for code, levels in DESK_LEVELS.items():
         for assessor in (first, second):
-            assignment = Assignment(participant_id=by_code[code].id, assessor_id=assessor.id,
-                                    method=AssignmentMethod.manual, created_by_id=committee.id,
-                                    created_at=now - timedelta(days=14), submitted_at=now - timedelta(days=6))
+            assignment = Assignment(
+                participant_id=by_code[code].id,
+                assessor_id=assessor.id,
+                method=AssignmentMethod.manual,
+                created_by_id=committee.id,
+                created_at=now - timedelta(days=14),
+                submitted_at=now - timedelta(days=6),
+            )
             db.session.add(assignment)
             db.session.flush()
             for indicator, level in levels.items():
-                db.session.add(DeskScore(assignment_id=assignment.id, indicator_code=indicator, level=level,
-                                         note=f"Dokumen {indicator} {assessor.name}"))
+                db.session.add(
+                    DeskScore(
+                        assignment_id=assignment.id,
+                        indicator_code=indicator,
+                        level=level,
+                        note=f"Dokumen {indicator} {assessor.name}",
+                    )
+                )
             assignments[(code, assessor.id)] = assignment
     db.session.commit()
     set_finalist_rule(competition, FinalistScope.provinsi, 1)

@@ -10,8 +10,9 @@ from PIL import ExifTags, Image
 from pypdf import PdfWriter
 
 
-def jpeg(width: int = 40, height: int = 30, *, gps: bool = True, orientation: int | None = 6,
-         color: str = "red") -> bytes:
+def jpeg(
+    width: int = 40, height: int = 30, *, gps: bool = True, orientation: int | None = 6, color: str = "red"
+) -> bytes:
     """A JPEG photo with EXIF: GPS near Sepaku (1°15'30" S, 116°50' E), capture time and orientation."""
     image = Image.new("RGB", (width, height), color)
     exif = Image.Exif()
@@ -47,8 +48,9 @@ def heic() -> bytes:
     return out.getvalue()
 
 
-def pdf(pages: int = 1, *, user_password: str | None = None, owner_password: str | None = None,
-        text: str = "") -> bytes:
+def pdf(
+    pages: int = 1, *, user_password: str | None = None, owner_password: str | None = None, text: str = ""
+) -> bytes:
     writer = PdfWriter()
     for _ in range(pages):
         writer.add_blank_page(width=595, height=842)
@@ -122,8 +124,7 @@ def jpeg_with_comment_script() -> bytes:
     image = Image.new("RGB", (40, 30), "green")
     out = io.BytesIO()
     xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/><script>alert("xmp")</script></x:xmpmeta>'
-    image.save(out, "JPEG", comment=b"<script>alert(document.cookie)</script>", xmp=xmp,
-               icc_profile=b"\x00" * 128)
+    image.save(out, "JPEG", comment=b"<script>alert(document.cookie)</script>", xmp=xmp, icc_profile=b"\x00" * 128)
     return out.getvalue() + b"<script>alert('ekor')</script>"
 
 
@@ -136,21 +137,29 @@ def pdf_with_javascript(where: str) -> bytes:
 
     writer = PdfWriter()
     page = writer.add_blank_page(width=595, height=842)
-    action = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
-                               NameObject("/JS"): TextStringObject("app.alert('bukti');")})
+    action = DictionaryObject(
+        {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert('bukti');")}
+    )
     if where == "open":
         writer._root_object[NameObject("/OpenAction")] = writer._add_object(action)
     elif where == "page":
         page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): writer._add_object(action)})
     elif where == "names":
-        tree = DictionaryObject({NameObject("/Names"): ArrayObject([TextStringObject("bukti"),
-                                                                   writer._add_object(action)])})
+        tree = DictionaryObject(
+            {NameObject("/Names"): ArrayObject([TextStringObject("bukti"), writer._add_object(action)])}
+        )
         writer._root_object[NameObject("/Names")] = DictionaryObject({NameObject("/JavaScript"): tree})
     elif where == "annotation":
-        annotation = DictionaryObject({
-            NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Link"),
-            NameObject("/Rect"): ArrayObject([NumberObject(0), NumberObject(0), NumberObject(100), NumberObject(100)]),
-            NameObject("/A"): action})
+        annotation = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/Link"),
+                NameObject("/Rect"): ArrayObject(
+                    [NumberObject(0), NumberObject(0), NumberObject(100), NumberObject(100)]
+                ),
+                NameObject("/A"): action,
+            }
+        )
         page[NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
     out = io.BytesIO()
     writer.write(out)

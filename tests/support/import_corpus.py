@@ -58,7 +58,7 @@ def _zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes
 
 _XLSX_SKELETON = {
     "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-                           b'content-types"/>',
+    b'content-types"/>',
     "xl/workbook.xml": b'<?xml version="1.0"?><workbook/>',
 }
 
@@ -73,15 +73,15 @@ def xlsx_bomb_lying_about_size() -> bytes:
     data = bytearray(_zip({**_XLSX_SKELETON, "xl/worksheets/sheet1.xml": b" " * (20 * 1024 * 1024)}))
     position = 0
     while (position := data.find(b"PK\x03\x04", position)) != -1:
-        name_length = struct.unpack("<H", data[position + 26:position + 28])[0]
-        if data[position + 30:position + 30 + name_length].endswith(b"sheet1.xml"):
-            data[position + 22:position + 26] = struct.pack("<I", 1024)
+        name_length = struct.unpack("<H", data[position + 26 : position + 28])[0]
+        if data[position + 30 : position + 30 + name_length].endswith(b"sheet1.xml"):
+            data[position + 22 : position + 26] = struct.pack("<I", 1024)
         position += 4
     position = 0
     while (position := data.find(b"PK\x01\x02", position)) != -1:
-        name_length = struct.unpack("<H", data[position + 28:position + 30])[0]
-        if data[position + 46:position + 46 + name_length].endswith(b"sheet1.xml"):
-            data[position + 24:position + 28] = struct.pack("<I", 1024)
+        name_length = struct.unpack("<H", data[position + 28 : position + 30])[0]
+        if data[position + 46 : position + 46 + name_length].endswith(b"sheet1.xml"):
+            data[position + 24 : position + 28] = struct.pack("<I", 1024)
         position += 4
     return bytes(data)
 
@@ -89,8 +89,10 @@ def xlsx_bomb_lying_about_size() -> bytes:
 def xlsx_billion_laughs() -> bytes:
     """A workbook part declaring nested XML entities (the 'billion laughs' expansion)."""
     entities = "".join(f'<!ENTITY l{i} "{("&l" + str(i - 1) + ";") * 10}">' for i in range(1, 10))
-    xml = (f'<?xml version="1.0"?><!DOCTYPE workbook [<!ENTITY l0 "ha">{entities}]>'
-           "<workbook><sheets><sheet name=\"&l9;\"/></sheets></workbook>").encode()
+    xml = (
+        f'<?xml version="1.0"?><!DOCTYPE workbook [<!ENTITY l0 "ha">{entities}]>'
+        '<workbook><sheets><sheet name="&l9;"/></sheets></workbook>'
+    ).encode()
     return _zip({"[Content_Types].xml": _XLSX_SKELETON["[Content_Types].xml"], "xl/workbook.xml": xml})
 
 
@@ -119,8 +121,10 @@ def csv_corpus(header: str, row: str) -> list[tuple[str, Maker]]:
         ("csv-nul", lambda: f"{header}\n{row}\x00\x00\n".encode()),
         ("csv-kutip-tak-ditutup", lambda: f'{header}\n"{row}\n'.encode()),
         ("csv-kolom-berlebih", lambda: f"{header}\n{row},lebih,lebih\n".encode()),
-        ("csv-bom-baris", _many_rows(header, "99.99.99.9999,x@x.id,x,x" if "level" in header else
-                                     "99.99.99.9999,x@x.id", 60_000)),
+        (
+            "csv-bom-baris",
+            _many_rows(header, "99.99.99.9999,x@x.id,x,x" if "level" in header else "99.99.99.9999,x@x.id", 60_000),
+        ),
         ("csv-bom-kolom", _many_columns(header, 30_000)),
         ("csv-bidang-panjang", _long_field(header, "64.09.04.2002,", 2 * 1024 * 1024)),
         ("csv-gzip", lambda: gzip.compress(f"{header}\n{row}\n".encode())),
@@ -138,8 +142,11 @@ RUBRIC_CORPUS: list[tuple[str, str, Maker]] = [
     ("rubrik-xlsx-terpotong", "rubrik.xlsx", lambda: _workbook()[: len(_workbook()) // 2]),
     ("rubrik-xlsx-tanpa-lembar-rubrik", "rubrik.xlsx", _workbook),
     ("rubrik-zip-biasa", "rubrik.xlsx", lambda: _zip({"catatan.txt": b"bukan buku kerja"})),
-    ("rubrik-ods", "rubrik.ods", lambda: _zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"},
-                                               zipfile.ZIP_STORED)),
+    (
+        "rubrik-ods",
+        "rubrik.ods",
+        lambda: _zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}, zipfile.ZIP_STORED),
+    ),
     ("rubrik-yaml-bom-alias", "rubrik.yaml", yaml_alias_bomb),
     ("rubrik-yaml-bersarang-dalam", "rubrik.yaml", lambda: b"[" * 20_000 + b"]" * 20_000),
     ("rubrik-yaml-tag-python", "rubrik.yaml", lambda: b"id: !!python/object/apply:os.system ['true']\n"),

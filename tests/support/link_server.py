@@ -72,8 +72,13 @@ def _handler(server: LinkServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-        def _send(self, status: int, body: bytes, content_type: str = "text/html; charset=utf-8",
-                  headers: dict[str, str] | None = None) -> None:
+        def _send(
+            self,
+            status: int,
+            body: bytes,
+            content_type: str = "text/html; charset=utf-8",
+            headers: dict[str, str] | None = None,
+        ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
@@ -97,8 +102,7 @@ def _handler(server: LinkServer) -> type[BaseHTTPRequestHandler]:
                 self._send(200, PAGE.encode())
             elif path == "/changing":
                 text = server.state.get("changing", "versi pertama")
-                self._send(200, f"<html><head><title>Berubah</title></head><body><p>{text}</p></body></html>"
-                           .encode())
+                self._send(200, f"<html><head><title>Berubah</title></head><body><p>{text}</p></body></html>".encode())
             elif path == "/missing":
                 self._send(404, b"<html><title>Not found</title></html>")
             elif path.startswith("/redirect/"):
@@ -151,16 +155,20 @@ def _handler(server: LinkServer) -> type[BaseHTTPRequestHandler]:
                 # Everything a style can still ask for after the archive removed src/href: the screenshot must
                 # not fetch any of it (tests/links/test_screenshot.py counts the hits).
                 base = server.base
-                self._send(200, (
-                    "<html><head><title>Bergaya</title><style>"
-                    f"@import url('{base}/styled/import.css');"
-                    f"@font-face {{ font-family: Desa; src: url({base}/styled/font.woff2); }}"
-                    f"body {{ font-family: Desa; background: #eef url({base}/styled/bg.png); }}"
-                    "h1 { background-image: url(/styled/relative.png); }"
-                    "</style></head><body><h1>Profil Desa Bergaya</h1>"
-                    f"<div style=\"background-image: url({base}/styled/inline.png)\">isi</div>"
-                    f"<img src=\"{base}/styled/img.png\" alt=\"foto\">"
-                    f"<svg><image href=\"{base}/styled/svg.png\"/></svg></body></html>").encode())
+                self._send(
+                    200,
+                    (
+                        "<html><head><title>Bergaya</title><style>"
+                        f"@import url('{base}/styled/import.css');"
+                        f"@font-face {{ font-family: Desa; src: url({base}/styled/font.woff2); }}"
+                        f"body {{ font-family: Desa; background: #eef url({base}/styled/bg.png); }}"
+                        "h1 { background-image: url(/styled/relative.png); }"
+                        "</style></head><body><h1>Profil Desa Bergaya</h1>"
+                        f'<div style="background-image: url({base}/styled/inline.png)">isi</div>'
+                        f'<img src="{base}/styled/img.png" alt="foto">'
+                        f'<svg><image href="{base}/styled/svg.png"/></svg></body></html>'
+                    ).encode(),
+                )
             elif path == "/plain":
                 self._send(200, b"just text", "text/plain")
             elif path == "/feed.rss":
@@ -168,8 +176,11 @@ def _handler(server: LinkServer) -> type[BaseHTTPRequestHandler]:
             elif path == "/feed.atom":
                 self._send(200, ATOM.encode(), "application/atom+xml")
             elif path == "/feed-page":
-                self._send(200, b'<html><head><title>Blog</title><link rel="alternate" '
-                           b'type="application/atom+xml" href="/feed.atom"></head><body>x</body></html>')
+                self._send(
+                    200,
+                    b'<html><head><title>Blog</title><link rel="alternate" '
+                    b'type="application/atom+xml" href="/feed.atom"></head><body>x</body></html>',
+                )
             else:
                 self._send(404, b"no")
 

@@ -44,15 +44,33 @@ class LiveServer:
 
     def start(self, timeout: float = 60) -> LiveServer:
         env = {**os.environ, **self.env}
-        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
-                   "--workers", str(self.workers), "--threads", str(self.threads), "--timeout", "120",
-                   "--graceful-timeout", "5", "assessment:create_app()"]
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--threads",
+            str(self.threads),
+            "--timeout",
+            "120",
+            "--graceful-timeout",
+            "5",
+            "assessment:create_app()",
+        ]
         output = self.log.open("ab") if self.log else None
         try:
             # Its own process group, so a kill reaches the master and its workers and nothing else.
-            self.process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env,
-                                            stdout=output or subprocess.DEVNULL, stderr=output or subprocess.DEVNULL,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                command,
+                cwd=PROJECT_DIR,
+                env=env,
+                stdout=output or subprocess.DEVNULL,
+                stderr=output or subprocess.DEVNULL,
+                start_new_session=True,
+            )
         finally:
             if output is not None:
                 output.close()
@@ -112,8 +130,9 @@ class WebClient:
             self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         return self.connection
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> Response:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Response:
         all_headers = {"Accept-Language": "id", **(headers or {})}
         if self.cookies:
             all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -173,13 +192,20 @@ class WebClient:
                 raise AssertionError(f"second factor refused ({done.status})")
 
 
-def multipart(fields: dict[str, str], file_field: str, filename: str, data: bytes,
-              content_type: str = "application/octet-stream") -> tuple[bytes, str]:
+def multipart(
+    fields: dict[str, str], file_field: str, filename: str, data: bytes, content_type: str = "application/octet-stream"
+) -> tuple[bytes, str]:
     """A multipart/form-data body and its Content-Type header."""
     boundary = "----batas" + os.urandom(8).hex()
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-             for name, value in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{filename}"\r\n'
-                 f"Content-Type: {content_type}\r\n\r\n".encode() + data + b"\r\n")
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{filename}"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"

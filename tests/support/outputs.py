@@ -61,8 +61,17 @@ PASER, KUARO = "64.01.01.2001", "64.01.01.2002"
 BUKIT, SEMOI, DRAF, KEMBALI = "64.09.04.2002", "64.09.04.2003", "64.09.04.2004", "64.09.04.2005"
 SEPAKU, TUNGGU = "64.09.01.2001", "64.09.01.2006"
 KELURAHAN = "64.09.04.1007"
-NAMES = {PASER: "Desa Paser", KUARO: "Desa Kuaro", BUKIT: "Bukit Raya", SEMOI: "Semoi Dua", DRAF: "Desa Draf",
-         KEMBALI: "Desa Kembali", SEPAKU: "Desa Sepaku", TUNGGU: "Desa Tunggu", KELURAHAN: "Kelurahan Kota"}
+NAMES = {
+    PASER: "Desa Paser",
+    KUARO: "Desa Kuaro",
+    BUKIT: "Bukit Raya",
+    SEMOI: "Semoi Dua",
+    DRAF: "Desa Draf",
+    KEMBALI: "Desa Kembali",
+    SEPAKU: "Desa Sepaku",
+    TUNGGU: "Desa Tunggu",
+    KELURAHAN: "Kelurahan Kota",
+}
 DESK = {  # (first assessor, second assessor) per indicator
     PASER: {"A1": (4, 4), "A2": (4, 3)},
     KUARO: {"A1": (2, 2), "A2": (3, 3)},
@@ -71,8 +80,11 @@ DESK = {  # (first assessor, second assessor) per indicator
     SEPAKU: {"A1": (2, 3), "A2": (1, 1)},
 }
 FINAL = {  # (index, predikat, province rank, seri) once finalised, worked out by hand
-    PASER: ("95,00", "Baik", 1, False), BUKIT: ("70,00", "Baik", 2, False), SEMOI: ("60,00", "Baik", 3, True),
-    KUARO: ("60,00", "Baik", 3, True), SEPAKU: ("55,00", "Baik", 5, False),
+    PASER: ("95,00", "Baik", 1, False),
+    BUKIT: ("70,00", "Baik", 2, False),
+    SEMOI: ("60,00", "Baik", 3, True),
+    KUARO: ("60,00", "Baik", 3, True),
+    SEPAKU: ("55,00", "Baik", 5, False),
 }
 UNRANKED = {TUNGGU: "dikeluarkan", DRAF: "draf", KEMBALI: "dikembalikan", KELURAHAN: "tidak_memenuhi_syarat"}
 WITHDRAWAL = "Kedua asesor berhalangan tetap; penilaian dokumen tidak dapat diselesaikan sebelum pleno."
@@ -100,7 +112,8 @@ class TruthWorld:
 def truth_world(make_user: MakeUser) -> TruthWorld:
     """The world above, after the desk, reconciliation and field stages; pengumuman sementara open now."""
     competition, participants = verification_competition(
-        StageCode.rekonsiliasi, desa={code: name for code, name in NAMES.items() if code != KELURAHAN})
+        StageCode.rekonsiliasi, desa={code: name for code, name in NAMES.items() if code != KELURAHAN}
+    )
     ensure_region(KELURAHAN, NAMES[KELURAHAN], RegionKind.kelurahan)
     kelurahan = Participant(competition_id=competition.id, desa_code=KELURAHAN, status=SubmissionStatus.lengkap)
     db.session.add(kelurahan)
@@ -114,19 +127,44 @@ def truth_world(make_user: MakeUser) -> TruthWorld:
     now = datetime.now(UTC) - timedelta(days=25)
     for code in (*DESK, TUNGGU):
         for index, assessor in enumerate((first, second)):
-            assignment = Assignment(participant_id=by_code[code].id, assessor_id=assessor.id,
-                                    method=AssignmentMethod.manual, created_by_id=committee.id,
-                                    created_at=now - timedelta(days=5), submitted_at=None if code == TUNGGU else now)
+            assignment = Assignment(
+                participant_id=by_code[code].id,
+                assessor_id=assessor.id,
+                method=AssignmentMethod.manual,
+                created_by_id=committee.id,
+                created_at=now - timedelta(days=5),
+                submitted_at=None if code == TUNGGU else now,
+            )
             db.session.add(assignment)
             db.session.flush()
             for indicator, levels in DESK.get(code, {}).items():
-                db.session.add(DeskScore(assignment_id=assignment.id, indicator_code=indicator, level=levels[index],
-                                         note=f"Catatan {indicator}"))
-    db.session.add(Reconciliation(participant_id=by_code[BUKIT].id, indicator_code="A1", level=3,
-                                  reason="Layanan daring berjalan, belum terintegrasi.", decided_by_id=lead.id,
-                                  decided_at=now))
-    db.session.add(FieldLevel(participant_id=by_code[SEMOI].id, indicator_code="A2", level=3,
-                              note="TTE BSrE dipakai untuk semua surat keluar.", updated_by_id=first.id))
+                db.session.add(
+                    DeskScore(
+                        assignment_id=assignment.id,
+                        indicator_code=indicator,
+                        level=levels[index],
+                        note=f"Catatan {indicator}",
+                    )
+                )
+    db.session.add(
+        Reconciliation(
+            participant_id=by_code[BUKIT].id,
+            indicator_code="A1",
+            level=3,
+            reason="Layanan daring berjalan, belum terintegrasi.",
+            decided_by_id=lead.id,
+            decided_at=now,
+        )
+    )
+    db.session.add(
+        FieldLevel(
+            participant_id=by_code[SEMOI].id,
+            indicator_code="A2",
+            level=3,
+            note="TTE BSrE dipakai untuk semua surat keluar.",
+            updated_by_id=first.id,
+        )
+    )
     db.session.commit()
     set_stage(competition, StageCode.rekonsiliasi, timedelta(days=-30), timedelta(days=-20))
     open_results_stage(competition, StageCode.pengumuman_sementara)
@@ -142,22 +180,27 @@ def from_document(rows: list[dict[str, Any]], key: str = "peringkat") -> dict[st
     """A published document's ranked rows (``key``: which rank), the shown index as printed on a page; seri as
     shared by another row of ``rows`` at the same rank."""
     ranks = [row[key] for row in rows]
-    return {row["kode"]: Shown(format_number(float(row["indeks"])), row["predikat"], row[key],
-                               ranks.count(row[key]) > 1) for row in rows}
+    return {
+        row["kode"]: Shown(format_number(float(row["indeks"])), row["predikat"], row[key], ranks.count(row[key]) > 1)
+        for row in rows
+    }
 
 
 # Rank, desa (name and code), index, predikat (a badge), then kecamatan and the rest (templates/results/ranking.html).
 RANKING_ROW = re.compile(
     r'<tr>\s*<td class="num">(\d+)( <span class="badge">seri</span>)?</td>\s*<th scope="row"><a [^>]*>[^<]*</a>'
     r'<br><span class="meta">([\d.]+)</span></th>\s*<td class="num">([^<]*)</td>\s*'
-    r'<td><span class="predikat[^"]*">([^<]*)</span></td>')
+    r'<td><span class="predikat[^"]*">([^<]*)</span></td>'
+)
 
 
 def ranking_page(client: FlaskClient, competition_id: int, region: str) -> tuple[dict[str, Shown], dict[str, str]]:
     """The ranking page of ``region``: its ranked rows and, apart, the unranked desa with their state."""
     html = client.get(f"/hasil/{competition_id}/peringkat/{region}").get_data(as_text=True)
-    ranked = {code: Shown(index, predikat, int(rank), bool(seri))
-              for rank, seri, code, index, predikat in RANKING_ROW.findall(html)}
+    ranked = {
+        code: Shown(index, predikat, int(rank), bool(seri))
+        for rank, seri, code, index, predikat in RANKING_ROW.findall(html)
+    }
     unranked = dict(re.findall(r'<tr data-kode="([\d.]+)">.*?data-keadaan="(\w+)"', html, re.S))
     return ranked, unranked
 
@@ -186,8 +229,9 @@ def workbook(client: FlaskClient, competition_id: int, region: str) -> tuple[dic
     ranked = {}
     for values in sheet.iter_rows(min_row=2, values_only=True):
         row = dict(zip(header, values, strict=True))
-        ranked[row["Kode desa"]] = Shown(format_number(row["Indeks"]), row["Predikat"], row["Peringkat"],
-                                         row["Seri"] == "seri")
+        ranked[row["Kode desa"]] = Shown(
+            format_number(row["Indeks"]), row["Predikat"], row["Peringkat"], row["Seri"] == "seri"
+        )
     unranked = {row[0]: row[3] for row in book["Tidak Diperingkat"].iter_rows(min_row=3, values_only=True)}
     return ranked, unranked
 
@@ -204,10 +248,11 @@ def report_pdf(client: FlaskClient, competition_id: int, region: str) -> tuple[d
     text = pdf_text(response.data)
     response.close()
     start = text.index("Peringkat Desa Kecamatan Indeks Predikat")
-    ranking = text[start:text.index("Tidak diperingkat", start) if "Tidak diperingkat" in text[start:] else None]
+    ranking = text[start : text.index("Tidak diperingkat", start) if "Tidak diperingkat" in text[start:] else None]
     ranked = {}
     for rank, seri, code, index, predikat in re.findall(
-            r"^(\d+)( \(seri\))? [^\n]*\n([\d.]{13})\n[^\n]*? (\d[\d.]*,\d\d) (\w[\w ]*)$", ranking, re.M):
+        r"^(\d+)( \(seri\))? [^\n]*\n([\d.]{13})\n[^\n]*? (\d[\d.]*,\d\d) (\w[\w ]*)$", ranking, re.M
+    ):
         ranked[code] = Shown(index, predikat, int(rank), bool(seri))
     return ranked, text
 
@@ -216,7 +261,8 @@ def berita_acara_pleno(text: str) -> dict[str, Shown]:
     """The ranking table of the berita acara pleno's text: rank, name, code, index, predikat per row."""
     ranked = {}
     for rank, seri, code, index, predikat in re.findall(
-            r"^(\d+)( \(seri\))? .*? ([\d.]{13}) ([\d.]*\d+,\d\d) (\w[\w ]*)$", text, re.M):
+        r"^(\d+)( \(seri\))? .*? ([\d.]{13}) ([\d.]*\d+,\d\d) (\w[\w ]*)$", text, re.M
+    ):
         ranked[code] = Shown(index, predikat, int(rank), bool(seri))
     return ranked
 
@@ -228,14 +274,18 @@ def snapshot_of(client: FlaskClient, kode: str) -> dict[str, Any]:
     return document
 
 
-PUBLISHED_ROW = re.compile(r"<tr><td>(\d+)( \(seri\))?</td><td>[^<]*</td><td>([\d.]+)</td>"
-                           r'<td class="num">([^<]*)</td><td>([^<]*)</td>')
+PUBLISHED_ROW = re.compile(
+    r"<tr><td>(\d+)( \(seri\))?</td><td>[^<]*</td><td>([\d.]+)</td>"
+    r'<td class="num">([^<]*)</td><td>([^<]*)</td>'
+)
 
 
 def published_table(html: str) -> dict[str, Shown]:
     """The ranking table of a published document's page (publication/_ranking.html)."""
-    return {code: Shown(index, predikat, int(rank), bool(seri))
-            for rank, seri, code, index, predikat in PUBLISHED_ROW.findall(html)}
+    return {
+        code: Shown(index, predikat, int(rank), bool(seri))
+        for rank, seri, code, index, predikat in PUBLISHED_ROW.findall(html)
+    }
 
 
 def dashboard(client: FlaskClient, competition_id: int, region: str) -> dict[str, Any]:
@@ -244,7 +294,12 @@ def dashboard(client: FlaskClient, competition_id: int, region: str) -> dict[str
     facts = dict(re.findall(r'data-nilai="([\w-]+)">([^<]*)<', html))
     table = re.search(r"<caption[^>]*>Tabel: Sebaran predikat</caption>(.*?)</table>", html, re.S)
     assert table, html
-    counts = {label: int(n) for label, n in re.findall(r"<tr><t[hd][^>]*>([^<]+)</t[hd]><td[^>]*>(\d+)</td>",
-                                                       table.group(1))}
-    return {"diperingkat": int(facts["diperingkat"]), "tidak_diperingkat": int(facts["tidak-diperingkat"].strip()),
-            "rata_indeks": facts["rata-indeks"], "predikat": {k: v for k, v in counts.items() if v}}
+    counts = {
+        label: int(n) for label, n in re.findall(r"<tr><t[hd][^>]*>([^<]+)</t[hd]><td[^>]*>(\d+)</td>", table.group(1))
+    }
+    return {
+        "diperingkat": int(facts["diperingkat"]),
+        "tidak_diperingkat": int(facts["tidak-diperingkat"].strip()),
+        "rata_indeks": facts["rata-indeks"],
+        "predikat": {k: v for k, v in counts.items() if v},
+    }

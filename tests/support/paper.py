@@ -29,15 +29,27 @@ from assessment.reportdata import (
 )
 
 TEXT_MAX = 2000  # the reason and note fields' limit (Length(max=2000) in the forms)
-SENTENCE = ("Tim memeriksa bukti unggahan dan menemukan bahwa layanan surat daring sudah berjalan tetapi belum "
-            "dipakai oleh seluruh dusun, sehingga level disepakati setelah klarifikasi dengan operator desa. ")
-ASPECTS = ("Layanan Administrasi Digital", "Ekonomi Digital & Produk Unggulan Desa", "Media & Informasi Publik",
-           "Infrastruktur & SDM Digital", "Tata Kelola & Data", "Inovasi Sosial dan Kolaborasi Lintas Sektor",
-           "Literasi Digital Masyarakat dan Perangkat Desa")
-INDICATOR_NAMES = ("Layanan surat/administrasi daring", "Tanda tangan elektronik (TTE) tersertifikasi",
-                   "Verifikasi keaslian & arsip elektronik surat", "Pengaduan & aspirasi daring",
-                   "Data kependudukan & sistem informasi desa (SID) mutakhir",
-                   "Kemutakhiran data desa (Prodeskel, Indeks Desa, data sektoral)")
+SENTENCE = (
+    "Tim memeriksa bukti unggahan dan menemukan bahwa layanan surat daring sudah berjalan tetapi belum "
+    "dipakai oleh seluruh dusun, sehingga level disepakati setelah klarifikasi dengan operator desa. "
+)
+ASPECTS = (
+    "Layanan Administrasi Digital",
+    "Ekonomi Digital & Produk Unggulan Desa",
+    "Media & Informasi Publik",
+    "Infrastruktur & SDM Digital",
+    "Tata Kelola & Data",
+    "Inovasi Sosial dan Kolaborasi Lintas Sektor",
+    "Literasi Digital Masyarakat dan Perangkat Desa",
+)
+INDICATOR_NAMES = (
+    "Layanan surat/administrasi daring",
+    "Tanda tangan elektronik (TTE) tersertifikasi",
+    "Verifikasi keaslian & arsip elektronik surat",
+    "Pengaduan & aspirasi daring",
+    "Data kependudukan & sistem informasi desa (SID) mutakhir",
+    "Kemutakhiran data desa (Prodeskel, Indeks Desa, data sektoral)",
+)
 PREDIKAT = ("Kurang", "Cukup", "Baik", "Sangat Baik", "Memuaskan")
 HASH = "9f2c4e1a7b3d5f60" * 4
 
@@ -54,8 +66,11 @@ def kaltim_desa() -> list[tuple[str, str, str, str]]:
     with REGION_LIST.open(encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle) if r["kode"].startswith("64.")]
     kecamatan = {r["kode"]: r["nama"] for r in rows if r["tingkat"] == "kecamatan"}
-    return [(r["kode"], r["nama"], r["kode_induk"], kecamatan[r["kode_induk"]]) for r in rows
-            if r["tingkat"] == "desa" and r["kode"].rsplit(".", 1)[1].startswith("2")]
+    return [
+        (r["kode"], r["nama"], r["kode_induk"], kecamatan[r["kode_induk"]])
+        for r in rows
+        if r["tingkat"] == "desa" and r["kode"].rsplit(".", 1)[1].startswith("2")
+    ]
 
 
 def _long_name(name: str, index: int) -> str:
@@ -69,7 +84,7 @@ def results_report(region: str = "64", unranked: int = 40) -> ResultsReport:
     """A finalised results report over ``region`` (the province, or a kabupaten code) with seven aspects."""
     rng = random.Random(13)  # seeded: the same documents every run
     desa = [d for d in kaltim_desa() if d[0].startswith(region + ".")]
-    left_out = {d[0] for d in desa[7::max(1, len(desa) // unranked)][:unranked]}
+    left_out = {d[0] for d in desa[7 :: max(1, len(desa) // unranked)][:unranked]}
     scored = []
     for index, (code, name, kec_code, kec_name) in enumerate(desa):
         if code in left_out:
@@ -82,22 +97,46 @@ def results_report(region: str = "64", unranked: int = 40) -> ResultsReport:
     for position, row in enumerate(scored, start=1):
         first_place.setdefault(row[4], position)
     shared = {value for value in first_place if sum(1 for row in scored if row[4] == value) > 1}
-    results = [DesaResult(code, name, kec_code, kec_name, indeks, PREDIKAT[min(int(indeks // 20), 4)],
-                          first_place[indeks], aspek, seri=indeks in shared)
-               for code, name, kec_code, kec_name, indeks, aspek in scored]
+    results = [
+        DesaResult(
+            code,
+            name,
+            kec_code,
+            kec_name,
+            indeks,
+            PREDIKAT[min(int(indeks // 20), 4)],
+            first_place[indeks],
+            aspek,
+            seri=indeks in shared,
+        )
+        for code, name, kec_code, kec_name, indeks, aspek in scored
+    ]
     states = ("dikeluarkan", "draf", "penilaian_belum_selesai", "asesor_kurang")
     unranked_rows = tuple(
-        UnrankedDesa(code, _long_name(name, 0 if n % 5 == 0 else 1), kec_code, kec_name, states[n % len(states)],
-                     alasan=long_text(code) if states[n % len(states)] == "dikeluarkan" else "",
-                     penugasan=3, diajukan=1, diwajibkan=3)
-        for n, (code, name, kec_code, kec_name) in enumerate(d for d in desa if d[0] in left_out))
+        UnrankedDesa(
+            code,
+            _long_name(name, 0 if n % 5 == 0 else 1),
+            kec_code,
+            kec_name,
+            states[n % len(states)],
+            alasan=long_text(code) if states[n % len(states)] == "dikeluarkan" else "",
+            penugasan=3,
+            diajukan=1,
+            diwajibkan=3,
+        )
+        for n, (code, name, kec_code, kec_name) in enumerate(d for d in desa if d[0] in left_out)
+    )
     return ResultsReport(
         judul="Hasil Lomba Desa Digital Provinsi Kalimantan Timur 2026",
-        wilayah_kode=region, wilayah="Provinsi Kalimantan Timur" if region == "64" else "Penajam Paser Utara",
+        wilayah_kode=region,
+        wilayah="Provinsi Kalimantan Timur" if region == "64" else "Penajam Paser Utara",
         aspects=tuple(AspectHeading(chr(65 + i), nama, 1 / len(ASPECTS)) for i, nama in enumerate(ASPECTS)),
         indicators=tuple(IndicatorHeading(f"A{i:02d}", name, "A") for i, name in enumerate(INDICATOR_NAMES, start=1)),
-        desa=tuple(results), predikat_order=PREDIKAT, tidak_diperingkat=unranked_rows,
-        cuplikan=SnapshotSource("K7Q2M4XR9TPL3VDA", HASH, dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)))
+        desa=tuple(results),
+        predikat_order=PREDIKAT,
+        tidak_diperingkat=unranked_rows,
+        cuplikan=SnapshotSource("K7Q2M4XR9TPL3VDA", HASH, dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)),
+    )
 
 
 def indicators(count: int = 24) -> Iterator[tuple[str, str]]:
@@ -111,48 +150,93 @@ def _berita_acara_context(kode: str = "B7K4QX2M9TPL3VDA") -> dict[str, Any]:
     verify_url = f"https://lomba-desa-digital.kaltimprov.go.id/verifikasi/{kode}"
     from assessment.pdf import qr_svg_data_uri
 
-    return {"competition": SimpleNamespace(name="Lomba Desa Digital Provinsi Kalimantan Timur Tahun 2026", year=2026),
-            "verify_url": verify_url, "kode": kode, "qr_data_uri": qr_svg_data_uri(verify_url),
-            "date": "30 November 2026 10.00 WITA", "created_by": "Panitia Provinsi Kalimantan Timur",
-            "audit_anchor": SimpleNamespace(count=123456, head_hash=HASH)}
+    return {
+        "competition": SimpleNamespace(name="Lomba Desa Digital Provinsi Kalimantan Timur Tahun 2026", year=2026),
+        "verify_url": verify_url,
+        "kode": kode,
+        "qr_data_uri": qr_svg_data_uri(verify_url),
+        "date": "30 November 2026 10.00 WITA",
+        "created_by": "Panitia Provinsi Kalimantan Timur",
+        "audit_anchor": SimpleNamespace(count=123456, head_hash=HASH),
+    }
 
 
-ASSESSORS = ("Dr. Hj. Siti Nurhaliza Rahmawati, S.Kom., M.T.", "Ir. Bambang Sutrisno Wicaksono, M.Si.",
-             "Andi Muhammad Fadhil Prasetyo, S.T., M.Kom.")
+ASSESSORS = (
+    "Dr. Hj. Siti Nurhaliza Rahmawati, S.Kom., M.T.",
+    "Ir. Bambang Sutrisno Wicaksono, M.Si.",
+    "Andi Muhammad Fadhil Prasetyo, S.T., M.Kom.",
+)
 DESA_NAME = "Sumber Sari Makmur Sejahtera Satuan Permukiman Transmigrasi"
 
 
 def desk_context() -> dict[str, Any]:
     """The context of a penilaian dokumen berita acara: 24 indicators, 3 assessors, 2,000-character reasons."""
-    rows = [(code, name, [str(n % 5), "N/A" if n % 7 == 0 else str((n + 1) % 5), str((n + 3) % 5)],
-             str((n + 1) % 5) if n % 3 == 0 else "", long_text(code) if n % 3 == 0 else "")
-            for n, (code, name) in enumerate(indicators())]
-    return {**_berita_acara_context(), "participant": SimpleNamespace(region=SimpleNamespace(name=DESA_NAME),
-                                                                      desa_code="64.09.04.2002"),
-            "record": DeskRecord(list(ASSESSORS), rows)}
+    rows = [
+        (
+            code,
+            name,
+            [str(n % 5), "N/A" if n % 7 == 0 else str((n + 1) % 5), str((n + 3) % 5)],
+            str((n + 1) % 5) if n % 3 == 0 else "",
+            long_text(code) if n % 3 == 0 else "",
+        )
+        for n, (code, name) in enumerate(indicators())
+    ]
+    return {
+        **_berita_acara_context(),
+        "participant": SimpleNamespace(region=SimpleNamespace(name=DESA_NAME), desa_code="64.09.04.2002"),
+        "record": DeskRecord(list(ASSESSORS), rows),
+    }
 
 
 def field_context() -> dict[str, Any]:
     """The context of a klarifikasi lapangan berita acara: 24 indicators, 2,000-character notes, 3 visitors."""
-    rows = [(code, name, "3, 4, N/A", str(n % 5) if n % 5 else "-", long_text(code) if n % 2 else "Sesuai.", n % 9)
-            for n, (code, name) in enumerate(indicators())]
-    return {**_berita_acara_context(), "participant": SimpleNamespace(region=SimpleNamespace(name=DESA_NAME),
-                                                                      desa_code="64.09.04.2002"),
-            "record": FieldRecord(list(ASSESSORS), rows)}
+    rows = [
+        (code, name, "3, 4, N/A", str(n % 5) if n % 5 else "-", long_text(code) if n % 2 else "Sesuai.", n % 9)
+        for n, (code, name) in enumerate(indicators())
+    ]
+    return {
+        **_berita_acara_context(),
+        "participant": SimpleNamespace(region=SimpleNamespace(name=DESA_NAME), desa_code="64.09.04.2002"),
+        "record": FieldRecord(list(ASSESSORS), rows),
+    }
 
 
 def pleno_context() -> dict[str, Any]:
     """The context of the plenary berita acara: the province's 841-desa ranking as the final snapshot holds it,
     40 desa left out (some with 2,000-character reasons), 25 members."""
     report = results_report("64")
-    ranking = [{"peringkat": d.peringkat, "seri": d.seri, "nama": d.nama, "kode": d.kode, "indeks": d.indeks,
-                "predikat": d.predikat} for d in report.desa]
-    unranked = [{"nama": u.nama, "kode": u.kode, "kecamatan": u.kecamatan, "keadaan": u.keadaan, "alasan": u.alasan,
-                 "penugasan": u.penugasan, "diajukan": u.diajukan, "diwajibkan": u.diwajibkan}
-                for u in report.tidak_diperingkat]
+    ranking = [
+        {
+            "peringkat": d.peringkat,
+            "seri": d.seri,
+            "nama": d.nama,
+            "kode": d.kode,
+            "indeks": d.indeks,
+            "predikat": d.predikat,
+        }
+        for d in report.desa
+    ]
+    unranked = [
+        {
+            "nama": u.nama,
+            "kode": u.kode,
+            "kecamatan": u.kecamatan,
+            "keadaan": u.keadaan,
+            "alasan": u.alasan,
+            "penugasan": u.penugasan,
+            "diajukan": u.diajukan,
+            "diwajibkan": u.diwajibkan,
+        }
+        for u in report.tidak_diperingkat
+    ]
     members = [SimpleNamespace(name=f"{ASSESSORS[n % 3]} (Anggota {n + 1:02d})") for n in range(25)]
-    return {**_berita_acara_context(), "snapshot": SimpleNamespace(kode="K7Q2M4XR9TPL3VDA", sha256=HASH),
-            "ranking": ranking, "unranked": unranked, "members": members}
+    return {
+        **_berita_acara_context(),
+        "snapshot": SimpleNamespace(kode="K7Q2M4XR9TPL3VDA", sha256=HASH),
+        "ranking": ranking,
+        "unranked": unranked,
+        "members": members,
+    }
 
 
 def letter_pages(count: int = 30) -> list[dict[str, Any]]:
@@ -162,15 +246,33 @@ def letter_pages(count: int = 30) -> list[dict[str, Any]]:
     pages = []
     for n in range(count):
         url = f"https://lomba-desa-digital.kaltimprov.go.id/akun/undangan/{HASH[:43]}{n:02d}"
-        user = SimpleNamespace(name=f"{ASSESSORS[n % 3]} bin Abdul Rahman Wijayakusuma {n:02d}",
-                               email=f"operator.desa.{DESA_NAME.lower().replace(' ', '.')}.{n:02d}@desa.example.id")
+        user = SimpleNamespace(
+            name=f"{ASSESSORS[n % 3]} bin Abdul Rahman Wijayakusuma {n:02d}",
+            email=f"operator.desa.{DESA_NAME.lower().replace(' ', '.')}.{n:02d}@desa.example.id",
+        )
         grants = [f"Operator desa — {DESA_NAME} {k} (64.09.04.20{k:02d})" for k in range(1 + n % 6)]
-        pages.append({"user": user, "grants": grants, "url": url, "qr": qr_svg_data_uri(url),
-                      "expires": "14 Desember 2026 23.59 WITA"})
+        pages.append(
+            {
+                "user": user,
+                "grants": grants,
+                "url": url,
+                "qr": qr_svg_data_uri(url),
+                "expires": "14 Desember 2026 23.59 WITA",
+            }
+        )
     return pages
 
 
 def certificate_desa() -> DesaResult:
     """A winner with an 80-character name in a long-named kecamatan, tied, with an index of 100."""
-    return DesaResult("64.09.04.2002", _long_name("Sumber Sari", 0), "64.09.04", "Sepaku Semoi Sotek Raya", 100.0,
-                      "Memuaskan", 1, (100.0,) * len(ASPECTS), seri=True)
+    return DesaResult(
+        "64.09.04.2002",
+        _long_name("Sumber Sari", 0),
+        "64.09.04",
+        "Sepaku Semoi Sotek Raya",
+        100.0,
+        "Memuaskan",
+        1,
+        (100.0,) * len(ASPECTS),
+        seri=True,
+    )

@@ -45,9 +45,14 @@ class TextRun:
 
 def _multiply(a: Sequence[float], b: Sequence[float]) -> list[float]:
     """The product of two PDF matrices [a b c d e f] (a applied first)."""
-    return [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
-            a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3],
-            a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5]]
+    return [
+        a[0] * b[0] + a[1] * b[2],
+        a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2],
+        a[2] * b[1] + a[3] * b[3],
+        a[4] * b[0] + a[5] * b[2] + b[4],
+        a[4] * b[1] + a[5] * b[3] + b[5],
+    ]
 
 
 def _apply(m: Sequence[float], x: float, y: float) -> tuple[float, float]:
@@ -89,13 +94,15 @@ class _Font:
                 self.widths[first + offset] = float(width)
         if "/ToUnicode" in font:
             cmap = font["/ToUnicode"].get_object().get_data().decode("latin-1")
-            for code, text in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", cmap.split("begincodespacerange")[-1]
-                                         .split("endcodespacerange")[-1]):
+            for code, text in re.findall(
+                r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>",
+                cmap.split("begincodespacerange")[-1].split("endcodespacerange")[-1],
+            ):
                 self.unicode[int(code, 16)] = bytes.fromhex(text).decode("utf-16-be", "replace")
 
     def codes(self, data: bytes) -> list[int]:
         if self.two_byte:
-            return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data) - 1, 2)]
+            return [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data) - 1, 2)]
         return list(data)
 
     def measure(self, operand: Any) -> tuple[float, str]:
@@ -168,8 +175,12 @@ class _Walker:
                 if form.get("/Subtype") == "/Form":
                     matrix = _multiply([float(v) for v in form.get("/Matrix", [1, 0, 0, 1, 0, 0])], cm)
                     x0, y0, x1, y1 = (float(v) for v in form["/BBox"])
-                    self.walk(form, form.get("/Resources") or resources, matrix,
-                              _intersect(clip, _bounds(matrix, x0, y0, x1 - x0, y1 - y0)))
+                    self.walk(
+                        form,
+                        form.get("/Resources") or resources,
+                        matrix,
+                        _intersect(clip, _bounds(matrix, x0, y0, x1 - x0, y1 - y0)),
+                    )
 
 
 def _resolve(value: Any) -> Any:
@@ -205,8 +216,12 @@ def misplaced_text(pdf: bytes, tolerance: float = TOLERANCE) -> list[str]:
         where = f"halaman {run.page}: {run.text!r} di x {run.x0:.1f}..{run.x1:.1f}, y {run.y0:.1f}..{run.y1:.1f}"
         if run.x0 < x0 - tolerance or run.x1 > x1 + tolerance or run.y0 < y0 - tolerance or run.y1 > y1 + tolerance:
             problems.append(f"{where} keluar dari halaman {x0:.0f}..{x1:.0f} x {y0:.0f}..{y1:.0f}")
-        elif run.clip is not None and (run.x0 < run.clip[0] - tolerance or run.x1 > run.clip[2] + tolerance
-                                       or run.y0 < run.clip[1] - tolerance or run.y1 > run.clip[3] + tolerance):
+        elif run.clip is not None and (
+            run.x0 < run.clip[0] - tolerance
+            or run.x1 > run.clip[2] + tolerance
+            or run.y0 < run.clip[1] - tolerance
+            or run.y1 > run.clip[3] + tolerance
+        ):
             problems.append(f"{where} terpotong oleh bingkai {tuple(round(v, 1) for v in run.clip)}")
     return problems
 

@@ -59,22 +59,32 @@ def results_world(make_user: MakeUser, stage: StageCode | None = StageCode.pengu
     competition, participants = verification_competition(StageCode.penilaian_dokumen)
     committee = make_user(Role.panitia, "64", name="Ketua Panitia")
     lead = make_user(Role.ketua_tim, "64", home_region_code="64.72", name="Ketua Tim Satu")
-    assessors = [make_user(Role.asesor, "64", home_region_code="64.72", name="Asesor Satu"),
-                 make_user(Role.asesor, "64", home_region_code="64.74", name="Asesor Dua")]
+    assessors = [
+        make_user(Role.asesor, "64", home_region_code="64.72", name="Asesor Satu"),
+        make_user(Role.asesor, "64", home_region_code="64.74", name="Asesor Dua"),
+    ]
     now = datetime.now(UTC)
     assignments = []
     for participant in participants:
         for index, assessor in enumerate(assessors):
             assignment = assign_assessor(participant, assessor, committee, now)
             for code, levels in LEVELS[participant.desa_code].items():
-                db.session.add(DeskScore(assignment_id=assignment.id, indicator_code=code, level=levels[index],
-                                         note="Catatan"))
+                db.session.add(
+                    DeskScore(assignment_id=assignment.id, indicator_code=code, level=levels[index], note="Catatan")
+                )
             assignment.submitted_at = now
             assignments.append(assignment)
     paser = next(p for p in participants if p.desa_code == "64.01.01.2001")
-    db.session.add(Reconciliation(participant_id=paser.id, indicator_code="A1", level=RECONCILED_A1,
-                                  reason="Bukti layanan surat daring sebagian berjalan.", decided_by_id=lead.id,
-                                  decided_at=now))
+    db.session.add(
+        Reconciliation(
+            participant_id=paser.id,
+            indicator_code="A1",
+            level=RECONCILED_A1,
+            reason="Bukti layanan surat daring sebagian berjalan.",
+            decided_by_id=lead.id,
+            decided_at=now,
+        )
+    )
     db.session.commit()
     # Desk scoring and reconciliation are over; the results stages follow.
     set_stage(competition, StageCode.penilaian_dokumen, timedelta(days=-40), timedelta(days=-30))
@@ -83,13 +93,25 @@ def results_world(make_user: MakeUser, stage: StageCode | None = StageCode.pengu
     return ResultsWorld(competition, {p.desa_code: p for p in participants}, committee, lead, assessors, assignments)
 
 
-def open_exception(participant: Participant, stage: StageCode, reason: str, by: User,
-                   indicator_code: str | None = None, created_at: datetime | None = None) -> StageException:
+def open_exception(
+    participant: Participant,
+    stage: StageCode,
+    reason: str,
+    by: User,
+    indicator_code: str | None = None,
+    created_at: datetime | None = None,
+) -> StageException:
     """A committee exception for one desa (or one indicator) in ``stage``, ending in a week."""
     now = datetime.now(UTC)
-    exception = StageException(participant_id=participant.id, stage=stage, indicator_code=indicator_code,
-                               reason=reason, ends_at=now + timedelta(days=7), created_by_id=by.id,
-                               created_at=created_at or now)
+    exception = StageException(
+        participant_id=participant.id,
+        stage=stage,
+        indicator_code=indicator_code,
+        reason=reason,
+        ends_at=now + timedelta(days=7),
+        created_by_id=by.id,
+        created_at=created_at or now,
+    )
     db.session.add(exception)
     db.session.commit()
     return exception

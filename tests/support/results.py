@@ -52,8 +52,14 @@ LEVELS = {
     PASER: ({"A1": 2, "A2": 0}, {"A1": 2, "A2": 1}),
 }
 EXPECTED_INDEX = {SEMOI: 95.0, BUKIT: 70.0, PASER: 35.0}
-EXPECTED_FINAL = {(SEMOI, "A1"): 4.0, (SEMOI, "A2"): 3.5, (BUKIT, "A1"): 3.0, (BUKIT, "A2"): 2.5,
-                  (PASER, "A1"): 2.0, (PASER, "A2"): 0.5}
+EXPECTED_FINAL = {
+    (SEMOI, "A1"): 4.0,
+    (SEMOI, "A2"): 3.5,
+    (BUKIT, "A1"): 3.0,
+    (BUKIT, "A2"): 2.5,
+    (PASER, "A1"): 2.0,
+    (PASER, "A2"): 0.5,
+}
 PROVINCE_ORDER = [SEMOI, BUKIT, PASER]
 
 
@@ -87,19 +93,49 @@ def results_world(make_user: MakeUser, open_stage: StageCode = StageCode.rekonsi
             assignments[(code, number)] = assignment
             if code in LEVELS:
                 for indicator, level in LEVELS[code][number].items():
-                    db.session.add(DeskScore(assignment_id=assignment.id, indicator_code=indicator, level=level,
-                                             note=f"Catatan {indicator} oleh {assessor.name}"))
+                    db.session.add(
+                        DeskScore(
+                            assignment_id=assignment.id,
+                            indicator_code=indicator,
+                            level=level,
+                            note=f"Catatan {indicator} oleh {assessor.name}",
+                        )
+                    )
                 assignment.submitted_at = now
-    db.session.add(Reconciliation(participant_id=by_code[BUKIT].id, indicator_code="A1", level=3,
-                                  reason="Layanan surat daring berjalan, belum terintegrasi", decided_by_id=lead.id,
-                                  decided_at=now))
+    db.session.add(
+        Reconciliation(
+            participant_id=by_code[BUKIT].id,
+            indicator_code="A1",
+            level=3,
+            reason="Layanan surat daring berjalan, belum terintegrasi",
+            decided_by_id=lead.id,
+            decided_at=now,
+        )
+    )
     for indicator in ("A1", "A2"):
-        db.session.add(SelfAssessment(participant_id=by_code[BUKIT].id, indicator_code=indicator, level=4,
-                                      explanation="Sudah lengkap"))
-    db.session.add(Evidence(participant_id=by_code[BUKIT].id, indicator_code="A1", kind=EvidenceKind.url,
-                            url="https://bukitraya.desa.id/layanan"))
-    db.session.add(Evidence(participant_id=by_code[BUKIT].id, indicator_code="A2", kind=EvidenceKind.file,
-                            sha256="ab" * 32, size=10, media_type="application/pdf",
-                            original_name="=surat-tte.pdf"))
+        db.session.add(
+            SelfAssessment(
+                participant_id=by_code[BUKIT].id, indicator_code=indicator, level=4, explanation="Sudah lengkap"
+            )
+        )
+    db.session.add(
+        Evidence(
+            participant_id=by_code[BUKIT].id,
+            indicator_code="A1",
+            kind=EvidenceKind.url,
+            url="https://bukitraya.desa.id/layanan",
+        )
+    )
+    db.session.add(
+        Evidence(
+            participant_id=by_code[BUKIT].id,
+            indicator_code="A2",
+            kind=EvidenceKind.file,
+            sha256="ab" * 32,
+            size=10,
+            media_type="application/pdf",
+            original_name="=surat-tte.pdf",
+        )
+    )
     db.session.commit()
     return ResultsWorld(competition, by_code, committee, first, second, lead, assignments)

@@ -19,20 +19,40 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from tests.support import files
 
 
-def self_signed(common_name: str, organisation: str = "Pemerintah Desa Uji") -> tuple[rsa.RSAPrivateKey,
-                                                                                       x509.Certificate]:
+def self_signed(
+    common_name: str, organisation: str = "Pemerintah Desa Uji"
+) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     """A new RSA key and a self-signed certificate for it, valid from yesterday for 30 days."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation)])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+        ]
+    )
     now = datetime.now(UTC)
-    usage = x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=False,
-                          encipher_only=False, decipher_only=False)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=30)).add_extension(usage, critical=True)
-            .sign(key, hashes.SHA256()))
+    usage = x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=True,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=True,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(usage, critical=True)
+        .sign(key, hashes.SHA256())
+    )
     return key, cert
 
 
@@ -49,13 +69,21 @@ def signed_pdf(common_name: str = "Kepala Desa Bukit Raya") -> tuple[bytes, x509
 def _sign(common_name: str) -> tuple[bytes, x509.Certificate]:
     key, cert = self_signed(common_name)
     signing_cert = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-    signing_key = asn1_keys.PrivateKeyInfo.load(key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    signer = signers.SimpleSigner(signing_cert=signing_cert, signing_key=signing_key,
-                                  cert_registry=SimpleCertificateStore.from_certs([signing_cert]))
+    signing_key = asn1_keys.PrivateKeyInfo.load(
+        key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    signer = signers.SimpleSigner(
+        signing_cert=signing_cert,
+        signing_key=signing_key,
+        cert_registry=SimpleCertificateStore.from_certs([signing_cert]),
+    )
     out = io.BytesIO()
-    signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(files.pdf())), signers.PdfSignatureMetadata(field_name="TTE"),
-                     signer=signer, output=out)
+    signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(files.pdf())),
+        signers.PdfSignatureMetadata(field_name="TTE"),
+        signer=signer,
+        output=out,
+    )
     return out.getvalue(), cert
 
 

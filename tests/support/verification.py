@@ -30,13 +30,16 @@ def set_stage(competition: Competition, code: StageCode, starts: timedelta, ends
     return stage
 
 
-def verification_competition(open_stage: StageCode | None = StageCode.penilaian_dokumen,
-                             desa: dict[str, str] | None = None,
-                             source: str = SMALL_RUBRIC) -> tuple[Competition, list[Participant]]:
+def verification_competition(
+    open_stage: StageCode | None = StageCode.penilaian_dokumen,
+    desa: dict[str, str] | None = None,
+    source: str = SMALL_RUBRIC,
+) -> tuple[Competition, list[Participant]]:
     """Self-assessment over, every desa ``lengkap``; ``open_stage`` open now, the other verification stages later
     (penilaian_dokumen, then rekonsiliasi) or earlier, in calendar order."""
-    competition, participants = create_competition(opens=timedelta(days=-30), closes=timedelta(days=-20),
-                                                   desa=desa or DESA, source=source)
+    competition, participants = create_competition(
+        opens=timedelta(days=-30), closes=timedelta(days=-20), desa=desa or DESA, source=source
+    )
     order = [StageCode.verifikasi_kelengkapan, StageCode.penilaian_dokumen, StageCode.rekonsiliasi]
     position = order.index(open_stage) if open_stage in order else -1
     for index, code in enumerate(order):

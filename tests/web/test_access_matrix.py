@@ -33,8 +33,14 @@ from tests.support import files
 from tests.support.competition import create_competition
 
 DESA = "64.09.04.2002"
-EVIDENCE_VIEWERS = (Role.operator_desa, Role.verifikator_kecamatan, Role.dpmd, Role.panitia, Role.asesor,
-                    Role.ketua_tim)
+EVIDENCE_VIEWERS = (
+    Role.operator_desa,
+    Role.verifikator_kecamatan,
+    Role.dpmd,
+    Role.panitia,
+    Role.asesor,
+    Role.ketua_tim,
+)
 REVIEWERS = (Role.verifikator_kecamatan, Role.dpmd)
 REVIEW_READERS = (*REVIEWERS, Role.panitia, Role.asesor, Role.ketua_tim)
 DASHBOARD_VIEWERS = (Role.panitia, Role.dpmd, Role.verifikator_kecamatan)
@@ -97,9 +103,12 @@ RULES: dict[str, Access] = {
     "competitions.create": Access(roles=(Role.panitia,), data={"rubric_id": "{rubric_id}", "scope": "64"}),
     "competitions.show_competition": Access(roles=(Role.panitia,), scoped=True),
     # Changing a stage's dates (the rules and the reason are tested in tests/web/test_schedule.py).
-    "competitions.edit_stage": Access(roles=(Role.panitia,), scoped=True, params={"code": "penilaian_dokumen"},
-                                      data={"first_day": "2099-01-01", "last_day": "2099-01-10",
-                                            "reason": "Uji akses."}),
+    "competitions.edit_stage": Access(
+        roles=(Role.panitia,),
+        scoped=True,
+        params={"code": "penilaian_dokumen"},
+        data={"first_day": "2099-01-01", "last_day": "2099-01-10", "reason": "Uji akses."},
+    ),
     # Registration (tests/web/test_registration.py): the committee's page checks the competition's region; DPMD and
     # the committee reach a kabupaten's page and a participant's withdrawal only within their scope (DPMD cannot
     # nominate another kabupaten's desa); forms posted empty here change nothing.
@@ -121,8 +130,9 @@ RULES: dict[str, Access] = {
     # A verifikator kecamatan reaches an operator of its kecamatan only to send a new invitation.
     "people.index": Access(roles=(Role.panitia, Role.dpmd, Role.verifikator_kecamatan)),
     "people.detail": Access(roles=(Role.panitia, Role.dpmd, Role.verifikator_kecamatan), scoped=True),
-    "people.act": Access(roles=(Role.panitia, Role.dpmd, Role.verifikator_kecamatan), scoped=True,
-                         params={"action": "undang"}),
+    "people.act": Access(
+        roles=(Role.panitia, Role.dpmd, Role.verifikator_kecamatan), scoped=True, params={"action": "undang"}
+    ),
     "people.add_grant": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
     "people.remove_grant": Access(roles=(Role.panitia, Role.dpmd), scoped=True),
     "invitations.accept": Access(public=True, params={"token": "A" * 43}),
@@ -150,8 +160,9 @@ RULES: dict[str, Access] = {
     "links.body": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
     "links.screenshot": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
     # Fetching a desa's links again: those who judge the evidence (tests/links/test_rot.py).
-    "links.recheck": Access(roles=(Role.asesor, Role.ketua_tim, Role.panitia), scoped=True,
-                            need_assignment=ASSIGNED_ONLY),
+    "links.recheck": Access(
+        roles=(Role.asesor, Role.ketua_tim, Role.panitia), scoped=True, need_assignment=ASSIGNED_ONLY
+    ),
     # Verification. The committee's pages check the competition's region; assessors' pages load their own
     # assignment first (none exists here: 404 for everyone with the role; ownership, conflicts and scope are
     # tested in tests/web/test_desk_scoring.py); the ketua tim's pages check the competition and the desa.
@@ -195,14 +206,19 @@ RULES: dict[str, Access] = {
     "publication.confirm_finalise": Access(roles=(Role.panitia,), scoped=True),
     # Withdrawing a desa from the ranking (the participant here is a draft: refused with a message) and taking a
     # withdrawal back (none exists: 404 for the committee in scope); tests/web/test_ranking_rule.py.
-    "publication.withdraw": Access(roles=(Role.panitia,), scoped=True,
-                                   data={"reason": "Bukti A1 terbukti bukan milik desa ini."}),
-    "publication.restore": Access(roles=(Role.panitia,), scoped=True,
-                                  data={"reason": "Keputusan pleno dibatalkan setelah klarifikasi."}),
+    "publication.withdraw": Access(
+        roles=(Role.panitia,), scoped=True, data={"reason": "Bukti A1 terbukti bukan milik desa ini."}
+    ),
+    "publication.restore": Access(
+        roles=(Role.panitia,), scoped=True, data={"reason": "Keputusan pleno dibatalkan setelah klarifikasi."}
+    ),
     "publication.berita_acara_index": Access(roles=(Role.panitia, Role.ketua_tim)),
     "publication.berita_acara": Access(roles=(Role.panitia, Role.ketua_tim), scoped=True),
-    "publication.generate": Access(roles=(Role.panitia, Role.ketua_tim), scoped=True,
-                                   data={"kind": "penilaian_dokumen", "participant_id": "{participant_id}"}),
+    "publication.generate": Access(
+        roles=(Role.panitia, Role.ketua_tim),
+        scoped=True,
+        data={"kind": "penilaian_dokumen", "participant_id": "{participant_id}"},
+    ),
     "publication.download": Access(roles=(Role.panitia, Role.ketua_tim)),
     # The public verification page of a final snapshot or berita acara: no sign-in (an unknown code is a 404).
     "publication.verify": Access(public=True, params={"kode": "AAAAAAAAAAAAAAAA"}),
@@ -255,8 +271,9 @@ RULES: dict[str, Access] = {
     # in-scope grant covers it); score sections and publication are tested in tests/web/test_dashboard.py.
     "dashboard.index": Access(roles=DASHBOARD_VIEWERS),
     "dashboard.region": Access(roles=DASHBOARD_VIEWERS, scoped=True, params={"region_code": "64.09.04"}),
-    "dashboard.geojson": Access(roles=DASHBOARD_VIEWERS, scoped=True,
-                                params={"region_code": "64.09.04", "layer": "desa"}),
+    "dashboard.geojson": Access(
+        roles=DASHBOARD_VIEWERS, scoped=True, params={"region_code": "64.09.04", "layer": "desa"}
+    ),
     "dashboard.desa": Access(roles=DASHBOARD_VIEWERS, scoped=True, params={"desa_code": DESA}),
 }
 
@@ -301,25 +318,43 @@ def test_access_matrix(app: Flask, make_user: MakeUser, make_region: MakeRegion,
     rubric_id = db.session.scalar(db.select(StoredRubric.id))
     operator_in = make_user(Role.operator_desa, DESA)
     client = login(app.test_client(), operator_in)
-    client.post(f"/desa/peserta/{participant.id}/indikator/A1/bukti",
-                data={"file": (io.BytesIO(files.png()), "foto.png")}, content_type="multipart/form-data")
+    client.post(
+        f"/desa/peserta/{participant.id}/indikator/A1/bukti",
+        data={"file": (io.BytesIO(files.png()), "foto.png")},
+        content_type="multipart/form-data",
+    )
     evidence = db.session.scalar(db.select(Evidence).where(Evidence.kind == EvidenceKind.file))
     assert evidence is not None
-    link = Evidence(participant_id=participant.id, indicator_code="A1", kind=EvidenceKind.url,
-                    url="https://bukitraya.desa.id/")
+    link = Evidence(
+        participant_id=participant.id, indicator_code="A1", kind=EvidenceKind.url, url="https://bukitraya.desa.id/"
+    )
     db.session.add(link)
     db.session.flush()
-    capture = LinkCapture(evidence_id=link.id, trigger=CaptureTrigger.added, outcome=CaptureOutcome.refused,
-                          requested_url="https://bukitraya.desa.id/")
+    capture = LinkCapture(
+        evidence_id=link.id,
+        trigger=CaptureTrigger.added,
+        outcome=CaptureOutcome.refused,
+        requested_url="https://bukitraya.desa.id/",
+    )
     db.session.add(capture)
     db.session.commit()
-    queue.enqueue(DOCUMENT_JOB, "document:laporan:matrix",
-                  {"kind": "laporan", "params": {"competition": competition.id, "region": "64.09", "lang": "id"}})
+    queue.enqueue(
+        DOCUMENT_JOB,
+        "document:laporan:matrix",
+        {"kind": "laporan", "params": {"competition": competition.id, "region": "64.09", "lang": "id"}},
+    )
     db.session.commit()
     document_job = db.session.scalar(db.select(Job.id).where(Job.key == "document:laporan:matrix"))
-    values = {"participant_id": str(participant.id), "competition_id": str(competition.id),
-              "rubric_id": str(rubric_id), "evidence_id": str(evidence.id), "code": "A1",
-              "user_id": str(operator_in.id), "capture_id": str(capture.id), "job_id": str(document_job)}
+    values = {
+        "participant_id": str(participant.id),
+        "competition_id": str(competition.id),
+        "rubric_id": str(rubric_id),
+        "evidence_id": str(evidence.id),
+        "code": "A1",
+        "user_id": str(operator_in.id),
+        "capture_id": str(capture.id),
+        "job_id": str(document_job),
+    }
     actors: list[tuple[str, Role | None, bool]] = [("anonim", None, False)]
     users = {}
     for role, (inside, outside) in SCOPES.items():
@@ -353,7 +388,9 @@ def test_access_matrix(app: Flask, make_user: MakeUser, make_region: MakeRegion,
                 response.close()  # a file download holds its file open until closed
                 want = expected(access, role, in_scope)
                 if got != want:
-                    mismatches.append(f"{method} {url} ({url_rule.endpoint}) as {label}: expected {want}, got "
-                                      f"{got} [{response.status_code}]")
+                    mismatches.append(
+                        f"{method} {url} ({url_rule.endpoint}) as {label}: expected {want}, got "
+                        f"{got} [{response.status_code}]"
+                    )
     assert calls > 300
     assert mismatches == [], "\n".join(mismatches)

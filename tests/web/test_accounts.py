@@ -44,8 +44,7 @@ def another_app(tmp_path: Path):
 
 
 def sign_in(client: FlaskClient, email: str, password: str = TEST_PASSWORD, address: str = "10.0.0.1"):
-    return client.post("/masuk", data={"email": email, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post("/masuk", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address})
 
 
 def is_signed_in(client: FlaskClient) -> bool:
@@ -54,11 +53,26 @@ def is_signed_in(client: FlaskClient) -> bool:
 
 # --- passwords -------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("password", [
-    "password123", "Password2026!", "Bismillah2026", "desadigital2026", "qwertyuiop", "1234567890", "0987654321",
-    "aaaaaaaaaaaa", "s4y4ngku123", "sayangsayang", "P@ssw0rd2024", "2026-08-17!!", "Kaltim.Samarinda",
-    "abcdefghijk",
-])
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "password123",
+        "Password2026!",
+        "Bismillah2026",
+        "desadigital2026",
+        "qwertyuiop",
+        "1234567890",
+        "0987654321",
+        "aaaaaaaaaaaa",
+        "s4y4ngku123",
+        "sayangsayang",
+        "P@ssw0rd2024",
+        "2026-08-17!!",
+        "Kaltim.Samarinda",
+        "abcdefghijk",
+    ],
+)
 def test_common_password_is_refused(password: str) -> None:
     assert is_common_password(password)
     assert password_problems(password)
@@ -69,8 +83,11 @@ def test_uncommon_password_of_ten_or_more_characters_is_accepted(password: str) 
     assert password_problems(password, email="siti@contoh.id", name="Siti Aminah") == []
 
 
-@given(word=st.sampled_from(sorted(COMMON_WORDS)), tail=st.text(alphabet="0123456789!@#.-_ ", max_size=8),
-       upper=st.booleans())
+@given(
+    word=st.sampled_from(sorted(COMMON_WORDS)),
+    tail=st.text(alphabet="0123456789!@#.-_ ", max_size=8),
+    upper=st.booleans(),
+)
 def test_common_word_with_digits_or_symbols_around_it_is_refused(word: str, tail: str, upper: bool) -> None:
     password = (word.upper() if upper else word.capitalize()) + tail
     assert is_common_password(password)
@@ -87,15 +104,29 @@ def test_short_password_is_refused() -> None:
 
 def test_users_create_refuses_a_common_password(runner: FlaskCliRunner, make_region: MakeRegion) -> None:
     make_region("64.09.04.2002")
-    result = runner.invoke(args=["users", "create", "--name", "Siti", "--email", "siti@contoh.id", "--role",
-                                 "operator_desa", "--region", "64.09.04.2002", "--password-stdin"],
-                           input="bismillah123\n")
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--name",
+            "Siti",
+            "--email",
+            "siti@contoh.id",
+            "--role",
+            "operator_desa",
+            "--region",
+            "64.09.04.2002",
+            "--password-stdin",
+        ],
+        input="bismillah123\n",
+    )
     assert result.exit_code == 1
     assert "terlalu umum" in result.output
     assert db.session.scalar(db.select(User)) is None
 
 
 # --- sign-in limits --------------------------------------------------------------------------------------------
+
 
 def test_five_failures_lock_the_account_but_not_its_neighbours(client: FlaskClient, make_user: MakeUser) -> None:
     victim = make_user(Role.operator_desa, "64.09.04.2002", email="korban@contoh.id")
@@ -127,8 +158,12 @@ def test_failures_expire_after_the_window_and_success_clears_them(app: Flask, ma
     with pytest.raises(LoginThrottled):
         authenticate(user.email, TEST_PASSWORD, "10.0.0.1", now=start + timedelta(minutes=14))
     assert authenticate(user.email, TEST_PASSWORD, "10.0.0.1", now=start + timedelta(minutes=16)) is not None
-    assert db.session.scalar(db.select(db.func.count()).select_from(LoginFailure)
-                             .where(LoginFailure.account == user.email)) == 0
+    assert (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(LoginFailure).where(LoginFailure.account == user.email)
+        )
+        == 0
+    )
 
 
 def test_failures_older_than_a_day_are_deleted(app: Flask, make_user: MakeUser) -> None:
@@ -149,6 +184,7 @@ def test_login_limits_are_shared_by_every_app_server(app: Flask, another_app, ma
 
 # --- ending sessions -------------------------------------------------------------------------------------------
 
+
 def copied_client(app: Flask, original: FlaskClient) -> FlaskClient:
     """Another browser holding a copy of ``original``'s session cookie."""
     cookie = original.get_cookie("session")
@@ -158,8 +194,9 @@ def copied_client(app: Flask, original: FlaskClient) -> FlaskClient:
     return thief
 
 
-def test_logout_ends_every_session_including_a_copied_cookie(app: Flask, client: FlaskClient,
-                                                             make_user: MakeUser) -> None:
+def test_logout_ends_every_session_including_a_copied_cookie(
+    app: Flask, client: FlaskClient, make_user: MakeUser
+) -> None:
     user = make_user(Role.operator_desa, "64.09.04.2002")
     sign_in(client, user.email)
     thief = copied_client(app, client)
@@ -168,13 +205,15 @@ def test_logout_ends_every_session_including_a_copied_cookie(app: Flask, client:
     assert not is_signed_in(thief)
 
 
-def test_password_change_ends_other_sessions_and_keeps_this_one(app: Flask, client: FlaskClient,
-                                                                make_user: MakeUser) -> None:
+def test_password_change_ends_other_sessions_and_keeps_this_one(
+    app: Flask, client: FlaskClient, make_user: MakeUser
+) -> None:
     user = make_user(Role.operator_desa, "64.09.04.2002")
     sign_in(client, user.email)
     thief = copied_client(app, client)
-    refused = client.post("/akun/kata-sandi", data={"current": TEST_PASSWORD, "new": "password2026",
-                                                    "repeat": "password2026"})
+    refused = client.post(
+        "/akun/kata-sandi", data={"current": TEST_PASSWORD, "new": "password2026", "repeat": "password2026"}
+    )
     assert refused.status_code == 422
     assert "terlalu umum" in refused.get_data(as_text=True)
     assert is_signed_in(thief)
@@ -188,14 +227,14 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(app: Flask, clie
 def test_wrong_current_password_changes_nothing(client: FlaskClient, make_user: MakeUser) -> None:
     user = make_user(Role.operator_desa, "64.09.04.2002")
     sign_in(client, user.email)
-    response = client.post("/akun/kata-sandi", data={"current": "bukan-ini-sandinya", "new": STRONG,
-                                                     "repeat": STRONG})
+    response = client.post("/akun/kata-sandi", data={"current": "bukan-ini-sandinya", "new": STRONG, "repeat": STRONG})
     assert response.status_code == 422
     assert authenticate(user.email, TEST_PASSWORD) is not None
 
 
-def test_disabling_an_account_ends_its_sessions_at_once(app: Flask, client: FlaskClient, runner: FlaskCliRunner,
-                                                        make_user: MakeUser) -> None:
+def test_disabling_an_account_ends_its_sessions_at_once(
+    app: Flask, client: FlaskClient, runner: FlaskCliRunner, make_user: MakeUser
+) -> None:
     user = make_user(Role.operator_desa, "64.09.04.2002")
     sign_in(client, user.email)
     result = runner.invoke(args=["users", "deactivate", user.email])
@@ -209,6 +248,7 @@ def test_disabling_an_account_ends_its_sessions_at_once(app: Flask, client: Flas
 
 # --- timeouts and cookies --------------------------------------------------------------------------------------
 
+
 def test_idle_session_ends(client: FlaskClient, make_user: MakeUser, login: Login) -> None:
     login(client, make_user(Role.operator_desa, "64.09.04.2002"))
     assert is_signed_in(client)
@@ -220,8 +260,9 @@ def test_idle_session_ends(client: FlaskClient, make_user: MakeUser, login: Logi
     assert not is_signed_in(client)
 
 
-def test_busy_session_still_ends_after_the_absolute_limit(client: FlaskClient, make_user: MakeUser,
-                                                          login: Login) -> None:
+def test_busy_session_still_ends_after_the_absolute_limit(
+    client: FlaskClient, make_user: MakeUser, login: Login
+) -> None:
     login(client, make_user(Role.operator_desa, "64.09.04.2002"))
     with client.session_transaction() as session:
         session[STARTED] = int(time.time()) - 12 * 3600 - 5
@@ -242,8 +283,10 @@ def test_session_cookie_is_httponly_samesite_and_secure_under_https(another_app,
 
 # --- second factor ---------------------------------------------------------------------------------------------
 
-def test_committee_must_enrol_totp_then_signs_in_with_a_code_used_once(client: FlaskClient,
-                                                                       make_user: MakeUser) -> None:
+
+def test_committee_must_enrol_totp_then_signs_in_with_a_code_used_once(
+    client: FlaskClient, make_user: MakeUser
+) -> None:
     user = make_user(Role.panitia, "64")
     assert sign_in(client, user.email).status_code == 302
     enrol = client.get("/panitia/lomba")
@@ -265,8 +308,9 @@ def test_committee_must_enrol_totp_then_signs_in_with_a_code_used_once(client: F
     response = sign_in(client, user.email)
     assert response.headers["Location"] == "/masuk/kode"
     assert client.get("/beranda").status_code == 302
-    assert client.post("/masuk/kode", data={"code": "123456" if totp.now() != "123456" else "654321"}
-                       ).status_code == 200
+    assert (
+        client.post("/masuk/kode", data={"code": "123456" if totp.now() != "123456" else "654321"}).status_code == 200
+    )
     assert not is_signed_in(client)
     # The code accepted at enrolment cannot be replayed; the next step's code can.
     next_code = totp.at(time.time() + 30)
@@ -301,8 +345,9 @@ def test_wrong_codes_count_towards_the_account_limit(client: FlaskClient, make_u
     db.session.commit()
     for _ in range(5):
         sign_in(client, user.email)
-        client.post("/masuk/kode", data={"code": "000000" if pyotp.TOTP(user.totp_secret).now() != "000000"
-                                         else "111111"})
+        client.post(
+            "/masuk/kode", data={"code": "000000" if pyotp.TOTP(user.totp_secret).now() != "000000" else "111111"}
+        )
     assert sign_in(client, user.email).status_code == 429
 
 
@@ -311,8 +356,7 @@ def test_create_user_uses_the_password_rules(app: Flask, make_region: MakeRegion
         create_user("Siti", "siti@contoh.id", "sepakbola2026", check=True)
 
 
-def test_session_and_sign_in_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch,
-                                                              tmp_path: Path) -> None:
+def test_session_and_sign_in_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SESSION_IDLE_MINUTES", "5")
     monkeypatch.setenv("LOGIN_ACCOUNT_LIMIT", "nol")
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
@@ -321,8 +365,9 @@ def test_session_and_sign_in_limits_come_from_the_environment(monkeypatch: pytes
     assert app.config["SESSION_MAX_HOURS"] == 12
 
 
-def test_reset_2fa_ends_sessions_and_asks_to_enrol_again(client: FlaskClient, runner: FlaskCliRunner,
-                                                         make_user: MakeUser, login: Login) -> None:
+def test_reset_2fa_ends_sessions_and_asks_to_enrol_again(
+    client: FlaskClient, runner: FlaskCliRunner, make_user: MakeUser, login: Login
+) -> None:
     user = make_user(Role.ketua_tim, "64")
     login(client, user)
     assert client.get("/beranda").status_code == 200

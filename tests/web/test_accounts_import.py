@@ -25,10 +25,12 @@ from assessment.models import AccountInvitation, AuditEvent, Role, RoleGrant, Us
 from tests.conftest import Login, MakeRegion, MakeUser
 
 HEADER = "nama,email,peran,wilayah,wilayah_asal\n"
-GOOD = (HEADER
-        + "Siti Operator,siti@contoh.id,operator_desa,64.09.04.2002,\n"
-        + "Budi Verifikator,budi@contoh.id,Verifikator Kecamatan,64.09.04,\n"
-        + "Siti Operator,siti@contoh.id,operator-desa,64.09.04.2003,\n")
+GOOD = (
+    HEADER
+    + "Siti Operator,siti@contoh.id,operator_desa,64.09.04.2002,\n"
+    + "Budi Verifikator,budi@contoh.id,Verifikator Kecamatan,64.09.04,\n"
+    + "Siti Operator,siti@contoh.id,operator-desa,64.09.04.2003,\n"
+)
 NEW_PASSWORD = "kebun-lada-di-sepaku-2026"
 
 
@@ -46,8 +48,10 @@ def upload(client: FlaskClient, text: str, *, dry_run: bool = False, name: str =
 
 
 def accounts() -> dict[str, list[tuple[str, str]]]:
-    return {user.email: sorted((grant.role.value, grant.region_code) for grant in user.grants)
-            for user in db.session.scalars(db.select(User))}
+    return {
+        user.email: sorted((grant.role.value, grant.region_code) for grant in user.grants)
+        for user in db.session.scalars(db.select(User))
+    }
 
 
 def test_parse_role() -> None:
@@ -57,7 +61,8 @@ def test_parse_role() -> None:
 
 
 def test_the_committee_imports_accounts_without_passwords_each_with_an_invitation(
-        app: Flask, regions: None, make_user: MakeUser, login: Login) -> None:
+    app: Flask, regions: None, make_user: MakeUser, login: Login
+) -> None:
     committee = make_user(Role.panitia, "64")
     client = login(app.test_client(), committee)
     response = upload(client, GOOD)
@@ -86,7 +91,8 @@ def test_the_committee_imports_accounts_without_passwords_each_with_an_invitatio
 
 
 def test_importing_twice_changes_nothing_and_an_existing_email_gets_the_new_grant(
-        app: Flask, regions: None, make_user: MakeUser, login: Login) -> None:
+    app: Flask, regions: None, make_user: MakeUser, login: Login
+) -> None:
     client = login(app.test_client(), make_user(Role.panitia, "64"))
     existing = make_user(Role.asesor, "64", email="asesor@contoh.id", home_region_code="64.72")
     hash_before = existing.password_hash
@@ -105,26 +111,35 @@ def test_importing_twice_changes_nothing_and_an_existing_email_gets_the_new_gran
 
 
 def test_every_problem_is_listed_with_its_line_and_nothing_is_saved(
-        app: Flask, regions: None, make_user: MakeUser, login: Login) -> None:
+    app: Flask, regions: None, make_user: MakeUser, login: Login
+) -> None:
     client = login(app.test_client(), make_user(Role.panitia, "64"))
     before = accounts()
-    text = (HEADER
-            + "Siti,siti@contoh.id,operator_desa,64.09.04.2002,\n"      # 2: fine
-            + ",tanpa-nama@contoh.id,operator_desa,64.09.04.2002,\n"     # 3: no name
-            + "Andi,bukan-email,operator_desa,64.09.04.2002,\n"          # 4: bad e-mail
-            + "Rina,rina@contoh.id,kepala_desa,64.09.04.2002,\n"         # 5: unknown role
-            + "Joko,joko@contoh.id,operator_desa,64.09.04,\n"            # 6: a kecamatan for an operator
-            + "Dewi,dewi@contoh.id,operator_desa,64.09.04.9999,\n"       # 7: unknown region
-            + "Siti Lain,siti@contoh.id,operator_desa,64.09.04.2003,\n"  # 8: same e-mail, another name
-            + "Siti,siti@contoh.id,operator_desa,64.09.04.2002,\n"       # 9: the same grant twice
-            + "Eko,eko@contoh.id,dpmd,64.09,64.72\n")                    # 10: home region for a non-asesor
+    text = (
+        HEADER
+        + "Siti,siti@contoh.id,operator_desa,64.09.04.2002,\n"  # 2: fine
+        + ",tanpa-nama@contoh.id,operator_desa,64.09.04.2002,\n"  # 3: no name
+        + "Andi,bukan-email,operator_desa,64.09.04.2002,\n"  # 4: bad e-mail
+        + "Rina,rina@contoh.id,kepala_desa,64.09.04.2002,\n"  # 5: unknown role
+        + "Joko,joko@contoh.id,operator_desa,64.09.04,\n"  # 6: a kecamatan for an operator
+        + "Dewi,dewi@contoh.id,operator_desa,64.09.04.9999,\n"  # 7: unknown region
+        + "Siti Lain,siti@contoh.id,operator_desa,64.09.04.2003,\n"  # 8: same e-mail, another name
+        + "Siti,siti@contoh.id,operator_desa,64.09.04.2002,\n"  # 9: the same grant twice
+        + "Eko,eko@contoh.id,dpmd,64.09,64.72\n"
+    )  # 10: home region for a non-asesor
     response = upload(client, text)
     assert response.status_code == 422
     body = response.get_data(as_text=True)
-    for line, words in [(3, "nama kosong"), (4, "email bukan-email tidak sah"), (5, "peran kepala_desa tidak"),
-                        (6, "berlaku untuk wilayah desa/desa_adat"), (7, "Wilayah 64.09.04.9999 tidak dikenal"),
-                        (8, "sudah di baris 2 dengan nama Siti"), (9, "sudah di baris 2"),
-                        (10, "wilayah_asal hanya untuk peran asesor")]:
+    for line, words in [
+        (3, "nama kosong"),
+        (4, "email bukan-email tidak sah"),
+        (5, "peran kepala_desa tidak"),
+        (6, "berlaku untuk wilayah desa/desa_adat"),
+        (7, "Wilayah 64.09.04.9999 tidak dikenal"),
+        (8, "sudah di baris 2 dengan nama Siti"),
+        (9, "sudah di baris 2"),
+        (10, "wilayah_asal hanya untuk peran asesor"),
+    ]:
         assert re.search(rf"Baris {line}: [^<]*{re.escape(words)}", body), (line, words)
     assert "Baris 2:" not in body
     assert accounts() == before
@@ -134,8 +149,12 @@ def test_every_problem_is_listed_with_its_line_and_nothing_is_saved(
 def test_a_name_is_at_most_200_characters(app: Flask, regions: None, make_user: MakeUser, login: Login) -> None:
     client = login(app.test_client(), make_user(Role.panitia, "64"))
     before = accounts()
-    response = upload(client, HEADER + f"{'A' * 201},panjang@contoh.id,operator_desa,64.09.04.2002,\n"
-                                     + f"{'B' * 200},pas@contoh.id,operator_desa,64.09.04.2003,\n")
+    response = upload(
+        client,
+        HEADER
+        + f"{'A' * 201},panjang@contoh.id,operator_desa,64.09.04.2002,\n"
+        + f"{'B' * 200},pas@contoh.id,operator_desa,64.09.04.2003,\n",
+    )
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "Baris 2: nama paling panjang 200 karakter" in body and "Baris 3:" not in body
@@ -143,7 +162,8 @@ def test_a_name_is_at_most_200_characters(app: Flask, regions: None, make_user: 
 
 
 def test_an_asesor_grant_held_with_another_home_region_is_a_problem(
-        app: Flask, regions: None, make_user: MakeUser, login: Login) -> None:
+    app: Flask, regions: None, make_user: MakeUser, login: Login
+) -> None:
     """The home region decides conflicts of interest: an import never changes it silently."""
     client = login(app.test_client(), make_user(Role.panitia, "64"))
     make_user(Role.asesor, "64", email="asesor@contoh.id", home_region_code="64.72")
@@ -157,14 +177,17 @@ def test_an_asesor_grant_held_with_another_home_region_is_a_problem(
 
 
 def test_dpmd_imports_operator_and_verifikator_accounts_of_its_kabupaten_only(
-        app: Flask, regions: None, make_user: MakeUser, login: Login) -> None:
+    app: Flask, regions: None, make_user: MakeUser, login: Login
+) -> None:
     dpmd = make_user(Role.dpmd, "64.09")
     client = login(app.test_client(), dpmd)
-    text = (HEADER
-            + "Siti,siti@contoh.id,operator_desa,64.09.04.2002,\n"
-            + "Paser,paser@contoh.id,operator_desa,64.01.01.2001,\n"
-            + "Panitia,panitia2@contoh.id,panitia,64,\n"
-            + "DPMD,dpmd2@contoh.id,dpmd,64.09,\n")
+    text = (
+        HEADER
+        + "Siti,siti@contoh.id,operator_desa,64.09.04.2002,\n"
+        + "Paser,paser@contoh.id,operator_desa,64.01.01.2001,\n"
+        + "Panitia,panitia2@contoh.id,panitia,64,\n"
+        + "DPMD,dpmd2@contoh.id,dpmd,64.09,\n"
+    )
     response = upload(client, text)
     assert response.status_code == 422
     body = response.get_data(as_text=True)
@@ -183,10 +206,12 @@ def test_dpmd_imports_operator_and_verifikator_accounts_of_its_kabupaten_only(
 
 
 def test_dpmd_never_prints_the_letter_of_an_account_it_could_not_create(
-        app: Flask, regions: None, make_user: MakeUser, login: Login) -> None:
+    app: Flask, regions: None, make_user: MakeUser, login: Login
+) -> None:
     committee = login(app.test_client(), make_user(Role.panitia, "64"))
-    upload(committee, HEADER + "Ganda,ganda@contoh.id,operator_desa,64.09.04.2002,\n"
-                               "Ganda,ganda@contoh.id,panitia,64,\n")
+    upload(
+        committee, HEADER + "Ganda,ganda@contoh.id,operator_desa,64.09.04.2002,\nGanda,ganda@contoh.id,panitia,64,\n"
+    )
     dpmd = login(app.test_client(), make_user(Role.dpmd, "64.09"))
     assert dpmd.get("/pengguna/undangan.pdf").status_code == 404
     assert committee.get("/pengguna/undangan.pdf").status_code == 200
@@ -200,8 +225,7 @@ def test_the_template_names_the_columns(app: Flask, make_user: MakeUser, login: 
     assert [cell.value for cell in workbook["Akun"][1]] == ["nama", "email", "peran", "wilayah", "wilayah_asal"]
 
 
-def test_an_excel_file_is_imported_like_a_csv(app: Flask, regions: None, make_user: MakeUser,
-                                             login: Login) -> None:
+def test_an_excel_file_is_imported_like_a_csv(app: Flask, regions: None, make_user: MakeUser, login: Login) -> None:
     client = login(app.test_client(), make_user(Role.panitia, "64"))
     workbook = Workbook()
     sheet = workbook.active
@@ -210,8 +234,11 @@ def test_an_excel_file_is_imported_like_a_csv(app: Flask, regions: None, make_us
     sheet.append(["Siti Operator", "Siti@Contoh.id", "Operator Desa", "64.09.04.2002"])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    response = client.post("/pengguna/impor", data={"file": (io.BytesIO(buffer.getvalue()), "akun.xlsx")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/pengguna/impor",
+        data={"file": (io.BytesIO(buffer.getvalue()), "akun.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200
     assert accounts()["siti@contoh.id"] == [("operator_desa", "64.09.04.2002")]
 
@@ -222,8 +249,9 @@ def invitation_link(body: str) -> str:
     return match.group(1)
 
 
-def test_the_invitation_link_sets_a_password_once(app: Flask, runner: FlaskCliRunner, regions: None,
-                                                  make_user: MakeUser, login: Login, client: FlaskClient) -> None:
+def test_the_invitation_link_sets_a_password_once(
+    app: Flask, runner: FlaskCliRunner, regions: None, make_user: MakeUser, login: Login, client: FlaskClient
+) -> None:
     upload(login(app.test_client(), make_user(Role.panitia, "64")), GOOD)
     result = runner.invoke(args=["users", "invite", "siti@contoh.id"])
     assert result.exit_code == 0, result.output
@@ -244,8 +272,9 @@ def test_the_invitation_link_sets_a_password_once(app: Flask, runner: FlaskCliRu
     assert client.get("/undangan/" + "A" * 43).status_code == 404
 
 
-def test_a_fresh_invitation_stops_the_old_link(app: Flask, runner: FlaskCliRunner, regions: None,
-                                               make_user: MakeUser, client: FlaskClient) -> None:
+def test_a_fresh_invitation_stops_the_old_link(
+    app: Flask, runner: FlaskCliRunner, regions: None, make_user: MakeUser, client: FlaskClient
+) -> None:
     make_user(Role.operator_desa, "64.09.04.2002", email="lama@contoh.id")
     first = invitation_link(runner.invoke(args=["users", "invite", "lama@contoh.id"]).output)
     second = invitation_link(runner.invoke(args=["users", "invite", "lama@contoh.id"]).output)
@@ -255,8 +284,9 @@ def test_a_fresh_invitation_stops_the_old_link(app: Flask, runner: FlaskCliRunne
     assert runner.invoke(args=["users", "invite", "tidak-ada@contoh.id"]).exit_code == 1
 
 
-def test_an_invitation_expires(app: Flask, runner: FlaskCliRunner, regions: None, make_user: MakeUser,
-                               client: FlaskClient) -> None:
+def test_an_invitation_expires(
+    app: Flask, runner: FlaskCliRunner, regions: None, make_user: MakeUser, client: FlaskClient
+) -> None:
     make_user(Role.operator_desa, "64.09.04.2002", email="lama@contoh.id")
     link = invitation_link(runner.invoke(args=["users", "invite", "lama@contoh.id"]).output)
     invitation = db.session.scalar(db.select(AccountInvitation))
@@ -312,33 +342,39 @@ class FakeSMTP:
         FakeSMTP.sent.append(message)
 
 
-def test_invitations_are_emailed_when_smtp_is_set(app: Flask, regions: None, make_user: MakeUser, login: Login,
-                                                  monkeypatch: pytest.MonkeyPatch, client: FlaskClient) -> None:
+def test_invitations_are_emailed_when_smtp_is_set(
+    app: Flask, regions: None, make_user: MakeUser, login: Login, monkeypatch: pytest.MonkeyPatch, client: FlaskClient
+) -> None:
     monkeypatch.setattr("assessment.accounts.invitations.smtplib.SMTP", FakeSMTP)
     FakeSMTP.sent = []
     app.config["SMTP_HOST"] = "127.0.0.1"
     committee = login(app.test_client(), make_user(Role.panitia, "64"))
-    body = upload(committee, GOOD + "Ditolak,ditolak@contoh.id,operator_desa,64.09.04.2002,\n") \
-        .get_data(as_text=True)
+    body = upload(committee, GOOD + "Ditolak,ditolak@contoh.id,operator_desa,64.09.04.2002,\n").get_data(as_text=True)
     assert "Undangan terkirim lewat email: 2." in body and "gagal dikirim lewat email: 1" in body
     mails = {mail["To"]: mail.get_content() for mail in FakeSMTP.sent}
     assert set(mails) == {"siti@contoh.id", "budi@contoh.id"}
     # The e-mailed link is the printed one, and it works.
     link = invitation_link(mails["siti@contoh.id"])
     assert client.get(link).status_code == 200
-    assert db.session.scalar(db.select(db.func.count()).select_from(AccountInvitation)
-                             .where(AccountInvitation.mailed_at.is_not(None))) == 2
+    assert (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(AccountInvitation).where(AccountInvitation.mailed_at.is_not(None))
+        )
+        == 2
+    )
 
 
-def test_grants_made_by_the_import_are_region_scoped(app: Flask, regions: None, make_user: MakeUser,
-                                                    login: Login) -> None:
+def test_grants_made_by_the_import_are_region_scoped(
+    app: Flask, regions: None, make_user: MakeUser, login: Login
+) -> None:
     upload(login(app.test_client(), make_user(Role.panitia, "64")), GOOD)
     grants = db.session.scalars(db.select(RoleGrant).join(User).where(User.email == "budi@contoh.id")).all()
     assert [(grant.role, grant.region_code) for grant in grants] == [(Role.verifikator_kecamatan, "64.09.04")]
 
 
 def test_forgot_password_reveals_nothing_and_without_smtp_sends_nothing(
-        app: Flask, make_user: MakeUser, client: FlaskClient) -> None:
+    app: Flask, make_user: MakeUser, client: FlaskClient
+) -> None:
     make_user(Role.operator_desa, "64.09.04.2002", email="ada@contoh.id")
     assert "Lupa kata sandi?" in client.get("/masuk").get_data(as_text=True)
     known = client.post("/lupa-kata-sandi", data={"email": "ada@contoh.id"}).get_data(as_text=True)
@@ -350,14 +386,17 @@ def test_forgot_password_reveals_nothing_and_without_smtp_sends_nothing(
 
 
 def test_forgot_password_emails_a_single_use_link_when_smtp_is_set(
-        app: Flask, make_user: MakeUser, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    app: Flask, make_user: MakeUser, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("assessment.accounts.invitations.smtplib.SMTP", FakeSMTP)
     FakeSMTP.sent = []
     app.config["SMTP_HOST"] = "127.0.0.1"
     make_user(Role.operator_desa, "64.09.04.2002", email="ada@contoh.id")
     make_user(Role.operator_desa, "64.09.04.2002", email="nonaktif@contoh.id", active=False)
-    answers = {client.post("/lupa-kata-sandi", data={"email": email}).get_data(as_text=True)
-               for email in ("ada@contoh.id", "tidak-ada@contoh.id", "nonaktif@contoh.id", "ADA@contoh.id")}
+    answers = {
+        client.post("/lupa-kata-sandi", data={"email": email}).get_data(as_text=True)
+        for email in ("ada@contoh.id", "tidak-ada@contoh.id", "nonaktif@contoh.id", "ADA@contoh.id")
+    }
     assert len(answers) == 1 and "Bila alamat itu terdaftar" in answers.pop()
     # One mail: the unknown and the inactive address get none, and a second request within 15 minutes waits.
     (mail,) = FakeSMTP.sent

@@ -41,8 +41,9 @@ def tamper(sql: str, **params: object) -> None:
         if is_postgresql():
             connection.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
         else:
-            triggers = connection.execute(text(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'")).all()
+            triggers = connection.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'")
+            ).all()
             for name, _sql in triggers:
                 connection.execute(text(f"DROP TRIGGER {name}"))
         connection.execute(text(sql), params)
@@ -63,8 +64,20 @@ def write_events(count: int) -> None:
 def documented_hash(row: AuditEvent) -> str:
     """The hash as the module docstring describes it, computed here independently of the code under test."""
     moment = row.occurred_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    fields = ["desa-digital-audit/1", moment, row.actor_id, row.actor_label, row.acting_as, row.action, row.target,
-              row.before_json, row.after_json, row.request_id, row.address, row.prev_hash]
+    fields = [
+        "desa-digital-audit/1",
+        moment,
+        row.actor_id,
+        row.actor_label,
+        row.acting_as,
+        row.action,
+        row.target,
+        row.before_json,
+        row.after_json,
+        row.request_id,
+        row.address,
+        row.prev_hash,
+    ]
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -111,8 +124,9 @@ def test_event_in_a_request_names_who_acting_as_whom_request_and_address(
         return "ok"
 
     client = login(app.test_client(), user)
-    response = client.post("/_uji/audit", environ_base={"REMOTE_ADDR": "203.0.113.7"},
-                           headers={"X-Request-ID": "permintaan-uji-0001"})
+    response = client.post(
+        "/_uji/audit", environ_base={"REMOTE_ADDR": "203.0.113.7"}, headers={"X-Request-ID": "permintaan-uji-0001"}
+    )
     assert response.status_code == 200
     assert response.headers["X-Request-ID"] != "permintaan-uji-0001"  # made by the app, never the client's
     (row,) = events("uji.ubah")
@@ -165,11 +179,24 @@ def test_verify_names_an_event_altered_and_rehashed(app: Flask) -> None:
     row = events()[1]
     row_hash = documented_hash(row)
     assert row_hash == row.hash
-    forged = AuditEvent(occurred_at=row.occurred_at, actor_id=row.actor_id, actor_label=row.actor_label,
-                        acting_as=row.acting_as, action=row.action, target=row.target, before_json=row.before_json,
-                        after_json='{"n":42}', request_id=row.request_id, address=row.address, prev_hash=row.prev_hash)
-    tamper("UPDATE audit_event SET after_json = :after, hash = :hash WHERE seq = 2",
-           after='{"n":42}', hash=documented_hash(forged))
+    forged = AuditEvent(
+        occurred_at=row.occurred_at,
+        actor_id=row.actor_id,
+        actor_label=row.actor_label,
+        acting_as=row.acting_as,
+        action=row.action,
+        target=row.target,
+        before_json=row.before_json,
+        after_json='{"n":42}',
+        request_id=row.request_id,
+        address=row.address,
+        prev_hash=row.prev_hash,
+    )
+    tamper(
+        "UPDATE audit_event SET after_json = :after, hash = :hash WHERE seq = 2",
+        after='{"n":42}',
+        hash=documented_hash(forged),
+    )
     problem = verify_chain(db.session).problem
     assert problem is not None
     assert (problem.seq, problem.kind) == (2, "diubah")
@@ -269,14 +296,27 @@ def _rehash_from(seq: int) -> None:
     audit key would after an edit (the documented hash needs no key)."""
     rows = events()
     previous = rows[seq - 2].hash if seq > 1 else GENESIS_HASH
-    for row in rows[seq - 1:]:
-        forged = AuditEvent(occurred_at=row.occurred_at, actor_id=row.actor_id, actor_label=row.actor_label,
-                            acting_as=row.acting_as, action=row.action, target=row.target,
-                            before_json=row.before_json, after_json=row.after_json, request_id=row.request_id,
-                            address=row.address, prev_hash=previous)
+    for row in rows[seq - 1 :]:
+        forged = AuditEvent(
+            occurred_at=row.occurred_at,
+            actor_id=row.actor_id,
+            actor_label=row.actor_label,
+            acting_as=row.acting_as,
+            action=row.action,
+            target=row.target,
+            before_json=row.before_json,
+            after_json=row.after_json,
+            request_id=row.request_id,
+            address=row.address,
+            prev_hash=previous,
+        )
         new_hash = documented_hash(forged)
-        tamper("UPDATE audit_event SET prev_hash = :prev, hash = :hash WHERE seq = :seq",
-               prev=previous, hash=new_hash, seq=row.seq)
+        tamper(
+            "UPDATE audit_event SET prev_hash = :prev, hash = :hash WHERE seq = :seq",
+            prev=previous,
+            hash=new_hash,
+            seq=row.seq,
+        )
         previous = new_hash
     tamper("UPDATE audit_chain_head SET last_hash = :hash WHERE id = 1", hash=previous)
 
@@ -313,10 +353,19 @@ def test_events_before_signing_are_covered_by_the_first_signed_event(app: Flask)
     assert verify_chain(db.session).intact
     tamper("UPDATE audit_event SET after_json = :after WHERE seq = 1", after='{"n":7}')
     rows = events()
-    forged = AuditEvent(occurred_at=rows[0].occurred_at, actor_id=rows[0].actor_id, actor_label=rows[0].actor_label,
-                        acting_as=rows[0].acting_as, action=rows[0].action, target=rows[0].target,
-                        before_json=rows[0].before_json, after_json='{"n":7}', request_id=rows[0].request_id,
-                        address=rows[0].address, prev_hash=GENESIS_HASH)
+    forged = AuditEvent(
+        occurred_at=rows[0].occurred_at,
+        actor_id=rows[0].actor_id,
+        actor_label=rows[0].actor_label,
+        acting_as=rows[0].acting_as,
+        action=rows[0].action,
+        target=rows[0].target,
+        before_json=rows[0].before_json,
+        after_json='{"n":7}',
+        request_id=rows[0].request_id,
+        address=rows[0].address,
+        prev_hash=GENESIS_HASH,
+    )
     tamper("UPDATE audit_event SET hash = :hash WHERE seq = 1", hash=documented_hash(forged))
     tamper("UPDATE audit_event SET prev_hash = :hash WHERE seq = 2", hash=documented_hash(forged))
     tamper("UPDATE audit_chain_head SET signed_from = 3 WHERE id = 1")
@@ -342,8 +391,9 @@ def test_anchor_printed_outside_catches_a_chain_rebuilt_with_the_key(app: Flask,
     # Someone holding the key as well rebuilds a shorter chain from nothing: it verifies by itself, not against
     # the anchor printed earlier.
     tamper("DELETE FROM audit_event")
-    tamper("UPDATE audit_chain_head SET last_seq = 0, last_hash = :genesis, mac = NULL WHERE id = 1",
-           genesis=GENESIS_HASH)
+    tamper(
+        "UPDATE audit_chain_head SET last_seq = 0, last_hash = :genesis, mac = NULL WHERE id = 1", genesis=GENESIS_HASH
+    )
     write_events(4)
     assert verify_chain(db.session).intact
     problem = verify_chain(db.session, anchors=[anchor]).problem
@@ -384,11 +434,14 @@ def test_migrations_install_the_triggers_and_sign_the_chain(tmp_path: Path) -> N
 
 
 @postgresql_only
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_event SET action = 'x'",
-    "DELETE FROM audit_event",
-    "TRUNCATE audit_event",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET action = 'x'",
+        "DELETE FROM audit_event",
+        "TRUNCATE audit_event",
+    ],
+)
 def test_postgresql_refuses_update_delete_truncate(app: Flask, statement: str) -> None:
     write_events(2)
     with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as connection:

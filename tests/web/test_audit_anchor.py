@@ -44,8 +44,10 @@ def test_final_snapshot_carries_the_audit_anchor(app: Flask, world: ResultsWorld
 def test_berita_acara_prints_the_audit_anchor(app: Flask, world: ResultsWorld, login: Login) -> None:
     before = chain_anchor(db.session)
     client = login(app.test_client(), world.committee)
-    client.post(f"/berita-acara/lomba/{world.competition.id}/buat",
-                data={"kind": "penilaian_dokumen", "participant_id": str(world.desa["64.01.01.2001"].id)})
+    client.post(
+        f"/berita-acara/lomba/{world.competition.id}/buat",
+        data={"kind": "penilaian_dokumen", "participant_id": str(world.desa["64.01.01.2001"].id)},
+    )
     document = db.session.scalars(select(BeritaAcara).order_by(BeritaAcara.id.desc())).first()
     assert document is not None
     response = client.get(f"/berita-acara/{document.id}/unduh")

@@ -25,8 +25,7 @@ DESA = "64.09.04.2002"
 
 
 def events(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == action)
-                                   .order_by(AuditEvent.seq)))
+    return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
 
 
 def state(text: str | None) -> object:
@@ -35,8 +34,11 @@ def state(text: str | None) -> object:
 
 def test_login_and_failed_logins_are_recorded(client: FlaskClient, make_user: MakeUser) -> None:
     user = make_user(Role.dpmd, "64.09", email="dpmd@contoh.id")
-    client.post("/masuk", data={"email": "dpmd@contoh.id", "password": "salah-sekali-123"},
-                environ_base={"REMOTE_ADDR": "198.51.100.4"})
+    client.post(
+        "/masuk",
+        data={"email": "dpmd@contoh.id", "password": "salah-sekali-123"},
+        environ_base={"REMOTE_ADDR": "198.51.100.4"},
+    )
     client.post("/masuk", data={"email": "tidak.ada@contoh.id", "password": "apa-saja-12345"})
     client.post("/masuk", data={"email": "DPMD@contoh.id", "password": TEST_PASSWORD})
     failed = events("auth.login_failed")
@@ -52,12 +54,26 @@ def test_login_and_failed_logins_are_recorded(client: FlaskClient, make_user: Ma
     assert [row.actor_id for row in events("auth.logout")] == [user.id]
 
 
-def test_account_creation_records_its_grants_without_the_password(runner: FlaskCliRunner,
-                                                                   make_region: MakeRegion) -> None:
+def test_account_creation_records_its_grants_without_the_password(
+    runner: FlaskCliRunner, make_region: MakeRegion
+) -> None:
     make_region(DESA)
-    result = runner.invoke(args=["users", "create", "--name", "Siti", "--email", "siti@contoh.id", "--role",
-                                 "operator_desa", "--region", DESA, "--password-stdin"],
-                           input="kata-sandi-panjang-1\n")
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--name",
+            "Siti",
+            "--email",
+            "siti@contoh.id",
+            "--role",
+            "operator_desa",
+            "--region",
+            DESA,
+            "--password-stdin",
+        ],
+        input="kata-sandi-panjang-1\n",
+    )
     assert result.exit_code == 0, result.output
     [row] = events("user.create")
     after = state(row.after_json)
@@ -67,14 +83,18 @@ def test_account_creation_records_its_grants_without_the_password(runner: FlaskC
     assert row.actor_label.startswith("cli:")
 
 
-def test_rubric_and_competition_creation_are_recorded(app: Flask, make_region: MakeRegion,
-                                                      make_user: MakeUser) -> None:
+def test_rubric_and_competition_creation_are_recorded(app: Flask, make_region: MakeRegion, make_user: MakeUser) -> None:
     make_region("64")
     panitia = make_user(Role.panitia, "64")
     upload = read_rubric_upload(SMALL_RUBRIC.encode(), "rubrik.yaml")
     competition = create_competition_operation(
-        name="Lomba Uji", year=2026, scope_code="64", rubric=upload, created_by=panitia,
-        stages={StageCode.penilaian_mandiri: (date(2026, 12, 1), date(2026, 12, 21))})
+        name="Lomba Uji",
+        year=2026,
+        scope_code="64",
+        rubric=upload,
+        created_by=panitia,
+        stages={StageCode.penilaian_mandiri: (date(2026, 12, 1), date(2026, 12, 21))},
+    )
     [rubric_event] = events("rubric.store")
     assert state(rubric_event.after_json)["fingerprint"] == upload.fingerprint  # type: ignore[index]
     [row] = events("competition.create")
@@ -87,8 +107,9 @@ def test_rubric_and_competition_creation_are_recorded(app: Flask, make_region: M
 
 
 @pytest.fixture
-def operator_client(app: Flask, client: FlaskClient, make_user: MakeUser, login: Login) -> tuple[FlaskClient,
-                                                                                               Participant]:
+def operator_client(
+    app: Flask, client: FlaskClient, make_user: MakeUser, login: Login
+) -> tuple[FlaskClient, Participant]:
     _, [participant] = create_competition(desa={DESA: "Bukit Raya"})
     login(client, make_user(Role.operator_desa, DESA))
     return client, participant
@@ -107,16 +128,16 @@ def test_self_assessment_changes_record_before_and_after(operator_client: tuple[
     assert saves[0].target == f"participant:{participant.id}/indicator:A1"
 
 
-def test_uploads_links_removals_and_submission_are_recorded(
-    operator_client: tuple[FlaskClient, Participant]
-) -> None:
+def test_uploads_links_removals_and_submission_are_recorded(operator_client: tuple[FlaskClient, Participant]) -> None:
     client, participant = operator_client
     base = f"/desa/peserta/{participant.id}"
     pdf = files.pdf()
-    client.post(f"{base}/indikator/A1/bukti", data={"file": (io.BytesIO(pdf), "surat.pdf")},
-                content_type="multipart/form-data")
-    client.post(f"{base}/indikator/A1/bukti", data={"file": (io.BytesIO(pdf), "surat.pdf")},
-                content_type="multipart/form-data")
+    client.post(
+        f"{base}/indikator/A1/bukti", data={"file": (io.BytesIO(pdf), "surat.pdf")}, content_type="multipart/form-data"
+    )
+    client.post(
+        f"{base}/indikator/A1/bukti", data={"file": (io.BytesIO(pdf), "surat.pdf")}, content_type="multipart/form-data"
+    )
     [upload] = events("evidence.upload")
     after = state(upload.after_json)
     assert isinstance(after, dict)
@@ -137,8 +158,9 @@ def test_uploads_links_removals_and_submission_are_recorded(
     assert verify_chain(db.session).intact
 
 
-def test_completeness_decisions_are_recorded(app: Flask, client: FlaskClient, make_user: MakeUser,
-                                             login: Login) -> None:
+def test_completeness_decisions_are_recorded(
+    app: Flask, client: FlaskClient, make_user: MakeUser, login: Login
+) -> None:
     _, [participant] = create_competition(desa={DESA: "Bukit Raya"})
     participant.status = SubmissionStatus.diajukan
     db.session.commit()
@@ -159,11 +181,12 @@ def committee(client: FlaskClient, make_user: MakeUser, login: Login) -> FlaskCl
 def listed(client: FlaskClient, query: str) -> str:
     """The table body of the trail page (the filter form lists every action and is left out)."""
     html = client.get("/panitia/jejak-audit/" + query).get_data(as_text=True)
-    return html[html.index("<tbody>"):html.index("</tbody>")]
+    return html[html.index("<tbody>") : html.index("</tbody>")]
 
 
-def test_trail_page_filters_by_actor_action_target_and_date(app: Flask, committee: FlaskClient,
-                                                            make_user: MakeUser) -> None:
+def test_trail_page_filters_by_actor_action_target_and_date(
+    app: Flask, committee: FlaskClient, make_user: MakeUser
+) -> None:
     asesor = make_user(Role.asesor, "64", email="asesor.satu@contoh.id")
     _competition, (one, two) = create_competition(desa={DESA: "Bukit Raya", "64.09.04.2003": "Semoi Dua"})
     record_event("uji.satu", target=f"participant:{one.id}/indicator:A1", actor=asesor)
@@ -184,7 +207,7 @@ def test_trail_page_filters_by_actor_action_target_and_date(app: Flask, committe
 
 
 def test_trail_export_is_spreadsheet_safe_and_itself_recorded(app: Flask, committee: FlaskClient) -> None:
-    record_event("uji.rumus", target="=HYPERLINK(\"http://jahat\")", after={"x": 1})
+    record_event("uji.rumus", target='=HYPERLINK("http://jahat")', after={"x": 1})
     db.session.commit()
     response = committee.get("/panitia/jejak-audit/unduh.csv?aksi=uji.rumus")
     assert response.status_code == 200
@@ -192,7 +215,7 @@ def test_trail_export_is_spreadsheet_safe_and_itself_recorded(app: Flask, commit
     table = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert table[0][:3] == ["seq", "waktu_utc", "pelaku_id"]
     [row] = table[1:]
-    assert row[6] == "'=HYPERLINK(\"http://jahat\")"
+    assert row[6] == '\'=HYPERLINK("http://jahat")'
     assert [event.after_json for event in events("audit.export")] == ['{"aksi":"uji.rumus"}']
 
 
@@ -207,15 +230,17 @@ def test_spreadsheet_safe_keeps_plain_text() -> None:
 
 
 @pytest.mark.parametrize("role,region", [(Role.dpmd, "64.09"), (Role.asesor, "64"), (Role.operator_desa, DESA)])
-def test_only_the_committee_reads_the_trail(client: FlaskClient, make_user: MakeUser, login: Login, role: Role,
-                                           region: str) -> None:
+def test_only_the_committee_reads_the_trail(
+    client: FlaskClient, make_user: MakeUser, login: Login, role: Role, region: str
+) -> None:
     login(client, make_user(role, region))
     assert client.get("/panitia/jejak-audit/").status_code == 403
     assert client.get("/panitia/jejak-audit/unduh.csv").status_code == 403
 
 
-def test_trail_of_one_province_closed_to_another_provinces_committee(app: Flask, make_user: MakeUser,
-                                                                      login: Login) -> None:
+def test_trail_of_one_province_closed_to_another_provinces_committee(
+    app: Flask, make_user: MakeUser, login: Login
+) -> None:
     """A committee reads the events of its own province only, on the page and in the CSV export: events about a
     desa, an evidence file, a competition or an account of another province are left out."""
     _competition, (kaltim, kalsel) = create_competition(desa={DESA: "Bukit Raya", "63.01.01.2001": "Desa Banjar"})

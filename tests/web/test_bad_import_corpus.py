@@ -56,11 +56,13 @@ def committee(app: Flask, make_user: MakeUser, login: Login, client: FlaskClient
 
 @pytest.mark.parametrize(("name", "make"), ASSIGNMENT_CSV, ids=[name for name, _ in ASSIGNMENT_CSV])
 def test_malformed_assignment_csv_is_refused_with_a_message_and_assigns_nothing(
-        app: Flask, make_user: MakeUser, committee: FlaskClient, name: str, make: Maker) -> None:
+    app: Flask, make_user: MakeUser, committee: FlaskClient, name: str, make: Maker
+) -> None:
     competition, _ = verification_competition()
     make_user(Role.asesor, "64", home_region_code="64.01", email="asesor1@contoh.id")
-    response = post_file(committee, f"/panitia/verifikasi/lomba/{competition.id}/unggah-csv", "file", "tugas.csv",
-                         make())
+    response = post_file(
+        committee, f"/panitia/verifikasi/lomba/{competition.id}/unggah-csv", "file", "tugas.csv", make()
+    )
     page = response.get_data(as_text=True)
     assert 400 <= response.status_code < 500, (name, response.status_code)
     assert 'class="error' in page or "Baris" in page or "berkas" in page.lower(), name
@@ -69,7 +71,8 @@ def test_malformed_assignment_csv_is_refused_with_a_message_and_assigns_nothing(
 
 @pytest.mark.parametrize(("name", "filename", "make"), RUBRIC_CORPUS, ids=[name for name, _, _ in RUBRIC_CORPUS])
 def test_malformed_rubric_upload_is_refused_with_a_message_and_stores_nothing(
-        committee: FlaskClient, name: str, filename: str, make: Maker) -> None:
+    committee: FlaskClient, name: str, filename: str, make: Maker
+) -> None:
     response = post_file(committee, "/panitia/rubrik/unggah", "rubric", filename, make())
     page = response.get_data(as_text=True)
     assert response.status_code in (200, 422), (name, response.status_code)
@@ -80,7 +83,8 @@ def test_malformed_rubric_upload_is_refused_with_a_message_and_stores_nothing(
 
 @pytest.mark.parametrize(("name", "make"), LEVELS_CSV, ids=[name for name, _ in LEVELS_CSV])
 def test_malformed_levels_csv_exits_with_a_message_and_writes_no_results(
-        app: Flask, runner: FlaskCliRunner, tmp_path: Path, name: str, make: Maker) -> None:
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path, name: str, make: Maker
+) -> None:
     rubric = tmp_path / "rubrik.yaml"
     rubric.write_text(SMALL_RUBRIC, encoding="utf-8")
     levels = tmp_path / "level.csv"

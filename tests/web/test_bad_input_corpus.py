@@ -39,8 +39,12 @@ def test_malformed_upload_never_errors_and_stores_nothing_when_refused(
     app: Flask, client: FlaskClient, operator: Participant, name: str, make, filename: str, expectation: str
 ) -> None:
     data = make()
-    response = client.post(f"/desa/peserta/{operator.id}/indikator/A1/bukti", headers={"Accept": "application/json"},
-                           data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
+    response = client.post(
+        f"/desa/peserta/{operator.id}/indikator/A1/bukti",
+        headers={"Accept": "application/json"},
+        data={"file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
     response.close()
     assert response.status_code < 500, response.get_data(as_text=True)[:300]
     rows = db.session.scalars(db.select(Evidence)).all()
@@ -55,14 +59,18 @@ def test_malformed_upload_never_errors_and_stores_nothing_when_refused(
         assert row.original_name and "/" not in row.original_name and "\x00" not in row.original_name
 
 
-def test_photo_whose_comment_holds_a_script_is_shown_without_it(app: Flask, client: FlaskClient,
-                                                                operator: Participant) -> None:
+def test_photo_whose_comment_holds_a_script_is_shown_without_it(
+    app: Flask, client: FlaskClient, operator: Participant
+) -> None:
     from assessment.storage import get_store
     from tests.support import files
 
-    response = client.post(f"/desa/peserta/{operator.id}/indikator/A1/bukti", headers={"Accept": "application/json"},
-                           data={"file": (io.BytesIO(files.jpeg_with_comment_script()), "foto.jpg")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/desa/peserta/{operator.id}/indikator/A1/bukti",
+        headers={"Accept": "application/json"},
+        data={"file": (io.BytesIO(files.jpeg_with_comment_script()), "foto.jpg")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code < 300
     [row] = db.session.scalars(db.select(Evidence)).all()
     assert row.display_sha256 is not None

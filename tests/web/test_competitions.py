@@ -31,8 +31,9 @@ def panitia(client: FlaskClient, make_user: MakeUser, make_region: MakeRegion, l
 
 
 def _upload(client: FlaskClient, data: bytes, filename: str):
-    return client.post("/panitia/rubrik/unggah", data={"rubric": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/panitia/rubrik/unggah", data={"rubric": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
+    )
 
 
 def _stage_form(first_day: date) -> dict[str, str]:
@@ -101,13 +102,22 @@ def test_upload_without_a_file_asks_for_one(client: FlaskClient, panitia: User) 
 
 def test_committee_creates_a_competition_from_the_preview(client: FlaskClient, panitia: User) -> None:
     rubric_id = _stored_rubric_id(client)
-    form = {"rubric_id": str(rubric_id), "name": "Lomba Desa Digital Kaltim 2027", "year": "2027", "scope": "64",
-            "quotas": "64.09=12\n", **_stage_form(date(2027, 1, 4))}
+    form = {
+        "rubric_id": str(rubric_id),
+        "name": "Lomba Desa Digital Kaltim 2027",
+        "year": "2027",
+        "scope": "64",
+        "quotas": "64.09=12\n",
+        **_stage_form(date(2027, 1, 4)),
+    }
     response = client.post("/panitia/lomba/baru", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)
     competition = db.session.scalars(db.select(Competition)).one()
     assert (competition.name, competition.year, competition.scope_region_code) == (
-        "Lomba Desa Digital Kaltim 2027", 2027, "64")
+        "Lomba Desa Digital Kaltim 2027",
+        2027,
+        "64",
+    )
     assert [(quota.kabupaten_code, quota.quota) for quota in competition.quotas] == [("64.09", 12)]
     assert competition.created_by_id == panitia.id
     assert len(competition.stages) == len(StageCode)
@@ -121,8 +131,13 @@ def test_committee_creates_a_competition_from_the_preview(client: FlaskClient, p
 
 def test_competition_form_reports_half_filled_stage_and_bad_year(client: FlaskClient, panitia: User) -> None:
     rubric_id = _stored_rubric_id(client)
-    form = {"rubric_id": str(rubric_id), "name": "Lomba", "year": "2027", "scope": "64",
-            **_stage_form(date(2027, 1, 4))}
+    form = {
+        "rubric_id": str(rubric_id),
+        "name": "Lomba",
+        "year": "2027",
+        "scope": "64",
+        **_stage_form(date(2027, 1, 4)),
+    }
     form["pleno_end"] = ""
     response = client.post("/panitia/lomba/baru", data=form)
     assert response.status_code == 422
@@ -152,21 +167,30 @@ def test_scope_outside_the_committee_members_provinsi_is_not_offered(
     html = client.get(f"/panitia/rubrik/{rubric_id}").get_data(as_text=True)
     assert 'value="64.09"' in html
     assert 'value="63.01"' not in html
-    form = {"rubric_id": str(rubric_id), "name": "Lomba", "year": "2027", "scope": "63.01",
-            **_stage_form(date(2027, 1, 4))}
+    form = {
+        "rubric_id": str(rubric_id),
+        "name": "Lomba",
+        "year": "2027",
+        "scope": "63.01",
+        **_stage_form(date(2027, 1, 4)),
+    }
     assert client.post("/panitia/lomba/baru", data=form).status_code == 422
     assert db.session.scalars(db.select(Competition)).all() == []
 
 
-@pytest.mark.parametrize("role, region", [
-    (Role.operator_desa, "64.09.04.2002"),
-    (Role.verifikator_kecamatan, "64.09.04"),
-    (Role.dpmd, "64.09"),
-    (Role.asesor, "64"),
-    (Role.ketua_tim, "64"),
-])
-def test_other_roles_get_403_on_committee_pages(role: Role, region: str, app: Flask, make_user: MakeUser,
-                                                login: Login) -> None:
+@pytest.mark.parametrize(
+    "role, region",
+    [
+        (Role.operator_desa, "64.09.04.2002"),
+        (Role.verifikator_kecamatan, "64.09.04"),
+        (Role.dpmd, "64.09"),
+        (Role.asesor, "64"),
+        (Role.ketua_tim, "64"),
+    ],
+)
+def test_other_roles_get_403_on_committee_pages(
+    role: Role, region: str, app: Flask, make_user: MakeUser, login: Login
+) -> None:
     client = login(app.test_client(), make_user(role, region))
     for path in ("/panitia/rubrik/unggah", "/panitia/lomba", "/panitia/rubrik/1"):
         response = client.get(path)
@@ -180,8 +204,13 @@ def test_committee_of_another_provinsi_gets_403_on_the_competition(
     app: Flask, client: FlaskClient, panitia: User, make_user: MakeUser, login: Login
 ) -> None:
     rubric_id = _stored_rubric_id(client)
-    form = {"rubric_id": str(rubric_id), "name": "Lomba", "year": "2027", "scope": "64",
-            **_stage_form(date(2027, 1, 4))}
+    form = {
+        "rubric_id": str(rubric_id),
+        "name": "Lomba",
+        "year": "2027",
+        "scope": "64",
+        **_stage_form(date(2027, 1, 4)),
+    }
     location = client.post("/panitia/lomba/baru", data=form).headers["Location"]
     other = login(app.test_client(), make_user(Role.panitia, "63"))
     assert other.get(location).status_code == 403
@@ -218,6 +247,7 @@ def test_missing_csrf_token_gives_the_400_page(app: Flask, client: FlaskClient, 
     assert token
     from tests.conftest import TEST_PASSWORD
 
-    signed_in = client.post("/masuk", data={"email": user.email, "password": TEST_PASSWORD,
-                                            "csrf_token": token.group(1)})
+    signed_in = client.post(
+        "/masuk", data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token.group(1)}
+    )
     assert signed_in.status_code == 302

@@ -19,8 +19,9 @@ from tests.support.verification import verification_competition
 DESA = "64.09.04.2002"
 
 
-def test_self_assessment_submission_is_confirmed_on_a_page(app: Flask, client: FlaskClient, make_user: MakeUser,
-                                                           login: Login) -> None:
+def test_self_assessment_submission_is_confirmed_on_a_page(
+    app: Flask, client: FlaskClient, make_user: MakeUser, login: Login
+) -> None:
     _competition, [participant] = create_competition(desa={DESA: "Bukit Raya"})
     login(client, make_user(Role.operator_desa, DESA))
     overview = client.get(f"/desa/peserta/{participant.id}").get_data(as_text=True)
@@ -39,8 +40,9 @@ def test_self_assessment_submission_is_confirmed_on_a_page(app: Flask, client: F
     assert db.session.get(Participant, participant.id).status == SubmissionStatus.diajukan  # type: ignore[union-attr]
 
 
-def test_desk_submission_is_confirmed_on_a_page(app: Flask, client: FlaskClient, make_user: MakeUser,
-                                                login: Login) -> None:
+def test_desk_submission_is_confirmed_on_a_page(
+    app: Flask, client: FlaskClient, make_user: MakeUser, login: Login
+) -> None:
     competition, [participant, *_rest] = verification_competition()
     committee = make_user(Role.panitia, "64")
     assessor = make_user(Role.asesor, "64", home_region_code="64.01")
@@ -50,16 +52,17 @@ def test_desk_submission_is_confirmed_on_a_page(app: Flask, client: FlaskClient,
     assert "menjadi final" in page and "Indikator tanpa level:" in page and "A2 " in page
     assert "Ya, ajukan penilaian dokumen" not in page
     for code in ("A1", "A2"):
-        client.post(f"/asesor/penugasan/{assignment.id}/indikator/{code}",
-                    data={"level": "2", "note": "Sesuai bukti.", "version": "0"})
+        client.post(
+            f"/asesor/penugasan/{assignment.id}/indikator/{code}",
+            data={"level": "2", "note": "Sesuai bukti.", "version": "0"},
+        )
     page = client.get(f"/asesor/penugasan/{assignment.id}/ajukan").get_data(as_text=True)
     assert "Semua indikator dan bukti sudah dinilai." in page and "Ya, ajukan penilaian dokumen" in page
     assert db.session.get(Assignment, assignment.id).submitted_at is None  # type: ignore[union-attr]
     del competition
 
 
-def test_withdrawal_is_confirmed_on_a_page(app: Flask, client: FlaskClient, make_user: MakeUser,
-                                           login: Login) -> None:
+def test_withdrawal_is_confirmed_on_a_page(app: Flask, client: FlaskClient, make_user: MakeUser, login: Login) -> None:
     competition, [participant, *_rest] = verification_competition()
     committee = make_user(Role.panitia, "64", name="Panitia")
     assessor = make_user(Role.asesor, "64", home_region_code="64.01", name="Asesor Tarik")

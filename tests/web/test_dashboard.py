@@ -57,8 +57,9 @@ def _publish(world: ResultsWorld) -> None:
 # --- scope -------------------------------------------------------------------------------------------------------
 
 
-def test_dpmd_sees_its_own_kabupaten_and_no_other(world: ResultsWorld, app: Flask, make_user: MakeUser,
-                                                  login: Login) -> None:
+def test_dpmd_sees_its_own_kabupaten_and_no_other(
+    world: ResultsWorld, app: Flask, make_user: MakeUser, login: Login
+) -> None:
     dpmd_ppu = login(app.test_client(), make_user(Role.dpmd, PPU))
     dpmd_paser = login(app.test_client(), make_user(Role.dpmd, "64.01"))
     cid = world.competition.id
@@ -74,8 +75,9 @@ def test_dpmd_sees_its_own_kabupaten_and_no_other(world: ResultsWorld, app: Flas
     assert dpmd_ppu.get(f"/dasbor/{cid}/64.09.99").status_code in (403, 404)
 
 
-def test_verifikator_sees_its_kecamatan_only(world: ResultsWorld, app: Flask, make_user: MakeUser,
-                                             login: Login) -> None:
+def test_verifikator_sees_its_kecamatan_only(
+    world: ResultsWorld, app: Flask, make_user: MakeUser, login: Login
+) -> None:
     verifikator = login(app.test_client(), make_user(Role.verifikator_kecamatan, "64.09.04"))
     cid = world.competition.id
     status, page = _get(verifikator, f"/dasbor/{cid}/64.09.04")
@@ -86,7 +88,8 @@ def test_verifikator_sees_its_kecamatan_only(world: ResultsWorld, app: Flask, ma
 
 
 def test_verifikator_home_leads_to_its_kecamatan_dashboard_and_the_kabupaten_rows_drill_down(
-        world: ResultsWorld, app: Flask, make_user: MakeUser, login: Login) -> None:
+    world: ResultsWorld, app: Flask, make_user: MakeUser, login: Login
+) -> None:
     cid = world.competition.id
     verifikator = login(app.test_client(), make_user(Role.verifikator_kecamatan, "64.09.04"))
     status, page = _get(verifikator, "/beranda")
@@ -104,8 +107,9 @@ def test_verifikator_home_leads_to_its_kecamatan_dashboard_and_the_kabupaten_row
     assert status == 200 and f'href="/dasbor/{cid}/{PPU}"' in page and f'href="/dasbor/{cid}/64"' not in page
 
 
-def test_operator_and_assessor_have_no_dashboard(world: ResultsWorld, app: Flask, make_user: MakeUser,
-                                                 login: Login) -> None:
+def test_operator_and_assessor_have_no_dashboard(
+    world: ResultsWorld, app: Flask, make_user: MakeUser, login: Login
+) -> None:
     cid = world.competition.id
     for user in (make_user(Role.operator_desa, BUKIT), world.first):
         client = login(app.test_client(), user)
@@ -113,22 +117,24 @@ def test_operator_and_assessor_have_no_dashboard(world: ResultsWorld, app: Flask
         assert client.get(f"/dasbor/{cid}/{PPU}").status_code == 403
 
 
-def test_the_index_lists_the_regions_of_the_users_grants(world: ResultsWorld, app: Flask, make_user: MakeUser,
-                                                        login: Login) -> None:
+def test_the_index_lists_the_regions_of_the_users_grants(
+    world: ResultsWorld, app: Flask, make_user: MakeUser, login: Login
+) -> None:
     cid = world.competition.id
     status, page = _get(login(app.test_client(), make_user(Role.dpmd, PPU)), "/dasbor/")
     assert status == 200
     assert f"/dasbor/{cid}/{PPU}" in page
-    assert f"/dasbor/{cid}/64\"" not in page
+    assert f'/dasbor/{cid}/64"' not in page
     status, page = _get(login(app.test_client(), world.committee), "/dasbor/")
-    assert f"/dasbor/{cid}/64\"" in page and f"/dasbor/{cid}/{PPU}\"" in page and f"/dasbor/{cid}/64.01\"" in page
+    assert f'/dasbor/{cid}/64"' in page and f'/dasbor/{cid}/{PPU}"' in page and f'/dasbor/{cid}/64.01"' in page
 
 
 # --- scores before and after publication -------------------------------------------------------------------------
 
 
-def test_scores_on_dashboards_appear_for_dpmd_only_after_publication(world: ResultsWorld, app: Flask,
-                                                                     make_user: MakeUser, login: Login) -> None:
+def test_scores_on_dashboards_appear_for_dpmd_only_after_publication(
+    world: ResultsWorld, app: Flask, make_user: MakeUser, login: Login
+) -> None:
     dpmd = login(app.test_client(), make_user(Role.dpmd, PPU))
     cid = world.competition.id
     status, page = _get(dpmd, f"/dasbor/{cid}/{PPU}")
@@ -153,9 +159,13 @@ def _extra_ppu_desa(world: ResultsWorld, make_region: MakeRegion) -> dict[str, P
     a submitted one, a complete one with one assessor, and one whose two assessors disagree unreconciled."""
     ensure_desa("64.09.02.2001", "Belum Daftar")
     make_region("64.09.02.1001", "Kelurahan Kota", RegionKind.kelurahan)
-    statuses = {"64.09.02.2002": SubmissionStatus.draf, "64.09.02.2003": SubmissionStatus.dikembalikan,
-                "64.09.02.2004": SubmissionStatus.diajukan, "64.09.02.2005": SubmissionStatus.lengkap,
-                "64.09.02.2006": SubmissionStatus.lengkap}
+    statuses = {
+        "64.09.02.2002": SubmissionStatus.draf,
+        "64.09.02.2003": SubmissionStatus.dikembalikan,
+        "64.09.02.2004": SubmissionStatus.diajukan,
+        "64.09.02.2005": SubmissionStatus.lengkap,
+        "64.09.02.2006": SubmissionStatus.lengkap,
+    }
     added: dict[str, Participant] = {}
     for code, status in statuses.items():
         ensure_desa(code, f"Desa {code[-4:]}")
@@ -164,12 +174,20 @@ def _extra_ppu_desa(world: ResultsWorld, make_region: MakeRegion) -> dict[str, P
         added[code] = participant
     db.session.flush()
     now = datetime.now(UTC)
-    one = Assignment(participant_id=added["64.09.02.2005"].id, assessor_id=world.first.id,
-                     method=AssignmentMethod.manual, submitted_at=now)
+    one = Assignment(
+        participant_id=added["64.09.02.2005"].id,
+        assessor_id=world.first.id,
+        method=AssignmentMethod.manual,
+        submitted_at=now,
+    )
     db.session.add(one)
     for assessor, level in ((world.first, 0), (world.second, 3)):
-        assignment = Assignment(participant_id=added["64.09.02.2006"].id, assessor_id=assessor.id,
-                                method=AssignmentMethod.manual, submitted_at=now)
+        assignment = Assignment(
+            participant_id=added["64.09.02.2006"].id,
+            assessor_id=assessor.id,
+            method=AssignmentMethod.manual,
+            submitted_at=now,
+        )
         db.session.add(assignment)
         db.session.flush()
         db.session.add(DeskScore(assignment_id=assignment.id, indicator_code="A1", level=level))
@@ -177,8 +195,9 @@ def _extra_ppu_desa(world: ResultsWorld, make_region: MakeRegion) -> dict[str, P
     return added
 
 
-def test_participation_funnel_counts_each_stage_within_the_one_before(world: ResultsWorld,
-                                                                      make_region: MakeRegion) -> None:
+def test_participation_funnel_counts_each_stage_within_the_one_before(
+    world: ResultsWorld, make_region: MakeRegion
+) -> None:
     _extra_ppu_desa(world, make_region)
     rubric = rubric_of(world.competition.rubric)
     result = participation(world.competition, rubric, PPU, datetime.now(UTC))
@@ -188,7 +207,13 @@ def test_participation_funnel_counts_each_stage_within_the_one_before(world: Res
     # submitted assignment); verified: Bukit Raya (its flagged A1 reconciled) and Semoi Dua = 2 (2005 lacks a
     # second assessor, 2006 has an unreconciled 0-vs-3 item).
     assert [(s.key, s.jumlah) for s in result.stages] == [
-        ("berhak", 9), ("terdaftar", 8), ("diajukan", 6), ("lengkap", 5), ("dinilai", 4), ("terverifikasi", 2)]
+        ("berhak", 9),
+        ("terdaftar", 8),
+        ("diajukan", 6),
+        ("lengkap", 5),
+        ("dinilai", 4),
+        ("terverifikasi", 2),
+    ]
     stopped = {stage.key: sorted(d.kode for d in stage.desa) for stage in result.waiting}
     assert stopped == {
         "terdaftar": ["64.09.02.2001"],
@@ -214,21 +239,31 @@ def test_the_funnels_verified_desa_are_the_ranked_ones(world: ResultsWorld, make
     report = repo.results_report(world.competition, PPU, evidence=False, assessor_levels=False)
     assert verified == {d.kode for d in report.desa}
     assert {u.kode: u.keadaan for u in report.tidak_diperingkat if u.kode.startswith("64.09.02")} == {
-        "64.09.02.2002": "draf", "64.09.02.2003": "dikembalikan",
-        "64.09.02.2004": "belum_diperiksa", "64.09.02.2005": "asesor_kurang", "64.09.02.2006": "level_belum_lengkap"}
+        "64.09.02.2002": "draf",
+        "64.09.02.2003": "dikembalikan",
+        "64.09.02.2004": "belum_diperiksa",
+        "64.09.02.2005": "asesor_kurang",
+        "64.09.02.2006": "level_belum_lengkap",
+    }
 
 
-def test_late_desa_are_those_whose_stage_has_ended_unless_excused(world: ResultsWorld, make_region: MakeRegion,
-                                                                  app: Flask, make_user: MakeUser,
-                                                                  login: Login) -> None:
+def test_late_desa_are_those_whose_stage_has_ended_unless_excused(
+    world: ResultsWorld, make_region: MakeRegion, app: Flask, make_user: MakeUser, login: Login
+) -> None:
     added = _extra_ppu_desa(world, make_region)
     rubric = rubric_of(world.competition.rubric)
     now = datetime.now(UTC)
     # The world's self-assessment ended 20 days ago; its reconciliation stage is open now.
     late = {s.key: s.late for s in participation(world.competition, rubric, PPU, now).waiting}
     assert late == {"terdaftar": False, "diajukan": True, "lengkap": True, "dinilai": True, "terverifikasi": False}
-    db.session.add(StageException(participant_id=added["64.09.02.2002"].id, stage=StageCode.penilaian_mandiri,
-                                  reason="Listrik padam seminggu", ends_at=now + timedelta(days=2)))
+    db.session.add(
+        StageException(
+            participant_id=added["64.09.02.2002"].id,
+            stage=StageCode.penilaian_mandiri,
+            reason="Listrik padam seminggu",
+            ends_at=now + timedelta(days=2),
+        )
+    )
     db.session.commit()
     stopped = {s.key: [d.kode for d in s.desa] for s in participation(world.competition, rubric, PPU, now).waiting}
     assert stopped["diajukan"] == ["64.09.02.2003"]
@@ -255,7 +290,8 @@ def _tables(page: str) -> dict[str, list[list[str]]]:
         rows = re.findall(r"<tr>(.*?)</tr>", match.group(2), re.S)
         tables[match.group(1).strip()] = [
             [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
-            for row in rows]
+            for row in rows
+        ]
     return tables
 
 
@@ -274,12 +310,16 @@ def test_kabupaten_results_numbers_worked_out_by_hand(world: ResultsWorld, app: 
     assert by_kecamatan[1:] == [["Wilayah 64.09.04", "2", "82,50", "82,50"]]
     # Heatmap: the ranked desa in rank order.
     heatmap = tables["Tabel: Level indikator per desa"]
-    assert heatmap[1:] == [["Semoi Dua", "Wilayah 64.09.04", "4,00", "3,50"],
-                           ["Bukit Raya", "Wilayah 64.09.04", "3,00", "2,50"]]
+    assert heatmap[1:] == [
+        ["Semoi Dua", "Wilayah 64.09.04", "4,00", "3,50"],
+        ["Bukit Raya", "Wilayah 64.09.04", "3,00", "2,50"],
+    ]
     # Coverage at level 2: A1 2 of 2 (Semoi 4, Bukit 3), mean 3,50; A2 2 of 2 (3.5 and 2.5), mean 3,00.
     coverage = tables["Tabel: Cakupan per indikator (level 2 ke atas)"]
-    assert coverage[1:] == [["A1", "Layanan surat daring", "2", "2", "100,0%", "3,50"],
-                            ["A2", "Tanda tangan elektronik tersertifikasi", "2", "2", "100,0%", "3,00"]]
+    assert coverage[1:] == [
+        ["A1", "Layanan surat daring", "2", "2", "100,0%", "3,50"],
+        ["A2", "Tanda tangan elektronik tersertifikasi", "2", "2", "100,0%", "3,00"],
+    ]
     # Weakest first: A2 (mean 3,00) before A1 (3,50).
     weakest = tables["Indikator terlemah"]
     assert [row[0] for row in weakest[1:]] == ["A2", "A1"]
@@ -298,18 +338,23 @@ def test_province_dashboard_groups_by_kabupaten(world: ResultsWorld, app: Flask,
     tables = _tables(page)
     # 64.01: Desa Paser 35 (A1 2, A2 0.5). PPU: 95 and 70 (=SUM(A1) is not ranked).
     assert tables["Tabel: Indeks rata-rata dan median per kabupaten/kota"][1:] == [
-        ["Wilayah 64.01", "1", "35,00", "35,00"], ["Penajam", "2", "82,50", "82,50"]]
+        ["Wilayah 64.01", "1", "35,00", "35,00"],
+        ["Penajam", "2", "82,50", "82,50"],
+    ]
     # Heatmap per kabupaten: PPU A1 (4 + 3) / 2, A2 (3.5 + 2.5) / 2.
     assert tables["Tabel: Rata-rata level indikator per kabupaten/kota"][1:] == [
-        ["Wilayah 64.01", "1", "2,00", "0,50"], ["Penajam", "2", "3,50", "3,00"]]
+        ["Wilayah 64.01", "1", "2,00", "0,50"],
+        ["Penajam", "2", "3,50", "3,00"],
+    ]
     assert re.search(r'data-nilai="rata-indeks">66,67<', page)  # (95 + 70 + 35) / 3
 
 
 # --- trend across editions -----------------------------------------------------------------------------------------
 
 
-def test_trend_shows_each_published_edition_of_the_region(world: ResultsWorld, app: Flask, make_user: MakeUser,
-                                                           login: Login) -> None:
+def test_trend_shows_each_published_edition_of_the_region(
+    world: ResultsWorld, app: Flask, make_user: MakeUser, login: Login
+) -> None:
     from tests.support.competition import create_competition
 
     earlier, participants = create_competition(desa={BUKIT: "Bukit Raya", SEMOI: "Semoi Dua"})
@@ -319,12 +364,20 @@ def test_trend_shows_each_published_edition_of_the_region(world: ResultsWorld, a
     bukit = next(p for p in participants if p.desa_code == BUKIT)
     bukit.status = SubmissionStatus.lengkap
     db.session.add(VerificationSettings(competition_id=earlier.id, assessors_per_desa=1))  # one assessor then
-    assignment = Assignment(participant_id=bukit.id, assessor_id=world.first.id, method=AssignmentMethod.manual,
-                            submitted_at=datetime.now(UTC))
+    assignment = Assignment(
+        participant_id=bukit.id,
+        assessor_id=world.first.id,
+        method=AssignmentMethod.manual,
+        submitted_at=datetime.now(UTC),
+    )
     db.session.add(assignment)
     db.session.flush()
-    db.session.add_all([DeskScore(assignment_id=assignment.id, indicator_code="A1", level=2),
-                        DeskScore(assignment_id=assignment.id, indicator_code="A2", level=1)])
+    db.session.add_all(
+        [
+            DeskScore(assignment_id=assignment.id, indicator_code="A1", level=2),
+            DeskScore(assignment_id=assignment.id, indicator_code="A2", level=1),
+        ]
+    )
     db.session.commit()
     dpmd = login(app.test_client(), make_user(Role.dpmd, PPU))
     status, page = _get(dpmd, f"/dasbor/{world.competition.id}/{PPU}")
@@ -338,7 +391,8 @@ def test_trend_shows_each_published_edition_of_the_region(world: ResultsWorld, a
     assert tables["Tabel: Perkembangan skor aspek per tahun"][1:] == [["2025", "40,00"], ["2026", "82,50"]]
     assert tables["Tabel: Perkembangan cakupan indikator per tahun (level 2 ke atas)"][1:] == [
         ["A1", "Layanan surat daring", "100,0%", "100,0%"],
-        ["A2", "Tanda tangan elektronik tersertifikasi", "0,0%", "100,0%"]]
+        ["A2", "Tanda tangan elektronik tersertifikasi", "0,0%", "100,0%"],
+    ]
 
 
 # --- the map -------------------------------------------------------------------------------------------------------
@@ -359,9 +413,16 @@ def _import_boundaries(runner: FlaskCliRunner, data_dir: Path, tmp_path: Path) -
     return codes
 
 
-def test_map_geojson_is_simplified_stored_once_and_cached(world: ResultsWorld, app: Flask, runner: FlaskCliRunner,
-                                                          data_dir: Path, tmp_path: Path, login: Login,
-                                                          make_user: MakeUser, make_region: MakeRegion) -> None:
+def test_map_geojson_is_simplified_stored_once_and_cached(
+    world: ResultsWorld,
+    app: Flask,
+    runner: FlaskCliRunner,
+    data_dir: Path,
+    tmp_path: Path,
+    login: Login,
+    make_user: MakeUser,
+    make_region: MakeRegion,
+) -> None:
     for code in ("64.09.02", "64.09.03", "64.09.04.1005", "64.09.04.2001"):
         make_region(code)
     in_file = _import_boundaries(runner, data_dir, tmp_path)
@@ -385,7 +446,11 @@ def test_map_geojson_is_simplified_stored_once_and_cached(world: ResultsWorld, a
     assert again.status_code == 304
     outlines = client.get(f"/dasbor/{world.competition.id}/{PPU}/peta/kecamatan.geojson")
     assert sorted(f["properties"]["kode"] for f in outlines.get_json()["features"]) == [
-        "64.09.01", "64.09.02", "64.09.03", "64.09.04"]
+        "64.09.01",
+        "64.09.02",
+        "64.09.03",
+        "64.09.04",
+    ]
     assert client.get(f"/dasbor/{world.competition.id}/{PPU}/peta/kabupaten.geojson").status_code == 404
     # A new import changes the version: the ETag changes and the old one no longer matches.
     _import_boundaries(runner, data_dir, tmp_path)
@@ -400,9 +465,9 @@ def _figure_of(page: str, marker: str) -> dict[str, object]:
     return figure
 
 
-def test_map_colours_by_index_or_predikat_and_links_each_desa(world: ResultsWorld, app: Flask,
-                                                              runner: FlaskCliRunner, data_dir: Path,
-                                                              tmp_path: Path, login: Login) -> None:
+def test_map_colours_by_index_or_predikat_and_links_each_desa(
+    world: ResultsWorld, app: Flask, runner: FlaskCliRunner, data_dir: Path, tmp_path: Path, login: Login
+) -> None:
     _import_boundaries(runner, data_dir, tmp_path)
     client = login(app.test_client(), world.committee)
     cid = world.competition.id
@@ -443,8 +508,11 @@ def test_a_kept_dashboard_is_recomputed_when_a_score_changes(world: ResultsWorld
     assert _get(client, url)[1] == page  # kept: the same body
     # Semoi Dua's second assessor raises A2 from 3 to 4: A2 = 4, index 60 + 40 = 100;
     # the mean becomes (100 + 70) / 2 = 85,00.
-    score = db.session.scalar(db.select(DeskScore).where(
-        DeskScore.assignment_id == world.assignments[(SEMOI, 1)].id, DeskScore.indicator_code == "A2"))
+    score = db.session.scalar(
+        db.select(DeskScore).where(
+            DeskScore.assignment_id == world.assignments[(SEMOI, 1)].id, DeskScore.indicator_code == "A2"
+        )
+    )
     assert score is not None
     score.level = 4
     db.session.commit()
@@ -459,8 +527,9 @@ def test_a_kept_dashboard_is_recomputed_when_a_score_changes(world: ResultsWorld
     assert re.search(r'data-nilai="tidak-diperingkat">2 <', page)
 
 
-def test_a_desa_opens_its_why_this_rank_page_once_scores_are_visible(world: ResultsWorld, app: Flask,
-                                                                     make_user: MakeUser, login: Login) -> None:
+def test_a_desa_opens_its_why_this_rank_page_once_scores_are_visible(
+    world: ResultsWorld, app: Flask, make_user: MakeUser, login: Login
+) -> None:
     cid = world.competition.id
     committee = login(app.test_client(), world.committee)
     response = committee.get(f"/dasbor/{cid}/desa/{BUKIT}")

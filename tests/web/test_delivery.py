@@ -30,8 +30,9 @@ def channels(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGatewa
         yield gateway
 
 
-def test_channels_page_keeps_the_number_in_e164_and_needs_it_for_whatsapp(app: Flask, make_user: MakeUser,
-                                                                           client: FlaskClient, login: Login) -> None:
+def test_channels_page_keeps_the_number_in_e164_and_needs_it_for_whatsapp(
+    app: Flask, make_user: MakeUser, client: FlaskClient, login: Login
+) -> None:
     user = make_user(Role.operator_desa, "64.09.04.2002")
     login(client, user)
     assert "Pengaturan pemberitahuan" in client.get("/kotak-masuk/saluran").get_data(as_text=True)
@@ -69,9 +70,9 @@ def committee(make_user: MakeUser, phone: str | None = "+6281234567890") -> User
     return user
 
 
-def test_delivery_page_lists_messages_per_channel_with_the_reason(app: Flask, make_user: MakeUser,
-                                                                  channels: FakeGateway, client: FlaskClient,
-                                                                  login: Login, runner: FlaskCliRunner) -> None:
+def test_delivery_page_lists_messages_per_channel_with_the_reason(
+    app: Flask, make_user: MakeUser, channels: FakeGateway, client: FlaskClient, login: Login, runner: FlaskCliRunner
+) -> None:
     channels.answer(400)
     reader = make_user(Role.operator_desa, "64.09.04.2002", email="operator@contoh.id")
     reader.phone, reader.notify_whatsapp = "+6281299998888", True
@@ -86,8 +87,9 @@ def test_delivery_page_lists_messages_per_channel_with_the_reason(app: Flask, ma
     assert "gateway menjawab HTTP 400" in page and "nomor tidak terdaftar" in page
 
 
-def test_test_message_buttons_send_to_me_at_once(app: Flask, make_user: MakeUser, channels: FakeGateway,
-                                                 client: FlaskClient, login: Login, runner: FlaskCliRunner) -> None:
+def test_test_message_buttons_send_to_me_at_once(
+    app: Flask, make_user: MakeUser, channels: FakeGateway, client: FlaskClient, login: Login, runner: FlaskCliRunner
+) -> None:
     app.config["QUIET_HOURS"] = (0, 23)  # quiet almost all day: a test message is not held
     me = committee(make_user)
     login(client, me)
@@ -100,21 +102,24 @@ def test_test_message_buttons_send_to_me_at_once(app: Flask, make_user: MakeUser
     assert [mail["To"] for mail in FakeSMTP.sent] == ["panitia@kaltimprov.go.id"]
     ((_headers, body),) = channels.requests
     assert body["to"] == "+6281234567890" and "Pesan uji" in body["text"]
-    statuses = {job.kind: job.status for job in db.session.scalars(select(Job))
-                if job.kind in ("mail.test", "whatsapp")}
+    statuses = {
+        job.kind: job.status for job in db.session.scalars(select(Job)) if job.kind in ("mail.test", "whatsapp")
+    }
     assert statuses == {"mail.test": JobStatus.done, "whatsapp": JobStatus.done}
 
 
-def test_test_message_without_a_number_is_refused(app: Flask, make_user: MakeUser, channels: FakeGateway,
-                                                  client: FlaskClient, login: Login) -> None:
+def test_test_message_without_a_number_is_refused(
+    app: Flask, make_user: MakeUser, channels: FakeGateway, client: FlaskClient, login: Login
+) -> None:
     login(client, committee(make_user, phone=None))
     page = client.post("/panitia/pengiriman/uji/whatsapp", follow_redirects=True).get_data(as_text=True)
     assert "belum punya alamat untuk saluran ini" in page
     assert db.session.scalars(select(Job).where(Job.kind == "whatsapp")).all() == []
 
 
-def test_notifications_test_cli_is_delivered_by_the_next_worker_run(app: Flask, channels: FakeGateway,
-                                                                    runner: FlaskCliRunner) -> None:
+def test_notifications_test_cli_is_delivered_by_the_next_worker_run(
+    app: Flask, channels: FakeGateway, runner: FlaskCliRunner
+) -> None:
     queued = runner.invoke(args=["notifications", "test", "--channel", "email", "--to", "uji@contoh.id"])
     assert queued.exit_code == 0 and "diantrekan" in queued.output
     assert FakeSMTP.sent == []
@@ -129,8 +134,9 @@ def test_notifications_test_cli_is_delivered_by_the_next_worker_run(app: Flask, 
     assert bad.exit_code == 2
 
 
-def test_committee_tries_a_parked_job_again(app: Flask, make_user: MakeUser, channels: FakeGateway,
-                                            client: FlaskClient, login: Login, runner: FlaskCliRunner) -> None:
+def test_committee_tries_a_parked_job_again(
+    app: Flask, make_user: MakeUser, channels: FakeGateway, client: FlaskClient, login: Login, runner: FlaskCliRunner
+) -> None:
     """A parked message (a wrong gateway token) is tried again from the delivery page once the cause is mended;
     a job that is not parked is left alone."""
     channels.answer(401)
@@ -154,12 +160,16 @@ def test_committee_tries_a_parked_job_again(app: Flask, make_user: MakeUser, cha
     assert job.status is JobStatus.done and len(channels.requests) == 2
 
 
-def test_parked_scheduled_work_is_shown_to_the_committee(app: Flask, make_user: MakeUser, client: FlaskClient,
-                                                         login: Login) -> None:
+def test_parked_scheduled_work_is_shown_to_the_committee(
+    app: Flask, make_user: MakeUser, client: FlaskClient, login: Login
+) -> None:
     queue.enqueue("deadline.reminders", "deadline.reminders@2026-12-07T02:00Z")
     db.session.commit()
-    db.session.execute(update(Job).values(status=JobStatus.parked, last_error="OperationalError: basis data mati",
-                                          finished_at=datetime.now(UTC)))
+    db.session.execute(
+        update(Job).values(
+            status=JobStatus.parked, last_error="OperationalError: basis data mati", finished_at=datetime.now(UTC)
+        )
+    )
     db.session.commit()
     login(client, committee(make_user))
     page = client.get("/panitia/pengiriman/").get_data(as_text=True)

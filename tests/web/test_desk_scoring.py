@@ -51,13 +51,22 @@ class World:
     pdf_bytes: bytes
 
 
-def _file_evidence(participant: Participant, code: str, data: bytes, media_type: str, name: str,
-                   display: bytes | None = None) -> Evidence:
+def _file_evidence(
+    participant: Participant, code: str, data: bytes, media_type: str, name: str, display: bytes | None = None
+) -> Evidence:
     store = get_store()
     key = store.put(data).sha256
     display_key = store.put(display).sha256 if display else None
-    evidence = Evidence(participant_id=participant.id, indicator_code=code, kind=EvidenceKind.file, sha256=key,
-                        size=len(data), media_type=media_type, display_sha256=display_key, original_name=name)
+    evidence = Evidence(
+        participant_id=participant.id,
+        indicator_code=code,
+        kind=EvidenceKind.file,
+        sha256=key,
+        size=len(data),
+        media_type=media_type,
+        display_sha256=display_key,
+        original_name=name,
+    )
     db.session.add(evidence)
     db.session.commit()
     return evidence
@@ -66,17 +75,28 @@ def _file_evidence(participant: Participant, code: str, data: bytes, media_type:
 @pytest.fixture
 def world(app: Flask, make_user: MakeUser) -> World:
     _competition, (bukit, *_rest) = verification_competition()
-    db.session.add_all([
-        SelfAssessment(participant_id=bukit.id, indicator_code="A1", level=3, explanation="OpenSID 12 jenis surat."),
-        SelfAssessment(participant_id=bukit.id, indicator_code="A2", level=2, explanation="TTE BSrE."),
-    ])
+    db.session.add_all(
+        [
+            SelfAssessment(
+                participant_id=bukit.id, indicator_code="A1", level=3, explanation="OpenSID 12 jenis surat."
+            ),
+            SelfAssessment(participant_id=bukit.id, indicator_code="A2", level=2, explanation="TTE BSrE."),
+        ]
+    )
     db.session.commit()
-    photo = _file_evidence(bukit, "A1", files.jpeg(), "image/jpeg", "layanan.jpg",
-                           display=files.jpeg(gps=False, orientation=None, color="blue"))
+    photo = _file_evidence(
+        bukit,
+        "A1",
+        files.jpeg(),
+        "image/jpeg",
+        "layanan.jpg",
+        display=files.jpeg(gps=False, orientation=None, color="blue"),
+    )
     pdf_bytes, _cert = signed_pdf("Kepala Desa Bukit Raya")
     letter = _file_evidence(bukit, "A2", pdf_bytes, "application/pdf", "surat-tte.pdf")
-    link = Evidence(participant_id=bukit.id, indicator_code="A1", kind=EvidenceKind.url,
-                    url="https://bukitraya.desa.id/layanan")
+    link = Evidence(
+        participant_id=bukit.id, indicator_code="A1", kind=EvidenceKind.url, url="https://bukitraya.desa.id/layanan"
+    )
     db.session.add(link)
     db.session.commit()
     committee = make_user(Role.panitia, "64")
@@ -88,15 +108,22 @@ def world(app: Flask, make_user: MakeUser) -> World:
     return World(bukit, first, second, one, two, photo, letter, link, pdf_bytes)
 
 
-def _score_all(client: FlaskClient, world: World, assignment: Assignment, a1: int, a2: int,
-               who: str = "") -> None:
+def _score_all(client: FlaskClient, world: World, assignment: Assignment, a1: int, a2: int, who: str = "") -> None:
     url = f"/asesor/penugasan/{assignment.id}/indikator"
-    response = client.post(f"{url}/A1", data={"level": str(a1), "note": f"Catatan A1 rahasia {who}" if a1 != 3 else "",
-                                              f"verdict-{world.photo.id}": "valid",
-                                              f"verdict-{world.link.id}": "tidak_cukup"})
+    response = client.post(
+        f"{url}/A1",
+        data={
+            "level": str(a1),
+            "note": f"Catatan A1 rahasia {who}" if a1 != 3 else "",
+            f"verdict-{world.photo.id}": "valid",
+            f"verdict-{world.link.id}": "tidak_cukup",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
-    response = client.post(f"{url}/A2", data={"level": str(a2), "note": "" if a2 == 2 else "Catatan A2 rahasia",
-                                              f"verdict-{world.letter.id}": "valid"})
+    response = client.post(
+        f"{url}/A2",
+        data={"level": str(a2), "note": "" if a2 == 2 else "Catatan A2 rahasia", f"verdict-{world.letter.id}": "valid"},
+    )
     assert response.status_code == 302
 
 
@@ -122,8 +149,13 @@ def test_access_test_asked_where_verification_names_it(app: Flask) -> None:
     from assessment.criteria.model import Indicator, Level
 
     def make(verification: str) -> Indicator:
-        return Indicator("X1", "x", weight=__import__("decimal").Decimal(1), levels=(Level(0, "a"), Level(1, "b")),
-                         verification=verification)
+        return Indicator(
+            "X1",
+            "x",
+            weight=__import__("decimal").Decimal(1),
+            levels=(Level(0, "a"), Level(1, "b")),
+            verification=verification,
+        )
 
     assert asks_for_access_test(make("Uji akses — asesor mengirim pengaduan uji."))
     assert not asks_for_access_test(make("Asesor membuka website."))
@@ -140,8 +172,9 @@ def test_blind_scoring_rule(app: Flask, world: World) -> None:
 # --- pages ----------------------------------------------------------------------------------------------------------
 
 
-def test_assessor_sees_levels_self_assessment_and_evidence(app: Flask, world: World, client: FlaskClient,
-                                                           login: Login) -> None:
+def test_assessor_sees_levels_self_assessment_and_evidence(
+    app: Flask, world: World, client: FlaskClient, login: Login
+) -> None:
     login(client, world.first)
     page = client.get(f"/asesor/penugasan/{world.one.id}/indikator/A1").get_data(as_text=True)
     assert "Sepuluh jenis surat daring dan dapat dilacak." in page  # a level description
@@ -153,8 +186,9 @@ def test_assessor_sees_levels_self_assessment_and_evidence(app: Flask, world: Wo
     assert f"/asesor/penugasan/{world.one.id}/bukti/{world.letter.id}/pdf" in page
 
 
-def test_evidence_files_served_inline_and_pdf_byte_identical(app: Flask, world: World, client: FlaskClient,
-                                                             login: Login) -> None:
+def test_evidence_files_served_inline_and_pdf_byte_identical(
+    app: Flask, world: World, client: FlaskClient, login: Login
+) -> None:
     login(client, world.first)
     with client.get(f"/asesor/penugasan/{world.one.id}/bukti/{world.letter.id}/pdf") as pdf:
         assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
@@ -166,8 +200,9 @@ def test_evidence_files_served_inline_and_pdf_byte_identical(app: Flask, world: 
     assert client.get(f"/asesor/penugasan/{world.one.id}/bukti/{world.link.id}/pdf").status_code == 404
 
 
-def test_two_assessors_score_blind_until_own_submission(app: Flask, world: World, client: FlaskClient,
-                                                        login: Login) -> None:
+def test_two_assessors_score_blind_until_own_submission(
+    app: Flask, world: World, client: FlaskClient, login: Login
+) -> None:
     login(client, world.first)
     _score_all(client, world, world.one, 2, 1, who="pertama")
     second = app.test_client()
@@ -195,16 +230,17 @@ def test_submission_is_final(app: Flask, world: World, client: FlaskClient, logi
     client.post(f"/asesor/penugasan/{world.one.id}/ajukan")
     response = client.post(f"/asesor/penugasan/{world.one.id}/indikator/A1", data={"level": "1", "note": "Ubah."})
     assert response.status_code == 409
-    score = db.session.scalar(select(DeskScore).where(DeskScore.assignment_id == world.one.id,
-                                                      DeskScore.indicator_code == "A1"))
+    score = db.session.scalar(
+        select(DeskScore).where(DeskScore.assignment_id == world.one.id, DeskScore.indicator_code == "A1")
+    )
     assert score is not None and score.level == 3
 
 
-def test_submission_needs_every_level_and_verdict(app: Flask, world: World, client: FlaskClient,
-                                                  login: Login) -> None:
+def test_submission_needs_every_level_and_verdict(app: Flask, world: World, client: FlaskClient, login: Login) -> None:
     login(client, world.first)
-    client.post(f"/asesor/penugasan/{world.one.id}/indikator/A1",
-                data={"level": "3", f"verdict-{world.photo.id}": "valid"})
+    client.post(
+        f"/asesor/penugasan/{world.one.id}/indikator/A1", data={"level": "3", f"verdict-{world.photo.id}": "valid"}
+    )
     response = client.post(f"/asesor/penugasan/{world.one.id}/ajukan", follow_redirects=True)
     assert "A1, A2" in response.get_data(as_text=True)
     assert db.session.get(Assignment, world.one.id).submitted_at is None  # type: ignore[union-attr]
@@ -230,8 +266,7 @@ def test_scoring_outside_stage_refused(app: Flask, world: World, client: FlaskCl
     assert db.session.scalars(select(DeskScore)).all() == []
 
 
-def test_other_assessors_assignment_is_forbidden(app: Flask, world: World, client: FlaskClient,
-                                                 login: Login) -> None:
+def test_other_assessors_assignment_is_forbidden(app: Flask, world: World, client: FlaskClient, login: Login) -> None:
     login(client, world.first)
     assert client.get(f"/asesor/penugasan/{world.two.id}").status_code == 403
     assert client.post(f"/asesor/penugasan/{world.two.id}/indikator/A1", data={"level": "3"}).status_code == 403
@@ -244,16 +279,21 @@ def test_conflicted_assessor_gets_403_everywhere(app: Flask, world: World, clien
     region = db.session.scalar(select(Region).where(Region.code == "64.09.04"))
     assert region is not None
     assert operations.declare_conflict(world.first, region, "Istri saya perangkat desa.", datetime.now(UTC)) == 1
-    for url in (f"/asesor/penugasan/{world.one.id}", f"/asesor/penugasan/{world.one.id}/indikator/A1",
-                f"/asesor/penugasan/{world.one.id}/bukti/{world.photo.id}/gambar",
-                f"/asesor/penugasan/{world.one.id}/bukti/{world.letter.id}/pdf",
-                f"/desa/bukti/{world.letter.id}/unduh", f"/desa/bukti/{world.photo.id}/gambar"):
+    for url in (
+        f"/asesor/penugasan/{world.one.id}",
+        f"/asesor/penugasan/{world.one.id}/indikator/A1",
+        f"/asesor/penugasan/{world.one.id}/bukti/{world.photo.id}/gambar",
+        f"/asesor/penugasan/{world.one.id}/bukti/{world.letter.id}/pdf",
+        f"/desa/bukti/{world.letter.id}/unduh",
+        f"/desa/bukti/{world.photo.id}/gambar",
+    ):
         assert client.get(url).status_code == 403, url
     assert client.post(f"/asesor/penugasan/{world.one.id}/ajukan").status_code == 403
 
 
-def test_home_kabupaten_assessor_cannot_open_desa_evidence(app: Flask, world: World, make_user: MakeUser,
-                                                           client: FlaskClient, login: Login) -> None:
+def test_home_kabupaten_assessor_cannot_open_desa_evidence(
+    app: Flask, world: World, make_user: MakeUser, client: FlaskClient, login: Login
+) -> None:
     local = make_user(Role.asesor, "64", home_region_code="64.09.01")
     login(client, local)
     assert client.get(f"/desa/bukti/{world.letter.id}/unduh").status_code == 403
@@ -278,8 +318,7 @@ def test_access_test_refused_where_rubric_does_not_ask(app: Flask, world: World)
 
 
 def test_access_test_recorded(app: Flask, make_user: MakeUser, client: FlaskClient, login: Login) -> None:
-    _competition, (desa,) = verification_competition(desa={"64.09.04.2002": "Bukit Raya"},
-                                                     source=ACCESS_TEST_RUBRIC)
+    _competition, (desa,) = verification_competition(desa={"64.09.04.2002": "Bukit Raya"}, source=ACCESS_TEST_RUBRIC)
     assessor = make_user(Role.asesor, "64", home_region_code="64.72")
     assignment = assign_assessor(desa, assessor, make_user(Role.panitia, "64"), datetime.now(UTC))
     login(client, assessor)
@@ -291,8 +330,10 @@ def test_access_test_recorded(app: Flask, make_user: MakeUser, client: FlaskClie
     bad = client.post(f"{url}/uji-akses", data={"sent_at": sent, "answered_at": before, "result": "x"})
     assert bad.status_code == 400
     assert db.session.scalars(select(AccessTest)).all() == []
-    ok = client.post(f"{url}/uji-akses", data={"sent_at": sent, "answered_at": answered,
-                                               "result": "Surat selesai dalam 1 hari, nomor registrasi 12."})
+    ok = client.post(
+        f"{url}/uji-akses",
+        data={"sent_at": sent, "answered_at": answered, "result": "Surat selesai dalam 1 hari, nomor registrasi 12."},
+    )
     assert ok.status_code == 302
     (test,) = db.session.scalars(select(AccessTest)).all()
     assert test.answered_at is not None and test.answered_at - test.sent_at == timedelta(days=1)
@@ -301,8 +342,10 @@ def test_access_test_recorded(app: Flask, make_user: MakeUser, client: FlaskClie
 
 def test_draft_saved_and_shown_again(app: Flask, world: World, client: FlaskClient, login: Login) -> None:
     login(client, world.first)
-    client.post(f"/asesor/penugasan/{world.one.id}/indikator/A1",
-                data={"level": "2", "note": "Belum dapat dilacak.", f"verdict-{world.photo.id}": "tidak_valid"})
+    client.post(
+        f"/asesor/penugasan/{world.one.id}/indikator/A1",
+        data={"level": "2", "note": "Belum dapat dilacak.", f"verdict-{world.photo.id}": "tidak_valid"},
+    )
     page = client.get(f"/asesor/penugasan/{world.one.id}/indikator/A1").get_data(as_text=True)
     assert "Belum dapat dilacak." in page
     assert 'value="tidak_valid" selected' in page

@@ -43,8 +43,9 @@ def run_documents() -> list[queue.Outcome]:
     return queue.run_due(queue.worker_name(), kinds=[DOCUMENT_JOB])
 
 
-def test_the_click_shows_a_progress_page_that_turns_into_the_download(world: ResultsWorld, client: FlaskClient,
-                                                                      login: Login) -> None:
+def test_the_click_shows_a_progress_page_that_turns_into_the_download(
+    world: ResultsWorld, client: FlaskClient, login: Login
+) -> None:
     login(client, world.committee)
     click = client.get(report_url(world))
     [job] = document_jobs()
@@ -69,29 +70,33 @@ def test_the_click_shows_a_progress_page_that_turns_into_the_download(world: Res
     assert len(document_jobs()) == 1
 
 
-def test_the_progress_page_says_how_far_the_worker_has_come(world: ResultsWorld, client: FlaskClient,
-                                                            login: Login) -> None:
+def test_the_progress_page_says_how_far_the_worker_has_come(
+    world: ResultsWorld, client: FlaskClient, login: Login
+) -> None:
     login(client, world.committee)
     client.get(report_url(world))
     [job] = document_jobs()
-    db.session.execute(update(Job).where(Job.id == job.id).values(status=JobStatus.running, result="2/3",
-                                                                  locked_by="w", attempts=1))
+    db.session.execute(
+        update(Job).where(Job.id == job.id).values(status=JobStatus.running, result="2/3", locked_by="w", attempts=1)
+    )
     db.session.commit()
     page = client.get(f"/dokumen/{job.id}").get_data(as_text=True)
     assert "Sedang dibuat… langkah 2 dari 3." in page and '<progress max="3" value="2">' in page
     assert 'http-equiv="refresh"' in page
 
 
-def test_changed_results_make_a_new_document_and_unchanged_ones_reuse_it(world: ResultsWorld, client: FlaskClient,
-                                                                         login: Login) -> None:
+def test_changed_results_make_a_new_document_and_unchanged_ones_reuse_it(
+    world: ResultsWorld, client: FlaskClient, login: Login
+) -> None:
     login(client, world.committee)
     client.get(report_url(world))
     run_documents()
     first = client.get(report_url(world))
     assert first.status_code == 200
     # A level of Semoi Dua changes: the report's data is no longer what the stored file shows.
-    score = db.session.scalars(select(DeskScore).join(DeskScore.assignment)
-                               .where(DeskScore.indicator_code == "A2")).first()
+    score = db.session.scalars(
+        select(DeskScore).join(DeskScore.assignment).where(DeskScore.indicator_code == "A2")
+    ).first()
     assert score is not None
     score.level = 0 if score.level != 0 else 1
     db.session.commit()
@@ -104,8 +109,7 @@ def test_changed_results_make_a_new_document_and_unchanged_ones_reuse_it(world: 
     assert second.status_code == 200 and second.data != first.data
 
 
-def test_the_visitors_language_is_part_of_the_document(world: ResultsWorld, client: FlaskClient,
-                                                       login: Login) -> None:
+def test_the_visitors_language_is_part_of_the_document(world: ResultsWorld, client: FlaskClient, login: Login) -> None:
     login(client, world.committee)
     client.get(report_url(world))
     client.set_cookie("lang", "en")
@@ -114,8 +118,9 @@ def test_the_visitors_language_is_part_of_the_document(world: ResultsWorld, clie
     assert [job.payload.count('"lang": "en"') for job in jobs] == [0, 1]
 
 
-def test_a_failure_is_said_in_words_never_as_a_traceback(world: ResultsWorld, client: FlaskClient, login: Login,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failure_is_said_in_words_never_as_a_traceback(
+    world: ResultsWorld, client: FlaskClient, login: Login, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args: object, **kwargs: object) -> bytes:
         raise RuntimeError("WeasyPrint rusak di /srv/rahasia")
 
@@ -143,17 +148,22 @@ def test_a_failure_is_said_in_words_never_as_a_traceback(world: ResultsWorld, cl
     assert [outcome.status for outcome in run_documents()] == [JobStatus.done]
 
 
-def test_every_page_of_a_document_keeps_the_reports_access_rule(world: ResultsWorld, app: Flask, login: Login,
-                                                                make_user: MakeUser) -> None:
+def test_every_page_of_a_document_keeps_the_reports_access_rule(
+    world: ResultsWorld, app: Flask, login: Login, make_user: MakeUser
+) -> None:
     committee = login(app.test_client(), world.committee)
     committee.get(report_url(world))
     run_documents()
     [job] = document_jobs()
     pages = (f"/dokumen/{job.id}", f"/dokumen/{job.id}/unduh")
     dpmd = login(app.test_client(), make_user(Role.dpmd, "64.09"))
-    others = [dpmd, login(app.test_client(), make_user(Role.panitia, "63")),
-              login(app.test_client(), make_user(Role.dpmd, "64.01")),
-              login(app.test_client(), make_user(Role.operator_desa, SEMOI)), login(app.test_client(), world.lead)]
+    others = [
+        dpmd,
+        login(app.test_client(), make_user(Role.panitia, "63")),
+        login(app.test_client(), make_user(Role.dpmd, "64.01")),
+        login(app.test_client(), make_user(Role.operator_desa, SEMOI)),
+        login(app.test_client(), world.lead),
+    ]
     for client in others:
         for url in pages:
             assert client.get(url).status_code == 403, url
@@ -166,8 +176,9 @@ def test_every_page_of_a_document_keeps_the_reports_access_rule(world: ResultsWo
     assert dpmd.get(pages[1]).status_code == 200
 
 
-def test_the_store_sweep_keeps_a_finished_documents_file(world: ResultsWorld, client: FlaskClient,
-                                                         login: Login) -> None:
+def test_the_store_sweep_keeps_a_finished_documents_file(
+    world: ResultsWorld, client: FlaskClient, login: Login
+) -> None:
     login(client, world.committee)
     client.get(report_url(world))
     run_documents()
@@ -184,8 +195,9 @@ def test_the_store_sweep_keeps_a_finished_documents_file(world: ResultsWorld, cl
     assert client.get(report_url(world)).status_code == 303
 
 
-def test_the_berita_acara_pleno_is_made_by_the_worker_and_registered_once(app: Flask, client: FlaskClient,
-                                                                          login: Login, make_user: MakeUser) -> None:
+def test_the_berita_acara_pleno_is_made_by_the_worker_and_registered_once(
+    app: Flask, client: FlaskClient, login: Login, make_user: MakeUser
+) -> None:
     world = published_world(make_user)
     now = datetime.now(UTC)
     publish_provisional(world.competition, world.committee, now)

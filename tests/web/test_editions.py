@@ -19,8 +19,13 @@ NOW = datetime(2026, 6, 10, 4, 0, tzinfo=UTC)
 
 def competition(number: int, year: int, ends_in_days: int) -> Competition:
     item = Competition(id=number, name=f"Lomba {year}", year=year, scope_region_code="64")
-    item.stages = [Stage(code=StageCode.penilaian_mandiri, starts_at=NOW - timedelta(days=400),
-                         ends_at=NOW + timedelta(days=ends_in_days))]
+    item.stages = [
+        Stage(
+            code=StageCode.penilaian_mandiri,
+            starts_at=NOW - timedelta(days=400),
+            ends_at=NOW + timedelta(days=ends_in_days),
+        )
+    ]
     return item
 
 
@@ -44,15 +49,18 @@ def test_split_editions_none_running_keeps_the_newest_in_front() -> None:
     assert [e.competition.year for e in editions.older] == [2024]
 
 
-def test_lists_show_the_current_edition_first_and_fold_older_ones(app: Flask, make_user: MakeUser,
-                                                                  login: Login) -> None:
+def test_lists_show_the_current_edition_first_and_fold_older_ones(
+    app: Flask, make_user: MakeUser, login: Login
+) -> None:
     current, _ = create_competition(desa={"64.09.04.2002": "Bukit Raya"})
     past, _ = create_competition(opens=timedelta(days=-400), closes=timedelta(days=-380), desa={})
     past.name, past.year = "Lomba Desa Digital 2025", 2025
     db.session.add(Participant(competition_id=past.id, desa_code="64.09.04.2002"))
     db.session.commit()
-    for role, region, url in ((Role.operator_desa, "64.09.04.2002", "/desa/"),
-                              (Role.verifikator_kecamatan, "64.09.04", "/kelengkapan/")):
+    for role, region, url in (
+        (Role.operator_desa, "64.09.04.2002", "/desa/"),
+        (Role.verifikator_kecamatan, "64.09.04", "/kelengkapan/"),
+    ):
         page = login(app.test_client(), make_user(role, region)).get(url).get_data(as_text=True)
         folded = page.index("<details")
         assert page.index(current.name) < folded < page.index("Lomba Desa Digital 2025"), url
@@ -62,10 +70,18 @@ def test_lists_show_the_current_edition_first_and_fold_older_ones(app: Flask, ma
 def scheduled(number: int, year: int, first_day: int, last_day: int) -> Competition:
     """A competition whose stages run from ``NOW + first_day`` to ``NOW + last_day`` days."""
     item = Competition(id=number, name=f"Lomba {year}", year=year, scope_region_code="64")
-    item.stages = [Stage(code=StageCode.pendaftaran, starts_at=NOW + timedelta(days=first_day),
-                         ends_at=NOW + timedelta(days=first_day + 1)),
-                   Stage(code=StageCode.penetapan, starts_at=NOW + timedelta(days=last_day - 1),
-                         ends_at=NOW + timedelta(days=last_day))]
+    item.stages = [
+        Stage(
+            code=StageCode.pendaftaran,
+            starts_at=NOW + timedelta(days=first_day),
+            ends_at=NOW + timedelta(days=first_day + 1),
+        ),
+        Stage(
+            code=StageCode.penetapan,
+            starts_at=NOW + timedelta(days=last_day - 1),
+            ends_at=NOW + timedelta(days=last_day),
+        ),
+    ]
     return item
 
 
@@ -86,18 +102,29 @@ def test_edition_at() -> None:
 
 
 def test_berita_acara_list_and_inbox_show_the_current_edition_first_and_fold_older_ones(
-        app: Flask, make_user: MakeUser, login: Login) -> None:
+    app: Flask, make_user: MakeUser, login: Login
+) -> None:
     current, _ = create_competition(desa={"64.09.04.2002": "Bukit Raya"})
     past, _ = create_competition(opens=timedelta(days=-400), closes=timedelta(days=-380), desa={})
     past.name, past.year = "Lomba Desa Digital 2025", 2025
     operator = make_user(Role.operator_desa, "64.09.04.2002")
     now = datetime.now(UTC)
-    db.session.add_all([
-        Notification(user_id=operator.id, kind="hasil_sementara", message="Hasil sementara 2025 diumumkan.",
-                     created_at=now - timedelta(days=385)),
-        Notification(user_id=operator.id, kind="dikembalikan", message="Pengajuan 2026 dikembalikan.",
-                     created_at=now - timedelta(days=1)),
-    ])
+    db.session.add_all(
+        [
+            Notification(
+                user_id=operator.id,
+                kind="hasil_sementara",
+                message="Hasil sementara 2025 diumumkan.",
+                created_at=now - timedelta(days=385),
+            ),
+            Notification(
+                user_id=operator.id,
+                kind="dikembalikan",
+                message="Pengajuan 2026 dikembalikan.",
+                created_at=now - timedelta(days=1),
+            ),
+        ]
+    )
     db.session.commit()
     page = login(app.test_client(), make_user(Role.panitia, "64")).get("/berita-acara/").get_data(as_text=True)
     folded = page.index("<details")

@@ -8,15 +8,26 @@ from werkzeug.routing import IntegerConverter, Rule
 
 # Pages anyone may open without signing in.
 PUBLIC_ENDPOINTS = {
-    "static", "main.index", "main.set_language", "auth.login", "auth.logout",
+    "static",
+    "main.index",
+    "main.set_language",
+    "auth.login",
+    "auth.logout",
     # The chart library and the labelled example page with made-up regions carry no competition data.
-    "charts.plotly_js", "charts.example", "charts.example_geojson",
+    "charts.plotly_js",
+    "charts.example",
+    "charts.example_geojson",
     # The public verification page of a final snapshot or berita acara (anyone checks a document there).
-    "publication.verify", "publication.snapshot_json", "publication.check",
+    "publication.verify",
+    "publication.snapshot_json",
+    "publication.check",
     # Results become public once the committee publishes them (tests/web/test_results_pages.py).
-    "results.index", "results.ranking", "results.why",
+    "results.index",
+    "results.ranking",
+    "results.why",
     # An account invitation link: its owner has no password yet (tests/web/test_accounts_import.py).
-    "invitations.accept", "invitations.forgot_password",
+    "invitations.accept",
+    "invitations.forgot_password",
     # The front door's field that leads to a document's public verification page.
     "main.check_code",
 }

@@ -136,8 +136,10 @@ def test_image_display_copy_has_no_exif_and_is_upright() -> None:
 
 def test_image_gps_and_capture_time_are_kept_as_metadata() -> None:
     result = inspect_upload(files.jpeg(), "foto.jpg", max_bytes=LIMIT)
-    assert result.metadata["gps"] == {"lat": pytest.approx(-(1 + 15 / 60 + 30 / 3600), abs=1e-6),
-                                      "lon": pytest.approx(116 + 50 / 60, abs=1e-6)}
+    assert result.metadata["gps"] == {
+        "lat": pytest.approx(-(1 + 15 / 60 + 30 / 3600), abs=1e-6),
+        "lon": pytest.approx(116 + 50 / 60, abs=1e-6),
+    }
     assert result.metadata["captured_at"] == "2026-08-17T10:00:00"
 
 
@@ -222,7 +224,7 @@ def jpeg_markers(data: bytes) -> tuple[list[int], int]:
         markers.append(code)
         if code == 0xD9:
             return markers, position + 2
-        length = int.from_bytes(data[position + 2:position + 4], "big")
+        length = int.from_bytes(data[position + 2 : position + 4], "big")
         position += 2 + length
         if code == 0xDA:  # a scan: entropy-coded bytes up to the next marker that is not a restart or a stuffed 0
             while not (data[position] == 0xFF and data[position + 1] not in (0x00, *range(0xD0, 0xD8))):

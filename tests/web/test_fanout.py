@@ -40,8 +40,10 @@ def world(app: Flask, make_user: MakeUser) -> ResultsWorld:
 @pytest.fixture
 def operators(world: ResultsWorld, make_user: MakeUser) -> dict[str, list[User]]:
     """Two operators for each desa (one of Desa Paser deactivated: told nothing)."""
-    found = {code: [make_user(Role.operator_desa, code, email=f"op{n}-{code}@contoh.id") for n in range(2)]
-             for code in (SEMOI, BUKIT, PASER)}
+    found = {
+        code: [make_user(Role.operator_desa, code, email=f"op{n}-{code}@contoh.id") for n in range(2)]
+        for code in (SEMOI, BUKIT, PASER)
+    }
     found[PASER][1].active = False
     db.session.commit()
     return found
@@ -49,8 +51,9 @@ def operators(world: ResultsWorld, make_user: MakeUser) -> dict[str, list[User]]
 
 def inbox(kind: str) -> collections.Counter[tuple[int, str]]:
     """(account, message) -> how many times it is in an inbox."""
-    return collections.Counter((row.user_id, row.message) for row in db.session.scalars(
-        select(Notification).where(Notification.kind == kind)))
+    return collections.Counter(
+        (row.user_id, row.message) for row in db.session.scalars(select(Notification).where(Notification.kind == kind))
+    )
 
 
 def fanout_jobs() -> list[Job]:
@@ -58,8 +61,8 @@ def fanout_jobs() -> list[Job]:
 
 
 def test_publishing_writes_no_personal_message_in_the_request_and_says_they_are_being_sent(
-        app: Flask, world: ResultsWorld, operators: dict[str, list[User]], client: FlaskClient,
-        login: Login) -> None:
+    app: Flask, world: ResultsWorld, operators: dict[str, list[User]], client: FlaskClient, login: Login
+) -> None:
     login(client, world.committee)
     page = client.post(f"/panitia/hasil/lomba/{world.competition.id}/umumkan", follow_redirects=True)
     html = page.get_data(as_text=True)
@@ -67,8 +70,10 @@ def test_publishing_writes_no_personal_message_in_the_request_and_says_they_are_
     assert "Pemberitahuan kepada operator desa sedang dikirim oleh pekerja latar" in html
     assert inbox("hasil_sementara") == collections.Counter()
     operator_ids = [user.id for users in operators.values() for user in users]
-    assert db.session.scalar(select(func.count()).select_from(Notification)
-                             .where(Notification.user_id.in_(operator_ids))) == 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(Notification).where(Notification.user_id.in_(operator_ids)))
+        == 0
+    )
     [job] = fanout_jobs()
     assert job.key.startswith(f"publish-fanout:{world.competition.id}:") and job.status is JobStatus.pending
     # The committee's delivery page shows it waiting: none of the 3 desa done yet.
@@ -76,10 +81,15 @@ def test_publishing_writes_no_personal_message_in_the_request_and_says_they_are_
     assert f'<tr data-job="{job.key}">' in delivery and "0 dari 3 desa" in delivery
 
 
-def test_worker_once_tells_each_operator_their_rank_once(app: Flask, world: ResultsWorld,
-                                                         operators: dict[str, list[User]], runner: FlaskCliRunner,
-                                                         client: FlaskClient, login: Login,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_once_tells_each_operator_their_rank_once(
+    app: Flask,
+    world: ResultsWorld,
+    operators: dict[str, list[User]],
+    runner: FlaskCliRunner,
+    client: FlaskClient,
+    login: Login,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr("assessment.notifications.smtplib.SMTP", FakeSMTP)
     FakeSMTP.sent, FakeSMTP.refused = [], set()
     app.config["SMTP_HOST"] = "127.0.0.1"
@@ -98,16 +108,17 @@ def test_worker_once_tells_each_operator_their_rank_once(app: Flask, world: Resu
     assert len(by_user) == 5
     # Each message also went by e-mail, once, from the worker.
     assert sorted(mail["To"] for mail in FakeSMTP.sent) == sorted(
-        user.email for users in operators.values() for user in users if user.active)
+        user.email for users in operators.values() for user in users if user.active
+    )
     [job] = fanout_jobs()
     assert job.status is JobStatus.done
     login(client, world.committee)
     assert "3 dari 3 desa" in client.get("/panitia/pengiriman/").get_data(as_text=True)
 
 
-def test_running_the_fanout_again_duplicates_nothing(app: Flask, world: ResultsWorld,
-                                                     operators: dict[str, list[User]],
-                                                     runner: FlaskCliRunner) -> None:
+def test_running_the_fanout_again_duplicates_nothing(
+    app: Flask, world: ResultsWorld, operators: dict[str, list[User]], runner: FlaskCliRunner
+) -> None:
     publish_provisional(world.competition, world.committee, datetime.now(UTC))
     assert runner.invoke(args=["worker", "--once"]).exit_code == 0
     first = inbox("hasil_sementara")
@@ -119,9 +130,9 @@ def test_running_the_fanout_again_duplicates_nothing(app: Flask, world: ResultsW
     assert inbox("hasil_sementara") == first and set(first.values()) == {1}
 
 
-def test_a_worker_that_dies_half_way_resumes_without_duplicates(app: Flask, world: ResultsWorld,
-                                                                operators: dict[str, list[User]],
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_worker_that_dies_half_way_resumes_without_duplicates(
+    app: Flask, world: ResultsWorld, operators: dict[str, list[User]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """One desa per chunk; the worker "dies" while writing the second desa (after the first chunk's commit):
     what was committed stays, its progress says 1 of 3, and the next run writes only the rest."""
     monkeypatch.setattr(fanout, "CHUNK", 1)
@@ -150,13 +161,19 @@ def test_a_worker_that_dies_half_way_resumes_without_duplicates(app: Flask, worl
     assert [outcome.status for outcome in outcomes] == [JobStatus.done]
     told = inbox("hasil_sementara")
     assert len(told) == 5 and set(told.values()) == {1}
-    assert db.session.scalar(select(func.count()).select_from(Notification)
-                             .where(Notification.kind == "hasil_sementara",
-                                    Notification.idempotency_key.is_(None))) == 0
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.kind == "hasil_sementara", Notification.idempotency_key.is_(None))
+        )
+        == 0
+    )
 
 
 def test_finalising_tells_each_operator_the_final_rank_through_the_worker(
-        app: Flask, world: ResultsWorld, operators: dict[str, list[User]], runner: FlaskCliRunner) -> None:
+    app: Flask, world: ResultsWorld, operators: dict[str, list[User]], runner: FlaskCliRunner
+) -> None:
     publish_provisional(world.competition, world.committee, datetime.now(UTC))
     assert runner.invoke(args=["worker", "--once"]).exit_code == 0
     open_results_stage(world.competition, StageCode.penetapan)
@@ -169,13 +186,19 @@ def test_finalising_tells_each_operator_the_final_rank_through_the_worker(
     assert len(told) == 5 and sum(inbox("hasil_akhir").values()) == 5
     assert "Hasil akhir" in told[operators[SEMOI][0].id] and "peringkat 1 dari 3 desa" in told[operators[SEMOI][0].id]
     assert snapshot.kode in told[operators[PASER][0].id]
-    [link] = set(db.session.scalars(select(Notification.link).where(Notification.user_id == operators[BUKIT][0].id,
-                                                                    Notification.kind == "hasil_akhir")))
+    [link] = set(
+        db.session.scalars(
+            select(Notification.link).where(
+                Notification.user_id == operators[BUKIT][0].id, Notification.kind == "hasil_akhir"
+            )
+        )
+    )
     assert link == f"/hasil/{world.competition.id}/desa/{BUKIT}"
 
 
-def two_workers_write_each_message_once(app: Flask, world: ResultsWorld, operators: dict[str, list[User]],
-                                        tmp_path: Path) -> None:
+def two_workers_write_each_message_once(
+    app: Flask, world: ResultsWorld, operators: dict[str, list[User]], tmp_path: Path
+) -> None:
     # Ten events over the same desa (as if ten competitions were published at once), for two worker processes.
     messages = [(code, f"Pesan {code}", "/sanggah/") for code in (SEMOI, BUKIT, PASER)]
     for number in range(10):
@@ -194,27 +217,33 @@ def two_workers_write_each_message_once(app: Flask, world: ResultsWorld, operato
 
 @postgresql_only
 def test_two_workers_never_write_one_fanout_message_twice_on_postgresql(
-        app: Flask, world: ResultsWorld, operators: dict[str, list[User]], tmp_path: Path) -> None:
+    app: Flask, world: ResultsWorld, operators: dict[str, list[User]], tmp_path: Path
+) -> None:
     two_workers_write_each_message_once(app, world, operators, tmp_path)
 
 
 @sqlite_only
 def test_two_workers_never_write_one_fanout_message_twice_on_sqlite(
-        app: Flask, world: ResultsWorld, operators: dict[str, list[User]], tmp_path: Path) -> None:
+    app: Flask, world: ResultsWorld, operators: dict[str, list[User]], tmp_path: Path
+) -> None:
     two_workers_write_each_message_once(app, world, operators, tmp_path)
 
 
-
-def test_a_schedule_change_tells_its_audience_through_the_worker(app: Flask, world: ResultsWorld,
-                                                                 operators: dict[str, list[User]],
-                                                                 runner: FlaskCliRunner) -> None:
+def test_a_schedule_change_tells_its_audience_through_the_worker(
+    app: Flask, world: ResultsWorld, operators: dict[str, list[User]], runner: FlaskCliRunner
+) -> None:
     """Moving the penetapan reaches the operators of every participating desa and the other committee
     members: the change writes one job, the worker the messages (each account once)."""
     stage = world.competition.stage(StageCode.penetapan)
     assert stage is not None
     first, last = (stage.starts_at + timedelta(days=1)).date(), (stage.ends_at + timedelta(days=3)).date()
-    change = change_schedule(world.competition, {StageCode.penetapan: (first, last)},
-                             "Banyak desa belum menerima hasil sementara.", datetime.now(UTC), by=world.committee)
+    change = change_schedule(
+        world.competition,
+        {StageCode.penetapan: (first, last)},
+        "Banyak desa belum menerima hasil sementara.",
+        datetime.now(UTC),
+        by=world.committee,
+    )
     assert inbox("schedule_change") == collections.Counter()
     [job] = fanout_jobs()
     assert job.key == f"schedule-fanout:{world.competition.id}:{change.id}"
@@ -226,7 +255,8 @@ def test_a_schedule_change_tells_its_audience_through_the_worker(app: Flask, wor
 
 
 def test_automatic_assignment_tells_each_assessor_of_each_desa_through_the_worker(
-        app: Flask, make_user: MakeUser, runner: FlaskCliRunner) -> None:
+    app: Flask, make_user: MakeUser, runner: FlaskCliRunner
+) -> None:
     """Two assessors, every complete desa, two per desa: each assessor gets one message per desa assigned (several
     entries for one person are several messages), none in the request, and a second run adds none."""
     competition, participants = verification_competition()
@@ -245,18 +275,21 @@ def test_automatic_assignment_tells_each_assessor_of_each_desa_through_the_worke
     assert set(told.values()) == {1}
     for assessor in assessors:
         mine = [message for user_id, message in told if user_id == assessor.id]
-        assert sorted(mine) == sorted(f"Anda ditugaskan menilai Desa {p.region.name} ({p.desa_code})."
-                                      for p in participants)
+        assert sorted(mine) == sorted(
+            f"Anda ditugaskan menilai Desa {p.region.name} ({p.desa_code})." for p in participants
+        )
 
 
 def test_enrolment_from_a_file_tells_operators_and_flags_dpmd_through_the_worker(
-        app: Flask, make_region: MakeRegion, make_user: MakeUser, runner: FlaskCliRunner) -> None:
+    app: Flask, make_region: MakeRegion, make_user: MakeUser, runner: FlaskCliRunner
+) -> None:
     competition = competition_in_registration(make_region, quota=None)
     operator = make_user(Role.operator_desa, REG_DESA[0])
     dpmd = make_user(Role.dpmd, PPU)
     committee = make_user(Role.panitia, "64")
-    enrol_from_file(competition, f"kode_desa\n{REG_DESA[0]}\n{REG_DESA[1]}\n".encode(), "peserta.csv", committee,
-                    datetime.now(UTC))
+    enrol_from_file(
+        competition, f"kode_desa\n{REG_DESA[0]}\n{REG_DESA[1]}\n".encode(), "peserta.csv", committee, datetime.now(UTC)
+    )
     assert inbox("registration") == collections.Counter()
     [job] = fanout_jobs()
     assert job.key.startswith(f"enrol-fanout:{competition.id}:")

@@ -18,17 +18,18 @@ from tests.conftest import TEST_PASSWORD, config_for_tests
 def app_without_database(tmp_path: Path):
     """An app whose SQLite database lives in a folder that does not exist yet (as if its server were down)."""
     folder = tmp_path / "basis-data"
-    app = create_app(config_for_tests(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'db.sqlite3'}",
-                                      PROPAGATE_EXCEPTIONS=False))
+    app = create_app(
+        config_for_tests(
+            tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'db.sqlite3'}", PROPAGATE_EXCEPTIONS=False
+        )
+    )
     yield app, folder
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
 
 
-def test_database_down_gives_a_clear_503_and_recovers_without_restart(
-    app_without_database: tuple[Flask, Path]
-) -> None:
+def test_database_down_gives_a_clear_503_and_recovers_without_restart(app_without_database: tuple[Flask, Path]) -> None:
     app, folder = app_without_database
     client = app.test_client()
     down = client.post("/masuk", data={"email": "siti@contoh.id", "password": "apa-saja-12345"})
@@ -55,8 +56,11 @@ def app_losing_its_database(tmp_path: Path):
     """An app on a SQLite database in its own folder; renaming the folder makes the database unreachable."""
     folder = tmp_path / "basis-data"
     folder.mkdir()
-    app = create_app(config_for_tests(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'db.sqlite3'}",
-                                      PROPAGATE_EXCEPTIONS=False))
+    app = create_app(
+        config_for_tests(
+            tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'db.sqlite3'}", PROPAGATE_EXCEPTIONS=False
+        )
+    )
     with app.app_context():
         db.create_all()
     yield app, folder
@@ -72,9 +76,7 @@ def _take_database_away(app: Flask, folder: Path) -> None:
     folder.rename(folder.with_name("basis-data-mati"))
 
 
-def test_database_down_gives_signed_in_visitors_the_503_page_too(
-    app_losing_its_database: tuple[Flask, Path]
-) -> None:
+def test_database_down_gives_signed_in_visitors_the_503_page_too(app_losing_its_database: tuple[Flask, Path]) -> None:
     app, folder = app_losing_its_database
     with app.app_context():
         for code, kind, parent in (("64", RegionKind.provinsi, None), ("64.09", RegionKind.kabupaten, "64")):

@@ -57,11 +57,17 @@ def _records(world: FieldWorld, code: str, indicator: str) -> list[tuple[str, st
     return [r for r in verified_records(world.competition) if r[0] == code and r[1] == indicator]
 
 
-def _save(world: FieldWorld, indicator: str, level: int | None, note: str = "Dilihat langsung di kantor desa.",
-          version: int = 0) -> FieldLevel:
+def _save(
+    world: FieldWorld,
+    indicator: str,
+    level: int | None,
+    note: str = "Dilihat langsung di kantor desa.",
+    version: int = 0,
+) -> FieldLevel:
     rubric = rubric_of(world.competition.rubric)
-    return save_field_level(world.assignment(BUKIT, world.first), rubric, indicator, level, note, version,
-                            world.first, datetime.now(UTC))
+    return save_field_level(
+        world.assignment(BUKIT, world.first), rubric, indicator, level, note, version, world.first, datetime.now(UTC)
+    )
 
 
 # --- Finalists --------------------------------------------------------------------------------------------------
@@ -75,8 +81,9 @@ def test_finalist_rule_defaults_to_top_three_per_kabupaten(app: Flask, world: Fi
     assert set(finalists_of(world.competition)) == {BUKIT, SEMOI}
     set_finalist_rule(world.competition, FinalistScope.provinsi, 1)
     assert finalists_of(world.competition) == (BUKIT,)
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "field.finalist_rule")
-                               .order_by(AuditEvent.seq.desc())).first()
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "field.finalist_rule").order_by(AuditEvent.seq.desc())
+    ).first()
     assert event is not None and "provinsi" in (event.after_json or "")
 
 
@@ -98,13 +105,23 @@ def test_field_level_replaces_desk_level(app: Flask, world: FieldWorld) -> None:
     # The other indicator and the other desa keep their desk rows; the desk rows themselves stay stored.
     assert len(_records(world, BUKIT, "A2")) == 2
     assert len(_records(world, SEMOI, "A1")) == 2
-    assert sorted(db.session.scalars(select(DeskScore.level).join(DeskScore.assignment)
-                                     .where(DeskScore.indicator_code == "A1")).all()) == [2, 2, 4, 4]
+    assert sorted(
+        db.session.scalars(
+            select(DeskScore.level).join(DeskScore.assignment).where(DeskScore.indicator_code == "A1")
+        ).all()
+    ) == [2, 2, 4, 4]
 
 
 def test_field_level_replaces_reconciled_level(app: Flask, world: FieldWorld) -> None:
-    db.session.add(Reconciliation(participant_id=world.desa[BUKIT].id, indicator_code="A2", level=3,
-                                  reason="Disepakati tim.", decided_by_id=world.lead.id))
+    db.session.add(
+        Reconciliation(
+            participant_id=world.desa[BUKIT].id,
+            indicator_code="A2",
+            level=3,
+            reason="Disepakati tim.",
+            decided_by_id=world.lead.id,
+        )
+    )
     db.session.commit()
     assert _records(world, BUKIT, "A2") == [(BUKIT, "A2", RECONCILED_BY, 3)]
     _save(world, "A2", 1, "Surat keluar ternyata hanya sebagian ber-TTE.")
@@ -125,9 +142,16 @@ def test_field_level_needs_klarifikasi_lapangan_stage_or_exception(app: Flask, m
     world = field_world(make_user, open_now=False)
     with pytest.raises(StageClosed):
         _save(world, "A1", 2)
-    db.session.add(StageException(participant_id=world.desa[BUKIT].id, stage=StageCode.klarifikasi_lapangan,
-                                  indicator_code="A1", reason="Jalan ke desa putus minggu lalu.",
-                                  ends_at=datetime.now(UTC) + timedelta(days=1), created_by_id=world.committee.id))
+    db.session.add(
+        StageException(
+            participant_id=world.desa[BUKIT].id,
+            stage=StageCode.klarifikasi_lapangan,
+            indicator_code="A1",
+            reason="Jalan ke desa putus minggu lalu.",
+            ends_at=datetime.now(UTC) + timedelta(days=1),
+            created_by_id=world.committee.id,
+        )
+    )
     db.session.commit()
     assert _save(world, "A1", 2).level == 2
     with pytest.raises(StageClosed):
@@ -143,23 +167,34 @@ def test_non_finalist_refused(app: Flask, world: FieldWorld, client: FlaskClient
     response = client.get(f"/lapangan/penugasan/{semoi.id}")
     assert response.status_code == 403
     assert "bukan finalis" in response.get_data(as_text=True)
-    assert client.post(f"/lapangan/penugasan/{semoi.id}/indikator/A1",
-                       data={"level": "3", "note": "x", "version": "0"}).status_code == 403
+    assert (
+        client.post(
+            f"/lapangan/penugasan/{semoi.id}/indikator/A1", data={"level": "3", "note": "x", "version": "0"}
+        ).status_code
+        == 403
+    )
     assert db.session.scalars(select(FieldLevel)).all() == []
 
 
-def test_stale_save_conflict_keeps_typed_input(app: Flask, world: FieldWorld, client: FlaskClient,
-                                               login: Login) -> None:
+def test_stale_save_conflict_keeps_typed_input(
+    app: Flask, world: FieldWorld, client: FlaskClient, login: Login
+) -> None:
     bukit_first = world.assignment(BUKIT, world.first)
     bukit_second = world.assignment(BUKIT, world.second)
     other = login(app.test_client(), world.second)
     # Both open the form (version 0); the second assessor saves first.
-    assert other.post(f"/lapangan/penugasan/{bukit_second.id}/indikator/A1",
-                      data={"level": "3", "note": "Dilihat asesor dua.", "version": "0"}).status_code == 302
+    assert (
+        other.post(
+            f"/lapangan/penugasan/{bukit_second.id}/indikator/A1",
+            data={"level": "3", "note": "Dilihat asesor dua.", "version": "0"},
+        ).status_code
+        == 302
+    )
     login(client, world.first)
-    response = client.post(f"/lapangan/penugasan/{bukit_first.id}/indikator/A1",
-                           data={"level": "1", "note": "Tulisan asesor satu yang tidak boleh hilang.",
-                                 "version": "0"})
+    response = client.post(
+        f"/lapangan/penugasan/{bukit_first.id}/indikator/A1",
+        data={"level": "1", "note": "Tulisan asesor satu yang tidak boleh hilang.", "version": "0"},
+    )
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "baru saja disimpan anggota tim lain" in page
@@ -170,8 +205,13 @@ def test_stale_save_conflict_keeps_typed_input(app: Flask, world: FieldWorld, cl
     with pytest.raises(FieldConflict):
         _save(world, "A1", 1, version=0)
     # Saving again with the version now shown replaces it on purpose.
-    assert client.post(f"/lapangan/penugasan/{bukit_first.id}/indikator/A1",
-                       data={"level": "1", "note": "Dicek ulang bersama.", "version": "1"}).status_code == 302
+    assert (
+        client.post(
+            f"/lapangan/penugasan/{bukit_first.id}/indikator/A1",
+            data={"level": "1", "note": "Dicek ulang bersama.", "version": "1"},
+        ).status_code
+        == 302
+    )
     db.session.refresh(row)
     assert (row.level, row.version) == (1, 2)
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "field_level.save")).all()
@@ -185,16 +225,16 @@ def test_bad_field_level_refused(app: Flask, world: FieldWorld, client: FlaskCli
     response = client.post(url, data={"level": "2", "note": "", "version": "0"})
     assert response.status_code == 400
     assert "Tulis catatan lapangan" in response.get_data(as_text=True)
-    assert client.get(f"/lapangan/penugasan/{world.assignment(BUKIT, world.first).id}/indikator/ZZ").status_code \
-        == 404
+    assert client.get(f"/lapangan/penugasan/{world.assignment(BUKIT, world.first).id}/indikator/ZZ").status_code == 404
     assert db.session.scalars(select(FieldLevel)).all() == []
 
 
 # --- Access --------------------------------------------------------------------------------------------------------
 
 
-def test_conflicted_assessor_gets_403_on_field_page(app: Flask, world: FieldWorld, client: FlaskClient,
-                                                     login: Login) -> None:
+def test_conflicted_assessor_gets_403_on_field_page(
+    app: Flask, world: FieldWorld, client: FlaskClient, login: Login
+) -> None:
     assignment = world.assignment(BUKIT, world.first)
     login(client, world.first)
     assert client.get(f"/lapangan/penugasan/{assignment.id}").status_code == 200
@@ -203,13 +243,18 @@ def test_conflicted_assessor_gets_403_on_field_page(app: Flask, world: FieldWorl
     db.session.commit()
     assert client.get(f"/lapangan/penugasan/{assignment.id}").status_code == 403
     assert client.get(f"/lapangan/penugasan/{assignment.id}/indikator/A1").status_code == 403
-    assert client.post(f"/lapangan/penugasan/{assignment.id}/indikator/A1",
-                       data={"level": "2", "note": "x", "version": "0"}).status_code == 403
+    assert (
+        client.post(
+            f"/lapangan/penugasan/{assignment.id}/indikator/A1", data={"level": "2", "note": "x", "version": "0"}
+        ).status_code
+        == 403
+    )
     assert client.get("/lapangan/").get_data(as_text=True).count("Bukit Raya") == 0
 
 
-def test_other_assessors_assignment_and_withdrawn_assignment_403(app: Flask, world: FieldWorld, client: FlaskClient,
-                                                                  login: Login, make_user: MakeUser) -> None:
+def test_other_assessors_assignment_and_withdrawn_assignment_403(
+    app: Flask, world: FieldWorld, client: FlaskClient, login: Login, make_user: MakeUser
+) -> None:
     login(client, world.second)
     assert client.get(f"/lapangan/penugasan/{world.assignment(BUKIT, world.first).id}").status_code == 403
     assignment = world.assignment(BUKIT, world.second)
@@ -221,14 +266,24 @@ def test_other_assessors_assignment_and_withdrawn_assignment_403(app: Flask, wor
 # --- The phone page ------------------------------------------------------------------------------------------------
 
 
-def test_field_page_lists_checklist_with_doubted_items_first(app: Flask, world: FieldWorld, client: FlaskClient,
-                                                              login: Login) -> None:
-    evidence = Evidence(participant_id=world.desa[BUKIT].id, indicator_code="A2", kind=EvidenceKind.url,
-                        url="https://bukitraya.desa.id/surat")
+def test_field_page_lists_checklist_with_doubted_items_first(
+    app: Flask, world: FieldWorld, client: FlaskClient, login: Login
+) -> None:
+    evidence = Evidence(
+        participant_id=world.desa[BUKIT].id,
+        indicator_code="A2",
+        kind=EvidenceKind.url,
+        url="https://bukitraya.desa.id/surat",
+    )
     db.session.add(evidence)
     db.session.flush()
-    db.session.add(EvidenceJudgement(assignment_id=world.assignment(BUKIT, world.second).id,
-                                     evidence_id=evidence.id, verdict=EvidenceVerdict.tidak_cukup))
+    db.session.add(
+        EvidenceJudgement(
+            assignment_id=world.assignment(BUKIT, world.second).id,
+            evidence_id=evidence.id,
+            verdict=EvidenceVerdict.tidak_cukup,
+        )
+    )
     db.session.commit()
     login(client, world.first)
     assert "Bukit Raya" in client.get("/lapangan/").get_data(as_text=True)
@@ -237,17 +292,27 @@ def test_field_page_lists_checklist_with_doubted_items_first(app: Flask, world: 
     assert "1 bukti diragukan" in page
 
 
-def test_checklist_counts_doubted_files_not_judgements(app: Flask, world: FieldWorld, client: FlaskClient,
-                                                       login: Login) -> None:
+def test_checklist_counts_doubted_files_not_judgements(
+    app: Flask, world: FieldWorld, client: FlaskClient, login: Login
+) -> None:
     """Two files, each doubted by both assessors: "2 bukti diragukan", not 4."""
     for number in (1, 2):
-        evidence = Evidence(participant_id=world.desa[BUKIT].id, indicator_code="A2", kind=EvidenceKind.url,
-                            url=f"https://bukitraya.desa.id/surat-{number}")
+        evidence = Evidence(
+            participant_id=world.desa[BUKIT].id,
+            indicator_code="A2",
+            kind=EvidenceKind.url,
+            url=f"https://bukitraya.desa.id/surat-{number}",
+        )
         db.session.add(evidence)
         db.session.flush()
         for assessor in (world.first, world.second):
-            db.session.add(EvidenceJudgement(assignment_id=world.assignment(BUKIT, assessor).id,
-                                             evidence_id=evidence.id, verdict=EvidenceVerdict.tidak_valid))
+            db.session.add(
+                EvidenceJudgement(
+                    assignment_id=world.assignment(BUKIT, assessor).id,
+                    evidence_id=evidence.id,
+                    verdict=EvidenceVerdict.tidak_valid,
+                )
+            )
     db.session.commit()
     login(client, world.first)
     page = client.get(f"/lapangan/penugasan/{world.assignment(BUKIT, world.first).id}").get_data(as_text=True)
@@ -255,20 +320,27 @@ def test_checklist_counts_doubted_files_not_judgements(app: Flask, world: FieldW
     assert "4 bukti diragukan" not in page
     detail = client.get(f"/lapangan/penugasan/{world.assignment(BUKIT, world.first).id}/indikator/A1")
     html = detail.get_data(as_text=True)
-    for expected in ("URL layanan", "Terintegrasi dengan data penduduk.", "Dokumen A1 Asesor Dua",
-                     'capture="environment"', 'accept="image/*"'):
+    for expected in (
+        "URL layanan",
+        "Terintegrasi dengan data penduduk.",
+        "Dokumen A1 Asesor Dua",
+        'capture="environment"',
+        'accept="image/*"',
+    ):
         assert expected in html
     assert "<script" not in html
 
 
-def test_photo_upload_checks_content_and_serves_copy_without_exif(app: Flask, world: FieldWorld,
-                                                                   client: FlaskClient, login: Login) -> None:
+def test_photo_upload_checks_content_and_serves_copy_without_exif(
+    app: Flask, world: FieldWorld, client: FlaskClient, login: Login
+) -> None:
     assignment = world.assignment(BUKIT, world.first)
     login(client, world.first)
     url = f"/lapangan/penugasan/{assignment.id}/indikator/A1/foto"
     photo_bytes = files.jpeg(gps=True)
-    response = client.post(url, data={"photo": (io.BytesIO(photo_bytes), "../../etc/passwd.jpg")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        url, data={"photo": (io.BytesIO(photo_bytes), "../../etc/passwd.jpg")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 302
     (photo,) = db.session.scalars(select(FieldPhoto)).all()
     assert photo.media_type == "image/jpeg" and photo.metadata_json and "gps" in photo.metadata_json
@@ -288,8 +360,9 @@ def test_photo_upload_checks_content_and_serves_copy_without_exif(app: Flask, wo
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "field_photo.add")) is not None
 
 
-def test_wrong_photo_withdrawn_by_its_taker_with_a_reason(app: Flask, world: FieldWorld, client: FlaskClient,
-                                                          login: Login) -> None:
+def test_wrong_photo_withdrawn_by_its_taker_with_a_reason(
+    app: Flask, world: FieldWorld, client: FlaskClient, login: Login
+) -> None:
     """Only whoever took a photo withdraws it, with a reason; it leaves every page and its address, while the row,
     both files and an audit event stay; the same photo can be taken again; a closed stage refuses."""
     assignment = world.assignment(BUKIT, world.first)
@@ -304,10 +377,15 @@ def test_wrong_photo_withdrawn_by_its_taker_with_a_reason(app: Flask, world: Fie
     teammate = app.test_client()
     login(teammate, world.second)
     team_assignment = world.assignment(BUKIT, world.second)
-    assert "Hapus foto ini" not in teammate.get(
-        f"/lapangan/penugasan/{team_assignment.id}/indikator/A1").get_data(as_text=True)
-    assert teammate.post(f"/lapangan/penugasan/{team_assignment.id}/foto/{photo.id}/hapus",
-                         data={"reason": "Salah foto."}).status_code == 403
+    assert "Hapus foto ini" not in teammate.get(f"/lapangan/penugasan/{team_assignment.id}/indikator/A1").get_data(
+        as_text=True
+    )
+    assert (
+        teammate.post(
+            f"/lapangan/penugasan/{team_assignment.id}/foto/{photo.id}/hapus", data={"reason": "Salah foto."}
+        ).status_code
+        == 403
+    )
     assert client.post(remove, data={"reason": "  "}).status_code == 400
     assert client.post(remove, data={"reason": "Salah indikator: foto ini untuk A2."}).status_code == 302
     db.session.expire_all()
@@ -324,38 +402,68 @@ def test_wrong_photo_withdrawn_by_its_taker_with_a_reason(app: Flask, world: Fie
     shown = db.session.scalars(select(FieldPhoto).where(FieldPhoto.removed_at.is_(None))).all()
     assert len(shown) == 1 and shown[0].id != photo.id
     with pytest.raises(StageClosed):
-        remove_field_photo(assignment, shown[0], "Tahap sudah ditutup.", world.first,
-                           datetime.now(UTC) + timedelta(days=3650))
+        remove_field_photo(
+            assignment, shown[0], "Tahap sudah ditutup.", world.first, datetime.now(UTC) + timedelta(days=3650)
+        )
 
 
 # --- Committee and ketua tim ---------------------------------------------------------------------------------------
 
 
-def test_committee_sees_finalists_and_sets_rule(app: Flask, world: FieldWorld, client: FlaskClient,
-                                                login: Login) -> None:
+def test_committee_sees_finalists_and_sets_rule(
+    app: Flask, world: FieldWorld, client: FlaskClient, login: Login
+) -> None:
     login(client, world.committee)
     page = client.get(f"/lapangan/lomba/{world.competition.id}").get_data(as_text=True)
     assert "Bukit Raya" in page and "Semoi Dua" not in page
-    assert client.post(f"/lapangan/lomba/{world.competition.id}/aturan-finalis",
-                       data={"scope": "kabupaten", "count": "0"}).status_code == 400
-    assert client.post(f"/lapangan/lomba/{world.competition.id}/aturan-finalis",
-                       data={"scope": "kecamatan", "count": "2"}).status_code == 400
-    assert client.post(f"/lapangan/lomba/{world.competition.id}/aturan-finalis",
-                       data={"scope": "kabupaten", "count": "2"}).status_code == 302
+    assert (
+        client.post(
+            f"/lapangan/lomba/{world.competition.id}/aturan-finalis", data={"scope": "kabupaten", "count": "0"}
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            f"/lapangan/lomba/{world.competition.id}/aturan-finalis", data={"scope": "kecamatan", "count": "2"}
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            f"/lapangan/lomba/{world.competition.id}/aturan-finalis", data={"scope": "kabupaten", "count": "2"}
+        ).status_code
+        == 302
+    )
     page = client.get(f"/lapangan/lomba/{world.competition.id}").get_data(as_text=True)
     assert "Bukit Raya" in page and "Semoi Dua" in page
 
 
-def test_lead_sees_desk_agreed_and_field_levels_side_by_side(app: Flask, world: FieldWorld, client: FlaskClient,
-                                                             login: Login) -> None:
-    db.session.add(Reconciliation(participant_id=world.desa[BUKIT].id, indicator_code="A2", level=3,
-                                  reason="Disepakati tim rekonsiliasi.", decided_by_id=world.lead.id))
+def test_lead_sees_desk_agreed_and_field_levels_side_by_side(
+    app: Flask, world: FieldWorld, client: FlaskClient, login: Login
+) -> None:
+    db.session.add(
+        Reconciliation(
+            participant_id=world.desa[BUKIT].id,
+            indicator_code="A2",
+            level=3,
+            reason="Disepakati tim rekonsiliasi.",
+            decided_by_id=world.lead.id,
+        )
+    )
     db.session.commit()
     _save(world, "A2", 1, "Hanya sebagian surat ber-TTE.")
     login(client, world.lead)
-    assert client.post(f"/lapangan/lomba/{world.competition.id}/aturan-finalis",
-                       data={"scope": "kabupaten", "count": "2"}).status_code == 403
+    assert (
+        client.post(
+            f"/lapangan/lomba/{world.competition.id}/aturan-finalis", data={"scope": "kabupaten", "count": "2"}
+        ).status_code
+        == 403
+    )
     page = client.get(f"/lapangan/lomba/{world.competition.id}/desa/{world.desa[BUKIT].id}").get_data(as_text=True)
-    for expected in ("Dokumen A2 Asesor Satu", "Disepakati tim rekonsiliasi.", "Hanya sebagian surat ber-TTE.",
-                     "menggantikan level dokumen"):
+    for expected in (
+        "Dokumen A2 Asesor Satu",
+        "Disepakati tim rekonsiliasi.",
+        "Hanya sebagian surat ber-TTE.",
+        "menggantikan level dokumen",
+    ):
         assert expected in page

@@ -38,8 +38,9 @@ BUKIT = "64.09.04.2002"
 # --- Withdrawal ----------------------------------------------------------------------------------------------------
 
 
-def test_committee_withdraws_unsubmitted_assignment_and_assessor_is_told(app: Flask, make_user: MakeUser,
-                                                                         client: FlaskClient, login: Login) -> None:
+def test_committee_withdraws_unsubmitted_assignment_and_assessor_is_told(
+    app: Flask, make_user: MakeUser, client: FlaskClient, login: Login
+) -> None:
     competition, (bukit, *_rest) = verification_competition(StageCode.penilaian_dokumen)
     committee = make_user(Role.panitia, "64")
     assessor = make_user(Role.asesor, "64", home_region_code="64.72", name="Asesor Satu")
@@ -53,8 +54,9 @@ def test_committee_withdraws_unsubmitted_assignment_and_assessor_is_told(app: Fl
     assert client.post(url).status_code == 302
     db.session.refresh(assignment)
     assert assignment.withdrawn_at is not None
-    (message,) = db.session.scalars(select(Notification).where(Notification.user_id == assessor.id,
-                                                               Notification.kind == "assignment_withdrawn")).all()
+    (message,) = db.session.scalars(
+        select(Notification).where(Notification.user_id == assessor.id, Notification.kind == "assignment_withdrawn")
+    ).all()
     assert "Bukit Raya" in message.message
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assignment.withdraw")) is not None
     # The assessor can no longer open the desa; a second withdrawal is refused and changes nothing.
@@ -91,8 +93,9 @@ def test_withdrawal_follows_the_assignment_stage(app: Flask, make_user: MakeUser
 # --- Correction of an agreed level ---------------------------------------------------------------------------------
 
 
-def test_lead_corrects_agreed_level_and_history_is_kept(app: Flask, make_user: MakeUser, client: FlaskClient,
-                                                        login: Login) -> None:
+def test_lead_corrects_agreed_level_and_history_is_kept(
+    app: Flask, make_user: MakeUser, client: FlaskClient, login: Login
+) -> None:
     world = field_world(make_user)
     competition = world.competition
     # Move back into rekonsiliasi with a flagged item: the assessors gave 4 and 1 on A1.
@@ -108,14 +111,16 @@ def test_lead_corrects_agreed_level_and_history_is_kept(app: Flask, make_user: M
     login(client, world.lead)
     url = f"/ketua-tim/lomba/{competition.id}/desa/{participant.id}/indikator/A1/koreksi"
     assert client.post(url, data={"level": "2", "reason": ""}).status_code == 400
-    assert client.post(url, data={"level": "2", "reason": "Video pelacakan ternyata bukan milik desa."}) \
-        .status_code == 302
+    assert (
+        client.post(url, data={"level": "2", "reason": "Video pelacakan ternyata bukan milik desa."}).status_code == 302
+    )
     row = db.session.scalar(select(Reconciliation))
     assert row is not None and (row.level, row.reason) == (2, "Video pelacakan ternyata bukan milik desa.")
     (earlier,) = db.session.scalars(select(ReconciliationCorrection)).all()
     assert (earlier.level, earlier.reason, earlier.corrected_by_id) == (3, "Disepakati dalam rapat.", world.lead.id)
-    assert [r for r in verified_records(competition) if r[0] == BUKIT and r[1] == "A1"] == \
-        [(BUKIT, "A1", RECONCILED_BY, 2)]
+    assert [r for r in verified_records(competition) if r[0] == BUKIT and r[1] == "A1"] == [
+        (BUKIT, "A1", RECONCILED_BY, 2)
+    ]
     page = client.get(f"/ketua-tim/lomba/{competition.id}").get_data(as_text=True)
     assert "Disepakati dalam rapat." in page and "Video pelacakan ternyata bukan milik desa." in page
     assert "Keputusan sebelumnya" in page
@@ -135,13 +140,21 @@ def _url(app: Flask, endpoint: str, **values: object) -> str:
         return url_for(endpoint, **values)
 
 
-def test_stage_exception_visible_on_review_village_and_field_pages(app: Flask, make_user: MakeUser,
-                                                                   client: FlaskClient, login: Login) -> None:
+def test_stage_exception_visible_on_review_village_and_field_pages(
+    app: Flask, make_user: MakeUser, client: FlaskClient, login: Login
+) -> None:
     world = field_world(make_user)
     participant = world.desa[BUKIT]
-    db.session.add(StageException(participant_id=participant.id, stage=StageCode.penilaian_dokumen,
-                                  indicator_code="A2", reason="Server desa mati saat uji akses.",
-                                  ends_at=datetime.now(UTC) + timedelta(days=2), created_by_id=world.committee.id))
+    db.session.add(
+        StageException(
+            participant_id=participant.id,
+            stage=StageCode.penilaian_dokumen,
+            indicator_code="A2",
+            reason="Server desa mati saat uji akses.",
+            ends_at=datetime.now(UTC) + timedelta(days=2),
+            created_by_id=world.committee.id,
+        )
+    )
     db.session.commit()
     operator = make_user(Role.operator_desa, BUKIT)
     reviewer = make_user(Role.verifikator_kecamatan, "64.09.04")
@@ -195,8 +208,10 @@ def test_deadline_reminders_for_self_assessment_and_desk_stages(app: Flask, make
     operator = make_user(Role.operator_desa, semoi.desa_code)
     make_user(Role.operator_desa, bukit.desa_code)  # submitted and complete: nothing to do
     sent = send_deadline_reminders(datetime.now(UTC), 48)
-    assert {(r.user_id, r.stage) for r in sent} == {(second.id, StageCode.penilaian_dokumen),
-                                                    (operator.id, StageCode.penilaian_mandiri)}
+    assert {(r.user_id, r.stage) for r in sent} == {
+        (second.id, StageCode.penilaian_dokumen),
+        (operator.id, StageCode.penilaian_mandiri),
+    }
 
 
 def test_deadlines_cli(app: Flask, make_user: MakeUser) -> None:

@@ -52,8 +52,11 @@ def full(competition: Competition, region: str | None = None) -> list[repo.Recor
 
 
 def a_score(world: ResultsWorld, code: str, indicator: str, number: int = 0) -> DeskScore:
-    score = db.session.scalar(db.select(DeskScore).where(
-        DeskScore.assignment_id == world.assignments[(code, number)].id, DeskScore.indicator_code == indicator))
+    score = db.session.scalar(
+        db.select(DeskScore).where(
+            DeskScore.assignment_id == world.assignments[(code, number)].id, DeskScore.indicator_code == indicator
+        )
+    )
     assert score is not None
     return score
 
@@ -86,15 +89,20 @@ def test_kept_desk_rows_follow_every_change_of_a_desa(world: ResultsWorld) -> No
 
 def test_kept_desk_rows_of_two_competitions_do_not_mix(world: ResultsWorld) -> None:
     first = world.competition
-    second = Competition(name="Lomba tahun berikutnya", year=first.year + 1, scope_region_code="64",
-                         rubric_id=first.rubric_id)
+    second = Competition(
+        name="Lomba tahun berikutnya", year=first.year + 1, scope_region_code="64", rubric_id=first.rubric_id
+    )
     db.session.add(second)
     db.session.flush()
     participant = Participant(competition_id=second.id, desa_code=PASER, status=SubmissionStatus.lengkap)
     db.session.add(participant)
     db.session.flush()
-    assignment = Assignment(participant_id=participant.id, assessor_id=world.first.id,
-                            method=AssignmentMethod.manual, submitted_at=datetime.now(UTC))
+    assignment = Assignment(
+        participant_id=participant.id,
+        assessor_id=world.first.id,
+        method=AssignmentMethod.manual,
+        submitted_at=datetime.now(UTC),
+    )
     db.session.add(assignment)
     db.session.flush()
     db.session.add(DeskScore(assignment_id=assignment.id, indicator_code="A1", level=0, note=""))
@@ -105,8 +113,9 @@ def test_kept_desk_rows_of_two_competitions_do_not_mix(world: ResultsWorld) -> N
         assert (PASER, "A1", str(world.first.id), 0) not in kept(first)
 
 
-def test_first_ranking_view_after_a_change_shows_the_new_value(world: ResultsWorld, app: Flask, client: FlaskClient,
-                                                               login: Login) -> None:
+def test_first_ranking_view_after_a_change_shows_the_new_value(
+    world: ResultsWorld, app: Flask, client: FlaskClient, login: Login
+) -> None:
     login(client, world.committee)
     url = f"/hasil/{world.competition.id}/peringkat/64"
     assert "35,00" in client.get(url).get_data(as_text=True)  # Desa Paser: 30 + 5
@@ -119,8 +128,9 @@ def test_first_ranking_view_after_a_change_shows_the_new_value(world: ResultsWor
     assert CSRF.sub("", client.get(url).get_data(as_text=True)) == CSRF.sub("", page)
 
 
-def test_first_dashboard_view_after_a_change_equals_the_page_computed_anew(world: ResultsWorld, app: Flask,
-                                                                          client: FlaskClient, login: Login) -> None:
+def test_first_dashboard_view_after_a_change_equals_the_page_computed_anew(
+    world: ResultsWorld, app: Flask, client: FlaskClient, login: Login
+) -> None:
     login(client, world.committee)
     url = f"/dasbor/{world.competition.id}/64"
     before = client.get(url).get_data(as_text=True)
@@ -133,8 +143,9 @@ def test_first_dashboard_view_after_a_change_equals_the_page_computed_anew(world
     assert CSRF.sub("", client.get(url).get_data(as_text=True)) == CSRF.sub("", page)
 
 
-def test_kept_dashboard_body_is_not_shown_to_a_viewer_of_another_region(world: ResultsWorld, client: FlaskClient,
-                                                                        login: Login, make_user: MakeUser) -> None:
+def test_kept_dashboard_body_is_not_shown_to_a_viewer_of_another_region(
+    world: ResultsWorld, client: FlaskClient, login: Login, make_user: MakeUser
+) -> None:
     paser_dpmd = make_user(Role.dpmd, "64.01", name="DPMD Paser")
     login(client, world.committee)
     assert client.get(f"/dasbor/{world.competition.id}/64.09").status_code == 200

@@ -39,7 +39,8 @@ def test_front_door() -> None:
     unpublished.stages = [stage(StageCode.penilaian_mandiri, -600, -500)]
     current, past = front_door([unpublished, published, running], NOW)
     assert [(item.competition.name, item.stage_code, item.open) for item in current] == [
-        ("Lomba 2026", StageCode.penilaian_mandiri, True)]
+        ("Lomba 2026", StageCode.penilaian_mandiri, True)
+    ]
     assert [competition.name for competition in past] == ["Lomba 2025"]
 
 

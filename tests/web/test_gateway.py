@@ -29,8 +29,9 @@ def test_normalise_phone_keeps_e164(typed: str) -> None:
     assert normalise_phone(typed) == "+6281234567890"
 
 
-@pytest.mark.parametrize("typed", ["", "812345678", "021-555-1234", "+1 202 555 0100", "08123", "0812345678901234",
-                                   "08l2 3456 7890"])
+@pytest.mark.parametrize(
+    "typed", ["", "812345678", "021-555-1234", "+1 202 555 0100", "08123", "0812345678901234", "08l2 3456 7890"]
+)
 def test_normalise_phone_refuses_what_is_not_an_indonesian_mobile(typed: str) -> None:
     with pytest.raises(InvalidPhone):
         normalise_phone(typed)
@@ -59,10 +60,14 @@ def test_quiet_hours_from_21_to_06_wita() -> None:
 @pytest.fixture
 def gateway(app: Flask) -> Iterator[FakeGateway]:
     with FakeGateway() as fake:
-        app.config.update(WA_GATEWAY_URL=fake.url, WA_GATEWAY_TOKEN="rahasia-gateway", QUIET_HOURS=(0, 0),
-                          PUBLIC_BASE_URL="https://lomba.kaltimprov.go.id",
-                          WA_GATEWAY_BODY='{"messaging_product": "whatsapp", "to": "{msisdn}", '
-                                          '"type": "text", "text": {"body": "{text}"}}')
+        app.config.update(
+            WA_GATEWAY_URL=fake.url,
+            WA_GATEWAY_TOKEN="rahasia-gateway",
+            QUIET_HOURS=(0, 0),
+            PUBLIC_BASE_URL="https://lomba.kaltimprov.go.id",
+            WA_GATEWAY_BODY='{"messaging_product": "whatsapp", "to": "{msisdn}", '
+            '"type": "text", "text": {"body": "{text}"}}',
+        )
         yield fake
 
 
@@ -84,23 +89,29 @@ def test_whatsapp_goes_only_to_people_who_opted_in(app: Flask, make_user: MakeUs
     opted_without_number = make_user(Role.operator_desa, "64.09.04.2002")
     opted_without_number.notify_whatsapp = True
     db.session.commit()
-    (row, *_rest) = notify([reader, no_opt_in, opted_without_number], "uji",
-                           'Pengajuan Desa "Bukit Raya" dikembalikan.', "/desa/peserta/1")
+    (row, *_rest) = notify(
+        [reader, no_opt_in, opted_without_number], "uji", 'Pengajuan Desa "Bukit Raya" dikembalikan.', "/desa/peserta/1"
+    )
     db.session.commit()
     assert gateway.requests == []  # nothing inside the change
     (outcome,) = run_jobs()
     assert outcome.status is JobStatus.done
     ((headers, body),) = gateway.requests
-    assert body == {"messaging_product": "whatsapp", "to": "6281234567890", "type": "text",
-                    "text": {"body": 'Lomba Desa Digital: Pengajuan Desa "Bukit Raya" dikembalikan.\n'
-                                     "https://lomba.kaltimprov.go.id/desa/peserta/1"}}
+    assert body == {
+        "messaging_product": "whatsapp",
+        "to": "6281234567890",
+        "type": "text",
+        "text": {
+            "body": 'Lomba Desa Digital: Pengajuan Desa "Bukit Raya" dikembalikan.\n'
+            "https://lomba.kaltimprov.go.id/desa/peserta/1"
+        },
+    }
     assert headers["Authorization"] == "Bearer rahasia-gateway"
     assert headers["Idempotency-Key"] == f"whatsapp:{row.id}"
     assert run_jobs() == [] and len(gateway.requests) == 1
 
 
-def test_gateway_that_answers_500_is_retried_then_parked(app: Flask, make_user: MakeUser,
-                                                         gateway: FakeGateway) -> None:
+def test_gateway_that_answers_500_is_retried_then_parked(app: Flask, make_user: MakeUser, gateway: FakeGateway) -> None:
     gateway.answer(*[500] * 10)
     notify([opted_in(make_user)], "uji", "Pesan uji.")
     db.session.commit()
@@ -117,8 +128,7 @@ def test_gateway_that_answers_500_is_retried_then_parked(app: Flask, make_user: 
     assert len(gateway.requests) == queue.DEFAULT_MAX_ATTEMPTS
 
 
-def test_gateway_that_refuses_the_number_parks_at_once(app: Flask, make_user: MakeUser,
-                                                       gateway: FakeGateway) -> None:
+def test_gateway_that_refuses_the_number_parks_at_once(app: Flask, make_user: MakeUser, gateway: FakeGateway) -> None:
     gateway.answer(400)
     notify([opted_in(make_user)], "uji", "Pesan uji.")
     db.session.commit()
@@ -127,8 +137,9 @@ def test_gateway_that_refuses_the_number_parks_at_once(app: Flask, make_user: Ma
     assert "nomor tidak terdaftar" in outcome.detail
 
 
-def test_quiet_hours_hold_then_send(app: Flask, make_user: MakeUser, gateway: FakeGateway,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_quiet_hours_hold_then_send(
+    app: Flask, make_user: MakeUser, gateway: FakeGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """At 22.00 WITA a notification's WhatsApp waits until 06.00 (no attempt counted); then it goes. A test
     message the committee asks for goes at once."""
     app.config["QUIET_HOURS"] = (21, 6)

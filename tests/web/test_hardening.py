@@ -23,26 +23,44 @@ DESA = "64.09.04.2002"
 # ------------------------------------------------------------------------------------------ next= after sign-in
 
 
-@pytest.mark.parametrize("target", [
-    "/%09/evil.example/", "/%0a/evil.example/", "/%0d/evil.example/", "/%5Cevil.example/", "//evil.example/",
-    "https://evil.example/", "/\t/evil.example/", "/beranda%0d%0aSet-Cookie:%20x=1",
-    "/%00/evil.example/", "%2F%2Fevil.example/",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example/",
+        "/%0a/evil.example/",
+        "/%0d/evil.example/",
+        "/%5Cevil.example/",
+        "//evil.example/",
+        "https://evil.example/",
+        "/\t/evil.example/",
+        "/beranda%0d%0aSet-Cookie:%20x=1",
+        "/%00/evil.example/",
+        "%2F%2Fevil.example/",
+    ],
+)
 def test_sign_in_follows_only_same_site_paths(client: FlaskClient, make_user: MakeUser, target: str) -> None:
     user = make_user(Role.operator_desa, DESA)
     page = client.get(f"/masuk?next={target}")
     assert page.status_code == 200
-    response = client.post("/masuk", data={"email": user.email, "password": TEST_PASSWORD,
-                                           "next": target.replace("%09", "\t").replace("%0a", "\n")
-                                           .replace("%0d", "\r").replace("%5C", "\\").replace("%00", "\x00")})
+    response = client.post(
+        "/masuk",
+        data={
+            "email": user.email,
+            "password": TEST_PASSWORD,
+            "next": target.replace("%09", "\t")
+            .replace("%0a", "\n")
+            .replace("%0d", "\r")
+            .replace("%5C", "\\")
+            .replace("%00", "\x00"),
+        },
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/beranda"
 
 
 def test_sign_in_still_follows_a_page_of_this_site(client: FlaskClient, make_user: MakeUser) -> None:
     user = make_user(Role.operator_desa, DESA)
-    response = client.post("/masuk", data={"email": user.email, "password": TEST_PASSWORD,
-                                           "next": "/desa/?tahun=2026"})
+    response = client.post("/masuk", data={"email": user.email, "password": TEST_PASSWORD, "next": "/desa/?tahun=2026"})
     assert response.headers["Location"] == "/desa/?tahun=2026"
 
 
@@ -53,8 +71,9 @@ def _session_cookie_set(response) -> bool:  # type: ignore[no-untyped-def]
     return any(header.startswith("session=") for header in response.headers.getlist("Set-Cookie"))
 
 
-def test_csrf_failure_leaves_an_existing_session_alone(app: Flask, client: FlaskClient, make_user: MakeUser,
-                                                       login: Login) -> None:
+def test_csrf_failure_leaves_an_existing_session_alone(
+    app: Flask, client: FlaskClient, make_user: MakeUser, login: Login
+) -> None:
     login(client, make_user(Role.operator_desa, DESA))
     assert client.get("/beranda").status_code == 200
     app.config["WTF_CSRF_ENABLED"] = True
@@ -72,8 +91,9 @@ def test_csrf_failure_leaves_an_existing_session_alone(app: Flask, client: Flask
 # --------------------------------------------------------------------------------------------- control characters
 
 
-def test_control_characters_are_removed_from_everything_typed(client: FlaskClient, make_user: MakeUser,
-                                                             login: Login) -> None:
+def test_control_characters_are_removed_from_everything_typed(
+    client: FlaskClient, make_user: MakeUser, login: Login
+) -> None:
     _, [participant] = create_competition(desa={DESA: "Bukit Raya"})
     operator = make_user(Role.operator_desa, DESA)
     # A NUL in the sign-in e-mail is no database error (PostgreSQL cannot hold it): a wrong sign-in.
@@ -107,19 +127,24 @@ def test_a_control_character_in_a_desk_note_keeps_the_offline_workbook_working(
 ) -> None:
     login(client, desk_world.first)
     assignment = desk_world.assignments[(INJECTED, 0)]
-    typed = client.post(f"/asesor/penugasan/{assignment.id}/indikator/A1",
-                        data={"level": "1", "note": "Surat\x0b pindai\x01 buram"})
+    typed = client.post(
+        f"/asesor/penugasan/{assignment.id}/indikator/A1", data={"level": "1", "note": "Surat\x0b pindai\x01 buram"}
+    )
     assert typed.status_code in (200, 302)
-    score = db.session.scalar(db.select(DeskScore).where(DeskScore.assignment_id == assignment.id,
-                                                         DeskScore.indicator_code == "A1"))
+    score = db.session.scalar(
+        db.select(DeskScore).where(DeskScore.assignment_id == assignment.id, DeskScore.indicator_code == "A1")
+    )
     assert score is not None and score.note == "Surat pindai buram"
     # A note stored before input was cleaned (written straight into the database) still gives a workbook.
     score.note = "Lama\x0c tersimpan\x01"  # (no NUL: PostgreSQL cannot hold one at all)
     db.session.commit()
     response = client.get(f"/asesor/luring/{desk_world.competition.id}/penilaian.xlsx")
     assert response.status_code == 200
-    notes = [row[5] for row in load_workbook(io.BytesIO(response.data))["Penilaian"].iter_rows(
-        min_row=2, values_only=True) if row[0] == INJECTED and row[2] == "A1"]
+    notes = [
+        row[5]
+        for row in load_workbook(io.BytesIO(response.data))["Penilaian"].iter_rows(min_row=2, values_only=True)
+        if row[0] == INJECTED and row[2] == "A1"
+    ]
     assert notes == ["Lama tersimpan"]
 
 
@@ -135,12 +160,16 @@ def world(app: Flask, make_user: MakeUser) -> ResultsWorld:
     return world
 
 
-def test_documents_sent_to_signed_in_users_are_never_stored_by_a_cache(world: ResultsWorld, client: FlaskClient,
-                                                                     login: Login) -> None:
+def test_documents_sent_to_signed_in_users_are_never_stored_by_a_cache(
+    world: ResultsWorld, client: FlaskClient, login: Login
+) -> None:
     login(client, world.committee)
     competition = world.competition.id
-    for url in (f"/hasil/{competition}/unduh/hasil-64.xlsx", f"/hasil/{competition}/laporan/64.09.pdf",
-                f"/hasil/{competition}/sertifikat/{SEMOI}.pdf"):
+    for url in (
+        f"/hasil/{competition}/unduh/hasil-64.xlsx",
+        f"/hasil/{competition}/laporan/64.09.pdf",
+        f"/hasil/{competition}/sertifikat/{SEMOI}.pdf",
+    ):
         response = fetch_document(client, url)  # the PDF report is made by the worker (assessment/documents)
         assert response.status_code == 200, url
         assert response.headers["Cache-Control"] == "no-store", url
@@ -149,8 +178,9 @@ def test_documents_sent_to_signed_in_users_are_never_stored_by_a_cache(world: Re
         assert "no-store" not in static.headers.get("Cache-Control", "")
 
 
-def test_offline_workbook_is_never_stored_by_a_cache(desk_world: ResultsWorld, client: FlaskClient,
-                                                      login: Login) -> None:
+def test_offline_workbook_is_never_stored_by_a_cache(
+    desk_world: ResultsWorld, client: FlaskClient, login: Login
+) -> None:
     login(client, desk_world.first)
     response = client.get(f"/asesor/luring/{desk_world.competition.id}/penilaian.xlsx")
     assert response.status_code == 200
@@ -163,8 +193,9 @@ def test_offline_workbook_is_never_stored_by_a_cache(desk_world: ResultsWorld, c
 def test_a_client_request_id_never_reaches_the_audit_trail(client: FlaskClient, make_user: MakeUser) -> None:
     user = make_user(Role.operator_desa, DESA)
     offered = "permintaan-pilihan-penyerang-01"
-    response = client.post("/masuk", data={"email": user.email, "password": "salah-salah-salah"},
-                           headers={"X-Request-ID": offered})
+    response = client.post(
+        "/masuk", data={"email": user.email, "password": "salah-salah-salah"}, headers={"X-Request-ID": offered}
+    )
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "auth.login_failed"))
     assert event is not None
     assert event.request_id != offered
@@ -180,8 +211,9 @@ def test_every_response_limits_browser_features(client: FlaskClient) -> None:
 # ------------------------------------------------------------------------------- parallel wrong passwords
 
 
-def test_parallel_wrong_passwords_check_no_more_than_the_limit(app: Flask, make_user: MakeUser,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_wrong_passwords_check_no_more_than_the_limit(
+    app: Flask, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import threading
 
     from assessment.auth import operations

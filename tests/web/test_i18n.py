@@ -19,8 +19,10 @@ from tests.conftest import Login, MakeUser
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PO_FILE = PROJECT_DIR / "assessment" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 # Python's %-placeholders (with or without a name), str.format fields, plotly's %{x}, and HTML entities.
-PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[-#0 +]*\d*(?:\.\d+)?[sdif]|%[sdif]|%\{[^}]*\}|\{[A-Za-z_]\w*\}"
-                         r"|&[A-Za-z]+;|&#\d+;")
+PLACEHOLDER = re.compile(
+    r"%\([A-Za-z_][A-Za-z0-9_]*\)[-#0 +]*\d*(?:\.\d+)?[sdif]|%[sdif]|%\{[^}]*\}|\{[A-Za-z_]\w*\}"
+    r"|&[A-Za-z]+;|&#\d+;"
+)
 
 
 def _english() -> Catalog:
@@ -69,8 +71,10 @@ def test_translations_keep_leading_and_trailing_whitespace() -> None:
     for message in _messages(_english()):
         for source in _forms(message.id):
             for translation in _forms(message.string):
-                if (source[:1].isspace(), source[-1:].isspace()) != (translation[:1].isspace(),
-                                                                        translation[-1:].isspace()):
+                if (source[:1].isspace(), source[-1:].isspace()) != (
+                    translation[:1].isspace(),
+                    translation[-1:].isspace(),
+                ):
                     wrong.append(source)
     assert not wrong, f"leading or trailing whitespace differs: {wrong}"
 
@@ -85,10 +89,20 @@ def _extraction_keywords() -> list[str]:
 
 def test_committed_catalogue_has_every_string_of_the_source(tmp_path: Path) -> None:
     template = tmp_path / "messages.pot"
-    CommandLineInterface().run([
-        "pybabel", "--quiet", "extract", "-F", str(PROJECT_DIR / "babel.cfg"), *_extraction_keywords(),
-        "-o", str(template), "--ignore-dirs=.venv .cache .git node_modules", str(PROJECT_DIR),
-    ])
+    CommandLineInterface().run(
+        [
+            "pybabel",
+            "--quiet",
+            "extract",
+            "-F",
+            str(PROJECT_DIR / "babel.cfg"),
+            *_extraction_keywords(),
+            "-o",
+            str(template),
+            "--ignore-dirs=.venv .cache .git node_modules",
+            str(PROJECT_DIR),
+        ]
+    )
     with template.open("rb") as handle:
         extracted = read_po(handle)
     known = {message.id for message in _messages(_english())}

@@ -21,8 +21,9 @@ from tests.conftest import Login, MakeUser
 from tests.support.verification import verification_competition
 
 
-def test_new_assignment_arrives_in_assessor_inbox(app: Flask, make_user: MakeUser, client: FlaskClient,
-                                                  login: Login) -> None:
+def test_new_assignment_arrives_in_assessor_inbox(
+    app: Flask, make_user: MakeUser, client: FlaskClient, login: Login
+) -> None:
     _competition, (bukit, *_rest) = verification_competition()
     assessor = make_user(Role.asesor, "64", home_region_code="64.72")
     assignment = assign_assessor(bukit, assessor, make_user(Role.panitia, "64"), datetime.now(UTC))
@@ -36,8 +37,9 @@ def test_new_assignment_arrives_in_assessor_inbox(app: Flask, make_user: MakeUse
     assert db.session.get(Notification, notification.id).read_at is not None  # type: ignore[union-attr]
 
 
-def test_returned_submission_arrives_in_operator_inbox(app: Flask, make_user: MakeUser, client: FlaskClient,
-                                                       login: Login) -> None:
+def test_returned_submission_arrives_in_operator_inbox(
+    app: Flask, make_user: MakeUser, client: FlaskClient, login: Login
+) -> None:
     _competition, (bukit, *_rest) = verification_competition()
     operator = make_user(Role.operator_desa, "64.09.04.2002")
     other_operator = make_user(Role.operator_desa, "64.09.04.2003")
@@ -52,8 +54,9 @@ def test_returned_submission_arrives_in_operator_inbox(app: Flask, make_user: Ma
     assert "Lampirkan PDF asli ber-TTE." not in client.get("/kotak-masuk/").get_data(as_text=True)
 
 
-def test_nobody_reads_another_persons_notification(app: Flask, make_user: MakeUser, client: FlaskClient,
-                                                   login: Login) -> None:
+def test_nobody_reads_another_persons_notification(
+    app: Flask, make_user: MakeUser, client: FlaskClient, login: Login
+) -> None:
     _competition, (bukit, *_rest) = verification_competition()
     assessor = make_user(Role.asesor, "64", home_region_code="64.72")
     assign_assessor(bukit, assessor, make_user(Role.panitia, "64"), datetime.now(UTC))
@@ -97,8 +100,9 @@ class DownSMTP(FakeSMTP):
         raise ConnectionRefusedError("mail server down")
 
 
-def test_email_queued_with_the_change_and_sent_by_the_worker(app: Flask, make_user: MakeUser,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_email_queued_with_the_change_and_sent_by_the_worker(
+    app: Flask, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No e-mail without SMTP; with it, the change's commit queues one mail job per message and returns without
     talking to the mail server; ``worker --once`` sends it, with a Message-ID that stays the same for the message."""
     monkeypatch.setattr("assessment.notifications.smtplib.SMTP", FakeSMTP)
@@ -127,8 +131,10 @@ def test_email_queued_with_the_change_and_sent_by_the_worker(app: Flask, make_us
 
 
 def _notify_many(make_user: MakeUser, count: int, first: int = 0) -> list[Notification]:
-    users = [make_user(Role.operator_desa, "64.09.04.2002", email=f"operator{k}@contoh.id")
-             for k in range(first, first + count)]
+    users = [
+        make_user(Role.operator_desa, "64.09.04.2002", email=f"operator{k}@contoh.id")
+        for k in range(first, first + count)
+    ]
     rows = notify(users, "uji", "Hasil sementara diumumkan.", "/hasil/1")
     db.session.commit()
     return rows
@@ -158,8 +164,9 @@ def test_send_command_mails_the_whole_outbox_now(app: Flask, make_user: MakeUser
     assert "0 e-mail terkirim" in again.output and len(smtp.sent) == 3
 
 
-def test_failed_mail_stays_in_the_outbox_and_is_retried(app: Flask, make_user: MakeUser, smtp: type[FakeSMTP],
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_mail_stays_in_the_outbox_and_is_retried(
+    app: Flask, make_user: MakeUser, smtp: type[FakeSMTP], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Nothing is lost: a refused address or an unreachable server leaves the message pending with one more
     failed attempt; the next run sends it; after MAIL_ATTEMPTS failures its job is parked with the error
     (inbox only)."""
@@ -191,8 +198,9 @@ def test_failed_mail_stays_in_the_outbox_and_is_retried(app: Flask, make_user: M
     assert send_pending() == (0, 0)
 
 
-def test_no_request_waits_for_the_mail_server(app: Flask, make_user: MakeUser, smtp: type[FakeSMTP],
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_request_waits_for_the_mail_server(
+    app: Flask, make_user: MakeUser, smtp: type[FakeSMTP], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A change that notifies commits without contacting the mail server at all (here it would refuse to
     connect): the message waits in the outbox with its job, and the person sees nothing of it."""
     dialled: list[str] = []

@@ -47,9 +47,14 @@ def operator(app: Flask, make_user: MakeUser) -> tuple[Participant, User]:
 
 @pytest.fixture
 def server(app: Flask, tmp_path: Path) -> Iterator[LiveServer]:
-    live = LiveServer({"DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-                       "EVIDENCE_DIR": app.config["EVIDENCE_DIR"], "SECRET_KEY": "kunci-uji-server-hidup"},
-                      log=tmp_path / "gunicorn.log").start()
+    live = LiveServer(
+        {
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "EVIDENCE_DIR": app.config["EVIDENCE_DIR"],
+            "SECRET_KEY": "kunci-uji-server-hidup",
+        },
+        log=tmp_path / "gunicorn.log",
+    ).start()
     yield live
     live.kill()
 
@@ -67,24 +72,28 @@ def raw_request(port: int, client: WebClient, path: str, body: bytes, content_ty
     """Open a connection and send the request head only; the caller sends the body (slowly, or at once)."""
     connection = socket.create_connection(("127.0.0.1", port), timeout=30)
     cookies = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: {content_type}\r\n"
-            f"Content-Length: {len(body)}\r\nCookie: {cookies}\r\nAccept: application/json\r\n\r\n")
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(body)}\r\nCookie: {cookies}\r\nAccept: application/json\r\n\r\n"
+    )
     connection.sendall(head.encode())
     return connection
 
 
-def test_server_killed_during_a_slow_upload_stores_nothing(app: Flask, runner: FlaskCliRunner, operator,
-                                                           server: LiveServer) -> None:
+def test_server_killed_during_a_slow_upload_stores_nothing(
+    app: Flask, runner: FlaskCliRunner, operator, server: LiveServer
+) -> None:
     participant, user = operator
     client, token = signed_in(server, user, participant)
     photo = files.jpeg(900, 900, gps=False, orientation=None) + os.urandom(64)
     body, content_type = multipart({"csrf_token": token}, "file", "foto.jpg", photo, "image/jpeg")
-    connection = raw_request(server.port, client, f"/desa/peserta/{participant.id}/indikator/A1/bukti", body,
-                             content_type)
+    connection = raw_request(
+        server.port, client, f"/desa/peserta/{participant.id}/indikator/A1/bukti", body, content_type
+    )
     # A slow mobile link: the first half of the body in small pieces, then the server dies.
     half = len(body) // 2
     for start in range(0, half, 4096):
-        connection.sendall(body[start:start + 4096])
+        connection.sendall(body[start : start + 4096])
         time.sleep(0.01)
     server.kill()
     connection.close()
@@ -113,14 +122,24 @@ def _wait_for(condition, timeout: float = 30) -> None:
 
 
 def test_server_killed_between_storing_a_file_and_committing_its_row_leaves_an_orphan_the_sweep_removes(
-        app: Flask, runner: FlaskCliRunner, operator, server: LiveServer) -> None:
+    app: Flask, runner: FlaskCliRunner, operator, server: LiveServer
+) -> None:
     if not on_postgresql(app):
         pytest.skip("needs PostgreSQL's row locks to stop the server between the file and the commit")
     participant, user = operator
     # A file that a row refers to: the sweep must keep it.
     kept_key = get_store().put(files.pdf()).sha256
-    db.session.add(Evidence(participant_id=participant.id, indicator_code="A2", kind=EvidenceKind.file,
-                            sha256=kept_key, size=1, media_type="application/pdf", original_name="surat.pdf"))
+    db.session.add(
+        Evidence(
+            participant_id=participant.id,
+            indicator_code="A2",
+            kind=EvidenceKind.file,
+            sha256=kept_key,
+            size=1,
+            media_type="application/pdf",
+            original_name="surat.pdf",
+        )
+    )
     db.session.commit()
     before = store_files(app)
     client, token = signed_in(server, user, participant)
@@ -128,8 +147,9 @@ def test_server_killed_between_storing_a_file_and_committing_its_row_leaves_an_o
     body, content_type = multipart({"csrf_token": token}, "file", "foto.jpg", photo, "image/jpeg")
     connection, transaction = _hold_audit_head(app)
     try:
-        request = raw_request(server.port, client, f"/desa/peserta/{participant.id}/indikator/A1/bukti", body,
-                              content_type)
+        request = raw_request(
+            server.port, client, f"/desa/peserta/{participant.id}/indikator/A1/bukti", body, content_type
+        )
         request.sendall(body)
         # The upload stores its file and its display copy, then waits at the commit for the audit head lock.
         _wait_for(lambda: len(store_files(app)) >= len(before) + 2)
@@ -150,24 +170,33 @@ def test_server_killed_between_storing_a_file_and_committing_its_row_leaves_an_o
     assert store_files(app) == before
 
 
-def test_server_killed_during_a_save_leaves_the_saved_row_unchanged(app: Flask, operator,
-                                                                    server: LiveServer) -> None:
+def test_server_killed_during_a_save_leaves_the_saved_row_unchanged(app: Flask, operator, server: LiveServer) -> None:
     if not on_postgresql(app):
         pytest.skip("needs PostgreSQL's row locks to stop the server inside the save's transaction")
     participant, user = operator
     client, token = signed_in(server, user, participant)
     url = f"/desa/peserta/{participant.id}/indikator/A1"
-    assert client.post(url, {"csrf_token": token, "level": "2", "explanation": "Tiga surat.",
-                             "version": "0"}).status == 302
+    assert (
+        client.post(url, {"csrf_token": token, "level": "2", "explanation": "Tiga surat.", "version": "0"}).status
+        == 302
+    )
     connection, transaction = _hold_audit_head(app)
     try:
         body = f"csrf_token={token}&level=4&explanation=Terpadu&version=1".encode()
         request = raw_request(server.port, client, url, body, "application/x-www-form-urlencoded")
         request.sendall(body)
         # The save has written its row change and waits for the audit head lock at its commit.
-        _wait_for(lambda: db.session.scalar(text(
-            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE NOT l.granted AND a.pid <> pg_backend_pid()")) > 0)
+        _wait_for(
+            lambda: (
+                db.session.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                        "WHERE NOT l.granted AND a.pid <> pg_backend_pid()"
+                    )
+                )
+                > 0
+            )
+        )
         server.kill()
         request.close()
     finally:
@@ -192,8 +221,17 @@ def test_sweep_removes_only_old_leftovers_and_never_referenced_files(app: Flask,
     assert isinstance(store, LocalEvidenceStore)
     referenced = store.put(files.pdf()).sha256
     display = store.put(files.jpeg(gps=False)).sha256
-    db.session.add(Evidence(participant_id=participant.id, indicator_code="A1", kind=EvidenceKind.file,
-                            sha256=referenced, display_sha256=display, size=1, media_type="application/pdf"))
+    db.session.add(
+        Evidence(
+            participant_id=participant.id,
+            indicator_code="A1",
+            kind=EvidenceKind.file,
+            sha256=referenced,
+            display_sha256=display,
+            size=1,
+            media_type="application/pdf",
+        )
+    )
     db.session.commit()
     old_orphan = store.put(b"sisa lama").sha256
     new_orphan = store.put(b"sisa baru").sha256
@@ -236,14 +274,29 @@ def test_sweep_and_retention_never_take_berita_acara_or_objection_files(app: Fla
     attached = store.put(b"lampiran sanggah").sha256
     # The same bytes were also uploaded as evidence long ago, so the retention purge would delete them by hash.
     old = datetime.now(UTC) - timedelta(days=400)
-    db.session.add_all([
-        BeritaAcara(kind=BeritaAcaraKind.pleno, competition_id=participant.competition_id, kode="UJIBERITAACARA01",
-                    sha256=minutes),
-        Objection(participant_id=participant.id, reason="Nilai keliru.", evidence_sha256=attached,
-                  filed_by_id=user.id),
-        Evidence(participant_id=participant.id, indicator_code="A1", kind=EvidenceKind.file, sha256=minutes,
-                 size=1, media_type="application/pdf", original_name="a.pdf", uploaded_at=old),
-    ])
+    db.session.add_all(
+        [
+            BeritaAcara(
+                kind=BeritaAcaraKind.pleno,
+                competition_id=participant.competition_id,
+                kode="UJIBERITAACARA01",
+                sha256=minutes,
+            ),
+            Objection(
+                participant_id=participant.id, reason="Nilai keliru.", evidence_sha256=attached, filed_by_id=user.id
+            ),
+            Evidence(
+                participant_id=participant.id,
+                indicator_code="A1",
+                kind=EvidenceKind.file,
+                sha256=minutes,
+                size=1,
+                media_type="application/pdf",
+                original_name="a.pdf",
+                uploaded_at=old,
+            ),
+        ]
+    )
     db.session.commit()
     for key in (minutes, attached):
         _age(store.root / key[:2] / key[2:4] / key, 5)

@@ -26,10 +26,19 @@ MIN_FRAGMENT = 24
 PAGES_PER_ROLE = 60
 PER_PATTERN = 2  # pages of one shape (the same route with other ids) read per role and language
 # Files, switches and actions are not pages to read.
-SKIPPED = re.compile(r"/(keluar|bahasa/|grafik/|static/)|\.(xlsx|pdf|csv|json|geojson|png|jpg|zip)$|/(unduh|gambar|pdf)"
-                     r"(/|$)|/unduh\b")
-DEMO_ACCOUNTS = ("panitia", "ketua-tim", "asesor3", "dpmd-ppu", "verifikator-sepaku", "operator-6409042002",
-                 "operator-6409012020")
+SKIPPED = re.compile(
+    r"/(keluar|bahasa/|grafik/|static/)|\.(xlsx|pdf|csv|json|geojson|png|jpg|zip)$|/(unduh|gambar|pdf)"
+    r"(/|$)|/unduh\b"
+)
+DEMO_ACCOUNTS = (
+    "panitia",
+    "ketua-tim",
+    "asesor3",
+    "dpmd-ppu",
+    "verifikator-sepaku",
+    "operator-6409042002",
+    "operator-6409012020",
+)
 
 
 class _Page(HTMLParser):
@@ -74,8 +83,11 @@ def _fragments(texts: list[str], elsewhere: list[str]) -> set[str]:
 def _labels(texts: list[str], elsewhere: list[str]) -> set[str]:
     """Whole short texts (a status, a stage name, a button) of one language that the other never uses."""
     other = {" ".join(text.split()) for text in elsewhere}
-    return {" ".join(text.split()) for text in texts
-            if "%" not in text and len(text) >= 4 and " ".join(text.split()) not in other}
+    return {
+        " ".join(text.split())
+        for text in texts
+        if "%" not in text and len(text) >= 4 and " ".join(text.split()) not in other
+    }
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +102,12 @@ def catalogue() -> dict[str, set[str]]:
                 continue
             indonesian.extend(ids)
             english.extend(s for s in strings if s)
-    return {"id": _fragments(indonesian, english), "en": _fragments(english, indonesian),
-            "id-labels": _labels(indonesian, english), "en-labels": _labels(english, indonesian)}
+    return {
+        "id": _fragments(indonesian, english),
+        "en": _fragments(english, indonesian),
+        "id-labels": _labels(indonesian, english),
+        "en-labels": _labels(english, indonesian),
+    }
 
 
 def _walk(client: object, start: list[str]) -> dict[str, tuple[str, set[str]]]:
@@ -120,8 +136,9 @@ def _walk(client: object, start: list[str]) -> dict[str, tuple[str, set[str]]]:
 
 
 @pytest.mark.slow
-def test_every_page_of_every_role_speaks_one_language(app: Flask, runner: FlaskCliRunner, login: Login,
-                                                      catalogue: dict[str, set[str]]) -> None:
+def test_every_page_of_every_role_speaks_one_language(
+    app: Flask, runner: FlaskCliRunner, login: Login, catalogue: dict[str, set[str]]
+) -> None:
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     problems: list[str] = []
@@ -138,10 +155,15 @@ def test_every_page_of_every_role_speaks_one_language(app: Flask, runner: FlaskC
             assert pages, (account, language)
             walked += len(pages)
             for url, (text, nodes) in pages.items():
-                problems += [f"{account or 'anonim'} [{language}] {url}: {piece!r}"
-                             for piece in sorted(catalogue[foreign]) if piece in text]
-                problems += [f"{account or 'anonim'} [{language}] {url}: label {label!r}"
-                             for label in sorted(nodes & catalogue[f"{foreign}-labels"])]
+                problems += [
+                    f"{account or 'anonim'} [{language}] {url}: {piece!r}"
+                    for piece in sorted(catalogue[foreign])
+                    if piece in text
+                ]
+                problems += [
+                    f"{account or 'anonim'} [{language}] {url}: label {label!r}"
+                    for label in sorted(nodes & catalogue[f"{foreign}-labels"])
+                ]
     assert walked > 200  # the walk really reached the pages (not just the landing page)
     assert problems == [], "\n".join(problems[:400])
 
@@ -153,9 +175,13 @@ def _recorded_actions() -> set[str]:
     for path in package.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "record_event" and node.args:
-                found.update(constant.value for constant in ast.walk(node.args[0])
-                             if isinstance(constant, ast.Constant) and isinstance(constant.value, str)
-                             and re.fullmatch(r"[a-z_]+\.[a-z_]+", constant.value))
+                found.update(
+                    constant.value
+                    for constant in ast.walk(node.args[0])
+                    if isinstance(constant, ast.Constant)
+                    and isinstance(constant.value, str)
+                    and re.fullmatch(r"[a-z_]+\.[a-z_]+", constant.value)
+                )
     return found
 
 

@@ -35,9 +35,11 @@ def _seeded(make_user: MakeUser) -> tuple[dict[tuple[int, str], list[tuple[float
     again = operations.add_evidence_file(first, rubric, "A1", photo, "foto.jpg", one, now_utc(), store, 2**24)
     other = operations.add_evidence_file(second, rubric, "A2", photo, "foto.jpg", two, now_utc(), store, 2**24)
     sha = made.evidence.sha256
-    uploads = [Upload(first.id, "A1", sha, made.evidence.id, made.created, True),
-               Upload(first.id, "A1", sha, again.evidence.id, again.created, True),
-               Upload(second.id, "A2", sha, other.evidence.id, other.created)]
+    uploads = [
+        Upload(first.id, "A1", sha, made.evidence.id, made.created, True),
+        Upload(first.id, "A1", sha, again.evidence.id, again.created, True),
+        Upload(second.id, "A2", sha, other.evidence.id, other.created),
+    ]
     return saves, uploads
 
 
@@ -47,22 +49,33 @@ def _problems(counts: dict[str, int]) -> dict[str, int]:
 
 def test_deadline_count_finds_every_acknowledged_write_once(app: Flask, make_user: MakeUser) -> None:
     saves, uploads = _seeded(make_user)
-    counts = count_operator_writes(app.config["SQLALCHEMY_DATABASE_URI"], saves, uploads,
-                                   Path(app.config["EVIDENCE_DIR"]), secret_key=app.config["SECRET_KEY"])
+    counts = count_operator_writes(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        saves,
+        uploads,
+        Path(app.config["EVIDENCE_DIR"]),
+        secret_key=app.config["SECRET_KEY"],
+    )
     assert _problems(counts) == {}
-    assert (counts["acked_saves"], counts["save_events"], counts["acked_uploads"], counts["evidence_rows"],
-            counts["double_taps"], counts["files_shared_by_two_desa"]) == (2, 2, 3, 2, 1, 1)
+    assert (
+        counts["acked_saves"],
+        counts["save_events"],
+        counts["acked_uploads"],
+        counts["evidence_rows"],
+        counts["double_taps"],
+        counts["files_shared_by_two_desa"],
+    ) == (2, 2, 3, 2, 1, 1)
 
 
-def test_deadline_count_reports_lost_unacknowledged_and_unsigned_writes(app: Flask,
-                                                                       make_user: MakeUser) -> None:
+def test_deadline_count_reports_lost_unacknowledged_and_unsigned_writes(app: Flask, make_user: MakeUser) -> None:
     saves, uploads = _seeded(make_user)
     first_id = uploads[0].participant_id
     # A save acknowledged after the last stored one, and an upload acknowledged with a row that does not exist.
     saves[(first_id, "A1")].append((3.0, "hilang"))
     uploads.append(Upload(first_id, "A2", "0" * 64, 10_000, True))
-    counts = count_operator_writes(app.config["SQLALCHEMY_DATABASE_URI"], saves, uploads,
-                                   Path(app.config["EVIDENCE_DIR"]), secret_key="kunci-lain")
+    counts = count_operator_writes(
+        app.config["SQLALCHEMY_DATABASE_URI"], saves, uploads, Path(app.config["EVIDENCE_DIR"]), secret_key="kunci-lain"
+    )
     assert _problems(counts) == {
         "problem_acked_save_without_one_event": 1,
         "problem_version_not_equal_to_acked_saves": 1,
@@ -73,6 +86,11 @@ def test_deadline_count_reports_lost_unacknowledged_and_unsigned_writes(app: Fla
         "problem_audit_chain_broken": 1,
     }
     # The second desa's upload was never acknowledged to the bench: a stored row nobody was told about.
-    counts = count_operator_writes(app.config["SQLALCHEMY_DATABASE_URI"], saves, uploads[:2],
-                                   Path(app.config["EVIDENCE_DIR"]), secret_key=app.config["SECRET_KEY"])
+    counts = count_operator_writes(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        saves,
+        uploads[:2],
+        Path(app.config["EVIDENCE_DIR"]),
+        secret_key=app.config["SECRET_KEY"],
+    )
     assert counts["problem_row_no_acked_upload_named"] == 1

@@ -64,8 +64,14 @@ def test_timestamps_come_back_aware_utc(app: Flask, make_region: MakeRegion) -> 
     competition = _competition(make_region)
     wita = timezone(timedelta(hours=8))
     start = datetime(2026, 12, 1, 8, 0, tzinfo=wita)
-    db.session.add(Stage(competition=competition, code=StageCode.penilaian_mandiri, starts_at=start,
-                         ends_at=start + timedelta(days=14)))
+    db.session.add(
+        Stage(
+            competition=competition,
+            code=StageCode.penilaian_mandiri,
+            starts_at=start,
+            ends_at=start + timedelta(days=14),
+        )
+    )
     db.session.commit()
     db.session.expire_all()
     stage = db.session.scalars(db.select(Stage)).one()
@@ -76,8 +82,14 @@ def test_timestamps_come_back_aware_utc(app: Flask, make_region: MakeRegion) -> 
 
 def test_naive_timestamps_are_refused(app: Flask, make_region: MakeRegion) -> None:
     competition = _competition(make_region)
-    db.session.add(Stage(competition=competition, code=StageCode.pleno, starts_at=datetime(2026, 1, 1),
-                         ends_at=datetime(2026, 1, 2, tzinfo=UTC)))
+    db.session.add(
+        Stage(
+            competition=competition,
+            code=StageCode.pleno,
+            starts_at=datetime(2026, 1, 1),
+            ends_at=datetime(2026, 1, 2, tzinfo=UTC),
+        )
+    )
     with pytest.raises(StatementError):
         db.session.commit()
     db.session.rollback()
@@ -124,10 +136,12 @@ def test_migrations_make_stored_rubric_append_only(tmp_path: Path) -> None:
         try:
             flask_migrate.upgrade()
             with db.engine.begin() as connection:
-                connection.execute(text(
-                    "INSERT INTO stored_rubric (fingerprint, source_format, rubric_json, title, created_at) "
-                    "VALUES ('f', 'yaml', '{}', 'Uji', CURRENT_TIMESTAMP)"
-                ))
+                connection.execute(
+                    text(
+                        "INSERT INTO stored_rubric (fingerprint, source_format, rubric_json, title, created_at) "
+                        "VALUES ('f', 'yaml', '{}', 'Uji', CURRENT_TIMESTAMP)"
+                    )
+                )
             _raw_change_is_refused("UPDATE stored_rubric SET title = 'Diubah'")
             _raw_change_is_refused("DELETE FROM stored_rubric")
         finally:

@@ -55,18 +55,26 @@ def _file(app: Flask, login: Login, user: User, world: ResultsWorld, **data: obj
     return response.status_code, response.get_data(as_text=True)
 
 
-def test_objection_filed_in_window_notifies_committee(app: Flask, world: ResultsWorld, operator: User,
-                                                      login: Login) -> None:
+def test_objection_filed_in_window_notifies_committee(
+    app: Flask, world: ResultsWorld, operator: User, login: Login
+) -> None:
     status, _html = _file(app, login, operator, world, reason="Level A1 tidak sesuai bukti.", indicator="A1")
     assert status == 302
     [objection] = db.session.scalars(select(Objection)).all()
-    assert (objection.indicator_code, objection.reason, objection.filed_by_id) == ("A1", "Level A1 tidak sesuai bukti.",
-                                                                                   operator.id)
-    inbox = db.session.scalars(select(Notification).where(Notification.user_id == world.committee.id,
-                                                          Notification.kind == "sanggah")).all()
+    assert (objection.indicator_code, objection.reason, objection.filed_by_id) == (
+        "A1",
+        "Level A1 tidak sesuai bukti.",
+        operator.id,
+    )
+    inbox = db.session.scalars(
+        select(Notification).where(Notification.user_id == world.committee.id, Notification.kind == "sanggah")
+    ).all()
     assert len(inbox) == 1 and "Desa Paser" in inbox[0].message
-    assert _count(AuditEvent) > 0 and db.session.scalar(
-        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "objection.file")) == 1
+    assert (
+        _count(AuditEvent) > 0
+        and db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "objection.file"))
+        == 1
+    )
     page = login(app.test_client(), operator).get(f"/sanggah/peserta/{world.desa[PASER].id}").get_data(as_text=True)
     assert "Level A1 tidak sesuai bukti." in page and "Belum dijawab." in page
 
@@ -97,10 +105,10 @@ def test_objection_needs_reason(app: Flask, world: ResultsWorld, operator: User,
     assert _count(Objection) == 0
 
 
-def test_objection_evidence_is_content_checked(app: Flask, world: ResultsWorld, operator: User,
-                                               login: Login) -> None:
-    status, html = _file(app, login, operator, world, reason="Lihat bukti.",
-                         file=(io.BytesIO(b"%PDF-1.7\n%%EOF\n"), "palsu.pdf"))
+def test_objection_evidence_is_content_checked(app: Flask, world: ResultsWorld, operator: User, login: Login) -> None:
+    status, html = _file(
+        app, login, operator, world, reason="Lihat bukti.", file=(io.BytesIO(b"%PDF-1.7\n%%EOF\n"), "palsu.pdf")
+    )
     assert status == 400 and "PDF rusak" in html
     assert _count(Objection) == 0
     status, _html = _file(app, login, operator, world, reason="Lihat foto.", file=(io.BytesIO(files.png()), "foto.png"))
@@ -112,8 +120,9 @@ def test_objection_evidence_is_content_checked(app: Flask, world: ResultsWorld, 
     response.close()
 
 
-def test_objection_of_another_desa_forbidden(app: Flask, world: ResultsWorld, make_user: MakeUser,
-                                             login: Login) -> None:
+def test_objection_of_another_desa_forbidden(
+    app: Flask, world: ResultsWorld, make_user: MakeUser, login: Login
+) -> None:
     other = make_user(Role.operator_desa, BUKIT)
     status, _html = _file(app, login, other, world, reason="Bukan desa saya.")
     assert status == 403
@@ -121,8 +130,9 @@ def test_objection_of_another_desa_forbidden(app: Flask, world: ResultsWorld, ma
 
 
 def _objection(world: ResultsWorld, indicator: str | None = "A1") -> Objection:
-    objection = Objection(participant_id=world.desa[PASER].id, indicator_code=indicator,
-                          reason="Nilai A1 terlalu rendah.")
+    objection = Objection(
+        participant_id=world.desa[PASER].id, indicator_code=indicator, reason="Nilai A1 terlalu rendah."
+    )
     db.session.add(objection)
     db.session.commit()
     return objection
@@ -142,8 +152,9 @@ def test_answer_without_reason_refused(app: Flask, world: ResultsWorld, login: L
     assert objection.answered_at is None and objection.new_level is None
 
 
-def test_answer_without_level_change_keeps_levels(app: Flask, world: ResultsWorld, operator: User,
-                                                  login: Login) -> None:
+def test_answer_without_level_change_keeps_levels(
+    app: Flask, world: ResultsWorld, operator: User, login: Login
+) -> None:
     objection = _objection(world)
     before = verified_records(world.competition)
     status, _html = _answer(app, login, world, objection, reason="Bukti tidak menunjukkan layanan daring.")
@@ -151,15 +162,15 @@ def test_answer_without_level_change_keeps_levels(app: Flask, world: ResultsWorl
     db.session.refresh(objection)
     assert objection.answered_at is not None and not objection.changes_level
     assert verified_records(world.competition) == before
-    [note] = db.session.scalars(select(Notification).where(Notification.user_id == operator.id,
-                                                           Notification.kind == "sanggah_dijawab")).all()
+    [note] = db.session.scalars(
+        select(Notification).where(Notification.user_id == operator.id, Notification.kind == "sanggah_dijawab")
+    ).all()
     assert "Level tidak diubah" in note.message
     again = _answer(app, login, world, objection, reason="Kedua kali.")
     assert again[0] == 409 and "sudah dijawab" in again[1]
 
 
-def test_answer_changing_level_needs_exception(app: Flask, world: ResultsWorld, operator: User,
-                                               login: Login) -> None:
+def test_answer_changing_level_needs_exception(app: Flask, world: ResultsWorld, operator: User, login: Login) -> None:
     """The rule itself (stage_gate rule 5): without an exception opened after publication, a level change is
     refused; an exception the committee opened makes it an "after the freeze" change with that reason."""
     objection = _objection(world)
@@ -169,8 +180,13 @@ def test_answer_changing_level_needs_exception(app: Flask, world: ResultsWorld, 
     assert refused.value.gate.reason == "frozen"
     db.session.rollback()
     assert _count(StageException) == 0
-    open_exception(world.desa[PASER], StageCode.masa_sanggah, "Sanggah Desa Paser A1 diterima pleno.",
-                   world.committee, indicator_code="A1")
+    open_exception(
+        world.desa[PASER],
+        StageCode.masa_sanggah,
+        "Sanggah Desa Paser A1 diterima pleno.",
+        world.committee,
+        indicator_code="A1",
+    )
     status, _html = _answer(app, login, world, objection, reason="Bukti baru meyakinkan.", indicator="A1", level="4")
     assert status == 302
     db.session.refresh(objection)
@@ -184,20 +200,26 @@ def test_answer_changing_level_needs_exception(app: Flask, world: ResultsWorld, 
     assert "Diubah setelah pengumuman (A1)" in page and "Sanggah Desa Paser A1 diterima pleno." in page
 
 
-def test_one_page_answer_opens_its_exception_with_the_same_reason(app: Flask, world: ResultsWorld,
-                                                                  login: Login) -> None:
+def test_one_page_answer_opens_its_exception_with_the_same_reason(
+    app: Flask, world: ResultsWorld, login: Login
+) -> None:
     objection = _objection(world)
     client = login(app.test_client(), world.committee)
     page = client.get(f"/panitia/sanggah/lomba/{world.competition.id}").get_data(as_text=True)
     # The answer page shows the indicator's levels now, beside the form.
     assert "Level indikator A1 sekarang dan buktinya" in page and "Level dokumen" in page
     assert "Level kesepakatan (rekonsiliasi)" in page and "Level lapangan" in page
-    status, _html = _answer(app, login, world, objection, reason="Bukti SK baru meyakinkan pleno.", indicator="A1",
-                            level="4")
+    status, _html = _answer(
+        app, login, world, objection, reason="Bukti SK baru meyakinkan pleno.", indicator="A1", level="4"
+    )
     assert status == 302
     [exception] = db.session.scalars(select(StageException)).all()
     assert (exception.participant_id, exception.stage, exception.indicator_code, exception.reason) == (
-        world.desa[PASER].id, StageCode.masa_sanggah, "A1", "Bukti SK baru meyakinkan pleno.")
+        world.desa[PASER].id,
+        StageCode.masa_sanggah,
+        "A1",
+        "Bukti SK baru meyakinkan pleno.",
+    )
     [mark] = db.session.scalars(select(LateChange)).all()
     assert mark.exception_id == exception.id
     opened = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "stage_exception.open")).all()
@@ -229,11 +251,20 @@ def test_objection_answer_takes_precedence(app: Flask, world: ResultsWorld) -> N
     # The world's desk levels of Desa Paser A1 (1 and 3) were reconciled to 2 (tests/support/published.py).
     assert db.session.scalar(select(Reconciliation.level).where(Reconciliation.participant_id == paser.id)) == 2
     assert [r for r in verified_records(world.competition) if r[:2] == (PASER, "A1")] == [
-        (PASER, "A1", RECONCILED_BY, 2)]
+        (PASER, "A1", RECONCILED_BY, 2)
+    ]
     now = datetime.now(UTC)
     for level in (3, 4):
-        db.session.add(Objection(participant_id=paser.id, reason="Sanggah.", answered_at=now, answer_reason="Ya.",
-                                 answer_indicator_code="A1", new_level=level))
+        db.session.add(
+            Objection(
+                participant_id=paser.id,
+                reason="Sanggah.",
+                answered_at=now,
+                answer_reason="Ya.",
+                answer_indicator_code="A1",
+                new_level=level,
+            )
+        )
         db.session.commit()
     records = verified_records(world.competition)
     assert [r for r in records if r[:2] == (PASER, "A1")] == [(PASER, "A1", OBJECTION_BY, 4)]
@@ -241,8 +272,9 @@ def test_objection_answer_takes_precedence(app: Flask, world: ResultsWorld) -> N
     assert len([r for r in records if r[:2] == (PASER, "A2")]) == 2
 
 
-def test_answer_in_another_competition_not_found(app: Flask, world: ResultsWorld, make_user: MakeUser,
-                                                 login: Login) -> None:
+def test_answer_in_another_competition_not_found(
+    app: Flask, world: ResultsWorld, make_user: MakeUser, login: Login
+) -> None:
     objection = _objection(world)
     outsider = make_user(Role.panitia, "63")
     client = login(app.test_client(), outsider)
@@ -250,8 +282,12 @@ def test_answer_in_another_competition_not_found(app: Flask, world: ResultsWorld
     assert client.post(url, data={"reason": "Bukan wilayah saya."}).status_code == 403
     assert client.get(f"/sanggah/{objection.id}/bukti").status_code == 403
     committee = login(app.test_client(), world.committee)
-    assert committee.post(f"/panitia/sanggah/lomba/{world.competition.id + 1}/{objection.id}/jawab",
-                          data={"reason": "x"}).status_code == 404
+    assert (
+        committee.post(
+            f"/panitia/sanggah/lomba/{world.competition.id + 1}/{objection.id}/jawab", data={"reason": "x"}
+        ).status_code
+        == 404
+    )
     db.session.refresh(objection)
     assert objection.answered_at is None
 
@@ -265,8 +301,9 @@ def test_answer_outside_its_stages_refused(app: Flask, world: ResultsWorld, logi
     assert objection.answered_at is None
 
 
-def test_objections_are_limited_per_desa_and_per_indicator(app: Flask, world: ResultsWorld, operator: User,
-                                                           login: Login) -> None:
+def test_objections_are_limited_per_desa_and_per_indicator(
+    app: Flask, world: ResultsWorld, operator: User, login: Login
+) -> None:
     app.config.update(OBJECTION_LIMIT_PER_DESA=5, OBJECTION_LIMIT_PER_INDICATOR=2)
     for number in range(2):
         assert _file(app, login, operator, world, reason=f"A1 keberatan {number}", indicator="A1")[0] == 302
@@ -301,8 +338,9 @@ def test_parallel_objections_do_not_pass_the_limit_together(app: Flask, world: R
             session["_user_id"] = session_id
             session["_fresh"] = True
         start.wait()
-        response = client.post(url, data={"reason": f"Banjir sanggah {number}", "indicator": "A1"},
-                               content_type="multipart/form-data")
+        response = client.post(
+            url, data={"reason": f"Banjir sanggah {number}", "indicator": "A1"}, content_type="multipart/form-data"
+        )
         with lock:
             statuses.append(response.status_code)
 
@@ -315,8 +353,9 @@ def test_parallel_objections_do_not_pass_the_limit_together(app: Flask, world: R
     assert _count(Objection) == 3
 
 
-def test_duplicate_objections_are_answered_together(app: Flask, world: ResultsWorld, operator: User,
-                                                    login: Login) -> None:
+def test_duplicate_objections_are_answered_together(
+    app: Flask, world: ResultsWorld, operator: User, login: Login
+) -> None:
     first, second, third = _objection(world), _objection(world), _objection(world)
     other = _objection(world, indicator="A2")
     whole = _objection(world, indicator=None)
@@ -328,10 +367,10 @@ def test_duplicate_objections_are_answered_together(app: Flask, world: ResultsWo
     url = f"/panitia/sanggah/lomba/{world.competition.id}/{first.id}/jawab"
     refused = client.post(url, data={"reason": "Sama.", "also": [str(second.id), str(other.id)]})
     assert refused.status_code == 400
-    assert db.session.scalar(select(func.count()).select_from(Objection)
-                             .where(Objection.answered_at.is_not(None))) == 0
-    answered = client.post(url, data={"reason": "Bukti A1 sudah dinilai ulang; level tetap.",
-                                      "also": [str(second.id), str(third.id)]})
+    assert db.session.scalar(select(func.count()).select_from(Objection).where(Objection.answered_at.is_not(None))) == 0
+    answered = client.post(
+        url, data={"reason": "Bukti A1 sudah dinilai ulang; level tetap.", "also": [str(second.id), str(third.id)]}
+    )
     assert answered.status_code == 302
     db.session.expire_all()
     for objection in (first, second, third):
@@ -340,6 +379,7 @@ def test_duplicate_objections_are_answered_together(app: Flask, world: ResultsWo
     assert other.answered_at is None and whole.answered_at is None
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "objection.answer")).all()
     assert len(events) == 3
-    notes = db.session.scalars(select(Notification).where(Notification.user_id == operator.id,
-                                                          Notification.kind == "sanggah_dijawab")).all()
+    notes = db.session.scalars(
+        select(Notification).where(Notification.user_id == operator.id, Notification.kind == "sanggah_dijawab")
+    ).all()
     assert len(notes) == 1 and "3 sanggah dijawab bersama" in notes[0].message

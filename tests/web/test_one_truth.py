@@ -55,17 +55,27 @@ from tests.support.outputs import (
 )
 from tests.support.published import open_exception, open_results_stage
 
-REGIONS = {"64": "peringkat", "64.01": "peringkat_kabupaten", "64.09": "peringkat_kabupaten",
-           "64.01.01": "peringkat_kecamatan", "64.09.01": "peringkat_kecamatan", "64.09.04": "peringkat_kecamatan"}
+REGIONS = {
+    "64": "peringkat",
+    "64.01": "peringkat_kabupaten",
+    "64.09": "peringkat_kabupaten",
+    "64.01.01": "peringkat_kecamatan",
+    "64.09.01": "peringkat_kecamatan",
+    "64.09.04": "peringkat_kecamatan",
+}
 KABUPATEN = ("64", "64.01", "64.09")  # the regions with a PDF report and a dashboard checked here
 
 
 def expected(document: dict[str, Any]) -> tuple[dict[str, dict[str, Shown]], dict[str, dict[str, str]]]:
     """Per region, the ranked desa as the document gives them (the region's own rank) and the others' states."""
-    ranked = {region: from_document([r for r in document["peringkat"] if region_within(r["kode"], region)], key)
-              for region, key in REGIONS.items()}
-    unranked = {region: {r["kode"]: r["keadaan"] for r in document["tidak_diperingkat"]
-                         if region_within(r["kode"], region)} for region in REGIONS}
+    ranked = {
+        region: from_document([r for r in document["peringkat"] if region_within(r["kode"], region)], key)
+        for region, key in REGIONS.items()
+    }
+    unranked = {
+        region: {r["kode"]: r["keadaan"] for r in document["tidak_diperingkat"] if region_within(r["kode"], region)}
+        for region in REGIONS
+    }
     return ranked, unranked
 
 
@@ -84,7 +94,7 @@ def check_every_output(client: FlaskClient, world: TruthWorld, document: dict[st
         # The PDF report: its ranking table, and the unranked desa named only in their own section.
         shown, report = report_pdf(client, cid, region)
         assert shown == ranked[region], region
-        ranking_section = report[report.index("Peringkat Desa Kecamatan"):]
+        ranking_section = report[report.index("Peringkat Desa Kecamatan") :]
         for code in unranked[region]:
             assert code in report and code not in ranking_section.split("Tidak diperingkat")[0]
         # The DPMD dashboard: counts, the mean index and the predikat distribution of the ranked desa only.
@@ -110,7 +120,8 @@ def check_every_output(client: FlaskClient, world: TruthWorld, document: dict[st
 
 
 def test_every_output_lists_the_same_desa_with_the_same_index_predikat_and_rank(
-        app: Flask, make_user: MakeUser, login: Login, runner: FlaskCliRunner, tmp_path: Path) -> None:
+    app: Flask, make_user: MakeUser, login: Login, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     world = truth_world(make_user)
     cid = world.competition.id
     committee = login(app.test_client(), world.committee)
@@ -118,11 +129,10 @@ def test_every_output_lists_the_same_desa_with_the_same_index_predikat_and_rank(
     # Publishing waits for Desa Tunggu, whose assessors have not submitted; the committee withdraws it.
     page = committee.post(f"/panitia/hasil/lomba/{cid}/umumkan", follow_redirects=True).get_data(as_text=True)
     assert "Masih ada desa yang belum selesai dinilai" in page and world.competition.results_published_at is None
-    blockers = page[page.index('class="blockers'):page.index("<caption>Tidak diperingkat</caption>")]
+    blockers = page[page.index('class="blockers') : page.index("<caption>Tidak diperingkat</caption>")]
     assert re.findall(r'<li class="card" data-kode="([\d.]+)">', blockers) == [TUNGGU]
     assert "Penilaian belum diajukan oleh: Asesor Dua, Asesor Satu (0 dari 2 diajukan)." in blockers
-    committee.post(f"/panitia/hasil/lomba/{cid}/peserta/{world.desa[TUNGGU].id}/keluarkan",
-                   data={"reason": WITHDRAWAL})
+    committee.post(f"/panitia/hasil/lomba/{cid}/peserta/{world.desa[TUNGGU].id}/keluarkan", data={"reason": WITHDRAWAL})
     assert committee.post(f"/panitia/hasil/lomba/{cid}/umumkan").status_code == 302
 
     # Published: every output is the frozen provisional results, seen by the public and the committee alike.
@@ -141,8 +151,10 @@ def test_every_output_lists_the_same_desa_with_the_same_index_predikat_and_rank(
         assert said is not None
         if code == SEPAKU:
             row = from_document(provisional["peringkat"])[code]
-            assert said.group(1) == (f"Peringkat {row.peringkat} dari {len(provisional['peringkat'])} desa, indeks "
-                                     f"{row.indeks}, predikat {row.predikat}.")
+            assert said.group(1) == (
+                f"Peringkat {row.peringkat} dari {len(provisional['peringkat'])} desa, indeks "
+                f"{row.indeks}, predikat {row.predikat}."
+            )
         else:
             assert "dikeluarkan dari peringkat oleh panitia" in said.group(1) and WITHDRAWAL in said.group(1)
 
@@ -151,10 +163,18 @@ def test_every_output_lists_the_same_desa_with_the_same_index_predikat_and_rank(
     objection = Objection(participant_id=world.desa[SEPAKU].id, indicator_code="A1", reason="Layanan sudah daring.")
     db.session.add(objection)
     db.session.commit()
-    open_exception(world.desa[SEPAKU], StageCode.masa_sanggah, "Pleno menerima sanggah A1.", world.committee,
-                   indicator_code="A1")
-    answer_objection(objection, rubric_of(world.competition.rubric), "Bukti layanan daring diterima.", "A1", 3,
-                     world.committee, datetime.now(UTC))
+    open_exception(
+        world.desa[SEPAKU], StageCode.masa_sanggah, "Pleno menerima sanggah A1.", world.committee, indicator_code="A1"
+    )
+    answer_objection(
+        objection,
+        rubric_of(world.competition.rubric),
+        "Bukti layanan daring diterima.",
+        "A1",
+        3,
+        world.committee,
+        datetime.now(UTC),
+    )
 
     # Penetapan: finalised; every output is the sealed snapshot, whose values are the ones worked out by hand.
     open_results_stage(world.competition, StageCode.penetapan)
@@ -162,8 +182,9 @@ def test_every_output_lists_the_same_desa_with_the_same_index_predikat_and_rank(
     snapshot = final_snapshot_of(world.competition)
     assert snapshot is not None
     document = snapshot_of(app.test_client(), snapshot.kode)
-    assert {code: (v.indeks, v.predikat, v.peringkat, v.seri) for code, v in from_document(
-        document["peringkat"]).items()} == FINAL
+    assert {
+        code: (v.indeks, v.predikat, v.peringkat, v.seri) for code, v in from_document(document["peringkat"]).items()
+    } == FINAL
     assert {r["kode"]: r["keadaan"] for r in document["tidak_diperingkat"]} == UNRANKED
     assert next(r for r in document["tidak_diperingkat"] if r["kode"] == TUNGGU)["alasan"] == WITHDRAWAL
     check_every_output(committee, world, document)
@@ -182,8 +203,14 @@ def test_every_output_lists_the_same_desa_with_the_same_index_predikat_and_rank(
     assert 'data-cuplikan="' + snapshot.kode + '"' in why and "tidak lagi sama" not in why
 
 
-def _check_sealed_documents(app: Flask, committee: FlaskClient, world: TruthWorld, document: dict[str, Any],
-                            runner: FlaskCliRunner, tmp_path: Path) -> None:
+def _check_sealed_documents(
+    app: Flask,
+    committee: FlaskClient,
+    world: TruthWorld,
+    document: dict[str, Any],
+    runner: FlaskCliRunner,
+    tmp_path: Path,
+) -> None:
     """The berita acara pleno, the public verification page and the CLI's reports show the snapshot's ranking."""
     cid = world.competition.id
     province = from_document(document["peringkat"])
@@ -204,10 +231,13 @@ def _check_sealed_documents(app: Flask, committee: FlaskClient, world: TruthWorl
     book = load_workbook(io.BytesIO((folder / "hasil-64.xlsx").read_bytes()))
     header = [c.value for c in book["Peringkat"][1]]
     rows = [dict(zip(header, r, strict=True)) for r in book["Peringkat"].iter_rows(min_row=2, values_only=True)]
-    assert {r["Kode desa"]: Shown(format_number(r["Indeks"]), r["Predikat"], r["Peringkat"], r["Seri"] == "seri")
-            for r in rows} == province
+    assert {
+        r["Kode desa"]: Shown(format_number(r["Indeks"]), r["Predikat"], r["Peringkat"], r["Seri"] == "seri")
+        for r in rows
+    } == province
     assert sorted(p.name for p in (folder / "piagam").iterdir()) == sorted(
-        f"piagam-{v.peringkat}-{code}.pdf" for code, v in province.items() if v.peringkat <= 3)
+        f"piagam-{v.peringkat}-{code}.pdf" for code, v in province.items() if v.peringkat <= 3
+    )
     assert f"Hasil akhir dari cuplikan {document_kode(committee, cid)}" in result.output
 
 

@@ -17,7 +17,8 @@ def actions() -> list[str]:
 
 
 def test_dpmd_finds_only_the_operator_and_verifikator_accounts_of_its_kabupaten(
-        app: Flask, make_user: MakeUser, login: Login) -> None:
+    app: Flask, make_user: MakeUser, login: Login
+) -> None:
     operator = make_user(Role.operator_desa, "64.09.04.2002", name="Siti Bukit Raya")
     verifikator = make_user(Role.verifikator_kecamatan, "64.09.04", name="Budi Sepaku")
     elsewhere = make_user(Role.operator_desa, "64.01.01.2001", name="Operator Paser")
@@ -39,7 +40,8 @@ def test_dpmd_finds_only_the_operator_and_verifikator_accounts_of_its_kabupaten(
 
 
 def test_deactivate_activate_end_sessions_and_reset_the_second_factor(
-        app: Flask, make_user: MakeUser, login: Login) -> None:
+    app: Flask, make_user: MakeUser, login: Login
+) -> None:
     operator = make_user(Role.operator_desa, "64.09.04.2002")
     dpmd = login(app.test_client(), make_user(Role.dpmd, "64.09"))
     version = operator.session_version
@@ -79,15 +81,20 @@ def test_a_new_invitation_replaces_the_old_one(app: Flask, make_user: MakeUser, 
 
 
 def test_grants_are_added_and_removed_within_what_the_manager_may_give(
-        app: Flask, make_user: MakeUser, login: Login) -> None:
+    app: Flask, make_user: MakeUser, login: Login
+) -> None:
     operator = make_user(Role.operator_desa, "64.09.04.2002")
     make_user(Role.operator_desa, "64.09.04.2003")  # the region exists
     dpmd_user = make_user(Role.dpmd, "64.09")
     dpmd = login(app.test_client(), dpmd_user)
     refused = dpmd.post(f"/pengguna/{operator.id}/peran", data={"role": "panitia", "region": "64"})
     assert refused.status_code == 422 and "tidak berwenang" in refused.get_data(as_text=True)
-    assert dpmd.post(f"/pengguna/{operator.id}/peran",
-                     data={"role": "operator_desa", "region": "64.09.04.2003"}).status_code == 302
+    assert (
+        dpmd.post(
+            f"/pengguna/{operator.id}/peran", data={"role": "operator_desa", "region": "64.09.04.2003"}
+        ).status_code
+        == 302
+    )
     user = db.session.get(User, operator.id)
     assert user is not None and sorted(g.region_code for g in user.grants) == ["64.09.04.2002", "64.09.04.2003"]
     grant = next(g for g in user.grants if g.region_code == "64.09.04.2003")
@@ -104,7 +111,8 @@ def test_grants_are_added_and_removed_within_what_the_manager_may_give(
 
 
 def test_a_verifikator_sends_a_new_invitation_to_an_operator_of_its_kecamatan_only(
-        app: Flask, make_user: MakeUser, login: Login) -> None:
+    app: Flask, make_user: MakeUser, login: Login
+) -> None:
     operator = make_user(Role.operator_desa, "64.09.04.2002", name="Siti Bukit Raya")
     other = make_user(Role.operator_desa, "64.09.01.2001", name="Operator Waru")
     dpmd = make_user(Role.dpmd, "64.09")
@@ -116,6 +124,10 @@ def test_a_verifikator_sends_a_new_invitation_to_an_operator_of_its_kecamatan_on
     assert client.post(f"/pengguna/{operator.id}/undang").status_code == 200
     assert db.session.scalar(db.select(AccountInvitation.user_id)) == operator.id
     assert client.post(f"/pengguna/{operator.id}/nonaktifkan").status_code == 403
-    assert client.post(f"/pengguna/{operator.id}/peran", data={"role": "operator_desa",
-                                                               "region": "64.09.04.2003"}).status_code == 403
+    assert (
+        client.post(
+            f"/pengguna/{operator.id}/peran", data={"role": "operator_desa", "region": "64.09.04.2003"}
+        ).status_code
+        == 403
+    )
     assert client.get(f"/pengguna/{other.id}").status_code == 403

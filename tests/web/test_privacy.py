@@ -27,11 +27,15 @@ PASER = "64.01.01.2001"
 
 
 def _upload(client: FlaskClient, participant: Participant, data: bytes, name: str, code: str = "A1") -> Evidence:
-    response = client.post(f"/desa/peserta/{participant.id}/indikator/{code}/bukti",
-                           data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    response = client.post(
+        f"/desa/peserta/{participant.id}/indikator/{code}/bukti",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
-    evidence = db.session.scalar(select(Evidence).where(Evidence.participant_id == participant.id,
-                                                        Evidence.original_name == name))
+    evidence = db.session.scalar(
+        select(Evidence).where(Evidence.participant_id == participant.id, Evidence.original_name == name)
+    )
     assert evidence is not None
     return evidence
 
@@ -57,15 +61,17 @@ class Desa:
 @pytest.fixture
 def desa(app: Flask, make_user: MakeUser, login: Login) -> Desa:
     _competition, (bukit, semoi, paser) = create_competition(
-        desa={BUKIT: "Bukit Raya", SEMOI: "Semoi Dua", PASER: "Desa Paser"})
+        desa={BUKIT: "Bukit Raya", SEMOI: "Semoi Dua", PASER: "Desa Paser"}
+    )
     uploader = make_user(Role.operator_desa, BUKIT)
     data = files.jpeg()
     photo = _upload(login(app.test_client(), uploader), bukit, data, "balai.jpg")
     return Desa(bukit, semoi, paser, uploader, photo, data)
 
 
-def test_photo_original_with_gps_only_to_judging_roles(app: Flask, desa: Desa, make_user: MakeUser,
-                                                        login: Login) -> None:
+def test_photo_original_with_gps_only_to_judging_roles(
+    app: Flask, desa: Desa, make_user: MakeUser, login: Login
+) -> None:
     """The download link gives the original (with EXIF GPS) to the committee, the assigned assessor and the
     operator who uploaded it; the verifikator, DPMD and the desa's other operator get the display copy."""
     committee = make_user(Role.panitia, "64")
@@ -73,8 +79,11 @@ def test_photo_original_with_gps_only_to_judging_roles(app: Flask, desa: Desa, m
     db.session.add(Assignment(participant_id=desa.bukit.id, assessor_id=assessor.id, method="manual"))
     db.session.commit()
     originals = [committee, assessor, desa.uploader]
-    copies = [make_user(Role.verifikator_kecamatan, "64.09.04"), make_user(Role.dpmd, "64.09"),
-              make_user(Role.operator_desa, BUKIT)]
+    copies = [
+        make_user(Role.verifikator_kecamatan, "64.09.04"),
+        make_user(Role.dpmd, "64.09"),
+        make_user(Role.operator_desa, BUKIT),
+    ]
     url = f"/desa/bukti/{desa.photo.id}/unduh"
     for user in originals:
         response = login(app.test_client(), user).get(url)
@@ -96,14 +105,16 @@ def test_pdf_original_served_to_every_reader(app: Flask, desa: Desa, make_user: 
     """A PDF has no display copy and must stay byte-identical: every reader of the submission gets it whole."""
     pdf = _upload(login(app.test_client(), desa.uploader), desa.bukit, files.pdf(), "surat.pdf", code="A2")
     response = login(app.test_client(), make_user(Role.verifikator_kecamatan, "64.09.04")).get(
-        f"/desa/bukti/{pdf.id}/unduh")
+        f"/desa/bukti/{pdf.id}/unduh"
+    )
     data = response.get_data()
     response.close()
     assert response.status_code == 200 and data == files.pdf()
 
 
-def test_duplicate_flag_for_committee_and_assessors_not_operators(app: Flask, desa: Desa, make_user: MakeUser,
-                                                                   login: Login) -> None:
+def test_duplicate_flag_for_committee_and_assessors_not_operators(
+    app: Flask, desa: Desa, make_user: MakeUser, login: Login
+) -> None:
     """The same file uploaded by another desa flags both copies for the committee and assessors only, and the
     flag disappears when the other copy is removed."""
     flag = "Berkas yang sama juga diunggah desa lain"
@@ -116,27 +127,38 @@ def test_duplicate_flag_for_committee_and_assessors_not_operators(app: Flask, de
     assert "balai-juga.jpg" in page and flag not in page
     desa.bukit.status = SubmissionStatus.diajukan
     db.session.commit()
-    committee_page = login(app.test_client(), make_user(Role.panitia, "64")).get(
-        f"/kelengkapan/peserta/{desa.bukit.id}").get_data(as_text=True)
+    committee_page = (
+        login(app.test_client(), make_user(Role.panitia, "64"))
+        .get(f"/kelengkapan/peserta/{desa.bukit.id}")
+        .get_data(as_text=True)
+    )
     assert flag in committee_page
-    verifikator_page = login(app.test_client(), make_user(Role.verifikator_kecamatan, "64.09.04")).get(
-        f"/kelengkapan/peserta/{desa.bukit.id}").get_data(as_text=True)
+    verifikator_page = (
+        login(app.test_client(), make_user(Role.verifikator_kecamatan, "64.09.04"))
+        .get(f"/kelengkapan/peserta/{desa.bukit.id}")
+        .get_data(as_text=True)
+    )
     assert "balai.jpg" in verifikator_page and flag not in verifikator_page
     response = operator_client.post(f"/desa/peserta/{desa.semoi.id}/bukti/{twin.id}/hapus")
     assert response.status_code == 302
     db.session.refresh(desa.photo)
     assert desa.photo.duplicate_of_other_desa is False
-    committee_page = login(app.test_client(), make_user(Role.panitia, "64")).get(
-        f"/kelengkapan/peserta/{desa.bukit.id}").get_data(as_text=True)
+    committee_page = (
+        login(app.test_client(), make_user(Role.panitia, "64"))
+        .get(f"/kelengkapan/peserta/{desa.bukit.id}")
+        .get_data(as_text=True)
+    )
     assert flag not in committee_page
 
 
-def test_duplicate_flag_stays_while_another_desa_still_holds_the_file(app: Flask, desa: Desa,
-                                                                      make_user: MakeUser, login: Login) -> None:
+def test_duplicate_flag_stays_while_another_desa_still_holds_the_file(
+    app: Flask, desa: Desa, make_user: MakeUser, login: Login
+) -> None:
     semoi_client = login(app.test_client(), make_user(Role.operator_desa, SEMOI))
     twin = _upload(semoi_client, desa.semoi, desa.photo_bytes, "kembar.jpg")
-    _upload(login(app.test_client(), make_user(Role.operator_desa, PASER)), desa.paser, desa.photo_bytes,
-            "kembar-paser.jpg")
+    _upload(
+        login(app.test_client(), make_user(Role.operator_desa, PASER)), desa.paser, desa.photo_bytes, "kembar-paser.jpg"
+    )
     semoi_client.post(f"/desa/peserta/{desa.semoi.id}/bukti/{twin.id}/hapus")
     db.session.refresh(desa.photo)
     assert desa.photo.duplicate_of_other_desa is True
@@ -163,10 +185,25 @@ def verification(app: Flask, make_user: MakeUser, login: Login) -> Verification:
     committee = make_user(Role.panitia, "64")
     assessor = make_user(Role.asesor, "64", home_region_code="64.72")
     assignment = assign_assessor(bukit, assessor, committee, datetime.now(UTC))
-    store_photo = Evidence(participant_id=bukit.id, indicator_code="A1", kind="file", sha256="a" * 64,
-                           size=1, media_type="image/jpeg", display_sha256="b" * 64, original_name="foto.jpg")
-    semoi_photo = Evidence(participant_id=semoi.id, indicator_code="A1", kind="file", sha256="c" * 64,
-                           size=1, media_type="application/pdf", original_name="semoi.pdf")
+    store_photo = Evidence(
+        participant_id=bukit.id,
+        indicator_code="A1",
+        kind="file",
+        sha256="a" * 64,
+        size=1,
+        media_type="image/jpeg",
+        display_sha256="b" * 64,
+        original_name="foto.jpg",
+    )
+    semoi_photo = Evidence(
+        participant_id=semoi.id,
+        indicator_code="A1",
+        kind="file",
+        sha256="c" * 64,
+        size=1,
+        media_type="application/pdf",
+        original_name="semoi.pdf",
+    )
     db.session.add_all([store_photo, semoi_photo])
     db.session.commit()
     return Verification(bukit, semoi, committee, assessor, assignment, semoi_photo)
@@ -184,8 +221,7 @@ def test_unassigned_desa_closed_to_assessor(app: Flask, verification: Verificati
     assert client.get(f"/desa/bukti/{verification.photo.id}/unduh").status_code == 403
 
 
-def test_draft_self_assessments_closed_to_unassigned_assessor(app: Flask, make_user: MakeUser,
-                                                              login: Login) -> None:
+def test_draft_self_assessments_closed_to_unassigned_assessor(app: Flask, make_user: MakeUser, login: Login) -> None:
     _competition, [draft] = create_competition(desa={BUKIT: "Bukit Raya"})
     client = login(app.test_client(), make_user(Role.asesor, "64", home_region_code="64.72"))
     assert f"/kelengkapan/peserta/{draft.id}" not in client.get("/kelengkapan/").get_data(as_text=True)
@@ -234,15 +270,20 @@ def test_ketua_tim_reads_desa_in_reconciliation_only(app: Flask, make_user: Make
     assert "Bukit Raya" not in page
 
 
-def test_assessor_sees_only_submitted_scores_of_others(app: Flask, verification: Verification,
-                                                       make_user: MakeUser, login: Login) -> None:
+def test_assessor_sees_only_submitted_scores_of_others(
+    app: Flask, verification: Verification, make_user: MakeUser, login: Login
+) -> None:
     """After submitting, an assessor sees the other assessors' submitted scores, never a draft."""
     other = make_user(Role.asesor, "64", home_region_code="64.01", name="Asesor Draf")
     draft = assign_assessor(verification.bukit, other, verification.committee, datetime.now(UTC))
     db.session.add(DeskScore(assignment_id=draft.id, indicator_code="A1", level=1, note="Catatan draf rahasia"))
     own = verification.assignment
-    db.session.add_all([DeskScore(assignment_id=own.id, indicator_code="A1", level=3, note="Catatan sendiri"),
-                        DeskScore(assignment_id=own.id, indicator_code="A2", level=2, note="")])
+    db.session.add_all(
+        [
+            DeskScore(assignment_id=own.id, indicator_code="A1", level=3, note="Catatan sendiri"),
+            DeskScore(assignment_id=own.id, indicator_code="A2", level=2, note=""),
+        ]
+    )
     own.submitted_at = datetime.now(UTC)
     db.session.commit()
     client = login(app.test_client(), verification.assessor)
@@ -254,8 +295,9 @@ def test_assessor_sees_only_submitted_scores_of_others(app: Flask, verification:
     assert "Catatan draf rahasia" in page and "Asesor Draf" in page
 
 
-def test_conflicted_assessor_sees_assigned_desa_in_no_list(app: Flask, verification: Verification,
-                                                           login: Login) -> None:
+def test_conflicted_assessor_sees_assigned_desa_in_no_list(
+    app: Flask, verification: Verification, login: Login
+) -> None:
     """A conflict found after the assignment (the assessor's home region moved into the desa's kabupaten) hides
     the desa from the lists at once, before anyone withdraws the assignment."""
     [grant] = verification.assessor.grants
@@ -266,8 +308,9 @@ def test_conflicted_assessor_sees_assigned_desa_in_no_list(app: Flask, verificat
     assert client.get(f"/kelengkapan/peserta/{verification.bukit.id}").status_code == 403
 
 
-def test_conflicted_assessor_sees_assigned_desa_in_no_assessor_list(app: Flask, verification: Verification,
-                                                                    login: Login) -> None:
+def test_conflicted_assessor_sees_assigned_desa_in_no_assessor_list(
+    app: Flask, verification: Verification, login: Login
+) -> None:
     client = login(app.test_client(), verification.assessor)
     link = f"/asesor/penugasan/{verification.assignment.id}"
     assert link in client.get("/asesor/").get_data(as_text=True)

@@ -75,9 +75,16 @@ def test_publish_freezes_the_ranking(app: Flask, world: ResultsWorld, login: Log
     assert rows is not None
     # By hand (tests/support/results.py): Semoi Dua 70, Bukit Raya 65, Desa Paser 40.
     assert [(r["kode"], r["peringkat"], r["indeks"]) for r in rows] == [
-        (SEMOI, 1, "70.00"), (BUKIT, 2, "65.00"), (PASER, 3, "40.00")]
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.action == "results.publish_provisional")) == 1
+        (SEMOI, 1, "70.00"),
+        (BUKIT, 2, "65.00"),
+        (PASER, 3, "40.00"),
+    ]
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "results.publish_provisional")
+        )
+        == 1
+    )
     page = client.get(f"/panitia/hasil/lomba/{world.competition.id}").get_data(as_text=True)
     assert "Peringkat hasil sementara (beku)" in page
 
@@ -87,8 +94,9 @@ def test_frozen_ranking_does_not_follow_later_changes(app: Flask, world: Results
     before = provisional_rows(world.competition)
     paser = world.desa[PASER]
     open_exception(paser, StageCode.rekonsiliasi, "Salah ketik level A1 di rekonsiliasi.", world.committee)
-    correct_reconciliation(paser, rubric_of(world.competition.rubric), "A1", 4, "Bukti lengkap.", world.lead,
-                           datetime.now(UTC))
+    correct_reconciliation(
+        paser, rubric_of(world.competition.rubric), "A1", 4, "Bukti lengkap.", world.lead, datetime.now(UTC)
+    )
     assert provisional_rows(world.competition) == before
     with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as connection:
         connection.execute(text("UPDATE provisional_result SET ranking_json = '{}'"))
@@ -116,8 +124,13 @@ def test_second_publication_refused(app: Flask, world: ResultsWorld, login: Logi
 def test_change_after_freeze_needs_exception(app: Flask, world: ResultsWorld, login: Login) -> None:
     paser = world.desa[PASER]
     # An exception granted before the publication, for the reconciliation stage, reaches no further than it.
-    open_exception(paser, StageCode.rekonsiliasi, "Rekonsiliasi tertunda.", world.committee,
-                   created_at=datetime.now(UTC) - timedelta(hours=1))
+    open_exception(
+        paser,
+        StageCode.rekonsiliasi,
+        "Rekonsiliasi tertunda.",
+        world.committee,
+        created_at=datetime.now(UTC) - timedelta(hours=1),
+    )
     _publish(world)
     client = login(app.test_client(), world.lead)
     # The ketua tim corrects the agreed level of Desa Paser A1 (tests/support/published.py): a change of a level.
@@ -127,12 +140,16 @@ def test_change_after_freeze_needs_exception(app: Flask, world: ResultsWorld, lo
     assert "Hasil sementara sudah diumumkan" in refused.get_data(as_text=True)
     assert db.session.scalar(select(Reconciliation.level).where(Reconciliation.participant_id == paser.id)) == 2
 
-    open_exception(paser, StageCode.rekonsiliasi, "Asesor salah membaca bukti A1.", world.committee,
-                   indicator_code="A1")
+    open_exception(
+        paser, StageCode.rekonsiliasi, "Asesor salah membaca bukti A1.", world.committee, indicator_code="A1"
+    )
     assert client.post(url, data={"level": "3", "reason": "Sepakat."}).status_code == 302
     [mark] = db.session.scalars(select(LateChange)).all()
-    assert (mark.indicator_code, mark.action, mark.exception.reason) == ("A1", "reconcile",
-                                                                         "Asesor salah membaca bukti A1.")
+    assert (mark.indicator_code, mark.action, mark.exception.reason) == (
+        "A1",
+        "reconcile",
+        "Asesor salah membaca bukti A1.",
+    )
     committee = login(app.test_client(), world.committee)
     page = committee.get(f"/panitia/hasil/lomba/{world.competition.id}").get_data(as_text=True)
     assert "diubah setelah pengumuman (A1): Asesor salah membaca bukti A1." in page
@@ -143,29 +160,39 @@ def test_freeze_covers_every_level_action(app: Flask, world: ResultsWorld) -> No
     _publish(world)
     now = datetime.now(UTC)
     paser = world.desa[PASER]
-    for action, stage in ((Action.desk_score, StageCode.penilaian_dokumen),
-                          (Action.reconcile, StageCode.rekonsiliasi),
-                          (Action.field_verify, StageCode.klarifikasi_lapangan)):
+    for action, stage in (
+        (Action.desk_score, StageCode.penilaian_dokumen),
+        (Action.reconcile, StageCode.rekonsiliasi),
+        (Action.field_verify, StageCode.klarifikasi_lapangan),
+    ):
         # Even with the action's own stage open again, the freeze refuses it without an exception.
         set_stage(world.competition, stage, timedelta(days=-1), timedelta(days=1))
         assert stage_gate(world.competition, action, now, participant=paser, indicator_code="A1").reason == "frozen"
     open_results_stage(world.competition, StageCode.masa_sanggah)
-    assert stage_gate(world.competition, Action.answer_objection, datetime.now(UTC), participant=paser,
-                      indicator_code="A1", changes_level=True).reason == "frozen"
-    assert stage_gate(world.competition, Action.answer_objection, datetime.now(UTC), participant=paser,
-                      changes_level=False).allowed
+    assert (
+        stage_gate(
+            world.competition,
+            Action.answer_objection,
+            datetime.now(UTC),
+            participant=paser,
+            indicator_code="A1",
+            changes_level=True,
+        ).reason
+        == "frozen"
+    )
+    assert stage_gate(
+        world.competition, Action.answer_objection, datetime.now(UTC), participant=paser, changes_level=False
+    ).allowed
 
 
 def test_no_level_changes_after_the_final_snapshot(app: Flask, world: ResultsWorld) -> None:
     _finalise(world)
     paser = world.desa[PASER]
     open_exception(paser, StageCode.rekonsiliasi, "Terlambat.", world.committee)
-    gate = stage_gate(world.competition, Action.reconcile, datetime.now(UTC), participant=paser,
-                      indicator_code="A1")
+    gate = stage_gate(world.competition, Action.reconcile, datetime.now(UTC), participant=paser, indicator_code="A1")
     assert (gate.allowed, gate.reason) == (False, "finalised")
     with pytest.raises(StageClosed):
-        correct_reconciliation(paser, rubric_of(world.competition.rubric), "A1", 4, "x", world.lead,
-                               datetime.now(UTC))
+        correct_reconciliation(paser, rubric_of(world.competition.rubric), "A1", 4, "x", world.lead, datetime.now(UTC))
 
 
 def test_final_snapshot_download_hashes_to_published_sha256(app: Flask, world: ResultsWorld) -> None:
@@ -189,7 +216,8 @@ def test_snapshot_hash_covers_every_level(app: Flask, world: ResultsWorld) -> No
     document = json.loads(snapshot.canonical_json)
     # The public copy: the same rows, the assessors under their pseudonyms.
     assert sorted((d, i, a if a in ("rekonsiliasi",) else "Penilai", v) for d, i, a, v in document["level"]) == sorted(
-        (d, i, a if a in ("rekonsiliasi",) else "Penilai", v) for d, i, a, v in committee["level"])
+        (d, i, a if a in ("rekonsiliasi",) else "Penilai", v) for d, i, a, v in committee["level"]
+    )
     assert len(document["level"]) == 11  # 3 desa x 2 indicators x 2 assessors, Desa Paser's A1 one agreed level
     for index in range(len(document["level"])):
         changed = json.loads(snapshot.canonical_json)
@@ -241,8 +269,9 @@ def test_finalise_refused_while_objections_open(app: Flask, world: ResultsWorld,
     assert db.session.scalar(select(func.count()).select_from(FinalSnapshot)) == 0
 
 
-def _generate(app: Flask, login: Login, world: ResultsWorld, kind: str, desa: str | None = None,
-              user: object = None) -> BeritaAcara | None:
+def _generate(
+    app: Flask, login: Login, world: ResultsWorld, kind: str, desa: str | None = None, user: object = None
+) -> BeritaAcara | None:
     client = login(app.test_client(), user or world.committee)
     data = {"kind": kind}
     if desa:
@@ -263,10 +292,14 @@ def _pdf_text(data: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
-def test_berita_acara_page_offers_only_what_can_be_made_and_says_why_not(app: Flask, world: ResultsWorld,
-                                                                           login: Login) -> None:
-    db.session.execute(update(Assignment).where(Assignment.participant_id == world.desa[PASER].id)
-                       .values(withdrawn_at=datetime.now(UTC)))
+def test_berita_acara_page_offers_only_what_can_be_made_and_says_why_not(
+    app: Flask, world: ResultsWorld, login: Login
+) -> None:
+    db.session.execute(
+        update(Assignment)
+        .where(Assignment.participant_id == world.desa[PASER].id)
+        .values(withdrawn_at=datetime.now(UTC))
+    )
     db.session.commit()
     page = login(app.test_client(), world.committee).get(f"/berita-acara/lomba/{world.competition.id}")
     html = page.get_data(as_text=True)
@@ -299,12 +332,18 @@ def test_tampered_berita_acara_does_not_verify(app: Flask, world: ResultsWorld, 
     assert document is not None
     pdf = _download(app, login, world, document)
     public = app.test_client()
-    same = public.post(f"/verifikasi/{document.kode}/periksa", data={"file": (io.BytesIO(pdf), "ba.pdf")},
-                       content_type="multipart/form-data")
+    same = public.post(
+        f"/verifikasi/{document.kode}/periksa",
+        data={"file": (io.BytesIO(pdf), "ba.pdf")},
+        content_type="multipart/form-data",
+    )
     assert same.status_code == 200 and "Cocok." in same.get_data(as_text=True)
     tampered = pdf + b"\n% diubah\n"
-    other = public.post(f"/verifikasi/{document.kode}/periksa", data={"file": (io.BytesIO(tampered), "ba.pdf")},
-                        content_type="multipart/form-data")
+    other = public.post(
+        f"/verifikasi/{document.kode}/periksa",
+        data={"file": (io.BytesIO(tampered), "ba.pdf")},
+        content_type="multipart/form-data",
+    )
     html = other.get_data(as_text=True)
     assert other.status_code == 200 and "Tidak cocok." in html and "Cocok." not in html.replace("Tidak cocok.", "")
     assert hashlib.sha256(tampered).hexdigest() in html
@@ -315,8 +354,11 @@ def test_pdf_check_takes_only_pdfs(app: Flask, world: ResultsWorld, login: Login
     assert document is not None
     public = app.test_client()
     for payload in (files.png(), b"%PDF-1.7\n%%EOF\n", b"<html>bukan pdf</html>"):
-        response = public.post(f"/verifikasi/{document.kode}/periksa",
-                               data={"file": (io.BytesIO(payload), "x.pdf")}, content_type="multipart/form-data")
+        response = public.post(
+            f"/verifikasi/{document.kode}/periksa",
+            data={"file": (io.BytesIO(payload), "x.pdf")},
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 400
         assert "Cocok." not in response.get_data(as_text=True)
         if not payload.startswith(b"%PDF"):
@@ -335,8 +377,12 @@ def test_public_pdf_checks_limited_per_address(app: Flask, world: ResultsWorld) 
     pdf = files.pdf()
 
     def check(address: str) -> TestResponse:
-        return public.post(f"/verifikasi/{snapshot.kode}/periksa", data={"file": (io.BytesIO(pdf), "x.pdf")},
-                           content_type="multipart/form-data", environ_base={"REMOTE_ADDR": address})
+        return public.post(
+            f"/verifikasi/{snapshot.kode}/periksa",
+            data={"file": (io.BytesIO(pdf), "x.pdf")},
+            content_type="multipart/form-data",
+            environ_base={"REMOTE_ADDR": address},
+        )
 
     digest = hashlib.sha256(pdf).hexdigest()
     for _ in range(2):
@@ -361,9 +407,12 @@ def test_client_address_from_trusted_proxies_only(app: Flask, world: ResultsWorl
     proxied = create_app(config_for_tests(tmp_path, TRUSTED_PROXIES=1))
     for application in (app, proxied):
         response = application.test_client().post(
-            f"/verifikasi/{snapshot.kode}/periksa", data={"file": (io.BytesIO(files.pdf()), "x.pdf")},
-            content_type="multipart/form-data", headers={"X-Forwarded-For": "203.0.113.7"},
-            environ_base={"REMOTE_ADDR": "10.0.0.9"})
+            f"/verifikasi/{snapshot.kode}/periksa",
+            data={"file": (io.BytesIO(files.pdf()), "x.pdf")},
+            content_type="multipart/form-data",
+            headers={"X-Forwarded-For": "203.0.113.7"},
+            environ_base={"REMOTE_ADDR": "10.0.0.9"},
+        )
         assert response.status_code == 200
     with proxied.app_context():
         db.engine.dispose()
@@ -389,15 +438,25 @@ def test_pleno_berita_acara_after_the_final_snapshot(app: Flask, world: ResultsW
     content = " ".join(_pdf_text(pdf).split())
     assert snapshot.sha256 in content.replace(" ", "") and "Ketua Panitia" in content
     # The final snapshot's page checks a PDF against every berita acara of the competition.
-    check = app.test_client().post(f"/verifikasi/{snapshot.kode}/periksa",
-                                   data={"file": (io.BytesIO(pdf), "pleno.pdf")}, content_type="multipart/form-data")
+    check = app.test_client().post(
+        f"/verifikasi/{snapshot.kode}/periksa",
+        data={"file": (io.BytesIO(pdf), "pleno.pdf")},
+        content_type="multipart/form-data",
+    )
     assert "Cocok." in check.get_data(as_text=True)
 
 
 def test_field_berita_acara_from_the_field_record(app: Flask, world: ResultsWorld, login: Login) -> None:
     assert _generate(app, login, world, "klarifikasi_lapangan", BUKIT) is None  # nothing recorded in the field
-    db.session.add(FieldLevel(participant_id=world.desa[BUKIT].id, indicator_code="A1", level=4,
-                              note="Layanan surat berjalan di kantor desa.", updated_by_id=world.assessors[0].id))
+    db.session.add(
+        FieldLevel(
+            participant_id=world.desa[BUKIT].id,
+            indicator_code="A1",
+            level=4,
+            note="Layanan surat berjalan di kantor desa.",
+            updated_by_id=world.assessors[0].id,
+        )
+    )
     db.session.commit()
     document = _generate(app, login, world, "klarifikasi_lapangan", BUKIT)
     assert document is not None and document.kind is BeritaAcaraKind.klarifikasi_lapangan
@@ -411,8 +470,9 @@ def test_field_berita_acara_from_the_field_record(app: Flask, world: ResultsWorl
     assert _generate(app, login, world, "klarifikasi_lapangan", BUKIT, user=world.lead) == document
 
 
-def test_ketua_tim_makes_desk_berita_acara_only(app: Flask, world: ResultsWorld, login: Login,
-                                                make_user: MakeUser) -> None:
+def test_ketua_tim_makes_desk_berita_acara_only(
+    app: Flask, world: ResultsWorld, login: Login, make_user: MakeUser
+) -> None:
     _finalise(world)
     assert _generate(app, login, world, "pleno", user=world.lead) is None
     document = _generate(app, login, world, "penilaian_dokumen", BUKIT, user=world.lead)
@@ -427,9 +487,13 @@ def test_ketua_tim_makes_desk_berita_acara_only(app: Flask, world: ResultsWorld,
     # A ketua tim whose home kabupaten holds the desa has a conflict of interest with it.
     conflicted = make_user(Role.ketua_tim, "64", home_region_code="64.09", name="Ketua Tim Dua")
     client = login(app.test_client(), conflicted)
-    assert client.post(f"/berita-acara/lomba/{world.competition.id}/buat",
-                       data={"kind": "penilaian_dokumen", "participant_id": str(world.desa[BUKIT].id)}
-                       ).status_code == 403
+    assert (
+        client.post(
+            f"/berita-acara/lomba/{world.competition.id}/buat",
+            data={"kind": "penilaian_dokumen", "participant_id": str(world.desa[BUKIT].id)},
+        ).status_code
+        == 403
+    )
     assert client.get(f"/berita-acara/{document.id}/unduh").status_code == 403
 
 
@@ -464,14 +528,23 @@ def test_field_level_after_freeze_needs_exception_and_is_marked(app: Flask, make
         save_field_level(assignment, rubric, "A1", 2, "Layanan tidak berjalan.", 0, world.first, datetime.now(UTC))
     assert refused.value.gate.reason == "frozen"
     # A photo changes no level: the freeze does not stop it.
-    add_field_photo(assignment, rubric, "A1", files.png(), "foto.png", world.first, datetime.now(UTC), get_store(),
-                    10_000_000)
-    open_exception(world.desa[BUKIT], StageCode.klarifikasi_lapangan, "Kunjungan ulang atas keputusan pleno.",
-                   world.committee, indicator_code="A1")
+    add_field_photo(
+        assignment, rubric, "A1", files.png(), "foto.png", world.first, datetime.now(UTC), get_store(), 10_000_000
+    )
+    open_exception(
+        world.desa[BUKIT],
+        StageCode.klarifikasi_lapangan,
+        "Kunjungan ulang atas keputusan pleno.",
+        world.committee,
+        indicator_code="A1",
+    )
     save_field_level(assignment, rubric, "A1", 2, "Layanan tidak berjalan.", 0, world.first, datetime.now(UTC))
     [mark] = db.session.scalars(select(LateChange)).all()
     assert (mark.action, mark.indicator_code, mark.exception.reason) == (
-        "field_verify", "A1", "Kunjungan ulang atas keputusan pleno.")
+        "field_verify",
+        "A1",
+        "Kunjungan ulang atas keputusan pleno.",
+    )
 
 
 def test_certificate_qr_leads_to_the_final_snapshot_once_finalised(app: Flask, world: ResultsWorld) -> None:

@@ -64,8 +64,10 @@ def world(app: Flask, make_user: MakeUser) -> World:
     committee = make_user(Role.panitia, "64")
     first = make_user(Role.asesor, "64", home_region_code="64.72", name="Asesor Satu")
     second = make_user(Role.asesor, "64", home_region_code="64.01", name="Asesor Dua")
-    assignments = [_submitted(bukit, first, committee, {"A1": 1, "A2": 2}),
-                   _submitted(bukit, second, committee, {"A1": 4, "A2": 3})]
+    assignments = [
+        _submitted(bukit, first, committee, {"A1": 1, "A2": 2}),
+        _submitted(bukit, second, committee, {"A1": 4, "A2": 3}),
+    ]
     lead = make_user(Role.ketua_tim, "64", home_region_code="64.72", name="Ketua Tim")
     return World(competition, bukit, lead, assignments)
 
@@ -97,15 +99,20 @@ def test_reconciliation_replaces_assessor_levels_in_score(app: Flask, world: Wor
     assert after.exact_index(j) == 100 * (60 * 4 + 40 * 2.5) / (4 * 100)
     assert before.exact_index(before.position("64.09.04.2002")) == 100 * (60 * 2.5 + 40 * 2.5) / (4 * 100)
     # The assessors' own rows are kept.
-    assert sorted(s.level for s in db.session.scalars(select(DeskScore).where(DeskScore.indicator_code == "A1"))) \
-        == [1, 4]
+    assert sorted(s.level for s in db.session.scalars(select(DeskScore).where(DeskScore.indicator_code == "A1"))) == [
+        1,
+        4,
+    ]
 
 
 def test_reconciliation_needs_reason_scale_flag_and_stage(app: Flask, world: World) -> None:
     rubric = rubric_of(world.competition.rubric)
     now = datetime.now(UTC)
-    for level, reason, indicator, code in ((3, "  ", "A1", "reason"), (5, "Alasan.", "A1", "level"),
-                                           (3, "Alasan.", "A2", "not_flagged")):
+    for level, reason, indicator, code in (
+        (3, "  ", "A1", "reason"),
+        (5, "Alasan.", "A1", "level"),
+        (3, "Alasan.", "A2", "not_flagged"),
+    ):
         with pytest.raises(ReconciliationRefused) as refused:
             reconcile_item(world.participant, rubric, indicator, level, reason, world.lead, now)
         assert refused.value.code == code
@@ -115,23 +122,31 @@ def test_reconciliation_needs_reason_scale_flag_and_stage(app: Flask, world: Wor
     assert db.session.scalars(select(Reconciliation.level)).all() == [3]
 
 
-def test_reconcile_page_lists_flagged_item_with_originals(app: Flask, world: World, client: FlaskClient,
-                                                          login: Login) -> None:
+def test_reconcile_page_lists_flagged_item_with_originals(
+    app: Flask, world: World, client: FlaskClient, login: Login
+) -> None:
     login(client, world.lead)
     page = client.get(f"/ketua-tim/lomba/{world.competition.id}").get_data(as_text=True)
     assert "Asesor Satu" in page and "Asesor Dua" in page and "Catatan A1" in page
     assert "A2 Tanda tangan" not in page
 
 
-def test_lead_chooses_among_the_rubrics_levels_beside_each_assessors_verdicts(app: Flask, world: World,
-                                                                               client: FlaskClient,
-                                                                               login: Login) -> None:
-    link = Evidence(participant_id=world.participant.id, indicator_code="A1", kind=EvidenceKind.url,
-                    url="https://bukitraya.desa.id/layanan-surat")
+def test_lead_chooses_among_the_rubrics_levels_beside_each_assessors_verdicts(
+    app: Flask, world: World, client: FlaskClient, login: Login
+) -> None:
+    link = Evidence(
+        participant_id=world.participant.id,
+        indicator_code="A1",
+        kind=EvidenceKind.url,
+        url="https://bukitraya.desa.id/layanan-surat",
+    )
     db.session.add(link)
     db.session.flush()
-    db.session.add(EvidenceJudgement(assignment_id=world.assignments[0].id, evidence_id=link.id,
-                                     verdict=EvidenceVerdict.tidak_cukup))
+    db.session.add(
+        EvidenceJudgement(
+            assignment_id=world.assignments[0].id, evidence_id=link.id, verdict=EvidenceVerdict.tidak_cukup
+        )
+    )
     db.session.commit()
     login(client, world.lead)
     page = client.get(f"/ketua-tim/lomba/{world.competition.id}").get_data(as_text=True)
@@ -147,8 +162,10 @@ def test_lead_chooses_among_the_rubrics_levels_beside_each_assessors_verdicts(ap
     verdicts = page.split("https://bukitraya.desa.id/layanan-surat", 2)[2].split("</li>", 1)[0]
     assert "Asesor Satu: <strong>Tidak cukup</strong>" in verdicts
     assert "Asesor Dua: belum dinilai" in verdicts
-    response = client.post(f"/ketua-tim/lomba/{world.competition.id}/desa/{world.participant.id}/indikator/A1",
-                           data={"level": "3", "reason": "Bukti layanan surat lengkap setelah dicek bersama."})
+    response = client.post(
+        f"/ketua-tim/lomba/{world.competition.id}/desa/{world.participant.id}/indikator/A1",
+        data={"level": "3", "reason": "Bukti layanan surat lengkap setelah dicek bersama."},
+    )
     assert response.status_code == 302
     assert db.session.scalar(select(Reconciliation.level)) == 3
 
@@ -175,8 +192,9 @@ def test_reconcile_outside_stage_refused(app: Flask, world: World, client: Flask
     assert db.session.scalars(select(Reconciliation)).all() == []
 
 
-def test_conflicted_lead_gets_403(app: Flask, world: World, make_user: MakeUser, client: FlaskClient,
-                                  login: Login) -> None:
+def test_conflicted_lead_gets_403(
+    app: Flask, world: World, make_user: MakeUser, client: FlaskClient, login: Login
+) -> None:
     local_lead = make_user(Role.ketua_tim, "64", home_region_code="64.09")
     login(client, local_lead)
     url = f"/ketua-tim/lomba/{world.competition.id}/desa/{world.participant.id}/indikator/A1"

@@ -38,9 +38,12 @@ KELURAHAN = "64.09.01.1001"
 OTHER_KABUPATEN_DESA = "64.01.01.2001"
 
 
-def competition_in_registration(make_region: MakeRegion, *, quota: int | None = 2,
-                                registration: tuple[timedelta, timedelta] = (timedelta(days=-1),
-                                                                             timedelta(days=4))) -> Competition:
+def competition_in_registration(
+    make_region: MakeRegion,
+    *,
+    quota: int | None = 2,
+    registration: tuple[timedelta, timedelta] = (timedelta(days=-1), timedelta(days=4)),
+) -> Competition:
     """A competition over Kaltim whose registration stage is open now (self-assessment from day 5)."""
     for code in DESA:
         make_region(code, f"Desa {code[-4:]}")
@@ -48,8 +51,9 @@ def competition_in_registration(make_region: MakeRegion, *, quota: int | None = 
     make_region(OTHER_KABUPATEN_DESA, "Desa Paser")
     competition, _ = create_competition(opens=timedelta(days=5), closes=timedelta(days=20), desa={})
     now = datetime.now(UTC)
-    competition.stages.append(Stage(code=StageCode.pendaftaran, starts_at=now + registration[0],
-                                    ends_at=now + registration[1]))
+    competition.stages.append(
+        Stage(code=StageCode.pendaftaran, starts_at=now + registration[0], ends_at=now + registration[1])
+    )
     if quota is not None:
         competition.quotas.append(KabupatenQuota(kabupaten_code=PPU, quota=quota))
     db.session.commit()
@@ -57,8 +61,9 @@ def competition_in_registration(make_region: MakeRegion, *, quota: int | None = 
 
 
 def enrolled(competition: Competition) -> list[str]:
-    return sorted(db.session.scalars(db.select(Participant.desa_code)
-                                     .where(Participant.competition_id == competition.id)))
+    return sorted(
+        db.session.scalars(db.select(Participant.desa_code).where(Participant.competition_id == competition.id))
+    )
 
 
 def nominate(client: FlaskClient, competition: Competition, code: str, kabupaten: str = PPU) -> tuple[int, str]:
@@ -67,7 +72,8 @@ def nominate(client: FlaskClient, competition: Competition, code: str, kabupaten
 
 
 def test_dpmd_nominates_within_the_quota_and_one_over_is_refused(
-        app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login) -> None:
+    app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login
+) -> None:
     competition = competition_in_registration(make_region, quota=2)
     dpmd = make_user(Role.dpmd, PPU)
     operator = make_user(Role.operator_desa, DESA[0])
@@ -83,20 +89,27 @@ def test_dpmd_nominates_within_the_quota_and_one_over_is_refused(
     assert enrolled(competition) == DESA[:2]
     events = db.session.scalars(db.select(RegistrationEvent).order_by(RegistrationEvent.id)).all()
     assert [(event.desa_code, event.action, event.by_id) for event in events] == [
-        (DESA[0], RegistrationAction.daftar, dpmd.id), (DESA[1], RegistrationAction.daftar, dpmd.id)]
-    assert db.session.scalar(db.select(db.func.count())
-                             .select_from(AuditEvent)
-                             .where(AuditEvent.action == "registration.enrol")) == 2
+        (DESA[0], RegistrationAction.daftar, dpmd.id),
+        (DESA[1], RegistrationAction.daftar, dpmd.id),
+    ]
+    assert (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(AuditEvent).where(AuditEvent.action == "registration.enrol")
+        )
+        == 2
+    )
     assert verify_chain(db.session).intact
     # The enrolled desa appears on its operator's page and in the inbox.
     operator_client = login(app.test_client(), operator)
     assert "Lomba Desa Digital Uji" in operator_client.get("/desa/").get_data(as_text=True)
-    assert db.session.scalar(db.select(Notification.message).where(Notification.user_id == operator.id)) \
-        .startswith("Desa Desa 2001 terdaftar sebagai peserta")
+    assert db.session.scalar(db.select(Notification.message).where(Notification.user_id == operator.id)).startswith(
+        "Desa Desa 2001 terdaftar sebagai peserta"
+    )
 
 
 def test_dpmd_cannot_nominate_another_kabupatens_desa(
-        app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login) -> None:
+    app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login
+) -> None:
     competition = competition_in_registration(make_region)
     client = login(app.test_client(), make_user(Role.dpmd, PPU))
     assert client.get(f"/pendaftaran/{competition.id}/64.01").status_code == 403
@@ -107,7 +120,8 @@ def test_dpmd_cannot_nominate_another_kabupatens_desa(
 
 
 def test_only_eligible_region_kinds_inside_the_scope_can_take_part(
-        app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login) -> None:
+    app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login
+) -> None:
     competition = competition_in_registration(make_region, quota=None)
     client = login(app.test_client(), make_user(Role.dpmd, PPU))
     status, body = nominate(client, competition, KELURAHAN)
@@ -118,7 +132,8 @@ def test_only_eligible_region_kinds_inside_the_scope_can_take_part(
 
 
 def test_dpmd_nominates_only_while_registration_is_open(
-        app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login) -> None:
+    app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login
+) -> None:
     competition = competition_in_registration(make_region, registration=(timedelta(days=-3), timedelta(hours=-1)))
     client = login(app.test_client(), make_user(Role.dpmd, PPU))
     status, body = nominate(client, competition, DESA[0])
@@ -130,7 +145,8 @@ def test_dpmd_nominates_only_while_registration_is_open(
 
 
 def test_dpmd_withdraws_a_nomination_with_a_reason_and_the_history_keeps_it(
-        app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login) -> None:
+    app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login
+) -> None:
     competition = competition_in_registration(make_region)
     dpmd = make_user(Role.dpmd, PPU)
     client = login(app.test_client(), dpmd)
@@ -141,8 +157,9 @@ def test_dpmd_withdraws_a_nomination_with_a_reason_and_the_history_keeps_it(
     assert page.status_code == 200 and "Tarik Desa 2001 dari lomba?" in page.get_data(as_text=True)
     assert client.post(f"/pendaftaran/peserta/{participant.id}/tarik", data={"reason": ""}).status_code == 400
     assert enrolled(competition) == [DESA[0]]
-    response = client.post(f"/pendaftaran/peserta/{participant.id}/tarik",
-                           data={"reason": "Kepala desa mengundurkan diri."})
+    response = client.post(
+        f"/pendaftaran/peserta/{participant.id}/tarik", data={"reason": "Kepala desa mengundurkan diri."}
+    )
     assert response.status_code == 302
     assert enrolled(competition) == []
     history = client.get(f"/pendaftaran/{competition.id}/{PPU}").get_data(as_text=True)
@@ -152,7 +169,8 @@ def test_dpmd_withdraws_a_nomination_with_a_reason_and_the_history_keeps_it(
 
 
 def test_another_kabupatens_dpmd_cannot_withdraw(
-        app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login) -> None:
+    app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login
+) -> None:
     competition = competition_in_registration(make_region)
     nominate(login(app.test_client(), make_user(Role.dpmd, PPU)), competition, DESA[0])
     participant = db.session.scalar(db.select(Participant))
@@ -163,7 +181,8 @@ def test_another_kabupatens_dpmd_cannot_withdraw(
 
 
 def test_a_desa_with_work_saved_is_not_removed(
-        app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login) -> None:
+    app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login
+) -> None:
     competition = competition_in_registration(make_region)
     committee = login(app.test_client(), make_user(Role.panitia, "64"))
     nominate(committee, competition, DESA[0])
@@ -181,13 +200,16 @@ def test_a_desa_with_work_saved_is_not_removed(
     assert submitted is not None
     submitted.status = SubmissionStatus.diajukan
     db.session.commit()
-    assert committee.post(f"/pendaftaran/peserta/{submitted.id}/tarik",
-                          data={"reason": "Salah daftar."}).status_code == 422
+    assert (
+        committee.post(f"/pendaftaran/peserta/{submitted.id}/tarik", data={"reason": "Salah daftar."}).status_code
+        == 422
+    )
     assert enrolled(competition) == DESA[:2]
 
 
 def test_a_desa_without_an_operator_account_is_flagged_to_dpmd(
-        app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login) -> None:
+    app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login
+) -> None:
     competition = competition_in_registration(make_region)
     dpmd = make_user(Role.dpmd, PPU)
     committee = login(app.test_client(), make_user(Role.panitia, "64"))
@@ -200,7 +222,8 @@ def test_a_desa_without_an_operator_account_is_flagged_to_dpmd(
 
 
 def test_the_committee_sets_quotas_never_below_the_enrolled(
-        app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login) -> None:
+    app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login
+) -> None:
     competition = competition_in_registration(make_region, quota=None)
     committee = login(app.test_client(), make_user(Role.panitia, "64"))
     nominate(committee, competition, DESA[0])
@@ -211,8 +234,12 @@ def test_the_committee_sets_quotas_never_below_the_enrolled(
     response = committee.post(f"/pendaftaran/{competition.id}/kuota", data={"kabupaten_code": PPU, "quota": "2"})
     assert response.status_code == 302
     assert db.session.scalar(db.select(KabupatenQuota.quota)) == 2
-    assert committee.post(f"/pendaftaran/{competition.id}/kuota",
-                          data={"kabupaten_code": "63.01", "quota": "2"}).status_code == 422
+    assert (
+        committee.post(
+            f"/pendaftaran/{competition.id}/kuota", data={"kabupaten_code": "63.01", "quota": "2"}
+        ).status_code
+        == 422
+    )
     assert db.session.scalar(db.select(AuditEvent.action).where(AuditEvent.action == "competition.quota"))
     assert nominate(committee, competition, DESA[2])[0] == 422
 
@@ -222,31 +249,39 @@ def csv_file(text: str) -> dict[str, object]:
 
 
 def test_enrolment_from_a_file_applies_nothing_and_lists_every_problem_with_its_line(
-        app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login) -> None:
+    app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login
+) -> None:
     competition = competition_in_registration(make_region, quota=2)
     committee = login(app.test_client(), make_user(Role.panitia, "64"))
     nominate(committee, competition, DESA[0])
-    text = ("kode_desa\n"
-            f"{DESA[1]}\n"          # 2: fine
-            "64.09.04.9999\n"       # 3: unknown
-            "64.09.04\n"            # 4: not a desa
-            "63.01.01.2001\n"       # 5: unknown here (outside the imported list)
-            f"{DESA[0]}\n"          # 6: already enrolled
-            f"{DESA[2]}\n")         # 7: over the quota (2 with line 2)
+    text = (
+        "kode_desa\n"
+        f"{DESA[1]}\n"  # 2: fine
+        "64.09.04.9999\n"  # 3: unknown
+        "64.09.04\n"  # 4: not a desa
+        "63.01.01.2001\n"  # 5: unknown here (outside the imported list)
+        f"{DESA[0]}\n"  # 6: already enrolled
+        f"{DESA[2]}\n"
+    )  # 7: over the quota (2 with line 2)
     make_region("63.01.01.2001")
-    response = committee.post(f"/pendaftaran/{competition.id}/berkas", data=csv_file(text),
-                              content_type="multipart/form-data")
+    response = committee.post(
+        f"/pendaftaran/{competition.id}/berkas", data=csv_file(text), content_type="multipart/form-data"
+    )
     assert response.status_code == 422
     body = response.get_data(as_text=True)
-    for line, words in [(3, "tidak dikenal"), (4, "bukan desa atau kelurahan"), (5, "di luar cakupan lomba"),
-                        (6, "sudah terdaftar"), (7, "melebihi kuota")]:
+    for line, words in [
+        (3, "tidak dikenal"),
+        (4, "bukan desa atau kelurahan"),
+        (5, "di luar cakupan lomba"),
+        (6, "sudah terdaftar"),
+        (7, "melebihi kuota"),
+    ]:
         assert f"Baris {line}: " in body and words in body, (line, words)
     assert "Baris 2:" not in body
     assert enrolled(competition) == [DESA[0]]
 
 
-def test_enrolment_from_an_excel_file(app: Flask, make_region: MakeRegion, make_user: MakeUser,
-                                      login: Login) -> None:
+def test_enrolment_from_an_excel_file(app: Flask, make_region: MakeRegion, make_user: MakeUser, login: Login) -> None:
     competition = competition_in_registration(make_region, quota=None)
     committee = login(app.test_client(), make_user(Role.panitia, "64"))
     workbook = Workbook()
@@ -259,13 +294,18 @@ def test_enrolment_from_an_excel_file(app: Flask, make_region: MakeRegion, make_
     buffer = io.BytesIO()
     workbook.save(buffer)
     data = buffer.getvalue()
-    response = committee.post(f"/pendaftaran/{competition.id}/berkas",
-                              data={"file": (io.BytesIO(data), "peserta.xlsx"), "dry_run": "y"},
-                              content_type="multipart/form-data")
+    response = committee.post(
+        f"/pendaftaran/{competition.id}/berkas",
+        data={"file": (io.BytesIO(data), "peserta.xlsx"), "dry_run": "y"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200 and "2 desa akan didaftarkan" in response.get_data(as_text=True)
     assert enrolled(competition) == []
-    response = committee.post(f"/pendaftaran/{competition.id}/berkas",
-                              data={"file": (io.BytesIO(data), "peserta.xlsx")}, content_type="multipart/form-data")
+    response = committee.post(
+        f"/pendaftaran/{competition.id}/berkas",
+        data={"file": (io.BytesIO(data), "peserta.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     assert enrolled(competition) == DESA[:2]
 
@@ -281,8 +321,7 @@ def test_cli_enrol(app: Flask, runner: FlaskCliRunner, make_region: MakeRegion, 
     assert enrolled(competition) == []
     good = tmp_path / "peserta.csv"
     good.write_text(f"kode_desa\n{DESA[0]}\n{DESA[1]}\n")
-    result = runner.invoke(args=["competition", "enrol", "--competition", str(competition.id), "--dry-run",
-                                 str(good)])
+    result = runner.invoke(args=["competition", "enrol", "--competition", str(competition.id), "--dry-run", str(good)])
     assert result.exit_code == 0 and enrolled(competition) == []
     result = runner.invoke(args=["competition", "enrol", "--competition", str(competition.id), str(good)])
     assert result.exit_code == 0, result.output

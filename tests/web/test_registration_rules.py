@@ -91,6 +91,7 @@ def test_removal_allowed() -> None:
 
 def test_every_refusal_has_a_message() -> None:
     for refusal in Refusal:
-        text = message(refusal, code="64.09.04.2002", kind="kelurahan", eligible="desa", scope="64",
-                       kabupaten="64.09", quota=5)
+        text = message(
+            refusal, code="64.09.04.2002", kind="kelurahan", eligible="desa", scope="64", kabupaten="64.09", quota=5
+        )
         assert text and "{" not in text

@@ -57,8 +57,9 @@ def order_on_page(html: str) -> list[str]:
 # ------------------------------------------------------------------------------------------------ visibility
 
 
-def test_results_visible_only_to_committee_before_publication(world: ResultsWorld, client: FlaskClient,
-                                                              login: Login, make_user: MakeUser) -> None:
+def test_results_visible_only_to_committee_before_publication(
+    world: ResultsWorld, client: FlaskClient, login: Login, make_user: MakeUser
+) -> None:
     url = ranking_url(world, "64")
     response = client.get(url)
     assert response.status_code == 302 and response.headers["Location"].startswith("/masuk")
@@ -91,7 +92,7 @@ def test_ranking_pages_per_scope(world: ResultsWorld, app: Flask) -> None:
     kabupaten = client.get(ranking_url(world, "64.09")).get_data(as_text=True)
     assert order_on_page(kabupaten) == [SEMOI, BUKIT]
     # The desa whose assessors have not submitted is listed apart with its state, without index or rank.
-    unranked = kabupaten[kabupaten.index('id="unranked-title"'):]
+    unranked = kabupaten[kabupaten.index('id="unranked-title"') :]
     assert f'<tr data-kode="{INJECTED}">' in unranked and "0 dari 2 penilaian asesor diajukan" in unranked
     assert "Peringkat 2 desa." in kabupaten and "1 desa lain tidak diperingkat" in kabupaten
     kecamatan = client.get(ranking_url(world, "64.09.04")).get_data(as_text=True)
@@ -108,7 +109,8 @@ def test_ranking_marks_ties(world: ResultsWorld, app: Flask) -> None:
     for score in db.session.scalars(db.select(DeskScore)):
         if score.assignment.participant.desa_code == PASER:
             score.level = {"A1": 3, "A2": 2 if score.assignment.assessor_id == world.first.id else 3}[
-                score.indicator_code]
+                score.indicator_code
+            ]
     db.session.commit()
     publish(world)
     html = app.test_client().get(ranking_url(world, "64")).get_data(as_text=True)
@@ -154,8 +156,11 @@ def test_why_this_rank_walk_for_bukit_raya(world: ResultsWorld, app: Flask, logi
 def test_one_level_gains_computed_with_the_engine(world: ResultsWorld, app: Flask) -> None:
     publish(world)
     html = app.test_client().get(why_url(world, PASER)).get_data(as_text=True)
-    gains = re.findall(r'<th scope="row">(A\d) · [^<]*</th><td class="num">([^<]*)</td><td class="num">\+([^<]*)</td>'
-                       r'<td class="num">([^<]*)</td><td class="num">(\d+)</td>', html)
+    gains = re.findall(
+        r'<th scope="row">(A\d) · [^<]*</th><td class="num">([^<]*)</td><td class="num">\+([^<]*)</td>'
+        r'<td class="num">([^<]*)</td><td class="num">(\d+)</td>',
+        html,
+    )
     # Desa Paser: A1 2 -> 3 adds 60/4 = 15 points (50.00, still 3rd); A2 0.5 -> 1.5 adds 40/4 = 10 (45.00).
     assert gains == [("A1", "3,00", "15,00", "50,00", "3"), ("A2", "1,50", "10,00", "45,00", "3")]
 
@@ -175,8 +180,14 @@ def test_results_workbook_cell_by_cell(world: ResultsWorld, client: FlaskClient,
     assert {r["Kode desa"]: r["Indeks"] for r in rows} == EXPECTED_INDEX
     assert {r["Kode desa"]: r["Predikat"] for r in rows} == {SEMOI: "Baik", BUKIT: "Baik", PASER: "Kurang"}
     unranked = list(wb["Tidak Diperingkat"].iter_rows(min_row=3, values_only=True))
-    assert unranked == [(INJECTED, INJECTED_NAME, "Wilayah 64.09.01",
-                         "belum dinilai: penilaian asesor belum semua diajukan (0 dari 2 diajukan)")]
+    assert unranked == [
+        (
+            INJECTED,
+            INJECTED_NAME,
+            "Wilayah 64.09.01",
+            "belum dinilai: penilaian asesor belum semua diajukan (0 dari 2 diajukan)",
+        )
+    ]
     bukit = next(r for r in rows if r["Kode desa"] == BUKIT)
     assert bukit["Indeks penilaian mandiri"] == 100 and bukit["Selisih mandiri - verifikasi"] == 30
     indicator = wb["Indikator"]
@@ -184,7 +195,7 @@ def test_results_workbook_cell_by_cell(world: ResultsWorld, client: FlaskClient,
     start = next(i for i, row in enumerate(all_rows) if row[0] == "Kode desa")  # below the sheet's note
     ind_headers = list(all_rows[start])
     finals = {}
-    for row in all_rows[start + 1:]:
+    for row in all_rows[start + 1 :]:
         record = dict(zip(ind_headers, row, strict=True))
         for code in ("A1", "A2"):
             if record[code] is not None:
@@ -195,8 +206,9 @@ def test_results_workbook_cell_by_cell(world: ResultsWorld, client: FlaskClient,
     assert (BUKIT, "Bukit Raya", "A1", "Asesor Satu", 1, "Catatan A1 oleh Asesor Satu") in assessor
 
 
-def test_desa_name_starting_with_equals_stays_text_in_every_export(world: ResultsWorld, client: FlaskClient,
-                                                                   login: Login) -> None:
+def test_desa_name_starting_with_equals_stays_text_in_every_export(
+    world: ResultsWorld, client: FlaskClient, login: Login
+) -> None:
     login(client, world.committee)
     data = client.get(f"/hasil/{world.competition.id}/unduh/hasil-64.xlsx").data
     wb = load_workbook(io.BytesIO(data))
@@ -212,8 +224,9 @@ def test_desa_name_starting_with_equals_stays_text_in_every_export(world: Result
     assert name_cells and all(c.quotePrefix for c in name_cells)
 
 
-def test_workbook_and_report_for_dpmd_after_publication(world: ResultsWorld, client: FlaskClient, login: Login,
-                                                        make_user: MakeUser, app: Flask) -> None:
+def test_workbook_and_report_for_dpmd_after_publication(
+    world: ResultsWorld, client: FlaskClient, login: Login, make_user: MakeUser, app: Flask
+) -> None:
     dpmd = make_user(Role.dpmd, "64.09")
     login(client, dpmd)
     url = f"/hasil/{world.competition.id}/unduh/hasil-64.09.xlsx"
@@ -221,16 +234,27 @@ def test_workbook_and_report_for_dpmd_after_publication(world: ResultsWorld, cli
     publish(world)
     response = client.get(url)
     assert response.status_code == 200
-    codes = [row[2] for row in load_workbook(io.BytesIO(response.data))["Peringkat"].iter_rows(min_row=2,
-                                                                                               values_only=True)]
+    codes = [
+        row[2] for row in load_workbook(io.BytesIO(response.data))["Peringkat"].iter_rows(min_row=2, values_only=True)
+    ]
     assert codes == [SEMOI, BUKIT]
     # No assessor's name, note or evidence file name, which DPMD may not read on any page (UU PDP).
-    cells = " ".join(str(cell) for sheet in load_workbook(io.BytesIO(response.data)).worksheets
-                     for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None)
+    cells = " ".join(
+        str(cell)
+        for sheet in load_workbook(io.BytesIO(response.data)).worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+        if cell is not None
+    )
     assert "Asesor Satu" not in cells and "Catatan A1" not in cells and "surat-tte.pdf" not in cells
     committee = login(app.test_client(), world.committee).get(url)
-    committee_cells = " ".join(str(cell) for sheet in load_workbook(io.BytesIO(committee.data)).worksheets
-                               for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None)
+    committee_cells = " ".join(
+        str(cell)
+        for sheet in load_workbook(io.BytesIO(committee.data)).worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+        if cell is not None
+    )
     assert "Asesor Satu" in committee_cells and "Catatan A1" in committee_cells
     assert client.get(f"/hasil/{world.competition.id}/unduh/hasil-64.01.xlsx").status_code == 403
     pdf = fetch_document(client, f"/hasil/{world.competition.id}/laporan/64.09.pdf")
@@ -245,8 +269,9 @@ def test_certificates_for_winners_only(world: ResultsWorld, client: FlaskClient,
     assert client.get(f"/hasil/{world.competition.id}/sertifikat/{INJECTED}.pdf").status_code == 404
 
 
-def test_no_certificate_before_the_results_are_published(world: ResultsWorld, client: FlaskClient,
-                                                         login: Login) -> None:
+def test_no_certificate_before_the_results_are_published(
+    world: ResultsWorld, client: FlaskClient, login: Login
+) -> None:
     login(client, world.committee)
     assert client.get(f"/hasil/{world.competition.id}/sertifikat/{SEMOI}.pdf").status_code == 404
 
@@ -274,20 +299,26 @@ def _offline_workbook(client: FlaskClient, world: ResultsWorld, fill: dict[str, 
 
 
 def _upload(client: FlaskClient, world: ResultsWorld, data: bytes) -> tuple[int, str]:
-    response = client.post(f"/asesor/luring/{world.competition.id}",
-                           data={"workbook": (io.BytesIO(data), "penilaian.xlsx")}, content_type="multipart/form-data")
+    response = client.post(
+        f"/asesor/luring/{world.competition.id}",
+        data={"workbook": (io.BytesIO(data), "penilaian.xlsx")},
+        content_type="multipart/form-data",
+    )
     return response.status_code, response.get_data(as_text=True)
 
 
 def _injected_scores(world: ResultsWorld) -> list[tuple[str, int | None, str]]:
     assignment = world.assignments[(INJECTED, 0)]
     db.session.expire_all()
-    return sorted((s.indicator_code, s.level, s.note) for s in
-                  db.session.scalars(db.select(DeskScore).where(DeskScore.assignment_id == assignment.id)))
+    return sorted(
+        (s.indicator_code, s.level, s.note)
+        for s in db.session.scalars(db.select(DeskScore).where(DeskScore.assignment_id == assignment.id))
+    )
 
 
-def test_offline_workbook_lists_only_open_assignments(desk_world: ResultsWorld, client: FlaskClient,
-                                                      login: Login) -> None:
+def test_offline_workbook_lists_only_open_assignments(
+    desk_world: ResultsWorld, client: FlaskClient, login: Login
+) -> None:
     login(client, desk_world.first)
     response = client.get(f"/asesor/luring/{desk_world.competition.id}/penilaian.xlsx")
     ws = load_workbook(io.BytesIO(response.data))["Penilaian"]
@@ -299,16 +330,20 @@ def test_offline_workbook_lists_only_open_assignments(desk_world: ResultsWorld, 
 
 def test_offline_import_applies_good_rows(desk_world: ResultsWorld, client: FlaskClient, login: Login) -> None:
     login(client, desk_world.first)
-    data = _offline_workbook(client, desk_world, {f"{INJECTED}/A1": (2, "Layanan surat via aplikasi"),
-                                                  f"{INJECTED}/A2": (1, "Tanda tangan pindai")})
+    data = _offline_workbook(
+        client,
+        desk_world,
+        {f"{INJECTED}/A1": (2, "Layanan surat via aplikasi"), f"{INJECTED}/A2": (1, "Tanda tangan pindai")},
+    )
     status, _html = _upload(client, desk_world, data)
     assert status == 302
     assert _injected_scores(desk_world) == [("A1", 2, "Layanan surat via aplikasi"), ("A2", 1, "Tanda tangan pindai")]
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "desk_score.import_offline"))
 
 
-def test_offline_import_rejects_one_bad_row_and_changes_nothing(desk_world: ResultsWorld, client: FlaskClient,
-                                                                login: Login) -> None:
+def test_offline_import_rejects_one_bad_row_and_changes_nothing(
+    desk_world: ResultsWorld, client: FlaskClient, login: Login
+) -> None:
     login(client, desk_world.first)
     before = _injected_scores(desk_world)
     # A level off the scale: refused by the reader, with sheet, row and column.
@@ -325,8 +360,9 @@ def test_offline_import_rejects_one_bad_row_and_changes_nothing(desk_world: Resu
     assert _injected_scores(desk_world) == before
 
 
-def test_offline_import_outside_the_stage_changes_nothing(world: ResultsWorld, client: FlaskClient,
-                                                          login: Login) -> None:
+def test_offline_import_outside_the_stage_changes_nothing(
+    world: ResultsWorld, client: FlaskClient, login: Login
+) -> None:
     # ``world`` is in rekonsiliasi: penilaian dokumen is closed.
     login(client, world.first)
     data = _offline_workbook(client, world, {f"{INJECTED}/A1": (2, "Catatan")})
@@ -335,8 +371,9 @@ def test_offline_import_outside_the_stage_changes_nothing(world: ResultsWorld, c
     assert _injected_scores(world) == []
 
 
-def test_offline_workbook_leaves_out_a_conflicted_desa(desk_world: ResultsWorld, client: FlaskClient,
-                                                       login: Login) -> None:
+def test_offline_workbook_leaves_out_a_conflicted_desa(
+    desk_world: ResultsWorld, client: FlaskClient, login: Login
+) -> None:
     login(client, desk_world.first)
     client.post("/asesor/konflik", data={"region_code": "64.09.01", "reason": "Keluarga"})
     assert client.get(f"/asesor/luring/{desk_world.competition.id}/penilaian.xlsx").status_code == 404

@@ -56,8 +56,9 @@ def test_reconciled_level_replaces_assessors_levels(world: ResultsWorld) -> None
 
 def test_assessor_levels_keep_names_and_notes(world: ResultsWorld) -> None:
     report = repo.results_report(world.competition)
-    bukit_a1 = sorted((a.asesor, a.level) for a in report.assessor_levels
-                      if a.desa_kode == BUKIT and a.indikator_kode == "A1")
+    bukit_a1 = sorted(
+        (a.asesor, a.level) for a in report.assessor_levels if a.desa_kode == BUKIT and a.indikator_kode == "A1"
+    )
     assert bukit_a1 == [("Asesor Dua", 4), ("Asesor Satu", 1)]
     assert len(report.assessor_levels) == 12
     assert all(a.catatan.startswith("Catatan") for a in report.assessor_levels)

@@ -31,8 +31,9 @@ def world(app: Flask, make_user: MakeUser) -> ResultsWorld:
     return results_world(make_user)
 
 
-def test_details_visible_to_committee_and_own_operator_only(world: ResultsWorld, app: Flask, login: Login,
-                                                           make_user: MakeUser) -> None:
+def test_details_visible_to_committee_and_own_operator_only(
+    world: ResultsWorld, app: Flask, login: Login, make_user: MakeUser
+) -> None:
     world.competition.results_published_at = datetime.now(UTC)
     db.session.commit()
     url = f"/hasil/{world.competition.id}/desa/{BUKIT}"
@@ -44,9 +45,9 @@ def test_details_visible_to_committee_and_own_operator_only(world: ResultsWorld,
         assert "Asesor Satu" not in page and "/desa/bukti/" not in page and "(asesor 1)" in page
 
 
-def test_reports_downloadable_by_committee_always_and_dpmd_after_publication(world: ResultsWorld, app: Flask,
-                                                                             login: Login,
-                                                                             make_user: MakeUser) -> None:
+def test_reports_downloadable_by_committee_always_and_dpmd_after_publication(
+    world: ResultsWorld, app: Flask, login: Login, make_user: MakeUser
+) -> None:
     url = f"/hasil/{world.competition.id}/laporan/64.09.pdf"
     # The report is made by the worker: the click leads to its progress page, then the link serves the PDF.
     assert fetch_document(login(app.test_client(), world.committee), url).status_code == 200
@@ -64,9 +65,21 @@ def _desa(code: str, rank: int, predikat: str = "Baik") -> DesaResult:
 
 
 def test_winners_share_a_tied_third_place() -> None:
-    report = ResultsReport("L", "64", "Kaltim", (), (), (
-        _desa("64.01.01.2001", 1), _desa("64.01.01.2002", 2), _desa("64.01.01.2003", 3), _desa("64.01.01.2004", 3),
-        _desa("64.01.01.2005", 5), _desa("64.01.01.2006", 1, predikat="")))
+    report = ResultsReport(
+        "L",
+        "64",
+        "Kaltim",
+        (),
+        (),
+        (
+            _desa("64.01.01.2001", 1),
+            _desa("64.01.01.2002", 2),
+            _desa("64.01.01.2003", 3),
+            _desa("64.01.01.2004", 3),
+            _desa("64.01.01.2005", 5),
+            _desa("64.01.01.2006", 1, predikat=""),
+        ),
+    )
     assert [d.kode for d in winners(report)] == ["64.01.01.2001", "64.01.01.2002", "64.01.01.2003", "64.01.01.2004"]
 
 
@@ -95,20 +108,22 @@ def test_who_is_ranked_applied_to_the_stored_data(world: ResultsWorld) -> None:
     ensure_desa("64.09.04.2010", "Desa Baru")
     db.session.add(Participant(competition_id=world.competition.id, desa_code="64.09.04.2010"))
     ensure_region("64.09.04.1001", "Kelurahan Kota", RegionKind.kelurahan)  # not eligible under the rubric
-    db.session.add(Participant(competition_id=world.competition.id, desa_code="64.09.04.1001",
-                               status=SubmissionStatus.lengkap))
+    db.session.add(
+        Participant(competition_id=world.competition.id, desa_code="64.09.04.1001", status=SubmissionStatus.lengkap)
+    )
     db.session.commit()
     report = repo.results_report(world.competition)
     assert [d.kode for d in report.desa] == [SEMOI, BUKIT, PASER]
     assert [d.peringkat for d in report.desa] == [1, 2, 3]
     assert {u.kode: u.keadaan for u in report.tidak_diperingkat} == {
-        "64.09.01.2001": "penilaian_belum_selesai", "64.09.04.1001": "tidak_memenuhi_syarat",
-        "64.09.04.2010": "draf"}
+        "64.09.01.2001": "penilaian_belum_selesai",
+        "64.09.04.1001": "tidak_memenuhi_syarat",
+        "64.09.04.2010": "draf",
+    }
     assert all(d.peringkat_terburuk is not None and d.peringkat_terburuk <= 3 for d in report.desa)
 
 
-def test_why_page_of_an_unranked_participant_says_why(world: ResultsWorld, client: FlaskClient,
-                                                      login: Login) -> None:
+def test_why_page_of_an_unranked_participant_says_why(world: ResultsWorld, client: FlaskClient, login: Login) -> None:
     ensure_region("64.09.04.1001", "Kelurahan Kota", RegionKind.kelurahan)
     db.session.add(Participant(competition_id=world.competition.id, desa_code="64.09.04.1001"))
     db.session.commit()
@@ -124,12 +139,21 @@ def test_why_page_of_an_unranked_participant_says_why(world: ResultsWorld, clien
 
 
 def test_bootstrap_keeps_decided_levels_in_every_resample() -> None:
-    records = [("64.09.04.2002", "A1", "7", 1), ("64.09.04.2002", "A1", "9", 3),
-               ("64.09.04.2002", "A2", repo.RECONCILED_BY, 4), ("64.09.04.2003", "A2", repo.FIELD_BY, 2)]
+    records = [
+        ("64.09.04.2002", "A1", "7", 1),
+        ("64.09.04.2002", "A1", "9", 3),
+        ("64.09.04.2002", "A2", repo.RECONCILED_BY, 4),
+        ("64.09.04.2003", "A2", repo.FIELD_BY, 2),
+    ]
     expanded = repo.bootstrap_records(records)
     # The agreed level goes to each of the desa's own assessors, so no resample can leave the item out; a desa
     # with no assessor of its own keeps its one decided row.
-    assert sorted(expanded) == sorted([
-        ("64.09.04.2002", "A1", "7", 1), ("64.09.04.2002", "A1", "9", 3),
-        ("64.09.04.2002", "A2", "7", 4), ("64.09.04.2002", "A2", "9", 4),
-        ("64.09.04.2003", "A2", repo.FIELD_BY, 2)])
+    assert sorted(expanded) == sorted(
+        [
+            ("64.09.04.2002", "A1", "7", 1),
+            ("64.09.04.2002", "A1", "9", 3),
+            ("64.09.04.2002", "A2", "7", 4),
+            ("64.09.04.2002", "A2", "9", 4),
+            ("64.09.04.2003", "A2", repo.FIELD_BY, 2),
+        ]
+    )

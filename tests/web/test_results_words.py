@@ -29,8 +29,15 @@ from tests.conftest import Login, MakeUser
 from tests.support.outputs import BUKIT, SEMOI, SEPAKU, TUNGGU, WITHDRAWAL, TruthWorld, truth_world
 from tests.support.published import open_exception, open_results_stage
 
-CODES = ("penilaian_dokumen", "klarifikasi_lapangan", "masa_sanggah", "tidak_valid", "tidak_cukup",
-         "penilaian_belum_selesai", "menunggu_rekonsiliasi")  # codes, never shown to people
+CODES = (
+    "penilaian_dokumen",
+    "klarifikasi_lapangan",
+    "masa_sanggah",
+    "tidak_valid",
+    "tidak_cukup",
+    "penilaian_belum_selesai",
+    "menunggu_rekonsiliasi",
+)  # codes, never shown to people
 
 
 def visible(html: str) -> str:
@@ -42,15 +49,23 @@ def visible(html: str) -> str:
 @pytest.fixture
 def world(app: Flask, make_user: MakeUser) -> TruthWorld:
     world = truth_world(make_user)
-    evidence = Evidence(participant_id=world.desa[SEMOI].id, indicator_code="A2", kind=EvidenceKind.url,
-                        url="https://semoidua.desa.id/tte")
+    evidence = Evidence(
+        participant_id=world.desa[SEMOI].id,
+        indicator_code="A2",
+        kind=EvidenceKind.url,
+        url="https://semoidua.desa.id/tte",
+    )
     db.session.add(evidence)
     db.session.flush()
-    first = db.session.scalar(select(Assignment).where(Assignment.participant_id == world.desa[SEMOI].id,
-                                                       Assignment.assessor_id == world.assessors[0].id))
+    first = db.session.scalar(
+        select(Assignment).where(
+            Assignment.participant_id == world.desa[SEMOI].id, Assignment.assessor_id == world.assessors[0].id
+        )
+    )
     assert first is not None
-    db.session.add(EvidenceJudgement(assignment_id=first.id, evidence_id=evidence.id,
-                                     verdict=EvidenceVerdict.tidak_valid))
+    db.session.add(
+        EvidenceJudgement(assignment_id=first.id, evidence_id=evidence.id, verdict=EvidenceVerdict.tidak_valid)
+    )
     db.session.commit()
     withdraw_from_ranking(world.desa[TUNGGU], WITHDRAWAL, world.committee, datetime.now(UTC))
     publish_provisional(world.competition, world.committee, datetime.now(UTC))
@@ -58,16 +73,20 @@ def world(app: Flask, make_user: MakeUser) -> TruthWorld:
     objection = Objection(participant_id=world.desa[SEPAKU].id, indicator_code="A1", reason="Layanan sudah daring.")
     db.session.add(objection)
     db.session.commit()
-    open_exception(world.desa[SEPAKU], StageCode.masa_sanggah, "Pleno menerima sanggah A1.", world.committee,
-                   indicator_code="A1")
-    answer_objection(objection, rubric_of(world.competition.rubric), "Bukti diterima.", "A1", 3, world.committee,
-                     datetime.now(UTC))
+    open_exception(
+        world.desa[SEPAKU], StageCode.masa_sanggah, "Pleno menerima sanggah A1.", world.committee, indicator_code="A1"
+    )
+    answer_objection(
+        objection, rubric_of(world.competition.rubric), "Bukti diterima.", "A1", 3, world.committee, datetime.now(UTC)
+    )
     return world
 
 
 def test_why_this_rank_names_stages_and_verdicts_in_words(app: Flask, world: TruthWorld) -> None:
-    pages = {code: visible(app.test_client().get(f"/hasil/{world.competition.id}/desa/{code}").get_data(as_text=True))
-             for code in (BUKIT, SEMOI, SEPAKU, TUNGGU)}
+    pages = {
+        code: visible(app.test_client().get(f"/hasil/{world.competition.id}/desa/{code}").get_data(as_text=True))
+        for code in (BUKIT, SEMOI, SEPAKU, TUNGGU)
+    }
     for code, text in pages.items():
         assert not [c for c in CODES if c in text], code
     assert "Rekonsiliasi ketua tim" in pages[BUKIT]
@@ -81,9 +100,9 @@ def test_why_this_rank_names_stages_and_verdicts_in_words(app: Flask, world: Tru
     assert "dikeluarkan dari peringkat oleh panitia" in pages[TUNGGU]
 
 
-def test_operator_sanggah_page_shows_verified_levels_and_leads_to_why_this_rank(app: Flask, world: TruthWorld,
-                                                                                make_user: MakeUser,
-                                                                                login: Login) -> None:
+def test_operator_sanggah_page_shows_verified_levels_and_leads_to_why_this_rank(
+    app: Flask, world: TruthWorld, make_user: MakeUser, login: Login
+) -> None:
     operator = login(app.test_client(), make_user(Role.operator_desa, BUKIT))
     html = operator.get(f"/sanggah/peserta/{world.desa[BUKIT].id}").get_data(as_text=True)
     assert f'href="/hasil/{world.competition.id}/desa/{BUKIT}"' in html

@@ -34,14 +34,16 @@ def _submitted(*participants: Participant) -> None:
 
 
 def _setup(app: Flask) -> list[Participant]:
-    _, participants = create_competition(desa={SEPAKU_DESA: "Bukit Raya", WARU_DESA: "Waru Satu",
-                                               PASER_DESA: "Desa Paser"})
+    _, participants = create_competition(
+        desa={SEPAKU_DESA: "Bukit Raya", WARU_DESA: "Waru Satu", PASER_DESA: "Desa Paser"}
+    )
     _submitted(*participants)
     return participants
 
 
-def test_verifikator_sees_only_desa_in_their_kecamatan(app: Flask, client: FlaskClient, make_user: MakeUser,
-                                                      login: Login) -> None:
+def test_verifikator_sees_only_desa_in_their_kecamatan(
+    app: Flask, client: FlaskClient, make_user: MakeUser, login: Login
+) -> None:
     _setup(app)
     login(client, make_user(Role.verifikator_kecamatan, "64.09.04"))
     html = client.get("/kelengkapan/").get_data(as_text=True)
@@ -50,8 +52,9 @@ def test_verifikator_sees_only_desa_in_their_kecamatan(app: Flask, client: Flask
     assert "Desa Paser" not in html
 
 
-def test_dpmd_sees_every_desa_of_their_kabupaten_with_status(app: Flask, client: FlaskClient, make_user: MakeUser,
-                                                            login: Login) -> None:
+def test_dpmd_sees_every_desa_of_their_kabupaten_with_status(
+    app: Flask, client: FlaskClient, make_user: MakeUser, login: Login
+) -> None:
     _setup(app)
     login(client, make_user(Role.dpmd, "64.09"))
     html = client.get("/kelengkapan/").get_data(as_text=True)
@@ -108,8 +111,9 @@ def test_return_needs_a_reason(app: Flask, client: FlaskClient, make_user: MakeU
     assert db.session.scalar(db.select(SubmissionReview)) is None
 
 
-def test_return_with_reason_unlocks_for_the_operator(app: Flask, client: FlaskClient, make_user: MakeUser,
-                                                     login: Login) -> None:
+def test_return_with_reason_unlocks_for_the_operator(
+    app: Flask, client: FlaskClient, make_user: MakeUser, login: Login
+) -> None:
     sepaku, _, _ = _setup(app)
     login(client, make_user(Role.dpmd, "64.09"))
     client.post(f"/kelengkapan/peserta/{sepaku.id}/kembalikan", data={"reason": "Bukti A2 belum ada."})
@@ -119,13 +123,13 @@ def test_return_with_reason_unlocks_for_the_operator(app: Flask, client: FlaskCl
     assert (review.decision, review.reason) == ("dikembalikan", "Bukti A2 belum ada.")
 
 
-def test_double_decision_gives_one_result(app: Flask, client: FlaskClient, make_user: MakeUser,
-                                          login: Login) -> None:
+def test_double_decision_gives_one_result(app: Flask, client: FlaskClient, make_user: MakeUser, login: Login) -> None:
     sepaku, _, _ = _setup(app)
     login(client, make_user(Role.dpmd, "64.09"))
     client.post(f"/kelengkapan/peserta/{sepaku.id}/lengkap")
-    again = client.post(f"/kelengkapan/peserta/{sepaku.id}/kembalikan", data={"reason": "terlambat"},
-                        follow_redirects=True)
+    again = client.post(
+        f"/kelengkapan/peserta/{sepaku.id}/kembalikan", data={"reason": "terlambat"}, follow_redirects=True
+    )
     assert "tidak sedang menunggu verifikasi" in again.get_data(as_text=True)
     db.session.refresh(sepaku)
     assert sepaku.status == SubmissionStatus.lengkap
@@ -142,8 +146,9 @@ def test_draft_cannot_be_decided(app: Flask, client: FlaskClient, make_user: Mak
     assert sepaku.status == SubmissionStatus.draf
 
 
-def test_home_page_links_each_role_to_its_pages(app: Flask, client: FlaskClient, make_user: MakeUser,
-                                                login: Login) -> None:
+def test_home_page_links_each_role_to_its_pages(
+    app: Flask, client: FlaskClient, make_user: MakeUser, login: Login
+) -> None:
     login(client, make_user(Role.operator_desa, SEPAKU_DESA))
     assert 'href="/desa/"' in client.get("/beranda").get_data(as_text=True)
     reviewer = login(app.test_client(), make_user(Role.verifikator_kecamatan, "64.09.04"))
@@ -151,19 +156,35 @@ def test_home_page_links_each_role_to_its_pages(app: Flask, client: FlaskClient,
     assert 'href="/kelengkapan/"' in html and 'href="/desa/"' not in html
 
 
-def test_verifikator_sees_the_previews_the_assessor_sees(app: Flask, client: FlaskClient, make_user: MakeUser,
-                                                         login: Login) -> None:
+def test_verifikator_sees_the_previews_the_assessor_sees(
+    app: Flask, client: FlaskClient, make_user: MakeUser, login: Login
+) -> None:
     """A photo as its EXIF-free display copy inline, a PDF in the browser's viewer, the original still a download."""
     sepaku, _, _ = _setup(app)
     store = get_store()
     photo = store.put(files.jpeg(gps=False, orientation=None)).sha256
     document = store.put(files.pdf(text="SK Kepala Desa")).sha256
-    db.session.add_all([
-        Evidence(participant_id=sepaku.id, indicator_code="A1", kind=EvidenceKind.file, sha256=photo,
-                 display_sha256=photo, media_type="image/jpeg", original_name="loket.jpg"),
-        Evidence(participant_id=sepaku.id, indicator_code="A2", kind=EvidenceKind.file, sha256=document,
-                 media_type="application/pdf", original_name="sk.pdf"),
-    ])
+    db.session.add_all(
+        [
+            Evidence(
+                participant_id=sepaku.id,
+                indicator_code="A1",
+                kind=EvidenceKind.file,
+                sha256=photo,
+                display_sha256=photo,
+                media_type="image/jpeg",
+                original_name="loket.jpg",
+            ),
+            Evidence(
+                participant_id=sepaku.id,
+                indicator_code="A2",
+                kind=EvidenceKind.file,
+                sha256=document,
+                media_type="application/pdf",
+                original_name="sk.pdf",
+            ),
+        ]
+    )
     db.session.commit()
     photo_row, pdf_row = db.session.scalars(db.select(Evidence).order_by(Evidence.id)).all()
     login(client, make_user(Role.verifikator_kecamatan, "64.09.04"))

@@ -30,9 +30,16 @@ def test_validate_shipped_rubric_prints_one_summary_line(runner: FlaskCliRunner)
 
 def test_validate_reports_every_problem_of_every_file_and_exits_1(runner: FlaskCliRunner, tmp_path: Path) -> None:
     good = write_yaml(tmp_path / "baik.yaml", valid_document())
-    bad = write_yaml(tmp_path / "buruk.yaml", changed(
-        valid_document(), (("aggregation",), "average"), (("tie_break",), ["aspect:Z"]),
-        (("aspects", 0, "indicators", 0, "weight"), "tujuh"), (("scale",), {"min": 4, "max": 0})))
+    bad = write_yaml(
+        tmp_path / "buruk.yaml",
+        changed(
+            valid_document(),
+            (("aggregation",), "average"),
+            (("tie_break",), ["aspect:Z"]),
+            (("aspects", 0, "indicators", 0, "weight"), "tujuh"),
+            (("scale",), {"min": 4, "max": 0}),
+        ),
+    )
     worse = write_yaml(tmp_path / "lebih.yaml", changed(valid_document(), (("bands", 0, "min"), 5)))
     result = runner.invoke(args=["rubric", "validate", str(good), str(bad), str(worse)])
     assert result.exit_code == 1

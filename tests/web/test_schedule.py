@@ -84,8 +84,12 @@ def url(competition: Competition, code: StageCode | str) -> str:
 
 
 def form(first: int, last: int, reason: str = REASON, **extra: str) -> dict[str, str]:
-    return {"first_day": (today() + timedelta(days=first)).isoformat(),
-            "last_day": (today() + timedelta(days=last)).isoformat(), "reason": reason, **extra}
+    return {
+        "first_day": (today() + timedelta(days=first)).isoformat(),
+        "last_day": (today() + timedelta(days=last)).isoformat(),
+        "reason": reason,
+        **extra,
+    }
 
 
 def last_day(competition: Competition, code: StageCode) -> date:
@@ -98,14 +102,17 @@ def last_day(competition: Competition, code: StageCode) -> date:
 def inbox(user: User) -> list[Notification]:
     """The schedule messages in ``user``'s inbox once the worker has run (they are written by its fan-out job)."""
     queue.run_due(queue.worker_name(), kinds=[FANOUT_JOB])
-    return list(db.session.scalars(db.select(Notification).where(Notification.user_id == user.id,
-                                                                 Notification.kind == "schedule_change")))
+    return list(
+        db.session.scalars(
+            db.select(Notification).where(Notification.user_id == user.id, Notification.kind == "schedule_change")
+        )
+    )
 
 
 def test_committee_extends_the_open_stage_with_a_reason(client: FlaskClient, setup) -> None:
     competition, _participants, people = setup
     page = client.get(url(competition, StageCode.penilaian_mandiri)).get_data(as_text=True)
-    assert 'readonly' in page and "tenggatnya hanya dapat diperpanjang" in page
+    assert "readonly" in page and "tenggatnya hanya dapat diperpanjang" in page
     response = client.post(url(competition, StageCode.penilaian_mandiri), data=form(-5, 5))
     assert response.status_code == 302
     assert last_day(competition, StageCode.penilaian_mandiri) == today() + timedelta(days=5)
@@ -151,8 +158,10 @@ def test_overlap_offers_to_shift_the_later_stages(client: FlaskClient, setup) ->
     assert last_day(competition, StageCode.pendaftaran) == today() - timedelta(days=20)  # history stays
     change = db.session.scalars(db.select(ScheduleChange)).one()
     assert [(item.stage, item.shifted) for item in change.stages] == [
-        (StageCode.penilaian_mandiri, False), (StageCode.verifikasi_kelengkapan, True),
-        (StageCode.penilaian_dokumen, True)]
+        (StageCode.penilaian_mandiri, False),
+        (StageCode.verifikasi_kelengkapan, True),
+        (StageCode.penilaian_dokumen, True),
+    ]
     # Desk scoring moved: the assessor is told now.
     [note] = inbox(people["asesor"])
     assert "Penilaian dokumen" in note.message and note.link == "/asesor/"
@@ -198,8 +207,9 @@ def test_unscheduled_stage_can_be_scheduled_and_unknown_stage_is_404(client: Fla
     assert client.get(url(competition, "tahap_lain")).status_code == 404
 
 
-def test_committee_outside_the_scope_cannot_change_the_schedule(app: Flask, setup, make_user: MakeUser,
-                                                                login: Login) -> None:
+def test_committee_outside_the_scope_cannot_change_the_schedule(
+    app: Flask, setup, make_user: MakeUser, login: Login
+) -> None:
     competition, _participants, _people = setup
     other = login(app.test_client(), make_user(Role.panitia, "63"))
     assert other.get(url(competition, StageCode.penilaian_dokumen)).status_code == 403
@@ -211,8 +221,18 @@ def test_cli_schedule_follows_the_same_rules(runner: FlaskCliRunner, setup) -> N
     competition, _participants, people = setup
     end = (today() + timedelta(days=20)).isoformat()
     start = (today() + timedelta(days=9)).isoformat()
-    result = runner.invoke(args=["competition", "schedule", "--competition", str(competition.id), "--stage",
-                                 f"penilaian_dokumen={start}..{end}", "--reason", REASON])
+    result = runner.invoke(
+        args=[
+            "competition",
+            "schedule",
+            "--competition",
+            str(competition.id),
+            "--stage",
+            f"penilaian_dokumen={start}..{end}",
+            "--reason",
+            REASON,
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "penilaian_dokumen" in result.output
     assert last_day(competition, StageCode.penilaian_dokumen) == today() + timedelta(days=20)
@@ -223,22 +243,53 @@ def test_cli_schedule_follows_the_same_rules(runner: FlaskCliRunner, setup) -> N
     assert len(inbox(people["asesor"])) == 1
     # Refused: exit 1 with the reason; the ended stage stays as it was.
     first = (today() - timedelta(days=30)).isoformat()
-    refused = runner.invoke(args=["competition", "schedule", "--competition", str(competition.id), "--stage",
-                                  f"pendaftaran={first}..{end}", "--reason", REASON])
+    refused = runner.invoke(
+        args=[
+            "competition",
+            "schedule",
+            "--competition",
+            str(competition.id),
+            "--stage",
+            f"pendaftaran={first}..{end}",
+            "--reason",
+            REASON,
+        ]
+    )
     assert refused.exit_code == 1
     assert "Pendaftaran sudah selesai" in refused.output
-    overlap = runner.invoke(args=["competition", "schedule", "--competition", str(competition.id), "--stage",
-                                  f"penilaian_mandiri={(today() - timedelta(days=5)).isoformat()}.."
-                                  f"{(today() + timedelta(days=7)).isoformat()}", "--reason", REASON])
+    overlap = runner.invoke(
+        args=[
+            "competition",
+            "schedule",
+            "--competition",
+            str(competition.id),
+            "--stage",
+            f"penilaian_mandiri={(today() - timedelta(days=5)).isoformat()}.."
+            f"{(today() + timedelta(days=7)).isoformat()}",
+            "--reason",
+            REASON,
+        ]
+    )
     assert overlap.exit_code == 1 and "--shift-later" in overlap.output
     assert len(db.session.scalars(db.select(ScheduleChange)).all()) == 1
-    missing = runner.invoke(args=["competition", "schedule", "--competition", "999", "--stage",
-                                  f"penilaian_dokumen={start}..{end}", "--reason", REASON])
+    missing = runner.invoke(
+        args=[
+            "competition",
+            "schedule",
+            "--competition",
+            "999",
+            "--stage",
+            f"penilaian_dokumen={start}..{end}",
+            "--reason",
+            REASON,
+        ]
+    )
     assert missing.exit_code == 1 and "999" in missing.output
 
 
-def test_exception_gives_one_desa_more_days_for_its_self_assessment(app: Flask, client: FlaskClient, setup,
-                                                                      login: Login) -> None:
+def test_exception_gives_one_desa_more_days_for_its_self_assessment(
+    app: Flask, client: FlaskClient, setup, login: Login
+) -> None:
     competition, (mine, other), people = setup
     set_days(competition, StageCode.penilaian_mandiri, -10, -2)
     operator = login(app.test_client(), people["operator"])
@@ -246,16 +297,33 @@ def test_exception_gives_one_desa_more_days_for_its_self_assessment(app: Flask, 
     assert closed.status_code == 409
     # The committee opens an exception for one indicator: refused, the self-assessment is the whole desa's.
     last = (today() + timedelta(days=3)).isoformat()
-    refused = client.post(f"/panitia/verifikasi/lomba/{competition.id}/pengecualian", data={
-        "participant_id": str(mine.id), "stage": "penilaian_mandiri", "indicator_code": "A1", "last_day": last,
-        "reason": "Operator sakit."})
+    refused = client.post(
+        f"/panitia/verifikasi/lomba/{competition.id}/pengecualian",
+        data={
+            "participant_id": str(mine.id),
+            "stage": "penilaian_mandiri",
+            "indicator_code": "A1",
+            "last_day": last,
+            "reason": "Operator sakit.",
+        },
+    )
     assert refused.status_code == 400
-    opened = client.post(f"/panitia/verifikasi/lomba/{competition.id}/pengecualian", data={
-        "participant_id": str(mine.id), "stage": "penilaian_mandiri", "indicator_code": "", "last_day": last,
-        "reason": "Operator desa sakit selama tahap penilaian mandiri."})
+    opened = client.post(
+        f"/panitia/verifikasi/lomba/{competition.id}/pengecualian",
+        data={
+            "participant_id": str(mine.id),
+            "stage": "penilaian_mandiri",
+            "indicator_code": "",
+            "last_day": last,
+            "reason": "Operator desa sakit selama tahap penilaian mandiri.",
+        },
+    )
     assert opened.status_code == 302
-    notes = db.session.scalars(db.select(Notification).where(Notification.user_id == people["operator"].id,
-                                                             Notification.kind == "self_assessment_exception")).all()
+    notes = db.session.scalars(
+        db.select(Notification).where(
+            Notification.user_id == people["operator"].id, Notification.kind == "self_assessment_exception"
+        )
+    ).all()
     assert len(notes) == 1 and "Operator desa sakit" in notes[0].message
     for code in ("A1", "A2"):
         saved = operator.post(f"/desa/peserta/{mine.id}/indikator/{code}", data={"level": "2", "explanation": "x"})
@@ -266,18 +334,28 @@ def test_exception_gives_one_desa_more_days_for_its_self_assessment(app: Flask, 
     assert db.session.get(Participant, mine.id).status == SubmissionStatus.diajukan  # type: ignore[union-attr]
     # The other desa stays closed.
     other_operator = login(app.test_client(), people["other_operator"])
-    assert other_operator.post(f"/desa/peserta/{other.id}/indikator/A1",
-                               data={"level": "2", "explanation": "x"}).status_code == 409
+    assert (
+        other_operator.post(
+            f"/desa/peserta/{other.id}/indikator/A1", data={"level": "2", "explanation": "x"}
+        ).status_code
+        == 409
+    )
 
 
-def test_moving_the_completeness_check_tells_reviewers_and_returned_desa(client: FlaskClient, setup,
-                                                                          make_user: MakeUser) -> None:
+def test_moving_the_completeness_check_tells_reviewers_and_returned_desa(
+    client: FlaskClient, setup, make_user: MakeUser
+) -> None:
     competition, (mine, _other), people = setup
     mine.status = SubmissionStatus.dikembalikan
     db.session.commit()
     lead = make_user(Role.ketua_tim, "64", name="Ketua Tim")
-    assert client.post(url(competition, StageCode.verifikasi_kelengkapan), data=form(6, 10, shift_later="y"),
-                       ).status_code == 302
+    assert (
+        client.post(
+            url(competition, StageCode.verifikasi_kelengkapan),
+            data=form(6, 10, shift_later="y"),
+        ).status_code
+        == 302
+    )
     # The check moved (reviewers; the returned desa, whose revision deadline follows it) and desk scoring was
     # shifted with it (assessors, the ketua tim); the operator of a draft desa is not concerned.
     for name in ("verifikator", "operator", "asesor", "colleague"):
@@ -312,23 +390,40 @@ def test_migrations_make_the_schedule_history_append_only(tmp_path: Path) -> Non
         try:
             flask_migrate.upgrade()
             with db.engine.begin() as connection:
-                connection.execute(text(
-                    "INSERT INTO region (code, name, kind) VALUES ('64', 'Kalimantan Timur', 'provinsi')"))
-                connection.execute(text(
-                    "INSERT INTO stored_rubric (fingerprint, source_format, rubric_json, title, created_at) "
-                    "VALUES ('f', 'yaml', '{}', 'Uji', CURRENT_TIMESTAMP)"))
-                connection.execute(text(
-                    "INSERT INTO competition (name, year, scope_region_code, rubric_id, created_at) "
-                    "SELECT 'Lomba', 2026, '64', id, CURRENT_TIMESTAMP FROM stored_rubric"))
-                connection.execute(text(
-                    "INSERT INTO schedule_change (competition_id, reason, changed_by_label, changed_at) "
-                    "SELECT id, 'Hujan deras.', 'cli:uji', CURRENT_TIMESTAMP FROM competition"))
-                connection.execute(text(
-                    "INSERT INTO schedule_change_stage (change_id, stage, after_starts_at, after_ends_at, shifted) "
-                    "SELECT id, 'penilaian_mandiri', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, false "
-                    "FROM schedule_change"))
-            for statement in ("UPDATE schedule_change SET reason = 'diubah'", "DELETE FROM schedule_change",
-                              "UPDATE schedule_change_stage SET shifted = true", "DELETE FROM schedule_change_stage"):
+                connection.execute(
+                    text("INSERT INTO region (code, name, kind) VALUES ('64', 'Kalimantan Timur', 'provinsi')")
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO stored_rubric (fingerprint, source_format, rubric_json, title, created_at) "
+                        "VALUES ('f', 'yaml', '{}', 'Uji', CURRENT_TIMESTAMP)"
+                    )
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO competition (name, year, scope_region_code, rubric_id, created_at) "
+                        "SELECT 'Lomba', 2026, '64', id, CURRENT_TIMESTAMP FROM stored_rubric"
+                    )
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO schedule_change (competition_id, reason, changed_by_label, changed_at) "
+                        "SELECT id, 'Hujan deras.', 'cli:uji', CURRENT_TIMESTAMP FROM competition"
+                    )
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO schedule_change_stage (change_id, stage, after_starts_at, after_ends_at, shifted) "
+                        "SELECT id, 'penilaian_mandiri', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, false "
+                        "FROM schedule_change"
+                    )
+                )
+            for statement in (
+                "UPDATE schedule_change SET reason = 'diubah'",
+                "DELETE FROM schedule_change",
+                "UPDATE schedule_change_stage SET shifted = true",
+                "DELETE FROM schedule_change_stage",
+            ):
                 with pytest.raises(DBAPIError) as refused, db.engine.begin() as connection:
                     connection.execute(text(statement))
                 assert "append-only" in str(refused.value)

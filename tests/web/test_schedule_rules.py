@@ -62,9 +62,11 @@ def test_rule_whole_days_in_wita() -> None:
 
 def test_rule_a_written_reason() -> None:
     assert codes(refusal({StageCode.penilaian_dokumen: ("2026-12-22", "2027-01-04")}, reason="  ")) == [
-        ("reason_missing", None)]
+        ("reason_missing", None)
+    ]
     assert codes(refusal({StageCode.penilaian_dokumen: ("2026-12-22", "2027-01-04")}, reason="x" * 2001)) == [
-        ("reason_too_long", None)]
+        ("reason_too_long", None)
+    ]
     assert codes(refusal({StageCode.penilaian_dokumen: ("2026-12-22", "2026-12-31")})) == [("no_change", None)]
 
 
@@ -98,8 +100,12 @@ def test_rule_a_stage_not_yet_started() -> None:
     [move] = plan({StageCode.verifikasi_kelengkapan: ("2026-12-16", "2026-12-20")})
     assert (move.after.first_day, move.after.last_day) == (date(2026, 12, 16), date(2026, 12, 20))
     # Today (WITA) is the earliest first day; a stage never scheduled may be added under the same rule.
-    added = plan_schedule_change({StageCode.pendaftaran: days("2026-11-01", "2026-11-14")},
-                                 {StageCode.penilaian_mandiri: (date(2026, 12, 10), date(2026, 12, 20))}, REASON, NOW)
+    added = plan_schedule_change(
+        {StageCode.pendaftaran: days("2026-11-01", "2026-11-14")},
+        {StageCode.penilaian_mandiri: (date(2026, 12, 10), date(2026, 12, 20))},
+        REASON,
+        NOW,
+    )
     assert added[0].before is None and added[0].after.first_day == date(2026, 12, 10)
     refused = refusal({StageCode.penilaian_dokumen: ("2026-12-09", "2026-12-31")})
     assert ("starts_in_past", StageCode.penilaian_dokumen) in codes(refused)
@@ -109,8 +115,11 @@ def test_rule_shifting_the_later_stages() -> None:
     asked = {StageCode.penilaian_mandiri: ("2026-12-01", "2026-12-17")}
     refused = refusal(asked)
     assert codes(refused) == [("overlap", StageCode.verifikasi_kelengkapan)]
-    assert refused.offer_days == 3 == shift_days(schedule(), {StageCode.penilaian_mandiri: (date(2026, 12, 1),
-                                                                                           date(2026, 12, 17))})
+    assert (
+        refused.offer_days
+        == 3
+        == shift_days(schedule(), {StageCode.penilaian_mandiri: (date(2026, 12, 1), date(2026, 12, 17))})
+    )
     moves = plan(asked, shift_later=True)
     assert refused.offer == moves
     assert [(move.code, move.shifted, move.after.first_day, move.after.last_day) for move in moves] == [
@@ -120,11 +129,17 @@ def test_rule_shifting_the_later_stages() -> None:
     ]
     # Only the stages after the requested one move; a shortened stage brings the later ones forward as much.
     assert all(move.code != StageCode.pendaftaran for move in moves)
-    back = plan_schedule_change(schedule(), {StageCode.verifikasi_kelengkapan: (date(2026, 12, 15),
-                                                                              date(2026, 12, 18))},
-                                REASON, NOW, shift_later=True)
+    back = plan_schedule_change(
+        schedule(),
+        {StageCode.verifikasi_kelengkapan: (date(2026, 12, 15), date(2026, 12, 18))},
+        REASON,
+        NOW,
+        shift_later=True,
+    )
     assert [(move.code, move.after.first_day) for move in back] == [
-        (StageCode.verifikasi_kelengkapan, date(2026, 12, 15)), (StageCode.penilaian_dokumen, date(2026, 12, 19))]
+        (StageCode.verifikasi_kelengkapan, date(2026, 12, 15)),
+        (StageCode.penilaian_dokumen, date(2026, 12, 19)),
+    ]
 
 
 def test_rule_in_order_without_overlap() -> None:

@@ -83,30 +83,55 @@ def test_score_worked_example(runner: FlaskCliRunner, rubric_file: Path, tmp_pat
     assert sorted(p.name for p in out.parent.iterdir()) == ["RESULTS.csv"]
 
 
-def test_score_comma_csv_ties_are_seri_and_share_rank(runner: FlaskCliRunner, rubric_file: Path,
-                                                     tmp_path: Path) -> None:
-    rows = [HEADER] + [f"64.09.04.{code},{ind},x,{level}" for code in ("2009", "2001")
-                       for ind, level in (("A1", 2), ("A2", 2), ("B1", 2))]
+def test_score_comma_csv_ties_are_seri_and_share_rank(
+    runner: FlaskCliRunner, rubric_file: Path, tmp_path: Path
+) -> None:
+    rows = [HEADER] + [
+        f"64.09.04.{code},{ind},x,{level}"
+        for code in ("2009", "2001")
+        for ind, level in (("A1", 2), ("A2", 2), ("B1", 2))
+    ]
     rows += ["64.09.02.2007,A1,x,4", "64.09.02.2007,A2,x,4", "64.09.02.2007,B1,x,4"]
     levels = write(tmp_path / "level.csv", "\n".join(rows) + "\n")
     out = tmp_path / "RESULTS.csv"
     result = runner.invoke(args=["score", "--rubric", str(rubric_file), "--levels", str(levels), "--out", str(out)])
     assert result.exit_code == 0, result.output
     got = [(r["kode_wilayah"], r["peringkat"], r["seri"], r["peringkat_kecamatan"]) for r in read_results(out)]
-    assert got == [("64.09.02.2007", "1", "tidak", "1"), ("64.09.04.2001", "2", "ya", "1"),
-                   ("64.09.04.2009", "2", "ya", "1")]
+    assert got == [
+        ("64.09.02.2007", "1", "tidak", "1"),
+        ("64.09.04.2001", "2", "ya", "1"),
+        ("64.09.04.2009", "2", "ya", "1"),
+    ]
     assert "Seri: 2 desa dalam 1 kelompok" in result.output
 
 
-def test_score_bootstrap_and_sensitivity_columns_are_reproducible(runner: FlaskCliRunner, rubric_file: Path,
-                                                                 tmp_path: Path) -> None:
-    levels = write(tmp_path / "level.csv", WORKED.replace("catatan;", "").replace(";tidak berlaku;", ";")
-                   .replace("x;;", "x;").replace("y;;", "y;"))
+def test_score_bootstrap_and_sensitivity_columns_are_reproducible(
+    runner: FlaskCliRunner, rubric_file: Path, tmp_path: Path
+) -> None:
+    levels = write(
+        tmp_path / "level.csv",
+        WORKED.replace("catatan;", "").replace(";tidak berlaku;", ";").replace("x;;", "x;").replace("y;;", "y;"),
+    )
     outputs = []
     for name in ("a.csv", "b.csv"):
         out = tmp_path / name
-        result = runner.invoke(args=["score", "--rubric", str(rubric_file), "--levels", str(levels), "--out",
-                                     str(out), "--bootstrap", "200", "--seed", "7", "--sensitivity", "30"])
+        result = runner.invoke(
+            args=[
+                "score",
+                "--rubric",
+                str(rubric_file),
+                "--levels",
+                str(levels),
+                "--out",
+                str(out),
+                "--bootstrap",
+                "200",
+                "--seed",
+                "7",
+                "--sensitivity",
+                "30",
+            ]
+        )
         assert result.exit_code == 0, result.output
         outputs.append(out.read_text(encoding="utf-8"))
     assert outputs[0] == outputs[1]
@@ -120,32 +145,46 @@ def test_score_bootstrap_and_sensitivity_columns_are_reproducible(runner: FlaskC
 
 
 def test_score_self_assessment_columns(runner: FlaskCliRunner, rubric_file: Path, tmp_path: Path) -> None:
-    levels = write(tmp_path / "level.csv", HEADER + "\n64.09.04.2001,A1,x,0\n64.09.04.2001,A2,x,1\n"
-                   "64.09.04.2001,B1,x,2\n")
+    levels = write(
+        tmp_path / "level.csv", HEADER + "\n64.09.04.2001,A1,x,0\n64.09.04.2001,A2,x,1\n64.09.04.2001,B1,x,2\n"
+    )
     # self 4, 1, 4 vs verified 0, 1, 2: gaps 4, 0, 2 -> mean 2.00; two of three gaps >= 2 (67% >= 20%): flagged
-    mine = write(tmp_path / "mandiri.csv", "level;kode_wilayah;indikator\n4;64.09.04.2001;A1\n1;64.09.04.2001;A2\n"
-                 "4;64.09.04.2001;B1\n")
+    mine = write(
+        tmp_path / "mandiri.csv",
+        "level;kode_wilayah;indikator\n4;64.09.04.2001;A1\n1;64.09.04.2001;A2\n4;64.09.04.2001;B1\n",
+    )
     out = tmp_path / "RESULTS.csv"
-    result = runner.invoke(args=["score", "--rubric", str(rubric_file), "--levels", str(levels), "--out", str(out),
-                                 "--self", str(mine)])
+    result = runner.invoke(
+        args=["score", "--rubric", str(rubric_file), "--levels", str(levels), "--out", str(out), "--self", str(mine)]
+    )
     assert result.exit_code == 0, result.output
     row = read_results(out)[0]
     assert (row["selisih_level_mandiri"], row["tanda_mandiri"]) == ("2.00", "ya")
 
 
 BAD_INPUTS = {
-    "unknown indicator": (HEADER + "\n64.09.04.2001,A1,x,3\n64.09.04.2001,Z9,x,3\n",
-                          "baris 3: indikator tidak dikenal"),
+    "unknown indicator": (
+        HEADER + "\n64.09.04.2001,A1,x,3\n64.09.04.2001,Z9,x,3\n",
+        "baris 3: indikator tidak dikenal",
+    ),
     "level off scale": (HEADER + "\n64.09.04.2001,A1,x,7\n", "baris 2: level 7 di luar skala 0–4"),
-    "level not a number": (HEADER + "\n64.09.04.2001,A1,x,3\n64.09.04.2001,A2,x,tiga\n",
-                           "baris 3: level 'tiga' bukan bilangan bulat"),
+    "level not a number": (
+        HEADER + "\n64.09.04.2001,A1,x,3\n64.09.04.2001,A2,x,tiga\n",
+        "baris 3: level 'tiga' bukan bilangan bulat",
+    ),
     "level empty": (HEADER + "\n64.09.04.2001,A1,x,\n", "baris 2: level kosong"),
-    "NA not allowed": (HEADER + "\n64.09.04.2001,B1,x,NA\n64.09.04.2001,A1,x,NA\n",
-                       "baris 3: NA tidak diizinkan untuk indikator A1"),
-    "duplicate row": (HEADER + "\n64.09.04.2001,A1,x,3\n64.09.04.2001,A2,x,3\n64.09.04.2001,A1,x,2\n",
-                      "baris 4: baris ganda"),
-    "malformed region code": (HEADER + "\n64.09.04.2001,A1,x,3\n64.09.4.2001,A1,x,3\n",
-                              "baris 3: kode wilayah tidak sah: '64.09.4.2001'"),
+    "NA not allowed": (
+        HEADER + "\n64.09.04.2001,B1,x,NA\n64.09.04.2001,A1,x,NA\n",
+        "baris 3: NA tidak diizinkan untuk indikator A1",
+    ),
+    "duplicate row": (
+        HEADER + "\n64.09.04.2001,A1,x,3\n64.09.04.2001,A2,x,3\n64.09.04.2001,A1,x,2\n",
+        "baris 4: baris ganda",
+    ),
+    "malformed region code": (
+        HEADER + "\n64.09.04.2001,A1,x,3\n64.09.4.2001,A1,x,3\n",
+        "baris 3: kode wilayah tidak sah: '64.09.4.2001'",
+    ),
     "missing column": ("kode_wilayah,indikator,level\n64.09.04.2001,A1,3\n", "baris 1: kolom hilang: asesor"),
     "empty file": ("", "berkas kosong"),
     "only a header": (HEADER + "\n", "tidak ada baris data"),
@@ -154,8 +193,9 @@ BAD_INPUTS = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
-def test_score_bad_input_exits_2_naming_the_line_without_output(case: str, runner: FlaskCliRunner, rubric_file: Path,
-                                                               tmp_path: Path) -> None:
+def test_score_bad_input_exits_2_naming_the_line_without_output(
+    case: str, runner: FlaskCliRunner, rubric_file: Path, tmp_path: Path
+) -> None:
     text, expected = BAD_INPUTS[case]
     levels = write(tmp_path / "level.csv", text)
     out_dir = tmp_path / "hasil"
@@ -168,8 +208,9 @@ def test_score_bad_input_exits_2_naming_the_line_without_output(case: str, runne
     assert list(out_dir.iterdir()) == []
 
 
-def test_score_not_a_csv_and_keeps_an_existing_output(runner: FlaskCliRunner, rubric_file: Path,
-                                                      tmp_path: Path) -> None:
+def test_score_not_a_csv_and_keeps_an_existing_output(
+    runner: FlaskCliRunner, rubric_file: Path, tmp_path: Path
+) -> None:
     levels = tmp_path / "level.csv"
     levels.write_bytes(PNG)
     out = tmp_path / "RESULTS.csv"
@@ -178,20 +219,23 @@ def test_score_not_a_csv_and_keeps_an_existing_output(runner: FlaskCliRunner, ru
     assert result.exit_code == 2
     assert "bukan berkas CSV" in result.output
     assert out.read_text(encoding="utf-8") == "hasil lama\n"
-    missing = runner.invoke(args=["score", "--rubric", str(rubric_file), "--levels", str(tmp_path / "tidak-ada.csv"),
-                                  "--out", str(out)])
+    missing = runner.invoke(
+        args=["score", "--rubric", str(rubric_file), "--levels", str(tmp_path / "tidak-ada.csv"), "--out", str(out)]
+    )
     assert missing.exit_code == 2 and "berkas tidak ditemukan" in missing.output
 
 
-def test_score_writes_nothing_else_in_the_current_folder(runner: FlaskCliRunner, rubric_file: Path, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_score_writes_nothing_else_in_the_current_folder(
+    runner: FlaskCliRunner, rubric_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     levels = write(tmp_path / "level.csv", HEADER + "\n64.09.04.2001,A1,x,3\n")
     here = tmp_path / "kerja"
     here.mkdir()
     monkeypatch.chdir(here)
     monkeypatch.setattr(scoring_commands, "LARGE_FILE_BYTES", 0)  # a "large" file: progress is shown
-    result = runner.invoke(args=["score", "--rubric", str(rubric_file), "--levels", str(levels), "--out",
-                                 "RESULTS.csv"])
+    result = runner.invoke(
+        args=["score", "--rubric", str(rubric_file), "--levels", str(levels), "--out", "RESULTS.csv"]
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in here.iterdir()) == ["RESULTS.csv"]
     assert "baris terbaca" in result.stderr
@@ -214,8 +258,12 @@ def test_reliability_reproduces_krippendorff_2011(runner: FlaskCliRunner, tmp_pa
             indicator["levels"] = {level: f"{indicator['code']} level {level}" for level in range(1, 6)}
     rubric = tmp_path / "rubrik.yaml"
     rubric.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-    rows = [HEADER] + [f"64.09.04.{2001 + unit},A1,{who},{value}" for who, values in KRIPPENDORFF_2011.items()
-                       for unit, value in enumerate(values) if value is not None]
+    rows = [HEADER] + [
+        f"64.09.04.{2001 + unit},A1,{who},{value}"
+        for who, values in KRIPPENDORFF_2011.items()
+        for unit, value in enumerate(values)
+        if value is not None
+    ]
     levels = write(tmp_path / "level.csv", "\n".join(rows) + "\n")
     out = tmp_path / "alpha.csv"
     result = runner.invoke(args=["reliability", "--rubric", str(rubric), "--levels", str(levels), "--out", str(out)])

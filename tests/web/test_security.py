@@ -75,8 +75,9 @@ def test_anonymous_visitor_is_sent_to_login(client: FlaskClient, region_page: st
     assert response.headers["Location"].startswith("/masuk")
 
 
-def test_role_without_the_right_role_gets_403(app: Flask, client: FlaskClient, make_user: MakeUser,
-                                              login: Login) -> None:
+def test_role_without_the_right_role_gets_403(
+    app: Flask, client: FlaskClient, make_user: MakeUser, login: Login
+) -> None:
     @app.get("/_uji/panitia")
     @roles_required(Role.panitia)
     def committee_only() -> str:
@@ -86,8 +87,9 @@ def test_role_without_the_right_role_gets_403(app: Flask, client: FlaskClient, m
     assert client.get("/_uji/panitia").status_code == 403
 
 
-def test_several_grants_add_up(client: FlaskClient, region_page: str, make_user: MakeUser, make_region: MakeRegion,
-                               login: Login) -> None:
+def test_several_grants_add_up(
+    client: FlaskClient, region_page: str, make_user: MakeUser, make_region: MakeRegion, login: Login
+) -> None:
     make_region("64.02.01.2001")
     user = make_user(grants=[(Role.operator_desa, DESA), (Role.verifikator_kecamatan, "64.02.01")])
     login(client, user)

@@ -34,8 +34,10 @@ def served(app: Flask) -> Iterator[int]:
 def _slow_sign_in(port: int) -> socket.socket:
     """A client that announced a 1,000-byte sign-in form and has sent only its first bytes (and then stalls)."""
     connection = socket.create_connection(("127.0.0.1", port), timeout=30)
-    connection.sendall(b"POST /masuk HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                       b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nemail=si")
+    connection.sendall(
+        b"POST /masuk HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nemail=si"
+    )
     return connection
 
 

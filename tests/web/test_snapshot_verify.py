@@ -47,10 +47,20 @@ def world(app: Flask, make_user: MakeUser) -> ResultsWorld:
     link = Evidence(participant_id=bukit.id, indicator_code="A1", kind=EvidenceKind.url, url=PRIVATE_URL)
     db.session.add(link)
     db.session.flush()
-    db.session.add(LinkCapture(evidence_id=link.id, trigger=CaptureTrigger.added, outcome=CaptureOutcome.archived,
-                               requested_url=PRIVATE_URL, final_url=PRIVATE_URL, http_status=200,
-                               title="Folder pribadi Waluyo", body_sha256=BODY_SHA, archive_sha256=ARCHIVE_SHA,
-                               fetched_at=datetime(2026, 11, 2, 3, 4, 5, tzinfo=UTC)))
+    db.session.add(
+        LinkCapture(
+            evidence_id=link.id,
+            trigger=CaptureTrigger.added,
+            outcome=CaptureOutcome.archived,
+            requested_url=PRIVATE_URL,
+            final_url=PRIVATE_URL,
+            http_status=200,
+            title="Folder pribadi Waluyo",
+            body_sha256=BODY_SHA,
+            archive_sha256=ARCHIVE_SHA,
+            fetched_at=datetime(2026, 11, 2, 3, 4, 5, tzinfo=UTC),
+        )
+    )
     db.session.commit()
     return world
 
@@ -59,12 +69,27 @@ def _finalise(world: ResultsWorld) -> FinalSnapshot:
     publish_provisional(world.competition, world.committee, datetime.now(UTC))
     bukit = world.desa[BUKIT]
     now = datetime.now(UTC)
-    db.session.add(Objection(participant_id=bukit.id, indicator_code="A1", reason=OBJECTION_REASON,
-                             filed_at=now, answered_at=now + timedelta(minutes=1), answered_by_id=world.committee.id,
-                             answer_reason=ANSWER_REASON))
+    db.session.add(
+        Objection(
+            participant_id=bukit.id,
+            indicator_code="A1",
+            reason=OBJECTION_REASON,
+            filed_at=now,
+            answered_at=now + timedelta(minutes=1),
+            answered_by_id=world.committee.id,
+            answer_reason=ANSWER_REASON,
+        )
+    )
     exception = open_exception(bukit, StageCode.masa_sanggah, EXCEPTION_REASON, world.committee, "A1")
-    db.session.add(LateChange(participant_id=bukit.id, indicator_code="A1", action="answer_objection",
-                              exception_id=exception.id, changed_by_id=world.committee.id))
+    db.session.add(
+        LateChange(
+            participant_id=bukit.id,
+            indicator_code="A1",
+            action="answer_objection",
+            exception_id=exception.id,
+            changed_by_id=world.committee.id,
+        )
+    )
     db.session.commit()
     open_results_stage(world.competition, StageCode.penetapan)
     return finalise_results(world.competition, world.committee, datetime.now(UTC))
@@ -78,8 +103,9 @@ def _download(app: Flask, snapshot: FinalSnapshot, tmp_path: Path) -> Path:
     return path
 
 
-def test_downloaded_snapshot_verifies_cocok(app: Flask, world: ResultsWorld, runner: FlaskCliRunner,
-                                            tmp_path: Path) -> None:
+def test_downloaded_snapshot_verifies_cocok(
+    app: Flask, world: ResultsWorld, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     snapshot = _finalise(world)
     path = _download(app, snapshot, tmp_path)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == snapshot.sha256  # the printed hash
@@ -89,8 +115,9 @@ def test_downloaded_snapshot_verifies_cocok(app: Flask, world: ResultsWorld, run
     assert snapshot.sha256 in result.output
 
 
-def test_edited_level_fails_naming_the_desa(app: Flask, world: ResultsWorld, runner: FlaskCliRunner,
-                                            tmp_path: Path) -> None:
+def test_edited_level_fails_naming_the_desa(
+    app: Flask, world: ResultsWorld, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     path = _download(app, _finalise(world), tmp_path)
     document = json.loads(path.read_bytes())
     row = next(r for r in document["level"] if r[0] == BUKIT and r[1] == "A2")
@@ -117,8 +144,16 @@ def test_public_snapshot_carries_no_personal_data(app: Flask, world: ResultsWorl
     assert client.get(f"/verifikasi/{snapshot.kode}/cuplikan.json").data == first  # stable pseudonyms
     text = first.decode("utf-8")
     people = [*world.assessors, world.lead, world.committee]
-    for secret in [OBJECTION_REASON, ANSWER_REASON, EXCEPTION_REASON, "Waluyo", "drive/folders", "usp=sharing",
-                   *(u.email for u in people), *(u.name for u in people)]:
+    for secret in [
+        OBJECTION_REASON,
+        ANSWER_REASON,
+        EXCEPTION_REASON,
+        "Waluyo",
+        "drive/folders",
+        "usp=sharing",
+        *(u.email for u in people),
+        *(u.name for u in people),
+    ]:
         assert secret not in text, secret
     document = json.loads(first)
     assessor_ids = {str(u.id) for u in people}
@@ -140,12 +175,23 @@ def test_link_captures_referenced_by_hash_in_the_snapshot(app: Flask, world: Res
     snapshot = _finalise(world)
     assert snapshot.committee_json is not None
     [full] = json.loads(snapshot.committee_json)["tautan"]
-    assert (full["desa"], full["indikator"], full["sha256_isi"], full["sha256_arsip"], full["url_akhir"],
-            full["diambil_pada"]) == (BUKIT, "A1", BODY_SHA, ARCHIVE_SHA, PRIVATE_URL, "2026-11-02T03:04:05+00:00")
+    assert (
+        full["desa"],
+        full["indikator"],
+        full["sha256_isi"],
+        full["sha256_arsip"],
+        full["url_akhir"],
+        full["diambil_pada"],
+    ) == (BUKIT, "A1", BODY_SHA, ARCHIVE_SHA, PRIVATE_URL, "2026-11-02T03:04:05+00:00")
     [public] = json.loads(snapshot.canonical_json)["tautan"]
-    assert (public["desa"], public["indikator"], public["sha256_isi"], public["sha256_arsip"], public["host"],
-            public["diambil_pada"]) == (BUKIT, "A1", BODY_SHA, ARCHIVE_SHA, "drive.example.com",
-                                        "2026-11-02T03:04:05+00:00")
+    assert (
+        public["desa"],
+        public["indikator"],
+        public["sha256_isi"],
+        public["sha256_arsip"],
+        public["host"],
+        public["diambil_pada"],
+    ) == (BUKIT, "A1", BODY_SHA, ARCHIVE_SHA, "drive.example.com", "2026-11-02T03:04:05+00:00")
     assert "url" not in public and "url_akhir" not in public and "judul" not in public
 
 
@@ -156,8 +202,9 @@ def test_verify_page_explains_how_to_recompute(app: Flask, world: ResultsWorld) 
     assert f"hasil-akhir-{snapshot.kode}.json" in page
 
 
-def test_old_format_needs_its_rubric_to_be_recomputed(app: Flask, world: ResultsWorld, runner: FlaskCliRunner,
-                                                      tmp_path: Path) -> None:
+def test_old_format_needs_its_rubric_to_be_recomputed(
+    app: Flask, world: ResultsWorld, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     snapshot = _finalise(world)
     assert snapshot.committee_json is not None
     # A format-2 snapshot as sealed before format 3: the rubric by fingerprint only, no region kinds.
@@ -187,8 +234,9 @@ def test_committee_downloads_its_complete_copy(app: Flask, world: ResultsWorld, 
     assert hashlib.sha256(response.data).hexdigest() == snapshot.committee_sha256
     assert OBJECTION_REASON in response.get_data(as_text=True)
     # Not for anyone else: the public route serves the public copy only.
-    assert app.test_client().get(f"/panitia/hasil/lomba/{world.competition.id}/cuplikan-panitia.json"
-                                 ).status_code == 302
+    assert (
+        app.test_client().get(f"/panitia/hasil/lomba/{world.competition.id}/cuplikan-panitia.json").status_code == 302
+    )
 
 
 def test_pseudonyms_leave_exactly_the_decision_rows_named() -> None:

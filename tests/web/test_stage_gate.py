@@ -46,8 +46,15 @@ def test_exception_opens_one_desa_only(app: Flask, committee: User) -> None:
     competition, (mine, other, _third) = verification_competition(StageCode.rekonsiliasi)
     now = datetime.now(UTC)
     assert not stage_gate(competition, Action.desk_score, now, participant=mine).allowed
-    exception = open_exception(mine, StageCode.penilaian_dokumen, None, "Server desa mati saat tahap berjalan.",
-                               now + timedelta(days=2), committee, now)
+    exception = open_exception(
+        mine,
+        StageCode.penilaian_dokumen,
+        None,
+        "Server desa mati saat tahap berjalan.",
+        now + timedelta(days=2),
+        committee,
+        now,
+    )
     gate = stage_gate(competition, Action.desk_score, now, participant=mine, indicator_code="A1")
     assert gate.allowed and gate.reason == "exception" and gate.exception is not None
     assert gate.exception.id == exception.id
@@ -58,16 +65,24 @@ def test_exception_opens_one_desa_only(app: Flask, committee: User) -> None:
 def test_exception_never_opens_another_stage(app: Flask, committee: User) -> None:
     competition, (mine, *_rest) = verification_competition(StageCode.penilaian_dokumen)
     now = datetime.now(UTC)
-    open_exception(mine, StageCode.penilaian_dokumen, None, "Alasan tertulis.", now + timedelta(days=30),
-                   committee, now)
+    open_exception(
+        mine, StageCode.penilaian_dokumen, None, "Alasan tertulis.", now + timedelta(days=30), committee, now
+    )
     assert not stage_gate(competition, Action.reconcile, now, participant=mine).allowed
 
 
 def test_exception_for_one_indicator_opens_only_that_indicator(app: Flask, committee: User) -> None:
     competition, (mine, *_rest) = verification_competition(StageCode.rekonsiliasi)
     now = datetime.now(UTC)
-    open_exception(mine, StageCode.penilaian_dokumen, "A2", "Bukti TTE baru diterima dari Diskominfo.",
-                   now + timedelta(days=1), committee, now)
+    open_exception(
+        mine,
+        StageCode.penilaian_dokumen,
+        "A2",
+        "Bukti TTE baru diterima dari Diskominfo.",
+        now + timedelta(days=1),
+        committee,
+        now,
+    )
     assert stage_gate(competition, Action.desk_score, now, participant=mine, indicator_code="A2").allowed
     assert not stage_gate(competition, Action.desk_score, now, participant=mine, indicator_code="A1").allowed
     # The whole desa (a submission) needs an exception without indicator.
@@ -77,8 +92,9 @@ def test_exception_for_one_indicator_opens_only_that_indicator(app: Flask, commi
 def test_exception_ends_and_can_be_revoked(app: Flask, committee: User) -> None:
     competition, (mine, *_rest) = verification_competition(StageCode.rekonsiliasi)
     now = datetime.now(UTC)
-    exception = open_exception(mine, StageCode.penilaian_dokumen, None, "Alasan tertulis.", now + timedelta(hours=1),
-                               committee, now)
+    exception = open_exception(
+        mine, StageCode.penilaian_dokumen, None, "Alasan tertulis.", now + timedelta(hours=1), committee, now
+    )
     assert not stage_gate(competition, Action.desk_score, now + timedelta(hours=1), participant=mine).allowed
     revoke_exception(exception, now)
     assert not stage_gate(competition, Action.desk_score, now, participant=mine).allowed

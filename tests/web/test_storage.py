@@ -109,8 +109,9 @@ def test_store_is_chosen_by_configuration(tmp_path: Path) -> None:
     assert isinstance(storage.get_store(app), LocalEvidenceStore)
 
 
-def test_another_store_kind_can_be_added_without_touching_callers(tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_another_store_kind_can_be_added_without_touching_callers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     memory: dict[str, bytes] = {}
 
     class MemoryStore:

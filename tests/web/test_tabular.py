@@ -17,10 +17,16 @@ def problems(data: bytes, required: tuple[str, ...] = ("kode_desa",), optional: 
 
 
 def test_read_table_csv_with_semicolons_a_bom_and_blank_lines() -> None:
-    rows = read_table("\ufeffNama ; Kode_Desa\nBukit Raya;64.09.04.2002\n;\nSemoi;64.09.04.2003\n".encode(),
-                      "x.csv", ("kode_desa",), ("nama",))
+    rows = read_table(
+        "\ufeffNama ; Kode_Desa\nBukit Raya;64.09.04.2002\n;\nSemoi;64.09.04.2003\n".encode(),
+        "x.csv",
+        ("kode_desa",),
+        ("nama",),
+    )
     assert [(row.line, row.get("kode_desa"), row.get("nama")) for row in rows] == [
-        (2, "64.09.04.2002", "Bukit Raya"), (4, "64.09.04.2003", "Semoi")]
+        (2, "64.09.04.2002", "Bukit Raya"),
+        (4, "64.09.04.2003", "Semoi"),
+    ]
 
 
 def test_read_table_excel_numbers_are_read_as_shown() -> None:
@@ -49,4 +55,5 @@ def test_read_table_refuses_unreadable_or_oversized_files() -> None:
     assert problems("kode_desa\n6409".encode("utf-16")) == ["0: berkas bukan teks UTF-8 (simpan sebagai CSV UTF-8)"]
     assert problems(b"PK\x03\x04 bukan zip") == ["0: berkas Excel tidak dapat dibaca"]
     assert problems(b"kode_desa\n" + b"1\n" * (MAX_TABLE_ROWS + 1)) == [
-        f"0: paling banyak {MAX_TABLE_ROWS} baris per berkas"]
+        f"0: paling banyak {MAX_TABLE_ROWS} baris per berkas"
+    ]

@@ -41,8 +41,9 @@ def _enrol(client: FlaskClient) -> tuple[str, list[str]]:
 
 
 def _stored_secret(user_id: int) -> str:
-    return str(db.session.execute(text("SELECT totp_secret FROM user_account WHERE id = :id"),
-                                  {"id": user_id}).scalar_one())
+    return str(
+        db.session.execute(text("SELECT totp_secret FROM user_account WHERE id = :id"), {"id": user_id}).scalar_one()
+    )
 
 
 def test_totp_secret_encrypted_at_rest(app: Flask, client: FlaskClient, make_user: MakeUser) -> None:
@@ -61,8 +62,7 @@ def test_totp_key_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, tm
     monkeypatch.setenv("TOTP_KEY", "kunci-totp-dari-lingkungan-yang-panjang")
     monkeypatch.setenv("SECRET_KEY", "kunci-sesi")
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    other = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                        "TOTP_KEY": None})
+    other = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://", "TOTP_KEY": None})
     with app.app_context():
         assert app.config["TOTP_KEY"] == "kunci-totp-dari-lingkungan-yang-panjang"
         from_environment = purpose_key("totp")
@@ -71,8 +71,7 @@ def test_totp_key_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, tm
         assert purpose_key("totp") != from_environment  # derived from SECRET_KEY instead
 
 
-def test_enrolment_secret_never_in_the_session_cookie(app: Flask, client: FlaskClient,
-                                                      make_user: MakeUser) -> None:
+def test_enrolment_secret_never_in_the_session_cookie(app: Flask, client: FlaskClient, make_user: MakeUser) -> None:
     user = make_user(Role.asesor, "64")
     _sign_in(client, user.email)
     page = client.get("/akun/dua-langkah").get_data(as_text=True)
@@ -91,8 +90,9 @@ def test_enrolment_secret_never_in_the_session_cookie(app: Flask, client: FlaskC
     assert pending is not None and pending.totp_pending_secret and secret not in pending.totp_pending_secret
 
 
-def test_recovery_codes_shown_once_stored_hashed_and_usable_once(app: Flask, client: FlaskClient,
-                                                                 make_user: MakeUser) -> None:
+def test_recovery_codes_shown_once_stored_hashed_and_usable_once(
+    app: Flask, client: FlaskClient, make_user: MakeUser
+) -> None:
     user = make_user(Role.ketua_tim, "64")
     _sign_in(client, user.email)
     _secret, codes = _enrol(client)
@@ -122,8 +122,12 @@ def test_recovery_codes_regenerated_void_the_old(app: Flask, client: FlaskClient
     secret, old = _enrol(client)
     page = client.get("/akun/kode-pemulihan").get_data(as_text=True)
     assert "10 kode pemulihan" in page
-    assert client.post("/akun/kode-pemulihan", data={"code": "000000" if pyotp.TOTP(secret).now() != "000000"
-                                                     else "111111"}).status_code == 422
+    assert (
+        client.post(
+            "/akun/kode-pemulihan", data={"code": "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"}
+        ).status_code
+        == 422
+    )
     response = client.post("/akun/kode-pemulihan", data={"code": pyotp.TOTP(secret).at(time.time() + 30)})
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     new = CODE.findall(response.get_data(as_text=True))
@@ -134,8 +138,9 @@ def test_recovery_codes_regenerated_void_the_old(app: Flask, client: FlaskClient
     assert client.post("/masuk/kode", data={"code": new[0]}).status_code == 302
 
 
-def test_secret_stored_before_encryption_is_encrypted_at_next_use(app: Flask, client: FlaskClient,
-                                                                   make_user: MakeUser) -> None:
+def test_secret_stored_before_encryption_is_encrypted_at_next_use(
+    app: Flask, client: FlaskClient, make_user: MakeUser
+) -> None:
     user = make_user(Role.asesor, "64")
     plain = pyotp.random_base32(32)
     user.totp_secret = plain
@@ -157,8 +162,9 @@ def test_reset_2fa_forgets_recovery_codes(app: Flask, client: FlaskClient, make_
     assert db.session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all() == []
 
 
-def test_wrong_codes_for_new_recovery_codes_count_towards_the_limit(app: Flask, client: FlaskClient,
-                                                                     make_user: MakeUser) -> None:
+def test_wrong_codes_for_new_recovery_codes_count_towards_the_limit(
+    app: Flask, client: FlaskClient, make_user: MakeUser
+) -> None:
     """A stolen session cannot guess its way to new recovery codes: wrong codes count like failed sign-ins."""
     user = make_user(Role.panitia, "64")
     _sign_in(client, user.email)

@@ -104,23 +104,25 @@ def test_desk_score_later_save_on_a_stale_form_gets_a_conflict_and_keeps_typed_i
     saved = world.first.post(world.url, data={"level": "3", "note": "", "version": version_first})
     assert saved.status_code == 302
     # The second tab saves what it typed, on the form it loaded before that save.
-    late = world.second.post(world.url, data={"level": "1", "note": "Hanya WhatsApp, bukan aplikasi.",
-                                              "version": version_second})
+    late = world.second.post(
+        world.url, data={"level": "1", "note": "Hanya WhatsApp, bukan aplikasi.", "version": version_second}
+    )
     html = late.get_data(as_text=True)
     assert late.status_code == 409
     assert CONFLICT_TEXT in html
     # What the second person typed is still in the form; the saved value is shown beside it.
     assert "Hanya WhatsApp, bukan aplikasi." in html
     assert re.search(r'<option selected value="1">|<option value="1" selected>', html)
-    saved_now = html[html.index('id="saved-now"'):]
+    saved_now = html[html.index('id="saved-now"') :]
     assert "Level: 3" in saved_now[:600]
     # Nothing was overwritten.
     score = desk_score()
     assert (score.level, score.note, score.version) == (3, "", 1)
     # Saving again from the conflict page (now carrying the shown version) replaces it knowingly.
     assert hidden_version(html) == "1"
-    again = world.second.post(world.url, data={"level": "1", "note": "Hanya WhatsApp, bukan aplikasi.",
-                                               "version": hidden_version(html)})
+    again = world.second.post(
+        world.url, data={"level": "1", "note": "Hanya WhatsApp, bukan aplikasi.", "version": hidden_version(html)}
+    )
     assert again.status_code == 302
     score = desk_score()
     assert (score.level, score.note, score.version) == (1, "Hanya WhatsApp, bukan aplikasi.", 2)
@@ -129,8 +131,9 @@ def test_desk_score_later_save_on_a_stale_form_gets_a_conflict_and_keeps_typed_i
 def test_desk_score_stale_update_changes_nothing_and_records_no_event(desk_world: Desk) -> None:
     world = desk_world
     assert world.first.post(world.url, data={"level": "3", "version": "0"}).status_code == 302
-    assert world.first.post(world.url, data={"level": "2", "note": "Dua jenis surat.",
-                                             "version": "1"}).status_code == 302
+    assert (
+        world.first.post(world.url, data={"level": "2", "note": "Dua jenis surat.", "version": "1"}).status_code == 302
+    )
     events = db.session.scalar(db.select(db.func.count()).select_from(AuditEvent))
     late = world.second.post(world.url, data={"level": "4", "note": "Terpadu.", "version": "1"})
     assert late.status_code == 409
@@ -185,8 +188,10 @@ def test_desk_score_simultaneous_saves_exactly_one_wins(app: Flask, desk_world: 
             assert assignment is not None
             rubric = rubric_of(assignment.participant.competition.rubric)
             note = "" if level == 3 else f"level {level}"
-            return desk.save_desk_score(assignment, rubric, "A1", level, False, note, {}, datetime.now(UTC),
-                                        expected_version=version).level
+            return desk.save_desk_score(
+                assignment, rubric, "A1", level, False, note, {}, datetime.now(UTC), expected_version=version
+            ).level
+
         return attempt
 
     outcomes = _race(app, [save(1), save(2), save(4)])
@@ -203,26 +208,30 @@ def test_desk_score_simultaneous_saves_exactly_one_wins(app: Flask, desk_world: 
 
 
 def test_self_assessment_later_save_on_a_stale_form_gets_a_conflict_and_keeps_typed_input(
-        village_world: Village) -> None:
+    village_world: Village,
+) -> None:
     world = village_world
     version_first = hidden_version(world.first.get(world.url).get_data(as_text=True))
     version_second = hidden_version(world.second.get(world.url).get_data(as_text=True))
-    saved = world.first.post(world.url, data={"level": "3", "explanation": "Sepuluh jenis surat daring.",
-                                              "version": version_first})
+    saved = world.first.post(
+        world.url, data={"level": "3", "explanation": "Sepuluh jenis surat daring.", "version": version_first}
+    )
     assert saved.status_code == 302
-    late = world.second.post(world.url, data={"level": "2", "explanation": "Tiga jenis surat lewat aplikasi.",
-                                              "version": version_second})
+    late = world.second.post(
+        world.url, data={"level": "2", "explanation": "Tiga jenis surat lewat aplikasi.", "version": version_second}
+    )
     html = late.get_data(as_text=True)
     assert late.status_code == 409
     assert CONFLICT_TEXT in html
     assert "Tiga jenis surat lewat aplikasi." in html
-    saved_now = html[html.index('id="saved-now"'):]
+    saved_now = html[html.index('id="saved-now"') :]
     assert "Sepuluh jenis surat daring." in saved_now[:800]
     row = self_row()
     assert (row.level, row.explanation, row.version) == (3, "Sepuluh jenis surat daring.", 1)
     assert hidden_version(html) == "1"
-    again = world.second.post(world.url, data={"level": "2", "explanation": "Tiga jenis surat lewat aplikasi.",
-                                               "version": "1"})
+    again = world.second.post(
+        world.url, data={"level": "2", "explanation": "Tiga jenis surat lewat aplikasi.", "version": "1"}
+    )
     assert again.status_code == 302
     row = self_row()
     assert (row.level, row.explanation, row.version) == (2, "Tiga jenis surat lewat aplikasi.", 2)
@@ -238,13 +247,18 @@ def test_self_assessment_form_without_version_saves_over_the_current_row(village
 
 
 @pytest.mark.parametrize("existing", [False, True], ids=["first-save", "update"])
-def test_self_assessment_simultaneous_saves_exactly_one_wins(app: Flask, village_world: Village,
-                                                              existing: bool) -> None:
+def test_self_assessment_simultaneous_saves_exactly_one_wins(
+    app: Flask, village_world: Village, existing: bool
+) -> None:
     participant_id = village_world.participant.id
     version = 0
     if existing:
-        assert village_world.first.post(village_world.url, data={"level": "3", "explanation": "awal",
-                                                                  "version": "0"}).status_code == 302
+        assert (
+            village_world.first.post(
+                village_world.url, data={"level": "3", "explanation": "awal", "version": "0"}
+            ).status_code
+            == 302
+        )
         version = 1
     operators = db.session.scalars(db.select(User).order_by(User.id)).all()
 
@@ -254,8 +268,10 @@ def test_self_assessment_simultaneous_saves_exactly_one_wins(app: Flask, village
             user = db.session.get(User, user_id)
             assert participant is not None and user is not None
             rubric = rubric_of(participant.competition.rubric)
-            return villages.save_self_assessment(participant, rubric, "A1", level, f"level {level}", user,
-                                                 datetime.now(UTC), expected_version=version).level
+            return villages.save_self_assessment(
+                participant, rubric, "A1", level, f"level {level}", user, datetime.now(UTC), expected_version=version
+            ).level
+
         return attempt
 
     outcomes = _race(app, [save(1, operators[0].id), save(2, operators[1].id)])

@@ -34,11 +34,14 @@ def page(participant: Participant, suffix: str = "") -> str:
     return f"/desa/peserta/{participant.id}{suffix}"
 
 
-def upload(client: FlaskClient, participant: Participant, data: bytes, name: str, code: str = "A1",
-           json: bool = False):
+def upload(client: FlaskClient, participant: Participant, data: bytes, name: str, code: str = "A1", json: bool = False):
     headers = {"Accept": "application/json"} if json else {}
-    return client.post(page(participant, f"/indikator/{code}/bukti"), headers=headers,
-                       data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    return client.post(
+        page(participant, f"/indikator/{code}/bukti"),
+        headers=headers,
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def stored_files(app: Flask) -> list[Path]:
@@ -88,8 +91,9 @@ def test_unknown_indicator_is_not_found(client: FlaskClient, setup) -> None:
     assert client.get(page(mine, "/indikator/Z9")).status_code == 404
 
 
-def test_photo_upload_keeps_original_private_and_shows_copy_without_exif(app: Flask, client: FlaskClient,
-                                                                        setup) -> None:
+def test_photo_upload_keeps_original_private_and_shows_copy_without_exif(
+    app: Flask, client: FlaskClient, setup
+) -> None:
     mine, _ = setup
     photo = files.jpeg()
     assert upload(client, mine, photo, "foto kantor.jpg").status_code == 302
@@ -132,8 +136,9 @@ def test_pdf_is_stored_and_downloaded_byte_identical(client: FlaskClient, setup)
         (files.html_as_jpg(), "../../../etc/passwd", "Jenis berkas tidak didukung"),
     ],
 )
-def test_bad_upload_is_refused_with_a_message_and_nothing_stored(app: Flask, client: FlaskClient, setup,
-                                                                 data: bytes, name: str, message: str) -> None:
+def test_bad_upload_is_refused_with_a_message_and_nothing_stored(
+    app: Flask, client: FlaskClient, setup, data: bytes, name: str, message: str
+) -> None:
     mine, _ = setup
     response = upload(client, mine, data, name)
     assert response.status_code == 400
@@ -142,8 +147,7 @@ def test_bad_upload_is_refused_with_a_message_and_nothing_stored(app: Flask, cli
     assert stored_files(app) == []
 
 
-def test_upload_over_the_evidence_limit_is_refused_and_nothing_stored(app: Flask, client: FlaskClient,
-                                                                      setup) -> None:
+def test_upload_over_the_evidence_limit_is_refused_and_nothing_stored(app: Flask, client: FlaskClient, setup) -> None:
     mine, _ = setup
     app.config["EVIDENCE_MAX_BYTES"] = 100
     response = upload(client, mine, files.pdf(pages=3), "besar.pdf")
@@ -173,8 +177,7 @@ def test_request_over_the_size_limit_gets_a_friendly_413(app: Flask, client: Fla
         ("laporan-desa-村庄报告.pdf", "laporan-desa-村庄报告.pdf"),
     ],
 )
-def test_hostile_names_never_reach_a_path(app: Flask, client: FlaskClient, setup, name: str,
-                                          shown: str | None) -> None:
+def test_hostile_names_never_reach_a_path(app: Flask, client: FlaskClient, setup, name: str, shown: str | None) -> None:
     mine, _ = setup
     data = files.pdf()
     assert upload(client, mine, data, name).status_code == 302
@@ -204,8 +207,9 @@ def test_retrying_the_same_upload_keeps_one_file_and_one_row(app: Flask, client:
     assert len(stored_files(app)) == 1
 
 
-def test_a_simultaneous_duplicate_upload_gets_the_first_row_not_a_second(app: Flask, client: FlaskClient, setup,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_simultaneous_duplicate_upload_gets_the_first_row_not_a_second(
+    app: Flask, client: FlaskClient, setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two requests with the same file both pass the "already there?" check; the database index keeps one row."""
     from assessment.villages import operations
 
@@ -237,9 +241,16 @@ def test_database_refuses_a_second_active_copy_of_a_file(app: Flask, client: Fla
     mine, _ = setup
     upload(client, mine, files.pdf(text="satu salinan"), "a.pdf")
     (row,) = evidence_rows()
-    copy = Evidence(participant_id=row.participant_id, indicator_code=row.indicator_code, kind=row.kind,
-                    sha256=row.sha256, size=row.size, media_type=row.media_type, uploaded_by_id=row.uploaded_by_id,
-                    uploaded_at=row.uploaded_at)
+    copy = Evidence(
+        participant_id=row.participant_id,
+        indicator_code=row.indicator_code,
+        kind=row.kind,
+        sha256=row.sha256,
+        size=row.size,
+        media_type=row.media_type,
+        uploaded_by_id=row.uploaded_by_id,
+        uploaded_at=row.uploaded_at,
+    )
     db.session.add(copy)
     with pytest.raises(IntegrityError):
         db.session.commit()
@@ -248,14 +259,24 @@ def test_database_refuses_a_second_active_copy_of_a_file(app: Flask, client: Fla
     row = db.session.get(Evidence, row.id)
     row.status = EvidenceStatus.dihapus
     db.session.commit()
-    db.session.add(Evidence(participant_id=row.participant_id, indicator_code=row.indicator_code, kind=row.kind,
-                            sha256=row.sha256, size=row.size, media_type=row.media_type,
-                            uploaded_by_id=row.uploaded_by_id, uploaded_at=row.uploaded_at))
+    db.session.add(
+        Evidence(
+            participant_id=row.participant_id,
+            indicator_code=row.indicator_code,
+            kind=row.kind,
+            sha256=row.sha256,
+            size=row.size,
+            media_type=row.media_type,
+            uploaded_by_id=row.uploaded_by_id,
+            uploaded_at=row.uploaded_at,
+        )
+    )
     db.session.commit()
 
 
-def test_same_file_from_two_desa_is_flagged(app: Flask, client: FlaskClient, setup, make_user: MakeUser,
-                                            login: Login) -> None:
+def test_same_file_from_two_desa_is_flagged(
+    app: Flask, client: FlaskClient, setup, make_user: MakeUser, login: Login
+) -> None:
     mine, theirs = setup
     data = files.pdf(text="SK yang sama")
     upload(client, mine, data, "sk.pdf")
@@ -268,8 +289,9 @@ def test_same_file_from_two_desa_is_flagged(app: Flask, client: FlaskClient, set
     assert "juga diunggah desa lain" not in client.get(page(mine, "/indikator/A1")).get_data(as_text=True)
 
 
-def test_different_files_are_not_flagged(app: Flask, client: FlaskClient, setup, make_user: MakeUser,
-                                         login: Login) -> None:
+def test_different_files_are_not_flagged(
+    app: Flask, client: FlaskClient, setup, make_user: MakeUser, login: Login
+) -> None:
     mine, theirs = setup
     upload(client, mine, files.pdf(text="satu"), "a.pdf")
     upload(login(app.test_client(), make_user(Role.operator_desa, OTHER_DESA)), theirs, files.pdf(text="dua"), "b.pdf")
@@ -292,7 +314,7 @@ def test_removed_evidence_is_no_longer_listed_or_served(client: FlaskClient, set
     upload(client, mine, files.pdf(), "surat.pdf")
     [evidence] = evidence_rows()
     client.post(page(mine, f"/bukti/{evidence.id}/hapus"))
-    assert 'surat.pdf</a>' not in client.get(page(mine, "/indikator/A1")).get_data(as_text=True)
+    assert "surat.pdf</a>" not in client.get(page(mine, "/indikator/A1")).get_data(as_text=True)
     assert client.get(f"/desa/bukti/{evidence.id}/unduh").status_code == 404
 
 
@@ -348,12 +370,14 @@ def test_submission_without_every_level_is_refused(client: FlaskClient, setup) -
 
 
 def test_submission_after_the_deadline_is_refused_showing_the_deadline_in_wita(
-        app: Flask, client: FlaskClient, make_user: MakeUser, login: Login) -> None:
+    app: Flask, client: FlaskClient, make_user: MakeUser, login: Login
+) -> None:
     competition, [late] = create_competition(closes=timedelta(minutes=1))
     stage = competition.stages[0]
     login(client, make_user(Role.operator_desa, DESA))
     _fill_all(client, late)
     from datetime import UTC, datetime
+
     stage.ends_at = datetime(2026, 8, 31, 15, 59, tzinfo=UTC)
     stage.starts_at = datetime(2026, 8, 1, tzinfo=UTC)
     db.session.commit()
@@ -385,14 +409,19 @@ def test_pages_carry_a_csrf_token_when_protection_is_on(app: Flask, client: Flas
     assert html.count('name="csrf_token"') >= 3
 
 
-def test_operator_of_another_desa_gets_403_on_pages_and_files(app: Flask, client: FlaskClient, setup,
-                                                              make_user: MakeUser, login: Login) -> None:
+def test_operator_of_another_desa_gets_403_on_pages_and_files(
+    app: Flask, client: FlaskClient, setup, make_user: MakeUser, login: Login
+) -> None:
     mine, _theirs = setup
     upload(client, mine, files.jpeg(), "foto.jpg")
     [evidence] = evidence_rows()
     intruder = login(app.test_client(), make_user(Role.operator_desa, OTHER_DESA))
-    for url in (page(mine), page(mine, "/indikator/A1"), f"/desa/bukti/{evidence.id}/unduh",
-                f"/desa/bukti/{evidence.id}/gambar"):
+    for url in (
+        page(mine),
+        page(mine, "/indikator/A1"),
+        f"/desa/bukti/{evidence.id}/unduh",
+        f"/desa/bukti/{evidence.id}/gambar",
+    ):
         with intruder.get(url) as response:
             assert response.status_code == 403, url
             assert "Akses ditolak" in response.get_data(as_text=True)
@@ -421,8 +450,9 @@ def test_signed_out_visitor_is_sent_to_login(app: Flask, setup) -> None:
         (Role.panitia, "64", True),
     ],
 )
-def test_downloads_only_to_entitled_users(app: Flask, client: FlaskClient, setup, make_user: MakeUser,
-                                          login: Login, role: Role, region: str, allowed: bool) -> None:
+def test_downloads_only_to_entitled_users(
+    app: Flask, client: FlaskClient, setup, make_user: MakeUser, login: Login, role: Role, region: str, allowed: bool
+) -> None:
     mine, _ = setup
     upload(client, mine, files.pdf(), "surat.pdf")
     [evidence] = evidence_rows()
@@ -431,8 +461,9 @@ def test_downloads_only_to_entitled_users(app: Flask, client: FlaskClient, setup
         assert response.status_code == (200 if allowed else 403)
 
 
-def test_gps_metadata_is_shown_to_assessors_only(app: Flask, client: FlaskClient, setup, make_user: MakeUser,
-                                                 login: Login) -> None:
+def test_gps_metadata_is_shown_to_assessors_only(
+    app: Flask, client: FlaskClient, setup, make_user: MakeUser, login: Login
+) -> None:
     mine, _ = setup
     upload(client, mine, files.jpeg(), "foto.jpg")
     assert "GPS" not in client.get(page(mine, "/indikator/A1")).get_data(as_text=True)
@@ -452,8 +483,9 @@ def test_gps_metadata_is_shown_to_assessors_only(app: Flask, client: FlaskClient
     assert "Tandai lengkap" not in html
 
 
-def test_returned_submission_shows_the_reason_and_can_be_resubmitted(app: Flask, client: FlaskClient, setup,
-                                                                     make_user: MakeUser, login: Login) -> None:
+def test_returned_submission_shows_the_reason_and_can_be_resubmitted(
+    app: Flask, client: FlaskClient, setup, make_user: MakeUser, login: Login
+) -> None:
     mine, _ = setup
     _fill_all(client, mine)
     client.post(page(mine, "/ajukan"))
@@ -470,8 +502,9 @@ def test_returned_submission_shows_the_reason_and_can_be_resubmitted(app: Flask,
     assert mine.status == SubmissionStatus.diajukan
 
 
-def test_operator_pages_render_the_default_rubric(app: Flask, client: FlaskClient, make_user: MakeUser,
-                                                  login: Login) -> None:
+def test_operator_pages_render_the_default_rubric(
+    app: Flask, client: FlaskClient, make_user: MakeUser, login: Login
+) -> None:
     source = (Path(__file__).resolve().parents[2] / "data" / "rubrics" / "desa-digital-kaltim-2026.yaml").read_text()
     _, [participant] = create_competition(source=source)
     login(client, make_user(Role.operator_desa, DESA))
@@ -482,8 +515,9 @@ def test_operator_pages_render_the_default_rubric(app: Flask, client: FlaskClien
     assert "Tanda tangan elektronik (TTE) tersertifikasi" in indicator
 
 
-def test_upload_that_fails_while_saving_leaves_no_file_and_no_row(app: Flask, setup, make_user: MakeUser,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upload_that_fails_while_saving_leaves_no_file_and_no_row(
+    app: Flask, setup, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from assessment.repo import rubric_of
     from assessment.storage import get_store
     from assessment.villages import operations
@@ -498,8 +532,9 @@ def test_upload_that_fails_while_saving_leaves_no_file_and_no_row(app: Flask, se
 
     monkeypatch.setattr(db.session, "commit", database_gone)
     with pytest.raises(RuntimeError):
-        operations.add_evidence_file(mine, rubric, "A1", files.jpeg(), "foto.jpg", user, now_utc(), get_store(),
-                                     10 * 1024 * 1024)
+        operations.add_evidence_file(
+            mine, rubric, "A1", files.jpeg(), "foto.jpg", user, now_utc(), get_store(), 10 * 1024 * 1024
+        )
     monkeypatch.undo()
     assert evidence_rows() == []
     assert stored_files(app) == []
@@ -518,8 +553,11 @@ def test_double_submit_race_gives_one_result(app: Flask, client: FlaskClient, se
     db.session.commit()
     # Another request submits first, in its own transaction...
     with db.engine.begin() as connection:
-        connection.execute(update(Participant.__table__).where(Participant.__table__.c.id == mine.id)
-                           .values(status="diajukan", version=2))
+        connection.execute(
+            update(Participant.__table__)
+            .where(Participant.__table__.c.id == mine.id)
+            .values(status="diajukan", version=2)
+        )
     # ...after this request had loaded the row as a draft at version 1.
     db.session.refresh(mine)
     set_committed_value(mine, "status", SubmissionStatus.draf)
@@ -542,12 +580,14 @@ def test_change_racing_a_submission_is_refused(app: Flask, client: FlaskClient, 
     user = make_user(Role.operator_desa, DESA)
     db.session.commit()
     with db.engine.begin() as connection:
-        connection.execute(update(Participant.__table__).where(Participant.__table__.c.id == mine.id)
-                           .values(status="diajukan", version=2))
+        connection.execute(
+            update(Participant.__table__)
+            .where(Participant.__table__.c.id == mine.id)
+            .values(status="diajukan", version=2)
+        )
     # This request loaded the desa as a draft just before the other tab submitted it.
     db.session.refresh(mine)
     set_committed_value(mine, "status", SubmissionStatus.draf)
     with pytest.raises(operations.SelfAssessmentClosed):
-        operations.save_self_assessment(mine, rubric_of(mine.competition.rubric), "A1", 4, "terlambat", user,
-                                        now_utc())
+        operations.save_self_assessment(mine, rubric_of(mine.competition.rubric), "A1", 4, "terlambat", user, now_utc())
     assert db.session.scalar(db.select(SelfAssessment)) is None

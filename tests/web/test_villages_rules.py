@@ -104,12 +104,12 @@ def test_exception_keeps_the_self_assessment_open_for_one_desa() -> None:
     assert not window(competition(), mine, extended).is_open
     assert not window(competition(), participant(), END + timedelta(days=1)).is_open  # another desa
     other_stage = participant()
-    other_stage.stage_exceptions = [StageException(stage=StageCode.penilaian_dokumen, ends_at=extended,
-                                                   reason="Lain.")]
+    other_stage.stage_exceptions = [StageException(stage=StageCode.penilaian_dokumen, ends_at=extended, reason="Lain.")]
     assert not window(competition(), other_stage, END + timedelta(days=1)).is_open
     revoked = participant()
-    revoked.stage_exceptions = [StageException(stage=StageCode.penilaian_mandiri, ends_at=extended, reason="x",
-                                               revoked_at=END)]
+    revoked.stage_exceptions = [
+        StageException(stage=StageCode.penilaian_mandiri, ends_at=extended, reason="x", revoked_at=END)
+    ]
     assert not window(competition(), revoked, END + timedelta(days=1)).is_open
     locked = participant(SubmissionStatus.diajukan)
     locked.stage_exceptions = [StageException(stage=StageCode.penilaian_mandiri, ends_at=extended, reason="x")]

@@ -88,8 +88,7 @@ def test_enqueue_belongs_to_the_callers_transaction(app: Flask, kinds: None) -> 
 
 def test_backoff_grows_and_is_capped() -> None:
     waits = [queue.backoff(n) for n in range(1, 7)]
-    assert waits[:4] == [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25),
-                         timedelta(minutes=125)]
+    assert waits[:4] == [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25), timedelta(minutes=125)]
     assert waits[4] == waits[5] == queue.BACKOFF_CAP
 
 
@@ -164,8 +163,12 @@ def test_periodic_jobs_are_enqueued_once_per_slot(app: Flask) -> None:
     assert schedule_due(now) == len(PERIODIC)
     assert schedule_due(now + timedelta(minutes=1)) == 0  # same slots: another worker, or the next poll
     keys = set(db.session.scalars(select(Job.key)))
-    assert {"deadline.reminders@2026-12-07T02:00Z", "mail.outbox@2026-12-07T02:05Z",
-            "jobs.prune@2026-12-07T00:00Z", "links.sweep@2026-12-07T02:00Z"} == keys
+    assert {
+        "deadline.reminders@2026-12-07T02:00Z",
+        "mail.outbox@2026-12-07T02:05Z",
+        "jobs.prune@2026-12-07T00:00Z",
+        "links.sweep@2026-12-07T02:00Z",
+    } == keys
     assert schedule_due(now + timedelta(minutes=8)) == 3  # the next 15-minute (2) and 5-minute slots
 
 
@@ -214,8 +217,10 @@ def place(stage: Stage, last: date) -> Stage:
 
 
 def reminded(kind_prefix: str = "deadline:") -> list[tuple[int, str]]:
-    return sorted((n.user_id, n.kind) for n in db.session.scalars(
-        select(Notification).where(Notification.kind.startswith(kind_prefix))))
+    return sorted(
+        (n.user_id, n.kind)
+        for n in db.session.scalars(select(Notification).where(Notification.kind.startswith(kind_prefix)))
+    )
 
 
 def test_reminder_is_due_at_0800_wita_on_the_last_day_minus_the_offset(app: Flask) -> None:
@@ -240,8 +245,11 @@ def test_reminder_is_due_at_0800_wita_on_the_last_day_minus_the_offset(app: Flas
 def test_reminders_reach_operators_once_per_offset_naming_what_is_missing(app: Flask, make_user: MakeUser) -> None:
     competition, participants = verification_competition(StageCode.penilaian_dokumen)
     bukit, semoi, paser = participants
-    bukit.status, semoi.status, paser.status = SubmissionStatus.draf, SubmissionStatus.dikembalikan, \
-        SubmissionStatus.diajukan
+    bukit.status, semoi.status, paser.status = (
+        SubmissionStatus.draf,
+        SubmissionStatus.dikembalikan,
+        SubmissionStatus.diajukan,
+    )
     db.session.add(SelfAssessment(participant_id=bukit.id, indicator_code="A1", level=2, explanation="-"))
     stage = competition.stage(StageCode.penilaian_mandiri)
     assert stage is not None
@@ -255,7 +263,9 @@ def test_reminders_reach_operators_once_per_offset_naming_what_is_missing(app: F
     assert plan_deadline_reminders(h7 - timedelta(minutes=1)) == []
     sent = plan_deadline_reminders(h7)
     assert {(r.user_id, r.days) for r in sent if r.stage is StageCode.penilaian_mandiri} == {
-        (bukit_op.id, 7), (semoi_op.id, 7)}
+        (bukit_op.id, 7),
+        (semoi_op.id, 7),
+    }
     message = db.session.scalars(select(Notification).where(Notification.user_id == bukit_op.id)).one().message
     assert message.startswith("Pengingat H-7: tenggat penilaian mandiri")
     assert "masih kurang 1 dari 2 indikator" in message
@@ -267,8 +277,9 @@ def test_reminders_reach_operators_once_per_offset_naming_what_is_missing(app: F
     assert [(r.user_id, r.days) for r in sent if r.stage is StageCode.penilaian_mandiri] == [(semoi_op.id, 3)]
     db.session.get(Participant, semoi.id).status = SubmissionStatus.diajukan  # type: ignore[union-attr]
     db.session.commit()
-    assert [r for r in plan_deadline_reminders(wita(last - timedelta(days=1), 8))
-            if r.stage is StageCode.penilaian_mandiri] == []
+    assert [
+        r for r in plan_deadline_reminders(wita(last - timedelta(days=1), 8)) if r.stage is StageCode.penilaian_mandiri
+    ] == []
 
 
 def test_a_missed_offset_sends_only_the_latest_and_a_closed_stage_nothing(app: Flask, make_user: MakeUser) -> None:
@@ -331,9 +342,13 @@ def test_reminders_for_reviewers_assessors_and_the_ketua_tim(app: Flask, make_us
     other_dpmd = make_user(Role.dpmd, "64.01")
     sent = plan_deadline_reminders(wita(last - timedelta(days=1), 8))
     by_stage = {(r.user_id, r.stage) for r in sent}
-    assert by_stage == {(kecamatan.id, StageCode.verifikasi_kelengkapan), (dpmd.id, StageCode.verifikasi_kelengkapan),
-                        (world.first.id, StageCode.penilaian_dokumen), (world.second.id, StageCode.penilaian_dokumen),
-                        (world.lead.id, StageCode.rekonsiliasi)}
+    assert by_stage == {
+        (kecamatan.id, StageCode.verifikasi_kelengkapan),
+        (dpmd.id, StageCode.verifikasi_kelengkapan),
+        (world.first.id, StageCode.penilaian_dokumen),
+        (world.second.id, StageCode.penilaian_dokumen),
+        (world.lead.id, StageCode.rekonsiliasi),
+    }
     assert other_dpmd.id not in {r.user_id for r in sent}
     lead_message = db.session.scalars(select(Notification).where(Notification.user_id == world.lead.id)).one()
     assert "1 butir menunggu rekonsiliasi" in lead_message.message

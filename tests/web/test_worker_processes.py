@@ -34,8 +34,9 @@ postgresql_only = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
     reason="row locks (SELECT ... FOR UPDATE SKIP LOCKED) are PostgreSQL's; set DATABASE_URL to a PostgreSQL URL",
 )
-sqlite_only = pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgresql"),
-                                 reason="the SQLite compare-and-set claim")
+sqlite_only = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgresql"), reason="the SQLite compare-and-set claim"
+)
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 90) -> None:
@@ -48,16 +49,23 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 90) -> N
 
 
 def environment(app: Flask, tmp_path: Path, mail_port: int) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": app.config["SECRET_KEY"],
-            "EVIDENCE_DIR": str(tmp_path / "evidence"), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mail_port),
-            "SMTP_STARTTLS": "0", "WORKER_POLL_SECONDS": "1", "PYTHONPATH": str(PROJECT_DIR)}
+    return {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "EVIDENCE_DIR": str(tmp_path / "evidence"),
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(mail_port),
+        "SMTP_STARTTLS": "0",
+        "WORKER_POLL_SECONDS": "1",
+        "PYTHONPATH": str(PROJECT_DIR),
+    }
 
 
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as output:
         # Its own process group: a signal from the test reaches it and its children, nothing else.
-        return subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=output, stderr=output,
-                                start_new_session=True)
+        return subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=output, stderr=output, start_new_session=True)
 
 
 WORKER = [sys.executable, "-m", "assessment", "worker"]
@@ -81,7 +89,8 @@ def by_message_id(server: FakeMailServer) -> collections.Counter[str]:
 
 
 def test_killed_worker_loses_nothing_and_duplicates_nothing_a_person_sees(
-        mail_app: Flask, make_user: MakeUser, runner: FlaskCliRunner, tmp_path: Path) -> None:
+    mail_app: Flask, make_user: MakeUser, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     """SIGKILL while the mail server holds the fourth message (it counts as delivered, but the worker never hears
     so): after the lease, the next run sends what was left; every message arrives, each with its own stable
     Message-ID, so the one that went twice is one message to the person's mail system."""
@@ -104,8 +113,11 @@ def test_killed_worker_loses_nothing_and_duplicates_nothing_a_person_sees(
         db.session.expire_all()
         assert sum(row.mailed_at is not None for row in rows) == 3
         # The killed worker's lease runs out.
-        db.session.execute(update(Job).where(Job.status == JobStatus.running)
-                           .values(locked_until=datetime.now(UTC) - timedelta(seconds=1)))
+        db.session.execute(
+            update(Job)
+            .where(Job.status == JobStatus.running)
+            .values(locked_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
         db.session.commit()
         result = runner.invoke(args=["worker", "--once"])
         assert result.exit_code == 0, result.output
@@ -138,14 +150,16 @@ def two_workers_send_each_message_once(app: Flask, make_user: MakeUser, tmp_path
 
 
 @postgresql_only
-def test_two_workers_never_send_the_same_message_twice_on_postgresql(mail_app: Flask, make_user: MakeUser,
-                                                                     tmp_path: Path) -> None:
+def test_two_workers_never_send_the_same_message_twice_on_postgresql(
+    mail_app: Flask, make_user: MakeUser, tmp_path: Path
+) -> None:
     two_workers_send_each_message_once(mail_app, make_user, tmp_path)
 
 
 @sqlite_only
-def test_two_workers_never_send_the_same_message_twice_on_sqlite(mail_app: Flask, make_user: MakeUser,
-                                                                 tmp_path: Path) -> None:
+def test_two_workers_never_send_the_same_message_twice_on_sqlite(
+    mail_app: Flask, make_user: MakeUser, tmp_path: Path
+) -> None:
     two_workers_send_each_message_once(mail_app, make_user, tmp_path)
 
 
@@ -189,8 +203,16 @@ def worked() -> bool:
 def supervised(app: Flask, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     port = free_port()
     env = {**environment(app, tmp_path, free_port()), "SMTP_HOST": ""}
-    server = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-              "assessment:create_app()"]
+    server = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+        "assessment:create_app()",
+    ]
     process = start([*WORKER, "--", *server], env, tmp_path / "run.log")
     try:
         wait_for(lambda: serving(port), "the web server")
@@ -204,8 +226,9 @@ def supervised(app: Flask, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[by
 
 
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
-def test_worker_and_server_start_together_and_stop_together(supervised: tuple[subprocess.Popen[bytes], int],
-                                                            how: str) -> None:
+def test_worker_and_server_start_together_and_stop_together(
+    supervised: tuple[subprocess.Popen[bytes], int], how: str
+) -> None:
     process, port = supervised
     children = children_of(process.pid)
     assert len(children) == 2 and all(alive(child) for child in children)

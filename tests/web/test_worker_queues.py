@@ -56,7 +56,8 @@ def test_link_captures_are_in_their_own_queue_and_e_mail_in_the_default_one() ->
 
 
 def test_a_worker_taking_both_queues_sends_an_e_mail_after_at_most_one_link_capture(
-        app: Flask, slow_links_and_mail: None) -> None:
+    app: Flask, slow_links_and_mail: None
+) -> None:
     enqueue_links(3)
     outcomes = queue.run_queues("w1")
     assert [outcome.status for outcome in outcomes] == [JobStatus.done] * 4
@@ -66,7 +67,8 @@ def test_a_worker_taking_both_queues_sends_an_e_mail_after_at_most_one_link_capt
 
 
 def test_a_default_worker_sends_e_mail_while_link_captures_wait_for_the_links_worker(
-        app: Flask, slow_links_and_mail: None) -> None:
+    app: Flask, slow_links_and_mail: None
+) -> None:
     enqueue_links(3)
     queue.enqueue("test.mail", "mail-first")
     db.session.commit()
@@ -82,8 +84,9 @@ def test_a_default_worker_sends_e_mail_while_link_captures_wait_for_the_links_wo
     assert db.session.scalars(select(Job.status).where(Job.key == "mail-during-capture")).one() is JobStatus.pending
 
 
-def test_worker_queue_option_runs_only_that_queue(app: Flask, runner: FlaskCliRunner,
-                                                  slow_links_and_mail: None) -> None:
+def test_worker_queue_option_runs_only_that_queue(
+    app: Flask, runner: FlaskCliRunner, slow_links_and_mail: None
+) -> None:
     enqueue_links(1)
     result = runner.invoke(args=["worker", "--once", "--queue", "links"])
     assert result.exit_code == 0, result.output
