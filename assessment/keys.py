@@ -16,13 +16,17 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
-PURPOSES = {"totp": "TOTP_KEY", "audit": "AUDIT_KEY"}
+PURPOSES: dict[str, str | None] = {"totp": "TOTP_KEY", "audit": "AUDIT_KEY", "letters": None}
+"""Each purpose with the setting that may give its key; ``letters`` (the invitation letters, encrypted while they
+wait for their one download, a few days at most) always comes from ``SECRET_KEY``: rotating it only makes letters
+not yet downloaded unreadable, and they are made again with a click."""
 
 
 def purpose_key(purpose: str) -> bytes:
-    """32 bytes of key for ``purpose`` (``totp`` or ``audit``) from the app's configuration (docstring above)."""
+    """32 bytes of key for ``purpose`` (``totp``, ``audit`` or ``letters``) from the app's configuration (docstring
+    above)."""
     setting = PURPOSES[purpose]
-    material = current_app.config.get(setting) or current_app.config["SECRET_KEY"]
+    material = (current_app.config.get(setting) if setting else None) or current_app.config["SECRET_KEY"]
     if isinstance(material, str):
         material = material.encode("utf-8")
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"desa-digital", info=purpose.encode()).derive(material)

@@ -23,7 +23,7 @@ from assessment.accounts.forms import (
     PeopleSearchForm,
     RevokeForm,
 )
-from assessment.accounts.letters import letters_pdf
+from assessment.accounts.letter_documents import request_letters
 from assessment.auth.operations import (
     GrantSpec,
     deactivate_user,
@@ -33,6 +33,8 @@ from assessment.auth.operations import (
 )
 from assessment.auth.passwords import MIN_LENGTH
 from assessment.auth.sessions import end_session
+from assessment.documents import operations as document_operations
+from assessment.documents.routes import download_once
 from assessment.extensions import db
 from assessment.models import Role, User
 from assessment.navigation import ROLE_LABELS, NavLink, add_link
@@ -169,7 +171,8 @@ def import_template() -> Response:
 @roles_required(*INVITERS)
 def letters() -> Response:
     """Invitation letters, one page per account: the open invitations (of one import with ``?batch=``) of the
-    accounts the signed-in person may manage (:func:`~assessment.accounts.importing.manageable_by`)."""
+    accounts the signed-in person may manage (:func:`~assessment.accounts.importing.manageable_by`), made by the
+    worker (:mod:`assessment.accounts.letter_documents`): this leads to the progress page."""
     batch = request.args.get("batch") or None
     if batch is not None and (len(batch) > 32 or not batch.isalnum()):
         abort(404)
@@ -180,14 +183,12 @@ def letters() -> Response:
     ]
     if not items:
         abort(404)
-    pdf = letters_pdf(items)
-    return send_file(
-        io.BytesIO(pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"surat-undangan-{batch or 'semua'}.pdf",
-        max_age=0,
-    )
+    # Made by the worker; served (once) at once when the same letters are ready, else the progress page.
+    job = request_letters(items, importer, batch, request.url_root)
+    found = document_operations.params_of(job)
+    if found is not None and document_operations.stored_file(job) is not None:
+        return download_once(job, *found)
+    return redirect(url_for("documents.progress", job_id=job.id), 303)
 
 
 def _role_choices() -> list[tuple[str, str]]:

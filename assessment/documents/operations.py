@@ -20,23 +20,36 @@ The rules, written once:
   delivery page, never shown to the person), and offers to try again.
 - **Access.** Every progress page and download checks the kind's own rule for the signed-in person on the
   document's parameters (role AND region scope), exactly as the page that offered it.
+- **Sealed, once.** A kind marked ``once`` (the invitation letters, which carry working single-use links) is
+  stored encrypted (AES-256-GCM under :func:`assessment.keys.purpose_key` ``letters``, a random nonce, the job's
+  key as associated data), so neither the store nor a backup of it holds the PDF or its links in the clear. It is
+  served once: the first download marks the job ``diunduh`` (a compare-and-set, so two downloads at the same
+  moment give one file) and deletes the stored file; a later download answers 410 with a message. A file not
+  downloaded is deleted when its parameters' ``expires`` (the links' end) has passed, by the worker's purge
+  (:func:`purge_expired`, every 15 minutes) or by the first look at it after that, whichever comes first. Asking
+  again (a new click) makes a new one; only the person who asked may have it (the kind's rule).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 from sqlalchemy import select, update
 
 from assessment.extensions import db
 from assessment.jobs import queue
+from assessment.keys import purpose_key
 from assessment.models import Job, JobStatus, Role
 from assessment.storage import check_key, get_store
 
@@ -60,6 +73,8 @@ class DocumentKind:
     allowed: Callable[[Any, dict[str, Any]], bool]
     filename: Callable[[dict[str, Any]], str]
     build: Callable[[dict[str, Any], Step], bytes]
+    once: bool = False
+    """Sealed and served once (see "Sealed, once" above); its parameters carry ``expires`` (ISO, UTC)."""
 
 
 KINDS: dict[str, DocumentKind] = {}
@@ -112,6 +127,76 @@ def request_document(kind: str, params: dict[str, Any], inputs: str) -> Job:
     return job
 
 
+DOWNLOADED = "diunduh"
+EXPIRED = "kedaluwarsa"
+SEAL_PREFIX = b"DDS1"
+"""The first bytes of a sealed file (format version 1: prefix, 12-byte nonce, AES-GCM ciphertext and tag)."""
+
+
+def seal(data: bytes, job_key: str) -> bytes:
+    nonce = os.urandom(12)
+    return SEAL_PREFIX + nonce + AESGCM(purpose_key("letters")).encrypt(nonce, data, job_key.encode())
+
+
+def unseal(blob: bytes, job_key: str) -> bytes | None:
+    """The plaintext of a sealed file, or None when it is not one, was altered or the key changed."""
+    if not blob.startswith(SEAL_PREFIX) or len(blob) < len(SEAL_PREFIX) + 12 + 16:
+        return None
+    nonce, body = blob[len(SEAL_PREFIX) : len(SEAL_PREFIX) + 12], blob[len(SEAL_PREFIX) + 12 :]
+    try:
+        return AESGCM(purpose_key("letters")).decrypt(nonce, body, job_key.encode())
+    except InvalidTag:
+        return None
+
+
+def expires_of(params: dict[str, Any]) -> datetime | None:
+    value = params.get("expires")
+    return datetime.fromisoformat(str(value)) if value else None
+
+
+def _forget(job: Job, sha256: str, outcome: str) -> bool:
+    """Mark a sealed document ``outcome`` if its result is still ``sha256`` (compare-and-set) and delete its file;
+    True for the caller that won. Commits."""
+    written = db.session.execute(update(Job).where(Job.id == job.id, Job.result == sha256).values(result=outcome))
+    changed = getattr(written, "rowcount", 0) == 1
+    db.session.commit()
+    db.session.refresh(job)
+    if changed:
+        get_store().delete(sha256)
+    return bool(changed)
+
+
+def take_once(job: Job, kind: DocumentKind, params: dict[str, Any], now: datetime) -> bytes | None:
+    """The plaintext of a sealed document, for its one download (None: downloaded already, expired, or gone);
+    its file is deleted in the same step."""
+    sha256 = stored_file(job)
+    if sha256 is None:
+        return None
+    expires = expires_of(params)
+    if expires is not None and now >= expires:
+        _forget(job, sha256, EXPIRED)
+        return None
+    with get_store().open(sha256) as handle:
+        blob = handle.read()
+    if not _forget(job, sha256, DOWNLOADED):
+        return None  # another download took it at the same moment
+    return unseal(blob, job.key)
+
+
+def purge_expired(now: datetime) -> int:
+    """Delete the sealed documents whose links have expired and were never downloaded; returns how many."""
+    purged = 0
+    jobs = db.session.scalars(select(Job).where(Job.kind == DOCUMENT_JOB, Job.status == JobStatus.done)).all()
+    for job in jobs:
+        found = params_of(job)
+        if found is None or not found[0].once or not job.result or job.result in (DOWNLOADED, EXPIRED):
+            continue
+        expires = expires_of(found[1])
+        if expires is not None and now >= expires:
+            purged += _forget(job, job.result, EXPIRED)
+    return purged
+
+
 def stored_file(job: Job) -> str | None:
     """The SHA-256 of a finished document whose file is in the store, else None."""
     if job.kind != DOCUMENT_JOB or job.status is not JobStatus.done or not job.result:
@@ -161,4 +246,13 @@ def make_document(payload: dict[str, Any], context: queue.RunContext) -> str:
         db.session.commit()
 
     pdf = kind.build(dict(payload.get("params") or {}), step)
-    return get_store().put(pdf).sha256
+    return get_store().put(seal(pdf, context.key) if kind.once else pdf).sha256
+
+
+PURGE_JOB = "documents.purge"
+
+
+@queue.handler(PURGE_JOB)
+def purge_sealed(payload: dict[str, Any], context: queue.RunContext) -> str:
+    """The periodic purge of sealed documents past their links' end (:func:`purge_expired`)."""
+    return f"{purge_expired(context.now)} dokumen dihapus"

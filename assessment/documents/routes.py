@@ -42,7 +42,13 @@ def _document(job_id: int) -> tuple[Job, DocumentKind, dict[str, object]]:
 @signed_in
 def progress(job_id: int) -> str:
     job, kind, params = _document(job_id)
+    if kind.once:
+        expires = operations.expires_of(params)
+        sha256 = operations.stored_file(job)
+        if sha256 is not None and expires is not None and now_utc() >= expires:
+            operations.take_once(job, kind, params, now_utc())  # past the links' end: deleted, never served
     ready = operations.stored_file(job) is not None
+    gone = kind.once and job.status is JobStatus.done and job.result in (operations.DOWNLOADED, operations.EXPIRED)
     # The page refreshes itself (no JavaScript) unless the visitor turned that off (WCAG 2.2.1: a page that
     # changes by itself must let the person stop it): then a link refreshes it by hand.
     still = request.args.get("diam") == "1"
@@ -51,7 +57,8 @@ def progress(job_id: int) -> str:
         job=job,
         kind=kind,
         ready=ready,
-        waiting=not ready and job.status is not JobStatus.parked,
+        waiting=not ready and not gone and job.status is not JobStatus.parked,
+        gone=gone,
         step=operations.step_of(job) if job.status is JobStatus.running else None,
         refresh=None if still else REFRESH_SECONDS,
         confirm=ConfirmForm(),
@@ -64,6 +71,8 @@ def progress(job_id: int) -> str:
 @signed_in
 def download(job_id: int) -> Response:
     job, kind, params = _document(job_id)
+    if kind.once:
+        return download_once(job, kind, params)
     sha256 = operations.stored_file(job)
     if sha256 is None:
         return redirect(url_for("documents.progress", job_id=job.id), 303)
@@ -75,6 +84,24 @@ def download(job_id: int) -> Response:
     return send_file(
         io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=kind.filename(params), max_age=0
     )
+
+
+def download_once(job: Job, kind: DocumentKind, params: dict[str, object]) -> Response:
+    """A sealed document's one download (``no-store``: no copy kept by the browser or a proxy); afterwards 410
+    with the page that says why."""
+    waiting = job.status is not JobStatus.done
+    data = None if waiting else operations.take_once(job, kind, params, now_utc())
+    if data is None:
+        if waiting:
+            return redirect(url_for("documents.progress", job_id=job.id), 303)
+        page = render_template("documents/gone.html", job=job, kind=kind, filename=kind.filename(params))
+        response = Response(page, status=410, mimetype="text/html")
+    else:
+        response = send_file(
+            io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=kind.filename(params)
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/<int:job_id>/ulang")

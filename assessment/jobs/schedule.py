@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app
 
 from assessment.deadlines import REMINDER_JOB, plan_deadline_reminders
+from assessment.documents.operations import PURGE_JOB as SEALED_PURGE_JOB
 from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.links.capture import SWEEP_JOB as LINK_SWEEP_JOB
@@ -39,6 +40,7 @@ PERIODIC = (
     Periodic(OUTBOX_JOB, timedelta(minutes=5)),
     Periodic(PRUNE_JOB, timedelta(days=1)),
     Periodic(LINK_SWEEP_JOB, timedelta(minutes=15)),
+    Periodic(SEALED_PURGE_JOB, timedelta(minutes=15)),
 )
 
 

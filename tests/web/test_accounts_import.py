@@ -23,6 +23,7 @@ from assessment.auth.operations import authenticate
 from assessment.extensions import db
 from assessment.models import AccountInvitation, AuditEvent, Role, RoleGrant, User
 from tests.conftest import Login, MakeRegion, MakeUser
+from tests.support.documents import fetch_document
 
 HEADER = "nama,email,peran,wilayah,wilayah_asal\n"
 GOOD = (
@@ -81,7 +82,7 @@ def test_the_committee_imports_accounts_without_passwords_each_with_an_invitatio
     # The letters: one page per new account.
     match = re.search(r'href="(/pengguna/undangan\.pdf\?batch=[0-9a-f]+)"', body)
     assert match is not None
-    pdf = client.get(match.group(1))
+    pdf = fetch_document(client, match.group(1))
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(pdf.data))
     assert len(reader.pages) == 2
@@ -214,7 +215,7 @@ def test_dpmd_never_prints_the_letter_of_an_account_it_could_not_create(
     )
     dpmd = login(app.test_client(), make_user(Role.dpmd, "64.09"))
     assert dpmd.get("/pengguna/undangan.pdf").status_code == 404
-    assert committee.get("/pengguna/undangan.pdf").status_code == 200
+    assert fetch_document(committee, "/pengguna/undangan.pdf").status_code == 200
 
 
 def test_the_template_names_the_columns(app: Flask, make_user: MakeUser, login: Login) -> None:

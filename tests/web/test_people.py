@@ -10,6 +10,7 @@ from assessment.auth import two_factor
 from assessment.extensions import db
 from assessment.models import AccountInvitation, AuditEvent, Role, User, utcnow
 from tests.conftest import Login, MakeUser
+from tests.support.documents import fetch_document
 
 
 def actions() -> list[str]:
@@ -76,7 +77,7 @@ def test_a_new_invitation_replaces_the_old_one(app: Flask, make_user: MakeUser, 
     dpmd.post(f"/pengguna/{operator.id}/undang")
     rows = db.session.scalars(db.select(AccountInvitation).order_by(AccountInvitation.id)).all()
     assert [row.revoked_at is None for row in rows] == [False, True]
-    letters = dpmd.get("/pengguna/undangan.pdf", query_string={"batch": rows[1].batch})
+    letters = fetch_document(dpmd, f"/pengguna/undangan.pdf?batch={rows[1].batch}")
     assert letters.status_code == 200 and letters.mimetype == "application/pdf"
 
 
