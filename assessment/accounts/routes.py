@@ -34,7 +34,6 @@ from assessment.auth.operations import (
 from assessment.auth.passwords import MIN_LENGTH
 from assessment.auth.sessions import end_session
 from assessment.documents import operations as document_operations
-from assessment.documents.routes import download_once
 from assessment.extensions import db
 from assessment.models import Role, User
 from assessment.navigation import ROLE_LABELS, NavLink, add_link
@@ -183,12 +182,10 @@ def letters() -> Response:
     ]
     if not items:
         abort(404)
-    # Made by the worker; served (once) at once when the same letters are ready, else the progress page.
+    # Made by the worker: the progress page, or the (one) download when the same letters are ready.
     job = request_letters(items, importer, batch, request.url_root)
-    found = document_operations.params_of(job)
-    if found is not None and document_operations.stored_file(job) is not None:
-        return download_once(job, *found)
-    return redirect(url_for("documents.progress", job_id=job.id), 303)
+    ready = document_operations.stored_file(job) is not None
+    return redirect(url_for("documents.download" if ready else "documents.progress", job_id=job.id), 303)
 
 
 def _role_choices() -> list[tuple[str, str]]:

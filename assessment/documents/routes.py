@@ -72,7 +72,7 @@ def progress(job_id: int) -> str:
 def download(job_id: int) -> Response:
     job, kind, params = _document(job_id)
     if kind.once:
-        return download_once(job, kind, params)
+        return _download_once(job, kind, params)
     sha256 = operations.stored_file(job)
     if sha256 is None:
         return redirect(url_for("documents.progress", job_id=job.id), 303)
@@ -86,7 +86,7 @@ def download(job_id: int) -> Response:
     )
 
 
-def download_once(job: Job, kind: DocumentKind, params: dict[str, object]) -> Response:
+def _download_once(job: Job, kind: DocumentKind, params: dict[str, object]) -> Response:
     """A sealed document's one download (``no-store``: no copy kept by the browser or a proxy); afterwards 410
     with the page that says why."""
     waiting = job.status is not JobStatus.done

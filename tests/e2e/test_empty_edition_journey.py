@@ -35,10 +35,15 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
+from assessment.documents.operations import DOCUMENT_JOB
+from assessment.extensions import db
+from assessment.jobs import queue
+from assessment.models import BeritaAcara
 from assessment.wita import WITA as WITA_ZONE
 from tests.e2e.conftest import OpenSession, Session, axe_violations
 from tests.support import files
 from tests.support.competition import SMALL_RUBRIC
+from tests.support.documents import print_letters
 
 pytestmark = pytest.mark.e2e
 
@@ -291,7 +296,8 @@ def test_a_province_runs_an_edition_from_an_empty_database(
     committee.get_by_label(re.compile("Berkas CSV atau Excel")).set_input_files(str(accounts))
     committee.get_by_role("button", name="Unggah dan impor").click()
     expect(committee.get_by_role("heading", name="Impor selesai")).to_be_visible()
-    letters = _download(committee, "Cetak surat undangan")
+    # Made by the background worker (issue 15): the progress page, then one download.
+    letters = print_letters(committee, live_app, committee.get_by_role("link", name="Cetak surat undangan").first)
     assert letters.startswith(b"%PDF")
     links = _invitation_links(letters)
     assert set(links) == {name for name, *_ in PEOPLE.values()}
@@ -412,12 +418,17 @@ def test_a_province_runs_an_edition_from_an_empty_database(
     expect(committee.get_by_text("Hasil akhir ditetapkan.")).to_be_visible()
     committee.goto(f"/berita-acara/lomba/{competition}")
     committee.get_by_role("button", name="Buat berita acara pleno").click()
-    made = committee.get_by_text(re.compile("Berita acara pleno penetapan dibuat dengan kode"))
-    expect(made).to_be_visible()
-    kode = re.search(r"kode ([A-Z2-7]{16})", made.inner_text())
+    # Made by the background worker (issue 15): the progress page waits for it, then offers the download.
+    expect(committee.get_by_text("Menunggu giliran di pekerja latar…")).to_be_visible()
+    with live_app.app_context():
+        outcomes = queue.run_due(queue.worker_name(), kinds=[DOCUMENT_JOB])
+        assert [outcome.status.value for outcome in outcomes] == ["done"], outcomes
+        kode = re.search(r"([A-Z2-7]{16})", db.session.scalars(db.select(BeritaAcara.kode)).one())
     assert kode is not None
+    committee.reload()  # the page refreshes itself every few seconds; at once here
+    expect(committee.get_by_text("Dokumen siap.")).to_be_visible()
     pdf = tmp_path / "berita-acara-pleno.pdf"
-    pdf.write_bytes(_download(committee, "Unduh PDF"))
+    pdf.write_bytes(_download(committee, f"Unduh berita-acara-pleno-{kode.group(1)}.pdf"))
 
     public = open_session(bypass_csp=True).page
     public.goto("/")

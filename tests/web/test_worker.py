@@ -168,8 +168,9 @@ def test_periodic_jobs_are_enqueued_once_per_slot(app: Flask) -> None:
         "mail.outbox@2026-12-07T02:05Z",
         "jobs.prune@2026-12-07T00:00Z",
         "links.sweep@2026-12-07T02:00Z",
+        "documents.purge@2026-12-07T02:00Z",
     } == keys
-    assert schedule_due(now + timedelta(minutes=8)) == 3  # the next 15-minute (2) and 5-minute slots
+    assert schedule_due(now + timedelta(minutes=8)) == 4  # the next 15-minute (3) and 5-minute slots
 
 
 def test_prune_keeps_parked_jobs(app: Flask, kinds: None) -> None:
