@@ -4,12 +4,14 @@ expire (the rules: "Sealed, once" in assessment/documents/operations.py)."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
+from pypdf import PdfReader
 
 from assessment.accounts.invitations import token_for
 from assessment.documents import operations
@@ -139,3 +141,21 @@ def test_only_the_person_who_asked_may_download_the_letters(app: Flask, make_use
         assert other.get(f"/dokumen/{job.id}/unduh").status_code == 403
     assert operations.stored_file(job) is not None  # still there for the person who asked
     assert dpmd.get(f"/dokumen/{job.id}/unduh").status_code == 200
+
+
+def test_letters_made_again_carry_the_same_links_and_revoke_nothing(
+    app: Flask, make_user: MakeUser, login: Login
+) -> None:
+    """A job run again (after a worker crash, or asked again) prints the links the invitations already have."""
+    dpmd, invitation = _invite(app, make_user, login)
+    printed = []
+    for _run in range(2):
+        _ask(dpmd, invitation)
+        _work()
+        pdf = dpmd.get(f"/dokumen/{_letters_job().id}/unduh")
+        assert pdf.status_code == 200
+        text = "".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(pdf.data)).pages)
+        printed.append(re.findall(r"/undangan/[A-Za-z0-9_\-]{43}", text.replace("\n", "")))
+    assert printed[0] == printed[1] == [f"/undangan/{token_for(invitation)}"]
+    rows = db.session.scalars(db.select(AccountInvitation)).all()
+    assert len(rows) == 1 and rows[0].revoked_at is None and rows[0].used_at is None
