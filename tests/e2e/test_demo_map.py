@@ -7,7 +7,7 @@ import json
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from assessment.demo.regions_ppu import PPU_REGIONS
 from assessment.extensions import db
@@ -57,3 +57,53 @@ def test_the_demo_dashboard_draws_the_ppu_desa_on_its_map(browser: Browser, live
         log.assert_local()
     finally:
         context.close()
+
+
+def _click_first_desa(page: Page) -> str:
+    """Dispatch plotly's own click event for the map's first coloured desa (a mouse click on the WebGL canvas
+    depends on where the software renderer puts each polygon); the handler in charts.js is the one a click runs."""
+    return str(
+        page.evaluate(
+            """() => {
+                const plot = document.querySelector('[data-click-url]');
+                const trace = plot.data.find((t) => t.customdata && t.customdata.length);
+                const point = {customdata: trace.customdata[0]};
+                plot.emit('plotly_click', {points: [point]});
+                return point.customdata[0];
+            }"""
+        )
+    )
+
+
+def test_clicking_a_desa_on_the_map_opens_the_dashboard_one_level_down(
+    browser: Browser, live_app: Flask, live_server: str
+) -> None:
+    """DPMD PPU: on its kabupaten's map a desa opens its kecamatan's dashboard; there, the desa's own page."""
+    email, password, competition_id = _demo(live_app)
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server, locale="id-ID")
+    page = context.new_page()
+    try:
+        page.goto("/masuk")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Kata sandi").fill(password)
+        page.get_by_role("button", name="Masuk").click()
+        page.wait_for_load_state()
+        page.goto(f"/dasbor/{competition_id}/{PPU}")
+        expect(page.locator("[data-click-url][data-drawn='true']")).to_have_count(1, timeout=60_000)
+        with page.expect_navigation():
+            desa = _click_first_desa(page)
+        kecamatan = ".".join(desa.split(".")[:3])
+        assert page.url.endswith(f"/dasbor/{competition_id}/{kecamatan}")
+        expect(page.locator("p.crumbs [aria-current='page']")).to_have_text(dict(_names())[kecamatan])
+        # On the kecamatan's dashboard there is no level below: the desa's own page opens.
+        expect(page.locator("[data-click-url][data-drawn='true']")).to_have_count(1, timeout=60_000)
+        with page.expect_navigation():
+            desa = _click_first_desa(page)
+        assert desa.startswith(kecamatan + ".")
+        assert f"/{desa}" in page.url and "/dasbor/" not in page.url
+    finally:
+        context.close()
+
+
+def _names() -> list[tuple[str, str]]:
+    return [(code, name) for code, name, _kind in PPU_REGIONS]
