@@ -60,19 +60,32 @@ def test_the_demo_dashboard_draws_the_ppu_desa_on_its_map(browser: Browser, live
 
 
 def _click_first_desa(page: Page) -> str:
-    """Dispatch plotly's own click event for the map's first coloured desa (a mouse click on the WebGL canvas
-    depends on where the software renderer puts each polygon); the handler in charts.js is the one a click runs."""
-    return str(
-        page.evaluate(
-            """() => {
-                const plot = document.querySelector('[data-click-url]');
-                const trace = plot.data.find((t) => t.customdata && t.customdata.length);
-                const point = {customdata: trace.customdata[0]};
-                plot.emit('plotly_click', {points: [point]});
-                return point.customdata[0];
-            }"""
-        )
+    """Click a coloured desa with the mouse: the first pixel (on a coarse grid) where the map renders one; returns
+    its code."""
+    found = page.evaluate(
+        """() => {
+            const plot = document.querySelector('[data-click-url]');
+            const map = plot._fullLayout.map._subplot.map;
+            const layers = plot._fullData.filter((t) => t.customdata).map((t) => `plotly-trace-layer-${t.uid}-fill`);
+            const box = map.getCanvas().getBoundingClientRect();
+            for (let y = 20; y < box.height - 20; y += 6) {
+                for (let x = 20; x < box.width - 20; x += 6) {
+                    if (map.queryRenderedFeatures([x, y], {layers: layers}).length) {
+                        return {x: box.left + x, y: box.top + y};
+                    }
+                }
+            }
+            return null;
+        }"""
     )
+    assert found is not None, "no coloured desa drawn on the map"
+    page.mouse.move(found["x"] - 3, found["y"])
+    page.mouse.move(found["x"], found["y"])
+    # The desa under the pointer, as plotly's hover found it: the one the click opens.
+    page.wait_for_function("() => (document.querySelector('[data-click-url]')._hoverdata || []).length > 0")
+    kode = page.evaluate("() => document.querySelector('[data-click-url]')._hoverdata[0].customdata[0]")
+    page.mouse.click(found["x"], found["y"])
+    return str(kode)
 
 
 def test_clicking_a_desa_on_the_map_opens_the_dashboard_one_level_down(
