@@ -126,7 +126,30 @@ def region(competition_id: int, region_code: str) -> str:
         region=found,
         competition=competition,
         ancestors=_ancestors(found, competition),
+        drill_links=drill_links(current_user, competition, found),
     )
+
+
+def drill_links(user: Any, competition: Competition, found: Region) -> dict[str, str]:
+    """Where a click on the map of ``found``'s dashboard leads, per region code one level down.
+
+    Rule (drill-down by the map): on a province dashboard a click on a desa opens its kabupaten/kota's dashboard,
+    on a kabupaten/kota dashboard its kecamatan's, on a kecamatan dashboard the desa's own page (no entry here:
+    charts.js falls back to the desa link). Only dashboards inside the competition's scope that ``user`` may open
+    are listed. The links depend on the viewer's grants, so they are rendered outside the kept body.
+    """
+    if found.kind == RegionKind.kecamatan:
+        return {}
+    children = db.session.scalars(
+        select(Region.code)
+        .where(Region.parent_code == found.code, Region.kind.in_(DASHBOARD_KINDS))
+        .order_by(Region.code)
+    )
+    return {
+        code: url_for("dashboard.region", competition_id=competition.id, region_code=code)
+        for code in children
+        if region_within(code, competition.scope_region_code) and user_can_access_region(user, code, VIEWERS)
+    }
 
 
 def _ancestors(found: Region, competition: Competition) -> list[tuple[str, str]]:

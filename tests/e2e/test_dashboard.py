@@ -104,6 +104,25 @@ def _wait_for_charts(page: Page) -> None:
     expect(page.locator("[data-figure][data-drawn='true']")).to_have_count(plots.count(), timeout=60_000)
 
 
+def _click_bukit(page: Page, seeded: dict[str, str]) -> None:
+    """Click Bukit Raya with the mouse where the map projects its centre point."""
+    page.locator("[data-click-url]").scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)  # MapLibre paints the fetched regions after the figure resolves
+    point = page.evaluate(
+        """([lng, lat]) => {
+             const plot = document.querySelector('[data-click-url]');
+             const map = plot._fullLayout.map._subplot.map;
+             const p = map.project([lng, lat]);
+             const box = map.getCanvas().getBoundingClientRect();
+             return {x: box.left + p.x, y: box.top + p.y};
+           }""",
+        [float(seeded["lng"]), float(seeded["lat"])],
+    )
+    page.mouse.move(point["x"], point["y"])
+    page.wait_for_timeout(300)
+    page.mouse.click(point["x"], point["y"])
+
+
 def test_dashboard_and_map_render_offline_and_a_desa_opens_from_the_map(
     browser: Browser, live_server: str, seeded: dict[str, str]
 ) -> None:
@@ -120,22 +139,12 @@ def test_dashboard_and_map_render_offline_and_a_desa_opens_from_the_map(
         assert any(url.endswith(f"{seeded['dashboard']}/peta/desa.geojson") for url in log.urls)
         assert any(url.endswith(f"{seeded['dashboard']}/peta/kecamatan.geojson") for url in log.urls)
         assert sum("/grafik/plotly-" in url for url in log.urls) == 1
-        map_plot.scroll_into_view_if_needed()
-        page.wait_for_timeout(1500)  # MapLibre paints the fetched regions after the figure resolves
-        # Click Bukit Raya where the map projects its centre point.
-        point = page.evaluate(
-            """([lng, lat]) => {
-                 const plot = document.querySelector('[data-click-url]');
-                 const map = plot._fullLayout.map._subplot.map;
-                 const p = map.project([lng, lat]);
-                 const box = map.getCanvas().getBoundingClientRect();
-                 return {x: box.left + p.x, y: box.top + p.y};
-               }""",
-            [float(seeded["lng"]), float(seeded["lat"])],
-        )
-        page.mouse.move(point["x"], point["y"])
-        page.wait_for_timeout(300)
-        page.mouse.click(point["x"], point["y"])
+        # On the kabupaten's map Bukit Raya opens its kecamatan's dashboard; there, its own page.
+        _click_bukit(page, seeded)
+        page.wait_for_url(f"**/dasbor/*/{BUKIT.rsplit('.', 1)[0]}", timeout=15_000)
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Dasbor")
+        _wait_for_charts(page)
+        _click_bukit(page, seeded)
         page.wait_for_url(f"**/hasil/*/desa/{BUKIT}", timeout=15_000)
         expect(page.get_by_role("heading", level=1)).to_contain_text("Bukit Raya")
         assert problems == []

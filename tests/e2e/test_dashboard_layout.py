@@ -46,6 +46,7 @@ class Demo:
     dpmd: tuple[str, str]
     verifikator: tuple[str, str]
     finished: int
+    current: int  # this year's edition, in self-assessment: no result published yet
 
 
 @pytest.fixture
@@ -64,7 +65,11 @@ def demo(live_app: Flask) -> Demo:
         assert confirm_totp_enrolment(committee, pyotp.TOTP(secret).now())
         editions = db.session.scalars(db.select(Competition).order_by(Competition.year)).all()
         return Demo(
-            (*accounts["panitia"], secret), accounts["dpmd-ppu"], accounts["verifikator-sepaku"], editions[-2].id
+            (*accounts["panitia"], secret),
+            accounts["dpmd-ppu"],
+            accounts["verifikator-sepaku"],
+            editions[-2].id,
+            editions[-1].id,
         )
 
 
@@ -192,6 +197,18 @@ def test_first_screen_holds_key_figures_map_and_help_and_nothing_overflows(
                 tall = page.evaluate("document.documentElement.scrollHeight")
                 record_property(f"page_height_1366_{region}", tall)
                 assert tall < HEIGHT_BEFORE / 3, (region, tall)
+
+
+def test_phone_first_screen_of_an_unpublished_edition_holds_key_figures_and_map(demo: Demo, open_as: OpenAs) -> None:
+    """This year's edition, not published: the committee's phone still sees the key figures and the map first (the
+    participation funnel does not push the map down)."""
+    page = open_as(demo.committee)
+    page.set_viewport_size(PHONE)
+    page.goto(f"/dasbor/{demo.current}/{PPU}")
+    _drawn(page)
+    expect(page.locator("[data-kpi='terlambat']")).to_be_visible()
+    _first_screen(page, PHONE, help_beside=False)
+    _fits(page)
 
 
 def test_drill_down_from_kabupaten_to_kecamatan_and_back(demo: Demo, open_as: OpenAs) -> None:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from assessment.demo.regions_ppu import PPU_REGIONS
 from assessment.extensions import db
@@ -57,3 +57,66 @@ def test_the_demo_dashboard_draws_the_ppu_desa_on_its_map(browser: Browser, live
         log.assert_local()
     finally:
         context.close()
+
+
+def _click_first_desa(page: Page) -> str:
+    """Click a coloured desa with the mouse: the first pixel (on a coarse grid) where the map renders one; returns
+    its code."""
+    found = page.evaluate(
+        """() => {
+            const plot = document.querySelector('[data-click-url]');
+            const map = plot._fullLayout.map._subplot.map;
+            const layers = plot._fullData.filter((t) => t.customdata).map((t) => `plotly-trace-layer-${t.uid}-fill`);
+            const box = map.getCanvas().getBoundingClientRect();
+            for (let y = 20; y < box.height - 20; y += 6) {
+                for (let x = 20; x < box.width - 20; x += 6) {
+                    if (map.queryRenderedFeatures([x, y], {layers: layers}).length) {
+                        return {x: box.left + x, y: box.top + y};
+                    }
+                }
+            }
+            return null;
+        }"""
+    )
+    assert found is not None, "no coloured desa drawn on the map"
+    page.mouse.move(found["x"] - 3, found["y"])
+    page.mouse.move(found["x"], found["y"])
+    # The desa under the pointer, as plotly's hover found it: the one the click opens.
+    page.wait_for_function("() => (document.querySelector('[data-click-url]')._hoverdata || []).length > 0")
+    kode = page.evaluate("() => document.querySelector('[data-click-url]')._hoverdata[0].customdata[0]")
+    page.mouse.click(found["x"], found["y"])
+    return str(kode)
+
+
+def test_clicking_a_desa_on_the_map_opens_the_dashboard_one_level_down(
+    browser: Browser, live_app: Flask, live_server: str
+) -> None:
+    """DPMD PPU: on its kabupaten's map a desa opens its kecamatan's dashboard; there, the desa's own page."""
+    email, password, competition_id = _demo(live_app)
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server, locale="id-ID")
+    page = context.new_page()
+    try:
+        page.goto("/masuk")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Kata sandi").fill(password)
+        page.get_by_role("button", name="Masuk").click()
+        page.wait_for_load_state()
+        page.goto(f"/dasbor/{competition_id}/{PPU}")
+        expect(page.locator("[data-click-url][data-drawn='true']")).to_have_count(1, timeout=60_000)
+        with page.expect_navigation():
+            desa = _click_first_desa(page)
+        kecamatan = ".".join(desa.split(".")[:3])
+        assert page.url.endswith(f"/dasbor/{competition_id}/{kecamatan}")
+        expect(page.locator("p.crumbs [aria-current='page']")).to_have_text(dict(_names())[kecamatan])
+        # On the kecamatan's dashboard there is no level below: the desa's own page opens.
+        expect(page.locator("[data-click-url][data-drawn='true']")).to_have_count(1, timeout=60_000)
+        with page.expect_navigation():
+            desa = _click_first_desa(page)
+        assert desa.startswith(kecamatan + ".")
+        assert f"/{desa}" in page.url and "/dasbor/" not in page.url
+    finally:
+        context.close()
+
+
+def _names() -> list[tuple[str, str]]:
+    return [(code, name) for code, name, _kind in PPU_REGIONS]

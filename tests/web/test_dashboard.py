@@ -16,6 +16,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from assessment import repo
 from assessment.dashboard.participation import participation
+from assessment.dashboard.routes import drill_links
 from assessment.extensions import db
 from assessment.models import (
     Assignment,
@@ -105,6 +106,40 @@ def test_verifikator_home_leads_to_its_kecamatan_dashboard_and_the_kabupaten_row
     _publish(world)
     status, page = _get(dpmd, f"/dasbor/{cid}/64.09.04")
     assert status == 200 and f'href="/dasbor/{cid}/{PPU}"' in page and f'href="/dasbor/{cid}/64"' not in page
+
+
+def _map_links(page: str) -> dict[str, str] | None:
+    """The map's drill-down links as the page carries them (None when the page has none)."""
+    found = re.search(r"<div id=\"peta-tautan\" hidden data-links='([^']*)'>", page)
+    return None if found is None else dict(json.loads(html.unescape(found.group(1))))
+
+
+def test_the_map_drills_down_one_level_to_dashboards_the_viewer_may_open(
+    world: ResultsWorld, app: Flask, make_user: MakeUser, login: Login
+) -> None:
+    cid = world.competition.id
+    _publish(world)
+    committee = login(app.test_client(), world.committee)
+    # Province: each kabupaten's dashboard; kabupaten: each kecamatan's; kecamatan: none (the desa's own page).
+    status, page = _get(committee, f"/dasbor/{cid}/64")
+    assert status == 200
+    assert _map_links(page) == {code: f"/dasbor/{cid}/{code}" for code in ("64.01", PPU, "64.72")}
+    status, page = _get(committee, f"/dasbor/{cid}/{PPU}")
+    assert _map_links(page) == {"64.09.01": f"/dasbor/{cid}/64.09.01", "64.09.04": f"/dasbor/{cid}/64.09.04"}
+    status, page = _get(committee, f"/dasbor/{cid}/64.09.04")
+    assert status == 200 and _map_links(page) is None
+    # DPMD gets the same kept body as the committee but its own links: those of its kabupaten, none elsewhere.
+    status, page = _get(login(app.test_client(), make_user(Role.dpmd, PPU)), f"/dasbor/{cid}/{PPU}")
+    links = _map_links(page)
+    assert status == 200 and links is not None
+    assert set(links) == {"64.09.01", "64.09.04"}
+    # The links are built per viewer: a verifikator of one kecamatan would be led to that kecamatan only.
+    with app.test_request_context():
+        region = db.session.scalar(db.select(Region).where(Region.code == PPU))
+        assert region is not None
+        verifikator = make_user(Role.verifikator_kecamatan, "64.09.04")
+        assert drill_links(verifikator, world.competition, region) == {"64.09.04": f"/dasbor/{cid}/64.09.04"}
+        assert drill_links(make_user(Role.dpmd, "64.01"), world.competition, region) == {}
 
 
 def test_operator_and_assessor_have_no_dashboard(

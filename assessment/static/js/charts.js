@@ -18,8 +18,36 @@
       if (!/^[0-9.]+$/.test(kode) || template.charAt(0) !== "/") {
         return;
       }
+      var drill = drillLink(kode);
+      if (drill) {
+        window.location.assign(drill);
+        return;
+      }
       window.location.assign(template.replace("__kode__", encodeURIComponent(kode)));
     });
+  }
+
+  // On a province or kabupaten dashboard the server lists, per region one level down that this viewer may open,
+  // that region's dashboard: a desa's click opens the dashboard of the region it lies in. Elsewhere (a kecamatan
+  // dashboard, or a region the viewer may not open) the desa's own page opens.
+  function drillLink(kode) {
+    var holder = document.getElementById("peta-tautan");
+    var links;
+    if (!holder) {
+      return null;
+    }
+    try {
+      links = JSON.parse(holder.getAttribute("data-links"));
+    } catch (error) {
+      return null;
+    }
+    for (var code in links) {
+      if (Object.prototype.hasOwnProperty.call(links, code) && (kode === code || kode.indexOf(code + ".") === 0)) {
+        var url = String(links[code]);
+        return url.charAt(0) === "/" && url.charAt(1) !== "/" ? url : null;
+      }
+    }
+    return null;
   }
 
   function fileName(title) {
