@@ -34,8 +34,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    from assessment import config as app_config
-    from assessment.extensions import babel, csrf, db, migrate
+    from assessment.platform import config as app_config
+    from assessment.platform.extensions import babel, csrf, db, migrate
 
     if not event.contains(Engine, "connect", _sqlite_pragmas):
         event.listen(Engine, "connect", _sqlite_pragmas)
@@ -48,14 +48,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     instance_path = Path(app.instance_path)
     if config and "INSTANCE_PATH" in config:
         instance_path = Path(config["INSTANCE_PATH"])
-    from assessment.inputs import CleanInputRequest
+    from assessment.platform.inputs import CleanInputRequest
 
     app.request_class = CleanInputRequest
     app.config.update(app_config.from_environment(instance_path))
-    from assessment.gateway import gateway_settings
     from assessment.jobs.settings import worker_settings
-    from assessment.notifications import smtp_settings
-    from assessment.signatures import trust_roots_from_environment
+    from assessment.services.gateway import gateway_settings
+    from assessment.services.notifications import smtp_settings
+    from assessment.services.signatures import trust_roots_from_environment
 
     app.config.update(smtp_settings())
     app.config.update(worker_settings())
@@ -83,11 +83,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask_babel import get_locale
 
     app.jinja_env.globals["get_locale"] = get_locale
-    from assessment import exception_notes
+    from assessment.services import exception_notes
 
     exception_notes.init_app(app)
 
-    from assessment import http
+    from assessment.platform import http
 
     http.init_app(app)
 
@@ -99,7 +99,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(competitions_bp)
 
-    from assessment import compression, storage
+    from assessment.platform import compression, storage
     from assessment.review.routes import bp as review_bp
     from assessment.trail.routes import bp as trail_bp
     from assessment.villages.routes import bp as villages_bp
@@ -183,8 +183,8 @@ def _init_login(app: Flask) -> None:
 
     from assessment import models  # noqa: F401  (every model is mapped before the first query)
     from assessment.auth.operations import load_user_from_session
-    from assessment.extensions import login_manager
-    from assessment.i18n import N_
+    from assessment.core.i18n import N_
+    from assessment.platform.extensions import login_manager
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

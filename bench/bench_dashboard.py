@@ -43,7 +43,6 @@ from assessment.criteria.files import load_rubric_bytes  # noqa: E402
 from assessment.criteria.fingerprint import canonical_form, fingerprint  # noqa: E402
 from assessment.dashboard.maps import display_geojson, warm_display_geojson  # noqa: E402
 from assessment.dashboard.participation import participation  # noqa: E402
-from assessment.extensions import db  # noqa: E402
 from assessment.models import (  # noqa: E402
     Assignment,
     AssignmentMethod,
@@ -60,10 +59,11 @@ from assessment.models import (  # noqa: E402
     User,
     utcnow,
 )
+from assessment.platform.extensions import db  # noqa: E402
+from assessment.platform.serving import settle_heap  # noqa: E402
 from assessment.regions.importing import parse_region_csv  # noqa: E402
 from assessment.regions.operations import import_boundaries, import_regions, parse_boundaries  # noqa: E402
 from assessment.regions.shipped import REGION_DATA_DIR  # noqa: E402
-from assessment.serving import settle_heap  # noqa: E402
 
 DATA = REGION_DATA_DIR
 DOC = ROOT / "docs" / "performance.md"
@@ -193,7 +193,7 @@ def seed(app: Flask) -> tuple[int, int]:
     for assignment_id, pid in assignments:
         for code in codes:
             # Within one level of each other: nothing waits for reconciliation, so every desa is ranked
-            # (assessment.standing.who_is_ranked), as at publication time.
+            # (assessment.core.standing.who_is_ranked), as at publication time.
             level = min(4, max(0, quality[pid] + generator.randint(0, 1)))
             rows.append(
                 {
@@ -376,7 +376,7 @@ def main() -> None:
         return CSRF.sub("", response.get_data(as_text=True))
 
     page(ranking_url)
-    # As `desa-digital serve` does before serving (assessment.serving.settle_heap).
+    # As `desa-digital serve` does before serving (assessment.platform.serving.settle_heap).
     settle_heap()
     first_views: dict[str, list[tuple[float, float]]] = {
         "ranking": [],
@@ -513,7 +513,8 @@ def main() -> None:
         "or objection level replaces any), the figures and the page are computed in full, once per view (the "
         "dashboard no longer asks for the engine's run twice); numbers are formatted with the visitor's locale "
         "looked up once per request; and the server tunes Python's garbage collector once it has started "
-        "(`assessment.serving.settle_heap`, called here too), which had run one or two full collections over the "
+        "(`assessment.platform.serving.settle_heap`, called here too), which had run one or two full collections over "
+        "the "
         "whole process per view. Each first view is then compared, byte for byte, with the same page computed "
         'with nothing kept (row "identical" above).',
     ]

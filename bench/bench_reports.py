@@ -29,7 +29,7 @@ from assessment.exports.scoring_workbook import (  # noqa: E402
     read_scoring_workbook,
     write_scoring_workbook,
 )
-from assessment.geo import dumps_compact, feature_collection, load_boundaries, screen_tolerance  # noqa: E402
+from assessment.presentation.geo import dumps_compact, feature_collection, load_boundaries, screen_tolerance  # noqa: E402
 from assessment.regions.shipped import REGION_DATA_DIR  # noqa: E402
 
 DATA = REGION_DATA_DIR
@@ -64,8 +64,8 @@ def real_desa() -> list[tuple[str, str, str, str]]:
 def database_rows(desa: list[tuple[str, str, str, str]], runs: int) -> list[str]:
     """The same province stored in a database: results_report (cold and cached), the workbook, the pages."""
     from assessment import repo
-    from assessment.extensions import db
     from assessment.models import Competition
+    from assessment.platform.extensions import db
     from assessment.results.reports import workbook_bytes
     from bench.province_db import build
 

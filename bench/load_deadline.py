@@ -31,7 +31,7 @@ Afterwards, with SQL (:func:`count_operator_writes`, and :func:`bench.load_score
   ``evidence.upload`` event per row, a double tap answered with the first upload's row, the stored file and its
   display copy present and hashing to their keys, and ``duplicate_of_other_desa`` set exactly on the files two
   desa uploaded;
-- the audit chain verifies (:func:`assessment.audit.verify_chain`, what ``desa-digital audit verify`` runs).
+- the audit chain verifies (:func:`assessment.services.audit.verify_chain`, what ``desa-digital audit verify`` runs).
 
 The server runs under ``bench/lockwatch.py``, which times in each request the wait for the audit chain head's row
 lock and how long the request then held it; the report gives that share of each save's time in the app.
@@ -65,11 +65,11 @@ from sqlalchemy import text, update
 
 from assessment import create_app
 from assessment.assignments.operations import assign_assessor
-from assessment.audit import verify_chain
 from assessment.auth.operations import GrantSpec, create_user
 from assessment.criteria.files import load_rubric_bytes
-from assessment.extensions import db
 from assessment.models import Assignment, RegionKind, Role, SelfAssessment, User
+from assessment.platform.extensions import db
+from assessment.services.audit import verify_chain
 from bench.load_scores import Tab, Tally, percentile, run_tab
 from bench.load_scores import check as check_desk_scores
 from tests.support.competition import create_competition, ensure_region

@@ -39,8 +39,8 @@ from sqlalchemy import text
 from assessment import create_app
 from assessment.assignments.operations import assign_assessor
 from assessment.auth.operations import GrantSpec, create_user
-from assessment.extensions import db
 from assessment.models import Assignment, RegionKind, Role, SelfAssessment
+from assessment.platform.extensions import db
 from tests.support.competition import ensure_region
 from tests.support.live import LiveServer, WebClient
 from tests.support.verification import verification_competition

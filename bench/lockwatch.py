@@ -1,7 +1,7 @@
 """``python -m bench.lockwatch ARGS``: the ``desa-digital`` CLI, unchanged, with a stopwatch on the audit chain's
 head lock; for the load test only (``bench/load_deadline.py``), never for a real server.
 
-Every state change appends its audit events in ``before_commit`` (``assessment/audit.py``): a no-op
+Every state change appends its audit events in ``before_commit`` (``assessment/services/audit.py``): a no-op
 ``UPDATE audit_chain_head SET last_seq = last_seq WHERE id = 1`` takes the head row's lock (PostgreSQL blocks the
 statement until the transaction holding that lock commits), the events are hashed and inserted, the head moves,
 and the commit releases the lock. This module times, per request and from the outside (SQLAlchemy and Flask

@@ -18,7 +18,6 @@ from sqlalchemy import insert
 from assessment import create_app
 from assessment.criteria.fingerprint import canonical_form, fingerprint
 from assessment.criteria.model import Rubric
-from assessment.extensions import db
 from assessment.models import (
     Assignment,
     Competition,
@@ -33,6 +32,7 @@ from assessment.models import (
     SubmissionStatus,
     User,
 )
+from assessment.platform.extensions import db
 
 
 def rubric_yaml(n_indicators: int = 20, n_aspects: int = 5) -> str:
@@ -151,7 +151,7 @@ def build(desa: Sequence[tuple[str, str, str, str]], seed: int = 0) -> tuple[Any
         scores = []
         for assignment_id, participant_id in assignments:
             for code in indicators:
-                # Within one level of each other: every desa is ranked (assessment.standing.who_is_ranked).
+                # Within one level of each other: every desa is ranked (assessment.core.standing.who_is_ranked).
                 level = int(np.clip(quality[participant_id] + rng.integers(0, 2), 0, 4))
                 scores.append(
                     {

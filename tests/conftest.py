@@ -17,8 +17,8 @@ from sqlalchemy import text
 from assessment import create_app
 from assessment.auth import two_factor
 from assessment.auth.operations import GrantSpec, create_user, has_second_factor, needs_second_factor
-from assessment.extensions import db
 from assessment.models import CODE_DEPTH, Region, RegionKind, Role, User, utcnow
+from assessment.platform.extensions import db
 from assessment.regions.shipped import REGION_DATA_DIR
 
 TEST_PASSWORD = "kata-sandi-uji-1234"

@@ -1,6 +1,7 @@
 """Accounts in bulk: import people and their role grants from a CSV or Excel file, all or nothing.
 
-The columns are ``nama,email,peran,wilayah[,wilayah_asal]`` (read by :func:`assessment.tabular.read_table`). The
+The columns are ``nama,email,peran,wilayah[,wilayah_asal]`` (read by :func:`assessment.platform.tabular.read_table`).
+The
 rules of a line are written once, in :func:`plan_import`; :func:`import_accounts` applies a plan without problems.
 A new account gets no password but an invitation (:mod:`assessment.accounts.invitations`).
 """
@@ -14,12 +15,12 @@ from datetime import datetime
 from sqlalchemy import select
 
 from assessment.accounts.invitations import add_invitation, new_batch
-from assessment.audit import record_event
 from assessment.auth.operations import GrantSpec, grant_problems
-from assessment.extensions import db
 from assessment.models import AccountInvitation, Role, RoleGrant, User, normalise_email
-from assessment.security import grants_for, hash_password, region_within
-from assessment.tabular import LineProblem, TableRejected, TableRow, read_table
+from assessment.platform.extensions import db
+from assessment.platform.tabular import LineProblem, TableRejected, TableRow, read_table
+from assessment.services.audit import record_event
+from assessment.services.security import grants_for, hash_password, region_within
 
 REQUIRED_COLUMNS = ("nama", "email", "peran", "wilayah")
 OPTIONAL_COLUMNS = ("wilayah_asal",)
@@ -111,7 +112,8 @@ def _line_grant(row: TableRow, importer: User | None) -> tuple[GrantSpec | None,
 
 
 def plan_import(rows: list[TableRow], importer: User | None) -> ImportPlan:
-    """Check every line of an account file; :class:`~assessment.tabular.TableRejected` with every problem and its
+    """Check every line of an account file; :class:`~assessment.platform.tabular.TableRejected` with every problem and
+    its
     line, else the plan.
 
     A line names one person (``nama``, ``email``) and one grant (``peran`` in ``wilayah``; ``wilayah_asal`` only

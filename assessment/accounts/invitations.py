@@ -24,12 +24,12 @@ from email.message import EmailMessage
 from flask import current_app, has_request_context, request
 from sqlalchemy import select
 
-from assessment.audit import record_event
 from assessment.auth.passwords import password_problems
-from assessment.extensions import db
 from assessment.models import AccountInvitation, User, normalise_email, utcnow
-from assessment.security import hash_password
-from assessment.wita import format_wita
+from assessment.platform.extensions import db
+from assessment.platform.wita import format_wita
+from assessment.services.audit import record_event
+from assessment.services.security import hash_password
 
 log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"

@@ -24,11 +24,11 @@ from sqlalchemy import select
 from assessment.accounts import importing
 from assessment.accounts.letters import letters_pdf
 from assessment.documents.operations import DocumentKind, Step, fingerprint, register, request_document
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.models import AccountInvitation, Job, Role, User
-from assessment.security import has_role
-from assessment.wita import now_utc
+from assessment.platform.extensions import db
+from assessment.platform.wita import now_utc
+from assessment.services.security import has_role
 
 LETTERS = "surat_undangan"
 ROLES = (Role.panitia, Role.dpmd, Role.verifikator_kecamatan)

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import select
 
 from assessment.accounts.invitations import invitation_url, token_for
-from assessment.extensions import db
 from assessment.models import AccountInvitation, Region, User
-from assessment.navigation import ROLE_LABELS
-from assessment.pdf import qr_svg_data_uri, render_template_pdf
-from assessment.wita import format_wita
+from assessment.platform.extensions import db
+from assessment.platform.wita import format_wita
+from assessment.presentation.navigation import ROLE_LABELS
+from assessment.presentation.pdf import qr_svg_data_uri, render_template_pdf
 
 
 def grant_lines(user: User, regions: dict[str, Region]) -> list[str]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from assessment.accounts.importing import may_grant, may_invite
-from assessment.audit import record_event
 from assessment.auth.operations import GrantSpec, grant_problems
-from assessment.extensions import db
 from assessment.models import Role, RoleGrant, User
-from assessment.security import grants_for, scope_filter
+from assessment.platform.extensions import db
+from assessment.services.audit import record_event
+from assessment.services.security import grants_for, scope_filter
 
 LIST_LIMIT = 200
 

@@ -34,13 +34,13 @@ from assessment.auth.operations import (
 from assessment.auth.passwords import MIN_LENGTH
 from assessment.auth.sessions import end_session
 from assessment.documents import operations as document_operations
-from assessment.extensions import db
 from assessment.models import Role, User
-from assessment.navigation import ROLE_LABELS, NavLink, add_link
-from assessment.security import has_role, roles_required
-from assessment.tabular import TableRejected
-from assessment.wita import now_utc
-from assessment.wita import visitor_wita as wita
+from assessment.platform.extensions import db
+from assessment.platform.tabular import TableRejected
+from assessment.platform.wita import now_utc
+from assessment.platform.wita import visitor_wita as wita
+from assessment.presentation.navigation import ROLE_LABELS, NavLink, add_link
+from assessment.services.security import has_role, roles_required
 
 bp = Blueprint("people", __name__, url_prefix="/pengguna")
 public_bp = Blueprint("invitations", __name__)

@@ -9,7 +9,7 @@ from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, 
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from assessment.assessors.rules import NOTE_MAX, RESULT_MAX
-from assessment.forms import VersionedForm, level_or_none
+from assessment.platform.forms import VersionedForm, level_or_none
 
 
 class DeskScoreForm(VersionedForm):

@@ -23,15 +23,15 @@ from assessment.assessors.workbook import ScoringTask, ScoringWorkbookInfo
 from assessment.criteria.fingerprint import fingerprint
 from assessment.criteria.model import Rubric
 from assessment.exports.scoring_workbook import read_scoring_workbook, write_scoring_workbook
-from assessment.extensions import db
-from assessment.inputs import strip_control_characters
 from assessment.models import Assignment, Competition, Participant, Role
-from assessment.navigation import NavLink, add_link
+from assessment.platform.extensions import db
+from assessment.platform.inputs import strip_control_characters
+from assessment.platform.versioning import SaveConflict
+from assessment.platform.wita import now_utc
+from assessment.presentation.navigation import NavLink, add_link
 from assessment.repo import rubric_of
-from assessment.security import roles_required, user_can_access_region
-from assessment.stages import Action, stage_gate
-from assessment.versioning import SaveConflict
-from assessment.wita import now_utc
+from assessment.services.security import roles_required, user_can_access_region
+from assessment.services.stages import Action, stage_gate
 
 bp = Blueprint("assessors_offline", __name__, url_prefix="/asesor/luring")
 

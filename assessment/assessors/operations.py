@@ -17,9 +17,7 @@ from assessment.assessors.rules import (
     submission_problems,
 )
 from assessment.assessors.workbook import ScoredEntry
-from assessment.audit import record_event
 from assessment.criteria.model import Rubric
-from assessment.extensions import db
 from assessment.models import (
     AccessTest,
     Assignment,
@@ -32,9 +30,11 @@ from assessment.models import (
     Region,
     User,
 )
-from assessment.security import region_within
-from assessment.stages import Action, StageClosed, mark_change_after_freeze, require_stage
-from assessment.versioning import SaveConflict, compare_and_set
+from assessment.platform.extensions import db
+from assessment.platform.versioning import SaveConflict, compare_and_set
+from assessment.services.audit import record_event
+from assessment.services.security import region_within
+from assessment.services.stages import Action, StageClosed, mark_change_after_freeze, require_stage
 
 REASON_MAX = 2000
 

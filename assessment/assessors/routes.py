@@ -20,10 +20,6 @@ from assessment.assessors import operations
 from assessment.assessors.forms import AccessTestForm, ConflictForm, DeskScoreForm
 from assessment.assessors.rules import asks_for_access_test, can_see_other_scores
 from assessment.criteria.model import Indicator, Rubric
-from assessment.editions import split_editions
-from assessment.extensions import db
-from assessment.forms import ConfirmForm
-from assessment.loaders import indicator_or_404, own_assignment
 from assessment.models import (
     Assignment,
     DeskScore,
@@ -35,11 +31,19 @@ from assessment.models import (
     RegionKind,
     Role,
 )
-from assessment.navigation import NavLink, add_link
+from assessment.platform.extensions import db
+from assessment.platform.forms import ConfirmForm
+from assessment.platform.storage import StorageError, get_store
+from assessment.platform.versioning import SaveConflict
+from assessment.platform.wita import WITA, now_utc
+from assessment.platform.wita import visitor_wita as wita
+from assessment.presentation.navigation import NavLink, add_link
 from assessment.repo import rubric_of
-from assessment.security import roles_required, user_can_access_region
-from assessment.signatures import NAME_LABELS, SignatureReport, read_signatures
-from assessment.stages import (
+from assessment.services.editions import split_editions
+from assessment.services.loaders import indicator_or_404, own_assignment
+from assessment.services.security import roles_required, user_can_access_region
+from assessment.services.signatures import NAME_LABELS, SignatureReport, read_signatures
+from assessment.services.stages import (
     STAGE_NAMES,
     Action,
     Gate,
@@ -48,11 +52,7 @@ from assessment.stages import (
     gate_text,
     stage_gate,
 )
-from assessment.storage import StorageError, get_store
-from assessment.verdicts import VERDICT_LABELS
-from assessment.versioning import SaveConflict
-from assessment.wita import WITA, now_utc
-from assessment.wita import visitor_wita as wita
+from assessment.services.verdicts import VERDICT_LABELS
 
 bp = Blueprint("assessors", __name__, url_prefix="/asesor")
 

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from assessment.assignments.operations import REASON_MAX
 from assessment.models import StageCode
-from assessment.stages import ACTION_STAGES
+from assessment.services.stages import ACTION_STAGES
 
 
 class PerDesaForm(FlaskForm):

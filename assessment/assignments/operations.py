@@ -10,10 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from assessment.assignments.planning import AssignmentPlan, plan_assignments
-from assessment.audit import record_event
-from assessment.extensions import db
-from assessment.fanout import USER_PREFIX, enqueue_fanout
-from assessment.i18n import N_
+from assessment.core.i18n import N_
 from assessment.models import (
     DEFAULT_ASSESSORS_PER_DESA,
     Assignment,
@@ -28,10 +25,13 @@ from assessment.models import (
     VerificationSettings,
     normalise_email,
 )
-from assessment.notifications import notify, operators_of
-from assessment.security import conflict_of_interest, region_within, user_can_access_region
-from assessment.stages import Action, StageClosed, require_stage, stage_gate
-from assessment.wita import format_wita
+from assessment.platform.extensions import db
+from assessment.platform.wita import format_wita
+from assessment.services.audit import record_event
+from assessment.services.fanout import USER_PREFIX, enqueue_fanout
+from assessment.services.notifications import notify, operators_of
+from assessment.services.security import conflict_of_interest, region_within, user_can_access_region
+from assessment.services.stages import Action, StageClosed, require_stage, stage_gate
 
 REASON_MAX = 2000
 CSV_MAX_BYTES = 1024 * 1024
@@ -161,7 +161,7 @@ def _open_for(competition: Competition, participants: list[Participant], now: da
 
 def _notify_assigned(assignments: list[Assignment], competition: Competition | None = None) -> None:
     """Tell each assessor of a new assignment (inbox, and e-mail when configured). Many at once (automatic or CSV
-    assignment, ``competition`` given) go through one fan-out job (:mod:`assessment.fanout`), so the request
+    assignment, ``competition`` given) go through one fan-out job (:mod:`assessment.services.fanout`), so the request
     never waits for hundreds of messages; one by hand is written at once."""
     entries = []
     for assignment in assignments:
@@ -197,9 +197,9 @@ def assign_assessor(
 ) -> Assignment:
     """Assign one assessor to one desa by hand.
 
-    Refused (nothing changes) outside the assignment stages (:func:`assessment.stages.stage_gate`), for a desa
+    Refused (nothing changes) outside the assignment stages (:func:`assessment.services.stages.stage_gate`), for a desa
     whose submission is not ``lengkap``, for an account that is not an asesor over the desa, for an assessor with
-    a conflict of interest (:func:`assessment.security.conflict_reason`), and for an assessor already assigned.
+    a conflict of interest (:func:`assessment.services.security.conflict_reason`), and for an assessor already assigned.
     """
     require_stage(participant.competition, Action.assign, now, participant=participant)
     _check_assignable(participant, assessor)

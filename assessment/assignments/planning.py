@@ -28,7 +28,8 @@ def plan_assignments(
 
     - Desa are served in code order. A desa that already has ``per_desa`` or more active assignments gets none.
     - For each place still open, the candidate is an assessor not yet assigned to the desa and without a conflict
-      of interest with it (:func:`assessment.security.conflict_reason`); among candidates the one with the fewest
+      of interest with it (:func:`assessment.services.security.conflict_reason`); among candidates the one with the
+      fewest
       assignments in the competition so far (``load`` plus this plan) is chosen, then the lowest account id. Never
       by chance: the same input gives the same plan.
     - A desa for which no candidate is left is reported in ``short`` with the number of places still open; the

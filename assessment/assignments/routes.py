@@ -22,9 +22,6 @@ from assessment.assignments.forms import (
     ManualAssignmentForm,
     PerDesaForm,
 )
-from assessment.extensions import db
-from assessment.forms import ConfirmForm
-from assessment.loaders import competition_in_scope, competitions_in_scope
 from assessment.models import (
     Assignment,
     Competition,
@@ -35,12 +32,15 @@ from assessment.models import (
     SubmissionStatus,
     User,
 )
-from assessment.navigation import NavLink, add_link
+from assessment.platform.extensions import db
+from assessment.platform.forms import ConfirmForm
+from assessment.platform.wita import WITA, now_utc
+from assessment.platform.wita import visitor_wita as wita
+from assessment.presentation.navigation import NavLink, add_link
 from assessment.repo import rubric_of
-from assessment.security import roles_required
-from assessment.stages import STAGE_NAMES, Action, StageClosed, gate_text, stage_gate
-from assessment.wita import WITA, now_utc
-from assessment.wita import visitor_wita as wita
+from assessment.services.loaders import competition_in_scope, competitions_in_scope
+from assessment.services.security import roles_required
+from assessment.services.stages import STAGE_NAMES, Action, StageClosed, gate_text, stage_gate
 
 bp = Blueprint("assignments", __name__, url_prefix="/panitia/verifikasi")
 

@@ -9,11 +9,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from assessment.audit import record_event
 from assessment.auth import two_factor
 from assessment.auth.passwords import MIN_LENGTH, password_problems
-from assessment.extensions import db
-from assessment.keys import purpose_key
 from assessment.models import (
     ROLE_SCOPE_KIND,
     LoginFailure,
@@ -26,8 +23,11 @@ from assessment.models import (
     normalise_email,
     utcnow,
 )
-from assessment.security import hash_password, password_needs_rehash, spend_password_time, verify_password
-from assessment.throttle import wait_until_below
+from assessment.platform.extensions import db
+from assessment.platform.keys import purpose_key
+from assessment.platform.throttle import wait_until_below
+from assessment.services.audit import record_event
+from assessment.services.security import hash_password, password_needs_rehash, spend_password_time, verify_password
 
 
 @dataclass(frozen=True)

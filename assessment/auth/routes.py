@@ -33,7 +33,7 @@ from assessment.auth.sessions import (
     pending_second_factor,
     start_session,
 )
-from assessment.security import signed_in
+from assessment.services.security import signed_in
 
 bp = Blueprint("auth", __name__)
 LEGACY_ENROL_KEY = "_totp_new"  # where an older version kept the secret being enrolled (in the cookie)

@@ -6,7 +6,8 @@ Authenticator, Microsoft Authenticator, FreeOTP, Aegis) uses by default.
 At rest (rules an account holder could ask about):
 
 - A TOTP secret is stored encrypted (AES-256-GCM, ``totp1:`` + base64 of nonce and ciphertext) with the key from
-  :func:`assessment.keys.purpose_key` ("totp"), never in plain text, and the secret being enrolled is kept the same
+  :func:`assessment.platform.keys.purpose_key` ("totp"), never in plain text, and the secret being enrolled is kept the
+  same
   way in the account row (``totp_pending_secret``), never in the session cookie (which the browser can read).
   The account id is bound into the encryption, so a secret copied onto another account does not open.
 - A secret stored before encryption (32 base32 letters, no prefix) is still read, and encrypted at its next

@@ -14,10 +14,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from assessment.charts.sample import SAMPLE_PREDIKAT, sample_geojson, sample_results
 from assessment.exports.spreadsheet import ColumnKind
-from assessment.figures import choropleth_map, figure_json, predikat_distribution
-from assessment.geo import dumps_compact, map_view
-from assessment.http import allow_chart_styles
-from assessment.numbers import MISSING, format_fraction_as_percent, format_number
+from assessment.platform.http import allow_chart_styles
+from assessment.presentation.figures import choropleth_map, figure_json, predikat_distribution
+from assessment.presentation.geo import dumps_compact, map_view
+from assessment.presentation.numbers import MISSING, format_fraction_as_percent, format_number
 
 bp = Blueprint("charts", __name__)
 

@@ -7,7 +7,7 @@ import random
 from dataclasses import replace
 from typing import Any
 
-from assessment.reportdata import (
+from assessment.presentation.reportdata import (
     AspectHeading,
     AssessorLevel,
     DesaResult,

@@ -6,8 +6,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from assessment.audit import ChainAnchor, chain_anchor, verify_chain
-from assessment.extensions import db
+from assessment.platform.extensions import db
+from assessment.services.audit import ChainAnchor, chain_anchor, verify_chain
 
 audit_cli = AppGroup("audit", help="Jejak audit: periksa keutuhan rantai hash.")
 

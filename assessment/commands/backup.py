@@ -8,10 +8,10 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from assessment.audit import verify_chain
-from assessment.backup import BackupError, restore_backup, write_backup
-from assessment.extensions import db
-from assessment.storage import StorageError, get_store
+from assessment.platform.extensions import db
+from assessment.platform.storage import StorageError, get_store
+from assessment.services.audit import verify_chain
+from assessment.services.backup import BackupError, restore_backup, write_backup
 
 
 @click.command("backup")

@@ -14,11 +14,11 @@ from assessment.competitions.rescheduling import ScheduleRefused, problem_messag
 from assessment.competitions.schedule import schedule_with
 from assessment.competitions.schedule_operations import change_schedule
 from assessment.criteria.errors import RubricError
-from assessment.extensions import db
 from assessment.models import Competition, StageCode
+from assessment.platform.extensions import db
+from assessment.platform.tabular import TableRejected
+from assessment.platform.wita import WITA, now_utc
 from assessment.registration.operations import enrol_from_file
-from assessment.tabular import TableRejected
-from assessment.wita import WITA, now_utc
 
 competition_cli = AppGroup(
     "competition", help="Lomba: membuat lomba dari berkas rubrik, mengubah jadwalnya, mendaftarkan desa."

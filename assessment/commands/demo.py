@@ -14,9 +14,9 @@ from sqlalchemy.engine import make_url
 
 from assessment.dashboard.maps import warm_display_geojson
 from assessment.demo.seed import DEMO_EMAIL_DOMAIN, DemoAccount, database_has_data, seed_demo
-from assessment.extensions import db
-from assessment.storage import get_store
-from assessment.wita import WITA
+from assessment.platform.extensions import db
+from assessment.platform.storage import get_store
+from assessment.platform.wita import WITA
 
 DEFAULT_RUBRIC = Path(__file__).resolve().parents[2] / "data" / "rubrics" / "desa-digital-kaltim-2026.yaml"
 ACCOUNTS_FILE = "demo-akun.txt"

@@ -8,9 +8,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from assessment.retention import purge_expired_evidence
-from assessment.storage import get_store
-from assessment.sweep import DEFAULT_GRACE, sweep_evidence_store
+from assessment.platform.storage import get_store
+from assessment.services.retention import purge_expired_evidence
+from assessment.services.sweep import DEFAULT_GRACE, sweep_evidence_store
 
 evidence_cli = AppGroup("evidence", help="Berkas bukti: masa simpan dan pembersihan sisa unggahan.")
 

@@ -8,9 +8,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from assessment.deadlines import plan_deadline_reminders, send_deadline_reminders
-from assessment.notifications import send_pending
-from assessment.wita import now_utc
+from assessment.platform.wita import now_utc
+from assessment.services.deadlines import plan_deadline_reminders, send_deadline_reminders
+from assessment.services.notifications import send_pending
 
 notifications_cli = AppGroup("notifications", help="Pemberitahuan: pengingat tenggat dan kotak keluar e-mail.")
 
@@ -63,7 +63,7 @@ def test_command(channel: str, address: str) -> None:
     """Antrekan satu pesan uji; `desa-digital worker --once` berikutnya mengirimnya (status 0 bila saluran
     menerimanya, 1 beserta alasannya bila tidak). Jam tenang tidak menahan pesan uji."""
     from assessment.delivery.operations import queue_test_message
-    from assessment.phone import InvalidPhone, normalise_phone
+    from assessment.platform.phone import InvalidPhone, normalise_phone
 
     if channel == "whatsapp":
         try:

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from assessment.dashboard.maps import warm_display_geojson
-from assessment.geo import simplify_for_screen
+from assessment.presentation.geo import simplify_for_screen
 from assessment.regions.importing import Problem, decode_text, parse_region_csv
 from assessment.regions.operations import import_boundaries, import_regions, known_region_codes, parse_boundaries
 

@@ -11,13 +11,13 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from assessment import repo
-from assessment.extensions import db
 from assessment.models import Competition, Region, RegionKind
-from assessment.pdf import certificate_pdf
-from assessment.published import verification_url
+from assessment.platform.extensions import db
+from assessment.platform.wita import format_wita, now_utc
+from assessment.presentation.pdf import certificate_pdf
 from assessment.results.reports import kabupaten_pdf, winners, workbook_bytes
-from assessment.security import region_within
-from assessment.wita import format_wita, now_utc
+from assessment.services.published import verification_url
+from assessment.services.security import region_within
 
 reports_cli = AppGroup("reports", help="Laporan hasil: workbook Excel, laporan PDF kabupaten dan piagam juara.")
 

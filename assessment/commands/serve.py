@@ -1,4 +1,4 @@
-"""``desa-digital serve``: run the web app on waitress (see :mod:`assessment.serving` for why and how)."""
+"""``desa-digital serve``: run the web app on waitress (see :mod:`assessment.platform.serving` for why and how)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import signal
 import click
 from flask import Flask, current_app
 
-from assessment.serving import DEFAULT_THREADS, create_server, settle_heap
+from assessment.platform.serving import DEFAULT_THREADS, create_server, settle_heap
 
 
 @click.command("serve")

@@ -31,8 +31,8 @@ from assessment.auth.operations import (
     set_active,
 )
 from assessment.models import Role, User
-from assessment.tabular import TableRejected
-from assessment.wita import format_wita, now_utc
+from assessment.platform.tabular import TableRejected
+from assessment.platform.wita import format_wita, now_utc
 
 users_cli = AppGroup("users", help="Akun pengguna dan perannya.")
 

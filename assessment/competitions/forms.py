@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from assessment.competitions.rescheduling import REASON_MAX
 from assessment.models import StageCode
-from assessment.stages import STAGE_NAMES
+from assessment.services.stages import STAGE_NAMES
 
 
 class RubricUploadForm(FlaskForm):

@@ -9,12 +9,10 @@ from itertools import pairwise
 
 from sqlalchemy import select
 
-from assessment.audit import record_event
 from assessment.competitions.schedule import stage_window
 from assessment.criteria.files import is_excel_workbook, load_rubric_bytes
 from assessment.criteria.fingerprint import canonical_form, fingerprint
 from assessment.criteria.model import Rubric
-from assessment.extensions import db
 from assessment.models import (
     Competition,
     KabupatenQuota,
@@ -26,7 +24,9 @@ from assessment.models import (
     StoredRubric,
     User,
 )
-from assessment.security import region_within
+from assessment.platform.extensions import db
+from assessment.services.audit import record_event
+from assessment.services.security import region_within
 
 SCOPE_KINDS = (RegionKind.provinsi, RegionKind.kabupaten, RegionKind.kota)
 KABUPATEN_KINDS = (RegionKind.kabupaten, RegionKind.kota)

@@ -25,15 +25,15 @@ from assessment.competitions.schedule import default_schedule
 from assessment.competitions.schedule_operations import change_schedule, current_schedule
 from assessment.criteria.errors import RubricError
 from assessment.criteria.files import MAX_RUBRIC_BYTES
-from assessment.extensions import db
-from assessment.loaders import competition_in_scope
 from assessment.models import Competition, Region, Role, ScheduleChange, StageCode, StoredRubric
-from assessment.navigation import NavLink, add_link
+from assessment.platform.extensions import db
+from assessment.platform.wita import WITA, now_utc
+from assessment.platform.wita import visitor_wita as wita
+from assessment.presentation.navigation import NavLink, add_link
 from assessment.repo import rubric_of
-from assessment.security import require_region_access, roles_required, scope_filter
-from assessment.stages import STAGE_NAMES
-from assessment.wita import WITA, now_utc
-from assessment.wita import visitor_wita as wita
+from assessment.services.loaders import competition_in_scope
+from assessment.services.security import require_region_access, roles_required, scope_filter
+from assessment.services.stages import STAGE_NAMES
 
 bp = Blueprint("competitions", __name__, url_prefix="/panitia")
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from assessment.models import STAGE_ORDER, StageCode
-from assessment.wita import WITA
+from assessment.platform.wita import WITA
 
 __all__ = ["DEFAULT_STAGE_DAYS", "default_schedule", "schedule_with", "stage_window"]
 

@@ -11,10 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select, update
 
-from assessment.audit import record_event
 from assessment.competitions.rescheduling import ScheduleRefused, StageDates, StageMove, plan_schedule_change
-from assessment.extensions import db
-from assessment.fanout import USER_PREFIX, enqueue_fanout
 from assessment.models import (
     Assignment,
     Competition,
@@ -28,9 +25,12 @@ from assessment.models import (
     SubmissionStatus,
     User,
 )
-from assessment.security import region_within
-from assessment.stages import STAGE_NAMES
-from assessment.wita import format_wita
+from assessment.platform.extensions import db
+from assessment.platform.wita import format_wita
+from assessment.services.audit import record_event
+from assessment.services.fanout import USER_PREFIX, enqueue_fanout
+from assessment.services.security import region_within
+from assessment.services.stages import STAGE_NAMES
 
 # Who a moved stage concerns, besides the rest of the committee (see change_schedule).
 OPERATORS, RETURNED_OPERATORS, REVIEWERS, ASSESSORS, ASSIGNED_ASSESSORS, TEAM_LEADS, DPMD = (
@@ -183,7 +183,7 @@ def describe_moves(competition: Competition, moves: Iterable[StageMove], reason:
 
 
 def _notify(competition: Competition, moves: list[StageMove], reason: str, by: User | None, key: str) -> None:
-    """Enqueue the message to everyone the change concerns: one job (:mod:`assessment.fanout`) writes each
+    """Enqueue the message to everyone the change concerns: one job (:mod:`assessment.services.fanout`) writes each
     person's inbox message and copies, so a change that reaches every operator never makes the request wait."""
     audiences = {"committee"} | {audience for move in moves for audience in AUDIENCES[move.code]}
     people: dict[int, tuple[User, str]] = {}

@@ -24,7 +24,6 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Executable, func, select
 
-from assessment.extensions import db
 from assessment.models import (
     Assignment,
     Competition,
@@ -42,6 +41,7 @@ from assessment.models import (
     Stage,
     StageException,
 )
+from assessment.platform.extensions import db
 
 MAX_ENTRIES = 32
 _lock = threading.Lock()

@@ -23,9 +23,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import ColumnElement, func, or_, select
 
-from assessment.extensions import db
-from assessment.geo import Boundary, MapView, dumps_compact, feature_collection, load_boundaries, map_view
 from assessment.models import CODE_DEPTH, Region, RegionBoundary, RegionKind
+from assessment.platform.extensions import db
+from assessment.presentation.geo import Boundary, MapView, dumps_compact, feature_collection, load_boundaries, map_view
 
 # The map's two layers: the desa (and kelurahan) coloured by their result, and the kecamatan drawn as outlines.
 LAYERS = ("desa", "kecamatan")

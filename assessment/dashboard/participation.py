@@ -15,8 +15,8 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from assessment import repo
+from assessment.core.standing import Standing
 from assessment.criteria.model import Rubric
-from assessment.extensions import db
 from assessment.models import (
     Assignment,
     Competition,
@@ -27,7 +27,7 @@ from assessment.models import (
     StageException,
     SubmissionStatus,
 )
-from assessment.standing import Standing
+from assessment.platform.extensions import db
 
 # The funnel's stages in order: (key, label, the stage of the calendar whose end makes a desa that has not moved on
 # from the previous funnel stage late).
@@ -118,7 +118,7 @@ def participation(
     4. **Lengkap**: marked complete (status ``lengkap``).
     5. **Dinilai**: complete, and at least one assessor has submitted their desk scores (an assignment submitted
        and not withdrawn for a conflict).
-    6. **Terverifikasi**: ranked, by the one rule every result obeys (:func:`assessment.standing.who_is_ranked`:
+    6. **Terverifikasi**: ranked, by the one rule every result obeys (:func:`assessment.core.standing.who_is_ranked`:
        as many assessors as the competition requires, all submitted, every indicator with a verified level, no
        item waiting for reconciliation, not withdrawn by the committee). ``standings`` is that rule's answer for
        the region when the caller has it (:attr:`assessment.repo.EngineRun.standings`); otherwise it is read.

@@ -12,16 +12,22 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from assessment import navigation
 from assessment.dashboard.cache import cached_body, data_version
 from assessment.dashboard.maps import LAYERS, display_geojson
 from assessment.dashboard.view import MAP_COLOURINGS, build_dashboard
-from assessment.extensions import db
-from assessment.http import allow_chart_styles
 from assessment.models import Competition, Participant, Region, RegionKind, Role
-from assessment.security import grants_for, region_within, require_region_access, roles_required, user_can_access_region
-from assessment.wita import now_utc
-from assessment.wita import visitor_wita as wita
+from assessment.platform.extensions import db
+from assessment.platform.http import allow_chart_styles
+from assessment.platform.wita import now_utc
+from assessment.platform.wita import visitor_wita as wita
+from assessment.presentation import navigation
+from assessment.services.security import (
+    grants_for,
+    region_within,
+    require_region_access,
+    roles_required,
+    user_can_access_region,
+)
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dasbor")
 

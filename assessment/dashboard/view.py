@@ -1,7 +1,8 @@
 """What a dashboard shows, gathered for one competition and one region: participation, results, map and trends.
 
-Reads only (nothing here changes state). The figures are built by :mod:`assessment.figures` from the plain values
-of :mod:`assessment.reportdata`; the template only embeds them.
+Reads only (nothing here changes state). The figures are built by :mod:`assessment.presentation.figures` from the plain
+values
+of :mod:`assessment.presentation.reportdata`; the template only embeds them.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from assessment import figures, repo
+from assessment import repo
 from assessment.dashboard.maps import view_of
 from assessment.dashboard.participation import Participation, participation
-from assessment.extensions import db
-from assessment.figures import Chart, FunnelStage, IndicatorTrendPoint, TrendPoint
 from assessment.models import Competition, FinalSnapshot, Region, RegionKind
-from assessment.reportdata import (
+from assessment.platform.extensions import db
+from assessment.presentation import figures
+from assessment.presentation.figures import Chart, FunnelStage, IndicatorTrendPoint, TrendPoint
+from assessment.presentation.reportdata import (
     DesaResult,
     IndicatorHeading,
     IndicatorRollout,
@@ -33,7 +35,7 @@ from assessment.reportdata import (
     summarise_by_region,
     weakest_indicators,
 )
-from assessment.security import region_within
+from assessment.services.security import region_within
 
 # Rollout is measured as the share of desa at this level or above (for example certified e-signatures at level 2).
 COVERAGE_THRESHOLD = 2
@@ -53,7 +55,7 @@ class Edition:
 @dataclass(frozen=True, slots=True)
 class Scores:
     """The score-based sections: headline numbers, charts, the weakest indicators and the desa on the map; all of
-    the ranked desa only (:func:`assessment.standing.who_is_ranked`), the others counted apart."""
+    the ranked desa only (:func:`assessment.core.standing.who_is_ranked`), the others counted apart."""
 
     jumlah_desa: int
     tidak_diperingkat: int

@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from assessment.audit import record_event
-from assessment.extensions import db
-from assessment.fanout import FANOUT_JOB, USER_PREFIX, progress_of
-from assessment.gateway import WHATSAPP_JOB, enqueue_whatsapp
 from assessment.models import Competition, Job, JobStatus, Notification
-from assessment.notifications import MAIL_JOB, TEST_MAIL_JOB, enqueue_test_mail
+from assessment.platform.extensions import db
+from assessment.services.audit import record_event
+from assessment.services.fanout import FANOUT_JOB, USER_PREFIX, progress_of
+from assessment.services.gateway import WHATSAPP_JOB, enqueue_whatsapp
+from assessment.services.notifications import MAIL_JOB, TEST_MAIL_JOB, enqueue_test_mail
 
 CHANNELS = {"email": (MAIL_JOB, TEST_MAIL_JOB), "whatsapp": (WHATSAPP_JOB,)}
 CHANNEL_OF = {kind: channel for channel, kinds in CHANNELS.items() for kind in kinds}
@@ -97,7 +97,8 @@ def recent(limit: int = 200) -> list[Delivery]:
 
 @dataclass(frozen=True)
 class Fanout:
-    """One notification of many people after an event (:mod:`assessment.fanout`): how far the worker has come."""
+    """One notification of many people after an event (:mod:`assessment.services.fanout`): how far the worker has
+    come."""
 
     job: Job
     kind: str

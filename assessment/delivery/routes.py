@@ -10,15 +10,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from assessment.core.i18n import N_
 from assessment.delivery import operations
-from assessment.extensions import db
-from assessment.forms import ConfirmForm
-from assessment.i18n import N_
 from assessment.models import Job, Role
-from assessment.navigation import NavLink, add_link
-from assessment.security import roles_required
-from assessment.wita import now_utc
-from assessment.wita import visitor_wita as wita
+from assessment.platform.extensions import db
+from assessment.platform.forms import ConfirmForm
+from assessment.platform.wita import now_utc
+from assessment.platform.wita import visitor_wita as wita
+from assessment.presentation.navigation import NavLink, add_link
+from assessment.services.security import roles_required
 
 bp = Blueprint("delivery", __name__, url_prefix="/panitia/pengiriman")
 

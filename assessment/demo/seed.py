@@ -21,8 +21,6 @@ from assessment.competitions.operations import create_competition, read_rubric_u
 from assessment.competitions.schedule import default_schedule
 from assessment.demo.evidence import demo_pdf, demo_png
 from assessment.demo.regions_ppu import DECREE, PPU_CODE, PPU_REGIONS
-from assessment.extensions import db
-from assessment.fanout import FANOUT_JOB
 from assessment.jobs import queue
 from assessment.models import (
     Assignment,
@@ -41,12 +39,14 @@ from assessment.models import (
     User,
     utcnow,
 )
+from assessment.platform.extensions import db
+from assessment.platform.storage import EvidenceStore
 from assessment.publication.operations import finalise_results, publish_provisional
 from assessment.regions.importing import RegionRow, parent_of
 from assessment.regions.operations import import_boundaries, import_regions, parse_boundaries
 from assessment.regions.shipped import BOUNDARY_LAYERS, boundary_features
 from assessment.repo import rubric_of
-from assessment.storage import EvidenceStore
+from assessment.services.fanout import FANOUT_JOB
 from assessment.villages.operations import add_evidence_file, add_evidence_link
 
 DEMO_EMAIL_DOMAIN = "demo.example"
@@ -381,7 +381,8 @@ def _finished_edition(
         moment = _at(competition, code)
         last_notice = db.session.scalar(select(func.max(Notification.id))) or 0
         verb(competition, committee, moment)
-        # The operators' messages are written by a fan-out job (assessment.fanout); a past edition's are written
+        # The operators' messages are written by a fan-out job (assessment.services.fanout); a past edition's are
+        # written
         # here, at once, so that they can be dated below.
         queue.run_due(queue.worker_name(), kinds=[FANOUT_JOB])
         # A past edition's notices carry the moment they belong to, not the day the demo was seeded, so an

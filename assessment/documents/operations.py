@@ -11,7 +11,8 @@ The rules, written once:
   ``document:<kind>:<fingerprint>``. Asking again while the data is the same finds that job (waiting, or done:
   the stored file is served at once); changed data gives a new fingerprint and a new job.
 - **Stored by content.** The worker renders the PDF and puts it in the content-addressed store
-  (:mod:`assessment.storage`); the job's result is its SHA-256. While the job is done its file is kept (the store
+  (:mod:`assessment.platform.storage`); the job's result is its SHA-256. While the job is done its file is kept (the
+  store
   sweep counts it as referenced); finished jobs are pruned after 30 days, and a document asked for after that, or
   whose file is missing, is simply made again.
 - **Progress and failure.** The job records its step (``n/m``) as it goes; the progress page shows it and
@@ -21,7 +22,8 @@ The rules, written once:
 - **Access.** Every progress page and download checks the kind's own rule for the signed-in person on the
   document's parameters (role AND region scope), exactly as the page that offered it.
 - **Sealed, once.** A kind marked ``once`` (the invitation letters, which carry working single-use links) is
-  stored encrypted (AES-256-GCM under :func:`assessment.keys.purpose_key` ``letters``, a random nonce, the job's
+  stored encrypted (AES-256-GCM under :func:`assessment.platform.keys.purpose_key` ``letters``, a random nonce, the
+  job's
   key as associated data), so neither the store nor a backup of it holds the PDF or its links in the clear. It is
   served once: the first download marks the job ``diunduh`` (a compare-and-set, so two downloads at the same
   moment give one file) and deletes the stored file; a later download answers 410 with a message. A file not
@@ -47,11 +49,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 from sqlalchemy import select, update
 
-from assessment.extensions import db
 from assessment.jobs import queue
-from assessment.keys import purpose_key
 from assessment.models import Job, JobStatus, Role
-from assessment.storage import check_key, get_store
+from assessment.platform.extensions import db
+from assessment.platform.keys import purpose_key
+from assessment.platform.storage import check_key, get_store
 
 DOCUMENT_JOB = "document.pdf"
 DOCUMENT_ATTEMPTS = 2

@@ -13,13 +13,13 @@ from werkzeug.wrappers import Response
 from assessment.delivery.operations import NotParked, retry_parked
 from assessment.documents import operations
 from assessment.documents.operations import DocumentKind
-from assessment.extensions import db
-from assessment.forms import ConfirmForm
 from assessment.models import Job, JobStatus
-from assessment.security import has_role, signed_in
-from assessment.storage import StorageError, get_store
-from assessment.wita import now_utc
-from assessment.wita import visitor_wita as wita
+from assessment.platform.extensions import db
+from assessment.platform.forms import ConfirmForm
+from assessment.platform.storage import StorageError, get_store
+from assessment.platform.wita import now_utc
+from assessment.platform.wita import visitor_wita as wita
+from assessment.services.security import has_role, signed_in
 
 bp = Blueprint("documents", __name__, url_prefix="/dokumen")
 

@@ -1,4 +1,5 @@
-"""The results workbook: a :class:`~assessment.reportdata.ResultsReport` turned into sheets of (headers, rows).
+"""The results workbook: a :class:`~assessment.presentation.reportdata.ResultsReport` turned into sheets of (headers,
+rows).
 
 Sheets: Ringkasan (summary), Peringkat (ranking with aspect scores), Tidak Diperingkat (every other participant
 with its state), Aspek per Kecamatan, Indikator (the final level of every indicator per ranked desa), Asesor
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from assessment.exports.spreadsheet import Column, ColumnKind, Sheet, write_workbook
-from assessment.reportdata import (
+from assessment.presentation.reportdata import (
     DesaResult,
     ResultsReport,
     mean_or_none,
@@ -96,7 +97,7 @@ def ranking_sheet(report: ResultsReport) -> Sheet:
 
 def unranked_sheet(report: ResultsReport) -> Sheet:
     """Every participant left out of the ranking, by code, with its state and what keeps it out (no index, no
-    predikat, no rank: :func:`assessment.standing.who_is_ranked`)."""
+    predikat, no rank: :func:`assessment.core.standing.who_is_ranked`)."""
     columns = (
         Column("Kode desa", ColumnKind.CODE, 15),
         Column("Nama desa"),

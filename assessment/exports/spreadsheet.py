@@ -29,7 +29,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-from assessment.wita import WITA
+from assessment.platform.wita import WITA
 
 # A text that starts with one of these is read by Excel, LibreOffice and Google Sheets as a formula (or as the
 # start of one when a user edits the cell).

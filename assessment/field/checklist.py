@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from assessment.criteria.model import Indicator, Rubric
-from assessment.extensions import db
 from assessment.field.rules import checklist_order
 from assessment.models import (
     Assignment,
@@ -21,6 +20,7 @@ from assessment.models import (
     Participant,
     Reconciliation,
 )
+from assessment.platform.extensions import db
 
 DOUBTFUL = (EvidenceVerdict.tidak_valid, EvidenceVerdict.tidak_cukup)
 

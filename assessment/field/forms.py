@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired, Length, NumberRange
 
 from assessment.field.operations import FINALISTS_MAX
 from assessment.field.rules import NOTE_MAX
-from assessment.forms import level_or_none
+from assessment.platform.forms import level_or_none
 
 
 def _version(value: object) -> int:

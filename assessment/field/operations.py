@@ -11,10 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from assessment.audit import record_event
 from assessment.criteria.model import Rubric
-from assessment.evidence import UploadRejected, inspect_upload
-from assessment.extensions import db
 from assessment.field.rules import SCOPES, field_level_problems, select_finalists
 from assessment.models import (
     DEFAULT_FINALISTS,
@@ -27,9 +24,12 @@ from assessment.models import (
     User,
     VerificationSettings,
 )
+from assessment.platform.extensions import db
+from assessment.platform.storage import EvidenceStore
 from assessment.repo import desk_ranking
-from assessment.stages import Action, Gate, mark_change_after_freeze, require_stage
-from assessment.storage import EvidenceStore
+from assessment.services.audit import record_event
+from assessment.services.evidence import UploadRejected, inspect_upload
+from assessment.services.stages import Action, Gate, mark_change_after_freeze, require_stage
 
 FINALISTS_MAX = 50
 
@@ -110,7 +110,7 @@ def finalists_of(competition: Competition) -> tuple[str, ...]:
 def _require_field_work(
     assignment: Assignment, now: datetime, indicator_code: str | None, changes_level: bool = True
 ) -> tuple[Participant, Gate]:
-    """The stage gate (with the freeze for a level: rule 5 of :func:`assessment.stages.stage_gate`), an active
+    """The stage gate (with the freeze for a level: rule 5 of :func:`assessment.services.stages.stage_gate`), an active
     assignment, and a finalist desa: what every field verb needs."""
     participant = assignment.participant
     gate = require_stage(
@@ -195,7 +195,7 @@ def add_field_photo(
 ) -> FieldPhoto:
     """Store a photo taken on site for one indicator of a finalist desa (same stage and finalist rules as a level).
 
-    The file is checked by :func:`assessment.evidence.inspect_upload` (the content decides, never the name) and
+    The file is checked by :func:`assessment.services.evidence.inspect_upload` (the content decides, never the name) and
     must be an image: the original is kept private, pages show the copy without EXIF. The same photo sent twice
     for the same indicator (a retry on a weak connection) is stored once.
     """

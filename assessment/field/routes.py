@@ -27,13 +27,9 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from assessment.criteria.model import Indicator, Rubric
-from assessment.evidence import UploadRejected
-from assessment.extensions import db
 from assessment.field import operations
 from assessment.field.checklist import ChecklistItem, checklist
 from assessment.field.forms import FieldLevelForm, FinalistRuleForm, PhotoForm, RemovePhotoForm
-from assessment.http import ERROR_TITLES
-from assessment.loaders import competition_in_scope, competitions_in_scope, indicator_or_404, own_assignment
 from assessment.models import (
     Assignment,
     Competition,
@@ -43,10 +39,17 @@ from assessment.models import (
     Participant,
     Role,
 )
-from assessment.navigation import NavLink, add_link
+from assessment.platform.extensions import db
+from assessment.platform.http import ERROR_TITLES
+from assessment.platform.storage import StorageError, get_store
+from assessment.platform.wita import now_utc
+from assessment.platform.wita import visitor_wita as wita
+from assessment.presentation.navigation import NavLink, add_link
 from assessment.repo import rubric_of
-from assessment.security import require_region_access, roles_required, user_can_access_region
-from assessment.stages import (
+from assessment.services.evidence import UploadRejected
+from assessment.services.loaders import competition_in_scope, competitions_in_scope, indicator_or_404, own_assignment
+from assessment.services.security import require_region_access, roles_required, user_can_access_region
+from assessment.services.stages import (
     STAGE_NAMES,
     Action,
     StageClosed,
@@ -54,10 +57,7 @@ from assessment.stages import (
     gate_text,
     stage_gate,
 )
-from assessment.storage import StorageError, get_store
-from assessment.verdicts import VERDICT_LABELS
-from assessment.wita import now_utc
-from assessment.wita import visitor_wita as wita
+from assessment.services.verdicts import VERDICT_LABELS
 
 bp = Blueprint("field", __name__, url_prefix="/lapangan")
 
@@ -118,7 +118,8 @@ def _refuse(code: str) -> NoReturn:
 
 
 def _finalist_assignment(assignment_id: int) -> Assignment:
-    """:func:`assessment.loaders.own_assignment`, and the desa must be a finalist (403 with a message otherwise)."""
+    """:func:`assessment.services.loaders.own_assignment`, and the desa must be a finalist (403 with a message
+    otherwise)."""
     assignment = own_assignment(assignment_id, VISITOR)
     if assignment.participant.desa_code not in operations.finalists_of(assignment.participant.competition):
         _refuse("not_finalist")

@@ -20,7 +20,7 @@ def select_finalists(ranking: Ranking, scope: str, count: int) -> tuple[str, ...
       rubric's tie-break cascade, standard competition ranking) over the desk result: the counted desk levels,
       with the ketua tim's agreed level where an item was reconciled, and no field level
       (:func:`assessment.repo.verified_records` with ``field_levels=False``), of the desa the one rule of who is
-      ranked admits (:func:`assessment.standing.who_is_ranked`; :func:`assessment.repo.desk_ranking`). So
+      ranked admits (:func:`assessment.core.standing.who_is_ranked`; :func:`assessment.repo.desk_ranking`). So
       recording field levels never changes who is a finalist, and a desa still waiting for an assessor or a
       reconciliation is not one.
     - ``scope`` ``provinsi``: the desa whose rank in the whole competition is at most ``count``; ``kabupaten``: in

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, ValidationError
 from wtforms.validators import Length, Optional
 
-from assessment.phone import InvalidPhone, normalise_phone
+from assessment.platform.phone import InvalidPhone, normalise_phone
 
 
 class ChannelsForm(FlaskForm):

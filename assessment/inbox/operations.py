@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import update
 
-from assessment.audit import record_event
-from assessment.extensions import db
 from assessment.models import Notification, User
+from assessment.platform.extensions import db
+from assessment.services.audit import record_event
 
 
 def mark_read(notification: Notification, now: datetime) -> None:

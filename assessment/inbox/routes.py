@@ -11,16 +11,16 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from assessment.editions import edition_at, split_editions
-from assessment.extensions import db
-from assessment.forms import ConfirmForm
 from assessment.inbox import operations
 from assessment.inbox.forms import ChannelsForm
 from assessment.models import Competition, Notification, Role
-from assessment.navigation import NavLink, add_link
-from assessment.security import signed_in
-from assessment.wita import now_utc
-from assessment.wita import visitor_wita as wita
+from assessment.platform.extensions import db
+from assessment.platform.forms import ConfirmForm
+from assessment.platform.wita import now_utc
+from assessment.platform.wita import visitor_wita as wita
+from assessment.presentation.navigation import NavLink, add_link
+from assessment.services.editions import edition_at, split_editions
+from assessment.services.security import signed_in
 
 bp = Blueprint("inbox", __name__, url_prefix="/kotak-masuk")
 

@@ -47,9 +47,9 @@ from sqlalchemy import Table, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
-from assessment.extensions import db
 from assessment.models import Job, JobStatus
-from assessment.wita import now_utc
+from assessment.platform.extensions import db
+from assessment.platform.wita import now_utc
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from typing import Any
 
 from flask import current_app
 
-from assessment.deadlines import REMINDER_JOB, plan_deadline_reminders
 from assessment.documents.operations import PURGE_JOB as SEALED_PURGE_JOB
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.links.capture import SWEEP_JOB as LINK_SWEEP_JOB
-from assessment.notifications import enqueue_outbox
+from assessment.platform.extensions import db
+from assessment.services.deadlines import REMINDER_JOB, plan_deadline_reminders
+from assessment.services.notifications import enqueue_outbox
 
 OUTBOX_JOB = "mail.outbox"
 PRUNE_JOB = "jobs.prune"
@@ -65,14 +65,15 @@ def schedule_due(now: datetime) -> int:
 
 @queue.handler(REMINDER_JOB)
 def run_reminders(payload: dict[str, Any], context: queue.RunContext) -> str:
-    """Send the deadline reminders due now (:func:`assessment.deadlines.plan_deadline_reminders`)."""
+    """Send the deadline reminders due now (:func:`assessment.services.deadlines.plan_deadline_reminders`)."""
     sent = plan_deadline_reminders(context.now, current_app.config.get("REMINDER_DAYS") or (7, 3, 1))
     return f"{len(sent)} pengingat"
 
 
 @queue.handler(OUTBOX_JOB)
 def sweep_outbox(payload: dict[str, Any], context: queue.RunContext) -> str:
-    """Give every e-mail still waiting in the outbox its job (see :func:`assessment.notifications.enqueue_outbox`)."""
+    """Give every e-mail still waiting in the outbox its job (see
+    :func:`assessment.services.notifications.enqueue_outbox`)."""
     if not current_app.config.get("SMTP_HOST"):
         return "SMTP_HOST tidak diatur"
     return f"{enqueue_outbox()} e-mail diantrekan"

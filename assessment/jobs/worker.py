@@ -28,7 +28,7 @@ from types import FrameType
 from flask import current_app
 
 from assessment.jobs import queue, schedule
-from assessment.wita import now_utc
+from assessment.platform.wita import now_utc
 
 log = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)

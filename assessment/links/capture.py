@@ -36,7 +36,6 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.links.feeds import NotAFeed, feed_activity, looks_like_feed
 from assessment.links.fetch import TOTAL_SECONDS, Allow, Fetched, FetchRefused, Refusal, fetch
@@ -54,7 +53,8 @@ from assessment.models import (
     StageCode,
     SubmissionStatus,
 )
-from assessment.storage import EvidenceStore, get_store
+from assessment.platform.extensions import db
+from assessment.platform.storage import EvidenceStore, get_store
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Captures of link evidence, shown as they were: the capture page and its archived copy in a sandboxed frame.
 
-Who may open a capture: whoever may read the desa's evidence (:func:`assessment.visibility.reads_submission`:
+Who may open a capture: whoever may read the desa's evidence (:func:`assessment.services.visibility.reads_submission`:
 its operators, verifikator kecamatan, DPMD and the committee within their scope, the assigned asesor, the ketua
 tim of a desa in reconciliation), and only for evidence that is still active. Asking for a recheck: the
 committee, the assigned asesor and the ketua tim, under the same rule.
@@ -17,16 +17,16 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from assessment import visibility
-from assessment.extensions import db
 from assessment.links.capture import LinkState, first_captures, latest_captures, link_state, recheck_participant
 from assessment.links.feeds import asks_for_activity
 from assessment.links.forms import RecheckForm
 from assessment.models import CaptureOutcome, Evidence, EvidenceStatus, LinkCapture, Participant, Role
-from assessment.security import roles_required
-from assessment.storage import StorageError, get_store
-from assessment.wita import now_utc
-from assessment.wita import visitor_wita as wita
+from assessment.platform.extensions import db
+from assessment.platform.storage import StorageError, get_store
+from assessment.platform.wita import now_utc
+from assessment.platform.wita import visitor_wita as wita
+from assessment.services import visibility
+from assessment.services.security import roles_required
 
 bp = Blueprint("links", __name__, url_prefix="/tautan")
 

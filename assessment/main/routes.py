@@ -13,15 +13,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from assessment.extensions import db
 from assessment.main.front import front_door
 from assessment.models import Competition, Region, Role, RoleGrant
-from assessment.navigation import ROLE_LABELS, links_for
-from assessment.numbers import format_number
-from assessment.security import region_within, signed_in
-from assessment.stages import STAGE_NAMES
-from assessment.wita import now_utc
-from assessment.wita import visitor_wita as wita
+from assessment.platform.extensions import db
+from assessment.platform.wita import now_utc
+from assessment.platform.wita import visitor_wita as wita
+from assessment.presentation.navigation import ROLE_LABELS, links_for
+from assessment.presentation.numbers import format_number
+from assessment.services.security import region_within, signed_in
+from assessment.services.stages import STAGE_NAMES
 
 bp = Blueprint("main", __name__)
 # The code of a final snapshot or a berita acara (base32 letters and digits, as printed under its QR code).
@@ -33,7 +33,7 @@ def number_filter(value: Decimal | float | int | str | None, decimals: int | Non
     """A number in the visitor's locale (Indonesian: ``2,75``; ``1.234``).
 
     With ``decimals`` the number is shown with exactly that many decimals, rounded half up for display only
-    (see :func:`assessment.numbers.format_number`): ``1234.5|angka(2)`` -> ``1.234,50``. A decimal text (a
+    (see :func:`assessment.presentation.numbers.format_number`): ``1234.5|angka(2)`` -> ``1.234,50``. A decimal text (a
     published document's ``"95.00"``) is read as that number.
     """
     if isinstance(value, str):

@@ -1,6 +1,6 @@
 """The audit trail: hash-chained events that are only ever appended, and the head of their chain.
 
-The rules of the chain (what is hashed, how it is checked) are written in :mod:`assessment.audit`.
+The rules of the chain (what is hashed, how it is checked) are written in :mod:`assessment.services.audit`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from sqlalchemy import Integer, String, Table, Text, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from assessment.extensions import Model
 from assessment.models.competition import ImmutableRowError
 from assessment.models.guards import sqlite_statements
 from assessment.models.types import UTCDateTime
+from assessment.platform.extensions import Model
 
 # The hash the first event links to.
 GENESIS_HASH = "0" * 64

@@ -9,9 +9,9 @@ from typing import cast
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Table, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from assessment.extensions import Model
 from assessment.models.guards import install_append_only
 from assessment.models.types import UTCDateTime, str_enum, utcnow
+from assessment.platform.extensions import Model
 
 
 class RubricFormat(StrEnum):

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from assessment.extensions import Model
 from assessment.models.competition import StageCode
 from assessment.models.types import UTCDateTime, str_enum, utcnow
+from assessment.platform.extensions import Model
 
 if TYPE_CHECKING:
     from assessment.models.participant import Participant

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from assessment.extensions import Model
 from assessment.models.types import UTCDateTime, utcnow
+from assessment.platform.extensions import Model
 
 if TYPE_CHECKING:
     from assessment.models.participant import Participant

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from assessment.extensions import Model
 from assessment.models.types import UTCDateTime, utcnow
+from assessment.platform.extensions import Model
 
 if TYPE_CHECKING:
     from assessment.models.user import User

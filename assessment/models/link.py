@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from assessment.extensions import Model
 from assessment.models.types import UTCDateTime, str_enum, utcnow
+from assessment.platform.extensions import Model
 
 
 class CaptureOutcome(StrEnum):

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, cast
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from assessment.extensions import Model
 from assessment.models.guards import install_append_only
 from assessment.models.types import UTCDateTime, str_enum, utcnow
+from assessment.platform.extensions import Model
 
 if TYPE_CHECKING:
     from assessment.models.competition import Competition
@@ -70,7 +70,7 @@ class Objection(Model):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
     indicator_code: Mapped[str | None] = mapped_column(String(50))
     reason: Mapped[str] = mapped_column(Text)
-    # An optional evidence file, checked by assessment.evidence.inspect_upload and kept in the evidence store.
+    # An optional evidence file, checked by assessment.services.evidence.inspect_upload and kept in the evidence store.
     evidence_sha256: Mapped[str | None] = mapped_column(String(64))
     evidence_name: Mapped[str | None] = mapped_column(String(255))
     evidence_media_type: Mapped[str | None] = mapped_column(String(100))
@@ -95,7 +95,7 @@ class Objection(Model):
 
 class RankingWithdrawal(Model):
     """The committee's decision to leave one desa out of the ranking, with its written reason (rule 3 of
-    :func:`assessment.standing.who_is_ranked`). Shown beside the results and stored in the snapshot. Taken back
+    :func:`assessment.core.standing.who_is_ranked`). Shown beside the results and stored in the snapshot. Taken back
     (``revoked_at``, with who and why) rather than deleted; at most one is in force per desa."""
 
     __tablename__ = "ranking_withdrawal"

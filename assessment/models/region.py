@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from assessment.extensions import Model
 from assessment.models.types import UTCDateTime, str_enum, utcnow
+from assessment.platform.extensions import Model
 
 
 class RegionKind(StrEnum):

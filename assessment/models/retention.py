@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
-from assessment.extensions import Model
 from assessment.models.types import UTCDateTime, utcnow
+from assessment.platform.extensions import Model
 
 
 class EvidencePurge(Model):

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, cast
 from sqlalchemy import CheckConstraint, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from assessment.extensions import Model
 from assessment.models.competition import StageCode
 from assessment.models.guards import install_append_only
 from assessment.models.types import UTCDateTime, str_enum, utcnow
+from assessment.platform.extensions import Model
 
 if TYPE_CHECKING:
     from assessment.models.user import User

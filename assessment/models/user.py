@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from assessment.extensions import Model
 from assessment.models.types import UTCDateTime, str_enum, utcnow
+from assessment.platform.extensions import Model
 
 
 class Role(StrEnum):
@@ -58,7 +58,8 @@ class User(Model):
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None]
-    # Where notifications go besides the inbox (assessment.notifications): e-mail unless turned off; WhatsApp/SMS
+    # Where notifications go besides the inbox (assessment.services.notifications): e-mail unless turned off;
+    # WhatsApp/SMS
     # through the gateway only after the person opted in with a checked mobile number (E.164, +62...).
     phone: Mapped[str | None] = mapped_column(String(20))
     notify_email: Mapped[bool] = mapped_column(default=True, server_default=true())

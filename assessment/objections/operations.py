@@ -9,15 +9,16 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from assessment.assignments.operations import add_exception
-from assessment.audit import record_event
 from assessment.criteria.model import Rubric
-from assessment.evidence import inspect_upload
-from assessment.extensions import db
 from assessment.models import Objection, Participant, Role, RoleGrant, StageException, User
-from assessment.notifications import notify, operators_of
+from assessment.platform.extensions import db
+from assessment.platform.storage import EvidenceStore
 from assessment.repo import verified_records
-from assessment.security import region_within
-from assessment.stages import (
+from assessment.services.audit import record_event
+from assessment.services.evidence import inspect_upload
+from assessment.services.notifications import notify, operators_of
+from assessment.services.security import region_within
+from assessment.services.stages import (
     ACTION_STAGES,
     Action,
     GateReason,
@@ -26,7 +27,6 @@ from assessment.stages import (
     require_stage,
     stage_gate,
 )
-from assessment.storage import EvidenceStore
 
 REASON_MAX = 2000
 
@@ -75,7 +75,8 @@ def file_objection(
     Only during the masa sanggah (or under a committee exception for the desa in that stage), and only once the
     provisional results are published. A written reason (at most 2,000 characters) is required; the indicator is
     optional and must be one of the rubric's. An evidence file is optional and goes through the same content check
-    as any evidence (:func:`assessment.evidence.inspect_upload`); a refused file refuses the objection and stores
+    as any evidence (:func:`assessment.services.evidence.inspect_upload`); a refused file refuses the objection and
+    stores
     nothing. The committee members over the desa are notified.
 
     A desa may file several objections, within two limits counted over the competition (objections are filed only
@@ -234,7 +235,7 @@ def answer_objection(
     - A level change names the indicator (the objection's own when none is given) and a level on the scale; it
       replaces every other level of that desa x indicator in the score (:func:`assessment.repo.verified_records`)
       and, being a change after the freeze, needs a committee exception for the desa or that indicator opened
-      after the publication (rule 5 of :func:`assessment.stages.stage_gate`); it is marked as changed after the
+      after the publication (rule 5 of :func:`assessment.services.stages.stage_gate`); it is marked as changed after the
       announcement. An answer without a level change changes nothing in the score.
     - ``duplicates``: other objections answered together with this one, with the same answer. Each must be a
       duplicate (:func:`duplicates_of`: same desa, same indicator or both about the whole result, unanswered),

@@ -28,19 +28,22 @@ from werkzeug.wrappers import Response
 
 from assessment import repo
 from assessment.criteria.model import Rubric
-from assessment.evidence import UploadRejected, download_name
-from assessment.extensions import db
 from assessment.field.checklist import ChecklistItem, checklist
-from assessment.loaders import competition_in_scope, competitions_in_scope, participant_in_scope
 from assessment.models import Competition, Objection, Participant, Role
-from assessment.navigation import NavLink, add_link
 from assessment.objections import operations
 from assessment.objections.forms import AnswerForm, ObjectionForm
-from assessment.published import late_changes, provisional_document
+from assessment.platform.extensions import db
+from assessment.platform.storage import StorageError, get_store
+from assessment.platform.wita import now_utc
+from assessment.platform.wita import visitor_wita as wita
+from assessment.presentation.navigation import NavLink, add_link
+from assessment.presentation.reportdata import FinalLevel
 from assessment.repo import rubric_of
-from assessment.reportdata import FinalLevel
-from assessment.security import require_region_access, roles_required, scope_filter, user_can_access_region
-from assessment.stages import (
+from assessment.services.evidence import UploadRejected, download_name
+from assessment.services.loaders import competition_in_scope, competitions_in_scope, participant_in_scope
+from assessment.services.published import late_changes, provisional_document
+from assessment.services.security import require_region_access, roles_required, scope_filter, user_can_access_region
+from assessment.services.stages import (
     STAGE_NAMES,
     Action,
     StageClosed,
@@ -49,10 +52,7 @@ from assessment.stages import (
     gate_text,
     stage_gate,
 )
-from assessment.storage import StorageError, get_store
-from assessment.verdicts import VERDICT_LABELS
-from assessment.wita import now_utc
-from assessment.wita import visitor_wita as wita
+from assessment.services.verdicts import VERDICT_LABELS
 
 bp = Blueprint("objections", __name__)
 

@@ -21,14 +21,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from assessment.documents.operations import DocumentKind, Step, register, request_document
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.models import BeritaAcara, BeritaAcaraKind, Competition, Job, Role, User
+from assessment.platform.extensions import db
+from assessment.platform.storage import get_store
+from assessment.platform.wita import now_utc
 from assessment.publication.operations import PublicationRefused, generate_berita_acara, new_kode
-from assessment.published import final_snapshot_of
-from assessment.security import user_can_access_region
-from assessment.storage import get_store
-from assessment.wita import now_utc
+from assessment.services.published import final_snapshot_of
+from assessment.services.security import user_can_access_region
 
 PLENO = "berita_acara_pleno"
 

@@ -16,9 +16,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from assessment.audit import chain_anchor, record_event
-from assessment.extensions import db
-from assessment.fanout import enqueue_fanout
+from assessment.core.standing import Standing, withdrawable
 from assessment.links.capture import captures_for_record
 from assessment.models import (
     Assignment,
@@ -41,8 +39,12 @@ from assessment.models import (
     RoleGrant,
     User,
 )
-from assessment.notifications import notify, operators_of
-from assessment.pdf import qr_svg_data_uri, render_template_pdf
+from assessment.platform.extensions import db
+from assessment.platform.storage import EvidenceStore
+from assessment.platform.throttle import wait_until_below
+from assessment.platform.wita import format_wita
+from assessment.presentation.pdf import qr_svg_data_uri, render_template_pdf
+from assessment.presentation.reportdata import unranked_detail
 from assessment.publication.snapshot import (
     COMMITTEE_COPY,
     PROVISIONAL_FORMAT,
@@ -56,16 +58,14 @@ from assessment.publication.snapshot import (
     sha256_hex,
     unranked_rows,
 )
-from assessment.published import final_snapshot_of, late_changes
 from assessment.repo import EngineRun, engine_run, rubric_of, verified_records
-from assessment.reportdata import unranked_detail
 from assessment.scoring import ScoringInputError
-from assessment.security import region_within
-from assessment.stages import Action, require_stage
-from assessment.standing import Standing, withdrawable
-from assessment.storage import EvidenceStore
-from assessment.throttle import wait_until_below
-from assessment.wita import format_wita
+from assessment.services.audit import chain_anchor, record_event
+from assessment.services.fanout import enqueue_fanout
+from assessment.services.notifications import notify, operators_of
+from assessment.services.published import final_snapshot_of, late_changes
+from assessment.services.security import region_within
+from assessment.services.stages import Action, require_stage
 
 KODE_BYTES = 10
 
@@ -128,7 +128,7 @@ def current_ranking(competition: Competition, run: EngineRun | None = None) -> l
 
 @dataclass(frozen=True)
 class Blocker:
-    """A desa that should be ranked but is not finished (:data:`assessment.standing.BLOCKING`), and what is left:
+    """A desa that should be ranked but is not finished (:data:`assessment.core.standing.BLOCKING`), and what is left:
     the assessors whose active assignment is not submitted, the indicators without a verified level, the items
     waiting for reconciliation (its ``standing``)."""
 
@@ -141,7 +141,7 @@ def blockers(competition: Competition, run: EngineRun | None = None) -> list[Blo
     """What keeps the committee from publishing or finalising, desa by desa (by code).
 
     The rule: publishing the provisional results and finalising them are refused while any participant is in a
-    blocking state of :func:`assessment.standing.who_is_ranked` (submitted but not checked for completeness, no
+    blocking state of :func:`assessment.core.standing.who_is_ranked` (submitted but not checked for completeness, no
     assessor, a desk assessment not submitted, an indicator without a verified level, an item waiting for
     reconciliation). The committee finishes that work, or withdraws the desa from the ranking with a written
     reason (:func:`withdraw_from_ranking`), which is shown beside the results and stored in the snapshot.
@@ -191,9 +191,10 @@ def publish_provisional(competition: Competition, by: User, now: datetime) -> Pr
     the others with their state) is stored as canonical JSON that never changes
     (:class:`~assessment.models.ProvisionalResult`, append-only in the database), and
     ``Competition.results_published_at`` is set: from then on result pages are public and every change of a level
-    needs an exception opened after this moment (rule 5 of :func:`assessment.stages.stage_gate`). The operators of
+    needs an exception opened after this moment (rule 5 of :func:`assessment.services.stages.stage_gate`). The operators
+    of
     every participating desa are notified: of its rank, or of why it is not ranked (by the background worker,
-    :mod:`assessment.fanout`; the job is enqueued by this commit).
+    :mod:`assessment.services.fanout`; the job is enqueued by this commit).
     """
     require_stage(competition, Action.publish_provisional, now)
     if competition.results_published_at is not None or db.session.scalar(
@@ -249,7 +250,7 @@ def publish_provisional(competition: Competition, by: User, now: datetime) -> Pr
     ]
     try:
         db.session.flush()  # a second publication fails here; the fan-out's key names this one
-        # One job tells every operator (assessment.fanout): the request writes no per-person message.
+        # One job tells every operator (assessment.services.fanout): the request writes no per-person message.
         enqueue_fanout(f"publish-fanout:{competition.id}:{result.id}", "hasil_sementara", messages, competition.id)
         db.session.commit()
     except IntegrityError as error:
@@ -272,7 +273,7 @@ def final_document(competition: Competition, now: datetime, run: EngineRun | Non
     shown indices, ranks and ties; every other participant with its state and, when the committee withdrew it, the
     reason; every objection with its reason and answer; every change made after the freeze with its exception's
     reason; when it was finalised (UTC); and the audit trail's anchor at that moment (``jejak_audit``: event count
-    and last hash, :func:`assessment.audit.chain_anchor`), so the trail can be checked later against this
+    and last hash, :func:`assessment.services.audit.chain_anchor`), so the trail can be checked later against this
     published document (``audit verify --anchor``).
     """
     run = current_results(competition, fresh=True) if run is None else run
@@ -368,7 +369,7 @@ def finalise_results(competition: Competition, by: User, now: datetime) -> Final
     verification page, is the public copy's, so anyone can check the file they downloaded against the printed
     hash and recompute it (``desa-digital snapshot verify``); the committee's copy has its own hash, recorded with
     the other in the audit event. The operators of every participating desa are told its final rank, or
-    why it is not ranked, by the background worker (:mod:`assessment.fanout`; enqueued by this commit).
+    why it is not ranked, by the background worker (:mod:`assessment.services.fanout`; enqueued by this commit).
     """
     require_stage(competition, Action.finalise, now)
     if final_snapshot_of(competition) is not None:
@@ -458,7 +459,7 @@ def _reason(text: str) -> str:
 
 
 def withdraw_from_ranking(participant: Participant, reason: str, by: User, now: datetime) -> RankingWithdrawal:
-    """Withdraw one desa from the ranking (rule 3 of :func:`assessment.standing.who_is_ranked`).
+    """Withdraw one desa from the ranking (rule 3 of :func:`assessment.core.standing.who_is_ranked`).
 
     The rule: the committee may withdraw a desa whose submission reached the completeness check (diajukan or
     lengkap), with a written reason of 10 to 1,000 characters, at any time until the final snapshot exists (then
@@ -503,7 +504,7 @@ def withdraw_from_ranking(participant: Participant, reason: str, by: User, now: 
 def restore_to_ranking(withdrawal: RankingWithdrawal, reason: str, by: User, now: datetime) -> RankingWithdrawal:
     """Take back a withdrawal from the ranking, with a written reason (10 to 1,000 characters), until the final
     snapshot exists. The row stays (``revoked_at``, by whom, why) and the desa is under the rule of
-    :func:`assessment.standing.who_is_ranked` again. Audited (``results.restore_to_ranking``); the desa's
+    :func:`assessment.core.standing.who_is_ranked` again. Audited (``results.restore_to_ranking``); the desa's
     operators are told."""
     participant = withdrawal.participant
     if final_snapshot_of(participant.competition) is not None:

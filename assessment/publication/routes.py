@@ -33,10 +33,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from assessment.editions import split_editions
-from assessment.evidence import UploadRejected, inspect_upload, sniff_media_type
-from assessment.extensions import db
-from assessment.forms import ConfirmForm
 from assessment.models import (
     BeritaAcara,
     BeritaAcaraKind,
@@ -47,16 +43,20 @@ from assessment.models import (
     Role,
     StageException,
 )
-from assessment.navigation import NavLink, add_link
+from assessment.platform.extensions import db
+from assessment.platform.forms import ConfirmForm
+from assessment.platform.storage import StorageError, get_store
+from assessment.platform.wita import now_utc
+from assessment.platform.wita import visitor_wita as wita
+from assessment.presentation.navigation import NavLink, add_link
 from assessment.publication import operations
 from assessment.publication.documents import request_pleno
 from assessment.publication.forms import BeritaAcaraForm, CheckPdfForm, ReasonForm
-from assessment.published import final_snapshot_of, late_changes, provisional_rows
-from assessment.security import has_role, require_region_access, roles_required, user_can_access_region
-from assessment.stages import Action, StageClosed, active_exceptions, gate_text, stage_gate
-from assessment.storage import StorageError, get_store
-from assessment.wita import now_utc
-from assessment.wita import visitor_wita as wita
+from assessment.services.editions import split_editions
+from assessment.services.evidence import UploadRejected, inspect_upload, sniff_media_type
+from assessment.services.published import final_snapshot_of, late_changes, provisional_rows
+from assessment.services.security import has_role, require_region_access, roles_required, user_can_access_region
+from assessment.services.stages import Action, StageClosed, active_exceptions, gate_text, stage_gate
 
 bp = Blueprint("publication", __name__)
 

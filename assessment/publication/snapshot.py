@@ -10,7 +10,7 @@ Formats of the final snapshot:
 - ``desa-digital-penetapan/1`` and ``/2`` (sealed before format 3; never rewritten): the rubric by fingerprint
   only, the ``level`` rows of the ranked desa with assessors by account id, objections with their reasons, one
   copy served to everyone. Format 2 added ``tidak_diperingkat``: every other participant with its state
-  (:class:`assessment.standing.State`) and, when the committee withdrew it, its reason.
+  (:class:`assessment.core.standing.State`) and, when the committee withdrew it, its reason.
 - ``desa-digital-penetapan/3``: two copies of one snapshot. The committee's copy (``salinan: panitia``) is
   complete; the public copy (``salinan: publik``) is :func:`public_copy` of it. Both carry the rubric itself
   (``rubrik.kanonik``, its canonical form, whose SHA-256 is ``rubrik.fingerprint``), the kind of every ranked
@@ -63,7 +63,8 @@ Record = tuple[str, str, str, int | None]
 
 
 class Unranked(Protocol):
-    """What the snapshot keeps of a participant left out of the ranking (``assessment.reportdata.UnrankedDesa``)."""
+    """What the snapshot keeps of a participant left out of the ranking
+    (``assessment.presentation.reportdata.UnrankedDesa``)."""
 
     @property
     def kode(self) -> str: ...

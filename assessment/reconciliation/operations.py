@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from assessment.audit import record_event
 from assessment.criteria.model import Rubric
-from assessment.extensions import db
 from assessment.models import Participant, Reconciliation, ReconciliationCorrection, User
+from assessment.platform.extensions import db
 from assessment.repo import reconciliation_items
-from assessment.stages import Action, mark_change_after_freeze, require_stage
+from assessment.services.audit import record_event
+from assessment.services.stages import Action, mark_change_after_freeze, require_stage
 
 REASON_MAX = 2000
 

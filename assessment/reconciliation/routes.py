@@ -16,8 +16,6 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from assessment.criteria.model import Rubric
-from assessment.extensions import db
-from assessment.loaders import competition_in_scope, competitions_in_scope
 from assessment.models import (
     Assignment,
     Competition,
@@ -29,15 +27,17 @@ from assessment.models import (
     Role,
     StageException,
 )
-from assessment.navigation import NavLink, add_link
+from assessment.platform.extensions import db
+from assessment.platform.wita import now_utc
+from assessment.platform.wita import visitor_wita as wita
+from assessment.presentation.navigation import NavLink, add_link
 from assessment.reconciliation import operations
 from assessment.reconciliation.forms import ReconcileForm
 from assessment.repo import reconciliation_items, rubric_of
-from assessment.security import require_region_access, roles_required, user_can_access_region
-from assessment.stages import STAGE_NAMES, Action, StageClosed, active_exceptions, freeze_message, stage_gate
-from assessment.verdicts import VERDICT_LABELS
-from assessment.wita import now_utc
-from assessment.wita import visitor_wita as wita
+from assessment.services.loaders import competition_in_scope, competitions_in_scope
+from assessment.services.security import require_region_access, roles_required, user_can_access_region
+from assessment.services.stages import STAGE_NAMES, Action, StageClosed, active_exceptions, freeze_message, stage_gate
+from assessment.services.verdicts import VERDICT_LABELS
 
 bp = Blueprint("reconciliation", __name__, url_prefix="/ketua-tim")
 

@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from assessment.audit import record_event
-from assessment.extensions import db
 from assessment.models import Region, RegionBoundary, utcnow
+from assessment.platform.extensions import db
 from assessment.regions.importing import Problem, RegionRow
+from assessment.services.audit import record_event
 
 BATCH_SIZE = 2000
 Progress = Callable[[int], None]

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from assessment.geo import in_subtree
+from assessment.presentation.geo import in_subtree
 
 REGION_DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "wilayah"
 REGION_LIST = REGION_DATA_DIR / "wilayah-indonesia.csv"

@@ -13,9 +13,6 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from assessment.audit import record_event
-from assessment.extensions import db
-from assessment.fanout import USER_PREFIX, enqueue_fanout
 from assessment.models import (
     Assignment,
     Competition,
@@ -34,12 +31,15 @@ from assessment.models import (
     SubmissionStatus,
     User,
 )
-from assessment.notifications import notify, operators_of
+from assessment.platform.extensions import db
+from assessment.platform.tabular import LineProblem, TableRejected, read_table
+from assessment.platform.wita import format_wita
 from assessment.registration import rules
 from assessment.registration.rules import Candidate, Refusal
 from assessment.repo import rubric_of
-from assessment.tabular import LineProblem, TableRejected, read_table
-from assessment.wita import format_wita
+from assessment.services.audit import record_event
+from assessment.services.fanout import USER_PREFIX, enqueue_fanout
+from assessment.services.notifications import notify, operators_of
 
 REASON_MAX = 2000
 ENROL_COLUMNS = ("kode_desa",)
@@ -220,7 +220,7 @@ def check_enrolment(
 def _notify_enrolled(competition: Competition, participants: list[Participant], key: str | None = None) -> None:
     """Each enrolled desa's operators are told (inbox, e-mail when set); a desa without an operator account is
     flagged to the DPMD of its kabupaten, who creates one (the account import). With ``key`` (an enrolment from a
-    file, possibly hundreds of desa) the messages are written by one fan-out job (:mod:`assessment.fanout`)."""
+    file, possibly hundreds of desa) the messages are written by one fan-out job (:mod:`assessment.services.fanout`)."""
     stage = competition.stage(StageCode.penilaian_mandiri)
     opens = f" Penilaian mandiri dibuka {format_wita(stage.starts_at)}." if stage else ""
     without_operator = operator_less(participants)
@@ -335,7 +335,8 @@ def enrol_from_file(
     ``dry_run``, that would be).
 
     All or nothing: any problem of any line (:func:`check_enrolment`, or the file itself:
-    :func:`assessment.tabular.read_table`) is raised as :class:`~assessment.tabular.TableRejected` with its line,
+    :func:`assessment.platform.tabular.read_table`) is raised as :class:`~assessment.platform.tabular.TableRejected`
+    with its line,
     every one of them, and no desa is enrolled.
     """
     rows = read_table(data, filename, ENROL_COLUMNS)

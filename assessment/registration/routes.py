@@ -13,16 +13,16 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from assessment.extensions import db
 from assessment.models import Competition, Participant, Region, RegistrationChannel, Role, StageCode, User
-from assessment.navigation import NavLink, add_link
+from assessment.platform.extensions import db
+from assessment.platform.tabular import LineProblem, TableRejected
+from assessment.platform.wita import now_utc
+from assessment.platform.wita import visitor_wita as wita
+from assessment.presentation.navigation import NavLink, add_link
 from assessment.registration import operations, rules
 from assessment.registration.forms import EnrolFileForm, NominateForm, QuotaForm, WithdrawForm
 from assessment.repo import rubric_of
-from assessment.security import grants_for, require_region_access, roles_required, user_can_access_region
-from assessment.tabular import LineProblem, TableRejected
-from assessment.wita import now_utc
-from assessment.wita import visitor_wita as wita
+from assessment.services.security import grants_for, require_region_access, roles_required, user_can_access_region
 
 bp = Blueprint("registration", __name__, url_prefix="/pendaftaran")
 

@@ -56,7 +56,7 @@ def kabupaten_of(region_code: str) -> str:
 
 def within(region_code: str, scope_code: str) -> bool:
     """Whether ``region_code`` is ``scope_code`` or lies below it (whole dot-separated parts, as in
-    :func:`assessment.security.region_within`)."""
+    :func:`assessment.services.security.region_within`)."""
     return region_code == scope_code or region_code.startswith(scope_code + ".")
 
 

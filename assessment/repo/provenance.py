@@ -8,7 +8,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from assessment.extensions import db
 from assessment.models import (
     Assignment,
     Competition,
@@ -22,6 +21,7 @@ from assessment.models import (
     Participant,
     User,
 )
+from assessment.platform.extensions import db
 from assessment.repo.verified import reconciled_rows
 
 

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from assessment.extensions import db
 from assessment.links.capture import captures_for_record
 from assessment.models import (
     Competition,
@@ -16,9 +15,8 @@ from assessment.models import (
     Participant,
     Region,
 )
-from assessment.repo.runs import EngineRun, _region_of, engine_run
-from assessment.repo.verified import _in_region, desk_rows
-from assessment.reportdata import (
+from assessment.platform.extensions import db
+from assessment.presentation.reportdata import (
     AspectHeading,
     AssessorLevel,
     EvidenceItem,
@@ -26,6 +24,8 @@ from assessment.reportdata import (
     LinkCaptureItem,
     ResultsReport,
 )
+from assessment.repo.runs import EngineRun, _region_of, engine_run
+from assessment.repo.verified import _in_region, desk_rows
 
 
 def results_report(

@@ -15,8 +15,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
+from assessment.core.standing import Candidate, Standing, State, who_is_ranked
 from assessment.criteria.model import Rubric
-from assessment.extensions import db
 from assessment.models import (
     DEFAULT_ASSESSORS_PER_DESA,
     Assignment,
@@ -32,6 +32,13 @@ from assessment.models import (
     VerificationSettings,
 )
 from assessment.models import SelfAssessment as SelfAssessmentRow
+from assessment.platform.extensions import db
+from assessment.presentation.reportdata import (
+    DesaResult,
+    FinalLevel,
+    SnapshotSource,
+    UnrankedDesa,
+)
 from assessment.repo.rubrics import rubric_of
 from assessment.repo.verified import (
     FIELD_BY,
@@ -49,12 +56,6 @@ from assessment.repo.verified import (
     reconciled_rows,
     verified_records,
 )
-from assessment.reportdata import (
-    DesaResult,
-    FinalLevel,
-    SnapshotSource,
-    UnrankedDesa,
-)
 from assessment.scoring import (
     AssessmentRows,
     FinalLevels,
@@ -65,8 +66,7 @@ from assessment.scoring import (
     rank_confidence,
     score,
 )
-from assessment.security import region_within
-from assessment.standing import Candidate, Standing, State, who_is_ranked
+from assessment.services.security import region_within
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class EngineRun:
     """The scoring engine's results for the participating desa of one region of one competition.
 
     ``participants``, ``records`` and everything scored cover the ranked desa only
-    (:func:`assessment.standing.who_is_ranked`); ``standings`` holds the rule's answer for every participant of
+    (:func:`assessment.core.standing.who_is_ranked`); ``standings`` holds the rule's answer for every participant of
     the region (by code) and ``unranked`` the others as report values. ``desa`` and ``final_levels`` are the
     results as report values (:func:`results_report`), computed once per run so that a cached run costs no more
     than the queries that check it is still current. ``sealed`` names the final snapshot a finalised
@@ -149,7 +149,7 @@ def participant_rows(competition: Competition, region_code: str | None = None) -
 def ranking_candidates(
     competition: Competition, participants: Iterable[ParticipantRow], region_code: str | None = None
 ) -> tuple[Candidate, ...]:
-    """What :func:`assessment.standing.who_is_ranked` reads about each of ``participants`` (the competition's,
+    """What :func:`assessment.core.standing.who_is_ranked` reads about each of ``participants`` (the competition's,
     within ``region_code``): region kind, submission status, active and submitted assignments, and the
     committee's withdrawal in force. Two grouped queries whatever the number of desa."""
     counts = {
@@ -195,7 +195,7 @@ def ranking_candidates(
 
 
 def region_standings(competition: Competition, region_code: str | None = None) -> dict[str, Standing]:
-    """The rule of :func:`assessment.standing.who_is_ranked` for every participant within the region, by code,
+    """The rule of :func:`assessment.core.standing.who_is_ranked` for every participant within the region, by code,
     without scoring anyone (the dashboard's participation funnel reads it); after finalisation, the final
     snapshot's (:func:`sealed_run`)."""
     region = _region_of(competition, region_code)
@@ -414,7 +414,7 @@ def engine_run(
     provisional results, the final snapshot and so the berita acara pleno read their desa, indices, ranks and
     counts from here. The rules (written here once, shown on the ranking pages):
 
-    - **Who is ranked**: the rule of :func:`assessment.standing.who_is_ranked` (submission complete, every
+    - **Who is ranked**: the rule of :func:`assessment.core.standing.who_is_ranked` (submission complete, every
       active assignment submitted, every indicator with a verified level, reconciliation done, not withdrawn by
       the committee). Everyone else is listed apart (``unranked``) with its state, never scored: no index, no
       predikat, and not counted in the ranks, the rank intervals or any mean.
@@ -835,7 +835,7 @@ def _final_results(
 def desk_ranking(competition: Competition) -> Ranking | None:
     """The engine's ranking of the desk result, the one the field stage's finalists are chosen from: the rows of
     :func:`verified_records` with ``field_levels=False``, of the desa that pass the rule of
-    :func:`assessment.standing.who_is_ranked` on those rows (None when no desa does)."""
+    :func:`assessment.core.standing.who_is_ranked` on those rows (None when no desa does)."""
     rubric = rubric_of(competition.rubric)
     records = verified_records(competition, field_levels=False)
     participants = participant_rows(competition)

@@ -10,7 +10,6 @@ from sqlalchemy import ColumnElement, Connection, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from assessment.criteria.model import Rubric
-from assessment.extensions import db
 from assessment.models import (
     Assignment,
     Competition,
@@ -21,11 +20,12 @@ from assessment.models import (
     Reconciliation,
     User,
 )
+from assessment.platform.extensions import db
 from assessment.scoring import (
     AssessmentRows,
     reconciliation_flags,
 )
-from assessment.security import region_condition
+from assessment.services.security import region_condition
 
 Record = tuple[str, str, str, int | None]
 """(desa code, indicator code, assessor, level or None for N/A): one row the engine scores."""

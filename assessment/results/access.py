@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from assessment.models import Competition, Role
-from assessment.security import user_can_access_region
+from assessment.services.security import user_can_access_region
 
 COMMITTEE = (Role.panitia, Role.ketua_tim)
 REPORT_READERS = (Role.panitia,)

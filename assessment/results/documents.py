@@ -15,12 +15,12 @@ from flask_babel import lazy_gettext as _l
 
 from assessment import repo
 from assessment.documents.operations import DocumentKind, Step, fingerprint, register, request_document
-from assessment.extensions import db
 from assessment.models import Competition, Job, Role
-from assessment.reportdata import ResultsReport
+from assessment.platform.extensions import db
+from assessment.platform.wita import format_wita, now_utc
+from assessment.presentation.reportdata import ResultsReport
 from assessment.results.access import reports_downloadable
 from assessment.results.reports import kabupaten_pdf
-from assessment.wita import format_wita, now_utc
 
 REPORT = "laporan"
 

@@ -1,7 +1,8 @@
 """The files a results report consists of: the results workbook, the kabupaten PDF and the winners' certificates.
 
 Used by the download routes and by ``desa-digital reports build``; each takes a
-:class:`~assessment.reportdata.ResultsReport` (from :func:`assessment.repo.results_report`) and returns bytes.
+:class:`~assessment.presentation.reportdata.ResultsReport` (from :func:`assessment.repo.results_report`) and returns
+bytes.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from assessment.exports.results import aspect_by_kecamatan_rows, write_results_workbook
-from assessment.pdf import render_template_pdf, svg_bar_charts
-from assessment.reportdata import DesaResult, ResultsReport, mean_or_none, median_or_none
+from assessment.presentation.pdf import render_template_pdf, svg_bar_charts
+from assessment.presentation.reportdata import DesaResult, ResultsReport, mean_or_none, median_or_none
 
 WINNER_PLACES = 3
 """Certificates go to the desa placed 1 to 3 in the competition's own (province) ranking."""
@@ -25,7 +26,7 @@ def winners(report: ResultsReport) -> list[DesaResult]:
 
     The rule: a shared rank (seri) within the first three places gives each desa sharing it a certificate (the
     plenary may still decide the tie, which the certificate then follows); only ranked desa are in a report's
-    ``desa`` (:func:`assessment.standing.who_is_ranked`), and one without a predikat never wins.
+    ``desa`` (:func:`assessment.core.standing.who_is_ranked`), and one without a predikat never wins.
     """
     return [desa for desa in report.desa if desa.peringkat <= WINNER_PLACES and desa.predikat]
 

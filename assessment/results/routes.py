@@ -17,22 +17,22 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from assessment import repo
+from assessment.core.standing import state_label
 from assessment.documents.operations import stored_file
-from assessment.extensions import db
-from assessment.figures import aspect_averages_by_kecamatan, predikat_distribution, ranking_bars
-from assessment.http import allow_chart_styles
 from assessment.models import Competition, Participant, Region, RegionKind, Role
-from assessment.navigation import NavLink, add_link
-from assessment.pdf import certificate_pdf
-from assessment.published import verification_url
+from assessment.platform.extensions import db
+from assessment.platform.http import allow_chart_styles
+from assessment.platform.storage import StorageError, get_store
+from assessment.platform.wita import visitor_wita as wita
+from assessment.presentation.figures import aspect_averages_by_kecamatan, predikat_distribution, ranking_bars
+from assessment.presentation.navigation import NavLink, add_link
+from assessment.presentation.pdf import certificate_pdf
 from assessment.results.access import details_visible, reports_downloadable, results_visible
 from assessment.results.documents import request_report
 from assessment.results.explain import explain
 from assessment.results.reports import winners, workbook_bytes
-from assessment.security import region_within, roles_required, user_can_access_region
-from assessment.standing import state_label
-from assessment.storage import StorageError, get_store
-from assessment.wita import visitor_wita as wita
+from assessment.services.published import verification_url
+from assessment.services.security import region_within, roles_required, user_can_access_region
 
 bp = Blueprint("results", __name__, url_prefix="/hasil")
 
@@ -63,7 +63,7 @@ def _links(state: object) -> None:
 
 @bp.app_template_global("keadaan_label")
 def keadaan_label(value: str) -> str:
-    """A ranking state's words (:data:`assessment.standing.STATE_LABELS`), still to be translated with ``_()``."""
+    """A ranking state's words (:data:`assessment.core.standing.STATE_LABELS`), still to be translated with ``_()``."""
     return state_label(value)
 
 
@@ -157,7 +157,7 @@ def why(competition_id: int, desa_code: str) -> str:
     detail = details_visible(current_user, desa_code)
     result = next((d for d in run.desa if d.kode == desa_code), None)
     if result is None:
-        # Not ranked (assessment.standing.who_is_ranked): the page says why, with the levels verified so far.
+        # Not ranked (assessment.core.standing.who_is_ranked): the page says why, with the levels verified so far.
         unranked = next((u for u in run.unranked if u.kode == desa_code), None)
         if unranked is None:
             abort(404)

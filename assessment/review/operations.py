@@ -6,10 +6,10 @@ from datetime import datetime
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from assessment.audit import record_event
-from assessment.extensions import db
 from assessment.models import Participant, ReviewDecision, SubmissionReview, SubmissionStatus, User
-from assessment.notifications import notify, operators_of
+from assessment.platform.extensions import db
+from assessment.services.audit import record_event
+from assessment.services.notifications import notify, operators_of
 
 REASON_MAX = 2000
 

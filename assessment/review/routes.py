@@ -12,17 +12,18 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from assessment import navigation, visibility
-from assessment.editions import split_editions
-from assessment.extensions import db
-from assessment.loaders import participant_in_scope
 from assessment.models import Competition, Evidence, EvidenceStatus, Participant, Role, SubmissionStatus
+from assessment.platform.extensions import db
+from assessment.platform.wita import now_utc
+from assessment.platform.wita import visitor_wita as wita
+from assessment.presentation import navigation
 from assessment.repo import rubric_of
 from assessment.review import operations
 from assessment.review.forms import CompleteForm, ReturnForm
-from assessment.security import roles_required, scope_filter, user_can_access_region
-from assessment.wita import now_utc
-from assessment.wita import visitor_wita as wita
+from assessment.services import visibility
+from assessment.services.editions import split_editions
+from assessment.services.loaders import participant_in_scope
+from assessment.services.security import roles_required, scope_filter, user_can_access_region
 
 bp = Blueprint("review", __name__, url_prefix="/kelengkapan")
 

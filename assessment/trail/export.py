@@ -6,8 +6,8 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from assessment.audit import timestamp_text
 from assessment.models import AuditEvent
+from assessment.services.audit import timestamp_text
 
 HEADERS = (
     "seq",

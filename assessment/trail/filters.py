@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, and_, cast, exists, literal, not_, or_, select
 
 from assessment.models import Assignment, AuditEvent, Competition, Evidence, Participant, Region, Role, RoleGrant
-from assessment.security import scope_filter
-from assessment.wita import WITA
+from assessment.platform.wita import WITA
+from assessment.services.security import scope_filter
 
 PAGE_SIZE = 100
 

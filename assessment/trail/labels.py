@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
-from assessment.i18n import N_
+from assessment.core.i18n import N_
 
 
 def action_label(code: str) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assessment.audit import record_event
-from assessment.extensions import db
+from assessment.platform.extensions import db
+from assessment.services.audit import record_event
 from assessment.trail.filters import TrailFilter
 
 

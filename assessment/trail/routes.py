@@ -7,15 +7,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from assessment.audit import timestamp_text
-from assessment.extensions import db
 from assessment.models import AuditEvent, Role
-from assessment.navigation import NavLink, add_link
-from assessment.security import roles_required
+from assessment.platform.extensions import db
+from assessment.platform.wita import WITA
+from assessment.presentation.navigation import NavLink, add_link
+from assessment.services.audit import timestamp_text
+from assessment.services.security import roles_required
 from assessment.trail import export, filters, operations
 from assessment.trail.filters import PAGE_SIZE, TrailFilter
 from assessment.trail.labels import action_label
-from assessment.wita import WITA
 
 bp = Blueprint("trail", __name__, url_prefix="/panitia/jejak-audit")
 

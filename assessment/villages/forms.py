@@ -8,7 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length
 
-from assessment.forms import VersionedForm, level_or_none
+from assessment.platform.forms import VersionedForm, level_or_none
 from assessment.villages.operations import EXPLANATION_MAX, URL_MAX
 
 

@@ -15,10 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from assessment.audit import record_event
 from assessment.criteria.model import Rubric
-from assessment.evidence import inspect_upload
-from assessment.extensions import db
 from assessment.links.capture import enqueue_capture
 from assessment.models import (
     Evidence,
@@ -29,8 +26,11 @@ from assessment.models import (
     SubmissionStatus,
     User,
 )
-from assessment.storage import EvidenceStore
-from assessment.versioning import SaveConflict, compare_and_set
+from assessment.platform.extensions import db
+from assessment.platform.storage import EvidenceStore
+from assessment.platform.versioning import SaveConflict, compare_and_set
+from assessment.services.audit import record_event
+from assessment.services.evidence import inspect_upload
 from assessment.villages.rules import EDITABLE_STATUSES, Window, indicator_progress, self_assessment_window
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ def add_evidence_file(
 ) -> UploadResult:
     """Store an uploaded evidence file for one indicator.
 
-    - The file is checked by :func:`assessment.evidence.inspect_upload`; a refused file stores nothing.
+    - The file is checked by :func:`assessment.services.evidence.inspect_upload`; a refused file stores nothing.
     - Uploading the same bytes again for the same indicator (a retry after a dropped connection, a double tap)
       returns the evidence already there: one row, one stored file.
     - The same bytes already uploaded by another desa (in any competition) flag both uploads
@@ -180,7 +180,7 @@ def add_evidence_file(
     new_keys: list[str] = []
     try:
         # ``put`` also marks a copy already stored as just stored, so the sweep of unreferenced files
-        # (assessment.sweep) leaves it alone until this upload's row refers to it.
+        # (assessment.services.sweep) leaves it alone until this upload's row refers to it.
         if not store.exists(sha256):
             new_keys.append(sha256)
         store.put(data)

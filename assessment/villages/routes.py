@@ -29,13 +29,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from assessment import navigation, visibility
 from assessment.criteria.model import Indicator, Rubric
-from assessment.editions import split_editions
-from assessment.evidence import ACCEPT_ATTRIBUTE, MEDIA_TYPES, UploadRejected, download_name
-from assessment.extensions import db
-from assessment.forms import ConfirmForm
-from assessment.loaders import indicator_or_404, participant_in_scope
 from assessment.models import (
     Evidence,
     EvidenceKind,
@@ -49,11 +43,20 @@ from assessment.models import (
     SubmissionReview,
     SubmissionStatus,
 )
+from assessment.platform.extensions import db
+from assessment.platform.forms import ConfirmForm
+from assessment.platform.storage import StorageError, get_store
+from assessment.platform.versioning import SaveConflict
+from assessment.platform.wita import now_utc
+from assessment.platform.wita import visitor_wita as wita
+from assessment.presentation import navigation
 from assessment.repo import rubric_of
-from assessment.security import roles_required, scope_filter
-from assessment.stages import STAGE_NAMES, GateReason
-from assessment.storage import StorageError, get_store
-from assessment.versioning import SaveConflict
+from assessment.services import visibility
+from assessment.services.editions import split_editions
+from assessment.services.evidence import ACCEPT_ATTRIBUTE, MEDIA_TYPES, UploadRejected, download_name
+from assessment.services.loaders import indicator_or_404, participant_in_scope
+from assessment.services.security import roles_required, scope_filter
+from assessment.services.stages import STAGE_NAMES, GateReason
 from assessment.villages import operations
 from assessment.villages.forms import EvidenceLinkForm, EvidenceUploadForm, SelfAssessmentForm
 from assessment.villages.rules import (
@@ -64,8 +67,6 @@ from assessment.villages.rules import (
     next_to_fill,
     self_assessment_window,
 )
-from assessment.wita import now_utc
-from assessment.wita import visitor_wita as wita
 
 bp = Blueprint("villages", __name__, url_prefix="/desa")
 
@@ -86,7 +87,7 @@ def _links(state: BlueprintSetupState) -> None:
 OPERATOR = (Role.operator_desa,)
 # Who may open a desa's evidence: its operator, its verifikator kecamatan, the DPMD of its kabupaten, the
 # provincial committee, and the assigned assessors and the ketua tim of a desa in reconciliation
-# (assessment.visibility).
+# (assessment.services.visibility).
 EVIDENCE_VIEWERS = visibility.READERS
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from assessment.criteria.model import Indicator, Rubric
 from assessment.models import Competition, Participant, StageCode, SubmissionStatus
-from assessment.stages import GateReason
+from assessment.services.stages import GateReason
 
 EDITABLE_STATUSES = frozenset({SubmissionStatus.draf, SubmissionStatus.dikembalikan})
 

@@ -16,9 +16,9 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
-from assessment.audit import verify_chain
-from assessment.extensions import db
 from assessment.models import AuditEvent, Evidence, Role, User
+from assessment.platform.extensions import db
+from assessment.services.audit import verify_chain
 from tests.conftest import Login, MakeUser, reset_database
 from tests.support import files
 from tests.support.competition import create_competition

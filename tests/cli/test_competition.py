@@ -13,8 +13,8 @@ from flask.testing import FlaskCliRunner
 from assessment.competitions.schedule import default_schedule, schedule_with, stage_window
 from assessment.criteria.files import load_rubric
 from assessment.criteria.fingerprint import fingerprint
-from assessment.extensions import db
 from assessment.models import Competition, StageCode, StoredRubric
+from assessment.platform.extensions import db
 from tests.conftest import MakeRegion
 
 RUBRIC = Path(__file__).resolve().parents[2] / "data" / "rubrics" / "desa-digital-kaltim-2026.yaml"

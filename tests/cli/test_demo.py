@@ -13,7 +13,6 @@ from flask.testing import FlaskCliRunner
 from assessment.auth.operations import authenticate
 from assessment.commands.demo import accounts_file_for
 from assessment.demo.regions_ppu import PPU_REGIONS
-from assessment.extensions import db
 from assessment.models import (
     Competition,
     Evidence,
@@ -28,9 +27,10 @@ from assessment.models import (
     User,
     utcnow,
 )
+from assessment.platform.extensions import db
+from assessment.platform.storage import get_store
 from assessment.publication.recompute import read_snapshot, verify_snapshot
 from assessment.repo import rubric_of
-from assessment.storage import get_store
 
 
 def _current() -> Competition:
@@ -123,7 +123,7 @@ def test_demo_region_data_matches_the_documented_counts() -> None:
 
 def test_demo_assigns_two_independent_assessors_to_each_complete_desa(app: Flask, runner: FlaskCliRunner) -> None:
     from assessment.models import Assignment
-    from assessment.security import conflict_of_interest
+    from assessment.services.security import conflict_of_interest
 
     assert runner.invoke(args=["demo"]).exit_code == 0
     complete = db.session.scalars(

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from assessment.extensions import db
 from assessment.models import Region, RegionBoundary, RegionKind
+from assessment.platform.extensions import db
 
 HEADER = "kode,nama,tingkat,kode_induk\n"
 PPU = (

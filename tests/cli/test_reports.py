@@ -11,8 +11,8 @@ from flask.testing import FlaskCliRunner
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from assessment.extensions import db
 from assessment.models import FinalSnapshot, utcnow
+from assessment.platform.extensions import db
 from assessment.publication.operations import final_document
 from assessment.publication.snapshot import canonical_bytes
 from tests.conftest import MakeUser

@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from assessment.extensions import db
 from assessment.models import AuditEvent, Evidence, EvidencePurge, Role
-from assessment.storage import get_store
+from assessment.platform.extensions import db
+from assessment.platform.storage import get_store
 from tests.conftest import Login, MakeUser
 from tests.support import files
 from tests.support.competition import create_competition

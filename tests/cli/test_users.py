@@ -6,8 +6,8 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from assessment.auth.operations import authenticate
-from assessment.extensions import db
 from assessment.models import Role, User
+from assessment.platform.extensions import db
 from tests.conftest import TEST_PASSWORD, Login, MakeRegion, MakeUser
 
 PASSWORD = "kata-sandi-panjang-1"

@@ -91,7 +91,7 @@ def test_models_import_no_domain_package() -> None:
         offenders += [
             f"{path.name} -> {module}"
             for module in _project_imports(path)
-            if not module.startswith(("assessment.models", "assessment.extensions"))
+            if not module.startswith(("assessment.models", "assessment.platform.extensions"))
         ]
     assert offenders == []
 
@@ -103,8 +103,9 @@ def test_the_route_check_catches_a_foreign_route_import(tmp_path: Path) -> None:
 
 
 # Shared things live in one home; importing them from elsewhere (or defining them again) is how copies begin.
-SHARED_HOMES = {"WITA": "assessment.wita", "STAGE_NAMES": "assessment.stages"}
-# The route scaffolding every blueprint needs (assessment/loaders.py); a routes module defining one of these again
+SHARED_HOMES = {"WITA": "assessment.platform.wita", "STAGE_NAMES": "assessment.services.stages"}
+# The route scaffolding every blueprint needs (assessment/services/loaders.py); a routes module defining one of these
+# again
 # has copied a neighbour instead of calling the loader.
 COPIED_LOADERS = {
     "_indicator",

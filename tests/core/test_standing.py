@@ -1,4 +1,4 @@
-"""Rule (who is ranked), :func:`assessment.standing.who_is_ranked`: one test per condition, named after the rule,
+"""Rule (who is ranked), :func:`assessment.core.standing.who_is_ranked`: one test per condition, named after the rule,
 and a property: every candidate gets exactly one state, and only the fully assessed are ranked."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assessment.standing import BLOCKING, Candidate, State, who_is_ranked, withdrawable
+from assessment.core.standing import BLOCKING, Candidate, State, who_is_ranked, withdrawable
 from tests.core.rubric_factory import desa, make_rubric
 from tests.core.test_scoring_properties import SETTINGS
 

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Request
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from assessment import create_app
-from assessment.extensions import db
+from assessment.platform.extensions import db
 from tests.conftest import config_for_tests, reset_database
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -13,8 +13,8 @@ from flask import Flask
 from playwright.sync_api import Browser
 
 from assessment.auth.operations import confirm_totp_enrolment, pending_totp_secret
-from assessment.extensions import db
 from assessment.models import Competition, Participant, SubmissionStatus, User
+from assessment.platform.extensions import db
 from tests.e2e.conftest import axe_violations
 
 pytestmark = pytest.mark.e2e

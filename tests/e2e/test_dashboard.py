@@ -14,8 +14,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from assessment.auth.operations import GrantSpec, create_user
 from assessment.dashboard.maps import warm_display_geojson
-from assessment.extensions import db
 from assessment.models import RegionKind, Role, User
+from assessment.platform.extensions import db
 from assessment.regions.operations import import_boundaries, parse_boundaries
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import RequestLog, axe_violations

@@ -24,8 +24,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pypdf import PdfReader
 
 from assessment.auth.operations import confirm_totp_enrolment, pending_totp_secret
-from assessment.extensions import db
 from assessment.models import Competition, User
+from assessment.platform.extensions import db
 from tests.e2e.conftest import axe_violations
 
 pytestmark = pytest.mark.e2e

@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from assessment.auth.operations import GrantSpec, create_user
-from assessment.extensions import db
 from assessment.models import Job, RegionKind, Role, User, utcnow
+from assessment.platform.extensions import db
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import OpenSession, axe_violations
 from tests.e2e.test_verification_journey import SECRET, sign_in

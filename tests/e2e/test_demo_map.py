@@ -10,8 +10,8 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from assessment.demo.regions_ppu import PPU_REGIONS
-from assessment.extensions import db
 from assessment.models import Competition
+from assessment.platform.extensions import db
 from tests.e2e.conftest import RequestLog
 
 pytestmark = pytest.mark.e2e

@@ -36,10 +36,10 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from assessment.documents.operations import DOCUMENT_JOB
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.models import BeritaAcara
-from assessment.wita import WITA as WITA_ZONE
+from assessment.platform.extensions import db
+from assessment.platform.wita import WITA as WITA_ZONE
 from tests.e2e.conftest import OpenSession, Session, axe_violations
 from tests.support import files
 from tests.support.competition import SMALL_RUBRIC
@@ -98,7 +98,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScheduleClock]:
 
     # Every module that reads the time itself (the rest call now_utc or utcnow); one that stops doing so needs no
     # patch, hence raising=False.
-    for module in ("assessment.wita", "assessment.models.types", "assessment.competitions.routes"):
+    for module in ("assessment.platform.wita", "assessment.models.types", "assessment.competitions.routes"):
         monkeypatch.setattr(f"{module}.datetime", Shifted, raising=False)
     yield clock
 

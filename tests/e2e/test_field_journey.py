@@ -11,8 +11,8 @@ from flask import Flask
 from playwright.sync_api import expect
 
 from assessment.auth.operations import GrantSpec, create_user
-from assessment.extensions import db
 from assessment.models import FieldPhoto, RegionKind, Role, User, utcnow
+from assessment.platform.extensions import db
 from assessment.repo import FIELD_BY, verified_records
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import OpenSession, axe_violations

@@ -14,10 +14,10 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from assessment.auth.operations import GrantSpec, create_user
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.models import CaptureOutcome, CaptureTrigger, Evidence, LinkCapture, Role
-from assessment.storage import get_store
+from assessment.platform.extensions import db
+from assessment.platform.storage import get_store
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import OpenSession, axe_violations
 from tests.support.competition import create_competition

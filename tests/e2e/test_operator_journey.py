@@ -11,8 +11,8 @@ from flask import Flask
 from playwright.sync_api import Route, expect
 
 from assessment.auth.operations import GrantSpec, create_user
-from assessment.extensions import db
 from assessment.models import Evidence, Participant, Role, SelfAssessment, SubmissionStatus
+from assessment.platform.extensions import db
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import OpenSession, axe_violations, page_weight
 from tests.support import files

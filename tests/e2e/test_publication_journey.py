@@ -15,9 +15,9 @@ from playwright.sync_api import Page, expect
 
 from assessment.auth.operations import GrantSpec, create_user
 from assessment.documents.operations import DOCUMENT_JOB
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.models import BeritaAcara, Competition, LateChange, Objection, RegionKind, Role, StageCode, User, utcnow
+from assessment.platform.extensions import db
 from assessment.publication.operations import publish_provisional
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import OpenSession, axe_violations

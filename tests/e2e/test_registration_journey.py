@@ -16,8 +16,8 @@ from playwright.sync_api import expect
 from assessment.accounts.invitations import invitation_url, open_invitations, token_for
 from assessment.auth import two_factor
 from assessment.auth.operations import GrantSpec, create_user
-from assessment.extensions import db
 from assessment.models import KabupatenQuota, Role, Stage, StageCode, User, utcnow
+from assessment.platform.extensions import db
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import OpenSession, axe_violations
 from tests.support.competition import create_competition, ensure_desa

@@ -13,8 +13,8 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from assessment.auth.operations import GrantSpec, create_user
-from assessment.extensions import db
 from assessment.models import RegionKind, Role, User
+from assessment.platform.extensions import db
 from tests.e2e.conftest import axe_violations
 from tests.support.competition import ensure_region
 from tests.support.results import BUKIT, SEMOI, results_world

@@ -15,9 +15,9 @@ from playwright.sync_api import expect
 from assessment.auth import two_factor
 from assessment.auth.operations import GrantSpec, create_user
 from assessment.competitions.schedule import stage_window
-from assessment.extensions import db
 from assessment.models import Role, Stage, StageCode, utcnow
-from assessment.wita import WITA
+from assessment.platform.extensions import db
+from assessment.platform.wita import WITA
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import OpenSession, axe_violations
 from tests.support.competition import create_competition

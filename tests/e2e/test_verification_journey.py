@@ -15,7 +15,6 @@ from playwright.sync_api import Page, expect
 from assessment.assignments.operations import assign_assessor
 from assessment.auth import two_factor
 from assessment.auth.operations import GrantSpec, create_user
-from assessment.extensions import db
 from assessment.models import (
     Assignment,
     DeskScore,
@@ -29,7 +28,8 @@ from assessment.models import (
     User,
     utcnow,
 )
-from assessment.storage import get_store
+from assessment.platform.extensions import db
+from assessment.platform.storage import get_store
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import OpenSession, Session, axe_violations
 from tests.support import files

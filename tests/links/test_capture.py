@@ -12,7 +12,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.links import capture as capture_module
 from assessment.links.capture import capture_key, captures_for_record, sweep_uncaptured
@@ -27,9 +26,10 @@ from assessment.models import (
     Role,
     SubmissionStatus,
 )
-from assessment.storage import get_store
-from assessment.sweep import sweep_evidence_store
-from assessment.wita import now_utc
+from assessment.platform.extensions import db
+from assessment.platform.storage import get_store
+from assessment.platform.wita import now_utc
+from assessment.services.sweep import sweep_evidence_store
 from tests.conftest import Login, MakeUser
 from tests.support.competition import create_competition
 from tests.support.link_server import PAGE, LinkServer, link_server
@@ -268,7 +268,7 @@ def test_captures_for_the_record_carry_their_hashes(client: FlaskClient, setup, 
 
 
 def test_captures_follow_their_link_s_retention(app: Flask, client: FlaskClient, setup, server: LinkServer) -> None:
-    from assessment.retention import purge_expired_evidence
+    from assessment.services.retention import purge_expired_evidence
 
     mine, _ = setup
     old = add_link(client, mine, server.url("/page"))

@@ -13,7 +13,6 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from assessment.extensions import db
 from assessment.models import (
     CaptureOutcome,
     CaptureTrigger,
@@ -23,6 +22,7 @@ from assessment.models import (
     LinkCapture,
     Role,
 )
+from assessment.platform.extensions import db
 from tests.conftest import Login, MakeUser
 from tests.support.results import BUKIT, ResultsWorld, results_world
 

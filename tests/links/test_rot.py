@@ -12,7 +12,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from assessment.assignments.operations import assign_assessor
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.links import capture as capture_module
 from assessment.links.capture import LinkState, link_state, sweep_uncaptured
@@ -24,7 +23,8 @@ from assessment.models import (
     LinkCapture,
     Role,
 )
-from assessment.wita import now_utc
+from assessment.platform.extensions import db
+from assessment.platform.wita import now_utc
 from tests.conftest import Login, MakeUser
 from tests.support.competition import SMALL_RUBRIC
 from tests.support.link_server import LinkServer, link_server

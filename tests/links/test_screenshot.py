@@ -13,16 +13,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.links import capture as capture_module
 from assessment.links import screenshot
 from assessment.links.screenshot import PNG_SIGNATURE, ScreenshotFailed, resolve, take_screenshot
 from assessment.models import Evidence, LinkCapture, Participant, Role
-from assessment.retention import purge_expired_evidence
-from assessment.storage import get_store
-from assessment.sweep import sweep_evidence_store
-from assessment.wita import now_utc
+from assessment.platform.extensions import db
+from assessment.platform.storage import get_store
+from assessment.platform.wita import now_utc
+from assessment.services.retention import purge_expired_evidence
+from assessment.services.sweep import sweep_evidence_store
 from tests.conftest import Login, MakeUser
 from tests.support.competition import create_competition
 from tests.support.link_server import LinkServer, link_server

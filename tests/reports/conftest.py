@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from assessment.reportdata import (
+from assessment.presentation.reportdata import (
     AspectHeading,
     AssessorLevel,
     DesaResult,

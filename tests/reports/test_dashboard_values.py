@@ -5,8 +5,13 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assessment.figures import IndicatorTrendPoint, index_by_region, indicator_heatmap_by_region, indicator_trend
-from assessment.reportdata import (
+from assessment.presentation.figures import (
+    IndicatorTrendPoint,
+    index_by_region,
+    indicator_heatmap_by_region,
+    indicator_trend,
+)
+from assessment.presentation.reportdata import (
     DesaResult,
     FinalLevel,
     IndicatorHeading,

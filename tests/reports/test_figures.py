@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from assessment.figures import (
+from assessment.presentation.figures import (
     CATEGORY_COLOURS,
     FunnelStage,
     TrendPoint,
@@ -21,8 +21,8 @@ from assessment.figures import (
     participation_funnel,
     predikat_distribution,
 )
-from assessment.geo import MapView
-from assessment.reportdata import ResultsReport
+from assessment.presentation.geo import MapView
+from assessment.presentation.reportdata import ResultsReport
 
 PREDIKAT = ("Kurang", "Cukup", "Baik", "Sangat Baik", "Memuaskan")
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment.geo import (
+from assessment.presentation.geo import (
     BoundaryError,
     douglas_peucker,
     dumps_compact,

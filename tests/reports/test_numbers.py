@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment.numbers import MISSING, format_fraction_as_percent, format_number
+from assessment.presentation.numbers import MISSING, format_fraction_as_percent, format_number
 
 
 def test_thousands_with_dots_and_decimals_with_a_comma() -> None:
@@ -60,7 +60,7 @@ def test_fast_grouping_gives_babels_text(value: float | int | Decimal, decimals:
 
     from babel.numbers import format_decimal
 
-    from assessment.numbers import _grouped
+    from assessment.presentation.numbers import _grouped
 
     fast = _grouped(value, decimals, locale)
     if fast is None:

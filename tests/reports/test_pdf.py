@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from assessment.pdf import (
+from assessment.presentation.pdf import (
     REPORT_ORIGIN,
     StaticOnlyFetcher,
     qr_png_bytes,

@@ -14,8 +14,8 @@ from flask import Flask
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from assessment.numbers import format_number
-from assessment.pdf import (
+from assessment.presentation.numbers import format_number
+from assessment.presentation.pdf import (
     CHART_BARS_PER_PAGE,
     certificate_pdf,
     estimated_text_width,
@@ -24,7 +24,7 @@ from assessment.pdf import (
     svg_bar_chart,
     svg_bar_charts,
 )
-from assessment.reportdata import ResultsReport
+from assessment.presentation.reportdata import ResultsReport
 from assessment.results.reports import kabupaten_pdf
 from tests.support import paper
 from tests.support.pdf_layout import misplaced_text, page_texts, split_rows

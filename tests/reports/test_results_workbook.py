@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from assessment.exports.results import write_results_workbook
-from assessment.reportdata import ResultsReport
+from assessment.presentation.reportdata import ResultsReport
 
 
 @pytest.fixture

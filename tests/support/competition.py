@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from assessment.criteria.files import load_rubric_bytes
 from assessment.criteria.fingerprint import canonical_form, fingerprint
-from assessment.extensions import db
 from assessment.models import Competition, Participant, Region, RegionKind, Stage, StageCode, StoredRubric
+from assessment.platform.extensions import db
 
 SMALL_RUBRIC = """\
 id: uji-kecil

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from assessment.extensions import db
 from assessment.field.operations import set_finalist_rule
 from assessment.models import (
     Assignment,
@@ -19,6 +18,7 @@ from assessment.models import (
     StageCode,
     User,
 )
+from assessment.platform.extensions import db
 from tests.support.verification import set_stage, verification_competition
 
 # Bukit Raya: A1 4/4, A2 3/3 (index 92.5); Semoi Dua: A1 2/2, A2 2/2 (50); Desa Paser: not scored.

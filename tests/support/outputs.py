@@ -35,7 +35,6 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from assessment.extensions import db
 from assessment.models import (
     Assignment,
     AssignmentMethod,
@@ -50,7 +49,8 @@ from assessment.models import (
     SubmissionStatus,
     User,
 )
-from assessment.numbers import format_number
+from assessment.platform.extensions import db
+from assessment.presentation.numbers import format_number
 from tests.conftest import MakeUser
 from tests.support.competition import ensure_region
 from tests.support.documents import fetch_document

@@ -17,9 +17,7 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
-from assessment.publication.operations import DeskRecord, FieldRecord
-from assessment.regions.shipped import REGION_LIST
-from assessment.reportdata import (
+from assessment.presentation.reportdata import (
     AspectHeading,
     DesaResult,
     IndicatorHeading,
@@ -27,6 +25,8 @@ from assessment.reportdata import (
     SnapshotSource,
     UnrankedDesa,
 )
+from assessment.publication.operations import DeskRecord, FieldRecord
+from assessment.regions.shipped import REGION_LIST
 
 TEXT_MAX = 2000  # the reason and note fields' limit (Length(max=2000) in the forms)
 SENTENCE = (
@@ -148,7 +148,7 @@ def indicators(count: int = 24) -> Iterator[tuple[str, str]]:
 
 def _berita_acara_context(kode: str = "B7K4QX2M9TPL3VDA") -> dict[str, Any]:
     verify_url = f"https://lomba-desa-digital.kaltimprov.go.id/verifikasi/{kode}"
-    from assessment.pdf import qr_svg_data_uri
+    from assessment.presentation.pdf import qr_svg_data_uri
 
     return {
         "competition": SimpleNamespace(name="Lomba Desa Digital Provinsi Kalimantan Timur Tahun 2026", year=2026),
@@ -241,7 +241,7 @@ def pleno_context() -> dict[str, Any]:
 
 def letter_pages(count: int = 30) -> list[dict[str, Any]]:
     """Invitation letters: long names and e-mail addresses, an operator with several grants, long links."""
-    from assessment.pdf import qr_svg_data_uri
+    from assessment.presentation.pdf import qr_svg_data_uri
 
     pages = []
     for n in range(count):

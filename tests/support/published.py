@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from assessment.assignments.operations import assign_assessor
-from assessment.extensions import db
 from assessment.models import (
     Assignment,
     Competition,
@@ -19,6 +18,7 @@ from assessment.models import (
     StageException,
     User,
 )
+from assessment.platform.extensions import db
 from tests.conftest import MakeUser
 from tests.support.verification import set_stage, verification_competition
 

@@ -14,7 +14,7 @@ Desa Paser      (2, 0), (2, 1)           2          0.5        30 + 5 = 35.00 (K
 
 Bukit Raya's own levels are A1 = 4, A2 = 4: self-assessment index 100. "=SUM(A1)" is assigned to both assessors,
 who have not submitted anything: it is listed apart (state ``penilaian_belum_selesai``, 0 of 2 submitted), never
-with an index (:func:`assessment.standing.who_is_ranked`).
+with an index (:func:`assessment.core.standing.who_is_ranked`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from assessment.assignments.operations import assign_assessor
-from assessment.extensions import db
 from assessment.models import (
     Assignment,
     Competition,
@@ -37,6 +36,7 @@ from assessment.models import (
     StageCode,
     User,
 )
+from assessment.platform.extensions import db
 from tests.conftest import MakeUser
 from tests.support.verification import verification_competition
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from assessment.extensions import db
 from assessment.models import Competition, Participant, Stage, StageCode, SubmissionStatus
+from assessment.platform.extensions import db
 from tests.support.competition import SMALL_RUBRIC, create_competition
 
 DESA = {"64.09.04.2002": "Bukit Raya", "64.09.04.2003": "Semoi Dua", "64.01.01.2001": "Desa Paser"}

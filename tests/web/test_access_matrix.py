@@ -16,7 +16,6 @@ from flask import Flask
 from werkzeug.routing import Rule as UrlRule
 
 from assessment.documents.operations import DOCUMENT_JOB
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.models import (
     CaptureOutcome,
@@ -28,6 +27,7 @@ from assessment.models import (
     Role,
     StoredRubric,
 )
+from assessment.platform.extensions import db
 from tests.conftest import Login, MakeRegion, MakeUser
 from tests.support import files
 from tests.support.competition import create_competition
@@ -44,7 +44,7 @@ EVIDENCE_VIEWERS = (
 REVIEWERS = (Role.verifikator_kecamatan, Role.dpmd)
 REVIEW_READERS = (*REVIEWERS, Role.panitia, Role.asesor, Role.ketua_tim)
 DASHBOARD_VIEWERS = (Role.panitia, Role.dpmd, Role.verifikator_kecamatan)
-# Provincial roles that read a desa's submission only when it is theirs to judge (assessment/visibility.py).
+# Provincial roles that read a desa's submission only when it is theirs to judge (assessment/services/visibility.py).
 ASSIGNED_ONLY = (Role.asesor, Role.ketua_tim)
 
 # role -> (a grant covering the desa under test, a grant of the same role elsewhere)
@@ -154,7 +154,7 @@ RULES: dict[str, Access] = {
     "villages.download": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
     "villages.display_copy": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
     "villages.pdf_inline": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
-    # A link's captures: whoever may read the desa's evidence (assessment/visibility.py; tests/links/).
+    # A link's captures: whoever may read the desa's evidence (assessment/services/visibility.py; tests/links/).
     "links.show": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
     "links.archived_copy": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),
     "links.body": Access(roles=EVIDENCE_VIEWERS, scoped=True, need_assignment=ASSIGNED_ONLY),

@@ -18,8 +18,8 @@ from assessment import create_app
 from assessment.auth.operations import AccountError, LoginThrottled, authenticate, create_user
 from assessment.auth.passwords import COMMON_WORDS, is_common_password, password_problems
 from assessment.auth.sessions import SEEN, STARTED
-from assessment.extensions import db
 from assessment.models import LoginFailure, Role, User, utcnow
+from assessment.platform.extensions import db
 from tests.conftest import TEST_PASSWORD, IsolatedClient, Login, MakeRegion, MakeUser, config_for_tests
 
 STRONG = "genteng bocor saat hujan deras"

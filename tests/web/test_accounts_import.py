@@ -20,8 +20,8 @@ from pypdf import PdfReader
 
 from assessment.accounts.importing import parse_role
 from assessment.auth.operations import authenticate
-from assessment.extensions import db
 from assessment.models import AccountInvitation, AuditEvent, Role, RoleGrant, User
+from assessment.platform.extensions import db
 from tests.conftest import Login, MakeRegion, MakeUser
 from tests.support.documents import fetch_document
 

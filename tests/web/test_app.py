@@ -84,7 +84,7 @@ def test_database_backend_matches_environment(app: Flask) -> None:
     """CI runs the suite twice; this proves the second run really talks to PostgreSQL."""
     import os
 
-    from assessment.extensions import db
+    from assessment.platform.extensions import db
 
     expected = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgresql") else "sqlite"
     assert db.engine.dialect.name == expected

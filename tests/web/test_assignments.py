@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from assessment.assignments.operations import open_exception
-from assessment.extensions import db
 from assessment.models import Assignment, AuditEvent, Participant, Role, StageCode, StageException, User
+from assessment.platform.extensions import db
 from tests.conftest import Login, MakeUser
 from tests.support.competition import create_competition
 from tests.support.verification import verification_competition

@@ -17,10 +17,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from assessment import create_app
-from assessment.audit import ChainAnchor, chain_anchor, record_event, verify_chain
-from assessment.extensions import db
-from assessment.keys import purpose_key
 from assessment.models import GENESIS_HASH, AuditChainHead, AuditEvent, ImmutableRowError, Role
+from assessment.platform.extensions import db
+from assessment.platform.keys import purpose_key
+from assessment.services.audit import ChainAnchor, chain_anchor, record_event, verify_chain
 from tests.conftest import Login, MakeUser, config_for_tests, reset_database
 
 

@@ -13,10 +13,10 @@ from flask.testing import FlaskCliRunner
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from assessment.audit import ChainAnchor, chain_anchor, verify_chain
-from assessment.extensions import db
 from assessment.models import AuditEvent, BeritaAcara, StageCode
+from assessment.platform.extensions import db
 from assessment.publication.operations import finalise_results, publish_provisional
+from assessment.services.audit import ChainAnchor, chain_anchor, verify_chain
 from tests.conftest import Login, MakeUser
 from tests.support.published import ResultsWorld, open_results_stage, results_world
 

@@ -11,11 +11,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from assessment.audit import record_event, verify_chain
 from assessment.competitions.operations import create_competition as create_competition_operation
 from assessment.competitions.operations import read_rubric_upload
-from assessment.extensions import db
 from assessment.models import AuditEvent, Participant, Role, StageCode, SubmissionStatus
+from assessment.platform.extensions import db
+from assessment.services.audit import record_event, verify_chain
 from assessment.trail.export import spreadsheet_safe
 from tests.conftest import TEST_PASSWORD, Login, MakeRegion, MakeUser
 from tests.support import files

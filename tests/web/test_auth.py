@@ -7,8 +7,8 @@ from flask.testing import FlaskClient
 
 from assessment.auth.operations import end_all_sessions
 from assessment.auth.routes import safe_next
-from assessment.extensions import db
 from assessment.models import Role, User
+from assessment.platform.extensions import db
 from tests.conftest import TEST_PASSWORD, Login, MakeUser
 
 

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from assessment.extensions import db
 from assessment.models import Assignment, Role, StoredRubric
+from assessment.platform.extensions import db
 from tests.conftest import Login, MakeUser
 from tests.support.competition import SMALL_RUBRIC
 from tests.support.corpus import CORPUS

@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from assessment.evidence import MEDIA_TYPES
-from assessment.extensions import db
 from assessment.models import Evidence, Participant, Role
+from assessment.platform.extensions import db
+from assessment.services.evidence import MEDIA_TYPES
 from tests.conftest import Login, MakeUser
 from tests.support.competition import create_competition
 from tests.support.corpus import CORPUS
@@ -62,7 +62,7 @@ def test_malformed_upload_never_errors_and_stores_nothing_when_refused(
 def test_photo_whose_comment_holds_a_script_is_shown_without_it(
     app: Flask, client: FlaskClient, operator: Participant
 ) -> None:
-    from assessment.storage import get_store
+    from assessment.platform.storage import get_store
     from tests.support import files
 
     response = client.post(

@@ -15,8 +15,8 @@ from markupsafe import escape
 from assessment.competitions.schedule import default_schedule
 from assessment.criteria.files import load_rubric, load_rubric_bytes, rubric_to_excel_bytes
 from assessment.criteria.fingerprint import fingerprint
-from assessment.extensions import db
 from assessment.models import Competition, Role, StageCode, StoredRubric, User
+from assessment.platform.extensions import db
 from tests.conftest import Login, MakeRegion, MakeUser
 
 RUBRIC = Path(__file__).resolve().parents[2] / "data" / "rubrics" / "desa-digital-kaltim-2026.yaml"

@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from assessment.assignments.operations import assign_assessor
-from assessment.extensions import db
 from assessment.models import Assignment, Participant, Role, SubmissionStatus
+from assessment.platform.extensions import db
 from tests.conftest import Login, MakeUser
 from tests.support.competition import create_competition
 from tests.support.verification import verification_competition

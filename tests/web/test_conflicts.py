@@ -1,12 +1,13 @@
-"""Conflicts of interest (:func:`assessment.security.conflict_reason`): enforced on assignment and on every page."""
+"""Conflicts of interest (:func:`assessment.services.security.conflict_reason`): enforced on assignment and on every
+page."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from assessment.extensions import db
 from assessment.models import ConflictDeclaration, Role
-from assessment.security import conflict_of_interest, conflict_reason, user_can_access_region
+from assessment.platform.extensions import db
+from assessment.services.security import conflict_of_interest, conflict_reason, user_can_access_region
 from tests.conftest import MakeUser
 
 

@@ -17,7 +17,6 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from assessment import repo
 from assessment.dashboard.participation import participation
 from assessment.dashboard.routes import drill_links
-from assessment.extensions import db
 from assessment.models import (
     Assignment,
     AssignmentMethod,
@@ -31,6 +30,7 @@ from assessment.models import (
     SubmissionStatus,
     VerificationSettings,
 )
+from assessment.platform.extensions import db
 from assessment.repo import reconciliation_items, rubric_of
 from tests.conftest import Login, MakeRegion, MakeUser
 from tests.support.competition import ensure_desa
@@ -270,7 +270,7 @@ def test_the_funnels_verified_desa_are_the_ranked_ones(world: ResultsWorld, make
     verified = {d.kode for d in result.desa if d.reached == 5}
     assert verified == {BUKIT, SEMOI}
     assert added["64.09.02.2006"].desa_code not in verified
-    # One rule: the funnel's last stage is exactly who the results rank (assessment.standing.who_is_ranked).
+    # One rule: the funnel's last stage is exactly who the results rank (assessment.core.standing.who_is_ranked).
     report = repo.results_report(world.competition, PPU, evidence=False, assessor_levels=False)
     assert verified == {d.kode for d in report.desa}
     assert {u.kode: u.keadaan for u in report.tidak_diperingkat if u.kode.startswith("64.09.02")} == {

@@ -12,10 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select, update
 
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.models import AuditEvent, Job, JobStatus, Role, User
-from assessment.notifications import notify
+from assessment.platform.extensions import db
+from assessment.services.notifications import notify
 from tests.conftest import Login, MakeUser
 from tests.support.gateway import FakeGateway
 from tests.web.test_inbox import FakeSMTP
@@ -23,7 +23,7 @@ from tests.web.test_inbox import FakeSMTP
 
 @pytest.fixture
 def channels(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGateway]:
-    monkeypatch.setattr("assessment.notifications.smtplib.SMTP", FakeSMTP)
+    monkeypatch.setattr("assessment.services.notifications.smtplib.SMTP", FakeSMTP)
     FakeSMTP.sent, FakeSMTP.refused = [], set()
     with FakeGateway() as gateway:
         app.config.update(SMTP_HOST="127.0.0.1", WA_GATEWAY_URL=gateway.url, QUIET_HOURS=(0, 0))

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from assessment.assessors import operations
 from assessment.assessors.rules import asks_for_access_test, can_see_other_scores, desk_score_problems
 from assessment.assignments.operations import assign_assessor
-from assessment.extensions import db
 from assessment.models import (
     AccessTest,
     Assignment,
@@ -27,9 +26,10 @@ from assessment.models import (
     StageCode,
     User,
 )
+from assessment.platform.extensions import db
+from assessment.platform.storage import get_store
+from assessment.platform.wita import WITA
 from assessment.repo import rubric_of
-from assessment.storage import get_store
-from assessment.wita import WITA
 from tests.conftest import Login, MakeUser
 from tests.support import files
 from tests.support.signed_pdf import signed_pdf

@@ -14,12 +14,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
 from assessment.documents.operations import DOCUMENT_JOB
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.models import AuditEvent, BeritaAcara, BeritaAcaraKind, DeskScore, Job, JobStatus, Role, StageCode
+from assessment.platform.extensions import db
+from assessment.platform.storage import get_store
 from assessment.publication.operations import finalise_results, publish_provisional
-from assessment.storage import get_store
-from assessment.sweep import sweep_evidence_store
+from assessment.services.sweep import sweep_evidence_store
 from tests.conftest import Login, MakeUser
 from tests.support.published import open_results_stage
 from tests.support.published import results_world as published_world

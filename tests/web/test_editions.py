@@ -1,5 +1,6 @@
-"""Editions kept apart (issue 12, point 7): the rules of :func:`assessment.editions.split_editions` and
-:func:`assessment.editions.edition_at`, and the operator's, assessor's, verifikator's, berita acara and inbox lists
+"""Editions kept apart (issue 12, point 7): the rules of :func:`assessment.services.editions.split_editions` and
+:func:`assessment.services.editions.edition_at`, and the operator's, assessor's, verifikator's, berita acara and inbox
+lists
 showing the current edition first and older ones folded below."""
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
-from assessment.editions import edition_at, is_running, split_editions
-from assessment.extensions import db
 from assessment.models import Competition, Notification, Participant, Role, Stage, StageCode
+from assessment.platform.extensions import db
+from assessment.services.editions import edition_at, is_running, split_editions
 from tests.conftest import Login, MakeUser
 from tests.support.competition import create_competition
 

@@ -1,4 +1,4 @@
-"""The rules of :func:`assessment.evidence.inspect_upload`: type from content, display copies, clean names."""
+"""The rules of :func:`assessment.services.evidence.inspect_upload`: type from content, display copies, clean names."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from assessment.evidence import (
+from assessment.services.evidence import (
     UploadRejected,
     clean_display_name,
     download_name,

@@ -1,4 +1,4 @@
-"""Notifying every desa after publishing and finalising runs in the worker (assessment/fanout.py, rules in its
+"""Notifying every desa after publishing and finalising runs in the worker (assessment/services/fanout.py, rules in its
 docstring): the request enqueues one job, ``worker --once`` writes each operator's message, and no run (twice,
 after a crash half-way, two workers at once) gives anyone a second copy."""
 
@@ -13,14 +13,14 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select, update
 
-from assessment import fanout
 from assessment.assignments.operations import assign_automatically
 from assessment.competitions.schedule_operations import change_schedule
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.models import Job, JobStatus, Notification, Role, StageCode, User
+from assessment.platform.extensions import db
 from assessment.publication.operations import finalise_results, publish_provisional
 from assessment.registration.operations import enrol_from_file
+from assessment.services import fanout
 from tests.conftest import Login, MakeRegion, MakeUser
 from tests.support.published import ResultsWorld, open_results_stage, results_world
 from tests.support.verification import verification_competition
@@ -90,7 +90,7 @@ def test_worker_once_tells_each_operator_their_rank_once(
     login: Login,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("assessment.notifications.smtplib.SMTP", FakeSMTP)
+    monkeypatch.setattr("assessment.services.notifications.smtplib.SMTP", FakeSMTP)
     FakeSMTP.sent, FakeSMTP.refused = [], set()
     app.config["SMTP_HOST"] = "127.0.0.1"
     publish_provisional(world.competition, world.committee, datetime.now(UTC))

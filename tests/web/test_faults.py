@@ -9,8 +9,8 @@ from flask import Flask
 
 from assessment import create_app
 from assessment.auth.operations import GrantSpec, create_user
-from assessment.extensions import db
 from assessment.models import Region, RegionKind, Role
+from assessment.platform.extensions import db
 from tests.conftest import TEST_PASSWORD, config_for_tests
 
 

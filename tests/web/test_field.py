@@ -11,7 +11,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from assessment.extensions import db
 from assessment.field.operations import (
     FieldConflict,
     FieldRefused,
@@ -37,9 +36,10 @@ from assessment.models import (
     StageException,
     VerificationSettings,
 )
+from assessment.platform.extensions import db
+from assessment.platform.storage import get_store
 from assessment.repo import FIELD_BY, RECONCILED_BY, rubric_of, verified_records
-from assessment.stages import StageClosed
-from assessment.storage import get_store
+from assessment.services.stages import StageClosed
 from tests.conftest import Login, MakeUser
 from tests.support import files
 from tests.support.field import FieldWorld, field_world

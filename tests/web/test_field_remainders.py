@@ -11,8 +11,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from assessment.assignments.operations import WithdrawalRefused, assign_assessor, withdraw_assignment
-from assessment.deadlines import send_deadline_reminders
-from assessment.extensions import db
 from assessment.models import (
     Assignment,
     AuditEvent,
@@ -25,9 +23,11 @@ from assessment.models import (
     StageException,
     SubmissionStatus,
 )
+from assessment.platform.extensions import db
 from assessment.reconciliation.operations import ReconciliationRefused, correct_reconciliation, reconcile_item
 from assessment.repo import RECONCILED_BY, rubric_of, verified_records
-from assessment.stages import StageClosed
+from assessment.services.deadlines import send_deadline_reminders
+from assessment.services.stages import StageClosed
 from tests.conftest import Login, MakeUser
 from tests.support.field import field_world
 from tests.support.verification import set_stage, verification_competition

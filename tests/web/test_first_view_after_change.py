@@ -15,7 +15,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from assessment import repo
-from assessment.extensions import db
 from assessment.models import (
     Assignment,
     AssignmentMethod,
@@ -25,6 +24,7 @@ from assessment.models import (
     Role,
     SubmissionStatus,
 )
+from assessment.platform.extensions import db
 from tests.conftest import Login, MakeUser
 from tests.support.results import BUKIT, PASER, SEMOI, ResultsWorld, results_world
 

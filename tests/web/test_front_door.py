@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 
-from assessment.extensions import db
 from assessment.main.front import front_door, stage_now
 from assessment.models import Competition, Stage, StageCode
-from assessment.wita import format_wita
+from assessment.platform.extensions import db
+from assessment.platform.wita import format_wita
 from tests.support.competition import create_competition
 
 NOW = datetime(2026, 6, 10, 4, 0, tzinfo=UTC)

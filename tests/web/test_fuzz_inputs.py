@@ -18,9 +18,9 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessment.evidence import MEDIA_TYPES
-from assessment.extensions import db
 from assessment.models import Assignment, DeskScore, Evidence, Role, SelfAssessment, StoredRubric
+from assessment.platform.extensions import db
+from assessment.services.evidence import MEDIA_TYPES
 from tests.conftest import Login, MakeUser
 from tests.support import files
 from tests.support.competition import SMALL_RUBRIC, create_competition

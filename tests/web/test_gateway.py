@@ -1,5 +1,6 @@
-"""WhatsApp/SMS through the HTTP gateway (assessment/gateway.py) against a fake gateway on 127.0.0.1, and mobile
-numbers (assessment/phone.py)."""
+"""WhatsApp/SMS through the HTTP gateway (assessment/services/gateway.py) against a fake gateway on 127.0.0.1, and
+mobile
+numbers (assessment/platform/phone.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from assessment.extensions import db
-from assessment.gateway import enqueue_whatsapp, quiet_hours, quiet_until
 from assessment.jobs import queue
 from assessment.models import Job, JobStatus, Role, User
-from assessment.notifications import notify
-from assessment.phone import InvalidPhone, normalise_phone
-from assessment.wita import WITA
+from assessment.platform.extensions import db
+from assessment.platform.phone import InvalidPhone, normalise_phone
+from assessment.platform.wita import WITA
+from assessment.services.gateway import enqueue_whatsapp, quiet_hours, quiet_until
+from assessment.services.notifications import notify
 from tests.conftest import MakeUser
 from tests.support.gateway import FakeGateway
 
@@ -145,7 +146,7 @@ def test_quiet_hours_hold_then_send(
     app.config["QUIET_HOURS"] = (21, 6)
     clock = [at_wita(22)]
     monkeypatch.setattr("assessment.jobs.queue.now_utc", lambda: clock[0])
-    monkeypatch.setattr("assessment.notifications.utcnow", lambda: clock[0])
+    monkeypatch.setattr("assessment.services.notifications.utcnow", lambda: clock[0])
     notify([opted_in(make_user)], "uji", "Pengingat tenggat.")
     db.session.commit()
     job = db.session.scalars(select(Job).where(Job.kind == "whatsapp")).one()

@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
-from assessment.extensions import db
 from assessment.models import AuditEvent, DeskScore, Evidence, Participant, Role, SelfAssessment, StageCode, utcnow
+from assessment.platform.extensions import db
 from tests.conftest import TEST_PASSWORD, Login, MakeUser
 from tests.support.competition import create_competition
 from tests.support.documents import fetch_document

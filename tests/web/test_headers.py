@@ -8,8 +8,8 @@ import time
 from flask import Flask
 from flask.testing import FlaskClient
 
-from assessment.extensions import db
 from assessment.models import Role, SelfAssessment
+from assessment.platform.extensions import db
 from tests.conftest import Login, MakeUser
 from tests.support.competition import create_competition
 

@@ -13,10 +13,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, select
 
 from assessment.assignments.operations import assign_assessor
-from assessment.extensions import db
 from assessment.models import Job, JobStatus, Notification, Participant, Role, SubmissionStatus
-from assessment.notifications import MAIL_ATTEMPTS, message_id, notify, send_pending
+from assessment.platform.extensions import db
 from assessment.review.operations import return_for_revision
+from assessment.services.notifications import MAIL_ATTEMPTS, message_id, notify, send_pending
 from tests.conftest import Login, MakeUser
 from tests.support.verification import verification_competition
 
@@ -105,7 +105,7 @@ def test_email_queued_with_the_change_and_sent_by_the_worker(
 ) -> None:
     """No e-mail without SMTP; with it, the change's commit queues one mail job per message and returns without
     talking to the mail server; ``worker --once`` sends it, with a Message-ID that stays the same for the message."""
-    monkeypatch.setattr("assessment.notifications.smtplib.SMTP", FakeSMTP)
+    monkeypatch.setattr("assessment.services.notifications.smtplib.SMTP", FakeSMTP)
     FakeSMTP.sent, FakeSMTP.refused = [], set()
     _competition, (bukit, semoi, _paser) = verification_competition()
     committee = make_user(Role.panitia, "64")
@@ -142,7 +142,7 @@ def _notify_many(make_user: MakeUser, count: int, first: int = 0) -> list[Notifi
 
 @pytest.fixture
 def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch) -> type[FakeSMTP]:
-    monkeypatch.setattr("assessment.notifications.smtplib.SMTP", FakeSMTP)
+    monkeypatch.setattr("assessment.services.notifications.smtplib.SMTP", FakeSMTP)
     FakeSMTP.sent, FakeSMTP.refused = [], set()
     app.config["SMTP_HOST"] = "127.0.0.1"
     return FakeSMTP
@@ -177,12 +177,12 @@ def test_failed_mail_stays_in_the_outbox_and_is_retried(
     assert [mail["To"] for mail in smtp.sent] == ["operator0@contoh.id"]
     refused = db.session.scalars(select(Notification).where(Notification.mail_to == "operator1@contoh.id")).one()
     assert refused.mailed_at is None and refused.mail_attempts == 1
-    monkeypatch.setattr("assessment.notifications.smtplib.SMTP", DownSMTP)
+    monkeypatch.setattr("assessment.services.notifications.smtplib.SMTP", DownSMTP)
     down = app.test_cli_runner().invoke(args=["notifications", "send"])
     assert down.exit_code == 1 and "0 e-mail terkirim, 1 gagal" in down.output
     db.session.expire_all()
     assert refused.mail_attempts == 2
-    monkeypatch.setattr("assessment.notifications.smtplib.SMTP", FakeSMTP)
+    monkeypatch.setattr("assessment.services.notifications.smtplib.SMTP", FakeSMTP)
     smtp.refused = set()
     assert app.test_cli_runner().invoke(args=["notifications", "send"]).exit_code == 0
     db.session.expire_all()
@@ -210,7 +210,7 @@ def test_no_request_waits_for_the_mail_server(
             dialled.append(host)
             super().__init__(host, port, timeout)
 
-    monkeypatch.setattr("assessment.notifications.smtplib.SMTP", Watched)
+    monkeypatch.setattr("assessment.services.notifications.smtplib.SMTP", Watched)
     (row,) = _notify_many(make_user, 1)
     db.session.expire_all()
     assert dialled == [] and row.mail_to == "operator0@contoh.id" and row.mailed_at is None

@@ -16,11 +16,11 @@ from pypdf import PdfReader
 from assessment.accounts.invitations import token_for
 from assessment.documents import operations
 from assessment.documents.operations import DOCUMENT_JOB
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.models import AccountInvitation, Job, JobStatus, Role
-from assessment.storage import get_store
-from assessment.wita import now_utc
+from assessment.platform.extensions import db
+from assessment.platform.storage import get_store
+from assessment.platform.wita import now_utc
 from tests.conftest import Login, MakeUser
 
 

@@ -1,6 +1,6 @@
 """A server killed (SIGKILL) during an upload or a save leaves no half-written row and no half-written file, and
 what it may leave (a stored file no row refers to, an unfinished temporary file) is removed by
-``desa-digital evidence sweep`` (:func:`assessment.sweep.sweep_evidence_store`).
+``desa-digital evidence sweep`` (:func:`assessment.services.sweep.sweep_evidence_store`).
 
 These tests run a real gunicorn in a subprocess against the test database and kill its process group.
 """
@@ -19,10 +19,10 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import text
 
-from assessment.extensions import db
 from assessment.models import Evidence, EvidenceKind, Participant, Role, SelfAssessment, User
-from assessment.storage import TEMP_PREFIX, LocalEvidenceStore, get_store
-from assessment.sweep import sweep_evidence_store
+from assessment.platform.extensions import db
+from assessment.platform.storage import TEMP_PREFIX, LocalEvidenceStore, get_store
+from assessment.services.sweep import sweep_evidence_store
 from tests.conftest import TEST_PASSWORD, MakeUser
 from tests.support import files
 from tests.support.competition import create_competition
@@ -265,7 +265,7 @@ def test_storing_a_file_again_renews_it_so_the_sweep_spares_a_running_upload(app
 
 def test_sweep_and_retention_never_take_berita_acara_or_objection_files(app: Flask, operator) -> None:
     from assessment.models import BeritaAcara, BeritaAcaraKind, Objection
-    from assessment.retention import purge_expired_evidence
+    from assessment.services.retention import purge_expired_evidence
 
     participant, user = operator
     store = get_store()

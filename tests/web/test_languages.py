@@ -15,8 +15,8 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from assessment.extensions import db
 from assessment.models import ReviewDecision, User
+from assessment.platform.extensions import db
 from assessment.trail.labels import ACTION_LABELS
 from tests.conftest import Login
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from flask import Flask
 
 from assessment.models import Role
+from assessment.platform.storage import get_store
+from assessment.platform.wita import now_utc
 from assessment.repo import rubric_of
-from assessment.storage import get_store
 from assessment.villages import operations
-from assessment.wita import now_utc
 from bench.load_deadline import Upload, count_operator_writes
 from tests.conftest import MakeUser
 from tests.support import files

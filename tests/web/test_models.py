@@ -14,7 +14,6 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from assessment import create_app
-from assessment.extensions import db
 from assessment.models import (
     Competition,
     ImmutableRowError,
@@ -26,6 +25,7 @@ from assessment.models import (
     StageCode,
     StoredRubric,
 )
+from assessment.platform.extensions import db
 from tests.conftest import MakeRegion, config_for_tests, reset_database
 
 

@@ -9,7 +9,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from assessment.extensions import db
 from assessment.models import (
     AuditEvent,
     LateChange,
@@ -22,9 +21,10 @@ from assessment.models import (
     User,
 )
 from assessment.objections.operations import answer_objection
+from assessment.platform.extensions import db
 from assessment.publication.operations import publish_provisional
 from assessment.repo import OBJECTION_BY, RECONCILED_BY, rubric_of, verified_records
-from assessment.stages import StageClosed
+from assessment.services.stages import StageClosed
 from tests.conftest import Login, MakeUser
 from tests.support import files
 from tests.support.published import ResultsWorld, open_exception, open_results_stage, results_world

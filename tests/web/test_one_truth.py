@@ -21,13 +21,13 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from openpyxl import load_workbook
 from sqlalchemy import text, update
 
-from assessment.extensions import db
 from assessment.models import BeritaAcara, Objection, Region, Role, StageCode
-from assessment.numbers import format_number
 from assessment.objections.operations import answer_objection
-from assessment.published import final_snapshot_of, provisional_document
+from assessment.platform.extensions import db
+from assessment.presentation.numbers import format_number
 from assessment.repo import rubric_of
-from assessment.security import region_within
+from assessment.services.published import final_snapshot_of, provisional_document
+from assessment.services.security import region_within
 from tests.conftest import Login, MakeUser
 from tests.support.documents import follow_document
 from tests.support.outputs import (

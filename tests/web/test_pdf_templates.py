@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from pypdf import PdfReader
 
-from assessment.pdf import certificate_pdf
-from assessment.reportdata import DesaResult
+from assessment.presentation.pdf import certificate_pdf
+from assessment.presentation.reportdata import DesaResult
 
 A4_LANDSCAPE = (841.89, 595.28)
 

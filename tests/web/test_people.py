@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import Flask
 
 from assessment.auth import two_factor
-from assessment.extensions import db
 from assessment.models import AccountInvitation, AuditEvent, Role, User, utcnow
+from assessment.platform.extensions import db
 from tests.conftest import Login, MakeUser
 from tests.support.documents import fetch_document
 

@@ -1,5 +1,5 @@
 """Personal data only where it is needed (issue 19, point 3): photo originals, evidence and submissions per role,
-blind scoring without drafts, and the "same file as another desa" flag (rules in assessment/visibility.py)."""
+blind scoring without drafts, and the "same file as another desa" flag (rules in assessment/services/visibility.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from assessment.assignments.operations import assign_assessor
-from assessment.extensions import db
 from assessment.models import Assignment, DeskScore, Evidence, Participant, Role, StageCode, SubmissionStatus, User
+from assessment.platform.extensions import db
 from tests.conftest import Login, MakeUser
 from tests.support import files
 from tests.support.competition import create_competition

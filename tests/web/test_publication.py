@@ -17,7 +17,6 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.test import TestResponse
 
 from assessment import create_app
-from assessment.extensions import db
 from assessment.field.operations import add_field_photo, save_field_level
 from assessment.models import (
     Assignment,
@@ -34,13 +33,14 @@ from assessment.models import (
     Role,
     StageCode,
 )
+from assessment.platform.extensions import db
+from assessment.platform.storage import get_store
 from assessment.publication.operations import PublicationRefused, finalise_results, publish_provisional
 from assessment.publication.snapshot import canonical_bytes, rank, ranking_rows
-from assessment.published import provisional_rows
 from assessment.reconciliation.operations import correct_reconciliation
 from assessment.repo import rubric_of, verified_records
-from assessment.stages import Action, StageClosed, stage_gate
-from assessment.storage import get_store
+from assessment.services.published import provisional_rows
+from assessment.services.stages import Action, StageClosed, stage_gate
 from tests.conftest import Login, MakeUser, config_for_tests
 from tests.support import files
 from tests.support.documents import follow_document

@@ -12,7 +12,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from assessment.extensions import db
 from assessment.field.operations import finalists_of, set_finalist_rule
 from assessment.models import (
     Assignment,
@@ -30,6 +29,7 @@ from assessment.models import (
     StageCode,
     SubmissionStatus,
 )
+from assessment.platform.extensions import db
 from assessment.publication.operations import (
     PublicationRefused,
     blockers,

@@ -12,7 +12,6 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from assessment.assignments.operations import assign_assessor
-from assessment.extensions import db
 from assessment.models import (
     Assignment,
     AuditEvent,
@@ -28,6 +27,7 @@ from assessment.models import (
     StageCode,
     User,
 )
+from assessment.platform.extensions import db
 from assessment.reconciliation.operations import ReconciliationRefused, reconcile_item
 from assessment.repo import RECONCILED_BY, reconciliation_items, rubric_of, verified_records
 from assessment.scoring import AssessmentRows, score

@@ -12,8 +12,6 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from openpyxl import Workbook
 
-from assessment.audit import verify_chain
-from assessment.extensions import db
 from assessment.models import (
     AuditEvent,
     Competition,
@@ -29,6 +27,8 @@ from assessment.models import (
     StageCode,
     SubmissionStatus,
 )
+from assessment.platform.extensions import db
+from assessment.services.audit import verify_chain
 from tests.conftest import Login, MakeRegion, MakeUser
 from tests.support.competition import create_competition
 

@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
-from assessment.extensions import db
 from assessment.models import AuditEvent, DeskScore, Role, StageCode
+from assessment.platform.extensions import db
 from tests.conftest import Login, MakeUser
 from tests.support.documents import fetch_document
 from tests.support.results import (

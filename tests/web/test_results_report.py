@@ -6,8 +6,8 @@ import pytest
 from flask import Flask
 
 from assessment import repo
-from assessment.extensions import db
 from assessment.models import DeskScore
+from assessment.platform.extensions import db
 from tests.conftest import MakeUser
 from tests.support.results import (
     BUKIT,

@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assessment import repo
-from assessment.extensions import db
 from assessment.models import Participant, RegionKind, Role, SubmissionStatus
-from assessment.reportdata import DesaResult, ResultsReport
+from assessment.platform.extensions import db
+from assessment.presentation.reportdata import DesaResult, ResultsReport
 from assessment.results.explain import shown_parts
 from assessment.results.reports import winners
 from assessment.scoring import round_half_up
@@ -102,7 +102,7 @@ def test_shown_parts_by_hand() -> None:
 
 
 def test_who_is_ranked_applied_to_the_stored_data(world: ResultsWorld) -> None:
-    """Rule (who is ranked), assessment.standing.who_is_ranked, as engine_run applies it to stored rows: only the
+    """Rule (who is ranked), assessment.core.standing.who_is_ranked, as engine_run applies it to stored rows: only the
     ranked desa are scored; a new participant still in draft, a kelurahan and a desa whose assessors have not
     submitted are listed apart with their state and counted nowhere."""
     ensure_desa("64.09.04.2010", "Desa Baru")

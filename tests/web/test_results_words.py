@@ -11,7 +11,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from assessment.extensions import db
 from assessment.models import (
     Assignment,
     Evidence,
@@ -23,6 +22,7 @@ from assessment.models import (
     StageCode,
 )
 from assessment.objections.operations import answer_objection
+from assessment.platform.extensions import db
 from assessment.publication.operations import publish_provisional, withdraw_from_ranking
 from assessment.repo import rubric_of
 from tests.conftest import Login, MakeUser

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from assessment.extensions import db
 from assessment.models import (
     Evidence,
     EvidenceKind,
@@ -15,7 +14,8 @@ from assessment.models import (
     SubmissionReview,
     SubmissionStatus,
 )
-from assessment.storage import get_store
+from assessment.platform.extensions import db
+from assessment.platform.storage import get_store
 from tests.conftest import Login, MakeUser
 from tests.support import files
 from tests.support.competition import create_competition

@@ -16,10 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from assessment import create_app
-from assessment.audit import verify_chain
 from assessment.competitions.schedule import stage_window
-from assessment.extensions import db
-from assessment.fanout import FANOUT_JOB
 from assessment.jobs import queue
 from assessment.models import (
     AuditEvent,
@@ -33,7 +30,10 @@ from assessment.models import (
     SubmissionStatus,
     User,
 )
-from assessment.wita import WITA
+from assessment.platform.extensions import db
+from assessment.platform.wita import WITA
+from assessment.services.audit import verify_chain
+from assessment.services.fanout import FANOUT_JOB
 from tests.conftest import Login, MakeUser, config_for_tests, reset_database
 from tests.support.competition import create_competition
 
@@ -366,7 +366,7 @@ def test_moving_the_completeness_check_tells_reviewers_and_returned_desa(
 
 
 def test_deadline_moved_by_the_committee_is_reminded_again(client: FlaskClient, setup) -> None:
-    from assessment.deadlines import send_deadline_reminders
+    from assessment.services.deadlines import send_deadline_reminders
 
     competition, _participants, people = setup
     stage = competition.stage(StageCode.penilaian_mandiri)

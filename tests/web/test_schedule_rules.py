@@ -15,7 +15,7 @@ from assessment.competitions.rescheduling import (
 )
 from assessment.competitions.schedule import stage_window
 from assessment.models import StageCode
-from assessment.wita import WITA
+from assessment.platform.wita import WITA
 
 # 10 December 2026, 12:00 WITA.
 NOW = datetime(2026, 12, 10, 4, 0, tzinfo=UTC)

@@ -6,9 +6,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from assessment.extensions import db
 from assessment.models import Region, Role
-from assessment.security import region_within, require_region_access, roles_required, scope_filter
+from assessment.platform.extensions import db
+from assessment.services.security import region_within, require_region_access, roles_required, scope_filter
 from tests.conftest import Login, MakeRegion, MakeUser
 
 DESA = "64.09.04.2002"  # Bukit Raya, Sepaku, PPU

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from assessment.serving import create_server, server_settings
+from assessment.platform.serving import create_server, server_settings
 
 SLOW_CLIENTS = 20
 

@@ -1,4 +1,4 @@
-"""TTE on evidence PDFs, read with pyHanko (:func:`assessment.signatures.read_signatures`)."""
+"""TTE on evidence PDFs, read with pyHanko (:func:`assessment.services.signatures.read_signatures`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from assessment.signatures import NAME_LABELS, read_signatures
+from assessment.services.signatures import NAME_LABELS, read_signatures
 from tests.support import files
 from tests.support.signed_pdf import signed_pdf, tampered
 

@@ -13,7 +13,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from assessment.extensions import db
 from assessment.models import (
     CaptureOutcome,
     CaptureTrigger,
@@ -25,6 +24,7 @@ from assessment.models import (
     Objection,
     StageCode,
 )
+from assessment.platform.extensions import db
 from assessment.publication.operations import finalise_results, publish_provisional
 from assessment.publication.snapshot import DECIDED_BY, canonical_bytes, public_copy
 from assessment.repo import REPLACING_ROWS

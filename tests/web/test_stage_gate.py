@@ -1,4 +1,4 @@
-"""The stage gate (:func:`assessment.stages.stage_gate`): each action in its stage, committee exceptions."""
+"""The stage gate (:func:`assessment.services.stages.stage_gate`): each action in its stage, committee exceptions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask import Flask
 
 from assessment.assignments.operations import open_exception, revoke_exception
 from assessment.models import StageCode, User
-from assessment.stages import Action, StageClosed, require_stage, stage_gate
+from assessment.services.stages import Action, StageClosed, require_stage, stage_gate
 from tests.conftest import MakeUser
 from tests.support.verification import verification_competition
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from assessment import storage
-from assessment.storage import LocalEvidenceStore, StorageError
+from assessment.platform import storage
+from assessment.platform.storage import LocalEvidenceStore, StorageError
 
 
 def test_put_returns_the_sha256_and_the_same_bytes_come_back(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The table reader shared by the enrolment file and the account import (:func:`assessment.tabular.read_table`)."""
+"""The table reader shared by the enrolment file and the account import
+(:func:`assessment.platform.tabular.read_table`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from assessment.tabular import MAX_TABLE_ROWS, TableRejected, read_table
+from assessment.platform.tabular import MAX_TABLE_ROWS, TableRejected, read_table
 
 
 def problems(data: bytes, required: tuple[str, ...] = ("kode_desa",), optional: tuple[str, ...] = ()) -> list[str]:

@@ -15,9 +15,9 @@ from sqlalchemy import select, text
 
 from assessment import create_app
 from assessment.auth import two_factor
-from assessment.extensions import db
-from assessment.keys import purpose_key
 from assessment.models import AuditEvent, RecoveryCode, Role, User, utcnow
+from assessment.platform.extensions import db
+from assessment.platform.keys import purpose_key
 from tests.conftest import TEST_PASSWORD, MakeUser
 
 CODE = re.compile(r'<code class="fingerprint">([A-Z2-9]{5}-[A-Z2-9]{5})</code>')

@@ -16,8 +16,8 @@ from flask.testing import FlaskClient
 
 from assessment.assessors import operations as desk
 from assessment.assignments.operations import assign_assessor
-from assessment.extensions import db
 from assessment.models import Assignment, AuditEvent, DeskScore, Participant, Role, SelfAssessment, User
+from assessment.platform.extensions import db
 from assessment.repo import rubric_of
 from assessment.villages import operations as villages
 from tests.conftest import Login, MakeUser

@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
-from assessment.extensions import db
 from assessment.models import Assignment, Evidence, Participant, Role, SelfAssessment, SubmissionStatus
+from assessment.platform.extensions import db
 from tests.conftest import Login, MakeUser
 from tests.support import files
 from tests.support.competition import create_competition
@@ -518,8 +518,8 @@ def test_operator_pages_render_the_default_rubric(
 def test_upload_that_fails_while_saving_leaves_no_file_and_no_row(
     app: Flask, setup, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from assessment.platform.storage import get_store
     from assessment.repo import rubric_of
-    from assessment.storage import get_store
     from assessment.villages import operations
     from assessment.villages.routes import now_utc
 

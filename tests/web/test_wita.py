@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from assessment.wita import format_wita
+from assessment.platform.wita import format_wita
 
 
 def test_utc_moment_is_shown_in_wita_eight_hours_ahead() -> None:

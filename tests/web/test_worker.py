@@ -1,5 +1,5 @@
 """The background worker's queue (assessment/jobs/queue.py) and the reminders before deadlines
-(assessment/deadlines.py, ``plan_deadline_reminders``), in process; the worker as a real process is in
+(assessment/services/deadlines.py, ``plan_deadline_reminders``), in process; the worker as a real process is in
 tests/web/test_worker_processes.py."""
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import delete, select, update
 
-from assessment.deadlines import current_offset, last_day, plan_deadline_reminders, reminder_due_at
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.jobs.schedule import PERIODIC, schedule_due
 from assessment.jobs.settings import reminder_days
@@ -30,7 +28,9 @@ from assessment.models import (
     StageCode,
     SubmissionStatus,
 )
-from assessment.wita import WITA
+from assessment.platform.extensions import db
+from assessment.platform.wita import WITA
+from assessment.services.deadlines import current_offset, last_day, plan_deadline_reminders, reminder_due_at
 from tests.conftest import MakeUser
 from tests.support.results import SEMOI, results_world
 from tests.support.verification import verification_competition

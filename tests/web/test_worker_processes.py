@@ -23,9 +23,9 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select, update
 
-from assessment.extensions import db
 from assessment.models import Job, JobStatus, Notification, Role
-from assessment.notifications import message_id, notify
+from assessment.platform.extensions import db
+from assessment.services.notifications import message_id, notify
 from tests.conftest import MakeUser
 from tests.support.live import PROJECT_DIR, free_port
 from tests.support.mailserver import FakeMailServer

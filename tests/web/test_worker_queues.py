@@ -12,11 +12,11 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.links.capture import CAPTURE_JOB
 from assessment.models import Job, JobStatus
-from assessment.wita import now_utc
+from assessment.platform.extensions import db
+from assessment.platform.wita import now_utc
 
 ORDER: list[str] = []
 SLOW_SECONDS = 0.3

@@ -13,7 +13,7 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
 from assessment.models import Role
-from assessment.security import grants_for
+from assessment.services.security import grants_for
 
 # How each role is named to the people who hold it.
 ROLE_LABELS: dict[Role, Any] = {

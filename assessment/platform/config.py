@@ -50,7 +50,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     - ``OBJECTION_LIMIT_PER_DESA`` (30), ``OBJECTION_LIMIT_PER_INDICATOR`` (3): objections one desa may file in a
       competition's masa sanggah, in all and about one indicator (or the whole result).
     - ``TOTP_KEY``, ``AUDIT_KEY``: keys (any long random text) that encrypt the TOTP secrets at rest and sign the
-      audit chain (:mod:`assessment.keys`); unset: each is derived from ``SECRET_KEY``.
+      audit chain (:mod:`assessment.platform.keys`); unset: each is derived from ``SECRET_KEY``.
     - ``TRUSTED_PROXIES`` (0): how many reverse proxies in front of the app set ``X-Forwarded-For``/``-Proto``/
       ``-Host``; 0 ignores those headers (anyone can send them), so set it only behind a proxy.
     """

@@ -21,7 +21,8 @@ The chain (what a contested result can be checked against)
 
 Signed with a key kept outside the database (a keyed MAC)
     Every event also stores ``mac``, HMAC-SHA256 under the audit key (``AUDIT_KEY``, else derived from
-    ``SECRET_KEY``: :mod:`assessment.keys`) of ``"desa-digital-audit-mac/1:" + hash``; the chain head stores the MAC
+    ``SECRET_KEY``: :mod:`assessment.platform.keys`) of ``"desa-digital-audit-mac/1:" + hash``; the chain head stores
+    the MAC
     of ``"desa-digital-audit-head/1:<last_seq>:<last_hash>:<signed_from>"``. Someone who can write the database but
     does not hold the key can no longer re-hash the events after an edit, nor delete the tail and move the head
     back. Events written before signing began (``seq < signed_from``, set by the migration) carry no MAC; they are
@@ -65,10 +66,10 @@ from flask_login import current_user
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, scoped_session
 
-from assessment.extensions import db
-from assessment.keys import purpose_key
 from assessment.models.audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from assessment.models.types import utcnow
+from assessment.platform.extensions import db
+from assessment.platform.keys import purpose_key
 
 CANONICAL_TAG = "desa-digital-audit/1"
 MAC_TAG = "desa-digital-audit-mac/1:"
@@ -147,7 +148,7 @@ def head_mac(last_seq: int, last_hash: str, signed_from: int, key: bytes) -> str
 
 
 def request_id() -> str:
-    """The id of the current request (set by :mod:`assessment.http`), or one id per CLI command."""
+    """The id of the current request (set by :mod:`assessment.platform.http`), or one id per CLI command."""
     if has_request_context():
         value = g.get("request_id")
         if value:

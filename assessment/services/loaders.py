@@ -2,7 +2,7 @@
 user's scope, the user's own assignment, and the competitions a user may see.
 
 Each loader stops the request the way every page does (404 for what does not exist, 403 for what lies outside the
-user's roles or region scope, through :func:`assessment.security.require_region_access`), so a new page calls
+user's roles or region scope, through :func:`assessment.services.security.require_region_access`), so a new page calls
 these instead of copying a neighbour's.
 """
 
@@ -15,9 +15,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from assessment.criteria.model import Indicator, Rubric
-from assessment.extensions import db
 from assessment.models import Assignment, Competition, Participant, Role
-from assessment.security import require_region_access, user_can_access_region
+from assessment.platform.extensions import db
+from assessment.services.security import require_region_access, user_can_access_region
 
 
 def indicator_or_404(rubric: Rubric, code: str) -> Indicator:

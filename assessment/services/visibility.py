@@ -1,6 +1,6 @@
 """Who may read what of a desa's submission: personal data only where it is needed (UU PDP 27/2022).
 
-Region scope (:mod:`assessment.security`) says where a role reaches; this module narrows it for the provincial
+Region scope (:mod:`assessment.services.security`) says where a role reaches; this module narrows it for the provincial
 roles, whose scope is a whole province but whose need is a few desa. Every page and download that shows a desa's
 self-assessment or evidence asks these functions, so the rule is written once:
 
@@ -26,10 +26,10 @@ from typing import Any
 from flask import g
 from sqlalchemy import select
 
-from assessment.extensions import db
 from assessment.models import Assignment, Competition, Evidence, Participant, Role
+from assessment.platform.extensions import db
 from assessment.repo import reconciliation_items, rubric_of
-from assessment.security import grants_for, user_can_access_region
+from assessment.services.security import grants_for, user_can_access_region
 
 # Readers whose region scope is enough.
 REGIONAL_READERS = (Role.operator_desa, Role.verifikator_kecamatan, Role.dpmd, Role.panitia)

@@ -14,8 +14,8 @@ from enum import StrEnum
 
 import numpy as np
 
+from assessment.core.i18n import N_
 from assessment.criteria.model import Rubric
-from assessment.i18n import N_
 from assessment.scoring import NA_LEVEL, AssessmentRows, eligible_villages, reconciliation_flags
 
 Record = tuple[str, str, str, int | None]

@@ -15,7 +15,7 @@ be set up without code:
 The rules of one message, written once:
 
 - **Who.** A notification goes to WhatsApp only for a person who opted in and has a checked mobile number
-  (:mod:`assessment.phone`); the number is taken when the notification is made.
+  (:mod:`assessment.platform.phone`); the number is taken when the notification is made.
 - **What.** A short Indonesian text: "Lomba Desa Digital: " and the inbox message (cut at 300 characters), then
   the page that needs action as a full address when ``PUBLIC_BASE_URL`` is set. The inbox messages never carry
   scores before publication, nor anyone's personal data beyond the recipient's own, so neither does this.
@@ -39,7 +39,7 @@ from flask import current_app
 
 from assessment.jobs import queue
 from assessment.models import Notification
-from assessment.wita import WITA
+from assessment.platform.wita import WITA
 
 WHATSAPP_JOB = "whatsapp"
 DEFAULT_BODY = '{"to": "{to}", "text": "{text}"}'

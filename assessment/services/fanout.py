@@ -14,8 +14,10 @@ The rules, written once:
   people are told.
 - **Who is told.** An entry names a desa or one account (``user:<id>``, for a change whose audience the request
   already knows: a schedule change, new assignments). When the job runs, the active operator desa accounts of
-  each desa (:func:`assessment.notifications.operators_of`), or the account if still active; each gets the inbox
-  message and its copies (e-mail, WhatsApp/SMS) exactly as :func:`assessment.notifications.notify` does for one change.
+  each desa (:func:`assessment.services.notifications.operators_of`), or the account if still active; each gets the
+  inbox
+  message and its copies (e-mail, WhatsApp/SMS) exactly as :func:`assessment.services.notifications.notify` does for one
+  change.
 - **Once per person, however often it runs.** Every message has its own idempotency key
   (``<job key>:<entry's position>:<entry>:<account>``, unique in the database). The job works through the entries
   in chunks; each chunk's messages, their e-mail/WhatsApp jobs and the progress shown to the committee (``n`` of
@@ -32,10 +34,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.models import Notification, User
-from assessment.notifications import notify, operators_of
+from assessment.platform.extensions import db
+from assessment.services.notifications import notify, operators_of
 
 log = logging.getLogger(__name__)
 FANOUT_JOB = "notify.fanout"

@@ -1,6 +1,6 @@
 """Plotly figures for the results pages, each with the table of the same numbers.
 
-Every builder takes plain values (:mod:`assessment.reportdata`), never database rows, and returns a
+Every builder takes plain values (:mod:`assessment.presentation.reportdata`), never database rows, and returns a
 :class:`Chart`: the figure, a :class:`Table` holding exactly the numbers drawn (shown beside the chart for
 people who prefer to read, and for screen readers) and a one-sentence description. Figures use Indonesian
 separators (``separators=",."``: 1.234,5), Indonesian labels and colour-blind-safe palettes (Okabe-Ito for
@@ -21,9 +21,9 @@ import plotly.graph_objects as go
 from flask_babel import gettext as _
 
 from assessment.exports.spreadsheet import Column, ColumnKind, Sheet
-from assessment.geo import DEFAULT_VIEW, MapView, map_view
-from assessment.numbers import format_number
-from assessment.reportdata import (
+from assessment.presentation.geo import DEFAULT_VIEW, MapView, map_view
+from assessment.presentation.numbers import format_number
+from assessment.presentation.reportdata import (
     AspectHeading,
     DesaResult,
     FinalLevel,
@@ -268,7 +268,8 @@ def indicator_coverage(
 ) -> Chart:
     """Rollout per indicator: the share of desa at level ``threshold`` or above, weakest indicator first.
 
-    The shares and means follow the rule of :func:`assessment.reportdata.indicator_rollout` (unscored counts as
+    The shares and means follow the rule of :func:`assessment.presentation.reportdata.indicator_rollout` (unscored
+    counts as
     below, not applicable is left out); the weakest indicators, where help is needed first, are at the top.
     """
     rows: list[tuple[Any, ...]] = [
@@ -566,7 +567,8 @@ def indicator_heatmap_by_region(
     """The mean level of every indicator per region (rows: kabupaten or kecamatan; columns: indicators).
 
     For a province a row per desa would be 841 rows: the mean per region keeps the pattern readable. The means
-    follow :func:`assessment.reportdata.mean_levels_by_region`; a region where an indicator applies to no desa
+    follow :func:`assessment.presentation.reportdata.mean_levels_by_region`; a region where an indicator applies to no
+    desa
     is a gap.
     """
     matrix = np.array(

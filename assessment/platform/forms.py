@@ -1,5 +1,5 @@
 """Form pieces every blueprint shares: the confirmation of an action, a level field's value, and the version a
-form was loaded with (the other half of :func:`assessment.versioning.compare_and_set`)."""
+form was loaded with (the other half of :func:`assessment.platform.versioning.compare_and_set`)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class ConfirmForm(FlaskForm):
 
 class VersionedForm(FlaskForm):
     """A form that saves one versioned row: it carries the version of the row it was loaded with (0: none yet), and
-    the save is refused (:class:`assessment.versioning.SaveConflict`) if the row moved on meanwhile."""
+    the save is refused (:class:`assessment.platform.versioning.SaveConflict`) if the row moved on meanwhile."""
 
     version = HiddenField()
 

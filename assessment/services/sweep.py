@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, select
 
 from assessment.documents.operations import references as document_references
-from assessment.extensions import db
 from assessment.models import BeritaAcara, Evidence, FieldPhoto, LinkCapture, Objection
-from assessment.storage import EvidenceStore
+from assessment.platform.extensions import db
+from assessment.platform.storage import EvidenceStore
 
 DEFAULT_GRACE = timedelta(hours=1)
 

@@ -7,7 +7,7 @@ query-string value has them removed before any form or view sees it, the same wa
 controls other than tab, line feed and carriage return, and DEL. Tab and line breaks stay (a note may have
 paragraphs). A path holding a control character names no page (every path this app makes is plain), so it gets
 the 404 page before any view can pass a part of it to the database. Uploaded files are not touched (their
-bytes are evidence), and their names are cleaned separately (:func:`assessment.evidence.clean_display_name`).
+bytes are evidence), and their names are cleaned separately (:func:`assessment.services.evidence.clean_display_name`).
 """
 
 from __future__ import annotations

@@ -15,8 +15,7 @@ from enum import StrEnum
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from assessment.extensions import db
-from assessment.i18n import N_
+from assessment.core.i18n import N_
 from assessment.models import (
     Competition,
     FinalSnapshot,
@@ -26,7 +25,8 @@ from assessment.models import (
     StageException,
     User,
 )
-from assessment.wita import visitor_wita
+from assessment.platform.extensions import db
+from assessment.platform.wita import visitor_wita
 
 # The stages' names in words (Indonesian, translated where shown). Pages, messages and the schedule all read them
 # here, next to the gate that decides what each stage allows.

@@ -39,10 +39,10 @@ from sqlalchemy import JSON, Column, Table, bindparam, delete, func, insert, ins
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from assessment.audit import record_event, verify_chain
-from assessment.extensions import db
 from assessment.models import GENESIS_HASH, AuditChainHead, Evidence
-from assessment.storage import EvidenceStore
+from assessment.platform.extensions import db
+from assessment.platform.storage import EvidenceStore
+from assessment.services.audit import record_event, verify_chain
 
 FORMAT = "desa-digital-backup/1"
 BATCH = 1000
@@ -305,7 +305,8 @@ def restore_backup(
 ) -> BackupSummary:
     """Restore an archive into an empty database (schema already created) and the evidence store.
 
-    The restored audit trail is verified (:func:`assessment.audit.verify_chain`, hashes, links and MACs under this
+    The restored audit trail is verified (:func:`assessment.services.audit.verify_chain`, hashes, links and MACs under
+    this
     installation's audit key) before the transaction commits: a broken chain is refused (nothing is written)
     unless ``accept_broken_audit``; then the restore itself is recorded in the trail (``backup.restore_broken``,
     with the problem found), so the override can never pass unnoticed.

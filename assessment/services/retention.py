@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from assessment.audit import record_event
-from assessment.extensions import db
 from assessment.models import Evidence, EvidenceKind, EvidencePurge
-from assessment.storage import EvidenceStore
-from assessment.sweep import capture_references, other_references
+from assessment.platform.extensions import db
+from assessment.platform.storage import EvidenceStore
+from assessment.services.audit import record_event
+from assessment.services.sweep import capture_references, other_references
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import select
 
-from assessment.extensions import db
 from assessment.models import Participant, StageException
-from assessment.stages import STAGE_NAMES
-from assessment.wita import visitor_wita
+from assessment.platform.extensions import db
+from assessment.platform.wita import visitor_wita
+from assessment.services.stages import STAGE_NAMES
 
 
 def desa_exceptions(participant: Participant) -> list[StageException]:

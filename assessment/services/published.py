@@ -10,8 +10,8 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import select
 
-from assessment.extensions import db
 from assessment.models import Competition, FinalSnapshot, LateChange, Participant, ProvisionalResult
+from assessment.platform.extensions import db
 
 
 def provisional_document(competition: Competition) -> dict[str, Any] | None:

@@ -36,10 +36,10 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from assessment import gateway
-from assessment.extensions import db
 from assessment.jobs import queue
 from assessment.models import JobStatus, Notification, Role, RoleGrant, User, utcnow
+from assessment.platform.extensions import db
+from assessment.services import gateway
 
 log = logging.getLogger(__name__)
 SUBJECT = "Lomba Desa Digital Kaltim"
@@ -69,8 +69,8 @@ def notify(
 ) -> list[Notification]:
     """Put ``message`` in each user's inbox (written by the caller's next commit) and queue its copies, in the
     same transaction: e-mail with SMTP unless the person turned it off, WhatsApp/SMS through the gateway for a
-    person who opted in with a checked number (:mod:`assessment.gateway`). ``key`` (one user only) is the
-    message's idempotency key (see :func:`assessment.fanout.run_fanout`)."""
+    person who opted in with a checked number (:mod:`assessment.services.gateway`). ``key`` (one user only) is the
+    message's idempotency key (see :func:`assessment.services.fanout.run_fanout`)."""
     users = list(users)
     if key is not None and len(users) != 1:
         raise ValueError("an idempotency key names one person's message")

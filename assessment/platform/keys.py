@@ -1,7 +1,8 @@
 """Keys kept outside the database, each for one purpose.
 
 ``TOTP_KEY`` encrypts the TOTP secrets (and keys the hashes of recovery codes); ``AUDIT_KEY`` signs the audit
-chain (:mod:`assessment.audit`). Each comes from the environment; when unset it is derived from ``SECRET_KEY`` with
+chain (:mod:`assessment.services.audit`). Each comes from the environment; when unset it is derived from ``SECRET_KEY``
+with
 HKDF-SHA256 and the purpose as context, so the one secret of a small installation gives independent keys. A
 database copied elsewhere (a backup, a leak) reveals neither the TOTP secrets nor a way to re-sign the chain.
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from assessment.extensions import db
+from assessment.platform.extensions import db
 
 
 def wait_until_below(at: Any, condition: Any, limit: int, window: timedelta, now: datetime) -> timedelta | None:

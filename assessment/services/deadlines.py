@@ -16,8 +16,6 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from assessment.audit import record_event
-from assessment.extensions import db
 from assessment.field.operations import finalists_of
 from assessment.jobs.settings import DEFAULT_REMINDER_DAYS
 from assessment.models import (
@@ -35,10 +33,12 @@ from assessment.models import (
     SubmissionStatus,
     User,
 )
-from assessment.notifications import notify, operators_of
+from assessment.platform.extensions import db
+from assessment.platform.wita import WITA, format_wita
 from assessment.repo import reconciliation_items, rubric_of
-from assessment.security import region_within, user_can_access_region
-from assessment.wita import WITA, format_wita
+from assessment.services.audit import record_event
+from assessment.services.notifications import notify, operators_of
+from assessment.services.security import region_within, user_can_access_region
 
 REMINDED_STAGES = (StageCode.penilaian_mandiri, StageCode.penilaian_dokumen, StageCode.klarifikasi_lapangan)
 STAGE_WORDS = {
@@ -133,7 +133,7 @@ def send_deadline_reminders(now: datetime, hours: int) -> list[Reminder]:
       is a new deadline: it is reminded again before its new end (the change itself was announced to the same
       people when it was made).
     - Inactive accounts get nothing. E-mail follows the inbox item when SMTP is configured
-      (:mod:`assessment.notifications`). Committee exceptions past a stage's end are not reminded.
+      (:mod:`assessment.services.notifications`). Committee exceptions past a stage's end are not reminded.
 
     Returns the reminders sent, in competition, stage, user order; the run is audited when it sent any.
     """

@@ -11,9 +11,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from assessment.extensions import db, login_manager
-from assessment.i18n import N_
-from assessment.inputs import refuse_control_characters_in_path
+from assessment.core.i18n import N_
+from assessment.platform.extensions import db, login_manager
+from assessment.platform.inputs import refuse_control_characters_in_path
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from assessment.standing import State, state_label
+from assessment.core.standing import State, state_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +62,12 @@ class DesaResult:
 
 @dataclass(frozen=True, slots=True)
 class UnrankedDesa:
-    """A participating desa left out of the ranking, with its state (:class:`assessment.standing.State` value) and
+    """A participating desa left out of the ranking, with its state (:class:`assessment.core.standing.State` value) and
     what keeps it out: the indicators concerned, its submitted and active assignments and the assessors required,
     or the committee's reason.
 
     It has no index, predikat or rank and is counted in no ranking, mean or rank interval
-    (:func:`assessment.standing.who_is_ranked`)."""
+    (:func:`assessment.core.standing.who_is_ranked`)."""
 
     kode: str
     nama: str

@@ -17,8 +17,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from assessment.extensions import db
 from assessment.models import ConflictDeclaration, Role, RoleGrant, User
+from assessment.platform.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
 

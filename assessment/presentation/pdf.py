@@ -21,14 +21,14 @@ from flask import current_app, has_request_context, render_template
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from assessment.numbers import format_number
-from assessment.reportdata import DesaResult
+from assessment.presentation.numbers import format_number
+from assessment.presentation.reportdata import DesaResult
 
 # Pages are laid out as if served from this origin; ".invalid" can never resolve (RFC 2606), and the fetcher
 # maps its /static/ paths onto the package's static folder.
 REPORT_ORIGIN = "https://laporan.invalid/"
 STATIC_PREFIX = "/static/"
-DEFAULT_STATIC_DIR = Path(__file__).resolve().parent / "static"
+DEFAULT_STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 
 class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints

@@ -25,7 +25,7 @@ from pyhanko.sign.general import load_cert_from_pemder
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from assessment.i18n import N_
+from assessment.core.i18n import N_
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import update
 
-from assessment.extensions import db
+from assessment.platform.extensions import db
 
 RowT = TypeVar("RowT")
 

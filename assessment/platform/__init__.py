@@ -1,0 +1,1 @@
+"""Plumbing every part of the app stands on (configuration, extensions, HTTP, storage, time, inputs)."""

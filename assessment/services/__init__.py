@@ -1,0 +1,1 @@
+"""What several domains share over the models: audit, scope and visibility, stages, notifications."""
