@@ -99,14 +99,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(competitions_bp)
 
+    from assessment.desa.routes import bp as desa_bp
     from assessment.platform import compression, storage
     from assessment.review.routes import bp as review_bp
     from assessment.trail.routes import bp as trail_bp
-    from assessment.villages.routes import bp as villages_bp
 
     storage.init_app(app)
     compression.init_app(app)
-    app.register_blueprint(villages_bp)
+    app.register_blueprint(desa_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(trail_bp)
 

@@ -2,41 +2,41 @@
 
 This module is the functional core of the competition's results. It is pure (standard library and numpy only: no
 files, clock, configuration, database or web), so anyone can recompute a published ranking from the published
-rows. Every rule a village could contest is written here and, again, in the docstring of the function that applies
+rows. Every rule a desa could contest is written here and, again, in the docstring of the function that applies
 it; each has a test named after it in ``tests/core/test_scoring.py``.
 
 Rules
 =====
 
-1. **Input.** A rubric and assessment rows (village, indicator, assessor, level or NA), integer-coded in
-   :class:`AssessmentRows`; optionally the village's self-assessed levels (:class:`SelfLevels`).
-2. **Per village x indicator** the assessors' levels are combined with the rubric's ``aggregation``: ``mean``, or
+1. **Input.** A rubric and assessment rows (desa, indicator, assessor, level or NA), integer-coded in
+   :class:`AssessmentRows`; optionally the desa's self-assessed levels (:class:`SelfLevels`).
+2. **Per desa x indicator** the assessors' levels are combined with the rubric's ``aggregation``: ``mean``, or
    ``median`` (for an even count, the mean of the two middle values). NA rows are ignored; when every row of a
-   village x indicator is NA the indicator is *not applicable* for that village and its weight leaves the
-   denominator. NA on an indicator whose ``allow_na`` is false is an input error. A village with *no row* for an
+   desa x indicator is NA the indicator is *not applicable* for that desa and its weight leaves the
+   denominator. NA on an indicator whose ``allow_na`` is false is an input error. A desa with *no row* for an
    indicator scores it at the scale minimum and is *incomplete* (``lengkap = tidak``). Other input errors: a level
-   off the scale, two rows for the same (village, indicator, assessor), a malformed region code.
+   off the scale, two rows for the same (desa, indicator, assessor), a malformed region code.
 3. **Index** (0-100) = 100 x sum(w_i (L_i - min) / (max - min)) / sum(w_i) over the applicable indicators. An
-   **aspect score** is the same over that aspect's applicable indicators; it is empty when none are. A village
+   **aspect score** is the same over that aspect's applicable indicators; it is empty when none are. A desa
    with no applicable indicator at all has an empty index (and no predikat); it ranks below every number.
 4. **Exactness.** Values are compared exactly (integers over a common denominator), never as noisy floats: two
-   villages whose exact indices are equal are equal, whatever the order of the input rows. Shown values are rounded
+   desa whose exact indices are equal are equal, whatever the order of the input rows. Shown values are rounded
    half-up to 2 decimals from the exact value. The **predikat** is the band whose ``min`` is the highest not above
    the shown (rounded) index.
-5. **Eligibility.** Only region kinds in the rubric's ``eligible`` take part. A village's kind comes from the region
-   table when one is given, otherwise from its Kemendagri code: the village part starting with 1 is a kelurahan,
+5. **Eligibility.** Only region kinds in the rubric's ``eligible`` take part. A desa's kind comes from the region
+   table when one is given, otherwise from its Kemendagri code: the desa part starting with 1 is a kelurahan,
    2 a desa, 3 a desa adat.
 6. **Ranking.** Order by exact index (higher first), then by the rubric's ``tie_break`` keys in order:
    ``aspects_by_weight`` (each aspect's exact score, heaviest aspect first, equal weights in rubric order),
    ``aspect:<code>`` (that aspect's exact score), ``top_levels`` (more indicators whose aggregated level equals the
    scale maximum), ``zero_levels`` (fewer whose aggregated level equals the scale minimum, missing ones included).
-   An empty score sorts below any number. Standard competition ranking (1, 2, 2, 4): villages equal on every key
+   An empty score sorts below any number. Standard competition ranking (1, 2, 2, 4): desa equal on every key
    share the rank and are marked ``seri`` for the plenary to decide. Never by code, input order or chance. The
    same ordering restricted to a kabupaten (64.09.04.2002 -> 64.09) or a kecamatan (-> 64.09.04) gives the
    kabupaten and kecamatan ranks.
-7. **Reconciliation.** A village x indicator whose assessors' levels differ by at least the rubric's
+7. **Reconciliation.** A desa x indicator whose assessors' levels differ by at least the rubric's
    ``disagreement_threshold`` is flagged for reconciliation.
-8. **Self vs verified.** Per village, the mean absolute difference between the self-assessed and the verified
+8. **Self vs verified.** Per desa, the mean absolute difference between the self-assessed and the verified
    (aggregated) level over the indicators that have both; flagged when the difference is at least 2 levels on at
    least 20% of those indicators. Written as ``selisih_level_mandiri`` (levels, by ``desa-digital score
    --self``), with the flag as ``tanda_mandiri``. The flag is a coaching signal for the committee and DPMD, not a
@@ -46,14 +46,14 @@ Rules
    has no self index (not 0). ``selisih_indeks_mandiri`` = self index minus verified index, both as shown (rule
    4), in index points: positive when the desa rated itself higher. It is the ranking page's and the workbook's
    column, and is not rule 8's mean level gap.
-9. **Reliability.** Krippendorff's alpha, ordinal metric, the rubric's scale as value domain, units = village x
+9. **Reliability.** Krippendorff's alpha, ordinal metric, the rubric's scale as value domain, units = desa x
    indicator, coders = assessors; overall and per indicator. Per-assessor severity: the mean, over the items the
    assessor shares with at least one other assessor, of (own level - mean of the others' levels); negative means
    stricter than the peers.
-10. **Rank confidence.** A seeded bootstrap over each village's assessors (draw as many assessors as it has, with
+10. **Rank confidence.** A seeded bootstrap over each desa's assessors (draw as many assessors as it has, with
     replacement; their rows are re-aggregated by rules 2-3 and ranked by rule 6) gives a 90% rank interval and
     the probability of a top-3 place. A weight-sensitivity run multiplies each weight by a factor drawn from
-    80/100 ... 120/100 (renormalised) and gives the share of runs in which a village's rank holds. Same seed, same
+    80/100 ... 120/100 (renormalised) and gives the share of runs in which a desa's rank holds. Same seed, same
     output.
 
 How exactness is kept fast
@@ -61,8 +61,8 @@ How exactness is kept fast
 
 Weights are scaled to integers W_i (a common power of ten, divided by their gcd). An aggregated level is an integer
 numerator over one denominator D shared by every cell (mean: D = lcm of the assessor counts present; median:
-D = 2). A village's index is then ``100 N / (D (max - min) S)`` with the integers ``N = sum W_i (Lnum_i - min D)``
-and ``S = sum W_i`` over its applicable indicators, and since ``100 / (D (max - min))`` is common to every village
+D = 2). A desa's index is then ``100 N / (D (max - min) S)`` with the integers ``N = sum W_i (Lnum_i - min D)``
+and ``S = sum W_i`` over its applicable indicators, and since ``100 / (D (max - min))`` is common to every desa
 the order is the order of the rationals ``N / S``; see :func:`_order_key` for why a float key is order-exact here
 and when the engine falls back to :class:`fractions.Fraction`.
 """
@@ -92,7 +92,7 @@ NA_LEVEL: Final[int] = -(2**31)
 """The level that stands for NA ("not applicable") in :attr:`AssessmentRows.level`."""
 
 KIND_BY_DIGIT: Final[Mapping[str, str]] = {"1": "kelurahan", "2": "desa", "3": "desa_adat"}
-"""Rule 5: the region kind from the first digit of the village part of a Kemendagri code."""
+"""Rule 5: the region kind from the first digit of the desa part of a Kemendagri code."""
 
 MAX_PROBLEMS: Final[int] = 50
 _EXACT_FLOAT: Final[int] = 2**53
@@ -107,19 +107,19 @@ _MAX_BOOTSTRAP_CANDIDATES: Final[int] = 20_000_000
 
 @dataclass(frozen=True, slots=True, eq=False)
 class AssessmentRows:
-    """Long assessment rows as integer codes (rule 1): village, indicator, assessor and level (or NA) per row."""
+    """Long assessment rows as integer codes (rule 1): desa, indicator, assessor and level (or NA) per row."""
 
     # Row k: assessors[assessor[k]] gave level[k] (NA_LEVEL for NA) to rubric.indicators[indicator[k]] of the
-    # village with Kemendagri code villages[village[k]].
-    villages: tuple[str, ...]
+    # desa with Kemendagri code desa[desa[k]].
+    desa_codes: tuple[str, ...]
     assessors: tuple[str, ...]
-    village: IntArray
+    desa: IntArray
     indicator: IntArray
     assessor: IntArray
     level: IntArray
 
     def __post_init__(self) -> None:
-        arrays = (self.village, self.indicator, self.assessor, self.level)
+        arrays = (self.desa, self.indicator, self.assessor, self.level)
         if any(not isinstance(a, np.ndarray) or a.ndim != 1 or a.dtype.kind not in "iu" for a in arrays):
             raise TypeError("AssessmentRows needs 1-D integer numpy arrays")
         if len({len(a) for a in arrays}) != 1:
@@ -130,14 +130,14 @@ class AssessmentRows:
 
     @classmethod
     def from_records(
-        cls, rubric: Rubric, records: Iterable[tuple[str, str, str, int | None]], villages: Sequence[str] = ()
+        cls, rubric: Rubric, records: Iterable[tuple[str, str, str, int | None]], desa_codes: Sequence[str] = ()
     ) -> AssessmentRows:
-        """Build rows from ``(village code, indicator code, assessor, level or None for NA)`` tuples.
+        """Build rows from ``(desa code, indicator code, assessor, level or None for NA)`` tuples.
 
-        ``villages`` may list villages that have no row at all (they are scored as incomplete, rule 2).
+        ``desa_codes`` may list desa that have no row at all (they are scored as incomplete, rule 2).
         Unknown indicator codes raise :class:`ScoringInputError` naming the row.
         """
-        village_ids: dict[str, int] = {code: i for i, code in enumerate(dict.fromkeys(villages))}
+        desa_ids: dict[str, int] = {code: i for i, code in enumerate(dict.fromkeys(desa_codes))}
         assessor_ids: dict[str, int] = {}
         indicator_ids = {ind.code: i for i, ind in enumerate(rubric.indicators)}
         v: list[int] = []
@@ -145,18 +145,18 @@ class AssessmentRows:
         a: list[int] = []
         lv: list[int] = []
         problems: list[RowProblem] = []
-        for row, (village, indicator, assessor, level) in enumerate(records):
+        for row, (desa, indicator, assessor, level) in enumerate(records):
             if indicator not in indicator_ids:
                 problems.append(RowProblem(row, f"indikator tidak dikenal: {indicator!r}"))
                 continue
-            v.append(village_ids.setdefault(village, len(village_ids)))
+            v.append(desa_ids.setdefault(desa, len(desa_ids)))
             ind.append(indicator_ids[indicator])
             a.append(assessor_ids.setdefault(assessor, len(assessor_ids)))
             lv.append(NA_LEVEL if level is None else level)
         if problems:
             raise ScoringInputError(problems)
         return cls(
-            tuple(village_ids),
+            tuple(desa_ids),
             tuple(assessor_ids),
             np.array(v, dtype=np.int64),
             np.array(ind, dtype=np.int64),
@@ -167,9 +167,9 @@ class AssessmentRows:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class SelfLevels:
-    """A village's own levels (penilaian mandiri): ``village`` indexes :attr:`AssessmentRows.villages`."""
+    """A desa's own levels (penilaian mandiri): ``desa`` indexes :attr:`AssessmentRows.desa_codes`."""
 
-    village: IntArray
+    desa: IntArray
     indicator: IntArray
     level: IntArray
 
@@ -177,13 +177,13 @@ class SelfLevels:
     def from_records(
         cls, rubric: Rubric, rows: AssessmentRows, records: Iterable[tuple[str, str, int | None]]
     ) -> SelfLevels:
-        """Build from ``(village code, indicator code, level or None)``; villages unknown to ``rows`` are skipped."""
-        village_ids = {code: i for i, code in enumerate(rows.villages)}
+        """Build from ``(desa code, indicator code, level or None)``; desa unknown to ``rows`` are skipped."""
+        desa_ids = {code: i for i, code in enumerate(rows.desa_codes)}
         indicator_ids = {ind.code: i for i, ind in enumerate(rubric.indicators)}
         kept = [
-            (village_ids[v], indicator_ids[i], NA_LEVEL if lv is None else lv)
+            (desa_ids[v], indicator_ids[i], NA_LEVEL if lv is None else lv)
             for v, i, lv in records
-            if v in village_ids and i in indicator_ids
+            if v in desa_ids and i in indicator_ids
         ]
         arr = np.array(kept, dtype=np.int64).reshape(-1, 3)
         return cls(arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy())
@@ -206,8 +206,8 @@ class ScoringInputError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class VillageResult:
-    """One eligible village's published line: exact and shown index, predikat, ranks and aspect scores."""
+class DesaResult:
+    """One eligible desa's published line: exact and shown index, predikat, ranks and aspect scores."""
 
     code: str
     index: Fraction | None
@@ -223,26 +223,26 @@ class VillageResult:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ReconciliationFlags:
-    """Rule 7: the village x indicator cells whose assessors disagree by at least the threshold."""
+    """Rule 7: the desa x indicator cells whose assessors disagree by at least the threshold."""
 
-    village: IntArray
+    desa: IntArray
     indicator: IntArray
     spread: IntArray
 
     def __len__(self) -> int:
-        return len(self.village)
+        return len(self.desa)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Ranking:
-    """Every eligible village's exact index, shown values, predikat and ranks, as arrays aligned on ``villages``."""
+    """Every eligible desa's exact index, shown values, predikat and ranks, as arrays aligned on ``desa_codes``."""
 
-    # The exact index of village j is 100 * index_numerator[j] / (scale * index_weight[j]), empty when the weight
+    # The exact index of desa j is 100 * index_numerator[j] / (scale * index_weight[j]), empty when the weight
     # is 0; aspect scores likewise. Shown values are integers in hundredths (-1 for empty); band indexes
     # rubric.bands (-1 for none). ``order`` is the published order: rank, then code.
     rubric: Rubric
-    villages: tuple[str, ...]
-    row_village: IntArray
+    desa_codes: tuple[str, ...]
+    row_desa: IntArray
     scale: int
     index_numerator: ExactArray
     index_weight: ExactArray
@@ -262,10 +262,10 @@ class Ranking:
     flags: ReconciliationFlags
 
     def __len__(self) -> int:
-        return len(self.villages)
+        return len(self.desa_codes)
 
     def position(self, code: str) -> int:
-        return self.villages.index(code)
+        return self.desa_codes.index(code)
 
     def exact_index(self, j: int) -> Fraction | None:
         weight = int(self.index_weight[j])
@@ -279,10 +279,10 @@ class Ranking:
             return None
         return Fraction(100 * int(self.aspect_numerator[j, a]), self.scale * weight)
 
-    def result(self, j: int) -> VillageResult:
+    def result(self, j: int) -> DesaResult:
         band = int(self.band[j])
-        return VillageResult(
-            code=self.villages[j],
+        return DesaResult(
+            code=self.desa_codes[j],
             index=self.exact_index(j),
             shown_index=_hundredths(int(self.shown_index[j])),
             predikat=None if band < 0 else self.rubric.bands[band].label,
@@ -294,15 +294,15 @@ class Ranking:
             aspects=tuple(_hundredths(int(h)) for h in self.aspect_shown[j]),
         )
 
-    def results(self) -> Iterator[VillageResult]:
-        """Every village in the published order."""
+    def results(self) -> Iterator[DesaResult]:
+        """Every desa in the published order."""
         for j in self.order:
             yield self.result(int(j))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class SelfComparison:
-    """Rule 8 per village of :attr:`AssessmentRows.villages`: compared indicators, exact mean gap, flag."""
+    """Rule 8 per desa of :attr:`AssessmentRows.desa_codes`: compared indicators, exact mean gap, flag."""
 
     compared: IntArray
     gap_numerator: IntArray
@@ -347,7 +347,7 @@ class ReliabilityReport:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class RankConfidence:
-    """Rule 10 (bootstrap), aligned on :attr:`Ranking.villages`: 90% rank interval and top-3 count."""
+    """Rule 10 (bootstrap), aligned on :attr:`Ranking.desa_codes`: 90% rank interval and top-3 count."""
 
     resamples: int
     seed: int
@@ -361,7 +361,7 @@ class RankConfidence:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class WeightSensitivity:
-    """Rule 10 (weights), aligned on :attr:`Ranking.villages`: runs in which the official rank holds."""
+    """Rule 10 (weights), aligned on :attr:`Ranking.desa_codes`: runs in which the official rank holds."""
 
     runs: int
     seed: int
@@ -398,23 +398,23 @@ def integer_weights(rubric: Rubric) -> list[int]:
 
 
 def region_kind(code: str) -> str | None:
-    """Rule 5: the kind of a village from its Kemendagri code (None when the code is not a village code)."""
-    if not _is_village_code(code):
+    """Rule 5: the kind of a desa from its Kemendagri code (None when the code is not a desa code)."""
+    if not _is_desa_code(code):
         return None
     return KIND_BY_DIGIT[code[9]]
 
 
 def kabupaten_of(code: str) -> str:
-    """Rule 6: the kabupaten group of a village code (64.09.04.2002 -> 64.09)."""
+    """Rule 6: the kabupaten group of a desa code (64.09.04.2002 -> 64.09)."""
     return code[:5]
 
 
 def kecamatan_of(code: str) -> str:
-    """Rule 6: the kecamatan group of a village code (64.09.04.2002 -> 64.09.04)."""
+    """Rule 6: the kecamatan group of a desa code (64.09.04.2002 -> 64.09.04)."""
     return code[:8]
 
 
-def _is_village_code(code: str) -> bool:
+def _is_desa_code(code: str) -> bool:
     return (
         len(code) == 13
         and code[2] == code[5] == code[8] == "."
@@ -489,14 +489,14 @@ def validate_rows(rubric: Rubric, rows: AssessmentRows) -> tuple[RowProblem, ...
 
     - a level must be an integer on the rubric's scale, or NA;
     - NA is allowed only on an indicator whose ``allow_na`` is true;
-    - one row at most per (village, indicator, assessor);
-    - every village code is a Kemendagri village code ``pp.kk.cc.dddd`` whose village part starts with 1, 2 or 3.
+    - one row at most per (desa, indicator, assessor);
+    - every desa code is a Kemendagri desa code ``pp.kk.cc.dddd`` whose desa part starts with 1, 2 or 3.
     """
-    return _validate(rubric, rows, _cell_index(rubric, rows), _parse_codes(rows.villages))[0]
+    return _validate(rubric, rows, _cell_index(rubric, rows), _parse_codes(rows.desa_codes))[0]
 
 
 def _cell_index(rubric: Rubric, rows: AssessmentRows) -> IntArray:
-    cell = np.multiply(rows.village, len(rubric.indicators), dtype=np.int64)
+    cell = np.multiply(rows.desa, len(rubric.indicators), dtype=np.int64)
     cell += rows.indicator
     return cell
 
@@ -508,16 +508,16 @@ def _validate(
     problems: list[RowProblem] = []
     indicators = rubric.indicators
     scale = rubric.scale
-    n_v, n_i, n_a = len(rows.villages), len(indicators), len(rows.assessors)
-    village, indicator, assessor, level = rows.village, rows.indicator, rows.assessor, rows.level
+    n_v, n_i, n_a = len(rows.desa_codes), len(indicators), len(rows.assessors)
+    desa, indicator, assessor, level = rows.desa, rows.indicator, rows.assessor, rows.level
 
     def add(mask: BoolArray, message: Callable[[int], str]) -> None:
         for row in np.flatnonzero(mask)[: max(0, MAX_PROBLEMS - len(problems))]:
             problems.append(RowProblem(int(row), message(int(row))))
 
     # Cheap reductions first; the row-by-row masks are built only when something is wrong.
-    if _outside(village, n_v):
-        add((village < 0) | (village >= n_v), lambda r: f"indeks desa di luar jangkauan: {village[r]}")
+    if _outside(desa, n_v):
+        add((desa < 0) | (desa >= n_v), lambda r: f"indeks desa di luar jangkauan: {desa[r]}")
     if _outside(indicator, n_i):
         add((indicator < 0) | (indicator >= n_i), lambda r: f"indeks indikator di luar jangkauan: {indicator[r]}")
     if _outside(assessor, n_a):
@@ -548,17 +548,18 @@ def _validate(
             RowProblem(
                 row,
                 (
-                    f"baris ganda: desa {rows.villages[village[row]]}, indikator {indicators[indicator[row]].code}, "
+                    f"baris ganda: desa {rows.desa_codes[desa[row]]}, indikator {indicators[indicator[row]].code}, "
                     f"asesor {rows.assessors[assessor[row]]} (sama dengan baris data ke-{first + 1})"
                 ),
             )
         )
     for v in codes.bad[: max(0, MAX_PROBLEMS - len(problems))]:
-        hits = np.flatnonzero(village == v)
+        hits = np.flatnonzero(desa == v)
         problems.append(
             RowProblem(
                 int(hits[0]) if len(hits) else None,
-                f"kode wilayah tidak sah: {rows.villages[v]!r} (bentuk pp.kk.cc.dddd, bagian desa diawali 1, 2 atau 3)",
+                f"kode wilayah tidak sah: {rows.desa_codes[v]!r} "
+                "(bentuk pp.kk.cc.dddd, bagian desa diawali 1, 2 atau 3)",
             )
         )
     problems.sort(key=lambda p: (p.row is None, p.row or 0))
@@ -604,7 +605,7 @@ def _duplicates(cell: IntArray, assessor: IntArray, n_assessors: int) -> tuple[l
 
 @dataclass(frozen=True, slots=True, eq=False)
 class _Cells:
-    """The count pattern of every village x indicator cell (row-major, V x I) and the distinct patterns."""
+    """The count pattern of every desa x indicator cell (row-major, V x I) and the distinct patterns."""
 
     # patterns[p] counts the rows of pattern p at each level (column k for level min + k) and its NA rows (last
     # column); code[cell] is the cell's pattern. Few distinct patterns occur (with 3 assessors and 5 levels at
@@ -615,7 +616,7 @@ class _Cells:
 
 def _check_only(rubric: Rubric, rows: AssessmentRows) -> int | None:
     """Raise :class:`ScoringInputError` on bad rows; the rows per cell when they are a complete export."""
-    codes = _parse_codes(rows.villages)
+    codes = _parse_codes(rows.desa_codes)
     if not codes.bad:
         layout = _regular_layout(rubric, rows)
         if layout is not None:
@@ -628,7 +629,7 @@ def _check_only(rubric: Rubric, rows: AssessmentRows) -> int | None:
 
 def _checked_cells(rubric: Rubric, rows: AssessmentRows, codes: _Codes | None = None) -> _Cells:
     """Validate (raising :class:`ScoringInputError`) and count, sharing the cell index."""
-    codes = codes or _parse_codes(rows.villages)
+    codes = codes or _parse_codes(rows.desa_codes)
     if not codes.bad:
         counted = _regular_counts(rubric, rows)
         if counted is not None:
@@ -669,23 +670,23 @@ def _regular_layout(rubric: Rubric, rows: AssessmentRows) -> tuple[int, IntArray
     """The checks of :func:`_validate` (but the region codes) in a few passes, for a complete export; ``m`` and the
     NA rows when they pass.
 
-    Applies when the rows are laid out as every assessment export of a finished competition is: village by
-    village, indicator by indicator, each village x indicator cell with the same number ``m`` of rows (any order of
-    assessors inside a cell). Then no cell index is needed: the layout itself is checked against the village and
+    Applies when the rows are laid out as every assessment export of a finished competition is: desa by
+    desa, indicator by indicator, each desa x indicator cell with the same number ``m`` of rows (any order of
+    assessors inside a cell). Then no cell index is needed: the layout itself is checked against the desa and
     indicator columns (which also checks their range), and a duplicate is two equal assessors among a cell's
     ``m`` rows. ``None`` sends the rows to the general route, which names every problem: another layout, or any
     invalid row (at most 8 rows per cell and a positional code of at most 22 bits, see :func:`_regular_counts`).
     """
     scale = rubric.scale
-    n_v, n_i, n = len(rows.villages), len(rubric.indicators), len(rows)
+    n_v, n_i, n = len(rows.desa_codes), len(rubric.indicators), len(rows)
     k_levels = scale.max - scale.min + 1
     m = n // max(n_v * n_i, 1)
     if n == 0 or m * n_v * n_i != n or m > 8 or max(m.bit_length(), 1) * (k_levels + 1) > 22:
         return None
-    village, indicator, assessor, level = rows.village, rows.indicator, rows.assessor, rows.level
-    # One comparison per row and column, each row of the comparison as long as a village's rows.
+    desa, indicator, assessor, level = rows.desa, rows.indicator, rows.assessor, rows.level
+    # One comparison per row and column, each row of the comparison as long as a desa's rows.
     if not (
-        bool((village.reshape(n_v, n_i * m) == np.arange(n_v)[:, None]).all())
+        bool((desa.reshape(n_v, n_i * m) == np.arange(n_v)[:, None]).all())
         and bool((indicator.reshape(n_v, n_i * m) == np.repeat(np.arange(n_i), m)).all())
     ):
         return None
@@ -705,7 +706,7 @@ def _regular_layout(rubric: Rubric, rows: AssessmentRows) -> tuple[int, IntArray
 
 
 def _cell_counts(rubric: Rubric, rows: AssessmentRows, cell: IntArray, most: int, na_rows: IntArray) -> _Cells:
-    """Count the levels of every village x indicator in one pass (a base-2**b positional code per cell).
+    """Count the levels of every desa x indicator in one pass (a base-2**b positional code per cell).
 
     Each row adds ``2**(b * digit)`` to its cell (digit = level - min, or K for NA), with 2**b above ``most``, the
     largest count in any cell, so the cell's sum spells its counts in base 2**b. The sums are exact (integers far
@@ -714,7 +715,7 @@ def _cell_counts(rubric: Rubric, rows: AssessmentRows, cell: IntArray, most: int
     """
     scale = rubric.scale
     k_levels = scale.max - scale.min + 1
-    n_cells = len(rows.villages) * len(rubric.indicators)
+    n_cells = len(rows.desa_codes) * len(rubric.indicators)
     bits = max(int(most).bit_length(), 1)
     if bits * (k_levels + 1) <= 22:
         # One table look-up per row (position k for level min + k); "clip" sends NA, far below the scale, to
@@ -834,7 +835,7 @@ def _flags(rubric: Rubric, cells: _Cells) -> ReconciliationFlags:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class _Scores:
-    """Exact index and aspect scores of a set of villages (or bootstrap candidates), with tie-break counts."""
+    """Exact index and aspect scores of a set of desa (or bootstrap candidates), with tie-break counts."""
 
     numerator: ExactArray
     weight: ExactArray
@@ -845,7 +846,7 @@ class _Scores:
 
 
 def _scores(rubric: Rubric, levels: _Levels, weights: Sequence[int]) -> _Scores:
-    """Rule 3: N = sum W_i x numerator_i and S = sum W_i over applicable indicators, per village and per aspect.
+    """Rule 3: N = sum W_i x numerator_i and S = sum W_i over applicable indicators, per desa and per aspect.
 
     int64 when the largest possible N fits comfortably; Python integers (object arrays) otherwise, so no value
     ever overflows.
@@ -917,7 +918,7 @@ def _pattern_scores(
     aspect_numerator = (per_pattern.numerator.astype(np.float64)[code] @ as_float).astype(np.int64)
     aspect_weight = (per_pattern.applicable.astype(np.float64)[code] @ as_float).astype(np.int64)
     # Top, zero and missing marks as base-2**b digits of one float per cell (2**b above the number of indicators):
-    # one matrix-vector product counts all three per village, exactly, instead of three slow row reductions.
+    # one matrix-vector product counts all three per desa, exactly, instead of three slow row reductions.
     b = code.shape[1].bit_length()
     marks = (
         (per_pattern.numerator == full)
@@ -1155,7 +1156,7 @@ def _dense(values: IntArray, bits: int) -> tuple[IntArray, int]:
 def competition_ranks(codes: IntArray, groups: IntArray | None = None) -> IntArray:
     """Rule 6: standard competition ranking (1, 2, 2, 4) of order codes (lower is better), within ``groups``.
 
-    A village's rank is 1 + the number of villages of its group strictly ahead of it, so villages equal on every
+    A desa's rank is 1 + the number of desa of its group strictly ahead of it, so desa equal on every
     key share a rank and the next rank skips as many places as were shared.
     """
     if len(codes) == 0:
@@ -1169,8 +1170,8 @@ def competition_ranks(codes: IntArray, groups: IntArray | None = None) -> IntArr
     n = len(codes)
     bits = n.bit_length()
     if int(combined.min()) >= 0 and int(combined.max()) < 1 << (62 - bits):
-        # One sort of (group, code, position) packed integers; in that order a village's rank is its position
-        # minus its group's first position, taken at the first village with the same code (ties share it).
+        # One sort of (group, code, position) packed integers; in that order a desa's rank is its position
+        # minus its group's first position, taken at the first desa with the same code (ties share it).
         packed = np.sort((combined << bits) | np.arange(n, dtype=np.int64))
         value = packed >> bits
         positions = np.arange(n, dtype=np.int64)
@@ -1207,21 +1208,21 @@ def _bands(rubric: Rubric, shown: IntArray) -> IntArray:
     return np.where(shown >= 0, band, -1)
 
 
-def eligible_villages(rubric: Rubric, villages: Sequence[str], kinds: Mapping[str, str] | None = None) -> IntArray:
-    """Rule 5: indices of the villages whose kind is in ``rubric.eligible``.
+def eligible_desa(rubric: Rubric, desa_codes: Sequence[str], kinds: Mapping[str, str] | None = None) -> IntArray:
+    """Rule 5: indices of the desa whose kind is in ``rubric.eligible``.
 
-    The kind is ``kinds[code]`` when the region table has the code; otherwise it comes from the code's village
+    The kind is ``kinds[code]`` when the region table has the code; otherwise it comes from the code's desa
     part: 1 = kelurahan, 2 = desa, 3 = desa adat.
     """
-    return _eligible(rubric, villages, _parse_codes(villages), kinds)
+    return _eligible(rubric, desa_codes, _parse_codes(desa_codes), kinds)
 
 
-def _eligible(rubric: Rubric, villages: Sequence[str], codes: _Codes, kinds: Mapping[str, str] | None) -> IntArray:
+def _eligible(rubric: Rubric, desa_codes: Sequence[str], codes: _Codes, kinds: Mapping[str, str] | None) -> IntArray:
     by_digit = {int(d): kind for d, kind in KIND_BY_DIGIT.items()}
     allowed = np.array([by_digit.get(d, "") in rubric.eligible for d in range(10)], dtype=bool)
     keep = allowed[np.clip(codes.kind_digit, 0, 9)]
     if kinds:
-        for i, code in enumerate(villages):
+        for i, code in enumerate(desa_codes):
             kind = kinds.get(code)
             if kind is not None:
                 keep[i] = kind in rubric.eligible
@@ -1230,7 +1231,7 @@ def _eligible(rubric: Rubric, villages: Sequence[str], codes: _Codes, kinds: Map
 
 def _result_order(rank: IntArray, number: IntArray) -> IntArray:
     """The published order: by rank, then by code. Well-formed codes have one shape, so their digits as a number sort
-    like the codes themselves; when the villages already come in code order (the usual case) the order is one sort
+    like the codes themselves; when the desa already come in code order (the usual case) the order is one sort
     of (rank, position) packed integers instead of a two-key ``lexsort``."""
     n = len(rank)
     bits = n.bit_length()
@@ -1240,17 +1241,17 @@ def _result_order(rank: IntArray, number: IntArray) -> IntArray:
 
 
 def score(rubric: Rubric, rows: AssessmentRows, kinds: Mapping[str, str] | None = None) -> Ranking:
-    """Rules 2-7: validate, aggregate, score, rank and flag every eligible village.
+    """Rules 2-7: validate, aggregate, score, rank and flag every eligible desa.
 
     Rule 2 (aggregation, NA, missing), rule 3 (index and aspect scores over applicable indicators), rule 4 (exact
     comparison, half-up rounding to 2 decimals, predikat from the rounded index), rule 5 (eligibility), rule 6
     (ordering by exact index then the tie_break cascade; competition ranking; kabupaten and kecamatan ranks from
     the code), rule 7 (reconciliation flags). Raises :class:`ScoringInputError` on bad input.
     """
-    codes = _parse_codes(rows.villages)
+    codes = _parse_codes(rows.desa_codes)
     cells = _checked_cells(rubric, rows, codes)
-    n_v, n_i = len(rows.villages), len(rubric.indicators)
-    chosen = _eligible(rubric, rows.villages, codes, kinds)
+    n_v, n_i = len(rows.desa_codes), len(rubric.indicators)
+    chosen = _eligible(rubric, rows.desa_codes, codes, kinds)
     per_pattern = _aggregate(cells.patterns, rubric.aggregation)
     cell_code = cells.code.reshape(n_v, n_i)
     weights = integer_weights(rubric)
@@ -1258,8 +1259,10 @@ def score(rubric: Rubric, rows: AssessmentRows, kinds: Mapping[str, str] | None 
         rubric, per_pattern, cell_code if len(chosen) == n_v else cell_code[chosen], weights
     )
     order_codes = _order_codes(_sort_keys(rubric, scores))
-    villages = (
-        tuple(rows.villages) if len(chosen) == n_v else tuple(np.array(rows.villages, dtype=object)[chosen].tolist())
+    desa_codes = (
+        tuple(rows.desa_codes)
+        if len(chosen) == n_v
+        else tuple(np.array(rows.desa_codes, dtype=object)[chosen].tolist())
     )
     kecamatan = codes.kecamatan[chosen]
     rank = competition_ranks(order_codes)
@@ -1267,8 +1270,8 @@ def score(rubric: Rubric, rows: AssessmentRows, kinds: Mapping[str, str] | None 
     shown = _shown(scores.numerator, scores.weight, full)
     return Ranking(
         rubric=rubric,
-        villages=villages,
-        row_village=chosen,
+        desa_codes=desa_codes,
+        row_desa=chosen,
         scale=full,
         index_numerator=scores.numerator,
         index_weight=scores.weight,
@@ -1295,12 +1298,12 @@ def score(rubric: Rubric, rows: AssessmentRows, kinds: Mapping[str, str] | None 
 
 
 def compare_self(rubric: Rubric, rows: AssessmentRows, self_levels: SelfLevels) -> SelfComparison:
-    """Rule 8: per village, the mean absolute difference between self-assessed and verified levels, and a flag.
+    """Rule 8: per desa, the mean absolute difference between self-assessed and verified levels, and a flag.
 
     Compared indicators: those with a self level (not NA) and a verified level from at least one assessor (not
     missing, not all NA). The flag is raised when ``|self - verified| >= 2`` on at least 20% of them.
     """
-    n_v, n_i = len(rows.villages), len(rubric.indicators)
+    n_v, n_i = len(rows.desa_codes), len(rubric.indicators)
     levels = _levels(_checked_cells(rubric, rows), rubric.aggregation, (n_v, n_i))
     d = levels.denominator
     on_scale = (self_levels.level == NA_LEVEL) | (
@@ -1316,7 +1319,7 @@ def compare_self(rubric: Rubric, rows: AssessmentRows, self_levels: SelfLevels) 
     # A verified level exists where the indicator is applicable and at least one assessor gave a level.
     assessed = levels.applicable & ~levels.missing
     mine = np.full((n_v, n_i), NA_LEVEL, dtype=np.int64)
-    mine[self_levels.village, self_levels.indicator] = self_levels.level
+    mine[self_levels.desa, self_levels.indicator] = self_levels.level
     both = assessed & (mine != NA_LEVEL)
     gap = np.abs((mine - rubric.scale.min) * d - levels.numerator)
     gap = np.where(both, gap, 0)
@@ -1408,7 +1411,7 @@ def _coincidences_by_indicator(cells: _Cells, n_i: int) -> tuple[list[list[list[
 def krippendorff_alpha(rubric: Rubric, rows: AssessmentRows) -> tuple[Fraction | None, int, tuple[IndicatorAlpha, ...]]:
     """Rule 9: ordinal Krippendorff's alpha overall and per indicator, with the number of pairable units.
 
-    Units are village x indicator cells, coders the assessors, values the levels on the rubric's scale (NA rows are
+    Units are desa x indicator cells, coders the assessors, values the levels on the rubric's scale (NA rows are
     missing values). Only units with at least two levels are pairable. Overall alpha pools every unit.
     """
     n_i = len(rubric.indicators)
@@ -1425,17 +1428,17 @@ def krippendorff_alpha(rubric: Rubric, rows: AssessmentRows) -> tuple[Fraction |
 def assessor_severity(rubric: Rubric, rows: AssessmentRows) -> tuple[AssessorSeverity, ...]:
     """Rule 9: per assessor, the mean over shared items of (own level - mean of the other assessors' levels).
 
-    An item is a village x indicator on which the assessor and at least one other assessor gave a level (NA rows
+    An item is a desa x indicator on which the assessor and at least one other assessor gave a level (NA rows
     do not count). Negative = stricter than the peers. Exact: each difference is scaled by the lcm L of the
     (m - 1) present, so sums are integers.
     """
     _check_only(rubric, rows)
     n_i = len(rubric.indicators)
     valid = rows.level != NA_LEVEL
-    cell = rows.village[valid].astype(np.int64) * n_i + rows.indicator[valid]
+    cell = rows.desa[valid].astype(np.int64) * n_i + rows.indicator[valid]
     level = rows.level[valid].astype(np.int64) - rubric.scale.min
     assessor = rows.assessor[valid]
-    n_cells = len(rows.villages) * n_i
+    n_cells = len(rows.desa_codes) * n_i
     m = np.bincount(cell, minlength=n_cells)
     total = np.bincount(cell, weights=level, minlength=n_cells).astype(np.int64)
     m_row = m[cell]
@@ -1490,29 +1493,29 @@ def rank_confidence(
     *,
     linear_shortcut: bool = True,
 ) -> RankConfidence:
-    """Rule 10: a seeded bootstrap over each village's assessors; a rank interval and P(top 3) per village.
+    """Rule 10: a seeded bootstrap over each desa's assessors; a rank interval and P(top 3) per desa.
 
-    In each resample every eligible village draws as many assessors as it has, uniformly with replacement, and is
+    In each resample every eligible desa draws as many assessors as it has, uniformly with replacement, and is
     re-scored from the drawn assessors' rows (an assessor drawn twice counts twice; rules 2-3, so an indicator no
-    drawn assessor scored counts at the minimum), then ranked by rule 6 among all villages. The interval runs from
+    drawn assessor scored counts at the minimum), then ranked by rule 6 among all desa. The interval runs from
     the ``(1 - confidence) / 2`` to the ``(1 + confidence) / 2`` quantile of its ranks (inverted-CDF: the smallest
     rank reached in at least that share of resamples); P(top 3) is the share of resamples with rank <= 3.
 
-    ``ranking`` must be :func:`score` of the same rubric and rows. Exact and fast: a village with m assessors has
+    ``ranking`` must be :func:`score` of the same rubric and rows. Exact and fast: a desa with m assessors has
     only C(2m - 1, m) distinct resamples, so each is scored once,
     all of them are ordered together by rule 6 (a code per candidate), and a resample only picks codes.
-    Deterministic for a given seed (numpy's PCG64 stream). ``linear_shortcut`` scores fully assessed villages
+    Deterministic for a given seed (numpy's PCG64 stream). ``linear_shortcut`` scores fully assessed desa
     through :class:`_LinearCandidates` (mean aggregation; the same result, which tests check by switching it off).
 
-    Phases: the (village, assessor slot, indicator) tensor (:func:`_bootstrap_tensor`), every candidate's order
+    Phases: the (desa, assessor slot, indicator) tensor (:func:`_bootstrap_tensor`), every candidate's order
     code (:func:`_candidate_codes`), the resamples (:func:`_resample_ranks`), the interval (:func:`_rank_interval`).
     """
     per_cell = _check_only(rubric, rows)
-    n_v = len(ranking.row_village)
+    n_v = len(ranking.row_desa)
     if n_v == 0:
         empty = np.zeros(0, dtype=np.int64)
         return RankConfidence(resamples, seed, empty, empty.copy(), empty.copy())
-    tensor, sizes = _bootstrap_tensor(rubric, rows, ranking.row_village, per_cell)
+    tensor, sizes = _bootstrap_tensor(rubric, rows, ranking.row_desa, per_cell)
     codes, choices, draws = _candidate_codes(rubric, tensor, sizes, linear_shortcut)
     ranks, top3 = _resample_ranks(codes, choices, draws, resamples, seed)
     rank_min, rank_max = _rank_interval(ranks, ranking, resamples, confidence)
@@ -1526,8 +1529,8 @@ _ABSENT = -1
 def _bootstrap_tensor(
     rubric: Rubric, rows: AssessmentRows, chosen: IntArray, per_cell: int | None
 ) -> tuple[IntArray, IntArray]:
-    """Rule 10, phase 1: the (ranked village, assessor slot, indicator) tensor of level offsets (NA = the number of
-    levels, no row = ``_ABSENT``) and each village's number of assessors. Slots are numbered in assessor order; a
+    """Rule 10, phase 1: the (ranked desa, assessor slot, indicator) tensor of level offsets (NA = the number of
+    levels, no row = ``_ABSENT``) and each desa's number of assessors. Slots are numbered in assessor order; a
     complete export is read from its shape (:func:`_consistent_teams`)."""
     n_i = len(rubric.indicators)
     n_v = len(chosen)
@@ -1535,35 +1538,35 @@ def _bootstrap_tensor(
     consistent = _consistent_teams(rubric, rows, chosen, per_cell) if per_cell else None
     if consistent is not None:
         return consistent
-    position = np.full(len(rows.villages), -1, dtype=np.int64)
+    position = np.full(len(rows.desa_codes), -1, dtype=np.int64)
     position[chosen] = np.arange(n_v)
-    if n_v == len(rows.villages):
-        village = position[rows.village]
+    if n_v == len(rows.desa_codes):
+        desa = position[rows.desa]
         assessor = rows.assessor.astype(np.int64, copy=False)
         indicator = rows.indicator.astype(np.int64, copy=False)
         level = rows.level.astype(np.int64, copy=False)
     else:
-        keep = position[rows.village] >= 0
-        village = position[rows.village[keep]]
+        keep = position[rows.desa] >= 0
+        desa = position[rows.desa[keep]]
         assessor = rows.assessor[keep].astype(np.int64)
         indicator = rows.indicator[keep].astype(np.int64)
         level = rows.level[keep].astype(np.int64)
-    slot, sizes = _assessor_slots(village, assessor, n_v, len(rows.assessors))
+    slot, sizes = _assessor_slots(desa, assessor, n_v, len(rows.assessors))
     width = int(sizes.max(initial=0))
     tensor = np.full((n_v, max(width, 1), n_i), _ABSENT, dtype=np.int64)
-    tensor[village, slot, indicator] = np.where(level == NA_LEVEL, k_levels, level - rubric.scale.min)
+    tensor[desa, slot, indicator] = np.where(level == NA_LEVEL, k_levels, level - rubric.scale.min)
     return tensor, sizes
 
 
 _Choices = dict[int, tuple[IntArray, FloatArray]]
-"""Per team size m: the villages with m assessors and the probability of each of the C(2m - 1, m) multisets."""
+"""Per team size m: the desa with m assessors and the probability of each of the C(2m - 1, m) multisets."""
 
 
 def _candidate_codes(
     rubric: Rubric, tensor: IntArray, sizes: IntArray, linear_shortcut: bool
 ) -> tuple[IntArray, _Choices, dict[int, IntArray]]:
-    """Rule 10, phase 2: every candidate (a village scored from one multiset of its assessors) ordered by rule 6 in
-    one go; returns each village's candidate order codes (village x multiset), the choices per team size and the
+    """Rule 10, phase 2: every candidate (a desa scored from one multiset of its assessors) ordered by rule 6 in
+    one go; returns each desa's candidate order codes (desa x multiset), the choices per team size and the
     table mapping an ordered draw to its multiset."""
     n_v, _, n_i = tensor.shape
     k_levels = rubric.scale.max - rubric.scale.min + 1
@@ -1594,7 +1597,7 @@ def _candidate_codes(
         choices[m] = (members, probability)
         draws[m] = _draw_table(m, sets)
         sub = tensor[members, :m, :]
-        # Villages whose every assessor gave a level on every indicator take the linear shortcut (mean only).
+        # Desa whose every assessor gave a level on every indicator take the linear shortcut (mean only).
         linear = np.all((sub >= 0) & (sub < k_levels), axis=(1, 2)) if m else np.zeros(len(members), dtype=bool)
         if not shortcut_allowed:
             linear[:] = False
@@ -1636,7 +1639,7 @@ def _candidate_codes(
 def _resample_ranks(
     codes: IntArray, choices: _Choices, draws: dict[int, IntArray], resamples: int, seed: int
 ) -> tuple[NDArray[np.int32], IntArray]:
-    """Rule 10, phase 3: the seeded resamples; each village's competition rank in every resample and how often it
+    """Rule 10, phase 3: the seeded resamples; each desa's competition rank in every resample and how often it
     placed in the top 3. One draw call per team size and resample, so the stream (and the result) is fixed by the
     seed."""
     n_v = codes.shape[0]
@@ -1647,8 +1650,8 @@ def _resample_ranks(
     flat = np.arange(n_v, dtype=np.int64) * codes.shape[1]
     shift = max(n_v.bit_length(), 1)
     mask = (1 << shift) - 1
-    # Each candidate's (order code, village) packed in one integer: sorting these is several times faster than an
-    # argsort of the codes, and the village comes back out of the low bits.
+    # Each candidate's (order code, desa) packed in one integer: sorting these is several times faster than an
+    # argsort of the codes, and the desa comes back out of the low bits.
     packed_candidates = ((codes << shift) | np.arange(n_v, dtype=np.int64)[:, None]).ravel()
     positions = np.arange(n_v, dtype=np.int64)
     index = np.empty(n_v, dtype=np.int64)
@@ -1665,7 +1668,7 @@ def _resample_ranks(
                     picked[members] = draws[m][rng.integers(0, m**m, size=len(members))]
                 else:
                     picked[members] = rng.choice(len(probability), size=len(members), p=probability)
-        # Competition rank = 1 + the sorted position where the village's code first appears.
+        # Competition rank = 1 + the sorted position where the desa's code first appears.
         np.add(flat, picked, out=index)
         np.take(packed_candidates, index, out=packed)
         packed.sort()
@@ -1674,30 +1677,30 @@ def _resample_ranks(
         np.multiply(starts, positions, out=first)
         np.maximum.accumulate(first, out=first)
         first += 1
-        village = packed & mask
-        ranks[r, village] = first
+        desa = packed & mask
+        ranks[r, desa] = first
         # Ranks never decrease along the sorted order, so the top-3 places are a prefix.
-        top3[village[: int(np.searchsorted(first, 4))]] += 1
+        top3[desa[: int(np.searchsorted(first, 4))]] += 1
     return ranks, top3
 
 
 def _rank_interval(
     ranks: NDArray[np.int32], ranking: Ranking, resamples: int, confidence: Fraction
 ) -> tuple[IntArray, IntArray]:
-    """Rule 10, phase 4: the inverted-CDF quantiles of each village's resampled ranks (its own rank without
+    """Rule 10, phase 4: the inverted-CDF quantiles of each desa's resampled ranks (its own rank without
     resamples)."""
     if not resamples:
         return ranking.rank.copy(), ranking.rank.copy()
     low_k = max(math.ceil((1 - confidence) / 2 * resamples), 1) - 1
     high_k = max(math.ceil((1 + confidence) / 2 * resamples), 1) - 1
-    # Village-major, so each village's resampled ranks are contiguous: a full (SIMD) sort of these short rows is
+    # Desa-major, so each desa's resampled ranks are contiguous: a full (SIMD) sort of these short rows is
     # several times faster than np.partition.
     part = np.sort(np.ascontiguousarray(ranks.T), axis=1)
     return part[:, low_k].astype(np.int64), part[:, high_k].astype(np.int64)
 
 
 class _LinearCandidates:
-    """Bootstrap candidates of villages whose m assessors all gave a level on every indicator (mean aggregation)."""
+    """Bootstrap candidates of desa whose m assessors all gave a level on every indicator (mean aggregation)."""
 
     def __init__(self, rubric: Rubric, sub: IntArray, weights: Sequence[int], denominator: int) -> None:
         """Precompute each assessor's own weighted sums.
@@ -1757,19 +1760,19 @@ def _merge_scores(size: int, first_rows: IntArray, first: _Scores, second_rows: 
 def _consistent_teams(
     rubric: Rubric, rows: AssessmentRows, chosen: IntArray, m: int
 ) -> tuple[IntArray, IntArray] | None:
-    """The bootstrap's (village, slot, indicator) level tensor and team sizes straight from a complete export
-    (:func:`_regular_layout`, ``m`` rows per cell) in which every village's cells list its team in the same order:
+    """The bootstrap's (desa, slot, indicator) level tensor and team sizes straight from a complete export
+    (:func:`_regular_layout`, ``m`` rows per cell) in which every desa's cells list its team in the same order:
     the same tensor :func:`_assessor_slots` gives (slots numbered in assessor order), without numbering row by row.
-    ``None`` when some village's order or team changes between indicators."""
+    ``None`` when some desa's order or team changes between indicators."""
     n_i = len(rubric.indicators)
-    team_rows = rows.assessor.reshape(len(rows.villages), n_i, m)
-    levels = rows.level.astype(np.int64, copy=False).reshape(len(rows.villages), n_i, m)
-    if len(chosen) != len(rows.villages):
+    team_rows = rows.assessor.reshape(len(rows.desa_codes), n_i, m)
+    levels = rows.level.astype(np.int64, copy=False).reshape(len(rows.desa_codes), n_i, m)
+    if len(chosen) != len(rows.desa_codes):
         team_rows, levels = team_rows[chosen], levels[chosen]
     team = team_rows[:, 0, :]
     if not bool((team_rows == team[:, None, :]).all()):
         return None
-    # slot s of a village is its s-th smallest assessor, found at position order[v, s] of each of its cells.
+    # slot s of a desa is its s-th smallest assessor, found at position order[v, s] of each of its cells.
     order = np.argsort(team, axis=1, kind="stable")
     k_levels = rubric.scale.max - rubric.scale.min + 1
     digits = np.where(levels == NA_LEVEL, k_levels, levels - rubric.scale.min).transpose(0, 2, 1)
@@ -1777,26 +1780,26 @@ def _consistent_teams(
     return tensor, np.full(len(team), m, dtype=np.int64)
 
 
-def _assessor_slots(village: IntArray, assessor: IntArray, n_v: int, n_a: int) -> tuple[IntArray, IntArray]:
-    """Each row's assessor numbered 0..m-1 within its village (in assessor order), and each village's m."""
+def _assessor_slots(desa: IntArray, assessor: IntArray, n_v: int, n_a: int) -> tuple[IntArray, IntArray]:
+    """Each row's assessor numbered 0..m-1 within its desa (in assessor order), and each desa's m."""
     n_a = max(n_a, 1)
-    pair = village * n_a + assessor
+    pair = desa * n_a + assessor
     if n_v * n_a <= 2**25:
-        # A presence table over (village, assessor) gives the sorted distinct pairs without sorting the rows; the
-        # same byte table then holds each pair's slot (fewer than 255 assessors per village, checked).
+        # A presence table over (desa, assessor) gives the sorted distinct pairs without sorting the rows; the
+        # same byte table then holds each pair's slot (fewer than 255 assessors per desa, checked).
         table = np.zeros(n_v * n_a, dtype=np.uint8)
         table[pair] = 1
         unique = np.flatnonzero(table)
-        pair_village = unique // n_a
-        first = np.searchsorted(pair_village, np.arange(n_v), side="left")
-        slots = np.arange(len(unique), dtype=np.int64) - first[pair_village]
+        pair_desa = unique // n_a
+        first = np.searchsorted(pair_desa, np.arange(n_v), side="left")
+        slots = np.arange(len(unique), dtype=np.int64) - first[pair_desa]
         if len(slots) == 0 or int(slots.max()) < 255:
             table[unique] = slots
-            return table[pair].astype(np.int64), np.bincount(pair_village, minlength=n_v).astype(np.int64)
+            return table[pair].astype(np.int64), np.bincount(pair_desa, minlength=n_v).astype(np.int64)
     unique, inverse = np.unique(pair, return_inverse=True)
-    pair_village = unique // n_a
-    first = np.searchsorted(pair_village, np.arange(n_v), side="left")
-    return inverse.reshape(-1) - first[village], np.bincount(pair_village, minlength=n_v).astype(np.int64)
+    pair_desa = unique // n_a
+    first = np.searchsorted(pair_desa, np.arange(n_v), side="left")
+    return inverse.reshape(-1) - first[desa], np.bincount(pair_desa, minlength=n_v).astype(np.int64)
 
 
 def _draw_table(m: int, sets: IntArray) -> IntArray:
@@ -1813,7 +1816,7 @@ def _draw_table(m: int, sets: IntArray) -> IntArray:
 
 
 def _candidate_layout(choices: Mapping[int, tuple[IntArray, FloatArray]], n_v: int) -> IntArray:
-    """Candidate index of (village, draw) as a V x max_draws table, following the scoring loop's layout."""
+    """Candidate index of (desa, draw) as a V x max_draws table, following the scoring loop's layout."""
     width = max((len(p) for _, p in choices.values()), default=1)
     table = np.zeros((n_v, width), dtype=np.int64)
     start = 0
@@ -1847,16 +1850,16 @@ def _concat_scores(parts: Sequence[_Scores]) -> _Scores:
 def weight_sensitivity(
     rubric: Rubric, rows: AssessmentRows, ranking: Ranking, runs: int, seed: int, spread_percent: int = 20
 ) -> WeightSensitivity:
-    """Rule 10: the share of weight-perturbed runs in which each village keeps its official rank.
+    """Rule 10: the share of weight-perturbed runs in which each desa keeps its official rank.
 
     In each run every indicator weight is multiplied by (100 + k) / 100, k a whole number drawn uniformly from
     -20..20 (so weights stay exact), then renormalised to the original total; renormalising leaves every index
     unchanged (the index is a weighted mean), so runs are ranked on the unnormalised integers. The tie-break
     cascade keeps its published aspect order. Deterministic for a given seed.
     """
-    n_v, n_i = len(rows.villages), len(rubric.indicators)
-    levels = _levels(_checked_cells(rubric, rows), rubric.aggregation, (n_v, n_i), ranking.row_village)
-    chosen = ranking.row_village
+    n_v, n_i = len(rows.desa_codes), len(rubric.indicators)
+    levels = _levels(_checked_cells(rubric, rows), rubric.aggregation, (n_v, n_i), ranking.row_desa)
+    chosen = ranking.row_desa
     base = integer_weights(rubric)
     rng = np.random.default_rng(seed)
     held = np.zeros(len(chosen), dtype=np.int64)
@@ -1875,9 +1878,9 @@ def weight_sensitivity(
 
 @dataclass(frozen=True, slots=True, eq=False)
 class FinalLevels:
-    """Rule 2's aggregated levels of every ranked village (rows aligned on :attr:`Ranking.villages`) x indicator."""
+    """Rule 2's aggregated levels of every ranked desa (rows aligned on :attr:`Ranking.desa_codes`) x indicator."""
 
-    # The level of village j on indicator i is minimum + numerator[j, i] / denominator, where applicable.
+    # The level of desa j on indicator i is minimum + numerator[j, i] / denominator, where applicable.
     numerator: IntArray
     denominator: int
     applicable: BoolArray
@@ -1892,16 +1895,16 @@ class FinalLevels:
 
 
 def final_levels(rubric: Rubric, rows: AssessmentRows, ranking: Ranking) -> FinalLevels:
-    """Rule 2 for every village of ``ranking`` (which must be :func:`score` of the same rubric and rows)."""
-    n_v, n_i = len(rows.villages), len(rubric.indicators)
-    levels = _levels(_checked_cells(rubric, rows), rubric.aggregation, (n_v, n_i), ranking.row_village)
+    """Rule 2 for every desa of ``ranking`` (which must be :func:`score` of the same rubric and rows)."""
+    n_v, n_i = len(rows.desa_codes), len(rubric.indicators)
+    levels = _levels(_checked_cells(rubric, rows), rubric.aggregation, (n_v, n_i), ranking.row_desa)
     return FinalLevels(levels.numerator, levels.denominator, levels.applicable, levels.missing, rubric.scale.min)
 
 
 def index_contributions(rubric: Rubric, levels: FinalLevels, j: int) -> tuple[Fraction | None, ...]:
-    """Rule 3 split by indicator: the points each indicator adds to village j's index (None: not applicable).
+    """Rule 3 split by indicator: the points each indicator adds to desa j's index (None: not applicable).
 
-    Indicator i contributes ``100 w_i (L_i - min) / ((max - min) sum w)``, the sum running over the village's
+    Indicator i contributes ``100 w_i (L_i - min) / ((max - min) sum w)``, the sum running over the desa's
     applicable indicators, so the contributions add up to the exact index (:meth:`Ranking.exact_index`).
     """
     weights = integer_weights(rubric)

@@ -56,17 +56,15 @@ def make_csv(path: Path, seed: int = 0) -> int:
     )
     rng = np.random.default_rng(seed)
     n_v, n_i, n_a = len(codes), len(indicators), 3
-    village = np.repeat(np.arange(n_v), n_i * n_a)
+    desa = np.repeat(np.arange(n_v), n_i * n_a)
     quality = rng.integers(0, 5, n_v)
-    level = np.clip(quality[village] + rng.integers(-1, 2, len(village)), 0, 4)
+    level = np.clip(quality[desa] + rng.integers(-1, 2, len(desa)), 0, 4)
     team = rng.integers(0, 500, n_v)
     frame = pd.DataFrame(
         {
-            "kode_wilayah": codes[village],
+            "kode_wilayah": codes[desa],
             "indikator": np.tile(np.repeat(indicators, n_a), n_v),
-            "asesor": np.char.add(
-                "asesor", ((team[village] + np.tile(np.arange(n_a), n_v * n_i) * 7) % 500).astype(str)
-            ),
+            "asesor": np.char.add("asesor", ((team[desa] + np.tile(np.arange(n_a), n_v * n_i) * 7) % 500).astype(str)),
             "level": level,
         }
     )

@@ -38,8 +38,8 @@ def numpy_limit(s: Synthetic) -> np.ndarray:
     rows = s.rows
     n_i = len(s.weights)
     valid = rows.level != scoring.NA_LEVEL
-    cell = rows.village * n_i + rows.indicator
-    n_cells = len(rows.villages) * n_i
+    cell = rows.desa * n_i + rows.indicator
+    n_cells = len(rows.desa_codes) * n_i
     sums = np.bincount(cell, weights=np.where(valid, rows.level, 0), minlength=n_cells)
     counts = np.bincount(cell, weights=valid, minlength=n_cells)
     index = (sums / np.maximum(counts, 1)).reshape(-1, n_i) @ s.weights
@@ -55,9 +55,7 @@ def long_frame(s: Synthetic) -> pd.DataFrame:
     rows = s.rows
     level = rows.level.astype(float)
     level[rows.level == scoring.NA_LEVEL] = np.nan
-    return pd.DataFrame(
-        {"village": rows.village, "indicator": rows.indicator, "assessor": rows.assessor, "level": level}
-    )
+    return pd.DataFrame({"village": rows.desa, "indicator": rows.indicator, "assessor": rows.assessor, "level": level})
 
 
 def pandas_pipeline(s: Synthetic, frame: pd.DataFrame) -> pd.Series:
@@ -83,8 +81,8 @@ def decision_matrix(s: Synthetic) -> np.ndarray:
     rows = s.rows
     n_i = len(s.weights)
     valid = rows.level != scoring.NA_LEVEL
-    cell = rows.village * n_i + rows.indicator
-    n_cells = len(rows.villages) * n_i
+    cell = rows.desa * n_i + rows.indicator
+    n_cells = len(rows.desa_codes) * n_i
     sums = np.bincount(cell, weights=np.where(valid, rows.level, 0), minlength=n_cells)
     counts = np.bincount(cell, weights=valid, minlength=n_cells)
     return (sums / np.maximum(counts, 1)).reshape(-1, n_i)
@@ -109,13 +107,13 @@ def pymcdm_wsm(s: Synthetic) -> np.ndarray:
 
 
 def reliability_matrix(s: Synthetic) -> np.ndarray:
-    """krippendorff's input: coders x units (units = village x indicator; coder = 1st/2nd/3rd assessor slot)."""
+    """krippendorff's input: coders x units (units = desa x indicator; coder = 1st/2nd/3rd assessor slot)."""
     rows = s.rows
     n_i = len(s.weights)
-    cell = rows.village * n_i + rows.indicator
+    cell = rows.desa * n_i + rows.indicator
     order = np.argsort(cell, kind="stable")
     slot = np.arange(len(cell)) - np.searchsorted(cell[order], cell[order])
-    data = np.full((int(slot.max()) + 1, len(rows.villages) * n_i), np.nan)
+    data = np.full((int(slot.max()) + 1, len(rows.desa_codes) * n_i), np.nan)
     level = rows.level[order].astype(float)
     level[level == scoring.NA_LEVEL] = np.nan
     data[slot, cell[order]] = level

@@ -1,4 +1,4 @@
-"""Synthetic competitions for the benchmarks: villages x indicators x assessors, integer-coded, seeded."""
+"""Synthetic competitions for the benchmarks: desa x indicators x assessors, integer-coded, seeded."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def bench_rubric(n_indicators: int = 30, n_aspects: int = 5) -> Rubric:
     return Rubric("bench", "Bench", "1", Scale(0, 4), bands, tuple(aspects))
 
 
-def village_codes(n: int) -> tuple[str, ...]:
+def desa_codes(n: int) -> tuple[str, ...]:
     """Plausible desa codes: 34 provinces, 20 kabupaten each, 15 kecamatan each, desa 2001...."""
     codes = []
     for v in range(n):
@@ -57,27 +57,27 @@ class Synthetic:
 
 
 def synthetic(
-    n_villages: int, n_indicators: int = 30, n_assessors: int = 3, seed: int = 0, shuffle: bool = False, pool: int = 300
+    n_desa: int, n_indicators: int = 30, n_assessors: int = 3, seed: int = 0, shuffle: bool = False, pool: int = 300
 ) -> Synthetic:
-    """Each village gets a team of ``n_assessors`` distinct assessors from a pool; about 1% NA where allowed."""
+    """Each desa gets a team of ``n_assessors`` distinct assessors from a pool; about 1% NA where allowed."""
     rng = np.random.default_rng(seed)
     rubric = bench_rubric(n_indicators)
-    n = n_villages * n_indicators * n_assessors
-    village = np.repeat(np.arange(n_villages, dtype=np.int64), n_indicators * n_assessors)
-    indicator = np.tile(np.repeat(np.arange(n_indicators, dtype=np.int64), n_assessors), n_villages)
-    team_start = rng.integers(0, pool, n_villages)
-    slot = np.tile(np.arange(n_assessors, dtype=np.int64), n_villages * n_indicators)
-    assessor = (team_start[village] + slot * 7) % pool
-    quality = rng.integers(0, 5, n_villages)
-    level = np.clip(quality[village] + rng.integers(-1, 2, n), 0, 4).astype(np.int64)
+    n = n_desa * n_indicators * n_assessors
+    desa_index = np.repeat(np.arange(n_desa, dtype=np.int64), n_indicators * n_assessors)
+    indicator = np.tile(np.repeat(np.arange(n_indicators, dtype=np.int64), n_assessors), n_desa)
+    team_start = rng.integers(0, pool, n_desa)
+    slot = np.tile(np.arange(n_assessors, dtype=np.int64), n_desa * n_indicators)
+    assessor = (team_start[desa_index] + slot * 7) % pool
+    quality = rng.integers(0, 5, n_desa)
+    level = np.clip(quality[desa_index] + rng.integers(-1, 2, n), 0, 4).astype(np.int64)
     allow = np.array([ind.allow_na for ind in rubric.indicators])
     na = allow[indicator] & (rng.random(n) < 0.01)
     level[na] = NA_LEVEL
     if shuffle:
         order = rng.permutation(n)
-        village, indicator, assessor, level = village[order], indicator[order], assessor[order], level[order]
+        desa_index, indicator, assessor, level = desa_index[order], indicator[order], assessor[order], level[order]
     rows = AssessmentRows(
-        village_codes(n_villages), tuple(f"asesor{k}" for k in range(pool)), village, indicator, assessor, level
+        desa_codes(n_desa), tuple(f"asesor{k}" for k in range(pool)), desa_index, indicator, assessor, level
     )
     weights = np.array([float(ind.weight) for ind in rubric.indicators])
     return Synthetic(rubric, rows, weights)

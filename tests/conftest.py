@@ -128,7 +128,7 @@ def data_dir() -> Path:
 
 
 def kind_from_code(code: str) -> RegionKind:
-    """The region kind a Kemendagri code implies (village part 1xxx kelurahan, 2xxx desa, 3xxx desa adat)."""
+    """The region kind a Kemendagri code implies (desa part 1xxx kelurahan, 2xxx desa, 3xxx desa adat)."""
     depth = code.count(".") + 1
     if depth == 4:
         return {"1": RegionKind.kelurahan, "3": RegionKind.desa_adat}.get(code.split(".")[-1][0], RegionKind.desa)

@@ -272,7 +272,7 @@ def manageable_by(importer: User | None, user: User) -> bool:
 def may_invite(manager: User | None, user: User) -> bool:
     """Whether ``manager`` may send ``user`` a new invitation (and print its letter): whoever manages the account
     (:func:`manageable_by`), and the verifikator kecamatan of an operator desa account all of whose desa lie in
-    its kecamatan (the person a village operator asks first when the password is lost)."""
+    its kecamatan (the person an operator desa asks first when the password is lost)."""
     if manageable_by(manager, user):
         return True
     kecamatan = [grant.region_code for grant in grants_for(manager, (Role.verifikator_kecamatan,))]

@@ -43,7 +43,7 @@ class CsvAssignmentForm(FlaskForm):
 
 
 # The stages an exception can open, in calendar order: the self-assessment (for the whole desa,
-# assessment.villages.rules) and those the stage gate governs.
+# assessment.desa.rules) and those the stage gate governs.
 STAGE_CHOICES = [
     stage.value
     for stage in StageCode

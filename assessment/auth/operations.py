@@ -104,7 +104,7 @@ def check_login_throttle(account: str, client_address: str, now: datetime, extra
     - Per account (the e-mail typed, normalised, known or not): 5 failures within 15 minutes lock that account's
       sign-in until the oldest of them is 15 minutes old. Strict, because guessing targets one account.
     - Per address: 100 failures within 15 minutes from one address. Loose, because mobile carriers put a whole
-      desa behind one address (CGNAT): one careless neighbour must not lock the village out.
+      desa behind one address (CGNAT): one careless neighbour must not lock the desa out.
     - A refused attempt checks no password and is not counted, so nobody can extend a lock on someone else's
       account forever; a successful sign-in clears the account's failures. The counts live in the database, so
       every app server sees the same ones. (The three numbers are settings: LOGIN_ACCOUNT_LIMIT,

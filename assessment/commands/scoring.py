@@ -235,7 +235,7 @@ def _report(path: Path, error: ScoringInputError) -> InputError:
 
 
 def read_self(path: Path, rubric: Rubric, rows: AssessmentRows) -> SelfLevels:
-    """The self-assessed levels of ``path`` (``kode_wilayah,indikator,level``); villages not assessed are skipped."""
+    """The self-assessed levels of ``path`` (``kode_wilayah,indikator,level``); desa not assessed are skipped."""
     table = read_table(path, SELF_COLUMNS)
     indicators = _indicator_table(table, rubric)[table.codes["indikator"]]
     levels = _level_table(table)[table.codes["level"]]
@@ -247,18 +247,18 @@ def read_self(path: Path, rubric: Rubric, rows: AssessmentRows) -> SelfLevels:
                 for r in off[:MAX_SHOWN_PROBLEMS]
             ]
         )
-    position = {code: i for i, code in enumerate(rows.villages)}
-    village_of_value = np.array([position.get(code, -1) for code in table.values["kode_wilayah"]], dtype=np.int64)
-    village = village_of_value[table.codes["kode_wilayah"]]
-    keep = village >= 0
-    key = village[keep] * len(rubric.indicators) + indicators[keep]
+    position = {code: i for i, code in enumerate(rows.desa_codes)}
+    desa_of_value = np.array([position.get(code, -1) for code in table.values["kode_wilayah"]], dtype=np.int64)
+    desa = desa_of_value[table.codes["kode_wilayah"]]
+    keep = desa >= 0
+    key = desa[keep] * len(rubric.indicators) + indicators[keep]
     ordered = np.sort(key)
     if np.any(ordered[1:] == ordered[:-1]):
         twin = np.flatnonzero(keep)[np.argsort(key, kind="stable")]
         same = np.flatnonzero(key[np.argsort(key, kind="stable")][1:] == ordered[:-1])
         row = int(twin[same[0] + 1])
         raise InputError([f"{path}: baris {_line(row)}: baris ganda untuk desa dan indikator yang sama"])
-    return SelfLevels(village[keep], indicators[keep], levels[keep])
+    return SelfLevels(desa[keep], indicators[keep], levels[keep])
 
 
 def _load(rubric_path: Path) -> Rubric:
@@ -346,7 +346,7 @@ def _results_writer(ranking: Ranking, extra_headers: list[str], extra: list[list
         for j in ranking.order.tolist():
             out.writerow(
                 [
-                    ranking.villages[j],
+                    ranking.desa_codes[j],
                     _decimal(shown[j]),
                     labels[bands[j]] if bands[j] >= 0 else "",
                     rank[j],
@@ -421,10 +421,10 @@ def score_command(
         if mine is not None:
             headers += ["selisih_level_mandiri", "tanda_mandiri"]
             gaps = []
-            for v in ranking.row_village.tolist():
+            for v in ranking.row_desa.tolist():
                 gap = mine.mean_gap(v)
                 gaps.append("" if gap is None else str(round_half_up(gap)))
-            extra += [gaps, [_yes(bool(mine.flagged[v])) for v in ranking.row_village.tolist()]]
+            extra += [gaps, [_yes(bool(mine.flagged[v])) for v in ranking.row_desa.tolist()]]
         progress(f"Menulis {out_path} …")
         write_atomically(out_path, _results_writer(ranking, headers, extra))
     except InputError as error:
@@ -439,11 +439,11 @@ def _summary(ranking: Ranking, mine: SelfComparison | None, out_path: Path, resa
     tied = int(ranking.tied.sum())
     groups = len(set(ranking.rank[ranking.tied].tolist()))
     flags = ranking.flags
-    flagged_villages = len(set(flags.village.tolist()))
+    flagged_desa = len(set(flags.desa.tolist()))
     click.echo(f"Desa dinilai: {n} (tidak lengkap: {incomplete})")
     click.echo(f"Seri: {tied} desa dalam {groups} kelompok peringkat (diputuskan pleno)")
     click.echo(
-        f"Perlu rekonsiliasi: {len(flags)} butir desa × indikator di {flagged_villages} desa "
+        f"Perlu rekonsiliasi: {len(flags)} butir desa × indikator di {flagged_desa} desa "
         f"(selisih level ≥ {ranking.rubric.disagreement_threshold})"
     )
     if mine is not None:

@@ -125,7 +125,7 @@ def plan_schedule_change(
     3. **An ended stage is history.** A stage whose end has passed (``ends_at <= now``) is never moved, shortened,
        extended or reopened, neither when asked for nor by a shift. Late work of one desa goes through a
        committee exception (:func:`assessment.services.stages.stage_gate`; for the self-assessment,
-       :func:`assessment.villages.rules.self_assessment_window`).
+       :func:`assessment.desa.rules.self_assessment_window`).
     4. **The open stage is only extended.** While a stage is open (``starts_at <= now < ends_at``) its first day
        stays and its last day may only move later: people are working to the announced deadline, so it is never
        brought forward.

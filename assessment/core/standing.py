@@ -16,7 +16,7 @@ import numpy as np
 
 from assessment.core.i18n import N_
 from assessment.criteria.model import Rubric
-from assessment.scoring import NA_LEVEL, AssessmentRows, eligible_villages, reconciliation_flags
+from assessment.scoring import NA_LEVEL, AssessmentRows, eligible_desa, reconciliation_flags
 
 Record = tuple[str, str, str, int | None]
 """(desa code, indicator code, assessor, level or None for N/A): one verified row (see
@@ -153,7 +153,7 @@ def who_is_ranked(rubric: Rubric, candidates: Sequence[Candidate], records: Iter
     """
     kinds = {c.code: c.kind for c in candidates}
     codes = [c.code for c in candidates]
-    eligible = {codes[int(i)] for i in eligible_villages(rubric, codes, kinds)} if codes else set()
+    eligible = {codes[int(i)] for i in eligible_desa(rubric, codes, kinds)} if codes else set()
     assessed = {c.code for c in candidates if c.code in eligible and c.status == "lengkap"}
     own = [r for r in records if r[0] in assessed]
     indicators = [indicator.code for indicator in rubric.indicators]
@@ -165,12 +165,12 @@ def who_is_ranked(rubric: Rubric, candidates: Sequence[Candidate], records: Iter
         # Which indicators each desa has a row for, and which desa have a level other than N/A, from the rows'
         # integer codes (a province has 50,000 rows; the desa x indicator cells are a third of that).
         count = len(indicators)
-        for cell in np.unique(rows.village * count + rows.indicator).tolist():
-            present.setdefault(rows.villages[cell // count], set()).add(indicators[cell % count])
-        applies = {rows.villages[v] for v in np.unique(rows.village[rows.level != NA_LEVEL]).tolist()}
+        for cell in np.unique(rows.desa * count + rows.indicator).tolist():
+            present.setdefault(rows.desa_codes[cell // count], set()).add(indicators[cell % count])
+        applies = {rows.desa_codes[v] for v in np.unique(rows.desa[rows.level != NA_LEVEL]).tolist()}
         flags = reconciliation_flags(rubric, rows)
-        for v, i in zip(flags.village.tolist(), flags.indicator.tolist(), strict=True):
-            disputed.setdefault(rows.villages[v], set()).add(indicators[i])
+        for v, i in zip(flags.desa.tolist(), flags.indicator.tolist(), strict=True):
+            disputed.setdefault(rows.desa_codes[v], set()).add(indicators[i])
     standings: dict[str, Standing] = {}
     for c in candidates:
         missing = tuple(i for i in indicators if i not in present.get(c.code, ()))

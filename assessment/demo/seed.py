@@ -1,5 +1,5 @@
 """Seed a demo ready to explore. Everything it writes is marked as demo data (``[DEMO]`` texts, ``is_demo`` rows,
-``@demo.example`` accounts) so that it is never mistaken for a real village's submission.
+``@demo.example`` accounts) so that it is never mistaken for a real desa's submission.
 
 Three editions: this year's competition with its self-assessment stage open, and the two before it, finished (desk
 scores by two independent assessors, provisional results published, final snapshot with its public verification
@@ -21,6 +21,7 @@ from assessment.competitions.operations import create_competition, read_rubric_u
 from assessment.competitions.schedule import default_schedule
 from assessment.demo.evidence import demo_pdf, demo_png
 from assessment.demo.regions_ppu import DECREE, PPU_CODE, PPU_REGIONS
+from assessment.desa.operations import add_evidence_file, add_evidence_link
 from assessment.jobs import queue
 from assessment.models import (
     Assignment,
@@ -47,7 +48,6 @@ from assessment.regions.operations import import_boundaries, import_regions, par
 from assessment.regions.shipped import BOUNDARY_LAYERS, boundary_features
 from assessment.repo import rubric_of
 from assessment.services.fanout import FANOUT_JOB
-from assessment.villages.operations import add_evidence_file, add_evidence_link
 
 DEMO_EMAIL_DOMAIN = "demo.example"
 DEMO_LABEL = "[DEMO]"

@@ -36,7 +36,7 @@ def select_finalists(ranking: Ranking, scope: str, count: int) -> tuple[str, ...
         raise ValueError("at least one finalist")
     ranks = ranking.rank if scope == "provinsi" else ranking.rank_kabupaten
     return tuple(
-        ranking.villages[int(j)]
+        ranking.desa_codes[int(j)]
         for j in ranking.order
         if int(ranks[int(j)]) <= count and int(ranking.index_weight[int(j)]) > 0
     )

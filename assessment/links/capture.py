@@ -6,7 +6,7 @@ The rules, written once (tests in ``tests/links/test_capture.py``):
   ``link.capture:<evidence>:first``): a rolled-back addition leaves no job. A periodic sweep (every 15 minutes,
   :func:`sweep_uncaptured`) gives the same job to every active link without a capture (links given before
   capturing existed, a job that was parked); the shared key makes the two one job. A link whose latest capture
-  found it unreachable or too slow is tried again by the sweep once an hour, up to 3 more times, since a village
+  found it unreachable or too slow is tried again by the sweep once an hour, up to 3 more times, since a desa
   server that is down for an hour is common and not the desa's final answer.
 - **What is kept.** Every fetch adds one :class:`~assessment.models.LinkCapture` row, never changed afterwards:
   the address asked for and the final one, status, content type, title, time, the SHA-256 and size of the body

@@ -84,7 +84,7 @@ class Participant(Model):
         cascade="all, delete-orphan",
         order_by="SubmissionReview.created_at",
     )
-    # Read by the self-assessment window (assessment.villages.rules); exceptions are opened and revoked by the
+    # Read by the self-assessment window (assessment.desa.rules); exceptions are opened and revoked by the
     # committee's verbs only, so this side never writes them.
     stage_exceptions: Mapped[list[StageException]] = relationship(
         viewonly=True,

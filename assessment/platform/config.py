@@ -87,7 +87,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Makassar",
         "LANGUAGES": ("id", "en"),
-        # A village operator on a slow link can spend hours on one form: keep the token valid for a working day.
+        # An operator desa on a slow link can spend hours on one form: keep the token valid for a working day.
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -118,7 +118,7 @@ def _set_security_headers(response: Response) -> Response:
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     # What a signed-in user receives can hold personal data: no browser or proxy cache keeps it (the back
-    # button after signing out on a shared village computer shows nothing, a downloaded workbook or PDF does
+    # button after signing out on a shared desa computer shows nothing, a downloaded workbook or PDF does
     # not stay in the browser's cache). This overrides the "no-cache" that file downloads (workbooks, reports,
     # certificates, berita acara) get by default. Kept: static files and what a view marked cacheable on
     # purpose (public, or with a max-age: plotly.js, region outlines), which hold nothing personal.

@@ -246,7 +246,7 @@ def _recompute(
     default_kind = rubric.eligible[0] if rubric.eligible else "desa"
     kinds = document.get("jenis_wilayah") or {code: default_kind for code in ranked}
     try:
-        rows = AssessmentRows.from_records(rubric, records, villages=sorted(ranked))
+        rows = AssessmentRows.from_records(rubric, records, desa_codes=sorted(ranked))
         ranking = score(rubric, rows, {str(code): str(kind) for code, kind in kinds.items()})
     except ScoringInputError as error:
         for problem in error.problems:

@@ -94,9 +94,9 @@ def _decimal(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def rank(rubric: Rubric, records: Iterable[Record], villages: Sequence[str] = ()) -> Ranking:
-    """The engine's ranking of ``records`` (the verified levels), with ``villages`` that have no row at all."""
-    return score(rubric, AssessmentRows.from_records(rubric, list(records), villages))
+def rank(rubric: Rubric, records: Iterable[Record], desa_codes: Sequence[str] = ()) -> Ranking:
+    """The engine's ranking of ``records`` (the verified levels), with ``desa_codes`` that have no row at all."""
+    return score(rubric, AssessmentRows.from_records(rubric, list(records), desa_codes))
 
 
 def ranking_rows(ranking: Ranking, names: Mapping[str, str]) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ Rules a row must meet (each broken rule is reported with its line number; one ba
 - ``kode`` is a dotted Kemendagri code: ``64``, ``64.09``, ``64.09.04`` or ``64.09.04.2002``;
 - ``tingkat`` is one of provinsi, kabupaten, kota, kecamatan, desa, desa_adat, kelurahan, and fits the code's depth
   (a provinsi has one part, a kabupaten/kota two, a kecamatan three, a desa/desa adat/kelurahan four); at the
-  village level the first digit says the kind: 1 kelurahan, 2 desa, 3 desa adat;
+  desa level the first digit says the kind: 1 kelurahan, 2 desa, 3 desa adat;
 - ``kode_induk`` is the code without its last part (empty for a provinsi), and that parent is in the file or
   already in the database;
 - ``nama`` is not empty (at most 200 characters), and a code appears once in the file.
@@ -23,7 +23,7 @@ from assessment.models import CODE_DEPTH, RegionKind
 
 REQUIRED_COLUMNS = ("kode", "nama", "tingkat", "kode_induk")
 CODE_PATTERN = re.compile(r"^\d{2}(?:\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?)?$")
-VILLAGE_KIND_BY_DIGIT = {"1": RegionKind.kelurahan, "2": RegionKind.desa, "3": RegionKind.desa_adat}
+DESA_KIND_BY_DIGIT = {"1": RegionKind.kelurahan, "2": RegionKind.desa, "3": RegionKind.desa_adat}
 MAX_NAME_LENGTH = 200
 
 
@@ -90,7 +90,7 @@ def _check_row(line: int, record: dict[str, str | None]) -> RegionRow | list[Pro
     depth = code.count(".") + 1
     if CODE_DEPTH[kind] != depth:
         problems.append(Problem(line, f"kode {code} tidak cocok dengan tingkat {kind.value}"))
-    elif depth == 4 and VILLAGE_KIND_BY_DIGIT.get(code[-4]) != kind:
+    elif depth == 4 and DESA_KIND_BY_DIGIT.get(code[-4]) != kind:
         problems.append(
             Problem(
                 line, f"kode {code}: bagian desa diawali 1 (kelurahan), 2 (desa) atau 3 (desa adat), bukan {kind.value}"

@@ -111,7 +111,7 @@ def operator_less(participants: Iterable[Participant]) -> set[str]:
 
 
 def eligible_desa(competition: Competition, kabupaten_code: str) -> list[Region]:
-    """The villages of a kabupaten that could be enrolled: eligible kinds, inside the scope, not yet enrolled."""
+    """The desa of a kabupaten that could be enrolled: eligible kinds, inside the scope, not yet enrolled."""
     eligible = rubric_of(competition.rubric).eligible
     enrolled = select(Participant.desa_code).where(Participant.competition_id == competition.id)
     if not rules.within(kabupaten_code, competition.scope_region_code):

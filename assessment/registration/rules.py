@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-# The kinds of region that are villages; the rubric's ``eligible`` list says which of them take part.
-VILLAGE_KINDS = ("desa", "desa_adat", "kelurahan")
+# The kinds of region that are desa; the rubric's ``eligible`` list says which of them take part.
+DESA_KINDS = ("desa", "desa_adat", "kelurahan")
 
 
 class Refusal(StrEnum):
     """Why a desa cannot be enrolled (or withdrawn) now; each has an Indonesian message in :data:`MESSAGES`."""
 
     unknown = "unknown"
-    not_village = "not_village"
+    not_desa = "not_village"
     not_eligible = "not_eligible"
     outside_scope = "outside_scope"
     outside_kabupaten = "outside_kabupaten"
@@ -34,7 +34,7 @@ class Refusal(StrEnum):
 
 MESSAGES: dict[Refusal, str] = {
     Refusal.unknown: "kode wilayah {code} tidak dikenal",
-    Refusal.not_village: "{code} bukan desa atau kelurahan",
+    Refusal.not_desa: "{code} bukan desa atau kelurahan",
     Refusal.not_eligible: "{code} adalah {kind}; rubrik lomba ini hanya untuk {eligible}",
     Refusal.outside_scope: "desa {code} di luar cakupan lomba ({scope})",
     Refusal.outside_kabupaten: "desa {code} di luar kabupaten {kabupaten}",
@@ -72,15 +72,15 @@ def desa_may_take_part(candidate: Candidate, scope_code: str, eligible: Collecti
     """Whether a region may take part in a competition at all (None) or why not.
 
     - ``unknown``: the code is not in the imported Kemendagri list;
-    - ``not_village``: it is a provinsi, kabupaten/kota or kecamatan, not a desa, desa adat or kelurahan;
-    - ``not_eligible``: it is a village of a kind the rubric does not make eligible (``eligible`` in the rubric,
+    - ``not_desa``: it is a provinsi, kabupaten/kota or kecamatan, not a desa, desa adat or kelurahan;
+    - ``not_eligible``: it is a desa of a kind the rubric does not make eligible (``eligible`` in the rubric,
       by default desa and desa adat: a kelurahan does not take part unless the rubric names it);
     - ``outside_scope``: it lies outside the competition's region (a provinsi or a kabupaten/kota).
     """
     if candidate.kind is None:
         return Refusal.unknown
-    if candidate.kind not in VILLAGE_KINDS:
-        return Refusal.not_village
+    if candidate.kind not in DESA_KINDS:
+        return Refusal.not_desa
     if candidate.kind not in eligible:
         return Refusal.not_eligible
     if not within(candidate.code, scope_code):

@@ -695,20 +695,20 @@ def _compute_run(
     own = tuple(o for o in own if o[0] in ranked)
     codes = [p.code for p in participants]
     kinds = {p.code: p.kind for p in participants}
-    rows = AssessmentRows.from_records(rubric, records, villages=codes)
+    rows = AssessmentRows.from_records(rubric, records, desa_codes=codes)
     ranking = score(rubric, rows, kinds)
     levels = final_levels(rubric, rows, ranking)
     # Only a replacing row (agreed, field, objection level) makes the bootstrap's rows differ from the scored ones.
     resampled = (
         rows
         if REPLACING_ROWS.isdisjoint(rows.assessors)
-        else AssessmentRows.from_records(rubric, bootstrap_records(records), villages=codes)
+        else AssessmentRows.from_records(rubric, bootstrap_records(records), desa_codes=codes)
     )
     confidence = rank_confidence(rubric, resampled, ranking, BOOTSTRAP_RESAMPLES, seed)
     self_ranking = None
     if own:
         self_rows = AssessmentRows.from_records(
-            rubric, [(code, indicator, SELF_ASSESSOR, level) for code, indicator, level in own], villages=codes
+            rubric, [(code, indicator, SELF_ASSESSOR, level) for code, indicator, level in own], desa_codes=codes
         )
         self_ranking = score(rubric, self_rows, kinds)
     assessed = frozenset(code for code, _, _ in own)
@@ -767,7 +767,7 @@ def _desa_results(
         # A desa that filled in none of its own levels has no self-assessment index (not 0).
         self_shown = {
             code: _shown(int(h))
-            for code, h in zip(self_ranking.villages, self_ranking.shown_index.tolist(), strict=True)
+            for code, h in zip(self_ranking.desa_codes, self_ranking.shown_index.tolist(), strict=True)
             if code in assessed
         }
     labels = [band.label for band in rubric.bands]
@@ -778,7 +778,7 @@ def _desa_results(
     best, worst, top3 = confidence.rank_min.tolist(), confidence.rank_max.tolist(), confidence.top3.tolist()
     desa: list[DesaResult] = []
     for j in ranking.order.tolist():
-        code = ranking.villages[j]
+        code = ranking.desa_codes[j]
         p = info[code]
         desa.append(
             DesaResult(
@@ -806,18 +806,18 @@ def _final_results(
 ) -> tuple[FinalLevel, ...]:
     """Final levels as report values, flagged where the assessors' own levels are at least the rubric's
     ``disagreement_threshold`` apart (rule 7 of the engine; for a reconciled item, on the levels before it)."""
-    # The engine's flags index the scored rows' villages; ranking position j is row village row_village[j].
-    position = {v: j for j, v in enumerate(ranking.row_village.tolist())}
+    # The engine's flags index the scored rows' desa; ranking position j is row desa row_desa[j].
+    position = {v: j for j, v in enumerate(ranking.row_desa.tolist())}
     flagged = {
-        (ranking.villages[position[int(v)]], rubric.indicators[int(i)].code)
-        for v, i in zip(ranking.flags.village, ranking.flags.indicator, strict=True)
+        (ranking.desa_codes[position[int(v)]], rubric.indicators[int(i)].code)
+        for v, i in zip(ranking.flags.desa, ranking.flags.indicator, strict=True)
         if int(v) in position
     }
     flagged |= {(code, indicator) for code, indicator, assessor, _ in records if assessor == RECONCILED_BY}
     minimum, denominator = levels.minimum, levels.denominator
     codes = [indicator.code for indicator in rubric.indicators]
     finals: list[FinalLevel] = []
-    for j, code in enumerate(ranking.villages):
+    for j, code in enumerate(ranking.desa_codes):
         numerators = levels.numerator[j].tolist()
         applicable = levels.applicable[j].tolist()
         missing = levels.missing[j].tolist()
@@ -844,5 +844,7 @@ def desk_ranking(competition: Competition) -> Ranking | None:
     if not ranked:
         return None
     codes = {p.code for p in ranked}
-    rows = AssessmentRows.from_records(rubric, [r for r in records if r[0] in codes], villages=[p.code for p in ranked])
+    rows = AssessmentRows.from_records(
+        rubric, [r for r in records if r[0] in codes], desa_codes=[p.code for p in ranked]
+    )
     return score(rubric, rows, {p.code: p.kind for p in ranked})

@@ -263,6 +263,6 @@ def reconciliation_items(competition: Competition, rubric: Rubric) -> list[tuple
     flags = reconciliation_flags(rubric, rows)
     indicators = rubric.indicators
     return [
-        (rows.villages[int(v)], indicators[int(i)].code, int(s))
-        for v, i, s in zip(flags.village, flags.indicator, flags.spread, strict=True)
+        (rows.desa_codes[int(v)], indicators[int(i)].code, int(s))
+        for v, i, s in zip(flags.desa, flags.indicator, flags.spread, strict=True)
     ]

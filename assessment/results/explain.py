@@ -109,18 +109,18 @@ def shown_parts(parts: Sequence[Fraction | None], total_hundredths: int) -> list
 def _raised(run: EngineRun, code: str, indicator: int) -> AssessmentRows:
     """The verified rows with this desa's indicator one level up (each counted row +1, at most the maximum)."""
     rows, scale = run.rows, run.rubric.scale
-    village = rows.villages.index(code)
-    mine = (rows.village == village) & (rows.indicator == indicator)
+    desa = rows.desa_codes.index(code)
+    mine = (rows.desa == desa) & (rows.indicator == indicator)
     if mine.any():
         level = rows.level.copy()
         raise_ = mine & (level != NA_LEVEL)
         level[raise_] = np.minimum(level[raise_] + 1, scale.max)
-        return AssessmentRows(rows.villages, rows.assessors, rows.village, rows.indicator, rows.assessor, level)
+        return AssessmentRows(rows.desa_codes, rows.assessors, rows.desa, rows.indicator, rows.assessor, level)
     extra = len(rows.assessors)
     return AssessmentRows(
-        rows.villages,
+        rows.desa_codes,
         (*rows.assessors, SIMULATED_ASSESSOR),
-        np.append(rows.village, village),
+        np.append(rows.desa, desa),
         np.append(rows.indicator, indicator),
         np.append(rows.assessor, extra),
         np.append(rows.level, scale.min + 1),
@@ -212,7 +212,7 @@ def explain(
     gap: Decimal | None = None
     if ahead_rank is not None:
         members = [k for k, r in enumerate(ranking.rank.tolist()) if r == ahead_rank]
-        ahead = tuple(sorted(ranking.villages[k] for k in members))
+        ahead = tuple(sorted(ranking.desa_codes[k] for k in members))
         ahead_index = ranking.exact_index(members[0]) or Fraction(0)
         gap = round_half_up(ahead_index - (exact or Fraction(0)))
     band = int(ranking.band[j])

@@ -45,7 +45,7 @@ STAGE_NAMES: dict[StageCode, str] = {
 
 
 class GateReason(StrEnum):
-    """Why a gate (:func:`stage_gate`) or a self-assessment window (``villages.rules.self_assessment_window``) is
+    """Why a gate (:func:`stage_gate`) or a self-assessment window (``desa_codes.rules.self_assessment_window``) is
     open or closed. A ``StrEnum``, so the words stored or compared elsewhere stay the same strings."""
 
     open = "open"

@@ -63,5 +63,5 @@ def make_rubric(
 
 
 def desa(number: int, kecamatan: str = "64.09.04") -> str:
-    """A desa code in ``kecamatan`` (village part 2xxx)."""
+    """A desa code in ``kecamatan`` (desa part 2xxx)."""
     return f"{kecamatan}.{2000 + number}"

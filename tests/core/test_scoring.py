@@ -13,10 +13,10 @@ from assessment.criteria.model import Band
 from assessment.scoring import (
     NA_LEVEL,
     AssessmentRows,
+    DesaResult,
     Ranking,
     ScoringInputError,
     SelfLevels,
-    VillageResult,
     _multisets,
     _order_codes,
     _order_key,
@@ -39,13 +39,13 @@ from tests.core.rubric_factory import desa, make_rubric
 Record = tuple[str, str, str, int | None]
 
 
-def by_code(ranking: Ranking) -> dict[str, VillageResult]:
+def by_code(ranking: Ranking) -> dict[str, DesaResult]:
     return {result.code: result for result in ranking.results()}
 
 
 def run(
     rubric_aspects: Sequence[Sequence[str | int]], records: Sequence[Record], **options: object
-) -> dict[str, VillageResult]:
+) -> dict[str, DesaResult]:
     rubric = make_rubric(rubric_aspects, **options)  # type: ignore[arg-type]
     return by_code(score(rubric, AssessmentRows.from_records(rubric, records)))
 
@@ -125,9 +125,9 @@ def test_rule_missing_row_scores_minimum_and_marks_incomplete() -> None:
     assert results[desa(2)].complete
 
 
-def test_rule_village_without_rows_is_incomplete_at_minimum() -> None:
+def test_rule_desa_without_rows_is_incomplete_at_minimum() -> None:
     rubric = make_rubric([["1"]])
-    rows = AssessmentRows.from_records(rubric, [(desa(1), "I1", "a", 2)], villages=[desa(1), desa(2)])
+    rows = AssessmentRows.from_records(rubric, [(desa(1), "I1", "a", 2)], desa_codes=[desa(1), desa(2)])
     results = by_code(score(rubric, rows))
     assert results[desa(2)].index == 0
     assert not results[desa(2)].complete
@@ -155,7 +155,7 @@ def test_rule_duplicate_rows_are_input_error() -> None:
     assert "baris ganda" in problems[0].message
     # the same assessor on another indicator, or another assessor, is not a duplicate
     assert validate_rows(rubric, AssessmentRows.from_records(rubric, records[:3])) == ()
-    # rows grouped by village and indicator (the usual export), the twin two rows back
+    # rows grouped by desa and indicator (the usual export), the twin two rows back
     grouped: list[Record] = [
         (desa(1), "I1", "b", 1),
         (desa(1), "I1", "a", 2),
@@ -196,7 +196,7 @@ def test_rule_aspect_score_empty_when_no_indicator_applicable() -> None:
     assert result.index == 50
 
 
-def test_rule_village_without_applicable_indicator_has_empty_index_and_ranks_last() -> None:
+def test_rule_desa_without_applicable_indicator_has_empty_index_and_ranks_last() -> None:
     records = [(desa(1), "I1", "a", None), (desa(2), "I1", "a", 0)]
     results = run([["1"]], records, allow_na=["I1"])
     assert results[desa(1)].index is None
@@ -324,7 +324,7 @@ def test_rule_kind_from_region_table_wins_over_code() -> None:
         rubric, [(desa(1), "I1", "a", 4), (desa(2), "I1", "a", 2), ("64.09.04.1003", "I1", "a", 1)]
     )
     ranking = score(rubric, rows, kinds={desa(1): "kelurahan", "64.09.04.1003": "desa"})
-    assert set(ranking.villages) == {desa(2), "64.09.04.1003"}
+    assert set(ranking.desa_codes) == {desa(2), "64.09.04.1003"}
 
 
 def test_rule_eligible_list_comes_from_rubric() -> None:
@@ -463,7 +463,7 @@ def test_rule_reconciliation_flag_at_threshold() -> None:
         (desa(1), "I3", "b", 4),
     ]  # NA does not count
     flags = reconciliation_flags(rubric, AssessmentRows.from_records(rubric, records))
-    assert list(zip(flags.village, flags.indicator, flags.spread, strict=True)) == [(0, 0, 2)]
+    assert list(zip(flags.desa, flags.indicator, flags.spread, strict=True)) == [(0, 0, 2)]
     strict = make_rubric([["1", "1", "1"]], allow_na=["I3"], threshold=1)
     assert len(reconciliation_flags(strict, AssessmentRows.from_records(strict, records))) == 2
 
@@ -592,7 +592,7 @@ def bootstrap_case() -> tuple[object, AssessmentRows, Ranking]:
         (desa(1), "I1", "b", 0),  # mean 2, resamples 0, 2 or 4
         (desa(2), "I1", "a", 3),
     ]  # one assessor: always 3
-    records += [(desa(k), "I1", "a", 1) for k in range(3, 6)]  # three villages always at 1
+    records += [(desa(k), "I1", "a", 1) for k in range(3, 6)]  # three desa always at 1
     rows = AssessmentRows.from_records(rubric, records)
     return rubric, rows, score(rubric, rows)
 
@@ -609,7 +609,7 @@ def test_rule_bootstrap_rank_interval_and_top3() -> None:
     assert confidence.rank_min[j2] == 1 and confidence.rank_max[j2] == 2
     assert confidence.p_top3(j2) == 1
     j3 = ranking.position(desa(3))
-    # the three villages at 1 are 3rd together, or 2nd when desa 1 falls to 0
+    # the three desa at 1 are 3rd together, or 2nd when desa 1 falls to 0
     assert confidence.rank_min[j3] == 2 and confidence.rank_max[j3] == 3
 
 
@@ -653,7 +653,7 @@ def test_rule_weight_sensitivity_share_of_runs_rank_holds() -> None:
     rows = AssessmentRows.from_records(rubric, records)
     ranking = score(rubric, rows)
     sensitivity = weight_sensitivity(rubric, rows, ranking, runs=200, seed=1)
-    held = {code: int(sensitivity.held[ranking.position(code)]) for code in ranking.villages}
+    held = {code: int(sensitivity.held[ranking.position(code)]) for code in ranking.desa_codes}
     assert held[desa(1)] == 200 and held[desa(4)] == 200
     assert 60 < held[desa(2)] < 140 and 60 < held[desa(3)] < 140
     assert held[desa(2)] + held[desa(3)] >= 200
@@ -694,7 +694,7 @@ def test_rule_exact_with_many_decimal_weights_beyond_int64() -> None:
     assert result.shown_index == round_half_up(expected)
 
 
-def test_rule_bootstrap_without_eligible_villages_is_empty() -> None:
+def test_rule_bootstrap_without_eligible_desa_is_empty() -> None:
     rubric = make_rubric([["1"]])
     rows = AssessmentRows.from_records(rubric, [("64.09.04.1001", "I1", "a", 2)])
     ranking = score(rubric, rows)
@@ -712,7 +712,7 @@ def test_rule_bootstrap_linear_shortcut_gives_the_same_result() -> None:
         for indicator in ("I1", "I2", "I3"):
             for assessor in "abc"[: 1 + v % 3]:
                 if v % 7 == 0 and indicator == "I2" and assessor == "a":
-                    continue  # an assessor without a row: this village takes the general path
+                    continue  # an assessor without a row: this desa takes the general path
                 level = None if (indicator == "I3" and v % 5 == 0) else int(rng.integers(0, 5))
                 records.append((desa(v), indicator, assessor, level))
     rows = AssessmentRows.from_records(rubric, records)
@@ -722,4 +722,4 @@ def test_rule_bootstrap_linear_shortcut_gives_the_same_result() -> None:
     assert np.array_equal(fast.rank_min, general.rank_min)
     assert np.array_equal(fast.rank_max, general.rank_max)
     assert np.array_equal(fast.top3, general.top3)
-    assert len(set(fast.rank_max.tolist())) > 3  # the resamples really move villages
+    assert len(set(fast.rank_max.tolist())) > 3  # the resamples really move desa

@@ -24,13 +24,13 @@ KELURAHAN = "64.09.04.1001"  # not eligible by default: its rows must not take p
 def straightforward(
     rubric: Rubric, records: list[Record], resamples: int, seed: int
 ) -> tuple[list[int], list[int], list[int]]:
-    """Rule 10 as written: per resample, each village draws as many of its assessors as it has (uniformly, with
-    replacement: an ordered draw of m out of m, m**m equally likely, from the same seeded generator, villages
-    grouped by m in ascending m, then in published-village order); the drawn assessors' rows (a twice-drawn
+    """Rule 10 as written: per resample, each desa draws as many of its assessors as it has (uniformly, with
+    replacement: an ordered draw of m out of m, m**m equally likely, from the same seeded generator, desa
+    grouped by m in ascending m, then in published-desa order); the drawn assessors' rows (a twice-drawn
     assessor counted twice) are scored and ranked by :func:`score` itself."""
     rows = AssessmentRows.from_records(rubric, records)
     ranking = score(rubric, rows)
-    codes = list(ranking.villages)
+    codes = list(ranking.desa_codes)
     team: dict[str, list[str]] = {code: [] for code in codes}
     for code, _, assessor, _ in records:
         if code in team and assessor not in team[code]:
@@ -60,7 +60,7 @@ def straightforward(
             for c, indicator, a, level in records
             if c == code and a == assessor
         ]
-        result = score(rubric, AssessmentRows.from_records(rubric, resample, villages=codes))
+        result = score(rubric, AssessmentRows.from_records(rubric, resample, desa_codes=codes))
         for code in codes:
             ranks[code].append(int(result.rank[result.position(code)]))
     low = math.ceil(Fraction(1, 20) * resamples) - 1
@@ -129,12 +129,12 @@ def test_rule_ranking_order_codes_follow_the_cascade(n: int, distinct: int, n_ke
 )
 def test_rule_eligibility_code_check_matches_the_written_rule(codes: list[str]) -> None:
     """Rule 5 / rule 1 (malformed region code): the vectorised check, on its fast ASCII path and its general path,
-    flags exactly the codes that are not ``pp.kk.cc.dddd`` with a village part starting 1, 2 or 3."""
-    from assessment.scoring import _is_village_code, _parse_codes
+    flags exactly the codes that are not ``pp.kk.cc.dddd`` with a desa part starting 1, 2 or 3."""
+    from assessment.scoring import _is_desa_code, _parse_codes
 
     parsed = _parse_codes(codes)
-    assert parsed.bad == [k for k, code in enumerate(codes) if not _is_village_code(code)]
+    assert parsed.bad == [k for k, code in enumerate(codes) if not _is_desa_code(code)]
     for k, code in enumerate(codes):
-        if _is_village_code(code):
+        if _is_desa_code(code):
             assert int(parsed.kind_digit[k]) == int(code[9])
             assert int(parsed.number[k]) == int(code.replace(".", ""))

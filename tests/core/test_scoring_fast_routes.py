@@ -29,7 +29,7 @@ MEDIAN_RUBRIC = make_rubric([["2", "1.5"], ["1", "0.5"]], allow_na=["I4"], aggre
 
 @st.composite
 def regular_rows(draw: st.DrawFn) -> tuple[bool, AssessmentRows]:
-    """Rows in the layout of a complete export (village by village, indicator by indicator, ``m`` rows per cell),
+    """Rows in the layout of a complete export (desa by desa, indicator by indicator, ``m`` rows per cell),
     with now and then what the general route refuses: a repeated assessor, a level off the scale, NA on I1-I3."""
     median = draw(st.booleans())
     rubric = MEDIAN_RUBRIC if median else RUBRIC
@@ -37,7 +37,7 @@ def regular_rows(draw: st.DrawFn) -> tuple[bool, AssessmentRows]:
     n_v, m = draw(st.integers(1, 4)), draw(st.integers(1, 4))
     pool = draw(st.integers(m, 6))
     n_i = len(rubric.indicators)
-    village = np.repeat(np.arange(n_v), n_i * m)
+    desa_index = np.repeat(np.arange(n_v), n_i * m)
     indicator = np.tile(np.repeat(np.arange(n_i), m), n_v)
     assessor, level = [], []
     for _ in range(n_v * n_i):
@@ -49,7 +49,7 @@ def regular_rows(draw: st.DrawFn) -> tuple[bool, AssessmentRows]:
     rows = AssessmentRows(
         tuple(desa(v) for v in range(n_v)),
         tuple(f"asesor{k}" for k in range(pool)),
-        village.astype(np.int64),
+        desa_index.astype(np.int64),
         indicator.astype(np.int64),
         np.array(assessor, dtype=np.int64),
         np.array(level, dtype=np.int64),
@@ -65,7 +65,7 @@ def test_regular_layout_counts_equal_the_general_route(case: tuple[bool, Assessm
     median, rows = case
     rubric = MEDIAN_RUBRIC if median else RUBRIC
     cell = _cell_index(rubric, rows)
-    problems, most, na_rows = _validate(rubric, rows, cell, _parse_codes(rows.villages))
+    problems, most, na_rows = _validate(rubric, rows, cell, _parse_codes(rows.desa_codes))
     fast = _regular_counts(rubric, rows)
     if problems:
         assert fast is None
@@ -89,9 +89,9 @@ def test_regular_layout_scores_like_the_same_rows_in_any_order(case: tuple[bool,
     if len(order) > 1 and order == sorted(order):
         order.reverse()
     shuffled = AssessmentRows(
-        rows.villages,
+        rows.desa_codes,
         rows.assessors,
-        rows.village[order],
+        rows.desa[order],
         rows.indicator[order],
         rows.assessor[order],
         rows.level[order],
@@ -108,7 +108,7 @@ def test_regular_layout_scores_like_the_same_rows_in_any_order(case: tuple[bool,
     assert [(r.code, r.index, r.rank, r.tied, r.aspects, r.complete) for r in got.results()] == [
         (r.code, r.index, r.rank, r.tied, r.aspects, r.complete) for r in expected.results()
     ]
-    assert got.flags.village.tolist() == expected.flags.village.tolist()
+    assert got.flags.desa.tolist() == expected.flags.desa.tolist()
     assert got.flags.indicator.tolist() == expected.flags.indicator.tolist()
 
 
@@ -127,7 +127,7 @@ def test_rule_ranking_integer_keys_order_like_their_float_keys(n: int, spread: i
 @SETTINGS
 @given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 4)), min_size=1, max_size=60), st.booleans())
 def test_rule_ranking_competition_ranks_within_groups(pairs: list[tuple[int, int]], huge_groups: bool) -> None:
-    """Rule 6: a village's rank in its kabupaten or kecamatan is 1 + the villages of its group strictly ahead of it
+    """Rule 6: a desa's rank in its kabupaten or kecamatan is 1 + the desa of its group strictly ahead of it
     (1, 2, 2, 4), both by the packed sort and by the general route (groups too large to pack)."""
     from assessment.scoring import competition_ranks
 
@@ -143,7 +143,7 @@ def test_rule_ranking_competition_ranks_within_groups(pairs: list[tuple[int, int
 @SETTINGS
 @given(st.lists(st.integers(1, 5), min_size=1, max_size=60), st.booleans())
 def test_result_order_is_by_rank_then_code(ranks: list[int], code_order: bool) -> None:
-    """The published order: rank first, then the code (whether or not the villages came in code order)."""
+    """The published order: rank first, then the code (whether or not the desa came in code order)."""
     from assessment.scoring import _result_order
 
     number = np.arange(len(ranks), dtype=np.int64) * 7 + 640_904_2001
@@ -156,7 +156,7 @@ def test_result_order_is_by_rank_then_code(ranks: list[int], code_order: bool) -
 
 @st.composite
 def consistent_teams(draw: st.DrawFn) -> AssessmentRows:
-    """A complete export whose every village lists its team in one order (any order) on every indicator."""
+    """A complete export whose every desa lists its team in one order (any order) on every indicator."""
     n_v, m = draw(st.integers(1, 5)), draw(st.integers(1, 4))
     n_i = len(RUBRIC.indicators)
     assessor, level = [], []
@@ -182,7 +182,7 @@ def consistent_teams(draw: st.DrawFn) -> AssessmentRows:
 @SETTINGS
 @given(consistent_teams(), st.randoms(use_true_random=False), st.integers(0, 2**32 - 1))
 def test_rule_rank_confidence_same_for_any_row_order(rows: AssessmentRows, rnd: object, seed: int) -> None:
-    """Rule 10: the bootstrap numbers each village's assessors by assessor, not by row, so a complete export (read
+    """Rule 10: the bootstrap numbers each desa's assessors by assessor, not by row, so a complete export (read
     through its teams) and the same rows in another order (read row by row) give the same intervals, seed for
     seed."""
     from assessment.scoring import _consistent_teams, rank_confidence
@@ -190,15 +190,15 @@ def test_rule_rank_confidence_same_for_any_row_order(rows: AssessmentRows, rnd: 
     order = list(range(len(rows)))
     rnd.shuffle(order)  # type: ignore[attr-defined]
     shuffled = AssessmentRows(
-        rows.villages,
+        rows.desa_codes,
         rows.assessors,
-        rows.village[order],
+        rows.desa[order],
         rows.indicator[order],
         rows.assessor[order],
         rows.level[order],
     )
-    m = len(rows) // (len(rows.villages) * len(RUBRIC.indicators))
-    assert _consistent_teams(RUBRIC, rows, np.arange(len(rows.villages)), m) is not None
+    m = len(rows) // (len(rows.desa_codes) * len(RUBRIC.indicators))
+    assert _consistent_teams(RUBRIC, rows, np.arange(len(rows.desa_codes)), m) is not None
     fast = rank_confidence(RUBRIC, rows, score(RUBRIC, rows), resamples=15, seed=seed)
     general = rank_confidence(RUBRIC, shuffled, score(RUBRIC, shuffled), resamples=15, seed=seed)
     assert fast.rank_min.tolist() == general.rank_min.tolist()

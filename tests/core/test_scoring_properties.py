@@ -19,10 +19,10 @@ Record = tuple[str, str, str, int | None]
 
 @st.composite
 def assessments(draw: st.DrawFn) -> list[Record]:
-    """A few villages in two kecamatan, up to three assessors, some rows missing, NA where allowed."""
-    n_villages = draw(st.integers(2, 6))
+    """A few desa in two kecamatan, up to three assessors, some rows missing, NA where allowed."""
+    n_desa = draw(st.integers(2, 6))
     records: list[Record] = []
-    for v in range(n_villages):
+    for v in range(n_desa):
         code = desa(v, "64.09.04" if v % 2 else "64.01.02")
         for indicator in ("I1", "I2", "I3", "I4"):
             for assessor in "abc":
@@ -69,7 +69,7 @@ def test_property_permuting_rows_never_changes_output(records: list[Record], rnd
 
 @SETTINGS
 @given(assessments(), st.data(), st.booleans())
-def test_property_raising_one_level_never_lowers_that_villages_index(
+def test_property_raising_one_level_never_lowers_that_desa_index(
     records: list[Record], data: st.DataObject, median: bool
 ) -> None:
     raisable = [k for k, r in enumerate(records) if r[3] is not None and r[3] < 4]
@@ -87,9 +87,7 @@ def test_property_raising_one_level_never_lowers_that_villages_index(
 
 @SETTINGS
 @given(assessments(), st.data())
-def test_property_adding_or_removing_a_village_never_swaps_two_others(
-    records: list[Record], data: st.DataObject
-) -> None:
+def test_property_adding_or_removing_a_desa_never_swaps_two_others(records: list[Record], data: st.DataObject) -> None:
     codes = sorted({r[0] for r in records})
     if len(codes) < 3:
         return

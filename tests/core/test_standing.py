@@ -39,7 +39,7 @@ def test_who_is_ranked_a_fully_assessed_desa() -> None:
 def test_who_is_ranked_condition_1_eligible_region_kind() -> None:
     kelurahan = "64.09.04.1001"
     assert state(ready(kelurahan, kind="kelurahan"), full(kelurahan)) is State.tidak_memenuhi_syarat
-    # The region table's kind decides; without one, the code's village digit (1 = kelurahan).
+    # The region table's kind decides; without one, the code's desa digit (1 = kelurahan).
     assert state(ready(kelurahan, kind="desa"), full(kelurahan)) is State.diperingkat
 
 

@@ -461,8 +461,8 @@ def test_map_geojson_is_simplified_stored_once_and_cached(
     for code in ("64.09.02", "64.09.03", "64.09.04.1005", "64.09.04.2001"):
         make_region(code)
     in_file = _import_boundaries(runner, data_dir, tmp_path)
-    villages = {code for code in db.session.scalars(db.select(Region.code).where(Region.code.like("64.09.%.%")))}
-    assert {"64.09.04.1005", "64.09.04.2001", BUKIT, SEMOI} <= villages & in_file
+    desa_codes = {code for code in db.session.scalars(db.select(Region.code).where(Region.code.like("64.09.%.%")))}
+    assert {"64.09.04.1005", "64.09.04.2001", BUKIT, SEMOI} <= desa_codes & in_file
     # The import stored the simplified layers of PPU (and the province) in the instance folder.
     cached = sorted(p.name for p in (Path(app.instance_path) / "peta").glob("*.geojson"))
     assert any(name.startswith(f"{PPU}-desa-") for name in cached)
@@ -474,7 +474,7 @@ def test_map_geojson_is_simplified_stored_once_and_cached(
     assert response.headers["Content-Encoding"] == "gzip"
     assert "private" in response.headers["Cache-Control"] and "max-age=3600" in response.headers["Cache-Control"]
     document = json.loads(gzip.decompress(response.get_data()))
-    assert {f["properties"]["kode"] for f in document["features"]} == villages & in_file
+    assert {f["properties"]["kode"] for f in document["features"]} == desa_codes & in_file
     assert set(document["features"][0]["properties"]) == {"kode", "nama"}
     etag = response.headers["ETag"]
     again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": etag})

@@ -54,5 +54,5 @@ def test_every_non_public_route_sends_anonymous_visitors_to_login(app: Flask, cl
             checked.append(rule.endpoint)
     # The committee's, the operators' and the verifikators' pages are all among them.
     assert {"competitions.upload_rubric", "main.home"} <= set(checked)
-    assert any(endpoint.startswith("villages.") for endpoint in checked)
+    assert any(endpoint.startswith("desa.") for endpoint in checked)
     assert any(endpoint.startswith("review.") for endpoint in checked)

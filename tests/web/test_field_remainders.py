@@ -140,7 +140,7 @@ def _url(app: Flask, endpoint: str, **values: object) -> str:
         return url_for(endpoint, **values)
 
 
-def test_stage_exception_visible_on_review_village_and_field_pages(
+def test_stage_exception_visible_on_review_desa_and_field_pages(
     app: Flask, make_user: MakeUser, client: FlaskClient, login: Login
 ) -> None:
     world = field_world(make_user)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from flask import Flask
 
+from assessment.desa import operations
 from assessment.models import Role
 from assessment.platform.storage import get_store
 from assessment.platform.wita import now_utc
 from assessment.repo import rubric_of
-from assessment.villages import operations
 from bench.load_deadline import Upload, count_operator_writes
 from tests.conftest import MakeUser
 from tests.support import files

@@ -31,9 +31,9 @@ def test_desa_may_take_part_unknown_code() -> None:
     assert desa_may_take_part(Candidate("64.09.04.9999", None), "64", ELIGIBLE) is Refusal.unknown
 
 
-def test_desa_may_take_part_not_a_village() -> None:
-    assert desa_may_take_part(Candidate("64.09.04", "kecamatan"), "64", ELIGIBLE) is Refusal.not_village
-    assert desa_may_take_part(Candidate("64.09", "kabupaten"), "64", ELIGIBLE) is Refusal.not_village
+def test_desa_may_take_part_not_a_desa() -> None:
+    assert desa_may_take_part(Candidate("64.09.04", "kecamatan"), "64", ELIGIBLE) is Refusal.not_desa
+    assert desa_may_take_part(Candidate("64.09", "kabupaten"), "64", ELIGIBLE) is Refusal.not_desa
 
 
 def test_desa_may_take_part_only_kinds_the_rubric_makes_eligible() -> None:

@@ -1,5 +1,5 @@
 """The version check (:func:`assessment.assessors.operations.save_desk_score`,
-:func:`assessment.villages.operations.save_self_assessment`): two people saving the same score or the same
+:func:`assessment.desa.operations.save_self_assessment`): two people saving the same score or the same
 self-assessment at once never overwrite each other silently. Run on SQLite and, with DATABASE_URL, on PostgreSQL."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from flask.testing import FlaskClient
 
 from assessment.assessors import operations as desk
 from assessment.assignments.operations import assign_assessor
+from assessment.desa import operations as desa_operations
 from assessment.models import Assignment, AuditEvent, DeskScore, Participant, Role, SelfAssessment, User
 from assessment.platform.extensions import db
 from assessment.repo import rubric_of
-from assessment.villages import operations as villages
 from tests.conftest import Login, MakeUser
 from tests.support.competition import create_competition
 from tests.support.verification import verification_competition
@@ -60,7 +60,7 @@ def desk_world(app: Flask, make_user: MakeUser, login: Login) -> Desk:
 
 
 @dataclass
-class Village:
+class Desa:
     """A desa in its self-assessment, and two operators of it signed in on two clients."""
 
     participant: Participant
@@ -73,11 +73,11 @@ class Village:
 
 
 @pytest.fixture
-def village_world(app: Flask, make_user: MakeUser, login: Login) -> Village:
+def desa_world(app: Flask, make_user: MakeUser, login: Login) -> Desa:
     _competition, [participant] = create_competition(desa={DESA: "Bukit Raya"})
     first = login(app.test_client(), make_user(Role.operator_desa, DESA, name="Operator Satu"))
     second = login(app.test_client(), make_user(Role.operator_desa, DESA, name="Operator Dua"))
-    return Village(participant, first, second)
+    return Desa(participant, first, second)
 
 
 def desk_score() -> DeskScore:
@@ -208,9 +208,9 @@ def test_desk_score_simultaneous_saves_exactly_one_wins(app: Flask, desk_world: 
 
 
 def test_self_assessment_later_save_on_a_stale_form_gets_a_conflict_and_keeps_typed_input(
-    village_world: Village,
+    desa_world: Desa,
 ) -> None:
-    world = village_world
+    world = desa_world
     version_first = hidden_version(world.first.get(world.url).get_data(as_text=True))
     version_second = hidden_version(world.second.get(world.url).get_data(as_text=True))
     saved = world.first.post(
@@ -237,9 +237,9 @@ def test_self_assessment_later_save_on_a_stale_form_gets_a_conflict_and_keeps_ty
     assert (row.level, row.explanation, row.version) == (2, "Tiga jenis surat lewat aplikasi.", 2)
 
 
-def test_self_assessment_form_without_version_saves_over_the_current_row(village_world: Village) -> None:
+def test_self_assessment_form_without_version_saves_over_the_current_row(desa_world: Desa) -> None:
     """A client that sends no version (not a browser form) expects the version its own request loaded."""
-    world = village_world
+    world = desa_world
     assert world.first.post(world.url, data={"level": "3", "explanation": "a"}).status_code == 302
     assert world.second.post(world.url, data={"level": "4", "explanation": "b"}).status_code == 302
     row = self_row()
@@ -247,15 +247,13 @@ def test_self_assessment_form_without_version_saves_over_the_current_row(village
 
 
 @pytest.mark.parametrize("existing", [False, True], ids=["first-save", "update"])
-def test_self_assessment_simultaneous_saves_exactly_one_wins(
-    app: Flask, village_world: Village, existing: bool
-) -> None:
-    participant_id = village_world.participant.id
+def test_self_assessment_simultaneous_saves_exactly_one_wins(app: Flask, desa_world: Desa, existing: bool) -> None:
+    participant_id = desa_world.participant.id
     version = 0
     if existing:
         assert (
-            village_world.first.post(
-                village_world.url, data={"level": "3", "explanation": "awal", "version": "0"}
+            desa_world.first.post(
+                desa_world.url, data={"level": "3", "explanation": "awal", "version": "0"}
             ).status_code
             == 302
         )
@@ -268,7 +266,7 @@ def test_self_assessment_simultaneous_saves_exactly_one_wins(
             user = db.session.get(User, user_id)
             assert participant is not None and user is not None
             rubric = rubric_of(participant.competition.rubric)
-            return villages.save_self_assessment(
+            return desa_operations.save_self_assessment(
                 participant, rubric, "A1", level, f"level {level}", user, datetime.now(UTC), expected_version=version
             ).level
 
@@ -276,7 +274,7 @@ def test_self_assessment_simultaneous_saves_exactly_one_wins(
 
     outcomes = _race(app, [save(1, operators[0].id), save(2, operators[1].id)])
     winners = [o for o in outcomes if isinstance(o, int)]
-    losers = [o for o in outcomes if isinstance(o, villages.SaveConflict)]
+    losers = [o for o in outcomes if isinstance(o, desa_operations.SaveConflict)]
     assert len(winners) == 1 and len(losers) == 1, outcomes
     row = self_row()
     assert (row.level, row.explanation, row.version) == (winners[0], f"level {winners[0]}", version + 1)

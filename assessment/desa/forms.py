@@ -8,8 +8,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length
 
+from assessment.desa.operations import EXPLANATION_MAX, URL_MAX
 from assessment.platform.forms import VersionedForm, level_or_none
-from assessment.villages.operations import EXPLANATION_MAX, URL_MAX
 
 
 class SelfAssessmentForm(VersionedForm):

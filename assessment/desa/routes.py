@@ -30,6 +30,16 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from assessment.criteria.model import Indicator, Rubric
+from assessment.desa import operations
+from assessment.desa.forms import EvidenceLinkForm, EvidenceUploadForm, SelfAssessmentForm
+from assessment.desa.rules import (
+    IndicatorProgress,
+    Window,
+    indicator_progress,
+    neighbours,
+    next_to_fill,
+    self_assessment_window,
+)
 from assessment.models import (
     Evidence,
     EvidenceKind,
@@ -57,18 +67,8 @@ from assessment.services.evidence import ACCEPT_ATTRIBUTE, MEDIA_TYPES, UploadRe
 from assessment.services.loaders import indicator_or_404, participant_in_scope
 from assessment.services.security import roles_required, scope_filter
 from assessment.services.stages import STAGE_NAMES, GateReason
-from assessment.villages import operations
-from assessment.villages.forms import EvidenceLinkForm, EvidenceUploadForm, SelfAssessmentForm
-from assessment.villages.rules import (
-    IndicatorProgress,
-    Window,
-    indicator_progress,
-    neighbours,
-    next_to_fill,
-    self_assessment_window,
-)
 
-bp = Blueprint("villages", __name__, url_prefix="/desa")
+bp = Blueprint("desa", __name__, url_prefix="/desa")
 
 
 @bp.record_once
@@ -77,7 +77,7 @@ def _links(state: BlueprintSetupState) -> None:
         cast(Flask, state.app),
         navigation.NavLink(
             Role.operator_desa,
-            "villages.index",
+            "desa.index",
             _l("Penilaian mandiri desa"),
             _l("Pilih level tiap indikator, tulis penjelasan, unggah bukti, lalu ajukan sebelum batas waktu."),
         ),
@@ -157,7 +157,7 @@ def index() -> str:
         (participant, self_assessment_window(participant.competition, participant, now)) for participant in participants
     ]
     return render_template(
-        "villages/index.html", rows=rows, wita=wita, editions=split_editions(rows, lambda row: row[0].competition, now)
+        "desa/index.html", rows=rows, wita=wita, editions=split_editions(rows, lambda row: row[0].competition, now)
     )
 
 
@@ -170,7 +170,7 @@ def overview(participant_id: int) -> str:
     progress, _counts = _progress(participant, rubric)
     by_code = {item.indicator.code: item for item in progress}
     return render_template(
-        "villages/participant.html",
+        "desa/participant.html",
         participant=participant,
         rubric=rubric,
         window=window,
@@ -231,7 +231,7 @@ def _indicator_page(
     progress, _counts = _progress(participant, rubric)
     previous_code, next_code = neighbours(progress, indicator.code)
     html = render_template(
-        "villages/indicator.html",
+        "desa/indicator.html",
         participant=participant,
         rubric=rubric,
         indicator=indicator,
@@ -304,8 +304,8 @@ def indicator(participant_id: int, code: str) -> tuple[str, int] | Response:
     following = next_to_fill(progress, item.code)
     if following is None:
         flash(_("Semua indikator sudah terisi: periksa ringkasannya, lalu ajukan."), "success")
-        return redirect(url_for("villages.overview", participant_id=participant.id))
-    return redirect(url_for("villages.indicator", participant_id=participant.id, code=following))
+        return redirect(url_for("desa.overview", participant_id=participant.id))
+    return redirect(url_for("desa.indicator", participant_id=participant.id, code=following))
 
 
 def _upload_refused(
@@ -354,7 +354,7 @@ def upload(participant_id: int, code: str) -> tuple[str, int] | Response:
         if result.created
         else _("Berkas %(name)s sudah ada; tidak disimpan dua kali.", name=evidence.original_name)
     )
-    target = url_for("villages.indicator", participant_id=participant.id, code=item.code)
+    target = url_for("desa.indicator", participant_id=participant.id, code=item.code)
     # Flashed for both paths: after an XHR upload the script loads ``target``, which shows the message.
     flash(message, "success")
     if _wants_json():
@@ -395,7 +395,7 @@ def add_link(participant_id: int, code: str) -> tuple[str, int] | Response:
         flash(_window_message(closed.window), "error")
         return _indicator_page(participant, rubric, item, window, link_form=form, status=409)
     flash(_("Tautan tersimpan."), "success")
-    return redirect(url_for("villages.indicator", participant_id=participant.id, code=item.code))
+    return redirect(url_for("desa.indicator", participant_id=participant.id, code=item.code))
 
 
 @bp.post("/peserta/<int:participant_id>/bukti/<int:evidence_id>/hapus")
@@ -412,7 +412,7 @@ def remove(participant_id: int, evidence_id: int) -> Response:
             flash(_("Bukti dihapus dari penilaian mandiri."), "success")
         except operations.SelfAssessmentClosed as closed:
             flash(_window_message(closed.window), "error")
-    return redirect(url_for("villages.indicator", participant_id=participant.id, code=evidence.indicator_code))
+    return redirect(url_for("desa.indicator", participant_id=participant.id, code=evidence.indicator_code))
 
 
 @bp.get("/peserta/<int:participant_id>/ajukan")
@@ -424,7 +424,7 @@ def confirm_submit(participant_id: int) -> str:
     window = self_assessment_window(participant.competition, participant, now_utc())
     progress, counts = _progress(participant, rubric)
     return render_template(
-        "villages/confirm_submit.html",
+        "desa/confirm_submit.html",
         participant=participant,
         window=window,
         window_message=_window_message(window),
@@ -443,7 +443,7 @@ def submit(participant_id: int) -> Response | tuple[str, int]:
     participant = participant_in_scope(participant_id, OPERATOR)
     rubric = rubric_of(participant.competition.rubric)
     form = ConfirmForm()
-    target = redirect(url_for("villages.overview", participant_id=participant.id))
+    target = redirect(url_for("desa.overview", participant_id=participant.id))
     if not form.validate_on_submit():
         return target
     if participant.status in (SubmissionStatus.diajukan, SubmissionStatus.lengkap):

@@ -211,7 +211,7 @@ def test_a_simultaneous_duplicate_upload_gets_the_first_row_not_a_second(
     app: Flask, client: FlaskClient, setup, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two requests with the same file both pass the "already there?" check; the database index keeps one row."""
-    from assessment.villages import operations
+    from assessment.desa import operations
 
     mine, _ = setup
     data = files.pdf(text="ketuk dua kali")
@@ -518,10 +518,10 @@ def test_operator_pages_render_the_default_rubric(
 def test_upload_that_fails_while_saving_leaves_no_file_and_no_row(
     app: Flask, setup, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from assessment.desa import operations
+    from assessment.desa.routes import now_utc
     from assessment.platform.storage import get_store
     from assessment.repo import rubric_of
-    from assessment.villages import operations
-    from assessment.villages.routes import now_utc
 
     mine, _ = setup
     user = make_user(Role.operator_desa, DESA)
@@ -544,9 +544,9 @@ def test_double_submit_race_gives_one_result(app: Flask, client: FlaskClient, se
     from sqlalchemy import update
     from sqlalchemy.orm.attributes import set_committed_value
 
+    from assessment.desa import operations
+    from assessment.desa.routes import now_utc
     from assessment.repo import rubric_of
-    from assessment.villages import operations
-    from assessment.villages.routes import now_utc
 
     mine, _ = setup
     _fill_all(client, mine)
@@ -572,9 +572,9 @@ def test_change_racing_a_submission_is_refused(app: Flask, client: FlaskClient, 
     from sqlalchemy import update
     from sqlalchemy.orm.attributes import set_committed_value
 
+    from assessment.desa import operations
+    from assessment.desa.routes import now_utc
     from assessment.repo import rubric_of
-    from assessment.villages import operations
-    from assessment.villages.routes import now_utc
 
     mine, _ = setup
     user = make_user(Role.operator_desa, DESA)

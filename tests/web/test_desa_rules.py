@@ -1,12 +1,11 @@
-"""The contestable rules of the self-assessment, one test per rule (see assessment/villages/rules.py)."""
+"""The contestable rules of the self-assessment, one test per rule (see assessment/desa/rules.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from assessment.criteria.files import load_rubric_bytes
-from assessment.models import Competition, Participant, Stage, StageCode, SubmissionStatus
-from assessment.villages.rules import (
+from assessment.desa.rules import (
     MISSING_EVIDENCE,
     MISSING_EXPLANATION,
     MISSING_LEVEL,
@@ -14,7 +13,8 @@ from assessment.villages.rules import (
     neighbours,
     next_to_fill,
 )
-from assessment.villages.rules import self_assessment_window as window
+from assessment.desa.rules import self_assessment_window as window
+from assessment.models import Competition, Participant, Stage, StageCode, SubmissionStatus
 from tests.support.competition import SMALL_RUBRIC
 
 START = datetime(2026, 8, 1, tzinfo=UTC)

@@ -1,6 +1,6 @@
 """Verbs that change a desa's self-assessment; each owns its commit.
 
-Every verb re-checks the window (:func:`assessment.villages.rules.self_assessment_window`) itself, so a form
+Every verb re-checks the window (:func:`assessment.desa.rules.self_assessment_window`) itself, so a form
 posted after the deadline, or after the submission locked it, changes nothing.
 """
 
@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from assessment.criteria.model import Rubric
+from assessment.desa.rules import EDITABLE_STATUSES, Window, indicator_progress, self_assessment_window
 from assessment.links.capture import enqueue_capture
 from assessment.models import (
     Evidence,
@@ -31,7 +32,6 @@ from assessment.platform.storage import EvidenceStore
 from assessment.platform.versioning import SaveConflict, compare_and_set
 from assessment.services.audit import record_event
 from assessment.services.evidence import inspect_upload
-from assessment.villages.rules import EDITABLE_STATUSES, Window, indicator_progress, self_assessment_window
 
 log = logging.getLogger(__name__)
 
@@ -369,7 +369,7 @@ class SubmissionIncomplete(Exception):
 def submit_self_assessment(participant: Participant, rubric: Rubric, now: datetime) -> bool:
     """Submit the self-assessment for the completeness check; it then locks. True if this call submitted it.
 
-    - Only before the deadline (:func:`~assessment.villages.rules.self_assessment_window`).
+    - Only before the deadline (:func:`~assessment.desa.rules.self_assessment_window`).
     - Every indicator must have a level.
     - A double submit (two taps, two tabs, a resent form) gives one result: the second finds the submission
       already made (or loses the optimistic-lock race on ``Participant.version``) and changes nothing.
