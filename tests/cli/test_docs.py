@@ -104,3 +104,37 @@ def test_help_lists_the_projects_commands_before_flasks(app: Flask) -> None:
     assert not set(listed) & set(DEVELOPER_COMMANDS)
     assert re.findall(r"^  ([a-z][\w-]*)\s", developer, re.MULTILINE) == sorted(DEVELOPER_COMMANDS)
     assert "`db upgrade`" in project
+
+
+# The first level of the tree drawn in docs/architecture.md: "├── name/   what lives there -> where it imports".
+_TREE_ENTRY = re.compile(r"^[├└]── (\S+)")
+
+
+def architecture_tree(text: str) -> list[str]:
+    """The top-level entries of the fenced ``assessment/`` tree in the architecture document, in their order."""
+    block = text[text.index("```text\nassessment/\n") :]
+    block = block[: block.index("\n```", 1)]
+    return [match.group(1) for line in block.splitlines() if (match := _TREE_ENTRY.match(line))]
+
+
+def package_entries(package: Path) -> list[str]:
+    """What the tree must list: every folder of the package (``name/``) and every top-level module."""
+    entries = [f"{path.name}/" for path in package.iterdir() if path.is_dir() and path.name != "__pycache__"]
+    entries += [path.name for path in package.glob("*.py")]
+    return sorted(entries)
+
+
+def test_architecture_tree_lists_every_folder_of_the_package() -> None:
+    drawn = architecture_tree((ROOT / "docs" / "architecture.md").read_text(encoding="utf-8"))
+    assert len(drawn) == len(set(drawn)), "an entry is drawn twice"
+    assert sorted(drawn) == package_entries(ROOT / "assessment")
+
+
+def test_the_tree_check_sees_a_missing_and_an_extra_folder(tmp_path: Path) -> None:
+    (tmp_path / "core").mkdir()
+    (tmp_path / "newdomain").mkdir()
+    (tmp_path / "cli.py").write_text("", encoding="utf-8")
+    drawn = architecture_tree("x\n```text\nassessment/\n├── cli.py   entry\n├── core/  pure\n└── gone/  old\n```\n")
+    assert drawn == ["cli.py", "core/", "gone/"]
+    assert sorted(drawn) != package_entries(tmp_path)
+    assert package_entries(tmp_path) == ["cli.py", "core/", "newdomain/"]

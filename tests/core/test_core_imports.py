@@ -18,6 +18,8 @@ CORE_MODULES = [
     "criteria/errors.py",
     "criteria/fingerprint.py",
     "scoring.py",
+    "core/standing.py",
+    "core/i18n.py",
     "field/rules.py",
     "publication/snapshot.py",
     "publication/recompute.py",
@@ -62,7 +64,14 @@ def test_every_core_module_is_type_checked_strictly() -> None:
     strict_block = text[text.index('module = ["assessment.criteria.*"') :].split("\n", 1)[0]
     for relative in CORE_MODULES:
         module = "assessment." + relative.removesuffix(".py").replace("/", ".")
-        assert f'"{module}"' in strict_block or module.startswith("assessment.criteria."), module
+        assert f'"{module}"' in strict_block or module.startswith(("assessment.criteria.", "assessment.core.")), module
+    assert '"assessment.core.*"' in strict_block
+
+
+def test_every_module_of_core_folder_is_a_core_module() -> None:
+    """``assessment/core/`` is the core by its name: nothing impure may settle there unchecked."""
+    found = {f"core/{path.name}" for path in (PACKAGE / "core").glob("*.py") if path.name != "__init__.py"}
+    assert found <= set(CORE_MODULES)
 
 
 def _project_imports(path: Path) -> set[str]:
@@ -81,6 +90,19 @@ def test_no_package_imports_another_packages_routes() -> None:
             parts = module.split(".")
             if len(parts) >= 3 and parts[-1] == "routes" and parts[1] != own:
                 offenders.append(f"{relative} -> {module}")
+    assert offenders == []
+
+
+def test_platform_imports_only_platform_and_core() -> None:
+    """The plumbing knows no domain: ``assessment/platform/`` imports only itself and the core, never a service,
+    the presentation, the models or a domain package, so a change of a domain cannot break it."""
+    offenders = []
+    for path in sorted((PACKAGE / "platform").glob("*.py")):
+        offenders += [
+            f"{path.name} -> {module}"
+            for module in _project_imports(path)
+            if not module.startswith(("assessment.platform", "assessment.core"))
+        ]
     assert offenders == []
 
 
