@@ -259,53 +259,45 @@ def data_fingerprint(competition: Competition, region_code: str | None = None, *
             .where(*_counted(competition, region))
         ).one()
     )
-    agreed = connection.execute(
-        select(
-            func.count(),
-            func.sum(Reconciliation.id),
-            func.sum(Reconciliation.level),
-            func.max(Reconciliation.decided_at),
+
+    def summary(participant_id: Any, *aggregates: Any, where: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+        """One table's aggregates over the rows of the competition's desa in the region."""
+        return tuple(
+            connection.execute(
+                select(func.count(), *aggregates)
+                .join(Participant, participant_id == Participant.id)
+                .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region), *where)
+            ).one()
         )
-        .join(Participant, Reconciliation.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region))
-    ).one()
-    own = connection.execute(
-        select(
-            func.count(),
-            func.sum(SelfAssessmentRow.id),
-            func.sum(SelfAssessmentRow.version),
-            func.sum(func.coalesce(SelfAssessmentRow.level, -7)),
-            func.max(SelfAssessmentRow.updated_at),
-        )
-        .join(Participant, SelfAssessmentRow.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region))
-    ).one()
-    field = connection.execute(
-        select(
-            func.count(),
-            func.sum(FieldLevel.id),
-            func.sum(FieldLevel.version),
-            func.sum(func.coalesce(FieldLevel.level, -7)),
-            func.max(FieldLevel.updated_at),
-        )
-        .join(Participant, FieldLevel.participant_id == Participant.id)
-        .where(Participant.competition_id == competition.id, _in_region(Participant.desa_code, region))
-    ).one()
-    answers = connection.execute(
-        select(
-            func.count(),
-            func.sum(Objection.id),
-            func.sum(func.coalesce(Objection.new_level, -7)),
-            func.max(Objection.answered_at),
-        )
-        .join(Participant, Objection.participant_id == Participant.id)
-        .where(
-            Participant.competition_id == competition.id,
-            Objection.answered_at.is_not(None),
-            _in_region(Participant.desa_code, region),
-        )
-    ).one()
-    return (tuple(desk_part), tuple(agreed), tuple(own), tuple(field), tuple(answers))
+
+    agreed = summary(
+        Reconciliation.participant_id,
+        func.sum(Reconciliation.id),
+        func.sum(Reconciliation.level),
+        func.max(Reconciliation.decided_at),
+    )
+    own = summary(
+        SelfAssessmentRow.participant_id,
+        func.sum(SelfAssessmentRow.id),
+        func.sum(SelfAssessmentRow.version),
+        func.sum(func.coalesce(SelfAssessmentRow.level, -7)),
+        func.max(SelfAssessmentRow.updated_at),
+    )
+    field = summary(
+        FieldLevel.participant_id,
+        func.sum(FieldLevel.id),
+        func.sum(FieldLevel.version),
+        func.sum(func.coalesce(FieldLevel.level, -7)),
+        func.max(FieldLevel.updated_at),
+    )
+    answers = summary(
+        Objection.participant_id,
+        func.sum(Objection.id),
+        func.sum(func.coalesce(Objection.new_level, -7)),
+        func.max(Objection.answered_at),
+        where=(Objection.answered_at.is_not(None),),
+    )
+    return (tuple(desk_part), agreed, own, field, answers)
 
 
 DeskState = tuple[Any, ...]
