@@ -18,6 +18,7 @@ from assessment.competitions.schedule_operations import change_schedule
 from assessment.jobs import queue
 from assessment.models import Job, JobStatus, Notification, Role, StageCode, User
 from assessment.platform.extensions import db
+from assessment.platform.wita import WITA
 from assessment.publication.operations import finalise_results, publish_provisional
 from assessment.registration.operations import enrol_from_file
 from assessment.services import fanout
@@ -236,7 +237,9 @@ def test_a_schedule_change_tells_its_audience_through_the_worker(
     members: the change writes one job, the worker the messages (each account once)."""
     stage = world.competition.stage(StageCode.penetapan)
     assert stage is not None
-    first, last = (stage.starts_at + timedelta(days=1)).date(), (stage.ends_at + timedelta(days=3)).date()
+    # Stage days are WITA days: a UTC date would start the stage before the previous one ends after 16:00 UTC.
+    first = stage.starts_at.astimezone(WITA).date() + timedelta(days=1)
+    last = stage.ends_at.astimezone(WITA).date() + timedelta(days=3)
     change = change_schedule(
         world.competition,
         {StageCode.penetapan: (first, last)},
