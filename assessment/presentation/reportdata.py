@@ -8,6 +8,7 @@ them, so each can be tested with numbers made up in the test.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -279,17 +280,14 @@ def indicator_rollout(
     by_key = {(f.desa_kode, f.indikator_kode): f for f in final_levels if f.desa_kode in codes}
     rollout: list[IndicatorRollout] = []
     for indicator in indicators:
-        applicable = 0
-        reached = 0
-        total = 0.0
+        levels: list[float] = []
         for kode in codes:
             final = by_key.get((kode, indicator.kode))
             if final is not None and final.tidak_berlaku:
                 continue
-            applicable += 1
-            level = final.level if final is not None and final.level is not None else minimum
-            total += level
-            reached += level >= threshold
+            levels.append(final.level if final is not None and final.level is not None else minimum)
+        applicable = len(levels)
+        reached = sum(level >= threshold for level in levels)
         rollout.append(
             IndicatorRollout(
                 indicator.kode,
@@ -297,7 +295,10 @@ def indicator_rollout(
                 applicable,
                 reached,
                 reached / applicable if applicable else None,
-                total / applicable if applicable else None,
+                # fsum: the correctly rounded sum whatever the order of the desa (a set, whose order changes from
+                # one process to the next): a plain running sum gave a mean differing in its last digits between
+                # two servers, enough to round a shown x,xx5 either way.
+                math.fsum(levels) / applicable if applicable else None,
             )
         )
     return rollout

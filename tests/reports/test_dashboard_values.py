@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -129,3 +131,31 @@ def test_indicator_trend_has_a_gap_where_an_edition_lacked_the_indicator() -> No
     chart = indicator_trend(points, INDICATORS[:2])
     assert [column.header for column in chart.table.columns][2:] == ["2024", "2026"]
     assert chart.table.rows == (("A1", "Surat daring", 0.25, 0.5), ("A2", "TTE", None, 0.75))
+
+
+ORDER_PROBE = """
+from assessment.presentation.reportdata import DesaResult, FinalLevel, IndicatorHeading, indicator_rollout
+desa = [DesaResult(f"64.09.04.{2001 + k}", "D", "64.09.04", "K", 1.0, "Baik", 1, (1.0,)) for k in range(40)]
+levels = [FinalLevel(d.kode, "A1", (k % 7) / 3 + (k % 5) / 10) for k, d in enumerate(desa)]
+print(repr(indicator_rollout(desa, [IndicatorHeading("A1", "A", "A")], levels)[0].rata_level))
+"""
+
+
+def test_coverage_mean_is_the_same_in_every_process() -> None:
+    """Rule (coverage), the mean level: the same desa give the same mean in every server process, whatever order
+    Python's string hashing puts them in (a running float sum over a set differed in its last digits between
+    processes, enough to round a shown mean such as x,xx5 either way)."""
+    import subprocess
+    import sys
+
+    shown = {
+        subprocess.run(
+            [sys.executable, "-c", ORDER_PROBE],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(shown) == 1, shown
