@@ -28,7 +28,7 @@ def format_number(value: float | Decimal | None, decimals: int = 2, locale: str 
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
-    fast = _grouped(value, decimals, locale)
+    fast = _grouped_kept(value, decimals, locale)
     if fast is not None:
         return fast
     if isinstance(value, int) and not isinstance(value, bool):
@@ -50,7 +50,7 @@ def format_fraction_as_percent(value: float | Decimal | None, decimals: int = 1,
             hundredfold = (Decimal(str(value)) if isinstance(value, float) else Decimal(value)).scaleb(2)
         except (decimal.InvalidOperation, TypeError, ValueError):
             hundredfold = None
-        fast = _grouped(hundredfold, decimals, locale) if hundredfold is not None else None
+        fast = _grouped_kept(hundredfold, decimals, locale) if hundredfold is not None else None
         if fast is not None:
             return fast + _percent_sign(locale)
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "%"
@@ -70,11 +70,34 @@ def _symbols(locale: str) -> tuple[str, str, str]:
     return get_group_symbol(locale), get_decimal_symbol(locale), get_minus_sign_symbol(locale)
 
 
+@functools.lru_cache(maxsize=16_384, typed=True)
+def _grouped_cached(value: float | Decimal, decimals: int, locale: str, signed: bool) -> str | None:
+    return _grouped(value, decimals, locale)
+
+
+def _grouped_kept(value: float | Decimal, decimals: int, locale: str) -> str | None:
+    """:func:`_grouped`, kept per (value, its type, its sign, decimals, locale): a ranking page shows the same few
+    hundred aspect scores, indices and zero chances thousands of times. Equal values of one type give the same
+    text (a Decimal's exponent is rounded away first) except for the sign of a zero (-0.0 equals 0.0 but is
+    written "-0,00"), hence the sign in the key; a value that cannot be hashed (a signalling NaN) is formatted
+    directly."""
+    if isinstance(value, float):
+        signed = math.copysign(1.0, value) < 0
+    elif isinstance(value, Decimal):
+        signed = value.is_signed()
+    else:
+        signed = value < 0
+    try:
+        return _grouped_cached(value, decimals, locale, signed)
+    except TypeError:
+        return _grouped(value, decimals, locale)
+
+
 def _grouped(value: float | Decimal, decimals: int, locale: str) -> str | None:
     """:func:`format_number` without Babel's pattern machinery (a results page shows thousands of numbers): the
     same text, from Python's own grouping by three with the locale's symbols swapped in. None for what it leaves
-    to Babel: zero after rounding (Babel's sign rules), non-finite values and booleans. A test checks it against
-    Babel on random values in both languages."""
+    to Babel: non-finite values and booleans. A test checks it against Babel on random values in both
+    languages."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -88,8 +111,9 @@ def _grouped(value: float | Decimal, decimals: int, locale: str) -> str | None:
             number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
         except decimal.InvalidOperation:
             return None
-    if not number.is_finite() or not number:
+    if not number.is_finite():
         return None
     group, point, minus = _symbols(locale)
     text = f"{abs(number):,.{places}f}".replace(",", "\0").replace(".", point).replace("\0", group)
-    return minus + text if number < 0 else text
+    # As Babel: the sign is the value's own, kept when it rounds to zero (-0.001 -> "-0,00"; 0 -> "0,00").
+    return minus + text if number.is_signed() else text

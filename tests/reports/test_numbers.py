@@ -98,3 +98,18 @@ def test_percentages_give_babels_text(value: float | int | Decimal, decimals: in
             value, format="#,##0" + ("." + "0" * decimals if decimals else "") + "%", locale=locale
         )
     assert format_fraction_as_percent(value, decimals, locale) == expected
+
+
+def test_kept_numbers_keep_the_sign_of_a_zero() -> None:
+    """Rule (display rounding), as Babel writes it: the sign is the value's own even when it rounds to zero, and
+    formatting a value once (kept for the next page) never changes how an equal value of other sign is written."""
+    assert [format_number(value) for value in (0.0, -0.0, 0.0, Decimal("0"), Decimal("-0"), -0.001)] == [
+        "0,00",
+        "-0,00",
+        "0,00",
+        "0,00",
+        "-0,00",
+        "-0,00",
+    ]
+    assert [format_fraction_as_percent(value) for value in (0.0, -0.0, 0)] == ["0,0%", "-0,0%", "0,0%"]
+    assert format_number(1) == "1" and format_number(1.0) == "1,00"
