@@ -122,7 +122,9 @@ class Standing:
         return self.state in BLOCKING
 
 
-def who_is_ranked(rubric: Rubric, candidates: Sequence[Candidate], records: Iterable[Record]) -> dict[str, Standing]:
+def who_is_ranked(
+    rubric: Rubric, candidates: Sequence[Candidate], records: Iterable[Record] | AssessmentRows
+) -> dict[str, Standing]:
     """Rule (who is ranked). A participating desa is ranked when, and only when, all of these hold:
 
     1. its region kind is one the rubric makes eligible (scoring rule 5; a kelurahan usually is not);
@@ -133,7 +135,8 @@ def who_is_ranked(rubric: Rubric, candidates: Sequence[Candidate], records: Iter
        draft desk assessment never counts, so a desa still waiting for one of its assessors is not ranked on the
        others' levels alone;
     5. every indicator of the rubric has a verified level (``records``: the counted desk levels, or the one
-       level that replaced them, :func:`assessment.repo.verified_records`; "not applicable" is a level);
+       level that replaced them, :func:`assessment.repo.verified_records`; "not applicable" is a level; the
+       same records already converted to :class:`~assessment.scoring.AssessmentRows` are read alike);
     6. no item waits for reconciliation: wherever the assessors' levels of an indicator are at least the
        rubric's ``disagreement_threshold`` apart (scoring rule 7), the ketua tim's agreed level (or a field level,
        or an objection answer, which replace it) is recorded;
@@ -155,13 +158,15 @@ def who_is_ranked(rubric: Rubric, candidates: Sequence[Candidate], records: Iter
     codes = [c.code for c in candidates]
     eligible = {codes[int(i)] for i in eligible_desa(rubric, codes, kinds)} if codes else set()
     assessed = {c.code for c in candidates if c.code in eligible and c.status == "lengkap"}
-    own = [r for r in records if r[0] in assessed]
+    if isinstance(records, AssessmentRows):
+        rows = records.only([code for code in records.desa_codes if code in assessed])
+    else:
+        rows = AssessmentRows.from_records(rubric, [r for r in records if r[0] in assessed])
     indicators = [indicator.code for indicator in rubric.indicators]
     present: dict[str, set[str]] = {}
     applies: set[str] = set()
     disputed: dict[str, set[str]] = {}
-    if own:
-        rows = AssessmentRows.from_records(rubric, own)
+    if len(rows):
         # Which indicators each desa has a row for, and which desa have a level other than N/A, from the rows'
         # integer codes (a province has 50,000 rows; the desa x indicator cells are a third of that).
         count = len(indicators)

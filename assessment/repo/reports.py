@@ -34,6 +34,7 @@ def results_report(
     *,
     evidence: bool = True,
     assessor_levels: bool = True,
+    final_levels: bool = True,
     fresh: bool = False,
     run: EngineRun | None = None,
 ) -> ResultsReport:
@@ -46,10 +47,12 @@ def results_report(
     self-assessment; the final (aggregated) level of every desa x indicator, flagged where the assessors' own
     levels are two or more levels apart (the rubric's threshold; a reconciled item keeps its flag); every counted
     assessor level with its note and the assessor's name (``assessor_levels``, one more query of every desk
-    score); and the active evidence list (``evidence``, one more query). Desa appear in the published order
-    (rank, then code). ``fresh=True`` bypasses the cache (for official exports). After finalisation the values
-    are the final snapshot's (``cuplikan`` names it). ``run``, the region's :func:`engine_run` when the caller
-    already holds it (a dashboard reads its standings too), saves asking for it again.
+    score); and the active evidence list (``evidence``, one more query). A page that shows no per-indicator level
+    leaves out ``final_levels`` (a province has 16,820 of them; they are then not made for a fresh run). Desa
+    appear in the published order (rank, then code). ``fresh=True`` bypasses the cache (for official exports).
+    After finalisation the values are the final snapshot's (``cuplikan`` names it). ``run``, the region's
+    :func:`engine_run` when the caller already holds it (a dashboard reads its standings too), saves asking for it
+    again.
 
     Bulk reads only: a handful of queries whatever the region's size, never one per desa.
     """
@@ -80,7 +83,7 @@ def results_report(
         aspects=tuple(AspectHeading(a.code, a.name, float(a.weight)) for a in run.rubric.aspects),
         indicators=tuple(IndicatorHeading(i.code, i.name, a.code) for a in run.rubric.aspects for i in a.indicators),
         desa=run.desa,
-        final_levels=run.final_levels,
+        final_levels=run.final_levels if final_levels else (),
         assessor_levels=given_levels,
         evidence=tuple(e for e in evidence_items(competition, region) if e.desa_kode in ranked) if evidence else (),
         captures=tuple(c for c in capture_items(competition, region) if c.desa_kode in ranked) if evidence else (),

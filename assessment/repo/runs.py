@@ -8,8 +8,9 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from itertools import product
 from typing import Any
 
 from flask import current_app
@@ -100,10 +101,10 @@ class EngineRun:
     ``participants``, ``records`` and everything scored cover the ranked desa only
     (:func:`assessment.core.standing.who_is_ranked`); ``standings`` holds the rule's answer for every participant of
     the region (by code) and ``unranked`` the others as report values. ``desa`` and ``final_levels`` are the
-    results as report values (:func:`results_report`), computed once per run so that a cached run costs no more
-    than the queries that check it is still current. ``sealed`` names the final snapshot a finalised
-    competition's results come from; ``differs`` says that recomputing it no longer gives its stored values (the
-    stored ones are shown).
+    results as report values (:func:`results_report`), computed once per run (``final_levels`` on first use)
+    so that a cached run costs no more than the queries that check it is still current. ``sealed`` names the
+    final snapshot a finalised competition's results come from; ``differs`` says that recomputing it no longer
+    gives its stored values (the stored ones are shown).
     """
 
     rubric: Rubric
@@ -117,11 +118,21 @@ class EngineRun:
     self_ranking: Ranking | None
     self_assessed: frozenset[str]
     desa: tuple[DesaResult, ...]
-    final_levels: tuple[FinalLevel, ...]
     standings: tuple[Standing, ...] = ()
     unranked: tuple[UnrankedDesa, ...] = ()
     sealed: SnapshotSource | None = None
     differs: bool = False
+    _kept: dict[str, tuple[FinalLevel, ...]] = field(default_factory=dict, repr=False)
+
+    @property
+    def final_levels(self) -> tuple[FinalLevel, ...]:
+        """Every ranked desa x indicator's final level as report values (:func:`_final_results`), made on first
+        use and kept with the run: the dashboard and the exports read them, a ranking page does not (16,820 of
+        them for a province)."""
+        finals = self._kept.get("final_levels")
+        if finals is None:
+            finals = self._kept["final_levels"] = _final_results(self.rubric, self.ranking, self.levels, self.records)
+        return finals
 
 
 def participant_rows(competition: Competition, region_code: str | None = None) -> list[ParticipantRow]:
@@ -283,7 +294,7 @@ def data_fingerprint(competition: Competition, region_code: str | None = None, *
         func.sum(func.coalesce(SelfAssessmentRow.level, -7)),
         func.max(SelfAssessmentRow.updated_at),
     )
-    field = summary(
+    in_field = summary(
         FieldLevel.participant_id,
         func.sum(FieldLevel.id),
         func.sum(FieldLevel.version),
@@ -297,7 +308,7 @@ def data_fingerprint(competition: Competition, region_code: str | None = None, *
         func.max(Objection.answered_at),
         where=(Objection.answered_at.is_not(None),),
     )
-    return (tuple(desk_part), agreed, own, field, answers)
+    return (tuple(desk_part), agreed, own, in_field, answers)
 
 
 DeskState = tuple[Any, ...]
@@ -464,8 +475,11 @@ def engine_run(
         )
     )
     own = tuple(self_records(competition, region))
+    # Converted once: the rule of who is ranked reads these rows, the engine then scores the ranked desa's share.
+    complete = {c.code for c in candidates if c.status == "lengkap"}
+    rows = AssessmentRows.from_records(rubric, [r for r in records if r[0] in complete])
     run = _compute_run(
-        rubric, region, competition.id, participants, records, own, who_is_ranked(rubric, candidates, records)
+        rubric, region, competition.id, participants, records, own, who_is_ranked(rubric, candidates, rows), rows
     )
     _keep_run(key, run, 2)
     return run
@@ -676,10 +690,12 @@ def _compute_run(
     records: tuple[Record, ...],
     own: tuple[tuple[str, str, int], ...],
     standing: dict[str, Standing],
+    converted: AssessmentRows | None = None,
     sealed: SnapshotSource | None = None,
 ) -> EngineRun:
     """The engine over the ranked ones of ``participants`` (``standing``, the rule's answer for each), the others
-    listed apart; ``records`` and ``own`` may hold rows of any participant, only the ranked ones' are scored."""
+    listed apart; ``records`` and ``own`` may hold rows of any participant, only the ranked ones' are scored.
+    ``converted``, when given, holds ``records`` (at least every ranked desa's) already as engine rows."""
     ranked = {code for code, s in standing.items() if s.ranked}
     unranked = tuple(_unranked(p, standing[p.code]) for p in participants if p.code not in ranked)
     participants = tuple(p for p in participants if p.code in ranked)
@@ -687,7 +703,11 @@ def _compute_run(
     own = tuple(o for o in own if o[0] in ranked)
     codes = [p.code for p in participants]
     kinds = {p.code: p.kind for p in participants}
-    rows = AssessmentRows.from_records(rubric, records, desa_codes=codes)
+    rows = (
+        converted.only(codes)
+        if converted is not None
+        else AssessmentRows.from_records(rubric, records, desa_codes=codes)
+    )
     ranking = score(rubric, rows, kinds)
     levels = final_levels(rubric, rows, ranking)
     # Only a replacing row (agreed, field, objection level) makes the bootstrap's rows differ from the scored ones.
@@ -705,7 +725,6 @@ def _compute_run(
         self_ranking = score(rubric, self_rows, kinds)
     assessed = frozenset(code for code, _, _ in own)
     desa = _desa_results(rubric, participants, ranking, confidence, self_ranking, assessed)
-    finals = _final_results(rubric, ranking, levels, records)
     return EngineRun(
         rubric,
         region,
@@ -718,7 +737,6 @@ def _compute_run(
         self_ranking,
         assessed,
         desa,
-        finals,
         tuple(standing[code] for code in sorted(standing)),
         unranked,
         sealed,
@@ -808,19 +826,20 @@ def _final_results(
     flagged |= {(code, indicator) for code, indicator, assessor, _ in records if assessor == RECONCILED_BY}
     minimum, denominator = levels.minimum, levels.denominator
     codes = [indicator.code for indicator in rubric.indicators]
-    finals: list[FinalLevel] = []
-    for j, code in enumerate(ranking.desa_codes):
-        numerators = levels.numerator[j].tolist()
-        applicable = levels.applicable[j].tolist()
-        missing = levels.missing[j].tolist()
-        for i, indicator in enumerate(codes):
-            wide = (code, indicator) in flagged
-            if not applicable[i]:
-                finals.append(FinalLevel(code, indicator, None, tidak_berlaku=True, selisih_besar=wide))
-            elif missing[i]:
-                finals.append(FinalLevel(code, indicator, None, selisih_besar=wide))
-            else:
-                finals.append(FinalLevel(code, indicator, minimum + numerators[i] / denominator, selisih_besar=wide))
+    # One flat pass over the desa x indicator cells (row-major, as the engine's arrays): a province has 16,820.
+    values = [minimum + numerator / denominator for numerator in levels.numerator.ravel().tolist()]
+    applicable = levels.applicable.ravel().tolist()
+    missing = levels.missing.ravel().tolist()
+    finals = [
+        FinalLevel(
+            code,
+            indicator,
+            values[k] if applicable[k] and not missing[k] else None,
+            not applicable[k],
+            (code, indicator) in flagged,
+        )
+        for k, (code, indicator) in enumerate(product(ranking.desa_codes, codes))
+    ]
     return tuple(finals)
 
 
@@ -831,12 +850,11 @@ def desk_ranking(competition: Competition) -> Ranking | None:
     rubric = rubric_of(competition.rubric)
     records = verified_records(competition, field_levels=False)
     participants = participant_rows(competition)
-    standing = who_is_ranked(rubric, ranking_candidates(competition, participants), records)
+    candidates = ranking_candidates(competition, participants)
+    complete = {c.code for c in candidates if c.status == "lengkap"}
+    converted = AssessmentRows.from_records(rubric, [r for r in records if r[0] in complete])
+    standing = who_is_ranked(rubric, candidates, converted)
     ranked = [p for p in participants if standing[p.code].ranked]
     if not ranked:
         return None
-    codes = {p.code for p in ranked}
-    rows = AssessmentRows.from_records(
-        rubric, [r for r in records if r[0] in codes], desa_codes=[p.code for p in ranked]
-    )
-    return score(rubric, rows, {p.code: p.kind for p in ranked})
+    return score(rubric, converted.only([p.code for p in ranked]), {p.code: p.kind for p in ranked})

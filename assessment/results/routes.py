@@ -106,7 +106,7 @@ def ranking(competition_id: int, region_code: str) -> str:
     region = _region(competition, region_code)
     if not results_visible(current_user, competition, region.code):
         _deny()
-    report = repo.results_report(competition, region.code, evidence=False, assessor_levels=False)
+    report = repo.results_report(competition, region.code, evidence=False, assessor_levels=False, final_levels=False)
     depth = {RegionKind.provinsi: 5, RegionKind.kabupaten: 8, RegionKind.kota: 8}.get(region.kind)
     # The regions one level down, each with its number of ranked desa (a region whose desa are all unranked too).
     children = Counter(d.kode[:depth] for d in report.desa) if depth else Counter()

@@ -100,3 +100,31 @@ def test_property_adding_or_removing_a_desa_never_swaps_two_others(records: list
             before = (full[x] > full[y]) - (full[x] < full[y])
             after = (fewer[x] > fewer[y]) - (fewer[x] < fewer[y])
             assert before == after
+
+
+def as_lists(rows: AssessmentRows) -> tuple[object, ...]:
+    return (
+        rows.desa_codes,
+        rows.assessors,
+        rows.desa.tolist(),
+        rows.indicator.tolist(),
+        rows.assessor.tolist(),
+        rows.level.tolist(),
+    )
+
+
+@SETTINGS
+@given(assessments(), st.data())
+def test_property_selecting_desa_from_built_rows_equals_building_their_records(
+    records: list[Record], data: st.DataObject
+) -> None:
+    """``AssessmentRows.only`` (who is ranked and the engine share one conversion) gives, integer for integer, the
+    rows :meth:`AssessmentRows.from_records` builds from the selected desa's records: same desa order (a listed desa
+    without rows included), same assessor numbering by first appearance, same row order."""
+    codes = sorted({r[0] for r in records})
+    chosen = data.draw(st.lists(st.sampled_from([*codes, desa(99)]), unique=True))
+    built = AssessmentRows.from_records(RUBRIC, records)
+    selected = built.only(chosen)
+    expected = AssessmentRows.from_records(RUBRIC, [r for r in records if r[0] in chosen], desa_codes=chosen)
+    assert as_lists(selected) == as_lists(expected)
+    assert published(score(RUBRIC, selected)) == published(score(RUBRIC, expected))
