@@ -107,10 +107,10 @@ def timestamp_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical_form(item: AuditEvent) -> bytes:
-    """The bytes an event's hash covers (see the module docstring)."""
-    fields = [
-        CANONICAL_TAG,
+def hashed_fields(item: AuditEvent) -> list[Any]:
+    """The event's fields its hash covers, in the canonical order (the trail's export lists the same, in the same
+    order, between the sequence number and the hash)."""
+    return [
         timestamp_text(item.occurred_at),
         item.actor_id,
         item.actor_label,
@@ -123,6 +123,11 @@ def canonical_form(item: AuditEvent) -> bytes:
         item.address,
         item.prev_hash,
     ]
+
+
+def canonical_form(item: AuditEvent) -> bytes:
+    """The bytes an event's hash covers (see the module docstring)."""
+    fields = [CANONICAL_TAG, *hashed_fields(item)]
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 

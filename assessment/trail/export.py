@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterable, Iterator
 
 from assessment.models import AuditEvent
-from assessment.services.audit import timestamp_text
+from assessment.services.audit import hashed_fields
 
 HEADERS = (
     "seq",
@@ -38,24 +38,7 @@ def spreadsheet_safe(value: object) -> str:
 def rows(events: Iterable[AuditEvent]) -> Iterator[tuple[str, ...]]:
     """One row per event, in ``HEADERS`` order, every cell made spreadsheet-safe."""
     for item in events:
-        yield tuple(
-            spreadsheet_safe(value)
-            for value in (
-                item.seq,
-                timestamp_text(item.occurred_at),
-                item.actor_id,
-                item.actor_label,
-                item.acting_as,
-                item.action,
-                item.target,
-                item.before_json,
-                item.after_json,
-                item.request_id,
-                item.address,
-                item.prev_hash,
-                item.hash,
-            )
-        )
+        yield tuple(spreadsheet_safe(value) for value in (item.seq, *hashed_fields(item), item.hash))
 
 
 def csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
