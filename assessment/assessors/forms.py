@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from assessment.assessors.rules import NOTE_MAX, RESULT_MAX
 from assessment.platform.forms import VersionedForm, level_or_none
+from assessment.services.verdicts import NOTE_LENGTH_PROBLEM
 
 
 class DeskScoreForm(VersionedForm):
@@ -17,9 +18,7 @@ class DeskScoreForm(VersionedForm):
 
     level = SelectField(_l("Level verifikasi asesor"), coerce=level_or_none, validate_choice=False)
     not_applicable = BooleanField(_l("Tidak berlaku (N/A)"))
-    note = TextAreaField(
-        _l("Catatan asesor"), validators=[Length(max=NOTE_MAX, message=_l("Catatan paling panjang 2000 karakter."))]
-    )
+    note = TextAreaField(_l("Catatan asesor"), validators=[Length(max=NOTE_MAX, message=NOTE_LENGTH_PROBLEM)])
 
 
 class AccessTestForm(FlaskForm):

@@ -52,7 +52,7 @@ from assessment.services.stages import (
     gate_text,
     stage_gate,
 )
-from assessment.services.verdicts import VERDICT_LABELS
+from assessment.services.verdicts import LEVEL_PROBLEM, NOTE_LENGTH_PROBLEM, VERDICT_LABELS
 
 bp = Blueprint("assessors", __name__, url_prefix="/asesor")
 
@@ -60,10 +60,10 @@ ASSESSOR = (Role.asesor,)
 
 
 PROBLEM_MESSAGES = {
-    "level": _l("Level harus salah satu level pada skala rubrik."),
+    "level": LEVEL_PROBLEM,
     "na_not_allowed": _l("Indikator ini tidak boleh dinilai tidak berlaku (N/A)."),
     "note": _l("Catatan wajib diisi bila level asesor berbeda dari level penilaian mandiri."),
-    "note_length": _l("Catatan paling panjang 2000 karakter."),
+    "note_length": NOTE_LENGTH_PROBLEM,
     "evidence": _l("Penilaian bukti merujuk bukti yang bukan milik indikator ini."),
     "not_asked": _l("Indikator ini tidak meminta uji akses."),
     "sent_future": _l("Waktu pengiriman tidak boleh di masa depan."),

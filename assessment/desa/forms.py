@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length
 
 from assessment.desa.operations import EXPLANATION_MAX, URL_MAX
 from assessment.platform.forms import VersionedForm, level_or_none
+from assessment.services.verdicts import LEVEL_PROBLEM
 
 
 class SelfAssessmentForm(VersionedForm):
@@ -29,7 +30,7 @@ class SelfAssessmentForm(VersionedForm):
 
     def validate_level(self, field: SelectField) -> None:
         if field.data is not None and field.data not in getattr(self, "_allowed", set()):
-            raise ValidationError(_l("Level harus salah satu level pada skala rubrik."))
+            raise ValidationError(LEVEL_PROBLEM)
 
 
 class EvidenceUploadForm(FlaskForm):

@@ -13,6 +13,7 @@ from wtforms.validators import InputRequired, Length, NumberRange
 from assessment.field.operations import FINALISTS_MAX
 from assessment.field.rules import NOTE_MAX
 from assessment.platform.forms import level_or_none
+from assessment.services.verdicts import NOTE_LENGTH_PROBLEM
 
 
 def _version(value: object) -> int:
@@ -43,9 +44,7 @@ class FieldLevelForm(FlaskForm):
     """The field level and note of one indicator; ``version`` is the version the page was loaded with."""
 
     level = SelectField(_l("Level lapangan"), coerce=level_or_none, validate_choice=False)
-    note = TextAreaField(
-        _l("Catatan lapangan"), validators=[Length(max=NOTE_MAX, message=_l("Catatan paling panjang 2000 karakter."))]
-    )
+    note = TextAreaField(_l("Catatan lapangan"), validators=[Length(max=NOTE_MAX, message=NOTE_LENGTH_PROBLEM)])
     version = HiddenField(filters=[_version])
 
 

@@ -57,7 +57,7 @@ from assessment.services.stages import (
     gate_text,
     stage_gate,
 )
-from assessment.services.verdicts import VERDICT_LABELS
+from assessment.services.verdicts import LEVEL_PROBLEM, NOTE_LENGTH_PROBLEM, VERDICT_LABELS
 
 bp = Blueprint("field", __name__, url_prefix="/lapangan")
 
@@ -65,9 +65,9 @@ VISITOR = (Role.asesor,)
 OVERSIGHT = (Role.panitia, Role.ketua_tim)
 
 PROBLEM_MESSAGES = {
-    "level": _l("Level harus salah satu level pada skala rubrik."),
+    "level": LEVEL_PROBLEM,
     "note": _l("Tulis catatan lapangan: apa yang dilihat tim di desa."),
-    "note_length": _l("Catatan paling panjang 2000 karakter."),
+    "note_length": NOTE_LENGTH_PROBLEM,
 }
 REFUSALS = {
     "not_finalist": _l("Desa ini bukan finalis; klarifikasi lapangan hanya untuk finalis."),

@@ -52,7 +52,7 @@ from assessment.services.stages import (
     gate_text,
     stage_gate,
 )
-from assessment.services.verdicts import VERDICT_LABELS
+from assessment.services.verdicts import LEVEL_PROBLEM, VERDICT_LABELS
 
 bp = Blueprint("objections", __name__)
 
@@ -64,7 +64,7 @@ REFUSALS = {
     "indicator": _l("Indikator tidak dikenal pada rubrik lomba ini."),
     "reason": _l("Tulis alasan (paling panjang 2000 karakter)."),
     "already": _l("Sanggah ini sudah dijawab; jawaban tidak dapat diubah."),
-    "level": _l("Level harus salah satu level pada skala rubrik."),
+    "level": LEVEL_PROBLEM,
     "level_indicator": _l("Pilih indikator yang levelnya diubah."),
     "limit_desa": _l(
         "Desa ini sudah mengajukan sanggah sebanyak batas pada lomba ini; sanggah baru tidak dapat "

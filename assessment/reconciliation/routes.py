@@ -37,7 +37,7 @@ from assessment.repo import reconciliation_items, rubric_of
 from assessment.services.loaders import competition_in_scope, competitions_in_scope
 from assessment.services.security import require_region_access, roles_required, user_can_access_region
 from assessment.services.stages import STAGE_NAMES, Action, StageClosed, active_exceptions, freeze_message, stage_gate
-from assessment.services.verdicts import VERDICT_LABELS
+from assessment.services.verdicts import LEVEL_PROBLEM, VERDICT_LABELS
 
 bp = Blueprint("reconciliation", __name__, url_prefix="/ketua-tim")
 
@@ -45,7 +45,7 @@ LEAD = (Role.ketua_tim,)
 
 REFUSALS = {
     "not_flagged": _l("Butir ini tidak ditandai untuk rekonsiliasi."),
-    "level": _l("Level harus salah satu level pada skala rubrik."),
+    "level": LEVEL_PROBLEM,
     "reason": _l("Tulis alasan kesepakatan (paling panjang 2000 karakter)."),
     "already": _l("Butir ini sudah direkonsiliasi."),
     "not_agreed": _l("Butir ini belum punya level kesepakatan untuk dikoreksi."),

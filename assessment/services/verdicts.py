@@ -1,5 +1,6 @@
-"""The words people read for an assessor's judgement of a piece of evidence, shared by every page that shows one
-(desk scoring, the field visit, reconciliation) so that they say the same thing everywhere."""
+"""The words people read for an assessor's judgement of a piece of evidence, and for a level or note refused, shared
+by every page that shows one (desk scoring, the field visit, reconciliation, objections, the self-assessment) so
+that they say the same thing everywhere."""
 
 from __future__ import annotations
 
@@ -12,3 +13,9 @@ VERDICT_LABELS = {
     EvidenceVerdict.tidak_valid: _l("Tidak valid"),
     EvidenceVerdict.tidak_cukup: _l("Tidak cukup"),
 }
+
+LEVEL_PROBLEM = _l("Level harus salah satu level pada skala rubrik.")
+"""A level that is not on the rubric's scale (every form and operation that takes a level)."""
+
+NOTE_LENGTH_PROBLEM = _l("Catatan paling panjang 2000 karakter.")
+"""A note longer than the 2,000 characters kept (desk and field notes)."""
