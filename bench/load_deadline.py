@@ -54,27 +54,24 @@ import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pyotp
 from argon2 import PasswordHasher
 from flask_migrate import upgrade
 from sqlalchemy import text, update
 
 from assessment import create_app
-from assessment.assignments.operations import assign_assessor
 from assessment.auth.operations import GrantSpec, create_user
 from assessment.criteria.files import load_rubric_bytes
-from assessment.models import Assignment, RegionKind, Role, SelfAssessment, User
+from assessment.models import Role, User
 from assessment.platform.extensions import db
 from assessment.services.audit import verify_chain
-from bench.load_scores import Tab, Tally, percentile, run_tab
+from bench.load_scores import Tab, Tally, desk_scoring_tabs, percentile, run_tab
 from bench.load_scores import check as check_desk_scores
-from tests.support.competition import create_competition, ensure_region
+from tests.support.competition import create_competition
 from tests.support.live import PROJECT_DIR, WebClient, free_port, multipart
-from tests.support.verification import verification_competition
 
 PASSWORD = "kata-sandi-beban-2026"  # noqa: S105 - throw-away accounts in a throw-away database
 SECRET_KEY = "beban"  # noqa: S105 - the throw-away server's key (the audit chain's MAC key derives from it)
@@ -206,31 +203,8 @@ def prepare(operators: int, assessors: int, database_url: str) -> tuple[list[Ope
         db.session.commit()
 
         scored = {f"64.08.01.{2001 + number}": f"Desa Dinilai {number + 1}" for number in range(assessors)}
-        scoring, scored_participants = verification_competition(desa=scored)
+        scoring, tabs = desk_scoring_tabs(scored, "a")
         scoring.name = "Lomba Desa Digital (beban tenggat: penilaian dokumen)"
-        ensure_region("64.72", "Kota Samarinda", RegionKind.kabupaten)
-        for participant in scored_participants:
-            db.session.add(
-                SelfAssessment(
-                    participant_id=participant.id, indicator_code="A1", level=2, explanation="penilaian mandiri"
-                )
-            )
-        committee = create_user("Panitia Beban", "panitia.beban@contoh.id", PASSWORD, [GrantSpec(Role.panitia, "64")])
-        tabs: list[Tab] = []
-        now = datetime.now(UTC)
-        for number, participant in enumerate(scored_participants):
-            email = f"asesor{number + 1:02d}@beban.contoh.id"
-            assessor = create_user(
-                f"Asesor Beban {number + 1}", email, PASSWORD, [GrantSpec(Role.asesor, "64", "64.72")]
-            )
-            # Enrolled with a secret the bench knows, so it computes codes as the assessor's phone would.
-            assessor.totp_secret = pyotp.random_base32(32)
-            assessor.totp_confirmed_at = now
-            db.session.commit()
-            assignment: Assignment = assign_assessor(participant, assessor, committee, now)
-            tabs.append(
-                Tab(email, assessor.totp_secret, assignment.id, "A1" if number % 2 == 0 else "A2", f"a{number + 1}")
-            )
         # One hash at the server's own (default) cost for every account: sign-ins then verify only, instead of
         # each re-hashing a cheap seed hash (the sign-ins come before the clock starts, but 340 of them took minutes).
         db.session.execute(update(User).values(password_hash=PasswordHasher().hash(PASSWORD)))

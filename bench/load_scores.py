@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,7 +39,7 @@ from sqlalchemy import text
 from assessment import create_app
 from assessment.assignments.operations import assign_assessor
 from assessment.auth.operations import GrantSpec, create_user
-from assessment.models import Assignment, RegionKind, Role, SelfAssessment
+from assessment.models import Assignment, Competition, RegionKind, Role, SelfAssessment
 from assessment.platform.extensions import db
 from tests.support.competition import ensure_region
 from tests.support.live import LiveServer, WebClient
@@ -89,34 +89,36 @@ def prepare(users: int, second_tabs: int, database_url: str) -> list[Tab]:
             connection.execute(text("CREATE SCHEMA public"))
         upgrade()
         desa = {f"64.09.04.{2001 + i}": f"Desa Beban {i + 1}" for i in range(users)}
-        _competition, participants = verification_competition(desa=desa)
-        ensure_region("64.72", "Kota Samarinda", RegionKind.kabupaten)
-        for participant in participants:
-            db.session.add(
-                SelfAssessment(
-                    participant_id=participant.id, indicator_code="A1", level=2, explanation="penilaian mandiri"
-                )
-            )
-        committee = create_user("Panitia Beban", "panitia.beban@contoh.id", PASSWORD, [GrantSpec(Role.panitia, "64")])
-        tabs: list[Tab] = []
-        now = datetime.now(UTC)
-        for number, participant in enumerate(participants):
-            email = f"asesor{number + 1:02d}@beban.contoh.id"
-            assessor = create_user(
-                f"Asesor Beban {number + 1}", email, PASSWORD, [GrantSpec(Role.asesor, "64", "64.72")]
-            )
-            # Enrolled with a secret the bench knows, so it computes codes as the assessor's phone would.
-            assessor.totp_secret = pyotp.random_base32(32)
-            assessor.totp_confirmed_at = now
-            db.session.commit()
-            assignment: Assignment = assign_assessor(participant, assessor, committee, now)
-            indicator = "A1" if number % 2 == 0 else "A2"
-            tabs.append(Tab(email, assessor.totp_secret, assignment.id, indicator, f"u{number + 1}"))
-            if number < second_tabs:
-                tabs.append(Tab(email, assessor.totp_secret, assignment.id, indicator, f"u{number + 1}b"))
+        _competition, tabs = desk_scoring_tabs(desa, "u")
+        tabs += [replace(tab, name=tab.name + "b") for tab in tabs[:second_tabs]]
         db.session.remove()
         db.engine.dispose()
     return tabs
+
+
+def desk_scoring_tabs(desa: dict[str, str], prefix: str) -> tuple[Competition, list[Tab]]:
+    """A competition in desk scoring with these desa (code: name), each with one level of its own and its own
+    assessor (a TOTP secret the bench knows, so it computes codes as the assessor's phone would), and a committee
+    member who assigned them: one tab per assessor, on A1 or A2 in turn, labelled ``prefix`` + number."""
+    competition, participants = verification_competition(desa=desa)
+    ensure_region("64.72", "Kota Samarinda", RegionKind.kabupaten)
+    for participant in participants:
+        db.session.add(
+            SelfAssessment(participant_id=participant.id, indicator_code="A1", level=2, explanation="penilaian mandiri")
+        )
+    committee = create_user("Panitia Beban", "panitia.beban@contoh.id", PASSWORD, [GrantSpec(Role.panitia, "64")])
+    tabs: list[Tab] = []
+    now = datetime.now(UTC)
+    for number, participant in enumerate(participants):
+        email = f"asesor{number + 1:02d}@beban.contoh.id"
+        assessor = create_user(f"Asesor Beban {number + 1}", email, PASSWORD, [GrantSpec(Role.asesor, "64", "64.72")])
+        assessor.totp_secret = pyotp.random_base32(32)
+        assessor.totp_confirmed_at = now
+        db.session.commit()
+        assignment: Assignment = assign_assessor(participant, assessor, committee, now)
+        indicator = "A1" if number % 2 == 0 else "A2"
+        tabs.append(Tab(email, assessor.totp_secret, assignment.id, indicator, f"{prefix}{number + 1}"))
+    return competition, tabs
 
 
 def run_tab(
