@@ -39,7 +39,7 @@ from assessment.platform.extensions import db
 from assessment.platform.tabular import TableRejected
 from assessment.platform.wita import now_utc
 from assessment.platform.wita import visitor_wita as wita
-from assessment.presentation.navigation import ROLE_LABELS, NavLink, add_link
+from assessment.presentation.navigation import ROLE_LABELS, NavLink, offer_links
 from assessment.services.security import has_role, roles_required
 
 bp = Blueprint("people", __name__, url_prefix="/pengguna")
@@ -50,30 +50,24 @@ MANAGERS = (Role.panitia, Role.dpmd)
 INVITERS = (*MANAGERS, Role.verifikator_kecamatan)
 
 
-@bp.record_once
-def _links(state: object) -> None:
-    app = state.app  # type: ignore[attr-defined]
-    add_link(
-        app,
-        NavLink(
-            Role.verifikator_kecamatan,
-            "people.index",
-            _l("Pengguna"),
-            _l("Kirim tautan baru kepada operator desa yang lupa kata sandinya."),
-        ),
-    )
-    for role in MANAGERS:
-        add_link(
-            app,
+offer_links(
+    bp,
+    NavLink(
+        Role.verifikator_kecamatan,
+        "people.index",
+        _l("Pengguna"),
+        _l("Kirim tautan baru kepada operator desa yang lupa kata sandinya."),
+    ),
+    *(
+        link
+        for role in MANAGERS
+        for link in (
             NavLink(
                 role,
                 "people.index",
                 _l("Pengguna"),
                 _l("Cari akun, atur perannya, nonaktifkan, atau kirim undangan baru."),
             ),
-        )
-        add_link(
-            app,
             NavLink(
                 role,
                 "people.import_accounts",
@@ -81,6 +75,8 @@ def _links(state: object) -> None:
                 _l("Buat akun dari berkas Excel/CSV dan cetak surat undangannya."),
             ),
         )
+    ),
+)
 
 
 def _user() -> User:

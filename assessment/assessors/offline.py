@@ -28,7 +28,7 @@ from assessment.platform.extensions import db
 from assessment.platform.inputs import strip_control_characters
 from assessment.platform.versioning import SaveConflict
 from assessment.platform.wita import now_utc
-from assessment.presentation.navigation import NavLink, add_link
+from assessment.presentation.navigation import NavLink, offer_links
 from assessment.repo import rubric_of
 from assessment.services.security import roles_required, user_can_access_region
 from assessment.services.stages import Action, stage_gate
@@ -47,18 +47,15 @@ OFFLINE_MESSAGES = {
 }
 
 
-@bp.record_once
-def _links(state: object) -> None:
-    app = state.app  # type: ignore[attr-defined]
-    add_link(
-        app,
-        NavLink(
-            Role.asesor,
-            "assessors_offline.index",
-            _l("Penilaian luring (Excel)"),
-            _l("Unduh workbook penilaian desa yang ditugaskan, isi tanpa internet, lalu unggah."),
-        ),
-    )
+offer_links(
+    bp,
+    NavLink(
+        Role.asesor,
+        "assessors_offline.index",
+        _l("Penilaian luring (Excel)"),
+        _l("Unduh workbook penilaian desa yang ditugaskan, isi tanpa internet, lalu unggah."),
+    ),
+)
 
 
 def _open_assignments(competition: Competition) -> dict[str, Assignment]:

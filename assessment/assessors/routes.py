@@ -37,7 +37,7 @@ from assessment.platform.storage import StorageError, get_store
 from assessment.platform.versioning import SaveConflict
 from assessment.platform.wita import WITA, now_utc
 from assessment.platform.wita import visitor_wita as wita
-from assessment.presentation.navigation import NavLink, add_link
+from assessment.presentation.navigation import NavLink, offer_links
 from assessment.repo import rubric_of
 from assessment.services.editions import split_editions
 from assessment.services.loaders import indicator_or_404, own_assignment
@@ -72,18 +72,15 @@ PROBLEM_MESSAGES = {
 }
 
 
-@bp.record_once
-def _links(state: object) -> None:
-    app = state.app  # type: ignore[attr-defined]
-    add_link(
-        app,
-        NavLink(
-            Role.asesor,
-            "assessors.index",
-            _l("Penilaian dokumen"),
-            _l("Desa yang ditugaskan kepada Anda, per indikator di samping buktinya."),
-        ),
-    )
+offer_links(
+    bp,
+    NavLink(
+        Role.asesor,
+        "assessors.index",
+        _l("Penilaian dokumen"),
+        _l("Desa yang ditugaskan kepada Anda, per indikator di samping buktinya."),
+    ),
+)
 
 
 def _others(assignment: Assignment) -> list[Assignment]:

@@ -36,7 +36,7 @@ from assessment.platform.extensions import db
 from assessment.platform.forms import ConfirmForm
 from assessment.platform.wita import WITA, now_utc
 from assessment.platform.wita import visitor_wita as wita
-from assessment.presentation.navigation import NavLink, add_link
+from assessment.presentation.navigation import NavLink, offer_links
 from assessment.repo import rubric_of
 from assessment.services.loaders import competition_in_scope, competitions_in_scope
 from assessment.services.security import roles_required
@@ -47,18 +47,15 @@ bp = Blueprint("assignments", __name__, url_prefix="/panitia/verifikasi")
 COMMITTEE = (Role.panitia,)
 
 
-@bp.record_once
-def _links(state: object) -> None:
-    app = state.app  # type: ignore[attr-defined]
-    add_link(
-        app,
-        NavLink(
-            Role.panitia,
-            "assignments.index",
-            _l("Penugasan asesor"),
-            _l("Tugaskan asesor ke desa, atur pengecualian tahap."),
-        ),
-    )
+offer_links(
+    bp,
+    NavLink(
+        Role.panitia,
+        "assignments.index",
+        _l("Penugasan asesor"),
+        _l("Tugaskan asesor ke desa, atur pengecualian tahap."),
+    ),
+)
 
 
 def _participant(competition: Competition, participant_id: int | None) -> Participant:

@@ -29,7 +29,7 @@ from assessment.models import Competition, Region, Role, ScheduleChange, StageCo
 from assessment.platform.extensions import db
 from assessment.platform.wita import WITA, now_utc
 from assessment.platform.wita import visitor_wita as wita
-from assessment.presentation.navigation import NavLink, add_link
+from assessment.presentation.navigation import NavLink, offer_links
 from assessment.repo import rubric_of
 from assessment.services.loaders import competition_in_scope
 from assessment.services.security import require_region_access, roles_required, scope_filter
@@ -40,27 +40,21 @@ bp = Blueprint("competitions", __name__, url_prefix="/panitia")
 COMMITTEE = (Role.panitia,)
 
 
-@bp.record_once
-def _links(state: object) -> None:
-    app = state.app  # type: ignore[attr-defined]
-    add_link(
-        app,
-        NavLink(
-            Role.panitia,
-            "competitions.list_competitions",
-            _l("Daftar lomba"),
-            _l("Lomba dalam cakupan Anda beserta tahapannya."),
-        ),
-    )
-    add_link(
-        app,
-        NavLink(
-            Role.panitia,
-            "competitions.upload_rubric",
-            _l("Unggah rubrik dan buat lomba"),
-            _l("Periksa rubrik YAML atau Excel, lalu buat lomba darinya."),
-        ),
-    )
+offer_links(
+    bp,
+    NavLink(
+        Role.panitia,
+        "competitions.list_competitions",
+        _l("Daftar lomba"),
+        _l("Lomba dalam cakupan Anda beserta tahapannya."),
+    ),
+    NavLink(
+        Role.panitia,
+        "competitions.upload_rubric",
+        _l("Unggah rubrik dan buat lomba"),
+        _l("Periksa rubrik YAML atau Excel, lalu buat lomba darinya."),
+    ),
+)
 
 
 def _scope_choices() -> list[tuple[str, str]]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, redirect, render_template, request, url_for
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -38,18 +37,18 @@ DASHBOARD_KINDS = (RegionKind.provinsi, RegionKind.kabupaten, RegionKind.kota, R
 MAP_CACHE_SECONDS = 3600
 
 
-@bp.record_once
-def _links(state: BlueprintSetupState) -> None:
-    for role in VIEWERS:
-        navigation.add_link(
-            cast(Flask, state.app),
-            navigation.NavLink(
-                role,
-                "dashboard.index",
-                _l("Dasbor partisipasi dan hasil"),
-                _l("Partisipasi desa per tahap, siapa yang terlambat, hasil per wilayah, peta dan perkembangan."),
-            ),
+navigation.offer_links(
+    bp,
+    *(
+        navigation.NavLink(
+            role,
+            "dashboard.index",
+            _l("Dasbor partisipasi dan hasil"),
+            _l("Partisipasi desa per tahap, siapa yang terlambat, hasil per wilayah, peta dan perkembangan."),
         )
+        for role in VIEWERS
+    ),
+)
 
 
 def scores_visible(user: Any, competition: Competition) -> bool:

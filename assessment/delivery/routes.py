@@ -4,7 +4,7 @@ renders."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,7 +17,7 @@ from assessment.platform.extensions import db
 from assessment.platform.forms import ConfirmForm
 from assessment.platform.wita import now_utc
 from assessment.platform.wita import visitor_wita as wita
-from assessment.presentation.navigation import NavLink, add_link
+from assessment.presentation.navigation import NavLink, offer_links
 from assessment.services.security import roles_required
 
 bp = Blueprint("delivery", __name__, url_prefix="/panitia/pengiriman")
@@ -39,18 +39,15 @@ STATE_NAMES = {
 }
 
 
-@bp.record_once
-def _links(state: object) -> None:
-    app: Flask = state.app  # type: ignore[attr-defined]
-    add_link(
-        app,
-        NavLink(
-            Role.panitia,
-            "delivery.index",
-            _l("Pengiriman pesan"),
-            _l("E-mail dan WhatsApp/SMS yang terkirim, menunggu, gagal atau diparkir."),
-        ),
-    )
+offer_links(
+    bp,
+    NavLink(
+        Role.panitia,
+        "delivery.index",
+        _l("Pengiriman pesan"),
+        _l("E-mail dan WhatsApp/SMS yang terkirim, menunggu, gagal atau diparkir."),
+    ),
+)
 
 
 @bp.get("/")

@@ -6,11 +6,8 @@ flow works without JavaScript; ``static/js/upload.js`` only adds upload progress
 
 from __future__ import annotations
 
-from typing import cast
-
 from flask import (
     Blueprint,
-    Flask,
     abort,
     current_app,
     flash,
@@ -21,7 +18,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -71,17 +67,15 @@ from assessment.services.stages import STAGE_NAMES, GateReason
 bp = Blueprint("desa", __name__, url_prefix="/desa")
 
 
-@bp.record_once
-def _links(state: BlueprintSetupState) -> None:
-    navigation.add_link(
-        cast(Flask, state.app),
-        navigation.NavLink(
-            Role.operator_desa,
-            "desa.index",
-            _l("Penilaian mandiri desa"),
-            _l("Pilih level tiap indikator, tulis penjelasan, unggah bukti, lalu ajukan sebelum batas waktu."),
-        ),
-    )
+navigation.offer_links(
+    bp,
+    navigation.NavLink(
+        Role.operator_desa,
+        "desa.index",
+        _l("Penilaian mandiri desa"),
+        _l("Pilih level tiap indikator, tulis penjelasan, unggah bukti, lalu ajukan sebelum batas waktu."),
+    ),
+)
 
 
 OPERATOR = (Role.operator_desa,)

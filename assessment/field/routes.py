@@ -44,7 +44,7 @@ from assessment.platform.http import ERROR_TITLES
 from assessment.platform.storage import StorageError, get_store
 from assessment.platform.wita import now_utc
 from assessment.platform.wita import visitor_wita as wita
-from assessment.presentation.navigation import NavLink, add_link
+from assessment.presentation.navigation import NavLink, offer_links
 from assessment.repo import rubric_of
 from assessment.services.evidence import UploadRejected
 from assessment.services.loaders import competition_in_scope, competitions_in_scope, indicator_or_404, own_assignment
@@ -76,36 +76,27 @@ REFUSALS = {
 }
 
 
-@bp.record_once
-def _links(state: object) -> None:
-    app = state.app  # type: ignore[attr-defined]
-    add_link(
-        app,
-        NavLink(
-            Role.asesor,
-            "field.index",
-            _l("Klarifikasi lapangan"),
-            _l("Daftar periksa di desa finalis: foto, catatan, dan level lapangan."),
-        ),
-    )
-    add_link(
-        app,
-        NavLink(
-            Role.panitia,
-            "field.competitions",
-            _l("Finalis klarifikasi lapangan"),
-            _l("Aturan finalis, daftar finalis, level dokumen dan lapangan berdampingan."),
-        ),
-    )
-    add_link(
-        app,
-        NavLink(
-            Role.ketua_tim,
-            "field.competitions",
-            _l("Finalis klarifikasi lapangan"),
-            _l("Level dokumen, kesepakatan dan lapangan berdampingan."),
-        ),
-    )
+offer_links(
+    bp,
+    NavLink(
+        Role.asesor,
+        "field.index",
+        _l("Klarifikasi lapangan"),
+        _l("Daftar periksa di desa finalis: foto, catatan, dan level lapangan."),
+    ),
+    NavLink(
+        Role.panitia,
+        "field.competitions",
+        _l("Finalis klarifikasi lapangan"),
+        _l("Aturan finalis, daftar finalis, level dokumen dan lapangan berdampingan."),
+    ),
+    NavLink(
+        Role.ketua_tim,
+        "field.competitions",
+        _l("Finalis klarifikasi lapangan"),
+        _l("Level dokumen, kesepakatan dan lapangan berdampingan."),
+    ),
+)
 
 
 def _refuse(code: str) -> NoReturn:

@@ -18,18 +18,19 @@ from assessment.platform.extensions import db
 from assessment.platform.forms import ConfirmForm
 from assessment.platform.wita import now_utc
 from assessment.platform.wita import visitor_wita as wita
-from assessment.presentation.navigation import NavLink, add_link
+from assessment.presentation.navigation import NavLink, offer_links
 from assessment.services.editions import edition_at, split_editions
 from assessment.services.security import signed_in
 
 bp = Blueprint("inbox", __name__, url_prefix="/kotak-masuk")
 
 
+offer_links(bp, *(NavLink(role, "inbox.index", _l("Kotak masuk"), _l("Pemberitahuan untuk Anda.")) for role in Role))
+
+
 @bp.record_once
-def _links(state: object) -> None:
+def _unread_count(state: object) -> None:
     app: Flask = state.app  # type: ignore[attr-defined]
-    for role in Role:
-        add_link(app, NavLink(role, "inbox.index", _l("Kotak masuk"), _l("Pemberitahuan untuk Anda.")))
 
     @app.context_processor
     def _unread() -> dict[str, object]:

@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Flask,
     abort,
     current_app,
     flash,
@@ -36,7 +35,7 @@ from assessment.platform.extensions import db
 from assessment.platform.storage import StorageError, get_store
 from assessment.platform.wita import now_utc
 from assessment.platform.wita import visitor_wita as wita
-from assessment.presentation.navigation import NavLink, add_link
+from assessment.presentation.navigation import NavLink, offer_links
 from assessment.presentation.reportdata import FinalLevel
 from assessment.repo import rubric_of
 from assessment.services.evidence import UploadRejected, download_name
@@ -80,22 +79,16 @@ REFUSALS = {
 }
 
 
-@bp.record_once
-def _links(state: object) -> None:
-    app: Flask = state.app  # type: ignore[attr-defined]
-    add_link(
-        app,
-        NavLink(
-            Role.operator_desa,
-            "objections.index",
-            _l("Hasil sementara dan sanggah"),
-            _l("Lihat hasil sementara desa Anda dan ajukan sanggah pada masa sanggah."),
-        ),
-    )
-    add_link(
-        app,
-        NavLink(Role.panitia, "objections.committee_index", _l("Sanggah"), _l("Daftar sanggah desa dan jawabannya.")),
-    )
+offer_links(
+    bp,
+    NavLink(
+        Role.operator_desa,
+        "objections.index",
+        _l("Hasil sementara dan sanggah"),
+        _l("Lihat hasil sementara desa Anda dan ajukan sanggah pada masa sanggah."),
+    ),
+    NavLink(Role.panitia, "objections.committee_index", _l("Sanggah"), _l("Daftar sanggah desa dan jawabannya.")),
+)
 
 
 def _indicator_choices(rubric: Rubric, empty: str) -> list[tuple[str, str]]:

@@ -1,15 +1,16 @@
 """The signed-in home page's links, contributed by each blueprint for the roles it serves.
 
-Blueprints do not import each other: each registers its own links (``add_link`` inside ``bp.record_once``), and the
-home page shows the links of every role the user holds.
+Blueprints do not import each other: each offers its own links (:func:`offer_links`, added to an app when the
+blueprint is registered on it), and the home page shows the links of every role the user holds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from flask import Flask, current_app
+from flask import Blueprint, Flask, current_app
+from flask.sansio.blueprints import BlueprintSetupState
 from flask_babel import lazy_gettext as _l
 
 from assessment.models import Role
@@ -39,6 +40,16 @@ class NavLink:
 def add_link(app: Flask, link: NavLink) -> None:
     """Offer ``link`` on the home page of every holder of its role."""
     app.extensions.setdefault("nav_links", []).append(link)
+
+
+def offer_links(bp: Blueprint, *links: NavLink) -> None:
+    """Offer ``links``, in this order, on the home pages of every app ``bp`` is registered on (once per app)."""
+
+    def record(state: BlueprintSetupState) -> None:
+        for link in links:
+            add_link(cast(Flask, state.app), link)
+
+    bp.record_once(record)
 
 
 def links_for(user: Any) -> list[NavLink]:

@@ -16,7 +16,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     abort,
     current_app,
@@ -48,7 +47,7 @@ from assessment.platform.forms import ConfirmForm
 from assessment.platform.storage import StorageError, get_store
 from assessment.platform.wita import now_utc
 from assessment.platform.wita import visitor_wita as wita
-from assessment.presentation.navigation import NavLink, add_link
+from assessment.presentation.navigation import NavLink, offer_links
 from assessment.publication import operations
 from assessment.publication.documents import request_pleno
 from assessment.publication.forms import BeritaAcaraForm, CheckPdfForm, ReasonForm
@@ -98,27 +97,21 @@ FANOUT_SENDING = _l(
 )
 
 
-@bp.record_once
-def _links(state: object) -> None:
-    app: Flask = state.app  # type: ignore[attr-defined]
-    add_link(
-        app,
-        NavLink(
-            Role.panitia,
-            "publication.index",
-            _l("Pengumuman dan penetapan hasil"),
-            _l("Umumkan hasil sementara, tetapkan hasil akhir, buat berita acara."),
-        ),
-    )
-    add_link(
-        app,
-        NavLink(
-            Role.ketua_tim,
-            "publication.berita_acara_index",
-            _l("Berita acara"),
-            _l("Buat berita acara penilaian dokumen per desa."),
-        ),
-    )
+offer_links(
+    bp,
+    NavLink(
+        Role.panitia,
+        "publication.index",
+        _l("Pengumuman dan penetapan hasil"),
+        _l("Umumkan hasil sementara, tetapkan hasil akhir, buat berita acara."),
+    ),
+    NavLink(
+        Role.ketua_tim,
+        "publication.berita_acara_index",
+        _l("Berita acara"),
+        _l("Buat berita acara penilaian dokumen per desa."),
+    ),
+)
 
 
 def _competition(competition_id: int, roles: tuple[Role, ...] = COMMITTEE) -> Competition:

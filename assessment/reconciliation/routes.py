@@ -30,7 +30,7 @@ from assessment.models import (
 from assessment.platform.extensions import db
 from assessment.platform.wita import now_utc
 from assessment.platform.wita import visitor_wita as wita
-from assessment.presentation.navigation import NavLink, add_link
+from assessment.presentation.navigation import NavLink, offer_links
 from assessment.reconciliation import operations
 from assessment.reconciliation.forms import ReconcileForm
 from assessment.repo import reconciliation_items, rubric_of
@@ -52,18 +52,15 @@ REFUSALS = {
 }
 
 
-@bp.record_once
-def _links(state: object) -> None:
-    app = state.app  # type: ignore[attr-defined]
-    add_link(
-        app,
-        NavLink(
-            Role.ketua_tim,
-            "reconciliation.index",
-            _l("Rekonsiliasi"),
-            _l("Butir yang nilainya berselisih jauh antar-asesor."),
-        ),
-    )
+offer_links(
+    bp,
+    NavLink(
+        Role.ketua_tim,
+        "reconciliation.index",
+        _l("Rekonsiliasi"),
+        _l("Butir yang nilainya berselisih jauh antar-asesor."),
+    ),
+)
 
 
 @bp.get("/")

@@ -18,7 +18,7 @@ from assessment.platform.extensions import db
 from assessment.platform.tabular import LineProblem, TableRejected
 from assessment.platform.wita import now_utc
 from assessment.platform.wita import visitor_wita as wita
-from assessment.presentation.navigation import NavLink, add_link
+from assessment.presentation.navigation import NavLink, offer_links
 from assessment.registration import operations, rules
 from assessment.registration.forms import EnrolFileForm, NominateForm, QuotaForm, WithdrawForm
 from assessment.repo import rubric_of
@@ -30,19 +30,18 @@ COMMITTEE = (Role.panitia,)
 NOMINATORS = (Role.panitia, Role.dpmd)
 
 
-@bp.record_once
-def _links(state: object) -> None:
-    app = state.app  # type: ignore[attr-defined]
-    for role in NOMINATORS:
-        add_link(
-            app,
-            NavLink(
-                role,
-                "registration.index",
-                _l("Pendaftaran peserta"),
-                _l("Desa peserta lomba per kabupaten, kuota, dan pengusulan oleh DPMD."),
-            ),
+offer_links(
+    bp,
+    *(
+        NavLink(
+            role,
+            "registration.index",
+            _l("Pendaftaran peserta"),
+            _l("Desa peserta lomba per kabupaten, kuota, dan pengusulan oleh DPMD."),
         )
+        for role in NOMINATORS
+    ),
+)
 
 
 def _user() -> User:

@@ -25,7 +25,7 @@ from assessment.platform.http import allow_chart_styles
 from assessment.platform.storage import StorageError, get_store
 from assessment.platform.wita import visitor_wita as wita
 from assessment.presentation.figures import aspect_averages_by_kecamatan, predikat_distribution, ranking_bars
-from assessment.presentation.navigation import NavLink, add_link
+from assessment.presentation.navigation import NavLink, offer_links
 from assessment.presentation.pdf import certificate_pdf
 from assessment.results.access import details_visible, reports_downloadable, results_visible
 from assessment.results.documents import request_report
@@ -46,19 +46,18 @@ KIND_LABELS = {
 }
 
 
-@bp.record_once
-def _links(state: object) -> None:
-    app = state.app  # type: ignore[attr-defined]
-    for role in Role:
-        add_link(
-            app,
-            NavLink(
-                role,
-                "results.index",
-                _l("Hasil dan peringkat"),
-                _l("Peringkat provinsi, kabupaten dan kecamatan, dan alasan tiap peringkat."),
-            ),
+offer_links(
+    bp,
+    *(
+        NavLink(
+            role,
+            "results.index",
+            _l("Hasil dan peringkat"),
+            _l("Peringkat provinsi, kabupaten dan kecamatan, dan alasan tiap peringkat."),
         )
+        for role in Role
+    ),
+)
 
 
 @bp.app_template_global("keadaan_label")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
-
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -35,28 +32,27 @@ ASSESSORS = (Role.panitia, Role.asesor, Role.ketua_tim)
 STATUS_FILTERS = tuple(status.value for status in SubmissionStatus)
 
 
-@bp.record_once
-def _links(state: BlueprintSetupState) -> None:
-    for role in REVIEWERS:
-        navigation.add_link(
-            cast(Flask, state.app),
-            navigation.NavLink(
-                role,
-                "review.index",
-                _l("Verifikasi kelengkapan"),
-                _l("Desa di wilayah Anda dan status pengajuannya: tandai lengkap atau kembalikan dengan alasan."),
-            ),
+navigation.offer_links(
+    bp,
+    *(
+        navigation.NavLink(
+            role,
+            "review.index",
+            _l("Verifikasi kelengkapan"),
+            _l("Desa di wilayah Anda dan status pengajuannya: tandai lengkap atau kembalikan dengan alasan."),
         )
-    for role in ASSESSORS:
-        navigation.add_link(
-            cast(Flask, state.app),
-            navigation.NavLink(
-                role,
-                "review.index",
-                _l("Pengajuan penilaian mandiri"),
-                _l("Baca isian dan bukti dukung desa, termasuk lokasi dan waktu pengambilan foto."),
-            ),
+        for role in REVIEWERS
+    ),
+    *(
+        navigation.NavLink(
+            role,
+            "review.index",
+            _l("Pengajuan penilaian mandiri"),
+            _l("Baca isian dan bukti dukung desa, termasuk lokasi dan waktu pengambilan foto."),
         )
+        for role in ASSESSORS
+    ),
+)
 
 
 @bp.get("/")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from assessment.models import AuditEvent, Role
 from assessment.platform.extensions import db
 from assessment.platform.wita import WITA
-from assessment.presentation.navigation import NavLink, add_link
+from assessment.presentation.navigation import NavLink, offer_links
 from assessment.services.audit import timestamp_text
 from assessment.services.security import roles_required
 from assessment.trail import export, filters, operations
@@ -24,18 +24,15 @@ bp = Blueprint("trail", __name__, url_prefix="/panitia/jejak-audit")
 READERS = filters.READERS
 
 
-@bp.record_once
-def _links(state: object) -> None:
-    app = state.app  # type: ignore[attr-defined]
-    add_link(
-        app,
-        NavLink(
-            Role.panitia,
-            "trail.index",
-            _l("Jejak audit"),
-            _l("Siapa mengubah apa dan kapan; saring dan unduh sebagai CSV."),
-        ),
-    )
+offer_links(
+    bp,
+    NavLink(
+        Role.panitia,
+        "trail.index",
+        _l("Jejak audit"),
+        _l("Siapa mengubah apa dan kapan; saring dan unduh sebagai CSV."),
+    ),
+)
 
 
 @bp.get("/")
