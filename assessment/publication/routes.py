@@ -53,6 +53,7 @@ from assessment.publication.documents import request_pleno
 from assessment.publication.forms import BeritaAcaraForm, CheckPdfForm, ReasonForm
 from assessment.services.editions import split_editions
 from assessment.services.evidence import UploadRejected, inspect_upload, sniff_media_type
+from assessment.services.loaders import competition_in_scope, competitions_in_scope
 from assessment.services.published import final_snapshot_of, late_changes, provisional_rows
 from assessment.services.security import has_role, require_region_access, roles_required, user_can_access_region
 from assessment.services.stages import Action, StageClosed, active_exceptions, gate_text, stage_gate
@@ -114,24 +115,10 @@ offer_links(
 )
 
 
-def _competition(competition_id: int, roles: tuple[Role, ...] = COMMITTEE) -> Competition:
-    competition = db.get_or_404(Competition, competition_id)
-    require_region_access(competition.scope_region_code, roles)
-    return competition
-
-
-def _competitions(roles: tuple[Role, ...]) -> list[Competition]:
-    return [
-        c
-        for c in db.session.scalars(select(Competition).order_by(Competition.year.desc(), Competition.id))
-        if user_can_access_region(current_user, c.scope_region_code, roles)
-    ]
-
-
 @bp.get("/panitia/hasil/")
 @roles_required(*COMMITTEE)
 def index() -> str:
-    return render_template("publication/index.html", competitions=_competitions(COMMITTEE))
+    return render_template("publication/index.html", competitions=competitions_in_scope(COMMITTEE))
 
 
 def _marks(competition: Competition) -> dict[str, list[Any]]:
@@ -150,7 +137,7 @@ def _exceptions(competition: Competition, now: datetime) -> dict[str, list[Stage
 @bp.get("/panitia/hasil/lomba/<int:competition_id>")
 @roles_required(*COMMITTEE)
 def competition(competition_id: int) -> str:
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     now = now_utc()
     frozen = provisional_rows(competition)
     snapshot = final_snapshot_of(competition)
@@ -187,7 +174,7 @@ def competition(competition_id: int) -> str:
 @roles_required(*COMMITTEE)
 def withdraw(competition_id: int, participant_id: int) -> BaseResponse:
     """Withdraw one desa from the ranking with a written reason (the committee over that desa)."""
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     participant = db.get_or_404(Participant, participant_id)
     if participant.competition_id != competition.id:
         abort(404)
@@ -203,7 +190,7 @@ def withdraw(competition_id: int, participant_id: int) -> BaseResponse:
 @roles_required(*COMMITTEE)
 def restore(competition_id: int, withdrawal_id: int) -> BaseResponse:
     """Take a withdrawal from the ranking back, with a written reason."""
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     withdrawal = db.get_or_404(RankingWithdrawal, withdrawal_id)
     if withdrawal.participant.competition_id != competition.id:
         abort(404)
@@ -267,7 +254,7 @@ def _confirmation(competition: Competition, template: str, **extra: Any) -> str:
 def confirm_publish(competition_id: int) -> str:
     """The confirmation page before publishing the provisional results: who is told, what becomes public and
     frozen, and what still stops it."""
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     return _confirmation(
         competition,
         "publication/confirm_publish.html",
@@ -279,7 +266,7 @@ def confirm_publish(competition_id: int) -> str:
 @roles_required(*COMMITTEE)
 def confirm_finalise(competition_id: int) -> str:
     """The confirmation page before finalising: the sealed snapshot cannot be undone; what still stops it."""
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     return _confirmation(
         competition,
         "publication/confirm_finalise.html",
@@ -291,7 +278,7 @@ def confirm_finalise(competition_id: int) -> str:
 @bp.post("/panitia/hasil/lomba/<int:competition_id>/umumkan")
 @roles_required(*COMMITTEE)
 def publish(competition_id: int) -> BaseResponse:
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -316,7 +303,7 @@ def publish(competition_id: int) -> BaseResponse:
 @bp.post("/panitia/hasil/lomba/<int:competition_id>/tetapkan")
 @roles_required(*COMMITTEE)
 def finalise(competition_id: int) -> BaseResponse:
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -339,7 +326,7 @@ def finalise(competition_id: int) -> BaseResponse:
 def berita_acara_index() -> str:
     return render_template(
         "publication/berita_acara_index.html",
-        editions=split_editions(_competitions(DOCUMENT_MAKERS), lambda c: c, now_utc()),
+        editions=split_editions(competitions_in_scope(DOCUMENT_MAKERS), lambda c: c, now_utc()),
     )
 
 
@@ -366,7 +353,7 @@ def _visible(document: BeritaAcara) -> bool:
 @bp.get("/berita-acara/lomba/<int:competition_id>")
 @roles_required(*DOCUMENT_MAKERS)
 def berita_acara(competition_id: int) -> str:
-    competition = _competition(competition_id, DOCUMENT_MAKERS)
+    competition = competition_in_scope(competition_id, DOCUMENT_MAKERS)
     participants = [
         p
         for p in db.session.scalars(
@@ -402,7 +389,7 @@ def berita_acara(competition_id: int) -> str:
 @bp.post("/berita-acara/lomba/<int:competition_id>/buat")
 @roles_required(*DOCUMENT_MAKERS)
 def generate(competition_id: int) -> BaseResponse:
-    competition = _competition(competition_id, DOCUMENT_MAKERS)
+    competition = competition_in_scope(competition_id, DOCUMENT_MAKERS)
     form = BeritaAcaraForm()
     back = redirect(url_for("publication.berita_acara", competition_id=competition.id), 303)
     if not form.validate_on_submit():
@@ -528,7 +515,7 @@ def snapshot_json(kode: str) -> Response:
 def committee_snapshot_json(competition_id: int) -> Response:
     """The committee's complete copy of the final snapshot (account ids, reasons, full link addresses): the
     committee over the competition's region only. A snapshot sealed before format 3 has one copy, the public one."""
-    competition = _competition(competition_id)
+    competition = competition_in_scope(competition_id, COMMITTEE)
     snapshot = final_snapshot_of(competition)
     if snapshot is None:
         abort(404)
