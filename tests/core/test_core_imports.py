@@ -126,15 +126,16 @@ def test_the_route_check_catches_a_foreign_route_import(tmp_path: Path) -> None:
 
 # Shared things live in one home; importing them from elsewhere (or defining them again) is how copies begin.
 SHARED_HOMES = {"WITA": "assessment.platform.wita", "STAGE_NAMES": "assessment.services.stages"}
-# The route scaffolding every blueprint needs (assessment/services/loaders.py); a routes module defining one of these
-# again
-# has copied a neighbour instead of calling the loader.
+# The route scaffolding every blueprint needs (assessment/services/loaders.py, and navigation.offer_links for the
+# home page's links); a routes module defining one of these again has copied a neighbour instead of calling it.
 COPIED_LOADERS = {
     "_indicator",
     "_own_assignment",
     "_participant_in_scope",
     "_own_participant",
     "_participant_for_operator",
+    "_competitions",
+    "_links",
 }
 
 
