@@ -6,6 +6,7 @@ removes it), calls one operation, renders.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -194,52 +195,59 @@ def _load_item(competition_id: int, participant_id: int, code: str) -> tuple[Com
 @bp.post("/lomba/<int:competition_id>/desa/<int:participant_id>/indikator/<code>")
 @roles_required(*LEAD)
 def reconcile(competition_id: int, participant_id: int, code: str) -> Response | tuple[str, int]:
-    competition, participant, rubric = _load_item(competition_id, participant_id, code)
-    form = ReconcileForm()
-    key = f"{participant.id}-{code}"
-    if not form.validate_on_submit() or form.level.data is None:
-        return _page(competition, form, key, status=400)
-    try:
-        operations.reconcile_item(
-            participant, rubric, code, form.level.data, form.reason.data or "", current_user, now_utc()
-        )
-    except StageClosed as closed:
-        flash(freeze_message(closed.gate) or _("Tahap rekonsiliasi tidak sedang dibuka untuk desa ini."), "error")
-        return _page(competition, form, key, status=409)
-    except operations.ReconciliationRefused as refused:
-        flash(str(REFUSALS[refused.code]), "error")
-        return _page(competition, form, key, status=409 if refused.code in ("already", "not_flagged") else 400)
-    flash(
-        _("Kesepakatan untuk %(desa)s indikator %(code)s tersimpan.", desa=participant.region.name, code=code),
-        "success",
+    return _decide(
+        competition_id,
+        participant_id,
+        code,
+        operations.reconcile_item,
+        key_suffix="",
+        conflicts=("already", "not_flagged"),
+        saved=lambda desa: _("Kesepakatan untuk %(desa)s indikator %(code)s tersimpan.", desa=desa, code=code),
     )
-    return redirect(url_for("reconciliation.competition", competition_id=competition.id))
 
 
 @bp.post("/lomba/<int:competition_id>/desa/<int:participant_id>/indikator/<code>/koreksi")
 @roles_required(*LEAD)
 def correct(competition_id: int, participant_id: int, code: str) -> Response | tuple[str, int]:
+    return _decide(
+        competition_id,
+        participant_id,
+        code,
+        operations.correct_reconciliation,
+        key_suffix="-koreksi",
+        conflicts=("not_agreed",),
+        saved=lambda desa: _(
+            "Koreksi kesepakatan untuk %(desa)s indikator %(code)s tersimpan; keputusan sebelumnya tetap tercatat.",
+            desa=desa,
+            code=code,
+        ),
+    )
+
+
+def _decide(
+    competition_id: int,
+    participant_id: int,
+    code: str,
+    decide: Callable[..., object],
+    *,
+    key_suffix: str,
+    conflicts: tuple[str, ...],
+    saved: Callable[[str], str],
+) -> Response | tuple[str, int]:
+    """A ketua tim's agreed level or its correction: the form, the operation, and the page again with the refusal
+    (409 for a refusal in ``conflicts``, where the item's state rather than the form is at fault; 400 otherwise)."""
     competition, participant, rubric = _load_item(competition_id, participant_id, code)
     form = ReconcileForm()
-    key = f"{participant.id}-{code}-koreksi"
+    key = f"{participant.id}-{code}{key_suffix}"
     if not form.validate_on_submit() or form.level.data is None:
         return _page(competition, form, key, status=400)
     try:
-        operations.correct_reconciliation(
-            participant, rubric, code, form.level.data, form.reason.data or "", current_user, now_utc()
-        )
+        decide(participant, rubric, code, form.level.data, form.reason.data or "", current_user, now_utc())
     except StageClosed as closed:
         flash(freeze_message(closed.gate) or _("Tahap rekonsiliasi tidak sedang dibuka untuk desa ini."), "error")
         return _page(competition, form, key, status=409)
     except operations.ReconciliationRefused as refused:
         flash(str(REFUSALS[refused.code]), "error")
-        return _page(competition, form, key, status=409 if refused.code == "not_agreed" else 400)
-    flash(
-        _(
-            "Koreksi kesepakatan untuk %(desa)s indikator %(code)s tersimpan; keputusan sebelumnya tetap tercatat.",
-            desa=participant.region.name,
-            code=code,
-        ),
-        "success",
-    )
+        return _page(competition, form, key, status=409 if refused.code in conflicts else 400)
+    flash(saved(participant.region.name), "success")
     return redirect(url_for("reconciliation.competition", competition_id=competition.id))
