@@ -517,8 +517,12 @@ def main() -> None:
         "dashboard no longer asks for the engine's run twice); numbers are formatted with the visitor's locale "
         "looked up once per request; and the server tunes Python's garbage collector once it has started "
         "(`assessment.platform.serving.settle_heap`, called here too), which had run one or two full collections over "
-        "the "
-        "whole process per view. Each first view is then compared, byte for byte, with the same page computed "
+        "the whole process per view. The engine's integer rows are converted once per run (the rule of who is ranked "
+        "reads them, the engine scores the ranked desa's share: `AssessmentRows.only`); the 16,820 final levels "
+        "become report values only for a page that shows them (not the ranking page), in one flat pass; repeated "
+        "numbers (P(top 3) = 0 for most desa, aspect scores) are formatted once per process; and each plotly figure "
+        "is built whole from plain values instead of being updated property by property (each update re-ran "
+        "plotly's validation). Each first view is then compared, byte for byte, with the same page computed "
         'with nothing kept (row "identical" above).',
     ]
     section = "\n".join([*header, *lines, *notes, END]) + "\n"
