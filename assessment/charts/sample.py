@@ -46,22 +46,22 @@ def sample_results(seed: int = 2026) -> list[DesaResult]:
     for k_index, (k_kode, k_nama) in enumerate(_KECAMATAN):
         for d_index in range(_PER_KECAMATAN):
             aspek = tuple(round(generator.uniform(20, 98), 2) for _ in SAMPLE_ASPECTS)
-            indeks = round(sum(a.bobot * s for a, s in zip(SAMPLE_ASPECTS, aspek, strict=True)), 2)
+            indeks = round(sum(a.weight * s for a, s in zip(SAMPLE_ASPECTS, aspek, strict=True)), 2)
             results.append(
                 DesaResult(
-                    kode=f"{k_kode}.{2001 + d_index}",
-                    nama=f"Desa Contoh {k_index * _PER_KECAMATAN + d_index + 1}",
-                    kecamatan_kode=k_kode,
+                    code=f"{k_kode}.{2001 + d_index}",
+                    name=f"Desa Contoh {k_index * _PER_KECAMATAN + d_index + 1}",
+                    kecamatan_code=k_kode,
                     kecamatan=k_nama,
-                    indeks=indeks,
+                    index=indeks,
                     predikat=_predikat(indeks),
-                    peringkat=0,
-                    aspek=aspek,
+                    rank=0,
+                    aspects=aspek,
                 )
             )
     # Example ranks: by index, then code (the real tie rules live in the scoring engine).
-    ordered = sorted(results, key=lambda r: (-r.indeks, r.kode))
-    return [replace(result, peringkat=position) for position, result in enumerate(ordered, start=1)]
+    ordered = sorted(results, key=lambda r: (-r.index, r.code))
+    return [replace(result, rank=position) for position, result in enumerate(ordered, start=1)]
 
 
 def _square(x: float, y: float) -> list[list[list[float]]]:
@@ -130,13 +130,13 @@ def synthetic_report(
             for i in range(desa_count)
         ]
     aspects = tuple(
-        AspectHeading(chr(ord("A") + i), name, 0.2) for i, name in enumerate(a.nama for a in SAMPLE_ASPECTS)
+        AspectHeading(chr(ord("A") + i), name, 0.2) for i, name in enumerate(a.name for a in SAMPLE_ASPECTS)
     )
     indicators = tuple(
         IndicatorHeading(
-            f"{aspects[i % len(aspects)].kode}{1 + i // len(aspects)}",
+            f"{aspects[i % len(aspects)].code}{1 + i // len(aspects)}",
             f"Indikator {i + 1}",
-            aspects[i % len(aspects)].kode,
+            aspects[i % len(aspects)].code,
         )
         for i in range(indicator_count)
     )
@@ -149,15 +149,15 @@ def synthetic_report(
     for kode, nama, kecamatan_kode, kecamatan in desa_codes:
         for indicator in indicators:
             given = [generator.randint(0, 4) for _ in assessors]
-            levels.extend(AssessorLevel(kode, indicator.kode, a, g) for a, g in zip(assessors, given, strict=True))
+            levels.extend(AssessorLevel(kode, indicator.code, a, g) for a, g in zip(assessors, given, strict=True))
             spread = max(given) - min(given)
-            finals.append(FinalLevel(kode, indicator.kode, sum(given) / len(given), selisih_besar=spread >= 2))
+            finals.append(FinalLevel(kode, indicator.code, sum(given) / len(given), wide_gap=spread >= 2))
             evidence.append(
                 EvidenceItem(
                     kode,
-                    indicator.kode,
+                    indicator.code,
                     "berkas",
-                    f"bukti-{indicator.kode}.pdf",
+                    f"bukti-{indicator.code}.pdf",
                     uploaded,
                     f"{generator.getrandbits(256):064x}",
                 )
@@ -174,15 +174,15 @@ def synthetic_report(
                 _predikat(indeks),
                 0,
                 aspek,
-                peluang_tiga_besar=generator.random(),
+                top3_chance=generator.random(),
             )
         )
-    ordered = sorted(desa, key=lambda r: (-r.indeks, r.kode))
-    ranked = tuple(replace(result, peringkat=position) for position, result in enumerate(ordered, start=1))
+    ordered = sorted(desa, key=lambda r: (-r.index, r.code))
+    ranked = tuple(replace(result, rank=position) for position, result in enumerate(ordered, start=1))
     return ResultsReport(
-        judul="Data sintetis untuk uji kecepatan",
-        wilayah_kode="64",
-        wilayah="Kalimantan Timur",
+        title="Data sintetis untuk uji kecepatan",
+        region_code="64",
+        region_name="Kalimantan Timur",
         aspects=aspects,
         indicators=indicators,
         desa=ranked,

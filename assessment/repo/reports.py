@@ -61,7 +61,7 @@ def results_report(
     if run is None or run.region_code != region:
         run = engine_run(competition, region, fresh=fresh, desk=desk)
     region_name = db.session.scalar(select(Region.name).where(Region.code == region)) or region
-    ranked = {d.kode for d in run.desa}
+    ranked = {d.code for d in run.desa}
     given_levels: tuple[AssessorLevel, ...] = ()
     if desk is not None:
         given_levels = tuple(
@@ -70,26 +70,26 @@ def results_report(
                 row.indicator_code,
                 row.assessor_name or row.assessor,
                 row.level,
-                tidak_berlaku=row.level is None,
-                catatan=row.note,
+                not_applicable=row.level is None,
+                note=row.note,
             )
             for row in desk
             if row.desa_code in ranked
         )
     return ResultsReport(
-        judul=competition.name,
-        wilayah_kode=region,
-        wilayah=region_name,
+        title=competition.name,
+        region_code=region,
+        region_name=region_name,
         aspects=tuple(AspectHeading(a.code, a.name, float(a.weight)) for a in run.rubric.aspects),
         indicators=tuple(IndicatorHeading(i.code, i.name, a.code) for a in run.rubric.aspects for i in a.indicators),
         desa=run.desa,
         final_levels=run.final_levels if final_levels else (),
         assessor_levels=given_levels,
-        evidence=tuple(e for e in evidence_items(competition, region) if e.desa_kode in ranked) if evidence else (),
-        captures=tuple(c for c in capture_items(competition, region) if c.desa_kode in ranked) if evidence else (),
+        evidence=tuple(e for e in evidence_items(competition, region) if e.desa_code in ranked) if evidence else (),
+        captures=tuple(c for c in capture_items(competition, region) if c.desa_code in ranked) if evidence else (),
         predikat_order=tuple(band.label for band in run.rubric.bands),
-        tidak_diperingkat=run.unranked,
-        cuplikan=run.sealed,
+        unranked=run.unranked,
+        snapshot=run.sealed,
     )
 
 
