@@ -421,7 +421,7 @@ def choropleth_map(
         ]
         # Each trace carries only its own features: the GeoJSON is not sent twice.
         coloured_source = _subset(desa_geojson, with_result)
-        grey_source = _subset(desa_geojson, {kode for kode, _nama in others})
+        grey_source = _subset(desa_geojson, {code for code, _name in others})
     if view is None:
         view = map_view(desa_geojson) if not isinstance(desa_geojson, str) else DEFAULT_VIEW
     title = _("Peta predikat desa") if predikat_order else _("Peta indeks desa")
@@ -431,12 +431,12 @@ def choropleth_map(
             go.Choroplethmap(
                 geojson=grey_source,
                 featureidkey="properties.kode",
-                locations=[kode for kode, _nama in others],
+                locations=[code for code, _name in others],
                 z=np.zeros(len(others)),
                 colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
                 showscale=False,
                 marker={"line": {"width": 0.3, "color": "#FFFFFF"}},
-                text=[nama for _kode, nama in others],
+                text=[name for _code, name in others],
                 hovertemplate="%{text}<br>" + _("tidak ikut atau belum ada hasil") + "<extra></extra>",
                 name=_("Tanpa hasil"),
             )
