@@ -41,7 +41,7 @@ def results_report(
     """The results of the participating desa within ``region_code`` (the competition's scope when None).
 
     Computes, through :func:`engine_run` (whose docstring states the rules and the caching), for the ranked desa
-    (the others are listed in ``tidak_diperingkat`` with their state): each desa's shown
+    (the others are listed in ``unranked`` with their state): each desa's shown
     index (2 decimals, half up), predikat, rank in the region with the seri mark, aspect scores in rubric order,
     completeness, the bootstrap rank interval (90 %) and P(top 3) in the region, and the index of its own
     self-assessment; the final (aggregated) level of every desa x indicator, flagged where the assessors' own
@@ -50,7 +50,7 @@ def results_report(
     score); and the active evidence list (``evidence``, one more query). A page that shows no per-indicator level
     leaves out ``final_levels`` (a province has 16,820 of them; they are then not made for a fresh run). Desa
     appear in the published order (rank, then code). ``fresh=True`` bypasses the cache (for official exports).
-    After finalisation the values are the final snapshot's (``cuplikan`` names it). ``run``, the region's
+    After finalisation the values are the final snapshot's (``snapshot`` names it). ``run``, the region's
     :func:`engine_run` when the caller already holds it (a dashboard reads its standings too), saves asking for it
     again.
 
