@@ -86,7 +86,7 @@ def database_rows(desa: list[tuple[str, str, str, str]], runs: int) -> list[str]
         for _ in range(runs):
             workbook_bytes(repo.results_report(competition, fresh=True))
         workbook_cpu = (time.process_time() - cpu_started) / runs
-        kab = report.desa[0].kode[:5]
+        kab = report.desa[0].code[:5]
         kab_seconds, _kab = timed(lambda: repo.results_report(competition, kab), runs)
     client = app.test_client()
     with app.app_context():
@@ -94,7 +94,7 @@ def database_rows(desa: list[tuple[str, str, str, str]], runs: int) -> list[str]
         assert competition is not None
         competition.results_published_at = competition.created_at
         db.session.commit()
-        top = report.desa[0].kode
+        top = report.desa[0].code
     page_seconds, _page = timed(lambda: client.get(f"/hasil/{competition_id}/peringkat/64").status_code, runs)
     why_seconds, _why = timed(lambda: client.get(f"/hasil/{competition_id}/desa/{top}").status_code, runs)
     n = len(report.desa)

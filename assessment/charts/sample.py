@@ -32,9 +32,9 @@ _PER_KECAMATAN = 6
 _CELL = 0.05
 
 
-def _predikat(indeks: float) -> str:
+def _predikat(index: float) -> str:
     for limit, name in _BANDS:
-        if indeks < limit:
+        if index < limit:
             return name
     return SAMPLE_PREDIKAT[-1]
 
@@ -43,25 +43,25 @@ def sample_results(seed: int = 2026) -> list[DesaResult]:
     """Eighteen made-up desa in three made-up kecamatan (codes under 99, which no province uses)."""
     generator = random.Random(seed)  # noqa: S311 -- example numbers, not security
     results: list[DesaResult] = []
-    for k_index, (k_kode, k_nama) in enumerate(_KECAMATAN):
+    for k_index, (k_code, k_name) in enumerate(_KECAMATAN):
         for d_index in range(_PER_KECAMATAN):
-            aspek = tuple(round(generator.uniform(20, 98), 2) for _ in SAMPLE_ASPECTS)
-            indeks = round(sum(a.bobot * s for a, s in zip(SAMPLE_ASPECTS, aspek, strict=True)), 2)
+            scores = tuple(round(generator.uniform(20, 98), 2) for _ in SAMPLE_ASPECTS)
+            index = round(sum(a.weight * s for a, s in zip(SAMPLE_ASPECTS, scores, strict=True)), 2)
             results.append(
                 DesaResult(
-                    kode=f"{k_kode}.{2001 + d_index}",
-                    nama=f"Desa Contoh {k_index * _PER_KECAMATAN + d_index + 1}",
-                    kecamatan_kode=k_kode,
-                    kecamatan=k_nama,
-                    indeks=indeks,
-                    predikat=_predikat(indeks),
-                    peringkat=0,
-                    aspek=aspek,
+                    code=f"{k_code}.{2001 + d_index}",
+                    name=f"Desa Contoh {k_index * _PER_KECAMATAN + d_index + 1}",
+                    kecamatan_code=k_code,
+                    kecamatan=k_name,
+                    index=index,
+                    predikat=_predikat(index),
+                    rank=0,
+                    aspects=scores,
                 )
             )
     # Example ranks: by index, then code (the real tie rules live in the scoring engine).
-    ordered = sorted(results, key=lambda r: (-r.indeks, r.kode))
-    return [replace(result, peringkat=position) for position, result in enumerate(ordered, start=1)]
+    ordered = sorted(results, key=lambda r: (-r.index, r.code))
+    return [replace(result, rank=position) for position, result in enumerate(ordered, start=1)]
 
 
 def _square(x: float, y: float) -> list[list[list[float]]]:
@@ -114,7 +114,7 @@ def synthetic_report(
 ) -> ResultsReport:
     """A made-up results report of the size of a province (for benchmarks and load tests, never for display).
 
-    ``desa_codes`` are (kode, nama, kecamatan_kode, kecamatan) of real regions when given (so the map matches);
+    ``desa_codes`` are (code, name, kecamatan code, kecamatan) of real regions when given (so the map matches);
     otherwise codes under 99 are invented. Levels, indices and ranks are random; nothing is computed the way
     the scoring engine does.
     """
@@ -130,13 +130,13 @@ def synthetic_report(
             for i in range(desa_count)
         ]
     aspects = tuple(
-        AspectHeading(chr(ord("A") + i), name, 0.2) for i, name in enumerate(a.nama for a in SAMPLE_ASPECTS)
+        AspectHeading(chr(ord("A") + i), name, 0.2) for i, name in enumerate(a.name for a in SAMPLE_ASPECTS)
     )
     indicators = tuple(
         IndicatorHeading(
-            f"{aspects[i % len(aspects)].kode}{1 + i // len(aspects)}",
+            f"{aspects[i % len(aspects)].code}{1 + i // len(aspects)}",
             f"Indikator {i + 1}",
-            aspects[i % len(aspects)].kode,
+            aspects[i % len(aspects)].code,
         )
         for i in range(indicator_count)
     )
@@ -146,43 +146,43 @@ def synthetic_report(
     levels: list[AssessorLevel] = []
     evidence: list[EvidenceItem] = []
     uploaded = dt.datetime(2026, 8, 1, 9, 0)
-    for kode, nama, kecamatan_kode, kecamatan in desa_codes:
+    for code, name, kecamatan_code, kecamatan in desa_codes:
         for indicator in indicators:
             given = [generator.randint(0, 4) for _ in assessors]
-            levels.extend(AssessorLevel(kode, indicator.kode, a, g) for a, g in zip(assessors, given, strict=True))
+            levels.extend(AssessorLevel(code, indicator.code, a, g) for a, g in zip(assessors, given, strict=True))
             spread = max(given) - min(given)
-            finals.append(FinalLevel(kode, indicator.kode, sum(given) / len(given), selisih_besar=spread >= 2))
+            finals.append(FinalLevel(code, indicator.code, sum(given) / len(given), wide_gap=spread >= 2))
             evidence.append(
                 EvidenceItem(
-                    kode,
-                    indicator.kode,
+                    code,
+                    indicator.code,
                     "berkas",
-                    f"bukti-{indicator.kode}.pdf",
+                    f"bukti-{indicator.code}.pdf",
                     uploaded,
                     f"{generator.getrandbits(256):064x}",
                 )
             )
-        aspek = tuple(round(generator.uniform(20, 98), 4) for _ in aspects)
-        indeks = sum(aspek) / len(aspek)
+        scores = tuple(round(generator.uniform(20, 98), 4) for _ in aspects)
+        index = sum(scores) / len(scores)
         desa.append(
             DesaResult(
-                kode,
-                nama,
-                kecamatan_kode,
+                code,
+                name,
+                kecamatan_code,
                 kecamatan,
-                indeks,
-                _predikat(indeks),
+                index,
+                _predikat(index),
                 0,
-                aspek,
-                peluang_tiga_besar=generator.random(),
+                scores,
+                top3_chance=generator.random(),
             )
         )
-    ordered = sorted(desa, key=lambda r: (-r.indeks, r.kode))
-    ranked = tuple(replace(result, peringkat=position) for position, result in enumerate(ordered, start=1))
+    ordered = sorted(desa, key=lambda r: (-r.index, r.code))
+    ranked = tuple(replace(result, rank=position) for position, result in enumerate(ordered, start=1))
     return ResultsReport(
-        judul="Data sintetis untuk uji kecepatan",
-        wilayah_kode="64",
-        wilayah="Kalimantan Timur",
+        title="Data sintetis untuk uji kecepatan",
+        region_code="64",
+        region_name="Kalimantan Timur",
         aspects=aspects,
         indicators=indicators,
         desa=ranked,

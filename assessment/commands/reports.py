@@ -68,13 +68,13 @@ def build_command(competition_id: int, kabupaten_code: str | None, out_dir: Path
     if not province.desa:
         raise click.ClickException(
             f"lomba {competition_id} belum punya desa yang diperingkat "
-            f"({len(province.tidak_diperingkat)} desa peserta tidak diperingkat)"
+            f"({len(province.unranked)} desa peserta tidak diperingkat)"
         )
-    codes = [d.kode for d in province.desa] + [d.kode for d in province.tidak_diperingkat]
+    codes = [d.code for d in province.desa] + [d.code for d in province.unranked]
     kabupaten = sorted({code[:5] for code in codes}) if kabupaten_code is None else [kabupaten_code]
     # A certificate says "juara": before the committee has published the results nobody is one yet, so the
     # workbook and the reports (working documents for the committee) are written and the certificates are not.
-    champions = [d for d in winners(province) if kabupaten_code is None or region_within(d.kode, kabupaten_code)]
+    champions = [d for d in winners(province) if kabupaten_code is None or region_within(d.code, kabupaten_code)]
     if not competition.results_public:
         champions = []
     qr_targets: list[tuple[str, str]] = []
@@ -83,7 +83,7 @@ def build_command(competition_id: int, kabupaten_code: str | None, out_dir: Path
 
     def workbook() -> None:
         report = province if kabupaten_code is None else repo.results_report(competition, kabupaten_code, fresh=True)
-        path = target / f"hasil-{report.wilayah_kode}.xlsx"
+        path = target / f"hasil-{report.region_code}.xlsx"
         _write(path, workbook_bytes(report))
         written.append(path)
 
@@ -100,9 +100,9 @@ def build_command(competition_id: int, kabupaten_code: str | None, out_dir: Path
         def run() -> None:
             desa = champions[index]
             with current_app.test_request_context(base_url=base):
-                url = verification_url(competition, desa.kode)
-            qr_targets.append((desa.nama, url))
-            path = target / "piagam" / f"piagam-{desa.peringkat}-{desa.kode}.pdf"
+                url = verification_url(competition, desa.code)
+            qr_targets.append((desa.name, url))
+            path = target / "piagam" / f"piagam-{desa.rank}-{desa.code}.pdf"
             _write(path, certificate_pdf(desa, competition.name, url))
             written.append(path)
 
@@ -118,11 +118,11 @@ def build_command(competition_id: int, kabupaten_code: str | None, out_dir: Path
             step()
             bar.update(1)
     click.echo(f"Lomba: {competition.name} ({competition.id})")
-    if province.cuplikan is not None:
-        click.echo(f"Hasil akhir dari cuplikan {province.cuplikan.kode} (SHA-256 {province.cuplikan.sha256})")
+    if province.snapshot is not None:
+        click.echo(f"Hasil akhir dari cuplikan {province.snapshot.code} (SHA-256 {province.snapshot.sha256})")
     click.echo(
-        f"Desa diperingkat: {len(province.desa)}; tidak diperingkat: {len(province.tidak_diperingkat)}; "
-        "juara (peringkat 1-3): " + (", ".join(f"{d.peringkat}. {d.nama}" for d in champions) or "-")
+        f"Desa diperingkat: {len(province.desa)}; tidak diperingkat: {len(province.unranked)}; "
+        "juara (peringkat 1-3): " + (", ".join(f"{d.rank}. {d.name}" for d in champions) or "-")
     )
     click.echo(f"Workbook hasil: 1; laporan PDF kabupaten: {len(kabupaten)}; piagam: {len(champions)}")
     if not competition.results_public:

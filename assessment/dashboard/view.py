@@ -96,15 +96,15 @@ VisibleScores = Callable[[Competition], bool]
 def _grouping(root: str, report: ResultsReport) -> Grouping:
     """A desa's group on the dashboard: its kabupaten on a province's, its kecamatan otherwise."""
     if root.count(".") == 0:
-        kabupaten = {result.kode.rsplit(".", 2)[0] for result in report.desa}
+        kabupaten = {result.code.rsplit(".", 2)[0] for result in report.desa}
         names = dict(db.session.execute(select(Region.code, Region.name).where(Region.code.in_(kabupaten))).all())
 
         def by_kabupaten(result: DesaResult) -> tuple[str, str]:
-            code = result.kode.rsplit(".", 2)[0]
+            code = result.code.rsplit(".", 2)[0]
             return code, names.get(code, code)
 
         return by_kabupaten
-    return lambda result: (result.kecamatan_kode, result.kecamatan)
+    return lambda result: (result.kecamatan_code, result.kecamatan)
 
 
 def other_editions(competition: Competition, root: str) -> list[Competition]:
@@ -139,7 +139,7 @@ def _scores(report: ResultsReport, root: str, label: str, competition: Competiti
     map_chart = None
     view = view_of(root)
     if view is not None:
-        with_result = {result.kode for result in desa}
+        with_result = {result.code for result in desa}
         others = db.session.execute(
             select(Region.code, Region.name)
             .where(
@@ -158,13 +158,13 @@ def _scores(report: ResultsReport, root: str, label: str, competition: Competiti
         )
     return Scores(
         len(desa),
-        len(report.tidak_diperingkat),
-        mean_or_none([r.indeks for r in desa]),
-        median_or_none([r.indeks for r in desa]),
+        len(report.unranked),
+        mean_or_none([r.index for r in desa]),
+        median_or_none([r.index for r in desa]),
         tuple(charts),
         tuple(weakest_indicators(rollout, WEAKEST_COUNT)),
         map_chart,
-        tuple(sorted(desa, key=lambda r: r.kode)),
+        tuple(sorted(desa, key=lambda r: r.code)),
     )
 
 
@@ -185,13 +185,13 @@ def _trends(
         if not report.desa:
             continue
         for index, aspect in enumerate(report.aspects):
-            value = mean_or_none([r.aspek[index] for r in report.desa])
+            value = mean_or_none([r.aspects[index] for r in report.desa])
             if value is not None:
-                aspect_points.append(TrendPoint(edition.year, aspect.nama, value))
+                aspect_points.append(TrendPoint(edition.year, aspect.name, value))
         for rollout in indicator_rollout(report.desa, report.indicators, report.final_levels, COVERAGE_THRESHOLD):
-            indicator_points.append(IndicatorTrendPoint(edition.year, rollout.kode, rollout.cakupan))
+            indicator_points.append(IndicatorTrendPoint(edition.year, rollout.code, rollout.coverage))
         if edition is current or not aspect_order:
-            aspect_order = [a.nama for a in report.aspects]
+            aspect_order = [a.name for a in report.aspects]
             indicators = list(report.indicators)
     charts = (
         figures.aspect_trend(aspect_points, aspect_order),

@@ -30,20 +30,20 @@ NOT_APPLICABLE = "TB"  # tidak berlaku, as written in every sheet
 
 def summary_sheet(report: ResultsReport) -> Sheet:
     """Counts and averages of the whole report, one measure a row."""
-    indices = [desa.indeks for desa in report.desa]
+    indices = [desa.index for desa in report.desa]
     predikat_counts = Counter(desa.predikat for desa in report.desa)
     order = report.predikat_order or tuple(sorted(predikat_counts))
-    source = report.cuplikan
+    source = report.snapshot
     rows: list[Sequence[Any]] = [
-        ("Wilayah", f"{report.wilayah} ({report.wilayah_kode})"),
+        ("Wilayah", f"{report.region_name} ({report.region_code})"),
         (
             "Sumber",
-            f"Cuplikan hasil akhir {source.kode} (SHA-256 {source.sha256})"
+            f"Cuplikan hasil akhir {source.code} (SHA-256 {source.sha256})"
             if source is not None
             else "Perhitungan saat ini (hasil akhir belum ditetapkan)",
         ),
         ("Jumlah desa diperingkat", len(report.desa)),
-        ("Jumlah desa tidak diperingkat", len(report.tidak_diperingkat)),
+        ("Jumlah desa tidak diperingkat", len(report.unranked)),
         ("Rata-rata indeks", mean_or_none(indices)),
         ("Median indeks", median_or_none(indices)),
     ]
@@ -52,7 +52,7 @@ def summary_sheet(report: ResultsReport) -> Sheet:
         title="Ringkasan",
         columns=(Column("Ukuran", width=28), Column("Nilai", ColumnKind.DECIMAL, width=24)),
         rows=rows,
-        note=report.judul,
+        note=report.title,
     )
 
 
@@ -66,7 +66,7 @@ def ranking_sheet(report: ResultsReport) -> Sheet:
         Column("Kecamatan"),
         Column("Indeks", ColumnKind.DECIMAL, 10),
         Column("Predikat"),
-        *(Column(f"Aspek {aspect.nama}", ColumnKind.DECIMAL, 14) for aspect in report.aspects),
+        *(Column(f"Aspek {aspect.name}", ColumnKind.DECIMAL, 14) for aspect in report.aspects),
         Column("Peringkat terbaik", ColumnKind.INTEGER, 10),
         Column("Peringkat terburuk", ColumnKind.INTEGER, 10),
         Column("Peluang 3 besar", ColumnKind.PERCENT, 10),
@@ -76,22 +76,22 @@ def ranking_sheet(report: ResultsReport) -> Sheet:
 
     def row(desa: DesaResult) -> Sequence[Any]:
         return (
-            desa.peringkat,
-            "seri" if desa.seri else "",
-            desa.kode,
-            desa.nama,
+            desa.rank,
+            "seri" if desa.tied else "",
+            desa.code,
+            desa.name,
             desa.kecamatan,
-            desa.indeks,
+            desa.index,
             desa.predikat,
-            *desa.aspek,
-            desa.peringkat_terbaik,
-            desa.peringkat_terburuk,
-            desa.peluang_tiga_besar,
-            desa.indeks_mandiri,
-            desa.selisih_indeks_mandiri,
+            *desa.aspects,
+            desa.best_rank,
+            desa.worst_rank,
+            desa.top3_chance,
+            desa.self_index,
+            desa.self_index_gap,
         )
 
-    ordered = sorted(report.desa, key=lambda desa: (desa.peringkat, desa.kode))
+    ordered = sorted(report.desa, key=lambda desa: (desa.rank, desa.code))
     return Sheet(title="Peringkat", columns=columns, rows=[row(desa) for desa in ordered])
 
 
@@ -105,8 +105,8 @@ def unranked_sheet(report: ResultsReport) -> Sheet:
         Column("Keadaan", width=70),
     )
     rows = [
-        (desa.kode, desa.nama, desa.kecamatan, unranked_detail(desa))
-        for desa in sorted(report.tidak_diperingkat, key=lambda desa: desa.kode)
+        (desa.code, desa.name, desa.kecamatan, unranked_detail(desa))
+        for desa in sorted(report.unranked, key=lambda desa: desa.code)
     ]
     return Sheet(
         "Tidak Diperingkat",
@@ -119,9 +119,9 @@ def unranked_sheet(report: ResultsReport) -> Sheet:
 def aspect_by_kecamatan_rows(report: ResultsReport) -> tuple[list[str], list[list[Any]]]:
     """Aspect averages per kecamatan (headers, rows): kecamatan, number of desa, mean index, one column an aspect."""
     headers = ["Kode kecamatan", "Kecamatan", "Jumlah desa", "Rata-rata indeks"]
-    headers += [f"Aspek {aspect.nama}" for aspect in report.aspects]
+    headers += [f"Aspek {aspect.name}" for aspect in report.aspects]
     rows = [
-        [s.kode, s.nama, s.jumlah_desa, s.rata_indeks, *s.rata_aspek]
+        [s.code, s.name, s.desa_count, s.mean_index, *s.mean_aspects]
         for s in summarise_by_kecamatan(report.desa, len(report.aspects))
     ]
     return headers, rows
@@ -138,12 +138,12 @@ def indicator_sheet(report: ResultsReport) -> Sheet:
     """The final level of every indicator, one row per desa and one column per indicator (TB: not applicable)."""
     by_desa: dict[str, dict[str, Any]] = defaultdict(dict)
     for final in report.final_levels:
-        by_desa[final.desa_kode][final.indikator_kode] = NOT_APPLICABLE if final.tidak_berlaku else final.level
+        by_desa[final.desa_code][final.indicator_code] = NOT_APPLICABLE if final.not_applicable else final.level
     columns = [Column("Kode desa", ColumnKind.CODE, 15), Column("Nama desa"), Column("Kecamatan")]
-    columns += [Column(indicator.kode, ColumnKind.DECIMAL, 8) for indicator in report.indicators]
+    columns += [Column(indicator.code, ColumnKind.DECIMAL, 8) for indicator in report.indicators]
     rows = [
-        (desa.kode, desa.nama, desa.kecamatan, *(by_desa[desa.kode].get(i.kode) for i in report.indicators))
-        for desa in sorted(report.desa, key=lambda desa: desa.kode)
+        (desa.code, desa.name, desa.kecamatan, *(by_desa[desa.code].get(i.code) for i in report.indicators))
+        for desa in sorted(report.desa, key=lambda desa: desa.code)
     ]
     note = "Level akhir per indikator; TB = tidak berlaku, kosong = belum dinilai"
     return Sheet("Indikator", columns, rows, note=note)
@@ -151,7 +151,7 @@ def indicator_sheet(report: ResultsReport) -> Sheet:
 
 def assessor_sheet(report: ResultsReport) -> Sheet:
     """Every level each assessor gave: one row per desa, indicator and assessor."""
-    names = {desa.kode: desa.nama for desa in report.desa}
+    names = {desa.code: desa.name for desa in report.desa}
     columns = (
         Column("Kode desa", ColumnKind.CODE, 15),
         Column("Nama desa"),
@@ -162,15 +162,15 @@ def assessor_sheet(report: ResultsReport) -> Sheet:
     )
 
     def rows() -> Iterable[Sequence[Any]]:
-        for level in sorted(report.assessor_levels, key=lambda a: (a.desa_kode, a.indikator_kode, a.asesor)):
-            shown: Any = NOT_APPLICABLE if level.tidak_berlaku else level.level
+        for level in sorted(report.assessor_levels, key=lambda a: (a.desa_code, a.indicator_code, a.assessor)):
+            shown: Any = NOT_APPLICABLE if level.not_applicable else level.level
             yield (
-                level.desa_kode,
-                names.get(level.desa_kode, ""),
-                level.indikator_kode,
-                level.asesor,
+                level.desa_code,
+                names.get(level.desa_code, ""),
+                level.indicator_code,
+                level.assessor,
                 shown,
-                level.catatan,
+                level.note,
             )
 
     return Sheet("Asesor", columns, rows())
@@ -187,8 +187,8 @@ def evidence_sheet(report: ResultsReport) -> Sheet:
         Column("SHA-256", ColumnKind.CODE, 20),
     )
     rows = [
-        (item.desa_kode, item.indikator_kode, item.jenis, item.nama, item.diunggah, item.sha256)
-        for item in sorted(report.evidence, key=lambda e: (e.desa_kode, e.indikator_kode, e.nama))
+        (item.desa_code, item.indicator_code, item.kind, item.name, item.uploaded_at, item.sha256)
+        for item in sorted(report.evidence, key=lambda e: (e.desa_code, e.indicator_code, e.name))
     ]
     return Sheet("Bukti", columns, rows)
 
@@ -223,19 +223,19 @@ def capture_sheet(report: ResultsReport) -> Sheet:
     )
     rows = [
         (
-            item.desa_kode,
-            item.indikator_kode,
-            item.tautan,
-            item.diarsipkan,
-            CAPTURE_OUTCOMES.get(item.hasil, item.hasil),
+            item.desa_code,
+            item.indicator_code,
+            item.url,
+            item.archived_at,
+            CAPTURE_OUTCOMES.get(item.outcome, item.outcome),
             item.http_status,
-            item.alamat_akhir,
-            item.sha256_isi,
-            item.sha256_salinan,
-            item.sha256_tangkapan_layar,
-            item.aktivitas,
+            item.final_url,
+            item.body_sha256,
+            item.archive_sha256,
+            item.screenshot_sha256,
+            item.activity,
         )
-        for item in sorted(report.captures, key=lambda c: (c.desa_kode, c.indikator_kode, c.tautan, c.diarsipkan))
+        for item in sorted(report.captures, key=lambda c: (c.desa_code, c.indicator_code, c.url, c.archived_at))
     ]
     return Sheet("Arsip Tautan", columns, rows)
 

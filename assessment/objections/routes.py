@@ -126,7 +126,7 @@ def _desa_page(participant: Participant, form: ObjectionForm | None = None, stat
     marks = [m for m in late_changes(participant.competition) if m.participant_id == participant.id]
     run = repo.engine_run(participant.competition) if participant.competition.results_published_at else None
     # Left out of the ranking since the publication (withdrawn by the committee, say): said beside the frozen row.
-    now_unranked = next((u for u in run.unranked if u.kode == participant.desa_code), None) if run else None
+    now_unranked = next((u for u in run.unranked if u.code == participant.desa_code), None) if run else None
     html = render_template(
         "objections/desa.html",
         participant=participant,
@@ -156,7 +156,7 @@ def _verified_levels(
     came from (:func:`assessment.repo.level_provenance`); before publication, nothing."""
     if run is None:
         return []
-    finals = {f.indikator_kode: f for f in run.final_levels if f.desa_kode == participant.desa_code}
+    finals = {f.indicator_code: f for f in run.final_levels if f.desa_code == participant.desa_code}
     history = repo.level_provenance(participant.competition, participant.desa_code)
     return [(indicator, finals.get(indicator.code), history.get(indicator.code, [])) for indicator in rubric.indicators]
 

@@ -73,17 +73,17 @@ class Chart:
 class TrendPoint:
     """An aspect's average in one edition (year) of the competition."""
 
-    tahun: int
-    aspek: str
-    nilai: float
+    year: int
+    aspect: str
+    value: float
 
 
 @dataclass(frozen=True, slots=True)
 class FunnelStage:
     """One stage of participation (eligible, registered, submitted, complete, scored, verified) and its count."""
 
-    tahap: str
-    jumlah: int
+    stage: str
+    count: int
 
 
 # A small template of our own: plotly's named templates are deep-copied into every figure (about 70 % of the time
@@ -227,11 +227,11 @@ def _aspect_bars(
     for index, aspect in enumerate(aspects):
         figure.add_trace(
             go.Bar(
-                name=aspect.nama,
+                name=aspect.name,
                 x=list(regions),
                 y=[row[index] for row in averages],
                 marker={"color": CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)]},
-                hovertemplate="%{x}<br>" + aspect.nama + ": %{y:.2f}<extra></extra>",
+                hovertemplate="%{x}<br>" + aspect.name + ": %{y:.2f}<extra></extra>",
             )
         )
     figure.update_layout(barmode="group")
@@ -242,16 +242,16 @@ def aspect_averages_by_kecamatan(desa: Sequence[DesaResult], aspects: Sequence[A
     """The mean score of each aspect per kecamatan, as grouped bars (one colour an aspect)."""
     summaries = summarise_by_kecamatan(desa, len(aspects))
     title = _("Rata-rata skor aspek per kecamatan")
-    figure = _aspect_bars([s.nama for s in summaries], [s.rata_aspek for s in summaries], aspects)
+    figure = _aspect_bars([s.name for s in summaries], [s.mean_aspects for s in summaries], aspects)
     figure.update_xaxes(title_text=_("Kecamatan"))
     figure.update_yaxes(title_text=_("Skor (0–100)"), range=[0, 100])
     columns = (
         Column(_("Kecamatan")),
         Column(_("Jumlah desa"), ColumnKind.INTEGER),
         Column(_("Rata-rata indeks"), ColumnKind.DECIMAL),
-        *(Column(aspect.nama, ColumnKind.DECIMAL) for aspect in aspects),
+        *(Column(aspect.name, ColumnKind.DECIMAL) for aspect in aspects),
     )
-    rows = tuple((s.nama, s.jumlah_desa, s.rata_indeks, *s.rata_aspek) for s in summaries)
+    rows = tuple((s.name, s.desa_count, s.mean_index, *s.mean_aspects) for s in summaries)
     description = _("Rata-rata %(n)s aspek di %(k)s kecamatan.", n=len(aspects), k=len(summaries))
     return Chart(title, description, _layout(figure, title), Table(columns, rows))
 
@@ -267,27 +267,27 @@ def indicator_heatmap(
     Unscored cells are left empty (a gap), not drawn as level 0; "tidak berlaku" is empty too and marked TB in
     the table.
     """
-    by_key: dict[tuple[str, str], FinalLevel] = {(f.desa_kode, f.indikator_kode): f for f in final_levels}
-    ordered = sorted(desa, key=lambda result: (result.peringkat, result.kode))
+    by_key: dict[tuple[str, str], FinalLevel] = {(f.desa_code, f.indicator_code): f for f in final_levels}
+    ordered = sorted(desa, key=lambda result: (result.rank, result.code))
     matrix: list[list[float]] = []
     rows: list[tuple[Any, ...]] = []
     for result in ordered:
         levels: list[float] = []
         shown: list[Any] = []
         for indicator in indicators:
-            final = by_key.get((result.kode, indicator.kode))
-            level = None if final is None or final.tidak_berlaku else final.level
+            final = by_key.get((result.code, indicator.code))
+            level = None if final is None or final.not_applicable else final.level
             levels.append(math.nan if level is None else level)
-            shown.append("TB" if final is not None and final.tidak_berlaku else level)
+            shown.append("TB" if final is not None and final.not_applicable else level)
         matrix.append(levels)
-        rows.append((result.nama, result.kecamatan, *shown))
+        rows.append((result.name, result.kecamatan, *shown))
     title = _("Level indikator per desa")
-    labels = [f"{result.nama} ({result.kecamatan})" for result in ordered]
+    labels = [f"{result.name} ({result.kecamatan})" for result in ordered]
     figure = _figure(
         go.Heatmap(
             # A float array (NaN for gaps) travels as base64 in the figure JSON: 841 x 20 levels stay small.
             z=np.array(matrix, dtype=np.float64).reshape(len(ordered), len(indicators)),
-            x=[indicator.kode for indicator in indicators],
+            x=[indicator.code for indicator in indicators],
             y=labels,
             zmin=0,
             zmax=max_level,
@@ -305,7 +305,7 @@ def indicator_heatmap(
     columns = (
         Column(_("Desa")),
         Column(_("Kecamatan")),
-        *(Column(indicator.kode, ColumnKind.DECIMAL) for indicator in indicators),
+        *(Column(indicator.code, ColumnKind.DECIMAL) for indicator in indicators),
     )
     description = _("Level akhir %(n)s indikator untuk %(d)s desa.", n=len(indicators), d=len(ordered))
     height = min(max(300, 18 * len(ordered) + 120), 20000)
@@ -325,7 +325,7 @@ def indicator_coverage(
     below, not applicable is left out); the weakest indicators, where help is needed first, are at the top.
     """
     rows: list[tuple[Any, ...]] = [
-        (r.kode, r.nama, r.berlaku, r.mencapai, r.cakupan, r.rata_level)
+        (r.code, r.name, r.applicable, r.reached, r.coverage, r.mean_level)
         for r in indicator_rollout(desa, indicators, final_levels, threshold)
     ]
     rows.sort(key=lambda row: (math.inf if row[4] is None else row[4], row[0]))
@@ -361,12 +361,12 @@ def indicator_coverage(
 
 def participation_funnel(stages: Sequence[FunnelStage]) -> Chart:
     """Participation as a funnel: each stage's count and its share of the first stage (the eligible desa)."""
-    first = stages[0].jumlah if stages else 0
+    first = stages[0].count if stages else 0
     title = _("Partisipasi desa")
     figure = _figure(
         go.Funnel(
-            y=[stage.tahap for stage in stages],
-            x=[stage.jumlah for stage in stages],
+            y=[stage.stage for stage in stages],
+            x=[stage.count for stage in stages],
             textinfo="value+percent initial",
             marker={"color": [CATEGORY_COLOURS[0]] * len(stages)},
             connector={"line": {"color": "#7C7B78"}},
@@ -379,7 +379,7 @@ def participation_funnel(stages: Sequence[FunnelStage]) -> Chart:
             Column(_("Jumlah desa"), ColumnKind.INTEGER),
             Column(_("Dari yang berhak"), ColumnKind.PERCENT),
         ),
-        tuple((stage.tahap, stage.jumlah, (stage.jumlah / first) if first else None) for stage in stages),
+        tuple((stage.stage, stage.count, (stage.count / first) if first else None) for stage in stages),
     )
     description = _("Jumlah desa di setiap tahap, dari %(n)s desa yang berhak.", n=first)
     return Chart(title, description, _layout(figure, title), table)
@@ -408,7 +408,7 @@ def choropleth_map(
     collection, or given as ``other_regions`` (code, name) with a URL. Each desa's code is the first
     ``customdata`` item, so a click can open its page (charts.js reads ``data-click-url``).
     """
-    with_result = {result.kode for result in desa}
+    with_result = {result.code for result in desa}
     if isinstance(desa_geojson, str):
         others = list(other_regions or ())
         coloured_source: Mapping[str, Any] | str = desa_geojson
@@ -421,7 +421,7 @@ def choropleth_map(
         ]
         # Each trace carries only its own features: the GeoJSON is not sent twice.
         coloured_source = _subset(desa_geojson, with_result)
-        grey_source = _subset(desa_geojson, {kode for kode, _nama in others})
+        grey_source = _subset(desa_geojson, {code for code, _name in others})
     if view is None:
         view = map_view(desa_geojson) if not isinstance(desa_geojson, str) else DEFAULT_VIEW
     title = _("Peta predikat desa") if predikat_order else _("Peta indeks desa")
@@ -431,12 +431,12 @@ def choropleth_map(
             go.Choroplethmap(
                 geojson=grey_source,
                 featureidkey="properties.kode",
-                locations=[kode for kode, _nama in others],
+                locations=[code for code, _name in others],
                 z=np.zeros(len(others)),
                 colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
                 showscale=False,
                 marker={"line": {"width": 0.3, "color": "#FFFFFF"}},
-                text=[nama for _kode, nama in others],
+                text=[name for _code, name in others],
                 hovertemplate="%{text}<br>" + _("tidak ikut atau belum ada hasil") + "<extra></extra>",
                 name=_("Tanpa hasil"),
             )
@@ -453,19 +453,19 @@ def choropleth_map(
             source = (
                 coloured_source
                 if isinstance(coloured_source, str)
-                else _subset(coloured_source, {r.kode for r in members})
+                else _subset(coloured_source, {r.code for r in members})
             )
             figure.add_trace(
                 go.Choroplethmap(
                     geojson=source,
                     featureidkey="properties.kode",
-                    locations=[r.kode for r in members],
+                    locations=[r.code for r in members],
                     z=np.zeros(len(members)),
                     colorscale=[[0, colour], [1, colour]],
                     showscale=False,
                     showlegend=True,
                     marker={"line": {"width": 0.3, "color": "#FFFFFF"}},
-                    customdata=[[r.kode, r.nama, r.kecamatan, r.predikat, r.indeks] for r in members],
+                    customdata=[[r.code, r.name, r.kecamatan, r.predikat, r.index] for r in members],
                     hovertemplate=hover + "<extra></extra>",
                     name=predikat,
                 )
@@ -475,14 +475,14 @@ def choropleth_map(
             go.Choroplethmap(
                 geojson=coloured_source,
                 featureidkey="properties.kode",
-                locations=[result.kode for result in desa],
-                z=np.array([result.indeks for result in desa], dtype=np.float64),
+                locations=[result.code for result in desa],
+                z=np.array([result.index for result in desa], dtype=np.float64),
                 zmin=0,
                 zmax=100,
                 colorscale=SEQUENTIAL_SCALE,
                 reversescale=True,
                 marker={"line": {"width": 0.3, "color": "#FFFFFF"}},
-                customdata=[[r.kode, r.nama, r.kecamatan, r.predikat, r.indeks] for r in desa],
+                customdata=[[r.code, r.name, r.kecamatan, r.predikat, r.index] for r in desa],
                 colorbar={"title": {"text": _("Indeks")}},
                 hovertemplate=hover + "<extra></extra>",
                 name=_("Indeks"),
@@ -504,7 +504,7 @@ def choropleth_map(
         Column(_("Predikat")),
     )
     rows = tuple(
-        (r.kode, r.nama, r.kecamatan, r.indeks, r.predikat) for r in sorted(desa, key=lambda r: (r.peringkat, r.kode))
+        (r.code, r.name, r.kecamatan, r.index, r.predikat) for r in sorted(desa, key=lambda r: (r.rank, r.code))
     )
     if predikat_order:
         description = _("Peta %(n)s desa berwarna menurut predikat; abu-abu: tanpa hasil.", n=len(desa))
@@ -516,9 +516,9 @@ def choropleth_map(
 
 def aspect_trend(points: Sequence[TrendPoint], aspect_order: Sequence[str] = ()) -> Chart:
     """Each aspect's average across editions (years), one line an aspect; years without data are gaps."""
-    years = sorted({point.tahun for point in points})
-    names = list(aspect_order) + sorted({p.aspek for p in points} - set(aspect_order))
-    values = {(p.aspek, p.tahun): p.nilai for p in points}
+    years = sorted({point.year for point in points})
+    names = list(aspect_order) + sorted({p.aspect for p in points} - set(aspect_order))
+    values = {(p.aspect, p.year): p.value for p in points}
     title = _("Perkembangan skor aspek per tahun")
     figure = _figure()
     for index, name in enumerate(names):
@@ -551,20 +551,20 @@ def aspect_trend(points: Sequence[TrendPoint], aspect_order: Sequence[str] = ())
 class IndicatorTrendPoint:
     """An indicator's rollout (share of desa at the threshold or above, 0..1) in one edition (year)."""
 
-    tahun: int
-    indikator: str
-    cakupan: float | None
+    year: int
+    indicator: str
+    coverage: float | None
 
 
 def index_by_region(summaries: Sequence[RegionSummary], level_label: str) -> Chart:
     """Mean and median index per region (kabupaten or kecamatan), side by side, with the number of desa."""
     title = _("Indeks rata-rata dan median per %(level)s", level=level_label)
-    names = [s.nama for s in summaries]
+    names = [s.name for s in summaries]
     figure = _figure(
         go.Bar(
             name=_("Rata-rata"),
             x=names,
-            y=[s.rata_indeks for s in summaries],
+            y=[s.mean_index for s in summaries],
             marker={"color": CATEGORY_COLOURS[0]},
             texttemplate="%{y:.1f}",
             textposition="outside",
@@ -573,7 +573,7 @@ def index_by_region(summaries: Sequence[RegionSummary], level_label: str) -> Cha
         go.Bar(
             name=_("Median"),
             x=names,
-            y=[s.median_indeks for s in summaries],
+            y=[s.median_index for s in summaries],
             marker={"color": CATEGORY_COLOURS[1], "pattern": {"shape": "/"}},
             texttemplate="%{y:.1f}",
             textposition="outside",
@@ -589,7 +589,7 @@ def index_by_region(summaries: Sequence[RegionSummary], level_label: str) -> Cha
         Column(_("Rata-rata indeks"), ColumnKind.DECIMAL),
         Column(_("Median indeks"), ColumnKind.DECIMAL),
     )
-    rows = tuple((s.nama, s.jumlah_desa, s.rata_indeks, s.median_indeks) for s in summaries)
+    rows = tuple((s.name, s.desa_count, s.mean_index, s.median_index) for s in summaries)
     description = _("Rata-rata dan median indeks desa di %(n)s %(level)s.", n=len(summaries), level=level_label)
     return Chart(title, description, _layout(figure, title), Table(columns, rows))
 
@@ -599,15 +599,15 @@ def aspect_averages_by_region(
 ) -> Chart:
     """The mean score of each aspect per region (kabupaten or kecamatan), as grouped bars (one colour an aspect)."""
     title = _("Rata-rata skor aspek per %(level)s", level=level_label)
-    figure = _aspect_bars([s.nama for s in summaries], [s.rata_aspek for s in summaries], aspects)
+    figure = _aspect_bars([s.name for s in summaries], [s.mean_aspects for s in summaries], aspects)
     figure.update_xaxes(title_text=level_label.capitalize())
     figure.update_yaxes(title_text=_("Skor (0–100)"), range=[0, 100])
     columns = (
         Column(level_label.capitalize()),
         Column(_("Jumlah desa"), ColumnKind.INTEGER),
-        *(Column(aspect.nama, ColumnKind.DECIMAL) for aspect in aspects),
+        *(Column(aspect.name, ColumnKind.DECIMAL) for aspect in aspects),
     )
-    rows = tuple((s.nama, s.jumlah_desa, *s.rata_aspek) for s in summaries)
+    rows = tuple((s.name, s.desa_count, *s.mean_aspects) for s in summaries)
     description = _("Rata-rata %(n)s aspek di %(k)s %(level)s.", n=len(aspects), k=len(summaries), level=level_label)
     return Chart(title, description, _layout(figure, title), Table(columns, rows))
 
@@ -623,14 +623,14 @@ def indicator_heatmap_by_region(
     is a gap.
     """
     matrix = np.array(
-        [[math.nan if v is None else v for v in row.rata_level] for row in rows], dtype=np.float64
+        [[math.nan if v is None else v for v in row.mean_levels] for row in rows], dtype=np.float64
     ).reshape(len(rows), len(indicators))
     title = _("Rata-rata level indikator per %(level)s", level=level_label)
     figure = _figure(
         go.Heatmap(
             z=matrix,
-            x=[indicator.kode for indicator in indicators],
-            y=[row.nama for row in rows],
+            x=[indicator.code for indicator in indicators],
+            y=[row.name for row in rows],
             zmin=0,
             zmax=max_level,
             colorscale=SEQUENTIAL_SCALE,
@@ -647,9 +647,9 @@ def indicator_heatmap_by_region(
     columns = (
         Column(level_label.capitalize()),
         Column(_("Jumlah desa"), ColumnKind.INTEGER),
-        *(Column(indicator.kode, ColumnKind.DECIMAL) for indicator in indicators),
+        *(Column(indicator.code, ColumnKind.DECIMAL) for indicator in indicators),
     )
-    table_rows = tuple((row.nama, row.jumlah_desa, *row.rata_level) for row in rows)
+    table_rows = tuple((row.name, row.desa_count, *row.mean_levels) for row in rows)
     description = _(
         "Rata-rata level %(n)s indikator di %(k)s %(level)s.", n=len(indicators), k=len(rows), level=level_label
     )
@@ -665,12 +665,12 @@ def indicator_trend(
     Indicators are matched across editions by code; a year in which an indicator did not exist (another rubric)
     or applied to no desa is a gap.
     """
-    years = sorted({point.tahun for point in points})
-    codes = [indicator.kode for indicator in indicators]
+    years = sorted({point.year for point in points})
+    codes = [indicator.code for indicator in indicators]
     known = set(codes)
-    codes += sorted({p.indikator for p in points} - known)
-    names = {indicator.kode: indicator.nama for indicator in indicators}
-    values = {(p.indikator, p.tahun): p.cakupan for p in points}
+    codes += sorted({p.indicator for p in points} - known)
+    names = {indicator.code: indicator.name for indicator in indicators}
+    values = {(p.indicator, p.year): p.coverage for p in points}
     matrix = np.array(
         [[math.nan if values.get((code, year)) is None else values[(code, year)] for year in years] for code in codes],
         dtype=np.float64,
@@ -717,18 +717,18 @@ def ranking_bars(desa: Sequence[DesaResult], limit: int = 30) -> Chart:
 
     Bars are drawn best at the top; a shared rank is written beside the name ("2=" for a seri).
     """
-    shown = sorted(desa, key=lambda d: (d.peringkat, d.kode))[:limit]
-    labels = [f"{d.peringkat}{'=' if d.seri else ''}. {d.nama}" for d in shown]
+    shown = sorted(desa, key=lambda d: (d.rank, d.code))[:limit]
+    labels = [f"{d.rank}{'=' if d.tied else ''}. {d.name}" for d in shown]
     title = _("Indeks desa menurut peringkat")
     figure = _figure(
         go.Bar(
-            x=[d.indeks for d in shown],
+            x=[d.index for d in shown],
             y=labels,
             orientation="h",
             marker={"color": CATEGORY_COLOURS[0]},
-            text=[format_number(d.indeks) for d in shown],
+            text=[format_number(d.index) for d in shown],
             textposition="outside",
-            customdata=[[d.kode, d.predikat] for d in shown],
+            customdata=[[d.code, d.predikat] for d in shown],
             hovertemplate="%{y}<br>" + _("Indeks") + ": %{x:.2f}<br>%{customdata[1]}<extra></extra>",
         )
     )
@@ -741,7 +741,7 @@ def ranking_bars(desa: Sequence[DesaResult], limit: int = 30) -> Chart:
             Column(_("Indeks"), ColumnKind.DECIMAL),
             Column(_("Predikat")),
         ),
-        tuple((d.peringkat, d.nama, d.indeks, d.predikat) for d in shown),
+        tuple((d.rank, d.name, d.index, d.predikat) for d in shown),
     )
     description = _("Indeks %(n)s desa teratas dari %(total)s, menurut peringkat.", n=len(shown), total=len(desa))
     return Chart(title, description, _layout(figure, title, height=max(300, 60 + 26 * len(shown))), table)

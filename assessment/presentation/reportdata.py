@@ -21,44 +21,44 @@ from assessment.core.standing import State, state_label
 class AspectHeading:
     """An aspect of the rubric, in the rubric's order."""
 
-    kode: str
-    nama: str
-    bobot: float
+    code: str
+    name: str
+    weight: float
 
 
 @dataclass(frozen=True, slots=True)
 class IndicatorHeading:
     """An indicator of the rubric, with the aspect it belongs to."""
 
-    kode: str
-    nama: str
-    aspek_kode: str
+    code: str
+    name: str
+    aspect_code: str
 
 
 @dataclass(frozen=True, slots=True)
 class DesaResult:
-    """One desa's published result; ``aspek`` holds the aspect scores (0-100) in the order of the aspects."""
+    """One desa's published result; ``aspects`` holds the aspect scores (0-100) in the order of the aspects."""
 
-    kode: str
-    nama: str
-    kecamatan_kode: str
+    code: str
+    name: str
+    kecamatan_code: str
     kecamatan: str
-    indeks: float
+    index: float
     predikat: str
-    peringkat: int
-    aspek: tuple[float, ...]
-    seri: bool = False
-    lengkap: bool = True
-    peringkat_terbaik: int | None = None  # the engine's rank interval (bootstrap over assessors)
-    peringkat_terburuk: int | None = None
-    peluang_tiga_besar: float | None = None  # P(top 3), a fraction 0..1
-    indeks_mandiri: float | None = None  # the index the desa's own self-assessment would give
+    rank: int
+    aspects: tuple[float, ...]
+    tied: bool = False
+    complete: bool = True
+    best_rank: int | None = None  # the engine's rank interval (bootstrap over assessors)
+    worst_rank: int | None = None
+    top3_chance: float | None = None  # P(top 3), a fraction 0..1
+    self_index: float | None = None  # the index the desa's own self-assessment would give
 
     @property
-    def selisih_indeks_mandiri(self) -> float | None:
+    def self_index_gap(self) -> float | None:
         """Rule 8b of :mod:`assessment.scoring`: self index minus verified index, in index points (positive: the desa
         rated itself higher); None without a self index. Not rule 8's mean level gap."""
-        return None if self.indeks_mandiri is None else self.indeks_mandiri - self.indeks
+        return None if self.self_index is None else self.self_index - self.index
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,65 +70,65 @@ class UnrankedDesa:
     It has no index, predikat or rank and is counted in no ranking, mean or rank interval
     (:func:`assessment.core.standing.who_is_ranked`)."""
 
-    kode: str
-    nama: str
-    kecamatan_kode: str
+    code: str
+    name: str
+    kecamatan_code: str
     kecamatan: str
-    keadaan: str
-    alasan: str = ""
-    indikator: tuple[str, ...] = ()
-    penugasan: int = 0
-    diajukan: int = 0
-    diwajibkan: int = 0
+    state: str
+    reason: str = ""
+    indicators: tuple[str, ...] = ()
+    assigned: int = 0
+    submitted: int = 0
+    required: int = 0
 
 
 def unranked_detail(desa: UnrankedDesa) -> str:
     """What keeps ``desa`` out, in Indonesian words after its state's label (printed in the workbook): the
     committee's reason, the assignments still open or the indicators concerned."""
-    label = state_label(desa.keadaan)
-    if desa.alasan:
-        return f"{label}: {desa.alasan}"
-    if desa.keadaan == State.penilaian_belum_selesai:
-        return f"{label} ({desa.diajukan} dari {desa.penugasan} diajukan)"
-    if desa.keadaan == State.asesor_kurang:
-        return f"{label} ({desa.penugasan} dari {desa.diwajibkan} asesor)"
-    if desa.indikator:
-        return f"{label}: {', '.join(desa.indikator)}"
+    label = state_label(desa.state)
+    if desa.reason:
+        return f"{label}: {desa.reason}"
+    if desa.state == State.penilaian_belum_selesai:
+        return f"{label} ({desa.submitted} dari {desa.assigned} diajukan)"
+    if desa.state == State.asesor_kurang:
+        return f"{label} ({desa.assigned} dari {desa.required} asesor)"
+    if desa.indicators:
+        return f"{label}: {', '.join(desa.indicators)}"
     return label
 
 
 @dataclass(frozen=True, slots=True)
 class FinalLevel:
-    """The level an indicator ends with for a desa (None: not scored; ``tidak_berlaku``: not applicable)."""
+    """The level an indicator ends with for a desa (None: not scored; ``not_applicable``: "tidak berlaku")."""
 
-    desa_kode: str
-    indikator_kode: str
+    desa_code: str
+    indicator_code: str
     level: float | None
-    tidak_berlaku: bool = False
-    selisih_besar: bool = False  # assessors two or more levels apart
+    not_applicable: bool = False
+    wide_gap: bool = False  # assessors two or more levels apart
 
 
 @dataclass(frozen=True, slots=True)
 class AssessorLevel:
     """The level one assessor gave one indicator of one desa."""
 
-    desa_kode: str
-    indikator_kode: str
-    asesor: str
+    desa_code: str
+    indicator_code: str
+    assessor: str
     level: int | None
-    tidak_berlaku: bool = False
-    catatan: str = ""
+    not_applicable: bool = False
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class EvidenceItem:
     """One piece of evidence a desa attached to an indicator (a file or a link)."""
 
-    desa_kode: str
-    indikator_kode: str
-    jenis: str  # "berkas" or "tautan"
-    nama: str  # the sanitised file name or the URL, as shown
-    diunggah: dt.datetime | None = None
+    desa_code: str
+    indicator_code: str
+    kind: str  # "berkas" or "tautan"
+    name: str  # the sanitised file name or the URL, as shown
+    uploaded_at: dt.datetime | None = None
     sha256: str = ""
 
 
@@ -137,26 +137,26 @@ class LinkCaptureItem:
     """One capture of a link a desa gave (the first, when it was given, and each recheck): what came back and the
     SHA-256 of the body, of the archived copy and of its screenshot, by which the stored files are found."""
 
-    desa_kode: str
-    indikator_kode: str
-    tautan: str
-    diarsipkan: dt.datetime
-    hasil: str  # the capture's outcome code (archived, not_found, ...)
+    desa_code: str
+    indicator_code: str
+    url: str
+    archived_at: dt.datetime
+    outcome: str  # the capture's outcome code (archived, not_found, ...)
     http_status: int | None = None
-    alamat_akhir: str = ""
-    sha256_isi: str = ""
-    sha256_salinan: str = ""
-    sha256_tangkapan_layar: str = ""
-    aktivitas: str = ""  # the feed's items in the last 30/90/365 days, when the page has a feed
+    final_url: str = ""
+    body_sha256: str = ""
+    archive_sha256: str = ""
+    screenshot_sha256: str = ""
+    activity: str = ""  # the feed's items in the last 30/90/365 days, when the page has a feed
 
 
 @dataclass(frozen=True, slots=True)
 class ResultsReport:
     """Everything one results report shows, for one competition and one region (province or kabupaten)."""
 
-    judul: str
-    wilayah_kode: str
-    wilayah: str
+    title: str
+    region_code: str
+    region_name: str
     aspects: tuple[AspectHeading, ...]
     indicators: tuple[IndicatorHeading, ...]
     desa: tuple[DesaResult, ...]
@@ -165,17 +165,17 @@ class ResultsReport:
     evidence: tuple[EvidenceItem, ...] = ()
     captures: tuple[LinkCaptureItem, ...] = ()
     predikat_order: tuple[str, ...] = field(default=())
-    tidak_diperingkat: tuple[UnrankedDesa, ...] = ()
-    cuplikan: SnapshotSource | None = None
+    unranked: tuple[UnrankedDesa, ...] = ()
+    snapshot: SnapshotSource | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class SnapshotSource:
     """Where finalised results come from: the sealed final snapshot (its public code, SHA-256 and when)."""
 
-    kode: str
+    code: str
     sha256: str
-    ditetapkan: dt.datetime
+    finalised_at: dt.datetime
 
 
 def mean_or_none(values: Sequence[float]) -> float | None:
@@ -192,27 +192,27 @@ def median_or_none(values: Sequence[float]) -> float | None:
 class KecamatanSummary:
     """Averages of the desa of one kecamatan: index and each aspect (None when the kecamatan has no desa)."""
 
-    kode: str
-    nama: str
-    jumlah_desa: int
-    rata_indeks: float | None
-    rata_aspek: tuple[float | None, ...]
+    code: str
+    name: str
+    desa_count: int
+    mean_index: float | None
+    mean_aspects: tuple[float | None, ...]
 
 
 def summarise_by_kecamatan(desa: Sequence[DesaResult], aspect_count: int) -> list[KecamatanSummary]:
     """Mean index and mean aspect scores per kecamatan, in kecamatan code order (plain means of the desa)."""
     groups: dict[tuple[str, str], list[DesaResult]] = defaultdict(list)
     for result in desa:
-        groups[(result.kecamatan_kode, result.kecamatan)].append(result)
+        groups[(result.kecamatan_code, result.kecamatan)].append(result)
     return [
         KecamatanSummary(
-            kode,
-            nama,
+            code,
+            name,
             len(members),
-            mean_or_none([m.indeks for m in members]),
-            tuple(mean_or_none([m.aspek[i] for m in members]) for i in range(aspect_count)),
+            mean_or_none([m.index for m in members]),
+            tuple(mean_or_none([m.aspects[i] for m in members]) for i in range(aspect_count)),
         )
-        for (kode, nama), members in sorted(groups.items())
+        for (code, name), members in sorted(groups.items())
     ]
 
 
@@ -220,12 +220,12 @@ def summarise_by_kecamatan(desa: Sequence[DesaResult], aspect_count: int) -> lis
 class RegionSummary:
     """Index and aspect statistics of the desa of one region (a kabupaten or kecamatan) on a dashboard."""
 
-    kode: str
-    nama: str
-    jumlah_desa: int
-    rata_indeks: float | None
-    median_indeks: float | None
-    rata_aspek: tuple[float | None, ...]
+    code: str
+    name: str
+    desa_count: int
+    mean_index: float | None
+    median_index: float | None
+    mean_aspects: tuple[float | None, ...]
 
 
 def summarise_by_region(
@@ -238,14 +238,14 @@ def summarise_by_region(
         groups[group(result)].append(result)
     return [
         RegionSummary(
-            kode,
-            nama,
+            code,
+            name,
             len(members),
-            mean_or_none([m.indeks for m in members]),
-            median_or_none([m.indeks for m in members]),
-            tuple(mean_or_none([m.aspek[i] for m in members]) for i in range(aspect_count)),
+            mean_or_none([m.index for m in members]),
+            median_or_none([m.index for m in members]),
+            tuple(mean_or_none([m.aspects[i] for m in members]) for i in range(aspect_count)),
         )
-        for (kode, nama), members in sorted(groups.items())
+        for (code, name), members in sorted(groups.items())
     ]
 
 
@@ -254,12 +254,12 @@ class IndicatorRollout:
     """How far one indicator has rolled out among a set of desa: applicable desa, those at the threshold or above,
     their share, and the mean level."""
 
-    kode: str
-    nama: str
-    berlaku: int
-    mencapai: int
-    cakupan: float | None
-    rata_level: float | None
+    code: str
+    name: str
+    applicable: int
+    reached: int
+    coverage: float | None
+    mean_level: float | None
 
 
 def indicator_rollout(
@@ -276,22 +276,22 @@ def indicator_rollout(
     as a missing score counts as the lowest level in the index (scoring rule 2). Not-applicable desa are left out
     of both. An indicator that applies to no desa has no share and no mean.
     """
-    codes = {result.kode for result in desa}
-    by_key = {(f.desa_kode, f.indikator_kode): f for f in final_levels if f.desa_kode in codes}
+    codes = {result.code for result in desa}
+    by_key = {(f.desa_code, f.indicator_code): f for f in final_levels if f.desa_code in codes}
     rollout: list[IndicatorRollout] = []
     for indicator in indicators:
         levels: list[float] = []
-        for kode in codes:
-            final = by_key.get((kode, indicator.kode))
-            if final is not None and final.tidak_berlaku:
+        for code in codes:
+            final = by_key.get((code, indicator.code))
+            if final is not None and final.not_applicable:
                 continue
             levels.append(final.level if final is not None and final.level is not None else minimum)
         applicable = len(levels)
         reached = sum(level >= threshold for level in levels)
         rollout.append(
             IndicatorRollout(
-                indicator.kode,
-                indicator.nama,
+                indicator.code,
+                indicator.name,
                 applicable,
                 reached,
                 reached / applicable if applicable else None,
@@ -308,8 +308,8 @@ def weakest_indicators(rollout: Sequence[IndicatorRollout], count: int = 5) -> l
     """Where to help first: the ``count`` indicators with the lowest mean level (rule of
     :func:`indicator_rollout`), then the lower coverage, then the code; indicators applying to no desa are left
     out."""
-    ranked = [r for r in rollout if r.rata_level is not None]
-    ranked.sort(key=lambda r: (r.rata_level, r.cakupan if r.cakupan is not None else 0.0, r.kode))
+    ranked = [r for r in rollout if r.mean_level is not None]
+    ranked.sort(key=lambda r: (r.mean_level, r.coverage if r.coverage is not None else 0.0, r.code))
     return ranked[:count]
 
 
@@ -317,10 +317,10 @@ def weakest_indicators(rollout: Sequence[IndicatorRollout], count: int = 5) -> l
 class RegionLevels:
     """The mean level of each indicator over the desa of one region (None where it applies to none of them)."""
 
-    kode: str
-    nama: str
-    jumlah_desa: int
-    rata_level: tuple[float | None, ...]
+    code: str
+    name: str
+    desa_count: int
+    mean_levels: tuple[float | None, ...]
 
 
 def mean_levels_by_region(
@@ -336,7 +336,7 @@ def mean_levels_by_region(
     for result in desa:
         groups[group(result)].append(result)
     rows: list[RegionLevels] = []
-    for (kode, nama), members in sorted(groups.items()):
+    for (code, name), members in sorted(groups.items()):
         rollout = indicator_rollout(members, indicators, final_levels, minimum=minimum)
-        rows.append(RegionLevels(kode, nama, len(members), tuple(r.rata_level for r in rollout)))
+        rows.append(RegionLevels(code, name, len(members), tuple(r.mean_level for r in rollout)))
     return rows

@@ -242,7 +242,7 @@ def publish_provisional(competition: Competition, by: User, now: datetime) -> Pr
     ]
     messages += [
         (
-            desa.kode,
+            desa.code,
             f"Hasil sementara {competition.name} diumumkan. Desa Anda tidak diperingkat: {unranked_detail(desa)}.",
             "/sanggah/",
         )
@@ -436,10 +436,10 @@ def final_messages(competition: Competition, run: EngineRun, kode: str) -> list[
     ]
     messages += [
         (
-            desa.kode,
+            desa.code,
             f"Hasil akhir {competition.name} ditetapkan. Desa Anda tidak diperingkat: "
             f"{unranked_detail(desa)}. Kode verifikasi hasil akhir: {kode}.",
-            f"/hasil/{competition.id}/desa/{desa.kode}",
+            f"/hasil/{competition.id}/desa/{desa.code}",
         )
         for desa in run.unranked
     ]

@@ -156,7 +156,7 @@ def competition(competition_id: int) -> str:
         run=run,
         current=operations.current_ranking(competition, run) if run is not None and frozen is None else [],
         blockers=blockers,
-        others=[u for u in run.unranked if u.kode not in blocked] if run is not None else [],
+        others=[u for u in run.unranked if u.code not in blocked] if run is not None else [],
         in_force={w.participant.desa_code: w for w in withdrawals if w.revoked_at is None},
         taken_back=[w for w in withdrawals if w.revoked_at is not None],
         marks=_marks(competition),

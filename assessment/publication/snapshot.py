@@ -67,13 +67,13 @@ class Unranked(Protocol):
     (``assessment.presentation.reportdata.UnrankedDesa``)."""
 
     @property
-    def kode(self) -> str: ...
+    def code(self) -> str: ...
     @property
-    def nama(self) -> str: ...
+    def name(self) -> str: ...
     @property
-    def keadaan(self) -> str: ...
+    def state(self) -> str: ...
     @property
-    def alasan(self) -> str: ...
+    def reason(self) -> str: ...
 
 
 def canonical_bytes(document: Any) -> bytes:
@@ -123,8 +123,8 @@ def unranked_rows(desa: Iterable[Unranked]) -> list[dict[str, Any]]:
     """Every participant left out of the ranking, by code: code, name, state and the committee's reason (None
     unless it withdrew the desa)."""
     return [
-        {"kode": d.kode, "nama": d.nama, "keadaan": d.keadaan, "alasan": d.alasan or None}
-        for d in sorted(desa, key=lambda d: d.kode)
+        {"kode": d.code, "nama": d.name, "keadaan": d.state, "alasan": d.reason or None}
+        for d in sorted(desa, key=lambda d: d.code)
     ]
 
 

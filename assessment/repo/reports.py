@@ -41,7 +41,7 @@ def results_report(
     """The results of the participating desa within ``region_code`` (the competition's scope when None).
 
     Computes, through :func:`engine_run` (whose docstring states the rules and the caching), for the ranked desa
-    (the others are listed in ``tidak_diperingkat`` with their state): each desa's shown
+    (the others are listed in ``unranked`` with their state): each desa's shown
     index (2 decimals, half up), predikat, rank in the region with the seri mark, aspect scores in rubric order,
     completeness, the bootstrap rank interval (90 %) and P(top 3) in the region, and the index of its own
     self-assessment; the final (aggregated) level of every desa x indicator, flagged where the assessors' own
@@ -50,7 +50,7 @@ def results_report(
     score); and the active evidence list (``evidence``, one more query). A page that shows no per-indicator level
     leaves out ``final_levels`` (a province has 16,820 of them; they are then not made for a fresh run). Desa
     appear in the published order (rank, then code). ``fresh=True`` bypasses the cache (for official exports).
-    After finalisation the values are the final snapshot's (``cuplikan`` names it). ``run``, the region's
+    After finalisation the values are the final snapshot's (``snapshot`` names it). ``run``, the region's
     :func:`engine_run` when the caller already holds it (a dashboard reads its standings too), saves asking for it
     again.
 
@@ -61,7 +61,7 @@ def results_report(
     if run is None or run.region_code != region:
         run = engine_run(competition, region, fresh=fresh, desk=desk)
     region_name = db.session.scalar(select(Region.name).where(Region.code == region)) or region
-    ranked = {d.kode for d in run.desa}
+    ranked = {d.code for d in run.desa}
     given_levels: tuple[AssessorLevel, ...] = ()
     if desk is not None:
         given_levels = tuple(
@@ -70,26 +70,26 @@ def results_report(
                 row.indicator_code,
                 row.assessor_name or row.assessor,
                 row.level,
-                tidak_berlaku=row.level is None,
-                catatan=row.note,
+                not_applicable=row.level is None,
+                note=row.note,
             )
             for row in desk
             if row.desa_code in ranked
         )
     return ResultsReport(
-        judul=competition.name,
-        wilayah_kode=region,
-        wilayah=region_name,
+        title=competition.name,
+        region_code=region,
+        region_name=region_name,
         aspects=tuple(AspectHeading(a.code, a.name, float(a.weight)) for a in run.rubric.aspects),
         indicators=tuple(IndicatorHeading(i.code, i.name, a.code) for a in run.rubric.aspects for i in a.indicators),
         desa=run.desa,
         final_levels=run.final_levels if final_levels else (),
         assessor_levels=given_levels,
-        evidence=tuple(e for e in evidence_items(competition, region) if e.desa_kode in ranked) if evidence else (),
-        captures=tuple(c for c in capture_items(competition, region) if c.desa_kode in ranked) if evidence else (),
+        evidence=tuple(e for e in evidence_items(competition, region) if e.desa_code in ranked) if evidence else (),
+        captures=tuple(c for c in capture_items(competition, region) if c.desa_code in ranked) if evidence else (),
         predikat_order=tuple(band.label for band in run.rubric.bands),
-        tidak_diperingkat=run.unranked,
-        cuplikan=run.sealed,
+        unranked=run.unranked,
+        snapshot=run.sealed,
     )
 
 

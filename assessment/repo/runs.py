@@ -624,7 +624,7 @@ def sealed_run(
     if shown != run.desa:
         log.error(
             "final snapshot %s no longer recomputes to its stored values in %s; the stored values are shown",
-            source.kode,
+            source.code,
             region,
         )
         run = replace(run, desa=shown, differs=True)
@@ -635,7 +635,7 @@ def sealed_run(
 def _stored_values(desa: tuple[DesaResult, ...], stored: dict[str, dict[str, Any]], key: str) -> tuple[DesaResult, ...]:
     """``desa`` with the index, predikat, aspect scores, rank and seri of the snapshot's rows (rank ``key``), in
     the published order; seri is derived: another desa of the region holds the same rank."""
-    ranks = [int(stored[d.kode][key]) for d in desa]
+    ranks = [int(stored[d.code][key]) for d in desa]
     shared = {rank for rank in ranks if ranks.count(rank) > 1}
 
     def number(text: str | None) -> float:
@@ -644,15 +644,15 @@ def _stored_values(desa: tuple[DesaResult, ...], stored: dict[str, dict[str, Any
     values = [
         replace(
             d,
-            indeks=number(stored[d.kode]["indeks"]),
-            predikat=stored[d.kode]["predikat"] or "",
-            aspek=tuple(number(a) for a in stored[d.kode]["aspek"]),
-            peringkat=rank,
-            seri=rank in shared,
+            index=number(stored[d.code]["indeks"]),
+            predikat=stored[d.code]["predikat"] or "",
+            aspects=tuple(number(a) for a in stored[d.code]["aspek"]),
+            rank=rank,
+            tied=rank in shared,
         )
         for d, rank in zip(desa, ranks, strict=True)
     ]
-    return tuple(sorted(values, key=lambda d: (d.peringkat, d.kode)))
+    return tuple(sorted(values, key=lambda d: (d.rank, d.code)))
 
 
 REPLACING_ROWS = frozenset({RECONCILED_BY, FIELD_BY, OBJECTION_BY})
@@ -792,20 +792,20 @@ def _desa_results(
         p = info[code]
         desa.append(
             DesaResult(
-                kode=code,
-                nama=p.name,
-                kecamatan_kode=p.kecamatan_code,
+                code=code,
+                name=p.name,
+                kecamatan_code=p.kecamatan_code,
                 kecamatan=p.kecamatan,
-                indeks=_shown(shown[j]) or 0.0,
+                index=_shown(shown[j]) or 0.0,
                 predikat=labels[bands[j]] if bands[j] >= 0 else "",
-                peringkat=rank[j],
-                aspek=tuple(_shown(h) or 0.0 for h in aspects[j]),
-                seri=tied[j],
-                lengkap=complete[j],
-                peringkat_terbaik=best[j],
-                peringkat_terburuk=worst[j],
-                peluang_tiga_besar=top3[j] / confidence.resamples,
-                indeks_mandiri=self_shown.get(code),
+                rank=rank[j],
+                aspects=tuple(_shown(h) or 0.0 for h in aspects[j]),
+                tied=tied[j],
+                complete=complete[j],
+                best_rank=best[j],
+                worst_rank=worst[j],
+                top3_chance=top3[j] / confidence.resamples,
+                self_index=self_shown.get(code),
             )
         )
     return tuple(desa)

@@ -28,7 +28,7 @@ def winners(report: ResultsReport) -> list[DesaResult]:
     plenary may still decide the tie, which the certificate then follows); only ranked desa are in a report's
     ``desa`` (:func:`assessment.core.standing.who_is_ranked`), and one without a predikat never wins.
     """
-    return [desa for desa in report.desa if desa.peringkat <= WINNER_PLACES and desa.predikat]
+    return [desa for desa in report.desa if desa.rank <= WINNER_PLACES and desa.predikat]
 
 
 def workbook_bytes(report: ResultsReport) -> bytes:
@@ -41,10 +41,10 @@ def workbook_bytes(report: ResultsReport) -> bytes:
 def kabupaten_pdf(report: ResultsReport, generated_at: datetime, generated_label: str) -> bytes:
     """The kabupaten report: cover (with the final snapshot it comes from, once finalised), summary, charts (SVG),
     the ranking and the desa not ranked with their state, and a page per kecamatan (ranked desa only)."""
-    indices = [desa.indeks for desa in report.desa]
+    indices = [desa.index for desa in report.desa]
     by_kecamatan: dict[tuple[str, str], list[DesaResult]] = defaultdict(list)
     for desa in report.desa:
-        by_kecamatan[(desa.kecamatan_kode, desa.kecamatan)].append(desa)
+        by_kecamatan[(desa.kecamatan_code, desa.kecamatan)].append(desa)
     headers, kecamatan_rows = aspect_by_kecamatan_rows(report)
     predikat = [(label, sum(1 for d in report.desa if d.predikat == label)) for label in report.predikat_order]
     # A chart is cut into parts that each fit a page (svg_bar_charts): a province has a hundred kecamatan.
@@ -62,18 +62,18 @@ def kabupaten_pdf(report: ResultsReport, generated_at: datetime, generated_label
             decimals=0,
         ),
         *svg_bar_charts(
-            [a.nama for a in report.aspects],
-            [mean_or_none([d.aspek[i] for d in report.desa]) for i in range(len(report.aspects))],
+            [a.name for a in report.aspects],
+            [mean_or_none([d.aspects[i] for d in report.desa]) for i in range(len(report.aspects))],
             title=_("Rata-rata skor per aspek"),
             maximum=100,
         ),
     ]
     kecamatan_pages = []
     for (code, name), members in sorted(by_kecamatan.items()):
-        ordered = sorted(members, key=lambda d: (d.peringkat, d.kode))
+        ordered = sorted(members, key=lambda d: (d.rank, d.code))
         charts_of_page = svg_bar_charts(
-            [d.nama for d in ordered],
-            [d.indeks for d in ordered],
+            [d.name for d in ordered],
+            [d.index for d in ordered],
             title=_("Indeks desa di Kecamatan %(name)s", name=name),
             maximum=100,
         )
@@ -83,7 +83,7 @@ def kabupaten_pdf(report: ResultsReport, generated_at: datetime, generated_label
                 "name": name,
                 "desa": ordered,
                 "charts": charts_of_page,
-                "mean": mean_or_none([d.indeks for d in ordered]),
+                "mean": mean_or_none([d.index for d in ordered]),
             }
         )
     return render_template_pdf(
@@ -103,4 +103,4 @@ def kabupaten_pdf(report: ResultsReport, generated_at: datetime, generated_label
 
 def ranked(desa: Sequence[DesaResult]) -> list[DesaResult]:
     """Desa in the published order: rank, then code."""
-    return sorted(desa, key=lambda d: (d.peringkat, d.kode))
+    return sorted(desa, key=lambda d: (d.rank, d.code))

@@ -108,9 +108,9 @@ def ranking(competition_id: int, region_code: str) -> str:
     report = repo.results_report(competition, region.code, evidence=False, assessor_levels=False, final_levels=False)
     depth = {RegionKind.provinsi: 5, RegionKind.kabupaten: 8, RegionKind.kota: 8}.get(region.kind)
     # The regions one level down, each with its number of ranked desa (a region whose desa are all unranked too).
-    children = Counter(d.kode[:depth] for d in report.desa) if depth else Counter()
-    for other in report.tidak_diperingkat if depth else ():
-        children.setdefault(other.kode[:depth], 0)
+    children = Counter(d.code[:depth] for d in report.desa) if depth else Counter()
+    for other in report.unranked if depth else ():
+        children.setdefault(other.code[:depth], 0)
     child_names = dict(
         db.session.execute(select(Region.code, Region.name).where(Region.code.in_(list(children)))).all()
     )
@@ -154,10 +154,10 @@ def why(competition_id: int, desa_code: str) -> str:
         _deny()
     run = repo.engine_run(competition)
     detail = details_visible(current_user, desa_code)
-    result = next((d for d in run.desa if d.kode == desa_code), None)
+    result = next((d for d in run.desa if d.code == desa_code), None)
     if result is None:
         # Not ranked (assessment.core.standing.who_is_ranked): the page says why, with the levels verified so far.
-        unranked = next((u for u in run.unranked if u.kode == desa_code), None)
+        unranked = next((u for u in run.unranked if u.code == desa_code), None)
         if unranked is None:
             abort(404)
         return render_template(
@@ -196,7 +196,7 @@ def why(competition_id: int, desa_code: str) -> str:
         aggregation=run.rubric.aggregation,
         ahead_names=", ".join(names.get(code, code) for code in explanation.di_atas),
         certificate=user_can_access_region(current_user, desa_code, (Role.panitia,))
-        and result.peringkat <= 3
+        and result.rank <= 3
         and bool(result.predikat),
     )
 
@@ -263,7 +263,7 @@ def certificate(competition_id: int, desa_code: str) -> Response:
     if not competition.results_public:
         abort(404)  # nobody is a winner before the results are published (as `reports build`)
     report = repo.results_report(competition, evidence=False, assessor_levels=False, fresh=True)
-    desa = next((d for d in winners(report) if d.kode == desa_code), None)
+    desa = next((d for d in winners(report) if d.code == desa_code), None)
     if desa is None:
         abort(404)
     data = certificate_pdf(desa, competition.name, verification_url(competition, desa_code))

@@ -37,13 +37,13 @@ def small_report() -> ResultsReport:
             "Sangat Baik",
             1,
             (87.5, 72.0),
-            peringkat_terbaik=1,
-            peringkat_terburuk=2,
-            peluang_tiga_besar=0.93,
-            indeks_mandiri=90.0,
+            best_rank=1,
+            worst_rank=2,
+            top3_chance=0.93,
+            self_index=90.0,
         ),
         DesaResult(
-            "64.09.04.2001", '=HYPERLINK("http://x")', "64.09.04", "Sepaku", 60.5, "Baik", 2, (50.0, 76.25), seri=True
+            "64.09.04.2001", '=HYPERLINK("http://x")', "64.09.04", "Sepaku", 60.5, "Baik", 2, (50.0, 76.25), tied=True
         ),
         DesaResult(
             "64.09.01.2005",
@@ -54,19 +54,19 @@ def small_report() -> ResultsReport:
             "Baik",
             2,
             (62.5, 57.5),
-            seri=True,
-            lengkap=False,
+            tied=True,
+            complete=False,
         ),
     )
     finals = (
         FinalLevel("64.09.04.2002", "A1", 3.5),
-        FinalLevel("64.09.04.2002", "A2", None, tidak_berlaku=True),
-        FinalLevel("64.09.04.2001", "B1", 2.0, selisih_besar=True),
+        FinalLevel("64.09.04.2002", "A2", None, not_applicable=True),
+        FinalLevel("64.09.04.2001", "B1", 2.0, wide_gap=True),
     )
     assessors = (
         AssessorLevel("64.09.04.2002", "A1", "Asesor Satu", 3),
-        AssessorLevel("64.09.04.2002", "A1", "Asesor Dua", 4, catatan="-ada podcast"),
-        AssessorLevel("64.09.04.2002", "A2", "Asesor Satu", None, tidak_berlaku=True),
+        AssessorLevel("64.09.04.2002", "A1", "Asesor Dua", 4, note="-ada podcast"),
+        AssessorLevel("64.09.04.2002", "A2", "Asesor Satu", None, not_applicable=True),
     )
     evidence = (
         EvidenceItem("64.09.04.2002", "A1", "tautan", "@https://desa.example/", dt.datetime(2026, 8, 17, 9, 0)),
@@ -97,9 +97,9 @@ def small_report() -> ResultsReport:
         ),
     )
     return ResultsReport(
-        judul="Hasil Lomba Desa Digital 2026 (contoh uji)",
-        wilayah_kode="64.09",
-        wilayah="Penajam Paser Utara",
+        title="Hasil Lomba Desa Digital 2026 (contoh uji)",
+        region_code="64.09",
+        region_name="Penajam Paser Utara",
         aspects=aspects,
         indicators=indicators,
         desa=desa,
@@ -108,7 +108,7 @@ def small_report() -> ResultsReport:
         evidence=evidence,
         captures=captures,
         predikat_order=("Kurang", "Cukup", "Baik", "Sangat Baik", "Memuaskan"),
-        tidak_diperingkat=(
+        unranked=(
             UnrankedDesa("64.09.04.2009", "Desa Draf", "64.09.04", "Sepaku", "draf"),
             UnrankedDesa(
                 "64.09.01.2007",
@@ -116,7 +116,7 @@ def small_report() -> ResultsReport:
                 "64.09.01",
                 "Penajam",
                 "dikeluarkan",
-                alasan="-Bukti A1 terbukti bukan milik desa ini",
+                reason="-Bukti A1 terbukti bukan milik desa ini",
             ),
             UnrankedDesa(
                 "64.09.01.2008",
@@ -124,9 +124,9 @@ def small_report() -> ResultsReport:
                 "64.09.01",
                 "Penajam",
                 "penilaian_belum_selesai",
-                penugasan=2,
-                diajukan=1,
-                diwajibkan=2,
+                assigned=2,
+                submitted=1,
+                required=2,
             ),
         ),
     )

@@ -51,7 +51,7 @@ def test_every_figure_uses_indonesian_separators(small_report: ResultsReport) ->
         aspect_averages_by_kecamatan(small_report.desa, small_report.aspects),
         indicator_heatmap(small_report.desa, small_report.indicators, small_report.final_levels),
         participation_funnel([FunnelStage("Berhak", 10), FunnelStage("Terdaftar", 4)]),
-        choropleth_map(small_report.desa, _geojson([d.kode for d in small_report.desa])),
+        choropleth_map(small_report.desa, _geojson([d.code for d in small_report.desa])),
         aspect_trend([TrendPoint(2025, "Layanan", 40.0)]),
     ]
     for chart in charts:
@@ -109,7 +109,7 @@ def test_funnel_shares_are_of_the_eligible_desa() -> None:
 
 
 def test_the_map_needs_no_tile_server_and_greys_desa_without_result(small_report: ResultsReport) -> None:
-    codes = [d.kode for d in small_report.desa] + ["64.09.01.1001"]
+    codes = [d.code for d in small_report.desa] + ["64.09.01.1001"]
     outlines = _geojson(["64.09.04"])
     chart = choropleth_map(small_report.desa, _geojson(codes), outlines)
     layout = chart.figure.layout
@@ -122,8 +122,8 @@ def test_the_map_needs_no_tile_server_and_greys_desa_without_result(small_report
     assert [f["properties"]["kode"] for f in grey.geojson["features"]] == ["64.09.01.1001"]
     assert len(coloured.geojson["features"]) == len(small_report.desa)
     assert coloured.featureidkey == "properties.kode"
-    assert list(coloured.z) == [d.indeks for d in small_report.desa]
-    assert [c[0] for c in coloured.customdata] == [d.kode for d in small_report.desa]
+    assert list(coloured.z) == [d.index for d in small_report.desa]
+    assert [c[0] for c in coloured.customdata] == [d.code for d in small_report.desa]
     # Nothing in the layout (style, layers) points at a server: plotly.js would fetch it.
     assert "http" not in json.dumps(chart.figure.layout.to_plotly_json())
     assert chart.table.rows[0][:2] == ("64.09.04.2002", "Bukit Raya")
@@ -185,7 +185,7 @@ def test_coverage_with_a_higher_threshold(small_report: ResultsReport) -> None:
 
 
 def test_the_map_can_colour_by_predikat(small_report: ResultsReport) -> None:
-    chart = choropleth_map(small_report.desa, _geojson([d.kode for d in small_report.desa]), predikat_order=PREDIKAT)
+    chart = choropleth_map(small_report.desa, _geojson([d.code for d in small_report.desa]), predikat_order=PREDIKAT)
     names = [trace.name for trace in chart.figure.data]
     assert names == ["Baik", "Sangat Baik"]  # predikat with no desa get no trace
     baik = chart.figure.data[0]

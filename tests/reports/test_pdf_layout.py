@@ -118,12 +118,11 @@ def _footer_on_every_page(pdf: bytes, code: str | None = None) -> None:
 
 
 def _report_rows(report: ResultsReport) -> list[tuple[str, ...]]:
-    ranking = [(d.kode, d.nama, d.kecamatan, format_number(d.indeks, 2), d.predikat) for d in report.desa]
+    ranking = [(d.code, d.name, d.kecamatan, format_number(d.index, 2), d.predikat) for d in report.desa]
     unranked = [
-        (u.kode, u.nama, u.kecamatan, f"(akhir {u.kode})" if u.alasan else u.kecamatan)
-        for u in report.tidak_diperingkat
+        (u.code, u.name, u.kecamatan, f"(akhir {u.code})" if u.reason else u.kecamatan) for u in report.unranked
     ]
-    kecamatan = [(d.nama, format_number(d.indeks, 2), *(format_number(v, 2) for v in d.aspek)) for d in report.desa]
+    kecamatan = [(d.name, format_number(d.index, 2), *(format_number(v, 2) for v in d.aspects)) for d in report.desa]
     return ranking + unranked + kecamatan
 
 
@@ -135,7 +134,7 @@ def _check_report(report: ResultsReport) -> bytes:
     pages = page_texts(pdf)
     header = _squeezed("Peringkat Desa Kecamatan Indeks Predikat")
     for text, page in zip(pages, reader.pages, strict=True):
-        if any(_squeezed(d.kode) in text and _squeezed(d.kecamatan) in text for d in report.desa[:3]):
+        if any(_squeezed(d.code) in text and _squeezed(d.kecamatan) in text for d in report.desa[:3]):
             assert header in text  # the ranking's first page
         landscape = float(page.mediabox.width) > float(page.mediabox.height)
         # A kecamatan page holds its charts ("Indeks desa di Kecamatan ...") or its table, whose header has the
@@ -144,7 +143,7 @@ def _check_report(report: ResultsReport) -> bytes:
         kecamatan_page = "IndeksdesadiKecamatan" in text or "PeringkatDesaIndeksPredikat" in text.replace("\u2010", "")
         assert landscape == kecamatan_page, text[:120]
     ranking_pages = [
-        text for text in pages if any(d.kode in text and format_number(d.indeks, 2) in text for d in report.desa)
+        text for text in pages if any(d.code in text and format_number(d.index, 2) in text for d in report.desa)
     ]
     assert len(ranking_pages) >= 2 and all(header in text for text in ranking_pages)  # the header repeats
     _footer_on_every_page(pdf)
@@ -160,7 +159,7 @@ def test_the_kabupaten_report_keeps_rows_whole_text_on_paper_and_kecamatan_table
 @pytest.mark.slow
 def test_the_province_report_of_841_desa_keeps_rows_whole_and_text_on_paper(app: Flask) -> None:
     report = paper.results_report("64")
-    assert len(report.desa) + len(report.tidak_diperingkat) == len(paper.kaltim_desa()) >= 800
+    assert len(report.desa) + len(report.unranked) == len(paper.kaltim_desa()) >= 800
     started = time.perf_counter()
     _check_report(report)
     assert time.perf_counter() - started < 600  # a bound for a shared test machine, not a benchmark
@@ -231,7 +230,7 @@ def test_a_certificate_with_a_long_desa_name_stays_one_page_with_its_text_on_pap
     pdf = certificate_pdf(desa, "Lomba Desa Digital Provinsi Kalimantan Timur Tahun 2026", url)
     texts = page_texts(pdf)
     assert len(texts) == 1
-    assert _squeezed(desa.nama) in texts[0] and "100,00" in texts[0] and url in texts[0]
+    assert _squeezed(desa.name) in texts[0] and "100,00" in texts[0] and url in texts[0]
     assert misplaced_text(pdf) == []
 
 

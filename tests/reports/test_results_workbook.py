@@ -37,14 +37,14 @@ def test_ranking_matches_the_report_cell_by_cell(workbook: openpyxl.Workbook, sm
     rows = [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)]
     assert [r["Kode desa"] for r in rows] == ["64.09.04.2002", "64.09.01.2005", "64.09.04.2001"]
     for row in rows:
-        desa = next(d for d in small_report.desa if d.kode == row["Kode desa"])
-        assert row["Peringkat"] == desa.peringkat
-        assert row["Nama desa"] == desa.nama
-        assert row["Indeks"] == pytest.approx(desa.indeks)
+        desa = next(d for d in small_report.desa if d.code == row["Kode desa"])
+        assert row["Peringkat"] == desa.rank
+        assert row["Nama desa"] == desa.name
+        assert row["Indeks"] == pytest.approx(desa.index)
         assert row["Predikat"] == desa.predikat
-        assert row["Aspek Layanan"] == pytest.approx(desa.aspek[0])
-        assert row["Aspek Ekonomi"] == pytest.approx(desa.aspek[1])
-        assert row["Seri"] == ("seri" if desa.seri else None)
+        assert row["Aspek Layanan"] == pytest.approx(desa.aspects[0])
+        assert row["Aspek Ekonomi"] == pytest.approx(desa.aspects[1])
+        assert row["Seri"] == ("seri" if desa.tied else None)
     first = rows[0]
     assert first["Peluang 3 besar"] == pytest.approx(0.93)
     assert first["Selisih mandiri - verifikasi"] == pytest.approx(90.0 - 81.25)
@@ -148,9 +148,9 @@ def test_every_capture_of_a_link_is_listed_with_its_hashes(
     assert len(rows) == len(small_report.captures) == 2
     first, recheck = rows
     item = small_report.captures[0]
-    assert (first["Kode desa"], first["Indikator"], first["Tautan"]) == (item.desa_kode, "A1", item.tautan)
-    assert first["Diarsipkan (WITA)"] == item.diarsipkan and first["Hasil"] == "diarsipkan"
-    assert first["Status HTTP"] == 200 and first["Alamat akhir"] == item.alamat_akhir
+    assert (first["Kode desa"], first["Indikator"], first["Tautan"]) == (item.desa_code, "A1", item.url)
+    assert first["Diarsipkan (WITA)"] == item.archived_at and first["Hasil"] == "diarsipkan"
+    assert first["Status HTTP"] == 200 and first["Alamat akhir"] == item.final_url
     assert (first["SHA-256 isi"], first["SHA-256 salinan"], first["SHA-256 tangkapan layar"]) == (
         "1" * 64,
         "2" * 64,

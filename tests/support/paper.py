@@ -107,7 +107,7 @@ def results_report(region: str = "64", unranked: int = 40) -> ResultsReport:
             PREDIKAT[min(int(indeks // 20), 4)],
             first_place[indeks],
             aspek,
-            seri=indeks in shared,
+            tied=indeks in shared,
         )
         for code, name, kec_code, kec_name, indeks, aspek in scored
     ]
@@ -119,23 +119,23 @@ def results_report(region: str = "64", unranked: int = 40) -> ResultsReport:
             kec_code,
             kec_name,
             states[n % len(states)],
-            alasan=long_text(code) if states[n % len(states)] == "dikeluarkan" else "",
-            penugasan=3,
-            diajukan=1,
-            diwajibkan=3,
+            reason=long_text(code) if states[n % len(states)] == "dikeluarkan" else "",
+            assigned=3,
+            submitted=1,
+            required=3,
         )
         for n, (code, name, kec_code, kec_name) in enumerate(d for d in desa if d[0] in left_out)
     )
     return ResultsReport(
-        judul="Hasil Lomba Desa Digital Provinsi Kalimantan Timur 2026",
-        wilayah_kode=region,
-        wilayah="Provinsi Kalimantan Timur" if region == "64" else "Penajam Paser Utara",
+        title="Hasil Lomba Desa Digital Provinsi Kalimantan Timur 2026",
+        region_code=region,
+        region_name="Provinsi Kalimantan Timur" if region == "64" else "Penajam Paser Utara",
         aspects=tuple(AspectHeading(chr(65 + i), nama, 1 / len(ASPECTS)) for i, nama in enumerate(ASPECTS)),
         indicators=tuple(IndicatorHeading(f"A{i:02d}", name, "A") for i, name in enumerate(INDICATOR_NAMES, start=1)),
         desa=tuple(results),
         predikat_order=PREDIKAT,
-        tidak_diperingkat=unranked_rows,
-        cuplikan=SnapshotSource("K7Q2M4XR9TPL3VDA", HASH, dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)),
+        unranked=unranked_rows,
+        snapshot=SnapshotSource("K7Q2M4XR9TPL3VDA", HASH, dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)),
     )
 
 
@@ -207,27 +207,27 @@ def pleno_context() -> dict[str, Any]:
     report = results_report("64")
     ranking = [
         {
-            "peringkat": d.peringkat,
-            "seri": d.seri,
-            "nama": d.nama,
-            "kode": d.kode,
-            "indeks": d.indeks,
+            "peringkat": d.rank,
+            "seri": d.tied,
+            "nama": d.name,
+            "kode": d.code,
+            "indeks": d.index,
             "predikat": d.predikat,
         }
         for d in report.desa
     ]
     unranked = [
         {
-            "nama": u.nama,
-            "kode": u.kode,
+            "nama": u.name,
+            "kode": u.code,
             "kecamatan": u.kecamatan,
-            "keadaan": u.keadaan,
-            "alasan": u.alasan,
-            "penugasan": u.penugasan,
-            "diajukan": u.diajukan,
-            "diwajibkan": u.diwajibkan,
+            "keadaan": u.state,
+            "alasan": u.reason,
+            "penugasan": u.assigned,
+            "diajukan": u.submitted,
+            "diwajibkan": u.required,
         }
-        for u in report.tidak_diperingkat
+        for u in report.unranked
     ]
     members = [SimpleNamespace(name=f"{ASSESSORS[n % 3]} (Anggota {n + 1:02d})") for n in range(25)]
     return {
@@ -274,5 +274,5 @@ def certificate_desa() -> DesaResult:
         "Memuaskan",
         1,
         (100.0,) * len(ASPECTS),
-        seri=True,
+        tied=True,
     )

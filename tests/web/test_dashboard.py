@@ -272,8 +272,8 @@ def test_the_funnels_verified_desa_are_the_ranked_ones(world: ResultsWorld, make
     assert added["64.09.02.2006"].desa_code not in verified
     # One rule: the funnel's last stage is exactly who the results rank (assessment.core.standing.who_is_ranked).
     report = repo.results_report(world.competition, PPU, evidence=False, assessor_levels=False)
-    assert verified == {d.kode for d in report.desa}
-    assert {u.kode: u.keadaan for u in report.tidak_diperingkat if u.kode.startswith("64.09.02")} == {
+    assert verified == {d.code for d in report.desa}
+    assert {u.code: u.state for u in report.unranked if u.code.startswith("64.09.02")} == {
         "64.09.02.2002": "draf",
         "64.09.02.2003": "dikembalikan",
         "64.09.02.2004": "belum_diperiksa",

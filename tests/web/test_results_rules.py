@@ -80,7 +80,7 @@ def test_winners_share_a_tied_third_place() -> None:
             _desa("64.01.01.2006", 1, predikat=""),
         ),
     )
-    assert [d.kode for d in winners(report)] == ["64.01.01.2001", "64.01.01.2002", "64.01.01.2003", "64.01.01.2004"]
+    assert [d.code for d in winners(report)] == ["64.01.01.2001", "64.01.01.2002", "64.01.01.2003", "64.01.01.2004"]
 
 
 @SETTINGS
@@ -113,14 +113,14 @@ def test_who_is_ranked_applied_to_the_stored_data(world: ResultsWorld) -> None:
     )
     db.session.commit()
     report = repo.results_report(world.competition)
-    assert [d.kode for d in report.desa] == [SEMOI, BUKIT, PASER]
-    assert [d.peringkat for d in report.desa] == [1, 2, 3]
-    assert {u.kode: u.keadaan for u in report.tidak_diperingkat} == {
+    assert [d.code for d in report.desa] == [SEMOI, BUKIT, PASER]
+    assert [d.rank for d in report.desa] == [1, 2, 3]
+    assert {u.code: u.state for u in report.unranked} == {
         "64.09.01.2001": "penilaian_belum_selesai",
         "64.09.04.1001": "tidak_memenuhi_syarat",
         "64.09.04.2010": "draf",
     }
-    assert all(d.peringkat_terburuk is not None and d.peringkat_terburuk <= 3 for d in report.desa)
+    assert all(d.worst_rank is not None and d.worst_rank <= 3 for d in report.desa)
 
 
 def test_why_page_of_an_unranked_participant_says_why(world: ResultsWorld, client: FlaskClient, login: Login) -> None:
