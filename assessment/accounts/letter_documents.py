@@ -54,8 +54,16 @@ def request_letters(items: list[AccountInvitation], by: User, batch: str | None,
 
 
 def _allowed(user: Any, params: dict[str, Any]) -> bool:
-    """Only the person who asked, while they still hold a role that prints letters."""
-    return bool(getattr(user, "id", None) == params.get("owner") and has_role(user, ROLES))
+    """Only the person who asked, while they still hold a role that prints letters and may still invite every
+    account whose letter is in it (:func:`importing.may_invite`, the rule the letters were chosen and made by): a
+    DPMD officer moved to another kabupaten, or an account moved out of their region, between the click and the
+    download no longer gets links to accounts that are not theirs. Invitations deleted meanwhile are not in the
+    way."""
+    if getattr(user, "id", None) != params.get("owner") or not has_role(user, ROLES):
+        return False
+    ids = [int(value) for value in params.get("invitations", [])]
+    listed = db.session.scalars(select(AccountInvitation).where(AccountInvitation.id.in_(ids))).all()
+    return all(importing.may_invite(user, invitation.user) for invitation in listed)
 
 
 def _build(params: dict[str, Any], step: Step) -> bytes:

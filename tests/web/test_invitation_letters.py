@@ -21,7 +21,7 @@ from assessment.models import AccountInvitation, Job, JobStatus, Role
 from assessment.platform.extensions import db
 from assessment.platform.storage import get_store
 from assessment.platform.wita import now_utc
-from tests.conftest import Login, MakeUser
+from tests.conftest import Login, MakeRegion, MakeUser
 
 
 def _invite(app: Flask, make_user: MakeUser, login: Login) -> tuple[FlaskClient, AccountInvitation]:
@@ -159,3 +159,23 @@ def test_letters_made_again_carry_the_same_links_and_revoke_nothing(
     assert printed[0] == printed[1] == [f"/undangan/{token_for(invitation)}"]
     rows = db.session.scalars(db.select(AccountInvitation)).all()
     assert len(rows) == 1 and rows[0].revoked_at is None and rows[0].used_at is None
+
+
+def test_letters_are_not_served_once_an_account_left_the_askers_region(
+    app: Flask, make_user: MakeUser, make_region: MakeRegion, login: Login
+) -> None:
+    """Access as the letters were made: the person who asked must still be allowed to invite every account in them
+    when downloading (here the operator's desa moved to another kabupaten between the click and the download)."""
+    dpmd, invitation = _invite(app, make_user, login)
+    progress = _ask(dpmd, invitation)
+    _work()
+    job = _letters_job()
+    [grant] = invitation.user.grants
+    grant.region_code = make_region("64.72.01.1001").code
+    db.session.commit()
+    assert dpmd.get(progress).status_code == 403
+    assert dpmd.get(f"/dokumen/{job.id}/unduh").status_code == 403
+    assert operations.stored_file(job) is not None  # not taken: the letters were not served
+    grant.region_code = "64.09.04.2002"
+    db.session.commit()
+    assert dpmd.get(f"/dokumen/{job.id}/unduh").status_code == 200
