@@ -27,3 +27,14 @@ def test_a_certificate_is_one_landscape_a4_page_with_the_desa_and_its_verificati
     assert "Kecamatan Sepaku" in text
     assert "indeks 1.234,50" in text
     assert url in text
+
+
+@pytest.mark.parametrize(("lang", "title"), [("id", "PIAGAM PENGHARGAAN"), ("en", "CERTIFICATE OF AWARD")])
+def test_a_pdf_declares_the_language_it_is_written_in(app: Flask, lang: str, title: str) -> None:
+    """The PDF's language (its catalog's /Lang, from the page's lang attribute) is the visitor's, as its words are:
+    readers pick their voice by it and WeasyPrint hyphenates by it (an English certificate was declared Indonesian)."""
+    desa = DesaResult("64.09.04.2002", "Bukit Raya", "64.09.04", "Sepaku", 80.0, "Memuaskan", 1, (80.0,))
+    with app.test_request_context(environ_base={"HTTP_COOKIE": f"lang={lang}"}):
+        reader = PdfReader(io.BytesIO(certificate_pdf(desa, "Lomba Desa Digital", "https://lomba.example.id/v")))
+    assert reader.trailer["/Root"]["/Lang"] == lang
+    assert title in reader.pages[0].extract_text()
