@@ -188,7 +188,7 @@ def upload(competition_id: int) -> Response | tuple[str, int]:
     if not result.ok:
         return competition(competition_id, form=form, refused=[str(error) for error in result.errors]), 422
     # A cell may spell a control character as an escape (``_x0000_``): cleaned like a note typed on the page.
-    entries = [replace(entry, catatan=strip_control_characters(entry.catatan)) for entry in result.entries]
+    entries = [replace(entry, note=strip_control_characters(entry.note)) for entry in result.entries]
     try:
         saved = operations.apply_offline_scores(current_user, rubric, assignments, entries, now_utc())
     except operations.OfflineImportRefused as error:

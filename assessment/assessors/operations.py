@@ -203,31 +203,31 @@ def apply_offline_scores(
     refused: list[OfflineRowRefused] = []
     saved = 0
     for entry in entries:
-        if entry.level is None and not entry.tidak_berlaku:
+        if entry.level is None and not entry.not_applicable:
             continue
-        assignment = assignments.get(entry.desa_kode)
+        assignment = assignments.get(entry.desa_code)
         try:
             if assignment is None or assignment.assessor_id != assessor.id:
                 raise ScoreRejected(["assignment"])
             _put_desk_score(
-                assignment, rubric, entry.indikator_kode, entry.level, entry.tidak_berlaku, entry.catatan, {}, now
+                assignment, rubric, entry.indicator_code, entry.level, entry.not_applicable, entry.note, {}, now
             )
             saved += 1
         except ScoreRejected as error:
-            refused.append(OfflineRowRefused(entry.baris, entry.desa_kode, entry.indikator_kode, tuple(error.problems)))
+            refused.append(OfflineRowRefused(entry.row, entry.desa_code, entry.indicator_code, tuple(error.problems)))
         except AssessmentLocked:
-            refused.append(OfflineRowRefused(entry.baris, entry.desa_kode, entry.indikator_kode, ("locked",)))
+            refused.append(OfflineRowRefused(entry.row, entry.desa_code, entry.indicator_code, ("locked",)))
         except StageClosed:
-            refused.append(OfflineRowRefused(entry.baris, entry.desa_kode, entry.indikator_kode, ("stage",)))
+            refused.append(OfflineRowRefused(entry.row, entry.desa_code, entry.indicator_code, ("stage",)))
         except SaveConflict:
-            refused.append(OfflineRowRefused(entry.baris, entry.desa_kode, entry.indikator_kode, ("conflict",)))
+            refused.append(OfflineRowRefused(entry.row, entry.desa_code, entry.indicator_code, ("conflict",)))
     if refused:
         db.session.rollback()
         raise OfflineImportRefused(refused)
     record_event(
         "desk_score.import_offline",
         target=f"user:{assessor.id}",
-        after={"rows": saved, "desa": sorted({e.desa_kode for e in entries})},
+        after={"rows": saved, "desa": sorted({e.desa_code for e in entries})},
     )
     try:
         db.session.commit()

@@ -14,35 +14,35 @@ from dataclasses import dataclass, field
 class ScoringTask:
     """One line of the workbook: a desa and an indicator to score, with any level already given."""
 
-    desa_kode: str
-    desa_nama: str
-    indikator_kode: str
-    indikator_nama: str
-    boleh_tidak_berlaku: bool = False
+    desa_code: str
+    desa_name: str
+    indicator_code: str
+    indicator_name: str
+    not_applicable_allowed: bool = False
     level: int | None = None
-    tidak_berlaku: bool = False
-    catatan: str = ""
+    not_applicable: bool = False
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class ScoringWorkbookInfo:
     """Whose workbook it is; written into the hidden Info sheet and checked on import."""
 
-    kompetisi_id: str
-    asesor: str
-    rubrik: str  # the rubric fingerprint: a workbook made for another rubric version is refused
+    competition_id: str
+    assessor: str
+    rubric: str  # the rubric fingerprint: a workbook made for another rubric version is refused
 
 
 @dataclass(frozen=True, slots=True)
 class ScoredEntry:
     """One row read back: the level chosen (None: left blank) or not applicable, and the note."""
 
-    desa_kode: str
-    indikator_kode: str
+    desa_code: str
+    indicator_code: str
     level: int | None
-    tidak_berlaku: bool
-    catatan: str
-    baris: int = 0  # the row of sheet Penilaian it was read from
+    not_applicable: bool
+    note: str
+    row: int = 0  # the row of sheet Penilaian it was read from
 
 
 @dataclass(frozen=True, slots=True)

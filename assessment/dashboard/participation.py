@@ -45,9 +45,9 @@ FUNNEL: tuple[tuple[str, object, StageCode | None], ...] = (
 class DesaProgress:
     """How far one eligible desa of the region has come (``reached`` indexes :data:`FUNNEL`)."""
 
-    kode: str
-    nama: str
-    kelompok_kode: str  # the region one level below the dashboard's root (kabupaten or kecamatan)
+    code: str
+    name: str
+    group_code: str  # the region one level below the dashboard's root (kabupaten or kecamatan)
     participant_id: int | None
     reached: int
 
@@ -58,7 +58,7 @@ class StageCount:
 
     key: str
     label: str
-    jumlah: int
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +76,8 @@ class LateList:
 class GroupProgress:
     """Funnel counts for one kabupaten or kecamatan of the region."""
 
-    kode: str
-    nama: str
+    code: str
+    name: str
     counts: tuple[int, ...]
 
 
@@ -95,10 +95,10 @@ def _within(column: InstrumentedAttribute[str], root: str) -> ColumnElement[bool
     return or_(column == root, column.startswith(root + ".", autoescape=True))
 
 
-def group_code(kode: str, root: str) -> str:
-    """The region one level below ``root`` that contains ``kode`` (for a kecamatan root: the desa itself)."""
+def group_code(code: str, root: str) -> str:
+    """The region one level below ``root`` that contains ``code`` (for a kecamatan root: the desa itself)."""
     depth = root.count(".") + 2
-    return ".".join(kode.split(".")[:depth])
+    return ".".join(code.split(".")[:depth])
 
 
 def participation(
@@ -198,16 +198,16 @@ def participation(
 
     names = dict(
         db.session.execute(
-            select(Region.code, Region.name).where(Region.code.in_({p.kelompok_kode for p in progress}))
+            select(Region.code, Region.name).where(Region.code.in_({p.group_code for p in progress}))
         ).all()
     )
     groups: list[GroupProgress] = []
-    for kode in sorted({p.kelompok_kode for p in progress}):
-        members = [p for p in progress if p.kelompok_kode == kode]
+    for group in sorted({p.group_code for p in progress}):
+        members = [p for p in progress if p.group_code == group]
         groups.append(
             GroupProgress(
-                kode,
-                names.get(kode, kode),
+                group,
+                names.get(group, group),
                 tuple(sum(1 for p in members if p.reached >= k) for k in range(len(FUNNEL))),
             )
         )

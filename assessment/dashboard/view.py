@@ -48,8 +48,8 @@ class Edition:
     """Another edition (year) of the competition over the same region, with its results for the trend."""
 
     competition_id: int
-    tahun: int
-    nama: str
+    year: int
+    name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +57,10 @@ class Scores:
     """The score-based sections: headline numbers, charts, the weakest indicators and the desa on the map; all of
     the ranked desa only (:func:`assessment.core.standing.who_is_ranked`), the others counted apart."""
 
-    jumlah_desa: int
-    tidak_diperingkat: int
-    rata_indeks: float | None
-    median_indeks: float | None
+    desa_count: int
+    unranked_count: int
+    mean_index: float | None
+    median_index: float | None
     charts: tuple[Chart, ...]
     weakest: tuple[IndicatorRollout, ...]
     map_chart: Chart | None
@@ -216,7 +216,7 @@ def build_dashboard(
         scores = _scores(report, region.code, label, competition, colouring)
         standings = {s.code: s for s in run.standings}
     progress = participation(competition, rubric, region.code, now, standings)
-    funnel = figures.participation_funnel([FunnelStage(s.label, s.jumlah) for s in progress.stages])
+    funnel = figures.participation_funnel([FunnelStage(s.label, s.count) for s in progress.stages])
     trends: tuple[Chart, ...] = ()
     editions: tuple[Edition, ...] = ()
     trends, editions = _trends(competition, region.code, show_scores_of)

@@ -63,14 +63,14 @@ def write_scoring_workbook(
         cell.alignment = Alignment(wrap_text=True)
     unlocked = Protection(locked=False)
     for row, task in enumerate(tasks, start=2):
-        _text_cell(ws, row, 1, task.desa_kode)
-        _text_cell(ws, row, 2, task.desa_nama)
-        _text_cell(ws, row, 3, task.indikator_kode)
-        _text_cell(ws, row, 4, task.indikator_nama)
+        _text_cell(ws, row, 1, task.desa_code)
+        _text_cell(ws, row, 2, task.desa_name)
+        _text_cell(ws, row, 3, task.indicator_code)
+        _text_cell(ws, row, 4, task.indicator_name)
         level_cell = ws.cell(row=row, column=LEVEL_COLUMN)
-        level_cell.value = NOT_APPLICABLE if task.tidak_berlaku else task.level
+        level_cell.value = NOT_APPLICABLE if task.not_applicable else task.level
         level_cell.protection = unlocked
-        _text_cell(ws, row, NOTE_COLUMN, task.catatan)
+        _text_cell(ws, row, NOTE_COLUMN, task.note)
         ws.cell(row=row, column=NOTE_COLUMN).protection = unlocked
     for letter, width in zip("ABCDEF", (15, 24, 14, 50, 8, 50), strict=True):
         ws.column_dimensions[letter].width = width
@@ -103,7 +103,7 @@ def write_scoring_workbook(
 
     meta = wb.create_sheet(INFO_SHEET)
     for row, (key, value) in enumerate(
-        (("kompetisi_id", info.kompetisi_id), ("asesor", info.asesor), ("rubrik", info.rubrik)), start=1
+        (("kompetisi_id", info.competition_id), ("asesor", info.assessor), ("rubrik", info.rubric)), start=1
     ):
         _text_cell(meta, row, 1, key)
         _text_cell(meta, row, 2, value)
@@ -156,7 +156,7 @@ def read_scoring_workbook(
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
         return ScoringImport(errors=(RowError("", 0, "", "berkas bukan workbook Excel (.xlsx) yang dapat dibaca"),))
     try:
-        return _check_rows(wb, info, {(t.desa_kode, t.indikator_kode): t for t in tasks}, levels)
+        return _check_rows(wb, info, {(t.desa_code, t.indicator_code): t for t in tasks}, levels)
     finally:
         wb.close()
 
@@ -166,7 +166,7 @@ def _check_rows(
 ) -> ScoringImport:
     errors: list[RowError] = []
     found = _read_info(wb)
-    expected = {"kompetisi_id": info.kompetisi_id, "asesor": info.asesor, "rubrik": info.rubrik}
+    expected = {"kompetisi_id": info.competition_id, "asesor": info.assessor, "rubrik": info.rubric}
     if found != expected:
         errors.append(
             RowError(
@@ -232,7 +232,7 @@ def _check_rows(
         level: int | None = None
         not_applicable = False
         if raw_level == NOT_APPLICABLE:
-            if task.boleh_tidak_berlaku:
+            if task.not_applicable_allowed:
                 not_applicable = True
             else:
                 errors.append(
@@ -247,7 +247,7 @@ def _check_rows(
             if raw_level in allowed:
                 level = allowed[raw_level]
             else:
-                choices = ", ".join([*allowed, NOT_APPLICABLE] if task.boleh_tidak_berlaku else allowed)
+                choices = ", ".join([*allowed, NOT_APPLICABLE] if task.not_applicable_allowed else allowed)
                 errors.append(
                     RowError(
                         SHEET,

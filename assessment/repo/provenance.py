@@ -29,17 +29,17 @@ from assessment.repo.verified import reconciled_rows
 class LevelSource:
     """One entry in the history of an indicator's level: who gave which level at which stage, and whether it counts.
 
-    ``tahap`` is a stage code (``penilaian_dokumen``, ``rekonsiliasi``; later ``klarifikasi_lapangan``,
-    ``masa_sanggah``), ``dipakai`` says whether the level is part of the score now.
+    ``stage`` is a stage code (``penilaian_dokumen``, ``rekonsiliasi``; later ``klarifikasi_lapangan``,
+    ``masa_sanggah``), ``counted`` says whether the level is part of the score now.
     """
 
-    tahap: str
-    oleh: str
+    stage: str
+    by: str
     level: int | None
-    tidak_berlaku: bool
-    catatan: str
-    waktu: datetime | None
-    dipakai: bool
+    not_applicable: bool
+    note: str
+    at: datetime | None
+    counted: bool
 
 
 ProvenanceSource = Callable[[Competition, str], Iterable[tuple[str, LevelSource]]]
@@ -138,7 +138,7 @@ PROVENANCE_SOURCES: tuple[ProvenanceSource, ...] = (
 def level_provenance(competition: Competition, desa_code: str) -> dict[str, list[LevelSource]]:
     """The history of each indicator's level of one desa, from every :data:`PROVENANCE_SOURCES` entry in order.
 
-    ``dipakai`` follows :func:`verified_records`: of the entries that could count, only those of the highest
+    ``counted`` follows :func:`verified_records`: of the entries that could count, only those of the highest
     source present count (every desk score when nothing replaced them; otherwise the one replacing level, and of
     several objection answers the latest).
     """
@@ -147,12 +147,12 @@ def level_provenance(competition: Competition, desa_code: str) -> dict[str, list
         for indicator, entry in source(competition, desa_code):
             history.setdefault(indicator, []).append(entry)
     for indicator, entries in history.items():
-        candidates = [i for i, entry in enumerate(entries) if entry.dipakai]
+        candidates = [i for i, entry in enumerate(entries) if entry.counted]
         if not candidates:
             continue
-        top = entries[candidates[-1]].tahap
+        top = entries[candidates[-1]].stage
         counted = set(candidates if top == "penilaian_dokumen" else candidates[-1:])
-        history[indicator] = [replace(entry, dipakai=i in counted) for i, entry in enumerate(entries)]
+        history[indicator] = [replace(entry, counted=i in counted) for i, entry in enumerate(entries)]
     return history
 
 
@@ -161,11 +161,11 @@ class EvidenceRecord:
     """One active piece of evidence of a desa, with each assessor's verdict on it."""
 
     id: int
-    indikator_kode: str
-    jenis: str  # "berkas" or "tautan"
-    nama: str
+    indicator_code: str
+    kind: str  # "berkas" or "tautan"
+    name: str
     sha256: str
-    diunggah: datetime | None
+    uploaded_at: datetime | None
     verdicts: tuple[tuple[str, str], ...]  # (assessor name, verdict) of counted assessments
 
 

@@ -26,64 +26,64 @@ GAINS_SHOWN = 5
 class IndicatorStep:
     """One indicator of the desa: its final level, where it came from, its weight and the points it adds."""
 
-    kode: str
-    nama: str
-    aspek_kode: str
-    bobot: Decimal
+    code: str
+    name: str
+    aspect_code: str
+    weight: Decimal
     level: Fraction | None  # None: not applicable
-    dinilai: bool  # False: no counted score (counts at the lowest level)
-    kontribusi: Fraction | None  # exact points of the index
-    kontribusi_tampil: Decimal | None  # shown points (2 decimals; the shown ones add up to the shown index)
-    sumber: tuple[LevelSource, ...]
-    bukti: tuple[EvidenceRecord, ...]
+    scored: bool  # False: no counted score (counts at the lowest level)
+    contribution: Fraction | None  # exact points of the index
+    shown_contribution: Decimal | None  # shown points (2 decimals; the shown ones add up to the shown index)
+    sources: tuple[LevelSource, ...]
+    evidence: tuple[EvidenceRecord, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class AspectStep:
     """One aspect: its weight, its score (0-100) and the index points its indicators add."""
 
-    kode: str
-    nama: str
-    bobot: Decimal
-    nilai: Decimal | None
-    poin: Decimal
+    code: str
+    name: str
+    weight: Decimal
+    value: Decimal | None
+    points: Decimal
 
 
 @dataclass(frozen=True, slots=True)
 class Gain:
     """What one more level on one indicator would do (computed by re-running the engine)."""
 
-    kode: str
-    nama: str
-    level_baru: Fraction
-    indeks_baru: Decimal
-    tambahan: Decimal
-    peringkat_baru: int
+    code: str
+    name: str
+    new_level: Fraction
+    new_index: Decimal
+    increase: Decimal
+    new_rank: int
 
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
     """The whole walk for one desa in one ranking."""
 
-    kode: str
-    indeks: Decimal | None
-    indeks_tepat: Fraction | None
+    code: str
+    index: Decimal | None
+    exact_index: Fraction | None
     predikat: str
-    peringkat: int
-    seri: bool
-    jumlah_desa: int
-    lengkap: bool
+    rank: int
+    tied: bool
+    desa_count: int
+    complete: bool
     aspects: tuple[AspectStep, ...]
     indicators: tuple[IndicatorStep, ...]
-    di_atas: tuple[str, ...]  # codes of the desa at the next place up (empty for rank 1)
-    peringkat_di_atas: int | None  # their rank
-    selisih_ke_atas: Decimal | None  # index points between this desa and the next place up
+    ahead: tuple[str, ...]  # codes of the desa at the next place up (empty for rank 1)
+    rank_ahead: int | None  # their rank
+    gap_ahead: Decimal | None  # index points between this desa and the next place up
     gains: tuple[Gain, ...]
 
     @property
-    def total_kontribusi(self) -> Decimal:
+    def total_contribution(self) -> Decimal:
         """The sum of the shown contributions: equal to the shown index (see :func:`shown_parts`)."""
-        return sum((step.kontribusi_tampil or Decimal(0) for step in self.indicators), Decimal(0))
+        return sum((step.shown_contribution or Decimal(0) for step in self.indicators), Decimal(0))
 
 
 def shown_parts(parts: Sequence[Fraction | None], total_hundredths: int) -> list[Decimal | None]:
@@ -158,7 +158,7 @@ def one_level_gains(run: EngineRun, code: str, limit: int = GAINS_SHOWN) -> list
         )
         gains.append((-(new - current), i, gain))
     gains.sort(key=lambda item: (item[0], item[1]))
-    return [gain for _, _, gain in gains[:limit] if gain.tambahan > 0]
+    return [gain for _, _, gain in gains[:limit] if gain.increase > 0]
 
 
 def explain(
@@ -173,7 +173,7 @@ def explain(
     shown = shown_parts(parts, max(shown_total, 0))
     by_indicator: dict[str, list[EvidenceRecord]] = {}
     for item in evidence:
-        by_indicator.setdefault(item.indikator_kode, []).append(item)
+        by_indicator.setdefault(item.indicator_code, []).append(item)
     steps: list[IndicatorStep] = []
     aspect_steps: list[AspectStep] = []
     i = 0
@@ -217,18 +217,18 @@ def explain(
         gap = round_half_up(ahead_index - (exact or Fraction(0)))
     band = int(ranking.band[j])
     return Explanation(
-        kode=code,
-        indeks=None if shown_total < 0 else Decimal(shown_total) / 100,
-        indeks_tepat=exact,
+        code=code,
+        index=None if shown_total < 0 else Decimal(shown_total) / 100,
+        exact_index=exact,
         predikat=rubric.bands[band].label if band >= 0 else "",
-        peringkat=rank,
-        seri=bool(ranking.tied[j]),
-        jumlah_desa=len(ranking),
-        lengkap=bool(ranking.complete[j]),
+        rank=rank,
+        tied=bool(ranking.tied[j]),
+        desa_count=len(ranking),
+        complete=bool(ranking.complete[j]),
         aspects=tuple(aspect_steps),
         indicators=tuple(steps),
-        di_atas=ahead,
-        peringkat_di_atas=ahead_rank,
-        selisih_ke_atas=gap,
+        ahead=ahead,
+        rank_ahead=ahead_rank,
+        gap_ahead=gap,
         gains=tuple(one_level_gains(run, code)),
     )

@@ -194,7 +194,7 @@ def why(competition_id: int, desa_code: str) -> str:
         level_names=dict(run.rubric.level_names),
         scale=run.rubric.scale,
         aggregation=run.rubric.aggregation,
-        ahead_names=", ".join(names.get(code, code) for code in explanation.di_atas),
+        ahead_names=", ".join(names.get(code, code) for code in explanation.ahead),
         certificate=user_can_access_region(current_user, desa_code, (Role.panitia,))
         and result.rank <= 3
         and bool(result.predikat),

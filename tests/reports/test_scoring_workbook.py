@@ -10,12 +10,12 @@ import pytest
 from assessment.assessors.workbook import ScoringTask, ScoringWorkbookInfo
 from assessment.exports.scoring_workbook import LEVEL_NAME, read_scoring_workbook, write_scoring_workbook
 
-INFO = ScoringWorkbookInfo(kompetisi_id="7", asesor="asesor@example.id", rubrik="sha256:abc")
+INFO = ScoringWorkbookInfo(competition_id="7", assessor="asesor@example.id", rubric="sha256:abc")
 LEVELS = (0, 1, 2, 3, 4)
 TASKS = (
     ScoringTask("64.09.04.2002", "Bukit Raya", "A1", "Surat elektronik"),
-    ScoringTask("64.09.04.2002", "Bukit Raya", "A2", "TTE", boleh_tidak_berlaku=True),
-    ScoringTask("64.09.04.2001", "=cmd|' /C calc'!A0", "A1", "Surat elektronik", level=2, catatan="awal"),
+    ScoringTask("64.09.04.2002", "Bukit Raya", "A2", "TTE", not_applicable_allowed=True),
+    ScoringTask("64.09.04.2001", "=cmd|' /C calc'!A0", "A1", "Surat elektronik", level=2, note="awal"),
 )
 
 
@@ -66,10 +66,10 @@ def test_a_filled_in_workbook_reads_back() -> None:
     ws["E3"] = "tb"
     result = read_scoring_workbook(_bytes(wb), INFO, TASKS, LEVELS)
     assert result.ok, [str(e) for e in result.errors]
-    by_key = {(e.desa_kode, e.indikator_kode): e for e in result.entries}
+    by_key = {(e.desa_code, e.indicator_code): e for e in result.entries}
     assert by_key[("64.09.04.2002", "A1")].level == 3
-    assert by_key[("64.09.04.2002", "A1")].catatan.startswith("ada surat")
-    assert by_key[("64.09.04.2002", "A2")].tidak_berlaku
+    assert by_key[("64.09.04.2002", "A1")].note.startswith("ada surat")
+    assert by_key[("64.09.04.2002", "A2")].not_applicable
     assert by_key[("64.09.04.2002", "A2")].level is None
     assert by_key[("64.09.04.2001", "A1")].level == 2
 
@@ -109,7 +109,7 @@ def test_blank_lines_are_skipped() -> None:
 def test_a_workbook_for_another_assessor_is_refused() -> None:
     data = write_scoring_workbook(INFO, TASKS, LEVELS)
     assert data is not None
-    other = ScoringWorkbookInfo(kompetisi_id="7", asesor="lain@example.id", rubrik="sha256:abc")
+    other = ScoringWorkbookInfo(competition_id="7", assessor="lain@example.id", rubric="sha256:abc")
     result = read_scoring_workbook(data, other, TASKS, LEVELS)
     assert not result.ok
     assert "bukan untuk" in str(result.errors[0])

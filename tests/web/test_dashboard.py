@@ -241,7 +241,7 @@ def test_participation_funnel_counts_each_stage_within_the_one_before(
     # complete 5; scored: Bukit Raya, Semoi Dua, 2005 (one assessor), 2006 = 4 (the world's =SUM(A1) has no
     # submitted assignment); verified: Bukit Raya (its flagged A1 reconciled) and Semoi Dua = 2 (2005 lacks a
     # second assessor, 2006 has an unreconciled 0-vs-3 item).
-    assert [(s.key, s.jumlah) for s in result.stages] == [
+    assert [(s.key, s.count) for s in result.stages] == [
         ("berhak", 9),
         ("terdaftar", 8),
         ("diajukan", 6),
@@ -249,7 +249,7 @@ def test_participation_funnel_counts_each_stage_within_the_one_before(
         ("dinilai", 4),
         ("terverifikasi", 2),
     ]
-    stopped = {stage.key: sorted(d.kode for d in stage.desa) for stage in result.waiting}
+    stopped = {stage.key: sorted(d.code for d in stage.desa) for stage in result.waiting}
     assert stopped == {
         "terdaftar": ["64.09.02.2001"],
         "diajukan": ["64.09.02.2002", "64.09.02.2003"],
@@ -257,7 +257,7 @@ def test_participation_funnel_counts_each_stage_within_the_one_before(
         "dinilai": [INJECTED],
         "terverifikasi": ["64.09.02.2005", "64.09.02.2006"],
     }
-    groups = {g.kode: g.counts for g in result.groups}
+    groups = {g.code: g.counts for g in result.groups}
     assert groups == {"64.09.01": (1, 1, 1, 1, 0, 0), "64.09.02": (6, 5, 3, 2, 2, 0), "64.09.04": (2, 2, 2, 2, 2, 2)}
 
 
@@ -267,7 +267,7 @@ def test_the_funnels_verified_desa_are_the_ranked_ones(world: ResultsWorld, make
     flagged = {(code, indicator) for code, indicator, _spread in reconciliation_items(world.competition, rubric)}
     assert flagged == {(BUKIT, "A1"), ("64.09.02.2006", "A1")}
     result = participation(world.competition, rubric, PPU, datetime.now(UTC))
-    verified = {d.kode for d in result.desa if d.reached == 5}
+    verified = {d.code for d in result.desa if d.reached == 5}
     assert verified == {BUKIT, SEMOI}
     assert added["64.09.02.2006"].desa_code not in verified
     # One rule: the funnel's last stage is exactly who the results rank (assessment.core.standing.who_is_ranked).
@@ -300,7 +300,7 @@ def test_late_desa_are_those_whose_stage_has_ended_unless_excused(
         )
     )
     db.session.commit()
-    stopped = {s.key: [d.kode for d in s.desa] for s in participation(world.competition, rubric, PPU, now).waiting}
+    stopped = {s.key: [d.code for d in s.desa] for s in participation(world.competition, rubric, PPU, now).waiting}
     assert stopped["diajukan"] == ["64.09.02.2003"]
     set_stage(world.competition, StageCode.rekonsiliasi, timedelta(days=-3), timedelta(days=-1))
     late = {s.key: s.late for s in participation(world.competition, rubric, PPU, now).waiting}
