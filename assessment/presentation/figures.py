@@ -406,7 +406,8 @@ def choropleth_map(
     them (fetched once by the browser and cached, which keeps a province dashboard's HTML small). Regions on
     the map without a result (kelurahan, desa not taking part) are drawn grey: taken from an embedded
     collection, or given as ``other_regions`` (code, name) with a URL. Each desa's code is the first
-    ``customdata`` item, so a click can open its page (charts.js reads ``data-click-url``).
+    ``customdata`` item, so a click can open its page (charts.js reads ``data-click-url``); a grey region's
+    ``customdata`` is its code alone, so a click on it only drills down to a dashboard.
     """
     with_result = {result.code for result in desa}
     if isinstance(desa_geojson, str):
@@ -437,6 +438,9 @@ def choropleth_map(
                 showscale=False,
                 marker={"line": {"width": 0.3, "color": "#FFFFFF"}},
                 text=[name for _code, name in others],
+                # The code alone: a click drills down to the region's dashboard where there is one, but such a
+                # region has no results page of its own (charts.js opens a desa's page only for a coloured one).
+                customdata=[[code] for code, _name in others],
                 hovertemplate="%{text}<br>" + _("tidak ikut atau belum ada hasil") + "<extra></extra>",
                 name=_("Tanpa hasil"),
             )

@@ -59,14 +59,16 @@ def test_the_demo_dashboard_draws_the_ppu_desa_on_its_map(browser: Browser, live
         context.close()
 
 
-def _click_first_desa(page: Page) -> str:
-    """Click a coloured desa with the mouse: the first pixel (on a coarse grid) where the map renders one; returns
-    its code."""
+def _click_first_desa(page: Page, grey: bool = False) -> str:
+    """Click a desa with the mouse, a coloured one (a result: its customdata carries more than the code) or with
+    ``grey`` one without a result: the first pixel (on a coarse grid) where the map renders one; returns its code."""
     found = page.evaluate(
-        """() => {
+        """(grey) => {
             const plot = document.querySelector('[data-click-url]');
             const map = plot._fullLayout.map._subplot.map;
-            const layers = plot._fullData.filter((t) => t.customdata).map((t) => `plotly-trace-layer-${t.uid}-fill`);
+            const layers = plot._fullData
+                .filter((t) => t.customdata && (t.customdata[0].length < 2) === grey)
+                .map((t) => `plotly-trace-layer-${t.uid}-fill`);
             const box = map.getCanvas().getBoundingClientRect();
             for (let y = 20; y < box.height - 20; y += 6) {
                 for (let x = 20; x < box.width - 20; x += 6) {
@@ -76,9 +78,10 @@ def _click_first_desa(page: Page) -> str:
                 }
             }
             return null;
-        }"""
+        }""",
+        grey,
     )
-    assert found is not None, "no coloured desa drawn on the map"
+    assert found is not None, "no such desa drawn on the map"
     page.mouse.move(found["x"] - 3, found["y"])
     page.mouse.move(found["x"], found["y"])
     # The desa under the pointer, as plotly's hover found it: the one the click opens.
@@ -114,6 +117,34 @@ def test_clicking_a_desa_on_the_map_opens_the_dashboard_one_level_down(
             desa = _click_first_desa(page)
         assert desa.startswith(kecamatan + ".")
         assert f"/{desa}" in page.url and "/dasbor/" not in page.url
+    finally:
+        context.close()
+
+
+def test_a_desa_without_a_result_drills_down_but_opens_no_page_of_its_own(
+    browser: Browser, live_app: Flask, live_server: str
+) -> None:
+    """DPMD PPU: a grey desa or kelurahan (not taking part) on the kabupaten's map opens its kecamatan's dashboard as
+    a coloured one does; on the kecamatan's dashboard a click on it stays put (it has no results page)."""
+    email, password, competition_id = _demo(live_app)
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server, locale="id-ID")
+    page = context.new_page()
+    try:
+        page.goto("/masuk")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Kata sandi").fill(password)
+        page.get_by_role("button", name="Masuk").click()
+        page.wait_for_load_state()
+        page.goto(f"/dasbor/{competition_id}/{PPU}")
+        expect(page.locator("[data-click-url][data-drawn='true']")).to_have_count(1, timeout=60_000)
+        with page.expect_navigation():
+            region = _click_first_desa(page, grey=True)
+        kecamatan = ".".join(region.split(".")[:3])
+        assert page.url.endswith(f"/dasbor/{competition_id}/{kecamatan}")
+        expect(page.locator("[data-click-url][data-drawn='true']")).to_have_count(1, timeout=60_000)
+        _click_first_desa(page, grey=True)
+        page.wait_for_timeout(1000)
+        assert page.url.endswith(f"/dasbor/{competition_id}/{kecamatan}")
     finally:
         context.close()
 

@@ -124,6 +124,9 @@ def test_the_map_needs_no_tile_server_and_greys_desa_without_result(small_report
     assert coloured.featureidkey == "properties.kode"
     assert list(coloured.z) == [d.index for d in small_report.desa]
     assert [c[0] for c in coloured.customdata] == [d.code for d in small_report.desa]
+    # A grey region carries its code alone: a click may drill down, but it has no results page (charts.js).
+    assert [list(c) for c in grey.customdata] == [["64.09.01.1001"]]
+    assert all(len(c) > 1 for c in coloured.customdata)
     # Nothing in the layout (style, layers) points at a server: plotly.js would fetch it.
     assert "http" not in json.dumps(chart.figure.layout.to_plotly_json())
     assert chart.table.rows[0][:2] == ("64.09.04.2002", "Bukit Raya")

@@ -23,6 +23,10 @@
         window.location.assign(drill);
         return;
       }
+      // A grey region (no result) carries its code alone: it has no results page to open.
+      if (point.customdata.length < 2) {
+        return;
+      }
       window.location.assign(template.replace("__kode__", encodeURIComponent(kode)));
     });
   }
