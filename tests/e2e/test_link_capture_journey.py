@@ -86,6 +86,10 @@ def test_operator_sees_the_capture_and_the_copy_runs_and_fetches_nothing(
     page.wait_for_load_state("load")
     screenshot = page.get_by_role("img", name="Tangkapan layar salinan halaman Desa Sukamaju & Inovasi")
     expect(screenshot).to_be_visible()
+    # The image loads lazily (it sits below the copy on a phone) and may still be on its way under load: scroll to
+    # it and wait until it has arrived before reading its size (read too early, naturalWidth is 0).
+    screenshot.scroll_into_view_if_needed()
+    page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=screenshot.element_handle())
     assert screenshot.evaluate("image => image.naturalWidth") == 1280
     box = screenshot.bounding_box()
     assert box is not None and box["x"] + box["width"] <= page.viewport_size["width"], "it fits the phone"
