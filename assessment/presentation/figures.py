@@ -256,6 +256,26 @@ def aspect_averages_by_kecamatan(desa: Sequence[DesaResult], aspects: Sequence[A
     return Chart(title, description, _layout(figure, title), Table(columns, rows))
 
 
+def _level_heatmap(
+    z: Any, indicators: Sequence[IndicatorHeading], rows: Sequence[str], max_level: int, hover: str
+) -> go.Heatmap:
+    """Levels (or mean levels) of every indicator per row on the levels' one light-to-dark scale; gaps stay empty."""
+    return go.Heatmap(
+        z=z,
+        x=[indicator.code for indicator in indicators],
+        y=list(rows),
+        zmin=0,
+        zmax=max_level,
+        colorscale=SEQUENTIAL_SCALE,
+        reversescale=True,  # light = low, dark = high, as the predikat, the index map and the trend
+        colorbar={"title": {"text": _("Level")}, "dtick": 1},
+        hoverongaps=False,
+        hovertemplate="%{y}<br>%{x}<br>" + hover + "<extra></extra>",
+        xgap=1,
+        ygap=1,
+    )
+
+
 def indicator_heatmap(
     desa: Sequence[DesaResult],
     indicators: Sequence[IndicatorHeading],
@@ -284,20 +304,13 @@ def indicator_heatmap(
     title = _("Level indikator per desa")
     labels = [f"{result.name} ({result.kecamatan})" for result in ordered]
     figure = _figure(
-        go.Heatmap(
+        _level_heatmap(
             # A float array (NaN for gaps) travels as base64 in the figure JSON: 841 x 20 levels stay small.
-            z=np.array(matrix, dtype=np.float64).reshape(len(ordered), len(indicators)),
-            x=[indicator.code for indicator in indicators],
-            y=labels,
-            zmin=0,
-            zmax=max_level,
-            colorscale=SEQUENTIAL_SCALE,
-            reversescale=True,  # light = low, dark = high, as the predikat, the index map and the trend
-            colorbar={"title": {"text": _("Level")}, "dtick": 1},
-            hoverongaps=False,
-            hovertemplate="%{y}<br>%{x}<br>" + _("Level") + ": %{z:.1f}<extra></extra>",
-            xgap=1,
-            ygap=1,
+            np.array(matrix, dtype=np.float64).reshape(len(ordered), len(indicators)),
+            indicators,
+            labels,
+            max_level,
+            _("Level") + ": %{z:.1f}",
         )
     )
     figure.update_yaxes(autorange="reversed", title_text=_("Desa (urut peringkat)"))
@@ -631,20 +644,7 @@ def indicator_heatmap_by_region(
     ).reshape(len(rows), len(indicators))
     title = _("Rata-rata level indikator per %(level)s", level=level_label)
     figure = _figure(
-        go.Heatmap(
-            z=matrix,
-            x=[indicator.code for indicator in indicators],
-            y=[row.name for row in rows],
-            zmin=0,
-            zmax=max_level,
-            colorscale=SEQUENTIAL_SCALE,
-            reversescale=True,  # light = low, dark = high, as the predikat, the index map and the trend
-            colorbar={"title": {"text": _("Level")}, "dtick": 1},
-            hoverongaps=False,
-            hovertemplate="%{y}<br>%{x}<br>" + _("Rata-rata level") + ": %{z:.2f}<extra></extra>",
-            xgap=1,
-            ygap=1,
-        )
+        _level_heatmap(matrix, indicators, [row.name for row in rows], max_level, _("Rata-rata level") + ": %{z:.2f}")
     )
     figure.update_yaxes(autorange="reversed", title_text=level_label.capitalize())
     figure.update_xaxes(title_text=_("Indikator"), side="top")
